@@ -1,0 +1,120 @@
+// Package launcher starts and stops the processes of containers.
+//
+// A Launcher forks a container's first process (the executor) and later kills
+// every process of that container. The posix launcher, the only one built so
+// far, puts the child into a session of its own (setsid) and kills the whole
+// session and process group on Destroy; processes that leave the session are
+// not tracked, as in Mesos' posix launcher. A linux launcher (freezer cgroup
+// per container, via libcontainer) will implement the same interface later.
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+// Spec says what to fork and where its output goes.
+type Spec struct {
+	// Path is the program to run; Args is its full argv (Args[0] included).
+	// If Args is empty, argv is {Path}.
+	Path string
+	Args []string
+	// Env is the complete environment, "KEY=value" entries.
+	Env []string
+	// Dir is the working directory (the sandbox).
+	Dir string
+	// Stdout and Stderr name files that receive the output; they are opened
+	// for appending and created if missing. Empty means /dev/null.
+	Stdout string
+	Stderr string
+}
+
+// ExitStatus is how a process ended, in wait(2) terms.
+type ExitStatus struct {
+	// Status is the raw wait status (as Mesos' ContainerTermination.status).
+	Status int
+	// Known is false when the launcher could not reap the process (for
+	// example one recovered from an earlier agent run); Status is then -1.
+	Known bool
+}
+
+// Exited reports whether the process exited normally.
+func (s ExitStatus) Exited() bool {
+	return s.Known && syscall.WaitStatus(s.Status).Exited()
+}
+
+// ExitCode is the exit code of a normal exit, or -1.
+func (s ExitStatus) ExitCode() int {
+	if !s.Exited() {
+		return -1
+	}
+	return syscall.WaitStatus(s.Status).ExitStatus()
+}
+
+// Signaled reports whether a signal ended the process.
+func (s ExitStatus) Signaled() bool {
+	return s.Known && syscall.WaitStatus(s.Status).Signaled()
+}
+
+// Signal is the terminating signal, if any.
+func (s ExitStatus) Signal() syscall.Signal {
+	if !s.Signaled() {
+		return 0
+	}
+	return syscall.WaitStatus(s.Status).Signal()
+}
+
+// String describes the status the way Mesos logs it.
+func (s ExitStatus) String() string {
+	switch {
+	case !s.Known:
+		return "unknown status"
+	case s.Exited():
+		return fmt.Sprintf("exited with status %d", s.ExitCode())
+	case s.Signaled():
+		return fmt.Sprintf("terminated with signal %s", s.Signal())
+	default:
+		return fmt.Sprintf("wait status %d", s.Status)
+	}
+}
+
+// Launcher forks and destroys containers. Container ids are the agent's
+// ContainerID values. Implementations are safe for concurrent use.
+type Launcher interface {
+	// Fork starts the container's first process and returns its pid.
+	Fork(ctx context.Context, containerID string, spec Spec) (int, error)
+	// Wait blocks until the container's first process has ended (or ctx
+	// ends) and returns how it ended. It may be called several times.
+	Wait(ctx context.Context, containerID string) (ExitStatus, error)
+	// Destroy kills every process of the container with SIGKILL and returns
+	// once the first process has been reaped. Destroying an unknown or
+	// already destroyed container is not an error.
+	Destroy(ctx context.Context, containerID string) error
+	// Recover tells the launcher which containers the agent knows after a
+	// restart (container id → pid). It returns the ids of orphans: containers
+	// the launcher knows of that are not in known, which the caller should
+	// destroy. (Checkpoint recovery is not implemented yet; the posix
+	// launcher only adopts the given pids.)
+	Recover(ctx context.Context, known map[string]int) (orphans []string, err error)
+}
+
+// ErrUnknownContainer is returned for container ids the launcher never forked.
+var ErrUnknownContainer = errors.New("unknown container")
+
+// ErrAlreadyForked is returned when Fork is called twice for one container.
+var ErrAlreadyForked = errors.New("container already forked")
+
+// New returns the launcher called name ("posix"). "linux" is recognised but
+// not built yet.
+func New(name string) (Launcher, error) {
+	switch name {
+	case "", "posix":
+		return NewPosix(), nil
+	case "linux":
+		return nil, errors.New("launcher \"linux\" is not supported yet (use --launcher=posix)")
+	default:
+		return nil, fmt.Errorf("unknown launcher %q (supported: posix)", name)
+	}
+}

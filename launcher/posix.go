@@ -1,0 +1,244 @@
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Posix is the posix launcher: each container's first process leads a new
+// session, and Destroy SIGKILLs that session, its process group and the
+// process tree below the first process. A container's record (pid and exit
+// status) is kept after it ends, so Wait keeps answering; container ids are
+// never reused by the agent.
+type Posix struct {
+	mu         sync.Mutex
+	containers map[string]*posixContainer
+}
+
+type posixContainer struct {
+	pid    int
+	done   chan struct{} // closed once the first process has been reaped
+	status ExitStatus    // valid after done
+}
+
+// NewPosix returns an empty posix launcher.
+func NewPosix() *Posix {
+	return &Posix{containers: map[string]*posixContainer{}}
+}
+
+// Fork implements Launcher.
+func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, error) {
+	if containerID == "" {
+		return 0, errors.New("fork: empty container id")
+	}
+	if spec.Path == "" {
+		return 0, errors.New("fork: empty program path")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+
+	p.mu.Lock()
+	if _, ok := p.containers[containerID]; ok {
+		p.mu.Unlock()
+		return 0, fmt.Errorf("fork %s: %w", containerID, ErrAlreadyForked)
+	}
+	// Reserve the id so that a concurrent Fork fails.
+	c := &posixContainer{done: make(chan struct{})}
+	p.containers[containerID] = c
+	p.mu.Unlock()
+
+	pid, cmd, err := start(spec)
+	if err != nil {
+		p.mu.Lock()
+		delete(p.containers, containerID)
+		p.mu.Unlock()
+		return 0, fmt.Errorf("fork %s: %w", containerID, err)
+	}
+
+	p.mu.Lock()
+	c.pid = pid
+	p.mu.Unlock()
+
+	go func() {
+		err := cmd.Wait()
+		st := ExitStatus{Status: -1}
+		if cmd.ProcessState != nil {
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+				st = ExitStatus{Status: int(ws), Known: true}
+			}
+		} else if err != nil {
+			st = ExitStatus{Status: -1}
+		}
+		p.mu.Lock()
+		c.status = st
+		p.mu.Unlock()
+		close(c.done)
+	}()
+	return pid, nil
+}
+
+// start opens the output files and starts the process in a new session.
+func start(spec Spec) (int, *exec.Cmd, error) {
+	path := spec.Path
+	if !strings.Contains(path, "/") {
+		lp, err := exec.LookPath(path)
+		if err != nil {
+			return 0, nil, err
+		}
+		path = lp
+	}
+	args := spec.Args
+	if len(args) == 0 {
+		args = []string{spec.Path}
+	}
+	stdout, err := openOutput(spec.Stdout)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer stdout.Close()
+	stderr, err := openOutput(spec.Stderr)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer stderr.Close()
+
+	env := spec.Env
+	if env == nil {
+		env = []string{} // never inherit the agent's environment implicitly
+	}
+	cmd := &exec.Cmd{
+		Path:        path,
+		Args:        args,
+		Env:         env,
+		Dir:         spec.Dir,
+		Stdout:      stdout,
+		Stderr:      stderr,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, nil, err
+	}
+	return cmd.Process.Pid, cmd, nil
+}
+
+func openOutput(name string) (*os.File, error) {
+	if name == "" {
+		name = os.DevNull
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func (p *Posix) get(containerID string) (*posixContainer, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.containers[containerID]
+	return c, ok
+}
+
+// Wait implements Launcher.
+func (p *Posix) Wait(ctx context.Context, containerID string) (ExitStatus, error) {
+	c, ok := p.get(containerID)
+	if !ok {
+		return ExitStatus{Status: -1}, fmt.Errorf("wait %s: %w", containerID, ErrUnknownContainer)
+	}
+	select {
+	case <-c.done:
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return c.status, nil
+	case <-ctx.Done():
+		return ExitStatus{Status: -1}, ctx.Err()
+	}
+}
+
+// Pid returns the first process' pid of a container, if known.
+func (p *Posix) Pid(containerID string) (int, bool) {
+	c, ok := p.get(containerID)
+	if !ok {
+		return 0, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return c.pid, c.pid > 0
+}
+
+// Destroy implements Launcher.
+func (p *Posix) Destroy(ctx context.Context, containerID string) error {
+	c, ok := p.get(containerID)
+	if !ok {
+		return nil
+	}
+	p.mu.Lock()
+	pid := c.pid
+	p.mu.Unlock()
+	if pid > 0 {
+		// Kill repeatedly until the first process is reaped: a process
+		// forked while we were scanning is caught by the next round.
+		for {
+			select {
+			case <-c.done:
+			default:
+				KillTree(pid, true)
+			}
+			select {
+			case <-c.done:
+				// The session may outlive its leader. A session id is
+				// not reused while members remain, so this is safe.
+				KillTree(pid, false)
+				return nil
+			case <-ctx.Done():
+				return fmt.Errorf("destroy %s: %w", containerID, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// Recover implements Launcher. The posix launcher cannot find containers on
+// its own; it adopts the given pids so that Destroy and Wait work on them.
+func (p *Posix) Recover(ctx context.Context, known map[string]int) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, pid := range known {
+		if _, ok := p.containers[id]; ok {
+			continue
+		}
+		c := &posixContainer{pid: pid, done: make(chan struct{}), status: ExitStatus{Status: -1}}
+		p.containers[id] = c
+		go watchForeign(c)
+	}
+	return nil, nil
+}
+
+// watchForeign waits for a process that is not our child to disappear.
+func watchForeign(c *posixContainer) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		if !alive(c.pid) {
+			close(c.done)
+			return
+		}
+	}
+}
+
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil && errors.Is(err, syscall.ESRCH) {
+		return false
+	}
+	st, ok := readStat(pid)
+	return ok && st.state != 'Z'
+}

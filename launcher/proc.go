@@ -1,0 +1,125 @@
+package launcher
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// procStat is the part of /proc/<pid>/stat the launcher needs.
+type procStat struct {
+	pid, ppid, pgrp, session int
+	state                    byte
+}
+
+// readStat parses /proc/<pid>/stat. The command name may contain spaces and
+// parentheses, so parsing starts after the last ')'.
+func readStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	return parseStat(string(b))
+}
+
+func parseStat(s string) (procStat, bool) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return procStat{}, false
+	}
+	pidText := strings.TrimSpace(s[:strings.IndexByte(s, '(')])
+	fields := strings.Fields(s[i+2:])
+	if len(fields) < 4 {
+		return procStat{}, false
+	}
+	var st procStat
+	var err error
+	if st.pid, err = strconv.Atoi(pidText); err != nil {
+		return procStat{}, false
+	}
+	st.state = fields[0][0]
+	if st.ppid, err = strconv.Atoi(fields[1]); err != nil {
+		return procStat{}, false
+	}
+	if st.pgrp, err = strconv.Atoi(fields[2]); err != nil {
+		return procStat{}, false
+	}
+	if st.session, err = strconv.Atoi(fields[3]); err != nil {
+		return procStat{}, false
+	}
+	return st, true
+}
+
+// allStats reads every process in /proc.
+func allStats() []procStat {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	out := make([]procStat, 0, len(names))
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		if st, ok := readStat(pid); ok {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// Tree returns the processes in root's session or process group (root leads
+// both after setsid) and, if withDescendants, root itself and every live
+// descendant of it. Only pass withDescendants while root is known not to
+// have been reaped, because a reaped pid may be reused. The calling process,
+// pid 0 and pid 1 are never included.
+func Tree(root int, withDescendants bool) []int {
+	stats := allStats()
+	children := map[int][]int{}
+	set := map[int]bool{}
+	for _, st := range stats {
+		children[st.ppid] = append(children[st.ppid], st.pid)
+		if st.session == root || st.pgrp == root {
+			set[st.pid] = true
+		}
+	}
+	if withDescendants {
+		visited := map[int]bool{}
+		queue := []int{root}
+		for len(queue) > 0 {
+			p := queue[0]
+			queue = queue[1:]
+			if visited[p] {
+				continue
+			}
+			visited[p] = true
+			set[p] = true
+			queue = append(queue, children[p]...)
+		}
+	}
+	delete(set, os.Getpid())
+	delete(set, 0)
+	delete(set, 1)
+	out := make([]int, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	return out
+}
+
+// KillTree sends SIGKILL to root's session and process group and, if
+// withDescendants, to its process tree (os::killtree with groups and
+// sessions, as Mesos' posix launcher does).
+func KillTree(root int, withDescendants bool) {
+	if root <= 1 {
+		return
+	}
+	_ = syscall.Kill(-root, syscall.SIGKILL)
+	for _, p := range Tree(root, withDescendants) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+}

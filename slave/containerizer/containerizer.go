@@ -1,0 +1,80 @@
+// Package containerizer runs executors in containers for the agent.
+//
+// The Containerizer interface is what the agent talks to; its methods block
+// and are safe for concurrent use, so the agent calls them from goroutines
+// and hands the results back to its own mailbox. Tests inject their own
+// implementation (for example one that starts an in-process executor).
+//
+// Mesos (NewMesos) is the default implementation, after Mesos' "mesos"
+// containerizer without images: for each container it creates the sandbox's
+// stdout and stderr files, fetches the command's URIs (logging to stderr),
+// lets every isolator prepare, forks the executor through the launcher,
+// lets every isolator isolate the pid, watches for limitations, and reaps
+// the executor. Destroy kills the container's processes (or aborts a launch
+// in progress) and cleans the isolators up; Wait then reports the
+// termination.
+package containerizer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+)
+
+// LaunchConfig is what the agent asks to run.
+type LaunchConfig struct {
+	// ExecutorInfo holds the executor's command (URIs, environment, value,
+	// arguments, shell).
+	ExecutorInfo *mesos.ExecutorInfo
+	// TaskInfo is set for command tasks (the executor was synthesised).
+	TaskInfo *mesos.TaskInfo
+	// Resources are the executor's plus its tasks' resources.
+	Resources []*mesos.Resource
+	// Directory is the sandbox; it is created if missing.
+	Directory string
+	// User to run as; empty means the agent's user. (Switching users is
+	// not implemented yet: the executor runs as the agent's user.)
+	User string
+	// Env is the environment the agent computed (MESOS_* variables and
+	// LIBPROCESS_*). The containerizer adds MESOS_SANDBOX, a default PATH,
+	// and the command's own environment (which wins).
+	Env map[string]string
+}
+
+// Termination says how a container ended (Mesos' ContainerTermination).
+type Termination struct {
+	// Status is the executor's raw wait status, if it was reaped.
+	Status *int32
+	// State and Reason are set when the containerizer itself ended the
+	// container for a reason tasks should see (a resource limitation).
+	State  *mesos.TaskState
+	Reason *mesos.TaskStatus_Reason
+	// Message explains State/Reason, or a launch failure.
+	Message string
+	// LimitedResources are the resources whose limit was hit.
+	LimitedResources []*mesos.Resource
+}
+
+// Containerizer runs containers. All methods are safe for concurrent use.
+type Containerizer interface {
+	// Launch starts a container and returns once its executor runs, or
+	// with an error if the launch failed (then Wait reports its end too).
+	// A Destroy during Launch makes Launch fail.
+	Launch(ctx context.Context, containerID string, cfg LaunchConfig) error
+	// Wait blocks until the container has terminated. It returns
+	// ErrUnknownContainer for ids it never saw (or forgot long ago).
+	Wait(ctx context.Context, containerID string) (*Termination, error)
+	// Destroy kills the container and returns once it has terminated.
+	// Destroying an unknown or finished container is not an error.
+	Destroy(ctx context.Context, containerID string) error
+	// Update tells the container its new resources.
+	Update(ctx context.Context, containerID string, resources []*mesos.Resource) error
+	// Usage measures the container.
+	Usage(ctx context.Context, containerID string) (*mesos.ResourceStatistics, error)
+	// Containers lists the containers that have not terminated.
+	Containers() []string
+}
+
+// ErrUnknownContainer is returned for container ids never launched.
+var ErrUnknownContainer = errors.New("unknown container")

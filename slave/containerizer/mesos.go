@@ -1,0 +1,465 @@
+package containerizer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomesos/gomesos/isolators"
+	"github.com/gomesos/gomesos/launcher"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/fetcher"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+)
+
+// DefaultPath is the PATH an executor gets when neither the agent nor the
+// command sets one (Mesos' host default path).
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// keepTerminated is how many finished containers' terminations are kept
+// for late Wait calls.
+const keepTerminated = 1024
+
+// Options configure NewMesos.
+type Options struct {
+	Launcher  launcher.Launcher    // default posix
+	Isolators []isolators.Isolator // default none
+	Fetcher   *fetcher.Fetcher     // default a zero Fetcher
+	Now       func() time.Time     // stamps usage; default time.Now
+	Log       *logrus.Entry        // default the standard logger
+}
+
+// Mesos is the default containerizer.
+type Mesos struct {
+	launcher  launcher.Launcher
+	isolators []isolators.Isolator
+	fetcher   *fetcher.Fetcher
+	now       func() time.Time
+	log       *logrus.Entry
+
+	mu         sync.Mutex
+	containers map[string]*container
+	finished   map[string]*Termination
+	order      []string // of finished, oldest first
+}
+
+type phase int
+
+const (
+	launching phase = iota
+	running
+	destroying
+)
+
+type container struct {
+	id        string
+	phase     phase
+	forked    bool
+	resources []*mesos.Resource
+	cancel    context.CancelFunc // aborts the launch and the watches
+	done      chan struct{}      // closed when termination is set
+	term      *Termination
+	limit     *isolators.Limitation
+	prepared  []isolators.Isolator
+}
+
+// NewMesos returns a containerizer over a launcher and isolators.
+func NewMesos(o Options) *Mesos {
+	if o.Launcher == nil {
+		o.Launcher = launcher.NewPosix()
+	}
+	if o.Fetcher == nil {
+		o.Fetcher = &fetcher.Fetcher{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	return &Mesos{
+		launcher:   o.Launcher,
+		isolators:  o.Isolators,
+		fetcher:    o.Fetcher,
+		now:        o.Now,
+		log:        o.Log,
+		containers: map[string]*container{},
+		finished:   map[string]*Termination{},
+	}
+}
+
+// Launch implements Containerizer.
+func (m *Mesos) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
+	if id == "" {
+		return errors.New("launch: empty container id")
+	}
+	if cfg.ExecutorInfo == nil || cfg.ExecutorInfo.GetCommand() == nil {
+		return fmt.Errorf("launch %s: the executor has no command", id)
+	}
+	if cfg.Directory == "" {
+		return fmt.Errorf("launch %s: no sandbox directory", id)
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	c := &container{id: id, cancel: cancel, done: make(chan struct{}), resources: cfg.Resources}
+	m.mu.Lock()
+	if _, ok := m.containers[id]; ok {
+		m.mu.Unlock()
+		cancel()
+		return fmt.Errorf("launch %s: container already exists", id)
+	}
+	if _, ok := m.finished[id]; ok {
+		m.mu.Unlock()
+		cancel()
+		return fmt.Errorf("launch %s: container already ran", id)
+	}
+	m.containers[id] = c
+	m.mu.Unlock()
+
+	// The caller's ctx bounds the launch too.
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+
+	err := m.launch(lctx, c, cfg)
+	if err != nil {
+		m.mu.Lock()
+		destroyed := c.phase == destroying
+		m.mu.Unlock()
+		if destroyed {
+			err = fmt.Errorf("container %s was destroyed during launch: %w", id, err)
+		}
+		m.mu.Lock()
+		forked := c.forked
+		m.mu.Unlock()
+		if forked {
+			// The reaper records the termination once the executor is gone.
+			<-c.done
+		} else {
+			m.finish(c, &Termination{Message: "Failed to launch container: " + err.Error()})
+		}
+		return err
+	}
+	return nil
+}
+
+func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) error {
+	log := m.log.WithField("container_id", c.id)
+	if err := os.MkdirAll(cfg.Directory, 0o755); err != nil {
+		return fmt.Errorf("failed to create sandbox: %w", err)
+	}
+	stdout := filepath.Join(cfg.Directory, "stdout")
+	stderr := filepath.Join(cfg.Directory, "stderr")
+	for _, p := range []string{stdout, stderr} {
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("failed to create '%s': %w", filepath.Base(p), err)
+		}
+		f.Close()
+	}
+
+	cmd := cfg.ExecutorInfo.GetCommand()
+	if uris := cmd.GetUris(); len(uris) > 0 {
+		logf, err := os.OpenFile(stderr, os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		err = m.fetcher.Fetch(ctx, uris, cfg.Directory, logf)
+		logf.Close()
+		if err != nil {
+			return fmt.Errorf("failed to fetch all URIs for container '%s': %w", c.id, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	env := map[string]string{}
+	for k, v := range cfg.Env {
+		env[k] = v
+	}
+	for _, iso := range m.isolators {
+		info, err := iso.Prepare(ctx, c.id, isolators.ContainerConfig{
+			ExecutorInfo: cfg.ExecutorInfo, Resources: cfg.Resources, Directory: cfg.Directory, User: cfg.User,
+		})
+		if err != nil {
+			return fmt.Errorf("isolator %s failed to prepare: %w", iso.Name(), err)
+		}
+		m.mu.Lock()
+		c.prepared = append(c.prepared, iso)
+		m.mu.Unlock()
+		if info != nil {
+			for k, v := range info.Env {
+				env[k] = v
+			}
+		}
+	}
+	env["MESOS_SANDBOX"] = cfg.Directory
+	if _, ok := env["PATH"]; !ok {
+		env["PATH"] = DefaultPath
+	}
+	for _, v := range cmd.GetEnvironment().GetVariables() {
+		if v.GetType() == mesos.Environment_Variable_SECRET {
+			return fmt.Errorf("environment variable %q is a secret, which is not supported", v.GetName())
+		}
+		env[v.GetName()] = v.GetValue()
+	}
+
+	spec := launcher.Spec{
+		Env:    envList(env),
+		Dir:    cfg.Directory,
+		Stdout: stdout,
+		Stderr: stderr,
+	}
+	if cmd.Shell == nil || cmd.GetShell() {
+		if cmd.GetValue() == "" {
+			return errors.New("the executor's command has no value")
+		}
+		spec.Path = "/bin/sh"
+		spec.Args = []string{"sh", "-c", cmd.GetValue()}
+	} else {
+		if cmd.GetValue() == "" {
+			return errors.New("the executor's command has no executable")
+		}
+		spec.Path = cmd.GetValue()
+		spec.Args = append([]string(nil), cmd.GetArguments()...)
+		if len(spec.Args) == 0 {
+			spec.Args = []string{cmd.GetValue()}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	pid, err := m.launcher.Fork(ctx, c.id, spec)
+	if err != nil {
+		return fmt.Errorf("failed to fork executor: %w", err)
+	}
+	log.WithField("pid", pid).Infof("Forked executor %s", strings.Join(spec.Args, " "))
+	m.mu.Lock()
+	c.forked = true
+	m.mu.Unlock()
+	go m.reap(c)
+
+	for _, iso := range m.isolators {
+		if err := iso.Isolate(ctx, c.id, pid); err != nil {
+			m.kill(c)
+			return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+		}
+	}
+	for _, iso := range m.isolators {
+		go m.watch(ctx, c, iso)
+	}
+
+	m.mu.Lock()
+	if c.phase == destroying || ctx.Err() != nil {
+		m.mu.Unlock()
+		m.kill(c)
+		return errors.New("destroyed")
+	}
+	c.phase = running
+	m.mu.Unlock()
+	return nil
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// watch destroys the container if an isolator reports a limitation.
+func (m *Mesos) watch(ctx context.Context, c *container, iso isolators.Isolator) {
+	lim, err := iso.Watch(ctx, c.id)
+	if err != nil || lim == nil {
+		return
+	}
+	m.mu.Lock()
+	if c.limit == nil {
+		c.limit = lim
+	}
+	m.mu.Unlock()
+	m.log.WithField("container_id", c.id).Warnf("Container reached a limitation (%s): %s", iso.Name(), lim.Message)
+	_ = m.Destroy(context.Background(), c.id)
+}
+
+// reap waits for the forked executor and records the termination.
+func (m *Mesos) reap(c *container) {
+	st, err := m.launcher.Wait(context.Background(), c.id)
+	// Make sure nothing of the container survives its executor.
+	m.kill(c)
+	t := &Termination{}
+	if err == nil && st.Known {
+		t.Status = proto.Int32(int32(st.Status))
+	}
+	m.mu.Lock()
+	lim := c.limit
+	m.mu.Unlock()
+	if lim != nil {
+		t.State = mesos.TaskState_TASK_FAILED.Enum()
+		t.Reason = lim.Reason.Enum()
+		t.Message = lim.Message
+		t.LimitedResources = lim.Resources
+	}
+	m.finish(c, t)
+}
+
+func (m *Mesos) kill(c *container) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.launcher.Destroy(ctx, c.id); err != nil {
+		m.log.WithField("container_id", c.id).Errorf("Failed to destroy the container's processes: %v", err)
+	}
+}
+
+// finish cleans the isolators up and publishes the termination (once).
+func (m *Mesos) finish(c *container, t *Termination) {
+	m.mu.Lock()
+	if c.term != nil {
+		m.mu.Unlock()
+		return
+	}
+	prepared := c.prepared
+	c.term = t
+	m.mu.Unlock()
+
+	c.cancel()
+	for i := len(prepared) - 1; i >= 0; i-- {
+		if err := prepared[i].Cleanup(context.Background(), c.id); err != nil {
+			m.log.WithField("container_id", c.id).Errorf("Isolator %s failed to clean up: %v", prepared[i].Name(), err)
+		}
+	}
+
+	m.mu.Lock()
+	delete(m.containers, c.id)
+	m.finished[c.id] = t
+	m.order = append(m.order, c.id)
+	if len(m.order) > keepTerminated {
+		delete(m.finished, m.order[0])
+		m.order = m.order[1:]
+	}
+	m.mu.Unlock()
+	close(c.done)
+}
+
+// Wait implements Containerizer.
+func (m *Mesos) Wait(ctx context.Context, id string) (*Termination, error) {
+	m.mu.Lock()
+	c, ok := m.containers[id]
+	t, done := m.finished[id]
+	m.mu.Unlock()
+	if done {
+		return t, nil
+	}
+	if !ok {
+		return nil, fmt.Errorf("wait %s: %w", id, ErrUnknownContainer)
+	}
+	select {
+	case <-c.done:
+		return c.term, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Destroy implements Containerizer.
+func (m *Mesos) Destroy(ctx context.Context, id string) error {
+	m.mu.Lock()
+	c, ok := m.containers[id]
+	if !ok {
+		m.mu.Unlock()
+		return nil
+	}
+	first := c.phase != destroying
+	c.phase = destroying
+	forked := c.forked
+	m.mu.Unlock()
+
+	if first {
+		m.log.WithField("container_id", id).Info("Destroying container")
+		c.cancel() // aborts a launch in progress and the watches
+		if forked {
+			go m.kill(c)
+		}
+	}
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Update implements Containerizer.
+func (m *Mesos) Update(ctx context.Context, id string, res []*mesos.Resource) error {
+	m.mu.Lock()
+	c, ok := m.containers[id]
+	if ok {
+		c.resources = res
+	}
+	m.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("update %s: %w", id, ErrUnknownContainer)
+	}
+	for _, iso := range m.isolators {
+		if err := iso.Update(ctx, id, res); err != nil {
+			return fmt.Errorf("isolator %s failed to update: %w", iso.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Usage implements Containerizer: what the isolators measure, plus the
+// container's cpu and memory allocation as limits.
+func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics, error) {
+	m.mu.Lock()
+	c, ok := m.containers[id]
+	var res []*mesos.Resource
+	if ok {
+		res = c.resources
+	}
+	m.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("usage %s: %w", id, ErrUnknownContainer)
+	}
+	out := &mesos.ResourceStatistics{}
+	for _, iso := range m.isolators {
+		st, err := iso.Usage(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("isolator %s: %w", iso.Name(), err)
+		}
+		if st != nil {
+			proto.Merge(out, st)
+		}
+	}
+	r := resources.Resources(res)
+	if cpus := r.Scalar("cpus"); cpus > 0 {
+		out.CpusLimit = proto.Float64(cpus)
+	}
+	if mem := r.Scalar("mem"); mem > 0 {
+		out.MemLimitBytes = proto.Uint64(uint64(mem * 1024 * 1024))
+	}
+	out.Timestamp = proto.Float64(float64(m.now().UnixNano()) / 1e9)
+	return out, nil
+}
+
+// Containers implements Containerizer.
+func (m *Mesos) Containers() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.containers))
+	for id := range m.containers {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,328 @@
+package slave
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+const snapshotTimeout = 10 * time.Second
+
+type httpAPI struct {
+	s   *Slave
+	mux *http.ServeMux
+}
+
+func newHTTP(s *Slave) http.Handler {
+	h := &httpAPI{s: s, mux: http.NewServeMux()}
+	h.mux.HandleFunc("/state", h.state)
+	h.mux.HandleFunc("/state.json", h.state)
+	h.mux.HandleFunc("/health", h.health)
+	h.mux.HandleFunc("/flags", h.flags)
+	return h.mux
+}
+
+func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if cb := r.URL.Query().Get("jsonp"); cb != "" {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(cb + "("))
+		w.Write(b)
+		w.Write([]byte(");"))
+		return
+	}
+	w.Write(b)
+}
+
+func allowGet(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		http.Error(w, "Expecting 'GET', received '"+r.Method+"'", http.StatusMethodNotAllowed)
+		return false
+	}
+	return true
+}
+
+func (h *httpAPI) health(w http.ResponseWriter, r *http.Request) {
+	if !allowGet(w, r) {
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *httpAPI) flags(w http.ResponseWriter, r *http.Request) {
+	if !allowGet(w, r) {
+		return
+	}
+	writeJSON(w, r, map[string]any{"flags": h.s.flagValues()})
+}
+
+func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
+	if !allowGet(w, r) {
+		return
+	}
+	pid := h.s.PID()
+	if pid.IsZero() {
+		http.Error(w, "Agent has not started yet", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
+	defer cancel()
+	v, err := h.s.node.Call(ctx, pid, func() any { return h.s.a.snapshot() })
+	if err != nil {
+		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, r, v)
+}
+
+// flagValues are the flags shown by /flags and /state.
+func (s *Slave) flagValues() map[string]string {
+	if s.cfg.Flags != nil {
+		out := make(map[string]string, len(s.cfg.Flags))
+		for k, v := range s.cfg.Flags {
+			out[k] = v
+		}
+		return out
+	}
+	c := s.cfg
+	out := map[string]string{
+		"work_dir":                       c.WorkDir,
+		"port":                           itoa(c.Port),
+		"default_role":                   c.DefaultRole,
+		"isolation":                      c.Isolation,
+		"launcher":                       c.Launcher,
+		"launcher_dir":                   c.LauncherDir,
+		"executor_registration_timeout":  FormatDuration(c.ExecutorRegistrationTimeout),
+		"executor_shutdown_grace_period": FormatDuration(c.ExecutorShutdownGracePeriod),
+		"registration_backoff_factor":    FormatDuration(c.RegistrationBackoffFactor),
+		"hostname":                       c.Hostname,
+	}
+	if c.Master != "" {
+		out["master"] = c.Master
+	}
+	if c.Resources != "" {
+		out["resources"] = c.Resources
+	}
+	if c.Attributes != "" {
+		out["attributes"] = c.Attributes
+	}
+	if c.IP != "" {
+		out["ip"] = c.IP
+	}
+	return out
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// snapshot builds /state on the actor's goroutine.
+func (a *agent) snapshot() map[string]any {
+	st := map[string]any{
+		"version":    MesosVersion,
+		"start_time": float64(a.startTime.UnixNano()) / 1e9,
+		"id":         a.info.GetId().GetValue(),
+		"pid":        a.ctx.Self().String(),
+		"hostname":   a.info.GetHostname(),
+		"capabilities": []string{
+			"MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT",
+		},
+		"resources":            a.total.JSON(),
+		"unreserved_resources": a.total.Unreserved().JSON(),
+		"attributes":           attributesJSON(a.info.GetAttributes()),
+		"flags":                a.s.flagValues(),
+	}
+	reserved := map[string]any{}
+	for role, r := range a.total.Reservations() {
+		reserved[role] = r.JSON()
+	}
+	st["reserved_resources"] = reserved
+	if !a.master.IsZero() {
+		host := a.masterInfo.GetHostname()
+		if host == "" {
+			if h, _, err := net.SplitHostPort(a.master.Address); err == nil {
+				host = h
+			}
+		}
+		st["master_hostname"] = host
+	}
+	frameworks := []any{}
+	for _, fid := range a.frameworkOrder {
+		frameworks = append(frameworks, a.frameworkJSON(a.frameworks[fid]))
+	}
+	st["frameworks"] = frameworks
+	completed := []any{}
+	for _, f := range a.completedFrameworks {
+		completed = append(completed, a.frameworkJSON(f))
+	}
+	st["completed_frameworks"] = completed
+	return st
+}
+
+func (a *agent) frameworkJSON(f *framework) map[string]any {
+	out := map[string]any{
+		"id":               f.id,
+		"name":             f.info.GetName(),
+		"user":             f.info.GetUser(),
+		"failover_timeout": f.info.GetFailoverTimeout(),
+		"checkpoint":       f.info.GetCheckpoint(),
+		"hostname":         f.info.GetHostname(),
+	}
+	if f.info.Principal != nil {
+		out["principal"] = f.info.GetPrincipal()
+	}
+	if hasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+		roles := f.info.GetRoles()
+		if roles == nil {
+			roles = []string{}
+		}
+		out["roles"] = roles
+	} else {
+		out["role"] = f.info.GetRole()
+	}
+	execs := []any{}
+	for _, eid := range f.order {
+		execs = append(execs, executorJSON(f.executors[eid]))
+	}
+	out["executors"] = execs
+	done := []any{}
+	for _, e := range f.completedExecutors {
+		done = append(done, executorJSON(e))
+	}
+	out["completed_executors"] = done
+	return out
+}
+
+func executorJSON(e *executor) map[string]any {
+	out := map[string]any{
+		"id":        e.id,
+		"name":      e.info.GetName(),
+		"source":    e.info.GetSource(),
+		"container": e.containerID,
+		"directory": e.directory,
+		"resources": e.allocated().JSON(),
+	}
+	if rs := e.info.GetResources(); len(rs) > 0 {
+		out["role"] = rs[0].GetAllocationInfo().GetRole()
+	}
+	if e.info.Labels != nil {
+		out["labels"] = protoJSON(e.info.GetLabels())["labels"]
+	}
+	if e.info.Type != nil {
+		out["type"] = e.info.GetType().String()
+	}
+	tasks := []any{}
+	for _, t := range e.launchedTasks() {
+		tasks = append(tasks, taskJSON(t))
+	}
+	out["tasks"] = tasks
+	queued := []any{}
+	for _, t := range e.queued {
+		queued = append(queued, taskInfoJSON(t))
+	}
+	out["queued_tasks"] = queued
+	completed := []any{}
+	for _, t := range e.completed {
+		completed = append(completed, taskJSON(t))
+	}
+	for _, t := range e.terminatedTasks() {
+		completed = append(completed, taskJSON(t))
+	}
+	out["completed_tasks"] = completed
+	return out
+}
+
+func taskJSON(t *mesos.Task) map[string]any {
+	out := map[string]any{
+		"id":           t.GetTaskId().GetValue(),
+		"name":         t.GetName(),
+		"framework_id": t.GetFrameworkId().GetValue(),
+		"executor_id":  t.GetExecutorId().GetValue(),
+		"slave_id":     t.GetSlaveId().GetValue(),
+		"state":        t.GetState().String(),
+		"resources":    resources.Resources(t.GetResources()).JSON(),
+	}
+	if rs := t.GetResources(); len(rs) > 0 {
+		out["role"] = rs[0].GetAllocationInfo().GetRole()
+	}
+	statuses := []any{}
+	for _, s := range t.GetStatuses() {
+		m := map[string]any{"state": s.GetState().String(), "timestamp": s.GetTimestamp()}
+		if s.Healthy != nil {
+			m["healthy"] = s.GetHealthy()
+		}
+		if s.ContainerStatus != nil {
+			m["container_status"] = protoJSON(s.GetContainerStatus())
+		}
+		if s.Labels != nil {
+			m["labels"] = protoJSON(s.GetLabels())["labels"]
+		}
+		statuses = append(statuses, m)
+	}
+	out["statuses"] = statuses
+	if t.User != nil {
+		out["user"] = t.GetUser()
+	}
+	if t.Labels != nil {
+		out["labels"] = protoJSON(t.GetLabels())["labels"]
+	}
+	if t.Discovery != nil {
+		out["discovery"] = protoJSON(t.GetDiscovery())
+	}
+	if t.Container != nil {
+		out["container"] = protoJSON(t.GetContainer())
+	}
+	if t.HealthCheck != nil {
+		out["health_check"] = protoJSON(t.GetHealthCheck())
+	}
+	return out
+}
+
+func taskInfoJSON(t *mesos.TaskInfo) map[string]any {
+	out := map[string]any{
+		"id":        t.GetTaskId().GetValue(),
+		"name":      t.GetName(),
+		"slave_id":  t.GetSlaveId().GetValue(),
+		"resources": resources.Resources(t.GetResources()).JSON(),
+	}
+	if rs := t.GetResources(); len(rs) > 0 {
+		out["role"] = rs[0].GetAllocationInfo().GetRole()
+	}
+	if t.Command != nil {
+		out["command"] = protoJSON(t.GetCommand())
+	}
+	if t.Executor != nil {
+		out["executor_id"] = t.GetExecutor().GetExecutorId().GetValue()
+	}
+	if t.Discovery != nil {
+		out["discovery"] = protoJSON(t.GetDiscovery())
+	}
+	return out
+}
+
+// protoJSON renders a message with Mesos' field names.
+func protoJSON(m proto.Message) map[string]any {
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+	if err != nil {
+		return map[string]any{}
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return map[string]any{}
+	}
+	return out
+}

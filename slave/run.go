@@ -1,0 +1,1055 @@
+package slave
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/containerizer"
+	"github.com/gomesos/gomesos/slave/statusupdate"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+)
+
+// Command executor constants (Mesos' DEFAULT_EXECUTOR_CPUS/MEM).
+const (
+	commandExecutorName = "mesos-executor"
+	defaultExecutorCPUs = 0.1
+	defaultExecutorMem  = 32
+	// maxReapInterval is libprocess' MAX_REAP_INTERVAL, added with 1 s to a
+	// task's kill grace period to get its command executor's shutdown grace.
+	maxReapInterval = time.Second
+)
+
+// launchRequest is a task waiting for its launch step, in arrival order per
+// executor.
+type launchRequest struct {
+	frameworkID string
+	info        *mesos.FrameworkInfo
+	pending     *pendingTask
+}
+
+func launchKey(fid, eid string) string { return fid + "\x00" + eid }
+
+func (a *agent) logFor(fid, eid, tid string) *logrus.Entry {
+	f := logrus.Fields{"agent_id": a.info.GetId().GetValue()}
+	if fid != "" {
+		f["framework_id"] = fid
+	}
+	if eid != "" {
+		f["executor_id"] = eid
+	}
+	if tid != "" {
+		f["task_id"] = tid
+	}
+	return a.log.WithFields(f)
+}
+
+func (a *agent) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
+	task := m.GetTask()
+	fid := m.GetFramework().GetId().GetValue()
+	if fid == "" {
+		fid = m.GetFrameworkId().GetValue()
+	}
+	tid := task.GetTaskId().GetValue()
+	log := a.logFor(fid, "", tid)
+	if from != a.master || a.master.IsZero() {
+		log.Warnf("Ignoring run task message from %s because it is not the expected master: %s", from, pidOrNone(a.master))
+		return
+	}
+	if a.state == terminating {
+		log.Warn("Ignoring run task message because the agent is terminating")
+		return
+	}
+	if fid == "" || tid == "" || m.GetFramework() == nil {
+		log.Warn("Ignoring run task message without a framework, framework id or task id")
+		return
+	}
+	if sid := task.GetSlaveId().GetValue(); sid != a.info.GetId().GetValue() {
+		log.Warnf("Ignoring task %s: it is for agent %s, not this agent (%s)", tid, sid, a.info.GetId().GetValue())
+		return
+	}
+	log.Infof("Got assigned task '%s' for framework %s", tid, fid)
+
+	info := proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo)
+	if info.Id == nil {
+		info.Id = &mesos.FrameworkID{Value: proto.String(fid)}
+	}
+	schedPID := parsePIDOrZero(m.GetPid())
+	f := a.frameworks[fid]
+	if f == nil {
+		f = newFramework(info, schedPID)
+		a.frameworks[fid] = f
+		a.frameworkOrder = append(a.frameworkOrder, fid)
+	} else if f.state == frameworkRunning {
+		f.info = info
+		if !schedPID.IsZero() {
+			f.pid = schedPID
+		}
+	}
+	if f.state == frameworkTerminating {
+		log.Warn("Ignoring run task message because the framework is terminating")
+		return
+	}
+	if f.pending[tid] != nil || f.executorOf(tid) != nil {
+		log.Warnf("Ignoring run task message for task %s, which this agent already has", tid)
+		return
+	}
+
+	hasCommand, hasExecutor := task.GetCommand() != nil, task.GetExecutor() != nil
+	if hasCommand == hasExecutor {
+		// The master validates this; answer bad input all the same.
+		a.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_TASK_INVALID,
+			"Task must have exactly one of 'command' and 'executor'")
+		a.removeFrameworkIfIdle(f)
+		return
+	}
+
+	execInfo, commandTask := a.executorInfoFor(f, task)
+	p := &pendingTask{task: proto.Clone(task).(*mesos.TaskInfo), executorInfo: execInfo, commandTask: commandTask}
+	if m.LaunchExecutor != nil {
+		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
+	}
+	f.pending[tid] = p
+	key := launchKey(fid, execInfo.GetExecutorId().GetValue())
+	a.launchQueues[key] = append(a.launchQueues[key], &launchRequest{frameworkID: fid, info: info, pending: p})
+	a.startLaunches(key)
+}
+
+func (a *agent) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessage) {
+	fid := m.GetFramework().GetId().GetValue()
+	if from != a.master || a.master.IsZero() {
+		a.logFor(fid, "", "").Warnf("Ignoring run task group message from %s because it is not the expected master", from)
+		return
+	}
+	if a.state == terminating || fid == "" {
+		return
+	}
+	f := a.frameworks[fid]
+	created := false
+	if f == nil {
+		f = newFramework(m.GetFramework(), actors.PID{})
+		a.frameworks[fid] = f
+		a.frameworkOrder = append(a.frameworkOrder, fid)
+		created = true
+	}
+	if f.state == frameworkTerminating {
+		return
+	}
+	a.logFor(fid, m.GetExecutor().GetExecutorId().GetValue(), "").Warn("Task groups are not supported yet (no default executor); dropping the group")
+	a.sendDropped(f, m.GetTaskGroup().GetTasks(), m.GetExecutor().GetExecutorId().GetValue(),
+		mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "Task groups are not supported by this agent yet")
+	if m.GetLaunchExecutor() {
+		a.sendExitedExecutor(fid, m.GetExecutor().GetExecutorId().GetValue(), -1)
+	}
+	if created {
+		a.removeFrameworkIfIdle(f)
+	}
+}
+
+// startLaunches runs the launch step of the first waiting task of an
+// executor: the framework's sandbox folder is made off the mailbox, and the
+// task continues in launch.
+func (a *agent) startLaunches(key string) {
+	if a.launchBusy[key] || len(a.launchQueues[key]) == 0 {
+		return
+	}
+	req := a.launchQueues[key][0]
+	a.launchBusy[key] = true
+	dir := a.frameworkDir(req.frameworkID)
+	prepare := a.prepareLaunch
+	root := a.root
+	go func() {
+		err := prepare(root, dir)
+		a.ctx.Dispatch(func() {
+			q := a.launchQueues[key]
+			if len(q) > 0 && q[0] == req {
+				q = q[1:]
+			}
+			if len(q) == 0 {
+				delete(a.launchQueues, key)
+			} else {
+				a.launchQueues[key] = q
+			}
+			a.launchBusy[key] = false
+			a.launch(req, err)
+			a.startLaunches(key)
+		})
+	}()
+}
+
+func (a *agent) sandboxRoot() string {
+	return filepath.Join(a.cfg.WorkDir, "slaves", a.info.GetId().GetValue())
+}
+
+func (a *agent) frameworkDir(fid string) string {
+	return filepath.Join(a.sandboxRoot(), "frameworks", fid)
+}
+
+func (a *agent) executorRunDir(fid, eid, cid string) string {
+	return filepath.Join(a.frameworkDir(fid), "executors", eid, "runs", cid)
+}
+
+// launch hands a pending task to its executor (Mesos' __run).
+func (a *agent) launch(req *launchRequest, prepErr error) {
+	p := req.pending
+	fid := req.frameworkID
+	task := p.task
+	tid := task.GetTaskId().GetValue()
+	eid := p.executorInfo.GetExecutorId().GetValue()
+	log := a.logFor(fid, eid, tid)
+	launchExecutor := p.launchExecutor != nil && *p.launchExecutor
+
+	f := a.frameworks[fid]
+	if f == nil {
+		log.Warnf("Ignoring running task %s because the framework %s does not exist", tid, fid)
+		if launchExecutor {
+			a.sendExitedExecutor(fid, eid, -1)
+		}
+		return
+	}
+	if f.state == frameworkTerminating {
+		log.Warnf("Ignoring running task %s of framework %s because the framework is terminating", tid, fid)
+		delete(f.pending, tid)
+		a.removeFrameworkIfIdle(f)
+		if launchExecutor {
+			a.sendExitedExecutor(fid, eid, -1)
+		}
+		return
+	}
+	if f.pending[tid] != p {
+		log.Warnf("Ignoring running task %s of framework %s because it has been killed in the meantime", tid, fid)
+		if launchExecutor {
+			a.sendExitedExecutor(fid, eid, -1)
+		}
+		return
+	}
+	delete(f.pending, tid)
+
+	if a.state == terminating {
+		log.Warnf("Ignoring running task %s because the agent is terminating", tid)
+		a.removeFrameworkIfIdle(f)
+		return
+	}
+	if prepErr != nil {
+		a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+			fmt.Sprintf("Failed to create the framework's sandbox: %v", prepErr))
+		a.removeFrameworkIfIdle(f)
+		if launchExecutor {
+			a.sendExitedExecutor(fid, eid, -1)
+		}
+		return
+	}
+
+	e := f.executors[eid]
+	if p.launchExecutor != nil {
+		if p.commandTask {
+			if e != nil {
+				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
+					"Cannot reuse an already existing executor for a command task")
+				return
+			}
+		} else {
+			if launchExecutor && e != nil {
+				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+					"Master wants to launch executor, but one already exists")
+				if e.state == executorTerminated {
+					a.sendExitedExecutor(fid, eid, -1)
+				} else {
+					a.doShutdownExecutor(f, e)
+				}
+				return
+			}
+			if !launchExecutor && e == nil {
+				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+					"No executor is expected to launch and there is none running")
+				a.removeFrameworkIfIdle(f)
+				return
+			}
+		}
+	} else if p.commandTask && e != nil {
+		a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
+			"Cannot reuse an already existing executor for a command task")
+		return
+	}
+
+	if e == nil {
+		e = a.addExecutor(f, p)
+		a.launchExecutor(f, e, task)
+	}
+
+	switch e.state {
+	case executorTerminating, executorTerminated:
+		word := "terminating"
+		if e.state == executorTerminated {
+			word = "terminated"
+		}
+		log.Warnf("Asked to run task '%s' for framework %s with executor '%s' which is %s", tid, fid, eid, word)
+		a.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Executor "+word)
+	case executorRegistering:
+		e.enqueue(task)
+		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
+	case executorRunning:
+		e.enqueue(task)
+		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
+		a.updateContainerThenSend(f, e, []*mesos.TaskInfo{task})
+	}
+}
+
+// executorInfoFor returns the task's executor, synthesising the command
+// executor for command tasks (Mesos' getExecutorInfo).
+func (a *agent) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.ExecutorInfo, bool) {
+	if t.GetExecutor() != nil {
+		e := proto.Clone(t.GetExecutor()).(*mesos.ExecutorInfo)
+		if e.FrameworkId == nil {
+			e.FrameworkId = &mesos.FrameworkID{Value: proto.String(f.id)}
+		}
+		return e, false
+	}
+	tid := t.GetTaskId().GetValue()
+	cmd := t.GetCommand()
+	e := &mesos.ExecutorInfo{
+		ExecutorId:  &mesos.ExecutorID{Value: proto.String(tid)},
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
+		Name:        proto.String("Command Executor " + commandDescription(t)),
+		Source:      proto.String(tid),
+		Container:   t.GetContainer(),
+		Labels:      t.GetLabels(),
+		Discovery:   t.GetDiscovery(),
+		Command:     &mesos.CommandInfo{Uris: cmd.GetUris(), Environment: cmd.GetEnvironment()},
+	}
+	if cmd != nil && cmd.User != nil {
+		e.Command.User = proto.String(cmd.GetUser())
+	}
+	if gp := t.GetKillPolicy().GetGracePeriod(); gp != nil && gp.Nanoseconds != nil {
+		grace := time.Duration(gp.GetNanoseconds()) + maxReapInterval + time.Second
+		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
+	}
+	path := filepath.Join(a.cfg.LauncherDir, commandExecutorName)
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		if st, err := os.Stat(real); err == nil && !st.IsDir() {
+			e.Command.Shell = proto.Bool(false)
+			e.Command.Value = proto.String(real)
+			e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + a.cfg.LauncherDir}
+		}
+	}
+	if e.Command.Value == nil {
+		e.Command.Shell = proto.Bool(true)
+		e.Command.Value = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
+	}
+	overhead := resources.MustParse(fmt.Sprintf("cpus:%g;mem:%d", defaultExecutorCPUs, defaultExecutorMem))
+	for _, r := range t.GetResources() {
+		if r.GetAllocationInfo() != nil {
+			overhead = overhead.Allocate(r.GetAllocationInfo().GetRole())
+			break
+		}
+	}
+	e.Resources = overhead
+	return e, true
+}
+
+// commandDescription is the "(Task: …) (Command: …)" part of a command
+// executor's name, shortened as Mesos does.
+func commandDescription(t *mesos.TaskInfo) string {
+	name := "(Task: " + t.GetTaskId().GetValue() + ") "
+	cmd := t.GetCommand()
+	if cmd.Shell == nil || cmd.GetShell() {
+		if cmd.Value == nil {
+			return name + "(Command: NO COMMAND)"
+		}
+		v := cmd.GetValue()
+		if len(v) > 15 {
+			return name + "(Command: sh -c '" + v[:12] + "...')"
+		}
+		return name + "(Command: sh -c '" + v + "')"
+	}
+	if cmd.Value == nil {
+		return name + "(Command: NO EXECUTABLE)"
+	}
+	args := cmd.GetValue() + ", " + strings.Join(cmd.GetArguments(), ", ")
+	if len(args) > 15 {
+		return name + "(Command: [" + args[:12] + "...])"
+	}
+	return name + "(Command: [" + args + "])"
+}
+
+func (a *agent) addExecutor(f *framework, p *pendingTask) *executor {
+	cid := uuidString(newUUID())
+	eid := p.executorInfo.GetExecutorId().GetValue()
+	user := f.info.GetUser()
+	if c := p.executorInfo.GetCommand(); c != nil && c.User != nil {
+		user = c.GetUser()
+	}
+	e := newExecutor(f.id, p.executorInfo, p.commandTask, cid, a.executorRunDir(f.id, eid, cid), user)
+	e.state = executorRegistering
+	f.addExecutor(e)
+	a.logFor(f.id, eid, "").Infof("Launching executor '%s' of framework %s in container %s with resources %s in work directory '%s'",
+		eid, f.id, cid, resources.Resources(e.info.GetResources()).String(), e.directory)
+	return e
+}
+
+// launchExecutor asks the containerizer to start the executor (off the
+// mailbox) and arms the registration timeout.
+func (a *agent) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
+	info := proto.Clone(e.info).(*mesos.ExecutorInfo)
+	total := resources.Resources(e.info.GetResources()).Add(resources.Resources(task.GetResources()))
+	info.Resources = total
+	cfg := containerizer.LaunchConfig{
+		ExecutorInfo: info,
+		Resources:    total,
+		Directory:    e.directory,
+		User:         e.user,
+		Env:          a.executorEnv(f, e),
+	}
+	if e.commandTask {
+		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
+	}
+	fid, eid, cid := f.id, e.id, e.containerID
+	e.launchedContainer = true
+	cont := a.s.cont
+	root := a.root
+	go func() {
+		err := cont.Launch(root, cid, cfg)
+		a.ctx.Dispatch(func() { a.executorLaunched(fid, eid, cid, err) })
+	}()
+	timeout := a.cfg.ExecutorRegistrationTimeout
+	a.ctx.Delay(timeout, func() { a.registerExecutorTimeout(fid, eid, cid) })
+}
+
+// executorEnv is the executor's environment (Mesos' executorEnvironment).
+func (a *agent) executorEnv(f *framework, e *executor) map[string]string {
+	env := map[string]string{"LIBPROCESS_IP": a.libprocessIP()}
+	for k, v := range a.cfg.ExecutorEnvironment {
+		env[k] = v
+	}
+	env["LIBPROCESS_PORT"] = "0"
+	self := a.ctx.Self()
+	env["MESOS_FRAMEWORK_ID"] = f.id
+	env["MESOS_EXECUTOR_ID"] = e.id
+	env["MESOS_DIRECTORY"] = e.directory
+	env["MESOS_SLAVE_ID"] = a.info.GetId().GetValue()
+	env["MESOS_SLAVE_PID"] = self.String()
+	env["MESOS_AGENT_ENDPOINT"] = self.Address
+	checkpoint := f.info.GetCheckpoint()
+	env["MESOS_CHECKPOINT"] = "0"
+	if checkpoint {
+		env["MESOS_CHECKPOINT"] = "1"
+	}
+	env["MESOS_HTTP_COMMAND_EXECUTOR"] = "0"
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = FormatDuration(a.shutdownGrace(e))
+	if checkpoint {
+		env["MESOS_RECOVERY_TIMEOUT"] = FormatDuration(15 * time.Minute)
+		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = FormatDuration(2 * time.Second)
+	}
+	return env
+}
+
+func (a *agent) shutdownGrace(e *executor) time.Duration {
+	if gp := e.info.GetShutdownGracePeriod(); gp != nil && gp.Nanoseconds != nil {
+		return time.Duration(gp.GetNanoseconds())
+	}
+	return a.cfg.ExecutorShutdownGracePeriod
+}
+
+func (a *agent) executorLaunched(fid, eid, cid string, err error) {
+	cont := a.s.cont
+	root := a.root
+	// Wait in every case: a failed launch also ends in a termination.
+	go func() {
+		t, werr := cont.Wait(root, cid)
+		if root.Err() != nil {
+			return
+		}
+		a.ctx.Dispatch(func() { a.executorTerminated(fid, eid, cid, t, werr) })
+	}()
+	log := a.logFor(fid, eid, "").WithField("container_id", cid)
+	f := a.frameworks[fid]
+	var e *executor
+	if f != nil {
+		e = f.executors[eid]
+		if e != nil && e.containerID != cid {
+			e = nil
+		}
+	}
+	if err != nil {
+		log.Errorf("Container '%s' for executor '%s' of framework %s failed to start: %v", cid, eid, fid, err)
+		a.destroyContainer(cid)
+		if e != nil {
+			e.pendingTermination = &containerizer.Termination{
+				State:   mesos.TaskState_TASK_FAILED.Enum(),
+				Reason:  mesos.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED.Enum(),
+				Message: "Failed to launch container: " + err.Error(),
+			}
+		}
+		return
+	}
+	switch {
+	case f == nil:
+		log.Warnf("Framework '%s' for executor '%s' is no longer valid", fid, eid)
+		a.destroyContainer(cid)
+	case f.state == frameworkTerminating:
+		log.Warnf("Killing executor '%s' of framework %s because the framework is terminating", eid, fid)
+		a.destroyContainer(cid)
+	case e == nil:
+		log.Warnf("Killing unknown executor '%s' of framework %s", eid, fid)
+		a.destroyContainer(cid)
+	case e.state == executorTerminating:
+		log.Warnf("Killing executor '%s' because the executor is terminating", eid)
+		a.destroyContainer(cid)
+	default:
+		log.Infof("Container %s for executor '%s' of framework %s started", cid, eid, fid)
+	}
+}
+
+// destroyContainer destroys a container off the mailbox; its end arrives
+// through the pending Wait.
+func (a *agent) destroyContainer(cid string) {
+	cont := a.s.cont
+	log := a.log.WithField("container_id", cid)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		defer cancel()
+		if err := cont.Destroy(ctx, cid); err != nil {
+			log.Errorf("Failed to destroy container: %v", err)
+		}
+	}()
+}
+
+func (a *agent) registerExecutorTimeout(fid, eid, cid string) {
+	f := a.frameworks[fid]
+	if f == nil || f.state == frameworkTerminating {
+		return
+	}
+	e := f.executors[eid]
+	if e == nil || e.containerID != cid || e.state != executorRegistering {
+		return
+	}
+	a.logFor(fid, eid, "").Infof("Terminating executor '%s' of framework %s because it did not register within %s",
+		eid, fid, FormatDuration(a.cfg.ExecutorRegistrationTimeout))
+	a.destroyContainer(cid)
+	e.state = executorTerminating
+	e.pendingTermination = &containerizer.Termination{
+		State:   mesos.TaskState_TASK_FAILED.Enum(),
+		Reason:  mesos.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT.Enum(),
+		Message: "Executor did not register within " + FormatDuration(a.cfg.ExecutorRegistrationTimeout),
+	}
+}
+
+func (a *agent) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
+	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
+	log := a.logFor(fid, eid, "")
+	log.Infof("Got registration for executor '%s' of framework %s from %s", eid, fid, from)
+	shutdown := func(why string) {
+		log.Warnf("Shutting down executor '%s' of framework %s: %s", eid, fid, why)
+		a.ctx.Send(from, &mesosinternal.ShutdownExecutorMessage{
+			ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId(),
+		})
+	}
+	if a.state == terminating {
+		shutdown("the agent is terminating")
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil {
+		shutdown("the framework does not exist")
+		return
+	}
+	if f.state == frameworkTerminating {
+		shutdown("the framework is terminating")
+		return
+	}
+	e := f.executors[eid]
+	if e == nil {
+		shutdown("the executor is unknown")
+		return
+	}
+	if e.state != executorRegistering {
+		shutdown("it is in unexpected state " + e.state.String())
+		return
+	}
+	e.state = executorRunning
+	e.pid = from
+	a.ctx.Link(from)
+	if !e.everSent && len(e.queued) == 0 {
+		log.Warnf("Shutting down registering executor '%s' because it has no tasks to run", eid)
+		a.doShutdownExecutor(f, e)
+		return
+	}
+	a.ctx.Send(from, &mesosinternal.ExecutorRegisteredMessage{
+		ExecutorInfo:  proto.Clone(e.info).(*mesos.ExecutorInfo),
+		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
+		FrameworkInfo: proto.Clone(f.info).(*mesos.FrameworkInfo),
+		SlaveId:       proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+		SlaveInfo:     proto.Clone(a.info).(*mesos.SlaveInfo),
+	})
+	a.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
+}
+
+func (a *agent) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterExecutorMessage) {
+	a.logFor(m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue(), "").
+		Warnf("Shutting down executor '%s' because the agent is not in recovery mode", m.GetExecutorId().GetValue())
+	a.ctx.Send(from, &mesosinternal.ShutdownExecutorMessage{ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId()})
+}
+
+// updateContainerThenSend gives the container its new resources (off the
+// mailbox) and then sends the queued tasks to the executor (Mesos' ___run).
+func (a *agent) updateContainerThenSend(f *framework, e *executor, tasks []*mesos.TaskInfo) {
+	fid, eid, cid := f.id, e.id, e.containerID
+	res := e.allocated()
+	cont := a.s.cont
+	root := a.root
+	go func() {
+		err := cont.Update(root, cid, res)
+		a.ctx.Dispatch(func() { a.sendQueued(fid, eid, cid, tasks, err) })
+	}()
+}
+
+func (a *agent) sendQueued(fid, eid, cid string, tasks []*mesos.TaskInfo, updateErr error) {
+	f := a.frameworks[fid]
+	if f == nil || f.state == frameworkTerminating {
+		return
+	}
+	e := f.executors[eid]
+	if e == nil || e.containerID != cid {
+		return
+	}
+	log := a.logFor(fid, eid, "")
+	if updateErr != nil {
+		log.Errorf("Failed to update resources for container %s of executor '%s', destroying container: %v", cid, eid, updateErr)
+		a.destroyContainer(cid)
+		state := mesos.TaskState_TASK_LOST
+		if f.partitionAware() {
+			state = mesos.TaskState_TASK_GONE
+		}
+		e.pendingTermination = &containerizer.Termination{
+			State:   state.Enum(),
+			Reason:  mesos.TaskStatus_REASON_CONTAINER_UPDATE_FAILED.Enum(),
+			Message: "Failed to update resources for container: " + updateErr.Error(),
+		}
+		return
+	}
+	if e.state != executorRunning {
+		log.Warnf("Ignoring sending queued tasks to executor '%s' because the executor is in %s state", eid, e.state)
+		return
+	}
+	for _, t := range tasks {
+		tid := t.GetTaskId().GetValue()
+		if e.queuedIndex(tid) < 0 {
+			log.WithField("task_id", tid).Warnf("Ignoring sending queued task '%s' to executor '%s' because the task has been killed", tid, eid)
+			continue
+		}
+		info := e.dequeue(tid)
+		e.addLaunched(info)
+		log.WithField("task_id", tid).Infof("Sending queued task '%s' to executor '%s' of framework %s", tid, eid, fid)
+		msg := &mesosinternal.RunTaskMessage{
+			Framework:   proto.Clone(f.info).(*mesos.FrameworkInfo),
+			FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
+			Task:        proto.Clone(info).(*mesos.TaskInfo),
+		}
+		if !f.pid.IsZero() {
+			msg.Pid = proto.String(f.pid.String())
+		} else {
+			msg.Pid = proto.String("")
+		}
+		a.ctx.Send(e.pid, msg)
+	}
+}
+
+// executorTerminated handles the end of an executor's container.
+func (a *agent) executorTerminated(fid, eid, cid string, t *containerizer.Termination, werr error) {
+	status := int32(-1)
+	if werr == nil && t != nil && t.Status != nil {
+		status = *t.Status
+	}
+	log := a.logFor(fid, eid, "").WithField("container_id", cid)
+	if werr != nil {
+		log.Errorf("Termination of executor '%s' of framework %s failed: %v", eid, fid, werr)
+	} else {
+		log.Infof("Executor '%s' of framework %s terminated (status %d)", eid, fid, status)
+	}
+	f := a.frameworks[fid]
+	if f == nil {
+		return
+	}
+	e := f.executors[eid]
+	if e == nil || e.containerID != cid || e.state == executorTerminated {
+		return
+	}
+	e.state = executorTerminated
+	if f.state != frameworkTerminating {
+		for _, task := range e.launchedTasks() {
+			if !statusupdate.IsTerminal(task.GetState()) {
+				a.sendExecutorTerminatedUpdate(f, e, task.GetTaskId().GetValue(), t, werr)
+			}
+		}
+		for _, q := range append([]*mesos.TaskInfo(nil), e.queued...) {
+			a.sendExecutorTerminatedUpdate(f, e, q.GetTaskId().GetValue(), t, werr)
+		}
+	} else {
+		for _, task := range e.launchedTasks() {
+			delete(e.launched, task.GetTaskId().GetValue())
+			e.terminated[task.GetTaskId().GetValue()] = task
+		}
+	}
+	if !e.commandTask {
+		a.sendExitedExecutor(fid, eid, status)
+	}
+	if a.state == terminating || f.state == frameworkTerminating || !e.incompleteTasks() {
+		a.removeExecutor(f, e)
+	}
+	a.removeFrameworkIfIdle(f)
+}
+
+func (a *agent) sendExecutorTerminatedUpdate(f *framework, e *executor, tid string, t *containerizer.Termination, werr error) {
+	state := mesos.TaskState_TASK_FAILED
+	reason := mesos.TaskStatus_REASON_EXECUTOR_TERMINATED
+	have := werr == nil && t != nil
+	pt := e.pendingTermination
+	switch {
+	case have && t.State != nil:
+		state = *t.State
+	case pt != nil && pt.State != nil:
+		state = *pt.State
+	}
+	switch {
+	case have && t.Reason != nil:
+		reason = *t.Reason
+	case pt != nil && pt.Reason != nil:
+		reason = *pt.Reason
+	}
+	var msgs []string
+	if pt != nil && pt.Message != "" {
+		msgs = append(msgs, pt.Message)
+	}
+	if werr != nil {
+		msgs = append(msgs, "Abnormal executor termination: "+werr.Error())
+	} else if t == nil {
+		msgs = append(msgs, "Abnormal executor termination: unknown container")
+	} else if t.Message != "" {
+		msgs = append(msgs, t.Message)
+	}
+	message := "Executor terminated"
+	if len(msgs) > 0 {
+		message = strings.Join(msgs, "; ")
+	}
+	u := a.newUpdate(f.id, tid, e.id, state, reason, message)
+	if have && len(t.LimitedResources) > 0 {
+		u.Status.Limitation = &mesos.TaskResourceLimitation{Resources: t.LimitedResources}
+	}
+	a.statusUpdate(u, actors.PID{})
+}
+
+func (a *agent) sendExitedExecutor(fid, eid string, status int32) {
+	if a.master.IsZero() || a.info.GetId() == nil {
+		return
+	}
+	a.ctx.Send(a.master, &mesosinternal.ExitedExecutorMessage{
+		SlaveId:     proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
+		ExecutorId:  &mesos.ExecutorID{Value: proto.String(eid)},
+		Status:      proto.Int32(status),
+	})
+}
+
+// --- kill and shutdown ---
+
+func (a *agent) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
+	fid, tid := m.GetFrameworkId().GetValue(), m.GetTaskId().GetValue()
+	log := a.logFor(fid, "", tid)
+	if from != a.master || a.master.IsZero() {
+		log.Warnf("Ignoring kill task message from %s because it is not the expected master: %s", from, pidOrNone(a.master))
+		return
+	}
+	log.Infof("Asked to kill task %s of framework %s", tid, fid)
+	if a.state == terminating {
+		log.Warnf("Cannot kill task %s of framework %s because the agent is terminating", tid, fid)
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil {
+		log.Warnf("Ignoring kill task %s of framework %s because no such framework is running", tid, fid)
+		return
+	}
+	if f.state == frameworkTerminating {
+		log.Warnf("Ignoring kill task %s of framework %s because the framework is terminating", tid, fid)
+		return
+	}
+	if p := f.pending[tid]; p != nil {
+		log.Warnf("Killing task %s of framework %s before it was launched", tid, fid)
+		u := a.newUpdate(fid, tid, p.executorInfo.GetExecutorId().GetValue(), mesos.TaskState_TASK_KILLED,
+			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor")
+		a.statusUpdate(u, actors.PID{})
+		return
+	}
+	e := f.executorOf(tid)
+	if e == nil {
+		log.Warnf("Cannot kill task %s of framework %s because no corresponding executor is running", tid, fid)
+		state := mesos.TaskState_TASK_LOST
+		if f.partitionAware() {
+			state = mesos.TaskState_TASK_DROPPED
+		}
+		a.statusUpdate(a.newUpdate(fid, tid, "", state, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Cannot find executor"), actors.PID{})
+		return
+	}
+	switch e.state {
+	case executorRegistering:
+		log.Warnf("Transitioning the state of task %s of framework %s to TASK_KILLED because the executor is not registered", tid, fid)
+		a.statusUpdate(a.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
+			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
+	case executorTerminating, executorTerminated:
+		log.Warnf("Ignoring kill task %s because the executor '%s' is %s", tid, e.id, strings.ToLower(e.state.String()))
+	case executorRunning:
+		if e.queuedIndex(tid) >= 0 {
+			a.statusUpdate(a.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
+				mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
+			if !e.everSent && len(e.queued) == 0 {
+				log.Warnf("Shutting down executor '%s' because it has never been sent a task and all of its queued tasks have been killed before delivery", e.id)
+				a.doShutdownExecutor(f, e)
+			}
+			return
+		}
+		msg := &mesosinternal.KillTaskMessage{FrameworkId: m.GetFrameworkId(), TaskId: m.GetTaskId(), KillPolicy: m.GetKillPolicy()}
+		a.ctx.Send(e.pid, msg)
+	}
+}
+
+func (a *agent) shutdownFramework(from actors.PID, m *mesosinternal.ShutdownFrameworkMessage) {
+	fid := m.GetFrameworkId().GetValue()
+	if from != a.master || a.master.IsZero() {
+		a.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s from %s because it is not from the registered master (%s)", fid, from, pidOrNone(a.master))
+		return
+	}
+	if a.state != running {
+		a.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s because the agent has not yet registered with the master", fid)
+		return
+	}
+	a.doShutdownFramework(fid)
+}
+
+func (a *agent) doShutdownFramework(fid string) {
+	f := a.frameworks[fid]
+	if f == nil || f.state == frameworkTerminating {
+		return
+	}
+	a.logFor(fid, "", "").Infof("Shutting down framework %s", fid)
+	f.state = frameworkTerminating
+	// Nothing it sends can be acknowledged any more.
+	a.tsum.Cleanup(fid)
+	for _, eid := range append([]string(nil), f.order...) {
+		e := f.executors[eid]
+		switch e.state {
+		case executorRegistering, executorRunning:
+			a.doShutdownExecutor(f, e)
+		case executorTerminated:
+			a.removeExecutor(f, e)
+		}
+	}
+	a.removeFrameworkIfIdle(f)
+}
+
+func (a *agent) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) {
+	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
+	log := a.logFor(fid, eid, "")
+	if from != a.master || a.master.IsZero() {
+		log.Warnf("Ignoring shutdown executor message for executor '%s' of framework %s from %s because it is not from the registered master (%s)", eid, fid, from, pidOrNone(a.master))
+		return
+	}
+	log.Infof("Asked to shut down executor '%s' of framework %s by %s", eid, fid, from)
+	if a.state != running {
+		log.Warn("Ignoring shutdown executor message because the agent has not yet registered with the master")
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil {
+		log.Warnf("Cannot shut down executor '%s' of unknown framework %s", eid, fid)
+		return
+	}
+	if f.state == frameworkTerminating {
+		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the framework is terminating", eid, fid)
+		return
+	}
+	e := f.executors[eid]
+	if e == nil {
+		log.Warnf("Ignoring shutdown of unknown executor '%s' of framework %s", eid, fid)
+		return
+	}
+	if e.state == executorTerminating || e.state == executorTerminated {
+		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the executor is %s", eid, fid, strings.ToLower(e.state.String()))
+		return
+	}
+	a.doShutdownExecutor(f, e)
+}
+
+// doShutdownExecutor asks the executor to shut down and destroys its
+// container after the grace period (Mesos' _shutdownExecutor).
+func (a *agent) doShutdownExecutor(f *framework, e *executor) {
+	if e.state != executorRegistering && e.state != executorRunning {
+		return
+	}
+	a.logFor(f.id, e.id, "").Infof("Shutting down executor '%s' of framework %s", e.id, f.id)
+	e.state = executorTerminating
+	if !e.pid.IsZero() {
+		a.ctx.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
+			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.id)},
+			FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
+		})
+	}
+	fid, eid, cid := f.id, e.id, e.containerID
+	a.ctx.Delay(a.shutdownGrace(e), func() {
+		f := a.frameworks[fid]
+		if f == nil {
+			return
+		}
+		e := f.executors[eid]
+		if e == nil || e.containerID != cid || e.state != executorTerminating {
+			return
+		}
+		a.logFor(fid, eid, "").Infof("Killing executor '%s' of framework %s", eid, fid)
+		a.destroyContainer(cid)
+	})
+}
+
+func (a *agent) removeExecutor(f *framework, e *executor) {
+	a.logFor(f.id, e.id, "").Infof("Cleaning up executor '%s' of framework %s", e.id, f.id)
+	f.destroyExecutor(e.id)
+}
+
+func (a *agent) removeFrameworkIfIdle(f *framework) {
+	if f == nil || !f.idle() || a.frameworks[f.id] != f {
+		return
+	}
+	a.logFor(f.id, "", "").Infof("Cleaning up framework %s", f.id)
+	delete(a.frameworks, f.id)
+	for i, id := range a.frameworkOrder {
+		if id == f.id {
+			a.frameworkOrder = append(a.frameworkOrder[:i:i], a.frameworkOrder[i+1:]...)
+			break
+		}
+	}
+	a.completedFrameworks = append(a.completedFrameworks, f)
+	if len(a.completedFrameworks) > maxCompletedFrameworks {
+		a.completedFrameworks = a.completedFrameworks[1:]
+	}
+}
+
+// sendDropped reports tasks that never reached an executor as
+// TASK_DROPPED (partition-aware frameworks) or TASK_LOST.
+func (a *agent) sendDropped(f *framework, tasks []*mesos.TaskInfo, eid string, reason mesos.TaskStatus_Reason, message string) {
+	state := mesos.TaskState_TASK_LOST
+	if f.partitionAware() {
+		state = mesos.TaskState_TASK_DROPPED
+	}
+	for _, t := range tasks {
+		a.statusUpdate(a.newUpdate(f.id, t.GetTaskId().GetValue(), eid, state, reason, message), actors.PID{})
+	}
+}
+
+// --- framework messages ---
+
+func (a *agent) updateFramework(from actors.PID, m *mesosinternal.UpdateFrameworkMessage) {
+	fid := m.GetFrameworkId().GetValue()
+	log := a.logFor(fid, "", "")
+	if a.state != running {
+		log.Warnf("Dropping updateFramework message for %s because the agent is in %s state", fid, a.state)
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil {
+		log.Infof("Ignoring info update for framework %s because it does not exist", fid)
+		return
+	}
+	if f.state == frameworkTerminating {
+		log.Warnf("Ignoring info update for framework %s because it is terminating", fid)
+		return
+	}
+	if m.GetFrameworkInfo() != nil {
+		f.info = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo)
+	}
+	f.pid = parsePIDOrZero(m.GetPid())
+	log.Infof("Updating info for framework %s with pid updated to %s", fid, pidOrNone(f.pid))
+	a.resumeUpdates()
+}
+
+func (a *agent) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) {
+	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
+	log := a.logFor(fid, eid, "")
+	if a.state != running {
+		log.Warnf("Dropping message from framework %s because the agent is in %s state", fid, a.state)
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil || f.state == frameworkTerminating {
+		log.Warnf("Dropping message from framework %s because the framework does not exist or is terminating", fid)
+		return
+	}
+	e := f.executors[eid]
+	if e == nil {
+		log.Warnf("Dropping message for executor '%s' because the executor does not exist", eid)
+		return
+	}
+	if e.state != executorRunning {
+		log.Warnf("Dropping message for executor '%s' because the executor is %s", eid, e.state)
+		return
+	}
+	a.ctx.Send(e.pid, m)
+}
+
+func (a *agent) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) {
+	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
+	log := a.logFor(fid, eid, "")
+	if a.state != running {
+		log.Warnf("Dropping framework message from executor '%s' to framework %s because the agent is in %s state", eid, fid, a.state)
+		return
+	}
+	f := a.frameworks[fid]
+	if f == nil || f.state == frameworkTerminating {
+		log.Warnf("Dropping framework message from executor '%s' because framework %s does not exist or is terminating", eid, fid)
+		return
+	}
+	msg := &mesosinternal.ExecutorToFrameworkMessage{
+		SlaveId:     proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+		FrameworkId: m.GetFrameworkId(),
+		ExecutorId:  m.GetExecutorId(),
+		Data:        m.GetData(),
+	}
+	if msg.Data == nil {
+		msg.Data = []byte{}
+	}
+	if !f.pid.IsZero() {
+		a.ctx.Send(f.pid, msg)
+	} else {
+		a.ctx.Send(a.master, msg)
+	}
+}
+
+func parsePIDOrZero(s string) actors.PID {
+	if s == "" {
+		return actors.PID{}
+	}
+	p, err := actors.ParsePID(s)
+	if err != nil {
+		return actors.PID{}
+	}
+	return p
+}
+
+func sortedPending(f *framework) []*pendingTask {
+	ids := make([]string, 0, len(f.pending))
+	for id := range f.pending {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]*pendingTask, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, f.pending[id])
+	}
+	return out
+}

@@ -1,0 +1,341 @@
+package slave
+
+import (
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/containerizer"
+	"github.com/gomesos/gomesos/slave/statusupdate"
+	"google.golang.org/protobuf/proto"
+)
+
+// How much history the agent keeps (Mesos' defaults).
+const (
+	maxCompletedFrameworks            = 50
+	maxCompletedExecutorsPerFramework = 150
+	maxCompletedTasksPerExecutor      = 200
+)
+
+type agentState int
+
+const (
+	disconnected agentState = iota
+	running
+	terminating
+)
+
+func (s agentState) String() string {
+	switch s {
+	case disconnected:
+		return "DISCONNECTED"
+	case running:
+		return "RUNNING"
+	default:
+		return "TERMINATING"
+	}
+}
+
+type frameworkState int
+
+const (
+	frameworkRunning frameworkState = iota
+	frameworkTerminating
+)
+
+type executorState int
+
+const (
+	executorRegistering executorState = iota
+	executorRunning
+	executorTerminating
+	executorTerminated
+)
+
+func (s executorState) String() string {
+	return [...]string{"REGISTERING", "RUNNING", "TERMINATING", "TERMINATED"}[s]
+}
+
+// pendingTask is a task between RunTaskMessage and its hand-over to an
+// executor record.
+type pendingTask struct {
+	task           *mesos.TaskInfo
+	executorInfo   *mesos.ExecutorInfo
+	commandTask    bool
+	launchExecutor *bool
+}
+
+type framework struct {
+	id    string
+	info  *mesos.FrameworkInfo
+	pid   actors.PID // the scheduler, if known
+	state frameworkState
+
+	pending   map[string]*pendingTask // by task id
+	executors map[string]*executor    // by executor id
+	order     []string                // executor ids in creation order
+
+	completedExecutors []*executor
+}
+
+func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
+	return &framework{
+		id:        info.GetId().GetValue(),
+		info:      proto.Clone(info).(*mesos.FrameworkInfo),
+		pid:       pid,
+		pending:   map[string]*pendingTask{},
+		executors: map[string]*executor{},
+	}
+}
+
+// idle: no executors and no pending tasks.
+func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending) == 0 }
+
+func (f *framework) partitionAware() bool {
+	for _, c := range f.info.GetCapabilities() {
+		if c.GetType() == mesos.FrameworkInfo_Capability_PARTITION_AWARE {
+			return true
+		}
+	}
+	return false
+}
+
+// executorOf finds the live executor that has (or will get) the task.
+func (f *framework) executorOf(taskID string) *executor {
+	for _, id := range f.order {
+		e := f.executors[id]
+		if e != nil && e.hasTask(taskID) {
+			return e
+		}
+	}
+	return nil
+}
+
+func (f *framework) addExecutor(e *executor) {
+	f.executors[e.id] = e
+	f.order = append(f.order, e.id)
+}
+
+func (f *framework) destroyExecutor(id string) {
+	e := f.executors[id]
+	if e == nil {
+		return
+	}
+	delete(f.executors, id)
+	for i, x := range f.order {
+		if x == id {
+			f.order = append(f.order[:i:i], f.order[i+1:]...)
+			break
+		}
+	}
+	f.completedExecutors = append(f.completedExecutors, e)
+	if len(f.completedExecutors) > maxCompletedExecutorsPerFramework {
+		f.completedExecutors = f.completedExecutors[1:]
+	}
+}
+
+type executor struct {
+	id          string
+	frameworkID string
+	info        *mesos.ExecutorInfo
+	commandTask bool // synthesised for a command task
+	containerID string
+	directory   string
+	user        string
+	state       executorState
+	pid         actors.PID
+
+	queued      []*mesos.TaskInfo // in arrival order
+	launched    map[string]*mesos.Task
+	launchOrder []string
+	terminated  map[string]*mesos.Task
+	completed   []*mesos.Task
+	everSent    bool
+
+	pendingTermination *containerizer.Termination
+	launchedContainer  bool // Launch was called
+}
+
+func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
+	return &executor{
+		id:          info.GetExecutorId().GetValue(),
+		frameworkID: frameworkID,
+		info:        proto.Clone(info).(*mesos.ExecutorInfo),
+		commandTask: commandTask,
+		containerID: containerID,
+		directory:   dir,
+		user:        user,
+		launched:    map[string]*mesos.Task{},
+		terminated:  map[string]*mesos.Task{},
+	}
+}
+
+func (e *executor) hasTask(id string) bool {
+	if _, ok := e.launched[id]; ok {
+		return true
+	}
+	if _, ok := e.terminated[id]; ok {
+		return true
+	}
+	return e.queuedIndex(id) >= 0
+}
+
+func (e *executor) queuedIndex(id string) int {
+	for i, t := range e.queued {
+		if t.GetTaskId().GetValue() == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *executor) enqueue(t *mesos.TaskInfo) { e.queued = append(e.queued, t) }
+
+func (e *executor) dequeue(id string) *mesos.TaskInfo {
+	i := e.queuedIndex(id)
+	if i < 0 {
+		return nil
+	}
+	t := e.queued[i]
+	e.queued = append(e.queued[:i:i], e.queued[i+1:]...)
+	return t
+}
+
+func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
+	task := createTask(t, mesos.TaskState_TASK_STAGING, e.frameworkID)
+	e.launched[t.GetTaskId().GetValue()] = task
+	e.launchOrder = append(e.launchOrder, t.GetTaskId().GetValue())
+	e.everSent = true
+	return task
+}
+
+// launchedTasks in launch order.
+func (e *executor) launchedTasks() []*mesos.Task {
+	out := make([]*mesos.Task, 0, len(e.launched))
+	for _, id := range e.launchOrder {
+		if t, ok := e.launched[id]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (e *executor) terminatedTasks() []*mesos.Task {
+	out := make([]*mesos.Task, 0, len(e.terminated))
+	for _, id := range e.launchOrder {
+		if t, ok := e.terminated[id]; ok {
+			out = append(out, t)
+		}
+	}
+	// Tasks terminated while queued were never launched.
+	for id, t := range e.terminated {
+		if !contains(e.launchOrder, id) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// incompleteTasks: anything queued, launched, or terminated but not yet
+// acknowledged.
+func (e *executor) incompleteTasks() bool {
+	return len(e.queued) > 0 || len(e.launched) > 0 || len(e.terminated) > 0
+}
+
+// completeTask moves a terminated, acknowledged task to the history.
+func (e *executor) completeTask(id string) {
+	t, ok := e.terminated[id]
+	if !ok {
+		return
+	}
+	delete(e.terminated, id)
+	e.completed = append(e.completed, t)
+	if len(e.completed) > maxCompletedTasksPerExecutor {
+		e.completed = e.completed[1:]
+	}
+}
+
+// updateTaskState applies a status to the agent's task record (Mesos'
+// Executor::updateTaskState).
+func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
+	id := st.GetTaskId().GetValue()
+	terminal := statusupdate.IsTerminal(st.GetState())
+	var task *mesos.Task
+	switch {
+	case e.queuedIndex(id) >= 0:
+		if !terminal {
+			return errf("cannot send non-terminal update for queued task")
+		}
+		info := e.dequeue(id)
+		task = createTask(info, st.GetState(), e.frameworkID)
+	case e.launched[id] != nil:
+		task = e.launched[id]
+		if terminal {
+			delete(e.launched, id)
+		}
+	case e.terminated[id] != nil:
+		return errf("task is already terminated with state %s", e.terminated[id].GetState())
+	default:
+		return errf("task is unknown")
+	}
+	if n := len(task.Statuses); n > 0 && task.Statuses[n-1].GetState() == st.GetState() {
+		task.Statuses = task.Statuses[:n-1]
+	}
+	task.Statuses = append(task.Statuses, proto.Clone(st).(*mesos.TaskStatus))
+	task.State = st.GetState().Enum()
+	if terminal {
+		e.terminated[id] = task
+	}
+	return nil
+}
+
+// allocated is the executor's own resources plus its queued and launched
+// tasks' resources (what the container is given).
+func (e *executor) allocated() resources.Resources {
+	r := resources.Resources(e.info.GetResources()).Clone()
+	for _, t := range e.queued {
+		r = r.Add(resources.Resources(t.GetResources()))
+	}
+	for _, t := range e.launched {
+		r = r.Add(resources.Resources(t.GetResources()))
+	}
+	return r
+}
+
+// createTask builds the agent's Task record from a TaskInfo (Mesos'
+// protobuf::createTask).
+func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *mesos.Task {
+	task := &mesos.Task{
+		Name:        proto.String(t.GetName()),
+		TaskId:      &mesos.TaskID{Value: proto.String(t.GetTaskId().GetValue())},
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
+		SlaveId:     &mesos.SlaveID{Value: proto.String(t.GetSlaveId().GetValue())},
+		State:       state.Enum(),
+		Labels:      t.GetLabels(),
+		Discovery:   t.GetDiscovery(),
+		Container:   t.GetContainer(),
+		HealthCheck: t.GetHealthCheck(),
+		KillPolicy:  t.GetKillPolicy(),
+		Limits:      t.GetLimits(),
+	}
+	for _, r := range t.GetResources() {
+		task.Resources = append(task.Resources, proto.Clone(r).(*mesos.Resource))
+	}
+	if t.GetExecutor() != nil {
+		task.ExecutorId = &mesos.ExecutorID{Value: proto.String(t.GetExecutor().GetExecutorId().GetValue())}
+	}
+	if c := t.GetCommand(); c != nil && c.User != nil {
+		task.User = proto.String(c.GetUser())
+	} else if c := t.GetExecutor().GetCommand(); c != nil && c.User != nil {
+		task.User = proto.String(c.GetUser())
+	}
+	return proto.Clone(task).(*mesos.Task)
+}

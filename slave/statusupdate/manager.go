@@ -1,0 +1,383 @@
+// Package statusupdate is the agent's task status update manager as a pure
+// core: no actors, timers or I/O.
+//
+// Every (framework, task) pair has a stream: the uuids it has received and
+// the ones the framework acknowledged, and a FIFO of pending updates. Only
+// the head of the queue is ever sent; the next one follows when the head is
+// acknowledged. A forwarded update carries latest_state, the newest state the
+// stream has received, so the master learns a terminal state early. An
+// acknowledgement must name the head's uuid; others are rejected (and the
+// agent ignores them). Acknowledging a terminal update ends the stream; a
+// later update for the same task starts a new one.
+//
+// The owner (the agent actor) sends what the manager returns and arms a
+// retry timer for each Forward: when it fires it calls Timeout with the
+// Forward's sequence number and resends what comes back. Retries start at
+// MinRetry (10 s) and double up to MaxRetry (10 min). While paused
+// (disconnected from the master) nothing is forwarded; Resume returns the
+// head of every stream.
+//
+// A Journal, if set, is written before each change (Mesos' task.updates
+// file of UPDATE and ACK records) and Replay rebuilds a stream from such
+// records; the agent keeps everything in memory for now.
+package statusupdate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"google.golang.org/protobuf/proto"
+)
+
+// Retry intervals of Mesos' status update manager.
+const (
+	MinRetry = 10 * time.Second
+	MaxRetry = 10 * time.Minute
+)
+
+// StreamID names a stream.
+type StreamID struct {
+	FrameworkID string
+	TaskID      string
+}
+
+func (id StreamID) String() string {
+	return fmt.Sprintf("task %s of framework %s", id.TaskID, id.FrameworkID)
+}
+
+// Journal persists stream records before the manager acts on them.
+type Journal interface {
+	Append(id StreamID, rec *mesosinternal.StatusUpdateRecord) error
+}
+
+// Forward is an update to send to the master now, with the retry to arm.
+type Forward struct {
+	Stream     StreamID
+	Update     *mesosinternal.StatusUpdate // a copy, with latest_state and status.uuid set
+	Seq        uint64                      // pass to Timeout when the retry fires
+	RetryAfter time.Duration
+}
+
+// Errors returned by Acknowledge and Update. The agent logs and ignores them.
+var (
+	ErrUnknownStream = errors.New("cannot find the task status update stream")
+	ErrUnexpectedAck = errors.New("unexpected task status update acknowledgement")
+	ErrDuplicateAck  = errors.New("duplicate task status update acknowledgement")
+	ErrInvalidUpdate = errors.New("invalid task status update")
+)
+
+type stream struct {
+	received     map[string]bool
+	acknowledged map[string]bool
+	pending      []*mesosinternal.StatusUpdate
+	terminated   bool
+	err          error // set when the journal failed; the stream is unusable
+
+	seq     uint64        // of the outstanding forward, 0 if none
+	backoff time.Duration // interval of the outstanding forward
+}
+
+// Manager holds every stream. Not safe for concurrent use: one owner.
+type Manager struct {
+	streams map[StreamID]*stream
+	paused  bool
+	seq     uint64
+	// Journal, if set, records updates and acks before they take effect.
+	Journal Journal
+	// MinRetry and MaxRetry bound the retry interval (defaults above).
+	MinRetry, MaxRetry time.Duration
+}
+
+// New returns a manager that starts paused, as the agent starts
+// disconnected.
+func New() *Manager {
+	return &Manager{streams: map[StreamID]*stream{}, paused: true, MinRetry: MinRetry, MaxRetry: MaxRetry}
+}
+
+// Paused reports whether forwarding is paused.
+func (m *Manager) Paused() bool { return m.paused }
+
+// UpdateResult is the outcome of Update.
+type UpdateResult struct {
+	// Duplicate is true if the uuid was seen before; nothing changed, and
+	// the agent still acknowledges the executor.
+	Duplicate bool
+	// Forward is set if the update became the head of an unpaused stream.
+	Forward *Forward
+}
+
+// Update takes an update into its stream.
+func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
+	if len(u.GetUuid()) == 0 {
+		return UpdateResult{}, fmt.Errorf("%w: missing 'uuid'", ErrInvalidUpdate)
+	}
+	id, err := idOf(u)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	s := m.streams[id]
+	if s == nil {
+		s = &stream{received: map[string]bool{}, acknowledged: map[string]bool{}}
+		m.streams[id] = s
+	}
+	if s.err != nil {
+		return UpdateResult{}, s.err
+	}
+	key := string(u.GetUuid())
+	if s.acknowledged[key] || s.received[key] {
+		return UpdateResult{Duplicate: true}, nil
+	}
+	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
+		Type:   mesosinternal.StatusUpdateRecord_UPDATE.Enum(),
+		Update: u,
+	}); err != nil {
+		return UpdateResult{}, err
+	}
+	s.received[key] = true
+	s.pending = append(s.pending, proto.Clone(u).(*mesosinternal.StatusUpdate))
+	res := UpdateResult{}
+	if !m.paused && len(s.pending) == 1 {
+		res.Forward = m.forward(id, s, m.MinRetry)
+	}
+	return res, nil
+}
+
+// AckResult is the outcome of Acknowledge.
+type AckResult struct {
+	// Acked is the update that was acknowledged.
+	Acked *mesosinternal.StatusUpdate
+	// StreamEnded is true when a terminal update was acknowledged: the
+	// stream is gone and the task's updates are all acknowledged.
+	StreamEnded bool
+	// Forward is the next pending update to send, if any.
+	Forward *Forward
+}
+
+// Acknowledge applies the framework's acknowledgement of uuid.
+func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResult, error) {
+	id := StreamID{FrameworkID: frameworkID, TaskID: taskID}
+	s := m.streams[id]
+	if s == nil {
+		return AckResult{}, fmt.Errorf("%w for %s", ErrUnknownStream, id)
+	}
+	if s.err != nil {
+		return AckResult{}, s.err
+	}
+	if len(s.pending) == 0 {
+		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s: nothing pending", ErrUnexpectedAck, uuid, id)
+	}
+	if s.acknowledged[string(uuid)] {
+		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s", ErrDuplicateAck, uuid, id)
+	}
+	head := s.pending[0]
+	if !bytes.Equal(head.GetUuid(), uuid) {
+		return AckResult{}, fmt.Errorf("%w (received %x, expecting %x) for %s", ErrUnexpectedAck, uuid, head.GetUuid(), id)
+	}
+	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
+		Type: mesosinternal.StatusUpdateRecord_ACK.Enum(),
+		Uuid: uuid,
+	}); err != nil {
+		return AckResult{}, err
+	}
+	s.acknowledged[string(uuid)] = true
+	s.pending = s.pending[1:]
+	s.seq, s.backoff = 0, 0
+	if !s.terminated {
+		s.terminated = IsTerminal(head.GetStatus().GetState())
+	}
+	res := AckResult{Acked: head}
+	if s.terminated {
+		// Anything still pending after a terminal update is dropped.
+		delete(m.streams, id)
+		res.StreamEnded = true
+		return res, nil
+	}
+	if !m.paused && len(s.pending) > 0 {
+		res.Forward = m.forward(id, s, m.MinRetry)
+	}
+	return res, nil
+}
+
+// Timeout is called when the retry timer of forward seq fires. It returns
+// the head to resend, with a doubled interval, or nil if that forward was
+// acknowledged or superseded, or the manager is paused.
+func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
+	s := m.streams[id]
+	if m.paused || s == nil || s.seq == 0 || s.seq != seq || len(s.pending) == 0 {
+		return nil
+	}
+	next := s.backoff * 2
+	if next > m.MaxRetry {
+		next = m.MaxRetry
+	}
+	return m.forward(id, s, next)
+}
+
+// Pause stops forwarding (the agent lost its master). Outstanding retries
+// become stale.
+func (m *Manager) Pause() {
+	m.paused = true
+	for _, s := range m.streams {
+		s.seq, s.backoff = 0, 0
+	}
+}
+
+// Resume restarts forwarding and returns the head of every stream, ordered
+// by stream id.
+func (m *Manager) Resume() []*Forward {
+	m.paused = false
+	ids := m.ids()
+	var out []*Forward
+	for _, id := range ids {
+		s := m.streams[id]
+		if len(s.pending) > 0 && s.err == nil {
+			out = append(out, m.forward(id, s, m.MinRetry))
+		}
+	}
+	return out
+}
+
+// ResendFramework returns the head of every stream of one framework (the
+// scheduler moved: UpdateFrameworkMessage), restarting their retries.
+func (m *Manager) ResendFramework(frameworkID string) []*Forward {
+	if m.paused {
+		return nil
+	}
+	var out []*Forward
+	for _, id := range m.ids() {
+		s := m.streams[id]
+		if id.FrameworkID == frameworkID && len(s.pending) > 0 && s.err == nil {
+			out = append(out, m.forward(id, s, m.MinRetry))
+		}
+	}
+	return out
+}
+
+// Cleanup drops every stream of a framework (it was shut down).
+func (m *Manager) Cleanup(frameworkID string) {
+	for id := range m.streams {
+		if id.FrameworkID == frameworkID {
+			delete(m.streams, id)
+		}
+	}
+}
+
+// Pending returns copies of the pending updates of a stream, head first.
+func (m *Manager) Pending(id StreamID) []*mesosinternal.StatusUpdate {
+	s := m.streams[id]
+	if s == nil {
+		return nil
+	}
+	out := make([]*mesosinternal.StatusUpdate, len(s.pending))
+	for i, u := range s.pending {
+		out[i] = proto.Clone(u).(*mesosinternal.StatusUpdate)
+	}
+	return out
+}
+
+// Has reports whether a stream exists (the task has unacknowledged updates
+// or has not yet ended).
+func (m *Manager) Has(id StreamID) bool { return m.streams[id] != nil }
+
+// Streams returns the ids of all streams, sorted.
+func (m *Manager) Streams() []StreamID { return m.ids() }
+
+// Replay rebuilds a stream from journal records (agent recovery). It does
+// not forward anything; call Resume afterwards.
+func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecord) error {
+	s := &stream{received: map[string]bool{}, acknowledged: map[string]bool{}}
+	for i, r := range records {
+		switch r.GetType() {
+		case mesosinternal.StatusUpdateRecord_UPDATE:
+			u := r.GetUpdate()
+			if u == nil || len(u.GetUuid()) == 0 {
+				return fmt.Errorf("record %d of %s: UPDATE without an update or uuid", i, id)
+			}
+			s.received[string(u.GetUuid())] = true
+			s.pending = append(s.pending, proto.Clone(u).(*mesosinternal.StatusUpdate))
+		case mesosinternal.StatusUpdateRecord_ACK:
+			if len(s.pending) == 0 || !bytes.Equal(s.pending[0].GetUuid(), r.GetUuid()) {
+				return fmt.Errorf("record %d of %s: ACK does not match the pending update", i, id)
+			}
+			s.acknowledged[string(r.GetUuid())] = true
+			if IsTerminal(s.pending[0].GetStatus().GetState()) {
+				s.terminated = true
+			}
+			s.pending = s.pending[1:]
+		default:
+			return fmt.Errorf("record %d of %s: unknown type %v", i, id, r.GetType())
+		}
+	}
+	if s.terminated && len(s.pending) == 0 {
+		delete(m.streams, id)
+		return nil
+	}
+	m.streams[id] = s
+	return nil
+}
+
+func (m *Manager) journal(id StreamID, s *stream, rec *mesosinternal.StatusUpdateRecord) error {
+	if m.Journal == nil {
+		return nil
+	}
+	if err := m.Journal.Append(id, rec); err != nil {
+		s.err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
+		return s.err
+	}
+	return nil
+}
+
+func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forward {
+	m.seq++
+	s.seq = m.seq
+	s.backoff = interval
+	u := proto.Clone(s.pending[0]).(*mesosinternal.StatusUpdate)
+	if u.Status == nil {
+		u.Status = &mesos.TaskStatus{}
+	}
+	u.Status.Uuid = append([]byte(nil), u.GetUuid()...)
+	// The newest state this stream has received.
+	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
+	u.LatestState = latest.Enum()
+	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval}
+}
+
+func (m *Manager) ids() []StreamID {
+	ids := make([]StreamID, 0, len(m.streams))
+	for id := range m.streams {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if ids[i].FrameworkID != ids[j].FrameworkID {
+			return ids[i].FrameworkID < ids[j].FrameworkID
+		}
+		return ids[i].TaskID < ids[j].TaskID
+	})
+	return ids
+}
+
+func idOf(u *mesosinternal.StatusUpdate) (StreamID, error) {
+	fid := u.GetFrameworkId().GetValue()
+	tid := u.GetStatus().GetTaskId().GetValue()
+	if fid == "" || tid == "" {
+		return StreamID{}, fmt.Errorf("%w: missing framework or task id", ErrInvalidUpdate)
+	}
+	return StreamID{FrameworkID: fid, TaskID: tid}, nil
+}
+
+// IsTerminal is Mesos' isTerminalState: FINISHED, FAILED, KILLED, LOST,
+// ERROR, DROPPED, GONE and GONE_BY_OPERATOR end a task.
+func IsTerminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
+		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
+		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}
