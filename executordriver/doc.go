@@ -1,0 +1,44 @@
+// Package executordriver is the executor side of gomesos: an executor
+// driver shaped like mesos-go's v0 "executor" package, so that a legacy Go
+// executor ports by changing its imports.
+//
+// An agent starts an executor with MESOS_SLAVE_PID, MESOS_FRAMEWORK_ID,
+// MESOS_EXECUTOR_ID, MESOS_SLAVE_ID, MESOS_DIRECTORY, MESOS_CHECKPOINT,
+// MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD and (with checkpointing)
+// MESOS_RECOVERY_TIMEOUT in its environment. The executor implements
+// Executor, builds a MesosExecutorDriver and calls Run:
+//
+//	driver, err := executordriver.NewMesosExecutorDriver(executordriver.DriverConfig{Executor: myExecutor})
+//	if err != nil { ... }
+//	status, err := driver.Run()
+//
+// # How it works
+//
+// The driver is an actor named "executor(N)" on an actors.Node (by default a
+// node of its own, configured from LIBPROCESS_IP, LIBPROCESS_PORT and
+// LIBPROCESS_ADVERTISE_IP). It links to the agent and registers with
+// RegisterExecutorMessage. SendStatusUpdate wraps a TaskStatus in a
+// StatusUpdate carrying a fresh random uuid; the driver keeps every update
+// and every launched task until the agent acknowledges the update, and
+// hands them back to a restarted agent when it asks the executor to
+// reconnect.
+//
+// On ShutdownExecutorMessage the driver calls Shutdown and stops accepting
+// messages; unless it runs in local mode it also arms a killer that
+// SIGKILLs the executor's process group (the process alone if it does not
+// lead its group) after the shutdown grace period, as Mesos does. If the
+// link to the agent breaks, a checkpointing executor waits
+// MESOS_RECOVERY_TIMEOUT for the agent to come back; otherwise (or when
+// that time runs out) it shuts down and the driver stops.
+//
+// Local mode (no self-kill; the driver stops itself after Shutdown) is on
+// when DriverConfig.Getenv is set, or when MESOS_LOCAL is set.
+//
+// # Callbacks
+//
+// Executor callbacks run one at a time, in order, on a goroutine of their
+// own. Driver methods never wait for that goroutine, so a callback may call
+// any driver method (Stop included) without deadlocking. Callbacks queued
+// but not yet started when the driver stops or aborts are dropped, except
+// Error, which runs after the driver has been aborted.
+package executordriver

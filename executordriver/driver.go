@@ -1,0 +1,362 @@
+package executordriver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+)
+
+// joinStopWait bounds how long Join waits, after Stop, for the driver's
+// actor to terminate.
+const joinStopWait = 5 * time.Second
+
+// executorSeq numbers executor actors: "executor(1)", "executor(2)", ...
+var executorSeq atomic.Int64
+
+// MesosExecutorDriver connects an Executor with its agent. It is safe for
+// concurrent use.
+type MesosExecutorDriver struct {
+	exec    Executor
+	node    *actors.Node
+	ownNode bool
+	env     environment
+	local   bool
+	log     *logrus.Entry
+
+	mu         sync.Mutex
+	status     mesos.Status
+	pid        actors.PID
+	proc       *process
+	done       chan struct{} // closed when the driver stops or aborts
+	doneClosed bool
+
+	running   atomic.Bool
+	connected atomic.Bool
+	callbacks *callbackQueue
+
+	// killSelf ends the executor's process group (outside local mode).
+	killSelf func()
+}
+
+var _ ExecutorDriver = (*MesosExecutorDriver)(nil)
+
+// NewMesosExecutorDriver reads the environment the agent set and builds a
+// driver; nothing is sent until Start.
+func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
+	if config.Executor == nil {
+		return nil, errors.New("executor driver: Executor callbacks required")
+	}
+	getenv, local := config.Getenv, config.Getenv != nil
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env, err := readEnvironment(getenv)
+	if err != nil {
+		return nil, err
+	}
+	local = local || env.local
+	d := &MesosExecutorDriver{
+		exec:     config.Executor,
+		node:     config.Node,
+		env:      env,
+		local:    local,
+		status:   mesos.Status_DRIVER_NOT_STARTED,
+		done:     make(chan struct{}),
+		killSelf: killProcessGroup,
+	}
+	if d.node == nil {
+		cfg, err := actors.ConfigFromEnv()
+		if err != nil {
+			return nil, fmt.Errorf("executor driver: %w", err)
+		}
+		if config.BindingAddress != nil {
+			cfg.Host = config.BindingAddress.String()
+		}
+		if config.BindingPort != 0 {
+			cfg.Port = int(config.BindingPort)
+		}
+		if config.PublishedAddress != nil {
+			cfg.AdvertiseHost = config.PublishedAddress.String()
+		} else if config.HostnameOverride != "" && cfg.AdvertiseHost == "" {
+			cfg.AdvertiseHost = config.HostnameOverride
+		}
+		if d.node, err = actors.NewNode(cfg); err != nil {
+			return nil, fmt.Errorf("executor driver: starting the actor node: %w", err)
+		}
+		d.ownNode = true
+	}
+	d.log = d.node.Log().WithFields(logrus.Fields{
+		"framework_id": env.frameworkID,
+		"executor_id":  env.executorID,
+		"agent_id":     env.slaveID,
+	})
+	d.callbacks = newCallbackQueue(d.running.Load)
+	return d, nil
+}
+
+// killProcessGroup SIGKILLs the executor's process group if it leads one
+// (as an agent starts it), else just the process.
+func killProcessGroup() {
+	pid := os.Getpid()
+	if pgid, err := syscall.Getpgid(0); err == nil && pgid == pid {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	os.Exit(1)
+}
+
+// Status returns the driver's status.
+func (d *MesosExecutorDriver) Status() mesos.Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// Running reports whether the status is DRIVER_RUNNING.
+func (d *MesosExecutorDriver) Running() bool { return d.Status() == mesos.Status_DRIVER_RUNNING }
+
+// Connected reports whether the executor is registered with its agent.
+func (d *MesosExecutorDriver) Connected() bool { return d.connected.Load() }
+
+// PID returns the driver actor's PID (zero before Start).
+func (d *MesosExecutorDriver) PID() actors.PID {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pid
+}
+
+// Directory returns MESOS_DIRECTORY, the executor's sandbox.
+func (d *MesosExecutorDriver) Directory() string { return d.env.directory }
+
+// ShutdownGracePeriod returns MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD (5 s by
+// default): the time between ShutdownExecutorMessage and the self-kill.
+func (d *MesosExecutorDriver) ShutdownGracePeriod() time.Duration { return d.env.shutdownGrace }
+
+func (d *MesosExecutorDriver) closeDoneLocked() {
+	if !d.doneClosed {
+		d.doneClosed = true
+		close(d.done)
+	}
+}
+
+// Start registers with the agent.
+func (d *MesosExecutorDriver) Start() (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_NOT_STARTED {
+		return d.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_NOT_STARTED, d.status)
+	}
+	p := newProcess(d)
+	d.running.Store(true)
+	d.status = mesos.Status_DRIVER_RUNNING
+	d.callbacks.start()
+	var pid actors.PID
+	var err error
+	for range 1000 {
+		pid, err = d.node.Spawn(fmt.Sprintf("executor(%d)", executorSeq.Add(1)), p)
+		if !errors.Is(err, actors.ErrNameExists) {
+			break
+		}
+	}
+	if err != nil {
+		msg := fmt.Sprintf("Failed to start the executor driver: %v", err)
+		d.running.Store(false)
+		d.status = mesos.Status_DRIVER_ABORTED
+		d.closeDoneLocked()
+		d.callbacks.push(callback{always: true, run: func() { d.exec.Error(d, msg) }})
+		d.callbacks.close()
+		d.shutdownOwnNode(nil)
+		return d.status, errors.New(msg)
+	}
+	d.pid, d.proc = pid, p
+	d.log.WithFields(logrus.Fields{"pid": pid.String(), "agent": d.env.slavePID.String()}).Info("Executor driver started")
+	return d.status, nil
+}
+
+// Stop stops the driver.
+func (d *MesosExecutorDriver) Stop() (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING && d.status != mesos.Status_DRIVER_ABORTED {
+		return d.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, d.status)
+	}
+	d.log.Info("Stopping the executor driver")
+	aborted := d.status == mesos.Status_DRIVER_ABORTED
+	d.running.Store(false)
+	d.status = mesos.Status_DRIVER_STOPPED
+	d.closeDoneLocked()
+	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, p.stop) {
+		d.callbacks.close()
+	}
+	d.shutdownOwnNode(d.proc)
+	if aborted {
+		return mesos.Status_DRIVER_ABORTED, nil
+	}
+	return d.status, nil
+}
+
+// shutdownOwnNode shuts the driver's own node down once p has finished.
+func (d *MesosExecutorDriver) shutdownOwnNode(p *process) {
+	if !d.ownNode {
+		return
+	}
+	go func() {
+		if p != nil {
+			t := time.NewTimer(joinStopWait)
+			select {
+			case <-p.finished:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		d.node.Shutdown()
+	}()
+}
+
+// Abort stops callbacks; the actor stays until Stop.
+func (d *MesosExecutorDriver) Abort() (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		return d.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, d.status)
+	}
+	d.log.Info("Aborting the executor driver")
+	d.abortLocked()
+	if p := d.proc; p != nil {
+		d.node.Dispatch(d.pid, p.abort)
+	}
+	return d.status, nil
+}
+
+func (d *MesosExecutorDriver) abortLocked() {
+	d.running.Store(false)
+	d.status = mesos.Status_DRIVER_ABORTED
+	d.closeDoneLocked()
+}
+
+// abortFromProcess aborts on the driver's own initiative; it reports
+// whether the driver was running.
+func (d *MesosExecutorDriver) abortFromProcess() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		return false
+	}
+	d.abortLocked()
+	return true
+}
+
+// Join blocks until the driver is stopped or aborted.
+func (d *MesosExecutorDriver) Join() (mesos.Status, error) {
+	d.mu.Lock()
+	if d.status == mesos.Status_DRIVER_NOT_STARTED {
+		st := d.status
+		d.mu.Unlock()
+		return st, fmt.Errorf("Unable to Join: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, st)
+	}
+	done, p := d.done, d.proc
+	d.mu.Unlock()
+	<-done
+	st := d.Status()
+	if st == mesos.Status_DRIVER_STOPPED && p != nil {
+		t := time.NewTimer(joinStopWait)
+		select {
+		case <-p.finished:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return st, nil
+}
+
+// Run starts the driver and joins it.
+func (d *MesosExecutorDriver) Run() (mesos.Status, error) {
+	st, err := d.Start()
+	if st != mesos.Status_DRIVER_RUNNING {
+		return st, err
+	}
+	return d.Join()
+}
+
+func (d *MesosExecutorDriver) call(name string, f func(p *process)) (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		return d.status, fmt.Errorf("Unable to %s: expected driver status %s, but is %s",
+			name, mesos.Status_DRIVER_RUNNING, d.status)
+	}
+	p := d.proc
+	if !d.node.Dispatch(d.pid, func() { f(p) }) {
+		return d.status, fmt.Errorf("Unable to %s: the driver's actor is gone", name)
+	}
+	return d.status, nil
+}
+
+// SendStatusUpdate sends a task status to the agent.
+func (d *MesosExecutorDriver) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
+	switch {
+	case status == nil:
+		return d.Status(), errors.New("Unable to SendStatusUpdate: nil status")
+	case status.GetTaskId() == nil || status.State == nil:
+		return d.Status(), errors.New("Unable to SendStatusUpdate: the status needs a task_id and a state")
+	case status.GetState() == mesos.TaskState_TASK_STAGING:
+		return d.Status(), errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
+	}
+	status = proto.Clone(status).(*mesos.TaskStatus)
+	return d.call("SendStatusUpdate", func(p *process) { p.sendStatusUpdate(status) })
+}
+
+// SendFrameworkMessage sends data to the scheduler, best effort.
+func (d *MesosExecutorDriver) SendFrameworkMessage(data string) (mesos.Status, error) {
+	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(data) })
+}
+
+// WaitAcknowledged blocks until the agent has acknowledged every status
+// update sent so far (including those whose SendStatusUpdate was called
+// just before), or ctx ends. Executors call it before exiting so that their
+// last update is not lost. (Not part of mesos-go's interface.)
+func (d *MesosExecutorDriver) WaitAcknowledged(ctx context.Context) error {
+	pid := d.PID()
+	if pid.IsZero() {
+		return errors.New("executor driver not started")
+	}
+	v, err := d.node.Call(ctx, pid, func() any { return d.proc.ackWaiter() })
+	if err != nil {
+		return err
+	}
+	select {
+	case <-v.(chan struct{}):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Unacknowledged returns how many status updates and tasks await the
+// agent's acknowledgement (the ones a reconnecting executor hands back).
+func (d *MesosExecutorDriver) Unacknowledged(ctx context.Context) (updates, tasks int, err error) {
+	pid := d.PID()
+	if pid.IsZero() {
+		return 0, 0, errors.New("executor driver not started")
+	}
+	v, err := d.node.Call(ctx, pid, func() any { return [2]int{len(d.proc.updates), len(d.proc.tasks)} })
+	if err != nil {
+		return 0, 0, err
+	}
+	n := v.([2]int)
+	return n[0], n[1], nil
+}

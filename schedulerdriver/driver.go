@@ -1,0 +1,427 @@
+package schedulerdriver
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+)
+
+const (
+	// registrationBackoffFactor is the first registration retry bound
+	// (Mesos' scheduler registration_backoff_factor).
+	registrationBackoffFactor = 2 * time.Second
+	// registrationRetryIntervalMax bounds every registration retry.
+	registrationRetryIntervalMax = time.Minute
+	// minRetryDelay keeps retries from ever being immediate.
+	minRetryDelay = time.Millisecond
+	// joinStopWait bounds how long Join waits, after Stop, for the driver's
+	// actor to have sent its last message and terminated.
+	joinStopWait = 5 * time.Second
+)
+
+// ErrDriverAborted is returned by driver methods once the driver has been
+// aborted.
+type ErrDriverAborted struct {
+	Reason string
+}
+
+func (e *ErrDriverAborted) Error() string {
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return "driver aborted"
+}
+
+// MesosSchedulerDriver connects a Scheduler with the leading Mesos master.
+// It is safe for concurrent use.
+type MesosSchedulerDriver struct {
+	sched      Scheduler
+	node       *actors.Node
+	masterSpec string
+	det        detector.Detector
+	framework  *mesos.FrameworkInfo // filled copy; handed to the actor at Start
+	log        *logrus.Entry
+
+	mu         sync.Mutex
+	status     mesos.Status
+	pid        actors.PID
+	proc       *process
+	done       chan struct{} // closed when the driver stops or aborts
+	doneClosed bool
+
+	running   atomic.Bool // false once stopped or aborted: no more callbacks
+	connected atomic.Bool
+
+	callbacks *callbackQueue
+}
+
+var _ SchedulerDriver = (*MesosSchedulerDriver)(nil)
+
+// NewMesosSchedulerDriver checks config and builds a driver; nothing is sent
+// until Start.
+func NewMesosSchedulerDriver(config DriverConfig) (*MesosSchedulerDriver, error) {
+	switch {
+	case config.Scheduler == nil:
+		return nil, errors.New("scheduler driver: Scheduler callbacks required")
+	case config.Framework == nil:
+		return nil, errors.New("scheduler driver: FrameworkInfo must be provided")
+	case config.Master == "" && config.Detector == nil:
+		return nil, errors.New("scheduler driver: missing master location (Master or Detector)")
+	case config.Credential != nil && config.WithAuthContext == nil:
+		return nil, errors.New("scheduler driver: WithAuthContext must be provided when Credential is set")
+	}
+	node := config.Node
+	if node == nil {
+		var err error
+		if node, err = actors.Shared(); err != nil {
+			return nil, fmt.Errorf("scheduler driver: starting the actor node: %w", err)
+		}
+	}
+	framework := proto.Clone(config.Framework).(*mesos.FrameworkInfo)
+	if err := fillFrameworkInfo(framework, config.HostnameOverride); err != nil {
+		return nil, err
+	}
+	d := &MesosSchedulerDriver{
+		sched:      config.Scheduler,
+		node:       node,
+		masterSpec: config.Master,
+		det:        config.Detector,
+		framework:  framework,
+		status:     mesos.Status_DRIVER_NOT_STARTED,
+		done:       make(chan struct{}),
+	}
+	d.log = node.Log().WithField("framework", framework.GetName())
+	if id := framework.GetId().GetValue(); id != "" {
+		d.log = d.log.WithField("framework_id", id)
+	}
+	if config.Credential != nil {
+		d.log.Warn("Authentication is not implemented yet; the driver will subscribe without authenticating")
+	}
+	d.callbacks = newCallbackQueue(d.running.Load)
+	return d, nil
+}
+
+// fillFrameworkInfo sets user and hostname when they are empty, as Mesos'
+// driver does.
+func fillFrameworkInfo(fw *mesos.FrameworkInfo, hostnameOverride string) error {
+	if fw.GetUser() == "" {
+		name := ""
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+		if name == "" {
+			name = os.Getenv("USER")
+		}
+		if name == "" {
+			return errors.New("scheduler driver: FrameworkInfo.user is empty and the current user is unknown")
+		}
+		fw.User = proto.String(name)
+	}
+	if fw.Name == nil {
+		fw.Name = proto.String("")
+	}
+	if fw.GetHostname() == "" {
+		host := hostnameOverride
+		if host == "" {
+			host, _ = os.Hostname()
+		}
+		if host != "" {
+			fw.Hostname = proto.String(host)
+		}
+	}
+	return nil
+}
+
+// Status returns the driver's status.
+func (d *MesosSchedulerDriver) Status() mesos.Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// Running reports whether the status is DRIVER_RUNNING.
+func (d *MesosSchedulerDriver) Running() bool {
+	return d.Status() == mesos.Status_DRIVER_RUNNING
+}
+
+// Connected reports whether the framework is registered with the leading
+// master.
+func (d *MesosSchedulerDriver) Connected() bool {
+	return d.connected.Load()
+}
+
+// PID returns the driver actor's PID (zero before Start).
+func (d *MesosSchedulerDriver) PID() actors.PID {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pid
+}
+
+// closeDoneLocked wakes Join; d.mu must be held.
+func (d *MesosSchedulerDriver) closeDoneLocked() {
+	if !d.doneClosed {
+		d.doneClosed = true
+		close(d.done)
+	}
+}
+
+// failStartLocked aborts a driver that could not start and queues Error.
+func (d *MesosSchedulerDriver) failStartLocked(message string) {
+	d.running.Store(false)
+	d.status = mesos.Status_DRIVER_ABORTED
+	d.closeDoneLocked()
+	d.callbacks.start()
+	d.callbacks.push(callback{always: true, run: func() { d.sched.Error(d, message) }})
+	d.callbacks.close()
+}
+
+// Start begins master detection and registration.
+func (d *MesosSchedulerDriver) Start() (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_NOT_STARTED {
+		return d.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_NOT_STARTED, d.status)
+	}
+	det := d.det
+	if det == nil {
+		var err error
+		if det, err = detector.New(d.masterSpec); err != nil {
+			msg := fmt.Sprintf("Failed to create a master detector for '%s': %v", d.masterSpec, err)
+			d.log.Error(msg)
+			d.failStartLocked(msg)
+			return d.status, errors.New(msg)
+		}
+	}
+	p := newProcess(d, det, d.framework)
+	d.running.Store(true)
+	d.status = mesos.Status_DRIVER_RUNNING
+	d.callbacks.start()
+	pid, err := d.node.Spawn("scheduler-"+newUUID(), p)
+	if err != nil {
+		msg := fmt.Sprintf("Failed to start the scheduler driver: %v", err)
+		d.log.Error(msg)
+		d.failStartLocked(msg)
+		return d.status, errors.New(msg)
+	}
+	d.pid, d.proc = pid, p
+	d.log.WithField("pid", pid.String()).Info("Scheduler driver started")
+	return d.status, nil
+}
+
+// Stop stops the driver; see SchedulerDriver.Stop.
+func (d *MesosSchedulerDriver) Stop(failover bool) (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING && d.status != mesos.Status_DRIVER_ABORTED {
+		return d.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, d.status)
+	}
+	d.log.WithField("failover", failover).Info("Stopping the scheduler driver")
+	d.running.Store(false)
+	aborted := d.status == mesos.Status_DRIVER_ABORTED
+	d.status = mesos.Status_DRIVER_STOPPED
+	d.closeDoneLocked()
+	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, func() { p.stop(failover) }) {
+		d.callbacks.close()
+	}
+	if aborted {
+		return mesos.Status_DRIVER_ABORTED, nil
+	}
+	return d.status, nil
+}
+
+// Abort aborts the driver; see SchedulerDriver.Abort.
+func (d *MesosSchedulerDriver) Abort() (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		return d.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, d.status)
+	}
+	d.log.Info("Aborting the scheduler driver")
+	d.abortLocked()
+	if p := d.proc; p != nil {
+		d.node.Dispatch(d.pid, p.abort)
+	}
+	return d.status, nil
+}
+
+func (d *MesosSchedulerDriver) abortLocked() {
+	d.running.Store(false)
+	d.status = mesos.Status_DRIVER_ABORTED
+	d.closeDoneLocked()
+}
+
+// abortFromProcess is the driver's own abort (on an error from the master);
+// it reports whether the driver was running.
+func (d *MesosSchedulerDriver) abortFromProcess() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		return false
+	}
+	d.abortLocked()
+	return true
+}
+
+// Join blocks until the driver is stopped or aborted.
+func (d *MesosSchedulerDriver) Join() (mesos.Status, error) {
+	d.mu.Lock()
+	if d.status == mesos.Status_DRIVER_NOT_STARTED {
+		st := d.status
+		d.mu.Unlock()
+		return st, fmt.Errorf("Unable to Join: expected driver status %s, but is %s",
+			mesos.Status_DRIVER_RUNNING, st)
+	}
+	done, p := d.done, d.proc
+	d.mu.Unlock()
+	<-done
+	st := d.Status()
+	if st == mesos.Status_DRIVER_STOPPED && p != nil {
+		// Let the actor send its last message (TEARDOWN) and terminate.
+		t := time.NewTimer(joinStopWait)
+		select {
+		case <-p.finished:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return st, nil
+}
+
+// Run starts the driver and joins it.
+func (d *MesosSchedulerDriver) Run() (mesos.Status, error) {
+	st, err := d.Start()
+	if st != mesos.Status_DRIVER_RUNNING {
+		return st, err
+	}
+	return d.Join()
+}
+
+// call runs f on the actor if the driver is running.
+func (d *MesosSchedulerDriver) call(name string, f func(p *process)) (mesos.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.status != mesos.Status_DRIVER_RUNNING {
+		msg := fmt.Sprintf("Unable to %s: expected driver status %s, but is %s",
+			name, mesos.Status_DRIVER_RUNNING, d.status)
+		if d.status == mesos.Status_DRIVER_ABORTED {
+			return d.status, &ErrDriverAborted{Reason: msg}
+		}
+		return d.status, errors.New(msg)
+	}
+	p := d.proc
+	if !d.node.Dispatch(d.pid, func() { f(p) }) {
+		return d.status, fmt.Errorf("Unable to %s: the driver's actor is gone", name)
+	}
+	return d.status, nil
+}
+
+// RequestResources sends REQUEST.
+func (d *MesosSchedulerDriver) RequestResources(requests []*mesos.Request) (mesos.Status, error) {
+	requests = cloneAll(requests)
+	return d.call("RequestResources", func(p *process) { p.requestResources(requests) })
+}
+
+// AcceptOffers sends ACCEPT; see SchedulerDriver.AcceptOffers.
+func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) (mesos.Status, error) {
+	for _, op := range operations {
+		if op.GetId() != nil {
+			return d.Status(), errors.New("Unable to AcceptOffers: an offer operation's 'id' field is set, " +
+				"which the scheduler driver does not allow because it cannot handle operation status updates")
+		}
+	}
+	offerIDs, operations, filters = cloneAll(offerIDs), cloneAll(operations), cloneOne(filters)
+	return d.call("AcceptOffers", func(p *process) { p.acceptOffers(offerIDs, operations, filters) })
+}
+
+// LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
+// is empty.
+func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
+	offerIDs, tasks, filters = cloneAll(offerIDs), cloneAll(tasks), cloneOne(filters)
+	return d.call("LaunchTasks", func(p *process) { p.launchTasks(offerIDs, tasks, filters) })
+}
+
+// KillTask sends KILL (dropped while disconnected).
+func (d *MesosSchedulerDriver) KillTask(taskID *mesos.TaskID) (mesos.Status, error) {
+	if taskID == nil {
+		return d.Status(), errors.New("Unable to KillTask: nil task ID")
+	}
+	taskID = cloneOne(taskID)
+	return d.call("KillTask", func(p *process) { p.killTask(taskID) })
+}
+
+// DeclineOffer declines one offer.
+func (d *MesosSchedulerDriver) DeclineOffer(offerID *mesos.OfferID, filters *mesos.Filters) (mesos.Status, error) {
+	if offerID == nil {
+		return d.Status(), errors.New("Unable to DeclineOffer: nil offer ID")
+	}
+	return d.LaunchTasks([]*mesos.OfferID{offerID}, nil, filters)
+}
+
+// ReviveOffers sends REVIVE.
+func (d *MesosSchedulerDriver) ReviveOffers() (mesos.Status, error) {
+	return d.call("ReviveOffers", func(p *process) { p.reviveOffers() })
+}
+
+// SuppressOffers sends SUPPRESS: the master stops sending offers until
+// ReviveOffers. While disconnected the request is remembered and sent with
+// the next SUBSCRIBE. (Not part of mesos-go's v0 interface.)
+func (d *MesosSchedulerDriver) SuppressOffers() (mesos.Status, error) {
+	return d.call("SuppressOffers", func(p *process) { p.suppressOffers() })
+}
+
+// SendFrameworkMessage sends data to an executor, best effort.
+func (d *MesosSchedulerDriver) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mesos.SlaveID, data string) (mesos.Status, error) {
+	if executorID == nil || slaveID == nil {
+		return d.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
+	}
+	executorID, slaveID = cloneOne(executorID), cloneOne(slaveID)
+	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(executorID, slaveID, data) })
+}
+
+// ReconcileTasks sends RECONCILE.
+func (d *MesosSchedulerDriver) ReconcileTasks(statuses []*mesos.TaskStatus) (mesos.Status, error) {
+	statuses = cloneAll(statuses)
+	return d.call("ReconcileTasks", func(p *process) { p.reconcileTasks(statuses) })
+}
+
+func cloneOne[M proto.Message](m M) M {
+	var zero M
+	if any(m) == any(zero) {
+		return zero
+	}
+	return proto.Clone(m).(M)
+}
+
+func cloneAll[M proto.Message](ms []M) []M {
+	if ms == nil {
+		return nil
+	}
+	out := make([]M, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, cloneOne(m))
+	}
+	return out
+}
+
+// newUUID returns a random (version 4) UUID in its text form.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
