@@ -1,0 +1,457 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/scheduler"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// offerView is what offer validation needs to know about one offer id.
+type offerView struct {
+	frameworkID string
+	agentID     string
+	role        string
+}
+
+// validateOffers applies Mesos' offer checks to an ACCEPT, first failure
+// wins: at least one offer, no duplicates, all still valid, all the
+// framework's, one allocation role, one agent.
+func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id string) (offerView, bool)) error {
+	if len(ids) == 0 {
+		return errors.New("No offers specified")
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id.GetValue()] {
+			return fmt.Errorf("Duplicate offer %s in offer list", id.GetValue())
+		}
+		seen[id.GetValue()] = true
+	}
+	views := make([]offerView, len(ids))
+	for i, id := range ids {
+		v, ok := lookup(id.GetValue())
+		if !ok {
+			return fmt.Errorf("Offer %s is no longer valid", id.GetValue())
+		}
+		views[i] = v
+	}
+	for i, v := range views {
+		if v.frameworkID != frameworkID {
+			return fmt.Errorf("Offer %s has invalid framework %s while framework %s is expected", ids[i].GetValue(), v.frameworkID, frameworkID)
+		}
+	}
+	for i, v := range views {
+		if v.role != views[0].role {
+			return fmt.Errorf("Aggregated offers must be allocated to the same role. Offer %s uses role '%s' but another is using role '%s'", ids[i].GetValue(), v.role, views[0].role)
+		}
+	}
+	for i, v := range views {
+		if v.agentID != views[0].agentID {
+			return fmt.Errorf("Aggregated offers must belong to one single agent. Offer %s uses agent %s and agent %s", ids[i].GetValue(), v.agentID, views[0].agentID)
+		}
+	}
+	return nil
+}
+
+// accept handles ACCEPT. Only LAUNCH operations are supported; others are
+// dropped with a log line.
+func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
+	log := p.fwLog(f.id)
+	now := p.now()
+	lookup := func(id string) (offerView, bool) {
+		o := p.offers[id]
+		if o == nil {
+			return offerView{}, false
+		}
+		return offerView{o.frameworkID, o.agentID, o.role}, true
+	}
+	if err := validateOffers(acc.GetOfferIds(), f.id, lookup); err != nil {
+		log.Warnf("ACCEPT call used invalid offers: %v", err)
+		for _, id := range acc.GetOfferIds() {
+			if o := p.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
+				p.discardOffer(o)
+			}
+		}
+		state := lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
+		for _, op := range acc.GetOperations() {
+			tasks := op.GetLaunch().GetTaskInfos()
+			switch op.GetType() {
+			case mesos.Offer_Operation_LAUNCH:
+			case mesos.Offer_Operation_LAUNCH_GROUP:
+				tasks = op.GetLaunchGroup().GetTaskGroup().GetTasks()
+			default:
+				log.Warnf("dropping %s operation attempted with invalid offers: %v", op.GetType(), err)
+				continue
+			}
+			for _, t := range tasks {
+				p.forward(f, newUpdate(updateSpec{
+					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+					state: state, message: "Task launched with invalid offers: " + err.Error(),
+					reason: mesos.TaskStatus_REASON_INVALID_OFFERS, now: now,
+				}), actors.PID{})
+			}
+		}
+		return
+	}
+
+	// Consume the offers.
+	var offered resources.Resources
+	var a *agent
+	var role string
+	for _, id := range acc.GetOfferIds() {
+		o := p.offers[id.GetValue()]
+		a, role = p.agents[o.agentID], o.role
+		offered = offered.Add(o.resources)
+		p.removeOffer(o, false)
+	}
+	filters := acc.GetFilters()
+	if filters == nil {
+		filters = &mesos.Filters{}
+	}
+	taskError := func(t *mesos.TaskInfo, reason mesos.TaskStatus_Reason, msg string) {
+		p.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
+		p.forward(f, newUpdate(updateSpec{
+			frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+			state: mesos.TaskState_TASK_ERROR, message: msg, reason: reason, now: now,
+		}), actors.PID{})
+	}
+
+	if a == nil || !a.connected {
+		// Offers die with their agent, so this cannot happen; answer
+		// anyway rather than lose the tasks.
+		reason, msg := mesos.TaskStatus_REASON_SLAVE_REMOVED, "Agent removed"
+		if a != nil {
+			reason, msg = mesos.TaskStatus_REASON_SLAVE_DISCONNECTED, "Agent disconnected"
+		}
+		for _, op := range acc.GetOperations() {
+			for _, t := range op.GetLaunch().GetTaskInfos() {
+				p.forward(f, newUpdate(updateSpec{
+					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+					state: lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: now,
+				}), actors.PID{})
+			}
+		}
+		if a != nil {
+			p.alloc.RecoverResources(f.id, a.id, offered, nil)
+		}
+		return
+	}
+
+	remaining := offered
+	for _, op := range acc.GetOperations() {
+		if op.GetType() == mesos.Offer_Operation_LAUNCH_GROUP {
+			// Task groups need the default executor, which gomesos does
+			// not have yet: answer every task rather than lose it.
+			for _, t := range op.GetLaunchGroup().GetTaskGroup().GetTasks() {
+				taskError(t, mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "LAUNCH_GROUP operations are not supported by this master")
+			}
+			continue
+		}
+		if op.GetType() != mesos.Offer_Operation_LAUNCH {
+			log.Warnf("dropping unsupported %s operation", op.GetType())
+			continue
+		}
+		if op.Id != nil {
+			for _, t := range op.GetLaunch().GetTaskInfos() {
+				taskError(t, mesos.TaskStatus_REASON_TASK_INVALID, "The `id` field cannot be set on LAUNCH operations")
+			}
+			continue
+		}
+		for _, ti := range op.GetLaunch().GetTaskInfos() {
+			if ti == nil {
+				continue
+			}
+			t := clone(ti)
+			// The master fills in what older frameworks leave out: the
+			// executor's framework id, and the offers' role on resources
+			// of frameworks that are not MULTI_ROLE.
+			if t.Executor != nil && t.Executor.FrameworkId == nil {
+				t.Executor.FrameworkId = frameworkID(f.id)
+			}
+			if !f.multiRole() {
+				stampRole(t.Resources, role)
+				if t.Executor != nil {
+					stampRole(t.Executor.Resources, role)
+				}
+			}
+			if err := validateTask(t, taskContext{
+				frameworkID:        f.id,
+				agentID:            a.id,
+				taskExists:         func(id string) bool { return f.tasks[id] != nil },
+				unreachableExists:  func(id string) bool { return f.unreachableTasks.get(id) != nil },
+				existingExecutor:   func(id string) *mesos.ExecutorInfo { return a.executors[f.id][id] },
+				agentHasLimitsCaps: hasAgentCapability(a, mesos.SlaveInfo_Capability_TASK_RESOURCE_LIMITS),
+			}, remaining); err != nil {
+				taskError(t, mesos.TaskStatus_REASON_TASK_INVALID, err.Error())
+				continue
+			}
+
+			var consumed resources.Resources
+			launchExecutor := true
+			if t.Executor != nil {
+				eid := t.Executor.GetExecutorId().GetValue()
+				launchExecutor = !a.hasExecutor(f.id, eid)
+				if launchExecutor {
+					e := proto.Clone(t.Executor).(*mesos.ExecutorInfo)
+					a.addExecutor(f.id, e)
+					if f.executors[a.id] == nil {
+						f.executors[a.id] = map[string]*mesos.ExecutorInfo{}
+					}
+					f.executors[a.id][eid] = e
+					consumed = consumed.Add(resources.Resources(t.Executor.GetResources()))
+				}
+			}
+			task := newTask(t, f.id)
+			p.addTask(f, a, task)
+			consumed = consumed.Add(resources.Resources(t.GetResources()))
+			remaining = remaining.Subtract(consumed)
+
+			p.taskLog(f.id, t.GetTaskId().GetValue()).WithField("agent_id", a.id).
+				Infof("launching task with %s on agent %s (%s executor)", resources.Resources(t.GetResources()), a.hostname(), map[bool]string{true: "new", false: "existing"}[launchExecutor])
+			p.send(a.pid, &mesosinternal.RunTaskMessage{
+				Framework:      clone(f.info),
+				FrameworkId:    frameworkID(f.id),
+				Pid:            proto.String(f.pid.String()),
+				Task:           t,
+				LaunchExecutor: proto.Bool(launchExecutor),
+			})
+		}
+	}
+
+	// Whatever is left is declined, with the ACCEPT's filters.
+	if !remaining.IsEmpty() {
+		p.alloc.RecoverResources(f.id, a.id, remaining, filters)
+	}
+}
+
+// stampRole sets allocation_info.role on resources that have none.
+func stampRole(rs []*mesos.Resource, role string) {
+	for _, r := range rs {
+		if r != nil && r.AllocationInfo == nil {
+			r.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
+		}
+	}
+}
+
+func hasAgentCapability(a *agent, t mesos.SlaveInfo_Capability_Type) bool {
+	for _, c := range a.capabilities {
+		if c == t {
+			return true
+		}
+	}
+	return false
+}
+
+// taskContext is what task validation needs to know besides the task.
+type taskContext struct {
+	frameworkID        string
+	agentID            string
+	taskExists         func(id string) bool // an active task of the framework
+	unreachableExists  func(id string) bool
+	existingExecutor   func(id string) *mesos.ExecutorInfo // on the agent, for this framework
+	agentHasLimitsCaps bool
+}
+
+// validateTask applies Mesos' LAUNCH task checks, in Mesos' order, against
+// the resources still available in the accepted offers.
+func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resources) error {
+	tid := t.GetTaskId().GetValue()
+	if t.TaskId == nil {
+		return errors.New("Task has an invalid TaskID: ID must not be empty")
+	}
+	if err := ValidateID(tid); err != nil {
+		return fmt.Errorf("Task has an invalid TaskID: %v", err)
+	}
+	if c.taskExists != nil && c.taskExists(tid) {
+		return fmt.Errorf("Task has duplicate ID: %s", tid)
+	}
+	if c.unreachableExists != nil && c.unreachableExists(tid) {
+		return fmt.Errorf("Task reuses the ID of an unreachable task: %s", tid)
+	}
+	if t.GetSlaveId().GetValue() != c.agentID {
+		return fmt.Errorf("Task uses invalid agent %s while agent %s is expected", t.GetSlaveId().GetValue(), c.agentID)
+	}
+	if gp := t.GetKillPolicy().GetGracePeriod(); gp != nil && gp.GetNanoseconds() < 0 {
+		return errors.New("Task's 'kill_policy.grace_period' must be non-negative")
+	}
+	if t.MaxCompletionTime != nil && t.GetMaxCompletionTime().GetNanoseconds() < 0 {
+		return errors.New("Task's `max_completion_time` must be non-negative")
+	}
+	if err := validateTaskResources(t.GetResources()); err != nil {
+		return err
+	}
+	if t.Command != nil {
+		if err := validateEnvironment(t.GetCommand().GetEnvironment()); err != nil {
+			return fmt.Errorf("Task's `CommandInfo` is invalid: %v", err)
+		}
+	}
+	if len(t.GetLimits()) > 0 {
+		if !c.agentHasLimitsCaps {
+			return errors.New("Agent is not capable of handling task resource limits")
+		}
+		if err := validateLimits(t); err != nil {
+			return err
+		}
+	}
+
+	// Executor checks.
+	if (t.Executor != nil) == (t.Command != nil) {
+		return errors.New("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
+	}
+	total := resources.Resources(t.GetResources())
+	if e := t.Executor; e != nil {
+		if err := validateExecutor(e, c); err != nil {
+			return err
+		}
+		if e.Type != nil && e.GetType() != mesos.ExecutorInfo_CUSTOM {
+			return errors.New("'ExecutorInfo.type' must be 'CUSTOM'")
+		}
+		if e.Command == nil {
+			return errors.New("'ExecutorInfo.command' must be set")
+		}
+		if !resources.Resources(e.GetResources()).Shared().IsEmpty() {
+			return fmt.Errorf("Executor resources %s should not contain any shared resources", resources.Resources(e.GetResources()))
+		}
+		if c.existingExecutor == nil || c.existingExecutor(e.GetExecutorId().GetValue()) == nil {
+			total = total.Add(resources.Resources(e.GetResources()))
+		}
+	}
+	if err := resources.Validate(total); err != nil {
+		return fmt.Errorf("Task and its executor use invalid resources: %v", err)
+	}
+	if !available.Contains(total) {
+		return fmt.Errorf("Total resources %s required by task and its executor is more than available %s", total, available)
+	}
+	return nil
+}
+
+// validateTaskResources checks a task's own resources.
+func validateTaskResources(rs []*mesos.Resource) error {
+	if len(rs) == 0 {
+		return errors.New("Task uses no resources")
+	}
+	if err := resources.Validate(rs); err != nil {
+		return fmt.Errorf("Task uses invalid resources: %v", err)
+	}
+	if err := singleAllocationRole(rs); err != nil {
+		return fmt.Errorf("Invalid task resources: %v", err)
+	}
+	r := resources.Resources(rs)
+	if !r.Revocable().IsEmpty() && !r.NonRevocable().IsEmpty() {
+		return fmt.Errorf("Task mixes revocable and non-revocable resources: %s", r)
+	}
+	if r.IsEmpty() {
+		return errors.New("Task uses no resources")
+	}
+	return nil
+}
+
+// singleAllocationRole checks that resources are allocated to one role.
+func singleAllocationRole(rs []*mesos.Resource) error {
+	role := ""
+	for i, r := range rs {
+		if r.AllocationInfo == nil || r.GetAllocationInfo().Role == nil {
+			return errors.New("The resources are not allocated to a role")
+		}
+		if i == 0 {
+			role = r.GetAllocationInfo().GetRole()
+		} else if r.GetAllocationInfo().GetRole() != role {
+			return fmt.Errorf("The resources have multiple allocation roles ('%s' and '%s') but only one allocation role is allowed", role, r.GetAllocationInfo().GetRole())
+		}
+	}
+	return nil
+}
+
+// validateExecutor applies the ExecutorInfo checks of a LAUNCH.
+func validateExecutor(e *mesos.ExecutorInfo, c taskContext) error {
+	if e.GetType() == mesos.ExecutorInfo_DEFAULT && e.Command != nil {
+		return errors.New("'ExecutorInfo.command' must not be set for 'DEFAULT' executor")
+	}
+	if e.GetType() == mesos.ExecutorInfo_CUSTOM && e.Command == nil {
+		return errors.New("'ExecutorInfo.command' must be set for 'CUSTOM' executor")
+	}
+	if err := ValidateID(e.GetExecutorId().GetValue()); err != nil {
+		return err
+	}
+	if gp := e.GetShutdownGracePeriod(); gp != nil && gp.GetNanoseconds() < 0 {
+		return errors.New("ExecutorInfo's 'shutdown_grace_period' must be non-negative")
+	}
+	if e.Command != nil {
+		if err := validateEnvironment(e.GetCommand().GetEnvironment()); err != nil {
+			return fmt.Errorf("Executor's `CommandInfo` is invalid: %v", err)
+		}
+	}
+	if e.FrameworkId == nil {
+		return errors.New("'ExecutorInfo.framework_id' must be set")
+	}
+	if e.GetFrameworkId().GetValue() != c.frameworkID {
+		return fmt.Errorf("ExecutorInfo has an invalid FrameworkID (Actual: %s vs Expected: %s)", e.GetFrameworkId().GetValue(), c.frameworkID)
+	}
+	if len(e.GetResources()) > 0 {
+		if err := resources.Validate(e.GetResources()); err != nil {
+			return fmt.Errorf("Executor uses invalid resources: %v", err)
+		}
+		if err := singleAllocationRole(e.GetResources()); err != nil {
+			return fmt.Errorf("Invalid executor resources: %v", err)
+		}
+		r := resources.Resources(e.GetResources())
+		if !r.Revocable().IsEmpty() && !r.NonRevocable().IsEmpty() {
+			return fmt.Errorf("Executor mixes revocable and non-revocable resources: %s", r)
+		}
+	}
+	if c.existingExecutor != nil {
+		if old := c.existingExecutor(e.GetExecutorId().GetValue()); old != nil && !proto.Equal(old, e) {
+			return fmt.Errorf("ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\nExisting ExecutorInfo:\n%v\nExecutorInfo:\n%v", old, e)
+		}
+	}
+	return nil
+}
+
+// validateEnvironment checks CommandInfo.environment.
+func validateEnvironment(env *mesos.Environment) error {
+	for _, v := range env.GetVariables() {
+		if v == nil {
+			continue
+		}
+		switch v.GetType() {
+		case mesos.Environment_Variable_SECRET:
+			if v.Secret == nil {
+				return fmt.Errorf("Environment variable '%s' of type 'SECRET' must have a secret set", v.GetName())
+			}
+			if v.Value != nil {
+				return fmt.Errorf("Environment variable '%s' of type 'SECRET' must not have a value set", v.GetName())
+			}
+		case mesos.Environment_Variable_VALUE:
+			if v.Value == nil {
+				return fmt.Errorf("Environment variable '%s' of type 'VALUE' must have a value set", v.GetName())
+			}
+			if v.Secret != nil {
+				return fmt.Errorf("Environment variable '%s' of type 'VALUE' must not have a secret set", v.GetName())
+			}
+		}
+	}
+	return nil
+}
+
+// validateLimits checks TaskInfo.limits: only cpus and mem, each at least
+// the task's request.
+func validateLimits(t *mesos.TaskInfo) error {
+	r := resources.Resources(t.GetResources())
+	for name, s := range t.GetLimits() {
+		if name != "cpus" && name != "mem" {
+			return fmt.Errorf("Task's `limits` contains resource '%s': only 'cpus' and 'mem' are allowed", name)
+		}
+		v := s.GetValue()
+		if v < r.Scalar(name) {
+			return fmt.Errorf("The %s limit must be greater than or equal to the %s request", name, name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,651 @@
+package master
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// minimumAgentVersion is the oldest agent a master admits.
+var minimumAgentVersion = [3]int{1, 0, 0}
+
+// parseVersion parses "major.minor.patch" with an optional "-suffix".
+func parseVersion(s string) ([3]int, error) {
+	var v [3]int
+	core, _, _ := strings.Cut(s, "-")
+	parts := strings.Split(core, ".")
+	if s == "" || len(parts) > 3 {
+		return v, fmt.Errorf("invalid version %q", s)
+	}
+	for i, part := range parts {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 {
+			return v, fmt.Errorf("invalid version %q", s)
+		}
+		v[i] = n
+	}
+	return v, nil
+}
+
+func versionLess(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+func (p *process) newAgentID() string {
+	id := fmt.Sprintf("%s-S%d", p.info.GetId(), p.nextAgentID)
+	p.nextAgentID++
+	return id
+}
+
+func (p *process) connection() *mesosinternal.MasterSlaveConnection {
+	total := p.cfg.AgentPingTimeout * time.Duration(p.cfg.MaxAgentPingTimeouts)
+	return &mesosinternal.MasterSlaveConnection{TotalPingTimeoutSeconds: proto.Float64(total.Seconds())}
+}
+
+// checkAgent applies the checks shared by registration and
+// reregistration; it returns why the message must be ignored.
+func checkAgent(info *mesos.SlaveInfo, version string, needID bool) error {
+	if info == nil {
+		return fmt.Errorf("no SlaveInfo")
+	}
+	if info.GetHostname() == "" {
+		return fmt.Errorf("SlaveInfo has no hostname")
+	}
+	if needID {
+		if err := ValidateID(info.GetId().GetValue()); err != nil {
+			return fmt.Errorf("invalid SlaveID: %v", err)
+		}
+	}
+	if err := resources.Validate(info.GetResources()); err != nil {
+		return fmt.Errorf("invalid resources: %v", err)
+	}
+	v, err := parseVersion(version)
+	if err != nil {
+		return fmt.Errorf("failed to parse version '%s': %v", version, err)
+	}
+	if versionLess(v, minimumAgentVersion) {
+		return fmt.Errorf("agent version %s is older than the minimum supported 1.0.0", version)
+	}
+	if info.Domain != nil {
+		return fmt.Errorf("agent has a domain but the master has none")
+	}
+	return nil
+}
+
+// registerSlave handles RegisterSlaveMessage.
+func (p *process) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMessage) {
+	log := p.log.WithField("from", from.String())
+	if err := checkAgent(m.GetSlave(), m.GetVersion(), false); err != nil {
+		log.Warnf("ignoring agent registration: %v", err)
+		return
+	}
+	if a := p.agentsByPID[from.String()]; a != nil {
+		if a.connected {
+			p.agentLog(a.id).Info("agent already registered; resending the acknowledgement")
+			p.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(a.id), Connection: p.connection()})
+			return
+		}
+		p.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
+		p.removeAgent(a, "a new agent registered at the same address", false)
+	}
+	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
+	id := p.newAgentID()
+	info.Id = slaveID(id)
+	a := newAgent(id, info, from)
+	a.version = m.GetVersion()
+	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
+	a.total = resources.New(info.GetResources()...).Upgrade()
+	a.registeredTime = p.now()
+	p.addAgent(a)
+	p.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: p.connection()})
+	p.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+}
+
+// addAgent makes a known: links, health checks and tells the allocator.
+func (p *process) addAgent(a *agent) {
+	a.connected, a.active = true, true
+	p.agents[a.id] = a
+	p.agentsByPID[a.pid.String()] = a
+	p.ctx.Link(a.pid)
+	p.startHealthCheck(a)
+	used := map[string]resources.Resources{}
+	for fid, r := range a.usedResources() {
+		used[fid] = r
+	}
+	p.alloc.AddSlave(a.id, a.info, a.capabilities, a.total, used)
+}
+
+// reregisterSlave handles ReregisterSlaveMessage.
+func (p *process) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlaveMessage) {
+	log := p.log.WithField("from", from.String())
+	if err := checkAgent(m.GetSlave(), m.GetVersion(), true); err != nil {
+		log.Warnf("ignoring agent reregistration: %v", err)
+		return
+	}
+	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
+	id := info.GetId().GetValue()
+	if a := p.agents[id]; a != nil {
+		p.reregisterKnownAgent(a, from, info, m)
+		return
+	}
+	p.readmitAgent(from, info, m)
+}
+
+func hostOf(pid actors.PID) string {
+	h, _, err := net.SplitHostPort(pid.Address)
+	if err != nil {
+		return pid.Address
+	}
+	return h
+}
+
+// reregisterKnownAgent handles an agent the master has registered: a
+// reconnect after a broken link or an agent restart.
+func (p *process) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
+	log := p.agentLog(a.id)
+	if hostOf(a.pid) != hostOf(from) || a.info.GetHostname() != info.GetHostname() {
+		log.Warnf("agent at %s (%s) attempted to reregister with a different IP / hostname; expected %s (%s); shutting it down",
+			from, info.GetHostname(), hostOf(a.pid), a.info.GetHostname())
+		p.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
+		return
+	}
+	if a.pid != from {
+		delete(p.agentsByPID, a.pid.String())
+		p.ctx.Unlink(a.pid)
+		a.pid = from
+		p.agentsByPID[from.String()] = a
+	}
+	p.ctx.Link(from)
+	a.version = m.GetVersion()
+	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
+	a.info = info
+	a.total = resources.New(info.GetResources()...).Upgrade()
+	a.reregisteredTime = p.now()
+	p.alloc.UpdateSlave(a.id, a.info, a.capabilities, a.total)
+
+	p.reconcileKnownAgent(a, m.GetExecutorInfos(), m.GetTasks())
+
+	if !a.connected {
+		stopTimer(&a.reregisterTimer)
+		a.connected = true
+		a.active = true
+		p.alloc.ActivateSlave(a.id)
+	}
+	p.updateAgentFrameworks(a, m.GetFrameworks())
+	log.Infof("reregistered agent at %s (%s)", from, info.GetHostname())
+}
+
+// reconcileKnownAgent tells a reregistering agent about tasks the master
+// has and it did not report, drops executors it no longer has, and resends
+// kills issued while it was away.
+func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, tasks []*mesos.Task) {
+	reported := map[string]map[string]bool{}
+	for _, t := range tasks {
+		fid := t.GetFrameworkId().GetValue()
+		if reported[fid] == nil {
+			reported[fid] = map[string]bool{}
+		}
+		reported[fid][t.GetTaskId().GetValue()] = true
+	}
+	msg := &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(a.id), Connection: p.connection()}
+	now := p.now()
+	for _, fid := range sortedKeys(a.tasks) {
+		rec := &mesosinternal.ReconcileTasksMessage{FrameworkId: frameworkID(fid)}
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			t := a.tasks[fid][tid]
+			if reported[fid][tid] {
+				continue
+			}
+			p.taskLog(fid, tid).WithField("agent_id", a.id).Warn("task unknown to the reregistering agent: reconciling")
+			state := t.GetState()
+			if t.StatusUpdateState != nil {
+				state = t.GetStatusUpdateState()
+			}
+			rec.Statuses = append(rec.Statuses, &mesos.TaskStatus{
+				TaskId:    t.GetTaskId(),
+				SlaveId:   slaveID(a.id),
+				State:     state.Enum(),
+				Source:    mesos.TaskStatus_SOURCE_MASTER.Enum(),
+				Message:   proto.String("Reconciliation request"),
+				Reason:    mesos.TaskStatus_REASON_RECONCILIATION.Enum(),
+				Timestamp: proto.Float64(seconds(now)),
+			})
+		}
+		if len(rec.Statuses) > 0 {
+			if f := p.frameworks[fid]; f != nil {
+				rec.Framework = clone(f.info)
+			}
+			msg.Reconciliations = append(msg.Reconciliations, rec)
+		}
+	}
+	p.send(a.pid, msg)
+
+	have := map[string]map[string]bool{}
+	for _, e := range executors {
+		fid := e.GetFrameworkId().GetValue()
+		if have[fid] == nil {
+			have[fid] = map[string]bool{}
+		}
+		have[fid][e.GetExecutorId().GetValue()] = true
+	}
+	for fid, es := range a.executors {
+		for eid := range es {
+			if !have[fid][eid] {
+				p.agentLog(a.id).WithField("framework_id", fid).Warnf("executor '%s' possibly unknown to the agent; removing it", eid)
+				p.removeExecutor(a, fid, eid)
+			}
+		}
+	}
+
+	// Kills issued while the agent was away: resend for the tasks it still
+	// runs.
+	for _, t := range tasks {
+		fid := t.GetFrameworkId().GetValue()
+		if !terminal(t.GetState()) && a.killedTasks[fid][t.GetTaskId().GetValue()] {
+			p.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "task_id": t.GetTaskId().GetValue()}).
+				Warn("agent has a non-terminal task that is supposed to be killed; killing it now")
+			p.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: clone(t.GetTaskId())})
+		}
+	}
+	// Frameworks removed at the master that still have tasks there.
+	for _, f := range p.completed {
+		if reported[f.id] != nil {
+			p.agentLog(a.id).WithField("framework_id", f.id).Warn("agent reregistered with a completed framework; shutting it down there")
+			p.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(f.id)})
+		}
+	}
+}
+
+// updateAgentFrameworks sends a reregistered agent the PIDs of the
+// frameworks it runs, and shuts down the ones the master removed.
+func (p *process) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) {
+	for _, info := range reported {
+		id := info.GetId().GetValue()
+		if p.isCompletedFramework(id) {
+			p.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
+			p.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
+			continue
+		}
+		if f := p.frameworks[id]; f != nil && !f.pid.IsZero() {
+			p.send(a.pid, &mesosinternal.UpdateFrameworkMessage{FrameworkId: frameworkID(id), Pid: proto.String(f.pid.String()), FrameworkInfo: clone(f.info)})
+		}
+	}
+}
+
+// readmitAgent handles the reregistration of an agent the master does not
+// have registered (unreachable, removed, or unknown to this master).
+func (p *process) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
+	id := info.GetId().GetValue()
+	log := p.agentLog(id)
+	if old := p.agentsByPID[from.String()]; old != nil {
+		log.Infof("removing agent %s: a new agent reregistered at the same address", old.id)
+		p.removeAgent(old, "a new agent reregistered at the same address", false)
+	}
+	wasUnreachable := p.unreachable[id] != nil
+	message := "Unknown agent reregistered"
+	if wasUnreachable {
+		message = "Unreachable agent re-reregistered"
+	}
+	multiRoleAgent := false
+	for _, c := range m.GetAgentCapabilities() {
+		if c.GetType() == mesos.SlaveInfo_Capability_MULTI_ROLE {
+			multiRoleAgent = true
+		}
+	}
+	frameworkInfos := map[string]*mesos.FrameworkInfo{}
+	for _, fi := range m.GetFrameworks() {
+		if fi.GetId().GetValue() != "" {
+			frameworkInfos[fi.GetId().GetValue()] = fi
+		}
+	}
+
+	a := newAgent(id, info, from)
+	a.version = m.GetVersion()
+	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
+	a.total = resources.New(info.GetResources()...).Upgrade()
+	now := p.now()
+	a.registeredTime, a.reregisteredTime = now, now
+
+	// Executors first, so that frameworks recovered below count them.
+	for _, e := range m.GetExecutorInfos() {
+		fid := e.GetFrameworkId().GetValue()
+		if fid == "" || p.isCompletedFramework(fid) || e.GetExecutorId().GetValue() == "" {
+			continue
+		}
+		e = clone(e)
+		if !multiRoleAgent {
+			injectAllocation(e.GetResources(), frameworkInfos[fid], p.frameworks[fid])
+		}
+		a.addExecutor(fid, e)
+	}
+
+	var updates []*mesosinternal.StatusUpdate
+	for _, t := range m.GetTasks() {
+		fid := t.GetFrameworkId().GetValue()
+		tid := t.GetTaskId().GetValue()
+		if fid == "" || tid == "" || p.isCompletedFramework(fid) {
+			continue
+		}
+		t = clone(t)
+		t.SlaveId = slaveID(id)
+		if !multiRoleAgent {
+			injectAllocation(t.GetResources(), frameworkInfos[fid], p.frameworks[fid])
+		}
+		if f := p.frameworks[fid]; f != nil {
+			f.unreachableTasks.remove(tid)
+			f.completedTasks.remove(tid)
+		}
+		updates = append(updates, newUpdate(updateSpec{
+			frameworkID: fid, agentID: id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
+			state: t.GetState(), message: message, reason: mesos.TaskStatus_REASON_SLAVE_REREGISTERED,
+			healthy: lastHealth(t), now: now,
+		}))
+		a.addTask(t)
+	}
+
+	// Tasks left unreachable on this agent that it no longer reports are
+	// gone: forget them.
+	for _, f := range p.frameworks {
+		for _, t := range f.unreachableTasks.list() {
+			if t.GetSlaveId().GetValue() == id {
+				f.unreachableTasks.remove(t.GetTaskId().GetValue())
+			}
+		}
+	}
+	delete(p.unreachable, id)
+	delete(p.removed, id)
+
+	// Frameworks the master does not know yet are recovered from the
+	// agent's report; their schedulers will subscribe.
+	for _, fid := range a.frameworkIDs() {
+		if p.frameworks[fid] != nil {
+			continue
+		}
+		fi := frameworkInfos[fid]
+		if fi == nil {
+			fi = &mesos.FrameworkInfo{Id: frameworkID(fid), User: proto.String(""), Name: proto.String("")}
+		}
+		p.recoverFramework(fi, nil)
+	}
+	for _, fid := range a.frameworkIDs() {
+		f := p.frameworks[fid]
+		for _, t := range a.tasks[fid] {
+			f.tasks[t.GetTaskId().GetValue()] = t
+		}
+		for eid, e := range a.executors[fid] {
+			if f.executors[id] == nil {
+				f.executors[id] = map[string]*mesos.ExecutorInfo{}
+			}
+			f.executors[id][eid] = e
+		}
+	}
+	p.addAgent(a)
+	p.send(from, &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(id), Connection: p.connection()})
+	log.Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+
+	for _, u := range updates {
+		if f := p.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
+			p.forward(f, u, actors.PID{})
+		} else {
+			p.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
+				Warn("dropping reregistration update for an unknown or disconnected framework")
+		}
+	}
+	p.updateAgentFrameworks(a, m.GetFrameworks())
+}
+
+// injectAllocation stamps allocation_info on resources reported by an agent
+// that is not MULTI_ROLE capable: they belong to the framework's one role.
+func injectAllocation(rs []*mesos.Resource, reported *mesos.FrameworkInfo, known *framework) {
+	info := reported
+	if info == nil && known != nil {
+		info = known.info
+	}
+	if info == nil {
+		return
+	}
+	roles := frameworkRoles(info)
+	if len(roles) != 1 {
+		return
+	}
+	for _, r := range rs {
+		if r != nil && r.AllocationInfo == nil {
+			r.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(roles[0])}
+		}
+	}
+}
+
+func capabilityTypes(cs []*mesos.SlaveInfo_Capability) []mesos.SlaveInfo_Capability_Type {
+	out := make([]mesos.SlaveInfo_Capability_Type, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.GetType())
+	}
+	return out
+}
+
+func lastHealth(t *mesos.Task) *bool {
+	if n := len(t.GetStatuses()); n > 0 {
+		if s := t.GetStatuses()[n-1]; s != nil && s.Healthy != nil {
+			h := s.GetHealthy()
+			return &h
+		}
+	}
+	return nil
+}
+
+// unregisterSlave handles UnregisterSlaveMessage: the agent is leaving.
+func (p *process) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlaveMessage) {
+	id := m.GetSlaveId().GetValue()
+	a := p.agents[id]
+	if a == nil {
+		p.agentLog(id).Warn("ignoring unregister agent message for an unknown agent")
+		return
+	}
+	if a.pid != from {
+		p.agentLog(id).WithField("from", from.String()).Warn("ignoring unregister agent message: not from the agent")
+		return
+	}
+	p.removeAgent(a, "the agent unregistered", false)
+}
+
+// agentExited handles a broken link to an agent.
+func (p *process) agentExited(a *agent) {
+	log := p.agentLog(a.id)
+	if !a.connected {
+		log.Warn("ignoring duplicate exited() notification for agent")
+		return
+	}
+	log.Info("agent disconnected")
+	p.disconnectAgent(a)
+
+	// Tasks of frameworks that do not checkpoint cannot survive: they are
+	// lost now. Checkpointing frameworks' tasks wait for the agent.
+	now := p.now()
+	for _, fid := range a.frameworkIDs() {
+		f := p.frameworks[fid]
+		if f != nil && f.info.GetCheckpoint() {
+			continue
+		}
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			t := a.tasks[fid][tid]
+			u := newUpdate(updateSpec{
+				frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
+				state: mesos.TaskState_TASK_LOST, message: "Agent " + a.hostname() + " disconnected",
+				reason: mesos.TaskStatus_REASON_SLAVE_DISCONNECTED, now: now,
+			})
+			p.updateTask(t, u)
+			p.removeTask(t, false)
+			if f != nil && f.connected {
+				p.forward(f, u, actors.PID{})
+			}
+		}
+		for eid := range a.executors[fid] {
+			p.removeExecutor(a, fid, eid)
+		}
+	}
+
+	timeout := p.cfg.AgentReregisterTimeout
+	stopTimer(&a.reregisterTimer)
+	a.reregisterTimer = p.ctx.Delay(timeout, func() {
+		if p.agents[a.id] != a || a.connected {
+			return
+		}
+		p.markUnreachable(a, fmt.Sprintf("agent did not reregister within %s after disconnecting", timeout))
+	})
+}
+
+// disconnectAgent marks a disconnected and inactive and rescinds its
+// offers.
+func (p *process) disconnectAgent(a *agent) {
+	a.connected = false
+	// Pings go on (saying connected=false): the agent learns it must
+	// reregister, and one that stays silent is still marked unreachable.
+	p.deactivateAgent(a)
+}
+
+func (p *process) deactivateAgent(a *agent) {
+	a.active = false
+	p.alloc.DeactivateSlave(a.id)
+	for _, oid := range sortedKeys(a.offers) {
+		p.rescindOffer(a.offers[oid])
+	}
+}
+
+// markUnreachable removes an agent that stopped answering: its tasks
+// become TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
+// aware) and it may come back later.
+func (p *process) markUnreachable(a *agent, message string) {
+	if p.agents[a.id] != a {
+		return
+	}
+	p.agentLog(a.id).Infof("marking agent unreachable: %s", message)
+	p.removeAgent(a, message, true)
+}
+
+// removeAgent takes a out of the cluster. unreachable says whether it was
+// marked unreachable (it may reregister) or removed.
+func (p *process) removeAgent(a *agent, message string, unreachable bool) {
+	now := p.now()
+	p.alloc.RemoveSlave(a.id)
+	stopTimer(&a.pingTimer)
+	stopTimer(&a.reregisterTimer)
+
+	for _, fid := range sortedKeys(a.tasks) {
+		f := p.frameworks[fid]
+		state, reason := mesos.TaskState_TASK_UNREACHABLE, mesos.TaskStatus_REASON_SLAVE_REMOVED
+		switch {
+		case f == nil || !f.partitionAware():
+			state = mesos.TaskState_TASK_LOST
+		case !unreachable:
+			state, reason = mesos.TaskState_TASK_GONE_BY_OPERATOR, mesos.TaskStatus_REASON_SLAVE_REMOVED_BY_OPERATOR
+		}
+		// Tasks of an unreachable agent are kept among the framework's
+		// unreachable tasks; those of a removed agent are completed.
+		keep := unreachable
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			t := a.tasks[fid][tid]
+			spec := updateSpec{
+				frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
+				state: state, message: message, reason: reason, now: now,
+			}
+			if unreachable {
+				spec.unreachable = &now
+			}
+			u := newUpdate(spec)
+			p.updateTask(t, u)
+			p.removeTask(t, keep)
+			if f != nil && f.connected {
+				p.forward(f, u, actors.PID{})
+			}
+		}
+	}
+	for _, fid := range sortedKeys(a.executors) {
+		for _, eid := range sortedKeys(a.executors[fid]) {
+			p.removeExecutor(a, fid, eid)
+		}
+	}
+	for _, oid := range sortedKeys(a.offers) {
+		p.rescindOffer(a.offers[oid])
+	}
+
+	delete(p.agents, a.id)
+	if p.agentsByPID[a.pid.String()] == a {
+		delete(p.agentsByPID, a.pid.String())
+	}
+	p.ctx.Unlink(a.pid)
+	a.connected, a.active = false, false
+	if unreachable {
+		p.unreachable[a.id] = &unreachableAgent{info: a.info, time: now}
+	}
+	p.removed[a.id] = true
+
+	lost := &mesosinternal.LostSlaveMessage{SlaveId: slaveID(a.id)}
+	for _, fid := range sortedKeys(p.frameworks) {
+		if f := p.frameworks[fid]; f.connected {
+			p.send(f.pid, lost)
+		}
+	}
+}
+
+// updateSlave handles UpdateSlaveMessage; oversubscription and resource
+// providers are not supported yet, so it is only logged.
+func (p *process) updateSlave(from actors.PID, m *mesosinternal.UpdateSlaveMessage) {
+	p.agentLog(m.GetSlaveId().GetValue()).WithField("from", from.String()).Debug("ignoring UpdateSlaveMessage: not supported")
+}
+
+// ---- Health checks (Mesos' SlaveObserver) ----
+
+// startHealthCheck pings a now and every agent_ping_timeout; after
+// max_agent_ping_timeouts pings in a row without a pong the agent is marked
+// unreachable.
+func (p *process) startHealthCheck(a *agent) {
+	stopTimer(&a.pingTimer)
+	a.pingTimeouts = 0
+	p.ping(a)
+}
+
+func (p *process) ping(a *agent) {
+	a.pongReceived = false
+	// The timer is armed before the ping goes out, so that whoever sees the
+	// ping (a test advancing a manual clock) finds the timer in place.
+	a.pingTimer = p.ctx.Delay(p.cfg.AgentPingTimeout, func() {
+		if p.agents[a.id] != a {
+			return
+		}
+		a.pingTimer = nil
+		if !a.pongReceived {
+			a.pingTimeouts++
+			if a.pingTimeouts >= p.cfg.MaxAgentPingTimeouts {
+				p.markUnreachable(a, "health check timed out")
+				return
+			}
+		}
+		p.ping(a)
+	})
+	p.send(a.pid, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(a.connected)})
+}
+
+// pong handles PongSlaveMessage.
+func (p *process) pong(from actors.PID, _ *mesosinternal.PongSlaveMessage) {
+	a := p.agentsByPID[from.String()]
+	if a == nil {
+		return
+	}
+	a.pongReceived = true
+	a.pingTimeouts = 0
+}

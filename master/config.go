@@ -1,0 +1,142 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/gomesos/gomesos/master/allocator"
+)
+
+// Config configures a master. The zero value is not usable; start from
+// DefaultConfig and override what the command line sets.
+type Config struct {
+	// Hostname goes into MasterInfo.hostname and /state. Default: the
+	// machine's host name.
+	Hostname string
+	// IP is the address of the HTTP side (MasterInfo.ip and address.ip).
+	IP string
+	// Port is the HTTP port (MasterInfo.port). Default 5050.
+	Port int
+
+	// AllocationInterval is the period of the batch allocation loop.
+	AllocationInterval time.Duration
+	// AgentPingTimeout is how long the master waits for a pong.
+	AgentPingTimeout time.Duration
+	// MaxAgentPingTimeouts is how many pongs an agent may miss before it is
+	// marked unreachable.
+	MaxAgentPingTimeouts int
+	// AgentReregisterTimeout is how long a disconnected agent has to
+	// reregister before it is marked unreachable (at least 10 minutes).
+	AgentReregisterTimeout time.Duration
+	// OfferTimeout rescinds offers that are neither accepted nor declined
+	// in time; 0 means offers never expire.
+	OfferTimeout time.Duration
+	// MinAllocatableResources lists, separated by '|', the smallest offers
+	// worth making, e.g. "cpus:0.01|mem:32": an offer must contain at least
+	// one of the alternatives. Empty means any non-empty offer.
+	MinAllocatableResources string
+	// MaxCompletedFrameworks bounds the completed_frameworks list.
+	MaxCompletedFrameworks int
+	// MaxCompletedTasksPerFramework bounds each framework's completed tasks.
+	MaxCompletedTasksPerFramework int
+	// MaxUnreachableTasksPerFramework bounds each framework's unreachable
+	// tasks. Zero means the default (1000).
+	MaxUnreachableTasksPerFramework int
+	// Roles is the role whitelist (--roles); nil allows any role.
+	Roles []string
+	// RootSubmissions allows frameworks whose user is root.
+	RootSubmissions bool
+	// Cluster is the name shown in /state and the web UI.
+	Cluster string
+	// Flags are rendered under "flags" in /state and /flags, as given.
+	Flags map[string]string
+}
+
+// Defaults, as Mesos ships them.
+const (
+	DefaultPort                            = 5050
+	DefaultAllocationInterval              = time.Second
+	DefaultAgentPingTimeout                = 15 * time.Second
+	DefaultMaxAgentPingTimeouts            = 5
+	DefaultAgentReregisterTimeout          = 10 * time.Minute
+	DefaultMinAllocatableResources         = "cpus:0.01|mem:32"
+	DefaultMaxCompletedFrameworks          = 50
+	DefaultMaxCompletedTasksPerFramework   = 1000
+	DefaultMaxUnreachableTasksPerFramework = 1000
+
+	// MinAgentReregisterTimeout is the smallest allowed
+	// --agent_reregister_timeout.
+	MinAgentReregisterTimeout = 10 * time.Minute
+)
+
+// Version is the Mesos version this master speaks and reports.
+const Version = "1.11.0"
+
+// DefaultConfig returns Mesos' defaults. Hostname is the machine's host name
+// and IP is left empty (the caller knows what it binds).
+func DefaultConfig() Config {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return Config{
+		Hostname:                        host,
+		Port:                            DefaultPort,
+		AllocationInterval:              DefaultAllocationInterval,
+		AgentPingTimeout:                DefaultAgentPingTimeout,
+		MaxAgentPingTimeouts:            DefaultMaxAgentPingTimeouts,
+		AgentReregisterTimeout:          DefaultAgentReregisterTimeout,
+		MinAllocatableResources:         DefaultMinAllocatableResources,
+		MaxCompletedFrameworks:          DefaultMaxCompletedFrameworks,
+		MaxCompletedTasksPerFramework:   DefaultMaxCompletedTasksPerFramework,
+		MaxUnreachableTasksPerFramework: DefaultMaxUnreachableTasksPerFramework,
+		RootSubmissions:                 true,
+	}
+}
+
+// Validate reports every setting Mesos would refuse at start-up, joined
+// into one error, or nil.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if c.Port < 0 || c.Port > math.MaxUint16 {
+		add("port %d is out of range (0-65535)", c.Port)
+	}
+	if c.AllocationInterval <= 0 {
+		add("allocation_interval must be positive, got %s", c.AllocationInterval)
+	}
+	if c.AgentPingTimeout < time.Second || c.AgentPingTimeout > 15*time.Minute {
+		add("agent_ping_timeout must be between 1secs and 15mins, got %s", c.AgentPingTimeout)
+	}
+	if c.MaxAgentPingTimeouts < 1 {
+		add("max_agent_ping_timeouts must be at least 1, got %d", c.MaxAgentPingTimeouts)
+	}
+	if c.AgentReregisterTimeout < MinAgentReregisterTimeout {
+		add("agent_reregister_timeout (%s) must be at least 10mins", c.AgentReregisterTimeout)
+	}
+	if c.OfferTimeout < 0 {
+		add("offer_timeout must not be negative, got %s", c.OfferTimeout)
+	}
+	if _, err := allocator.ParseMinAllocatable(c.MinAllocatableResources); err != nil {
+		add("min_allocatable_resources: %v", err)
+	}
+	if c.MaxCompletedFrameworks < 0 {
+		add("max_completed_frameworks must not be negative, got %d", c.MaxCompletedFrameworks)
+	}
+	if c.MaxCompletedTasksPerFramework < 0 {
+		add("max_completed_tasks_per_framework must not be negative, got %d", c.MaxCompletedTasksPerFramework)
+	}
+	if c.MaxUnreachableTasksPerFramework < 0 {
+		add("max_unreachable_tasks_per_framework must not be negative, got %d", c.MaxUnreachableTasksPerFramework)
+	}
+	for _, r := range c.Roles {
+		if err := ValidateRole(r); err != nil {
+			add("roles: %v", err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,67 @@
+// Package master is the Mesos master: the actor that keeps track of
+// frameworks, agents, offers and tasks, its allocator (package
+// master/allocator), agent health checking and the HTTP endpoints.
+//
+// # Using it
+//
+//	node, _ := actors.NewNode(actors.Config{})
+//	cfg := master.DefaultConfig()
+//	cfg.IP, cfg.Port = "127.0.0.1", 5050
+//	m, err := master.New(node, cfg) // validates cfg
+//	pid, err := m.Start()           // spawns "master" and "allocator"
+//	http.Handle("/", m.Handler())   // /master/state, /master/info, ...
+//	defer m.Stop()
+//
+// The master is standalone and always the leader; leader election through
+// ZooKeeper comes later. The gate that drops every message unless the
+// master is elected and recovered is in place (process.on), so that
+// election and registry recovery only have to open it.
+//
+// # Shape
+//
+// Everything the master knows is owned by one actor (process): handlers,
+// timers (Context.Delay on the node clock) and the snapshots the HTTP
+// handlers take through Node.Call all run on its goroutine. The pieces:
+//
+//	process.go     the actor: gating, scheduler calls, legacy messages → calls
+//	frameworks.go  SUBSCRIBE, failover, disconnect, failover timeout, teardown
+//	agents.go      (re)registration, disconnect, unreachable, removal, pings
+//	offers.go      allocations → offers, rescind, decline, revive, suppress
+//	accept.go      ACCEPT: offer and task validation, launch
+//	tasks.go       status updates, acknowledgements, kill, reconciliation,
+//	               framework messages, exited executors
+//	validation.go  pure checks of ids, roles and FrameworkInfo
+//	state.go       the bookkeeping types and pure helpers
+//	http.go, statejson.go  the endpoints and Mesos' JSON models
+//
+// Scheduler requests arrive either as mesos.scheduler.Call or as the legacy
+// messages (RegisterFrameworkMessage, LaunchTasksMessage, ...), which are
+// converted to calls and go through the same checks: the sender must be
+// the framework's PID, and a disconnected framework is answered
+// FrameworkErrorMessage("Framework disconnected").
+//
+// The allocator is an actor of its own (allocator.Process) driven through
+// the allocator.Allocator interface; its offers come back to the master
+// with Node.Dispatch.
+//
+// # Behaviour
+//
+// The behaviour is Mesos 1.11's as written down in the project's reference
+// (mesos-behaviour.md §1–§2): ids "<masterId>-0000" (frameworks),
+// "<masterId>-S<n>" (agents), "<masterId>-O<n>" (offers); one offer per
+// (agent, role) and one ResourceOffersMessage per framework and allocation;
+// invalid offers lose their tasks (TASK_LOST, or TASK_DROPPED for
+// partition-aware frameworks, REASON_INVALID_OFFERS); invalid tasks get
+// TASK_ERROR with REASON_TASK_INVALID and a message saying why; resources
+// are recovered as soon as a task is terminal; master-generated updates
+// carry no uuid; agents are pinged every agent_ping_timeout and marked
+// unreachable after max_agent_ping_timeouts silent pings or
+// agent_reregister_timeout after a broken link.
+//
+// Not yet supported: reservations, volumes and other offer operations than
+// LAUNCH (they are dropped with a log line), LAUNCH_GROUP (its tasks get
+// TASK_ERROR, REASON_TASK_GROUP_INVALID), UPDATE_FRAMEWORK, inverse offers
+// and maintenance, quota and weights, authentication and authorisation,
+// the registry (nothing is persisted; master failover loses everything but
+// what agents and schedulers bring back), the v1 HTTP APIs and metrics.
+package master

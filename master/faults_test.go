@@ -1,0 +1,424 @@
+package master
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/scheduler"
+	"github.com/gomesos/gomesos/resources"
+)
+
+func TestSchedulerFailover(t *testing.T) {
+	c := newCluster(t, nil)
+	a, _ := c.addAgent("cpus:2;mem:1024")
+	info := frameworkInfo("f")
+	info.FailoverTimeout = proto.Float64(60)
+	s1, fid := c.subscribe(info)
+	o1 := next[*mesosinternal.ResourceOffersMessage](t, s1).GetOffers()[0]
+
+	// Without failover, another scheduler is refused.
+	info.Id = frameworkID(fid)
+	s2 := c.spawn("scheduler-new")
+	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	if e := next[*mesosinternal.FrameworkErrorMessage](t, s2); e.GetMessage() != "Framework failed over" {
+		t.Fatalf("error %q", e.GetMessage())
+	}
+
+	// With failover, it takes over; the old one is told.
+	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
+	if got := next[*mesosinternal.FrameworkRegisteredMessage](t, s2).GetFrameworkId().GetValue(); got != fid {
+		t.Fatalf("failed-over id %q", got)
+	}
+	if e := next[*mesosinternal.FrameworkErrorMessage](t, s1); e.GetMessage() != "Framework failed over" {
+		t.Fatalf("old scheduler got %q", e.GetMessage())
+	}
+	// Agents learn the new PID.
+	if u := next[*mesosinternal.UpdateFrameworkMessage](t, a); u.GetPid() != s2.pid.String() {
+		t.Fatalf("update framework %v", u)
+	}
+	// The old offer was discarded (no rescind) and its resources come back
+	// to the new scheduler.
+	c.advance(time.Second)
+	o2 := next[*mesosinternal.ResourceOffersMessage](t, s2).GetOffers()[0]
+	if o2.GetId().GetValue() == o1.GetId().GetValue() {
+		t.Fatal("old offer reused")
+	}
+	c.settle()
+	none[*mesosinternal.RescindResourceOfferMessage](t, s1)
+
+	// Calls from the old scheduler are dropped now.
+	s1.send(launch(fid, ids(o2), nil))
+	c.settle()
+	c.inspect(func(p *process) {
+		if p.offers[o2.GetId().GetValue()] == nil {
+			t.Error("a call from the old scheduler was applied")
+		}
+	})
+}
+
+func TestResubscribeWithoutFailoverRescindsOffers(t *testing.T) {
+	c := newCluster(t, nil)
+	c.addAgent("cpus:2;mem:1024")
+	info := frameworkInfo("f")
+	s, fid := c.subscribe(info)
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	info.Id = frameworkID(fid)
+	s.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	next[*mesosinternal.FrameworkReregisteredMessage](t, s)
+	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+		t.Fatalf("rescinded %v", r)
+	}
+	c.advance(time.Second)
+	next[*mesosinternal.ResourceOffersMessage](t, s)
+
+	// The principal cannot change.
+	info.Principal = proto.String("someone")
+	s.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	if e := next[*mesosinternal.FrameworkErrorMessage](t, s); e.GetMessage() != "Changing framework's principal is not allowed." {
+		t.Fatalf("error %q", e.GetMessage())
+	}
+}
+
+func TestTeardown(t *testing.T) {
+	c := newCluster(t, nil)
+	a, _ := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	next[*mesosinternal.RunTaskMessage](t, a)
+
+	s.send(call(fid, scheduler.Call_TEARDOWN))
+	if m := next[*mesosinternal.ShutdownFrameworkMessage](t, a); m.GetFrameworkId().GetValue() != fid {
+		t.Fatalf("shutdown %v", m)
+	}
+	c.inspect(func(p *process) {
+		if p.frameworks[fid] != nil || len(p.completed) != 1 {
+			t.Fatalf("framework not completed")
+		}
+		tk := p.completed[0].completedTasks.get("t1")
+		if tk == nil || tk.GetState() != mesos.TaskState_TASK_KILLED ||
+			tk.GetStatuses()[len(tk.GetStatuses())-1].GetReason() != mesos.TaskStatus_REASON_FRAMEWORK_REMOVED {
+			t.Fatalf("task %v", tk)
+		}
+	})
+	// The id cannot be used again.
+	info := frameworkInfo("f")
+	info.Id = frameworkID(fid)
+	s2 := c.spawn("scheduler-again")
+	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
+	if e := next[*mesosinternal.FrameworkErrorMessage](t, s2); e.GetMessage() != "Framework has been removed" {
+		t.Fatalf("error %q", e.GetMessage())
+	}
+}
+
+func TestSchedulerExitRemovesFrameworkAfterFailoverTimeout(t *testing.T) {
+	c := newCluster(t, nil)
+	a, _ := c.addAgent("cpus:2;mem:1024")
+	info := frameworkInfo("f")
+	info.FailoverTimeout = proto.Float64(30)
+	s, fid := c.subscribe(info)
+	next[*mesosinternal.ResourceOffersMessage](t, s)
+	s.stop()
+	c.settle()
+	c.inspect(func(p *process) {
+		f := p.frameworks[fid]
+		if f == nil || f.connected || f.active || len(f.offers) != 0 {
+			t.Fatalf("framework after exit: %+v", f)
+		}
+	})
+	c.advance(29 * time.Second)
+	none[*mesosinternal.ShutdownFrameworkMessage](t, a)
+	c.advance(time.Second)
+	next[*mesosinternal.ShutdownFrameworkMessage](t, a)
+	c.inspect(func(p *process) {
+		if p.frameworks[fid] != nil {
+			t.Fatal("framework not removed")
+		}
+	})
+}
+
+func TestDisconnectedFrameworkGetsError(t *testing.T) {
+	c := newCluster(t, nil)
+	c.addAgent("cpus:2;mem:1024")
+	info := frameworkInfo("f")
+	info.FailoverTimeout = proto.Float64(1000)
+	s, fid := c.subscribe(info)
+	next[*mesosinternal.ResourceOffersMessage](t, s)
+	s.stop()
+	c.settle()
+	// A scheduler at the same address (its link to the master broke one
+	// way) keeps calling: it is told it is disconnected.
+	again := c.spawn(s.pid.ID)
+	again.send(call(fid, scheduler.Call_REVIVE))
+	if e := next[*mesosinternal.FrameworkErrorMessage](t, again); e.GetMessage() != "Framework disconnected" {
+		t.Fatalf("error %q", e.GetMessage())
+	}
+	// Calls from elsewhere are dropped without an answer.
+	other := c.spawn("scheduler-other")
+	other.send(call(fid, scheduler.Call_REVIVE))
+	c.settle()
+	none[*mesosinternal.FrameworkErrorMessage](t, other)
+
+	// Resubscribing reconnects it.
+	info.Id = frameworkID(fid)
+	again.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	next[*mesosinternal.FrameworkReregisteredMessage](t, again)
+	next[*mesosinternal.ResourceOffersMessage](t, again)
+}
+
+func TestDeactivateFramework(t *testing.T) {
+	c := newCluster(t, nil)
+	c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(&mesosinternal.DeactivateFrameworkMessage{FrameworkId: frameworkID(fid)})
+	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+		t.Fatalf("rescind %v", r)
+	}
+	c.advance(time.Second)
+	none[*mesosinternal.ResourceOffersMessage](t, s)
+}
+
+func TestAgentDisconnect(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128")))
+	next[*mesosinternal.RunTaskMessage](t, a)
+	c.advance(time.Second)
+	o2 := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+
+	a.stop()
+	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o2.GetId().GetValue() {
+		t.Fatalf("rescind %v", r)
+	}
+	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_DISCONNECTED ||
+		st.GetMessage() != "Agent localhost disconnected" {
+		t.Fatalf("update %v", st)
+	}
+	c.inspect(func(p *process) {
+		ag := p.agents[agentID]
+		if ag == nil || ag.connected || ag.active {
+			t.Fatalf("agent %+v", ag)
+		}
+	})
+	c.advance(time.Second)
+	none[*mesosinternal.ResourceOffersMessage](t, s)
+}
+
+func TestAgentReregistrationTimeoutMarksUnreachable(t *testing.T) {
+	c := newCluster(t, func(cfg *Config) { cfg.AgentPingTimeout = 15 * time.Minute })
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, _ := c.subscribe(frameworkInfo("f"))
+	next[*mesosinternal.ResourceOffersMessage](t, s)
+	a.stop()
+	next[*mesosinternal.RescindResourceOfferMessage](t, s)
+	c.advance(10 * time.Minute)
+	if l := next[*mesosinternal.LostSlaveMessage](t, s); l.GetSlaveId().GetValue() != agentID {
+		t.Fatalf("lost %v", l)
+	}
+}
+
+func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	run := next[*mesosinternal.RunTaskMessage](t, a)
+	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	next[*mesosinternal.StatusUpdateMessage](t, s)
+
+	// The window in progress already had its pong; five more silent ones
+	// make the agent unreachable.
+	a.pong.Store(false)
+	drain[*mesosinternal.PingSlaveMessage](a)
+	for i := 0; i < 5; i++ {
+		c.advance(15 * time.Second)
+		next[*mesosinternal.PingSlaveMessage](t, a)
+		none[*mesosinternal.LostSlaveMessage](t, s)
+	}
+	c.advance(15 * time.Second)
+	if l := next[*mesosinternal.LostSlaveMessage](t, s); l.GetSlaveId().GetValue() != agentID {
+		t.Fatalf("lost %v", l)
+	}
+	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED || st.UnreachableTime == nil {
+		t.Fatalf("update %v", st)
+	}
+	c.inspect(func(p *process) {
+		if p.agents[agentID] != nil || p.unreachable[agentID] == nil || p.frameworks[fid].unreachableTasks.get("t1") == nil {
+			t.Fatal("agent not unreachable")
+		}
+	})
+
+	// The partition heals: the agent reregisters with its running task.
+	task := newTask(run.GetTask(), fid)
+	task.State = mesos.TaskState_TASK_RUNNING.Enum()
+	info := agentInfo("cpus:2;mem:1024")
+	info.Id = slaveID(agentID)
+	a.send(&mesosinternal.ReregisterSlaveMessage{
+		Slave: info, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{task},
+		Frameworks: []*mesos.FrameworkInfo{run.GetFramework()},
+	})
+	next[*mesosinternal.SlaveReregisteredMessage](t, a)
+	st = next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_RUNNING || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REREGISTERED ||
+		st.GetMessage() != "Unreachable agent re-reregistered" {
+		t.Fatalf("update %v", st)
+	}
+	c.inspect(func(p *process) {
+		f := p.frameworks[fid]
+		if f.tasks["t1"] == nil || f.unreachableTasks.get("t1") != nil || p.unreachable[agentID] != nil {
+			t.Fatal("task not back")
+		}
+		ag := p.agents[agentID]
+		if !ag.totalUsed().Equal(resources.Resources(run.GetTask().GetResources())) {
+			t.Fatalf("agent used %v", ag.totalUsed())
+		}
+	})
+}
+
+func TestKnownAgentReregistrationReconciles(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	info := frameworkInfo("f")
+	info.Checkpoint = proto.Bool(true)
+	s, fid := c.subscribe(info)
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	run := next[*mesosinternal.RunTaskMessage](t, a)
+	// A kill while the agent is away is resent when it comes back.
+	a.stop()
+	c.settle()
+	none[*mesosinternal.StatusUpdateMessage](t, s) // checkpointing: the task waits
+	s.send(&mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
+	c.settle()
+
+	// The agent comes back still running the task: the kill is resent.
+	a2 := c.spawn(a.pid.ID)
+	ai := agentInfo("cpus:2;mem:1024")
+	ai.Id = slaveID(agentID)
+	running := newTask(run.GetTask(), fid)
+	running.State = mesos.TaskState_TASK_RUNNING.Enum()
+	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{running}})
+	if rr := next[*mesosinternal.SlaveReregisteredMessage](t, a2); len(rr.GetReconciliations()) != 0 {
+		t.Fatalf("reconciliations %v", rr.GetReconciliations())
+	}
+	if k := next[*mesosinternal.KillTaskMessage](t, a2); k.GetTaskId().GetValue() != "t1" {
+		t.Fatalf("kill %v", k)
+	}
+	c.inspect(func(p *process) {
+		if ag := p.agents[agentID]; !ag.connected || !ag.active {
+			t.Fatal("agent not reactivated")
+		}
+	})
+
+	// Reregistering without the task: the agent is asked to reconcile it.
+	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")})
+	rr := next[*mesosinternal.SlaveReregisteredMessage](t, a2)
+	if len(rr.GetReconciliations()) != 1 || rr.GetReconciliations()[0].GetStatuses()[0].GetTaskId().GetValue() != "t1" ||
+		rr.GetReconciliations()[0].GetFramework().GetId().GetValue() != fid {
+		t.Fatalf("reconciliations %v", rr.GetReconciliations())
+	}
+
+	// A different hostname is refused.
+	bad := proto.Clone(ai).(*mesos.SlaveInfo)
+	bad.Hostname = proto.String("elsewhere")
+	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: bad, Version: proto.String("1.11.0")})
+	if m := next[*mesosinternal.ShutdownMessage](t, a2); !strings.Contains(m.GetMessage(), "different IP / hostname") {
+		t.Fatalf("shutdown %q", m.GetMessage())
+	}
+}
+
+func TestUnregisterAgent(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	next[*mesosinternal.RunTaskMessage](t, a)
+	a.send(&mesosinternal.UnregisterSlaveMessage{SlaveId: slaveID(agentID)})
+	next[*mesosinternal.LostSlaveMessage](t, s)
+	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED {
+		t.Fatalf("update %v", st)
+	}
+	// Updates from the removed agent are ignored.
+	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 9))
+	c.settle()
+	none[*mesosinternal.StatusUpdateMessage](t, s)
+}
+
+func TestRegisterAgentRetryAndBadInput(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	a.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
+	r := next[*mesosinternal.SlaveRegisteredMessage](t, a)
+	if r.GetSlaveId().GetValue() != agentID || r.GetConnection().GetTotalPingTimeoutSeconds() != 75 {
+		t.Fatalf("registered %v", r)
+	}
+	if !strings.HasPrefix(agentID, c.m.Info().GetId()+"-S") {
+		t.Fatalf("agent id %q", agentID)
+	}
+	b := c.spawn("slave-bad")
+	b.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("0.28.0")})
+	b.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("garbage")})
+	b.send(&mesosinternal.RegisterSlaveMessage{Version: proto.String("1.11.0")})
+	b.send(&mesosinternal.ReregisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("1.11.0")})
+	c.settle()
+	none[*mesosinternal.SlaveRegisteredMessage](t, b)
+	none[*mesosinternal.SlaveReregisteredMessage](t, b)
+}
+
+func TestOfferTimeout(t *testing.T) {
+	c := newCluster(t, func(cfg *Config) { cfg.OfferTimeout = 30 * time.Second })
+	c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	c.advance(30 * time.Second)
+	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+		t.Fatalf("rescind %v", r)
+	}
+	c.advance(time.Second)
+	o2 := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	if !resources.Resources(o2.GetResources()).Equal(resources.Resources(o.GetResources())) {
+		t.Fatal("different resources re-offered")
+	}
+	// A declined offer is not rescinded later.
+	s.send(launch(fid, ids(o2), nil))
+	c.advance(30 * time.Second)
+	none[*mesosinternal.RescindResourceOfferMessage](t, s)
+}
+
+func TestCompletedListsAreBounded(t *testing.T) {
+	c := newCluster(t, func(cfg *Config) {
+		cfg.MaxCompletedFrameworks = 2
+		cfg.MaxCompletedTasksPerFramework = 1
+	})
+	var last string
+	for i := 0; i < 3; i++ {
+		s, fid := c.subscribe(frameworkInfo("f"))
+		s.send(call(fid, scheduler.Call_TEARDOWN))
+		last = fid
+	}
+	c.settle()
+	c.inspect(func(p *process) {
+		if len(p.completed) != 2 || p.completed[1].id != last {
+			t.Fatalf("completed %d", len(p.completed))
+		}
+	})
+	l := newTaskList(1)
+	l.add(&mesos.Task{TaskId: &mesos.TaskID{Value: proto.String("a")}})
+	l.add(&mesos.Task{TaskId: &mesos.TaskID{Value: proto.String("b")}})
+	if len(l.list()) != 1 || l.get("b") == nil {
+		t.Fatalf("task list %v", l.list())
+	}
+}

@@ -1,0 +1,229 @@
+package master
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+)
+
+func get(t *testing.T, srv *httptest.Server, method, path string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func getJSON(t *testing.T, srv *httptest.Server, path string) map[string]any {
+	t.Helper()
+	code, _, body := get(t, srv, http.MethodGet, path)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("GET %s: %v\n%s", path, err, body)
+	}
+	return m
+}
+
+func hasKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	var missing []string
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		var have []string
+		for k := range m {
+			have = append(have, k)
+		}
+		sort.Strings(have)
+		t.Errorf("%s lacks %v (has %v)", what, missing, have)
+	}
+}
+
+func TestStateJSON(t *testing.T) {
+	c := newCluster(t, func(cfg *Config) {
+		cfg.Cluster = "test-cluster"
+		cfg.Flags = map[string]string{"work_dir": "/var/lib/mesos"}
+	})
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+
+	a, agentID := c.addAgent("cpus:2;mem:1024;ports:[31000-32000]")
+	info := frameworkInfo("framework-one")
+	info.Principal = proto.String("p1")
+	s, fid := c.subscribe(info)
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	task := commandTask("t1", o, "cpus:1;mem:128")
+	task.Labels = &mesos.Labels{Labels: []*mesos.Label{{Key: proto.String("k"), Value: proto.String("v")}}}
+	s.send(launch(fid, ids(o), nil, task))
+	next[*mesosinternal.RunTaskMessage](t, a)
+	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	next[*mesosinternal.StatusUpdateMessage](t, s)
+	c.settle()
+
+	for _, path := range []string{"/master/state", "/state", "/master/state.json"} {
+		st := getJSON(t, srv, path)
+		hasKeys(t, path, st, "version", "git_sha", "build_date", "start_time", "elected_time", "id", "pid", "hostname",
+			"activated_slaves", "deactivated_slaves", "unreachable_slaves", "leader", "leader_info", "cluster", "flags",
+			"slaves", "frameworks", "completed_frameworks", "orphan_tasks", "unregistered_frameworks")
+		if st["version"] != "1.11.0" || st["id"] != c.m.Info().GetId() || st["pid"] != c.pid.String() ||
+			st["leader"] != c.pid.String() || st["cluster"] != "test-cluster" || st["activated_slaves"] != 1.0 {
+			t.Errorf("%s: top level %v", path, st)
+		}
+		if f := st["flags"].(map[string]any); f["work_dir"] != "/var/lib/mesos" || f["allocation_interval"] != "1secs" {
+			t.Errorf("%s: flags %v", path, f)
+		}
+	}
+	st := getJSON(t, srv, "/master/state")
+
+	slaves := st["slaves"].([]any)
+	if len(slaves) != 1 {
+		t.Fatalf("slaves %v", slaves)
+	}
+	sl := slaves[0].(map[string]any)
+	hasKeys(t, "slave", sl, "id", "pid", "hostname", "port", "resources", "used_resources", "offered_resources",
+		"unreserved_resources", "reserved_resources", "attributes", "active", "version", "capabilities", "registered_time")
+	if sl["id"] != agentID || sl["pid"] != a.pid.String() || sl["active"] != true || sl["port"] != 5051.0 {
+		t.Errorf("slave %v", sl)
+	}
+	wantRes := map[string]any{"cpus": 2.0, "mem": 1024.0, "disk": 0.0, "gpus": 0.0, "ports": "[31000-32000]"}
+	if got := sl["resources"].(map[string]any); !equalJSON(got, wantRes) {
+		t.Errorf("slave resources %v, want %v", got, wantRes)
+	}
+	if got := sl["used_resources"].(map[string]any); got["cpus"] != 1.0 || got["mem"] != 128.0 {
+		t.Errorf("used %v", got)
+	}
+
+	fws := st["frameworks"].([]any)
+	if len(fws) != 1 {
+		t.Fatalf("frameworks %v", fws)
+	}
+	fw := fws[0].(map[string]any)
+	hasKeys(t, "framework", fw, "id", "name", "pid", "user", "role", "roles", "principal", "hostname", "webui_url",
+		"failover_timeout", "checkpoint", "active", "connected", "recovered", "registered_time", "unregistered_time",
+		"capabilities", "resources", "used_resources", "offered_resources", "tasks", "unreachable_tasks",
+		"completed_tasks", "offers", "executors")
+	if fw["id"] != fid || fw["name"] != "framework-one" || fw["pid"] != s.pid.String() || fw["role"] != "*" ||
+		fw["principal"] != "p1" || fw["active"] != true || fw["connected"] != true || fw["recovered"] != false {
+		t.Errorf("framework %v", fw)
+	}
+	tasks := fw["tasks"].([]any)
+	if len(tasks) != 1 {
+		t.Fatalf("tasks %v", tasks)
+	}
+	tk := tasks[0].(map[string]any)
+	hasKeys(t, "task", tk, "id", "name", "framework_id", "executor_id", "slave_id", "state", "resources", "statuses", "labels", "role")
+	if tk["id"] != "t1" || tk["state"] != "TASK_RUNNING" || tk["slave_id"] != agentID || tk["framework_id"] != fid || tk["role"] != "*" {
+		t.Errorf("task %v", tk)
+	}
+	statuses := tk["statuses"].([]any)
+	if len(statuses) != 1 || statuses[0].(map[string]any)["state"] != "TASK_RUNNING" {
+		t.Errorf("statuses %v", statuses)
+	}
+	if _, ok := statuses[0].(map[string]any)["timestamp"]; !ok {
+		t.Errorf("status without timestamp: %v", statuses[0])
+	}
+	if labels := tk["labels"].([]any); len(labels) != 1 || labels[0].(map[string]any)["key"] != "k" {
+		t.Errorf("labels %v", labels)
+	}
+
+	// Other endpoints.
+	if f := getJSON(t, srv, "/master/frameworks"); len(f["frameworks"].([]any)) != 1 {
+		t.Errorf("/master/frameworks %v", f)
+	}
+	if sl := getJSON(t, srv, "/master/slaves"); len(sl["slaves"].([]any)) != 1 {
+		t.Errorf("/master/slaves %v", sl)
+	}
+	for _, path := range []string{"/master/flags", "/flags"} {
+		if f := getJSON(t, srv, path); f["flags"].(map[string]any)["port"] != "5050" {
+			t.Errorf("%s %v", path, f)
+		}
+	}
+}
+
+func equalJSON(a, b map[string]any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestHTTPSurface(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+
+	if code, _, body := get(t, srv, http.MethodGet, "/health"); code != 200 || body != "" {
+		t.Errorf("/health %d %q", code, body)
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/master/health"); code != 200 {
+		t.Errorf("/master/health %d", code)
+	}
+
+	code, _, body := get(t, srv, http.MethodGet, "/master/info")
+	if code != 200 {
+		t.Fatalf("/master/info %d", code)
+	}
+	var info mesos.MasterInfo
+	if err := protojson.Unmarshal([]byte(body), &info); err != nil {
+		t.Fatalf("/master/info: %v\n%s", err, body)
+	}
+	if !proto.Equal(&info, c.m.Info()) || !strings.Contains(body, `"hostname"`) || !strings.Contains(body, `"pid"`) {
+		t.Errorf("/master/info %s", body)
+	}
+
+	code, hdr, body := get(t, srv, http.MethodGet, "/master/state?jsonp=cb")
+	if code != 200 || !strings.HasPrefix(body, "cb({") || !strings.HasSuffix(body, "});") || hdr.Get("Content-Type") != "text/javascript" {
+		t.Errorf("jsonp: %d %q %q", code, hdr.Get("Content-Type"), body[:min(40, len(body))])
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/master/state?jsonp=alert(1)"); code != http.StatusBadRequest {
+		t.Errorf("bad jsonp name: %d", code)
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/nope"); code != http.StatusNotFound {
+		t.Errorf("/nope %d", code)
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/info"); code != http.StatusNotFound {
+		t.Errorf("/info %d", code)
+	}
+	code, hdr, body = get(t, srv, http.MethodPost, "/master/state")
+	if code != http.StatusMethodNotAllowed || !strings.Contains(body, "Expecting 'GET', received 'POST'") || hdr.Get("Allow") == "" {
+		t.Errorf("POST: %d %q", code, body)
+	}
+	if code, _, body := get(t, srv, http.MethodHead, "/master/state"); code != 200 || body != "" {
+		t.Errorf("HEAD: %d %q", code, body)
+	}
+}
+
+func TestHTTPAfterStop(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	c.m.Stop()
+	if code, _, _ := get(t, srv, http.MethodGet, "/master/state"); code != http.StatusServiceUnavailable {
+		t.Errorf("state after stop: %d", code)
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/master/info"); code != 200 {
+		t.Errorf("info after stop: %d", code)
+	}
+}

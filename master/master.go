@@ -1,0 +1,191 @@
+package master
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/messages/mesos"
+)
+
+// ProcessID is the id of the master actor: its PID is "master@host:port".
+const ProcessID = "master"
+
+// AllocatorProcessID is the id of the allocator actor.
+const AllocatorProcessID = "allocator"
+
+// Master is a Mesos master: the master actor, its allocator actor and its
+// HTTP endpoints. Create it with New, then Start it.
+type Master struct {
+	node *actors.Node
+	cfg  Config
+	log  *logrus.Entry
+
+	info     *mesos.MasterInfo
+	minAlloc []allocator.Quantities
+
+	alloc *allocator.Process
+	proc  *process
+
+	mu      sync.Mutex
+	pid     actors.PID
+	started bool
+	stopped bool
+}
+
+// New validates cfg and prepares a master on node. Nothing runs until
+// Start.
+func New(node *actors.Node, cfg Config) (*Master, error) {
+	if node == nil {
+		return nil, errors.New("master: nil node")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("master: invalid configuration: %w", err)
+	}
+	minAlloc, err := allocator.ParseMinAllocatable(cfg.MinAllocatableResources)
+	if err != nil {
+		return nil, fmt.Errorf("master: min_allocatable_resources: %w", err)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = DefaultConfig().Hostname
+	}
+	if cfg.MaxUnreachableTasksPerFramework == 0 {
+		cfg.MaxUnreachableTasksPerFramework = DefaultMaxUnreachableTasksPerFramework
+	}
+	id, err := newUUID()
+	if err != nil {
+		return nil, fmt.Errorf("master: make an id: %w", err)
+	}
+	m := &Master{
+		node:     node,
+		cfg:      cfg,
+		minAlloc: minAlloc,
+		log:      node.Log().WithField("component", "master"),
+	}
+	pid := actors.PID{ID: ProcessID, Address: node.Address()}
+	m.info = &mesos.MasterInfo{
+		Id:       proto.String(id),
+		Ip:       proto.Uint32(packIPv4(cfg.IP)),
+		Port:     proto.Uint32(uint32(cfg.Port)),
+		Pid:      proto.String(pid.String()),
+		Hostname: proto.String(cfg.Hostname),
+		Version:  proto.String(Version),
+		Address: &mesos.Address{
+			Hostname: proto.String(cfg.Hostname),
+			Ip:       proto.String(cfg.IP),
+			Port:     proto.Int32(int32(cfg.Port)),
+		},
+	}
+	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
+	m.proc = newProcess(m)
+	return m, nil
+}
+
+// newUUID returns a random (version 4) UUID in its text form.
+func newUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// packIPv4 encodes an IPv4 address as MasterInfo.ip does: the in_addr's
+// four bytes, in network order, read as a little-endian uint32 (what
+// libprocess stores on the x86 machines Mesos runs on). Anything else is 0.
+func packIPv4(s string) uint32 {
+	ip := net.ParseIP(s).To4()
+	if ip == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(ip)
+}
+
+// Start spawns the allocator and the master actor. The master is the
+// leader at once (standalone; leader election comes later).
+func (m *Master) Start() (actors.PID, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.started {
+		return m.pid, errors.New("master: already started")
+	}
+	if _, err := m.alloc.Start(); err != nil {
+		return actors.PID{}, err
+	}
+	opts := allocator.Options{
+		AllocationInterval: m.cfg.AllocationInterval,
+		MinAllocatable:     m.minAlloc,
+		FilterGPUResources: true,
+	}
+	// The allocator is initialized before the master runs, so that it is
+	// ready for the first agent or framework the master adds.
+	self := actors.PID{ID: ProcessID, Address: m.node.Address()}
+	m.alloc.Initialize(opts, func(frameworkID string, offers allocator.Offers) {
+		m.node.Dispatch(self, func() { m.proc.offer(frameworkID, offers) })
+	})
+	pid, err := m.node.Spawn(ProcessID, m.proc)
+	if err != nil {
+		m.alloc.Stop()
+		return actors.PID{}, fmt.Errorf("master: spawn %q: %w", ProcessID, err)
+	}
+	m.pid = pid
+	m.started = true
+	m.log.WithFields(logrus.Fields{"pid": pid.String(), "id": m.info.GetId()}).Info("master started")
+	return pid, nil
+}
+
+// PID returns the master actor's PID (zero before Start).
+func (m *Master) PID() actors.PID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pid
+}
+
+// Info returns a copy of the MasterInfo this master announces.
+func (m *Master) Info() *mesos.MasterInfo { return proto.Clone(m.info).(*mesos.MasterInfo) }
+
+// Allocator returns the allocator the master drives.
+func (m *Master) Allocator() allocator.Allocator { return m.alloc }
+
+// Stop terminates the master actor and the allocator. Safe to call twice.
+func (m *Master) Stop() {
+	m.mu.Lock()
+	if !m.started || m.stopped {
+		m.stopped = true
+		m.mu.Unlock()
+		return
+	}
+	m.stopped = true
+	pid := m.pid
+	m.mu.Unlock()
+	m.node.Stop(pid)
+	m.alloc.Stop()
+}
+
+// call runs f on the master actor and returns its result.
+func (m *Master) call(ctx context.Context, f func() any) (any, error) {
+	pid := m.PID()
+	if pid.IsZero() {
+		return nil, errors.New("master is not running")
+	}
+	return m.node.Call(ctx, pid, f)
+}
+
+func seconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
+}

@@ -1,0 +1,202 @@
+package master
+
+import (
+	"fmt"
+	"net"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/scheduler"
+	"github.com/gomesos/gomesos/resources"
+)
+
+func (p *process) newOfferID() string {
+	id := fmt.Sprintf("%s-O%d", p.info.GetId(), p.nextOfferID)
+	p.nextOfferID++
+	return id
+}
+
+// agentURL is the offer's url: the agent's HTTP endpoint.
+func agentURL(a *agent) *mesos.URL {
+	ip, _, err := net.SplitHostPort(a.pid.Address)
+	if err != nil {
+		ip = a.pid.Address
+	}
+	return &mesos.URL{
+		Scheme: proto.String("http"),
+		Address: &mesos.Address{
+			Hostname: proto.String(a.info.GetHostname()),
+			Ip:       proto.String(ip),
+			Port:     proto.Int32(a.info.GetPort()),
+		},
+		Path: proto.String("/" + a.pid.ID),
+	}
+}
+
+// offer turns an allocation into offers: one per (role, agent), all in one
+// ResourceOffersMessage. What cannot be offered goes back to the allocator.
+func (p *process) offer(fwID string, grants allocator.Offers) {
+	f := p.frameworks[fwID]
+	giveBack := func(agentID string, r resources.Resources) {
+		p.alloc.RecoverResources(fwID, agentID, r, nil)
+	}
+	if f == nil || !f.connected || !f.active {
+		for _, byAgent := range grants {
+			for agentID, r := range byAgent {
+				giveBack(agentID, r)
+			}
+		}
+		return
+	}
+	msg := &mesosinternal.ResourceOffersMessage{}
+	for _, role := range sortedKeys(grants) {
+		for _, agentID := range sortedKeys(grants[role]) {
+			r := grants[role][agentID]
+			a := p.agents[agentID]
+			if a == nil || !a.active || !a.connected || !slices.Contains(f.roles(), role) {
+				giveBack(agentID, r)
+				continue
+			}
+			o := &offer{
+				id:          p.newOfferID(),
+				frameworkID: f.id,
+				agentID:     agentID,
+				role:        role,
+				resources:   r,
+			}
+			o.proto = &mesos.Offer{
+				Id:             &mesos.OfferID{Value: proto.String(o.id)},
+				FrameworkId:    frameworkID(f.id),
+				SlaveId:        slaveID(agentID),
+				Hostname:       proto.String(a.hostname()),
+				Resources:      r.Clone(),
+				Attributes:     a.info.GetAttributes(),
+				Url:            agentURL(a),
+				AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String(role)},
+				Domain:         a.info.GetDomain(),
+			}
+			for _, eid := range sortedKeys(f.executors[agentID]) {
+				o.proto.ExecutorIds = append(o.proto.ExecutorIds, &mesos.ExecutorID{Value: proto.String(eid)})
+			}
+			p.offers[o.id] = o
+			f.offers[o.id] = o
+			a.offers[o.id] = o
+			if p.cfg.OfferTimeout > 0 {
+				o.timer = p.ctx.Delay(p.cfg.OfferTimeout, func() {
+					if p.offers[o.id] == o {
+						p.fwLog(o.frameworkID).WithField("agent_id", o.agentID).Infof("offer %s timed out", o.id)
+						p.rescindOffer(o)
+					}
+				})
+			}
+			msg.Offers = append(msg.Offers, p.offerFor(f, o))
+			msg.Pids = append(msg.Pids, a.pid.String())
+		}
+	}
+	if len(msg.Offers) == 0 {
+		return
+	}
+	p.fwLog(f.id).Debugf("sending %d offers", len(msg.Offers))
+	p.send(f.pid, msg)
+}
+
+// offerFor renders an offer the way framework f understands it: without
+// allocation info unless it is MULTI_ROLE, and with legacy reservation
+// fields unless it is RESERVATION_REFINEMENT capable.
+func (p *process) offerFor(f *framework, o *offer) *mesos.Offer {
+	out := proto.Clone(o.proto).(*mesos.Offer)
+	r := o.resources
+	if !f.multiRole() {
+		out.AllocationInfo = nil
+		r = r.Unallocate()
+	}
+	if !f.capable(mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT) {
+		if down, err := r.Downgrade(); err == nil {
+			r = down
+		}
+	}
+	out.Resources = r.Clone()
+	return out
+}
+
+// removeOffer forgets o; with rescind the framework is told.
+func (p *process) removeOffer(o *offer, rescind bool) {
+	stopTimer(&o.timer)
+	delete(p.offers, o.id)
+	f := p.frameworks[o.frameworkID]
+	if f != nil {
+		delete(f.offers, o.id)
+	}
+	if a := p.agents[o.agentID]; a != nil {
+		delete(a.offers, o.id)
+	}
+	if rescind && f != nil && f.connected {
+		p.send(f.pid, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(o.id)}})
+	}
+}
+
+// rescindOffer withdraws o from its framework and returns its resources.
+func (p *process) rescindOffer(o *offer) {
+	p.removeOffer(o, true)
+	p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, nil)
+}
+
+// discardOffer drops o silently and returns its resources.
+func (p *process) discardOffer(o *offer) {
+	p.removeOffer(o, false)
+	p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, nil)
+}
+
+// decline handles DECLINE: valid offers of f go back with the filters.
+func (p *process) decline(f *framework, d *scheduler.Call_Decline) {
+	filters := d.GetFilters()
+	if filters == nil {
+		filters = &mesos.Filters{}
+	}
+	for _, oid := range d.GetOfferIds() {
+		o := p.offers[oid.GetValue()]
+		if o == nil || o.frameworkID != f.id {
+			p.fwLog(f.id).Debugf("ignoring decline of offer %s: it is no longer valid", oid.GetValue())
+			continue
+		}
+		p.removeOffer(o, false)
+		p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, filters)
+	}
+}
+
+// revive handles REVIVE.
+func (p *process) revive(f *framework, r *scheduler.Call_Revive) {
+	roles := r.GetRoles()
+	if err := validateSuppressedRoles(f.roles(), roles); err != nil {
+		p.fwLog(f.id).Warnf("dropping REVIVE call: %v", err)
+		return
+	}
+	if len(roles) == 0 {
+		f.suppressedRoles = nil
+	} else {
+		f.suppressedRoles = slices.DeleteFunc(f.suppressedRoles, func(s string) bool { return slices.Contains(roles, s) })
+	}
+	p.alloc.ReviveOffers(f.id, roles)
+}
+
+// suppress handles SUPPRESS.
+func (p *process) suppress(f *framework, s *scheduler.Call_Suppress) {
+	roles := s.GetRoles()
+	if err := validateSuppressedRoles(f.roles(), roles); err != nil {
+		p.fwLog(f.id).Warnf("dropping SUPPRESS call: %v", err)
+		return
+	}
+	if len(roles) == 0 {
+		roles = f.roles()
+	}
+	for _, r := range roles {
+		if !slices.Contains(f.suppressedRoles, r) {
+			f.suppressedRoles = append(f.suppressedRoles, r)
+		}
+	}
+	p.alloc.SuppressOffers(f.id, roles)
+}

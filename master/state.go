@@ -1,0 +1,450 @@
+package master
+
+// The master's in-memory bookkeeping: frameworks, agents, tasks, executors
+// and offers, and the small pure helpers that read and update them. Nothing
+// here sends messages; the handlers in the other files do.
+
+import (
+	"sort"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// framework is a subscribed (or recovered, or completed) framework.
+type framework struct {
+	id   string
+	info *mesos.FrameworkInfo
+	pid  actors.PID
+
+	connected bool
+	active    bool
+	recovered bool // known from agents only; its scheduler has not subscribed
+
+	registeredTime   time.Time
+	reregisteredTime time.Time
+	unregisteredTime time.Time
+
+	suppressedRoles []string
+
+	// tasks holds active tasks and terminal ones whose update has not been
+	// acknowledged, by task id. The same *mesos.Task is in its agent.
+	tasks map[string]*mesos.Task
+	// unreachableTasks holds tasks of unreachable agents (bounded).
+	unreachableTasks *taskList
+	// completedTasks holds finished tasks (bounded, oldest dropped first).
+	completedTasks *taskList
+
+	offers    map[string]*offer
+	executors map[string]map[string]*mesos.ExecutorInfo // agent → executor id
+
+	failoverTimer actors.Timer
+}
+
+func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreachable int) *framework {
+	return &framework{
+		id:               id,
+		info:             info,
+		tasks:            map[string]*mesos.Task{},
+		unreachableTasks: newTaskList(maxUnreachable),
+		completedTasks:   newTaskList(maxCompleted),
+		offers:           map[string]*offer{},
+		executors:        map[string]map[string]*mesos.ExecutorInfo{},
+	}
+}
+
+func (f *framework) roles() []string { return frameworkRoles(f.info) }
+
+func (f *framework) capable(t mesos.FrameworkInfo_Capability_Type) bool {
+	return hasCapability(f.info, t)
+}
+
+func (f *framework) partitionAware() bool {
+	return f.capable(mesos.FrameworkInfo_Capability_PARTITION_AWARE)
+}
+
+func (f *framework) multiRole() bool {
+	return f.capable(mesos.FrameworkInfo_Capability_MULTI_ROLE)
+}
+
+// usedResources sums the resources of the framework's live tasks and
+// executors (tasks in a terminal or unreachable state hold none).
+func (f *framework) usedResources() resources.Resources {
+	var used resources.Resources
+	for _, t := range f.tasks {
+		if !terminalOrUnreachable(t.GetState()) {
+			used = used.Add(resources.Resources(t.GetResources()))
+		}
+	}
+	for _, byID := range f.executors {
+		for _, e := range byID {
+			used = used.Add(resources.Resources(e.GetResources()))
+		}
+	}
+	return used
+}
+
+// offeredResources sums the framework's outstanding offers.
+func (f *framework) offeredResources() resources.Resources {
+	var r resources.Resources
+	for _, o := range f.offers {
+		r = r.Add(o.resources)
+	}
+	return r
+}
+
+// hasExecutor reports whether executor id of this framework runs on agent.
+func (f *framework) hasExecutor(agentID, id string) bool {
+	_, ok := f.executors[agentID][id]
+	return ok
+}
+
+// taskList is a bounded, insertion-ordered list of tasks keyed by task id.
+type taskList struct {
+	max   int
+	order []string
+	byID  map[string]*mesos.Task
+}
+
+func newTaskList(max int) *taskList {
+	return &taskList{max: max, byID: map[string]*mesos.Task{}}
+}
+
+func (l *taskList) add(t *mesos.Task) {
+	if l.max <= 0 {
+		return
+	}
+	id := t.GetTaskId().GetValue()
+	if _, ok := l.byID[id]; ok {
+		l.remove(id)
+	}
+	l.order = append(l.order, id)
+	l.byID[id] = t
+	for len(l.order) > l.max {
+		delete(l.byID, l.order[0])
+		l.order = l.order[1:]
+	}
+}
+
+func (l *taskList) remove(id string) *mesos.Task {
+	t, ok := l.byID[id]
+	if !ok {
+		return nil
+	}
+	delete(l.byID, id)
+	for i, x := range l.order {
+		if x == id {
+			l.order = append(l.order[:i], l.order[i+1:]...)
+			break
+		}
+	}
+	return t
+}
+
+func (l *taskList) get(id string) *mesos.Task { return l.byID[id] }
+
+func (l *taskList) list() []*mesos.Task {
+	out := make([]*mesos.Task, 0, len(l.order))
+	for _, id := range l.order {
+		out = append(out, l.byID[id])
+	}
+	return out
+}
+
+// agent is a registered agent.
+type agent struct {
+	id           string
+	info         *mesos.SlaveInfo
+	pid          actors.PID
+	version      string
+	capabilities []mesos.SlaveInfo_Capability_Type
+
+	connected bool
+	active    bool
+
+	registeredTime   time.Time
+	reregisteredTime time.Time // zero: never reregistered
+
+	total resources.Resources
+
+	tasks       map[string]map[string]*mesos.Task         // framework → task id
+	executors   map[string]map[string]*mesos.ExecutorInfo // framework → executor id
+	offers      map[string]*offer
+	killedTasks map[string]map[string]bool // framework → task ids killed while away
+
+	reregisterTimer actors.Timer
+
+	// Health checking (Mesos' SlaveObserver, kept as timers in the master).
+	pingTimer    actors.Timer
+	pongReceived bool
+	pingTimeouts int
+}
+
+func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
+	return &agent{
+		id:          id,
+		info:        info,
+		pid:         pid,
+		tasks:       map[string]map[string]*mesos.Task{},
+		executors:   map[string]map[string]*mesos.ExecutorInfo{},
+		offers:      map[string]*offer{},
+		killedTasks: map[string]map[string]bool{},
+	}
+}
+
+func (a *agent) hostname() string { return a.info.GetHostname() }
+
+func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }
+
+func (a *agent) addTask(t *mesos.Task) {
+	fid := t.GetFrameworkId().GetValue()
+	if a.tasks[fid] == nil {
+		a.tasks[fid] = map[string]*mesos.Task{}
+	}
+	a.tasks[fid][t.GetTaskId().GetValue()] = t
+}
+
+func (a *agent) removeTask(t *mesos.Task) {
+	fid := t.GetFrameworkId().GetValue()
+	delete(a.tasks[fid], t.GetTaskId().GetValue())
+	if len(a.tasks[fid]) == 0 {
+		delete(a.tasks, fid)
+	}
+	if k := a.killedTasks[fid]; k != nil {
+		delete(k, t.GetTaskId().GetValue())
+		if len(k) == 0 {
+			delete(a.killedTasks, fid)
+		}
+	}
+}
+
+func (a *agent) hasExecutor(fid, eid string) bool {
+	_, ok := a.executors[fid][eid]
+	return ok
+}
+
+func (a *agent) addExecutor(fid string, e *mesos.ExecutorInfo) {
+	if a.executors[fid] == nil {
+		a.executors[fid] = map[string]*mesos.ExecutorInfo{}
+	}
+	a.executors[fid][e.GetExecutorId().GetValue()] = e
+}
+
+func (a *agent) removeExecutor(fid, eid string) {
+	delete(a.executors[fid], eid)
+	if len(a.executors[fid]) == 0 {
+		delete(a.executors, fid)
+	}
+}
+
+// usedResources returns, by framework, what live tasks and executors use.
+func (a *agent) usedResources() map[string]resources.Resources {
+	out := map[string]resources.Resources{}
+	for fid, ts := range a.tasks {
+		for _, t := range ts {
+			if !terminalOrUnreachable(t.GetState()) {
+				out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
+			}
+		}
+	}
+	for fid, es := range a.executors {
+		for _, e := range es {
+			out[fid] = out[fid].Add(resources.Resources(e.GetResources()))
+		}
+	}
+	for fid, r := range out {
+		if r.IsEmpty() {
+			delete(out, fid)
+		}
+	}
+	return out
+}
+
+func (a *agent) totalUsed() resources.Resources {
+	var r resources.Resources
+	for _, u := range a.usedResources() {
+		r = r.Add(u)
+	}
+	return r
+}
+
+func (a *agent) offeredResources() resources.Resources {
+	var r resources.Resources
+	for _, o := range a.offers {
+		r = r.Add(o.resources)
+	}
+	return r
+}
+
+// frameworkIDs returns the frameworks with tasks or executors on the agent.
+func (a *agent) frameworkIDs() []string {
+	set := map[string]bool{}
+	for fid := range a.tasks {
+		set[fid] = true
+	}
+	for fid := range a.executors {
+		set[fid] = true
+	}
+	return sortedKeys(set)
+}
+
+// offer is an outstanding offer.
+type offer struct {
+	id          string
+	frameworkID string
+	agentID     string
+	role        string
+	resources   resources.Resources // with allocation info
+	proto       *mesos.Offer        // as recorded (allocation info kept)
+	timer       actors.Timer        // offer_timeout, if configured
+}
+
+// unreachableAgent remembers an agent marked unreachable.
+type unreachableAgent struct {
+	info *mesos.SlaveInfo
+	time time.Time
+}
+
+// terminal reports Mesos' isTerminalState.
+func terminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
+		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
+		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}
+
+func terminalOrUnreachable(s mesos.TaskState) bool {
+	return terminal(s) || s == mesos.TaskState_TASK_UNREACHABLE
+}
+
+// lostState maps a partition-aware state to what a framework without
+// PARTITION_AWARE sees.
+func lostState(partitionAware bool, s mesos.TaskState) mesos.TaskState {
+	if partitionAware {
+		return s
+	}
+	switch s {
+	case mesos.TaskState_TASK_DROPPED, mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_UNREACHABLE,
+		mesos.TaskState_TASK_GONE_BY_OPERATOR, mesos.TaskState_TASK_UNKNOWN:
+		return mesos.TaskState_TASK_LOST
+	}
+	return s
+}
+
+// updateSpec describes a status update the master generates.
+type updateSpec struct {
+	frameworkID string
+	agentID     string // may be empty
+	taskID      string
+	executorID  string // may be empty
+	state       mesos.TaskState
+	message     string
+	reason      mesos.TaskStatus_Reason
+	unreachable *time.Time
+	healthy     *bool
+	now         time.Time
+}
+
+// newUpdate builds a master-generated StatusUpdate: SOURCE_MASTER, no uuid.
+func newUpdate(s updateSpec) *mesosinternal.StatusUpdate {
+	ts := float64(s.now.UnixNano()) / 1e9
+	status := &mesos.TaskStatus{
+		TaskId:    &mesos.TaskID{Value: proto.String(s.taskID)},
+		State:     s.state.Enum(),
+		Source:    mesos.TaskStatus_SOURCE_MASTER.Enum(),
+		Reason:    s.reason.Enum(),
+		Timestamp: proto.Float64(ts),
+		Healthy:   s.healthy,
+	}
+	if s.message != "" {
+		status.Message = proto.String(s.message)
+	}
+	u := &mesosinternal.StatusUpdate{
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(s.frameworkID)},
+		Status:      status,
+		Timestamp:   proto.Float64(ts),
+	}
+	if s.agentID != "" {
+		status.SlaveId = &mesos.SlaveID{Value: proto.String(s.agentID)}
+		u.SlaveId = &mesos.SlaveID{Value: proto.String(s.agentID)}
+	}
+	if s.executorID != "" {
+		status.ExecutorId = &mesos.ExecutorID{Value: proto.String(s.executorID)}
+		u.ExecutorId = &mesos.ExecutorID{Value: proto.String(s.executorID)}
+	}
+	if s.unreachable != nil {
+		status.UnreachableTime = &mesos.TimeInfo{Nanoseconds: proto.Int64(s.unreachable.UnixNano())}
+	}
+	return u
+}
+
+// newTask records a validated TaskInfo as a Task in TASK_STAGING.
+func newTask(t *mesos.TaskInfo, frameworkID string) *mesos.Task {
+	task := &mesos.Task{
+		Name:        proto.String(t.GetName()),
+		TaskId:      proto.Clone(t.GetTaskId()).(*mesos.TaskID),
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
+		SlaveId:     proto.Clone(t.GetSlaveId()).(*mesos.SlaveID),
+		State:       mesos.TaskState_TASK_STAGING.Enum(),
+		Resources:   resources.Resources(t.GetResources()).Clone(),
+		Limits:      t.GetLimits(),
+	}
+	if t.Executor != nil {
+		task.ExecutorId = proto.Clone(t.GetExecutor().GetExecutorId()).(*mesos.ExecutorID)
+	}
+	if t.Labels != nil {
+		task.Labels = proto.Clone(t.Labels).(*mesos.Labels)
+	}
+	if t.Discovery != nil {
+		task.Discovery = proto.Clone(t.Discovery).(*mesos.DiscoveryInfo)
+	}
+	if t.Container != nil {
+		task.Container = proto.Clone(t.Container).(*mesos.ContainerInfo)
+	}
+	if t.HealthCheck != nil {
+		task.HealthCheck = proto.Clone(t.HealthCheck).(*mesos.HealthCheck)
+	}
+	if t.KillPolicy != nil {
+		task.KillPolicy = proto.Clone(t.KillPolicy).(*mesos.KillPolicy)
+	}
+	if c := t.GetCommand(); c != nil && c.User != nil {
+		task.User = proto.String(c.GetUser())
+	} else if c := t.GetExecutor().GetCommand(); c != nil && c.User != nil {
+		task.User = proto.String(c.GetUser())
+	}
+	return task
+}
+
+// allocatorOptions is what the allocator gets for a framework.
+func allocatorOptions(f *framework) allocator.FrameworkOptions {
+	return allocator.FrameworkOptions{SuppressedRoles: append([]string(nil), f.suppressedRoles...)}
+}
+
+// clone copies a message; nil stays nil.
+func clone[M proto.Message](m M) M {
+	if !m.ProtoReflect().IsValid() {
+		return m
+	}
+	return proto.Clone(m).(M)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func frameworkID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
+func slaveID(id string) *mesos.SlaveID         { return &mesos.SlaveID{Value: proto.String(id)} }

@@ -1,0 +1,451 @@
+package master
+
+// The JSON models of /state, /frameworks, /slaves and /flags, shaped as
+// Mesos renders them (src/master/readonly_handler.cpp, src/common/http.cpp):
+// snake_case keys, resources as {"cpus": 1, "mem": 128, "disk": 0,
+// "gpus": 0, "ports": "[31000-32000]"}, states as enum names. They are
+// built on the master actor from its own state, as plain maps.
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+)
+
+type object = map[string]any
+
+// protoJSON renders a message as protobuf JSON with proto field names,
+// decoded into plain values.
+func protoJSON(m proto.Message) any {
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return object{}
+	}
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+	if err != nil {
+		return object{}
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return object{}
+	}
+	return v
+}
+
+func resJSON(r resources.Resources) object { return r.JSON() }
+
+func resFullJSON(r resources.Resources) []any {
+	out := []any{}
+	for _, x := range r {
+		out = append(out, protoJSON(x))
+	}
+	return out
+}
+
+// attributesJSON renders attributes as {name: value}.
+func attributesJSON(attrs []*mesos.Attribute) object {
+	out := object{}
+	for _, a := range attrs {
+		switch a.GetType() {
+		case mesos.Value_SCALAR:
+			out[a.GetName()] = a.GetScalar().GetValue()
+		case mesos.Value_RANGES:
+			var parts []string
+			for _, r := range a.GetRanges().GetRange() {
+				parts = append(parts, fmt.Sprintf("%d-%d", r.GetBegin(), r.GetEnd()))
+			}
+			out[a.GetName()] = "[" + strings.Join(parts, ", ") + "]"
+		case mesos.Value_SET:
+			out[a.GetName()] = "{" + strings.Join(a.GetSet().GetItem(), ", ") + "}"
+		case mesos.Value_TEXT:
+			out[a.GetName()] = a.GetText().GetValue()
+		}
+	}
+	return out
+}
+
+func labelsJSON(l *mesos.Labels) []any {
+	out := []any{}
+	for _, x := range l.GetLabels() {
+		out = append(out, protoJSON(x))
+	}
+	return out
+}
+
+func statusJSON(s *mesos.TaskStatus) object {
+	if s == nil {
+		return object{}
+	}
+	out := object{"state": s.GetState().String(), "timestamp": s.GetTimestamp()}
+	if s.Labels != nil {
+		out["labels"] = labelsJSON(s.GetLabels())
+	}
+	if s.ContainerStatus != nil {
+		out["container_status"] = protoJSON(s.GetContainerStatus())
+	}
+	if s.Healthy != nil {
+		out["healthy"] = s.GetHealthy()
+	}
+	return out
+}
+
+func taskJSON(t *mesos.Task) object {
+	statuses := []any{}
+	for _, s := range t.GetStatuses() {
+		statuses = append(statuses, statusJSON(s))
+	}
+	role := ""
+	if rs := t.GetResources(); len(rs) > 0 {
+		role = rs[0].GetAllocationInfo().GetRole()
+	}
+	out := object{
+		"id":           t.GetTaskId().GetValue(),
+		"name":         t.GetName(),
+		"framework_id": t.GetFrameworkId().GetValue(),
+		"executor_id":  t.GetExecutorId().GetValue(),
+		"slave_id":     t.GetSlaveId().GetValue(),
+		"state":        t.GetState().String(),
+		"resources":    resJSON(resources.Resources(t.GetResources())),
+		"role":         role,
+		"statuses":     statuses,
+	}
+	if len(t.GetLimits()) > 0 {
+		limits := object{}
+		for k, v := range t.GetLimits() {
+			limits[k] = v.GetValue()
+		}
+		out["limits"] = limits
+	}
+	if t.User != nil {
+		out["user"] = t.GetUser()
+	}
+	if t.Labels != nil {
+		out["labels"] = labelsJSON(t.GetLabels())
+	}
+	if t.Discovery != nil {
+		out["discovery"] = protoJSON(t.GetDiscovery())
+	}
+	if t.Container != nil {
+		out["container"] = protoJSON(t.GetContainer())
+	}
+	if t.HealthCheck != nil {
+		out["health_check"] = protoJSON(t.GetHealthCheck())
+	}
+	return out
+}
+
+func commandJSON(c *mesos.CommandInfo) object {
+	if c == nil {
+		return object{"argv": []string{}, "uris": []any{}}
+	}
+	uris := []any{}
+	for _, u := range c.GetUris() {
+		uris = append(uris, object{"value": u.GetValue(), "executable": u.GetExecutable()})
+	}
+	argv := c.GetArguments()
+	if argv == nil {
+		argv = []string{}
+	}
+	out := object{"argv": argv, "uris": uris}
+	if c.Shell != nil {
+		out["shell"] = c.GetShell()
+	}
+	if c.Value != nil {
+		out["value"] = c.GetValue()
+	}
+	if c.Environment != nil {
+		out["environment"] = protoJSON(c.GetEnvironment())
+	}
+	return out
+}
+
+func executorJSON(e *mesos.ExecutorInfo, agentID string) object {
+	out := object{
+		"executor_id":  e.GetExecutorId().GetValue(),
+		"name":         e.GetName(),
+		"framework_id": e.GetFrameworkId().GetValue(),
+		"command":      commandJSON(e.GetCommand()),
+		"resources":    resJSON(resources.Resources(e.GetResources())),
+		"slave_id":     agentID,
+	}
+	if rs := e.GetResources(); len(rs) > 0 {
+		out["role"] = rs[0].GetAllocationInfo().GetRole()
+	}
+	if e.Labels != nil {
+		out["labels"] = labelsJSON(e.GetLabels())
+	}
+	if e.Type != nil {
+		out["type"] = e.GetType().String()
+	}
+	return out
+}
+
+func offerJSON(o *offer) object {
+	return object{
+		"id":              o.id,
+		"framework_id":    o.frameworkID,
+		"allocation_info": object{"role": o.role},
+		"slave_id":        o.agentID,
+		"resources":       resJSON(o.resources),
+	}
+}
+
+func frameworkCapabilities(info *mesos.FrameworkInfo) []any {
+	out := []any{}
+	for _, c := range info.GetCapabilities() {
+		out = append(out, c.GetType().String())
+	}
+	return out
+}
+
+func (p *process) frameworkJSON(f *framework) object {
+	used, offered := f.usedResources(), f.offeredResources()
+	tasks := []any{}
+	for _, id := range sortedKeys(f.tasks) {
+		tasks = append(tasks, taskJSON(f.tasks[id]))
+	}
+	unreachable := []any{}
+	for _, t := range f.unreachableTasks.list() {
+		unreachable = append(unreachable, taskJSON(t))
+	}
+	completed := []any{}
+	for _, t := range f.completedTasks.list() {
+		completed = append(completed, taskJSON(t))
+	}
+	offers := []any{}
+	for _, id := range sortedKeys(f.offers) {
+		offers = append(offers, offerJSON(f.offers[id]))
+	}
+	executors := []any{}
+	for _, agentID := range sortedKeys(f.executors) {
+		for _, eid := range sortedKeys(f.executors[agentID]) {
+			executors = append(executors, executorJSON(f.executors[agentID][eid], agentID))
+		}
+	}
+	out := object{
+		"id":                f.id,
+		"name":              f.info.GetName(),
+		"used_resources":    resJSON(used),
+		"offered_resources": resJSON(offered),
+		"capabilities":      frameworkCapabilities(f.info),
+		"hostname":          f.info.GetHostname(),
+		"webui_url":         f.info.GetWebuiUrl(),
+		"active":            f.active,
+		"connected":         f.connected,
+		"recovered":         f.recovered,
+		"user":              f.info.GetUser(),
+		"failover_timeout":  f.info.GetFailoverTimeout(),
+		"checkpoint":        f.info.GetCheckpoint(),
+		"registered_time":   seconds(f.registeredTime),
+		"unregistered_time": seconds(f.unregisteredTime),
+		"principal":         f.info.GetPrincipal(),
+		"resources":         resJSON(used.Add(offered)),
+		"roles":             f.roles(),
+		"tasks":             tasks,
+		"unreachable_tasks": unreachable,
+		"completed_tasks":   completed,
+		"offers":            offers,
+		"executors":         executors,
+		"offer_constraints": object{},
+	}
+	if !f.pid.IsZero() {
+		out["pid"] = f.pid.String()
+	}
+	if !f.multiRole() {
+		out["role"] = f.info.GetRole()
+	}
+	if !f.reregisteredTime.Equal(f.registeredTime) {
+		out["reregistered_time"] = seconds(f.reregisteredTime)
+	}
+	if f.info.Labels != nil {
+		out["labels"] = labelsJSON(f.info.GetLabels())
+	}
+	return out
+}
+
+func (p *process) slaveJSON(a *agent) object {
+	used, offered := a.totalUsed(), a.offeredResources()
+	reserved, reservedFull := object{}, object{}
+	for role, r := range a.total.Reservations() {
+		reserved[role] = resJSON(r)
+		reservedFull[role] = resFullJSON(r)
+	}
+	caps := []any{}
+	for _, c := range a.capabilities {
+		caps = append(caps, c.String())
+	}
+	out := object{
+		"id":                        a.id,
+		"hostname":                  a.info.GetHostname(),
+		"port":                      a.info.GetPort(),
+		"attributes":                attributesJSON(a.info.GetAttributes()),
+		"pid":                       a.pid.String(),
+		"registered_time":           seconds(a.registeredTime),
+		"resources":                 resJSON(a.total),
+		"used_resources":            resJSON(used),
+		"offered_resources":         resJSON(offered),
+		"reserved_resources":        reserved,
+		"unreserved_resources":      resJSON(a.total.Unreserved()),
+		"active":                    a.active,
+		"deactivated":               false,
+		"version":                   a.version,
+		"capabilities":              caps,
+		"reserved_resources_full":   reservedFull,
+		"unreserved_resources_full": resFullJSON(a.total.Unreserved()),
+		"used_resources_full":       resFullJSON(used),
+		"offered_resources_full":    resFullJSON(offered),
+	}
+	if !a.reregisteredTime.IsZero() {
+		out["reregistered_time"] = seconds(a.reregisteredTime)
+	}
+	return out
+}
+
+func (p *process) slavesList() []any {
+	out := []any{}
+	for _, id := range sortedKeys(p.agents) {
+		out = append(out, p.slaveJSON(p.agents[id]))
+	}
+	return out
+}
+
+func (p *process) frameworksList() (registered, completed []any) {
+	registered, completed = []any{}, []any{}
+	for _, id := range sortedKeys(p.frameworks) {
+		registered = append(registered, p.frameworkJSON(p.frameworks[id]))
+	}
+	for _, f := range p.completed {
+		completed = append(completed, p.frameworkJSON(f))
+	}
+	return registered, completed
+}
+
+// stateJSON is /master/state.
+func (p *process) stateJSON() any {
+	active, inactive := 0, 0
+	for _, a := range p.agents {
+		if a.active {
+			active++
+		} else {
+			inactive++
+		}
+	}
+	registered, completed := p.frameworksList()
+	out := object{
+		"version":                 Version,
+		"git_sha":                 "",
+		"build_date":              "",
+		"build_time":              0,
+		"build_user":              "",
+		"start_time":              seconds(p.startTime),
+		"id":                      p.info.GetId(),
+		"pid":                     p.info.GetPid(),
+		"hostname":                p.info.GetHostname(),
+		"capabilities":            []any{},
+		"activated_slaves":        active,
+		"deactivated_slaves":      inactive,
+		"unreachable_slaves":      len(p.unreachable),
+		"flags":                   p.flags(),
+		"slaves":                  p.slavesList(),
+		"recovered_slaves":        []any{},
+		"frameworks":              registered,
+		"completed_frameworks":    completed,
+		"orphan_tasks":            []any{},
+		"unregistered_frameworks": []any{},
+	}
+	if p.elected {
+		out["elected_time"] = seconds(p.electedTime)
+		out["leader"] = p.info.GetPid()
+		out["leader_info"] = object{
+			"id":       p.info.GetId(),
+			"pid":      p.info.GetPid(),
+			"port":     p.info.GetPort(),
+			"hostname": p.info.GetHostname(),
+		}
+	}
+	if p.cfg.Cluster != "" {
+		out["cluster"] = p.cfg.Cluster
+	}
+	return out
+}
+
+// frameworksJSON is /master/frameworks.
+func (p *process) frameworksJSON() any {
+	registered, completed := p.frameworksList()
+	return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
+}
+
+// slavesJSON is /master/slaves.
+func (p *process) slavesJSON() any {
+	return object{"slaves": p.slavesList(), "recovered_slaves": []any{}}
+}
+
+// flagsJSON is /master/flags.
+func (p *process) flagsJSON() any { return object{"flags": p.flags()} }
+
+// flags renders the configuration as Mesos' flags (strings), overlaid with
+// Config.Flags as the command line gave them.
+func (p *process) flags() map[string]string {
+	c := p.cfg
+	out := map[string]string{
+		"hostname":                            c.Hostname,
+		"ip":                                  c.IP,
+		"port":                                strconv.Itoa(c.Port),
+		"allocation_interval":                 mesosDuration(c.AllocationInterval),
+		"agent_ping_timeout":                  mesosDuration(c.AgentPingTimeout),
+		"max_agent_ping_timeouts":             strconv.Itoa(c.MaxAgentPingTimeouts),
+		"agent_reregister_timeout":            mesosDuration(c.AgentReregisterTimeout),
+		"min_allocatable_resources":           c.MinAllocatableResources,
+		"max_completed_frameworks":            strconv.Itoa(c.MaxCompletedFrameworks),
+		"max_completed_tasks_per_framework":   strconv.Itoa(c.MaxCompletedTasksPerFramework),
+		"max_unreachable_tasks_per_framework": strconv.Itoa(c.MaxUnreachableTasksPerFramework),
+		"root_submissions":                    strconv.FormatBool(c.RootSubmissions),
+		"allocator":                           "HierarchicalDRF",
+		"framework_sorter":                    "drf",
+		"role_sorter":                         "drf",
+		"registry":                            "in_memory",
+	}
+	if c.OfferTimeout > 0 {
+		out["offer_timeout"] = mesosDuration(c.OfferTimeout)
+	}
+	if c.Cluster != "" {
+		out["cluster"] = c.Cluster
+	}
+	if c.Roles != nil {
+		out["roles"] = strings.Join(c.Roles, ",")
+	}
+	for k, v := range c.Flags {
+		out[k] = v
+	}
+	return out
+}
+
+// mesosDuration renders d as stout's Duration does: the largest unit in
+// which it is at least 1 ("1secs", "15secs", "10mins", "100ms").
+func mesosDuration(d time.Duration) string {
+	units := []struct {
+		size time.Duration
+		name string
+	}{
+		{7 * 24 * time.Hour, "weeks"},
+		{24 * time.Hour, "days"},
+		{time.Hour, "hrs"},
+		{time.Minute, "mins"},
+		{time.Second, "secs"},
+		{time.Millisecond, "ms"},
+		{time.Microsecond, "us"},
+	}
+	for _, u := range units {
+		if d >= u.size || -d >= u.size {
+			return strconv.FormatFloat(float64(d)/float64(u.size), 'f', -1, 64) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(d), 10) + "ns"
+}
