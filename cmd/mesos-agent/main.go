@@ -1,0 +1,77 @@
+// Command mesos-agent runs a gomesos agent: it registers with the master and
+// runs the tasks it is sent in containers. Flags are Mesos'; see --help.
+package main
+
+import (
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+
+	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/slave"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		daemon.Exit("mesos-agent", err)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("mesos-agent", flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	cfg := slave.DefaultConfig()
+	var c daemon.Common
+	daemon.AgentFlags(fs, &cfg, &c, true)
+	if err := daemon.Parse(fs, args); err != nil {
+		return err
+	}
+	if cfg.Master == "" {
+		return errors.New("--master is required (e.g. --master=127.0.0.1:5050)")
+	}
+	if cfg.WorkDir == "" {
+		return errors.New("--work_dir is required")
+	}
+	log, err := daemon.Logger(c.LoggingLevel)
+	if err != nil {
+		return err
+	}
+	cfg.IP = c.IP
+	if c.AdvertiseIP != "" {
+		cfg.IP = c.AdvertiseIP
+	}
+	cfg.Hostname = c.Hostname
+	l, err := daemon.Listen(c.IP, cfg.Port)
+	if err != nil {
+		return err
+	}
+	cfg.Port = daemon.PortOf(l) // --port=0 picks one
+	cfg.Flags = daemon.Values(fs)
+	if err := cfg.Validate(); err != nil {
+		l.Close()
+		return err
+	}
+	node, err := daemon.Node(&c, log)
+	if err != nil {
+		return err
+	}
+	s, err := slave.New(node, cfg)
+	if err != nil {
+		return err
+	}
+	pid, err := s.Start()
+	if err != nil {
+		return err
+	}
+	log.Infof("Agent started at %s; HTTP on http://%s", pid, l.Addr())
+	mux := http.NewServeMux()
+	h := s.Handler()
+	// Mesos serves the agent's endpoints under its process id too.
+	mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, h))
+	mux.Handle("/", h)
+	return daemon.Serve(l, mux, log, func() { s.Stop(); node.Shutdown() })
+}

@@ -1,0 +1,124 @@
+// Command mesos-local runs a whole cluster in one process: a master and
+// --num_slaves agents sharing one actor endpoint and one HTTP port (the
+// master's endpoints at /, agent N's at /slave(N)/).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/master"
+	"github.com/gomesos/gomesos/slave"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		daemon.Exit("mesos-local", err)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("mesos-local", flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	mcfg := master.DefaultConfig()
+	acfg := slave.DefaultConfig()
+	var c daemon.Common
+	daemon.MasterFlags(fs, &mcfg, &c)
+	// The agent flags apply to every agent; --work_dir is the cluster's.
+	agentFlags := flag.NewFlagSet("agent", flag.ContinueOnError)
+	var ignored daemon.Common
+	daemon.AgentFlags(agentFlags, &acfg, &ignored, false)
+	agentFlags.VisitAll(func(f *flag.Flag) {
+		if fs.Lookup(f.Name) == nil {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	numSlaves := fs.Int("num_slaves", 1, "Number of agents to run.")
+	if err := daemon.Parse(fs, args); err != nil {
+		return err
+	}
+	if *numSlaves < 1 || *numSlaves > 256 {
+		return fmt.Errorf("--num_slaves=%d: want 1 to 256", *numSlaves)
+	}
+	if c.WorkDir == "" {
+		c.WorkDir = filepath.Join(os.TempDir(), "mesos", "local")
+	}
+	log, err := daemon.Logger(c.LoggingLevel)
+	if err != nil {
+		return err
+	}
+	mcfg.IP = c.IP
+	if c.AdvertiseIP != "" {
+		mcfg.IP = c.AdvertiseIP
+	}
+	mcfg.Hostname = c.Hostname
+	l, err := daemon.Listen(c.IP, mcfg.Port)
+	if err != nil {
+		return err
+	}
+	mcfg.Port = daemon.PortOf(l) // --port=0 picks one
+	mcfg.Flags = daemon.Values(fs)
+	if err := mcfg.Validate(); err != nil {
+		l.Close()
+		return err
+	}
+	node, err := daemon.Node(&c, log)
+	if err != nil {
+		return err
+	}
+	m, err := master.New(node, mcfg)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Start(); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	det := detector.NewStandalone(m.Info())
+	var agents []*slave.Slave
+	stopAll := func() {
+		for _, a := range agents {
+			a.Stop()
+		}
+		m.Stop()
+		node.Shutdown()
+	}
+	for i := 1; i <= *numSlaves; i++ {
+		cfg := acfg
+		cfg.ID = fmt.Sprintf("slave(%d)", i)
+		cfg.Detector = det
+		cfg.IP = mcfg.IP
+		cfg.Port = mcfg.Port
+		cfg.Hostname = mcfg.Hostname
+		cfg.WorkDir = filepath.Join(c.WorkDir, fmt.Sprintf("agent%d", i))
+		cfg.Flags = daemon.Values(fs)
+		if err := cfg.Validate(); err != nil {
+			stopAll()
+			return err
+		}
+		a, err := slave.New(node, cfg)
+		if err != nil {
+			stopAll()
+			return err
+		}
+		pid, err := a.Start()
+		if err != nil {
+			stopAll()
+			return err
+		}
+		agents = append(agents, a)
+		mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, a.Handler()))
+	}
+	mux.Handle("/", m.Handler())
+	log.Infof("mesos-local: master %s and %d agents; HTTP on http://%s", m.PID(), *numSlaves, l.Addr())
+	return daemon.Serve(l, mux, log, stopAll)
+}

@@ -1,0 +1,71 @@
+// Command mesos-master runs a gomesos master: it pools the agents' resources
+// and offers them to frameworks. Flags are Mesos'; see --help.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/master"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		daemon.Exit("mesos-master", err)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("mesos-master", flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	cfg := master.DefaultConfig()
+	var c daemon.Common
+	daemon.MasterFlags(fs, &cfg, &c)
+	var zk string
+	fs.StringVar(&zk, "zk", "", "ZooKeeper URL for leader election (not supported yet).")
+	if err := daemon.Parse(fs, args); err != nil {
+		return err
+	}
+	if zk != "" {
+		return fmt.Errorf("--zk=%s: ZooKeeper leader election is not supported yet; run a standalone master", zk)
+	}
+	log, err := daemon.Logger(c.LoggingLevel)
+	if err != nil {
+		return err
+	}
+	cfg.IP = c.IP
+	if c.AdvertiseIP != "" {
+		cfg.IP = c.AdvertiseIP
+	}
+	cfg.Hostname = c.Hostname
+	l, err := daemon.Listen(c.IP, cfg.Port)
+	if err != nil {
+		return err
+	}
+	cfg.Port = daemon.PortOf(l) // --port=0 picks one
+	cfg.Flags = daemon.Values(fs)
+	if err := cfg.Validate(); err != nil {
+		l.Close()
+		return err
+	}
+	node, err := daemon.Node(&c, log)
+	if err != nil {
+		return err
+	}
+	m, err := master.New(node, cfg)
+	if err != nil {
+		return err
+	}
+	pid, err := m.Start()
+	if err != nil {
+		return err
+	}
+	log.Infof("Master %s started at %s; HTTP on http://%s", m.Info().GetId(), pid, l.Addr())
+	return daemon.Serve(l, m.Handler(), log, func() { m.Stop(); node.Shutdown() })
+}

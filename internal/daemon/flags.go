@@ -1,0 +1,105 @@
+// Package daemon holds what the mesos-master, mesos-agent and mesos-local
+// binaries share: their flag sets (Mesos' names and defaults), logging set-up
+// and the serve-until-signalled loop.
+package daemon
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gomesos/gomesos/internal/flagutil"
+	"github.com/gomesos/gomesos/master"
+	"github.com/gomesos/gomesos/slave"
+)
+
+// Common are the flags every daemon has.
+type Common struct {
+	IP            string
+	AdvertiseIP   string
+	Hostname      string
+	RemotingPort  int
+	LoggingLevel  string
+	WorkDir       string
+	TraceFile     string
+}
+
+func registerCommon(fs *flag.FlagSet, c *Common, defaultIP string) {
+	fs.StringVar(&c.IP, "ip", defaultIP, "IP address to listen on (HTTP and actor remoting).")
+	fs.StringVar(&c.AdvertiseIP, "advertise_ip", "", "IP address peers use to reach this process (default --ip).")
+	fs.StringVar(&c.Hostname, "hostname", "", "Hostname to advertise (default: the machine's hostname).")
+	fs.IntVar(&c.RemotingPort, "remoting_port", 0, "Port of the actor remoting endpoint (0: the OS picks). gomesos only.")
+	fs.StringVar(&c.LoggingLevel, "logging_level", "INFO", "Log level: ERROR, WARNING, INFO or VERBOSE/DEBUG.")
+}
+
+// MasterFlags binds Mesos' master flags onto fs, filling cfg.
+func MasterFlags(fs *flag.FlagSet, cfg *master.Config, c *Common) {
+	registerCommon(fs, c, "127.0.0.1")
+	fs.IntVar(&cfg.Port, "port", cfg.Port, "Port to listen on for HTTP.")
+	fs.StringVar(&c.WorkDir, "work_dir", "", "Directory for the master's state (the in-memory registry needs none yet).")
+	fs.StringVar(&cfg.Cluster, "cluster", cfg.Cluster, "Human readable name for the cluster, shown in /state.")
+	fs.Var(flagutil.Duration{D: &cfg.AllocationInterval}, "allocation_interval", "Amount of time to wait between allocations.")
+	fs.Var(flagutil.Duration{D: &cfg.AgentPingTimeout}, "agent_ping_timeout", "How long the master waits for an agent's pong.")
+	fs.IntVar(&cfg.MaxAgentPingTimeouts, "max_agent_ping_timeouts", cfg.MaxAgentPingTimeouts, "Missed pongs before an agent is marked unreachable.")
+	fs.Var(flagutil.Duration{D: &cfg.AgentReregisterTimeout}, "agent_reregister_timeout", "How long a disconnected agent has to reregister (at least 10mins).")
+	fs.Var(flagutil.Duration{D: &cfg.OfferTimeout}, "offer_timeout", "Duration after which an unused offer is rescinded (default: never).")
+	fs.StringVar(&cfg.MinAllocatableResources, "min_allocatable_resources", cfg.MinAllocatableResources, "One or more sets of resources, separated by '|', one of which an offer must contain.")
+	fs.IntVar(&cfg.MaxCompletedFrameworks, "max_completed_frameworks", cfg.MaxCompletedFrameworks, "Completed frameworks kept in memory.")
+	fs.IntVar(&cfg.MaxCompletedTasksPerFramework, "max_completed_tasks_per_framework", cfg.MaxCompletedTasksPerFramework, "Completed tasks kept per framework.")
+	fs.Var(flagutil.StringList{L: &cfg.Roles}, "roles", "Comma-separated whitelist of roles (default: any role).")
+	fs.BoolVar(&cfg.RootSubmissions, "root_submissions", cfg.RootSubmissions, "Whether frameworks may run as root.")
+	fs.StringVar(&c.TraceFile, "trace_file", "", "Reserved for message tracing (not implemented yet).")
+}
+
+// AgentFlags binds Mesos' agent flags onto fs, filling cfg. withMaster says
+// whether --master is a flag (mesos-local supplies the master itself).
+func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool) {
+	if withMaster {
+		registerCommon(fs, c, "127.0.0.1")
+		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, or file:///path.")
+		fs.IntVar(&cfg.Port, "port", cfg.Port, "Port to listen on for HTTP.")
+		fs.StringVar(&c.TraceFile, "trace_file", "", "Reserved for message tracing (not implemented yet).")
+	}
+	fs.StringVar(&cfg.WorkDir, "work_dir", cfg.WorkDir, "Directory for sandboxes and checkpoints (required).")
+	fs.StringVar(&cfg.Resources, "resources", cfg.Resources, "Total consumable resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or JSON.")
+	fs.StringVar(&cfg.Attributes, "attributes", cfg.Attributes, "Attributes of the machine, e.g. 'rack:2;u:1'.")
+	fs.StringVar(&cfg.DefaultRole, "default_role", cfg.DefaultRole, "Role for resources without one in --resources.")
+	fs.StringVar(&cfg.Isolation, "isolation", cfg.Isolation, "Isolation mechanisms (posix/cpu,posix/mem).")
+	fs.StringVar(&cfg.Launcher, "launcher", cfg.Launcher, "Launcher: posix.")
+	fs.StringVar(&cfg.LauncherDir, "launcher_dir", cfg.LauncherDir, "Directory holding mesos-executor (default: this binary's directory).")
+	fs.Var(flagutil.Duration{D: &cfg.ExecutorRegistrationTimeout}, "executor_registration_timeout", "How long an executor has to register.")
+	fs.Var(flagutil.Duration{D: &cfg.ExecutorShutdownGracePeriod}, "executor_shutdown_grace_period", "Time an executor has to shut down before it is killed.")
+	fs.Var(flagutil.Duration{D: &cfg.RegistrationBackoffFactor}, "registration_backoff_factor", "Initial backoff of (re)registration with the master.")
+}
+
+// Parse parses args and reports a clear error; help is ErrHelp.
+func Parse(fs *flag.FlagSet, args []string) error {
+	return flagutil.Parse(fs, args, nil, fs.Output())
+}
+
+// ValidateDuration rejects durations below min with the flag's name.
+func ValidateDuration(name string, d, min time.Duration) error {
+	if d < min {
+		return fmt.Errorf("--%s=%s is too small (minimum %s)", name, flagutil.FormatDuration(d), flagutil.FormatDuration(min))
+	}
+	return nil
+}
+
+// Values renders every flag of fs as text.
+func Values(fs *flag.FlagSet) map[string]string { return flagutil.Values(fs) }
+
+// Level maps Mesos' logging levels to logrus names.
+func Level(s string) (string, error) {
+	switch strings.ToUpper(s) {
+	case "ERROR":
+		return "error", nil
+	case "WARNING", "WARN":
+		return "warning", nil
+	case "INFO", "":
+		return "info", nil
+	case "VERBOSE", "DEBUG":
+		return "debug", nil
+	}
+	return "", fmt.Errorf("--logging_level=%s: want ERROR, WARNING, INFO or VERBOSE", s)
+}
