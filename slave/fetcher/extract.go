@@ -149,15 +149,7 @@ func writeFile(p string, r io.Reader, mode os.FileMode) error {
 	if mode == 0 {
 		mode = 0o644
 	}
-	out, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, r); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
+	if err := writeNoFork(p, mode, r); err != nil {
 		return err
 	}
 	return os.Chmod(p, mode)

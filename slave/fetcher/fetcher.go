@@ -23,6 +23,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
@@ -209,11 +210,22 @@ func copyFile(src, dest string) error {
 	if st.IsDir() {
 		return fmt.Errorf("'%s' is a directory", src)
 	}
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm()|0o200)
+	return writeNoFork(dest, st.Mode().Perm()|0o200, in)
+}
+
+// writeNoFork writes r to dest while no process can be forked. A child
+// forked while dest is open for writing inherits the descriptor until it
+// execs, and exec'ing dest meanwhile fails with ETXTBSY ("Text file busy");
+// holding syscall.ForkLock for reading keeps forks out (golang/go#22315).
+// Only local copies run under the lock, so it is held briefly.
+func writeNoFork(dest string, mode os.FileMode, r io.Reader) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, r); err != nil {
 		out.Close()
 		return err
 	}
@@ -238,13 +250,19 @@ func (f *Fetcher) download(ctx context.Context, raw, dest string, log io.Writer)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("error downloading resource, received HTTP return code %d", resp.StatusCode)
 	}
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// Download into a temporary file (forks allowed: the network may be
+	// slow), then copy it into place with forks held off.
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".fetch-*")
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, resp.Body); err != nil {
-		out.Close()
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if _, err := io.Copy(tmp, resp.Body); err != nil {
 		return fmt.Errorf("error downloading resource: %w", err)
 	}
-	return out.Close()
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return writeNoFork(dest, 0o644, tmp)
 }
