@@ -23,15 +23,17 @@
 // hands them back to a restarted agent when it asks the executor to
 // reconnect.
 //
-// On ShutdownExecutorMessage the driver calls Shutdown and stops accepting
-// messages; unless it runs in local mode it also arms a killer that
+// On ShutdownExecutorMessage the driver calls Shutdown, stops accepting
+// messages, and stops once the callback returns (as mesos-go's driver does,
+// so Join returns): an executor sends its last updates from inside
+// Shutdown. Unless it runs in local mode it also arms a killer that
 // SIGKILLs the executor's process group (the process alone if it does not
 // lead its group) after the shutdown grace period, as Mesos does. If the
 // link to the agent breaks, a checkpointing executor waits
 // MESOS_RECOVERY_TIMEOUT for the agent to come back; otherwise (or when
 // that time runs out) it shuts down and the driver stops.
 //
-// Local mode (no self-kill; the driver stops itself after Shutdown) is on
+// Local mode (no self-kill) is on
 // when DriverConfig.Getenv is set, or when MESOS_LOCAL is set.
 //
 // # Callbacks

@@ -478,18 +478,20 @@ func TestShutdownOutsideLocalModeArmsKiller(t *testing.T) {
 
 	h.node.Send(h.apid, d.PID(), &mesosinternal.ShutdownExecutorMessage{})
 	rec.expect(t, "shutdown")
-	// Outside local mode the driver keeps running (the executor may still
-	// send its tasks' terminal updates) until the killer fires.
-	if d.Status() != mesos.Status_DRIVER_RUNNING {
-		t.Fatalf("status %v", d.Status())
+	// As in mesos-go, the driver stops once Shutdown returns, so Join
+	// returns and the executor can exit by itself.
+	joined := make(chan mesos.Status, 1)
+	go func() { st, _ := d.Join(); joined <- st }()
+	select {
+	case st := <-joined:
+		if st != mesos.Status_DRIVER_STOPPED {
+			t.Fatalf("Join = %v, want DRIVER_STOPPED", st)
+		}
+	case <-time.After(wait):
+		t.Fatal("Join did not return after Shutdown")
 	}
-	d.SendStatusUpdate(&mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String("t1")}, State: mesos.TaskState_TASK_KILLED.Enum()})
-	next[*mesosinternal.StatusUpdateMessage](t, h.agent)
-	// Later messages are ignored.
-	h.node.Send(h.apid, d.PID(), runTask("t2"))
-	h.barrier(d.PID())
-	rec.none(t)
-
+	// Should the executor not exit, the killer still ends it after the
+	// grace period.
 	h.clock.Advance(2 * time.Second)
 	select {
 	case <-killed:

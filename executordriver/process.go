@@ -244,11 +244,11 @@ func (p *process) frameworkError(_ actors.PID, m *mesosinternal.FrameworkErrorMe
 	p.d.callbacks.push(callback{always: true, run: func() { p.d.exec.Error(p.d, msg) }})
 }
 
-// shutdown calls Shutdown and stops handling messages. Outside local mode a
-// killer ends the process group after the grace period. The driver stops
-// itself after the callback in local mode, or when stop is set (the agent
-// is gone).
-func (p *process) shutdown(stop bool) {
+// shutdown calls Shutdown and stops handling messages; the driver stops
+// once the callback returns, as mesos-go's does, so Join returns and the
+// executor can exit. Outside local mode a killer also ends the process group
+// after the grace period, in case the callback never returns.
+func (p *process) shutdown(bool) {
 	if p.aborted {
 		return
 	}
@@ -257,12 +257,9 @@ func (p *process) shutdown(stop bool) {
 		p.log.WithField("grace_period", grace.String()).Info("Will kill the executor's process group after the grace period")
 		p.ctx.Clock().AfterFunc(grace, p.d.killSelf)
 	}
-	stop = stop || p.d.local
 	p.enqueue(func() {
 		p.d.exec.Shutdown(p.d)
-		if stop {
-			_, _ = p.d.Stop()
-		}
+		_, _ = p.d.Stop()
 	})
 	p.aborted = true
 }

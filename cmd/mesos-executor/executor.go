@@ -53,6 +53,7 @@ type commandExecutor struct {
 	terminated bool
 	escalation *time.Timer
 	finishing  bool
+	exited     chan struct{} // closed once the command's end is reported
 }
 
 var _ executordriver.Executor = (*commandExecutor)(nil)
@@ -133,6 +134,7 @@ func (c *commandExecutor) LaunchTask(_ executordriver.ExecutorDriver, task *meso
 	}
 	c.cmd = cmd
 	c.pgid = cmd.Process.Pid
+	c.exited = make(chan struct{})
 	log.WithFields(logrus.Fields{"pid": c.pgid, "command": describe(task.GetCommand())}).Info("Task launched")
 	c.sendLocked(c.taskID, mesos.TaskState_TASK_RUNNING, "")
 	go c.wait(cmd)
@@ -227,6 +229,7 @@ func (c *commandExecutor) wait(cmd *exec.Cmd) {
 	}
 	c.log.WithFields(logrus.Fields{"task_id": c.taskID.GetValue(), "state": state.String()}).Info(message)
 	c.sendLocked(c.taskID, state, message)
+	close(c.exited)
 	c.mu.Unlock()
 
 	c.finish()
@@ -269,17 +272,27 @@ func (c *commandExecutor) KillTask(_ executordriver.ExecutorDriver, id *mesos.Ta
 	}
 }
 
-// Shutdown kills the task within the agent's shutdown grace period.
+// Shutdown kills the task within the agent's shutdown grace period. The
+// driver stops once this returns (as mesos-go's does), so it waits for the
+// task's end to be reported and acknowledged, bounded by the grace period.
 func (c *commandExecutor) Shutdown(executordriver.ExecutorDriver) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.log.Info("Shutting down")
 	if !c.launched || c.cmd == nil || c.terminated {
-		go c.finish()
+		c.mu.Unlock()
+		c.finish()
 		return
 	}
 	grace := max(c.shutdownGrace-shutdownMargin, 0)
 	c.killLocked(min(grace, c.killGrace))
+	exited := c.exited
+	c.mu.Unlock()
+	select {
+	case <-exited:
+	case <-time.After(grace + shutdownMargin/2):
+		c.log.Warn("The task did not end within the shutdown grace period")
+	}
+	c.finish()
 }
 
 func (c *commandExecutor) killLocked(grace time.Duration) {
