@@ -1,0 +1,93 @@
+package tests
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	sched "github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/tests/harness"
+)
+
+// timedScheduler is batchScheduler plus the time each task's offer arrived
+// and the time it reached TASK_RUNNING.
+type timedScheduler struct {
+	*batchScheduler
+	offered map[string]time.Time
+	running map[string]time.Duration
+}
+
+func (s *timedScheduler) ResourceOffers(d sched.SchedulerDriver, offers []*mesos.Offer) {
+	now := time.Now()
+	s.mu.Lock()
+	before := s.launched
+	s.mu.Unlock()
+	s.batchScheduler.ResourceOffers(d, offers)
+	s.mu.Lock()
+	for i := before + 1; i <= s.launched; i++ {
+		s.offered[taskName(i)] = now
+	}
+	s.mu.Unlock()
+}
+
+func (s *timedScheduler) StatusUpdate(d sched.SchedulerDriver, st *mesos.TaskStatus) {
+	if st.GetState() == mesos.TaskState_TASK_RUNNING {
+		s.mu.Lock()
+		id := st.GetTaskId().GetValue()
+		if t0, ok := s.offered[id]; ok {
+			s.running[id] = time.Since(t0)
+		}
+		s.mu.Unlock()
+	}
+	s.batchScheduler.StatusUpdate(d, st)
+}
+
+func taskName(i int) string { return fmt.Sprintf("task-%d", i) }
+
+// BenchmarkLaunch runs b.N command tasks (real mesos-executor processes,
+// posix launcher) on a three-agent in-process cluster and reports tasks per
+// second and the offer → TASK_RUNNING latency percentiles.
+func BenchmarkLaunch(b *testing.B) {
+	c := harness.Start(b, harness.Options{Agents: 3, AgentResources: "cpus:2;mem:4096;disk:1024;ports:[31000-32000]"})
+	c.WaitAgents(3, 30*time.Second)
+	s := &timedScheduler{batchScheduler: newBatch(b.N), offered: map[string]time.Time{}, running: map[string]time.Duration{}}
+	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
+		Scheduler: s,
+		Framework: &mesos.FrameworkInfo{User: proto.String(""), Name: proto.String("bench")},
+		Master:    c.MasterAddr(),
+		Node:      c.Node,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	driver.Start()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Minute):
+		b.Fatal("timed out")
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	driver.Stop(false)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.bad) > 0 {
+		b.Fatalf("tasks failed: %v", s.bad[:min(len(s.bad), 5)])
+	}
+	var lat []time.Duration
+	for _, d := range s.running {
+		lat = append(lat, d)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-offer-to-running-ms")
+		b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-offer-to-running-ms")
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tasks/s")
+}
