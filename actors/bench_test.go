@@ -1,0 +1,249 @@
+package actors
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// Benchmarks run the same workload through package actors and through raw
+// protoactor, so that one run gives the cost of this layer:
+//
+//	go test -run '^$' -bench . -benchtime 2s ./actors/
+//
+// The remote benchmarks run two remoting nodes (or raw Remotes) in this one
+// process, against the one-node-per-process rule: each Start writes grpc's
+// global logger while the other node's grpc goroutines read it, a data race
+// in upstream protoactor. It is harmless for a measurement, and benchmarks
+// do not run under -race (they skip there; see newRemotingNode).
+
+func benchLogger() *logrus.Logger {
+	l := testLogger()
+	l.SetLevel(logrus.WarnLevel)
+	return l
+}
+
+// benchNode is a Local node.
+func benchNode(b *testing.B, mod ...func(*Config)) *Node {
+	b.Helper()
+	return newTestNode(b, append([]func(*Config){func(c *Config) { c.Logger = benchLogger() }}, mod...)...)
+}
+
+// benchRemoteNode is a further remoting node (see the comment at the top).
+func benchRemoteNode(b *testing.B, mod ...func(*Config)) *Node {
+	b.Helper()
+	return newRemotingNode(b, append([]func(*Config){func(c *Config) { c.Logger = benchLogger() }}, mod...)...)
+}
+
+func quietSystem() *actor.ActorSystem {
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(newSlogBridge(benchLogger()))
+	}))
+}
+
+func report(b *testing.B, start time.Time, msgs int) {
+	b.ReportMetric(float64(msgs)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// counting is a raw protoactor actor that closes done after n messages.
+type counting struct {
+	n, count int
+	done     chan struct{}
+}
+
+func (c *counting) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*wrapperspb.Int64Value); ok {
+		c.count++
+		if c.count == c.n {
+			close(c.done)
+		}
+	}
+}
+
+// BenchmarkSend: one-way, in-process, from outside any actor.
+func BenchmarkSend(b *testing.B) {
+	msg := wrapperspb.Int64(1)
+	b.Run("actors", func(b *testing.B) {
+		n := benchNode(b)
+		done := make(chan struct{})
+		count := 0
+		pid := spawn(b, n, "sink", &proc{init: func(c *Context) {
+			Install(c, func(_ PID, _ *wrapperspb.Int64Value) {
+				count++
+				if count == b.N {
+					close(done)
+				}
+			})
+		}})
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			n.Send(PID{}, pid, msg)
+		}
+		<-done
+		report(b, start, b.N)
+	})
+	b.Run("raw", func(b *testing.B) {
+		sys := quietSystem()
+		defer sys.Shutdown()
+		c := &counting{n: b.N, done: make(chan struct{})}
+		pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return c }))
+		defer sys.Root.Stop(pid)
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			sys.Root.Send(pid, msg)
+		}
+		<-c.done
+		report(b, start, b.N)
+	})
+}
+
+// BenchmarkRoundTrip: ping-pong between two nodes over loopback, one
+// message in flight; each op is one round trip (two messages).
+func BenchmarkRoundTrip(b *testing.B) {
+	b.Run("actors", func(b *testing.B) {
+		n1, n2 := benchRemoteNode(b), benchRemoteNode(b)
+		ponger := spawn(b, n2, "ponger", &proc{init: func(c *Context) {
+			Install(c, func(from PID, m *wrapperspb.Int64Value) { c.Send(from, m) })
+		}})
+		done := make(chan struct{})
+		count := 0
+		pinger := spawn(b, n1, "pinger", &proc{init: func(c *Context) {
+			Install(c, func(_ PID, m *wrapperspb.Int64Value) {
+				count++
+				if count < b.N {
+					c.Send(ponger, m)
+				} else {
+					close(done)
+				}
+			})
+		}})
+		roundTrip(b, n1, n2) // connect both ways first
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		n1.Dispatch(pinger, func() { n1.procCtx(pinger).Send(ponger, wrapperspb.Int64(1)) })
+		<-done
+		report(b, start, 2*b.N)
+	})
+	b.Run("raw", func(b *testing.B) {
+		_, s1 := rawRemote(b)
+		_, s2 := rawRemote(b)
+		ponger, _ := s2.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
+			if m, ok := ctx.Message().(*wrapperspb.Int64Value); ok {
+				ctx.Request(ctx.Sender(), m)
+			}
+		}), "ponger")
+		done := make(chan struct{})
+		count := 0
+		warm := make(chan struct{})
+		pinger, _ := s1.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
+			switch m := ctx.Message().(type) {
+			case *wrapperspb.BoolValue: // warm-up round trip
+				ctx.Request(ponger, wrapperspb.Int64(0))
+			case *wrapperspb.Int64Value:
+				if m.Value == 0 {
+					close(warm)
+					return
+				}
+				count++
+				if count < b.N {
+					ctx.Request(ponger, m)
+				} else {
+					close(done)
+				}
+			case *wrapperspb.StringValue:
+				ctx.Request(ponger, wrapperspb.Int64(1))
+			}
+		}), "pinger")
+		s1.Root.Send(pinger, wrapperspb.Bool(true))
+		<-warm
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		s1.Root.Send(pinger, wrapperspb.String("go"))
+		<-done
+		report(b, start, 2*b.N)
+	})
+}
+
+// rawRemote is protoactor remoting without package actors: the same queue
+// and batch sizes, no interceptors, middleware, ids or tracing.
+func rawRemote(b *testing.B) (*remote.Remote, *actor.ActorSystem) {
+	if raceEnabled {
+		b.Skip("a second remoting node in one process races in grpc's global logger (upstream protoactor)")
+	}
+	sys := quietSystem()
+	r := remote.NewRemote(sys, remote.Configure("127.0.0.1", 0,
+		remote.WithEndpointWriterQueueSize(EndpointWriterQueueSize),
+		remote.WithEndpointWriterBatchSize(EndpointWriterBatchSize)))
+	if err := startRemote(r); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Shutdown(true); sys.Shutdown() })
+	return r, sys
+}
+
+// BenchmarkRemoteSend: one-way throughput to another node over loopback,
+// from outside any actor.
+func BenchmarkRemoteSend(b *testing.B) {
+	b.Run("actors", func(b *testing.B) { benchRemoteSend(b, EndpointWriterBatchSize) })
+	b.Run("raw", func(b *testing.B) {
+		_, s1 := rawRemote(b)
+		_, s2 := rawRemote(b)
+		c := &counting{n: b.N + 1, done: make(chan struct{})}
+		pid, _ := s2.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return c }), "sink")
+		msg := wrapperspb.Int64(1)
+		s1.Root.Send(pid, msg) // connect
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			s1.Root.Send(pid, msg)
+		}
+		<-c.done
+		report(b, start, b.N)
+	})
+}
+
+// BenchmarkBatchSize: BenchmarkRemoteSend/actors by endpoint writer batch
+// size (how EndpointWriterBatchSize was chosen).
+func BenchmarkBatchSize(b *testing.B) {
+	for _, batch := range []int{50, 100, 128, 200, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchRemoteSend(b, batch) })
+	}
+}
+
+func benchRemoteSend(b *testing.B, batch int) {
+	n1 := benchRemoteNode(b, func(c *Config) { c.writerBatchSize = batch })
+	n2 := benchRemoteNode(b)
+	done := make(chan struct{})
+	count := 0
+	sink := spawn(b, n2, "sink", &proc{init: func(c *Context) {
+		Install(c, func(_ PID, _ *wrapperspb.Int64Value) {
+			count++
+			if count == b.N {
+				close(done)
+			}
+		})
+	}})
+	roundTrip(b, n1, n2) // connect both ways first
+	msg := wrapperspb.Int64(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		n1.Send(PID{}, sink, msg)
+	}
+	<-done
+	report(b, start, b.N)
+}

@@ -1,0 +1,77 @@
+// Package actors is gomesos' libprocess: processes with PIDs ("id@host:port"),
+// typed protobuf message handlers, links, timers on an injectable clock, and
+// test filters that wait for or drop messages, all over one protoactor-go
+// actor system and one gRPC remoting endpoint per OS process (a Node).
+//
+// It is the only package that imports protoactor. Remoting is upstream
+// protoactor's remote package at the commit pinned in go.mod, used as is
+// (no copy, no patch). This package hardens it from the outside:
+// panic-recovering and batch-sanitising gRPC interceptors (guard.go),
+// keepalive, small per-peer queues, a per-message size limit, sends and
+// links that never panic into the caller, a bind check before remoting
+// starts, and its own shutdown sequence. It keeps a process' state across
+// handler panics, and stamps every message with a message id and a causal
+// trace id that a Tracer can observe on both ends.
+//
+// A process is written libprocess-style: a Process installs handlers in
+// Initialize with Install, replies with Context.Send, and runs deferred work
+// with Context.Delay and Context.Dispatch. Everything a process does runs on
+// its own goroutine, one message at a time. As in libprocess, Exited for a
+// linked peer comes after every message that peer sent before it went away.
+//
+// # One remoting node per process
+//
+// A daemon creates exactly one node; drivers share Shared(); mesos-local
+// runs its master and agents on one node. protoactor's remote.Start calls
+// grpclog.SetLoggerV2 on every start, which is a data race with the grpc
+// goroutines of every Remote that ran before in the process. So a second
+// remoting node in one process works, but it is a data race (NewNode logs a
+// warning), and tests must not create one under -race. Instead:
+//
+//   - Local nodes (Config.Local) have an actor system and no remoting: no
+//     listener, no gRPC. Their address is a pseudo address "local-<n>"
+//     (PIDs render "id@local-3", and ParsePID accepts them); messages and
+//     links to any other address are dead letters (Exited at once for a
+//     link). Everything else works as on a remoting node, and any number of
+//     Local nodes may run in one process, under -race too. Unit tests that
+//     need processes on one node use them.
+//   - Tests that need two remoting nodes run the second in a child process
+//     (see this package's peer_test.go).
+//
+// Node.Flush waits until what this node sent to a peer node has reached
+// that node's mailboxes (drivers call it before stopping, so a last message
+// is not lost when the process exits right away).
+//
+// # Upstream limitations that remain
+//
+//   - No backpressure: the send queue to each peer grows without bound
+//     while the peer is slow or unreachable (EndpointWriterQueueSize is only
+//     its initial capacity), and Send never blocks.
+//   - A batch's byte size is not capped: up to EndpointWriterBatchSize
+//     messages of up to MaxMessageSize each go in one gRPC frame, so big
+//     messages in a burst can exceed the receiver's DefaultMaxRecvMsgSize;
+//     the stream then breaks and that batch is lost.
+//   - At-most-once delivery: messages in flight on a broken connection are
+//     lost; messages queued during an outage may arrive late, after a
+//     reconnect. Links are not re-established after a connection loss
+//     (Exited fires once; link again). Flush cannot tell whether messages
+//     were lost on a connection that broke before its probe.
+//   - Connecting to a peer is retried 5 times 2 s apart inside protoactor's
+//     endpoint writer (it sleeps in its Started handler) before the peer is
+//     declared gone; a silent partition is detected only by gRPC keepalive
+//     (about 13 s here).
+//   - protoactor panics when creating an endpoint fails (upstream PR #1233):
+//     Send and Link recover it (Stats.SendPanics); that address's endpoint
+//     then stays broken inside protoactor, so later sends to it fail the
+//     same way. It needs protoactor's endpoint supervisor to be gone, as
+//     around Shutdown.
+//   - Remote.Shutdown(true) writes the endpoint manager's fields with no
+//     synchronisation (a race with the endpoint goroutines); Shutdown does
+//     not call it: it stops the gRPC server and the endpoint supervisor, so
+//     peers see the connection end as on a crash (no DisconnectRequest).
+//   - Replies dial back: every node must advertise an address its peers can
+//     reach. Sender PIDs are self-declared: there is no authentication
+//     beyond what TLS options would give.
+//   - The wire format changed upstream after the pinned commit: every
+//     binary of a cluster must use the same commit.
+package actors

@@ -1,0 +1,732 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/protobuf/proto"
+)
+
+// Errors returned by Call and Spawn.
+var (
+	// ErrNoProcess: the PID names no live local process.
+	ErrNoProcess = errors.New("actors: no such local process")
+	// ErrProcessGone: the process stopped before it ran the call.
+	ErrProcessGone = errors.New("actors: process stopped before running the call")
+	// ErrNameExists: Spawn was given an id already in use on this node.
+	ErrNameExists = errors.New("actors: process id already in use")
+	// ErrShutdown: the node has been shut down.
+	ErrShutdown = errors.New("actors: node is shut down")
+	// ErrNoRemoting: a Local node was asked to reach another node.
+	ErrNoRemoting = errors.New("actors: node has no remoting (Config.Local)")
+)
+
+// Node is one process' actor system plus its single remoting endpoint (none
+// for a Local node).
+type Node struct {
+	log         *logrus.Logger
+	clock       Clock
+	filters     *Filters
+	tracer      atomic.Pointer[tracerBox]
+	ids         idGen
+	mailboxHook func(to PID, msg any) // tests only
+
+	sys  *actor.ActorSystem
+	rem  *remote.Remote // nil for a Local node
+	rcfg *remote.Config
+	root *actor.RootContext // copy of sys.Root with our sender middleware
+	addr string             // advertised host:port, == sys.Address()
+	sub  *eventstream.Subscription
+
+	procs    sync.Map // id -> *process
+	pids     pidCache
+	stopping atomic.Bool
+	stopOnce sync.Once
+
+	stats nodeStats
+}
+
+type tracerBox struct{ t Tracer }
+
+// Stats are a node's counters of messages it refused or lost.
+type Stats struct {
+	Oversized   uint64 // outgoing messages over MaxMessageSize, dropped
+	Filtered    uint64 // messages dropped by test filters
+	DeadLetters uint64 // messages to processes that do not exist (on this node)
+	Rejected    uint64 // incoming envelopes dropped by the remoting guard (unknown or forbidden type, bad indexes)
+	Unhandled   uint64 // messages no handler was installed for
+	Panics      uint64 // handler (and callback) panics recovered
+	RPCPanics   uint64 // panics recovered in gRPC handlers (malformed peer input)
+	SendPanics  uint64 // sends (or links) that panicked inside protoactor; message dropped, traced as DeadLetter
+}
+
+type nodeStats struct {
+	oversized, filtered, deadLetters, rejected, unhandled, panics, rpcPanics, sendPanics atomic.Uint64
+}
+
+// NewNode starts an actor system and, unless cfg.Local, its remoting
+// endpoint. A bind failure (busy port, bad address) is an error, never a
+// panic, and is found before protoactor's remoting is started at all.
+//
+// One remoting node per OS process: daemons create exactly one, drivers
+// share Shared(), and mesos-local runs its master and agents on one node,
+// as libprocess does. A second remoting node in the same process works but
+// is a data race inside grpc's global logger (upstream protoactor's
+// remote.Start calls grpclog.SetLoggerV2 on every start, while the grpc
+// goroutines of every Remote that ran before read it), so NewNode logs a
+// warning and tests must never do it under -race: they use Local nodes, or
+// run the peer in a child process. Local nodes (cfg.Local) have no remoting
+// and any number of them may live in one process.
+func NewNode(cfg Config) (*Node, error) {
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("actors: bad port %d", cfg.Port)
+	}
+	if cfg.AdvertisePort < 0 || cfg.AdvertisePort > 65535 {
+		return nil, fmt.Errorf("actors: bad advertise port %d", cfg.AdvertisePort)
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = logrus.StandardLogger()
+	}
+	n := &Node{
+		log:         cfg.Logger,
+		clock:       cfg.Clock,
+		filters:     newFilters(),
+		ids:         newIDGen(),
+		mailboxHook: cfg.mailboxHook,
+	}
+	n.SetTracer(cfg.Tracer)
+	if cfg.Local {
+		n.startLocal()
+		return n, nil
+	}
+	port, advertised, err := listenPlan(cfg, freePort)
+	if err != nil {
+		return nil, err
+	}
+	// Check the bind here: protoactor's Start panics when it cannot bind,
+	// and it writes grpc's global logger before that, which races with the
+	// grpc goroutines of any other node that ever ran in this process.
+	if err := checkBind(cfg.Host, port); err != nil {
+		return nil, err
+	}
+	if err := n.start(cfg, port, advertised); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// localSeq numbers the Local nodes of the process.
+var localSeq atomic.Uint64
+
+// remotingStarted counts the remoting nodes this process ever started.
+var remotingStarted atomic.Int32
+
+// LocalAddressPrefix starts the pseudo address of a Local node
+// ("local-<n>"), which no remoting node can have.
+const LocalAddressPrefix = "local-"
+
+func newSystem(log *logrus.Logger) *actor.ActorSystem {
+	return actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return slog.New(newSlogBridge(log))
+		}),
+	)
+}
+
+// startLocal makes a node without remoting: protoactor resolves PIDs of any
+// other address to its dead-letter process.
+func (n *Node) startLocal() {
+	sys := newSystem(n.log)
+	sys.ProcessRegistry.Address = LocalAddressPrefix + strconv.FormatUint(localSeq.Add(1), 10)
+	n.sys = sys
+	n.addr = sys.Address()
+	n.root = sys.Root.Copy().WithSenderMiddleware(n.senderMiddleware) // never mutate sys.Root
+	n.sub = sys.EventStream.Subscribe(n.onEvent)
+}
+
+// listenPlan returns the port to bind (0: remoting picks one) and the
+// address to advertise ("": the listener's address). Without an advertised
+// address remoting advertises its listener's address; an advertised port of
+// 0 stands for the port bound, which must then be known before remoting
+// starts, so a free one is taken from the OS.
+func listenPlan(cfg Config, freePort func(host string) (int, error)) (port int, advertised string, err error) {
+	if cfg.AdvertiseHost != "" || cfg.AdvertisePort != 0 || isUnspecified(cfg.Host) {
+		advHost := cfg.AdvertiseHost
+		if advHost == "" {
+			advHost = cfg.Host
+			if isUnspecified(advHost) {
+				advHost = defaultAdvertiseIP()
+			}
+		}
+		advertised = net.JoinHostPort(strings.Trim(advHost, "[]"), strconv.Itoa(cfg.AdvertisePort))
+	}
+	port = cfg.Port
+	if advertised != "" && port == 0 {
+		p, err := freePort(cfg.Host)
+		if err != nil {
+			return 0, "", fmt.Errorf("actors: cannot listen on %s: %w", cfg.Host, err)
+		}
+		port = p
+	}
+	if advertised != "" && cfg.AdvertisePort == 0 {
+		h, _, _ := net.SplitHostPort(advertised)
+		advertised = net.JoinHostPort(h, strconv.Itoa(port))
+	}
+	return port, advertised, nil
+}
+
+// freePort asks the OS for a free TCP port on host.
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(strings.Trim(host, "[]"), "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// checkBind reports whether host:port can be listened on now. (Another
+// process may still take the port before remoting binds it; remoting's
+// panic is then recovered into an error, at the price of the logger write.)
+func checkBind(host string, port int) error {
+	addr := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("actors: cannot listen on %s: %w", addr, err)
+	}
+	return l.Close()
+}
+
+func (n *Node) start(cfg Config, port int, advertised string) error {
+	sys := newSystem(n.log)
+	host := cfg.Host
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]" // remote formats host:port with Sprintf
+	}
+	rcfg := remote.Configure(host, port, n.remoteOptions(cfg, advertised)...)
+	rem := remote.NewRemote(sys, rcfg)
+	if prev := remotingStarted.Add(1) - 1; prev > 0 {
+		n.log.WithField("earlier", prev).Warn("actors: more than one remoting node in this process: " +
+			"a data race in grpc's global logger (upstream protoactor); use one node per process")
+	}
+	if err := startRemote(rem); err != nil {
+		sys.Shutdown()
+		return fmt.Errorf("actors: cannot listen on %s: %w", net.JoinHostPort(cfg.Host, strconv.Itoa(port)), err)
+	}
+	n.sys, n.rem, n.rcfg = sys, rem, rcfg
+	n.addr = sys.Address()
+	n.root = sys.Root.Copy().WithSenderMiddleware(n.senderMiddleware) // never mutate sys.Root
+	n.sub = sys.EventStream.Subscribe(n.onEvent)
+	if _, err := sys.Root.SpawnNamed(actor.PropsFromFunc(flushResponder), flushID); err != nil {
+		n.log.WithError(err).Error("actors: cannot start the flush responder; peers' Flush to this node fails")
+	}
+	return nil
+}
+
+// startRemote starts remoting. protoactor's Start panics when it cannot
+// bind; that becomes an error here.
+func startRemote(rem *remote.Remote) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	rem.Start()
+	return nil
+}
+
+// remoteOptions is the hardened remoting configuration (see the protoactor
+// notes, §10/§11). WithServerOptions and WithDialOptions replace earlier
+// values, so each is passed exactly once, with everything in it.
+func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOption {
+	maxRecv := cfg.maxRecvMsgSize
+	if maxRecv <= 0 {
+		maxRecv = DefaultMaxRecvMsgSize
+	}
+	batch := cfg.writerBatchSize
+	if batch <= 0 {
+		batch = EndpointWriterBatchSize
+	}
+	g := &guard{n: n}
+	opts := []remote.ConfigOption{
+		remote.WithEndpointWriterQueueSize(EndpointWriterQueueSize),
+		remote.WithEndpointWriterBatchSize(batch),
+		remote.WithServerOptions(
+			grpc.MaxRecvMsgSize(maxRecv),
+			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+				MinTime:             5 * time.Second,
+				PermitWithoutStream: true,
+			}),
+			grpc.KeepaliveParams(keepalive.ServerParameters{
+				Time:    10 * time.Second,
+				Timeout: 3 * time.Second,
+			}),
+			grpc.ChainStreamInterceptor(g.stream),
+			grpc.ChainUnaryInterceptor(g.unary),
+		),
+		remote.WithDialOptions(
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithKeepaliveParams(keepalive.ClientParameters{
+				Time:                10 * time.Second,
+				Timeout:             3 * time.Second,
+				PermitWithoutStream: true,
+			}),
+		),
+	}
+	if advertised != "" {
+		opts = append(opts, remote.WithAdvertisedHost(advertised))
+	}
+	return opts
+}
+
+func isUnspecified(host string) bool {
+	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// defaultAdvertiseIP is what libprocess advertises when bound to a
+// wildcard: the host name's address.
+func defaultAdvertiseIP() string {
+	name, err := os.Hostname()
+	if err == nil {
+		if ips, err := net.LookupIP(name); err == nil {
+			for _, ip := range ips {
+				if ip.To4() != nil && !ip.IsLoopback() {
+					return ip.String()
+				}
+			}
+		}
+	}
+	return "127.0.0.1"
+}
+
+var shared struct {
+	once sync.Once
+	node *Node
+	err  error
+}
+
+// Shared returns the process-wide remoting node, created on first use from
+// ConfigFromEnv. Drivers use it so that several drivers share one endpoint
+// (one remoting node per process: see NewNode). If creating it failed,
+// every call returns the same error.
+func Shared() (*Node, error) {
+	shared.once.Do(func() {
+		cfg, err := ConfigFromEnv()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.node, shared.err = NewNode(cfg)
+	})
+	return shared.node, shared.err
+}
+
+// Address returns the advertised host:port of the node, or the pseudo
+// address "local-<n>" of a Local node.
+func (n *Node) Address() string { return n.addr }
+
+// Remoting reports whether the node has a remoting endpoint (it is not a
+// Local node).
+func (n *Node) Remoting() bool { return n.rem != nil }
+
+// Clock returns the node's clock.
+func (n *Node) Clock() Clock { return n.clock }
+
+// Filters returns the node's test filters (they apply to messages this
+// node receives).
+func (n *Node) Filters() *Filters { return n.filters }
+
+// Log returns the node's logger.
+func (n *Node) Log() *logrus.Logger { return n.log }
+
+// SetTracer replaces the tracer (nil: none). Safe at any time.
+func (n *Node) SetTracer(t Tracer) {
+	if t == nil {
+		n.tracer.Store(nil)
+		return
+	}
+	n.tracer.Store(&tracerBox{t})
+}
+
+func (n *Node) getTracer() Tracer {
+	if b := n.tracer.Load(); b != nil {
+		return b.t
+	}
+	return nil
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	s := &n.stats
+	return Stats{
+		Oversized:   s.oversized.Load(),
+		Filtered:    s.filtered.Load(),
+		DeadLetters: s.deadLetters.Load(),
+		Rejected:    s.rejected.Load(),
+		Unhandled:   s.unhandled.Load(),
+		Panics:      s.panics.Load(),
+		RPCPanics:   s.rpcPanics.Load(),
+		SendPanics:  s.sendPanics.Load(),
+	}
+}
+
+// Shutdown stops every process (running their finalizers), then the
+// remoting endpoint: peers see the node's processes exit (links to them
+// fire Exited). Idempotent. Do not call it from a process of this node (it
+// waits for that process to stop). Sends after Shutdown are dropped.
+func (n *Node) Shutdown() {
+	n.stopOnce.Do(func() {
+		n.stopping.Store(true)
+		var procs []*process
+		n.procs.Range(func(_, v any) bool {
+			p := v.(*process)
+			n.sys.Root.Stop(p.apid)
+			procs = append(procs, p)
+			return true
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, p := range procs {
+			select {
+			case <-p.done:
+			case <-ctx.Done():
+				n.log.WithField("process", p.self.String()).Error("actors: Shutdown gave up waiting for a process to stop")
+			}
+		}
+		if n.rem != nil {
+			n.stopRemoting()
+		}
+		n.sys.EventStream.Unsubscribe(n.sub)
+		n.sys.Shutdown()
+	})
+}
+
+// stopRemoting closes the remoting endpoint without protoactor's graceful
+// Remote.Shutdown(true), which writes the endpoint manager's fields
+// (stopped, connections, the reader's suspended flag) with no
+// synchronisation while the endpoint goroutines read them: a data race
+// under -race whenever a peer connection ended before or ends during the
+// shutdown. Instead: stop the gRPC server (incoming streams end; peers see
+// the node go, as on a crash), then stop the endpoint supervisor, whose
+// endpoint writers close the outgoing connections. Both are synchronised
+// (grpc's own locking, actor messages). Peers get no DisconnectRequest;
+// they notice the end of their streams instead.
+func (n *Node) stopRemoting() {
+	n.rem.Shutdown(false) // only grpc.Server.Stop
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = n.sys.Root.StopFuture(n.sys.NewLocalPID(endpointSupervisorID)).Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(500 * time.Millisecond):
+		// An endpoint writer retrying a peer that has gone (protoactor
+		// sleeps 2 s between attempts, up to 5, in its Started handler)
+		// holds the stop; it has no connection open, so do not wait for it.
+		// (protoactor recreates an endpoint when a peer's last Terminated
+		// messages arrive after its connection ended.)
+		n.log.Debug("actors: Shutdown stopped waiting for protoactor's endpoint writers")
+	}
+}
+
+// endpointSupervisorID is the name protoactor's remoting spawns its
+// endpoint supervisor under (remote/endpoint_manager.go at the pinned
+// commit); TestShutdownClosesConnections notices if it changes.
+const endpointSupervisorID = "EndpointSupervisor"
+
+// isLocal reports whether an actor PID lives on this node.
+func (n *Node) isLocal(p *actor.PID) bool {
+	return p.Address == n.addr || p.Address == "nonhost"
+}
+
+// Send delivers msg to `to` as if sent by `from` (which may be zero). For
+// use outside any process: tests, HTTP handlers, drivers' public methods.
+// It starts a new trace. It never panics: a panic inside protoactor (its
+// remoting can panic when it fails to create the connection to a peer) is
+// recovered, logged, counted in Stats.SendPanics and traced as DeadLetter.
+// On a Local node, a message to any other address is a dead letter.
+func (n *Node) Send(from, to PID, msg proto.Message) {
+	if to.IsZero() || msg == nil {
+		n.log.WithField("message", typeName(msg)).Warn("actors: Send to the zero PID or of a nil message dropped")
+		return
+	}
+	defer n.recoverSend(from, to, msg, traceRef{})
+	if from.IsZero() {
+		n.root.Send(n.pids.get(to), msg)
+		return
+	}
+	n.root.RequestWithCustomSender(n.pids.get(to), msg, n.pids.get(from))
+}
+
+// Stop terminates a local process and waits until it has finalized. Do not
+// call it from the process itself (use Context.Terminate).
+func (n *Node) Stop(pid PID) {
+	if pid.Address != n.addr {
+		n.log.WithField("pid", pid.String()).Warn("actors: Stop of a process that is not local ignored")
+		return
+	}
+	p, ok := n.lookup(pid)
+	if !ok {
+		return
+	}
+	n.sys.Root.Stop(p.apid)
+	<-p.done // closed once Stopped ran, after Finalize
+}
+
+// recoverSend, deferred by every send, turns a panic inside protoactor into
+// a dropped message.
+func (n *Node) recoverSend(from, to PID, msg proto.Message, trace traceRef) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	n.stats.sendPanics.Add(1)
+	n.log.WithFields(logrus.Fields{
+		"from":    from.String(),
+		"to":      to.String(),
+		"message": typeName(msg),
+		"panic":   r,
+		"stack":   string(debug.Stack()),
+	}).Error("actors: send panicked inside protoactor; message dropped")
+	if tr := n.getTracer(); tr != nil && msg != nil {
+		tr.Trace(&Event{
+			Kind:    DeadLetter,
+			Time:    n.clock.Now(),
+			From:    from,
+			To:      to,
+			Type:    msg.ProtoReflect().Descriptor().FullName(),
+			Size:    proto.Size(msg),
+			TraceID: n.traceString(trace),
+			Msg:     msg,
+		})
+	}
+}
+
+// flushID names the responder every remoting node runs for Flush. '.' never
+// occurs in protoactor's generated ids, and Spawn refuses ids starting
+// with '$'.
+const flushID = "$gomesos.flush"
+
+// flushResponder answers a Flush probe with the probe itself.
+func flushResponder(c actor.Context) {
+	if m, ok := c.Message().(*actor.PID); ok && c.Sender() != nil {
+		c.Respond(m)
+	}
+}
+
+// DefaultFlushTimeout bounds Flush when its context has no deadline.
+const DefaultFlushTimeout = 30 * time.Second
+
+// Flush returns once every message this node sent to the node of `to`
+// before the call (with Send or Context.Send, from any goroutine or process)
+// has been handed to that node's mailboxes: protoactor's remoting delivers
+// in order per pair of nodes, so Flush sends a probe after them to a
+// responder on the peer node and waits for its answer. It returns nil at
+// once if `to` is on this node. Drivers call it before stopping, so that a
+// last message is not lost when the process exits right after.
+//
+// It does not cover Link (remote watches take another path), and it cannot
+// tell whether messages were lost on a connection that broke before the
+// probe: only that the probe, sent after them, arrived. It returns
+// ErrNoRemoting on a Local node, ErrShutdown after Shutdown, an error if
+// the peer is unreachable (or runs no gomesos node), or ctx's error;
+// without a ctx deadline it gives up after DefaultFlushTimeout.
+func (n *Node) Flush(ctx context.Context, to PID) error {
+	if to.Address == n.addr || to.Address == "nonhost" {
+		return nil
+	}
+	if n.rem == nil {
+		return fmt.Errorf("%w: cannot flush to %s", ErrNoRemoting, to.Address)
+	}
+	if to.Address == "" || isLocalAddress(to.Address) {
+		return fmt.Errorf("actors: flush to %q: not a remoting address", to.Address)
+	}
+	if n.stopping.Load() {
+		return ErrShutdown
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	timeout := DefaultFlushTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		if timeout = time.Until(dl); timeout <= 0 {
+			return context.DeadlineExceeded
+		}
+	}
+	probe := &actor.PID{Address: n.addr, Id: "flush-" + n.ids.next()}
+	fut, err := n.requestFuture(actor.NewPID(to.Address, flushID), probe, timeout)
+	if err != nil {
+		return fmt.Errorf("actors: flush to %s: %w", to.Address, err)
+	}
+	type result struct {
+		v   any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fut.Result()
+		done <- result{v, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case r := <-done:
+		switch {
+		case r.err == nil:
+			if p, ok := r.v.(*actor.PID); ok && p.Id == probe.Id {
+				return nil
+			}
+			return fmt.Errorf("actors: flush to %s: unexpected answer %T", to.Address, r.v)
+		case errors.Is(r.err, actor.ErrTimeout):
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("actors: flush to %s: no answer in %v", to.Address, timeout)
+		case errors.Is(r.err, actor.ErrDeadLetter):
+			return fmt.Errorf("actors: flush to %s: peer unreachable or not a gomesos node", to.Address)
+		default:
+			return fmt.Errorf("actors: flush to %s: %w", to.Address, r.err)
+		}
+	}
+}
+
+// requestFuture is RequestFuture on sys.Root (no middleware: the probe is
+// not a traced message) that never panics.
+func (n *Node) requestFuture(target *actor.PID, msg proto.Message, timeout time.Duration) (fut *actor.Future, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.stats.sendPanics.Add(1)
+			n.log.WithFields(logrus.Fields{"to": target.Address, "panic": r}).Error("actors: send panicked inside protoactor")
+			fut, err = nil, fmt.Errorf("send panicked: %v", r)
+		}
+	}()
+	return n.sys.Root.RequestFuture(target, msg, timeout), nil
+}
+
+func (n *Node) lookup(pid PID) (*process, bool) {
+	if pid.Address != n.addr {
+		return nil, false
+	}
+	v, ok := n.procs.Load(pid.ID)
+	if !ok {
+		return nil, false
+	}
+	return v.(*process), true
+}
+
+// Dispatch runs f on the goroutine of the local process pid (libprocess'
+// dispatch). Blocking work done elsewhere returns its result this way. It
+// returns false if pid is not a live local process.
+func (n *Node) Dispatch(pid PID, f func()) bool {
+	p, ok := n.lookup(pid)
+	if !ok || p.gone.Load() {
+		return false
+	}
+	n.dispatch(p, &dispatchMsg{f: f})
+	return true
+}
+
+func (n *Node) dispatch(p *process, m *dispatchMsg) {
+	n.sys.Root.Send(p.apid, m) // sys.Root: no middleware for local func messages
+}
+
+type callResult struct {
+	v   any
+	err error
+}
+
+// Call runs f on pid's goroutine and waits for its result, or ctx's end.
+// A panic in f is returned as an error.
+func (n *Node) Call(ctx context.Context, pid PID, f func() any) (any, error) {
+	p, ok := n.lookup(pid)
+	if !ok || p.gone.Load() {
+		return nil, ErrNoProcess
+	}
+	res := make(chan callResult, 1)
+	n.dispatch(p, &dispatchMsg{f: func() {
+		defer func() {
+			if r := recover(); r != nil {
+				n.stats.panics.Add(1)
+				n.log.WithFields(logrus.Fields{"process": p.self.String(), "panic": r}).Error("actors: Call function panicked")
+				res <- callResult{err: fmt.Errorf("actors: call panicked: %v", r)}
+			}
+		}()
+		res <- callResult{v: f()}
+	}})
+	select {
+	case r := <-res:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.done:
+		select {
+		case r := <-res:
+			return r.v, r.err
+		default:
+			return nil, ErrProcessGone
+		}
+	}
+}
+
+// onEvent watches the actor system's event stream.
+func (n *Node) onEvent(ev any) {
+	switch e := ev.(type) {
+	case *actor.DeadLetterEvent:
+		var mid, trace string
+		m := e.Message
+		if lm, ok := m.(*localMsg); ok {
+			m, trace = lm.msg, n.traceString(lm.trace)
+			if n.getTracer() != nil {
+				mid = n.ids.format(lm.mid)
+			}
+		}
+		msg, ok := m.(proto.Message)
+		if !ok || isInternal(msg) || (e.PID != nil && e.PID.Id == flushID) {
+			return
+		}
+		n.stats.deadLetters.Add(1)
+		if tr := n.getTracer(); tr != nil {
+			tr.Trace(&Event{
+				Kind:    DeadLetter,
+				Time:    n.clock.Now(),
+				From:    fromActorPID(e.Sender),
+				To:      fromActorPID(e.PID),
+				Type:    msg.ProtoReflect().Descriptor().FullName(),
+				Size:    proto.Size(msg),
+				MsgID:   mid,
+				TraceID: trace,
+				Msg:     msg,
+			})
+		}
+	case *remote.EndpointTerminatedEvent:
+		n.log.WithField("address", e.Address).Debug("actors: connection to peer node ended")
+	case *remote.EndpointConnectedEvent:
+		n.log.WithField("address", e.Address).Debug("actors: connected to peer node")
+	}
+}

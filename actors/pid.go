@@ -1,0 +1,134 @@
+package actors
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// PID names a process: ID@Address, Address being host:port of the node's
+// remoting endpoint (e.g. "master@127.0.0.1:40123", "slave(1)@..."), or the
+// pseudo address "local-<n>" of a Local node.
+type PID struct {
+	ID      string
+	Address string
+}
+
+// String renders "id@host:port"; the zero PID renders "".
+func (p PID) String() string {
+	if p.IsZero() {
+		return ""
+	}
+	return p.ID + "@" + p.Address
+}
+
+// IsZero reports whether p names nothing.
+func (p PID) IsZero() bool { return p.ID == "" && p.Address == "" }
+
+// ParsePID parses "id@host:port" (or "id@local-<n>", a Local node's PID).
+// The id must be non-empty and free of '@' and white space; the address
+// must be host:port with a numeric port, or local-<n>.
+func ParsePID(s string) (PID, error) {
+	id, addr, ok := strings.Cut(s, "@")
+	if !ok {
+		return PID{}, fmt.Errorf("actors: bad PID %q: want id@host:port", s)
+	}
+	if id == "" {
+		return PID{}, fmt.Errorf("actors: bad PID %q: empty id", s)
+	}
+	if strings.ContainsAny(id, " \t\r\n") {
+		return PID{}, fmt.Errorf("actors: bad PID %q: white space in id", s)
+	}
+	if err := checkAddress(addr); err != nil {
+		return PID{}, fmt.Errorf("actors: bad PID %q: %v", s, err)
+	}
+	return PID{ID: id, Address: addr}, nil
+}
+
+func checkAddress(addr string) error {
+	if isLocalAddress(addr) {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %v", addr, err)
+	}
+	if host == "" {
+		return fmt.Errorf("address %q: empty host", addr)
+	}
+	if strings.ContainsAny(host, "@ \t\r\n/") {
+		return fmt.Errorf("address %q: bad host", addr)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || port == "" {
+		return fmt.Errorf("address %q: bad port", addr)
+	}
+	_ = n
+	return nil
+}
+
+// toActorPID converts to protoactor's PID. The zero PID becomes nil.
+func toActorPID(p PID) *actor.PID {
+	if p.IsZero() {
+		return nil
+	}
+	return &actor.PID{Address: p.Address, Id: p.ID}
+}
+
+// fromActorPID converts from protoactor's PID. nil becomes the zero PID.
+func fromActorPID(p *actor.PID) PID {
+	if p == nil {
+		return PID{}
+	}
+	return PID{ID: p.Id, Address: p.Address}
+}
+
+// pidCache maps PIDs to shared protoactor PIDs. A protoactor PID caches
+// the process it resolves to, so reusing one saves an allocation and a
+// registry lookup per message. The cache is dropped when it grows past
+// pidCacheMax entries.
+type pidCache struct {
+	mu sync.RWMutex
+	m  map[PID]*actor.PID
+}
+
+const pidCacheMax = 4096
+
+func (c *pidCache) get(p PID) *actor.PID {
+	c.mu.RLock()
+	ap, ok := c.m[p]
+	c.mu.RUnlock()
+	if ok {
+		return ap
+	}
+	if ap = toActorPID(p); ap == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= pidCacheMax {
+		c.m = make(map[PID]*actor.PID)
+	}
+	c.m[p] = ap
+	c.mu.Unlock()
+	return ap
+}
+
+// processPIDCacheMax bounds a process' own cache (no lock: one goroutine).
+const processPIDCacheMax = 256
+
+// pidKey is the map key of a protoactor PID (ignoring request ids).
+func pidKey(p *actor.PID) string { return p.Address + "/" + p.Id }
+
+// isLocalAddress reports whether addr is a Local node's "local-<n>".
+func isLocalAddress(addr string) bool {
+	n, ok := strings.CutPrefix(addr, LocalAddressPrefix)
+	if !ok {
+		return false
+	}
+	_, err := strconv.ParseUint(n, 10, 64)
+	return err == nil
+}

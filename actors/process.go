@@ -1,0 +1,485 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Process is an actor written libprocess-style.
+type Process interface {
+	// Initialize installs handlers (Install) and starts timers.
+	Initialize(ctx *Context)
+}
+
+// Exiter is implemented by processes that Link to peers.
+type Exiter interface {
+	// Exited is called once when a linked peer goes away (stopped, or its
+	// node's connection broke). As in libprocess, it comes after every
+	// message from that peer that had reached this process before the peer
+	// went away.
+	Exited(ctx *Context, pid PID)
+}
+
+// Finalizer is implemented by processes that clean up on stop.
+type Finalizer interface {
+	Finalize(ctx *Context)
+}
+
+// Handler handles one message type. from is the sender's PID (zero if
+// the message had none).
+type Handler[M proto.Message] func(from PID, m M)
+
+// Install registers h for messages of type M on the process of ctx. A
+// message with no handler is logged and dropped; a handler that panics is
+// recovered, logged, and the process keeps serving. Installing a second
+// handler for the same type replaces the first.
+func Install[M proto.Message](ctx *Context, h Handler[M]) {
+	name := TypeOf[M]()
+	p := ctx.p
+	p.handlers[name] = func(from PID, m proto.Message) {
+		mm, ok := m.(M)
+		if !ok { // another Go type with the same full name (dynamicpb...)
+			p.entry().WithField("message", string(name)).Warnf("actors: message of Go type %T dropped: handler wants %T", m, mm)
+			return
+		}
+		h(from, mm)
+	}
+}
+
+// TypeOf returns M's full name, for Match.Type. M must be a generated
+// message pointer type such as *mesos.TaskInfo.
+func TypeOf[M proto.Message]() protoreflect.FullName {
+	var m M
+	return m.ProtoReflect().Descriptor().FullName()
+}
+
+// Spawn starts p under the given id (unique per node). p.Initialize runs on
+// the process' goroutine before any message is handled.
+func (n *Node) Spawn(id string, p Process) (PID, error) {
+	if n.stopping.Load() {
+		return PID{}, ErrShutdown
+	}
+	if p == nil {
+		return PID{}, errors.New("actors: Spawn of a nil Process")
+	}
+	if id == "" || strings.ContainsAny(id, "@ \t\r\n") || strings.HasPrefix(id, "$") {
+		return PID{}, fmt.Errorf("actors: bad process id %q", id)
+	}
+	pr := &process{
+		node:     n,
+		impl:     p,
+		self:     PID{ID: id, Address: n.addr},
+		apid:     actor.NewPID(n.addr, id),
+		handlers: make(map[protoreflect.FullName]func(PID, proto.Message)),
+		links:    make(map[string]struct{}),
+		done:     make(chan struct{}),
+	}
+	pr.ctx.p = pr
+	if _, loaded := n.procs.LoadOrStore(id, pr); loaded {
+		return PID{}, fmt.Errorf("%w: %q", ErrNameExists, id)
+	}
+	opts := []actor.PropsOption{
+		actor.WithReceiverMiddleware(n.receiverMiddleware),
+		actor.WithSenderMiddleware(n.senderMiddleware),
+	}
+	if n.mailboxHook != nil {
+		opts = append(opts, actor.WithMailbox(actor.Unbounded(&mailboxHook{to: pr.self, f: n.mailboxHook})))
+	}
+	props := actor.PropsFromProducer(
+		func() actor.Actor { return pr }, // the same instance on a restart: state survives
+		opts...,
+	)
+	if _, err := n.sys.Root.SpawnNamed(props, id); err != nil {
+		n.procs.CompareAndDelete(id, pr)
+		if errors.Is(err, actor.ErrNameExists) {
+			return PID{}, fmt.Errorf("%w: %q", ErrNameExists, id)
+		}
+		return PID{}, fmt.Errorf("actors: spawn %q: %w", id, err)
+	}
+	return pr.self, nil
+}
+
+// process is the protoactor actor behind a Process. All fields but the
+// atomics and the timer set are owned by the actor's goroutine.
+type process struct {
+	node *Node
+	impl Process
+	self PID
+	apid *actor.PID
+	ctx  Context
+	actx actor.Context // set at Started; stable for the actor's life
+
+	handlers map[protoreflect.FullName]func(PID, proto.Message)
+	links    map[string]struct{}
+	warned   map[protoreflect.FullName]struct{}
+	pids     map[PID]*actor.PID // send targets
+	trace    traceRef           // trace id of the message being handled
+	inTrace  traceRef           // set by the receiver middleware for the next Receive
+
+	initialized, finalized bool
+	gone                   atomic.Bool // stopping: Dispatch refuses, timers are void
+	done                   chan struct{}
+
+	timersMu sync.Mutex
+	timers   map[*delayTimer]struct{}
+}
+
+// dispatchMsg is the local, non-proto message carrying a function.
+type dispatchMsg struct {
+	f     func()
+	trace traceRef
+	timer *delayTimer
+}
+
+// exitedMsg is the local message a process posts to its own user mailbox
+// when a linked peer terminates. protoactor's Terminated is a system
+// message, handled ahead of the user messages already queued; going through
+// the user mailbox puts Exited after every message the peer sent before it
+// went away (libprocess' order: a scheduler's last message before it stops,
+// say TEARDOWN, is handled before its exit).
+type exitedMsg struct {
+	who *actor.PID
+}
+
+// mailboxHook is the MailboxMiddleware of Config.mailboxHook.
+type mailboxHook struct {
+	to PID
+	f  func(PID, any)
+}
+
+func (h *mailboxHook) MailboxStarted()       {}
+func (h *mailboxHook) MessagePosted(m any)   { h.f(h.to, m) }
+func (h *mailboxHook) MessageReceived(m any) {}
+func (h *mailboxHook) MailboxEmpty()         {}
+
+func (p *process) entry() *logrus.Entry {
+	return p.node.log.WithField("process", p.self.String())
+}
+
+// Receive implements actor.Actor.
+func (p *process) Receive(c actor.Context) {
+	p.trace, p.inTrace = p.inTrace, traceRef{}
+	switch m := c.Message().(type) {
+	case *dispatchMsg:
+		p.runDispatch(m)
+	case *actor.Started:
+		p.actx = c
+		if !p.initialized {
+			p.initialized = true
+			p.callback("Initialize", func() { p.impl.Initialize(&p.ctx) })
+		}
+	case *actor.Stopping:
+		p.finalize()
+	case *actor.Stopped:
+		p.finalize()
+		p.node.procs.CompareAndDelete(p.self.ID, p)
+		close(p.done)
+	case *actor.Restarting:
+		p.entry().Warn("actors: process restarted by protoactor (state kept)")
+	case *actor.Terminated:
+		p.onTerminated(m)
+	case *exitedMsg:
+		p.onExited(m)
+	case *actor.DeadLetterResponse:
+		p.entry().WithField("target", fromActorPID(m.Target).String()).Debug("actors: a message sent by this process reached no process")
+	case *actor.ReceiveTimeout:
+	case proto.Message:
+		p.handle(c, m)
+	default:
+		p.entry().Debugf("actors: non-protobuf message %T dropped", m)
+	}
+}
+
+func (p *process) handle(c actor.Context, m proto.Message) {
+	name := m.ProtoReflect().Descriptor().FullName()
+	h, ok := p.handlers[name]
+	if !ok {
+		p.unhandled(name, c.Sender())
+		return
+	}
+	defer p.recoverHandler(name)
+	h(fromActorPID(c.Sender()), m)
+}
+
+func (p *process) recoverHandler(name protoreflect.FullName) {
+	if r := recover(); r != nil {
+		p.node.stats.panics.Add(1)
+		p.entry().WithFields(logrus.Fields{
+			"message": string(name),
+			"panic":   r,
+			"stack":   string(debug.Stack()),
+		}).Error("actors: handler panicked; message dropped, process keeps serving")
+	}
+}
+
+func (p *process) unhandled(name protoreflect.FullName, from *actor.PID) {
+	p.node.stats.unhandled.Add(1)
+	e := p.entry().WithFields(logrus.Fields{"message": string(name), "from": fromActorPID(from).String()})
+	if p.warned == nil {
+		p.warned = make(map[protoreflect.FullName]struct{})
+	}
+	if _, ok := p.warned[name]; ok {
+		e.Debug("actors: no handler for message; dropped")
+		return
+	}
+	p.warned[name] = struct{}{}
+	e.Warn("actors: no handler for message; dropped (further ones logged at debug)")
+}
+
+// callback runs f, recovering and logging a panic.
+func (p *process) callback(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.node.stats.panics.Add(1)
+			p.entry().WithFields(logrus.Fields{
+				"callback": what,
+				"panic":    r,
+				"stack":    string(debug.Stack()),
+			}).Error("actors: callback panicked; process keeps serving")
+		}
+	}()
+	f()
+}
+
+func (p *process) runDispatch(m *dispatchMsg) {
+	if p.gone.Load() {
+		return
+	}
+	if m.timer != nil {
+		if !m.timer.state.CompareAndSwap(timerPending, timerRan) {
+			return // stopped after it fired
+		}
+		p.removeTimer(m.timer)
+	}
+	p.trace = m.trace
+	p.callback("Dispatch", m.f)
+}
+
+// onTerminated queues the Exited of a linked peer behind the user messages
+// already in the mailbox (see exitedMsg).
+func (p *process) onTerminated(m *actor.Terminated) {
+	if m.Who == nil {
+		return
+	}
+	if _, ok := p.links[pidKey(m.Who)]; !ok {
+		return // not linked, or already reported
+	}
+	p.postExited(m.Who)
+}
+
+func (p *process) postExited(who *actor.PID) {
+	p.node.sys.Root.Send(p.apid, &exitedMsg{who: who}) // sys.Root: no middleware
+}
+
+// onExited reports a linked peer's exit, once, unless the process unlinked
+// it in the meantime.
+func (p *process) onExited(m *exitedMsg) {
+	key := pidKey(m.who)
+	if _, ok := p.links[key]; !ok || p.gone.Load() {
+		return
+	}
+	delete(p.links, key)
+	if ex, ok := p.impl.(Exiter); ok {
+		who := fromActorPID(m.who)
+		p.callback("Exited", func() { ex.Exited(&p.ctx, who) })
+	}
+}
+
+func (p *process) finalize() {
+	p.gone.Store(true)
+	if p.finalized {
+		return
+	}
+	p.finalized = true
+	p.timersMu.Lock()
+	ts := make([]*delayTimer, 0, len(p.timers))
+	for t := range p.timers {
+		ts = append(ts, t)
+	}
+	p.timersMu.Unlock()
+	for _, t := range ts {
+		t.Stop()
+	}
+	if f, ok := p.impl.(Finalizer); ok && p.initialized {
+		p.callback("Finalize", func() { f.Finalize(&p.ctx) })
+	}
+}
+
+func (p *process) addTimer(t *delayTimer) {
+	p.timersMu.Lock()
+	if p.timers == nil {
+		p.timers = make(map[*delayTimer]struct{})
+	}
+	p.timers[t] = struct{}{}
+	p.timersMu.Unlock()
+}
+
+func (p *process) removeTimer(t *delayTimer) {
+	p.timersMu.Lock()
+	delete(p.timers, t)
+	p.timersMu.Unlock()
+}
+
+const (
+	timerPending int32 = iota
+	timerRan
+	timerStopped
+)
+
+// delayTimer is the Timer of Context.Delay. Stopping it before f has run
+// cancels f even if the clock timer already fired.
+type delayTimer struct {
+	p     *process
+	inner Timer
+	state atomic.Int32
+}
+
+func (t *delayTimer) Stop() bool {
+	if !t.state.CompareAndSwap(timerPending, timerStopped) {
+		return false
+	}
+	t.inner.Stop()
+	t.p.removeTimer(t)
+	return true
+}
+
+// Context is a process' handle on the runtime. Use it only on the process'
+// own goroutine (inside Initialize, handlers, Delay and Dispatch callbacks).
+type Context struct {
+	p *process
+}
+
+// Self returns the process' PID.
+func (c *Context) Self() PID { return c.p.self }
+
+// Node returns the node the process runs on.
+func (c *Context) Node() *Node { return c.p.node }
+
+// Clock returns the node's clock.
+func (c *Context) Clock() Clock { return c.p.node.clock }
+
+// Log returns the node's logger with the process' PID as a field.
+func (c *Context) Log() *logrus.Entry { return c.p.entry() }
+
+// Send sends msg to `to` with Self as sender. The message carries the
+// trace id of the message being handled. Like Node.Send, it never panics.
+func (c *Context) Send(to PID, msg proto.Message) {
+	if to.IsZero() || msg == nil {
+		c.p.entry().WithField("message", typeName(msg)).Warn("actors: Send to the zero PID or of a nil message dropped")
+		return
+	}
+	p := c.p
+	defer p.node.recoverSend(p.self, to, msg, p.trace)
+	ap, ok := p.pids[to]
+	if !ok {
+		ap = p.node.pids.get(to)
+		if p.pids == nil || len(p.pids) >= processPIDCacheMax {
+			p.pids = make(map[PID]*actor.PID)
+		}
+		p.pids[to] = ap
+	}
+	p.actx.Request(ap, msg)
+}
+
+// Link watches pid; Exited fires once when it goes away (at once if it
+// does not exist or cannot be reached). Linking twice is harmless.
+func (c *Context) Link(pid PID) {
+	if pid.IsZero() {
+		return
+	}
+	key := pid.Address + "/" + pid.ID
+	if _, ok := c.p.links[key]; ok {
+		return
+	}
+	c.p.links[key] = struct{}{}
+	ap := toActorPID(pid)
+	if pid.Address != c.p.self.Address && isLocalAddress(pid.Address) {
+		c.p.postExited(ap) // another Local node: unreachable
+		return
+	}
+	if !c.p.watch(ap, true) {
+		c.p.postExited(ap) // the peer cannot be watched: treat it as gone
+	}
+}
+
+// Unlink stops watching pid.
+func (c *Context) Unlink(pid PID) {
+	key := pid.Address + "/" + pid.ID
+	if _, ok := c.p.links[key]; !ok {
+		return
+	}
+	delete(c.p.links, key)
+	if pid.Address == c.p.self.Address || !isLocalAddress(pid.Address) {
+		c.p.watch(toActorPID(pid), false)
+	}
+}
+
+// watch is Watch (or Unwatch) recovering a panic inside protoactor's
+// remoting; it reports whether it did not panic.
+func (p *process) watch(ap *actor.PID, on bool) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+			p.node.stats.sendPanics.Add(1)
+			p.entry().WithFields(logrus.Fields{"peer": fromActorPID(ap).String(), "link": on, "panic": r}).
+				Error("actors: link panicked inside protoactor")
+		}
+	}()
+	if on {
+		p.actx.Watch(ap)
+	} else {
+		p.actx.Unwatch(ap)
+	}
+	return true
+}
+
+// Delay runs f on this process' goroutine after d on the node's clock. It
+// never runs once the process has stopped, or once the Timer is stopped.
+// Messages f sends continue the current trace.
+func (c *Context) Delay(d time.Duration, f func()) Timer {
+	p := c.p
+	t := &delayTimer{p: p}
+	if p.gone.Load() {
+		t.state.Store(timerStopped)
+		t.inner = stoppedTimer{}
+		return t
+	}
+	trace := p.trace
+	p.addTimer(t)
+	t.inner = p.node.clock.AfterFunc(d, func() {
+		if t.state.Load() != timerPending || p.gone.Load() {
+			return
+		}
+		p.node.dispatch(p, &dispatchMsg{f: f, trace: trace, timer: t})
+	})
+	return t
+}
+
+type stoppedTimer struct{}
+
+func (stoppedTimer) Stop() bool { return false }
+
+// Dispatch runs f on this process' goroutine later (after the current
+// message). Safe to call from any goroutine.
+func (c *Context) Dispatch(f func()) {
+	if c.p.gone.Load() {
+		return
+	}
+	c.p.node.dispatch(c.p, &dispatchMsg{f: f})
+}
+
+// Terminate stops this process after the current message.
+func (c *Context) Terminate() {
+	c.p.gone.Store(true)
+	c.p.actx.Stop(c.p.apid)
+}
