@@ -72,7 +72,7 @@ func newHarness(t *testing.T) *harness {
 	if os.Getenv("DRIVER_TEST_LOG") != "" {
 		logger.SetOutput(os.Stderr)
 	}
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: logger})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

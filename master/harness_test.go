@@ -48,7 +48,7 @@ func newCluster(t *testing.T, mutate func(*Config)) *cluster {
 		log.SetOutput(os.Stderr)
 		log.SetLevel(logrus.DebugLevel)
 	}
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: log})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatalf("node: %v", err)
 	}
@@ -156,6 +156,7 @@ func (p *peer) Initialize(ctx *actors.Context) {
 	record[*mesosinternal.UpdateFrameworkMessage](p, ctx)
 	record[*mesosinternal.FrameworkToExecutorMessage](p, ctx)
 	record[*mesosinternal.ShutdownMessage](p, ctx)
+	record[*mesosinternal.CheckpointResourcesMessage](p, ctx)
 	actors.Install(ctx, func(from actors.PID, m *mesosinternal.PingSlaveMessage) {
 		p.queue(m.ProtoReflect().Descriptor().FullName()) <- m
 		if p.pong.Load() {

@@ -153,7 +153,7 @@ func TestOfferContents(t *testing.T) {
 		t.Errorf("offer %v", o)
 	}
 	u := o.GetUrl()
-	if u.GetScheme() != "http" || u.GetAddress().GetHostname() != "localhost" || u.GetAddress().GetIp() != "127.0.0.1" ||
+	if u.GetScheme() != "http" || u.GetAddress().GetHostname() != "localhost" || u.GetAddress().GetIp() != strings.Split(a1.pid.Address, ":")[0] ||
 		u.GetAddress().GetPort() != 5051 || u.GetPath() != "/"+a1.pid.ID {
 		t.Errorf("url %v", u)
 	}

@@ -64,7 +64,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	clock := actors.NewManualClock(time.Unix(1_700_000_000, 0))
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: testLogger()})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

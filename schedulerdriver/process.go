@@ -2,6 +2,7 @@ package schedulerdriver
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -508,14 +509,30 @@ func (p *process) fatal(message string) {
 // ---- Requests from the scheduler (dispatched by driver methods) ----
 
 // stop terminates the actor, tearing the framework down unless failover.
+// A TEARDOWN is flushed to the master's node before the actor goes, so
+// that a process exiting right after Stop(false) does not lose it.
 func (p *process) stop(failover bool) {
-	if p.connected && !failover {
-		p.sendCall(schedpb.Call_TEARDOWN, &schedpb.Call{})
-	}
 	p.stopDetection()
 	p.stopRegistrationTimer()
-	p.ctx.Terminate()
+	if !p.connected || failover {
+		p.ctx.Terminate()
+		return
+	}
+	p.sendCall(schedpb.Call_TEARDOWN, &schedpb.Call{})
+	node, self, master, log := p.ctx.Node(), p.ctx.Self(), p.masterPID, p.log
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), teardownFlushTimeout)
+		defer cancel()
+		if err := node.Flush(ctx, master); err != nil && !errors.Is(err, actors.ErrNoRemoting) {
+			log.WithError(err).Warn("Could not confirm that TEARDOWN reached the master")
+		}
+		node.Dispatch(self, func() { p.ctx.Terminate() })
+	}()
 }
+
+// teardownFlushTimeout bounds how long Stop(false) waits for TEARDOWN to
+// reach the master's node.
+const teardownFlushTimeout = 2 * time.Second
 
 // abort deactivates the framework; the actor stays until Stop.
 func (p *process) abort() {

@@ -2,10 +2,13 @@ package slave
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -39,14 +42,21 @@ func buildCommandExecutor(t *testing.T) string {
 	return dir
 }
 
+// remoteNode is the test binary's one remoting node (real executors dial
+// it); one per process, since protoactor's remoting races with a second.
+var remoteNode = sync.OnceValues(func() (*actors.Node, error) {
+	return actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: testLogger()})
+})
+
+var realAgents atomic.Int64
+
 // realHarness runs the agent with the posix containerizer on a real clock.
 func realHarness(t *testing.T, launcherDir string) *harness {
 	t.Helper()
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: testLogger()})
+	node, err := remoteNode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(node.Shutdown)
 	master, inbox := newFakeMaster(t, node)
 	cfg := DefaultConfig()
 	cfg.Detector = detector.NewStandalone(&mesos.MasterInfo{
@@ -57,6 +67,7 @@ func realHarness(t *testing.T, launcherDir string) *harness {
 	cfg.Hostname = "agent.test"
 	cfg.LauncherDir = launcherDir
 	cfg.RegistrationBackoffFactor = time.Millisecond
+	cfg.ID = fmt.Sprintf("slave(%d)", realAgents.Add(1))
 	s, err := New(node, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,12 +81,15 @@ func newFakeMaster(t *testing.T, node *actors.Node) (actors.PID, chan received) 
 		actors.Install(ctx, func(from actors.PID, m *mesosinternal.UnregisterSlaveMessage) { rec(from, m) })
 		actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) { rec(from, m) })
 	}}
-	pid, err := node.Spawn("master", p)
+	pid, err := node.Spawn(fmt.Sprintf("master-%d", fakeMasters.Add(1)), p)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { node.Stop(pid) })
 	return pid, ch
 }
+
+var fakeMasters atomic.Int64
 
 // fakeExecutor is an in-process executor speaking the executor protocol.
 type fakeExecutor struct {
@@ -273,7 +277,7 @@ type harness struct {
 func newHarness(t *testing.T, register bool, mod ...func(*Config)) *harness {
 	t.Helper()
 	clock := actors.NewManualClock(time.Unix(1_700_000_000, 0))
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: testLogger()})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,7 +221,7 @@ func runAgainst(t *testing.T, m *fakeMaster, extra ...string) (int, string, stri
 	t.Helper()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: log})
+	node, err := actors.NewNode(actors.Config{Local: true, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

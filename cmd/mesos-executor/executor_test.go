@@ -314,7 +314,7 @@ func (a *autoAgent) Initialize(ctx *actors.Context) {
 func TestEndToEndWithExecutorDriver(t *testing.T) {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: log})
+	node, err := actors.NewNode(actors.Config{Local: true, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 )
 
 type grant struct {
@@ -23,7 +24,7 @@ func startProcess(t *testing.T) (*Process, *actors.ManualClock, chan grant) {
 	clock := actors.NewManualClock(t0)
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: log})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,35 +96,64 @@ func TestProcessEventsAndPeriodicRuns(t *testing.T) {
 		t.Fatalf("paused allocator offered %v", g)
 	default:
 	}
+	// Resuming does not run an allocation by itself (as in Mesos); the
+	// next tick does.
 	p.Resume()
+	flush(t, p)
+	select {
+	case g := <-grants:
+		t.Fatalf("resume triggered a run: %v", g)
+	default:
+	}
+	clock.Advance(time.Second)
 	if g := recv(t, grants); g.offers["*"]["a2"] == nil {
-		t.Fatalf("resume offered %v", g)
+		t.Fatalf("tick after resume offered %v", g)
 	}
 }
 
-func BenchmarkAllocate(b *testing.B) {
-	for _, size := range []struct{ agents, frameworks int }{{1000, 50}, {5000, 200}} {
-		b.Run(fmt.Sprintf("%dagents_%dframeworks", size.agents, size.frameworks), func(b *testing.B) {
-			c := NewCore(Options{AllocationInterval: time.Second, MinAllocatable: []Quantities{{"cpus": 0.01}, {"mem": 32}}})
-			for i := 0; i < size.frameworks; i++ {
-				c.AddFramework(fmt.Sprintf("f%04d", i), fw("*"), nil, true, FrameworkOptions{})
+// The allocator publishes its metrics in the registry it is given and
+// withdraws them when stopped, so that a successor can register again.
+func TestProcessMetrics(t *testing.T) {
+	clock := actors.NewManualClock(t0)
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(node.Shutdown)
+	reg := metrics.NewRegistry()
+	for i := 0; i < 2; i++ {
+		p := NewProcess(node, fmt.Sprintf("allocator-%d", i))
+		if _, err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		grants := make(chan grant, 10)
+		p.Initialize(Options{AllocationInterval: time.Second, Metrics: reg}, func(fid string, o Offers) { grants <- grant{fid, o} })
+		p.AddFramework("f1", fw("web"), nil, true, FrameworkOptions{})
+		p.AddSlave("a1", &mesos.SlaveInfo{Hostname: proto.String("h")}, nil, res("cpus:2;mem:1024;disk:10"), nil)
+		recv(t, grants)
+		flush(t, p)
+		snap, err := reg.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range map[string]float64{
+			"allocator/mesos/resources/cpus/total":                2,
+			"allocator/mesos/resources/cpus/offered_or_allocated": 2,
+			"allocator/mesos/roles/web/shares/dominant":           1,
+			"allocator/mesos/offer_filters/roles/web/active":      0,
+		} {
+			if snap[k] != want {
+				t.Errorf("run %d: %s = %v, want %v", i, k, snap[k], want)
 			}
-			agent := res("cpus:8;mem:16384;disk:100000;ports:[31000-32000]")
-			for i := 0; i < size.agents; i++ {
-				c.AddSlave(fmt.Sprintf("a%05d", i), &mesos.SlaveInfo{Hostname: proto.String("h")}, nil, agent, nil)
-			}
-			now := t0
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				out := c.Allocate(now, nil)
-				b.StopTimer()
-				for fid, byRole := range out {
-					for aid, r := range byRole["*"] {
-						c.RecoverResources(now, fid, aid, r, nil)
-					}
-				}
-				b.StartTimer()
-			}
-		})
+		}
+		if snap["allocator/mesos/allocation_runs"] < 1 {
+			t.Errorf("run %d: allocation_runs %v", i, snap["allocator/mesos/allocation_runs"])
+		}
+		p.Stop()
+		if snap, _ := reg.Snapshot(); len(snap) != 0 {
+			t.Fatalf("metrics left after Stop: %v", metrics.Keys(snap))
+		}
 	}
 }
