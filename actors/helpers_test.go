@@ -29,6 +29,13 @@ func testLogger() *logrus.Logger {
 }
 
 func TestMain(m *testing.M) {
+	if kind := os.Getenv(benchPeerEnv); kind != "" {
+		if err := runBenchPeer(kind); err != nil {
+			fmt.Fprintln(os.Stderr, "bench peer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(peerEnv) != "" {
 		os.Exit(m.Run()) // a peer child: runs TestPeerProcess only
 	}
