@@ -7,8 +7,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosutil"
+	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/tests/harness"
 )
 
@@ -214,4 +216,55 @@ func TestStopTearsDownFramework(t *testing.T) {
 		js := harness.MustJSON(st["completed_frameworks"])
 		return strings.Contains(js, id.GetValue()) && !strings.Contains(harness.MustJSON(st["frameworks"]), id.GetValue())
 	}, "the framework to be torn down")
+}
+
+// MasterTest.LaunchCombinedOfferTest: offers from one agent combine into
+// one launch.
+func TestLaunchCombinedOffers(t *testing.T) {
+	c := harness.Start(t, harness.Options{Agents: 1, AgentResources: "cpus:2;mem:1024"})
+	s, d := startFramework(t, c, nil)
+	noFilter := &mesos.Filters{RefuseSeconds: proto.Float64(0)}
+	o1 := harness.Recv(t, s.Offers, wait, "first offer")[0]
+	t1 := customTask(t, "t1", o1, "")
+	t1.Executor.ExecutorId = mesosutil.NewExecutorID("shared")
+	d.LaunchTasks([]*mesos.OfferID{o1.GetId()}, []*mesos.TaskInfo{t1}, noFilter)
+	if st := harness.Recv(t, s.Updates, wait, "t1 running"); st.GetState() != mesos.TaskState_TASK_RUNNING {
+		t.Fatalf("t1: %v", st.GetState())
+	}
+	o2 := harness.Recv(t, s.Offers, wait, "second offer")[0] // what t1 left
+	d.KillTask(mesosutil.NewTaskID("t1"))
+	if st := harness.Recv(t, s.Updates, wait, "t1 killed"); st.GetState() != mesos.TaskState_TASK_KILLED {
+		t.Fatalf("t1: %v", st.GetState())
+	}
+	o3 := harness.Recv(t, s.Offers, wait, "third offer")[0] // t1's resources back
+	if o2.GetSlaveId().GetValue() != o3.GetSlaveId().GetValue() {
+		t.Fatal("offers from different agents")
+	}
+	t2 := customTask(t, "t2", o2, "")
+	t2.Executor.ExecutorId = mesosutil.NewExecutorID("shared")
+	cpus := resources.Resources(o2.GetResources()).Scalar("cpus") + resources.Resources(o3.GetResources()).Scalar("cpus")
+	if cpus <= 1 {
+		t.Fatalf("offers 2 and 3 hold %.2f cpus together", cpus)
+	}
+	// More than either offer alone holds.
+	t2.Resources = []*mesos.Resource{mesosutil.NewScalarResource("cpus", cpus), mesosutil.NewScalarResource("mem", 64)}
+	d.LaunchTasks([]*mesos.OfferID{o2.GetId(), o3.GetId()}, []*mesos.TaskInfo{t2}, noFilter)
+	if st := harness.Recv(t, s.Updates, wait, "t2 running"); st.GetState() != mesos.TaskState_TASK_RUNNING || st.GetTaskId().GetValue() != "t2" {
+		t.Fatalf("t2: %v %s %s", st.GetState(), st.GetReason(), st.GetMessage())
+	}
+}
+
+// MasterTest.OfferTimeout: an unused offer is rescinded after
+// --offer_timeout and the same resources are offered again.
+func TestOfferTimeoutRescinds(t *testing.T) {
+	c := harness.Start(t, harness.Options{Agents: 1, Master: func(m *master.Config) { m.OfferTimeout = 300 * time.Millisecond }})
+	s, _ := startFramework(t, c, nil)
+	first := harness.Recv(t, s.Offers, wait, "offer")[0]
+	if id := harness.Recv(t, s.Rescinded, wait, "rescind"); id.GetValue() != first.GetId().GetValue() {
+		t.Fatalf("rescinded %s, want %s", id.GetValue(), first.GetId().GetValue())
+	}
+	again := harness.Recv(t, s.Offers, wait, "offer again")[0]
+	if !resources.Resources(again.GetResources()).Equal(resources.Resources(first.GetResources())) {
+		t.Errorf("re-offered %v, want %v", again.GetResources(), first.GetResources())
+	}
 }
