@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
@@ -60,8 +61,9 @@ func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id str
 	return nil
 }
 
-// accept handles ACCEPT. Only LAUNCH operations are supported; others are
-// dropped with a log line.
+// accept handles ACCEPT: LAUNCH, RESERVE and UNRESERVE operations, in
+// order, against what the accepted offers hold; others are dropped with a
+// log line, as Mesos drops invalid operations.
 func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	log := p.fwLog(f.id)
 	now := p.now()
@@ -145,16 +147,69 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	}
 
 	remaining := offered
+	var conversions []allocator.Conversion
+	drop := func(op *mesos.Offer_Operation, msg string) {
+		log.Warnf("dropping %s operation: %s", op.GetType(), msg)
+	}
 	for _, op := range acc.GetOperations() {
-		if op.GetType() == mesos.Offer_Operation_LAUNCH_GROUP {
+		if op == nil {
+			continue
+		}
+		switch op.GetType() {
+		case mesos.Offer_Operation_RESERVE, mesos.Offer_Operation_UNRESERVE:
+			if op.Id != nil {
+				// Driver-based frameworks cannot get operation feedback.
+				log.Warnf("dropping %s operation: %s", op.GetType(), operationFeedbackError)
+				p.send(f.pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String(operationFeedbackError)})
+				continue
+			}
+			var cs []allocator.Conversion
+			if op.GetType() == mesos.Offer_Operation_RESERVE {
+				if len(op.GetReserve().GetSource()) > 0 {
+					drop(op, "Operation attempted with invalid resources: Reservation updates are not yet implemented for the scheduler API.")
+					continue
+				}
+				rs, err := operationResources(op.GetReserve().GetResources(), role)
+				if err != nil {
+					drop(op, "Operation attempted with invalid resources: "+err.Error())
+					continue
+				}
+				if err := validateReserve(rs, f, a); err != nil {
+					drop(op, err.Error()+"; on agent "+agentString(a))
+					continue
+				}
+				cs = reserveConversions(rs)
+			} else {
+				rs, err := operationResources(op.GetUnreserve().GetResources(), role)
+				if err != nil {
+					drop(op, "Operation attempted with invalid resources: "+err.Error())
+					continue
+				}
+				if err := validateUnreserve(rs); err != nil {
+					drop(op, err.Error()+"; on agent "+agentString(a))
+					continue
+				}
+				cs = unreserveConversions(rs)
+			}
+			next, err := applyConversions(remaining, cs)
+			if err != nil {
+				drop(op, err.Error())
+				continue
+			}
+			remaining = next
+			log.WithField("agent_id", a.id).Infof("applying %s operation for resources %s", op.GetType(), cs[0].Converted)
+			p.applyToAgent(a, cs)
+			conversions = append(conversions, cs...)
+			continue
+		case mesos.Offer_Operation_LAUNCH_GROUP:
 			// Task groups need the default executor, which gomesos does
 			// not have yet: answer every task rather than lose it.
 			for _, t := range op.GetLaunchGroup().GetTaskGroup().GetTasks() {
 				taskError(t, mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "LAUNCH_GROUP operations are not supported by this master")
 			}
 			continue
-		}
-		if op.GetType() != mesos.Offer_Operation_LAUNCH {
+		case mesos.Offer_Operation_LAUNCH:
+		default:
 			log.Warnf("dropping unsupported %s operation", op.GetType())
 			continue
 		}
@@ -169,17 +224,18 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 				continue
 			}
 			t := clone(ti)
-			// The master fills in what older frameworks leave out: the
-			// executor's framework id, and the offers' role on resources
-			// of frameworks that are not MULTI_ROLE.
+			// The master fills in what frameworks leave out: the
+			// executor's framework id, and the offers' allocation role on
+			// resources without one (Mesos injects it for every
+			// framework). Resources come in the post-refinement format,
+			// as offers hold them.
 			if t.Executor != nil && t.Executor.FrameworkId == nil {
 				t.Executor.FrameworkId = frameworkID(f.id)
 			}
-			if !f.multiRole() {
-				stampRole(t.Resources, role)
-				if t.Executor != nil {
-					stampRole(t.Executor.Resources, role)
-				}
+			upgradeTask(t)
+			stampRole(t.Resources, role)
+			if t.Executor != nil {
+				stampRole(t.Executor.Resources, role)
 			}
 			if err := validateTask(t, taskContext{
 				frameworkID:        f.id,
@@ -225,9 +281,32 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 		}
 	}
 
-	// Whatever is left is declined, with the ACCEPT's filters.
-	if !remaining.IsEmpty() {
-		p.alloc.RecoverResources(f.id, a.id, remaining, filters)
+	// The allocator learns what the operations changed; then what is
+	// left comes back: resources the operations converted without a
+	// filter (so that a fresh reservation is offered again), the rest
+	// declined with the ACCEPT's filters.
+	if len(conversions) > 0 {
+		p.alloc.UpdateAllocation(f.id, a.id, offered, conversions)
+	}
+	converted := remaining.Subtract(offered)
+	declined := remaining.Subtract(converted)
+	if !converted.IsEmpty() {
+		p.alloc.RecoverResources(f.id, a.id, converted, nil)
+	}
+	if !declined.IsEmpty() {
+		p.alloc.RecoverResources(f.id, a.id, declined, filters)
+	}
+}
+
+// upgradeTask puts a task's and its executor's resources in the
+// post-refinement format (frameworks without RESERVATION_REFINEMENT
+// send reservations in the legacy fields).
+func upgradeTask(t *mesos.TaskInfo) {
+	if resources.Validate(t.GetResources()) == nil {
+		t.Resources = resources.Resources(t.GetResources()).Upgrade().Clone()
+	}
+	if e := t.Executor; e != nil && resources.Validate(e.GetResources()) == nil {
+		e.Resources = resources.Resources(e.GetResources()).Upgrade().Clone()
 	}
 }
 

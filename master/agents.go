@@ -109,11 +109,32 @@ func (p *process) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveM
 	a := newAgent(id, info, from)
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
-	a.total = resources.New(info.GetResources()...).Upgrade()
+	a.total = p.agentTotal(id, info, m.GetCheckpointedResources(), nil)
+	a.checkpointed = checkpointed(a.total)
 	a.registeredTime = p.now()
 	p.addAgent(a)
 	p.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: p.connection()})
 	p.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+}
+
+// agentTotal is an agent's total: its resources with the checkpointed
+// dynamic reservations applied, those it reports or, when it reports none
+// (gomesos agents do not checkpoint them yet), those this master made.
+func (p *process) agentTotal(id string, info *mesos.SlaveInfo, reported []*mesos.Resource, kept resources.Resources) resources.Resources {
+	total := resources.New(info.GetResources()...).Upgrade()
+	cp := resources.New(reported...).Upgrade()
+	if cp.IsEmpty() {
+		cp = kept
+	}
+	if cp.IsEmpty() {
+		return total
+	}
+	withCP, err := applyCheckpointed(total, cp)
+	if err != nil {
+		p.agentLog(id).Warnf("dropping checkpointed resources: %v", err)
+		return total
+	}
+	return withCP
 }
 
 // addAgent makes a known: links, health checks and tells the allocator.
@@ -174,7 +195,8 @@ func (p *process) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.Sl
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
 	a.info = info
-	a.total = resources.New(info.GetResources()...).Upgrade()
+	a.total = p.agentTotal(a.id, info, m.GetCheckpointedResources(), a.checkpointed)
+	a.checkpointed = checkpointed(a.total)
 	a.reregisteredTime = p.now()
 	p.alloc.UpdateSlave(a.id, a.info, a.capabilities, a.total)
 
@@ -317,7 +339,8 @@ func (p *process) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosi
 	a := newAgent(id, info, from)
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
-	a.total = resources.New(info.GetResources()...).Upgrade()
+	a.total = p.agentTotal(id, info, m.GetCheckpointedResources(), nil)
+	a.checkpointed = checkpointed(a.total)
 	now := p.now()
 	a.registeredTime, a.reregisteredTime = now, now
 

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/master/allocator/sorter"
+	"github.com/gomesos/gomesos/metrics"
 )
 
 // Config configures a master. The zero value is not usable; start from
@@ -45,8 +49,27 @@ type Config struct {
 	// MaxUnreachableTasksPerFramework bounds each framework's unreachable
 	// tasks. Zero means the default (1000).
 	MaxUnreachableTasksPerFramework int
-	// Roles is the role whitelist (--roles); nil allows any role.
+	// Roles is the role whitelist (--roles); nil allows any role. The
+	// default role "*" is always allowed.
 	Roles []string
+	// Weights are role weights as --weights gives them:
+	// "role=weight,role=weight". Runtime updates go through PUT /weights.
+	Weights string
+	// RoleSorter and FrameworkSorter choose how roles, and the frameworks
+	// of a role, are ordered: "drf" (the default) or "random"
+	// (--role_sorter, --framework_sorter).
+	RoleSorter      string
+	FrameworkSorter string
+	// FairSharingExcludedResourceNames are resources left out of DRF
+	// shares (--fair_sharing_excluded_resource_names, e.g. gpus).
+	FairSharingExcludedResourceNames []string
+	// FilterGPUResources keeps GPU agents for frameworks with the
+	// GPU_RESOURCES capability (--filter_gpu_resources, default true).
+	FilterGPUResources bool
+	// Metrics is the registry /metrics/snapshot renders. Nil: the master
+	// makes its own. Processes that run a master and agents (mesos-local)
+	// pass one registry to all of them, as libprocess has one.
+	Metrics *metrics.Registry
 	// RootSubmissions allows frameworks whose user is root.
 	RootSubmissions bool
 	// Cluster is the name shown in /state and the web UI.
@@ -94,6 +117,9 @@ func DefaultConfig() Config {
 		MaxCompletedTasksPerFramework:   DefaultMaxCompletedTasksPerFramework,
 		MaxUnreachableTasksPerFramework: DefaultMaxUnreachableTasksPerFramework,
 		RootSubmissions:                 true,
+		RoleSorter:                      sorter.KindDRF,
+		FrameworkSorter:                 sorter.KindDRF,
+		FilterGPUResources:              true,
 	}
 }
 
@@ -138,5 +164,38 @@ func (c Config) Validate() error {
 			add("roles: %v", err)
 		}
 	}
+	if _, err := c.parseWeights(); err != nil {
+		add("weights: %v", err)
+	}
+	for name, v := range map[string]string{"role_sorter": c.RoleSorter, "framework_sorter": c.FrameworkSorter} {
+		if v != "" && !sorter.ValidKind(v) {
+			add("%s: unknown sorter '%s' (want 'drf' or 'random')", name, v)
+		}
+	}
+	for _, n := range c.FairSharingExcludedResourceNames {
+		if strings.TrimSpace(n) == "" {
+			add("fair_sharing_excluded_resource_names: empty resource name")
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// whitelisted reports whether role may be used (--roles; "*" always).
+func (c Config) whitelisted(role string) bool {
+	return c.Roles == nil || role == "*" || slices.Contains(c.Roles, role)
+}
+
+// parseWeights parses --weights and checks its roles, as Mesos does at
+// start-up.
+func (c Config) parseWeights() (map[string]float64, error) {
+	w, err := allocator.ParseWeights(c.Weights)
+	if err != nil {
+		return nil, err
+	}
+	for role := range w {
+		if err := ValidateRole(role); err != nil || !c.whitelisted(role) {
+			return nil, fmt.Errorf("Invalid weight: '%s=%g'. %s is not a valid role", role, w[role], role)
+		}
+	}
+	return w, nil
 }

@@ -28,11 +28,19 @@
 //	agents.go      (re)registration, disconnect, unreachable, removal, pings
 //	offers.go      allocations → offers, rescind, decline, revive, suppress
 //	accept.go      ACCEPT: offer and task validation, launch
+//	operations.go  RESERVE and UNRESERVE: validation, conversions, the
+//	               agents' checkpointed resources
+//	roles.go       /roles, /weights (GET, PUT), /quota (GET, POST, DELETE)
+//	metrics.go     the master's gauges in /metrics/snapshot
 //	tasks.go       status updates, acknowledgements, kill, reconciliation,
 //	               framework messages, exited executors
 //	validation.go  pure checks of ids, roles and FrameworkInfo
 //	state.go       the bookkeeping types and pure helpers
 //	http.go, statejson.go  the endpoints and Mesos' JSON models
+//
+// /metrics/snapshot renders Config.Metrics (package metrics): the
+// allocator's metrics under Mesos' names (allocator/mesos/...) and the
+// master's gauges (master/...).
 //
 // Scheduler requests arrive either as mesos.scheduler.Call or as the legacy
 // messages (RegisterFrameworkMessage, LaunchTasksMessage, ...), which are
@@ -58,10 +66,25 @@
 // unreachable after max_agent_ping_timeouts silent pings or
 // agent_reregister_timeout after a broken link.
 //
-// Not yet supported: reservations, volumes and other offer operations than
-// LAUNCH (they are dropped with a log line), LAUNCH_GROUP (its tasks get
-// TASK_ERROR, REASON_TASK_GROUP_INVALID), UPDATE_FRAMEWORK, inverse offers
-// and maintenance, quota and weights, authentication and authorisation,
-// the registry (nothing is persisted; master failover loses everything but
-// what agents and schedulers bring back), the v1 HTTP APIs and metrics.
+// Roles: --roles whitelists roles ("*" is always allowed); --weights and
+// PUT /weights set role weights (a weight change for a role with
+// frameworks rescinds every outstanding offer); POST /quota sets a role's
+// guarantee (and an equal limit), with Mesos' checks and 409 when the
+// guarantees overcommit the cluster unless forced, rescinding offers so
+// that it can be met; DELETE /quota/<role> removes it. RESERVE and
+// UNRESERVE (dynamic reservations) are validated as Mesos does; the
+// agent's total changes, reserved resources are offered only to their
+// role, and the agent is sent its checkpointed resources. A reservation
+// made through this master survives the agent's reregistration even
+// though gomesos agents do not checkpoint it yet.
+//
+// Not yet supported: volumes (CREATE, DESTROY) and the other offer
+// operations (dropped with a log line), LAUNCH_GROUP (its tasks get
+// TASK_ERROR, REASON_TASK_GROUP_INVALID), operation feedback (operations
+// with an id: driver-based frameworks get Mesos' FrameworkErrorMessage),
+// the operator /reserve and /unreserve endpoints, UPDATE_FRAMEWORK,
+// inverse offers and maintenance, authentication and authorisation, the
+// registry (nothing is persisted; master failover loses everything but
+// what agents and schedulers bring back, weights included) and the v1
+// HTTP APIs.
 package master

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,51 +21,80 @@ const snapshotTimeout = 10 * time.Second
 //	/master/state, /state          the cluster as Mesos renders it
 //	/master/frameworks, /frameworks  frameworks only
 //	/master/slaves, /slaves        agents only
+//	/master/roles, /roles          roles: weight, quota, resources, frameworks
+//	/master/weights, /weights      GET the weights, PUT new ones
+//	/master/quota, /quota          GET quotas, POST one, DELETE /quota/<role>
 //	/master/health, /health        200 with an empty body
 //	/master/info                   MasterInfo (protojson, proto field names)
 //	/master/flags, /flags          {"flags": {...}}
+//	/metrics/snapshot              every metric, flat, under Mesos' names
 //
-// JSON endpoints accept ?jsonp=callback. Only GET and HEAD are allowed;
-// anything else gets 405, unknown paths 404. Every answer is computed from
-// a snapshot taken on the master actor; the actor is never blocked by a
-// slow client.
+// JSON endpoints accept ?jsonp=callback. Read-only endpoints allow GET and
+// HEAD; /weights and /quota their methods; anything else gets 405, unknown
+// paths 404. Every answer is computed on the master actor; the actor is
+// never blocked by a slow client.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(p *process) any) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { m.serveJSON(w, r, build) }
 	}
-	routes := map[string]http.HandlerFunc{
-		"/state":       js((*process).stateJSON),
-		"/frameworks":  js((*process).frameworksJSON),
-		"/slaves":      js((*process).slavesJSON),
-		"/flags":       js((*process).flagsJSON),
-		"/health":      m.serveHealth,
-		"/info":        m.serveInfo,
-		"/state.json":  js((*process).stateJSON),
-		"/state-json":  js((*process).stateJSON),
-		"/flags.json":  js((*process).flagsJSON),
-		"/slaves.json": js((*process).slavesJSON),
+	type route struct {
+		methods []string // nil: GET and HEAD
+		h       http.HandlerFunc
 	}
+	ro := func(h http.HandlerFunc) route { return route{h: h} }
+	routes := map[string]route{
+		"/state":       ro(js((*process).stateJSON)),
+		"/frameworks":  ro(js((*process).frameworksJSON)),
+		"/slaves":      ro(js((*process).slavesJSON)),
+		"/roles":       ro(js((*process).rolesJSON)),
+		"/flags":       ro(js((*process).flagsJSON)),
+		"/health":      ro(m.serveHealth),
+		"/info":        ro(m.serveInfo),
+		"/state.json":  ro(js((*process).stateJSON)),
+		"/state-json":  ro(js((*process).stateJSON)),
+		"/flags.json":  ro(js((*process).flagsJSON)),
+		"/slaves.json": ro(js((*process).slavesJSON)),
+		"/roles.json":  ro(js((*process).rolesJSON)),
+		"/weights":     {methods: []string{"GET", "PUT"}, h: m.serveWeights},
+		"/quota":       {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
+	}
+	snapshot := m.metrics.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
 		if len(path) > 1 {
 			path = strings.TrimSuffix(path, "/")
 		}
-		var h http.HandlerFunc
-		if rest, ok := strings.CutPrefix(path, "/master"); ok && strings.HasPrefix(rest, "/") {
-			h = routes[rest]
-		} else if path != "/info" { // /info only exists under /master
-			h = routes[path]
+		if path == "/metrics/snapshot" {
+			snapshot.ServeHTTP(w, r)
+			return
 		}
-		if h == nil {
+		key := path
+		if rest, ok := strings.CutPrefix(path, "/master"); ok && strings.HasPrefix(rest, "/") {
+			key = rest
+		} else if path == "/info" { // /info only exists under /master
+			key = ""
+		}
+		if strings.HasPrefix(key, "/quota/") {
+			key = "/quota" // DELETE /quota/<role>
+		}
+		rt, ok := routes[key]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, fmt.Sprintf("Expecting 'GET', received '%s'", r.Method), http.StatusMethodNotAllowed)
+		if rt.methods == nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
+				http.Error(w, fmt.Sprintf("Expecting 'GET', received '%s'", r.Method), http.StatusMethodNotAllowed)
+				return
+			}
+		} else if !slices.Contains(rt.methods, r.Method) {
+			w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+			http.Error(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { '%s' }, but received '%s'.",
+				strings.Join(rt.methods, "', '"), r.Method), http.StatusMethodNotAllowed)
 			return
 		}
-		h(w, r)
+		rt.h(w, r)
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 )
 
 // ProcessID is the id of the master actor: its PID is "master@host:port".
@@ -33,9 +34,12 @@ type Master struct {
 
 	info     *mesos.MasterInfo
 	minAlloc []allocator.Quantities
+	weights  map[string]float64
+	metrics  *metrics.Registry
 
-	alloc *allocator.Process
-	proc  *process
+	alloc     *allocator.Process
+	proc      *process
+	collector *masterCollector
 
 	mu      sync.Mutex
 	pid     actors.PID
@@ -56,8 +60,15 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master: min_allocatable_resources: %w", err)
 	}
+	weights, err := cfg.parseWeights()
+	if err != nil {
+		return nil, fmt.Errorf("master: weights: %w", err)
+	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = DefaultConfig().Hostname
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewRegistry()
 	}
 	if cfg.MaxUnreachableTasksPerFramework == 0 {
 		cfg.MaxUnreachableTasksPerFramework = DefaultMaxUnreachableTasksPerFramework
@@ -70,6 +81,8 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 		node:     node,
 		cfg:      cfg,
 		minAlloc: minAlloc,
+		weights:  weights,
+		metrics:  cfg.Metrics,
 		log:      node.Log().WithField("component", "master"),
 	}
 	pid := actors.PID{ID: ProcessID, Address: node.Address()}
@@ -125,9 +138,13 @@ func (m *Master) Start() (actors.PID, error) {
 		return actors.PID{}, err
 	}
 	opts := allocator.Options{
-		AllocationInterval: m.cfg.AllocationInterval,
-		MinAllocatable:     m.minAlloc,
-		FilterGPUResources: true,
+		AllocationInterval:           m.cfg.AllocationInterval,
+		MinAllocatable:               m.minAlloc,
+		FilterGPUResources:           m.cfg.FilterGPUResources,
+		RoleSorter:                   m.cfg.RoleSorter,
+		FrameworkSorter:              m.cfg.FrameworkSorter,
+		FairnessExcludeResourceNames: m.cfg.FairSharingExcludedResourceNames,
+		Metrics:                      m.metrics,
 	}
 	// The allocator is initialized before the master runs, so that it is
 	// ready for the first agent or framework the master adds.
@@ -135,6 +152,10 @@ func (m *Master) Start() (actors.PID, error) {
 	m.alloc.Initialize(opts, func(frameworkID string, offers allocator.Offers) {
 		m.node.Dispatch(self, func() { m.proc.offer(frameworkID, offers) })
 	})
+	if len(m.weights) > 0 {
+		m.alloc.UpdateWeights(m.weights)
+	}
+	m.registerMetrics()
 	pid, err := m.node.Spawn(ProcessID, m.proc)
 	if err != nil {
 		m.alloc.Stop()
@@ -172,7 +193,11 @@ func (m *Master) Stop() {
 	m.mu.Unlock()
 	m.node.Stop(pid)
 	m.alloc.Stop()
+	m.unregisterMetrics()
 }
+
+// Metrics returns the registry /metrics/snapshot renders.
+func (m *Master) Metrics() *metrics.Registry { return m.metrics }
 
 // call runs f on the master actor and returns its result.
 func (m *Master) call(ctx context.Context, f func() any) (any, error) {

@@ -42,6 +42,11 @@ type process struct {
 
 	offers map[string]*offer
 
+	// Roles: weights (--weights and PUT /weights) and quotas (POST and
+	// DELETE /quota), as the master's registry would hold them.
+	weights map[string]float64
+	quotas  map[string]allocator.Quota
+
 	nextFrameworkID int64
 	nextAgentID     int64
 	nextOfferID     int64
@@ -50,7 +55,7 @@ type process struct {
 }
 
 func newProcess(m *Master) *process {
-	return &process{
+	p := &process{
 		m:           m,
 		cfg:         m.cfg,
 		info:        m.info,
@@ -62,7 +67,13 @@ func newProcess(m *Master) *process {
 		unreachable: map[string]*unreachableAgent{},
 		removed:     map[string]bool{},
 		offers:      map[string]*offer{},
+		weights:     map[string]float64{},
+		quotas:      map[string]allocator.Quota{},
 	}
+	for role, w := range m.weights {
+		p.weights[role] = w
+	}
+	return p
 }
 
 func (p *process) now() time.Time { return p.ctx.Clock().Now() }

@@ -172,6 +172,9 @@ type agent struct {
 	reregisteredTime time.Time // zero: never reregistered
 
 	total resources.Resources
+	// checkpointed holds the dynamic reservations (and volumes) made
+	// through this master, re-applied when the agent reregisters.
+	checkpointed resources.Resources
 
 	tasks       map[string]map[string]*mesos.Task         // framework → task id
 	executors   map[string]map[string]*mesos.ExecutorInfo // framework → executor id

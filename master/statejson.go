@@ -408,9 +408,16 @@ func (p *process) flags() map[string]string {
 		"max_unreachable_tasks_per_framework": strconv.Itoa(c.MaxUnreachableTasksPerFramework),
 		"root_submissions":                    strconv.FormatBool(c.RootSubmissions),
 		"allocator":                           "HierarchicalDRF",
-		"framework_sorter":                    "drf",
-		"role_sorter":                         "drf",
+		"framework_sorter":                    orDefault(c.FrameworkSorter, "drf"),
+		"role_sorter":                         orDefault(c.RoleSorter, "drf"),
+		"filter_gpu_resources":                strconv.FormatBool(c.FilterGPUResources),
 		"registry":                            "in_memory",
+	}
+	if c.Weights != "" {
+		out["weights"] = c.Weights
+	}
+	if len(c.FairSharingExcludedResourceNames) > 0 {
+		out["fair_sharing_excluded_resource_names"] = strings.Join(c.FairSharingExcludedResourceNames, ",")
 	}
 	if c.OfferTimeout > 0 {
 		out["offer_timeout"] = mesosDuration(c.OfferTimeout)
@@ -425,6 +432,13 @@ func (p *process) flags() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // mesosDuration renders d as stout's Duration does: the largest unit in

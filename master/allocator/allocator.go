@@ -3,11 +3,13 @@ package allocator
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -30,12 +32,45 @@ type Options struct {
 	// FilterGPUResources keeps agents with GPUs away from frameworks
 	// without the GPU_RESOURCES capability (Mesos' default).
 	FilterGPUResources bool
+	// RoleSorter and FrameworkSorter name the sorters ("drf", the
+	// default, or "random"), as --role_sorter and --framework_sorter do.
+	RoleSorter      string
+	FrameworkSorter string
+	// FairnessExcludeResourceNames leaves resources out of DRF shares
+	// (--fair_sharing_excluded_resource_names, e.g. "gpus").
+	FairnessExcludeResourceNames []string
+	// Seed seeds the random agent order and the random sorters; 0 seeds
+	// from the clock.
+	Seed uint64
+	// Metrics, if set, receives the allocator's metrics under Mesos'
+	// names (allocator/mesos/...).
+	Metrics *metrics.Registry
 }
 
 // FrameworkOptions carries what a framework asked for besides its info.
 type FrameworkOptions struct {
 	// SuppressedRoles are the roles the framework does not want offers for.
 	SuppressedRoles []string
+}
+
+// Quota is a role's quota: Guarantees are held back for the role (the
+// quota stage of an allocation run and the headroom), Limits cap what it
+// may consume. A name absent from Limits is unlimited; a nil Limits means
+// no limit at all. Only top-level roles have quota.
+type Quota struct {
+	Guarantees Quantities
+	Limits     Quantities
+}
+
+// IsDefault reports whether q is the default quota (nothing guaranteed,
+// nothing limited).
+func (q Quota) IsDefault() bool { return len(q.Guarantees) == 0 && len(q.Limits) == 0 }
+
+// Conversion replaces Consumed by Converted in an allocation and in the
+// agent's total (a RESERVE or UNRESERVE). Both carry the allocation
+// info of the offer they apply to.
+type Conversion struct {
+	Consumed, Converted resources.Resources
 }
 
 // Allocator is the interface the master drives, shaped like Mesos'
@@ -72,6 +107,10 @@ type Allocator interface {
 	ActivateSlave(agentID string)
 	DeactivateSlave(agentID string)
 
+	// UpdateAllocation applies conversions (RESERVE, UNRESERVE) to what
+	// a framework was offered on an agent: its allocation and the
+	// agent's total change accordingly.
+	UpdateAllocation(frameworkID, agentID string, offered resources.Resources, conversions []Conversion)
 	// RecoverResources returns resources a framework held on an agent
 	// (declined, rescinded, or freed by a finished task). A non-nil filters
 	// installs a refusal filter, as Mesos does for declines.
@@ -83,7 +122,13 @@ type Allocator interface {
 	// if empty) and triggers an allocation.
 	ReviveOffers(frameworkID string, roles []string)
 
-	// Pause stops allocation runs; Resume starts them again.
+	// UpdateQuota sets a role's quota (the default quota removes it).
+	UpdateQuota(role string, quota Quota)
+	// UpdateWeights sets role weights (DRF shares are divided by them).
+	UpdateWeights(weights map[string]float64)
+
+	// Pause stops allocation runs; Resume allows them again (the next
+	// periodic or event-triggered run happens as usual).
 	Pause()
 	Resume()
 }
@@ -121,6 +166,102 @@ func RefuseTimeout(f *mesos.Filters, interval time.Duration) time.Duration {
 	return d
 }
 
+// Quantities are scalar amounts by resource name ("cpus": 2, "mem": 1024).
+// Ranges and sets count their elements.
+type Quantities map[string]float64
+
+// QuantitiesOf sums the quantities of r by name.
+func QuantitiesOf(r resources.Resources) Quantities {
+	q := Quantities{}
+	for _, res := range r {
+		if res == nil {
+			continue
+		}
+		switch {
+		case res.Scalar != nil:
+			q[res.GetName()] += res.GetScalar().GetValue()
+		case res.Ranges != nil:
+			for _, rg := range res.GetRanges().GetRange() {
+				if rg.GetEnd() >= rg.GetBegin() {
+					q[res.GetName()] += float64(rg.GetEnd()-rg.GetBegin()) + 1
+				}
+			}
+		case res.Set != nil:
+			q[res.GetName()] += float64(len(res.GetSet().GetItem()))
+		}
+	}
+	return q
+}
+
+// ScalarQuantities sums the scalar resources of r by name.
+func ScalarQuantities(r resources.Resources) Quantities {
+	q := Quantities{}
+	for _, res := range r {
+		if res != nil && res.Scalar != nil {
+			q[res.GetName()] += res.GetScalar().GetValue()
+		}
+	}
+	return q
+}
+
+// Contains reports whether q holds at least o of every name in o.
+func (q Quantities) Contains(o Quantities) bool {
+	for k, v := range o {
+		if q[k]+1e-9 < v {
+			return false
+		}
+	}
+	return true
+}
+
+// String renders q as "cpus:2;mem:1024" in name order.
+func (q Quantities) String() string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(';')
+		}
+		sb.WriteString(k)
+		sb.WriteByte(':')
+		sb.WriteString(strconv.FormatFloat(q[k], 'f', -1, 64))
+	}
+	return sb.String()
+}
+
+// ParseQuantities parses "name:quantity" pairs separated by ';' (Mesos'
+// ResourceQuantities text form). Quantities must be non-negative numbers;
+// zeros are dropped.
+func ParseQuantities(text string) (Quantities, error) {
+	q := Quantities{}
+	for _, part := range strings.Split(text, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.Contains(value, ":") {
+			return nil, fmt.Errorf("Failed to parse '%s': missing or extra ':'", part)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("Failed to parse '%s' to quantity: only scalar values are allowed", strings.TrimSpace(value))
+		}
+		if v < 0 {
+			return nil, fmt.Errorf("Failed to parse '%s' to quantity: negative values are not allowed", strings.TrimSpace(value))
+		}
+		if v > 0 {
+			q[name] += v
+		}
+	}
+	return q, nil
+}
+
 // ParseMinAllocatable parses --min_allocatable_resources: alternatives
 // separated by '|', each "name:quantity" pairs separated by ';', e.g.
 // "cpus:0.01|mem:32". Empty text means no minimum.
@@ -131,27 +272,38 @@ func ParseMinAllocatable(text string) ([]Quantities, error) {
 	}
 	var out []Quantities
 	for _, alt := range strings.Split(text, "|") {
-		q := Quantities{}
-		for _, part := range strings.Split(alt, ";") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			name, value, ok := strings.Cut(part, ":")
-			name = strings.TrimSpace(name)
-			if !ok || name == "" {
-				return nil, fmt.Errorf("%q is not of the form name:quantity", part)
-			}
-			v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return nil, fmt.Errorf("%q has an invalid quantity", part)
-			}
-			q[name] += v
+		if strings.TrimSpace(alt) == "" {
+			return nil, fmt.Errorf("empty alternative in %q", text)
+		}
+		q, err := ParseQuantities(alt)
+		if err != nil {
+			return nil, err
 		}
 		if len(q) == 0 {
 			return nil, fmt.Errorf("empty alternative in %q", text)
 		}
 		out = append(out, q)
+	}
+	return out, nil
+}
+
+// ParseWeights parses --weights: "role=weight" pairs separated by ','.
+// Weights must be positive numbers; roles are checked by the caller.
+func ParseWeights(text string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, token := range strings.Split(text, ",") {
+		if strings.TrimSpace(token) == "" {
+			continue
+		}
+		role, value, ok := strings.Cut(token, "=")
+		if !ok || role == "" || value == "" || strings.Contains(value, "=") {
+			return nil, fmt.Errorf("Invalid weight: '%s'. --weights should be of the form 'role=weight,role=weight'", token)
+		}
+		w, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || math.IsNaN(w) || math.IsInf(w, 0) || w <= 0 {
+			return nil, fmt.Errorf("Invalid weight: '%s'. Weights must be positive", token)
+		}
+		out[strings.TrimSpace(role)] = w
 	}
 	return out, nil
 }

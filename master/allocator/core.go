@@ -1,53 +1,130 @@
 package allocator
 
 import (
+	"maps"
+	"math/rand/v2"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/master/allocator/sorter"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
 )
 
 // Core is the allocation policy without actors, timers or I/O: the state
-// of agents and frameworks, the sorters, the offer filters, and Allocate,
-// which turns that state into offers. Time comes in as arguments. The
-// allocator actor (Process) drives it; tests drive it directly.
-//
-// The policy: for every candidate agent, roles are visited in role-sorter
-// order and, within a role, frameworks in that role's sorter order; the
-// first active, non-suppressed framework that does not filter the agent
-// and for which the agent's free resources are allocatable gets all of
-// them that the role may use. Grants count at once, so the order for the
-// next agent already reflects them.
+// of agents, frameworks and roles, the sorters, the offer filters and
+// quotas, and Allocate, which turns that state into offers. Time comes in
+// as arguments. The allocator actor (Process) drives it; tests and
+// benchmarks drive it directly.
 type Core struct {
 	opts Options
+	rng  *rand.Rand
+
+	names *sorter.Names
+	total *sorter.Total // scalar quantities of all agents
+
+	roleSorter       sorter.Sorter
+	frameworkSorters map[string]sorter.Sorter // by role
+	roleEntries      map[string]*roleEntry    // by role, for the role sorter's clients
 
 	agents     map[string]*agentState
+	agentList  []*agentState // every agent, for runs over all of them
 	frameworks map[string]*frameworkState
+	roles      *roleTree
 
-	// roleSorter orders roles; frameworkSorters orders the frameworks
-	// of each role. newSorter makes both kinds.
-	roleSorter       Sorter
-	frameworkSorters map[string]Sorter
-	newSorter        func() Sorter
+	minAlloc []sorter.Vec // --min_allocatable_resources, as counts
 
-	// roleFrameworks tracks which frameworks are in each role's sorter.
-	roleFrameworks map[string]map[string]bool
+	quotaRoles int       // roles with a non-default quota
+	quotaRuns  uint64    // allocation runs with quota, numbering their scratch state
+	nextExpiry time.Time // earliest filter expiry (zero: none)
+
+	// LastRun describes the last allocation run.
+	LastRun RunStats
+
+	cands    []*agentState // scratch
+	grantBuf []grantRec
+}
+
+// holdings are what frameworks hold on an agent: a short list (an agent
+// serves a few frameworks at a time), cheaper than a map on the hot path.
+type holdings []holding
+
+type holding struct {
+	fid string
+	res resources.Resources
+}
+
+func (h holdings) get(fid string) (resources.Resources, bool) {
+	for i := range h {
+		if h[i].fid == fid {
+			return h[i].res, true
+		}
+	}
+	return nil, false
+}
+
+func (h *holdings) set(fid string, r resources.Resources) {
+	for i := range *h {
+		if (*h)[i].fid == fid {
+			(*h)[i].res = r
+			return
+		}
+	}
+	*h = append(*h, holding{fid, r})
+}
+
+func (h *holdings) del(fid string) {
+	for i := range *h {
+		if (*h)[i].fid == fid {
+			last := len(*h) - 1
+			(*h)[i] = (*h)[last]
+			(*h)[last] = holding{}
+			*h = (*h)[:last]
+			return
+		}
+	}
+}
+
+// roleEntry is what the role sorter carries for each of its roles, so
+// that an allocation run finds it without a lookup.
+type roleEntry struct {
+	name string
+	hier bool          // a hierarchical role ("eng/web")
+	fs   sorter.Sorter // the role's framework sorter
+	node *roleNode
+	info *mesos.Resource_AllocationInfo // stamped on the role's offers; never modified
 }
 
 type agentState struct {
-	id        string
-	info      *mesos.SlaveInfo
-	caps      map[mesos.SlaveInfo_Capability_Type]bool
-	total     resources.Resources
-	allocated map[string]resources.Resources // by framework, with allocation info
-	used      resources.Resources            // sum of allocated, without allocation info
-	active    bool
-}
+	id    string
+	pos   int // in Core.agentList
+	info  *mesos.SlaveInfo
+	caps  map[mesos.SlaveInfo_Capability_Type]bool
+	multi bool // MULTI_ROLE capable
+	hier  bool // HIERARCHICAL_ROLE capable
+	gpus  bool // has GPUs
 
-func (a *agentState) available() resources.Resources {
-	return a.total.Subtract(a.used)
+	total  resources.Resources // no allocation info
+	totalQ sorter.Vec          // its scalar quantities
+	// plain agents hold only unreserved, non-revocable, non-shared
+	// resources: what any role may be offered is simply what is free.
+	plain bool
+
+	available  resources.Resources // total − offered or allocated
+	allocated  holdings            // by framework, with allocation info
+	counts     sorter.Vec          // quantities of available (ranges and sets counted)
+	scalars    sorter.Vec          // scalar quantities of available
+	countsGood bool
+
+	// wholeGiven is the last grant of everything that was free, whose
+	// quantities wholeCounts and wholeScalars keep.
+	wholeGiven                resources.Resources
+	wholeCounts, wholeScalars sorter.Vec
+
+	active bool
 }
 
 type frameworkState struct {
@@ -56,138 +133,335 @@ type frameworkState struct {
 	roles      []string
 	suppressed map[string]bool
 	active     bool
-	// filters by role, then agent.
-	filters map[string]map[string][]offerFilter
+
+	multiRole, gpu, revocable, shared, refinement bool
+	// minAlloc holds per-role minimum offers from offer_filters; a role
+	// present with no alternatives accepts anything.
+	minAlloc map[string][]sorter.Vec
+
+	filters  map[filterKey][]offerFilter
+	nFilters int
+
+	tracked map[string]bool // roles whose framework sorter holds it
+
+	runGrants int // grants in the current run (scratch)
+}
+
+type filterKey struct {
+	role  string
+	agent string
 }
 
 type offerFilter struct {
 	refused resources.Resources // without allocation info
+	counts  sorter.Vec          // its quantities, for a quick "does not contain"
 	expires time.Time
 }
 
-func (f *frameworkState) capable(t mesos.FrameworkInfo_Capability_Type) bool {
-	for _, c := range f.info.GetCapabilities() {
-		if c.GetType() == t {
+// NewCore returns an empty core. Unknown sorter names fall back to DRF
+// (Config validation rejects them earlier).
+func NewCore(opts Options) *Core {
+	seed := opts.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	c := &Core{
+		opts:             opts,
+		rng:              rand.New(rand.NewPCG(seed, seed*0x9e3779b97f4a7c15+1)),
+		names:            sorter.NewNames(),
+		frameworkSorters: map[string]sorter.Sorter{},
+		roleEntries:      map[string]*roleEntry{},
+		agents:           map[string]*agentState{},
+		frameworks:       map[string]*frameworkState{},
+		roles:            newRoleTree(),
+	}
+	c.total = sorter.NewTotal(c.names)
+	c.roleSorter = c.newSorter(opts.RoleSorter)
+	for _, m := range opts.MinAllocatable {
+		c.minAlloc = append(c.minAlloc, c.quantityVec(m))
+	}
+	return c
+}
+
+func (c *Core) newSorter(kind string) sorter.Sorter {
+	s, err := sorter.New(kind, sorter.Config{
+		Total:   c.total,
+		Exclude: c.opts.FairnessExcludeResourceNames,
+		Rand:    rand.New(rand.NewPCG(c.rng.Uint64(), c.rng.Uint64())),
+	})
+	if err != nil {
+		s = sorter.NewDRF(sorter.Config{Total: c.total, Exclude: c.opts.FairnessExcludeResourceNames})
+	}
+	return s
+}
+
+// Options returns the options the core runs with.
+func (c *Core) Options() Options { return c.opts }
+
+func (c *Core) quantityVec(q Quantities) sorter.Vec {
+	var v sorter.Vec
+	for name, x := range q {
+		v = v.AddAt(c.names.ID(name), sorter.Fixed(x))
+	}
+	return v
+}
+
+// scalarVec returns the scalar quantities of r.
+func (c *Core) scalarVec(r resources.Resources) sorter.Vec {
+	var v sorter.Vec
+	for _, x := range r {
+		if x != nil && x.GetType() == mesos.Value_SCALAR && x.Scalar != nil {
+			v = v.AddAt(c.names.ID(x.GetName()), sorter.Fixed(x.GetScalar().GetValue()))
+		}
+	}
+	return v
+}
+
+// countVec returns the quantities of r with ranges and sets counted by
+// their elements, as the minimum-offer check counts them.
+func (c *Core) countVec(r resources.Resources) sorter.Vec {
+	var v sorter.Vec
+	for _, x := range r {
+		if x == nil {
+			continue
+		}
+		id := c.names.ID(x.GetName())
+		switch x.GetType() {
+		case mesos.Value_SCALAR:
+			v = v.AddAt(id, sorter.Fixed(x.GetScalar().GetValue()))
+		case mesos.Value_RANGES:
+			var n int64
+			for _, rg := range x.GetRanges().GetRange() {
+				if rg.GetEnd() >= rg.GetBegin() {
+					n += int64(rg.GetEnd()-rg.GetBegin()) + 1
+				}
+			}
+			v = v.AddAt(id, n*sorter.Scale)
+		case mesos.Value_SET:
+			v = v.AddAt(id, int64(len(x.GetSet().GetItem()))*sorter.Scale)
+		}
+	}
+	return v
+}
+
+// split returns the scalar quantities of r's reserved resources and of
+// its unreserved non-revocable ones.
+func (c *Core) split(r resources.Resources) (reserved, unreserved sorter.Vec) {
+	for _, x := range r {
+		if x == nil || x.GetType() != mesos.Value_SCALAR || x.Scalar == nil {
+			continue
+		}
+		id, v := c.names.ID(x.GetName()), sorter.Fixed(x.GetScalar().GetValue())
+		switch {
+		case !resources.IsUnreserved(x):
+			reserved = reserved.AddAt(id, v)
+		case !resources.IsRevocable(x):
+			unreserved = unreserved.AddAt(id, v)
+		}
+	}
+	return reserved, unreserved
+}
+
+// ---- Frameworks ----
+
+func hasCap(info *mesos.FrameworkInfo, t mesos.FrameworkInfo_Capability_Type) bool {
+	for _, cp := range info.GetCapabilities() {
+		if cp.GetType() == t {
 			return true
 		}
 	}
 	return false
 }
 
-// NewCore returns an empty core using flat DRF sorters.
-func NewCore(opts Options) *Core {
-	return NewCoreWithSorter(opts, func() Sorter { return NewDRFSorter() })
-}
-
-// NewCoreWithSorter returns an empty core whose role and framework sorters
-// come from newSorter.
-func NewCoreWithSorter(opts Options, newSorter func() Sorter) *Core {
-	return &Core{
-		opts:             opts,
-		agents:           map[string]*agentState{},
-		frameworks:       map[string]*frameworkState{},
-		roleSorter:       newSorter(),
-		frameworkSorters: map[string]Sorter{},
-		newSorter:        newSorter,
-		roleFrameworks:   map[string]map[string]bool{},
-	}
-}
-
-// Options returns the options the core runs with.
-func (c *Core) Options() Options { return c.opts }
-
-// SetOptions replaces the options.
-func (c *Core) SetOptions(opts Options) { c.opts = opts }
-
 // rolesOf returns the roles a framework subscribes with.
 func rolesOf(info *mesos.FrameworkInfo) []string {
-	for _, cp := range info.GetCapabilities() {
-		if cp.GetType() == mesos.FrameworkInfo_Capability_MULTI_ROLE {
-			return slices.Clone(info.GetRoles())
-		}
+	if hasCap(info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+		return slices.Clone(info.GetRoles())
 	}
 	return []string{info.GetRole()}
 }
 
-// trackRole puts framework id into role's sorters.
-func (c *Core) trackRole(role, id string) {
-	if c.roleFrameworks[role] == nil {
-		c.roleFrameworks[role] = map[string]bool{}
-		c.roleSorter.Add(role)
-		s := c.newSorter()
-		for aid, a := range c.agents {
-			s.AddAgent(aid, a.total)
+func (c *Core) setInfo(f *frameworkState, info *mesos.FrameworkInfo) {
+	f.info = info
+	f.roles = rolesOf(info)
+	f.multiRole = hasCap(info, mesos.FrameworkInfo_Capability_MULTI_ROLE)
+	f.gpu = hasCap(info, mesos.FrameworkInfo_Capability_GPU_RESOURCES)
+	f.revocable = hasCap(info, mesos.FrameworkInfo_Capability_REVOCABLE_RESOURCES)
+	f.shared = hasCap(info, mesos.FrameworkInfo_Capability_SHARED_RESOURCES)
+	f.refinement = hasCap(info, mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT)
+	f.minAlloc = nil
+	for role, of := range info.GetOfferFilters() {
+		if of.GetMinAllocatableResources() == nil {
+			continue
 		}
-		c.frameworkSorters[role] = s
-	}
-	if !c.roleFrameworks[role][id] {
-		c.roleFrameworks[role][id] = true
-		c.frameworkSorters[role].Add(id)
+		if f.minAlloc == nil {
+			f.minAlloc = map[string][]sorter.Vec{}
+		}
+		alts := []sorter.Vec{}
+		for _, q := range of.GetMinAllocatableResources().GetQuantities() {
+			m := Quantities{}
+			for name, s := range q.GetQuantities() {
+				m[name] = s.GetValue()
+			}
+			alts = append(alts, c.quantityVec(m))
+		}
+		f.minAlloc[role] = alts
 	}
 }
 
-// untrackRole removes framework id from role's sorters, and the role when
-// no framework is left in it.
-func (c *Core) untrackRole(role, id string) {
-	fs, ok := c.roleFrameworks[role]
-	if !ok || !fs[id] {
+// trackRole puts framework fid under role: in the role tree, and in the
+// role's framework sorter (creating the role in the role sorter).
+func (c *Core) trackRole(role, fid string) {
+	n := c.roles.ensure(role)
+	if n.frameworks[fid] {
 		return
 	}
-	delete(fs, id)
-	c.frameworkSorters[role].Remove(id)
-	if len(fs) == 0 {
-		delete(c.roleFrameworks, role)
-		delete(c.frameworkSorters, role)
-		c.roleSorter.Remove(role)
+	n.frameworks[fid] = true
+	s := c.frameworkSorters[role]
+	if s == nil {
+		s = c.newSorter(c.opts.FrameworkSorter)
+		c.frameworkSorters[role] = s
+		c.roleSorter.Add(role)
+		e := &roleEntry{name: role, hier: strings.Contains(role, "/"), fs: s, node: n, info: &mesos.Resource_AllocationInfo{Role: proto.String(role)}}
+		c.roleEntries[role] = e
+		c.roleSorter.SetData(role, e)
+	}
+	s.Add(fid)
+	if f := c.frameworks[fid]; f != nil {
+		s.SetData(fid, f)
+		f.tracked[role] = true
 	}
 }
 
-// track records an allocation of r (with allocation info) to framework id
-// on agent aid in the sorters.
-func (c *Core) track(id, aid string, r resources.Resources) {
+// untrackRole takes framework fid out of role once it holds nothing there
+// (or at once with force, what it holds leaving the sorters); the role
+// leaves the role sorter with its last framework.
+func (c *Core) untrackRole(role, fid string, force bool) {
+	n := c.roles.get(role)
+	s := c.frameworkSorters[role]
+	if n == nil || !n.frameworks[fid] || s == nil {
+		return
+	}
+	if q := s.Allocation(fid); !q.IsZero() {
+		if !force {
+			return
+		}
+		q = q.Clone()
+		s.Unallocated(fid, q)
+		c.roleSorter.Unallocated(role, q)
+	}
+	delete(n.frameworks, fid)
+	s.Remove(fid)
+	if f := c.frameworks[fid]; f != nil {
+		delete(f.tracked, role)
+	}
+	switch {
+	case s.Count() == 0:
+		delete(c.frameworkSorters, role)
+		delete(c.roleEntries, role)
+		c.roleSorter.Remove(role)
+	case s.ActiveCount() == 0:
+		c.roleSorter.Deactivate(role)
+	}
+	c.roles.tryRemove(role)
+}
+
+// syncActivation makes framework fid's state in role's sorter match its
+// activity, roles and suppression, and the role's state in the role
+// sorter match whether it has an active framework (a role nobody can take
+// an offer in is skipped without changing anyone's order).
+func (c *Core) syncActivation(fid, role string) {
+	s := c.frameworkSorters[role]
+	if s == nil || !s.Contains(fid) {
+		return
+	}
+	f := c.frameworks[fid]
+	if f != nil && f.active && !f.suppressed[role] && slices.Contains(f.roles, role) {
+		s.Activate(fid)
+	} else {
+		s.Deactivate(fid)
+	}
+	if s.ActiveCount() > 0 {
+		c.roleSorter.Activate(role)
+	} else {
+		c.roleSorter.Deactivate(role)
+	}
+}
+
+func (c *Core) syncAll(fid string) {
+	if f := c.frameworks[fid]; f != nil {
+		for role := range f.tracked {
+			c.syncActivation(fid, role)
+		}
+	}
+}
+
+// track records an allocation of r (with allocation info) to framework
+// fid on an agent: in the sorters and the role tree.
+func (c *Core) track(fid string, r resources.Resources) {
 	for role, part := range r.Allocations() {
 		if role == "" {
 			continue
 		}
-		c.trackRole(role, id)
-		c.roleSorter.Allocated(role, aid, part)
-		c.frameworkSorters[role].Allocated(id, aid, part)
-		c.syncActivation(id, role)
+		c.trackRole(role, fid)
+		c.trackQ(role, fid, c.scalarVec(part))
+		res, unres := c.split(part)
+		c.roles.each(role, func(n *roleNode) {
+			n.ooaReserved = n.ooaReserved.Add(res)
+			n.ooaUnreserved = n.ooaUnreserved.Add(unres)
+		})
+		c.syncActivation(fid, role)
 	}
+}
+
+func (c *Core) trackQ(role, fid string, q sorter.Vec) {
+	c.roleSorter.Allocated(role, q)
+	c.frameworkSorters[role].Allocated(fid, q)
 }
 
 // untrack is the inverse of track.
-func (c *Core) untrack(id, aid string, r resources.Resources) {
-	for role, part := range r.Allocations() {
-		if role == "" || !c.roleFrameworks[role][id] {
-			continue
-		}
-		c.roleSorter.Unallocated(role, aid, part)
-		c.frameworkSorters[role].Unallocated(id, aid, part)
-	}
-}
-
-// syncActivation makes framework id's state in role's sorter match its
-// activity, roles and suppression.
-func (c *Core) syncActivation(id, role string) {
-	s, ok := c.frameworkSorters[role]
-	if !ok || !c.roleFrameworks[role][id] {
+func (c *Core) untrack(fid string, r resources.Resources) {
+	f := c.frameworks[fid]
+	if role, ok := singleRole(r); ok {
+		c.untrackRole1(f, fid, role, r)
 		return
 	}
-	f := c.frameworks[id]
-	if f != nil && f.active && !f.suppressed[role] && slices.Contains(f.roles, role) {
-		s.Activate(id)
-	} else {
-		s.Deactivate(id)
+	for role, part := range r.Allocations() {
+		c.untrackRole1(f, fid, role, part)
 	}
 }
 
-func (c *Core) syncAllRoles(id string) {
-	for role, fs := range c.roleFrameworks {
-		if fs[id] {
-			c.syncActivation(id, role)
+func (c *Core) untrackRole1(f *frameworkState, fid, role string, part resources.Resources) {
+	s := c.frameworkSorters[role]
+	if role == "" || s == nil || !s.Contains(fid) {
+		return
+	}
+	q := c.scalarVec(part)
+	s.Unallocated(fid, q)
+	c.roleSorter.Unallocated(role, q)
+	res, unres := c.split(part)
+	c.roles.each(role, func(n *roleNode) {
+		n.ooaReserved = n.ooaReserved.SubClamp(res)
+		n.ooaUnreserved = n.ooaUnreserved.SubClamp(unres)
+	})
+	if f != nil && !slices.Contains(f.roles, role) {
+		c.untrackRole(role, fid, false)
+	}
+}
+
+// singleRole returns the allocation role of r when all of r has the
+// same one (the common case: one offer's resources).
+func singleRole(r resources.Resources) (string, bool) {
+	if len(r) == 0 || r[0] == nil {
+		return "", false
+	}
+	role := r[0].GetAllocationInfo().GetRole()
+	for _, x := range r[1:] {
+		if x == nil || x.GetAllocationInfo().GetRole() != role {
+			return "", false
 		}
 	}
+	return role, true
 }
 
 // AddFramework adds a framework. used holds what it already uses, by
@@ -197,7 +471,8 @@ func (c *Core) AddFramework(id string, info *mesos.FrameworkInfo, used map[strin
 	if _, ok := c.frameworks[id]; ok {
 		return
 	}
-	f := &frameworkState{id: id, info: info, roles: rolesOf(info), suppressed: map[string]bool{}, active: active, filters: map[string]map[string][]offerFilter{}}
+	f := &frameworkState{id: id, suppressed: map[string]bool{}, active: active, filters: map[filterKey][]offerFilter{}, tracked: map[string]bool{}}
+	c.setInfo(f, info)
 	for _, r := range opts.SuppressedRoles {
 		f.suppressed[r] = true
 	}
@@ -207,37 +482,37 @@ func (c *Core) AddFramework(id string, info *mesos.FrameworkInfo, used map[strin
 	}
 	for aid, r := range used {
 		a, ok := c.agents[aid]
-		if !ok {
+		if !ok || r.IsEmpty() {
 			continue
 		}
-		// The agent was added before the framework: AddSlave already
-		// charged these resources to the agent but not to the sorters.
-		if _, charged := a.allocated[id]; !charged {
-			a.allocated[id] = r
-			a.used = a.used.Add(r.Unallocate())
+		if _, charged := a.allocated.get(id); !charged {
+			// The agent was added first without this framework's usage.
+			a.allocated.set(id, r)
+			c.recomputeAvailable(a)
 		}
-		c.track(id, aid, r)
+		held, _ := a.allocated.get(id)
+		c.track(id, held)
 	}
-	c.syncAllRoles(id)
+	c.syncAll(id)
 }
 
 // RemoveFramework forgets a framework and frees what it holds.
 func (c *Core) RemoveFramework(id string) {
-	if _, ok := c.frameworks[id]; !ok {
+	f, ok := c.frameworks[id]
+	if !ok {
 		return
 	}
-	for aid, a := range c.agents {
-		if r, ok := a.allocated[id]; ok {
-			c.untrack(id, aid, r)
-			delete(a.allocated, id)
-			a.used = a.used.Subtract(r.Unallocate())
+	for _, a := range c.agentList {
+		if r, ok := a.allocated.get(id); ok {
+			c.untrack(id, r)
+			a.allocated.del(id)
+			c.giveBack(a, r)
 		}
 	}
-	for role, fs := range c.roleFrameworks {
-		if fs[id] {
-			c.untrackRole(role, id)
-		}
+	for role := range f.tracked {
+		c.untrackRole(role, id, true)
 	}
+	c.clearFilters(f)
 	delete(c.frameworks, id)
 }
 
@@ -245,7 +520,7 @@ func (c *Core) RemoveFramework(id string) {
 func (c *Core) ActivateFramework(id string) {
 	if f, ok := c.frameworks[id]; ok {
 		f.active = true
-		c.syncAllRoles(id)
+		c.syncAll(id)
 	}
 }
 
@@ -253,24 +528,36 @@ func (c *Core) ActivateFramework(id string) {
 func (c *Core) DeactivateFramework(id string) {
 	if f, ok := c.frameworks[id]; ok {
 		f.active = false
-		f.filters = map[string]map[string][]offerFilter{}
-		c.syncAllRoles(id)
+		c.clearFilters(f)
+		c.syncAll(id)
+	}
+}
+
+func (c *Core) clearFilters(f *frameworkState) {
+	if f.nFilters > 0 {
+		f.filters = map[filterKey][]offerFilter{}
+		f.nFilters = 0
 	}
 }
 
 // UpdateFramework changes a framework's info and suppressed roles. Roles it
-// left stay tracked while it still holds resources in them.
+// left lose their filters and stay tracked while it holds resources there.
 func (c *Core) UpdateFramework(id string, info *mesos.FrameworkInfo, opts FrameworkOptions) {
 	f, ok := c.frameworks[id]
 	if !ok {
 		return
 	}
-	old := f.roles
-	f.info = info
-	f.roles = rolesOf(info)
+	old, oldSuppressed := f.roles, f.suppressed
+	c.setInfo(f, info)
 	f.suppressed = map[string]bool{}
 	for _, r := range opts.SuppressedRoles {
 		f.suppressed[r] = true
+	}
+	// Roles no longer suppressed are revived: their filters go.
+	for r := range oldSuppressed {
+		if !f.suppressed[r] && slices.Contains(f.roles, r) {
+			c.dropRoleFilters(f, r)
+		}
 	}
 	for _, role := range f.roles {
 		c.trackRole(role, id)
@@ -279,48 +566,23 @@ func (c *Core) UpdateFramework(id string, info *mesos.FrameworkInfo, opts Framew
 		if slices.Contains(f.roles, role) {
 			continue
 		}
-		delete(f.filters, role)
-		if !c.holdsIn(id, role) {
-			c.untrackRole(role, id)
-		}
+		c.dropRoleFilters(f, role)
+		c.syncActivation(id, role)
+		c.untrackRole(role, id, false)
 	}
-	c.syncAllRoles(id)
+	c.syncAll(id)
 }
 
-// holdsIn reports whether framework id holds resources allocated to role.
-func (c *Core) holdsIn(id, role string) bool {
-	for _, a := range c.agents {
-		if r, ok := a.allocated[id]; ok {
-			if part, ok := r.Allocations()[role]; ok && !part.IsEmpty() {
-				return true
-			}
+func (c *Core) dropRoleFilters(f *frameworkState, role string) {
+	for k, fs := range f.filters {
+		if k.role == role {
+			f.nFilters -= len(fs)
+			delete(f.filters, k)
 		}
 	}
-	return false
 }
 
-// AddSlave adds an agent. used holds what frameworks already use on it.
-func (c *Core) AddSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources, used map[string]resources.Resources) {
-	if _, ok := c.agents[id]; ok {
-		return
-	}
-	a := &agentState{id: id, info: info, caps: capSet(caps), total: total, allocated: map[string]resources.Resources{}, active: true}
-	c.agents[id] = a
-	c.roleSorter.AddAgent(id, total)
-	for _, s := range c.frameworkSorters {
-		s.AddAgent(id, total)
-	}
-	for fid, r := range used {
-		if r.IsEmpty() {
-			continue
-		}
-		a.allocated[fid] = r
-		a.used = a.used.Add(r.Unallocate())
-		if _, known := c.frameworks[fid]; known {
-			c.track(fid, id, r)
-		}
-	}
-}
+// ---- Agents ----
 
 func capSet(caps []mesos.SlaveInfo_Capability_Type) map[mesos.SlaveInfo_Capability_Type]bool {
 	m := map[mesos.SlaveInfo_Capability_Type]bool{}
@@ -330,6 +592,160 @@ func capSet(caps []mesos.SlaveInfo_Capability_Type) map[mesos.SlaveInfo_Capabili
 	return m
 }
 
+func (a *agentState) setCaps(caps []mesos.SlaveInfo_Capability_Type) {
+	a.caps = capSet(caps)
+	a.multi = a.caps[mesos.SlaveInfo_Capability_MULTI_ROLE]
+	a.hier = a.caps[mesos.SlaveInfo_Capability_HIERARCHICAL_ROLE]
+}
+
+func isPlain(r resources.Resources) bool {
+	for _, x := range r {
+		if x == nil {
+			continue
+		}
+		if !resources.IsUnreserved(x) || x.Revocable != nil || x.Shared != nil || x.Disk != nil || x.ProviderId != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// setTotal installs a new total for a, keeping the pool and the role
+// tree's reservations in step.
+func (c *Core) setTotal(a *agentState, total resources.Resources) {
+	if a.total != nil {
+		c.total.Sub(a.totalQ)
+		c.trackReservations(a.total, -1)
+	}
+	a.total = total
+	a.totalQ = c.scalarVec(total)
+	a.plain = isPlain(total)
+	a.gpus = total.Scalar("gpus") > 0
+	c.total.Add(a.totalQ)
+	c.trackReservations(total, +1)
+	c.recomputeAvailable(a)
+}
+
+// trackReservations adds (sign +1) or removes (-1) the reservations of a
+// total to the role tree.
+func (c *Core) trackReservations(total resources.Resources, sign int64) {
+	for role, part := range total.Reservations() {
+		q := c.scalarVec(part)
+		if sign < 0 {
+			if c.roles.get(role) == nil {
+				continue
+			}
+			c.roles.each(role, func(n *roleNode) { n.reserved = n.reserved.SubClamp(q) })
+			c.roles.tryRemove(role)
+		} else {
+			c.roles.each(role, func(n *roleNode) { n.reserved = n.reserved.Add(q) })
+		}
+	}
+}
+
+// recomputeAvailable sets a's available to total minus what is held.
+func (c *Core) recomputeAvailable(a *agentState) {
+	avail := a.total
+	for _, h := range a.allocated {
+		avail = avail.Subtract(h.res.Unallocate())
+	}
+	a.available = avail
+	a.countsGood = false
+	a.wholeGiven = nil
+}
+
+// giveBack returns r (with allocation info) to a's free resources and
+// returns its unallocated form.
+func (c *Core) giveBack(a *agentState, r resources.Resources) resources.Resources {
+	var free resources.Resources
+	if _, ok := singleRole(r); ok {
+		free = allocateTo(r, nil) // entries of one role stay distinct
+	} else {
+		free = r.Unallocate()
+	}
+	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
+		// Everything that was given away whole comes back.
+		a.available = free
+		a.counts, a.wholeCounts = a.wholeCounts, a.counts
+		a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
+		a.countsGood, a.wholeGiven = true, nil
+		return free
+	}
+	if len(a.available) == 0 {
+		a.available = free
+	} else {
+		a.available = a.available.Add(free)
+	}
+	a.countsGood, a.wholeGiven = false, nil
+	return free
+}
+
+// sameSlice reports whether a and b are the same list (same entries, in
+// place), which makes comparing them needless.
+func sameSlice(a, b resources.Resources) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// refreshCounts recomputes the quantities of a's available resources,
+// reusing their storage.
+func (a *agentState) refreshCounts(c *Core) {
+	if a.countsGood {
+		return
+	}
+	counts, scalars := reuse(a.counts), reuse(a.scalars)
+	for _, x := range a.available {
+		if x == nil {
+			continue
+		}
+		id := c.names.ID(x.GetName())
+		switch x.GetType() {
+		case mesos.Value_SCALAR:
+			v := sorter.Fixed(x.GetScalar().GetValue())
+			counts = counts.AddAt(id, v)
+			scalars = scalars.AddAt(id, v)
+		case mesos.Value_RANGES:
+			var n int64
+			for _, rg := range x.GetRanges().GetRange() {
+				if rg.GetEnd() >= rg.GetBegin() {
+					n += int64(rg.GetEnd()-rg.GetBegin()) + 1
+				}
+			}
+			counts = counts.AddAt(id, n*sorter.Scale)
+		case mesos.Value_SET:
+			counts = counts.AddAt(id, int64(len(x.GetSet().GetItem()))*sorter.Scale)
+		}
+	}
+	a.counts, a.scalars, a.countsGood = counts, scalars, true
+}
+
+// reuse empties v, keeping its storage (zeroed, as Vec growth expects).
+func reuse(v sorter.Vec) sorter.Vec {
+	clear(v[:cap(v)])
+	return v[:0]
+}
+
+// AddSlave adds an agent. used holds what frameworks already use on it.
+func (c *Core) AddSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources, used map[string]resources.Resources) {
+	if _, ok := c.agents[id]; ok {
+		return
+	}
+	a := &agentState{id: id, info: info, active: true, pos: len(c.agentList)}
+	a.setCaps(caps)
+	for _, fid := range slices.Sorted(maps.Keys(used)) {
+		if r := used[fid]; !r.IsEmpty() {
+			a.allocated.set(fid, r)
+		}
+	}
+	c.agents[id] = a
+	c.agentList = append(c.agentList, a)
+	c.setTotal(a, total)
+	for _, h := range a.allocated {
+		if _, known := c.frameworks[h.fid]; known {
+			c.track(h.fid, h.res)
+		}
+	}
+}
+
 // RemoveSlave forgets an agent, what is allocated on it and the filters
 // that name it.
 func (c *Core) RemoveSlave(id string) {
@@ -337,38 +753,57 @@ func (c *Core) RemoveSlave(id string) {
 	if !ok {
 		return
 	}
-	for fid, r := range a.allocated {
-		c.untrack(fid, id, r)
-	}
-	c.roleSorter.RemoveAgent(id)
-	for _, s := range c.frameworkSorters {
-		s.RemoveAgent(id)
-	}
-	for _, f := range c.frameworks {
-		for _, byAgent := range f.filters {
-			delete(byAgent, id)
+	for _, h := range a.allocated {
+		if _, known := c.frameworks[h.fid]; known {
+			c.untrack(h.fid, h.res)
 		}
 	}
+	c.total.Sub(a.totalQ)
+	c.trackReservations(a.total, -1)
+	c.removeAgentFilters(id)
+	last := c.agentList[len(c.agentList)-1]
+	c.agentList[a.pos] = last
+	last.pos = a.pos
+	c.agentList = c.agentList[:len(c.agentList)-1]
 	delete(c.agents, id)
 }
 
-// UpdateSlave changes an agent's info, capabilities and total.
-func (c *Core) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources) {
+// UpdateSlave changes an agent's info, capabilities and total. It reports
+// whether anything changed (Mesos then runs an allocation for the agent).
+func (c *Core) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources) bool {
 	a, ok := c.agents[id]
 	if !ok {
-		return
+		return false
 	}
-	if info != nil {
+	changed := false
+	if info != nil && !proto.Equal(info, a.info) {
+		if !proto.Equal(&mesos.SlaveInfo{Attributes: info.GetAttributes()}, &mesos.SlaveInfo{Attributes: a.info.GetAttributes()}) {
+			c.removeAgentFilters(id)
+		}
+		changed = true
 		a.info = info
 	}
 	if caps != nil {
-		a.caps = capSet(caps)
+		a.setCaps(caps)
+		changed = true
 	}
-	if total != nil {
-		a.total = total
-		c.roleSorter.AddAgent(id, total)
-		for _, s := range c.frameworkSorters {
-			s.AddAgent(id, total)
+	if total != nil && !total.Equal(a.total) {
+		c.setTotal(a, total)
+		changed = true
+	}
+	return changed
+}
+
+func (c *Core) removeAgentFilters(id string) {
+	for _, f := range c.frameworks {
+		if f.nFilters == 0 {
+			continue
+		}
+		for k, fs := range f.filters {
+			if k.agent == id {
+				f.nFilters -= len(fs)
+				delete(f.filters, k)
+			}
 		}
 	}
 }
@@ -387,6 +822,55 @@ func (c *Core) DeactivateSlave(id string) {
 	}
 }
 
+// ---- Resources ----
+
+// UpdateAllocation applies conversions to what framework fid was offered
+// (offered, with allocation info) on agent aid: its allocation, the
+// sorters, the role tree and the agent's total follow. Offers it does not
+// hold are ignored.
+func (c *Core) UpdateAllocation(fid, aid string, offered resources.Resources, conversions []Conversion) {
+	a, ok := c.agents[aid]
+	f := c.frameworks[fid]
+	if !ok || f == nil || len(conversions) == 0 {
+		return
+	}
+	held, _ := a.allocated.get(fid)
+	if !held.Contains(offered) {
+		return
+	}
+	updated := offered
+	total := a.total
+	for _, cv := range conversions {
+		if !updated.Contains(cv.Consumed) {
+			return
+		}
+		updated = updated.Subtract(cv.Consumed).Add(cv.Converted)
+		total = total.Subtract(cv.Consumed.Unallocate()).Add(cv.Converted.Unallocate())
+	}
+	if rest := held.Subtract(offered).Add(updated); rest.IsEmpty() {
+		a.allocated.del(fid)
+	} else {
+		a.allocated.set(fid, rest)
+	}
+	after := updated.Allocations()
+	for role, part := range offered.Allocations() {
+		s := c.frameworkSorters[role]
+		if role == "" || s == nil || !s.Contains(fid) {
+			continue
+		}
+		oldQ, newQ := c.scalarVec(part), c.scalarVec(after[role])
+		s.Update(fid, oldQ, newQ)
+		c.roleSorter.Update(role, oldQ, newQ)
+		oldRes, oldUnres := c.split(part)
+		newRes, newUnres := c.split(after[role])
+		c.roles.each(role, func(n *roleNode) {
+			n.ooaReserved = n.ooaReserved.SubClamp(oldRes).Add(newRes)
+			n.ooaUnreserved = n.ooaUnreserved.SubClamp(oldUnres).Add(newUnres)
+		})
+	}
+	c.setTotal(a, total)
+}
+
 // RecoverResources returns res (with allocation info) that framework fid
 // held on agent aid. With a non-nil filters, a refusal filter lasting
 // RefuseTimeout(filters) from now is installed for the framework, the
@@ -395,49 +879,65 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 	if res.IsEmpty() {
 		return
 	}
+	// The unallocated form of what came back, shared by the agent's free
+	// resources and the filter when both are this whole offer: a filter
+	// check then finds the refused list is the offered one.
+	var freed resources.Resources
 	a, agentKnown := c.agents[aid]
 	if agentKnown {
-		if held, ok := a.allocated[fid]; ok {
+		if held, ok := a.allocated.get(fid); ok {
 			// Only what is actually held can come back.
 			back := res
-			if !held.Contains(res) {
+			var rest resources.Resources
+			switch {
+			case sameSlice(held, res):
+				// A whole offer comes back as it was made.
+			case held.Contains(res):
+				rest = held.Subtract(res)
+			default:
 				back = held.Subtract(held.Subtract(res))
+				rest = held.Subtract(back)
 			}
-			rest := held.Subtract(back)
 			if rest.IsEmpty() {
-				delete(a.allocated, fid)
+				a.allocated.del(fid)
 			} else {
-				a.allocated[fid] = rest
+				a.allocated.set(fid, rest)
 			}
-			a.used = a.used.Subtract(back.Unallocate())
+			freed = c.giveBack(a, back)
+			if !sameSlice(back, res) {
+				freed = nil
+			}
 			if _, known := c.frameworks[fid]; known {
-				c.untrack(fid, aid, back)
+				c.untrack(fid, back)
 			}
 		}
 	}
 	f, known := c.frameworks[fid]
-	if !known {
-		return
-	}
-	// Drop sorter membership in roles the framework left once it holds
-	// nothing there any more.
-	for role := range res.Allocations() {
-		if role != "" && !slices.Contains(f.roles, role) && !c.holdsIn(fid, role) {
-			c.untrackRole(role, fid)
-		}
-	}
-	if !agentKnown {
+	if !known || !agentKnown {
 		return
 	}
 	timeout := RefuseTimeout(filters, c.opts.AllocationInterval)
 	if timeout <= 0 {
 		return
 	}
-	for role, part := range res.Allocations() {
-		if f.filters[role] == nil {
-			f.filters[role] = map[string][]offerFilter{}
+	expires := now.Add(timeout)
+	install := func(role string, refused resources.Resources) {
+		k := filterKey{role, aid}
+		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: c.countVec(refused), expires: expires})
+		f.nFilters++
+	}
+	if role, ok := singleRole(res); ok {
+		if freed == nil {
+			freed = res.Unallocate()
 		}
-		f.filters[role][aid] = append(f.filters[role][aid], offerFilter{refused: part.Unallocate(), expires: now.Add(timeout)})
+		install(role, freed)
+	} else {
+		for role, part := range res.Allocations() {
+			install(role, part.Unallocate())
+		}
+	}
+	if c.nextExpiry.IsZero() || expires.Before(c.nextExpiry) {
+		c.nextExpiry = expires
 	}
 }
 
@@ -453,7 +953,7 @@ func (c *Core) SuppressOffers(fid string, roles []string) {
 	for _, r := range roles {
 		f.suppressed[r] = true
 	}
-	c.syncAllRoles(fid)
+	c.syncAll(fid)
 }
 
 // ReviveOffers clears filters and suppression of framework fid for roles
@@ -468,187 +968,57 @@ func (c *Core) ReviveOffers(fid string, roles []string) {
 	}
 	for _, r := range roles {
 		delete(f.suppressed, r)
-		delete(f.filters, r)
+		c.dropRoleFilters(f, r)
 	}
-	c.syncAllRoles(fid)
+	c.syncAll(fid)
 }
 
-// ActiveFilters counts the offer filters in force at now, for tests and
-// metrics.
-func (c *Core) ActiveFilters(now time.Time) int {
-	n := 0
-	for _, f := range c.frameworks {
-		for _, byAgent := range f.filters {
-			for _, fs := range byAgent {
-				for _, x := range fs {
-					if now.Before(x.expires) {
-						n++
-					}
-				}
+// ---- Roles ----
+
+// UpdateQuota sets role's quota; the default quota removes it.
+func (c *Core) UpdateQuota(role string, q Quota) {
+	n := c.roles.ensure(role)
+	if !n.quota.IsDefault() {
+		c.quotaRoles--
+	}
+	n.quota = q
+	n.guarantees = c.quantityVec(q.Guarantees)
+	n.limits = limitVec{}
+	if len(q.Limits) > 0 {
+		for name, v := range q.Limits {
+			id := c.names.ID(name)
+			n.limits.val = n.limits.val.AddAt(id, sorter.Fixed(v))
+			for len(n.limits.has) <= id {
+				n.limits.has = append(n.limits.has, false)
 			}
+			n.limits.has[id] = true
 		}
 	}
-	return n
+	if !q.IsDefault() {
+		c.quotaRoles++
+	}
+	c.roles.tryRemove(role)
 }
 
-// expireFilters drops filters that expired at or before now.
-func (c *Core) expireFilters(now time.Time) {
-	for _, f := range c.frameworks {
-		for role, byAgent := range f.filters {
-			for aid, fs := range byAgent {
-				kept := fs[:0]
-				for _, x := range fs {
-					if now.Before(x.expires) {
-						kept = append(kept, x)
-					}
-				}
-				if len(kept) == 0 {
-					delete(byAgent, aid)
-				} else {
-					byAgent[aid] = kept
-				}
-			}
-			if len(byAgent) == 0 {
-				delete(f.filters, role)
-			}
-		}
-	}
-}
-
-// filtered reports whether framework f refuses offer (without allocation
-// info) for role on agent aid.
-func (f *frameworkState) filtered(role, aid string, offer resources.Resources) bool {
-	for _, x := range f.filters[role][aid] {
-		if x.refused.Contains(offer) {
-			return true
-		}
-	}
-	return false
-}
-
-// allocatable applies the minimum-offer-size rule.
-func (c *Core) allocatable(r resources.Resources, role string, f *frameworkState) bool {
-	if r.IsEmpty() {
-		return false
-	}
-	mins := c.opts.MinAllocatable
-	if of, ok := f.info.GetOfferFilters()[role]; ok && of.GetMinAllocatableResources() != nil {
-		mins = nil
-		for _, q := range of.GetMinAllocatableResources().GetQuantities() {
-			m := Quantities{}
-			for name, s := range q.GetQuantities() {
-				m[name] = s.GetValue()
-			}
-			mins = append(mins, m)
-		}
-		if len(mins) == 0 {
-			return true
-		}
-	}
-	if len(mins) == 0 {
-		return true
-	}
-	for _, m := range mins {
-		if r.ContainsQuantities(m) {
-			return true
-		}
-	}
-	return false
-}
-
-// suitable applies the agent-level exclusions: MULTI_ROLE frameworks only
-// on MULTI_ROLE agents, hierarchical roles only on HIERARCHICAL_ROLE
-// agents, GPU agents only for GPU_RESOURCES frameworks.
-func (c *Core) suitable(a *agentState, f *frameworkState, role string) bool {
-	if f.capable(mesos.FrameworkInfo_Capability_MULTI_ROLE) && !a.caps[mesos.SlaveInfo_Capability_MULTI_ROLE] {
-		return false
-	}
-	if slices.Contains([]byte(role), '/') && !a.caps[mesos.SlaveInfo_Capability_HIERARCHICAL_ROLE] {
-		return false
-	}
-	if c.opts.FilterGPUResources && a.total.Scalar("gpus") > 0 && !f.capable(mesos.FrameworkInfo_Capability_GPU_RESOURCES) {
-		return false
-	}
-	return true
-}
-
-// strip removes what framework f cannot receive.
-func strip(r resources.Resources, f *frameworkState) resources.Resources {
-	if !f.capable(mesos.FrameworkInfo_Capability_REVOCABLE_RESOURCES) {
-		r = r.NonRevocable()
-	}
-	if !f.capable(mesos.FrameworkInfo_Capability_SHARED_RESOURCES) {
-		r = r.NonShared()
-	}
-	return r
-}
-
-// Allocate runs one allocation over the candidate agents (all agents if
-// candidates is nil) at now and returns the grants by framework. Grants are
-// recorded as allocated: they come back through RecoverResources.
-func (c *Core) Allocate(now time.Time, candidates []string) map[string]Offers {
-	c.expireFilters(now)
-
-	var ids []string
-	if candidates == nil {
-		for id := range c.agents {
-			ids = append(ids, id)
-		}
-	} else {
-		ids = slices.Clone(candidates)
-	}
-	sort.Strings(ids)
-	ids = slices.Compact(ids)
-
-	out := map[string]Offers{}
-	for _, aid := range ids {
-		a, ok := c.agents[aid]
-		if !ok || !a.active {
+// UpdateWeights sets role weights.
+func (c *Core) UpdateWeights(weights map[string]float64) {
+	for role, w := range weights {
+		if w <= 0 {
 			continue
 		}
-		for _, role := range c.roleSorter.Sort() {
-			s := c.frameworkSorters[role]
-			if s == nil || a.available().AllocatableTo(role).IsEmpty() {
-				continue
-			}
-			for _, fid := range s.Sort() {
-				f := c.frameworks[fid]
-				if f == nil || !f.active || f.suppressed[role] || !slices.Contains(f.roles, role) {
-					continue
-				}
-				if !c.suitable(a, f, role) {
-					continue
-				}
-				avail := strip(a.available().AllocatableTo(role), f)
-				if avail.IsEmpty() || !c.allocatable(avail, role, f) {
-					continue
-				}
-				if f.filtered(role, aid, avail) {
-					continue
-				}
-				granted := avail.Allocate(role)
-				a.allocated[fid] = a.allocated[fid].Add(granted)
-				a.used = a.used.Add(avail)
-				c.roleSorter.Allocated(role, aid, granted)
-				s.Allocated(fid, aid, granted)
-
-				if out[fid] == nil {
-					out[fid] = Offers{}
-				}
-				if out[fid][role] == nil {
-					out[fid][role] = map[string]resources.Resources{}
-				}
-				out[fid][role][aid] = out[fid][role][aid].Add(granted)
-			}
-		}
+		c.roles.ensure(role).weight = w
+		c.roleSorter.UpdateWeight(role, w)
+		c.roles.tryRemove(role)
 	}
-	return out
 }
+
+// ---- Queries, for tests, metrics and the master ----
 
 // Allocation returns what framework fid holds on agent aid.
 func (c *Core) Allocation(fid, aid string) resources.Resources {
 	if a, ok := c.agents[aid]; ok {
-		return a.allocated[fid]
+		r, _ := a.allocated.get(fid)
+		return r
 	}
 	return nil
 }
@@ -656,7 +1026,85 @@ func (c *Core) Allocation(fid, aid string) resources.Resources {
 // Available returns the free resources of agent aid.
 func (c *Core) Available(aid string) resources.Resources {
 	if a, ok := c.agents[aid]; ok {
-		return a.available()
+		return a.available
 	}
 	return nil
+}
+
+// Total returns the total resources of agent aid.
+func (c *Core) Total(aid string) resources.Resources {
+	if a, ok := c.agents[aid]; ok {
+		return a.total
+	}
+	return nil
+}
+
+// Agents returns the ids of the known agents.
+func (c *Core) Agents() []string {
+	out := make([]string, 0, len(c.agentList))
+	for _, a := range c.agentList {
+		out = append(out, a.id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ActiveFilters counts the offer filters in force at now.
+func (c *Core) ActiveFilters(now time.Time) int {
+	n := 0
+	for _, f := range c.frameworks {
+		for _, fs := range f.filters {
+			for _, x := range fs {
+				if now.Before(x.expires) {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// RoleShare returns role's weighted dominant share in the role sorter.
+func (c *Core) RoleShare(role string) float64 { return c.roleSorter.Share(role) }
+
+// FrameworkShare returns framework fid's share within role.
+func (c *Core) FrameworkShare(role, fid string) float64 {
+	if s := c.frameworkSorters[role]; s != nil {
+		return s.Share(fid)
+	}
+	return 0
+}
+
+// RoleOrder returns the roles in the role sorter's current order.
+func (c *Core) RoleOrder() []string { return c.roleSorter.Sort() }
+
+// expireFilters drops filters that expired at or before now.
+func (c *Core) expireFilters(now time.Time) {
+	if c.nextExpiry.IsZero() || now.Before(c.nextExpiry) {
+		return
+	}
+	var next time.Time
+	for _, f := range c.frameworks {
+		if f.nFilters == 0 {
+			continue
+		}
+		for k, fs := range f.filters {
+			kept := fs[:0]
+			for _, x := range fs {
+				if now.Before(x.expires) {
+					kept = append(kept, x)
+					if next.IsZero() || x.expires.Before(next) {
+						next = x.expires
+					}
+				}
+			}
+			f.nFilters -= len(fs) - len(kept)
+			if len(kept) == 0 {
+				delete(f.filters, k)
+			} else {
+				f.filters[k] = kept
+			}
+		}
+	}
+	c.nextExpiry = next
 }

@@ -358,50 +358,21 @@ func TestParseMinAllocatable(t *testing.T) {
 	}
 }
 
-// DRFSorterTest.DRF's first steps and the allocation-count tie-break.
-func TestDRFSorter(t *testing.T) {
-	s := NewDRFSorter()
-	s.AddAgent("a", res("cpus:100;mem:100"))
-	for _, c := range []string{"a", "b"} {
-		s.Add(c)
+func TestParseWeightsAndQuantities(t *testing.T) {
+	w, err := ParseWeights("a=2,b/c=0.5")
+	if err != nil || w["a"] != 2 || w["b/c"] != 0.5 || len(w) != 2 {
+		t.Fatalf("ParseWeights: %v %v", w, err)
 	}
-	s.Allocated("a", "a", res("cpus:5;mem:5"))
-	s.Allocated("b", "a", res("cpus:6;mem:6"))
-	if got := s.Sort(); !reflect.DeepEqual(got, []string{"a", "b"}) {
-		t.Fatalf("sort %v", got)
+	for _, bad := range []string{"a", "a=", "a=x", "a=0", "a=-1", "a=1=2", "=1"} {
+		if _, err := ParseWeights(bad); err == nil {
+			t.Errorf("ParseWeights(%q) succeeded", bad)
+		}
 	}
-	s.Add("c")
-	s.Allocated("c", "a", res("cpus:1;mem:1"))
-	s.Add("d")
-	s.Allocated("d", "a", res("cpus:3;mem:1"))
-	if got := s.Sort(); !reflect.DeepEqual(got, []string{"c", "d", "a", "b"}) {
-		t.Fatalf("sort %v", got)
+	q, err := ParseQuantities("cpus:1;mem:0;disk:2.5")
+	if err != nil || !reflect.DeepEqual(q, Quantities{"cpus": 1, "disk": 2.5}) {
+		t.Fatalf("ParseQuantities: %v %v", q, err)
 	}
-	s.Remove("a")
-	s.Unallocated("b", "a", res("cpus:4;mem:4"))
-	if got := s.Sort(); !reflect.DeepEqual(got, []string{"c", "b", "d"}) {
-		t.Fatalf("sort %v", got)
-	}
-	s.Deactivate("d")
-	if got := s.Sort(); !reflect.DeepEqual(got, []string{"c", "b"}) {
-		t.Fatalf("sort after deactivate %v", got)
-	}
-
-	tie := NewDRFSorter()
-	tie.AddAgent("x", res("cpus:100;mem:100"))
-	for _, c := range []string{"a", "b", "c", "d", "e"} {
-		tie.Add(c)
-	}
-	one := res("cpus:3;mem:3")
-	tie.Allocated("a", "x", one)
-	tie.Allocated("b", "x", one)
-	tie.Allocated("e", "x", one)
-	tie.Allocated("c", "x", res("cpus:1;mem:1"))
-	tie.Allocated("c", "x", res("cpus:1;mem:1"))
-	tie.Allocated("c", "x", res("cpus:1;mem:1"))
-	tie.Allocated("d", "x", res("cpus:2;mem:2"))
-	tie.Allocated("d", "x", res("cpus:1;mem:1"))
-	if got := tie.Sort(); !reflect.DeepEqual(got, []string{"a", "b", "e", "d", "c"}) {
-		t.Fatalf("tie-break sort %v", got)
+	if got := (Quantities{"mem": 512, "cpus": 1}).String(); got != "cpus:1;mem:512" {
+		t.Fatalf("String: %q", got)
 	}
 }

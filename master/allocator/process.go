@@ -3,13 +3,16 @@ package allocator
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -26,6 +29,8 @@ type Process struct {
 	name string
 	pid  actors.PID
 
+	queue atomic.Int64 // calls dispatched and not yet handled
+
 	// Owned by the actor goroutine.
 	ctx        *actors.Context
 	core       *Core
@@ -34,8 +39,15 @@ type Process struct {
 	paused     bool
 	queued     bool
 	queuedAll  bool
+	queuedAt   time.Time
 	candidates map[string]bool
 	log        *logrus.Entry
+
+	reg        *metrics.Registry
+	registered []prometheus.Collector
+	runs       prometheus.Counter
+	runTime    *metrics.Timer
+	latency    *metrics.Timer
 }
 
 var _ Allocator = (*Process)(nil)
@@ -65,10 +77,16 @@ func (p *Process) Start() (actors.PID, error) {
 // PID returns the actor's PID once started.
 func (p *Process) PID() actors.PID { return p.pid }
 
-// Stop terminates the actor.
+// Stop terminates the actor and withdraws its metrics.
 func (p *Process) Stop() {
 	if !p.pid.IsZero() {
 		p.node.Stop(p.pid)
+	}
+	if p.reg != nil {
+		for _, c := range p.registered {
+			p.reg.Unregister(c)
+		}
+		p.registered = nil
 	}
 }
 
@@ -88,7 +106,9 @@ func (s *shell) Finalize(*actors.Context) {
 
 // do runs f on the actor.
 func (p *Process) do(f func()) {
-	if !p.node.Dispatch(p.pid, f) {
+	p.queue.Add(1)
+	if !p.node.Dispatch(p.pid, func() { p.queue.Add(-1); f() }) {
+		p.queue.Add(-1)
 		p.log.Debug("allocator is not running; dropping a call")
 	}
 }
@@ -104,14 +124,31 @@ func (p *Process) Inspect(f func(c *Core)) error {
 	return nil
 }
 
-// Initialize implements Allocator: it sets the options and the callback
-// and starts the periodic allocation loop.
+// Initialize implements Allocator: it sets the options and the callback,
+// registers the metrics and starts the periodic allocation loop. It must
+// come before any other call.
 func (p *Process) Initialize(opts Options, offer OfferCallback) {
+	if opts.Metrics != nil && p.reg == nil {
+		p.registerMetrics(opts.Metrics)
+	}
 	p.do(func() {
-		p.core.SetOptions(opts)
+		p.core = NewCore(opts)
 		p.offer = offer
 		p.arm()
 	})
+}
+
+func (p *Process) registerMetrics(reg *metrics.Registry) {
+	p.reg = reg
+	p.runs = reg.Counter("allocator/mesos/allocation_runs", "Number of allocation runs.")
+	p.runTime = reg.Timer("allocator/mesos/allocation_run_ms", "Time spent in allocation runs.", time.Hour)
+	p.latency = reg.Timer("allocator/mesos/allocation_run_latency_ms", "Time between asking for an allocation run and its start.", time.Hour)
+	queue := func() float64 { return float64(p.queue.Load()) }
+	q1 := reg.GaugeFunc("allocator/mesos/event_queue_dispatches", "Calls queued for the allocator.", queue)
+	q2 := reg.GaugeFunc("allocator/event_queue_dispatches", "Calls queued for the allocator.", queue)
+	pull := newCollector(reg, p)
+	reg.MustRegister(pull)
+	p.registered = []prometheus.Collector{p.runs, p.runTime, p.latency, q1, q2, pull}
 }
 
 func (p *Process) arm() {
@@ -126,12 +163,17 @@ func (p *Process) arm() {
 		// Re-arm first: whoever sees this run's offers finds the next
 		// tick already scheduled.
 		p.arm()
+		p.queuedAt = time.Now()
 		p.allocate(nil)
 	})
 }
 
-// request queues a run over agents (all if nil).
+// request queues a run over agents (all if none given). Nothing is queued
+// while paused, as in Mesos.
 func (p *Process) request(agents ...string) {
+	if p.paused {
+		return
+	}
 	if agents == nil {
 		p.queuedAll = true
 	}
@@ -142,6 +184,7 @@ func (p *Process) request(agents ...string) {
 		return
 	}
 	p.queued = true
+	p.queuedAt = time.Now()
 	p.ctx.Dispatch(func() {
 		p.queued = false
 		var cands []string
@@ -162,10 +205,25 @@ func (p *Process) request(agents ...string) {
 
 // allocate runs the core over candidates (nil: all) and delivers grants.
 func (p *Process) allocate(candidates []string) {
+	if p.latency != nil {
+		p.latency.Observe(time.Since(p.queuedAt))
+	}
 	if p.paused || p.offer == nil {
 		return
 	}
+	start := time.Now()
 	grants := p.core.Allocate(p.ctx.Clock().Now(), candidates)
+	took := time.Since(start)
+	if p.runs != nil {
+		p.runs.Inc()
+		p.runTime.Observe(took)
+	}
+	if st := p.core.LastRun; p.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		p.log.Debugf("performed allocation for %d agents in %s: %d offers", st.Agents, took, st.Offers)
+		if st.HeldBackAgents > 0 {
+			p.log.Debugf("held back %s on %d agents for quota guarantees", st.HeldBack, st.HeldBackAgents)
+		}
+	}
 	ids := make([]string, 0, len(grants))
 	for id := range grants {
 		ids = append(ids, id)
@@ -211,10 +269,7 @@ func (p *Process) DeactivateFramework(id string) {
 
 func (p *Process) UpdateFramework(id string, info *mesos.FrameworkInfo, opts FrameworkOptions) {
 	info = cloneInfo(info)
-	p.do(func() {
-		p.core.UpdateFramework(id, info, opts)
-		p.request()
-	})
+	p.do(func() { p.core.UpdateFramework(id, info, opts) })
 }
 
 func (p *Process) AddSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources, used map[string]resources.Resources) {
@@ -234,8 +289,9 @@ func (p *Process) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.Sla
 	info = cloneInfo(info)
 	caps = slices.Clone(caps)
 	p.do(func() {
-		p.core.UpdateSlave(id, info, caps, total)
-		p.request(id)
+		if p.core.UpdateSlave(id, info, caps, total) {
+			p.request(id)
+		}
 	})
 }
 
@@ -248,6 +304,11 @@ func (p *Process) ActivateSlave(id string) {
 
 func (p *Process) DeactivateSlave(id string) {
 	p.do(func() { p.core.DeactivateSlave(id) })
+}
+
+func (p *Process) UpdateAllocation(fid, aid string, offered resources.Resources, conversions []Conversion) {
+	conversions = slices.Clone(conversions)
+	p.do(func() { p.core.UpdateAllocation(fid, aid, offered, conversions) })
 }
 
 func (p *Process) RecoverResources(fid, aid string, res resources.Resources, filters *mesos.Filters) {
@@ -268,15 +329,22 @@ func (p *Process) ReviveOffers(fid string, roles []string) {
 	})
 }
 
+func (p *Process) UpdateQuota(role string, q Quota) {
+	p.do(func() { p.core.UpdateQuota(role, q) })
+}
+
+func (p *Process) UpdateWeights(weights map[string]float64) {
+	w := make(map[string]float64, len(weights))
+	for k, v := range weights {
+		w[k] = v
+	}
+	p.do(func() { p.core.UpdateWeights(w) })
+}
+
 func (p *Process) Pause() {
 	p.do(func() { p.paused = true })
 }
 
 func (p *Process) Resume() {
-	p.do(func() {
-		if p.paused {
-			p.paused = false
-			p.request()
-		}
-	})
+	p.do(func() { p.paused = false })
 }

@@ -117,7 +117,7 @@ func TestProcessMetrics(t *testing.T) {
 	clock := actors.NewManualClock(t0)
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Host: "127.0.0.1", Clock: clock, Logger: log})
+	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
