@@ -36,6 +36,15 @@
 // Local mode (no self-kill) is on
 // when DriverConfig.Getenv is set, or when MESOS_LOCAL is set.
 //
+// # Message tracing
+//
+// When the agent traces, it sets GOMESOS_TRACE_FILE to a file in the
+// executor's sandbox (and GOMESOS_TRACE_PAYLOADS=1 for payloads): a driver
+// on a node of its own then traces every message of that node into it
+// (see package tracing), flushes it before Join returns and before a
+// self-kill, and removes the variables from its environment so that the
+// executor's tasks do not write the same file.
+//
 // # Callbacks
 //
 // Executor callbacks run one at a time, in order, on a goroutine of their

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
@@ -46,6 +48,10 @@ type MesosExecutorDriver struct {
 
 	// killSelf ends the executor's process group (outside local mode).
 	killSelf func()
+
+	// tracer writes the executor's message trace (GOMESOS_TRACE_FILE), on
+	// the driver's own node only.
+	tracer *tracing.Recorder
 }
 
 var _ ExecutorDriver = (*MesosExecutorDriver)(nil)
@@ -94,6 +100,10 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 			return nil, fmt.Errorf("executor driver: starting the actor node: %w", err)
 		}
 		d.ownNode = true
+		if err := d.startTracing(getenv, config.Getenv == nil); err != nil {
+			d.node.Shutdown()
+			return nil, err
+		}
 	}
 	d.log = d.node.Log().WithFields(logrus.Fields{
 		"framework_id": env.frameworkID,
@@ -102,6 +112,40 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 	})
 	d.callbacks = newCallbackQueue(d.running.Load)
 	return d, nil
+}
+
+// startTracing installs a file tracer on the driver's own node when the
+// agent named a trace file (tracing.EnvTraceFile). The variable is then
+// removed from the process' environment, so that the tasks the executor
+// starts do not inherit it: no two processes write one file.
+func (d *MesosExecutorDriver) startTracing(getenv func(string) string, fromOS bool) error {
+	path := getenv(tracing.EnvTraceFile)
+	if path == "" {
+		return nil
+	}
+	payloads := getenv(tracing.EnvTracePayloads) == "1"
+	if fromOS {
+		os.Unsetenv(tracing.EnvTraceFile)
+		os.Unsetenv(tracing.EnvTracePayloads)
+	}
+	rec, err := tracing.New(tracing.Options{
+		Process:  d.node.Address(),
+		Program:  filepath.Base(os.Args[0]),
+		File:     path,
+		Payloads: payloads,
+		Log:      d.node.Log(),
+	})
+	if err != nil {
+		return fmt.Errorf("executor driver: %s=%s: %w", tracing.EnvTraceFile, path, err)
+	}
+	d.node.SetTracer(rec)
+	d.tracer = rec
+	kill := d.killSelf
+	d.killSelf = func() {
+		d.tracer.Flush()
+		kill()
+	}
+	return nil
 }
 
 // killProcessGroup SIGKILLs the executor's process group if it leads one
@@ -222,6 +266,9 @@ func (d *MesosExecutorDriver) shutdownOwnNode(p *process) {
 			t.Stop()
 		}
 		d.node.Shutdown()
+		if d.tracer != nil {
+			_ = d.tracer.Close()
+		}
 	}()
 }
 
@@ -280,6 +327,9 @@ func (d *MesosExecutorDriver) Join() (mesos.Status, error) {
 		}
 		t.Stop()
 	}
+	// The executor usually exits when Join returns: its trace must be in
+	// the file by then.
+	d.tracer.Flush()
 	return st, nil
 }
 

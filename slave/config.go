@@ -59,6 +59,13 @@ type Config struct {
 	ExecutorEnvironment map[string]string // extra env for every executor
 	Containerizer       Containerizer     // optional override; default the posix containerizer
 	Flags               map[string]string // rendered under "flags" in /state
+
+	// TraceExecutors gives every executor a message trace file of its own,
+	// <sandbox>/trace.jsonl, named in its environment by GOMESOS_TRACE_FILE
+	// (set it when the agent traces to a file; see package tracing).
+	// TraceExecutorPayloads adds GOMESOS_TRACE_PAYLOADS=1.
+	TraceExecutors        bool
+	TraceExecutorPayloads bool
 }
 
 // Defaults of Mesos' agent flags.

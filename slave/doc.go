@@ -26,6 +26,12 @@
 // --executor_registration_timeout). Kills, shutdowns and framework messages
 // follow Mesos; see run.go.
 //
+// Message tracing: with Config.TraceExecutors (mesos-agent and mesos-local
+// set it with --trace_file), every executor gets GOMESOS_TRACE_FILE=
+// <sandbox>/trace.jsonl in its environment, a trace file of its own that
+// the executor driver writes (and GOMESOS_TRACE_PAYLOADS=1 with
+// --trace_payloads); see package tracing.
+//
 // Status updates from executors and from the agent itself go through the
 // status update manager (package slave/statusupdate): one stream per task,
 // the head forwarded to the master and retried from 10 s doubling to 10 min

@@ -15,6 +15,7 @@ import (
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/statusupdate"
+	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
@@ -448,6 +449,16 @@ func (a *agent) executorEnv(f *framework, e *executor) map[string]string {
 	if checkpoint {
 		env["MESOS_RECOVERY_TIMEOUT"] = FormatDuration(15 * time.Minute)
 		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = FormatDuration(2 * time.Second)
+	}
+	// Message tracing: each executor writes a file of its own, so that no
+	// two processes write one file.
+	delete(env, tracing.EnvTraceFile)
+	delete(env, tracing.EnvTracePayloads)
+	if a.cfg.TraceExecutors {
+		env[tracing.EnvTraceFile] = filepath.Join(e.directory, tracing.ExecutorTraceFileName)
+		if a.cfg.TraceExecutorPayloads {
+			env[tracing.EnvTracePayloads] = "1"
+		}
 	}
 	return env
 }

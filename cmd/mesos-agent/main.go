@@ -59,12 +59,22 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	rec, err := daemon.StartTracing(&c, "mesos-agent", node, log)
+	if err != nil {
+		node.Shutdown()
+		return err
+	}
+	daemon.TraceExecutors(&c, &cfg)
 	s, err := slave.New(node, cfg)
 	if err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	pid, err := s.Start()
 	if err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	log.Infof("Agent started at %s; HTTP on http://%s", pid, l.Addr())
@@ -72,6 +82,7 @@ func run(args []string) error {
 	h := s.Handler()
 	// Mesos serves the agent's endpoints under its process id too.
 	mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, h))
+	daemon.MountTrace(mux, rec)
 	mux.Handle("/", h)
-	return daemon.Serve(l, mux, log, func() { s.Stop(); node.Shutdown() })
+	return daemon.Serve(l, mux, log, func() { s.Stop(); node.Shutdown(); daemon.CloseTrace(rec, log) }, daemon.StopStreams(rec))
 }

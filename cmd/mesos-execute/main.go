@@ -25,6 +25,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
@@ -49,6 +50,8 @@ type options struct {
 	killAfter     time.Duration
 	frameworkName string
 	verbose       bool
+	traceFile     string
+	tracePayloads bool
 }
 
 // usageError is a bad flag or flag value (exit code 2).
@@ -78,6 +81,8 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 	fs.Var(flagutil.Duration{D: &killAfter}, "kill_after", "Kill the task this long after it is running (e.g., 10secs, 2mins). Default: never.")
 	fs.StringVar(&o.frameworkName, "framework_name", defaultFrameworkName, "Name of the framework.")
 	fs.BoolVar(&o.verbose, "verbose", false, "Log what the scheduler driver does (on stderr); otherwise only warnings and errors.")
+	fs.StringVar(&o.traceFile, "trace_file", "", "Append a JSON Lines trace of every message the scheduler sends and receives to this file (read it with mesos-trace). gomesos only.")
+	fs.BoolVar(&o.tracePayloads, "trace_payloads", false, "Add every traced message, as protobuf JSON, to its event. gomesos only.")
 	if err := flagutil.Parse(fs, args, getenv, stdout); err != nil {
 		if errors.Is(err, flagutil.ErrHelp) {
 			return nil, err
@@ -213,6 +218,26 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 		if !opts.verbose {
 			node.Log().SetLevel(logrus.WarnLevel)
 		}
+	}
+	if opts.traceFile != "" {
+		rec, err := tracing.New(tracing.Options{
+			Process:  node.Address(),
+			Program:  "mesos-execute",
+			File:     opts.traceFile,
+			Payloads: opts.tracePayloads,
+			Log:      node.Log(),
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "mesos-execute: --trace_file=%s: %v\n", opts.traceFile, err)
+			return 1
+		}
+		node.SetTracer(rec)
+		defer func() {
+			node.SetTracer(nil)
+			if err := rec.Close(); err != nil {
+				fmt.Fprintf(stderr, "mesos-execute: closing the trace file: %v\n", err)
+			}
+		}()
 	}
 	sched := newCommandScheduler(opts, stdout, stderr)
 	driver, err := schedulerdriver.NewMesosSchedulerDriver(schedulerdriver.DriverConfig{

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/internal/daemon"
@@ -33,6 +34,9 @@ func run(args []string) error {
 	acfg := slave.DefaultConfig()
 	var c daemon.Common
 	daemon.MasterFlags(fs, &mcfg, &c)
+	if f := fs.Lookup("trace_file"); f != nil {
+		f.Usage = strings.Replace(f.Usage, " gomesos only.", daemon.ExecutorTraceNote+" gomesos only.", 1)
+	}
 	// The agent flags apply to every agent; --work_dir is the cluster's.
 	agentFlags := flag.NewFlagSet("agent", flag.ContinueOnError)
 	var ignored daemon.Common
@@ -75,11 +79,21 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	rec, err := daemon.StartTracing(&c, "mesos-local", node, log)
+	if err != nil {
+		node.Shutdown()
+		return err
+	}
+	daemon.TraceExecutors(&c, &acfg)
 	m, err := master.New(node, mcfg)
 	if err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	if _, err := m.Start(); err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	mux := http.NewServeMux()
@@ -91,6 +105,7 @@ func run(args []string) error {
 		}
 		m.Stop()
 		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 	}
 	for i := 1; i <= *numSlaves; i++ {
 		cfg := acfg
@@ -118,7 +133,8 @@ func run(args []string) error {
 		agents = append(agents, a)
 		mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, a.Handler()))
 	}
+	daemon.MountTrace(mux, rec)
 	mux.Handle("/", m.Handler())
 	log.Infof("mesos-local: master %s and %d agents; HTTP on http://%s", m.PID(), *numSlaves, l.Addr())
-	return daemon.Serve(l, mux, log, stopAll)
+	return daemon.Serve(l, mux, log, stopAll, daemon.StopStreams(rec))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/gomesos/gomesos/internal/daemon"
@@ -58,14 +59,26 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	rec, err := daemon.StartTracing(&c, "mesos-master", node, log)
+	if err != nil {
+		node.Shutdown()
+		return err
+	}
 	m, err := master.New(node, cfg)
 	if err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	pid, err := m.Start()
 	if err != nil {
+		node.Shutdown()
+		daemon.CloseTrace(rec, log)
 		return err
 	}
 	log.Infof("Master %s started at %s; HTTP on http://%s", m.Info().GetId(), pid, l.Addr())
-	return daemon.Serve(l, m.Handler(), log, func() { m.Stop(); node.Shutdown() })
+	mux := http.NewServeMux()
+	daemon.MountTrace(mux, rec)
+	mux.Handle("/", m.Handler())
+	return daemon.Serve(l, mux, log, func() { m.Stop(); node.Shutdown(); daemon.CloseTrace(rec, log) }, daemon.StopStreams(rec))
 }

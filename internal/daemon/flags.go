@@ -12,6 +12,7 @@ import (
 	"github.com/gomesos/gomesos/internal/flagutil"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/slave"
+	"github.com/gomesos/gomesos/tracing"
 )
 
 // Common are the flags every daemon has.
@@ -23,6 +24,8 @@ type Common struct {
 	LoggingLevel  string
 	WorkDir       string
 	TraceFile     string
+	TracePayloads bool
+	TraceRingSize int
 }
 
 func registerCommon(fs *flag.FlagSet, c *Common, defaultIP string) {
@@ -49,7 +52,14 @@ func MasterFlags(fs *flag.FlagSet, cfg *master.Config, c *Common) {
 	fs.IntVar(&cfg.MaxCompletedTasksPerFramework, "max_completed_tasks_per_framework", cfg.MaxCompletedTasksPerFramework, "Completed tasks kept per framework.")
 	fs.Var(flagutil.StringList{L: &cfg.Roles}, "roles", "Comma-separated whitelist of roles (default: any role).")
 	fs.BoolVar(&cfg.RootSubmissions, "root_submissions", cfg.RootSubmissions, "Whether frameworks may run as root.")
-	fs.StringVar(&c.TraceFile, "trace_file", "", "Reserved for message tracing (not implemented yet).")
+	registerTrace(fs, c, "")
+}
+
+// registerTrace adds the message tracing flags (see package tracing).
+func registerTrace(fs *flag.FlagSet, c *Common, executors string) {
+	fs.StringVar(&c.TraceFile, "trace_file", "", "Append a JSON Lines trace of every message this process sends and receives to this file (read it with mesos-trace)."+executors+" gomesos only.")
+	fs.BoolVar(&c.TracePayloads, "trace_payloads", false, "Add every traced message, as protobuf JSON, to its event (in the file and the in-memory ring). gomesos only.")
+	fs.IntVar(&c.TraceRingSize, "trace_ring_size", tracing.DefaultRingSize, "Number of recent message events kept in memory for /trace, /trace/stream and /trace/ui (0: none). gomesos only.")
 }
 
 // AgentFlags binds Mesos' agent flags onto fs, filling cfg. withMaster says
@@ -59,7 +69,7 @@ func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool)
 		registerCommon(fs, c, "127.0.0.1")
 		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, or file:///path.")
 		fs.IntVar(&cfg.Port, "port", cfg.Port, "Port to listen on for HTTP.")
-		fs.StringVar(&c.TraceFile, "trace_file", "", "Reserved for message tracing (not implemented yet).")
+		registerTrace(fs, c, ExecutorTraceNote)
 	}
 	fs.StringVar(&cfg.WorkDir, "work_dir", cfg.WorkDir, "Directory for sandboxes and checkpoints (required).")
 	fs.StringVar(&cfg.Resources, "resources", cfg.Resources, "Total consumable resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or JSON.")
@@ -72,6 +82,10 @@ func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool)
 	fs.Var(flagutil.Duration{D: &cfg.ExecutorShutdownGracePeriod}, "executor_shutdown_grace_period", "Time an executor has to shut down before it is killed.")
 	fs.Var(flagutil.Duration{D: &cfg.RegistrationBackoffFactor}, "registration_backoff_factor", "Initial backoff of (re)registration with the master.")
 }
+
+// ExecutorTraceNote says what --trace_file does to the executors of an
+// agent (mesos-agent, mesos-local).
+const ExecutorTraceNote = " Each executor then writes its own trace to trace.jsonl in its sandbox (the agent passes the path in GOMESOS_TRACE_FILE)."
 
 // Parse parses args and reports a clear error; help is ErrHelp.
 func Parse(fs *flag.FlagSet, args []string) error {

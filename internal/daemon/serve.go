@@ -67,8 +67,13 @@ func Listen(ip string, port int) (net.Listener, error) {
 }
 
 // Serve serves h on l until SIGINT or SIGTERM, then calls stop and returns.
-func Serve(l net.Listener, h http.Handler, log *logrus.Logger, stop func()) error {
+// onShutdown functions run when the server starts shutting down, before it
+// waits for open requests: they end long-lived responses (event streams).
+func Serve(l net.Listener, h http.Handler, log *logrus.Logger, stop func(), onShutdown ...func()) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	sig := make(chan os.Signal, 1)
