@@ -4,7 +4,7 @@ BIN      := $(CURDIR)/bin
 BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/...
+RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./tracing/... ./metrics/...
 TEST_TIMEOUT ?= 15m
 NUM_SLAVES ?= 2
 PORT ?= 5050
@@ -47,8 +47,13 @@ run: build
 	@echo "  bin/mesos-execute --master=127.0.0.1:$(PORT) --name=hello --command='echo hello'"
 	$(BIN)/mesos-local --ip=127.0.0.1 --port=$(PORT) --num_slaves=$(NUM_SLAVES) --work_dir=$(WORK_DIR)
 
+# Every benchmark recorded in BENCHMARKS.md (about 15 minutes).
 bench: build
-	GOMESOS_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench . -benchmem ./actors/ ./resources/ ./tests/
+	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem ./actors/ ./resources/ ./master/allocator/sorter/
+	$(GO) test -run '^$$' -bench 'Allocate|AddAgents|DeclineCycle|Quota' -benchtime 5x -benchmem ./master/allocator/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./tracing/
+	GOMESOS_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench 'BenchmarkLaunch$$' -benchtime 300x ./tests/
+	GOMESOS_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench 'BenchmarkLaunchTracing' -benchtime 4x ./tests/
 
 clean:
 	rm -rf $(BIN)

@@ -80,6 +80,8 @@ func TestBinariesRejectBadFlags(t *testing.T) {
 	cases := [][]string{
 		{"mesos-master", "--port=notaport"},
 		{"mesos-master", "--allocation_interval=soon"},
+		{"mesos-master", "--role_sorter=bogus"},
+		{"mesos-master", "--weights=a=x"},
 		{"mesos-agent", "--work_dir=/tmp/x"}, // no --master
 		{"mesos-agent", "--master=127.0.0.1:5050", "--work_dir=/tmp/x", "--resources=cpus:lots"},
 		{"mesos-local", "--num_slaves=0"},

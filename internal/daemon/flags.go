@@ -52,6 +52,12 @@ func MasterFlags(fs *flag.FlagSet, cfg *master.Config, c *Common) {
 	fs.IntVar(&cfg.MaxCompletedTasksPerFramework, "max_completed_tasks_per_framework", cfg.MaxCompletedTasksPerFramework, "Completed tasks kept per framework.")
 	fs.Var(flagutil.StringList{L: &cfg.Roles}, "roles", "Comma-separated whitelist of roles (default: any role).")
 	fs.BoolVar(&cfg.RootSubmissions, "root_submissions", cfg.RootSubmissions, "Whether frameworks may run as root.")
+	fs.StringVar(&cfg.Weights, "weights", cfg.Weights, "Role weights, e.g. 'role1=2.0,role2=3.5' (default weight 1.0).")
+	fs.StringVar(&cfg.RoleSorter, "role_sorter", cfg.RoleSorter, "Policy sorting roles for allocation: drf or random.")
+	fs.StringVar(&cfg.FrameworkSorter, "framework_sorter", cfg.FrameworkSorter, "Policy sorting frameworks within a role: drf or random.")
+	fs.Var(flagutil.StringList{L: &cfg.FairSharingExcludedResourceNames}, "fair_sharing_excluded_resource_names",
+		"Comma-separated resource names left out of DRF shares, e.g. 'gpus'.")
+	fs.BoolVar(&cfg.FilterGPUResources, "filter_gpu_resources", cfg.FilterGPUResources, "Offer GPU agents only to frameworks with the GPU_RESOURCES capability.")
 	registerTrace(fs, c, "")
 }
 
