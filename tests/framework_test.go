@@ -18,10 +18,12 @@ import (
 // batchScheduler launches `total` short command tasks on whatever it is
 // offered and records every status update.
 type batchScheduler struct {
-	total   int
-	cpus    float64
-	mem     float64
-	command string
+	total int
+	// maxInFlight, if set, bounds the tasks launched but not yet ended.
+	maxInFlight int
+	cpus        float64
+	mem         float64
+	command     string
 
 	mu        sync.Mutex
 	launched  int
@@ -48,7 +50,7 @@ func (s *batchScheduler) ResourceOffers(d sched.SchedulerDriver, offers []*mesos
 	for _, o := range offers {
 		left := resources.New(o.GetResources()...)
 		var tasks []*mesos.TaskInfo
-		for s.launched < s.total {
+		for s.launched < s.total && (s.maxInFlight == 0 || s.launched-len(s.finished)-len(s.bad) < s.maxInFlight) {
 			need := resources.New(mesosutil.NewScalarResource("cpus", s.cpus), mesosutil.NewScalarResource("mem", s.mem))
 			if !left.Contains(need) {
 				break
