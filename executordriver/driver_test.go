@@ -392,10 +392,14 @@ func TestReconnectHandsBackUnacknowledged(t *testing.T) {
 
 	// The agent restarts: the link breaks, the checkpointing executor waits.
 	h.node.Stop(h.apid)
-	h.barrier(d.PID())
-	if d.Connected() {
-		t.Fatal("connected after the agent exited")
+	// Exited reaches the driver through its mailbox after the stop: wait
+	// for the disconnect itself.
+	for deadline := time.Now().Add(wait); d.Connected(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("still connected after the agent exited")
+		}
 	}
+	h.barrier(d.PID())
 	rec.none(t)
 
 	agent2, apid2 := h.spawnAgent()
