@@ -13,19 +13,8 @@ import (
 
 // The real binaries as processes: a master, two agents and mesos-execute.
 func TestBinariesEndToEnd(t *testing.T) {
-	master := harness.StartProc(t, "mesos-master", "--ip=127.0.0.1", "--port=0")
-	addr := master.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
-	work := harness.TempDir(t)
-	for _, n := range []string{"a1", "a2"} {
-		a := harness.StartProc(t, "mesos-agent", "--master="+addr, "--ip=127.0.0.1", "--port=0",
-			"--work_dir="+filepath.Join(work, n), "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
-		a.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
-	}
-	harness.Eventually(t, 30*time.Second, func() bool {
-		st, err := harness.GetJSON("http://" + addr + "/master/state")
-		return err == nil && st["activated_slaves"] == float64(2)
-	}, "two agents registered")
-
+	c := harness.StartProcs(t, harness.ProcOptions{Agents: 2})
+	addr, work := c.Addr, c.WorkDir
 	marker := filepath.Join(work, "ran")
 	exec := harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=hello",
 		"--command=echo hello && touch "+marker)

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +30,7 @@ var (
 func TestExecutor(t testing.TB) string {
 	t.Helper()
 	testExecOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gomesos-testexec-")
+		dir, err := cacheDir()
 		if err != nil {
 			testExecErr = err
 			return
@@ -48,7 +50,8 @@ func TestExecutor(t testing.TB) string {
 
 // Binaries returns a folder holding every gomesos binary. GOMESOS_BIN_DIR
 // (set by `make test`) names one already built; otherwise they are built
-// once per test process into a temporary folder.
+// once per test process into a cache folder of this checkout's, reused (and
+// rebuilt incrementally) by later runs rather than left behind each time.
 func Binaries(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -56,7 +59,7 @@ func Binaries(t testing.TB) string {
 			buildDir = d
 			return
 		}
-		buildDir, buildErr = os.MkdirTemp("", "gomesos-bin-")
+		buildDir, buildErr = cacheDir()
 		if buildErr != nil {
 			return
 		}
@@ -83,6 +86,14 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// cacheDir is a folder under the OS temp dir named after this checkout, so
+// that repeated runs overwrite one copy of the binaries.
+func cacheDir() (string, error) {
+	sum := sha256.Sum256([]byte(repoRoot()))
+	dir := filepath.Join(os.TempDir(), "gomesos-test-bin-"+hex.EncodeToString(sum[:6]))
+	return dir, os.MkdirAll(dir, 0o755)
+}
 
 func haveAll(dir string) bool {
 	for _, b := range binaryNames {

@@ -116,3 +116,59 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// ProcOptions shape a cluster of real processes.
+type ProcOptions struct {
+	Agents         int      // default 1
+	AgentResources string   // default "cpus:2;mem:1024;disk:1024;ports:[31000-31100]"
+	MasterArgs     []string // extra mesos-master flags
+	AgentArgs      []string // extra mesos-agent flags, for every agent
+}
+
+// ProcCluster is bin/mesos-master and bin/mesos-agent processes on loopback,
+// on ports the OS picked.
+type ProcCluster struct {
+	Master  *Proc
+	Agents  []*Proc
+	Addr    string // the master's HTTP host:port, what --master takes
+	WorkDir string
+	t       testing.TB
+}
+
+// StartProcs starts a master and its agents and waits until every agent is
+// registered. Everything is killed when the test ends.
+func StartProcs(t testing.TB, opts ProcOptions) *ProcCluster {
+	t.Helper()
+	if opts.Agents == 0 {
+		opts.Agents = 1
+	}
+	if opts.AgentResources == "" {
+		opts.AgentResources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]"
+	}
+	c := &ProcCluster{WorkDir: TempDir(t), t: t}
+	c.Master = StartProc(t, "mesos-master", append([]string{"--ip=127.0.0.1", "--port=0"}, opts.MasterArgs...)...)
+	c.Addr = c.Master.WaitOutput(t, HTTPAddr, 30*time.Second)
+	for i := 1; i <= opts.Agents; i++ {
+		args := append([]string{"--master=" + c.Addr, "--ip=127.0.0.1", "--port=0",
+			fmt.Sprintf("--work_dir=%s/agent%d", c.WorkDir, i), "--resources=" + opts.AgentResources}, opts.AgentArgs...)
+		a := StartProc(t, "mesos-agent", args...)
+		a.WaitOutput(t, HTTPAddr, 30*time.Second)
+		c.Agents = append(c.Agents, a)
+	}
+	c.WaitAgents(opts.Agents, 30*time.Second)
+	return c
+}
+
+// State fetches and decodes the master's /master/state.
+func (c *ProcCluster) State() (map[string]any, error) {
+	return GetJSON("http://" + c.Addr + "/master/state")
+}
+
+// WaitAgents waits until n agents are registered and active.
+func (c *ProcCluster) WaitAgents(n int, timeout time.Duration) {
+	c.t.Helper()
+	Eventually(c.t, timeout, func() bool {
+		st, err := c.State()
+		return err == nil && st["activated_slaves"] == float64(n)
+	}, fmt.Sprintf("%d agents registered", n))
+}
