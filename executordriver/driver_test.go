@@ -392,13 +392,7 @@ func TestReconnectHandsBackUnacknowledged(t *testing.T) {
 
 	// The agent restarts: the link breaks, the checkpointing executor waits.
 	h.node.Stop(h.apid)
-	// Exited reaches the driver through its mailbox after the stop: wait
-	// for the disconnect itself.
-	for deadline := time.Now().Add(wait); d.Connected(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("still connected after the agent exited")
-		}
-	}
+	waitDisconnected(t, d)
 	h.barrier(d.PID())
 	rec.none(t)
 
@@ -434,6 +428,7 @@ func TestRecoveryTimeoutShutsDown(t *testing.T) {
 	d := h.newDriver(rec)
 	h.start(d, rec)
 	h.node.Stop(h.apid)
+	waitDisconnected(t, d)
 	h.barrier(d.PID())
 	rec.none(t)
 	h.clock.Advance(30 * time.Second)
@@ -596,4 +591,15 @@ func TestEnvironment(t *testing.T) {
 	// Recovery timeout is read only with checkpointing.
 	h.env["MESOS_RECOVERY_TIMEOUT"] = "garbage"
 	h.newDriver(newRecorder())
+}
+
+// waitDisconnected waits until the driver has seen the agent go: Exited
+// reaches it through its mailbox after the agent's process stopped.
+func waitDisconnected(t *testing.T, d *MesosExecutorDriver) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); d.Connected(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("still connected after the agent exited")
+		}
+	}
 }
