@@ -2,15 +2,14 @@ package master
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/gomesos/gomesos/internal/httpjson"
 )
 
 // snapshotTimeout bounds how long an endpoint waits for the master actor.
@@ -29,10 +28,13 @@ const snapshotTimeout = 10 * time.Second
 //	/master/flags, /flags          {"flags": {...}}
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //
-// JSON endpoints accept ?jsonp=callback. Read-only endpoints allow GET and
-// HEAD; /weights and /quota their methods; anything else gets 405, unknown
-// paths 404. Every answer is computed on the master actor; the actor is
-// never blocked by a slow client.
+// JSON endpoints accept ?jsonp=callback (see package httpjson: a callback
+// that is not a dotted identifier gets 400). Read-only endpoints allow GET
+// and HEAD; /weights and /quota their methods; anything else gets 405
+// (with an Allow header), unknown paths 404. A trailing slash is ignored
+// ("/master/state/" is /master/state), as libprocess trims it before
+// looking up the endpoint. Every answer is computed on the master actor;
+// the actor is never blocked by a slow client.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(p *process) any) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { m.serveJSON(w, r, build) }
@@ -60,10 +62,7 @@ func (m *Master) Handler() http.Handler {
 	}
 	snapshot := m.metrics.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := r.URL.Path
-		if len(path) > 1 {
-			path = strings.TrimSuffix(path, "/")
-		}
+		path := strings.TrimRight(r.URL.Path, "/")
 		if path == "/metrics/snapshot" {
 			snapshot.ServeHTTP(w, r)
 			return
@@ -83,15 +82,11 @@ func (m *Master) Handler() http.Handler {
 			return
 		}
 		if rt.methods == nil {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				w.Header().Set("Allow", "GET, HEAD")
-				http.Error(w, fmt.Sprintf("Expecting 'GET', received '%s'", r.Method), http.StatusMethodNotAllowed)
+			if !httpjson.ReadOnly(w, r) {
 				return
 			}
 		} else if !slices.Contains(rt.methods, r.Method) {
-			w.Header().Set("Allow", strings.Join(rt.methods, ", "))
-			http.Error(w, fmt.Sprintf("405 Method Not Allowed. Expecting one of { '%s' }, but received '%s'.",
-				strings.Join(rt.methods, "', '"), r.Method), http.StatusMethodNotAllowed)
+			httpjson.MethodNotAllowed(w, r, rt.methods...)
 			return
 		}
 		rt.h(w, r)
@@ -105,38 +100,31 @@ func (m *Master) snapshot(r *http.Request, build func(p *process) any) (any, err
 	return m.call(ctx, func() any { return build(m.proc) })
 }
 
-var jsonpName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]*$`)
+// jsonpName checks ?jsonp= callbacks with httpjson's rule (roles.go uses
+// it for GET /quota; it can move to httpjson.WriteBytes).
+var jsonpName callbackRule
+
+type callbackRule struct{}
+
+func (callbackRule) MatchString(s string) bool { return httpjson.ValidCallback(s) }
 
 func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(p *process) any) {
-	callback := r.URL.Query().Get("jsonp")
-	if callback != "" && !jsonpName.MatchString(callback) {
-		http.Error(w, "Invalid 'jsonp' callback name", http.StatusBadRequest)
-		return
+	if _, ok := httpjson.Callback(w, r); !ok {
+		return // checked before the actor does any work
 	}
 	v, err := m.snapshot(r, build)
 	if err != nil {
 		http.Error(w, "Master is unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	body, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "Failed to render JSON: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	writeJSON(w, r, callback, body)
+	httpjson.Write(w, r, v)
 }
 
-func writeJSON(w http.ResponseWriter, r *http.Request, callback string, body []byte) {
-	if callback != "" {
-		w.Header().Set("Content-Type", "text/javascript")
-		body = []byte(callback + "(" + string(body) + ");")
-	} else {
-		w.Header().Set("Content-Type", "application/json")
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+// writeJSON writes an encoded JSON body, as JSONP when r asks for it. The
+// callback argument is r's ?jsonp=, already checked; httpjson checks it
+// again, so no path can echo an unchecked name.
+func writeJSON(w http.ResponseWriter, r *http.Request, _ string, body []byte) {
+	httpjson.WriteBytes(w, r, body)
 }
 
 func (m *Master) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -144,9 +132,7 @@ func (m *Master) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Master) serveInfo(w http.ResponseWriter, r *http.Request) {
-	callback := r.URL.Query().Get("jsonp")
-	if callback != "" && !jsonpName.MatchString(callback) {
-		http.Error(w, "Invalid 'jsonp' callback name", http.StatusBadRequest)
+	if _, ok := httpjson.Callback(w, r); !ok {
 		return
 	}
 	body, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m.info)
@@ -154,5 +140,5 @@ func (m *Master) serveInfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Failed to render MasterInfo: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	writeJSON(w, r, callback, body)
+	httpjson.WriteBytes(w, r, body)
 }

@@ -5,9 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -206,9 +208,12 @@ func TestHTTPSurface(t *testing.T) {
 	if code, _, _ := get(t, srv, http.MethodGet, "/info"); code != http.StatusNotFound {
 		t.Errorf("/info %d", code)
 	}
-	code, hdr, body = get(t, srv, http.MethodPost, "/master/state")
-	if code != http.StatusMethodNotAllowed || !strings.Contains(body, "Expecting 'GET', received 'POST'") || hdr.Get("Allow") == "" {
-		t.Errorf("POST: %d %q", code, body)
+	for _, path := range []string{"/master/state", "/state", "/master/flags", "/master/info", "/health"} {
+		code, hdr, body = get(t, srv, http.MethodPost, path)
+		if code != http.StatusMethodNotAllowed || hdr.Get("Allow") != "GET, HEAD" ||
+			strings.TrimSpace(body) != "405 Method Not Allowed. Expecting one of { 'GET', 'HEAD' }, but received 'POST'." {
+			t.Errorf("POST %s: %d %q %q", path, code, hdr.Get("Allow"), body)
+		}
 	}
 	if code, _, body := get(t, srv, http.MethodHead, "/master/state"); code != 200 || body != "" {
 		t.Errorf("HEAD: %d %q", code, body)
@@ -225,5 +230,154 @@ func TestHTTPAfterStop(t *testing.T) {
 	}
 	if code, _, _ := get(t, srv, http.MethodGet, "/master/info"); code != 200 {
 		t.Errorf("info after stop: %d", code)
+	}
+}
+
+// jsonpPaths are the master's JSON endpoints that take ?jsonp=.
+var jsonpPaths = []string{
+	"/master/state", "/state", "/master/state.json", "/state.json", "/master/state-json",
+	"/master/flags", "/flags", "/master/flags.json", "/master/frameworks", "/master/slaves",
+	"/master/slaves.json", "/master/roles", "/master/weights", "/master/quota", "/master/info",
+}
+
+func TestJSONPCallbacks(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+
+	for _, path := range jsonpPaths {
+		for _, cb := range []string{"cb", "angular.callbacks._0", "jQuery1_2", "$"} {
+			code, hdr, body := get(t, srv, http.MethodGet, path+"?jsonp="+url.QueryEscape(cb))
+			if code != 200 || hdr.Get("Content-Type") != "text/javascript" ||
+				!strings.HasPrefix(body, cb+"(") || !strings.HasSuffix(body, ");") {
+				t.Errorf("%s?jsonp=%s: %d %q %q", path, cb, code, hdr.Get("Content-Type"), body[:min(60, len(body))])
+				continue
+			}
+			var v any // /weights is an array
+			if err := json.Unmarshal([]byte(body[len(cb)+1:len(body)-2]), &v); err != nil {
+				t.Errorf("%s?jsonp=%s: not JSON inside: %v", path, cb, err)
+			}
+		}
+		for _, cb := range []string{"<script>", "alert(1)", "a b", "1abc", "a[0]", "a;b", "a..b", "x</script>"} {
+			code, hdr, body := get(t, srv, http.MethodGet, path+"?jsonp="+url.QueryEscape(cb))
+			if code != http.StatusBadRequest || strings.TrimSpace(body) != "Invalid 'jsonp' callback name" ||
+				hdr.Get("Content-Type") == "text/javascript" {
+				t.Errorf("%s?jsonp=%q: %d %q %q", path, cb, code, hdr.Get("Content-Type"), body)
+			}
+		}
+		code, hdr, body := get(t, srv, http.MethodGet, path)
+		if code != 200 || hdr.Get("Content-Type") != "application/json" || !json.Valid([]byte(body)) {
+			t.Errorf("%s: %d %q", path, code, hdr.Get("Content-Type"))
+		}
+	}
+}
+
+func TestTrailingSlash(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+
+	// libprocess trims trailing slashes before it looks the endpoint up,
+	// so Mesos serves these.
+	for _, path := range []string{"/master/state/", "/state/", "/master/state//", "/master/flags/", "/master/health/", "/metrics/snapshot/"} {
+		if code, _, _ := get(t, srv, http.MethodGet, path); code != 200 {
+			t.Errorf("%s: %d", path, code)
+		}
+	}
+	for _, path := range []string{"/master/", "/", "/master/nope/", "/info/", "/master/statex"} {
+		if code, _, _ := get(t, srv, http.MethodGet, path); code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, code)
+		}
+	}
+}
+
+func TestLeaderInfo(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+
+	info := c.m.Info()
+	st := getJSON(t, srv, "/master/state")
+	want := map[string]any{
+		"id": info.GetId(), "pid": info.GetPid(), "port": 5050.0, "hostname": "localhost",
+	}
+	if got := st["leader_info"].(map[string]any); !equalJSON(got, want) {
+		t.Errorf("leader_info %v, want %v", got, want)
+	}
+	if _, ok := st["domain"]; ok {
+		t.Errorf("domain without one: %v", st["domain"])
+	}
+	if caps, ok := st["capabilities"].([]any); !ok || len(caps) != len(info.GetCapabilities()) {
+		t.Errorf("capabilities %v", st["capabilities"])
+	}
+
+	// With a domain and capabilities, as Mesos renders them.
+	info.Domain = &mesos.DomainInfo{FaultDomain: &mesos.DomainInfo_FaultDomain{
+		Region: &mesos.DomainInfo_FaultDomain_RegionInfo{Name: proto.String("eu")},
+		Zone:   &mesos.DomainInfo_FaultDomain_ZoneInfo{Name: proto.String("eu-1a")},
+	}}
+	info.Capabilities = []*mesos.MasterInfo_Capability{{Type: mesos.MasterInfo_Capability_AGENT_UPDATE.Enum()}}
+	got := masterInfoJSON(info)
+	want["domain"] = map[string]any{"fault_domain": map[string]any{
+		"region": map[string]any{"name": "eu"}, "zone": map[string]any{"name": "eu-1a"}}}
+	if !equalJSON(roundTrip(t, got), want) {
+		t.Errorf("masterInfoJSON %v, want %v", got, want)
+	}
+	if caps := masterCapabilities(info); len(caps) != 1 || caps[0] != "AGENT_UPDATE" {
+		t.Errorf("masterCapabilities %v", caps)
+	}
+	if d := domainJSON(&mesos.DomainInfo{}); len(d) != 0 {
+		t.Errorf("empty domain %v", d)
+	}
+}
+
+func roundTrip(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestFlagsOmitUnset(t *testing.T) {
+	// What the binaries pass: every flag, given or not (flagutil.Values).
+	dump := map[string]string{
+		"offer_timeout": "0ns", "cluster": "", "hostname": "", "weights": "", "roles": "",
+		"fair_sharing_excluded_resource_names": "", "work_dir": "", "ip": "127.0.0.1",
+		"port": "5050", "allocation_interval": "1secs",
+	}
+	c := newCluster(t, func(cfg *Config) { cfg.Flags = dump })
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/master/flags", "/master/state"} {
+		f := getJSON(t, srv, path)["flags"].(map[string]any)
+		for _, k := range []string{"offer_timeout", "cluster", "hostname", "weights", "roles", "fair_sharing_excluded_resource_names", "work_dir"} {
+			if v, ok := f[k]; ok {
+				t.Errorf("%s: unset flag %s = %q", path, k, v)
+			}
+		}
+		for k, v := range map[string]string{"ip": "127.0.0.1", "port": "5050", "allocation_interval": "1secs", "max_agent_ping_timeouts": "5"} {
+			if f[k] != v {
+				t.Errorf("%s: %s = %v, want %q", path, k, f[k], v)
+			}
+		}
+	}
+
+	// Given, they are shown as given.
+	c2 := newCluster(t, func(cfg *Config) {
+		cfg.OfferTimeout = 30 * time.Second
+		cfg.Cluster = "prod"
+		cfg.Flags = map[string]string{"offer_timeout": "30secs", "cluster": "prod", "hostname": "m1"}
+	})
+	srv2 := httptest.NewServer(c2.m.Handler())
+	defer srv2.Close()
+	f := getJSON(t, srv2, "/master/flags")["flags"].(map[string]any)
+	if f["offer_timeout"] != "30secs" || f["cluster"] != "prod" || f["hostname"] != "m1" {
+		t.Errorf("given flags %v", f)
 	}
 }

@@ -348,7 +348,7 @@ func (p *process) stateJSON() any {
 		"id":                      p.info.GetId(),
 		"pid":                     p.info.GetPid(),
 		"hostname":                p.info.GetHostname(),
-		"capabilities":            []any{},
+		"capabilities":            masterCapabilities(p.info),
 		"activated_slaves":        active,
 		"deactivated_slaves":      inactive,
 		"unreachable_slaves":      len(p.unreachable),
@@ -363,15 +363,54 @@ func (p *process) stateJSON() any {
 	if p.elected {
 		out["elected_time"] = seconds(p.electedTime)
 		out["leader"] = p.info.GetPid()
-		out["leader_info"] = object{
-			"id":       p.info.GetId(),
-			"pid":      p.info.GetPid(),
-			"port":     p.info.GetPort(),
-			"hostname": p.info.GetHostname(),
-		}
+		out["leader_info"] = masterInfoJSON(p.info)
+	}
+	if p.info.Domain != nil {
+		out["domain"] = domainJSON(p.info.GetDomain())
 	}
 	if p.cfg.Cluster != "" {
 		out["cluster"] = p.cfg.Cluster
+	}
+	return out
+}
+
+// masterInfoJSON renders a MasterInfo as Mesos does under "leader_info"
+// (src/common/http.cpp, json(ObjectWriter*, const MasterInfo&)): id, pid,
+// port and hostname, and the domain when there is one. Mesos leaves out ip,
+// version, address and capabilities there; /master/info has them all.
+func masterInfoJSON(info *mesos.MasterInfo) object {
+	out := object{
+		"id":       info.GetId(),
+		"pid":      info.GetPid(),
+		"port":     info.GetPort(),
+		"hostname": info.GetHostname(),
+	}
+	if info.Domain != nil {
+		out["domain"] = domainJSON(info.GetDomain())
+	}
+	return out
+}
+
+// domainJSON renders a DomainInfo as Mesos does:
+// {"fault_domain": {"region": {"name": ..}, "zone": {"name": ..}}}, the
+// fault domain only when set.
+func domainJSON(d *mesos.DomainInfo) object {
+	out := object{}
+	if fd := d.GetFaultDomain(); fd != nil {
+		out["fault_domain"] = object{
+			"region": object{"name": fd.GetRegion().GetName()},
+			"zone":   object{"name": fd.GetZone().GetName()},
+		}
+	}
+	return out
+}
+
+// masterCapabilities are MasterInfo's capabilities by name, as the
+// top-level "capabilities" of /master/state.
+func masterCapabilities(info *mesos.MasterInfo) []any {
+	out := []any{}
+	for _, c := range info.GetCapabilities() {
+		out = append(out, c.GetType().String())
 	}
 	return out
 }
@@ -391,7 +430,8 @@ func (p *process) slavesJSON() any {
 func (p *process) flagsJSON() any { return object{"flags": p.flags()} }
 
 // flags renders the configuration as Mesos' flags (strings), overlaid with
-// Config.Flags as the command line gave them.
+// Config.Flags as the command line gave them. Like Mesos, it leaves out
+// optional flags that are unset.
 func (p *process) flags() map[string]string {
 	c := p.cfg
 	out := map[string]string{
@@ -428,7 +468,23 @@ func (p *process) flags() map[string]string {
 	if c.Roles != nil {
 		out["roles"] = strings.Join(c.Roles, ",")
 	}
+	// Config.Flags holds every flag of the command line, given or not, as
+	// text (flagutil.Values): an unset --offer_timeout reads "0ns", an unset
+	// --cluster "". Mesos leaves optional flags that have no value out, so
+	// flags given as "" are dropped, and so are the optional flags above
+	// when the Config has them unset.
+	unset := map[string]bool{
+		"offer_timeout":                        c.OfferTimeout <= 0,
+		"weights":                              c.Weights == "",
+		"cluster":                              c.Cluster == "",
+		"roles":                                c.Roles == nil,
+		"fair_sharing_excluded_resource_names": len(c.FairSharingExcludedResourceNames) == 0,
+	}
 	for k, v := range c.Flags {
+		if v == "" || unset[k] {
+			delete(out, k)
+			continue
+		}
 		out[k] = v
 	}
 	return out

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -16,62 +18,46 @@ import (
 const snapshotTimeout = 10 * time.Second
 
 type httpAPI struct {
-	s   *Slave
-	mux *http.ServeMux
+	s *Slave
 }
 
+// newHTTP serves the agent's endpoints: /state (and /state.json), /flags
+// and /health. They allow GET and HEAD (anything else gets 405 with
+// "Allow: GET, HEAD"); JSON answers take ?jsonp=callback, checked and
+// written by package httpjson exactly as the master's are. A trailing slash
+// is ignored ("/state/" is /state), as libprocess trims it; other paths 404.
 func newHTTP(s *Slave) http.Handler {
-	h := &httpAPI{s: s, mux: http.NewServeMux()}
-	h.mux.HandleFunc("/state", h.state)
-	h.mux.HandleFunc("/state.json", h.state)
-	h.mux.HandleFunc("/health", h.health)
-	h.mux.HandleFunc("/flags", h.flags)
-	return h.mux
-}
-
-func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+	h := &httpAPI{s: s}
+	routes := map[string]http.HandlerFunc{
+		"/state":      h.state,
+		"/state.json": h.state,
+		"/health":     h.health,
+		"/flags":      h.flags,
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if cb := r.URL.Query().Get("jsonp"); cb != "" {
-		w.Header().Set("Content-Type", "text/javascript")
-		w.Write([]byte(cb + "("))
-		w.Write(b)
-		w.Write([]byte(");"))
-		return
-	}
-	w.Write(b)
-}
-
-func allowGet(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET")
-		http.Error(w, "Expecting 'GET', received '"+r.Method+"'", http.StatusMethodNotAllowed)
-		return false
-	}
-	return true
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, ok := routes[strings.TrimRight(r.URL.Path, "/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if !httpjson.ReadOnly(w, r) {
+			return
+		}
+		route(w, r)
+	})
 }
 
 func (h *httpAPI) health(w http.ResponseWriter, r *http.Request) {
-	if !allowGet(w, r) {
-		return
-	}
 	w.WriteHeader(http.StatusOK)
 }
 
 func (h *httpAPI) flags(w http.ResponseWriter, r *http.Request) {
-	if !allowGet(w, r) {
-		return
-	}
-	writeJSON(w, r, map[string]any{"flags": h.s.flagValues()})
+	httpjson.Write(w, r, map[string]any{"flags": h.s.flagValues()})
 }
 
 func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
-	if !allowGet(w, r) {
-		return
+	if _, ok := httpjson.Callback(w, r); !ok {
+		return // checked before the actor does any work
 	}
 	pid := h.s.PID()
 	if pid.IsZero() {
@@ -85,15 +71,19 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	writeJSON(w, r, v)
+	httpjson.Write(w, r, v)
 }
 
 // flagValues are the flags shown by /flags and /state.
 func (s *Slave) flagValues() map[string]string {
 	if s.cfg.Flags != nil {
+		// Every flag of the command line, given or not: Mesos leaves out
+		// optional flags without a value, so flags given as "" are dropped.
 		out := make(map[string]string, len(s.cfg.Flags))
 		for k, v := range s.cfg.Flags {
-			out[k] = v
+			if v != "" {
+				out[k] = v
+			}
 		}
 		return out
 	}

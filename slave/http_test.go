@@ -2,8 +2,11 @@ package slave
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -72,4 +75,105 @@ func TestHTTPEndpoints(t *testing.T) {
 		t.Fatalf("POST /state = %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+func do(t *testing.T, srv *httptest.Server, method, path string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// The agent checks ?jsonp= callbacks as the master does (package httpjson):
+// a good name wraps the JSON, anything else is 400 and is never echoed.
+func TestHTTPJSONP(t *testing.T) {
+	h := newHarness(t, true)
+	h.register()
+	srv := httptest.NewServer(h.s.Handler())
+	defer srv.Close()
+
+	for _, path := range []string{"/state", "/state.json", "/flags"} {
+		for _, cb := range []string{"cb", "angular.callbacks._0", "jQuery1_2", "$"} {
+			code, hdr, body := do(t, srv, http.MethodGet, path+"?jsonp="+url.QueryEscape(cb))
+			if code != 200 || hdr.Get("Content-Type") != "text/javascript" ||
+				!strings.HasPrefix(body, cb+"({") || !strings.HasSuffix(body, "});") {
+				t.Errorf("%s?jsonp=%s: %d %q %q", path, cb, code, hdr.Get("Content-Type"), body[:min(60, len(body))])
+				continue
+			}
+			var v map[string]any
+			if err := json.Unmarshal([]byte(body[len(cb)+1:len(body)-2]), &v); err != nil {
+				t.Errorf("%s?jsonp=%s: not JSON inside: %v", path, cb, err)
+			}
+		}
+		for _, cb := range []string{"<script>", "alert(1)", "a b", "1abc", "a[0]", "a;b", "a..b", "x</script>"} {
+			code, hdr, body := do(t, srv, http.MethodGet, path+"?jsonp="+url.QueryEscape(cb))
+			if code != http.StatusBadRequest || strings.TrimSpace(body) != "Invalid 'jsonp' callback name" ||
+				hdr.Get("Content-Type") == "text/javascript" {
+				t.Errorf("%s?jsonp=%q: %d %q %q", path, cb, code, hdr.Get("Content-Type"), body)
+			}
+		}
+		code, hdr, body := do(t, srv, http.MethodGet, path)
+		if code != 200 || hdr.Get("Content-Type") != "application/json" || !json.Valid([]byte(body)) {
+			t.Errorf("%s: %d %q", path, code, hdr.Get("Content-Type"))
+		}
+	}
+}
+
+func TestHTTPMethodsAndPaths(t *testing.T) {
+	h := newHarness(t, true)
+	h.register()
+	srv := httptest.NewServer(h.s.Handler())
+	defer srv.Close()
+
+	for _, path := range []string{"/state", "/state.json", "/flags", "/health"} {
+		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+			code, hdr, body := do(t, srv, m, path)
+			want := "405 Method Not Allowed. Expecting one of { 'GET', 'HEAD' }, but received '" + m + "'."
+			if code != http.StatusMethodNotAllowed || hdr.Get("Allow") != "GET, HEAD" || strings.TrimSpace(body) != want {
+				t.Errorf("%s %s: %d %q %q", m, path, code, hdr.Get("Allow"), body)
+			}
+		}
+		if code, _, body := do(t, srv, http.MethodHead, path); code != 200 || body != "" {
+			t.Errorf("HEAD %s: %d %q", path, code, body)
+		}
+		// libprocess trims trailing slashes: Mesos serves "/state/".
+		if code, _, _ := do(t, srv, http.MethodGet, path+"/"); code != 200 {
+			t.Errorf("GET %s/: %d", path, code)
+		}
+	}
+	for _, path := range []string{"/", "/nope", "/state/x", "/statex", "/metrics"} {
+		if code, _, _ := do(t, srv, http.MethodGet, path); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, code)
+		}
+	}
+}
+
+// The binaries pass every flag, given or not; unset optional ones ("")
+// are left out, as Mesos does.
+func TestFlagsOmitUnset(t *testing.T) {
+	h := newHarness(t, true, func(cfg *Config) {
+		cfg.Flags = map[string]string{"work_dir": "/w", "master": "", "attributes": "", "hostname": "", "port": "5051"}
+	})
+	h.register()
+	srv := httptest.NewServer(h.s.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/flags", "/state"} {
+		code, _, body := do(t, srv, http.MethodGet, path)
+		var v struct{ Flags map[string]string }
+		if err := json.Unmarshal([]byte(body), &v); code != 200 || err != nil {
+			t.Fatalf("%s: %d %v", path, code, err)
+		}
+		want := map[string]string{"work_dir": "/w", "port": "5051"}
+		if len(v.Flags) != len(want) || v.Flags["work_dir"] != "/w" || v.Flags["port"] != "5051" {
+			t.Errorf("%s flags %v, want %v", path, v.Flags, want)
+		}
+	}
 }
