@@ -100,14 +100,6 @@ func (m *Master) snapshot(r *http.Request, build func(p *process) any) (any, err
 	return m.call(ctx, func() any { return build(m.proc) })
 }
 
-// jsonpName checks ?jsonp= callbacks with httpjson's rule (roles.go uses
-// it for GET /quota; it can move to httpjson.WriteBytes).
-var jsonpName callbackRule
-
-type callbackRule struct{}
-
-func (callbackRule) MatchString(s string) bool { return httpjson.ValidCallback(s) }
-
 func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(p *process) any) {
 	if _, ok := httpjson.Callback(w, r); !ok {
 		return // checked before the actor does any work
@@ -123,10 +115,6 @@ func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(p 
 // writeJSON writes an encoded JSON body, as JSONP when r asks for it. The
 // callback argument is r's ?jsonp=, already checked; httpjson checks it
 // again, so no path can echo an unchecked name.
-func writeJSON(w http.ResponseWriter, r *http.Request, _ string, body []byte) {
-	httpjson.WriteBytes(w, r, body)
-}
-
 func (m *Master) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
@@ -268,9 +269,7 @@ func (p *process) updateWeights(infos []*mesos.WeightInfo) {
 func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
-		callback := r.URL.Query().Get("jsonp")
-		if callback != "" && !jsonpName.MatchString(callback) {
-			http.Error(w, "Invalid 'jsonp' callback name", http.StatusBadRequest)
+		if _, ok := httpjson.Callback(w, r); !ok {
 			return
 		}
 		v, err := m.snapshot(r, func(p *process) any { return p.quotaStatus() })
@@ -289,7 +288,7 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 			compact.Reset()
 			compact.WriteString("{}")
 		}
-		writeJSON(w, r, callback, compact.Bytes())
+		httpjson.WriteBytes(w, r, compact.Bytes())
 	case http.MethodPost:
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 		if err != nil {

@@ -21,7 +21,6 @@
 package metrics
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -33,6 +32,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gomesos/gomesos/internal/httpjson"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -229,43 +230,22 @@ func (r *Registry) Snapshot() (map[string]float64, error) {
 // bound their own waits).
 func (r *Registry) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, fmt.Sprintf("Expecting 'GET', received '%s'", req.Method), http.StatusMethodNotAllowed)
+		if !httpjson.ReadOnly(w, req) {
 			return
 		}
-		q := req.URL.Query()
-		if t := q.Get("timeout"); t != "" {
+		if t := req.URL.Query().Get("timeout"); t != "" {
 			if _, err := ParseDuration(t); err != nil {
 				http.Error(w, fmt.Sprintf("Invalid timeout '%s': %v", t, err), http.StatusBadRequest)
 				return
 			}
 		}
-		callback := q.Get("jsonp")
-		if callback != "" && !jsonpName.MatchString(callback) {
-			http.Error(w, "Invalid 'jsonp' callback name", http.StatusBadRequest)
+		if _, ok := httpjson.Callback(w, req); !ok {
 			return
 		}
 		snap, _ := r.Snapshot() // a failing collector leaves its metrics out
-		body, err := json.Marshal(snap)
-		if err != nil {
-			http.Error(w, "Failed to render JSON: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		if callback != "" {
-			w.Header().Set("Content-Type", "text/javascript")
-			body = []byte(callback + "(" + string(body) + ");")
-		} else {
-			w.Header().Set("Content-Type", "application/json")
-		}
-		w.WriteHeader(http.StatusOK)
-		if req.Method != http.MethodHead {
-			w.Write(body)
-		}
+		httpjson.Write(w, req, snap)
 	})
 }
-
-var jsonpName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]*$`)
 
 // ParseDuration parses a Mesos duration ("10ms", "5secs", "2mins",
 // "1hrs", "1days", "1weeks"; also Go's forms such as "1.5s").
