@@ -112,9 +112,7 @@ func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(p 
 	httpjson.Write(w, r, v)
 }
 
-// writeJSON writes an encoded JSON body, as JSONP when r asks for it. The
-// callback argument is r's ?jsonp=, already checked; httpjson checks it
-// again, so no path can echo an unchecked name.
+// serveHealth answers 200 while the master serves (Mesos' /health).
 func (m *Master) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
