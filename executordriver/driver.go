@@ -204,7 +204,7 @@ func (d *MesosExecutorDriver) Start() (mesos.Status, error) {
 	p := newProcess(d)
 	d.running.Store(true)
 	d.status = mesos.Status_DRIVER_RUNNING
-	d.callbacks.start()
+	d.callbacks.Start()
 	var pid actors.PID
 	var err error
 	for range 1000 {
@@ -218,8 +218,8 @@ func (d *MesosExecutorDriver) Start() (mesos.Status, error) {
 		d.running.Store(false)
 		d.status = mesos.Status_DRIVER_ABORTED
 		d.closeDoneLocked()
-		d.callbacks.push(callback{always: true, run: func() { d.exec.Error(d, msg) }})
-		d.callbacks.close()
+		d.callbacks.Push(callback{Always: true, Run: func() { d.exec.Error(d, msg) }})
+		d.callbacks.Close()
 		d.shutdownOwnNode(nil)
 		return d.status, errors.New(msg)
 	}
@@ -242,7 +242,7 @@ func (d *MesosExecutorDriver) Stop() (mesos.Status, error) {
 	d.status = mesos.Status_DRIVER_STOPPED
 	d.closeDoneLocked()
 	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, p.stop) {
-		d.callbacks.close()
+		d.callbacks.Close()
 	}
 	d.shutdownOwnNode(d.proc)
 	if aborted {

@@ -72,7 +72,7 @@ func (p *process) Finalize(*actors.Context) {
 	p.setConnected(false)
 	p.wakeWaiters()
 	close(p.finished)
-	p.d.callbacks.close()
+	p.d.callbacks.Close()
 }
 
 func (p *process) frameworkID() *mesos.FrameworkID {
@@ -101,7 +101,7 @@ func (p *process) ignoring(what string) bool {
 	return false
 }
 
-func (p *process) enqueue(f func()) { p.d.callbacks.push(callback{run: f}) }
+func (p *process) enqueue(f func()) { p.d.callbacks.Push(callback{Run: f}) }
 
 func (p *process) registered(from actors.PID, m *mesosinternal.ExecutorRegisteredMessage) {
 	if p.ignoring("ExecutorRegisteredMessage") {
@@ -241,7 +241,7 @@ func (p *process) frameworkError(_ actors.PID, m *mesosinternal.FrameworkErrorMe
 	}
 	p.aborted = true
 	msg := m.GetMessage()
-	p.d.callbacks.push(callback{always: true, run: func() { p.d.exec.Error(p.d, msg) }})
+	p.d.callbacks.Push(callback{Always: true, Run: func() { p.d.exec.Error(p.d, msg) }})
 }
 
 // shutdown calls Shutdown and stops handling messages; the driver stops

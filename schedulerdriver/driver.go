@@ -181,9 +181,9 @@ func (d *MesosSchedulerDriver) failStartLocked(message string) {
 	d.running.Store(false)
 	d.status = mesos.Status_DRIVER_ABORTED
 	d.closeDoneLocked()
-	d.callbacks.start()
-	d.callbacks.push(callback{always: true, run: func() { d.sched.Error(d, message) }})
-	d.callbacks.close()
+	d.callbacks.Start()
+	d.callbacks.Push(callback{Always: true, Run: func() { d.sched.Error(d, message) }})
+	d.callbacks.Close()
 }
 
 // Start begins master detection and registration.
@@ -207,7 +207,7 @@ func (d *MesosSchedulerDriver) Start() (mesos.Status, error) {
 	p := newProcess(d, det, d.framework)
 	d.running.Store(true)
 	d.status = mesos.Status_DRIVER_RUNNING
-	d.callbacks.start()
+	d.callbacks.Start()
 	pid, err := d.node.Spawn("scheduler-"+newUUID(), p)
 	if err != nil {
 		msg := fmt.Sprintf("Failed to start the scheduler driver: %v", err)
@@ -234,7 +234,7 @@ func (d *MesosSchedulerDriver) Stop(failover bool) (mesos.Status, error) {
 	d.status = mesos.Status_DRIVER_STOPPED
 	d.closeDoneLocked()
 	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, func() { p.stop(failover) }) {
-		d.callbacks.close()
+		d.callbacks.Close()
 	}
 	if aborted {
 		return mesos.Status_DRIVER_ABORTED, nil

@@ -97,7 +97,7 @@ func (p *process) Finalize(*actors.Context) {
 	p.stopRegistrationTimer()
 	p.setConnected(false)
 	close(p.finished)
-	p.d.callbacks.close()
+	p.d.callbacks.Close()
 }
 
 func (p *process) running() bool { return p.d.running.Load() }
@@ -109,7 +109,7 @@ func (p *process) setConnected(c bool) {
 
 // enqueue queues a callback (dropped if the driver stops before it runs).
 func (p *process) enqueue(f func()) {
-	p.d.callbacks.push(callback{run: f})
+	p.d.callbacks.Push(callback{Run: f})
 }
 
 // ---- Master detection ----
@@ -503,7 +503,7 @@ func (p *process) fatal(message string) {
 	}
 	p.log.WithField("error", message).Error("Scheduler driver aborted")
 	p.abort()
-	p.d.callbacks.push(callback{always: true, run: func() { p.d.sched.Error(p.d, message) }})
+	p.d.callbacks.Push(callback{Always: true, Run: func() { p.d.sched.Error(p.d, message) }})
 }
 
 // ---- Requests from the scheduler (dispatched by driver methods) ----
