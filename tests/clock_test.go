@@ -91,7 +91,9 @@ func TestStatusUpdateRetried(t *testing.T) {
 	o := harness.Recv(t, s.Offers, wait, "offer")[0]
 	running := func(m interface {
 		GetUpdate() *mesosinternal.StatusUpdate
-	}) bool { return m.GetUpdate().GetStatus().GetState() == mesos.TaskState_TASK_RUNNING }
+	}) bool {
+		return m.GetUpdate().GetStatus().GetState() == mesos.TaskState_TASK_RUNNING
+	}
 	// Drop the master's forward to the scheduler (its sender is the master).
 	c.Node.Filters().DropOne(actors.Match{
 		Type: actors.TypeOf[*mesosinternal.StatusUpdateMessage](),
