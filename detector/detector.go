@@ -14,12 +14,20 @@
 // Standalone is a detector whose leader is set by hand (Mesos'
 // StandaloneMasterDetector); tests use it to appoint, re-appoint and remove
 // the leader.
+//
+// The HTTP detector keeps retrying while it finds no master, as Mesos does,
+// and says so on its logger: a warning on the first failed poll and then at
+// most every WarnInterval while the polls keep failing (naming the URL and
+// the error, and saying when the address answers but is not a master), and
+// an info line once a master answers after failures. New logs to
+// logrus.StandardLogger(); NewWithLogger takes the logger to use.
 package detector
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -27,6 +35,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -53,11 +62,26 @@ const maxFileDepth = 4
 //   - "master@host:port": a PID, fixed;
 //   - "file:///path": a file holding one of these;
 //   - "zk://...": not supported yet (clear error).
+//
+// The HTTP detector reports failed polls on logrus.StandardLogger(); use
+// NewWithLogger to choose the logger.
 func New(master string) (Detector, error) {
-	return newDetector(master, 0)
+	return newDetector(master, logrus.StandardLogger(), 0)
 }
 
-func newDetector(master string, depth int) (Detector, error) {
+// NewWithLogger is New with the logger the HTTP detector reports on (a
+// warning while it finds no master, an info line when it finds one after
+// failures). A nil log discards these lines.
+func NewWithLogger(master string, log logrus.FieldLogger) (Detector, error) {
+	if log == nil {
+		discard := logrus.New()
+		discard.SetOutput(io.Discard)
+		log = discard
+	}
+	return newDetector(master, log, 0)
+}
+
+func newDetector(master string, log logrus.FieldLogger, depth int) (Detector, error) {
 	spec := strings.TrimSpace(master)
 	switch {
 	case spec == "":
@@ -80,7 +104,7 @@ func newDetector(master string, depth int) (Detector, error) {
 		if inner == "" {
 			return nil, fmt.Errorf("master address %q: file %s is empty", master, path)
 		}
-		d, err := newDetector(inner, depth+1)
+		d, err := newDetector(inner, log, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("master address from file %s: %w", path, err)
 		}
@@ -101,10 +125,13 @@ func newDetector(master string, depth int) (Detector, error) {
 	} else if strings.Contains(hostport, "://") {
 		return nil, fmt.Errorf("master address %q: unsupported scheme (expected host:port, http://host:port, master@host:port, file:///path or zk://)", master)
 	}
+	if i := strings.Index(hostport, "/"); i >= 0 {
+		return nil, fmt.Errorf("master address %q: a path (%s) is not supported: give the master's host:port (the detector asks /master/info itself)", master, hostport[i:])
+	}
 	if err := checkHostPort(hostport); err != nil {
 		return nil, fmt.Errorf("master address %q: %v (expected host:port, master@host:port, file:///path or zk://)", master, err)
 	}
-	return newHTTP(hostport), nil
+	return newHTTP(hostport, log), nil
 }
 
 func checkHostPort(hostport string) error {

@@ -1,18 +1,24 @@
 package detector
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -62,6 +68,8 @@ func TestNewSpecs(t *testing.T) {
 		{"master@", "", "not a valid PID"},
 		{"@127.0.0.1:5050", "", "not a valid PID"},
 		{"https://127.0.0.1:5050", "", "unsupported scheme"},
+		{"http://127.0.0.1:5050/master", "", "a path (/master) is not supported"},
+		{"127.0.0.1:5050/master/info", "", "a path (/master/info) is not supported"},
 		{"file://" + filepath.Join(dir, "missing"), "", "no such file"},
 		{"file://" + empty, "", "is empty"},
 		{"file://" + loop, "", "too many levels"},
@@ -287,7 +295,8 @@ func newFake(t *testing.T) (*fakeMaster, *httptest.Server, *httpDetector) {
 	f := &fakeMaster{polls: make(chan struct{}, 1)}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	d, err := New(srv.Listener.Addr().String())
+	log, _ := recordingLogger()
+	d, err := NewWithLogger(srv.Listener.Addr().String(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,5 +405,243 @@ func TestHTTPContext(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Detect = %v, want context.Canceled", err)
+	}
+}
+
+// recorder is a logrus hook that hands every entry to the test.
+type recorder struct{ entries chan *logrus.Entry }
+
+func (r *recorder) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (r *recorder) Fire(e *logrus.Entry) error {
+	select {
+	case r.entries <- e:
+	default: // the test reads only the first few
+	}
+	return nil
+}
+
+func recordingLogger() (*logrus.Logger, *recorder) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	log.SetLevel(logrus.DebugLevel)
+	rec := &recorder{entries: make(chan *logrus.Entry, 64)}
+	log.AddHook(rec)
+	return log, rec
+}
+
+func (r *recorder) next(t *testing.T) *logrus.Entry {
+	t.Helper()
+	select {
+	case e := <-r.entries:
+		return e
+	case <-time.After(10 * time.Second):
+		t.Fatal("no log entry")
+		return nil
+	}
+}
+
+func (r *recorder) none(t *testing.T) {
+	t.Helper()
+	select {
+	case e := <-r.entries:
+		t.Fatalf("unexpected log entry %s %q", e.Level, e.Message)
+	default:
+	}
+}
+
+// The first failed poll warns at once, later ones at most every
+// WarnInterval; a master found after failures is an info line; a leader
+// that stops answering is "lost".
+func TestHTTPWarnThrottle(t *testing.T) {
+	log, rec := recordingLogger()
+	d := newHTTP("127.0.0.1:5050", log)
+	start := time.Unix(1000, 0)
+	clock := start
+	d.now = func() time.Time { return clock }
+	at := func(s float64) { clock = start.Add(time.Duration(s * float64(time.Second))) }
+	refused := &url.Error{Op: "Get", URL: d.url, Err: &net.OpError{Op: "dial", Net: "tcp",
+		Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
+
+	at(0)
+	d.failed(refused)
+	e := rec.next(t)
+	if want := "No master found at http://127.0.0.1:5050/master/info yet (connection refused); retrying"; e.Level != logrus.WarnLevel || e.Message != want {
+		t.Fatalf("first failure: %s %q, want warning %q", e.Level, e.Message, want)
+	}
+	for _, s := range []float64{1, 5, 9.999} {
+		at(s)
+		d.failed(refused)
+	}
+	rec.none(t)
+	at(10)
+	d.failed(refused)
+	e = rec.next(t)
+	if want := "Still no master at http://127.0.0.1:5050/master/info after 10s (connection refused); retrying"; e.Level != logrus.WarnLevel || e.Message != want {
+		t.Fatalf("after 10s: %s %q, want warning %q", e.Level, e.Message, want)
+	}
+	if e.Data["failures"] != 5 {
+		t.Fatalf("fields %v", e.Data)
+	}
+	at(19)
+	d.failed(refused)
+	rec.none(t)
+	at(20)
+	d.failed(notMaster("404 Not Found"))
+	e = rec.next(t)
+	if !strings.Contains(e.Message, "http://127.0.0.1:5050/master/info does not look like a gomesos/Mesos master (404 Not Found)") {
+		t.Fatalf("not a master: %q", e.Message)
+	}
+
+	at(21)
+	d.answered(info("1", "master@127.0.0.1:7001"))
+	e = rec.next(t)
+	if want := "Found master master@127.0.0.1:7001 at http://127.0.0.1:5050/master/info after 7 failed attempts (21s)"; e.Level != logrus.InfoLevel || e.Message != want {
+		t.Fatalf("found: %s %q, want info %q", e.Level, e.Message, want)
+	}
+	at(22)
+	d.answered(info("1", "master@127.0.0.1:7001"))
+	rec.none(t) // no failures in between: nothing to say
+
+	at(23)
+	d.failed(errors.New("503 Service Unavailable"))
+	e = rec.next(t)
+	if want := "Lost the master at http://127.0.0.1:5050/master/info (503 Service Unavailable); retrying"; e.Level != logrus.WarnLevel || e.Message != want {
+		t.Fatalf("lost: %s %q, want warning %q", e.Level, e.Message, want)
+	}
+	at(24)
+	d.failed(errors.New("503 Service Unavailable"))
+	rec.none(t)
+}
+
+// Detect reports what a real failed poll found: nobody listening, an HTTP
+// server that is not a master, a server that does not speak HTTP/1.
+func TestHTTPWarnReasons(t *testing.T) {
+	// A raw TCP server answering with an HTTP/2 frame, as a gRPC port does
+	// (which sends it even before the request: net/http's error then
+	// differs, and is matched too, but the test reads the request first to
+	// be deterministic).
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	go func() {
+		for {
+			c, err := raw.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = c.Write([]byte("\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x05\x00\x00@\x00"))
+			}()
+		}
+	}()
+
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		addr   string
+		want   string
+	}{
+		{name: "refused", addr: "closed", want: "yet (connection refused); retrying"},
+		{name: "agent", status: http.StatusNotFound, want: "does not look like a gomesos/Mesos master (404 Not Found); check the master address"},
+		{name: "unavailable", status: http.StatusServiceUnavailable, want: "yet (503 Service Unavailable); retrying"},
+		{name: "html", body: "<html></html>", want: "does not look like a gomesos/Mesos master (the answer is not JSON)"},
+		{name: "nopid", body: `{"id":"x","ip":1,"port":1}`, want: "does not look like a gomesos/Mesos master (the MasterInfo has no pid)"},
+		{name: "grpc", addr: raw.Addr().String(), want: "does not look like a gomesos/Mesos master (the answer is not HTTP/1; for the master's actor port, give master@host:port)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := tc.addr
+			switch addr {
+			case "closed": // a port nobody listens on, just now
+				closed := httptest.NewServer(http.NotFoundHandler())
+				addr = closed.Listener.Addr().String()
+				closed.Close()
+			case "":
+				f := &fakeMaster{polls: make(chan struct{}, 1), status: tc.status, body: tc.body}
+				srv := httptest.NewServer(f)
+				defer srv.Close()
+				addr = srv.Listener.Addr().String()
+			}
+			log, rec := recordingLogger()
+			d, err := NewWithLogger(addr, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.(*httpDetector).interval = time.Millisecond
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := d.Detect(ctx, nil)
+				done <- err
+			}()
+			e := rec.next(t)
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Fatalf("Detect = %v, want context.Canceled", err)
+			}
+			if e.Level != logrus.WarnLevel || !strings.Contains(e.Message, tc.want) || !strings.Contains(e.Message, "http://"+addr+"/master/info") {
+				t.Fatalf("%s %q, want a warning naming the URL and containing %q", e.Level, e.Message, tc.want)
+			}
+		})
+	}
+}
+
+// A master that starts answering after failed polls ends the wait, with an
+// info line.
+func TestHTTPFoundAfterFailures(t *testing.T) {
+	f, _, d := newFake(t)
+	log, rec := recordingLogger()
+	d.log = log
+	f.set(nil, http.StatusServiceUnavailable, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	results := make(chan *mesos.MasterInfo, 1)
+	go func() {
+		got, err := d.Detect(ctx, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		results <- got
+	}()
+	if e := rec.next(t); e.Level != logrus.WarnLevel {
+		t.Fatalf("first: %s %q", e.Level, e.Message)
+	}
+	m1 := info("1", "master@127.0.0.1:7001")
+	f.set(m1, 0, "")
+	if got := <-results; got.GetPid() != m1.GetPid() {
+		t.Fatalf("Detect = %v", got)
+	}
+	e := rec.next(t)
+	if e.Level != logrus.InfoLevel || !strings.HasPrefix(e.Message, "Found master master@127.0.0.1:7001 at "+d.url+" after ") {
+		t.Fatalf("found: %s %q", e.Level, e.Message)
+	}
+}
+
+// NewWithLogger(nil) is quiet, and file:// detectors get the logger too.
+func TestNewWithLogger(t *testing.T) {
+	d, err := NewWithLogger("127.0.0.1:5050", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.(*httpDetector).failed(errors.New("x")) // must not panic
+	log, _ := recordingLogger()
+	path := filepath.Join(t.TempDir(), "master")
+	if err := os.WriteFile(path, []byte("127.0.0.1:5050\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err = NewWithLogger("file://"+path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.(*httpDetector).log != log {
+		t.Fatal("file:// detector does not use the given logger")
+	}
+	if d, _ := New("127.0.0.1:5050"); d.(*httpDetector).log != logrus.StandardLogger() {
+		t.Fatal("New does not log to logrus.StandardLogger()")
 	}
 }

@@ -2,12 +2,20 @@ package detector
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -15,6 +23,9 @@ const (
 	// PollInterval is how often the HTTP detector asks the master while it
 	// waits for a change.
 	PollInterval = time.Second
+	// WarnInterval is how often, at most, the HTTP detector repeats its
+	// warning while its polls keep failing (the first failure always warns).
+	WarnInterval = 10 * time.Second
 	// requestTimeout bounds one GET /master/info.
 	requestTimeout = 5 * time.Second
 	// maxInfoSize bounds the body read from /master/info.
@@ -23,27 +34,45 @@ const (
 
 // httpDetector polls GET http://host:port/master/info.
 type httpDetector struct {
-	url      string
-	client   *http.Client
-	interval time.Duration
+	url       string
+	client    *http.Client
+	interval  time.Duration
+	log       logrus.FieldLogger
+	warnEvery time.Duration
+	now       func() time.Time // read once per failed or first good poll
+
+	mu       sync.Mutex
+	failures int       // consecutive failed polls
+	since    time.Time // first of them
+	lastWarn time.Time // last warning about them
+	found    bool      // a master ever answered
 }
 
-func newHTTP(hostport string) *httpDetector {
+func newHTTP(hostport string, log logrus.FieldLogger) *httpDetector {
 	return &httpDetector{
-		url:      "http://" + hostport + "/master/info",
-		client:   &http.Client{Timeout: requestTimeout},
-		interval: PollInterval,
+		url:       "http://" + hostport + "/master/info",
+		client:    &http.Client{Timeout: requestTimeout},
+		interval:  PollInterval,
+		log:       log,
+		warnEvery: WarnInterval,
+		now:       time.Now,
 	}
 }
 
 // Detect polls until the answer differs from previous. A failed poll while
 // previous names a leader means the leader is gone: it returns nil. A failed
-// poll while no leader is known keeps polling.
+// poll while no leader is known keeps polling. Failed polls are reported on
+// the detector's logger (see failed).
 func (d *httpDetector) Detect(ctx context.Context, previous *mesos.MasterInfo) (*mesos.MasterInfo, error) {
 	for {
 		info, err := d.poll(ctx)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if err != nil {
+			d.failed(err)
+		} else {
+			d.answered(info)
 		}
 		switch {
 		case err != nil && previous != nil:
@@ -61,6 +90,84 @@ func (d *httpDetector) Detect(ctx context.Context, previous *mesos.MasterInfo) (
 	}
 }
 
+// failed counts a failed poll and warns on the first of a run of failures,
+// then at most every warnEvery while they go on.
+func (d *httpDetector) failed(err error) {
+	d.mu.Lock()
+	now := d.now()
+	d.failures++
+	if d.failures == 1 {
+		d.since = now
+	} else if now.Sub(d.lastWarn) < d.warnEvery {
+		d.mu.Unlock()
+		return
+	}
+	d.lastWarn = now
+	failures, since, found := d.failures, d.since, d.found
+	d.mu.Unlock()
+
+	var nm *notMasterError
+	var msg string
+	switch {
+	case errors.As(err, &nm):
+		msg = fmt.Sprintf("%s does not look like a gomesos/Mesos master (%s); check the master address. Retrying", d.url, nm.reason)
+	case failures > 1:
+		msg = fmt.Sprintf("Still no master at %s after %s (%s); retrying", d.url, now.Sub(since).Round(time.Second), reason(err))
+	case found:
+		msg = fmt.Sprintf("Lost the master at %s (%s); retrying", d.url, reason(err))
+	default:
+		msg = fmt.Sprintf("No master found at %s yet (%s); retrying", d.url, reason(err))
+	}
+	d.log.WithField("failures", failures).Warn(msg)
+}
+
+// answered ends a run of failures, saying so if it was one.
+func (d *httpDetector) answered(info *mesos.MasterInfo) {
+	d.mu.Lock()
+	failures := d.failures
+	var took time.Duration
+	if failures > 0 {
+		took = d.now().Sub(d.since)
+	}
+	d.failures = 0
+	d.found = true
+	d.mu.Unlock()
+	if failures > 0 {
+		d.log.WithField("failures", failures).Infof("Found master %s at %s after %d failed attempts (%s)", info.GetPid(), d.url, failures, took.Round(time.Second))
+	}
+}
+
+// notMasterError is an answer that no master gives: the address is some
+// other HTTP server (an agent, say) or the wrong port.
+type notMasterError struct{ reason string }
+
+func (e *notMasterError) Error() string { return "not a master: " + e.reason }
+
+func notMaster(format string, args ...any) error {
+	return &notMasterError{reason: fmt.Sprintf(format, args...)}
+}
+
+// reason is the gist of a failed request, without the URL that the log
+// line names already: "connection refused", "timed out", ...
+func reason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Sprintf("no answer within %s", requestTimeout)
+		}
+		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	var se *os.SyscallError
+	if errors.As(err, &se) && se.Err != nil {
+		err = se.Err
+	}
+	return err.Error()
+}
+
 // poll asks the master once.
 func (d *httpDetector) poll(ctx context.Context) (*mesos.MasterInfo, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
@@ -70,6 +177,12 @@ func (d *httpDetector) poll(ctx context.Context) (*mesos.MasterInfo, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.client.Do(req)
 	if err != nil {
+		// A server that does not speak HTTP/1 (the actor remoting port
+		// of a master PID, say) answers with bytes the client cannot parse.
+		var ue *url.Error
+		if errors.As(err, &ue) && !ue.Timeout() && isMalformed(ue.Err) {
+			return nil, notMaster("the answer is not HTTP/1; for the master's actor port, give master@host:port")
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -77,19 +190,36 @@ func (d *httpDetector) poll(ctx context.Context) (*mesos.MasterInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", d.url, resp.Status)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, notMaster("%s", resp.Status)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("%s", resp.Status)
+	case !json.Valid(body):
+		return nil, notMaster("the answer is not JSON")
 	}
 	info := &mesos.MasterInfo{}
 	opts := protojson.UnmarshalOptions{DiscardUnknown: true, AllowPartial: true}
 	if err := opts.Unmarshal(body, info); err != nil {
-		return nil, fmt.Errorf("GET %s: bad MasterInfo: %v", d.url, err)
+		return nil, notMaster("the answer is not a MasterInfo: %v", err)
 	}
 	if info.GetPid() == "" {
-		return nil, fmt.Errorf("GET %s: MasterInfo has no pid", d.url)
+		return nil, notMaster("the MasterInfo has no pid")
 	}
 	if _, err := LeaderPID(info); err != nil {
-		return nil, fmt.Errorf("GET %s: %v", d.url, err)
+		return nil, notMaster("the MasterInfo has a bad pid: %v", err)
 	}
 	return info, nil
+}
+
+// isMalformed reports whether err is net/http's complaint about an answer
+// that is not HTTP/1: "malformed HTTP response ..." when the bytes come as
+// the answer, "readLoopPeekFailLocked: ..." when they come before the
+// request was sent (a gRPC server sends its SETTINGS frame on accept).
+func isMalformed(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "malformed HTTP") || strings.Contains(s, "readLoopPeekFailLocked")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/internal/daemon"
 	"github.com/gomesos/gomesos/slave"
 )
@@ -31,30 +32,37 @@ func run(args []string) error {
 		return err
 	}
 	if cfg.Master == "" {
-		return errors.New("--master is required (e.g. --master=127.0.0.1:5050)")
+		return daemon.Usagef("--master is required (e.g. --master=127.0.0.1:5050)")
 	}
 	if cfg.WorkDir == "" {
-		return errors.New("--work_dir is required")
+		return daemon.Usagef("--work_dir is required")
+	}
+	if err := daemon.CheckCommon(&c); err != nil {
+		return err
 	}
 	log, err := daemon.Logger(c.LoggingLevel)
 	if err != nil {
 		return err
+	}
+	// The detector reports on the agent's log while it finds no master.
+	if cfg.Detector, err = detector.NewWithLogger(cfg.Master, log); err != nil {
+		return daemon.Usagef("--master: %v", err)
 	}
 	cfg.IP = c.IP
 	if c.AdvertiseIP != "" {
 		cfg.IP = c.AdvertiseIP
 	}
 	cfg.Hostname = c.Hostname
+	// Check every flag before anything starts.
+	if err := cfg.Validate(); err != nil {
+		return daemon.Usage(err)
+	}
 	l, err := daemon.Listen(c.IP, cfg.Port)
 	if err != nil {
 		return err
 	}
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
-	if err := cfg.Validate(); err != nil {
-		l.Close()
-		return err
-	}
 	node, err := daemon.Node(&c, log)
 	if err != nil {
 		return err

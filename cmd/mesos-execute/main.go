@@ -39,7 +39,6 @@ func main() {
 // options are the parsed and validated flags.
 type options struct {
 	master        string
-	detector      detector.Detector
 	name          string
 	command       string
 	shell         bool
@@ -104,10 +103,11 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 	if strings.ContainsAny(o.name, "/\x00") || strings.TrimSpace(o.name) != o.name {
 		return nil, usagef("Invalid --name %q: it is the task ID, which must not contain '/' or surrounding white space", o.name)
 	}
-	var err error
-	if o.detector, err = detector.New(o.master); err != nil {
+	// run makes the detector that is used, logging to the node's logger.
+	if _, err := detector.NewWithLogger(o.master, nil); err != nil {
 		return nil, usagef("Invalid --master: %v", err)
 	}
+	var err error
 	if err := resources.ValidateRole(o.role); err != nil {
 		return nil, usagef("Invalid --role %q: %v", o.role, err)
 	}
@@ -206,7 +206,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 			return 0
 		}
 		fmt.Fprintf(stderr, "mesos-execute: %v\n", err)
-		fmt.Fprintln(stderr, "Run 'mesos-execute --help' for the flags.")
+		fmt.Fprintln(stderr, "Run 'mesos-execute --help' for the list of flags.")
 		return 2
 	}
 
@@ -216,8 +216,17 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 			return 1
 		}
 		if !opts.verbose {
-			node.Log().SetLevel(logrus.WarnLevel)
+			// The driver's warnings (and the detector's, about the master)
+			// are for the user; protoactor's are not.
+			log := node.Log()
+			log.SetLevel(logrus.WarnLevel)
+			log.SetFormatter(&quietRemoting{Formatter: log.Formatter})
 		}
+	}
+	det, err := detector.NewWithLogger(opts.master, node.Log())
+	if err != nil { // parseFlags checked it
+		fmt.Fprintf(stderr, "mesos-execute: --master: %v\n", err)
+		return 1
 	}
 	if opts.traceFile != "" {
 		rec, err := tracing.New(tracing.Options{
@@ -244,7 +253,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 		Scheduler: sched,
 		Framework: opts.frameworkInfo(),
 		Master:    opts.master,
-		Detector:  opts.detector,
+		Detector:  det,
 		Node:      node,
 	})
 	if err != nil {
@@ -261,4 +270,18 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 	_, _ = driver.Stop(false)
 	_, _ = driver.Join()
 	return code
+}
+
+// quietRemoting drops the remoting node's own log lines below Error
+// (protoactor's, tagged component=protoactor: connection churn such as
+// "EndpointWriter lost connection" when the master goes away), so that
+// without --verbose the user sees the driver's and the detector's warnings
+// only.
+type quietRemoting struct{ logrus.Formatter }
+
+func (f *quietRemoting) Format(e *logrus.Entry) ([]byte, error) {
+	if e.Level > logrus.ErrorLevel && e.Data["component"] == "protoactor" {
+		return nil, nil
+	}
+	return f.Formatter.Format(e)
 }

@@ -326,3 +326,28 @@ func TestRunKillAfter(t *testing.T) {
 		t.Fatalf("code %d, stdout:\n%s", code, out)
 	}
 }
+
+// Without --verbose the user sees the driver's and the detector's
+// warnings, not protoactor's.
+func TestQuietRemoting(t *testing.T) {
+	log := logrus.New()
+	var out bytes.Buffer
+	log.SetOutput(&out)
+	log.SetLevel(logrus.WarnLevel)
+	log.SetFormatter(&quietRemoting{Formatter: log.Formatter})
+	proto := log.WithField("component", "protoactor")
+	proto.Warn("protoactor: EndpointWriter lost connection")
+	proto.Info("protoactor: started")
+	proto.Error("protoactor: broken")
+	log.Warn("Lost the link to the master")
+	log.WithField("url", "http://127.0.0.1:5050/master/info").Warn("No master found at http://127.0.0.1:5050/master/info yet (connection refused); retrying")
+	got := out.String()
+	for _, want := range []string{"protoactor: broken", "Lost the link to the master", "No master found at"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q missing from\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "EndpointWriter") || strings.Contains(got, "started") {
+		t.Errorf("protoactor warnings shown:\n%s", got)
+	}
+}

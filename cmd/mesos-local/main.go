@@ -51,7 +51,10 @@ func run(args []string) error {
 		return err
 	}
 	if *numSlaves < 1 || *numSlaves > 256 {
-		return fmt.Errorf("--num_slaves=%d: want 1 to 256", *numSlaves)
+		return daemon.Usagef("--num_slaves=%d: want 1 to 256", *numSlaves)
+	}
+	if err := daemon.CheckCommon(&c); err != nil {
+		return err
 	}
 	if c.WorkDir == "" {
 		c.WorkDir = filepath.Join(os.TempDir(), "mesos", "local")
@@ -65,39 +68,60 @@ func run(args []string) error {
 		mcfg.IP = c.AdvertiseIP
 	}
 	mcfg.Hostname = c.Hostname
+	// Check the master's and the agents' flags before anything starts. The
+	// agents follow the master through det, appointed once it runs.
+	if err := mcfg.Validate(); err != nil {
+		return daemon.Usage(err)
+	}
+	det := detector.NewStandalone(nil)
+	daemon.TraceExecutors(&c, &acfg)
+	agentCfgs := make([]slave.Config, *numSlaves)
+	for i := range agentCfgs {
+		cfg := acfg
+		cfg.ID = fmt.Sprintf("slave(%d)", i+1)
+		cfg.Detector = det
+		cfg.IP = mcfg.IP
+		cfg.Port = mcfg.Port
+		cfg.Hostname = mcfg.Hostname
+		cfg.WorkDir = filepath.Join(c.WorkDir, fmt.Sprintf("agent%d", i+1))
+		if err := cfg.Validate(); err != nil {
+			return daemon.Usage(err)
+		}
+		agentCfgs[i] = cfg
+	}
+
 	l, err := daemon.Listen(c.IP, mcfg.Port)
 	if err != nil {
 		return err
 	}
 	mcfg.Port = daemon.PortOf(l) // --port=0 picks one
 	mcfg.Flags = daemon.Values(fs)
-	if err := mcfg.Validate(); err != nil {
-		l.Close()
-		return err
-	}
 	node, err := daemon.Node(&c, log)
 	if err != nil {
+		l.Close()
 		return err
 	}
 	rec, err := daemon.StartTracing(&c, "mesos-local", node, log)
 	if err != nil {
 		node.Shutdown()
+		l.Close()
 		return err
 	}
-	daemon.TraceExecutors(&c, &acfg)
 	m, err := master.New(node, mcfg)
 	if err != nil {
 		node.Shutdown()
 		daemon.CloseTrace(rec, log)
+		l.Close()
 		return err
 	}
 	if _, err := m.Start(); err != nil {
 		node.Shutdown()
 		daemon.CloseTrace(rec, log)
+		l.Close()
 		return err
 	}
+	det.Appoint(m.Info())
 	mux := http.NewServeMux()
-	det := detector.NewStandalone(m.Info())
 	var agents []*slave.Slave
 	stopAll := func() {
 		for _, a := range agents {
@@ -107,27 +131,19 @@ func run(args []string) error {
 		node.Shutdown()
 		daemon.CloseTrace(rec, log)
 	}
-	for i := 1; i <= *numSlaves; i++ {
-		cfg := acfg
-		cfg.ID = fmt.Sprintf("slave(%d)", i)
-		cfg.Detector = det
-		cfg.IP = mcfg.IP
+	for _, cfg := range agentCfgs {
 		cfg.Port = mcfg.Port
-		cfg.Hostname = mcfg.Hostname
-		cfg.WorkDir = filepath.Join(c.WorkDir, fmt.Sprintf("agent%d", i))
 		cfg.Flags = daemon.Values(fs)
-		if err := cfg.Validate(); err != nil {
-			stopAll()
-			return err
-		}
 		a, err := slave.New(node, cfg)
 		if err != nil {
 			stopAll()
+			l.Close()
 			return err
 		}
 		pid, err := a.Start()
 		if err != nil {
 			stopAll()
+			l.Close()
 			return err
 		}
 		agents = append(agents, a)

@@ -5,7 +5,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"net/http"
 	"os"
 
@@ -34,7 +33,10 @@ func run(args []string) error {
 		return err
 	}
 	if zk != "" {
-		return fmt.Errorf("--zk=%s: ZooKeeper leader election is not supported yet; run a standalone master", zk)
+		return daemon.Usagef("--zk=%s: ZooKeeper leader election is not supported yet; run a standalone master", zk)
+	}
+	if err := daemon.CheckCommon(&c); err != nil {
+		return err
 	}
 	log, err := daemon.Logger(c.LoggingLevel)
 	if err != nil {
@@ -45,16 +47,16 @@ func run(args []string) error {
 		cfg.IP = c.AdvertiseIP
 	}
 	cfg.Hostname = c.Hostname
+	// Check every flag before anything starts.
+	if err := cfg.Validate(); err != nil {
+		return daemon.Usage(err)
+	}
 	l, err := daemon.Listen(c.IP, cfg.Port)
 	if err != nil {
 		return err
 	}
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
-	if err := cfg.Validate(); err != nil {
-		l.Close()
-		return err
-	}
 	node, err := daemon.Node(&c, log)
 	if err != nil {
 		return err

@@ -1,11 +1,17 @@
 // Package daemon holds what the mesos-master, mesos-agent and mesos-local
 // binaries share: their flag sets (Mesos' names and defaults), logging set-up
 // and the serve-until-signalled loop.
+//
+// Errors about the command line are UsageErrors (Parse, CheckCommon,
+// Usage): Exit prints them with a "--help" hint and exits 2; any other
+// error is printed alone and exits 1.
 package daemon
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -93,15 +99,64 @@ func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool)
 // agent (mesos-agent, mesos-local).
 const ExecutorTraceNote = " Each executor then writes its own trace to trace.jsonl in its sandbox (the agent passes the path in GOMESOS_TRACE_FILE)."
 
-// Parse parses args and reports a clear error; help is ErrHelp.
-func Parse(fs *flag.FlagSet, args []string) error {
-	return flagutil.Parse(fs, args, nil, fs.Output())
+// UsageError is a bad command line: an unknown flag, a bad flag value, a
+// missing required flag, an unexpected argument. Exit adds the "--help"
+// hint for these only; other errors (a port in use, a directory that cannot
+// be created) are about the machine, not the flags.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usage marks err as a UsageError (nil stays nil; a UsageError is returned
+// as it is).
+func Usage(err error) error {
+	var ue *UsageError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	return &UsageError{Err: err}
 }
 
-// ValidateDuration rejects durations below min with the flag's name.
+// Usagef is fmt.Errorf as a UsageError.
+func Usagef(format string, args ...any) error { return Usage(fmt.Errorf(format, args...)) }
+
+// Parse parses args and reports a clear error: ErrHelp for --help, a
+// UsageError for anything wrong with the command line.
+func Parse(fs *flag.FlagSet, args []string) error {
+	err := flagutil.Parse(fs, args, nil, fs.Output())
+	if err == nil || errors.Is(err, flagutil.ErrHelp) {
+		return err
+	}
+	return Usage(err)
+}
+
+// CheckCommon validates the common flags (a UsageError if they are wrong),
+// so that binaries can reject them before they start anything.
+func CheckCommon(c *Common) error {
+	if _, err := Level(c.LoggingLevel); err != nil {
+		return err
+	}
+	if net.ParseIP(c.IP) == nil {
+		return Usagef("--ip=%s is not an IP address", c.IP)
+	}
+	if c.AdvertiseIP != "" && net.ParseIP(c.AdvertiseIP) == nil {
+		return Usagef("--advertise_ip=%s is not an IP address", c.AdvertiseIP)
+	}
+	if c.RemotingPort < 0 || c.RemotingPort > 65535 {
+		return Usagef("--remoting_port=%d is out of range", c.RemotingPort)
+	}
+	if c.TraceRingSize < 0 {
+		return Usagef("--trace_ring_size=%d: want 0 or more", c.TraceRingSize)
+	}
+	return nil
+}
+
+// ValidateDuration rejects durations below min with the flag's name (a
+// UsageError).
 func ValidateDuration(name string, d, min time.Duration) error {
 	if d < min {
-		return fmt.Errorf("--%s=%s is too small (minimum %s)", name, flagutil.FormatDuration(d), flagutil.FormatDuration(min))
+		return Usagef("--%s=%s is too small (minimum %s)", name, flagutil.FormatDuration(d), flagutil.FormatDuration(min))
 	}
 	return nil
 }
@@ -121,5 +176,5 @@ func Level(s string) (string, error) {
 	case "VERBOSE", "DEBUG":
 		return "debug", nil
 	}
-	return "", fmt.Errorf("--logging_level=%s: want ERROR, WARNING, INFO or VERBOSE", s)
+	return "", Usagef("--logging_level=%s: want ERROR, WARNING, INFO or VERBOSE", s)
 }

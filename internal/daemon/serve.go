@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,7 +19,9 @@ import (
 	"github.com/gomesos/gomesos/actors"
 )
 
-// Logger returns a logrus logger at the given Mesos logging level.
+// Logger returns a logrus logger at the given Mesos logging level. Serve
+// quietens its protoactor lines once the process shuts down (see
+// remotingFilter).
 func Logger(level string) (*logrus.Logger, error) {
 	name, err := Level(level)
 	if err != nil {
@@ -26,8 +30,34 @@ func Logger(level string) (*logrus.Logger, error) {
 	lvl, _ := logrus.ParseLevel(name)
 	log := logrus.New()
 	log.SetLevel(lvl)
-	log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
+	log.SetFormatter(&remotingFilter{Formatter: &logrus.TextFormatter{FullTimestamp: true}})
 	return log, nil
+}
+
+// remotingFilter drops protoactor's warnings (entries with
+// component=protoactor below Error: connection failures, lost connections)
+// once quiet is set, unless the logger is at DEBUG or more verbose. Serve
+// sets it when the process starts shutting down: every peer the node then
+// fails to reach (schedulers and executors long gone, peers closing too)
+// went away on purpose or no longer matters.
+type remotingFilter struct {
+	logrus.Formatter
+	quiet atomic.Bool
+}
+
+func (f *remotingFilter) Format(e *logrus.Entry) ([]byte, error) {
+	if f.quiet.Load() && e.Level > logrus.ErrorLevel && e.Data["component"] == "protoactor" &&
+		!e.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		return nil, nil
+	}
+	return f.Formatter.Format(e)
+}
+
+// quietRemoting sets the remotingFilter of log, if it has one.
+func quietRemoting(log *logrus.Logger) {
+	if f, ok := log.Formatter.(*remotingFilter); ok {
+		f.quiet.Store(true)
+	}
 }
 
 // Node starts the process' actor node from the common flags.
@@ -36,14 +66,8 @@ func Node(c *Common, log *logrus.Logger) (*actors.Node, error) {
 	if adv == "" {
 		adv = c.IP
 	}
-	if net.ParseIP(c.IP) == nil {
-		return nil, fmt.Errorf("--ip=%s is not an IP address", c.IP)
-	}
-	if net.ParseIP(adv) == nil {
-		return nil, fmt.Errorf("--advertise_ip=%s is not an IP address", adv)
-	}
-	if c.RemotingPort < 0 || c.RemotingPort > 65535 {
-		return nil, fmt.Errorf("--remoting_port=%d is out of range", c.RemotingPort)
+	if err := CheckCommon(c); err != nil {
+		return nil, err
 	}
 	return actors.NewNode(actors.Config{
 		Host:          c.IP,
@@ -56,7 +80,7 @@ func Node(c *Common, log *logrus.Logger) (*actors.Node, error) {
 // Listen opens the HTTP listener, with an error that names the address.
 func Listen(ip string, port int) (net.Listener, error) {
 	if port < 0 || port > 65535 {
-		return nil, fmt.Errorf("--port=%d is out of range", port)
+		return nil, Usagef("--port=%d is out of range", port)
 	}
 	addr := net.JoinHostPort(ip, strconv.Itoa(port))
 	l, err := net.Listen("tcp", addr)
@@ -88,6 +112,7 @@ func Serve(l net.Listener, h http.Handler, log *logrus.Logger, stop func(), onSh
 			err = nil
 		}
 	}
+	quietRemoting(log)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
@@ -95,11 +120,21 @@ func Serve(l net.Listener, h http.Handler, log *logrus.Logger, stop func(), onSh
 	return err
 }
 
-// Exit prints a flag or start-up error the way every binary does and exits.
+// Exit prints a flag or start-up error the way every binary does and
+// exits: 2 with a "--help" hint for a UsageError, 1 for any other error.
 func Exit(prog string, err error) {
-	fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
-	fmt.Fprintf(os.Stderr, "Run '%s --help' for the list of flags.\n", prog)
-	os.Exit(2)
+	os.Exit(report(os.Stderr, prog, err))
+}
+
+// report prints err for Exit and returns the exit code.
+func report(w io.Writer, prog string, err error) int {
+	fmt.Fprintf(w, "%s: %v\n", prog, err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "Run '%s --help' for the list of flags.\n", prog)
+		return 2
+	}
+	return 1
 }
 
 // PortOf returns the TCP port l listens on.

@@ -18,7 +18,7 @@ import (
 // Close writes out what is queued.
 func StartTracing(c *Common, program string, node *actors.Node, log *logrus.Logger) (*tracing.Recorder, error) {
 	if c.TraceRingSize < 0 {
-		return nil, fmt.Errorf("--trace_ring_size=%d: want 0 or more", c.TraceRingSize)
+		return nil, Usagef("--trace_ring_size=%d: want 0 or more", c.TraceRingSize)
 	}
 	if c.TraceFile == "" && c.TraceRingSize == 0 {
 		return nil, nil

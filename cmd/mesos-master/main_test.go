@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gomesos/gomesos/internal/daemon"
+)
+
+func TestFlagsCheckedBeforeStarting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	var ue *daemon.UsageError
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--zk=zk://127.0.0.1:2181/mesos"}, "--zk"},
+		{[]string{"--allocation_interval=0secs"}, "allocation_interval"},
+		{[]string{"--weights=a=x"}, "weights"},
+		{[]string{"--advertise_ip=nowhere"}, "--advertise_ip"},
+		{[]string{"--bogus"}, "bogus"},
+	} {
+		err := run(append([]string{"--ip=127.0.0.1", "--port=" + port}, tc.args...))
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v (%T), want a UsageError about %s", tc.args, err, err, tc.want)
+		}
+	}
+
+	// A port in use is not a flag error: no --help hint.
+	err = run([]string{"--ip=127.0.0.1", "--port=" + port})
+	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "cannot listen") {
+		t.Errorf("busy port: %v (%T), want a plain listen error", err, err)
+	}
+}

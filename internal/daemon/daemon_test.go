@@ -1,0 +1,127 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+)
+
+func TestParseErrorsAreUsageErrors(t *testing.T) {
+	newFS := func() *flag.FlagSet {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.Int("port", 1, "")
+		return fs
+	}
+	var ue *UsageError
+	for _, args := range [][]string{{"--bogus"}, {"--port=x"}, {"extra"}} {
+		if err := Parse(newFS(), args); !errors.As(err, &ue) {
+			t.Errorf("Parse(%v) = %v (%T), want a UsageError", args, err, err)
+		}
+	}
+	if err := Parse(newFS(), []string{"--help"}); !errors.Is(err, flag.ErrHelp) || errors.As(err, &ue) {
+		t.Errorf("Parse(--help) = %v, want ErrHelp", err)
+	}
+	if err := Parse(newFS(), []string{"--port=2"}); err != nil {
+		t.Errorf("Parse(--port=2) = %v", err)
+	}
+}
+
+func TestReport(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int
+		hint bool
+	}{
+		{Usagef("--bogus"), 2, true},
+		{fmt.Errorf("starting: %w", Usagef("--ip=x is not an IP address")), 2, true},
+		{Usage(Usage(errors.New("twice"))), 2, true},
+		{errors.New("cannot listen on 127.0.0.1:5050: address already in use"), 1, false},
+	} {
+		var out bytes.Buffer
+		code := report(&out, "mesos-master", tc.err)
+		hint := strings.Contains(out.String(), "Run 'mesos-master --help' for the list of flags.")
+		if code != tc.code || hint != tc.hint || !strings.HasPrefix(out.String(), "mesos-master: "+tc.err.Error()+"\n") {
+			t.Errorf("report(%v): code %d, output %q; want code %d, hint %v", tc.err, code, out.String(), tc.code, tc.hint)
+		}
+	}
+	if Usage(nil) != nil {
+		t.Error("Usage(nil) != nil")
+	}
+}
+
+func TestCheckCommonAndListen(t *testing.T) {
+	ok := Common{IP: "127.0.0.1", LoggingLevel: "INFO"}
+	if err := CheckCommon(&ok); err != nil {
+		t.Fatal(err)
+	}
+	var ue *UsageError
+	for _, c := range []Common{
+		{IP: "nowhere", LoggingLevel: "INFO"},
+		{IP: "127.0.0.1", AdvertiseIP: "nowhere", LoggingLevel: "INFO"},
+		{IP: "127.0.0.1", RemotingPort: 70000, LoggingLevel: "INFO"},
+		{IP: "127.0.0.1", LoggingLevel: "LOUD"},
+		{IP: "127.0.0.1", LoggingLevel: "INFO", TraceRingSize: -1},
+	} {
+		if err := CheckCommon(&c); !errors.As(err, &ue) {
+			t.Errorf("CheckCommon(%+v) = %v, want a UsageError", c, err)
+		}
+	}
+
+	if _, err := Listen("127.0.0.1", 70000); !errors.As(err, &ue) {
+		t.Errorf("Listen(70000) = %v, want a UsageError", err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if l, err := Listen("127.0.0.1", PortOf(busy)); err == nil {
+		l.Close()
+		t.Fatal("Listen on a busy port worked")
+	} else if errors.As(err, &ue) || !strings.Contains(err.Error(), "cannot listen on") {
+		t.Errorf("Listen on a busy port = %v (%T), want a plain error", err, err)
+	}
+}
+
+// Once Serve shuts down, protoactor's warnings are dropped unless the
+// logger is at DEBUG; everything else still shows.
+func TestRemotingFilter(t *testing.T) {
+	for _, tc := range []struct {
+		level      string
+		quietShows bool
+	}{{"INFO", false}, {"WARNING", false}, {"VERBOSE", true}} {
+		log, err := Logger(tc.level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		log.SetOutput(&out)
+		proto := log.WithField("component", "protoactor")
+
+		proto.Warn("before")
+		quietRemoting(log)
+		proto.Warn("churn")
+		proto.Error("broken")
+		log.Warn("ours")
+		log.WithField("component", "master").Warn("master's")
+
+		got := out.String()
+		for _, want := range []string{"before", "broken", "ours", "master's"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: %q missing from\n%s", tc.level, want, got)
+			}
+		}
+		if strings.Contains(got, "churn") != tc.quietShows {
+			t.Errorf("%s: protoactor warning after shutdown shown=%v, want %v:\n%s", tc.level, !tc.quietShows, tc.quietShows, got)
+		}
+	}
+	quietRemoting(logrus.New()) // a logger not from Logger: nothing to do
+}
