@@ -272,6 +272,11 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 	}
 	g := &guard{n: n}
 	opts := []remote.ConfigOption{
+		// One connect attempt, as libprocess makes: a peer that cannot be
+		// reached is an exited peer at once, and Mesos' protocols retry
+		// above this layer. protoactor's default (5 attempts 2 s apart)
+		// blocks the peer's writer for 10 s and logs every attempt.
+		func(c *remote.Config) { c.MaxRetryCount = 1 },
 		remote.WithEndpointWriterQueueSize(EndpointWriterQueueSize),
 		remote.WithEndpointWriterBatchSize(batch),
 		remote.WithServerOptions(
