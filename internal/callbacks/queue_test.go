@@ -11,8 +11,8 @@ func TestOrderAlwaysAndClose(t *testing.T) {
 	running.Store(true)
 	q := New(running.Load)
 	var got []int
-	block := make(chan struct{})
-	q.Push(Item{Run: func() { <-block; got = append(got, 1) }})
+	block, started := make(chan struct{}), make(chan struct{})
+	q.Push(Item{Run: func() { close(started); <-block; got = append(got, 1) }})
 	q.Push(Item{Run: func() { got = append(got, 2) }})
 	q.Start()
 	// Push never waits for a running callback.
@@ -26,6 +26,11 @@ func TestOrderAlwaysAndClose(t *testing.T) {
 	case <-pushed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Push blocked behind a running callback")
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first callback never ran")
 	}
 	running.Store(false) // 2 and 3 are skipped from now on; 4 always runs
 	close(block)
