@@ -36,8 +36,12 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if os.Getenv(peerEnv) != "" {
-		os.Exit(m.Run()) // a peer child: runs TestPeerProcess only
+	if os.Getenv(peerEnv) != "" { // a peer child: serve, run no test
+		if err := runPeer(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "actors peer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	// The one remoting node of this binary is Shared(): make it listen on
 	// loopback, log like the test nodes, and create it before any test (a

@@ -20,7 +20,7 @@ import (
 // One remoting node per OS process (see the package doc): this test binary
 // runs exactly one, Shared(), created in TestMain. A test that needs a second
 // node talks to a peer: this same binary re-executed as a child process
-// (TestPeerProcess), which runs its own remoting node and follows commands
+// (TestMain runs it), which runs its own remoting node and follows commands
 // read from its stdin, reporting on its stdout, one line each.
 //
 // Child commands:
@@ -49,16 +49,6 @@ const (
 	peerEnv        = "GOMESOS_ACTORS_PEER"         // "1" in a peer child
 	peerMaxRecvEnv = "GOMESOS_ACTORS_PEER_MAXRECV" // its gRPC receive limit
 )
-
-// TestPeerProcess is the peer child's main; it skips in a normal test run.
-func TestPeerProcess(t *testing.T) {
-	if os.Getenv(peerEnv) == "" {
-		t.Skip("runs only as a peer child process")
-	}
-	if err := runPeer(os.Stdin, os.Stdout); err != nil {
-		t.Fatal(err)
-	}
-}
 
 type lineWriter struct {
 	mu sync.Mutex
@@ -227,7 +217,7 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 // for its READY line.
 func startPeer(env ...string) (*peerChild, error) {
 	p := &peerChild{wake: make(chan struct{}), exited: make(chan struct{})}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPeerProcess$", "-test.count=1", "-test.timeout=5m")
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=5m")
 	cmd.Env = append(append(os.Environ(), peerEnv+"=1"), env...)
 	cmd.Stderr = lockedWriter{p}
 	stdin, err := cmd.StdinPipe()

@@ -254,14 +254,16 @@ func (t *localTarget) finish() (uint64, uint64, error) { return 0, 0, nil }
 //	finish         → "stats WRITTEN DROPPED": stop tracing
 const benchPeerEnv = "GOMESOS_TRACING_BENCH_PEER"
 
-// TestBenchPeer is the peer's main; it skips in a normal test run.
-func TestBenchPeer(t *testing.T) {
-	if os.Getenv(benchPeerEnv) == "" {
-		t.Skip("runs only as BenchmarkTracingThroughput/remote's peer process")
+// TestMain runs the peer instead of the tests when benchPeerEnv is set.
+func TestMain(m *testing.M) {
+	if os.Getenv(benchPeerEnv) != "" {
+		if err := runBenchPeer(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "tracing bench peer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
-	if err := runBenchPeer(os.Stdin, os.Stdout); err != nil {
-		t.Fatal(err)
-	}
+	os.Exit(m.Run())
 }
 
 func runBenchPeer(in io.Reader, out io.Writer) error {
@@ -321,7 +323,7 @@ type benchPeer struct {
 }
 
 func startBenchPeer() (*benchPeer, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchPeer$", "-test.count=1", "-test.timeout=30m")
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=30m")
 	cmd.Env = append(os.Environ(), benchPeerEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
