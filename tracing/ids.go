@@ -95,7 +95,10 @@ type topPlan struct {
 }
 
 var plans struct {
-	cache sync.Map // protoreflect.FullName -> *topPlan
+	// protoreflect.MessageDescriptor -> *topPlan. Keyed by the descriptor,
+	// not its name: two descriptors may share a name (dynamic messages),
+	// and a plan's field descriptors belong to one of them.
+	cache sync.Map
 	mu    sync.Mutex
 }
 
@@ -103,12 +106,12 @@ var plans struct {
 // message of its type is met; msg is that message, whose Go type the fast
 // path is compiled for.
 func planFor(md protoreflect.MessageDescriptor, msg proto.Message) *topPlan {
-	if v, ok := plans.cache.Load(md.FullName()); ok {
+	if v, ok := plans.cache.Load(md); ok {
 		return v.(*topPlan)
 	}
 	plans.mu.Lock()
 	defer plans.mu.Unlock()
-	if v, ok := plans.cache.Load(md.FullName()); ok {
+	if v, ok := plans.cache.Load(md); ok {
 		return v.(*topPlan)
 	}
 	b := planBuilder{
@@ -120,7 +123,7 @@ func planFor(md protoreflect.MessageDescriptor, msg proto.Message) *topPlan {
 		tp.subtype = fd
 	}
 	tp.compileFast(msg)
-	plans.cache.Store(md.FullName(), tp)
+	plans.cache.Store(md, tp)
 	return tp
 }
 
