@@ -37,6 +37,8 @@ fmt-check:
 # Regenerates the committed protobuf code with pinned tools
 # (protoc 3.21.12 from Debian's protobuf-compiler, protoc-gen-go from go.mod).
 proto:
+	@command -v protoc >/dev/null || { echo "Installing Debian's protobuf-compiler (protoc 3.21.12)"; \
+		apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
 	bash messages/gen.sh
 
 # A local cluster in the foreground: one master and $(NUM_SLAVES) agents.
