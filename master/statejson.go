@@ -7,136 +7,23 @@ package master
 // built on the master actor from its own state, as plain maps.
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
 )
 
 type object = map[string]any
 
-// protoJSON renders a message as protobuf JSON with proto field names,
-// decoded into plain values.
-func protoJSON(m proto.Message) any {
-	if m == nil || !m.ProtoReflect().IsValid() {
-		return object{}
-	}
-	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
-	if err != nil {
-		return object{}
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return object{}
-	}
-	return v
-}
-
 func resJSON(r resources.Resources) object { return r.JSON() }
 
 func resFullJSON(r resources.Resources) []any {
 	out := []any{}
 	for _, x := range r {
-		out = append(out, protoJSON(x))
-	}
-	return out
-}
-
-// attributesJSON renders attributes as {name: value}.
-func attributesJSON(attrs []*mesos.Attribute) object {
-	out := object{}
-	for _, a := range attrs {
-		switch a.GetType() {
-		case mesos.Value_SCALAR:
-			out[a.GetName()] = a.GetScalar().GetValue()
-		case mesos.Value_RANGES:
-			var parts []string
-			for _, r := range a.GetRanges().GetRange() {
-				parts = append(parts, fmt.Sprintf("%d-%d", r.GetBegin(), r.GetEnd()))
-			}
-			out[a.GetName()] = "[" + strings.Join(parts, ", ") + "]"
-		case mesos.Value_SET:
-			out[a.GetName()] = "{" + strings.Join(a.GetSet().GetItem(), ", ") + "}"
-		case mesos.Value_TEXT:
-			out[a.GetName()] = a.GetText().GetValue()
-		}
-	}
-	return out
-}
-
-func labelsJSON(l *mesos.Labels) []any {
-	out := []any{}
-	for _, x := range l.GetLabels() {
-		out = append(out, protoJSON(x))
-	}
-	return out
-}
-
-func statusJSON(s *mesos.TaskStatus) object {
-	if s == nil {
-		return object{}
-	}
-	out := object{"state": s.GetState().String(), "timestamp": s.GetTimestamp()}
-	if s.Labels != nil {
-		out["labels"] = labelsJSON(s.GetLabels())
-	}
-	if s.ContainerStatus != nil {
-		out["container_status"] = protoJSON(s.GetContainerStatus())
-	}
-	if s.Healthy != nil {
-		out["healthy"] = s.GetHealthy()
-	}
-	return out
-}
-
-func taskJSON(t *mesos.Task) object {
-	statuses := []any{}
-	for _, s := range t.GetStatuses() {
-		statuses = append(statuses, statusJSON(s))
-	}
-	role := ""
-	if rs := t.GetResources(); len(rs) > 0 {
-		role = rs[0].GetAllocationInfo().GetRole()
-	}
-	out := object{
-		"id":           t.GetTaskId().GetValue(),
-		"name":         t.GetName(),
-		"framework_id": t.GetFrameworkId().GetValue(),
-		"executor_id":  t.GetExecutorId().GetValue(),
-		"slave_id":     t.GetSlaveId().GetValue(),
-		"state":        t.GetState().String(),
-		"resources":    resJSON(resources.Resources(t.GetResources())),
-		"role":         role,
-		"statuses":     statuses,
-	}
-	if len(t.GetLimits()) > 0 {
-		limits := object{}
-		for k, v := range t.GetLimits() {
-			limits[k] = v.GetValue()
-		}
-		out["limits"] = limits
-	}
-	if t.User != nil {
-		out["user"] = t.GetUser()
-	}
-	if t.Labels != nil {
-		out["labels"] = labelsJSON(t.GetLabels())
-	}
-	if t.Discovery != nil {
-		out["discovery"] = protoJSON(t.GetDiscovery())
-	}
-	if t.Container != nil {
-		out["container"] = protoJSON(t.GetContainer())
-	}
-	if t.HealthCheck != nil {
-		out["health_check"] = protoJSON(t.GetHealthCheck())
+		out = append(out, jsonmodel.Proto(x))
 	}
 	return out
 }
@@ -161,7 +48,7 @@ func commandJSON(c *mesos.CommandInfo) object {
 		out["value"] = c.GetValue()
 	}
 	if c.Environment != nil {
-		out["environment"] = protoJSON(c.GetEnvironment())
+		out["environment"] = jsonmodel.Proto(c.GetEnvironment())
 	}
 	return out
 }
@@ -179,7 +66,7 @@ func executorJSON(e *mesos.ExecutorInfo, agentID string) object {
 		out["role"] = rs[0].GetAllocationInfo().GetRole()
 	}
 	if e.Labels != nil {
-		out["labels"] = labelsJSON(e.GetLabels())
+		out["labels"] = jsonmodel.Labels(e.GetLabels())
 	}
 	if e.Type != nil {
 		out["type"] = e.GetType().String()
@@ -209,15 +96,15 @@ func (p *process) frameworkJSON(f *framework) object {
 	used, offered := f.usedResources(), f.offeredResources()
 	tasks := []any{}
 	for _, id := range sortedKeys(f.tasks) {
-		tasks = append(tasks, taskJSON(f.tasks[id]))
+		tasks = append(tasks, jsonmodel.Task(f.tasks[id]))
 	}
 	unreachable := []any{}
 	for _, t := range f.unreachableTasks.list() {
-		unreachable = append(unreachable, taskJSON(t))
+		unreachable = append(unreachable, jsonmodel.Task(t))
 	}
 	completed := []any{}
 	for _, t := range f.completedTasks.list() {
-		completed = append(completed, taskJSON(t))
+		completed = append(completed, jsonmodel.Task(t))
 	}
 	offers := []any{}
 	for _, id := range sortedKeys(f.offers) {
@@ -265,7 +152,7 @@ func (p *process) frameworkJSON(f *framework) object {
 		out["reregistered_time"] = seconds(f.reregisteredTime)
 	}
 	if f.info.Labels != nil {
-		out["labels"] = labelsJSON(f.info.GetLabels())
+		out["labels"] = jsonmodel.Labels(f.info.GetLabels())
 	}
 	return out
 }
@@ -285,7 +172,7 @@ func (p *process) slaveJSON(a *agent) object {
 		"id":                        a.id,
 		"hostname":                  a.info.GetHostname(),
 		"port":                      a.info.GetPort(),
-		"attributes":                attributesJSON(a.info.GetAttributes()),
+		"attributes":                jsonmodel.Attributes(a.info.GetAttributes()),
 		"pid":                       a.pid.String(),
 		"registered_time":           seconds(a.registeredTime),
 		"resources":                 resJSON(a.total),

@@ -354,26 +354,3 @@ func parseRanges(v string) ([]*mesos.Value_Range, error) {
 	}
 	return out, nil
 }
-
-// attributesJSON renders attributes as Mesos' /state does: scalars as
-// numbers, everything else as its text form.
-func attributesJSON(attrs []*mesos.Attribute) map[string]any {
-	out := map[string]any{}
-	for _, a := range attrs {
-		switch a.GetType() {
-		case mesos.Value_SCALAR:
-			out[a.GetName()] = a.GetScalar().GetValue()
-		case mesos.Value_RANGES:
-			var parts []string
-			for _, r := range a.GetRanges().GetRange() {
-				parts = append(parts, fmt.Sprintf("%d-%d", r.GetBegin(), r.GetEnd()))
-			}
-			out[a.GetName()] = "[" + strings.Join(parts, ", ") + "]"
-		case mesos.Value_SET:
-			out[a.GetName()] = "{" + strings.Join(a.GetSet().GetItem(), ", ") + "}"
-		default:
-			out[a.GetName()] = a.GetText().GetValue()
-		}
-	}
-	return out
-}

@@ -3,6 +3,7 @@ package slave
 import (
 	"context"
 	"encoding/json"
+	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"net"
 	"net/http"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -133,7 +133,7 @@ func (a *agent) snapshot() map[string]any {
 		},
 		"resources":            a.total.JSON(),
 		"unreserved_resources": a.total.Unreserved().JSON(),
-		"attributes":           attributesJSON(a.info.GetAttributes()),
+		"attributes":           jsonmodel.Attributes(a.info.GetAttributes()),
 		"flags":                a.s.flagValues(),
 	}
 	reserved := map[string]any{}
@@ -217,7 +217,7 @@ func executorJSON(e *executor) map[string]any {
 	}
 	tasks := []any{}
 	for _, t := range e.launchedTasks() {
-		tasks = append(tasks, taskJSON(t))
+		tasks = append(tasks, jsonmodel.Task(t))
 	}
 	out["tasks"] = tasks
 	queued := []any{}
@@ -227,58 +227,12 @@ func executorJSON(e *executor) map[string]any {
 	out["queued_tasks"] = queued
 	completed := []any{}
 	for _, t := range e.completed {
-		completed = append(completed, taskJSON(t))
+		completed = append(completed, jsonmodel.Task(t))
 	}
 	for _, t := range e.terminatedTasks() {
-		completed = append(completed, taskJSON(t))
+		completed = append(completed, jsonmodel.Task(t))
 	}
 	out["completed_tasks"] = completed
-	return out
-}
-
-func taskJSON(t *mesos.Task) map[string]any {
-	out := map[string]any{
-		"id":           t.GetTaskId().GetValue(),
-		"name":         t.GetName(),
-		"framework_id": t.GetFrameworkId().GetValue(),
-		"executor_id":  t.GetExecutorId().GetValue(),
-		"slave_id":     t.GetSlaveId().GetValue(),
-		"state":        t.GetState().String(),
-		"resources":    resources.Resources(t.GetResources()).JSON(),
-	}
-	if rs := t.GetResources(); len(rs) > 0 {
-		out["role"] = rs[0].GetAllocationInfo().GetRole()
-	}
-	statuses := []any{}
-	for _, s := range t.GetStatuses() {
-		m := map[string]any{"state": s.GetState().String(), "timestamp": s.GetTimestamp()}
-		if s.Healthy != nil {
-			m["healthy"] = s.GetHealthy()
-		}
-		if s.ContainerStatus != nil {
-			m["container_status"] = protoJSON(s.GetContainerStatus())
-		}
-		if s.Labels != nil {
-			m["labels"] = protoJSON(s.GetLabels())["labels"]
-		}
-		statuses = append(statuses, m)
-	}
-	out["statuses"] = statuses
-	if t.User != nil {
-		out["user"] = t.GetUser()
-	}
-	if t.Labels != nil {
-		out["labels"] = protoJSON(t.GetLabels())["labels"]
-	}
-	if t.Discovery != nil {
-		out["discovery"] = protoJSON(t.GetDiscovery())
-	}
-	if t.Container != nil {
-		out["container"] = protoJSON(t.GetContainer())
-	}
-	if t.HealthCheck != nil {
-		out["health_check"] = protoJSON(t.GetHealthCheck())
-	}
 	return out
 }
 
@@ -306,13 +260,8 @@ func taskInfoJSON(t *mesos.TaskInfo) map[string]any {
 
 // protoJSON renders a message with Mesos' field names.
 func protoJSON(m proto.Message) map[string]any {
-	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
-	if err != nil {
-		return map[string]any{}
+	if o, ok := jsonmodel.Proto(m).(map[string]any); ok {
+		return o
 	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return map[string]any{}
-	}
-	return out
+	return map[string]any{}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/resources"
@@ -747,7 +748,7 @@ func TestDetectedResourcesAndAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := fmt.Sprint(attributesJSON(attrs))
+	got := fmt.Sprint(jsonmodel.Attributes(attrs))
 	if got != "map[ports:[1-5, 8-9] rack:2 tags:{a, b} zone:us-east]" {
 		t.Fatalf("attributes = %s", got)
 	}
