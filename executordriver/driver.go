@@ -140,6 +140,11 @@ func (d *MesosExecutorDriver) startTracing(getenv func(string) string, fromOS bo
 	}
 	d.node.SetTracer(rec)
 	d.tracer = rec
+	if fromOS {
+		// A real executor process: a SIGTERM (e.g. from an operator) must
+		// not lose the events still buffered.
+		tracing.CloseOnSignal(rec)
+	}
 	kill := d.killSelf
 	d.killSelf = func() {
 		d.tracer.Flush()

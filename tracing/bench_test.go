@@ -254,8 +254,15 @@ func (t *localTarget) finish() (uint64, uint64, error) { return 0, 0, nil }
 //	finish         → "stats WRITTEN DROPPED": stop tracing
 const benchPeerEnv = "GOMESOS_TRACING_BENCH_PEER"
 
-// TestMain runs the peer instead of the tests when benchPeerEnv is set.
+// TestMain runs a child process's part instead of the tests when
+// benchPeerEnv or signalChildEnv is set.
 func TestMain(m *testing.M) {
+	if path := os.Getenv(signalChildEnv); path != "" {
+		if err := runSignalChild(path); err != nil {
+			fmt.Fprintln(os.Stderr, "signal child:", err)
+			os.Exit(1)
+		}
+	}
 	if os.Getenv(benchPeerEnv) != "" {
 		if err := runBenchPeer(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "tracing bench peer:", err)

@@ -302,3 +302,21 @@ func TestStatsTasksPerFramework(t *testing.T) {
 		}
 	}
 }
+
+// A message whose receive was not traced has no hop: its stage is left out
+// rather than reported as zero.
+func TestStatsLeaveOutUntracedHop(t *testing.T) {
+	var recs []Record
+	for _, r := range readLaunch(t) {
+		if r.Kind == Received && r.Type == "mesos.internal.ResourceOffersMessage" {
+			continue // as if the scheduler's process were not traced
+		}
+		recs = append(recs, r)
+	}
+	rep := NewReport(Merge(recs))
+	for _, s := range rep.Stages {
+		if s.Stage == "offer" && s.Time.N != 0 {
+			t.Fatalf("offer stage measured %d times without the receive", s.Time.N)
+		}
+	}
+}

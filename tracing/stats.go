@@ -180,6 +180,11 @@ func (tl *taskLife) stages() []*time.Duration {
 		if a == nil || b == nil {
 			return nil
 		}
+		if a == b && (a.Send == nil || a.Recv == nil || a.Recv.Kind != Received) {
+			// One message's own hop needs both of its ends: measuring it
+			// from the same side twice would report a made-up zero.
+			return nil
+		}
 		ta, tb := a.ReceivedAt(), b.ReceivedAt()
 		if aSent {
 			ta = a.SentAt()

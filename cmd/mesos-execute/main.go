@@ -241,7 +241,9 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string, no
 			return 1
 		}
 		node.SetTracer(rec)
+		stopSignals := tracing.CloseOnSignal(rec) // Ctrl-C keeps what was traced
 		defer func() {
+			stopSignals()
 			node.SetTracer(nil)
 			if err := rec.Close(); err != nil {
 				fmt.Fprintf(stderr, "mesos-execute: closing the trace file: %v\n", err)
