@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gomesos/gomesos/internal/httpjson"
 )
 
 //go:embed ui.html
@@ -53,12 +55,15 @@ func Handler(rec *Recorder) http.Handler {
 type handler struct{ rec *Recorder }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !httpjson.ReadOnly(w, r) {
 		return
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
+	if path == PathUI && r.URL.Path != PathUI {
+		// The page's links are relative to /trace/ui.
+		http.Redirect(w, r, "../ui", http.StatusMovedPermanently) // relative: works under any mount prefix
+		return
+	}
 	if path == PathUI {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
