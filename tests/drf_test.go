@@ -27,6 +27,7 @@ type drfScheduler struct {
 	start     <-chan struct{}
 
 	mu       sync.Mutex
+	offers   int // offers received, launched on or not
 	launched int
 	running  map[string]bool
 	failed   []string
@@ -57,6 +58,7 @@ func (s *drfScheduler) ResourceOffers(d sched.SchedulerDriver, offers []*mesos.O
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.offers += len(offers)
 	need := resources.New(mesosutil.NewScalarResource("cpus", s.cpus), mesosutil.NewScalarResource("mem", s.mem))
 	for _, o := range offers {
 		if !started || !resources.New(o.GetResources()...).Contains(need) {
@@ -143,8 +145,16 @@ func TestTwoFrameworksReachTheirDRFShares(t *testing.T) {
 		return ra == 3 && rb == 2
 	}, "A running 3 tasks and B 2")
 
-	// Offers keep coming (the idle 4 GB) for a while; nobody launches more.
-	time.Sleep(500 * time.Millisecond)
+	// Offers of the idle 4 GB keep coming; nobody launches more on them.
+	offered := func() int {
+		a.mu.Lock()
+		b.mu.Lock()
+		defer a.mu.Unlock()
+		defer b.mu.Unlock()
+		return a.offers + b.offers
+	}
+	seen := offered()
+	harness.Eventually(t, wait, func() bool { return offered() >= seen+3 }, "three more offers of what is left")
 	la, ra, _ := a.counts()
 	lb, rb, _ := b.counts()
 	if la != 3 || ra != 3 || lb != 2 || rb != 2 {
