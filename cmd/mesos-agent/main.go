@@ -48,10 +48,7 @@ func run(args []string) error {
 	if cfg.Detector, err = detector.NewWithLogger(cfg.Master, log); err != nil {
 		return daemon.Usagef("--master: %v", err)
 	}
-	cfg.IP = c.IP
-	if c.AdvertiseIP != "" {
-		cfg.IP = c.AdvertiseIP
-	}
+	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.
 	if err := cfg.Validate(); err != nil {
@@ -61,30 +58,30 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var undo daemon.Undo
+	undo.Add(func() { l.Close() })
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
 	node, err := daemon.Node(&c, log)
 	if err != nil {
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(node.Shutdown)
 	rec, err := daemon.StartTracing(&c, "mesos-agent", node, log)
 	if err != nil {
-		node.Shutdown()
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(func() { daemon.CloseTrace(rec, log) })
 	daemon.TraceExecutors(&c, &cfg)
 	s, err := slave.New(node, cfg)
 	if err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		return err
+		return undo.Fail(err)
 	}
 	pid, err := s.Start()
 	if err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(s.Stop)
 	log.Infof("Agent started at %s; HTTP on http://%s", pid, l.Addr())
 	mux := http.NewServeMux()
 	h := s.Handler()
@@ -92,5 +89,5 @@ func run(args []string) error {
 	mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, h))
 	daemon.MountTrace(mux, rec)
 	mux.Handle("/", h)
-	return daemon.Serve(l, mux, log, func() { s.Stop(); node.Shutdown(); daemon.CloseTrace(rec, log) }, daemon.StopStreams(rec))
+	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
 }

@@ -63,10 +63,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	mcfg.IP = c.IP
-	if c.AdvertiseIP != "" {
-		mcfg.IP = c.AdvertiseIP
-	}
+	mcfg.IP = c.AdvertisedIP()
 	mcfg.Hostname = c.Hostname
 	// Check the master's and the agents' flags before anything starts. The
 	// agents follow the master through det, appointed once it runs.
@@ -94,63 +91,46 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var undo daemon.Undo
+	undo.Add(func() { l.Close() })
 	mcfg.Port = daemon.PortOf(l) // --port=0 picks one
 	mcfg.Flags = daemon.Values(fs)
 	node, err := daemon.Node(&c, log)
 	if err != nil {
-		l.Close()
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(node.Shutdown)
 	rec, err := daemon.StartTracing(&c, "mesos-local", node, log)
 	if err != nil {
-		node.Shutdown()
-		l.Close()
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(func() { daemon.CloseTrace(rec, log) })
 	m, err := master.New(node, mcfg)
 	if err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		l.Close()
-		return err
+		return undo.Fail(err)
 	}
 	if _, err := m.Start(); err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		l.Close()
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(m.Stop)
 	det.Appoint(m.Info())
 	mux := http.NewServeMux()
-	var agents []*slave.Slave
-	stopAll := func() {
-		for _, a := range agents {
-			a.Stop()
-		}
-		m.Stop()
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-	}
 	for _, cfg := range agentCfgs {
 		cfg.Port = mcfg.Port
 		cfg.Flags = daemon.Values(fs)
 		a, err := slave.New(node, cfg)
 		if err != nil {
-			stopAll()
-			l.Close()
-			return err
+			return undo.Fail(err)
 		}
 		pid, err := a.Start()
 		if err != nil {
-			stopAll()
-			l.Close()
-			return err
+			return undo.Fail(err)
 		}
-		agents = append(agents, a)
+		undo.Add(a.Stop)
 		mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, a.Handler()))
 	}
 	daemon.MountTrace(mux, rec)
 	mux.Handle("/", m.Handler())
 	log.Infof("mesos-local: master %s and %d agents; HTTP on http://%s", m.PID(), *numSlaves, l.Addr())
-	return daemon.Serve(l, mux, log, stopAll, daemon.StopStreams(rec))
+	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
 }

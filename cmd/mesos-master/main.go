@@ -42,10 +42,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.IP = c.IP
-	if c.AdvertiseIP != "" {
-		cfg.IP = c.AdvertiseIP
-	}
+	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.
 	if err := cfg.Validate(); err != nil {
@@ -55,32 +52,32 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var undo daemon.Undo
+	undo.Add(func() { l.Close() })
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
 	node, err := daemon.Node(&c, log)
 	if err != nil {
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(node.Shutdown)
 	rec, err := daemon.StartTracing(&c, "mesos-master", node, log)
 	if err != nil {
-		node.Shutdown()
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(func() { daemon.CloseTrace(rec, log) })
 	m, err := master.New(node, cfg)
 	if err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		return err
+		return undo.Fail(err)
 	}
 	pid, err := m.Start()
 	if err != nil {
-		node.Shutdown()
-		daemon.CloseTrace(rec, log)
-		return err
+		return undo.Fail(err)
 	}
+	undo.Add(m.Stop)
 	log.Infof("Master %s started at %s; HTTP on http://%s", m.Info().GetId(), pid, l.Addr())
 	mux := http.NewServeMux()
 	daemon.MountTrace(mux, rec)
 	mux.Handle("/", m.Handler())
-	return daemon.Serve(l, mux, log, func() { m.Stop(); node.Shutdown(); daemon.CloseTrace(rec, log) }, daemon.StopStreams(rec))
+	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
 }

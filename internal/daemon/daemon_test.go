@@ -125,3 +125,25 @@ func TestRemotingFilter(t *testing.T) {
 	}
 	quietRemoting(logrus.New()) // a logger not from Logger: nothing to do
 }
+
+func TestUndoRunsNewestFirstOnce(t *testing.T) {
+	var got []int
+	var u Undo
+	u.Add(func() { got = append(got, 1) })
+	u.Add(func() { got = append(got, 2) })
+	if err := u.Fail(errTest); err != errTest {
+		t.Fatalf("Fail returned %v", err)
+	}
+	u.Run()
+	if len(got) != 2 || got[0] != 2 || got[1] != 1 {
+		t.Fatalf("ran %v, want [2 1] once", got)
+	}
+	if ip := (&Common{IP: "127.0.0.1"}).AdvertisedIP(); ip != "127.0.0.1" {
+		t.Fatalf("AdvertisedIP = %s", ip)
+	}
+	if ip := (&Common{IP: "0.0.0.0", AdvertiseIP: "10.1.2.3"}).AdvertisedIP(); ip != "10.1.2.3" {
+		t.Fatalf("AdvertisedIP = %s", ip)
+	}
+}
+
+var errTest = errors.New("test")

@@ -62,10 +62,7 @@ func quietRemoting(log *logrus.Logger) {
 
 // Node starts the process' actor node from the common flags.
 func Node(c *Common, log *logrus.Logger) (*actors.Node, error) {
-	adv := c.AdvertiseIP
-	if adv == "" {
-		adv = c.IP
-	}
+	adv := c.AdvertisedIP()
 	if err := CheckCommon(c); err != nil {
 		return nil, err
 	}
@@ -143,4 +140,36 @@ func PortOf(l net.Listener) int {
 		return a.Port
 	}
 	return 0
+}
+
+// Undo collects what a daemon's start-up has built (listener, node, trace
+// file, processes), so that a failure at any later step tears down exactly
+// what exists, newest first.
+type Undo []func()
+
+// Add registers f to run if start-up fails from here on.
+func (u *Undo) Add(f func()) { *u = append(*u, f) }
+
+// Run runs every registered step, newest first, once. It is also the
+// daemon's orderly shutdown once start-up has succeeded.
+func (u *Undo) Run() {
+	for i := len(*u) - 1; i >= 0; i-- {
+		(*u)[i]()
+	}
+	*u = nil
+}
+
+// Fail runs the steps and returns err.
+func (u *Undo) Fail(err error) error {
+	u.Run()
+	return err
+}
+
+// AdvertisedIP is the IP peers reach this process on: --advertise_ip, or
+// --ip when that is not given.
+func (c *Common) AdvertisedIP() string {
+	if c.AdvertiseIP != "" {
+		return c.AdvertiseIP
+	}
+	return c.IP
 }
