@@ -3,9 +3,4 @@ package executordriver
 import "github.com/gomesos/gomesos/internal/callbacks"
 
 // Callbacks run one at a time, in order, on a goroutine of their own.
-type (
-	callback      = callbacks.Item
-	callbackQueue = callbacks.Queue
-)
-
-func newCallbackQueue(running func() bool) *callbackQueue { return callbacks.New(running) }
+type callback = callbacks.Item

@@ -72,7 +72,7 @@ func (p *process) Finalize(*actors.Context) {
 	p.setConnected(false)
 	p.wakeWaiters()
 	close(p.finished)
-	p.d.callbacks.Close()
+	p.d.life.Callbacks.Close()
 }
 
 func (p *process) frameworkID() *mesos.FrameworkID {
@@ -94,14 +94,14 @@ func (p *process) setConnected(c bool) {
 
 // ignoring reports whether incoming messages are to be dropped.
 func (p *process) ignoring(what string) bool {
-	if p.aborted || !p.d.running.Load() {
+	if p.aborted || !p.d.life.Running() {
 		p.log.Debugf("Ignoring %s: the driver is aborted or stopped", what)
 		return true
 	}
 	return false
 }
 
-func (p *process) enqueue(f func()) { p.d.callbacks.Push(callback{Run: f}) }
+func (p *process) enqueue(f func()) { p.d.life.Callbacks.Push(callback{Run: f}) }
 
 func (p *process) registered(from actors.PID, m *mesosinternal.ExecutorRegisteredMessage) {
 	if p.ignoring("ExecutorRegisteredMessage") {
@@ -236,12 +236,12 @@ func (p *process) shutdownMessage(_ actors.PID, _ *mesosinternal.ShutdownExecuto
 
 // frameworkError aborts the driver and reports the error.
 func (p *process) frameworkError(_ actors.PID, m *mesosinternal.FrameworkErrorMessage) {
-	if p.ignoring("FrameworkErrorMessage") || !p.d.abortFromProcess() {
+	if p.ignoring("FrameworkErrorMessage") || !p.d.life.AbortedByDriver() {
 		return
 	}
 	p.aborted = true
 	msg := m.GetMessage()
-	p.d.callbacks.Push(callback{Always: true, Run: func() { p.d.exec.Error(p.d, msg) }})
+	p.d.life.Callbacks.Push(callback{Always: true, Run: func() { p.d.exec.Error(p.d, msg) }})
 }
 
 // shutdown calls Shutdown and stops handling messages; the driver stops

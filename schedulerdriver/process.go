@@ -97,10 +97,10 @@ func (p *process) Finalize(*actors.Context) {
 	p.stopRegistrationTimer()
 	p.setConnected(false)
 	close(p.finished)
-	p.d.callbacks.Close()
+	p.d.life.Callbacks.Close()
 }
 
-func (p *process) running() bool { return p.d.running.Load() }
+func (p *process) running() bool { return p.d.life.Running() }
 
 func (p *process) setConnected(c bool) {
 	p.connected = c
@@ -109,7 +109,7 @@ func (p *process) setConnected(c bool) {
 
 // enqueue queues a callback (dropped if the driver stops before it runs).
 func (p *process) enqueue(f func()) {
-	p.d.callbacks.Push(callback{Run: f})
+	p.d.life.Callbacks.Push(callback{Run: f})
 }
 
 // ---- Master detection ----
@@ -498,12 +498,12 @@ func (p *process) frameworkError(from actors.PID, m *mesosinternal.FrameworkErro
 
 // fatal aborts the driver and then reports message through Error.
 func (p *process) fatal(message string) {
-	if !p.d.abortFromProcess() {
+	if !p.d.life.AbortedByDriver() {
 		return
 	}
 	p.log.WithField("error", message).Error("Scheduler driver aborted")
 	p.abort()
-	p.d.callbacks.Push(callback{Always: true, Run: func() { p.d.sched.Error(p.d, message) }})
+	p.d.life.Callbacks.Push(callback{Always: true, Run: func() { p.d.sched.Error(p.d, message) }})
 }
 
 // ---- Requests from the scheduler (dispatched by driver methods) ----
