@@ -18,18 +18,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-const (
-	// registrationBackoffFactor is the first registration retry bound
-	// (Mesos' scheduler registration_backoff_factor).
-	registrationBackoffFactor = 2 * time.Second
-	// registrationRetryIntervalMax bounds every registration retry.
-	registrationRetryIntervalMax = time.Minute
-	// minRetryDelay keeps retries from ever being immediate.
-	minRetryDelay = time.Millisecond
-	// joinStopWait bounds how long Join waits, after Stop, for the driver's
-	// actor to have sent its last message and terminated.
-	joinStopWait = 5 * time.Second
-)
+// joinStopWait bounds how long Join waits, after Stop, for the driver's
+// actor to have sent its last message and terminated.
+const joinStopWait = 5 * time.Second
 
 // ErrDriverAborted is returned by driver methods once the driver has been
 // aborted.
@@ -242,7 +233,7 @@ func (d *MesosSchedulerDriver) call(name string, f func(p *process)) (mesos.Stat
 // RequestResources sends REQUEST.
 func (d *MesosSchedulerDriver) RequestResources(requests []*mesos.Request) (mesos.Status, error) {
 	requests = cloneAll(requests)
-	return d.call("RequestResources", func(p *process) { p.requestResources(requests) })
+	return d.call("RequestResources", func(p *process) { p.apply(p.core.RequestResources(p.now(), requests)) })
 }
 
 // AcceptOffers sends ACCEPT; see SchedulerDriver.AcceptOffers.
@@ -254,14 +245,14 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 		}
 	}
 	offerIDs, operations, filters = cloneAll(offerIDs), cloneAll(operations), cloneOne(filters)
-	return d.call("AcceptOffers", func(p *process) { p.acceptOffers(offerIDs, operations, filters) })
+	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.AcceptOffers(p.now(), offerIDs, operations, filters)) })
 }
 
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
 // is empty.
 func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
 	offerIDs, tasks, filters = cloneAll(offerIDs), cloneAll(tasks), cloneOne(filters)
-	return d.call("LaunchTasks", func(p *process) { p.launchTasks(offerIDs, tasks, filters) })
+	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.LaunchTasks(p.now(), offerIDs, tasks, filters)) })
 }
 
 // KillTask sends KILL (dropped while disconnected).
@@ -270,7 +261,7 @@ func (d *MesosSchedulerDriver) KillTask(taskID *mesos.TaskID) (mesos.Status, err
 		return d.Status(), errors.New("Unable to KillTask: nil task ID")
 	}
 	taskID = cloneOne(taskID)
-	return d.call("KillTask", func(p *process) { p.killTask(taskID) })
+	return d.call("KillTask", func(p *process) { p.apply(p.core.KillTask(p.now(), taskID)) })
 }
 
 // DeclineOffer declines one offer.
@@ -283,14 +274,14 @@ func (d *MesosSchedulerDriver) DeclineOffer(offerID *mesos.OfferID, filters *mes
 
 // ReviveOffers sends REVIVE.
 func (d *MesosSchedulerDriver) ReviveOffers() (mesos.Status, error) {
-	return d.call("ReviveOffers", func(p *process) { p.reviveOffers() })
+	return d.call("ReviveOffers", func(p *process) { p.apply(p.core.ReviveOffers(p.now())) })
 }
 
 // SuppressOffers sends SUPPRESS: the master stops sending offers until
 // ReviveOffers. While disconnected the request is remembered and sent with
 // the next SUBSCRIBE. (Not part of mesos-go's v0 interface.)
 func (d *MesosSchedulerDriver) SuppressOffers() (mesos.Status, error) {
-	return d.call("SuppressOffers", func(p *process) { p.suppressOffers() })
+	return d.call("SuppressOffers", func(p *process) { p.apply(p.core.SuppressOffers(p.now())) })
 }
 
 // SendFrameworkMessage sends data to an executor, best effort.
@@ -299,13 +290,13 @@ func (d *MesosSchedulerDriver) SendFrameworkMessage(executorID *mesos.ExecutorID
 		return d.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
 	}
 	executorID, slaveID = cloneOne(executorID), cloneOne(slaveID)
-	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(executorID, slaveID, data) })
+	return d.call("SendFrameworkMessage", func(p *process) { p.apply(p.core.SendFrameworkMessage(p.now(), executorID, slaveID, data)) })
 }
 
 // ReconcileTasks sends RECONCILE.
 func (d *MesosSchedulerDriver) ReconcileTasks(statuses []*mesos.TaskStatus) (mesos.Status, error) {
 	statuses = cloneAll(statuses)
-	return d.call("ReconcileTasks", func(p *process) { p.reconcileTasks(statuses) })
+	return d.call("ReconcileTasks", func(p *process) { p.apply(p.core.ReconcileTasks(p.now(), statuses)) })
 }
 
 func cloneOne[M proto.Message](m M) M {
