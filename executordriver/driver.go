@@ -291,12 +291,12 @@ func (d *MesosExecutorDriver) SendStatusUpdate(status *mesos.TaskStatus) (mesos.
 		return d.Status(), errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
 	}
 	status = proto.Clone(status).(*mesos.TaskStatus)
-	return d.call("SendStatusUpdate", func(p *process) { p.sendStatusUpdate(status) })
+	return d.call("SendStatusUpdate", func(p *process) { p.apply(p.core.SendStatusUpdate(p.now(), status)) })
 }
 
 // SendFrameworkMessage sends data to the scheduler, best effort.
 func (d *MesosExecutorDriver) SendFrameworkMessage(data string) (mesos.Status, error) {
-	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(data) })
+	return d.call("SendFrameworkMessage", func(p *process) { p.apply(p.core.SendFrameworkMessage(p.now(), data)) })
 }
 
 // WaitAcknowledged blocks until the agent has acknowledged every status
@@ -304,11 +304,11 @@ func (d *MesosExecutorDriver) SendFrameworkMessage(data string) (mesos.Status, e
 // just before), or ctx ends. Executors call it before exiting so that their
 // last update is not lost. (Not part of mesos-go's interface.)
 func (d *MesosExecutorDriver) WaitAcknowledged(ctx context.Context) error {
-	pid := d.PID()
+	pid, p := d.process()
 	if pid.IsZero() {
 		return errors.New("executor driver not started")
 	}
-	v, err := d.node.Call(ctx, pid, func() any { return d.proc.ackWaiter() })
+	v, err := d.node.Call(ctx, pid, func() any { return p.ackWaiter() })
 	if err != nil {
 		return err
 	}
@@ -323,11 +323,14 @@ func (d *MesosExecutorDriver) WaitAcknowledged(ctx context.Context) error {
 // Unacknowledged returns how many status updates and tasks await the
 // agent's acknowledgement (the ones a reconnecting executor hands back).
 func (d *MesosExecutorDriver) Unacknowledged(ctx context.Context) (updates, tasks int, err error) {
-	pid := d.PID()
+	pid, p := d.process()
 	if pid.IsZero() {
 		return 0, 0, errors.New("executor driver not started")
 	}
-	v, err := d.node.Call(ctx, pid, func() any { return [2]int{len(d.proc.updates), len(d.proc.tasks)} })
+	v, err := d.node.Call(ctx, pid, func() any {
+		u, t := p.core.Unacknowledged()
+		return [2]int{u, t}
+	})
 	if err != nil {
 		return 0, 0, err
 	}
