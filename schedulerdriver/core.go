@@ -1,6 +1,7 @@
 package schedulerdriver
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -207,6 +208,9 @@ func (c *Core) Detected(_ time.Time, info *mesos.MasterInfo) []effect.Effect {
 func (c *Core) DetectionFailed(_ time.Time, err error) []effect.Effect {
 	if c.state != coreRunning {
 		return nil
+	}
+	if err == nil {
+		err = errors.New("the detector stopped")
 	}
 	c.fatal("Failed to detect a master: " + err.Error())
 	return c.out.Take()

@@ -49,12 +49,13 @@
 // StatusUpdateMessage, ...), each accepted only from the leading master's
 // PID.
 //
-// A host without actors (the simulator) builds a Core with NewCore, feeds
-// it Detected, Receive, Timer and Exited, calls the request methods
-// (LaunchTasks, AcceptOffers, KillTask, ...) for the scheduler, applies
-// the common effects itself, calls each Callback's Call with its
-// Scheduler, and after an OnStatusUpdate with Ack passes the Ack to
-// Core.Acknowledge if the driver still runs.
+// A host without actors (the simulator) wraps a Core and a Scheduler in an
+// Inline: an effect.Core that is also the SchedulerDriver the callbacks
+// get. It calls the callbacks in place after each event and hands what the
+// scheduler asks for straight to the core, returning the sends, links,
+// timers and shell effects for the host to apply. (A host may also drive
+// a Core directly: call each Callback's Call and, after an OnStatusUpdate
+// with Ack, Core.Acknowledge while the driver still runs.)
 //
 // # Callbacks
 //
