@@ -51,10 +51,11 @@
 // Local mode (no self-kill) is on when DriverConfig.Getenv is set, or when
 // MESOS_LOCAL is set.
 //
-// A host without actors (the simulator) builds a Core with NewCore, calls
-// Start, feeds it Receive, Timer and Exited, calls SendStatusUpdate and
-// SendFrameworkMessage for the executor, applies the common effects
-// itself, and calls each Callback's Call with its Executor.
+// A host without actors (the simulator) wraps a Core and an Executor in an
+// Inline: an effect.Core that is also the ExecutorDriver the callbacks
+// get. It calls the callbacks in place after each event and hands what the
+// executor asks for straight to the core, returning the sends, links,
+// timers, SelfKill and Terminate for the host to apply.
 //
 // # Message tracing
 //

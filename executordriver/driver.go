@@ -282,16 +282,24 @@ func (d *MesosExecutorDriver) call(name string, f func(p *process)) (mesos.Statu
 
 // SendStatusUpdate sends a task status to the agent.
 func (d *MesosExecutorDriver) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
-	switch {
-	case status == nil:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: nil status")
-	case status.GetTaskId() == nil || status.State == nil:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: the status needs a task_id and a state")
-	case status.GetState() == mesos.TaskState_TASK_STAGING:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
+	if err := checkStatus(status); err != nil {
+		return d.Status(), err
 	}
 	status = proto.Clone(status).(*mesos.TaskStatus)
 	return d.call("SendStatusUpdate", func(p *process) { p.apply(p.core.SendStatusUpdate(p.now(), status)) })
+}
+
+// checkStatus refuses a status an executor may not send.
+func checkStatus(status *mesos.TaskStatus) error {
+	switch {
+	case status == nil:
+		return errors.New("Unable to SendStatusUpdate: nil status")
+	case status.GetTaskId() == nil || status.State == nil:
+		return errors.New("Unable to SendStatusUpdate: the status needs a task_id and a state")
+	case status.GetState() == mesos.TaskState_TASK_STAGING:
+		return errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
+	}
+	return nil
 }
 
 // SendFrameworkMessage sends data to the scheduler, best effort.
