@@ -37,13 +37,17 @@ func TestInlineRunsAnExecutorSynchronously(t *testing.T) {
 		want: []effect.Effect{effect.Link{PID: coreAgent},
 			effect.Send{To: coreAgent, Msg: &mesosinternal.RegisterExecutorMessage{FrameworkId: fw, ExecutorId: ex}}},
 	}, {
-		name:  "registered",
-		event: func() []effect.Effect { return h.Receive(coreNow, coreAgent, &mesosinternal.ExecutorRegisteredMessage{}) },
+		name: "registered",
+		event: func() []effect.Effect {
+			return h.Receive(coreNow, coreAgent, &mesosinternal.ExecutorRegisteredMessage{})
+		},
 		want:  []effect.Effect{effect.CancelTimer{Key: RecoveryTimer}},
 		calls: []string{"registered"},
 	}, {
-		name:  "run task: the update sent inside LaunchTask goes out with the event",
-		event: func() []effect.Effect { return h.Receive(coreNow, coreAgent, &mesosinternal.RunTaskMessage{Task: taskInfo("t1")}) },
+		name: "run task: the update sent inside LaunchTask goes out with the event",
+		event: func() []effect.Effect {
+			return h.Receive(coreNow, coreAgent, &mesosinternal.RunTaskMessage{Task: taskInfo("t1")})
+		},
 		want: []effect.Effect{effect.Send{To: coreAgent, Msg: &mesosinternal.StatusUpdateMessage{
 			Update: expectedUpdate(1, "t1", mesos.TaskState_TASK_RUNNING), Pid: proto.String(coreSelf.String())}}},
 		calls: []string{"launch"},
