@@ -64,11 +64,11 @@ func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id str
 // accept handles ACCEPT: LAUNCH, RESERVE and UNRESERVE operations, in
 // order, against what the accepted offers hold; others are dropped with a
 // log line, as Mesos drops invalid operations.
-func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
-	log := p.fwLog(f.id)
-	now := p.now()
+func (c *Core) accept(f *framework, acc *scheduler.Call_Accept) {
+	log := c.fwLog(f.id)
+	now := c.now()
 	lookup := func(id string) (offerView, bool) {
-		o := p.offers[id]
+		o := c.offers[id]
 		if o == nil {
 			return offerView{}, false
 		}
@@ -77,8 +77,8 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	if err := validateOffers(acc.GetOfferIds(), f.id, lookup); err != nil {
 		log.Warnf("ACCEPT call used invalid offers: %v", err)
 		for _, id := range acc.GetOfferIds() {
-			if o := p.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
-				p.discardOffer(o)
+			if o := c.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
+				c.discardOffer(o)
 			}
 		}
 		state := lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
@@ -93,7 +93,7 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 				continue
 			}
 			for _, t := range tasks {
-				p.forward(f, newUpdate(updateSpec{
+				c.forward(f, newUpdate(updateSpec{
 					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 					state: state, message: "Task launched with invalid offers: " + err.Error(),
 					reason: mesos.TaskStatus_REASON_INVALID_OFFERS, now: now,
@@ -108,18 +108,18 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	var a *agent
 	var role string
 	for _, id := range acc.GetOfferIds() {
-		o := p.offers[id.GetValue()]
-		a, role = p.agents[o.agentID], o.role
+		o := c.offers[id.GetValue()]
+		a, role = c.agents[o.agentID], o.role
 		offered = offered.Add(o.resources)
-		p.removeOffer(o, false)
+		c.removeOffer(o, false)
 	}
 	filters := acc.GetFilters()
 	if filters == nil {
 		filters = &mesos.Filters{}
 	}
 	taskError := func(t *mesos.TaskInfo, reason mesos.TaskStatus_Reason, msg string) {
-		p.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
-		p.forward(f, newUpdate(updateSpec{
+		c.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
+		c.forward(f, newUpdate(updateSpec{
 			frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 			state: mesos.TaskState_TASK_ERROR, message: msg, reason: reason, now: now,
 		}), actors.PID{})
@@ -134,14 +134,14 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 		}
 		for _, op := range acc.GetOperations() {
 			for _, t := range op.GetLaunch().GetTaskInfos() {
-				p.forward(f, newUpdate(updateSpec{
+				c.forward(f, newUpdate(updateSpec{
 					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 					state: lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: now,
 				}), actors.PID{})
 			}
 		}
 		if a != nil {
-			p.alloc.RecoverResources(f.id, a.id, offered, nil)
+			c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: offered})
 		}
 		return
 	}
@@ -160,7 +160,7 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 			if op.Id != nil {
 				// Driver-based frameworks cannot get operation feedback.
 				log.Warnf("dropping %s operation: %s", op.GetType(), operationFeedbackError)
-				p.send(f.pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String(operationFeedbackError)})
+				c.send(f.pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String(operationFeedbackError)})
 				continue
 			}
 			var cs []allocator.Conversion
@@ -198,7 +198,7 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 			}
 			remaining = next
 			log.WithField("agent_id", a.id).Infof("applying %s operation for resources %s", op.GetType(), cs[0].Converted)
-			p.applyToAgent(a, cs)
+			c.applyToAgent(a, cs)
 			conversions = append(conversions, cs...)
 			continue
 		case mesos.Offer_Operation_LAUNCH_GROUP:
@@ -265,13 +265,13 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 				}
 			}
 			task := newTask(t, f.id)
-			p.addTask(f, a, task)
+			c.addTask(f, a, task)
 			consumed = consumed.Add(resources.Resources(t.GetResources()))
 			remaining = remaining.Subtract(consumed)
 
-			p.taskLog(f.id, t.GetTaskId().GetValue()).WithField("agent_id", a.id).
+			c.taskLog(f.id, t.GetTaskId().GetValue()).WithField("agent_id", a.id).
 				Infof("launching task with %s on agent %s (%s executor)", resources.Resources(t.GetResources()), a.hostname(), map[bool]string{true: "new", false: "existing"}[launchExecutor])
-			p.send(a.pid, &mesosinternal.RunTaskMessage{
+			c.send(a.pid, &mesosinternal.RunTaskMessage{
 				Framework:      clone(f.info),
 				FrameworkId:    frameworkID(f.id),
 				Pid:            proto.String(f.pid.String()),
@@ -286,15 +286,15 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	// filter (so that a fresh reservation is offered again), the rest
 	// declined with the ACCEPT's filters.
 	if len(conversions) > 0 {
-		p.alloc.UpdateAllocation(f.id, a.id, offered, conversions)
+		c.out.Add(AllocUpdateAllocation{FrameworkID: f.id, AgentID: a.id, Offered: offered, Conversions: conversions})
 	}
 	converted := remaining.Subtract(offered)
 	declined := remaining.Subtract(converted)
 	if !converted.IsEmpty() {
-		p.alloc.RecoverResources(f.id, a.id, converted, nil)
+		c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: converted})
 	}
 	if !declined.IsEmpty() {
-		p.alloc.RecoverResources(f.id, a.id, declined, filters)
+		c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: declined, Filters: filters})
 	}
 }
 

@@ -44,7 +44,7 @@ type framework struct {
 	offers    map[string]*offer
 	executors map[string]map[string]*mesos.ExecutorInfo // agent → executor id
 
-	failoverTimer actors.Timer
+	failoverPending bool // the failover/<id> timer is armed
 }
 
 func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreachable int) *framework {
@@ -181,10 +181,9 @@ type agent struct {
 	offers      map[string]*offer
 	killedTasks map[string]map[string]bool // framework → task ids killed while away
 
-	reregisterTimer actors.Timer
+	reregisterPending bool // the reregister/<id> timer is armed
 
-	// Health checking (Mesos' SlaveObserver, kept as timers in the master).
-	pingTimer    actors.Timer
+	// Health checking (Mesos' SlaveObserver, the ping/<id> timer).
 	pongReceived bool
 	pingTimeouts int
 }
@@ -305,7 +304,6 @@ type offer struct {
 	role        string
 	resources   resources.Resources // with allocation info
 	proto       *mesos.Offer        // as recorded (allocation info kept)
-	timer       actors.Timer        // offer_timeout, if configured
 }
 
 // unreachableAgent remembers an agent marked unreachable.
