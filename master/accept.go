@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
@@ -75,13 +77,13 @@ func (c *Core) accept(f *framework, acc *scheduler.Call_Accept) {
 		return offerView{o.frameworkID, o.agentID, o.role}, true
 	}
 	if err := validateOffers(acc.GetOfferIds(), f.id, lookup); err != nil {
-		log.Warnf("ACCEPT call used invalid offers: %v", err)
+		log.WithError(err).Warn("accept call used invalid offers")
 		for _, id := range acc.GetOfferIds() {
 			if o := c.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
 				c.discardOffer(o)
 			}
 		}
-		state := lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
+		state := protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
 		for _, op := range acc.GetOperations() {
 			tasks := op.GetLaunch().GetTaskInfos()
 			switch op.GetType() {
@@ -136,7 +138,7 @@ func (c *Core) accept(f *framework, acc *scheduler.Call_Accept) {
 			for _, t := range op.GetLaunch().GetTaskInfos() {
 				c.forward(f, newUpdate(updateSpec{
 					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
-					state: lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: now,
+					state: protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: now,
 				}), actors.PID{})
 			}
 		}
@@ -269,8 +271,8 @@ func (c *Core) accept(f *framework, acc *scheduler.Call_Accept) {
 			consumed = consumed.Add(resources.Resources(t.GetResources()))
 			remaining = remaining.Subtract(consumed)
 
-			c.taskLog(f.id, t.GetTaskId().GetValue()).WithField("agent_id", a.id).
-				Infof("launching task with %s on agent %s (%s executor)", resources.Resources(t.GetResources()), a.hostname(), map[bool]string{true: "new", false: "existing"}[launchExecutor])
+			c.taskLog(f.id, t.GetTaskId().GetValue()).WithFields(logrus.Fields{"agent_id": a.id, "hostname": a.hostname()}).
+				Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
 			c.send(a.pid, &mesosinternal.RunTaskMessage{
 				Framework:      clone(f.info),
 				FrameworkId:    frameworkID(f.id),

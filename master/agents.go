@@ -263,7 +263,7 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 	for fid, es := range a.executors {
 		for eid := range es {
 			if !have[fid][eid] {
-				c.agentLog(a.id).WithField("framework_id", fid).Warnf("executor '%s' possibly unknown to the agent; removing it", eid)
+				c.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "executor_id": eid}).Warn("executor possibly unknown to the agent; removing it")
 				c.removeExecutor(a, fid, eid)
 			}
 		}
@@ -273,7 +273,7 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 	// runs.
 	for _, t := range tasks {
 		fid := t.GetFrameworkId().GetValue()
-		if !terminal(t.GetState()) && a.killedTasks[fid][t.GetTaskId().GetValue()] {
+		if !protocol.IsTerminal(t.GetState()) && a.killedTasks[fid][t.GetTaskId().GetValue()] {
 			c.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "task_id": t.GetTaskId().GetValue()}).
 				Warn("agent has a non-terminal task that is supposed to be killed; killing it now")
 			c.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: clone(t.GetTaskId())})
@@ -310,7 +310,7 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	id := info.GetId().GetValue()
 	log := c.agentLog(id)
 	if old := c.agentsByPID[from.String()]; old != nil {
-		log.Infof("removing agent %s: a new agent reregistered at the same address", old.id)
+		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
 		c.removeAgent(old, "a new agent reregistered at the same address", false)
 	}
 	wasUnreachable := c.unreachable[id] != nil
@@ -437,7 +437,7 @@ func injectAllocation(rs []*mesos.Resource, reported *mesos.FrameworkInfo, known
 	if info == nil {
 		return
 	}
-	roles := frameworkRoles(info)
+	roles := protocol.FrameworkRoles(info)
 	if len(roles) != 1 {
 		return
 	}

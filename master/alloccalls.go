@@ -13,6 +13,7 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -153,7 +154,7 @@ func (e AllocUpdateWeights) Apply(a allocator.Allocator)  { a.UpdateWeights(e.We
 
 func (e AllocAddFramework) String() string {
 	return fmt.Sprintf("allocator: add framework %s (roles %v, active %t, suppressed %v, used %s)",
-		e.FrameworkID, frameworkRoles(e.Info), e.Active, e.Options.SuppressedRoles, usedString(e.Used))
+		e.FrameworkID, protocol.FrameworkRoles(e.Info), e.Active, e.Options.SuppressedRoles, usedString(e.Used))
 }
 func (e AllocRemoveFramework) String() string { return "allocator: remove framework " + e.FrameworkID }
 func (e AllocActivateFramework) String() string {
@@ -163,7 +164,7 @@ func (e AllocDeactivateFramework) String() string {
 	return "allocator: deactivate framework " + e.FrameworkID
 }
 func (e AllocUpdateFramework) String() string {
-	return fmt.Sprintf("allocator: update framework %s (roles %v, suppressed %v)", e.FrameworkID, frameworkRoles(e.Info), e.Options.SuppressedRoles)
+	return fmt.Sprintf("allocator: update framework %s (roles %v, suppressed %v)", e.FrameworkID, protocol.FrameworkRoles(e.Info), e.Options.SuppressedRoles)
 }
 func (e AllocAddSlave) String() string {
 	return fmt.Sprintf("allocator: add agent %s with %s (used %s)", e.AgentID, e.Total, usedString(e.Used))

@@ -3,6 +3,7 @@ package master
 import (
 	"slices"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
@@ -31,7 +32,7 @@ func (c *Core) subscribe(from actors.PID, sub *scheduler.Call_Subscribe) {
 		return
 	}
 	suppressed := slices.Clone(sub.GetSuppressedRoles())
-	if err := validateSuppressedRoles(frameworkRoles(info), suppressed); err != nil {
+	if err := validateSuppressedRoles(protocol.FrameworkRoles(info), suppressed); err != nil {
 		c.refuse(from, err.Error())
 		return
 	}
@@ -61,7 +62,7 @@ func (c *Core) subscribe(from actors.PID, sub *scheduler.Call_Subscribe) {
 	// A different framework already connected from this PID: drop.
 	for _, f := range c.frameworks {
 		if f.pid == from && f.id != id && f.connected {
-			c.fwLog(id).WithField("from", from.String()).Errorf("dropping SUBSCRIBE: framework %s is already connected at this address", f.id)
+			c.fwLog(id).WithFields(logrus.Fields{"from": from.String(), "connected_framework_id": f.id}).Error("dropping SUBSCRIBE: another framework is already connected at this address")
 			return
 		}
 	}
@@ -266,7 +267,7 @@ func (c *Core) removeFramework(f *framework) {
 	now := c.now()
 	for _, tid := range sortedKeys(f.tasks) {
 		t := f.tasks[tid]
-		if !terminal(t.GetState()) {
+		if !protocol.IsTerminal(t.GetState()) {
 			u := newUpdate(updateSpec{
 				frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: tid,
 				executorID: t.GetExecutorId().GetValue(), state: mesos.TaskState_TASK_KILLED,

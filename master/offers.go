@@ -1,10 +1,10 @@
 package master
 
 import (
-	"github.com/sirupsen/logrus"
 	"net"
 	"slices"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/master/allocator"
@@ -162,7 +162,7 @@ func (c *Core) decline(f *framework, d *scheduler.Call_Decline) {
 	for _, oid := range d.GetOfferIds() {
 		o := c.offers[oid.GetValue()]
 		if o == nil || o.frameworkID != f.id {
-			c.fwLog(f.id).Debugf("ignoring decline of offer %s: it is no longer valid", oid.GetValue())
+			c.fwLog(f.id).WithField("offer_id", oid.GetValue()).Debug("ignoring decline of an offer that is no longer valid")
 			continue
 		}
 		c.removeOffer(o, false)

@@ -24,6 +24,7 @@ import (
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -226,7 +227,7 @@ func parseWeightsRequest(body string, cfg Config) ([]*mesos.WeightInfo, error) {
 	}
 	for _, wi := range infos {
 		role := strings.TrimSpace(wi.GetRole())
-		if err := ValidateRole(role); err != nil {
+		if err := protocol.ValidateRole(role); err != nil {
 			return nil, fmt.Errorf("Failed to validate update weights request JSON: Invalid role '%s': %v", role, err)
 		}
 		if !cfg.whitelisted(role) {
@@ -413,7 +414,7 @@ func validateQuotaInfo(role string, hasRole bool, guarantee resources.Resources)
 	if !hasRole {
 		return fmt.Errorf("QuotaInfo must specify a role")
 	}
-	if err := ValidateRole(role); err != nil {
+	if err := protocol.ValidateRole(role); err != nil {
 		return fmt.Errorf("QuotaInfo with invalid role: %v", err)
 	}
 	if len(guarantee) == 0 {
@@ -562,7 +563,7 @@ func (c *Core) SetQuota(now time.Time, req *mesos.QuotaRequest) ([]effect.Effect
 		}
 	}
 	c.quotas[role] = quota
-	c.log.Infof("set quota for role '%s': %s", role, formatQuantities(q))
+	c.log.WithField("role", role).Infof("set quota %s", formatQuantities(q))
 	c.out.Add(AllocUpdateQuota{Role: role, Quota: quota})
 	c.rescindForQuota(role, guarantee)
 	return c.out.Take(), nil

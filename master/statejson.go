@@ -9,10 +9,10 @@ package master
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -325,10 +325,10 @@ func (c *Core) flags() map[string]string {
 		"hostname":                            cfg.Hostname,
 		"ip":                                  cfg.IP,
 		"port":                                strconv.Itoa(cfg.Port),
-		"allocation_interval":                 mesosDuration(cfg.AllocationInterval),
-		"agent_ping_timeout":                  mesosDuration(cfg.AgentPingTimeout),
+		"allocation_interval":                 protocol.FormatDuration(cfg.AllocationInterval),
+		"agent_ping_timeout":                  protocol.FormatDuration(cfg.AgentPingTimeout),
 		"max_agent_ping_timeouts":             strconv.Itoa(cfg.MaxAgentPingTimeouts),
-		"agent_reregister_timeout":            mesosDuration(cfg.AgentReregisterTimeout),
+		"agent_reregister_timeout":            protocol.FormatDuration(cfg.AgentReregisterTimeout),
 		"min_allocatable_resources":           cfg.MinAllocatableResources,
 		"max_completed_frameworks":            strconv.Itoa(cfg.MaxCompletedFrameworks),
 		"max_completed_tasks_per_framework":   strconv.Itoa(cfg.MaxCompletedTasksPerFramework),
@@ -347,7 +347,7 @@ func (c *Core) flags() map[string]string {
 		out["fair_sharing_excluded_resource_names"] = strings.Join(cfg.FairSharingExcludedResourceNames, ",")
 	}
 	if cfg.OfferTimeout > 0 {
-		out["offer_timeout"] = mesosDuration(cfg.OfferTimeout)
+		out["offer_timeout"] = protocol.FormatDuration(cfg.OfferTimeout)
 	}
 	if cfg.Cluster != "" {
 		out["cluster"] = cfg.Cluster
@@ -382,27 +382,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// mesosDuration renders d as stout's Duration does: the largest unit in
-// which it is at least 1 ("1secs", "15secs", "10mins", "100ms").
-func mesosDuration(d time.Duration) string {
-	units := []struct {
-		size time.Duration
-		name string
-	}{
-		{7 * 24 * time.Hour, "weeks"},
-		{24 * time.Hour, "days"},
-		{time.Hour, "hrs"},
-		{time.Minute, "mins"},
-		{time.Second, "secs"},
-		{time.Millisecond, "ms"},
-		{time.Microsecond, "us"},
-	}
-	for _, u := range units {
-		if d >= u.size || -d >= u.size {
-			return strconv.FormatFloat(float64(d)/float64(u.size), 'f', -1, 64) + u.name
-		}
-	}
-	return strconv.FormatInt(int64(d), 10) + "ns"
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
@@ -37,8 +38,8 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	if u.LatestState != nil {
 		newState = u.GetLatestState()
 	}
-	freed := !terminalOrUnreachable(t.GetState()) && terminalOrUnreachable(newState)
-	if !terminal(t.GetState()) {
+	freed := !protocol.IsTerminalOrUnreachable(t.GetState()) && protocol.IsTerminalOrUnreachable(newState)
+	if !protocol.IsTerminal(t.GetState()) {
 		t.State = newState.Enum()
 	}
 	s := proto.Clone(status).(*mesos.TaskStatus)
@@ -65,7 +66,7 @@ func (c *Core) addTask(f *framework, a *agent, t *mesos.Task) {
 // (unreachable) or completed tasks.
 func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
-	if !terminalOrUnreachable(t.GetState()) {
+	if !protocol.IsTerminalOrUnreachable(t.GetState()) {
 		c.taskLog(fid, tid).Warnf("removing task in non-terminal state %s", t.GetState())
 		c.out.Add(AllocRecoverResources{FrameworkID: fid, AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
@@ -161,7 +162,7 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 			log.Warn("ignoring status update acknowledgement: the update was not sent by this master")
 			return
 		}
-		if terminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
+		if protocol.IsTerminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
 			c.removeTask(t, false)
 		}
 	}
@@ -236,12 +237,12 @@ func (c *Core) reconcile(f *framework, r *scheduler.Call_Reconcile) {
 		spec := updateSpec{frameworkID: f.id, agentID: agentID, taskID: tid, reason: mesos.TaskStatus_REASON_RECONCILIATION, now: now}
 		switch {
 		case agentID != "" && c.agents[agentID] != nil:
-			spec.state, spec.message = lostState(pa, mesos.TaskState_TASK_GONE), "Reconciliation: Task is unknown to the agent"
+			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_GONE), "Reconciliation: Task is unknown to the agent"
 		case agentID != "" && c.unreachable[agentID] != nil:
 			at := c.unreachable[agentID].time
-			spec.state, spec.message, spec.unreachable = lostState(pa, mesos.TaskState_TASK_UNREACHABLE), "Reconciliation: Task is unreachable", &at
+			spec.state, spec.message, spec.unreachable = protocol.VisibleState(pa, mesos.TaskState_TASK_UNREACHABLE), "Reconciliation: Task is unreachable", &at
 		default:
-			spec.state, spec.message = lostState(pa, mesos.TaskState_TASK_UNKNOWN), "Reconciliation: Task is unknown"
+			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_UNKNOWN), "Reconciliation: Task is unknown"
 		}
 		send(newUpdate(spec))
 	}
@@ -277,7 +278,7 @@ func (c *Core) shutdownExecutor(f *framework, s *scheduler.Call_Shutdown) {
 		log.Warn("cannot shut down executor: agent is not registered or disconnected")
 		return
 	}
-	log.Infof("telling agent to shut down executor '%s'", s.GetExecutorId().GetValue())
+	log.WithField("executor_id", s.GetExecutorId().GetValue()).Info("telling agent to shut down executor")
 	c.send(a.pid, &mesosinternal.ShutdownExecutorMessage{ExecutorId: s.GetExecutorId(), FrameworkId: frameworkID(f.id)})
 }
 
