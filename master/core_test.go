@@ -513,8 +513,8 @@ func (s *syncAllocator) UpdateAllocation(fid, aid string, offered resources.Reso
 func (s *syncAllocator) RecoverResources(fid, aid string, r resources.Resources, f *mesos.Filters) {
 	s.core.RecoverResources(s.now, fid, aid, r, f)
 }
-func (s *syncAllocator) SuppressOffers(fid string, roles []string) { s.core.SuppressOffers(fid, roles) }
-func (s *syncAllocator) ReviveOffers(fid string, roles []string)   { s.core.ReviveOffers(fid, roles) }
+func (s *syncAllocator) SuppressOffers(fid string, roles []string)  { s.core.SuppressOffers(fid, roles) }
+func (s *syncAllocator) ReviveOffers(fid string, roles []string)    { s.core.ReviveOffers(fid, roles) }
 func (s *syncAllocator) UpdateQuota(role string, q allocator.Quota) { s.core.UpdateQuota(role, q) }
 func (s *syncAllocator) UpdateWeights(w map[string]float64)         { s.core.UpdateWeights(w) }
 func (s *syncAllocator) Pause()                                     {}
