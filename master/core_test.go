@@ -462,7 +462,7 @@ func TestCoreQuotaRequests(t *testing.T) {
 
 func TestAllocatorCallsApplyToAnAllocator(t *testing.T) {
 	core := allocator.NewCore(allocator.Options{AllocationInterval: time.Second})
-	a := &syncAllocator{core: core, now: t0}
+	a := allocator.Sync{Core: core, Now: func() time.Time { return t0 }}
 	info := frameworkInfo("f")
 	info.Id = frameworkID("f1")
 	for _, e := range []effect.Effect{
@@ -480,42 +480,3 @@ func TestAllocatorCallsApplyToAnAllocator(t *testing.T) {
 		t.Fatalf("grants %v", grants)
 	}
 }
-
-// syncAllocator is allocator.Allocator over an allocator.Core, applied at
-// once (the shape the simulator uses).
-type syncAllocator struct {
-	core *allocator.Core
-	now  time.Time
-}
-
-func (s *syncAllocator) Initialize(allocator.Options, allocator.OfferCallback) {}
-func (s *syncAllocator) AddFramework(id string, info *mesos.FrameworkInfo, used map[string]resources.Resources, active bool, o allocator.FrameworkOptions) {
-	s.core.AddFramework(id, info, used, active, o)
-}
-func (s *syncAllocator) RemoveFramework(id string)     { s.core.RemoveFramework(id) }
-func (s *syncAllocator) ActivateFramework(id string)   { s.core.ActivateFramework(id) }
-func (s *syncAllocator) DeactivateFramework(id string) { s.core.DeactivateFramework(id) }
-func (s *syncAllocator) UpdateFramework(id string, info *mesos.FrameworkInfo, o allocator.FrameworkOptions) {
-	s.core.UpdateFramework(id, info, o)
-}
-func (s *syncAllocator) AddSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources, used map[string]resources.Resources) {
-	s.core.AddSlave(id, info, caps, total, used)
-}
-func (s *syncAllocator) RemoveSlave(id string) { s.core.RemoveSlave(id) }
-func (s *syncAllocator) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources) {
-	s.core.UpdateSlave(id, info, caps, total)
-}
-func (s *syncAllocator) ActivateSlave(id string)   { s.core.ActivateSlave(id) }
-func (s *syncAllocator) DeactivateSlave(id string) { s.core.DeactivateSlave(id) }
-func (s *syncAllocator) UpdateAllocation(fid, aid string, offered resources.Resources, cs []allocator.Conversion) {
-	s.core.UpdateAllocation(fid, aid, offered, cs)
-}
-func (s *syncAllocator) RecoverResources(fid, aid string, r resources.Resources, f *mesos.Filters) {
-	s.core.RecoverResources(s.now, fid, aid, r, f)
-}
-func (s *syncAllocator) SuppressOffers(fid string, roles []string)  { s.core.SuppressOffers(fid, roles) }
-func (s *syncAllocator) ReviveOffers(fid string, roles []string)    { s.core.ReviveOffers(fid, roles) }
-func (s *syncAllocator) UpdateQuota(role string, q allocator.Quota) { s.core.UpdateQuota(role, q) }
-func (s *syncAllocator) UpdateWeights(w map[string]float64)         { s.core.UpdateWeights(w) }
-func (s *syncAllocator) Pause()                                     {}
-func (s *syncAllocator) Resume()                                    {}
