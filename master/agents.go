@@ -3,6 +3,7 @@ package master
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -305,30 +306,18 @@ func (c *Core) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) 
 }
 
 // readmitAgent handles the reregistration of an agent the master does not
-// have registered (unreachable, removed, or unknown to this master).
+// have registered (unreachable, removed, or unknown to this master): it
+// comes back with the executors and tasks it reports, and the frameworks
+// it runs are told what it says about their tasks.
 func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
 	id := info.GetId().GetValue()
-	log := c.agentLog(id)
 	if old := c.agentsByPID[from.String()]; old != nil {
 		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
 		c.removeAgent(old, "a new agent reregistered at the same address", false)
 	}
-	wasUnreachable := c.unreachable[id] != nil
 	message := "Unknown agent reregistered"
-	if wasUnreachable {
+	if c.unreachable[id] != nil {
 		message = "Unreachable agent re-reregistered"
-	}
-	multiRoleAgent := false
-	for _, capa := range m.GetAgentCapabilities() {
-		if capa.GetType() == mesos.SlaveInfo_Capability_MULTI_ROLE {
-			multiRoleAgent = true
-		}
-	}
-	frameworkInfos := map[string]*mesos.FrameworkInfo{}
-	for _, fi := range m.GetFrameworks() {
-		if fi.GetId().GetValue() != "" {
-			frameworkInfos[fi.GetId().GetValue()] = fi
-		}
 	}
 
 	a := newAgent(id, info, from)
@@ -336,18 +325,56 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
 	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
 	a.checkpointed = checkpointed(a.total)
-	now := c.now()
-	a.registeredTime, a.reregisteredTime = now, now
+	a.registeredTime, a.reregisteredTime = c.now(), c.now()
 
-	// Executors first, so that frameworks recovered below count them.
+	reported := reportedFrameworks(m.GetFrameworks())
+	updates := c.adoptReported(a, m, reported, message)
+	c.forgetUnreachableTasks(id)
+	delete(c.unreachable, id)
+	delete(c.removed, id)
+	c.attachToFrameworks(a, reported)
+
+	c.addAgent(a)
+	c.send(from, &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
+	c.agentLog(id).Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+
+	for _, u := range updates {
+		if f := c.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
+			c.forward(f, u, actors.PID{})
+		} else {
+			c.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
+				Warn("dropping reregistration update for an unknown or disconnected framework")
+		}
+	}
+	c.updateAgentFrameworks(a, m.GetFrameworks())
+}
+
+// reportedFrameworks indexes an agent's FrameworkInfos by id.
+func reportedFrameworks(infos []*mesos.FrameworkInfo) map[string]*mesos.FrameworkInfo {
+	out := map[string]*mesos.FrameworkInfo{}
+	for _, fi := range infos {
+		if fi.GetId().GetValue() != "" {
+			out[fi.GetId().GetValue()] = fi
+		}
+	}
+	return out
+}
+
+// adoptReported puts the executors and tasks a readmitted agent reports
+// (but none of completed frameworks) on a, and returns the status update
+// each task's framework gets.
+func (c *Core) adoptReported(a *agent, m *mesosinternal.ReregisterSlaveMessage, reported map[string]*mesos.FrameworkInfo, message string) []*mesosinternal.StatusUpdate {
+	// An agent without MULTI_ROLE reports resources without allocation
+	// info: they belong to their framework's one role.
+	multiRole := slices.Contains(a.capabilities, mesos.SlaveInfo_Capability_MULTI_ROLE)
 	for _, e := range m.GetExecutorInfos() {
 		fid := e.GetFrameworkId().GetValue()
 		if fid == "" || c.isCompletedFramework(fid) || e.GetExecutorId().GetValue() == "" {
 			continue
 		}
 		e = clone(e)
-		if !multiRoleAgent {
-			injectAllocation(e.GetResources(), frameworkInfos[fid], c.frameworks[fid])
+		if !multiRole {
+			injectAllocation(e.GetResources(), reported[fid], c.frameworks[fid])
 		}
 		a.addExecutor(fid, e)
 	}
@@ -360,24 +387,27 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 			continue
 		}
 		t = clone(t)
-		t.SlaveId = slaveID(id)
-		if !multiRoleAgent {
-			injectAllocation(t.GetResources(), frameworkInfos[fid], c.frameworks[fid])
+		t.SlaveId = slaveID(a.id)
+		if !multiRole {
+			injectAllocation(t.GetResources(), reported[fid], c.frameworks[fid])
 		}
 		if f := c.frameworks[fid]; f != nil {
 			f.unreachableTasks.remove(tid)
 			f.completedTasks.remove(tid)
 		}
 		updates = append(updates, newUpdate(updateSpec{
-			frameworkID: fid, agentID: id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
+			frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
 			state: t.GetState(), message: message, reason: mesos.TaskStatus_REASON_SLAVE_REREGISTERED,
-			healthy: lastHealth(t), now: now,
+			healthy: lastHealth(t), now: c.now(),
 		}))
 		a.addTask(t)
 	}
+	return updates
+}
 
-	// Tasks left unreachable on this agent that it no longer reports are
-	// gone: forget them.
+// forgetUnreachableTasks drops the unreachable tasks of agent id: those it
+// still runs were adopted again, the others are gone.
+func (c *Core) forgetUnreachableTasks(id string) {
 	for _, f := range c.frameworks {
 		for _, t := range f.unreachableTasks.list() {
 			if t.GetSlaveId().GetValue() == id {
@@ -385,16 +415,17 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 			}
 		}
 	}
-	delete(c.unreachable, id)
-	delete(c.removed, id)
+}
 
-	// Frameworks the master does not know yet are recovered from the
-	// agent's report; their schedulers will subscribe.
+// attachToFrameworks records a's tasks and executors on their frameworks,
+// recovering from the agent's report the frameworks the master does not
+// know yet (their schedulers will subscribe).
+func (c *Core) attachToFrameworks(a *agent, reported map[string]*mesos.FrameworkInfo) {
 	for _, fid := range a.frameworkIDs() {
 		if c.frameworks[fid] != nil {
 			continue
 		}
-		fi := frameworkInfos[fid]
+		fi := reported[fid]
 		if fi == nil {
 			fi = &mesos.FrameworkInfo{Id: frameworkID(fid), User: proto.String(""), Name: proto.String("")}
 		}
@@ -406,25 +437,12 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 			f.tasks[t.GetTaskId().GetValue()] = t
 		}
 		for eid, e := range a.executors[fid] {
-			if f.executors[id] == nil {
-				f.executors[id] = map[string]*mesos.ExecutorInfo{}
+			if f.executors[a.id] == nil {
+				f.executors[a.id] = map[string]*mesos.ExecutorInfo{}
 			}
-			f.executors[id][eid] = e
+			f.executors[a.id][eid] = e
 		}
 	}
-	c.addAgent(a)
-	c.send(from, &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
-	log.Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
-
-	for _, u := range updates {
-		if f := c.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
-			c.forward(f, u, actors.PID{})
-		} else {
-			c.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
-				Warn("dropping reregistration update for an unknown or disconnected framework")
-		}
-	}
-	c.updateAgentFrameworks(a, m.GetFrameworks())
 }
 
 // injectAllocation stamps allocation_info on resources reported by an agent
