@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"google.golang.org/protobuf/proto"
 )
@@ -95,9 +96,9 @@ func (s *Slave) flagValues() map[string]string {
 		"isolation":                      c.Isolation,
 		"launcher":                       c.Launcher,
 		"launcher_dir":                   c.LauncherDir,
-		"executor_registration_timeout":  FormatDuration(c.ExecutorRegistrationTimeout),
-		"executor_shutdown_grace_period": FormatDuration(c.ExecutorShutdownGracePeriod),
-		"registration_backoff_factor":    FormatDuration(c.RegistrationBackoffFactor),
+		"executor_registration_timeout":  protocol.FormatDuration(c.ExecutorRegistrationTimeout),
+		"executor_shutdown_grace_period": protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
+		"registration_backoff_factor":    protocol.FormatDuration(c.RegistrationBackoffFactor),
 		"hostname":                       c.Hostname,
 	}
 	if c.Master != "" {
@@ -175,7 +176,7 @@ func (a *agent) frameworkJSON(f *framework) map[string]any {
 	if f.info.Principal != nil {
 		out["principal"] = f.info.GetPrincipal()
 	}
-	if hasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+	if protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
 		roles := f.info.GetRoles()
 		if roles == nil {
 			roles = []string{}

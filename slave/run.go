@@ -12,9 +12,9 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/gomesos/gomesos/slave/statusupdate"
 	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -383,7 +383,7 @@ func commandDescription(t *mesos.TaskInfo) string {
 }
 
 func (a *agent) addExecutor(f *framework, p *pendingTask) *executor {
-	cid := uuidString(newUUID())
+	cid := protocol.UUIDText(newUUID())
 	eid := p.executorInfo.GetExecutorId().GetValue()
 	user := f.info.GetUser()
 	if c := p.executorInfo.GetCommand(); c != nil && c.User != nil {
@@ -445,10 +445,10 @@ func (a *agent) executorEnv(f *framework, e *executor) map[string]string {
 		env["MESOS_CHECKPOINT"] = "1"
 	}
 	env["MESOS_HTTP_COMMAND_EXECUTOR"] = "0"
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = FormatDuration(a.shutdownGrace(e))
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = protocol.FormatDuration(a.shutdownGrace(e))
 	if checkpoint {
-		env["MESOS_RECOVERY_TIMEOUT"] = FormatDuration(15 * time.Minute)
-		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = FormatDuration(2 * time.Second)
+		env["MESOS_RECOVERY_TIMEOUT"] = protocol.FormatDuration(15 * time.Minute)
+		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = protocol.FormatDuration(2 * time.Second)
 	}
 	// Message tracing: each executor writes a file of its own, so that no
 	// two processes write one file.
@@ -544,13 +544,13 @@ func (a *agent) registerExecutorTimeout(fid, eid, cid string) {
 		return
 	}
 	a.logFor(fid, eid, "").Infof("Terminating executor '%s' of framework %s because it did not register within %s",
-		eid, fid, FormatDuration(a.cfg.ExecutorRegistrationTimeout))
+		eid, fid, protocol.FormatDuration(a.cfg.ExecutorRegistrationTimeout))
 	a.destroyContainer(cid)
 	e.state = executorTerminating
 	e.pendingTermination = &containerizer.Termination{
 		State:   mesos.TaskState_TASK_FAILED.Enum(),
 		Reason:  mesos.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT.Enum(),
-		Message: "Executor did not register within " + FormatDuration(a.cfg.ExecutorRegistrationTimeout),
+		Message: "Executor did not register within " + protocol.FormatDuration(a.cfg.ExecutorRegistrationTimeout),
 	}
 }
 
@@ -697,7 +697,7 @@ func (a *agent) executorTerminated(fid, eid, cid string, t *containerizer.Termin
 	e.state = executorTerminated
 	if f.state != frameworkTerminating {
 		for _, task := range e.launchedTasks() {
-			if !statusupdate.IsTerminal(task.GetState()) {
+			if !protocol.IsTerminal(task.GetState()) {
 				a.sendExecutorTerminatedUpdate(f, e, task.GetTaskId().GetValue(), t, werr)
 			}
 		}

@@ -2,10 +2,9 @@ package slave
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/fetcher"
@@ -573,7 +573,7 @@ func (a *agent) reregistered(from actors.PID, m *mesosinternal.SlaveReregistered
 				continue
 			}
 			state := mesos.TaskState_TASK_LOST
-			if hasCapability(rec.GetFramework(), mesos.FrameworkInfo_Capability_PARTITION_AWARE) {
+			if protocol.PartitionAware(rec.GetFramework()) {
 				state = mesos.TaskState_TASK_DROPPED
 			}
 			a.log.WithFields(logrus.Fields{"framework_id": fid, "task_id": tid}).
@@ -625,40 +625,10 @@ func pidOrNone(p actors.PID) string {
 	return p.String()
 }
 
-func hasCapability(info *mesos.FrameworkInfo, c mesos.FrameworkInfo_Capability_Type) bool {
-	for _, x := range info.GetCapabilities() {
-		if x.GetType() == c {
-			return true
-		}
-	}
-	return false
-}
+// newUUID returns a fresh random UUID's bytes.
+func newUUID() []byte { return protocol.RandomUUIDs().NewUUID().Bytes() }
 
-func randomFloat() float64 {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return 0.5
-	}
-	return float64(binary.BigEndian.Uint64(b[:])>>11) / float64(1<<53)
-}
-
-// newUUID returns 16 random bytes shaped as a version 4 UUID.
-func newUUID() []byte {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand failed: %v", err))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return b
-}
-
-func uuidString(b []byte) string {
-	if len(b) != 16 {
-		return fmt.Sprintf("%x", b)
-	}
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func randomFloat() float64 { return mathrand.Float64() }
 
 func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 

@@ -754,18 +754,6 @@ func TestDetectedResourcesAndAttributes(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		5 * time.Second: "5secs", time.Minute: "1mins", 100 * time.Millisecond: "100ms",
-		1500 * time.Millisecond: "1500ms", 90 * time.Minute: "90mins", 0: "0ns",
-		15 * time.Minute: "15mins", 36 * time.Hour: "36hrs", 2 * 24 * time.Hour: "2days",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func resourcesParse(s string) ([]*mesos.Resource, error) {
 	r, err := resources.Parse(s, "*")
 	return r, err

@@ -3,9 +3,9 @@ package slave
 import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -90,14 +90,7 @@ func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 // idle: no executors and no pending tasks.
 func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending) == 0 }
 
-func (f *framework) partitionAware() bool {
-	for _, c := range f.info.GetCapabilities() {
-		if c.GetType() == mesos.FrameworkInfo_Capability_PARTITION_AWARE {
-			return true
-		}
-	}
-	return false
-}
+func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
 // executorOf finds the live executor that has (or will get) the task.
 func (f *framework) executorOf(taskID string) *executor {
@@ -267,7 +260,7 @@ func (e *executor) completeTask(id string) {
 // Executor::updateTaskState).
 func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
-	terminal := statusupdate.IsTerminal(st.GetState())
+	terminal := protocol.IsTerminal(st.GetState())
 	var task *mesos.Task
 	switch {
 	case e.queuedIndex(id) >= 0:

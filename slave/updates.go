@@ -1,13 +1,12 @@
 package slave
 
 import (
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
 )
@@ -122,7 +121,7 @@ func (a *agent) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 		a.ackExecutor(u, pid)
 		return
 	}
-	if statusupdate.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
+	if protocol.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
 		// Shrink the container to what is still running.
 		cont, cid, res, root := a.s.cont, e.containerID, e.allocated(), a.root
 		go func() {
@@ -222,10 +221,10 @@ func (a *agent) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.St
 	}
 	res, err := a.tsum.Acknowledge(fid, tid, m.GetUuid())
 	if err != nil {
-		log.Warnf("Failed to handle status update acknowledgement (UUID: %s) for task %s of framework %s: %v", uuidString(m.GetUuid()), tid, fid, err)
+		log.Warnf("Failed to handle status update acknowledgement (UUID: %s) for task %s of framework %s: %v", protocol.UUIDText(m.GetUuid()), tid, fid, err)
 		return
 	}
-	log.Infof("Status update acknowledgement (UUID: %s) for task %s of framework %s", uuidString(m.GetUuid()), tid, fid)
+	log.Infof("Status update acknowledgement (UUID: %s) for task %s of framework %s", protocol.UUIDText(m.GetUuid()), tid, fid)
 	if res.Forward != nil {
 		a.forward(res.Forward)
 	}
@@ -244,41 +243,4 @@ func (a *agent) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.St
 		a.removeExecutor(f, e)
 	}
 	a.removeFrameworkIfIdle(f)
-}
-
-// FormatDuration renders d the way Mesos prints durations ("5secs",
-// "1mins", "100ms", "1.5hrs"), which executors parse back.
-func FormatDuration(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign = "-"
-		d = -d
-	}
-	ns := int64(d)
-	type unit struct {
-		size int64
-		name string
-	}
-	units := []unit{
-		{int64(7 * 24 * time.Hour), "weeks"},
-		{int64(24 * time.Hour), "days"},
-		{int64(time.Hour), "hrs"},
-		{int64(time.Minute), "mins"},
-		{int64(time.Second), "secs"},
-		{int64(time.Millisecond), "ms"},
-		{int64(time.Microsecond), "us"},
-		{1, "ns"},
-	}
-	// The bucket the duration falls in; if it is not a whole number of
-	// that unit but is of the next smaller one, use the smaller one.
-	for i, u := range units {
-		if ns >= u.size || u.size == 1 {
-			if ns%u.size != 0 && i+1 < len(units) && ns%units[i+1].size == 0 {
-				u = units[i+1]
-			}
-			v := float64(ns) / float64(u.size)
-			return sign + strconv.FormatFloat(v, 'g', 15, 64) + u.name
-		}
-	}
-	return sign + "0ns"
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -188,7 +189,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	s.pending = s.pending[1:]
 	s.seq, s.backoff = 0, 0
 	if !s.terminated {
-		s.terminated = IsTerminal(head.GetStatus().GetState())
+		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
 	}
 	res := AckResult{Acked: head}
 	if s.terminated {
@@ -305,7 +306,7 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 				return fmt.Errorf("record %d of %s: ACK does not match the pending update", i, id)
 			}
 			s.acknowledged[string(r.GetUuid())] = true
-			if IsTerminal(s.pending[0].GetStatus().GetState()) {
+			if protocol.IsTerminal(s.pending[0].GetStatus().GetState()) {
 				s.terminated = true
 			}
 			s.pending = s.pending[1:]
@@ -368,16 +369,4 @@ func idOf(u *mesosinternal.StatusUpdate) (StreamID, error) {
 		return StreamID{}, fmt.Errorf("%w: missing framework or task id", ErrInvalidUpdate)
 	}
 	return StreamID{FrameworkID: fid, TaskID: tid}, nil
-}
-
-// IsTerminal is Mesos' isTerminalState: FINISHED, FAILED, KILLED, LOST,
-// ERROR, DROPPED, GONE and GONE_BY_OPERATOR end a task.
-func IsTerminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
-		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
-		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
 }
