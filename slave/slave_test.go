@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"strings"
 	"sync"
@@ -304,7 +305,7 @@ func newHarness(t *testing.T, register bool, mod ...func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.a.random = func() float64 { return 1 } // backoff = its maximum
+	s.deps.Rand = rand.New(rand.NewSource(1)) // the same backoff draws every run
 	h := &harness{t: t, node: node, clock: clock, master: master, inbox: inbox, cont: cont, s: s}
 	t.Cleanup(s.Stop)
 	return h
@@ -363,7 +364,7 @@ func (h *harness) register() {
 // barrier waits until the agent has handled everything sent to it so far.
 func (h *harness) barrier() map[string]any {
 	h.t.Helper()
-	v, err := h.node.Call(context.Background(), h.agent, func() any { return h.s.a.snapshot() })
+	v, err := h.node.Call(context.Background(), h.agent, func() any { return h.s.p.snapshot() })
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -565,7 +566,7 @@ func TestKillPendingTask(t *testing.T) {
 	h := newHarness(t, true)
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	h.s.a.prepareLaunch = func(ctx context.Context, dir string) error {
+	h.s.p.prepareLaunch = func(ctx context.Context, dir string) error {
 		entered <- struct{}{}
 		<-release
 		return nil

@@ -219,6 +219,16 @@ func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
 	return m.forward(id, s, next)
 }
 
+// Retry is Timeout for the stream's outstanding forward, for an owner
+// whose retry timers are keyed by stream (a re-armed timer never fires).
+func (m *Manager) Retry(id StreamID) *Forward {
+	s := m.streams[id]
+	if s == nil {
+		return nil
+	}
+	return m.Timeout(id, s.seq)
+}
+
 // Pause stops forwarding (the agent lost its master). Outstanding retries
 // become stale.
 func (m *Manager) Pause() {

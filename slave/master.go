@@ -1,0 +1,209 @@
+package slave
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
+)
+
+func (c *Core) reregisterMessage(caps []*mesos.SlaveInfo_Capability) *mesosinternal.ReregisterSlaveMessage {
+	m := &mesosinternal.ReregisterSlaveMessage{
+		Slave:             proto.Clone(c.info).(*mesos.SlaveInfo),
+		Version:           proto.String(MesosVersion),
+		AgentCapabilities: caps,
+	}
+	for _, fid := range c.frameworkOrder {
+		f := c.frameworks[fid]
+		m.Frameworks = append(m.Frameworks, proto.Clone(f.info).(*mesos.FrameworkInfo))
+		for _, p := range sortedPending(f) {
+			m.Tasks = append(m.Tasks, createTask(p.task, mesos.TaskState_TASK_STAGING, f.id))
+		}
+		for _, eid := range f.order {
+			e := f.executors[eid]
+			for _, t := range e.launchedTasks() {
+				m.Tasks = append(m.Tasks, proto.Clone(t).(*mesos.Task))
+			}
+			for _, t := range e.terminatedTasks() {
+				m.Tasks = append(m.Tasks, proto.Clone(t).(*mesos.Task))
+			}
+			for _, t := range e.queued {
+				m.Tasks = append(m.Tasks, createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+			}
+			if !e.commandTask && e.state != executorTerminated {
+				m.ExecutorInfos = append(m.ExecutorInfos, proto.Clone(e.info).(*mesos.ExecutorInfo))
+			}
+		}
+	}
+	for _, f := range c.completedFrameworks {
+		cf := &mesosinternal.Archive_Framework{FrameworkInfo: proto.Clone(f.info).(*mesos.FrameworkInfo)}
+		if !f.pid.IsZero() {
+			cf.Pid = proto.String(f.pid.String())
+		}
+		for _, e := range f.completedExecutors {
+			for _, t := range e.terminatedTasks() {
+				cf.Tasks = append(cf.Tasks, proto.Clone(t).(*mesos.Task))
+			}
+			for _, t := range e.completed {
+				cf.Tasks = append(cf.Tasks, proto.Clone(t).(*mesos.Task))
+			}
+		}
+		m.CompletedFrameworks = append(m.CompletedFrameworks, cf)
+	}
+	return m
+}
+
+func (c *Core) setPingTimeout(conn *mesosinternal.MasterSlaveConnection) {
+	if conn != nil && conn.TotalPingTimeoutSeconds != nil && conn.GetTotalPingTimeoutSeconds() > 0 {
+		c.pingTimeout = time.Duration(int64(conn.GetTotalPingTimeoutSeconds())) * time.Second
+	} else {
+		c.pingTimeout = defaultMasterPingTimeout
+	}
+}
+
+// armPingTimer restarts the timer that re-detects the master when pings
+// stop coming.
+func (c *Core) armPingTimer() { c.out.StartTimer(PingTimer, c.pingTimeout) }
+
+func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessage) {
+	if from != c.leader() || c.leader().IsZero() {
+		c.log.Warnf("Ignoring registration message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		return
+	}
+	id := m.GetSlaveId().GetValue()
+	c.setPingTimeout(m.GetConnection())
+	switch c.state {
+	case disconnected:
+		if id == "" {
+			c.log.Errorf("Ignoring registration with an empty agent id from %s", from)
+			return
+		}
+		if cur := c.info.GetId().GetValue(); cur != "" && cur != id {
+			c.log.Errorf("Registered with id %s, but this agent already has id %s; ignoring", id, cur)
+			return
+		}
+		c.log.WithField("agent_id", id).Infof("Registered with master %s; given agent ID %s", from, id)
+		c.state = running
+		c.follower.Acknowledged(&c.out)
+		c.info.Id = &mesos.SlaveID{Value: proto.String(id)}
+		c.armPingTimer()
+		c.resumeUpdates()
+	case running:
+		if c.info.GetId().GetValue() != id {
+			c.log.Errorf("Registered but got wrong id: %s (expected: %s); ignoring", id, c.info.GetId().GetValue())
+			return
+		}
+		c.log.Warnf("Already registered with master %s", from)
+	default:
+		c.log.Warn("Ignoring registration because agent is terminating")
+	}
+}
+
+func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredMessage) {
+	if from != c.leader() || c.leader().IsZero() {
+		c.log.Warnf("Ignoring re-registration message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		return
+	}
+	if m.GetSlaveId().GetValue() != c.info.GetId().GetValue() {
+		c.log.Errorf("Re-registered but got wrong id: %s (expected: %s); ignoring", m.GetSlaveId().GetValue(), c.info.GetId().GetValue())
+		return
+	}
+	c.setPingTimeout(m.GetConnection())
+	switch c.state {
+	case disconnected:
+		c.log.Infof("Re-registered with master %s", from)
+		c.state = running
+		c.follower.Acknowledged(&c.out)
+		c.armPingTimer()
+		c.resumeUpdates()
+	case running:
+		c.log.Warnf("Already reregistered with master %s", from)
+	default:
+		c.log.Warn("Ignoring re-registration because agent is terminating")
+		return
+	}
+	for _, rec := range m.GetReconciliations() {
+		fid := rec.GetFrameworkId().GetValue()
+		f := c.frameworks[fid]
+		for _, st := range rec.GetStatuses() {
+			tid := st.GetTaskId().GetValue()
+			if f != nil && (f.pending[tid] != nil || f.executorOf(tid) != nil) {
+				continue
+			}
+			state := mesos.TaskState_TASK_LOST
+			if protocol.PartitionAware(rec.GetFramework()) {
+				state = mesos.TaskState_TASK_DROPPED
+			}
+			c.log.WithFields(logrus.Fields{"framework_id": fid, "task_id": tid}).
+				Warnf("Agent reconciling task %s of framework %s in state %s: task unknown to the agent", tid, fid, state)
+			u := c.newUpdate(fid, tid, "", state, mesos.TaskStatus_REASON_RECONCILIATION, "Reconciliation: task unknown to the agent")
+			c.handToManager(u, actors.PID{})
+		}
+	}
+}
+
+func (c *Core) ping(from actors.PID, m *mesosinternal.PingSlaveMessage) {
+	if !m.GetConnected() && c.state == running {
+		c.log.Info("Master marked the agent as disconnected but the agent considers itself registered! Forcing re-registration.")
+		c.redetect()
+	}
+	c.armPingTimer()
+	c.out.Send(from, &mesosinternal.PongSlaveMessage{})
+}
+
+func (c *Core) shutdownMessage(from actors.PID, m *mesosinternal.ShutdownMessage) {
+	if from != c.leader() || c.leader().IsZero() {
+		c.log.Warnf("Ignoring shutdown message from %s because it is not from the registered master (%s)", from, pidOrNone(c.leader()))
+		return
+	}
+	c.log.Warnf("Agent asked to shut down by %s: %s", from, m.GetMessage())
+	for _, fid := range append([]string(nil), c.frameworkOrder...) {
+		c.doShutdownFramework(fid)
+	}
+	if id := c.info.GetId(); id != nil {
+		c.out.Send(c.leader(), &mesosinternal.UnregisterSlaveMessage{SlaveId: id})
+	}
+	c.state = terminating
+	c.out.CancelTimer(detector.RegisterTimer)
+	c.out.CancelTimer(PingTimer)
+	c.tsum.Pause()
+}
+
+func (c *Core) checkpointResources(from actors.PID, m *mesosinternal.CheckpointResourcesMessage) {
+	// Reservations and volumes are not supported yet; Mesos agents of this
+	// version receive this only from legacy masters.
+	c.log.Warnf("Ignoring CheckpointResourcesMessage from %s: checkpointed resources are not supported yet", from)
+}
+
+// --- helpers ---
+
+func pidOrNone(p actors.PID) string {
+	if p.IsZero() {
+		return "None"
+	}
+	return p.String()
+}
+
+func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// libprocessIP is what executors bind to: the agent's IP, or the host part
+// of the node's address, or loopback.
+func (c *Core) libprocessIP() string {
+	ip := c.cfg.IP
+	if ip == "" || ip == "0.0.0.0" || ip == "::" {
+		if host, _, err := net.SplitHostPort(c.self.Address); err == nil && host != "" && host != "0.0.0.0" {
+			ip = host
+		} else {
+			ip = "127.0.0.1"
+		}
+	}
+	return ip
+}
