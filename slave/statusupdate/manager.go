@@ -10,9 +10,10 @@
 // agent ignores them). Acknowledging a terminal update ends the stream; a
 // later update for the same task starts a new one.
 //
-// The owner (the agent actor) sends what the manager returns and arms a
+// The owner (the agent core) sends what the manager returns and arms a
 // retry timer for each Forward: when it fires it calls Timeout with the
-// Forward's sequence number and resends what comes back. Retries start at
+// Forward's sequence number (or Retry, if its timers are keyed by stream)
+// and resends what comes back. Retries start at
 // MinRetry (10 s) and double up to MaxRetry (10 min). While paused
 // (disconnected from the master) nothing is forwarded; Resume returns the
 // head of every stream.
