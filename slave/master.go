@@ -75,7 +75,7 @@ func (c *Core) armPingTimer() { c.out.StartTimer(PingTimer, c.pingTimeout) }
 
 func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessage) {
 	if from != c.leader() || c.leader().IsZero() {
-		c.log.Warnf("Ignoring registration message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		c.log.WithFields(notMaster(from, c.leader())).Warn("ignoring registration message: not from the expected master")
 		return
 	}
 	id := m.GetSlaveId().GetValue()
@@ -83,14 +83,14 @@ func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessa
 	switch c.state {
 	case disconnected:
 		if id == "" {
-			c.log.Errorf("Ignoring registration with an empty agent id from %s", from)
+			c.log.WithField("from", from.String()).Error("ignoring registration with an empty agent id")
 			return
 		}
 		if cur := c.info.GetId().GetValue(); cur != "" && cur != id {
-			c.log.Errorf("Registered with id %s, but this agent already has id %s; ignoring", id, cur)
+			c.log.WithFields(logrus.Fields{"agent_id": cur, "given_id": id}).Error("ignoring registration with another id than the agent has")
 			return
 		}
-		c.log.WithField("agent_id", id).Infof("Registered with master %s; given agent ID %s", from, id)
+		c.log.WithFields(logrus.Fields{"agent_id": id, "master": from.String()}).Info("registered with master")
 		c.state = running
 		c.follower.Acknowledged(&c.out)
 		c.info.Id = &mesos.SlaveID{Value: proto.String(id)}
@@ -98,36 +98,36 @@ func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessa
 		c.resumeUpdates()
 	case running:
 		if c.info.GetId().GetValue() != id {
-			c.log.Errorf("Registered but got wrong id: %s (expected: %s); ignoring", id, c.info.GetId().GetValue())
+			c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "given_id": id}).Error("ignoring registration with a wrong id")
 			return
 		}
-		c.log.Warnf("Already registered with master %s", from)
+		c.log.WithField("master", from.String()).Warn("already registered with master")
 	default:
-		c.log.Warn("Ignoring registration because agent is terminating")
+		c.log.Warn("ignoring registration: the agent is terminating")
 	}
 }
 
 func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredMessage) {
 	if from != c.leader() || c.leader().IsZero() {
-		c.log.Warnf("Ignoring re-registration message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		c.log.WithFields(notMaster(from, c.leader())).Warn("ignoring reregistration message: not from the expected master")
 		return
 	}
 	if m.GetSlaveId().GetValue() != c.info.GetId().GetValue() {
-		c.log.Errorf("Re-registered but got wrong id: %s (expected: %s); ignoring", m.GetSlaveId().GetValue(), c.info.GetId().GetValue())
+		c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "given_id": m.GetSlaveId().GetValue()}).Error("ignoring reregistration with a wrong id")
 		return
 	}
 	c.setPingTimeout(m.GetConnection())
 	switch c.state {
 	case disconnected:
-		c.log.Infof("Re-registered with master %s", from)
+		c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "master": from.String()}).Info("reregistered with master")
 		c.state = running
 		c.follower.Acknowledged(&c.out)
 		c.armPingTimer()
 		c.resumeUpdates()
 	case running:
-		c.log.Warnf("Already reregistered with master %s", from)
+		c.log.WithField("master", from.String()).Warn("already reregistered with master")
 	default:
-		c.log.Warn("Ignoring re-registration because agent is terminating")
+		c.log.Warn("ignoring reregistration: the agent is terminating")
 		return
 	}
 	for _, rec := range m.GetReconciliations() {
@@ -152,7 +152,7 @@ func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredM
 
 func (c *Core) ping(from actors.PID, m *mesosinternal.PingSlaveMessage) {
 	if !m.GetConnected() && c.state == running {
-		c.log.Info("Master marked the agent as disconnected but the agent considers itself registered! Forcing re-registration.")
+		c.log.Info("master considers the agent disconnected; forcing reregistration")
 		c.redetect()
 	}
 	c.armPingTimer()
@@ -161,10 +161,10 @@ func (c *Core) ping(from actors.PID, m *mesosinternal.PingSlaveMessage) {
 
 func (c *Core) shutdownMessage(from actors.PID, m *mesosinternal.ShutdownMessage) {
 	if from != c.leader() || c.leader().IsZero() {
-		c.log.Warnf("Ignoring shutdown message from %s because it is not from the registered master (%s)", from, pidOrNone(c.leader()))
+		c.log.WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown message: not from the registered master")
 		return
 	}
-	c.log.Warnf("Agent asked to shut down by %s: %s", from, m.GetMessage())
+	c.log.WithFields(logrus.Fields{"from": from.String(), "why": m.GetMessage()}).Warn("agent asked to shut down")
 	for _, fid := range append([]string(nil), c.frameworkOrder...) {
 		c.doShutdownFramework(fid)
 	}
@@ -180,7 +180,7 @@ func (c *Core) shutdownMessage(from actors.PID, m *mesosinternal.ShutdownMessage
 func (c *Core) checkpointResources(from actors.PID, m *mesosinternal.CheckpointResourcesMessage) {
 	// Reservations and volumes are not supported yet; Mesos agents of this
 	// version receive this only from legacy masters.
-	c.log.Warnf("Ignoring CheckpointResourcesMessage from %s: checkpointed resources are not supported yet", from)
+	c.log.WithField("from", from.String()).Warn("ignoring checkpoint resources message: checkpointed resources are not supported yet")
 }
 
 // --- helpers ---
@@ -190,6 +190,12 @@ func pidOrNone(p actors.PID) string {
 		return "None"
 	}
 	return p.String()
+}
+
+// notMaster are the log fields of a message that is not from the
+// expected master.
+func notMaster(from, master actors.PID) logrus.Fields {
+	return logrus.Fields{"from": from.String(), "master": pidOrNone(master)}
 }
 
 func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }

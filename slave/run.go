@@ -63,22 +63,22 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	tid := task.GetTaskId().GetValue()
 	log := c.logFor(fid, "", tid)
 	if from != c.leader() || c.leader().IsZero() {
-		log.Warnf("Ignoring run task message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring run task message: not from the expected master")
 		return
 	}
 	if c.state == terminating {
-		log.Warn("Ignoring run task message because the agent is terminating")
+		log.Warn("ignoring run task message: the agent is terminating")
 		return
 	}
 	if fid == "" || tid == "" || m.GetFramework() == nil {
-		log.Warn("Ignoring run task message without a framework, framework id or task id")
+		log.Warn("ignoring run task message without a framework, framework id or task id")
 		return
 	}
 	if sid := task.GetSlaveId().GetValue(); sid != c.info.GetId().GetValue() {
-		log.Warnf("Ignoring task %s: it is for agent %s, not this agent (%s)", tid, sid, c.info.GetId().GetValue())
+		log.WithField("for_agent_id", sid).Warn("ignoring run task message for another agent")
 		return
 	}
-	log.Infof("Got assigned task '%s' for framework %s", tid, fid)
+	log.Info("got assigned task")
 
 	info := proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo)
 	if info.Id == nil {
@@ -97,11 +97,11 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 		}
 	}
 	if f.state == frameworkTerminating {
-		log.Warn("Ignoring run task message because the framework is terminating")
+		log.Warn("ignoring run task message: the framework is terminating")
 		return
 	}
 	if f.pending[tid] != nil || f.executorOf(tid) != nil {
-		log.Warnf("Ignoring run task message for task %s, which this agent already has", tid)
+		log.Warn("ignoring run task message for a task the agent already has")
 		return
 	}
 
@@ -128,7 +128,7 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessage) {
 	fid := m.GetFramework().GetId().GetValue()
 	if from != c.leader() || c.leader().IsZero() {
-		c.logFor(fid, "", "").Warnf("Ignoring run task group message from %s because it is not the expected master", from)
+		c.logFor(fid, "", "").WithFields(notMaster(from, c.leader())).Warn("ignoring run task group message: not from the expected master")
 		return
 	}
 	if c.state == terminating || fid == "" {
@@ -145,7 +145,7 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 	if f.state == frameworkTerminating {
 		return
 	}
-	c.logFor(fid, m.GetExecutor().GetExecutorId().GetValue(), "").Warn("Task groups are not supported yet (no default executor); dropping the group")
+	c.logFor(fid, m.GetExecutor().GetExecutorId().GetValue(), "").Warn("dropping a task group: task groups are not supported yet (no default executor)")
 	c.sendDropped(f, m.GetTaskGroup().GetTasks(), m.GetExecutor().GetExecutorId().GetValue(),
 		mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "Task groups are not supported by this agent yet")
 	if m.GetLaunchExecutor() {
@@ -220,14 +220,14 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 
 	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring running task %s because the framework %s does not exist", tid, fid)
+		log.Warn("ignoring running task: the framework does not exist")
 		if launchExecutor {
 			c.sendExitedExecutor(fid, eid, -1)
 		}
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring running task %s of framework %s because the framework is terminating", tid, fid)
+		log.Warn("ignoring running task: the framework is terminating")
 		delete(f.pending, tid)
 		c.removeFrameworkIfIdle(f)
 		if launchExecutor {
@@ -236,7 +236,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		return
 	}
 	if f.pending[tid] != p {
-		log.Warnf("Ignoring running task %s of framework %s because it has been killed in the meantime", tid, fid)
+		log.Warn("ignoring running task: it was killed in the meantime")
 		if launchExecutor {
 			c.sendExitedExecutor(fid, eid, -1)
 		}
@@ -245,7 +245,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 	delete(f.pending, tid)
 
 	if c.state == terminating {
-		log.Warnf("Ignoring running task %s because the agent is terminating", tid)
+		log.Warn("ignoring running task: the agent is terminating")
 		c.removeFrameworkIfIdle(f)
 		return
 	}
@@ -302,14 +302,14 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		if e.state == executorTerminated {
 			word = "terminated"
 		}
-		log.Warnf("Asked to run task '%s' for framework %s with executor '%s' which is %s", tid, fid, eid, word)
+		log.WithField("executor_state", word).Warn("asked to run a task on an executor that is not running")
 		c.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Executor "+word)
 	case executorRegistering:
 		e.enqueue(task)
-		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
+		log.Info("queued task for executor")
 	case executorRunning:
 		e.enqueue(task)
-		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
+		log.Info("queued task for executor")
 		c.updateContainerThenSend(f, e, []*mesos.TaskInfo{task})
 	}
 }
@@ -402,8 +402,9 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	e.state = executorRegistering
 	f.addExecutor(e)
 	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
-	c.logFor(f.id, eid, "").Infof("Launching executor '%s' of framework %s in container %s with resources %s in work directory '%s'",
-		eid, f.id, cid, resources.Resources(e.info.GetResources()).String(), e.directory)
+	c.logFor(f.id, eid, "").WithFields(logrus.Fields{
+		"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
+	}).Info("launching executor")
 	return e
 }
 
@@ -550,7 +551,7 @@ func (c *Core) executorLaunched(fid, eid, cid string, err error) {
 		}
 	}
 	if err != nil {
-		log.Errorf("Container '%s' for executor '%s' of framework %s failed to start: %v", cid, eid, fid, err)
+		log.WithError(err).Error("container failed to start")
 		c.destroyContainer(cid)
 		if e != nil {
 			e.pendingTermination = &containerizer.Termination{
@@ -563,19 +564,19 @@ func (c *Core) executorLaunched(fid, eid, cid string, err error) {
 	}
 	switch {
 	case f == nil:
-		log.Warnf("Framework '%s' for executor '%s' is no longer valid", fid, eid)
+		log.Warn("killing executor: its framework is gone")
 		c.destroyContainer(cid)
 	case f.state == frameworkTerminating:
-		log.Warnf("Killing executor '%s' of framework %s because the framework is terminating", eid, fid)
+		log.Warn("killing executor: the framework is terminating")
 		c.destroyContainer(cid)
 	case e == nil:
-		log.Warnf("Killing unknown executor '%s' of framework %s", eid, fid)
+		log.Warn("killing unknown executor")
 		c.destroyContainer(cid)
 	case e.state == executorTerminating:
-		log.Warnf("Killing executor '%s' because the executor is terminating", eid)
+		log.Warn("killing executor: it is terminating")
 		c.destroyContainer(cid)
 	default:
-		log.Infof("Container %s for executor '%s' of framework %s started", cid, eid, fid)
+		log.Info("container started")
 	}
 }
 
@@ -610,8 +611,8 @@ func (c *Core) registerExecutorTimeout(cid string) {
 	if e == nil || e.containerID != cid || e.state != executorRegistering {
 		return
 	}
-	c.logFor(fid, eid, "").Infof("Terminating executor '%s' of framework %s because it did not register within %s",
-		eid, fid, protocol.FormatDuration(c.cfg.ExecutorRegistrationTimeout))
+	c.logFor(fid, eid, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(c.cfg.ExecutorRegistrationTimeout)}).
+		Info("terminating executor: it did not register in time")
 	c.destroyContainer(cid)
 	e.state = executorTerminating
 	e.pendingTermination = &containerizer.Termination{
@@ -624,9 +625,9 @@ func (c *Core) registerExecutorTimeout(cid string) {
 func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
 	log := c.logFor(fid, eid, "")
-	log.Infof("Got registration for executor '%s' of framework %s from %s", eid, fid, from)
+	log.WithField("from", from.String()).Info("got executor registration")
 	shutdown := func(why string) {
-		log.Warnf("Shutting down executor '%s' of framework %s: %s", eid, fid, why)
+		log.WithField("why", why).Warn("shutting down registering executor")
 		c.out.Send(from, &mesosinternal.ShutdownExecutorMessage{
 			ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId(),
 		})
@@ -657,7 +658,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	e.pid = from
 	c.out.Link(from)
 	if !e.everSent && len(e.queued) == 0 {
-		log.Warnf("Shutting down registering executor '%s' because it has no tasks to run", eid)
+		log.Warn("shutting down registering executor: it has no tasks to run")
 		c.doShutdownExecutor(f, e)
 		return
 	}
@@ -703,7 +704,7 @@ func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error)
 	}
 	log := c.logFor(fid, eid, "")
 	if updateErr != nil {
-		log.Errorf("Failed to update resources for container %s of executor '%s', destroying container: %v", cid, eid, updateErr)
+		log.WithField("container_id", cid).WithError(updateErr).Error("failed to update resources of container; destroying it")
 		c.destroyContainer(cid)
 		state := mesos.TaskState_TASK_LOST
 		if f.partitionAware() {
@@ -717,17 +718,17 @@ func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error)
 		return
 	}
 	if e.state != executorRunning {
-		log.Warnf("Ignoring sending queued tasks to executor '%s' because the executor is in %s state", eid, e.state)
+		log.WithField("executor_state", e.state.String()).Warn("not sending queued tasks: the executor is not running")
 		return
 	}
 	for _, tid := range tasks {
 		if e.queuedIndex(tid) < 0 {
-			log.WithField("task_id", tid).Warnf("Ignoring sending queued task '%s' to executor '%s' because the task has been killed", tid, eid)
+			log.WithField("task_id", tid).Warn("not sending queued task: it was killed")
 			continue
 		}
 		info := e.dequeue(tid)
 		e.addLaunched(info)
-		log.WithField("task_id", tid).Infof("Sending queued task '%s' to executor '%s' of framework %s", tid, eid, fid)
+		log.WithField("task_id", tid).Info("sending queued task to executor")
 		msg := &mesosinternal.RunTaskMessage{
 			Framework:   proto.Clone(f.info).(*mesos.FrameworkInfo),
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
@@ -750,9 +751,9 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	}
 	log := c.logFor(fid, eid, "").WithField("container_id", cid)
 	if werr != nil {
-		log.Errorf("Termination of executor '%s' of framework %s failed: %v", eid, fid, werr)
+		log.WithError(werr).Error("waiting for the executor's end failed")
 	} else {
-		log.Infof("Executor '%s' of framework %s terminated (status %d)", eid, fid, status)
+		log.WithField("status", status).Info("executor terminated")
 	}
 	f := c.frameworks[fid]
 	if f == nil {
@@ -844,25 +845,25 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 	fid, tid := m.GetFrameworkId().GetValue(), m.GetTaskId().GetValue()
 	log := c.logFor(fid, "", tid)
 	if from != c.leader() || c.leader().IsZero() {
-		log.Warnf("Ignoring kill task message from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring kill task message: not from the expected master")
 		return
 	}
-	log.Infof("Asked to kill task %s of framework %s", tid, fid)
+	log.Info("asked to kill task")
 	if c.state == terminating {
-		log.Warnf("Cannot kill task %s of framework %s because the agent is terminating", tid, fid)
+		log.Warn("cannot kill task: the agent is terminating")
 		return
 	}
 	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring kill task %s of framework %s because no such framework is running", tid, fid)
+		log.Warn("ignoring kill task: no such framework is running")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring kill task %s of framework %s because the framework is terminating", tid, fid)
+		log.Warn("ignoring kill task: the framework is terminating")
 		return
 	}
 	if p := f.pending[tid]; p != nil {
-		log.Warnf("Killing task %s of framework %s before it was launched", tid, fid)
+		log.Warn("killing task before it was launched")
 		u := c.newUpdate(fid, tid, p.executorInfo.GetExecutorId().GetValue(), mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor")
 		c.statusUpdate(u, actors.PID{})
@@ -870,7 +871,7 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 	}
 	e := f.executorOf(tid)
 	if e == nil {
-		log.Warnf("Cannot kill task %s of framework %s because no corresponding executor is running", tid, fid)
+		log.Warn("cannot kill task: no executor of it is running")
 		state := mesos.TaskState_TASK_LOST
 		if f.partitionAware() {
 			state = mesos.TaskState_TASK_DROPPED
@@ -880,17 +881,17 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 	}
 	switch e.state {
 	case executorRegistering:
-		log.Warnf("Transitioning the state of task %s of framework %s to TASK_KILLED because the executor is not registered", tid, fid)
+		log.WithField("executor_id", e.id).Warn("killing task: its executor is not registered")
 		c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
 	case executorTerminating, executorTerminated:
-		log.Warnf("Ignoring kill task %s because the executor '%s' is %s", tid, e.id, strings.ToLower(e.state.String()))
+		log.WithFields(logrus.Fields{"executor_id": e.id, "executor_state": e.state.String()}).Warn("ignoring kill task: its executor is not running")
 	case executorRunning:
 		if e.queuedIndex(tid) >= 0 {
 			c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 				mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
 			if !e.everSent && len(e.queued) == 0 {
-				log.Warnf("Shutting down executor '%s' because it has never been sent a task and all of its queued tasks have been killed before delivery", e.id)
+				log.WithField("executor_id", e.id).Warn("shutting down executor: it was never sent a task and its queued tasks were killed")
 				c.doShutdownExecutor(f, e)
 			}
 			return
@@ -903,11 +904,11 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 func (c *Core) shutdownFramework(from actors.PID, m *mesosinternal.ShutdownFrameworkMessage) {
 	fid := m.GetFrameworkId().GetValue()
 	if from != c.leader() || c.leader().IsZero() {
-		c.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s from %s because it is not from the registered master (%s)", fid, from, pidOrNone(c.leader()))
+		c.logFor(fid, "", "").WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown framework message: not from the registered master")
 		return
 	}
 	if c.state != running {
-		c.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s because the agent has not yet registered with the master", fid)
+		c.logFor(fid, "", "").Warn("ignoring shutdown framework message: the agent is not registered")
 		return
 	}
 	c.doShutdownFramework(fid)
@@ -918,7 +919,7 @@ func (c *Core) doShutdownFramework(fid string) {
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	c.logFor(fid, "", "").Infof("Shutting down framework %s", fid)
+	c.logFor(fid, "", "").Info("shutting down framework")
 	f.state = frameworkTerminating
 	// Nothing it sends can be acknowledged any more.
 	c.tsum.Cleanup(fid)
@@ -938,30 +939,30 @@ func (c *Core) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecut
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
 	log := c.logFor(fid, eid, "")
 	if from != c.leader() || c.leader().IsZero() {
-		log.Warnf("Ignoring shutdown executor message for executor '%s' of framework %s from %s because it is not from the registered master (%s)", eid, fid, from, pidOrNone(c.leader()))
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown executor message: not from the registered master")
 		return
 	}
-	log.Infof("Asked to shut down executor '%s' of framework %s by %s", eid, fid, from)
+	log.WithField("from", from.String()).Info("asked to shut down executor")
 	if c.state != running {
-		log.Warn("Ignoring shutdown executor message because the agent has not yet registered with the master")
+		log.Warn("ignoring shutdown executor message: the agent is not registered")
 		return
 	}
 	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Cannot shut down executor '%s' of unknown framework %s", eid, fid)
+		log.Warn("cannot shut down executor of an unknown framework")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the framework is terminating", eid, fid)
+		log.Warn("ignoring shutdown executor: the framework is terminating")
 		return
 	}
 	e := f.executors[eid]
 	if e == nil {
-		log.Warnf("Ignoring shutdown of unknown executor '%s' of framework %s", eid, fid)
+		log.Warn("ignoring shutdown of an unknown executor")
 		return
 	}
 	if e.state == executorTerminating || e.state == executorTerminated {
-		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the executor is %s", eid, fid, strings.ToLower(e.state.String()))
+		log.WithField("executor_state", e.state.String()).Warn("ignoring shutdown executor: it is already ending")
 		return
 	}
 	c.doShutdownExecutor(f, e)
@@ -973,7 +974,7 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 	if e.state != executorRegistering && e.state != executorRunning {
 		return
 	}
-	c.logFor(f.id, e.id, "").Infof("Shutting down executor '%s' of framework %s", e.id, f.id)
+	c.logFor(f.id, e.id, "").Info("shutting down executor")
 	e.state = executorTerminating
 	if !e.pid.IsZero() {
 		c.out.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
@@ -1004,7 +1005,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 }
 
 func (c *Core) removeExecutor(f *framework, e *executor) {
-	c.logFor(f.id, e.id, "").Infof("Cleaning up executor '%s' of framework %s", e.id, f.id)
+	c.logFor(f.id, e.id, "").Info("cleaning up executor")
 	f.destroyExecutor(e.id)
 }
 
@@ -1012,7 +1013,7 @@ func (c *Core) removeFrameworkIfIdle(f *framework) {
 	if f == nil || !f.idle() || c.frameworks[f.id] != f {
 		return
 	}
-	c.logFor(f.id, "", "").Infof("Cleaning up framework %s", f.id)
+	c.logFor(f.id, "", "").Info("cleaning up framework")
 	delete(c.frameworks, f.id)
 	for i, id := range c.frameworkOrder {
 		if id == f.id {
@@ -1044,23 +1045,23 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 	fid := m.GetFrameworkId().GetValue()
 	log := c.logFor(fid, "", "")
 	if c.state != running {
-		log.Warnf("Dropping updateFramework message for %s because the agent is in %s state", fid, c.state)
+		log.WithField("state", c.state.String()).Warn("dropping update framework message: the agent is not registered")
 		return
 	}
 	f := c.frameworks[fid]
 	if f == nil {
-		log.Infof("Ignoring info update for framework %s because it does not exist", fid)
+		log.Info("ignoring info update for a framework the agent does not have")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring info update for framework %s because it is terminating", fid)
+		log.Warn("ignoring info update: the framework is terminating")
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
 		f.info = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo)
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
-	log.Infof("Updating info for framework %s with pid updated to %s", fid, pidOrNone(f.pid))
+	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")
 	c.resumeUpdates()
 }
 
@@ -1068,21 +1069,21 @@ func (c *Core) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkTo
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
 	log := c.logFor(fid, eid, "")
 	if c.state != running {
-		log.Warnf("Dropping message from framework %s because the agent is in %s state", fid, c.state)
+		log.WithField("state", c.state.String()).Warn("dropping framework message: the agent is not registered")
 		return
 	}
 	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
-		log.Warnf("Dropping message from framework %s because the framework does not exist or is terminating", fid)
+		log.Warn("dropping framework message: the framework does not exist or is terminating")
 		return
 	}
 	e := f.executors[eid]
 	if e == nil {
-		log.Warnf("Dropping message for executor '%s' because the executor does not exist", eid)
+		log.Warn("dropping framework message: the executor does not exist")
 		return
 	}
 	if e.state != executorRunning {
-		log.Warnf("Dropping message for executor '%s' because the executor is %s", eid, e.state)
+		log.WithField("executor_state", e.state.String()).Warn("dropping framework message: the executor is not running")
 		return
 	}
 	c.out.Send(e.pid, m)
@@ -1092,12 +1093,12 @@ func (c *Core) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToF
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
 	log := c.logFor(fid, eid, "")
 	if c.state != running {
-		log.Warnf("Dropping framework message from executor '%s' to framework %s because the agent is in %s state", eid, fid, c.state)
+		log.WithField("state", c.state.String()).Warn("dropping executor message: the agent is not registered")
 		return
 	}
 	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
-		log.Warnf("Dropping framework message from executor '%s' because framework %s does not exist or is terminating", eid, fid)
+		log.Warn("dropping executor message: the framework does not exist or is terminating")
 		return
 	}
 	msg := &mesosinternal.ExecutorToFrameworkMessage{

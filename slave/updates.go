@@ -41,7 +41,7 @@ func (c *Core) newUpdate(fid, tid, eid string, state mesos.TaskState, reason mes
 
 func (c *Core) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
 	if m.GetUpdate() == nil {
-		c.log.Warnf("Ignoring status update message without an update from %s", from)
+		c.log.WithField("from", from.String()).Warn("ignoring status update message without an update")
 		return
 	}
 	pid := from
@@ -49,7 +49,7 @@ func (c *Core) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpdat
 		pid = parsePIDOrZero(m.GetPid())
 	}
 	if pid.IsZero() {
-		c.log.Warn("Ignoring status update message with no sender")
+		c.log.Warn("ignoring status update message with no sender")
 		return
 	}
 	c.statusUpdate(proto.Clone(m.GetUpdate()).(*mesosinternal.StatusUpdate), pid)
@@ -62,17 +62,17 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
 	log := c.logFor(fid, u.GetExecutorId().GetValue(), tid)
 	if len(u.GetUuid()) == 0 {
-		log.Warnf("Ignoring status update for task %s without 'uuid'", tid)
+		log.Warn("ignoring status update without a uuid")
 		return
 	}
 	if u.GetStatus() == nil || tid == "" {
-		log.Warn("Ignoring status update without a task status")
+		log.Warn("ignoring status update without a task status")
 		return
 	}
 	sid := c.info.GetId().GetValue()
 	if u.GetSlaveId().GetValue() != sid || u.GetStatus().GetSlaveId().GetValue() != sid {
-		log.Warnf("Ignoring status update for task %s due to agent ID mismatch; expected '%s', received '%s'/'%s'",
-			tid, sid, u.GetSlaveId().GetValue(), u.GetStatus().GetSlaveId().GetValue())
+		log.WithFields(logrus.Fields{"update_agent_id": u.GetSlaveId().GetValue(), "status_agent_id": u.GetStatus().GetSlaveId().GetValue()}).
+			Warn("ignoring status update for another agent")
 		return
 	}
 	st := u.Status
@@ -85,15 +85,15 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if u.ExecutorId != nil {
 		st.ExecutorId = proto.Clone(u.ExecutorId).(*mesos.ExecutorID)
 	}
-	log.Infof("Handling status update %s for task %s of framework %s%s", st.GetState(), tid, fid, fromText(pid))
+	log.WithFields(logrus.Fields{"state": st.GetState().String(), "from": pidOrNone(pid)}).Info("handling status update")
 
 	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring status update for task %s of unknown framework %s", tid, fid)
+		log.Warn("ignoring status update of an unknown framework")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring status update for task %s of terminating framework %s", tid, fid)
+		log.Warn("ignoring status update of a terminating framework")
 		return
 	}
 	if f.pending[tid] != nil {
@@ -105,20 +105,20 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	}
 	e := f.executorOf(tid)
 	if e == nil {
-		log.Warnf("Could not find the executor for status update of task %s", tid)
+		log.Warn("could not find the executor of the status update's task")
 		c.handToManager(u, pid)
 		return
 	}
 	if st.GetSource() == mesos.TaskStatus_SOURCE_EXECUTOR && st.GetState() == mesos.TaskState_TASK_STAGING {
-		log.Errorf("Received TASK_STAGING from executor '%s' which is not allowed. Shutting down the executor", e.id)
+		log.Error("executor sent TASK_STAGING, which is not allowed; shutting it down")
 		c.doShutdownExecutor(f, e)
 		return
 	}
 	if !pid.IsZero() && !e.pid.IsZero() && e.pid != pid {
-		log.Warnf("Received status update for task %s from %s on behalf of a different executor '%s' (%s)", tid, pid, e.id, e.pid)
+		log.WithFields(logrus.Fields{"from": pid.String(), "task_executor_id": e.id, "task_executor": e.pid.String()}).Warn("status update from another process than the task's executor")
 	}
 	if err := e.updateTaskState(st); err != nil {
-		log.Errorf("Failed to update state of task '%s' to %s: %v", tid, st.GetState(), err)
+		log.WithField("state", st.GetState().String()).WithError(err).Error("failed to update task state")
 		c.ackExecutor(u, pid)
 		return
 	}
@@ -131,20 +131,13 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	c.handToManager(u, pid)
 }
 
-func fromText(pid actors.PID) string {
-	if pid.IsZero() {
-		return ""
-	}
-	return " from " + pid.String()
-}
-
 // handToManager gives the update to the status update manager, forwards
 // what it says, and acknowledges the executor once it is accepted.
 func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	res, err := c.tsum.Update(u)
 	if err != nil {
 		c.logFor(u.GetFrameworkId().GetValue(), "", u.GetStatus().GetTaskId().GetValue()).
-			Errorf("Failed to handle status update: %v", err)
+			WithError(err).Error("failed to handle status update")
 		return
 	}
 	if res.Forward != nil {
@@ -168,7 +161,7 @@ func (c *Core) ackExecutor(u *mesosinternal.StatusUpdate, pid actors.PID) {
 // forward sends an update to the master and arms its retry.
 func (c *Core) forward(f *statusupdate.Forward) {
 	if c.state != running || c.leader().IsZero() {
-		c.log.Warnf("Dropping status update for %s because the agent is in %s state", f.Stream, c.state)
+		c.log.WithFields(logrus.Fields{"framework_id": f.Stream.FrameworkID, "task_id": f.Stream.TaskID, "state": c.state.String()}).Warn("not forwarding status update: the agent is not registered")
 		return
 	}
 	u := f.Update
@@ -186,7 +179,8 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		}
 	}
 	c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
-		Infof("Forwarding the update %s (latest state %s) for task %s to %s", u.GetStatus().GetState(), u.GetLatestState(), f.Stream.TaskID, c.leader())
+		WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
+		Info("forwarding status update")
 	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(c.self.String())})
 	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
 }
@@ -211,20 +205,20 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 	log := c.logFor(fid, "", tid)
 	if strings.HasPrefix(from.ID, "master") {
 		if c.state != running {
-			log.Warnf("Dropping status update acknowledgement for %s because the agent is in %s state", fid, c.state)
+			log.WithField("state", c.state.String()).Warn("dropping status update acknowledgement: the agent is not registered")
 			return
 		}
 		if from != c.leader() {
-			log.Warnf("Ignoring status update acknowledgement from %s because it is not the expected master: %s", from, pidOrNone(c.leader()))
+			log.WithFields(notMaster(from, c.leader())).Warn("ignoring status update acknowledgement: not from the expected master")
 			return
 		}
 	}
 	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
 	if err != nil {
-		log.Warnf("Failed to handle status update acknowledgement (UUID: %s) for task %s of framework %s: %v", protocol.UUIDText(m.GetUuid()), tid, fid, err)
+		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
 	}
-	log.Infof("Status update acknowledgement (UUID: %s) for task %s of framework %s", protocol.UUIDText(m.GetUuid()), tid, fid)
+	log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	if res.Forward != nil {
 		c.forward(res.Forward)
 	}
