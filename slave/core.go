@@ -1,6 +1,7 @@
 package slave
 
 import (
+	"encoding/binary"
 	"math/rand"
 	"strings"
 	"time"
@@ -61,6 +62,12 @@ type Deps struct {
 	Log *logrus.Entry
 }
 
+// randomRand returns a math/rand source seeded from crypto/rand.
+func randomRand() *rand.Rand {
+	u := protocol.RandomUUIDs().NewUUID()
+	return rand.New(rand.NewSource(int64(binary.BigEndian.Uint64(u[:8]))))
+}
+
 // containerRef ties a container the core launched to its executor, from
 // LaunchContainer until its end arrives.
 type containerRef struct {
@@ -118,7 +125,7 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		deps.ContainerIDs = func() string { return uuids.NewUUID().String() }
 	}
 	if deps.Rand == nil {
-		deps.Rand = rand.New(rand.NewSource(time.Now().UnixNano()))
+		deps.Rand = randomRand()
 	}
 	if deps.Log == nil {
 		deps.Log = logrus.NewEntry(logrus.StandardLogger())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,7 +104,7 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 		Attributes: attrs,
 	}
 	s.deps = Deps{
-		Rand:            rand.New(rand.NewSource(time.Now().UnixNano())),
+		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
 	}
 	s.p = newProcess(s)

@@ -1,6 +1,8 @@
 package slave
 
 import (
+	"sort"
+
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
@@ -219,11 +221,17 @@ func (e *executor) terminatedTasks() []*mesos.Task {
 			out = append(out, t)
 		}
 	}
-	// Tasks terminated while queued were never launched.
-	for id, t := range e.terminated {
+	// Tasks terminated while queued were never launched (by id, so that
+	// every run lists them alike).
+	var never []string
+	for id := range e.terminated {
 		if !contains(e.launchOrder, id) {
-			out = append(out, t)
+			never = append(never, id)
 		}
+	}
+	sort.Strings(never)
+	for _, id := range never {
+		out = append(out, e.terminated[id])
 	}
 	return out
 }
@@ -297,7 +305,7 @@ func (e *executor) allocated() resources.Resources {
 	for _, t := range e.queued {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
-	for _, t := range e.launched {
+	for _, t := range e.launchedTasks() {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
 	return r
