@@ -415,3 +415,71 @@ func TestCoreExecutorRegistrationTimeout(t *testing.T) {
 	// A late registration is told to shut down.
 	r.expect("late registration", r.executorRegisters("e1"), send(&mesosinternal.ShutdownExecutorMessage{}, coreExec))
 }
+
+func TestCoreIgnoresMasterMessagesFromOthers(t *testing.T) {
+	stranger := actors.PID{ID: "master", Address: "127.0.0.1:9999"}
+	fid := frameworkInfo.Id
+	for _, m := range []proto.Message{
+		runTaskMsg("t1", "e1"),
+		&mesosinternal.KillTaskMessage{FrameworkId: fid, TaskId: &mesos.TaskID{Value: proto.String("t1")}},
+		&mesosinternal.ShutdownFrameworkMessage{FrameworkId: fid},
+		&mesosinternal.ShutdownExecutorMessage{FrameworkId: fid, ExecutorId: &mesos.ExecutorID{Value: proto.String("e1")}},
+		&mesosinternal.ShutdownMessage{Message: proto.String("bye")},
+		&mesosinternal.SlaveReregisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(coreAgentID)}},
+		&mesosinternal.StatusUpdateAcknowledgementMessage{FrameworkId: fid, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("x")},
+	} {
+		t.Run(string(proto.MessageName(m).Name()), func(t *testing.T) {
+			r := newCoreRun(t)
+			r.register()
+			r.expect("from a stranger", r.c.Receive(r.now, stranger, m))
+		})
+	}
+}
+
+func TestCoreCommandTaskGetsCommandExecutor(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	task := &mesos.TaskInfo{
+		Name: proto.String("cmd"), TaskId: &mesos.TaskID{Value: proto.String("c1")},
+		SlaveId:   &mesos.SlaveID{Value: proto.String(coreAgentID)},
+		Resources: resources.MustParse("cpus:1;mem:128"),
+		Command:   &mesos.CommandInfo{Value: proto.String("sleep 1")},
+	}
+	effs := r.c.Receive(r.now, coreMaster, &mesosinternal.RunTaskMessage{Framework: frameworkInfo, Task: task})
+	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
+		"launch container c1", "start timer executor-registration/c1 after 1m0s")
+	l := effs[0].(LaunchContainer)
+	cmd := l.Config.ExecutorInfo.GetCommand()
+	if l.ExecutorID != "c1" || cmd.GetValue() != "/opt/mesos/mesos-executor" || cmd.GetShell() ||
+		l.Config.TaskInfo.GetTaskId().GetValue() != "c1" {
+		t.Fatalf("LaunchContainer = %+v", l)
+	}
+	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+		t.Fatalf("container resources = %s", got)
+	}
+}
+
+func TestCoreMasterLossAndReconciliation(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.expect("master exited", r.c.Exited(r.now, coreMaster),
+		"cancel timer ping", "unlink "+coreMaster.String(), "cancel timer register", "redetect")
+	r.expect("no leader", r.c.Detected(r.now, nil), "cancel timer ping", "cancel timer register")
+	r.c.Detected(r.now, masterInfo())
+	r.c.Timer(r.now, detector.RegisterTimer)
+
+	// The master knows a task the agent does not: it is reported lost.
+	effs := r.expect("reregistered", r.c.Receive(r.now, coreMaster, &mesosinternal.SlaveReregisteredMessage{
+		SlaveId: &mesos.SlaveID{Value: proto.String(coreAgentID)},
+		Reconciliations: []*mesosinternal.ReconcileTasksMessage{{
+			FrameworkId: frameworkInfo.Id,
+			Statuses:    []*mesos.TaskStatus{{TaskId: &mesos.TaskID{Value: proto.String("ghost")}, State: mesos.TaskState_TASK_RUNNING.Enum()}},
+		}},
+	}),
+		"cancel timer register", "start timer ping after 1m15s",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster), "start timer update/fw-1/ghost after 10s")
+	st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_RECONCILIATION {
+		t.Fatalf("update = %v", st)
+	}
+}

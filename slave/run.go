@@ -2,7 +2,6 @@ package slave
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -344,14 +343,11 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
 	}
 	path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		if st, err := os.Stat(real); err == nil && !st.IsDir() {
-			e.Command.Shell = proto.Bool(false)
-			e.Command.Value = proto.String(real)
-			e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
-		}
-	}
-	if e.Command.Value == nil {
+	if real := c.deps.CommandExecutor; real != "" {
+		e.Command.Shell = proto.Bool(false)
+		e.Command.Value = proto.String(real)
+		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
+	} else {
 		e.Command.Shell = proto.Bool(true)
 		e.Command.Value = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
 	}
