@@ -4,7 +4,7 @@
 //
 // # Core and shell
 //
-// The agent is a pure Core (core.go, master.go, run.go, updates.go,
+// The agent is a pure Core (core.go, registration.go, run.go, updates.go,
 // state.go) inside a thin actor shell (process.go), as the allocator is.
 // The core owns the registration, frameworks, executors, tasks and the
 // status update manager (package slave/statusupdate); it takes one event at
