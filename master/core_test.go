@@ -6,6 +6,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -478,5 +479,49 @@ func TestAllocatorCallsApplyToAnAllocator(t *testing.T) {
 	grants := core.Allocate(t0, nil)
 	if got := grants["f1"]["*"]["a1"]; !got.Unallocate().Equal(resources.MustParse("cpus:2;mem:1024")) {
 		t.Fatalf("grants %v", grants)
+	}
+}
+
+// Empty messages of every type the core handles, and calls of every type
+// with nothing but their type and framework id, get no panic: at most a
+// refusal or a log line.
+func TestCoreSurvivesEmptyMessages(t *testing.T) {
+	c := newCore(t, nil)
+	register(t, c, frameworkInfo("f"))
+	registerAgent(t, c, "cpus:2;mem:1024")
+	offerAll(t, c, "cpus:2;mem:1024")
+	msgs := []proto.Message{
+		&mesosinternal.RegisterFrameworkMessage{}, &mesosinternal.ReregisterFrameworkMessage{},
+		&mesosinternal.UnregisterFrameworkMessage{}, &mesosinternal.DeactivateFrameworkMessage{},
+		&mesosinternal.LaunchTasksMessage{}, &mesosinternal.ReviveOffersMessage{}, &mesosinternal.KillTaskMessage{},
+		&mesosinternal.StatusUpdateAcknowledgementMessage{}, &mesosinternal.FrameworkToExecutorMessage{},
+		&mesosinternal.ReconcileTasksMessage{}, &mesosinternal.ResourceRequestMessage{},
+		&mesosinternal.RegisterSlaveMessage{}, &mesosinternal.ReregisterSlaveMessage{},
+		&mesosinternal.UnregisterSlaveMessage{}, &mesosinternal.StatusUpdateMessage{},
+		&mesosinternal.StatusUpdateMessage{Update: &mesosinternal.StatusUpdate{}},
+		&mesosinternal.ExitedExecutorMessage{}, &mesosinternal.ExecutorToFrameworkMessage{},
+		&mesosinternal.PongSlaveMessage{}, &mesosinternal.UpdateSlaveMessage{},
+		&scheduler.Call{},
+	}
+	types := make([]int, 0, len(scheduler.Call_Type_value))
+	for _, ty := range scheduler.Call_Type_value {
+		types = append(types, int(ty))
+	}
+	sort.Ints(types) // one order, whatever the map's
+	for _, ty := range types {
+		msgs = append(msgs, call(testFID, scheduler.Call_Type(ty)))
+		msgs = append(msgs, &scheduler.Call{Type: scheduler.Call_Type(ty).Enum()})
+	}
+	for _, m := range msgs {
+		for _, from := range []actors.PID{schedPID, agentPID, {}} {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("%T %v from %q: panic %v", m, m, from, r)
+					}
+				}()
+				c.Receive(t0, from, m)
+			}()
+		}
 	}
 }
