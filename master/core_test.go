@@ -316,8 +316,17 @@ func TestCoreLaunchesTask(t *testing.T) {
 			Filters:   &mesos.Filters{RefuseSeconds: proto.Float64(10)},
 		},
 	})
-	if tk := c.frameworks[testFID].tasks["t1"]; tk == nil || tk.GetState() != mesos.TaskState_TASK_STAGING {
-		t.Fatalf("task %v", tk)
+	v := c.View()
+	if len(v.Frameworks) != 1 || len(v.Frameworks[0].Tasks) != 1 || v.Frameworks[0].Tasks[0].GetState() != mesos.TaskState_TASK_STAGING {
+		t.Fatalf("frameworks %+v", v.Frameworks)
+	}
+	if len(v.Agents) != 1 || len(v.Agents[0].Tasks) != 1 || !v.Agents[0].Used.Equal(sent.Resources) || len(v.Offers) != 0 {
+		t.Fatalf("agents %+v, offers %+v", v.Agents, v.Offers)
+	}
+	// The view is a copy.
+	v.Frameworks[0].Tasks[0].State = mesos.TaskState_TASK_FAILED.Enum()
+	if c.frameworks[testFID].tasks["t1"].GetState() != mesos.TaskState_TASK_STAGING {
+		t.Fatal("changing the view changed the core")
 	}
 }
 
