@@ -173,8 +173,8 @@ func (c *Core) Start(now time.Time) []effect.Effect {
 	return c.out.Take()
 }
 
-// Info returns the MasterInfo the core announces (not a copy).
-func (c *Core) Info() *mesos.MasterInfo { return c.info }
+// Info returns a copy of the MasterInfo the core announces.
+func (c *Core) Info() *mesos.MasterInfo { return clone(c.info) }
 
 func (c *Core) now() time.Time { return c.at }
 

@@ -534,3 +534,31 @@ func TestCoreSurvivesEmptyMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestCoreWeights(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Weights = "web=2"
+	c, err := NewCore(cfg, testInfo(), Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "start", c.Start(t0), []effect.Effect{AllocUpdateWeights{Weights: map[string]float64{"web": 2}}})
+
+	// A weight for a role with frameworks rescinds the outstanding offers.
+	register(t, c, frameworkInfo("f"))
+	registerAgent(t, c, "cpus:2;mem:1024")
+	offerAll(t, c, "cpus:2;mem:1024")
+	got := c.UpdateWeights(t0, []*mesos.WeightInfo{{Role: proto.String("*"), Weight: proto.Float64(3)}})
+	expect(t, "update weights", got, []effect.Effect{
+		AllocUpdateWeights{Weights: map[string]float64{"*": 3}},
+		sendTo(schedPID, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(testOffer)}}),
+		AllocRecoverResources{FrameworkID: testFID, AgentID: testAgent, Resources: resources.MustParse("cpus:2;mem:1024").Allocate("*")},
+	})
+
+	if _, err := NewCore(Config{}, testInfo(), Deps{}); err == nil {
+		t.Error("NewCore took an invalid configuration")
+	}
+	if _, err := NewCore(DefaultConfig(), nil, Deps{}); err == nil {
+		t.Error("NewCore took no MasterInfo")
+	}
+}
