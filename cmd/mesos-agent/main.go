@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/gomesos/gomesos/detector"
-	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/slave"
 )
 

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/gomesos/gomesos/detector"
-	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/slave"
 )
