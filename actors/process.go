@@ -56,6 +56,13 @@ func Install[M proto.Message](ctx *Context, h Handler[M]) {
 	}
 }
 
+// InstallFallback registers h for every message type that has no handler
+// of its own (test peers that record whatever arrives use it). Installing
+// it again replaces it; nil removes it.
+func InstallFallback(ctx *Context, h Handler[proto.Message]) {
+	ctx.p.fallback = h
+}
+
 // TypeOf returns M's full name, for Match.Type. M must be a generated
 // message pointer type such as *mesos.TaskInfo.
 func TypeOf[M proto.Message]() protoreflect.FullName {
@@ -120,6 +127,7 @@ type process struct {
 	actx actor.Context // set at Started; stable for the actor's life
 
 	handlers map[protoreflect.FullName]func(PID, proto.Message)
+	fallback Handler[proto.Message]
 	links    map[string]struct{}
 	warned   map[protoreflect.FullName]struct{}
 	pids     map[PID]*actor.PID // send targets
@@ -204,8 +212,11 @@ func (p *process) handle(c actor.Context, m proto.Message) {
 	name := m.ProtoReflect().Descriptor().FullName()
 	h, ok := p.handlers[name]
 	if !ok {
-		p.unhandled(name, c.Sender())
-		return
+		if p.fallback == nil {
+			p.unhandled(name, c.Sender())
+			return
+		}
+		h = p.fallback
 	}
 	defer p.recoverHandler(name)
 	h(fromActorPID(c.Sender()), m)
