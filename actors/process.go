@@ -46,6 +46,7 @@ type Handler[M proto.Message] func(from PID, m M)
 func Install[M proto.Message](ctx *Context, h Handler[M]) {
 	name := TypeOf[M]()
 	p := ctx.p
+	p.lastD, p.lastH = nil, nil
 	p.handlers[name] = func(from PID, m proto.Message) {
 		mm, ok := m.(M)
 		if !ok { // another Go type with the same full name (dynamicpb...)
@@ -61,6 +62,7 @@ func Install[M proto.Message](ctx *Context, h Handler[M]) {
 // it again replaces it; nil removes it.
 func InstallFallback(ctx *Context, h Handler[proto.Message]) {
 	ctx.p.fallback = h
+	ctx.p.lastD, ctx.p.lastH = nil, nil
 }
 
 // TypeOf returns M's full name, for Match.Type. M must be a generated
@@ -95,10 +97,7 @@ func (n *Node) Spawn(id string, p Process) (PID, error) {
 	if _, loaded := n.procs.LoadOrStore(id, pr); loaded {
 		return PID{}, fmt.Errorf("%w: %q", ErrNameExists, id)
 	}
-	opts := []actor.PropsOption{
-		actor.WithReceiverMiddleware(n.receiverMiddleware),
-		actor.WithSenderMiddleware(n.senderMiddleware),
-	}
+	var opts []actor.PropsOption // no middleware: Receive and Node.send do its work, cheaper
 	if n.mailboxHook != nil {
 		opts = append(opts, actor.WithMailbox(actor.Unbounded(&mailboxHook{to: pr.self, f: n.mailboxHook})))
 	}
@@ -128,11 +127,14 @@ type process struct {
 
 	handlers map[protoreflect.FullName]func(PID, proto.Message)
 	fallback Handler[proto.Message]
+	lastD    protoreflect.MessageDescriptor // the type handled last and its handler
+	lastH    func(PID, proto.Message)
 	links    map[string]struct{}
 	warned   map[protoreflect.FullName]struct{}
 	pids     map[PID]*actor.PID // send targets
-	trace    traceRef           // trace id of the message being handled
-	inTrace  traceRef           // set by the receiver middleware for the next Receive
+	lastTo   PID                // the last send target and its protoactor PID
+	lastAP   *actor.PID
+	trace    id // trace id of the message being handled
 
 	initialized, finalized bool
 	gone                   atomic.Bool // stopping: Dispatch refuses, timers are void
@@ -145,7 +147,7 @@ type process struct {
 // dispatchMsg is the local, non-proto message carrying a function.
 type dispatchMsg struct {
 	f     func()
-	trace traceRef
+	trace id
 	timer *delayTimer
 }
 
@@ -176,8 +178,21 @@ func (p *process) entry() *logrus.Entry {
 
 // Receive implements actor.Actor.
 func (p *process) Receive(c actor.Context) {
-	p.trace, p.inTrace = p.inTrace, traceRef{}
-	switch m := c.Message().(type) {
+	p.trace = id{}
+	msg := c.Message()
+	if lm, ok := msg.(*localMsg); ok {
+		m, from, trace, ok := p.unwrap(c, lm)
+		if !ok {
+			return
+		}
+		p.trace = trace
+		if !isInternal(m) {
+			p.handle(from, m)
+			return
+		}
+		msg = m // a protoactor message sent as a user message: as below
+	}
+	switch m := msg.(type) {
 	case *dispatchMsg:
 		p.runDispatch(m)
 	case *actor.Started:
@@ -201,29 +216,67 @@ func (p *process) Receive(c actor.Context) {
 	case *actor.DeadLetterResponse:
 		p.entry().WithField("target", fromActorPID(m.Target).String()).Debug("actors: a message sent by this process reached no process")
 	case *actor.ReceiveTimeout:
+	case *refusedMsg:
+		p.node.stats.rejected.Add(1)
+		p.entry().WithFields(logrus.Fields{"from": fromActorPID(c.Sender()).String(), "reason": m.why}).
+			Warn("actors: rejected a malformed or forbidden message from a peer node")
 	case proto.Message:
-		p.handle(c, m)
+		// From a peer node that sent it without an Envelope: no ids.
+		from := fromActorPID(c.Sender())
+		if isInternal(m) || p.node.admit(m, from, p.self, id{}, id{}) {
+			p.handle(from, m)
+		}
 	default:
 		p.entry().Debugf("actors: non-protobuf message %T dropped", m)
 	}
 }
 
-func (p *process) handle(c actor.Context, m proto.Message) {
-	name := m.ProtoReflect().Descriptor().FullName()
-	h, ok := p.handlers[name]
-	if !ok {
-		if p.fallback == nil {
-			p.unhandled(name, c.Sender())
-			return
-		}
-		h = p.fallback
+// unwrap opens a localMsg (and clears it) and applies filters and
+// tracing. It returns the message, its sender and trace id, and whether to
+// deliver it.
+func (p *process) unwrap(c actor.Context, lm *localMsg) (proto.Message, PID, id, bool) {
+	msg, sender, mid, trace := lm.take()
+	if sender == nil {
+		sender = c.Sender() // from another node: protoactor's envelope carried it
 	}
-	defer p.recoverHandler(name)
-	h(fromActorPID(c.Sender()), m)
+	from := fromActorPID(sender)
+	if _, ok := msg.(*actor.PoisonPill); ok {
+		p.poisonPill(sender)
+		return nil, from, trace, false
+	}
+	if isInternal(msg) {
+		return msg, from, trace, true
+	}
+	return msg, from, trace, p.node.admit(msg, from, p.self, mid, trace)
 }
 
-func (p *process) recoverHandler(name protoreflect.FullName) {
+// poisonPill refuses a PoisonPill: processes stop through Node.Stop and
+// Terminate only.
+func (p *process) poisonPill(from *actor.PID) {
+	p.entry().WithField("from", fromActorPID(from).String()).Warn("actors: PoisonPill ignored")
+}
+
+func (p *process) handle(from PID, m proto.Message) {
+	d := m.ProtoReflect().Descriptor()
+	h := p.lastH
+	if h == nil || d != p.lastD {
+		var ok bool
+		if h, ok = p.handlers[d.FullName()]; !ok {
+			if p.fallback == nil {
+				p.unhandled(d.FullName(), from)
+				return
+			}
+			h = p.fallback
+		}
+		p.lastD, p.lastH = d, h
+	}
+	defer p.recoverHandler(d)
+	h(from, m)
+}
+
+func (p *process) recoverHandler(d protoreflect.MessageDescriptor) {
 	if r := recover(); r != nil {
+		name := d.FullName()
 		p.node.stats.panics.Add(1)
 		p.entry().WithFields(logrus.Fields{
 			"message": string(name),
@@ -233,9 +286,9 @@ func (p *process) recoverHandler(name protoreflect.FullName) {
 	}
 }
 
-func (p *process) unhandled(name protoreflect.FullName, from *actor.PID) {
+func (p *process) unhandled(name protoreflect.FullName, from PID) {
 	p.node.stats.unhandled.Add(1)
-	e := p.entry().WithFields(logrus.Fields{"message": string(name), "from": fromActorPID(from).String()})
+	e := p.entry().WithFields(logrus.Fields{"message": string(name), "from": from.String()})
 	if p.warned == nil {
 		p.warned = make(map[protoreflect.FullName]struct{})
 	}
@@ -391,6 +444,14 @@ func (c *Context) Send(to PID, msg proto.Message) {
 	}
 	p := c.p
 	defer p.node.recoverSend(p.self, to, msg, p.trace)
+	p.node.send(p.apid, p.target(to), msg, p.trace)
+}
+
+// target returns the protoactor PID to send to `to`, cached per process.
+func (p *process) target(to PID) *actor.PID {
+	if p.lastAP != nil && p.lastTo == to {
+		return p.lastAP
+	}
 	ap, ok := p.pids[to]
 	if !ok {
 		ap = p.node.pids.get(to)
@@ -399,7 +460,8 @@ func (c *Context) Send(to PID, msg proto.Message) {
 		}
 		p.pids[to] = ap
 	}
-	p.actx.Request(ap, msg)
+	p.lastTo, p.lastAP = to, ap
+	return ap
 }
 
 // Link watches pid; Exited fires once when it goes away (at once if it
