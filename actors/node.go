@@ -52,7 +52,7 @@ type Node struct {
 	sys  *actor.ActorSystem
 	rem  *remote.Remote // nil for a Local node
 	rcfg *remote.Config
-	addr string             // advertised host:port, == sys.Address()
+	addr string // advertised host:port, == sys.Address()
 	sub  *eventstream.Subscription
 
 	procs    sync.Map // id -> *process
