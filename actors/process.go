@@ -181,15 +181,16 @@ func (p *process) Receive(c actor.Context) {
 	p.trace = id{}
 	msg := c.Message()
 	if lm, ok := msg.(*localMsg); ok {
-		m, from, trace, ok := p.unwrap(c, lm)
-		if !ok {
+		m, from, trace, deliver := p.unwrap(c, lm)
+		switch deliver {
+		case drop:
 			return
-		}
-		p.trace = trace
-		if !isInternal(m) {
+		case toHandler:
+			p.trace = trace
 			p.handle(from, m)
 			return
 		}
+		p.trace = trace
 		msg = m // a protoactor message sent as a user message: as below
 	}
 	switch m := msg.(type) {
@@ -231,23 +232,32 @@ func (p *process) Receive(c actor.Context) {
 	}
 }
 
-// unwrap opens a localMsg (and clears it) and applies filters and
-// tracing. It returns the message, its sender and trace id, and whether to
-// deliver it.
-func (p *process) unwrap(c actor.Context, lm *localMsg) (proto.Message, PID, id, bool) {
+// What unwrap says to do with a message.
+const (
+	drop      = iota
+	toHandler // a message for the process' handlers
+	internal  // one of protoactor's own messages, sent as a user message
+)
+
+// unwrap opens a localMsg (and gives it back) and applies filters and
+// tracing. It returns the message, its sender and trace id, and what to do.
+func (p *process) unwrap(c actor.Context, lm *localMsg) (proto.Message, PID, id, int) {
 	msg, sender, mid, trace := lm.take()
 	if sender == nil {
 		sender = c.Sender() // from another node: protoactor's envelope carried it
 	}
 	from := fromActorPID(sender)
-	if _, ok := msg.(*actor.PoisonPill); ok {
-		p.poisonPill(sender)
-		return nil, from, trace, false
-	}
 	if isInternal(msg) {
-		return msg, from, trace, true
+		if _, ok := msg.(*actor.PoisonPill); ok {
+			p.poisonPill(sender)
+			return nil, from, trace, drop
+		}
+		return msg, from, trace, internal
 	}
-	return msg, from, trace, p.node.admit(msg, from, p.self, mid, trace)
+	if !p.node.admit(msg, from, p.self, mid, trace) {
+		return nil, from, trace, drop
+	}
+	return msg, from, trace, toHandler
 }
 
 // poisonPill refuses a PoisonPill: processes stop through Node.Stop and
