@@ -76,8 +76,9 @@ func (w *OOMWatch) openInotify() error {
 // ErrWatchClosed is returned by Wait after Close.
 var ErrWatchClosed = errors.New("oom watch closed")
 
-// Wait blocks until a process of the cgroup has been OOM-killed since the
-// watch was opened, the cgroup is removed, or Close is called.
+// Wait blocks until the cgroup runs out of memory (v1: the OOM event; v2: a
+// process was OOM-killed) after the watch was opened, the cgroup is removed,
+// or Close is called.
 func (w *OOMWatch) Wait() error {
 	buf := make([]byte, 4096)
 	for {
@@ -96,6 +97,14 @@ func (w *OOMWatch) Wait() error {
 				return ErrWatchClosed
 			}
 			return err
+		}
+		if !w.v2 {
+			// v1 signals when the cgroup goes under OOM, before the
+			// victim is killed, and when the cgroup is removed.
+			if _, err := os.Stat(w.dir); err != nil {
+				return fmt.Errorf("memory cgroup %s was removed", w.dir)
+			}
+			return nil
 		}
 	}
 }
