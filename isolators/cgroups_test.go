@@ -385,6 +385,10 @@ func TestCgroupsRecoverAfterRestart(t *testing.T) {
 	if err != nil || strings.Join(found, ",") != "known,orphan" {
 		t.Fatalf("Containers = %v, %v", found, err)
 	}
+	orphans, err := Unclaimed(append(after, NewPosixCPU()), []string{"known"})
+	if err != nil || strings.Join(orphans, ",") != "orphan" {
+		t.Fatalf("Unclaimed = %v, %v", orphans, err)
+	}
 	for _, iso := range after {
 		if err := iso.Recover(ctx, []RecoverState{{ContainerID: "known", Pid: p.pid()}}, []string{"orphan"}); err != nil {
 			t.Fatal(err)

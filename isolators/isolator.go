@@ -230,3 +230,36 @@ func New(isolation string, opts Options) ([]Isolator, error) {
 	}
 	return out, nil
 }
+
+// Unclaimed lists the containers that the isolators find on the host by
+// themselves (OrphanFinder) and that are not in known, sorted. The
+// containerizer passes them to Recover as orphans along with the
+// launcher's, then destroys them.
+func Unclaimed(isos []Isolator, known []string) ([]string, error) {
+	claimed := map[string]bool{}
+	for _, id := range known {
+		claimed[id] = true
+	}
+	set := map[string]bool{}
+	for _, iso := range isos {
+		f, ok := iso.(OrphanFinder)
+		if !ok {
+			continue
+		}
+		ids, err := f.Containers()
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if !claimed[id] {
+				set[id] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -20,9 +20,10 @@ import (
 // pipe, which it does only once the child has been isolated (moved into its
 // cgroups): nothing the program forks can escape them. In the linux
 // launcher the helper is PID 1 of new pid, mount, ipc and uts namespaces;
-// it mounts a fresh /proc and a private /tmp (and, with a root filesystem,
-// the sandbox and /dev into it) and then executes the program, which so
-// becomes PID 1 itself.
+// it mounts a fresh /proc and a private /tmp (the sandbox and the program,
+// if they lie under /tmp, are mounted back at their paths; with a root
+// filesystem, the sandbox and /dev are mounted into it) and then executes
+// the program, which so becomes PID 1 itself.
 //
 // The hook is a package init function, so every binary that links this
 // package (the agent, and the tests) can serve as the helper; it runs only
@@ -115,21 +116,47 @@ func setupMounts(cfg *helperConfig) error {
 		return fmt.Errorf("open the sandbox %s: %w", cfg.Dir, err)
 	}
 	defer unix.Close(sandbox)
-	sandboxRef := fmt.Sprintf("/proc/self/fd/%d", sandbox)
 	if cfg.Rootfs != "" {
-		return setupRootfs(cfg, sandboxRef)
+		return setupRootfs(cfg, fmt.Sprintf("/proc/self/fd/%d", sandbox))
 	}
-	// A private /tmp; a sandbox that lies under /tmp is mounted back at its
-	// own path.
+	// A private /tmp. The sandbox and the program, when they lie under
+	// /tmp, are mounted back at their own paths.
+	if !strings.Contains(cfg.Path, "/") {
+		if cfg.Path, err = lookPath(cfg.Path, cfg.Env); err != nil {
+			return err
+		}
+	}
+	var keep []string
+	for _, p := range []string{cfg.Dir, cfg.Path} {
+		if p, err := filepath.Abs(p); err == nil && strings.HasPrefix(p, "/tmp/") {
+			keep = append(keep, p)
+		}
+	}
+	fds := make([]int, len(keep))
+	for i, p := range keep {
+		if fds[i], err = unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("open %s: %w", p, err)
+		}
+		defer unix.Close(fds[i])
+	}
 	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
 		return fmt.Errorf("mount a private /tmp: %w", err)
 	}
-	if cfg.Dir == "/tmp" || strings.HasPrefix(cfg.Dir, "/tmp/") {
-		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	for i, p := range keep {
+		var st unix.Stat_t
+		if err := unix.Fstat(fds[i], &st); err != nil {
 			return err
 		}
-		if err := unix.Mount(sandboxRef, cfg.Dir, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("mount the sandbox back under the private /tmp: %w", err)
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			err = os.MkdirAll(p, 0o755)
+		} else if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+			err = os.WriteFile(p, nil, 0o755)
+		}
+		if err != nil {
+			return err
+		}
+		if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", fds[i]), p, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("mount %s back under the private /tmp: %w", p, err)
 		}
 	}
 	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
