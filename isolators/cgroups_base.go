@@ -209,13 +209,17 @@ func (b *cgroupsBase) Cleanup(ctx context.Context, id string) error {
 	b.mu.Lock()
 	c, ok := b.containers[id]
 	delete(b.containers, id)
+	var oom *cgroups.OOMWatch
+	if ok {
+		oom = c.oom
+	}
 	b.mu.Unlock()
 	if !ok {
 		return nil
 	}
 	close(c.gone)
-	if c.oom != nil {
-		c.oom.Close()
+	if oom != nil {
+		oom.Close()
 	}
 	if err := b.layout.Destroy(ctx, id, b.ctrls...); err != nil {
 		return fmt.Errorf("%s: %w", b.name, err)

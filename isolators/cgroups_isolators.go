@@ -207,7 +207,9 @@ func (i *CgroupsMem) Prepare(ctx context.Context, id string, cfg ContainerConfig
 	if err != nil {
 		return nil, err
 	}
+	i.mu.Lock()
 	c.limit = hard
+	i.mu.Unlock()
 	if err := i.watchOOM(c); err != nil {
 		_ = i.Cleanup(ctx, id)
 		return nil, err
@@ -222,7 +224,9 @@ func (i *CgroupsMem) watchOOM(c *cgContainer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", i.name, err)
 	}
+	i.mu.Lock()
 	c.oom = w
+	i.mu.Unlock()
 	go func() {
 		if err := w.Wait(); err != nil {
 			return // closed by Cleanup, or the cgroup went away
