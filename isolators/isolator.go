@@ -14,7 +14,9 @@
 // container a cgroup under --cgroups_root in each of their controllers
 // (cgroup v1 or v2, through github.com/containerd/cgroups/v3), enforce its
 // cpu and mem, and measure through the cgroup; the plumbing they share with
-// the linux launcher is in the cgroups subpackage.
+// the linux launcher is in the cgroups subpackage. "namespaces/pid" only
+// asks the (linux) launcher for namespaces. README.md says how a
+// containerizer drives them.
 package isolators
 
 import (
@@ -40,6 +42,10 @@ type ContainerConfig struct {
 type LaunchInfo struct {
 	// Env is added to the executor's environment.
 	Env map[string]string
+	// Namespaces asks the launcher for new pid, mount, ipc and uts
+	// namespaces (launcher.Spec.Namespaces; only the linux launcher has
+	// them).
+	Namespaces bool
 }
 
 // Limitation is a resource limit a container ran into; the containerizer
@@ -103,8 +109,9 @@ type Options struct {
 
 // constructors are the isolators that can be named in --isolation.
 var constructors = map[string]func(*env) (Isolator, error){
-	"posix/cpu": func(*env) (Isolator, error) { return NewPosixCPU(), nil },
-	"posix/mem": func(*env) (Isolator, error) { return NewPosixMem(), nil },
+	"posix/cpu":      func(*env) (Isolator, error) { return NewPosixCPU(), nil },
+	"posix/mem":      func(*env) (Isolator, error) { return NewPosixMem(), nil },
+	"namespaces/pid": func(*env) (Isolator, error) { return NamespacesPID{}, nil },
 	"cgroups/cpu": func(e *env) (Isolator, error) {
 		l, err := e.layout()
 		if err != nil {
@@ -155,7 +162,7 @@ var later = map[string]bool{
 	"cgroups/devices": true, "cgroups/blkio": true, "cgroups/net_cls": true,
 	"cgroups/perf_event": true, "cgroups/hugetlb": true, "cgroups/cpuset": true,
 	"disk/du": true, "disk/xfs": true, "filesystem/linux": true, "filesystem/posix": true,
-	"namespaces/pid": true, "namespaces/ipc": true, "network/cni": true,
+	"namespaces/ipc": true, "network/cni": true,
 	"docker/runtime": true, "linux/capabilities": true, "gpu/nvidia": true,
 	"volume/sandbox_path": true, "volume/host_path": true, "posix/disk": true,
 	"posix/rlimits": true, "linux/seccomp": true, "network/port_mapping": true,

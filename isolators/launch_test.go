@@ -18,7 +18,7 @@ import (
 func TestLinuxLauncherWithCgroupsIsolators(t *testing.T) {
 	l := cgroupstest.Layout(t)
 	opts := Options{CgroupsHierarchy: l.Hierarchy, CgroupsRoot: l.Root, CgroupsEnableCFS: true, PidsMax: 64}
-	isos, err := New("cgroups/cpu,cgroups/mem,cgroups/pids", opts)
+	isos, err := New("cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +30,18 @@ func TestLinuxLauncherWithCgroupsIsolators(t *testing.T) {
 	defer cancel()
 	const id = "exec-1"
 	r := res(t, "cpus:0.5;mem:32")
+	namespaces := false
 	for _, iso := range isos {
-		if _, err := iso.Prepare(ctx, id, ContainerConfig{Resources: r}); err != nil {
+		info, err := iso.Prepare(ctx, id, ContainerConfig{Resources: r})
+		if err != nil {
 			t.Fatal(err)
 		}
+		if info != nil && info.Namespaces {
+			namespaces = true
+		}
+	}
+	if !namespaces {
+		t.Fatal("namespaces/pid did not ask for namespaces")
 	}
 	t.Cleanup(func() {
 		_ = ln.Destroy(context.Background(), id)
@@ -44,8 +52,9 @@ func TestLinuxLauncherWithCgroupsIsolators(t *testing.T) {
 	sandbox := t.TempDir()
 	pid, err := ln.Fork(ctx, id, launcher.Spec{
 		Path: os.Args[0], Args: []string{"hog"}, Dir: sandbox,
-		Env:    []string{"GOMESOS_TEST_HOG=mem", "GOMAXPROCS=1"},
-		Stdout: filepath.Join(sandbox, "stdout"), Stderr: filepath.Join(sandbox, "stderr"),
+		Env:        []string{"GOMESOS_TEST_HOG=mem", "GOMAXPROCS=1"},
+		Namespaces: namespaces,
+		Stdout:     filepath.Join(sandbox, "stdout"), Stderr: filepath.Join(sandbox, "stderr"),
 		Isolate: func(pid int) error {
 			for _, iso := range isos {
 				if err := iso.Isolate(ctx, id, pid); err != nil {

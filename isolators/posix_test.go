@@ -21,6 +21,7 @@ func TestParse(t *testing.T) {
 		{"cgroups/cpu,posix/mem", "cgroups/cpu,posix/mem", ""},
 		{"cgroups/all,cgroups/mem", "cgroups/cpu,cgroups/mem,cgroups/pids", ""},
 		{"cgroups/devices", "", "not supported yet"},
+		{"namespaces/pid,cgroups/mem", "namespaces/pid,cgroups/mem", ""},
 		{"bogus", "", "unknown isolator \"bogus\""},
 	}
 	for _, c := range cases {

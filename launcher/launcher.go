@@ -5,9 +5,10 @@
 // session of its own (setsid) and kills the whole session and process group
 // on Destroy; processes that leave the session are not tracked, as in Mesos'
 // posix launcher. The linux launcher gives each container a freezer cgroup
-// (the unified cgroup on v2) and new pid, mount, ipc and uts namespaces,
-// with a private /tmp and optionally a root filesystem of its own; Destroy
-// kills every process of the cgroup, however it forked, and removes it.
+// (the unified cgroup on v2) and, when asked, new pid, mount, ipc and uts
+// namespaces, with a private /tmp and optionally a root filesystem of its
+// own; Destroy kills every process of the cgroup, however it forked, and
+// removes it.
 //
 // When Spec.Isolate is set, the first process is the launch helper (this
 // binary re-executed, see helper.go), held at a gate until Isolate has moved
@@ -41,10 +42,15 @@ type Spec struct {
 	// before the program runs: the containerizer calls its isolators'
 	// Isolate here. An error kills the child and fails Fork.
 	Isolate func(pid int) error
+	// Namespaces, for the linux launcher only, runs the program in new
+	// pid, mount, ipc and uts namespaces (isolators.LaunchInfo.Namespaces,
+	// from the namespaces/pid isolator): it is PID 1 there, with a fresh
+	// /proc and a private /tmp.
+	Namespaces bool
 	// Rootfs, for the linux launcher only, is a local directory to use as
-	// the container's root filesystem; the sandbox appears inside it at
-	// SandboxInRootfs and MESOS_SANDBOX is set to match. Empty means the
-	// host's root.
+	// the container's root filesystem (it implies Namespaces); the sandbox
+	// appears inside it at SandboxInRootfs and MESOS_SANDBOX is set to
+	// match. Empty means the host's root.
 	Rootfs string
 }
 

@@ -19,9 +19,9 @@ const linuxCloneFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLO
 
 // Linux is the linux launcher. Each container gets a freezer cgroup
 // <hierarchy>/freezer/<root>/<id> (on cgroup v2, <hierarchy>/<root>/<id>),
-// which its first process joins before it runs, and new pid, mount, ipc and
-// uts namespaces in which the program is PID 1 and sees its own /proc and a
-// private /tmp. Destroy freezes the cgroup, kills every process in it,
+// which its first process joins before it runs, and, with Spec.Namespaces,
+// new pid, mount, ipc and uts namespaces in which the program is PID 1 and
+// sees its own /proc and a private /tmp. Destroy freezes the cgroup, kills every process in it,
 // thaws it, waits until it is empty and removes it, so no process escapes,
 // however it forked. Recover finds containers by their cgroups.
 //
@@ -50,9 +50,10 @@ func NewLinux(l *cgroups.Layout) (*Linux, error) {
 // Dir is the container's freezer cgroup directory.
 func (l *Linux) Dir(containerID string) string { return l.layout.Dir("freezer", containerID) }
 
-// Fork implements Launcher: the first process is the launch helper in new
-// namespaces; it joins the container's freezer cgroup, spec.Isolate runs,
-// and then the helper mounts /proc and /tmp and executes the program.
+// Fork implements Launcher: the first process is the launch helper (in new
+// namespaces if asked); it joins the container's freezer cgroup,
+// spec.Isolate runs, and then the helper mounts /proc and /tmp (with
+// namespaces) and executes the program.
 func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, error) {
 	if err := cgroups.CheckID(containerID); err != nil {
 		return 0, fmt.Errorf("fork: %w", err)
@@ -100,7 +101,12 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	join := func(pid int) error {
 		return os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
 	}
-	pid, cmd, err := startIsolated(spec, linuxCloneFlags, true, join)
+	var flags uintptr
+	ns := spec.Namespaces || spec.Rootfs != ""
+	if ns {
+		flags = linuxCloneFlags
+	}
+	pid, cmd, err := startIsolated(spec, flags, ns, join)
 	if err != nil {
 		return fail(err)
 	}

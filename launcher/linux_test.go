@@ -139,7 +139,7 @@ if [ -e ` + marker + ` ]; then echo marker=visible; else echo marker=hidden; fi
 echo x > ` + inside + `
 echo cwd=$PWD
 echo hello > sandbox-file`
-	forkLinux(t, ln, l, "ns", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}})
+	forkLinux(t, ln, l, "ns", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}, Namespaces: true})
 	if st := waitExit(t, ln, "ns"); st.ExitCode() != 0 {
 		b, _ := os.ReadFile(filepath.Join(sandbox, "stderr"))
 		t.Fatalf("the script %v: %s", st, b)
@@ -171,6 +171,8 @@ func TestLinuxDestroyKillsEveryProcessAndRemovesTheCgroup(t *testing.T) {
 	sandbox := t.TempDir()
 	// A background child, and a grandchild that leaves the session.
 	script := "sleep 1000 & setsid sleep 1000 & touch ready; wait"
+	// Without a pid namespace, so that killing the first process does not
+	// take the others with it: the cgroup has to.
 	forkLinux(t, ln, l, "doomed", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}})
 	var pids []int
 	eventually(t, "three processes run", func() bool {
@@ -198,7 +200,7 @@ func TestLinuxDestroyKillsEveryProcessAndRemovesTheCgroup(t *testing.T) {
 
 func TestLinuxRecoverReturnsOrphans(t *testing.T) {
 	ln, l := newLinux(t)
-	spec := Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}}
+	spec := Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Namespaces: true}
 	pidA := forkLinux(t, ln, l, "a", spec)
 	forkLinux(t, ln, l, "b", spec)
 
@@ -298,7 +300,7 @@ func TestIsolateRunsBeforeTheProgram(t *testing.T) {
 			}
 			dir := t.TempDir()
 			id := "iso-" + name
-			forkLinux(t, ln, l, id, Spec{Path: "cat", Args: []string{"cat", "/proc/self/cgroup"}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}})
+			forkLinux(t, ln, l, id, Spec{Path: "cat", Args: []string{"cat", "/proc/self/cgroup"}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}, Namespaces: name == "linux"})
 			if st := waitExit(t, ln, id); st.ExitCode() != 0 {
 				b, _ := os.ReadFile(filepath.Join(dir, "stderr"))
 				t.Fatalf("cat %v: %s", st, b)

@@ -41,8 +41,8 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	if spec.Path == "" {
 		return 0, errors.New("fork: empty program path")
 	}
-	if spec.Rootfs != "" {
-		return 0, errors.New("fork: the posix launcher cannot use a root filesystem (use --launcher=linux)")
+	if spec.Rootfs != "" || spec.Namespaces {
+		return 0, errors.New("fork: the posix launcher has no namespaces or root filesystems (use --launcher=linux)")
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err

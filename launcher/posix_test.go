@@ -89,6 +89,9 @@ func TestForkErrors(t *testing.T) {
 	if _, err := l.Fork(ctx, "r", Spec{Path: "/bin/true", Rootfs: "/"}); err == nil {
 		t.Fatal("the posix launcher accepted a root filesystem")
 	}
+	if _, err := l.Fork(ctx, "n", Spec{Path: "/bin/true", Namespaces: true}); err == nil {
+		t.Fatal("the posix launcher accepted namespaces")
+	}
 }
 
 // processGone reports whether pid no longer runs (gone or a zombie).
