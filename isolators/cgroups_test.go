@@ -446,4 +446,12 @@ func TestCgroupsUnavailable(t *testing.T) {
 	if _, err := New("cgroups/pids", Options{PidsMax: -1}); err == nil {
 		t.Error("a negative pids limit was accepted")
 	}
+	// A hybrid host's unified hierarchy whose controllers are all bound to
+	// v1.
+	if b, err := os.ReadFile(cgroupstest.Unified + "/cgroup.controllers"); err == nil && !strings.Contains(string(b), "memory") {
+		_, err := New("cgroups/mem", Options{CgroupsHierarchy: cgroupstest.Unified})
+		if err == nil || !strings.Contains(err.Error(), "needs the memory cgroup controller, which cgroup v2 does not offer") {
+			t.Errorf("cgroups/mem on a v2 hierarchy without memory = %v", err)
+		}
+	}
 }

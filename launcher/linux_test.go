@@ -198,6 +198,39 @@ func TestLinuxDestroyKillsEveryProcessAndRemovesTheCgroup(t *testing.T) {
 	}
 }
 
+// On a cgroup v2 hierarchy the container's cgroup is killed through
+// cgroup.kill (the hybrid host's unified hierarchy has no controllers, so
+// the memory limit comes from a v1 cgroup).
+func TestLinuxOnCgroupV2(t *testing.T) {
+	v1 := cgroupstest.Layout(t)
+	v2 := cgroupstest.LayoutV2(t)
+	ln, err := NewLinux(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "sleep 1000 & setsid sleep 1000 & wait"
+	forkLinux(t, ln, v1, "v2", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Env: []string{"PATH=/usr/bin:/bin"}})
+	if got := ln.Dir("v2"); got != filepath.Join(cgroupstest.Unified, v2.Root, "v2") {
+		t.Fatalf("cgroup dir = %s", got)
+	}
+	var pids []int
+	eventually(t, "three processes run", func() bool {
+		pids, _ = cgroups.Procs(ln.Dir("v2"))
+		return len(pids) == 3
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ln.Destroy(ctx, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		eventually(t, fmt.Sprintf("process %d is gone", pid), func() bool { return processGone(pid) })
+	}
+	if _, err := os.Stat(ln.Dir("v2")); !os.IsNotExist(err) {
+		t.Errorf("the v2 cgroup survived Destroy: %v", err)
+	}
+}
+
 func TestLinuxRecoverReturnsOrphans(t *testing.T) {
 	ln, l := newLinux(t)
 	spec := Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Namespaces: true}

@@ -86,6 +86,42 @@ func Layout(t testing.TB) *cgroups.Layout {
 	return l
 }
 
+// Unified is where a hybrid host mounts its cgroup v2 hierarchy.
+const Unified = "/sys/fs/cgroup/unified"
+
+// LayoutV2 is Layout on the cgroup v2 hierarchy of a hybrid host (which
+// offers no controllers here, but cgroup.kill and cgroup.freeze), or skips.
+// Processes a test starts there must also be put into a memory-limited v1
+// cgroup (from Layout).
+func LayoutV2(t testing.TB) *cgroups.Layout {
+	t.Helper()
+	if r := skipReason(); r != "" {
+		t.Skip("skipping: " + r)
+	}
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	l, err := cgroups.NewLayout(Unified, prefix+"/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Version != cgroups.V2 {
+		t.Skipf("skipping: %s holds no cgroup v2 hierarchy", Unified)
+	}
+	if err := os.MkdirAll(l.Dir("", ""), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cgroups.KillAll(ctx, l.Dir("", "")); err != nil {
+			t.Error(err)
+		}
+		if err := cgroups.Remove(ctx, l.Dir("", "")); err != nil {
+			t.Error(err)
+		}
+	})
+	return l
+}
+
 // makeRoot creates the prefix and the test root in every controller, with
 // their memory limits.
 func makeRoot(l *cgroups.Layout) error {
@@ -131,11 +167,19 @@ func destroyRoot(l *cgroups.Layout) error {
 	return nil
 }
 
+// bases are the prefix's directories in every hierarchy tests use.
+func bases() []string {
+	var out []string
+	for _, c := range Controllers {
+		out = append(out, filepath.Join(cgroups.DefaultHierarchy, c, prefix))
+	}
+	return append(out, filepath.Join(Unified, prefix))
+}
+
 // Leftovers lists the cgroups still under the prefix.
 func Leftovers() []string {
 	var out []string
-	for _, c := range Controllers {
-		base := filepath.Join(cgroups.DefaultHierarchy, c, prefix)
+	for _, base := range bases() {
 		_ = filepath.WalkDir(base, func(p string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() && p != base {
 				out = append(out, p)
@@ -153,16 +197,17 @@ func Main(m *testing.M) int {
 	if left := Leftovers(); len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "cgroups left behind under %s:\n  %s\n", prefix, strings.Join(left, "\n  "))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		for _, c := range append([]string{"freezer"}, Controllers...) {
-			_ = cgroups.KillAll(ctx, filepath.Join(cgroups.DefaultHierarchy, c, prefix))
+		_ = cgroups.KillAll(ctx, filepath.Join(cgroups.DefaultHierarchy, "freezer", prefix))
+		for _, base := range bases() {
+			_ = cgroups.KillAll(ctx, base)
 		}
 		cancel()
 		code = 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, c := range Controllers {
-		if err := cgroups.Remove(ctx, filepath.Join(cgroups.DefaultHierarchy, c, prefix)); err != nil {
+	for _, base := range bases() {
+		if err := cgroups.Remove(ctx, base); err != nil {
 			fmt.Fprintf(os.Stderr, "remove test prefix: %v\n", err)
 			code = 1
 		}
