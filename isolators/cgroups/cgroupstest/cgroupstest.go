@@ -6,7 +6,8 @@
 // --cgroups_root. The prefix and every test root carry a memory limit (1 GiB
 // and 512 MiB), so nothing a test starts can grow past it. t.Cleanup
 // destroys what a test left under its root even when it fails, and Main
-// fails the binary if anything is still there at the end.
+// fails the binary if anything is still there at the end. Empty prefixes
+// of test binaries that died are swept away at the start.
 package cgroupstest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,9 +192,38 @@ func Leftovers() []string {
 	return out
 }
 
+// sweep removes the prefixes of test binaries that are gone (a run killed
+// before its clean-up) when they hold no process: rmdir only, deepest
+// first, so a cgroup with a process in it stays.
+func sweep() {
+	parents := []string{Unified}
+	for _, c := range Controllers {
+		parents = append(parents, filepath.Join(cgroups.DefaultHierarchy, c))
+	}
+	for _, parent := range parents {
+		matches, _ := filepath.Glob(filepath.Join(parent, "gomesos-test-*"))
+		for _, dir := range matches {
+			var pid int
+			if _, err := fmt.Sscanf(filepath.Base(dir), "gomesos-test-%d-", &pid); err != nil || pid <= 0 {
+				continue
+			}
+			if err := syscall.Kill(pid, 0); err == nil || err == syscall.EPERM {
+				continue // that test binary still runs
+			}
+			if procs, err := cgroups.Procs(dir); err != nil || len(procs) > 0 {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = cgroups.Remove(ctx, dir)
+			cancel()
+		}
+	}
+}
+
 // Main runs the tests, then fails if any cgroup is left under the prefix,
 // and removes the prefix. Call it from TestMain: os.Exit(cgroupstest.Main(m)).
 func Main(m *testing.M) int {
+	sweep()
 	code := m.Run()
 	if left := Leftovers(); len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "cgroups left behind under %s:\n  %s\n", prefix, strings.Join(left, "\n  "))
