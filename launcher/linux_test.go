@@ -342,6 +342,9 @@ func TestIsolateRunsBeforeTheProgram(t *testing.T) {
 			if want := ":memory:" + l.Path(id) + "\n"; !strings.Contains(string(b), want) {
 				t.Errorf("the program ran in cgroups\n%s\nwant the line ending %q", b, want)
 			}
+			if _, err := ln.Fork(context.Background(), id+"-y", Spec{Path: "/nonexistent/prog", Dir: dir, Isolate: func(int) error { return nil }}); err == nil {
+				t.Error("Fork of a missing program succeeded")
+			}
 			// A failing Isolate stops the launch.
 			_, err = ln.Fork(context.Background(), id+"-x", Spec{Path: "/bin/true", Dir: dir, Isolate: func(int) error { return fmt.Errorf("no") }})
 			if err == nil || !strings.Contains(err.Error(), "no") {

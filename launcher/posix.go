@@ -99,7 +99,9 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 // join (if set) and spec.Isolate move it into the container's cgroups, and
 // then lets it run the program.
 func startIsolated(spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error) (int, *exec.Cmd, error) {
-	if !strings.Contains(spec.Path, "/") && spec.Rootfs == "" {
+	// Fail here, as an unhelped fork would, on a program that is missing
+	// from the host (inside a root filesystem the helper finds out).
+	if spec.Rootfs == "" {
 		if _, err := exec.LookPath(spec.Path); err != nil {
 			return 0, nil, err
 		}
