@@ -23,9 +23,15 @@ test: test-deps build vet fmt-check
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 -race $(RACE_PKGS)
 
-# Nothing beyond Go is needed yet; later issues (ZooKeeper, cgroups) add here.
+# What the tests need beyond Go: Debian's chromium for the browser tests of
+# the web UI (installed as root when missing; without it they skip, except
+# under CI=true, where they fail).
 test-deps:
 	@$(GO) version
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: run 'make test-deps' as root to install it (the browser tests skip without it)"; fi; }
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,305 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gomesos/gomesos/tests/harness"
+)
+
+// webuiArtifacts holds a screenshot of every page (git-ignored).
+const webuiArtifacts = "artifacts/webui"
+
+// optionalEndpoints are endpoints the UI asks for that the cluster does not
+// serve yet; they answer 404 and the page says "Not available yet".
+var optionalEndpoints = []string{"/monitor/statistics", "/files/browse", "/allocator/explain"}
+
+// chromium finds Debian's chromium. Without it the test skips, except in CI,
+// where `make test` installs it first.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed; `make test` installs Debian's chromium package (make test-deps)")
+	}
+	t.Skip("chromium is not installed: `make test-deps` (as root) installs Debian's chromium package for the browser tests")
+	return ""
+}
+
+// browserLog collects what a page would show a developer in red: script
+// errors, console errors and failed requests.
+type browserLog struct {
+	mu       sync.Mutex
+	urls     map[network.RequestID]string
+	problems []string
+	missing  map[string]bool // optional endpoints that answered 404
+}
+
+func optional(url string) bool {
+	return slices.ContainsFunc(optionalEndpoints, func(p string) bool { return strings.Contains(url, p) })
+}
+
+func (b *browserLog) event(ev any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		b.problems = append(b.problems, fmt.Sprintf("script error at %s:%d: %s", d.URL, d.LineNumber+1, msg))
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var parts []string
+			for _, a := range ev.Args {
+				if a.Description != "" {
+					parts = append(parts, a.Description)
+				} else {
+					parts = append(parts, string(a.Value))
+				}
+			}
+			b.problems = append(b.problems, "console error: "+strings.Join(parts, " "))
+		}
+	case *log.EventEntryAdded:
+		e := ev.Entry
+		if e.Level == log.EntryLevelError && !(e.Source == log.EntrySourceNetwork && optional(e.URL)) {
+			b.problems = append(b.problems, fmt.Sprintf("browser log (%s): %s %s", e.Source, e.Text, e.URL))
+		}
+	case *network.EventRequestWillBeSent:
+		b.urls[ev.RequestID] = ev.Request.URL
+	case *network.EventResponseReceived:
+		r := ev.Response
+		switch {
+		case r.Status == 404 && optional(r.URL):
+			b.missing[r.URL] = true
+		case r.Status >= 400:
+			b.problems = append(b.problems, fmt.Sprintf("%s answered %d", r.URL, r.Status))
+		}
+	case *network.EventLoadingFailed:
+		if !ev.Canceled && !optional(b.urls[ev.RequestID]) {
+			b.problems = append(b.problems, fmt.Sprintf("request %s failed: %s", b.urls[ev.RequestID], ev.ErrorText))
+		}
+	}
+}
+
+// take returns the problems seen since the last call.
+func (b *browserLog) take() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.problems
+	b.problems = nil
+	return p
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// The web UI in a real browser against mesos-local from the built
+// binaries, with one task running and one finished: every page loads
+// without a script error or a failed request, and shows what the cluster
+// holds.
+func TestWebUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster and a browser")
+	}
+	browserPath := chromium(t)
+
+	work := harness.TempDir(t)
+	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", "--num_slaves=2",
+		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
+	t.Cleanup(func() {
+		// A stopping agent destroys its containers: no task outlives the test.
+		local.Signal(syscall.SIGTERM)
+		if _, err := local.Wait(30 * time.Second); err != nil {
+			t.Logf("mesos-local: %v", err)
+		}
+	})
+	addr := local.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
+	base := "http://" + addr + "/"
+	harness.Eventually(t, 30*time.Second, func() bool {
+		st, err := harness.GetJSON(base + "master/state")
+		return err == nil && st["activated_slaves"] == float64(2)
+	}, "2 agents registered")
+
+	done := harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=webui-done", "--command=echo done")
+	if code, err := done.Wait(60 * time.Second); code != 0 || err != nil {
+		t.Fatalf("mesos-execute webui-done: exit %d, %v:\n%s", code, err, done.Output())
+	}
+	harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=webui-sleeper", "--command=sleep 600")
+	var frameworkID, agentID string
+	harness.Eventually(t, 30*time.Second, func() bool {
+		st, err := harness.GetJSON(base + "master/state")
+		if err != nil {
+			return false
+		}
+		for _, f := range st["frameworks"].([]any) {
+			for _, tk := range f.(map[string]any)["tasks"].([]any) {
+				task := tk.(map[string]any)
+				if task["id"] == "webui-sleeper" && task["state"] == "TASK_RUNNING" {
+					frameworkID, agentID = task["framework_id"].(string), task["slave_id"].(string)
+					return true
+				}
+			}
+		}
+		return false
+	}, "webui-sleeper running")
+
+	if err := os.MkdirAll(webuiArtifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(browserPath),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(harness.TempDir(t)),
+			chromedp.WindowSize(1400, 1000))...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	defer cancelCtx()
+	blog := &browserLog{urls: map[network.RequestID]string{}, missing: map[string]bool{}}
+	if err := chromedp.Listen(ctx, blog.event); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	run := func(what string, a chromedp.Action[bool]) {
+		t.Helper()
+		c, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if ok, err := chromedp.Run(c, a); err != nil || !ok {
+			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.querySelector('main').innerText"))
+			t.Fatalf("%s: %v (ok=%v); the page shows:\n%s", what, err, ok, html)
+		}
+	}
+	// waitFor polls a JavaScript condition on the page.
+	waitFor := func(what, cond string) {
+		t.Helper()
+		run(what, chromedp.Poll[bool]("Boolean("+cond+")", chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	}
+	text := func(sel string) string { return fmt.Sprintf("(document.querySelector(%s)?.textContent || '')", jsString(sel)) }
+	shows := func(sel string, words ...string) string {
+		var c []string
+		for _, w := range words {
+			c = append(c, fmt.Sprintf("%s.includes(%s)", text(sel), jsString(w)))
+		}
+		return strings.Join(c, " && ")
+	}
+	// settled: the page has drawn its per-page loads (no "Loading" left).
+	settled := "!document.querySelector('main').innerText.includes('Loading')"
+	// notAvailable: an optional section says so, or the endpoint answered.
+	notAvailableOr := func(heading, otherwise string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('section')].some(s => s.querySelector('h2')?.textContent === %s &&
+			(s.innerText.includes('Not available yet') || s.querySelector(%s)))`, jsString(heading), jsString(otherwise))
+	}
+
+	enc := func(s string) string { return strings.NewReplacer("(", "%28", ")", "%29").Replace(s) }
+	pages := []struct {
+		name, hash, ready string
+	}{
+		{"home", "#/", shows("table[data-list=active]", "webui-sleeper", "RUNNING") + " && " + shows("table[data-list=completed]", "webui-done", "FINISHED") + " && " + shows("#resources", "Total", "Allocated", "Offered", "Idle")},
+		{"frameworks", "#/frameworks", shows("#frameworks", frameworkID[strings.LastIndex(frameworkID, "-")+1:], "mesos-execute instance")},
+		{"framework", "#/frameworks/" + frameworkID, shows("main", "webui-sleeper", "Outstanding offers") + " && " + notAvailableOr("Why no offer?", "pre")},
+		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING")},
+		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2"},
+		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
+		{"sandbox", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper/browse", notAvailableOr("Directory", "table") + " && " + settled},
+		{"tasks", "#/tasks", shows("#tasks", "webui-sleeper", "webui-done")},
+		{"offers", "#/offers", "document.querySelector('#offers')"},
+		{"roles", "#/roles", shows("#roles", "*")},
+		{"metrics", "#/metrics", "document.querySelectorAll('svg.spark').length >= 5 && " + shows("main", "master/tasks_running")},
+	}
+	for i, p := range pages {
+		if i == 0 {
+			c, cancel := context.WithTimeout(ctx, 30*time.Second)
+			if err := chromedp.Do(c, chromedp.Navigate(base+p.hash)); err != nil {
+				cancel()
+				t.Fatalf("loading %s: %v", base, err)
+			}
+			cancel()
+		} else {
+			// A click on a link of the page would do the same.
+			run("going to "+p.hash, chromedp.Evaluate[bool]("location.hash = "+jsString(enc(p.hash))+", true"))
+		}
+		waitFor(p.name+" page to show its content", p.ready)
+		if p.name == "home" {
+			checkHome(t, run, base, agentID)
+		}
+		if p.name == "tasks" {
+			// The filter narrows the table as one types.
+			run("typing a filter", chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#task-filter'); f.value = 'sleeper'; f.dispatchEvent(new Event('input')); return true; })()`))
+			waitFor("the filter to leave only webui-sleeper", shows("#tasks", "webui-sleeper")+" && !"+text("#tasks")+".includes('webui-done')")
+		}
+		errNotice, err := chromedp.Run(ctx, chromedp.Evaluate[string](text("main .notice.error")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errNotice != "" {
+			t.Errorf("%s page shows an error: %s", p.name, errNotice)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot of %s: %v", p.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(webuiArtifacts, p.name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, pr := range blog.take() {
+			t.Errorf("%s page: %s", p.name, pr)
+		}
+	}
+	for u := range blog.missing {
+		t.Logf("not served yet (the page says so): %s", u)
+	}
+}
+
+// checkHome compares the overview with /master/state: the running task's
+// host links to its agent, the resources table adds up, and the allocation
+// plot keeps polling.
+func checkHome(t *testing.T, run func(string, chromedp.Action[bool]), base, agentID string) {
+	t.Helper()
+	run("the running task's host links to its agent", chromedp.Evaluate[bool](fmt.Sprintf(
+		`[...document.querySelectorAll('table[data-list=active] tbody tr')].some(tr => tr.innerText.includes('webui-sleeper') &&
+			[...tr.querySelectorAll('a')].some(a => a.getAttribute('href') === '#/agents/' + encodeURIComponent(%s)))`, jsString(agentID))))
+	st, err := harness.GetJSON(base + "master/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var used float64
+	for _, a := range st["slaves"].([]any) {
+		used += a.(map[string]any)["used_resources"].(map[string]any)["cpus"].(float64)
+	}
+	// Two agents of cpus:2 and mem:1024: 4 CPUs and 2 GB in all.
+	run("the resources table's totals and allocation", chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const row = (label) => [...document.querySelectorAll('#resources tbody tr')].find(tr => tr.cells[0].innerText === label);
+		const total = row('Total'), alloc = row('Allocated');
+		return total.cells[1].innerText === '4' && total.cells[3].innerText === '2 GB' && alloc.cells[1].innerText === %s;
+	})()`, jsString(fmt.Sprint(used)))))
+	run("a second poll reaching the allocation plot", chromedp.Poll[bool](
+		`/\((\d+) samples\)/.test(document.querySelector('svg.spark title')?.textContent || '') && Number(/\((\d+) samples\)/.exec(document.querySelector('svg.spark title').textContent)[1]) >= 2`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+}
