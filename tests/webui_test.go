@@ -201,7 +201,9 @@ func TestWebUI(t *testing.T) {
 		t.Helper()
 		run(what, chromedp.Poll[bool]("Boolean("+cond+")", chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	}
-	text := func(sel string) string { return fmt.Sprintf("(document.querySelector(%s)?.textContent || '')", jsString(sel)) }
+	text := func(sel string) string {
+		return fmt.Sprintf("(document.querySelector(%s)?.textContent || '')", jsString(sel))
+	}
 	shows := func(sel string, words ...string) string {
 		var c []string
 		for _, w := range words {
