@@ -117,6 +117,127 @@ func jsString(s string) string {
 	return string(b)
 }
 
+// browser is headless Chromium on one tab, with what the tab logs.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	log *browserLog
+}
+
+func startBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := chromium(t)
+	if err := os.MkdirAll(webuiArtifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(harness.TempDir(t)),
+			chromedp.WindowSize(1400, 1000))...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, log: &browserLog{urls: map[network.RequestID]string{}, missing: map[string]bool{}}}
+	if err := chromedp.Listen(ctx, b.log.event); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return b
+}
+
+// run runs a check that must come out true.
+func (b *browser) run(what string, a chromedp.Action[bool]) {
+	b.t.Helper()
+	c, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if ok, err := chromedp.Run(c, a); err != nil || !ok {
+		shown, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string]("document.querySelector('main')?.innerText"))
+		b.t.Fatalf("%s: %v (ok=%v); the page shows:\n%s", what, err, ok, shown)
+	}
+}
+
+// waitFor polls a JavaScript condition on the page until it holds.
+func (b *browser) waitFor(what, cond string) {
+	b.t.Helper()
+	b.run(what, chromedp.Poll[bool]("Boolean("+cond+")", chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+}
+
+// open loads url (the first page) or, once a page is loaded, moves to a
+// hash route as a click on a link would; then it waits for ready.
+func (b *browser) open(url, hash, ready string) {
+	b.t.Helper()
+	if url != "" {
+		c, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(c, chromedp.Navigate(url+hash)); err != nil {
+			b.t.Fatalf("loading %s: %v", url, err)
+		}
+	} else {
+		enc := strings.NewReplacer("(", "%28", ")", "%29").Replace(hash)
+		b.run("going to "+hash, chromedp.Evaluate[bool]("location.hash = "+jsString(enc)+", true"))
+	}
+	b.waitFor(hash+" to show its content", ready)
+}
+
+// check fails the test for an error notice on the page and for every
+// problem the browser logged, and keeps a screenshot as name.png.
+func (b *browser) check(name string) {
+	b.t.Helper()
+	errNotice, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](text("main .notice.error")))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if errNotice != "" {
+		b.t.Errorf("%s page shows an error: %s", name, errNotice)
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(webuiArtifacts, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	for _, pr := range b.log.take() {
+		b.t.Errorf("%s page: %s", name, pr)
+	}
+}
+
+func (b *browser) logMissing() {
+	b.log.mu.Lock()
+	defer b.log.mu.Unlock()
+	for u := range b.log.missing {
+		b.t.Logf("not served yet (the page says so): %s", u)
+	}
+}
+
+// text is the text of the first element matching sel ("" if none).
+func text(sel string) string {
+	return fmt.Sprintf("(document.querySelector(%s)?.textContent || '')", jsString(sel))
+}
+
+// shows holds when the element matching sel contains every word.
+func shows(sel string, words ...string) string {
+	var c []string
+	for _, w := range words {
+		c = append(c, fmt.Sprintf("%s.includes(%s)", text(sel), jsString(w)))
+	}
+	return strings.Join(c, " && ")
+}
+
+// settled holds once the page has drawn its own loads.
+const settled = "!document.querySelector('main').innerText.includes('Loading')"
+
+// notAvailableOr holds when the section titled heading says that its
+// endpoint is not available, or shows what matches otherwise.
+func notAvailableOr(heading, otherwise string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('section')].some(s => s.querySelector('h2')?.textContent === %s &&
+		(s.innerText.includes('Not available') || s.querySelector(%s)))`, jsString(heading), jsString(otherwise))
+}
+
 // The web UI in a real browser against mesos-local from the built
 // binaries, with one task running and one finished: every page loads
 // without a script error or a failed request, and shows what the cluster
@@ -125,8 +246,7 @@ func TestWebUI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster and a browser")
 	}
-	browserPath := chromium(t)
-
+	b := startBrowser(t)
 	work := harness.TempDir(t)
 	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", "--num_slaves=2",
 		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
@@ -148,7 +268,8 @@ func TestWebUI(t *testing.T) {
 	if code, err := done.Wait(60 * time.Second); code != 0 || err != nil {
 		t.Fatalf("mesos-execute webui-done: exit %d, %v:\n%s", code, err, done.Output())
 	}
-	harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=webui-sleeper", "--command=sleep 600")
+	harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=webui-sleeper", "--command=sleep 600",
+		"--role=eng/web", "--framework_name=webui-sleepers")
 	var frameworkID, agentID string
 	harness.Eventually(t, 30*time.Second, func() bool {
 		st, err := harness.GetJSON(base + "master/state")
@@ -167,124 +288,74 @@ func TestWebUI(t *testing.T) {
 		return false
 	}, "webui-sleeper running")
 
-	if err := os.MkdirAll(webuiArtifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(browserPath),
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.Flag("disable-quic", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.UserDataDir(harness.TempDir(t)),
-			chromedp.WindowSize(1400, 1000))...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	blog := &browserLog{urls: map[network.RequestID]string{}, missing: map[string]bool{}}
-	if err := chromedp.Listen(ctx, blog.event); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	run := func(what string, a chromedp.Action[bool]) {
-		t.Helper()
-		c, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if ok, err := chromedp.Run(c, a); err != nil || !ok {
-			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.querySelector('main').innerText"))
-			t.Fatalf("%s: %v (ok=%v); the page shows:\n%s", what, err, ok, html)
-		}
-	}
-	// waitFor polls a JavaScript condition on the page.
-	waitFor := func(what, cond string) {
-		t.Helper()
-		run(what, chromedp.Poll[bool]("Boolean("+cond+")", chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-	}
-	text := func(sel string) string {
-		return fmt.Sprintf("(document.querySelector(%s)?.textContent || '')", jsString(sel))
-	}
-	shows := func(sel string, words ...string) string {
-		var c []string
-		for _, w := range words {
-			c = append(c, fmt.Sprintf("%s.includes(%s)", text(sel), jsString(w)))
-		}
-		return strings.Join(c, " && ")
-	}
-	// settled: the page has drawn its per-page loads (no "Loading" left).
-	settled := "!document.querySelector('main').innerText.includes('Loading')"
-	// notAvailable: an optional section says so, or the endpoint answered.
-	notAvailableOr := func(heading, otherwise string) string {
-		return fmt.Sprintf(`[...document.querySelectorAll('section')].some(s => s.querySelector('h2')?.textContent === %s &&
-			(s.innerText.includes('Not available yet') || s.querySelector(%s)))`, jsString(heading), jsString(otherwise))
-	}
+	b.open(base, "#/", shows("table[data-list=active]", "webui-sleeper", "RUNNING", "eng/web")+" && "+
+		shows("table[data-list=completed]", "webui-done", "FINISHED")+" && "+shows("#resources", "Total", "Allocated", "Offered", "Idle"))
+	checkHome(t, b, base, agentID)
+	b.check("home")
 
-	enc := func(s string) string { return strings.NewReplacer("(", "%28", ")", "%29").Replace(s) }
-	pages := []struct {
-		name, hash, ready string
-	}{
-		{"home", "#/", shows("table[data-list=active]", "webui-sleeper", "RUNNING") + " && " + shows("table[data-list=completed]", "webui-done", "FINISHED") + " && " + shows("#resources", "Total", "Allocated", "Offered", "Idle")},
-		{"frameworks", "#/frameworks", shows("#frameworks", frameworkID[strings.LastIndex(frameworkID, "-")+1:], "mesos-execute instance")},
+	pages := []struct{ name, hash, ready string }{
+		{"frameworks", "#/frameworks", shows("#frameworks", frameworkID[strings.LastIndex(frameworkID, "-")+1:], "webui-sleepers")},
 		{"framework", "#/frameworks/" + frameworkID, shows("main", "webui-sleeper", "Outstanding offers") + " && " + notAvailableOr("Why no offer?", "pre")},
-		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING")},
+		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING", "Sequence diagram")},
 		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2"},
-		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
+		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper", "Command Executor") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
 		{"sandbox", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper/browse", notAvailableOr("Directory", "table") + " && " + settled},
 		{"tasks", "#/tasks", shows("#tasks", "webui-sleeper", "webui-done")},
 		{"offers", "#/offers", "document.querySelector('#offers')"},
-		{"roles", "#/roles", shows("#roles", "*")},
+		{"roles", "#/roles", shows("#roles", "eng", "web")},
 		{"metrics", "#/metrics", "document.querySelectorAll('svg.spark').length >= 5 && " + shows("main", "master/tasks_running")},
 	}
-	for i, p := range pages {
-		if i == 0 {
-			c, cancel := context.WithTimeout(ctx, 30*time.Second)
-			if err := chromedp.Do(c, chromedp.Navigate(base+p.hash)); err != nil {
-				cancel()
-				t.Fatalf("loading %s: %v", base, err)
-			}
-			cancel()
-		} else {
-			// A click on a link of the page would do the same.
-			run("going to "+p.hash, chromedp.Evaluate[bool]("location.hash = "+jsString(enc(p.hash))+", true"))
-		}
-		waitFor(p.name+" page to show its content", p.ready)
-		if p.name == "home" {
-			checkHome(t, run, base, agentID)
-		}
-		if p.name == "tasks" {
+	for _, p := range pages {
+		b.open("", p.hash, p.ready)
+		switch p.name {
+		case "task":
+			b.run("the task links to its message flow", chromedp.Evaluate[bool](
+				`[...document.querySelectorAll('main a')].some(a => a.getAttribute('href') === 'trace/ui?task=webui-sleeper')`))
+		case "tasks":
 			// The filter narrows the table as one types.
-			run("typing a filter", chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#task-filter'); f.value = 'sleeper'; f.dispatchEvent(new Event('input')); return true; })()`))
-			waitFor("the filter to leave only webui-sleeper", shows("#tasks", "webui-sleeper")+" && !"+text("#tasks")+".includes('webui-done')")
+			b.run("typing a filter", chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#task-filter');
+				f.value = 'sleeper'; f.dispatchEvent(new Event('input')); return true; })()`))
+			b.waitFor("the filter to leave only webui-sleeper", shows("#tasks", "webui-sleeper")+" && !"+text("#tasks")+".includes('webui-done')")
+		case "roles":
+			// eng/web is drawn under eng, and folding eng hides it.
+			b.run("eng/web under eng", chromedp.Evaluate[bool](`(() => {
+				const rows = [...document.querySelectorAll('#roles tbody tr')].map(tr => tr.cells[0]);
+				const eng = rows.findIndex(c => c.innerText.trim().endsWith('eng')), web = rows.findIndex(c => c.innerText.trim().endsWith('web'));
+				return eng >= 0 && web === eng + 1 && parseFloat(rows[web].firstChild.style.paddingLeft) > parseFloat(rows[eng].firstChild.style.paddingLeft);
+			})()`))
+			b.run("folding eng", chromedp.Evaluate[bool](`(() => { document.querySelector('#roles button.twisty').click(); return true; })()`))
+			b.waitFor("eng/web to be hidden", "!"+text("#roles")+".includes('web')")
 		}
-		errNotice, err := chromedp.Run(ctx, chromedp.Evaluate[string](text("main .notice.error")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if errNotice != "" {
-			t.Errorf("%s page shows an error: %s", p.name, errNotice)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot of %s: %v", p.name, err)
-		}
-		if err := os.WriteFile(filepath.Join(webuiArtifacts, p.name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		for _, pr := range blog.take() {
-			t.Errorf("%s page: %s", p.name, pr)
-		}
+		b.check(p.name)
 	}
-	for u := range blog.missing {
-		t.Logf("not served yet (the page says so): %s", u)
+	b.logMissing()
+}
+
+// An agent that runs on its own port is another origin: its page reads the
+// agent's /state through ?jsonp=, as Mesos' UI does.
+func TestWebUIAgentOnItsOwnPort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster and a browser")
 	}
+	b := startBrowser(t)
+	c := harness.StartProcs(t, harness.ProcOptions{Agents: 1})
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentID := st["slaves"].([]any)[0].(map[string]any)["id"].(string)
+	b.open("http://"+c.Addr+"/", "#/agents/"+agentID,
+		shows("main", "The agent runs no executors.")+" && "+notAvailableOr("Usage", "table")+" && "+settled)
+	b.check("agent-own-port")
+	b.logMissing()
 }
 
 // checkHome compares the overview with /master/state: the running task's
 // host links to its agent, the resources table adds up, and the allocation
 // plot keeps polling.
-func checkHome(t *testing.T, run func(string, chromedp.Action[bool]), base, agentID string) {
+func checkHome(t *testing.T, b *browser, base, agentID string) {
 	t.Helper()
-	run("the running task's host links to its agent", chromedp.Evaluate[bool](fmt.Sprintf(
+	b.run("the running task's host links to its agent", chromedp.Evaluate[bool](fmt.Sprintf(
 		`[...document.querySelectorAll('table[data-list=active] tbody tr')].some(tr => tr.innerText.includes('webui-sleeper') &&
 			[...tr.querySelectorAll('a')].some(a => a.getAttribute('href') === '#/agents/' + encodeURIComponent(%s)))`, jsString(agentID))))
 	st, err := harness.GetJSON(base + "master/state")
@@ -296,12 +367,11 @@ func checkHome(t *testing.T, run func(string, chromedp.Action[bool]), base, agen
 		used += a.(map[string]any)["used_resources"].(map[string]any)["cpus"].(float64)
 	}
 	// Two agents of cpus:2 and mem:1024: 4 CPUs and 2 GB in all.
-	run("the resources table's totals and allocation", chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+	b.run("the resources table's totals and allocation", chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
 		const row = (label) => [...document.querySelectorAll('#resources tbody tr')].find(tr => tr.cells[0].innerText === label);
 		const total = row('Total'), alloc = row('Allocated');
 		return total.cells[1].innerText === '4' && total.cells[3].innerText === '2 GB' && alloc.cells[1].innerText === %s;
 	})()`, jsString(fmt.Sprint(used)))))
-	run("a second poll reaching the allocation plot", chromedp.Poll[bool](
-		`/\((\d+) samples\)/.test(document.querySelector('svg.spark title')?.textContent || '') && Number(/\((\d+) samples\)/.exec(document.querySelector('svg.spark title').textContent)[1]) >= 2`,
-		chromedp.WithPollingTimeout(20*time.Second)))
+	b.waitFor("a second poll to reach the allocation plot",
+		`Number((/\((\d+) samples\)/.exec(document.querySelector('svg.spark title')?.textContent || '') || [0, 0])[1]) >= 2`)
 }

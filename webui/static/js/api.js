@@ -30,6 +30,17 @@ export async function getJSON(url, { signal } = {}) {
   return { json: JSON.parse(text), bytes: text.length };
 }
 
+// Unreadable is thrown when a script load through ?jsonp= fails: the
+// browser does not say why, so the agent may not serve the endpoint (a 404)
+// or may not be reachable from this browser.
+export class Unreadable extends Error {
+  constructor(url) {
+    super(`could not load ${url}: the agent does not serve it, or this browser cannot reach the agent`);
+    this.name = "Unreadable";
+    this.url = url;
+  }
+}
+
 // jsonp loads a JSON endpoint of another origin (an agent on its own port)
 // through ?jsonp=, as Mesos' UI does: agents send no CORS headers.
 let jsonpSeq = 0;
@@ -53,7 +64,7 @@ export function jsonp(url, timeoutMs = 10000) {
     };
     script.onerror = () => {
       done();
-      reject(new Error(`cannot load ${url}`));
+      reject(new Unreadable(url));
     };
     script.src = url + (url.includes("?") ? "&" : "?") + "jsonp=gomesosJsonp." + name;
     document.head.appendChild(script);

@@ -2,7 +2,7 @@
 // /master/state and /metrics/snapshot, and re-rendering when either
 // changes. Pages are functions of the latest state (see pages/).
 import { h, append, notice, link } from "./dom.js";
-import { getJSON, NotAvailable } from "./api.js";
+import { getJSON, NotAvailable, Unreadable } from "./api.js";
 import { index } from "./model.js";
 import { History } from "./plot.js";
 import { ago, mb } from "./format.js";
@@ -86,7 +86,7 @@ let current = "";
 function load(key, fetcher) {
   let e = loads.get(key);
   const stale = e && !e.inflight && e.tick < tick &&
-    !(e.error instanceof NotAvailable && Date.now() - e.at < 60000);
+    !((e.error instanceof NotAvailable || e.error instanceof Unreadable) && Date.now() - e.at < 60000);
   if (!e || stale) {
     e = { status: e ? e.status : "pending", value: e && e.value, error: e && e.error, tick, at: Date.now(), inflight: true };
     loads.set(key, e);

@@ -6,6 +6,8 @@ export const SCALARS = ["cpus", "gpus", "mem", "disk"];
 // num rounds to at most two decimals without trailing zeros.
 export function num(x) {
   if (typeof x !== "number" || !isFinite(x)) return "0";
+  // Small figures (latencies in ms) keep two significant digits.
+  if (x !== 0 && Math.abs(x) < 0.01) return String(Number(x.toPrecision(2)));
   return String(Math.round(x * 100) / 100);
 }
 

@@ -2,7 +2,7 @@
 import { h, link, external, table, notice } from "../dom.js";
 import { SCALARS, res, state as stateName, date, ago, shortID } from "../format.js";
 import { started, updated, roleOf } from "../model.js";
-import { NotAvailable } from "../api.js";
+import { NotAvailable, Unreadable } from "../api.js";
 
 const enc = encodeURIComponent;
 
@@ -99,6 +99,9 @@ export function loadNotice(entry, what, missing) {
   if (entry.status === "error") {
     if (entry.error instanceof NotAvailable) {
       return notice("info", h("strong", {}, "Not available yet. "), missing || `This cluster does not serve ${what} yet.`, " ", h("code", {}, entry.error.url), " answered 404.");
+    }
+    if (entry.error instanceof Unreadable) {
+      return notice("warn", h("strong", {}, "Not available. "), entry.error.message.replace(/^./, (c) => c.toUpperCase()), ".");
     }
     return notice("error", `Could not load ${what}: ${entry.error.message}`);
   }
