@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gomesos/gomesos/tests/harness"
+	"github.com/gomesos/gomesos/webui"
 )
 
 // webuiArtifacts holds a screenshot of every page (git-ignored).
@@ -374,4 +379,66 @@ func checkHome(t *testing.T, b *browser, base, agentID string) {
 	})()`, jsString(fmt.Sprint(used)))))
 	b.waitFor("a second poll to reach the allocation plot",
 		`Number((/\((\d+) samples\)/.exec(document.querySelector('svg.spark title')?.textContent || '') || [0, 0])[1]) >= 2`)
+}
+
+// The UI's pure modules (formatting, the views of /master/state, the roles
+// tree, agent addresses), table-tested in the browser that runs them.
+func TestWebUIModules(t *testing.T) {
+	b := startBrowser(t)
+	srv := httptest.NewServer(webui.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/blank" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<!doctype html><title>blank</title><link rel="icon" href="data:,">`)
+	})))
+	defer srv.Close()
+	b.open(srv.URL+"/blank", "", "document.title === 'blank'")
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	cases := []struct{ name, expr, want string }{
+		{"mem in GB", `f.mb(1024)`, `"1 GB"`},
+		{"mem in MB", `f.mb(128)`, `"128 MB"`},
+		{"no mem", `f.mb(undefined)`, `"0 MB"`},
+		{"rounded figure", `f.num(1.23456)`, `"1.23"`},
+		{"small figure", `f.num(0.000481)`, `"0.00048"`},
+		{"state name", `f.state("TASK_RUNNING")`, `"RUNNING"`},
+		{"short ID", `f.shortID("abc-def-S3", "abc-def")`, `"S3"`},
+		{"idle is total less allocated and offered", `m.totals([
+			{resources: {cpus: 4, mem: 1024}, used_resources: {cpus: 1, mem: 128}, offered_resources: {cpus: 2, mem: 512}},
+			{resources: {cpus: 2, mem: 1024, disk: 10}, used_resources: {}, offered_resources: {}}]).idle`,
+			`{"cpus":3,"gpus":0,"mem":1408,"disk":10}`},
+		{"unreachable tasks count as unreachable", `(() => { const c = m.countStates([{state: "TASK_RUNNING", list: "active"},
+			{state: "TASK_RUNNING", list: "unreachable"}, {state: "TASK_FINISHED", list: "completed"}]);
+			return [c.TASK_RUNNING, c.TASK_UNREACHABLE, c.TASK_FINISHED]; })()`, `[1,1,1]`},
+		{"index lists every task once", `m.index({slaves: [], frameworks: [{id: "f1", tasks: [{id: "a"}], completed_tasks: [{id: "b"}],
+			unreachable_tasks: [{id: "c"}]}], completed_frameworks: [{id: "f2", completed_tasks: [{id: "d"}]}]}).tasks.map(t => t.id + ":" + t.list)`,
+			`["a:active","c:unreachable","b:completed","d:completed"]`},
+		{"agents sharing an address are told apart", `[...m.index({slaves: [{id: "s1", hostname: "h", port: 1, pid: "slave(1)@x:9"},
+			{id: "s2", hostname: "h", port: 1, pid: "slave(2)@x:9"}, {id: "s3", hostname: "g", port: 1, pid: "slave(1)@y:9"}]}).agentLabel.values()]`,
+			`["h:1 slave(1)","h:1 slave(2)","g:1"]`},
+		{"roles tree", `(() => { const walk = (n) => n.name + (n.role ? "" : "?") + (n.children.length ? "(" + n.children.map(walk).join(",") + ")" : "");
+			return r.tree([{name: "eng/web"}, {name: "ops"}, {name: "*"}, {name: "a/b/c"}, {name: "eng"}]).map(walk); })()`,
+			`["*","a?(a/b?(a/b/c))","eng(eng/web)","ops"]`},
+		{"agent on this page's port", `a.agentBase({pid: "slave(2)@127.0.0.1:40000", port: ` + fmt.Sprint(port) + `})`,
+			`{"base":"slave(2)/","sameOrigin":true}`},
+		{"agent on its own port", `a.agentBase({pid: "slave(1)@127.0.0.9:40000", port: 5051})`,
+			`{"base":"http://127.0.0.9:5051/slave(1)/","sameOrigin":false}`},
+		{"agent without a PID", `a.agentBase({pid: ""})`, `null`},
+	}
+	for _, c := range cases {
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`Promise.all([import("/static/js/format.js"), import("/static/js/model.js"),
+			import("/static/js/pages/roles.js"), import("/static/js/api.js")]).then(([f, m, r, a]) => JSON.stringify(`+c.expr+`))`,
+			chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s: %s is %s, want %s", c.name, c.expr, got, c.want)
+		}
+	}
+	for _, pr := range b.log.take() {
+		t.Errorf("loading the modules: %s", pr)
+	}
 }

@@ -61,15 +61,18 @@ func load() map[string]asset {
 	return out
 }
 
-// Handler serves the UI's page at exactly "/" and its files under
-// /static/, and passes every other request to next (the master's
-// endpoints). The page and files allow GET and HEAD; an unknown file is
-// 404.
+// Handler serves the UI's page at exactly "/", its files under /static/
+// and its icon as /favicon.ico, and passes every other request to next
+// (the master's endpoints). They allow GET and HEAD; an unknown file
+// under /static/ is 404.
 func Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/":
 			serve(w, r, "index.html")
+		case r.URL.Path == "/favicon.ico":
+			// What browsers ask for on any page of the origin, JSON included.
+			serve(w, r, "favicon.svg")
 		case strings.HasPrefix(r.URL.Path, AssetPrefix):
 			serve(w, r, strings.TrimPrefix(r.URL.Path, AssetPrefix))
 		default:

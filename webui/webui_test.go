@@ -34,6 +34,7 @@ func TestServesThePageAndItsFiles(t *testing.T) {
 		{"/static/js/app.js", "text/javascript", "function poll"},
 		{"/static/css/app.css", "text/css", "table.grid"},
 		{"/static/favicon.svg", "image/svg+xml", "<svg"},
+		{"/favicon.ico", "image/svg+xml", "<svg"},
 	}
 	for _, c := range cases {
 		w := get(t, "GET", c.target, nil)
