@@ -122,14 +122,22 @@ export function renderBrowse(ctx) {
   if (!dir) {
     return h("div", {}, head, notice("warn", "The agent no longer knows executor ", h("code", {}, eid), " of framework ", h("code", {}, fid), " (its sandbox may have been removed)."));
   }
-  const path = ctx.query.get("path") || dir;
+  // Only paths inside the sandbox are asked for; the agent checks again.
+  const asked = ctx.query.get("path") || "";
+  const path = asked === dir || asked.startsWith(dir + "/") ? asked : dir;
   const listing = ctx.load("browse:" + id + ":" + path, () => getAgentJSON(a, "files/browse?path=" + encodeURIComponent(path)));
   const waitList = loadNotice(listing, "the sandbox listing",
     "This agent does not serve its sandboxes yet (/files/browse, /files/read).");
   return h("div", {}, head,
     section("Directory", dl([["Path", h("span", { class: "mono" }, path)]]),
+      path !== dir ? h("p", {}, link(browseRoute(id, fid, eid) + "?path=" + encodeURIComponent(path.slice(0, path.lastIndexOf("/"))), "‹ Up")) : null,
       waitList || table([
-        { title: "Name", cell: (f) => (f.path || "").split("/").pop() },
+        { title: "Name", cell: (f) => {
+          const name = (f.path || "").split("/").pop();
+          if ((f.mode || "").startsWith("d")) return link(browseRoute(id, fid, eid) + "?path=" + encodeURIComponent(f.path), name + "/");
+          const b = agentBase(a);
+          return b ? external(b.base + "files/download?path=" + encodeURIComponent(f.path), name) : name;
+        } },
         { title: "Mode", cell: (f) => h("span", { class: "mono" }, f.mode || "") },
         { title: "Size", class: "num", cell: (f) => bytes(f.size) },
         { title: "Modified", cell: (f) => date(f.mtime) },

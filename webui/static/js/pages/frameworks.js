@@ -64,7 +64,8 @@ export function renderOne(ctx) {
         ["Principal", f.principal],
         ["Hostname", f.hostname],
         ["PID", f.pid ? h("span", { class: "mono" }, f.pid) : null],
-        ["Web UI", f.webui_url ? external(f.webui_url, f.webui_url) : null],
+        // Only web addresses become links: a framework names its own URL.
+        ["Web UI", /^https?:\/\//i.test(f.webui_url || "") ? external(f.webui_url, f.webui_url) : f.webui_url],
         ["State", f.completed ? "completed" : (f.active ? "active" : (f.connected ? "inactive" : "disconnected"))],
         ["Failover timeout", num(f.failover_timeout) + " s"],
         ["Checkpoint", f.checkpoint ? "yes" : "no"],
