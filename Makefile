@@ -50,7 +50,7 @@ proto:
 # A local cluster in the foreground: one master and $(NUM_SLAVES) agents.
 run: build
 	@mkdir -p $(WORK_DIR)
-	@echo "Starting mesos-local: master on http://127.0.0.1:$(PORT), $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
+	@echo "Starting mesos-local: master and web UI on http://127.0.0.1:$(PORT)/, $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
 	@echo "Submit a task from another shell:"
 	@echo "  bin/mesos-execute --master=127.0.0.1:$(PORT) --name=hello --command='echo hello'"
 	$(BIN)/mesos-local --ip=127.0.0.1 --port=$(PORT) --num_slaves=$(NUM_SLAVES) --work_dir=$(WORK_DIR)

@@ -304,6 +304,7 @@ func TestWebUI(t *testing.T) {
 		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING", "Sequence diagram")},
 		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2"},
 		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper", "Command Executor") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
+		{"executor", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper", shows("#executor-tasks", "webui-sleeper", "RUNNING") + " && " + shows("main", "Command Executor")},
 		{"sandbox", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper/browse", notAvailableOr("Directory", "table") + " && " + settled},
 		{"tasks", "#/tasks", shows("#tasks", "webui-sleeper", "webui-done")},
 		{"offers", "#/offers", "document.querySelector('#offers')"},

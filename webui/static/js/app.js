@@ -22,6 +22,7 @@ const ROUTES = [
   ["/frameworks/:id", frameworks.renderOne, "Framework", "/frameworks"],
   ["/agents", agents.render, agents.title, "/agents"],
   ["/agents/:id/frameworks/:fid/executors/:eid/browse", agents.renderBrowse, "Sandbox", "/agents"],
+  ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents"],
   ["/agents/:id", agents.renderOne, "Agent", "/agents"],
   ["/tasks", tasks.render, tasks.title, "/tasks"],
   ["/offers", offers.render, offers.title, "/offers"],

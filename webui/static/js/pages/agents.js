@@ -3,7 +3,7 @@
 import { h, link, external, section, dl, table, notice } from "../dom.js";
 import { res, date, ago, shortID, num, bytes } from "../format.js";
 import { getAgentJSON, agentBase } from "../api.js";
-import { agentRoute, frameworkRoute, browseRoute, taskTable, resourceTable, loadNotice } from "./common.js";
+import { agentRoute, frameworkRoute, browseRoute, executorRoute, taskRoute, taskTable, resourceTable, loadNotice, badge } from "./common.js";
 
 export const title = "Agents";
 
@@ -68,13 +68,9 @@ export function renderOne(ctx) {
 function executorsView(ctx, a, entry) {
   const wait = loadNotice(entry, "the agent's state");
   if (wait) return wait;
-  const rows = [];
-  for (const f of entry.value.json.frameworks || []) {
-    for (const e of f.executors || []) rows.push({ ...e, framework: f, done: false });
-    for (const e of f.completed_executors || []) rows.push({ ...e, framework: f, done: true });
-  }
+  const rows = executors(entry.value.json);
   return table([
-    { title: "ID", cell: (e) => h("span", { class: "mono" }, e.id) },
+    { title: "ID", cell: (e) => link(executorRoute(a.id, e.framework.id, e.id), e.id, { class: "mono" }) },
     { title: "Name", cell: (e) => e.name },
     { title: "Framework", cell: (e) => link(frameworkRoute(e.framework.id), e.framework.name, { title: e.framework.id }) },
     { title: "Tasks", class: "num", cell: (e) => String((e.tasks || []).length) },
@@ -83,6 +79,62 @@ function executorsView(ctx, a, entry) {
     { title: "State", cell: (e) => e.done ? "terminated" : "running" },
     { title: "Sandbox", cell: (e) => link(browseRoute(a.id, e.framework.id, e.id), "Sandbox", { title: e.directory }) },
   ], rows, "The agent runs no executors.");
+}
+
+// executors lists what an agent's /state holds of its executors, running
+// and completed, with their frameworks.
+function executors(agentState) {
+  const rows = [];
+  for (const f of [...(agentState.frameworks || []), ...(agentState.completed_frameworks || [])]) {
+    for (const e of f.executors || []) rows.push({ ...e, framework: f, done: false });
+    for (const e of f.completed_executors || []) rows.push({ ...e, framework: f, done: true });
+  }
+  return rows;
+}
+
+// renderExecutor is one executor as its agent reports it: where it runs,
+// its sandbox and its tasks.
+export function renderExecutor(ctx) {
+  const { id, fid, eid } = ctx.params;
+  const a = ctx.idx.agents.get(id);
+  if (!a) return notice("warn", "No agent ", h("code", {}, id), " is registered with this master.");
+  ctx.setTitle("Executor " + eid);
+  const own = ctx.load("agent-state:" + id, () => getAgentJSON(a, "state"));
+  const head = h("h1", {}, "Executor ", h("span", { class: "mono" }, eid), " on ", link(agentRoute(id), ctx.idx.agentLabel.get(id)));
+  const wait = loadNotice(own, "the agent's state");
+  if (wait) return h("div", {}, head, wait);
+  const e = executors(own.value.json).filter((x) => x.framework.id === fid && x.id === eid).sort((x, y) => x.done - y.done)[0];
+  if (!e) return h("div", {}, head, notice("warn", "The agent no longer knows executor ", h("code", {}, eid), " of framework ", h("code", {}, fid), "."));
+  const tasks = [
+    ...(e.queued_tasks || []).map((t) => ({ ...t, list: "queued" })),
+    ...(e.tasks || []).map((t) => ({ ...t, list: "active" })),
+    ...(e.completed_tasks || []).map((t) => ({ ...t, list: "completed" })),
+  ];
+  return h("div", {}, head,
+    h("div", { class: "row" },
+      section("Information", dl([
+        ["ID", h("span", { class: "mono" }, e.id)],
+        ["Name", e.name],
+        ["Framework", link(frameworkRoute(fid), e.framework.name, { title: fid })],
+        ["Source", e.source],
+        ["Role", e.role],
+        ["Container", h("span", { class: "mono" }, e.container || "")],
+        ["State", e.done ? "terminated" : "running"],
+        ["Sandbox", link(browseRoute(id, fid, eid), e.directory, { class: "mono" })],
+      ])),
+      section("Resources", resourceTable([["Executor", e.resources]]))),
+    section(`Tasks (${tasks.length})`, table([
+      { title: "Task ID", cell: (t) => link(taskRoute(t.framework_id || fid, t.id), t.id, { class: "mono" }) },
+      { title: "Name", cell: (t) => t.name },
+      { title: "State", cell: (t) => t.list === "queued" ? badge("QUEUED") : badge(t.state) },
+      { title: "Updated", cell: (t) => {
+        const s = t.statuses || [];
+        const ts = s.length ? s[s.length - 1].timestamp : 0;
+        return h("span", { title: date(ts) }, ago(ts, ctx.now));
+      } },
+      { title: "CPUs", class: "num", cell: (t) => res(t.resources, "cpus") },
+      { title: "Mem", class: "num", cell: (t) => res(t.resources, "mem") },
+    ], tasks, "The executor has no tasks.", { id: "executor-tasks" })));
 }
 
 // usageView shows /monitor/statistics: what each executor's container uses.
@@ -112,13 +164,8 @@ export function renderBrowse(ctx) {
   const head = h("h1", {}, "Sandbox of ", h("span", { class: "mono" }, eid), " on ", link(agentRoute(id), ctx.idx.agentLabel.get(id)));
   const wait = loadNotice(own, "the agent's state");
   if (wait) return h("div", {}, head, wait);
-  let dir = "";
-  for (const f of own.value.json.frameworks || []) {
-    if (f.id !== fid) continue;
-    for (const e of [...(f.executors || []), ...(f.completed_executors || [])]) {
-      if (e.id === eid) dir = e.directory;
-    }
-  }
+  const found = executors(own.value.json).filter((x) => x.framework.id === fid && x.id === eid).sort((x, y) => x.done - y.done)[0];
+  const dir = found ? found.directory : "";
   if (!dir) {
     return h("div", {}, head, notice("warn", "The agent no longer knows executor ", h("code", {}, eid), " of framework ", h("code", {}, fid), " (its sandbox may have been removed)."));
   }

@@ -18,8 +18,12 @@ export function taskRoute(fid, tid) {
   return "/frameworks/" + enc(fid) + "/tasks/" + enc(tid);
 }
 
+export function executorRoute(agentID, fid, eid) {
+  return "/agents/" + enc(agentID) + "/frameworks/" + enc(fid) + "/executors/" + enc(eid);
+}
+
 export function browseRoute(agentID, fid, eid) {
-  return "/agents/" + enc(agentID) + "/frameworks/" + enc(fid) + "/executors/" + enc(eid) + "/browse";
+  return executorRoute(agentID, fid, eid) + "/browse";
 }
 
 // traceURL is the master's page that draws a task's message flow.
