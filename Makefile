@@ -4,7 +4,7 @@ BIN      := $(CURDIR)/bin
 BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/...
+RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/... ./webui/...
 TEST_TIMEOUT ?= 15m
 NUM_SLAVES ?= 2
 PORT ?= 5050
@@ -23,9 +23,15 @@ test: test-deps build vet fmt-check
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 -race $(RACE_PKGS)
 
-# Nothing beyond Go is needed yet; later issues (ZooKeeper, cgroups) add here.
+# What the tests need beyond Go: Debian's chromium for the browser tests of
+# the web UI (installed as root when missing; without it they skip, except
+# under CI=true, where they fail).
 test-deps:
 	@$(GO) version
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: run 'make test-deps' as root to install it (the browser tests skip without it)"; fi; }
 
 vet:
 	$(GO) vet ./...
@@ -44,7 +50,7 @@ proto:
 # A local cluster in the foreground: one master and $(NUM_SLAVES) agents.
 run: build
 	@mkdir -p $(WORK_DIR)
-	@echo "Starting mesos-local: master on http://127.0.0.1:$(PORT), $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
+	@echo "Starting mesos-local: master and web UI on http://127.0.0.1:$(PORT)/, $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
 	@echo "Submit a task from another shell:"
 	@echo "  bin/mesos-execute --master=127.0.0.1:$(PORT) --name=hello --command='echo hello'"
 	$(BIN)/mesos-local --ip=127.0.0.1 --port=$(PORT) --num_slaves=$(NUM_SLAVES) --work_dir=$(WORK_DIR)
