@@ -121,7 +121,7 @@ func (z *ZooKeeper) run() {
 // follow reads the group on every change until the session is lost.
 func (z *ZooKeeper) follow(s *zkgroup.Session) {
 	for {
-		v, watch, err := zkgroup.Read(s.Conn(), z.url.Path)
+		v, watch, err := s.Read(z.url.Path)
 		if err != nil {
 			// The connection dropped; the session may live on.
 			z.log.WithError(err).Debug("reading the master group failed")

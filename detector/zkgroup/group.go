@@ -81,3 +81,25 @@ func Read(c *zk.Conn, path string) (View, <-chan zk.Event, error) {
 		return v, ch, nil
 	}
 }
+
+// Read is Read on the session's connection, except that it returns the
+// session's loss at once: a go-zk call queued while the client is
+// reconnecting can wait ten times the read timeout.
+func (s *Session) Read(path string) (View, <-chan zk.Event, error) {
+	type result struct {
+		v     View
+		watch <-chan zk.Event
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, w, err := Read(s.Conn(), path)
+		done <- result{v, w, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.watch, r.err
+	case <-s.Lost():
+		return View{}, nil, s.Err()
+	}
+}

@@ -136,7 +136,7 @@ func (c *ZKCandidacy) follow(group string) {
 	defer c.session.Close()
 	name := path.Base(c.znode)
 	for {
-		v, watch, err := zkgroup.Read(c.session.Conn(), group)
+		v, watch, err := c.session.Read(group)
 		if err == nil {
 			mine := false
 			for _, m := range v.Members {
