@@ -23,9 +23,18 @@ test: test-deps build vet fmt-check
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 -race $(RACE_PKGS)
 
-# Nothing beyond Go is needed yet; later issues (ZooKeeper, cgroups) add here.
+# Debian's zookeeper package (with Java) for the ZooKeeper tests, which start
+# their own servers on loopback. Never zookeeperd: it runs a daemon on *:2181.
 test-deps:
 	@$(GO) version
+	@if [ -r /usr/share/java/zookeeper.jar ] && command -v java >/dev/null; then \
+		echo "ZooKeeper: $$(ls /usr/share/java/zookeeper-[0-9]*.jar 2>/dev/null | head -1) is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's zookeeper package (no daemon is started): apt-get update && apt-get install --no-install-recommends zookeeper"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null; \
+	else \
+		echo "ZooKeeper is missing and this is not root: the ZooKeeper tests will skip (as root: apt-get install --no-install-recommends zookeeper)"; \
+	fi
 
 vet:
 	$(GO) vet ./...

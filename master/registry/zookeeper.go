@@ -95,7 +95,7 @@ func (z *ZooKeeper) Store(ctx context.Context, data []byte, v Version) (Version,
 	case r := <-done:
 		return r.v, r.err
 	case <-ctx.Done():
-		return Absent, fmt.Errorf("%w: %s: %v", ErrUnknownOutcome, z.path, ctx.Err())
+		return Absent, fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, z.path, ctx.Err())
 	}
 }
 
