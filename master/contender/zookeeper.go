@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -52,6 +53,7 @@ type ZKCandidacy struct {
 	znode   string
 	log     logrus.FieldLogger
 	stop    chan struct{}
+	stopper sync.Once
 	done    chan struct{}
 }
 
@@ -121,11 +123,7 @@ func (c *ZKCandidacy) Znode() string { return c.znode }
 // candidacy to end.
 func (c *ZKCandidacy) Withdraw() {
 	c.lose(ErrWithdrawn)
-	select {
-	case <-c.stop:
-	default:
-		close(c.stop)
-	}
+	c.stopper.Do(func() { close(c.stop) })
 	<-c.done
 }
 
