@@ -34,6 +34,8 @@ type Candidacy interface {
 	Lost() <-chan struct{}
 	// Err says why it was lost (nil while it holds).
 	Err() error
+	// Held reports whether the candidacy still holds (a registry fence).
+	Held() bool
 	// Withdraw leaves the election; Lost is closed.
 	Withdraw()
 }

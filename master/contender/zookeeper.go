@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/gomesos/gomesos/detector/zkgroup"
+	"github.com/gomesos/gomesos/master/registry"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/sirupsen/logrus"
 )
@@ -51,6 +52,8 @@ type ZKCandidacy struct {
 	*state
 	session *zkgroup.Session
 	znode   string
+	group   string
+	acl     []zk.ACL
 	log     logrus.FieldLogger
 	stop    chan struct{}
 	stopper sync.Once
@@ -103,7 +106,7 @@ func (z *ZooKeeper) ContendZK(ctx context.Context, info *mesos.MasterInfo) (*ZKC
 		return nil, fmt.Errorf("contending in %s: %w", z.URL, err)
 	}
 	c := &ZKCandidacy{
-		state: newState(), session: s, znode: znode,
+		state: newState(), session: s, znode: znode, group: z.URL.Path, acl: acl,
 		log:  log.WithFields(logrus.Fields{"zk": z.URL.String(), "znode": path.Base(znode)}),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -118,6 +121,15 @@ func (c *ZKCandidacy) Conn() *zk.Conn { return c.session.Conn() }
 // Znode is the full path of the candidacy's znode; a registry write is
 // fenced by its existence.
 func (c *ZKCandidacy) Znode() string { return c.znode }
+
+// Registry is the registry store of the group (znode <path>/registry) for
+// this candidacy: on its connection, fenced by its znode, and refused
+// locally once the candidacy is lost.
+func (c *ZKCandidacy) Registry() *registry.ZooKeeper {
+	s := registry.NewZooKeeper(c.Conn(), registry.Path(c.group), c.znode, c.acl)
+	s.Held = c.Held
+	return s
+}
 
 // Withdraw deletes the znode (by closing the session) and waits for the
 // candidacy to end.

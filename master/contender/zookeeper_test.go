@@ -171,8 +171,7 @@ func TestZooKeeperPartitionedLeaderStepsDownBeforeTheStandbyLeads(t *testing.T) 
 	if _, err := storeA.Store(ctx, []byte("by deposed a"), v); !errors.Is(err, registry.ErrNotLeader) {
 		t.Fatalf("deposed leader's write = %v, want ErrNotLeader", err)
 	}
-	storeB := registry.NewZooKeeper(b.Conn(), registry.Path("/mesos"), b.Znode(), nil)
-	storeB.Held = b.Held
+	storeB := b.Registry()
 	data, vb, err := storeB.Fetch(ctx)
 	if err != nil || string(data) != "by a" || vb != v {
 		t.Fatalf("new leader's fetch = %q, %d, %v", data, vb, err)
@@ -257,8 +256,7 @@ func TestZooKeeperEnsembleLosesItsLeaderWhileTheMasterKeepsLeading(t *testing.T)
 	a := contendZK(t, e.Connect(), "/mesos", timeout, "a")
 	await(t, a.Elected(), "a elected")
 	b := contendZK(t, e.Connect(), "/mesos", timeout, "b")
-	store := registry.NewZooKeeper(a.Conn(), registry.Path("/mesos"), a.Znode(), nil)
-	store.Held = a.Held
+	store := a.Registry()
 	ctx := context.Background()
 	v, err := store.Store(ctx, []byte("1"), registry.Absent)
 	if err != nil {
