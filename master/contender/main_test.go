@@ -1,6 +1,7 @@
 package contender
 
 import (
+	"io"
 	"os"
 	"testing"
 
@@ -9,8 +10,12 @@ import (
 
 // TestMain: ZKDEBUG=1 shows the sessions' and go-zk's lines.
 func TestMain(m *testing.M) {
+	testLog.SetOutput(io.Discard)
 	if os.Getenv("ZKDEBUG") != "" {
-		logrus.SetLevel(logrus.DebugLevel)
+		testLog.SetOutput(os.Stderr)
+		testLog.SetLevel(logrus.DebugLevel)
 	}
 	os.Exit(m.Run())
 }
+
+var testLog = logrus.New()

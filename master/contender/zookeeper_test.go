@@ -12,14 +12,13 @@ import (
 	"github.com/gomesos/gomesos/internal/zktest"
 	"github.com/gomesos/gomesos/master/registry"
 	"github.com/gomesos/gomesos/messages/mesos"
-	"github.com/sirupsen/logrus"
 )
 
 const waitLimit = 60 * time.Second
 
 func contendZK(t *testing.T, servers, path string, timeout time.Duration, id string) *ZKCandidacy {
 	t.Helper()
-	z, err := NewZooKeeper("zk://"+servers+path, timeout, logrus.WithField("id", id))
+	z, err := NewZooKeeper("zk://"+servers+path, timeout, testLog.WithField("id", id))
 	if err != nil {
 		t.Fatal(err)
 	}
