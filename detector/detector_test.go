@@ -42,6 +42,10 @@ func TestNewSpecs(t *testing.T) {
 	if err := os.WriteFile(loop, []byte("file://"+loop), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	zkFile := filepath.Join(dir, "zk")
+	if err := os.WriteFile(zkFile, []byte("zk://127.0.0.1:2181/mesos\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -60,6 +64,7 @@ func TestNewSpecs(t *testing.T) {
 		{"file://" + pidFile, "standalone", ""},
 		{"", "", "empty master address"},
 		{"zk://127.0.0.1:2181/mesos", "zk", ""},
+		{"file://" + zkFile, "zk", ""},
 		{"zk://u:p@127.0.0.1:2181,127.0.0.2:2181/mesos/a", "zk", ""},
 		{"zk://127.0.0.1:2181", "", "missing the znode path"},
 		{"zk://127.0.0.1/mesos", "", "missing port"},
