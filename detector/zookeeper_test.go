@@ -15,7 +15,12 @@ import (
 // zkConn is a raw client session for writing group znodes by hand.
 func zkConn(t *testing.T, addr string) *zk.Conn {
 	t.Helper()
-	c, _, err := zk.Connect([]string{addr}, 2*time.Second, zk.WithLogInfo(false))
+	return zkConnTimeout(t, addr, 2*time.Second)
+}
+
+func zkConnTimeout(t *testing.T, addr string, timeout time.Duration) *zk.Conn {
+	t.Helper()
+	c, _, err := zk.Connect([]string{addr}, timeout, zk.WithLogInfo(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +95,8 @@ func TestZooKeeperDetectorFollowsTheLowestMember(t *testing.T) {
 
 func TestZooKeeperDetectorReportsNoLeaderWhenZooKeeperIsGone(t *testing.T) {
 	srv := zktest.Start(t)
-	c := zkConn(t, srv.Addr)
+	// a's session outlives the server's restart below.
+	c := zkConnTimeout(t, srv.Addr, 30*time.Second)
 	if err := zkgroup.EnsurePath(c, "/m", zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
