@@ -121,6 +121,8 @@ func (z *ZooKeeper) multi(data []byte, v Version) (Version, error) {
 		switch {
 		case errors.Is(res[0].Error, zk.ErrNoNode):
 			return Absent, ErrNotLeader
+		case v == Absent && errors.Is(res[1].Error, zk.ErrNoNode):
+			return Absent, fmt.Errorf("registry: store %s: its parent znode does not exist", z.path)
 		case errors.Is(res[1].Error, zk.ErrBadVersion), errors.Is(res[1].Error, zk.ErrNodeExists),
 			errors.Is(res[1].Error, zk.ErrNoNode):
 			return Absent, fmt.Errorf("%w: stored at %d: %v", ErrConflict, v, res[1].Error)
