@@ -23,11 +23,21 @@ test: test-deps build vet fmt-check
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 -race $(RACE_PKGS)
 
-# What the tests need beyond Go: Debian's chromium for the browser tests of
-# the web UI (installed as root when missing; without it they skip, except
-# under CI=true, where they fail).
+# What the tests need beyond Go, installed as root when missing (without
+# them those tests skip, except under CI=true, where they fail):
+# Debian's zookeeper package (with Java) for the ZooKeeper tests, which
+# start their own servers on loopback (never zookeeperd: it runs a daemon on
+# *:2181), and Debian's chromium for the browser tests of the web UI.
 test-deps:
 	@$(GO) version
+	@if [ -r /usr/share/java/zookeeper.jar ] && command -v java >/dev/null; then \
+		echo "ZooKeeper: $$(ls /usr/share/java/zookeeper-[0-9]*.jar 2>/dev/null | head -1) is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's zookeeper package (no daemon is started): apt-get update && apt-get install --no-install-recommends zookeeper"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null; \
+	else \
+		echo "ZooKeeper is missing and this is not root: the ZooKeeper tests will skip (as root: apt-get install --no-install-recommends zookeeper)"; \
+	fi
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
