@@ -69,7 +69,7 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 		resText   string
 		killAfter time.Duration
 	)
-	fs.StringVar(&o.master, "master", "", "Mesos master (e.g., IP:PORT, master@IP:PORT or file:///path). Required.")
+	fs.StringVar(&o.master, "master", "", "Mesos master (e.g., IP:PORT, master@IP:PORT, zk://host:port,.../path or file:///path). Required.")
 	fs.StringVar(&o.name, "name", "", "Name for the command; also the task ID. Required.")
 	fs.StringVar(&o.command, "command", "", "Command to launch. Required.")
 	fs.BoolVar(&o.shell, "shell", true, "Run the command with /bin/sh -c. With --shell=false the command is split on white space into an executable and its arguments.")

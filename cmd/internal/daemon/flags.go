@@ -79,7 +79,7 @@ func registerTrace(fs *flag.FlagSet, c *Common, executors string) {
 func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool) {
 	if withMaster {
 		registerCommon(fs, c, "127.0.0.1")
-		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, or file:///path.")
+		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, zk://[user:pass@]host:port,.../path, or file:///path.")
 		fs.IntVar(&cfg.Port, "port", cfg.Port, "Port to listen on for HTTP.")
 		registerTrace(fs, c, ExecutorTraceNote)
 	}
