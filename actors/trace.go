@@ -113,7 +113,9 @@ type localMsg struct {
 func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
 	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
 	if s := lm.slab; s != nil {
-		lm.msg, lm.sender = nil, nil // keep nothing alive from a slab
+		// No clearing: a write here would share cache lines with the
+		// sender filling the next entries. A slab keeps at most slabSize
+		// delivered messages alive until it is reused or collected.
 		s.done()
 	}
 	return msg, sender, mid, trace
