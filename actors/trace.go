@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
@@ -134,6 +135,7 @@ type msgSlab struct {
 	base  uint64   // message number of msgs[0]
 	_     [48]byte // next (senders) and taken (receivers) on separate cache lines
 	taken atomic.Int64
+	_     [56]byte // msgs from offset 128: one 64-byte line per localMsg
 	msgs  [slabSize]localMsg
 }
 
@@ -475,3 +477,10 @@ func (n *Node) admit(msg proto.Message, from, to PID, mid, trace id) bool {
 	}
 	return kind != Dropped
 }
+
+// A localMsg fills one cache line and a slab's entries start on a line
+// boundary (a slab is page-aligned: large allocations are), so a delivery
+// moves one line between the sender's core and the receiver's.
+var _ [64 - unsafe.Sizeof(localMsg{})]struct{}
+var _ [unsafe.Sizeof(localMsg{}) - 64]struct{}
+var _ [unsafe.Offsetof(msgSlab{}.msgs) - 128]struct{}
