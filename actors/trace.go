@@ -111,6 +111,7 @@ type localMsg struct {
 }
 
 // take reads lm's fields and gives lm back: it must not be used after.
+// Whoever fills a localMsg from a slab writes every field but slab.
 func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
 	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
 	if s := lm.slab; s != nil {
@@ -266,7 +267,9 @@ func (w *Envelope) Deserialize() (remote.RootSerializable, error) {
 		return refuse(fmt.Sprintf("undecodable %s: %v", name, err))
 	}
 	lm, _ := inbound.next(nil)
-	lm.msg, lm.mid, lm.trace = m, mid, trace
+	// Every field is written: a reused slab holds stale ones. The sender
+	// comes in protoactor's envelope around this message.
+	lm.msg, lm.sender, lm.mid, lm.trace = m, nil, mid, trace
 	return lm, nil
 }
 
