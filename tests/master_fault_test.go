@@ -51,6 +51,7 @@ func TestMasterRestartKeepsRunningTask(t *testing.T) {
 	exec.WaitOutput(t, regexp.MustCompile(`Received status update (TASK_RUNNING)`), wait)
 	subscribed := regexp.MustCompile(`Subscribed with ID (\S+)`)
 	fid := exec.WaitOutput(t, subscribed, wait)
+	agentID := exec.WaitOutput(t, regexp.MustCompile(`Submitted task 'long' to agent '(\S+)'`), wait)
 
 	c.Master.Kill()
 	exec.WaitOutput(t, regexp.MustCompile(`(Disconnected) from the master`), wait)
@@ -70,6 +71,13 @@ func TestMasterRestartKeepsRunningTask(t *testing.T) {
 		st, err := c.State()
 		return err == nil && taskState(st, "long") == "TASK_RUNNING"
 	}, "the task RUNNING in the restarted master's state")
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slaves, _ := st["slaves"].([]any); len(slaves) != 1 || slaves[0].(map[string]any)["id"] != agentID {
+		t.Fatalf("the agent did not come back as %s: %s", agentID, harness.MustJSON(st["slaves"]))
+	}
 
 	// The task ends and the framework hears it.
 	if err := writeFile(release); err != nil {
