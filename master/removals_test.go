@@ -291,6 +291,9 @@ func TestCoreRecoveredAgents(t *testing.T) {
 	expect(t, "recover", c.RecoverAgents(t0, []*mesos.SlaveInfo{a1, a2}), []effect.Effect{
 		effect.StartTimer{Key: "recovery/agents", After: DefaultAgentReregisterTimeout},
 	})
+	if v := c.View(); len(v.Recovered) != 2 || v.Recovered[0] != "old-S0" || v.Recovered[1] != "old-S1" {
+		t.Fatalf("recovered %v", v.Recovered)
+	}
 
 	// The scheduler is back first, then the first agent with its task.
 	got := c.Receive(t0, schedPID, &mesosinternal.ReregisterFrameworkMessage{Framework: fw})
@@ -323,8 +326,8 @@ func TestCoreRecoveredAgents(t *testing.T) {
 	if got := c.Removals(); got != want {
 		t.Fatalf("removals %+v, want %+v", got, want)
 	}
-	if c.unreachable["old-S1"] == nil || c.agents["old-S0"] == nil {
-		t.Fatal("wrong agent marked unreachable")
+	if v := c.View(); len(v.Recovered) != 0 || len(v.Unreachable) != 1 || v.Unreachable[0] != "old-S1" || c.agents["old-S0"] == nil {
+		t.Fatalf("recovered %v, unreachable %v", v.Recovered, v.Unreachable)
 	}
 	// It may still reregister.
 	c.Receive(later, agent2PID, &mesosinternal.ReregisterSlaveMessage{Slave: a2, Version: proto.String("1.11.0")})
@@ -358,6 +361,9 @@ func TestCoreMarkAgentGone(t *testing.T) {
 		effect.Unlink{PID: agentPID},
 		sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID(testAgent)}),
 	})
+	if v := c.View(); len(v.Gone) != 1 || v.Gone[0] != testAgent || len(v.Agents) != 0 {
+		t.Fatalf("gone %v, agents %v", v.Gone, v.Agents)
+	}
 	if got, err := c.MarkAgentGone(now, testAgent); err != nil || len(got) != 0 {
 		t.Fatalf("marking it gone again: %v, %v", describeAll(got), err)
 	}
