@@ -419,3 +419,63 @@ func TestCoreFailoverTimeoutKillsTasksOnlyAfterIt(t *testing.T) {
 		t.Fatalf("task %v, want TASK_KILLED", st)
 	}
 }
+
+// An agent whose link broke and that never comes back: a checkpointing
+// framework's task waits for it (no update at the disconnect), the agent
+// is still pinged (connected=false), and after max_agent_ping_timeouts
+// silent pings the task is TASK_LOST with REASON_SLAVE_REMOVED.
+func TestCoreDisconnectedAgentThatNeverReturns(t *testing.T) {
+	c := newCore(t, func(cfg *Config) { cfg.MaxAgentPingTimeouts = 2 })
+	info := frameworkInfo("f")
+	info.Checkpoint = proto.Bool(true)
+	register(t, c, info)
+	registerAgent(t, c, "cpus:2;mem:1024")
+	runTask(t, c)
+	used := resources.MustParse("cpus:1;mem:128").Upgrade().Allocate("*")
+
+	expect(t, "link broke", c.Exited(t0, agentPID), []effect.Effect{
+		AllocDeactivateSlave{AgentID: testAgent},
+		effect.StartTimer{Key: "reregister/" + testAgent, After: DefaultAgentReregisterTimeout},
+	})
+	now := t0.Add(DefaultAgentPingTimeout)
+	expect(t, "first silent ping", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+		effect.StartTimer{Key: "ping/" + testAgent, After: DefaultAgentPingTimeout},
+		sendTo(agentPID, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(false)}),
+	})
+	now = now.Add(DefaultAgentPingTimeout)
+	expect(t, "second silent ping", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+		AllocRemoveSlave{AgentID: testAgent},
+		effect.CancelTimer{Key: "ping/" + testAgent},
+		effect.CancelTimer{Key: "reregister/" + testAgent},
+		AllocRecoverResources{FrameworkID: testFID, AgentID: testAgent, Resources: used},
+		update(updateSpec{agentID: testAgent, taskID: "t1", state: mesos.TaskState_TASK_LOST,
+			message: "health check timed out", reason: mesos.TaskStatus_REASON_SLAVE_REMOVED, unreachable: &now, now: now}),
+		effect.Unlink{PID: agentPID},
+		sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID(testAgent)}),
+	})
+	expect(t, "stale reregister timer", c.Timer(t0.Add(DefaultAgentReregisterTimeout), "reregister/"+testAgent), nil)
+}
+
+// An unreachable agent marked gone: its unreachable tasks are completed
+// as TASK_GONE_BY_OPERATOR and it may not come back.
+func TestCoreMarkUnreachableAgentGone(t *testing.T) {
+	c := newCore(t, func(cfg *Config) { cfg.MaxAgentPingTimeouts = 1 })
+	register(t, c, partitionAware("f"))
+	registerAgent(t, c, "cpus:2;mem:1024")
+	runTask(t, c)
+	c.Timer(t0.Add(DefaultAgentPingTimeout), "ping/"+testAgent)
+	if c.unreachable[testAgent] == nil {
+		t.Fatal("agent not unreachable")
+	}
+	got, err := c.MarkAgentGone(t0.Add(time.Hour), testAgent)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("gone: %v, %v", describeAll(got), err)
+	}
+	f := c.frameworks[testFID]
+	if f.unreachableTasks.get("t1") != nil || f.completedTasks.get("t1").GetState() != mesos.TaskState_TASK_GONE_BY_OPERATOR {
+		t.Fatalf("task after gone: unreachable %v, completed %v", f.unreachableTasks.get("t1"), f.completedTasks.get("t1"))
+	}
+	if v := c.View(); len(v.Unreachable) != 0 || len(v.Gone) != 1 {
+		t.Fatalf("unreachable %v, gone %v", v.Unreachable, v.Gone)
+	}
+}
