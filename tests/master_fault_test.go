@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,5 +140,48 @@ func TestSilentAgentIsMarkedUnreachable(t *testing.T) {
 	}
 	if st["unreachable_slaves"] != float64(0) {
 		t.Fatalf("agent still unreachable after reregistering: %v", st["unreachable_slaves"])
+	}
+}
+
+// An agent killed with SIGKILL that never comes back, running a task of a
+// checkpointing framework: the master keeps the task while the agent may
+// still reregister, and the health checks give up on it after
+// max_agent_ping_timeouts × agent_ping_timeout, reporting TASK_LOST with
+// REASON_SLAVE_REMOVED.
+func TestKilledAgentThatNeverReturns(t *testing.T) {
+	c := harness.StartProcs(t, harness.ProcOptions{
+		MasterArgs: []string{"--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=2"},
+	})
+	pids := harness.TempDir(t) + "/pids"
+	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=orphan", "--checkpoint",
+		"--command=echo $PPID $$ > "+pids+"; exec sleep 120")
+	exec.WaitOutput(t, regexp.MustCompile(`Received status update (TASK_RUNNING)`), wait)
+	// The executor outlives its agent (it waits for the agent to recover):
+	// stop it and its task when the test ends.
+	t.Cleanup(func() {
+		b, err := os.ReadFile(pids)
+		if err != nil {
+			return
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	harness.Eventually(t, wait, func() bool { _, err := os.Stat(pids); return err == nil }, "the task to write its pids")
+
+	c.Agents[0].Kill()
+	exec.WaitOutput(t, regexp.MustCompile(`Received status update (TASK_LOST) for task 'orphan'`), wait)
+	out := exec.Output()
+	if !strings.Contains(out, "REASON_SLAVE_REMOVED") || strings.Contains(out, "REASON_SLAVE_DISCONNECTED") {
+		t.Fatalf("want TASK_LOST with REASON_SLAVE_REMOVED (not at the disconnect):\n%s", out)
+	}
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st["unreachable_slaves"] != float64(1) {
+		t.Fatalf("unreachable_slaves = %v, want 1", st["unreachable_slaves"])
 	}
 }
