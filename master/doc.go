@@ -32,7 +32,7 @@
 //	Offer(now, frameworkID, offers)      an allocation for one framework
 //	UpdateWeights, SetQuota, RemoveQuota operator requests (RequestError)
 //	MarkAgentGone(now, agentID)          the operator's MARK_AGENT_GONE (RequestError)
-//	RecoverAgents(now, admitted)         agents a registry admitted (none standalone)
+//	RecoverAgents(now, RecoveredAgents)  what a registry knows of agents (none standalone)
 //	Removals()                           agent removal counters, for /metrics
 //	View()                               a copy of the state, for checks
 //

@@ -174,18 +174,42 @@ func (c *Core) markUnreachable(a *agent, message string) {
 
 // ---- Agents recovered from a registry ----
 
-// RecoverAgents tells a master that just started which agents its
-// registry admitted. They are "recovered": reconciliation does not answer
-// for their tasks until they reregister, and those that have not
+// RecoveredAgents is what a master's registry says about agents.
+type RecoveredAgents struct {
+	Admitted    []*mesos.SlaveInfo   // admitted, with their ids
+	Unreachable map[string]time.Time // agent id → when it was marked unreachable
+	Gone        map[string]time.Time // agent id → when it was marked gone
+}
+
+// RecoverAgents tells a master that just started what its registry knows
+// about agents. Admitted agents are "recovered": reconciliation does not
+// answer for their tasks until they reregister, and those that have not
 // reregistered agent_reregister_timeout later are marked unreachable
 // (rate limited; the frameworks get LostSlaveMessage but no task updates:
-// this master never learned their tasks). A standalone master has no
-// registry and never calls it.
-func (c *Core) RecoverAgents(now time.Time, admitted []*mesos.SlaveInfo) []effect.Effect {
+// this master never learned their tasks). Unreachable agents may
+// reregister; gone ones are shut down if they try. A standalone master has
+// no registry and never calls it.
+func (c *Core) RecoverAgents(now time.Time, r RecoveredAgents) []effect.Effect {
 	c.at = now
-	for _, info := range admitted {
+	for id, at := range r.Unreachable {
+		if id != "" && c.agents[id] == nil {
+			c.unreachable[id] = &unreachableAgent{info: &mesos.SlaveInfo{Id: slaveID(id)}, time: at}
+			c.removed[id] = true
+		}
+	}
+	for id, at := range r.Gone {
+		if id != "" && c.agents[id] == nil {
+			delete(c.unreachable, id)
+			c.gone[id] = at
+			c.removed[id] = true
+		}
+	}
+	for _, info := range r.Admitted {
 		id := info.GetId().GetValue()
-		if id == "" || c.agents[id] != nil {
+		if id == "" || c.agents[id] != nil || c.unreachable[id] != nil {
+			continue
+		}
+		if _, gone := c.gone[id]; gone {
 			continue
 		}
 		c.recoveredAgents[id] = clone(info)

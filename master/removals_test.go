@@ -231,7 +231,7 @@ func TestCoreReconcileUnknownTasks(t *testing.T) {
 			t.Fatal(err)
 		}
 		recovered := &mesos.SlaveInfo{Id: slaveID("old-S7"), Hostname: proto.String("h7")}
-		c.RecoverAgents(t0, []*mesos.SlaveInfo{recovered})
+		c.RecoverAgents(t0, RecoveredAgents{Admitted: []*mesos.SlaveInfo{recovered}})
 
 		state := func(paState mesos.TaskState) mesos.TaskState {
 			if pa {
@@ -288,12 +288,24 @@ func TestCoreRecoveredAgents(t *testing.T) {
 		Resources: resources.MustParse("cpus:2;mem:1024")}
 	a2 := proto.Clone(a1).(*mesos.SlaveInfo)
 	a2.Id = slaveID("old-S1")
-	expect(t, "recover", c.RecoverAgents(t0, []*mesos.SlaveInfo{a1, a2}), []effect.Effect{
+	expect(t, "recover", c.RecoverAgents(t0, RecoveredAgents{
+		Admitted:    []*mesos.SlaveInfo{a1, a2},
+		Unreachable: map[string]time.Time{"old-S8": t0.Add(-time.Hour)},
+		Gone:        map[string]time.Time{"old-S9": t0.Add(-time.Hour)},
+	}), []effect.Effect{
 		effect.StartTimer{Key: "recovery/agents", After: DefaultAgentReregisterTimeout},
 	})
-	if v := c.View(); len(v.Recovered) != 2 || v.Recovered[0] != "old-S0" || v.Recovered[1] != "old-S1" {
-		t.Fatalf("recovered %v", v.Recovered)
+	if v := c.View(); len(v.Recovered) != 2 || v.Recovered[0] != "old-S0" || v.Recovered[1] != "old-S1" ||
+		len(v.Unreachable) != 1 || len(v.Gone) != 1 {
+		t.Fatalf("recovered %v, unreachable %v, gone %v", v.Recovered, v.Unreachable, v.Gone)
 	}
+	// A gone agent that comes back is shut down.
+	gone := proto.Clone(a1).(*mesos.SlaveInfo)
+	gone.Id = slaveID("old-S9")
+	goneAt := actors.PID{ID: "slave(1)", Address: "127.0.0.9:50000"}
+	expect(t, "gone agent", c.Receive(t0, goneAt, &mesosinternal.ReregisterSlaveMessage{Slave: gone, Version: proto.String("1.11.0")}), []effect.Effect{
+		sendTo(goneAt, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")}),
+	})
 
 	// The scheduler is back first, then the first agent with its task.
 	got := c.Receive(t0, schedPID, &mesosinternal.ReregisterFrameworkMessage{Framework: fw})
@@ -326,7 +338,7 @@ func TestCoreRecoveredAgents(t *testing.T) {
 	if got := c.Removals(); got != want {
 		t.Fatalf("removals %+v, want %+v", got, want)
 	}
-	if v := c.View(); len(v.Recovered) != 0 || len(v.Unreachable) != 1 || v.Unreachable[0] != "old-S1" || c.agents["old-S0"] == nil {
+	if v := c.View(); len(v.Recovered) != 0 || len(v.Unreachable) != 2 || v.Unreachable[0] != "old-S1" || c.agents["old-S0"] == nil {
 		t.Fatalf("recovered %v, unreachable %v", v.Recovered, v.Unreachable)
 	}
 	// It may still reregister.
