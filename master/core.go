@@ -275,9 +275,9 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.pingTimedOut(id)
 	case reregisterTimerPrefix:
 		c.reregisterTimedOut(id)
-	case "removal/":
+	case removalTimerPrefix:
 		c.grantRemovals()
-	case "recovery/":
+	case recoveryTimerPrefix:
 		c.recoveredAgentsTimedOut()
 	default:
 		c.log.WithField("key", key).Warn("ignoring an unknown timer")

@@ -16,13 +16,15 @@ import (
 
 // Timer keys of agent removal (see core.go for the others).
 const (
+	removalTimerPrefix  = "removal/"
+	recoveryTimerPrefix = "recovery/"
 	// removalTimerKey fires when --agent_removal_rate_limit grants the
 	// next permit.
-	removalTimerKey = "removal/next"
+	removalTimerKey = removalTimerPrefix + "next"
 	// recoveryTimerKey fires agent_reregister_timeout after a master that
 	// recovered agents from its registry started: those that did not
 	// reregister are marked unreachable.
-	recoveryTimerKey = "recovery/agents"
+	recoveryTimerKey = recoveryTimerPrefix + "agents"
 )
 
 // AgentRemovals counts what happened to agents the master gave up on, as
