@@ -52,6 +52,8 @@ func MasterFlags(fs *flag.FlagSet, cfg *master.Config, c *Common) {
 	fs.Var(flagutil.Duration{D: &cfg.AgentPingTimeout}, "agent_ping_timeout", "How long the master waits for an agent's pong.")
 	fs.IntVar(&cfg.MaxAgentPingTimeouts, "max_agent_ping_timeouts", cfg.MaxAgentPingTimeouts, "Missed pongs before an agent is marked unreachable.")
 	fs.Var(flagutil.Duration{D: &cfg.AgentReregisterTimeout}, "agent_reregister_timeout", "How long a disconnected agent has to reregister (at least 10mins).")
+	fs.StringVar(&cfg.AgentRemovalRateLimit, "agent_removal_rate_limit", cfg.AgentRemovalRateLimit,
+		"Maximum rate at which agents are marked unreachable, as '<agents>/<duration>', e.g. 1/10mins (default: no limit).")
 	fs.Var(flagutil.Duration{D: &cfg.OfferTimeout}, "offer_timeout", "Duration after which an unused offer is rescinded (default: never).")
 	fs.StringVar(&cfg.MinAllocatableResources, "min_allocatable_resources", cfg.MinAllocatableResources, "One or more sets of resources, separated by '|', one of which an offer must contain.")
 	fs.IntVar(&cfg.MaxCompletedFrameworks, "max_completed_frameworks", cfg.MaxCompletedFrameworks, "Completed frameworks kept in memory.")
