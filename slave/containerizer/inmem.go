@@ -51,6 +51,30 @@ func NewInMem() *InMem {
 	return &InMem{containers: map[string]*inMemContainer{}, launches: make(chan string, 1024)}
 }
 
+var _ Recoverer = (*InMem)(nil)
+
+// Recover implements Recoverer: each container is recorded as running
+// (unless InMem already has it), as if it had survived an agent restart.
+// A container with pid 0 terminates at once.
+func (m *InMem) Recover(ctx context.Context, cs []Recovered) error {
+	for _, r := range cs {
+		m.mu.Lock()
+		if _, ok := m.containers[r.ID]; ok {
+			m.mu.Unlock()
+			continue
+		}
+		c := &inMemContainer{resources: r.Resources, started: make(chan struct{}), done: make(chan struct{})}
+		close(c.started)
+		m.containers[r.ID] = c
+		m.order = append(m.order, r.ID)
+		m.mu.Unlock()
+		if r.PID <= 0 {
+			m.end(r.ID, &Termination{Message: "The executor's pid was not checkpointed"})
+		}
+	}
+	return nil
+}
+
 // Launches delivers the id of every container launched, in order (it
 // holds up to 1024 not yet received).
 func (m *InMem) Launches() <-chan string { return m.launches }

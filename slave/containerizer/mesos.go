@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/fetcher"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -246,6 +248,12 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.forked = true
 	m.mu.Unlock()
 	go m.reap(c)
+	if cfg.PIDFile != "" {
+		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid))); err != nil {
+			m.kill(c)
+			return fmt.Errorf("failed to checkpoint the executor's pid: %w", err)
+		}
+	}
 
 	for _, iso := range m.isolators {
 		if err := iso.Isolate(ctx, c.id, pid); err != nil {
@@ -349,6 +357,44 @@ func (m *Mesos) finish(c *container, t *Termination) {
 	}
 	m.mu.Unlock()
 	close(c.done)
+}
+
+var _ Recoverer = (*Mesos)(nil)
+
+// Recover implements Recoverer: the launcher adopts each executor by its
+// pid and the container is reaped when it ends. The posix launcher cannot
+// wait for a process that is not its child, so a recovered container's
+// termination has no status: the agent relies on the updates the
+// executor sent before it ended. Isolators are not recovered (the posix
+// ones only measure).
+func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
+	known := map[string]int{}
+	for _, r := range cs {
+		if r.PID > 0 {
+			known[r.ID] = r.PID
+		}
+	}
+	if _, err := m.launcher.Recover(ctx, known); err != nil {
+		return fmt.Errorf("launcher recovery: %w", err)
+	}
+	for _, r := range cs {
+		cancel := func() {} // nothing to abort: no launch, no watches
+		c := &container{id: r.ID, phase: running, forked: r.PID > 0, resources: r.Resources, cancel: cancel, done: make(chan struct{})}
+		m.mu.Lock()
+		if _, ok := m.containers[r.ID]; ok {
+			m.mu.Unlock()
+			continue
+		}
+		m.containers[r.ID] = c
+		m.mu.Unlock()
+		if r.PID <= 0 {
+			m.finish(c, &Termination{Message: "The executor's pid was not checkpointed"})
+			continue
+		}
+		m.log.WithFields(logrus.Fields{"container_id": r.ID, "pid": r.PID}).Info("recovered container")
+		go m.reap(c)
+	}
+	return nil
 }
 
 // Wait implements Containerizer.
