@@ -119,6 +119,16 @@ func (e *fakeExecutor) Initialize(ctx *actors.Context) {
 	})
 	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) { rec(from, m) })
 	actors.Install(ctx, func(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) { rec(from, m) })
+	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorReregisteredMessage) { rec(from, m) })
+	// A restarted agent asks it back: it follows the agent's new pid.
+	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ReconnectExecutorMessage) {
+		rec(from, m)
+		e.agent = from
+		ctx.Send(from, &mesosinternal.ReregisterExecutorMessage{
+			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
+			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
+		})
+	})
 	if e.register {
 		ctx.Send(e.agent, &mesosinternal.RegisterExecutorMessage{
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},

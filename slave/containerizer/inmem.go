@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 )
 
 // KilledStatus is the wait status InMem reports for a destroyed container
@@ -96,6 +99,13 @@ func (m *InMem) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 	m.containers[id] = c
 	m.order = append(m.order, id)
 	m.mu.Unlock()
+	if cfg.PIDFile != "" {
+		// Nothing runs: the test process stands in for the executor.
+		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid()))); err != nil {
+			m.end(id, &Termination{Message: "Failed to checkpoint the pid: " + err.Error()})
+			return err
+		}
+	}
 	select {
 	case m.launches <- id:
 	default:
