@@ -55,7 +55,9 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	c.info.Id = &mesos.SlaveID{Value: proto.String(s.ID)}
 	if got, was := resources.Resources(c.info.GetResources()).String(), resources.Resources(s.Info.GetResources()).String(); got != was ||
 		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() {
-		c.log.WithFields(logrus.Fields{"agent_id": s.ID, "resources": got, "checkpointed_resources": was}).
+		c.log.WithFields(logrus.Fields{"agent_id": s.ID, "resources": got, "checkpointed_resources": was,
+			"hostname": c.info.GetHostname(), "checkpointed_hostname": s.Info.GetHostname(),
+			"port": c.info.GetPort(), "checkpointed_port": s.Info.GetPort()}).
 			Warn("the agent's configuration differs from its checkpoint; keeping the agent id")
 	}
 	c.log.WithFields(logrus.Fields{"agent_id": s.ID, "frameworks": len(s.Frameworks)}).Info("recovering agent")
