@@ -1,6 +1,7 @@
 package slave
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 )
 
 // An agent killed without a chance to clean up (its actor just stops) and
@@ -75,5 +77,35 @@ func TestShellRestartKeepsAgentIDAndReconnectsExecutor(t *testing.T) {
 	_, finished := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
 	if st := finished.GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FINISHED || finished.GetPid() != agent2.String() {
 		t.Fatalf("update = %v", finished)
+	}
+}
+
+// A corrupt checkpoint file stops the start with an error naming it; with
+// --strict=false the agent starts, without what the file described.
+func TestCorruptCheckpointFailsStartUnlessNotStrict(t *testing.T) {
+	h := newHarness(t, true)
+	p := checkpoint.Paths{WorkDir: h.s.cfg.WorkDir}
+	b, _ := checkpoint.Marshal(&mesos.SlaveInfo{Hostname: proto.String("agent.test"), Id: &mesos.SlaveID{Value: proto.String("old")}})
+	if err := checkpoint.Write(p.SlaveInfo("old"), b); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpoint.Symlink(p.LatestSlave(), p.Slave("old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpoint.Write(p.FrameworkInfo("old", "f1"), []byte("\xff\xff not a protobuf")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.s.cfg
+	cfg.ID = "slave(2)"
+	if _, err := New(h.node, cfg); err == nil || !strings.Contains(err.Error(), "framework.info") || !strings.Contains(err.Error(), "--strict=false") {
+		t.Fatalf("New with a corrupt checkpoint: %v", err)
+	}
+	cfg.NonStrict = true
+	s, err := New(h.node, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := s.recovered; st.Slave == nil || st.Slave.ID != "old" || len(st.Slave.Frameworks) != 0 {
+		t.Fatalf("recovered %+v", st.Slave)
 	}
 }
