@@ -133,9 +133,13 @@ func (p *process) snapshot() map[string]any {
 	return st
 }
 
-// apply carries out effects in order. A run of disk effects is written
-// off the mailbox; what follows it (and any effect of later events) is
-// applied only once they are on disk.
+// apply carries out effects in order, except that disk effects are
+// written off the mailbox: at the first one, every disk effect still to
+// apply is written (in order), and the other effects that follow are
+// applied, in order, once those writes are done, with the effects of
+// events that arrive meanwhile. Nothing is applied before a write that
+// preceded it; a write may land before a message that preceded it, which
+// only makes the checkpoint newer.
 func (p *process) apply(effs []effect.Effect) {
 	if p.diskBusy {
 		p.backlog = append(p.backlog, effs...)
@@ -143,11 +147,15 @@ func (p *process) apply(effs []effect.Effect) {
 	}
 	for i, e := range effs {
 		if isDisk(e) {
-			j := i
-			for j < len(effs) && isDisk(effs[j]) {
-				j++
+			var batch, rest []effect.Effect
+			for _, x := range effs[i:] {
+				if isDisk(x) {
+					batch = append(batch, x)
+				} else {
+					rest = append(rest, x)
+				}
 			}
-			p.writeDisk(effs[i:j], effs[j:])
+			p.writeDisk(batch, rest)
 			return
 		}
 		if effect.Apply(p.ctx, p.timers, e) {

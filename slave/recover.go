@@ -275,9 +275,12 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	}
 	log.Info("executor reregistered")
 	e.state = executorRunning
+	moved := e.pid != from
 	e.pid = from
 	c.out.Link(from)
-	c.checkpointExecutorPID(f, e)
+	if moved {
+		c.checkpointExecutorPID(f, e)
+	}
 	c.out.Send(from, &mesosinternal.ExecutorReregisteredMessage{
 		SlaveId:   proto.Clone(c.info.GetId()).(*mesos.SlaveID),
 		SlaveInfo: proto.Clone(c.info).(*mesos.SlaveInfo),

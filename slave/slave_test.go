@@ -55,7 +55,7 @@ func (p *inbox) Initialize(ctx *actors.Context) {
 
 // next returns the next recorded message of type T that satisfies ok,
 // dropping others.
-func next[T proto.Message](t *testing.T, ch chan received, ok func(T) bool) (actors.PID, T) {
+func next[T proto.Message](t testing.TB, ch chan received, ok func(T) bool) (actors.PID, T) {
 	t.Helper()
 	timeout := time.After(wait)
 	for {
@@ -72,7 +72,7 @@ func next[T proto.Message](t *testing.T, ch chan received, ok func(T) bool) (act
 	}
 }
 
-func newFakeMaster(t *testing.T, node *actors.Node) (actors.PID, chan received) {
+func newFakeMaster(t testing.TB, node *actors.Node) (actors.PID, chan received) {
 	ch := make(chan received, 1000)
 	p := &inbox{ch: ch, install: func(ctx *actors.Context, rec func(actors.PID, proto.Message)) {
 		actors.Install(ctx, func(from actors.PID, m *mesosinternal.RegisterSlaveMessage) { rec(from, m) })
@@ -276,7 +276,7 @@ func (c *fakeContainerizer) launchCount() int {
 const agentID = "agent-1"
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	node   *actors.Node
 	clock  *actors.ManualClock
 	master actors.PID
@@ -286,7 +286,7 @@ type harness struct {
 	agent  actors.PID
 }
 
-func newHarness(t *testing.T, register bool, mod ...func(*Config)) *harness {
+func newHarness(t testing.TB, register bool, mod ...func(*Config)) *harness {
 	t.Helper()
 	clock := actors.NewManualClock(time.Unix(1_700_000_000, 0))
 	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: testLogger()})

@@ -86,7 +86,22 @@ func (e *ExecutorState) LatestRun() *RunState {
 // does not parse is an error when strict; otherwise its entity is skipped
 // and the problem is returned among the warnings. Parse does no I/O.
 func Parse(files Files, strict bool) (*State, []error, error) {
-	p := &parser{files: files, strict: strict}
+	p := &parser{files: files, strict: strict, dirs: map[string]map[string]bool{}}
+	for k := range files {
+		k = strings.ReplaceAll(k, "\\", "/")
+		for {
+			dir, name := path.Split(k)
+			dir = strings.TrimSuffix(dir, "/")
+			if dir == "" {
+				break
+			}
+			if p.dirs[dir] == nil {
+				p.dirs[dir] = map[string]bool{}
+			}
+			p.dirs[dir][name] = true
+			k = dir
+		}
+	}
 	st := &State{}
 	if f, ok := files[path.Join("meta", BootIDFile)]; ok {
 		st.BootID = strings.TrimSpace(string(f.Data))
@@ -114,6 +129,7 @@ type parser struct {
 	files    Files
 	strict   bool
 	warnings []error
+	dirs     map[string]map[string]bool // folder -> names in it
 }
 
 // bad records a corrupt file: an error when strict, else a warning.
@@ -133,19 +149,8 @@ func (p *parser) missing(format string, args ...any) {
 // children lists the names directly under dir (relative, slash form)
 // that have files below them.
 func (p *parser) children(dir string) []string {
-	prefix := dir + "/"
-	seen := map[string]bool{}
-	for k := range p.files {
-		k = strings.ReplaceAll(k, "\\", "/")
-		if !strings.HasPrefix(k, prefix) {
-			continue
-		}
-		rest := strings.TrimPrefix(k, prefix)
-		name, _, _ := strings.Cut(rest, "/")
-		seen[name] = true
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
+	out := make([]string, 0, len(p.dirs[dir]))
+	for n := range p.dirs[dir] {
 		out = append(out, n)
 	}
 	sort.Strings(out)
