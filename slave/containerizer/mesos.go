@@ -362,27 +362,50 @@ func (m *Mesos) finish(c *container, t *Termination) {
 var _ Recoverer = (*Mesos)(nil)
 
 // Recover implements Recoverer: the launcher adopts each executor by its
-// pid and the container is reaped when it ends. The posix launcher cannot
-// wait for a process that is not its child, so a recovered container's
-// termination has no status: the agent relies on the updates the
-// executor sent before it ended. Isolators are not recovered (the posix
-// ones only measure).
+// pid, the isolators re-attach to it (and watch it again), orphans the
+// launcher reports are destroyed, and each container is reaped when it
+// ends. The posix launcher cannot wait for a process that is not its
+// child, so a recovered container's termination has no status: the agent
+// relies on the updates the executor sent before it ended.
 func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 	known := map[string]int{}
+	var states []isolators.RecoverState
 	for _, r := range cs {
 		if r.PID > 0 {
 			known[r.ID] = r.PID
+			states = append(states, isolators.RecoverState{ContainerID: r.ID, Pid: r.PID, Directory: r.Directory})
 		}
 	}
-	if _, err := m.launcher.Recover(ctx, known); err != nil {
+	orphans, err := m.launcher.Recover(ctx, known)
+	if err != nil {
 		return fmt.Errorf("launcher recovery: %w", err)
 	}
+	for _, iso := range m.isolators {
+		if err := iso.Recover(ctx, states, orphans); err != nil {
+			return fmt.Errorf("isolator %s failed to recover: %w", iso.Name(), err)
+		}
+	}
+	for _, id := range orphans {
+		m.log.WithField("container_id", id).Warn("destroying an orphan container")
+		if err := m.launcher.Destroy(ctx, id); err != nil {
+			m.log.WithField("container_id", id).WithError(err).Error("failed to destroy an orphan container")
+		}
+		for i := len(m.isolators) - 1; i >= 0; i-- {
+			if err := m.isolators[i].Cleanup(ctx, id); err != nil {
+				m.log.WithFields(logrus.Fields{"container_id": id, "isolator": m.isolators[i].Name()}).WithError(err).Error("isolator failed to clean up an orphan")
+			}
+		}
+	}
 	for _, r := range cs {
-		cancel := func() {} // nothing to abort: no launch, no watches
+		wctx, cancel := context.WithCancel(context.Background())
 		c := &container{id: r.ID, phase: running, forked: r.PID > 0, resources: r.Resources, cancel: cancel, done: make(chan struct{})}
+		if r.PID > 0 {
+			c.prepared = append([]isolators.Isolator(nil), m.isolators...)
+		}
 		m.mu.Lock()
 		if _, ok := m.containers[r.ID]; ok {
 			m.mu.Unlock()
+			cancel()
 			continue
 		}
 		m.containers[r.ID] = c
@@ -392,6 +415,9 @@ func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 			continue
 		}
 		m.log.WithFields(logrus.Fields{"container_id": r.ID, "pid": r.PID}).Info("recovered container")
+		for _, iso := range m.isolators {
+			go m.watch(wctx, c, iso)
+		}
 		go m.reap(c)
 	}
 	return nil
