@@ -129,3 +129,35 @@ func agentIDs(st map[string]any) string {
 	}
 	return strings.Join(ids, ",")
 }
+
+// The task ends while its agent is down: the executor hands its
+// unacknowledged TASK_FINISHED to the restarted agent when it reconnects
+// (within the command executor's 5 s wait for the acknowledgement), and
+// the framework sees it once.
+func TestTaskFinishedWhileAgentDownIsDelivered(t *testing.T) {
+	c := harness.StartProcs(t, harness.ProcOptions{})
+	killExecutorsAtEnd(t, filepath.Join(c.WorkDir, "agent1"))
+	marker := filepath.Join(c.WorkDir, "done")
+	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=orphaned-end", "--checkpoint",
+		"--command=while [ ! -e "+marker+".go ]; do sleep 0.05; done; touch "+marker)
+	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
+
+	c.Agents[0].Signal(syscall.SIGKILL)
+	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Let the task end now that nobody is there to hear it.
+	if err := os.WriteFile(marker+".go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	harness.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the task to end")
+	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+
+	code, err := exec.Wait(60 * time.Second)
+	if err != nil || code != 0 {
+		t.Fatalf("mesos-execute exit %d, %v; output:\n%s\nagent:\n%s", code, err, exec.Output(), restarted.Output())
+	}
+	if n := len(finishedRE.FindAllString(exec.Output(), -1)); n != 1 {
+		t.Fatalf("TASK_FINISHED seen %d times:\n%s", n, exec.Output())
+	}
+}
