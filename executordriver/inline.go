@@ -1,14 +1,13 @@
 package executordriver
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
 
@@ -25,7 +24,7 @@ import (
 type Inline struct {
 	core      *Core
 	exec      Executor
-	status    mesos.Status
+	m         driverlife.Machine
 	now       time.Time
 	out       []effect.Effect
 	callbacks []effect.Effect
@@ -38,7 +37,7 @@ var (
 
 // NewInline returns a driver that has not started over core.
 func NewInline(core *Core, e Executor) *Inline {
-	return &Inline{core: core, exec: e, status: mesos.Status_DRIVER_NOT_STARTED}
+	return &Inline{core: core, exec: e}
 }
 
 // Core is the driver's core (for queries such as Unacknowledged).
@@ -66,7 +65,7 @@ func (h *Inline) Take(now time.Time) []effect.Effect { return h.event(now, nil) 
 
 func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect {
 	h.now = now
-	if f != nil && h.status == mesos.Status_DRIVER_RUNNING {
+	if f != nil && h.m.Running() {
 		h.take(f())
 	}
 	for len(h.callbacks) > 0 {
@@ -76,7 +75,7 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 		case OnError:
 			cb.Call(h.exec, h) // the driver is aborted already
 		case Callback:
-			if h.status == mesos.Status_DRIVER_RUNNING {
+			if h.m.Running() {
 				cb.Call(h.exec, h)
 			}
 		}
@@ -91,10 +90,10 @@ func (h *Inline) take(effects []effect.Effect) {
 	for _, e := range effects {
 		switch e := e.(type) {
 		case OnError:
-			if h.status != mesos.Status_DRIVER_RUNNING {
+			if !h.m.Running() {
 				return
 			}
-			h.status = mesos.Status_DRIVER_ABORTED
+			_ = h.m.Abort()
 			h.callbacks = append(h.callbacks, e)
 		case Callback:
 			h.callbacks = append(h.callbacks, e)
@@ -105,71 +104,59 @@ func (h *Inline) take(effects []effect.Effect) {
 }
 
 func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING {
-		return h.status, fmt.Errorf("Unable to %s: expected driver status %s, but is %s", name, mesos.Status_DRIVER_RUNNING, h.status)
+	if err := h.m.Request(name); err != nil {
+		return h.m.Status(), err
 	}
 	h.take(f(h.now))
-	return h.status, nil
+	return h.m.Status(), nil
 }
 
 // Start moves the driver to DRIVER_RUNNING; its registration comes with
 // the next event or Take.
 func (h *Inline) Start() (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_NOT_STARTED {
-		return h.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s", mesos.Status_DRIVER_NOT_STARTED, h.status)
+	if err := h.m.Start(); err != nil {
+		return h.m.Status(), err
 	}
-	h.status = mesos.Status_DRIVER_RUNNING
 	h.take(h.core.Start(h.now))
-	return h.status, nil
+	return h.m.Status(), nil
 }
 
 // Stop stops the driver (Terminate).
 func (h *Inline) Stop() (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING && h.status != mesos.Status_DRIVER_ABORTED {
-		return h.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s", mesos.Status_DRIVER_RUNNING, h.status)
+	st, err := h.m.Stop()
+	if err != nil {
+		return st, err
 	}
-	aborted := h.status == mesos.Status_DRIVER_ABORTED
-	h.status = mesos.Status_DRIVER_STOPPED
 	h.take(h.core.Stop(h.now))
-	if aborted {
-		return mesos.Status_DRIVER_ABORTED, nil
-	}
-	return h.status, nil
+	return st, nil
 }
 
 // Abort stops callbacks; sends still go out until Stop.
 func (h *Inline) Abort() (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING {
-		return h.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s", mesos.Status_DRIVER_RUNNING, h.status)
+	if err := h.m.Abort(); err != nil {
+		return h.m.Status(), err
 	}
-	h.status = mesos.Status_DRIVER_ABORTED
 	h.take(h.core.Abort(h.now))
-	return h.status, nil
+	return h.m.Status(), nil
 }
 
 // Join returns the status; it cannot wait on the host's goroutine.
 func (h *Inline) Join() (mesos.Status, error) {
-	if h.status == mesos.Status_DRIVER_RUNNING || h.status == mesos.Status_DRIVER_NOT_STARTED {
-		return h.status, errors.New("Unable to Join: an inline driver cannot wait while it runs")
-	}
-	return h.status, nil
+	return h.m.JoinNow()
 }
 
 // Run is Start followed by Join.
 func (h *Inline) Run() (mesos.Status, error) {
-	if st, err := h.Start(); err != nil {
-		return st, err
-	}
-	return h.Join()
+	return driverlife.Run(h.Start, h.Join)
 }
 
 // Status returns the driver's status.
-func (h *Inline) Status() mesos.Status { return h.status }
+func (h *Inline) Status() mesos.Status { return h.m.Status() }
 
 // SendStatusUpdate: see ExecutorDriver.
 func (h *Inline) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
 	if err := checkStatus(status); err != nil {
-		return h.status, err
+		return h.m.Status(), err
 	}
 	return h.request("SendStatusUpdate", func(now time.Time) []effect.Effect { return h.core.SendStatusUpdate(now, status) })
 }

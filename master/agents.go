@@ -261,8 +261,8 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 		}
 		have[fid][e.GetExecutorId().GetValue()] = true
 	}
-	for fid, es := range a.executors {
-		for eid := range es {
+	for _, fid := range sortedKeys(a.executors) {
+		for _, eid := range sortedKeys(a.executors[fid]) {
 			if !have[fid][eid] {
 				c.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "executor_id": eid}).Warn("executor possibly unknown to the agent; removing it")
 				c.removeExecutor(a, fid, eid)
@@ -530,7 +530,7 @@ func (c *Core) agentExited(a *agent) {
 				c.forward(f, u, actors.PID{})
 			}
 		}
-		for eid := range a.executors[fid] {
+		for _, eid := range sortedKeys(a.executors[fid]) {
 			c.removeExecutor(a, fid, eid)
 		}
 	}

@@ -173,8 +173,8 @@ func (c *Core) Start(now time.Time) []effect.Effect {
 	return c.out.Take()
 }
 
-// Info returns the MasterInfo the core announces (not a copy).
-func (c *Core) Info() *mesos.MasterInfo { return c.info }
+// Info returns a copy of the MasterInfo the core announces.
+func (c *Core) Info() *mesos.MasterInfo { return clone(c.info) }
 
 func (c *Core) now() time.Time { return c.at }
 
@@ -268,8 +268,8 @@ func (c *Core) Exited(now time.Time, pid actors.PID) []effect.Effect {
 	if !c.elected || !c.recovered {
 		return nil
 	}
-	for _, f := range c.frameworks {
-		if f.pid == pid && f.connected {
+	for _, id := range sortedKeys(c.frameworks) {
+		if f := c.frameworks[id]; f.pid == pid && f.connected {
 			// The link may have broken one way only: tell the scheduler so
 			// its driver aborts instead of waiting forever.
 			c.send(pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String("Framework disconnected")})

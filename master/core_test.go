@@ -6,6 +6,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -315,8 +316,17 @@ func TestCoreLaunchesTask(t *testing.T) {
 			Filters:   &mesos.Filters{RefuseSeconds: proto.Float64(10)},
 		},
 	})
-	if tk := c.frameworks[testFID].tasks["t1"]; tk == nil || tk.GetState() != mesos.TaskState_TASK_STAGING {
-		t.Fatalf("task %v", tk)
+	v := c.View()
+	if len(v.Frameworks) != 1 || len(v.Frameworks[0].Tasks) != 1 || v.Frameworks[0].Tasks[0].GetState() != mesos.TaskState_TASK_STAGING {
+		t.Fatalf("frameworks %+v", v.Frameworks)
+	}
+	if len(v.Agents) != 1 || len(v.Agents[0].Tasks) != 1 || !v.Agents[0].Used.Equal(sent.Resources) || len(v.Offers) != 0 {
+		t.Fatalf("agents %+v, offers %+v", v.Agents, v.Offers)
+	}
+	// The view is a copy.
+	v.Frameworks[0].Tasks[0].State = mesos.TaskState_TASK_FAILED.Enum()
+	if c.frameworks[testFID].tasks["t1"].GetState() != mesos.TaskState_TASK_STAGING {
+		t.Fatal("changing the view changed the core")
 	}
 }
 
@@ -478,5 +488,77 @@ func TestAllocatorCallsApplyToAnAllocator(t *testing.T) {
 	grants := core.Allocate(t0, nil)
 	if got := grants["f1"]["*"]["a1"]; !got.Unallocate().Equal(resources.MustParse("cpus:2;mem:1024")) {
 		t.Fatalf("grants %v", grants)
+	}
+}
+
+// Empty messages of every type the core handles, and calls of every type
+// with nothing but their type and framework id, get no panic: at most a
+// refusal or a log line.
+func TestCoreSurvivesEmptyMessages(t *testing.T) {
+	c := newCore(t, nil)
+	register(t, c, frameworkInfo("f"))
+	registerAgent(t, c, "cpus:2;mem:1024")
+	offerAll(t, c, "cpus:2;mem:1024")
+	msgs := []proto.Message{
+		&mesosinternal.RegisterFrameworkMessage{}, &mesosinternal.ReregisterFrameworkMessage{},
+		&mesosinternal.UnregisterFrameworkMessage{}, &mesosinternal.DeactivateFrameworkMessage{},
+		&mesosinternal.LaunchTasksMessage{}, &mesosinternal.ReviveOffersMessage{}, &mesosinternal.KillTaskMessage{},
+		&mesosinternal.StatusUpdateAcknowledgementMessage{}, &mesosinternal.FrameworkToExecutorMessage{},
+		&mesosinternal.ReconcileTasksMessage{}, &mesosinternal.ResourceRequestMessage{},
+		&mesosinternal.RegisterSlaveMessage{}, &mesosinternal.ReregisterSlaveMessage{},
+		&mesosinternal.UnregisterSlaveMessage{}, &mesosinternal.StatusUpdateMessage{},
+		&mesosinternal.StatusUpdateMessage{Update: &mesosinternal.StatusUpdate{}},
+		&mesosinternal.ExitedExecutorMessage{}, &mesosinternal.ExecutorToFrameworkMessage{},
+		&mesosinternal.PongSlaveMessage{}, &mesosinternal.UpdateSlaveMessage{},
+		&scheduler.Call{},
+	}
+	types := make([]int, 0, len(scheduler.Call_Type_value))
+	for _, ty := range scheduler.Call_Type_value {
+		types = append(types, int(ty))
+	}
+	sort.Ints(types) // one order, whatever the map's
+	for _, ty := range types {
+		msgs = append(msgs, call(testFID, scheduler.Call_Type(ty)))
+		msgs = append(msgs, &scheduler.Call{Type: scheduler.Call_Type(ty).Enum()})
+	}
+	for _, m := range msgs {
+		for _, from := range []actors.PID{schedPID, agentPID, {}} {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("%T %v from %q: panic %v", m, m, from, r)
+					}
+				}()
+				c.Receive(t0, from, m)
+			}()
+		}
+	}
+}
+
+func TestCoreWeights(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Weights = "web=2"
+	c, err := NewCore(cfg, testInfo(), Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "start", c.Start(t0), []effect.Effect{AllocUpdateWeights{Weights: map[string]float64{"web": 2}}})
+
+	// A weight for a role with frameworks rescinds the outstanding offers.
+	register(t, c, frameworkInfo("f"))
+	registerAgent(t, c, "cpus:2;mem:1024")
+	offerAll(t, c, "cpus:2;mem:1024")
+	got := c.UpdateWeights(t0, []*mesos.WeightInfo{{Role: proto.String("*"), Weight: proto.Float64(3)}})
+	expect(t, "update weights", got, []effect.Effect{
+		AllocUpdateWeights{Weights: map[string]float64{"*": 3}},
+		sendTo(schedPID, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(testOffer)}}),
+		AllocRecoverResources{FrameworkID: testFID, AgentID: testAgent, Resources: resources.MustParse("cpus:2;mem:1024").Allocate("*")},
+	})
+
+	if _, err := NewCore(Config{}, testInfo(), Deps{}); err == nil {
+		t.Error("NewCore took an invalid configuration")
+	}
+	if _, err := NewCore(DefaultConfig(), nil, Deps{}); err == nil {
+		t.Error("NewCore took no MasterInfo")
 	}
 }

@@ -24,13 +24,14 @@
 // current time and returns effects as data, in the order they must be
 // applied:
 //
-//	NewCore(cfg, info, Deps{IDs, Log})   ids default to CounterIDs(info.id)
+//	NewCore(cfg, info, Deps{IDs, Log})   info: NewMasterInfo; ids default to CounterIDs(info.id)
 //	Start(now)                           standalone: elected and recovered
 //	Receive(now, from, msg)              a scheduler's or an agent's message
 //	Timer(now, key)                      a timer the core started fired
 //	Exited(now, pid)                     a linked peer went away
 //	Offer(now, frameworkID, offers)      an allocation for one framework
 //	UpdateWeights, SetQuota, RemoveQuota operator requests (RequestError)
+//	View()                               a copy of the state, for checks
 //
 // The effects are package effect's Send, Link, Unlink, StartTimer and
 // CancelTimer, and AllocatorCall values (AllocAddFramework,
@@ -61,6 +62,7 @@
 //	               calls and legacy messages → calls
 //	shell.go       the actor that runs the core
 //	alloccalls.go  allocator calls as effects
+//	view.go        View: a copy of the core's state
 //	frameworks.go  SUBSCRIBE, failover, disconnect, failover timeout, teardown
 //	agents.go      (re)registration, disconnect, unreachable, removal, pings
 //	offers.go      allocations → offers, rescind, decline, revive, suppress

@@ -40,28 +40,37 @@ func (c *Core) subscribe(from actors.PID, sub *scheduler.Call_Subscribe) {
 	log.Infof("received SUBSCRIBE for framework '%s'", info.GetName())
 
 	if info.GetId().GetValue() == "" {
-		// First subscription; a retry from the same scheduler gets the
-		// same answer again.
-		for _, f := range c.frameworks {
-			if f.pid == from {
-				c.fwLog(f.id).Info("framework already subscribed; resending the acknowledgement")
-				c.send(from, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: frameworkID(f.id), MasterInfo: clone(c.info)})
-				return
-			}
-		}
-		id := c.ids.FrameworkID()
-		info.Id = frameworkID(id)
-		f := newFramework(id, info, c.cfg.MaxCompletedTasksPerFramework, c.cfg.MaxUnreachableTasksPerFramework)
-		f.suppressedRoles = suppressed
-		c.addFramework(f, from)
-		c.send(from, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: frameworkID(id), MasterInfo: clone(c.info)})
+		c.subscribeNew(from, info, suppressed)
 		return
 	}
+	c.resubscribe(from, info, sub.GetForce(), suppressed)
+}
 
+// subscribeNew handles a first subscription; a retry from the same
+// scheduler gets the same answer again.
+func (c *Core) subscribeNew(from actors.PID, info *mesos.FrameworkInfo, suppressed []string) {
+	for _, fid := range sortedKeys(c.frameworks) {
+		if f := c.frameworks[fid]; f.pid == from {
+			c.fwLog(f.id).Info("framework already subscribed; resending the acknowledgement")
+			c.send(from, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: frameworkID(f.id), MasterInfo: clone(c.info)})
+			return
+		}
+	}
+	id := c.ids.FrameworkID()
+	info.Id = frameworkID(id)
+	f := newFramework(id, info, c.cfg.MaxCompletedTasksPerFramework, c.cfg.MaxUnreachableTasksPerFramework)
+	f.suppressedRoles = suppressed
+	c.addFramework(f, from)
+	c.send(from, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: frameworkID(id), MasterInfo: clone(c.info)})
+}
+
+// resubscribe handles a subscription with an id: a scheduler that
+// reconnects, fails over (force), or subscribes to a new master.
+func (c *Core) resubscribe(from actors.PID, info *mesos.FrameworkInfo, force bool, suppressed []string) {
 	id := info.GetId().GetValue()
 	// A different framework already connected from this PID: drop.
-	for _, f := range c.frameworks {
-		if f.pid == from && f.id != id && f.connected {
+	for _, fid := range sortedKeys(c.frameworks) {
+		if f := c.frameworks[fid]; f.pid == from && f.id != id && f.connected {
 			c.fwLog(id).WithFields(logrus.Fields{"from": from.String(), "connected_framework_id": f.id}).Error("dropping SUBSCRIBE: another framework is already connected at this address")
 			return
 		}
@@ -85,7 +94,7 @@ func (c *Core) subscribe(from actors.PID, sub *scheduler.Call_Subscribe) {
 		return
 	}
 
-	if !f.recovered && f.pid != from && !sub.GetForce() {
+	if !f.recovered && f.pid != from && !force {
 		c.fwLog(id).WithField("from", from.String()).Error("refusing subscription: another scheduler is the framework's and force is not set")
 		c.send(from, &mesosinternal.FrameworkErrorMessage{Message: proto.String("Framework failed over")})
 		return
@@ -100,7 +109,7 @@ func (c *Core) subscribe(from actors.PID, sub *scheduler.Call_Subscribe) {
 		f.registeredTime, f.reregisteredTime = now, now
 		c.connect(f, from)
 		c.send(from, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: frameworkID(id), MasterInfo: clone(c.info)})
-	case sub.GetForce():
+	case force:
 		f.reregisteredTime = now
 		c.fwLog(id).WithField("from", from.String()).Info("framework failed over")
 		if f.pid != from && f.connected {

@@ -76,8 +76,20 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 		metrics:  cfg.Metrics,
 		log:      node.Log().WithField("component", "master"),
 	}
-	pid := actors.PID{ID: ProcessID, Address: node.Address()}
-	m.info = &mesos.MasterInfo{
+	m.info = NewMasterInfo(id, actors.PID{ID: ProcessID, Address: node.Address()}, cfg)
+	core, err := NewCore(cfg, m.info, Deps{Log: m.log})
+	if err != nil {
+		return nil, err
+	}
+	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
+	m.proc = &process{core: core, alloc: m.alloc, log: m.log}
+	return m, nil
+}
+
+// NewMasterInfo is the MasterInfo of a master with the given id whose
+// actor is pid, serving HTTP at cfg's IP, port and hostname.
+func NewMasterInfo(id string, pid actors.PID, cfg Config) *mesos.MasterInfo {
+	return &mesos.MasterInfo{
 		Id:       proto.String(id),
 		Ip:       proto.Uint32(packIPv4(cfg.IP)),
 		Port:     proto.Uint32(uint32(cfg.Port)),
@@ -90,13 +102,6 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 			Port:     proto.Int32(int32(cfg.Port)),
 		},
 	}
-	core, err := NewCore(cfg, m.info, Deps{Log: m.log})
-	if err != nil {
-		return nil, err
-	}
-	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
-	m.proc = &process{core: core, alloc: m.alloc, log: m.log}
-	return m, nil
 }
 
 // packIPv4 encodes an IPv4 address as MasterInfo.ip does: the in_addr's

@@ -249,16 +249,16 @@ func (a *agent) removeExecutor(fid, eid string) {
 // usedResources returns, by framework, what live tasks and executors use.
 func (a *agent) usedResources() map[string]resources.Resources {
 	out := map[string]resources.Resources{}
-	for fid, ts := range a.tasks {
-		for _, t := range ts {
-			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
+	for _, fid := range sortedKeys(a.tasks) {
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			if t := a.tasks[fid][tid]; !protocol.IsTerminalOrUnreachable(t.GetState()) {
 				out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
 			}
 		}
 	}
-	for fid, es := range a.executors {
-		for _, e := range es {
-			out[fid] = out[fid].Add(resources.Resources(e.GetResources()))
+	for _, fid := range sortedKeys(a.executors) {
+		for _, eid := range sortedKeys(a.executors[fid]) {
+			out[fid] = out[fid].Add(resources.Resources(a.executors[fid][eid].GetResources()))
 		}
 	}
 	for fid, r := range out {

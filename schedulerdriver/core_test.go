@@ -262,6 +262,17 @@ func TestCoreEvents(t *testing.T) {
 		want: []effect.Effect{OnDisconnected{}, effect.CancelTimer{Key: detector.RegisterTimer},
 			effect.StartTimer{Key: RedetectTimer, After: time.Second}},
 	}, {
+		name: "a second broken link before registering again doubles the re-detection bound",
+		setup: func(t *testing.T) *Core {
+			c := registered(t, fw)
+			c.Exited(coreNow, coreMaster)
+			c.Detected(coreNow, coreInfo(coreMaster))
+			return c
+		},
+		event: func(c *Core) []effect.Effect { return c.Exited(coreNow, coreMaster) },
+		want: []effect.Effect{effect.CancelTimer{Key: detector.RegisterTimer},
+			effect.StartTimer{Key: RedetectTimer, After: 2 * time.Second}},
+	}, {
 		name: "the re-detection timer asks the shell to detect again",
 		setup: func(t *testing.T) *Core {
 			c := registered(t, fw)

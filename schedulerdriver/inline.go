@@ -2,13 +2,13 @@ package schedulerdriver
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
 
@@ -27,7 +27,7 @@ import (
 type Inline struct {
 	core      *Core
 	sched     Scheduler
-	status    mesos.Status
+	m         driverlife.Machine
 	now       time.Time
 	out       []effect.Effect // effects for the host, not yet returned
 	callbacks []effect.Effect // callbacks not yet called
@@ -40,7 +40,9 @@ var (
 
 // NewInline returns a driver that has not started over core.
 func NewInline(core *Core, s Scheduler) *Inline {
-	return &Inline{core: core, sched: s, status: mesos.Status_DRIVER_NOT_STARTED}
+	h := &Inline{core: core, sched: s}
+	h.m.AbortedError = func(msg string) error { return &ErrDriverAborted{Reason: msg} }
+	return h
 }
 
 // Core is the driver's core (for queries such as Connected).
@@ -80,7 +82,7 @@ func (h *Inline) Take(now time.Time) []effect.Effect {
 
 func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect {
 	h.now = now
-	if f != nil && h.status == mesos.Status_DRIVER_RUNNING {
+	if f != nil && h.m.Running() {
 		h.take(f())
 	}
 	for len(h.callbacks) > 0 {
@@ -90,14 +92,14 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 		case OnError:
 			cb.Call(h.sched, h) // the driver is aborted already
 		case OnStatusUpdate:
-			if h.status == mesos.Status_DRIVER_RUNNING {
+			if h.m.Running() {
 				cb.Call(h.sched, h)
-				if cb.Ack != nil && h.status == mesos.Status_DRIVER_RUNNING {
+				if cb.Ack != nil && h.m.Running() {
 					h.take(h.core.Acknowledge(h.now, cb.Ack))
 				}
 			}
 		case Callback:
-			if h.status == mesos.Status_DRIVER_RUNNING {
+			if h.m.Running() {
 				cb.Call(h.sched, h)
 			}
 		}
@@ -114,10 +116,10 @@ func (h *Inline) take(effects []effect.Effect) {
 		case OnError:
 			// The core aborted itself; if the driver no longer ran,
 			// neither Error nor the rest is due.
-			if h.status != mesos.Status_DRIVER_RUNNING {
+			if !h.m.Running() {
 				return
 			}
-			h.status = mesos.Status_DRIVER_ABORTED
+			_ = h.m.Abort()
 			h.callbacks = append(h.callbacks, e)
 		case Callback:
 			h.callbacks = append(h.callbacks, e)
@@ -130,73 +132,54 @@ func (h *Inline) take(effects []effect.Effect) {
 // request runs a request of the scheduler if the driver runs; its effects
 // are applied after the current callback.
 func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING {
-		err := fmt.Errorf("Unable to %s: expected driver status %s, but is %s", name, mesos.Status_DRIVER_RUNNING, h.status)
-		if h.status == mesos.Status_DRIVER_ABORTED {
-			err = &ErrDriverAborted{Reason: err.Error()}
-		}
-		return h.status, err
+	if err := h.m.Request(name); err != nil {
+		return h.m.Status(), err
 	}
 	h.take(f(h.now))
-	return h.status, nil
+	return h.m.Status(), nil
 }
 
 // Start moves the driver to DRIVER_RUNNING; the host then feeds the core
 // the detected master (Detected).
 func (h *Inline) Start() (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_NOT_STARTED {
-		return h.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s", mesos.Status_DRIVER_NOT_STARTED, h.status)
+	if err := h.m.Start(); err != nil {
+		return h.m.Status(), err
 	}
-	h.status = mesos.Status_DRIVER_RUNNING
-	return h.status, nil
+	return h.m.Status(), nil
 }
 
 // Stop stops the driver (see SchedulerDriver.Stop); its effects (TEARDOWN,
 // Terminate) come with the current event, or with Take.
 func (h *Inline) Stop(failover bool) (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING && h.status != mesos.Status_DRIVER_ABORTED {
-		return h.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s", mesos.Status_DRIVER_RUNNING, h.status)
+	st, err := h.m.Stop()
+	if err != nil {
+		return st, err
 	}
-	aborted := h.status == mesos.Status_DRIVER_ABORTED
-	h.status = mesos.Status_DRIVER_STOPPED
 	h.take(h.core.Stop(h.now, failover))
-	if aborted {
-		return mesos.Status_DRIVER_ABORTED, nil
-	}
-	return h.status, nil
+	return st, nil
 }
 
 // Abort aborts the driver (see SchedulerDriver.Abort).
 func (h *Inline) Abort() (mesos.Status, error) {
-	if h.status != mesos.Status_DRIVER_RUNNING {
-		return h.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s", mesos.Status_DRIVER_RUNNING, h.status)
+	if err := h.m.Abort(); err != nil {
+		return h.m.Status(), err
 	}
-	h.status = mesos.Status_DRIVER_ABORTED
 	h.take(h.core.Abort(h.now))
-	return h.status, nil
+	return h.m.Status(), nil
 }
-
-// errWouldBlock is Join's answer while the driver runs.
-var errWouldBlock = errors.New("Unable to Join: an inline driver cannot wait while it runs")
 
 // Join returns the status; it cannot wait on the host's goroutine.
 func (h *Inline) Join() (mesos.Status, error) {
-	if h.status == mesos.Status_DRIVER_RUNNING || h.status == mesos.Status_DRIVER_NOT_STARTED {
-		return h.status, errWouldBlock
-	}
-	return h.status, nil
+	return h.m.JoinNow()
 }
 
 // Run is Start followed by Join.
 func (h *Inline) Run() (mesos.Status, error) {
-	if st, err := h.Start(); err != nil {
-		return st, err
-	}
-	return h.Join()
+	return driverlife.Run(h.Start, h.Join)
 }
 
 // Status returns the driver's status.
-func (h *Inline) Status() mesos.Status { return h.status }
+func (h *Inline) Status() mesos.Status { return h.m.Status() }
 
 // RequestResources: see SchedulerDriver.
 func (h *Inline) RequestResources(requests []*mesos.Request) (mesos.Status, error) {
@@ -207,7 +190,7 @@ func (h *Inline) RequestResources(requests []*mesos.Request) (mesos.Status, erro
 func (h *Inline) AcceptOffers(offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) (mesos.Status, error) {
 	for _, op := range operations {
 		if op.GetId() != nil {
-			return h.status, errors.New("Unable to AcceptOffers: an offer operation's 'id' field is set, " +
+			return h.m.Status(), errors.New("Unable to AcceptOffers: an offer operation's 'id' field is set, " +
 				"which the scheduler driver does not allow because it cannot handle operation status updates")
 		}
 	}
@@ -224,7 +207,7 @@ func (h *Inline) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo,
 // KillTask: see SchedulerDriver.
 func (h *Inline) KillTask(taskID *mesos.TaskID) (mesos.Status, error) {
 	if taskID == nil {
-		return h.status, errors.New("Unable to KillTask: nil task ID")
+		return h.m.Status(), errors.New("Unable to KillTask: nil task ID")
 	}
 	return h.request("KillTask", func(now time.Time) []effect.Effect { return h.core.KillTask(now, taskID) })
 }
@@ -232,7 +215,7 @@ func (h *Inline) KillTask(taskID *mesos.TaskID) (mesos.Status, error) {
 // DeclineOffer: see SchedulerDriver.
 func (h *Inline) DeclineOffer(offerID *mesos.OfferID, filters *mesos.Filters) (mesos.Status, error) {
 	if offerID == nil {
-		return h.status, errors.New("Unable to DeclineOffer: nil offer ID")
+		return h.m.Status(), errors.New("Unable to DeclineOffer: nil offer ID")
 	}
 	return h.LaunchTasks([]*mesos.OfferID{offerID}, nil, filters)
 }
@@ -250,7 +233,7 @@ func (h *Inline) SuppressOffers() (mesos.Status, error) {
 // SendFrameworkMessage: see SchedulerDriver.
 func (h *Inline) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mesos.SlaveID, data string) (mesos.Status, error) {
 	if executorID == nil || slaveID == nil {
-		return h.status, errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
+		return h.m.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
 	}
 	return h.request("SendFrameworkMessage", func(now time.Time) []effect.Effect {
 		return h.core.SendFrameworkMessage(now, executorID, slaveID, data)

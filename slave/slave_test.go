@@ -734,8 +734,9 @@ func TestConfigValidate(t *testing.T) {
 		mod  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Launcher = "linux" }, "not supported yet"},
-		{func(c *Config) { c.Isolation = "cgroups/cpu" }, "not supported yet"},
+		{func(c *Config) { c.Launcher = "bogus" }, "unknown launcher"},
+		{func(c *Config) { c.Isolation = "cgroups/devices" }, "not supported yet"},
+		{func(c *Config) { c.Isolation = "posix/bogus" }, "unknown isolator"},
 		{func(c *Config) { c.Resources = "cpus:abc" }, "--resources"},
 		{func(c *Config) { c.Attributes = "novalue" }, "--attributes"},
 	} {

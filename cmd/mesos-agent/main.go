@@ -9,8 +9,8 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/detector"
-	"github.com/gomesos/gomesos/internal/daemon"
 	"github.com/gomesos/gomesos/slave"
 )
 

@@ -48,7 +48,7 @@ func TestFlagValidation(t *testing.T) {
 		{append(base, "--kill_after=soon"), "kill_after"},
 		{append(base, "--role=bad role"), "Invalid --role"},
 		{append(base, "--framework_name="), "--framework_name"},
-		{[]string{"--master=zk://127.0.0.1:2181/mesos", "--name=x", "--command=true"}, "zk:// master detection is not supported yet"},
+		{[]string{"--master=zk://127.0.0.1:2181", "--name=x", "--command=true"}, "znode path"},
 		{[]string{"--master=nonsense", "--name=x", "--command=true"}, "Invalid --master"},
 		{[]string{"--master=127.0.0.1:5050", "--name=a/b", "--command=true"}, "Invalid --name"},
 		{[]string{"--master=127.0.0.1:5050", "--name=x", "--command=  ", "--shell=false"}, "blank"},

@@ -24,11 +24,10 @@ type Life struct {
 	// driver runs.
 	Callbacks *callbacks.Queue
 
-	onError      func(message string)
-	abortedError func(message string) error
+	onError func(message string)
 
 	mu         sync.Mutex
-	status     mesos.Status
+	m          Machine
 	done       chan struct{} // closed when the driver stops or aborts
 	doneClosed bool
 	running    atomic.Bool
@@ -39,10 +38,9 @@ type Life struct {
 // wraps the error a method returns once the driver is aborted.
 func New(onError func(message string), abortedError func(message string) error) *Life {
 	l := &Life{
-		onError:      onError,
-		abortedError: abortedError,
-		status:       mesos.Status_DRIVER_NOT_STARTED,
-		done:         make(chan struct{}),
+		onError: onError,
+		m:       Machine{AbortedError: abortedError},
+		done:    make(chan struct{}),
 	}
 	l.Callbacks = callbacks.New(l.running.Load)
 	return l
@@ -52,28 +50,20 @@ func New(onError func(message string), abortedError func(message string) error) 
 func (l *Life) Status() mesos.Status {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.status
+	return l.m.Status()
 }
 
 // Running reports whether the status is DRIVER_RUNNING, without waiting
 // for the lock (it turns false the moment Stop or Abort is called).
 func (l *Life) Running() bool { return l.running.Load() }
 
-func wrongStatus(op string, want, got mesos.Status) error {
-	return fmt.Errorf("Unable to %s: expected driver status %s, but is %s", op, want, got)
-}
-
-func (l *Life) closeDoneLocked() {
-	if !l.doneClosed {
+// settledLocked publishes the machine's status after a transition.
+func (l *Life) settledLocked() {
+	l.running.Store(l.m.Running())
+	if st := l.m.Status(); (st == mesos.Status_DRIVER_STOPPED || st == mesos.Status_DRIVER_ABORTED) && !l.doneClosed {
 		l.doneClosed = true
 		close(l.done)
 	}
-}
-
-func (l *Life) abortLocked() {
-	l.running.Store(false)
-	l.status = mesos.Status_DRIVER_ABORTED
-	l.closeDoneLocked()
 }
 
 // Start moves a driver that has not started to DRIVER_RUNNING and runs
@@ -83,20 +73,20 @@ func (l *Life) abortLocked() {
 func (l *Life) Start(start func() error) (mesos.Status, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.status != mesos.Status_DRIVER_NOT_STARTED {
-		return l.status, wrongStatus("Start", mesos.Status_DRIVER_NOT_STARTED, l.status)
+	if err := l.m.Start(); err != nil {
+		return l.m.Status(), err
 	}
-	l.running.Store(true)
-	l.status = mesos.Status_DRIVER_RUNNING
+	l.settledLocked()
 	l.Callbacks.Start()
 	if err := start(); err != nil {
-		l.abortLocked()
+		_ = l.m.Abort()
+		l.settledLocked()
 		msg := err.Error()
 		l.Callbacks.Push(callbacks.Item{Always: true, Run: func() { l.onError(msg) }})
 		l.Callbacks.Close()
-		return l.status, err
+		return l.m.Status(), err
 	}
-	return l.status, nil
+	return l.m.Status(), nil
 }
 
 // Stop moves a running or aborted driver to DRIVER_STOPPED and runs stop.
@@ -105,30 +95,25 @@ func (l *Life) Start(start func() error) (mesos.Status, error) {
 func (l *Life) Stop(stop func()) (mesos.Status, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.status != mesos.Status_DRIVER_RUNNING && l.status != mesos.Status_DRIVER_ABORTED {
-		return l.status, wrongStatus("Stop", mesos.Status_DRIVER_RUNNING, l.status)
+	st, err := l.m.Stop()
+	if err != nil {
+		return st, err
 	}
-	aborted := l.status == mesos.Status_DRIVER_ABORTED
-	l.running.Store(false)
-	l.status = mesos.Status_DRIVER_STOPPED
-	l.closeDoneLocked()
+	l.settledLocked()
 	stop()
-	if aborted {
-		return mesos.Status_DRIVER_ABORTED, nil
-	}
-	return l.status, nil
+	return st, nil
 }
 
 // Abort moves a running driver to DRIVER_ABORTED and runs abort.
 func (l *Life) Abort(abort func()) (mesos.Status, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.status != mesos.Status_DRIVER_RUNNING {
-		return l.status, wrongStatus("Abort", mesos.Status_DRIVER_RUNNING, l.status)
+	if err := l.m.Abort(); err != nil {
+		return l.m.Status(), err
 	}
-	l.abortLocked()
+	l.settledLocked()
 	abort()
-	return l.status, nil
+	return l.m.Status(), nil
 }
 
 // AbortedByDriver is the driver's own abort (an error from its peer): it
@@ -137,10 +122,10 @@ func (l *Life) Abort(abort func()) (mesos.Status, error) {
 func (l *Life) AbortedByDriver() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.status != mesos.Status_DRIVER_RUNNING {
+	if l.m.Abort() != nil {
 		return false
 	}
-	l.abortLocked()
+	l.settledLocked()
 	return true
 }
 
@@ -148,10 +133,10 @@ func (l *Life) AbortedByDriver() bool {
 // runs finished, which waits (boundedly) for the driver's actor to end.
 func (l *Life) Join(finished func()) (mesos.Status, error) {
 	l.mu.Lock()
-	if l.status == mesos.Status_DRIVER_NOT_STARTED {
-		st := l.status
+	if err := l.m.CanJoin(); err != nil {
+		st := l.m.Status()
 		l.mu.Unlock()
-		return st, wrongStatus("Join", mesos.Status_DRIVER_RUNNING, st)
+		return st, err
 	}
 	done := l.done
 	l.mu.Unlock()
@@ -168,17 +153,13 @@ func (l *Life) Join(finished func()) (mesos.Status, error) {
 func (l *Life) Call(name string, f func() bool) (mesos.Status, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.status != mesos.Status_DRIVER_RUNNING {
-		err := wrongStatus(name, mesos.Status_DRIVER_RUNNING, l.status)
-		if l.status == mesos.Status_DRIVER_ABORTED && l.abortedError != nil {
-			err = l.abortedError(err.Error())
-		}
-		return l.status, err
+	if err := l.m.Request(name); err != nil {
+		return l.m.Status(), err
 	}
 	if !f() {
-		return l.status, fmt.Errorf("Unable to %s: the driver's actor is gone", name)
+		return l.m.Status(), fmt.Errorf("Unable to %s: the driver's actor is gone", name)
 	}
-	return l.status, nil
+	return l.m.Status(), nil
 }
 
 // Run is Start followed by Join, as the drivers' Run methods are.

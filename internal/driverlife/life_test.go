@@ -72,3 +72,20 @@ func TestFailedStartQueuesError(t *testing.T) {
 	go func() { _, _ = Run(func() (mesos.Status, error) { return l.Status(), nil }, nil); close(joined) }()
 	WaitAtMost(joined, 10*time.Second)
 }
+
+func TestMachineJoinNow(t *testing.T) {
+	var m Machine
+	if st, err := m.JoinNow(); st != mesos.Status_DRIVER_NOT_STARTED || err == nil {
+		t.Fatalf("JoinNow before Start = %v, %v", st, err)
+	}
+	_ = m.Start()
+	if st, err := m.JoinNow(); st != mesos.Status_DRIVER_RUNNING || err == nil {
+		t.Fatalf("JoinNow while running = %v, %v; want an error", st, err)
+	}
+	if st, err := m.Stop(); st != mesos.Status_DRIVER_STOPPED || err != nil {
+		t.Fatalf("Stop = %v, %v", st, err)
+	}
+	if st, err := m.JoinNow(); st != mesos.Status_DRIVER_STOPPED || err != nil {
+		t.Fatalf("JoinNow after Stop = %v, %v", st, err)
+	}
+}
