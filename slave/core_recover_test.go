@@ -81,7 +81,8 @@ func runCheckpointed(t *testing.T, r *coreRun) *memDisk {
 	t.Helper()
 	d := newMemDisk(t)
 	r.c.deps.BootID = "boot-1"
-	d.apply(r.c.Recover(r.now, nil))
+	r.c.Recover(r.now, nil)
+	d.apply(r.c.ContainersRecovered(r.now, nil))
 	r.c.Detected(r.now, masterInfo())
 	r.c.Timer(r.now, "register")
 	d.apply(r.c.Receive(r.now, coreMaster, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(coreAgentID)}}))
@@ -225,7 +226,8 @@ func TestCoreRecoveryAfterRebootStartsFresh(t *testing.T) {
 	d := runCheckpointed(t, newCoreRun(t))
 	r := restart(t, d)
 	r.c.deps.BootID = "boot-2"
-	r.expect("recover", r.c.Recover(r.now, d.state()), "checkpoint /var/agent/meta/boot_id", "redetect")
+	r.expect("recover", r.c.Recover(r.now, d.state()), "recover 0 containers")
+	r.expect("containers recovered", r.c.ContainersRecovered(r.now, nil), "checkpoint /var/agent/meta/boot_id", "redetect")
 	if r.c.ID() != "" {
 		t.Fatalf("kept id %q after a reboot", r.c.ID())
 	}
@@ -246,5 +248,6 @@ func TestCoreRecoverCleanupKillsExecutorsAndDoesNotRegister(t *testing.T) {
 func TestCoreRecoveryWithoutCheckpointStartsFresh(t *testing.T) {
 	r := newCoreRun(t)
 	r.c.deps.BootID = "boot-1"
-	r.expect("recover", r.c.Recover(r.now, &checkpoint.State{}), "checkpoint /var/agent/meta/boot_id", "redetect")
+	r.expect("recover", r.c.Recover(r.now, &checkpoint.State{}), "recover 0 containers")
+	r.expect("containers recovered", r.c.ContainersRecovered(r.now, nil), "checkpoint /var/agent/meta/boot_id", "redetect")
 }

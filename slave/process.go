@@ -244,7 +244,7 @@ func (p *process) applyOwn(e effect.Effect) {
 			var err error
 			if r, ok := cont.(containerizer.Recoverer); ok {
 				err = r.Recover(ctx, e.Containers)
-			} else {
+			} else if len(e.Containers) > 0 {
 				err = errors.New("the containerizer cannot recover containers")
 			}
 			return func() { p.apply(p.core.ContainersRecovered(p.now(), err)) }

@@ -33,8 +33,10 @@ const (
 // parsed meta folder (nil or without an agent: a fresh start). The agent
 // keeps its id, rebuilds its checkpointing frameworks, executors, tasks
 // and status update streams, and asks the shell to adopt the executors'
-// containers (RecoverContainers, answered by ContainersRecovered). After
-// a reboot (another boot id) it starts as a new agent. Detection of the
+// containers (RecoverContainers, answered by ContainersRecovered; sent
+// with no containers on a fresh start too, so that the containerizer
+// cleans up what a crashed agent left). After a reboot (another boot id)
+// it starts as a new agent. Detection of the
 // master (Redetect) starts once recovery is over.
 func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	c.now = now
@@ -42,13 +44,14 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	c.cleanup = c.cfg.Recover == RecoverCleanup
 	if st == nil || st.Slave == nil {
 		c.log.Info("no agent checkpoint to recover; starting as a new agent")
-		c.finishRecovery()
+		// The containerizer still cleans up what a crashed agent left.
+		c.out.Add(RecoverContainers{})
 		return c.out.Take()
 	}
 	if st.BootID != "" && c.deps.BootID != "" && st.BootID != c.deps.BootID {
 		c.log.WithFields(logrus.Fields{"agent_id": st.Slave.ID, "boot_id": c.deps.BootID, "checkpointed_boot_id": st.BootID}).
 			Info("the host rebooted since the agent's checkpoint; starting as a new agent")
-		c.finishRecovery()
+		c.out.Add(RecoverContainers{})
 		return c.out.Take()
 	}
 	s := st.Slave
@@ -77,10 +80,6 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 		}
 		c.frameworks[f.id] = f
 		c.frameworkOrder = append(c.frameworkOrder, f.id)
-	}
-	if len(adopt) == 0 {
-		c.ContainersRecovered(now, nil)
-		return c.out.Take()
 	}
 	c.out.Add(RecoverContainers{Containers: adopt})
 	return c.out.Take()

@@ -380,6 +380,15 @@ func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 	if err != nil {
 		return fmt.Errorf("launcher recovery: %w", err)
 	}
+	ids := make([]string, 0, len(known))
+	for id := range known {
+		ids = append(ids, id)
+	}
+	more, err := isolators.Unclaimed(m.isolators, ids)
+	if err != nil {
+		return fmt.Errorf("finding orphan containers: %w", err)
+	}
+	orphans = union(orphans, more)
 	for _, iso := range m.isolators {
 		if err := iso.Recover(ctx, states, orphans); err != nil {
 			return fmt.Errorf("isolator %s failed to recover: %w", iso.Name(), err)
@@ -421,6 +430,20 @@ func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 		go m.reap(c)
 	}
 	return nil
+}
+
+// union is a and b without repeats, sorted.
+func union(a, b []string) []string {
+	set := map[string]bool{}
+	for _, x := range append(append([]string(nil), a...), b...) {
+		set[x] = true
+	}
+	out := make([]string, 0, len(set))
+	for x := range set {
+		out = append(out, x)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Wait implements Containerizer.
