@@ -161,3 +161,34 @@ func TestTaskFinishedWhileAgentDownIsDelivered(t *testing.T) {
 		t.Fatalf("TASK_FINISHED seen %d times:\n%s", n, exec.Output())
 	}
 }
+
+// --recover=cleanup: the restarted agent kills the executor it finds and
+// exits without registering.
+func TestAgentRestartedWithRecoverCleanupKillsExecutorsAndExits(t *testing.T) {
+	c := harness.StartProcs(t, harness.ProcOptions{})
+	work := filepath.Join(c.WorkDir, "agent1")
+	killExecutorsAtEnd(t, work)
+	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=doomed", "--checkpoint", "--command=sleep 60")
+	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
+	pids := forkedPIDs(work)
+	if len(pids) != 1 {
+		t.Fatalf("executor pids = %v", pids)
+	}
+	c.Agents[0].Signal(syscall.SIGKILL)
+	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	cleanup := harness.StartProc(t, "mesos-agent", append(agentArgs(c, 1), "--recover=cleanup")...)
+	code, err := cleanup.Wait(30 * time.Second)
+	if err != nil || code != 0 {
+		t.Fatalf("mesos-agent --recover=cleanup: exit %d, %v", code, err)
+	}
+	if err := syscall.Kill(pids[0], 0); err == nil {
+		if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pids[0]) + "/cmdline"); strings.Contains(string(cmd), "mesos-executor") {
+			t.Fatalf("the executor (pid %d) outlived --recover=cleanup", pids[0])
+		}
+	}
+	if strings.Contains(cleanup.Output(), "registering with master") {
+		t.Fatalf("the agent registered:\n%s", cleanup.Output())
+	}
+}
