@@ -52,7 +52,14 @@ type Config struct {
 	Isolation   string // "posix/cpu,posix/mem"
 	Launcher    string // "posix"
 
-	ExecutorRegistrationTimeout time.Duration // 1m
+	ExecutorRegistrationTimeout   time.Duration // 1m
+	ExecutorReregistrationTimeout time.Duration // 2s, at most 15s
+
+	// Recover is --recover: "reconnect" (default) or "cleanup".
+	Recover string
+	// NonStrict is --strict=false: a corrupt checkpoint file skips its
+	// entity with a warning instead of failing the start.
+	NonStrict                   bool
 	ExecutorShutdownGracePeriod time.Duration // 5s
 	RegistrationBackoffFactor   time.Duration // 1s
 
@@ -70,13 +77,15 @@ type Config struct {
 
 // Defaults of Mesos' agent flags.
 const (
-	DefaultID                          = "slave(1)"
-	DefaultPort                        = 5051
-	DefaultExecutorRegistrationTimeout = time.Minute
-	DefaultExecutorShutdownGracePeriod = 5 * time.Second
-	DefaultRegistrationBackoffFactor   = time.Second
-	DefaultIsolation                   = "posix/cpu,posix/mem"
-	DefaultLauncher                    = "posix"
+	DefaultID                            = "slave(1)"
+	DefaultPort                          = 5051
+	DefaultExecutorRegistrationTimeout   = time.Minute
+	DefaultExecutorReregistrationTimeout = 2 * time.Second
+	MaxExecutorReregistrationTimeout     = 15 * time.Second
+	DefaultExecutorShutdownGracePeriod   = 5 * time.Second
+	DefaultRegistrationBackoffFactor     = time.Second
+	DefaultIsolation                     = "posix/cpu,posix/mem"
+	DefaultLauncher                      = "posix"
 	// MesosVersion is the version the agent reports to the master.
 	MesosVersion = "1.11.0"
 )
@@ -84,14 +93,16 @@ const (
 // DefaultConfig returns Mesos' defaults.
 func DefaultConfig() Config {
 	return Config{
-		ID:                          DefaultID,
-		Port:                        DefaultPort,
-		DefaultRole:                 "*",
-		Isolation:                   DefaultIsolation,
-		Launcher:                    DefaultLauncher,
-		ExecutorRegistrationTimeout: DefaultExecutorRegistrationTimeout,
-		ExecutorShutdownGracePeriod: DefaultExecutorShutdownGracePeriod,
-		RegistrationBackoffFactor:   DefaultRegistrationBackoffFactor,
+		ID:                            DefaultID,
+		Port:                          DefaultPort,
+		DefaultRole:                   "*",
+		Isolation:                     DefaultIsolation,
+		Launcher:                      DefaultLauncher,
+		ExecutorRegistrationTimeout:   DefaultExecutorRegistrationTimeout,
+		ExecutorReregistrationTimeout: DefaultExecutorReregistrationTimeout,
+		Recover:                       RecoverReconnect,
+		ExecutorShutdownGracePeriod:   DefaultExecutorShutdownGracePeriod,
+		RegistrationBackoffFactor:     DefaultRegistrationBackoffFactor,
 	}
 }
 
@@ -115,6 +126,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ExecutorRegistrationTimeout == 0 {
 		c.ExecutorRegistrationTimeout = d.ExecutorRegistrationTimeout
+	}
+	if c.ExecutorReregistrationTimeout == 0 {
+		c.ExecutorReregistrationTimeout = d.ExecutorReregistrationTimeout
+	}
+	if c.Recover == "" {
+		c.Recover = d.Recover
 	}
 	if c.ExecutorShutdownGracePeriod == 0 {
 		c.ExecutorShutdownGracePeriod = d.ExecutorShutdownGracePeriod
@@ -155,6 +172,12 @@ func (c Config) Validate() error {
 	}
 	if c.ExecutorRegistrationTimeout < 0 {
 		errs = append(errs, errors.New("--executor_registration_timeout must not be negative"))
+	}
+	if c.ExecutorReregistrationTimeout < 0 || c.ExecutorReregistrationTimeout > MaxExecutorReregistrationTimeout {
+		errs = append(errs, fmt.Errorf("--executor_reregistration_timeout must be between 0 and %s", MaxExecutorReregistrationTimeout))
+	}
+	if c.Recover != RecoverReconnect && c.Recover != RecoverCleanup {
+		errs = append(errs, fmt.Errorf("--recover=%q: must be %q or %q", c.Recover, RecoverReconnect, RecoverCleanup))
 	}
 	if c.ExecutorShutdownGracePeriod < 0 {
 		errs = append(errs, errors.New("--executor_shutdown_grace_period must not be negative"))

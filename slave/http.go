@@ -6,6 +6,7 @@ import (
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,16 +91,19 @@ func (s *Slave) flagValues() map[string]string {
 	}
 	c := s.cfg
 	out := map[string]string{
-		"work_dir":                       c.WorkDir,
-		"port":                           itoa(c.Port),
-		"default_role":                   c.DefaultRole,
-		"isolation":                      c.Isolation,
-		"launcher":                       c.Launcher,
-		"launcher_dir":                   c.LauncherDir,
-		"executor_registration_timeout":  protocol.FormatDuration(c.ExecutorRegistrationTimeout),
-		"executor_shutdown_grace_period": protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
-		"registration_backoff_factor":    protocol.FormatDuration(c.RegistrationBackoffFactor),
-		"hostname":                       c.Hostname,
+		"work_dir":                        c.WorkDir,
+		"port":                            itoa(c.Port),
+		"default_role":                    c.DefaultRole,
+		"isolation":                       c.Isolation,
+		"launcher":                        c.Launcher,
+		"launcher_dir":                    c.LauncherDir,
+		"executor_registration_timeout":   protocol.FormatDuration(c.ExecutorRegistrationTimeout),
+		"executor_reregistration_timeout": protocol.FormatDuration(c.ExecutorReregistrationTimeout),
+		"recover":                         c.Recover,
+		"strict":                          strconv.FormatBool(!c.NonStrict),
+		"executor_shutdown_grace_period":  protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
+		"registration_backoff_factor":     protocol.FormatDuration(c.RegistrationBackoffFactor),
+		"hostname":                        c.Hostname,
 	}
 	if c.Master != "" {
 		out["master"] = c.Master

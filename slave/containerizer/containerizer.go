@@ -41,6 +41,10 @@ type LaunchConfig struct {
 	// LIBPROCESS_*). The containerizer adds MESOS_SANDBOX, a default PATH,
 	// and the command's own environment (which wins).
 	Env map[string]string
+	// PIDFile, if set, is where the executor's pid is checkpointed
+	// (atomically, as text) once it is forked, so that a restarted agent
+	// finds it again (Mesos' forked.pid).
+	PIDFile string
 }
 
 // Termination says how a container ended (Mesos' ContainerTermination).
@@ -75,6 +79,22 @@ type Containerizer interface {
 	Usage(ctx context.Context, containerID string) (*mesos.ResourceStatistics, error)
 	// Containers lists the containers that have not terminated.
 	Containers() []string
+}
+
+// Recovered is a container a restarted agent found in its checkpoint.
+type Recovered struct {
+	ID        string
+	PID       int // the executor's forked pid; 0 if it was never written
+	Directory string
+	Resources []*mesos.Resource
+}
+
+// Recoverer is a Containerizer that can adopt the containers of a
+// previous agent run after a restart: Wait, Destroy, Update and Usage then
+// work on them. A container whose process is gone (or whose pid is 0)
+// terminates at once, with an unknown status.
+type Recoverer interface {
+	Recover(ctx context.Context, containers []Recovered) error
 }
 
 // ErrUnknownContainer is returned for container ids never launched.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/fetcher"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -246,6 +248,12 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.forked = true
 	m.mu.Unlock()
 	go m.reap(c)
+	if cfg.PIDFile != "" {
+		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid))); err != nil {
+			m.kill(c)
+			return fmt.Errorf("failed to checkpoint the executor's pid: %w", err)
+		}
+	}
 
 	for _, iso := range m.isolators {
 		if err := iso.Isolate(ctx, c.id, pid); err != nil {
@@ -349,6 +357,93 @@ func (m *Mesos) finish(c *container, t *Termination) {
 	}
 	m.mu.Unlock()
 	close(c.done)
+}
+
+var _ Recoverer = (*Mesos)(nil)
+
+// Recover implements Recoverer: the launcher adopts each executor by its
+// pid, the isolators re-attach to it (and watch it again), orphans the
+// launcher reports are destroyed, and each container is reaped when it
+// ends. The posix launcher cannot wait for a process that is not its
+// child, so a recovered container's termination has no status: the agent
+// relies on the updates the executor sent before it ended.
+func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
+	known := map[string]int{}
+	var states []isolators.RecoverState
+	for _, r := range cs {
+		if r.PID > 0 {
+			known[r.ID] = r.PID
+			states = append(states, isolators.RecoverState{ContainerID: r.ID, Pid: r.PID, Directory: r.Directory})
+		}
+	}
+	orphans, err := m.launcher.Recover(ctx, known)
+	if err != nil {
+		return fmt.Errorf("launcher recovery: %w", err)
+	}
+	ids := make([]string, 0, len(known))
+	for id := range known {
+		ids = append(ids, id)
+	}
+	more, err := isolators.Unclaimed(m.isolators, ids)
+	if err != nil {
+		return fmt.Errorf("finding orphan containers: %w", err)
+	}
+	orphans = union(orphans, more)
+	for _, iso := range m.isolators {
+		if err := iso.Recover(ctx, states, orphans); err != nil {
+			return fmt.Errorf("isolator %s failed to recover: %w", iso.Name(), err)
+		}
+	}
+	for _, id := range orphans {
+		m.log.WithField("container_id", id).Warn("destroying an orphan container")
+		if err := m.launcher.Destroy(ctx, id); err != nil {
+			m.log.WithField("container_id", id).WithError(err).Error("failed to destroy an orphan container")
+		}
+		for i := len(m.isolators) - 1; i >= 0; i-- {
+			if err := m.isolators[i].Cleanup(ctx, id); err != nil {
+				m.log.WithFields(logrus.Fields{"container_id": id, "isolator": m.isolators[i].Name()}).WithError(err).Error("isolator failed to clean up an orphan")
+			}
+		}
+	}
+	for _, r := range cs {
+		wctx, cancel := context.WithCancel(context.Background())
+		c := &container{id: r.ID, phase: running, forked: r.PID > 0, resources: r.Resources, cancel: cancel, done: make(chan struct{})}
+		if r.PID > 0 {
+			c.prepared = append([]isolators.Isolator(nil), m.isolators...)
+		}
+		m.mu.Lock()
+		if _, ok := m.containers[r.ID]; ok {
+			m.mu.Unlock()
+			cancel()
+			continue
+		}
+		m.containers[r.ID] = c
+		m.mu.Unlock()
+		if r.PID <= 0 {
+			m.finish(c, &Termination{Message: "The executor's pid was not checkpointed"})
+			continue
+		}
+		m.log.WithFields(logrus.Fields{"container_id": r.ID, "pid": r.PID}).Info("recovered container")
+		for _, iso := range m.isolators {
+			go m.watch(wctx, c, iso)
+		}
+		go m.reap(c)
+	}
+	return nil
+}
+
+// union is a and b without repeats, sorted.
+func union(a, b []string) []string {
+	set := map[string]bool{}
+	for _, x := range append(append([]string(nil), a...), b...) {
+		set[x] = true
+	}
+	out := make([]string, 0, len(set))
+	for x := range set {
+		out = append(out, x)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Wait implements Containerizer.

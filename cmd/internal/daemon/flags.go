@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,9 @@ func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool)
 	fs.StringVar(&cfg.Launcher, "launcher", cfg.Launcher, "Launcher: posix.")
 	fs.StringVar(&cfg.LauncherDir, "launcher_dir", cfg.LauncherDir, "Directory holding mesos-executor (default: this binary's directory).")
 	fs.Var(flagutil.Duration{D: &cfg.ExecutorRegistrationTimeout}, "executor_registration_timeout", "How long an executor has to register.")
+	fs.Var(flagutil.Duration{D: &cfg.ExecutorReregistrationTimeout}, "executor_reregistration_timeout", "How long executors have to reregister after an agent restart (at most 15secs).")
+	fs.StringVar(&cfg.Recover, "recover", cfg.Recover, "After a restart: 'reconnect' to the executors of checkpointing frameworks, or 'cleanup' (kill them and exit without registering).")
+	fs.Var(notBool{&cfg.NonStrict}, "strict", "Fail to start on a corrupt checkpoint file (true), or skip what it describes with a warning (false).")
 	fs.Var(flagutil.Duration{D: &cfg.ExecutorShutdownGracePeriod}, "executor_shutdown_grace_period", "Time an executor has to shut down before it is killed.")
 	fs.Var(flagutil.Duration{D: &cfg.RegistrationBackoffFactor}, "registration_backoff_factor", "Initial backoff of (re)registration with the master.")
 }
@@ -180,3 +184,24 @@ func Level(s string) (string, error) {
 	}
 	return "", Usagef("--logging_level=%s: want ERROR, WARNING, INFO or VERBOSE", s)
 }
+
+// notBool is a boolean flag stored negated (--strict sets NonStrict).
+type notBool struct{ p *bool }
+
+func (b notBool) String() string {
+	if b.p == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*b.p)
+}
+
+func (b notBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = !v
+	return nil
+}
+
+func (b notBool) IsBoolFlag() bool { return true }
