@@ -250,7 +250,10 @@ func TestZooKeeperEnsembleLosesItsLeaderWhileTheMasterKeepsLeading(t *testing.T)
 	if testing.Short() {
 		t.Skip("starts a three-node ensemble")
 	}
-	const timeout = 10 * time.Second
+	// A 20 s session gives the leader 3.3 s (StepDownFraction) to reach the
+	// ensemble again: enough for its election and go-zk's reconnect backoff
+	// (about 1 s on a quiet machine) also on a loaded one.
+	const timeout = 20 * time.Second
 	e := zktest.StartEnsemble(t, 3)
 	a := contendZK(t, e.Connect(), "/mesos", timeout, "a")
 	await(t, a.Elected(), "a elected")
