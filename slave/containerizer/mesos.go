@@ -184,6 +184,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	for k, v := range cfg.Env {
 		env[k] = v
 	}
+	namespaces := false
 	for _, iso := range m.isolators {
 		info, err := iso.Prepare(ctx, c.id, isolators.ContainerConfig{
 			ExecutorInfo: cfg.ExecutorInfo, Resources: cfg.Resources, Directory: cfg.Directory, User: cfg.User,
@@ -198,6 +199,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 			for k, v := range info.Env {
 				env[k] = v
 			}
+			namespaces = namespaces || info.Namespaces
 		}
 	}
 	env["MESOS_SANDBOX"] = cfg.Directory
@@ -212,10 +214,23 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	}
 
 	spec := launcher.Spec{
-		Env:    envList(env),
-		Dir:    cfg.Directory,
-		Stdout: stdout,
-		Stderr: stderr,
+		Env:        envList(env),
+		Dir:        cfg.Directory,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Namespaces: namespaces,
+	}
+	if len(m.isolators) > 0 {
+		// The child waits at the launcher's gate until every isolator has
+		// isolated it, so nothing it forks escapes its cgroups.
+		spec.Isolate = func(pid int) error {
+			for _, iso := range m.isolators {
+				if err := iso.Isolate(ctx, c.id, pid); err != nil {
+					return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+				}
+			}
+			return nil
+		}
 	}
 	if cmd.Shell == nil || cmd.GetShell() {
 		if cmd.GetValue() == "" {
@@ -247,12 +262,6 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	m.mu.Unlock()
 	go m.reap(c)
 
-	for _, iso := range m.isolators {
-		if err := iso.Isolate(ctx, c.id, pid); err != nil {
-			m.kill(c)
-			return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
-		}
-	}
 	for _, iso := range m.isolators {
 		go m.watch(ctx, c, iso)
 	}
@@ -418,8 +427,8 @@ func (m *Mesos) Update(ctx context.Context, id string, res []*mesos.Resource) er
 	return nil
 }
 
-// Usage implements Containerizer: what the isolators measure, plus the
-// container's cpu and memory allocation as limits.
+// Usage implements Containerizer: what the isolators measure, with the
+// container's cpu and memory allocation as limits where they set none.
 func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics, error) {
 	m.mu.Lock()
 	c, ok := m.containers[id]
@@ -441,11 +450,13 @@ func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics
 			proto.Merge(out, st)
 		}
 	}
+	// The allocation stands in for a limit only where no isolator measured
+	// the real one (the cgroups hard memory limit only rises).
 	r := resources.Resources(res)
-	if cpus := r.Scalar("cpus"); cpus > 0 {
+	if cpus := r.Scalar("cpus"); cpus > 0 && out.CpusLimit == nil {
 		out.CpusLimit = proto.Float64(cpus)
 	}
-	if mem := r.Scalar("mem"); mem > 0 {
+	if mem := r.Scalar("mem"); mem > 0 && out.MemLimitBytes == nil {
 		out.MemLimitBytes = proto.Uint64(uint64(mem * 1024 * 1024))
 	}
 	out.Timestamp = proto.Float64(float64(m.now().UnixNano()) / 1e9)
