@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/sirupsen/logrus"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // usageTimeout bounds how long /monitor/statistics and /containers wait for
@@ -116,7 +118,7 @@ func (h *httpAPI) monitorStatistics(w http.ResponseWriter, r *http.Request) {
 			"executor_name": u.ref.ExecutorName,
 			"framework_id":  u.ref.FrameworkID,
 			"source":        u.ref.Source,
-			"statistics":    protoJSON(u.stats),
+			"statistics":    statisticsJSON(u.stats),
 		})
 	}
 	httpjson.Write(w, r, list)
@@ -144,9 +146,29 @@ func (h *httpAPI) containers(w http.ResponseWriter, r *http.Request) {
 			},
 		}
 		if u.stats != nil {
-			entry["statistics"] = protoJSON(u.stats)
+			entry["statistics"] = statisticsJSON(u.stats)
 		}
 		list = append(list, entry)
 	}
 	httpjson.Write(w, r, list)
+}
+
+// statisticsJSON renders ResourceStatistics as Mesos does: every number a
+// JSON number (protobuf JSON would quote the 64-bit ones), nested messages
+// as protobuf JSON.
+func statisticsJSON(st *mesos.ResourceStatistics) map[string]any {
+	out := map[string]any{}
+	st.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		name := string(fd.Name())
+		switch {
+		case fd.IsList() || fd.IsMap() || fd.Kind() == protoreflect.MessageKind:
+			if m, ok := jsonmodel.Proto(st).(map[string]any); ok {
+				out[name] = m[name]
+			}
+		default:
+			out[name] = v.Interface()
+		}
+		return true
+	})
+	return out
 }
