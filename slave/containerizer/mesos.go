@@ -69,6 +69,7 @@ type container struct {
 	term      *Termination
 	limit     *isolators.Limitation
 	prepared  []isolators.Isolator
+	killMu    sync.Mutex // one launcher.Destroy at a time (Destroy and the reaper both kill)
 }
 
 // NewMesos returns a containerizer over a launcher and isolators.
@@ -323,6 +324,8 @@ func (m *Mesos) reap(c *container) {
 }
 
 func (m *Mesos) kill(c *container) {
+	c.killMu.Lock()
+	defer c.killMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.launcher.Destroy(ctx, c.id); err != nil {
