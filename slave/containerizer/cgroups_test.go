@@ -194,3 +194,44 @@ func BenchmarkLaunch1000(b *testing.B) {
 		b.ReportMetric(time.Since(t1).Seconds(), "destroy-1000-s")
 	}
 }
+
+// A container left behind by an earlier agent run is an orphan to the next
+// one: its processes are killed and its cgroups removed, while a container
+// the agent still knows keeps its cgroups.
+func TestCgroupsRecoveryDestroysOrphans(t *testing.T) {
+	before, l := newIsolated(t, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
+	ctx := ctxT(t)
+	for _, id := range []string{"kept", "orphan"} {
+		if err := before.Launch(ctx, id, LaunchConfig{
+			ExecutorInfo: shellExecutor("sleep 1000"), Directory: t.TempDir(),
+			Resources: resources.MustParse("cpus:0.1;mem:32"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	isos, err := isolators.New("cgroups/cpu,cgroups/mem,cgroups/pids", isolators.Options{CgroupsRoot: l.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := NewMesos(Options{Isolators: isos})
+	orphans, err := after.recoverIsolation(ctx, []isolators.RecoverState{{ContainerID: "kept"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(orphans) != "[orphan]" {
+		t.Fatalf("orphans = %v", orphans)
+	}
+	for _, ctl := range []string{"cpu", "memory", "pids"} {
+		if _, err := os.Stat(l.Dir(ctl, "orphan")); !os.IsNotExist(err) {
+			t.Errorf("the orphan's %s cgroup is still there: %v", ctl, err)
+		}
+		if _, err := os.Stat(l.Dir(ctl, "kept")); err != nil {
+			t.Errorf("the known container lost its %s cgroup: %v", ctl, err)
+		}
+	}
+	// The earlier run sees its orphan's executor killed.
+	term, err := before.Wait(ctx, "orphan")
+	if err != nil || term.Status == nil {
+		t.Fatalf("orphan termination = %+v, %v", term, err)
+	}
+}
