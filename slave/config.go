@@ -50,7 +50,18 @@ type Config struct {
 
 	LauncherDir string // where mesos-executor lives; default the folder of os.Executable()
 	Isolation   string // "posix/cpu,posix/mem"
-	Launcher    string // "posix"
+	Launcher    string // "posix" or "linux"
+
+	// The cgroups isolators' and the linux launcher's cgroups:
+	// --cgroups_hierarchy (default /sys/fs/cgroup), --cgroups_root (default
+	// mesos, always absolute inside each hierarchy), --cgroups_enable_cfs
+	// (cap CPU time at the container's cpus), and --cgroups_pids_max (a
+	// gomesos flag, Mesos has none: cgroups/pids caps each container's
+	// processes and threads at it; 0 = no cap).
+	CgroupsHierarchy string
+	CgroupsRoot      string
+	CgroupsEnableCFS bool
+	CgroupsPidsMax   int64
 
 	ExecutorRegistrationTimeout   time.Duration // 1m
 	ExecutorReregistrationTimeout time.Duration // 2s, at most 15s
@@ -185,11 +196,16 @@ func (c Config) Validate() error {
 	if c.RegistrationBackoffFactor < 0 {
 		errs = append(errs, errors.New("--registration_backoff_factor must not be negative"))
 	}
+	if c.CgroupsPidsMax < 0 {
+		errs = append(errs, errors.New("--cgroups_pids_max must not be negative"))
+	}
 	if c.Containerizer == nil {
-		if _, err := isolators.Parse(c.Isolation); err != nil {
+		// Building them checks the names and the host (cgroup controllers,
+		// root for the linux launcher) without touching any cgroup.
+		if _, err := isolators.New(c.Isolation, c.isolatorOptions()); err != nil {
 			errs = append(errs, fmt.Errorf("--isolation: %w", err))
 		}
-		if _, err := launcher.New(c.Launcher); err != nil {
+		if _, err := launcher.NewWithOptions(c.Launcher, c.launcherOptions()); err != nil {
 			errs = append(errs, fmt.Errorf("--launcher: %w", err))
 		}
 	}
@@ -202,6 +218,19 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--attributes: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+func (c Config) isolatorOptions() isolators.Options {
+	return isolators.Options{
+		CgroupsHierarchy: c.CgroupsHierarchy,
+		CgroupsRoot:      c.CgroupsRoot,
+		CgroupsEnableCFS: c.CgroupsEnableCFS,
+		PidsMax:          c.CgroupsPidsMax,
+	}
+}
+
+func (c Config) launcherOptions() launcher.Options {
+	return launcher.Options{CgroupsHierarchy: c.CgroupsHierarchy, CgroupsRoot: c.CgroupsRoot}
 }
 
 // totalResources parses --resources and adds what it leaves out, detected

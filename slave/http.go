@@ -23,8 +23,8 @@ type httpAPI struct {
 	s *Slave
 }
 
-// newHTTP serves the agent's endpoints: /state (and /state.json), /flags
-// and /health. They allow GET and HEAD (anything else gets 405 with
+// newHTTP serves the agent's endpoints: /state (and /state.json), /flags,
+// /health, /monitor/statistics and /containers (monitor.go). They allow GET and HEAD (anything else gets 405 with
 // "Allow: GET, HEAD"); JSON answers take ?jsonp=callback, checked and
 // written by package httpjson exactly as the master's are. A trailing slash
 // is ignored ("/state/" is /state), as libprocess trims it; other paths 404.
@@ -35,6 +35,10 @@ func newHTTP(s *Slave) http.Handler {
 		"/state.json": h.state,
 		"/health":     h.health,
 		"/flags":      h.flags,
+
+		"/monitor/statistics":      h.monitorStatistics,
+		"/monitor/statistics.json": h.monitorStatistics,
+		"/containers":              h.containers,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[strings.TrimRight(r.URL.Path, "/")]

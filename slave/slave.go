@@ -86,11 +86,11 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	log := logrus.NewEntry(node.Log())
 	cont := cfg.Containerizer
 	if cont == nil {
-		isos, err := isolators.Create(cfg.Isolation)
+		isos, err := isolators.New(cfg.Isolation, cfg.isolatorOptions())
 		if err != nil {
 			return nil, fmt.Errorf("--isolation: %w", err)
 		}
-		l, err := launcher.New(cfg.Launcher)
+		l, err := launcher.NewWithOptions(cfg.Launcher, cfg.launcherOptions())
 		if err != nil {
 			return nil, fmt.Errorf("--launcher: %w", err)
 		}

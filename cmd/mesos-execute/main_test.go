@@ -311,7 +311,8 @@ func TestRunFailed(t *testing.T) {
 		!strings.Contains(out, "  reason: REASON_COMMAND_EXECUTOR_FAILED") {
 		t.Fatalf("stdout:\n%s", out)
 	}
-	if !strings.Contains(errOut, "TASK_FAILED") || !strings.Contains(errOut, "REASON_COMMAND_EXECUTOR_FAILED") {
+	if !strings.Contains(errOut, "TASK_FAILED") || !strings.Contains(errOut, "REASON_COMMAND_EXECUTOR_FAILED") ||
+		!strings.Contains(errOut, "message: 'Command exited with status 0'") {
 		t.Fatalf("stderr:\n%s", errOut)
 	}
 }

@@ -9,11 +9,16 @@
 // Mesos (NewMesos) is the default implementation, after Mesos' "mesos"
 // containerizer without images: for each container it creates the sandbox's
 // stdout and stderr files, fetches the command's URIs (logging to stderr),
-// lets every isolator prepare, forks the executor through the launcher,
-// lets every isolator isolate the pid, watches for limitations, and reaps
-// the executor. Destroy kills the container's processes (or aborts a launch
-// in progress) and cleans the isolators up; Wait then reports the
-// termination.
+// lets every isolator prepare, forks the executor through the launcher
+// (held at the launcher's gate until every isolator has isolated it, and in
+// new namespaces when an isolator asks for them), watches for limitations
+// (one ends the container TASK_FAILED with the isolator's reason and
+// message), and reaps the executor. Destroy kills the container's
+// processes (or aborts a launch in progress) and cleans the isolators up in
+// reverse order; Wait then reports the termination. Usage merges what the
+// isolators measure; the allocation stands in only for limits they do not
+// report. After an agent restart, recoverIsolation (orphans.go) destroys
+// the containers nobody claims. The sequence is isolators/README.md's.
 package containerizer
 
 import (

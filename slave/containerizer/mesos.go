@@ -71,6 +71,7 @@ type container struct {
 	term      *Termination
 	limit     *isolators.Limitation
 	prepared  []isolators.Isolator
+	killMu    sync.Mutex // one launcher.Destroy at a time (Destroy and the reaper both kill)
 }
 
 // NewMesos returns a containerizer over a launcher and isolators.
@@ -186,6 +187,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	for k, v := range cfg.Env {
 		env[k] = v
 	}
+	namespaces := false
 	for _, iso := range m.isolators {
 		info, err := iso.Prepare(ctx, c.id, isolators.ContainerConfig{
 			ExecutorInfo: cfg.ExecutorInfo, Resources: cfg.Resources, Directory: cfg.Directory, User: cfg.User,
@@ -200,6 +202,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 			for k, v := range info.Env {
 				env[k] = v
 			}
+			namespaces = namespaces || info.Namespaces
 		}
 	}
 	env["MESOS_SANDBOX"] = cfg.Directory
@@ -214,10 +217,24 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	}
 
 	spec := launcher.Spec{
-		Env:    envList(env),
-		Dir:    cfg.Directory,
-		Stdout: stdout,
-		Stderr: stderr,
+		Env:        envList(env),
+		Dir:        cfg.Directory,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Namespaces: namespaces,
+	}
+	gated := m.needsGate()
+	if gated {
+		// The child waits at the launcher's gate until every isolator has
+		// isolated it, so nothing it forks escapes its cgroups.
+		spec.Isolate = func(pid int) error {
+			for _, iso := range m.isolators {
+				if err := iso.Isolate(ctx, c.id, pid); err != nil {
+					return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+				}
+			}
+			return nil
+		}
 	}
 	if cmd.Shell == nil || cmd.GetShell() {
 		if cmd.GetValue() == "" {
@@ -255,10 +272,13 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 		}
 	}
 
-	for _, iso := range m.isolators {
-		if err := iso.Isolate(ctx, c.id, pid); err != nil {
-			m.kill(c)
-			return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+	if !gated {
+		// Measuring isolators only: nothing can escape them.
+		for _, iso := range m.isolators {
+			if err := iso.Isolate(ctx, c.id, pid); err != nil {
+				m.kill(c)
+				return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+			}
 		}
 	}
 	for _, iso := range m.isolators {
@@ -274,6 +294,19 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.phase = running
 	m.mu.Unlock()
 	return nil
+}
+
+// needsGate says whether an isolator enforces something a child could
+// escape by forking before Isolate (everything but posix/*, which only
+// measures): then the launch goes through the launcher's gate, which
+// costs a re-execution of this binary as the launch helper.
+func (m *Mesos) needsGate() bool {
+	for _, iso := range m.isolators {
+		if !strings.HasPrefix(iso.Name(), "posix/") {
+			return true
+		}
+	}
+	return false
 }
 
 func envList(env map[string]string) []string {
@@ -322,6 +355,8 @@ func (m *Mesos) reap(c *container) {
 }
 
 func (m *Mesos) kill(c *container) {
+	c.killMu.Lock()
+	defer c.killMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.launcher.Destroy(ctx, c.id); err != nil {
@@ -380,30 +415,11 @@ func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 	if err != nil {
 		return fmt.Errorf("launcher recovery: %w", err)
 	}
-	ids := make([]string, 0, len(known))
-	for id := range known {
-		ids = append(ids, id)
-	}
-	more, err := isolators.Unclaimed(m.isolators, ids)
-	if err != nil {
-		return fmt.Errorf("finding orphan containers: %w", err)
-	}
-	orphans = union(orphans, more)
-	for _, iso := range m.isolators {
-		if err := iso.Recover(ctx, states, orphans); err != nil {
-			return fmt.Errorf("isolator %s failed to recover: %w", iso.Name(), err)
+	if destroyed, err := m.recoverIsolation(ctx, states, orphans); err != nil {
+		if destroyed == nil {
+			return err
 		}
-	}
-	for _, id := range orphans {
-		m.log.WithField("container_id", id).Warn("destroying an orphan container")
-		if err := m.launcher.Destroy(ctx, id); err != nil {
-			m.log.WithField("container_id", id).WithError(err).Error("failed to destroy an orphan container")
-		}
-		for i := len(m.isolators) - 1; i >= 0; i-- {
-			if err := m.isolators[i].Cleanup(ctx, id); err != nil {
-				m.log.WithFields(logrus.Fields{"container_id": id, "isolator": m.isolators[i].Name()}).WithError(err).Error("isolator failed to clean up an orphan")
-			}
-		}
+		m.log.WithError(err).Error("some orphaned containers could not be destroyed")
 	}
 	for _, r := range cs {
 		wctx, cancel := context.WithCancel(context.Background())
@@ -430,20 +446,6 @@ func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
 		go m.reap(c)
 	}
 	return nil
-}
-
-// union is a and b without repeats, sorted.
-func union(a, b []string) []string {
-	set := map[string]bool{}
-	for _, x := range append(append([]string(nil), a...), b...) {
-		set[x] = true
-	}
-	out := make([]string, 0, len(set))
-	for x := range set {
-		out = append(out, x)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Wait implements Containerizer.
@@ -513,8 +515,8 @@ func (m *Mesos) Update(ctx context.Context, id string, res []*mesos.Resource) er
 	return nil
 }
 
-// Usage implements Containerizer: what the isolators measure, plus the
-// container's cpu and memory allocation as limits.
+// Usage implements Containerizer: what the isolators measure, with the
+// container's cpu and memory allocation as limits where they set none.
 func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics, error) {
 	m.mu.Lock()
 	c, ok := m.containers[id]
@@ -536,11 +538,13 @@ func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics
 			proto.Merge(out, st)
 		}
 	}
+	// The allocation stands in for a limit only where no isolator measured
+	// the real one (the cgroups hard memory limit only rises).
 	r := resources.Resources(res)
-	if cpus := r.Scalar("cpus"); cpus > 0 {
+	if cpus := r.Scalar("cpus"); cpus > 0 && out.CpusLimit == nil {
 		out.CpusLimit = proto.Float64(cpus)
 	}
-	if mem := r.Scalar("mem"); mem > 0 {
+	if mem := r.Scalar("mem"); mem > 0 && out.MemLimitBytes == nil {
 		out.MemLimitBytes = proto.Uint64(uint64(mem * 1024 * 1024))
 	}
 	out.Timestamp = proto.Float64(float64(m.now().UnixNano()) / 1e9)
