@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -50,9 +52,14 @@ func Procs(dir string) ([]int, error) {
 
 // KillAll sends SIGKILL to every process in dir's cgroup (and below) and
 // waits until the cgroup is empty or ctx ends. On cgroup v2 it writes
-// cgroup.kill; in a v1 freezer cgroup it freezes the processes first so that
-// none can fork while they are being killed, then thaws them so that they
-// die; elsewhere it kills until no process is left.
+// cgroup.kill. In a v1 freezer cgroup it freezes the processes first so that
+// none can fork while they are being killed, kills them, and thaws them so
+// that they die; elsewhere it kills until no process is left.
+//
+// A v1 freezer cgroup is never left frozen: KillAll thaws it on the way
+// out, whatever went wrong, and thaws one it finds frozen (left so by an
+// agent that died while destroying it). Calls on one dir in this process
+// take turns.
 func KillAll(ctx context.Context, dir string) error {
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -63,18 +70,82 @@ func KillAll(ctx context.Context, dir string) error {
 		}
 		return waitEmpty(ctx, dir, false)
 	}
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var ferr error
 	if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
-		if err := setFreezer(ctx, dir, "FROZEN"); err != nil {
-			return err
+		ferr = freezeAndKill(ctx, dir)
+	}
+	// Even after a failed freeze, kill until the cgroup is empty.
+	if err := waitEmpty(ctx, dir, true); err != nil {
+		return errors.Join(ferr, err)
+	}
+	return nil
+}
+
+// freezeAndKill freezes dir's v1 freezer cgroup, kills every process in
+// it and thaws it, also when the freeze fails or ctx ends.
+//
+// A freeze can hang in FREEZING for good: when a multi-threaded process
+// calls execve as the freeze begins, the kernel's execve waits (killable,
+// not freezable) for its other threads to exit, and they are frozen before
+// they can. So while the cgroup is FREEZING every process in it is sent
+// SIGKILL: the exec'ing thread dies, the rest freeze, the cgroup reaches
+// FROZEN, and the thaw lets the frozen ones die too.
+func freezeAndKill(ctx context.Context, dir string) (err error) {
+	defer func() {
+		// The caller's ctx may have ended: thaw with a bound of its own.
+		tctx, cancel := context.WithTimeout(context.Background(), thawWithin)
+		defer cancel()
+		if terr := setFreezer(tctx, dir, "THAWED", false); terr != nil && err == nil {
+			err = terr
 		}
-		if err := signalAll(dir); err != nil {
-			return err
+		thaw(dir) // cgroups below that froze themselves
+	}()
+	if err := setFreezer(ctx, dir, "FROZEN", true); err != nil {
+		return err
+	}
+	return signalAll(dir)
+}
+
+// thawWithin bounds a thaw on the way out of KillAll (a thaw takes effect
+// at once; only a cgroup file that cannot be written holds it up).
+const thawWithin = 10 * time.Second
+
+// dirLocks makes KillAll calls on one dir take turns: one caller's thaw
+// cannot then undo another's freeze half-way.
+var dirLocks = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+// lockDir waits until no other KillAll in this process works on dir (or
+// ctx ends) and returns the function that lets the next one in.
+func lockDir(ctx context.Context, dir string) (func(), error) {
+	for {
+		dirLocks.Lock()
+		busy, ok := dirLocks.m[dir]
+		if !ok {
+			mine := make(chan struct{})
+			dirLocks.m[dir] = mine
+			dirLocks.Unlock()
+			return func() {
+				dirLocks.Lock()
+				delete(dirLocks.m, dir)
+				dirLocks.Unlock()
+				close(mine)
+			}, nil
 		}
-		if err := setFreezer(ctx, dir, "THAWED"); err != nil {
-			return err
+		dirLocks.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cgroup %s is being killed by another caller: %w", dir, ctx.Err())
 		}
 	}
-	return waitEmpty(ctx, dir, true)
 }
 
 func signalAll(dir string) error {
@@ -90,8 +161,10 @@ func signalAll(dir string) error {
 	return nil
 }
 
-// waitEmpty waits until no process is left in dir's cgroup, killing what it
-// finds when kill is set (processes forked while a kill was under way).
+// waitEmpty waits until no process is left in dir's cgroup. When kill is
+// set it kills what it finds (processes forked while a kill was under way)
+// and thaws v1 freezer cgroups that are not thawed (dir's and any below it),
+// since a frozen process does not die of SIGKILL.
 func waitEmpty(ctx context.Context, dir string, kill bool) error {
 	for {
 		pids, err := Procs(dir)
@@ -105,6 +178,7 @@ func waitEmpty(ctx context.Context, dir string, kill bool) error {
 			for _, pid := range pids {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
+			thaw(dir)
 		}
 		select {
 		case <-ctx.Done():
@@ -116,8 +190,9 @@ func waitEmpty(ctx context.Context, dir string, kill bool) error {
 
 // setFreezer writes a v1 freezer state and waits until the kernel reports
 // it. A freeze that does not settle is retried, as a task in the middle of a
-// system call may hold it up.
-func setFreezer(ctx context.Context, dir, state string) error {
+// system call may hold it up; with kill set, every process is sent SIGKILL
+// while the freeze is pending (see freezeAndKill).
+func setFreezer(ctx context.Context, dir, state string, kill bool) error {
 	file := filepath.Join(dir, "freezer.state")
 	for {
 		if err := os.WriteFile(file, []byte(state), 0); err != nil {
@@ -127,11 +202,19 @@ func setFreezer(ctx context.Context, dir, state string) error {
 			return fmt.Errorf("set %s to %s: %w", dir, state, err)
 		}
 		b, err := os.ReadFile(file)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, err)
 		}
 		if strings.TrimSpace(string(b)) == state {
 			return nil
+		}
+		if kill {
+			if err := signalAll(dir); err != nil {
+				return err
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -196,6 +279,11 @@ func (l *Layout) Destroy(ctx context.Context, id string, cs ...string) error {
 			order[0], order[i] = order[i], order[0]
 		}
 	}
+	if l.Version == V1 && !slices.Contains(cs, "freezer") {
+		// A process frozen in the container's freezer cgroup does not die
+		// of SIGKILL; a destroy that died half-way may have left it so.
+		thaw(l.Dir("freezer", id))
+	}
 	for _, c := range order {
 		dir := l.Dir(c, id)
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
@@ -214,6 +302,21 @@ func (l *Layout) Destroy(ctx context.Context, id string, cs ...string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// thaw thaws dir's v1 freezer cgroup (and those below it) if it exists and
+// is not thawed.
+func thaw(dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		state := filepath.Join(p, "freezer.state")
+		if b, err := os.ReadFile(state); err == nil && strings.TrimSpace(string(b)) != "THAWED" {
+			_ = os.WriteFile(state, []byte("THAWED"), 0)
+		}
+		return nil
+	})
 }
 
 // Exists reports whether the container has a cgroup for controller c.
