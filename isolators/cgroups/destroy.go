@@ -19,13 +19,19 @@ import (
 // v1 (frozen, empty) is re-read while waiting for it.
 const pollEvery = 2 * time.Millisecond
 
+// gone reports whether err says that a cgroup (or its file) no longer
+// exists: a cgroup removed while its file was being opened gives ENODEV.
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENODEV)
+}
+
 // Procs returns the pids in dir's cgroup and in every cgroup below it. A
 // missing dir has none.
 func Procs(dir string) ([]int, error) {
 	var pids []int
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return err
@@ -34,7 +40,7 @@ func Procs(dir string) ([]int, error) {
 			return nil
 		}
 		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
-		if errors.Is(err, fs.ErrNotExist) {
+		if gone(err) {
 			return nil
 		}
 		if err != nil {
@@ -66,6 +72,9 @@ func KillAll(ctx context.Context, dir string) error {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err == nil {
 		if err := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+			if gone(err) {
+				return nil
+			}
 			return fmt.Errorf("kill %s: %w", dir, err)
 		}
 		return waitEmpty(ctx, dir, false)
@@ -196,13 +205,13 @@ func setFreezer(ctx context.Context, dir, state string, kill bool) error {
 	file := filepath.Join(dir, "freezer.state")
 	for {
 		if err := os.WriteFile(file, []byte(state), 0); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return fmt.Errorf("set %s to %s: %w", dir, state, err)
 		}
 		b, err := os.ReadFile(file)
-		if errors.Is(err, fs.ErrNotExist) {
+		if gone(err) {
 			return nil
 		}
 		if err != nil {
@@ -232,7 +241,7 @@ func Remove(ctx context.Context, dir string) error {
 	var dirs []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return err
@@ -248,7 +257,7 @@ func Remove(ctx context.Context, dir string) error {
 	for i := len(dirs) - 1; i >= 0; i-- {
 		for {
 			err := syscall.Rmdir(dirs[i])
-			if err == nil || errors.Is(err, syscall.ENOENT) {
+			if err == nil || gone(err) {
 				break
 			}
 			if !errors.Is(err, syscall.EBUSY) {
