@@ -376,3 +376,35 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Fork returns once the container runs its program, not while the launch
+// helper is still setting it up: a Destroy right after Fork kills the
+// program.
+func TestForkReturnsOnceTheProgramRuns(t *testing.T) {
+	l := cgroupstest.Layout(t)
+	for _, name := range []string{"posix", "linux"} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := NewWithOptions(name, Options{CgroupsHierarchy: l.Hierarchy, CgroupsRoot: l.Root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := "runs-" + name
+			pid := forkLinux(t, ln, l, id, Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Namespaces: name == "linux"})
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"); strings.Join(argv, " ") != "sleep 1000" {
+				t.Errorf("right after Fork the first process runs %q, want sleep 1000", argv)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := ln.Destroy(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if st := waitExit(t, ln, id); st.Signal() != syscall.SIGKILL {
+				t.Errorf("the program %v, want killed by SIGKILL", st)
+			}
+		})
+	}
+}
