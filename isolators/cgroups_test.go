@@ -115,7 +115,7 @@ func res(t *testing.T, text string) []*mesos.Resource {
 // runs at the end of the test, even on failure.
 func isolate(t *testing.T, isos []Isolator, id string, r []*mesos.Resource, pid int) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := bounded(t)
 	for _, iso := range isos {
 		if _, err := iso.Prepare(ctx, id, ContainerConfig{Resources: r}); err != nil {
 			t.Fatal(err)
@@ -192,7 +192,7 @@ func TestCgroupsLimitsFollowResources(t *testing.T) {
 
 	// More resources raise every limit; fewer lower the CPU but never the
 	// hard memory limit.
-	ctx := context.Background()
+	ctx := bounded(t)
 	for _, r := range []string{"cpus:2;mem:128", "cpus:0.001;mem:16"} {
 		for _, iso := range isos {
 			if err := iso.Update(ctx, "c1", res(t, r)); err != nil {
@@ -228,7 +228,7 @@ func TestCgroupsCPUQuotaHalvesABusyLoop(t *testing.T) {
 	isolate(t, isos, "busy", res(t, "cpus:0.5;mem:128"), p.pid())
 	p.release()
 
-	ctx := context.Background()
+	ctx := bounded(t)
 	usage := func() *mesos.ResourceStatistics {
 		st, err := isos[0].Usage(ctx, "busy")
 		if err != nil {
@@ -254,7 +254,9 @@ func TestCgroupsCPUQuotaHalvesABusyLoop(t *testing.T) {
 	periods := float64(last.GetCpusNrPeriods() - first.GetCpusNrPeriods())
 	share := (cpu(last) - cpu(first)) / (periods * CFSPeriod.Seconds())
 	t.Logf("busy loop got %.2f CPUs over %.0f periods, throttled %d times", share, periods, last.GetCpusNrThrottled())
-	if share < 0.15 || share > 0.65 {
+	// On a busy host the loop may never reach its cap, so only the cap is
+	// asserted: what it got beyond it, not how much it got below.
+	if share > 0.65 {
 		t.Errorf("a busy loop capped at 0.5 CPUs got %.2f CPUs", share)
 	}
 	if last.GetCpusLimit() != 0.5 {
@@ -305,7 +307,7 @@ func TestCgroupsPidsStopsAForkBomb(t *testing.T) {
 	if n := len(procsIn(t, l.Dir("pids", "bomb"))); n > 16 {
 		t.Errorf("%d processes in a container capped at 16", n)
 	}
-	st, err := isos[1].Usage(context.Background(), "bomb")
+	st, err := isos[1].Usage(bounded(t), "bomb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +321,7 @@ func TestCgroupsCleanupLeavesNothingBehind(t *testing.T) {
 	isos := build(t, l, "cgroups/cpu,cgroups/mem,cgroups/pids", Options{PidsMax: 100})
 	// Children, a grandchild in a session of its own, and the shell.
 	p := startShell(t, "sleep 1000 & sleep 1000 & setsid sleep 1000 & wait")
-	ctx := context.Background()
+	ctx := bounded(t)
 	for _, iso := range isos {
 		if _, err := iso.Prepare(ctx, "doomed", ContainerConfig{Resources: res(t, "cpus:1;mem:64")}); err != nil {
 			t.Fatal(err)
@@ -365,7 +367,7 @@ func TestCgroupsRecoverAfterRestart(t *testing.T) {
 	opts := Options{CgroupsEnableCFS: true}
 	before := build(t, l, "cgroups/cpu,cgroups/mem", opts)
 	p := startHog(t, "mem")
-	ctx := context.Background()
+	ctx := bounded(t)
 	for _, id := range []string{"known", "orphan"} {
 		for _, iso := range before {
 			if _, err := iso.Prepare(ctx, id, ContainerConfig{Resources: res(t, "cpus:0.5;mem:32")}); err != nil {
@@ -394,8 +396,10 @@ func TestCgroupsRecoverAfterRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+			defer cancel()
 			for _, id := range []string{"known", "orphan"} {
-				if err := iso.Cleanup(context.Background(), id); err != nil {
+				if err := iso.Cleanup(ctx, id); err != nil {
 					t.Error(err)
 				}
 			}

@@ -44,9 +44,15 @@ func TestLinuxLauncherWithCgroupsIsolators(t *testing.T) {
 		t.Fatal("namespaces/pid did not ask for namespaces")
 	}
 	t.Cleanup(func() {
-		_ = ln.Destroy(context.Background(), id)
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+		defer cancel()
+		if err := ln.Destroy(ctx, id); err != nil {
+			t.Errorf("clean up container %s: %v", id, err)
+		}
 		for _, iso := range isos {
-			_ = iso.Cleanup(context.Background(), id)
+			if err := iso.Cleanup(ctx, id); err != nil {
+				t.Errorf("clean up %s of %s: %v", iso.Name(), id, err)
+			}
 		}
 	})
 	sandbox := t.TempDir()
@@ -97,4 +103,16 @@ func TestLinuxLauncherWithCgroupsIsolators(t *testing.T) {
 			t.Errorf("the %s cgroup survived", c)
 		}
 	}
+}
+
+// cleanupWithin bounds every wait of a test and its clean-up: one that
+// cannot finish fails the test instead of hanging the suite.
+const cleanupWithin = 60 * time.Second
+
+// bounded is a context that ends cleanupWithin from now (and when the test
+// ends).
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+	t.Cleanup(cancel)
+	return ctx
 }

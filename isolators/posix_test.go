@@ -64,7 +64,7 @@ func TestPosixUsageMeasuresProcessTree(t *testing.T) {
 		_ = cmd.Wait()
 	})
 
-	ctx := context.Background()
+	ctx := bounded(t)
 	isos, err := Create("posix/cpu,posix/mem")
 	if err != nil {
 		t.Fatal(err)

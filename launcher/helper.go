@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +20,11 @@ import (
 // container's first process (like Mesos' `mesos-containerizer launch`). It
 // reads its orders from fd 3 and waits there until the launcher closes the
 // pipe, which it does only once the child has been isolated (moved into its
-// cgroups): nothing the program forks can escape them. In the linux
+// cgroups): nothing the program forks can escape them. Its fd 4 is closed
+// on exec, and the launcher waits for that before Fork returns, so that a
+// container it reports forked already runs its program (the helper is a
+// multi-threaded Go process, and a v1 freezer cannot freeze one in the
+// middle of execve; see cgroups.KillAll). In the linux
 // launcher the helper is PID 1 of new pid, mount, ipc and uts namespaces;
 // it mounts a fresh /proc and a private /tmp (the sandbox and the program,
 // if they lie under /tmp, are mounted back at their paths; with a root
@@ -57,6 +63,9 @@ func init() {
 // runHelper waits at the gate, sets the container up and executes the
 // program; it returns only on failure.
 func runHelper() error {
+	// fd 4 tells the launcher that the program runs: it closes when the
+	// exec succeeds (or when the helper exits).
+	unix.CloseOnExec(4)
 	gate := os.NewFile(3, "gate")
 	data, err := io.ReadAll(gate)
 	if err != nil {
@@ -214,8 +223,9 @@ func setupRootfs(cfg *helperConfig, sandboxRef string) error {
 
 // helperProc is a helper started by a launcher and still held at its gate.
 type helperProc struct {
-	cmd  *exec.Cmd
-	gate *os.File
+	cmd    *exec.Cmd
+	gate   *os.File
+	execed *os.File // reads EOF once the helper has executed the program or died
 }
 
 // startHelper starts the helper for spec with the given clone flags; it
@@ -236,6 +246,12 @@ func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, e
 		return nil, err
 	}
 	defer r.Close()
+	er, ew, err := os.Pipe()
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	defer ew.Close()
 	args := spec.Args
 	if len(args) == 0 {
 		args = []string{spec.Path}
@@ -247,6 +263,7 @@ func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, e
 	cfg, err := json.Marshal(helperConfig{Path: spec.Path, Args: args, Env: env, Dir: spec.Dir, Namespaces: namespaces, Rootfs: spec.Rootfs})
 	if err != nil {
 		w.Close()
+		er.Close()
 		return nil, err
 	}
 	cmd := &exec.Cmd{
@@ -256,14 +273,15 @@ func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, e
 		Dir:         spec.Dir,
 		Stdout:      stdout,
 		Stderr:      stderr,
-		ExtraFiles:  []*os.File{r},
+		ExtraFiles:  []*os.File{r, ew},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Cloneflags: cloneflags},
 	}
 	if err := cmd.Start(); err != nil {
 		w.Close()
+		er.Close()
 		return nil, err
 	}
-	h := &helperProc{cmd: cmd, gate: w}
+	h := &helperProc{cmd: cmd, gate: w, execed: er}
 	// The pipe holds the config until the helper reads it; a helper that
 	// died early makes this fail.
 	if _, err := w.Write(cfg); err != nil {
@@ -273,13 +291,31 @@ func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, e
 	return h, nil
 }
 
-// release opens the gate: the helper goes on to execute the program.
-func (h *helperProc) release() error { return h.gate.Close() }
+// release opens the gate and waits until the helper has executed the
+// program (or failed and exited, which its exit status then tells) or ctx
+// ends.
+func (h *helperProc) release(ctx context.Context) error {
+	if err := h.gate.Close(); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = h.execed.SetReadDeadline(time.Now()) })
+	defer stop()
+	_, err := io.Copy(io.Discard, h.execed)
+	h.execed.Close()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("wait for the launch helper to execute the program: %w", err)
+	}
+	return nil
+}
 
 // abort kills a helper that must not run the program, and reaps it.
 func (h *helperProc) abort() {
 	_ = h.cmd.Process.Kill()
 	h.gate.Close()
+	h.execed.Close()
 	_ = h.cmd.Wait()
 }
 

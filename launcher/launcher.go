@@ -116,10 +116,13 @@ type Launcher interface {
 	// already destroyed container is not an error.
 	Destroy(ctx context.Context, containerID string) error
 	// Recover tells the launcher which containers the agent knows after a
-	// restart (container id → pid). It returns the ids of orphans: containers
-	// the launcher knows of that are not in known, which the caller should
-	// destroy. (Checkpoint recovery is not implemented yet; the posix
-	// launcher only adopts the given pids.)
+	// restart (container id → pid, from the agent's checkpoints; the
+	// containerizer's Recover calls it). The launcher adopts them, so that
+	// Wait and Destroy work on them; their exit status is unknown, as they
+	// are not this process' children. It returns the ids of orphans:
+	// containers the launcher finds that are not in known, which the caller
+	// should destroy. The linux launcher finds containers by their cgroups;
+	// the posix launcher cannot find any on its own and reports none.
 	Recover(ctx context.Context, known map[string]int) (orphans []string, err error)
 }
 

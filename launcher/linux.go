@@ -10,12 +10,16 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/gomesos/gomesos/isolators/cgroups"
 )
 
 // Namespaces the linux launcher gives every container.
 const linuxCloneFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
+
+// failedForkCleanup bounds the destruction of a failed fork's cgroup.
+const failedForkCleanup = 30 * time.Second
 
 // Linux is the linux launcher. Each container gets a freezer cgroup
 // <hierarchy>/freezer/<root>/<id> (on cgroup v2, <hierarchy>/<root>/<id>),
@@ -84,7 +88,11 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		l.mu.Lock()
 		delete(l.containers, containerID)
 		l.mu.Unlock()
-		_ = l.layout.Destroy(context.Background(), containerID, "freezer")
+		// The caller's ctx may have ended; a failed fork's cgroup still
+		// goes, with a bound of its own.
+		dctx, cancel := context.WithTimeout(context.Background(), failedForkCleanup)
+		defer cancel()
+		_ = l.layout.Destroy(dctx, containerID, "freezer")
 		return 0, fmt.Errorf("fork %s: %w", containerID, err)
 	}
 
@@ -106,7 +114,7 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	if ns {
 		flags = linuxCloneFlags
 	}
-	pid, cmd, err := startIsolated(spec, flags, ns, join)
+	pid, cmd, err := startIsolated(ctx, spec, flags, ns, join)
 	if err != nil {
 		return fail(err)
 	}

@@ -42,6 +42,10 @@ func probe() {
 	os.Exit(0)
 }
 
+// cleanupWithin bounds every clean-up: one that cannot finish fails the
+// test instead of hanging the suite.
+const cleanupWithin = 60 * time.Second
+
 // memoryCgroup gives every process a test starts a memory limit: Isolate
 // moves the pid into a limited memory cgroup under the test's root.
 func memoryCgroup(t *testing.T, l *cgroups.Layout, id string) func(int) error {
@@ -54,8 +58,10 @@ func memoryCgroup(t *testing.T, l *cgroups.Layout, id string) func(int) error {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := l.Destroy(context.Background(), id, "memory"); err != nil {
-			t.Error(err)
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+		defer cancel()
+		if err := l.Destroy(ctx, id, "memory"); err != nil {
+			t.Errorf("clean up the memory cgroup of %s: %v", id, err)
 		}
 	})
 	return func(pid int) error {
@@ -90,10 +96,10 @@ func forkLinux(t *testing.T, ln Launcher, l *cgroups.Layout, id string, spec Spe
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
 		defer cancel()
 		if err := ln.Destroy(ctx, id); err != nil {
-			t.Error(err)
+			t.Errorf("clean up container %s: %v", id, err)
 		}
 	})
 	return pid
@@ -342,11 +348,13 @@ func TestIsolateRunsBeforeTheProgram(t *testing.T) {
 			if want := ":memory:" + l.Path(id) + "\n"; !strings.Contains(string(b), want) {
 				t.Errorf("the program ran in cgroups\n%s\nwant the line ending %q", b, want)
 			}
-			if _, err := ln.Fork(context.Background(), id+"-y", Spec{Path: "/nonexistent/prog", Dir: dir, Isolate: func(int) error { return nil }}); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if _, err := ln.Fork(ctx, id+"-y", Spec{Path: "/nonexistent/prog", Dir: dir, Isolate: func(int) error { return nil }}); err == nil {
 				t.Error("Fork of a missing program succeeded")
 			}
 			// A failing Isolate stops the launch.
-			_, err = ln.Fork(context.Background(), id+"-x", Spec{Path: "/bin/true", Dir: dir, Isolate: func(int) error { return fmt.Errorf("no") }})
+			_, err = ln.Fork(ctx, id+"-x", Spec{Path: "/bin/true", Dir: dir, Isolate: func(int) error { return fmt.Errorf("no") }})
 			if err == nil || !strings.Contains(err.Error(), "no") {
 				t.Errorf("Fork with a failing Isolate = %v", err)
 			}
@@ -366,5 +374,37 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Fork returns once the container runs its program, not while the launch
+// helper is still setting it up: a Destroy right after Fork kills the
+// program.
+func TestForkReturnsOnceTheProgramRuns(t *testing.T) {
+	l := cgroupstest.Layout(t)
+	for _, name := range []string{"posix", "linux"} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := NewWithOptions(name, Options{CgroupsHierarchy: l.Hierarchy, CgroupsRoot: l.Root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := "runs-" + name
+			pid := forkLinux(t, ln, l, id, Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Namespaces: name == "linux"})
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"); strings.Join(argv, " ") != "sleep 1000" {
+				t.Errorf("right after Fork the first process runs %q, want sleep 1000", argv)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := ln.Destroy(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if st := waitExit(t, ln, id); st.Signal() != syscall.SIGKILL {
+				t.Errorf("the program %v, want killed by SIGKILL", st)
+			}
+		})
 	}
 }

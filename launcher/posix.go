@@ -62,7 +62,7 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	var cmd *exec.Cmd
 	var err error
 	if spec.Isolate != nil {
-		pid, cmd, err = startIsolated(spec, 0, false, nil)
+		pid, cmd, err = startIsolated(ctx, spec, 0, false, nil)
 	} else {
 		pid, cmd, err = start(spec)
 	}
@@ -97,8 +97,8 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 
 // startIsolated starts the launch helper with the given clone flags, lets
 // join (if set) and spec.Isolate move it into the container's cgroups, and
-// then lets it run the program.
-func startIsolated(spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error) (int, *exec.Cmd, error) {
+// then lets it run the program, returning once it does (or ctx ends).
+func startIsolated(ctx context.Context, spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error) (int, *exec.Cmd, error) {
 	// Fail here, as an unhelped fork would, on a program that is missing
 	// from the host (inside a root filesystem the helper finds out).
 	if spec.Rootfs == "" {
@@ -120,7 +120,7 @@ func startIsolated(spec Spec, cloneflags uintptr, namespaces bool, join func(pid
 			return 0, nil, fmt.Errorf("isolate pid %d: %w", pid, err)
 		}
 	}
-	if err := h.release(); err != nil {
+	if err := h.release(ctx); err != nil {
 		h.abort()
 		return 0, nil, err
 	}

@@ -67,7 +67,8 @@ func TestForkEchoIntoFilesAndWait(t *testing.T) {
 
 func TestForkErrors(t *testing.T) {
 	l := NewPosix()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	if _, err := l.Fork(ctx, "x", Spec{Path: "/nonexistent/prog"}); err == nil {
 		t.Fatal("Fork of a missing program succeeded")
 	}

@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -17,13 +19,19 @@ import (
 // v1 (frozen, empty) is re-read while waiting for it.
 const pollEvery = 2 * time.Millisecond
 
+// gone reports whether err says that a cgroup (or its file) no longer
+// exists: a cgroup removed while its file was being opened gives ENODEV.
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENODEV)
+}
+
 // Procs returns the pids in dir's cgroup and in every cgroup below it. A
 // missing dir has none.
 func Procs(dir string) ([]int, error) {
 	var pids []int
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return err
@@ -32,7 +40,7 @@ func Procs(dir string) ([]int, error) {
 			return nil
 		}
 		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
-		if errors.Is(err, fs.ErrNotExist) {
+		if gone(err) {
 			return nil
 		}
 		if err != nil {
@@ -50,42 +58,104 @@ func Procs(dir string) ([]int, error) {
 
 // KillAll sends SIGKILL to every process in dir's cgroup (and below) and
 // waits until the cgroup is empty or ctx ends. On cgroup v2 it writes
-// cgroup.kill; in a v1 freezer cgroup it freezes the processes first so that
-// none can fork while they are being killed, then thaws them so that they
-// die; elsewhere it kills until no process is left.
+// cgroup.kill. In a v1 freezer cgroup it freezes the processes first so that
+// none can fork while they are being killed, kills them, and thaws them so
+// that they die; elsewhere it kills until no process is left.
+//
+// A v1 freezer cgroup is never left frozen: KillAll thaws it on the way
+// out, whatever went wrong, and thaws one it finds frozen (left so by an
+// agent that died while destroying it). Calls on one dir in this process
+// take turns.
 func KillAll(ctx context.Context, dir string) error {
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err == nil {
 		if err := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+			if gone(err) {
+				return nil
+			}
 			return fmt.Errorf("kill %s: %w", dir, err)
 		}
 		return waitEmpty(ctx, dir, false)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
-		// A task caught in some kernel paths (an exec under way) can hold a
-		// freeze in FREEZING for good: after freezeTimeout, thaw and fall
-		// back to killing until the cgroup is empty.
-		fctx, cancel := context.WithTimeout(ctx, freezeTimeout)
-		err := setFreezer(fctx, dir, "FROZEN")
-		cancel()
-		if err == nil {
-			if err := signalAll(dir); err != nil {
-				return err
-			}
-		} else if ctx.Err() != nil {
-			return err
-		}
-		if err := setFreezer(ctx, dir, "THAWED"); err != nil {
-			return err
-		}
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return err
 	}
-	return waitEmpty(ctx, dir, true)
+	defer unlock()
+	var ferr error
+	if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
+		ferr = freezeAndKill(ctx, dir)
+	}
+	// Even after a failed freeze, kill until the cgroup is empty.
+	if err := waitEmpty(ctx, dir, true); err != nil {
+		return errors.Join(ferr, err)
+	}
+	return nil
 }
 
-// freezeTimeout bounds the wait for a freezer cgroup to reach FROZEN.
-const freezeTimeout = 2 * time.Second
+// freezeAndKill freezes dir's v1 freezer cgroup, kills every process in
+// it and thaws it, also when the freeze fails or ctx ends.
+//
+// A freeze can hang in FREEZING for good: when a multi-threaded process
+// calls execve as the freeze begins, the kernel's execve waits (killable,
+// not freezable) for its other threads to exit, and they are frozen before
+// they can. So while the cgroup is FREEZING every process in it is sent
+// SIGKILL: the exec'ing thread dies, the rest freeze, the cgroup reaches
+// FROZEN, and the thaw lets the frozen ones die too.
+func freezeAndKill(ctx context.Context, dir string) (err error) {
+	defer func() {
+		// The caller's ctx may have ended: thaw with a bound of its own.
+		tctx, cancel := context.WithTimeout(context.Background(), thawWithin)
+		defer cancel()
+		if terr := setFreezer(tctx, dir, "THAWED", false); terr != nil && err == nil {
+			err = terr
+		}
+		thaw(dir) // cgroups below that froze themselves
+	}()
+	if err := setFreezer(ctx, dir, "FROZEN", true); err != nil {
+		return err
+	}
+	return signalAll(dir)
+}
+
+// thawWithin bounds a thaw on the way out of KillAll (a thaw takes effect
+// at once; only a cgroup file that cannot be written holds it up).
+const thawWithin = 10 * time.Second
+
+// dirLocks makes KillAll calls on one dir take turns: one caller's thaw
+// cannot then undo another's freeze half-way.
+var dirLocks = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+// lockDir waits until no other KillAll in this process works on dir (or
+// ctx ends) and returns the function that lets the next one in.
+func lockDir(ctx context.Context, dir string) (func(), error) {
+	for {
+		dirLocks.Lock()
+		busy, ok := dirLocks.m[dir]
+		if !ok {
+			mine := make(chan struct{})
+			dirLocks.m[dir] = mine
+			dirLocks.Unlock()
+			return func() {
+				dirLocks.Lock()
+				delete(dirLocks.m, dir)
+				dirLocks.Unlock()
+				close(mine)
+			}, nil
+		}
+		dirLocks.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cgroup %s is being killed by another caller: %w", dir, ctx.Err())
+		}
+	}
+}
 
 func signalAll(dir string) error {
 	pids, err := Procs(dir)
@@ -100,8 +170,10 @@ func signalAll(dir string) error {
 	return nil
 }
 
-// waitEmpty waits until no process is left in dir's cgroup, killing what it
-// finds when kill is set (processes forked while a kill was under way).
+// waitEmpty waits until no process is left in dir's cgroup. When kill is
+// set it kills what it finds (processes forked while a kill was under way)
+// and thaws v1 freezer cgroups that are not thawed (dir's and any below it),
+// since a frozen process does not die of SIGKILL.
 func waitEmpty(ctx context.Context, dir string, kill bool) error {
 	for {
 		pids, err := Procs(dir)
@@ -115,6 +187,7 @@ func waitEmpty(ctx context.Context, dir string, kill bool) error {
 			for _, pid := range pids {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
+			thaw(dir)
 		}
 		select {
 		case <-ctx.Done():
@@ -126,22 +199,31 @@ func waitEmpty(ctx context.Context, dir string, kill bool) error {
 
 // setFreezer writes a v1 freezer state and waits until the kernel reports
 // it. A freeze that does not settle is retried, as a task in the middle of a
-// system call may hold it up.
-func setFreezer(ctx context.Context, dir, state string) error {
+// system call may hold it up; with kill set, every process is sent SIGKILL
+// while the freeze is pending (see freezeAndKill).
+func setFreezer(ctx context.Context, dir, state string, kill bool) error {
 	file := filepath.Join(dir, "freezer.state")
 	for {
 		if err := os.WriteFile(file, []byte(state), 0); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return fmt.Errorf("set %s to %s: %w", dir, state, err)
 		}
 		b, err := os.ReadFile(file)
+		if gone(err) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, err)
 		}
 		if strings.TrimSpace(string(b)) == state {
 			return nil
+		}
+		if kill {
+			if err := signalAll(dir); err != nil {
+				return err
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -159,7 +241,7 @@ func Remove(ctx context.Context, dir string) error {
 	var dirs []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if gone(err) {
 				return nil
 			}
 			return err
@@ -175,7 +257,7 @@ func Remove(ctx context.Context, dir string) error {
 	for i := len(dirs) - 1; i >= 0; i-- {
 		for {
 			err := syscall.Rmdir(dirs[i])
-			if err == nil || errors.Is(err, syscall.ENOENT) {
+			if err == nil || gone(err) {
 				break
 			}
 			if !errors.Is(err, syscall.EBUSY) {
@@ -206,6 +288,11 @@ func (l *Layout) Destroy(ctx context.Context, id string, cs ...string) error {
 			order[0], order[i] = order[i], order[0]
 		}
 	}
+	if l.Version == V1 && !slices.Contains(cs, "freezer") {
+		// A process frozen in the container's freezer cgroup does not die
+		// of SIGKILL; a destroy that died half-way may have left it so.
+		thaw(l.Dir("freezer", id))
+	}
 	for _, c := range order {
 		dir := l.Dir(c, id)
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
@@ -224,6 +311,21 @@ func (l *Layout) Destroy(ctx context.Context, id string, cs ...string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// thaw thaws dir's v1 freezer cgroup (and those below it) if it exists and
+// is not thawed.
+func thaw(dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		state := filepath.Join(p, "freezer.state")
+		if b, err := os.ReadFile(state); err == nil && strings.TrimSpace(string(b)) != "THAWED" {
+			_ = os.WriteFile(state, []byte("THAWED"), 0)
+		}
+		return nil
+	})
 }
 
 // Exists reports whether the container has a cgroup for controller c.
