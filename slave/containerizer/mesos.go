@@ -376,8 +376,10 @@ func (m *Mesos) finish(c *container, t *Termination) {
 	m.mu.Unlock()
 
 	c.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	for i := len(prepared) - 1; i >= 0; i-- {
-		if err := prepared[i].Cleanup(context.Background(), c.id); err != nil {
+		if err := prepared[i].Cleanup(ctx, c.id); err != nil {
 			m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": prepared[i].Name()}).WithError(err).Error("isolator failed to clean up")
 		}
 	}
