@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	schedpb "github.com/gomesos/gomesos/messages/scheduler"
@@ -14,7 +15,7 @@ import (
 )
 
 func TestRegistrationRetriesWithBackoff(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
@@ -31,7 +32,7 @@ func TestRegistrationRetriesWithBackoff(t *testing.T) {
 	// The retry is scheduled in (0, 2 s], never at once (failover_timeout 0).
 	bound := registrationBackoffFactor
 	for attempt := 0; attempt < 4; attempt++ {
-		h.barrier(d.PID())
+		h.settle(d)
 		deadline, ok := h.clock.NextDeadline()
 		if !ok {
 			t.Fatalf("attempt %d: no retry scheduled", attempt)
@@ -45,24 +46,24 @@ func TestRegistrationRetriesWithBackoff(t *testing.T) {
 		bound = min(2*bound, registrationRetryIntervalMax)
 	}
 
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-1")},
 		MasterInfo:  h.info,
 	})
 	ev := rec.expect(t, "registered")
-	if ev.frameworkID != "fw-1" || ev.master != h.mpid.String() {
+	if ev.frameworkID != "fw-1" || ev.master != h.master.PID().String() {
 		t.Fatalf("registered %+v", ev)
 	}
 	// Registered: no retry pending any more.
-	h.barrier(d.PID())
+	h.settle(d)
 	if n := h.clock.Pending(); n != 0 {
 		t.Fatalf("%d timers pending after registration", n)
 	}
 	h.clock.Advance(time.Hour)
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 
 	// A second registration reply is ignored (already connected).
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-other")},
 		MasterInfo:  h.info,
 	})
@@ -76,14 +77,14 @@ func TestRegistrationRetriesWithBackoff(t *testing.T) {
 }
 
 func TestRegistrationBackoffBoundedByFailoverTimeout(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	fw := h.framework()
 	fw.FailoverTimeout = proto.Float64(1) // retries at most every 100 ms
 	d := h.newDriver(newRecorder(), fw)
 	h.start(d)
 	nextCall(t, h.master, schedpb.Call_SUBSCRIBE)
 	for attempt := 0; attempt < 3; attempt++ {
-		h.barrier(d.PID())
+		h.settle(d)
 		deadline, ok := h.clock.NextDeadline()
 		if !ok {
 			t.Fatal("no retry scheduled")
@@ -98,22 +99,22 @@ func TestRegistrationBackoffBoundedByFailoverTimeout(t *testing.T) {
 }
 
 func TestRegistrationIgnoresNonLeader(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	nextCall(t, h.master, schedpb.Call_SUBSCRIBE)
 
-	_, impostor := h.spawnMaster("impostor")
+	impostor := h.peer("impostor").PID()
 	h.node.Send(impostor, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-bad")},
 		MasterInfo:  h.info,
 	})
-	h.barrier(d.PID())
+	h.settle(d)
 	if d.Connected() {
 		t.Fatal("driver registered through a non-leading master")
 	}
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-1")},
 		MasterInfo:  h.info,
 	})
@@ -123,7 +124,7 @@ func TestRegistrationIgnoresNonLeader(t *testing.T) {
 }
 
 func TestFailoverSubscribeAndRedetection(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	fw := h.framework()
 	fw.Id = &mesos.FrameworkID{Value: proto.String("fw-old")}
@@ -134,7 +135,7 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 	if sub.GetFrameworkId().GetValue() != "fw-old" || !sub.GetSubscribe().GetForce() {
 		t.Fatalf("failover SUBSCRIBE = %v, want framework_id fw-old and force", sub)
 	}
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-old")},
 		MasterInfo:  h.info,
 	})
@@ -142,13 +143,13 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 
 	// The same master detected again (a new MasterInfo id): disconnected,
 	// then a SUBSCRIBE without force, answered by re-registration.
-	h.det.Appoint(masterInfo(h.mpid, "m1-again"))
+	h.det.Appoint(masterInfo(h.master.PID(), "m1-again"))
 	rec.expect(t, "disconnected")
 	sub = nextCall(t, h.master, schedpb.Call_SUBSCRIBE)
 	if sub.GetFrameworkId().GetValue() != "fw-old" || sub.GetSubscribe().Force == nil || sub.GetSubscribe().GetForce() {
 		t.Fatalf("re-SUBSCRIBE = %v, want framework_id and force=false", sub)
 	}
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkReregisteredMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkReregisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-old")},
 		MasterInfo:  h.info,
 	})
@@ -158,7 +159,8 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 	}
 
 	// A new leader: disconnected, then SUBSCRIBE to it.
-	m2, m2pid := h.spawnMaster("master-two")
+	m2 := h.peer("master-two")
+	m2pid := m2.PID()
 	h.det.Appoint(masterInfo(m2pid, "m2"))
 	rec.expect(t, "disconnected")
 	nextCall(t, m2, schedpb.Call_SUBSCRIBE)
@@ -170,7 +172,7 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 		t.Fatalf("registered with %s, want %s", ev.master, m2pid)
 	}
 	// Messages from the old master are now ignored.
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o-old", "a")}})
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o-old", "a")}})
 	h.node.Send(m2pid, d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o-new", "a")}})
 	if ev := rec.expect(t, "offers"); ev.offers[0].GetId().GetValue() != "o-new" {
 		t.Fatalf("offers %v", ev.offers)
@@ -178,15 +180,15 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 }
 
 func TestCallbacksInOrderAndImplicitAcks(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
-	_, agent := h.spawnMaster("agent-pid")
+	agent := h.peer("agent-pid").PID()
 	uuid := bytes.Repeat([]byte{7}, 16)
-	send := func(msg proto.Message) { h.node.Send(h.mpid, d.PID(), msg) }
+	send := func(msg proto.Message) { h.node.Send(h.master.PID(), d.PID(), msg) }
 	send(&mesosinternal.ResourceOffersMessage{
 		Offers: []*mesos.Offer{offer("o1", "agent-1"), offer("o2", "agent-2")},
 		Pids:   []string{agent.String(), "not a pid"},
@@ -247,11 +249,11 @@ func TestCallbacksInOrderAndImplicitAcks(t *testing.T) {
 		t.Fatalf("ACKNOWLEDGE = %v", ack)
 	}
 	nextCall(t, h.master, schedpb.Call_RECONCILE)
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 }
 
 func TestStopInsideStatusUpdate(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	stopped := make(chan mesos.Status, 1)
 	rec.onStatus = func(d SchedulerDriver, s *mesos.TaskStatus) {
@@ -262,7 +264,7 @@ func TestStopInsideStatusUpdate(t *testing.T) {
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.StatusUpdateMessage{
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.StatusUpdateMessage{
 		Update: update("fw-1", "t1", mesos.TaskState_TASK_FINISHED, bytes.Repeat([]byte{1}, 16)),
 		Pid:    proto.String("slave(1)@127.0.0.1:1"),
 	})
@@ -271,7 +273,7 @@ func TestStopInsideStatusUpdate(t *testing.T) {
 		if st != mesos.Status_DRIVER_STOPPED {
 			t.Fatalf("Stop in callback = %v", st)
 		}
-	case <-time.After(wait):
+	case <-time.After(actortest.DefaultTimeout):
 		t.Fatal("Stop inside StatusUpdate did not return")
 	}
 	rec.expect(t, "status")
@@ -283,7 +285,7 @@ func TestStopInsideStatusUpdate(t *testing.T) {
 	if td.GetFrameworkId().GetValue() != "fw-1" {
 		t.Fatalf("TEARDOWN = %v", td)
 	}
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 	if d.Connected() {
 		t.Fatal("Connected after Stop")
 	}
@@ -296,7 +298,7 @@ func TestStopInsideStatusUpdate(t *testing.T) {
 }
 
 func TestStopWithFailoverSendsNothing(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
@@ -307,13 +309,13 @@ func TestStopWithFailoverSendsNothing(t *testing.T) {
 	if st, _ := d.Join(); st != mesos.Status_DRIVER_STOPPED {
 		t.Fatalf("Join = %v", st)
 	}
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 }
 
 func TestLaunchWhileDisconnected(t *testing.T) {
 	for _, partitionAware := range []bool{false, true} {
 		t.Run(map[bool]string{false: "lost", true: "dropped"}[partitionAware], func(t *testing.T) {
-			h := newHarness(t)
+			h := newFixture(t)
 			rec := newRecorder()
 			fw := h.framework()
 			want := mesos.TaskState_TASK_LOST
@@ -349,14 +351,14 @@ func TestLaunchWhileDisconnected(t *testing.T) {
 			d.DeclineOffer(&mesos.OfferID{Value: proto.String("o1")}, nil)
 			d.KillTask(&mesos.TaskID{Value: proto.String("t1")})
 			d.ReconcileTasks(nil)
-			h.barrier(d.PID())
-			h.noMessages(h.master, h.mpid)
+			h.settle(d)
+			h.noMessages(h.master)
 		})
 	}
 }
 
 func TestLaunchBeforeAnyMaster(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	h.det.Appoint(nil)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
@@ -369,16 +371,16 @@ func TestLaunchBeforeAnyMaster(t *testing.T) {
 }
 
 func TestFrameworkErrorAborts(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
 	// An error from anyone but the leader is ignored.
-	_, impostor := h.spawnMaster("impostor")
+	impostor := h.peer("impostor").PID()
 	h.node.Send(impostor, d.PID(), &mesosinternal.FrameworkErrorMessage{Message: proto.String("fake")})
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkErrorMessage{Message: proto.String("Framework failed over")})
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkErrorMessage{Message: proto.String("Framework failed over")})
 
 	ev := rec.expect(t, "error")
 	if ev.message != "Framework failed over" {
@@ -387,15 +389,14 @@ func TestFrameworkErrorAborts(t *testing.T) {
 	if ev.driverState != mesos.Status_DRIVER_ABORTED {
 		t.Fatalf("driver status inside Error = %v, want DRIVER_ABORTED", ev.driverState)
 	}
-	deact := next(t, h.master)
-	if m, ok := deact.msg.(*mesosinternal.DeactivateFrameworkMessage); !ok || m.GetFrameworkId().GetValue() != "fw-1" {
-		t.Fatalf("master got %v, want DeactivateFrameworkMessage", deact.msg)
-	}
+	actortest.MustNext(t, h.master, func(m *mesosinternal.DeactivateFrameworkMessage) bool {
+		return m.GetFrameworkId().GetValue() == "fw-1"
+	})
 	if st, _ := d.Join(); st != mesos.Status_DRIVER_ABORTED {
 		t.Fatalf("Join = %v", st)
 	}
 	// Later events are not delivered.
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o1", "a")}})
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o1", "a")}})
 	if st, err := d.ReviveOffers(); st != mesos.Status_DRIVER_ABORTED || err == nil {
 		t.Fatalf("ReviveOffers after abort = %v, %v", st, err)
 	}
@@ -408,7 +409,7 @@ func TestFrameworkErrorAborts(t *testing.T) {
 	// Like Mesos' driver, Stop(false) after an abort still tears down (a
 	// master drops it if the framework failed over to another scheduler).
 	nextCall(t, h.master, schedpb.Call_TEARDOWN)
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 	select {
 	case ev := <-rec.events:
 		t.Fatalf("callback after abort: %+v", ev)
@@ -417,7 +418,7 @@ func TestFrameworkErrorAborts(t *testing.T) {
 }
 
 func TestAbortDeactivates(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
@@ -425,10 +426,7 @@ func TestAbortDeactivates(t *testing.T) {
 	if st, err := d.Abort(); st != mesos.Status_DRIVER_ABORTED || err != nil {
 		t.Fatalf("Abort = %v, %v", st, err)
 	}
-	r := next(t, h.master)
-	if _, ok := r.msg.(*mesosinternal.DeactivateFrameworkMessage); !ok {
-		t.Fatalf("master got %T", r.msg)
-	}
+	actortest.MustNext[*mesosinternal.DeactivateFrameworkMessage](t, h.master, nil)
 	if st, _ := d.Join(); st != mesos.Status_DRIVER_ABORTED {
 		t.Fatalf("Join = %v", st)
 	}
@@ -438,18 +436,15 @@ func TestAbortDeactivates(t *testing.T) {
 }
 
 func TestOperations(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
-	agentMsgs := &fakeMaster{msgs: make(chan received, 10)}
-	agent, err := h.node.Spawn("slave(1)", agentMsgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.ResourceOffersMessage{
+	agentPeer := h.peer("slave(1)")
+	agent := agentPeer.PID()
+	h.node.Send(h.master.PID(), d.PID(), &mesosinternal.ResourceOffersMessage{
 		Offers: []*mesos.Offer{offer("o1", "agent-1"), offer("o2", "agent-2")},
 		Pids:   []string{agent.String(), agent.String()},
 	})
@@ -474,10 +469,9 @@ func TestOperations(t *testing.T) {
 
 	// Now the agent's PID is known: framework messages go straight to it.
 	d.SendFrameworkMessage(&mesos.ExecutorID{Value: proto.String("e1")}, &mesos.SlaveID{Value: proto.String("agent-1")}, "direct")
-	r := next(t, agentMsgs)
-	if m, ok := r.msg.(*mesosinternal.FrameworkToExecutorMessage); !ok || string(m.GetData()) != "direct" ||
-		m.GetFrameworkId().GetValue() != "fw-1" || r.from != d.PID() {
-		t.Fatalf("agent got %v from %v", r.msg, r.from)
+	from, m := actortest.MustNext[*mesosinternal.FrameworkToExecutorMessage](t, agentPeer, nil)
+	if string(m.GetData()) != "direct" || m.GetFrameworkId().GetValue() != "fw-1" || from != d.PID() {
+		t.Fatalf("agent got %v from %v", m, from)
 	}
 
 	d.DeclineOffer(&mesos.OfferID{Value: proto.String("o2")}, filters)
@@ -523,11 +517,11 @@ func TestOperations(t *testing.T) {
 	if ts := rc.GetReconcile().GetTasks(); len(ts) != 1 || ts[0].GetTaskId().GetValue() != "t1" || ts[0].GetSlaveId().GetValue() != "agent-1" {
 		t.Fatalf("RECONCILE = %v", rc)
 	}
-	h.noMessages(h.master, h.mpid)
+	h.noMessages(h.master)
 }
 
 func TestSuppressWhileDisconnectedGoesWithSubscribe(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	h.det.Appoint(nil)
 	rec := newRecorder()
 	fw := h.framework()
@@ -535,7 +529,7 @@ func TestSuppressWhileDisconnectedGoesWithSubscribe(t *testing.T) {
 	d := h.newDriver(rec, fw)
 	h.start(d)
 	d.SuppressOffers()
-	h.barrier(d.PID())
+	h.settle(d)
 	h.det.Appoint(h.info)
 	sub := nextCall(t, h.master, schedpb.Call_SUBSCRIBE)
 	if got := strings.Join(sub.GetSubscribe().GetSuppressedRoles(), ","); got != "a,b" {
@@ -544,14 +538,14 @@ func TestSuppressWhileDisconnectedGoesWithSubscribe(t *testing.T) {
 }
 
 func TestMasterExitedThenComesBack(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
 	// The master's process goes away: the link breaks.
-	h.node.Stop(h.mpid)
+	h.master.Stop()
 	rec.expect(t, "disconnected")
 	if d.Connected() {
 		t.Fatal("connected after the master exited")
@@ -559,11 +553,12 @@ func TestMasterExitedThenComesBack(t *testing.T) {
 
 	// It comes back under the same PID; the detector never noticed. After
 	// a backoff the driver looks again and re-subscribes.
-	m, pid := h.spawnMaster(h.mpid.ID)
-	if pid != h.mpid {
+	m := h.peer(h.master.PID().ID)
+	pid := m.PID()
+	if pid != h.master.PID() {
 		t.Fatalf("respawned at %s", pid)
 	}
-	h.barrier(d.PID())
+	h.settle(d)
 	deadline, ok := h.clock.NextDeadline()
 	if !ok {
 		t.Fatal("no re-detection scheduled")
@@ -581,21 +576,22 @@ func TestMasterExitedThenComesBack(t *testing.T) {
 }
 
 func TestMasterExitedThenNewLeader(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	d := h.newDriver(rec, h.framework())
 	h.start(d)
 	h.register(d, rec, "fw-1")
 
-	h.node.Stop(h.mpid)
+	h.master.Stop()
 	rec.expect(t, "disconnected")
-	m2, m2pid := h.spawnMaster("master-next")
+	m2 := h.peer("master-next")
+	m2pid := m2.PID()
 	h.det.Appoint(masterInfo(m2pid, "m2"))
 	nextCall(t, m2, schedpb.Call_SUBSCRIBE)
 }
 
 func TestTwoDriversInOneNode(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec1, rec2 := newRecorder(), newRecorder()
 	d1 := h.newDriver(rec1, h.framework())
 	d2 := h.newDriver(rec2, h.framework())
@@ -606,17 +602,14 @@ func TestTwoDriversInOneNode(t *testing.T) {
 	}
 	seen := map[actors.PID]bool{}
 	for i := 0; i < 2; i++ {
-		r := next(t, h.master)
-		if c, ok := r.msg.(*schedpb.Call); !ok || c.GetType() != schedpb.Call_SUBSCRIBE {
-			t.Fatalf("master got %v", r.msg)
-		}
-		seen[r.from] = true
+		from, _ := actortest.MustNext(t, h.master, func(c *schedpb.Call) bool { return c.GetType() == schedpb.Call_SUBSCRIBE })
+		seen[from] = true
 	}
 	if !seen[d1.PID()] || !seen[d2.PID()] {
 		t.Fatalf("SUBSCRIBE senders %v", seen)
 	}
 	for i, d := range []*MesosSchedulerDriver{d1, d2} {
-		h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+		h.node.Send(h.master.PID(), d.PID(), &mesosinternal.FrameworkRegisteredMessage{
 			FrameworkId: &mesos.FrameworkID{Value: proto.String([]string{"fw-a", "fw-b"}[i])},
 			MasterInfo:  h.info,
 		})
@@ -637,7 +630,7 @@ func TestTwoDriversInOneNode(t *testing.T) {
 }
 
 func TestStartErrors(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	for _, tc := range []struct{ master, want string }{
 		{"zk://127.0.0.1:2181", "missing the znode path"},
 		{"not an address", "Failed to create a master detector"},
@@ -665,7 +658,7 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	fw := h.framework()
 	for _, tc := range []struct {
@@ -710,7 +703,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestRunReturnsWhenStopped(t *testing.T) {
-	h := newHarness(t)
+	h := newFixture(t)
 	rec := newRecorder()
 	rec.onOffers = func(d SchedulerDriver, offers []*mesos.Offer) { d.Stop(false) }
 	d := h.newDriver(rec, h.framework())
@@ -719,20 +712,21 @@ func TestRunReturnsWhenStopped(t *testing.T) {
 		st, _ := d.Run()
 		result <- st
 	}()
-	sub := nextCall(t, h.master, schedpb.Call_SUBSCRIBE)
-	_ = sub
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.FrameworkRegisteredMessage{
+	// Run's Start may not have recorded the driver's PID yet when the
+	// SUBSCRIBE arrives (d.PID() can still be zero): answer its sender.
+	driver, _ := actortest.MustNext(t, h.master, func(c *schedpb.Call) bool { return c.GetType() == schedpb.Call_SUBSCRIBE })
+	h.node.Send(h.master.PID(), driver, &mesosinternal.FrameworkRegisteredMessage{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String("fw-1")},
 		MasterInfo:  h.info,
 	})
 	rec.expect(t, "registered")
-	h.node.Send(h.mpid, d.PID(), &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o1", "a")}})
+	h.node.Send(h.master.PID(), driver, &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{offer("o1", "a")}})
 	select {
 	case st := <-result:
 		if st != mesos.Status_DRIVER_STOPPED {
 			t.Fatalf("Run = %v", st)
 		}
-	case <-time.After(wait):
+	case <-time.After(actortest.DefaultTimeout):
 		t.Fatal("Run did not return")
 	}
 	nextCall(t, h.master, schedpb.Call_TEARDOWN)

@@ -411,6 +411,97 @@ func Drain[T proto.Message](p *Peer) int {
 	return n
 }
 
+// ExpectNext waits up to timeout for the oldest message the test has not
+// taken yet, of any type. If it is a T that match accepts (nil: any), it
+// takes it and returns it with its sender; otherwise it leaves it pending
+// and the error names what came instead. Tests that assert the order of
+// messages of different types use it where Expect would skip ahead.
+func ExpectNext[T proto.Message](p *Peer, timeout time.Duration, match func(T) bool) (actors.PID, T, error) {
+	var zero T
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		p.mu.Lock()
+		for i, r := range p.log {
+			if p.taken[i] {
+				continue
+			}
+			m, ok := r.Msg.(T)
+			if !ok || (match != nil && !match(m)) {
+				p.mu.Unlock()
+				return actors.PID{}, zero, fmt.Errorf("actortest: %s got %s from %s next (%v), want a matching %s",
+					p.pid, r.Msg.ProtoReflect().Descriptor().FullName(), r.From, r.Msg, actors.TypeOf[T]())
+			}
+			p.taken[i] = true
+			p.mu.Unlock()
+			return r.From, m, nil
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		if timer == nil {
+			timer = time.NewTimer(timeout)
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return actors.PID{}, zero, fmt.Errorf("%w: %s got nothing within %v, want a %s",
+				ErrTimeout, p.pid, timeout, actors.TypeOf[T]())
+		}
+	}
+}
+
+// MustNext is ExpectNext with the peer's timeout that fails the test
+// instead of returning an error.
+func MustNext[T proto.Message](t testing.TB, p *Peer, match func(T) bool) (actors.PID, T) {
+	t.Helper()
+	from, m, err := ExpectNext(p, p.getTimeout(), match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return from, m
+}
+
+// Quiet reports an error naming the pending messages if any message, of
+// any type, is pending. It does not wait: settle the senders first.
+func (p *Peer) Quiet() error {
+	if len(p.Pending()) == 0 {
+		return nil
+	}
+	return fmt.Errorf("actortest: %s got unexpected messages: %s", p.pid, p.pendingSummary())
+}
+
+// PollInterval is how often WaitUntil looks at its condition.
+const PollInterval = time.Millisecond
+
+// WaitUntil looks at cond every PollInterval until it holds, and fails the
+// test naming what if DefaultTimeout passes first. It is for state no
+// message announces (a flag another goroutine sets); where a message does,
+// Expect it instead.
+func WaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if cond() {
+		return
+	}
+	deadline := time.NewTimer(DefaultTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if cond() {
+				return
+			}
+		case <-deadline.C:
+			t.Fatalf("actortest: timed out after %v waiting until %s", DefaultTimeout, what)
+		}
+	}
+}
+
 // ExpectExited waits up to timeout until a process the peer linked to
 // (Link) has gone away.
 func (p *Peer) ExpectExited(pid actors.PID, timeout time.Duration) error {

@@ -3,6 +3,7 @@ package actortest_test
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,4 +172,58 @@ func TestFixedUUIDAndUniqueID(t *testing.T) {
 	if actortest.UniqueID("x") == actortest.UniqueID("x") {
 		t.Fatal("UniqueID repeated itself")
 	}
+}
+
+// ExpectNext holds a test to arrival order across types.
+func TestExpectNextKeepsArrivalOrder(t *testing.T) {
+	node := actortest.NewNode(t, nil)
+	p := actortest.NewPeer(t, node, actortest.UniqueID("peer"))
+	from := actors.PID{ID: "tester", Address: node.Address()}
+	node.Send(from, p.PID(), wrapperspb.Int64(1))
+	node.Send(from, p.PID(), wrapperspb.String("a"))
+	actortest.Settle(t, node, p.PID())
+
+	// The String is pending, but the Int64 came first.
+	if _, _, err := actortest.ExpectNext[*wrapperspb.StringValue](p, short, nil); err == nil ||
+		errors.Is(err, actortest.ErrTimeout) || !strings.Contains(err.Error(), "google.protobuf.Int64Value") {
+		t.Fatalf("err = %v, want one naming the Int64 that came first", err)
+	}
+	// A refused message stays pending; so does one the match rejects.
+	if _, _, err := actortest.ExpectNext(p, short, func(m *wrapperspb.Int64Value) bool { return m.Value == 2 }); err == nil {
+		t.Fatal("ExpectNext took an Int64 its match rejects")
+	}
+	if gotFrom, m := actortest.MustNext[*wrapperspb.Int64Value](t, p, nil); m.Value != 1 || gotFrom != from {
+		t.Fatalf("got %d from %v, want 1 from %v", m.Value, gotFrom, from)
+	}
+	if err := p.Quiet(); err == nil || !strings.Contains(err.Error(), "google.protobuf.StringValue") {
+		t.Fatalf("Quiet = %v, want an error naming the pending String", err)
+	}
+	actortest.MustNext(t, p, func(m *wrapperspb.StringValue) bool { return m.Value == "a" })
+	if err := p.Quiet(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := actortest.ExpectNext[*wrapperspb.StringValue](p, short, nil); !errors.Is(err, actortest.ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout with nothing pending", err)
+	}
+
+	// It waits for a message that has not come yet.
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := actortest.ExpectNext[*wrapperspb.StringValue](p, actortest.DefaultTimeout, nil)
+		got <- err
+	}()
+	node.Send(from, p.PID(), wrapperspb.String("late"))
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWaitUntil(t *testing.T) {
+	var n atomic.Int32
+	go func() {
+		for i := 0; i < 3; i++ {
+			n.Add(1)
+		}
+	}()
+	actortest.WaitUntil(t, "the counter reaches 3", func() bool { return n.Load() == 3 })
 }

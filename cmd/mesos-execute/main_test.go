@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	schedpb "github.com/gomesos/gomesos/messages/scheduler"
@@ -133,30 +134,19 @@ func TestFindResources(t *testing.T) {
 	}
 }
 
-// fakeMaster plays a master for one framework: it registers it, offers
-// resources and answers an ACCEPT with the given task states.
-type fakeMaster struct {
+// masterScript is what the test master does for one framework: it
+// registers it, offers it offers and answers an ACCEPT with states.
+type masterScript struct {
 	offers []*mesos.Offer
 	states []mesos.TaskState
 	reason *mesos.TaskStatus_Reason
-
-	mu    sync.Mutex
-	calls []string
-	ctx   *actors.Context
-	done  chan struct{}
-	once  sync.Once
 }
 
-func (m *fakeMaster) record(s string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = append(m.calls, s)
-}
-
-func (m *fakeMaster) Initialize(ctx *actors.Context) {
-	m.ctx = ctx
-	actors.Install(ctx, func(from actors.PID, c *schedpb.Call) {
-		m.record(c.GetType().String())
+// startMaster starts a recording peer that plays m.
+func startMaster(t *testing.T, node *actors.Node, m *masterScript) *actortest.Peer {
+	t.Helper()
+	master := actortest.NewPeer(t, node, "master")
+	actortest.Handle(master, func(ctx *actors.Context, from actors.PID, c *schedpb.Call) {
 		fid := &mesos.FrameworkID{Value: proto.String("fw-1")}
 		switch c.GetType() {
 		case schedpb.Call_SUBSCRIBE:
@@ -167,8 +157,6 @@ func (m *fakeMaster) Initialize(ctx *actors.Context) {
 			ctx.Send(from, &mesosinternal.ResourceOffersMessage{Offers: m.offers})
 		case schedpb.Call_ACCEPT:
 			task := c.GetAccept().GetOperations()[0].GetLaunch().GetTaskInfos()[0]
-			m.record("task " + task.GetTaskId().GetValue() + " on " + task.GetSlaveId().GetValue() + " " +
-				resources.New(task.GetResources()...).String())
 			for i, st := range m.states {
 				status := &mesos.TaskStatus{
 					TaskId: task.GetTaskId(),
@@ -202,10 +190,24 @@ func (m *fakeMaster) Initialize(ctx *actors.Context) {
 					Timestamp: proto.Float64(1),
 				},
 			})
-		case schedpb.Call_TEARDOWN:
-			m.once.Do(func() { close(m.done) })
 		}
 	})
+	return master
+}
+
+// callLog lists the calls the master got, one a line, with the task of
+// each ACCEPT after it.
+func callLog(master *actortest.Peer) string {
+	var lines []string
+	for _, c := range actortest.All[*schedpb.Call](master) {
+		lines = append(lines, c.GetType().String())
+		if c.GetType() == schedpb.Call_ACCEPT {
+			task := c.GetAccept().GetOperations()[0].GetLaunch().GetTaskInfos()[0]
+			lines = append(lines, "task "+task.GetTaskId().GetValue()+" on "+task.GetSlaveId().GetValue()+" "+
+				resources.New(task.GetResources()...).String())
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func offerOf(id, agent, res string) *mesos.Offer {
@@ -218,35 +220,25 @@ func offerOf(id, agent, res string) *mesos.Offer {
 	}
 }
 
-func runAgainst(t *testing.T, m *fakeMaster, extra ...string) (int, string, string) {
+// runAgainst runs mesos-execute against a master playing m until it
+// exits, and waits for its TEARDOWN.
+func runAgainst(t *testing.T, m *masterScript, extra ...string) (int, string, string, *actortest.Peer) {
 	t.Helper()
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Local: true, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(node.Shutdown)
-	m.done = make(chan struct{})
-	pid, err := node.Spawn("master", m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	node := actortest.NewNode(t, nil)
+	master := startMaster(t, node, m)
 	var out, errOut syncBuffer
-	args := append([]string{"--master=" + pid.String(), "--name=hello", "--command=echo hello"}, extra...)
+	args := append([]string{"--master=" + master.PID().String(), "--name=hello", "--command=echo hello"}, extra...)
 	code := make(chan int, 1)
 	go func() { code <- run(args, &out, &errOut, noEnv, node) }()
 	select {
 	case c := <-code:
-		select {
-		case <-m.done:
-		case <-time.After(wait):
-			t.Fatal("no TEARDOWN after the task ended")
+		if _, err := actortest.Expect(master, wait, func(c *schedpb.Call) bool { return c.GetType() == schedpb.Call_TEARDOWN }); err != nil {
+			t.Fatalf("no TEARDOWN after the task ended: %v", err)
 		}
-		return c, out.String(), errOut.String()
+		return c, out.String(), errOut.String(), master
 	case <-time.After(wait):
 		t.Fatalf("mesos-execute did not finish; stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-		return 0, "", ""
+		return 0, "", "", nil
 	}
 }
 
@@ -268,11 +260,11 @@ func (s *syncBuffer) String() string {
 }
 
 func TestRunFinished(t *testing.T) {
-	m := &fakeMaster{
+	m := &masterScript{
 		offers: []*mesos.Offer{offerOf("small", "agent-0", "cpus:0.5;mem:1024"), offerOf("big", "agent-1", "cpus:4;mem:1024")},
 		states: []mesos.TaskState{mesos.TaskState_TASK_STARTING, mesos.TaskState_TASK_RUNNING, mesos.TaskState_TASK_FINISHED},
 	}
-	code, out, errOut := runAgainst(t, m)
+	code, out, errOut, master := runAgainst(t, m)
 	if code != 0 {
 		t.Fatalf("exit code %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -287,9 +279,7 @@ func TestRunFinished(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", line, out)
 		}
 	}
-	m.mu.Lock()
-	calls := strings.Join(m.calls, "\n")
-	m.mu.Unlock()
+	calls := callLog(master)
 	for _, c := range []string{"SUBSCRIBE", "DECLINE", "ACCEPT", "task hello on agent-1 cpus:1; mem:128", "ACKNOWLEDGE", "TEARDOWN"} {
 		if !strings.Contains(calls, c) {
 			t.Errorf("master did not see %q:\n%s", c, calls)
@@ -298,12 +288,12 @@ func TestRunFinished(t *testing.T) {
 }
 
 func TestRunFailed(t *testing.T) {
-	m := &fakeMaster{
+	m := &masterScript{
 		offers: []*mesos.Offer{offerOf("o1", "agent-1", "cpus:2;mem:256")},
 		states: []mesos.TaskState{mesos.TaskState_TASK_RUNNING, mesos.TaskState_TASK_FAILED},
 		reason: mesos.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum(),
 	}
-	code, out, errOut := runAgainst(t, m)
+	code, out, errOut, _ := runAgainst(t, m)
 	if code != 1 {
 		t.Fatalf("exit code %d", code)
 	}
@@ -318,11 +308,11 @@ func TestRunFailed(t *testing.T) {
 }
 
 func TestRunKillAfter(t *testing.T) {
-	m := &fakeMaster{
+	m := &masterScript{
 		offers: []*mesos.Offer{offerOf("o1", "agent-1", "cpus:2;mem:256")},
 		states: []mesos.TaskState{mesos.TaskState_TASK_RUNNING},
 	}
-	code, out, _ := runAgainst(t, m, "--kill_after=10ms")
+	code, out, _, _ := runAgainst(t, m, "--kill_after=10ms")
 	if code != 1 || !strings.Contains(out, "Asked to kill task 'hello'") ||
 		!strings.Contains(out, "Received status update TASK_KILLED for task 'hello'") {
 		t.Fatalf("code %d, stdout:\n%s", code, out)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/executordriver"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -22,14 +22,7 @@ import (
 
 const wait = 20 * time.Second
 
-func testLog() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	if os.Getenv("EXECUTOR_TEST_LOG") != "" {
-		l.SetOutput(os.Stderr)
-	}
-	return logrus.NewEntry(l)
-}
+func testLog() *logrus.Entry { return logrus.NewEntry(actortest.Logger()) }
 
 // fakeDriver records the executor's status updates.
 type fakeDriver struct {
@@ -279,53 +272,40 @@ func TestRunFlags(t *testing.T) {
 	}
 }
 
-// autoAgent registers the executor, launches one task and acknowledges
-// every update.
-type autoAgent struct {
-	task    *mesos.TaskInfo
-	updates chan *mesos.TaskStatus
-}
-
-func (a *autoAgent) Initialize(ctx *actors.Context) {
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
-		ctx.Send(from, &mesosinternal.ExecutorRegisteredMessage{
+// startAgent starts a recording peer for an agent that registers the
+// executor, launches task on it and acknowledges every update.
+func startAgent(t *testing.T, node *actors.Node, task *mesos.TaskInfo) *actortest.Peer {
+	t.Helper()
+	agent := actortest.NewPeer(t, node, "slave(1)")
+	actortest.Handle(agent, func(c *actors.Context, from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
+		c.Send(from, &mesosinternal.ExecutorRegisteredMessage{
 			ExecutorInfo:  &mesos.ExecutorInfo{ExecutorId: m.GetExecutorId()},
 			FrameworkId:   m.GetFrameworkId(),
 			FrameworkInfo: &mesos.FrameworkInfo{User: proto.String("u"), Name: proto.String("fw")},
 			SlaveId:       &mesos.SlaveID{Value: proto.String("agent-1")},
 			SlaveInfo:     &mesos.SlaveInfo{Hostname: proto.String("localhost")},
 		})
-		ctx.Send(from, &mesosinternal.RunTaskMessage{
+		c.Send(from, &mesosinternal.RunTaskMessage{
 			Framework: &mesos.FrameworkInfo{User: proto.String("u"), Name: proto.String("fw")},
-			Task:      a.task,
+			Task:      task,
 		})
 	})
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
-		a.updates <- m.GetUpdate().GetStatus()
-		ctx.Send(from, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	actortest.Handle(agent, func(c *actors.Context, from actors.PID, m *mesosinternal.StatusUpdateMessage) {
+		c.Send(from, &mesosinternal.StatusUpdateAcknowledgementMessage{
 			SlaveId:     m.GetUpdate().GetSlaveId(),
 			FrameworkId: m.GetUpdate().GetFrameworkId(),
 			TaskId:      m.GetUpdate().GetStatus().GetTaskId(),
 			Uuid:        m.GetUpdate().GetUuid(),
 		})
 	})
+	return agent
 }
 
 func TestEndToEndWithExecutorDriver(t *testing.T) {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	node, err := actors.NewNode(actors.Config{Local: true, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(node.Shutdown)
-	agent := &autoAgent{task: shellTask("hello", "exit 0"), updates: make(chan *mesos.TaskStatus, 10)}
-	apid, err := node.Spawn("slave(1)", agent)
-	if err != nil {
-		t.Fatal(err)
-	}
+	node := actortest.NewNode(t, nil)
+	agent := startAgent(t, node, shellTask("hello", "exit 0"))
 	env := map[string]string{
-		"MESOS_SLAVE_PID":    apid.String(),
+		"MESOS_SLAVE_PID":    agent.PID().String(),
 		"MESOS_SLAVE_ID":     "agent-1",
 		"MESOS_FRAMEWORK_ID": "fw-1",
 		"MESOS_EXECUTOR_ID":  "hello",
@@ -347,9 +327,11 @@ func TestEndToEndWithExecutorDriver(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("executor did not finish")
 	}
+	// The executor waits for every acknowledgement before it exits, and
+	// the agent records an update before it acknowledges it.
 	var states []string
-	for len(agent.updates) > 0 {
-		states = append(states, (<-agent.updates).GetState().String())
+	for _, u := range actortest.All[*mesosinternal.StatusUpdateMessage](agent) {
+		states = append(states, u.GetUpdate().GetStatus().GetState().String())
 	}
 	if got := strings.Join(states, ","); got != "TASK_STARTING,TASK_RUNNING,TASK_FINISHED" {
 		t.Fatalf("updates %s", got)
