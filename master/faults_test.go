@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
@@ -21,40 +22,40 @@ func TestSchedulerFailover(t *testing.T) {
 	info := frameworkInfo("f")
 	info.FailoverTimeout = proto.Float64(60)
 	s1, fid := c.subscribe(info)
-	o1 := next[*mesosinternal.ResourceOffersMessage](t, s1).GetOffers()[0]
+	o1 := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s1, nil).GetOffers()[0]
 
 	// Without failover, another scheduler is refused.
 	info.Id = frameworkID(fid)
 	s2 := c.spawn("scheduler-new")
-	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, s2); e.GetMessage() != "Framework failed over" {
+	s2.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s2, nil); e.GetMessage() != "Framework failed over" {
 		t.Fatalf("error %q", e.GetMessage())
 	}
 
 	// With failover, it takes over; the old one is told.
-	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
-	if got := next[*mesosinternal.FrameworkRegisteredMessage](t, s2).GetFrameworkId().GetValue(); got != fid {
+	s2.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
+	if got := actortest.Must[*mesosinternal.FrameworkRegisteredMessage](t, s2, nil).GetFrameworkId().GetValue(); got != fid {
 		t.Fatalf("failed-over id %q", got)
 	}
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, s1); e.GetMessage() != "Framework failed over" {
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s1, nil); e.GetMessage() != "Framework failed over" {
 		t.Fatalf("old scheduler got %q", e.GetMessage())
 	}
 	// Agents learn the new PID.
-	if u := next[*mesosinternal.UpdateFrameworkMessage](t, a); u.GetPid() != s2.pid.String() {
+	if u := actortest.Must[*mesosinternal.UpdateFrameworkMessage](t, a, nil); u.GetPid() != s2.PID().String() {
 		t.Fatalf("update framework %v", u)
 	}
 	// The old offer was discarded (no rescind) and its resources come back
 	// to the new scheduler.
 	c.advance(time.Second)
-	o2 := next[*mesosinternal.ResourceOffersMessage](t, s2).GetOffers()[0]
+	o2 := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s2, nil).GetOffers()[0]
 	if o2.GetId().GetValue() == o1.GetId().GetValue() {
 		t.Fatal("old offer reused")
 	}
 	c.settle()
-	none[*mesosinternal.RescindResourceOfferMessage](t, s1)
+	actortest.MustNone[*mesosinternal.RescindResourceOfferMessage](t, s1, nil)
 
 	// Calls from the old scheduler are dropped now.
-	s1.send(launch(fid, ids(o2), nil))
+	s1.SendNow(c.pid, launch(fid, ids(o2), nil))
 	c.settle()
 	c.inspect(func(p *Core) {
 		if p.offers[o2.GetId().GetValue()] == nil {
@@ -68,20 +69,20 @@ func TestResubscribeWithoutFailoverRescindsOffers(t *testing.T) {
 	c.addAgent("cpus:2;mem:1024")
 	info := frameworkInfo("f")
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	info.Id = frameworkID(fid)
-	s.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
-	next[*mesosinternal.FrameworkReregisteredMessage](t, s)
-	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+	s.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	actortest.Must[*mesosinternal.FrameworkReregisteredMessage](t, s, nil)
+	if r := actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil); r.GetOfferId().GetValue() != o.GetId().GetValue() {
 		t.Fatalf("rescinded %v", r)
 	}
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
 
 	// The principal cannot change.
 	info.Principal = proto.String("someone")
-	s.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, s); e.GetMessage() != "Changing framework's principal is not allowed." {
+	s.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s, nil); e.GetMessage() != "Changing framework's principal is not allowed." {
 		t.Fatalf("error %q", e.GetMessage())
 	}
 }
@@ -90,12 +91,12 @@ func TestTeardown(t *testing.T) {
 	c := newCluster(t, nil)
 	a, _ := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 
-	s.send(call(fid, scheduler.Call_TEARDOWN))
-	if m := next[*mesosinternal.ShutdownFrameworkMessage](t, a); m.GetFrameworkId().GetValue() != fid {
+	s.SendNow(c.pid, call(fid, scheduler.Call_TEARDOWN))
+	if m := actortest.Must[*mesosinternal.ShutdownFrameworkMessage](t, a, nil); m.GetFrameworkId().GetValue() != fid {
 		t.Fatalf("shutdown %v", m)
 	}
 	c.inspect(func(p *Core) {
@@ -112,8 +113,8 @@ func TestTeardown(t *testing.T) {
 	info := frameworkInfo("f")
 	info.Id = frameworkID(fid)
 	s2 := c.spawn("scheduler-again")
-	s2.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, s2); e.GetMessage() != "Framework has been removed" {
+	s2.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s2, nil); e.GetMessage() != "Framework has been removed" {
 		t.Fatalf("error %q", e.GetMessage())
 	}
 }
@@ -124,8 +125,8 @@ func TestSchedulerExitRemovesFrameworkAfterFailoverTimeout(t *testing.T) {
 	info := frameworkInfo("f")
 	info.FailoverTimeout = proto.Float64(30)
 	s, fid := c.subscribe(info)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
-	s.stop()
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
+	s.Stop()
 	c.settle()
 	c.inspect(func(p *Core) {
 		f := p.frameworks[fid]
@@ -134,9 +135,9 @@ func TestSchedulerExitRemovesFrameworkAfterFailoverTimeout(t *testing.T) {
 		}
 	})
 	c.advance(29 * time.Second)
-	none[*mesosinternal.ShutdownFrameworkMessage](t, a)
+	actortest.MustNone[*mesosinternal.ShutdownFrameworkMessage](t, a, nil)
 	c.advance(time.Second)
-	next[*mesosinternal.ShutdownFrameworkMessage](t, a)
+	actortest.Must[*mesosinternal.ShutdownFrameworkMessage](t, a, nil)
 	c.inspect(func(p *Core) {
 		if p.frameworks[fid] != nil {
 			t.Fatal("framework not removed")
@@ -150,57 +151,57 @@ func TestDisconnectedFrameworkGetsError(t *testing.T) {
 	info := frameworkInfo("f")
 	info.FailoverTimeout = proto.Float64(1000)
 	s, fid := c.subscribe(info)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
-	s.stop()
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
+	s.Stop()
 	c.settle()
 	// A scheduler at the same address (its link to the master broke one
 	// way) keeps calling: it is told it is disconnected.
-	again := c.spawn(s.pid.ID)
-	again.send(call(fid, scheduler.Call_REVIVE))
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, again); e.GetMessage() != "Framework disconnected" {
+	again := c.spawn(s.PID().ID)
+	again.SendNow(c.pid, call(fid, scheduler.Call_REVIVE))
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, again, nil); e.GetMessage() != "Framework disconnected" {
 		t.Fatalf("error %q", e.GetMessage())
 	}
 	// Calls from elsewhere are dropped without an answer.
 	other := c.spawn("scheduler-other")
-	other.send(call(fid, scheduler.Call_REVIVE))
+	other.SendNow(c.pid, call(fid, scheduler.Call_REVIVE))
 	c.settle()
-	none[*mesosinternal.FrameworkErrorMessage](t, other)
+	actortest.MustNone[*mesosinternal.FrameworkErrorMessage](t, other, nil)
 
 	// Resubscribing reconnects it.
 	info.Id = frameworkID(fid)
-	again.send(&mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
-	next[*mesosinternal.FrameworkReregisteredMessage](t, again)
-	next[*mesosinternal.ResourceOffersMessage](t, again)
+	again.SendNow(c.pid, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(false)})
+	actortest.Must[*mesosinternal.FrameworkReregisteredMessage](t, again, nil)
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, again, nil)
 }
 
 func TestDeactivateFramework(t *testing.T) {
 	c := newCluster(t, nil)
 	c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(&mesosinternal.DeactivateFrameworkMessage{FrameworkId: frameworkID(fid)})
-	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, &mesosinternal.DeactivateFrameworkMessage{FrameworkId: frameworkID(fid)})
+	if r := actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil); r.GetOfferId().GetValue() != o.GetId().GetValue() {
 		t.Fatalf("rescind %v", r)
 	}
 	c.advance(time.Second)
-	none[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
 }
 
 func TestAgentDisconnect(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	c.advance(time.Second)
-	o2 := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o2 := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 
-	a.stop()
-	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o2.GetId().GetValue() {
+	a.Stop()
+	if r := actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil); r.GetOfferId().GetValue() != o2.GetId().GetValue() {
 		t.Fatalf("rescind %v", r)
 	}
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_DISCONNECTED ||
 		st.GetMessage() != "Agent localhost disconnected" {
 		t.Fatalf("update %v", st)
@@ -212,18 +213,18 @@ func TestAgentDisconnect(t *testing.T) {
 		}
 	})
 	c.advance(time.Second)
-	none[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
 }
 
 func TestAgentReregistrationTimeoutMarksUnreachable(t *testing.T) {
 	c := newCluster(t, func(cfg *Config) { cfg.AgentPingTimeout = 15 * time.Minute })
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, _ := c.subscribe(frameworkInfo("f"))
-	next[*mesosinternal.ResourceOffersMessage](t, s)
-	a.stop()
-	next[*mesosinternal.RescindResourceOfferMessage](t, s)
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
+	a.Stop()
+	actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil)
 	c.advance(10 * time.Minute)
-	if l := next[*mesosinternal.LostSlaveMessage](t, s); l.GetSlaveId().GetValue() != agentID {
+	if l := actortest.Must[*mesosinternal.LostSlaveMessage](t, s, nil); l.GetSlaveId().GetValue() != agentID {
 		t.Fatalf("lost %v", l)
 	}
 }
@@ -232,26 +233,26 @@ func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	run := next[*mesosinternal.RunTaskMessage](t, a)
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
-	next[*mesosinternal.StatusUpdateMessage](t, s)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	run := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 
 	// The window in progress already had its pong; five more silent ones
 	// make the agent unreachable.
-	a.pong.Store(false)
-	drain[*mesosinternal.PingSlaveMessage](a)
+	actortest.Handle[*mesosinternal.PingSlaveMessage](a, nil)
+	actortest.Drain[*mesosinternal.PingSlaveMessage](a)
 	for i := 0; i < 5; i++ {
 		c.advance(15 * time.Second)
-		next[*mesosinternal.PingSlaveMessage](t, a)
-		none[*mesosinternal.LostSlaveMessage](t, s)
+		actortest.Must[*mesosinternal.PingSlaveMessage](t, a, nil)
+		actortest.MustNone[*mesosinternal.LostSlaveMessage](t, s, nil)
 	}
 	c.advance(15 * time.Second)
-	if l := next[*mesosinternal.LostSlaveMessage](t, s); l.GetSlaveId().GetValue() != agentID {
+	if l := actortest.Must[*mesosinternal.LostSlaveMessage](t, s, nil); l.GetSlaveId().GetValue() != agentID {
 		t.Fatalf("lost %v", l)
 	}
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED || st.UnreachableTime == nil {
 		t.Fatalf("update %v", st)
 	}
@@ -266,12 +267,12 @@ func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.
 	task.State = mesos.TaskState_TASK_RUNNING.Enum()
 	info := agentInfo("cpus:2;mem:1024")
 	info.Id = slaveID(agentID)
-	a.send(&mesosinternal.ReregisterSlaveMessage{
+	a.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{
 		Slave: info, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{task},
 		Frameworks: []*mesos.FrameworkInfo{run.GetFramework()},
 	})
-	next[*mesosinternal.SlaveReregisteredMessage](t, a)
-	st = next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	actortest.Must[*mesosinternal.SlaveReregisteredMessage](t, a, nil)
+	st = actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_RUNNING || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REREGISTERED ||
 		st.GetMessage() != "Unreachable agent re-reregistered" {
 		t.Fatalf("update %v", st)
@@ -294,27 +295,27 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 	info := frameworkInfo("f")
 	info.Checkpoint = proto.Bool(true)
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	run := next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	run := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	// A kill while the agent is away is resent when it comes back.
-	a.stop()
+	a.Stop()
 	c.settle()
-	none[*mesosinternal.StatusUpdateMessage](t, s) // checkpointing: the task waits
-	s.send(&mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
+	actortest.MustNone[*mesosinternal.StatusUpdateMessage](t, s, nil) // checkpointing: the task waits
+	s.SendNow(c.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
 	c.settle()
 
 	// The agent comes back still running the task: the kill is resent.
-	a2 := c.spawn(a.pid.ID)
+	a2 := c.spawn(a.PID().ID)
 	ai := agentInfo("cpus:2;mem:1024")
 	ai.Id = slaveID(agentID)
 	running := newTask(run.GetTask(), fid)
 	running.State = mesos.TaskState_TASK_RUNNING.Enum()
-	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{running}})
-	if rr := next[*mesosinternal.SlaveReregisteredMessage](t, a2); len(rr.GetReconciliations()) != 0 {
+	a2.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{running}})
+	if rr := actortest.Must[*mesosinternal.SlaveReregisteredMessage](t, a2, nil); len(rr.GetReconciliations()) != 0 {
 		t.Fatalf("reconciliations %v", rr.GetReconciliations())
 	}
-	if k := next[*mesosinternal.KillTaskMessage](t, a2); k.GetTaskId().GetValue() != "t1" {
+	if k := actortest.Must[*mesosinternal.KillTaskMessage](t, a2, nil); k.GetTaskId().GetValue() != "t1" {
 		t.Fatalf("kill %v", k)
 	}
 	c.inspect(func(p *Core) {
@@ -324,8 +325,8 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 	})
 
 	// Reregistering without the task: the agent is asked to reconcile it.
-	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")})
-	rr := next[*mesosinternal.SlaveReregisteredMessage](t, a2)
+	a2.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")})
+	rr := actortest.Must[*mesosinternal.SlaveReregisteredMessage](t, a2, nil)
 	if len(rr.GetReconciliations()) != 1 || rr.GetReconciliations()[0].GetStatuses()[0].GetTaskId().GetValue() != "t1" ||
 		rr.GetReconciliations()[0].GetFramework().GetId().GetValue() != fid {
 		t.Fatalf("reconciliations %v", rr.GetReconciliations())
@@ -334,8 +335,8 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 	// A different hostname is refused.
 	bad := proto.Clone(ai).(*mesos.SlaveInfo)
 	bad.Hostname = proto.String("elsewhere")
-	a2.send(&mesosinternal.ReregisterSlaveMessage{Slave: bad, Version: proto.String("1.11.0")})
-	if m := next[*mesosinternal.ShutdownMessage](t, a2); !strings.Contains(m.GetMessage(), "different IP / hostname") {
+	a2.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: bad, Version: proto.String("1.11.0")})
+	if m := actortest.Must[*mesosinternal.ShutdownMessage](t, a2, nil); !strings.Contains(m.GetMessage(), "different IP / hostname") {
 		t.Fatalf("shutdown %q", m.GetMessage())
 	}
 }
@@ -344,26 +345,26 @@ func TestUnregisterAgent(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
-	a.send(&mesosinternal.UnregisterSlaveMessage{SlaveId: slaveID(agentID)})
-	next[*mesosinternal.LostSlaveMessage](t, s)
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a.SendNow(c.pid, &mesosinternal.UnregisterSlaveMessage{SlaveId: slaveID(agentID)})
+	actortest.Must[*mesosinternal.LostSlaveMessage](t, s, nil)
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED {
 		t.Fatalf("update %v", st)
 	}
 	// Updates from the removed agent are ignored.
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 9))
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 9))
 	c.settle()
-	none[*mesosinternal.StatusUpdateMessage](t, s)
+	actortest.MustNone[*mesosinternal.StatusUpdateMessage](t, s, nil)
 }
 
 func TestRegisterAgentRetryAndBadInput(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
-	a.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
-	r := next[*mesosinternal.SlaveRegisteredMessage](t, a)
+	a.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
+	r := actortest.Must[*mesosinternal.SlaveRegisteredMessage](t, a, nil)
 	if r.GetSlaveId().GetValue() != agentID || r.GetConnection().GetTotalPingTimeoutSeconds() != 75 {
 		t.Fatalf("registered %v", r)
 	}
@@ -371,33 +372,33 @@ func TestRegisterAgentRetryAndBadInput(t *testing.T) {
 		t.Fatalf("agent id %q", agentID)
 	}
 	b := c.spawn("slave-bad")
-	b.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("0.28.0")})
-	b.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("garbage")})
-	b.send(&mesosinternal.RegisterSlaveMessage{Version: proto.String("1.11.0")})
-	b.send(&mesosinternal.ReregisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("1.11.0")})
+	b.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("0.28.0")})
+	b.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("garbage")})
+	b.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Version: proto.String("1.11.0")})
+	b.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: agentInfo("cpus:1"), Version: proto.String("1.11.0")})
 	c.settle()
-	none[*mesosinternal.SlaveRegisteredMessage](t, b)
-	none[*mesosinternal.SlaveReregisteredMessage](t, b)
+	actortest.MustNone[*mesosinternal.SlaveRegisteredMessage](t, b, nil)
+	actortest.MustNone[*mesosinternal.SlaveReregisteredMessage](t, b, nil)
 }
 
 func TestOfferTimeout(t *testing.T) {
 	c := newCluster(t, func(cfg *Config) { cfg.OfferTimeout = 30 * time.Second })
 	c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	c.advance(30 * time.Second)
-	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+	if r := actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil); r.GetOfferId().GetValue() != o.GetId().GetValue() {
 		t.Fatalf("rescind %v", r)
 	}
 	c.advance(time.Second)
-	o2 := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o2 := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if !resources.Resources(o2.GetResources()).Equal(resources.Resources(o.GetResources())) {
 		t.Fatal("different resources re-offered")
 	}
 	// A declined offer is not rescinded later.
-	s.send(launch(fid, ids(o2), nil))
+	s.SendNow(c.pid, launch(fid, ids(o2), nil))
 	c.advance(30 * time.Second)
-	none[*mesosinternal.RescindResourceOfferMessage](t, s)
+	actortest.MustNone[*mesosinternal.RescindResourceOfferMessage](t, s, nil)
 }
 
 func TestCompletedListsAreBounded(t *testing.T) {
@@ -408,7 +409,7 @@ func TestCompletedListsAreBounded(t *testing.T) {
 	var last string
 	for i := 0; i < 3; i++ {
 		s, fid := c.subscribe(frameworkInfo("f"))
-		s.send(call(fid, scheduler.Call_TEARDOWN))
+		s.SendNow(c.pid, call(fid, scheduler.Call_TEARDOWN))
 		last = fid
 	}
 	c.settle()
@@ -432,20 +433,20 @@ func TestMasterMarkAgentGone(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	ctx, cancel := context.WithTimeout(context.Background(), actortest.DefaultTimeout)
 	defer cancel()
 	if err := c.m.MarkAgentGone(ctx, agentID); err != nil {
 		t.Fatal(err)
 	}
-	if m := next[*mesosinternal.ShutdownMessage](t, a); m.GetMessage() != "Agent has been marked gone" {
+	if m := actortest.Must[*mesosinternal.ShutdownMessage](t, a, nil); m.GetMessage() != "Agent has been marked gone" {
 		t.Fatalf("shutdown %q", m.GetMessage())
 	}
-	next[*mesosinternal.LostSlaveMessage](t, s)
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	actortest.Must[*mesosinternal.LostSlaveMessage](t, s, nil)
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED_BY_OPERATOR {
 		t.Fatalf("update %v", st)
 	}

@@ -1,34 +1,27 @@
 package master
 
-// A test harness: a master on a node with a manual clock, and fake
-// schedulers and agents written as actor processes that record what the
-// master sends them.
+// A test harness: a master on a Local node with a manual clock, and fake
+// schedulers and agents that are actortest peers (they record everything
+// the master sends them; a fake agent answers pings).
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
 
-var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// waitFor bounds every wait for a message that must come.
-const waitFor = 10 * time.Second
+// t0 is where every test clock starts.
+var t0 = actortest.Epoch
 
 type cluster struct {
 	t     *testing.T
@@ -41,17 +34,7 @@ type cluster struct {
 
 func newCluster(t *testing.T, mutate func(*Config)) *cluster {
 	t.Helper()
-	clock := actors.NewManualClock(t0)
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	if os.Getenv("MASTER_TEST_LOG") != "" {
-		log.SetOutput(os.Stderr)
-		log.SetLevel(logrus.DebugLevel)
-	}
-	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: log})
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
+	node, clock := actortest.NewManualNode(t)
 	cfg := DefaultConfig()
 	cfg.IP, cfg.Port, cfg.Hostname = "127.0.0.1", 5050, "localhost"
 	if mutate != nil {
@@ -59,35 +42,21 @@ func newCluster(t *testing.T, mutate func(*Config)) *cluster {
 	}
 	m, err := New(node, cfg)
 	if err != nil {
-		node.Shutdown()
 		t.Fatalf("new master: %v", err)
 	}
 	pid, err := m.Start()
 	if err != nil {
-		node.Shutdown()
 		t.Fatalf("start master: %v", err)
 	}
-	c := &cluster{t: t, node: node, clock: clock, m: m, pid: pid}
-	t.Cleanup(func() {
-		m.Stop()
-		node.Shutdown()
-	})
-	return c
+	t.Cleanup(m.Stop) // before the node shuts down
+	return &cluster{t: t, node: node, clock: clock, m: m, pid: pid}
 }
 
-// settle waits until the master and the allocator have handled everything
+// settle waits until the allocator and the master have handled everything
 // queued for them, a few rounds deep (libprocess' Clock::settle).
 func (c *cluster) settle() {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	for i := 0; i < 4; i++ {
-		for _, pid := range []actors.PID{c.m.alloc.PID(), c.pid} {
-			if _, err := c.node.Call(ctx, pid, func() any { return nil }); err != nil {
-				c.t.Fatalf("settle: %v", err)
-			}
-		}
-	}
+	actortest.Settle(c.t, c.node, c.m.alloc.PID(), c.pid)
 }
 
 // advance moves the clock and settles.
@@ -101,126 +70,28 @@ func (c *cluster) advance(d time.Duration) {
 // inspect runs f on the master actor.
 func (c *cluster) inspect(f func(p *Core)) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	ctx, cancel := context.WithTimeout(context.Background(), actortest.DefaultTimeout)
 	defer cancel()
 	if _, err := c.node.Call(ctx, c.pid, func() any { f(c.m.proc.core); return nil }); err != nil {
 		c.t.Fatalf("inspect: %v", err)
 	}
 }
 
-// peer is a fake scheduler or agent.
-type peer struct {
-	c      *cluster
-	pid    actors.PID
-	pong   atomic.Bool
-	mu     sync.Mutex
-	queues map[protoreflect.FullName]chan proto.Message
-}
-
-func (p *peer) queue(name protoreflect.FullName) chan proto.Message {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	q := p.queues[name]
-	if q == nil {
-		q = make(chan proto.Message, 1000)
-		p.queues[name] = q
-	}
-	return q
-}
-
-func record[M proto.Message](p *peer, ctx *actors.Context) {
-	actors.Install(ctx, func(from actors.PID, m M) {
-		p.queue(m.ProtoReflect().Descriptor().FullName()) <- m
-	})
-}
-
-func (p *peer) Initialize(ctx *actors.Context) {
-	// Scheduler side.
-	record[*mesosinternal.FrameworkRegisteredMessage](p, ctx)
-	record[*mesosinternal.FrameworkReregisteredMessage](p, ctx)
-	record[*mesosinternal.FrameworkErrorMessage](p, ctx)
-	record[*mesosinternal.ResourceOffersMessage](p, ctx)
-	record[*mesosinternal.RescindResourceOfferMessage](p, ctx)
-	record[*mesosinternal.StatusUpdateMessage](p, ctx)
-	record[*mesosinternal.LostSlaveMessage](p, ctx)
-	record[*mesosinternal.ExitedExecutorMessage](p, ctx)
-	record[*mesosinternal.ExecutorToFrameworkMessage](p, ctx)
-	// Agent side.
-	record[*mesosinternal.SlaveRegisteredMessage](p, ctx)
-	record[*mesosinternal.SlaveReregisteredMessage](p, ctx)
-	record[*mesosinternal.RunTaskMessage](p, ctx)
-	record[*mesosinternal.KillTaskMessage](p, ctx)
-	record[*mesosinternal.StatusUpdateAcknowledgementMessage](p, ctx)
-	record[*mesosinternal.ShutdownFrameworkMessage](p, ctx)
-	record[*mesosinternal.ShutdownExecutorMessage](p, ctx)
-	record[*mesosinternal.UpdateFrameworkMessage](p, ctx)
-	record[*mesosinternal.FrameworkToExecutorMessage](p, ctx)
-	record[*mesosinternal.ShutdownMessage](p, ctx)
-	record[*mesosinternal.CheckpointResourcesMessage](p, ctx)
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.PingSlaveMessage) {
-		p.queue(m.ProtoReflect().Descriptor().FullName()) <- m
-		if p.pong.Load() {
-			ctx.Send(from, &mesosinternal.PongSlaveMessage{})
-		}
-	})
-}
-
-// spawn starts a peer under id.
-func (c *cluster) spawn(id string) *peer {
+// spawn starts a fake scheduler or agent under id: a peer that answers
+// every PingSlaveMessage with a PongSlaveMessage (remove the hook with
+// actortest.Handle[*mesosinternal.PingSlaveMessage](p, nil) to fall
+// silent). Peers send to the master with SendNow, so that a settle
+// covers what they sent.
+func (c *cluster) spawn(id string) *actortest.Peer {
 	c.t.Helper()
-	p := &peer{c: c, queues: map[protoreflect.FullName]chan proto.Message{}}
-	p.pong.Store(true)
-	pid, err := c.node.Spawn(id, p)
+	p, err := actortest.Spawn(c.node, id) // stopped with the node
 	if err != nil {
 		c.t.Fatalf("spawn %s: %v", id, err)
 	}
-	p.pid = pid
+	actortest.Handle(p, func(ctx *actors.Context, from actors.PID, _ *mesosinternal.PingSlaveMessage) {
+		ctx.Send(from, &mesosinternal.PongSlaveMessage{})
+	})
 	return p
-}
-
-// send sends msg from p to the master.
-func (p *peer) send(msg proto.Message) { p.c.node.Send(p.pid, p.c.pid, msg) }
-
-// stop stops p (the master sees it exit).
-func (p *peer) stop() { p.c.node.Stop(p.pid) }
-
-// next waits for the next message of type M sent to p.
-func next[M proto.Message](t *testing.T, p *peer) M {
-	t.Helper()
-	var zero M
-	name := zero.ProtoReflect().Descriptor().FullName()
-	select {
-	case m := <-p.queue(name):
-		return m.(M)
-	case <-time.After(waitFor):
-		t.Fatalf("%s: timed out waiting for %s", p.pid.ID, name)
-		return zero
-	}
-}
-
-// none checks that p has no message of type M queued (settle first).
-func none[M proto.Message](t *testing.T, p *peer) {
-	t.Helper()
-	var zero M
-	name := zero.ProtoReflect().Descriptor().FullName()
-	select {
-	case m := <-p.queue(name):
-		t.Fatalf("%s: unexpected %s: %v", p.pid.ID, name, m)
-	default:
-	}
-}
-
-// drain discards every queued message of type M.
-func drain[M proto.Message](p *peer) {
-	var zero M
-	q := p.queue(zero.ProtoReflect().Descriptor().FullName())
-	for {
-		select {
-		case <-q:
-		default:
-			return
-		}
-	}
 }
 
 // ---- Scenario helpers ----
@@ -230,12 +101,12 @@ func frameworkInfo(name string) *mesos.FrameworkInfo {
 }
 
 // subscribe registers a framework through the legacy message.
-func (c *cluster) subscribe(info *mesos.FrameworkInfo) (*peer, string) {
+func (c *cluster) subscribe(info *mesos.FrameworkInfo) (*actortest.Peer, string) {
 	c.t.Helper()
 	c.n++
 	s := c.spawn(fmt.Sprintf("scheduler-%d", c.n))
-	s.send(&mesosinternal.RegisterFrameworkMessage{Framework: info})
-	reg := next[*mesosinternal.FrameworkRegisteredMessage](c.t, s)
+	s.SendNow(c.pid, &mesosinternal.RegisterFrameworkMessage{Framework: info})
+	reg := actortest.Must[*mesosinternal.FrameworkRegisteredMessage](c.t, s, nil)
 	return s, reg.GetFrameworkId().GetValue()
 }
 
@@ -248,12 +119,12 @@ func agentInfo(text string) *mesos.SlaveInfo {
 }
 
 // addAgent registers a fake agent with the given resources.
-func (c *cluster) addAgent(text string) (*peer, string) {
+func (c *cluster) addAgent(text string) (*actortest.Peer, string) {
 	c.t.Helper()
 	c.n++
 	a := c.spawn(fmt.Sprintf("slave(%d)", c.n))
-	a.send(&mesosinternal.RegisterSlaveMessage{Slave: agentInfo(text), Version: proto.String("1.11.0")})
-	reg := next[*mesosinternal.SlaveRegisteredMessage](c.t, a)
+	a.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo(text), Version: proto.String("1.11.0")})
+	reg := actortest.Must[*mesosinternal.SlaveRegisteredMessage](c.t, a, nil)
 	c.settle()
 	return a, reg.GetSlaveId().GetValue()
 }
@@ -287,20 +158,11 @@ func ids(os ...*mesos.Offer) []*mesos.OfferID {
 	return out
 }
 
-// uuid16 returns a fixed 16-byte uuid.
-func uuid16(b byte) []byte {
-	u := make([]byte, 16)
-	for i := range u {
-		u[i] = b
-	}
-	return u
-}
-
 // agentUpdate builds the StatusUpdateMessage an agent sends.
-func agentUpdate(a *peer, agentID, fid, tid string, state mesos.TaskState, u byte) *mesosinternal.StatusUpdateMessage {
-	id := uuid16(u)
+func agentUpdate(a *actortest.Peer, agentID, fid, tid string, state mesos.TaskState, u byte) *mesosinternal.StatusUpdateMessage {
+	id := actortest.FixedUUID(u)
 	return &mesosinternal.StatusUpdateMessage{
-		Pid: proto.String(a.pid.String()),
+		Pid: proto.String(a.PID().String()),
 		Update: &mesosinternal.StatusUpdate{
 			FrameworkId: frameworkID(fid),
 			SlaveId:     slaveID(agentID),

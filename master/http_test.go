@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 )
@@ -76,13 +77,13 @@ func TestStateJSON(t *testing.T) {
 	info := frameworkInfo("framework-one")
 	info.Principal = proto.String("p1")
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	task := commandTask("t1", o, "cpus:1;mem:128")
 	task.Labels = &mesos.Labels{Labels: []*mesos.Label{{Key: proto.String("k"), Value: proto.String("v")}}}
-	s.send(launch(fid, ids(o), nil, task))
-	next[*mesosinternal.RunTaskMessage](t, a)
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
-	next[*mesosinternal.StatusUpdateMessage](t, s)
+	s.SendNow(c.pid, launch(fid, ids(o), nil, task))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 	c.settle()
 
 	for _, path := range []string{"/master/state", "/state", "/master/state.json"} {
@@ -107,7 +108,7 @@ func TestStateJSON(t *testing.T) {
 	sl := slaves[0].(map[string]any)
 	hasKeys(t, "slave", sl, "id", "pid", "hostname", "port", "resources", "used_resources", "offered_resources",
 		"unreserved_resources", "reserved_resources", "attributes", "active", "version", "capabilities", "registered_time")
-	if sl["id"] != agentID || sl["pid"] != a.pid.String() || sl["active"] != true || sl["port"] != 5051.0 {
+	if sl["id"] != agentID || sl["pid"] != a.PID().String() || sl["active"] != true || sl["port"] != 5051.0 {
 		t.Errorf("slave %v", sl)
 	}
 	wantRes := map[string]any{"cpus": 2.0, "mem": 1024.0, "disk": 0.0, "gpus": 0.0, "ports": "[31000-32000]"}
@@ -127,7 +128,7 @@ func TestStateJSON(t *testing.T) {
 		"failover_timeout", "checkpoint", "active", "connected", "recovered", "registered_time", "unregistered_time",
 		"capabilities", "resources", "used_resources", "offered_resources", "tasks", "unreachable_tasks",
 		"completed_tasks", "offers", "executors")
-	if fw["id"] != fid || fw["name"] != "framework-one" || fw["pid"] != s.pid.String() || fw["role"] != "*" ||
+	if fw["id"] != fid || fw["name"] != "framework-one" || fw["pid"] != s.PID().String() || fw["role"] != "*" ||
 		fw["principal"] != "p1" || fw["active"] != true || fw["connected"] != true || fw["recovered"] != false {
 		t.Errorf("framework %v", fw)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
@@ -57,8 +58,8 @@ func TestRegisterFrameworkLegacyAndCall(t *testing.T) {
 		t.Fatalf("framework id %q", id1)
 	}
 	// A retry from the same scheduler gets the same id.
-	s1.send(&mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("one")})
-	if got := next[*mesosinternal.FrameworkRegisteredMessage](t, s1).GetFrameworkId().GetValue(); got != id1 {
+	s1.SendNow(c.pid, &mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("one")})
+	if got := actortest.Must[*mesosinternal.FrameworkRegisteredMessage](t, s1, nil).GetFrameworkId().GetValue(); got != id1 {
 		t.Fatalf("retry got %q, want %q", got, id1)
 	}
 
@@ -66,8 +67,8 @@ func TestRegisterFrameworkLegacyAndCall(t *testing.T) {
 	s2 := c.spawn("scheduler-call")
 	info := frameworkInfo("two")
 	info.Id = frameworkID("")
-	s2.send(&scheduler.Call{Type: scheduler.Call_SUBSCRIBE.Enum(), Subscribe: &scheduler.Call_Subscribe{FrameworkInfo: info}})
-	reg := next[*mesosinternal.FrameworkRegisteredMessage](t, s2)
+	s2.SendNow(c.pid, &scheduler.Call{Type: scheduler.Call_SUBSCRIBE.Enum(), Subscribe: &scheduler.Call_Subscribe{FrameworkInfo: info}})
+	reg := actortest.Must[*mesosinternal.FrameworkRegisteredMessage](t, s2, nil)
 	if reg.GetFrameworkId().GetValue() != c.m.Info().GetId()+"-0001" || reg.GetMasterInfo().GetId() != c.m.Info().GetId() {
 		t.Fatalf("registered %v", reg)
 	}
@@ -117,13 +118,13 @@ func TestFrameworkInfoRefused(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := c.spawn("refused-" + string(rune('a'+i)))
-			s.send(tc.msg)
-			e := next[*mesosinternal.FrameworkErrorMessage](t, s)
+			s.SendNow(c.pid, tc.msg)
+			e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s, nil)
 			if !strings.Contains(e.GetMessage(), tc.want) {
 				t.Fatalf("error %q, want %q", e.GetMessage(), tc.want)
 			}
 			c.settle()
-			none[*mesosinternal.FrameworkRegisteredMessage](t, s)
+			actortest.MustNone[*mesosinternal.FrameworkRegisteredMessage](t, s, nil)
 		})
 	}
 }
@@ -133,14 +134,14 @@ func TestOfferContents(t *testing.T) {
 	a1, id1 := c.addAgent("cpus:2;mem:1024;ports:[31000-32000]")
 	a2, id2 := c.addAgent("cpus:1;mem:512")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	msg := next[*mesosinternal.ResourceOffersMessage](t, s)
+	msg := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
 	if len(msg.GetOffers()) != 2 || len(msg.GetPids()) != 2 {
 		t.Fatalf("want one offer per agent in one message, got %d offers, %d pids", len(msg.GetOffers()), len(msg.GetPids()))
 	}
 	byAgent := map[string]*mesos.Offer{}
 	for i, o := range msg.GetOffers() {
 		byAgent[o.GetSlaveId().GetValue()] = o
-		want := map[string]string{id1: a1.pid.String(), id2: a2.pid.String()}[o.GetSlaveId().GetValue()]
+		want := map[string]string{id1: a1.PID().String(), id2: a2.PID().String()}[o.GetSlaveId().GetValue()]
 		if msg.GetPids()[i] != want {
 			t.Errorf("pid %d = %q, want %q", i, msg.GetPids()[i], want)
 		}
@@ -153,8 +154,8 @@ func TestOfferContents(t *testing.T) {
 		t.Errorf("offer %v", o)
 	}
 	u := o.GetUrl()
-	if u.GetScheme() != "http" || u.GetAddress().GetHostname() != "localhost" || u.GetAddress().GetIp() != strings.Split(a1.pid.Address, ":")[0] ||
-		u.GetAddress().GetPort() != 5051 || u.GetPath() != "/"+a1.pid.ID {
+	if u.GetScheme() != "http" || u.GetAddress().GetHostname() != "localhost" || u.GetAddress().GetIp() != strings.Split(a1.PID().Address, ":")[0] ||
+		u.GetAddress().GetPort() != 5051 || u.GetPath() != "/"+a1.PID().ID {
 		t.Errorf("url %v", u)
 	}
 	if o.AllocationInfo != nil {
@@ -181,16 +182,16 @@ func TestMultiRoleOffersKeepAllocationInfo(t *testing.T) {
 	// MULTI_ROLE frameworks are only offered MULTI_ROLE agents.
 	s, _ := c.subscribe(info)
 	c.settle()
-	none[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
 
 	c.n++
 	b := c.spawn("slave-multi")
-	b.send(&mesosinternal.RegisterSlaveMessage{
+	b.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{
 		Slave: agentInfo("cpus:1;mem:512"), Version: proto.String("1.11.0"),
 		AgentCapabilities: []*mesos.SlaveInfo_Capability{{Type: mesos.SlaveInfo_Capability_MULTI_ROLE.Enum()}},
 	})
-	next[*mesosinternal.SlaveRegisteredMessage](t, b)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	actortest.Must[*mesosinternal.SlaveRegisteredMessage](t, b, nil)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if o.GetAllocationInfo().GetRole() != "web" {
 		t.Fatalf("allocation info %v", o.GetAllocationInfo())
 	}
@@ -205,10 +206,10 @@ func TestLaunchSendsRunTask(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	run := next[*mesosinternal.RunTaskMessage](t, a)
-	if run.GetFramework().GetId().GetValue() != fid || run.GetPid() != s.pid.String() || !run.GetLaunchExecutor() {
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	run := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	if run.GetFramework().GetId().GetValue() != fid || run.GetPid() != s.PID().String() || !run.GetLaunchExecutor() {
 		t.Fatalf("run task %v", run)
 	}
 	task := run.GetTask()
@@ -222,9 +223,9 @@ func TestLaunchSendsRunTask(t *testing.T) {
 	}
 	// The rest was declined with the default 5 s filter.
 	c.advance(time.Second)
-	none[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
 	c.advance(4 * time.Second)
-	again := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	again := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if got := resources.Resources(again.GetResources()); !got.Equal(resources.MustParse("cpus:1;mem:896")) {
 		t.Fatalf("re-offered %v, want what the task left", got)
 	}
@@ -241,13 +242,13 @@ func TestInvalidOffersLoseTasks(t *testing.T) {
 	c.addAgent("cpus:2;mem:1024")
 	c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	offers := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()
+	offers := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()
 	if len(offers) != 2 {
 		t.Fatalf("%d offers", len(offers))
 	}
 	check := func(what, wantMsg string) {
 		t.Helper()
-		u := next[*mesosinternal.StatusUpdateMessage](t, s)
+		u := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 		st := u.GetUpdate().GetStatus()
 		if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_INVALID_OFFERS ||
 			st.GetSource() != mesos.TaskStatus_SOURCE_MASTER || len(st.GetUuid()) != 0 || len(u.GetUpdate().GetUuid()) != 0 || u.Pid != nil {
@@ -257,19 +258,19 @@ func TestInvalidOffersLoseTasks(t *testing.T) {
 			t.Fatalf("%s: message %q, want %q", what, st.GetMessage(), wantMsg)
 		}
 	}
-	s.send(launch(fid, ids(offers...), nil, commandTask("across", offers[0], "cpus:1;mem:128")))
+	s.SendNow(c.pid, launch(fid, ids(offers...), nil, commandTask("across", offers[0], "cpus:1;mem:128")))
 	check("across agents", "Aggregated offers must belong to one single agent")
 
 	// Both agents' resources come back, unfiltered, at the next run.
 	c.advance(time.Second)
-	again := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()
+	again := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()
 	if len(again) != 2 {
 		t.Fatalf("re-offered %d", len(again))
 	}
-	s.send(launch(fid, ids(again[0], again[0]), nil, commandTask("dup", again[0], "cpus:1;mem:128")))
+	s.SendNow(c.pid, launch(fid, ids(again[0], again[0]), nil, commandTask("dup", again[0], "cpus:1;mem:128")))
 	check("duplicate offer", "Duplicate offer")
 
-	s.send(launch(fid, []*mesos.OfferID{{Value: proto.String("nope")}}, nil, commandTask("gone", again[1], "cpus:1;mem:128")))
+	s.SendNow(c.pid, launch(fid, []*mesos.OfferID{{Value: proto.String("nope")}}, nil, commandTask("gone", again[1], "cpus:1;mem:128")))
 	check("unknown offer", "is no longer valid")
 }
 
@@ -279,9 +280,9 @@ func TestPartitionAwareInvalidOffersDropTasks(t *testing.T) {
 	info := frameworkInfo("pa")
 	info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o, o), nil, commandTask("dup", o, "cpus:1")))
-	if st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_DROPPED {
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o, o), nil, commandTask("dup", o, "cpus:1")))
+	if st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_DROPPED {
 		t.Fatalf("state %v, want TASK_DROPPED", st.GetState())
 	}
 }
@@ -290,7 +291,7 @@ func TestInvalidTasksGetTaskError(t *testing.T) {
 	c := newCluster(t, nil)
 	_, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 
 	noRes := commandTask("nores", o, "cpus:1")
 	noRes.Resources = nil
@@ -306,7 +307,7 @@ func TestInvalidTasksGetTaskError(t *testing.T) {
 	noCmd := commandTask("neither", o, "cpus:0.1")
 	noCmd.Command = nil
 
-	s.send(launch(fid, ids(o), nil, noRes, both, tooBig, badID, wrongAgent, ok, dupe, exceeds, noCmd))
+	s.SendNow(c.pid, launch(fid, ids(o), nil, noRes, both, tooBig, badID, wrongAgent, ok, dupe, exceeds, noCmd))
 	want := map[string]string{
 		"nores":      "Task uses no resources",
 		"both":       "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present",
@@ -318,7 +319,7 @@ func TestInvalidTasksGetTaskError(t *testing.T) {
 	}
 	got := map[string]*mesos.TaskStatus{}
 	for len(got) < len(want)+1 { // +1: the duplicate "ok"
-		st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+		st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 		id := st.GetTaskId().GetValue()
 		if id == "ok" {
 			if !strings.Contains(st.GetMessage(), "Task has duplicate ID: ok") {
@@ -354,7 +355,7 @@ func TestExecutorResourcesCharged(t *testing.T) {
 	c := newCluster(t, nil)
 	a, _ := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	exec := &mesos.ExecutorInfo{
 		ExecutorId: &mesos.ExecutorID{Value: proto.String("e1")},
 		Command:    &mesos.CommandInfo{Value: proto.String("exec")},
@@ -367,22 +368,22 @@ func TestExecutorResourcesCharged(t *testing.T) {
 	// t3 would fit only if the executor were charged twice.
 	t3 := commandTask("t3", o, "cpus:0.5;mem:128")
 	t3.Command, t3.Executor = nil, proto.Clone(exec).(*mesos.ExecutorInfo)
-	s.send(launch(fid, ids(o), nil, t1, t2, t3))
-	r1 := next[*mesosinternal.RunTaskMessage](t, a)
-	r2 := next[*mesosinternal.RunTaskMessage](t, a)
+	s.SendNow(c.pid, launch(fid, ids(o), nil, t1, t2, t3))
+	r1 := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	r2 := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	if !r1.GetLaunchExecutor() || r2.GetLaunchExecutor() {
 		t.Fatalf("launch_executor %v %v, want true then false", r1.GetLaunchExecutor(), r2.GetLaunchExecutor())
 	}
 	if r1.GetTask().GetExecutor().GetFrameworkId().GetValue() != fid {
 		t.Fatalf("executor framework id not filled: %v", r1.GetTask().GetExecutor())
 	}
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetTaskId().GetValue() != "t3" || st.GetState() != mesos.TaskState_TASK_ERROR {
 		t.Fatalf("t3: %v", st)
 	}
 	// A different ExecutorInfo under the same id is refused.
 	c.advance(5 * time.Second)
-	o2 := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o2 := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if len(o2.GetExecutorIds()) != 1 || o2.GetExecutorIds()[0].GetValue() != "e1" {
 		t.Fatalf("offer executor_ids %v", o2.GetExecutorIds())
 	}
@@ -390,8 +391,8 @@ func TestExecutorResourcesCharged(t *testing.T) {
 	t4.Command = nil
 	t4.Executor = proto.Clone(exec).(*mesos.ExecutorInfo)
 	t4.Executor.Name = proto.String("changed")
-	s.send(launch(fid, ids(o2), nil, t4))
-	st = next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	s.SendNow(c.pid, launch(fid, ids(o2), nil, t4))
+	st = actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if !strings.Contains(st.GetMessage(), "ExecutorInfo is not compatible") {
 		t.Fatalf("t4: %q", st.GetMessage())
 	}
@@ -401,53 +402,53 @@ func TestDeclineFilters(t *testing.T) {
 	c := newCluster(t, nil)
 	c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	d := call(fid, scheduler.Call_DECLINE)
 	d.Decline = &scheduler.Call_Decline{OfferIds: ids(o), Filters: &mesos.Filters{RefuseSeconds: proto.Float64(10)}}
-	s.send(d)
+	s.SendNow(c.pid, d)
 	for i := 0; i < 9; i++ {
 		c.advance(time.Second)
-		none[*mesosinternal.ResourceOffersMessage](t, s)
+		actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
 	}
 	c.advance(time.Second)
-	o = next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o = actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 
 	// refuse_seconds 0: offered again at the next allocation.
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}))
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}))
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
 }
 
 func TestSuppressAndRevive(t *testing.T) {
 	c := newCluster(t, nil)
 	c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(call(fid, scheduler.Call_SUPPRESS))
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}))
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, call(fid, scheduler.Call_SUPPRESS))
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}))
 	c.advance(time.Second)
 	c.advance(time.Second)
-	none[*mesosinternal.ResourceOffersMessage](t, s)
-	s.send(&mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
-	next[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.MustNone[*mesosinternal.ResourceOffersMessage](t, s, nil)
+	s.SendNow(c.pid, &mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
 }
 
 func TestKill(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 
-	s.send(&mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
-	k := next[*mesosinternal.KillTaskMessage](t, a)
+	s.SendNow(c.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
+	k := actortest.Must[*mesosinternal.KillTaskMessage](t, a, nil)
 	if k.GetTaskId().GetValue() != "t1" || k.GetFrameworkId().GetValue() != fid {
 		t.Fatalf("kill %v", k)
 	}
 
-	s.send(&mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t2")}})
-	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	s.SendNow(c.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t2")}})
+	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 	if st.GetTaskId().GetValue() != "t2" || st.GetState() != mesos.TaskState_TASK_LOST ||
 		st.GetReason() != mesos.TaskStatus_REASON_RECONCILIATION || st.GetSource() != mesos.TaskStatus_SOURCE_MASTER {
 		t.Fatalf("kill unknown: %v", st)
@@ -459,28 +460,28 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s) // the rest
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil) // the rest
 
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
-	u := next[*mesosinternal.StatusUpdateMessage](t, s)
-	if u.GetPid() != a.pid.String() || u.GetUpdate().GetStatus().GetState() != mesos.TaskState_TASK_RUNNING {
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	u := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
+	if u.GetPid() != a.PID().String() || u.GetUpdate().GetStatus().GetState() != mesos.TaskState_TASK_RUNNING {
 		t.Fatalf("forwarded %v", u)
 	}
-	s.send(&mesosinternal.StatusUpdateAcknowledgementMessage{
-		SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: uuid16(1),
+	s.SendNow(c.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
+		SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: actortest.FixedUUID(1),
 	})
-	ack := next[*mesosinternal.StatusUpdateAcknowledgementMessage](t, a)
-	if string(ack.GetUuid()) != string(uuid16(1)) || ack.GetTaskId().GetValue() != "t1" {
+	ack := actortest.Must[*mesosinternal.StatusUpdateAcknowledgementMessage](t, a, nil)
+	if string(ack.GetUuid()) != string(actortest.FixedUUID(1)) || ack.GetTaskId().GetValue() != "t1" {
 		t.Fatalf("ack %v", ack)
 	}
 
 	// A terminal update frees the resources at once.
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_FINISHED, 2))
-	next[*mesosinternal.StatusUpdateMessage](t, s)
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_FINISHED, 2))
+	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 	c.inspect(func(p *Core) {
 		if tk := p.frameworks[fid].tasks["t1"]; tk == nil || tk.GetState() != mesos.TaskState_TASK_FINISHED {
 			t.Errorf("task %v, want kept as FINISHED until acknowledged", tk)
@@ -489,15 +490,15 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 	c.advance(time.Second)
 	// The framework still holds the previous leftover offer; the freed
 	// task resources come as a new offer.
-	free := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	free := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if got := resources.Resources(free.GetResources()); !got.Equal(resources.MustParse("cpus:1;mem:128")) {
 		t.Fatalf("freed %v", got)
 	}
 	// Acknowledging the terminal update completes the task.
 	a2 := call(fid, scheduler.Call_ACKNOWLEDGE)
-	a2.Acknowledge = &scheduler.Call_Acknowledge{SlaveId: slaveID(agentID), TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: uuid16(2)}
-	s.send(a2)
-	next[*mesosinternal.StatusUpdateAcknowledgementMessage](t, a)
+	a2.Acknowledge = &scheduler.Call_Acknowledge{SlaveId: slaveID(agentID), TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: actortest.FixedUUID(2)}
+	s.SendNow(c.pid, a2)
+	actortest.Must[*mesosinternal.StatusUpdateAcknowledgementMessage](t, a, nil)
 	c.inspect(func(p *Core) {
 		f := p.frameworks[fid]
 		if f.tasks["t1"] != nil || f.completedTasks.get("t1") == nil {
@@ -508,25 +509,25 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 	// Updates without a uuid or from unknown agents are ignored.
 	bad := agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 3)
 	bad.Update.Uuid = nil
-	a.send(bad)
-	a.send(agentUpdate(a, "unknown", fid, "t1", mesos.TaskState_TASK_RUNNING, 4))
+	a.SendNow(c.pid, bad)
+	a.SendNow(c.pid, agentUpdate(a, "unknown", fid, "t1", mesos.TaskState_TASK_RUNNING, 4))
 	c.settle()
-	none[*mesosinternal.StatusUpdateMessage](t, s)
+	actortest.MustNone[*mesosinternal.StatusUpdateMessage](t, s, nil)
 }
 
 func TestReconciliation(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	next[*mesosinternal.RunTaskMessage](t, a)
-	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
-	next[*mesosinternal.StatusUpdateMessage](t, s)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
+	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 
 	// Implicit.
-	s.send(&mesosinternal.ReconcileTasksMessage{FrameworkId: frameworkID(fid)})
-	u := next[*mesosinternal.StatusUpdateMessage](t, s)
+	s.SendNow(c.pid, &mesosinternal.ReconcileTasksMessage{FrameworkId: frameworkID(fid)})
+	u := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 	st := u.GetUpdate().GetStatus()
 	if st.GetTaskId().GetValue() != "t1" || st.GetState() != mesos.TaskState_TASK_RUNNING ||
 		st.GetReason() != mesos.TaskStatus_REASON_RECONCILIATION || len(u.GetUpdate().GetUuid()) != 0 || u.Pid != nil {
@@ -539,14 +540,14 @@ func TestReconciliation(t *testing.T) {
 		{TaskId: &mesos.TaskID{Value: proto.String("t2")}, SlaveId: slaveID(agentID)},
 		{TaskId: &mesos.TaskID{Value: proto.String("t3")}, SlaveId: slaveID("nowhere")},
 	}}
-	s.send(r)
+	s.SendNow(c.pid, r)
 	wantMsg := map[string]string{
 		"t1": "Reconciliation: Latest task state",
 		"t2": "Reconciliation: Task is unknown to the agent",
 		"t3": "Reconciliation: Task is unknown",
 	}
 	for i := 0; i < 3; i++ {
-		st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+		st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
 		id := st.GetTaskId().GetValue()
 		wantState := mesos.TaskState_TASK_LOST
 		if id == "t1" {
@@ -562,16 +563,16 @@ func TestFrameworkMessages(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	s.send(&mesosinternal.FrameworkToExecutorMessage{
+	s.SendNow(c.pid, &mesosinternal.FrameworkToExecutorMessage{
 		SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}, Data: []byte("hi"),
 	})
-	if m := next[*mesosinternal.FrameworkToExecutorMessage](t, a); string(m.GetData()) != "hi" {
+	if m := actortest.Must[*mesosinternal.FrameworkToExecutorMessage](t, a, nil); string(m.GetData()) != "hi" {
 		t.Fatalf("to executor %v", m)
 	}
-	a.send(&mesosinternal.ExecutorToFrameworkMessage{
+	a.SendNow(c.pid, &mesosinternal.ExecutorToFrameworkMessage{
 		SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}, Data: []byte("yo"),
 	})
-	if m := next[*mesosinternal.ExecutorToFrameworkMessage](t, s); string(m.GetData()) != "yo" {
+	if m := actortest.Must[*mesosinternal.ExecutorToFrameworkMessage](t, s, nil); string(m.GetData()) != "yo" {
 		t.Fatalf("to framework %v", m)
 	}
 }
@@ -580,7 +581,7 @@ func TestExitedExecutor(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	task := commandTask("t1", o, "cpus:1;mem:128")
 	task.Command = nil
 	task.Executor = &mesos.ExecutorInfo{
@@ -588,16 +589,16 @@ func TestExitedExecutor(t *testing.T) {
 		Command:    &mesos.CommandInfo{Value: proto.String("exec")},
 		Resources:  resources.MustParse("cpus:0.5;mem:64"),
 	}
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, task))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, task))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
-	a.send(&mesosinternal.ExitedExecutorMessage{SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), ExecutorId: &mesos.ExecutorID{Value: proto.String("e1")}, Status: proto.Int32(1)})
-	if m := next[*mesosinternal.ExitedExecutorMessage](t, s); m.GetExecutorId().GetValue() != "e1" {
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
+	a.SendNow(c.pid, &mesosinternal.ExitedExecutorMessage{SlaveId: slaveID(agentID), FrameworkId: frameworkID(fid), ExecutorId: &mesos.ExecutorID{Value: proto.String("e1")}, Status: proto.Int32(1)})
+	if m := actortest.Must[*mesosinternal.ExitedExecutorMessage](t, s, nil); m.GetExecutorId().GetValue() != "e1" {
 		t.Fatalf("exited %v", m)
 	}
 	c.advance(time.Second)
-	free := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	free := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if got := resources.Resources(free.GetResources()); !got.Equal(resources.MustParse("cpus:0.5;mem:64")) {
 		t.Fatalf("executor resources recovered %v", got)
 	}

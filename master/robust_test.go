@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
@@ -18,7 +19,7 @@ func TestBadInputDoesNotPanic(t *testing.T) {
 	c := newCluster(t, nil)
 	a, agentID := c.addAgent("cpus:2;mem:1024")
 	s, fid := c.subscribe(frameworkInfo("f"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 
 	fidp := frameworkID(fid)
 	var msgs []proto.Message
@@ -61,7 +62,7 @@ func TestBadInputDoesNotPanic(t *testing.T) {
 		&mesosinternal.ReconcileTasksMessage{FrameworkId: fidp, Statuses: []*mesos.TaskStatus{nil, {}}},
 	)
 	for _, m := range msgs {
-		s.send(m)
+		s.SendNow(c.pid, m)
 	}
 	// From the agent's side.
 	agentMsgs := []proto.Message{
@@ -72,13 +73,13 @@ func TestBadInputDoesNotPanic(t *testing.T) {
 			ExecutorInfos: []*mesos.ExecutorInfo{nil, {}, {FrameworkId: frameworkID("unknown"), ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}}},
 			Frameworks:    []*mesos.FrameworkInfo{nil, {}}},
 		&mesosinternal.StatusUpdateMessage{Update: &mesosinternal.StatusUpdate{}},
-		&mesosinternal.StatusUpdateMessage{Update: &mesosinternal.StatusUpdate{FrameworkId: fidp, SlaveId: slaveID(agentID), Uuid: uuid16(1),
-			Status: &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String("none")}, Uuid: uuid16(1)}}, Pid: proto.String("not a pid")},
+		&mesosinternal.StatusUpdateMessage{Update: &mesosinternal.StatusUpdate{FrameworkId: fidp, SlaveId: slaveID(agentID), Uuid: actortest.FixedUUID(1),
+			Status: &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String("none")}, Uuid: actortest.FixedUUID(1)}}, Pid: proto.String("not a pid")},
 		&mesosinternal.ExitedExecutorMessage{SlaveId: slaveID(agentID), FrameworkId: fidp},
 		&mesosinternal.ExecutorToFrameworkMessage{SlaveId: slaveID(agentID)},
 	}
 	for _, m := range agentMsgs {
-		a.send(m)
+		a.SendNow(c.pid, m)
 	}
 	c.settle()
 	c.advance(0)
@@ -103,15 +104,15 @@ func TestGateDropsMessagesUnlessLeader(t *testing.T) {
 	c := newCluster(t, nil)
 	c.inspect(func(p *Core) { p.elected = false })
 	s := c.spawn("scheduler-early")
-	s.send(&mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("f")})
+	s.SendNow(c.pid, &mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("f")})
 	c.settle()
-	none[*mesosinternal.FrameworkRegisteredMessage](t, s)
+	actortest.MustNone[*mesosinternal.FrameworkRegisteredMessage](t, s, nil)
 	c.inspect(func(p *Core) {
 		if p.dropped != 1 || len(p.frameworks) != 0 {
 			t.Fatalf("dropped %d, frameworks %d", p.dropped, len(p.frameworks))
 		}
 		p.elected = true
 	})
-	s.send(&mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("f")})
-	next[*mesosinternal.FrameworkRegisteredMessage](t, s)
+	s.SendNow(c.pid, &mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("f")})
+	actortest.Must[*mesosinternal.FrameworkRegisteredMessage](t, s, nil)
 }

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -102,18 +103,18 @@ func TestWeightsEndpoint(t *testing.T) {
 	// rescinds it and the allocator uses the new weight.
 	c.addAgent("cpus:4;mem:4096")
 	s, _ := c.subscribe(roleInfo("f", "web"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if code, body := send(t, srv, "PUT", "/master/weights", `[{"weight":4,"role":" web "}]`); code != 200 {
 		t.Fatalf("PUT: %d %s", code, body)
 	}
-	if r := next[*mesosinternal.RescindResourceOfferMessage](t, s); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+	if r := actortest.Must[*mesosinternal.RescindResourceOfferMessage](t, s, nil); r.GetOfferId().GetValue() != o.GetId().GetValue() {
 		t.Fatalf("rescinded %v, want %v", r.GetOfferId(), o.GetId())
 	}
 	if _, body := send(t, srv, "GET", "/master/weights", ""); !strings.Contains(body, `{"weight":4,"role":"web"}`) {
 		t.Fatalf("GET after PUT: %s", body)
 	}
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s)
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil)
 	// web holds the whole cluster: its share is 1, divided by weight 4.
 	if w := allocatorWeights(t, c)["web"]; w != 0.25 {
 		t.Fatalf("web's weighted share %v, want 0.25", w)
@@ -220,11 +221,11 @@ func TestRolesEndpoint(t *testing.T) {
 	defer srv.Close()
 	a, _ := c.addAgent("cpus:4;mem:4096;cpus(db):1;ports:[31000-31009]")
 	s, fid := c.subscribe(roleInfo("f", "web"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128;ports:[31000-31001]")))
-	next[*mesosinternal.RunTaskMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, commandTask("t1", o, "cpus:1;mem:128;ports:[31000-31001]")))
+	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
 	c.advance(time.Second)
-	next[*mesosinternal.ResourceOffersMessage](t, s) // the rest, offered again
+	actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil) // the rest, offered again
 
 	roles := getJSON(t, srv, "/master/roles")["roles"].([]any)
 	var names []string
@@ -278,10 +279,10 @@ func TestMetricsSnapshot(t *testing.T) {
 	defer srv.Close()
 	c.addAgent("cpus:2;mem:1024;disk:512")
 	s, fid := c.subscribe(roleInfo("f", "web"))
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	d := call(fid, scheduler.Call_DECLINE)
 	d.Decline = &scheduler.Call_Decline{OfferIds: ids(o), Filters: &mesos.Filters{RefuseSeconds: proto.Float64(100)}}
-	s.send(d)
+	s.SendNow(c.pid, d)
 	c.advance(time.Second)
 	if code, body := send(t, srv, "POST", "/master/quota", `{"role":"dev","guarantee":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}]}`); code != 200 {
 		t.Fatalf("quota: %d %s", code, body)
@@ -356,11 +357,11 @@ func TestReserveAndUnreserve(t *testing.T) {
 	info := roleInfo("f", "web")
 	info.Principal = proto.String("ops")
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 
 	// RESERVE 1 cpu and 512 mem for web; nothing launched.
-	s.send(accept(fid, ids(o), nil, reserveOp(legacyReserved("cpus:1;mem:512", "web", "ops"))))
-	cp := next[*mesosinternal.CheckpointResourcesMessage](t, a)
+	s.SendNow(c.pid, accept(fid, ids(o), nil, reserveOp(legacyReserved("cpus:1;mem:512", "web", "ops"))))
+	cp := actortest.Must[*mesosinternal.CheckpointResourcesMessage](t, a, nil)
 	if got := resources.New(cp.GetResources()...).Upgrade(); got.Scalar("cpus") != 1 || got.Scalar("mem") != 512 || !resources.IsDynamicallyReserved(got[0]) {
 		t.Fatalf("checkpointed %v", got)
 	}
@@ -369,7 +370,7 @@ func TestReserveAndUnreserve(t *testing.T) {
 	// next run offers the whole agent again, the reservation in the
 	// legacy format this framework understands.
 	c.advance(time.Second)
-	o = next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	o = actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
 	if got := offeredResources(o).Reserved("web"); got.Scalar("cpus") != 1 || got.Scalar("mem") != 512 || got[0].GetRole() != "web" || got[0].GetReservation().GetPrincipal() != "ops" {
 		t.Fatalf("offer after RESERVE: %v", offeredResources(o))
 	}
@@ -383,10 +384,10 @@ func TestReserveAndUnreserve(t *testing.T) {
 	// Another role never sees the reservation.
 	d := call(fid, scheduler.Call_DECLINE)
 	d.Decline = &scheduler.Call_Decline{OfferIds: ids(o), Filters: &mesos.Filters{RefuseSeconds: proto.Float64(1000)}}
-	s.send(d)
+	s.SendNow(c.pid, d)
 	s2, _ := c.subscribe(roleInfo("g", "batch"))
 	c.advance(5 * time.Second)
-	for _, o2 := range next[*mesosinternal.ResourceOffersMessage](t, s2).GetOffers() {
+	for _, o2 := range actortest.Must[*mesosinternal.ResourceOffersMessage](t, s2, nil).GetOffers() {
 		if !offeredResources(o2).Reserved("").IsEmpty() {
 			t.Fatalf("role batch offered reserved resources: %v", offeredResources(o2))
 		}
@@ -401,13 +402,13 @@ func TestReserveAndUnreserve(t *testing.T) {
 		reserveOp(legacyReserved("cpus:0.5", "web", "mallory")),
 		unreserveOp(resources.MustParse("cpus:1")),
 	} {
-		drain[*mesosinternal.ResourceOffersMessage](s)
-		s.send(&mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
+		actortest.Drain[*mesosinternal.ResourceOffersMessage](s)
+		s.SendNow(c.pid, &mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
 		c.settle()
-		offers := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()
-		s.send(accept(fid, ids(offers...), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, op))
+		offers := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()
+		s.SendNow(c.pid, accept(fid, ids(offers...), &mesos.Filters{RefuseSeconds: proto.Float64(0)}, op))
 		c.settle()
-		none[*mesosinternal.CheckpointResourcesMessage](t, a)
+		actortest.MustNone[*mesosinternal.CheckpointResourcesMessage](t, a, nil)
 		var after resources.Resources
 		c.inspect(func(p *Core) { after = p.agents[agentID].total })
 		if !after.Equal(total) {
@@ -416,11 +417,11 @@ func TestReserveAndUnreserve(t *testing.T) {
 	}
 
 	// UNRESERVE gives the resources back to everyone.
-	drain[*mesosinternal.ResourceOffersMessage](s)
-	s.send(&mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
+	actortest.Drain[*mesosinternal.ResourceOffersMessage](s)
+	s.SendNow(c.pid, &mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
 	c.settle()
 	var reservedOffer *mesos.Offer
-	for _, o := range next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers() {
+	for _, o := range actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers() {
 		if !offeredResources(o).Reserved("web").IsEmpty() {
 			reservedOffer = o
 		}
@@ -428,8 +429,8 @@ func TestReserveAndUnreserve(t *testing.T) {
 	if reservedOffer == nil {
 		t.Fatal("reservation not offered after revive")
 	}
-	s.send(accept(fid, ids(reservedOffer), nil, unreserveOp(offeredResources(reservedOffer).Reserved("web"))))
-	cp = next[*mesosinternal.CheckpointResourcesMessage](t, a)
+	s.SendNow(c.pid, accept(fid, ids(reservedOffer), nil, unreserveOp(offeredResources(reservedOffer).Reserved("web"))))
+	cp = actortest.Must[*mesosinternal.CheckpointResourcesMessage](t, a, nil)
 	if len(cp.GetResources()) != 0 {
 		t.Fatalf("checkpointed after UNRESERVE: %v", cp.GetResources())
 	}
@@ -439,14 +440,14 @@ func TestReserveAndUnreserve(t *testing.T) {
 	}
 
 	// Operation feedback needs the HTTP API: the driver gets an error.
-	drain[*mesosinternal.ResourceOffersMessage](s)
-	s.send(&mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
+	actortest.Drain[*mesosinternal.ResourceOffersMessage](s)
+	s.SendNow(c.pid, &mesosinternal.ReviveOffersMessage{FrameworkId: frameworkID(fid)})
 	c.settle()
-	offers := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()
+	offers := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()
 	op := reserveOp(legacyReserved("cpus:1", "web", "ops"))
 	op.Id = &mesos.OperationID{Value: proto.String("op1")}
-	s.send(accept(fid, ids(offers...), nil, op))
-	if e := next[*mesosinternal.FrameworkErrorMessage](t, s); !strings.Contains(e.GetMessage(), "operation feedback is not supported for the SchedulerDriver API") {
+	s.SendNow(c.pid, accept(fid, ids(offers...), nil, op))
+	if e := actortest.Must[*mesosinternal.FrameworkErrorMessage](t, s, nil); !strings.Contains(e.GetMessage(), "operation feedback is not supported for the SchedulerDriver API") {
 		t.Fatalf("error %q", e.GetMessage())
 	}
 }
@@ -458,16 +459,16 @@ func TestReservationsSurviveReregistration(t *testing.T) {
 	a, agentID := c.addAgent("cpus:4;mem:4096")
 	info := roleInfo("f", "web")
 	s, fid := c.subscribe(info)
-	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
-	s.send(accept(fid, ids(o), nil, reserveOp(legacyReserved("cpus:1", "web", ""))))
-	next[*mesosinternal.CheckpointResourcesMessage](t, a)
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, accept(fid, ids(o), nil, reserveOp(legacyReserved("cpus:1", "web", ""))))
+	actortest.Must[*mesosinternal.CheckpointResourcesMessage](t, a, nil)
 	var before resources.Resources
 	c.inspect(func(p *Core) { before = p.agents[agentID].total })
 
 	si := agentInfo("cpus:4;mem:4096")
 	si.Id = slaveID(agentID)
-	a.send(&mesosinternal.ReregisterSlaveMessage{Slave: si, Version: proto.String("1.11.0")})
-	next[*mesosinternal.SlaveReregisteredMessage](t, a)
+	a.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: si, Version: proto.String("1.11.0")})
+	actortest.Must[*mesosinternal.SlaveReregisteredMessage](t, a, nil)
 	c.settle()
 	var after resources.Resources
 	c.inspect(func(p *Core) { after = p.agents[agentID].total })

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -45,7 +46,7 @@ func buildCommandExecutor(t *testing.T) string {
 // remoteNode is the test binary's one remoting node (real executors dial
 // it); one per process, since protoactor's remoting races with a second.
 var remoteNode = sync.OnceValues(func() (*actors.Node, error) {
-	return actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: testLogger()})
+	return actors.NewNode(actors.Config{Host: "127.0.0.1", Logger: actortest.Logger()})
 })
 
 var realAgents atomic.Int64
@@ -57,10 +58,10 @@ func realHarness(t *testing.T, launcherDir string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, inbox := newFakeMaster(t, node)
+	master := actortest.NewPeer(t, node, actortest.UniqueID("master"))
 	cfg := DefaultConfig()
 	cfg.Detector = detector.NewStandalone(&mesos.MasterInfo{
-		Id: proto.String("m"), Ip: proto.Uint32(0x7f000001), Port: proto.Uint32(5050), Pid: proto.String(master.String()),
+		Id: proto.String("m"), Ip: proto.Uint32(0x7f000001), Port: proto.Uint32(5050), Pid: proto.String(master.PID().String()),
 	})
 	cfg.WorkDir = t.TempDir()
 	cfg.Resources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]"
@@ -72,20 +73,20 @@ func realHarness(t *testing.T, launcherDir string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, node: node, master: master, inbox: inbox, s: s}
+	h := &harness{t: t, node: node, master: master, s: s}
 	t.Cleanup(s.Stop)
 	h.start()
-	next[*mesosinternal.RegisterSlaveMessage](t, inbox, nil)
+	actortest.Must[*mesosinternal.RegisterSlaveMessage](t, master, nil)
 	done := node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.SlaveRegisteredMessage](), To: h.agent})
-	node.Send(master, h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
-	if _, err := done.Wait(wait); err != nil {
+	master.SendNow(h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
+	if _, err := done.Wait(actortest.DefaultTimeout); err != nil {
 		t.Fatal(err)
 	}
 	return h
 }
 
 func (h *harness) ack(u *mesosinternal.StatusUpdateMessage) {
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}, FrameworkId: u.GetUpdate().GetFrameworkId(),
 		TaskId: u.GetUpdate().GetStatus().GetTaskId(), Uuid: u.GetUpdate().GetUuid(),
 	})
@@ -102,7 +103,7 @@ func TestEndToEndCommandTaskWithRealExecutor(t *testing.T) {
 	})
 	var states []string
 	for {
-		_, u := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+		u := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 		st := u.GetUpdate().GetStatus()
 		if st.GetSource() != mesos.TaskStatus_SOURCE_EXECUTOR || len(u.GetUpdate().GetUuid()) == 0 {
 			t.Fatalf("update = %v", u)
@@ -145,7 +146,7 @@ func TestStopKillsExecutors(t *testing.T) {
 	})
 	cont := h.s.cont.(*containerizer.Mesos)
 	var cid string
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(actortest.DefaultTimeout)
 	for cid == "" {
 		st := h.barrier()
 		if fws := st["frameworks"].([]any); len(fws) == 1 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 )
 
@@ -17,7 +18,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	h.register()
 	h.runTask(customTask("t1", "e1"))
 	ex := <-h.cont.executors
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
 	h.barrier()
 
 	srv := httptest.NewServer(h.s.Handler())

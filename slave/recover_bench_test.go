@@ -10,28 +10,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 )
-
-// reconnectingExecutor answers ReconnectExecutorMessage and reports
-// ExecutorReregisteredMessage.
-type reconnectingExecutor struct {
-	fid, eid string
-	back     *sync.WaitGroup
-}
-
-func (e *reconnectingExecutor) Initialize(ctx *actors.Context) {
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ReconnectExecutorMessage) {
-		ctx.Send(from, &mesosinternal.ReregisterExecutorMessage{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
-		})
-	})
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorReregisteredMessage) { e.back.Done() })
-}
 
 // BenchmarkAgentRecovery measures an agent restart over a checkpoint of n
 // running tasks (one executor each, in-memory containers, executors as
@@ -78,10 +62,13 @@ func benchRecovery(b *testing.B, n int) {
 	var back sync.WaitGroup
 	for i := 0; i < n; i++ {
 		eid, cid, tid := fmt.Sprintf("e%d", i), fmt.Sprintf("c%d", i), fmt.Sprintf("t%d", i)
-		pid, err := h.node.Spawn("executor-"+eid, &reconnectingExecutor{fid: fid, eid: eid, back: &back})
+		// A fake executor that reregisters when the agent reconnects it.
+		ex, err := startFakeExecutor(h.node, eid, actors.PID{}, fid, eid, false)
 		if err != nil {
 			b.Fatal(err)
 		}
+		actortest.Handle(ex.Peer, func(*actors.Context, actors.PID, *mesosinternal.ExecutorReregisteredMessage) { back.Done() })
+		pid := ex.PID()
 		task := customTask(tid, eid)
 		write(p.ExecutorInfo(agentID, fid, eid), marshal(task.GetExecutor()))
 		if err := os.MkdirAll(dirOf(p.LatestRun(agentID, fid, eid)), 0o755); err != nil {

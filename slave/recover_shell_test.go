@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/slave/checkpoint"
@@ -22,18 +23,18 @@ func TestShellRestartKeepsAgentIDAndReconnectsExecutor(t *testing.T) {
 	h.register()
 	fw := proto.Clone(frameworkInfo).(*mesos.FrameworkInfo)
 	fw.Checkpoint = proto.Bool(true)
-	h.node.Send(h.master, h.agent, &mesosinternal.RunTaskMessage{
+	h.master.SendNow(h.agent, &mesosinternal.RunTaskMessage{
 		Framework: fw, Pid: proto.String("scheduler@127.0.0.1:1"), Task: customTask("t1", "e1"),
 	})
 	cid := <-im.Launches()
 	ex := <-execs
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
-	_, running := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
+	running := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	acked := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.StatusUpdateAcknowledgementMessage](), To: h.agent})
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: running.GetUpdate().GetUuid(),
 	})
-	if _, err := acked.Wait(wait); err != nil {
+	if _, err := acked.Wait(actortest.DefaultTimeout); err != nil {
 		t.Fatal(err)
 	}
 	h.barrier()
@@ -49,18 +50,18 @@ func TestShellRestartKeepsAgentIDAndReconnectsExecutor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s2.Stop)
-	rereg := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ReregisterSlaveMessage](), To: h.master})
+	rereg := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ReregisterSlaveMessage](), To: h.master.PID()})
 	agent2, err := s2.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, _ := next[*mesosinternal.ReconnectExecutorMessage](t, ex.events, nil)
+	from, _ := actortest.MustFrom[*mesosinternal.ReconnectExecutorMessage](t, ex.Peer, nil)
 	if from != agent2 {
 		t.Fatalf("reconnect from %s, want %s", from, agent2)
 	}
-	next[*mesosinternal.ExecutorReregisteredMessage](t, ex.events, nil)
+	actortest.Must[*mesosinternal.ExecutorReregisteredMessage](t, ex.Peer, nil)
 	h.advanceUntil(rereg, time.Second, 50)
-	_, msg := next[*mesosinternal.ReregisterSlaveMessage](t, h.inbox, nil)
+	msg := actortest.Must[*mesosinternal.ReregisterSlaveMessage](t, h.master, nil)
 	if msg.GetSlave().GetId().GetValue() != agentID || len(msg.GetTasks()) != 1 ||
 		msg.GetTasks()[0].GetState() != mesos.TaskState_TASK_RUNNING {
 		t.Fatalf("ReregisterSlaveMessage = %v", msg)
@@ -69,12 +70,12 @@ func TestShellRestartKeepsAgentIDAndReconnectsExecutor(t *testing.T) {
 		t.Fatalf("containers = %v", got)
 	}
 	done := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.SlaveReregisteredMessage](), To: agent2})
-	h.node.Send(h.master, agent2, &mesosinternal.SlaveReregisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
-	if _, err := done.Wait(wait); err != nil {
+	h.master.SendNow(agent2, &mesosinternal.SlaveReregisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
+	if _, err := done.Wait(actortest.DefaultTimeout); err != nil {
 		t.Fatal(err)
 	}
-	ex.sendFromTest(t, "t1", mesos.TaskState_TASK_FINISHED, "finished-t1")
-	_, finished := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	ex.sendStatus("t1", mesos.TaskState_TASK_FINISHED, "finished-t1")
+	finished := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	if st := finished.GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FINISHED || finished.GetPid() != agent2.String() {
 		t.Fatalf("update = %v", finished)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/slave/containerizer"
@@ -20,16 +21,11 @@ func newInMemHarness(t *testing.T) (*harness, *containerizer.InMem, chan *fakeEx
 	h := newHarness(t, true, func(c *Config) { c.Containerizer = im })
 	execs := make(chan *fakeExecutor, 10)
 	im.OnLaunch = func(id string, cfg containerizer.LaunchConfig) error {
-		ex := &fakeExecutor{
-			node: h.node, agent: h.agent, fid: cfg.Env["MESOS_FRAMEWORK_ID"], eid: cfg.Env["MESOS_EXECUTOR_ID"],
-			register: true, events: make(chan received, 100),
-		}
-		pid, err := h.node.Spawn("executor-"+id, ex)
+		ex, err := startFakeExecutor(h.node, id, h.agent, cfg.Env["MESOS_FRAMEWORK_ID"], cfg.Env["MESOS_EXECUTOR_ID"], true)
 		if err != nil {
 			return err
 		}
-		ex.self = pid
-		t.Cleanup(func() { h.node.Stop(pid) })
+		t.Cleanup(ex.Stop)
 		execs <- ex
 		return nil
 	}
@@ -42,16 +38,17 @@ func TestShellWithInMemRunsTaskAndReportsExecutorExit(t *testing.T) {
 	h.runTask(customTask("t1", "e1"))
 	cid := <-im.Launches()
 	ex := <-execs
-	next[*mesosinternal.ExecutorRegisteredMessage](t, ex.events, nil)
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
-	_, running := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	reg := actortest.Must[*mesosinternal.ExecutorRegisteredMessage](t, ex.Peer, nil)
+	run := actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
+	arrivedBefore(t, ex.Peer, reg, run)
+	running := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	if running.GetUpdate().GetStatus().GetState() != mesos.TaskState_TASK_RUNNING {
 		t.Fatalf("update = %v", running)
 	}
 	if _, updates := im.Resources(cid); updates == 0 {
 		t.Fatal("the container was not given its task's resources before the task was sent")
 	}
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: running.GetUpdate().GetUuid(),
 	})
 
@@ -59,16 +56,17 @@ func TestShellWithInMemRunsTaskAndReportsExecutorExit(t *testing.T) {
 	if err := im.Exit(cid, 256); err != nil {
 		t.Fatal(err)
 	}
-	_, failed := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	failed := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := failed.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_FAILED || st.GetReason() != mesos.TaskStatus_REASON_EXECUTOR_TERMINATED ||
 		st.GetSource() != mesos.TaskStatus_SOURCE_SLAVE {
 		t.Fatalf("update = %v", failed)
 	}
-	_, exited := next[*mesosinternal.ExitedExecutorMessage](t, h.inbox, nil)
+	exited := actortest.Must[*mesosinternal.ExitedExecutorMessage](t, h.master, nil)
 	if exited.GetExecutorId().GetValue() != "e1" || exited.GetStatus() != 256 {
 		t.Fatalf("ExitedExecutorMessage = %v", exited)
 	}
+	arrivedBefore(t, h.master, failed, exited)
 }
 
 func TestShellWithInMemReportsFailedLaunch(t *testing.T) {
@@ -81,7 +79,7 @@ func TestShellWithInMemReportsFailedLaunch(t *testing.T) {
 	if err := im.FailLaunch(cid, errors.New("no such image")); err != nil {
 		t.Fatal(err)
 	}
-	_, upd := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	upd := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := upd.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_FAILED || st.GetReason() != mesos.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED ||
 		!strings.Contains(st.GetMessage(), "Failed to launch container: no such image") {

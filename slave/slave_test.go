@@ -3,153 +3,89 @@ package slave
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand"
-	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
 
-const wait = 10 * time.Second
-
-func testLogger() *logrus.Logger {
-	l := logrus.New()
-	l.SetLevel(logrus.DebugLevel)
-	l.SetOutput(io.Discard)
-	if os.Getenv("SLAVE_TEST_LOG") != "" {
-		l.SetOutput(os.Stderr)
-	}
-	return l
-}
-
-// received is one message that reached a fake process.
-type received struct {
-	from actors.PID
-	msg  proto.Message
-}
-
-// inbox is a Process that records every message of the given types.
-type inbox struct {
-	ch      chan received
-	install func(ctx *actors.Context, rec func(actors.PID, proto.Message))
-	ctx     *actors.Context
-}
-
-func (p *inbox) Initialize(ctx *actors.Context) {
-	p.ctx = ctx
-	p.install(ctx, func(from actors.PID, m proto.Message) { p.ch <- received{from, m} })
-}
-
-// next returns the next recorded message of type T that satisfies ok,
-// dropping others.
-func next[T proto.Message](t testing.TB, ch chan received, ok func(T) bool) (actors.PID, T) {
-	t.Helper()
-	timeout := time.After(wait)
-	for {
-		select {
-		case r := <-ch:
-			if m, is := r.msg.(T); is && (ok == nil || ok(m)) {
-				return r.from, m
-			}
-		case <-timeout:
-			var zero T
-			t.Fatalf("no %T arrived within %s", zero, wait)
-			return actors.PID{}, zero
-		}
-	}
-}
-
-func newFakeMaster(t testing.TB, node *actors.Node) (actors.PID, chan received) {
-	ch := make(chan received, 1000)
-	p := &inbox{ch: ch, install: func(ctx *actors.Context, rec func(actors.PID, proto.Message)) {
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.RegisterSlaveMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.ReregisterSlaveMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.StatusUpdateMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExitedExecutorMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.PongSlaveMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.UnregisterSlaveMessage) { rec(from, m) })
-		actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) { rec(from, m) })
-	}}
-	pid, err := node.Spawn(fmt.Sprintf("master-%d", fakeMasters.Add(1)), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { node.Stop(pid) })
-	return pid, ch
-}
-
-var fakeMasters atomic.Int64
-
-// fakeExecutor is an in-process executor speaking the executor protocol.
+// fakeExecutor is an in-process executor: an actortest peer whose hooks
+// speak the executor protocol. It registers with the agent (if asked to),
+// answers a RunTaskMessage with TASK_RUNNING and a KillTaskMessage with
+// TASK_KILLED, and follows a restarted agent that reconnects it.
 type fakeExecutor struct {
-	node     *actors.Node
-	self     actors.PID // set before the executor is handed to the test
-	agent    actors.PID
+	*actortest.Peer
 	fid, eid string
-	register bool
-	events   chan received
-	ctx      *actors.Context
+
+	mu    sync.Mutex
+	agent actors.PID // where its status updates go
 }
 
-func (e *fakeExecutor) Initialize(ctx *actors.Context) {
-	e.ctx = ctx
-	rec := func(from actors.PID, m proto.Message) { e.events <- received{from, m} }
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorRegisteredMessage) { rec(from, m) })
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.RunTaskMessage) {
-		rec(from, m)
-		e.sendStatus(m.GetTask().GetTaskId().GetValue(), mesos.TaskState_TASK_RUNNING, "running-"+m.GetTask().GetTaskId().GetValue())
+// startFakeExecutor spawns a fake executor under "executor-"+id for the
+// agent at agent. The caller stops it (Stop) or shuts the node down.
+func startFakeExecutor(node *actors.Node, id string, agent actors.PID, fid, eid string, register bool) (*fakeExecutor, error) {
+	p, err := actortest.Spawn(node, "executor-"+id)
+	if err != nil {
+		return nil, err
+	}
+	e := &fakeExecutor{Peer: p, fid: fid, eid: eid, agent: agent}
+	actortest.Handle(p, func(c *actors.Context, _ actors.PID, m *mesosinternal.RunTaskMessage) {
+		tid := m.GetTask().GetTaskId().GetValue()
+		c.Send(e.agentPID(), e.status(tid, mesos.TaskState_TASK_RUNNING, "running-"+tid))
 	})
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.StatusUpdateAcknowledgementMessage) { rec(from, m) })
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.KillTaskMessage) {
-		rec(from, m)
-		e.sendStatus(m.GetTaskId().GetValue(), mesos.TaskState_TASK_KILLED, "killed-"+m.GetTaskId().GetValue())
+	actortest.Handle(p, func(c *actors.Context, _ actors.PID, m *mesosinternal.KillTaskMessage) {
+		tid := m.GetTaskId().GetValue()
+		c.Send(e.agentPID(), e.status(tid, mesos.TaskState_TASK_KILLED, "killed-"+tid))
 	})
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) { rec(from, m) })
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) { rec(from, m) })
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorReregisteredMessage) { rec(from, m) })
-	// A restarted agent asks it back: it follows the agent's new pid.
-	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ReconnectExecutorMessage) {
-		rec(from, m)
+	actortest.Handle(p, func(c *actors.Context, from actors.PID, _ *mesosinternal.ReconnectExecutorMessage) {
+		e.mu.Lock()
 		e.agent = from
-		ctx.Send(from, &mesosinternal.ReregisterExecutorMessage{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
-		})
+		e.mu.Unlock()
+		c.Send(from, &mesosinternal.ReregisterExecutorMessage{FrameworkId: e.frameworkID(), ExecutorId: e.executorID()})
 	})
-	if e.register {
-		ctx.Send(e.agent, &mesosinternal.RegisterExecutorMessage{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
-		})
+	if register {
+		p.Send(agent, &mesosinternal.RegisterExecutorMessage{FrameworkId: e.frameworkID(), ExecutorId: e.executorID()})
 	}
+	return e, nil
 }
 
-// sendFromTest sends a status update from the executor's own goroutine.
-func (e *fakeExecutor) sendFromTest(t *testing.T, tid string, st mesos.TaskState, uuid string) {
-	t.Helper()
-	if !e.node.Dispatch(e.self, func() { e.sendStatus(tid, st, uuid) }) {
-		t.Fatal("fake executor is gone")
-	}
+func (e *fakeExecutor) agentPID() actors.PID {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.agent
 }
 
+func (e *fakeExecutor) frameworkID() *mesos.FrameworkID {
+	return &mesos.FrameworkID{Value: proto.String(e.fid)}
+}
+
+func (e *fakeExecutor) executorID() *mesos.ExecutorID {
+	return &mesos.ExecutorID{Value: proto.String(e.eid)}
+}
+
+// sendStatus sends a status update as the executor, after whatever its
+// hooks sent before.
 func (e *fakeExecutor) sendStatus(tid string, st mesos.TaskState, uuid string) {
-	e.ctx.Send(e.agent, &mesosinternal.StatusUpdateMessage{
+	e.Send(e.agentPID(), e.status(tid, st, uuid))
+}
+
+// status builds the StatusUpdateMessage the executor sends.
+func (e *fakeExecutor) status(tid string, st mesos.TaskState, uuid string) *mesosinternal.StatusUpdateMessage {
+	return &mesosinternal.StatusUpdateMessage{
 		Update: &mesosinternal.StatusUpdate{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
+			FrameworkId: e.frameworkID(),
+			ExecutorId:  e.executorID(),
 			SlaveId:     &mesos.SlaveID{Value: proto.String(agentID)},
 			Status: &mesos.TaskStatus{
 				TaskId:  &mesos.TaskID{Value: proto.String(tid)},
@@ -159,8 +95,27 @@ func (e *fakeExecutor) sendStatus(tid string, st mesos.TaskState, uuid string) {
 			Timestamp: proto.Float64(1),
 			Uuid:      []byte(uuid),
 		},
-		Pid: proto.String(e.ctx.Self().String()),
-	})
+		Pid: proto.String(e.PID().String()),
+	}
+}
+
+// arrivedBefore fails the test unless p received a before b (two messages
+// the test took from p).
+func arrivedBefore(t testing.TB, p *actortest.Peer, a, b proto.Message) {
+	t.Helper()
+	ia, ib := -1, -1
+	for i, r := range p.Received() {
+		switch r.Msg {
+		case a:
+			ia = i
+		case b:
+			ib = i
+		}
+	}
+	if ia < 0 || ib < 0 || ia > ib {
+		t.Fatalf("%s got %s (at %d) and %s (at %d), want the first before the second",
+			p.PID(), a.ProtoReflect().Descriptor().FullName(), ia, b.ProtoReflect().Descriptor().FullName(), ib)
+	}
 }
 
 // fakeContainerizer runs fake executors as processes on the test's node.
@@ -195,16 +150,11 @@ func (c *fakeContainerizer) Launch(ctx context.Context, id string, cfg container
 	c.launches = append(c.launches, cfg)
 	c.containers[id] = fc
 	c.mu.Unlock()
-	ex := &fakeExecutor{
-		node: c.node, agent: agent, fid: cfg.Env["MESOS_FRAMEWORK_ID"], eid: cfg.Env["MESOS_EXECUTOR_ID"],
-		register: c.register, events: make(chan received, 100),
-	}
-	pid, err := c.node.Spawn("executor-"+id, ex)
+	ex, err := startFakeExecutor(c.node, id, agent, cfg.Env["MESOS_FRAMEWORK_ID"], cfg.Env["MESOS_EXECUTOR_ID"], c.register)
 	if err != nil {
 		return err
 	}
-	fc.pid = pid
-	ex.self = pid
+	fc.pid = ex.PID()
 	c.executors <- ex
 	return nil
 }
@@ -279,8 +229,7 @@ type harness struct {
 	t      testing.TB
 	node   *actors.Node
 	clock  *actors.ManualClock
-	master actors.PID
-	inbox  chan received
+	master *actortest.Peer // the fake master: it records what the agent sends
 	cont   *fakeContainerizer
 	s      *Slave
 	agent  actors.PID
@@ -288,16 +237,11 @@ type harness struct {
 
 func newHarness(t testing.TB, register bool, mod ...func(*Config)) *harness {
 	t.Helper()
-	clock := actors.NewManualClock(time.Unix(1_700_000_000, 0))
-	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: testLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(node.Shutdown)
-	master, inbox := newFakeMaster(t, node)
+	node, clock := actortest.NewManualNode(t)
+	master := actortest.NewPeer(t, node, actortest.UniqueID("master"))
 	det := detector.NewStandalone(&mesos.MasterInfo{
 		Id: proto.String("master-id"), Ip: proto.Uint32(0x7f000001), Port: proto.Uint32(5050),
-		Pid: proto.String(master.String()), Hostname: proto.String("localhost"),
+		Pid: proto.String(master.PID().String()), Hostname: proto.String("localhost"),
 	})
 	cont := newFakeContainerizer(node, register)
 	cfg := DefaultConfig()
@@ -316,7 +260,7 @@ func newHarness(t testing.TB, register bool, mod ...func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	s.deps.Rand = rand.New(rand.NewSource(1)) // the same backoff draws every run
-	h := &harness{t: t, node: node, clock: clock, master: master, inbox: inbox, cont: cont, s: s}
+	h := &harness{t: t, node: node, clock: clock, master: master, cont: cont, s: s}
 	t.Cleanup(s.Stop)
 	return h
 }
@@ -345,7 +289,7 @@ func (h *harness) advanceUntil(fut *actors.Future, step time.Duration, maxSteps 
 		}
 		h.clock.Advance(step)
 	}
-	m, err := fut.Wait(wait)
+	m, err := fut.Wait(actortest.DefaultTimeout)
 	if err != nil {
 		h.t.Fatalf("message did not arrive after %d clock steps of %s: %v", maxSteps, step, err)
 	}
@@ -355,17 +299,16 @@ func (h *harness) advanceUntil(fut *actors.Future, step time.Duration, maxSteps 
 // register runs the registration handshake.
 func (h *harness) register() {
 	h.t.Helper()
-	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master})
+	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master.PID()})
 	h.start()
 	h.advanceUntil(fut, time.Second, 50)
-	from, reg := next[*mesosinternal.RegisterSlaveMessage](h.t, h.inbox, nil)
+	from, _ := actortest.MustFrom[*mesosinternal.RegisterSlaveMessage](h.t, h.master, nil)
 	if from != h.agent {
 		h.t.Fatalf("registration from %s, want %s", from, h.agent)
 	}
-	_ = reg
 	done := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.SlaveRegisteredMessage](), To: h.agent})
-	h.node.Send(h.master, h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
-	if _, err := done.Wait(wait); err != nil {
+	h.master.SendNow(h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
+	if _, err := done.Wait(actortest.DefaultTimeout); err != nil {
 		h.t.Fatal(err)
 	}
 	h.barrier()
@@ -408,17 +351,17 @@ func mustResources(s string) []*mesos.Resource {
 }
 
 func (h *harness) runTask(task *mesos.TaskInfo) {
-	h.node.Send(h.master, h.agent, &mesosinternal.RunTaskMessage{
+	h.master.SendNow(h.agent, &mesosinternal.RunTaskMessage{
 		Framework: frameworkInfo, Pid: proto.String("scheduler@127.0.0.1:1"), Task: task,
 	})
 }
 
 func TestRegistrationRetriedWhenRegisteredIsDropped(t *testing.T) {
 	h := newHarness(t, true)
-	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master})
+	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master.PID()})
 	h.start()
 	h.advanceUntil(fut, time.Second, 50)
-	_, reg := next[*mesosinternal.RegisterSlaveMessage](t, h.inbox, nil)
+	reg := actortest.Must[*mesosinternal.RegisterSlaveMessage](t, h.master, nil)
 	info := reg.GetSlave()
 	if info.GetHostname() != "agent.test" || info.GetPort() != 5051 || reg.GetVersion() != "1.11.0" || info.Id != nil {
 		t.Fatalf("RegisterSlaveMessage = %v", reg)
@@ -430,16 +373,16 @@ func TestRegistrationRetriedWhenRegisteredIsDropped(t *testing.T) {
 	// The master's answer is lost: the agent must register again.
 	h.node.Filters().DropOne(actors.Match{Type: actors.TypeOf[*mesosinternal.SlaveRegisteredMessage](), To: h.agent})
 	dropped := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.SlaveRegisteredMessage](), To: h.agent})
-	h.node.Send(h.master, h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
-	if _, err := dropped.Wait(wait); err != nil {
+	h.master.SendNow(h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
+	if _, err := dropped.Wait(actortest.DefaultTimeout); err != nil {
 		t.Fatal(err)
 	}
 	if id := h.barrier()["id"]; id != "" {
 		t.Fatalf("agent registered although the answer was dropped: %v", id)
 	}
-	retry := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master})
+	retry := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.RegisterSlaveMessage](), To: h.master.PID()})
 	h.advanceUntil(retry, time.Second, 10)
-	next[*mesosinternal.RegisterSlaveMessage](t, h.inbox, nil)
+	actortest.Must[*mesosinternal.RegisterSlaveMessage](t, h.master, nil)
 
 	// A SlaveRegisteredMessage from someone else is ignored.
 	other := actors.PID{ID: "master", Address: "127.0.0.1:1"}
@@ -448,7 +391,7 @@ func TestRegistrationRetriedWhenRegisteredIsDropped(t *testing.T) {
 		t.Fatalf("agent accepted a registration from %s", other)
 	}
 
-	h.node.Send(h.master, h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
+	h.master.SendNow(h.agent, &mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}})
 	st := h.barrier()
 	if st["id"] != agentID || st["master_hostname"] != "localhost" {
 		t.Fatalf("state after registration: id=%v master_hostname=%v", st["id"], st["master_hostname"])
@@ -458,15 +401,15 @@ func TestRegistrationRetriedWhenRegisteredIsDropped(t *testing.T) {
 func TestPingPongAndPingTimeoutReregisters(t *testing.T) {
 	h := newHarness(t, true)
 	h.register()
-	h.node.Send(h.master, h.agent, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(true)})
-	from, _ := next[*mesosinternal.PongSlaveMessage](t, h.inbox, nil)
+	h.master.SendNow(h.agent, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(true)})
+	from, _ := actortest.MustFrom[*mesosinternal.PongSlaveMessage](t, h.master, nil)
 	if from != h.agent {
 		t.Fatalf("pong from %s", from)
 	}
 	// No pings for 75 s: the agent re-detects and reregisters with its id.
-	rereg := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ReregisterSlaveMessage](), To: h.master})
+	rereg := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ReregisterSlaveMessage](), To: h.master.PID()})
 	h.advanceUntil(rereg, 5*time.Second, 40)
-	_, m := next[*mesosinternal.ReregisterSlaveMessage](t, h.inbox, nil)
+	m := actortest.Must[*mesosinternal.ReregisterSlaveMessage](t, h.master, nil)
 	if m.GetSlave().GetId().GetValue() != agentID {
 		t.Fatalf("reregistration = %v", m)
 	}
@@ -480,7 +423,7 @@ func TestCustomExecutorStatusUpdatesAndAcks(t *testing.T) {
 	var ex *fakeExecutor
 	select {
 	case ex = <-h.cont.executors:
-	case <-time.After(wait):
+	case <-time.After(actortest.DefaultTimeout):
 		t.Fatal("executor not launched")
 	}
 	cfg := h.cont.launches[0]
@@ -498,17 +441,18 @@ func TestCustomExecutorStatusUpdatesAndAcks(t *testing.T) {
 		t.Errorf("sandbox = %s", cfg.Directory)
 	}
 
-	_, reg := next[*mesosinternal.ExecutorRegisteredMessage](t, ex.events, nil)
+	reg := actortest.Must[*mesosinternal.ExecutorRegisteredMessage](t, ex.Peer, nil)
 	if reg.GetSlaveId().GetValue() != agentID || reg.GetExecutorInfo().GetExecutorId().GetValue() != "e1" {
 		t.Fatalf("ExecutorRegisteredMessage = %v", reg)
 	}
-	_, run := next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
+	run := actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
 	if run.GetTask().GetTaskId().GetValue() != "t1" || run.GetPid() != "scheduler@127.0.0.1:1" {
 		t.Fatalf("RunTaskMessage = %v", run)
 	}
+	arrivedBefore(t, ex.Peer, reg, run)
 
 	// The executor's TASK_RUNNING reaches the master, stamped by the agent.
-	_, upd := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	upd := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := upd.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_RUNNING || st.GetSource() != mesos.TaskStatus_SOURCE_EXECUTOR ||
 		string(upd.GetUpdate().GetUuid()) != "running-t1" || string(st.GetUuid()) != "running-t1" ||
@@ -517,35 +461,35 @@ func TestCustomExecutorStatusUpdatesAndAcks(t *testing.T) {
 		t.Fatalf("forwarded update = %v", upd)
 	}
 	// The agent acknowledged the executor once it took the update.
-	_, ack := next[*mesosinternal.StatusUpdateAcknowledgementMessage](t, ex.events, nil)
+	ack := actortest.Must[*mesosinternal.StatusUpdateAcknowledgementMessage](t, ex.Peer, nil)
 	if string(ack.GetUuid()) != "running-t1" {
 		t.Fatalf("executor ack = %v", ack)
 	}
 
 	// Unacknowledged, the update is retried after 10 s.
-	retry := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.StatusUpdateMessage](), To: h.master})
+	retry := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.StatusUpdateMessage](), To: h.master.PID()})
 	h.advanceUntil(retry, 10*time.Second, 3)
-	_, again := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	again := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	if string(again.GetUpdate().GetUuid()) != "running-t1" {
 		t.Fatalf("retry = %v", again)
 	}
 
 	// A second update waits behind the first until the master acks it.
-	ex.sendFromTest(t, "t1", mesos.TaskState_TASK_FINISHED, "finished-t1")
-	next[*mesosinternal.StatusUpdateAcknowledgementMessage](t, ex.events, func(m *mesosinternal.StatusUpdateAcknowledgementMessage) bool {
+	ex.sendStatus("t1", mesos.TaskState_TASK_FINISHED, "finished-t1")
+	actortest.Must[*mesosinternal.StatusUpdateAcknowledgementMessage](t, ex.Peer, func(m *mesosinternal.StatusUpdateAcknowledgementMessage) bool {
 		return string(m.GetUuid()) == "finished-t1"
 	})
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}, FrameworkId: frameworkInfo.Id,
 		TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("running-t1"),
 	})
-	_, fin := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, func(m *mesosinternal.StatusUpdateMessage) bool {
+	fin := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, func(m *mesosinternal.StatusUpdateMessage) bool {
 		return string(m.GetUpdate().GetUuid()) == "finished-t1"
 	})
 	if fin.GetUpdate().GetStatus().GetState() != mesos.TaskState_TASK_FINISHED {
 		t.Fatalf("second update = %v", fin)
 	}
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}, FrameworkId: frameworkInfo.Id,
 		TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("finished-t1"),
 	})
@@ -562,7 +506,7 @@ func TestCustomExecutorStatusUpdatesAndAcks(t *testing.T) {
 
 	// The executor exits: the master hears of it (custom executor).
 	h.cont.exit(h.cont.launches[0].Env["MESOS_DIRECTORY"][strings.LastIndex(h.cont.launches[0].Env["MESOS_DIRECTORY"], "/")+1:], 0)
-	_, exited := next[*mesosinternal.ExitedExecutorMessage](t, h.inbox, nil)
+	exited := actortest.Must[*mesosinternal.ExitedExecutorMessage](t, h.master, nil)
 	if exited.GetExecutorId().GetValue() != "e1" || exited.GetStatus() != 0 {
 		t.Fatalf("ExitedExecutorMessage = %v", exited)
 	}
@@ -584,8 +528,8 @@ func TestKillPendingTask(t *testing.T) {
 	h.register()
 	h.runTask(customTask("t1", "e1"))
 	<-entered
-	h.node.Send(h.master, h.agent, &mesosinternal.KillTaskMessage{FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}})
-	_, upd := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	h.master.SendNow(h.agent, &mesosinternal.KillTaskMessage{FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}})
+	upd := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := upd.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_KILLED || st.GetReason() != mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH ||
 		st.GetSource() != mesos.TaskStatus_SOURCE_SLAVE || len(upd.GetUpdate().GetUuid()) != 16 ||
@@ -606,21 +550,22 @@ func TestExecutorRegistrationTimeout(t *testing.T) {
 	h.runTask(customTask("t1", "e1"))
 	select {
 	case <-h.cont.executors:
-	case <-time.After(wait):
+	case <-time.After(actortest.DefaultTimeout):
 		t.Fatal("executor not launched")
 	}
-	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.StatusUpdateMessage](), To: h.master})
+	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.StatusUpdateMessage](), To: h.master.PID()})
 	h.advanceUntil(fut, 5*time.Second, 20)
-	_, upd := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	upd := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := upd.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_FAILED || st.GetReason() != mesos.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT ||
 		st.GetSource() != mesos.TaskStatus_SOURCE_SLAVE || !strings.Contains(st.GetMessage(), "Executor did not register within 30secs") {
 		t.Fatalf("update = %v", upd)
 	}
-	_, exited := next[*mesosinternal.ExitedExecutorMessage](t, h.inbox, nil)
+	exited := actortest.Must[*mesosinternal.ExitedExecutorMessage](t, h.master, nil)
 	if exited.GetExecutorId().GetValue() != "e1" {
 		t.Fatalf("ExitedExecutorMessage = %v", exited)
 	}
+	arrivedBefore(t, h.master, upd, exited)
 }
 
 func TestCommandTaskGetsCommandExecutor(t *testing.T) {
@@ -651,30 +596,25 @@ func TestCommandTaskGetsCommandExecutor(t *testing.T) {
 	if !strings.Contains(info.GetCommand().GetValue(), "mesos-executor: No such file or directory") {
 		t.Fatalf("command = %v", info.GetCommand())
 	}
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
 	// The command executor exits: no ExitedExecutorMessage; the task
 	// (still RUNNING) fails.
-	_, first := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	first := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	cid := cfg.Directory[strings.LastIndex(cfg.Directory, "/")+1:]
 	h.cont.exit(cid, 256)
-	h.node.Send(h.master, h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	h.master.SendNow(h.agent, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}, FrameworkId: frameworkInfo.Id,
 		TaskId: &mesos.TaskID{Value: proto.String("c1")}, Uuid: first.GetUpdate().GetUuid(),
 	})
-	_, failed := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, func(m *mesosinternal.StatusUpdateMessage) bool {
+	failed := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, func(m *mesosinternal.StatusUpdateMessage) bool {
 		return m.GetUpdate().GetStatus().GetState() == mesos.TaskState_TASK_FAILED
 	})
 	if failed.GetUpdate().GetStatus().GetReason() != mesos.TaskStatus_REASON_EXECUTOR_TERMINATED ||
 		failed.GetUpdate().GetStatus().GetMessage() != "Executor terminated" {
 		t.Fatalf("failure = %v", failed)
 	}
-	select {
-	case r := <-h.inbox:
-		if _, ok := r.msg.(*mesosinternal.ExitedExecutorMessage); ok {
-			t.Fatal("ExitedExecutorMessage sent for a command executor")
-		}
-	default:
-	}
+	actortest.Settle(t, h.node, h.agent)
+	actortest.MustNone[*mesosinternal.ExitedExecutorMessage](t, h.master, nil)
 }
 
 func TestKillLaunchedTaskIsForwardedAndBadMessagesIgnored(t *testing.T) {
@@ -682,7 +622,7 @@ func TestKillLaunchedTaskIsForwardedAndBadMessagesIgnored(t *testing.T) {
 	h.register()
 	h.runTask(customTask("t1", "e1"))
 	ex := <-h.cont.executors
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
 
 	// A kill from someone other than the master is ignored.
 	h.node.Send(actors.PID{ID: "impostor", Address: "127.0.0.1:1"}, h.agent,
@@ -694,25 +634,25 @@ func TestKillLaunchedTaskIsForwardedAndBadMessagesIgnored(t *testing.T) {
 	})
 	h.barrier()
 
-	h.node.Send(h.master, h.agent, &mesosinternal.KillTaskMessage{FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}})
-	_, kill := next[*mesosinternal.KillTaskMessage](t, ex.events, nil)
+	h.master.SendNow(h.agent, &mesosinternal.KillTaskMessage{FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}})
+	kill := actortest.Must[*mesosinternal.KillTaskMessage](t, ex.Peer, nil)
 	if kill.GetTaskId().GetValue() != "t1" {
 		t.Fatalf("kill = %v", kill)
 	}
 	// Framework message relay to the executor.
-	h.node.Send(h.master, h.agent, &mesosinternal.FrameworkToExecutorMessage{
+	h.master.SendNow(h.agent, &mesosinternal.FrameworkToExecutorMessage{
 		SlaveId: &mesos.SlaveID{Value: proto.String(agentID)}, FrameworkId: frameworkInfo.Id,
 		ExecutorId: &mesos.ExecutorID{Value: proto.String("e1")}, Data: []byte("hi"),
 	})
-	_, fm := next[*mesosinternal.FrameworkToExecutorMessage](t, ex.events, nil)
+	fm := actortest.Must[*mesosinternal.FrameworkToExecutorMessage](t, ex.Peer, nil)
 	if string(fm.GetData()) != "hi" {
 		t.Fatalf("framework message = %v", fm)
 	}
 	// Shutting the framework down asks the executor to stop, then kills it
 	// after the grace period.
-	h.node.Send(h.master, h.agent, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkInfo.Id})
-	next[*mesosinternal.ShutdownExecutorMessage](t, ex.events, nil)
-	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ExitedExecutorMessage](), To: h.master})
+	h.master.SendNow(h.agent, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkInfo.Id})
+	actortest.Must[*mesosinternal.ShutdownExecutorMessage](t, ex.Peer, nil)
+	fut := h.node.Filters().Expect(actors.Match{Type: actors.TypeOf[*mesosinternal.ExitedExecutorMessage](), To: h.master.PID()})
 	h.advanceUntil(fut, time.Second, 10)
 	st := h.barrier()
 	if len(st["frameworks"].([]any)) != 0 {
@@ -786,18 +726,18 @@ func TestExecutorSendingStagingIsShutDownAndUpdateFrameworkResends(t *testing.T)
 	h.register()
 	h.runTask(customTask("t1", "e1"))
 	ex := <-h.cont.executors
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
-	_, first := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
+	first := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 
 	// The scheduler failed over: the unacknowledged update is resent.
-	h.node.Send(h.master, h.agent, &mesosinternal.UpdateFrameworkMessage{
+	h.master.SendNow(h.agent, &mesosinternal.UpdateFrameworkMessage{
 		FrameworkId: frameworkInfo.Id, Pid: proto.String("scheduler@127.0.0.1:2"),
 	})
-	_, again := next[*mesosinternal.StatusUpdateMessage](t, h.inbox, nil)
+	again := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	if string(again.GetUpdate().GetUuid()) != string(first.GetUpdate().GetUuid()) {
 		t.Fatalf("resent %v, want %v", again, first)
 	}
 
-	ex.sendFromTest(t, "t1", mesos.TaskState_TASK_STAGING, "staging")
-	next[*mesosinternal.ShutdownExecutorMessage](t, ex.events, nil)
+	ex.sendStatus("t1", mesos.TaskState_TASK_STAGING, "staging")
+	actortest.Must[*mesosinternal.ShutdownExecutorMessage](t, ex.Peer, nil)
 }

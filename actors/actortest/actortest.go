@@ -247,6 +247,15 @@ func (p *Peer) Send(to actors.PID, msg proto.Message) {
 	}
 }
 
+// SendNow sends msg to `to` with the peer's PID as sender, from the
+// caller's goroutine instead of the peer's. On a Local node msg is in
+// to's mailbox when SendNow returns: it comes after everything the test
+// sent before, from any peer, and a Barrier or Settle on `to` covers it.
+// It is not ordered with what the peer's hooks send.
+func (p *Peer) SendNow(to actors.PID, msg proto.Message) {
+	p.node.Send(p.pid, to, msg)
+}
+
 // Link makes the peer watch pid; MustExited and ExpectExited see it go.
 func (p *Peer) Link(pid actors.PID) {
 	p.node.Dispatch(p.pid, func() { p.ctx.Link(pid) })
@@ -394,6 +403,14 @@ func None[T proto.Message](p *Peer, match func(T) bool) error {
 		}
 	}
 	return nil
+}
+
+// MustNone is None that fails the test instead of returning an error.
+func MustNone[T proto.Message](t testing.TB, p *Peer, match func(T) bool) {
+	t.Helper()
+	if err := None(p, match); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Drain takes every pending message of type T and returns how many there

@@ -24,6 +24,7 @@ func TestExpectTakesOldestMatchAndKeepsTheRest(t *testing.T) {
 	node.Send(from, p.PID(), wrapperspb.Int64(1))
 	node.Send(from, p.PID(), wrapperspb.String("b"))
 	node.Send(from, p.PID(), wrapperspb.Int64(2))
+	actortest.Settle(t, node, p.PID()) // all four are in before Pending is read
 
 	// A later message of the type is taken first when the match says so.
 	if m := actortest.Must(t, p, func(m *wrapperspb.StringValue) bool { return m.Value == "b" }); m.Value != "b" {
