@@ -75,8 +75,11 @@
 //     were lost on a connection that broke before its probe.
 //   - Connecting to a peer is retried 5 times 2 s apart inside protoactor's
 //     endpoint writer (it sleeps in its Started handler) before the peer is
-//     declared gone; a silent partition is detected only by gRPC keepalive
-//     (about 13 s here).
+//     declared gone; a silent partition is detected only by gRPC keepalive,
+//     after KeepaliveTime plus KeepaliveTimeout (70 s). The timeout is long
+//     on purpose: a peer starved of CPU or stopped for seconds answers its
+//     pings late and keeps its links; a peer that dies closes its sockets
+//     and is seen at once.
 //   - protoactor panics when creating an endpoint fails (upstream PR #1233):
 //     Send and Link recover it (Stats.SendPanics); that address's endpoint
 //     then stays broken inside protoactor, so later sends to it fail the
