@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -120,6 +121,45 @@ type burstResult struct {
 	elapsed  time.Duration // first offer handled to the last terminal update
 	finished int
 	problems []string // one line per task that did not go RUNNING then FINISHED
+	workDir  string   // the agents' work directories, until the test ends
+}
+
+// executorLog is the end of the stderr of the executor of a task (a command
+// task's executor has the task's ID).
+func (r burstResult) executorLog(taskID string) string {
+	var found string
+	_ = filepath.WalkDir(r.workDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "stderr" && strings.Contains(p, "/executors/"+taskID+"/") {
+			found = p
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if found == "" {
+		return "(no executor sandbox)"
+	}
+	b, err := os.ReadFile(found)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-8):], "\n")
+}
+
+// failure describes what went wrong: the problems grouped, and the
+// executor's log of one task of each group.
+func (r burstResult) failure() string {
+	s := summarise(r.problems)
+	seen := map[string]bool{}
+	for _, p := range r.problems {
+		id, seq, _ := strings.Cut(p, ":")
+		if seen[seq] {
+			continue
+		}
+		seen[seq] = true
+		s += fmt.Sprintf("\nexecutor log of %s:\n%s", id, r.executorLog(id))
+	}
+	return s
 }
 
 // runBurst starts a one-agent cluster, launches total command tasks in one
@@ -156,7 +196,7 @@ func runBurst(tb testing.TB, total int, cpus, mem float64, agentResources string
 	if !s.launched {
 		tb.Fatalf("no offer held all %d tasks (%d offers declined)", total, s.offers)
 	}
-	r := burstResult{elapsed: elapsed}
+	r := burstResult{elapsed: elapsed, workDir: c.WorkDir}
 	for i := 1; i <= total; i++ {
 		id := fmt.Sprintf("burst-%d", i)
 		seq := s.updates[id]
@@ -211,7 +251,7 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 	r := runBurst(t, n, 0.01, 8, "cpus:4;mem:4096;disk:1024;ports:[31000-32000]", 5*time.Minute)
 	if r.finished != n {
 		t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
-			r.finished, n, r.elapsed.Round(time.Millisecond), summarise(r.problems))
+			r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
 	}
 	t.Logf("%d tasks finished in %v", n, r.elapsed.Round(time.Millisecond))
 }
@@ -232,7 +272,7 @@ func BenchmarkLaunchBurst1000(b *testing.B) {
 		cpu := cpuTime(b) - cpu0
 		close(stop)
 		if r.finished != n {
-			b.Fatalf("%d of %d tasks finished in %v; the others:%s", r.finished, n, r.elapsed, summarise(r.problems))
+			b.Fatalf("%d of %d tasks finished in %v; the others:%s", r.finished, n, r.elapsed, r.failure())
 		}
 		b.ReportMetric(r.elapsed.Seconds(), "s-to-all-finished")
 		b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/task")
