@@ -260,13 +260,13 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 // agent and reports the time to the last TASK_FINISHED, the CPU time of
 // every process per task (this one and its reaped children: the executors
 // and their tasks), the peak RSS of this process (master, agent and
-// framework share it) and the peak of the summed RSS of all executors.
+// framework share it) and the peak of the summed PSS of all executors.
 func BenchmarkLaunchBurst1000(b *testing.B) {
 	const n = 1000
 	for i := 0; i < b.N; i++ {
 		stop := make(chan struct{})
 		peak := make(chan int64, 1)
-		go func() { peak <- sampleExecutorsRSS(stop) }()
+		go func() { peak <- sampleExecutorsPSS(stop) }()
 		cpu0 := cpuTime(b)
 		r := runBurst(b, n, 0.01, 8, "cpus:20;mem:16384;disk:1024;ports:[31000-32000]", 10*time.Minute)
 		cpu := cpuTime(b) - cpu0
@@ -276,7 +276,7 @@ func BenchmarkLaunchBurst1000(b *testing.B) {
 		}
 		b.ReportMetric(r.elapsed.Seconds(), "s-to-all-finished")
 		b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/task")
-		b.ReportMetric(float64(<-peak)/(1<<20), "executors-peak-MB")
+		b.ReportMetric(float64(<-peak)/(1<<20), "executors-peak-pss-MB")
 		b.ReportMetric(float64(maxRSS(b))/(1<<10), "agent-process-peak-MB")
 	}
 }
@@ -304,11 +304,12 @@ func maxRSS(tb testing.TB) int64 {
 	return ru.Maxrss
 }
 
-// sampleExecutorsRSS sums the RSS of this process' mesos-executor children
-// every 50 ms until stop closes, and returns the largest sum in bytes.
-func sampleExecutorsRSS(stop <-chan struct{}) int64 {
+// sampleExecutorsPSS sums the proportional set size (shared pages split
+// between the processes that map them) of this process' mesos-executor
+// children every 50 ms until stop closes, and returns the largest sum in
+// bytes.
+func sampleExecutorsPSS(stop <-chan struct{}) int64 {
 	self := strconv.Itoa(os.Getpid())
-	page := int64(os.Getpagesize())
 	var peak int64
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -331,13 +332,29 @@ func sampleExecutorsRSS(stop <-chan struct{}) int64 {
 			if end < 0 || !strings.Contains(s[:end], "(mesos-executor") {
 				continue
 			}
-			f := strings.Fields(s[end+1:])
-			if len(f) < 22 || f[1] != self {
+			if f := strings.Fields(s[end+1:]); len(f) < 2 || f[1] != self {
 				continue
 			}
-			pages, _ := strconv.ParseInt(f[21], 10, 64)
-			sum += pages * page
+			sum += pssKB(filepath.Join(filepath.Dir(p), "smaps_rollup")) << 10
 		}
 		peak = max(peak, sum)
 	}
+}
+
+// pssKB reads the Pss line of a smaps_rollup file (0 if it cannot).
+func pssKB(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
 }
