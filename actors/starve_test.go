@@ -1,6 +1,10 @@
 package actors
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -50,6 +54,8 @@ func TestStarvedPeerKeepsLinks(t *testing.T) {
 		}
 	}
 	defer resume()
+	// SIGSTOP reaches each thread in its own time: wait until all stopped.
+	waitStopped(t, pid)
 	n.Send(a, q.echo, wrapperspb.String("during"))
 	select {
 	case e := <-events:
@@ -70,5 +76,31 @@ func TestStarvedPeerKeepsLinks(t *testing.T) {
 	case e := <-events:
 		t.Fatalf("extra event %q", e)
 	default:
+	}
+}
+
+// waitStopped waits until every thread of process pid is stopped.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		stopped := len(tasks) > 0
+		for _, p := range tasks {
+			b, err := os.ReadFile(p)
+			s := string(b)
+			i := strings.LastIndexByte(s, ')')
+			if err != nil || i < 0 || i+2 >= len(s) || (s[i+2] != 'T' && s[i+2] != 't') {
+				stopped = false
+				break
+			}
+		}
+		if stopped {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("process %d did not stop", pid)
+		}
+		time.Sleep(time.Millisecond) // polling /proc: no event to wait on
 	}
 }
