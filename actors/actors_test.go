@@ -417,8 +417,9 @@ func TestPerPeerMemoryBounded(t *testing.T) {
 	if n.rcfg.EndpointWriterBatchSize != EndpointWriterBatchSize {
 		t.Fatalf("EndpointWriterBatchSize = %d", n.rcfg.EndpointWriterBatchSize)
 	}
-	// One call each: 5 server options, 2 dial options (creds + keepalive).
-	if len(n.rcfg.ServerOptions) != 5 || len(n.rcfg.DialOptions) != 2 {
+	// One call each: 5 server options, 3 dial options (creds, keepalive,
+	// connect timeout).
+	if len(n.rcfg.ServerOptions) != 5 || len(n.rcfg.DialOptions) != 3 {
 		t.Fatalf("server options %d, dial options %d", len(n.rcfg.ServerOptions), len(n.rcfg.DialOptions))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -49,6 +50,24 @@ const (
 	EndpointWriterQueueSize = 4096
 	// EndpointWriterBatchSize is the number of messages per gRPC frame.
 	EndpointWriterBatchSize = 128
+
+	// KeepaliveTime is how long a connection may be idle before either end
+	// pings the other (grpc-go raises a client's value below 10 s to 10 s).
+	KeepaliveTime = 10 * time.Second
+	// KeepaliveTimeout is how long a ping may go unanswered before the
+	// connection is closed and every link over it gets Exited. It is long
+	// because a peer whose CPU is saturated, or that is stopped for a few
+	// seconds, answers late but is not gone: a process that dies closes its
+	// sockets and is seen at once; only a silent partition waits this long
+	// (plus KeepaliveTime), and Mesos' own pings (agent_ping_timeout) catch
+	// those above this layer.
+	KeepaliveTimeout = 60 * time.Second
+	// KeepaliveMinTime is the shortest ping interval a node's server lets a
+	// client use before it closes the connection (at most KeepaliveTime).
+	KeepaliveMinTime = 5 * time.Second
+	// ConnectTimeout bounds the gRPC handshake with a peer that accepted
+	// the TCP connection (a refused connection fails at once).
+	ConnectTimeout = 60 * time.Second
 )
 
 // ConfigFromEnv fills Host, Port and AdvertiseHost from LIBPROCESS_IP,

@@ -85,10 +85,15 @@
 //     reconnect. Links are not re-established after a connection loss
 //     (Exited fires once; link again). Flush cannot tell whether messages
 //     were lost on a connection that broke before its probe.
-//   - Connecting to a peer is retried 5 times 2 s apart inside protoactor's
-//     endpoint writer (it sleeps in its Started handler) before the peer is
-//     declared gone; a silent partition is detected only by gRPC keepalive
-//     (about 13 s here).
+//   - Connecting to a peer is tried once (protoactor's endpoint writer
+//     would retry 5 times 2 s apart, sleeping in its Started handler): a
+//     refused connection is an exited peer at once, and a peer that accepts
+//     but does not finish the handshake gets ConnectTimeout. A silent
+//     partition is detected only by gRPC keepalive, after KeepaliveTime
+//     plus KeepaliveTimeout (70 s). The timeout is long on purpose: a peer
+//     starved of CPU or stopped for seconds answers its pings late and
+//     keeps its links; a peer that dies closes its sockets and is seen at
+//     once.
 //   - protoactor panics when creating an endpoint fails (upstream PR #1233):
 //     Send and Link recover it (Stats.SendPanics); that address's endpoint
 //     then stays broken inside protoactor, so later sends to it fail the

@@ -19,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
@@ -280,12 +281,12 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		remote.WithServerOptions(
 			grpc.MaxRecvMsgSize(maxRecv),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
-				MinTime:             5 * time.Second,
+				MinTime:             KeepaliveMinTime,
 				PermitWithoutStream: true,
 			}),
 			grpc.KeepaliveParams(keepalive.ServerParameters{
-				Time:    10 * time.Second,
-				Timeout: 3 * time.Second,
+				Time:    KeepaliveTime,
+				Timeout: KeepaliveTimeout,
 			}),
 			grpc.ChainStreamInterceptor(g.stream),
 			grpc.ChainUnaryInterceptor(g.unary),
@@ -293,9 +294,16 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithKeepaliveParams(keepalive.ClientParameters{
-				Time:                10 * time.Second,
-				Timeout:             3 * time.Second,
+				Time:                KeepaliveTime,
+				Timeout:             KeepaliveTimeout,
 				PermitWithoutStream: true,
+			}),
+			// A peer that accepts the TCP connection but is too starved to
+			// answer the HTTP/2 handshake is slow, not gone; one that
+			// refuses the connection still fails at once.
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.DefaultConfig,
+				MinConnectTimeout: ConnectTimeout,
 			}),
 		),
 	}

@@ -23,6 +23,10 @@ import (
 // actor to terminate.
 const joinStopWait = 5 * time.Second
 
+// exitFlushWait bounds the wait in Join for the agent to take the driver's
+// last messages (an unreachable agent fails it at once).
+const exitFlushWait = 30 * time.Second
+
 // executorSeq numbers executor actors: "executor(1)", "executor(2)", ...
 var executorSeq atomic.Int64
 
@@ -50,6 +54,10 @@ type MesosExecutorDriver struct {
 	// tracer writes the executor's message trace (GOMESOS_TRACE_FILE), on
 	// the driver's own node only.
 	tracer *tracing.Recorder
+
+	// flushed is closed once, after Stop, the agent has taken (or could
+	// not take) what the driver's own node sent it; Join waits for it.
+	flushed chan struct{}
 }
 
 var _ ExecutorDriver = (*MesosExecutorDriver)(nil)
@@ -75,6 +83,7 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 		env:      env,
 		local:    local,
 		killSelf: killProcessGroup,
+		flushed:  make(chan struct{}),
 	}
 	d.life = driverlife.New(func(msg string) { d.exec.Error(d, msg) }, nil)
 	if d.node == nil {
@@ -235,6 +244,8 @@ func (d *MesosExecutorDriver) shutdownOwnNode(p *process) {
 		if p != nil {
 			driverlife.WaitAtMost(p.finished, joinStopWait)
 		}
+		d.flushToAgent()
+		close(d.flushed)
 		d.node.Shutdown()
 		if d.tracer != nil {
 			_ = d.tracer.Close()
@@ -259,6 +270,9 @@ func (d *MesosExecutorDriver) Join() (mesos.Status, error) {
 		if p != nil {
 			driverlife.WaitAtMost(p.finished, joinStopWait)
 		}
+		if d.ownNode {
+			driverlife.WaitAtMost(d.flushed, exitFlushWait+time.Second)
+		}
 	})
 	if err == nil {
 		// The executor usually exits when Join returns: its trace must be
@@ -266,6 +280,22 @@ func (d *MesosExecutorDriver) Join() (mesos.Status, error) {
 		d.tracer.Flush()
 	}
 	return st, err
+}
+
+// flushToAgent waits (bounded) until what the driver's own node sent to the
+// agent has reached it, before the node shuts down: an executor usually
+// exits when Join returns, and its last status updates must not die in its
+// send queue while a busy agent is slow to read them (the agent would then
+// see the exit first).
+func (d *MesosExecutorDriver) flushToAgent() {
+	if !d.ownNode || d.env.slavePID.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), exitFlushWait)
+	defer cancel()
+	if err := d.node.Flush(ctx, d.env.slavePID); err != nil {
+		d.log.WithError(err).Warn("could not make sure the agent got every message before exiting")
+	}
 }
 
 // Run starts the driver and joins it.

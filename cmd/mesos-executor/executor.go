@@ -22,7 +22,11 @@ const (
 	// defaultKillGracePeriod applies when the task has no kill policy.
 	defaultKillGracePeriod = 3 * time.Second
 	// ackTimeout bounds the wait for the terminal update's acknowledgement.
-	ackTimeout = 5 * time.Second
+	// The agent acknowledges an update only once it has taken it, so an
+	// executor that exits before the acknowledgement can make a saturated
+	// agent see the exit first and fail a task that finished: the wait is
+	// sized for an agent busy for tens of seconds, not for an idle one.
+	ackTimeout = time.Minute
 	// shutdownMargin is kept back from the agent's shutdown grace period so
 	// that TASK_KILLED goes out before the executor is killed.
 	shutdownMargin = time.Second

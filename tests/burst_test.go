@@ -1,0 +1,360 @@
+package tests
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosutil"
+	"github.com/gomesos/gomesos/resources"
+	sched "github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/tests/harness"
+)
+
+// burstScheduler launches all its tasks from the first offer that holds
+// them, then records every status update of every task.
+type burstScheduler struct {
+	total     int
+	cpus, mem float64
+
+	mu       sync.Mutex
+	offers   int // offers seen before the burst went out
+	launched bool
+	updates  map[string][]mesos.TaskState
+	ended    int
+	failed   int
+	done     chan struct{}
+	errc     chan string
+}
+
+func newBurst(total int, cpus, mem float64) *burstScheduler {
+	return &burstScheduler{total: total, cpus: cpus, mem: mem,
+		updates: map[string][]mesos.TaskState{}, done: make(chan struct{}), errc: make(chan string, 1)}
+}
+
+func (s *burstScheduler) Registered(sched.SchedulerDriver, *mesos.FrameworkID, *mesos.MasterInfo) {}
+func (s *burstScheduler) Reregistered(sched.SchedulerDriver, *mesos.MasterInfo)                   {}
+func (s *burstScheduler) Disconnected(sched.SchedulerDriver)                                      {}
+func (s *burstScheduler) OfferRescinded(sched.SchedulerDriver, *mesos.OfferID)                    {}
+func (s *burstScheduler) FrameworkMessage(sched.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, string) {
+}
+func (s *burstScheduler) SlaveLost(sched.SchedulerDriver, *mesos.SlaveID) {}
+func (s *burstScheduler) ExecutorLost(sched.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, int) {
+}
+func (s *burstScheduler) Error(_ sched.SchedulerDriver, msg string) {
+	select {
+	case s.errc <- msg:
+	default:
+	}
+}
+
+func (s *burstScheduler) ResourceOffers(d sched.SchedulerDriver, offers []*mesos.Offer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range offers {
+		need := resources.New(mesosutil.NewScalarResource("cpus", s.cpus), mesosutil.NewScalarResource("mem", s.mem))
+		all := resources.New()
+		for i := 0; i < s.total; i++ {
+			all = all.Add(need)
+		}
+		if s.launched || !resources.New(o.GetResources()...).Contains(all) {
+			s.offers++
+			d.DeclineOffer(o.GetId(), &mesos.Filters{RefuseSeconds: proto.Float64(0)})
+			continue
+		}
+		s.launched = true
+		tasks := make([]*mesos.TaskInfo, s.total)
+		for i := range tasks {
+			id := fmt.Sprintf("burst-%d", i+1)
+			tasks[i] = &mesos.TaskInfo{
+				Name:      proto.String(id),
+				TaskId:    mesosutil.NewTaskID(id),
+				SlaveId:   o.GetSlaveId(),
+				Command:   mesosutil.NewCommandInfo("true"),
+				Resources: need,
+			}
+		}
+		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, &mesos.Filters{RefuseSeconds: proto.Float64(0)})
+	}
+}
+
+func (s *burstScheduler) StatusUpdate(_ sched.SchedulerDriver, st *mesos.TaskStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := st.GetTaskId().GetValue()
+	s.updates[id] = append(s.updates[id], st.GetState())
+	if st.GetState() != mesos.TaskState_TASK_FINISHED && terminal(st.GetState()) {
+		s.failed++
+		if s.failed <= 20 { // the first reasons, for the failure message
+			fmt.Fprintf(os.Stderr, "burst: %s %s %s: %s\n", id, st.GetState(), st.GetReason(), st.GetMessage())
+		}
+	}
+	if terminal(st.GetState()) {
+		s.ended++
+		if s.ended == s.total {
+			close(s.done)
+		}
+	}
+}
+
+func terminal(st mesos.TaskState) bool {
+	switch st {
+	case mesos.TaskState_TASK_STAGING, mesos.TaskState_TASK_STARTING, mesos.TaskState_TASK_RUNNING, mesos.TaskState_TASK_KILLING:
+		return false
+	}
+	return true
+}
+
+// burstResult is what a burst ended with.
+type burstResult struct {
+	elapsed  time.Duration // first offer handled to the last terminal update
+	finished int
+	problems []string // one line per task that did not go RUNNING then FINISHED
+	workDir  string   // the agents' work directories, until the test ends
+}
+
+// executorLog is the end of the stderr of the executor of a task (a command
+// task's executor has the task's ID).
+func (r burstResult) executorLog(taskID string) string {
+	var found string
+	_ = filepath.WalkDir(r.workDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "stderr" && strings.Contains(p, "/executors/"+taskID+"/") {
+			found = p
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if found == "" {
+		return "(no executor sandbox)"
+	}
+	b, err := os.ReadFile(found)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-8):], "\n")
+}
+
+// failure describes what went wrong: the problems grouped, and the
+// executor's log of one task of each group.
+func (r burstResult) failure() string {
+	s := summarise(r.problems)
+	seen := map[string]bool{}
+	for _, p := range r.problems {
+		id, seq, _ := strings.Cut(p, ":")
+		if seen[seq] {
+			continue
+		}
+		seen[seq] = true
+		s += fmt.Sprintf("\nexecutor log of %s:\n%s", id, r.executorLog(id))
+	}
+	return s
+}
+
+// runBurst starts a one-agent cluster, launches total command tasks in one
+// offer and waits for every task to end.
+func runBurst(tb testing.TB, total int, cpus, mem float64, agentResources string, timeout time.Duration) burstResult {
+	tb.Helper()
+	c := harness.Start(tb, harness.Options{Agents: 1, AgentResources: agentResources})
+	c.WaitAgents(1, 30*time.Second)
+	s := newBurst(total, cpus, mem)
+	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
+		Scheduler: s,
+		Framework: &mesos.FrameworkInfo{User: proto.String(""), Name: proto.String("burst")},
+		Master:    c.MasterAddr(),
+		Node:      c.Node,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	if st, err := driver.Start(); err != nil || st != mesos.Status_DRIVER_RUNNING {
+		tb.Fatalf("start: %v %v", st, err)
+	}
+	defer driver.Stop(false)
+	select {
+	case <-s.done:
+	case msg := <-s.errc:
+		tb.Fatalf("framework error: %s", msg)
+	case <-time.After(timeout):
+	}
+	elapsed := time.Since(start)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.launched {
+		tb.Fatalf("no offer held all %d tasks (%d offers declined)", total, s.offers)
+	}
+	r := burstResult{elapsed: elapsed, workDir: c.WorkDir}
+	for i := 1; i <= total; i++ {
+		id := fmt.Sprintf("burst-%d", i)
+		seq := s.updates[id]
+		running, last := false, mesos.TaskState(-1)
+		for _, st := range seq {
+			running = running || st == mesos.TaskState_TASK_RUNNING
+			last = st
+		}
+		switch {
+		case last == mesos.TaskState_TASK_FINISHED && running:
+			r.finished++
+		case len(seq) == 0:
+			r.problems = append(r.problems, id+": no update")
+		default:
+			r.problems = append(r.problems, fmt.Sprintf("%s: %v", id, seq))
+		}
+	}
+	return r
+}
+
+// summarise groups problems by their update sequence, most common first.
+func summarise(problems []string) string {
+	count := map[string]int{}
+	example := map[string]string{}
+	for _, p := range problems {
+		k := p[strings.Index(p, ":")+1:]
+		count[k]++
+		if example[k] == "" {
+			example[k] = p[:strings.Index(p, ":")]
+		}
+	}
+	keys := make([]string, 0, len(count))
+	for k := range count {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return count[keys[i]] > count[keys[j]] })
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %d tasks (e.g. %s):%s", count[k], example[k], k)
+	}
+	return b.String()
+}
+
+// 300 command tasks accepted in one offer on one agent all run and finish,
+// and the framework sees RUNNING and FINISHED for each. Failures are
+// grouped by the updates the tasks got; the reasons are on stderr.
+func TestBurstOfCommandTasksAllFinish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 300 executors")
+	}
+	const n = 300
+	r := runBurst(t, n, 0.01, 8, "cpus:4;mem:4096;disk:1024;ports:[31000-32000]", 5*time.Minute)
+	if r.finished != n {
+		t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
+			r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
+	}
+	t.Logf("%d tasks finished in %v", n, r.elapsed.Round(time.Millisecond))
+}
+
+// BenchmarkLaunchBurst1000 launches 1,000 command tasks in one offer on one
+// agent and reports the time to the last TASK_FINISHED, the CPU time of
+// every process per task (this one and its reaped children: the executors
+// and their tasks), the peak RSS of this process (master, agent and
+// framework share it) and the peak of the summed PSS of all executors.
+func BenchmarkLaunchBurst1000(b *testing.B) {
+	const n = 1000
+	for i := 0; i < b.N; i++ {
+		stop := make(chan struct{})
+		peak := make(chan int64, 1)
+		go func() { peak <- sampleExecutorsPSS(stop) }()
+		cpu0 := cpuTime(b)
+		r := runBurst(b, n, 0.01, 8, "cpus:20;mem:16384;disk:1024;ports:[31000-32000]", 10*time.Minute)
+		cpu := cpuTime(b) - cpu0
+		close(stop)
+		if r.finished != n {
+			b.Fatalf("%d of %d tasks finished in %v; the others:%s", r.finished, n, r.elapsed, r.failure())
+		}
+		b.ReportMetric(r.elapsed.Seconds(), "s-to-all-finished")
+		b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/task")
+		b.ReportMetric(float64(<-peak)/(1<<20), "executors-peak-pss-MB")
+		b.ReportMetric(float64(maxRSS(b))/(1<<10), "agent-process-peak-MB")
+	}
+}
+
+// cpuTime is the user and system time of this process and its reaped
+// children.
+func cpuTime(tb testing.TB) time.Duration {
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err != nil {
+			tb.Fatal(err)
+		}
+		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return total
+}
+
+// maxRSS is this process' peak resident set in KB.
+func maxRSS(tb testing.TB) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return ru.Maxrss
+}
+
+// sampleExecutorsPSS sums the proportional set size (shared pages split
+// between the processes that map them) of this process' mesos-executor
+// children every 50 ms until stop closes, and returns the largest sum in
+// bytes.
+func sampleExecutorsPSS(stop <-chan struct{}) int64 {
+	self := strconv.Itoa(os.Getpid())
+	var peak int64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return peak
+		case <-tick.C:
+		}
+		stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+		var sum int64
+		for _, p := range stats {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid ...; comm may hold spaces.
+			s := string(b)
+			end := strings.LastIndexByte(s, ')')
+			if end < 0 || !strings.Contains(s[:end], "(mesos-executor") {
+				continue
+			}
+			if f := strings.Fields(s[end+1:]); len(f) < 2 || f[1] != self {
+				continue
+			}
+			sum += pssKB(filepath.Join(filepath.Dir(p), "smaps_rollup")) << 10
+		}
+		peak = max(peak, sum)
+	}
+}
+
+// pssKB reads the Pss line of a smaps_rollup file (0 if it cannot).
+func pssKB(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
