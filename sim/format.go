@@ -49,7 +49,7 @@ var enumLabels = map[protoreflect.FullName]string{
 
 // Summary renders a message as "Type {key fields}": the framework, agent,
 // task, offer and executor IDs it carries, task states, reasons and sources,
-// resources, status UUIDs (first 8 hex digits), refusal filters and error
+// resources, status UUIDs (last 8 hex digits), refusal filters and error
 // text. Lists of messages are shown as [{...} {...}].
 func Summary(msg proto.Message) string {
 	if msg == nil {
@@ -135,7 +135,7 @@ func fields(m protoreflect.Message, depth int) []string {
 		case fd.Name() == "uuid" && fd.Kind() == protoreflect.BytesKind:
 			b := v.Bytes()
 			if len(b) > 4 {
-				b = b[:4]
+				b = b[len(b)-4:] // the sequential generators count here
 			}
 			add("uuid=" + hex.EncodeToString(b))
 		case fd.Name() == "refuse_seconds":

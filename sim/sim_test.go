@@ -357,7 +357,7 @@ func TestSummary(t *testing.T) {
 	st.SlaveId = mesosutil.NewSlaveID("a1")
 	up := &mesosinternal.StatusUpdateMessage{Update: mesosutil.NewStatusUpdate(mesosutil.NewFrameworkID("f1"), st, 0, []byte{1, 2, 3, 4, 5, 6})}
 	up.Update.SlaveId = mesosutil.NewSlaveID("a1")
-	if got, want := Summary(up), "StatusUpdateMessage {framework=f1 agent=a1 task=t1 state=TASK_LOST source=SOURCE_MASTER reason=REASON_INVALID_OFFERS uuid=01020304}"; got != want {
+	if got, want := Summary(up), "StatusUpdateMessage {framework=f1 agent=a1 task=t1 state=TASK_LOST source=SOURCE_MASTER reason=REASON_INVALID_OFFERS uuid=03040506}"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	o := mesosutil.NewOffer(mesosutil.NewOfferID("o1"), mesosutil.NewFrameworkID("f1"), mesosutil.NewSlaveID("a1"), "h")
