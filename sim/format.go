@@ -162,5 +162,6 @@ func compactResources(l protoreflect.List) string {
 			r = append(r, x)
 		}
 	}
-	return strings.ReplaceAll(r.String(), "; ", ";")
+	// Every allocation is to role "*" so far; leave it out of the lines.
+	return strings.ReplaceAll(r.Unallocate().String(), "; ", ";")
 }

@@ -110,8 +110,9 @@ func (k *checker) step(s *Sim) error {
 // plus allocated equals the agent's total, and what the master has
 // offered plus what its tasks use is exactly what the allocator counts as
 // allocated, so nothing is offered twice or lost.
-func (k *checker) sweep() error {
-	m := k.c.master.Core.(*standInMaster)
+func (k *checker) sweep() error { return sweepBooks(k.c.master.Core.(*standInMaster)) }
+
+func sweepBooks(m *standInMaster) error {
 	offered := map[string]resources.Resources{}
 	for _, o := range m.offers {
 		offered[o.aid] = offered[o.aid].Add(o.res)

@@ -127,6 +127,8 @@ func (m *standInMaster) Receive(now time.Time, from actors.PID, msg proto.Messag
 				m.Send(a.pid, msg)
 			}
 		}
+	case *mesosinternal.KillTaskMessage:
+		m.kill(from, msg)
 	case *mesosinternal.ReconcileTasksMessage:
 		m.reconcile(from, msg)
 	}
@@ -351,6 +353,23 @@ func (m *standInMaster) statusUpdate(now time.Time, from actors.PID, msg *mesosi
 	}
 	if f := m.frameworks[k.fid]; f != nil && f.active {
 		m.Send(f.pid, msg)
+	}
+}
+
+// kill forwards a kill to the task's agent; an unknown task gets TASK_LOST
+// as Mesos answers (a reconciliation answer).
+func (m *standInMaster) kill(from actors.PID, msg *mesosinternal.KillTaskMessage) {
+	f := m.fwByPID[from]
+	if f == nil || f.id != msg.GetFrameworkId().GetValue() {
+		return
+	}
+	t := m.tasks[taskKey{f.id, msg.GetTaskId().GetValue()}]
+	if t == nil {
+		m.masterUpdate(f.id, msg.GetTaskId().GetValue(), "", mesos.TaskState_TASK_LOST, mesos.TaskStatus_REASON_RECONCILIATION)
+		return
+	}
+	if a := m.agents[t.aid]; a != nil {
+		m.Send(a.pid, msg)
 	}
 }
 
