@@ -35,6 +35,10 @@ const (
 	ContainerKilled
 )
 
+// pingTimeout is how long an agent waits for a ping before it asks the
+// master whether it is still registered (the master's 15s x 5).
+const pingTimeout = 75 * time.Second
+
 type aTask struct {
 	fid       string
 	info      *mesos.TaskInfo
@@ -90,9 +94,13 @@ func (a *standInAgent) Receive(now time.Time, from actors.PID, msg proto.Message
 			a.id = msg.GetSlaveId().GetValue()
 			a.CancelTimer("register")
 			a.Link(a.master)
+			a.StartTimer("pings", pingTimeout)
 		}
 	case *mesosinternal.PingSlaveMessage:
 		a.Send(a.master, &mesosinternal.PongSlaveMessage{})
+		if a.id != "" {
+			a.StartTimer("pings", pingTimeout)
+		}
 	case *mesosinternal.RunTaskMessage:
 		a.run(msg)
 	case *mesosinternal.KillTaskMessage:
@@ -103,6 +111,7 @@ func (a *standInAgent) Receive(now time.Time, from actors.PID, msg proto.Message
 		a.ack(msg)
 	case *mesosinternal.ShutdownMessage:
 		// Removed by the master: kill everything and come back as a new agent.
+		a.CancelTimer("pings")
 		for _, t := range a.sortedTasks() {
 			if !protocol.IsTerminal(t.state) {
 				a.Add(DestroyContainer{Container: t.container})
@@ -216,6 +225,14 @@ func (a *standInAgent) Timer(now time.Time, key string) []effect.Effect {
 		if a.id == "" {
 			a.register()
 		}
+	case key == "pings":
+		// No ping for the master's whole ping timeout: say who we are
+		// again; a master that removed us answers with ShutdownMessage.
+		a.Send(a.master, &mesosinternal.RegisterSlaveMessage{Slave: &mesos.SlaveInfo{
+			Hostname:  proto.String(fmt.Sprintf("%s-boot%d", a.hostname, a.boot)),
+			Resources: a.total,
+		}})
+		a.StartTimer("pings", pingTimeout)
 	case len(key) > 6 && key[:6] == "retry/":
 		if t := a.tasks[key[6:]]; t != nil && len(t.stream) > 0 {
 			a.forward(t)

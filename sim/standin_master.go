@@ -73,7 +73,7 @@ type standInMaster struct {
 	fwByPID                      map[actors.PID]*mFramework
 	agents                       map[string]*mAgent
 	agentByPID                   map[actors.PID]*mAgent
-	removed                      map[actors.PID]bool
+	removed                      map[actors.PID]string // removed agents' PIDs, to their hostnames
 	offers                       map[string]*mOffer
 	tasks                        map[taskKey]*mTask
 	fwIDs                        []string // every framework, in order
@@ -89,7 +89,7 @@ func newStandInMaster(pid actors.PID, times MasterTimes, seed uint64) *standInMa
 		fwByPID:    map[actors.PID]*mFramework{},
 		agents:     map[string]*mAgent{},
 		agentByPID: map[actors.PID]*mAgent{},
-		removed:    map[actors.PID]bool{},
+		removed:    map[actors.PID]string{},
 		offers:     map[string]*mOffer{},
 		tasks:      map[taskKey]*mTask{},
 	}
@@ -105,6 +105,14 @@ func (m *standInMaster) info() *mesos.MasterInfo {
 }
 
 func (m *standInMaster) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
+	if host, gone := m.removed[from]; gone && m.agentByPID[from] == nil {
+		// A removed agent is told to shut down, unless it comes back as
+		// a new one (a new boot registers under a new hostname).
+		if reg, ok := msg.(*mesosinternal.RegisterSlaveMessage); !ok || reg.GetSlave().GetHostname() == host {
+			m.Send(from, &mesosinternal.ShutdownMessage{Message: proto.String("agent removed")})
+			return m.Take()
+		}
+	}
 	switch msg := msg.(type) {
 	case *mesosinternal.RegisterFrameworkMessage:
 		m.registerFramework(from, msg.GetFramework(), false)
@@ -131,9 +139,6 @@ func (m *standInMaster) Receive(now time.Time, from actors.PID, msg proto.Messag
 		m.kill(from, msg)
 	case *mesosinternal.ReconcileTasksMessage:
 		m.reconcile(from, msg)
-	}
-	if m.removed[from] && m.agentByPID[from] == nil {
-		m.Send(from, &mesosinternal.ShutdownMessage{Message: proto.String("agent removed")})
 	}
 	return m.Take()
 }
@@ -213,7 +218,7 @@ func (m *standInMaster) removeAgent(now time.Time, a *mAgent, reason mesos.TaskS
 	m.alloc.RemoveSlave(a.id)
 	delete(m.agents, a.id)
 	delete(m.agentByPID, a.pid)
-	m.removed[a.pid] = true
+	m.removed[a.pid] = a.hostname
 	m.CancelTimer("ping/" + a.id)
 	m.Unlink(a.pid)
 	for _, id := range m.fwIDs {
