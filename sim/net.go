@@ -39,13 +39,13 @@ type Network struct {
 	rules   []Rule
 	filters []*Filter
 	parts   []*partition
-	last    map[pair]time.Time // when the pair's latest in-order message lands
+	last    map[pair]int64 // when the pair's latest in-order message lands
 	// ReorderWindow bounds the extra delay of a reordered message (default 50ms).
 	ReorderWindow time.Duration
 }
 
 func newNetwork(s *Sim) *Network {
-	return &Network{s: s, last: map[pair]time.Time{}, ReorderWindow: 50 * time.Millisecond}
+	return &Network{s: s, last: map[pair]int64{}, ReorderWindow: 50 * time.Millisecond}
 }
 
 // AddRule adds a fault rule; the first rule that matches a pair applies.
@@ -155,7 +155,7 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 		s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "partitioned"})
 		return
 	}
-	at := s.now.Add(s.opts.Latency)
+	at := s.at(s.opts.Latency)
 	r := nw.rule(n, target)
 	copies := 1
 	reorder := false
@@ -165,7 +165,7 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 			return
 		}
 		if r.Delay > 0 {
-			at = at.Add(time.Duration(s.rng.Int64N(int64(r.Delay) + 1)))
+			at += s.rng.Int64N(int64(r.Delay) + 1)
 		}
 		if nw.chance(r.Dup) {
 			copies = 2
@@ -174,9 +174,9 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 	}
 	k := pair{n.PID, target.PID}
 	if reorder {
-		at = at.Add(time.Duration(s.rng.Int64N(int64(nw.ReorderWindow) + 1)))
+		at += s.rng.Int64N(int64(nw.ReorderWindow) + 1)
 	} else {
-		if last := nw.last[k]; last.After(at) {
+		if last := nw.last[k]; last > at {
 			at = last
 		}
 		nw.last[k] = at

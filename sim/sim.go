@@ -54,7 +54,7 @@ func (n *Node) Now() time.Time { return n.sim.now }
 // operation finishing); the effects fn returns are applied for the node.
 // Work posted before a crash is lost with it.
 func (n *Node) Post(d time.Duration, fn func(now time.Time) []effect.Effect) {
-	n.sim.push(&event{at: n.sim.now.Add(d), kind: evCall, to: n, inc: n.inc, fn: fn})
+	n.sim.push(&event{at: n.sim.at(d), kind: evCall, to: n, inc: n.inc, fn: fn})
 }
 
 // Rand is the simulation's random source, for custom effect hooks.
@@ -89,7 +89,7 @@ const (
 )
 
 type event struct {
-	at   time.Time
+	at   int64 // virtual nanoseconds since Epoch
 	seq  uint64
 	kind evKind
 	to   *Node
@@ -106,8 +106,8 @@ type queue []*event
 
 func (q queue) Len() int { return len(q) }
 func (q queue) Less(i, j int) bool {
-	if !q[i].at.Equal(q[j].at) {
-		return q[i].at.Before(q[j].at)
+	if q[i].at != q[j].at {
+		return q[i].at < q[j].at
 	}
 	return q[i].seq < q[j].seq
 }
@@ -265,7 +265,7 @@ func (s *Sim) Crash(n *Node) {
 	for _, w := range s.nodes {
 		if w.up && w.linked(n.PID) {
 			w.unlink(n.PID)
-			s.push(&event{at: s.now, kind: evExited, to: w, inc: w.inc, from: n.PID})
+			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 		}
 	}
 }
@@ -286,14 +286,17 @@ func (s *Sim) At(t time.Time, fn func()) {
 	if t.Before(s.now) {
 		t = s.now
 	}
-	s.push(&event{at: t, kind: evHook, hook: fn})
+	s.push(&event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
 }
 
 // Deliver hands msg to n from from now, as if it came over the network with
 // no faults: the way a test injects a message.
 func (s *Sim) Deliver(from actors.PID, n *Node, msg proto.Message) {
-	s.push(&event{at: s.now, kind: evDeliver, to: n, inc: n.inc, from: from, msg: msg})
+	s.push(&event{at: s.at(0), kind: evDeliver, to: n, inc: n.inc, from: from, msg: msg})
 }
+
+// at is the queue time d from now.
+func (s *Sim) at(d time.Duration) int64 { return int64(s.now.Sub(Epoch) + d) }
 
 func (s *Sim) push(e *event) {
 	s.seq++
@@ -309,7 +312,7 @@ func (s *Sim) Next() (t time.Time, ok bool) {
 	if len(s.q) == 0 {
 		return time.Time{}, false
 	}
-	return s.q[0].at, true
+	return Epoch.Add(time.Duration(s.q[0].at)), true
 }
 
 // Step handles the next event and runs the check. It reports false when the
@@ -319,8 +322,8 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	e := heap.Pop(&s.q).(*event)
-	if e.at.After(s.now) {
-		s.now = e.at
+	if at := Epoch.Add(time.Duration(e.at)); at.After(s.now) {
+		s.now = at
 	}
 	s.steps++
 	s.handle(e)
@@ -352,7 +355,8 @@ func (s *Sim) RunFor(d time.Duration) error {
 
 // RunUntil handles every event up to t and leaves the clock at t.
 func (s *Sim) RunUntil(t time.Time) error {
-	for s.err == nil && len(s.q) > 0 && !s.q[0].at.After(t) {
+	limit := int64(t.Sub(Epoch))
+	for s.err == nil && len(s.q) > 0 && s.q[0].at <= limit {
 		s.Step()
 	}
 	if s.err == nil && t.After(s.now) {
@@ -432,7 +436,7 @@ func (s *Sim) apply(n *Node, effs []effect.Effect) {
 		case effect.StartTimer:
 			n.gen++
 			n.armed[ef.Key] = n.gen
-			s.push(&event{at: s.now.Add(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
+			s.push(&event{at: s.at(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
 		case effect.CancelTimer:
 			delete(n.armed, ef.Key)
 		default:
@@ -453,7 +457,7 @@ func (s *Sim) link(n *Node, peer actors.PID) {
 	}
 	p := s.byPID[peer]
 	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
-		s.push(&event{at: s.now, kind: evExited, to: n, inc: n.inc, from: peer})
+		s.push(&event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
 		return
 	}
 	n.links = append(n.links, peer)
@@ -465,7 +469,7 @@ func (s *Sim) linkBroken(a, b *Node) {
 		w, p := pair[0], pair[1]
 		if w.up && w.linked(p.PID) {
 			w.unlink(p.PID)
-			s.push(&event{at: s.now, kind: evExited, to: w, inc: w.inc, from: p.PID})
+			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
 		}
 	}
 }
