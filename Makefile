@@ -4,7 +4,7 @@ BIN      := $(CURDIR)/bin
 BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace mesos-sim
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./tracing/... ./metrics/... ./internal/...
+RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/...
 TEST_TIMEOUT ?= 15m
 NUM_SLAVES ?= 2
 PORT ?= 5050

@@ -565,3 +565,25 @@ func TestSendNeverPanics(t *testing.T) {
 		t.Fatalf("%d DeadLetter events, want 3: %+v", dead, tr.snapshot())
 	}
 }
+
+// A typed handler wins over the fallback; the fallback gets every other
+// type, and the unhandled counter does not move.
+func TestInstallFallback(t *testing.T) {
+	n := newTestNode(t)
+	typed, other := make(chan string, 1), make(chan proto.Message, 1)
+	pid := spawn(t, n, "fallback", &proc{init: func(c *Context) {
+		Install(c, func(_ PID, m *wrapperspb.StringValue) { typed <- m.Value })
+		InstallFallback(c, func(_ PID, m proto.Message) { other <- m })
+	}})
+	n.Send(PID{}, pid, wrapperspb.String("s"))
+	n.Send(PID{}, pid, wrapperspb.Int64(3))
+	if got := recv(t, typed, "typed message"); got != "s" {
+		t.Fatalf("typed handler got %q", got)
+	}
+	if got := recv(t, other, "fallback message"); got.(*wrapperspb.Int64Value).GetValue() != 3 {
+		t.Fatalf("fallback got %v", got)
+	}
+	if s := n.Stats(); s.Unhandled != 0 {
+		t.Fatalf("Unhandled = %d, want 0", s.Unhandled)
+	}
+}

@@ -46,13 +46,13 @@ type Node struct {
 	filters     *Filters
 	tracer      atomic.Pointer[tracerBox]
 	ids         idGen
+	slab        slabSource
 	mailboxHook func(to PID, msg any) // tests only
 
 	sys  *actor.ActorSystem
 	rem  *remote.Remote // nil for a Local node
 	rcfg *remote.Config
-	root *actor.RootContext // copy of sys.Root with our sender middleware
-	addr string             // advertised host:port, == sys.Address()
+	addr string // advertised host:port, == sys.Address()
 	sub  *eventstream.Subscription
 
 	procs    sync.Map // id -> *process
@@ -114,9 +114,9 @@ func NewNode(cfg Config) (*Node, error) {
 		log:         cfg.Logger,
 		clock:       cfg.Clock,
 		filters:     newFilters(),
-		ids:         newIDGen(),
 		mailboxHook: cfg.mailboxHook,
 	}
+	n.ids.init()
 	n.SetTracer(cfg.Tracer)
 	if cfg.Local {
 		n.startLocal()
@@ -163,7 +163,6 @@ func (n *Node) startLocal() {
 	sys.ProcessRegistry.Address = LocalAddressPrefix + strconv.FormatUint(localSeq.Add(1), 10)
 	n.sys = sys
 	n.addr = sys.Address()
-	n.root = sys.Root.Copy().WithSenderMiddleware(n.senderMiddleware) // never mutate sys.Root
 	n.sub = sys.EventStream.Subscribe(n.onEvent)
 }
 
@@ -238,7 +237,6 @@ func (n *Node) start(cfg Config, port int, advertised string) error {
 	}
 	n.sys, n.rem, n.rcfg = sys, rem, rcfg
 	n.addr = sys.Address()
-	n.root = sys.Root.Copy().WithSenderMiddleware(n.senderMiddleware) // never mutate sys.Root
 	n.sub = sys.EventStream.Subscribe(n.onEvent)
 	if _, err := sys.Root.SpawnNamed(actor.PropsFromFunc(flushResponder), flushID); err != nil {
 		n.log.WithError(err).Error("actors: cannot start the flush responder; peers' Flush to this node fails")
@@ -481,12 +479,12 @@ func (n *Node) Send(from, to PID, msg proto.Message) {
 		n.log.WithField("message", typeName(msg)).Warn("actors: Send to the zero PID or of a nil message dropped")
 		return
 	}
-	defer n.recoverSend(from, to, msg, traceRef{})
-	if from.IsZero() {
-		n.root.Send(n.pids.get(to), msg)
-		return
+	defer n.recoverSend(from, to, msg, id{})
+	var sender *actor.PID
+	if !from.IsZero() {
+		sender = n.pids.get(from)
 	}
-	n.root.RequestWithCustomSender(n.pids.get(to), msg, n.pids.get(from))
+	n.send(sender, n.pids.get(to), msg, id{})
 }
 
 // Stop terminates a local process and waits until it has finalized. Do not
@@ -506,7 +504,7 @@ func (n *Node) Stop(pid PID) {
 
 // recoverSend, deferred by every send, turns a panic inside protoactor into
 // a dropped message.
-func (n *Node) recoverSend(from, to PID, msg proto.Message, trace traceRef) {
+func (n *Node) recoverSend(from, to PID, msg proto.Message, trace id) {
 	r := recover()
 	if r == nil {
 		return
@@ -527,7 +525,7 @@ func (n *Node) recoverSend(from, to PID, msg proto.Message, trace traceRef) {
 			To:      to,
 			Type:    msg.ProtoReflect().Descriptor().FullName(),
 			Size:    proto.Size(msg),
-			TraceID: n.traceString(trace),
+			TraceID: trace.String(),
 			Msg:     msg,
 		})
 	}
@@ -584,7 +582,7 @@ func (n *Node) Flush(ctx context.Context, to PID) error {
 			return context.DeadlineExceeded
 		}
 	}
-	probe := &actor.PID{Address: n.addr, Id: "flush-" + n.ids.next()}
+	probe := &actor.PID{Address: n.addr, Id: "flush-" + n.ids.next().String()}
 	fut, err := n.requestFuture(actor.NewPID(to.Address, flushID), probe, timeout)
 	if err != nil {
 		return fmt.Errorf("actors: flush to %s: %w", to.Address, err)
@@ -703,12 +701,18 @@ func (n *Node) Call(ctx context.Context, pid PID, f func() any) (any, error) {
 func (n *Node) onEvent(ev any) {
 	switch e := ev.(type) {
 	case *actor.DeadLetterEvent:
-		var mid, trace string
-		m := e.Message
-		if lm, ok := m.(*localMsg); ok {
-			m, trace = lm.msg, n.traceString(lm.trace)
-			if n.getTracer() != nil {
-				mid = n.ids.format(lm.mid)
+		var mid, trace id
+		m, sender := e.Message, e.Sender
+		if _, ok := m.(*refusedMsg); ok {
+			return // refused on arrival from a peer node
+		}
+		if om, ok := m.(*outMsg); ok { // to a peer node that could not be reached
+			m = &om.localMsg
+		}
+		if lm, ok := m.(*localMsg); ok { // never taken: its slab is not reused
+			m, mid, trace = lm.msg, lm.mid, lm.trace
+			if lm.sender != nil {
+				sender = lm.sender
 			}
 		}
 		msg, ok := m.(proto.Message)
@@ -720,12 +724,12 @@ func (n *Node) onEvent(ev any) {
 			tr.Trace(&Event{
 				Kind:    DeadLetter,
 				Time:    n.clock.Now(),
-				From:    fromActorPID(e.Sender),
+				From:    fromActorPID(sender),
 				To:      fromActorPID(e.PID),
 				Type:    msg.ProtoReflect().Descriptor().FullName(),
 				Size:    proto.Size(msg),
-				MsgID:   mid,
-				TraceID: trace,
+				MsgID:   mid.String(),
+				TraceID: trace.String(),
 				Msg:     msg,
 			})
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -92,29 +93,40 @@ func fromActorPID(p *actor.PID) PID {
 // registry lookup per message. The cache is dropped when it grows past
 // pidCacheMax entries.
 type pidCache struct {
-	mu sync.RWMutex
-	m  map[PID]*actor.PID
+	last atomic.Pointer[pidEntry] // the last PID looked up: senders repeat
+	mu   sync.RWMutex
+	m    map[PID]*pidEntry
+}
+
+type pidEntry struct {
+	pid PID
+	ap  *actor.PID
 }
 
 const pidCacheMax = 4096
 
 func (c *pidCache) get(p PID) *actor.PID {
+	if e := c.last.Load(); e != nil && e.pid == p {
+		return e.ap
+	}
 	c.mu.RLock()
-	ap, ok := c.m[p]
+	e, ok := c.m[p]
 	c.mu.RUnlock()
-	if ok {
-		return ap
+	if !ok {
+		ap := toActorPID(p)
+		if ap == nil {
+			return nil
+		}
+		e = &pidEntry{pid: p, ap: ap}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= pidCacheMax {
+			c.m = make(map[PID]*pidEntry)
+		}
+		c.m[p] = e
+		c.mu.Unlock()
 	}
-	if ap = toActorPID(p); ap == nil {
-		return nil
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= pidCacheMax {
-		c.m = make(map[PID]*actor.PID)
-	}
-	c.m[p] = ap
-	c.mu.Unlock()
-	return ap
+	c.last.Store(e)
+	return e.ap
 }
 
 // processPIDCacheMax bounds a process' own cache (no lock: one goroutine).

@@ -46,6 +46,7 @@ type Handler[M proto.Message] func(from PID, m M)
 func Install[M proto.Message](ctx *Context, h Handler[M]) {
 	name := TypeOf[M]()
 	p := ctx.p
+	p.lastD, p.lastH = nil, nil
 	p.handlers[name] = func(from PID, m proto.Message) {
 		mm, ok := m.(M)
 		if !ok { // another Go type with the same full name (dynamicpb...)
@@ -54,6 +55,14 @@ func Install[M proto.Message](ctx *Context, h Handler[M]) {
 		}
 		h(from, mm)
 	}
+}
+
+// InstallFallback registers h for every message type that has no handler
+// of its own (test peers that record whatever arrives use it). Installing
+// it again replaces it; nil removes it.
+func InstallFallback(ctx *Context, h Handler[proto.Message]) {
+	ctx.p.fallback = h
+	ctx.p.lastD, ctx.p.lastH = nil, nil
 }
 
 // TypeOf returns M's full name, for Match.Type. M must be a generated
@@ -88,10 +97,7 @@ func (n *Node) Spawn(id string, p Process) (PID, error) {
 	if _, loaded := n.procs.LoadOrStore(id, pr); loaded {
 		return PID{}, fmt.Errorf("%w: %q", ErrNameExists, id)
 	}
-	opts := []actor.PropsOption{
-		actor.WithReceiverMiddleware(n.receiverMiddleware),
-		actor.WithSenderMiddleware(n.senderMiddleware),
-	}
+	var opts []actor.PropsOption // no middleware: Receive and Node.send do its work, cheaper
 	if n.mailboxHook != nil {
 		opts = append(opts, actor.WithMailbox(actor.Unbounded(&mailboxHook{to: pr.self, f: n.mailboxHook})))
 	}
@@ -120,11 +126,15 @@ type process struct {
 	actx actor.Context // set at Started; stable for the actor's life
 
 	handlers map[protoreflect.FullName]func(PID, proto.Message)
+	fallback Handler[proto.Message]
+	lastD    protoreflect.MessageDescriptor // the type handled last and its handler
+	lastH    func(PID, proto.Message)
 	links    map[string]struct{}
 	warned   map[protoreflect.FullName]struct{}
 	pids     map[PID]*actor.PID // send targets
-	trace    traceRef           // trace id of the message being handled
-	inTrace  traceRef           // set by the receiver middleware for the next Receive
+	lastTo   PID                // the last send target and its protoactor PID
+	lastAP   *actor.PID
+	trace    id // trace id of the message being handled
 
 	initialized, finalized bool
 	gone                   atomic.Bool // stopping: Dispatch refuses, timers are void
@@ -137,7 +147,7 @@ type process struct {
 // dispatchMsg is the local, non-proto message carrying a function.
 type dispatchMsg struct {
 	f     func()
-	trace traceRef
+	trace id
 	timer *delayTimer
 }
 
@@ -168,8 +178,22 @@ func (p *process) entry() *logrus.Entry {
 
 // Receive implements actor.Actor.
 func (p *process) Receive(c actor.Context) {
-	p.trace, p.inTrace = p.inTrace, traceRef{}
-	switch m := c.Message().(type) {
+	p.trace = id{}
+	msg := c.Message()
+	if lm, ok := msg.(*localMsg); ok {
+		m, from, trace, deliver := p.unwrap(c, lm)
+		switch deliver {
+		case drop:
+			return
+		case toHandler:
+			p.trace = trace
+			p.handle(from, m)
+			return
+		}
+		p.trace = trace
+		msg = m // a protoactor message sent as a user message: as below
+	}
+	switch m := msg.(type) {
 	case *dispatchMsg:
 		p.runDispatch(m)
 	case *actor.Started:
@@ -193,26 +217,76 @@ func (p *process) Receive(c actor.Context) {
 	case *actor.DeadLetterResponse:
 		p.entry().WithField("target", fromActorPID(m.Target).String()).Debug("actors: a message sent by this process reached no process")
 	case *actor.ReceiveTimeout:
+	case *refusedMsg:
+		p.node.stats.rejected.Add(1)
+		p.entry().WithFields(logrus.Fields{"from": fromActorPID(c.Sender()).String(), "reason": m.why}).
+			Warn("actors: rejected a malformed or forbidden message from a peer node")
 	case proto.Message:
-		p.handle(c, m)
+		// From a peer node that sent it without an Envelope: no ids.
+		from := fromActorPID(c.Sender())
+		if isInternal(m) || p.node.admit(m, from, p.self, id{}, id{}) {
+			p.handle(from, m)
+		}
 	default:
 		p.entry().Debugf("actors: non-protobuf message %T dropped", m)
 	}
 }
 
-func (p *process) handle(c actor.Context, m proto.Message) {
-	name := m.ProtoReflect().Descriptor().FullName()
-	h, ok := p.handlers[name]
-	if !ok {
-		p.unhandled(name, c.Sender())
-		return
+// What unwrap says to do with a message.
+const (
+	drop      = iota
+	toHandler // a message for the process' handlers
+	internal  // one of protoactor's own messages, sent as a user message
+)
+
+// unwrap opens a localMsg (and gives it back) and applies filters and
+// tracing. It returns the message, its sender and trace id, and what to do.
+func (p *process) unwrap(c actor.Context, lm *localMsg) (proto.Message, PID, id, int) {
+	msg, sender, mid, trace := lm.take()
+	if sender == nil {
+		sender = c.Sender() // from another node: protoactor's envelope carried it
 	}
-	defer p.recoverHandler(name)
-	h(fromActorPID(c.Sender()), m)
+	from := fromActorPID(sender)
+	if isInternal(msg) {
+		if _, ok := msg.(*actor.PoisonPill); ok {
+			p.poisonPill(sender)
+			return nil, from, trace, drop
+		}
+		return msg, from, trace, internal
+	}
+	if !p.node.admit(msg, from, p.self, mid, trace) {
+		return nil, from, trace, drop
+	}
+	return msg, from, trace, toHandler
 }
 
-func (p *process) recoverHandler(name protoreflect.FullName) {
+// poisonPill refuses a PoisonPill: processes stop through Node.Stop and
+// Terminate only.
+func (p *process) poisonPill(from *actor.PID) {
+	p.entry().WithField("from", fromActorPID(from).String()).Warn("actors: PoisonPill ignored")
+}
+
+func (p *process) handle(from PID, m proto.Message) {
+	d := m.ProtoReflect().Descriptor()
+	h := p.lastH
+	if h == nil || d != p.lastD {
+		var ok bool
+		if h, ok = p.handlers[d.FullName()]; !ok {
+			if p.fallback == nil {
+				p.unhandled(d.FullName(), from)
+				return
+			}
+			h = p.fallback
+		}
+		p.lastD, p.lastH = d, h
+	}
+	defer p.recoverHandler(d)
+	h(from, m)
+}
+
+func (p *process) recoverHandler(d protoreflect.MessageDescriptor) {
 	if r := recover(); r != nil {
+		name := d.FullName()
 		p.node.stats.panics.Add(1)
 		p.entry().WithFields(logrus.Fields{
 			"message": string(name),
@@ -222,9 +296,9 @@ func (p *process) recoverHandler(name protoreflect.FullName) {
 	}
 }
 
-func (p *process) unhandled(name protoreflect.FullName, from *actor.PID) {
+func (p *process) unhandled(name protoreflect.FullName, from PID) {
 	p.node.stats.unhandled.Add(1)
-	e := p.entry().WithFields(logrus.Fields{"message": string(name), "from": fromActorPID(from).String()})
+	e := p.entry().WithFields(logrus.Fields{"message": string(name), "from": from.String()})
 	if p.warned == nil {
 		p.warned = make(map[protoreflect.FullName]struct{})
 	}
@@ -380,6 +454,14 @@ func (c *Context) Send(to PID, msg proto.Message) {
 	}
 	p := c.p
 	defer p.node.recoverSend(p.self, to, msg, p.trace)
+	p.node.send(p.apid, p.target(to), msg, p.trace)
+}
+
+// target returns the protoactor PID to send to `to`, cached per process.
+func (p *process) target(to PID) *actor.PID {
+	if p.lastAP != nil && p.lastTo == to {
+		return p.lastAP
+	}
 	ap, ok := p.pids[to]
 	if !ok {
 		ap = p.node.pids.get(to)
@@ -388,7 +470,8 @@ func (c *Context) Send(to PID, msg proto.Message) {
 		}
 		p.pids[to] = ap
 	}
-	p.actx.Request(ap, msg)
+	p.lastTo, p.lastAP = to, ap
+	return ap
 }
 
 // Link watches pid; Exited fires once when it goes away (at once if it

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -116,6 +117,44 @@ func TestRogueUnknownTypeName(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv(t, replies, "second reply on the rogue stream")
+	roundTripPeer(t, victim, peer)
+}
+
+// (a2) gomesos' own Envelope with an unknown, forbidden or undecodable
+// payload is refused message by message (Stats.Rejected); a PoisonPill
+// inside one stops nothing; the stream lives on.
+func TestRogueEnvelopes(t *testing.T) {
+	victim, peer := sharedNode(t), sharedPeer(t)
+	echo := spawnEcho(t, victim)
+	client, replies := spawnClient(t, victim, echo)
+	rejected := victim.Stats().Rejected
+
+	env := func(name string, payload []byte) []byte {
+		return marshal(t, &Envelope{Node: 7, Msg: 1, Trace: 1, Type: fnv64(protoreflectName(name)), Payload: payload})
+	}
+	s := newRogue(t, victim.Address()).stream(t)
+	err := s.Send(batchMsg(&remote.MessageBatch{
+		TypeNames: []string{string(envelopeName)},
+		Targets:   []*actor.PID{toActorPID(echo)},
+		Senders:   []*actor.PID{toActorPID(client)},
+		Envelopes: []*remote.MessageEnvelope{
+			{Sender: 1, MessageData: env("rogue.Evil", []byte("evil"))},
+			{Sender: 1, MessageData: env("actor.PoisonPill", marshal(t, &actor.PoisonPill{}))},
+			{Sender: 1, MessageData: env(string(envelopeName), env("google.protobuf.StringValue", nil))},
+			{Sender: 1, MessageData: env("google.protobuf.StringValue", []byte{0x0a, 0xff, 0x01})},
+			{Sender: 1, MessageData: env("google.protobuf.StringValue", marshal(t, wrapperspb.String("after-rogues")))},
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := recv(t, replies, "reply to the good envelope")
+	if r.msg.(*wrapperspb.StringValue).Value != "echo:after-rogues" {
+		t.Fatalf("got %v", r.msg)
+	}
+	if got := victim.Stats().Rejected - rejected; got != 4 {
+		t.Fatalf("Rejected +%d, want 4", got)
+	}
 	roundTripPeer(t, victim, peer)
 }
 
@@ -250,3 +289,5 @@ func TestGuardRecoversPanics(t *testing.T) {
 type fakeStream struct{ grpc.ServerStream }
 
 func (fakeStream) Context() context.Context { return context.Background() }
+
+func protoreflectName(s string) protoreflect.FullName { return protoreflect.FullName(s) }

@@ -2,16 +2,20 @@ package actors
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"strconv"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // EventKind says what happened to a message.
@@ -42,8 +46,7 @@ func (k EventKind) String() string {
 //
 // Sent is reported on the sending node, Received and Dropped on the
 // receiving node before the handler runs. DeadLetter is reported by the node
-// where the target was missing; protoactor drops the envelope headers there,
-// so its MsgID and TraceID are empty.
+// where the target was missing, with the message's ids.
 type Event struct {
 	Kind    EventKind
 	Time    time.Time
@@ -61,66 +64,284 @@ type Tracer interface {
 	Trace(e *Event)
 }
 
-// idsHeader is the envelope header of a message sent to another node:
-// "<message id> <trace id>". One entry, not two: protobuf-go encodes map
-// fields by reflection, and each entry costs ~8 allocations per hop.
-const idsHeader = "gm-ids"
+// id names a message or a trace: the random id of the node that made it
+// and a number from that node's counter. It is text ("<12 hex digits>-<n in
+// base 36>") only when a tracer wants it.
+type id struct{ node, n uint64 }
 
-func parseIDs(v string) (mid, trace string) {
-	mid, trace, _ = strings.Cut(v, " ")
-	return mid, trace
-}
+func (i id) zero() bool { return i.n == 0 }
 
-// idGen makes ids unique across nodes: a random per-node prefix and a counter.
-type idGen struct {
-	prefix string
-	n      atomic.Uint64
-}
-
-func newIDGen() idGen {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return idGen{prefix: hex.EncodeToString(b[:]) + "-"}
-}
-
-func (g *idGen) next() string { return g.format(g.num()) }
-
-// num reserves an id without formatting it (local messages format theirs
-// only if a tracer wants it).
-func (g *idGen) num() uint64 { return g.n.Add(1) }
-
-func (g *idGen) format(n uint64) string {
-	var buf [32]byte
-	out := append(buf[:0], g.prefix...)
-	out = strconv.AppendUint(out, n, 36)
-	return string(out)
-}
-
-// traceRef is a trace id: a string received from elsewhere, or a number of
-// this node's id generator, formatted only when needed (remote sends and
-// tracing), so starting a trace for a local message allocates nothing.
-type traceRef struct {
-	s string
-	n uint64
-}
-
-func (t traceRef) zero() bool { return t.s == "" && t.n == 0 }
-
-func (n *Node) traceString(t traceRef) string {
-	if t.s != "" || t.n == 0 {
-		return t.s
+// String renders the id; the zero id renders "".
+func (i id) String() string {
+	if i.zero() {
+		return ""
 	}
-	return n.ids.format(t.n)
+	var buf [32]byte
+	b := strconv.AppendUint(buf[:0], i.node|1<<48, 16)[1:] // 12 digits, leading zeros kept
+	b = append(b, '-')
+	b = strconv.AppendUint(b, i.n, 36)
+	return string(b)
 }
 
-// localMsg carries a message between processes of one node with its ids:
-// they travel beside the message instead of in a header map, which would
-// cost ~350 bytes per local message. Remote messages carry the ids in
-// envelope headers. The receiver middleware unwraps it.
+// idGen makes ids unique across nodes: a random 48-bit node id and a counter.
+type idGen struct {
+	node uint64
+	n    atomic.Uint64
+}
+
+func (g *idGen) init() {
+	var b [8]byte
+	_, _ = rand.Read(b[2:])
+	g.node = binary.BigEndian.Uint64(b[:])
+}
+
+func (g *idGen) next() id { return id{g.node, g.n.Add(1)} }
+
+// localMsg is how a message travels inside protoactor: the message with
+// its ids beside it (no header map). Between nodes it goes as an Envelope
+// (Serialize on the sending node, Envelope.Deserialize on the receiving
+// one, both called by protoactor's remoting); process.Receive unwraps it.
 type localMsg struct {
-	msg   proto.Message
-	mid   uint64
-	trace traceRef
+	msg    proto.Message
+	sender *actor.PID // on sends within a node; between nodes protoactor's envelope carries it
+	mid    id
+	trace  id
+	slab   *msgSlab // nil if not from a slab
+}
+
+// take reads lm's fields and gives lm back: it must not be used after.
+func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
+	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
+	if s := lm.slab; s != nil {
+		lm.msg, lm.sender = nil, nil // keep nothing alive from a slab
+		s.done()
+	}
+	return msg, sender, mid, trace
+}
+
+// msgSlab hands out the localMsgs of sends within a node with their
+// message ids, slabSize at a time: a send costs one atomic add on the
+// slab's counter and no allocation. Once every localMsg of a slab has
+// been delivered (taken), the slab is reused; one that ends as a dead
+// letter, or in the mailbox of a process that stopped, is never taken, so
+// its slab is left to the garbage collector instead. (sync.Pool per
+// message was tried first: its cross-P steals cost more than the
+// allocation they saved, as sender and receiver run on different Ps.)
+type msgSlab struct {
+	next  atomic.Int64
+	base  uint64   // message number of msgs[0]
+	_     [48]byte // next (senders) and taken (receivers) on separate cache lines
+	taken atomic.Int64
+	msgs  [slabSize]localMsg
+}
+
+const slabSize = 256
+
+var slabs = sync.Pool{New: func() any {
+	s := new(msgSlab)
+	for i := range s.msgs {
+		s.msgs[i].slab = s
+	}
+	return s
+}}
+
+// done counts one localMsg of s as delivered; the last one recycles s.
+func (s *msgSlab) done() {
+	if s.taken.Add(1) == slabSize {
+		slabs.Put(s)
+	}
+}
+
+// newLocalMsg returns a fresh localMsg and its message id.
+func (n *Node) newLocalMsg() (*localMsg, id) {
+	lm, i := n.slab.next(&n.ids.n)
+	return lm, id{n.ids.node, i}
+}
+
+// slabSource hands out localMsgs from its current slab.
+type slabSource struct{ cur atomic.Pointer[msgSlab] }
+
+// inbound holds the localMsgs of messages received from other nodes
+// (their ids come with them).
+var inbound slabSource
+
+// next returns a fresh localMsg and, if counter is not nil, a message
+// number reserved from it.
+func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
+	for {
+		s := src.cur.Load()
+		if s != nil {
+			if i := s.next.Add(1) - 1; i < slabSize {
+				return &s.msgs[i], s.base + uint64(i)
+			}
+		}
+		ns := slabs.Get().(*msgSlab)
+		ns.base = 0
+		if counter != nil {
+			ns.base = counter.Add(slabSize) - slabSize + 1
+		}
+		ns.taken.Store(0)
+		ns.next.Store(1)
+		if src.cur.CompareAndSwap(s, ns) {
+			return &ns.msgs[0], ns.base
+		}
+		slabs.Put(ns) // another sender installed a slab first: use that one
+	}
+}
+
+// refusedMsg is what arrives in place of an Envelope from a peer node
+// whose payload is of an unknown or forbidden type, or does not decode.
+type refusedMsg struct {
+	mid, trace id
+	why        string
+}
+
+// outMsg is a message on its way to another node, with room for its wire
+// form.
+type outMsg struct {
+	localMsg
+	wire Envelope
+}
+
+// Serialize implements remote.RootSerializable: protoactor's endpoint
+// writer calls it, on its own goroutine, before encoding a message for
+// another node (again if it retries a batch: the result is the same).
+func (m *outMsg) Serialize() (remote.RootSerialized, error) {
+	return m.localMsg.envelope(&m.wire)
+}
+
+// Serialize implements remote.RootSerializable (a message received from a
+// peer node is never forwarded as such; this is for completeness).
+func (m *localMsg) Serialize() (remote.RootSerialized, error) {
+	return m.envelope(&Envelope{})
+}
+
+func (m *localMsg) envelope(w *Envelope) (*Envelope, error) {
+	payload, err := proto.Marshal(m.msg)
+	if err != nil {
+		return nil, err
+	}
+	w.Node, w.Msg, w.Trace, w.TraceNode = m.mid.node, m.mid.n, m.trace.n, 0
+	if m.trace.node != m.mid.node {
+		w.TraceNode = m.trace.node
+	}
+	w.Type = wireTypes.hashOf(m.msg.ProtoReflect().Descriptor().FullName())
+	w.Payload = payload
+	return w, nil
+}
+
+// Serialize implements remote.RootSerializable; a refused message is
+// never forwarded.
+func (m *refusedMsg) Serialize() (remote.RootSerialized, error) {
+	return nil, errors.New("actors: a refused message cannot be forwarded")
+}
+
+// Deserialize implements remote.RootSerialized: protoactor's endpoint
+// reader calls it on every Envelope from a peer node. A payload of an
+// unknown or forbidden type, or that does not decode, becomes a refusedMsg
+// (counted in Stats.Rejected where it arrives), never an error: an error
+// would end the whole stream from that peer.
+func (w *Envelope) Deserialize() (remote.RootSerializable, error) {
+	mid, trace := id{w.Node, w.Msg}, id{w.TraceNode, w.Trace}
+	if trace.node == 0 {
+		trace.node = w.Node
+	}
+	refuse := func(why string) (remote.RootSerializable, error) {
+		return &refusedMsg{mid: mid, trace: trace, why: why}, nil
+	}
+	t, ok := wireTypes.byHash(w.Type)
+	if !ok {
+		return refuse(fmt.Sprintf("unknown message type %#x", w.Type))
+	}
+	name := t.mt.Descriptor().FullName()
+	if t.forbidden {
+		return refuse("forbidden message type " + string(name))
+	}
+	m := t.mt.New().Interface()
+	if err := proto.Unmarshal(w.Payload, m); err != nil {
+		return refuse(fmt.Sprintf("undecodable %s: %v", name, err))
+	}
+	lm, _ := inbound.next(nil)
+	lm.msg, lm.mid, lm.trace = m, mid, trace
+	return lm, nil
+}
+
+// typeTable maps full protobuf type names to the 64-bit FNV-1a hashes that
+// Envelopes carry, and back, for every type registered in the process.
+// Both maps are rebuilt (copy on write) when a lookup misses and more
+// types have been registered since.
+type typeTable struct {
+	mu  sync.Mutex
+	cur atomic.Pointer[typeMaps]
+}
+
+type typeMaps struct {
+	count  int
+	names  map[protoreflect.FullName]uint64
+	hashes map[uint64]wireType
+}
+
+type wireType struct {
+	mt        protoreflect.MessageType
+	forbidden bool // protoactor's own types and Envelope itself
+}
+
+var wireTypes typeTable
+
+func fnv64(s protoreflect.FullName) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (t *typeTable) maps() *typeMaps {
+	if m := t.cur.Load(); m != nil && m.count == protoregistry.GlobalTypes.NumMessages() {
+		return m
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if m := t.cur.Load(); m != nil && m.count == protoregistry.GlobalTypes.NumMessages() {
+		return m
+	}
+	m := &typeMaps{names: map[protoreflect.FullName]uint64{}, hashes: map[uint64]wireType{}}
+	protoregistry.GlobalTypes.RangeMessages(func(mt protoreflect.MessageType) bool {
+		m.count++
+		d := mt.Descriptor()
+		h := fnv64(d.FullName())
+		m.names[d.FullName()] = h
+		pkg := d.ParentFile().Package()
+		m.hashes[h] = wireType{mt: mt, forbidden: pkg == "actor" || pkg == "remote" || d.FullName() == envelopeName}
+		return true
+	})
+	t.cur.Store(m)
+	return m
+}
+
+const envelopeName protoreflect.FullName = "gomesos.actors.Envelope"
+
+func (t *typeTable) hashOf(name protoreflect.FullName) uint64 {
+	if m := t.cur.Load(); m != nil {
+		if h, ok := m.names[name]; ok {
+			return h
+		}
+	}
+	if h, ok := t.maps().names[name]; ok {
+		return h
+	}
+	return fnv64(name) // not registered: the receiver will refuse it
+}
+
+func (t *typeTable) byHash(h uint64) (wireType, bool) {
+	if m := t.cur.Load(); m != nil {
+		if w, ok := m.hashes[h]; ok {
+			return w, true
+		}
+	}
+	w, ok := t.maps().hashes[h]
+	return w, ok
 }
 
 // isInternal reports protoactor's own protobuf messages, which are neither
@@ -141,77 +362,60 @@ func typeName(m proto.Message) string {
 	return string(m.ProtoReflect().Descriptor().FullName())
 }
 
-// senderMiddleware stamps every protobuf message sent by a process (or by
-// Node.Send) with a message id and a trace id, refuses messages too large for
-// the wire, and reports Sent.
-func (n *Node) senderMiddleware(next actor.SenderFunc) actor.SenderFunc {
-	return func(c actor.SenderContext, target *actor.PID, env *actor.MessageEnvelope) {
-		msg, ok := env.Message.(proto.Message)
-		if !ok || target == nil {
-			next(c, target, env)
-			return
-		}
-		var trace traceRef
-		if p, ok := c.Actor().(*process); ok {
-			trace = p.trace
-		}
+// send stamps msg with a new message id and the trace id (a new trace if
+// zero) and hands it to protoactor. sender may be nil. Messages to other
+// nodes that are too large for the wire are refused here.
+func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
+	local := n.isLocal(target)
+	if local {
+		lm, mid := n.newLocalMsg()
 		if trace.zero() {
-			trace.n = n.ids.num()
+			trace = mid // a trace is named after its first message
 		}
-		if local := n.isLocal(target); local || n.rem == nil || isLocalAddress(target.Address) {
-			// In-process. On a Local node a message to any other address
-			// becomes a dead letter (with its ids); so does one to a Local
-			// node's pseudo address, which remoting must not try to dial.
-			lm := &localMsg{msg: msg, mid: n.ids.num(), trace: trace}
-			if tr := n.getTracer(); tr != nil {
-				n.traceSent(tr, env.Sender, target, msg, -1, n.ids.format(lm.mid), n.traceString(trace))
-			}
-			env.Message = lm
-			if !local && n.rem != nil {
-				n.sys.DeadLetter.SendUserMessage(target, env)
-				return
-			}
-			next(c, target, env)
-			return
-		}
-		// To another node: refuse what would break the connection, and
-		// put the ids in the envelope headers, which travel on the wire.
-		size := proto.Size(msg)
-		if size > MaxMessageSize {
-			n.refuseOversized(env.Sender, target, msg, size)
-			return
-		}
-		ids, midLen := n.remoteIDs(trace)
-		if env.Header == nil {
-			env.Header = map[string]string{idsHeader: ids}
-		} else {
-			env.SetHeader(idsHeader, ids)
-		}
+		lm.msg, lm.sender, lm.mid, lm.trace = msg, sender, mid, trace
 		if tr := n.getTracer(); tr != nil {
-			n.traceSent(tr, env.Sender, target, msg, size, ids[:midLen], ids[midLen+1:])
+			n.traceSent(tr, sender, target, msg, -1, mid, trace)
 		}
-		next(c, target, env)
+		n.sys.Root.Send(target, lm)
+		return
 	}
+	mid := n.ids.next()
+	if trace.zero() {
+		trace = mid
+	}
+	if n.rem == nil || isLocalAddress(target.Address) {
+		// In-process. On a Local node a message to any other address
+		// becomes a dead letter (with its ids); so does one to a Local
+		// node's pseudo address, which remoting must not try to dial.
+		if tr := n.getTracer(); tr != nil {
+			n.traceSent(tr, sender, target, msg, -1, mid, trace)
+		}
+		lm := &localMsg{msg: msg, sender: sender, mid: mid, trace: trace}
+		if n.rem != nil {
+			n.sys.DeadLetter.SendUserMessage(target, lm)
+			return
+		}
+		n.sys.Root.Send(target, lm) // resolves to protoactor's dead letters
+		return
+	}
+	// To another node: refuse what would break the connection.
+	size := proto.Size(msg)
+	if size > MaxMessageSize {
+		n.refuseOversized(sender, target, msg, size)
+		return
+	}
+	if tr := n.getTracer(); tr != nil {
+		n.traceSent(tr, sender, target, msg, size, mid, trace)
+	}
+	lm := &outMsg{localMsg: localMsg{msg: msg, mid: mid, trace: trace}}
+	if sender == nil {
+		n.sys.Root.Send(target, lm)
+		return
+	}
+	n.sys.Root.Send(target, &actor.MessageEnvelope{Message: lm, Sender: sender})
 }
 
-// remoteIDs formats the idsHeader value of a new message and returns the
-// length of its message id part.
-func (n *Node) remoteIDs(trace traceRef) (string, int) {
-	var buf [96]byte
-	ids := append(buf[:0], n.ids.prefix...)
-	ids = strconv.AppendUint(ids, n.ids.num(), 36)
-	midLen := len(ids)
-	ids = append(ids, ' ')
-	if trace.s != "" {
-		ids = append(ids, trace.s...)
-	} else {
-		ids = append(ids, n.ids.prefix...)
-		ids = strconv.AppendUint(ids, trace.n, 36)
-	}
-	return string(ids), midLen
-}
-
-func (n *Node) traceSent(tr Tracer, from, to *actor.PID, msg proto.Message, size int, mid, trace string) {
+func (n *Node) traceSent(tr Tracer, from, to *actor.PID, msg proto.Message, size int, mid, trace id) {
 	if size < 0 {
 		size = proto.Size(msg)
 	}
@@ -222,8 +426,8 @@ func (n *Node) traceSent(tr Tracer, from, to *actor.PID, msg proto.Message, size
 		To:      fromActorPID(to),
 		Type:    msg.ProtoReflect().Descriptor().FullName(),
 		Size:    size,
-		MsgID:   mid,
-		TraceID: trace,
+		MsgID:   mid.String(),
+		TraceID: trace.String(),
 		Msg:     msg,
 	})
 }
@@ -239,83 +443,33 @@ func (n *Node) refuseOversized(from, to *actor.PID, msg proto.Message, size int)
 	}).Error("actors: message too large for remoting; dropped")
 }
 
-func (n *Node) traceReceived(tr Tracer, kind EventKind, env *actor.MessageEnvelope, lm *localMsg,
-	msg proto.Message, name protoreflect.FullName, from, to PID, trace traceRef) {
-	mid := ""
-	if lm != nil {
-		mid = n.ids.format(lm.mid)
-	} else {
-		mid, _ = parseIDs(env.GetHeader(idsHeader))
+// admit applies test filters and reports Received (or Dropped) before a
+// process sees a message; it reports whether to deliver it. mid and trace
+// are zero for a message from a peer that sent it without an Envelope.
+func (n *Node) admit(msg proto.Message, from, to PID, mid, trace id) bool {
+	tr := n.getTracer()
+	filtering := n.filters.active()
+	if tr == nil && !filtering {
+		return true
 	}
-	tr.Trace(&Event{
-		Kind:    kind,
-		Time:    n.clock.Now(),
-		From:    from,
-		To:      to,
-		Type:    name,
-		Size:    proto.Size(msg),
-		MsgID:   mid,
-		TraceID: n.traceString(trace),
-		Msg:     msg,
-	})
-}
-
-// receiverMiddleware applies test filters and reports Received (or Dropped)
-// before the process sees a message.
-func (n *Node) receiverMiddleware(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
-		var (
-			msg   proto.Message
-			lm    *localMsg
-			trace traceRef
-		)
-		switch m := env.Message.(type) {
-		case *localMsg:
-			lm, msg, trace = m, m.msg, m.trace
-			env.Message = msg
-		case proto.Message:
-			_, ts := parseIDs(env.GetHeader(idsHeader))
-			msg, trace = m, traceRef{s: ts}
-		default:
-			next(c, env) // lifecycle and dispatch messages
-			return
-		}
-		deliver := func() {
-			if p, ok := c.Actor().(*process); ok {
-				p.inTrace = trace // becomes p.trace in Receive
-			}
-			next(c, env)
-		}
-		if _, ok := msg.(*actor.PoisonPill); ok {
-			// Processes stop through Node.Stop and Terminate only.
-			n.log.WithFields(map[string]any{
-				"process": fromActorPID(c.Self()).String(),
-				"from":    fromActorPID(env.Sender).String(),
-			}).Warn("actors: PoisonPill ignored")
-			return
-		}
-		if isInternal(msg) {
-			deliver()
-			return
-		}
-		tr := n.getTracer()
-		if tr == nil && !n.filters.active() {
-			deliver()
-			return
-		}
-		from, to := fromActorPID(env.Sender), fromActorPID(c.Self())
-		name := msg.ProtoReflect().Descriptor().FullName()
-		kind := Received
-		if n.filters.active() && n.filters.apply(name, msg, from, to) {
-			n.stats.filtered.Add(1)
-			kind = Dropped
-		}
-		if tr != nil {
-			n.traceReceived(tr, kind, env, lm, msg, name, from, to, trace)
-		}
-		if kind == Dropped {
-			return
-		}
-		deliver()
+	name := msg.ProtoReflect().Descriptor().FullName()
+	kind := Received
+	if filtering && n.filters.apply(name, msg, from, to) {
+		n.stats.filtered.Add(1)
+		kind = Dropped
 	}
+	if tr != nil {
+		tr.Trace(&Event{
+			Kind:    kind,
+			Time:    n.clock.Now(),
+			From:    from,
+			To:      to,
+			Type:    name,
+			Size:    proto.Size(msg),
+			MsgID:   mid.String(),
+			TraceID: trace.String(),
+			Msg:     msg,
+		})
+	}
+	return kind != Dropped
 }

@@ -14,27 +14,48 @@
 //
 // # How it works
 //
-// The driver is an actor named "executor(N)" on an actors.Node (by default a
-// node of its own, configured from LIBPROCESS_IP, LIBPROCESS_PORT and
-// LIBPROCESS_ADVERTISE_IP). It links to the agent and registers with
-// RegisterExecutorMessage. SendStatusUpdate wraps a TaskStatus in a
-// StatusUpdate carrying a fresh random uuid; the driver keeps every update
-// and every launched task until the agent acknowledges the update, and
-// hands them back to a restarted agent when it asks the executor to
-// reconnect.
+// The driver is a pure Core inside a thin actor shell. Core (core.go) holds
+// the protocol with the agent as plain state: it takes one event at a time
+// with the current time (a message from a PID, a timer by its key, a broken
+// link, a request of the executor) and returns effects as data: messages to
+// send, links, keyed timers, the Executor callbacks to run (OnRegistered,
+// OnLaunchTask, OnShutdown, ... one type per callback, each with a Call
+// method), and SelfKill and Terminate for the shell. Status update uuids
+// come from an injected protocol.UUIDs; the core reads no clock and starts
+// no goroutine, so the simulator can run it on a virtual clock.
+//
+// The shell (process.go) is an actor named "executor(N)" on an actors.Node
+// (by default a node of its own, configured from LIBPROCESS_IP,
+// LIBPROCESS_PORT and LIBPROCESS_ADVERTISE_IP). It arms the core's timers on
+// the node's clock and queues callback effects on the driver's callback
+// goroutine; the driver's methods check the lifecycle (internal/driverlife)
+// and dispatch the request to the actor.
+//
+// The core links to the agent and registers with RegisterExecutorMessage.
+// SendStatusUpdate wraps a TaskStatus in a StatusUpdate carrying a fresh
+// uuid; the core keeps every update and every launched task until the
+// agent acknowledges the update, and hands them back to a restarted agent
+// when it asks the executor to reconnect. Its one timer, RecoveryTimer,
+// runs while a checkpointing executor waits for its agent to come back.
 //
 // On ShutdownExecutorMessage the driver calls Shutdown, stops accepting
-// messages, and stops once the callback returns (as mesos-go's driver does,
-// so Join returns): an executor sends its last updates from inside
-// Shutdown. Unless it runs in local mode it also arms a killer that
-// SIGKILLs the executor's process group (the process alone if it does not
-// lead its group) after the shutdown grace period, as Mesos does. If the
-// link to the agent breaks, a checkpointing executor waits
+// messages, and stops once the callback returns, as mesos-go's driver does
+// (OnShutdown), so that Join returns: an executor sends its last updates
+// from inside Shutdown. Unless it runs in local mode it also arms a killer
+// (SelfKill) that SIGKILLs the executor's process group (the process alone
+// if it does not lead its group) after the shutdown grace period, as Mesos
+// does. If the link to the agent breaks, a checkpointing executor waits
 // MESOS_RECOVERY_TIMEOUT for the agent to come back; otherwise (or when
 // that time runs out) it shuts down and the driver stops.
 //
-// Local mode (no self-kill) is on
-// when DriverConfig.Getenv is set, or when MESOS_LOCAL is set.
+// Local mode (no self-kill) is on when DriverConfig.Getenv is set, or when
+// MESOS_LOCAL is set.
+//
+// A host without actors (the simulator) wraps a Core and an Executor in an
+// Inline: an effect.Core that is also the ExecutorDriver the callbacks
+// get. It calls the callbacks in place after each event and hands what the
+// executor asks for straight to the core, returning the sends, links,
+// timers, SelfKill and Terminate for the host to apply.
 //
 // # Message tracing
 //

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
@@ -35,16 +36,13 @@ type MesosExecutorDriver struct {
 	local   bool
 	log     *logrus.Entry
 
-	mu         sync.Mutex
-	status     mesos.Status
-	pid        actors.PID
-	proc       *process
-	done       chan struct{} // closed when the driver stops or aborts
-	doneClosed bool
+	life *driverlife.Life
 
-	running   atomic.Bool
+	mu   sync.Mutex // guards pid and proc
+	pid  actors.PID
+	proc *process
+
 	connected atomic.Bool
-	callbacks *callbackQueue
 
 	// killSelf ends the executor's process group (outside local mode).
 	killSelf func()
@@ -76,10 +74,9 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 		node:     config.Node,
 		env:      env,
 		local:    local,
-		status:   mesos.Status_DRIVER_NOT_STARTED,
-		done:     make(chan struct{}),
 		killSelf: killProcessGroup,
 	}
+	d.life = driverlife.New(func(msg string) { d.exec.Error(d, msg) }, nil)
 	if d.node == nil {
 		cfg, err := actors.ConfigFromEnv()
 		if err != nil {
@@ -110,7 +107,6 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 		"executor_id":  env.executorID,
 		"agent_id":     env.slaveID,
 	})
-	d.callbacks = newCallbackQueue(d.running.Load)
 	return d, nil
 }
 
@@ -165,11 +161,7 @@ func killProcessGroup() {
 }
 
 // Status returns the driver's status.
-func (d *MesosExecutorDriver) Status() mesos.Status {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.status
-}
+func (d *MesosExecutorDriver) Status() mesos.Status { return d.life.Status() }
 
 // Running reports whether the status is DRIVER_RUNNING.
 func (d *MesosExecutorDriver) Running() bool { return d.Status() == mesos.Status_DRIVER_RUNNING }
@@ -184,6 +176,12 @@ func (d *MesosExecutorDriver) PID() actors.PID {
 	return d.pid
 }
 
+func (d *MesosExecutorDriver) process() (actors.PID, *process) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pid, d.proc
+}
+
 // Directory returns MESOS_DIRECTORY, the executor's sandbox.
 func (d *MesosExecutorDriver) Directory() string { return d.env.directory }
 
@@ -191,69 +189,41 @@ func (d *MesosExecutorDriver) Directory() string { return d.env.directory }
 // default): the time between ShutdownExecutorMessage and the self-kill.
 func (d *MesosExecutorDriver) ShutdownGracePeriod() time.Duration { return d.env.shutdownGrace }
 
-func (d *MesosExecutorDriver) closeDoneLocked() {
-	if !d.doneClosed {
-		d.doneClosed = true
-		close(d.done)
-	}
-}
-
 // Start registers with the agent.
 func (d *MesosExecutorDriver) Start() (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_NOT_STARTED {
-		return d.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_NOT_STARTED, d.status)
-	}
-	p := newProcess(d)
-	d.running.Store(true)
-	d.status = mesos.Status_DRIVER_RUNNING
-	d.callbacks.Start()
-	var pid actors.PID
-	var err error
-	for range 1000 {
-		pid, err = d.node.Spawn(fmt.Sprintf("executor(%d)", executorSeq.Add(1)), p)
-		if !errors.Is(err, actors.ErrNameExists) {
-			break
+	return d.life.Start(func() error {
+		p := newProcess(d)
+		var pid actors.PID
+		var err error
+		for range 1000 {
+			pid, err = d.node.Spawn(fmt.Sprintf("executor(%d)", executorSeq.Add(1)), p)
+			if !errors.Is(err, actors.ErrNameExists) {
+				break
+			}
 		}
-	}
-	if err != nil {
-		msg := fmt.Sprintf("Failed to start the executor driver: %v", err)
-		d.running.Store(false)
-		d.status = mesos.Status_DRIVER_ABORTED
-		d.closeDoneLocked()
-		d.callbacks.Push(callback{Always: true, Run: func() { d.exec.Error(d, msg) }})
-		d.callbacks.Close()
-		d.shutdownOwnNode(nil)
-		return d.status, errors.New(msg)
-	}
-	d.pid, d.proc = pid, p
-	d.log.WithFields(logrus.Fields{"pid": pid.String(), "agent": d.env.slavePID.String()}).Info("Executor driver started")
-	return d.status, nil
+		if err != nil {
+			d.log.WithError(err).Error("cannot start the executor driver")
+			d.shutdownOwnNode(nil)
+			return fmt.Errorf("Failed to start the executor driver: %v", err)
+		}
+		d.mu.Lock()
+		d.pid, d.proc = pid, p
+		d.mu.Unlock()
+		d.log.WithFields(logrus.Fields{"pid": pid.String(), "agent": d.env.slavePID.String()}).Info("executor driver started")
+		return nil
+	})
 }
 
 // Stop stops the driver.
 func (d *MesosExecutorDriver) Stop() (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING && d.status != mesos.Status_DRIVER_ABORTED {
-		return d.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, d.status)
-	}
-	d.log.Info("Stopping the executor driver")
-	aborted := d.status == mesos.Status_DRIVER_ABORTED
-	d.running.Store(false)
-	d.status = mesos.Status_DRIVER_STOPPED
-	d.closeDoneLocked()
-	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, p.stop) {
-		d.callbacks.Close()
-	}
-	d.shutdownOwnNode(d.proc)
-	if aborted {
-		return mesos.Status_DRIVER_ABORTED, nil
-	}
-	return d.status, nil
+	return d.life.Stop(func() {
+		d.log.Info("stopping the executor driver")
+		pid, p := d.process()
+		if p == nil || !d.node.Dispatch(pid, p.stop) {
+			d.life.Callbacks.Close()
+		}
+		d.shutdownOwnNode(p)
+	})
 }
 
 // shutdownOwnNode shuts the driver's own node down once p has finished.
@@ -263,12 +233,7 @@ func (d *MesosExecutorDriver) shutdownOwnNode(p *process) {
 	}
 	go func() {
 		if p != nil {
-			t := time.NewTimer(joinStopWait)
-			select {
-			case <-p.finished:
-			case <-t.C:
-			}
-			t.Stop()
+			driverlife.WaitAtMost(p.finished, joinStopWait)
 		}
 		d.node.Shutdown()
 		if d.tracer != nil {
@@ -279,105 +244,67 @@ func (d *MesosExecutorDriver) shutdownOwnNode(p *process) {
 
 // Abort stops callbacks; the actor stays until Stop.
 func (d *MesosExecutorDriver) Abort() (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		return d.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, d.status)
-	}
-	d.log.Info("Aborting the executor driver")
-	d.abortLocked()
-	if p := d.proc; p != nil {
-		d.node.Dispatch(d.pid, p.abort)
-	}
-	return d.status, nil
-}
-
-func (d *MesosExecutorDriver) abortLocked() {
-	d.running.Store(false)
-	d.status = mesos.Status_DRIVER_ABORTED
-	d.closeDoneLocked()
-}
-
-// abortFromProcess aborts on the driver's own initiative; it reports
-// whether the driver was running.
-func (d *MesosExecutorDriver) abortFromProcess() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		return false
-	}
-	d.abortLocked()
-	return true
+	return d.life.Abort(func() {
+		d.log.Info("aborting the executor driver")
+		if pid, p := d.process(); p != nil {
+			d.node.Dispatch(pid, p.abort)
+		}
+	})
 }
 
 // Join blocks until the driver is stopped or aborted.
 func (d *MesosExecutorDriver) Join() (mesos.Status, error) {
-	d.mu.Lock()
-	if d.status == mesos.Status_DRIVER_NOT_STARTED {
-		st := d.status
-		d.mu.Unlock()
-		return st, fmt.Errorf("Unable to Join: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, st)
-	}
-	done, p := d.done, d.proc
-	d.mu.Unlock()
-	<-done
-	st := d.Status()
-	if st == mesos.Status_DRIVER_STOPPED && p != nil {
-		t := time.NewTimer(joinStopWait)
-		select {
-		case <-p.finished:
-		case <-t.C:
+	_, p := d.process()
+	st, err := d.life.Join(func() {
+		if p != nil {
+			driverlife.WaitAtMost(p.finished, joinStopWait)
 		}
-		t.Stop()
+	})
+	if err == nil {
+		// The executor usually exits when Join returns: its trace must be
+		// in the file by then.
+		d.tracer.Flush()
 	}
-	// The executor usually exits when Join returns: its trace must be in
-	// the file by then.
-	d.tracer.Flush()
-	return st, nil
+	return st, err
 }
 
 // Run starts the driver and joins it.
 func (d *MesosExecutorDriver) Run() (mesos.Status, error) {
-	st, err := d.Start()
-	if st != mesos.Status_DRIVER_RUNNING {
-		return st, err
-	}
-	return d.Join()
+	return driverlife.Run(d.Start, d.Join)
 }
 
 func (d *MesosExecutorDriver) call(name string, f func(p *process)) (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		return d.status, fmt.Errorf("Unable to %s: expected driver status %s, but is %s",
-			name, mesos.Status_DRIVER_RUNNING, d.status)
-	}
-	p := d.proc
-	if !d.node.Dispatch(d.pid, func() { f(p) }) {
-		return d.status, fmt.Errorf("Unable to %s: the driver's actor is gone", name)
-	}
-	return d.status, nil
+	return d.life.Call(name, func() bool {
+		pid, p := d.process()
+		return d.node.Dispatch(pid, func() { f(p) })
+	})
 }
 
 // SendStatusUpdate sends a task status to the agent.
 func (d *MesosExecutorDriver) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
-	switch {
-	case status == nil:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: nil status")
-	case status.GetTaskId() == nil || status.State == nil:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: the status needs a task_id and a state")
-	case status.GetState() == mesos.TaskState_TASK_STAGING:
-		return d.Status(), errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
+	if err := checkStatus(status); err != nil {
+		return d.Status(), err
 	}
 	status = proto.Clone(status).(*mesos.TaskStatus)
-	return d.call("SendStatusUpdate", func(p *process) { p.sendStatusUpdate(status) })
+	return d.call("SendStatusUpdate", func(p *process) { p.apply(p.core.SendStatusUpdate(p.now(), status)) })
+}
+
+// checkStatus refuses a status an executor may not send.
+func checkStatus(status *mesos.TaskStatus) error {
+	switch {
+	case status == nil:
+		return errors.New("Unable to SendStatusUpdate: nil status")
+	case status.GetTaskId() == nil || status.State == nil:
+		return errors.New("Unable to SendStatusUpdate: the status needs a task_id and a state")
+	case status.GetState() == mesos.TaskState_TASK_STAGING:
+		return errors.New("Unable to SendStatusUpdate: an executor is not allowed to send a TASK_STAGING status update")
+	}
+	return nil
 }
 
 // SendFrameworkMessage sends data to the scheduler, best effort.
 func (d *MesosExecutorDriver) SendFrameworkMessage(data string) (mesos.Status, error) {
-	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(data) })
+	return d.call("SendFrameworkMessage", func(p *process) { p.apply(p.core.SendFrameworkMessage(p.now(), data)) })
 }
 
 // WaitAcknowledged blocks until the agent has acknowledged every status
@@ -385,11 +312,11 @@ func (d *MesosExecutorDriver) SendFrameworkMessage(data string) (mesos.Status, e
 // just before), or ctx ends. Executors call it before exiting so that their
 // last update is not lost. (Not part of mesos-go's interface.)
 func (d *MesosExecutorDriver) WaitAcknowledged(ctx context.Context) error {
-	pid := d.PID()
+	pid, p := d.process()
 	if pid.IsZero() {
 		return errors.New("executor driver not started")
 	}
-	v, err := d.node.Call(ctx, pid, func() any { return d.proc.ackWaiter() })
+	v, err := d.node.Call(ctx, pid, func() any { return p.ackWaiter() })
 	if err != nil {
 		return err
 	}
@@ -404,11 +331,14 @@ func (d *MesosExecutorDriver) WaitAcknowledged(ctx context.Context) error {
 // Unacknowledged returns how many status updates and tasks await the
 // agent's acknowledgement (the ones a reconnecting executor hands back).
 func (d *MesosExecutorDriver) Unacknowledged(ctx context.Context) (updates, tasks int, err error) {
-	pid := d.PID()
+	pid, p := d.process()
 	if pid.IsZero() {
 		return 0, 0, errors.New("executor driver not started")
 	}
-	v, err := d.node.Call(ctx, pid, func() any { return [2]int{len(d.proc.updates), len(d.proc.tasks)} })
+	v, err := d.node.Call(ctx, pid, func() any {
+		u, t := p.core.Unacknowledged()
+		return [2]int{u, t}
+	})
 	if err != nil {
 		return 0, 0, err
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
-	"github.com/gomesos/gomesos/internal/flagutil"
+	"github.com/gomesos/gomesos/messages/protocol"
 )
 
 const (
@@ -51,12 +51,12 @@ func readEnvironment(getenv func(string) string) (environment, error) {
 		return env, fmt.Errorf("executor driver: cannot parse MESOS_SLAVE_PID %q: %v", pid, err)
 	}
 	if v := getenv("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"); v != "" {
-		if env.shutdownGrace, err = flagutil.ParseDuration(v); err != nil {
+		if env.shutdownGrace, err = protocol.ParseDuration(v); err != nil {
 			return env, fmt.Errorf("executor driver: MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: %v", err)
 		}
 	}
 	if v := getenv("MESOS_RECOVERY_TIMEOUT"); v != "" && env.checkpoint {
-		if env.recoveryTimeout, err = flagutil.ParseDuration(v); err != nil {
+		if env.recoveryTimeout, err = protocol.ParseDuration(v); err != nil {
 			return env, fmt.Errorf("executor driver: MESOS_RECOVERY_TIMEOUT: %v", err)
 		}
 	}

@@ -8,9 +8,15 @@
 // runs after the container's processes are gone. Recover rebuilds state after
 // an agent restart.
 //
-// Only the posix isolators exist now ("posix/cpu", "posix/mem"): they
-// enforce nothing and measure the container's process tree through /proc.
-// The cgroups isolators come later and will implement the same interface.
+// The posix isolators ("posix/cpu", "posix/mem") enforce nothing and
+// measure the container's process tree through /proc. The cgroups
+// isolators ("cgroups/cpu", "cgroups/mem", "cgroups/pids") give each
+// container a cgroup under --cgroups_root in each of their controllers
+// (cgroup v1 or v2, through github.com/containerd/cgroups/v3), enforce its
+// cpu and mem, and measure through the cgroup; the plumbing they share with
+// the linux launcher is in the cgroups subpackage. "namespaces/pid" only
+// asks the (linux) launcher for namespaces. README.md says how a
+// containerizer drives them.
 package isolators
 
 import (
@@ -19,6 +25,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gomesos/gomesos/isolators/cgroups"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
 
@@ -35,6 +42,10 @@ type ContainerConfig struct {
 type LaunchInfo struct {
 	// Env is added to the executor's environment.
 	Env map[string]string
+	// Namespaces asks the launcher for new pid, mount, ipc and uts
+	// namespaces (launcher.Spec.Namespaces; only the linux launcher has
+	// them).
+	Namespaces bool
 }
 
 // Limitation is a resource limit a container ran into; the containerizer
@@ -70,19 +81,88 @@ type Isolator interface {
 	Cleanup(ctx context.Context, containerID string) error
 }
 
+// OrphanFinder is implemented by isolators that find containers on the
+// host by themselves (the cgroups isolators list the cgroups under their
+// root). After Recover, a listed container that is neither known to the
+// agent nor an orphan the launcher reported is an unknown orphan: the
+// containerizer should clean it up (Cleanup kills what is left in its
+// cgroups and removes them).
+type OrphanFinder interface {
+	Containers() ([]string, error)
+}
+
+// Options configure the isolators built by New; the zero value means
+// Mesos' defaults.
+type Options struct {
+	// CgroupsHierarchy is --cgroups_hierarchy (default /sys/fs/cgroup).
+	CgroupsHierarchy string
+	// CgroupsRoot is --cgroups_root (default "mesos"), always taken as an
+	// absolute path inside each hierarchy.
+	CgroupsRoot string
+	// CgroupsEnableCFS is --cgroups_enable_cfs: cap each container's CPU
+	// time at its cpus with a CFS quota.
+	CgroupsEnableCFS bool
+	// PidsMax caps each container's processes and threads (cgroups/pids);
+	// 0 means no cap.
+	PidsMax int64
+}
+
 // constructors are the isolators that can be named in --isolation.
-var constructors = map[string]func() Isolator{
-	"posix/cpu": func() Isolator { return NewPosixCPU() },
-	"posix/mem": func() Isolator { return NewPosixMem() },
+var constructors = map[string]func(*env) (Isolator, error){
+	"posix/cpu":      func(*env) (Isolator, error) { return NewPosixCPU(), nil },
+	"posix/mem":      func(*env) (Isolator, error) { return NewPosixMem(), nil },
+	"namespaces/pid": func(*env) (Isolator, error) { return NamespacesPID{}, nil },
+	"cgroups/cpu": func(e *env) (Isolator, error) {
+		l, err := e.layout()
+		if err != nil {
+			return nil, err
+		}
+		return NewCgroupsCPU(l, e.opts.CgroupsEnableCFS)
+	},
+	"cgroups/mem": func(e *env) (Isolator, error) {
+		l, err := e.layout()
+		if err != nil {
+			return nil, err
+		}
+		return NewCgroupsMem(l)
+	},
+	"cgroups/pids": func(e *env) (Isolator, error) {
+		l, err := e.layout()
+		if err != nil {
+			return nil, err
+		}
+		return NewCgroupsPids(l, e.opts.PidsMax)
+	},
+}
+
+// aliases expand to several isolators.
+var aliases = map[string][]string{
+	"cgroups/all": {"cgroups/cpu", "cgroups/mem", "cgroups/pids"},
+}
+
+// env is what constructors share: one layout for all cgroups isolators.
+type env struct {
+	opts Options
+	l    *cgroups.Layout
+}
+
+func (e *env) layout() (*cgroups.Layout, error) {
+	if e.l == nil {
+		l, err := cgroups.NewLayout(e.opts.CgroupsHierarchy, e.opts.CgroupsRoot)
+		if err != nil {
+			return nil, err
+		}
+		e.l = l
+	}
+	return e.l, nil
 }
 
 // later are isolators Mesos has that are planned but not built yet.
 var later = map[string]bool{
-	"cgroups/cpu": true, "cgroups/mem": true, "cgroups/pids": true, "cgroups/all": true,
 	"cgroups/devices": true, "cgroups/blkio": true, "cgroups/net_cls": true,
 	"cgroups/perf_event": true, "cgroups/hugetlb": true, "cgroups/cpuset": true,
 	"disk/du": true, "disk/xfs": true, "filesystem/linux": true, "filesystem/posix": true,
-	"namespaces/pid": true, "namespaces/ipc": true, "network/cni": true,
+	"namespaces/ipc": true, "network/cni": true,
 	"docker/runtime": true, "linux/capabilities": true, "gpu/nvidia": true,
 	"volume/sandbox_path": true, "volume/host_path": true, "posix/disk": true,
 	"posix/rlimits": true, "linux/seccomp": true, "network/port_mapping": true,
@@ -111,6 +191,15 @@ func Parse(isolation string) ([]string, error) {
 		if n == "" || seen[n] {
 			continue
 		}
+		if exp, ok := aliases[n]; ok {
+			for _, e := range exp {
+				if !seen[e] {
+					seen[e] = true
+					names = append(names, e)
+				}
+			}
+			continue
+		}
 		seen[n] = true
 		if _, ok := constructors[n]; !ok {
 			if later[n] {
@@ -123,15 +212,61 @@ func Parse(isolation string) ([]string, error) {
 	return names, nil
 }
 
-// Create builds the isolators named in an --isolation value.
+// Create builds the isolators named in an --isolation value with default
+// options.
 func Create(isolation string) ([]Isolator, error) {
+	return New(isolation, Options{})
+}
+
+// New builds the isolators named in an --isolation value. An unknown name,
+// or a cgroups isolator on a host without the cgroup controllers it needs,
+// is an error.
+func New(isolation string, opts Options) ([]Isolator, error) {
 	names, err := Parse(isolation)
 	if err != nil {
 		return nil, err
 	}
+	e := &env{opts: opts}
 	out := make([]Isolator, 0, len(names))
 	for _, n := range names {
-		out = append(out, constructors[n]())
+		iso, err := constructors[n](e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, iso)
 	}
+	return out, nil
+}
+
+// Unclaimed lists the containers that the isolators find on the host by
+// themselves (OrphanFinder) and that are not in known, sorted. The
+// containerizer passes them to Recover as orphans along with the
+// launcher's, then destroys them.
+func Unclaimed(isos []Isolator, known []string) ([]string, error) {
+	claimed := map[string]bool{}
+	for _, id := range known {
+		claimed[id] = true
+	}
+	set := map[string]bool{}
+	for _, iso := range isos {
+		f, ok := iso.(OrphanFinder)
+		if !ok {
+			continue
+		}
+		ids, err := f.Containers()
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if !claimed[id] {
+				set[id] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
 	return out, nil
 }

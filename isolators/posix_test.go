@@ -18,7 +18,10 @@ func TestParse(t *testing.T) {
 		{"", "posix/cpu,posix/mem", ""},
 		{"posix/mem", "posix/mem", ""},
 		{" posix/cpu , posix/cpu,posix/mem ", "posix/cpu,posix/mem", ""},
-		{"cgroups/cpu,posix/mem", "", "not supported yet"},
+		{"cgroups/cpu,posix/mem", "cgroups/cpu,posix/mem", ""},
+		{"cgroups/all,cgroups/mem", "cgroups/cpu,cgroups/mem,cgroups/pids", ""},
+		{"cgroups/devices", "", "not supported yet"},
+		{"namespaces/pid,cgroups/mem", "namespaces/pid,cgroups/mem", ""},
 		{"bogus", "", "unknown isolator \"bogus\""},
 	}
 	for _, c := range cases {

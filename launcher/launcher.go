@@ -1,11 +1,18 @@
 // Package launcher starts and stops the processes of containers.
 //
 // A Launcher forks a container's first process (the executor) and later kills
-// every process of that container. The posix launcher, the only one built so
-// far, puts the child into a session of its own (setsid) and kills the whole
-// session and process group on Destroy; processes that leave the session are
-// not tracked, as in Mesos' posix launcher. A linux launcher (freezer cgroup
-// per container, via libcontainer) will implement the same interface later.
+// every process of that container. The posix launcher puts the child into a
+// session of its own (setsid) and kills the whole session and process group
+// on Destroy; processes that leave the session are not tracked, as in Mesos'
+// posix launcher. The linux launcher gives each container a freezer cgroup
+// (the unified cgroup on v2) and, when asked, new pid, mount, ipc and uts
+// namespaces, with a private /tmp and optionally a root filesystem of its
+// own; Destroy kills every process of the cgroup, however it forked, and
+// removes it.
+//
+// When Spec.Isolate is set, the first process is the launch helper (this
+// binary re-executed, see helper.go), held at a gate until Isolate has moved
+// it into the container's cgroups, so that nothing escapes them.
 package launcher
 
 import (
@@ -13,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	"github.com/gomesos/gomesos/isolators/cgroups"
 )
 
 // Spec says what to fork and where its output goes.
@@ -29,6 +38,20 @@ type Spec struct {
 	// for appending and created if missing. Empty means /dev/null.
 	Stdout string
 	Stderr string
+	// Isolate, if set, is called with the child's pid after the fork and
+	// before the program runs: the containerizer calls its isolators'
+	// Isolate here. An error kills the child and fails Fork.
+	Isolate func(pid int) error
+	// Namespaces, for the linux launcher only, runs the program in new
+	// pid, mount, ipc and uts namespaces (isolators.LaunchInfo.Namespaces,
+	// from the namespaces/pid isolator): it is PID 1 there, with a fresh
+	// /proc and a private /tmp.
+	Namespaces bool
+	// Rootfs, for the linux launcher only, is a local directory to use as
+	// the container's root filesystem (it implies Namespaces); the sandbox
+	// appears inside it at SandboxInRootfs and MESOS_SANDBOX is set to
+	// match. Empty means the host's root.
+	Rootfs string
 }
 
 // ExitStatus is how a process ended, in wait(2) terms.
@@ -106,15 +129,32 @@ var ErrUnknownContainer = errors.New("unknown container")
 // ErrAlreadyForked is returned when Fork is called twice for one container.
 var ErrAlreadyForked = errors.New("container already forked")
 
-// New returns the launcher called name ("posix"). "linux" is recognised but
-// not built yet.
+// Options configure the linux launcher: where its cgroups live
+// (--cgroups_hierarchy, --cgroups_root; defaults /sys/fs/cgroup and mesos).
+type Options struct {
+	CgroupsHierarchy string
+	CgroupsRoot      string
+}
+
+// New returns the launcher called name ("posix" or "linux") with default
+// options.
 func New(name string) (Launcher, error) {
+	return NewWithOptions(name, Options{})
+}
+
+// NewWithOptions returns the launcher called name. The linux launcher is an
+// error on a host without a freezer cgroup or when not running as root.
+func NewWithOptions(name string, o Options) (Launcher, error) {
 	switch name {
 	case "", "posix":
 		return NewPosix(), nil
 	case "linux":
-		return nil, errors.New("launcher \"linux\" is not supported yet (use --launcher=posix)")
+		l, err := cgroups.NewLayout(o.CgroupsHierarchy, o.CgroupsRoot)
+		if err != nil {
+			return nil, err
+		}
+		return NewLinux(l)
 	default:
-		return nil, fmt.Errorf("unknown launcher %q (supported: posix)", name)
+		return nil, fmt.Errorf("unknown launcher %q (supported: posix, linux)", name)
 	}
 }

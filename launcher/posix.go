@@ -41,6 +41,9 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	if spec.Path == "" {
 		return 0, errors.New("fork: empty program path")
 	}
+	if spec.Rootfs != "" || spec.Namespaces {
+		return 0, errors.New("fork: the posix launcher has no namespaces or root filesystems (use --launcher=linux)")
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -55,7 +58,14 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	p.containers[containerID] = c
 	p.mu.Unlock()
 
-	pid, cmd, err := start(spec)
+	var pid int
+	var cmd *exec.Cmd
+	var err error
+	if spec.Isolate != nil {
+		pid, cmd, err = startIsolated(spec, 0, false, nil)
+	} else {
+		pid, cmd, err = start(spec)
+	}
 	if err != nil {
 		p.mu.Lock()
 		delete(p.containers, containerID)
@@ -83,6 +93,38 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		close(c.done)
 	}()
 	return pid, nil
+}
+
+// startIsolated starts the launch helper with the given clone flags, lets
+// join (if set) and spec.Isolate move it into the container's cgroups, and
+// then lets it run the program.
+func startIsolated(spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error) (int, *exec.Cmd, error) {
+	// Fail here, as an unhelped fork would, on a program that is missing
+	// from the host (inside a root filesystem the helper finds out).
+	if spec.Rootfs == "" {
+		if _, err := exec.LookPath(spec.Path); err != nil {
+			return 0, nil, err
+		}
+	}
+	h, err := startHelper(spec, cloneflags, namespaces)
+	if err != nil {
+		return 0, nil, err
+	}
+	pid := h.cmd.Process.Pid
+	for _, f := range []func(int) error{join, spec.Isolate} {
+		if f == nil {
+			continue
+		}
+		if err := f(pid); err != nil {
+			h.abort()
+			return 0, nil, fmt.Errorf("isolate pid %d: %w", pid, err)
+		}
+	}
+	if err := h.release(); err != nil {
+		h.abort()
+		return 0, nil, err
+	}
+	return pid, h.cmd, nil
 }
 
 // start opens the output files and starts the process in a new session.

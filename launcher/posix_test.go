@@ -83,8 +83,14 @@ func TestForkErrors(t *testing.T) {
 	if err := l.Destroy(ctx, "nope"); err != nil {
 		t.Fatalf("Destroy unknown = %v", err)
 	}
-	if _, err := New("linux"); err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Fatalf("New(linux) = %v", err)
+	if _, err := New("bogus"); err == nil || !strings.Contains(err.Error(), "unknown launcher") {
+		t.Fatalf("New(bogus) = %v", err)
+	}
+	if _, err := l.Fork(ctx, "r", Spec{Path: "/bin/true", Rootfs: "/"}); err == nil {
+		t.Fatal("the posix launcher accepted a root filesystem")
+	}
+	if _, err := l.Fork(ctx, "n", Spec{Path: "/bin/true", Namespaces: true}); err == nil {
+		t.Fatal("the posix launcher accepted namespaces")
 	}
 }
 

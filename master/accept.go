@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
@@ -64,42 +66,16 @@ func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id str
 // accept handles ACCEPT: LAUNCH, RESERVE and UNRESERVE operations, in
 // order, against what the accepted offers hold; others are dropped with a
 // log line, as Mesos drops invalid operations.
-func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
-	log := p.fwLog(f.id)
-	now := p.now()
+func (c *Core) accept(f *framework, acc *scheduler.Call_Accept) {
 	lookup := func(id string) (offerView, bool) {
-		o := p.offers[id]
+		o := c.offers[id]
 		if o == nil {
 			return offerView{}, false
 		}
 		return offerView{o.frameworkID, o.agentID, o.role}, true
 	}
 	if err := validateOffers(acc.GetOfferIds(), f.id, lookup); err != nil {
-		log.Warnf("ACCEPT call used invalid offers: %v", err)
-		for _, id := range acc.GetOfferIds() {
-			if o := p.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
-				p.discardOffer(o)
-			}
-		}
-		state := lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
-		for _, op := range acc.GetOperations() {
-			tasks := op.GetLaunch().GetTaskInfos()
-			switch op.GetType() {
-			case mesos.Offer_Operation_LAUNCH:
-			case mesos.Offer_Operation_LAUNCH_GROUP:
-				tasks = op.GetLaunchGroup().GetTaskGroup().GetTasks()
-			default:
-				log.Warnf("dropping %s operation attempted with invalid offers: %v", op.GetType(), err)
-				continue
-			}
-			for _, t := range tasks {
-				p.forward(f, newUpdate(updateSpec{
-					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
-					state: state, message: "Task launched with invalid offers: " + err.Error(),
-					reason: mesos.TaskStatus_REASON_INVALID_OFFERS, now: now,
-				}), actors.PID{})
-			}
-		}
+		c.acceptInvalidOffers(f, acc, err)
 		return
 	}
 
@@ -108,176 +84,49 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	var a *agent
 	var role string
 	for _, id := range acc.GetOfferIds() {
-		o := p.offers[id.GetValue()]
-		a, role = p.agents[o.agentID], o.role
+		o := c.offers[id.GetValue()]
+		a, role = c.agents[o.agentID], o.role
 		offered = offered.Add(o.resources)
-		p.removeOffer(o, false)
+		c.removeOffer(o, false)
 	}
-	filters := acc.GetFilters()
-	if filters == nil {
-		filters = &mesos.Filters{}
-	}
-	taskError := func(t *mesos.TaskInfo, reason mesos.TaskStatus_Reason, msg string) {
-		p.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
-		p.forward(f, newUpdate(updateSpec{
-			frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
-			state: mesos.TaskState_TASK_ERROR, message: msg, reason: reason, now: now,
-		}), actors.PID{})
-	}
-
 	if a == nil || !a.connected {
-		// Offers die with their agent, so this cannot happen; answer
-		// anyway rather than lose the tasks.
-		reason, msg := mesos.TaskStatus_REASON_SLAVE_REMOVED, "Agent removed"
-		if a != nil {
-			reason, msg = mesos.TaskStatus_REASON_SLAVE_DISCONNECTED, "Agent disconnected"
-		}
-		for _, op := range acc.GetOperations() {
-			for _, t := range op.GetLaunch().GetTaskInfos() {
-				p.forward(f, newUpdate(updateSpec{
-					frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
-					state: lostState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: now,
-				}), actors.PID{})
-			}
-		}
-		if a != nil {
-			p.alloc.RecoverResources(f.id, a.id, offered, nil)
-		}
+		c.acceptOnGoneAgent(f, acc, a, offered)
 		return
 	}
 
 	remaining := offered
 	var conversions []allocator.Conversion
-	drop := func(op *mesos.Offer_Operation, msg string) {
-		log.Warnf("dropping %s operation: %s", op.GetType(), msg)
-	}
 	for _, op := range acc.GetOperations() {
 		if op == nil {
 			continue
 		}
 		switch op.GetType() {
 		case mesos.Offer_Operation_RESERVE, mesos.Offer_Operation_UNRESERVE:
-			if op.Id != nil {
-				// Driver-based frameworks cannot get operation feedback.
-				log.Warnf("dropping %s operation: %s", op.GetType(), operationFeedbackError)
-				p.send(f.pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String(operationFeedbackError)})
-				continue
+			next, cs, ok := c.reserveOrUnreserve(f, a, role, op, remaining)
+			if ok {
+				remaining = next
+				conversions = append(conversions, cs...)
 			}
-			var cs []allocator.Conversion
-			if op.GetType() == mesos.Offer_Operation_RESERVE {
-				if len(op.GetReserve().GetSource()) > 0 {
-					drop(op, "Operation attempted with invalid resources: Reservation updates are not yet implemented for the scheduler API.")
-					continue
-				}
-				rs, err := operationResources(op.GetReserve().GetResources(), role)
-				if err != nil {
-					drop(op, "Operation attempted with invalid resources: "+err.Error())
-					continue
-				}
-				if err := validateReserve(rs, f, a); err != nil {
-					drop(op, err.Error()+"; on agent "+agentString(a))
-					continue
-				}
-				cs = reserveConversions(rs)
-			} else {
-				rs, err := operationResources(op.GetUnreserve().GetResources(), role)
-				if err != nil {
-					drop(op, "Operation attempted with invalid resources: "+err.Error())
-					continue
-				}
-				if err := validateUnreserve(rs); err != nil {
-					drop(op, err.Error()+"; on agent "+agentString(a))
-					continue
-				}
-				cs = unreserveConversions(rs)
-			}
-			next, err := applyConversions(remaining, cs)
-			if err != nil {
-				drop(op, err.Error())
-				continue
-			}
-			remaining = next
-			log.WithField("agent_id", a.id).Infof("applying %s operation for resources %s", op.GetType(), cs[0].Converted)
-			p.applyToAgent(a, cs)
-			conversions = append(conversions, cs...)
-			continue
 		case mesos.Offer_Operation_LAUNCH_GROUP:
 			// Task groups need the default executor, which gomesos does
 			// not have yet: answer every task rather than lose it.
 			for _, t := range op.GetLaunchGroup().GetTaskGroup().GetTasks() {
-				taskError(t, mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "LAUNCH_GROUP operations are not supported by this master")
+				c.taskError(f, t, mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "LAUNCH_GROUP operations are not supported by this master")
 			}
-			continue
 		case mesos.Offer_Operation_LAUNCH:
-		default:
-			log.Warnf("dropping unsupported %s operation", op.GetType())
-			continue
-		}
-		if op.Id != nil {
+			if op.Id != nil {
+				for _, t := range op.GetLaunch().GetTaskInfos() {
+					c.taskError(f, t, mesos.TaskStatus_REASON_TASK_INVALID, "The `id` field cannot be set on LAUNCH operations")
+				}
+				continue
+			}
 			for _, t := range op.GetLaunch().GetTaskInfos() {
-				taskError(t, mesos.TaskStatus_REASON_TASK_INVALID, "The `id` field cannot be set on LAUNCH operations")
-			}
-			continue
-		}
-		for _, ti := range op.GetLaunch().GetTaskInfos() {
-			if ti == nil {
-				continue
-			}
-			t := clone(ti)
-			// The master fills in what frameworks leave out: the
-			// executor's framework id, and the offers' allocation role on
-			// resources without one (Mesos injects it for every
-			// framework). Resources come in the post-refinement format,
-			// as offers hold them.
-			if t.Executor != nil && t.Executor.FrameworkId == nil {
-				t.Executor.FrameworkId = frameworkID(f.id)
-			}
-			upgradeTask(t)
-			stampRole(t.Resources, role)
-			if t.Executor != nil {
-				stampRole(t.Executor.Resources, role)
-			}
-			if err := validateTask(t, taskContext{
-				frameworkID:        f.id,
-				agentID:            a.id,
-				taskExists:         func(id string) bool { return f.tasks[id] != nil },
-				unreachableExists:  func(id string) bool { return f.unreachableTasks.get(id) != nil },
-				existingExecutor:   func(id string) *mesos.ExecutorInfo { return a.executors[f.id][id] },
-				agentHasLimitsCaps: hasAgentCapability(a, mesos.SlaveInfo_Capability_TASK_RESOURCE_LIMITS),
-			}, remaining); err != nil {
-				taskError(t, mesos.TaskStatus_REASON_TASK_INVALID, err.Error())
-				continue
-			}
-
-			var consumed resources.Resources
-			launchExecutor := true
-			if t.Executor != nil {
-				eid := t.Executor.GetExecutorId().GetValue()
-				launchExecutor = !a.hasExecutor(f.id, eid)
-				if launchExecutor {
-					e := proto.Clone(t.Executor).(*mesos.ExecutorInfo)
-					a.addExecutor(f.id, e)
-					if f.executors[a.id] == nil {
-						f.executors[a.id] = map[string]*mesos.ExecutorInfo{}
-					}
-					f.executors[a.id][eid] = e
-					consumed = consumed.Add(resources.Resources(t.Executor.GetResources()))
+				if t != nil {
+					remaining = c.launchTask(f, a, role, t, remaining)
 				}
 			}
-			task := newTask(t, f.id)
-			p.addTask(f, a, task)
-			consumed = consumed.Add(resources.Resources(t.GetResources()))
-			remaining = remaining.Subtract(consumed)
-
-			p.taskLog(f.id, t.GetTaskId().GetValue()).WithField("agent_id", a.id).
-				Infof("launching task with %s on agent %s (%s executor)", resources.Resources(t.GetResources()), a.hostname(), map[bool]string{true: "new", false: "existing"}[launchExecutor])
-			p.send(a.pid, &mesosinternal.RunTaskMessage{
-				Framework:      clone(f.info),
-				FrameworkId:    frameworkID(f.id),
-				Pid:            proto.String(f.pid.String()),
-				Task:           t,
-				LaunchExecutor: proto.Bool(launchExecutor),
-			})
+		default:
+			c.fwLog(f.id).Warnf("dropping unsupported %s operation", op.GetType())
 		}
 	}
 
@@ -286,16 +135,187 @@ func (p *process) accept(f *framework, acc *scheduler.Call_Accept) {
 	// filter (so that a fresh reservation is offered again), the rest
 	// declined with the ACCEPT's filters.
 	if len(conversions) > 0 {
-		p.alloc.UpdateAllocation(f.id, a.id, offered, conversions)
+		c.out.Add(AllocUpdateAllocation{FrameworkID: f.id, AgentID: a.id, Offered: offered, Conversions: conversions})
+	}
+	filters := acc.GetFilters()
+	if filters == nil {
+		filters = &mesos.Filters{}
 	}
 	converted := remaining.Subtract(offered)
 	declined := remaining.Subtract(converted)
 	if !converted.IsEmpty() {
-		p.alloc.RecoverResources(f.id, a.id, converted, nil)
+		c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: converted})
 	}
 	if !declined.IsEmpty() {
-		p.alloc.RecoverResources(f.id, a.id, declined, filters)
+		c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: declined, Filters: filters})
 	}
+}
+
+// acceptInvalidOffers answers an ACCEPT whose offers failed validation:
+// the framework's valid offers among them are discarded and every task is
+// dropped (TASK_LOST for frameworks that are not partition aware).
+func (c *Core) acceptInvalidOffers(f *framework, acc *scheduler.Call_Accept, err error) {
+	log := c.fwLog(f.id)
+	log.WithError(err).Warn("accept call used invalid offers")
+	for _, id := range acc.GetOfferIds() {
+		if o := c.offers[id.GetValue()]; o != nil && o.frameworkID == f.id {
+			c.discardOffer(o)
+		}
+	}
+	state := protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED)
+	for _, op := range acc.GetOperations() {
+		tasks := op.GetLaunch().GetTaskInfos()
+		switch op.GetType() {
+		case mesos.Offer_Operation_LAUNCH:
+		case mesos.Offer_Operation_LAUNCH_GROUP:
+			tasks = op.GetLaunchGroup().GetTaskGroup().GetTasks()
+		default:
+			log.WithError(err).Warnf("dropping %s operation attempted with invalid offers", op.GetType())
+			continue
+		}
+		for _, t := range tasks {
+			c.forward(f, newUpdate(updateSpec{
+				frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+				state: state, message: "Task launched with invalid offers: " + err.Error(),
+				reason: mesos.TaskStatus_REASON_INVALID_OFFERS, now: c.now(),
+			}), actors.PID{})
+		}
+	}
+}
+
+// acceptOnGoneAgent answers an ACCEPT whose agent is gone or disconnected.
+// Offers die with their agent, so this cannot happen; answer anyway rather
+// than lose the tasks.
+func (c *Core) acceptOnGoneAgent(f *framework, acc *scheduler.Call_Accept, a *agent, offered resources.Resources) {
+	reason, msg := mesos.TaskStatus_REASON_SLAVE_REMOVED, "Agent removed"
+	if a != nil {
+		reason, msg = mesos.TaskStatus_REASON_SLAVE_DISCONNECTED, "Agent disconnected"
+	}
+	for _, op := range acc.GetOperations() {
+		for _, t := range op.GetLaunch().GetTaskInfos() {
+			c.forward(f, newUpdate(updateSpec{
+				frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+				state: protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: c.now(),
+			}), actors.PID{})
+		}
+	}
+	if a != nil {
+		c.out.Add(AllocRecoverResources{FrameworkID: f.id, AgentID: a.id, Resources: offered})
+	}
+}
+
+// taskError answers an invalid task with TASK_ERROR.
+func (c *Core) taskError(f *framework, t *mesos.TaskInfo, reason mesos.TaskStatus_Reason, msg string) {
+	c.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
+	c.forward(f, newUpdate(updateSpec{
+		frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
+		state: mesos.TaskState_TASK_ERROR, message: msg, reason: reason, now: c.now(),
+	}), actors.PID{})
+}
+
+// reserveOrUnreserve validates and applies a RESERVE or UNRESERVE to what
+// is left of the offers and to the agent. It returns what is left then and
+// the conversions, or ok false when the operation was dropped.
+func (c *Core) reserveOrUnreserve(f *framework, a *agent, role string, op *mesos.Offer_Operation, remaining resources.Resources) (resources.Resources, []allocator.Conversion, bool) {
+	log := c.fwLog(f.id)
+	drop := func(msg string) (resources.Resources, []allocator.Conversion, bool) {
+		log.Warnf("dropping %s operation: %s", op.GetType(), msg)
+		return nil, nil, false
+	}
+	if op.Id != nil {
+		// Driver-based frameworks cannot get operation feedback.
+		c.send(f.pid, &mesosinternal.FrameworkErrorMessage{Message: proto.String(operationFeedbackError)})
+		return drop(operationFeedbackError)
+	}
+	var cs []allocator.Conversion
+	if op.GetType() == mesos.Offer_Operation_RESERVE {
+		if len(op.GetReserve().GetSource()) > 0 {
+			return drop("Operation attempted with invalid resources: Reservation updates are not yet implemented for the scheduler API.")
+		}
+		rs, err := operationResources(op.GetReserve().GetResources(), role)
+		if err != nil {
+			return drop("Operation attempted with invalid resources: " + err.Error())
+		}
+		if err := validateReserve(rs, f, a); err != nil {
+			return drop(err.Error() + "; on agent " + agentString(a))
+		}
+		cs = reserveConversions(rs)
+	} else {
+		rs, err := operationResources(op.GetUnreserve().GetResources(), role)
+		if err != nil {
+			return drop("Operation attempted with invalid resources: " + err.Error())
+		}
+		if err := validateUnreserve(rs); err != nil {
+			return drop(err.Error() + "; on agent " + agentString(a))
+		}
+		cs = unreserveConversions(rs)
+	}
+	next, err := applyConversions(remaining, cs)
+	if err != nil {
+		return drop(err.Error())
+	}
+	log.WithField("agent_id", a.id).Infof("applying %s operation for resources %s", op.GetType(), cs[0].Converted)
+	c.applyToAgent(a, cs)
+	return next, cs, true
+}
+
+// launchTask validates one task of a LAUNCH against what is left of the
+// offers and, if it is valid, records it and sends it to the agent. It
+// returns what is left of the offers.
+func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInfo, remaining resources.Resources) resources.Resources {
+	t := clone(ti)
+	// The master fills in what frameworks leave out: the executor's
+	// framework id, and the offers' allocation role on resources without
+	// one (Mesos injects it for every framework). Resources come in the
+	// post-refinement format, as offers hold them.
+	if t.Executor != nil && t.Executor.FrameworkId == nil {
+		t.Executor.FrameworkId = frameworkID(f.id)
+	}
+	upgradeTask(t)
+	stampRole(t.Resources, role)
+	if t.Executor != nil {
+		stampRole(t.Executor.Resources, role)
+	}
+	if err := validateTask(t, taskContext{
+		frameworkID:        f.id,
+		agentID:            a.id,
+		taskExists:         func(id string) bool { return f.tasks[id] != nil },
+		unreachableExists:  func(id string) bool { return f.unreachableTasks.get(id) != nil },
+		existingExecutor:   func(id string) *mesos.ExecutorInfo { return a.executors[f.id][id] },
+		agentHasLimitsCaps: hasAgentCapability(a, mesos.SlaveInfo_Capability_TASK_RESOURCE_LIMITS),
+	}, remaining); err != nil {
+		c.taskError(f, t, mesos.TaskStatus_REASON_TASK_INVALID, err.Error())
+		return remaining
+	}
+
+	var consumed resources.Resources
+	launchExecutor := true
+	if t.Executor != nil {
+		eid := t.Executor.GetExecutorId().GetValue()
+		launchExecutor = !a.hasExecutor(f.id, eid)
+		if launchExecutor {
+			e := proto.Clone(t.Executor).(*mesos.ExecutorInfo)
+			a.addExecutor(f.id, e)
+			if f.executors[a.id] == nil {
+				f.executors[a.id] = map[string]*mesos.ExecutorInfo{}
+			}
+			f.executors[a.id][eid] = e
+			consumed = consumed.Add(resources.Resources(t.Executor.GetResources()))
+		}
+	}
+	c.addTask(f, a, newTask(t, f.id))
+	consumed = consumed.Add(resources.Resources(t.GetResources()))
+
+	c.taskLog(f.id, t.GetTaskId().GetValue()).WithFields(logrus.Fields{"agent_id": a.id, "hostname": a.hostname()}).
+		Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
+	c.send(a.pid, &mesosinternal.RunTaskMessage{
+		Framework:      clone(f.info),
+		FrameworkId:    frameworkID(f.id),
+		Pid:            proto.String(f.pid.String()),
+		Task:           t,
+		LaunchExecutor: proto.Bool(launchExecutor),
+	})
+	return remaining.Subtract(consumed)
 }
 
 // upgradeTask puts a task's and its executor's resources in the

@@ -3,6 +3,7 @@ package master
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -46,14 +48,8 @@ func versionLess(a, b [3]int) bool {
 	return false
 }
 
-func (p *process) newAgentID() string {
-	id := fmt.Sprintf("%s-S%d", p.info.GetId(), p.nextAgentID)
-	p.nextAgentID++
-	return id
-}
-
-func (p *process) connection() *mesosinternal.MasterSlaveConnection {
-	total := p.cfg.AgentPingTimeout * time.Duration(p.cfg.MaxAgentPingTimeouts)
+func (c *Core) connection() *mesosinternal.MasterSlaveConnection {
+	total := c.cfg.AgentPingTimeout * time.Duration(c.cfg.MaxAgentPingTimeouts)
 	return &mesosinternal.MasterSlaveConnection{TotalPingTimeoutSeconds: proto.Float64(total.Seconds())}
 }
 
@@ -88,39 +84,39 @@ func checkAgent(info *mesos.SlaveInfo, version string, needID bool) error {
 }
 
 // registerSlave handles RegisterSlaveMessage.
-func (p *process) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMessage) {
-	log := p.log.WithField("from", from.String())
+func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMessage) {
+	log := c.log.WithField("from", from.String())
 	if err := checkAgent(m.GetSlave(), m.GetVersion(), false); err != nil {
 		log.Warnf("ignoring agent registration: %v", err)
 		return
 	}
-	if a := p.agentsByPID[from.String()]; a != nil {
+	if a := c.agentsByPID[from.String()]; a != nil {
 		if a.connected {
-			p.agentLog(a.id).Info("agent already registered; resending the acknowledgement")
-			p.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(a.id), Connection: p.connection()})
+			c.agentLog(a.id).Info("agent already registered; resending the acknowledgement")
+			c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(a.id), Connection: c.connection()})
 			return
 		}
-		p.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
-		p.removeAgent(a, "a new agent registered at the same address", false)
+		c.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
+		c.removeAgent(a, "a new agent registered at the same address", false)
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
-	id := p.newAgentID()
+	id := c.ids.AgentID()
 	info.Id = slaveID(id)
 	a := newAgent(id, info, from)
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
-	a.total = p.agentTotal(id, info, m.GetCheckpointedResources(), nil)
+	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
 	a.checkpointed = checkpointed(a.total)
-	a.registeredTime = p.now()
-	p.addAgent(a)
-	p.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: p.connection()})
-	p.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+	a.registeredTime = c.now()
+	c.addAgent(a)
+	c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
+	c.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
 }
 
 // agentTotal is an agent's total: its resources with the checkpointed
 // dynamic reservations applied, those it reports or, when it reports none
 // (gomesos agents do not checkpoint them yet), those this master made.
-func (p *process) agentTotal(id string, info *mesos.SlaveInfo, reported []*mesos.Resource, kept resources.Resources) resources.Resources {
+func (c *Core) agentTotal(id string, info *mesos.SlaveInfo, reported []*mesos.Resource, kept resources.Resources) resources.Resources {
 	total := resources.New(info.GetResources()...).Upgrade()
 	cp := resources.New(reported...).Upgrade()
 	if cp.IsEmpty() {
@@ -131,40 +127,40 @@ func (p *process) agentTotal(id string, info *mesos.SlaveInfo, reported []*mesos
 	}
 	withCP, err := applyCheckpointed(total, cp)
 	if err != nil {
-		p.agentLog(id).Warnf("dropping checkpointed resources: %v", err)
+		c.agentLog(id).Warnf("dropping checkpointed resources: %v", err)
 		return total
 	}
 	return withCP
 }
 
 // addAgent makes a known: links, health checks and tells the allocator.
-func (p *process) addAgent(a *agent) {
+func (c *Core) addAgent(a *agent) {
 	a.connected, a.active = true, true
-	p.agents[a.id] = a
-	p.agentsByPID[a.pid.String()] = a
-	p.ctx.Link(a.pid)
-	p.startHealthCheck(a)
+	c.agents[a.id] = a
+	c.agentsByPID[a.pid.String()] = a
+	c.out.Link(a.pid)
+	c.startHealthCheck(a)
 	used := map[string]resources.Resources{}
 	for fid, r := range a.usedResources() {
 		used[fid] = r
 	}
-	p.alloc.AddSlave(a.id, a.info, a.capabilities, a.total, used)
+	c.out.Add(AllocAddSlave{AgentID: a.id, Info: a.info, Capabilities: a.capabilities, Total: a.total, Used: used})
 }
 
 // reregisterSlave handles ReregisterSlaveMessage.
-func (p *process) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlaveMessage) {
-	log := p.log.WithField("from", from.String())
+func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlaveMessage) {
+	log := c.log.WithField("from", from.String())
 	if err := checkAgent(m.GetSlave(), m.GetVersion(), true); err != nil {
 		log.Warnf("ignoring agent reregistration: %v", err)
 		return
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
 	id := info.GetId().GetValue()
-	if a := p.agents[id]; a != nil {
-		p.reregisterKnownAgent(a, from, info, m)
+	if a := c.agents[id]; a != nil {
+		c.reregisterKnownAgent(a, from, info, m)
 		return
 	}
-	p.readmitAgent(from, info, m)
+	c.readmitAgent(from, info, m)
 }
 
 func hostOf(pid actors.PID) string {
@@ -177,45 +173,45 @@ func hostOf(pid actors.PID) string {
 
 // reregisterKnownAgent handles an agent the master has registered: a
 // reconnect after a broken link or an agent restart.
-func (p *process) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
-	log := p.agentLog(a.id)
+func (c *Core) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
+	log := c.agentLog(a.id)
 	if hostOf(a.pid) != hostOf(from) || a.info.GetHostname() != info.GetHostname() {
 		log.Warnf("agent at %s (%s) attempted to reregister with a different IP / hostname; expected %s (%s); shutting it down",
 			from, info.GetHostname(), hostOf(a.pid), a.info.GetHostname())
-		p.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
+		c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
 		return
 	}
 	if a.pid != from {
-		delete(p.agentsByPID, a.pid.String())
-		p.ctx.Unlink(a.pid)
+		delete(c.agentsByPID, a.pid.String())
+		c.out.Unlink(a.pid)
 		a.pid = from
-		p.agentsByPID[from.String()] = a
+		c.agentsByPID[from.String()] = a
 	}
-	p.ctx.Link(from)
+	c.out.Link(from)
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
 	a.info = info
-	a.total = p.agentTotal(a.id, info, m.GetCheckpointedResources(), a.checkpointed)
+	a.total = c.agentTotal(a.id, info, m.GetCheckpointedResources(), a.checkpointed)
 	a.checkpointed = checkpointed(a.total)
-	a.reregisteredTime = p.now()
-	p.alloc.UpdateSlave(a.id, a.info, a.capabilities, a.total)
+	a.reregisteredTime = c.now()
+	c.out.Add(AllocUpdateSlave{AgentID: a.id, Info: a.info, Capabilities: a.capabilities, Total: a.total})
 
-	p.reconcileKnownAgent(a, m.GetExecutorInfos(), m.GetTasks())
+	c.reconcileKnownAgent(a, m.GetExecutorInfos(), m.GetTasks())
 
 	if !a.connected {
-		stopTimer(&a.reregisterTimer)
+		c.cancelReregister(a)
 		a.connected = true
 		a.active = true
-		p.alloc.ActivateSlave(a.id)
+		c.out.Add(AllocActivateSlave{AgentID: a.id})
 	}
-	p.updateAgentFrameworks(a, m.GetFrameworks())
+	c.updateAgentFrameworks(a, m.GetFrameworks())
 	log.Infof("reregistered agent at %s (%s)", from, info.GetHostname())
 }
 
 // reconcileKnownAgent tells a reregistering agent about tasks the master
 // has and it did not report, drops executors it no longer has, and resends
 // kills issued while it was away.
-func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, tasks []*mesos.Task) {
+func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, tasks []*mesos.Task) {
 	reported := map[string]map[string]bool{}
 	for _, t := range tasks {
 		fid := t.GetFrameworkId().GetValue()
@@ -224,8 +220,8 @@ func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo,
 		}
 		reported[fid][t.GetTaskId().GetValue()] = true
 	}
-	msg := &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(a.id), Connection: p.connection()}
-	now := p.now()
+	msg := &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(a.id), Connection: c.connection()}
+	now := c.now()
 	for _, fid := range sortedKeys(a.tasks) {
 		rec := &mesosinternal.ReconcileTasksMessage{FrameworkId: frameworkID(fid)}
 		for _, tid := range sortedKeys(a.tasks[fid]) {
@@ -233,7 +229,7 @@ func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo,
 			if reported[fid][tid] {
 				continue
 			}
-			p.taskLog(fid, tid).WithField("agent_id", a.id).Warn("task unknown to the reregistering agent: reconciling")
+			c.taskLog(fid, tid).WithField("agent_id", a.id).Warn("task unknown to the reregistering agent: reconciling")
 			state := t.GetState()
 			if t.StatusUpdateState != nil {
 				state = t.GetStatusUpdateState()
@@ -249,13 +245,13 @@ func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo,
 			})
 		}
 		if len(rec.Statuses) > 0 {
-			if f := p.frameworks[fid]; f != nil {
+			if f := c.frameworks[fid]; f != nil {
 				rec.Framework = clone(f.info)
 			}
 			msg.Reconciliations = append(msg.Reconciliations, rec)
 		}
 	}
-	p.send(a.pid, msg)
+	c.send(a.pid, msg)
 
 	have := map[string]map[string]bool{}
 	for _, e := range executors {
@@ -265,11 +261,11 @@ func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo,
 		}
 		have[fid][e.GetExecutorId().GetValue()] = true
 	}
-	for fid, es := range a.executors {
-		for eid := range es {
+	for _, fid := range sortedKeys(a.executors) {
+		for _, eid := range sortedKeys(a.executors[fid]) {
 			if !have[fid][eid] {
-				p.agentLog(a.id).WithField("framework_id", fid).Warnf("executor '%s' possibly unknown to the agent; removing it", eid)
-				p.removeExecutor(a, fid, eid)
+				c.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "executor_id": eid}).Warn("executor possibly unknown to the agent; removing it")
+				c.removeExecutor(a, fid, eid)
 			}
 		}
 	}
@@ -278,81 +274,107 @@ func (p *process) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo,
 	// runs.
 	for _, t := range tasks {
 		fid := t.GetFrameworkId().GetValue()
-		if !terminal(t.GetState()) && a.killedTasks[fid][t.GetTaskId().GetValue()] {
-			p.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "task_id": t.GetTaskId().GetValue()}).
+		if !protocol.IsTerminal(t.GetState()) && a.killedTasks[fid][t.GetTaskId().GetValue()] {
+			c.agentLog(a.id).WithFields(logrus.Fields{"framework_id": fid, "task_id": t.GetTaskId().GetValue()}).
 				Warn("agent has a non-terminal task that is supposed to be killed; killing it now")
-			p.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: clone(t.GetTaskId())})
+			c.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: clone(t.GetTaskId())})
 		}
 	}
 	// Frameworks removed at the master that still have tasks there.
-	for _, f := range p.completed {
+	for _, f := range c.completed {
 		if reported[f.id] != nil {
-			p.agentLog(a.id).WithField("framework_id", f.id).Warn("agent reregistered with a completed framework; shutting it down there")
-			p.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(f.id)})
+			c.agentLog(a.id).WithField("framework_id", f.id).Warn("agent reregistered with a completed framework; shutting it down there")
+			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(f.id)})
 		}
 	}
 }
 
 // updateAgentFrameworks sends a reregistered agent the PIDs of the
 // frameworks it runs, and shuts down the ones the master removed.
-func (p *process) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) {
+func (c *Core) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) {
 	for _, info := range reported {
 		id := info.GetId().GetValue()
-		if p.isCompletedFramework(id) {
-			p.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
-			p.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
+		if c.isCompletedFramework(id) {
+			c.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
+			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
 			continue
 		}
-		if f := p.frameworks[id]; f != nil && !f.pid.IsZero() {
-			p.send(a.pid, &mesosinternal.UpdateFrameworkMessage{FrameworkId: frameworkID(id), Pid: proto.String(f.pid.String()), FrameworkInfo: clone(f.info)})
+		if f := c.frameworks[id]; f != nil && !f.pid.IsZero() {
+			c.send(a.pid, &mesosinternal.UpdateFrameworkMessage{FrameworkId: frameworkID(id), Pid: proto.String(f.pid.String()), FrameworkInfo: clone(f.info)})
 		}
 	}
 }
 
 // readmitAgent handles the reregistration of an agent the master does not
-// have registered (unreachable, removed, or unknown to this master).
-func (p *process) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
+// have registered (unreachable, removed, or unknown to this master): it
+// comes back with the executors and tasks it reports, and the frameworks
+// it runs are told what it says about their tasks.
+func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
 	id := info.GetId().GetValue()
-	log := p.agentLog(id)
-	if old := p.agentsByPID[from.String()]; old != nil {
-		log.Infof("removing agent %s: a new agent reregistered at the same address", old.id)
-		p.removeAgent(old, "a new agent reregistered at the same address", false)
+	if old := c.agentsByPID[from.String()]; old != nil {
+		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
+		c.removeAgent(old, "a new agent reregistered at the same address", false)
 	}
-	wasUnreachable := p.unreachable[id] != nil
 	message := "Unknown agent reregistered"
-	if wasUnreachable {
+	if c.unreachable[id] != nil {
 		message = "Unreachable agent re-reregistered"
-	}
-	multiRoleAgent := false
-	for _, c := range m.GetAgentCapabilities() {
-		if c.GetType() == mesos.SlaveInfo_Capability_MULTI_ROLE {
-			multiRoleAgent = true
-		}
-	}
-	frameworkInfos := map[string]*mesos.FrameworkInfo{}
-	for _, fi := range m.GetFrameworks() {
-		if fi.GetId().GetValue() != "" {
-			frameworkInfos[fi.GetId().GetValue()] = fi
-		}
 	}
 
 	a := newAgent(id, info, from)
 	a.version = m.GetVersion()
 	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
-	a.total = p.agentTotal(id, info, m.GetCheckpointedResources(), nil)
+	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
 	a.checkpointed = checkpointed(a.total)
-	now := p.now()
-	a.registeredTime, a.reregisteredTime = now, now
+	a.registeredTime, a.reregisteredTime = c.now(), c.now()
 
-	// Executors first, so that frameworks recovered below count them.
+	reported := reportedFrameworks(m.GetFrameworks())
+	updates := c.adoptReported(a, m, reported, message)
+	c.forgetUnreachableTasks(id)
+	delete(c.unreachable, id)
+	delete(c.removed, id)
+	c.attachToFrameworks(a, reported)
+
+	c.addAgent(a)
+	c.send(from, &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
+	c.agentLog(id).Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+
+	for _, u := range updates {
+		if f := c.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
+			c.forward(f, u, actors.PID{})
+		} else {
+			c.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
+				Warn("dropping reregistration update for an unknown or disconnected framework")
+		}
+	}
+	c.updateAgentFrameworks(a, m.GetFrameworks())
+}
+
+// reportedFrameworks indexes an agent's FrameworkInfos by id.
+func reportedFrameworks(infos []*mesos.FrameworkInfo) map[string]*mesos.FrameworkInfo {
+	out := map[string]*mesos.FrameworkInfo{}
+	for _, fi := range infos {
+		if fi.GetId().GetValue() != "" {
+			out[fi.GetId().GetValue()] = fi
+		}
+	}
+	return out
+}
+
+// adoptReported puts the executors and tasks a readmitted agent reports
+// (but none of completed frameworks) on a, and returns the status update
+// each task's framework gets.
+func (c *Core) adoptReported(a *agent, m *mesosinternal.ReregisterSlaveMessage, reported map[string]*mesos.FrameworkInfo, message string) []*mesosinternal.StatusUpdate {
+	// An agent without MULTI_ROLE reports resources without allocation
+	// info: they belong to their framework's one role.
+	multiRole := slices.Contains(a.capabilities, mesos.SlaveInfo_Capability_MULTI_ROLE)
 	for _, e := range m.GetExecutorInfos() {
 		fid := e.GetFrameworkId().GetValue()
-		if fid == "" || p.isCompletedFramework(fid) || e.GetExecutorId().GetValue() == "" {
+		if fid == "" || c.isCompletedFramework(fid) || e.GetExecutorId().GetValue() == "" {
 			continue
 		}
 		e = clone(e)
-		if !multiRoleAgent {
-			injectAllocation(e.GetResources(), frameworkInfos[fid], p.frameworks[fid])
+		if !multiRole {
+			injectAllocation(e.GetResources(), reported[fid], c.frameworks[fid])
 		}
 		a.addExecutor(fid, e)
 	}
@@ -361,75 +383,66 @@ func (p *process) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosi
 	for _, t := range m.GetTasks() {
 		fid := t.GetFrameworkId().GetValue()
 		tid := t.GetTaskId().GetValue()
-		if fid == "" || tid == "" || p.isCompletedFramework(fid) {
+		if fid == "" || tid == "" || c.isCompletedFramework(fid) {
 			continue
 		}
 		t = clone(t)
-		t.SlaveId = slaveID(id)
-		if !multiRoleAgent {
-			injectAllocation(t.GetResources(), frameworkInfos[fid], p.frameworks[fid])
+		t.SlaveId = slaveID(a.id)
+		if !multiRole {
+			injectAllocation(t.GetResources(), reported[fid], c.frameworks[fid])
 		}
-		if f := p.frameworks[fid]; f != nil {
+		if f := c.frameworks[fid]; f != nil {
 			f.unreachableTasks.remove(tid)
 			f.completedTasks.remove(tid)
 		}
 		updates = append(updates, newUpdate(updateSpec{
-			frameworkID: fid, agentID: id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
+			frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
 			state: t.GetState(), message: message, reason: mesos.TaskStatus_REASON_SLAVE_REREGISTERED,
-			healthy: lastHealth(t), now: now,
+			healthy: lastHealth(t), now: c.now(),
 		}))
 		a.addTask(t)
 	}
+	return updates
+}
 
-	// Tasks left unreachable on this agent that it no longer reports are
-	// gone: forget them.
-	for _, f := range p.frameworks {
+// forgetUnreachableTasks drops the unreachable tasks of agent id: those it
+// still runs were adopted again, the others are gone.
+func (c *Core) forgetUnreachableTasks(id string) {
+	for _, f := range c.frameworks {
 		for _, t := range f.unreachableTasks.list() {
 			if t.GetSlaveId().GetValue() == id {
 				f.unreachableTasks.remove(t.GetTaskId().GetValue())
 			}
 		}
 	}
-	delete(p.unreachable, id)
-	delete(p.removed, id)
+}
 
-	// Frameworks the master does not know yet are recovered from the
-	// agent's report; their schedulers will subscribe.
+// attachToFrameworks records a's tasks and executors on their frameworks,
+// recovering from the agent's report the frameworks the master does not
+// know yet (their schedulers will subscribe).
+func (c *Core) attachToFrameworks(a *agent, reported map[string]*mesos.FrameworkInfo) {
 	for _, fid := range a.frameworkIDs() {
-		if p.frameworks[fid] != nil {
+		if c.frameworks[fid] != nil {
 			continue
 		}
-		fi := frameworkInfos[fid]
+		fi := reported[fid]
 		if fi == nil {
 			fi = &mesos.FrameworkInfo{Id: frameworkID(fid), User: proto.String(""), Name: proto.String("")}
 		}
-		p.recoverFramework(fi, nil)
+		c.recoverFramework(fi, nil)
 	}
 	for _, fid := range a.frameworkIDs() {
-		f := p.frameworks[fid]
+		f := c.frameworks[fid]
 		for _, t := range a.tasks[fid] {
 			f.tasks[t.GetTaskId().GetValue()] = t
 		}
 		for eid, e := range a.executors[fid] {
-			if f.executors[id] == nil {
-				f.executors[id] = map[string]*mesos.ExecutorInfo{}
+			if f.executors[a.id] == nil {
+				f.executors[a.id] = map[string]*mesos.ExecutorInfo{}
 			}
-			f.executors[id][eid] = e
+			f.executors[a.id][eid] = e
 		}
 	}
-	p.addAgent(a)
-	p.send(from, &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(id), Connection: p.connection()})
-	log.Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
-
-	for _, u := range updates {
-		if f := p.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
-			p.forward(f, u, actors.PID{})
-		} else {
-			p.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
-				Warn("dropping reregistration update for an unknown or disconnected framework")
-		}
-	}
-	p.updateAgentFrameworks(a, m.GetFrameworks())
 }
 
 // injectAllocation stamps allocation_info on resources reported by an agent
@@ -442,7 +455,7 @@ func injectAllocation(rs []*mesos.Resource, reported *mesos.FrameworkInfo, known
 	if info == nil {
 		return
 	}
-	roles := frameworkRoles(info)
+	roles := protocol.FrameworkRoles(info)
 	if len(roles) != 1 {
 		return
 	}
@@ -472,35 +485,35 @@ func lastHealth(t *mesos.Task) *bool {
 }
 
 // unregisterSlave handles UnregisterSlaveMessage: the agent is leaving.
-func (p *process) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlaveMessage) {
+func (c *Core) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlaveMessage) {
 	id := m.GetSlaveId().GetValue()
-	a := p.agents[id]
+	a := c.agents[id]
 	if a == nil {
-		p.agentLog(id).Warn("ignoring unregister agent message for an unknown agent")
+		c.agentLog(id).Warn("ignoring unregister agent message for an unknown agent")
 		return
 	}
 	if a.pid != from {
-		p.agentLog(id).WithField("from", from.String()).Warn("ignoring unregister agent message: not from the agent")
+		c.agentLog(id).WithField("from", from.String()).Warn("ignoring unregister agent message: not from the agent")
 		return
 	}
-	p.removeAgent(a, "the agent unregistered", false)
+	c.removeAgent(a, "the agent unregistered", false)
 }
 
 // agentExited handles a broken link to an agent.
-func (p *process) agentExited(a *agent) {
-	log := p.agentLog(a.id)
+func (c *Core) agentExited(a *agent) {
+	log := c.agentLog(a.id)
 	if !a.connected {
 		log.Warn("ignoring duplicate exited() notification for agent")
 		return
 	}
 	log.Info("agent disconnected")
-	p.disconnectAgent(a)
+	c.disconnectAgent(a)
 
 	// Tasks of frameworks that do not checkpoint cannot survive: they are
 	// lost now. Checkpointing frameworks' tasks wait for the agent.
-	now := p.now()
+	now := c.now()
 	for _, fid := range a.frameworkIDs() {
-		f := p.frameworks[fid]
+		f := c.frameworks[fid]
 		if f != nil && f.info.GetCheckpoint() {
 			continue
 		}
@@ -511,65 +524,81 @@ func (p *process) agentExited(a *agent) {
 				state: mesos.TaskState_TASK_LOST, message: "Agent " + a.hostname() + " disconnected",
 				reason: mesos.TaskStatus_REASON_SLAVE_DISCONNECTED, now: now,
 			})
-			p.updateTask(t, u)
-			p.removeTask(t, false)
+			c.updateTask(t, u)
+			c.removeTask(t, false)
 			if f != nil && f.connected {
-				p.forward(f, u, actors.PID{})
+				c.forward(f, u, actors.PID{})
 			}
 		}
-		for eid := range a.executors[fid] {
-			p.removeExecutor(a, fid, eid)
+		for _, eid := range sortedKeys(a.executors[fid]) {
+			c.removeExecutor(a, fid, eid)
 		}
 	}
 
-	timeout := p.cfg.AgentReregisterTimeout
-	stopTimer(&a.reregisterTimer)
-	a.reregisterTimer = p.ctx.Delay(timeout, func() {
-		if p.agents[a.id] != a || a.connected {
-			return
-		}
-		p.markUnreachable(a, fmt.Sprintf("agent did not reregister within %s after disconnecting", timeout))
-	})
+	a.reregisterPending = true
+	c.out.StartTimer(reregisterTimerPrefix+a.id, c.cfg.AgentReregisterTimeout)
+}
+
+// reregisterTimedOut marks an agent unreachable that did not reregister in
+// time after its link broke.
+func (c *Core) reregisterTimedOut(id string) {
+	a := c.agents[id]
+	if a == nil || !a.reregisterPending {
+		return
+	}
+	a.reregisterPending = false
+	if a.connected {
+		return
+	}
+	c.markUnreachable(a, fmt.Sprintf("agent did not reregister within %s after disconnecting", protocol.FormatDuration(c.cfg.AgentReregisterTimeout)))
+}
+
+// cancelReregister stops a's reregister timer if it runs.
+func (c *Core) cancelReregister(a *agent) {
+	if a.reregisterPending {
+		a.reregisterPending = false
+		c.out.CancelTimer(reregisterTimerPrefix + a.id)
+	}
 }
 
 // disconnectAgent marks a disconnected and inactive and rescinds its
 // offers.
-func (p *process) disconnectAgent(a *agent) {
+func (c *Core) disconnectAgent(a *agent) {
 	a.connected = false
 	// Pings go on (saying connected=false): the agent learns it must
 	// reregister, and one that stays silent is still marked unreachable.
-	p.deactivateAgent(a)
+	c.deactivateAgent(a)
 }
 
-func (p *process) deactivateAgent(a *agent) {
+func (c *Core) deactivateAgent(a *agent) {
 	a.active = false
-	p.alloc.DeactivateSlave(a.id)
+	c.out.Add(AllocDeactivateSlave{AgentID: a.id})
 	for _, oid := range sortedKeys(a.offers) {
-		p.rescindOffer(a.offers[oid])
+		c.rescindOffer(a.offers[oid])
 	}
 }
 
 // markUnreachable removes an agent that stopped answering: its tasks
 // become TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
 // aware) and it may come back later.
-func (p *process) markUnreachable(a *agent, message string) {
-	if p.agents[a.id] != a {
+func (c *Core) markUnreachable(a *agent, message string) {
+	if c.agents[a.id] != a {
 		return
 	}
-	p.agentLog(a.id).Infof("marking agent unreachable: %s", message)
-	p.removeAgent(a, message, true)
+	c.agentLog(a.id).Infof("marking agent unreachable: %s", message)
+	c.removeAgent(a, message, true)
 }
 
 // removeAgent takes a out of the cluster. unreachable says whether it was
 // marked unreachable (it may reregister) or removed.
-func (p *process) removeAgent(a *agent, message string, unreachable bool) {
-	now := p.now()
-	p.alloc.RemoveSlave(a.id)
-	stopTimer(&a.pingTimer)
-	stopTimer(&a.reregisterTimer)
+func (c *Core) removeAgent(a *agent, message string, unreachable bool) {
+	now := c.now()
+	c.out.Add(AllocRemoveSlave{AgentID: a.id})
+	c.out.CancelTimer(pingTimerPrefix + a.id)
+	c.cancelReregister(a)
 
 	for _, fid := range sortedKeys(a.tasks) {
-		f := p.frameworks[fid]
+		f := c.frameworks[fid]
 		state, reason := mesos.TaskState_TASK_UNREACHABLE, mesos.TaskStatus_REASON_SLAVE_REMOVED
 		switch {
 		case f == nil || !f.partitionAware():
@@ -590,45 +619,45 @@ func (p *process) removeAgent(a *agent, message string, unreachable bool) {
 				spec.unreachable = &now
 			}
 			u := newUpdate(spec)
-			p.updateTask(t, u)
-			p.removeTask(t, keep)
+			c.updateTask(t, u)
+			c.removeTask(t, keep)
 			if f != nil && f.connected {
-				p.forward(f, u, actors.PID{})
+				c.forward(f, u, actors.PID{})
 			}
 		}
 	}
 	for _, fid := range sortedKeys(a.executors) {
 		for _, eid := range sortedKeys(a.executors[fid]) {
-			p.removeExecutor(a, fid, eid)
+			c.removeExecutor(a, fid, eid)
 		}
 	}
 	for _, oid := range sortedKeys(a.offers) {
-		p.rescindOffer(a.offers[oid])
+		c.rescindOffer(a.offers[oid])
 	}
 
-	delete(p.agents, a.id)
-	if p.agentsByPID[a.pid.String()] == a {
-		delete(p.agentsByPID, a.pid.String())
+	delete(c.agents, a.id)
+	if c.agentsByPID[a.pid.String()] == a {
+		delete(c.agentsByPID, a.pid.String())
 	}
-	p.ctx.Unlink(a.pid)
+	c.out.Unlink(a.pid)
 	a.connected, a.active = false, false
 	if unreachable {
-		p.unreachable[a.id] = &unreachableAgent{info: a.info, time: now}
+		c.unreachable[a.id] = &unreachableAgent{info: a.info, time: now}
 	}
-	p.removed[a.id] = true
+	c.removed[a.id] = true
 
 	lost := &mesosinternal.LostSlaveMessage{SlaveId: slaveID(a.id)}
-	for _, fid := range sortedKeys(p.frameworks) {
-		if f := p.frameworks[fid]; f.connected {
-			p.send(f.pid, lost)
+	for _, fid := range sortedKeys(c.frameworks) {
+		if f := c.frameworks[fid]; f.connected {
+			c.send(f.pid, lost)
 		}
 	}
 }
 
 // updateSlave handles UpdateSlaveMessage; oversubscription and resource
 // providers are not supported yet, so it is only logged.
-func (p *process) updateSlave(from actors.PID, m *mesosinternal.UpdateSlaveMessage) {
-	p.agentLog(m.GetSlaveId().GetValue()).WithField("from", from.String()).Debug("ignoring UpdateSlaveMessage: not supported")
+func (c *Core) updateSlave(from actors.PID, m *mesosinternal.UpdateSlaveMessage) {
+	c.agentLog(m.GetSlaveId().GetValue()).WithField("from", from.String()).Debug("ignoring UpdateSlaveMessage: not supported")
 }
 
 // ---- Health checks (Mesos' SlaveObserver) ----
@@ -636,36 +665,39 @@ func (p *process) updateSlave(from actors.PID, m *mesosinternal.UpdateSlaveMessa
 // startHealthCheck pings a now and every agent_ping_timeout; after
 // max_agent_ping_timeouts pings in a row without a pong the agent is marked
 // unreachable.
-func (p *process) startHealthCheck(a *agent) {
-	stopTimer(&a.pingTimer)
+func (c *Core) startHealthCheck(a *agent) {
 	a.pingTimeouts = 0
-	p.ping(a)
+	c.ping(a)
 }
 
-func (p *process) ping(a *agent) {
+func (c *Core) ping(a *agent) {
 	a.pongReceived = false
 	// The timer is armed before the ping goes out, so that whoever sees the
 	// ping (a test advancing a manual clock) finds the timer in place.
-	a.pingTimer = p.ctx.Delay(p.cfg.AgentPingTimeout, func() {
-		if p.agents[a.id] != a {
+	c.out.StartTimer(pingTimerPrefix+a.id, c.cfg.AgentPingTimeout)
+	c.send(a.pid, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(a.connected)})
+}
+
+// pingTimedOut counts a ping without a pong; max_agent_ping_timeouts in a
+// row mark the agent unreachable, otherwise it is pinged again.
+func (c *Core) pingTimedOut(id string) {
+	a := c.agents[id]
+	if a == nil {
+		return
+	}
+	if !a.pongReceived {
+		a.pingTimeouts++
+		if a.pingTimeouts >= c.cfg.MaxAgentPingTimeouts {
+			c.markUnreachable(a, "health check timed out")
 			return
 		}
-		a.pingTimer = nil
-		if !a.pongReceived {
-			a.pingTimeouts++
-			if a.pingTimeouts >= p.cfg.MaxAgentPingTimeouts {
-				p.markUnreachable(a, "health check timed out")
-				return
-			}
-		}
-		p.ping(a)
-	})
-	p.send(a.pid, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(a.connected)})
+	}
+	c.ping(a)
 }
 
 // pong handles PongSlaveMessage.
-func (p *process) pong(from actors.PID, _ *mesosinternal.PongSlaveMessage) {
-	a := p.agentsByPID[from.String()]
+func (c *Core) pong(from actors.PID, _ *mesosinternal.PongSlaveMessage) {
+	a := c.agentsByPID[from.String()]
 	if a == nil {
 		return
 	}

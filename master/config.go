@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/master/allocator/sorter"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/metrics"
 )
 
@@ -160,7 +161,7 @@ func (c Config) Validate() error {
 		add("max_unreachable_tasks_per_framework must not be negative, got %d", c.MaxUnreachableTasksPerFramework)
 	}
 	for _, r := range c.Roles {
-		if err := ValidateRole(r); err != nil {
+		if err := protocol.ValidateRole(r); err != nil {
 			add("roles: %v", err)
 		}
 	}
@@ -193,7 +194,7 @@ func (c Config) parseWeights() (map[string]float64, error) {
 		return nil, err
 	}
 	for role := range w {
-		if err := ValidateRole(role); err != nil || !c.whitelisted(role) {
+		if err := protocol.ValidateRole(role); err != nil || !c.whitelisted(role) {
 			return nil, fmt.Errorf("Invalid weight: '%s=%g'. %s is not a valid role", role, w[role], role)
 		}
 	}

@@ -14,16 +14,55 @@
 //
 // The master is standalone and always the leader; leader election through
 // ZooKeeper comes later. The gate that drops every message unless the
-// master is elected and recovered is in place (process.on), so that
+// master is elected and recovered is in place (Core.Receive), so that
 // election and registry recovery only have to open it.
 //
-// # Shape
+// # Core and shell
 //
-// Everything the master knows is owned by one actor (process): handlers,
-// timers (Context.Delay on the node clock) and the snapshots the HTTP
-// handlers take through Node.Call all run on its goroutine. The pieces:
+// Core holds everything the master knows and every rule, with no actors,
+// timers, clock, randomness or I/O. It takes one event at a time with the
+// current time and returns effects as data, in the order they must be
+// applied:
 //
-//	process.go     the actor: gating, scheduler calls, legacy messages → calls
+//	NewCore(cfg, info, Deps{IDs, Log})   info: NewMasterInfo; ids default to CounterIDs(info.id)
+//	Start(now)                           standalone: elected and recovered
+//	Receive(now, from, msg)              a scheduler's or an agent's message
+//	Timer(now, key)                      a timer the core started fired
+//	Exited(now, pid)                     a linked peer went away
+//	Offer(now, frameworkID, offers)      an allocation for one framework
+//	UpdateWeights, SetQuota, RemoveQuota operator requests (RequestError)
+//	View()                               a copy of the state, for checks
+//
+// The effects are package effect's Send, Link, Unlink, StartTimer and
+// CancelTimer, and AllocatorCall values (AllocAddFramework,
+// AllocRecoverResources, ...: one per allocator.Allocator method), which
+// ApplyAllocatorCall applies to an allocator: allocator.Process in the
+// daemon, allocator.Sync over an allocator.Core in simulations.
+//
+// Timer keys name one timer per kind and id; starting a key again re-arms
+// it, and a timer whose key was cancelled or re-armed never fires:
+//
+//	offer/<offer-id>          offer_timeout: rescind the offer
+//	failover/<framework-id>   failover_timeout: remove the framework
+//	ping/<agent-id>           agent_ping_timeout: count a missed pong, ping again
+//	reregister/<agent-id>     agent_reregister_timeout: mark the agent unreachable
+//
+// The shell (process, in shell.go) is the master actor: it installs a
+// handler per message type, passes the node clock's time, applies the
+// effects (effect.Apply with effect.Timers, then ApplyAllocatorCall on the
+// allocator actor), and gets the allocator's offers back through
+// Node.Dispatch. HTTP handlers run read-only Core methods on the actor
+// through Node.Call, and operator requests as Core methods whose
+// RequestError kinds map to status codes (Invalid, Refused: 400;
+// Conflict: 409).
+//
+// The files:
+//
+//	core.go        Core: construction, the gate, the event methods, scheduler
+//	               calls and legacy messages → calls
+//	shell.go       the actor that runs the core
+//	alloccalls.go  allocator calls as effects
+//	view.go        View: a copy of the core's state
 //	frameworks.go  SUBSCRIBE, failover, disconnect, failover timeout, teardown
 //	agents.go      (re)registration, disconnect, unreachable, removal, pings
 //	offers.go      allocations → offers, rescind, decline, revive, suppress
@@ -34,7 +73,7 @@
 //	metrics.go     the master's gauges in /metrics/snapshot
 //	tasks.go       status updates, acknowledgements, kill, reconciliation,
 //	               framework messages, exited executors
-//	validation.go  pure checks of ids, roles and FrameworkInfo
+//	validation.go  pure checks of ids and FrameworkInfo
 //	state.go       the bookkeeping types and pure helpers
 //	http.go, statejson.go  the endpoints and Mesos' JSON models
 //
@@ -47,10 +86,6 @@
 // converted to calls and go through the same checks: the sender must be
 // the framework's PID, and a disconnected framework is answered
 // FrameworkErrorMessage("Framework disconnected").
-//
-// The allocator is an actor of its own (allocator.Process) driven through
-// the allocator.Allocator interface; its offers come back to the master
-// with Node.Dispatch.
 //
 // # Behaviour
 //

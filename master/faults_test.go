@@ -54,7 +54,7 @@ func TestSchedulerFailover(t *testing.T) {
 	// Calls from the old scheduler are dropped now.
 	s1.send(launch(fid, ids(o2), nil))
 	c.settle()
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.offers[o2.GetId().GetValue()] == nil {
 			t.Error("a call from the old scheduler was applied")
 		}
@@ -96,7 +96,7 @@ func TestTeardown(t *testing.T) {
 	if m := next[*mesosinternal.ShutdownFrameworkMessage](t, a); m.GetFrameworkId().GetValue() != fid {
 		t.Fatalf("shutdown %v", m)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.frameworks[fid] != nil || len(p.completed) != 1 {
 			t.Fatalf("framework not completed")
 		}
@@ -125,7 +125,7 @@ func TestSchedulerExitRemovesFrameworkAfterFailoverTimeout(t *testing.T) {
 	next[*mesosinternal.ResourceOffersMessage](t, s)
 	s.stop()
 	c.settle()
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		f := p.frameworks[fid]
 		if f == nil || f.connected || f.active || len(f.offers) != 0 {
 			t.Fatalf("framework after exit: %+v", f)
@@ -135,7 +135,7 @@ func TestSchedulerExitRemovesFrameworkAfterFailoverTimeout(t *testing.T) {
 	none[*mesosinternal.ShutdownFrameworkMessage](t, a)
 	c.advance(time.Second)
 	next[*mesosinternal.ShutdownFrameworkMessage](t, a)
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.frameworks[fid] != nil {
 			t.Fatal("framework not removed")
 		}
@@ -203,7 +203,7 @@ func TestAgentDisconnect(t *testing.T) {
 		st.GetMessage() != "Agent localhost disconnected" {
 		t.Fatalf("update %v", st)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		ag := p.agents[agentID]
 		if ag == nil || ag.connected || ag.active {
 			t.Fatalf("agent %+v", ag)
@@ -253,7 +253,7 @@ func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED || st.UnreachableTime == nil {
 		t.Fatalf("update %v", st)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.agents[agentID] != nil || p.unreachable[agentID] == nil || p.frameworks[fid].unreachableTasks.get("t1") == nil {
 			t.Fatal("agent not unreachable")
 		}
@@ -274,7 +274,7 @@ func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.
 		st.GetMessage() != "Unreachable agent re-reregistered" {
 		t.Fatalf("update %v", st)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		f := p.frameworks[fid]
 		if f.tasks["t1"] == nil || f.unreachableTasks.get("t1") != nil || p.unreachable[agentID] != nil {
 			t.Fatal("task not back")
@@ -315,7 +315,7 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 	if k := next[*mesosinternal.KillTaskMessage](t, a2); k.GetTaskId().GetValue() != "t1" {
 		t.Fatalf("kill %v", k)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if ag := p.agents[agentID]; !ag.connected || !ag.active {
 			t.Fatal("agent not reactivated")
 		}
@@ -410,7 +410,7 @@ func TestCompletedListsAreBounded(t *testing.T) {
 		last = fid
 	}
 	c.settle()
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if len(p.completed) != 2 || p.completed[1].id != last {
 			t.Fatalf("completed %d", len(p.completed))
 		}

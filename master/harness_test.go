@@ -99,11 +99,11 @@ func (c *cluster) advance(d time.Duration) {
 }
 
 // inspect runs f on the master actor.
-func (c *cluster) inspect(f func(p *process)) {
+func (c *cluster) inspect(f func(p *Core)) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	if _, err := c.node.Call(ctx, c.pid, func() any { f(c.m.proc); return nil }); err != nil {
+	if _, err := c.node.Call(ctx, c.pid, func() any { f(c.m.proc.core); return nil }); err != nil {
 		c.t.Fatalf("inspect: %v", err)
 	}
 }

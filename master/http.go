@@ -36,7 +36,7 @@ const snapshotTimeout = 10 * time.Second
 // looking up the endpoint. Every answer is computed on the master actor;
 // the actor is never blocked by a slow client.
 func (m *Master) Handler() http.Handler {
-	js := func(build func(p *process) any) http.HandlerFunc {
+	js := func(build func(c *Core) any) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { m.serveJSON(w, r, build) }
 	}
 	type route struct {
@@ -45,18 +45,18 @@ func (m *Master) Handler() http.Handler {
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
 	routes := map[string]route{
-		"/state":       ro(js((*process).stateJSON)),
-		"/frameworks":  ro(js((*process).frameworksJSON)),
-		"/slaves":      ro(js((*process).slavesJSON)),
-		"/roles":       ro(js((*process).rolesJSON)),
-		"/flags":       ro(js((*process).flagsJSON)),
+		"/state":       ro(js((*Core).stateJSON)),
+		"/frameworks":  ro(js((*Core).frameworksJSON)),
+		"/slaves":      ro(js((*Core).slavesJSON)),
+		"/roles":       ro(js((*Core).rolesJSON)),
+		"/flags":       ro(js((*Core).flagsJSON)),
 		"/health":      ro(m.serveHealth),
 		"/info":        ro(m.serveInfo),
-		"/state.json":  ro(js((*process).stateJSON)),
-		"/state-json":  ro(js((*process).stateJSON)),
-		"/flags.json":  ro(js((*process).flagsJSON)),
-		"/slaves.json": ro(js((*process).slavesJSON)),
-		"/roles.json":  ro(js((*process).rolesJSON)),
+		"/state.json":  ro(js((*Core).stateJSON)),
+		"/state-json":  ro(js((*Core).stateJSON)),
+		"/flags.json":  ro(js((*Core).flagsJSON)),
+		"/slaves.json": ro(js((*Core).slavesJSON)),
+		"/roles.json":  ro(js((*Core).rolesJSON)),
 		"/weights":     {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":       {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
@@ -94,13 +94,13 @@ func (m *Master) Handler() http.Handler {
 }
 
 // snapshot runs build on the master actor.
-func (m *Master) snapshot(r *http.Request, build func(p *process) any) (any, error) {
+func (m *Master) snapshot(r *http.Request, build func(c *Core) any) (any, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
-	return m.call(ctx, func() any { return build(m.proc) })
+	return m.call(ctx, func() any { return build(m.proc.core) })
 }
 
-func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(p *process) any) {
+func (m *Master) serveJSON(w http.ResponseWriter, r *http.Request, build func(c *Core) any) {
 	if _, ok := httpjson.Callback(w, r); !ok {
 		return // checked before the actor does any work
 	}

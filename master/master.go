@@ -2,7 +2,6 @@ package master
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/metrics"
 )
 
@@ -34,7 +34,6 @@ type Master struct {
 
 	info     *mesos.MasterInfo
 	minAlloc []allocator.Quantities
-	weights  map[string]float64
 	metrics  *metrics.Registry
 
 	alloc     *allocator.Process
@@ -60,10 +59,6 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master: min_allocatable_resources: %w", err)
 	}
-	weights, err := cfg.parseWeights()
-	if err != nil {
-		return nil, fmt.Errorf("master: weights: %w", err)
-	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = DefaultConfig().Hostname
 	}
@@ -73,20 +68,28 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 	if cfg.MaxUnreachableTasksPerFramework == 0 {
 		cfg.MaxUnreachableTasksPerFramework = DefaultMaxUnreachableTasksPerFramework
 	}
-	id, err := newUUID()
-	if err != nil {
-		return nil, fmt.Errorf("master: make an id: %w", err)
-	}
+	id := protocol.RandomUUIDs().NewUUID().String()
 	m := &Master{
 		node:     node,
 		cfg:      cfg,
 		minAlloc: minAlloc,
-		weights:  weights,
 		metrics:  cfg.Metrics,
 		log:      node.Log().WithField("component", "master"),
 	}
-	pid := actors.PID{ID: ProcessID, Address: node.Address()}
-	m.info = &mesos.MasterInfo{
+	m.info = NewMasterInfo(id, actors.PID{ID: ProcessID, Address: node.Address()}, cfg)
+	core, err := NewCore(cfg, m.info, Deps{Log: m.log})
+	if err != nil {
+		return nil, err
+	}
+	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
+	m.proc = &process{core: core, alloc: m.alloc, log: m.log}
+	return m, nil
+}
+
+// NewMasterInfo is the MasterInfo of a master with the given id whose
+// actor is pid, serving HTTP at cfg's IP, port and hostname.
+func NewMasterInfo(id string, pid actors.PID, cfg Config) *mesos.MasterInfo {
+	return &mesos.MasterInfo{
 		Id:       proto.String(id),
 		Ip:       proto.Uint32(packIPv4(cfg.IP)),
 		Port:     proto.Uint32(uint32(cfg.Port)),
@@ -99,20 +102,6 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 			Port:     proto.Int32(int32(cfg.Port)),
 		},
 	}
-	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
-	m.proc = newProcess(m)
-	return m, nil
-}
-
-// newUUID returns a random (version 4) UUID in its text form.
-func newUUID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
 // packIPv4 encodes an IPv4 address as MasterInfo.ip does: the in_addr's
@@ -152,9 +141,6 @@ func (m *Master) Start() (actors.PID, error) {
 	m.alloc.Initialize(opts, func(frameworkID string, offers allocator.Offers) {
 		m.node.Dispatch(self, func() { m.proc.offer(frameworkID, offers) })
 	})
-	if len(m.weights) > 0 {
-		m.alloc.UpdateWeights(m.weights)
-	}
 	m.registerMetrics()
 	pid, err := m.node.Spawn(ProcessID, m.proc)
 	if err != nil {

@@ -228,7 +228,7 @@ func TestLaunchSendsRunTask(t *testing.T) {
 	if got := resources.Resources(again.GetResources()); !got.Equal(resources.MustParse("cpus:1;mem:896")) {
 		t.Fatalf("re-offered %v, want what the task left", got)
 	}
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		tk := p.frameworks[fid].tasks["t1"]
 		if tk == nil || tk.GetState() != mesos.TaskState_TASK_STAGING {
 			t.Errorf("task %v", tk)
@@ -343,7 +343,7 @@ func TestInvalidTasksGetTaskError(t *testing.T) {
 		}
 	}
 	// The valid task was launched.
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.frameworks[fid].tasks["ok"] == nil || len(p.frameworks[fid].tasks) != 1 {
 			t.Errorf("tasks %v", p.frameworks[fid].tasks)
 		}
@@ -481,7 +481,7 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 	// A terminal update frees the resources at once.
 	a.send(agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_FINISHED, 2))
 	next[*mesosinternal.StatusUpdateMessage](t, s)
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if tk := p.frameworks[fid].tasks["t1"]; tk == nil || tk.GetState() != mesos.TaskState_TASK_FINISHED {
 			t.Errorf("task %v, want kept as FINISHED until acknowledged", tk)
 		}
@@ -498,7 +498,7 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 	a2.Acknowledge = &scheduler.Call_Acknowledge{SlaveId: slaveID(agentID), TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: uuid16(2)}
 	s.send(a2)
 	next[*mesosinternal.StatusUpdateAcknowledgementMessage](t, a)
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		f := p.frameworks[fid]
 		if f.tasks["t1"] != nil || f.completedTasks.get("t1") == nil {
 			t.Errorf("task not completed: tasks %v", f.tasks)

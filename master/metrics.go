@@ -58,7 +58,8 @@ func (c *masterCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := c.m.call(ctx, func() any { return c.m.proc.gauges() })
+	p := c.m.proc
+	v, err := c.m.call(ctx, func() any { return p.core.gauges(p.now()) })
 	if err != nil {
 		return
 	}
@@ -70,9 +71,9 @@ func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // gauges computes the master gauges.
-func (p *process) gauges() map[string]float64 {
-	g := map[string]float64{"master/uptime_secs": p.now().Sub(p.startTime).Seconds(), "master/dropped_messages": float64(p.dropped)}
-	if p.elected {
+func (c *Core) gauges(now time.Time) map[string]float64 {
+	g := map[string]float64{"master/uptime_secs": now.Sub(c.startTime).Seconds(), "master/dropped_messages": float64(c.dropped)}
+	if c.elected {
 		g["master/elected"] = 1
 	} else {
 		g["master/elected"] = 0
@@ -89,7 +90,7 @@ func (p *process) gauges() map[string]float64 {
 		g["master/"+name] = 0
 	}
 	total, used := map[string]float64{}, map[string]float64{}
-	for _, a := range p.agents {
+	for _, a := range c.agents {
 		g["master/slaves_active"] += b(a.active)
 		g["master/slaves_inactive"] += b(!a.active)
 		g["master/slaves_connected"] += b(a.connected)
@@ -99,8 +100,8 @@ func (p *process) gauges() map[string]float64 {
 			used[name] += a.totalUsed().NonRevocable().Scalar(name)
 		}
 	}
-	g["master/slaves_unreachable"] = float64(len(p.unreachable))
-	for _, f := range p.frameworks {
+	g["master/slaves_unreachable"] = float64(len(c.unreachable))
+	for _, f := range c.frameworks {
 		g["master/frameworks_active"] += b(f.active)
 		g["master/frameworks_inactive"] += b(!f.active)
 		g["master/frameworks_connected"] += b(f.connected)
@@ -119,7 +120,7 @@ func (p *process) gauges() map[string]float64 {
 		}
 		g["master/tasks_unreachable"] += float64(len(f.unreachableTasks.order))
 	}
-	g["master/outstanding_offers"] = float64(len(p.offers))
+	g["master/outstanding_offers"] = float64(len(c.offers))
 	for _, name := range []string{"cpus", "mem", "disk", "gpus"} {
 		g["master/"+name+"_total"] = total[name]
 		g["master/"+name+"_used"] = used[name]

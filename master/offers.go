@@ -1,10 +1,10 @@
 package master
 
 import (
-	"fmt"
 	"net"
 	"slices"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/master/allocator"
@@ -13,12 +13,6 @@ import (
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
-
-func (p *process) newOfferID() string {
-	id := fmt.Sprintf("%s-O%d", p.info.GetId(), p.nextOfferID)
-	p.nextOfferID++
-	return id
-}
 
 // agentURL is the offer's url: the agent's HTTP endpoint.
 func agentURL(a *agent) *mesos.URL {
@@ -39,10 +33,10 @@ func agentURL(a *agent) *mesos.URL {
 
 // offer turns an allocation into offers: one per (role, agent), all in one
 // ResourceOffersMessage. What cannot be offered goes back to the allocator.
-func (p *process) offer(fwID string, grants allocator.Offers) {
-	f := p.frameworks[fwID]
+func (c *Core) offer(fwID string, grants allocator.Offers) {
+	f := c.frameworks[fwID]
 	giveBack := func(agentID string, r resources.Resources) {
-		p.alloc.RecoverResources(fwID, agentID, r, nil)
+		c.out.Add(AllocRecoverResources{FrameworkID: fwID, AgentID: agentID, Resources: r})
 	}
 	if f == nil || !f.connected || !f.active {
 		for _, byAgent := range grants {
@@ -56,13 +50,13 @@ func (p *process) offer(fwID string, grants allocator.Offers) {
 	for _, role := range sortedKeys(grants) {
 		for _, agentID := range sortedKeys(grants[role]) {
 			r := grants[role][agentID]
-			a := p.agents[agentID]
+			a := c.agents[agentID]
 			if a == nil || !a.active || !a.connected || !slices.Contains(f.roles(), role) {
 				giveBack(agentID, r)
 				continue
 			}
 			o := &offer{
-				id:          p.newOfferID(),
+				id:          c.ids.OfferID(),
 				frameworkID: f.id,
 				agentID:     agentID,
 				role:        role,
@@ -82,32 +76,27 @@ func (p *process) offer(fwID string, grants allocator.Offers) {
 			for _, eid := range sortedKeys(f.executors[agentID]) {
 				o.proto.ExecutorIds = append(o.proto.ExecutorIds, &mesos.ExecutorID{Value: proto.String(eid)})
 			}
-			p.offers[o.id] = o
+			c.offers[o.id] = o
 			f.offers[o.id] = o
 			a.offers[o.id] = o
-			if p.cfg.OfferTimeout > 0 {
-				o.timer = p.ctx.Delay(p.cfg.OfferTimeout, func() {
-					if p.offers[o.id] == o {
-						p.fwLog(o.frameworkID).WithField("agent_id", o.agentID).Infof("offer %s timed out", o.id)
-						p.rescindOffer(o)
-					}
-				})
+			if c.cfg.OfferTimeout > 0 {
+				c.out.StartTimer(offerTimerPrefix+o.id, c.cfg.OfferTimeout)
 			}
-			msg.Offers = append(msg.Offers, p.offerFor(f, o))
+			msg.Offers = append(msg.Offers, c.offerFor(f, o))
 			msg.Pids = append(msg.Pids, a.pid.String())
 		}
 	}
 	if len(msg.Offers) == 0 {
 		return
 	}
-	p.fwLog(f.id).Debugf("sending %d offers", len(msg.Offers))
-	p.send(f.pid, msg)
+	c.fwLog(f.id).Debugf("sending %d offers", len(msg.Offers))
+	c.send(f.pid, msg)
 }
 
 // offerFor renders an offer the way framework f understands it: without
 // allocation info unless it is MULTI_ROLE, and with legacy reservation
 // fields unless it is RESERVATION_REFINEMENT capable.
-func (p *process) offerFor(f *framework, o *offer) *mesos.Offer {
+func (c *Core) offerFor(f *framework, o *offer) *mesos.Offer {
 	out := proto.Clone(o.proto).(*mesos.Offer)
 	r := o.resources
 	if !f.multiRole() {
@@ -123,56 +112,69 @@ func (p *process) offerFor(f *framework, o *offer) *mesos.Offer {
 	return out
 }
 
+// offerTimedOut rescinds an offer that was neither accepted nor declined
+// within offer_timeout.
+func (c *Core) offerTimedOut(id string) {
+	o := c.offers[id]
+	if o == nil {
+		return
+	}
+	c.fwLog(o.frameworkID).WithFields(logrus.Fields{"agent_id": o.agentID, "offer_id": o.id}).Info("offer timed out")
+	c.rescindOffer(o)
+}
+
 // removeOffer forgets o; with rescind the framework is told.
-func (p *process) removeOffer(o *offer, rescind bool) {
-	stopTimer(&o.timer)
-	delete(p.offers, o.id)
-	f := p.frameworks[o.frameworkID]
+func (c *Core) removeOffer(o *offer, rescind bool) {
+	if c.cfg.OfferTimeout > 0 {
+		c.out.CancelTimer(offerTimerPrefix + o.id)
+	}
+	delete(c.offers, o.id)
+	f := c.frameworks[o.frameworkID]
 	if f != nil {
 		delete(f.offers, o.id)
 	}
-	if a := p.agents[o.agentID]; a != nil {
+	if a := c.agents[o.agentID]; a != nil {
 		delete(a.offers, o.id)
 	}
 	if rescind && f != nil && f.connected {
-		p.send(f.pid, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(o.id)}})
+		c.send(f.pid, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(o.id)}})
 	}
 }
 
 // rescindOffer withdraws o from its framework and returns its resources.
-func (p *process) rescindOffer(o *offer) {
-	p.removeOffer(o, true)
-	p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, nil)
+func (c *Core) rescindOffer(o *offer) {
+	c.removeOffer(o, true)
+	c.out.Add(AllocRecoverResources{FrameworkID: o.frameworkID, AgentID: o.agentID, Resources: o.resources})
 }
 
 // discardOffer drops o silently and returns its resources.
-func (p *process) discardOffer(o *offer) {
-	p.removeOffer(o, false)
-	p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, nil)
+func (c *Core) discardOffer(o *offer) {
+	c.removeOffer(o, false)
+	c.out.Add(AllocRecoverResources{FrameworkID: o.frameworkID, AgentID: o.agentID, Resources: o.resources})
 }
 
 // decline handles DECLINE: valid offers of f go back with the filters.
-func (p *process) decline(f *framework, d *scheduler.Call_Decline) {
+func (c *Core) decline(f *framework, d *scheduler.Call_Decline) {
 	filters := d.GetFilters()
 	if filters == nil {
 		filters = &mesos.Filters{}
 	}
 	for _, oid := range d.GetOfferIds() {
-		o := p.offers[oid.GetValue()]
+		o := c.offers[oid.GetValue()]
 		if o == nil || o.frameworkID != f.id {
-			p.fwLog(f.id).Debugf("ignoring decline of offer %s: it is no longer valid", oid.GetValue())
+			c.fwLog(f.id).WithField("offer_id", oid.GetValue()).Debug("ignoring decline of an offer that is no longer valid")
 			continue
 		}
-		p.removeOffer(o, false)
-		p.alloc.RecoverResources(o.frameworkID, o.agentID, o.resources, filters)
+		c.removeOffer(o, false)
+		c.out.Add(AllocRecoverResources{FrameworkID: o.frameworkID, AgentID: o.agentID, Resources: o.resources, Filters: filters})
 	}
 }
 
 // revive handles REVIVE.
-func (p *process) revive(f *framework, r *scheduler.Call_Revive) {
+func (c *Core) revive(f *framework, r *scheduler.Call_Revive) {
 	roles := r.GetRoles()
 	if err := validateSuppressedRoles(f.roles(), roles); err != nil {
-		p.fwLog(f.id).Warnf("dropping REVIVE call: %v", err)
+		c.fwLog(f.id).Warnf("dropping REVIVE call: %v", err)
 		return
 	}
 	if len(roles) == 0 {
@@ -180,14 +182,14 @@ func (p *process) revive(f *framework, r *scheduler.Call_Revive) {
 	} else {
 		f.suppressedRoles = slices.DeleteFunc(f.suppressedRoles, func(s string) bool { return slices.Contains(roles, s) })
 	}
-	p.alloc.ReviveOffers(f.id, roles)
+	c.out.Add(AllocReviveOffers{FrameworkID: f.id, Roles: roles})
 }
 
 // suppress handles SUPPRESS.
-func (p *process) suppress(f *framework, s *scheduler.Call_Suppress) {
+func (c *Core) suppress(f *framework, s *scheduler.Call_Suppress) {
 	roles := s.GetRoles()
 	if err := validateSuppressedRoles(f.roles(), roles); err != nil {
-		p.fwLog(f.id).Warnf("dropping SUPPRESS call: %v", err)
+		c.fwLog(f.id).Warnf("dropping SUPPRESS call: %v", err)
 		return
 	}
 	if len(roles) == 0 {
@@ -198,5 +200,5 @@ func (p *process) suppress(f *framework, s *scheduler.Call_Suppress) {
 			f.suppressedRoles = append(f.suppressedRoles, r)
 		}
 	}
-	p.alloc.SuppressOffers(f.id, roles)
+	c.out.Add(AllocSuppressOffers{FrameworkID: f.id, Roles: roles})
 }

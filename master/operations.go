@@ -207,10 +207,10 @@ func applyCheckpointed(total, cp resources.Resources) (resources.Resources, erro
 // applyToAgent updates an agent's total after an operation and sends it
 // its checkpointed resources (Mesos' CheckpointResourcesMessage, for
 // agents without the RESOURCE_PROVIDER capability).
-func (p *process) applyToAgent(a *agent, cs []allocator.Conversion) {
+func (c *Core) applyToAgent(a *agent, cs []allocator.Conversion) {
 	total := a.total
-	for _, c := range cs {
-		total = total.Subtract(c.Consumed.Unallocate()).Add(c.Converted.Unallocate())
+	for _, cv := range cs {
+		total = total.Subtract(cv.Consumed.Unallocate()).Add(cv.Converted.Unallocate())
 	}
 	a.total = total
 	a.checkpointed = checkpointed(total)
@@ -218,12 +218,12 @@ func (p *process) applyToAgent(a *agent, cs []allocator.Conversion) {
 	if !hasAgentCapability(a, mesos.SlaveInfo_Capability_RESERVATION_REFINEMENT) {
 		down, err := a.checkpointed.Downgrade()
 		if err != nil {
-			p.agentLog(a.id).Warnf("not sending checkpointed resources with refined reservations to an agent without RESERVATION_REFINEMENT: %v", err)
+			c.agentLog(a.id).Warnf("not sending checkpointed resources with refined reservations to an agent without RESERVATION_REFINEMENT: %v", err)
 			return
 		}
 		msg.Resources = down.Clone()
 	}
-	p.send(a.pid, msg)
+	c.send(a.pid, msg)
 }
 
 // operationFeedbackError is the FrameworkErrorMessage Mesos sends a driver-based

@@ -101,12 +101,12 @@ func TestBadInputDoesNotPanic(t *testing.T) {
 // A master that is not the elected, recovered leader drops everything.
 func TestGateDropsMessagesUnlessLeader(t *testing.T) {
 	c := newCluster(t, nil)
-	c.inspect(func(p *process) { p.elected = false })
+	c.inspect(func(p *Core) { p.elected = false })
 	s := c.spawn("scheduler-early")
 	s.send(&mesosinternal.RegisterFrameworkMessage{Framework: frameworkInfo("f")})
 	c.settle()
 	none[*mesosinternal.FrameworkRegisteredMessage](t, s)
-	c.inspect(func(p *process) {
+	c.inspect(func(p *Core) {
 		if p.dropped != 1 || len(p.frameworks) != 0 {
 			t.Fatalf("dropped %d, frameworks %d", p.dropped, len(p.frameworks))
 		}

@@ -9,18 +9,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -45,10 +49,10 @@ func addWithAncestors(set map[string]bool, role string) {
 }
 
 // subscribedRoles maps each role to the frameworks subscribed to it.
-func (p *process) subscribedRoles() map[string][]string {
+func (c *Core) subscribedRoles() map[string][]string {
 	out := map[string][]string{}
-	for _, id := range sortedKeys(p.frameworks) {
-		for _, r := range p.frameworks[id].roles() {
+	for _, id := range sortedKeys(c.frameworks) {
+		for _, r := range c.frameworks[id].roles() {
 			out[r] = append(out[r], id)
 		}
 	}
@@ -58,26 +62,26 @@ func (p *process) subscribedRoles() map[string][]string {
 // knownRoles returns the roles /roles shows: the whitelist if there is
 // one, else every role with frameworks, reservations, a weight or a quota,
 // with their ancestors; sorted.
-func (p *process) knownRoles() []string {
+func (c *Core) knownRoles() []string {
 	set := map[string]bool{}
-	if p.cfg.Roles != nil {
+	if c.cfg.Roles != nil {
 		set["*"] = true
-		for _, r := range p.cfg.Roles {
+		for _, r := range c.cfg.Roles {
 			addWithAncestors(set, r)
 		}
 	} else {
-		for r := range p.subscribedRoles() {
+		for r := range c.subscribedRoles() {
 			addWithAncestors(set, r)
 		}
-		for _, a := range p.agents {
+		for _, a := range c.agents {
 			for r := range a.total.Reservations() {
 				addWithAncestors(set, r)
 			}
 		}
-		for r := range p.weights {
+		for r := range c.weights {
 			addWithAncestors(set, r)
 		}
-		for r := range p.quotas {
+		for r := range c.quotas {
 			addWithAncestors(set, r)
 		}
 	}
@@ -120,26 +124,26 @@ func addQ(a, b map[string]float64) map[string]float64 {
 }
 
 // rolesJSON is /master/roles.
-func (p *process) rolesJSON() any {
-	subscribed := p.subscribedRoles()
+func (c *Core) rolesJSON() any {
+	subscribed := c.subscribedRoles()
 	list := []any{}
-	for _, role := range p.knownRoles() {
+	for _, role := range c.knownRoles() {
 		var used, offered, reserved, unusedReserved resources.Resources
-		for _, f := range p.frameworks {
+		for _, f := range c.frameworks {
 			used = used.Add(allocatedToSubtree(f.usedResources(), role))
 			offered = offered.Add(allocatedToSubtree(f.offeredResources(), role))
 		}
-		for _, a := range p.agents {
+		for _, a := range c.agents {
 			total := reservedToSubtree(a.total, role)
 			reserved = reserved.Add(total)
 			unusedReserved = unusedReserved.Add(total.Subtract(reservedToSubtree(a.totalUsed().Unallocate(), role)))
 		}
 		allocated := quantities(used)
-		weight, ok := p.weights[role]
+		weight, ok := c.weights[role]
 		if !ok {
 			weight = 1
 		}
-		q := p.quotas[role]
+		q := c.quotas[role]
 		frameworks := subscribed[role]
 		if frameworks == nil {
 			frameworks = []string{}
@@ -180,10 +184,10 @@ type weightJSON struct {
 
 func (m *Master) serveWeights(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
-		m.serveJSON(w, r, func(p *process) any {
+		m.serveJSON(w, r, func(c *Core) any {
 			out := []weightJSON{}
-			for _, role := range sortedKeys(p.weights) {
-				out = append(out, weightJSON{Weight: p.weights[role], Role: role})
+			for _, role := range sortedKeys(c.weights) {
+				out = append(out, weightJSON{Weight: c.weights[role], Role: role})
 			}
 			return out
 		})
@@ -199,10 +203,10 @@ func (m *Master) serveWeights(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	m.apply(w, r, func(p *process) (int, string) {
-		p.updateWeights(weights)
-		return http.StatusOK, ""
-	})
+	m.change(w, r, func(p *process) error {
+		p.apply(p.core.UpdateWeights(p.now(), weights))
+		return nil
+	}, nil)
 }
 
 // parseWeightsRequest checks a PUT /weights body: a JSON array of
@@ -223,7 +227,7 @@ func parseWeightsRequest(body string, cfg Config) ([]*mesos.WeightInfo, error) {
 	}
 	for _, wi := range infos {
 		role := strings.TrimSpace(wi.GetRole())
-		if err := ValidateRole(role); err != nil {
+		if err := protocol.ValidateRole(role); err != nil {
 			return nil, fmt.Errorf("Failed to validate update weights request JSON: Invalid role '%s': %v", role, err)
 		}
 		if !cfg.whitelisted(role) {
@@ -238,30 +242,33 @@ func parseWeightsRequest(body string, cfg Config) ([]*mesos.WeightInfo, error) {
 	return infos, nil
 }
 
-// updateWeights stores new weights, tells the allocator and, when one of
-// the roles has frameworks, rescinds every outstanding offer so that the
-// new weights apply at once (Mesos does the same).
-func (p *process) updateWeights(infos []*mesos.WeightInfo) {
+// UpdateWeights stores new weights (checked by the caller, as
+// PUT /weights does), tells the allocator and, when one of the roles has
+// frameworks, rescinds every outstanding offer so that the new weights
+// apply at once (Mesos does the same).
+func (c *Core) UpdateWeights(now time.Time, infos []*mesos.WeightInfo) []effect.Effect {
+	c.at = now
 	update := map[string]float64{}
 	rescind := false
-	subscribed := p.subscribedRoles()
+	subscribed := c.subscribedRoles()
 	for _, wi := range infos {
-		p.weights[wi.GetRole()] = wi.GetWeight()
+		c.weights[wi.GetRole()] = wi.GetWeight()
 		update[wi.GetRole()] = wi.GetWeight()
 		if len(subscribed[wi.GetRole()]) > 0 {
 			rescind = true
 		}
 	}
-	p.log.Infof("updated weights %v", update)
-	p.alloc.UpdateWeights(update)
+	c.log.Infof("updated weights %v", update)
+	c.out.Add(AllocUpdateWeights{Weights: update})
 	if rescind {
-		for _, aid := range sortedKeys(p.agents) {
-			a := p.agents[aid]
+		for _, aid := range sortedKeys(c.agents) {
+			a := c.agents[aid]
 			for _, oid := range sortedKeys(a.offers) {
-				p.rescindOffer(a.offers[oid])
+				c.rescindOffer(a.offers[oid])
 			}
 		}
 	}
+	return c.out.Take()
 }
 
 // ---- /quota ----
@@ -272,7 +279,7 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 		if _, ok := httpjson.Callback(w, r); !ok {
 			return
 		}
-		v, err := m.snapshot(r, func(p *process) any { return p.quotaStatus() })
+		v, err := m.snapshot(r, func(c *Core) any { return c.quotaStatus() })
 		if err != nil {
 			http.Error(w, "Master is unavailable: "+err.Error(), http.StatusServiceUnavailable)
 			return
@@ -300,32 +307,66 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		m.apply(w, r, func(p *process) (int, string) { return p.setQuota(req) })
+		m.change(w, r, func(p *process) error {
+			effects, err := p.core.SetQuota(p.now(), req)
+			p.apply(effects)
+			return err
+		}, func(kind RequestErrorKind) string {
+			if kind == Invalid {
+				return "Failed to validate set quota request: "
+			}
+			return ""
+		})
 	case http.MethodDelete:
 		path := r.URL.Path
 		if !strings.HasPrefix(path, "/master/") {
 			path = "/master" + path
 		}
-		m.apply(w, r, func(p *process) (int, string) { return p.removeQuota(path) })
+		var tokens []string
+		for _, t := range strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3) {
+			if t != "" {
+				tokens = append(tokens, t)
+			}
+		}
+		if len(tokens) < 3 {
+			http.Error(w, fmt.Sprintf("Failed to parse remove quota request for path '%s': expected 3 tokens, found %d tokens", path, len(tokens)), http.StatusBadRequest)
+			return
+		}
+		role := tokens[2]
+		m.change(w, r, func(p *process) error {
+			effects, err := p.core.RemoveQuota(p.now(), role)
+			p.apply(effects)
+			return err
+		}, func(kind RequestErrorKind) string {
+			if kind == Invalid {
+				return fmt.Sprintf("Failed to validate remove quota request for path '%s': ", path)
+			}
+			return fmt.Sprintf("Failed to remove quota for path '%s': ", path)
+		})
 	}
 }
 
-// apply runs f on the master actor and answers with its status and text.
-func (m *Master) apply(w http.ResponseWriter, r *http.Request, f func(p *process) (int, string)) {
+// change runs f on the master actor and answers 200, or the status of
+// the RequestError f returns with prefix(kind) before its text.
+func (m *Master) change(w http.ResponseWriter, r *http.Request, f func(p *process) error, prefix func(RequestErrorKind) string) {
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
-	type answer struct {
-		code int
-		text string
-	}
-	v, err := m.call(ctx, func() any { c, t := f(m.proc); return answer{c, t} })
+	v, err := m.call(ctx, func() any { return f(m.proc) })
 	if err != nil {
 		http.Error(w, "Master is unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	a := v.(answer)
-	if a.code != http.StatusOK {
-		http.Error(w, a.text, a.code)
+	if v != nil {
+		var re *RequestError
+		if !errors.As(v.(error), &re) {
+			http.Error(w, v.(error).Error(), http.StatusInternalServerError)
+			return
+		}
+		text := re.Msg
+		if prefix != nil {
+			text = prefix(re.Kind) + text
+		}
+		http.Error(w, text, re.status())
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -333,10 +374,10 @@ func (m *Master) apply(w http.ResponseWriter, r *http.Request, f func(p *process
 
 // quotaStatus renders the quotas as Mesos' QuotaStatus: the legacy infos
 // (guarantees as resources) and the configs.
-func (p *process) quotaStatus() *mesos.QuotaStatus {
+func (c *Core) quotaStatus() *mesos.QuotaStatus {
 	st := &mesos.QuotaStatus{}
-	for _, role := range sortedKeys(p.quotas) {
-		q := p.quotas[role]
+	for _, role := range sortedKeys(c.quotas) {
+		q := c.quotas[role]
 		info := &mesos.QuotaInfo{Role: proto.String(role)}
 		cfg := &mesos.QuotaConfig{Role: proto.String(role), Guarantees: map[string]*mesos.Value_Scalar{}, Limits: map[string]*mesos.Value_Scalar{}}
 		for _, name := range sortedKeys(q.Guarantees) {
@@ -373,7 +414,7 @@ func validateQuotaInfo(role string, hasRole bool, guarantee resources.Resources)
 	if !hasRole {
 		return fmt.Errorf("QuotaInfo must specify a role")
 	}
-	if err := ValidateRole(role); err != nil {
+	if err := protocol.ValidateRole(role); err != nil {
 		return fmt.Errorf("QuotaInfo with invalid role: %v", err)
 	}
 	if len(guarantee) == 0 {
@@ -458,14 +499,21 @@ func validateQuotaTree(quotas map[string]allocator.Quota) error {
 	return nil
 }
 
-// setQuota handles POST /quota on the actor.
-func (p *process) setQuota(req *mesos.QuotaRequest) (int, string) {
-	bad := func(format string, args ...any) (int, string) {
-		return http.StatusBadRequest, fmt.Sprintf(format, args...)
+// SetQuota sets a role's quota (POST /quota): its guarantee, and a limit
+// equal to it. A refused request changes nothing and returns a
+// *RequestError: Invalid, Refused, or Conflict when the guarantees would
+// overcommit the cluster and the request is not forced.
+func (c *Core) SetQuota(now time.Time, req *mesos.QuotaRequest) ([]effect.Effect, error) {
+	c.at = now
+	bad := func(format string, args ...any) ([]effect.Effect, error) {
+		return nil, &RequestError{Kind: Invalid, Msg: fmt.Sprintf(format, args...)}
+	}
+	if req == nil {
+		return bad("QuotaInfo must specify a role")
 	}
 	role := req.GetRole()
 	if err := resources.Validate(req.GetGuarantee()); err != nil {
-		return bad("Failed to validate set quota request: QuotaInfo with invalid resource: %v", err)
+		return bad("QuotaInfo with invalid resource: %v", err)
 	}
 	// Upgraded one by one: duplicates must stay visible to the checks.
 	var guarantee resources.Resources
@@ -473,26 +521,26 @@ func (p *process) setQuota(req *mesos.QuotaRequest) (int, string) {
 		guarantee = append(guarantee, resources.Resources{r}.Upgrade()...)
 	}
 	if err := validateQuotaInfo(role, req.Role != nil, guarantee); err != nil {
-		return bad("Failed to validate set quota request: %v", err)
+		return bad("%v", err)
 	}
 	guarantee = resources.New(guarantee...)
-	if !p.cfg.whitelisted(role) {
-		return bad("Failed to validate set quota request: Unknown role '%s'", role)
+	if !c.cfg.whitelisted(role) {
+		return bad("Unknown role '%s'", role)
 	}
-	if _, ok := p.quotas[role]; ok {
-		return bad("Failed to validate set quota request: Cannot set quota for role '%s' which already has quota", role)
+	if _, ok := c.quotas[role]; ok {
+		return bad("Cannot set quota for role '%s' which already has quota", role)
 	}
 	q := allocator.ScalarQuantities(guarantee)
 	quota := allocator.Quota{Guarantees: q, Limits: q}
 	all := map[string]allocator.Quota{role: quota}
-	for r, x := range p.quotas {
+	for r, x := range c.quotas {
 		all[r] = x
 	}
 	if err := validateQuotaTree(all); err != nil {
-		return bad("Failed to validate set quota request: %v", err)
+		return bad("%v", err)
 	}
 	if strings.Contains(role, "/") {
-		return bad("Setting quota on nested role '%s' is not supported yet", role)
+		return nil, &RequestError{Kind: Refused, Msg: fmt.Sprintf("Setting quota on nested role '%s' is not supported yet", role)}
 	}
 	if !req.GetForce() {
 		total := allocator.Quantities{}
@@ -504,48 +552,48 @@ func (p *process) setQuota(req *mesos.QuotaRequest) (int, string) {
 			}
 		}
 		capacity := allocator.Quantities{}
-		for _, a := range p.agents {
+		for _, a := range c.agents {
 			for k, v := range allocator.ScalarQuantities(a.total.NonRevocable()) {
 				capacity[k] += v
 			}
 		}
 		if !capacity.Contains(total) {
-			return http.StatusConflict, fmt.Sprintf("Quota guarantees overcommit the cluster (use 'force' to bypass this check): Total quota guarantees '%s' exceed cluster capacity '%s'",
-				formatQuantities(total), formatQuantities(capacity))
+			return nil, &RequestError{Kind: Conflict, Msg: fmt.Sprintf("Quota guarantees overcommit the cluster (use 'force' to bypass this check): Total quota guarantees '%s' exceed cluster capacity '%s'",
+				formatQuantities(total), formatQuantities(capacity))}
 		}
 	}
-	p.quotas[role] = quota
-	p.log.Infof("set quota for role '%s': %s", role, formatQuantities(q))
-	p.alloc.UpdateQuota(role, quota)
-	p.rescindForQuota(role, guarantee)
-	return http.StatusOK, ""
+	c.quotas[role] = quota
+	c.log.WithField("role", role).Infof("set quota %s", formatQuantities(q))
+	c.out.Add(AllocUpdateQuota{Role: role, Quota: quota})
+	c.rescindForQuota(role, guarantee)
+	return c.out.Take(), nil
 }
 
 // rescindForQuota rescinds offers so that a new guarantee can be met:
 // whole agents' offers, until what was rescinded holds the guarantee and
 // as many agents were visited as the role has active frameworks (Mesos'
 // heuristic).
-func (p *process) rescindForQuota(role string, guarantee resources.Resources) {
+func (c *Core) rescindForQuota(role string, guarantee resources.Resources) {
 	frameworks := 0
-	for _, f := range p.frameworks {
+	for _, f := range c.frameworks {
 		if f.connected && f.active && hasRole(f.roles(), role) {
 			frameworks++
 		}
 	}
 	var rescinded resources.Resources
 	visited := 0
-	for _, aid := range sortedKeys(p.agents) {
+	for _, aid := range sortedKeys(c.agents) {
 		if rescinded.Contains(guarantee) && visited >= frameworks {
 			break
 		}
-		a := p.agents[aid]
+		a := c.agents[aid]
 		if !a.connected || !a.active || len(a.offers) == 0 {
 			continue
 		}
 		for _, oid := range sortedKeys(a.offers) {
 			o := a.offers[oid]
 			rescinded = rescinded.Add(o.resources.Unallocate())
-			p.rescindOffer(o)
+			c.rescindOffer(o)
 		}
 		visited++
 	}
@@ -560,36 +608,59 @@ func hasRole(roles []string, role string) bool {
 	return false
 }
 
-// removeQuota handles DELETE /master/quota/<role> on the actor.
-func (p *process) removeQuota(path string) (int, string) {
-	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3)
-	var tokens []string
-	for _, t := range parts {
-		if t != "" {
-			tokens = append(tokens, t)
-		}
+// RemoveQuota removes a role's quota (DELETE /quota/<role>). A refused
+// request changes nothing and returns a *RequestError: Invalid for a role
+// that is not whitelisted, Refused for one without quota or whose removal
+// breaks the quota tree.
+func (c *Core) RemoveQuota(now time.Time, role string) ([]effect.Effect, error) {
+	c.at = now
+	if !c.cfg.whitelisted(role) {
+		return nil, &RequestError{Kind: Invalid, Msg: fmt.Sprintf("Unknown role '%s'", role)}
 	}
-	if len(tokens) < 3 {
-		return http.StatusBadRequest, fmt.Sprintf("Failed to parse remove quota request for path '%s': expected 3 tokens, found %d tokens", path, len(tokens))
-	}
-	role := tokens[2]
-	if !p.cfg.whitelisted(role) {
-		return http.StatusBadRequest, fmt.Sprintf("Failed to validate remove quota request for path '%s': Unknown role '%s'", path, role)
-	}
-	if _, ok := p.quotas[role]; !ok {
-		return http.StatusBadRequest, fmt.Sprintf("Failed to remove quota for path '%s': Role '%s' has no quota set", path, role)
+	if _, ok := c.quotas[role]; !ok {
+		return nil, &RequestError{Kind: Refused, Msg: fmt.Sprintf("Role '%s' has no quota set", role)}
 	}
 	rest := map[string]allocator.Quota{}
-	for r, q := range p.quotas {
+	for r, q := range c.quotas {
 		if r != role {
 			rest[r] = q
 		}
 	}
 	if err := validateQuotaTree(rest); err != nil {
-		return http.StatusBadRequest, fmt.Sprintf("Failed to remove quota for path '%s': %v", path, err)
+		return nil, &RequestError{Kind: Refused, Msg: err.Error()}
 	}
-	delete(p.quotas, role)
-	p.log.Infof("removed quota for role '%s'", role)
-	p.alloc.UpdateQuota(role, allocator.Quota{})
-	return http.StatusOK, ""
+	delete(c.quotas, role)
+	c.log.WithField("role", role).Info("removed quota")
+	c.out.Add(AllocUpdateQuota{Role: role, Quota: allocator.Quota{}})
+	return c.out.Take(), nil
+}
+
+// RequestErrorKind says why an operator request was refused.
+type RequestErrorKind int
+
+const (
+	// Invalid: the request fails validation (HTTP 400).
+	Invalid RequestErrorKind = iota
+	// Refused: the request is valid but the master's state refuses it
+	// (HTTP 400).
+	Refused
+	// Conflict: the request conflicts with the cluster and may be forced
+	// (HTTP 409).
+	Conflict
+)
+
+// RequestError is an operator request the core refused; nothing changed.
+type RequestError struct {
+	Kind RequestErrorKind
+	Msg  string
+}
+
+func (e *RequestError) Error() string { return e.Msg }
+
+// status is the HTTP status of e.
+func (e *RequestError) status() int {
+	if e.Kind == Conflict {
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
 }

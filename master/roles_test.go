@@ -374,7 +374,7 @@ func TestReserveAndUnreserve(t *testing.T) {
 		t.Fatalf("offer after RESERVE: %v", offeredResources(o))
 	}
 	var total resources.Resources
-	c.inspect(func(p *process) { total = p.agents[agentID].total })
+	c.inspect(func(p *Core) { total = p.agents[agentID].total })
 	if !total.Reserved("web").Equal(resources.MustParse("cpus:1;mem:512").PushReservation(&mesos.Resource_ReservationInfo{
 		Type: mesos.Resource_ReservationInfo_DYNAMIC.Enum(), Role: proto.String("web"), Principal: proto.String("ops")})) {
 		t.Fatalf("agent total %v", total)
@@ -409,7 +409,7 @@ func TestReserveAndUnreserve(t *testing.T) {
 		c.settle()
 		none[*mesosinternal.CheckpointResourcesMessage](t, a)
 		var after resources.Resources
-		c.inspect(func(p *process) { after = p.agents[agentID].total })
+		c.inspect(func(p *Core) { after = p.agents[agentID].total })
 		if !after.Equal(total) {
 			t.Fatalf("%v changed the total to %v", op, after)
 		}
@@ -433,7 +433,7 @@ func TestReserveAndUnreserve(t *testing.T) {
 	if len(cp.GetResources()) != 0 {
 		t.Fatalf("checkpointed after UNRESERVE: %v", cp.GetResources())
 	}
-	c.inspect(func(p *process) { total = p.agents[agentID].total })
+	c.inspect(func(p *Core) { total = p.agents[agentID].total })
 	if !total.Equal(resources.MustParse("cpus:4;mem:4096").Upgrade()) {
 		t.Fatalf("total after UNRESERVE %v", total)
 	}
@@ -462,7 +462,7 @@ func TestReservationsSurviveReregistration(t *testing.T) {
 	s.send(accept(fid, ids(o), nil, reserveOp(legacyReserved("cpus:1", "web", ""))))
 	next[*mesosinternal.CheckpointResourcesMessage](t, a)
 	var before resources.Resources
-	c.inspect(func(p *process) { before = p.agents[agentID].total })
+	c.inspect(func(p *Core) { before = p.agents[agentID].total })
 
 	si := agentInfo("cpus:4;mem:4096")
 	si.Id = slaveID(agentID)
@@ -470,7 +470,7 @@ func TestReservationsSurviveReregistration(t *testing.T) {
 	next[*mesosinternal.SlaveReregisteredMessage](t, a)
 	c.settle()
 	var after resources.Resources
-	c.inspect(func(p *process) { after = p.agents[agentID].total })
+	c.inspect(func(p *Core) { after = p.agents[agentID].total })
 	if !after.Equal(before) || after.Reserved("web").IsEmpty() {
 		t.Fatalf("total after reregistration %v, want %v", after, before)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -44,7 +45,7 @@ type framework struct {
 	offers    map[string]*offer
 	executors map[string]map[string]*mesos.ExecutorInfo // agent → executor id
 
-	failoverTimer actors.Timer
+	failoverPending bool // the failover/<id> timer is armed
 }
 
 func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreachable int) *framework {
@@ -59,10 +60,10 @@ func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreach
 	}
 }
 
-func (f *framework) roles() []string { return frameworkRoles(f.info) }
+func (f *framework) roles() []string { return protocol.FrameworkRoles(f.info) }
 
 func (f *framework) capable(t mesos.FrameworkInfo_Capability_Type) bool {
-	return hasCapability(f.info, t)
+	return protocol.HasCapability(f.info, t)
 }
 
 func (f *framework) partitionAware() bool {
@@ -78,7 +79,7 @@ func (f *framework) multiRole() bool {
 func (f *framework) usedResources() resources.Resources {
 	var used resources.Resources
 	for _, t := range f.tasks {
-		if !terminalOrUnreachable(t.GetState()) {
+		if !protocol.IsTerminalOrUnreachable(t.GetState()) {
 			used = used.Add(resources.Resources(t.GetResources()))
 		}
 	}
@@ -181,10 +182,9 @@ type agent struct {
 	offers      map[string]*offer
 	killedTasks map[string]map[string]bool // framework → task ids killed while away
 
-	reregisterTimer actors.Timer
+	reregisterPending bool // the reregister/<id> timer is armed
 
-	// Health checking (Mesos' SlaveObserver, kept as timers in the master).
-	pingTimer    actors.Timer
+	// Health checking (Mesos' SlaveObserver, the ping/<id> timer).
 	pongReceived bool
 	pingTimeouts int
 }
@@ -249,16 +249,16 @@ func (a *agent) removeExecutor(fid, eid string) {
 // usedResources returns, by framework, what live tasks and executors use.
 func (a *agent) usedResources() map[string]resources.Resources {
 	out := map[string]resources.Resources{}
-	for fid, ts := range a.tasks {
-		for _, t := range ts {
-			if !terminalOrUnreachable(t.GetState()) {
+	for _, fid := range sortedKeys(a.tasks) {
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			if t := a.tasks[fid][tid]; !protocol.IsTerminalOrUnreachable(t.GetState()) {
 				out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
 			}
 		}
 	}
-	for fid, es := range a.executors {
-		for _, e := range es {
-			out[fid] = out[fid].Add(resources.Resources(e.GetResources()))
+	for _, fid := range sortedKeys(a.executors) {
+		for _, eid := range sortedKeys(a.executors[fid]) {
+			out[fid] = out[fid].Add(resources.Resources(a.executors[fid][eid].GetResources()))
 		}
 	}
 	for fid, r := range out {
@@ -305,42 +305,12 @@ type offer struct {
 	role        string
 	resources   resources.Resources // with allocation info
 	proto       *mesos.Offer        // as recorded (allocation info kept)
-	timer       actors.Timer        // offer_timeout, if configured
 }
 
 // unreachableAgent remembers an agent marked unreachable.
 type unreachableAgent struct {
 	info *mesos.SlaveInfo
 	time time.Time
-}
-
-// terminal reports Mesos' isTerminalState.
-func terminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
-		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
-		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
-}
-
-func terminalOrUnreachable(s mesos.TaskState) bool {
-	return terminal(s) || s == mesos.TaskState_TASK_UNREACHABLE
-}
-
-// lostState maps a partition-aware state to what a framework without
-// PARTITION_AWARE sees.
-func lostState(partitionAware bool, s mesos.TaskState) mesos.TaskState {
-	if partitionAware {
-		return s
-	}
-	switch s {
-	case mesos.TaskState_TASK_DROPPED, mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_UNREACHABLE,
-		mesos.TaskState_TASK_GONE_BY_OPERATOR, mesos.TaskState_TASK_UNKNOWN:
-		return mesos.TaskState_TASK_LOST
-	}
-	return s
 }
 
 // updateSpec describes a status update the master generates.

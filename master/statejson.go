@@ -9,10 +9,10 @@ package master
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -92,7 +92,7 @@ func frameworkCapabilities(info *mesos.FrameworkInfo) []any {
 	return out
 }
 
-func (p *process) frameworkJSON(f *framework) object {
+func (c *Core) frameworkJSON(f *framework) object {
 	used, offered := f.usedResources(), f.offeredResources()
 	tasks := []any{}
 	for _, id := range sortedKeys(f.tasks) {
@@ -157,7 +157,7 @@ func (p *process) frameworkJSON(f *framework) object {
 	return out
 }
 
-func (p *process) slaveJSON(a *agent) object {
+func (c *Core) slaveJSON(a *agent) object {
 	used, offered := a.totalUsed(), a.offeredResources()
 	reserved, reservedFull := object{}, object{}
 	for role, r := range a.total.Reservations() {
@@ -165,8 +165,8 @@ func (p *process) slaveJSON(a *agent) object {
 		reservedFull[role] = resFullJSON(r)
 	}
 	caps := []any{}
-	for _, c := range a.capabilities {
-		caps = append(caps, c.String())
+	for _, capa := range a.capabilities {
+		caps = append(caps, capa.String())
 	}
 	out := object{
 		"id":                        a.id,
@@ -195,68 +195,68 @@ func (p *process) slaveJSON(a *agent) object {
 	return out
 }
 
-func (p *process) slavesList() []any {
+func (c *Core) slavesList() []any {
 	out := []any{}
-	for _, id := range sortedKeys(p.agents) {
-		out = append(out, p.slaveJSON(p.agents[id]))
+	for _, id := range sortedKeys(c.agents) {
+		out = append(out, c.slaveJSON(c.agents[id]))
 	}
 	return out
 }
 
-func (p *process) frameworksList() (registered, completed []any) {
+func (c *Core) frameworksList() (registered, completed []any) {
 	registered, completed = []any{}, []any{}
-	for _, id := range sortedKeys(p.frameworks) {
-		registered = append(registered, p.frameworkJSON(p.frameworks[id]))
+	for _, id := range sortedKeys(c.frameworks) {
+		registered = append(registered, c.frameworkJSON(c.frameworks[id]))
 	}
-	for _, f := range p.completed {
-		completed = append(completed, p.frameworkJSON(f))
+	for _, f := range c.completed {
+		completed = append(completed, c.frameworkJSON(f))
 	}
 	return registered, completed
 }
 
 // stateJSON is /master/state.
-func (p *process) stateJSON() any {
+func (c *Core) stateJSON() any {
 	active, inactive := 0, 0
-	for _, a := range p.agents {
+	for _, a := range c.agents {
 		if a.active {
 			active++
 		} else {
 			inactive++
 		}
 	}
-	registered, completed := p.frameworksList()
+	registered, completed := c.frameworksList()
 	out := object{
 		"version":                 Version,
 		"git_sha":                 "",
 		"build_date":              "",
 		"build_time":              0,
 		"build_user":              "",
-		"start_time":              seconds(p.startTime),
-		"id":                      p.info.GetId(),
-		"pid":                     p.info.GetPid(),
-		"hostname":                p.info.GetHostname(),
-		"capabilities":            masterCapabilities(p.info),
+		"start_time":              seconds(c.startTime),
+		"id":                      c.info.GetId(),
+		"pid":                     c.info.GetPid(),
+		"hostname":                c.info.GetHostname(),
+		"capabilities":            masterCapabilities(c.info),
 		"activated_slaves":        active,
 		"deactivated_slaves":      inactive,
-		"unreachable_slaves":      len(p.unreachable),
-		"flags":                   p.flags(),
-		"slaves":                  p.slavesList(),
+		"unreachable_slaves":      len(c.unreachable),
+		"flags":                   c.flags(),
+		"slaves":                  c.slavesList(),
 		"recovered_slaves":        []any{},
 		"frameworks":              registered,
 		"completed_frameworks":    completed,
 		"orphan_tasks":            []any{},
 		"unregistered_frameworks": []any{},
 	}
-	if p.elected {
-		out["elected_time"] = seconds(p.electedTime)
-		out["leader"] = p.info.GetPid()
-		out["leader_info"] = masterInfoJSON(p.info)
+	if c.elected {
+		out["elected_time"] = seconds(c.electedTime)
+		out["leader"] = c.info.GetPid()
+		out["leader_info"] = masterInfoJSON(c.info)
 	}
-	if p.info.Domain != nil {
-		out["domain"] = domainJSON(p.info.GetDomain())
+	if c.info.Domain != nil {
+		out["domain"] = domainJSON(c.info.GetDomain())
 	}
-	if p.cfg.Cluster != "" {
-		out["cluster"] = p.cfg.Cluster
+	if c.cfg.Cluster != "" {
+		out["cluster"] = c.cfg.Cluster
 	}
 	return out
 }
@@ -303,57 +303,57 @@ func masterCapabilities(info *mesos.MasterInfo) []any {
 }
 
 // frameworksJSON is /master/frameworks.
-func (p *process) frameworksJSON() any {
-	registered, completed := p.frameworksList()
+func (c *Core) frameworksJSON() any {
+	registered, completed := c.frameworksList()
 	return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
 }
 
 // slavesJSON is /master/slaves.
-func (p *process) slavesJSON() any {
-	return object{"slaves": p.slavesList(), "recovered_slaves": []any{}}
+func (c *Core) slavesJSON() any {
+	return object{"slaves": c.slavesList(), "recovered_slaves": []any{}}
 }
 
 // flagsJSON is /master/flags.
-func (p *process) flagsJSON() any { return object{"flags": p.flags()} }
+func (c *Core) flagsJSON() any { return object{"flags": c.flags()} }
 
 // flags renders the configuration as Mesos' flags (strings), overlaid with
 // Config.Flags as the command line gave them. Like Mesos, it leaves out
 // optional flags that are unset.
-func (p *process) flags() map[string]string {
-	c := p.cfg
+func (c *Core) flags() map[string]string {
+	cfg := c.cfg
 	out := map[string]string{
-		"hostname":                            c.Hostname,
-		"ip":                                  c.IP,
-		"port":                                strconv.Itoa(c.Port),
-		"allocation_interval":                 mesosDuration(c.AllocationInterval),
-		"agent_ping_timeout":                  mesosDuration(c.AgentPingTimeout),
-		"max_agent_ping_timeouts":             strconv.Itoa(c.MaxAgentPingTimeouts),
-		"agent_reregister_timeout":            mesosDuration(c.AgentReregisterTimeout),
-		"min_allocatable_resources":           c.MinAllocatableResources,
-		"max_completed_frameworks":            strconv.Itoa(c.MaxCompletedFrameworks),
-		"max_completed_tasks_per_framework":   strconv.Itoa(c.MaxCompletedTasksPerFramework),
-		"max_unreachable_tasks_per_framework": strconv.Itoa(c.MaxUnreachableTasksPerFramework),
-		"root_submissions":                    strconv.FormatBool(c.RootSubmissions),
+		"hostname":                            cfg.Hostname,
+		"ip":                                  cfg.IP,
+		"port":                                strconv.Itoa(cfg.Port),
+		"allocation_interval":                 protocol.FormatDuration(cfg.AllocationInterval),
+		"agent_ping_timeout":                  protocol.FormatDuration(cfg.AgentPingTimeout),
+		"max_agent_ping_timeouts":             strconv.Itoa(cfg.MaxAgentPingTimeouts),
+		"agent_reregister_timeout":            protocol.FormatDuration(cfg.AgentReregisterTimeout),
+		"min_allocatable_resources":           cfg.MinAllocatableResources,
+		"max_completed_frameworks":            strconv.Itoa(cfg.MaxCompletedFrameworks),
+		"max_completed_tasks_per_framework":   strconv.Itoa(cfg.MaxCompletedTasksPerFramework),
+		"max_unreachable_tasks_per_framework": strconv.Itoa(cfg.MaxUnreachableTasksPerFramework),
+		"root_submissions":                    strconv.FormatBool(cfg.RootSubmissions),
 		"allocator":                           "HierarchicalDRF",
-		"framework_sorter":                    orDefault(c.FrameworkSorter, "drf"),
-		"role_sorter":                         orDefault(c.RoleSorter, "drf"),
-		"filter_gpu_resources":                strconv.FormatBool(c.FilterGPUResources),
+		"framework_sorter":                    orDefault(cfg.FrameworkSorter, "drf"),
+		"role_sorter":                         orDefault(cfg.RoleSorter, "drf"),
+		"filter_gpu_resources":                strconv.FormatBool(cfg.FilterGPUResources),
 		"registry":                            "in_memory",
 	}
-	if c.Weights != "" {
-		out["weights"] = c.Weights
+	if cfg.Weights != "" {
+		out["weights"] = cfg.Weights
 	}
-	if len(c.FairSharingExcludedResourceNames) > 0 {
-		out["fair_sharing_excluded_resource_names"] = strings.Join(c.FairSharingExcludedResourceNames, ",")
+	if len(cfg.FairSharingExcludedResourceNames) > 0 {
+		out["fair_sharing_excluded_resource_names"] = strings.Join(cfg.FairSharingExcludedResourceNames, ",")
 	}
-	if c.OfferTimeout > 0 {
-		out["offer_timeout"] = mesosDuration(c.OfferTimeout)
+	if cfg.OfferTimeout > 0 {
+		out["offer_timeout"] = protocol.FormatDuration(cfg.OfferTimeout)
 	}
-	if c.Cluster != "" {
-		out["cluster"] = c.Cluster
+	if cfg.Cluster != "" {
+		out["cluster"] = cfg.Cluster
 	}
-	if c.Roles != nil {
-		out["roles"] = strings.Join(c.Roles, ",")
+	if cfg.Roles != nil {
+		out["roles"] = strings.Join(cfg.Roles, ",")
 	}
 	// Config.Flags holds every flag of the command line, given or not, as
 	// text (flagutil.Values): an unset --offer_timeout reads "0ns", an unset
@@ -361,13 +361,13 @@ func (p *process) flags() map[string]string {
 	// flags given as "" are dropped, and so are the optional flags above
 	// when the Config has them unset.
 	unset := map[string]bool{
-		"offer_timeout":                        c.OfferTimeout <= 0,
-		"weights":                              c.Weights == "",
-		"cluster":                              c.Cluster == "",
-		"roles":                                c.Roles == nil,
-		"fair_sharing_excluded_resource_names": len(c.FairSharingExcludedResourceNames) == 0,
+		"offer_timeout":                        cfg.OfferTimeout <= 0,
+		"weights":                              cfg.Weights == "",
+		"cluster":                              cfg.Cluster == "",
+		"roles":                                cfg.Roles == nil,
+		"fair_sharing_excluded_resource_names": len(cfg.FairSharingExcludedResourceNames) == 0,
 	}
-	for k, v := range c.Flags {
+	for k, v := range cfg.Flags {
 		if v == "" || unset[k] {
 			delete(out, k)
 			continue
@@ -382,27 +382,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// mesosDuration renders d as stout's Duration does: the largest unit in
-// which it is at least 1 ("1secs", "15secs", "10mins", "100ms").
-func mesosDuration(d time.Duration) string {
-	units := []struct {
-		size time.Duration
-		name string
-	}{
-		{7 * 24 * time.Hour, "weeks"},
-		{24 * time.Hour, "days"},
-		{time.Hour, "hrs"},
-		{time.Minute, "mins"},
-		{time.Second, "secs"},
-		{time.Millisecond, "ms"},
-		{time.Microsecond, "us"},
-	}
-	for _, u := range units {
-		if d >= u.size || -d >= u.size {
-			return strconv.FormatFloat(float64(d)/float64(u.size), 'f', -1, 64) + u.name
-		}
-	}
-	return strconv.FormatInt(int64(d), 10) + "ns"
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
@@ -14,7 +15,7 @@ import (
 // forward sends a status update to f. acknowledgee is the agent the
 // scheduler must acknowledge to (zero for master-generated updates, which
 // carry no uuid and are never acknowledged).
-func (p *process) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
+func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
 	if t := f.tasks[tid]; t != nil && len(u.GetUuid()) > 0 {
 		t.StatusUpdateState = u.GetStatus().GetState().Enum()
@@ -24,21 +25,21 @@ func (p *process) forward(f *framework, u *mesosinternal.StatusUpdate, acknowled
 	if !acknowledgee.IsZero() {
 		msg.Pid = proto.String(acknowledgee.String())
 	}
-	p.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
-	p.send(f.pid, msg)
+	c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
+	c.send(f.pid, msg)
 }
 
 // updateTask applies a status update to the task's record. The task's state
 // becomes the update's latest_state (or its state); a task that becomes
 // terminal or unreachable frees its resources at once.
-func (p *process) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
+func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	status := u.GetStatus()
 	newState := status.GetState()
 	if u.LatestState != nil {
 		newState = u.GetLatestState()
 	}
-	freed := !terminalOrUnreachable(t.GetState()) && terminalOrUnreachable(newState)
-	if !terminal(t.GetState()) {
+	freed := !protocol.IsTerminalOrUnreachable(t.GetState()) && protocol.IsTerminalOrUnreachable(newState)
+	if !protocol.IsTerminal(t.GetState()) {
 		t.State = newState.Enum()
 	}
 	s := proto.Clone(status).(*mesos.TaskStatus)
@@ -48,28 +49,28 @@ func (p *process) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	} else {
 		t.Statuses = append(t.Statuses, s)
 	}
-	p.taskLog(t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()).
+	c.taskLog(t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()).
 		Infof("task state %s (status update state %s)", t.GetState(), status.GetState())
 	if freed {
-		p.alloc.RecoverResources(t.GetFrameworkId().GetValue(), t.GetSlaveId().GetValue(), resources.Resources(t.GetResources()), nil)
+		c.out.Add(AllocRecoverResources{FrameworkID: t.GetFrameworkId().GetValue(), AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
 }
 
 // addTask records a launched task on its framework and agent.
-func (p *process) addTask(f *framework, a *agent, t *mesos.Task) {
+func (c *Core) addTask(f *framework, a *agent, t *mesos.Task) {
 	f.tasks[t.GetTaskId().GetValue()] = t
 	a.addTask(t)
 }
 
 // removeTask forgets a task: it moves to the framework's unreachable tasks
 // (unreachable) or completed tasks.
-func (p *process) removeTask(t *mesos.Task, unreachable bool) {
+func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
-	if !terminalOrUnreachable(t.GetState()) {
-		p.taskLog(fid, tid).Warnf("removing task in non-terminal state %s", t.GetState())
-		p.alloc.RecoverResources(fid, t.GetSlaveId().GetValue(), resources.Resources(t.GetResources()), nil)
+	if !protocol.IsTerminalOrUnreachable(t.GetState()) {
+		c.taskLog(fid, tid).Warnf("removing task in non-terminal state %s", t.GetState())
+		c.out.Add(AllocRecoverResources{FrameworkID: fid, AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
-	if f := p.frameworks[fid]; f != nil && f.tasks[tid] == t {
+	if f := c.frameworks[fid]; f != nil && f.tasks[tid] == t {
 		delete(f.tasks, tid)
 		if unreachable {
 			f.unreachableTasks.add(t)
@@ -77,20 +78,20 @@ func (p *process) removeTask(t *mesos.Task, unreachable bool) {
 			f.completedTasks.add(t)
 		}
 	}
-	if a := p.agents[t.GetSlaveId().GetValue()]; a != nil && a.task(fid, tid) == t {
+	if a := c.agents[t.GetSlaveId().GetValue()]; a != nil && a.task(fid, tid) == t {
 		a.removeTask(t)
 	}
 }
 
 // removeExecutor forgets an executor and frees its resources.
-func (p *process) removeExecutor(a *agent, fid, eid string) {
+func (c *Core) removeExecutor(a *agent, fid, eid string) {
 	e := a.executors[fid][eid]
 	if e == nil {
 		return
 	}
-	p.alloc.RecoverResources(fid, a.id, resources.Resources(e.GetResources()), nil)
+	c.out.Add(AllocRecoverResources{FrameworkID: fid, AgentID: a.id, Resources: resources.Resources(e.GetResources())})
 	a.removeExecutor(fid, eid)
-	if f := p.frameworks[fid]; f != nil {
+	if f := c.frameworks[fid]; f != nil {
 		delete(f.executors[a.id], eid)
 		if len(f.executors[a.id]) == 0 {
 			delete(f.executors, a.id)
@@ -99,21 +100,21 @@ func (p *process) removeExecutor(a *agent, fid, eid string) {
 }
 
 // statusUpdate handles StatusUpdateMessage from an agent.
-func (p *process) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
+func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
 	u := m.GetUpdate()
 	agentID := u.GetSlaveId().GetValue()
 	fid := u.GetFrameworkId().GetValue()
 	tid := u.GetStatus().GetTaskId().GetValue()
-	log := p.taskLog(fid, tid).WithField("agent_id", agentID)
+	log := c.taskLog(fid, tid).WithField("agent_id", agentID)
 	if u == nil || u.Status == nil || tid == "" || fid == "" {
 		log.Warn("ignoring malformed status update")
 		return
 	}
-	if p.removed[agentID] {
+	if c.removed[agentID] {
 		log.Warn("ignoring status update from a removed agent")
 		return
 	}
-	a := p.agents[agentID]
+	a := c.agents[agentID]
 	if a == nil {
 		log.Warn("ignoring status update from an unknown agent")
 		return
@@ -128,8 +129,8 @@ func (p *process) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMes
 	}
 	log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
 
-	if f := p.frameworks[fid]; f != nil && f.connected {
-		p.forward(f, u, ackTo)
+	if f := c.frameworks[fid]; f != nil && f.connected {
+		c.forward(f, u, ackTo)
 	} else {
 		log.Warn("received status update for an unknown or disconnected framework")
 	}
@@ -138,16 +139,16 @@ func (p *process) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMes
 		log.Warn("could not find the task of a status update")
 		return
 	}
-	p.updateTask(t, u)
+	c.updateTask(t, u)
 }
 
 // acknowledge handles ACKNOWLEDGE: it routes the ack to the agent and, for
 // the latest terminal update, completes the task.
-func (p *process) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
+func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 	agentID := ack.GetSlaveId().GetValue()
 	tid := ack.GetTaskId().GetValue()
-	log := p.taskLog(f.id, tid).WithField("agent_id", agentID)
-	a := p.agents[agentID]
+	log := c.taskLog(f.id, tid).WithField("agent_id", agentID)
+	a := c.agents[agentID]
 	if a == nil {
 		log.Warn("cannot send status update acknowledgement: agent is not registered")
 		return
@@ -161,11 +162,11 @@ func (p *process) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 			log.Warn("ignoring status update acknowledgement: the update was not sent by this master")
 			return
 		}
-		if terminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
-			p.removeTask(t, false)
+		if protocol.IsTerminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
+			c.removeTask(t, false)
 		}
 	}
-	p.send(a.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	c.send(a.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId:     ack.GetSlaveId(),
 		FrameworkId: frameworkID(f.id),
 		TaskId:      ack.GetTaskId(),
@@ -174,16 +175,16 @@ func (p *process) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 }
 
 // kill handles KILL.
-func (p *process) kill(f *framework, k *scheduler.Call_Kill) {
+func (c *Core) kill(f *framework, k *scheduler.Call_Kill) {
 	tid := k.GetTaskId().GetValue()
-	log := p.taskLog(f.id, tid)
+	log := c.taskLog(f.id, tid)
 	t := f.tasks[tid]
 	if t == nil {
 		log.Warn("cannot kill an unknown task: reconciling it instead")
-		p.reconcile(f, &scheduler.Call_Reconcile{Tasks: []*scheduler.Call_Reconcile_Task{{TaskId: k.GetTaskId(), SlaveId: k.GetSlaveId()}}})
+		c.reconcile(f, &scheduler.Call_Reconcile{Tasks: []*scheduler.Call_Reconcile_Task{{TaskId: k.GetTaskId(), SlaveId: k.GetSlaveId()}}})
 		return
 	}
-	a := p.agents[t.GetSlaveId().GetValue()]
+	a := c.agents[t.GetSlaveId().GetValue()]
 	if a == nil {
 		log.Warn("cannot kill task: its agent is not registered")
 		return
@@ -197,14 +198,14 @@ func (p *process) kill(f *framework, k *scheduler.Call_Kill) {
 		return
 	}
 	log.WithField("agent_id", a.id).Info("telling agent to kill task")
-	p.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(f.id), TaskId: t.GetTaskId(), KillPolicy: k.GetKillPolicy()})
+	c.send(a.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(f.id), TaskId: t.GetTaskId(), KillPolicy: k.GetKillPolicy()})
 }
 
 // reconcile handles RECONCILE.
-func (p *process) reconcile(f *framework, r *scheduler.Call_Reconcile) {
-	now := p.now()
+func (c *Core) reconcile(f *framework, r *scheduler.Call_Reconcile) {
+	now := c.now()
 	send := func(u *mesosinternal.StatusUpdate) {
-		p.send(f.pid, &mesosinternal.StatusUpdateMessage{Update: u})
+		c.send(f.pid, &mesosinternal.StatusUpdateMessage{Update: u})
 	}
 	latest := func(t *mesos.Task) *mesosinternal.StatusUpdate {
 		state := t.GetState()
@@ -218,13 +219,13 @@ func (p *process) reconcile(f *framework, r *scheduler.Call_Reconcile) {
 		})
 	}
 	if len(r.GetTasks()) == 0 {
-		p.fwLog(f.id).Info("performing implicit task state reconciliation")
+		c.fwLog(f.id).Info("performing implicit task state reconciliation")
 		for _, tid := range sortedKeys(f.tasks) {
 			send(latest(f.tasks[tid]))
 		}
 		return
 	}
-	p.fwLog(f.id).Infof("performing explicit task state reconciliation for %d tasks", len(r.GetTasks()))
+	c.fwLog(f.id).Infof("performing explicit task state reconciliation for %d tasks", len(r.GetTasks()))
 	pa := f.partitionAware()
 	for _, rt := range r.GetTasks() {
 		tid := rt.GetTaskId().GetValue()
@@ -235,23 +236,23 @@ func (p *process) reconcile(f *framework, r *scheduler.Call_Reconcile) {
 		}
 		spec := updateSpec{frameworkID: f.id, agentID: agentID, taskID: tid, reason: mesos.TaskStatus_REASON_RECONCILIATION, now: now}
 		switch {
-		case agentID != "" && p.agents[agentID] != nil:
-			spec.state, spec.message = lostState(pa, mesos.TaskState_TASK_GONE), "Reconciliation: Task is unknown to the agent"
-		case agentID != "" && p.unreachable[agentID] != nil:
-			at := p.unreachable[agentID].time
-			spec.state, spec.message, spec.unreachable = lostState(pa, mesos.TaskState_TASK_UNREACHABLE), "Reconciliation: Task is unreachable", &at
+		case agentID != "" && c.agents[agentID] != nil:
+			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_GONE), "Reconciliation: Task is unknown to the agent"
+		case agentID != "" && c.unreachable[agentID] != nil:
+			at := c.unreachable[agentID].time
+			spec.state, spec.message, spec.unreachable = protocol.VisibleState(pa, mesos.TaskState_TASK_UNREACHABLE), "Reconciliation: Task is unreachable", &at
 		default:
-			spec.state, spec.message = lostState(pa, mesos.TaskState_TASK_UNKNOWN), "Reconciliation: Task is unknown"
+			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_UNKNOWN), "Reconciliation: Task is unknown"
 		}
 		send(newUpdate(spec))
 	}
 }
 
 // message handles MESSAGE: framework data relayed to an executor.
-func (p *process) message(f *framework, m *scheduler.Call_Message) {
+func (c *Core) message(f *framework, m *scheduler.Call_Message) {
 	agentID := m.GetSlaveId().GetValue()
-	a := p.agents[agentID]
-	log := p.fwLog(f.id).WithField("agent_id", agentID)
+	a := c.agents[agentID]
+	log := c.fwLog(f.id).WithField("agent_id", agentID)
 	if a == nil {
 		log.Warn("cannot send framework message: agent is not registered")
 		return
@@ -260,7 +261,7 @@ func (p *process) message(f *framework, m *scheduler.Call_Message) {
 		log.Warn("cannot send framework message: agent is disconnected")
 		return
 	}
-	p.send(a.pid, &mesosinternal.FrameworkToExecutorMessage{
+	c.send(a.pid, &mesosinternal.FrameworkToExecutorMessage{
 		SlaveId:     m.GetSlaveId(),
 		FrameworkId: frameworkID(f.id),
 		ExecutorId:  m.GetExecutorId(),
@@ -269,44 +270,44 @@ func (p *process) message(f *framework, m *scheduler.Call_Message) {
 }
 
 // shutdownExecutor handles SHUTDOWN.
-func (p *process) shutdownExecutor(f *framework, s *scheduler.Call_Shutdown) {
+func (c *Core) shutdownExecutor(f *framework, s *scheduler.Call_Shutdown) {
 	agentID := s.GetSlaveId().GetValue()
-	a := p.agents[agentID]
-	log := p.fwLog(f.id).WithField("agent_id", agentID)
+	a := c.agents[agentID]
+	log := c.fwLog(f.id).WithField("agent_id", agentID)
 	if a == nil || !a.connected {
 		log.Warn("cannot shut down executor: agent is not registered or disconnected")
 		return
 	}
-	log.Infof("telling agent to shut down executor '%s'", s.GetExecutorId().GetValue())
-	p.send(a.pid, &mesosinternal.ShutdownExecutorMessage{ExecutorId: s.GetExecutorId(), FrameworkId: frameworkID(f.id)})
+	log.WithField("executor_id", s.GetExecutorId().GetValue()).Info("telling agent to shut down executor")
+	c.send(a.pid, &mesosinternal.ShutdownExecutorMessage{ExecutorId: s.GetExecutorId(), FrameworkId: frameworkID(f.id)})
 }
 
 // executorToFramework relays an executor's message to its scheduler.
-func (p *process) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) {
+func (c *Core) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) {
 	agentID := m.GetSlaveId().GetValue()
 	fid := m.GetFrameworkId().GetValue()
-	log := p.fwLog(fid).WithFields(logrus.Fields{"agent_id": agentID})
-	if p.removed[agentID] || p.agents[agentID] == nil {
+	log := c.fwLog(fid).WithFields(logrus.Fields{"agent_id": agentID})
+	if c.removed[agentID] || c.agents[agentID] == nil {
 		log.Warn("ignoring executor message from an unknown or removed agent")
 		return
 	}
-	f := p.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil || !f.connected {
 		log.Warn("not forwarding executor message: framework is unknown or disconnected")
 		return
 	}
-	p.send(f.pid, m)
+	c.send(f.pid, m)
 }
 
 // exitedExecutor handles ExitedExecutorMessage: the executor's resources
 // are freed and the scheduler is told.
-func (p *process) exitedExecutor(from actors.PID, m *mesosinternal.ExitedExecutorMessage) {
+func (c *Core) exitedExecutor(from actors.PID, m *mesosinternal.ExitedExecutorMessage) {
 	agentID := m.GetSlaveId().GetValue()
 	fid := m.GetFrameworkId().GetValue()
 	eid := m.GetExecutorId().GetValue()
-	log := p.fwLog(fid).WithFields(logrus.Fields{"agent_id": agentID, "executor_id": eid})
-	a := p.agents[agentID]
-	if p.removed[agentID] || a == nil {
+	log := c.fwLog(fid).WithFields(logrus.Fields{"agent_id": agentID, "executor_id": eid})
+	a := c.agents[agentID]
+	if c.removed[agentID] || a == nil {
 		log.Warn("ignoring exited executor on an unknown or removed agent")
 		return
 	}
@@ -315,8 +316,8 @@ func (p *process) exitedExecutor(from actors.PID, m *mesosinternal.ExitedExecuto
 		return
 	}
 	log.Infof("executor exited with status %d", m.GetStatus())
-	p.removeExecutor(a, fid, eid)
-	if f := p.frameworks[fid]; f != nil && f.connected {
-		p.send(f.pid, m)
+	c.removeExecutor(a, fid, eid)
+	if f := c.frameworks[fid]; f != nil && f.connected {
+		c.send(f.pid, m)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 )
 
 // maxIDLength is NAME_MAX: identifiers become directory names on agents.
@@ -40,64 +41,9 @@ func ValidateID(id string) error {
 	return nil
 }
 
-// ValidateRole checks a role name: "*" or a '/'-separated path whose
-// components are not ".", "..", "*", do not start with '-' and contain no
-// whitespace or DEL.
-func ValidateRole(role string) error {
-	if role == "*" {
-		return nil
-	}
-	if strings.HasPrefix(role, "/") {
-		return fmt.Errorf("Role '%s' cannot start with a slash", role)
-	}
-	if strings.HasSuffix(role, "/") {
-		return fmt.Errorf("Role '%s' cannot end with a slash", role)
-	}
-	if strings.Contains(role, "//") {
-		return fmt.Errorf("Role '%s' cannot contain two adjacent slashes", role)
-	}
-	if role == "" {
-		return errors.New("Role names cannot be the empty string")
-	}
-	for _, c := range strings.Split(role, "/") {
-		switch {
-		case c == ".":
-			return fmt.Errorf("Role '%s' cannot include '.' as a component", role)
-		case c == "..":
-			return fmt.Errorf("Role '%s' cannot include '..' as a component", role)
-		case c == "*":
-			return fmt.Errorf("Role '%s' cannot include '*' as a component", role)
-		case strings.HasPrefix(c, "-"):
-			return fmt.Errorf("Role component '%s' is invalid because it starts with a dash", c)
-		case strings.ContainsAny(c, "\t\n\v\f\r \x7f"):
-			return fmt.Errorf("Role component '%s' is invalid because it contains backspace or whitespace", c)
-		}
-	}
-	return nil
-}
-
-// hasCapability reports whether a framework opted into a capability.
-func hasCapability(info *mesos.FrameworkInfo, t mesos.FrameworkInfo_Capability_Type) bool {
-	for _, c := range info.GetCapabilities() {
-		if c.GetType() == t {
-			return true
-		}
-	}
-	return false
-}
-
-// frameworkRoles returns the roles a framework subscribes with: its roles
-// if it is MULTI_ROLE capable, else its single (legacy) role.
-func frameworkRoles(info *mesos.FrameworkInfo) []string {
-	if hasCapability(info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
-		return slices.Clone(info.GetRoles())
-	}
-	return []string{info.GetRole()}
-}
-
 // validateFrameworkRoles applies the role rules of FrameworkInfo.
 func validateFrameworkRoles(info *mesos.FrameworkInfo) error {
-	multiRole := hasCapability(info, mesos.FrameworkInfo_Capability_MULTI_ROLE)
+	multiRole := protocol.HasCapability(info, mesos.FrameworkInfo_Capability_MULTI_ROLE)
 	if multiRole {
 		if info.Role != nil {
 			return errors.New("'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable")
@@ -115,7 +61,7 @@ func validateFrameworkRoles(info *mesos.FrameworkInfo) error {
 			return fmt.Errorf("'FrameworkInfo.roles' contains duplicate items: { %s }", strings.Join(dups, ", "))
 		}
 		for _, r := range info.GetRoles() {
-			if err := ValidateRole(r); err != nil {
+			if err := protocol.ValidateRole(r); err != nil {
 				return fmt.Errorf("'FrameworkInfo.roles' contains invalid role: %v", err)
 			}
 		}
@@ -124,7 +70,7 @@ func validateFrameworkRoles(info *mesos.FrameworkInfo) error {
 	if len(info.GetRoles()) > 0 {
 		return errors.New("'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable")
 	}
-	if err := ValidateRole(info.GetRole()); err != nil {
+	if err := protocol.ValidateRole(info.GetRole()); err != nil {
 		return fmt.Errorf("'FrameworkInfo.role' is not a valid role: %v", err)
 	}
 	return nil
@@ -194,7 +140,7 @@ func validateFrameworkInfo(info *mesos.FrameworkInfo, policy frameworkPolicy) er
 	}
 	if policy.roles != nil {
 		var bad []string
-		for _, r := range frameworkRoles(info) {
+		for _, r := range protocol.FrameworkRoles(info) {
 			if r != "*" && !slices.Contains(policy.roles, r) && !slices.Contains(bad, r) {
 				bad = append(bad, r)
 			}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -49,9 +50,9 @@ func TestValidateRole(t *testing.T) {
 		"a\x7f":   "backspace or whitespace",
 	}
 	for role, want := range tests {
-		err := ValidateRole(role)
+		err := protocol.ValidateRole(role)
 		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
-			t.Errorf("ValidateRole(%q) = %v, want %q", role, err, want)
+			t.Errorf("protocol.ValidateRole(%q) = %v, want %q", role, err, want)
 		}
 	}
 }

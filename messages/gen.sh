@@ -30,3 +30,11 @@ protoc \
 	messages/mesos/quota.proto \
 	messages/scheduler/scheduler.proto \
 	messages/mesosinternal/messages.proto
+
+# The actors layer's wire envelope (package actors).
+protoc \
+	--plugin=protoc-gen-go="$plugin" \
+	-I actors \
+	--go_out=actors \
+	--go_opt=paths=source_relative \
+	actors/envelope.proto

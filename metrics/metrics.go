@@ -22,14 +22,12 @@ package metrics
 
 import (
 	"fmt"
-	"math"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"net/http"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -234,7 +232,7 @@ func (r *Registry) Handler() http.Handler {
 			return
 		}
 		if t := req.URL.Query().Get("timeout"); t != "" {
-			if _, err := ParseDuration(t); err != nil {
+			if _, err := protocol.ParseDuration(t); err != nil {
 				http.Error(w, fmt.Sprintf("Invalid timeout '%s': %v", t, err), http.StatusBadRequest)
 				return
 			}
@@ -245,39 +243,6 @@ func (r *Registry) Handler() http.Handler {
 		snap, _ := r.Snapshot() // a failing collector leaves its metrics out
 		httpjson.Write(w, req, snap)
 	})
-}
-
-// ParseDuration parses a Mesos duration ("10ms", "5secs", "2mins",
-// "1hrs", "1days", "1weeks"; also Go's forms such as "1.5s").
-func ParseDuration(s string) (time.Duration, error) {
-	units := []struct {
-		suffix string
-		unit   time.Duration
-	}{
-		{"weeks", 7 * 24 * time.Hour}, {"days", 24 * time.Hour}, {"hrs", time.Hour},
-		{"mins", time.Minute}, {"secs", time.Second}, {"ms", time.Millisecond},
-		{"us", time.Microsecond}, {"ns", time.Nanosecond},
-	}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok && num != "" {
-			v, err := strconv.ParseFloat(num, 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("invalid number %q", num)
-			}
-			if v < 0 {
-				return 0, fmt.Errorf("negative duration")
-			}
-			return time.Duration(v * float64(u.unit)), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("unknown duration format")
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative duration")
-	}
-	return d, nil
 }
 
 // quantileNames are the percentiles libprocess publishes.

@@ -170,22 +170,6 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return sb.String()
 }
 
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"5secs": 5 * time.Second, "10ms": 10 * time.Millisecond, "2mins": 2 * time.Minute,
-		"1.5hrs": 90 * time.Minute, "1days": 24 * time.Hour, "1weeks": 7 * 24 * time.Hour, "3s": 3 * time.Second,
-	} {
-		if got, err := ParseDuration(in); err != nil || got != want {
-			t.Errorf("%s: %v %v", in, got, err)
-		}
-	}
-	for _, in := range []string{"", "x", "-1secs", "5 parsecs"} {
-		if _, err := ParseDuration(in); err == nil {
-			t.Errorf("%q parsed", in)
-		}
-	}
-}
-
 func TestDuplicateDerivedNamePanics(t *testing.T) {
 	r := NewRegistry()
 	r.Counter("a/b", "x")

@@ -187,7 +187,7 @@ func TestParseBad(t *testing.T) {
 		{"cpus(eng:1", "", "mismatched parentheses"},
 		{"cpus)eng(:1", "", "mismatched parentheses"},
 		{"cpus(eng)x:1", "", `unexpected "x" after the role`},
-		{"cpus():1", "", "role names cannot be the empty string"},
+		{"cpus():1", "", "Role names cannot be the empty string"},
 		{"cpus(/eng):1", "", "cannot start with a slash"},
 		{"cpus(a b):1", "", "whitespace"},
 		{"cp{us:1", "", "invalid character '{'"},

@@ -3,9 +3,9 @@ package resources
 import (
 	"errors"
 	"fmt"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/gomesos/gomesos/messages/mesos"
 )
@@ -233,35 +233,5 @@ func validateReservations(x *mesos.Resource) error {
 	return nil
 }
 
-// ValidateRole checks a role name as Mesos does: "*" is valid; otherwise
-// the name must not be empty, start or end with '/', contain "//", or have
-// a '/'-separated component that is ".", "..", "*", starts with '-' or
-// contains whitespace or DEL.
-func ValidateRole(role string) error {
-	if role == "*" {
-		return nil
-	}
-	if role == "" {
-		return errors.New("role names cannot be the empty string")
-	}
-	if strings.HasPrefix(role, "/") {
-		return fmt.Errorf("role '%s' cannot start with a slash", role)
-	}
-	if strings.HasSuffix(role, "/") {
-		return fmt.Errorf("role '%s' cannot end with a slash", role)
-	}
-	if strings.Contains(role, "//") {
-		return fmt.Errorf("role '%s' cannot contain two adjacent slashes", role)
-	}
-	for _, c := range strings.Split(role, "/") {
-		switch {
-		case c == "." || c == ".." || c == "*":
-			return fmt.Errorf("role '%s' cannot include '%s' as a component", role, c)
-		case strings.HasPrefix(c, "-"):
-			return fmt.Errorf("role component '%s' is invalid because it starts with a dash", c)
-		case strings.ContainsAny(c, "\t\n\v\f\r \x7f"):
-			return fmt.Errorf("role component '%s' is invalid because it contains backspace or whitespace", c)
-		}
-	}
-	return nil
-}
+// ValidateRole checks a role name with Mesos' rules (protocol.ValidateRole).
+func ValidateRole(role string) error { return protocol.ValidateRole(role) }

@@ -16,16 +16,46 @@
 //
 // # How it works
 //
-// Each driver is an actor named "scheduler-<uuid>" on an actors.Node (by
-// default the process-wide actors.Shared() node, so several drivers share one
-// remoting endpoint). It finds the leading master through a detector.Detector,
-// links to it and subscribes with a mesos.scheduler.Call SUBSCRIBE, retried
-// with a random backoff (2 s factor, doubling, at most one minute and at most
-// a tenth of the failover timeout, never zero) until the master answers. Like
+// The driver is a pure Core inside a thin actor shell. Core (core.go) holds
+// the whole protocol as plain state: it takes one event at a time with the
+// current time (a message from a PID, a timer by its key, a broken link,
+// an answer of the master detector, a request of the scheduler) and
+// returns effects as data: messages to send, links, keyed timers, the
+// Scheduler callbacks to run (OnRegistered, OnResourceOffers,
+// OnStatusUpdate, ... one type per callback, each with a Call method), and
+// Redetect, StopDetection and Terminate for the shell. Its randomness comes
+// from an injected *rand.Rand; it reads no clock and starts no goroutine,
+// so transcript tests and the simulator run it on a virtual clock.
+//
+// The shell (process.go) is an actor named "scheduler-<uuid>" on an
+// actors.Node (by default the process-wide actors.Shared() node, so
+// several drivers share one remoting endpoint). It runs the blocking
+// detector.Detector on a goroutine and hands its answers to the core,
+// arms the core's timers on the node's clock, and queues callback effects
+// on the driver's callback goroutine. The driver's methods check the
+// lifecycle (internal/driverlife) and dispatch the request to the actor.
+//
+// The core follows the leading master with detector.Follower: on every
+// detection it links to the master and subscribes at once with a
+// mesos.scheduler.Call SUBSCRIBE, retried on the timer
+// detector.RegisterTimer with a random backoff (2 s bound, doubling, at
+// most one minute and at most a tenth of the failover timeout, never zero)
+// until the master answers. When the link to the master breaks and the
+// detector stays silent, the timer RedetectTimer (2 s bound, doubling up
+// to a minute) makes the shell detect the master again from scratch. Like
 // Mesos' own driver it speaks the Call protocol towards the master (ACCEPT,
-// DECLINE, KILL, ACKNOWLEDGE, RECONCILE, ...) and receives the legacy replies
-// (FrameworkRegisteredMessage, ResourceOffersMessage, StatusUpdateMessage,
-// ...), each accepted only from the leading master's PID.
+// DECLINE, KILL, ACKNOWLEDGE, RECONCILE, ...) and receives the legacy
+// replies (FrameworkRegisteredMessage, ResourceOffersMessage,
+// StatusUpdateMessage, ...), each accepted only from the leading master's
+// PID.
+//
+// A host without actors (the simulator) wraps a Core and a Scheduler in an
+// Inline: an effect.Core that is also the SchedulerDriver the callbacks
+// get. It calls the callbacks in place after each event and hands what the
+// scheduler asks for straight to the core, returning the sends, links,
+// timers and shell effects for the host to apply. (A host may also drive
+// a Core directly: call each Callback's Call and, after an OnStatusUpdate
+// with Ack, Core.Acknowledge while the driver still runs.)
 //
 // # Callbacks
 //

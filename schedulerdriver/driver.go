@@ -1,7 +1,6 @@
 package schedulerdriver
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -12,23 +11,16 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
 
-const (
-	// registrationBackoffFactor is the first registration retry bound
-	// (Mesos' scheduler registration_backoff_factor).
-	registrationBackoffFactor = 2 * time.Second
-	// registrationRetryIntervalMax bounds every registration retry.
-	registrationRetryIntervalMax = time.Minute
-	// minRetryDelay keeps retries from ever being immediate.
-	minRetryDelay = time.Millisecond
-	// joinStopWait bounds how long Join waits, after Stop, for the driver's
-	// actor to have sent its last message and terminated.
-	joinStopWait = 5 * time.Second
-)
+// joinStopWait bounds how long Join waits, after Stop, for the driver's
+// actor to have sent its last message and terminated.
+const joinStopWait = 5 * time.Second
 
 // ErrDriverAborted is returned by driver methods once the driver has been
 // aborted.
@@ -51,19 +43,15 @@ type MesosSchedulerDriver struct {
 	masterSpec string
 	det        detector.Detector
 	framework  *mesos.FrameworkInfo // filled copy; handed to the actor at Start
+	uuids      protocol.UUIDs       // names the driver's actor
 	log        *logrus.Entry
+	life       *driverlife.Life
 
-	mu         sync.Mutex
-	status     mesos.Status
-	pid        actors.PID
-	proc       *process
-	done       chan struct{} // closed when the driver stops or aborts
-	doneClosed bool
+	mu   sync.Mutex // guards pid and proc
+	pid  actors.PID
+	proc *process
 
-	running   atomic.Bool // false once stopped or aborted: no more callbacks
 	connected atomic.Bool
-
-	callbacks *callbackQueue
 }
 
 var _ SchedulerDriver = (*MesosSchedulerDriver)(nil)
@@ -98,17 +86,18 @@ func NewMesosSchedulerDriver(config DriverConfig) (*MesosSchedulerDriver, error)
 		masterSpec: config.Master,
 		det:        config.Detector,
 		framework:  framework,
-		status:     mesos.Status_DRIVER_NOT_STARTED,
-		done:       make(chan struct{}),
+		uuids:      protocol.RandomUUIDs(),
 	}
+	d.life = driverlife.New(
+		func(msg string) { d.sched.Error(d, msg) },
+		func(msg string) error { return &ErrDriverAborted{Reason: msg} })
 	d.log = node.Log().WithField("framework", framework.GetName())
 	if id := framework.GetId().GetValue(); id != "" {
 		d.log = d.log.WithField("framework_id", id)
 	}
 	if config.Credential != nil {
-		d.log.Warn("Authentication is not implemented yet; the driver will subscribe without authenticating")
+		d.log.Warn("authentication is not implemented yet; the driver will subscribe without authenticating")
 	}
-	d.callbacks = newCallbackQueue(d.running.Load)
 	return d, nil
 }
 
@@ -144,11 +133,7 @@ func fillFrameworkInfo(fw *mesos.FrameworkInfo, hostnameOverride string) error {
 }
 
 // Status returns the driver's status.
-func (d *MesosSchedulerDriver) Status() mesos.Status {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.status
-}
+func (d *MesosSchedulerDriver) Status() mesos.Status { return d.life.Status() }
 
 // Running reports whether the status is DRIVER_RUNNING.
 func (d *MesosSchedulerDriver) Running() bool {
@@ -168,171 +153,87 @@ func (d *MesosSchedulerDriver) PID() actors.PID {
 	return d.pid
 }
 
-// closeDoneLocked wakes Join; d.mu must be held.
-func (d *MesosSchedulerDriver) closeDoneLocked() {
-	if !d.doneClosed {
-		d.doneClosed = true
-		close(d.done)
-	}
-}
-
-// failStartLocked aborts a driver that could not start and queues Error.
-func (d *MesosSchedulerDriver) failStartLocked(message string) {
-	d.running.Store(false)
-	d.status = mesos.Status_DRIVER_ABORTED
-	d.closeDoneLocked()
-	d.callbacks.Start()
-	d.callbacks.Push(callback{Always: true, Run: func() { d.sched.Error(d, message) }})
-	d.callbacks.Close()
+func (d *MesosSchedulerDriver) process() (actors.PID, *process) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pid, d.proc
 }
 
 // Start begins master detection and registration.
 func (d *MesosSchedulerDriver) Start() (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_NOT_STARTED {
-		return d.status, fmt.Errorf("Unable to Start: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_NOT_STARTED, d.status)
-	}
-	det := d.det
-	if det == nil {
-		var err error
-		if det, err = detector.New(d.masterSpec); err != nil {
-			msg := fmt.Sprintf("Failed to create a master detector for '%s': %v", d.masterSpec, err)
-			d.log.Error(msg)
-			d.failStartLocked(msg)
-			return d.status, errors.New(msg)
+	return d.life.Start(func() error {
+		det := d.det
+		if det == nil {
+			var err error
+			if det, err = detector.New(d.masterSpec); err != nil {
+				msg := fmt.Sprintf("Failed to create a master detector for '%s': %v", d.masterSpec, err)
+				d.log.WithError(err).WithField("master", d.masterSpec).Error("cannot create a master detector")
+				return errors.New(msg)
+			}
 		}
-	}
-	p := newProcess(d, det, d.framework)
-	d.running.Store(true)
-	d.status = mesos.Status_DRIVER_RUNNING
-	d.callbacks.Start()
-	pid, err := d.node.Spawn("scheduler-"+newUUID(), p)
-	if err != nil {
-		msg := fmt.Sprintf("Failed to start the scheduler driver: %v", err)
-		d.log.Error(msg)
-		d.failStartLocked(msg)
-		return d.status, errors.New(msg)
-	}
-	d.pid, d.proc = pid, p
-	d.log.WithField("pid", pid.String()).Info("Scheduler driver started")
-	return d.status, nil
+		p := newProcess(d, det, d.framework)
+		pid, err := d.node.Spawn("scheduler-"+d.uuids.NewUUID().String(), p)
+		if err != nil {
+			d.log.WithError(err).Error("cannot start the scheduler driver")
+			return fmt.Errorf("Failed to start the scheduler driver: %v", err)
+		}
+		d.mu.Lock()
+		d.pid, d.proc = pid, p
+		d.mu.Unlock()
+		d.log.WithField("pid", pid.String()).Info("scheduler driver started")
+		return nil
+	})
 }
 
 // Stop stops the driver; see SchedulerDriver.Stop.
 func (d *MesosSchedulerDriver) Stop(failover bool) (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING && d.status != mesos.Status_DRIVER_ABORTED {
-		return d.status, fmt.Errorf("Unable to Stop: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, d.status)
-	}
-	d.log.WithField("failover", failover).Info("Stopping the scheduler driver")
-	d.running.Store(false)
-	aborted := d.status == mesos.Status_DRIVER_ABORTED
-	d.status = mesos.Status_DRIVER_STOPPED
-	d.closeDoneLocked()
-	if p := d.proc; p == nil || !d.node.Dispatch(d.pid, func() { p.stop(failover) }) {
-		d.callbacks.Close()
-	}
-	if aborted {
-		return mesos.Status_DRIVER_ABORTED, nil
-	}
-	return d.status, nil
+	return d.life.Stop(func() {
+		d.log.WithField("failover", failover).Info("stopping the scheduler driver")
+		pid, p := d.process()
+		if p == nil || !d.node.Dispatch(pid, func() { p.stop(failover) }) {
+			d.life.Callbacks.Close()
+		}
+	})
 }
 
 // Abort aborts the driver; see SchedulerDriver.Abort.
 func (d *MesosSchedulerDriver) Abort() (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		return d.status, fmt.Errorf("Unable to Abort: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, d.status)
-	}
-	d.log.Info("Aborting the scheduler driver")
-	d.abortLocked()
-	if p := d.proc; p != nil {
-		d.node.Dispatch(d.pid, p.abort)
-	}
-	return d.status, nil
-}
-
-func (d *MesosSchedulerDriver) abortLocked() {
-	d.running.Store(false)
-	d.status = mesos.Status_DRIVER_ABORTED
-	d.closeDoneLocked()
-}
-
-// abortFromProcess is the driver's own abort (on an error from the master);
-// it reports whether the driver was running.
-func (d *MesosSchedulerDriver) abortFromProcess() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		return false
-	}
-	d.abortLocked()
-	return true
+	return d.life.Abort(func() {
+		d.log.Info("aborting the scheduler driver")
+		if pid, p := d.process(); p != nil {
+			d.node.Dispatch(pid, p.abort)
+		}
+	})
 }
 
 // Join blocks until the driver is stopped or aborted.
 func (d *MesosSchedulerDriver) Join() (mesos.Status, error) {
-	d.mu.Lock()
-	if d.status == mesos.Status_DRIVER_NOT_STARTED {
-		st := d.status
-		d.mu.Unlock()
-		return st, fmt.Errorf("Unable to Join: expected driver status %s, but is %s",
-			mesos.Status_DRIVER_RUNNING, st)
-	}
-	done, p := d.done, d.proc
-	d.mu.Unlock()
-	<-done
-	st := d.Status()
-	if st == mesos.Status_DRIVER_STOPPED && p != nil {
-		// Let the actor send its last message (TEARDOWN) and terminate.
-		t := time.NewTimer(joinStopWait)
-		select {
-		case <-p.finished:
-		case <-t.C:
+	_, p := d.process()
+	return d.life.Join(func() {
+		if p != nil {
+			// Let the actor send its last message (TEARDOWN) and terminate.
+			driverlife.WaitAtMost(p.finished, joinStopWait)
 		}
-		t.Stop()
-	}
-	return st, nil
+	})
 }
 
 // Run starts the driver and joins it.
 func (d *MesosSchedulerDriver) Run() (mesos.Status, error) {
-	st, err := d.Start()
-	if st != mesos.Status_DRIVER_RUNNING {
-		return st, err
-	}
-	return d.Join()
+	return driverlife.Run(d.Start, d.Join)
 }
 
 // call runs f on the actor if the driver is running.
 func (d *MesosSchedulerDriver) call(name string, f func(p *process)) (mesos.Status, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.status != mesos.Status_DRIVER_RUNNING {
-		msg := fmt.Sprintf("Unable to %s: expected driver status %s, but is %s",
-			name, mesos.Status_DRIVER_RUNNING, d.status)
-		if d.status == mesos.Status_DRIVER_ABORTED {
-			return d.status, &ErrDriverAborted{Reason: msg}
-		}
-		return d.status, errors.New(msg)
-	}
-	p := d.proc
-	if !d.node.Dispatch(d.pid, func() { f(p) }) {
-		return d.status, fmt.Errorf("Unable to %s: the driver's actor is gone", name)
-	}
-	return d.status, nil
+	return d.life.Call(name, func() bool {
+		pid, p := d.process()
+		return d.node.Dispatch(pid, func() { f(p) })
+	})
 }
 
 // RequestResources sends REQUEST.
 func (d *MesosSchedulerDriver) RequestResources(requests []*mesos.Request) (mesos.Status, error) {
 	requests = cloneAll(requests)
-	return d.call("RequestResources", func(p *process) { p.requestResources(requests) })
+	return d.call("RequestResources", func(p *process) { p.apply(p.core.RequestResources(p.now(), requests)) })
 }
 
 // AcceptOffers sends ACCEPT; see SchedulerDriver.AcceptOffers.
@@ -344,14 +245,14 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 		}
 	}
 	offerIDs, operations, filters = cloneAll(offerIDs), cloneAll(operations), cloneOne(filters)
-	return d.call("AcceptOffers", func(p *process) { p.acceptOffers(offerIDs, operations, filters) })
+	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.AcceptOffers(p.now(), offerIDs, operations, filters)) })
 }
 
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
 // is empty.
 func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
 	offerIDs, tasks, filters = cloneAll(offerIDs), cloneAll(tasks), cloneOne(filters)
-	return d.call("LaunchTasks", func(p *process) { p.launchTasks(offerIDs, tasks, filters) })
+	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.LaunchTasks(p.now(), offerIDs, tasks, filters)) })
 }
 
 // KillTask sends KILL (dropped while disconnected).
@@ -360,7 +261,7 @@ func (d *MesosSchedulerDriver) KillTask(taskID *mesos.TaskID) (mesos.Status, err
 		return d.Status(), errors.New("Unable to KillTask: nil task ID")
 	}
 	taskID = cloneOne(taskID)
-	return d.call("KillTask", func(p *process) { p.killTask(taskID) })
+	return d.call("KillTask", func(p *process) { p.apply(p.core.KillTask(p.now(), taskID)) })
 }
 
 // DeclineOffer declines one offer.
@@ -373,14 +274,14 @@ func (d *MesosSchedulerDriver) DeclineOffer(offerID *mesos.OfferID, filters *mes
 
 // ReviveOffers sends REVIVE.
 func (d *MesosSchedulerDriver) ReviveOffers() (mesos.Status, error) {
-	return d.call("ReviveOffers", func(p *process) { p.reviveOffers() })
+	return d.call("ReviveOffers", func(p *process) { p.apply(p.core.ReviveOffers(p.now())) })
 }
 
 // SuppressOffers sends SUPPRESS: the master stops sending offers until
 // ReviveOffers. While disconnected the request is remembered and sent with
 // the next SUBSCRIBE. (Not part of mesos-go's v0 interface.)
 func (d *MesosSchedulerDriver) SuppressOffers() (mesos.Status, error) {
-	return d.call("SuppressOffers", func(p *process) { p.suppressOffers() })
+	return d.call("SuppressOffers", func(p *process) { p.apply(p.core.SuppressOffers(p.now())) })
 }
 
 // SendFrameworkMessage sends data to an executor, best effort.
@@ -389,13 +290,13 @@ func (d *MesosSchedulerDriver) SendFrameworkMessage(executorID *mesos.ExecutorID
 		return d.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
 	}
 	executorID, slaveID = cloneOne(executorID), cloneOne(slaveID)
-	return d.call("SendFrameworkMessage", func(p *process) { p.sendFrameworkMessage(executorID, slaveID, data) })
+	return d.call("SendFrameworkMessage", func(p *process) { p.apply(p.core.SendFrameworkMessage(p.now(), executorID, slaveID, data)) })
 }
 
 // ReconcileTasks sends RECONCILE.
 func (d *MesosSchedulerDriver) ReconcileTasks(statuses []*mesos.TaskStatus) (mesos.Status, error) {
 	statuses = cloneAll(statuses)
-	return d.call("ReconcileTasks", func(p *process) { p.reconcileTasks(statuses) })
+	return d.call("ReconcileTasks", func(p *process) { p.apply(p.core.ReconcileTasks(p.now(), statuses)) })
 }
 
 func cloneOne[M proto.Message](m M) M {
@@ -415,13 +316,4 @@ func cloneAll[M proto.Message](ms []M) []M {
 		out = append(out, cloneOne(m))
 	}
 	return out
-}
-
-// newUUID returns a random (version 4) UUID in its text form.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -294,7 +294,7 @@ func (r *recorder) ExecutorLost(d SchedulerDriver, eid *mesos.ExecutorID, sid *m
 
 func (r *recorder) Error(d SchedulerDriver, msg string) {
 	defer r.enter()()
-	st := d.(*MesosSchedulerDriver).Status()
+	st := d.(interface{ Status() mesos.Status }).Status()
 	if r.onError != nil {
 		r.onError(d, msg)
 	}

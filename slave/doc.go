@@ -2,28 +2,62 @@
 // the leading master, runs the tasks it is sent in containers, and reliably
 // reports their status.
 //
-// The agent is one actor (id "slave(1)" by default) whose state — its
-// registration, frameworks, executors and tasks — belongs to its goroutine.
-// Everything that blocks runs elsewhere and comes back as a Dispatch:
-// master detection (package detector), the launch step of each task
-// (creating the framework's sandbox folder), and every containerizer call.
+// # Core and shell
 //
-// Registration: the agent asks the detector for the leader, waits a random
-// part of --registration_backoff_factor, and sends RegisterSlaveMessage (or
-// ReregisterSlaveMessage once it has an id), retrying with a doubling
-// backoff capped at one minute until the master answers. Only the detected
-// master's answers count. Pings are answered with pongs; no ping for
-// total_ping_timeout_seconds (75 s by default), a ping saying the master
-// thinks the agent disconnected, or the master's exit while registered make
-// the agent re-detect and reregister.
+// The agent is a pure Core (core.go, registration.go, run.go, updates.go,
+// state.go) inside a thin actor shell (process.go), as the allocator is.
+// The core owns the registration, frameworks, executors, tasks and the
+// status update manager (package slave/statusupdate); it takes one event at
+// a time with the current time and returns effects as data:
+//
+//	events:  Receive(now, from, msg)   every message the agent handles (Messages)
+//	         Timer(now, key)           a keyed timer fired
+//	         Exited(now, pid)          a linked peer went away
+//	         Detected(now, info)       the detector named the leader (nil: none)
+//	         SandboxPrepared(now, PrepareSandbox, err)
+//	         ContainerLaunched(now, id, err)
+//	         ContainerExited(now, id, termination, err)
+//	         ContainerUpdated(now, UpdateContainer, err)
+//	         ContainerDestroyed(now, id, err)
+//	         Started(now), Terminate(now)
+//	effects: effect.Send, Link, Unlink, StartTimer, CancelTimer, and
+//	         PrepareSandbox, LaunchContainer, WaitContainer, UpdateContainer,
+//	         DestroyContainer, Redetect (effects.go)
+//
+// Ids, uuids and random draws come from Deps. The shell installs a handler
+// per message type, runs timers by key on the node's clock, runs the
+// detector and every container and sandbox operation off the mailbox (one
+// helper, offMailbox) and feeds each result back as the event above.
+// Results for a container the core no longer knows, or is destroying, are
+// ignored: its tasks are accounted for when its end arrives.
+//
+// Timer keys: "register" (detector.RegisterTimer, the registration
+// retry), "ping" (no ping from the master in time), "update/<framework>/
+// <task>" (resend the head of a status update stream),
+// "executor-registration/<container>" (the executor did not register in
+// --executor_registration_timeout) and "executor-shutdown/<container>" (the
+// executor outlived its shutdown grace period).
+//
+// # Behaviour
+//
+// Registration: the shell asks the detector for the leader; the core waits
+// a random part of --registration_backoff_factor (detector.Follower) and
+// sends RegisterSlaveMessage (or ReregisterSlaveMessage once it has an id),
+// retrying with a doubling backoff capped at one minute until the master
+// answers. Only the detected master's answers count. Pings are answered
+// with pongs; no ping for total_ping_timeout_seconds (75 s by default), a
+// ping saying the master thinks the agent disconnected, or the master's
+// exit while registered make the agent re-detect and reregister.
 //
 // Tasks: RunTaskMessage makes the task pending; launches for one executor
-// are serialised in arrival order. A command task gets the command executor
-// (<launcher_dir>/mesos-executor, 0.1 cpus and 32 MB). A new executor gets a
-// container id and the sandbox
+// are serialised in arrival order behind the creation of the framework's
+// sandbox folder. A command task gets the command executor
+// (<launcher_dir>/mesos-executor, resolved when the agent is built; 0.1
+// cpus and 32 MB). A new executor gets a container id and the sandbox
 // <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>,
 // and its tasks wait in a queue until it registers (or is destroyed after
-// --executor_registration_timeout). Kills, shutdowns and framework messages
+// --executor_registration_timeout); the container is grown to the tasks'
+// resources before they are sent. Kills, shutdowns and framework messages
 // follow Mesos; see run.go.
 //
 // Message tracing: with Config.TraceExecutors (mesos-agent and mesos-local
@@ -33,10 +67,10 @@
 // --trace_payloads); see package tracing.
 //
 // Status updates from executors and from the agent itself go through the
-// status update manager (package slave/statusupdate): one stream per task,
-// the head forwarded to the master and retried from 10 s doubling to 10 min
-// until the master acknowledges it; the executor is acknowledged as soon as
-// the manager has taken the update. Nothing is checkpointed to disk yet.
+// status update manager: one stream per task, the head forwarded to the
+// master and retried from 10 s doubling to 10 min until the master
+// acknowledges it; the executor is acknowledged as soon as the manager has
+// taken the update. Nothing is checkpointed to disk yet.
 //
 // The HTTP side (Handler) serves /state (Mesos' agent state), /health and
 // /flags; /state is a snapshot taken on the actor's goroutine.

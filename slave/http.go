@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"google.golang.org/protobuf/proto"
 )
@@ -66,7 +67,7 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
-	v, err := h.s.node.Call(ctx, pid, func() any { return h.s.a.snapshot() })
+	v, err := h.s.node.Call(ctx, pid, func() any { return h.s.p.snapshot() })
 	if err != nil {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
@@ -95,9 +96,9 @@ func (s *Slave) flagValues() map[string]string {
 		"isolation":                      c.Isolation,
 		"launcher":                       c.Launcher,
 		"launcher_dir":                   c.LauncherDir,
-		"executor_registration_timeout":  FormatDuration(c.ExecutorRegistrationTimeout),
-		"executor_shutdown_grace_period": FormatDuration(c.ExecutorShutdownGracePeriod),
-		"registration_backoff_factor":    FormatDuration(c.RegistrationBackoffFactor),
+		"executor_registration_timeout":  protocol.FormatDuration(c.ExecutorRegistrationTimeout),
+		"executor_shutdown_grace_period": protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
+		"registration_backoff_factor":    protocol.FormatDuration(c.RegistrationBackoffFactor),
 		"hostname":                       c.Hostname,
 	}
 	if c.Master != "" {
@@ -120,50 +121,50 @@ func itoa(i int) string {
 	return string(b)
 }
 
-// snapshot builds /state on the actor's goroutine.
-func (a *agent) snapshot() map[string]any {
+// Snapshot builds the agent's part of /state (all but "flags"); call it on
+// the goroutine that drives the core.
+func (c *Core) Snapshot() map[string]any {
 	st := map[string]any{
 		"version":    MesosVersion,
-		"start_time": float64(a.startTime.UnixNano()) / 1e9,
-		"id":         a.info.GetId().GetValue(),
-		"pid":        a.ctx.Self().String(),
-		"hostname":   a.info.GetHostname(),
+		"start_time": float64(c.startTime.UnixNano()) / 1e9,
+		"id":         c.info.GetId().GetValue(),
+		"pid":        c.self.String(),
+		"hostname":   c.info.GetHostname(),
 		"capabilities": []string{
 			"MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT",
 		},
-		"resources":            a.total.JSON(),
-		"unreserved_resources": a.total.Unreserved().JSON(),
-		"attributes":           jsonmodel.Attributes(a.info.GetAttributes()),
-		"flags":                a.s.flagValues(),
+		"resources":            c.total.JSON(),
+		"unreserved_resources": c.total.Unreserved().JSON(),
+		"attributes":           jsonmodel.Attributes(c.info.GetAttributes()),
 	}
 	reserved := map[string]any{}
-	for role, r := range a.total.Reservations() {
+	for role, r := range c.total.Reservations() {
 		reserved[role] = r.JSON()
 	}
 	st["reserved_resources"] = reserved
-	if !a.master.IsZero() {
-		host := a.masterInfo.GetHostname()
+	if !c.leader().IsZero() {
+		host := c.follower.Info().GetHostname()
 		if host == "" {
-			if h, _, err := net.SplitHostPort(a.master.Address); err == nil {
+			if h, _, err := net.SplitHostPort(c.leader().Address); err == nil {
 				host = h
 			}
 		}
 		st["master_hostname"] = host
 	}
 	frameworks := []any{}
-	for _, fid := range a.frameworkOrder {
-		frameworks = append(frameworks, a.frameworkJSON(a.frameworks[fid]))
+	for _, fid := range c.frameworkOrder {
+		frameworks = append(frameworks, c.frameworkJSON(c.frameworks[fid]))
 	}
 	st["frameworks"] = frameworks
 	completed := []any{}
-	for _, f := range a.completedFrameworks {
-		completed = append(completed, a.frameworkJSON(f))
+	for _, f := range c.completedFrameworks {
+		completed = append(completed, c.frameworkJSON(f))
 	}
 	st["completed_frameworks"] = completed
 	return st
 }
 
-func (a *agent) frameworkJSON(f *framework) map[string]any {
+func (c *Core) frameworkJSON(f *framework) map[string]any {
 	out := map[string]any{
 		"id":               f.id,
 		"name":             f.info.GetName(),
@@ -175,7 +176,7 @@ func (a *agent) frameworkJSON(f *framework) map[string]any {
 	if f.info.Principal != nil {
 		out["principal"] = f.info.GetPrincipal()
 	}
-	if hasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+	if protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
 		roles := f.info.GetRoles()
 		if roles == nil {
 			roles = []string{}

@@ -1,20 +1,19 @@
 package slave
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/gomesos/gomesos/slave/statusupdate"
 	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -40,8 +39,8 @@ type launchRequest struct {
 
 func launchKey(fid, eid string) string { return fid + "\x00" + eid }
 
-func (a *agent) logFor(fid, eid, tid string) *logrus.Entry {
-	f := logrus.Fields{"agent_id": a.info.GetId().GetValue()}
+func (c *Core) logFor(fid, eid, tid string) *logrus.Entry {
+	f := logrus.Fields{"agent_id": c.info.GetId().GetValue()}
 	if fid != "" {
 		f["framework_id"] = fid
 	}
@@ -51,45 +50,45 @@ func (a *agent) logFor(fid, eid, tid string) *logrus.Entry {
 	if tid != "" {
 		f["task_id"] = tid
 	}
-	return a.log.WithFields(f)
+	return c.log.WithFields(f)
 }
 
-func (a *agent) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
+func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	task := m.GetTask()
 	fid := m.GetFramework().GetId().GetValue()
 	if fid == "" {
 		fid = m.GetFrameworkId().GetValue()
 	}
 	tid := task.GetTaskId().GetValue()
-	log := a.logFor(fid, "", tid)
-	if from != a.master || a.master.IsZero() {
-		log.Warnf("Ignoring run task message from %s because it is not the expected master: %s", from, pidOrNone(a.master))
+	log := c.logFor(fid, "", tid)
+	if from != c.leader() || c.leader().IsZero() {
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring run task message: not from the expected master")
 		return
 	}
-	if a.state == terminating {
-		log.Warn("Ignoring run task message because the agent is terminating")
+	if c.state == terminating {
+		log.Warn("ignoring run task message: the agent is terminating")
 		return
 	}
 	if fid == "" || tid == "" || m.GetFramework() == nil {
-		log.Warn("Ignoring run task message without a framework, framework id or task id")
+		log.Warn("ignoring run task message without a framework, framework id or task id")
 		return
 	}
-	if sid := task.GetSlaveId().GetValue(); sid != a.info.GetId().GetValue() {
-		log.Warnf("Ignoring task %s: it is for agent %s, not this agent (%s)", tid, sid, a.info.GetId().GetValue())
+	if sid := task.GetSlaveId().GetValue(); sid != c.info.GetId().GetValue() {
+		log.WithField("for_agent_id", sid).Warn("ignoring run task message for another agent")
 		return
 	}
-	log.Infof("Got assigned task '%s' for framework %s", tid, fid)
+	log.Info("got assigned task")
 
 	info := proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo)
 	if info.Id == nil {
 		info.Id = &mesos.FrameworkID{Value: proto.String(fid)}
 	}
 	schedPID := parsePIDOrZero(m.GetPid())
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
 		f = newFramework(info, schedPID)
-		a.frameworks[fid] = f
-		a.frameworkOrder = append(a.frameworkOrder, fid)
+		c.frameworks[fid] = f
+		c.frameworkOrder = append(c.frameworkOrder, fid)
 	} else if f.state == frameworkRunning {
 		f.info = info
 		if !schedPID.IsZero() {
@@ -97,155 +96,164 @@ func (a *agent) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 		}
 	}
 	if f.state == frameworkTerminating {
-		log.Warn("Ignoring run task message because the framework is terminating")
+		log.Warn("ignoring run task message: the framework is terminating")
 		return
 	}
 	if f.pending[tid] != nil || f.executorOf(tid) != nil {
-		log.Warnf("Ignoring run task message for task %s, which this agent already has", tid)
+		log.Warn("ignoring run task message for a task the agent already has")
 		return
 	}
 
 	hasCommand, hasExecutor := task.GetCommand() != nil, task.GetExecutor() != nil
 	if hasCommand == hasExecutor {
 		// The master validates this; answer bad input all the same.
-		a.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_TASK_INVALID,
+		c.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_TASK_INVALID,
 			"Task must have exactly one of 'command' and 'executor'")
-		a.removeFrameworkIfIdle(f)
+		c.removeFrameworkIfIdle(f)
 		return
 	}
 
-	execInfo, commandTask := a.executorInfoFor(f, task)
+	execInfo, commandTask := c.executorInfoFor(f, task)
 	p := &pendingTask{task: proto.Clone(task).(*mesos.TaskInfo), executorInfo: execInfo, commandTask: commandTask}
 	if m.LaunchExecutor != nil {
 		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
 	}
 	f.pending[tid] = p
 	key := launchKey(fid, execInfo.GetExecutorId().GetValue())
-	a.launchQueues[key] = append(a.launchQueues[key], &launchRequest{frameworkID: fid, info: info, pending: p})
-	a.startLaunches(key)
+	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, info: info, pending: p})
+	c.startLaunches(key)
 }
 
-func (a *agent) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessage) {
+func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessage) {
 	fid := m.GetFramework().GetId().GetValue()
-	if from != a.master || a.master.IsZero() {
-		a.logFor(fid, "", "").Warnf("Ignoring run task group message from %s because it is not the expected master", from)
+	if from != c.leader() || c.leader().IsZero() {
+		c.logFor(fid, "", "").WithFields(notMaster(from, c.leader())).Warn("ignoring run task group message: not from the expected master")
 		return
 	}
-	if a.state == terminating || fid == "" {
+	if c.state == terminating || fid == "" {
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	created := false
 	if f == nil {
 		f = newFramework(m.GetFramework(), actors.PID{})
-		a.frameworks[fid] = f
-		a.frameworkOrder = append(a.frameworkOrder, fid)
+		c.frameworks[fid] = f
+		c.frameworkOrder = append(c.frameworkOrder, fid)
 		created = true
 	}
 	if f.state == frameworkTerminating {
 		return
 	}
-	a.logFor(fid, m.GetExecutor().GetExecutorId().GetValue(), "").Warn("Task groups are not supported yet (no default executor); dropping the group")
-	a.sendDropped(f, m.GetTaskGroup().GetTasks(), m.GetExecutor().GetExecutorId().GetValue(),
+	c.logFor(fid, m.GetExecutor().GetExecutorId().GetValue(), "").Warn("dropping a task group: task groups are not supported yet (no default executor)")
+	c.sendDropped(f, m.GetTaskGroup().GetTasks(), m.GetExecutor().GetExecutorId().GetValue(),
 		mesos.TaskStatus_REASON_TASK_GROUP_INVALID, "Task groups are not supported by this agent yet")
 	if m.GetLaunchExecutor() {
-		a.sendExitedExecutor(fid, m.GetExecutor().GetExecutorId().GetValue(), -1)
+		c.sendExitedExecutor(fid, m.GetExecutor().GetExecutorId().GetValue(), -1)
 	}
 	if created {
-		a.removeFrameworkIfIdle(f)
+		c.removeFrameworkIfIdle(f)
 	}
 }
 
-// startLaunches runs the launch step of the first waiting task of an
-// executor: the framework's sandbox folder is made off the mailbox, and the
-// task continues in launch.
-func (a *agent) startLaunches(key string) {
-	if a.launchBusy[key] || len(a.launchQueues[key]) == 0 {
+// startLaunches starts the launch step of the first waiting task of an
+// executor: the shell makes the framework's sandbox folder (PrepareSandbox)
+// and the task continues in SandboxPrepared.
+func (c *Core) startLaunches(key string) {
+	if c.launchBusy[key] || len(c.launchQueues[key]) == 0 {
 		return
 	}
-	req := a.launchQueues[key][0]
-	a.launchBusy[key] = true
-	dir := a.frameworkDir(req.frameworkID)
-	prepare := a.prepareLaunch
-	root := a.root
-	go func() {
-		err := prepare(root, dir)
-		a.ctx.Dispatch(func() {
-			q := a.launchQueues[key]
-			if len(q) > 0 && q[0] == req {
-				q = q[1:]
-			}
-			if len(q) == 0 {
-				delete(a.launchQueues, key)
-			} else {
-				a.launchQueues[key] = q
-			}
-			a.launchBusy[key] = false
-			a.launch(req, err)
-			a.startLaunches(key)
-		})
-	}()
+	req := c.launchQueues[key][0]
+	c.launchBusy[key] = true
+	c.out.Add(PrepareSandbox{
+		FrameworkID: req.frameworkID,
+		ExecutorID:  req.pending.executorInfo.GetExecutorId().GetValue(),
+		Dir:         c.frameworkDir(req.frameworkID),
+	})
 }
 
-func (a *agent) sandboxRoot() string {
-	return filepath.Join(a.cfg.WorkDir, "slaves", a.info.GetId().GetValue())
+// SandboxPrepared is the result of PrepareSandbox: the launch of the
+// executor's first waiting task goes on.
+func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []effect.Effect {
+	c.now = now
+	key := launchKey(p.FrameworkID, p.ExecutorID)
+	q := c.launchQueues[key]
+	if !c.launchBusy[key] || len(q) == 0 {
+		c.log.WithFields(logrus.Fields{"framework_id": p.FrameworkID, "executor_id": p.ExecutorID}).
+			Debug("ignoring a sandbox result nobody waits for")
+		return c.out.Take()
+	}
+	req := q[0]
+	q = q[1:]
+	if len(q) == 0 {
+		delete(c.launchQueues, key)
+	} else {
+		c.launchQueues[key] = q
+	}
+	c.launchBusy[key] = false
+	c.launch(req, err)
+	c.startLaunches(key)
+	return c.out.Take()
 }
 
-func (a *agent) frameworkDir(fid string) string {
-	return filepath.Join(a.sandboxRoot(), "frameworks", fid)
+func (c *Core) sandboxRoot() string {
+	return filepath.Join(c.cfg.WorkDir, "slaves", c.info.GetId().GetValue())
 }
 
-func (a *agent) executorRunDir(fid, eid, cid string) string {
-	return filepath.Join(a.frameworkDir(fid), "executors", eid, "runs", cid)
+func (c *Core) frameworkDir(fid string) string {
+	return filepath.Join(c.sandboxRoot(), "frameworks", fid)
+}
+
+func (c *Core) executorRunDir(fid, eid, cid string) string {
+	return filepath.Join(c.frameworkDir(fid), "executors", eid, "runs", cid)
 }
 
 // launch hands a pending task to its executor (Mesos' __run).
-func (a *agent) launch(req *launchRequest, prepErr error) {
+func (c *Core) launch(req *launchRequest, prepErr error) {
 	p := req.pending
 	fid := req.frameworkID
 	task := p.task
 	tid := task.GetTaskId().GetValue()
 	eid := p.executorInfo.GetExecutorId().GetValue()
-	log := a.logFor(fid, eid, tid)
+	log := c.logFor(fid, eid, tid)
 	launchExecutor := p.launchExecutor != nil && *p.launchExecutor
 
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring running task %s because the framework %s does not exist", tid, fid)
+		log.Warn("ignoring running task: the framework does not exist")
 		if launchExecutor {
-			a.sendExitedExecutor(fid, eid, -1)
+			c.sendExitedExecutor(fid, eid, -1)
 		}
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring running task %s of framework %s because the framework is terminating", tid, fid)
+		log.Warn("ignoring running task: the framework is terminating")
 		delete(f.pending, tid)
-		a.removeFrameworkIfIdle(f)
+		c.removeFrameworkIfIdle(f)
 		if launchExecutor {
-			a.sendExitedExecutor(fid, eid, -1)
+			c.sendExitedExecutor(fid, eid, -1)
 		}
 		return
 	}
 	if f.pending[tid] != p {
-		log.Warnf("Ignoring running task %s of framework %s because it has been killed in the meantime", tid, fid)
+		log.Warn("ignoring running task: it was killed in the meantime")
 		if launchExecutor {
-			a.sendExitedExecutor(fid, eid, -1)
+			c.sendExitedExecutor(fid, eid, -1)
 		}
 		return
 	}
 	delete(f.pending, tid)
 
-	if a.state == terminating {
-		log.Warnf("Ignoring running task %s because the agent is terminating", tid)
-		a.removeFrameworkIfIdle(f)
+	if c.state == terminating {
+		log.Warn("ignoring running task: the agent is terminating")
+		c.removeFrameworkIfIdle(f)
 		return
 	}
 	if prepErr != nil {
-		a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+		c.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
 			fmt.Sprintf("Failed to create the framework's sandbox: %v", prepErr))
-		a.removeFrameworkIfIdle(f)
+		c.removeFrameworkIfIdle(f)
 		if launchExecutor {
-			a.sendExitedExecutor(fid, eid, -1)
+			c.sendExitedExecutor(fid, eid, -1)
 		}
 		return
 	}
@@ -254,37 +262,37 @@ func (a *agent) launch(req *launchRequest, prepErr error) {
 	if p.launchExecutor != nil {
 		if p.commandTask {
 			if e != nil {
-				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
+				c.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
 					"Cannot reuse an already existing executor for a command task")
 				return
 			}
 		} else {
 			if launchExecutor && e != nil {
-				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+				c.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
 					"Master wants to launch executor, but one already exists")
 				if e.state == executorTerminated {
-					a.sendExitedExecutor(fid, eid, -1)
+					c.sendExitedExecutor(fid, eid, -1)
 				} else {
-					a.doShutdownExecutor(f, e)
+					c.doShutdownExecutor(f, e)
 				}
 				return
 			}
 			if !launchExecutor && e == nil {
-				a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
+				c.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED,
 					"No executor is expected to launch and there is none running")
-				a.removeFrameworkIfIdle(f)
+				c.removeFrameworkIfIdle(f)
 				return
 			}
 		}
 	} else if p.commandTask && e != nil {
-		a.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
+		c.sendDropped(f, []*mesos.TaskInfo{task}, eid, mesos.TaskStatus_REASON_TASK_INVALID,
 			"Cannot reuse an already existing executor for a command task")
 		return
 	}
 
 	if e == nil {
-		e = a.addExecutor(f, p)
-		a.launchExecutor(f, e, task)
+		e = c.addExecutor(f, p)
+		c.launchExecutor(f, e, task)
 	}
 
 	switch e.state {
@@ -293,21 +301,21 @@ func (a *agent) launch(req *launchRequest, prepErr error) {
 		if e.state == executorTerminated {
 			word = "terminated"
 		}
-		log.Warnf("Asked to run task '%s' for framework %s with executor '%s' which is %s", tid, fid, eid, word)
-		a.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Executor "+word)
+		log.WithField("executor_state", word).Warn("asked to run a task on an executor that is not running")
+		c.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Executor "+word)
 	case executorRegistering:
 		e.enqueue(task)
-		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
+		log.Info("queued task for executor")
 	case executorRunning:
 		e.enqueue(task)
-		log.Infof("Queued task '%s' for executor '%s' of framework %s", tid, eid, fid)
-		a.updateContainerThenSend(f, e, []*mesos.TaskInfo{task})
+		log.Info("queued task for executor")
+		c.updateContainerThenSend(f, e, []*mesos.TaskInfo{task})
 	}
 }
 
 // executorInfoFor returns the task's executor, synthesising the command
 // executor for command tasks (Mesos' getExecutorInfo).
-func (a *agent) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.ExecutorInfo, bool) {
+func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.ExecutorInfo, bool) {
 	if t.GetExecutor() != nil {
 		e := proto.Clone(t.GetExecutor()).(*mesos.ExecutorInfo)
 		if e.FrameworkId == nil {
@@ -334,15 +342,12 @@ func (a *agent) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executo
 		grace := time.Duration(gp.GetNanoseconds()) + maxReapInterval + time.Second
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
 	}
-	path := filepath.Join(a.cfg.LauncherDir, commandExecutorName)
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		if st, err := os.Stat(real); err == nil && !st.IsDir() {
-			e.Command.Shell = proto.Bool(false)
-			e.Command.Value = proto.String(real)
-			e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + a.cfg.LauncherDir}
-		}
-	}
-	if e.Command.Value == nil {
+	path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
+	if real := c.deps.CommandExecutor; real != "" {
+		e.Command.Shell = proto.Bool(false)
+		e.Command.Value = proto.String(real)
+		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
+	} else {
 		e.Command.Shell = proto.Bool(true)
 		e.Command.Value = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
 	}
@@ -382,24 +387,26 @@ func commandDescription(t *mesos.TaskInfo) string {
 	return name + "(Command: [" + args + "])"
 }
 
-func (a *agent) addExecutor(f *framework, p *pendingTask) *executor {
-	cid := uuidString(newUUID())
+func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
+	cid := c.deps.ContainerIDs()
 	eid := p.executorInfo.GetExecutorId().GetValue()
 	user := f.info.GetUser()
-	if c := p.executorInfo.GetCommand(); c != nil && c.User != nil {
-		user = c.GetUser()
+	if cmd := p.executorInfo.GetCommand(); cmd != nil && cmd.User != nil {
+		user = cmd.GetUser()
 	}
-	e := newExecutor(f.id, p.executorInfo, p.commandTask, cid, a.executorRunDir(f.id, eid, cid), user)
+	e := newExecutor(f.id, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
 	e.state = executorRegistering
 	f.addExecutor(e)
-	a.logFor(f.id, eid, "").Infof("Launching executor '%s' of framework %s in container %s with resources %s in work directory '%s'",
-		eid, f.id, cid, resources.Resources(e.info.GetResources()).String(), e.directory)
+	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
+	c.logFor(f.id, eid, "").WithFields(logrus.Fields{
+		"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
+	}).Info("launching executor")
 	return e
 }
 
 // launchExecutor asks the containerizer to start the executor (off the
 // mailbox) and arms the registration timeout.
-func (a *agent) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
+func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	info := proto.Clone(e.info).(*mesos.ExecutorInfo)
 	total := resources.Resources(e.info.GetResources()).Add(resources.Resources(task.GetResources()))
 	info.Resources = total
@@ -408,35 +415,28 @@ func (a *agent) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) 
 		Resources:    total,
 		Directory:    e.directory,
 		User:         e.user,
-		Env:          a.executorEnv(f, e),
+		Env:          c.executorEnv(f, e),
 	}
 	if e.commandTask {
 		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
 	}
-	fid, eid, cid := f.id, e.id, e.containerID
 	e.launchedContainer = true
-	cont := a.s.cont
-	root := a.root
-	go func() {
-		err := cont.Launch(root, cid, cfg)
-		a.ctx.Dispatch(func() { a.executorLaunched(fid, eid, cid, err) })
-	}()
-	timeout := a.cfg.ExecutorRegistrationTimeout
-	a.ctx.Delay(timeout, func() { a.registerExecutorTimeout(fid, eid, cid) })
+	c.out.Add(LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
+	c.out.StartTimer(executorRegistrationKey(e.containerID), c.cfg.ExecutorRegistrationTimeout)
 }
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
-func (a *agent) executorEnv(f *framework, e *executor) map[string]string {
-	env := map[string]string{"LIBPROCESS_IP": a.libprocessIP()}
-	for k, v := range a.cfg.ExecutorEnvironment {
+func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
+	env := map[string]string{"LIBPROCESS_IP": c.libprocessIP()}
+	for k, v := range c.cfg.ExecutorEnvironment {
 		env[k] = v
 	}
 	env["LIBPROCESS_PORT"] = "0"
-	self := a.ctx.Self()
+	self := c.self
 	env["MESOS_FRAMEWORK_ID"] = f.id
 	env["MESOS_EXECUTOR_ID"] = e.id
 	env["MESOS_DIRECTORY"] = e.directory
-	env["MESOS_SLAVE_ID"] = a.info.GetId().GetValue()
+	env["MESOS_SLAVE_ID"] = c.info.GetId().GetValue()
 	env["MESOS_SLAVE_PID"] = self.String()
 	env["MESOS_AGENT_ENDPOINT"] = self.Address
 	checkpoint := f.info.GetCheckpoint()
@@ -445,44 +445,100 @@ func (a *agent) executorEnv(f *framework, e *executor) map[string]string {
 		env["MESOS_CHECKPOINT"] = "1"
 	}
 	env["MESOS_HTTP_COMMAND_EXECUTOR"] = "0"
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = FormatDuration(a.shutdownGrace(e))
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = protocol.FormatDuration(c.shutdownGrace(e))
 	if checkpoint {
-		env["MESOS_RECOVERY_TIMEOUT"] = FormatDuration(15 * time.Minute)
-		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = FormatDuration(2 * time.Second)
+		env["MESOS_RECOVERY_TIMEOUT"] = protocol.FormatDuration(15 * time.Minute)
+		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = protocol.FormatDuration(2 * time.Second)
 	}
 	// Message tracing: each executor writes a file of its own, so that no
 	// two processes write one file.
 	delete(env, tracing.EnvTraceFile)
 	delete(env, tracing.EnvTracePayloads)
-	if a.cfg.TraceExecutors {
+	if c.cfg.TraceExecutors {
 		env[tracing.EnvTraceFile] = filepath.Join(e.directory, tracing.ExecutorTraceFileName)
-		if a.cfg.TraceExecutorPayloads {
+		if c.cfg.TraceExecutorPayloads {
 			env[tracing.EnvTracePayloads] = "1"
 		}
 	}
 	return env
 }
 
-func (a *agent) shutdownGrace(e *executor) time.Duration {
+func (c *Core) shutdownGrace(e *executor) time.Duration {
 	if gp := e.info.GetShutdownGracePeriod(); gp != nil && gp.Nanoseconds != nil {
 		return time.Duration(gp.GetNanoseconds())
 	}
-	return a.cfg.ExecutorShutdownGracePeriod
+	return c.cfg.ExecutorShutdownGracePeriod
 }
 
-func (a *agent) executorLaunched(fid, eid, cid string, err error) {
-	cont := a.s.cont
-	root := a.root
+// ContainerLaunched is the result of LaunchContainer.
+func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.Effect {
+	c.now = now
+	ref := c.containers[cid]
+	if ref == nil {
+		c.log.WithField("container_id", cid).Debug("ignoring the launch result of an unknown container")
+		return c.out.Take()
+	}
 	// Wait in every case: a failed launch also ends in a termination.
-	go func() {
-		t, werr := cont.Wait(root, cid)
-		if root.Err() != nil {
-			return
+	c.out.Add(WaitContainer{ContainerID: cid})
+	c.executorLaunched(ref.frameworkID, ref.executorID, cid, err)
+	return c.out.Take()
+}
+
+// ContainerExited is the result of WaitContainer: the container ended as
+// t says, or waiting for it failed (err).
+func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termination, err error) []effect.Effect {
+	c.now = now
+	ref := c.containers[cid]
+	if ref == nil {
+		c.log.WithField("container_id", cid).Debug("ignoring the end of an unknown container")
+		return c.out.Take()
+	}
+	delete(c.containers, cid)
+	c.out.CancelTimer(executorRegistrationKey(cid))
+	c.out.CancelTimer(executorShutdownKey(cid))
+	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
+	return c.out.Take()
+}
+
+// ContainerDestroyed is the result of DestroyContainer; the container's
+// end itself arrives through ContainerExited.
+func (c *Core) ContainerDestroyed(now time.Time, cid string, err error) []effect.Effect {
+	c.now = now
+	ref := c.containers[cid]
+	if err != nil {
+		c.log.WithField("container_id", cid).WithError(err).Error("failed to destroy container")
+		if ref != nil {
+			ref.destroying = false // a later destroy tries again
 		}
-		a.ctx.Dispatch(func() { a.executorTerminated(fid, eid, cid, t, werr) })
-	}()
-	log := a.logFor(fid, eid, "").WithField("container_id", cid)
-	f := a.frameworks[fid]
+	}
+	return c.out.Take()
+}
+
+// ContainerUpdated is the result of UpdateContainer. Queued tasks named in
+// u go to the executor once the container has grown; a result for a
+// container that is unknown or being destroyed is ignored, since its tasks
+// are accounted for when it ends.
+func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []effect.Effect {
+	c.now = now
+	log := c.log.WithField("container_id", u.ContainerID)
+	ref := c.containers[u.ContainerID]
+	if ref == nil || ref.destroying {
+		log.Debug("ignoring the update result of an unknown or destroyed container")
+		return c.out.Take()
+	}
+	if len(u.Tasks) == 0 {
+		if err != nil {
+			log.WithError(err).Warn("failed to update resources of container")
+		}
+		return c.out.Take()
+	}
+	c.sendQueued(ref.frameworkID, ref.executorID, u.ContainerID, u.Tasks, err)
+	return c.out.Take()
+}
+
+func (c *Core) executorLaunched(fid, eid, cid string, err error) {
+	log := c.logFor(fid, eid, "").WithField("container_id", cid)
+	f := c.frameworks[fid]
 	var e *executor
 	if f != nil {
 		e = f.executors[eid]
@@ -491,8 +547,8 @@ func (a *agent) executorLaunched(fid, eid, cid string, err error) {
 		}
 	}
 	if err != nil {
-		log.Errorf("Container '%s' for executor '%s' of framework %s failed to start: %v", cid, eid, fid, err)
-		a.destroyContainer(cid)
+		log.WithError(err).Error("container failed to start")
+		c.destroyContainer(cid)
 		if e != nil {
 			e.pendingTermination = &containerizer.Termination{
 				State:   mesos.TaskState_TASK_FAILED.Enum(),
@@ -504,38 +560,46 @@ func (a *agent) executorLaunched(fid, eid, cid string, err error) {
 	}
 	switch {
 	case f == nil:
-		log.Warnf("Framework '%s' for executor '%s' is no longer valid", fid, eid)
-		a.destroyContainer(cid)
+		log.Warn("killing executor: its framework is gone")
+		c.destroyContainer(cid)
 	case f.state == frameworkTerminating:
-		log.Warnf("Killing executor '%s' of framework %s because the framework is terminating", eid, fid)
-		a.destroyContainer(cid)
+		log.Warn("killing executor: the framework is terminating")
+		c.destroyContainer(cid)
 	case e == nil:
-		log.Warnf("Killing unknown executor '%s' of framework %s", eid, fid)
-		a.destroyContainer(cid)
+		log.Warn("killing unknown executor")
+		c.destroyContainer(cid)
 	case e.state == executorTerminating:
-		log.Warnf("Killing executor '%s' because the executor is terminating", eid)
-		a.destroyContainer(cid)
+		log.Warn("killing executor: it is terminating")
+		c.destroyContainer(cid)
 	default:
-		log.Infof("Container %s for executor '%s' of framework %s started", cid, eid, fid)
+		log.Info("container started")
 	}
 }
 
-// destroyContainer destroys a container off the mailbox; its end arrives
-// through the pending Wait.
-func (a *agent) destroyContainer(cid string) {
-	cont := a.s.cont
-	log := a.log.WithField("container_id", cid)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		defer cancel()
-		if err := cont.Destroy(ctx, cid); err != nil {
-			log.Errorf("Failed to destroy container: %v", err)
-		}
-	}()
+// destroyContainer asks the shell to destroy a container (once); its end
+// arrives through the pending WaitContainer.
+func (c *Core) destroyContainer(cid string) {
+	ref := c.containers[cid]
+	if ref == nil || ref.destroying {
+		return
+	}
+	ref.destroying = true
+	c.out.Add(DestroyContainer{ContainerID: cid})
 }
 
-func (a *agent) registerExecutorTimeout(fid, eid, cid string) {
-	f := a.frameworks[fid]
+// destroying reports whether the container is being destroyed (or gone).
+func (c *Core) destroying(cid string) bool {
+	ref := c.containers[cid]
+	return ref == nil || ref.destroying
+}
+
+func (c *Core) registerExecutorTimeout(cid string) {
+	ref := c.containers[cid]
+	if ref == nil {
+		return
+	}
+	fid, eid := ref.frameworkID, ref.executorID
+	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
@@ -543,32 +607,32 @@ func (a *agent) registerExecutorTimeout(fid, eid, cid string) {
 	if e == nil || e.containerID != cid || e.state != executorRegistering {
 		return
 	}
-	a.logFor(fid, eid, "").Infof("Terminating executor '%s' of framework %s because it did not register within %s",
-		eid, fid, FormatDuration(a.cfg.ExecutorRegistrationTimeout))
-	a.destroyContainer(cid)
+	c.logFor(fid, eid, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(c.cfg.ExecutorRegistrationTimeout)}).
+		Info("terminating executor: it did not register in time")
+	c.destroyContainer(cid)
 	e.state = executorTerminating
 	e.pendingTermination = &containerizer.Termination{
 		State:   mesos.TaskState_TASK_FAILED.Enum(),
 		Reason:  mesos.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT.Enum(),
-		Message: "Executor did not register within " + FormatDuration(a.cfg.ExecutorRegistrationTimeout),
+		Message: "Executor did not register within " + protocol.FormatDuration(c.cfg.ExecutorRegistrationTimeout),
 	}
 }
 
-func (a *agent) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
+func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
-	log := a.logFor(fid, eid, "")
-	log.Infof("Got registration for executor '%s' of framework %s from %s", eid, fid, from)
+	log := c.logFor(fid, eid, "")
+	log.WithField("from", from.String()).Info("got executor registration")
 	shutdown := func(why string) {
-		log.Warnf("Shutting down executor '%s' of framework %s: %s", eid, fid, why)
-		a.ctx.Send(from, &mesosinternal.ShutdownExecutorMessage{
+		log.WithField("why", why).Warn("shutting down registering executor")
+		c.out.Send(from, &mesosinternal.ShutdownExecutorMessage{
 			ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId(),
 		})
 	}
-	if a.state == terminating {
+	if c.state == terminating {
 		shutdown("the agent is terminating")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
 		shutdown("the framework does not exist")
 		return
@@ -588,43 +652,45 @@ func (a *agent) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecu
 	}
 	e.state = executorRunning
 	e.pid = from
-	a.ctx.Link(from)
+	c.out.Link(from)
 	if !e.everSent && len(e.queued) == 0 {
-		log.Warnf("Shutting down registering executor '%s' because it has no tasks to run", eid)
-		a.doShutdownExecutor(f, e)
+		log.Warn("shutting down registering executor: it has no tasks to run")
+		c.doShutdownExecutor(f, e)
 		return
 	}
-	a.ctx.Send(from, &mesosinternal.ExecutorRegisteredMessage{
+	c.out.Send(from, &mesosinternal.ExecutorRegisteredMessage{
 		ExecutorInfo:  proto.Clone(e.info).(*mesos.ExecutorInfo),
 		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
 		FrameworkInfo: proto.Clone(f.info).(*mesos.FrameworkInfo),
-		SlaveId:       proto.Clone(a.info.GetId()).(*mesos.SlaveID),
-		SlaveInfo:     proto.Clone(a.info).(*mesos.SlaveInfo),
+		SlaveId:       proto.Clone(c.info.GetId()).(*mesos.SlaveID),
+		SlaveInfo:     proto.Clone(c.info).(*mesos.SlaveInfo),
 	})
-	a.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
+	c.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
 }
 
-func (a *agent) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterExecutorMessage) {
-	a.logFor(m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue(), "").
+func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterExecutorMessage) {
+	c.logFor(m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue(), "").
 		Warnf("Shutting down executor '%s' because the agent is not in recovery mode", m.GetExecutorId().GetValue())
-	a.ctx.Send(from, &mesosinternal.ShutdownExecutorMessage{ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId()})
+	c.out.Send(from, &mesosinternal.ShutdownExecutorMessage{ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId()})
 }
 
-// updateContainerThenSend gives the container its new resources (off the
-// mailbox) and then sends the queued tasks to the executor (Mesos' ___run).
-func (a *agent) updateContainerThenSend(f *framework, e *executor, tasks []*mesos.TaskInfo) {
-	fid, eid, cid := f.id, e.id, e.containerID
-	res := e.allocated()
-	cont := a.s.cont
-	root := a.root
-	go func() {
-		err := cont.Update(root, cid, res)
-		a.ctx.Dispatch(func() { a.sendQueued(fid, eid, cid, tasks, err) })
-	}()
+// updateContainerThenSend gives the container its new resources
+// (UpdateContainer) and then sends the queued tasks to the executor
+// (Mesos' ___run). Nothing is sent into a container being destroyed: its
+// queued tasks end with it.
+func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos.TaskInfo) {
+	if c.destroying(e.containerID) {
+		return
+	}
+	ids := make([]string, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.GetTaskId().GetValue()
+	}
+	c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated(), Tasks: ids})
 }
 
-func (a *agent) sendQueued(fid, eid, cid string, tasks []*mesos.TaskInfo, updateErr error) {
-	f := a.frameworks[fid]
+func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error) {
+	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
@@ -632,10 +698,10 @@ func (a *agent) sendQueued(fid, eid, cid string, tasks []*mesos.TaskInfo, update
 	if e == nil || e.containerID != cid {
 		return
 	}
-	log := a.logFor(fid, eid, "")
+	log := c.logFor(fid, eid, "")
 	if updateErr != nil {
-		log.Errorf("Failed to update resources for container %s of executor '%s', destroying container: %v", cid, eid, updateErr)
-		a.destroyContainer(cid)
+		log.WithField("container_id", cid).WithError(updateErr).Error("failed to update resources of container; destroying it")
+		c.destroyContainer(cid)
 		state := mesos.TaskState_TASK_LOST
 		if f.partitionAware() {
 			state = mesos.TaskState_TASK_GONE
@@ -648,18 +714,17 @@ func (a *agent) sendQueued(fid, eid, cid string, tasks []*mesos.TaskInfo, update
 		return
 	}
 	if e.state != executorRunning {
-		log.Warnf("Ignoring sending queued tasks to executor '%s' because the executor is in %s state", eid, e.state)
+		log.WithField("executor_state", e.state.String()).Warn("not sending queued tasks: the executor is not running")
 		return
 	}
-	for _, t := range tasks {
-		tid := t.GetTaskId().GetValue()
+	for _, tid := range tasks {
 		if e.queuedIndex(tid) < 0 {
-			log.WithField("task_id", tid).Warnf("Ignoring sending queued task '%s' to executor '%s' because the task has been killed", tid, eid)
+			log.WithField("task_id", tid).Warn("not sending queued task: it was killed")
 			continue
 		}
 		info := e.dequeue(tid)
 		e.addLaunched(info)
-		log.WithField("task_id", tid).Infof("Sending queued task '%s' to executor '%s' of framework %s", tid, eid, fid)
+		log.WithField("task_id", tid).Info("sending queued task to executor")
 		msg := &mesosinternal.RunTaskMessage{
 			Framework:   proto.Clone(f.info).(*mesos.FrameworkInfo),
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
@@ -670,23 +735,23 @@ func (a *agent) sendQueued(fid, eid, cid string, tasks []*mesos.TaskInfo, update
 		} else {
 			msg.Pid = proto.String("")
 		}
-		a.ctx.Send(e.pid, msg)
+		c.out.Send(e.pid, msg)
 	}
 }
 
 // executorTerminated handles the end of an executor's container.
-func (a *agent) executorTerminated(fid, eid, cid string, t *containerizer.Termination, werr error) {
+func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termination, werr error) {
 	status := int32(-1)
 	if werr == nil && t != nil && t.Status != nil {
 		status = *t.Status
 	}
-	log := a.logFor(fid, eid, "").WithField("container_id", cid)
+	log := c.logFor(fid, eid, "").WithField("container_id", cid)
 	if werr != nil {
-		log.Errorf("Termination of executor '%s' of framework %s failed: %v", eid, fid, werr)
+		log.WithError(werr).Error("waiting for the executor's end failed")
 	} else {
-		log.Infof("Executor '%s' of framework %s terminated (status %d)", eid, fid, status)
+		log.WithField("status", status).Info("executor terminated")
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
 		return
 	}
@@ -697,12 +762,12 @@ func (a *agent) executorTerminated(fid, eid, cid string, t *containerizer.Termin
 	e.state = executorTerminated
 	if f.state != frameworkTerminating {
 		for _, task := range e.launchedTasks() {
-			if !statusupdate.IsTerminal(task.GetState()) {
-				a.sendExecutorTerminatedUpdate(f, e, task.GetTaskId().GetValue(), t, werr)
+			if !protocol.IsTerminal(task.GetState()) {
+				c.sendExecutorTerminatedUpdate(f, e, task.GetTaskId().GetValue(), t, werr)
 			}
 		}
 		for _, q := range append([]*mesos.TaskInfo(nil), e.queued...) {
-			a.sendExecutorTerminatedUpdate(f, e, q.GetTaskId().GetValue(), t, werr)
+			c.sendExecutorTerminatedUpdate(f, e, q.GetTaskId().GetValue(), t, werr)
 		}
 	} else {
 		for _, task := range e.launchedTasks() {
@@ -711,15 +776,15 @@ func (a *agent) executorTerminated(fid, eid, cid string, t *containerizer.Termin
 		}
 	}
 	if !e.commandTask {
-		a.sendExitedExecutor(fid, eid, status)
+		c.sendExitedExecutor(fid, eid, status)
 	}
-	if a.state == terminating || f.state == frameworkTerminating || !e.incompleteTasks() {
-		a.removeExecutor(f, e)
+	if c.state == terminating || f.state == frameworkTerminating || !e.incompleteTasks() {
+		c.removeExecutor(f, e)
 	}
-	a.removeFrameworkIfIdle(f)
+	c.removeFrameworkIfIdle(f)
 }
 
-func (a *agent) sendExecutorTerminatedUpdate(f *framework, e *executor, tid string, t *containerizer.Termination, werr error) {
+func (c *Core) sendExecutorTerminatedUpdate(f *framework, e *executor, tid string, t *containerizer.Termination, werr error) {
 	state := mesos.TaskState_TASK_FAILED
 	reason := mesos.TaskStatus_REASON_EXECUTOR_TERMINATED
 	have := werr == nil && t != nil
@@ -751,19 +816,19 @@ func (a *agent) sendExecutorTerminatedUpdate(f *framework, e *executor, tid stri
 	if len(msgs) > 0 {
 		message = strings.Join(msgs, "; ")
 	}
-	u := a.newUpdate(f.id, tid, e.id, state, reason, message)
+	u := c.newUpdate(f.id, tid, e.id, state, reason, message)
 	if have && len(t.LimitedResources) > 0 {
 		u.Status.Limitation = &mesos.TaskResourceLimitation{Resources: t.LimitedResources}
 	}
-	a.statusUpdate(u, actors.PID{})
+	c.statusUpdate(u, actors.PID{})
 }
 
-func (a *agent) sendExitedExecutor(fid, eid string, status int32) {
-	if a.master.IsZero() || a.info.GetId() == nil {
+func (c *Core) sendExitedExecutor(fid, eid string, status int32) {
+	if c.leader().IsZero() || c.info.GetId() == nil {
 		return
 	}
-	a.ctx.Send(a.master, &mesosinternal.ExitedExecutorMessage{
-		SlaveId:     proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+	c.out.Send(c.leader(), &mesosinternal.ExitedExecutorMessage{
+		SlaveId:     proto.Clone(c.info.GetId()).(*mesos.SlaveID),
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
 		ExecutorId:  &mesos.ExecutorID{Value: proto.String(eid)},
 		Status:      proto.Int32(status),
@@ -772,261 +837,268 @@ func (a *agent) sendExitedExecutor(fid, eid string, status int32) {
 
 // --- kill and shutdown ---
 
-func (a *agent) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
+func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 	fid, tid := m.GetFrameworkId().GetValue(), m.GetTaskId().GetValue()
-	log := a.logFor(fid, "", tid)
-	if from != a.master || a.master.IsZero() {
-		log.Warnf("Ignoring kill task message from %s because it is not the expected master: %s", from, pidOrNone(a.master))
+	log := c.logFor(fid, "", tid)
+	if from != c.leader() || c.leader().IsZero() {
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring kill task message: not from the expected master")
 		return
 	}
-	log.Infof("Asked to kill task %s of framework %s", tid, fid)
-	if a.state == terminating {
-		log.Warnf("Cannot kill task %s of framework %s because the agent is terminating", tid, fid)
+	log.Info("asked to kill task")
+	if c.state == terminating {
+		log.Warn("cannot kill task: the agent is terminating")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring kill task %s of framework %s because no such framework is running", tid, fid)
+		log.Warn("ignoring kill task: no such framework is running")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring kill task %s of framework %s because the framework is terminating", tid, fid)
+		log.Warn("ignoring kill task: the framework is terminating")
 		return
 	}
 	if p := f.pending[tid]; p != nil {
-		log.Warnf("Killing task %s of framework %s before it was launched", tid, fid)
-		u := a.newUpdate(fid, tid, p.executorInfo.GetExecutorId().GetValue(), mesos.TaskState_TASK_KILLED,
+		log.Warn("killing task before it was launched")
+		u := c.newUpdate(fid, tid, p.executorInfo.GetExecutorId().GetValue(), mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor")
-		a.statusUpdate(u, actors.PID{})
+		c.statusUpdate(u, actors.PID{})
 		return
 	}
 	e := f.executorOf(tid)
 	if e == nil {
-		log.Warnf("Cannot kill task %s of framework %s because no corresponding executor is running", tid, fid)
+		log.Warn("cannot kill task: no executor of it is running")
 		state := mesos.TaskState_TASK_LOST
 		if f.partitionAware() {
 			state = mesos.TaskState_TASK_DROPPED
 		}
-		a.statusUpdate(a.newUpdate(fid, tid, "", state, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Cannot find executor"), actors.PID{})
+		c.statusUpdate(c.newUpdate(fid, tid, "", state, mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Cannot find executor"), actors.PID{})
 		return
 	}
 	switch e.state {
 	case executorRegistering:
-		log.Warnf("Transitioning the state of task %s of framework %s to TASK_KILLED because the executor is not registered", tid, fid)
-		a.statusUpdate(a.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
+		log.WithField("executor_id", e.id).Warn("killing task: its executor is not registered")
+		c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
 	case executorTerminating, executorTerminated:
-		log.Warnf("Ignoring kill task %s because the executor '%s' is %s", tid, e.id, strings.ToLower(e.state.String()))
+		log.WithFields(logrus.Fields{"executor_id": e.id, "executor_state": e.state.String()}).Warn("ignoring kill task: its executor is not running")
 	case executorRunning:
 		if e.queuedIndex(tid) >= 0 {
-			a.statusUpdate(a.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
+			c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 				mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
 			if !e.everSent && len(e.queued) == 0 {
-				log.Warnf("Shutting down executor '%s' because it has never been sent a task and all of its queued tasks have been killed before delivery", e.id)
-				a.doShutdownExecutor(f, e)
+				log.WithField("executor_id", e.id).Warn("shutting down executor: it was never sent a task and its queued tasks were killed")
+				c.doShutdownExecutor(f, e)
 			}
 			return
 		}
 		msg := &mesosinternal.KillTaskMessage{FrameworkId: m.GetFrameworkId(), TaskId: m.GetTaskId(), KillPolicy: m.GetKillPolicy()}
-		a.ctx.Send(e.pid, msg)
+		c.out.Send(e.pid, msg)
 	}
 }
 
-func (a *agent) shutdownFramework(from actors.PID, m *mesosinternal.ShutdownFrameworkMessage) {
+func (c *Core) shutdownFramework(from actors.PID, m *mesosinternal.ShutdownFrameworkMessage) {
 	fid := m.GetFrameworkId().GetValue()
-	if from != a.master || a.master.IsZero() {
-		a.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s from %s because it is not from the registered master (%s)", fid, from, pidOrNone(a.master))
+	if from != c.leader() || c.leader().IsZero() {
+		c.logFor(fid, "", "").WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown framework message: not from the registered master")
 		return
 	}
-	if a.state != running {
-		a.logFor(fid, "", "").Warnf("Ignoring shutdown framework message for %s because the agent has not yet registered with the master", fid)
+	if c.state != running {
+		c.logFor(fid, "", "").Warn("ignoring shutdown framework message: the agent is not registered")
 		return
 	}
-	a.doShutdownFramework(fid)
+	c.doShutdownFramework(fid)
 }
 
-func (a *agent) doShutdownFramework(fid string) {
-	f := a.frameworks[fid]
+func (c *Core) doShutdownFramework(fid string) {
+	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	a.logFor(fid, "", "").Infof("Shutting down framework %s", fid)
+	c.logFor(fid, "", "").Info("shutting down framework")
 	f.state = frameworkTerminating
 	// Nothing it sends can be acknowledged any more.
-	a.tsum.Cleanup(fid)
+	c.tsum.Cleanup(fid)
 	for _, eid := range append([]string(nil), f.order...) {
 		e := f.executors[eid]
 		switch e.state {
 		case executorRegistering, executorRunning:
-			a.doShutdownExecutor(f, e)
+			c.doShutdownExecutor(f, e)
 		case executorTerminated:
-			a.removeExecutor(f, e)
+			c.removeExecutor(f, e)
 		}
 	}
-	a.removeFrameworkIfIdle(f)
+	c.removeFrameworkIfIdle(f)
 }
 
-func (a *agent) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) {
+func (c *Core) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
-	log := a.logFor(fid, eid, "")
-	if from != a.master || a.master.IsZero() {
-		log.Warnf("Ignoring shutdown executor message for executor '%s' of framework %s from %s because it is not from the registered master (%s)", eid, fid, from, pidOrNone(a.master))
+	log := c.logFor(fid, eid, "")
+	if from != c.leader() || c.leader().IsZero() {
+		log.WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown executor message: not from the registered master")
 		return
 	}
-	log.Infof("Asked to shut down executor '%s' of framework %s by %s", eid, fid, from)
-	if a.state != running {
-		log.Warn("Ignoring shutdown executor message because the agent has not yet registered with the master")
+	log.WithField("from", from.String()).Info("asked to shut down executor")
+	if c.state != running {
+		log.Warn("ignoring shutdown executor message: the agent is not registered")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Cannot shut down executor '%s' of unknown framework %s", eid, fid)
+		log.Warn("cannot shut down executor of an unknown framework")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the framework is terminating", eid, fid)
+		log.Warn("ignoring shutdown executor: the framework is terminating")
 		return
 	}
 	e := f.executors[eid]
 	if e == nil {
-		log.Warnf("Ignoring shutdown of unknown executor '%s' of framework %s", eid, fid)
+		log.Warn("ignoring shutdown of an unknown executor")
 		return
 	}
 	if e.state == executorTerminating || e.state == executorTerminated {
-		log.Warnf("Ignoring shutdown executor '%s' of framework %s because the executor is %s", eid, fid, strings.ToLower(e.state.String()))
+		log.WithField("executor_state", e.state.String()).Warn("ignoring shutdown executor: it is already ending")
 		return
 	}
-	a.doShutdownExecutor(f, e)
+	c.doShutdownExecutor(f, e)
 }
 
 // doShutdownExecutor asks the executor to shut down and destroys its
 // container after the grace period (Mesos' _shutdownExecutor).
-func (a *agent) doShutdownExecutor(f *framework, e *executor) {
+func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 	if e.state != executorRegistering && e.state != executorRunning {
 		return
 	}
-	a.logFor(f.id, e.id, "").Infof("Shutting down executor '%s' of framework %s", e.id, f.id)
+	c.logFor(f.id, e.id, "").Info("shutting down executor")
 	e.state = executorTerminating
 	if !e.pid.IsZero() {
-		a.ctx.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
+		c.out.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
 			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.id)},
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
 		})
 	}
-	fid, eid, cid := f.id, e.id, e.containerID
-	a.ctx.Delay(a.shutdownGrace(e), func() {
-		f := a.frameworks[fid]
-		if f == nil {
-			return
-		}
-		e := f.executors[eid]
-		if e == nil || e.containerID != cid || e.state != executorTerminating {
-			return
-		}
-		a.logFor(fid, eid, "").Infof("Killing executor '%s' of framework %s", eid, fid)
-		a.destroyContainer(cid)
-	})
+	c.out.StartTimer(executorShutdownKey(e.containerID), c.shutdownGrace(e))
 }
 
-func (a *agent) removeExecutor(f *framework, e *executor) {
-	a.logFor(f.id, e.id, "").Infof("Cleaning up executor '%s' of framework %s", e.id, f.id)
+// shutdownGraceOver kills an executor that did not exit within its grace
+// period.
+func (c *Core) shutdownGraceOver(cid string) {
+	ref := c.containers[cid]
+	if ref == nil {
+		return
+	}
+	f := c.frameworks[ref.frameworkID]
+	if f == nil {
+		return
+	}
+	e := f.executors[ref.executorID]
+	if e == nil || e.containerID != cid || e.state != executorTerminating {
+		return
+	}
+	c.logFor(f.id, e.id, "").Info("killing executor after its shutdown grace period")
+	c.destroyContainer(cid)
+}
+
+func (c *Core) removeExecutor(f *framework, e *executor) {
+	c.logFor(f.id, e.id, "").Info("cleaning up executor")
 	f.destroyExecutor(e.id)
 }
 
-func (a *agent) removeFrameworkIfIdle(f *framework) {
-	if f == nil || !f.idle() || a.frameworks[f.id] != f {
+func (c *Core) removeFrameworkIfIdle(f *framework) {
+	if f == nil || !f.idle() || c.frameworks[f.id] != f {
 		return
 	}
-	a.logFor(f.id, "", "").Infof("Cleaning up framework %s", f.id)
-	delete(a.frameworks, f.id)
-	for i, id := range a.frameworkOrder {
+	c.logFor(f.id, "", "").Info("cleaning up framework")
+	delete(c.frameworks, f.id)
+	for i, id := range c.frameworkOrder {
 		if id == f.id {
-			a.frameworkOrder = append(a.frameworkOrder[:i:i], a.frameworkOrder[i+1:]...)
+			c.frameworkOrder = append(c.frameworkOrder[:i:i], c.frameworkOrder[i+1:]...)
 			break
 		}
 	}
-	a.completedFrameworks = append(a.completedFrameworks, f)
-	if len(a.completedFrameworks) > maxCompletedFrameworks {
-		a.completedFrameworks = a.completedFrameworks[1:]
+	c.completedFrameworks = append(c.completedFrameworks, f)
+	if len(c.completedFrameworks) > maxCompletedFrameworks {
+		c.completedFrameworks = c.completedFrameworks[1:]
 	}
 }
 
 // sendDropped reports tasks that never reached an executor as
 // TASK_DROPPED (partition-aware frameworks) or TASK_LOST.
-func (a *agent) sendDropped(f *framework, tasks []*mesos.TaskInfo, eid string, reason mesos.TaskStatus_Reason, message string) {
+func (c *Core) sendDropped(f *framework, tasks []*mesos.TaskInfo, eid string, reason mesos.TaskStatus_Reason, message string) {
 	state := mesos.TaskState_TASK_LOST
 	if f.partitionAware() {
 		state = mesos.TaskState_TASK_DROPPED
 	}
 	for _, t := range tasks {
-		a.statusUpdate(a.newUpdate(f.id, t.GetTaskId().GetValue(), eid, state, reason, message), actors.PID{})
+		c.statusUpdate(c.newUpdate(f.id, t.GetTaskId().GetValue(), eid, state, reason, message), actors.PID{})
 	}
 }
 
 // --- framework messages ---
 
-func (a *agent) updateFramework(from actors.PID, m *mesosinternal.UpdateFrameworkMessage) {
+func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFrameworkMessage) {
 	fid := m.GetFrameworkId().GetValue()
-	log := a.logFor(fid, "", "")
-	if a.state != running {
-		log.Warnf("Dropping updateFramework message for %s because the agent is in %s state", fid, a.state)
+	log := c.logFor(fid, "", "")
+	if c.state != running {
+		log.WithField("state", c.state.String()).Warn("dropping update framework message: the agent is not registered")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
-		log.Infof("Ignoring info update for framework %s because it does not exist", fid)
+		log.Info("ignoring info update for a framework the agent does not have")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring info update for framework %s because it is terminating", fid)
+		log.Warn("ignoring info update: the framework is terminating")
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
 		f.info = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo)
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
-	log.Infof("Updating info for framework %s with pid updated to %s", fid, pidOrNone(f.pid))
-	a.resumeUpdates()
+	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")
+	c.resumeUpdates()
 }
 
-func (a *agent) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) {
+func (c *Core) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
-	log := a.logFor(fid, eid, "")
-	if a.state != running {
-		log.Warnf("Dropping message from framework %s because the agent is in %s state", fid, a.state)
+	log := c.logFor(fid, eid, "")
+	if c.state != running {
+		log.WithField("state", c.state.String()).Warn("dropping framework message: the agent is not registered")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
-		log.Warnf("Dropping message from framework %s because the framework does not exist or is terminating", fid)
+		log.Warn("dropping framework message: the framework does not exist or is terminating")
 		return
 	}
 	e := f.executors[eid]
 	if e == nil {
-		log.Warnf("Dropping message for executor '%s' because the executor does not exist", eid)
+		log.Warn("dropping framework message: the executor does not exist")
 		return
 	}
 	if e.state != executorRunning {
-		log.Warnf("Dropping message for executor '%s' because the executor is %s", eid, e.state)
+		log.WithField("executor_state", e.state.String()).Warn("dropping framework message: the executor is not running")
 		return
 	}
-	a.ctx.Send(e.pid, m)
+	c.out.Send(e.pid, m)
 }
 
-func (a *agent) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) {
+func (c *Core) executorToFramework(from actors.PID, m *mesosinternal.ExecutorToFrameworkMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
-	log := a.logFor(fid, eid, "")
-	if a.state != running {
-		log.Warnf("Dropping framework message from executor '%s' to framework %s because the agent is in %s state", eid, fid, a.state)
+	log := c.logFor(fid, eid, "")
+	if c.state != running {
+		log.WithField("state", c.state.String()).Warn("dropping executor message: the agent is not registered")
 		return
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
-		log.Warnf("Dropping framework message from executor '%s' because framework %s does not exist or is terminating", eid, fid)
+		log.Warn("dropping executor message: the framework does not exist or is terminating")
 		return
 	}
 	msg := &mesosinternal.ExecutorToFrameworkMessage{
-		SlaveId:     proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+		SlaveId:     proto.Clone(c.info.GetId()).(*mesos.SlaveID),
 		FrameworkId: m.GetFrameworkId(),
 		ExecutorId:  m.GetExecutorId(),
 		Data:        m.GetData(),
@@ -1035,9 +1107,9 @@ func (a *agent) executorToFramework(from actors.PID, m *mesosinternal.ExecutorTo
 		msg.Data = []byte{}
 	}
 	if !f.pid.IsZero() {
-		a.ctx.Send(f.pid, msg)
+		c.out.Send(f.pid, msg)
 	} else {
-		a.ctx.Send(a.master, msg)
+		c.out.Send(c.leader(), msg)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"strings"
 	"sync"
@@ -304,7 +305,7 @@ func newHarness(t *testing.T, register bool, mod ...func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.a.random = func() float64 { return 1 } // backoff = its maximum
+	s.deps.Rand = rand.New(rand.NewSource(1)) // the same backoff draws every run
 	h := &harness{t: t, node: node, clock: clock, master: master, inbox: inbox, cont: cont, s: s}
 	t.Cleanup(s.Stop)
 	return h
@@ -363,7 +364,7 @@ func (h *harness) register() {
 // barrier waits until the agent has handled everything sent to it so far.
 func (h *harness) barrier() map[string]any {
 	h.t.Helper()
-	v, err := h.node.Call(context.Background(), h.agent, func() any { return h.s.a.snapshot() })
+	v, err := h.node.Call(context.Background(), h.agent, func() any { return h.s.p.snapshot() })
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -565,7 +566,7 @@ func TestKillPendingTask(t *testing.T) {
 	h := newHarness(t, true)
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	h.s.a.prepareLaunch = func(ctx context.Context, dir string) error {
+	h.s.p.prepareLaunch = func(ctx context.Context, dir string) error {
 		entered <- struct{}{}
 		<-release
 		return nil
@@ -723,8 +724,9 @@ func TestConfigValidate(t *testing.T) {
 		mod  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Launcher = "linux" }, "not supported yet"},
-		{func(c *Config) { c.Isolation = "cgroups/cpu" }, "not supported yet"},
+		{func(c *Config) { c.Launcher = "bogus" }, "unknown launcher"},
+		{func(c *Config) { c.Isolation = "cgroups/devices" }, "not supported yet"},
+		{func(c *Config) { c.Isolation = "posix/bogus" }, "unknown isolator"},
 		{func(c *Config) { c.Resources = "cpus:abc" }, "--resources"},
 		{func(c *Config) { c.Attributes = "novalue" }, "--attributes"},
 	} {
@@ -751,18 +753,6 @@ func TestDetectedResourcesAndAttributes(t *testing.T) {
 	got := fmt.Sprint(jsonmodel.Attributes(attrs))
 	if got != "map[ports:[1-5, 8-9] rack:2 tags:{a, b} zone:us-east]" {
 		t.Fatalf("attributes = %s", got)
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		5 * time.Second: "5secs", time.Minute: "1mins", 100 * time.Millisecond: "100ms",
-		1500 * time.Millisecond: "1500ms", 90 * time.Minute: "90mins", 0: "0ns",
-		15 * time.Minute: "15mins", 36 * time.Hour: "36hrs", 2 * 24 * time.Hour: "2days",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -1,11 +1,13 @@
 package slave
 
 import (
+	"sort"
+
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -90,14 +92,7 @@ func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 // idle: no executors and no pending tasks.
 func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending) == 0 }
 
-func (f *framework) partitionAware() bool {
-	for _, c := range f.info.GetCapabilities() {
-		if c.GetType() == mesos.FrameworkInfo_Capability_PARTITION_AWARE {
-			return true
-		}
-	}
-	return false
-}
+func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
 // executorOf finds the live executor that has (or will get) the task.
 func (f *framework) executorOf(taskID string) *executor {
@@ -226,11 +221,17 @@ func (e *executor) terminatedTasks() []*mesos.Task {
 			out = append(out, t)
 		}
 	}
-	// Tasks terminated while queued were never launched.
-	for id, t := range e.terminated {
+	// Tasks terminated while queued were never launched (by id, so that
+	// every run lists them alike).
+	var never []string
+	for id := range e.terminated {
 		if !contains(e.launchOrder, id) {
-			out = append(out, t)
+			never = append(never, id)
 		}
+	}
+	sort.Strings(never)
+	for _, id := range never {
+		out = append(out, e.terminated[id])
 	}
 	return out
 }
@@ -267,7 +268,7 @@ func (e *executor) completeTask(id string) {
 // Executor::updateTaskState).
 func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
-	terminal := statusupdate.IsTerminal(st.GetState())
+	terminal := protocol.IsTerminal(st.GetState())
 	var task *mesos.Task
 	switch {
 	case e.queuedIndex(id) >= 0:
@@ -304,7 +305,7 @@ func (e *executor) allocated() resources.Resources {
 	for _, t := range e.queued {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
-	for _, t := range e.launched {
+	for _, t := range e.launchedTasks() {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
 	return r

@@ -1,24 +1,24 @@
 package slave
 
 import (
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/slave/statusupdate"
+	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
 
 // newUpdate builds an agent-generated status update with a fresh uuid.
-func (a *agent) newUpdate(fid, tid, eid string, state mesos.TaskState, reason mesos.TaskStatus_Reason, message string) *mesosinternal.StatusUpdate {
-	uuid := newUUID()
-	now := a.now()
+func (c *Core) newUpdate(fid, tid, eid string, state mesos.TaskState, reason mesos.TaskStatus_Reason, message string) *mesosinternal.StatusUpdate {
+	uuid := c.deps.UUIDs.NewUUID().Bytes()
+	now := float64(c.now.UnixNano()) / 1e9
 	u := &mesosinternal.StatusUpdate{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
-		SlaveId:     proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+		SlaveId:     proto.Clone(c.info.GetId()).(*mesos.SlaveID),
 		Timestamp:   proto.Float64(now),
 		Uuid:        uuid,
 		Status: &mesos.TaskStatus{
@@ -27,7 +27,7 @@ func (a *agent) newUpdate(fid, tid, eid string, state mesos.TaskState, reason me
 			Source:    mesos.TaskStatus_SOURCE_SLAVE.Enum(),
 			Reason:    reason.Enum(),
 			Message:   proto.String(message),
-			SlaveId:   proto.Clone(a.info.GetId()).(*mesos.SlaveID),
+			SlaveId:   proto.Clone(c.info.GetId()).(*mesos.SlaveID),
 			Timestamp: proto.Float64(now),
 			Uuid:      uuid,
 		},
@@ -39,9 +39,9 @@ func (a *agent) newUpdate(fid, tid, eid string, state mesos.TaskState, reason me
 	return u
 }
 
-func (a *agent) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
+func (c *Core) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpdateMessage) {
 	if m.GetUpdate() == nil {
-		a.log.Warnf("Ignoring status update message without an update from %s", from)
+		c.log.WithField("from", from.String()).Warn("ignoring status update message without an update")
 		return
 	}
 	pid := from
@@ -49,30 +49,30 @@ func (a *agent) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpda
 		pid = parsePIDOrZero(m.GetPid())
 	}
 	if pid.IsZero() {
-		a.log.Warn("Ignoring status update message with no sender")
+		c.log.Warn("ignoring status update message with no sender")
 		return
 	}
-	a.statusUpdate(proto.Clone(m.GetUpdate()).(*mesosinternal.StatusUpdate), pid)
+	c.statusUpdate(proto.Clone(m.GetUpdate()).(*mesosinternal.StatusUpdate), pid)
 }
 
 // statusUpdate handles an update from an executor (pid set) or made by the
 // agent (pid zero), Mesos' Slave::statusUpdate.
-func (a *agent) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
+func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	fid := u.GetFrameworkId().GetValue()
 	tid := u.GetStatus().GetTaskId().GetValue()
-	log := a.logFor(fid, u.GetExecutorId().GetValue(), tid)
+	log := c.logFor(fid, u.GetExecutorId().GetValue(), tid)
 	if len(u.GetUuid()) == 0 {
-		log.Warnf("Ignoring status update for task %s without 'uuid'", tid)
+		log.Warn("ignoring status update without a uuid")
 		return
 	}
 	if u.GetStatus() == nil || tid == "" {
-		log.Warn("Ignoring status update without a task status")
+		log.Warn("ignoring status update without a task status")
 		return
 	}
-	sid := a.info.GetId().GetValue()
+	sid := c.info.GetId().GetValue()
 	if u.GetSlaveId().GetValue() != sid || u.GetStatus().GetSlaveId().GetValue() != sid {
-		log.Warnf("Ignoring status update for task %s due to agent ID mismatch; expected '%s', received '%s'/'%s'",
-			tid, sid, u.GetSlaveId().GetValue(), u.GetStatus().GetSlaveId().GetValue())
+		log.WithFields(logrus.Fields{"update_agent_id": u.GetSlaveId().GetValue(), "status_agent_id": u.GetStatus().GetSlaveId().GetValue()}).
+			Warn("ignoring status update for another agent")
 		return
 	}
 	st := u.Status
@@ -85,82 +85,72 @@ func (a *agent) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if u.ExecutorId != nil {
 		st.ExecutorId = proto.Clone(u.ExecutorId).(*mesos.ExecutorID)
 	}
-	log.Infof("Handling status update %s for task %s of framework %s%s", st.GetState(), tid, fid, fromText(pid))
+	log.WithFields(logrus.Fields{"state": st.GetState().String(), "from": pidOrNone(pid)}).Info("handling status update")
 
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
-		log.Warnf("Ignoring status update for task %s of unknown framework %s", tid, fid)
+		log.Warn("ignoring status update of an unknown framework")
 		return
 	}
 	if f.state == frameworkTerminating {
-		log.Warnf("Ignoring status update for task %s of terminating framework %s", tid, fid)
+		log.Warn("ignoring status update of a terminating framework")
 		return
 	}
 	if f.pending[tid] != nil {
 		// The launch is prevented: the launch step finds the task gone.
 		delete(f.pending, tid)
-		a.removeFrameworkIfIdle(f)
-		a.handToManager(u, pid)
+		c.removeFrameworkIfIdle(f)
+		c.handToManager(u, pid)
 		return
 	}
 	e := f.executorOf(tid)
 	if e == nil {
-		log.Warnf("Could not find the executor for status update of task %s", tid)
-		a.handToManager(u, pid)
+		log.Warn("could not find the executor of the status update's task")
+		c.handToManager(u, pid)
 		return
 	}
 	if st.GetSource() == mesos.TaskStatus_SOURCE_EXECUTOR && st.GetState() == mesos.TaskState_TASK_STAGING {
-		log.Errorf("Received TASK_STAGING from executor '%s' which is not allowed. Shutting down the executor", e.id)
-		a.doShutdownExecutor(f, e)
+		log.Error("executor sent TASK_STAGING, which is not allowed; shutting it down")
+		c.doShutdownExecutor(f, e)
 		return
 	}
 	if !pid.IsZero() && !e.pid.IsZero() && e.pid != pid {
-		log.Warnf("Received status update for task %s from %s on behalf of a different executor '%s' (%s)", tid, pid, e.id, e.pid)
+		log.WithFields(logrus.Fields{"from": pid.String(), "task_executor_id": e.id, "task_executor": e.pid.String()}).Warn("status update from another process than the task's executor")
 	}
 	if err := e.updateTaskState(st); err != nil {
-		log.Errorf("Failed to update state of task '%s' to %s: %v", tid, st.GetState(), err)
-		a.ackExecutor(u, pid)
+		log.WithField("state", st.GetState().String()).WithError(err).Error("failed to update task state")
+		c.ackExecutor(u, pid)
 		return
 	}
-	if statusupdate.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
+	if protocol.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
 		// Shrink the container to what is still running.
-		cont, cid, res, root := a.s.cont, e.containerID, e.allocated(), a.root
-		go func() {
-			if err := cont.Update(root, cid, res); err != nil && root.Err() == nil {
-				log.Warnf("Failed to update resources of container %s: %v", cid, err)
-			}
-		}()
+		if !c.destroying(e.containerID) {
+			c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
+		}
 	}
-	a.handToManager(u, pid)
-}
-
-func fromText(pid actors.PID) string {
-	if pid.IsZero() {
-		return ""
-	}
-	return " from " + pid.String()
+	c.handToManager(u, pid)
 }
 
 // handToManager gives the update to the status update manager, forwards
 // what it says, and acknowledges the executor once it is accepted.
-func (a *agent) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID) {
-	res, err := a.tsum.Update(u)
+func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID) {
+	res, err := c.tsum.Update(u)
 	if err != nil {
-		a.logFor(u.GetFrameworkId().GetValue(), "", u.GetStatus().GetTaskId().GetValue()).
-			Errorf("Failed to handle status update: %v", err)
+		c.logFor(u.GetFrameworkId().GetValue(), "", u.GetStatus().GetTaskId().GetValue()).
+			WithError(err).Error("failed to handle status update")
 		return
 	}
 	if res.Forward != nil {
-		a.forward(res.Forward)
+		c.forward(res.Forward)
 	}
-	a.ackExecutor(u, pid)
+	c.ackExecutor(u, pid)
 }
 
-func (a *agent) ackExecutor(u *mesosinternal.StatusUpdate, pid actors.PID) {
+func (c *Core) ackExecutor(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if pid.IsZero() {
 		return
 	}
-	a.ctx.Send(pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
+	c.out.Send(pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId:     proto.Clone(u.GetSlaveId()).(*mesos.SlaveID),
 		FrameworkId: proto.Clone(u.GetFrameworkId()).(*mesos.FrameworkID),
 		TaskId:      proto.Clone(u.GetStatus().GetTaskId()).(*mesos.TaskID),
@@ -169,13 +159,13 @@ func (a *agent) ackExecutor(u *mesosinternal.StatusUpdate, pid actors.PID) {
 }
 
 // forward sends an update to the master and arms its retry.
-func (a *agent) forward(f *statusupdate.Forward) {
-	if a.state != running || a.master.IsZero() {
-		a.log.Warnf("Dropping status update for %s because the agent is in %s state", f.Stream, a.state)
+func (c *Core) forward(f *statusupdate.Forward) {
+	if c.state != running || c.leader().IsZero() {
+		c.log.WithFields(logrus.Fields{"framework_id": f.Stream.FrameworkID, "task_id": f.Stream.TaskID, "state": c.state.String()}).Warn("not forwarding status update: the agent is not registered")
 		return
 	}
 	u := f.Update
-	if fw := a.frameworks[f.Stream.FrameworkID]; fw != nil {
+	if fw := c.frameworks[f.Stream.FrameworkID]; fw != nil {
 		if e := fw.executorOf(f.Stream.TaskID); e != nil {
 			task := e.launched[f.Stream.TaskID]
 			if task == nil {
@@ -188,48 +178,51 @@ func (a *agent) forward(f *statusupdate.Forward) {
 			}
 		}
 	}
-	a.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
-		Infof("Forwarding the update %s (latest state %s) for task %s to %s", u.GetStatus().GetState(), u.GetLatestState(), f.Stream.TaskID, a.master)
-	a.ctx.Send(a.master, &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(a.ctx.Self().String())})
-	stream, seq := f.Stream, f.Seq
-	a.ctx.Delay(f.RetryAfter, func() {
-		if next := a.tsum.Timeout(stream, seq); next != nil {
-			a.log.Warnf("Resending status update for %s", stream)
-			a.forward(next)
-		}
-	})
+	c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
+		WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
+		Info("forwarding status update")
+	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(c.self.String())})
+	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
+}
+
+// retryUpdate resends the head of a stream whose acknowledgement is late.
+func (c *Core) retryUpdate(id statusupdate.StreamID) {
+	if next := c.tsum.Retry(id); next != nil {
+		c.log.WithFields(logrus.Fields{"framework_id": id.FrameworkID, "task_id": id.TaskID}).Warn("resending status update")
+		c.forward(next)
+	}
 }
 
 // resumeUpdates resumes the manager and resends the head of every stream.
-func (a *agent) resumeUpdates() {
-	for _, f := range a.tsum.Resume() {
-		a.forward(f)
+func (c *Core) resumeUpdates() {
+	for _, f := range c.tsum.Resume() {
+		c.forward(f)
 	}
 }
 
-func (a *agent) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.StatusUpdateAcknowledgementMessage) {
+func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.StatusUpdateAcknowledgementMessage) {
 	fid, tid := m.GetFrameworkId().GetValue(), m.GetTaskId().GetValue()
-	log := a.logFor(fid, "", tid)
+	log := c.logFor(fid, "", tid)
 	if strings.HasPrefix(from.ID, "master") {
-		if a.state != running {
-			log.Warnf("Dropping status update acknowledgement for %s because the agent is in %s state", fid, a.state)
+		if c.state != running {
+			log.WithField("state", c.state.String()).Warn("dropping status update acknowledgement: the agent is not registered")
 			return
 		}
-		if from != a.master {
-			log.Warnf("Ignoring status update acknowledgement from %s because it is not the expected master: %s", from, pidOrNone(a.master))
+		if from != c.leader() {
+			log.WithFields(notMaster(from, c.leader())).Warn("ignoring status update acknowledgement: not from the expected master")
 			return
 		}
 	}
-	res, err := a.tsum.Acknowledge(fid, tid, m.GetUuid())
+	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
 	if err != nil {
-		log.Warnf("Failed to handle status update acknowledgement (UUID: %s) for task %s of framework %s: %v", uuidString(m.GetUuid()), tid, fid, err)
+		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
 	}
-	log.Infof("Status update acknowledgement (UUID: %s) for task %s of framework %s", uuidString(m.GetUuid()), tid, fid)
+	log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	if res.Forward != nil {
-		a.forward(res.Forward)
+		c.forward(res.Forward)
 	}
-	f := a.frameworks[fid]
+	f := c.frameworks[fid]
 	if f == nil {
 		return
 	}
@@ -241,44 +234,7 @@ func (a *agent) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.St
 		e.completeTask(tid)
 	}
 	if e.state == executorTerminated && !e.incompleteTasks() {
-		a.removeExecutor(f, e)
+		c.removeExecutor(f, e)
 	}
-	a.removeFrameworkIfIdle(f)
-}
-
-// FormatDuration renders d the way Mesos prints durations ("5secs",
-// "1mins", "100ms", "1.5hrs"), which executors parse back.
-func FormatDuration(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign = "-"
-		d = -d
-	}
-	ns := int64(d)
-	type unit struct {
-		size int64
-		name string
-	}
-	units := []unit{
-		{int64(7 * 24 * time.Hour), "weeks"},
-		{int64(24 * time.Hour), "days"},
-		{int64(time.Hour), "hrs"},
-		{int64(time.Minute), "mins"},
-		{int64(time.Second), "secs"},
-		{int64(time.Millisecond), "ms"},
-		{int64(time.Microsecond), "us"},
-		{1, "ns"},
-	}
-	// The bucket the duration falls in; if it is not a whole number of
-	// that unit but is of the next smaller one, use the smaller one.
-	for i, u := range units {
-		if ns >= u.size || u.size == 1 {
-			if ns%u.size != 0 && i+1 < len(units) && ns%units[i+1].size == 0 {
-				u = units[i+1]
-			}
-			v := float64(ns) / float64(u.size)
-			return sign + strconv.FormatFloat(v, 'g', 15, 64) + u.name
-		}
-	}
-	return sign + "0ns"
+	c.removeFrameworkIfIdle(f)
 }

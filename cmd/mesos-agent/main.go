@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/detector"
-	"github.com/gomesos/gomesos/internal/daemon"
 	"github.com/gomesos/gomesos/slave"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 )
 
 // busyPort holds a port, so that run fails at once if it gets as far as

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/schedulerdriver"
 	"google.golang.org/protobuf/proto"
@@ -119,7 +120,7 @@ func (s *commandScheduler) StatusUpdate(d schedulerdriver.SchedulerDriver, statu
 		s.mu.Unlock()
 	}
 
-	if !isTerminal(status.GetState()) {
+	if !protocol.IsTerminal(status.GetState()) {
 		return
 	}
 	if status.GetState() == mesos.TaskState_TASK_FINISHED {
@@ -148,16 +149,6 @@ func (s *commandScheduler) ExecutorLost(schedulerdriver.SchedulerDriver, *mesos.
 func (s *commandScheduler) Error(_ schedulerdriver.SchedulerDriver, message string) {
 	fmt.Fprintf(s.stderr, "Received an error from the master: %s\n", message)
 	s.finish(nil, 1)
-}
-
-func isTerminal(state mesos.TaskState) bool {
-	switch state {
-	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
-		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
-		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
 }
 
 // findResources carves required out of an offer: each requested resource is

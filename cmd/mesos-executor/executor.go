@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomesos/gomesos/executordriver"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 )
@@ -308,7 +309,7 @@ func (c *commandExecutor) killLocked(grace time.Duration) {
 		return
 	}
 	c.killed = true
-	if c.hasCapability(mesos.FrameworkInfo_Capability_TASK_KILLING_STATE) {
+	if protocol.HasCapability(c.framework, mesos.FrameworkInfo_Capability_TASK_KILLING_STATE) {
 		c.sendLocked(c.taskID, mesos.TaskState_TASK_KILLING, "")
 	}
 	c.log.WithFields(logrus.Fields{"task_id": c.taskID.GetValue(), "grace_period": grace.String()}).
@@ -324,15 +325,6 @@ func (c *commandExecutor) killLocked(grace time.Duration) {
 		c.log.WithField("task_id", c.taskID.GetValue()).Info("Task did not stop in time; sending SIGKILL")
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	})
-}
-
-func (c *commandExecutor) hasCapability(t mesos.FrameworkInfo_Capability_Type) bool {
-	for _, cap := range c.framework.GetCapabilities() {
-		if cap.GetType() == t {
-			return true
-		}
-	}
-	return false
 }
 
 // sendLocked sends a status update for the task; c.mu is held.

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/detector"
-	"github.com/gomesos/gomesos/internal/daemon"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/slave"
 )

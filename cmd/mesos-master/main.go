@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/master"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomesos/gomesos/internal/daemon"
+	"github.com/gomesos/gomesos/cmd/internal/daemon"
 )
 
 func TestFlagsCheckedBeforeStarting(t *testing.T) {

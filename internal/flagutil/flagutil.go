@@ -7,10 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -50,55 +50,11 @@ var units = []struct {
 	{"ns", time.Nanosecond},
 }
 
-// ParseDuration parses a Mesos or Go duration. Negative values are refused.
-func ParseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, errors.New("empty duration")
-	}
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			num := strings.TrimSuffix(t, u.suffix)
-			f, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return 0, fmt.Errorf("invalid duration %q: %q is not a number", s, num)
-			}
-			if f < 0 {
-				return 0, fmt.Errorf("invalid duration %q: negative", s)
-			}
-			return time.Duration(f * float64(u.unit)), nil
-		}
-	}
-	d, err := time.ParseDuration(t)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use e.g. 15secs, 10mins, 500ms)", s)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("invalid duration %q: negative", s)
-	}
-	return d, nil
-}
-
-// FormatDuration renders d the way Mesos prints durations.
-func FormatDuration(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "0ns"
-	case d%(7*24*time.Hour) == 0:
-		return fmt.Sprintf("%dweeks", d/(7*24*time.Hour))
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%ddays", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dhrs", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dmins", d/time.Minute)
-	case d%time.Second == 0:
-		return fmt.Sprintf("%dsecs", d/time.Second)
-	case d%time.Millisecond == 0:
-		return fmt.Sprintf("%dms", d/time.Millisecond)
-	}
-	return d.String()
-}
+// ParseDuration and FormatDuration are Mesos' duration text (protocol's).
+var (
+	ParseDuration  = protocol.ParseDuration
+	FormatDuration = protocol.FormatDuration
+)
 
 // StringList is a comma-separated list flag ("a,b,c").
 type StringList struct{ L *[]string }

@@ -35,13 +35,17 @@ func TestFormatDurationRoundTrips(t *testing.T) {
 }
 
 func TestParseDurationRefusesBadText(t *testing.T) {
-	for _, s := range []string{"", "secs", "-1secs", "xsecs", "NaNsecs", "1e300weeks", "ten", "-3s"} {
+	for _, s := range []string{"", "secs", "-1secs", "xsecs", "NaNsecs", "1e300weeks", "ten", "-3s", "5 parsecs", "x"} {
 		if d, err := ParseDuration(s); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want an error", s, d)
 		}
 	}
-	if d, err := ParseDuration(" 2mins "); err != nil || d != 2*time.Minute {
-		t.Errorf("ParseDuration(2mins) = %v, %v", d, err)
+	for in, want := range map[string]time.Duration{
+		" 2mins ": 2 * time.Minute, "5secs": 5 * time.Second, "1days": 24 * time.Hour, "1weeks": 7 * 24 * time.Hour, "3s": 3 * time.Second,
+	} {
+		if d, err := ParseDuration(in); err != nil || d != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, d, err, want)
+		}
 	}
 }
 

@@ -2,8 +2,9 @@
 //
 // The Containerizer interface is what the agent talks to; its methods block
 // and are safe for concurrent use, so the agent calls them from goroutines
-// and hands the results back to its own mailbox. Tests inject their own
-// implementation (for example one that starts an in-process executor).
+// and hands the results back to its own mailbox. InMem runs nothing: a
+// test decides when each executor starts and ends (tests may also inject
+// their own implementation).
 //
 // Mesos (NewMesos) is the default implementation, after Mesos' "mesos"
 // containerizer without images: for each container it creates the sandbox's

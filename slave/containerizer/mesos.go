@@ -241,7 +241,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	if err != nil {
 		return fmt.Errorf("failed to fork executor: %w", err)
 	}
-	log.WithField("pid", pid).Infof("Forked executor %s", strings.Join(spec.Args, " "))
+	log.WithFields(logrus.Fields{"pid": pid, "command": strings.Join(spec.Args, " ")}).Info("forked executor")
 	m.mu.Lock()
 	c.forked = true
 	m.mu.Unlock()
@@ -288,7 +288,7 @@ func (m *Mesos) watch(ctx context.Context, c *container, iso isolators.Isolator)
 		c.limit = lim
 	}
 	m.mu.Unlock()
-	m.log.WithField("container_id", c.id).Warnf("Container reached a limitation (%s): %s", iso.Name(), lim.Message)
+	m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": iso.Name(), "limitation": lim.Message}).Warn("container reached a limitation")
 	_ = m.Destroy(context.Background(), c.id)
 }
 
@@ -317,7 +317,7 @@ func (m *Mesos) kill(c *container) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.launcher.Destroy(ctx, c.id); err != nil {
-		m.log.WithField("container_id", c.id).Errorf("Failed to destroy the container's processes: %v", err)
+		m.log.WithField("container_id", c.id).WithError(err).Error("failed to destroy the container's processes")
 	}
 }
 
@@ -335,7 +335,7 @@ func (m *Mesos) finish(c *container, t *Termination) {
 	c.cancel()
 	for i := len(prepared) - 1; i >= 0; i-- {
 		if err := prepared[i].Cleanup(context.Background(), c.id); err != nil {
-			m.log.WithField("container_id", c.id).Errorf("Isolator %s failed to clean up: %v", prepared[i].Name(), err)
+			m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": prepared[i].Name()}).WithError(err).Error("isolator failed to clean up")
 		}
 	}
 
@@ -385,7 +385,7 @@ func (m *Mesos) Destroy(ctx context.Context, id string) error {
 	m.mu.Unlock()
 
 	if first {
-		m.log.WithField("container_id", id).Info("Destroying container")
+		m.log.WithField("container_id", id).Info("destroying container")
 		c.cancel() // aborts a launch in progress and the watches
 		if forked {
 			go m.kill(c)

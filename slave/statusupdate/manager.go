@@ -10,9 +10,10 @@
 // agent ignores them). Acknowledging a terminal update ends the stream; a
 // later update for the same task starts a new one.
 //
-// The owner (the agent actor) sends what the manager returns and arms a
+// The owner (the agent core) sends what the manager returns and arms a
 // retry timer for each Forward: when it fires it calls Timeout with the
-// Forward's sequence number and resends what comes back. Retries start at
+// Forward's sequence number (or Retry, if its timers are keyed by stream)
+// and resends what comes back. Retries start at
 // MinRetry (10 s) and double up to MaxRetry (10 min). While paused
 // (disconnected from the master) nothing is forwarded; Resume returns the
 // head of every stream.
@@ -31,6 +32,7 @@ import (
 
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -188,7 +190,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	s.pending = s.pending[1:]
 	s.seq, s.backoff = 0, 0
 	if !s.terminated {
-		s.terminated = IsTerminal(head.GetStatus().GetState())
+		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
 	}
 	res := AckResult{Acked: head}
 	if s.terminated {
@@ -216,6 +218,16 @@ func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
 		next = m.MaxRetry
 	}
 	return m.forward(id, s, next)
+}
+
+// Retry is Timeout for the stream's outstanding forward, for an owner
+// whose retry timers are keyed by stream (a re-armed timer never fires).
+func (m *Manager) Retry(id StreamID) *Forward {
+	s := m.streams[id]
+	if s == nil {
+		return nil
+	}
+	return m.Timeout(id, s.seq)
 }
 
 // Pause stops forwarding (the agent lost its master). Outstanding retries
@@ -305,7 +317,7 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 				return fmt.Errorf("record %d of %s: ACK does not match the pending update", i, id)
 			}
 			s.acknowledged[string(r.GetUuid())] = true
-			if IsTerminal(s.pending[0].GetStatus().GetState()) {
+			if protocol.IsTerminal(s.pending[0].GetStatus().GetState()) {
 				s.terminated = true
 			}
 			s.pending = s.pending[1:]
@@ -368,16 +380,4 @@ func idOf(u *mesosinternal.StatusUpdate) (StreamID, error) {
 		return StreamID{}, fmt.Errorf("%w: missing framework or task id", ErrInvalidUpdate)
 	}
 	return StreamID{FrameworkID: fid, TaskID: tid}, nil
-}
-
-// IsTerminal is Mesos' isTerminalState: FINISHED, FAILED, KILLED, LOST,
-// ERROR, DROPPED, GONE and GONE_BY_OPERATOR end a task.
-func IsTerminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_KILLED,
-		mesos.TaskState_TASK_LOST, mesos.TaskState_TASK_ERROR, mesos.TaskState_TASK_DROPPED,
-		mesos.TaskState_TASK_GONE, mesos.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
 }

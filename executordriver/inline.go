@@ -1,0 +1,167 @@
+package executordriver
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/internal/driverlife"
+	"github.com/gomesos/gomesos/messages/mesos"
+)
+
+// Inline runs an Executor over a Core on the caller's goroutine, for hosts
+// without actors (the simulator). It is an effect.Core for the host and
+// the ExecutorDriver the executor's callbacks get. It treats each event as
+// the actor shell does: the core's effects are applied first (returned to
+// the host: sends, links, timers, SelfKill, Terminate), then the callback
+// effects are called in place, in order; what the executor asks for inside
+// them goes to the Core at once, its effects joining the event's.
+//
+// Join and Run cannot wait on one goroutine: they return the status, with
+// an error while the driver runs. Not safe for concurrent use.
+type Inline struct {
+	core      *Core
+	exec      Executor
+	m         driverlife.Machine
+	now       time.Time
+	out       []effect.Effect
+	callbacks []effect.Effect
+}
+
+var (
+	_ effect.Core    = (*Inline)(nil)
+	_ ExecutorDriver = (*Inline)(nil)
+)
+
+// NewInline returns a driver that has not started over core.
+func NewInline(core *Core, e Executor) *Inline {
+	return &Inline{core: core, exec: e}
+}
+
+// Core is the driver's core (for queries such as Unacknowledged).
+func (h *Inline) Core() *Core { return h.core }
+
+// Receive hands a message to the core while the driver runs.
+func (h *Inline) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
+	return h.event(now, func() []effect.Effect { return h.core.Receive(now, from, msg) })
+}
+
+// Timer hands a timer to the core.
+func (h *Inline) Timer(now time.Time, key string) []effect.Effect {
+	return h.event(now, func() []effect.Effect { return h.core.Timer(now, key) })
+}
+
+// Exited hands a broken link to the core.
+func (h *Inline) Exited(now time.Time, pid actors.PID) []effect.Effect {
+	return h.event(now, func() []effect.Effect { return h.core.Exited(now, pid) })
+}
+
+// Take runs the callbacks and returns the effects of driver calls made
+// outside any event (Start's registration, calls made by the host on the
+// executor's behalf) at time now.
+func (h *Inline) Take(now time.Time) []effect.Effect { return h.event(now, nil) }
+
+func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect {
+	h.now = now
+	if f != nil && h.m.Running() {
+		h.take(f())
+	}
+	for len(h.callbacks) > 0 {
+		cb := h.callbacks[0]
+		h.callbacks = h.callbacks[1:]
+		switch cb := cb.(type) {
+		case OnError:
+			cb.Call(h.exec, h) // the driver is aborted already
+		case Callback:
+			if h.m.Running() {
+				cb.Call(h.exec, h)
+			}
+		}
+	}
+	out := h.out
+	h.out = nil
+	return out
+}
+
+// take applies a batch of the core's effects as the shell does.
+func (h *Inline) take(effects []effect.Effect) {
+	for _, e := range effects {
+		switch e := e.(type) {
+		case OnError:
+			if !h.m.Running() {
+				return
+			}
+			_ = h.m.Abort()
+			h.callbacks = append(h.callbacks, e)
+		case Callback:
+			h.callbacks = append(h.callbacks, e)
+		default:
+			h.out = append(h.out, e)
+		}
+	}
+}
+
+func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {
+	if err := h.m.Request(name); err != nil {
+		return h.m.Status(), err
+	}
+	h.take(f(h.now))
+	return h.m.Status(), nil
+}
+
+// Start moves the driver to DRIVER_RUNNING; its registration comes with
+// the next event or Take.
+func (h *Inline) Start() (mesos.Status, error) {
+	if err := h.m.Start(); err != nil {
+		return h.m.Status(), err
+	}
+	h.take(h.core.Start(h.now))
+	return h.m.Status(), nil
+}
+
+// Stop stops the driver (Terminate).
+func (h *Inline) Stop() (mesos.Status, error) {
+	st, err := h.m.Stop()
+	if err != nil {
+		return st, err
+	}
+	h.take(h.core.Stop(h.now))
+	return st, nil
+}
+
+// Abort stops callbacks; sends still go out until Stop.
+func (h *Inline) Abort() (mesos.Status, error) {
+	if err := h.m.Abort(); err != nil {
+		return h.m.Status(), err
+	}
+	h.take(h.core.Abort(h.now))
+	return h.m.Status(), nil
+}
+
+// Join returns the status; it cannot wait on the host's goroutine.
+func (h *Inline) Join() (mesos.Status, error) {
+	return h.m.JoinNow()
+}
+
+// Run is Start followed by Join.
+func (h *Inline) Run() (mesos.Status, error) {
+	return driverlife.Run(h.Start, h.Join)
+}
+
+// Status returns the driver's status.
+func (h *Inline) Status() mesos.Status { return h.m.Status() }
+
+// SendStatusUpdate: see ExecutorDriver.
+func (h *Inline) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
+	if err := checkStatus(status); err != nil {
+		return h.m.Status(), err
+	}
+	return h.request("SendStatusUpdate", func(now time.Time) []effect.Effect { return h.core.SendStatusUpdate(now, status) })
+}
+
+// SendFrameworkMessage: see ExecutorDriver.
+func (h *Inline) SendFrameworkMessage(data string) (mesos.Status, error) {
+	return h.request("SendFrameworkMessage", func(now time.Time) []effect.Effect { return h.core.SendFrameworkMessage(now, data) })
+}

@@ -1,0 +1,287 @@
+package launcher
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The launch helper is the binary itself, re-executed by a launcher as the
+// container's first process (like Mesos' `mesos-containerizer launch`). It
+// reads its orders from fd 3 and waits there until the launcher closes the
+// pipe, which it does only once the child has been isolated (moved into its
+// cgroups): nothing the program forks can escape them. In the linux
+// launcher the helper is PID 1 of new pid, mount, ipc and uts namespaces;
+// it mounts a fresh /proc and a private /tmp (the sandbox and the program,
+// if they lie under /tmp, are mounted back at their paths; with a root
+// filesystem, the sandbox and /dev are mounted into it) and then executes
+// the program, which so becomes PID 1 itself.
+//
+// The hook is a package init function, so every binary that links this
+// package (the agent, and the tests) can serve as the helper; it runs only
+// when both helperArg0 and helperEnv mark the process.
+const (
+	helperArg0 = "gomesos-launch-helper"
+	helperEnv  = "GOMESOS_LAUNCH_HELPER"
+	// Where the sandbox appears inside a container with its own root
+	// filesystem (Mesos' default --sandbox_directory).
+	SandboxInRootfs = "/mnt/mesos/sandbox"
+)
+
+// helperConfig is what the launcher sends the helper on fd 3.
+type helperConfig struct {
+	Path       string   `json:"path"`
+	Args       []string `json:"args"`
+	Env        []string `json:"env"`
+	Dir        string   `json:"dir"`
+	Namespaces bool     `json:"namespaces"` // set up the container's mounts
+	Rootfs     string   `json:"rootfs,omitempty"`
+}
+
+func init() {
+	if len(os.Args) > 0 && os.Args[0] == helperArg0 && os.Getenv(helperEnv) == "1" {
+		err := runHelper()
+		fmt.Fprintf(os.Stderr, "launch helper: %v\n", err)
+		os.Exit(127)
+	}
+}
+
+// runHelper waits at the gate, sets the container up and executes the
+// program; it returns only on failure.
+func runHelper() error {
+	gate := os.NewFile(3, "gate")
+	data, err := io.ReadAll(gate)
+	if err != nil {
+		return fmt.Errorf("read the launch config: %w", err)
+	}
+	gate.Close()
+	var cfg helperConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return fmt.Errorf("the launcher closed the gate without a launch config: %w", err)
+	}
+	if cfg.Namespaces {
+		if err := setupMounts(&cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.Dir != "" {
+		if err := os.Chdir(cfg.Dir); err != nil {
+			return err
+		}
+	}
+	path := cfg.Path
+	if !strings.Contains(path, "/") {
+		if path, err = lookPath(cfg.Path, cfg.Env); err != nil {
+			return err
+		}
+	}
+	return syscall.Exec(path, cfg.Args, cfg.Env)
+}
+
+// lookPath finds a program in the PATH of env (the container's, which may
+// differ from the agent's).
+func lookPath(name string, env []string) (string, error) {
+	path := "/usr/local/bin:/usr/bin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: not found in PATH %s", name, path)
+}
+
+// setupMounts runs in the helper's new mount namespace: nothing it mounts
+// is seen outside.
+func setupMounts(cfg *helperConfig) error {
+	// Stop mounts from propagating back to the host before anything else.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make / private: %w", err)
+	}
+	sandbox, err := unix.Open(cfg.Dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the sandbox %s: %w", cfg.Dir, err)
+	}
+	defer unix.Close(sandbox)
+	if cfg.Rootfs != "" {
+		return setupRootfs(cfg, fmt.Sprintf("/proc/self/fd/%d", sandbox))
+	}
+	// A private /tmp. The sandbox and the program, when they lie under
+	// /tmp, are mounted back at their own paths.
+	if !strings.Contains(cfg.Path, "/") {
+		if cfg.Path, err = lookPath(cfg.Path, cfg.Env); err != nil {
+			return err
+		}
+	}
+	var keep []string
+	for _, p := range []string{cfg.Dir, cfg.Path} {
+		if p, err := filepath.Abs(p); err == nil && strings.HasPrefix(p, "/tmp/") {
+			keep = append(keep, p)
+		}
+	}
+	fds := make([]int, len(keep))
+	for i, p := range keep {
+		if fds[i], err = unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("open %s: %w", p, err)
+		}
+		defer unix.Close(fds[i])
+	}
+	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
+		return fmt.Errorf("mount a private /tmp: %w", err)
+	}
+	for i, p := range keep {
+		var st unix.Stat_t
+		if err := unix.Fstat(fds[i], &st); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			err = os.MkdirAll(p, 0o755)
+		} else if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+			err = os.WriteFile(p, nil, 0o755)
+		}
+		if err != nil {
+			return err
+		}
+		if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", fds[i]), p, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("mount %s back under the private /tmp: %w", p, err)
+		}
+	}
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mount /proc: %w", err)
+	}
+	return nil
+}
+
+// setupRootfs makes cfg.Rootfs the container's root with the sandbox at
+// SandboxInRootfs, the host's /dev, a fresh /proc and a private /tmp.
+func setupRootfs(cfg *helperConfig, sandboxRef string) error {
+	root := cfg.Rootfs
+	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind the root filesystem %s: %w", root, err)
+	}
+	for _, d := range []string{"proc", "tmp", "dev", SandboxInRootfs[1:]} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return err
+		}
+	}
+	mounts := []struct {
+		src, dst, fstype string
+		flags            uintptr
+		data             string
+	}{
+		{sandboxRef, SandboxInRootfs, "", unix.MS_BIND | unix.MS_REC, ""},
+		{"/dev", "/dev", "", unix.MS_BIND | unix.MS_REC, ""},
+		{"tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
+		{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	}
+	for _, m := range mounts {
+		if err := unix.Mount(m.src, filepath.Join(root, m.dst), m.fstype, m.flags, m.data); err != nil {
+			return fmt.Errorf("mount %s in the root filesystem: %w", m.dst, err)
+		}
+	}
+	if err := unix.Chdir(root); err != nil {
+		return err
+	}
+	// Swap roots without a put_old directory: the old root ends up on top
+	// of the new one and is detached at once.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root into %s: %w", root, err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach the old root: %w", err)
+	}
+	cfg.Dir = SandboxInRootfs
+	for i, e := range cfg.Env {
+		if strings.HasPrefix(e, "MESOS_SANDBOX=") {
+			cfg.Env[i] = "MESOS_SANDBOX=" + SandboxInRootfs
+		}
+	}
+	return nil
+}
+
+// helperProc is a helper started by a launcher and still held at its gate.
+type helperProc struct {
+	cmd  *exec.Cmd
+	gate *os.File
+}
+
+// startHelper starts the helper for spec with the given clone flags; it
+// waits at its gate until release.
+func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, error) {
+	stdout, err := openOutput(spec.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close()
+	stderr, err := openOutput(spec.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	args := spec.Args
+	if len(args) == 0 {
+		args = []string{spec.Path}
+	}
+	env := spec.Env
+	if env == nil {
+		env = []string{}
+	}
+	cfg, err := json.Marshal(helperConfig{Path: spec.Path, Args: args, Env: env, Dir: spec.Dir, Namespaces: namespaces, Rootfs: spec.Rootfs})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{helperArg0},
+		Env:         []string{helperEnv + "=1"},
+		Dir:         spec.Dir,
+		Stdout:      stdout,
+		Stderr:      stderr,
+		ExtraFiles:  []*os.File{r},
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Cloneflags: cloneflags},
+	}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	h := &helperProc{cmd: cmd, gate: w}
+	// The pipe holds the config until the helper reads it; a helper that
+	// died early makes this fail.
+	if _, err := w.Write(cfg); err != nil {
+		h.abort()
+		return nil, fmt.Errorf("send the launch config: %w", err)
+	}
+	return h, nil
+}
+
+// release opens the gate: the helper goes on to execute the program.
+func (h *helperProc) release() error { return h.gate.Close() }
+
+// abort kills a helper that must not run the program, and reaps it.
+func (h *helperProc) abort() {
+	_ = h.cmd.Process.Kill()
+	h.gate.Close()
+	_ = h.cmd.Wait()
+}
+
+// errNoProgram is returned for a spec without a program.
+var errNoProgram = errors.New("empty program path")

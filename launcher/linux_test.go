@@ -1,0 +1,370 @@
+package launcher
+
+import (
+	"context"
+	"debug/elf"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gomesos/gomesos/isolators/cgroups"
+	"github.com/gomesos/gomesos/isolators/cgroups/cgroupstest"
+)
+
+// TestMain: with GOMESOS_TEST_PROBE set, the test binary is a program run
+// inside a container that reports what it sees.
+func TestMain(m *testing.M) {
+	if os.Getenv("GOMESOS_TEST_PROBE") != "" {
+		probe()
+		return
+	}
+	os.Exit(cgroupstest.Main(m))
+}
+
+func probe() {
+	fmt.Printf("pid=%d\n", os.Getpid())
+	ents, _ := os.ReadDir("/")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	fmt.Printf("root=%s\n", strings.Join(names, ","))
+	fmt.Printf("sandbox=%s\n", os.Getenv("MESOS_SANDBOX"))
+	wd, _ := os.Getwd()
+	fmt.Printf("cwd=%s\n", wd)
+	_ = os.WriteFile(filepath.Join(os.Getenv("MESOS_SANDBOX"), "from-inside"), []byte("hi"), 0o644)
+	os.Exit(0)
+}
+
+// memoryCgroup gives every process a test starts a memory limit: Isolate
+// moves the pid into a limited memory cgroup under the test's root.
+func memoryCgroup(t *testing.T, l *cgroups.Layout, id string) func(int) error {
+	t.Helper()
+	dir := l.Dir("memory", id)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(strconv.Itoa(128<<20)), 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Destroy(context.Background(), id, "memory"); err != nil {
+			t.Error(err)
+		}
+	})
+	return func(pid int) error {
+		return os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+	}
+}
+
+func newLinux(t *testing.T) (*Linux, *cgroups.Layout) {
+	t.Helper()
+	l := cgroupstest.Layout(t)
+	ln, err := NewLinux(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, l
+}
+
+func forkLinux(t *testing.T, ln Launcher, l *cgroups.Layout, id string, spec Spec) int {
+	t.Helper()
+	spec.Isolate = memoryCgroup(t, l, id)
+	if spec.Dir == "" {
+		spec.Dir = t.TempDir()
+	}
+	if spec.Stdout == "" {
+		spec.Stdout = filepath.Join(spec.Dir, "stdout")
+		spec.Stderr = filepath.Join(spec.Dir, "stderr")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pid, err := ln.Fork(ctx, id, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := ln.Destroy(ctx, id); err != nil {
+			t.Error(err)
+		}
+	})
+	return pid
+}
+
+func waitExit(t *testing.T, ln Launcher, id string) ExitStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := ln.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func output(t *testing.T, file string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+func TestLinuxExecutorIsPIDOneAndSeesOnlyItsContainer(t *testing.T) {
+	ln, l := newLinux(t)
+	sandbox := t.TempDir() // under /tmp: mounted back inside the private /tmp
+	marker := filepath.Join(t.TempDir(), "host-marker")
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inside := fmt.Sprintf("/tmp/gomesos-inside-%d", os.Getpid())
+	script := `echo pid=$$
+printf procs=; for p in /proc/[0-9]*; do printf '%s ' "${p#/proc/}"; done; echo
+if [ -e ` + marker + ` ]; then echo marker=visible; else echo marker=hidden; fi
+echo x > ` + inside + `
+echo cwd=$PWD
+echo hello > sandbox-file`
+	forkLinux(t, ln, l, "ns", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}, Namespaces: true})
+	if st := waitExit(t, ln, "ns"); st.ExitCode() != 0 {
+		b, _ := os.ReadFile(filepath.Join(sandbox, "stderr"))
+		t.Fatalf("the script %v: %s", st, b)
+	}
+	out := output(t, filepath.Join(sandbox, "stdout"))
+	if out["pid"] != "1" {
+		t.Errorf("the executor's pid in its namespace is %s, want 1", out["pid"])
+	}
+	if out["procs"] != "1" {
+		t.Errorf("the container sees processes %q, want only itself", out["procs"])
+	}
+	if out["marker"] != "hidden" {
+		t.Error("the container sees the host's /tmp")
+	}
+	if out["cwd"] != sandbox {
+		t.Errorf("cwd = %s, want the sandbox %s", out["cwd"], sandbox)
+	}
+	if _, err := os.Stat(inside); err == nil {
+		os.Remove(inside)
+		t.Error("a file the container wrote to its /tmp appeared on the host")
+	}
+	if b, err := os.ReadFile(filepath.Join(sandbox, "sandbox-file")); err != nil || string(b) != "hello\n" {
+		t.Errorf("sandbox file = %q, %v", b, err)
+	}
+}
+
+func TestLinuxDestroyKillsEveryProcessAndRemovesTheCgroup(t *testing.T) {
+	ln, l := newLinux(t)
+	sandbox := t.TempDir()
+	// A background child, and a grandchild that leaves the session.
+	script := "sleep 1000 & setsid sleep 1000 & touch ready; wait"
+	// Without a pid namespace, so that killing the first process does not
+	// take the others with it: the cgroup has to.
+	forkLinux(t, ln, l, "doomed", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}})
+	var pids []int
+	eventually(t, "three processes run", func() bool {
+		pids, _ = cgroups.Procs(ln.Dir("doomed"))
+		return len(pids) == 3
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ln.Destroy(ctx, "doomed"); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitExit(t, ln, "doomed"); st.Signal() != syscall.SIGKILL {
+		t.Errorf("the executor %v, want killed by SIGKILL", st)
+	}
+	for _, pid := range pids {
+		eventually(t, fmt.Sprintf("process %d is gone", pid), func() bool { return processGone(pid) })
+	}
+	if l.Exists("freezer", "doomed") {
+		t.Error("the freezer cgroup survived Destroy")
+	}
+	if err := ln.Destroy(ctx, "doomed"); err != nil {
+		t.Errorf("a second Destroy: %v", err)
+	}
+}
+
+// On a cgroup v2 hierarchy the container's cgroup is killed through
+// cgroup.kill (the hybrid host's unified hierarchy has no controllers, so
+// the memory limit comes from a v1 cgroup).
+func TestLinuxOnCgroupV2(t *testing.T) {
+	v1 := cgroupstest.Layout(t)
+	v2 := cgroupstest.LayoutV2(t)
+	ln, err := NewLinux(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "sleep 1000 & setsid sleep 1000 & wait"
+	forkLinux(t, ln, v1, "v2", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Env: []string{"PATH=/usr/bin:/bin"}})
+	if got := ln.Dir("v2"); got != filepath.Join(cgroupstest.Unified, v2.Root, "v2") {
+		t.Fatalf("cgroup dir = %s", got)
+	}
+	var pids []int
+	eventually(t, "three processes run", func() bool {
+		pids, _ = cgroups.Procs(ln.Dir("v2"))
+		return len(pids) == 3
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ln.Destroy(ctx, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		eventually(t, fmt.Sprintf("process %d is gone", pid), func() bool { return processGone(pid) })
+	}
+	if _, err := os.Stat(ln.Dir("v2")); !os.IsNotExist(err) {
+		t.Errorf("the v2 cgroup survived Destroy: %v", err)
+	}
+}
+
+func TestLinuxRecoverReturnsOrphans(t *testing.T) {
+	ln, l := newLinux(t)
+	spec := Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Namespaces: true}
+	pidA := forkLinux(t, ln, l, "a", spec)
+	forkLinux(t, ln, l, "b", spec)
+
+	// The agent restarts and only knows "a".
+	again, err := NewLinux(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	orphans, err := again.Recover(ctx, map[string]int{"a": pidA})
+	if err != nil || strings.Join(orphans, ",") != "b" {
+		t.Fatalf("Recover = %v, %v; want the orphan b", orphans, err)
+	}
+	for _, id := range []string{"b", "a"} {
+		if err := again.Destroy(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if l.Exists("freezer", id) {
+			t.Errorf("the cgroup of %s survived Destroy", id)
+		}
+	}
+	if st, err := again.Wait(ctx, "a"); err != nil || st.Known {
+		t.Errorf("Wait of a recovered container = %v, %v; want an unknown status", st, err)
+	}
+}
+
+func TestLinuxRootfs(t *testing.T) {
+	ln, l := newLinux(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static := true
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			static = false
+		}
+	}
+	f.Close()
+	if !static {
+		t.Skip("skipping: the test binary is linked dynamically, so it cannot run alone in a root filesystem")
+	}
+	rootfs := t.TempDir()
+	copyFile(t, self, filepath.Join(rootfs, "probe"))
+	sandbox := t.TempDir()
+	forkLinux(t, ln, l, "img", Spec{
+		Path: "/probe", Args: []string{"probe"}, Dir: sandbox, Rootfs: rootfs,
+		Env: []string{"GOMESOS_TEST_PROBE=1", "MESOS_SANDBOX=" + sandbox},
+	})
+	if st := waitExit(t, ln, "img"); st.ExitCode() != 0 {
+		b, _ := os.ReadFile(filepath.Join(sandbox, "stderr"))
+		t.Fatalf("the probe %v: %s", st, b)
+	}
+	out := output(t, filepath.Join(sandbox, "stdout"))
+	if out["pid"] != "1" || out["sandbox"] != SandboxInRootfs || out["cwd"] != SandboxInRootfs {
+		t.Errorf("probe saw %v", out)
+	}
+	if out["root"] != "dev,mnt,probe,proc,tmp" {
+		t.Errorf("the container's root holds %s", out["root"])
+	}
+	if _, err := os.Stat(filepath.Join(sandbox, "from-inside")); err != nil {
+		t.Errorf("a file written to the sandbox inside is not in the sandbox: %v", err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIsolateRunsBeforeTheProgram(t *testing.T) {
+	l := cgroupstest.Layout(t)
+	for _, name := range []string{"posix", "linux"} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := NewWithOptions(name, Options{CgroupsHierarchy: l.Hierarchy, CgroupsRoot: l.Root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			id := "iso-" + name
+			forkLinux(t, ln, l, id, Spec{Path: "cat", Args: []string{"cat", "/proc/self/cgroup"}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}, Namespaces: name == "linux"})
+			if st := waitExit(t, ln, id); st.ExitCode() != 0 {
+				b, _ := os.ReadFile(filepath.Join(dir, "stderr"))
+				t.Fatalf("cat %v: %s", st, b)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "stdout"))
+			if want := ":memory:" + l.Path(id) + "\n"; !strings.Contains(string(b), want) {
+				t.Errorf("the program ran in cgroups\n%s\nwant the line ending %q", b, want)
+			}
+			if _, err := ln.Fork(context.Background(), id+"-y", Spec{Path: "/nonexistent/prog", Dir: dir, Isolate: func(int) error { return nil }}); err == nil {
+				t.Error("Fork of a missing program succeeded")
+			}
+			// A failing Isolate stops the launch.
+			_, err = ln.Fork(context.Background(), id+"-x", Spec{Path: "/bin/true", Dir: dir, Isolate: func(int) error { return fmt.Errorf("no") }})
+			if err == nil || !strings.Contains(err.Error(), "no") {
+				t.Errorf("Fork with a failing Isolate = %v", err)
+			}
+			if l.Exists("freezer", id+"-x") {
+				t.Error("a failed fork left its cgroup")
+			}
+		})
+	}
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

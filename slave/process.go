@@ -1,0 +1,226 @@
+package slave
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+)
+
+// process is the agent's actor shell: it feeds messages, timers, exits,
+// detections and the results of container and disk work to the Core, and
+// carries out the effects the core returns. Blocking work runs off the
+// mailbox in one place (offMailbox) and comes back as an event.
+type process struct {
+	s    *Slave
+	ctx  *actors.Context
+	core *Core
+
+	timers *effect.Timers
+
+	root       context.Context
+	cancelRoot context.CancelFunc
+
+	detectGen    uint64
+	detectCancel context.CancelFunc
+	stopping     bool
+
+	// prepareLaunch makes a framework's sandbox folder; tests replace it.
+	prepareLaunch func(ctx context.Context, dir string) error
+}
+
+func newProcess(s *Slave) *process {
+	root, cancel := context.WithCancel(context.Background())
+	return &process{
+		s:             s,
+		root:          root,
+		cancelRoot:    cancel,
+		prepareLaunch: func(ctx context.Context, dir string) error { return os.MkdirAll(dir, 0o755) },
+	}
+}
+
+func (p *process) now() time.Time { return p.ctx.Clock().Now() }
+
+// Initialize implements actors.Process.
+func (p *process) Initialize(ctx *actors.Context) {
+	p.ctx = ctx
+	deps := p.s.deps
+	deps.Log = ctx.Log()
+	p.core = NewCore(p.s.cfg, p.s.info, ctx.Self(), deps)
+	p.timers = effect.NewTimers(ctx, func(key string) { p.apply(p.core.Timer(p.now(), key)) })
+
+	install[*mesosinternal.SlaveRegisteredMessage](p)
+	install[*mesosinternal.SlaveReregisteredMessage](p)
+	install[*mesosinternal.PingSlaveMessage](p)
+	install[*mesosinternal.RunTaskMessage](p)
+	install[*mesosinternal.RunTaskGroupMessage](p)
+	install[*mesosinternal.KillTaskMessage](p)
+	install[*mesosinternal.ShutdownFrameworkMessage](p)
+	install[*mesosinternal.ShutdownExecutorMessage](p)
+	install[*mesosinternal.UpdateFrameworkMessage](p)
+	install[*mesosinternal.FrameworkToExecutorMessage](p)
+	install[*mesosinternal.ExecutorToFrameworkMessage](p)
+	install[*mesosinternal.RegisterExecutorMessage](p)
+	install[*mesosinternal.ReregisterExecutorMessage](p)
+	install[*mesosinternal.StatusUpdateMessage](p)
+	install[*mesosinternal.StatusUpdateAcknowledgementMessage](p)
+	install[*mesosinternal.ShutdownMessage](p)
+	install[*mesosinternal.CheckpointResourcesMessage](p)
+
+	p.apply(p.core.Started(p.now()))
+	p.detect(nil)
+}
+
+func install[M proto.Message](p *process) {
+	actors.Install(p.ctx, func(from actors.PID, m M) { p.apply(p.core.Receive(p.now(), from, m)) })
+}
+
+// Exited implements actors.Exiter.
+func (p *process) Exited(ctx *actors.Context, pid actors.PID) {
+	p.apply(p.core.Exited(p.now(), pid))
+}
+
+// Finalize implements actors.Finalizer.
+func (p *process) Finalize(ctx *actors.Context) {
+	if p.detectCancel != nil {
+		p.detectCancel()
+	}
+	p.timers.CancelAll()
+	p.cancelRoot()
+}
+
+// terminate runs on the actor for Slave.Stop: detection stops, the core
+// terminates, and the containers it asks to destroy are returned for Stop
+// to destroy and wait for.
+func (p *process) terminate() []string {
+	p.stopping = true
+	if p.detectCancel != nil {
+		p.detectCancel()
+	}
+	p.detectGen++
+	var ids []string
+	for _, e := range p.core.Terminate(p.now()) {
+		if d, ok := e.(DestroyContainer); ok {
+			ids = append(ids, d.ContainerID)
+			continue
+		}
+		p.apply([]effect.Effect{e})
+	}
+	return ids
+}
+
+// snapshot is /state, taken on the actor.
+func (p *process) snapshot() map[string]any {
+	st := p.core.Snapshot()
+	st["flags"] = p.s.flagValues()
+	return st
+}
+
+// apply carries out effects in order.
+func (p *process) apply(effs []effect.Effect) {
+	for _, e := range effs {
+		if effect.Apply(p.ctx, p.timers, e) {
+			continue
+		}
+		p.applyOwn(e)
+	}
+}
+
+func (p *process) applyOwn(e effect.Effect) {
+	cont := p.s.cont
+	switch e := e.(type) {
+	case PrepareSandbox:
+		prepare := p.prepareLaunch
+		p.offMailbox(func(ctx context.Context) func() {
+			err := prepare(ctx, e.Dir)
+			return func() { p.apply(p.core.SandboxPrepared(p.now(), e, err)) }
+		})
+	case LaunchContainer:
+		p.offMailbox(func(ctx context.Context) func() {
+			err := cont.Launch(ctx, e.ContainerID, e.Config)
+			return func() { p.apply(p.core.ContainerLaunched(p.now(), e.ContainerID, err)) }
+		})
+	case WaitContainer:
+		p.offMailbox(func(ctx context.Context) func() {
+			t, err := cont.Wait(ctx, e.ContainerID)
+			return func() { p.apply(p.core.ContainerExited(p.now(), e.ContainerID, t, err)) }
+		})
+	case UpdateContainer:
+		p.offMailbox(func(ctx context.Context) func() {
+			err := cont.Update(ctx, e.ContainerID, e.Resources)
+			return func() { p.apply(p.core.ContainerUpdated(p.now(), e, err)) }
+		})
+	case DestroyContainer:
+		p.offMailbox(func(context.Context) func() {
+			// Not tied to the actor's life: a destroy finishes.
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			defer cancel()
+			err := cont.Destroy(ctx, e.ContainerID)
+			return func() { p.apply(p.core.ContainerDestroyed(p.now(), e.ContainerID, err)) }
+		})
+	case Redetect:
+		p.detect(nil)
+	default:
+		p.ctx.Log().WithField("effect", e).Error("agent shell: unknown effect")
+	}
+}
+
+// offMailbox runs work on a goroutine of its own and its continuation back
+// on the actor, unless the actor has stopped meanwhile. This is the one
+// place the agent leaves its mailbox.
+func (p *process) offMailbox(work func(ctx context.Context) func()) {
+	root := p.root
+	go func() {
+		then := work(root)
+		if root.Err() != nil {
+			return
+		}
+		p.ctx.Dispatch(then)
+	}()
+}
+
+// detect starts one Detect call; the leader it names goes to the core,
+// and detection goes on from there.
+func (p *process) detect(previous *mesos.MasterInfo) {
+	if p.stopping {
+		return
+	}
+	if p.detectCancel != nil {
+		p.detectCancel()
+	}
+	p.detectGen++
+	gen := p.detectGen
+	ctx, cancel := context.WithCancel(p.root)
+	p.detectCancel = cancel
+	det := p.s.det
+	p.offMailbox(func(context.Context) func() {
+		info, err := det.Detect(ctx, previous)
+		return func() {
+			if gen != p.detectGen || ctx.Err() != nil {
+				return
+			}
+			p.detected(info, err, previous)
+		}
+	})
+}
+
+func (p *process) detected(info *mesos.MasterInfo, err error, previous *mesos.MasterInfo) {
+	if err != nil {
+		p.ctx.Log().WithError(err).WithField("retry_in", detectionRetryInterval.String()).Error("failed to detect a master")
+		gen := p.detectGen
+		p.ctx.Delay(detectionRetryInterval, func() {
+			if gen == p.detectGen {
+				p.detect(previous)
+			}
+		})
+		return
+	}
+	p.apply(p.core.Detected(p.now(), info))
+	p.detect(info)
+}
