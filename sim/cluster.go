@@ -82,6 +82,9 @@ type Config struct {
 	SweepEvery uint64
 	// Trace, if set, gets every message handled, one line each.
 	Trace io.Writer
+	// StandInMaster runs the simulator's stand-in master instead of
+	// master.Core (to tell a bug of one from the other).
+	StandInMaster bool
 	// NoClone skips copying messages on delivery (safe for the stand-ins,
 	// which never change a message they sent or received).
 	NoClone bool
@@ -128,6 +131,7 @@ type Cluster struct {
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
 	check             *checker
+	sweep             func() error // the master's resource books
 }
 
 // NewCluster builds the cluster of cfg; nothing runs until Run.
@@ -155,11 +159,9 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	}
 	s := c.Sim
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
-	m := newStandInMaster(mpid, cfg.Master, cfg.Seed)
-	if c.master, err = s.Add("master", mpid, m, nil); err != nil {
+	if c.master, c.sweep, err = addMaster(s, mpid, cfg.StandInMaster, cfg.Master, cfg.Seed); err != nil {
 		return nil, err
 	}
-	s.Start(c.master, m.start)
 	for i := 0; i < cfg.Agents; i++ {
 		name := fmt.Sprintf("agent%d", i+1)
 		pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.%d.%d:5051", (i+1)/250, (i+1)%250+1)}
@@ -194,6 +196,30 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	s.Check = c.check.step
 	c.injectFaults()
 	return c, nil
+}
+
+// addMaster adds and starts the master node: master.Core over a
+// synchronous allocator core, or the stand-in.
+func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uint64) (*Node, func() error, error) {
+	if standIn {
+		m := newStandInMaster(pid, times, seed)
+		n, err := s.Add("master", pid, m, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.Start(n, m.start)
+		return n, func() error { return sweepBooks(m) }, nil
+	}
+	m, err := newRealMaster(s, pid, times.Offer, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := s.Add("master", pid, m, m.apply)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Start(n, m.start)
+	return n, m.sweep, nil
 }
 
 // containerizer is the agents' simulated containerizer: a task starts after

@@ -102,7 +102,7 @@ func TestStateMachineCheckCatchesATaskComingBack(t *testing.T) {
 }
 
 func TestSweepCatchesAResourceOfferedTwice(t *testing.T) {
-	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0})
+	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0, StandInMaster: true})
 	if err != nil {
 		t.Fatal(err)
 	}

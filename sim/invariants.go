@@ -36,6 +36,11 @@ func newChecker(c *Cluster) *checker {
 // allowed says whether a framework may see to after from for one task,
 // along Mesos' task state machine.
 func allowed(from, to mesos.TaskState) bool {
+	if from == mesos.TaskState_TASK_LOST {
+		// Not final for a framework without PARTITION_AWARE: a task of a
+		// partitioned agent can come back when the agent does.
+		return true
+	}
 	if protocol.IsTerminal(from) {
 		return false
 	}
@@ -81,6 +86,14 @@ func (k *checker) observe(s *Sim, d Delivery) {
 		k.seen[key] = t
 	}
 	next := st.GetState()
+	if next == mesos.TaskState_TASK_LOST && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
+		(st.GetReason() == mesos.TaskStatus_REASON_SLAVE_DISCONNECTED || st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REMOVED) {
+		// Mesos' master reports every task it still holds as lost when
+		// the agent goes, terminal ones whose update was not yet
+		// acknowledged included; the framework may see FINISHED, LOST.
+		t.state = next
+		return
+	}
 	if u := string(up.GetUpdate().GetUuid()); u != "" {
 		if t.uuids[u] {
 			return // at-least-once: a duplicate
@@ -100,7 +113,9 @@ func (k *checker) step(s *Sim) error {
 	if k.pending != nil {
 		return k.pending
 	}
-	if s.Steps()%k.c.cfg.SweepEvery == 0 {
+	// Only the master's steps change its books; a hook may crash or cut
+	// off nodes, which the master hears of in steps of its own.
+	if n := s.LastNode(); n == k.c.master && s.Steps()%k.c.cfg.SweepEvery == 0 {
 		return k.sweep()
 	}
 	return nil
@@ -110,7 +125,7 @@ func (k *checker) step(s *Sim) error {
 // plus allocated equals the agent's total, and what the master has
 // offered plus what its tasks use is exactly what the allocator counts as
 // allocated, so nothing is offered twice or lost.
-func (k *checker) sweep() error { return sweepBooks(k.c.master.Core.(*standInMaster)) }
+func (k *checker) sweep() error { return k.c.sweep() }
 
 func sweepBooks(m *standInMaster) error {
 	offered := map[string]resources.Resources{}

@@ -38,20 +38,27 @@ type Script struct {
 	agRes  map[string]resources.Resources
 }
 
-// NewScript returns a script with a master and nothing else.
-func NewScript() *Script {
+// NewScript returns a script with a master (master.Core, or the stand-in)
+// and nothing else. The master's offer timeout is 30s.
+func NewScript(standIn bool) (*Script, error) {
 	sc := &Script{sim: New(Options{Seed: 1}), uuids: protocol.SequentialUUIDs(1), boots: map[string]int{}, agRes: map[string]resources.Resources{}}
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
-	m := newStandInMaster(mpid, DefaultMasterTimes, 1)
-	sc.master, _ = sc.sim.Add("master", mpid, m, nil)
-	sc.sim.Start(sc.master, m.start)
+	master, sweep, err := addMaster(sc.sim, mpid, standIn, DefaultMasterTimes, 1)
+	if err != nil {
+		return nil, err
+	}
+	sc.master = master
 	sc.sim.Trace = func(s *Sim, d Delivery) {
 		sc.out.WriteString(s.Line(d))
 		sc.out.WriteByte('\n')
 	}
-	sc.sim.Check = func(*Sim) error { return sweepBooks(m) }
-	_ = sc.sim.Settle()
-	return sc
+	sc.sim.Check = func(s *Sim) error {
+		if s.LastNode() != sc.master {
+			return nil
+		}
+		return sweep()
+	}
+	return sc, sc.sim.Settle()
 }
 
 // scriptFramework is a framework that only sends what the script tells it
@@ -85,7 +92,7 @@ func (f *scriptFramework) Receive(_ time.Time, _ actors.PID, msg proto.Message) 
 	}
 	return nil
 }
-func (f *scriptFramework) Timer(time.Time, string) []effect.Effect        { return nil }
+func (f *scriptFramework) Timer(time.Time, string) []effect.Effect      { return nil }
 func (f *scriptFramework) Exited(time.Time, actors.PID) []effect.Effect { return nil }
 
 // Exec runs one command and returns the messages it caused (or what it
@@ -433,6 +440,10 @@ func (sc *Script) partition(args []Arg) error {
 
 // state dumps the master's books.
 func (sc *Script) state() {
+	if m, ok := sc.master.Core.(*realMaster); ok {
+		sc.realState(m)
+		return
+	}
 	m := sc.master.Core.(*standInMaster)
 	w := &sc.out
 	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
@@ -456,3 +467,28 @@ func (sc *Script) state() {
 }
 
 func compact(r resources.Resources) string { return strings.ReplaceAll(r.String(), "; ", ";") }
+
+func (sc *Script) realState(m *realMaster) {
+	w := &sc.out
+	v := m.core.View()
+	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
+	for _, f := range v.Frameworks {
+		fmt.Fprintf(w, "framework %s (%s) connected=%v active=%v\n", f.ID, sc.sim.Name(f.PID), f.Connected, f.Active)
+		for _, t := range f.CompletedTasks {
+			fmt.Fprintf(w, "  completed task %s %s\n", t.GetTaskId().GetValue(), t.GetState())
+		}
+	}
+	for _, a := range v.Agents {
+		fmt.Fprintf(w, "agent %s (%s) connected=%v active=%v total=%s free=%s\n", a.ID, sc.sim.Name(a.PID), a.Connected, a.Active,
+			compact(m.alloc.Core.Total(a.ID)), compact(m.alloc.Core.Available(a.ID)))
+		for _, t := range a.Tasks {
+			fmt.Fprintf(w, "  task %s framework=%s %s res=%s\n", t.GetTaskId().GetValue(), t.GetFrameworkId().GetValue(), t.GetState(), compact(resources.Resources(t.GetResources()).Unallocate()))
+		}
+	}
+	for _, id := range v.Unreachable {
+		fmt.Fprintf(w, "unreachable agent %s\n", id)
+	}
+	for _, o := range v.Offers {
+		fmt.Fprintf(w, "offer %s framework=%s agent=%s res=%s\n", o.ID, o.FrameworkID, o.AgentID, compact(o.Resources.Unallocate()))
+	}
+}

@@ -171,6 +171,7 @@ type Sim struct {
 	// Trace, when set, sees every message handled.
 	Trace Tracer
 
+	last   *Node // the node the last step ran on (nil for hooks)
 	ring   []Delivery
 	ringAt int
 	err    error
@@ -211,6 +212,9 @@ func (s *Sim) Steps() uint64 { return s.steps }
 
 // Sent counts the messages sent so far.
 func (s *Sim) Sent() uint64 { return s.sent }
+
+// LastNode is the node the last step ran on (nil for a scheduled hook).
+func (s *Sim) LastNode() *Node { return s.last }
 
 // Err is the violation that stopped the run, if any.
 func (s *Sim) Err() error { return s.err }
@@ -326,6 +330,7 @@ func (s *Sim) Step() bool {
 		s.now = at
 	}
 	s.steps++
+	s.last = e.to
 	s.handle(e)
 	if s.err == nil && s.Check != nil {
 		if err := s.Check(s); err != nil {

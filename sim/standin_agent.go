@@ -77,11 +77,21 @@ func (a *standInAgent) start(time.Time) []effect.Effect {
 }
 
 func (a *standInAgent) register() {
-	a.Send(a.master, &mesosinternal.RegisterSlaveMessage{Slave: &mesos.SlaveInfo{
-		Hostname:  proto.String(fmt.Sprintf("%s-boot%d", a.hostname, a.boot)),
-		Resources: a.total,
-	}})
+	a.Send(a.master, a.registration())
 	a.StartTimer("register", 2*time.Second)
+}
+
+// agentVersion is the Mesos version the stand-in agent reports.
+const agentVersion = "1.11.0"
+
+func (a *standInAgent) registration() *mesosinternal.RegisterSlaveMessage {
+	return &mesosinternal.RegisterSlaveMessage{
+		Slave: &mesos.SlaveInfo{
+			Hostname:  proto.String(fmt.Sprintf("%s-boot%d", a.hostname, a.boot)),
+			Resources: a.total,
+		},
+		Version: proto.String(agentVersion),
+	}
 }
 
 func (a *standInAgent) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
@@ -228,10 +238,7 @@ func (a *standInAgent) Timer(now time.Time, key string) []effect.Effect {
 	case key == "pings":
 		// No ping for the master's whole ping timeout: say who we are
 		// again; a master that removed us answers with ShutdownMessage.
-		a.Send(a.master, &mesosinternal.RegisterSlaveMessage{Slave: &mesos.SlaveInfo{
-			Hostname:  proto.String(fmt.Sprintf("%s-boot%d", a.hostname, a.boot)),
-			Resources: a.total,
-		}})
+		a.Send(a.master, a.registration())
 		a.StartTimer("pings", pingTimeout)
 	case len(key) > 6 && key[:6] == "retry/":
 		if t := a.tasks[key[6:]]; t != nil && len(t.stream) > 0 {

@@ -41,7 +41,7 @@ type standInFramework struct {
 }
 
 func newStandInFramework(pid, master actors.PID, st *fwState, taskRes resources.Resources) *standInFramework {
-	return &standInFramework{pid: pid, master: master, st: st, taskRes: taskRes.Allocate("*"), reconcile: 30 * time.Second}
+	return &standInFramework{pid: pid, master: master, st: st, taskRes: taskRes.Unallocate(), reconcile: 30 * time.Second}
 }
 
 func (f *standInFramework) start(time.Time) []effect.Effect {
@@ -99,7 +99,13 @@ func (f *standInFramework) registeredAs(id string) {
 }
 
 func (f *standInFramework) offer(o *mesos.Offer) {
-	left := resources.Resources(o.GetResources())
+	// A framework that is not MULTI_ROLE gets offers without allocation
+	// info (Mesos' master strips it); its tasks follow the offer's form.
+	left := resources.Resources(o.GetResources()).Unallocate()
+	res := f.taskRes
+	if len(o.GetResources()) > 0 && o.GetResources()[0].GetAllocationInfo() != nil {
+		res = f.taskRes.Allocate(o.GetResources()[0].GetAllocationInfo().GetRole())
+	}
 	var tasks []*mesos.TaskInfo
 	for f.st.launched < f.st.want && left.Contains(f.taskRes) {
 		f.st.launched++
@@ -108,7 +114,7 @@ func (f *standInFramework) offer(o *mesos.Offer) {
 			Name:      proto.String(tid),
 			TaskId:    &mesos.TaskID{Value: proto.String(tid)},
 			SlaveId:   o.GetSlaveId(),
-			Resources: f.taskRes,
+			Resources: res,
 			Command:   &mesos.CommandInfo{Value: proto.String("true")},
 		})
 		f.st.last[tid] = mesos.TaskState_TASK_STAGING

@@ -15,7 +15,10 @@ import (
 // The commands are documented in sim.Script.
 func TestTranscripts(t *testing.T) {
 	datadriven.Walk(t, "testdata/transcripts", func(t *testing.T, path string) {
-		sc := sim.NewScript()
+		sc, err := sim.NewScript(false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			args := make([]sim.Arg, len(d.CmdArgs))
 			for i, a := range d.CmdArgs {
