@@ -21,3 +21,15 @@
 // is reported with the last deliveries before it. The same seed and the same
 // calls give the same trace, byte for byte.
 package sim
+
+// On top of the engine, Cluster runs a whole cluster for one seed (the
+// mesos-sim binary and the seed tests) and Script drives one step by step
+// for the protocol transcripts in tests/testdata/transcripts. The master is
+// master.Core with a synchronous allocator.Core, allocating on the
+// allocation interval timer. Agents and frameworks are, for now, small
+// stand-in cores in this package (standin_agent.go, standin_framework.go)
+// that speak Mesos' messages: the agent with a simulated containerizer
+// (tasks run a drawn virtual time and finish or fail) and reliable ordered
+// status updates, the framework launching its share of tasks on its
+// offers, acknowledging and reconciling. standin_master.go is a stand-in
+// master kept to tell a bug of master.Core from one of the simulator.
