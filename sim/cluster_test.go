@@ -141,3 +141,28 @@ func TestBadConfigIsAnError(t *testing.T) {
 		t.Errorf("ParseFaults = %v, %v", f, err)
 	}
 }
+
+func TestSweepOfMasterCoreCatchesAllocatorDrift(t *testing.T) {
+	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Sim.Net.AddFilter(Filter{Type: "LaunchTasksMessage", Count: -1}) // keep the offers out
+	if err := c.Sim.RunFor(3e9); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.check.sweep(); err != nil {
+		t.Fatalf("books of a healthy run: %v", err)
+	}
+	m := c.master.Core.(*realMaster)
+	v := m.core.View()
+	if len(v.Offers) == 0 {
+		t.Fatal("no offer outstanding")
+	}
+	o := v.Offers[0]
+	// The allocator takes the resources back behind the master's back.
+	m.alloc.Core.RecoverResources(c.Sim.Now(), o.FrameworkID, o.AgentID, o.Resources, nil)
+	if err := c.check.sweep(); err == nil || !strings.Contains(err.Error(), "offered") {
+		t.Fatalf("sweep = %v", err)
+	}
+}
