@@ -82,6 +82,9 @@ type Config struct {
 	SweepEvery uint64
 	// Trace, if set, gets every message handled, one line each.
 	Trace io.Writer
+	// StandInFrameworks runs the simulator's message-level stand-in
+	// frameworks instead of schedulers on schedulerdriver.Inline.
+	StandInFrameworks bool
 	// StandInMaster runs the simulator's stand-in master instead of
 	// master.Core (to tell a bug of one from the other).
 	StandInMaster bool
@@ -132,6 +135,7 @@ type Cluster struct {
 	uuids             protocol.UUIDs
 	check             *checker
 	sweep             func() error // the master's resource books
+	masterInfo        func() *mesos.MasterInfo
 }
 
 // NewCluster builds the cluster of cfg; nothing runs until Run.
@@ -162,6 +166,13 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	if c.master, c.sweep, err = addMaster(s, mpid, cfg.StandInMaster, cfg.Master, cfg.Seed); err != nil {
 		return nil, err
 	}
+	c.masterInfo = func() *mesos.MasterInfo {
+		if m, ok := c.master.Core.(*realMaster); ok {
+			return m.core.Info()
+		}
+		return c.master.Core.(*standInMaster).info()
+	}
+	c.check = newChecker(c)
 	for i := 0; i < cfg.Agents; i++ {
 		name := fmt.Sprintf("agent%d", i+1)
 		pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.%d.%d:5051", (i+1)/250, (i+1)%250+1)}
@@ -182,16 +193,26 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		}
 		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
-		f := newStandInFramework(pid, mpid, st, taskRes)
-		n, err := s.Add(name, pid, f, nil)
+		c.fwst = append(c.fwst, st)
+		if cfg.StandInFrameworks {
+			f := newStandInFramework(pid, mpid, st, taskRes)
+			n, err := s.Add(name, pid, f, nil)
+			if err != nil {
+				return nil, err
+			}
+			c.fws = append(c.fws, n)
+			c.check.isFw[name] = true
+			s.Start(n, f.start)
+			continue
+		}
+		d, sched := newDriverFramework(st, taskRes, c.check, cfg.Seed)
+		n, err := s.Add(name, pid, d, driverEffects(c.masterInfo))
 		if err != nil {
 			return nil, err
 		}
 		c.fws = append(c.fws, n)
-		c.fwst = append(c.fwst, st)
-		s.Start(n, f.start)
+		startDriver(s, n, d, sched, c.masterInfo)
 	}
-	c.check = newChecker(c)
 	s.Trace = c.check.observe
 	s.Check = c.check.step
 	c.injectFaults()
@@ -325,12 +346,19 @@ func (c *Cluster) restart(n *Node) {
 		}
 	}
 	for j, f := range c.fws {
-		if f == n {
+		if f != n {
+			continue
+		}
+		if c.cfg.StandInFrameworks {
 			core := newStandInFramework(n.PID, c.master.PID, c.fwst[j], c.taskRes)
 			c.Sim.Restart(n, core)
 			c.Sim.Start(n, core.start)
 			return
 		}
+		d, sched := newDriverFramework(c.fwst[j], c.taskRes, c.check, c.cfg.Seed+uint64(c.Sim.Steps()))
+		c.Sim.Restart(n, d)
+		startDriver(c.Sim, n, d, sched, c.masterInfo)
+		return
 	}
 }
 

@@ -76,7 +76,7 @@ func TestSameSeedSameRunByteForByte(t *testing.T) {
 }
 
 func TestStateMachineCheckCatchesATaskComingBack(t *testing.T) {
-	c, err := NewCluster(Config{Seed: 1, Agents: 1, Frameworks: 1, Tasks: 1})
+	c, err := NewCluster(Config{Seed: 1, Agents: 1, Frameworks: 1, Tasks: 1, StandInFrameworks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestStateMachineCheckCatchesATaskComingBack(t *testing.T) {
 }
 
 func TestSweepCatchesAResourceOfferedTwice(t *testing.T) {
-	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0, StandInMaster: true})
+	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0, StandInMaster: true, StandInFrameworks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestBadConfigIsAnError(t *testing.T) {
 }
 
 func TestSweepOfMasterCoreCatchesAllocatorDrift(t *testing.T) {
-	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0})
+	c, err := NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 0, StandInFrameworks: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,11 +55,19 @@ func Summary(msg proto.Message) string {
 	if msg == nil {
 		return "<nil>"
 	}
-	items := fields(msg.ProtoReflect(), 0)
-	if len(items) == 0 {
-		return TypeName(msg)
+	m := msg.ProtoReflect()
+	name := TypeName(msg)
+	// A scheduler Call or Event says what it is in its type field.
+	if fd := m.Descriptor().Fields().ByName("type"); fd != nil && fd.Kind() == protoreflect.EnumKind && m.Has(fd) {
+		if ev := fd.Enum().Values().ByNumber(m.Get(fd).Enum()); ev != nil {
+			name += " " + string(ev.Name())
+		}
 	}
-	return TypeName(msg) + " {" + strings.Join(items, " ") + "}"
+	items := fields(m, 0)
+	if len(items) == 0 {
+		return name
+	}
+	return name + " {" + strings.Join(items, " ") + "}"
 }
 
 func fields(m protoreflect.Message, depth int) []string {

@@ -26,11 +26,7 @@ type seenTask struct {
 }
 
 func newChecker(c *Cluster) *checker {
-	k := &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace}
-	for _, f := range c.fws {
-		k.isFw[f.Name] = true
-	}
-	return k
+	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace}
 }
 
 // allowed says whether a framework may see to after from for one task,
@@ -75,11 +71,21 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if !ok || !k.isFw[to] {
 		return
 	}
-	st := up.GetUpdate().GetStatus()
-	if st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
+	k.see(to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
+}
+
+func (k *checker) fail(err error) {
+	if k.pending == nil {
+		k.pending = err
+	}
+}
+
+// see checks one update a framework was given.
+func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
+	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
 		return
 	}
-	key := taskKey{up.GetUpdate().GetFrameworkId().GetValue(), st.GetTaskId().GetValue()}
+	key := taskKey{fid, st.GetTaskId().GetValue()}
 	t := k.seen[key]
 	if t == nil {
 		t = &seenTask{state: mesos.TaskState_TASK_STAGING, uuids: map[string]bool{}}
@@ -94,7 +100,7 @@ func (k *checker) observe(s *Sim, d Delivery) {
 		t.state = next
 		return
 	}
-	if u := string(up.GetUpdate().GetUuid()); u != "" {
+	if u := string(uuid); u != "" {
 		if t.uuids[u] {
 			return // at-least-once: a duplicate
 		}
