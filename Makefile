@@ -4,7 +4,7 @@ BIN      := $(CURDIR)/bin
 BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace mesos-sim
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/...
+RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/... ./webui/...
 TEST_TIMEOUT ?= 15m
 NUM_SLAVES ?= 2
 PORT ?= 5050
@@ -23,9 +23,25 @@ test: test-deps build vet fmt-check
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -timeout $(TEST_TIMEOUT) -count=1 -race $(RACE_PKGS)
 
-# Nothing beyond Go is needed yet; later issues (ZooKeeper, cgroups) add here.
+# What the tests need beyond Go, installed as root when missing (without
+# them those tests skip, except under CI=true, where they fail):
+# Debian's zookeeper package (with Java) for the ZooKeeper tests, which
+# start their own servers on loopback (never zookeeperd: it runs a daemon on
+# *:2181), and Debian's chromium for the browser tests of the web UI.
 test-deps:
 	@$(GO) version
+	@if [ -r /usr/share/java/zookeeper.jar ] && command -v java >/dev/null; then \
+		echo "ZooKeeper: $$(ls /usr/share/java/zookeeper-[0-9]*.jar 2>/dev/null | head -1) is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's zookeeper package (no daemon is started): apt-get update && apt-get install --no-install-recommends zookeeper"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper >/dev/null; \
+	else \
+		echo "ZooKeeper is missing and this is not root: the ZooKeeper tests will skip (as root: apt-get install --no-install-recommends zookeeper)"; \
+	fi
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: run 'make test-deps' as root to install it (the browser tests skip without it)"; fi; }
 
 vet:
 	$(GO) vet ./...
@@ -44,7 +60,7 @@ proto:
 # A local cluster in the foreground: one master and $(NUM_SLAVES) agents.
 run: build
 	@mkdir -p $(WORK_DIR)
-	@echo "Starting mesos-local: master on http://127.0.0.1:$(PORT), $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
+	@echo "Starting mesos-local: master and web UI on http://127.0.0.1:$(PORT)/, $(NUM_SLAVES) agents, work_dir $(WORK_DIR)"
 	@echo "Submit a task from another shell:"
 	@echo "  bin/mesos-execute --master=127.0.0.1:$(PORT) --name=hello --command='echo hello'"
 	$(BIN)/mesos-local --ip=127.0.0.1 --port=$(PORT) --num_slaves=$(NUM_SLAVES) --work_dir=$(WORK_DIR)

@@ -587,3 +587,54 @@ func TestInstallFallback(t *testing.T) {
 		t.Fatalf("Unhandled = %d, want 0", s.Unhandled)
 	}
 }
+
+// Many senders, more messages than a slab holds many times over: every
+// message arrives once, in order per sender, with its own sender and a
+// trace of its own (slabs are reused under -race here).
+func TestManySendsReuseSlabs(t *testing.T) {
+	n := newTestNode(t)
+	const senders, each = 4, 3 * slabSize
+	type got struct {
+		from PID
+		v    int64
+	}
+	ch := make(chan got, senders*each)
+	sink := spawn(t, n, "sink", &proc{init: func(c *Context) {
+		Install(c, func(from PID, m *wrapperspb.Int64Value) { ch <- got{from, m.Value} })
+	}})
+	from := make([]PID, senders)
+	for s := range from {
+		from[s] = PID{ID: uniqueID("sender"), Address: n.Address()}
+	}
+	var wg sync.WaitGroup
+	for s := 0; s < senders; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				sender := from[s]
+				if i%2 == 1 {
+					sender = PID{} // alternate: no sender
+				}
+				n.Send(sender, sink, wrapperspb.Int64(int64(s*each+i)))
+			}
+		}()
+	}
+	wg.Wait()
+	next := make([]int64, senders)
+	for k := 0; k < senders*each; k++ {
+		g := recv(t, ch, "message")
+		s, i := g.v/each, g.v%each
+		if i != next[s] {
+			t.Fatalf("sender %d: got message %d, want %d", s, i, next[s])
+		}
+		next[s]++
+		want := from[s]
+		if i%2 == 1 {
+			want = PID{}
+		}
+		if g.from != want {
+			t.Fatalf("message %d of sender %d from %v, want %v", i, s, g.from, want)
+		}
+	}
+}

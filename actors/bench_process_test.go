@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,23 @@ import (
 //	go test -run '^$' -bench 'Process' -benchtime 3s ./actors/
 const benchPeerEnv = "GOMESOS_ACTORS_BENCH_PEER"
 
+// benchPeerProfileEnv, if set in the parent's environment, names a file
+// where the peer child writes its CPU profile (suffixed with the kind).
+const benchPeerProfileEnv = "GOMESOS_ACTORS_BENCH_PEER_CPUPROFILE"
+
 // runBenchPeer is the child's main; called from TestMain.
 func runBenchPeer(kind string) error {
+	if path := os.Getenv(benchPeerProfileEnv); path != "" {
+		f, err := os.Create(path + "." + kind)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if kind == "actors" {
 		n, err := NewNode(Config{Host: "127.0.0.1", Logger: benchLogger()})
 		if err != nil {

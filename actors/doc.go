@@ -36,6 +36,18 @@
 // There is no protoactor middleware: Node.send and process.Receive do the
 // stamping, filtering and tracing themselves.
 //
+// # Timers: one idiom
+//
+// A process never keeps a Timer handle in its state. Its pure core names
+// each timer by a key ("ping/<agent-id>", "offer/<offer-id>", "register")
+// and returns effect.StartTimer (which re-arms a pending timer of the same
+// key) and effect.CancelTimer; the shell applies them with effect.Timers
+// (package actors/effect), which runs Context.Delay underneath and calls the
+// core's Timer(now, key) on the process' goroutine. A timer that was
+// cancelled or re-armed never fires, even if its Delay had already gone
+// off, so a core needs no generation counters. Transcript tests and the
+// simulator apply the same effects on a virtual clock.
+//
 // # One remoting node per process
 //
 // A daemon creates exactly one node; drivers share Shared(); mesos-local

@@ -356,3 +356,22 @@ func TestRemotingNodeToLocalAddress(t *testing.T) {
 		t.Fatal("Flush to a PID without an address succeeded")
 	}
 }
+
+// More round trips with a peer process than a slab holds: each reply goes
+// back to its own sender (slabs of received messages are reused on both
+// sides).
+func TestManyRoundTripsWithPeer(t *testing.T) {
+	n, p := sharedNode(t), sharedPeer(t)
+	const rounds = 3 * slabSize
+	client, replies := spawnClient(t, n, p.echo)
+	kicker := PID{ID: uniqueID("kicker"), Address: n.Address()} // senders left in reused slabs
+	for i := 0; i < rounds; i++ {
+		n.Send(kicker, client, wrapperspb.Int64(int64(i)))
+	}
+	for i := 0; i < rounds; i++ {
+		r := recv(t, replies, "reply")
+		if r.from != p.echo || r.msg.(*wrapperspb.StringValue).Value != fmt.Sprintf("echo:%d", i) {
+			t.Fatalf("reply %d: %v from %v", i, r.msg, r.from)
+		}
+	}
+}

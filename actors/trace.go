@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
@@ -110,10 +111,13 @@ type localMsg struct {
 }
 
 // take reads lm's fields and gives lm back: it must not be used after.
+// Whoever fills a localMsg from a slab writes every field but slab.
 func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
 	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
 	if s := lm.slab; s != nil {
-		lm.msg, lm.sender = nil, nil // keep nothing alive from a slab
+		// No clearing: a write here would share cache lines with the
+		// sender filling the next entries. A slab keeps at most slabSize
+		// delivered messages alive until it is reused or collected.
 		s.done()
 	}
 	return msg, sender, mid, trace
@@ -132,6 +136,7 @@ type msgSlab struct {
 	base  uint64   // message number of msgs[0]
 	_     [48]byte // next (senders) and taken (receivers) on separate cache lines
 	taken atomic.Int64
+	_     [56]byte // msgs from offset 128: one 64-byte line per localMsg
 	msgs  [slabSize]localMsg
 }
 
@@ -262,7 +267,9 @@ func (w *Envelope) Deserialize() (remote.RootSerializable, error) {
 		return refuse(fmt.Sprintf("undecodable %s: %v", name, err))
 	}
 	lm, _ := inbound.next(nil)
-	lm.msg, lm.mid, lm.trace = m, mid, trace
+	// Every field is written: a reused slab holds stale ones. The sender
+	// comes in protoactor's envelope around this message.
+	lm.msg, lm.sender, lm.mid, lm.trace = m, nil, mid, trace
 	return lm, nil
 }
 
@@ -473,3 +480,10 @@ func (n *Node) admit(msg proto.Message, from, to PID, mid, trace id) bool {
 	}
 	return kind != Dropped
 }
+
+// A localMsg fills one cache line and a slab's entries start on a line
+// boundary (a slab is page-aligned: large allocations are), so a delivery
+// moves one line between the sender's core and the receiver's.
+var _ [64 - unsafe.Sizeof(localMsg{})]struct{}
+var _ [unsafe.Sizeof(localMsg{}) - 64]struct{}
+var _ [unsafe.Offsetof(msgSlab{}.msgs) - 128]struct{}

@@ -9,7 +9,9 @@
 //	http://host:port     the same, with the scheme spelled out
 //	master@host:port     a fixed master PID (no polling)
 //	file:///path         a file holding one of the forms above
-//	zk://...             not supported yet (an error says so)
+//	zk://[user:pass@]host:port,.../path
+//	                     a ZooKeeper group of masters: the member znode with
+//	                     the lowest sequence leads (see ZooKeeper)
 //
 // Standalone is a detector whose leader is set by hand (Mesos'
 // StandaloneMasterDetector); tests use it to appoint, re-appoint and remove
@@ -34,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/detector/zkgroup"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -49,9 +52,6 @@ type Detector interface {
 	Detect(ctx context.Context, previous *mesos.MasterInfo) (*mesos.MasterInfo, error)
 }
 
-// ErrZooKeeperUnsupported is returned by New for zk:// addresses.
-var ErrZooKeeperUnsupported = errors.New("zk:// master detection is not supported yet")
-
 // maxFileDepth bounds file:// indirection (a file naming a file ...).
 const maxFileDepth = 4
 
@@ -61,7 +61,9 @@ const maxFileDepth = 4
 //     names) and polls it, so a restarted master is noticed;
 //   - "master@host:port": a PID, fixed;
 //   - "file:///path": a file holding one of these;
-//   - "zk://...": not supported yet (clear error).
+//   - "zk://[user:pass@]host:port,host:port/path": the masters' ZooKeeper
+//     group, followed with the default session timeout (10 s); it connects
+//     on the first Detect, so that New alone only checks the address.
 //
 // The HTTP detector reports failed polls on logrus.StandardLogger(); use
 // NewWithLogger to choose the logger.
@@ -87,7 +89,11 @@ func newDetector(master string, log logrus.FieldLogger, depth int) (Detector, er
 	case spec == "":
 		return nil, errors.New("empty master address: expected host:port, master@host:port or file:///path")
 	case strings.HasPrefix(spec, "zk://"):
-		return nil, ErrZooKeeperUnsupported
+		u, err := zkgroup.ParseURL(spec)
+		if err != nil {
+			return nil, err
+		}
+		return NewZooKeeper(u, 0, log), nil
 	case strings.HasPrefix(spec, "file://"):
 		if depth >= maxFileDepth {
 			return nil, fmt.Errorf("master address %q: too many levels of file:// indirection", master)

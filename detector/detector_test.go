@@ -42,6 +42,10 @@ func TestNewSpecs(t *testing.T) {
 	if err := os.WriteFile(loop, []byte("file://"+loop), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	zkFile := filepath.Join(dir, "zk")
+	if err := os.WriteFile(zkFile, []byte("zk://127.0.0.1:2181/mesos\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -59,7 +63,13 @@ func TestNewSpecs(t *testing.T) {
 		{"master@127.0.0.1:5050", "standalone", ""},
 		{"file://" + pidFile, "standalone", ""},
 		{"", "", "empty master address"},
-		{"zk://127.0.0.1:2181/mesos", "", "zk:// master detection is not supported yet"},
+		{"zk://127.0.0.1:2181/mesos", "zk", ""},
+		{"file://" + zkFile, "zk", ""},
+		{"zk://u:p@127.0.0.1:2181,127.0.0.2:2181/mesos/a", "zk", ""},
+		{"zk://127.0.0.1:2181", "", "missing the znode path"},
+		{"zk://127.0.0.1/mesos", "", "missing port"},
+		{"zk://127.0.0.1:2181/", "", "must not be the root"},
+		{"zk:///mesos", "", "no servers"},
 		{"127.0.0.1", "", "missing port"},
 		{"127.0.0.1:0", "", "bad port"},
 		{"127.0.0.1:99999", "", "bad port"},
@@ -99,12 +109,14 @@ func TestNewSpecs(t *testing.T) {
 			if tc.kind != "standalone" {
 				t.Errorf("New(%q) = standalone detector, want %s", tc.spec, tc.kind)
 			}
+		case *ZooKeeper:
+			if tc.kind != "zk" {
+				t.Errorf("New(%q) = ZooKeeper detector, want %s", tc.spec, tc.kind)
+			}
+			d.(*ZooKeeper).Close()
 		default:
 			t.Errorf("New(%q) = %T", tc.spec, d)
 		}
-	}
-	if _, err := New("zk://h:2181/m"); !errors.Is(err, ErrZooKeeperUnsupported) {
-		t.Errorf("zk error = %v, want ErrZooKeeperUnsupported", err)
 	}
 }
 

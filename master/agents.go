@@ -97,7 +97,9 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 			return
 		}
 		c.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
-		c.removeAgent(a, "a new agent registered at the same address", false)
+		c.removals.Removals++
+		c.removals.ReasonRegistered++
+		c.removeAgent(a, "a new agent registered at the same address", removeExplicit)
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
 	id := c.ids.AgentID()
@@ -156,6 +158,11 @@ func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlave
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
 	id := info.GetId().GetValue()
+	if _, gone := c.gone[id]; gone {
+		c.agentLog(id).WithField("from", from.String()).Warn("refusing reregistration: the agent has been marked gone")
+		c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")})
+		return
+	}
 	if a := c.agents[id]; a != nil {
 		c.reregisterKnownAgent(a, from, info, m)
 		return
@@ -181,6 +188,7 @@ func (c *Core) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.Slave
 		c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
 		return
 	}
+	c.cancelUnreachable(a)
 	if a.pid != from {
 		delete(c.agentsByPID, a.pid.String())
 		c.out.Unlink(a.pid)
@@ -313,12 +321,19 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	id := info.GetId().GetValue()
 	if old := c.agentsByPID[from.String()]; old != nil {
 		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
-		c.removeAgent(old, "a new agent reregistered at the same address", false)
+		c.removals.Removals++
+		c.removals.ReasonRegistered++
+		c.removeAgent(old, "a new agent reregistered at the same address", removeExplicit)
 	}
 	message := "Unknown agent reregistered"
 	if c.unreachable[id] != nil {
 		message = "Unreachable agent re-reregistered"
 	}
+	// An agent recovered from the registry comes back as it was: its
+	// frameworks are not told anything new about its tasks.
+	_, recovered := c.recoveredAgents[id]
+	delete(c.recoveredAgents, id)
+	c.dequeueRemoval(id)
 
 	a := newAgent(id, info, from)
 	a.version = m.GetVersion()
@@ -339,6 +354,9 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	c.agentLog(id).Infof("reregistered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
 
 	for _, u := range updates {
+		if recovered {
+			break
+		}
 		if f := c.frameworks[u.GetFrameworkId().GetValue()]; f != nil && f.connected {
 			c.forward(f, u, actors.PID{})
 		} else {
@@ -496,7 +514,9 @@ func (c *Core) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlave
 		c.agentLog(id).WithField("from", from.String()).Warn("ignoring unregister agent message: not from the agent")
 		return
 	}
-	c.removeAgent(a, "the agent unregistered", false)
+	c.removals.Removals++
+	c.removals.ReasonUnregistered++
+	c.removeAgent(a, "the agent unregistered", removeExplicit)
 }
 
 // agentExited handles a broken link to an agent.
@@ -550,7 +570,7 @@ func (c *Core) reregisterTimedOut(id string) {
 	if a.connected {
 		return
 	}
-	c.markUnreachable(a, fmt.Sprintf("agent did not reregister within %s after disconnecting", protocol.FormatDuration(c.cfg.AgentReregisterTimeout)))
+	c.scheduleUnreachable(a, fmt.Sprintf("agent did not reregister within %s after disconnecting", protocol.FormatDuration(c.cfg.AgentReregisterTimeout)))
 }
 
 // cancelReregister stops a's reregister timer if it runs.
@@ -578,33 +598,41 @@ func (c *Core) deactivateAgent(a *agent) {
 	}
 }
 
-// markUnreachable removes an agent that stopped answering: its tasks
-// become TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
-// aware) and it may come back later.
-func (c *Core) markUnreachable(a *agent, message string) {
-	if c.agents[a.id] != a {
-		return
-	}
-	c.agentLog(a.id).Infof("marking agent unreachable: %s", message)
-	c.removeAgent(a, message, true)
-}
+// removal says how an agent leaves the cluster.
+type removal int
 
-// removeAgent takes a out of the cluster. unreachable says whether it was
-// marked unreachable (it may reregister) or removed.
-func (c *Core) removeAgent(a *agent, message string, unreachable bool) {
+const (
+	removeUnreachable removal = iota // marked unreachable: it may reregister
+	removeExplicit                   // unregistered or replaced: removed
+	removeGone                       // marked gone by the operator
+)
+
+// removeAgent takes a out of the cluster: its tasks become
+// TASK_UNREACHABLE (unreachable), TASK_LOST (removed) or
+// TASK_GONE_BY_OPERATOR (gone), TASK_LOST for frameworks that are not
+// partition aware, and every connected framework is sent LostSlaveMessage.
+func (c *Core) removeAgent(a *agent, message string, how removal) {
 	now := c.now()
+	unreachable := how == removeUnreachable
 	c.out.Add(AllocRemoveSlave{AgentID: a.id})
 	c.out.CancelTimer(pingTimerPrefix + a.id)
 	c.cancelReregister(a)
+	if a.markingUnreachable {
+		a.markingUnreachable = false
+		c.dequeueRemoval(a.id)
+	}
 
 	for _, fid := range sortedKeys(a.tasks) {
 		f := c.frameworks[fid]
-		state, reason := mesos.TaskState_TASK_UNREACHABLE, mesos.TaskStatus_REASON_SLAVE_REMOVED
-		switch {
-		case f == nil || !f.partitionAware():
-			state = mesos.TaskState_TASK_LOST
-		case !unreachable:
+		state, reason := mesos.TaskState_TASK_LOST, mesos.TaskStatus_REASON_SLAVE_REMOVED
+		switch how {
+		case removeUnreachable:
+			state = mesos.TaskState_TASK_UNREACHABLE
+		case removeGone:
 			state, reason = mesos.TaskState_TASK_GONE_BY_OPERATOR, mesos.TaskStatus_REASON_SLAVE_REMOVED_BY_OPERATOR
+		}
+		if f == nil || !f.partitionAware() {
+			state = mesos.TaskState_TASK_LOST
 		}
 		// Tasks of an unreachable agent are kept among the framework's
 		// unreachable tasks; those of a removed agent are completed.
@@ -645,13 +673,7 @@ func (c *Core) removeAgent(a *agent, message string, unreachable bool) {
 		c.unreachable[a.id] = &unreachableAgent{info: a.info, time: now}
 	}
 	c.removed[a.id] = true
-
-	lost := &mesosinternal.LostSlaveMessage{SlaveId: slaveID(a.id)}
-	for _, fid := range sortedKeys(c.frameworks) {
-		if f := c.frameworks[fid]; f.connected {
-			c.send(f.pid, lost)
-		}
-	}
+	c.sendLostSlave(a.id)
 }
 
 // updateSlave handles UpdateSlaveMessage; oversubscription and resource
@@ -688,8 +710,11 @@ func (c *Core) pingTimedOut(id string) {
 	if !a.pongReceived {
 		a.pingTimeouts++
 		if a.pingTimeouts >= c.cfg.MaxAgentPingTimeouts {
-			c.markUnreachable(a, "health check timed out")
-			return
+			c.scheduleUnreachable(a, "health check timed out")
+			if c.agents[id] != a {
+				return
+			}
+			// Waiting for a permit: a late pong still cancels.
 		}
 	}
 	c.ping(a)
@@ -703,4 +728,5 @@ func (c *Core) pong(from actors.PID, _ *mesosinternal.PongSlaveMessage) {
 	}
 	a.pongReceived = true
 	a.pingTimeouts = 0
+	c.cancelUnreachable(a)
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// AgentReregisterTimeout is how long a disconnected agent has to
 	// reregister before it is marked unreachable (at least 10 minutes).
 	AgentReregisterTimeout time.Duration
+	// AgentRemovalRateLimit limits how fast agents are marked unreachable
+	// (--agent_removal_rate_limit): "<agents>/<duration>", e.g. "1/10mins";
+	// empty means no limit.
+	AgentRemovalRateLimit string
 	// OfferTimeout rescinds offers that are neither accepted nor declined
 	// in time; 0 means offers never expire.
 	OfferTimeout time.Duration
@@ -144,6 +148,9 @@ func (c Config) Validate() error {
 	}
 	if c.AgentReregisterTimeout < MinAgentReregisterTimeout {
 		add("agent_reregister_timeout (%s) must be at least 10mins", c.AgentReregisterTimeout)
+	}
+	if _, err := ParseRateLimit(c.AgentRemovalRateLimit); err != nil {
+		add("agent_removal_rate_limit: %v", err)
 	}
 	if c.OfferTimeout < 0 {
 		add("offer_timeout must not be negative, got %s", c.OfferTimeout)

@@ -101,6 +101,17 @@ type Core struct {
 	agentsByPID map[string]*agent // registered, by PID text
 	unreachable map[string]*unreachableAgent
 	removed     map[string]bool // agents removed for good
+	// recoveredAgents are agents a registry admitted that have not
+	// reregistered with this master yet (RecoverAgents).
+	recoveredAgents map[string]*mesos.SlaveInfo
+	gone            map[string]time.Time // agents the operator marked gone
+
+	// Marking agents unreachable, under --agent_removal_rate_limit.
+	removalRate   RateLimit
+	removalQueue  []pendingRemoval
+	permitGranted bool      // a permit was ever granted
+	lastPermit    time.Time // when the last one was
+	removals      AgentRemovals
 
 	offers map[string]*offer
 
@@ -130,6 +141,10 @@ func NewCore(cfg Config, info *mesos.MasterInfo, deps Deps) (*Core, error) {
 	if cfg.MaxUnreachableTasksPerFramework == 0 {
 		cfg.MaxUnreachableTasksPerFramework = DefaultMaxUnreachableTasksPerFramework
 	}
+	rate, err := ParseRateLimit(cfg.AgentRemovalRateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("master: agent_removal_rate_limit: %w", err)
+	}
 	if deps.IDs == nil {
 		deps.IDs = CounterIDs(info.GetId())
 	}
@@ -148,9 +163,13 @@ func NewCore(cfg Config, info *mesos.MasterInfo, deps Deps) (*Core, error) {
 		agentsByPID: map[string]*agent{},
 		unreachable: map[string]*unreachableAgent{},
 		removed:     map[string]bool{},
-		offers:      map[string]*offer{},
-		weights:     weights,
-		quotas:      map[string]allocator.Quota{},
+
+		recoveredAgents: map[string]*mesos.SlaveInfo{},
+		gone:            map[string]time.Time{},
+		removalRate:     rate,
+		offers:          map[string]*offer{},
+		weights:         weights,
+		quotas:          map[string]allocator.Quota{},
 	}
 	return c, nil
 }
@@ -256,6 +275,10 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.pingTimedOut(id)
 	case reregisterTimerPrefix:
 		c.reregisterTimedOut(id)
+	case removalTimerPrefix:
+		c.grantRemovals()
+	case recoveryTimerPrefix:
+		c.recoveredAgentsTimedOut()
 	default:
 		c.log.WithField("key", key).Warn("ignoring an unknown timer")
 	}

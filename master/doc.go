@@ -31,6 +31,9 @@
 //	Exited(now, pid)                     a linked peer went away
 //	Offer(now, frameworkID, offers)      an allocation for one framework
 //	UpdateWeights, SetQuota, RemoveQuota operator requests (RequestError)
+//	MarkAgentGone(now, agentID)          the operator's MARK_AGENT_GONE (RequestError)
+//	RecoverAgents(now, RecoveredAgents)  what a registry knows of agents (none standalone)
+//	Removals()                           agent removal counters, for /metrics
 //	View()                               a copy of the state, for checks
 //
 // The effects are package effect's Send, Link, Unlink, StartTimer and
@@ -46,6 +49,8 @@
 //	failover/<framework-id>   failover_timeout: remove the framework
 //	ping/<agent-id>           agent_ping_timeout: count a missed pong, ping again
 //	reregister/<agent-id>     agent_reregister_timeout: mark the agent unreachable
+//	removal/next              agent_removal_rate_limit: the next permit to mark one
+//	recovery/agents           agent_reregister_timeout after RecoverAgents
 //
 // The shell (process, in shell.go) is the master actor: it installs a
 // handler per message type, passes the node clock's time, applies the
@@ -64,7 +69,9 @@
 //	alloccalls.go  allocator calls as effects
 //	view.go        View: a copy of the core's state
 //	frameworks.go  SUBSCRIBE, failover, disconnect, failover timeout, teardown
-//	agents.go      (re)registration, disconnect, unreachable, removal, pings
+//	agents.go      (re)registration, disconnect, removal, pings
+//	removals.go    marking unreachable under the rate limit, recovered and
+//	               gone agents, the removal counters
 //	offers.go      allocations → offers, rescind, decline, revive, suppress
 //	accept.go      ACCEPT: offer and task validation, launch
 //	operations.go  RESERVE and UNRESERVE: validation, conversions, the
@@ -99,7 +106,17 @@
 // are recovered as soon as a task is terminal; master-generated updates
 // carry no uuid; agents are pinged every agent_ping_timeout and marked
 // unreachable after max_agent_ping_timeouts silent pings or
-// agent_reregister_timeout after a broken link.
+// agent_reregister_timeout after a broken link, at most as fast as
+// --agent_removal_rate_limit allows (a pong or a reregistration while an
+// agent waits for its permit cancels the marking). Their tasks become
+// TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
+// aware), REASON_SLAVE_REMOVED, and come back TASK_RUNNING with
+// REASON_SLAVE_REREGISTERED when the agent reregisters; an agent that
+// unregisters loses its tasks as TASK_LOST. A restarted standalone master
+// knows no agents: they and the schedulers reregister with what they run
+// (readmitAgent, recovered frameworks). Reconciliation answers as Mesos
+// does for known tasks, registered, unreachable, gone, recovered (no
+// answer) and unknown agents.
 //
 // Roles: --roles whitelists roles ("*" is always allowed); --weights and
 // PUT /weights set role weights (a weight change for a role with

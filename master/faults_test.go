@@ -1,6 +1,8 @@
 package master
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -420,5 +422,35 @@ func TestCompletedListsAreBounded(t *testing.T) {
 	l.add(&mesos.Task{TaskId: &mesos.TaskID{Value: proto.String("b")}})
 	if len(l.list()) != 1 || l.get("b") == nil {
 		t.Fatalf("task list %v", l.list())
+	}
+}
+
+// The operator marks a registered agent gone through Master.MarkAgentGone:
+// the agent is told to shut down, the framework hears slaveLost and its
+// task is lost; unknown agents are refused.
+func TestMasterMarkAgentGone(t *testing.T) {
+	c := newCluster(t, nil)
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	next[*mesosinternal.RunTaskMessage](t, a)
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := c.m.MarkAgentGone(ctx, agentID); err != nil {
+		t.Fatal(err)
+	}
+	if m := next[*mesosinternal.ShutdownMessage](t, a); m.GetMessage() != "Agent has been marked gone" {
+		t.Fatalf("shutdown %q", m.GetMessage())
+	}
+	next[*mesosinternal.LostSlaveMessage](t, s)
+	st := next[*mesosinternal.StatusUpdateMessage](t, s).GetUpdate().GetStatus()
+	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_SLAVE_REMOVED_BY_OPERATOR {
+		t.Fatalf("update %v", st)
+	}
+	var re *RequestError
+	if err := c.m.MarkAgentGone(ctx, "nobody-S1"); !errors.As(err, &re) || re.Kind != Refused {
+		t.Fatalf("unknown agent: %v", err)
 	}
 }

@@ -185,6 +185,28 @@ func (m *Master) Stop() {
 // Metrics returns the registry /metrics/snapshot renders.
 func (m *Master) Metrics() *metrics.Registry { return m.metrics }
 
+// MarkAgentGone is the operator's MARK_AGENT_GONE, run on the master actor
+// (see Core.MarkAgentGone). Errors are RequestErrors, or say the master is
+// not running or ctx ended.
+func (m *Master) MarkAgentGone(ctx context.Context, id string) error {
+	v, err := m.call(ctx, func() any {
+		p := m.proc
+		effects, err := p.core.MarkAgentGone(p.now(), id)
+		p.apply(effects)
+		if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err, ok := v.(error); ok {
+		return err
+	}
+	return nil
+}
+
 // call runs f on the master actor and returns its result.
 func (m *Master) call(ctx context.Context, f func() any) (any, error) {
 	pid := m.PID()

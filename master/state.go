@@ -183,6 +183,9 @@ type agent struct {
 	killedTasks map[string]map[string]bool // framework → task ids killed while away
 
 	reregisterPending bool // the reregister/<id> timer is armed
+	// markingUnreachable: the agent waits for a permit of
+	// --agent_removal_rate_limit to be marked unreachable.
+	markingUnreachable bool
 
 	// Health checking (Mesos' SlaveObserver, the ping/<id> timer).
 	pongReceived bool

@@ -234,13 +234,23 @@ func (c *Core) reconcile(f *framework, r *scheduler.Call_Reconcile) {
 			send(latest(t))
 			continue
 		}
+		// An agent recovered from the registry may still bring the task
+		// back: no answer until it reregisters or is marked unreachable
+		// (the scheduler asks again).
+		if (agentID == "" && len(c.recoveredAgents) > 0) || c.recoveredAgents[agentID] != nil {
+			c.taskLog(f.id, tid).Info("not reconciling: its agent may still reregister")
+			continue
+		}
 		spec := updateSpec{frameworkID: f.id, agentID: agentID, taskID: tid, reason: mesos.TaskStatus_REASON_RECONCILIATION, now: now}
+		_, gone := c.gone[agentID]
 		switch {
 		case agentID != "" && c.agents[agentID] != nil:
 			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_GONE), "Reconciliation: Task is unknown to the agent"
 		case agentID != "" && c.unreachable[agentID] != nil:
 			at := c.unreachable[agentID].time
 			spec.state, spec.message, spec.unreachable = protocol.VisibleState(pa, mesos.TaskState_TASK_UNREACHABLE), "Reconciliation: Task is unreachable", &at
+		case agentID != "" && gone:
+			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_GONE_BY_OPERATOR), "Reconciliation: Task is gone"
 		default:
 			spec.state, spec.message = protocol.VisibleState(pa, mesos.TaskState_TASK_UNKNOWN), "Reconciliation: Task is unknown"
 		}

@@ -14,6 +14,8 @@ type View struct {
 	Completed   []string        // ids of removed frameworks, oldest first
 	Agents      []AgentView     // registered
 	Unreachable []string        // ids of agents marked unreachable
+	Recovered   []string        // ids of agents recovered from a registry, not yet back
+	Gone        []string        // ids of agents marked gone
 	Offers      []OfferView     // outstanding
 }
 
@@ -73,6 +75,8 @@ func (c *Core) View() View {
 		v.Agents = append(v.Agents, av)
 	}
 	v.Unreachable = sortedKeys(c.unreachable)
+	v.Recovered = sortedKeys(c.recoveredAgents)
+	v.Gone = sortedKeys(c.gone)
 	for _, id := range sortedKeys(c.offers) {
 		o := c.offers[id]
 		v.Offers = append(v.Offers, OfferView{ID: id, FrameworkID: o.frameworkID, AgentID: o.agentID, Role: o.role, Resources: o.resources.Clone()})

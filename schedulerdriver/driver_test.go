@@ -639,7 +639,7 @@ func TestTwoDriversInOneNode(t *testing.T) {
 func TestStartErrors(t *testing.T) {
 	h := newHarness(t)
 	for _, tc := range []struct{ master, want string }{
-		{"zk://127.0.0.1:2181/mesos", "zk:// master detection is not supported yet"},
+		{"zk://127.0.0.1:2181", "missing the znode path"},
 		{"not an address", "Failed to create a master detector"},
 	} {
 		rec := newRecorder()

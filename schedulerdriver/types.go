@@ -120,7 +120,7 @@ type DriverConfig struct {
 	Scheduler Scheduler
 	Framework *mesos.FrameworkInfo
 	// Master is "host:port" (the master's HTTP address), "master@host:port",
-	// "file:///path" or "zk://..." (not supported yet); see package
+	// "file:///path" or "zk://host:port,.../path"; see package
 	// detector. Not needed when Detector is set.
 	Master string
 	// Credential is optional; authentication is not implemented yet.

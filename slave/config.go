@@ -50,9 +50,27 @@ type Config struct {
 
 	LauncherDir string // where mesos-executor lives; default the folder of os.Executable()
 	Isolation   string // "posix/cpu,posix/mem"
-	Launcher    string // "posix"
+	Launcher    string // "posix" or "linux"
 
-	ExecutorRegistrationTimeout time.Duration // 1m
+	// The cgroups isolators' and the linux launcher's cgroups:
+	// --cgroups_hierarchy (default /sys/fs/cgroup), --cgroups_root (default
+	// mesos, always absolute inside each hierarchy), --cgroups_enable_cfs
+	// (cap CPU time at the container's cpus), and --cgroups_pids_max (a
+	// gomesos flag, Mesos has none: cgroups/pids caps each container's
+	// processes and threads at it; 0 = no cap).
+	CgroupsHierarchy string
+	CgroupsRoot      string
+	CgroupsEnableCFS bool
+	CgroupsPidsMax   int64
+
+	ExecutorRegistrationTimeout   time.Duration // 1m
+	ExecutorReregistrationTimeout time.Duration // 2s, at most 15s
+
+	// Recover is --recover: "reconnect" (default) or "cleanup".
+	Recover string
+	// NonStrict is --strict=false: a corrupt checkpoint file skips its
+	// entity with a warning instead of failing the start.
+	NonStrict                   bool
 	ExecutorShutdownGracePeriod time.Duration // 5s
 	RegistrationBackoffFactor   time.Duration // 1s
 
@@ -70,13 +88,15 @@ type Config struct {
 
 // Defaults of Mesos' agent flags.
 const (
-	DefaultID                          = "slave(1)"
-	DefaultPort                        = 5051
-	DefaultExecutorRegistrationTimeout = time.Minute
-	DefaultExecutorShutdownGracePeriod = 5 * time.Second
-	DefaultRegistrationBackoffFactor   = time.Second
-	DefaultIsolation                   = "posix/cpu,posix/mem"
-	DefaultLauncher                    = "posix"
+	DefaultID                            = "slave(1)"
+	DefaultPort                          = 5051
+	DefaultExecutorRegistrationTimeout   = time.Minute
+	DefaultExecutorReregistrationTimeout = 2 * time.Second
+	MaxExecutorReregistrationTimeout     = 15 * time.Second
+	DefaultExecutorShutdownGracePeriod   = 5 * time.Second
+	DefaultRegistrationBackoffFactor     = time.Second
+	DefaultIsolation                     = "posix/cpu,posix/mem"
+	DefaultLauncher                      = "posix"
 	// MesosVersion is the version the agent reports to the master.
 	MesosVersion = "1.11.0"
 )
@@ -84,14 +104,16 @@ const (
 // DefaultConfig returns Mesos' defaults.
 func DefaultConfig() Config {
 	return Config{
-		ID:                          DefaultID,
-		Port:                        DefaultPort,
-		DefaultRole:                 "*",
-		Isolation:                   DefaultIsolation,
-		Launcher:                    DefaultLauncher,
-		ExecutorRegistrationTimeout: DefaultExecutorRegistrationTimeout,
-		ExecutorShutdownGracePeriod: DefaultExecutorShutdownGracePeriod,
-		RegistrationBackoffFactor:   DefaultRegistrationBackoffFactor,
+		ID:                            DefaultID,
+		Port:                          DefaultPort,
+		DefaultRole:                   "*",
+		Isolation:                     DefaultIsolation,
+		Launcher:                      DefaultLauncher,
+		ExecutorRegistrationTimeout:   DefaultExecutorRegistrationTimeout,
+		ExecutorReregistrationTimeout: DefaultExecutorReregistrationTimeout,
+		Recover:                       RecoverReconnect,
+		ExecutorShutdownGracePeriod:   DefaultExecutorShutdownGracePeriod,
+		RegistrationBackoffFactor:     DefaultRegistrationBackoffFactor,
 	}
 }
 
@@ -115,6 +137,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ExecutorRegistrationTimeout == 0 {
 		c.ExecutorRegistrationTimeout = d.ExecutorRegistrationTimeout
+	}
+	if c.ExecutorReregistrationTimeout == 0 {
+		c.ExecutorReregistrationTimeout = d.ExecutorReregistrationTimeout
+	}
+	if c.Recover == "" {
+		c.Recover = d.Recover
 	}
 	if c.ExecutorShutdownGracePeriod == 0 {
 		c.ExecutorShutdownGracePeriod = d.ExecutorShutdownGracePeriod
@@ -156,17 +184,28 @@ func (c Config) Validate() error {
 	if c.ExecutorRegistrationTimeout < 0 {
 		errs = append(errs, errors.New("--executor_registration_timeout must not be negative"))
 	}
+	if c.ExecutorReregistrationTimeout < 0 || c.ExecutorReregistrationTimeout > MaxExecutorReregistrationTimeout {
+		errs = append(errs, fmt.Errorf("--executor_reregistration_timeout must be between 0 and %s", MaxExecutorReregistrationTimeout))
+	}
+	if c.Recover != RecoverReconnect && c.Recover != RecoverCleanup {
+		errs = append(errs, fmt.Errorf("--recover=%q: must be %q or %q", c.Recover, RecoverReconnect, RecoverCleanup))
+	}
 	if c.ExecutorShutdownGracePeriod < 0 {
 		errs = append(errs, errors.New("--executor_shutdown_grace_period must not be negative"))
 	}
 	if c.RegistrationBackoffFactor < 0 {
 		errs = append(errs, errors.New("--registration_backoff_factor must not be negative"))
 	}
+	if c.CgroupsPidsMax < 0 {
+		errs = append(errs, errors.New("--cgroups_pids_max must not be negative"))
+	}
 	if c.Containerizer == nil {
-		if _, err := isolators.Parse(c.Isolation); err != nil {
+		// Building them checks the names and the host (cgroup controllers,
+		// root for the linux launcher) without touching any cgroup.
+		if _, err := isolators.New(c.Isolation, c.isolatorOptions()); err != nil {
 			errs = append(errs, fmt.Errorf("--isolation: %w", err))
 		}
-		if _, err := launcher.New(c.Launcher); err != nil {
+		if _, err := launcher.NewWithOptions(c.Launcher, c.launcherOptions()); err != nil {
 			errs = append(errs, fmt.Errorf("--launcher: %w", err))
 		}
 	}
@@ -179,6 +218,19 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--attributes: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+func (c Config) isolatorOptions() isolators.Options {
+	return isolators.Options{
+		CgroupsHierarchy: c.CgroupsHierarchy,
+		CgroupsRoot:      c.CgroupsRoot,
+		CgroupsEnableCFS: c.CgroupsEnableCFS,
+		PidsMax:          c.CgroupsPidsMax,
+	}
+}
+
+func (c Config) launcherOptions() launcher.Options {
+	return launcher.Options{CgroupsHierarchy: c.CgroupsHierarchy, CgroupsRoot: c.CgroupsRoot}
 }
 
 // totalResources parses --resources and adds what it leaves out, detected

@@ -60,6 +60,9 @@ type Deps struct {
 	CommandExecutor string
 	// Log receives the core's log lines (default: the standard logger).
 	Log *logrus.Entry
+	// BootID is the host's boot id (checkpointed to tell a restart from
+	// a reboot); empty if unknown.
+	BootID string
 }
 
 // randomRand returns a math/rand source seeded from crypto/rand.
@@ -107,6 +110,10 @@ type Core struct {
 	containers   map[string]*containerRef
 
 	startTime time.Time
+
+	// recovering is set from Recover until the executors had their
+	// chance to reregister; cleanup is set with --recover=cleanup.
+	recovering, cleanup bool
 }
 
 var _ effect.Core = (*Core)(nil)
@@ -145,6 +152,7 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		launchBusy:   map[string]bool{},
 		containers:   map[string]*containerRef{},
 	}
+	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}
 	return c
 }
@@ -243,6 +251,8 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		}
 	case strings.HasPrefix(key, executorRegistrationPrefix):
 		c.registerExecutorTimeout(strings.TrimPrefix(key, executorRegistrationPrefix))
+	case key == ExecutorReregistrationTimer:
+		c.reregistrationTimeout()
 	case strings.HasPrefix(key, executorShutdownPrefix):
 		c.shutdownGraceOver(strings.TrimPrefix(key, executorShutdownPrefix))
 	default:

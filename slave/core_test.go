@@ -140,7 +140,10 @@ func TestCoreRegistersAfterBackoffAndFollowsPings(t *testing.T) {
 		&mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(coreAgentID)}}))
 	r.expect("registered", r.c.Receive(r.now, coreMaster,
 		&mesosinternal.SlaveRegisteredMessage{SlaveId: &mesos.SlaveID{Value: proto.String(coreAgentID)}}),
-		"cancel timer register", "start timer ping after 1m15s")
+		"cancel timer register",
+		"checkpoint /var/agent/meta/slaves/S1/slave.info",
+		"checkpoint link /var/agent/meta/slaves/latest -> /var/agent/meta/slaves/S1",
+		"start timer ping after 1m15s")
 	if r.c.ID() != coreAgentID {
 		t.Fatalf("id = %q", r.c.ID())
 	}

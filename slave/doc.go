@@ -19,10 +19,13 @@
 //	         ContainerExited(now, id, termination, err)
 //	         ContainerUpdated(now, UpdateContainer, err)
 //	         ContainerDestroyed(now, id, err)
-//	         Started(now), Terminate(now)
+//	         Started(now), Recover(now, state), ContainersRecovered(now, err)
+//	         Terminate(now)
 //	effects: effect.Send, Link, Unlink, StartTimer, CancelTimer, and
 //	         PrepareSandbox, LaunchContainer, WaitContainer, UpdateContainer,
-//	         DestroyContainer, Redetect (effects.go)
+//	         DestroyContainer, Redetect, RecoverContainers,
+//	         RecoveryCleanupDone, and the disk effects Checkpoint,
+//	         CheckpointAppend, CheckpointLink, CheckpointRemove (effects.go)
 //
 // Ids, uuids and random draws come from Deps. The shell installs a handler
 // per message type, runs timers by key on the node's clock, runs the
@@ -34,6 +37,8 @@
 // Timer keys: "register" (detector.RegisterTimer, the registration
 // retry), "ping" (no ping from the master in time), "update/<framework>/
 // <task>" (resend the head of a status update stream),
+// "executor-reregistration" (recovered executors had their time to
+// reregister),
 // "executor-registration/<container>" (the executor did not register in
 // --executor_registration_timeout) and "executor-shutdown/<container>" (the
 // executor outlived its shutdown grace period).
@@ -70,7 +75,43 @@
 // status update manager: one stream per task, the head forwarded to the
 // master and retried from 10 s doubling to 10 min until the master
 // acknowledges it; the executor is acknowledged as soon as the manager has
-// taken the update. Nothing is checkpointed to disk yet.
+// taken the update (and, for a checkpointing framework, journaled it).
+//
+// # Checkpointing and recovery
+//
+// The core writes Mesos' <work_dir>/meta layout (package slave/checkpoint)
+// through disk effects: slave.info and the meta/slaves/latest link on
+// registration and boot_id after recovery, always; for frameworks with
+// FrameworkInfo.checkpoint also framework.info/.pid, executor.info,
+// runs/latest, task.info when a task is queued for its executor, every
+// status update and acknowledgement as a record of task.updates,
+// libprocess.pid when the executor registers, and executor.sentinel when
+// it ends; the containerizer writes forked.pid. A finished executor's and
+// framework's meta folders are removed. The shell writes disk effects off
+// the mailbox, one run at a time, and applies nothing that follows them
+// until they are on disk, so a record is durable before the update is
+// forwarded or the executor acknowledged.
+//
+// At start the shell reads and parses the meta folder (a corrupt file is
+// a start-up error unless --strict=false; a torn last journal record is
+// cut off) and calls Recover. The core keeps the agent id, rebuilds
+// frameworks, executors, tasks (their state from the journal) and
+// streams, has the containerizer adopt the executors by pid
+// (RecoverContainers), sends ReconnectExecutorMessage to those with a
+// libprocess pid and waits --executor_reregistration_timeout (the whole
+// of it, as Mesos does). A ReregisterExecutorMessage makes the executor
+// RUNNING again and its unacknowledged updates are re-injected; launched
+// tasks it does not mention that were still STAGING end TASK_LOST
+// (TASK_DROPPED if partition-aware), REASON_SLAVE_RESTARTED. Executors
+// that did not reregister are destroyed, and executors that died while
+// the agent was down end, with TASK_LOST (TASK_GONE),
+// REASON_EXECUTOR_REREGISTRATION_TIMEOUT. Then the agent writes boot_id
+// and starts detecting the master (Redetect) and reregisters with its
+// tasks. --recover=cleanup destroys the recovered executors instead and
+// ends with RecoveryCleanupDone (mesos-agent exits). A different boot id
+// (a reboot) means a fresh start as a new agent. Executors of frameworks
+// that do not checkpoint leave nothing in meta: their driver shuts them
+// down when the agent goes away.
 //
 // The HTTP side (Handler) serves /state (Mesos' agent state), /health and
 // /flags; /state is a snapshot taken on the actor's goroutine.

@@ -57,3 +57,55 @@ func (e Redetect) String() string         { return "redetect" }
 func (e UpdateContainer) String() string {
 	return fmt.Sprintf("update container %s tasks %v", e.ContainerID, e.Tasks)
 }
+
+// Disk effects: the shell writes them off the mailbox, one at a time and
+// in order, and applies none of the effects that follow a disk effect
+// (from this or any later event) until it is on disk. So an update's
+// journal record is durable before the update is forwarded or the
+// executor acknowledged, and an acknowledgement's record before the next
+// update is sent. Paths are absolute.
+
+// Checkpoint replaces the file Path with Data atomically.
+type Checkpoint struct {
+	Path string
+	Data []byte
+}
+
+// CheckpointAppend appends Data to the file Path and syncs it (a
+// task.updates record).
+type CheckpointAppend struct {
+	Path string
+	Data []byte
+}
+
+// CheckpointLink points the symlink Path at Target atomically.
+type CheckpointLink struct{ Path, Target string }
+
+// CheckpointRemove deletes Path and everything under it.
+type CheckpointRemove struct{ Path string }
+
+// RecoverContainers asks the containerizer to adopt the containers of the
+// previous agent run; the result is ContainersRecovered(now, err).
+type RecoverContainers struct{ Containers []containerizer.Recovered }
+
+// RecoveryCleanupDone says that --recover=cleanup has killed every
+// recovered executor: the agent does not register, and the daemon exits.
+type RecoveryCleanupDone struct{}
+
+func (e Checkpoint) String() string       { return "checkpoint " + e.Path }
+func (e CheckpointAppend) String() string { return "checkpoint append " + e.Path }
+func (e CheckpointLink) String() string   { return "checkpoint link " + e.Path + " -> " + e.Target }
+func (e CheckpointRemove) String() string { return "checkpoint remove " + e.Path }
+func (e RecoverContainers) String() string {
+	return fmt.Sprintf("recover %d containers", len(e.Containers))
+}
+func (e RecoveryCleanupDone) String() string { return "recovery cleanup done" }
+
+// isDisk reports whether e is a disk effect.
+func isDisk(e any) bool {
+	switch e.(type) {
+	case Checkpoint, CheckpointAppend, CheckpointLink, CheckpointRemove:
+		return true
+	}
+	return false
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +23,8 @@ type httpAPI struct {
 	s *Slave
 }
 
-// newHTTP serves the agent's endpoints: /state (and /state.json), /flags
-// and /health. They allow GET and HEAD (anything else gets 405 with
+// newHTTP serves the agent's endpoints: /state (and /state.json), /flags,
+// /health, /monitor/statistics and /containers (monitor.go). They allow GET and HEAD (anything else gets 405 with
 // "Allow: GET, HEAD"); JSON answers take ?jsonp=callback, checked and
 // written by package httpjson exactly as the master's are. A trailing slash
 // is ignored ("/state/" is /state), as libprocess trims it; other paths 404.
@@ -34,6 +35,10 @@ func newHTTP(s *Slave) http.Handler {
 		"/state.json": h.state,
 		"/health":     h.health,
 		"/flags":      h.flags,
+
+		"/monitor/statistics":      h.monitorStatistics,
+		"/monitor/statistics.json": h.monitorStatistics,
+		"/containers":              h.containers,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[strings.TrimRight(r.URL.Path, "/")]
@@ -90,16 +95,19 @@ func (s *Slave) flagValues() map[string]string {
 	}
 	c := s.cfg
 	out := map[string]string{
-		"work_dir":                       c.WorkDir,
-		"port":                           itoa(c.Port),
-		"default_role":                   c.DefaultRole,
-		"isolation":                      c.Isolation,
-		"launcher":                       c.Launcher,
-		"launcher_dir":                   c.LauncherDir,
-		"executor_registration_timeout":  protocol.FormatDuration(c.ExecutorRegistrationTimeout),
-		"executor_shutdown_grace_period": protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
-		"registration_backoff_factor":    protocol.FormatDuration(c.RegistrationBackoffFactor),
-		"hostname":                       c.Hostname,
+		"work_dir":                        c.WorkDir,
+		"port":                            itoa(c.Port),
+		"default_role":                    c.DefaultRole,
+		"isolation":                       c.Isolation,
+		"launcher":                        c.Launcher,
+		"launcher_dir":                    c.LauncherDir,
+		"executor_registration_timeout":   protocol.FormatDuration(c.ExecutorRegistrationTimeout),
+		"executor_reregistration_timeout": protocol.FormatDuration(c.ExecutorReregistrationTimeout),
+		"recover":                         c.Recover,
+		"strict":                          strconv.FormatBool(!c.NonStrict),
+		"executor_shutdown_grace_period":  protocol.FormatDuration(c.ExecutorShutdownGracePeriod),
+		"registration_backoff_factor":     protocol.FormatDuration(c.RegistrationBackoffFactor),
+		"hostname":                        c.Hostname,
 	}
 	if c.Master != "" {
 		out["master"] = c.Master

@@ -2,7 +2,9 @@ package slave
 
 import (
 	"context"
+	"errors"
 	"os"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -11,6 +13,8 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/slave/checkpoint"
+	"github.com/gomesos/gomesos/slave/containerizer"
 )
 
 // process is the agent's actor shell: it feeds messages, timers, exits,
@@ -26,6 +30,12 @@ type process struct {
 
 	root       context.Context
 	cancelRoot context.CancelFunc
+
+	// Disk effects run one at a time off the mailbox; while one is in
+	// flight every later effect waits in backlog, so order is kept.
+	diskBusy bool
+	backlog  []effect.Effect
+	diskWG   sync.WaitGroup // writes in flight, waited for by Stop
 
 	detectGen    uint64
 	detectCancel context.CancelFunc
@@ -74,7 +84,8 @@ func (p *process) Initialize(ctx *actors.Context) {
 	install[*mesosinternal.CheckpointResourcesMessage](p)
 
 	p.apply(p.core.Started(p.now()))
-	p.detect(nil)
+	// Recovery ends with a Redetect, which starts detection.
+	p.apply(p.core.Recover(p.now(), p.s.recovered))
 }
 
 func install[M proto.Message](p *process) {
@@ -122,14 +133,76 @@ func (p *process) snapshot() map[string]any {
 	return st
 }
 
-// apply carries out effects in order.
+// apply carries out effects in order, except that disk effects are
+// written off the mailbox: at the first one, every disk effect still to
+// apply is written (in order), and the other effects that follow are
+// applied, in order, once those writes are done, with the effects of
+// events that arrive meanwhile. Nothing is applied before a write that
+// preceded it; a write may land before a message that preceded it, which
+// only makes the checkpoint newer.
 func (p *process) apply(effs []effect.Effect) {
-	for _, e := range effs {
+	if p.diskBusy {
+		p.backlog = append(p.backlog, effs...)
+		return
+	}
+	for i, e := range effs {
+		if isDisk(e) {
+			var batch, rest []effect.Effect
+			for _, x := range effs[i:] {
+				if isDisk(x) {
+					batch = append(batch, x)
+				} else {
+					rest = append(rest, x)
+				}
+			}
+			p.writeDisk(batch, rest)
+			return
+		}
 		if effect.Apply(p.ctx, p.timers, e) {
 			continue
 		}
 		p.applyOwn(e)
 	}
+}
+
+// writeDisk writes a run of disk effects on a goroutine and then applies
+// rest and the backlog on the actor.
+func (p *process) writeDisk(batch, rest []effect.Effect) {
+	p.diskBusy = true
+	p.backlog = append(append([]effect.Effect(nil), rest...), p.backlog...)
+	batch = append([]effect.Effect(nil), batch...)
+	log := p.ctx.Log()
+	p.diskWG.Add(1)
+	p.offMailbox(func(context.Context) func() {
+		defer p.diskWG.Done()
+		for _, e := range batch {
+			if err := writeOne(e); err != nil {
+				// Mesos aborts here; the agent logs and goes on, so that a
+				// full disk does not become a crash loop.
+				log.WithField("effect", e).WithError(err).Error("failed to checkpoint")
+			}
+		}
+		return func() {
+			p.diskBusy = false
+			b := p.backlog
+			p.backlog = nil
+			p.apply(b)
+		}
+	})
+}
+
+func writeOne(e effect.Effect) error {
+	switch e := e.(type) {
+	case Checkpoint:
+		return checkpoint.Write(e.Path, e.Data)
+	case CheckpointAppend:
+		return checkpoint.Append(e.Path, e.Data)
+	case CheckpointLink:
+		return checkpoint.Symlink(e.Path, e.Target)
+	case CheckpointRemove:
+		return checkpoint.Remove(e.Path)
+	}
+	return nil
 }
 
 func (p *process) applyOwn(e effect.Effect) {
@@ -166,6 +239,18 @@ func (p *process) applyOwn(e effect.Effect) {
 		})
 	case Redetect:
 		p.detect(nil)
+	case RecoverContainers:
+		p.offMailbox(func(ctx context.Context) func() {
+			var err error
+			if r, ok := cont.(containerizer.Recoverer); ok {
+				err = r.Recover(ctx, e.Containers)
+			} else if len(e.Containers) > 0 {
+				err = errors.New("the containerizer cannot recover containers")
+			}
+			return func() { p.apply(p.core.ContainersRecovered(p.now(), err)) }
+		})
+	case RecoveryCleanupDone:
+		close(p.s.cleanupDone)
 	default:
 		p.ctx.Log().WithField("effect", e).Error("agent shell: unknown effect")
 	}

@@ -94,6 +94,7 @@ func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessa
 		c.state = running
 		c.follower.Acknowledged(&c.out)
 		c.info.Id = &mesos.SlaveID{Value: proto.String(id)}
+		c.checkpointSlaveInfo()
 		c.armPingTimer()
 		c.resumeUpdates()
 	case running:

@@ -305,9 +305,11 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		c.sendDropped(f, []*mesos.TaskInfo{task}, "", mesos.TaskStatus_REASON_EXECUTOR_TERMINATED, "Executor "+word)
 	case executorRegistering:
 		e.enqueue(task)
+		c.checkpointTask(f, e, task)
 		log.Info("queued task for executor")
 	case executorRunning:
 		e.enqueue(task)
+		c.checkpointTask(f, e, task)
 		log.Info("queued task for executor")
 		c.updateContainerThenSend(f, e, []*mesos.TaskInfo{task})
 	}
@@ -398,6 +400,8 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	e.state = executorRegistering
 	f.addExecutor(e)
 	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
+	c.checkpointFramework(f)
+	c.checkpointExecutor(f, e)
 	c.logFor(f.id, eid, "").WithFields(logrus.Fields{
 		"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
 	}).Info("launching executor")
@@ -416,6 +420,7 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 		Directory:    e.directory,
 		User:         e.user,
 		Env:          c.executorEnv(f, e),
+		PIDFile:      c.forkedPIDFile(f, e),
 	}
 	if e.commandTask {
 		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
@@ -496,7 +501,14 @@ func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termi
 	delete(c.containers, cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	c.out.CancelTimer(executorShutdownKey(cid))
+	if f := c.frameworks[ref.frameworkID]; f != nil {
+		// A recovered executor that ended before it reregistered.
+		if e := f.executors[ref.executorID]; e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
+			e.pendingTermination = c.reregistrationTermination(f)
+		}
+	}
 	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
+	c.cleanupIfDone()
 	return c.out.Take()
 }
 
@@ -653,6 +665,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	e.state = executorRunning
 	e.pid = from
 	c.out.Link(from)
+	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
 		log.Warn("shutting down registering executor: it has no tasks to run")
 		c.doShutdownExecutor(f, e)
@@ -666,12 +679,6 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		SlaveInfo:     proto.Clone(c.info).(*mesos.SlaveInfo),
 	})
 	c.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
-}
-
-func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterExecutorMessage) {
-	c.logFor(m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue(), "").
-		Warnf("Shutting down executor '%s' because the agent is not in recovery mode", m.GetExecutorId().GetValue())
-	c.out.Send(from, &mesosinternal.ShutdownExecutorMessage{ExecutorId: m.GetExecutorId(), FrameworkId: m.GetFrameworkId()})
 }
 
 // updateContainerThenSend gives the container its new resources
@@ -760,6 +767,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 		return
 	}
 	e.state = executorTerminated
+	c.checkpointSentinel(f, e)
 	if f.state != frameworkTerminating {
 		for _, task := range e.launchedTasks() {
 			if !protocol.IsTerminal(task.GetState()) {
@@ -1002,6 +1010,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 
 func (c *Core) removeExecutor(f *framework, e *executor) {
 	c.logFor(f.id, e.id, "").Info("cleaning up executor")
+	c.forgetExecutor(f, e)
 	f.destroyExecutor(e.id)
 }
 
@@ -1010,6 +1019,7 @@ func (c *Core) removeFrameworkIfIdle(f *framework) {
 		return
 	}
 	c.logFor(f.id, "", "").Info("cleaning up framework")
+	c.forgetFramework(f)
 	delete(c.frameworks, f.id)
 	for i, id := range c.frameworkOrder {
 		if id == f.id {
@@ -1058,6 +1068,9 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
 	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")
+	if len(f.executors) > 0 {
+		c.checkpointFramework(f)
+	}
 	c.resumeUpdates()
 }
 

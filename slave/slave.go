@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/gomesos/gomesos/isolators"
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/fetcher"
 )
@@ -38,6 +40,10 @@ type Slave struct {
 	info *mesos.SlaveInfo
 	deps Deps
 	p    *process
+
+	// recovered is the checkpoint read at New, handed to the core at start.
+	recovered   *checkpoint.State
+	cleanupDone chan struct{}
 
 	mu      sync.Mutex
 	pid     actors.PID
@@ -80,11 +86,11 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	log := logrus.NewEntry(node.Log())
 	cont := cfg.Containerizer
 	if cont == nil {
-		isos, err := isolators.Create(cfg.Isolation)
+		isos, err := isolators.New(cfg.Isolation, cfg.isolatorOptions())
 		if err != nil {
 			return nil, fmt.Errorf("--isolation: %w", err)
 		}
-		l, err := launcher.New(cfg.Launcher)
+		l, err := launcher.NewWithOptions(cfg.Launcher, cfg.launcherOptions())
 		if err != nil {
 			return nil, fmt.Errorf("--launcher: %w", err)
 		}
@@ -96,7 +102,12 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 			Log:       log.WithField("component", "containerizer"),
 		})
 	}
-	s := &Slave{node: node, cfg: cfg, det: det, cont: cont}
+	bootID := readBootID()
+	recovered, err := readCheckpoint(workDir, !cfg.NonStrict, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{})}
 	s.info = &mesos.SlaveInfo{
 		Hostname:   proto.String(cfg.Hostname),
 		Port:       proto.Int32(int32(cfg.Port)),
@@ -106,10 +117,59 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	s.deps = Deps{
 		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
+		BootID:          bootID,
 	}
 	s.p = newProcess(s)
 	return s, nil
 }
+
+// readBootID is the host's boot id ("" if unknown).
+func readBootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// readCheckpoint reads and parses <work_dir>/meta. With strict, a corrupt
+// file is a start-up error that names it; otherwise its entity is
+// skipped with a warning. Journals with a torn last record are cut back
+// to their complete records before anything is appended to them.
+func readCheckpoint(workDir string, strict bool, log *logrus.Entry) (*checkpoint.State, error) {
+	files, err := checkpoint.ReadFiles(workDir)
+	if err != nil {
+		return nil, fmt.Errorf("agent recovery: %w", err)
+	}
+	st, warnings, err := checkpoint.Parse(files, strict)
+	for _, w := range warnings {
+		log.WithError(w).Warn("agent recovery")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("agent recovery failed (a corrupt checkpoint under %s; start with --strict=false to skip what is corrupt, or remove the folder to start as a new agent): %w",
+			checkpoint.Paths{WorkDir: workDir}.Meta(), err)
+	}
+	if st.Slave != nil {
+		for _, f := range st.Slave.Frameworks {
+			for _, e := range f.Executors {
+				for _, r := range e.Runs {
+					for _, t := range r.Tasks {
+						if t.TornAt >= 0 {
+							if err := checkpoint.Truncate(filepath.Join(workDir, t.UpdatesPath), int64(t.TornAt)); err != nil {
+								return nil, fmt.Errorf("agent recovery: %w", err)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return st, nil
+}
+
+// CleanupDone is closed when --recover=cleanup has killed every recovered
+// executor; the agent then does not register, and the daemon should exit.
+func (s *Slave) CleanupDone() <-chan struct{} { return s.cleanupDone }
 
 // commandExecutorPath resolves <dir>/mesos-executor, or "" if it is not a
 // file.
@@ -185,6 +245,7 @@ func (s *Slave) Stop() {
 	wg.Wait()
 	s.node.Stop(pid)
 	s.p.cancelRoot()
+	s.p.diskWG.Wait()
 }
 
 // Handler serves /state, /health and /flags (relative paths).

@@ -55,7 +55,7 @@ func (p *inbox) Initialize(ctx *actors.Context) {
 
 // next returns the next recorded message of type T that satisfies ok,
 // dropping others.
-func next[T proto.Message](t *testing.T, ch chan received, ok func(T) bool) (actors.PID, T) {
+func next[T proto.Message](t testing.TB, ch chan received, ok func(T) bool) (actors.PID, T) {
 	t.Helper()
 	timeout := time.After(wait)
 	for {
@@ -72,7 +72,7 @@ func next[T proto.Message](t *testing.T, ch chan received, ok func(T) bool) (act
 	}
 }
 
-func newFakeMaster(t *testing.T, node *actors.Node) (actors.PID, chan received) {
+func newFakeMaster(t testing.TB, node *actors.Node) (actors.PID, chan received) {
 	ch := make(chan received, 1000)
 	p := &inbox{ch: ch, install: func(ctx *actors.Context, rec func(actors.PID, proto.Message)) {
 		actors.Install(ctx, func(from actors.PID, m *mesosinternal.RegisterSlaveMessage) { rec(from, m) })
@@ -119,6 +119,16 @@ func (e *fakeExecutor) Initialize(ctx *actors.Context) {
 	})
 	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ShutdownExecutorMessage) { rec(from, m) })
 	actors.Install(ctx, func(from actors.PID, m *mesosinternal.FrameworkToExecutorMessage) { rec(from, m) })
+	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ExecutorReregisteredMessage) { rec(from, m) })
+	// A restarted agent asks it back: it follows the agent's new pid.
+	actors.Install(ctx, func(from actors.PID, m *mesosinternal.ReconnectExecutorMessage) {
+		rec(from, m)
+		e.agent = from
+		ctx.Send(from, &mesosinternal.ReregisterExecutorMessage{
+			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
+			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.eid)},
+		})
+	})
 	if e.register {
 		ctx.Send(e.agent, &mesosinternal.RegisterExecutorMessage{
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(e.fid)},
@@ -266,7 +276,7 @@ func (c *fakeContainerizer) launchCount() int {
 const agentID = "agent-1"
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	node   *actors.Node
 	clock  *actors.ManualClock
 	master actors.PID
@@ -276,7 +286,7 @@ type harness struct {
 	agent  actors.PID
 }
 
-func newHarness(t *testing.T, register bool, mod ...func(*Config)) *harness {
+func newHarness(t testing.TB, register bool, mod ...func(*Config)) *harness {
 	t.Helper()
 	clock := actors.NewManualClock(time.Unix(1_700_000_000, 0))
 	node, err := actors.NewNode(actors.Config{Local: true, Clock: clock, Logger: testLogger()})

@@ -148,6 +148,7 @@ type executor struct {
 
 	pendingTermination *containerizer.Termination
 	launchedContainer  bool // Launch was called
+	recovered          bool // rebuilt from the checkpoint at start
 }
 
 func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"net/http"
 	"os"
+	"syscall"
 
 	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/detector"
@@ -82,6 +83,13 @@ func run(args []string) error {
 		return undo.Fail(err)
 	}
 	undo.Add(s.Stop)
+	go func() {
+		// --recover=cleanup: the old executors are gone and the agent
+		// does not register; shut down as on SIGTERM.
+		<-s.CleanupDone()
+		log.Info("recovery cleanup done; exiting")
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
 	log.Infof("Agent started at %s; HTTP on http://%s", pid, l.Addr())
 	mux := http.NewServeMux()
 	h := s.Handler()

@@ -33,7 +33,7 @@ func TestFlagsCheckedBeforeStarting(t *testing.T) {
 		{[]string{"--work_dir=" + dir}, "--master is required"},
 		{[]string{"--master=127.0.0.1:5050"}, "--work_dir is required"},
 		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--resources=cpus:lots"}, "--resources"},
-		{[]string{"--master=zk://127.0.0.1:2181/mesos", "--work_dir=" + dir}, "zk://"},
+		{[]string{"--master=zk://127.0.0.1:2181", "--work_dir=" + dir}, "znode path"},
 		{[]string{"--master=http://127.0.0.1:5050/master", "--work_dir=" + dir}, "path"},
 		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--ip=nowhere"}, "--ip"},
 		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--bogus"}, "bogus"},

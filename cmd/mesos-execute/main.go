@@ -46,6 +46,7 @@ type options struct {
 	resources     resources.Resources
 	role          string
 	checkpoint    bool
+	failover      time.Duration // FrameworkInfo.failover_timeout
 	killAfter     time.Duration
 	frameworkName string
 	verbose       bool
@@ -68,8 +69,9 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 		envText   string
 		resText   string
 		killAfter time.Duration
+		failover  time.Duration
 	)
-	fs.StringVar(&o.master, "master", "", "Mesos master (e.g., IP:PORT, master@IP:PORT or file:///path). Required.")
+	fs.StringVar(&o.master, "master", "", "Mesos master (e.g., IP:PORT, master@IP:PORT, zk://host:port,.../path or file:///path). Required.")
 	fs.StringVar(&o.name, "name", "", "Name for the command; also the task ID. Required.")
 	fs.StringVar(&o.command, "command", "", "Command to launch. Required.")
 	fs.BoolVar(&o.shell, "shell", true, "Run the command with /bin/sh -c. With --shell=false the command is split on white space into an executable and its arguments.")
@@ -77,6 +79,7 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 	fs.StringVar(&resText, "resources", "cpus:1;mem:128", "Resources for the command.")
 	fs.StringVar(&o.role, "role", "*", "Role to use when registering.")
 	fs.BoolVar(&o.checkpoint, "checkpoint", false, "Enable checkpointing for the framework.")
+	fs.Var(flagutil.Duration{D: &failover}, "failover_timeout", "How long the master keeps the framework and its tasks after the scheduler disconnects (e.g., 10mins). Default: 0, removed at once. gomesos only.")
 	fs.Var(flagutil.Duration{D: &killAfter}, "kill_after", "Kill the task this long after it is running (e.g., 10secs, 2mins). Default: never.")
 	fs.StringVar(&o.frameworkName, "framework_name", defaultFrameworkName, "Name of the framework.")
 	fs.BoolVar(&o.verbose, "verbose", false, "Log what the scheduler driver does (on stderr); otherwise only warnings and errors.")
@@ -89,10 +92,13 @@ func parseFlags(args []string, stdout io.Writer, getenv func(string) string) (*o
 		return nil, usageError{err}
 	}
 	o.killAfter = killAfter
+	o.failover = failover
 
 	switch {
 	case o.master == "":
 		return nil, usagef("Missing required option --master")
+	case o.failover < 0:
+		return nil, usagef("--failover_timeout must not be negative, got %s", o.failover)
 	case o.name == "":
 		return nil, usagef("Missing required option --name")
 	case o.command == "":
@@ -190,12 +196,16 @@ func (o *options) taskTemplate() *mesos.TaskInfo {
 }
 
 func (o *options) frameworkInfo() *mesos.FrameworkInfo {
-	return &mesos.FrameworkInfo{
+	fw := &mesos.FrameworkInfo{
 		User:       proto.String(""), // the driver fills in the current user
 		Name:       proto.String(o.frameworkName),
 		Role:       proto.String(o.role),
 		Checkpoint: proto.Bool(o.checkpoint),
 	}
+	if o.failover > 0 {
+		fw.FailoverTimeout = proto.Float64(o.failover.Seconds())
+	}
+	return fw
 }
 
 // run is the whole program; node may be nil (the process-wide node).

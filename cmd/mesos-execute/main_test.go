@@ -46,9 +46,10 @@ func TestFlagValidation(t *testing.T) {
 		{append(base, `--env={"A":1}`), "not a string"},
 		{append(base, "--env=file:///nonexistent/env.json"), "Invalid --env"},
 		{append(base, "--kill_after=soon"), "kill_after"},
+		{append(base, "--failover_timeout=-1secs"), "failover_timeout"},
 		{append(base, "--role=bad role"), "Invalid --role"},
 		{append(base, "--framework_name="), "--framework_name"},
-		{[]string{"--master=zk://127.0.0.1:2181/mesos", "--name=x", "--command=true"}, "zk:// master detection is not supported yet"},
+		{[]string{"--master=zk://127.0.0.1:2181", "--name=x", "--command=true"}, "znode path"},
 		{[]string{"--master=nonsense", "--name=x", "--command=true"}, "Invalid --master"},
 		{[]string{"--master=127.0.0.1:5050", "--name=a/b", "--command=true"}, "Invalid --name"},
 		{[]string{"--master=127.0.0.1:5050", "--name=x", "--command=  ", "--shell=false"}, "blank"},
@@ -65,7 +66,7 @@ func TestFlagValidation(t *testing.T) {
 		t.Fatalf("--help: code %d", code)
 	}
 	for _, f := range []string{"--master", "--name", "--command", "--shell", "--env", "--resources=cpus:1;mem:128",
-		"--role=*", "--checkpoint", "--kill_after", "--framework_name"} {
+		"--role=*", "--checkpoint", "--failover_timeout", "--kill_after", "--framework_name"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("--help does not mention %s:\n%s", f, out.String())
 		}
@@ -73,7 +74,7 @@ func TestFlagValidation(t *testing.T) {
 
 	// Valid flags, in both spellings Go's flag package accepts.
 	o, err := parseFlags([]string{"--master=master@127.0.0.1:5050", "-name", "hello", "--command=ls -l /tmp",
-		"--shell=false", "--env=file://" + envFile, "--kill_after=2secs", "--checkpoint", "--role=web"}, io.Discard, noEnv)
+		"--shell=false", "--env=file://" + envFile, "--kill_after=2secs", "--checkpoint", "--role=web", "--failover_timeout=10mins"}, io.Discard, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestFlagValidation(t *testing.T) {
 		t.Fatalf("options %+v", o)
 	}
 	fw := o.frameworkInfo()
-	if fw.GetName() != defaultFrameworkName || fw.GetRole() != "web" || !fw.GetCheckpoint() {
+	if fw.GetName() != defaultFrameworkName || fw.GetRole() != "web" || !fw.GetCheckpoint() || fw.GetFailoverTimeout() != 600 {
 		t.Fatalf("framework %v", fw)
 	}
 }
@@ -310,7 +311,8 @@ func TestRunFailed(t *testing.T) {
 		!strings.Contains(out, "  reason: REASON_COMMAND_EXECUTOR_FAILED") {
 		t.Fatalf("stdout:\n%s", out)
 	}
-	if !strings.Contains(errOut, "TASK_FAILED") || !strings.Contains(errOut, "REASON_COMMAND_EXECUTOR_FAILED") {
+	if !strings.Contains(errOut, "TASK_FAILED") || !strings.Contains(errOut, "REASON_COMMAND_EXECUTOR_FAILED") ||
+		!strings.Contains(errOut, "message: 'Command exited with status 0'") {
 		t.Fatalf("stderr:\n%s", errOut)
 	}
 }

@@ -131,6 +131,9 @@ func (s *commandScheduler) StatusUpdate(d schedulerdriver.SchedulerDriver, statu
 	if status.Reason != nil {
 		reason = "reason: " + status.GetReason().String()
 	}
+	if status.Message != nil {
+		reason += ", message: '" + status.GetMessage() + "'"
+	}
 	fmt.Fprintf(s.stderr, "Task '%s' ended in %s (%s)\n", s.opts.name, status.GetState(), reason)
 	s.finish(d, 1)
 }

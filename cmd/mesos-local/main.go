@@ -16,6 +16,7 @@ import (
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/slave"
+	"github.com/gomesos/gomesos/webui"
 )
 
 func main() {
@@ -130,7 +131,9 @@ func run(args []string) error {
 		mux.Handle("/"+pid.ID+"/", http.StripPrefix("/"+pid.ID, a.Handler()))
 	}
 	daemon.MountTrace(mux, rec)
-	mux.Handle("/", m.Handler())
+	// The web UI at "/" (its files under /static/), the master's endpoints
+	// everywhere else.
+	mux.Handle("/", webui.Handler(m.Handler()))
 	log.Infof("mesos-local: master %s and %d agents; HTTP on http://%s", m.PID(), *numSlaves, l.Addr())
 	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/master"
+	"github.com/gomesos/gomesos/webui"
 )
 
 func main() {
@@ -78,6 +79,8 @@ func run(args []string) error {
 	log.Infof("Master %s started at %s; HTTP on http://%s", m.Info().GetId(), pid, l.Addr())
 	mux := http.NewServeMux()
 	daemon.MountTrace(mux, rec)
-	mux.Handle("/", m.Handler())
+	// The web UI at "/" (its files under /static/), the master's endpoints
+	// everywhere else.
+	mux.Handle("/", webui.Handler(m.Handler()))
 	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
 }

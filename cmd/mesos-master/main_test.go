@@ -25,6 +25,8 @@ func TestFlagsCheckedBeforeStarting(t *testing.T) {
 		{[]string{"--zk=zk://127.0.0.1:2181/mesos"}, "--zk"},
 		{[]string{"--allocation_interval=0secs"}, "allocation_interval"},
 		{[]string{"--weights=a=x"}, "weights"},
+		{[]string{"--agent_removal_rate_limit=fast"}, "agent_removal_rate_limit"},
+		{[]string{"--agent_removal_rate_limit=0/10mins"}, "agent_removal_rate_limit"},
 		{[]string{"--advertise_ip=nowhere"}, "--advertise_ip"},
 		{[]string{"--bogus"}, "bogus"},
 	} {

@@ -64,10 +64,17 @@ func KillAll(ctx context.Context, dir string) error {
 		return waitEmpty(ctx, dir, false)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "freezer.state")); err == nil {
-		if err := setFreezer(ctx, dir, "FROZEN"); err != nil {
-			return err
-		}
-		if err := signalAll(dir); err != nil {
+		// A task caught in some kernel paths (an exec under way) can hold a
+		// freeze in FREEZING for good: after freezeTimeout, thaw and fall
+		// back to killing until the cgroup is empty.
+		fctx, cancel := context.WithTimeout(ctx, freezeTimeout)
+		err := setFreezer(fctx, dir, "FROZEN")
+		cancel()
+		if err == nil {
+			if err := signalAll(dir); err != nil {
+				return err
+			}
+		} else if ctx.Err() != nil {
 			return err
 		}
 		if err := setFreezer(ctx, dir, "THAWED"); err != nil {
@@ -76,6 +83,9 @@ func KillAll(ctx context.Context, dir string) error {
 	}
 	return waitEmpty(ctx, dir, true)
 }
+
+// freezeTimeout bounds the wait for a freezer cgroup to reach FROZEN.
+const freezeTimeout = 2 * time.Second
 
 func signalAll(dir string) error {
 	pids, err := Procs(dir)

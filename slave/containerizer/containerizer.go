@@ -9,11 +9,16 @@
 // Mesos (NewMesos) is the default implementation, after Mesos' "mesos"
 // containerizer without images: for each container it creates the sandbox's
 // stdout and stderr files, fetches the command's URIs (logging to stderr),
-// lets every isolator prepare, forks the executor through the launcher,
-// lets every isolator isolate the pid, watches for limitations, and reaps
-// the executor. Destroy kills the container's processes (or aborts a launch
-// in progress) and cleans the isolators up; Wait then reports the
-// termination.
+// lets every isolator prepare, forks the executor through the launcher
+// (held at the launcher's gate until every isolator has isolated it, and in
+// new namespaces when an isolator asks for them), watches for limitations
+// (one ends the container TASK_FAILED with the isolator's reason and
+// message), and reaps the executor. Destroy kills the container's
+// processes (or aborts a launch in progress) and cleans the isolators up in
+// reverse order; Wait then reports the termination. Usage merges what the
+// isolators measure; the allocation stands in only for limits they do not
+// report. After an agent restart, recoverIsolation (orphans.go) destroys
+// the containers nobody claims. The sequence is isolators/README.md's.
 package containerizer
 
 import (
@@ -41,6 +46,10 @@ type LaunchConfig struct {
 	// LIBPROCESS_*). The containerizer adds MESOS_SANDBOX, a default PATH,
 	// and the command's own environment (which wins).
 	Env map[string]string
+	// PIDFile, if set, is where the executor's pid is checkpointed
+	// (atomically, as text) once it is forked, so that a restarted agent
+	// finds it again (Mesos' forked.pid).
+	PIDFile string
 }
 
 // Termination says how a container ended (Mesos' ContainerTermination).
@@ -75,6 +84,22 @@ type Containerizer interface {
 	Usage(ctx context.Context, containerID string) (*mesos.ResourceStatistics, error)
 	// Containers lists the containers that have not terminated.
 	Containers() []string
+}
+
+// Recovered is a container a restarted agent found in its checkpoint.
+type Recovered struct {
+	ID        string
+	PID       int // the executor's forked pid; 0 if it was never written
+	Directory string
+	Resources []*mesos.Resource
+}
+
+// Recoverer is a Containerizer that can adopt the containers of a
+// previous agent run after a restart: Wait, Destroy, Update and Usage then
+// work on them. A container whose process is gone (or whose pid is 0)
+// terminates at once, with an unknown status.
+type Recoverer interface {
+	Recover(ctx context.Context, containers []Recovered) error
 }
 
 // ErrUnknownContainer is returned for container ids never launched.

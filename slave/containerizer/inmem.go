@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 )
 
 // KilledStatus is the wait status InMem reports for a destroyed container
@@ -51,6 +54,30 @@ func NewInMem() *InMem {
 	return &InMem{containers: map[string]*inMemContainer{}, launches: make(chan string, 1024)}
 }
 
+var _ Recoverer = (*InMem)(nil)
+
+// Recover implements Recoverer: each container is recorded as running
+// (unless InMem already has it), as if it had survived an agent restart.
+// A container with pid 0 terminates at once.
+func (m *InMem) Recover(ctx context.Context, cs []Recovered) error {
+	for _, r := range cs {
+		m.mu.Lock()
+		if _, ok := m.containers[r.ID]; ok {
+			m.mu.Unlock()
+			continue
+		}
+		c := &inMemContainer{resources: r.Resources, started: make(chan struct{}), done: make(chan struct{})}
+		close(c.started)
+		m.containers[r.ID] = c
+		m.order = append(m.order, r.ID)
+		m.mu.Unlock()
+		if r.PID <= 0 {
+			m.end(r.ID, &Termination{Message: "The executor's pid was not checkpointed"})
+		}
+	}
+	return nil
+}
+
 // Launches delivers the id of every container launched, in order (it
 // holds up to 1024 not yet received).
 func (m *InMem) Launches() <-chan string { return m.launches }
@@ -72,6 +99,13 @@ func (m *InMem) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 	m.containers[id] = c
 	m.order = append(m.order, id)
 	m.mu.Unlock()
+	if cfg.PIDFile != "" {
+		// Nothing runs: the test process stands in for the executor.
+		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid()))); err != nil {
+			m.end(id, &Termination{Message: "Failed to checkpoint the pid: " + err.Error()})
+			return err
+		}
+	}
 	select {
 	case m.launches <- id:
 	default:

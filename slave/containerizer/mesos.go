@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/fetcher"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -69,6 +71,7 @@ type container struct {
 	term      *Termination
 	limit     *isolators.Limitation
 	prepared  []isolators.Isolator
+	killMu    sync.Mutex // one launcher.Destroy at a time (Destroy and the reaper both kill)
 }
 
 // NewMesos returns a containerizer over a launcher and isolators.
@@ -184,6 +187,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	for k, v := range cfg.Env {
 		env[k] = v
 	}
+	namespaces := false
 	for _, iso := range m.isolators {
 		info, err := iso.Prepare(ctx, c.id, isolators.ContainerConfig{
 			ExecutorInfo: cfg.ExecutorInfo, Resources: cfg.Resources, Directory: cfg.Directory, User: cfg.User,
@@ -198,6 +202,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 			for k, v := range info.Env {
 				env[k] = v
 			}
+			namespaces = namespaces || info.Namespaces
 		}
 	}
 	env["MESOS_SANDBOX"] = cfg.Directory
@@ -212,10 +217,24 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	}
 
 	spec := launcher.Spec{
-		Env:    envList(env),
-		Dir:    cfg.Directory,
-		Stdout: stdout,
-		Stderr: stderr,
+		Env:        envList(env),
+		Dir:        cfg.Directory,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Namespaces: namespaces,
+	}
+	gated := m.needsGate()
+	if gated {
+		// The child waits at the launcher's gate until every isolator has
+		// isolated it, so nothing it forks escapes its cgroups.
+		spec.Isolate = func(pid int) error {
+			for _, iso := range m.isolators {
+				if err := iso.Isolate(ctx, c.id, pid); err != nil {
+					return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+				}
+			}
+			return nil
+		}
 	}
 	if cmd.Shell == nil || cmd.GetShell() {
 		if cmd.GetValue() == "" {
@@ -246,11 +265,20 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.forked = true
 	m.mu.Unlock()
 	go m.reap(c)
-
-	for _, iso := range m.isolators {
-		if err := iso.Isolate(ctx, c.id, pid); err != nil {
+	if cfg.PIDFile != "" {
+		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid))); err != nil {
 			m.kill(c)
-			return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+			return fmt.Errorf("failed to checkpoint the executor's pid: %w", err)
+		}
+	}
+
+	if !gated {
+		// Measuring isolators only: nothing can escape them.
+		for _, iso := range m.isolators {
+			if err := iso.Isolate(ctx, c.id, pid); err != nil {
+				m.kill(c)
+				return fmt.Errorf("isolator %s failed to isolate: %w", iso.Name(), err)
+			}
 		}
 	}
 	for _, iso := range m.isolators {
@@ -266,6 +294,19 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.phase = running
 	m.mu.Unlock()
 	return nil
+}
+
+// needsGate says whether an isolator enforces something a child could
+// escape by forking before Isolate (everything but posix/*, which only
+// measures): then the launch goes through the launcher's gate, which
+// costs a re-execution of this binary as the launch helper.
+func (m *Mesos) needsGate() bool {
+	for _, iso := range m.isolators {
+		if !strings.HasPrefix(iso.Name(), "posix/") {
+			return true
+		}
+	}
+	return false
 }
 
 func envList(env map[string]string) []string {
@@ -314,6 +355,8 @@ func (m *Mesos) reap(c *container) {
 }
 
 func (m *Mesos) kill(c *container) {
+	c.killMu.Lock()
+	defer c.killMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.launcher.Destroy(ctx, c.id); err != nil {
@@ -349,6 +392,60 @@ func (m *Mesos) finish(c *container, t *Termination) {
 	}
 	m.mu.Unlock()
 	close(c.done)
+}
+
+var _ Recoverer = (*Mesos)(nil)
+
+// Recover implements Recoverer: the launcher adopts each executor by its
+// pid, the isolators re-attach to it (and watch it again), orphans the
+// launcher reports are destroyed, and each container is reaped when it
+// ends. The posix launcher cannot wait for a process that is not its
+// child, so a recovered container's termination has no status: the agent
+// relies on the updates the executor sent before it ended.
+func (m *Mesos) Recover(ctx context.Context, cs []Recovered) error {
+	known := map[string]int{}
+	var states []isolators.RecoverState
+	for _, r := range cs {
+		if r.PID > 0 {
+			known[r.ID] = r.PID
+			states = append(states, isolators.RecoverState{ContainerID: r.ID, Pid: r.PID, Directory: r.Directory})
+		}
+	}
+	orphans, err := m.launcher.Recover(ctx, known)
+	if err != nil {
+		return fmt.Errorf("launcher recovery: %w", err)
+	}
+	if destroyed, err := m.recoverIsolation(ctx, states, orphans); err != nil {
+		if destroyed == nil {
+			return err
+		}
+		m.log.WithError(err).Error("some orphaned containers could not be destroyed")
+	}
+	for _, r := range cs {
+		wctx, cancel := context.WithCancel(context.Background())
+		c := &container{id: r.ID, phase: running, forked: r.PID > 0, resources: r.Resources, cancel: cancel, done: make(chan struct{})}
+		if r.PID > 0 {
+			c.prepared = append([]isolators.Isolator(nil), m.isolators...)
+		}
+		m.mu.Lock()
+		if _, ok := m.containers[r.ID]; ok {
+			m.mu.Unlock()
+			cancel()
+			continue
+		}
+		m.containers[r.ID] = c
+		m.mu.Unlock()
+		if r.PID <= 0 {
+			m.finish(c, &Termination{Message: "The executor's pid was not checkpointed"})
+			continue
+		}
+		m.log.WithFields(logrus.Fields{"container_id": r.ID, "pid": r.PID}).Info("recovered container")
+		for _, iso := range m.isolators {
+			go m.watch(wctx, c, iso)
+		}
+		go m.reap(c)
+	}
+	return nil
 }
 
 // Wait implements Containerizer.
@@ -418,8 +515,8 @@ func (m *Mesos) Update(ctx context.Context, id string, res []*mesos.Resource) er
 	return nil
 }
 
-// Usage implements Containerizer: what the isolators measure, plus the
-// container's cpu and memory allocation as limits.
+// Usage implements Containerizer: what the isolators measure, with the
+// container's cpu and memory allocation as limits where they set none.
 func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics, error) {
 	m.mu.Lock()
 	c, ok := m.containers[id]
@@ -441,11 +538,13 @@ func (m *Mesos) Usage(ctx context.Context, id string) (*mesos.ResourceStatistics
 			proto.Merge(out, st)
 		}
 	}
+	// The allocation stands in for a limit only where no isolator measured
+	// the real one (the cgroups hard memory limit only rises).
 	r := resources.Resources(res)
-	if cpus := r.Scalar("cpus"); cpus > 0 {
+	if cpus := r.Scalar("cpus"); cpus > 0 && out.CpusLimit == nil {
 		out.CpusLimit = proto.Float64(cpus)
 	}
-	if mem := r.Scalar("mem"); mem > 0 {
+	if mem := r.Scalar("mem"); mem > 0 && out.MemLimitBytes == nil {
 		out.MemLimitBytes = proto.Uint64(uint64(mem * 1024 * 1024))
 	}
 	out.Timestamp = proto.Float64(float64(m.now().UnixNano()) / 1e9)

@@ -20,7 +20,8 @@
 //
 // A Journal, if set, is written before each change (Mesos' task.updates
 // file of UPDATE and ACK records) and Replay rebuilds a stream from such
-// records; the agent keeps everything in memory for now.
+// records. The agent core's Journal turns each record into a disk effect
+// for checkpointing frameworks and replays the journals at recovery.
 package statusupdate
 
 import (

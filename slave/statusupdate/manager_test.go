@@ -70,6 +70,19 @@ func TestManagerScenarios(t *testing.T) {
 			{retry: true, fwd: "u1", latest: failed, interval: 2 * MinRetry},
 			{ack: "u1", fwd: "u2", latest: failed},
 		}},
+		{"retries double from 10 s up to 10 min", []step{
+			{resume: true},
+			{update: upd("t", running, "u1"), fwd: "u1", interval: MinRetry},
+			{retry: true, fwd: "u1", interval: 20 * time.Second},
+			{retry: true, fwd: "u1", interval: 40 * time.Second},
+			{retry: true, fwd: "u1", interval: 80 * time.Second},
+			{retry: true, fwd: "u1", interval: 160 * time.Second},
+			{retry: true, fwd: "u1", interval: 320 * time.Second},
+			{retry: true, fwd: "u1", interval: MaxRetry},
+			{retry: true, fwd: "u1", interval: MaxRetry},
+			{ack: "u1"},
+			{retry: true}, // acknowledged: nothing to resend
+		}},
 		{"duplicates are accepted but not queued", []step{
 			{resume: true},
 			{update: upd("t", running, "u1"), fwd: "u1"},

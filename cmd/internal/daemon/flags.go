@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,8 @@ func MasterFlags(fs *flag.FlagSet, cfg *master.Config, c *Common) {
 	fs.Var(flagutil.Duration{D: &cfg.AgentPingTimeout}, "agent_ping_timeout", "How long the master waits for an agent's pong.")
 	fs.IntVar(&cfg.MaxAgentPingTimeouts, "max_agent_ping_timeouts", cfg.MaxAgentPingTimeouts, "Missed pongs before an agent is marked unreachable.")
 	fs.Var(flagutil.Duration{D: &cfg.AgentReregisterTimeout}, "agent_reregister_timeout", "How long a disconnected agent has to reregister (at least 10mins).")
+	fs.StringVar(&cfg.AgentRemovalRateLimit, "agent_removal_rate_limit", cfg.AgentRemovalRateLimit,
+		"Maximum rate at which agents are marked unreachable, as '<agents>/<duration>', e.g. 1/10mins (default: no limit).")
 	fs.Var(flagutil.Duration{D: &cfg.OfferTimeout}, "offer_timeout", "Duration after which an unused offer is rescinded (default: never).")
 	fs.StringVar(&cfg.MinAllocatableResources, "min_allocatable_resources", cfg.MinAllocatableResources, "One or more sets of resources, separated by '|', one of which an offer must contain.")
 	fs.IntVar(&cfg.MaxCompletedFrameworks, "max_completed_frameworks", cfg.MaxCompletedFrameworks, "Completed frameworks kept in memory.")
@@ -79,7 +82,7 @@ func registerTrace(fs *flag.FlagSet, c *Common, executors string) {
 func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool) {
 	if withMaster {
 		registerCommon(fs, c, "127.0.0.1")
-		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, or file:///path.")
+		fs.StringVar(&cfg.Master, "master", "", "The master: host:port (its HTTP address), master@host:port, zk://[user:pass@]host:port,.../path, or file:///path.")
 		fs.IntVar(&cfg.Port, "port", cfg.Port, "Port to listen on for HTTP.")
 		registerTrace(fs, c, ExecutorTraceNote)
 	}
@@ -87,10 +90,17 @@ func AgentFlags(fs *flag.FlagSet, cfg *slave.Config, c *Common, withMaster bool)
 	fs.StringVar(&cfg.Resources, "resources", cfg.Resources, "Total consumable resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or JSON.")
 	fs.StringVar(&cfg.Attributes, "attributes", cfg.Attributes, "Attributes of the machine, e.g. 'rack:2;u:1'.")
 	fs.StringVar(&cfg.DefaultRole, "default_role", cfg.DefaultRole, "Role for resources without one in --resources.")
-	fs.StringVar(&cfg.Isolation, "isolation", cfg.Isolation, "Isolation mechanisms (posix/cpu,posix/mem).")
-	fs.StringVar(&cfg.Launcher, "launcher", cfg.Launcher, "Launcher: posix.")
+	fs.StringVar(&cfg.Isolation, "isolation", cfg.Isolation, "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, cgroups/pids, cgroups/all, namespaces/pid.")
+	fs.StringVar(&cfg.Launcher, "launcher", cfg.Launcher, "Launcher: posix, or linux (needs root; new namespaces with namespaces/pid, a freezer cgroup per container).")
+	fs.StringVar(&cfg.CgroupsHierarchy, "cgroups_hierarchy", "/sys/fs/cgroup", "Where the cgroup hierarchies are mounted.")
+	fs.StringVar(&cfg.CgroupsRoot, "cgroups_root", "mesos", "Cgroup (taken as absolute in each hierarchy) under which each container gets its own.")
+	fs.BoolVar(&cfg.CgroupsEnableCFS, "cgroups_enable_cfs", cfg.CgroupsEnableCFS, "Cap each container's CPU time at its cpus with a CFS quota (cgroups/cpu).")
+	fs.Int64Var(&cfg.CgroupsPidsMax, "cgroups_pids_max", cfg.CgroupsPidsMax, "Most processes and threads per container under cgroups/pids (0: no cap). gomesos only.")
 	fs.StringVar(&cfg.LauncherDir, "launcher_dir", cfg.LauncherDir, "Directory holding mesos-executor (default: this binary's directory).")
 	fs.Var(flagutil.Duration{D: &cfg.ExecutorRegistrationTimeout}, "executor_registration_timeout", "How long an executor has to register.")
+	fs.Var(flagutil.Duration{D: &cfg.ExecutorReregistrationTimeout}, "executor_reregistration_timeout", "How long executors have to reregister after an agent restart (at most 15secs).")
+	fs.StringVar(&cfg.Recover, "recover", cfg.Recover, "After a restart: 'reconnect' to the executors of checkpointing frameworks, or 'cleanup' (kill them and exit without registering).")
+	fs.Var(notBool{&cfg.NonStrict}, "strict", "Fail to start on a corrupt checkpoint file (true), or skip what it describes with a warning (false).")
 	fs.Var(flagutil.Duration{D: &cfg.ExecutorShutdownGracePeriod}, "executor_shutdown_grace_period", "Time an executor has to shut down before it is killed.")
 	fs.Var(flagutil.Duration{D: &cfg.RegistrationBackoffFactor}, "registration_backoff_factor", "Initial backoff of (re)registration with the master.")
 }
@@ -178,3 +188,24 @@ func Level(s string) (string, error) {
 	}
 	return "", Usagef("--logging_level=%s: want ERROR, WARNING, INFO or VERBOSE", s)
 }
+
+// notBool is a boolean flag stored negated (--strict sets NonStrict).
+type notBool struct{ p *bool }
+
+func (b notBool) String() string {
+	if b.p == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*b.p)
+}
+
+func (b notBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = !v
+	return nil
+}
+
+func (b notBool) IsBoolFlag() bool { return true }

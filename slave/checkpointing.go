@@ -1,0 +1,130 @@
+package slave
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/slave/checkpoint"
+	"github.com/gomesos/gomesos/slave/statusupdate"
+)
+
+// What the core checkpoints under <work_dir>/meta (package checkpoint),
+// as disk effects. slave.info and boot_id are always written; framework,
+// executor, run and task files only for frameworks with
+// FrameworkInfo.checkpoint set.
+
+func (c *Core) paths() checkpoint.Paths { return checkpoint.Paths{WorkDir: c.cfg.WorkDir} }
+
+func (c *Core) writeProto(path string, m proto.Message) {
+	b, err := checkpoint.Marshal(m)
+	if err != nil {
+		c.log.WithField("path", path).WithError(err).Error("failed to encode a checkpoint")
+		return
+	}
+	c.out.Add(Checkpoint{Path: path, Data: b})
+}
+
+func (c *Core) checkpointSlaveInfo() {
+	sid, p := c.ID(), c.paths()
+	c.writeProto(p.SlaveInfo(sid), c.info)
+	c.out.Add(CheckpointLink{Path: p.LatestSlave(), Target: p.Slave(sid)})
+}
+
+func (c *Core) checkpointBootID() {
+	if c.deps.BootID != "" {
+		c.out.Add(Checkpoint{Path: c.paths().BootID(), Data: []byte(c.deps.BootID + "\n")})
+	}
+}
+
+func (c *Core) checkpointing(f *framework) bool {
+	return f != nil && f.info.GetCheckpoint() && c.ID() != ""
+}
+
+func (c *Core) checkpointFramework(f *framework) {
+	if !c.checkpointing(f) {
+		return
+	}
+	p := c.paths()
+	c.writeProto(p.FrameworkInfo(c.ID(), f.id), f.info)
+	if !f.pid.IsZero() {
+		c.out.Add(Checkpoint{Path: p.FrameworkPID(c.ID(), f.id), Data: []byte(f.pid.String())})
+	}
+}
+
+func (c *Core) checkpointExecutor(f *framework, e *executor) {
+	if !c.checkpointing(f) {
+		return
+	}
+	p := c.paths()
+	c.writeProto(p.ExecutorInfo(c.ID(), f.id, e.id), e.info)
+	c.out.Add(CheckpointLink{Path: p.LatestRun(c.ID(), f.id, e.id), Target: e.containerID})
+}
+
+// forkedPIDFile is where the containerizer checkpoints the executor's
+// pid ("" for a framework that does not checkpoint).
+func (c *Core) forkedPIDFile(f *framework, e *executor) string {
+	if !c.checkpointing(f) {
+		return ""
+	}
+	return c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)
+}
+
+func (c *Core) checkpointTask(f *framework, e *executor, t *mesos.TaskInfo) {
+	if !c.checkpointing(f) {
+		return
+	}
+	tid := t.GetTaskId().GetValue()
+	c.writeProto(c.paths().TaskInfo(c.ID(), f.id, e.id, e.containerID, tid), createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+}
+
+func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
+	if !c.checkpointing(f) || e.pid.IsZero() {
+		return
+	}
+	c.out.Add(Checkpoint{Path: c.paths().LibprocessPID(c.ID(), f.id, e.id, e.containerID), Data: []byte(e.pid.String())})
+}
+
+func (c *Core) checkpointSentinel(f *framework, e *executor) {
+	if !c.checkpointing(f) {
+		return
+	}
+	c.out.Add(Checkpoint{Path: c.paths().Sentinel(c.ID(), f.id, e.id, e.containerID)})
+}
+
+// forgetExecutor removes a finished executor's meta folder: everything it
+// ran is acknowledged.
+func (c *Core) forgetExecutor(f *framework, e *executor) {
+	if c.checkpointing(f) {
+		c.out.Add(CheckpointRemove{Path: c.paths().Executor(c.ID(), f.id, e.id)})
+	}
+}
+
+func (c *Core) forgetFramework(f *framework) {
+	if c.checkpointing(f) {
+		c.out.Add(CheckpointRemove{Path: c.paths().Framework(c.ID(), f.id)})
+	}
+}
+
+// journal is the status update manager's Journal: each record becomes a
+// CheckpointAppend to the task's task.updates, for checkpointing
+// frameworks' tasks that have an executor.
+type journal struct{ c *Core }
+
+func (j journal) Append(id statusupdate.StreamID, rec *mesosinternal.StatusUpdateRecord) error {
+	c := j.c
+	f := c.frameworks[id.FrameworkID]
+	if !c.checkpointing(f) {
+		return nil
+	}
+	e := f.executorOf(id.TaskID)
+	if e == nil {
+		return nil
+	}
+	b, err := checkpoint.EncodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	c.out.Add(CheckpointAppend{Path: c.paths().TaskUpdates(c.ID(), f.id, e.id, e.containerID, id.TaskID), Data: b})
+	return nil
+}

@@ -1,0 +1,237 @@
+package containerizer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gomesos/gomesos/isolators"
+	"github.com/gomesos/gomesos/isolators/cgroups"
+	"github.com/gomesos/gomesos/isolators/cgroups/cgroupstest"
+	"github.com/gomesos/gomesos/launcher"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/sirupsen/logrus"
+)
+
+// TestMain fails the run if a cgroups test left a cgroup behind.
+func TestMain(m *testing.M) { os.Exit(cgroupstest.Main(m)) }
+
+// newIsolated is a containerizer with the named launcher and isolators,
+// rooted in the test's own cgroups root (the test skips without root and
+// cgroup v1). Every container is destroyed when the test ends.
+func newIsolated(t testing.TB, launcherName, isolation string) (*Mesos, *cgroups.Layout) {
+	t.Helper()
+	l := cgroupstest.Layout(t)
+	isos, err := isolators.New(isolation, isolators.Options{CgroupsRoot: l.Root, CgroupsEnableCFS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := launcher.NewWithOptions(launcherName, launcher.Options{CgroupsRoot: l.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	m := NewMesos(Options{Launcher: ln, Isolators: isos, Log: logrus.NewEntry(log)})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, id := range m.Containers() {
+			if err := m.Destroy(ctx, id); err != nil {
+				t.Errorf("cleanup destroy %s: %v", id, err)
+			}
+		}
+	})
+	return m, l
+}
+
+// Usage reports the cgroups' real limits: the hard memory limit only
+// rises, so after a shrink it stays above what the resources say.
+func TestCgroupsUsageReportsRealLimits(t *testing.T) {
+	m, l := newIsolated(t, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
+	ctx := ctxT(t)
+	if err := m.Launch(ctx, "c1", LaunchConfig{
+		ExecutorInfo: shellExecutor("sleep 1000 & sleep 1001"), Directory: t.TempDir(),
+		Resources: resources.MustParse("cpus:0.5;mem:64"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The gate held the executor until it was isolated, so its children
+	// were born inside the cgroups.
+	procs, err := cgroups.Procs(l.Dir("memory", "c1"))
+	if err != nil || len(procs) < 1 {
+		t.Fatalf("memory cgroup procs = %v, %v", procs, err)
+	}
+	if err := m.Update(ctx, "c1", resources.MustParse("cpus:0.25;mem:32")); err != nil {
+		t.Fatal(err)
+	}
+	u, err := m.Usage(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.GetMemLimitBytes() != 64<<20 {
+		t.Errorf("mem_limit_bytes = %d, want the hard limit %d", u.GetMemLimitBytes(), 64<<20)
+	}
+	if u.GetCpusLimit() != 0.25 {
+		t.Errorf("cpus_limit = %v, want 0.25", u.GetCpusLimit())
+	}
+	if err := m.Destroy(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.Dir("memory", "c1")); !os.IsNotExist(err) {
+		t.Errorf("the memory cgroup outlived the container: %v", err)
+	}
+}
+
+// A container over its memory limit terminates TASK_FAILED with the
+// memory limitation's reason and message.
+func TestCgroupsMemoryLimitation(t *testing.T) {
+	m, _ := newIsolated(t, "posix", "cgroups/mem")
+	ctx := ctxT(t)
+	if err := m.Launch(ctx, "hog", LaunchConfig{
+		ExecutorInfo: shellExecutor("head -c 400000000 /dev/zero | tail"), Directory: t.TempDir(),
+		Resources: resources.MustParse("cpus:0.1;mem:32"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	term, err := m.Wait(ctx, "hog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if term.State == nil || term.State.String() != "TASK_FAILED" || term.Reason == nil ||
+		term.Reason.String() != "REASON_CONTAINER_LIMITATION_MEMORY" || term.Message == "" {
+		t.Fatalf("termination = %+v", term)
+	}
+}
+
+// BenchmarkLaunchDestroy measures one container's launch (Launch returns
+// once the executor runs) and destroy (Destroy returns once its processes
+// and cgroups are gone) for each launcher and isolator set.
+func BenchmarkLaunchDestroy(b *testing.B) {
+	for _, c := range []struct{ launcher, isolation string }{
+		{"posix", "posix/cpu,posix/mem"},
+		{"posix", "cgroups/cpu,cgroups/mem,cgroups/pids"},
+		{"linux", "posix/cpu,posix/mem"},
+		{"linux", "cgroups/cpu,cgroups/mem,cgroups/pids"},
+		{"linux", "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid"},
+	} {
+		b.Run(c.launcher+"/"+c.isolation, func(b *testing.B) {
+			m, _ := newIsolated(b, c.launcher, c.isolation)
+			ctx := context.Background()
+			dir := b.TempDir()
+			res := resources.MustParse("cpus:0.1;mem:32")
+			var launch, destroy time.Duration
+			for i := 0; i < b.N; i++ {
+				id := fmt.Sprintf("b%d", i)
+				t0 := time.Now()
+				if err := m.Launch(ctx, id, LaunchConfig{ExecutorInfo: shellExecutor("sleep 1000"), Directory: dir, Resources: res}); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := m.Destroy(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				launch += t1.Sub(t0)
+				destroy += time.Since(t1)
+			}
+			b.ReportMetric(float64(launch.Microseconds())/float64(b.N)/1000, "launch-ms")
+			b.ReportMetric(float64(destroy.Microseconds())/float64(b.N)/1000, "destroy-ms")
+		})
+	}
+}
+
+// BenchmarkLaunch1000 launches 1,000 containers with cgroups isolation on
+// one containerizer, 32 at a time, and reports the wall time until all
+// run; then destroys them all.
+func BenchmarkLaunch1000(b *testing.B) {
+	const n, parallel = 1000, 32
+	for i := 0; i < b.N; i++ {
+		m, _ := newIsolated(b, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
+		ctx := context.Background()
+		dir := b.TempDir()
+		res := resources.MustParse("cpus:0.01;mem:4")
+		sem := make(chan struct{}, parallel)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		t0 := time.Now()
+		for j := 0; j < n; j++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(j int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				err := m.Launch(ctx, fmt.Sprintf("k%d-%d", i, j), LaunchConfig{ExecutorInfo: shellExecutor("sleep 1000"), Directory: dir, Resources: res})
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}(j)
+		}
+		wg.Wait()
+		launched := time.Since(t0)
+		if firstErr != nil {
+			b.Fatal(firstErr)
+		}
+		t1 := time.Now()
+		for _, id := range m.Containers() {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(id string) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				_ = m.Destroy(ctx, id)
+			}(id)
+		}
+		wg.Wait()
+		b.ReportMetric(launched.Seconds(), "launch-1000-s")
+		b.ReportMetric(time.Since(t1).Seconds(), "destroy-1000-s")
+	}
+}
+
+// A container left behind by an earlier agent run is an orphan to the next
+// one: its processes are killed and its cgroups removed, while a container
+// the agent still knows keeps its cgroups.
+func TestCgroupsRecoveryDestroysOrphans(t *testing.T) {
+	before, l := newIsolated(t, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
+	ctx := ctxT(t)
+	for _, id := range []string{"kept", "orphan"} {
+		if err := before.Launch(ctx, id, LaunchConfig{
+			ExecutorInfo: shellExecutor("sleep 1000"), Directory: t.TempDir(),
+			Resources: resources.MustParse("cpus:0.1;mem:32"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	isos, err := isolators.New("cgroups/cpu,cgroups/mem,cgroups/pids", isolators.Options{CgroupsRoot: l.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := NewMesos(Options{Isolators: isos})
+	orphans, err := after.recoverIsolation(ctx, []isolators.RecoverState{{ContainerID: "kept"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(orphans) != "[orphan]" {
+		t.Fatalf("orphans = %v", orphans)
+	}
+	for _, ctl := range []string{"cpu", "memory", "pids"} {
+		if _, err := os.Stat(l.Dir(ctl, "orphan")); !os.IsNotExist(err) {
+			t.Errorf("the orphan's %s cgroup is still there: %v", ctl, err)
+		}
+		if _, err := os.Stat(l.Dir(ctl, "kept")); err != nil {
+			t.Errorf("the known container lost its %s cgroup: %v", ctl, err)
+		}
+	}
+	// The earlier run sees its orphan's executor killed.
+	term, err := before.Wait(ctx, "orphan")
+	if err != nil || term.Status == nil {
+		t.Fatalf("orphan termination = %+v, %v", term, err)
+	}
+}
