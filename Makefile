@@ -1,7 +1,7 @@
 # gomesos: Apache Mesos in Go on an actor runtime.
 GO       ?= go
 BIN      := $(CURDIR)/bin
-BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace
+BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace mesos-sim
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto
 # Packages whose tests exercise concurrency run under the race detector.
 RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/... ./webui/...
@@ -10,7 +10,7 @@ NUM_SLAVES ?= 2
 PORT ?= 5050
 WORK_DIR ?= /tmp/gomesos-local
 
-.PHONY: all build test test-deps unit race vet fmt-check proto run bench clean
+.PHONY: all build test test-deps unit race vet fmt-check proto run bench sim-soak clean
 
 all: build
 
@@ -72,6 +72,14 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./tracing/
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench 'BenchmarkLaunch$$' -benchtime 300x ./tests/
 	GOMESOS_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench 'BenchmarkLaunchTracing' -benchtime 4x ./tests/
+
+# Thousands of simulator seeds with every fault (SOAK_SEEDS from SOAK_FROM);
+# the first violation stops it and names its seed.
+SOAK_FROM ?= 1
+SOAK_SEEDS ?= 5000
+sim-soak: build
+	@out=$$($(BIN)/mesos-sim --seed=$(SOAK_FROM) --count=$(SOAK_SEEDS) --agents=5 --frameworks=3 --tasks=60 --faults=all); rc=$$?; \
+		echo "$$out" | tail -1; [ $$rc -eq 0 ] && echo "sim-soak: $(SOAK_SEEDS) seeds from $(SOAK_FROM), invariants ok"
 
 clean:
 	rm -rf $(BIN)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 )
 
@@ -14,7 +15,7 @@ func TestMonitorStatisticsAndContainers(t *testing.T) {
 	h.register()
 	h.runTask(customTask("t1", "e1"))
 	ex := <-h.cont.executors
-	next[*mesosinternal.RunTaskMessage](t, ex.events, nil)
+	actortest.Must[*mesosinternal.RunTaskMessage](t, ex.Peer, nil)
 	h.barrier()
 
 	srv := httptest.NewServer(h.s.Handler())

@@ -1,0 +1,140 @@
+// Command mesos-sim runs one seed of the deterministic cluster simulator:
+// a master, agents with a simulated containerizer and frameworks, over a
+// virtual network and clock, with the faults asked for, checking the
+// cluster's invariants after every step. It prints one summary line and
+// exits 0, or prints the violation (seed, invariant, last messages) and
+// exits 1. Bad flags exit 2.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/gomesos/gomesos/sim"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mesos-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seed := fs.Uint64("seed", 1, "the seed every random choice of the run is drawn from")
+	count := fs.Uint64("count", 1, "run this many seeds, from --seed on, one summary line each; stop at the first violation")
+	agents := fs.Int("agents", 5, "number of agents")
+	frameworks := fs.Int("frameworks", 2, "number of frameworks")
+	tasks := fs.Int("tasks", 100, "tasks to run in all, shared out among the frameworks")
+	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash, all or none")
+	agentRes := fs.String("agent-resources", "cpus:4;mem:8192", "resources of each agent")
+	taskRes := fs.String("task-resources", "cpus:1;mem:128", "resources of each task")
+	taskTime := fs.Duration("task-time", 10*time.Second, "mean virtual run time of a task")
+	maxVirtual := fs.Duration("max-virtual", 6*time.Hour, "virtual time after which an unfinished run is a violation")
+	sweep := fs.Uint64("sweep-every", 0, "check every agent's resource books every N steps (0: every step up to 1000 agents x frameworks, else every agents*frameworks/1000 steps)")
+	trace := fs.String("trace", "", "write every message, one line each, to this file ('-' for stderr)")
+	stats := fs.Bool("stats", false, "print steps, messages and memory per agent and per task after the summary")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	memprofile := fs.String("memprofile", "", "write a heap profile at the end to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	f, err := sim.ParseFaults(*faults)
+	if err != nil {
+		fmt.Fprintf(stderr, "mesos-sim: --faults: %v\n", err)
+		return 2
+	}
+	cfg := sim.Config{
+		Seed: *seed, Agents: *agents, Frameworks: *frameworks, Tasks: *tasks, Faults: f,
+		AgentResources: *agentRes, TaskResources: *taskRes, TaskTime: *taskTime,
+		MaxVirtual: *maxVirtual, SweepEvery: *sweep, NoClone: true,
+	}
+	if cfg.SweepEvery == 0 {
+		cfg.SweepEvery = 1
+		if n := uint64(max(*agents, 0)) * uint64(max(*frameworks, 0)); n > 1000 {
+			cfg.SweepEvery = n / 1000
+		}
+	}
+	if *trace != "" {
+		w := stderr
+		if *trace != "-" {
+			tf, err := os.Create(*trace)
+			if err != nil {
+				fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+				return 2
+			}
+			defer tf.Close()
+			w = tf
+		}
+		cfg.Trace = w
+	}
+	for i := uint64(1); i < *count; i++ {
+		c, err := sim.NewCluster(cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+			return 2
+		}
+		res := c.Run()
+		fmt.Fprintln(stdout, res.Summary())
+		if res.Err != nil {
+			fmt.Fprintln(stderr, res.Err)
+			return 1
+		}
+		cfg.Seed++
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c, err := sim.NewCluster(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+		return 2
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+			return 2
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+			return 2
+		}
+	}
+	res := c.Run()
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	fmt.Fprintln(stdout, res.Summary())
+	if *stats {
+		var after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB\n",
+			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
+			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30))
+		runtime.KeepAlive(c)
+	}
+	if *memprofile != "" {
+		mf, err := os.Create(*memprofile)
+		if err == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(mf)
+			mf.Close()
+		}
+		runtime.KeepAlive(c)
+	}
+	if res.Err != nil {
+		fmt.Fprintln(stderr, res.Err)
+		return 1
+	}
+	return 0
+}

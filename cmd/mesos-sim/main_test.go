@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestOneSeedPrintsOneSummaryLine(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"--seed=3", "--agents=3", "--frameworks=2", "--tasks=20", "--faults=drop,dup,reorder,partition,crash"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	re := regexp.MustCompile(`^sim: seed=3 agents=3 frameworks=2 tasks=20 finished=20 virtual=\d+\.\d+s wall=\d+\.\d+s tasks/s=\d+ invariants=ok\n$`)
+	if !re.MatchString(out.String()) {
+		t.Fatalf("output %q", out.String())
+	}
+}
+
+func TestBadFlagsExit2(t *testing.T) {
+	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "mesos-sim") && !strings.Contains(errOut.String(), "flag") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}
+
+func TestUnfinishedRunExits1WithTheSeed(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"--seed=9", "--agents=1", "--frameworks=1", "--tasks=50", "--task-time=1h", "--max-virtual=1m"}, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), "invariants=violated") || !strings.Contains(errOut.String(), "seed=9") || !strings.Contains(errOut.String(), "liveness") || !strings.Contains(errOut.String(), "last messages:") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %.500s", code, out.String(), errOut.String())
+	}
+}
+
+func TestCountRunsConsecutiveSeeds(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--seed=5", "--count=3", "--agents=2", "--frameworks=1", "--tasks=5", "--faults=all"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "sim: seed=5 ") || !strings.HasPrefix(lines[2], "sim: seed=7 ") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}

@@ -1,0 +1,427 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// Faults switch the kinds of fault a cluster run injects.
+type Faults struct {
+	Drop, Dup, Reorder, Delay, Partition, Crash bool
+}
+
+// ParseFaults reads a comma-separated list: drop, dup, reorder, delay,
+// partition, crash, all, or none.
+func ParseFaults(s string) (Faults, error) {
+	var f Faults
+	for _, w := range strings.Split(s, ",") {
+		switch strings.TrimSpace(w) {
+		case "", "none":
+		case "drop":
+			f.Drop = true
+		case "dup":
+			f.Dup = true
+		case "reorder":
+			f.Reorder = true
+		case "delay":
+			f.Delay = true
+		case "partition":
+			f.Partition = true
+		case "crash":
+			f.Crash = true
+		case "all":
+			f = Faults{true, true, true, true, true, true}
+		default:
+			return f, fmt.Errorf("unknown fault %q (want drop, dup, reorder, delay, partition, crash, all or none)", w)
+		}
+	}
+	return f, nil
+}
+
+func (f Faults) String() string {
+	var w []string
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{f.Drop, "drop"}, {f.Dup, "dup"}, {f.Reorder, "reorder"}, {f.Delay, "delay"}, {f.Partition, "partition"}, {f.Crash, "crash"}} {
+		if x.on {
+			w = append(w, x.name)
+		}
+	}
+	if len(w) == 0 {
+		return "none"
+	}
+	return strings.Join(w, ",")
+}
+
+// Config describes one cluster run.
+type Config struct {
+	Seed       uint64
+	Agents     int
+	Frameworks int
+	Tasks      int // tasks in all, shared out among the frameworks
+	Faults     Faults
+
+	AgentResources string        // default "cpus:4;mem:8192"
+	TaskResources  string        // default "cpus:1;mem:128"
+	TaskTime       time.Duration // mean virtual run time of a task (default 10s)
+	FailRate       float64       // share of tasks that fail (default 0.1)
+	Master         MasterTimes   // default DefaultMasterTimes
+	MaxVirtual     time.Duration // give up (a violation) after this much virtual time (default 6h)
+	// SweepEvery runs the whole-cluster resource check every this many
+	// steps (default 1: every step; it costs agents x frameworks).
+	SweepEvery uint64
+	// Trace, if set, gets every message handled, one line each.
+	Trace io.Writer
+	// StandInFrameworks runs the simulator's message-level stand-in
+	// frameworks instead of schedulers on schedulerdriver.Inline.
+	StandInFrameworks bool
+	// StandInMaster runs the simulator's stand-in master instead of
+	// master.Core (to tell a bug of one from the other).
+	StandInMaster bool
+	// NoClone skips copying messages on delivery (safe for the stand-ins,
+	// which never change a message they sent or received).
+	NoClone bool
+}
+
+func (c *Config) defaults() error {
+	if c.Agents <= 0 || c.Frameworks <= 0 || c.Tasks < 0 {
+		return fmt.Errorf("need at least one agent and one framework and no negative task count (agents=%d frameworks=%d tasks=%d)", c.Agents, c.Frameworks, c.Tasks)
+	}
+	if c.AgentResources == "" {
+		c.AgentResources = "cpus:4;mem:8192"
+	}
+	if c.TaskResources == "" {
+		c.TaskResources = "cpus:1;mem:128"
+	}
+	if c.TaskTime <= 0 {
+		c.TaskTime = 10 * time.Second
+	}
+	if c.FailRate == 0 {
+		c.FailRate = 0.1
+	}
+	if c.Master == (MasterTimes{}) {
+		c.Master = DefaultMasterTimes
+	}
+	if c.MaxVirtual <= 0 {
+		c.MaxVirtual = 6 * time.Hour
+	}
+	if c.SweepEvery == 0 {
+		c.SweepEvery = 1
+	}
+	return nil
+}
+
+// Cluster is a master, agents and frameworks in one simulation.
+type Cluster struct {
+	Sim    *Sim
+	cfg    Config
+	master *Node
+	agents []*Node
+	fws    []*Node
+	fwst   []*fwState
+	boots  []int
+
+	agentRes, taskRes resources.Resources
+	uuids             protocol.UUIDs
+	check             *checker
+	sweep             func() error // the master's resource books
+	masterInfo        func() *mesos.MasterInfo
+}
+
+// NewCluster builds the cluster of cfg; nothing runs until Run.
+func NewCluster(cfg Config) (*Cluster, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	agentRes, err := resources.Parse(cfg.AgentResources, "*")
+	if err != nil {
+		return nil, fmt.Errorf("agent resources: %w", err)
+	}
+	taskRes, err := resources.Parse(cfg.TaskResources, "*")
+	if err != nil {
+		return nil, fmt.Errorf("task resources: %w", err)
+	}
+	if taskRes.IsEmpty() || !agentRes.Contains(taskRes) {
+		return nil, fmt.Errorf("a task (%s) does not fit an agent (%s)", taskRes, agentRes)
+	}
+	c := &Cluster{
+		Sim:      New(Options{Seed: cfg.Seed, Latency: time.Millisecond, NoClone: cfg.NoClone}),
+		cfg:      cfg,
+		agentRes: agentRes,
+		taskRes:  taskRes,
+		uuids:    protocol.SequentialUUIDs(cfg.Seed),
+	}
+	s := c.Sim
+	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
+	if c.master, c.sweep, err = addMaster(s, mpid, cfg.StandInMaster, cfg.Master, cfg.Seed); err != nil {
+		return nil, err
+	}
+	c.masterInfo = func() *mesos.MasterInfo {
+		if m, ok := c.master.Core.(*realMaster); ok {
+			return m.core.Info()
+		}
+		return c.master.Core.(*standInMaster).info()
+	}
+	c.check = newChecker(c)
+	for i := 0; i < cfg.Agents; i++ {
+		name := fmt.Sprintf("agent%d", i+1)
+		pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.%d.%d:5051", (i+1)/250, (i+1)%250+1)}
+		a := newStandInAgent(pid, mpid, name, 0, agentRes, c.uuids)
+		n, err := s.Add(name, pid, a, c.containerizer)
+		if err != nil {
+			return nil, err
+		}
+		c.agents = append(c.agents, n)
+		c.boots = append(c.boots, 0)
+		s.Start(n, a.start)
+	}
+	for j := 0; j < cfg.Frameworks; j++ {
+		name := fmt.Sprintf("sched%d", j+1)
+		want := cfg.Tasks / cfg.Frameworks
+		if j < cfg.Tasks%cfg.Frameworks {
+			want++
+		}
+		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}}
+		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
+		c.fwst = append(c.fwst, st)
+		if cfg.StandInFrameworks {
+			f := newStandInFramework(pid, mpid, st, taskRes)
+			n, err := s.Add(name, pid, f, nil)
+			if err != nil {
+				return nil, err
+			}
+			c.fws = append(c.fws, n)
+			c.check.isFw[name] = true
+			s.Start(n, f.start)
+			continue
+		}
+		d, sched := newDriverFramework(st, taskRes, c.check, cfg.Seed)
+		n, err := s.Add(name, pid, d, driverEffects(c.masterInfo))
+		if err != nil {
+			return nil, err
+		}
+		c.fws = append(c.fws, n)
+		startDriver(s, n, d, sched, c.masterInfo)
+	}
+	s.Trace = c.check.observe
+	s.Check = c.check.step
+	c.injectFaults()
+	return c, nil
+}
+
+// addMaster adds and starts the master node: master.Core over a
+// synchronous allocator core, or the stand-in.
+func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uint64) (*Node, func() error, error) {
+	if standIn {
+		m := newStandInMaster(pid, times, seed)
+		n, err := s.Add("master", pid, m, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.Start(n, m.start)
+		return n, func() error { return sweepBooks(m) }, nil
+	}
+	m, err := newRealMaster(s, pid, times.Offer, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := s.Add("master", pid, m, m.apply)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Start(n, m.start)
+	return n, m.sweep, nil
+}
+
+// containerizer is the agents' simulated containerizer: a task starts after
+// a short drawn delay, runs a drawn time and finishes or fails.
+func (c *Cluster) containerizer(n *Node, e effect.Effect) {
+	r := n.Rand()
+	switch e := e.(type) {
+	case LaunchContainer:
+		a := n.Core.(*standInAgent)
+		start := time.Duration(10+r.IntN(490)) * time.Millisecond
+		run := c.cfg.TaskTime/2 + time.Duration(r.Int64N(int64(c.cfg.TaskTime)+1))
+		how := ContainerFinished
+		if r.Float64() < c.cfg.FailRate {
+			how = ContainerFailed
+		}
+		id := e.Container
+		n.Post(start, func(now time.Time) []effect.Effect { return a.ContainerStarted(now, id) })
+		n.Post(start+run, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, how) })
+	case DestroyContainer:
+		a := n.Core.(*standInAgent)
+		id := e.Container
+		n.Post(10*time.Millisecond, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, ContainerKilled) })
+	default:
+		c.Sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+	}
+}
+
+// injectFaults installs the network rules and schedules partitions and
+// crashes every ten virtual seconds, each drawn from the seed.
+func (c *Cluster) injectFaults() {
+	f := c.cfg.Faults
+	r := Rule{}
+	if f.Drop {
+		r.Drop = 0.01
+	}
+	if f.Dup {
+		r.Dup = 0.01
+	}
+	if f.Reorder {
+		r.Reorder = 0.02
+	}
+	if f.Delay {
+		r.Delay = 50 * time.Millisecond
+	}
+	if r != (Rule{}) {
+		// libprocess never delivers a message twice; Mesos only copes with
+		// the duplicates its own retries make (registrations, status
+		// updates, acknowledgements). A duplicated LaunchTasksMessage makes
+		// the master answer the second copy with TASK_LOST for a task that
+		// then runs, so frameworks' messages to the master are not doubled.
+		noDup := r
+		noDup.Dup = 0
+		for _, f := range c.fws {
+			noDup.From, noDup.To = f.Name, "master"
+			c.Sim.Net.AddRule(noDup)
+		}
+		c.Sim.Net.AddRule(r)
+	}
+	if !f.Partition && !f.Crash {
+		return
+	}
+	s := c.Sim
+	var tick func()
+	tick = func() {
+		rng := s.Rand()
+		if f.Partition && rng.Float64() < 0.3 {
+			victim := c.victim()
+			heal := time.Duration(1+rng.IntN(120)) * time.Second
+			s.Net.Partition([]*Node{c.master}, []*Node{victim}, heal)
+		}
+		if f.Crash && rng.Float64() < 0.3 {
+			victim := c.victim()
+			back := time.Duration(1+rng.IntN(30)) * time.Second
+			if victim.Up() {
+				s.Crash(victim)
+				s.At(s.Now().Add(back), func() { c.restart(victim) })
+			}
+		}
+		s.At(s.Now().Add(10*time.Second), tick)
+	}
+	s.At(s.Now().Add(10*time.Second), tick)
+}
+
+func (c *Cluster) victim() *Node {
+	rng := c.Sim.Rand()
+	i := rng.IntN(len(c.agents) + len(c.fws))
+	if i < len(c.agents) {
+		return c.agents[i]
+	}
+	return c.fws[i-len(c.agents)]
+}
+
+// restart brings a crashed node back: an agent as a new agent (it keeps no
+// checkpoint), a framework from its scheduler's store with its ID.
+func (c *Cluster) restart(n *Node) {
+	for i, a := range c.agents {
+		if a == n {
+			c.boots[i]++
+			core := newStandInAgent(n.PID, c.master.PID, n.Name, c.boots[i], c.agentRes, c.uuids)
+			c.Sim.Restart(n, core)
+			c.Sim.Start(n, core.start)
+			return
+		}
+	}
+	for j, f := range c.fws {
+		if f != n {
+			continue
+		}
+		if c.cfg.StandInFrameworks {
+			core := newStandInFramework(n.PID, c.master.PID, c.fwst[j], c.taskRes)
+			c.Sim.Restart(n, core)
+			c.Sim.Start(n, core.start)
+			return
+		}
+		d, sched := newDriverFramework(c.fwst[j], c.taskRes, c.check, c.cfg.Seed+uint64(c.Sim.Steps()))
+		c.Sim.Restart(n, d)
+		startDriver(c.Sim, n, d, sched, c.masterInfo)
+		return
+	}
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Config   Config
+	Finished int
+	Virtual  time.Duration
+	Wall     time.Duration
+	Steps    uint64
+	Messages uint64
+	Err      error // a *Violation, or nil
+}
+
+// Summary is the one-line result the binary prints.
+func (r Result) Summary() string {
+	inv := "ok"
+	if r.Err != nil {
+		inv = "violated"
+	}
+	rate := 0.0
+	if r.Wall > 0 {
+		rate = float64(r.Finished) / r.Wall.Seconds()
+	}
+	return fmt.Sprintf("sim: seed=%d agents=%d frameworks=%d tasks=%d finished=%d virtual=%.3fs wall=%.3fs tasks/s=%.0f invariants=%s",
+		r.Config.Seed, r.Config.Agents, r.Config.Frameworks, r.Config.Tasks, r.Finished,
+		r.Virtual.Seconds(), r.Wall.Seconds(), rate, inv)
+}
+
+func (c *Cluster) finished() int {
+	n := 0
+	for _, st := range c.fwst {
+		n += st.finished
+	}
+	return n
+}
+
+// Run runs the cluster until every task has ended, a check fails, or the
+// virtual time limit passes (a violation: the run did not finish).
+func (c *Cluster) Run() Result {
+	s := c.Sim
+	start := time.Now()
+	deadline := Epoch.Add(c.cfg.MaxVirtual)
+	for c.finished() < c.cfg.Tasks && s.Err() == nil {
+		if t, ok := s.Next(); !ok || t.After(deadline) {
+			s.Fail(fmt.Errorf("liveness: %d of %d tasks ended within %v of virtual time", c.finished(), c.cfg.Tasks, c.cfg.MaxVirtual))
+			break
+		}
+		s.Step()
+	}
+	if s.Err() == nil {
+		if err := c.check.sweep(); err != nil {
+			s.Fail(err)
+		} else if err := c.check.final(); err != nil {
+			s.Fail(err)
+		}
+	}
+	res := Result{Config: c.cfg, Finished: c.finished(), Virtual: s.Elapsed(), Wall: time.Since(start), Steps: s.Steps(), Messages: s.Sent(), Err: s.Err()}
+	return res
+}
+
+// IsViolation reports whether err stopped a run on a check.
+func IsViolation(err error) bool {
+	var v *Violation
+	return errors.As(err, &v)
+}

@@ -1,0 +1,35 @@
+// Package sim is a deterministic cluster simulator: it runs pure cores (any
+// effect.Core: the master's, the agents', the drivers', or small toy cores in
+// tests) on one goroutine, over a virtual network and a virtual clock, with
+// every random choice drawn from one seed.
+//
+// The engine keeps one event queue ordered by virtual time and, for ties, by
+// the order the events were made. An event is a message delivery, a keyed
+// timer that fired, an exited notice for a linked peer, or work a node posted
+// for later (the result of a container operation). The engine applies the
+// common effects itself (Send, Link, Unlink, StartTimer, CancelTimer) and
+// hands a core's own kinds to the node's Custom hook.
+//
+// The network carries messages in order between each pair of nodes with a
+// base latency, and can drop, delay, duplicate or reorder them by per-pair
+// rules, cut pairs of node groups off from each other until a heal time, or
+// drop messages by type as transcript tests do. Nodes crash and restart; a
+// crash or a partition tells every node linked to the lost peer, as
+// libprocess does when a socket breaks.
+//
+// After every step an optional check runs; the first error stops the run and
+// is reported with the last deliveries before it. The same seed and the same
+// calls give the same trace, byte for byte.
+package sim
+
+// On top of the engine, Cluster runs a whole cluster for one seed (the
+// mesos-sim binary and the seed tests) and Script drives one step by step
+// for the protocol transcripts in tests/testdata/transcripts. The master is
+// master.Core with a synchronous allocator.Core, allocating on the
+// allocation interval timer. Agents and frameworks are, for now, small
+// stand-in cores in this package (standin_agent.go, standin_framework.go)
+// that speak Mesos' messages: the agent with a simulated containerizer
+// (tasks run a drawn virtual time and finish or fail) and reliable ordered
+// status updates, the framework launching its share of tasks on its
+// offers, acknowledging and reconciling. standin_master.go is a stand-in
+// master kept to tell a bug of master.Core from one of the simulator.

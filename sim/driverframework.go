@@ -1,0 +1,138 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/protocol"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/schedulerdriver"
+)
+
+// simScheduler is a framework written against the scheduler driver API
+// (schedulerdriver.Scheduler), run by schedulerdriver.Inline: it launches
+// its share of tasks on its offers, declines the rest, and counts the
+// tasks that ended. What it is told is checked as it is told.
+type simScheduler struct {
+	st      *fwState
+	taskRes resources.Resources
+	check   *checker
+}
+
+func (s *simScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, _ *mesos.MasterInfo) {
+	s.st.id = id.GetValue()
+}
+func (s *simScheduler) Reregistered(schedulerdriver.SchedulerDriver, *mesos.MasterInfo) {}
+func (s *simScheduler) Disconnected(schedulerdriver.SchedulerDriver)                    {}
+func (s *simScheduler) OfferRescinded(schedulerdriver.SchedulerDriver, *mesos.OfferID)  {}
+func (s *simScheduler) FrameworkMessage(schedulerdriver.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, string) {
+}
+func (s *simScheduler) SlaveLost(schedulerdriver.SchedulerDriver, *mesos.SlaveID) {}
+func (s *simScheduler) ExecutorLost(schedulerdriver.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, int) {
+}
+func (s *simScheduler) Error(_ schedulerdriver.SchedulerDriver, msg string) {
+	s.check.fail(fmt.Errorf("framework error: %s got %q", s.st.name, msg))
+}
+
+func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers []*mesos.Offer) {
+	for _, o := range offers {
+		left := resources.Resources(o.GetResources()).Unallocate()
+		res := s.taskRes
+		if len(o.GetResources()) > 0 && o.GetResources()[0].GetAllocationInfo() != nil {
+			res = s.taskRes.Allocate(o.GetResources()[0].GetAllocationInfo().GetRole())
+		}
+		var tasks []*mesos.TaskInfo
+		for s.st.launched < s.st.want && left.Contains(s.taskRes) {
+			s.st.launched++
+			tid := fmt.Sprintf("%s-t%d", s.st.name, s.st.launched)
+			tasks = append(tasks, &mesos.TaskInfo{
+				Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: o.GetSlaveId(),
+				Resources: res, Command: &mesos.CommandInfo{Value: proto.String("true")},
+			})
+			s.st.last[tid] = mesos.TaskState_TASK_STAGING
+			s.st.order = append(s.st.order, tid)
+			left = left.Subtract(s.taskRes)
+		}
+		if len(tasks) == 0 {
+			d.DeclineOffer(o.GetId(), &mesos.Filters{RefuseSeconds: proto.Float64(60)})
+			continue
+		}
+		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
+	}
+}
+
+func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
+	s.check.see(s.st.name, s.st.id, st, st.GetUuid())
+	tid := st.GetTaskId().GetValue()
+	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
+		if protocol.IsTerminal(st.GetState()) {
+			s.st.finished++
+		}
+		s.st.last[tid] = st.GetState()
+	}
+}
+
+// newDriverFramework returns the driver (the node's core) of a framework
+// whose scheduler keeps its state in st.
+func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker, seed uint64) (*schedulerdriver.Inline, *simScheduler) {
+	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost")}
+	if st.id != "" {
+		info.Id = &mesos.FrameworkID{Value: proto.String(st.id)}
+	}
+	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
+	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check}
+	return schedulerdriver.NewInline(core, sched), sched
+}
+
+// reconcile asks the master about every task the scheduler has not seen
+// end, as a careful framework does now and then (a launch lost on the way
+// is only found out this way).
+func (s *simScheduler) reconcile(d schedulerdriver.SchedulerDriver) {
+	var sts []*mesos.TaskStatus
+	keep := s.st.order[:0]
+	for _, tid := range s.st.order {
+		if st := s.st.last[tid]; !protocol.IsTerminal(st) {
+			keep = append(keep, tid)
+			sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: st.Enum()})
+		}
+	}
+	if len(sts) > 0 {
+		d.ReconcileTasks(sts)
+	}
+}
+
+// reconcileEvery is how often a simulated scheduler reconciles.
+const reconcileEvery = 30 * time.Second
+
+// startDriver starts d on n and hands it the master, as a standalone
+// detector answers at once; the scheduler reconciles every 30s.
+func startDriver(s *Sim, n *Node, d *schedulerdriver.Inline, sched *simScheduler, master func() *mesos.MasterInfo) {
+	d.Start()
+	s.Start(n, func(now time.Time) []effect.Effect { return d.Detected(now, master()) })
+	var tick func(now time.Time) []effect.Effect
+	tick = func(now time.Time) []effect.Effect {
+		sched.reconcile(d)
+		n.Post(reconcileEvery, tick)
+		return d.Take(now)
+	}
+	n.Post(reconcileEvery, tick)
+}
+
+// driverEffects applies the driver's own effects on its node.
+func driverEffects(master func() *mesos.MasterInfo) func(*Node, effect.Effect) {
+	return func(n *Node, e effect.Effect) {
+		d := n.Core.(*schedulerdriver.Inline)
+		switch e.(type) {
+		case schedulerdriver.Redetect:
+			n.Post(0, func(now time.Time) []effect.Effect { return d.Detected(now, master()) })
+		case schedulerdriver.StopDetection, schedulerdriver.Terminate:
+		default:
+			n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+		}
+	}
+}

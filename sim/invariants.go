@@ -1,0 +1,187 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// checker holds the cluster invariants. What frameworks see is checked as
+// each message is delivered; the resource books are swept after steps.
+type checker struct {
+	c       *Cluster
+	isFw    map[string]bool // node names of frameworks
+	seen    map[taskKey]*seenTask
+	pending error
+	trace   io.Writer
+}
+
+type seenTask struct {
+	state mesos.TaskState
+	uuids map[string]bool
+}
+
+func newChecker(c *Cluster) *checker {
+	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace}
+}
+
+// allowed says whether a framework may see to after from for one task,
+// along Mesos' task state machine.
+func allowed(from, to mesos.TaskState) bool {
+	if from == mesos.TaskState_TASK_LOST {
+		// Not final for a framework without PARTITION_AWARE: a task of a
+		// partitioned agent can come back when the agent does.
+		return true
+	}
+	if protocol.IsTerminal(from) {
+		return false
+	}
+	switch from {
+	case mesos.TaskState_TASK_STAGING:
+		return true
+	case mesos.TaskState_TASK_STARTING:
+		return to != mesos.TaskState_TASK_STAGING
+	case mesos.TaskState_TASK_RUNNING:
+		return to == mesos.TaskState_TASK_KILLING || protocol.IsTerminal(to) || to == mesos.TaskState_TASK_UNREACHABLE
+	case mesos.TaskState_TASK_KILLING:
+		return protocol.IsTerminal(to)
+	case mesos.TaskState_TASK_UNREACHABLE:
+		return true
+	}
+	return false
+}
+
+// observe checks, for each update a framework receives, that the task
+// moves along the state machine: a new update (a UUID the framework has
+// not had) never takes a task back or out of a terminal state. Duplicates
+// of an update and the master's answers to reconciliation are exempt.
+func (k *checker) observe(s *Sim, d Delivery) {
+	if k.trace != nil {
+		fmt.Fprintf(k.trace, "%v %s\n", s.Elapsed(), s.Line(d))
+	}
+	if d.Dropped != "" || k.pending != nil {
+		return
+	}
+	to := s.Name(d.To)
+	up, ok := d.Msg.(*mesosinternal.StatusUpdateMessage)
+	if !ok || !k.isFw[to] {
+		return
+	}
+	k.see(to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
+}
+
+func (k *checker) fail(err error) {
+	if k.pending == nil {
+		k.pending = err
+	}
+}
+
+// see checks one update a framework was given.
+func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
+	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
+		return
+	}
+	key := taskKey{fid, st.GetTaskId().GetValue()}
+	t := k.seen[key]
+	if t == nil {
+		t = &seenTask{state: mesos.TaskState_TASK_STAGING, uuids: map[string]bool{}}
+		k.seen[key] = t
+	}
+	next := st.GetState()
+	if next == mesos.TaskState_TASK_LOST && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
+		(st.GetReason() == mesos.TaskStatus_REASON_SLAVE_DISCONNECTED || st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REMOVED) {
+		// Mesos' master reports every task it still holds as lost when
+		// the agent goes, terminal ones whose update was not yet
+		// acknowledged included; the framework may see FINISHED, LOST.
+		t.state = next
+		return
+	}
+	if u := string(uuid); u != "" {
+		if t.uuids[u] {
+			return // at-least-once: a duplicate
+		}
+		t.uuids[u] = true
+	} else if next == t.state {
+		return // the master's updates carry no UUID: a copy looks the same
+	}
+	if !allowed(t.state, next) {
+		k.pending = fmt.Errorf("task state machine: %s saw task %s go %s -> %s", to, key.tid, t.state, next)
+		return
+	}
+	t.state = next
+}
+
+func (k *checker) step(s *Sim) error {
+	if k.pending != nil {
+		return k.pending
+	}
+	// Only the master's steps change its books; a hook may crash or cut
+	// off nodes, which the master hears of in steps of its own.
+	if n := s.LastNode(); n == k.c.master && s.Steps()%k.c.cfg.SweepEvery == 0 {
+		return k.sweep()
+	}
+	return nil
+}
+
+// sweep checks the resource books of every agent: the allocator's free
+// plus allocated equals the agent's total, and what the master has
+// offered plus what its tasks use is exactly what the allocator counts as
+// allocated, so nothing is offered twice or lost.
+func (k *checker) sweep() error { return k.c.sweep() }
+
+func sweepBooks(m *standInMaster) error {
+	offered := map[string]resources.Resources{}
+	for _, o := range m.offers {
+		offered[o.aid] = offered[o.aid].Add(o.res)
+	}
+	for _, aid := range m.alloc.Agents() {
+		a := m.agents[aid]
+		if a == nil {
+			return fmt.Errorf("resources: the allocator has agent %s, the master does not", aid)
+		}
+		var alloc resources.Resources
+		for _, fid := range m.fwIDs {
+			alloc = alloc.Add(m.alloc.Allocation(fid, aid))
+		}
+		total := m.alloc.Total(aid)
+		free := m.alloc.Available(aid)
+		if got := free.Add(alloc.Unallocate()); !got.Equal(total) {
+			return fmt.Errorf("resources: agent %s: free %s + allocated %s != total %s", aid, free, alloc, total)
+		}
+		used := offered[aid]
+		for _, t := range a.tasks {
+			used = used.Add(t.res)
+		}
+		if !used.Equal(alloc) {
+			return fmt.Errorf("resources: agent %s: offered + used by tasks %s != allocated %s", aid, used, alloc)
+		}
+	}
+	return nil
+}
+
+// final checks, once the run has ended, that every task a framework
+// launched ended (as the framework last saw it) or runs on a live agent.
+func (k *checker) final() error {
+	for _, st := range k.c.fwst {
+		for _, tid := range st.order {
+			if protocol.IsTerminal(st.last[tid]) {
+				continue
+			}
+			live := false
+			for _, n := range k.c.agents {
+				if n.Up() && n.Core.(*standInAgent).running(st.id, tid) {
+					live = true
+					break
+				}
+			}
+			if !live {
+				return fmt.Errorf("task ends: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+			}
+		}
+	}
+	return nil
+}

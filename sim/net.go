@@ -1,0 +1,191 @@
+package sim
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+)
+
+// Rule is a fault rule for the messages from one node to another. From and
+// To are node names; "" matches any node. The probabilities are per message.
+type Rule struct {
+	From, To string
+	Drop     float64       // lose the message
+	Dup      float64       // deliver it twice
+	Reorder  float64       // let it overtake or fall behind others of the pair
+	Delay    time.Duration // add up to this much delay (order is kept)
+}
+
+// Filter drops messages of a type between two nodes, as Mesos tests do with
+// DROP_PROTOBUF. Type is the message's short name (StatusUpdateMessage);
+// From, To and Type may be "" for any.
+type Filter struct {
+	From, To, Type string
+	Count          int // how many more to drop; negative: all
+}
+
+type partition struct {
+	a, b  map[actors.PID]bool
+	until time.Time
+}
+
+type pair struct{ from, to actors.PID }
+
+// Network carries the messages of a simulation.
+type Network struct {
+	s       *Sim
+	rules   []Rule
+	filters []*Filter
+	parts   []*partition
+	last    map[pair]int64 // when the pair's latest in-order message lands
+	// ReorderWindow bounds the extra delay of a reordered message (default 50ms).
+	ReorderWindow time.Duration
+}
+
+func newNetwork(s *Sim) *Network {
+	return &Network{s: s, last: map[pair]int64{}, ReorderWindow: 50 * time.Millisecond}
+}
+
+// AddRule adds a fault rule; the first rule that matches a pair applies.
+func (nw *Network) AddRule(r Rule) { nw.rules = append(nw.rules, r) }
+
+// ClearRules removes every fault rule.
+func (nw *Network) ClearRules() { nw.rules = nil }
+
+// AddFilter adds a type filter.
+func (nw *Network) AddFilter(f Filter) { nw.filters = append(nw.filters, &f) }
+
+// ClearFilters removes every type filter.
+func (nw *Network) ClearFilters() { nw.filters = nil }
+
+// Partition cuts every node of a off from every node of b until heal has
+// passed (forever when heal <= 0 until Heal is called). Links across the cut
+// break at once.
+func (nw *Network) Partition(a, b []*Node, heal time.Duration) {
+	p := &partition{a: map[actors.PID]bool{}, b: map[actors.PID]bool{}}
+	for _, n := range a {
+		p.a[n.PID] = true
+	}
+	for _, n := range b {
+		p.b[n.PID] = true
+	}
+	nw.parts = append(nw.parts, p)
+	for _, x := range a {
+		for _, y := range b {
+			nw.s.linkBroken(x, y)
+		}
+	}
+	if heal > 0 {
+		p.until = nw.s.now.Add(heal)
+		nw.s.At(p.until, func() { nw.heal(p) })
+	}
+}
+
+func (nw *Network) heal(p *partition) {
+	for i, q := range nw.parts {
+		if q == p {
+			nw.parts = append(nw.parts[:i], nw.parts[i+1:]...)
+			return
+		}
+	}
+}
+
+// Heal removes every partition.
+func (nw *Network) Heal() { nw.parts = nil }
+
+// Partitioned reports whether any partition is in force.
+func (nw *Network) Partitioned() bool { return len(nw.parts) > 0 }
+
+func (nw *Network) cut(x, y actors.PID) bool {
+	for _, p := range nw.parts {
+		if (p.a[x] && p.b[y]) || (p.b[x] && p.a[y]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (nw *Network) cutAtDelivery(from, to actors.PID) string {
+	if nw.cut(from, to) {
+		return "partitioned"
+	}
+	return ""
+}
+
+func matches(pattern, name string) bool { return pattern == "" || pattern == name }
+
+func (nw *Network) filtered(from, to *Node, msg proto.Message) bool {
+	if len(nw.filters) == 0 {
+		return false
+	}
+	typ := TypeName(msg)
+	for _, f := range nw.filters {
+		if f.Count != 0 && matches(f.From, from.Name) && matches(f.To, to.Name) && matches(f.Type, typ) {
+			if f.Count > 0 {
+				f.Count--
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (nw *Network) rule(from, to *Node) *Rule {
+	for i := range nw.rules {
+		r := &nw.rules[i]
+		if matches(r.From, from.Name) && matches(r.To, to.Name) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (nw *Network) chance(p float64) bool { return p > 0 && nw.s.rng.Float64() < p }
+
+// route sends msg from n to target through the faults in force.
+func (nw *Network) route(n, target *Node, msg proto.Message) {
+	s := nw.s
+	if nw.filtered(n, target, msg) {
+		s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "filtered"})
+		return
+	}
+	if nw.cut(n.PID, target.PID) {
+		s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "partitioned"})
+		return
+	}
+	at := s.at(s.opts.Latency)
+	r := nw.rule(n, target)
+	copies := 1
+	reorder := false
+	if r != nil {
+		if nw.chance(r.Drop) {
+			s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "fault"})
+			return
+		}
+		if r.Delay > 0 {
+			at += s.rng.Int64N(int64(r.Delay) + 1)
+		}
+		if nw.chance(r.Dup) {
+			copies = 2
+		}
+		reorder = nw.chance(r.Reorder)
+	}
+	k := pair{n.PID, target.PID}
+	if reorder {
+		at += s.rng.Int64N(int64(nw.ReorderWindow) + 1)
+	} else {
+		if last := nw.last[k]; last > at {
+			at = last
+		}
+		nw.last[k] = at
+	}
+	for i := 0; i < copies; i++ {
+		m := msg
+		if i > 0 && !s.opts.NoClone {
+			m = proto.Clone(msg)
+		}
+		s.push(&event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
+	}
+}

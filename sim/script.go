@@ -1,0 +1,494 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/protocol"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// Arg is one argument of a script command: key=value, key=(v1,v2), or a
+// bare word (a Key with no Vals).
+type Arg struct {
+	Key  string
+	Vals []string
+}
+
+// Script drives a cluster step by step for protocol transcripts: the
+// frameworks do only what the script says, containers start at once and
+// end only when the script says, and every command answers with the
+// messages that flowed while it ran, one "from -> to: Type {fields}" line
+// each. The clock moves only on advance.
+type Script struct {
+	sim    *Sim
+	master *Node
+	out    strings.Builder
+	uuids  protocol.UUIDs
+	boots  map[string]int
+	agRes  map[string]resources.Resources
+}
+
+// NewScript returns a script with a master (master.Core, or the stand-in)
+// and nothing else. The master's offer timeout is 30s.
+func NewScript(standIn bool) (*Script, error) {
+	sc := &Script{sim: New(Options{Seed: 1}), uuids: protocol.SequentialUUIDs(1), boots: map[string]int{}, agRes: map[string]resources.Resources{}}
+	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
+	master, sweep, err := addMaster(sc.sim, mpid, standIn, DefaultMasterTimes, 1)
+	if err != nil {
+		return nil, err
+	}
+	sc.master = master
+	sc.sim.Trace = func(s *Sim, d Delivery) {
+		sc.out.WriteString(s.Line(d))
+		sc.out.WriteByte('\n')
+	}
+	sc.sim.Check = func(s *Sim) error {
+		if s.LastNode() != sc.master {
+			return nil
+		}
+		return sweep()
+	}
+	return sc, sc.sim.Settle()
+}
+
+// scriptFramework is a framework that only sends what the script tells it
+// to and remembers what it got.
+type scriptFramework struct {
+	effect.Outbox
+	id      string
+	offers  map[string]*mesos.Offer
+	unacked map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
+	errors  []string
+}
+
+func (f *scriptFramework) Receive(_ time.Time, _ actors.PID, msg proto.Message) []effect.Effect {
+	switch msg := msg.(type) {
+	case *mesosinternal.FrameworkRegisteredMessage:
+		f.id = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.FrameworkReregisteredMessage:
+		f.id = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.ResourceOffersMessage:
+		for _, o := range msg.GetOffers() {
+			f.offers[o.GetId().GetValue()] = o
+		}
+	case *mesosinternal.RescindResourceOfferMessage:
+		delete(f.offers, msg.GetOfferId().GetValue())
+	case *mesosinternal.StatusUpdateMessage:
+		if len(msg.GetUpdate().GetUuid()) > 0 {
+			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
+		}
+	case *mesosinternal.FrameworkErrorMessage:
+		f.errors = append(f.errors, msg.GetMessage())
+	}
+	return nil
+}
+func (f *scriptFramework) Timer(time.Time, string) []effect.Effect      { return nil }
+func (f *scriptFramework) Exited(time.Time, actors.PID) []effect.Effect { return nil }
+
+// Exec runs one command and returns the messages it caused (or what it
+// printed), or an error for a bad command.
+func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
+	sc.out.Reset()
+	var err error
+	switch cmd {
+	case "add-agent":
+		err = sc.addAgent(args)
+	case "add-framework":
+		err = sc.addFramework(args)
+	case "subscribe":
+		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+			info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(n.Name)}
+			if f.id != "" {
+				info.Id = &mesos.FrameworkID{Value: proto.String(f.id)}
+				return sc.send(n, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
+			}
+			return sc.send(n, &mesosinternal.RegisterFrameworkMessage{Framework: info})
+		})
+	case "launch":
+		err = sc.launch(args)
+	case "decline":
+		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+			ids, err := offerIDs(args)
+			if err != nil {
+				return err
+			}
+			return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.id), Filters: refuse(args), OfferIds: ids})
+		})
+	case "ack":
+		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+			tid := argVal(args, "task")
+			up := f.unacked[tid]
+			if up == nil {
+				return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
+			}
+			delete(f.unacked, tid)
+			return sc.send(n, &mesosinternal.StatusUpdateAcknowledgementMessage{
+				SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: up.GetUuid(),
+			})
+		})
+	case "kill":
+		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+			return sc.send(n, &mesosinternal.KillTaskMessage{FrameworkId: fwID(f.id), TaskId: &mesos.TaskID{Value: proto.String(argVal(args, "task"))}})
+		})
+	case "reconcile":
+		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+			var sts []*mesos.TaskStatus
+			for _, a := range args {
+				if a.Key == "task" {
+					for _, v := range a.Vals {
+						sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(v)}, State: mesos.TaskState_TASK_STAGING.Enum()})
+					}
+				}
+			}
+			return sc.send(n, &mesosinternal.ReconcileTasksMessage{FrameworkId: fwID(f.id), Statuses: sts})
+		})
+	case "status":
+		err = sc.status(args)
+	case "advance":
+		if len(args) != 1 || args[0].Vals != nil {
+			return "", fmt.Errorf("advance wants one duration, e.g. advance 15s")
+		}
+		var d time.Duration
+		if d, err = time.ParseDuration(args[0].Key); err == nil {
+			err = sc.sim.RunFor(d)
+		}
+	case "drop":
+		err = sc.drop(args)
+	case "crash":
+		err = sc.onNode(args, func(n *Node) error { sc.sim.Crash(n); return sc.sim.Settle() })
+	case "restart":
+		err = sc.onNode(args, sc.restart)
+	case "partition":
+		err = sc.partition(args)
+	case "heal":
+		sc.sim.Net.Heal()
+	case "state":
+		sc.state()
+	default:
+		return "", fmt.Errorf("unknown command %q", cmd)
+	}
+	if err != nil {
+		return "", err
+	}
+	return sc.out.String(), nil
+}
+
+func argVal(args []Arg, key string) string {
+	for _, a := range args {
+		if a.Key == key && len(a.Vals) > 0 {
+			return a.Vals[0]
+		}
+	}
+	return ""
+}
+
+func fwID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
+
+func refuse(args []Arg) *mesos.Filters {
+	f := &mesos.Filters{}
+	if v := argVal(args, "refuse"); v != "" {
+		if x, err := strconv.ParseFloat(strings.TrimSuffix(v, "s"), 64); err == nil {
+			f.RefuseSeconds = proto.Float64(x)
+		}
+	}
+	return f
+}
+
+func offerIDs(args []Arg) ([]*mesos.OfferID, error) {
+	var ids []*mesos.OfferID
+	for _, a := range args {
+		if a.Key == "offer" || a.Key == "offers" {
+			for _, v := range a.Vals {
+				ids = append(ids, &mesos.OfferID{Value: proto.String(v)})
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("name the offer(s): offer=o-1 or offers=(o-1,o-2)")
+	}
+	return ids, nil
+}
+
+// send makes n send msg now and runs what it causes at this instant.
+func (sc *Script) send(n *Node, msg proto.Message) error {
+	sc.sim.Start(n, func(time.Time) []effect.Effect {
+		return []effect.Effect{effect.Send{To: sc.master.PID, Msg: msg}}
+	})
+	return sc.sim.Settle()
+}
+
+func (sc *Script) node(args []Arg) (*Node, error) {
+	if len(args) == 0 || args[0].Vals != nil {
+		return nil, fmt.Errorf("name a node first")
+	}
+	n := sc.sim.Named(args[0].Key)
+	if n == nil {
+		return nil, fmt.Errorf("no node %q", args[0].Key)
+	}
+	return n, nil
+}
+
+func (sc *Script) onNode(args []Arg, fn func(*Node) error) error {
+	n, err := sc.node(args)
+	if err != nil {
+		return err
+	}
+	return fn(n)
+}
+
+func (sc *Script) asFramework(args []Arg, fn func(*Node, *scriptFramework) error) error {
+	n, err := sc.node(args)
+	if err != nil {
+		return err
+	}
+	f, ok := n.Core.(*scriptFramework)
+	if !ok {
+		return fmt.Errorf("%s is not a framework", n.Name)
+	}
+	return fn(n, f)
+}
+
+func (sc *Script) addAgent(args []Arg) error {
+	if len(args) == 0 || args[0].Vals != nil {
+		return fmt.Errorf("add-agent wants a name")
+	}
+	name := args[0].Key
+	text := argVal(args, "resources")
+	if text == "" {
+		text = "cpus:2;mem:1024"
+	}
+	res, err := resources.Parse(text, "*")
+	if err != nil {
+		return err
+	}
+	i := len(sc.agRes) + 1
+	pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.0.%d:5051", i+1)}
+	sc.agRes[name] = res
+	a := newStandInAgent(pid, sc.master.PID, name, 0, res, sc.uuids)
+	n, err := sc.sim.Add(name, pid, a, sc.containerizer)
+	if err != nil {
+		return err
+	}
+	sc.sim.Start(n, a.start)
+	return sc.sim.Settle()
+}
+
+// containerizer starts a container at once; it ends on a status command.
+func (sc *Script) containerizer(n *Node, e effect.Effect) {
+	a := n.Core.(*standInAgent)
+	switch e := e.(type) {
+	case LaunchContainer:
+		id := e.Container
+		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerStarted(now, id) })
+	case DestroyContainer:
+		id := e.Container
+		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, ContainerKilled) })
+	}
+}
+
+func (sc *Script) addFramework(args []Arg) error {
+	if len(args) == 0 || args[0].Vals != nil {
+		return fmt.Errorf("add-framework wants a name")
+	}
+	i := 0
+	for _, n := range sc.sim.Nodes() {
+		if _, ok := n.Core.(*scriptFramework); ok {
+			i++
+		}
+	}
+	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", i+1)}
+	_, err := sc.sim.Add(args[0].Key, pid, &scriptFramework{offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}, nil)
+	return err
+}
+
+// launch: launch sched1 offers=(o-1) task=t1 [res=cpus:1;mem:128] [refuse=5]
+// (task=(t1,t2) launches several of the same size).
+func (sc *Script) launch(args []Arg) error {
+	return sc.asFramework(args, func(n *Node, f *scriptFramework) error {
+		ids, err := offerIDs(args)
+		if err != nil {
+			return err
+		}
+		agent := &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}
+		if o := f.offers[ids[0].GetValue()]; o != nil && argVal(args, "agent") == "" {
+			agent = o.GetSlaveId()
+		}
+		text := argVal(args, "res")
+		if text == "" {
+			text = "cpus:1;mem:128"
+		}
+		var res resources.Resources
+		if text != "none" {
+			if res, err = resources.Parse(text, "*"); err != nil {
+				return err
+			}
+			res = res.Allocate("*")
+		}
+		var tasks []*mesos.TaskInfo
+		for _, a := range args {
+			if a.Key != "task" {
+				continue
+			}
+			for _, tid := range a.Vals {
+				tasks = append(tasks, &mesos.TaskInfo{
+					Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: agent,
+					Resources: res, Command: &mesos.CommandInfo{Value: proto.String("true")},
+				})
+			}
+		}
+		return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.id), Tasks: tasks, Filters: refuse(args), OfferIds: ids})
+	})
+}
+
+// status: status agent1 task=t1 state=finished|failed (the container ends).
+func (sc *Script) status(args []Arg) error {
+	return sc.onNode(args, func(n *Node) error {
+		a, ok := n.Core.(*standInAgent)
+		if !ok {
+			return fmt.Errorf("%s is not an agent", n.Name)
+		}
+		tid := argVal(args, "task")
+		var t *aTask
+		for _, x := range a.sortedTasks() {
+			if x.info.GetTaskId().GetValue() == tid {
+				t = x
+			}
+		}
+		if t == nil {
+			return fmt.Errorf("%s runs no task %q", n.Name, tid)
+		}
+		how := map[string]ContainerOutcome{"finished": ContainerFinished, "failed": ContainerFailed, "killed": ContainerKilled}
+		o, ok := how[argVal(args, "state")]
+		if !ok {
+			return fmt.Errorf("state= wants finished, failed or killed")
+		}
+		id := t.container
+		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, o) })
+		return sc.sim.Settle()
+	})
+}
+
+// drop: drop <Type> <from> <to> [count] (count defaults to all; "*" is any).
+func (sc *Script) drop(args []Arg) error {
+	if len(args) < 3 {
+		return fmt.Errorf("drop wants a message type, a sender and a receiver")
+	}
+	any := func(s string) string {
+		if s == "*" {
+			return ""
+		}
+		return s
+	}
+	f := Filter{Type: any(args[0].Key), From: any(args[1].Key), To: any(args[2].Key), Count: -1}
+	if len(args) > 3 {
+		n, err := strconv.Atoi(args[3].Key)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("drop count %q is not a positive number", args[3].Key)
+		}
+		f.Count = n
+	}
+	sc.sim.Net.AddFilter(f)
+	return nil
+}
+
+func (sc *Script) restart(n *Node) error {
+	switch n.Core.(type) {
+	case *standInAgent:
+		sc.boots[n.Name]++
+		a := newStandInAgent(n.PID, sc.master.PID, n.Name, sc.boots[n.Name], sc.agRes[n.Name], sc.uuids)
+		sc.sim.Restart(n, a)
+		sc.sim.Start(n, a.start)
+	case *scriptFramework:
+		old := n.Core.(*scriptFramework)
+		sc.sim.Restart(n, &scriptFramework{id: old.id, offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}})
+	default:
+		return fmt.Errorf("%s cannot be restarted (master failover comes with the fault-tolerance issue)", n.Name)
+	}
+	return sc.sim.Settle()
+}
+
+// partition: partition <a> <b> [heal=30s]
+func (sc *Script) partition(args []Arg) error {
+	if len(args) < 2 {
+		return fmt.Errorf("partition wants two nodes")
+	}
+	a, b := sc.sim.Named(args[0].Key), sc.sim.Named(args[1].Key)
+	if a == nil || b == nil {
+		return fmt.Errorf("partition: unknown node in %q %q", args[0].Key, args[1].Key)
+	}
+	var heal time.Duration
+	if v := argVal(args, "heal"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		heal = d
+	}
+	sc.sim.Net.Partition([]*Node{a}, []*Node{b}, heal)
+	return sc.sim.Settle()
+}
+
+// state dumps the master's books.
+func (sc *Script) state() {
+	if m, ok := sc.master.Core.(*realMaster); ok {
+		sc.realState(m)
+		return
+	}
+	m := sc.master.Core.(*standInMaster)
+	w := &sc.out
+	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
+	for _, id := range m.fwIDs {
+		f := m.frameworks[id]
+		fmt.Fprintf(w, "framework %s (%s) active=%v\n", id, sc.sim.Name(f.pid), f.active)
+	}
+	aids := m.alloc.Agents()
+	slices.SortFunc(aids, cmpOfferID)
+	for _, aid := range aids {
+		a := m.agents[aid]
+		fmt.Fprintf(w, "agent %s (%s) total=%s free=%s\n", aid, sc.sim.Name(a.pid), compact(m.alloc.Total(aid)), compact(m.alloc.Available(aid)))
+		for _, t := range a.tasks {
+			fmt.Fprintf(w, "  task %s framework=%s %s res=%s\n", t.tid, t.fid, t.state, compact(t.res.Unallocate()))
+		}
+	}
+	for _, o := range m.sortedOffers(func(*mOffer) bool { return true }) {
+		fmt.Fprintf(w, "offer %s framework=%s agent=%s res=%s\n", o.id, o.fid, o.aid, compact(o.res.Unallocate()))
+	}
+	fmt.Fprintf(w, "completed tasks %d\n", m.completed)
+}
+
+func compact(r resources.Resources) string { return strings.ReplaceAll(r.String(), "; ", ";") }
+
+func (sc *Script) realState(m *realMaster) {
+	w := &sc.out
+	v := m.core.View()
+	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
+	for _, f := range v.Frameworks {
+		fmt.Fprintf(w, "framework %s (%s) connected=%v active=%v\n", f.ID, sc.sim.Name(f.PID), f.Connected, f.Active)
+		for _, t := range f.CompletedTasks {
+			fmt.Fprintf(w, "  completed task %s %s\n", t.GetTaskId().GetValue(), t.GetState())
+		}
+	}
+	for _, a := range v.Agents {
+		fmt.Fprintf(w, "agent %s (%s) connected=%v active=%v total=%s free=%s\n", a.ID, sc.sim.Name(a.PID), a.Connected, a.Active,
+			compact(m.alloc.Core.Total(a.ID)), compact(m.alloc.Core.Available(a.ID)))
+		for _, t := range a.Tasks {
+			fmt.Fprintf(w, "  task %s framework=%s %s res=%s\n", t.GetTaskId().GetValue(), t.GetFrameworkId().GetValue(), t.GetState(), compact(resources.Resources(t.GetResources()).Unallocate()))
+		}
+	}
+	for _, id := range v.Unreachable {
+		fmt.Fprintf(w, "unreachable agent %s\n", id)
+	}
+	for _, o := range v.Offers {
+		fmt.Fprintf(w, "offer %s framework=%s agent=%s res=%s\n", o.ID, o.FrameworkID, o.AgentID, compact(o.Resources.Unallocate()))
+	}
+}

@@ -1,0 +1,525 @@
+package sim
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+)
+
+// Epoch is the virtual time a simulation starts at.
+var Epoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Options configure a simulation.
+type Options struct {
+	Seed    uint64
+	Latency time.Duration // one-way delay of every message before faults
+	// NoClone delivers the sent message itself instead of a copy. Safe only
+	// when no core keeps or changes a message it sent or received.
+	NoClone bool
+	// History is how many recent deliveries a failure report shows (default 50).
+	History int
+}
+
+// Node is one process in the simulation.
+type Node struct {
+	Name string
+	PID  actors.PID
+	Core effect.Core
+	// Custom applies the effects of the core's own kinds; nil rejects them.
+	Custom func(n *Node, e effect.Effect)
+
+	sim   *Sim
+	up    bool
+	inc   uint64            // incarnation: bumped by a crash
+	gen   uint64            // last timer generation handed out
+	armed map[string]uint64 // pending timer key -> generation
+	links []actors.PID      // peers this node watches, in link order
+}
+
+// Up reports whether the node is running.
+func (n *Node) Up() bool { return n.up }
+
+// Now is the virtual time.
+func (n *Node) Now() time.Time { return n.sim.now }
+
+// Post runs fn on the node after d, as an event of its own (a container
+// operation finishing); the effects fn returns are applied for the node.
+// Work posted before a crash is lost with it.
+func (n *Node) Post(d time.Duration, fn func(now time.Time) []effect.Effect) {
+	n.sim.push(&event{at: n.sim.at(d), kind: evCall, to: n, inc: n.inc, fn: fn})
+}
+
+// Rand is the simulation's random source, for custom effect hooks.
+func (n *Node) Rand() *rand.Rand { return n.sim.rng }
+
+func (n *Node) linked(p actors.PID) bool {
+	for _, l := range n.links {
+		if l == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) unlink(p actors.PID) {
+	for i, l := range n.links {
+		if l == p {
+			n.links = append(n.links[:i], n.links[i+1:]...)
+			return
+		}
+	}
+}
+
+type evKind uint8
+
+const (
+	evDeliver evKind = iota
+	evTimer
+	evExited
+	evCall
+	evHook
+)
+
+type event struct {
+	at   int64 // virtual nanoseconds since Epoch
+	seq  uint64
+	kind evKind
+	to   *Node
+	inc  uint64 // the target's incarnation when the event was made
+	from actors.PID
+	msg  proto.Message
+	key  string
+	gen  uint64
+	fn   func(now time.Time) []effect.Effect
+	hook func()
+}
+
+type queue []*event
+
+func (q queue) Len() int { return len(q) }
+func (q queue) Less(i, j int) bool {
+	if q[i].at != q[j].at {
+		return q[i].at < q[j].at
+	}
+	return q[i].seq < q[j].seq
+}
+func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)   { *q = append(*q, x.(*event)) }
+func (q *queue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return e
+}
+
+// Delivery is one message that reached a node (or was lost on the way).
+type Delivery struct {
+	At      time.Time
+	From    actors.PID
+	To      actors.PID
+	Msg     proto.Message
+	Dropped string // why the message was lost; "" when delivered
+}
+
+// Tracer sees every message the network handles, in order.
+type Tracer func(s *Sim, d Delivery)
+
+// Violation is the error a failed check stops the run with.
+type Violation struct {
+	Seed   uint64
+	At     time.Duration // virtual time since Epoch
+	Err    error
+	Recent []string // the last deliveries before it, oldest first
+}
+
+func (v *Violation) Error() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\nlast messages:\n", v.Seed, v.At, v.Err)
+	for _, r := range v.Recent {
+		sb.WriteString("  ")
+		sb.WriteString(r)
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+func (v *Violation) Unwrap() error { return v.Err }
+
+// Sim is one simulation. It is not safe for concurrent use.
+type Sim struct {
+	opts   Options
+	now    time.Time
+	seq    uint64
+	q      queue
+	rng    *rand.Rand
+	nodes  []*Node
+	byPID  map[actors.PID]*Node
+	byName map[string]*Node
+	Net    *Network
+
+	// Check runs after every step; an error stops the run as a Violation.
+	Check func(s *Sim) error
+	// Trace, when set, sees every message handled.
+	Trace Tracer
+
+	last   *Node // the node the last step ran on (nil for hooks)
+	ring   []Delivery
+	ringAt int
+	err    error
+	steps  uint64
+	sent   uint64
+}
+
+// New returns an empty simulation at Epoch.
+func New(opts Options) *Sim {
+	if opts.History <= 0 {
+		opts.History = 50
+	}
+	s := &Sim{
+		opts:   opts,
+		now:    Epoch,
+		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		byPID:  map[actors.PID]*Node{},
+		byName: map[string]*Node{},
+	}
+	s.Net = newNetwork(s)
+	return s
+}
+
+// Seed is the seed of the run.
+func (s *Sim) Seed() uint64 { return s.opts.Seed }
+
+// Rand is the one random source of the run.
+func (s *Sim) Rand() *rand.Rand { return s.rng }
+
+// Now is the virtual time.
+func (s *Sim) Now() time.Time { return s.now }
+
+// Elapsed is the virtual time since Epoch.
+func (s *Sim) Elapsed() time.Duration { return s.now.Sub(Epoch) }
+
+// Steps counts the events handled so far.
+func (s *Sim) Steps() uint64 { return s.steps }
+
+// Sent counts the messages sent so far.
+func (s *Sim) Sent() uint64 { return s.sent }
+
+// LastNode is the node the last step ran on (nil for a scheduled hook).
+func (s *Sim) LastNode() *Node { return s.last }
+
+// Err is the violation that stopped the run, if any.
+func (s *Sim) Err() error { return s.err }
+
+// Add registers a running node. Its core gets no event until a message, a
+// posted call or Start reaches it.
+func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*Node, effect.Effect)) (*Node, error) {
+	if _, dup := s.byPID[pid]; dup {
+		return nil, fmt.Errorf("sim: a node with pid %s exists", pid)
+	}
+	if s.byName[name] != nil {
+		return nil, fmt.Errorf("sim: a node named %q exists", name)
+	}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}}
+	s.nodes = append(s.nodes, n)
+	s.byPID[pid] = n
+	s.byName[name] = n
+	return n, nil
+}
+
+// Node returns the node of pid, or nil.
+func (s *Sim) Node(pid actors.PID) *Node { return s.byPID[pid] }
+
+// Named returns the node called name, or nil.
+func (s *Sim) Named(name string) *Node { return s.byName[name] }
+
+// Nodes lists the nodes in the order they were added.
+func (s *Sim) Nodes() []*Node { return s.nodes }
+
+// Name is the name of pid's node, or the PID's text when it is not a node.
+func (s *Sim) Name(pid actors.PID) string {
+	if n := s.byPID[pid]; n != nil {
+		return n.Name
+	}
+	return pid.String()
+}
+
+// Start runs fn on n now, as Post does with no delay: the way to give a core
+// its first event (a detected master, a driver's start).
+func (s *Sim) Start(n *Node, fn func(now time.Time) []effect.Effect) { n.Post(0, fn) }
+
+// Crash stops n: its pending timers, posted work and in-flight messages to it
+// are lost, and every node linked to it gets Exited.
+func (s *Sim) Crash(n *Node) {
+	if !n.up {
+		return
+	}
+	n.up = false
+	n.inc++
+	n.armed = map[string]uint64{}
+	n.links = nil
+	for _, w := range s.nodes {
+		if w.up && w.linked(n.PID) {
+			w.unlink(n.PID)
+			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+		}
+	}
+}
+
+// Restart brings n back with a fresh core (what the process recovered from
+// disk, or a new one); it starts with no timers and no links.
+func (s *Sim) Restart(n *Node, core effect.Core) {
+	if n.up {
+		s.Crash(n)
+	}
+	n.Core = core
+	n.up = true
+}
+
+// At runs fn at virtual time t (at once if t has passed), outside any node:
+// faults and scenario steps are scheduled this way.
+func (s *Sim) At(t time.Time, fn func()) {
+	if t.Before(s.now) {
+		t = s.now
+	}
+	s.push(&event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
+}
+
+// Deliver hands msg to n from from now, as if it came over the network with
+// no faults: the way a test injects a message.
+func (s *Sim) Deliver(from actors.PID, n *Node, msg proto.Message) {
+	s.push(&event{at: s.at(0), kind: evDeliver, to: n, inc: n.inc, from: from, msg: msg})
+}
+
+// at is the queue time d from now.
+func (s *Sim) at(d time.Duration) int64 { return int64(s.now.Sub(Epoch) + d) }
+
+func (s *Sim) push(e *event) {
+	s.seq++
+	e.seq = s.seq
+	heap.Push(&s.q, e)
+}
+
+// Pending reports whether events are queued.
+func (s *Sim) Pending() bool { return len(s.q) > 0 }
+
+// Next is the time of the next event; ok is false when none is queued.
+func (s *Sim) Next() (t time.Time, ok bool) {
+	if len(s.q) == 0 {
+		return time.Time{}, false
+	}
+	return Epoch.Add(time.Duration(s.q[0].at)), true
+}
+
+// Step handles the next event and runs the check. It reports false when the
+// queue is empty or the run has stopped on a violation.
+func (s *Sim) Step() bool {
+	if s.err != nil || len(s.q) == 0 {
+		return false
+	}
+	e := heap.Pop(&s.q).(*event)
+	if at := Epoch.Add(time.Duration(e.at)); at.After(s.now) {
+		s.now = at
+	}
+	s.steps++
+	s.last = e.to
+	s.handle(e)
+	if s.err == nil && s.Check != nil {
+		if err := s.Check(s); err != nil {
+			s.fail(err)
+		}
+	}
+	return s.err == nil
+}
+
+// Fail stops the run with err as a Violation (a check outside Check).
+func (s *Sim) Fail(err error) { s.fail(err) }
+
+func (s *Sim) fail(err error) {
+	var v *Violation
+	if errors.As(err, &v) {
+		s.err = v
+		return
+	}
+	s.err = &Violation{Seed: s.opts.Seed, At: s.Elapsed(), Err: err, Recent: s.Recent()}
+}
+
+// RunFor handles every event up to now+d and leaves the clock at now+d
+// (unless a violation stops it first).
+func (s *Sim) RunFor(d time.Duration) error {
+	return s.RunUntil(s.now.Add(d))
+}
+
+// RunUntil handles every event up to t and leaves the clock at t.
+func (s *Sim) RunUntil(t time.Time) error {
+	limit := int64(t.Sub(Epoch))
+	for s.err == nil && len(s.q) > 0 && s.q[0].at <= limit {
+		s.Step()
+	}
+	if s.err == nil && t.After(s.now) {
+		s.now = t
+	}
+	return s.err
+}
+
+// Settle handles the events due now (messages in flight with no latency and
+// whatever they cause), without moving the clock.
+func (s *Sim) Settle() error { return s.RunUntil(s.now) }
+
+// RunWhile steps while cond holds and events remain, up to maxSteps (0: no
+// limit).
+func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
+	start := s.steps
+	for s.err == nil && cond() && (maxSteps == 0 || s.steps-start < maxSteps) {
+		if !s.Step() {
+			break
+		}
+	}
+	return s.err
+}
+
+func (s *Sim) handle(e *event) {
+	switch e.kind {
+	case evHook:
+		e.hook()
+		return
+	case evDeliver:
+		n := e.to
+		if !n.up || n.inc != e.inc {
+			s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg, Dropped: "target down"})
+			return
+		}
+		if why := s.Net.cutAtDelivery(e.from, n.PID); why != "" {
+			s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg, Dropped: why})
+			return
+		}
+		s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg})
+		s.apply(n, n.Core.Receive(s.now, e.from, e.msg))
+	case evTimer:
+		n := e.to
+		if !n.up || n.inc != e.inc || n.armed[e.key] != e.gen {
+			return
+		}
+		delete(n.armed, e.key)
+		s.apply(n, n.Core.Timer(s.now, e.key))
+	case evExited:
+		n := e.to
+		if !n.up || n.inc != e.inc {
+			return
+		}
+		s.apply(n, n.Core.Exited(s.now, e.from))
+	case evCall:
+		n := e.to
+		if !n.up || n.inc != e.inc {
+			return
+		}
+		s.apply(n, e.fn(s.now))
+	}
+}
+
+// apply carries out a node's effects in order.
+func (s *Sim) apply(n *Node, effs []effect.Effect) {
+	for _, ef := range effs {
+		if !n.up {
+			return // a custom effect crashed the node
+		}
+		switch ef := ef.(type) {
+		case effect.Send:
+			s.send(n, ef.To, ef.Msg)
+		case effect.Link:
+			s.link(n, ef.PID)
+		case effect.Unlink:
+			n.unlink(ef.PID)
+		case effect.StartTimer:
+			n.gen++
+			n.armed[ef.Key] = n.gen
+			s.push(&event{at: s.at(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
+		case effect.CancelTimer:
+			delete(n.armed, ef.Key)
+		default:
+			if n.Custom == nil {
+				s.fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
+				return
+			}
+			n.Custom(n, ef)
+		}
+	}
+}
+
+// link watches peer for n; a peer that is down or cut off is reported
+// exited at once, as libprocess does when the connection cannot be made.
+func (s *Sim) link(n *Node, peer actors.PID) {
+	if n.linked(peer) {
+		return
+	}
+	p := s.byPID[peer]
+	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
+		s.push(&event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
+		return
+	}
+	n.links = append(n.links, peer)
+}
+
+// linkBroken tells a and b that the connection between them went away.
+func (s *Sim) linkBroken(a, b *Node) {
+	for _, pair := range [2][2]*Node{{a, b}, {b, a}} {
+		w, p := pair[0], pair[1]
+		if w.up && w.linked(p.PID) {
+			w.unlink(p.PID)
+			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
+		}
+	}
+}
+
+func (s *Sim) send(n *Node, to actors.PID, msg proto.Message) {
+	s.sent++
+	if !s.opts.NoClone {
+		msg = proto.Clone(msg)
+	}
+	target := s.byPID[to]
+	if target == nil {
+		s.record(Delivery{At: s.now, From: n.PID, To: to, Msg: msg, Dropped: "no such node"})
+		return
+	}
+	s.Net.route(n, target, msg)
+}
+
+func (s *Sim) record(d Delivery) {
+	if s.Trace != nil {
+		s.Trace(s, d)
+	}
+	if len(s.ring) < s.opts.History {
+		s.ring = append(s.ring, d)
+		return
+	}
+	s.ring[s.ringAt] = d
+	s.ringAt = (s.ringAt + 1) % len(s.ring)
+}
+
+// Recent renders the last deliveries, oldest first, for a failure report.
+func (s *Sim) Recent() []string {
+	out := make([]string, 0, len(s.ring))
+	for i := range s.ring {
+		d := s.ring[(s.ringAt+i)%len(s.ring)]
+		out = append(out, fmt.Sprintf("%v %s", d.At.Sub(Epoch), s.Line(d)))
+	}
+	return out
+}
+
+// Line renders one delivery in the transcript format:
+// "from -> to: Type {key fields}", with the reason when it was lost.
+func (s *Sim) Line(d Delivery) string {
+	line := s.Name(d.From) + " -> " + s.Name(d.To) + ": " + Summary(d.Msg)
+	if d.Dropped != "" {
+		line += " (dropped: " + d.Dropped + ")"
+	}
+	return line
+}
