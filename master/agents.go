@@ -98,6 +98,7 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 		}
 		c.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
 		c.removeAgent(a, "a new agent registered at the same address", false)
+		c.stats.agentRemoved("reason_registered")
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
 	id := c.ids.AgentID()
@@ -109,6 +110,7 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 	a.checkpointed = checkpointed(a.total)
 	a.registeredTime = c.now()
 	c.addAgent(a)
+	c.stats.registrations++
 	c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
 	c.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
 }
@@ -194,6 +196,7 @@ func (c *Core) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.Slave
 	a.total = c.agentTotal(a.id, info, m.GetCheckpointedResources(), a.checkpointed)
 	a.checkpointed = checkpointed(a.total)
 	a.reregisteredTime = c.now()
+	c.stats.reregistrations++
 	c.out.Add(AllocUpdateSlave{AgentID: a.id, Info: a.info, Capabilities: a.capabilities, Total: a.total})
 
 	c.reconcileKnownAgent(a, m.GetExecutorInfos(), m.GetTasks())
@@ -314,6 +317,7 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	if old := c.agentsByPID[from.String()]; old != nil {
 		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
 		c.removeAgent(old, "a new agent reregistered at the same address", false)
+		c.stats.agentRemoved("reason_registered")
 	}
 	message := "Unknown agent reregistered"
 	if c.unreachable[id] != nil {
@@ -326,6 +330,7 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
 	a.checkpointed = checkpointed(a.total)
 	a.registeredTime, a.reregisteredTime = c.now(), c.now()
+	c.stats.reregistrations++
 
 	reported := reportedFrameworks(m.GetFrameworks())
 	updates := c.adoptReported(a, m, reported, message)
@@ -497,6 +502,7 @@ func (c *Core) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlave
 		return
 	}
 	c.removeAgent(a, "the agent unregistered", false)
+	c.stats.agentRemoved("reason_unregistered")
 }
 
 // agentExited handles a broken link to an agent.
@@ -587,6 +593,7 @@ func (c *Core) markUnreachable(a *agent, message string) {
 	}
 	c.agentLog(a.id).Infof("marking agent unreachable: %s", message)
 	c.removeAgent(a, message, true)
+	c.stats.unreachable++
 }
 
 // removeAgent takes a out of the cluster. unreachable says whether it was

@@ -26,7 +26,9 @@ const snapshotTimeout = 10 * time.Second
 //	/master/health, /health        200 with an empty body
 //	/master/info                   MasterInfo (protojson, proto field names)
 //	/master/flags, /flags          {"flags": {...}}
+//	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
 //	/metrics/snapshot              every metric, flat, under Mesos' names
+//	/metrics                       the same values for Prometheus (text exposition format)
 //
 // JSON endpoints accept ?jsonp=callback (see package httpjson: a callback
 // that is not a dotted identifier gets 400). Read-only endpoints allow GET
@@ -49,6 +51,8 @@ func (m *Master) Handler() http.Handler {
 		"/frameworks":  ro(js((*Core).frameworksJSON)),
 		"/slaves":      ro(js((*Core).slavesJSON)),
 		"/roles":       ro(js((*Core).rolesJSON)),
+		"/tasks":       ro(m.serveTasks),
+		"/tasks.json":  ro(m.serveTasks),
 		"/flags":       ro(js((*Core).flagsJSON)),
 		"/health":      ro(m.serveHealth),
 		"/info":        ro(m.serveInfo),
@@ -60,11 +64,15 @@ func (m *Master) Handler() http.Handler {
 		"/weights":     {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":       {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
-	snapshot := m.metrics.Handler()
+	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
-		if path == "/metrics/snapshot" {
+		switch path {
+		case "/metrics/snapshot":
 			snapshot.ServeHTTP(w, r)
+			return
+		case "/metrics":
+			prom.ServeHTTP(w, r)
 			return
 		}
 		key := path
@@ -127,4 +135,15 @@ func (m *Master) serveInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpjson.WriteBytes(w, r, body)
+}
+
+// serveTasks answers /tasks; bad parameters get 400 before the actor does
+// any work.
+func (m *Master) serveTasks(w http.ResponseWriter, r *http.Request) {
+	q, err := parseTasksQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	m.serveJSON(w, r, func(c *Core) any { return c.tasksJSON(q) })
 }

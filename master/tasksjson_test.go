@@ -1,0 +1,70 @@
+package master
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+)
+
+func taskIDs(t *testing.T, srv *httptest.Server, path string) string {
+	t.Helper()
+	var out []string
+	for _, x := range getJSON(t, srv, path)["tasks"].([]any) {
+		out = append(out, x.(map[string]any)["id"].(string))
+	}
+	return strings.Join(out, ",")
+}
+
+func TestTasksEndpoint(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	a, agentID := c.addAgent("cpus:4;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := next[*mesosinternal.ResourceOffersMessage](t, s).GetOffers()[0]
+	s.send(launch(fid, ids(o), nil, commandTask("a", o, "cpus:1;mem:128"), commandTask("b", o, "cpus:1;mem:128"), commandTask("c", o, "cpus:1;mem:128")))
+	for range 3 {
+		next[*mesosinternal.RunTaskMessage](t, a)
+	}
+	// Each task's first status has its own time: a, then b; c stays staging.
+	for i, tid := range []string{"a", "b"} {
+		u := agentUpdate(a, agentID, fid, tid, mesos.TaskState_TASK_RUNNING, byte(i+1))
+		u.Update.Status.Timestamp = new(float64(10 + i))
+		a.send(u)
+		next[*mesosinternal.StatusUpdateMessage](t, s)
+	}
+	c.settle()
+
+	for path, want := range map[string]string{
+		"/tasks":                                    "c,b,a",
+		"/master/tasks?order=asc":                   "a,b,c",
+		"/tasks?order=desc&limit=2":                 "c,b",
+		"/tasks?order=asc&offset=1&limit=1":         "b",
+		"/tasks?offset=5":                           "",
+		"/tasks?task_id=b":                          "b",
+		"/tasks?framework_id=" + fid + "&order=asc": "a,b,c",
+		"/tasks?framework_id=nope":                  "",
+	} {
+		if got := taskIDs(t, srv, path); got != want {
+			t.Errorf("GET %s: tasks %q, want %q", path, got, want)
+		}
+	}
+	task := getJSON(t, srv, "/tasks?task_id=a")["tasks"].([]any)[0].(map[string]any)
+	hasKeys(t, "task", task, "id", "name", "framework_id", "slave_id", "state", "resources", "statuses")
+	if task["state"] != "TASK_RUNNING" {
+		t.Errorf("task a: %v", task["state"])
+	}
+
+	for _, path := range []string{"/tasks?limit=x", "/tasks?limit=-1", "/tasks?offset=1.5", "/tasks?order=up"} {
+		if code, _, body := get(t, srv, http.MethodGet, path); code != http.StatusBadRequest || body == "" {
+			t.Errorf("GET %s: %d %q, want 400 with a message", path, code, body)
+		}
+	}
+	if code, _, _ := get(t, srv, http.MethodPost, "/tasks"); code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /tasks: %d, want 405", code)
+	}
+}
