@@ -59,6 +59,7 @@ type Config struct {
 	ExecutorEnvironment map[string]string // extra env for every executor
 	Containerizer       Containerizer     // optional override; default the posix containerizer
 	Flags               map[string]string // rendered under "flags" in /state
+	LogFile             string            // the agent's log file (--log_dir), served as /slave/log by /files
 
 	// TraceExecutors gives every executor a message trace file of its own,
 	// <sandbox>/trace.jsonl, named in its environment by GOMESOS_TRACE_FILE

@@ -35,6 +35,9 @@ func newHTTP(s *Slave) http.Handler {
 		"/health":     h.health,
 		"/flags":      h.flags,
 	}
+	for path, f := range filesRoutes(h) { // files.go
+		routes[path] = f
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[strings.TrimRight(r.URL.Path, "/")]
 		if !ok {
