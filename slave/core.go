@@ -107,6 +107,8 @@ type Core struct {
 	containers   map[string]*containerRef
 
 	startTime time.Time
+
+	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
 }
 
 var _ effect.Core = (*Core)(nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/gomesos/gomesos/isolators"
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/fetcher"
 )
@@ -38,6 +39,9 @@ type Slave struct {
 	info *mesos.SlaveInfo
 	deps Deps
 	p    *process
+
+	metrics   *metrics.Registry
+	collector *agentCollector
 
 	mu      sync.Mutex
 	pid     actors.PID
@@ -96,7 +100,10 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 			Log:       log.WithField("component", "containerizer"),
 		})
 	}
-	s := &Slave{node: node, cfg: cfg, det: det, cont: cont}
+	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.NewRegistry()
+	}
 	s.info = &mesos.SlaveInfo{
 		Hostname:   proto.String(cfg.Hostname),
 		Port:       proto.Int32(int32(cfg.Port)),
@@ -137,6 +144,7 @@ func (s *Slave) Start() (actors.PID, error) {
 	}
 	s.pid = pid
 	s.started = true
+	s.registerMetrics()
 	return pid, nil
 }
 
@@ -183,9 +191,14 @@ func (s *Slave) Stop() {
 		}(id)
 	}
 	wg.Wait()
+	s.unregisterMetrics()
 	s.node.Stop(pid)
 	s.p.cancelRoot()
 }
 
-// Handler serves /state, /health and /flags (relative paths).
+// Metrics returns the registry /metrics/snapshot renders.
+func (s *Slave) Metrics() *metrics.Registry { return s.metrics }
+
+// Handler serves /state, /health, /flags, /metrics/snapshot, /metrics and
+// /files/* (relative paths).
 func (s *Slave) Handler() http.Handler { return newHTTP(s) }
