@@ -262,6 +262,9 @@ func (c *Core) stateJSON() any {
 	if c.cfg.Cluster != "" {
 		out["cluster"] = c.cfg.Cluster
 	}
+	if d := c.cfg.Flags["log_dir"]; d != "" {
+		out["log_dir"] = d
+	}
 	return out
 }
 

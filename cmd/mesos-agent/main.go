@@ -40,7 +40,7 @@ func run(args []string) error {
 	if err := daemon.CheckCommon(&c); err != nil {
 		return err
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-agent")
 	if err != nil {
 		return err
 	}
@@ -48,6 +48,7 @@ func run(args []string) error {
 	if cfg.Detector, err = detector.NewWithLogger(cfg.Master, log); err != nil {
 		return daemon.Usagef("--master: %v", err)
 	}
+	cfg.LogFile = c.LogFile("mesos-agent")
 	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.

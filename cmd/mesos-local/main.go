@@ -59,7 +59,7 @@ func run(args []string) error {
 	if c.WorkDir == "" {
 		c.WorkDir = filepath.Join(os.TempDir(), "mesos", "local")
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-local")
 	if err != nil {
 		return err
 	}
@@ -72,6 +72,7 @@ func run(args []string) error {
 	}
 	det := detector.NewStandalone(nil)
 	daemon.TraceExecutors(&c, &acfg)
+	acfg.LogFile = c.LogFile("mesos-local") // every agent serves the process' log
 	agentCfgs := make([]slave.Config, *numSlaves)
 	for i := range agentCfgs {
 		cfg := acfg

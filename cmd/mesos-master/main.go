@@ -38,7 +38,7 @@ func run(args []string) error {
 	if err := daemon.CheckCommon(&c); err != nil {
 		return err
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-master")
 	if err != nil {
 		return err
 	}
