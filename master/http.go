@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/master/allocator"
 )
 
 // snapshotTimeout bounds how long an endpoint waits for the master actor.
@@ -29,6 +31,7 @@ const snapshotTimeout = 10 * time.Second
 //	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
+//	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
 //
 // JSON endpoints accept ?jsonp=callback (see package httpjson: a callback
 // that is not a dotted identifier gets 400). Read-only endpoints allow GET
@@ -47,22 +50,23 @@ func (m *Master) Handler() http.Handler {
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
 	routes := map[string]route{
-		"/state":       ro(js((*Core).stateJSON)),
-		"/frameworks":  ro(js((*Core).frameworksJSON)),
-		"/slaves":      ro(js((*Core).slavesJSON)),
-		"/roles":       ro(js((*Core).rolesJSON)),
-		"/tasks":       ro(m.serveTasks),
-		"/tasks.json":  ro(m.serveTasks),
-		"/flags":       ro(js((*Core).flagsJSON)),
-		"/health":      ro(m.serveHealth),
-		"/info":        ro(m.serveInfo),
-		"/state.json":  ro(js((*Core).stateJSON)),
-		"/state-json":  ro(js((*Core).stateJSON)),
-		"/flags.json":  ro(js((*Core).flagsJSON)),
-		"/slaves.json": ro(js((*Core).slavesJSON)),
-		"/roles.json":  ro(js((*Core).rolesJSON)),
-		"/weights":     {methods: []string{"GET", "PUT"}, h: m.serveWeights},
-		"/quota":       {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
+		"/state":             ro(js((*Core).stateJSON)),
+		"/frameworks":        ro(js((*Core).frameworksJSON)),
+		"/slaves":            ro(js((*Core).slavesJSON)),
+		"/roles":             ro(js((*Core).rolesJSON)),
+		"/tasks":             ro(m.serveTasks),
+		"/tasks.json":        ro(m.serveTasks),
+		"/allocator/explain": ro(m.serveExplain),
+		"/flags":             ro(js((*Core).flagsJSON)),
+		"/health":            ro(m.serveHealth),
+		"/info":              ro(m.serveInfo),
+		"/state.json":        ro(js((*Core).stateJSON)),
+		"/state-json":        ro(js((*Core).stateJSON)),
+		"/flags.json":        ro(js((*Core).flagsJSON)),
+		"/slaves.json":       ro(js((*Core).slavesJSON)),
+		"/roles.json":        ro(js((*Core).rolesJSON)),
+		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
+		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
 	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,4 +150,30 @@ func (m *Master) serveTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.serveJSON(w, r, func(c *Core) any { return c.tasksJSON(q) })
+}
+
+// serveExplain answers /allocator/explain?framework_id=ID from the
+// allocator actor: 400 without framework_id, 404 for a framework the
+// allocator does not know.
+func (m *Master) serveExplain(w http.ResponseWriter, r *http.Request) {
+	fid := r.URL.Query().Get("framework_id")
+	if fid == "" {
+		http.Error(w, "Missing 'framework_id' query parameter", http.StatusBadRequest)
+		return
+	}
+	if _, ok := httpjson.Callback(w, r); !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
+	defer cancel()
+	ex, err := m.alloc.Explain(ctx, fid)
+	switch {
+	case errors.Is(err, allocator.ErrUnknownFramework):
+		http.Error(w, "Framework '"+fid+"' is not known to the allocator", http.StatusNotFound)
+		return
+	case err != nil:
+		http.Error(w, "Allocator is unavailable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	httpjson.Write(w, r, ex)
 }

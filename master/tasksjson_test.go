@@ -68,3 +68,36 @@ func TestTasksEndpoint(t *testing.T) {
 		t.Errorf("POST /tasks: %d, want 405", code)
 	}
 }
+
+func TestAllocatorExplainEndpoint(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	_, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(roleInfo("f", "web"))
+	next[*mesosinternal.ResourceOffersMessage](t, s)
+
+	ex := getJSON(t, srv, "/allocator/explain?framework_id="+fid)
+	if ex["framework_id"] != fid || ex["active"] != true {
+		t.Fatalf("explain %v", ex)
+	}
+	agent := ex["agents"].([]any)[0].(map[string]any)
+	role := agent["roles"].([]any)[0].(map[string]any)
+	reasons := role["reasons"].([]any)
+	if agent["agent_id"] != agentID || role["role"] != "web" || role["verdict"] != "not_offered" ||
+		len(reasons) != 1 || reasons[0].(map[string]any)["code"] != "nothing_available" {
+		t.Errorf("agent %v", agent)
+	}
+	if agent["holding"].(map[string]any)["cpus"] != 2.0 {
+		t.Errorf("holding %v", agent["holding"])
+	}
+	if code, _, body := get(t, srv, http.MethodGet, "/master/allocator/explain?framework_id=nope"); code != http.StatusNotFound || !strings.Contains(body, "nope") {
+		t.Errorf("unknown framework: %d %q", code, body)
+	}
+	if code, _, body := get(t, srv, http.MethodGet, "/allocator/explain"); code != http.StatusBadRequest || body == "" {
+		t.Errorf("no framework_id: %d %q", code, body)
+	}
+	if code, _, _ := get(t, srv, http.MethodPost, "/allocator/explain?framework_id="+fid); code != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", code)
+	}
+}
