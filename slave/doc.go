@@ -72,6 +72,8 @@
 // acknowledges it; the executor is acknowledged as soon as the manager has
 // taken the update. Nothing is checkpointed to disk yet.
 //
-// The HTTP side (Handler) serves /state (Mesos' agent state), /health and
-// /flags; /state is a snapshot taken on the actor's goroutine.
+// The HTTP side (Handler) serves /state (Mesos' agent state), /health,
+// /flags, /metrics/snapshot and /metrics (slave/* and system/*, see
+// metrics.go) and the sandbox files under /files (files.go); what they need
+// from the core is taken on the actor's goroutine, the disk is read off it.
 package slave
