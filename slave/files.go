@@ -101,15 +101,47 @@ func badRequest(format string, args ...any) error {
 // anything is looked up, and the result (symlinks followed) must stay
 // inside the attachment's real path.
 func resolve(attached map[string]string, requested string) (string, error) {
+	t, err := resolveTarget(attached, requested)
+	return t.real, err
+}
+
+// target is a resolved path: real (symlinks followed) inside root, the
+// attachment's real path.
+type target struct{ root, real string }
+
+// open opens the target beneath its root: through os.Root when the root is
+// a directory, so that a symlink swapped in after resolve cannot lead the
+// open outside the sandbox.
+func (t target) open() (*os.File, error) {
+	st, err := os.Stat(t.root)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return os.Open(t.root) // an attached file (the log) is the target itself
+	}
+	rel, err := filepath.Rel(t.root, t.real)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(t.root)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.Open(rel)
+}
+
+func resolveTarget(attached map[string]string, requested string) (target, error) {
 	if requested == "" {
-		return "", badRequest("Missing 'path' query parameter")
+		return target{}, badRequest("Missing 'path' query parameter")
 	}
 	if strings.ContainsRune(requested, 0) {
-		return "", badRequest("Invalid 'path': it contains a NUL byte")
+		return target{}, badRequest("Invalid 'path': it contains a NUL byte")
 	}
 	for _, part := range strings.Split(requested, "/") {
 		if part == ".." {
-			return "", forbidden("Path '%s' is not allowed: it contains '..'", requested)
+			return target{}, forbidden("Path '%s' is not allowed: it contains '..'", requested)
 		}
 	}
 	clean := path.Clean("/" + strings.TrimLeft(requested, "/"))
@@ -120,22 +152,22 @@ func resolve(attached map[string]string, requested string) (string, error) {
 		}
 	}
 	if best == "" {
-		return "", notFound("Path '%s' is not inside a sandbox or the agent's log", requested)
+		return target{}, notFound("Path '%s' is not inside a sandbox or the agent's log", requested)
 	}
 	root := attached[best]
 	candidate := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(clean, best)))
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return "", notFound("Path '%s' does not exist", requested)
+		return target{}, notFound("Path '%s' does not exist", requested)
 	}
 	real, err := filepath.EvalSymlinks(candidate)
 	if err != nil {
-		return "", notFound("Path '%s' does not exist", requested)
+		return target{}, notFound("Path '%s' does not exist", requested)
 	}
 	if real != realRoot && !strings.HasPrefix(real, strings.TrimRight(realRoot, "/")+"/") {
-		return "", forbidden("Path '%s' leads outside its sandbox", requested)
+		return target{}, forbidden("Path '%s' leads outside its sandbox", requested)
 	}
-	return real, nil
+	return target{root: realRoot, real: real}, nil
 }
 
 // filesRoutes are the /files endpoints, for the agent's route table.
@@ -167,13 +199,26 @@ func (h *httpAPI) attached(r *http.Request) (map[string]string, error) {
 	return out, nil
 }
 
-// lookup resolves the request's ?path=.
-func (h *httpAPI) lookup(r *http.Request) (string, error) {
+// lookup resolves the request's ?path= and opens it beneath its
+// attachment.
+func (h *httpAPI) lookup(r *http.Request) (*os.File, error) {
 	attached, err := h.attached(r)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return resolve(attached, r.URL.Query().Get("path"))
+	requested := r.URL.Query().Get("path")
+	t, err := resolveTarget(attached, requested)
+	if err != nil {
+		return nil, err
+	}
+	f, err := t.open()
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, notFound("Path '%s' does not exist", requested)
+		}
+		return nil, forbidden("Cannot open '%s': it leads outside its sandbox or is not readable", requested)
+	}
+	return f, nil
 }
 
 func fileFail(w http.ResponseWriter, err error) {
@@ -204,13 +249,14 @@ func (h *httpAPI) filesBrowse(w http.ResponseWriter, r *http.Request) {
 	if _, ok := httpjson.Callback(w, r); !ok {
 		return
 	}
-	real, err := h.lookup(r)
+	dir, err := h.lookup(r)
 	if err != nil {
 		fileFail(w, err)
 		return
 	}
+	defer dir.Close()
 	requested := path.Clean("/" + strings.TrimLeft(r.URL.Query().Get("path"), "/"))
-	st, err := os.Stat(real)
+	st, err := dir.Stat()
 	if err != nil {
 		fileFail(w, notFound("Path '%s' does not exist", requested))
 		return
@@ -220,7 +266,7 @@ func (h *httpAPI) filesBrowse(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, r, append(out, fileJSON(requested, st)))
 		return
 	}
-	entries, err := os.ReadDir(real)
+	entries, err := dir.ReadDir(-1)
 	if err != nil {
 		fileFail(w, forbidden("Cannot list '%s': %v", requested, errors.Unwrap(err)))
 		return
@@ -297,14 +343,9 @@ func (h *httpAPI) filesRead(w http.ResponseWriter, r *http.Request) {
 		}
 		length = n
 	}
-	real, err := h.lookup(r)
+	f, err := h.lookup(r)
 	if err != nil {
 		fileFail(w, err)
-		return
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		fileFail(w, notFound("Cannot open '%s'", q.Get("path")))
 		return
 	}
 	defer f.Close()
@@ -339,14 +380,9 @@ func (h *httpAPI) filesRead(w http.ResponseWriter, r *http.Request) {
 
 // filesDownload is /files/download: the file as an attachment.
 func (h *httpAPI) filesDownload(w http.ResponseWriter, r *http.Request) {
-	real, err := h.lookup(r)
+	f, err := h.lookup(r)
 	if err != nil {
 		fileFail(w, err)
-		return
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		fileFail(w, notFound("Cannot open '%s'", r.URL.Query().Get("path")))
 		return
 	}
 	defer f.Close()
@@ -360,6 +396,6 @@ func (h *httpAPI) filesDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filepath.Base(real)))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filepath.Base(f.Name())))
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -205,3 +205,24 @@ func TestFilesEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// A file swapped for a symlink after the path was checked is still not
+// opened outside the sandbox.
+func TestOpenBeneathSandboxAfterSwap(t *testing.T) {
+	sandbox, secret := sandboxFixture(t)
+	tg, err := resolveTarget(map[string]string{"/sb": sandbox}, "/sb/stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(sandbox, "stdout")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(sandbox, "stdout")); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := tg.open(); err == nil {
+		b, _ := io.ReadAll(f)
+		f.Close()
+		t.Fatalf("opened the swapped symlink: %q", b)
+	}
+}
