@@ -13,37 +13,38 @@ import (
 // agentMetrics are the slave/* metrics the agent publishes, with their
 // help text.
 var agentMetrics = map[string]string{
-	"slave/registered":             "1 if the agent is registered with a master, 0 otherwise.",
-	"slave/uptime_secs":            "Seconds since the agent started.",
-	"slave/frameworks_active":      "Frameworks with tasks or executors on this agent.",
-	"slave/tasks_staging":          "Tasks in TASK_STAGING (including tasks queued for their executor).",
-	"slave/tasks_starting":         "Tasks in TASK_STARTING.",
-	"slave/tasks_running":          "Tasks in TASK_RUNNING.",
-	"slave/tasks_killing":          "Tasks in TASK_KILLING.",
-	"slave/tasks_finished":         "Tasks that reached TASK_FINISHED since the agent started.",
-	"slave/tasks_failed":           "Tasks that reached TASK_FAILED since the agent started.",
-	"slave/tasks_killed":           "Tasks that reached TASK_KILLED since the agent started.",
-	"slave/tasks_lost":             "Tasks that reached TASK_LOST since the agent started.",
-	"slave/tasks_error":            "Tasks that reached TASK_ERROR since the agent started.",
-	"slave/tasks_dropped":          "Tasks that reached TASK_DROPPED since the agent started.",
-	"slave/tasks_gone":             "Tasks that reached TASK_GONE since the agent started.",
-	"slave/executors_registering":  "Executors launched that have not registered yet.",
-	"slave/executors_running":      "Executors registered and running.",
-	"slave/executors_terminating":  "Executors being shut down.",
-	"slave/valid_status_updates":   "Status updates from executors applied to a task.",
-	"slave/invalid_status_updates": "Status updates from executors that were refused (unknown or already terminal task).",
-	"slave/cpus_total":             "CPUs of this agent.",
-	"slave/cpus_used":              "CPUs allocated to executors and their tasks.",
-	"slave/cpus_percent":           "Fraction of CPUs allocated.",
-	"slave/mem_total":              "Memory of this agent, in MB.",
-	"slave/mem_used":               "Memory allocated to executors and their tasks, in MB.",
-	"slave/mem_percent":            "Fraction of memory allocated.",
-	"slave/disk_total":             "Disk of this agent, in MB.",
-	"slave/disk_used":              "Disk allocated to executors and their tasks, in MB.",
-	"slave/disk_percent":           "Fraction of disk allocated.",
-	"slave/gpus_total":             "GPUs of this agent.",
-	"slave/gpus_used":              "GPUs allocated to executors and their tasks.",
-	"slave/gpus_percent":           "Fraction of GPUs allocated.",
+	"slave/registered":              "1 if the agent is registered with a master, 0 otherwise.",
+	"slave/uptime_secs":             "Seconds since the agent started.",
+	"slave/frameworks_active":       "Frameworks with tasks or executors on this agent.",
+	"slave/tasks_staging":           "Tasks in TASK_STAGING (including tasks queued for their executor).",
+	"slave/tasks_starting":          "Tasks in TASK_STARTING.",
+	"slave/tasks_running":           "Tasks in TASK_RUNNING.",
+	"slave/tasks_killing":           "Tasks in TASK_KILLING.",
+	"slave/tasks_finished":          "Tasks that reached TASK_FINISHED since the agent started.",
+	"slave/tasks_failed":            "Tasks that reached TASK_FAILED since the agent started.",
+	"slave/tasks_killed":            "Tasks that reached TASK_KILLED since the agent started.",
+	"slave/tasks_lost":              "Tasks that reached TASK_LOST since the agent started.",
+	"slave/tasks_error":             "Tasks that reached TASK_ERROR since the agent started.",
+	"slave/tasks_dropped":           "Tasks that reached TASK_DROPPED since the agent started.",
+	"slave/tasks_gone":              "Tasks that reached TASK_GONE since the agent started.",
+	"slave/executors_registering":   "Executors launched that have not registered yet.",
+	"slave/executors_running":       "Executors registered and running.",
+	"slave/executors_terminating":   "Executors being shut down.",
+	"slave/container_launch_errors": "Containers whose launch failed since the agent started.",
+	"slave/valid_status_updates":    "Status updates from executors applied to a task.",
+	"slave/invalid_status_updates":  "Status updates from executors that were refused (unknown or already terminal task).",
+	"slave/cpus_total":              "CPUs of this agent.",
+	"slave/cpus_used":               "CPUs allocated to executors and their tasks.",
+	"slave/cpus_percent":            "Fraction of CPUs allocated.",
+	"slave/mem_total":               "Memory of this agent, in MB.",
+	"slave/mem_used":                "Memory allocated to executors and their tasks, in MB.",
+	"slave/mem_percent":             "Fraction of memory allocated.",
+	"slave/disk_total":              "Disk of this agent, in MB.",
+	"slave/disk_used":               "Disk allocated to executors and their tasks, in MB.",
+	"slave/disk_percent":            "Fraction of disk allocated.",
+	"slave/gpus_total":              "GPUs of this agent.",
+	"slave/gpus_used":               "GPUs allocated to executors and their tasks.",
+	"slave/gpus_percent":            "Fraction of GPUs allocated.",
 }
 
 // agentTerminal are the counted terminal task states and their names.
@@ -63,6 +64,14 @@ type agentCounters struct {
 	terminal       map[mesos.TaskState]uint64
 	validUpdates   uint64
 	invalidUpdates uint64
+	launchErrors   uint64
+}
+
+// containerLaunched counts a container launch that failed.
+func (s *agentCounters) containerLaunched(err error) {
+	if err != nil {
+		s.launchErrors++
+	}
 }
 
 // taskUpdated counts a status update applied to a task in state.
@@ -138,6 +147,7 @@ func (c *Core) metrics(now time.Time) map[string]float64 {
 	}
 	g["slave/valid_status_updates"] = float64(c.stats.validUpdates)
 	g["slave/invalid_status_updates"] = float64(c.stats.invalidUpdates)
+	g["slave/container_launch_errors"] = float64(c.stats.launchErrors)
 	for _, name := range []string{"cpus", "mem", "disk", "gpus"} {
 		total := c.total.Scalar(name)
 		g["slave/"+name+"_total"] = total
@@ -208,7 +218,7 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 
 // agentCounterNames are the names published as counters.
 var agentCounterNames = func() map[string]bool {
-	out := map[string]bool{"slave/valid_status_updates": true, "slave/invalid_status_updates": true}
+	out := map[string]bool{"slave/valid_status_updates": true, "slave/invalid_status_updates": true, "slave/container_launch_errors": true}
 	for _, name := range agentTerminal {
 		out[name] = true
 	}

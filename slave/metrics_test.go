@@ -2,6 +2,7 @@ package slave
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -73,5 +74,21 @@ func TestAgentMetrics(t *testing.T) {
 	}
 	if len(prom) != len(snap) {
 		t.Errorf("/metrics has %d metrics, the snapshot %d", len(prom), len(snap))
+	}
+}
+
+func TestAgentCountsContainerLaunchErrors(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	effs := r.c.Receive(r.now, coreMaster, runTaskMsg("t1", "e1"))
+	effs = r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil)
+	l := effs[0].(LaunchContainer)
+	if got := r.c.metrics(r.now)["slave/container_launch_errors"]; got != 0 {
+		t.Fatalf("before the launch: %v", got)
+	}
+	r.c.ContainerLaunched(r.now, l.ContainerID, errors.New("fork failed"))
+	m := r.c.metrics(r.now)
+	if m["slave/container_launch_errors"] != 1 || m["slave/registered"] != 1 {
+		t.Fatalf("after a failed launch: errors %v, registered %v", m["slave/container_launch_errors"], m["slave/registered"])
 	}
 }
