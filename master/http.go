@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/gomesos/gomesos/internal/files"
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/master/allocator"
 )
@@ -32,6 +33,7 @@ const snapshotTimeout = 10 * time.Second
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
 //	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
+//	/files/browse, /files/read, /files/download, /files/debug  the master's log as /master/log (--log_dir)
 //
 // JSON endpoints accept ?jsonp=callback (see package httpjson: a callback
 // that is not a dotted identifier gets 400). Read-only endpoints allow GET
@@ -69,6 +71,7 @@ func (m *Master) Handler() http.Handler {
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
 	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
+	fileRoutes := files.Routes(m.attached)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
 		switch path {
@@ -77,6 +80,12 @@ func (m *Master) Handler() http.Handler {
 			return
 		case "/metrics":
 			prom.ServeHTTP(w, r)
+			return
+		}
+		if h, ok := fileRoutes[path]; ok {
+			if httpjson.ReadOnly(w, r) {
+				h(w, r)
+			}
 			return
 		}
 		key := path
@@ -176,4 +185,16 @@ func (m *Master) serveExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpjson.Write(w, r, ex)
+}
+
+// LogVirtualPath is where /files finds the master's log.
+const LogVirtualPath = "/master/log"
+
+// attached are the paths /files serves: the master's log, if it has one.
+func (m *Master) attached(*http.Request) (map[string]string, error) {
+	out := map[string]string{}
+	if m.cfg.LogFile != "" {
+		out[LogVirtualPath] = m.cfg.LogFile
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package master
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -99,5 +100,35 @@ func TestAllocatorExplainEndpoint(t *testing.T) {
 	}
 	if code, _, _ := get(t, srv, http.MethodPost, "/allocator/explain?framework_id="+fid); code != http.StatusMethodNotAllowed {
 		t.Errorf("POST: %d", code)
+	}
+}
+
+func TestMasterLogFiles(t *testing.T) {
+	logFile := t.TempDir() + "/mesos-master.log"
+	if err := os.WriteFile(logFile, []byte("master log line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, func(cfg *Config) { cfg.LogFile = logFile })
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	got := getJSON(t, srv, "/files/read?path=/master/log&offset=0")
+	if got["data"] != "master log line\n" || got["offset"] != 0.0 {
+		t.Errorf("read: %v", got)
+	}
+	if got := getJSON(t, srv, "/files/read?path=/master/log"); got["offset"] != 16.0 {
+		t.Errorf("size: %v", got)
+	}
+	for path, want := range map[string]int{
+		"/files/read?path=/etc/passwd":      http.StatusNotFound,
+		"/files/read?path=/master/log/../x": http.StatusForbidden,
+		"/files/download?path=/master/log":  http.StatusOK,
+		"/files/nope":                       http.StatusNotFound,
+	} {
+		if code, _, body := get(t, srv, http.MethodGet, path); code != want || body == "" {
+			t.Errorf("GET %s: %d %q, want %d", path, code, body, want)
+		}
+	}
+	if code, _, _ := get(t, srv, http.MethodPost, "/files/read?path=/master/log"); code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /files/read: %d", code)
 	}
 }

@@ -63,6 +63,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	mcfg.LogFile = c.LogFile("mesos-local")
 	mcfg.IP = c.AdvertisedIP()
 	mcfg.Hostname = c.Hostname
 	// Check the master's and the agents' flags before anything starts. The

@@ -42,6 +42,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.LogFile = c.LogFile("mesos-master")
 	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.
