@@ -174,6 +174,7 @@ func (c *Core) acceptInvalidOffers(f *framework, acc *scheduler.Call_Accept, err
 			continue
 		}
 		for _, t := range tasks {
+			c.stats.taskEnded(state, mesos.TaskStatus_SOURCE_MASTER, mesos.TaskStatus_REASON_INVALID_OFFERS)
 			c.forward(f, newUpdate(updateSpec{
 				frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 				state: state, message: "Task launched with invalid offers: " + err.Error(),
@@ -193,6 +194,7 @@ func (c *Core) acceptOnGoneAgent(f *framework, acc *scheduler.Call_Accept, a *ag
 	}
 	for _, op := range acc.GetOperations() {
 		for _, t := range op.GetLaunch().GetTaskInfos() {
+			c.stats.taskEnded(protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), mesos.TaskStatus_SOURCE_MASTER, reason)
 			c.forward(f, newUpdate(updateSpec{
 				frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 				state: protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_DROPPED), message: msg, reason: reason, now: c.now(),
@@ -207,6 +209,7 @@ func (c *Core) acceptOnGoneAgent(f *framework, acc *scheduler.Call_Accept, a *ag
 // taskError answers an invalid task with TASK_ERROR.
 func (c *Core) taskError(f *framework, t *mesos.TaskInfo, reason mesos.TaskStatus_Reason, msg string) {
 	c.taskLog(f.id, t.GetTaskId().GetValue()).Warnf("task is invalid: %s", msg)
+	c.stats.taskEnded(mesos.TaskState_TASK_ERROR, mesos.TaskStatus_SOURCE_MASTER, reason)
 	c.forward(f, newUpdate(updateSpec{
 		frameworkID: f.id, agentID: t.GetSlaveId().GetValue(), taskID: t.GetTaskId().GetValue(),
 		state: mesos.TaskState_TASK_ERROR, message: msg, reason: reason, now: c.now(),

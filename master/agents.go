@@ -111,6 +111,7 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 	a.checkpointed = checkpointed(a.total)
 	a.registeredTime = c.now()
 	c.addAgent(a)
+	c.stats.registrations++
 	c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
 	c.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
 }
@@ -202,6 +203,7 @@ func (c *Core) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.Slave
 	a.total = c.agentTotal(a.id, info, m.GetCheckpointedResources(), a.checkpointed)
 	a.checkpointed = checkpointed(a.total)
 	a.reregisteredTime = c.now()
+	c.stats.reregistrations++
 	c.out.Add(AllocUpdateSlave{AgentID: a.id, Info: a.info, Capabilities: a.capabilities, Total: a.total})
 
 	c.reconcileKnownAgent(a, m.GetExecutorInfos(), m.GetTasks())
@@ -341,6 +343,7 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
 	a.checkpointed = checkpointed(a.total)
 	a.registeredTime, a.reregisteredTime = c.now(), c.now()
+	c.stats.reregistrations++
 
 	reported := reportedFrameworks(m.GetFrameworks())
 	updates := c.adoptReported(a, m, reported, message)

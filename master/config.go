@@ -81,6 +81,9 @@ type Config struct {
 	Cluster string
 	// Flags are rendered under "flags" in /state and /flags, as given.
 	Flags map[string]string
+	// LogFile is the master's log file (--log_dir), served by /files as
+	// /master/log.
+	LogFile string
 }
 
 // Defaults, as Mesos ships them.

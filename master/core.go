@@ -121,6 +121,8 @@ type Core struct {
 	quotas  map[string]allocator.Quota
 
 	dropped uint64 // messages dropped by the gate
+
+	stats counters // event counts for /metrics/snapshot (metrics.go)
 }
 
 var _ effect.Core = (*Core)(nil)
@@ -212,6 +214,7 @@ func (c *Core) Receive(now time.Time, from actors.PID, msg proto.Message) []effe
 			Debug("dropping message: master is not the elected, recovered leader")
 		return nil
 	}
+	c.stats.message(msg)
 	switch m := msg.(type) {
 	// Scheduler calls, and the legacy messages that map onto them.
 	case *scheduler.Call:

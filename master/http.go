@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,7 +10,9 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/gomesos/gomesos/internal/files"
 	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/master/allocator"
 )
 
 // snapshotTimeout bounds how long an endpoint waits for the master actor.
@@ -26,7 +29,11 @@ const snapshotTimeout = 10 * time.Second
 //	/master/health, /health        200 with an empty body
 //	/master/info                   MasterInfo (protojson, proto field names)
 //	/master/flags, /flags          {"flags": {...}}
+//	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
 //	/metrics/snapshot              every metric, flat, under Mesos' names
+//	/metrics                       the same values for Prometheus (text exposition format)
+//	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
+//	/files/browse, /files/read, /files/download, /files/debug  the master's log as /master/log (--log_dir)
 //
 // JSON endpoints accept ?jsonp=callback (see package httpjson: a callback
 // that is not a dotted identifier gets 400). Read-only endpoints allow GET
@@ -45,26 +52,40 @@ func (m *Master) Handler() http.Handler {
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
 	routes := map[string]route{
-		"/state":       ro(js((*Core).stateJSON)),
-		"/frameworks":  ro(js((*Core).frameworksJSON)),
-		"/slaves":      ro(js((*Core).slavesJSON)),
-		"/roles":       ro(js((*Core).rolesJSON)),
-		"/flags":       ro(js((*Core).flagsJSON)),
-		"/health":      ro(m.serveHealth),
-		"/info":        ro(m.serveInfo),
-		"/state.json":  ro(js((*Core).stateJSON)),
-		"/state-json":  ro(js((*Core).stateJSON)),
-		"/flags.json":  ro(js((*Core).flagsJSON)),
-		"/slaves.json": ro(js((*Core).slavesJSON)),
-		"/roles.json":  ro(js((*Core).rolesJSON)),
-		"/weights":     {methods: []string{"GET", "PUT"}, h: m.serveWeights},
-		"/quota":       {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
+		"/state":             ro(js((*Core).stateJSON)),
+		"/frameworks":        ro(js((*Core).frameworksJSON)),
+		"/slaves":            ro(js((*Core).slavesJSON)),
+		"/roles":             ro(js((*Core).rolesJSON)),
+		"/tasks":             ro(m.serveTasks),
+		"/tasks.json":        ro(m.serveTasks),
+		"/allocator/explain": ro(m.serveExplain),
+		"/flags":             ro(js((*Core).flagsJSON)),
+		"/health":            ro(m.serveHealth),
+		"/info":              ro(m.serveInfo),
+		"/state.json":        ro(js((*Core).stateJSON)),
+		"/state-json":        ro(js((*Core).stateJSON)),
+		"/flags.json":        ro(js((*Core).flagsJSON)),
+		"/slaves.json":       ro(js((*Core).slavesJSON)),
+		"/roles.json":        ro(js((*Core).rolesJSON)),
+		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
+		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
-	snapshot := m.metrics.Handler()
+	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
+	fileRoutes := files.Routes(m.attached)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
-		if path == "/metrics/snapshot" {
+		switch path {
+		case "/metrics/snapshot":
 			snapshot.ServeHTTP(w, r)
+			return
+		case "/metrics":
+			prom.ServeHTTP(w, r)
+			return
+		}
+		if h, ok := fileRoutes[path]; ok {
+			if httpjson.ReadOnly(w, r) {
+				h(w, r)
+			}
 			return
 		}
 		key := path
@@ -127,4 +148,53 @@ func (m *Master) serveInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpjson.WriteBytes(w, r, body)
+}
+
+// serveTasks answers /tasks; bad parameters get 400 before the actor does
+// any work.
+func (m *Master) serveTasks(w http.ResponseWriter, r *http.Request) {
+	q, err := parseTasksQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	m.serveJSON(w, r, func(c *Core) any { return c.tasksJSON(q) })
+}
+
+// serveExplain answers /allocator/explain?framework_id=ID from the
+// allocator actor: 400 without framework_id, 404 for a framework the
+// allocator does not know.
+func (m *Master) serveExplain(w http.ResponseWriter, r *http.Request) {
+	fid := r.URL.Query().Get("framework_id")
+	if fid == "" {
+		http.Error(w, "Missing 'framework_id' query parameter", http.StatusBadRequest)
+		return
+	}
+	if _, ok := httpjson.Callback(w, r); !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
+	defer cancel()
+	ex, err := m.alloc.Explain(ctx, fid)
+	switch {
+	case errors.Is(err, allocator.ErrUnknownFramework):
+		http.Error(w, "Framework '"+fid+"' is not known to the allocator", http.StatusNotFound)
+		return
+	case err != nil:
+		http.Error(w, "Allocator is unavailable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	httpjson.Write(w, r, ex)
+}
+
+// LogVirtualPath is where /files finds the master's log.
+const LogVirtualPath = "/master/log"
+
+// attached are the paths /files serves: the master's log, if it has one.
+func (m *Master) attached(*http.Request) (map[string]string, error) {
+	out := map[string]string{}
+	if m.cfg.LogFile != "" {
+		out[LogVirtualPath] = m.cfg.LogFile
+	}
+	return out, nil
 }

@@ -7,6 +7,10 @@ package master
 // built on the master actor from its own state, as plain maps.
 
 import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -258,6 +262,9 @@ func (c *Core) stateJSON() any {
 	if c.cfg.Cluster != "" {
 		out["cluster"] = c.cfg.Cluster
 	}
+	if d := c.cfg.Flags["log_dir"]; d != "" {
+		out["log_dir"] = d
+	}
 	return out
 }
 
@@ -382,4 +389,102 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// tasksQuery is what /tasks was asked for.
+type tasksQuery struct {
+	limit, offset int
+	descending    bool
+	frameworkID   string
+	taskID        string
+}
+
+// defaultTasksLimit is /tasks' page size when no limit is given (Mesos').
+const defaultTasksLimit = 100
+
+// parseTasksQuery reads /tasks' parameters: limit (default 100), offset
+// (default 0), order (asc or desc, default desc), framework_id, task_id.
+func parseTasksQuery(q url.Values) (tasksQuery, error) {
+	out := tasksQuery{limit: defaultTasksLimit, descending: true, frameworkID: q.Get("framework_id"), taskID: q.Get("task_id")}
+	num := func(name string, into *int) error {
+		v := q.Get(name)
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", name, v)
+		}
+		*into = n
+		return nil
+	}
+	if err := num("limit", &out.limit); err != nil {
+		return out, err
+	}
+	if err := num("offset", &out.offset); err != nil {
+		return out, err
+	}
+	switch q.Get("order") {
+	case "", "desc":
+	case "asc":
+		out.descending = false
+	default:
+		return out, fmt.Errorf("Failed to parse order: '%s' is not 'asc' or 'desc'", q.Get("order"))
+	}
+	return out, nil
+}
+
+// tasksJSON is /tasks: the tasks of every framework, registered or
+// completed (active, unreachable and completed tasks), filtered by
+// framework and task id, ordered by the time of their first status update
+// (tasks without one, still staging, count as the newest; ties by task
+// id), then paged.
+func (c *Core) tasksJSON(q tasksQuery) any {
+	type entry struct {
+		t  *mesos.Task
+		at float64
+	}
+	var all []entry
+	add := func(f *framework) {
+		if q.frameworkID != "" && f.id != q.frameworkID {
+			return
+		}
+		visit := func(t *mesos.Task) {
+			if q.taskID != "" && t.GetTaskId().GetValue() != q.taskID {
+				return
+			}
+			at := math.Inf(1)
+			if len(t.GetStatuses()) > 0 {
+				at = t.GetStatuses()[0].GetTimestamp()
+			}
+			all = append(all, entry{t, at})
+		}
+		for _, id := range sortedKeys(f.tasks) {
+			visit(f.tasks[id])
+		}
+		for _, t := range f.unreachableTasks.list() {
+			visit(t)
+		}
+		for _, t := range f.completedTasks.list() {
+			visit(t)
+		}
+	}
+	for _, id := range sortedKeys(c.frameworks) {
+		add(c.frameworks[id])
+	}
+	for _, f := range c.completed {
+		add(f)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.at != b.at {
+			return a.at < b.at != q.descending
+		}
+		return a.t.GetTaskId().GetValue() < b.t.GetTaskId().GetValue() != q.descending
+	})
+	tasks := []any{}
+	for i := q.offset; i < len(all) && len(tasks) < q.limit; i++ {
+		tasks = append(tasks, jsonmodel.Task(all[i].t))
+	}
+	return object{"tasks": tasks}
 }

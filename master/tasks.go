@@ -39,6 +39,7 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 		newState = u.GetLatestState()
 	}
 	freed := !protocol.IsTerminalOrUnreachable(t.GetState()) && protocol.IsTerminalOrUnreachable(newState)
+	c.stats.taskTransition(t.GetState(), newState, status.GetSource(), status.GetReason())
 	if !protocol.IsTerminal(t.GetState()) {
 		t.State = newState.Enum()
 	}

@@ -8,7 +8,8 @@
 // ("allocator/mesos/roles/{role}/shares/dominant" is a GaugeVec with the
 // label "role"). The Prometheus name is derived from it
 // ("allocator_mesos_roles_role_shares_dominant"), so the same registry
-// can also be exposed in Prometheus' format (Registry.Prometheus).
+// can also be exposed in Prometheus' format: PrometheusHandler serves
+// /metrics, every name prefixed "mesos_".
 //
 // Timers follow libprocess: a Timer named "x/run_ms" renders its last
 // value as "x/run_ms" and, once it has two values, "x/run_ms/count",
@@ -22,7 +23,6 @@ package metrics
 
 import (
 	"fmt"
-	"github.com/gomesos/gomesos/messages/protocol"
 	"net/http"
 	"regexp"
 	"sort"
@@ -31,8 +31,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/gomesos/gomesos/internal/httpjson"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/messages/protocol"
 )
 
 // Registry holds metrics under their Mesos names.
@@ -41,6 +43,9 @@ type Registry struct {
 
 	mu    sync.Mutex
 	names map[string]*template // Prometheus family name → Mesos name
+
+	systemOnce sync.Once
+	system     *systemCollector
 }
 
 // NewRegistry returns an empty registry.

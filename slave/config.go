@@ -17,6 +17,7 @@ import (
 	"github.com/gomesos/gomesos/isolators"
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"google.golang.org/protobuf/proto"
@@ -77,6 +78,8 @@ type Config struct {
 	ExecutorEnvironment map[string]string // extra env for every executor
 	Containerizer       Containerizer     // optional override; default the posix containerizer
 	Flags               map[string]string // rendered under "flags" in /state
+	LogFile             string            // the agent's log file (--log_dir), served as /slave/log by /files
+	Metrics             *metrics.Registry // where slave/* and system/* are published; nil: a registry of its own
 
 	// TraceExecutors gives every executor a message trace file of its own,
 	// <sandbox>/trace.jsonl, named in its environment by GOMESOS_TRACE_FILE

@@ -114,6 +114,8 @@ type Core struct {
 	// recovering is set from Recover until the executors had their
 	// chance to reregister; cleanup is set with --recover=cleanup.
 	recovering, cleanup bool
+
+	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
 }
 
 var _ effect.Core = (*Core)(nil)

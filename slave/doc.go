@@ -113,6 +113,8 @@
 // that do not checkpoint leave nothing in meta: their driver shuts them
 // down when the agent goes away.
 //
-// The HTTP side (Handler) serves /state (Mesos' agent state), /health and
-// /flags; /state is a snapshot taken on the actor's goroutine.
+// The HTTP side (Handler) serves /state (Mesos' agent state), /health,
+// /flags, /metrics/snapshot and /metrics (slave/* and system/*, see
+// metrics.go) and the sandbox files under /files (files.go); what they need
+// from the core is taken on the actor's goroutine, the disk is read off it.
 package slave

@@ -40,6 +40,11 @@ func newHTTP(s *Slave) http.Handler {
 		"/monitor/statistics.json": h.monitorStatistics,
 		"/containers":              h.containers,
 	}
+	for path, f := range filesRoutes(h) { // files.go
+		routes[path] = f
+	}
+	routes["/metrics/snapshot"] = s.metrics.Handler().ServeHTTP
+	routes["/metrics"] = s.metrics.PrometheusHandler().ServeHTTP
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[strings.TrimRight(r.URL.Path, "/")]
 		if !ok {

@@ -134,7 +134,7 @@ func TestHTTPMethodsAndPaths(t *testing.T) {
 	srv := httptest.NewServer(h.s.Handler())
 	defer srv.Close()
 
-	for _, path := range []string{"/state", "/state.json", "/flags", "/health"} {
+	for _, path := range []string{"/state", "/state.json", "/flags", "/health", "/metrics/snapshot", "/metrics", "/files/debug"} {
 		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 			code, hdr, body := do(t, srv, m, path)
 			want := "405 Method Not Allowed. Expecting one of { 'GET', 'HEAD' }, but received '" + m + "'."
@@ -150,7 +150,7 @@ func TestHTTPMethodsAndPaths(t *testing.T) {
 			t.Errorf("GET %s/: %d", path, code)
 		}
 	}
-	for _, path := range []string{"/", "/nope", "/state/x", "/statex", "/metrics"} {
+	for _, path := range []string{"/", "/nope", "/state/x", "/statex", "/metricsx", "/files", "/files/nope"} {
 		if code, _, _ := do(t, srv, http.MethodGet, path); code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, code)
 		}

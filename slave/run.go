@@ -485,6 +485,7 @@ func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.
 	}
 	// Wait in every case: a failed launch also ends in a termination.
 	c.out.Add(WaitContainer{ContainerID: cid})
+	c.stats.containerLaunched(err)
 	c.executorLaunched(ref.frameworkID, ref.executorID, cid, err)
 	return c.out.Take()
 }

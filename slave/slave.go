@@ -19,6 +19,7 @@ import (
 	"github.com/gomesos/gomesos/isolators"
 	"github.com/gomesos/gomesos/launcher"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/metrics"
 	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/fetcher"
@@ -44,6 +45,8 @@ type Slave struct {
 	// recovered is the checkpoint read at New, handed to the core at start.
 	recovered   *checkpoint.State
 	cleanupDone chan struct{}
+	metrics     *metrics.Registry
+	collector   *agentCollector
 
 	mu      sync.Mutex
 	pid     actors.PID
@@ -107,7 +110,10 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{})}
+	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.NewRegistry()
+	}
 	s.info = &mesos.SlaveInfo{
 		Hostname:   proto.String(cfg.Hostname),
 		Port:       proto.Int32(int32(cfg.Port)),
@@ -197,6 +203,7 @@ func (s *Slave) Start() (actors.PID, error) {
 	}
 	s.pid = pid
 	s.started = true
+	s.registerMetrics()
 	return pid, nil
 }
 
@@ -243,10 +250,15 @@ func (s *Slave) Stop() {
 		}(id)
 	}
 	wg.Wait()
+	s.unregisterMetrics()
 	s.node.Stop(pid)
 	s.p.cancelRoot()
 	s.p.diskWG.Wait()
 }
 
-// Handler serves /state, /health and /flags (relative paths).
+// Metrics returns the registry /metrics/snapshot renders.
+func (s *Slave) Metrics() *metrics.Registry { return s.metrics }
+
+// Handler serves /state, /health, /flags, /metrics/snapshot, /metrics and
+// /files/* (relative paths).
 func (s *Slave) Handler() http.Handler { return newHTTP(s) }

@@ -119,9 +119,11 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	}
 	if err := e.updateTaskState(st); err != nil {
 		log.WithField("state", st.GetState().String()).WithError(err).Error("failed to update task state")
+		c.stats.invalidUpdates++
 		c.ackExecutor(u, pid)
 		return
 	}
+	c.stats.taskUpdated(st.GetState())
 	if protocol.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
 		// Shrink the container to what is still running.
 		if !c.destroying(e.containerID) {

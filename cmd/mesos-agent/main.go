@@ -41,7 +41,7 @@ func run(args []string) error {
 	if err := daemon.CheckCommon(&c); err != nil {
 		return err
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-agent")
 	if err != nil {
 		return err
 	}
@@ -49,6 +49,7 @@ func run(args []string) error {
 	if cfg.Detector, err = detector.NewWithLogger(cfg.Master, log); err != nil {
 		return daemon.Usagef("--master: %v", err)
 	}
+	cfg.LogFile = c.LogFile("mesos-agent")
 	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.

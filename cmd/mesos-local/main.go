@@ -60,10 +60,11 @@ func run(args []string) error {
 	if c.WorkDir == "" {
 		c.WorkDir = filepath.Join(os.TempDir(), "mesos", "local")
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-local")
 	if err != nil {
 		return err
 	}
+	mcfg.LogFile = c.LogFile("mesos-local")
 	mcfg.IP = c.AdvertisedIP()
 	mcfg.Hostname = c.Hostname
 	// Check the master's and the agents' flags before anything starts. The
@@ -73,6 +74,7 @@ func run(args []string) error {
 	}
 	det := detector.NewStandalone(nil)
 	daemon.TraceExecutors(&c, &acfg)
+	acfg.LogFile = c.LogFile("mesos-local") // every agent serves the process' log
 	agentCfgs := make([]slave.Config, *numSlaves)
 	for i := range agentCfgs {
 		cfg := acfg

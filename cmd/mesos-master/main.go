@@ -39,10 +39,11 @@ func run(args []string) error {
 	if err := daemon.CheckCommon(&c); err != nil {
 		return err
 	}
-	log, err := daemon.Logger(c.LoggingLevel)
+	log, err := daemon.Logger(&c, "mesos-master")
 	if err != nil {
 		return err
 	}
+	cfg.LogFile = c.LogFile("mesos-master")
 	cfg.IP = c.AdvertisedIP()
 	cfg.Hostname = c.Hostname
 	// Check every flag before anything starts.

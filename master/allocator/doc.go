@@ -30,6 +30,11 @@
 //     the role tree with reservations, quotas and weights) and runs one
 //     allocation with Allocate(now, candidates). It has no actors, timers
 //     or I/O; time comes in as an argument. Tests drive it directly.
+//   - Core.Explain (explain.go) reads the same state to say, per agent and
+//     role, why a framework is not offered resources now (suppressed,
+//     decline filter, quota limit, DRF order, minimum offer, reservations,
+//     capabilities, deactivated agent); Process.Explain runs it on the
+//     actor for the master's /allocator/explain.
 //   - Package sorter orders clients: one sorter over roles and one per
 //     role over its frameworks, DRF (default) or random, hierarchical
 //     ("eng/web" is compared with its siblings by its subtree's share).

@@ -2,11 +2,13 @@ package daemon
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -98,7 +100,7 @@ func TestRemotingFilter(t *testing.T) {
 		level      string
 		quietShows bool
 	}{{"INFO", false}, {"WARNING", false}, {"VERBOSE", true}} {
-		log, err := Logger(tc.level)
+		log, err := Logger(&Common{LoggingLevel: tc.level}, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,3 +149,47 @@ func TestUndoRunsNewestFirstOnce(t *testing.T) {
 }
 
 var errTest = errors.New("test")
+
+// --log_dir writes the log to <log_dir>/<prog>.log as well; --log_format
+// picks text or JSON; levels are Mesos' names in any case.
+func TestLoggingFlags(t *testing.T) {
+	dir := t.TempDir() + "/logs"
+	c := &Common{LoggingLevel: "warning", LogDir: dir, LogFormat: "JSON"}
+	log, err := Logger(c, "mesos-master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.WithField("agent_id", "a1").Warn("agent gone")
+	log.Info("not at warning")
+	b, err := os.ReadFile(c.LogFile("mesos-master"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(b), &line); err != nil {
+		t.Fatalf("log file is not one JSON line: %v\n%s", err, b)
+	}
+	if line["msg"] != "agent gone" || line["agent_id"] != "a1" || line["level"] != "warning" {
+		t.Errorf("log line %v", line)
+	}
+	if !strings.HasSuffix(c.LogFile("mesos-master"), "/logs/mesos-master.log") || (&Common{}).LogFile("x") != "" {
+		t.Errorf("LogFile = %q", c.LogFile("mesos-master"))
+	}
+
+	for _, tc := range []struct {
+		c  Common
+		ok bool
+	}{
+		{Common{LoggingLevel: "info"}, true},
+		{Common{LoggingLevel: "ERROR", LogFormat: "text"}, true},
+		{Common{LoggingLevel: "loud"}, false},
+		{Common{LoggingLevel: "INFO", LogFormat: "xml"}, false},
+	} {
+		tc.c.IP = "127.0.0.1"
+		err := CheckCommon(&tc.c)
+		var ue *UsageError
+		if (err == nil) != tc.ok || err != nil && !errors.As(err, &ue) {
+			t.Errorf("CheckCommon(%+v) = %v", tc.c, err)
+		}
+	}
+}

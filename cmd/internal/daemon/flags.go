@@ -29,6 +29,8 @@ type Common struct {
 	Hostname      string
 	RemotingPort  int
 	LoggingLevel  string
+	LogDir        string
+	LogFormat     string
 	WorkDir       string
 	TraceFile     string
 	TracePayloads bool
@@ -40,7 +42,9 @@ func registerCommon(fs *flag.FlagSet, c *Common, defaultIP string) {
 	fs.StringVar(&c.AdvertiseIP, "advertise_ip", "", "IP address peers use to reach this process (default --ip).")
 	fs.StringVar(&c.Hostname, "hostname", "", "Hostname to advertise (default: the machine's hostname).")
 	fs.IntVar(&c.RemotingPort, "remoting_port", 0, "Port of the actor remoting endpoint (0: the OS picks). gomesos only.")
-	fs.StringVar(&c.LoggingLevel, "logging_level", "INFO", "Log level: ERROR, WARNING, INFO or VERBOSE/DEBUG.")
+	fs.StringVar(&c.LoggingLevel, "logging_level", "INFO", "Log level: ERROR, WARNING, INFO or VERBOSE/DEBUG (any case).")
+	fs.StringVar(&c.LogDir, "log_dir", "", "Directory to write the log to as well, as <program>.log (default: stderr only). The agent serves it as /slave/log under /files.")
+	fs.StringVar(&c.LogFormat, "log_format", "text", "Log line format: text or json. gomesos only.")
 }
 
 // MasterFlags binds Mesos' master flags onto fs, filling cfg.
@@ -145,6 +149,9 @@ func Parse(fs *flag.FlagSet, args []string) error {
 // so that binaries can reject them before they start anything.
 func CheckCommon(c *Common) error {
 	if _, err := Level(c.LoggingLevel); err != nil {
+		return err
+	}
+	if _, err := LogFormatter(c.LogFormat); err != nil {
 		return err
 	}
 	if net.ParseIP(c.IP) == nil {

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -19,19 +21,60 @@ import (
 	"github.com/gomesos/gomesos/actors"
 )
 
-// Logger returns a logrus logger at the given Mesos logging level. Serve
-// quietens its protoactor lines once the process shuts down (see
-// remotingFilter).
-func Logger(level string) (*logrus.Logger, error) {
-	name, err := Level(level)
+// Logger returns the logrus logger of the daemon prog as the common flags
+// ask: at --logging_level, in --log_format (text or json), on stderr and,
+// with --log_dir, appended to <log_dir>/<prog>.log as well (the file stays
+// open for the life of the process). Serve quietens its protoactor lines
+// once the process shuts down (see remotingFilter).
+func Logger(c *Common, prog string) (*logrus.Logger, error) {
+	name, err := Level(c.LoggingLevel)
+	if err != nil {
+		return nil, err
+	}
+	format, err := LogFormatter(c.LogFormat)
 	if err != nil {
 		return nil, err
 	}
 	lvl, _ := logrus.ParseLevel(name)
 	log := logrus.New()
 	log.SetLevel(lvl)
-	log.SetFormatter(&remotingFilter{Formatter: &logrus.TextFormatter{FullTimestamp: true}})
+	log.SetFormatter(&remotingFilter{Formatter: format})
+	if path := c.LogFile(prog); path != "" {
+		if err := os.MkdirAll(c.LogDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--log_dir: %v", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("--log_dir: %v", err)
+		}
+		log.SetOutput(io.MultiWriter(os.Stderr, f))
+	}
 	return log, nil
+}
+
+// LogFile is the file the daemon prog logs to under --log_dir ("" when
+// --log_dir is not set).
+func (c *Common) LogFile(prog string) string {
+	if c.LogDir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(filepath.Join(c.LogDir, prog+".log"))
+	if err != nil {
+		return filepath.Join(c.LogDir, prog+".log")
+	}
+	return abs
+}
+
+// LogFormatter maps --log_format to a logrus formatter: "text" (the
+// default) or "json", in any case.
+func LogFormatter(name string) (logrus.Formatter, error) {
+	switch strings.ToLower(name) {
+	case "", "text":
+		return &logrus.TextFormatter{FullTimestamp: true}, nil
+	case "json":
+		return &logrus.JSONFormatter{}, nil
+	}
+	return nil, Usagef("--log_format=%s: want text or json", name)
 }
 
 // remotingFilter drops protoactor's warnings (entries with
