@@ -503,14 +503,92 @@ func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termi
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	c.out.CancelTimer(executorShutdownKey(cid))
 	if f := c.frameworks[ref.frameworkID]; f != nil {
+		e := f.executors[ref.executorID]
 		// A recovered executor that ended before it reregistered.
-		if e := f.executors[ref.executorID]; e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
+		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
 			e.pendingTermination = c.reregistrationTermination(f)
+		}
+		// The executor's last updates may still be on their way: its
+		// link's Exited comes after every message it sent, so wait for
+		// that (or for its tasks to end), bounded, before failing them.
+		if e != nil && e.containerID == cid && e.state != executorTerminated && e.exit == nil &&
+			e.linked && !e.peerExited && c.state != terminating && f.state != frameworkTerminating && e.unfinishedLaunched() {
+			c.logFor(f.id, e.id, "").WithField("container_id", cid).
+				Info("container ended; waiting for the executor's last messages")
+			e.exit = &containerExit{termination: t, err: err}
+			if e.state == executorRegistering || e.state == executorRunning {
+				e.state = executorTerminating // nothing new goes to it
+			}
+			c.exiting[cid] = ref
+			c.out.StartTimer(executorExitKey(cid), executorExitWait)
+			return c.out.Take()
 		}
 	}
 	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
 	c.cleanupIfDone()
 	return c.out.Take()
+}
+
+// finishExit ends an executor whose container's end was held back
+// (ContainerExited): its link's Exited came, its tasks ended, the bound
+// ran out, or the agent or framework is going away.
+func (c *Core) finishExit(cid string) {
+	ref := c.exiting[cid]
+	if ref == nil {
+		return
+	}
+	delete(c.exiting, cid)
+	c.out.CancelTimer(executorExitKey(cid))
+	var x containerExit
+	if f := c.frameworks[ref.frameworkID]; f != nil {
+		if e := f.executors[ref.executorID]; e != nil && e.containerID == cid && e.exit != nil {
+			x, e.exit = *e.exit, nil
+		}
+	}
+	c.executorTerminated(ref.frameworkID, ref.executorID, cid, x.termination, x.err)
+	c.cleanupIfDone()
+}
+
+// executorExitTimeout: the executor's Exited did not come in time; its
+// unfinished tasks fail.
+func (c *Core) executorExitTimeout(cid string) {
+	if ref := c.exiting[cid]; ref != nil {
+		c.logFor(ref.frameworkID, ref.executorID, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
+			Warn("no word from the ended executor in time; failing its unfinished tasks")
+	}
+	c.finishExit(cid)
+}
+
+// executorPeerExited handles the Exited of a linked executor: once its
+// container has ended too, the executor is done.
+func (c *Core) executorPeerExited(pid actors.PID) bool {
+	found := false
+	for _, fid := range append([]string(nil), c.frameworkOrder...) {
+		f := c.frameworks[fid]
+		if f == nil {
+			continue
+		}
+		for _, eid := range append([]string(nil), f.order...) {
+			e := f.executors[eid]
+			if e == nil || !e.linked || e.pid != pid {
+				continue
+			}
+			found = true
+			e.peerExited = true
+			if e.exit != nil {
+				c.finishExit(e.containerID)
+			}
+		}
+	}
+	return found
+}
+
+// exitSettled ends a held-back executor once none of its tasks can get
+// an update from it any more.
+func (c *Core) exitSettled(e *executor) {
+	if e != nil && e.exit != nil && !e.unfinishedLaunched() {
+		c.finishExit(e.containerID)
+	}
 }
 
 // ContainerDestroyed is the result of DestroyContainer; the container's
@@ -665,6 +743,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	}
 	e.state = executorRunning
 	e.pid = from
+	e.linked, e.peerExited = true, false
 	c.out.Link(from)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
@@ -933,6 +1012,10 @@ func (c *Core) doShutdownFramework(fid string) {
 		switch e.state {
 		case executorRegistering, executorRunning:
 			c.doShutdownExecutor(f, e)
+		case executorTerminating:
+			if e.exit != nil { // its updates would be dropped anyway
+				c.finishExit(e.containerID)
+			}
 		case executorTerminated:
 			c.removeExecutor(f, e)
 		}
