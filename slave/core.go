@@ -117,6 +117,11 @@ type Core struct {
 	launchQueues map[string][]*launchRequest
 	launchBusy   map[string]bool
 	containers   map[string]*containerRef
+	// launchWaiting are the executor launches held back by
+	// MaxLaunchesInFlight, in order; launching are those started and
+	// not yet registered or ended.
+	launchWaiting []*LaunchContainer
+	launching     map[string]bool
 	// exiting holds the containers that ended while their executor's
 	// last messages may still be on their way (finishExit).
 	exiting map[string]*containerRef
@@ -166,6 +171,7 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		launchBusy:   map[string]bool{},
 		containers:   map[string]*containerRef{},
 		exiting:      map[string]*containerRef{},
+		launching:    map[string]bool{},
 	}
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}
@@ -339,11 +345,12 @@ func (c *Core) Terminate(now time.Time) []effect.Effect {
 	for _, cid := range ended {
 		c.finishExit(cid)
 	}
+	c.launchWaiting = nil // never started: nothing to destroy
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
 		for _, eid := range f.order {
 			e := f.executors[eid]
-			if e.state != executorTerminated {
+			if e.state != executorTerminated && e.launchedContainer {
 				c.out.Add(DestroyContainer{ContainerID: e.containerID})
 			}
 		}

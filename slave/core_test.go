@@ -40,10 +40,17 @@ type coreRun struct {
 
 func newCoreRun(t *testing.T) *coreRun {
 	t.Helper()
+	return newCoreRunWith(t, func(*Config) {})
+}
+
+func newCoreRunWith(t *testing.T, set func(*Config)) *coreRun {
+	t.Helper()
 	cfg := DefaultConfig()
+	cfg.MaxLaunchesInFlight = 0
 	cfg.WorkDir = "/var/agent"
 	cfg.LauncherDir = "/opt/mesos"
 	cfg.IP = "127.0.0.1"
+	set(&cfg)
 	info := &mesos.SlaveInfo{
 		Hostname: proto.String("agent.test"), Port: proto.Int32(5051),
 		Resources: resources.MustParse("cpus:2;mem:1024"),
@@ -588,5 +595,53 @@ func TestCoreMasterLossAndReconciliation(t *testing.T) {
 	st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_RECONCILIATION {
 		t.Fatalf("update = %v", st)
+	}
+}
+
+// At most MaxLaunchesInFlight executors start at once; the others wait in
+// order, and their registration timeout counts from their launch.
+func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
+	r := newCoreRunWith(t, func(c *Config) { c.MaxLaunchesInFlight = 2 })
+	r.register()
+	prepared := func(tid, eid string) []effect.Effect {
+		effs := r.c.Receive(r.now, coreMaster, runTaskMsg(tid, eid))
+		return r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil)
+	}
+	r.expect("t1", prepared("t1", "e1"), "launch container c1", "start timer executor-registration/c1 after 1m0s")
+	r.expect("t2", prepared("t2", "e2"), "launch container c2", "start timer executor-registration/c2 after 1m0s")
+	r.expect("t3 waits", prepared("t3", "e3"))
+	r.expect("t4 waits", prepared("t4", "e4"))
+	r.expect("c1 started", r.c.ContainerLaunched(r.now, "c1", nil), "wait container c1")
+
+	// A registration frees a slot: the first waiting launch starts.
+	r.now = r.now.Add(30 * time.Second)
+	r.expect("e1 registers", r.executorRegisters("e1"),
+		"link "+coreExec.String(),
+		"launch container c3", "start timer executor-registration/c3 after 1m0s",
+		send(&mesosinternal.ExecutorRegisteredMessage{}, coreExec),
+		"update container c1 tasks [t1]")
+
+	// A waiting launch whose task is killed never starts.
+	effs := r.expect("kill t4", r.c.Receive(r.now, coreMaster, &mesosinternal.KillTaskMessage{
+		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t4")},
+	}),
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t4 after 10s",
+		"cancel timer executor-registration/c4",
+		"cancel timer executor-shutdown/c4",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_KILLED {
+		t.Fatalf("t4 update = %v", st)
+	}
+	// An end frees a slot too; nothing is left waiting.
+	r.c.ContainerLaunched(r.now, "c2", nil)
+	effs = r.expect("c2 ends", r.c.ContainerExited(r.now, "c2", &containerizer.Termination{Status: proto.Int32(1)}, nil),
+		"cancel timer executor-registration/c2",
+		"cancel timer executor-shutdown/c2",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t2 after 10s",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if len(r.c.launchWaiting) != 0 || len(r.c.launching) != 1 || !r.c.launching["c3"] {
+		t.Fatalf("waiting %v, launching %v", r.c.launchWaiting, r.c.launching)
 	}
 }

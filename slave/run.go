@@ -425,9 +425,53 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	if e.commandTask {
 		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
 	}
-	e.launchedContainer = true
-	c.out.Add(LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
-	c.out.StartTimer(executorRegistrationKey(e.containerID), c.cfg.ExecutorRegistrationTimeout)
+	c.launchWaiting = append(c.launchWaiting, &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
+	c.startWaitingLaunches()
+}
+
+// startWaitingLaunches starts the waiting launches, in order, while fewer
+// than MaxLaunchesInFlight executors are starting; each one's
+// registration timeout counts from here.
+func (c *Core) startWaitingLaunches() {
+	for len(c.launchWaiting) > 0 && (c.cfg.MaxLaunchesInFlight <= 0 || len(c.launching) < c.cfg.MaxLaunchesInFlight) {
+		l := c.launchWaiting[0]
+		c.launchWaiting = c.launchWaiting[1:]
+		var e *executor
+		if f := c.frameworks[l.FrameworkID]; f != nil {
+			e = f.executors[l.ExecutorID]
+		}
+		if e == nil || e.containerID != l.ContainerID || c.containers[l.ContainerID] == nil {
+			continue
+		}
+		e.launchedContainer = true
+		c.launching[l.ContainerID] = true
+		c.out.Add(*l)
+		c.out.StartTimer(executorRegistrationKey(l.ContainerID), c.cfg.ExecutorRegistrationTimeout)
+	}
+	if len(c.launchWaiting) == 0 {
+		c.launchWaiting = nil
+	}
+}
+
+// launchSettled frees the launch slot of a container whose executor
+// registered or ended.
+func (c *Core) launchSettled(cid string) {
+	if c.launching[cid] {
+		delete(c.launching, cid)
+		c.startWaitingLaunches()
+	}
+}
+
+// dropWaitingLaunch takes a launch that has not started off the queue;
+// false if it is not waiting.
+func (c *Core) dropWaitingLaunch(cid string) bool {
+	for i, l := range c.launchWaiting {
+		if l.ContainerID == cid {
+			c.launchWaiting = append(c.launchWaiting[:i:i], c.launchWaiting[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
@@ -494,12 +538,18 @@ func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.
 // t says, or waiting for it failed (err).
 func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termination, err error) []effect.Effect {
 	c.now = now
+	c.containerEnded(cid, t, err)
+	return c.out.Take()
+}
+
+func (c *Core) containerEnded(cid string, t *containerizer.Termination, err error) {
 	ref := c.containers[cid]
 	if ref == nil {
 		c.log.WithField("container_id", cid).Debug("ignoring the end of an unknown container")
-		return c.out.Take()
+		return
 	}
 	delete(c.containers, cid)
+	c.launchSettled(cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	c.out.CancelTimer(executorShutdownKey(cid))
 	if f := c.frameworks[ref.frameworkID]; f != nil {
@@ -521,12 +571,11 @@ func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termi
 			}
 			c.exiting[cid] = ref
 			c.out.StartTimer(executorExitKey(cid), executorExitWait)
-			return c.out.Take()
+			return
 		}
 	}
 	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
 	c.cleanupIfDone()
-	return c.out.Take()
 }
 
 // finishExit ends an executor whose container's end was held back
@@ -675,6 +724,11 @@ func (c *Core) destroyContainer(cid string) {
 		return
 	}
 	ref.destroying = true
+	if c.dropWaitingLaunch(cid) {
+		// Never started: it ends here.
+		c.containerEnded(cid, &containerizer.Termination{Message: "Executor destroyed before its launch"}, nil)
+		return
+	}
 	c.out.Add(DestroyContainer{ContainerID: cid})
 }
 
@@ -745,6 +799,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	e.pid = from
 	e.linked, e.peerExited = true, false
 	c.out.Link(from)
+	c.launchSettled(e.containerID)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
 		log.Warn("shutting down registering executor: it has no tasks to run")
@@ -968,6 +1023,10 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 		log.WithField("executor_id", e.id).Warn("killing task: its executor is not registered")
 		c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
+		if !e.launchedContainer && !e.everSent && len(e.queued) == 0 {
+			// Its launch is still waiting and it has nothing left to run.
+			c.doShutdownExecutor(f, e)
+		}
 	case executorTerminating, executorTerminated:
 		log.WithFields(logrus.Fields{"executor_id": e.id, "executor_state": e.state.String()}).Warn("ignoring kill task: its executor is not running")
 	case executorRunning:
@@ -1064,6 +1123,10 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 	}
 	c.logFor(f.id, e.id, "").Info("shutting down executor")
 	e.state = executorTerminating
+	if !e.launchedContainer && !e.recovered {
+		c.destroyContainer(e.containerID) // not started yet: it ends now
+		return
+	}
 	if !e.pid.IsZero() {
 		c.out.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
 			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.id)},
