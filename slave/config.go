@@ -67,6 +67,13 @@ type Config struct {
 	ExecutorRegistrationTimeout   time.Duration // 1m
 	ExecutorReregistrationTimeout time.Duration // 2s, at most 15s
 
+	// MaxLaunchesInFlight caps the executors starting at once (launched
+	// but not yet registered or ended); the others wait in arrival order,
+	// and their registration timeout counts from their actual launch.
+	// gomesos only (Mesos has no such cap); default 4 per CPU; negative:
+	// no cap (the core also takes 0 as no cap).
+	MaxLaunchesInFlight int
+
 	// Recover is --recover: "reconnect" (default) or "cleanup".
 	Recover string
 	// NonStrict is --strict=false: a corrupt checkpoint file skips its
@@ -100,6 +107,8 @@ const (
 	DefaultRegistrationBackoffFactor     = time.Second
 	DefaultIsolation                     = "posix/cpu,posix/mem"
 	DefaultLauncher                      = "posix"
+	// LaunchesInFlightPerCPU sets the default MaxLaunchesInFlight.
+	LaunchesInFlightPerCPU = 4
 	// MesosVersion is the version the agent reports to the master.
 	MesosVersion = "1.11.0"
 )
@@ -117,6 +126,7 @@ func DefaultConfig() Config {
 		Recover:                       RecoverReconnect,
 		ExecutorShutdownGracePeriod:   DefaultExecutorShutdownGracePeriod,
 		RegistrationBackoffFactor:     DefaultRegistrationBackoffFactor,
+		MaxLaunchesInFlight:           LaunchesInFlightPerCPU * runtime.NumCPU(),
 	}
 }
 
@@ -143,6 +153,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ExecutorReregistrationTimeout == 0 {
 		c.ExecutorReregistrationTimeout = d.ExecutorReregistrationTimeout
+	}
+	if c.MaxLaunchesInFlight == 0 {
+		c.MaxLaunchesInFlight = d.MaxLaunchesInFlight
 	}
 	if c.Recover == "" {
 		c.Recover = d.Recover

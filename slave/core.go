@@ -3,6 +3,7 @@ package slave
 import (
 	"encoding/binary"
 	"math/rand"
+	"sort"
 	"strings"
 	"time"
 
@@ -37,7 +38,14 @@ const (
 	// executorShutdownPrefix + <container-id> kills an executor that did
 	// not exit within its shutdown grace period.
 	executorShutdownPrefix = "executor-shutdown/"
+	// executorExitPrefix + <container-id> bounds the wait, after the
+	// container ended, for the executor's last messages.
+	executorExitPrefix = "executor-exit/"
 )
+
+// executorExitWait bounds how long an ended container's executor may
+// take to deliver its last messages (its link's Exited).
+const executorExitWait = 5 * time.Second
 
 func updateKey(id statusupdate.StreamID) string {
 	return updateTimerPrefix + id.FrameworkID + "/" + id.TaskID
@@ -45,6 +53,7 @@ func updateKey(id statusupdate.StreamID) string {
 
 func executorRegistrationKey(cid string) string { return executorRegistrationPrefix + cid }
 func executorShutdownKey(cid string) string     { return executorShutdownPrefix + cid }
+func executorExitKey(cid string) string         { return executorExitPrefix + cid }
 
 // Deps are the core's injected sources of identity and chance, so that a
 // test or the simulator gets the same run from the same seed.
@@ -108,6 +117,14 @@ type Core struct {
 	launchQueues map[string][]*launchRequest
 	launchBusy   map[string]bool
 	containers   map[string]*containerRef
+	// launchWaiting are the executor launches held back by
+	// MaxLaunchesInFlight, in order; launching are those started and
+	// not yet registered or ended.
+	launchWaiting []*LaunchContainer
+	launching     map[string]bool
+	// exiting holds the containers that ended while their executor's
+	// last messages may still be on their way (finishExit).
+	exiting map[string]*containerRef
 
 	startTime time.Time
 
@@ -153,6 +170,8 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		launchQueues: map[string][]*launchRequest{},
 		launchBusy:   map[string]bool{},
 		containers:   map[string]*containerRef{},
+		exiting:      map[string]*containerRef{},
+		launching:    map[string]bool{},
 	}
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}
@@ -257,6 +276,8 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.reregistrationTimeout()
 	case strings.HasPrefix(key, executorShutdownPrefix):
 		c.shutdownGraceOver(strings.TrimPrefix(key, executorShutdownPrefix))
+	case strings.HasPrefix(key, executorExitPrefix):
+		c.executorExitTimeout(strings.TrimPrefix(key, executorExitPrefix))
 	default:
 		c.log.WithField("timer", key).Warn("ignoring an unknown timer")
 	}
@@ -275,6 +296,10 @@ func (c *Core) Exited(now time.Time, pid actors.PID) []effect.Effect {
 		}
 		c.log.WithField("master", pid.String()).Warn("master exited; re-detecting the leading master")
 		c.redetect()
+		return c.out.Take()
+	}
+	if c.executorPeerExited(pid) {
+		c.log.WithField("pid", pid.String()).Debug("executor exited")
 		return c.out.Take()
 	}
 	c.log.WithField("pid", pid.String()).Debug("linked process exited")
@@ -311,11 +336,21 @@ func (c *Core) Terminate(now time.Time) []effect.Effect {
 	c.out.CancelTimer(detector.RegisterTimer)
 	c.out.CancelTimer(PingTimer)
 	c.tsum.Pause()
+	// Containers already ended need no destroying: their executors end now.
+	ended := make([]string, 0, len(c.exiting))
+	for cid := range c.exiting {
+		ended = append(ended, cid)
+	}
+	sort.Strings(ended)
+	for _, cid := range ended {
+		c.finishExit(cid)
+	}
+	c.launchWaiting = nil // never started: nothing to destroy
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
 		for _, eid := range f.order {
 			e := f.executors[eid]
-			if e.state != executorTerminated {
+			if e.state != executorTerminated && e.launchedContainer {
 				c.out.Add(DestroyContainer{ContainerID: e.containerID})
 			}
 		}

@@ -40,10 +40,17 @@ type coreRun struct {
 
 func newCoreRun(t *testing.T) *coreRun {
 	t.Helper()
+	return newCoreRunWith(t, func(*Config) {})
+}
+
+func newCoreRunWith(t *testing.T, set func(*Config)) *coreRun {
+	t.Helper()
 	cfg := DefaultConfig()
+	cfg.MaxLaunchesInFlight = 0
 	cfg.WorkDir = "/var/agent"
 	cfg.LauncherDir = "/opt/mesos"
 	cfg.IP = "127.0.0.1"
+	set(&cfg)
 	info := &mesos.SlaveInfo{
 		Hostname: proto.String("agent.test"), Port: proto.Int32(5051),
 		Resources: resources.MustParse("cpus:2;mem:1024"),
@@ -314,9 +321,14 @@ func TestCoreContainerExitFailsItsTasks(t *testing.T) {
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("uuid-running-01"),
 	})
 
-	effs := r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(256)}, nil),
+	// The executor's last messages could still be on their way: the agent
+	// waits, bounded, for its link's Exited.
+	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(256)}, nil),
 		"cancel timer executor-registration/c1",
 		"cancel timer executor-shutdown/c1",
+		"start timer executor-exit/c1 after 5s")
+	effs := r.expect("no exited in time", r.c.Timer(r.now, "executor-exit/c1"),
+		"cancel timer executor-exit/c1",
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t1 after 10s",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
@@ -333,6 +345,105 @@ func TestCoreContainerExitFailsItsTasks(t *testing.T) {
 	r.expect("exit again", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{}, nil))
 	r.expect("late update", r.c.ContainerUpdated(r.now, u, containerizer.ErrUnknownContainer))
 	r.expect("late launch", r.c.ContainerLaunched(r.now, "c1", nil))
+}
+
+// runningTask runs t1 on executor e1 (container c1) up to an
+// acknowledged TASK_RUNNING.
+func (r *coreRun) runningTask() {
+	r.t.Helper()
+	r.launch("t1", "e1")
+	u := r.executorRegisters("e1")[2].(UpdateContainer)
+	r.c.ContainerUpdated(r.now, u, nil)
+	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_RUNNING, "uuid-running-01"))
+	r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
+		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("uuid-running-01"),
+	})
+}
+
+// A container's end that overtakes the executor's last update: the
+// update is taken, the task is not failed.
+func TestCoreContainerExitBeforeFinalUpdateForwardsIt(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.runningTask()
+	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(0)}, nil),
+		"cancel timer executor-registration/c1",
+		"cancel timer executor-shutdown/c1",
+		"start timer executor-exit/c1 after 5s")
+	// Nothing new goes to the ended executor.
+	effs := r.expect("run task meanwhile", r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1")),
+		"prepare sandbox "+sandbox)
+	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t2 after 10s")
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_LOST {
+		t.Fatalf("t2 update = %v", st)
+	}
+	effs = r.expect("late finished", r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FINISHED, "uuid-finish-0001")),
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t1 after 10s",
+		send(&mesosinternal.StatusUpdateAcknowledgementMessage{}, coreExec),
+		"cancel timer executor-exit/c1",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FINISHED ||
+		st.GetSource() != mesos.TaskStatus_SOURCE_EXECUTOR {
+		t.Fatalf("forwarded %v", st)
+	}
+	// The link's Exited and the spent timer then change nothing.
+	r.expect("exited", r.c.Exited(r.now, coreExec))
+	r.expect("timer", r.c.Timer(r.now, "executor-exit/c1"))
+}
+
+// The link's Exited comes after every message the executor sent: once it
+// is in, the tasks still running fail.
+func TestCoreContainerExitThenExitedFailsUnfinishedTasks(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.runningTask()
+	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(9)}, nil),
+		"cancel timer executor-registration/c1",
+		"cancel timer executor-shutdown/c1",
+		"start timer executor-exit/c1 after 5s")
+	effs := r.expect("exited", r.c.Exited(r.now, coreExec),
+		"cancel timer executor-exit/c1",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t1 after 10s",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FAILED ||
+		st.GetReason() != mesos.TaskStatus_REASON_EXECUTOR_TERMINATED {
+		t.Fatalf("update = %v", st)
+	}
+}
+
+// No waiting when the Exited came first, or when the executor never
+// registered (nothing linked, nothing can still arrive).
+func TestCoreContainerExitActsAtOnceWhenNothingCanArrive(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.runningTask()
+	r.expect("exited first", r.c.Exited(r.now, coreExec))
+	effs := r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(9)}, nil),
+		"cancel timer executor-registration/c1",
+		"cancel timer executor-shutdown/c1",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t1 after 10s",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FAILED {
+		t.Fatalf("update = %v", st)
+	}
+
+	r = newCoreRun(t)
+	r.register()
+	r.launch("t1", "e1")
+	effs = r.expect("unregistered exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(1)}, nil),
+		"cancel timer executor-registration/c1",
+		"cancel timer executor-shutdown/c1",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t1 after 10s",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_FAILED {
+		t.Fatalf("update = %v", st)
+	}
 }
 
 func TestCoreIgnoresUpdateResultOfDestroyedContainer(t *testing.T) {
@@ -484,5 +595,53 @@ func TestCoreMasterLossAndReconciliation(t *testing.T) {
 	st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_LOST || st.GetReason() != mesos.TaskStatus_REASON_RECONCILIATION {
 		t.Fatalf("update = %v", st)
+	}
+}
+
+// At most MaxLaunchesInFlight executors start at once; the others wait in
+// order, and their registration timeout counts from their launch.
+func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
+	r := newCoreRunWith(t, func(c *Config) { c.MaxLaunchesInFlight = 2 })
+	r.register()
+	prepared := func(tid, eid string) []effect.Effect {
+		effs := r.c.Receive(r.now, coreMaster, runTaskMsg(tid, eid))
+		return r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil)
+	}
+	r.expect("t1", prepared("t1", "e1"), "launch container c1", "start timer executor-registration/c1 after 1m0s")
+	r.expect("t2", prepared("t2", "e2"), "launch container c2", "start timer executor-registration/c2 after 1m0s")
+	r.expect("t3 waits", prepared("t3", "e3"))
+	r.expect("t4 waits", prepared("t4", "e4"))
+	r.expect("c1 started", r.c.ContainerLaunched(r.now, "c1", nil), "wait container c1")
+
+	// A registration frees a slot: the first waiting launch starts.
+	r.now = r.now.Add(30 * time.Second)
+	r.expect("e1 registers", r.executorRegisters("e1"),
+		"link "+coreExec.String(),
+		"launch container c3", "start timer executor-registration/c3 after 1m0s",
+		send(&mesosinternal.ExecutorRegisteredMessage{}, coreExec),
+		"update container c1 tasks [t1]")
+
+	// A waiting launch whose task is killed never starts.
+	effs := r.expect("kill t4", r.c.Receive(r.now, coreMaster, &mesosinternal.KillTaskMessage{
+		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t4")},
+	}),
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t4 after 10s",
+		"cancel timer executor-registration/c4",
+		"cancel timer executor-shutdown/c4",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_KILLED {
+		t.Fatalf("t4 update = %v", st)
+	}
+	// An end frees a slot too; nothing is left waiting.
+	r.c.ContainerLaunched(r.now, "c2", nil)
+	effs = r.expect("c2 ends", r.c.ContainerExited(r.now, "c2", &containerizer.Termination{Status: proto.Int32(1)}, nil),
+		"cancel timer executor-registration/c2",
+		"cancel timer executor-shutdown/c2",
+		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
+		"start timer update/fw-1/t2 after 10s",
+		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
+	if len(r.c.launchWaiting) != 0 || len(r.c.launching) != 1 || !r.c.launching["c3"] {
+		t.Fatalf("waiting %v, launching %v", r.c.launchWaiting, r.c.launching)
 	}
 }

@@ -40,8 +40,10 @@
 // "executor-reregistration" (recovered executors had their time to
 // reregister),
 // "executor-registration/<container>" (the executor did not register in
-// --executor_registration_timeout) and "executor-shutdown/<container>" (the
-// executor outlived its shutdown grace period).
+// --executor_registration_timeout), "executor-shutdown/<container>" (the
+// executor outlived its shutdown grace period) and
+// "executor-exit/<container>" (an ended container's registered executor
+// sent no Exited within 5 s).
 //
 // # Behaviour
 //
@@ -62,8 +64,18 @@
 // <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>,
 // and its tasks wait in a queue until it registers (or is destroyed after
 // --executor_registration_timeout); the container is grown to the tasks'
-// resources before they are sent. Kills, shutdowns and framework messages
-// follow Mesos; see run.go.
+// resources before they are sent. At most Config.MaxLaunchesInFlight
+// executors start at once (launched, not yet registered or ended); later
+// launches wait in order, and their registration timeout starts when they
+// do. Kills, shutdowns and framework messages follow Mesos; see run.go.
+//
+// Executor end: a container's end can overtake the last status updates its
+// executor sent. If the executor registered (it is linked) and still has
+// unfinished tasks, the core holds the end back until the link's Exited
+// (which comes after every message the executor sent), until its tasks
+// have ended, or for at most 5 s; only then do the unfinished tasks fail
+// (TASK_FAILED, REASON_EXECUTOR_TERMINATED) and the master get
+// ExitedExecutorMessage. An executor that never registered ends at once.
 //
 // Message tracing: with Config.TraceExecutors (mesos-agent and mesos-local
 // set it with --trace_file), every executor gets GOMESOS_TRACE_FILE=

@@ -202,7 +202,7 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 
 // cleanupIfDone ends --recover=cleanup once every container is gone.
 func (c *Core) cleanupIfDone() {
-	if c.cleanup && c.recovering && len(c.containers) == 0 {
+	if c.cleanup && c.recovering && len(c.containers) == 0 && len(c.exiting) == 0 {
 		c.log.Info("every recovered executor is gone (--recover=cleanup); the agent does not register")
 		c.recovering = false
 		c.out.Add(RecoveryCleanupDone{})
@@ -276,6 +276,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	e.state = executorRunning
 	moved := e.pid != from
 	e.pid = from
+	e.linked, e.peerExited = true, false
 	c.out.Link(from)
 	if moved {
 		c.checkpointExecutorPID(f, e)

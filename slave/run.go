@@ -425,9 +425,53 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	if e.commandTask {
 		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
 	}
-	e.launchedContainer = true
-	c.out.Add(LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
-	c.out.StartTimer(executorRegistrationKey(e.containerID), c.cfg.ExecutorRegistrationTimeout)
+	c.launchWaiting = append(c.launchWaiting, &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
+	c.startWaitingLaunches()
+}
+
+// startWaitingLaunches starts the waiting launches, in order, while fewer
+// than MaxLaunchesInFlight executors are starting; each one's
+// registration timeout counts from here.
+func (c *Core) startWaitingLaunches() {
+	for len(c.launchWaiting) > 0 && (c.cfg.MaxLaunchesInFlight <= 0 || len(c.launching) < c.cfg.MaxLaunchesInFlight) {
+		l := c.launchWaiting[0]
+		c.launchWaiting = c.launchWaiting[1:]
+		var e *executor
+		if f := c.frameworks[l.FrameworkID]; f != nil {
+			e = f.executors[l.ExecutorID]
+		}
+		if e == nil || e.containerID != l.ContainerID || c.containers[l.ContainerID] == nil {
+			continue
+		}
+		e.launchedContainer = true
+		c.launching[l.ContainerID] = true
+		c.out.Add(*l)
+		c.out.StartTimer(executorRegistrationKey(l.ContainerID), c.cfg.ExecutorRegistrationTimeout)
+	}
+	if len(c.launchWaiting) == 0 {
+		c.launchWaiting = nil
+	}
+}
+
+// launchSettled frees the launch slot of a container whose executor
+// registered or ended.
+func (c *Core) launchSettled(cid string) {
+	if c.launching[cid] {
+		delete(c.launching, cid)
+		c.startWaitingLaunches()
+	}
+}
+
+// dropWaitingLaunch takes a launch that has not started off the queue;
+// false if it is not waiting.
+func (c *Core) dropWaitingLaunch(cid string) bool {
+	for i, l := range c.launchWaiting {
+		if l.ContainerID == cid {
+			c.launchWaiting = append(c.launchWaiting[:i:i], c.launchWaiting[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
@@ -494,23 +538,106 @@ func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.
 // t says, or waiting for it failed (err).
 func (c *Core) ContainerExited(now time.Time, cid string, t *containerizer.Termination, err error) []effect.Effect {
 	c.now = now
+	c.containerEnded(cid, t, err)
+	return c.out.Take()
+}
+
+func (c *Core) containerEnded(cid string, t *containerizer.Termination, err error) {
 	ref := c.containers[cid]
 	if ref == nil {
 		c.log.WithField("container_id", cid).Debug("ignoring the end of an unknown container")
-		return c.out.Take()
+		return
 	}
 	delete(c.containers, cid)
+	c.launchSettled(cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	c.out.CancelTimer(executorShutdownKey(cid))
 	if f := c.frameworks[ref.frameworkID]; f != nil {
+		e := f.executors[ref.executorID]
 		// A recovered executor that ended before it reregistered.
-		if e := f.executors[ref.executorID]; e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
+		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
 			e.pendingTermination = c.reregistrationTermination(f)
+		}
+		// The executor's last updates may still be on their way: its
+		// link's Exited comes after every message it sent, so wait for
+		// that (or for its tasks to end), bounded, before failing them.
+		if e != nil && e.containerID == cid && e.state != executorTerminated && e.exit == nil &&
+			e.linked && !e.peerExited && c.state != terminating && f.state != frameworkTerminating && e.unfinishedLaunched() {
+			c.logFor(f.id, e.id, "").WithField("container_id", cid).
+				Info("container ended; waiting for the executor's last messages")
+			e.exit = &containerExit{termination: t, err: err}
+			if e.state == executorRegistering || e.state == executorRunning {
+				e.state = executorTerminating // nothing new goes to it
+			}
+			c.exiting[cid] = ref
+			c.out.StartTimer(executorExitKey(cid), executorExitWait)
+			return
 		}
 	}
 	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
 	c.cleanupIfDone()
-	return c.out.Take()
+}
+
+// finishExit ends an executor whose container's end was held back
+// (ContainerExited): its link's Exited came, its tasks ended, the bound
+// ran out, or the agent or framework is going away.
+func (c *Core) finishExit(cid string) {
+	ref := c.exiting[cid]
+	if ref == nil {
+		return
+	}
+	delete(c.exiting, cid)
+	c.out.CancelTimer(executorExitKey(cid))
+	var x containerExit
+	if f := c.frameworks[ref.frameworkID]; f != nil {
+		if e := f.executors[ref.executorID]; e != nil && e.containerID == cid && e.exit != nil {
+			x, e.exit = *e.exit, nil
+		}
+	}
+	c.executorTerminated(ref.frameworkID, ref.executorID, cid, x.termination, x.err)
+	c.cleanupIfDone()
+}
+
+// executorExitTimeout: the executor's Exited did not come in time; its
+// unfinished tasks fail.
+func (c *Core) executorExitTimeout(cid string) {
+	if ref := c.exiting[cid]; ref != nil {
+		c.logFor(ref.frameworkID, ref.executorID, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
+			Warn("no word from the ended executor in time; failing its unfinished tasks")
+	}
+	c.finishExit(cid)
+}
+
+// executorPeerExited handles the Exited of a linked executor: once its
+// container has ended too, the executor is done.
+func (c *Core) executorPeerExited(pid actors.PID) bool {
+	found := false
+	for _, fid := range append([]string(nil), c.frameworkOrder...) {
+		f := c.frameworks[fid]
+		if f == nil {
+			continue
+		}
+		for _, eid := range append([]string(nil), f.order...) {
+			e := f.executors[eid]
+			if e == nil || !e.linked || e.pid != pid {
+				continue
+			}
+			found = true
+			e.peerExited = true
+			if e.exit != nil {
+				c.finishExit(e.containerID)
+			}
+		}
+	}
+	return found
+}
+
+// exitSettled ends a held-back executor once none of its tasks can get
+// an update from it any more.
+func (c *Core) exitSettled(e *executor) {
+	if e != nil && e.exit != nil && !e.unfinishedLaunched() {
+		c.finishExit(e.containerID)
+	}
 }
 
 // ContainerDestroyed is the result of DestroyContainer; the container's
@@ -597,6 +724,11 @@ func (c *Core) destroyContainer(cid string) {
 		return
 	}
 	ref.destroying = true
+	if c.dropWaitingLaunch(cid) {
+		// Never started: it ends here.
+		c.containerEnded(cid, &containerizer.Termination{Message: "Executor destroyed before its launch"}, nil)
+		return
+	}
 	c.out.Add(DestroyContainer{ContainerID: cid})
 }
 
@@ -665,7 +797,9 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	}
 	e.state = executorRunning
 	e.pid = from
+	e.linked, e.peerExited = true, false
 	c.out.Link(from)
+	c.launchSettled(e.containerID)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
 		log.Warn("shutting down registering executor: it has no tasks to run")
@@ -889,6 +1023,10 @@ func (c *Core) killTask(from actors.PID, m *mesosinternal.KillTaskMessage) {
 		log.WithField("executor_id", e.id).Warn("killing task: its executor is not registered")
 		c.statusUpdate(c.newUpdate(fid, tid, e.id, mesos.TaskState_TASK_KILLED,
 			mesos.TaskStatus_REASON_TASK_KILLED_DURING_LAUNCH, "Killed before delivery to the executor"), actors.PID{})
+		if !e.launchedContainer && !e.everSent && len(e.queued) == 0 {
+			// Its launch is still waiting and it has nothing left to run.
+			c.doShutdownExecutor(f, e)
+		}
 	case executorTerminating, executorTerminated:
 		log.WithFields(logrus.Fields{"executor_id": e.id, "executor_state": e.state.String()}).Warn("ignoring kill task: its executor is not running")
 	case executorRunning:
@@ -933,6 +1071,10 @@ func (c *Core) doShutdownFramework(fid string) {
 		switch e.state {
 		case executorRegistering, executorRunning:
 			c.doShutdownExecutor(f, e)
+		case executorTerminating:
+			if e.exit != nil { // its updates would be dropped anyway
+				c.finishExit(e.containerID)
+			}
 		case executorTerminated:
 			c.removeExecutor(f, e)
 		}
@@ -981,6 +1123,10 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 	}
 	c.logFor(f.id, e.id, "").Info("shutting down executor")
 	e.state = executorTerminating
+	if !e.launchedContainer && !e.recovered {
+		c.destroyContainer(e.containerID) // not started yet: it ends now
+		return
+	}
 	if !e.pid.IsZero() {
 		c.out.Send(e.pid, &mesosinternal.ShutdownExecutorMessage{
 			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.id)},

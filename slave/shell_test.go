@@ -52,10 +52,12 @@ func TestShellWithInMemRunsTaskAndReportsExecutorExit(t *testing.T) {
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: running.GetUpdate().GetUuid(),
 	})
 
-	// The executor dies: its running task fails and the master hears of it.
+	// The executor dies: its running task fails and the master hears of
+	// it, once the executor's link has reported its exit too.
 	if err := im.Exit(cid, 256); err != nil {
 		t.Fatal(err)
 	}
+	ex.Stop()
 	failed := actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil)
 	st := failed.GetUpdate().GetStatus()
 	if st.GetState() != mesos.TaskState_TASK_FAILED || st.GetReason() != mesos.TaskStatus_REASON_EXECUTOR_TERMINATED ||

@@ -149,6 +149,30 @@ type executor struct {
 	pendingTermination *containerizer.Termination
 	launchedContainer  bool // Launch was called
 	recovered          bool // rebuilt from the checkpoint at start
+
+	// linked: the agent linked pid (the executor registered);
+	// peerExited: that link's Exited has arrived.
+	linked, peerExited bool
+	// exit is the container's end, held back until the executor's last
+	// messages are in (see ContainerExited).
+	exit *containerExit
+}
+
+// containerExit is a container's end as WaitContainer reported it.
+type containerExit struct {
+	termination *containerizer.Termination
+	err         error
+}
+
+// unfinishedLaunched reports whether a task the executor was given is
+// not yet terminal (an update from the executor may still be on its way).
+func (e *executor) unfinishedLaunched() bool {
+	for _, t := range e.launched {
+		if !protocol.IsTerminal(t.GetState()) {
+			return true
+		}
+	}
+	return false
 }
 
 func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {

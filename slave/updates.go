@@ -131,6 +131,7 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 		}
 	}
 	c.handToManager(u, pid)
+	c.exitSettled(e)
 }
 
 // handToManager gives the update to the status update manager, forwards
