@@ -42,6 +42,7 @@ type Node struct {
 	gen   uint64            // last timer generation handed out
 	armed map[string]uint64 // pending timer key -> generation
 	links []actors.PID      // peers this node watches, in link order
+	index int               // position in sim.nodes
 }
 
 // Up reports whether the node is running.
@@ -228,7 +229,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -272,6 +273,35 @@ func (s *Sim) Crash(n *Node) {
 			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 		}
 	}
+}
+
+// Remove takes n out of the simulation for good (an executor that
+// exited): its pending events are lost, and any node linked to it gets
+// Exited. The last node takes n's place in Nodes. Unlike Crash it looks
+// only at the nodes n itself links to, so it suits a node that only its
+// own peers link to (an executor and its agent).
+func (s *Sim) Remove(n *Node) {
+	if s.byPID[n.PID] != n {
+		return
+	}
+	if n.up {
+		n.up = false
+		n.inc++
+		for _, p := range n.links {
+			if w := s.byPID[p]; w != nil && w.up && w.linked(n.PID) {
+				w.unlink(n.PID)
+				s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+			}
+		}
+		n.armed, n.links = nil, nil
+	}
+	delete(s.byPID, n.PID)
+	delete(s.byName, n.Name)
+	last := s.nodes[len(s.nodes)-1]
+	s.nodes[n.index] = last
+	last.index = n.index
+	s.nodes[len(s.nodes)-1] = nil
+	s.nodes = s.nodes[:len(s.nodes)-1]
 }
 
 // Restart brings n back with a fresh core (what the process recovered from
