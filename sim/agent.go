@@ -35,6 +35,8 @@ var quietLog = func() *logrus.Entry {
 type TaskPlan struct {
 	Time     time.Duration // mean run time
 	FailRate float64       // share of tasks that fail
+	// Manual: tasks run at once and end only when told (transcripts).
+	Manual bool
 }
 
 // agentHost is one simulated agent machine: slave.Core on its node, a
@@ -50,6 +52,8 @@ type agentHost struct {
 	conts  map[string]*simContainer
 	nextID int
 	master func() *mesos.MasterInfo
+	// instant: container operations take no virtual time (transcripts).
+	instant bool
 }
 
 // simContainer is one container of an agent host: its executor node once
@@ -65,11 +69,15 @@ type simContainer struct {
 
 // newAgentHost builds the agent core of n's machine (a new agent: the
 // disk starts empty) and installs it on n.
-func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resources, plan TaskPlan, uuids protocol.UUIDs, master func() *mesos.MasterInfo) *agentHost {
+// backoff, if not zero, replaces --registration_backoff_factor.
+func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resources, plan TaskPlan, uuids protocol.UUIDs, master func() *mesos.MasterInfo, backoff time.Duration) *agentHost {
 	cfg := slave.DefaultConfig()
 	cfg.WorkDir = agentWorkDir
+	if backoff > 0 {
+		cfg.RegistrationBackoffFactor = backoff
+	}
 	info := &mesos.SlaveInfo{Hostname: proto.String(hostname), Port: proto.Int32(5051), Resources: total}
-	h := &agentHost{s: s, disk: checkpoint.Files{}, plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master}
+	h := &agentHost{s: s, disk: checkpoint.Files{}, plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master, instant: plan.Manual}
 	h.core = slave.NewCore(cfg, info, pid, slave.Deps{
 		UUIDs:        uuids,
 		ContainerIDs: h.containerID,
@@ -122,14 +130,23 @@ func (h *agentHost) sorted() []*simContainer {
 
 // apply carries out the agent core's own effects.
 func (h *agentHost) apply(n *Node, e effect.Effect) {
-	r := n.Rand()
+	ms := func(d int) time.Duration {
+		if h.instant {
+			return 0
+		}
+		return time.Duration(d) * time.Millisecond
+	}
 	switch e := e.(type) {
 	case slave.PrepareSandbox:
-		n.Post(time.Millisecond, func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
+		n.Post(ms(1), func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
 	case slave.LaunchContainer:
 		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID}
 		h.conts[c.id] = c
-		n.Post(time.Duration(1+r.IntN(20))*time.Millisecond, func(now time.Time) []effect.Effect {
+		d := ms(0)
+		if !h.instant {
+			d = time.Duration(1+n.Rand().IntN(20)) * time.Millisecond
+		}
+		n.Post(d, func(now time.Time) []effect.Effect {
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {
 				h.spawn(c)
@@ -140,10 +157,10 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		// The container's lifetime is the executor node's; its end is fed
 		// back as ContainerExited when the executor exits or is destroyed.
 	case slave.UpdateContainer:
-		n.Post(time.Millisecond, func(now time.Time) []effect.Effect { return h.core.ContainerUpdated(now, e, nil) })
+		n.Post(ms(1), func(now time.Time) []effect.Effect { return h.core.ContainerUpdated(now, e, nil) })
 	case slave.DestroyContainer:
 		c := h.conts[e.ContainerID]
-		n.Post(10*time.Millisecond, func(now time.Time) []effect.Effect {
+		n.Post(ms(10), func(now time.Time) []effect.Effect {
 			out := h.core.ContainerDestroyed(now, e.ContainerID, nil)
 			if c != nil && !c.ended {
 				c.destroyed = true
@@ -152,7 +169,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 			return out
 		})
 	case slave.Redetect:
-		n.Post(time.Second, func(now time.Time) []effect.Effect { return h.core.Detected(now, h.master()) })
+		n.Post(ms(1000), func(now time.Time) []effect.Effect { return h.core.Detected(now, h.master()) })
 	case slave.Checkpoint:
 		h.disk[h.rel(e.Path)] = checkpoint.File{Data: append([]byte(nil), e.Data...)}
 	case slave.CheckpointAppend:
@@ -208,7 +225,11 @@ func (h *agentHost) exited(c *simContainer) {
 		h.s.Remove(c.exec)
 		c.exec = nil
 	}
-	h.node.Post(time.Millisecond, func(now time.Time) []effect.Effect { return h.end(now, c, 0) })
+	d := time.Millisecond
+	if h.instant {
+		d = 0
+	}
+	h.node.Post(d, func(now time.Time) []effect.Effect { return h.end(now, c, 0) })
 }
 
 // end removes c's executor and reports the container's end to the agent.
@@ -222,4 +243,23 @@ func (h *agentHost) end(now time.Time, c *simContainer, status int32) []effect.E
 	}
 	delete(h.conts, c.id)
 	return h.core.ContainerExited(now, c.id, &containerizer.Termination{Status: &status}, nil)
+}
+
+// finish makes the executor running task tid end it in state (the script's
+// status command); it reports false if no executor runs tid.
+func (h *agentHost) finish(tid string, state mesos.TaskState) bool {
+	for _, c := range h.sorted() {
+		if c.core != nil && c.core.running(tid) {
+			x, n := c.core, c.exec
+			n.Post(0, func(now time.Time) []effect.Effect {
+				if x.running(tid) {
+					x.CancelTimer("end/" + tid)
+					x.update(now, tid, state)
+				}
+				return x.Take()
+			})
+			return true
+		}
+	}
+	return false
 }

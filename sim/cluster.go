@@ -252,7 +252,7 @@ func (c *Cluster) startAgent(i int) {
 	if c.boots[i] > 0 {
 		hostname = fmt.Sprintf("%s-boot%d", n.Name, c.boots[i])
 	}
-	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.uuids, c.masterInfo)
+	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.uuids, c.masterInfo, 0)
 	h.node = n
 	c.hosts[i] = h
 	if n.Core != nil {

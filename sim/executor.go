@@ -72,6 +72,10 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		t := &xTask{info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
 		x.tasks[tid] = t
 		x.order = append(x.order, tid)
+		if x.plan.Manual {
+			x.update(now, tid, mesos.TaskState_TASK_RUNNING)
+			break
+		}
 		start := time.Duration(10+x.rng.IntN(490)) * time.Millisecond
 		run := x.plan.Time/2 + time.Duration(x.rng.Int64N(int64(x.plan.Time)+1))
 		x.StartTimer("running/"+tid, start)
