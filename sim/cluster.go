@@ -87,8 +87,9 @@ type Config struct {
 	// StandInMaster runs the simulator's stand-in master instead of
 	// master.Core (to tell a bug of one from the other).
 	StandInMaster bool
-	// NoClone skips copying messages on delivery (safe for the stand-ins,
-	// which never change a message they sent or received).
+	// NoClone skips copying messages on delivery (safe for the cores here,
+	// which never change a message they sent or received; a faulty seed
+	// traced the same both ways).
 	NoClone bool
 }
 
