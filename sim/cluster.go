@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
-	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
@@ -88,8 +87,9 @@ type Config struct {
 	// StandInMaster runs the simulator's stand-in master instead of
 	// master.Core (to tell a bug of one from the other).
 	StandInMaster bool
-	// NoClone skips copying messages on delivery (safe for the stand-ins,
-	// which never change a message they sent or received).
+	// NoClone skips copying messages on delivery (safe for the cores here,
+	// which never change a message they sent or received; a faulty seed
+	// traced the same both ways).
 	NoClone bool
 }
 
@@ -130,6 +130,7 @@ type Cluster struct {
 	fws    []*Node
 	fwst   []*fwState
 	boots  []int
+	hosts  []*agentHost // by agent, as c.agents
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
@@ -176,14 +177,14 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	for i := 0; i < cfg.Agents; i++ {
 		name := fmt.Sprintf("agent%d", i+1)
 		pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.%d.%d:5051", (i+1)/250, (i+1)%250+1)}
-		a := newStandInAgent(pid, mpid, name, 0, agentRes, c.uuids)
-		n, err := s.Add(name, pid, a, c.containerizer)
+		n, err := s.Add(name, pid, nil, nil)
 		if err != nil {
 			return nil, err
 		}
 		c.agents = append(c.agents, n)
 		c.boots = append(c.boots, 0)
-		s.Start(n, a.start)
+		c.hosts = append(c.hosts, nil)
+		c.startAgent(i)
 	}
 	for j := 0; j < cfg.Frameworks; j++ {
 		name := fmt.Sprintf("sched%d", j+1)
@@ -243,28 +244,34 @@ func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uin
 	return n, m.sweep, nil
 }
 
-// containerizer is the agents' simulated containerizer: a task starts after
-// a short drawn delay, runs a drawn time and finishes or fails.
-func (c *Cluster) containerizer(n *Node, e effect.Effect) {
-	r := n.Rand()
-	switch e := e.(type) {
-	case LaunchContainer:
-		a := n.Core.(*standInAgent)
-		start := time.Duration(10+r.IntN(490)) * time.Millisecond
-		run := c.cfg.TaskTime/2 + time.Duration(r.Int64N(int64(c.cfg.TaskTime)+1))
-		how := ContainerFinished
-		if r.Float64() < c.cfg.FailRate {
-			how = ContainerFailed
+// startAgent puts a new agent core on agent i's node (an agent that
+// starts or restarts with an empty disk: a new agent to the master) and
+// starts it.
+func (c *Cluster) startAgent(i int) {
+	n := c.agents[i]
+	hostname := n.Name
+	if c.boots[i] > 0 {
+		hostname = fmt.Sprintf("%s-boot%d", n.Name, c.boots[i])
+	}
+	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.uuids, c.masterInfo, 0)
+	h.node = n
+	c.hosts[i] = h
+	if n.Core != nil {
+		c.Sim.Restart(n, h.core)
+	} else {
+		n.Core = h.core
+	}
+	n.Custom = h.apply
+	c.Sim.Start(n, h.start)
+}
+
+// crash stops a node; an agent's executors end with it.
+func (c *Cluster) crash(n *Node) {
+	c.Sim.Crash(n)
+	for i, a := range c.agents {
+		if a == n {
+			c.hosts[i].lost()
 		}
-		id := e.Container
-		n.Post(start, func(now time.Time) []effect.Effect { return a.ContainerStarted(now, id) })
-		n.Post(start+run, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, how) })
-	case DestroyContainer:
-		a := n.Core.(*standInAgent)
-		id := e.Container
-		n.Post(10*time.Millisecond, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, ContainerKilled) })
-	default:
-		c.Sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
 }
 
@@ -315,7 +322,7 @@ func (c *Cluster) injectFaults() {
 			victim := c.victim()
 			back := time.Duration(1+rng.IntN(30)) * time.Second
 			if victim.Up() {
-				s.Crash(victim)
+				c.crash(victim)
 				s.At(s.Now().Add(back), func() { c.restart(victim) })
 			}
 		}
@@ -339,9 +346,7 @@ func (c *Cluster) restart(n *Node) {
 	for i, a := range c.agents {
 		if a == n {
 			c.boots[i]++
-			core := newStandInAgent(n.PID, c.master.PID, n.Name, c.boots[i], c.agentRes, c.uuids)
-			c.Sim.Restart(n, core)
-			c.Sim.Start(n, core.start)
+			c.startAgent(i)
 			return
 		}
 	}

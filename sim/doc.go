@@ -26,10 +26,14 @@ package sim
 // mesos-sim binary and the seed tests) and Script drives one step by step
 // for the protocol transcripts in tests/testdata/transcripts. The master is
 // master.Core with a synchronous allocator.Core, allocating on the
-// allocation interval timer. Agents and frameworks are, for now, small
-// stand-in cores in this package (standin_agent.go, standin_framework.go)
-// that speak Mesos' messages: the agent with a simulated containerizer
-// (tasks run a drawn virtual time and finish or fail) and reliable ordered
-// status updates, the framework launching its share of tasks on its
-// offers, acknowledging and reconciling. standin_master.go is a stand-in
-// master kept to tell a bug of master.Core from one of the simulator.
+// allocation interval timer. Agents are slave.Core (agent.go) on a
+// simulated containerizer whose containers are small executor nodes
+// (executor.go): an executor registers with its agent, runs each task a
+// drawn virtual time (RUNNING, then FINISHED or FAILED) and exits once its
+// updates are acknowledged; the agent's checkpoints go to a disk held in
+// memory (a restarted agent starts from an empty one, as a new agent).
+// Frameworks are schedulers on schedulerdriver.Inline (driverframework.go)
+// or, on request, message-level stand-ins (standin_framework.go), launching
+// their share of tasks on their offers, acknowledging and reconciling.
+// standin_master.go is a stand-in master kept to tell a bug of master.Core
+// from one of the simulator.

@@ -133,6 +133,9 @@ func fields(m protoreflect.Message, depth int) []string {
 			}
 		case fd.Kind() == protoreflect.EnumKind && !fd.IsList():
 			if label, ok := enumLabels[fd.Enum().FullName()]; ok {
+				if fd.Name() == "latest_state" {
+					label = "latest" // a retried update says the task's newest state
+				}
 				ev := fd.Enum().Values().ByNumber(v.Enum())
 				name := strconv.Itoa(int(v.Enum()))
 				if ev != nil {

@@ -108,6 +108,11 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 	} else if next == t.state {
 		return // the master's updates carry no UUID: a copy looks the same
 	}
+	if next == t.state && protocol.IsTerminal(next) {
+		// The master tells of a readmitted agent's latest task states
+		// (no UUID); the agent's own update of that state follows.
+		return
+	}
 	if !allowed(t.state, next) {
 		k.pending = fmt.Errorf("task state machine: %s saw task %s go %s -> %s", to, key.tid, t.state, next)
 		return
@@ -172,8 +177,8 @@ func (k *checker) final() error {
 				continue
 			}
 			live := false
-			for _, n := range k.c.agents {
-				if n.Up() && n.Core.(*standInAgent).running(st.id, tid) {
+			for i, n := range k.c.agents {
+				if n.Up() && k.c.hosts[i].running(st.id, tid) {
 					live = true
 					break
 				}

@@ -156,7 +156,12 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 		return
 	}
 	at := s.at(s.opts.Latency)
-	r := nw.rule(n, target)
+	var r *Rule
+	if n.PID.Address != target.PID.Address {
+		// Peers on one host (an agent and its executors) talk over
+		// loopback: the fault rules are for the network between hosts.
+		r = nw.rule(n, target)
+	}
 	copies := 1
 	reorder := false
 	if r != nil {

@@ -36,12 +36,13 @@ type Script struct {
 	uuids  protocol.UUIDs
 	boots  map[string]int
 	agRes  map[string]resources.Resources
+	hosts  map[string]*agentHost
 }
 
 // NewScript returns a script with a master (master.Core, or the stand-in)
 // and nothing else. The master's offer timeout is 30s.
 func NewScript(standIn bool) (*Script, error) {
-	sc := &Script{sim: New(Options{Seed: 1}), uuids: protocol.SequentialUUIDs(1), boots: map[string]int{}, agRes: map[string]resources.Resources{}}
+	sc := &Script{sim: New(Options{Seed: 1}), uuids: protocol.SequentialUUIDs(1), boots: map[string]int{}, agRes: map[string]resources.Resources{}, hosts: map[string]*agentHost{}}
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
 	master, sweep, err := addMaster(sc.sim, mpid, standIn, DefaultMasterTimes, 1)
 	if err != nil {
@@ -165,7 +166,13 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 	case "drop":
 		err = sc.drop(args)
 	case "crash":
-		err = sc.onNode(args, func(n *Node) error { sc.sim.Crash(n); return sc.sim.Settle() })
+		err = sc.onNode(args, func(n *Node) error {
+			sc.sim.Crash(n)
+			if h := sc.hosts[n.Name]; h != nil {
+				h.lost() // an agent's executors end with it
+			}
+			return sc.sim.Settle()
+		})
 	case "restart":
 		err = sc.onNode(args, sc.restart)
 	case "partition":
@@ -274,26 +281,42 @@ func (sc *Script) addAgent(args []Arg) error {
 	i := len(sc.agRes) + 1
 	pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("127.0.0.%d:5051", i+1)}
 	sc.agRes[name] = res
-	a := newStandInAgent(pid, sc.master.PID, name, 0, res, sc.uuids)
-	n, err := sc.sim.Add(name, pid, a, sc.containerizer)
+	n, err := sc.sim.Add(name, pid, nil, nil)
 	if err != nil {
 		return err
 	}
-	sc.sim.Start(n, a.start)
-	return sc.sim.Settle()
+	return sc.startAgent(n)
 }
 
-// containerizer starts a container at once; it ends on a status command.
-func (sc *Script) containerizer(n *Node, e effect.Effect) {
-	a := n.Core.(*standInAgent)
-	switch e := e.(type) {
-	case LaunchContainer:
-		id := e.Container
-		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerStarted(now, id) })
-	case DestroyContainer:
-		id := e.Container
-		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, ContainerKilled) })
+// scriptBackoff is the script agents' --registration_backoff_factor:
+// add-agent runs the clock this far so that the agent has registered.
+const scriptBackoff = 10 * time.Millisecond
+
+// startAgent puts a new agent core (empty disk) on n and lets it register.
+func (sc *Script) startAgent(n *Node) error {
+	hostname := n.Name
+	if b := sc.boots[n.Name]; b > 0 {
+		hostname = fmt.Sprintf("%s-boot%d", n.Name, b)
 	}
+	h := newAgentHost(sc.sim, n.PID, hostname, sc.agRes[n.Name], TaskPlan{Manual: true}, sc.uuids, sc.masterInfo, scriptBackoff)
+	h.node = n
+	if old := sc.hosts[n.Name]; old != nil {
+		old.lost()
+		sc.sim.Restart(n, h.core)
+	} else {
+		n.Core = h.core
+	}
+	sc.hosts[n.Name] = h
+	n.Custom = h.apply
+	sc.sim.Start(n, h.start)
+	return sc.sim.RunFor(scriptBackoff)
+}
+
+func (sc *Script) masterInfo() *mesos.MasterInfo {
+	if m, ok := sc.master.Core.(*realMaster); ok {
+		return m.core.Info()
+	}
+	return sc.master.Core.(*standInMaster).info()
 }
 
 func (sc *Script) addFramework(args []Arg) error {
@@ -350,30 +373,23 @@ func (sc *Script) launch(args []Arg) error {
 	})
 }
 
-// status: status agent1 task=t1 state=finished|failed (the container ends).
+// status: status agent1 task=t1 state=finished|failed|killed (the
+// task's executor sends that update).
 func (sc *Script) status(args []Arg) error {
 	return sc.onNode(args, func(n *Node) error {
-		a, ok := n.Core.(*standInAgent)
-		if !ok {
+		h := sc.hosts[n.Name]
+		if h == nil {
 			return fmt.Errorf("%s is not an agent", n.Name)
 		}
-		tid := argVal(args, "task")
-		var t *aTask
-		for _, x := range a.sortedTasks() {
-			if x.info.GetTaskId().GetValue() == tid {
-				t = x
-			}
-		}
-		if t == nil {
-			return fmt.Errorf("%s runs no task %q", n.Name, tid)
-		}
-		how := map[string]ContainerOutcome{"finished": ContainerFinished, "failed": ContainerFailed, "killed": ContainerKilled}
-		o, ok := how[argVal(args, "state")]
+		how := map[string]mesos.TaskState{"finished": mesos.TaskState_TASK_FINISHED, "failed": mesos.TaskState_TASK_FAILED, "killed": mesos.TaskState_TASK_KILLED}
+		st, ok := how[argVal(args, "state")]
 		if !ok {
 			return fmt.Errorf("state= wants finished, failed or killed")
 		}
-		id := t.container
-		n.Post(0, func(now time.Time) []effect.Effect { return a.ContainerExited(now, id, o) })
+		tid := argVal(args, "task")
+		if !h.finish(tid, st) {
+			return fmt.Errorf("%s runs no task %q", n.Name, tid)
+		}
 		return sc.sim.Settle()
 	})
 }
@@ -402,12 +418,11 @@ func (sc *Script) drop(args []Arg) error {
 }
 
 func (sc *Script) restart(n *Node) error {
-	switch n.Core.(type) {
-	case *standInAgent:
+	if sc.hosts[n.Name] != nil {
 		sc.boots[n.Name]++
-		a := newStandInAgent(n.PID, sc.master.PID, n.Name, sc.boots[n.Name], sc.agRes[n.Name], sc.uuids)
-		sc.sim.Restart(n, a)
-		sc.sim.Start(n, a.start)
+		return sc.startAgent(n)
+	}
+	switch n.Core.(type) {
 	case *scriptFramework:
 		old := n.Core.(*scriptFramework)
 		sc.sim.Restart(n, &scriptFramework{id: old.id, offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}})

@@ -36,12 +36,14 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim   *Sim
-	up    bool
-	inc   uint64            // incarnation: bumped by a crash
-	gen   uint64            // last timer generation handed out
-	armed map[string]uint64 // pending timer key -> generation
-	links []actors.PID      // peers this node watches, in link order
+	sim      *Sim
+	up       bool
+	inc      uint64              // incarnation: bumped by a crash
+	gen      uint64              // last timer generation handed out
+	armed    map[string]uint64   // pending timer key -> generation
+	links    []actors.PID        // peers this node watches, in link order
+	isLinked map[actors.PID]bool // the same peers, for lookups
+	index    int                 // position in sim.nodes
 }
 
 // Up reports whether the node is running.
@@ -60,16 +62,13 @@ func (n *Node) Post(d time.Duration, fn func(now time.Time) []effect.Effect) {
 // Rand is the simulation's random source, for custom effect hooks.
 func (n *Node) Rand() *rand.Rand { return n.sim.rng }
 
-func (n *Node) linked(p actors.PID) bool {
-	for _, l := range n.links {
-		if l == p {
-			return true
-		}
-	}
-	return false
-}
+func (n *Node) linked(p actors.PID) bool { return n.isLinked[p] }
 
 func (n *Node) unlink(p actors.PID) {
+	if !n.isLinked[p] {
+		return
+	}
+	delete(n.isLinked, p)
 	for i, l := range n.links {
 		if l == p {
 			n.links = append(n.links[:i], n.links[i+1:]...)
@@ -228,7 +227,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -265,13 +264,42 @@ func (s *Sim) Crash(n *Node) {
 	n.up = false
 	n.inc++
 	n.armed = map[string]uint64{}
-	n.links = nil
+	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
 		if w.up && w.linked(n.PID) {
 			w.unlink(n.PID)
 			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 		}
 	}
+}
+
+// Remove takes n out of the simulation for good (an executor that
+// exited): its pending events are lost, and any node linked to it gets
+// Exited. The last node takes n's place in Nodes. Unlike Crash it looks
+// only at the nodes n itself links to, so it suits a node that only its
+// own peers link to (an executor and its agent).
+func (s *Sim) Remove(n *Node) {
+	if s.byPID[n.PID] != n {
+		return
+	}
+	if n.up {
+		n.up = false
+		n.inc++
+		for _, p := range n.links {
+			if w := s.byPID[p]; w != nil && w.up && w.linked(n.PID) {
+				w.unlink(n.PID)
+				s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+			}
+		}
+		n.armed, n.links, n.isLinked = nil, nil, nil
+	}
+	delete(s.byPID, n.PID)
+	delete(s.byName, n.Name)
+	last := s.nodes[len(s.nodes)-1]
+	s.nodes[n.index] = last
+	last.index = n.index
+	s.nodes[len(s.nodes)-1] = nil
+	s.nodes = s.nodes[:len(s.nodes)-1]
 }
 
 // Restart brings n back with a fresh core (what the process recovered from
@@ -466,6 +494,10 @@ func (s *Sim) link(n *Node, peer actors.PID) {
 		return
 	}
 	n.links = append(n.links, peer)
+	if n.isLinked == nil {
+		n.isLinked = map[actors.PID]bool{}
+	}
+	n.isLinked[peer] = true
 }
 
 // linkBroken tells a and b that the connection between them went away.
