@@ -73,6 +73,9 @@ type simContainer struct {
 func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resources, plan TaskPlan, uuids protocol.UUIDs, master func() *mesos.MasterInfo, backoff time.Duration) *agentHost {
 	cfg := slave.DefaultConfig()
 	cfg.WorkDir = agentWorkDir
+	// A fixed launch cap: DefaultConfig's follows the machine's CPUs, and a
+	// seed must give the same run everywhere.
+	cfg.MaxLaunchesInFlight = 8
 	if backoff > 0 {
 		cfg.RegistrationBackoffFactor = backoff
 	}
