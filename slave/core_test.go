@@ -645,3 +645,17 @@ func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
 		t.Fatalf("waiting %v, launching %v", r.c.launchWaiting, r.c.launching)
 	}
 }
+
+func TestCoreSurvivesEmptyMessages(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.launch("t1", "e1")
+	for _, m := range Messages() {
+		for _, from := range []actors.PID{coreMaster, coreExec, {}} {
+			r.c.Receive(r.now, from, m) // must not panic
+		}
+	}
+	for _, key := range []string{"update/", "update/x", "executor-registration/", "executor-shutdown/nope", "executor-exit/", "executor-exit/nope", "executor-reregistration", "bogus"} {
+		r.c.Timer(r.now, key)
+	}
+}
