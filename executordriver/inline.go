@@ -22,12 +22,11 @@ import (
 // Join and Run cannot wait on one goroutine: they return the status, with
 // an error while the driver runs. Not safe for concurrent use.
 type Inline struct {
-	core      *Core
-	exec      Executor
-	m         driverlife.Machine
-	now       time.Time
-	out       []effect.Effect
-	callbacks []effect.Effect
+	core    *Core
+	exec    Executor
+	m       driverlife.Machine
+	now     time.Time
+	pending driverlife.Pending
 }
 
 var (
@@ -68,9 +67,11 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 	if f != nil && h.m.Running() {
 		h.take(f())
 	}
-	for len(h.callbacks) > 0 {
-		cb := h.callbacks[0]
-		h.callbacks = h.callbacks[1:]
+	for {
+		cb, ok := h.pending.Next()
+		if !ok {
+			break
+		}
 		switch cb := cb.(type) {
 		case OnError:
 			cb.Call(h.exec, h) // the driver is aborted already
@@ -80,27 +81,12 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 			}
 		}
 	}
-	out := h.out
-	h.out = nil
-	return out
+	return h.pending.Out()
 }
 
 // take applies a batch of the core's effects as the shell does.
 func (h *Inline) take(effects []effect.Effect) {
-	for _, e := range effects {
-		switch e := e.(type) {
-		case OnError:
-			if !h.m.Running() {
-				return
-			}
-			_ = h.m.Abort()
-			h.callbacks = append(h.callbacks, e)
-		case Callback:
-			h.callbacks = append(h.callbacks, e)
-		default:
-			h.out = append(h.out, e)
-		}
-	}
+	driverlife.Take[OnError, Callback](&h.pending, &h.m, effects)
 }
 
 func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {

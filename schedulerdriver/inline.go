@@ -25,12 +25,11 @@ import (
 // Join and Run cannot wait on one goroutine: they return the status, with
 // an error while the driver runs. Not safe for concurrent use.
 type Inline struct {
-	core      *Core
-	sched     Scheduler
-	m         driverlife.Machine
-	now       time.Time
-	out       []effect.Effect // effects for the host, not yet returned
-	callbacks []effect.Effect // callbacks not yet called
+	core    *Core
+	sched   Scheduler
+	m       driverlife.Machine
+	now     time.Time
+	pending driverlife.Pending
 }
 
 var (
@@ -85,9 +84,11 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 	if f != nil && h.m.Running() {
 		h.take(f())
 	}
-	for len(h.callbacks) > 0 {
-		cb := h.callbacks[0]
-		h.callbacks = h.callbacks[1:]
+	for {
+		cb, ok := h.pending.Next()
+		if !ok {
+			break
+		}
 		switch cb := cb.(type) {
 		case OnError:
 			cb.Call(h.sched, h) // the driver is aborted already
@@ -104,29 +105,12 @@ func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect 
 			}
 		}
 	}
-	out := h.out
-	h.out = nil
-	return out
+	return h.pending.Out()
 }
 
 // take applies a batch of the core's effects as the shell does.
 func (h *Inline) take(effects []effect.Effect) {
-	for _, e := range effects {
-		switch e := e.(type) {
-		case OnError:
-			// The core aborted itself; if the driver no longer ran,
-			// neither Error nor the rest is due.
-			if !h.m.Running() {
-				return
-			}
-			_ = h.m.Abort()
-			h.callbacks = append(h.callbacks, e)
-		case Callback:
-			h.callbacks = append(h.callbacks, e)
-		default:
-			h.out = append(h.out, e)
-		}
-	}
+	driverlife.Take[OnError, Callback](&h.pending, &h.m, effects)
 }
 
 // request runs a request of the scheduler if the driver runs; its effects
