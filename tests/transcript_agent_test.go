@@ -47,6 +47,20 @@ type txAgent struct {
 	boot  int // incarnation of the agent process
 	// cleanedUp: --recover=cleanup has finished; the agent process exits.
 	cleanedUp bool
+	// hold: sandboxes are prepared only on release (a slow disk), so that
+	// messages can arrive between the parts of a launch.
+	hold bool
+	held []func(time.Time) []effect.Effect
+}
+
+// release prepares the held sandboxes and stops holding them.
+func (a *txAgent) release() error {
+	a.hold = false
+	for _, fn := range a.held {
+		a.node.Post(0, fn)
+	}
+	a.held = nil
+	return a.c.s.Settle()
 }
 
 // txContainer is one container: its executor, while it runs, and how it
@@ -105,6 +119,7 @@ func (a *txAgent) boot1(st *checkpoint.State, recover string) error {
 	info := &mesos.SlaveInfo{Hostname: proto.String(a.name), Port: proto.Int32(5051), Resources: a.total}
 	a.boot++
 	a.cleanedUp = false
+	a.held = nil
 	core := slave.NewCore(cfg, info, a.node.PID, slave.Deps{
 		UUIDs:        a.c.uuids,
 		ContainerIDs: a.containerID,
@@ -171,7 +186,12 @@ func (a *txAgent) apply(n *sim.Node, e effect.Effect) {
 	core := a.core
 	switch e := e.(type) {
 	case slave.PrepareSandbox:
-		n.Post(0, func(now time.Time) []effect.Effect { return core.SandboxPrepared(now, e, nil) })
+		prepared := func(now time.Time) []effect.Effect { return core.SandboxPrepared(now, e, nil) }
+		if a.hold {
+			a.held = append(a.held, prepared)
+			return
+		}
+		n.Post(0, prepared)
 	case slave.LaunchContainer:
 		ct := &txContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID,
 			custom: e.Config.TaskInfo == nil, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1"}

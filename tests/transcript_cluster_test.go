@@ -129,6 +129,7 @@ func newTxCluster(args []sim.Arg) (*txCluster, error) {
 //	                                  recover, told the agents the last one admitted
 //	restart F                          a raw framework restarts (keeps its id)
 //	crash-executor AGENT executor=E   the executor dies (its container ends)
+//	hold-sandboxes / release-sandboxes AGENT   sandbox preparation waits (a slow disk)
 //	state / disk AGENT
 func (c *txCluster) Exec(cmd string, args []sim.Arg) (string, error) {
 	c.out.Reset()
@@ -168,6 +169,10 @@ func (c *txCluster) Exec(cmd string, args []sim.Arg) (string, error) {
 		err = c.crash(args)
 	case "restart":
 		err = c.restart(args)
+	case "hold-sandboxes":
+		err = c.onAgent(args, func(a *txAgent) error { a.hold = true; return nil })
+	case "release-sandboxes":
+		err = c.onAgent(args, func(a *txAgent) error { return a.release() })
 	case "crash-executor":
 		err = c.onAgent(args, func(a *txAgent) error { return a.crashExecutor(argVal(args, "executor")) })
 	case "state":
