@@ -425,21 +425,42 @@ func (c *txCluster) crash(args []sim.Arg) error {
 	if err != nil {
 		return err
 	}
-	if n == c.mnode && n.Up() {
-		c.admitted = nil
-		for _, a := range c.mcore.core.View().Agents {
-			for _, h := range c.agents {
-				if h.core.ID() == a.ID {
-					c.admitted = append(c.admitted, h.info(a.ID))
-				}
-			}
-		}
+	if n == c.mnode {
+		c.rememberAdmitted()
 	}
 	if a := c.agentOn(n); a != nil {
 		a.down()
 	}
+	for _, a := range c.agents {
+		for _, ct := range a.conts {
+			if ct.exec == n {
+				return a.crashExecutor(ct.eid)
+			}
+		}
+	}
 	c.s.Crash(n)
 	return c.s.Settle()
+}
+
+// rememberAdmitted keeps what the running master has admitted, as its
+// registry would: `restart master recover` hands it to the next one.
+func (c *txCluster) rememberAdmitted() {
+	if !c.mnode.Up() {
+		return
+	}
+	c.admitted = nil
+	names := make([]string, 0, len(c.agents))
+	for name := range c.agents {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, a := range c.mcore.core.View().Agents {
+		for _, name := range names {
+			if h := c.agents[name]; h.core.ID() == a.ID {
+				c.admitted = append(c.admitted, h.info(a.ID))
+			}
+		}
+	}
 }
 
 func (c *txCluster) restart(args []sim.Arg) error {
@@ -449,6 +470,7 @@ func (c *txCluster) restart(args []sim.Arg) error {
 	}
 	if n == c.mnode {
 		c.noLeader = false
+		c.rememberAdmitted()
 		if err := c.startMaster(hasArg(args, "recover")); err != nil {
 			return err
 		}
