@@ -107,7 +107,7 @@ func newTxCluster(args []sim.Arg) (*txCluster, error) {
 //	add-agent NAME [resources=TEXT] [ping=FACTOR]   an agent registers
 //	add-framework NAME [checkpoint] [partition-aware] [failover_timeout=S]
 //	        [role=R] [principal=P] [id-of=OTHER]    a framework sending raw messages
-//	add-driver NAME [checkpoint] [failover_timeout=S]  a framework on the real scheduler driver
+//	add-driver NAME [the options of add-framework]  a framework on the real scheduler driver
 //	subscribe F [failover=false]     (driver: start)
 //	launch F offer(s)=(..) task=(..) [res=..|none] [refuse=S] [executor=ID]
 //	decline F offer=.. [refuse=S]
