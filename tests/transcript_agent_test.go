@@ -45,8 +45,6 @@ type txAgent struct {
 	conts map[string]*txContainer
 	next  int // container ids are c-1, c-2, ... for the machine's life
 	boot  int // incarnation of the agent process
-	// cleanedUp: --recover=cleanup has finished; the agent process exits.
-	cleanedUp bool
 	// hold: sandboxes are prepared only on release (a slow disk), so that
 	// messages can arrive between the parts of a launch.
 	hold bool
@@ -118,7 +116,6 @@ func (a *txAgent) boot1(st *checkpoint.State, recover string) error {
 	}
 	info := &mesos.SlaveInfo{Hostname: proto.String(a.name), Port: proto.Int32(5051), Resources: a.total}
 	a.boot++
-	a.cleanedUp = false
 	a.held = nil
 	core := slave.NewCore(cfg, info, a.node.PID, slave.Deps{
 		UUIDs:        a.c.uuids,
@@ -244,7 +241,6 @@ func (a *txAgent) apply(n *sim.Node, e effect.Effect) {
 		}
 		n.Post(0, func(now time.Time) []effect.Effect { return core.ContainersRecovered(now, nil) })
 	case slave.RecoveryCleanupDone:
-		a.cleanedUp = true
 		n.Post(0, func(time.Time) []effect.Effect {
 			a.down()
 			a.c.s.Crash(n) // the daemon exits

@@ -23,7 +23,6 @@ import (
 // one it is the real scheduler driver (schedulerdriver.Inline) under a
 // scheduler that prints every callback.
 type txFramework struct {
-	effect.Outbox
 	c      *txCluster
 	name   string
 	info   *mesos.FrameworkInfo // what it subscribes with (no id)
