@@ -61,10 +61,12 @@ func TestCoreExplicitAcknowledgements(t *testing.T) {
 		},
 		want: []effect.Effect{OnStatusUpdate{Status: &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String("t1")}, State: mesos.TaskState_TASK_LOST.Enum()}}},
 	}, {
-		name:  "the scheduler's acknowledgement goes to the master",
-		core:  explicitCore,
-		event: func(c *Core) ([]effect.Effect, error) { return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid)) },
-		want:  []effect.Effect{ackCall("t1", uuid)},
+		name: "the scheduler's acknowledgement goes to the master",
+		core: explicitCore,
+		event: func(c *Core) ([]effect.Effect, error) {
+			return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid))
+		},
+		want: []effect.Effect{ackCall("t1", uuid)},
 	}, {
 		name: "acknowledging a status without a uuid sends nothing and is no error",
 		core: explicitCore,
@@ -78,11 +80,15 @@ func TestCoreExplicitAcknowledgements(t *testing.T) {
 			c.Exited(coreNow, coreMaster)
 			return c
 		},
-		event: func(c *Core) ([]effect.Effect, error) { return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid)) },
+		event: func(c *Core) ([]effect.Effect, error) {
+			return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid))
+		},
 	}, {
-		name:    "an implicit core refuses an explicit acknowledgement",
-		core:    func(t *testing.T) *Core { return registered(t, coreFramework()) },
-		event:   func(c *Core) ([]effect.Effect, error) { return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid)) },
+		name: "an implicit core refuses an explicit acknowledgement",
+		core: func(t *testing.T) *Core { return registered(t, coreFramework()) },
+		event: func(c *Core) ([]effect.Effect, error) {
+			return c.AcknowledgeStatusUpdate(coreNow, agentStatus("t1", uuid))
+		},
 		wantErr: "implicit acknowledgements are enabled",
 	}, {
 		name:    "a nil status",
