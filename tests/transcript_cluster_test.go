@@ -107,11 +107,15 @@ func newTxCluster(args []sim.Arg) (*txCluster, error) {
 //	add-agent NAME [resources=TEXT] [ping=FACTOR]   an agent registers
 //	add-framework NAME [checkpoint] [partition-aware] [failover_timeout=S]
 //	        [role=R] [principal=P] [id-of=OTHER]    a framework sending raw messages
-//	add-driver NAME [the options of add-framework]  a framework on the real scheduler driver
+//	add-driver NAME [the options of add-framework] [explicit-acks]
+//	                                 a framework on the real scheduler driver
+//	                                 (explicit-acks: the script acknowledges)
 //	subscribe F [failover=false]     (driver: start)
 //	launch F offer(s)=(..) task=(..) [res=..|none] [refuse=S] [executor=ID]
 //	decline F offer=.. [refuse=S]
-//	ack F task=T [uuid=bogus]        raw frameworks only; drivers acknowledge on return
+//	ack F task=T [uuid=bogus]        the latest update of T; a driver framework
+//	                                 calls AcknowledgeStatusUpdate (refused
+//	                                 unless it was added with explicit-acks)
 //	kill F task=T
 //	reconcile F [task=(..)] [agent=ID]   none named: implicit
 //	message F agent=A executor=E data=TEXT

@@ -36,6 +36,9 @@ type txFramework struct {
 	role       string
 	offers     map[string]*mesos.Offer
 	unacked    map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
+	// explicitAcks: the driver leaves acknowledgements to the script's ack.
+	explicitAcks bool
+	statuses     map[string]*mesos.TaskStatus // driver: by task, the latest delivered
 }
 
 func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
@@ -44,6 +47,9 @@ func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
 	}
 	name := args[0].Key
 	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(name)}
+	if hasArg(args, "explicit-acks") && !driver {
+		return fmt.Errorf("explicit-acks is an option of add-driver (a raw framework always acknowledges with ack)")
+	}
 	if hasArg(args, "checkpoint") {
 		info.Checkpoint = proto.Bool(true)
 	}
@@ -68,7 +74,7 @@ func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
 	c.nFw++
 	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", c.nFw)}
 	f := &txFramework{c: c, name: name, info: info, idOf: argVal(args, "id-of"), checkpoint: info.GetCheckpoint(), role: role,
-		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}
+		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}, explicitAcks: hasArg(args, "explicit-acks")}
 	var custom func(*sim.Node, effect.Effect)
 	if driver {
 		f.pid, f.seed = pid, uint64(c.nFw)
@@ -86,8 +92,10 @@ func (f *txFramework) newDriver(id string) {
 	if id != "" {
 		info.Id = fwID(id)
 	}
-	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Self: f.pid, Rand: rand.New(rand.NewPCG(f.seed, 7))})
+	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Self: f.pid, Rand: rand.New(rand.NewPCG(f.seed, 7)),
+		ExplicitAcknowledgements: f.explicitAcks})
 	f.driver = schedulerdriver.NewInline(core, &txScheduler{f: f})
+	f.statuses = map[string]*mesos.TaskStatus{}
 }
 
 // restarted is the framework's new process: it remembers its id only.
@@ -285,8 +293,19 @@ func (f *txFramework) driverCommand(n *sim.Node, cmd string, args []sim.Arg) err
 		call = func() error { _, err := d.Stop(hasArg(args, "failover")); return err }
 	case "abort":
 		call = func() error { _, err := d.Abort(); return err }
+	case "ack":
+		tid := argVal(args, "task")
+		st := f.statuses[tid]
+		if st == nil {
+			return fmt.Errorf("%s was told nothing of task %q to acknowledge", n.Name, tid)
+		}
+		if argVal(args, "uuid") == "bogus" {
+			st = proto.Clone(st).(*mesos.TaskStatus)
+			st.Uuid = f.c.uuids.NewUUID().Bytes()
+		}
+		call = func() error { _, err := d.AcknowledgeStatusUpdate(st); return err }
 	default:
-		return fmt.Errorf("%s: a driver framework acknowledges by returning from statusUpdate (%s)", n.Name, cmd)
+		return fmt.Errorf("%s: a driver framework cannot %s", n.Name, cmd)
 	}
 	var callErr error
 	f.c.s.Start(n, func(now time.Time) []effect.Effect {
@@ -401,6 +420,7 @@ func (s *txScheduler) OfferRescinded(_ schedulerdriver.SchedulerDriver, id *meso
 	s.say("offerRescinded %s", id.GetValue())
 }
 func (s *txScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
+	s.f.statuses[st.GetTaskId().GetValue()] = st
 	s.say("statusUpdate %s", sim.Summary(st))
 }
 func (s *txScheduler) FrameworkMessage(_ schedulerdriver.SchedulerDriver, e *mesos.ExecutorID, a *mesos.SlaveID, data string) {
