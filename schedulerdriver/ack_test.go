@@ -143,6 +143,9 @@ func TestInlineExplicitAcknowledgements(t *testing.T) {
 	rec := newRecorder()
 	core := NewCore(CoreConfig{Framework: coreFramework(), Rand: rand.New(half{}), ExplicitAcknowledgements: true})
 	h := NewInline(core, rec)
+	if st, err := h.AcknowledgeStatusUpdate(agentStatus("t1", uuid1)); st != mesos.Status_DRIVER_NOT_STARTED || err == nil {
+		t.Fatalf("AcknowledgeStatusUpdate before Start = %v, %v; want DRIVER_NOT_STARTED and an error", st, err)
+	}
 	h.Start()
 	h.Detected(coreNow, coreInfo(coreMaster))
 	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1")})
