@@ -512,22 +512,22 @@ func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.
 // a uuid (one an agent sent), nothing for one without (master- and
 // driver-generated updates, reconciliation answers), nothing while
 // disconnected. It fails, sending nothing, when the core acknowledges
-// implicitly or status is malformed (see CheckAcknowledgement).
+// implicitly or status is malformed (see checkAcknowledgement).
 func (c *Core) AcknowledgeStatusUpdate(now time.Time, status *mesos.TaskStatus) ([]effect.Effect, error) {
-	ack, err := CheckAcknowledgement(c.explicitAcks, status)
+	ack, err := checkAcknowledgement(c.explicitAcks, status)
 	if err != nil || ack == nil {
 		return nil, err
 	}
 	return c.Acknowledge(now, ack), nil
 }
 
-// CheckAcknowledgement checks an explicit acknowledgement of status by a
+// checkAcknowledgement checks an explicit acknowledgement of status by a
 // driver with (explicit) or without explicit acknowledgements, and
 // returns the ACKNOWLEDGE it asks for: nil when the status carries no
 // uuid, for there is nothing to acknowledge. Mesos' driver kills the
 // process when asked to acknowledge in implicit mode; this returns an
 // error instead.
-func CheckAcknowledgement(explicit bool, status *mesos.TaskStatus) (*schedpb.Call_Acknowledge, error) {
+func checkAcknowledgement(explicit bool, status *mesos.TaskStatus) (*schedpb.Call_Acknowledge, error) {
 	const what = "Unable to AcknowledgeStatusUpdate: "
 	switch {
 	case !explicit:

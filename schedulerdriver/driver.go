@@ -304,7 +304,7 @@ func (d *MesosSchedulerDriver) SendFrameworkMessage(executorID *mesos.ExecutorID
 // got, in a driver with explicit acknowledgements; see
 // StatusAcknowledger.
 func (d *MesosSchedulerDriver) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
-	ack, err := CheckAcknowledgement(d.explicitAcks, status)
+	ack, err := checkAcknowledgement(d.explicitAcks, status)
 	if err != nil {
 		return d.Status(), err
 	}

@@ -227,7 +227,7 @@ func (h *Inline) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mes
 
 // AcknowledgeStatusUpdate: see StatusAcknowledger.
 func (h *Inline) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
-	ack, err := CheckAcknowledgement(h.core.ExplicitAcknowledgements(), status)
+	ack, err := checkAcknowledgement(h.core.ExplicitAcknowledgements(), status)
 	if err != nil {
 		return h.m.Status(), err
 	}
