@@ -512,7 +512,8 @@ func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.
 // a uuid (one an agent sent), nothing for one without (master- and
 // driver-generated updates, reconciliation answers), nothing while
 // disconnected. It fails, sending nothing, when the core acknowledges
-// implicitly or status is malformed (see checkAcknowledgement).
+// implicitly or status is malformed (nil; a uuid not of 16 bytes, or without
+// task_id or slave_id).
 func (c *Core) AcknowledgeStatusUpdate(now time.Time, status *mesos.TaskStatus) ([]effect.Effect, error) {
 	ack, err := checkAcknowledgement(c.explicitAcks, status)
 	if err != nil || ack == nil {
