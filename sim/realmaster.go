@@ -11,6 +11,7 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -27,6 +28,9 @@ type realMaster struct {
 	core     *master.Core
 	alloc    allocator.Sync
 	interval time.Duration
+	// registry is the master's registry, stored at once: each op is
+	// applied and reported stored as an event of its own, right away.
+	registry *mesosinternal.Registry
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
@@ -43,6 +47,7 @@ func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint
 		core:     core,
 		alloc:    allocator.Sync{Core: allocator.NewCore(allocator.Options{AllocationInterval: cfg.AllocationInterval, Seed: seed + 1}), Now: s.Now},
 		interval: cfg.AllocationInterval,
+		registry: &mesosinternal.Registry{},
 	}, nil
 }
 
@@ -75,8 +80,14 @@ func (m *realMaster) Timer(now time.Time, key string) []effect.Effect {
 	return append(out, effect.StartTimer{Key: allocateKey, After: m.interval})
 }
 
-// apply is the master node's hook for its allocator calls.
+// apply is the master node's hook for its allocator calls and registry
+// ops.
 func (m *realMaster) apply(n *Node, e effect.Effect) {
+	if op, ok := e.(master.RegistryApply); ok {
+		master.ApplyRegistryOps(m.registry, op.Op)
+		n.Post(0, func(now time.Time) []effect.Effect { return m.core.RegistryApplied(now, op.Seq, nil) })
+		return
+	}
 	if !master.ApplyAllocatorCall(m.alloc, e) {
 		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
