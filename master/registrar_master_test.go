@@ -255,3 +255,54 @@ func (brokenStore) Fetch(context.Context) ([]byte, registry.Version, error) {
 func (brokenStore) Store(context.Context, []byte, registry.Version) (registry.Version, error) {
 	return registry.Absent, errors.New("connection refused")
 }
+
+// gatedStore is a registry whose stores wait for a token each.
+type gatedStore struct {
+	*registry.Memory
+	gate   chan struct{}
+	stores atomic.Int32
+}
+
+func (g *gatedStore) Store(ctx context.Context, data []byte, v registry.Version) (registry.Version, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return registry.Absent, ctx.Err()
+	}
+	g.stores.Add(1)
+	return g.Memory.Store(ctx, data, v)
+}
+
+// Ops that queue while a store is in flight go out together in the next
+// one, and each agent is answered once its admission is stored.
+func TestMasterRegistrarBatchesWhileAStoreIsInFlight(t *testing.T) {
+	g := &gatedStore{Memory: registry.NewMemory(), gate: make(chan struct{}, 3)}
+	g.gate <- struct{}{} // the recovery write
+	c := newCluster(t, func(cfg *Config) { cfg.Registry = g })
+	var agents []*actortest.Peer
+	for i := 0; i < 3; i++ {
+		c.n++
+		a := c.spawn(fmt.Sprintf("slave(%d)", c.n))
+		a.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1;mem:512"), Version: proto.String("1.11.0")})
+		agents = append(agents, a)
+	}
+	actortest.WaitUntil(t, "two admissions queue behind the one in flight", func() bool {
+		queued := 0
+		c.inspect(func(*Core) { queued = len(c.m.proc.registry.queued) })
+		return queued == 2
+	})
+	for _, a := range agents {
+		actortest.MustNone[*mesosinternal.SlaveRegisteredMessage](t, a, nil)
+	}
+	g.gate <- struct{}{}
+	g.gate <- struct{}{}
+	for _, a := range agents {
+		actortest.Must[*mesosinternal.SlaveRegisteredMessage](t, a, nil)
+	}
+	if n := g.stores.Load(); n != 3 {
+		t.Fatalf("%d stores, want 3 (recovery, one admission, two batched)", n)
+	}
+	if got := admittedIDs(fetchRegistry(t, g)); len(strings.Split(got, ",")) != 3 {
+		t.Fatalf("admitted %s", got)
+	}
+}
