@@ -306,3 +306,29 @@ func TestMasterRegistrarBatchesWhileAStoreIsInFlight(t *testing.T) {
 		t.Fatalf("admitted %s", got)
 	}
 }
+
+// A store that does not answer within --registry_store_timeout ends the
+// leadership with an unknown outcome.
+func TestMasterRegistryStoreTimeoutEndsLeadership(t *testing.T) {
+	g := &gatedStore{Memory: registry.NewMemory(), gate: make(chan struct{}, 1)}
+	g.gate <- struct{}{} // the recovery write
+	lost := make(chan error, 1)
+	c := newCluster(t, func(cfg *Config) {
+		cfg.Registry = g
+		cfg.RegistryStoreTimeout = 50 * time.Millisecond
+		cfg.OnLeadershipLost = func(err error) { lost <- err }
+	})
+	c.n++
+	a := c.spawn(fmt.Sprintf("slave(%d)", c.n))
+	a.SendNow(c.pid, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:1;mem:512"), Version: proto.String("1.11.0")})
+	select {
+	case err := <-lost:
+		if !errors.Is(err, registry.ErrUnknownOutcome) {
+			t.Fatalf("leadership lost with %v, want ErrUnknownOutcome", err)
+		}
+	case <-time.After(actortest.DefaultTimeout):
+		t.Fatal("the master did not give up leadership")
+	}
+	c.settle()
+	actortest.MustNone[*mesosinternal.SlaveRegisteredMessage](t, a, nil)
+}
