@@ -333,6 +333,7 @@ func (c *Core) fail(err error) {
 	c.log.WithError(err).Error("registry operation failed: this master stops acting as the leader")
 	c.registrar.failed = err
 	c.registrar.waiting = nil
+	c.elected = false
 	c.out.Take() // nothing decided in this event goes out
 	c.out.Add(LeadershipLost{Err: err})
 }

@@ -95,6 +95,12 @@ func TestMasterRestartRecoversFromTheRegistry(t *testing.T) {
 	if got := admittedIDs(fetchRegistry(t, mem)); got != agentID+","+agent2 {
 		t.Fatalf("admitted before the restart: %s", got)
 	}
+	srv = httptest.NewServer(c.m.Handler())
+	snap := getJSON(t, srv, "/metrics/snapshot")
+	srv.Close()
+	if snap["registrar/registry_size_bytes"] == nil || snap["registrar/registry_size_bytes"].(float64) <= 0 || snap["registrar/queued_operations"] != 0.0 {
+		t.Fatalf("registrar metrics: size %v, queued %v", snap["registrar/registry_size_bytes"], snap["registrar/queued_operations"])
+	}
 
 	c.restart(cfg)
 	reg := fetchRegistry(t, mem)

@@ -29,13 +29,20 @@ type registryWriter struct {
 	fetchTO time.Duration
 	storeTO time.Duration
 
-	reg     *mesosinternal.Registry // as last stored
-	version registry.Version
-	queued  []RegistryApply
-	busy    bool   // a store is in flight
-	stored  uint64 // seq of the last op stored
-	failed  error
-	waiters []registryWaiter
+	reg      *mesosinternal.Registry // as last stored
+	version  registry.Version
+	queued   []RegistryApply
+	busy     bool   // a store is in flight
+	inflight int    // ops in the store in flight
+	stored   uint64 // seq of the last op stored
+
+	// For /metrics (registrar/...): the size of the registry last
+	// stored or fetched, and how long the fetch and the last store took.
+	size          int
+	fetchTime     time.Duration
+	lastStoreTime time.Duration
+	failed        error
+	waiters       []registryWaiter
 
 	ctx    context.Context // cancelled when the actor finalizes
 	cancel context.CancelFunc
@@ -64,7 +71,9 @@ func newRegistryWriter(cfg Config) *registryWriter {
 func (w *registryWriter) fetch() error {
 	ctx, cancel := context.WithTimeout(w.ctx, w.fetchTO)
 	defer cancel()
+	start := time.Now()
 	data, v, err := w.store.Fetch(ctx)
+	w.fetchTime = time.Since(start)
 	if err != nil {
 		return fmt.Errorf("master: failed to fetch the registry: %w", err)
 	}
@@ -72,7 +81,7 @@ func (w *registryWriter) fetch() error {
 	if err := proto.Unmarshal(data, reg); err != nil {
 		return fmt.Errorf("master: the registry (version %d, %d bytes) cannot be read: %w", v, len(data), err)
 	}
-	w.reg, w.version = reg, v
+	w.reg, w.version, w.size = reg, v, len(data)
 	return nil
 }
 
@@ -97,28 +106,47 @@ func (p *process) flushRegistry() {
 		p.registryStored(last, next, registry.Absent, fmt.Errorf("master: cannot encode the registry: %w", err))
 		return
 	}
-	w.busy = true
-	version := w.version
-	if w.instant {
+	w.busy, w.inflight = true, len(batch)
+	version, size := w.version, len(data)
+	store := func() (registry.Version, time.Duration, error) {
 		ctx, cancel := context.WithTimeout(w.ctx, w.storeTO)
+		defer cancel()
+		start := time.Now()
 		v, err := w.store.Store(ctx, data, version)
-		cancel()
+		return v, time.Since(start), err
+	}
+	if w.instant {
+		v, took, err := store()
+		w.lastStoreTime, w.size = took, size
 		p.registryStored(last, next, v, err)
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(w.ctx, w.storeTO)
-		v, err := w.store.Store(ctx, data, version)
-		cancel()
-		p.ctx.Dispatch(func() { p.registryStored(last, next, v, err) })
+		v, took, err := store()
+		p.ctx.Dispatch(func() {
+			w.lastStoreTime, w.size = took, size
+			p.registryStored(last, next, v, err)
+		})
 	}()
+}
+
+// registryGauges are the registrar's metrics, under Mesos' names.
+func (p *process) registryGauges() map[string]float64 {
+	w := p.registry
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return map[string]float64{
+		"registrar/queued_operations":   float64(len(w.queued) + w.inflight),
+		"registrar/registry_size_bytes": float64(w.size),
+		"registrar/state_fetch_ms":      ms(w.fetchTime),
+		"registrar/state_store_ms":      ms(w.lastStoreTime),
+	}
 }
 
 // registryStored hands the outcome of a store to the core, wakes those
 // waiting for it and starts the next store.
 func (p *process) registryStored(last uint64, reg *mesosinternal.Registry, v registry.Version, err error) {
 	w := p.registry
-	w.busy = false
+	w.busy, w.inflight = false, 0
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, registry.ErrUnknownOutcome) {
 			err = fmt.Errorf("%w: no answer within --registry_store_timeout (%s): %w", registry.ErrUnknownOutcome, w.storeTO, err)
