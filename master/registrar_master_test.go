@@ -240,8 +240,10 @@ func TestMasterStartFailsWithoutItsRegistry(t *testing.T) {
 	if _, err := m.Start(); !errors.Is(err, registry.ErrNotLeader) {
 		t.Fatalf("Start without the fence: %v", err)
 	}
-	// The failed start left nothing running: a good one works.
+	// The failed start left nothing running: a good one works (zero
+	// registry settings mean the defaults).
 	cfg.Registry = nil
+	cfg.RegistryFetchTimeout, cfg.RegistryStoreTimeout = 0, 0
 	m, err = New(node, cfg)
 	if err != nil {
 		t.Fatal(err)

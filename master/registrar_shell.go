@@ -54,6 +54,7 @@ type registryWaiter struct {
 }
 
 func newRegistryWriter(cfg Config) *registryWriter {
+	cfg = cfg.withRegistryDefaults()
 	store := cfg.Registry
 	if store == nil {
 		store = registry.NewMemory()
