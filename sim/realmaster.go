@@ -36,6 +36,10 @@ type realMaster struct {
 	hold     bool
 	held     []master.RegistryApply
 	err      error // a recovery that failed, reported by sweep
+
+	cfg   master.Config // for a failover's new master
+	seed  uint64
+	boots int // failovers so far
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
@@ -53,6 +57,8 @@ func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint
 		alloc:    allocator.Sync{Core: allocator.NewCore(allocator.Options{AllocationInterval: cfg.AllocationInterval, Seed: seed + 1}), Now: s.Now},
 		interval: cfg.AllocationInterval,
 		registry: &mesosinternal.Registry{},
+		cfg:      cfg,
+		seed:     seed,
 	}, nil
 }
 
@@ -118,6 +124,8 @@ func (m *realMaster) store(n *Node, op master.RegistryApply) {
 //	registry show      the registry as stored, and the writes held
 //	registry hold      hold the master's registry writes (not stored)
 //	registry release   store the held writes, in order
+//	registry failover  the master crashes (held writes are lost) and a new
+//	                   one, m2, m3, ..., recovers from the same registry
 func (sc *Script) Registry(args []Arg) (string, error) {
 	m, ok := sc.master.Core.(*realMaster)
 	if !ok {
@@ -140,6 +148,10 @@ func (sc *Script) Registry(args []Arg) (string, error) {
 			m.store(sc.master, op)
 		}
 		if err := sc.sim.Settle(); err != nil {
+			return "", err
+		}
+	case "failover":
+		if err := sc.failover(m); err != nil {
 			return "", err
 		}
 	case "show":
@@ -165,6 +177,27 @@ func (sc *Script) Registry(args []Arg) (string, error) {
 		return "", fmt.Errorf("registry wants one of show, hold, release, not %q", args[0].Key)
 	}
 	return sc.out.String(), nil
+}
+
+// failover crashes the master and starts a new master core, with a new
+// id and allocator, on the same node and registry.
+func (sc *Script) failover(m *realMaster) error {
+	n := sc.master
+	sc.sim.Crash(n)
+	if err := sc.sim.Settle(); err != nil {
+		return err
+	}
+	m.boots++
+	core, err := master.NewCore(m.cfg, master.NewMasterInfo(fmt.Sprintf("m%d", m.boots+1), n.PID, m.cfg), master.Deps{})
+	if err != nil {
+		return err
+	}
+	m.core = core
+	m.alloc = allocator.Sync{Core: allocator.NewCore(allocator.Options{AllocationInterval: m.cfg.AllocationInterval, Seed: m.seed + 1}), Now: sc.sim.Now}
+	m.hold, m.held = false, nil
+	sc.sim.Restart(n, m)
+	sc.sim.Start(n, m.start)
+	return sc.sim.Settle()
 }
 
 // sweep checks the books: for every agent the allocator's free plus
