@@ -14,6 +14,7 @@ import (
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/sim"
@@ -35,8 +36,8 @@ type txCluster struct {
 	mcfg     master.Config
 	mnode    *sim.Node
 	mcore    *txMaster
-	mboots   int                // masters started: the id is m<boots>
-	admitted []*mesos.SlaveInfo // what the last master had admitted when it crashed
+	mboots   int                     // masters started: the id is m<boots>
+	registry *mesosinternal.Registry // the masters' registry, stored at once
 
 	// noLeader: the detector was told there is no master (appoint none).
 	noLeader bool
@@ -130,7 +131,7 @@ func newTxCluster(args []sim.Arg) (*txCluster, error) {
 //	crash NODE                        a master, agent, executor or framework
 //	restart AGENT [wipe] [recover=cleanup]  the agent recovers from its disk
 //	restart master [recover]          a new master at the same PID; with
-//	                                  recover, told the agents the last one admitted
+//	                                  recover, it recovers the last one's registry
 //	restart F                          a raw framework restarts (keeps its id)
 //	crash-executor AGENT executor=E   the executor dies (its container ends)
 //	hold-sandboxes / release-sandboxes AGENT   sandbox preparation waits (a slow disk)
@@ -204,6 +205,7 @@ type txMaster struct {
 	core     *master.Core
 	alloc    allocator.Sync
 	interval time.Duration
+	registry *mesosinternal.Registry
 }
 
 const txAllocateKey = "tx/allocate"
@@ -224,13 +226,17 @@ func (c *txCluster) startMaster(recover bool) error {
 		c.s.Restart(c.mnode, m)
 	}
 	c.mnode.Custom = m.apply
-	admitted := c.admitted
+	if !recover || c.registry == nil {
+		c.registry = &mesosinternal.Registry{}
+	}
+	m.registry = c.registry
+	reg := proto.Clone(c.registry).(*mesosinternal.Registry)
 	c.s.Start(c.mnode, func(now time.Time) []effect.Effect {
-		out := append(m.core.Start(now), effect.StartTimer{Key: txAllocateKey, After: m.interval})
-		if recover && len(admitted) > 0 {
-			out = append(out, m.core.RecoverAgents(now, master.RecoveredAgents{Admitted: admitted})...)
+		out, err := m.core.Recover(now, reg)
+		if err != nil {
+			m.fail(fmt.Errorf("the master cannot recover its registry: %w", err))
 		}
-		return out
+		return append(out, effect.StartTimer{Key: txAllocateKey, After: m.interval})
 	})
 	return nil
 }
@@ -261,6 +267,11 @@ func (m *txMaster) Timer(now time.Time, key string) []effect.Effect {
 }
 
 func (m *txMaster) apply(n *sim.Node, e effect.Effect) {
+	if op, ok := e.(master.RegistryApply); ok { // stored at once
+		master.ApplyRegistryOps(m.registry, op.Op)
+		n.Post(0, func(now time.Time) []effect.Effect { return m.core.RegistryApplied(now, op.Seq, nil) })
+		return
+	}
 	if !master.ApplyAllocatorCall(m.alloc, e) {
 		m.fail(fmt.Errorf("%s returned an effect the transcript harness cannot apply: %T", n.Name, e))
 	}
@@ -430,7 +441,6 @@ func (c *txCluster) crash(args []sim.Arg) error {
 		return err
 	}
 	if n == c.mnode {
-		c.rememberAdmitted()
 	}
 	if a := c.agentOn(n); a != nil {
 		a.down()
@@ -446,27 +456,6 @@ func (c *txCluster) crash(args []sim.Arg) error {
 	return c.s.Settle()
 }
 
-// rememberAdmitted keeps what the running master has admitted, as its
-// registry would: `restart master recover` hands it to the next one.
-func (c *txCluster) rememberAdmitted() {
-	if !c.mnode.Up() {
-		return
-	}
-	c.admitted = nil
-	names := make([]string, 0, len(c.agents))
-	for name := range c.agents {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, a := range c.mcore.core.View().Agents {
-		for _, name := range names {
-			if h := c.agents[name]; h.core.ID() == a.ID {
-				c.admitted = append(c.admitted, h.info(a.ID))
-			}
-		}
-	}
-}
-
 func (c *txCluster) restart(args []sim.Arg) error {
 	n, err := c.node(args)
 	if err != nil {
@@ -474,7 +463,6 @@ func (c *txCluster) restart(args []sim.Arg) error {
 	}
 	if n == c.mnode {
 		c.noLeader = false
-		c.rememberAdmitted()
 		if err := c.startMaster(hasArg(args, "recover")); err != nil {
 			return err
 		}
