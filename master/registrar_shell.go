@@ -43,8 +43,10 @@ type registryWriter struct {
 	size          int
 	fetchTime     time.Duration
 	lastStoreTime time.Duration
-	failed        error
-	waiters       []registryWaiter
+	nearFull      bool // over 80% of registry.MaxSize (warned once)
+
+	failed  error
+	waiters []registryWaiter
 
 	ctx    context.Context // cancelled when the actor finalizes
 	cancel context.CancelFunc
@@ -115,6 +117,12 @@ func (p *process) flushRegistry() {
 	if err != nil {
 		p.registryStored(last, next, registry.Absent, fmt.Errorf("master: cannot encode the registry: %w", err))
 		return
+	}
+	if big := len(data) > registry.MaxSize*8/10; big != w.nearFull {
+		w.nearFull = big
+		if big {
+			p.log.WithField("bytes", len(data)).Warnf("the registry is close to its size limit (%d bytes): stores will fail past it", registry.MaxSize)
+		}
 	}
 	w.busy, w.inflight = true, len(batch)
 	version, size := w.version, len(data)
