@@ -92,7 +92,7 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 		return
 	}
 	if c.registrar.admitting[from.String()] {
-		log.Info("ignoring agent registration: one from this address is already being admitted")
+		log.Info("ignoring agent registration: a (re)registration from this address is being written")
 		return
 	}
 	if a := c.agentsByPID[from.String()]; a != nil {
@@ -198,6 +198,10 @@ func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlave
 		c.agentLog(id).WithField("from", from.String()).Infof("ignoring agent reregistration: its %s is in progress", busy)
 		return
 	}
+	if c.registrar.admitting[from.String()] {
+		c.agentLog(id).WithField("from", from.String()).Info("ignoring agent reregistration: a (re)registration from this address is being written")
+		return
+	}
 	if a := c.agents[id]; a != nil {
 		if hostOf(a.pid) != hostOf(from) || a.info.GetHostname() != info.GetHostname() {
 			c.agentLog(id).Warnf("agent at %s (%s) attempted to reregister with a different IP / hostname; expected %s (%s); shutting it down",
@@ -234,8 +238,10 @@ func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlave
 		op = UpdateSlave{Info: clone(info)}
 	}
 	c.setBusy(id, busyReregistering)
+	c.registrar.admitting[from.String()] = true
 	c.persist(op, func() {
 		c.clearBusy(id)
+		delete(c.registrar.admitting, from.String())
 		if _, gone := c.gone[id]; gone || c.agents[id] != nil {
 			return
 		}

@@ -88,8 +88,10 @@ type Config struct {
 
 	// Registry stores the registry: what the master writes before it acts
 	// on it (admitted, unreachable and gone agents, weights, quota) and
-	// recovers when it starts. Nil: an in-memory registry of this master's
-	// own (standalone; nothing survives the process).
+	// recovers when it starts. Nil: the master keeps its registry in its
+	// own memory, unencoded (standalone; nothing survives the process).
+	// A registry.Memory is stored at once, on the master actor; any other
+	// store off it.
 	Registry registry.Store
 	// OnLeadershipLost is called once, on a goroutine of its own, when a
 	// registry store fails (not leader any more, conflict, unknown

@@ -65,9 +65,10 @@
 // RequestError Unavailable (503). The shell (registrar_shell.go) stores
 // the ops in order, those queued while a store is in flight together in
 // the next one, on top of the registry as it last stored it (the version
-// compare-and-set catches any other writer); registry.Memory is stored on
-// the actor at once, other stores off the mailbox, each bounded by
-// --registry_store_timeout. Unreachable and gone agents beyond
+// compare-and-set catches any other writer). Without a store
+// (Config.Registry nil) the registry is kept unencoded in the actor's
+// memory; a registry.Memory is stored on the actor at once; other stores
+// run off the mailbox, each bounded by --registry_store_timeout. Unreachable and gone agents beyond
 // --registry_max_agent_count or older than --registry_max_agent_age are
 // pruned when an agent joins those lists and every registry_gc_interval.
 //

@@ -283,7 +283,8 @@ type registrar struct {
 	failed  error       // a store failed: the core no longer acts
 	// busy: agent id → the operation in flight for it.
 	busy map[string]string
-	// admitting: PIDs whose registration is being written.
+	// admitting: PIDs whose registration, or reregistration as an
+	// agent not registered here, is being written.
 	admitting map[string]bool
 }
 

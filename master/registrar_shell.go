@@ -4,9 +4,10 @@ package master
 // core emits, in order. Ops that queue while a store is in flight go out
 // together in the next one, on top of the registry as last stored (no
 // fetch between stores: the version compare-and-set catches anyone else
-// writing). An in-memory registry (registry.Memory, the default) is stored
-// on the actor at once; any other store runs off the mailbox and its
-// result comes back through Dispatch.
+// writing). Without a store (Config.Registry nil) the registry lives in
+// the actor's memory only: ops are applied to it at once, never encoded.
+// A registry.Memory is stored on the actor at once; any other store runs
+// off the mailbox and its result comes back through Dispatch.
 
 import (
 	"context"
@@ -24,8 +25,9 @@ import (
 // registryWriter is the master actor's registrar state; only the actor
 // goroutine touches it.
 type registryWriter struct {
-	store   registry.Store
-	instant bool // stored on the actor: registry.Memory
+	store   registry.Store // nil: private
+	private bool           // no store: the registry is only w.reg
+	instant bool           // stored on the actor: registry.Memory
 	fetchTO time.Duration
 	storeTO time.Duration
 
@@ -41,8 +43,10 @@ type registryWriter struct {
 	size          int
 	fetchTime     time.Duration
 	lastStoreTime time.Duration
-	failed        error
-	waiters       []registryWaiter
+	nearFull      bool // over 80% of registry.MaxSize (warned once)
+
+	failed  error
+	waiters []registryWaiter
 
 	ctx    context.Context // cancelled when the actor finalizes
 	cancel context.CancelFunc
@@ -56,13 +60,10 @@ type registryWaiter struct {
 func newRegistryWriter(cfg Config) *registryWriter {
 	cfg = cfg.withRegistryDefaults()
 	store := cfg.Registry
-	if store == nil {
-		store = registry.NewMemory()
-	}
 	_, instant := store.(*registry.Memory)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &registryWriter{
-		store: store, instant: instant, fetchTO: cfg.RegistryFetchTimeout, storeTO: cfg.RegistryStoreTimeout,
+		store: store, private: store == nil, instant: instant, fetchTO: cfg.RegistryFetchTimeout, storeTO: cfg.RegistryStoreTimeout,
 		reg: &mesosinternal.Registry{}, version: registry.Absent, ctx: ctx, cancel: cancel,
 	}
 }
@@ -70,6 +71,9 @@ func newRegistryWriter(cfg Config) *registryWriter {
 // fetch reads the registry (bounded by the fetch timeout); a registry
 // never stored is an empty one.
 func (w *registryWriter) fetch() error {
+	if w.private {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(w.ctx, w.fetchTO)
 	defer cancel()
 	start := time.Now()
@@ -97,15 +101,28 @@ func (p *process) flushRegistry() {
 	}
 	batch := w.queued
 	w.queued = nil
+	last := batch[len(batch)-1].Seq
+	if w.private {
+		for _, e := range batch {
+			e.Op.Apply(w.reg)
+		}
+		p.registryStored(last, w.reg, registry.Absent, nil)
+		return
+	}
 	next := clone(w.reg)
 	for _, e := range batch {
 		e.Op.Apply(next)
 	}
-	last := batch[len(batch)-1].Seq
 	data, err := proto.Marshal(next)
 	if err != nil {
 		p.registryStored(last, next, registry.Absent, fmt.Errorf("master: cannot encode the registry: %w", err))
 		return
+	}
+	if big := len(data) > registry.MaxSize*8/10; big != w.nearFull {
+		w.nearFull = big
+		if big {
+			p.log.WithField("bytes", len(data)).Warnf("the registry is close to its size limit (%d bytes): stores will fail past it", registry.MaxSize)
+		}
 	}
 	w.busy, w.inflight = true, len(batch)
 	version, size := w.version, len(data)
@@ -135,9 +152,13 @@ func (p *process) flushRegistry() {
 func (p *process) registryGauges() map[string]float64 {
 	w := p.registry
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	size := w.size
+	if w.private {
+		size = proto.Size(w.reg)
+	}
 	return map[string]float64{
 		"registrar/queued_operations":   float64(len(w.queued) + w.inflight),
-		"registrar/registry_size_bytes": float64(w.size),
+		"registrar/registry_size_bytes": float64(size),
 		"registrar/state_fetch_ms":      ms(w.fetchTime),
 		"registrar/state_store_ms":      ms(w.lastStoreTime),
 	}

@@ -186,6 +186,12 @@ func TestCoreRegistrarWritesBeforeActing(t *testing.T) {
 			if !proto.Equal(registryOf(apply.Op), registryOf(tc.op)) || apply.Op.String() != tc.op.String() {
 				t.Fatalf("wrote %s, want %s", apply.Op, tc.op)
 			}
+			// While an agent's (re)registration is written, a registration
+			// from its address is dropped.
+			pending := map[string]bool{"registration": true, "an unreachable agent reregisters": true, "an unknown agent reregisters": true}
+			if got := c.Receive(at, agentPID, agentReg()); pending[tc.name] && len(got) != 0 {
+				t.Fatalf("a registration while the write is pending: %v", describeAll(got))
+			}
 			answered := false
 			for _, e := range c.RegistryApplied(at, apply.Seq, nil) {
 				answered = answered || tc.answer(e)
