@@ -372,13 +372,12 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 }
 
 // updateAgentFrameworks sends a reregistered agent the PIDs of the
-// frameworks it runs, and shuts down the ones the master removed.
+// frameworks it runs. Removed frameworks were already told to shut down
+// there (by reconcileKnownAgent or readmitAgent).
 func (c *Core) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) {
 	for _, info := range reported {
 		id := info.GetId().GetValue()
 		if c.isCompletedFramework(id) {
-			c.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
-			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
 			continue
 		}
 		if f := c.frameworks[id]; f != nil && !f.pid.IsZero() {
@@ -437,6 +436,14 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 		} else {
 			c.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
 				Warn("dropping reregistration update for an unknown or disconnected framework")
+		}
+	}
+	// Frameworks removed at the master (while the agent was away) are shut
+	// down there.
+	for _, info := range m.GetFrameworks() {
+		if id := info.GetId().GetValue(); c.isCompletedFramework(id) {
+			c.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
+			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
 		}
 	}
 	c.updateAgentFrameworks(a, m.GetFrameworks())
