@@ -249,6 +249,9 @@ func (c *Core) reregistrationTermination(f *framework) *containerizer.Terminatio
 // finishRecovery writes the boot id and starts detecting the master.
 func (c *Core) finishRecovery() {
 	c.recovering = false
+	if c.state == terminating {
+		return // shut down meanwhile: no registration
+	}
 	c.checkpointBootID()
 	c.log.WithField("agent_id", c.ID()).Info("finished recovery")
 	c.out.Add(Redetect{})

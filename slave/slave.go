@@ -45,6 +45,7 @@ type Slave struct {
 	// recovered is the checkpoint read at New, handed to the core at start.
 	recovered   *checkpoint.State
 	cleanupDone chan struct{}
+	terminated  chan struct{}
 	metrics     *metrics.Registry
 	collector   *agentCollector
 
@@ -110,7 +111,7 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), metrics: cfg.Metrics}
+	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), terminated: make(chan struct{}), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = metrics.NewRegistry()
 	}
@@ -216,7 +217,17 @@ func (s *Slave) PID() actors.PID {
 
 // Stop shuts the agent down: it stops detecting and registering, destroys
 // every container it started and waits for them, then stops the actor.
-func (s *Slave) Stop() {
+// (Tests and mesos-local; the daemon's SIGTERM is Exit.)
+func (s *Slave) Stop() { s.stop(false) }
+
+// Exit stops the agent as SIGTERM stops Mesos' agent: the actor stops
+// once the checkpoint writes in flight are on disk, and the executors of
+// checkpointing frameworks run on in their containers, for the agent
+// restarted on the same --work_dir to recover. Containers of frameworks
+// that do not checkpoint are destroyed, since nothing could recover them.
+func (s *Slave) Exit() { s.stop(true) }
+
+func (s *Slave) stop(keep bool) {
 	s.mu.Lock()
 	if !s.started || s.stopped {
 		s.stopped = true
@@ -230,11 +241,13 @@ func (s *Slave) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	var ids []string
-	if v, err := s.node.Call(ctx, pid, func() any { return s.p.terminate() }); err == nil {
+	if v, err := s.node.Call(ctx, pid, func() any { return s.p.terminate(keep) }); err == nil {
 		ids, _ = v.([]string)
 	}
 	seen := map[string]bool{}
-	ids = append(ids, s.cont.Containers()...)
+	if !keep {
+		ids = append(ids, s.cont.Containers()...)
+	}
 	var wg sync.WaitGroup
 	for _, id := range ids {
 		if seen[id] {
@@ -255,6 +268,23 @@ func (s *Slave) Stop() {
 	s.p.cancelRoot()
 	s.p.diskWG.Wait()
 }
+
+// Shutdown starts Mesos' agent shutdown (SIGUSR1): the agent unregisters
+// from the master, shuts down its executors and destroys their
+// containers; Terminated is closed when that is done. It returns at once.
+func (s *Slave) Shutdown(why string) {
+	s.mu.Lock()
+	started, stopped, pid := s.started, s.stopped, s.pid
+	s.mu.Unlock()
+	if !started || stopped {
+		return
+	}
+	s.node.Dispatch(pid, func() { s.p.shutdown(why) })
+}
+
+// Terminated is closed when a shutdown (Shutdown, or the master's
+// ShutdownMessage) is complete; the daemon should then exit.
+func (s *Slave) Terminated() <-chan struct{} { return s.terminated }
 
 // Metrics returns the registry /metrics/snapshot renders.
 func (s *Slave) Metrics() *metrics.Registry { return s.metrics }
