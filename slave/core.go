@@ -133,6 +133,9 @@ type Core struct {
 	recovering, cleanup bool
 	// shuttingDown is set by Shutdown or the master's ShutdownMessage.
 	shuttingDown bool
+	// infoChanged: the recovered agent's SlaveInfo grew (additive
+	// reconfiguration); slave.info is rewritten once it reregisters.
+	infoChanged bool
 
 	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
 }
@@ -276,6 +279,8 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.registerExecutorTimeout(strings.TrimPrefix(key, executorRegistrationPrefix))
 	case key == ExecutorReregistrationTimer:
 		c.reregistrationTimeout()
+	case key == ExecutorReconnectTimer:
+		c.resendReconnects()
 	case strings.HasPrefix(key, executorShutdownPrefix):
 		c.shutdownGraceOver(strings.TrimPrefix(key, executorShutdownPrefix))
 	case strings.HasPrefix(key, executorExitPrefix):

@@ -22,6 +22,10 @@ import (
 // reregister (--executor_reregistration_timeout).
 const ExecutorReregistrationTimer = "executor-reregistration"
 
+// ExecutorReconnectTimer resends ReconnectExecutorMessage to recovered
+// executors still to reregister (--executor_reregistration_retry_interval).
+const ExecutorReconnectTimer = "executor-reconnect"
+
 // Recovery modes (--recover).
 const (
 	RecoverReconnect = "reconnect"
@@ -57,11 +61,13 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	s := st.Slave
 	c.info.Id = &mesos.SlaveID{Value: proto.String(s.ID)}
 	if got, was := resources.Resources(c.info.GetResources()).String(), resources.Resources(s.Info.GetResources()).String(); got != was ||
-		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() {
+		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() ||
+		!sameAttributes(c.info.GetAttributes(), s.Info.GetAttributes()) {
 		c.log.WithFields(logrus.Fields{"agent_id": s.ID, "resources": got, "checkpointed_resources": was,
 			"hostname": c.info.GetHostname(), "checkpointed_hostname": s.Info.GetHostname(),
 			"port": c.info.GetPort(), "checkpointed_port": s.Info.GetPort()}).
-			Warn("the agent's configuration differs from its checkpoint; keeping the agent id")
+			Info("the agent's configuration changed since its checkpoint in a way its --reconfiguration_policy allows; keeping the agent id")
+		c.infoChanged = true
 	}
 	c.log.WithFields(logrus.Fields{"agent_id": s.ID, "frameworks": len(s.Frameworks)}).Info("recovering agent")
 
@@ -194,10 +200,37 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 		c.cleanupIfDone()
 	case reconnecting > 0 || len(c.containers) > 0:
 		c.out.StartTimer(ExecutorReregistrationTimer, c.cfg.ExecutorReregistrationTimeout)
+		if reconnecting > 0 && c.cfg.ExecutorReregistrationRetryInterval > 0 {
+			c.out.StartTimer(ExecutorReconnectTimer, c.cfg.ExecutorReregistrationRetryInterval)
+		}
 	default:
 		c.finishRecovery()
 	}
 	return c.out.Take()
+}
+
+// resendReconnects asks the recovered executors that have not
+// reregistered yet to reconnect again, and re-arms while any is left.
+func (c *Core) resendReconnects() {
+	if !c.recovering || c.cleanup || c.state == terminating {
+		return
+	}
+	waiting := 0
+	for _, fid := range c.frameworkOrder {
+		f := c.frameworks[fid]
+		for _, eid := range f.order {
+			e := f.executors[eid]
+			if !e.recovered || e.state != executorRegistering || e.pid.IsZero() {
+				continue
+			}
+			c.logFor(f.id, e.id, "").WithField("executor", e.pid.String()).Info("re-sending reconnect request to executor")
+			c.out.Send(e.pid, &mesosinternal.ReconnectExecutorMessage{SlaveId: proto.Clone(c.info.GetId()).(*mesos.SlaveID)})
+			waiting++
+		}
+	}
+	if waiting > 0 {
+		c.out.StartTimer(ExecutorReconnectTimer, c.cfg.ExecutorReregistrationRetryInterval)
+	}
 }
 
 // cleanupIfDone ends --recover=cleanup once every container is gone.
@@ -249,6 +282,9 @@ func (c *Core) reregistrationTermination(f *framework) *containerizer.Terminatio
 // finishRecovery writes the boot id and starts detecting the master.
 func (c *Core) finishRecovery() {
 	c.recovering = false
+	if c.cfg.ExecutorReregistrationRetryInterval > 0 {
+		c.out.CancelTimer(ExecutorReconnectTimer)
+	}
 	if c.state == terminating {
 		return // shut down meanwhile: no registration
 	}
@@ -269,6 +305,11 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	var e *executor
 	if f != nil && f.state == frameworkRunning {
 		e = f.executors[eid]
+	}
+	if e != nil && e.recovered && e.state == executorRunning && c.cfg.ExecutorReregistrationRetryInterval > 0 && c.state != terminating {
+		// With reconnects resent, a second answer is expected.
+		log.Warn("ignoring executor reregistration: it is already registered")
+		return
 	}
 	if e == nil || !e.recovered || e.state != executorRegistering || c.state == terminating {
 		log.Warn("shutting down executor: it is not one the agent is waiting to reregister")

@@ -124,6 +124,10 @@ func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredM
 		c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "master": from.String()}).Info("reregistered with master")
 		c.state = running
 		c.follower.Acknowledged(&c.out)
+		if c.infoChanged {
+			c.infoChanged = false
+			c.checkpointSlaveInfo()
+		}
 		c.armPingTimer()
 		c.resumeUpdates()
 	case running:

@@ -107,20 +107,24 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 		})
 	}
 	bootID := readBootID()
+	info := &mesos.SlaveInfo{
+		Hostname:   proto.String(cfg.Hostname),
+		Port:       proto.Int32(int32(cfg.Port)),
+		Resources:  total,
+		Attributes: attrs,
+	}
 	recovered, err := readCheckpoint(workDir, !cfg.NonStrict, log)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRecoveredInfo(cfg.ReconfigurationPolicy, recovered, info, bootID, workDir, cfg.PortPicked); err != nil {
 		return nil, err
 	}
 	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), terminated: make(chan struct{}), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = metrics.NewRegistry()
 	}
-	s.info = &mesos.SlaveInfo{
-		Hostname:   proto.String(cfg.Hostname),
-		Port:       proto.Int32(int32(cfg.Port)),
-		Resources:  total,
-		Attributes: attrs,
-	}
+	s.info = info
 	s.deps = Deps{
 		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
@@ -172,6 +176,30 @@ func readCheckpoint(workDir string, strict bool, log *logrus.Entry) (*checkpoint
 		}
 	}
 	return st, nil
+}
+
+// checkRecoveredInfo refuses to start an agent whose configuration
+// (info) is not compatible, under policy, with the agent it checkpointed
+// on this host since its last boot (after a reboot the agent starts anew
+// anyway), as Mesos' agent does. With portPicked (--port=0) the port is
+// not compared.
+func checkRecoveredInfo(policy string, st *checkpoint.State, info *mesos.SlaveInfo, bootID, workDir string, portPicked bool) error {
+	if st == nil || st.Slave == nil || st.Slave.Info == nil {
+		return nil
+	}
+	if st.BootID != "" && bootID != "" && st.BootID != bootID {
+		return nil
+	}
+	if portPicked {
+		// --port=0: whatever port the OS picked is this agent's.
+		info = proto.Clone(info).(*mesos.SlaveInfo)
+		info.Port = st.Slave.Info.Port
+	}
+	if err := CheckReconfiguration(policy, st.Slave.Info, info); err != nil {
+		return fmt.Errorf("agent recovery failed: %w; start with the flags of agent %s again (or --reconfiguration_policy=additive to add resources or attributes), or remove the link %s to start as a new agent (its executors are then not recovered)",
+			err, st.Slave.ID, checkpoint.Paths{WorkDir: workDir}.LatestSlave())
+	}
+	return nil
 }
 
 // CleanupDone is closed when --recover=cleanup has killed every recovered

@@ -63,6 +63,7 @@ func run(args []string) error {
 	}
 	var undo daemon.Undo
 	undo.Add(func() { l.Close() })
+	cfg.PortPicked = cfg.Port == 0
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
 	node, err := daemon.Node(&c, log)
