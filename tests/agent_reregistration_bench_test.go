@@ -40,7 +40,7 @@ func BenchmarkAgentsReregister(b *testing.B) {
 	port := freePort(b)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	startMaster := func() *harness.Proc {
-		m := harness.StartProc(b, "mesos-master", "--ip=127.0.0.1", "--port="+strconv.Itoa(port), "--logging_level=WARNING")
+		m := harness.StartProc(b, "mesos-master", "--ip=127.0.0.1", "--port="+strconv.Itoa(port))
 		m.WaitOutput(b, harness.HTTPAddr, 60*time.Second)
 		return m
 	}
@@ -80,15 +80,19 @@ func BenchmarkAgentsReregister(b *testing.B) {
 	b.Logf("%d agents registered in %v", n, time.Since(t0).Round(time.Millisecond))
 
 	b.ResetTimer()
+	var total, worst time.Duration
 	for i := 0; i < b.N; i++ {
 		master.Kill()
 		master = startMaster()
 		t1 := time.Now()
 		waitActive(b, addr, n, 5*time.Minute)
 		d := time.Since(t1)
-		b.ReportMetric(d.Seconds(), "reregister-s")
+		total += d
+		worst = max(worst, d)
 		b.Logf("%d agents reregistered %v after the restarted master served HTTP", n, d.Round(time.Millisecond))
 	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "reregister-s")
+	b.ReportMetric(worst.Seconds(), "worst-s")
 }
 
 // waitActive polls the master's master/slaves_active until it is n.
