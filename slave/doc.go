@@ -123,7 +123,13 @@
 // tasks. --recover=cleanup destroys the recovered executors instead and
 // ends with RecoveryCleanupDone (mesos-agent exits). Before any of this,
 // Slave.New refuses a checkpoint whose SlaveInfo the agent's flags are not
-// compatible with under --reconfiguration_policy (reconfiguration.go).
+// compatible with under --reconfiguration_policy (reconfiguration.go). A
+// different boot id (a reboot) keeps the agent id if the configuration is
+// still compatible (as Mesos since 1.4), but no checkpointed pid is
+// trusted: every executor ended with the host and its tasks are reported;
+// otherwise the agent starts as a new one. Executors of frameworks that
+// do not checkpoint leave nothing in meta: their driver shuts them down
+// when the agent goes away.
 //
 // # Stopping
 //
@@ -133,10 +139,7 @@
 // ShutdownMessage unregister (SIGUSR1 only), shut every framework down
 // and make the core Terminated once all is gone (Slave.Terminated is then
 // closed and mesos-agent exits); Stop (tests, mesos-local) destroys every
-// container (Core.Terminate). A different boot id
-// (a reboot) means a fresh start as a new agent. Executors of frameworks
-// that do not checkpoint leave nothing in meta: their driver shuts them
-// down when the agent goes away.
+// container (Core.Terminate).
 //
 // The HTTP side (Handler) serves /state (Mesos' agent state), /health,
 // /flags, /metrics/snapshot and /metrics (slave/* and system/*, see
