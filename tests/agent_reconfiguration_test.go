@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +21,9 @@ func TestAgentRestartedWithChangedResources(t *testing.T) {
 		t.Fatal(err)
 	}
 	agentID := agentIDs(st)
+	// The master counts the agent once it answers; the agent has its id
+	// (and has checkpointed it) once it says so.
+	c.Agents[0].WaitOutput(t, regexp.MustCompile(`registered with master`), 30*time.Second)
 	c.Agents[0].Signal(syscall.SIGTERM)
 	if code, err := c.Agents[0].Wait(30 * time.Second); err != nil || code != 0 {
 		t.Fatalf("agent after SIGTERM: exit %d, %v", code, err)
