@@ -383,13 +383,21 @@ func (h *helperProc) release(ctx context.Context) error {
 
 // waitGateExec waits until pid no longer runs the shell gate's script
 // (its exec is done, or it exited). The exec follows the closing of fd 4
-// at once, so this takes a few polls of /proc/<pid>/cmdline at most.
+// at once, so this takes a few polls of /proc/<pid>/cmdline at most. An
+// empty cmdline is a process in the middle of its exec (or a zombie,
+// which /proc/<pid>/stat tells apart).
 func waitGateExec(ctx context.Context, pid int) error {
 	file := fmt.Sprintf("/proc/%d/cmdline", pid)
 	for wait := 20 * time.Microsecond; ; wait = min(2*wait, 2*time.Millisecond) {
 		b, err := os.ReadFile(file)
-		if err != nil || !strings.Contains(string(b), shellGateScript) {
-			return nil // gone, or running the program
+		if err != nil {
+			return nil // gone
+		}
+		if len(b) == 0 && exitedPid(pid) {
+			return nil
+		}
+		if len(b) > 0 && !strings.Contains(string(b), shellGateScript) {
+			return nil // running the program
 		}
 		select {
 		case <-ctx.Done():
@@ -397,6 +405,21 @@ func waitGateExec(ctx context.Context, pid int) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// exitedPid tells whether pid is a zombie or gone, from /proc/<pid>/stat.
+func exitedPid(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name's closing parenthesis.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return true
+	}
+	st := b[i+2]
+	return st == 'Z' || st == 'X'
 }
 
 // abort kills a helper that must not run the program, and reaps it.
