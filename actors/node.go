@@ -71,7 +71,7 @@ type Stats struct {
 	Oversized   uint64 // outgoing messages over MaxMessageSize, dropped
 	Filtered    uint64 // messages dropped by test filters
 	DeadLetters uint64 // messages to processes that do not exist (on this node)
-	Rejected    uint64 // incoming envelopes dropped by the remoting guard (unknown or forbidden type, bad indexes), and protoactor's own types refused on the way out
+	Rejected    uint64 // incoming envelopes dropped by the remoting guard (unknown or forbidden type, bad indexes), and protoactor's own control messages refused on the way out
 	Unhandled   uint64 // messages no handler was installed for
 	Panics      uint64 // handler (and callback) panics recovered
 	RPCPanics   uint64 // panics recovered in gRPC handlers (malformed peer input)
@@ -713,7 +713,7 @@ func (n *Node) onEvent(ev any) {
 		m, sender := e.Message, e.Sender
 		switch lm := m.(type) {
 		case *outMsg: // to a peer node that could not be reached
-			m, mid, trace = lm.msg, lm.mid, lm.trace
+			m, mid, trace = lm.payload(), lm.mid, lm.trace
 		case *localMsg: // never taken: its slab is not reused
 			m, mid, trace = lm.msg, lm.mid, lm.trace
 			if lm.sender != nil {

@@ -106,7 +106,7 @@ type localMsg struct {
 }
 
 // take reads lm's fields and gives lm back: it must not be used after.
-// Whoever fills a localMsg from a slab writes every field but slab.
+// Whoever fills a localMsg from a slab writes every field.
 func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
 	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
 	if s := lm.slab; s != nil {
@@ -137,13 +137,7 @@ type msgSlab struct {
 
 const slabSize = 256
 
-var slabs = sync.Pool{New: func() any {
-	s := new(msgSlab)
-	for i := range s.msgs {
-		s.msgs[i].slab = s
-	}
-	return s
-}}
+var slabs = sync.Pool{New: func() any { return new(msgSlab) }}
 
 // done counts one localMsg of s as delivered; the last one recycles s.
 func (s *msgSlab) done() {
@@ -168,7 +162,9 @@ func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
 		s := src.cur.Load()
 		if s != nil {
 			if i := s.next.Add(1) - 1; i < slabSize {
-				return &s.msgs[i], s.base + uint64(i)
+				lm := &s.msgs[i]
+				lm.slab = s // on the line the sender fills anyway
+				return lm, s.base + uint64(i)
 			}
 		}
 		ns := slabs.Get().(*msgSlab)
@@ -179,7 +175,9 @@ func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
 		ns.taken.Store(0)
 		ns.next.Store(1)
 		if src.cur.CompareAndSwap(s, ns) {
-			return &ns.msgs[0], ns.base
+			lm := &ns.msgs[0]
+			lm.slab = ns
+			return lm, ns.base
 		}
 		slabs.Put(ns) // another sender installed a slab first: use that one
 	}
@@ -240,8 +238,8 @@ func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
 		return
 	}
 	// To another node: refuse what would break the connection, and
-	// protoactor's own types, which its remoting would act on.
-	if isProtoactorType(msg) {
+	// protoactor's own control messages, which its remoting would act on.
+	if isInternal(msg) {
 		n.refuseProtoactorType(sender, target, msg)
 		return
 	}
@@ -261,22 +259,13 @@ func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
 	n.sys.Root.Send(target, &actor.MessageEnvelope{Message: lm, Sender: sender})
 }
 
-// isProtoactorType reports messages of protoactor's own packages.
-func isProtoactorType(m proto.Message) bool {
-	switch m.ProtoReflect().Descriptor().ParentFile().Package() {
-	case "actor", "remote":
-		return true
-	}
-	return false
-}
-
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
 	n.stats.rejected.Add(1)
 	n.log.WithFields(logrus.Fields{
 		"from":    fromActorPID(from).String(),
 		"to":      fromActorPID(to).String(),
 		"message": typeName(msg),
-	}).Error("actors: protoactor's own message types cannot be sent to another node; dropped")
+	}).Error("actors: protoactor's own control messages cannot be sent to another node; dropped")
 }
 
 func (n *Node) traceSent(tr Tracer, from, to *actor.PID, msg proto.Message, size int, mid, trace id) {

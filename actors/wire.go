@@ -27,13 +27,15 @@ const idsField = protowire.MaxValidNumber
 // followed by the ids field.
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	msg                  proto.Message
 	mid, trace           id
 }
 
 func newOutMsg(msg proto.Message, mid, trace id) *outMsg {
-	return &outMsg{Message: msg.ProtoReflect(), msg: msg, mid: mid, trace: trace}
+	return &outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace}
 }
+
+// payload returns the message being sent.
+func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
 
 // Serialize implements remote.RootSerializable: protoactor's endpoint
 // writer calls it before encoding a message for another node.
@@ -72,13 +74,13 @@ func innerOptions(flags protoiface.MarshalInputFlags) proto.MarshalOptions {
 
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	n := innerOptions(protoiface.MarshalInputFlags(in.Flags)).Size(m.msg)
+	n := innerOptions(protoiface.MarshalInputFlags(in.Flags)).Size(m.payload())
 	return protoiface.SizeOutput{Size: n + idsSize(m.mid, m.trace)}
 }
 
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	b, err := innerOptions(in.Flags).MarshalAppend(in.Buf, m.msg)
+	b, err := innerOptions(in.Flags).MarshalAppend(in.Buf, m.payload())
 	if err != nil {
 		return protoiface.MarshalOutput{}, err
 	}
@@ -86,7 +88,7 @@ func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 }
 
 func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
-	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(in.Message.(*outMsg).msg)
+	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(in.Message.(*outMsg).payload())
 }
 
 // traceNode is what the wire carries for the trace's node: 0 when the
