@@ -35,8 +35,7 @@
 // field back out of the unknown fields before filters, tracer or handler
 // see the message (a malformed field is dropped; the message is
 // delivered without ids). protoactor's own control messages (Terminated,
-// Watch, PoisonPill, ...) are refused on
-// the way out (Stats.Rejected).
+// Watch, PoisonPill, ...) are refused on the way out (Stats.Rejected).
 // There is no protoactor middleware: Node.send and process.Receive do the
 // stamping, filtering and tracing themselves.
 //
