@@ -235,7 +235,9 @@ func rawRemote(b *testing.B) (*remote.Remote, *actor.ActorSystem) {
 	if err := startRemote(r); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { r.Shutdown(true); sys.Shutdown() })
+	// Not Shutdown(true): upstream's graceful shutdown can send on a
+	// channel that a reader whose stream just ended has closed (a panic).
+	b.Cleanup(func() { r.Shutdown(false); sys.Shutdown() })
 	return r, sys
 }
 
