@@ -27,15 +27,16 @@ const idsField = protowire.MaxValidNumber
 // followed by the ids field.
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
+	msg                  proto.Message
 	mid, trace           id
 }
 
 func newOutMsg(msg proto.Message, mid, trace id) *outMsg {
-	return &outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace}
+	return &outMsg{Message: msg.ProtoReflect(), msg: msg, mid: mid, trace: trace}
 }
 
 // payload returns the message being sent.
-func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
+func (m *outMsg) payload() proto.Message { return m.msg }
 
 // Serialize implements remote.RootSerializable: protoactor's endpoint
 // writer calls it before encoding a message for another node.
@@ -64,31 +65,53 @@ var outMethods = protoiface.Methods{
 	CheckInitialized: outCheckInitialized,
 }
 
-func innerOptions(flags protoiface.MarshalInputFlags) proto.MarshalOptions {
-	return proto.MarshalOptions{
-		AllowPartial:  true, // checked once, by outCheckInitialized
-		Deterministic: flags&protoiface.MarshalDeterministic != 0,
-		UseCachedSize: flags&protoiface.MarshalUseCachedSize != 0,
-	}
-}
+// The payload's own fast paths (generated messages have them) are called
+// directly, as proto.Marshal would call them, with the flags it passed;
+// proto's exported functions are the fallback for messages without them.
 
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	n := innerOptions(protoiface.MarshalInputFlags(in.Flags)).Size(m.payload())
+	var n int
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
+		n = pm.Size(protoiface.SizeInput{Message: m.Message, Flags: in.Flags}).Size
+	} else {
+		n = proto.MarshalOptions{
+			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+		}.Size(m.msg)
+	}
 	return protoiface.SizeOutput{Size: n + idsSize(m.mid, m.trace)}
 }
 
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	b, err := innerOptions(in.Flags).MarshalAppend(in.Buf, m.payload())
-	if err != nil {
-		return protoiface.MarshalOutput{}, err
+	var b []byte
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
+		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: in.Buf, Flags: in.Flags})
+		if err != nil {
+			return protoiface.MarshalOutput{}, err
+		}
+		b = out.Buf
+	} else {
+		var err error
+		b, err = proto.MarshalOptions{
+			AllowPartial:  true, // checked once, by outCheckInitialized
+			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+		}.MarshalAppend(in.Buf, m.msg)
+		if err != nil {
+			return protoiface.MarshalOutput{}, err
+		}
 	}
 	return protoiface.MarshalOutput{Buf: appendIDs(b, m.mid, m.trace)}, nil
 }
 
 func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
-	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(in.Message.(*outMsg).payload())
+	m := in.Message.(*outMsg)
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.CheckInitialized != nil {
+		return pm.CheckInitialized(protoiface.CheckInitializedInput{Message: m.Message})
+	}
+	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.msg)
 }
 
 // traceNode is what the wire carries for the trace's node: 0 when the
