@@ -29,8 +29,8 @@
 // ids travel beside the message in a small wrapper taken from a reused
 // slab (no allocation per send). Between nodes a message goes under its
 // own type name, as raw protoactor sends it, with the ids appended to its
-// bytes as one extra field (number 2^29-1: the largest, used by no real
-// message): it is encoded once, as raw protoactor encodes a message, and
+// bytes as one extra field (number 19999, in the range protobuf keeps for
+// itself, which no .proto file may use): it is encoded once, as raw protoactor encodes a message, and
 // decoded once into its own type, where the receiving process takes the
 // field back out of the unknown fields before filters, tracer or handler
 // see the message (a malformed field is dropped; the message is

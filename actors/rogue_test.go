@@ -144,7 +144,7 @@ func TestRogueIDFields(t *testing.T) {
 	}
 	other := protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 5)
 	cases := []struct {
-		value, unknown string // unknown: what the handler should see of other fields
+		value, unknown string // unknown: bytes of other fields the handler sees (a 3-byte tag for idsField)
 		tail           []byte
 		mid            id
 	}{
@@ -152,8 +152,8 @@ func TestRogueIDFields(t *testing.T) {
 		{"truncated", "0", field(0xff, 0xff), id{}},
 		{"extra-bytes", "0", field(1, 1, 0, 1, 9), id{}},
 		{"zero-id", "0", field(1, 0, 0, 0), id{}},
-		{"varint-typed", "6", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}},
-		{"twice", "10", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good},
+		{"varint-typed", "4", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}},
+		{"twice", "8", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good},
 		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good)...), good},
 	}
 	var envs []*remote.MessageEnvelope

@@ -17,9 +17,11 @@ import (
 // its own type, where the ids land in the message's unknown fields;
 // process.Receive takes them out (takeIDs) before anyone sees the message.
 
-// idsField is the field number that carries the ids: the largest valid
-// one, so that it cannot clash with a field of Mesos' messages.
-const idsField = protowire.MaxValidNumber
+// idsField is the field number that carries the ids: one of the numbers
+// (19000-19999) that protobuf keeps for itself and protoc refuses in a
+// .proto file, so no message has a field of its own there; its tag is
+// 3 bytes.
+const idsField protowire.Number = 19999
 
 // outMsg is a message on its way to another node. It is its own wire form:
 // to protobuf it is a message with the payload's descriptor (so protoactor
