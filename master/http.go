@@ -30,6 +30,8 @@ const snapshotTimeout = 10 * time.Second
 //	/master/info                   MasterInfo (protojson, proto field names)
 //	/master/flags, /flags          {"flags": {...}}
 //	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
+//	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
+//	/master/stream, /stream        changes as server-sent events (stream.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
 //	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
@@ -51,12 +53,15 @@ func (m *Master) Handler() http.Handler {
 		h       http.HandlerFunc
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
+	hub := newStreamHub(m)
 	routes := map[string]route{
 		"/state":             ro(js((*Core).stateJSON)),
 		"/frameworks":        ro(js((*Core).frameworksJSON)),
 		"/slaves":            ro(js((*Core).slavesJSON)),
 		"/roles":             ro(js((*Core).rolesJSON)),
 		"/tasks":             ro(m.serveTasks),
+		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
+		"/stream":            ro(hub.serveStream),
 		"/tasks.json":        ro(m.serveTasks),
 		"/allocator/explain": ro(m.serveExplain),
 		"/flags":             ro(js((*Core).flagsJSON)),
