@@ -164,6 +164,9 @@ func BenchmarkReadEndpoints(b *testing.B) {
 		{"state", c.stateJSON},
 		{"state-summary", func() any { return c.summary() }},
 	} {
+		if testing.Short() {
+			break
+		}
 		b.Run(ep.name+"/on-actor", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				_ = ep.build()
@@ -183,4 +186,38 @@ func BenchmarkReadEndpoints(b *testing.B) {
 			b.ReportMetric(float64(n), "bytes")
 		})
 	}
+}
+
+// The stream's tick at the same scale: a first tick (every summary) and
+// steady ticks where 1,000 tasks changed state since the last.
+func BenchmarkStreamTick(b *testing.B) {
+	s := buildScale(b, 10000, 10, 10)
+	b.Run("first", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			newStreamWatch(streamMaxTaskChanges).tick(s.c)
+		}
+	})
+	b.Run("1000-changes", func(b *testing.B) {
+		w := newStreamWatch(streamMaxTaskChanges)
+		w.tick(s.c)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			for j := 0; j < 1000; j++ {
+				k := j * (len(s.tasks) / 1000)
+				f := s.c.frameworks[s.tasks[k][0]]
+				task := f.tasks[s.tasks[k][2]]
+				if task.GetState() == mesos.TaskState_TASK_RUNNING {
+					task.State = mesos.TaskState_TASK_KILLING.Enum()
+				} else {
+					task.State = mesos.TaskState_TASK_RUNNING.Enum()
+				}
+			}
+			b.StartTimer()
+			tk := w.tick(s.c)
+			if len(tk.tasks)+tk.tasksOmitted != 1000 {
+				b.Fatalf("%d changes seen", len(tk.tasks)+tk.tasksOmitted)
+			}
+		}
+	})
 }

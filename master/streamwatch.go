@@ -238,10 +238,10 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		p := agentPrint{
 			info: a.info, total: unsafe.Pointer(unsafe.SliceData(a.total)), totalLen: len(a.total),
 			active: a.active, connected: a.connected, reregistered: a.reregisteredTime,
-			offers: offerIDs(a.offers), executors: executors, fwsWithTasks: len(tally.frameworkOf[id]),
+			offers: offerIDs(a.offers), executors: executors,
 		}
-		if n := tally.byAgent[id]; n != nil {
-			p.counts = *n
+		if at := tally.byAgent[id]; at != nil {
+			p.counts, p.fwsWithTasks = at.TaskCounts, len(at.frameworks)
 		}
 		if old, ok := w.agents[id]; !ok || old != p {
 			w.agents[id] = p

@@ -121,20 +121,25 @@ type Summary struct {
 // tasks on which agent.
 type taskTally struct {
 	byFramework map[string]*TaskCounts
-	byAgent     map[string]*TaskCounts
-	agentsOf    map[string]map[string]bool // framework → agents
-	frameworkOf map[string]map[string]bool // agent → frameworks
+	byAgent     map[string]*agentTally
+	agentsOf    map[string][]string // framework → agents, unordered
 }
 
-// each, when not nil, also sees every task counted.
+type agentTally struct {
+	TaskCounts
+	frameworks []string // unordered
+	last       string   // the framework whose tasks were counted last
+}
+
+// tallyTasks walks the tasks one framework at a time, so that a
+// (framework, agent) pair is new exactly when the agent's last framework
+// differs. each, when not nil, also sees every task counted.
 func (c *Core) tallyTasks(each func(f *framework, t *mesos.Task)) taskTally {
-	t := taskTally{
-		byFramework: map[string]*TaskCounts{}, byAgent: map[string]*TaskCounts{},
-		agentsOf: map[string]map[string]bool{}, frameworkOf: map[string]map[string]bool{},
-	}
+	t := taskTally{byFramework: map[string]*TaskCounts{}, byAgent: map[string]*agentTally{}, agentsOf: map[string][]string{}}
 	for fid, f := range c.frameworks {
 		fc := &TaskCounts{}
 		t.byFramework[fid] = fc
+		var agents []string
 		visit := func(task *mesos.Task) {
 			if each != nil {
 				each(f, task)
@@ -145,14 +150,17 @@ func (c *Core) tallyTasks(each func(f *framework, t *mesos.Task)) taskTally {
 			if aid == "" {
 				return
 			}
-			ac := t.byAgent[aid]
-			if ac == nil {
-				ac = &TaskCounts{}
-				t.byAgent[aid] = ac
+			at := t.byAgent[aid]
+			if at == nil {
+				at = &agentTally{}
+				t.byAgent[aid] = at
 			}
-			ac.count(s)
-			addPair(t.agentsOf, fid, aid)
-			addPair(t.frameworkOf, aid, fid)
+			at.count(s)
+			if at.last != fid {
+				at.last = fid
+				at.frameworks = append(at.frameworks, fid)
+				agents = append(agents, aid)
+			}
 		}
 		for _, task := range f.tasks {
 			visit(task)
@@ -163,17 +171,9 @@ func (c *Core) tallyTasks(each func(f *framework, t *mesos.Task)) taskTally {
 		for _, task := range f.completedTasks.byID {
 			visit(task)
 		}
+		t.agentsOf[fid] = agents
 	}
 	return t
-}
-
-func addPair(m map[string]map[string]bool, a, b string) {
-	set := m[a]
-	if set == nil {
-		set = map[string]bool{}
-		m[a] = set
-	}
-	set[b] = true
 }
 
 // summary builds /master/state-summary.
@@ -200,8 +200,10 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 	}
 	// Frameworks with executors but no task there count too.
 	fws := map[string]bool{}
-	for fid := range tally.frameworkOf[a.id] {
-		fws[fid] = true
+	if at := tally.byAgent[a.id]; at != nil {
+		for _, fid := range at.frameworks {
+			fws[fid] = true
+		}
 	}
 	for _, fid := range a.frameworkIDs() {
 		fws[fid] = true
@@ -224,8 +226,8 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 		Capabilities:        caps,
 		FrameworkIDs:        sortedKeys(fws),
 	}
-	if n := tally.byAgent[a.id]; n != nil {
-		s.TaskCounts = *n
+	if at := tally.byAgent[a.id]; at != nil {
+		s.TaskCounts = at.TaskCounts
 	}
 	return s
 }
@@ -236,7 +238,7 @@ func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary 
 		caps = append(caps, capa.GetType().String())
 	}
 	agents := map[string]bool{}
-	for aid := range tally.agentsOf[f.id] {
+	for _, aid := range tally.agentsOf[f.id] {
 		agents[aid] = true
 	}
 	for aid := range f.executors {
