@@ -103,6 +103,10 @@ type FrameworkSummary struct {
 	Active           bool           `json:"active"`
 	Connected        bool           `json:"connected"`
 	Recovered        bool           `json:"recovered"`
+	// Beyond Mesos' summary: what the UI's frameworks table shows.
+	User           string   `json:"user"`
+	Roles          []string `json:"roles"`
+	RegisteredTime float64  `json:"registered_time"`
 	TaskCounts
 	SlaveIDs []string `json:"slave_ids"`
 }
@@ -255,6 +259,9 @@ func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary 
 		Active:           f.active,
 		Connected:        f.connected,
 		Recovered:        f.recovered,
+		User:             f.info.GetUser(),
+		Roles:            f.roles(),
+		RegisteredTime:   seconds(f.registeredTime),
 		SlaveIDs:         sortedKeys(agents),
 	}
 	if !f.pid.IsZero() {
