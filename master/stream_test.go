@@ -106,8 +106,8 @@ func TestSummaryAgreesWithState(t *testing.T) {
 		if !equalJSON(f.UsedResources, full["used_resources"].(object)) {
 			t.Errorf("framework %s: summary used %v, state used %v", f.ID, f.UsedResources, full["used_resources"])
 		}
-		if f.Running != len(full["tasks"].([]any)) {
-			t.Errorf("framework %s: running %d, state lists %d tasks", f.ID, f.Running, len(full["tasks"].([]any)))
+		if f.Running != len(full["tasks"].([]taskDoc)) {
+			t.Errorf("framework %s: running %d, state lists %d tasks", f.ID, f.Running, len(full["tasks"].([]taskDoc)))
 		}
 	}
 }
