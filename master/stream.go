@@ -8,6 +8,7 @@ package master
 // (streamWatch), the rest (encoding, diffing, fan-out) off it. Events:
 //
 //	event: snapshot   {"overview": {...}, "frameworks": [summary...], "slaves": [summary...]}
+//	                  (framework summaries here leave out slave_ids)
 //	                  first, to every client (from the hub's cache)
 //	event: delta      {"overview": {...}, "frameworks": {"added": [...], "updated": [...], "removed": [ids]},
 //	                   "slaves": {...same...}, "tasks": [{framework_id, id, name, state, slave_id, timestamp}],
@@ -167,7 +168,7 @@ func (h *streamHub) apply(t streamTick) {
 		h.agents, h.frameworks = map[string][]byte{}, map[string][]byte{}
 	}
 	agents := diff(h.agents, t.agents, func(a *AgentSummary) string { return a.ID }, t.agentsGone)
-	fws := diff(h.frameworks, t.frameworks, func(f *FrameworkSummary) string { return f.ID }, t.frameworksGone)
+	fws := diff(h.frameworks, t.frameworks, func(f *streamFramework) string { return f.ID }, t.frameworksGone)
 	changed := !bytes.Equal(overview, h.overview) || !agents.empty() || !fws.empty() || len(t.tasks) > 0
 	h.overview = overview
 	wasPrimed := h.primed

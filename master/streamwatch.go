@@ -66,10 +66,18 @@ type streamTick struct {
 	overview       Overview
 	agents         []AgentSummary // changed or new
 	agentsGone     []string
-	frameworks     []FrameworkSummary // changed or new
+	frameworks     []streamFramework // changed or new
 	frameworksGone []string
 	tasks          []TaskChange
 	tasksOmitted   int // changes beyond the cap
+}
+
+// streamFramework is a framework's summary without its agents' ids: at
+// 10,000 agents they would be most of every delta, and the UI does not
+// need them.
+type streamFramework struct {
+	FrameworkSummary
+	SlaveIDs []string `json:"slave_ids,omitempty"`
 }
 
 // agentPrint and frameworkPrint change whenever anything their summary
@@ -271,7 +279,7 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		}
 		if old, ok := w.frameworks[id]; !ok || old != p {
 			w.frameworks[id] = p
-			out.frameworks = append(out.frameworks, c.frameworkSummary(f, tally))
+			out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: c.frameworkSummary(f, tally)})
 		}
 	}
 	for id := range w.frameworks {

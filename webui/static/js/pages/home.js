@@ -6,7 +6,7 @@ import { TASK_STATES } from "../model.js";
 import { sub } from "../format.js";
 import { getJSON } from "../api.js";
 import { sparkline } from "../plot.js";
-import { taskTable, resourceTable, loadNotice } from "./common.js";
+import { taskTable, resourceTable, loadNotice, taskRoute, badge } from "./common.js";
 import { activeTasks } from "../live.js";
 
 export const title = "Overview";
@@ -63,8 +63,15 @@ export function render(ctx) {
     allocationPlots(ctx),
     h("p", { class: "muted small" }, link("/metrics", "More plots"), " · kept in this browser while the page is open"));
 
+  const changes = section("Latest changes",
+    table([
+      { title: "Task", cell: (c) => link(taskRoute(c.framework_id, c.id), c.id, { class: "mono" }) },
+      { title: "State", cell: (c) => badge(c.state) },
+      { title: "When", cell: (c) => c.timestamp ? h("span", { title: date(c.timestamp) }, ago(c.timestamp, ctx.now)) : "" },
+    ], ctx.live.recent.slice(0, 10), "None since this page opened.", { class: "grid changes", id: "changes" }));
+
   return h("div", { class: "layout" },
-    h("aside", { class: "side" }, master, agentCounts, taskCounts),
+    h("aside", { class: "side" }, master, agentCounts, taskCounts, changes),
     h("div", { class: "body" },
       h("div", { class: "row" }, resources, plots),
       wait,
