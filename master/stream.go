@@ -3,8 +3,9 @@ package master
 // /master/stream: the cluster's changes as server-sent events
 // (text/event-stream), so that a UI never polls the full state.
 //
-// One hub per Handler reads the core at most once per StreamInterval,
-// and only while some client listens: a tick runs on the master actor
+// One hub per Handler reads the core at most once per StreamInterval
+// (less often when a tick takes more than half of it), and only while
+// some client listens: a tick runs on the master actor
 // (streamWatch), the rest (encoding, diffing, fan-out) off it. Events:
 //
 //	event: snapshot   {"overview": {...}, "frameworks": [summary...], "slaves": [summary...]}
@@ -112,15 +113,24 @@ func (h *streamHub) loop(done chan struct{}) {
 		}
 		h.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
-		v, err := h.m.call(ctx, func() any { return watch.tick(h.m.proc.core) })
+		var spent time.Duration
+		v, err := h.m.call(ctx, func() any {
+			start := time.Now()
+			defer func() { spent = time.Since(start) }()
+			return watch.tick(h.m.proc.core)
+		})
 		cancel()
+		wait := h.interval
 		if err != nil {
 			msg := mustJSON(map[string]string{"message": "the master did not answer: " + err.Error()})
 			h.broadcast("unavailable", func(*streamClient) []byte { return msg })
 		} else {
 			h.apply(v.(streamTick))
+			// The actor spends at most a third of its time on the stream
+			// (spent is only read once the call has returned).
+			wait = max(wait, 2*spent)
 		}
-		timer.Reset(h.interval)
+		timer.Reset(wait)
 	}
 }
 
