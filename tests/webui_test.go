@@ -430,10 +430,16 @@ func TestWebUIModules(t *testing.T) {
 		{"agent on its own port", `a.agentBase({pid: "slave(1)@127.0.0.9:40000", port: 5051})`,
 			`{"base":"http://127.0.0.9:5051/slave(1)/","sameOrigin":false}`},
 		{"agent without a PID", `a.agentBase({pid: ""})`, `null`},
+		{"a stream delta folds into the summaries", `(() => { const m = new Map([["a", {id: "a", x: 1}], ["b", {id: "b"}]]);
+			l.apply(m, {added: [{id: "c"}], updated: [{id: "a", x: 2}], removed: ["b"]}); return [...m.values()]; })()`,
+			`[{"id":"a","x":2},{"id":"c"}]`},
+		{"task changes newest first", `(() => { const v = new l.Live(); v.snapshot({overview: {id: "m"}, frameworks: []}, false);
+			v.delta({tasks: [{id: "1"}, {id: "2"}]}); v.delta({tasks: [{id: "3"}]}); return v.recent.map((t) => t.id); })()`, `["3","2","1"]`},
+		{"active tasks of a summary", `l.activeTasks({TASK_STAGING: 1, TASK_RUNNING: 2, TASK_KILLING: 1, TASK_FINISHED: 5})`, `4`},
 	}
 	for _, c := range cases {
 		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`Promise.all([import("/static/js/format.js"), import("/static/js/model.js"),
-			import("/static/js/pages/roles.js"), import("/static/js/api.js")]).then(([f, m, r, a]) => JSON.stringify(`+c.expr+`))`,
+			import("/static/js/pages/roles.js"), import("/static/js/api.js"), import("/static/js/live.js")]).then(([f, m, r, a, l]) => JSON.stringify(`+c.expr+`))`,
 			chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
