@@ -274,6 +274,13 @@ func (h *streamHub) deliver(c *streamClient, ev []byte) {
 	select {
 	case c.events <- ev:
 	default:
+		h.drop(c)
+	}
+}
+
+// drop ends c's stream with a "dropped" event; h.mu is held.
+func (h *streamHub) drop(c *streamClient) {
+	if _, ok := h.clients[c]; ok {
 		delete(h.clients, c)
 		close(c.dropped)
 	}

@@ -278,25 +278,39 @@ func TestStreamDropsSlowClients(t *testing.T) {
 		if i == 50 {
 			t.Fatal("a client that never reads was not dropped")
 		}
+		dropped := func() bool {
+			select {
+			case <-slow.dropped:
+				return true
+			default:
+				return false
+			}
+		}
 		before := len(hub.agentsSeen())
 		c.addAgent("cpus:1;mem:128")
-		actortest.WaitUntil(t, "the hub saw the agent", func() bool { return len(hub.agentsSeen()) > before })
-		select {
-		case <-slow.dropped:
-		default:
-			continue
+		// The hub stops with its last client: once dropped, it sees no more.
+		actortest.WaitUntil(t, "the hub saw the agent", func() bool { return dropped() || len(hub.agentsSeen()) > before })
+		if dropped() {
+			break
 		}
-		break
 	}
 	hub.unsubscribe(slow)
 
 	// Over HTTP: a dropped client is told why and its stream ends.
-	hub.buffer = 0 // nothing fits: the snapshot already overflows
 	srv := httptest.NewServer(http.HandlerFunc(hub.serveStream))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, events := openStream(t, ctx, srv.URL)
+	next(t, events, "snapshot", func(e sseEventRead) bool { return e.name == "snapshot" })
+	hub.mu.Lock()
+	if len(hub.clients) != 1 {
+		t.Fatalf("%d clients", len(hub.clients))
+	}
+	for cl := range hub.clients {
+		hub.drop(cl) // as deliver does when the client's buffer is full
+	}
+	hub.mu.Unlock()
 	ev := next(t, events, "dropped", func(e sseEventRead) bool { return e.name == "dropped" })
 	if !strings.Contains(ev.data["message"].(string), "dropped") {
 		t.Errorf("dropped event %v", ev.data)
