@@ -43,7 +43,8 @@ const snapshotTimeout = 10 * time.Second
 // (with an Allow header), unknown paths 404. A trailing slash is ignored
 // ("/master/state/" is /master/state), as libprocess trims it before
 // looking up the endpoint. Every answer is computed on the master actor;
-// the actor is never blocked by a slow client.
+// the actor is never blocked by a slow client. The handler also has
+// CloseStreams (see stream.go), for the HTTP server's shutdown.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(c *Core) any) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { m.serveJSON(w, r, build) }
@@ -77,7 +78,7 @@ func (m *Master) Handler() http.Handler {
 	}
 	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
 	fileRoutes := files.Routes(m.attached)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
 		switch path {
 		case "/metrics/snapshot":
@@ -116,7 +117,7 @@ func (m *Master) Handler() http.Handler {
 			return
 		}
 		rt.h(w, r)
-	})
+	})}
 }
 
 // snapshot runs build on the master actor.

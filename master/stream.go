@@ -16,6 +16,7 @@ package master
 //	                   "tasks_omitted": n}   at most once per interval, only when something changed
 //	event: dropped    {"message": "..."}   the client was too slow; the server closes the stream
 //	event: unavailable {"message": "..."}  the master did not answer a tick
+//	event: closing    {"message": "..."}   the master is shutting down (CloseStreams)
 //	": heartbeat"     a comment line every StreamHeartbeat when nothing changed
 //
 // Agent summaries are large at 10,000 agents: they are sent only to
@@ -48,6 +49,7 @@ type streamClient struct {
 	slaves  bool
 	events  chan []byte
 	dropped chan struct{} // closed when the hub drops the client
+	closing chan struct{} // closed when the server shuts down
 	primed  bool          // has its snapshot
 }
 
@@ -60,6 +62,7 @@ type streamHub struct {
 	mu      sync.Mutex
 	clients map[*streamClient]struct{}
 	running bool
+	closed  bool          // CloseStreams was called
 	done    chan struct{} // closed when the tick loop exits
 	seq     uint64
 	// The latest view, encoded, for new clients' snapshots.
@@ -73,11 +76,37 @@ func newStreamHub(m *Master) *streamHub {
 	return &streamHub{m: m, interval: StreamInterval, buffer: StreamClientBuffer, clients: map[*streamClient]struct{}{}}
 }
 
-// subscribe adds a client and starts the tick loop if it is the first.
-func (h *streamHub) subscribe(slaves bool) *streamClient {
-	c := &streamClient{slaves: slaves, events: make(chan []byte, h.buffer), dropped: make(chan struct{})}
+// streamsHandler is the master's handler with a way to end its streams.
+type streamsHandler struct {
+	http.Handler
+	hub *streamHub
+}
+
+// CloseStreams ends every /master/stream response with a "closing" event
+// and refuses new ones (503). A daemon registers it with its HTTP server's
+// RegisterOnShutdown: Shutdown otherwise waits for open streams.
+func (s streamsHandler) CloseStreams() { s.hub.close() }
+
+// close is CloseStreams.
+func (h *streamHub) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.clients {
+		delete(h.clients, c)
+		close(c.closing)
+	}
+}
+
+// subscribe adds a client and starts the tick loop if it is the first;
+// nil once the streams are closed.
+func (h *streamHub) subscribe(slaves bool) *streamClient {
+	c := &streamClient{slaves: slaves, events: make(chan []byte, h.buffer), dropped: make(chan struct{}), closing: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
 	h.clients[c] = struct{}{}
 	if !h.running {
 		h.running = true
@@ -329,25 +358,34 @@ func (h *streamHub) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hdr := w.Header()
+	if r.Method == http.MethodHead {
+		hdr.Set("Content-Type", "text/event-stream")
+		return
+	}
+	c := h.subscribe(slaves)
+	if c == nil {
+		http.Error(w, "The master is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.unsubscribe(c)
 	hdr.Set("Content-Type", "text/event-stream")
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
 	// Reconnect after 2 s (EventSource's retry field).
 	if _, err := w.Write([]byte("retry: 2000\n\n")); err != nil {
 		return
 	}
 	flusher.Flush()
-	c := h.subscribe(slaves)
-	defer h.unsubscribe(c)
 	heartbeat := time.NewTicker(StreamHeartbeat)
 	defer heartbeat.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-c.closing:
+			w.Write(sseEvent("closing", 0, mustJSON(map[string]string{"message": "the master is shutting down"})))
+			flusher.Flush()
 			return
 		case <-c.dropped:
 			w.Write(sseEvent("dropped", 0, mustJSON(map[string]string{

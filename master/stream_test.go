@@ -362,3 +362,27 @@ func (h *streamHub) agentsSeen() map[string][]byte {
 	}
 	return out
 }
+
+// A shutting-down server ends its streams at once instead of waiting for
+// them, and refuses new ones.
+func TestStreamCloseStreams(t *testing.T) {
+	c := newCluster(t, nil)
+	h := c.m.Handler()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, events := openStream(t, ctx, srv.URL+"/master/stream")
+	next(t, events, "snapshot", func(e sseEventRead) bool { return e.name == "snapshot" })
+	closer, ok := h.(interface{ CloseStreams() })
+	if !ok {
+		t.Fatalf("the master's handler %T has no CloseStreams", h)
+	}
+	closer.CloseStreams()
+	next(t, events, "closing", func(e sseEventRead) bool { return e.name == "closing" })
+	for range events { // the stream ends
+	}
+	if code, _, _ := get(t, srv, http.MethodGet, "/master/stream"); code != http.StatusServiceUnavailable {
+		t.Errorf("a stream after CloseStreams: %d", code)
+	}
+}
