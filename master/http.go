@@ -57,8 +57,8 @@ func (m *Master) Handler() http.Handler {
 	hub := newStreamHub(m)
 	routes := map[string]route{
 		"/state":             ro(js((*Core).stateJSON)),
-		"/frameworks":        ro(js((*Core).frameworksJSON)),
-		"/slaves":            ro(js((*Core).slavesJSON)),
+		"/frameworks":        ro(m.serveFrameworks),
+		"/slaves":            ro(m.serveSlaves),
 		"/roles":             ro(js((*Core).rolesJSON)),
 		"/tasks":             ro(m.serveTasks),
 		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
@@ -71,7 +71,7 @@ func (m *Master) Handler() http.Handler {
 		"/state.json":        ro(js((*Core).stateJSON)),
 		"/state-json":        ro(js((*Core).stateJSON)),
 		"/flags.json":        ro(js((*Core).flagsJSON)),
-		"/slaves.json":       ro(js((*Core).slavesJSON)),
+		"/slaves.json":       ro(m.serveSlaves),
 		"/roles.json":        ro(js((*Core).rolesJSON)),
 		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -318,15 +319,48 @@ func masterCapabilities(info *mesos.MasterInfo) []any {
 	return out
 }
 
-// frameworksJSON is /master/frameworks.
-func (c *Core) frameworksJSON() any {
-	registered, completed := c.frameworksList()
+// frameworksJSON is /master/frameworks: every framework, or only id
+// (Mesos' ?framework_id=) when it is not "".
+func (c *Core) frameworksJSON(id string) any {
+	if id == "" {
+		registered, completed := c.frameworksList()
+		return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
+	}
+	registered, completed := []any{}, []any{}
+	if f := c.frameworks[id]; f != nil {
+		registered = append(registered, c.frameworkJSON(f))
+	}
+	for _, f := range c.completed {
+		if f.id == id {
+			completed = append(completed, c.frameworkJSON(f))
+		}
+	}
 	return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
 }
 
-// slavesJSON is /master/slaves.
-func (c *Core) slavesJSON() any {
-	return object{"slaves": c.slavesList(), "recovered_slaves": []any{}}
+// slavesJSON is /master/slaves: every agent, or only id (Mesos'
+// ?slave_id=) when it is not "".
+func (c *Core) slavesJSON(id string) any {
+	if id == "" {
+		return object{"slaves": c.slavesList(), "recovered_slaves": []any{}}
+	}
+	slaves := []any{}
+	if a := c.agents[id]; a != nil {
+		slaves = append(slaves, c.slaveJSON(a))
+	}
+	return object{"slaves": slaves, "recovered_slaves": []any{}}
+}
+
+// serveFrameworks and serveSlaves answer /master/frameworks and
+// /master/slaves, with Mesos' optional framework_id and slave_id.
+func (m *Master) serveFrameworks(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("framework_id")
+	m.serveJSON(w, r, func(c *Core) any { return c.frameworksJSON(id) })
+}
+
+func (m *Master) serveSlaves(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("slave_id")
+	m.serveJSON(w, r, func(c *Core) any { return c.slavesJSON(id) })
 }
 
 // flagsJSON is /master/flags.

@@ -386,3 +386,30 @@ func TestStreamCloseStreams(t *testing.T) {
 		t.Errorf("a stream after CloseStreams: %d", code)
 	}
 }
+
+// /master/frameworks and /master/slaves narrow to one with Mesos'
+// framework_id and slave_id, as the UI's detail pages ask.
+func TestFrameworksAndSlavesByID(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	agentID, fid := runningTask(t, c)
+	c.addAgent("cpus:1;mem:128")
+	if all := getJSON(t, srv, "/master/slaves"); len(all["slaves"].([]any)) != 2 {
+		t.Fatalf("slaves %v", all)
+	}
+	one := getJSON(t, srv, "/master/slaves?slave_id="+agentID)["slaves"].([]any)
+	if len(one) != 1 || one[0].(map[string]any)["id"] != agentID {
+		t.Errorf("slave_id=%s: %v", agentID, one)
+	}
+	if none := getJSON(t, srv, "/master/slaves?slave_id=nope")["slaves"].([]any); len(none) != 0 {
+		t.Errorf("unknown slave_id: %v", none)
+	}
+	fws := getJSON(t, srv, "/master/frameworks?framework_id="+fid)["frameworks"].([]any)
+	if len(fws) != 1 || len(fws[0].(map[string]any)["tasks"].([]any)) != 1 {
+		t.Errorf("framework_id=%s: %v", fid, fws)
+	}
+	if none := getJSON(t, srv, "/master/frameworks?framework_id=nope")["frameworks"].([]any); len(none) != 0 {
+		t.Errorf("unknown framework_id: %v", none)
+	}
+}
