@@ -21,18 +21,20 @@ import * as explain from "./pages/explain.js";
 import { Live } from "./live.js";
 
 // Routes, most specific first; ":name" captures one path segment. needs:
-// "state" pages read /master/state (loaded for them only), "agents" pages
-// the agents' summaries from the stream.
+// "framework" and "agent" pages read that one framework or agent
+// (/master/frameworks?framework_id=, /master/slaves?slave_id=), "state"
+// pages /master/state, "agents" pages the agents' summaries from the
+// stream.
 const ROUTES = [
   ["/", home.render, home.title, "/"],
   ["/frameworks", frameworks.render, frameworks.title, "/frameworks"],
   ["/frameworks/:fid/tasks/:tid", tasks.renderOne, "Task", "/tasks"],
   ["/frameworks/:id/explain", explain.render, explain.title, "/frameworks"],
-  ["/frameworks/:id", frameworks.renderOne, "Framework", "/frameworks", "state"],
+  ["/frameworks/:id", frameworks.renderOne, "Framework", "/frameworks", "framework"],
   ["/agents", agents.render, agents.title, "/agents", "agents"],
-  ["/agents/:id/frameworks/:fid/executors/:eid/browse", agents.renderBrowse, "Sandbox", "/agents", "state"],
-  ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents", "state"],
-  ["/agents/:id", agents.renderOne, "Agent", "/agents", "state"],
+  ["/agents/:id/frameworks/:fid/executors/:eid/browse", agents.renderBrowse, "Sandbox", "/agents", "agent"],
+  ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents", "agent"],
+  ["/agents/:id", agents.renderOne, "Agent", "/agents", "agent"],
   ["/tasks", tasks.render, tasks.title, "/tasks"],
   ["/offers", offers.render, offers.title, "/offers", "state"],
   ["/roles", roles.render, roles.title, "/roles"],
@@ -70,9 +72,9 @@ function match(hash) {
 }
 
 // METRICS_EVERY is how often /metrics/snapshot is read for the plots;
-// STATE_EVERY bounds how often a detail page re-reads /master/state.
+// DETAIL_EVERY bounds how often a page re-reads what its needs name.
 const METRICS_EVERY = 5000;
-const STATE_EVERY = 10000;
+const DETAIL_EVERY = { state: 10000, framework: 5000, agent: 2000 };
 
 const store = {
   live: new Live(),
@@ -127,6 +129,17 @@ function scheduleRender() {
 
 let stateIdx = { value: null, idx: null };
 
+// detailURL is what a route's needs read from the master, if anything.
+function detailURL(needs, params) {
+  const enc = encodeURIComponent;
+  switch (needs) {
+    case "state": return "master/state";
+    case "framework": return "master/frameworks?framework_id=" + enc(params.id);
+    case "agent": return "master/slaves?slave_id=" + enc(params.id);
+  }
+  return null;
+}
+
 // liveIndex is the index (see model.js) of what the stream holds: the
 // frameworks' and agents' summaries, no tasks.
 function liveIndex(live) {
@@ -168,18 +181,22 @@ function render() {
     // they get the summaries as their index and the master's id.
     ctx.state = { id: live.overview.id };
     ctx.idx = liveIndex(live);
-    if (m.route.needs === "state") {
-      const st = load("master-state", () => getJSON("master/state"), STATE_EVERY);
+    const detail = detailURL(m.route.needs, m.params);
+    let wait = null;
+    if (detail) {
+      const st = load("detail:" + detail, () => getJSON(detail), DETAIL_EVERY[m.route.needs]);
       if (st.value && stateIdx.value !== st.value) stateIdx = { value: st.value, idx: index(st.value.json) };
       if (st.value) {
-        ctx.state = st.value.json;
+        ctx.state = { ...st.value.json, id: live.overview.id };
         ctx.idx = stateIdx.idx;
+      } else {
+        wait = st.error
+          ? notice("error", "Cannot read " + detail + ": " + st.error.message + ". Retrying.")
+          : h("p", { class: "muted" }, "Loading…");
       }
     }
-    if (m.route.needs === "state" && !ctx.state) {
-      node = loads.get("master-state").error
-        ? notice("error", "Cannot read the master's state: " + loads.get("master-state").error.message + ". Retrying.")
-        : h("p", { class: "muted" }, "Loading…");
+    if (wait) {
+      node = wait;
     } else {
       node = m.route.render(ctx);
     }

@@ -35,9 +35,16 @@ export function renderOne(ctx) {
   const a = ctx.idx.agents.get(id);
   if (!a) return notice("warn", "No agent ", h("code", {}, id), " is registered with this master. ", link("/agents", "All agents"));
   ctx.setTitle("Agent " + a.hostname);
-  const tasks = ctx.idx.tasks.filter((t) => t.slave_id === id);
   const base = agentBase(a);
   const own = ctx.load("agent-state:" + id, () => getAgentJSON(a, "state"));
+  // The tasks are what the agent itself reports (its executors' tasks).
+  const tasks = [];
+  if (own.status === "ok") {
+    for (const e of executors(own.value.json)) {
+      for (const t of [...(e.queued_tasks || []), ...(e.tasks || [])]) tasks.push({ ...t, framework_id: t.framework_id || e.framework.id, list: "active" });
+      for (const t of e.completed_tasks || []) tasks.push({ ...t, framework_id: t.framework_id || e.framework.id, list: "completed" });
+    }
+  }
   const usage = ctx.load("agent-usage:" + id, () => getAgentJSON(a, "monitor/statistics"));
   const reserved = Object.entries(a.reserved_resources || {}).map(([role, r]) => ["Reserved for " + role, r]);
   return h("div", {},
