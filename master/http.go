@@ -55,8 +55,9 @@ func (m *Master) Handler() http.Handler {
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
 	hub := newStreamHub(m)
+	state := &stateFlight{m: m}
 	routes := map[string]route{
-		"/state":             ro(js((*Core).stateJSON)),
+		"/state":             ro(state.serveState),
 		"/frameworks":        ro(m.serveFrameworks),
 		"/slaves":            ro(m.serveSlaves),
 		"/roles":             ro(js((*Core).rolesJSON)),
@@ -68,8 +69,8 @@ func (m *Master) Handler() http.Handler {
 		"/flags":             ro(js((*Core).flagsJSON)),
 		"/health":            ro(m.serveHealth),
 		"/info":              ro(m.serveInfo),
-		"/state.json":        ro(js((*Core).stateJSON)),
-		"/state-json":        ro(js((*Core).stateJSON)),
+		"/state.json":        ro(state.serveState),
+		"/state-json":        ro(state.serveState),
 		"/flags.json":        ro(js((*Core).flagsJSON)),
 		"/slaves.json":       ro(m.serveSlaves),
 		"/roles.json":        ro(js((*Core).rolesJSON)),

@@ -413,3 +413,56 @@ func TestFrameworksAndSlavesByID(t *testing.T) {
 		t.Errorf("unknown framework_id: %v", none)
 	}
 }
+
+// Requests for /master/state that arrive together share one rendering.
+func TestStateRenderedOnceForConcurrentRequests(t *testing.T) {
+	c := newCluster(t, nil)
+	runningTask(t, c)
+	state := &stateFlight{m: c.m}
+	srv := httptest.NewServer(http.HandlerFunc(state.serveState))
+	defer srv.Close()
+
+	// Hold the master actor so that the requests pile up behind it.
+	entered, release := make(chan struct{}), make(chan struct{})
+	go c.node.Call(context.Background(), c.pid, func() any { close(entered); <-release; return nil })
+	<-entered
+	bodies := make(chan string, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			code, _, body := get(t, srv, http.MethodGet, "/")
+			if code != 200 {
+				t.Errorf("GET: %d %s", code, body)
+			}
+			bodies <- body
+		}()
+	}
+	actortest.WaitUntil(t, "three requests waiting", func() bool {
+		state.mu.Lock()
+		defer state.mu.Unlock()
+		return state.waiting == 3
+	})
+	close(release)
+	first := <-bodies
+	for i := 0; i < 2; i++ {
+		if b := <-bodies; b != first {
+			t.Errorf("bodies differ")
+		}
+	}
+	var st map[string]any
+	if err := json.Unmarshal([]byte(first), &st); err != nil || len(st["frameworks"].([]any)) != 1 {
+		t.Errorf("state %v %v", err, st)
+	}
+	state.mu.Lock()
+	builds := state.builds
+	state.mu.Unlock()
+	if builds != 1 {
+		t.Errorf("%d renderings for three requests at once, want 1", builds)
+	}
+	// A later request renders afresh.
+	get(t, srv, http.MethodGet, "/")
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	if state.builds != 2 {
+		t.Errorf("%d renderings after a later request, want 2", state.builds)
+	}
+}
