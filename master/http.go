@@ -30,6 +30,8 @@ const snapshotTimeout = 10 * time.Second
 //	/master/info                   MasterInfo (protojson, proto field names)
 //	/master/flags, /flags          {"flags": {...}}
 //	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
+//	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
+//	/master/stream, /stream        changes as server-sent events (stream.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
 //	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
@@ -41,7 +43,8 @@ const snapshotTimeout = 10 * time.Second
 // (with an Allow header), unknown paths 404. A trailing slash is ignored
 // ("/master/state/" is /master/state), as libprocess trims it before
 // looking up the endpoint. Every answer is computed on the master actor;
-// the actor is never blocked by a slow client.
+// the actor is never blocked by a slow client. The handler also has
+// CloseStreams (see stream.go), for the HTTP server's shutdown.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(c *Core) any) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { m.serveJSON(w, r, build) }
@@ -51,28 +54,32 @@ func (m *Master) Handler() http.Handler {
 		h       http.HandlerFunc
 	}
 	ro := func(h http.HandlerFunc) route { return route{h: h} }
+	hub := newStreamHub(m)
+	state := &stateFlight{m: m}
 	routes := map[string]route{
-		"/state":             ro(js((*Core).stateJSON)),
-		"/frameworks":        ro(js((*Core).frameworksJSON)),
-		"/slaves":            ro(js((*Core).slavesJSON)),
+		"/state":             ro(state.serveState),
+		"/frameworks":        ro(m.serveFrameworks),
+		"/slaves":            ro(m.serveSlaves),
 		"/roles":             ro(js((*Core).rolesJSON)),
 		"/tasks":             ro(m.serveTasks),
+		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
+		"/stream":            ro(hub.serveStream),
 		"/tasks.json":        ro(m.serveTasks),
 		"/allocator/explain": ro(m.serveExplain),
 		"/flags":             ro(js((*Core).flagsJSON)),
 		"/health":            ro(m.serveHealth),
 		"/info":              ro(m.serveInfo),
-		"/state.json":        ro(js((*Core).stateJSON)),
-		"/state-json":        ro(js((*Core).stateJSON)),
+		"/state.json":        ro(state.serveState),
+		"/state-json":        ro(state.serveState),
 		"/flags.json":        ro(js((*Core).flagsJSON)),
-		"/slaves.json":       ro(js((*Core).slavesJSON)),
+		"/slaves.json":       ro(m.serveSlaves),
 		"/roles.json":        ro(js((*Core).rolesJSON)),
 		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
 	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
 	fileRoutes := files.Routes(m.attached)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
 		switch path {
 		case "/metrics/snapshot":
@@ -111,7 +118,7 @@ func (m *Master) Handler() http.Handler {
 			return
 		}
 		rt.h(w, r)
-	})
+	})}
 }
 
 // snapshot runs build on the master actor.

@@ -7,12 +7,16 @@ package master
 // built on the master actor from its own state, as plain maps.
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
@@ -24,10 +28,16 @@ type object = map[string]any
 
 func resJSON(r resources.Resources) object { return r.JSON() }
 
-func resFullJSON(r resources.Resources) []any {
-	out := []any{}
+// resFullJSON renders resources as protobuf JSON, each encoded once
+// (decoding it into maps to encode again cost seconds at 10,000 agents).
+func resFullJSON(r resources.Resources) []json.RawMessage {
+	out := []json.RawMessage{}
 	for _, x := range r {
-		out = append(out, jsonmodel.Proto(x))
+		b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(x)
+		if err != nil {
+			b = []byte("{}")
+		}
+		out = append(out, b)
 	}
 	return out
 }
@@ -97,18 +107,18 @@ func frameworkCapabilities(info *mesos.FrameworkInfo) []any {
 }
 
 func (c *Core) frameworkJSON(f *framework) object {
-	used, offered := f.usedResources(), f.offeredResources()
-	tasks := []any{}
+	used, offered := frameworkUsed(f), f.offeredResources()
+	tasks := []taskDoc{}
 	for _, id := range sortedKeys(f.tasks) {
-		tasks = append(tasks, jsonmodel.Task(f.tasks[id]))
+		tasks = append(tasks, newTaskDoc(f.tasks[id]))
 	}
-	unreachable := []any{}
+	unreachable := []taskDoc{}
 	for _, t := range f.unreachableTasks.list() {
-		unreachable = append(unreachable, jsonmodel.Task(t))
+		unreachable = append(unreachable, newTaskDoc(t))
 	}
-	completed := []any{}
+	completed := []taskDoc{}
 	for _, t := range f.completedTasks.list() {
-		completed = append(completed, jsonmodel.Task(t))
+		completed = append(completed, newTaskDoc(t))
 	}
 	offers := []any{}
 	for _, id := range sortedKeys(f.offers) {
@@ -162,7 +172,7 @@ func (c *Core) frameworkJSON(f *framework) object {
 }
 
 func (c *Core) slaveJSON(a *agent) object {
-	used, offered := a.totalUsed(), a.offeredResources()
+	used, offered := agentUsed(a), a.offeredResources()
 	reserved, reservedFull := object{}, object{}
 	for role, r := range a.total.Reservations() {
 		reserved[role] = resJSON(r)
@@ -309,15 +319,48 @@ func masterCapabilities(info *mesos.MasterInfo) []any {
 	return out
 }
 
-// frameworksJSON is /master/frameworks.
-func (c *Core) frameworksJSON() any {
-	registered, completed := c.frameworksList()
+// frameworksJSON is /master/frameworks: every framework, or only id
+// (Mesos' ?framework_id=) when it is not "".
+func (c *Core) frameworksJSON(id string) any {
+	if id == "" {
+		registered, completed := c.frameworksList()
+		return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
+	}
+	registered, completed := []any{}, []any{}
+	if f := c.frameworks[id]; f != nil {
+		registered = append(registered, c.frameworkJSON(f))
+	}
+	for _, f := range c.completed {
+		if f.id == id {
+			completed = append(completed, c.frameworkJSON(f))
+		}
+	}
 	return object{"frameworks": registered, "completed_frameworks": completed, "unregistered_frameworks": []any{}}
 }
 
-// slavesJSON is /master/slaves.
-func (c *Core) slavesJSON() any {
-	return object{"slaves": c.slavesList(), "recovered_slaves": []any{}}
+// slavesJSON is /master/slaves: every agent, or only id (Mesos'
+// ?slave_id=) when it is not "".
+func (c *Core) slavesJSON(id string) any {
+	if id == "" {
+		return object{"slaves": c.slavesList(), "recovered_slaves": []any{}}
+	}
+	slaves := []any{}
+	if a := c.agents[id]; a != nil {
+		slaves = append(slaves, c.slaveJSON(a))
+	}
+	return object{"slaves": slaves, "recovered_slaves": []any{}}
+}
+
+// serveFrameworks and serveSlaves answer /master/frameworks and
+// /master/slaves, with Mesos' optional framework_id and slave_id.
+func (m *Master) serveFrameworks(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("framework_id")
+	m.serveJSON(w, r, func(c *Core) any { return c.frameworksJSON(id) })
+}
+
+func (m *Master) serveSlaves(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("slave_id")
+	m.serveJSON(w, r, func(c *Core) any { return c.slavesJSON(id) })
 }
 
 // flagsJSON is /master/flags.
@@ -482,9 +525,9 @@ func (c *Core) tasksJSON(q tasksQuery) any {
 		}
 		return a.t.GetTaskId().GetValue() < b.t.GetTaskId().GetValue() != q.descending
 	})
-	tasks := []any{}
+	tasks := []taskDoc{}
 	for i := q.offset; i < len(all) && len(tasks) < q.limit; i++ {
-		tasks = append(tasks, jsonmodel.Task(all[i].t))
+		tasks = append(tasks, newTaskDoc(all[i].t))
 	}
 	return object{"tasks": tasks}
 }

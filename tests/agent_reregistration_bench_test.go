@@ -37,7 +37,7 @@ func BenchmarkAgentsReregister(b *testing.B) {
 			b.Fatalf("GOMESOS_BENCH_AGENTS=%q", v)
 		}
 	}
-	port := freePort(b)
+	port := freeBenchPort(b)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	startMaster := func() *harness.Proc {
 		m := harness.StartProc(b, "mesos-master", "--ip=127.0.0.1", "--port="+strconv.Itoa(port))
@@ -114,7 +114,7 @@ func waitActive(b *testing.B, addr string, n int, timeout time.Duration) {
 	b.Fatalf("%v agents active after %v, want %d", last, timeout, n)
 }
 
-func freePort(b *testing.B) int {
+func freeBenchPort(b *testing.B) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

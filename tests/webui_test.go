@@ -22,7 +22,10 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/messages/mesos"
+	sched "github.com/gomesos/gomesos/schedulerdriver"
 	"github.com/gomesos/gomesos/tests/harness"
 	"github.com/gomesos/gomesos/webui"
 )
@@ -300,7 +303,8 @@ func TestWebUI(t *testing.T) {
 
 	pages := []struct{ name, hash, ready string }{
 		{"frameworks", "#/frameworks", shows("#frameworks", frameworkID[strings.LastIndex(frameworkID, "-")+1:], "webui-sleepers")},
-		{"framework", "#/frameworks/" + frameworkID, shows("main", "webui-sleeper", "Outstanding offers") + " && " + notAvailableOr("Why no offer?", "pre")},
+		{"explain", "#/frameworks/" + frameworkID + "/explain", shows("#explain-roles", "eng/web") + " && " + shows("#explain-agents", "not offered")},
+		{"framework", "#/frameworks/" + frameworkID, shows("main", "webui-sleeper", "Outstanding offers") + " && " + notAvailableOr("Why no offer?", "#explain-agents")},
 		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING", "Sequence diagram")},
 		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2"},
 		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper", "Command Executor") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
@@ -426,10 +430,16 @@ func TestWebUIModules(t *testing.T) {
 		{"agent on its own port", `a.agentBase({pid: "slave(1)@127.0.0.9:40000", port: 5051})`,
 			`{"base":"http://127.0.0.9:5051/slave(1)/","sameOrigin":false}`},
 		{"agent without a PID", `a.agentBase({pid: ""})`, `null`},
+		{"a stream delta folds into the summaries", `(() => { const m = new Map([["a", {id: "a", x: 1}], ["b", {id: "b"}]]);
+			l.apply(m, {added: [{id: "c"}], updated: [{id: "a", x: 2}], removed: ["b"]}); return [...m.values()]; })()`,
+			`[{"id":"a","x":2},{"id":"c"}]`},
+		{"task changes newest first", `(() => { const v = new l.Live(); v.snapshot({overview: {id: "m"}, frameworks: []}, false);
+			v.delta({tasks: [{id: "1"}, {id: "2"}]}); v.delta({tasks: [{id: "3"}]}); return v.recent.map((t) => t.id); })()`, `["3","2","1"]`},
+		{"active tasks of a summary", `l.activeTasks({TASK_STAGING: 1, TASK_RUNNING: 2, TASK_KILLING: 1, TASK_FINISHED: 5})`, `4`},
 	}
 	for _, c := range cases {
 		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`Promise.all([import("/static/js/format.js"), import("/static/js/model.js"),
-			import("/static/js/pages/roles.js"), import("/static/js/api.js")]).then(([f, m, r, a]) => JSON.stringify(`+c.expr+`))`,
+			import("/static/js/pages/roles.js"), import("/static/js/api.js"), import("/static/js/live.js")]).then(([f, m, r, a, l]) => JSON.stringify(`+c.expr+`))`,
 			chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -442,4 +452,72 @@ func TestWebUIModules(t *testing.T) {
 	for _, pr := range b.log.take() {
 		t.Errorf("loading the modules: %s", pr)
 	}
+}
+
+// The sandbox page follows stdout as the task writes it, without a
+// reload; the "why no offer" page of a framework that suppressed its
+// offers says so.
+func TestWebUILiveTailAndExplain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster and a browser")
+	}
+	b := startBrowser(t)
+	work := harness.TempDir(t)
+	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", "--num_slaves=1",
+		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
+	t.Cleanup(func() {
+		local.Signal(syscall.SIGTERM)
+		if _, err := local.Wait(30 * time.Second); err != nil {
+			t.Logf("mesos-local: %v", err)
+		}
+	})
+	addr := local.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
+	base := "http://" + addr + "/"
+
+	// A task that prints a line, then another once the test makes a file.
+	marker := filepath.Join(harness.TempDir(t), "go-on")
+	harness.StartProc(t, "mesos-execute", "--master="+addr, "--name=webui-tail", "--framework_name=webui-tailer",
+		"--command=echo first-line; while [ ! -e "+marker+" ]; do sleep 0.1; done; echo second-line; sleep 600")
+	var frameworkID, agentID string
+	harness.Eventually(t, 30*time.Second, func() bool {
+		page, err := harness.GetJSON(base + "tasks?task_id=webui-tail")
+		if err != nil {
+			return false
+		}
+		for _, tk := range page["tasks"].([]any) {
+			task := tk.(map[string]any)
+			if task["state"] == "TASK_RUNNING" {
+				frameworkID, agentID = task["framework_id"].(string), task["slave_id"].(string)
+				return true
+			}
+		}
+		return false
+	}, "webui-tail running")
+
+	b.open(base, "#/agents/"+agentID+"/frameworks/"+frameworkID+"/executors/webui-tail/browse", shows("#tail-stdout", "first-line"))
+	b.run("marking the page", chromedp.Evaluate[bool]("window.notReloaded = true"))
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the second line in the live tail", shows("#tail-stdout", "first-line", "second-line"))
+	b.run("no reload happened", chromedp.Evaluate[bool]("window.notReloaded === true"))
+	b.check("sandbox-tail")
+
+	// A framework that suppressed its offers: its page names the reason.
+	s := harness.NewSched()
+	d, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{Scheduler: s.AsScheduler(), Master: addr,
+		Framework: &mesos.FrameworkInfo{User: proto.String(""), Name: proto.String("webui-suppressed"), Role: proto.String("quiet")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop(false) })
+	if _, err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	suppressedID := harness.Recv(t, s.Registered, 30*time.Second, "registration").GetValue()
+	if _, err := d.SuppressOffers(); err != nil {
+		t.Fatal(err)
+	}
+	b.open("", "#/frameworks/"+suppressedID+"/explain", shows("#explain", "Suppressed", "quiet")+" && "+shows("#explain-agents", "not offered"))
+	b.check("explain-suppressed")
 }

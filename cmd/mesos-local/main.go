@@ -135,7 +135,12 @@ func run(args []string) error {
 	daemon.MountTrace(mux, rec)
 	// The web UI at "/" (its files under /static/), the master's endpoints
 	// everywhere else.
-	mux.Handle("/", webui.Handler(m.Handler()))
+	mh := m.Handler()
+	mux.Handle("/", webui.Handler(mh))
 	log.Infof("mesos-local: master %s and %d agents; HTTP on http://%s", m.PID(), *numSlaves, l.Addr())
-	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
+	onShutdown := []func(){daemon.StopStreams(rec)}
+	if c, ok := mh.(interface{ CloseStreams() }); ok {
+		onShutdown = append(onShutdown, c.CloseStreams) // /master/stream
+	}
+	return daemon.Serve(l, mux, log, undo.Run, onShutdown...)
 }

@@ -1,9 +1,13 @@
-// The UI's shell: hash routes to pages, one poll loop over the master's
-// /master/state and /metrics/snapshot, and re-rendering when either
-// changes. Pages are functions of the latest state (see pages/).
+// The UI's shell: hash routes to pages, the master's event stream
+// (/master/stream: an overview, framework and agent summaries, task
+// changes) kept in a store, /metrics/snapshot polled for the plots, and
+// re-rendering when any of them changes. Pages are functions of that
+// store and of what they load themselves (see pages/): paged /tasks, and
+// /master/state only on the detail pages that need a whole framework or
+// agent, at most every 10 s.
 import { h, append, notice, link } from "./dom.js";
 import { getJSON, NotAvailable, Unreadable } from "./api.js";
-import { index } from "./model.js";
+import { index, agentLabels } from "./model.js";
 import { History } from "./plot.js";
 import { ago, mb } from "./format.js";
 import * as home from "./pages/home.js";
@@ -13,22 +17,29 @@ import * as tasks from "./pages/tasks.js";
 import * as offers from "./pages/offers.js";
 import * as roles from "./pages/roles.js";
 import * as metrics from "./pages/metrics.js";
+import * as explain from "./pages/explain.js";
+import { Live } from "./live.js";
 
-// Routes, most specific first; ":name" captures one path segment.
+// Routes, most specific first; ":name" captures one path segment. needs:
+// "framework" and "agent" pages read that one framework or agent
+// (/master/frameworks?framework_id=, /master/slaves?slave_id=), "state"
+// pages /master/state, "agents" pages the agents' summaries from the
+// stream.
 const ROUTES = [
   ["/", home.render, home.title, "/"],
   ["/frameworks", frameworks.render, frameworks.title, "/frameworks"],
   ["/frameworks/:fid/tasks/:tid", tasks.renderOne, "Task", "/tasks"],
-  ["/frameworks/:id", frameworks.renderOne, "Framework", "/frameworks"],
-  ["/agents", agents.render, agents.title, "/agents"],
-  ["/agents/:id/frameworks/:fid/executors/:eid/browse", agents.renderBrowse, "Sandbox", "/agents"],
-  ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents"],
-  ["/agents/:id", agents.renderOne, "Agent", "/agents"],
+  ["/frameworks/:id/explain", explain.render, explain.title, "/frameworks"],
+  ["/frameworks/:id", frameworks.renderOne, "Framework", "/frameworks", "framework"],
+  ["/agents", agents.render, agents.title, "/agents", "agents"],
+  ["/agents/:id/frameworks/:fid/executors/:eid/browse", agents.renderBrowse, "Sandbox", "/agents", "agent"],
+  ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents", "agent"],
+  ["/agents/:id", agents.renderOne, "Agent", "/agents", "agent"],
   ["/tasks", tasks.render, tasks.title, "/tasks"],
-  ["/offers", offers.render, offers.title, "/offers"],
+  ["/offers", offers.render, offers.title, "/offers", "state"],
   ["/roles", roles.render, roles.title, "/roles"],
   ["/metrics", metrics.render, metrics.title, "/metrics"],
-].map(([pattern, render, title, nav]) => ({ parts: pattern.split("/").filter(Boolean), render, title, nav }));
+].map(([pattern, render, title, nav, needs]) => ({ parts: pattern.split("/").filter(Boolean), render, title, nav, needs: needs || "" }));
 
 // match finds the route of a hash ("#/agents/ID?path=/x").
 function match(hash) {
@@ -60,20 +71,16 @@ function match(hash) {
   return { route: null, params: {}, query: new URLSearchParams(query), key: path };
 }
 
-// The poll interval grows with the cluster, as Mesos' does, but starts at
-// 3 s: full-state polling is what a server-sent stream will replace.
-function pollInterval(agentCount) {
-  if (agentCount < 500) return 3000;
-  if (agentCount < 1000) return 10000;
-  if (agentCount < 5000) return 30000;
-  return 60000;
-}
+// METRICS_EVERY is how often /metrics/snapshot is read for the plots;
+// DETAIL_EVERY bounds how often a page re-reads what its needs name.
+const METRICS_EVERY = 5000;
+const DETAIL_EVERY = { state: 10000, framework: 5000, agent: 2000 };
 
 const store = {
-  state: null, stateError: null, stateAt: 0,
+  live: new Live(),
   metrics: null, metricsError: null,
   history: new History(metrics.PLOTTED.map((p) => p[0])),
-  bytes: [], // [time ms, bytes] of each poll, for the cost shown in the footer
+  bytes: [], // [time ms, bytes] of each answer and event, for the cost shown in the footer
 };
 
 let tick = 0;
@@ -81,12 +88,13 @@ const loads = new Map();
 const uiState = new Map();
 let current = "";
 
-// load runs fetch once per poll for the page being shown and keeps its last
-// answer while the next is under way; an endpoint that answered 404 is
-// asked again only after a minute.
-function load(key, fetcher) {
+// load runs fetch for the page being shown, again after a change on the
+// stream (at most every minMs), and keeps its last answer while the next
+// is under way; an endpoint that answered 404 is asked again only after a
+// minute.
+function load(key, fetcher, minMs = 2000) {
   let e = loads.get(key);
-  const stale = e && !e.inflight && e.tick < tick &&
+  const stale = e && !e.inflight && e.tick < tick && Date.now() - e.at >= minMs &&
     !((e.error instanceof NotAvailable || e.error instanceof Unreadable) && Date.now() - e.at < 60000);
   if (!e || stale) {
     e = { status: e ? e.status : "pending", value: e && e.value, error: e && e.error, tick, at: Date.now(), inflight: true };
@@ -119,6 +127,26 @@ function scheduleRender() {
   });
 }
 
+let stateIdx = { value: null, idx: null };
+
+// detailURL is what a route's needs read from the master, if anything.
+function detailURL(needs, params) {
+  const enc = encodeURIComponent;
+  switch (needs) {
+    case "state": return "master/state";
+    case "framework": return "master/frameworks?framework_id=" + enc(params.id);
+    case "agent": return "master/slaves?slave_id=" + enc(params.id);
+  }
+  return null;
+}
+
+// liveIndex is the index (see model.js) of what the stream holds: the
+// frameworks' and agents' summaries, no tasks.
+function liveIndex(live) {
+  const agents = live.agents || new Map();
+  return { frameworks: live.frameworks, agents, tasks: [], agentLabel: agentLabels([...agents.values()]) };
+}
+
 function render() {
   const view = document.getElementById("view");
   const m = match(window.location.hash);
@@ -127,35 +155,65 @@ function render() {
     loads.clear();
     window.scrollTo(0, 0);
   }
+  connect(m.route && m.route.needs === "agents");
   for (const a of document.querySelectorAll("nav a")) {
     if (m.route && a.getAttribute("href") === "#" + m.route.nav) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   renderStatus();
+  const live = store.live;
   let title = m.route ? m.route.title : "Not found";
   let node;
   if (!m.route) {
     node = notice("warn", "There is no page ", h("code", {}, window.location.hash), ". ", link("/", "Overview"));
-  } else if (!store.state) {
-    node = store.stateError
-      ? notice("error", "Cannot read the master's state: " + store.stateError.message + ". Retrying.")
+  } else if (!live.overview) {
+    node = live.error
+      ? notice("error", "Cannot read the master's event stream: " + live.error + ". Retrying.")
       : h("p", { class: "muted" }, "Loading…");
   } else {
     if (!uiState.has(m.key)) uiState.set(m.key, {});
     const ctx = {
-      state: store.state, idx: store.idx, metrics: store.metrics, metricsError: store.metricsError,
+      live, overview: live.overview, metrics: store.metrics, metricsError: store.metricsError,
       history: store.history, params: m.params, query: m.query, ui: uiState.get(m.key), now: Date.now(),
       load, refresh: scheduleRender, setTitle: (t) => { title = t; },
     };
-    node = m.route.render(ctx);
+    // Pages fed by the stream share the task tables of the state pages:
+    // they get the summaries as their index and the master's id.
+    ctx.state = { id: live.overview.id };
+    ctx.idx = liveIndex(live);
+    const detail = detailURL(m.route.needs, m.params);
+    let wait = null;
+    if (detail) {
+      const st = load("detail:" + detail, () => getJSON(detail), DETAIL_EVERY[m.route.needs]);
+      if (st.value && stateIdx.value !== st.value) stateIdx = { value: st.value, idx: index(st.value.json) };
+      if (st.value) {
+        ctx.state = { ...st.value.json, id: live.overview.id };
+        ctx.idx = stateIdx.idx;
+      } else {
+        wait = st.error
+          ? notice("error", "Cannot read " + detail + ": " + st.error.message + ". Retrying.")
+          : h("p", { class: "muted" }, "Loading…");
+      }
+    }
+    if (wait) {
+      node = wait;
+    } else {
+      node = m.route.render(ctx);
+    }
   }
   document.title = `${title} · gomesos`;
   // Keep the focus and caret of an input across the re-render.
   const active = document.activeElement;
   const focusID = active && active.id && view.contains(active) ? active.id : null;
   const caret = focusID && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  // Keep where a live tail is scrolled to.
+  const tails = [...view.querySelectorAll("pre.tail")].map((p) => [p.id, p.scrollTop, p.scrollHeight - p.clientHeight - p.scrollTop < 4]);
   view.replaceChildren();
   append(view, [leaderNotice(), node]);
+  for (const [id, top, atEnd] of tails) {
+    const p = id && document.getElementById(id);
+    if (p) p.scrollTop = atEnd ? p.scrollHeight : top;
+  }
   if (focusID) {
     const el = document.getElementById(focusID);
     if (el) {
@@ -167,71 +225,83 @@ function render() {
 
 // leaderNotice says so when this master is not the leader.
 function leaderNotice() {
-  const st = store.state;
-  if (!st || !st.leader || st.leader === st.pid) return null;
-  const li = st.leader_info || {};
-  const href = li.hostname && li.port ? `//${li.hostname}:${li.port}/` : null;
-  return notice("warn", "This master is not the leader; its view may be stale. The leader is ",
-    href ? h("a", { href }, st.leader) : st.leader, ".");
+  const ov = store.live.overview;
+  if (!ov || !ov.leader || ov.leader === ov.pid) return null;
+  return notice("warn", "This master is not the leader; its view may be stale. The leader is ", ov.leader, ".");
 }
 
 function renderStatus() {
   const el = document.getElementById("status");
-  const st = store.state;
+  const live = store.live;
   el.replaceChildren();
-  if (store.stateError) {
+  if (live.error && !live.connected) {
     append(el, [h("span", { class: "dot bad" }), " master unreachable"]);
-    el.title = store.stateError.message;
-  } else if (st) {
-    append(el, [h("span", { class: "dot ok" }), " updated ", ago(store.stateAt / 1000)]);
-    el.title = "Polling every " + pollInterval((st.slaves || []).length) / 1000 + " s";
+    el.title = live.error;
+  } else if (live.overview) {
+    append(el, [h("span", { class: "dot ok" }), " live, changed ", ago(live.changedAt / 1000)]);
+    el.title = "Changes arrive on /master/stream as they happen (at most once a second)";
   }
   const cost = document.getElementById("cost");
   const now = Date.now();
   store.bytes = store.bytes.filter(([t]) => t > now - 60000);
   const total = store.bytes.reduce((s, [, b]) => s + b, 0);
   cost.textContent = `This page reads about ${mb(total / (1024 * 1024))} a minute from the master.`;
-  if (st) {
-    document.getElementById("cluster").textContent = st.cluster || st.hostname || "";
+  if (live.overview) {
+    document.getElementById("cluster").textContent = live.overview.cluster || live.overview.hostname || "";
   }
 }
 
-let timer = null;
-let polling = false;
-async function poll() {
-  clearTimeout(timer);
-  timer = null;
-  if (polling || document.hidden) return; // a hidden page is resumed by visibilitychange
-  polling = true;
-  tick++;
-  const [st, mt] = await Promise.allSettled([getJSON("master/state"), getJSON("metrics/snapshot")]);
-  const now = Date.now();
-  if (st.status === "fulfilled") {
-    store.state = st.value.json;
-    store.idx = index(store.state);
-    store.stateError = null;
-    store.stateAt = now;
-    store.bytes.push([now, st.value.bytes]);
-  } else {
-    store.stateError = st.reason;
-  }
-  if (mt.status === "fulfilled") {
-    store.metrics = mt.value.json;
+// connect keeps one event stream open, with the agents' summaries only
+// while an agents page is shown (they are large at 10,000 agents).
+let source = null;
+let sourceAgents = false;
+function connect(agents) {
+  if (source && sourceAgents === agents) return;
+  if (source) source.close();
+  sourceAgents = agents;
+  source = new EventSource("master/stream" + (agents ? "?slaves=true" : ""));
+  const on = (name, f) => source.addEventListener(name, (e) => {
+    store.bytes.push([Date.now(), e.data ? e.data.length : 0]);
+    f(e.data ? JSON.parse(e.data) : null);
+    tick++;
+    scheduleRender();
+  });
+  on("snapshot", (d) => store.live.snapshot(d, agents));
+  on("delta", (d) => store.live.delta(d));
+  on("dropped", (d) => store.live.fail(d.message));
+  on("unavailable", (d) => store.live.fail(d.message));
+  source.onopen = () => { store.live.connected = true; };
+  source.onerror = () => {
+    store.live.connected = false;
+    store.live.error = store.live.error || "the connection to /master/stream was lost; reconnecting";
+    scheduleRender();
+  };
+}
+
+let metricsTimer = null;
+async function pollMetrics() {
+  clearTimeout(metricsTimer);
+  metricsTimer = null;
+  if (document.hidden) return; // resumed by visibilitychange
+  try {
+    const mt = await getJSON("metrics/snapshot");
+    const now = Date.now();
+    store.metrics = mt.json;
     store.metricsError = null;
     store.history.add(now, store.metrics);
-    store.bytes.push([now, mt.value.bytes]);
-  } else {
-    store.metricsError = mt.reason;
+    store.bytes.push([now, mt.bytes]);
+  } catch (err) {
+    store.metricsError = err;
   }
-  polling = false;
-  render();
-  if (!timer) timer = setTimeout(poll, pollInterval(store.state ? (store.state.slaves || []).length : 0));
+  scheduleRender();
+  if (!metricsTimer) metricsTimer = setTimeout(pollMetrics, METRICS_EVERY);
 }
 
 window.addEventListener("hashchange", render);
 document.addEventListener("visibilitychange", () => {
-  if (!document.hidden && !timer) poll();
+  if (!document.hidden && !metricsTimer) pollMetrics();
 });
-// Relative times ("5 s ago") move on between polls.
+// Relative times ("5 s ago") move on between events.
 setInterval(renderStatus, 1000);
-poll();
+render();
+pollMetrics();

@@ -24,7 +24,7 @@ export function index(state) {
 
 // agentLabels names each agent by host:port, adding its process name
 // (slave(2)) where agents share an address, as in mesos-local.
-function agentLabels(agents) {
+export function agentLabels(agents) {
   const seen = new Map();
   for (const a of agents) {
     const addr = a.hostname + ":" + a.port;

@@ -2,7 +2,9 @@
 // reports: executors, sandboxes, usage) and sandbox browsing.
 import { h, link, external, section, dl, table, notice } from "../dom.js";
 import { res, date, ago, shortID, num, bytes } from "../format.js";
-import { getAgentJSON, agentBase } from "../api.js";
+import { getAgentJSON, agentBase, NotAvailable } from "../api.js";
+import { Tail } from "../tail.js";
+import { activeTasks } from "../live.js";
 import { agentRoute, frameworkRoute, browseRoute, executorRoute, taskRoute, taskTable, resourceTable, loadNotice, badge } from "./common.js";
 
 export const title = "Agents";
@@ -11,8 +13,9 @@ function used(a, k) {
   return `${res(a.used_resources, k)} / ${res(a.resources, k)}`;
 }
 
+// render lists the agents from the stream's summaries.
 export function render(ctx) {
-  const agents = ctx.state.slaves || [];
+  const agents = [...(ctx.live.agents || new Map()).values()].sort((a, b) => a.id.localeCompare(b.id));
   return section(`Agents (${agents.length})`, table([
     { title: "ID", cell: (a) => link(agentRoute(a.id), shortID(a.id, ctx.state.id), { title: a.id, class: "mono" }) },
     { title: "Host", cell: (a) => ctx.idx.agentLabel.get(a.id) },
@@ -20,7 +23,7 @@ export function render(ctx) {
     { title: "GPUs", class: "num", help: "allocated / total", cell: (a) => used(a, "gpus") },
     { title: "Mem", class: "num", help: "allocated / total", cell: (a) => used(a, "mem") },
     { title: "Disk", class: "num", help: "allocated / total", cell: (a) => used(a, "disk") },
-    { title: "Tasks", class: "num", cell: (a) => String(ctx.idx.tasks.filter((t) => t.list === "active" && t.slave_id === a.id).length) },
+    { title: "Tasks", class: "num", help: "staging, starting, running or killing", cell: (a) => String(activeTasks(a)) },
     { title: "State", cell: (a) => a.active ? h("span", { class: "ok" }, "active") : h("span", { class: "bad" }, "inactive") },
     { title: "Registered", cell: (a) => h("span", { title: date(a.registered_time) }, ago(a.registered_time, ctx.now)) },
     { title: "Version", cell: (a) => a.version },
@@ -32,9 +35,16 @@ export function renderOne(ctx) {
   const a = ctx.idx.agents.get(id);
   if (!a) return notice("warn", "No agent ", h("code", {}, id), " is registered with this master. ", link("/agents", "All agents"));
   ctx.setTitle("Agent " + a.hostname);
-  const tasks = ctx.idx.tasks.filter((t) => t.slave_id === id);
   const base = agentBase(a);
   const own = ctx.load("agent-state:" + id, () => getAgentJSON(a, "state"));
+  // The tasks are what the agent itself reports (its executors' tasks).
+  const tasks = [];
+  if (own.status === "ok") {
+    for (const e of executors(own.value.json)) {
+      for (const t of [...(e.queued_tasks || []), ...(e.tasks || [])]) tasks.push({ ...t, framework_id: t.framework_id || e.framework.id, list: "active" });
+      for (const t of e.completed_tasks || []) tasks.push({ ...t, framework_id: t.framework_id || e.framework.id, list: "completed" });
+    }
+  }
   const usage = ctx.load("agent-usage:" + id, () => getAgentJSON(a, "monitor/statistics"));
   const reserved = Object.entries(a.reserved_resources || {}).map(([role, r]) => ["Reserved for " + role, r]);
   return h("div", {},
@@ -176,6 +186,8 @@ export function renderBrowse(ctx) {
   const waitList = loadNotice(listing, "the sandbox listing",
     "This agent does not serve its sandboxes yet (/files/browse, /files/read).");
   return h("div", {}, head,
+    section("Live tail", h("p", { class: "muted small" }, "New output appears as the task writes it (read from the agent every second)."),
+      h("div", { class: "tails" }, ["stdout", "stderr"].map((name) => tailView(ctx, a, dir + "/" + name, name)))),
     section("Directory", dl([["Path", h("span", { class: "mono" }, path)]]),
       path !== dir ? h("p", {}, link(browseRoute(id, fid, eid) + "?path=" + encodeURIComponent(path.slice(0, path.lastIndexOf("/"))), "‹ Up")) : null,
       waitList || table([
@@ -191,3 +203,22 @@ export function renderBrowse(ctx) {
       ], Array.isArray(listing.value.json) ? listing.value.json : [], "The directory is empty.")));
 }
 
+
+// tailView follows one file of a sandbox while this page is shown.
+function tailView(ctx, a, path, name) {
+  const tails = (ctx.ui.tails = ctx.ui.tails || new Map());
+  let t = tails.get(path);
+  if (!t) {
+    const hash = window.location.hash;
+    t = new Tail((offset, length) => getAgentJSON(a, `files/read?path=${encodeURIComponent(path)}&offset=${offset}&length=${length}`)
+      .then((v) => v.json), ctx.refresh, () => window.location.hash === hash);
+    tails.set(path, t);
+  }
+  t.start(); // again after coming back to the page
+  const b = agentBase(a);
+  return h("div", { class: "tail-box" },
+    h("div", { class: "tail-head" }, h("strong", {}, name),
+      b ? [" · ", external(b.base + "files/download?path=" + encodeURIComponent(path), "download")] : null),
+    t.error ? notice(t.error instanceof NotAvailable ? "info" : "warn", `Cannot read ${name}: ${t.error.message}`) : null,
+    h("pre", { class: "tail", id: "tail-" + name }, t.text || (t.offset < 0 ? "…" : "(nothing yet)")));
+}

@@ -48,7 +48,7 @@ function health(t) {
 
 function agentHost(ctx, id) {
   const a = ctx.idx.agents.get(id);
-  return a ? link(agentRoute(id), ctx.idx.agentLabel.get(id)) : h("span", { class: "muted", title: id }, shortID(id, ctx.state.id));
+  return link(agentRoute(id), a ? ctx.idx.agentLabel.get(id) : shortID(id, ctx.state.id), { title: id });
 }
 
 // taskColumns are the columns of Mesos' task tables; opts.framework false

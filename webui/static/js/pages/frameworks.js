@@ -3,6 +3,8 @@ import { h, link, external, section, dl, table, notice } from "../dom.js";
 import { res, date, ago, shortID, num } from "../format.js";
 import { getJSON } from "../api.js";
 import { frameworkRoute, agentRoute, taskTable, resourceTable, loadNotice } from "./common.js";
+import { activeTasks } from "../live.js";
+import { explainTable } from "./explain.js";
 
 export const title = "Frameworks";
 
@@ -20,7 +22,7 @@ function columns(ctx, completed) {
   ];
   if (!completed) {
     cols.push(
-      { title: "Active tasks", class: "num", cell: (f) => String((f.tasks || []).length) },
+      { title: "Active tasks", class: "num", cell: (f) => String(f.tasks ? f.tasks.length : activeTasks(f)) },
       { title: "CPUs", class: "num", cell: (f) => res(f.used_resources, "cpus") },
       { title: "GPUs", class: "num", cell: (f) => res(f.used_resources, "gpus") },
       { title: "Mem", class: "num", cell: (f) => res(f.used_resources, "mem") },
@@ -37,13 +39,16 @@ function columns(ctx, completed) {
   return cols;
 }
 
+// render lists the registered frameworks from the stream's summaries;
+// completed ones are only counted (their tasks make them large).
 export function render(ctx) {
-  const st = ctx.state;
+  const fws = [...ctx.live.frameworks.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const done = ctx.overview.completed_frameworks || 0;
   return h("div", {},
-    section(`Active frameworks (${(st.frameworks || []).length})`,
-      table(columns(ctx, false), st.frameworks || [], "No frameworks are registered.", { id: "frameworks" })),
-    section(`Completed frameworks (${(st.completed_frameworks || []).length})`,
-      table(columns(ctx, true), st.completed_frameworks || [], "No completed frameworks.")));
+    section(`Registered frameworks (${fws.length})`,
+      table(columns(ctx, false), fws, "No frameworks are registered.", { id: "frameworks" })),
+    section(`Completed frameworks (${done})`,
+      h("p", { class: "muted" }, done ? ["Listed with their tasks in ", external("master/frameworks", "master/frameworks"), "."] : "No completed frameworks.")));
 }
 
 export function renderOne(ctx) {
@@ -75,7 +80,7 @@ export function renderOne(ctx) {
         ["Unregistered", date(f.unregistered_time)],
       ])),
       section("Resources", resourceTable([["Allocated", f.used_resources], ["Offered", f.offered_resources], ["Total", f.resources]]))),
-    section("Why no offer?", explainView(explain)),
+    section("Why no offer?", h("p", {}, link(frameworkRoute(id) + "/explain", "On its own page"), h("span", { class: "muted" }, " · from the allocator's /allocator/explain")), explainTable(ctx, explain)),
     section(`Active tasks (${tasks.filter((t) => t.list === "active").length})`,
       taskTable(ctx, tasks.filter((t) => t.list === "active"), "No active tasks.", { framework: false })),
     tasks.some((t) => t.list === "unreachable") ? section("Unreachable tasks",
@@ -102,13 +107,4 @@ export function renderOne(ctx) {
 function hostOf(ctx, agentID) {
   const a = ctx.idx.agents.get(agentID);
   return a ? ctx.idx.agentLabel.get(agentID) : shortID(agentID, ctx.state.id);
-}
-
-// explainView shows the allocator's account of why this framework gets no
-// offers, whatever its shape, once the master serves it.
-function explainView(entry) {
-  const wait = loadNotice(entry, "the allocator's explanation",
-    "The master does not explain yet why a framework gets no offers (/allocator/explain).");
-  if (wait) return wait;
-  return h("pre", { class: "json" }, JSON.stringify(entry.value.json, null, 2));
 }

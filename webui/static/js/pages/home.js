@@ -2,19 +2,36 @@
 // cluster's resources, allocation over time and the task tables.
 import { h, link, section, dl, table, notice } from "../dom.js";
 import { date, ago, percent } from "../format.js";
-import { totals, countStates, TASK_STATES } from "../model.js";
+import { TASK_STATES } from "../model.js";
+import { sub } from "../format.js";
+import { getJSON } from "../api.js";
 import { sparkline } from "../plot.js";
-import { taskTable, resourceTable } from "./common.js";
+import { taskTable, resourceTable, loadNotice, taskRoute, badge } from "./common.js";
+import { activeTasks } from "../live.js";
 
 export const title = "Overview";
 
+// TERMINAL are the states of finished tasks.
+const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR", "TASK_DROPPED",
+  "TASK_GONE", "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN"]);
+
+// RECENT is how many of the newest tasks the home page reads (/tasks).
+const RECENT = 100;
+
 export function render(ctx) {
-  const st = ctx.state;
-  const t = totals(st.slaves || []);
-  const counts = countStates(ctx.idx.tasks);
-  const active = ctx.idx.tasks.filter((x) => x.list === "active");
-  const unreachable = ctx.idx.tasks.filter((x) => x.list === "unreachable");
-  const completed = ctx.idx.tasks.filter((x) => x.list === "completed");
+  const st = ctx.overview;
+  const r = st.resources || {};
+  const idle = sub(sub(r.total || {}, r.used || {}), r.offered || {});
+  const t = { total: r.total || {}, used: r.used || {}, offered: r.offered || {}, idle };
+  const counts = { ...(st.tasks || {}) };
+  const page = ctx.load("home-tasks", () => getJSON(`tasks?limit=${RECENT}&order=desc`));
+  const listed = page.value ? (page.value.json.tasks || []).map((x) => ({
+    ...x, list: x.state === "TASK_UNREACHABLE" ? "unreachable" : TERMINAL.has(x.state) ? "completed" : "active",
+  })) : [];
+  const active = listed.filter((x) => x.list === "active");
+  const unreachable = listed.filter((x) => x.list === "unreachable");
+  const completed = listed.filter((x) => x.list === "completed");
+  const wait = loadNotice(page, "the latest tasks");
 
   const master = section("Master",
     dl([
@@ -46,17 +63,32 @@ export function render(ctx) {
     allocationPlots(ctx),
     h("p", { class: "muted small" }, link("/metrics", "More plots"), " · kept in this browser while the page is open"));
 
+  const changes = section("Latest changes",
+    table([
+      { title: "Task", cell: (c) => link(taskRoute(c.framework_id, c.id), c.id, { class: "mono" }) },
+      { title: "State", cell: (c) => badge(c.state) },
+      { title: "When", cell: (c) => c.timestamp ? h("span", { title: date(c.timestamp) }, ago(c.timestamp, ctx.now)) : "" },
+    ], ctx.live.recent.slice(0, 10), "None since this page opened.", { class: "grid changes", id: "changes" }));
+
   return h("div", { class: "layout" },
-    h("aside", { class: "side" }, master, agentCounts, taskCounts),
+    h("aside", { class: "side" }, master, agentCounts, taskCounts, changes),
     h("div", { class: "body" },
       h("div", { class: "row" }, resources, plots),
-      section(`Active tasks (${active.length})`, taskTable(ctx, active, "No active tasks.", { list: "active", limit: 100 })),
-      unreachable.length ? section(`Unreachable tasks (${unreachable.length})`, taskTable(ctx, unreachable, "", { list: "unreachable", limit: 100, when: "updated" })) : null,
-      section(`Completed tasks (${completed.length})`, taskTable(ctx, completed, "No completed tasks.", { list: "completed", limit: 50, when: "updated" }))));
+      wait,
+      section(`Active tasks (${activeTasks(counts)})`, taskTable(ctx, active, "No active tasks among the latest.", { list: "active" }), more(active, activeTasks(counts))),
+      unreachable.length ? section(`Unreachable tasks (${counts.TASK_UNREACHABLE || 0})`, taskTable(ctx, unreachable, "", { list: "unreachable", when: "updated" })) : null,
+      section(`Completed tasks`, taskTable(ctx, completed, "No completed tasks among the latest.", { list: "completed", when: "updated" }))));
+}
+
+// more says when the table shows only some of the tasks (the home page
+// lists the newest hundred of every state).
+function more(shown, all) {
+  if (all <= shown.length) return null;
+  return h("p", { class: "muted" }, `${shown.length} of ${all} among the ${RECENT} newest tasks; `, link("/tasks", "all tasks"), ".");
 }
 
 // allocationPlots shows the share of CPUs and memory allocated over the
-// time this page has been polling.
+// time this page has been open.
 export function allocationPlots(ctx) {
   if (!ctx.metrics) {
     return ctx.metricsError ? notice("info", "Metrics are not available: " + ctx.metricsError.message) : h("p", { class: "muted" }, "Waiting for metrics…");
