@@ -271,3 +271,23 @@ func TestLeadershipCore(t *testing.T) {
 	want(l.Stop(now, nil), effect.CancelTimer{Key: ContendRetryTimer})
 	want(l.Contended(now, 5, nil), Withdraw{Term: 5})
 }
+
+// In an election, a master whose actor panicked gives up its candidacy:
+// another master leads and the panicked one is back as a standby.
+func TestPanickedLeaderBecomesAStandby(t *testing.T) {
+	g := contender.NewGroup()
+	a := startSupervised(t, g, 5061)
+	waitState(t, a, Leading)
+	b := startSupervised(t, g, 5062)
+	waitState(t, b, Standby)
+	old := a.Master()
+	old.node.Dispatch(old.PID(), func() { panic("broken invariant") })
+	waitState(t, b, Leading)
+	waitState(t, a, Standby)
+	if a.Master() != nil {
+		t.Fatal("the panicked master's supervisor still runs a master")
+	}
+	if _, err := old.call(t.Context(), func() any { return nil }); err == nil {
+		t.Fatal("the panicked master's actor still answers")
+	}
+}
