@@ -262,7 +262,8 @@ func HAFlags(fs *flag.FlagSet, h *HA) {
 	fs.StringVar(&h.Registry, "registry", "", "Where the registry (admitted, unreachable and gone agents, weights, quota) lives: "+
 		"'zk', in ZooKeeper next to the --zk group (the default with --zk; every write is fenced by the writer's leadership), "+
 		"or 'in_memory' (the default without --zk; with --zk for tests only: each new leader starts from an empty registry). "+
-		"Mesos' 'replicated_log' is not implemented: gomesos replicates through ZooKeeper.")
+		"Mesos' 'replicated_log' is not implemented: gomesos replicates through ZooKeeper. "+
+		"Not used yet: until the registrar is wired into the master, the --registry* flags are only checked.")
 	fs.IntVar(&h.Quorum, "quorum", 0, "Accepted for Mesos compatibility and ignored: Mesos' replicated log needs a quorum of "+
 		"masters, but gomesos keeps its registry in ZooKeeper (--registry=zk), whose own ensemble quorum is what counts "+
 		"(run 3 or 5 ZooKeeper servers to survive 1 or 2 failures).")
