@@ -96,6 +96,16 @@ func redirectOf(t *testing.T, m *haMaster) string {
 	return resp.Header.Get("Location")
 }
 
+// resolve is what mesos-resolve --http prints for addr.
+func resolve(t *testing.T, addr string) string {
+	t.Helper()
+	p := harness.StartProc(t, "mesos-resolve", "--http", addr)
+	if code, err := p.Wait(wait); err != nil || code != 0 {
+		t.Fatalf("mesos-resolve --http %s: exit %d, %v:\n%s", addr, code, err, p.Output())
+	}
+	return strings.TrimSpace(p.Output())
+}
+
 // Three masters on one ZooKeeper, an agent and a framework on zk:// and a
 // task that runs across the failover: the leader is killed with -9, a
 // standby is elected, the agent and the framework reregister with it, and
@@ -109,6 +119,10 @@ func TestHAMasterKilledStandbyTakesOver(t *testing.T) {
 		if got := redirectOf(t, m); got != "//"+leader.addr {
 			t.Fatalf("/master/redirect of %s points to %q, want //%s", m.addr, got, leader.addr)
 		}
+	}
+
+	if got := resolve(t, zkURL); got != leader.addr {
+		t.Fatalf("mesos-resolve --http %s: %q, want %s", zkURL, got, leader.addr)
 	}
 
 	work := harness.TempDir(t)
@@ -130,6 +144,9 @@ func TestHAMasterKilledStandbyTakesOver(t *testing.T) {
 	}
 	next := leaderOf(t, rest, wait)
 	t.Logf("a new leader %s named by every standby %v after the kill", next.addr, time.Since(killed).Round(time.Millisecond))
+	if got := resolve(t, zkURL); got != next.addr {
+		t.Fatalf("mesos-resolve --http %s after the failover: %q, want %s", zkURL, got, next.addr)
+	}
 
 	// The framework saw the master go and came back to the new one; the
 	// agent reregistered with its running task.
