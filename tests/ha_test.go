@@ -109,7 +109,8 @@ func resolve(t *testing.T, addr string) string {
 // Three masters on one ZooKeeper, an agent and a framework on zk:// and a
 // task that runs across the failover: the leader is killed with -9, a
 // standby is elected, the agent and the framework reregister with it, and
-// the task finishes with nothing lost.
+// the task finishes with nothing lost. An agent given a standby's
+// host:port instead of zk:// follows the leader too.
 func TestHAMasterKilledStandbyTakesOver(t *testing.T) {
 	zk := zktest.Start(t)
 	zkURL := "zk://" + zk.Addr + "/mesos"
@@ -128,6 +129,18 @@ func TestHAMasterKilledStandbyTakesOver(t *testing.T) {
 	work := harness.TempDir(t)
 	harness.StartProc(t, "mesos-agent", "--master="+zkURL, "--ip=127.0.0.1", "--port=0",
 		"--work_dir="+work+"/agent", "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
+	// A second agent is given a standby's host:port: its /master/info
+	// redirects to the leader, before and after the failover.
+	standby := ms[0]
+	if standby == leader {
+		standby = ms[1]
+	}
+	harness.StartProc(t, "mesos-agent", "--master="+standby.addr, "--ip=127.0.0.1", "--port=0",
+		"--work_dir="+work+"/agent2", "--resources=cpus:1;mem:256;disk:256;ports:[31200-31300]")
+	harness.Eventually(t, wait, func() bool {
+		st, err := leader.state()
+		return err == nil && st["activated_slaves"] == float64(2)
+	}, "both agents registered with the leader")
 	release := work + "/release"
 	exec := harness.StartProc(t, "mesos-execute", "--master="+zkURL, "--name=long", "--checkpoint",
 		"--command=while [ ! -e "+release+" ]; do sleep 0.1; done")
@@ -157,8 +170,8 @@ func TestHAMasterKilledStandbyTakesOver(t *testing.T) {
 	}, "the framework to reregister with the new leader")
 	harness.Eventually(t, wait, func() bool {
 		st, err := next.state()
-		return err == nil && st["activated_slaves"] == float64(1) && taskState(st, "long") == "TASK_RUNNING"
-	}, "the agent back at the new leader with its task RUNNING")
+		return err == nil && st["activated_slaves"] == float64(2) && taskState(st, "long") == "TASK_RUNNING"
+	}, "both agents back at the new leader, the task RUNNING")
 
 	if err := writeFile(release); err != nil {
 		t.Fatal(err)
