@@ -175,6 +175,22 @@ func (s *Supervisor) Changed() <-chan struct{} {
 	return s.changed
 }
 
+// Await waits until the master stands at want (for a standalone master:
+// Leading, right after Start) or ctx ends.
+func (s *Supervisor) Await(ctx context.Context, want LeadershipState) error {
+	for {
+		changed := s.Changed()
+		if s.State() == want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("master: still %s, not %s: %w", s.State(), want, ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
 // Metrics is the registry /metrics renders.
 func (s *Supervisor) Metrics() *metrics.Registry { return s.metrics }
 

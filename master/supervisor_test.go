@@ -78,7 +78,11 @@ func serveJSON(t *testing.T, h http.Handler, path string) map[string]any {
 
 func TestStandaloneSupervisorLeadsAtOnce(t *testing.T) {
 	s := startSupervised(t, nil, 5050)
-	waitState(t, s, Leading)
+	ctx, cancel := context.WithTimeout(context.Background(), actortest.DefaultTimeout)
+	defer cancel()
+	if err := s.Await(ctx, Leading); err != nil {
+		t.Fatal(err)
+	}
 	m := s.Master()
 	if m == nil || m.PID().IsZero() {
 		t.Fatal("leading without a running master")

@@ -3,10 +3,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/master"
@@ -83,6 +85,13 @@ func run(args []string) error {
 	}
 	undo.Add(sup.Stop)
 	if zkURL == "" {
+		// Standalone: the master leads at once; serve once it does.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := sup.Await(ctx, master.Leading)
+		cancel()
+		if err != nil {
+			return undo.Fail(err)
+		}
 		log.Infof("Master started at %s@%s (standalone); HTTP on http://%s", master.ProcessID, node.Address(), l.Addr())
 	} else {
 		log.WithField("registry", registryKind).Infof("Master contending for leadership in %s at %s@%s; HTTP on http://%s",
