@@ -172,6 +172,11 @@ func TestSupervisorStepsDownAndContendsAgain(t *testing.T) {
 	if a.Info().GetId() == oldID {
 		t.Fatal("the deposed master contends again with its old id")
 	}
+	snap := serveJSON(t, a.Handler(), "/metrics/snapshot")
+	if snap["master/elected"] != float64(0) || snap["master/slaves_active"] != nil || snap["allocator/mesos/allocation_runs"] != nil {
+		t.Fatalf("the deposed master still publishes a master's metrics: elected=%v slaves_active=%v allocation_runs=%v",
+			snap["master/elected"], snap["master/slaves_active"], snap["allocator/mesos/allocation_runs"])
+	}
 	if n := len(g.Members()); n != 3 {
 		t.Fatalf("%d members, want 3 (the deposed one back as a standby)", n)
 	}
