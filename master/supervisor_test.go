@@ -300,3 +300,24 @@ func TestPanickedLeaderBecomesAStandby(t *testing.T) {
 		t.Fatal("the panicked master's actor still answers")
 	}
 }
+
+// A standby redirects an operator's POST with 307, which keeps the method
+// and body (Mesos' leader-only endpoints).
+func TestStandbyRedirectsWrites(t *testing.T) {
+	g := contender.NewGroup()
+	a := startSupervised(t, g, 5071)
+	waitState(t, a, Leading)
+	b := startSupervised(t, g, 5072)
+	waitState(t, b, Standby)
+	actortest.WaitUntil(t, "b to know the leader", func() bool { return b.Leader() != nil })
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	resp, err := noRedirects.Post(srv.URL+"/master/quota", "application/json", strings.NewReader(`{"role":"r"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != "//127.0.0.1:5071/master/quota" {
+		t.Fatalf("POST /master/quota at a standby: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
