@@ -60,6 +60,8 @@ func (p *process) Initialize(ctx *actors.Context) {
 		Self:      ctx.Self(),
 		Rand:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		Log:       p.log,
+
+		ExplicitAcknowledgements: p.d.explicitAcks,
 	})
 	p.timers = effect.NewTimers(ctx, func(key string) { p.apply(p.core.Timer(p.now(), key)) })
 
