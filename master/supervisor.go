@@ -17,6 +17,7 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/master/contender"
+	"github.com/gomesos/gomesos/master/registry"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/metrics"
 )
@@ -37,6 +38,10 @@ type SupervisorOptions struct {
 	// redirects of a standby and its /master/state; nil knows only this
 	// master while it leads.
 	Detector detector.Detector
+	// Registry gives the registry store of a candidacy, fenced by it (a
+	// write after the candidacy is lost is refused); nil: each master
+	// keeps an in-memory registry of its own.
+	Registry func(contender.Candidacy) registry.Store
 	// ContendTimeout bounds one attempt to contend (default
 	// DefaultContendTimeout); ContendRetry is the pause after a failed one
 	// (default DefaultContendRetry).
@@ -46,9 +51,9 @@ type SupervisorOptions struct {
 
 // Supervisor runs a master under leader election, as the parent of the
 // master in an actor tree: a supervisor actor contends; once elected it
-// starts a fresh Master (allocator and master actor, a new master id);
-// when the candidacy is lost, the master fails (a registry write, a
-// panic in the master actor) or the supervisor stops, it stops that master
+// starts a fresh Master (allocator and master actor, a new master id,
+// the registry store of its candidacy); when the candidacy is lost, the
+// master fails (a registry write, a panic in the master actor) or the supervisor stops, it stops that master
 // at once (the master actor first), drops it with all its state, gives up
 // the candidacy and contends again as a standby. The process never exits
 // for any of these (Mesos' master exits and relies on an outside
@@ -321,9 +326,18 @@ func (s *Supervisor) lead(term int) {
 		return
 	}
 	log := s.log.WithFields(logrus.Fields{"term": term, "id": t.info.GetId()})
-	m, err := newMaster(s.node, s.cfg, t.info.GetId())
+	self := s.ctx.Self()
+	cfg := s.cfg
+	if s.opts.Registry != nil {
+		cfg.Registry = s.opts.Registry(t.cand)
+	}
+	cfg.OnLeadershipLost = func(err error) {
+		s.dispatch(self, func() {
+			s.apply(s.core.Failed(s.now(), term, fmt.Errorf("a registry write failed: %w", err)))
+		})
+	}
+	m, err := newMaster(s.node, cfg, t.info.GetId())
 	if err == nil {
-		self := s.ctx.Self()
 		m.startTime = s.started
 		m.onPanic = func(what string, value any) {
 			s.dispatch(self, func() {

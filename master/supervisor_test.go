@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/gomesos/gomesos/actors/actortest"
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/master/contender"
+	"github.com/gomesos/gomesos/master/registry"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
 
@@ -319,5 +321,72 @@ func TestStandbyRedirectsWrites(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != "//127.0.0.1:5071/master/quota" {
 		t.Fatalf("POST /master/quota at a standby: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// failingStore refuses every Store while fail is set.
+type failingStore struct {
+	inner registry.Store
+	fail  *atomic.Bool
+}
+
+func (f failingStore) Fetch(ctx context.Context) ([]byte, registry.Version, error) {
+	return f.inner.Fetch(ctx)
+}
+
+func (f failingStore) Store(ctx context.Context, data []byte, v registry.Version) (registry.Version, error) {
+	if f.fail.Load() {
+		return registry.Absent, errors.New("injected store failure")
+	}
+	return f.inner.Store(ctx, data, v)
+}
+
+// A registry write that fails ends the master's leadership: the supervisor
+// stops it and leads again with a fresh master that recovers from the
+// registry.
+func TestRegistryFailureReplacesTheMaster(t *testing.T) {
+	node := actortest.NewNode(t, actors.RealClock())
+	cfg := DefaultConfig()
+	cfg.IP, cfg.Port, cfg.Hostname = "127.0.0.1", 5081, "127.0.0.1"
+	mem := registry.NewMemory()
+	var fail atomic.Bool
+	s, err := NewSupervisor(node, cfg, SupervisorOptions{Registry: func(c contender.Candidacy) registry.Store {
+		return failingStore{mem.Fenced(c.Held), &fail}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	waitState(t, s, Leading)
+	old := s.Master()
+
+	fail.Store(true)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/master/weights", strings.NewReader(`[{"role":"r","weight":2}]`))
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatal("PUT /master/weights succeeded with a failing registry")
+	}
+	fail.Store(false)
+	actortest.WaitUntil(t, "a fresh master to lead", func() bool {
+		m := s.Master()
+		return m != nil && m != old && s.State() == Leading
+	})
+	old.mu.Lock()
+	stopped := old.stopped
+	old.mu.Unlock()
+	if !stopped {
+		t.Fatal("the master whose registry write failed was not stopped")
+	}
+	if got := s.Master().Info().GetId(); got == old.Info().GetId() {
+		t.Fatal("the replacement kept the old master's id")
 	}
 }

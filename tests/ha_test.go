@@ -41,7 +41,7 @@ func startHAMasters(t *testing.T, n int, zkURL string, session string) []*haMast
 	var ms []*haMaster
 	for i := 0; i < n; i++ {
 		p := harness.StartProc(t, "mesos-master", "--ip=127.0.0.1", "--hostname=127.0.0.1", "--port=0",
-			"--zk="+zkURL, "--zk_session_timeout="+session, "--registry=in_memory")
+			"--zk="+zkURL, "--zk_session_timeout="+session)
 		ms = append(ms, &haMaster{proc: p, addr: p.WaitOutput(t, harness.HTTPAddr, wait)})
 	}
 	return ms

@@ -71,7 +71,10 @@ func run(args []string) error {
 		return undo.Fail(err)
 	}
 	undo.Add(func() { daemon.CloseTrace(rec, log) })
-	opts, closeHA, err := daemon.Election(zkURL, ha.ZKSessionTimeout, log)
+	cfg.RegistryFetchTimeout, cfg.RegistryStoreTimeout = ha.RegistryFetchTimeout, ha.RegistryStoreTimeout
+	cfg.RegistryMaxAgentAge, cfg.RegistryMaxAgentCount = ha.RegistryMaxAgentAge, ha.RegistryMaxAgentCount
+	cfg.RegistryGCInterval = ha.RegistryGCInterval
+	opts, closeHA, err := daemon.Election(zkURL, ha.ZKSessionTimeout, registryKind, log)
 	if err != nil {
 		return undo.Fail(err)
 	}

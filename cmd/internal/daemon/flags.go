@@ -229,6 +229,7 @@ type HA struct {
 	RegistryStoreTimeout  time.Duration
 	RegistryMaxAgentAge   time.Duration
 	RegistryMaxAgentCount int
+	RegistryGCInterval    time.Duration
 }
 
 // Registry kinds (--registry).
@@ -244,6 +245,7 @@ const (
 	DefaultRegistryStoreTimeout  = 20 * time.Second
 	DefaultRegistryMaxAgentAge   = 14 * 24 * time.Hour
 	DefaultRegistryMaxAgentCount = 100 * 1024
+	DefaultRegistryGCInterval    = 15 * time.Minute
 )
 
 // HAFlags binds the leader election and registry flags onto fs.
@@ -253,6 +255,7 @@ func HAFlags(fs *flag.FlagSet, h *HA) {
 	h.RegistryStoreTimeout = DefaultRegistryStoreTimeout
 	h.RegistryMaxAgentAge = DefaultRegistryMaxAgentAge
 	h.RegistryMaxAgentCount = DefaultRegistryMaxAgentCount
+	h.RegistryGCInterval = DefaultRegistryGCInterval
 	fs.StringVar(&h.ZK, "zk", "", "ZooKeeper group of the masters, for leader election: zk://[user:pass@]host:port,.../path, "+
 		"or file:///path holding it. Every master of a cluster is given the same URL; the one elected leads, the others "+
 		"are standbys that redirect to it. Agents and frameworks find the leader with --master=<the same URL>. "+
@@ -261,9 +264,9 @@ func HAFlags(fs *flag.FlagSet, h *HA) {
 		"ZooKeeper steps down within it, and a standby takes over after it.")
 	fs.StringVar(&h.Registry, "registry", "", "Where the registry (admitted, unreachable and gone agents, weights, quota) lives: "+
 		"'zk', in ZooKeeper next to the --zk group (the default with --zk; every write is fenced by the writer's leadership), "+
-		"or 'in_memory' (the default without --zk; with --zk for tests only: each new leader starts from an empty registry). "+
-		"Mesos' 'replicated_log' is not implemented: gomesos replicates through ZooKeeper. "+
-		"Not used yet: until the registrar is wired into the master, the --registry* flags are only checked.")
+		"or 'in_memory' (the default without --zk: kept for the life of the process; with --zk for tests only: "+
+		"each master has its own, so a new leader starts without the old leader's). "+
+		"Mesos' 'replicated_log' is not implemented: gomesos replicates through ZooKeeper.")
 	fs.IntVar(&h.Quorum, "quorum", 0, "Accepted for Mesos compatibility and ignored: Mesos' replicated log needs a quorum of "+
 		"masters, but gomesos keeps its registry in ZooKeeper (--registry=zk), whose own ensemble quorum is what counts "+
 		"(run 3 or 5 ZooKeeper servers to survive 1 or 2 failures).")
@@ -271,6 +274,7 @@ func HAFlags(fs *flag.FlagSet, h *HA) {
 	fs.Var(flagutil.Duration{D: &h.RegistryStoreTimeout}, "registry_store_timeout", "How long a registry write may take before the master steps down.")
 	fs.Var(flagutil.Duration{D: &h.RegistryMaxAgentAge}, "registry_max_agent_age", "How long an unreachable or gone agent stays in the registry.")
 	fs.IntVar(&h.RegistryMaxAgentCount, "registry_max_agent_count", h.RegistryMaxAgentCount, "Most unreachable or gone agents kept in the registry.")
+	fs.Var(flagutil.Duration{D: &h.RegistryGCInterval}, "registry_gc_interval", "How often the registry is pruned of agents past --registry_max_agent_age or --registry_max_agent_count.")
 }
 
 // Resolve checks the HA flags (UsageErrors) and returns the ZooKeeper URL
@@ -308,6 +312,7 @@ func (h *HA) Resolve() (zkURL, registry string, err error) {
 	}{
 		{"zk_session_timeout", h.ZKSessionTimeout}, {"registry_fetch_timeout", h.RegistryFetchTimeout},
 		{"registry_store_timeout", h.RegistryStoreTimeout}, {"registry_max_agent_age", h.RegistryMaxAgentAge},
+		{"registry_gc_interval", h.RegistryGCInterval},
 	} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("--%s=%s: want a positive duration", d.name, flagutil.FormatDuration(d.v)))
