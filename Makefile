@@ -1,7 +1,7 @@
 # gomesos: Apache Mesos in Go on an actor runtime.
 GO       ?= go
 BIN      := $(CURDIR)/bin
-BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace mesos-sim
+BINARIES := mesos-master mesos-agent mesos-local mesos-execute mesos-executor mesos-trace mesos-sim mesos-resolve
 PROTOS   := messages/mesos/mesos.proto messages/mesos/quota.proto messages/scheduler/scheduler.proto messages/mesosinternal/messages.proto messages/mesosinternal/registry.proto
 # Packages whose tests exercise concurrency run under the race detector.
 RACE_PKGS := ./actors/... ./master/... ./slave/... ./schedulerdriver/... ./executordriver/... ./detector/... ./launcher/... ./isolators/... ./tracing/... ./metrics/... ./internal/... ./cmd/internal/... ./webui/...
@@ -10,7 +10,7 @@ NUM_SLAVES ?= 2
 PORT ?= 5050
 WORK_DIR ?= /tmp/gomesos-local
 
-.PHONY: all build test test-deps unit race vet fmt-check proto run bench sim-soak clean
+.PHONY: all build test test-deps unit race vet fmt-check proto run zk bench sim-soak clean
 
 all: build
 
@@ -64,6 +64,21 @@ run: build
 	@echo "Submit a task from another shell:"
 	@echo "  bin/mesos-execute --master=127.0.0.1:$(PORT) --name=hello --command='echo hello'"
 	$(BIN)/mesos-local --ip=127.0.0.1 --port=$(PORT) --num_slaves=$(NUM_SLAVES) --work_dir=$(WORK_DIR)
+
+# A throwaway ZooKeeper in the foreground on 127.0.0.1:$(ZK_PORT), for
+# highly available masters by hand (README); Debian's zookeeper package
+# (make test-deps). Ctrl-C stops it; its data stays in $(ZK_DIR).
+ZK_PORT ?= 2181
+ZK_DIR ?= /tmp/gomesos-zk
+zk:
+	@test -r /usr/share/java/zookeeper.jar || { echo "ZooKeeper is not installed: run 'make test-deps' as root"; exit 1; }
+	@mkdir -p $(ZK_DIR)/data
+	@printf '%s\n' tickTime=500 initLimit=10 syncLimit=5 dataDir=$(ZK_DIR)/data clientPort=$(ZK_PORT) \
+		clientPortAddress=127.0.0.1 admin.enableServer=false 4lw.commands.whitelist=ruok,srvr,stat,mntr,conf \
+		minSessionTimeout=200 maxSessionTimeout=60000 > $(ZK_DIR)/zoo.cfg
+	@echo "ZooKeeper on 127.0.0.1:$(ZK_PORT), data in $(ZK_DIR); Ctrl-C stops it"
+	exec java -Xms32m -Xmx256m -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+		-cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar org.apache.zookeeper.server.quorum.QuorumPeerMain $(ZK_DIR)/zoo.cfg
 
 # Every benchmark recorded in BENCHMARKS.md (about 15 minutes).
 bench: build

@@ -639,3 +639,28 @@ func TestManySendsReuseSlabs(t *testing.T) {
 		}
 	}
 }
+
+// panicky is a process that hears of its own panics.
+type panicky struct {
+	proc
+	heard chan string
+}
+
+func (p *panicky) Panicked(_ *Context, what string, v any) { p.heard <- what + ": " + v.(string) }
+
+func TestPanickerHearsHandlerAndCallbackPanics(t *testing.T) {
+	n := newTestNode(t)
+	p := &panicky{heard: make(chan string, 4)}
+	p.init = func(c *Context) {
+		Install(c, func(_ PID, m *wrapperspb.Int64Value) { panic("negative") })
+	}
+	pid := spawn(t, n, "p", p)
+	n.Send(PID{}, pid, wrapperspb.Int64(-1))
+	if got := recv(t, p.heard, "handler panic"); got != "google.protobuf.Int64Value: negative" {
+		t.Fatalf("Panicked(%q)", got)
+	}
+	n.Dispatch(pid, func() { panic("later") })
+	if got := recv(t, p.heard, "callback panic"); got != "Dispatch: later" {
+		t.Fatalf("Panicked(%q)", got)
+	}
+}

@@ -35,6 +35,15 @@ type Finalizer interface {
 	Finalize(ctx *Context)
 }
 
+// Panicker is implemented by processes that want to hear of their own
+// panics: after a handler or callback panicked (recovered and logged; the
+// process keeps serving), Panicked is called on the process' goroutine with
+// what panicked and the value. A supervisor uses it to replace a process
+// whose state may be broken. A panic inside Panicked is logged only.
+type Panicker interface {
+	Panicked(ctx *Context, what string, value any)
+}
+
 // Handler handles one message type. from is the sender's PID (zero if
 // the message had none).
 type Handler[M proto.Message] func(from PID, m M)
@@ -296,7 +305,23 @@ func (p *process) recoverHandler(d protoreflect.MessageDescriptor) {
 			"panic":   r,
 			"stack":   string(debug.Stack()),
 		}).Error("actors: handler panicked; message dropped, process keeps serving")
+		p.panicked(string(name), r)
 	}
+}
+
+// panicked tells a Panicker about a recovered panic.
+func (p *process) panicked(what string, r any) {
+	pk, ok := p.impl.(Panicker)
+	if !ok {
+		return
+	}
+	defer func() {
+		if r2 := recover(); r2 != nil {
+			p.node.stats.panics.Add(1)
+			p.entry().WithField("panic", r2).Error("actors: Panicked panicked")
+		}
+	}()
+	pk.Panicked(&p.ctx, what, r)
 }
 
 func (p *process) unhandled(name protoreflect.FullName, from PID) {
@@ -323,6 +348,7 @@ func (p *process) callback(what string, f func()) {
 				"panic":    r,
 				"stack":    string(debug.Stack()),
 			}).Error("actors: callback panicked; process keeps serving")
+			p.panicked(what, r)
 		}
 	}()
 	f()

@@ -19,6 +19,21 @@
 // leadership: the actor drops everything from then on and
 // Config.OnLeadershipLost is called; its owner stops it.
 //
+// A Master leads from Start. Under leader election a Supervisor owns it:
+//
+//	s, err := master.NewSupervisor(node, cfg, master.SupervisorOptions{
+//		Contender: zkContender, Detector: zkDetector, // nil, nil: standalone
+//	})
+//	pid, err := s.Start()             // spawns "master-supervisor", which contends
+//	http.Handle("/", s.Handler())     // the leader's endpoints, or a standby's
+//	defer s.Stop()
+//
+// The supervisor actor (its pure core is Leadership) starts a fresh Master
+// when elected and stops it, the master actor first, when the candidacy is
+// lost or the master fails (a registry write, a panic in the master actor), then contends
+// again as a standby in the same process. A standby serves /master/redirect
+// and its own /master/state, and redirects the leader's endpoints.
+//
 // # Core and shell
 //
 // Core holds everything the master knows and every rule, with no actors,

@@ -78,7 +78,7 @@ func (m *Master) Handler() http.Handler {
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
 	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
-	fileRoutes := files.Routes(m.attached)
+	fileRoutes := files.Routes(logAttached(m.cfg.LogFile))
 	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
 		switch path {
@@ -95,16 +95,7 @@ func (m *Master) Handler() http.Handler {
 			}
 			return
 		}
-		key := path
-		if rest, ok := strings.CutPrefix(path, "/master"); ok && strings.HasPrefix(rest, "/") {
-			key = rest
-		} else if path == "/info" { // /info only exists under /master
-			key = ""
-		}
-		if strings.HasPrefix(key, "/quota/") {
-			key = "/quota" // DELETE /quota/<role>
-		}
-		rt, ok := routes[key]
+		rt, ok := routes[routeKey(path)]
 		if !ok {
 			http.NotFound(w, r)
 			return
@@ -119,6 +110,33 @@ func (m *Master) Handler() http.Handler {
 		}
 		rt.h(w, r)
 	})}
+}
+
+// routeKey is the route a request path (trailing slash trimmed) names:
+// the path without its /master prefix ("/master/state" and "/state" are
+// "/state"), "/quota" for DELETE /quota/<role>, "" for /info without the
+// prefix (it only exists under /master).
+func routeKey(path string) string {
+	key := path
+	if rest, ok := strings.CutPrefix(path, "/master"); ok && strings.HasPrefix(rest, "/") {
+		key = rest
+	} else if path == "/info" {
+		key = ""
+	}
+	if strings.HasPrefix(key, "/quota/") {
+		key = "/quota"
+	}
+	return key
+}
+
+// stateJSON is /master/state, with the process' start time when a
+// supervisor gave one (the core started when it was elected).
+func (m *Master) stateJSON(c *Core) any {
+	v := c.stateJSON()
+	if o, ok := v.(object); ok && !m.startTime.IsZero() {
+		o["start_time"] = seconds(m.startTime)
+	}
+	return v
 }
 
 // snapshot runs build on the master actor.
@@ -197,11 +215,14 @@ func (m *Master) serveExplain(w http.ResponseWriter, r *http.Request) {
 // LogVirtualPath is where /files finds the master's log.
 const LogVirtualPath = "/master/log"
 
-// attached are the paths /files serves: the master's log, if it has one.
-func (m *Master) attached(*http.Request) (map[string]string, error) {
-	out := map[string]string{}
-	if m.cfg.LogFile != "" {
-		out[LogVirtualPath] = m.cfg.LogFile
+// logAttached are the paths /files serves: the master's log, if it has
+// one.
+func logAttached(logFile string) files.Attached {
+	return func(*http.Request) (map[string]string, error) {
+		out := map[string]string{}
+		if logFile != "" {
+			out[LogVirtualPath] = logFile
+		}
+		return out, nil
 	}
-	return out, nil
 }

@@ -40,6 +40,12 @@ type Master struct {
 	proc      *process
 	collector *masterCollector
 
+	// Set by a Supervisor before Start: told of a panic in the master
+	// actor, and the process' start time for /master/state (zero: when
+	// this master started).
+	onPanic   func(what string, value any)
+	startTime time.Time
+
 	mu      sync.Mutex
 	pid     actors.PID
 	started bool
@@ -49,6 +55,11 @@ type Master struct {
 // New validates cfg and prepares a master on node. Nothing runs until
 // Start.
 func New(node *actors.Node, cfg Config) (*Master, error) {
+	return newMaster(node, cfg, "")
+}
+
+// newMaster is New announcing id ("": a random one).
+func newMaster(node *actors.Node, cfg Config, id string) (*Master, error) {
 	if node == nil {
 		return nil, errors.New("master: nil node")
 	}
@@ -68,7 +79,9 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 	if cfg.MaxUnreachableTasksPerFramework == 0 {
 		cfg.MaxUnreachableTasksPerFramework = DefaultMaxUnreachableTasksPerFramework
 	}
-	id := protocol.RandomUUIDs().NewUUID().String()
+	if id == "" {
+		id = NewMasterID()
+	}
 	m := &Master{
 		node:     node,
 		cfg:      cfg,
@@ -85,6 +98,10 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 	m.proc = newProcess(core, m.alloc, m.log, cfg)
 	return m, nil
 }
+
+// NewMasterID is a fresh master id (a random UUID): every start of a
+// master, and every term of a supervised one, has its own.
+func NewMasterID() string { return protocol.RandomUUIDs().NewUUID().String() }
 
 // NewMasterInfo is the MasterInfo of a master with the given id whose
 // actor is pid, serving HTTP at cfg's IP, port and hostname.
@@ -115,8 +132,8 @@ func packIPv4(s string) uint32 {
 	return binary.LittleEndian.Uint32(ip)
 }
 
-// Start spawns the allocator and the master actor. The master is the
-// leader at once (standalone; leader election comes later).
+// Start spawns the allocator and the master actor. The master leads at
+// once: a Supervisor starts it only once elected.
 func (m *Master) Start() (actors.PID, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -145,7 +162,11 @@ func (m *Master) Start() (actors.PID, error) {
 		m.node.Dispatch(self, func() { m.proc.offer(frameworkID, offers) })
 	})
 	m.registerMetrics()
-	pid, err := m.node.Spawn(ProcessID, m.proc)
+	var proc actors.Process = m.proc
+	if m.onPanic != nil {
+		proc = supervised{process: m.proc, onPanic: m.onPanic}
+	}
+	pid, err := m.node.Spawn(ProcessID, proc)
 	if err != nil {
 		m.alloc.Stop()
 		return actors.PID{}, fmt.Errorf("master: spawn %q: %w", ProcessID, err)
@@ -161,6 +182,16 @@ func (m *Master) Start() (actors.PID, error) {
 	m.log.WithFields(logrus.Fields{"pid": pid.String(), "id": m.info.GetId()}).Info("master started")
 	return pid, nil
 }
+
+// supervised is the master actor with a supervisor listening for its
+// panics (after one its state may be broken; the supervisor replaces it).
+type supervised struct {
+	*process
+	onPanic func(what string, value any)
+}
+
+// Panicked implements actors.Panicker.
+func (s supervised) Panicked(_ *actors.Context, what string, value any) { s.onPanic(what, value) }
 
 // PID returns the master actor's PID (zero before Start).
 func (m *Master) PID() actors.PID {

@@ -57,7 +57,7 @@ func (s *stateFlight) get(ctx context.Context) ([]byte, error) {
 func (s *stateFlight) render(f *flight) {
 	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 	defer cancel()
-	v, err := s.m.call(ctx, func() any { return s.m.proc.core.stateJSON() })
+	v, err := s.m.call(ctx, func() any { return s.m.stateJSON(s.m.proc.core) })
 	var body []byte
 	if err == nil {
 		body, err = json.Marshal(v)

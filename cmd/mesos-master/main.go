@@ -3,10 +3,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/gomesos/gomesos/cmd/internal/daemon"
 	"github.com/gomesos/gomesos/master"
@@ -28,15 +30,16 @@ func run(args []string) error {
 	cfg := master.DefaultConfig()
 	var c daemon.Common
 	daemon.MasterFlags(fs, &cfg, &c)
-	var zk string
-	fs.StringVar(&zk, "zk", "", "ZooKeeper URL for leader election (not supported yet).")
+	var ha daemon.HA
+	daemon.HAFlags(fs, &ha)
 	if err := daemon.Parse(fs, args); err != nil {
 		return err
 	}
-	if zk != "" {
-		return daemon.Usagef("--zk=%s: ZooKeeper leader election is not supported yet; run a standalone master", zk)
-	}
 	if err := daemon.CheckCommon(&c); err != nil {
+		return err
+	}
+	zkURL, registryKind, err := ha.Resolve()
+	if err != nil {
 		return err
 	}
 	log, err := daemon.Logger(&c, "mesos-master")
@@ -68,20 +71,44 @@ func run(args []string) error {
 		return undo.Fail(err)
 	}
 	undo.Add(func() { daemon.CloseTrace(rec, log) })
-	m, err := master.New(node, cfg)
+	cfg.RegistryFetchTimeout, cfg.RegistryStoreTimeout = ha.RegistryFetchTimeout, ha.RegistryStoreTimeout
+	cfg.RegistryMaxAgentAge, cfg.RegistryMaxAgentCount = ha.RegistryMaxAgentAge, ha.RegistryMaxAgentCount
+	cfg.RegistryGCInterval = ha.RegistryGCInterval
+	opts, closeHA, err := daemon.Election(zkURL, ha.ZKSessionTimeout, registryKind, log)
 	if err != nil {
 		return undo.Fail(err)
 	}
-	pid, err := m.Start()
+	undo.Add(closeHA)
+	sup, err := master.NewSupervisor(node, cfg, opts)
 	if err != nil {
 		return undo.Fail(err)
 	}
-	undo.Add(m.Stop)
-	log.Infof("Master %s started at %s; HTTP on http://%s", m.Info().GetId(), pid, l.Addr())
+	if _, err := sup.Start(); err != nil {
+		return undo.Fail(err)
+	}
+	undo.Add(sup.Stop)
+	if zkURL == "" {
+		// Standalone: the master leads at once; serve once it does.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := sup.Await(ctx, master.Leading)
+		cancel()
+		if err != nil {
+			return undo.Fail(err)
+		}
+		log.Infof("Master started at %s@%s (standalone); HTTP on http://%s", master.ProcessID, node.Address(), l.Addr())
+	} else {
+		log.WithField("registry", registryKind).Infof("Master contending for leadership in %s at %s@%s; HTTP on http://%s",
+			daemon.RedactZK(zkURL), master.ProcessID, node.Address(), l.Addr())
+	}
 	mux := http.NewServeMux()
 	daemon.MountTrace(mux, rec)
 	// The web UI at "/" (its files under /static/), the master's endpoints
-	// everywhere else.
-	mux.Handle("/", webui.Handler(m.Handler()))
-	return daemon.Serve(l, mux, log, undo.Run, daemon.StopStreams(rec))
+	// everywhere else (a standby's redirect to the leader).
+	sh := sup.Handler()
+	mux.Handle("/", webui.Handler(sh))
+	onShutdown := []func(){daemon.StopStreams(rec)}
+	if c, ok := sh.(interface{ CloseStreams() }); ok {
+		onShutdown = append(onShutdown, c.CloseStreams) // /master/stream
+	}
+	return daemon.Serve(l, mux, log, undo.Run, onShutdown...)
 }

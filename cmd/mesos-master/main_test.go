@@ -22,7 +22,16 @@ func TestFlagsCheckedBeforeStarting(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--zk=zk://127.0.0.1:2181/mesos"}, "--zk"},
+		{[]string{"--zk=127.0.0.1:2181/mesos"}, "--zk"},
+		{[]string{"--zk=zk://127.0.0.1:2181"}, "--zk"},
+		{[]string{"--zk=file:///nonexistent/zk"}, "--zk"},
+		{[]string{"--registry=zk"}, "needs --zk"},
+		{[]string{"--registry=replicated_log", "--zk=zk://127.0.0.1:2181/mesos"}, "replicated_log"},
+		{[]string{"--registry=disk"}, "--registry"},
+		{[]string{"--zk=zk://127.0.0.1:2181/mesos", "--zk_session_timeout=0secs"}, "zk_session_timeout"},
+		{[]string{"--registry_store_timeout=-1secs"}, "registry_store_timeout"},
+		{[]string{"--registry_max_agent_count=0"}, "registry_max_agent_count"},
+		{[]string{"--quorum=-1"}, "quorum"},
 		{[]string{"--allocation_interval=0secs"}, "allocation_interval"},
 		{[]string{"--weights=a=x"}, "weights"},
 		{[]string{"--agent_removal_rate_limit=fast"}, "agent_removal_rate_limit"},

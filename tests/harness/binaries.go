@@ -12,7 +12,7 @@ import (
 )
 
 // The binaries every multi-process test needs.
-var binaryNames = []string{"mesos-master", "mesos-agent", "mesos-local", "mesos-execute", "mesos-executor"}
+var binaryNames = []string{"mesos-master", "mesos-agent", "mesos-local", "mesos-execute", "mesos-executor", "mesos-resolve"}
 
 var (
 	buildOnce sync.Once

@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -191,5 +193,55 @@ func TestLoggingFlags(t *testing.T) {
 		if (err == nil) != tc.ok || err != nil && !errors.As(err, &ue) {
 			t.Errorf("CheckCommon(%+v) = %v", tc.c, err)
 		}
+	}
+}
+
+func TestHAFlags(t *testing.T) {
+	parse := func(args ...string) (HA, error) {
+		fs := flag.NewFlagSet("mesos-master", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var h HA
+		HAFlags(fs, &h)
+		return h, Parse(fs, args)
+	}
+	h, err := parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zk, reg, err := h.Resolve(); err != nil || zk != "" || reg != RegistryInMemory || h.ZKSessionTimeout != 10*time.Second {
+		t.Fatalf("defaults: %q %q %v, session %v", zk, reg, err, h.ZKSessionTimeout)
+	}
+
+	// file:// holds the URL; --registry defaults to zk with --zk.
+	file := filepath.Join(t.TempDir(), "zk")
+	if err := os.WriteFile(file, []byte("zk://127.0.0.1:2181,127.0.0.1:2182/mesos\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err = parse("--zk=file://"+file, "--zk_session_timeout=2secs", "--quorum=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zk, reg, err := h.Resolve()
+	if err != nil || zk != "zk://127.0.0.1:2181,127.0.0.1:2182/mesos" || reg != RegistryZK || h.ZKSessionTimeout != 2*time.Second {
+		t.Fatalf("file://: %q %q %v", zk, reg, err)
+	}
+
+	// MESOS_<FLAG> works as for every flag.
+	t.Setenv("MESOS_ZK", "zk://127.0.0.1:2181/env")
+	t.Setenv("MESOS_REGISTRY", "in_memory")
+	h, err = parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zk, reg, err := h.Resolve(); err != nil || zk != "zk://127.0.0.1:2181/env" || reg != RegistryInMemory {
+		t.Fatalf("from the environment: %q %q %v", zk, reg, err)
+	}
+
+	// A bad URL is a usage error that does not show the password.
+	h, _ = parse("--zk=zk://jo:secret@127.0.0.1:2181")
+	_, _, err = h.Resolve()
+	var ue *UsageError
+	if !errors.As(err, &ue) || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("bad --zk: %v", err)
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gomesos/gomesos/detector/zkgroup"
 	"github.com/gomesos/gomesos/internal/flagutil"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/slave"
@@ -218,3 +220,154 @@ func (b notBool) Set(s string) error {
 }
 
 func (b notBool) IsBoolFlag() bool { return true }
+
+// HA are mesos-master's leader election and registry flags.
+type HA struct {
+	ZK                    string
+	ZKSessionTimeout      time.Duration
+	Registry              string
+	Quorum                int
+	RegistryFetchTimeout  time.Duration
+	RegistryStoreTimeout  time.Duration
+	RegistryMaxAgentAge   time.Duration
+	RegistryMaxAgentCount int
+	RegistryGCInterval    time.Duration
+}
+
+// Registry kinds (--registry).
+const (
+	RegistryInMemory = "in_memory"
+	RegistryZK       = "zk"
+)
+
+// Defaults of the HA flags, as Mesos ships them.
+const (
+	DefaultZKSessionTimeout      = 10 * time.Second
+	DefaultRegistryFetchTimeout  = time.Minute
+	DefaultRegistryStoreTimeout  = 20 * time.Second
+	DefaultRegistryMaxAgentAge   = 14 * 24 * time.Hour
+	DefaultRegistryMaxAgentCount = 100 * 1024
+	DefaultRegistryGCInterval    = 15 * time.Minute
+)
+
+// HAFlags binds the leader election and registry flags onto fs.
+func HAFlags(fs *flag.FlagSet, h *HA) {
+	h.ZKSessionTimeout = DefaultZKSessionTimeout
+	h.RegistryFetchTimeout = DefaultRegistryFetchTimeout
+	h.RegistryStoreTimeout = DefaultRegistryStoreTimeout
+	h.RegistryMaxAgentAge = DefaultRegistryMaxAgentAge
+	h.RegistryMaxAgentCount = DefaultRegistryMaxAgentCount
+	h.RegistryGCInterval = DefaultRegistryGCInterval
+	fs.StringVar(&h.ZK, "zk", "", "ZooKeeper group of the masters, for leader election: zk://[user:pass@]host:port,.../path, "+
+		"or file:///path holding it. Every master of a cluster is given the same URL; the one elected leads, the others "+
+		"are standbys that redirect to it. Agents and frameworks find the leader with --master=<the same URL>. "+
+		"Without --zk the master leads alone (standalone).")
+	fs.Var(flagutil.Duration{D: &h.ZKSessionTimeout}, "zk_session_timeout", "ZooKeeper session timeout: a leader cut off from "+
+		"ZooKeeper steps down within it, and a standby takes over after it.")
+	fs.StringVar(&h.Registry, "registry", "", "Where the registry (admitted, unreachable and gone agents, weights, quota) lives: "+
+		"'zk', in ZooKeeper next to the --zk group (the default with --zk; every write is fenced by the writer's leadership), "+
+		"or 'in_memory' (the default without --zk: kept for the life of the process; with --zk for tests only: "+
+		"each master has its own, so a new leader starts without the old leader's). "+
+		"Mesos' 'replicated_log' is not implemented: gomesos replicates through ZooKeeper.")
+	fs.IntVar(&h.Quorum, "quorum", 0, "Accepted for Mesos compatibility and ignored: Mesos' replicated log needs a quorum of "+
+		"masters, but gomesos keeps its registry in ZooKeeper (--registry=zk), whose own ensemble quorum is what counts "+
+		"(run 3 or 5 ZooKeeper servers to survive 1 or 2 failures).")
+	fs.Var(flagutil.Duration{D: &h.RegistryFetchTimeout}, "registry_fetch_timeout", "How long a newly elected master waits to read the registry before it steps down.")
+	fs.Var(flagutil.Duration{D: &h.RegistryStoreTimeout}, "registry_store_timeout", "How long a registry write may take before the master steps down.")
+	fs.Var(flagutil.Duration{D: &h.RegistryMaxAgentAge}, "registry_max_agent_age", "How long an unreachable or gone agent stays in the registry.")
+	fs.IntVar(&h.RegistryMaxAgentCount, "registry_max_agent_count", h.RegistryMaxAgentCount, "Most unreachable or gone agents kept in the registry.")
+	fs.Var(flagutil.Duration{D: &h.RegistryGCInterval}, "registry_gc_interval", "How often the registry is pruned of agents past --registry_max_agent_age or --registry_max_agent_count.")
+}
+
+// Resolve checks the HA flags (UsageErrors) and returns the ZooKeeper URL
+// (read from the file of a file:// --zk; "" without --zk) and the registry
+// kind (--registry, or its default).
+func (h *HA) Resolve() (zkURL, registry string, err error) {
+	var errs []error
+	zkURL, err = resolveZK(h.ZK, 0)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--zk=%s: %w", hidePassword(h.ZK), err))
+	}
+	registry = h.Registry
+	switch registry {
+	case "":
+		registry = RegistryInMemory
+		if h.ZK != "" {
+			registry = RegistryZK
+		}
+	case RegistryInMemory:
+	case RegistryZK:
+		if h.ZK == "" {
+			errs = append(errs, errors.New("--registry=zk needs --zk (the registry lives in the masters' ZooKeeper group)"))
+		}
+	case "replicated_log":
+		errs = append(errs, errors.New("--registry=replicated_log is not implemented: use --registry=zk with --zk (or in_memory for tests)"))
+	default:
+		errs = append(errs, fmt.Errorf("--registry=%s: want zk or in_memory", registry))
+	}
+	if h.Quorum < 0 {
+		errs = append(errs, fmt.Errorf("--quorum=%d: want a positive number (it is ignored; see --help)", h.Quorum))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"zk_session_timeout", h.ZKSessionTimeout}, {"registry_fetch_timeout", h.RegistryFetchTimeout},
+		{"registry_store_timeout", h.RegistryStoreTimeout}, {"registry_max_agent_age", h.RegistryMaxAgentAge},
+		{"registry_gc_interval", h.RegistryGCInterval},
+	} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("--%s=%s: want a positive duration", d.name, flagutil.FormatDuration(d.v)))
+		}
+	}
+	if h.RegistryMaxAgentCount < 1 {
+		errs = append(errs, fmt.Errorf("--registry_max_agent_count=%d: want at least 1", h.RegistryMaxAgentCount))
+	}
+	if len(errs) > 0 {
+		return "", "", Usage(errors.Join(errs...))
+	}
+	return zkURL, registry, nil
+}
+
+// resolveZK checks a --zk value, following file:// to the URL it holds.
+func resolveZK(s string, depth int) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", nil
+	case strings.HasPrefix(s, "zk://"):
+		if _, err := zkgroup.ParseURL(s); err != nil {
+			return "", errors.New(strings.ReplaceAll(err.Error(), s, hidePassword(s)))
+		}
+		return s, nil
+	case strings.HasPrefix(s, "file://"):
+		if depth > 0 {
+			return "", errors.New("a file:// URL in a file:// URL")
+		}
+		path := strings.TrimPrefix(s, "file://")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", err
+		}
+		inner := strings.TrimSpace(string(data))
+		if !strings.HasPrefix(inner, "zk://") {
+			return "", fmt.Errorf("file %s holds %q, want zk://host:port,.../path", path, inner)
+		}
+		return resolveZK(inner, depth+1)
+	}
+	return "", errors.New("want zk://[user:pass@]host:port,.../path or file:///path")
+}
+
+// hidePassword hides the password of a zk://user:pass@... URL.
+func hidePassword(s string) string {
+	rest, ok := strings.CutPrefix(s, "zk://")
+	if !ok {
+		return s
+	}
+	at := strings.IndexByte(rest, '@')
+	colon := strings.IndexByte(rest, ':')
+	if at < 0 || colon < 0 || colon > at {
+		return s
+	}
+	return "zk://" + rest[:colon] + ":***" + rest[at:]
+}
