@@ -46,9 +46,19 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 	}
 	c.Start(t0)
 	s := &scale{c: c}
+	// stored reports every registry write among effects stored at once,
+	// and returns effects with what the core did then.
+	stored := func(effects []effect.Effect) []effect.Effect {
+		for i := 0; i < len(effects); i++ {
+			if w, ok := effects[i].(RegistryApply); ok {
+				effects = append(effects, c.RegistryApplied(t0, w.Seq, nil)...)
+			}
+		}
+		return effects
+	}
 	find := func(effects []effect.Effect, what string, pick func(proto.Message) bool) {
 		tb.Helper()
-		for _, e := range effects {
+		for _, e := range stored(effects) {
 			if send, ok := e.(effect.Send); ok && pick(send.Msg) {
 				return
 			}
