@@ -15,6 +15,14 @@ import (
 // ones, shaped as a master writes it (agent ids <master id>-S<n>).
 func fakeRegistry(tb testing.TB, admitted, unreachable int) []byte {
 	tb.Helper()
+	data, err := proto.Marshal(fakeRegistryProto(admitted, unreachable))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+func fakeRegistryProto(admitted, unreachable int) *mesosinternal.Registry {
 	const master = "4f5c2a9e-8d1b-4c7e-9a3f-2b6d8e0c1f47"
 	res := resources.MustParse("cpus:8;mem:32768;disk:100000;ports:[31000-32000]")
 	reg := &mesosinternal.Registry{
@@ -38,9 +46,5 @@ func fakeRegistry(tb testing.TB, admitted, unreachable int) []byte {
 			Timestamp: &mesos.TimeInfo{Nanoseconds: proto.Int64(1_700_000_000_000_000_000 + int64(i)*7_919_000_013)},
 		})
 	}
-	data, err := proto.Marshal(reg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
+	return reg
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/gomesos/gomesos/internal/zktest"
 )
 
-func connect(t *testing.T, addr string) *zk.Conn {
+func connect(t testing.TB, addr string) *zk.Conn {
 	t.Helper()
 	c, _, err := zk.Connect([]string{addr}, 2*time.Second, zk.WithLogInfo(false))
 	if err != nil {
@@ -23,7 +23,7 @@ func connect(t *testing.T, addr string) *zk.Conn {
 }
 
 // fenceZnode makes an ephemeral znode standing for a leader's candidacy.
-func fenceZnode(t *testing.T, c *zk.Conn, name string) string {
+func fenceZnode(t testing.TB, c *zk.Conn, name string) string {
 	t.Helper()
 	if _, err := c.Create("/mesos", nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		t.Fatal(err)
