@@ -17,9 +17,10 @@ import (
 
 // BenchmarkRegistrarAdmission admits 1000 agents one event at a time as
 // the master's shell does: each admission is applied to the registry and
-// the core told it is stored; "encoded" also encodes the whole registry
-// each time (what a store sends, one store per admission: the worst case,
-// with no batching), "private" does not (Config.Registry nil). It reports
+// the core told it is stored; "encoded" also builds and encodes the
+// registry each time with the shell's encoder (what a store sends, one
+// store per admission: the worst case, with no batching), "private" does
+// not (Config.Registry nil). It reports
 // the registry's size and the cost per admission.
 func BenchmarkRegistrarAdmission(b *testing.B) {
 	const n = 1000
@@ -40,18 +41,20 @@ func BenchmarkRegistrarAdmission(b *testing.B) {
 				}
 				c.Start(t0)
 				reg := &mesosinternal.Registry{}
+				var enc registryEncoder
 				for j := 0; j < n; j++ {
 					pid := actors.PID{ID: "slave(1)", Address: fmt.Sprintf("10.0.%d.%d:5051", j/250, j%250)}
 					info.Hostname = proto.String(fmt.Sprintf("agent-%d.example.com", j))
 					for _, e := range c.Receive(t0, pid, &mesosinternal.RegisterSlaveMessage{Slave: info, Version: proto.String("1.11.0")}) {
 						if r, ok := e.(RegistryApply); ok {
-							r.Op.Apply(reg)
 							if encode {
-								data, err := proto.Marshal(reg)
+								next, data, err := enc.next(reg, []RegistryApply{r})
 								if err != nil {
 									b.Fatal(err)
 								}
-								size = len(data)
+								reg, size = next, len(data)
+							} else {
+								r.Op.Apply(reg)
 							}
 							c.RegistryApplied(t0, r.Seq, nil)
 						}
@@ -164,4 +167,48 @@ func benchZooKeeper(b *testing.B) (*zk.Conn, string) {
 		b.Fatal(err)
 	}
 	return conn, fence
+}
+
+// BenchmarkRegistryEncode encodes a registry of 1,000, 10,000 and 50,000
+// agents after one more agent was admitted: "marshal" clones the registry
+// and encodes it whole, "cached" is the shell's encoder.
+func BenchmarkRegistryEncode(b *testing.B) {
+	for _, n := range []int{1000, 10000, 50000} {
+		base := &mesosinternal.Registry{}
+		for j := 0; j < n; j++ {
+			info := agentInfo("cpus:8;mem:32768;disk:100000;ports:[31000-32000]")
+			info.Id = slaveID(fmt.Sprintf("4f5c2a9e-8d1b-4c7e-9a3f-2b6d8e0c1f47-S%d", j))
+			info.Hostname = proto.String(fmt.Sprintf("agent-%d.example.com", j))
+			appendAdmitted(base, info)
+		}
+		admit := func(reg *mesosinternal.Registry, i int) []RegistryApply {
+			info := clone(reg.Slaves.Slaves[0].Info)
+			info.Id = slaveID(fmt.Sprintf("4f5c2a9e-8d1b-4c7e-9a3f-2b6d8e0c1f47-S%d", n+i))
+			return []RegistryApply{{Seq: uint64(i), Op: AdmitSlave{Info: info}}}
+		}
+		b.Run(fmt.Sprintf("agents=%d/marshal", n), func(b *testing.B) {
+			reg := clone(base)
+			for i := 0; i < b.N; i++ {
+				next := clone(reg)
+				applyBatch(next, admit(reg, i))
+				if _, err := proto.Marshal(next); err != nil {
+					b.Fatal(err)
+				}
+				reg = next
+			}
+		})
+		b.Run(fmt.Sprintf("agents=%d/cached", n), func(b *testing.B) {
+			var enc registryEncoder
+			reg, _, err := enc.next(base, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if reg, _, err = enc.next(reg, admit(reg, i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
