@@ -4,7 +4,8 @@ package master
 // core emits, in order. Ops that queue while a store is in flight go out
 // together in the next one, on top of the registry as last stored (no
 // fetch between stores: the version compare-and-set catches anyone else
-// writing). Without a store (Config.Registry nil) the registry lives in
+// writing), built and encoded by a registryEncoder that reuses what did
+// not change. Without a store (Config.Registry nil) the registry lives in
 // the actor's memory only: ops are applied to it at once, never encoded.
 // A registry.Memory is stored on the actor at once; any other store runs
 // off the mailbox and its result comes back through Dispatch.

@@ -29,8 +29,8 @@ const (
 	DefaultStoreTimeout = 20 * time.Second
 )
 
-// MaxSize bounds a stored registry (before compression): about 400,000
-// agents. ZooKeeper refuses znodes and requests over about 1 MiB
+// MaxSize bounds a stored registry (before compression): about 350,000
+// agents of 180 bytes. ZooKeeper refuses znodes and requests over about 1 MiB
 // (jute.maxbuffer), so its store compresses the registry and splits it
 // across znodes (see format.go).
 const MaxSize = 64 << 20

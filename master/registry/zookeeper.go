@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +32,14 @@ type ZooKeeper struct {
 	// --registry_store_timeout).
 	FetchTimeout time.Duration
 	StoreTimeout time.Duration
+
+	mu    sync.Mutex
+	known *knownChunks // the chunks under the head this store last wrote
+}
+
+type knownChunks struct {
+	v     Version
+	names []string
 }
 
 // Path is the registry znode of a master group (zk:// URL path).
@@ -194,12 +203,18 @@ func (z *ZooKeeper) Store(ctx context.Context, data []byte, v Version) (Version,
 // the registry as it was; a failed write leaves unnamed chunks, which the
 // next write deletes.
 func (z *ZooKeeper) write(data []byte, v Version) (Version, error) {
+	known, ok := z.knownChunks(v)
+	z.mu.Lock()
+	z.known = nil // until this write succeeds
+	z.mu.Unlock()
 	refs, parts := cut(data)
 	if len(refs) <= 1 {
 		refs, parts = nil, nil // inline in the head
 	}
 	var existing []string
-	if v == Absent && len(refs) > 0 {
+	if ok {
+		existing = known
+	} else if v == Absent && len(refs) > 0 {
 		// Chunks are children of the head: create it (empty) first.
 		nv, err := z.setHead(nil, Absent, nil)
 		if err != nil {
@@ -226,9 +241,15 @@ func (z *ZooKeeper) write(data []byte, v Version) (Version, error) {
 		if len(batch) == 0 {
 			return nil
 		}
-		_, err := z.fenced(batch...)
+		res, err := z.fenced(batch...)
 		batch, size = nil, 0
-		return err
+		switch {
+		case err == nil, errors.Is(err, ErrNotLeader), errors.Is(err, ErrUnknownOutcome):
+			return err
+		case slices.ContainsFunc(res, func(r zk.MultiResponse) bool { return errors.Is(r.Error, zk.ErrNodeExists) }):
+			return fmt.Errorf("%w: stored at %d: a chunk was written meanwhile", ErrConflict, v)
+		}
+		return fmt.Errorf("registry: store %s: chunks: %w", z.path, err)
 	}
 	for i, c := range refs {
 		if have[c.name()] {
@@ -254,7 +275,32 @@ func (z *ZooKeeper) write(data []byte, v Version) (Version, error) {
 			stale = append(stale, name)
 		}
 	}
-	return z.setHead(encodeHead(data, refs), v, stale)
+	nv, err := z.setHead(encodeHead(data, refs), v, stale)
+	if err == nil {
+		names := make([]string, 0, len(named))
+		for name := range named {
+			names = append(names, name)
+		}
+		z.setKnown(nv, names)
+	}
+	return nv, err
+}
+
+// knownChunks returns the chunk znodes under the head at v, when this
+// store wrote v itself (nothing else writes while it leads).
+func (z *ZooKeeper) knownChunks(v Version) ([]string, bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.known == nil || z.known.v != v {
+		return nil, false
+	}
+	return z.known.names, true
+}
+
+func (z *ZooKeeper) setKnown(v Version, names []string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.known = &knownChunks{v: v, names: names}
 }
 
 // setHead sets (v Absent: creates) the head to b at v, deleting the chunks
