@@ -127,8 +127,8 @@ func chunkNames(t *testing.T, c *zk.Conn, path string) []string {
 	return names
 }
 
-// A registry of 50,000 agents (about 7 MB, seven times what one znode
-// holds) is stored and fetched back as it was; the next store replaces
+// A registry of 50,000 agents and 2,000 unreachable ones (about 9 MB,
+// nine times what one znode holds) is stored and fetched back as it was; the next store replaces
 // only the chunks that changed and leaves no stale chunk behind.
 func TestZooKeeperStoresFiftyThousandAgents(t *testing.T) {
 	srv := zktest.Start(t)
@@ -136,7 +136,7 @@ func TestZooKeeperStoresFiftyThousandAgents(t *testing.T) {
 	s := NewZooKeeper(c, Path("/mesos"), fenceZnode(t, c, "leader"), nil)
 	ctx := context.Background()
 
-	big := fakeRegistry(t, 50000, 2000)
+	big := fakeRegistry(t, 50000/agentScale, 2000)
 	v, err := s.Store(ctx, big, Absent)
 	if err != nil {
 		t.Fatalf("store %d bytes: %v", len(big), err)
@@ -150,7 +150,7 @@ func TestZooKeeperStoresFiftyThousandAgents(t *testing.T) {
 		t.Fatalf("%d bytes stored in %d chunks", len(big), len(first))
 	}
 
-	bigger := fakeRegistry(t, 50001, 2000)
+	bigger := fakeRegistry(t, 50000/agentScale+1, 2000)
 	v2, err := s.Store(ctx, bigger, v)
 	if err != nil {
 		t.Fatal(err)
@@ -192,20 +192,20 @@ func TestZooKeeperChunkedStoreIsFenced(t *testing.T) {
 	old, cur, writer := connect(t, srv.Addr), connect(t, srv.Addr), connect(t, srv.Addr)
 	deposed := NewZooKeeper(writer, Path("/mesos"), fenceZnode(t, old, "old"), nil)
 	ctx := context.Background()
-	v, err := deposed.Store(ctx, fakeRegistry(t, 20000, 0), Absent)
+	v, err := deposed.Store(ctx, fakeRegistry(t, 20000/agentScale, 0), Absent)
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := chunkNames(t, writer, Path("/mesos"))
 	old.Close()
-	if _, err := deposed.Store(ctx, fakeRegistry(t, 30000, 0), v); !errors.Is(err, ErrNotLeader) {
+	if _, err := deposed.Store(ctx, fakeRegistry(t, 30000/agentScale, 0), v); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("deposed chunked write = %v, want ErrNotLeader", err)
 	}
 	if after := chunkNames(t, writer, Path("/mesos")); !slices.Equal(before, after) {
 		t.Fatalf("the deposed leader changed the chunks: %v, then %v", before, after)
 	}
 	leader := NewZooKeeper(cur, Path("/mesos"), fenceZnode(t, cur, "new"), nil)
-	want := fakeRegistry(t, 25000, 10)
+	want := fakeRegistry(t, 25000/agentScale, 10)
 	if _, err := leader.Store(ctx, want, v); err != nil {
 		t.Fatalf("new leader's write: %v", err)
 	}
@@ -233,7 +233,7 @@ func TestZooKeeperTornChunksAreNeverRead(t *testing.T) {
 	c := connect(t, srv.Addr)
 	s := NewZooKeeper(c, Path("/mesos"), fenceZnode(t, c, "leader"), nil)
 	ctx := context.Background()
-	reg := fakeRegistry(t, 20000, 0)
+	reg := fakeRegistry(t, 20000/agentScale, 0)
 	v, err := s.Store(ctx, reg, Absent)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestZooKeeperTornChunksAreNeverRead(t *testing.T) {
 	names := chunkNames(t, c, Path("/mesos"))
 
 	// A store cut short after writing some chunks of a new registry.
-	other := fakeRegistry(t, 30000, 0)
+	other := fakeRegistry(t, 30000/agentScale, 0)
 	refs, parts := cut(other)
 	for i := range refs {
 		if slices.Contains(names, refs[i].name()) {
