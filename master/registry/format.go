@@ -27,7 +27,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -46,9 +45,6 @@ const (
 )
 
 var magic = []byte{0, 'g', 'm', 'r', 1}
-
-// errCorrupt: a head or chunk that cannot be read as a registry.
-var errCorrupt = errors.New("registry: stored registry is corrupt")
 
 // chunkRef names one slice of a chunked registry.
 type chunkRef struct {
@@ -108,22 +104,22 @@ func encodeHead(data []byte, chunks []chunkRef) []byte {
 func decodeHead(b []byte) (head, error) {
 	if !bytes.HasPrefix(b, magic) {
 		if len(b) > 0 && b[0] == 0 {
-			return head{}, fmt.Errorf("%w: unknown format %q", errCorrupt, b[:min(len(b), len(magic))])
+			return head{}, fmt.Errorf("%w: unknown format %q", ErrCorrupt, b[:min(len(b), len(magic))])
 		}
 		return head{legacy: true, data: b}, nil
 	}
 	r := bytes.NewReader(b[len(magic):])
 	kind, err := r.ReadByte()
 	if err != nil {
-		return head{}, fmt.Errorf("%w: truncated head", errCorrupt)
+		return head{}, fmt.Errorf("%w: truncated head", ErrCorrupt)
 	}
 	size, err := binary.ReadUvarint(r)
 	if err != nil || size > MaxSize {
-		return head{}, fmt.Errorf("%w: bad size in head", errCorrupt)
+		return head{}, fmt.Errorf("%w: bad size in head", ErrCorrupt)
 	}
 	h := head{size: int(size)}
 	if _, err := io.ReadFull(r, h.sum[:]); err != nil {
-		return head{}, fmt.Errorf("%w: truncated head", errCorrupt)
+		return head{}, fmt.Errorf("%w: truncated head", ErrCorrupt)
 	}
 	switch kind {
 	case kindInline:
@@ -132,28 +128,28 @@ func decodeHead(b []byte) (head, error) {
 	case kindChunked:
 		n, err := binary.ReadUvarint(r)
 		if err != nil || n > MaxSize/sliceSize+1 {
-			return head{}, fmt.Errorf("%w: bad chunk count in head", errCorrupt)
+			return head{}, fmt.Errorf("%w: bad chunk count in head", ErrCorrupt)
 		}
 		total := 0
 		for i := uint64(0); i < n; i++ {
 			var c chunkRef
 			sz, err := binary.ReadUvarint(r)
 			if err != nil || sz > sliceSize {
-				return head{}, fmt.Errorf("%w: bad chunk %d in head", errCorrupt, i)
+				return head{}, fmt.Errorf("%w: bad chunk %d in head", ErrCorrupt, i)
 			}
 			c.size = int(sz)
 			if _, err := io.ReadFull(r, c.sum[:]); err != nil {
-				return head{}, fmt.Errorf("%w: truncated head", errCorrupt)
+				return head{}, fmt.Errorf("%w: truncated head", ErrCorrupt)
 			}
 			total += c.size
 			h.chunks = append(h.chunks, c)
 		}
 		if total != h.size || r.Len() != 0 {
-			return head{}, fmt.Errorf("%w: head's chunks do not add up", errCorrupt)
+			return head{}, fmt.Errorf("%w: head's chunks do not add up", ErrCorrupt)
 		}
 		return h, nil
 	default:
-		return head{}, fmt.Errorf("%w: unknown kind %d", errCorrupt, kind)
+		return head{}, fmt.Errorf("%w: unknown kind %d", ErrCorrupt, kind)
 	}
 }
 
@@ -180,10 +176,10 @@ func inflate(z []byte, size int) ([]byte, error) {
 	buf := bytes.NewBuffer(out)
 	n, err := io.Copy(buf, io.LimitReader(flate.NewReader(bytes.NewReader(z)), int64(size)+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if int(n) != size {
-		return nil, fmt.Errorf("%w: expands to %d bytes, want %d", errCorrupt, n, size)
+		return nil, fmt.Errorf("%w: expands to %d bytes, want %d", ErrCorrupt, n, size)
 	}
 	return buf.Bytes(), nil
 }
@@ -191,7 +187,7 @@ func inflate(z []byte, size int) ([]byte, error) {
 // checkSum verifies the whole registry read back.
 func (h head) checkSum(data []byte) error {
 	if len(data) != h.size || sha256.Sum256(data) != h.sum {
-		return fmt.Errorf("%w: the registry does not match its head's checksum", errCorrupt)
+		return fmt.Errorf("%w: the registry does not match its head's checksum", ErrCorrupt)
 	}
 	return nil
 }

@@ -38,12 +38,12 @@ func TestHeadRoundTripsAndRejectsGarbage(t *testing.T) {
 	// registry.
 	full := encodeHead(big, refs)
 	for n := len(magic); n < len(full); n++ {
-		if _, err := decodeHead(full[:n]); !errors.Is(err, errCorrupt) {
+		if _, err := decodeHead(full[:n]); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("head cut at %d of %d bytes: %v", n, len(full), err)
 		}
 	}
 	for _, b := range [][]byte{{0}, {0, 'x'}, append(append([]byte{}, magic...), 9)} {
-		if _, err := decodeHead(b); !errors.Is(err, errCorrupt) {
+		if _, err := decodeHead(b); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("decodeHead(%q) = %v", b, err)
 		}
 	}

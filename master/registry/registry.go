@@ -45,6 +45,10 @@ var (
 	// ErrUnknownOutcome: the write may or may not have been applied
 	// (timeout or connection loss); fetch again before anything else.
 	ErrUnknownOutcome = errors.New("registry: store outcome unknown")
+	// ErrCorrupt: what is stored cannot be read as a whole registry (a
+	// chunk missing or damaged, a head that does not parse); it is never
+	// returned as one.
+	ErrCorrupt = errors.New("registry: the stored registry is corrupt")
 	// ErrTooLarge: the registry exceeds MaxSize.
 	ErrTooLarge = errors.New("registry: too large to store")
 )

@@ -104,7 +104,7 @@ func (z *ZooKeeper) fetch(ctx context.Context) ([]byte, Version, error) {
 			if serr == nil && now != nil && Version(now.Version) != v {
 				continue // stored again while read: read the new one
 			}
-			err = fmt.Errorf("%w: %v", errCorrupt, err)
+			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		if err != nil {
 			return nil, Absent, fmt.Errorf("registry: fetch %s at version %d: %w", z.path, v, err)
@@ -145,7 +145,7 @@ func (z *ZooKeeper) read(h head) ([]byte, error) {
 			}
 			part, err := inflate(b, c.size)
 			if err == nil && sha256.Sum256(part) != c.sum {
-				err = fmt.Errorf("%w: chunk %s does not match its name", errCorrupt, path)
+				err = fmt.Errorf("%w: chunk %s does not match its name", ErrCorrupt, path)
 			}
 			parts[i], errs[i] = part, err
 		}()

@@ -274,14 +274,14 @@ func TestZooKeeperTornChunksAreNeverRead(t *testing.T) {
 	if _, err := c.Set(victim, compress(parts[len(parts)-1]), -1); err != nil {
 		t.Fatal(err)
 	}
-	if data, _, err := s.Fetch(ctx); !errors.Is(err, errCorrupt) {
+	if data, _, err := s.Fetch(ctx); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("fetch with a damaged chunk = %d bytes, %v; want an error", len(data), err)
 	}
 	// A named chunk gone.
 	if err := c.Delete(victim, -1); err != nil {
 		t.Fatal(err)
 	}
-	if data, _, err := s.Fetch(ctx); !errors.Is(err, errCorrupt) {
+	if data, _, err := s.Fetch(ctx); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("fetch with a chunk gone = %d bytes, %v; want an error", len(data), err)
 	}
 }
