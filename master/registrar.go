@@ -138,15 +138,24 @@ func slaves(r *mesosinternal.Registry) *mesosinternal.Registry_Slaves {
 }
 
 // admit puts info among the admitted agents, replacing one with its id.
+// Ops replace the entries of a registry's lists, never change one in
+// place: a registry copied with its lists (registryEncoder) shares them.
 func admit(r *mesosinternal.Registry, info *mesos.SlaveInfo) {
 	s := slaves(r)
 	id := info.GetId().GetValue()
-	for _, x := range s.Slaves {
+	for i, x := range s.Slaves {
 		if x.GetInfo().GetId().GetValue() == id {
-			x.Info = clone(info)
+			s.Slaves[i] = &mesosinternal.Registry_Slave{Info: clone(info), DrainInfo: clone(x.DrainInfo), Deactivated: x.Deactivated}
 			return
 		}
 	}
+	appendAdmitted(r, info)
+}
+
+// appendAdmitted adds info, known not to be admitted, to the admitted
+// agents.
+func appendAdmitted(r *mesosinternal.Registry, info *mesos.SlaveInfo) {
+	s := slaves(r)
 	s.Slaves = append(s.Slaves, &mesosinternal.Registry_Slave{Info: clone(info)})
 }
 
@@ -228,9 +237,9 @@ func (o Prune) Apply(r *mesosinternal.Registry) {
 func (o UpdateWeights) Apply(r *mesosinternal.Registry) {
 	for _, w := range o.Weights {
 		found := false
-		for _, x := range r.Weights {
+		for i, x := range r.Weights {
 			if x.GetInfo().GetRole() == w.GetRole() {
-				x.Info = clone(w)
+				r.Weights[i] = &mesosinternal.Registry_Weight{Info: clone(w)}
 				found = true
 			}
 		}

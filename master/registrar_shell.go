@@ -4,7 +4,8 @@ package master
 // core emits, in order. Ops that queue while a store is in flight go out
 // together in the next one, on top of the registry as last stored (no
 // fetch between stores: the version compare-and-set catches anyone else
-// writing). Without a store (Config.Registry nil) the registry lives in
+// writing), built and encoded by a registryEncoder that reuses what did
+// not change. Without a store (Config.Registry nil) the registry lives in
 // the actor's memory only: ops are applied to it at once, never encoded.
 // A registry.Memory is stored on the actor at once; any other store runs
 // off the mailbox and its result comes back through Dispatch.
@@ -13,8 +14,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors/effect"
@@ -32,6 +35,7 @@ type registryWriter struct {
 	storeTO time.Duration
 
 	reg      *mesosinternal.Registry // as last stored
+	enc      registryEncoder
 	version  registry.Version
 	queued   []RegistryApply
 	busy     bool   // a store is in flight
@@ -109,11 +113,7 @@ func (p *process) flushRegistry() {
 		p.registryStored(last, w.reg, registry.Absent, nil)
 		return
 	}
-	next := clone(w.reg)
-	for _, e := range batch {
-		e.Op.Apply(next)
-	}
-	data, err := proto.Marshal(next)
+	next, data, err := w.enc.next(w.reg, batch)
 	if err != nil {
 		p.registryStored(last, next, registry.Absent, fmt.Errorf("master: cannot encode the registry: %w", err))
 		return
@@ -146,6 +146,111 @@ func (p *process) flushRegistry() {
 			p.registryStored(last, next, v, err)
 		})
 	}()
+}
+
+// registryEncoder builds and encodes the registry a store sends: the
+// registry as last stored, copied with fresh lists whose entries it
+// shares (ops replace entries, never change them), with the batch's ops
+// applied. Each admitted agent's entry is encoded once, and its bytes
+// reused for as long as the entry stays.
+type registryEncoder struct {
+	agents map[*mesosinternal.Registry_Slave][]byte
+}
+
+// next returns the registry prev becomes with batch applied, encoded;
+// prev is left as it was.
+func (e *registryEncoder) next(prev *mesosinternal.Registry, batch []RegistryApply) (*mesosinternal.Registry, []byte, error) {
+	next := copyRegistry(prev)
+	applyBatch(next, batch)
+	data, err := e.encode(next)
+	return next, data, err
+}
+
+// applyBatch applies batch to r. Admissions of agents not admitted yet
+// (most of a large batch, when agents register in bulk) are appended
+// without scanning the admitted agents for each.
+func applyBatch(r *mesosinternal.Registry, batch []RegistryApply) {
+	var admitted map[string]bool // while valid: the ids admitted
+	for _, e := range batch {
+		a, ok := e.Op.(AdmitSlave)
+		if !ok {
+			e.Op.Apply(r)
+			admitted = nil
+			continue
+		}
+		if admitted == nil {
+			admitted = map[string]bool{}
+			for _, x := range r.GetSlaves().GetSlaves() {
+				admitted[x.GetInfo().GetId().GetValue()] = true
+			}
+		}
+		if id := a.Info.GetId().GetValue(); !admitted[id] {
+			appendAdmitted(r, a.Info)
+			admitted[id] = true
+			continue
+		}
+		a.Apply(r)
+	}
+}
+
+// copyRegistry copies r: its lists of agents get arrays of their own,
+// holding the same entries; the rest (small) is cloned.
+func copyRegistry(r *mesosinternal.Registry) *mesosinternal.Registry {
+	s, u, g := r.Slaves, r.Unreachable, r.Gone
+	r.Slaves, r.Unreachable, r.Gone = nil, nil, nil
+	c := proto.Clone(r).(*mesosinternal.Registry)
+	r.Slaves, r.Unreachable, r.Gone = s, u, g
+	if s != nil {
+		c.Slaves = &mesosinternal.Registry_Slaves{Slaves: slices.Clone(s.Slaves)}
+	}
+	if u != nil {
+		c.Unreachable = &mesosinternal.Registry_UnreachableSlaves{Slaves: slices.Clone(u.Slaves)}
+	}
+	if g != nil {
+		c.Gone = &mesosinternal.Registry_GoneSlaves{Slaves: slices.Clone(g.Slaves)}
+	}
+	return c
+}
+
+// Field numbers of Registry.slaves and Registry.Slaves.slaves.
+const (
+	registrySlavesField = protowire.Number(2)
+	slavesSlaveField    = protowire.Number(1)
+)
+
+// encode is proto.Marshal(r), with the admitted agents last and their
+// entries' bytes taken from the cache (protobuf readers accept fields in
+// any order).
+func (e *registryEncoder) encode(r *mesosinternal.Registry) ([]byte, error) {
+	s := r.Slaves
+	r.Slaves = nil
+	rest, err := proto.Marshal(r)
+	r.Slaves = s
+	if err != nil || s == nil {
+		return rest, err
+	}
+	agents := make(map[*mesosinternal.Registry_Slave][]byte, len(s.Slaves))
+	size := 0
+	for _, x := range s.Slaves {
+		b, ok := e.agents[x]
+		if !ok {
+			if b, err = proto.Marshal(x); err != nil {
+				return nil, err
+			}
+		}
+		agents[x] = b
+		size += protowire.SizeTag(slavesSlaveField) + protowire.SizeBytes(len(b))
+	}
+	e.agents = agents
+	out := make([]byte, 0, len(rest)+protowire.SizeTag(registrySlavesField)+protowire.SizeBytes(size))
+	out = append(out, rest...)
+	out = protowire.AppendTag(out, registrySlavesField, protowire.BytesType)
+	out = protowire.AppendVarint(out, uint64(size))
+	for _, x := range s.Slaves {
+		out = protowire.AppendTag(out, slavesSlaveField, protowire.BytesType)
+		out = protowire.AppendBytes(out, agents[x])
+	}
+	return out, nil
 }
 
 // registryGauges are the registrar's metrics, under Mesos' names.

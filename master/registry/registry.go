@@ -2,7 +2,8 @@
 // failover: admitted, unreachable and gone agents, weights, quota) as one
 // opaque blob with compare-and-set: Memory for tests and the simulator,
 // ZooKeeper for highly available masters, where every write is fenced by
-// the writer's own election znode so that a deposed leader can never write.
+// the writer's own election znode so that a deposed leader can never write,
+// and a registry larger than a znode is compressed and split into chunks.
 //
 // The blob is the caller's serialized Registry; the store does not read it.
 package registry
@@ -28,9 +29,11 @@ const (
 	DefaultStoreTimeout = 20 * time.Second
 )
 
-// MaxSize bounds a stored registry: ZooKeeper refuses requests over about
-// 1 MiB (jute.maxbuffer).
-const MaxSize = 1000 * 1000
+// MaxSize bounds a stored registry (before compression): about 350,000
+// agents of 180 bytes. ZooKeeper refuses znodes and requests over about 1 MiB
+// (jute.maxbuffer), so its store compresses the registry and splits it
+// across znodes (see format.go).
+const MaxSize = 64 << 20
 
 // Errors a store returns. A master treats every Store error as fatal to its
 // leadership (Mesos aborts): it stops acting as leader.
@@ -42,6 +45,10 @@ var (
 	// ErrUnknownOutcome: the write may or may not have been applied
 	// (timeout or connection loss); fetch again before anything else.
 	ErrUnknownOutcome = errors.New("registry: store outcome unknown")
+	// ErrCorrupt: what is stored cannot be read as a whole registry (a
+	// chunk missing or damaged, a head that does not parse); it is never
+	// returned as one.
+	ErrCorrupt = errors.New("registry: the stored registry is corrupt")
 	// ErrTooLarge: the registry exceeds MaxSize.
 	ErrTooLarge = errors.New("registry: too large to store")
 )
