@@ -80,7 +80,7 @@ func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos
 // newDriverFramework returns the driver (the node's core) of a framework
 // whose scheduler keeps its state in st.
 func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker, seed uint64) (*schedulerdriver.Inline, *simScheduler) {
-	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost")}
+	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost"), Checkpoint: proto.Bool(st.checkpoint)}
 	if st.id != "" {
 		info.Id = &mesos.FrameworkID{Value: proto.String(st.id)}
 	}

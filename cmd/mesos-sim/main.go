@@ -28,7 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agents := fs.Int("agents", 5, "number of agents")
 	frameworks := fs.Int("frameworks", 2, "number of frameworks")
 	tasks := fs.Int("tasks", 100, "tasks to run in all, shared out among the frameworks")
-	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash, all or none")
+	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss, all or none")
 	agentRes := fs.String("agent-resources", "cpus:4;mem:8192", "resources of each agent")
 	taskRes := fs.String("task-resources", "cpus:1;mem:128", "resources of each task")
 	taskTime := fs.Duration("task-time", 10*time.Second, "mean virtual run time of a task")
@@ -121,6 +121,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB\n",
 			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
 			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30))
+		fmt.Fprintf(stdout, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d\n",
+			res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts)
 		runtime.KeepAlive(c)
 	}
 	if *memprofile != "" {
