@@ -45,6 +45,7 @@ type owedUpdate struct {
 
 type seenTask struct {
 	state mesos.TaskState
+	agent string // the agent id of the latest update
 	uuids map[string]bool
 }
 
@@ -188,6 +189,7 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 		return
 	}
 	t.state = next
+	t.agent = st.GetSlaveId().GetValue()
 }
 
 func (k *checker) step(s *Sim) error {
@@ -276,9 +278,19 @@ func (k *checker) owes() bool {
 	return false
 }
 
-// final checks, once the run has ended, that every task a framework
-// launched ended (as the framework last saw it) or runs on a live agent.
+// final checks, once the run has ended and drained, that every task is
+// accounted for: each task a framework launched ended (as the framework
+// last saw it) or runs on a live agent, or its agent is unreachable and
+// the framework was told (TASK_UNREACHABLE); and each task the master
+// holds as live on a connected agent runs there.
 func (k *checker) final() error {
+	unreachable := map[string]bool{}
+	m, real := k.c.master.Core.(*realMaster)
+	if real && k.c.master.Up() {
+		for _, id := range m.core.View().Unreachable {
+			unreachable[id] = true
+		}
+	}
 	for _, st := range k.c.fwst {
 		for _, tid := range st.order {
 			if protocol.IsTerminal(st.last[tid]) {
@@ -291,8 +303,28 @@ func (k *checker) final() error {
 					break
 				}
 			}
-			if !live {
-				return fmt.Errorf("task ends: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+			if live {
+				continue
+			}
+			if t := k.seen[taskKey{st.id, tid}]; t != nil && t.state == mesos.TaskState_TASK_UNREACHABLE && t.agent != "" && unreachable[t.agent] {
+				continue
+			}
+			return fmt.Errorf("task accounted for: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+		}
+	}
+	if !real || !k.c.master.Up() {
+		return nil
+	}
+	for _, a := range m.core.View().Agents {
+		i := k.c.agentIndex(a.PID)
+		if !a.Connected || i < 0 || !k.c.agents[i].Up() {
+			continue
+		}
+		for _, t := range a.Tasks {
+			fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
+			if !protocol.IsTerminal(t.GetState()) && !k.c.hosts[i].running(fid, tid) {
+				return fmt.Errorf("task accounted for: the master holds task %s of framework %s as %s on %s (%s), which does not run it",
+					tid, fid, t.GetState(), a.ID, k.c.agents[i].Name)
 			}
 		}
 	}
