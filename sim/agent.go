@@ -113,6 +113,7 @@ func (h *agentHost) takeOver(old *agentHost) {
 	h.adopted = map[string]*simContainer{}
 	for _, c := range old.sorted() {
 		if c.exec != nil && c.exec.Up() && !c.ended {
+			c.host = h // its exit is the new process's to hear of
 			h.adopted[c.id] = c
 		}
 	}
