@@ -77,8 +77,8 @@ type simContainer struct {
 // bootID is the simulated hosts' boot id: no host reboots.
 const bootID = "sim-boot"
 
-// newAgentHost builds the agent core of n's machine over disk (nil: a new,
-// empty disk). backoff, if not zero, replaces
+// newAgentHost builds an agent process over a new, empty disk (takeOver
+// gives it a crashed process's disk). backoff, if not zero, replaces
 // --registration_backoff_factor.
 func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resources, plan TaskPlan, uuids protocol.UUIDs, master func() *mesos.MasterInfo, backoff time.Duration) *agentHost {
 	cfg := slave.DefaultConfig()
@@ -303,12 +303,17 @@ func (h *agentHost) recoverContainers(e slave.RecoverContainers) {
 	for _, r := range e.Containers {
 		c := h.adopted[r.ID]
 		delete(h.adopted, r.ID)
-		if c == nil || c.exec == nil || !c.exec.Up() || r.PID <= 0 {
-			c = &simContainer{id: r.ID, host: h}
-			dead = append(dead, c)
-		} else {
-			c.host = h
+		if c != nil && c.exec != nil && c.exec.Up() && r.PID > 0 {
+			h.conts[r.ID] = c
+			continue
 		}
+		if c != nil && c.exec != nil {
+			// Not checkpointed as forked: the agent cannot adopt it.
+			c.ended = true
+			h.s.Remove(c.exec)
+		}
+		c = &simContainer{id: r.ID, host: h}
+		dead = append(dead, c)
 		h.conts[r.ID] = c
 	}
 	var orphans []*simContainer
