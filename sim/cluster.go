@@ -148,10 +148,11 @@ type Cluster struct {
 	boots  []int        // new machines (empty disk) per agent
 	hosts  []*agentHost // by agent, as c.agents
 
-	agentIdx   map[actors.PID]int
-	counts     Counts
-	masterRuns int  // master incarnations started
-	draining   bool // the tasks have ended: no more faults
+	agentIdx      map[actors.PID]int
+	counts        Counts
+	masterRuns    int       // master incarnations started
+	masterStarted time.Time // when the running master started
+	draining      bool      // the tasks have ended: no more faults
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
@@ -311,6 +312,14 @@ func (c *Cluster) crashAgentProcess(i int) {
 	c.Sim.At(c.Sim.Now().Add(back), func() { c.startAgent(i, true) })
 }
 
+// masterRestartGap is the least time between a restarted master's start
+// and the next master-restart fault: more than --agent_reregister_timeout (10
+// minutes), so that a restarted master with a registry gets to give up
+// on the agents that do not come back. A master that fails over faster
+// than that never does, and tasks on such agents stay unknown, as in
+// Mesos.
+const masterRestartGap = 15 * time.Minute
+
 // crashMaster kills the master and starts a new one, with an empty state,
 // at the same address after a drawn pause.
 func (c *Cluster) crashMaster() {
@@ -331,6 +340,7 @@ func (c *Cluster) restartMaster() {
 		return
 	}
 	c.Sim.Restart(c.master, m)
+	c.masterStarted = c.Sim.Now()
 	c.master.Custom = m.apply
 	c.sweep = m.sweep
 	c.Sim.Start(c.master, m.start)
@@ -408,7 +418,7 @@ func (c *Cluster) injectFaults() {
 				h.disk.crashAtWrite = true
 			}
 		}
-		if f.MasterRestart && !c.cfg.StandInMaster && rng.Float64() < 0.05 {
+		if f.MasterRestart && !c.cfg.StandInMaster && rng.Float64() < 0.05 && (c.masterRuns == 0 || s.Now().Sub(c.masterStarted) >= masterRestartGap) {
 			c.crashMaster()
 		}
 		s.At(s.Now().Add(10*time.Second), tick)

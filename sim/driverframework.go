@@ -94,10 +94,8 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 // is only found out this way).
 func (s *simScheduler) reconcile(d schedulerdriver.SchedulerDriver) {
 	var sts []*mesos.TaskStatus
-	keep := s.st.order[:0]
 	for _, tid := range s.st.order {
 		if st := s.st.last[tid]; !protocol.IsTerminal(st) {
-			keep = append(keep, tid)
 			sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: st.Enum()})
 		}
 	}
