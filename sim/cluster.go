@@ -217,8 +217,9 @@ func NewCluster(cfg Config) (*Cluster, error) {
 			want++
 		}
 		// Every other framework checkpoints (the first among them): its
-		// executors outlive an agent restart.
-		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0}
+		// executors outlive an agent restart; every fourth is
+		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
+		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
 		c.fwst = append(c.fwst, st)
 		if cfg.StandInFrameworks {
@@ -498,9 +499,16 @@ func (c *Cluster) drain() {
 	}
 	every := uint64(max(1, len(c.agents)/16))
 	deadline := s.Now().Add(drainLimit)
+	var lastFinal time.Time
 	for s.Err() == nil {
-		if s.Steps()%every == 0 && c.quiet() {
-			return
+		// Quiet, and (looked at once a virtual second: it copies the
+		// master's state) every task accounted for: a framework told a
+		// task is unreachable hears more when its agent is back.
+		if s.Steps()%every == 0 && c.quiet() && s.Now().Sub(lastFinal) >= time.Second {
+			lastFinal = s.Now()
+			if c.check.final() == nil {
+				return
+			}
 		}
 		if t, ok := s.Next(); !ok || t.After(deadline) {
 			return

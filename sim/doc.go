@@ -35,7 +35,8 @@ package sim
 // Frameworks are schedulers on schedulerdriver.Inline (driverframework.go)
 // or, on request, message-level stand-ins (standin_framework.go), launching
 // their share of tasks on their offers, acknowledging and reconciling;
-// every other framework checkpoints. standin_master.go is a stand-in
+// every other framework checkpoints, and every fourth (the first among
+// them) is PARTITION_AWARE. standin_master.go is a stand-in
 // master kept to tell a bug of master.Core from one of the simulator.
 //
 // Faults (Faults, ParseFaults): message drop, duplication, reordering and

@@ -70,11 +70,19 @@ func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos
 	s.check.see(s.st.name, s.st.id, st, st.GetUuid())
 	tid := st.GetTaskId().GetValue()
 	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
-		if protocol.IsTerminal(st.GetState()) {
+		if settled(st.GetState()) && !settled(last) {
 			s.st.finished++
 		}
 		s.st.last[tid] = st.GetState()
 	}
+}
+
+// settled: the framework has heard the last it can count on of a task in
+// this state: it ended, or (for a PARTITION_AWARE framework) its agent is
+// unreachable or the master does not know it. A later update of the task
+// is still taken.
+func settled(state mesos.TaskState) bool {
+	return protocol.IsTerminal(state) || state == mesos.TaskState_TASK_UNREACHABLE || state == mesos.TaskState_TASK_UNKNOWN
 }
 
 // newDriverFramework returns the driver (the node's core) of a framework
@@ -83,6 +91,9 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost"), Checkpoint: proto.Bool(st.checkpoint)}
 	if st.id != "" {
 		info.Id = &mesos.FrameworkID{Value: proto.String(st.id)}
+	}
+	if st.partitionAware {
+		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
 	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check}

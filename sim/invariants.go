@@ -163,12 +163,16 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 		// where the task is, not a step of its stream.
 		return
 	}
-	if next == mesos.TaskState_TASK_LOST && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
+	if (next == mesos.TaskState_TASK_LOST || next == mesos.TaskState_TASK_UNREACHABLE) && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
 		(st.GetReason() == mesos.TaskStatus_REASON_SLAVE_DISCONNECTED || st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REMOVED) {
-		// Mesos' master reports every task it still holds as lost when
-		// the agent goes, terminal ones whose update was not yet
-		// acknowledged included; the framework may see FINISHED, LOST.
+		// Mesos' master reports every task it still holds as lost (or
+		// unreachable, to a PARTITION_AWARE framework) when the agent
+		// goes, terminal ones whose update was not yet acknowledged
+		// included (Master::_removeSlave, __removeSlave,
+		// removeFramework(Slave*, Framework*)); the framework may see
+		// FINISHED, then LOST or UNREACHABLE.
 		t.state = next
+		t.agent = st.GetSlaveId().GetValue()
 		return
 	}
 	if u := string(uuid); u != "" {
@@ -306,8 +310,11 @@ func (k *checker) final() error {
 			if live {
 				continue
 			}
-			if t := k.seen[taskKey{st.id, tid}]; t != nil && t.state == mesos.TaskState_TASK_UNREACHABLE && t.agent != "" && unreachable[t.agent] {
+			if t := k.seen[taskKey{st.id, tid}]; st.last[tid] == mesos.TaskState_TASK_UNREACHABLE && t != nil && t.agent != "" && unreachable[t.agent] {
 				continue
+			}
+			if st.last[tid] == mesos.TaskState_TASK_UNKNOWN {
+				continue // the master said it does not know the task, and nothing runs it
 			}
 			return fmt.Errorf("task accounted for: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
 		}

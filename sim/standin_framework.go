@@ -27,6 +27,9 @@ type fwState struct {
 	order    []string                   // task ids in launch order
 	// checkpoint: the framework asks agents to checkpoint its tasks.
 	checkpoint bool
+	// partitionAware: the framework is PARTITION_AWARE (driver frameworks
+	// only): it is told TASK_UNREACHABLE, not TASK_LOST.
+	partitionAware bool
 }
 
 // standInFramework is the stand-in scheduler (and driver): it registers,
