@@ -94,8 +94,9 @@ func runBenchPeer(kind string) error {
 	return err
 }
 
-// startBenchPeer runs a peer child of the given kind and returns its address.
-func startBenchPeer(b *testing.B, kind string) string {
+// startBenchPeer runs a peer child of the given kind and returns its
+// address and pid.
+func startBenchPeer(b *testing.B, kind string) (string, int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), benchPeerEnv+"="+kind)
@@ -133,10 +134,10 @@ func startBenchPeer(b *testing.B, kind string) string {
 	}()
 	select {
 	case a := <-addr:
-		return a
+		return a, cmd.Process.Pid
 	case <-time.After(30 * time.Second):
 		b.Fatal("bench peer did not start")
-		return ""
+		return "", 0
 	}
 }
 
@@ -148,7 +149,8 @@ func BenchmarkProcessRoundTrip(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ponger := PID{ID: "ponger", Address: startBenchPeer(b, "actors")}
+		addr, peer := startBenchPeer(b, "actors")
+		ponger := PID{ID: "ponger", Address: addr}
 		done := make(chan struct{})
 		count, target := 0, 1
 		pinger := spawn(b, n, "pinger", &proc{init: func(c *Context) {
@@ -167,14 +169,15 @@ func BenchmarkProcessRoundTrip(b *testing.B) {
 		count, target = 0, b.N
 		b.ReportAllocs()
 		b.ResetTimer()
-		start := time.Now()
+		m := startMeter(peer)
 		kick()
 		<-done
-		report(b, start, 2*b.N)
+		report(b, m, 2*b.N)
 	})
 	b.Run("raw", func(b *testing.B) {
 		_, sys := rawRemote(b)
-		ponger := actor.NewPID(startBenchPeer(b, "raw"), "ponger")
+		addr, peer := startBenchPeer(b, "raw")
+		ponger := actor.NewPID(addr, "ponger")
 		done := make(chan struct{})
 		count, target := 0, 1
 		pinger := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
@@ -195,10 +198,10 @@ func BenchmarkProcessRoundTrip(b *testing.B) {
 		count, target = 0, b.N
 		b.ReportAllocs()
 		b.ResetTimer()
-		start := time.Now()
+		m := startMeter(peer)
 		sys.Root.Send(pinger, wrapperspb.String("go"))
 		<-done
-		report(b, start, 2*b.N)
+		report(b, m, 2*b.N)
 	})
 }
 
@@ -211,7 +214,8 @@ func BenchmarkProcessSend(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sink := PID{ID: "sink", Address: startBenchPeer(b, "actors")}
+		addr, peer := startBenchPeer(b, "actors")
+		sink := PID{ID: "sink", Address: addr}
 		counts := make(chan int64, 1)
 		probe := spawn(b, n, "probe", &proc{init: func(c *Context) {
 			Install(c, func(_ PID, m *wrapperspb.Int64Value) { counts <- m.Value })
@@ -220,7 +224,7 @@ func BenchmarkProcessSend(b *testing.B) {
 		base := <-counts
 		b.ReportAllocs()
 		b.ResetTimer()
-		start := time.Now()
+		m := startMeter(peer)
 		for i := 0; i < b.N; i++ {
 			n.Send(PID{}, sink, msg)
 		}
@@ -228,11 +232,12 @@ func BenchmarkProcessSend(b *testing.B) {
 		if got := <-counts; got-base != int64(b.N) {
 			b.Fatalf("peer counted %d of %d", got-base, b.N)
 		}
-		report(b, start, b.N)
+		report(b, m, b.N)
 	})
 	b.Run("raw", func(b *testing.B) {
 		_, sys := rawRemote(b)
-		sink := actor.NewPID(startBenchPeer(b, "raw"), "sink")
+		addr, peer := startBenchPeer(b, "raw")
+		sink := actor.NewPID(addr, "sink")
 		counts := make(chan int64, 1)
 		probe := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 			switch m := ctx.Message().(type) {
@@ -246,7 +251,7 @@ func BenchmarkProcessSend(b *testing.B) {
 		base := <-counts
 		b.ReportAllocs()
 		b.ResetTimer()
-		start := time.Now()
+		m := startMeter(peer)
 		for i := 0; i < b.N; i++ {
 			sys.Root.Send(sink, msg)
 		}
@@ -254,6 +259,6 @@ func BenchmarkProcessSend(b *testing.B) {
 		if got := <-counts; got-base != int64(b.N) {
 			b.Fatalf("peer counted %d of %d", got-base, b.N)
 		}
-		report(b, start, b.N)
+		report(b, m, b.N)
 	})
 }

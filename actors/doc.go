@@ -27,12 +27,15 @@
 // 48-bit id of the node that made it and a counter; it becomes text
 // ("<12 hex digits>-<base 36>") only when a Tracer is set. Within a node the
 // ids travel beside the message in a small wrapper taken from a reused
-// slab (no allocation per send). Between nodes a message goes as a
-// gomesos.actors.Envelope (envelope.proto): the ids as varints, a 64-bit
-// hash of the type name, and the message's bytes, all in protoactor's
-// MessageEnvelope as an ordinary protobuf message. A peer's Envelope whose
-// payload has an unknown or forbidden type (protoactor's own), or does not
-// decode, is dropped and counted in Stats.Rejected; the stream carries on.
+// slab (no allocation per send). Between nodes a message goes under its
+// own type name, as raw protoactor sends it, with the ids appended to its
+// bytes as one extra field (number 19999, in the range protobuf keeps for
+// itself, which no .proto file may use): it is encoded once, as raw protoactor encodes a message, and
+// decoded once into its own type, where the receiving process takes the
+// field back out of the unknown fields before filters, tracer or handler
+// see the message (a malformed field is dropped; the message is
+// delivered without ids). protoactor's own control messages (Terminated,
+// Watch, PoisonPill, ...) are refused on the way out (Stats.Rejected).
 // There is no protoactor middleware: Node.send and process.Receive do the
 // stamping, filtering and tracing themselves.
 //
@@ -106,7 +109,7 @@
 //   - Replies dial back: every node must advertise an address its peers can
 //     reach. Sender PIDs are self-declared: there is no authentication
 //     beyond what TLS options would give.
-//   - The wire format changed upstream after the pinned commit, and ours
-//     (the Envelope) is gomesos' own: every binary of a cluster must be
-//     built from the same tree.
+//   - The wire format changed upstream after the pinned commit, and the
+//     ids field is gomesos' own: every binary of a cluster must be built
+//     from the same tree.
 package actors

@@ -71,7 +71,7 @@ type Stats struct {
 	Oversized   uint64 // outgoing messages over MaxMessageSize, dropped
 	Filtered    uint64 // messages dropped by test filters
 	DeadLetters uint64 // messages to processes that do not exist (on this node)
-	Rejected    uint64 // incoming envelopes dropped by the remoting guard (unknown or forbidden type, bad indexes)
+	Rejected    uint64 // incoming envelopes dropped by the remoting guard (unknown or forbidden type, bad indexes), and protoactor's own control messages refused on the way out
 	Unhandled   uint64 // messages no handler was installed for
 	Panics      uint64 // handler (and callback) panics recovered
 	RPCPanics   uint64 // panics recovered in gRPC handlers (malformed peer input)
@@ -711,13 +711,10 @@ func (n *Node) onEvent(ev any) {
 	case *actor.DeadLetterEvent:
 		var mid, trace id
 		m, sender := e.Message, e.Sender
-		if _, ok := m.(*refusedMsg); ok {
-			return // refused on arrival from a peer node
-		}
-		if om, ok := m.(*outMsg); ok { // to a peer node that could not be reached
-			m = &om.localMsg
-		}
-		if lm, ok := m.(*localMsg); ok { // never taken: its slab is not reused
+		switch lm := m.(type) {
+		case *outMsg: // to a peer node that could not be reached
+			m, mid, trace = lm.payload(), lm.mid, lm.trace
+		case *localMsg: // never taken: its slab is not reused
 			m, mid, trace = lm.msg, lm.mid, lm.trace
 			if lm.sender != nil {
 				sender = lm.sender
@@ -726,6 +723,9 @@ func (n *Node) onEvent(ev any) {
 		msg, ok := m.(proto.Message)
 		if !ok || isInternal(msg) || (e.PID != nil && e.PID.Id == flushID) {
 			return
+		}
+		if mid.zero() { // from a peer node, for a process that is not here
+			mid, trace = takeIDs(msg)
 		}
 		n.stats.deadLetters.Add(1)
 		if tr := n.getTracer(); tr != nil {

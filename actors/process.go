@@ -217,14 +217,17 @@ func (p *process) Receive(c actor.Context) {
 	case *actor.DeadLetterResponse:
 		p.entry().WithField("target", fromActorPID(m.Target).String()).Debug("actors: a message sent by this process reached no process")
 	case *actor.ReceiveTimeout:
-	case *refusedMsg:
-		p.node.stats.rejected.Add(1)
-		p.entry().WithFields(logrus.Fields{"from": fromActorPID(c.Sender()).String(), "reason": m.why}).
-			Warn("actors: rejected a malformed or forbidden message from a peer node")
 	case proto.Message:
-		// From a peer node that sent it without an Envelope: no ids.
+		// From a peer node: the ids came in the message's bytes (none
+		// from a raw protoactor peer).
 		from := fromActorPID(c.Sender())
-		if isInternal(m) || p.node.admit(m, from, p.self, id{}, id{}) {
+		if isInternal(m) {
+			p.handle(from, m)
+			return
+		}
+		mid, trace := takeIDs(m)
+		p.trace = trace
+		if p.node.admit(m, from, p.self, mid, trace) {
 			p.handle(from, m)
 		}
 	default:

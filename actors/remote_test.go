@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -374,4 +375,16 @@ func TestManyRoundTripsWithPeer(t *testing.T) {
 			t.Fatalf("reply %d: %v from %v", i, r.msg, r.from)
 		}
 	}
+}
+
+// protoactor's own types would be acted on by the peer's remoting (a
+// Terminated fires its watches): they do not leave the node.
+func TestProtoactorTypesStayHome(t *testing.T) {
+	n, p := sharedNode(t), sharedPeer(t)
+	rejected := n.Stats().Rejected
+	n.Send(PID{}, p.echo, &actor.Terminated{Who: toActorPID(p.echo)})
+	if got := n.Stats().Rejected - rejected; got != 1 {
+		t.Fatalf("Rejected +%d, want 1", got)
+	}
+	roundTripPeer(t, n, p)
 }

@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -120,40 +122,70 @@ func TestRogueUnknownTypeName(t *testing.T) {
 	roundTripPeer(t, victim, peer)
 }
 
-// (a2) gomesos' own Envelope with an unknown, forbidden or undecodable
-// payload is refused message by message (Stats.Rejected); a PoisonPill
-// inside one stops nothing; the stream lives on.
-func TestRogueEnvelopes(t *testing.T) {
+// (a2) The ids field (wire.go) as a peer may garble it: malformed ids, the
+// field with another wire type, twice, or beside other unknown fields. Each
+// message is delivered all the same, with zero ids unless the first field
+// is well formed, and the handler sees no trace of the field.
+func TestRogueIDFields(t *testing.T) {
 	victim, peer := sharedNode(t), sharedPeer(t)
-	echo := spawnEcho(t, victim)
+	tr := &recordingTracer{}
+	victim.SetTracer(tr)
+	t.Cleanup(func() { victim.SetTracer(nil) })
+	echo := spawn(t, victim, "echo", &proc{init: func(c *Context) {
+		Install(c, func(from PID, m *wrapperspb.StringValue) {
+			c.Send(from, wrapperspb.String(fmt.Sprintf("echo:%s:%d", m.Value, len(m.ProtoReflect().GetUnknown()))))
+		})
+	}})
 	client, replies := spawnClient(t, victim, echo)
-	rejected := victim.Stats().Rejected
-
-	env := func(name string, payload []byte) []byte {
-		return marshal(t, &Envelope{Node: 7, Msg: 1, Trace: 1, Type: fnv64(protoreflectName(name)), Payload: payload})
+	good := id{0xabc, 7}
+	field := func(content ...byte) []byte {
+		b := protowire.AppendTag(nil, idsField, protowire.BytesType)
+		return protowire.AppendBytes(b, content)
+	}
+	other := protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 5)
+	cases := []struct {
+		value, unknown string // unknown: bytes of other fields the handler sees (a 3-byte tag for idsField)
+		tail           []byte
+		mid            id
+	}{
+		{"good", "0", appendIDs(nil, good, good), good},
+		{"truncated", "0", field(0xff, 0xff), id{}},
+		{"extra-bytes", "0", field(1, 1, 0, 1, 9), id{}},
+		{"zero-id", "0", field(1, 0, 0, 0), id{}},
+		{"varint-typed", "4", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}},
+		{"twice", "8", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good},
+		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good)...), good},
+	}
+	var envs []*remote.MessageEnvelope
+	for _, c := range cases {
+		data := append(marshal(t, wrapperspb.String(c.value)), c.tail...)
+		envs = append(envs, &remote.MessageEnvelope{Sender: 1, MessageData: data})
 	}
 	s := newRogue(t, victim.Address()).stream(t)
-	err := s.Send(batchMsg(&remote.MessageBatch{
-		TypeNames: []string{string(envelopeName)},
+	if err := s.Send(batchMsg(&remote.MessageBatch{
+		TypeNames: []string{"google.protobuf.StringValue"},
 		Targets:   []*actor.PID{toActorPID(echo)},
 		Senders:   []*actor.PID{toActorPID(client)},
-		Envelopes: []*remote.MessageEnvelope{
-			{Sender: 1, MessageData: env("rogue.Evil", []byte("evil"))},
-			{Sender: 1, MessageData: env("actor.PoisonPill", marshal(t, &actor.PoisonPill{}))},
-			{Sender: 1, MessageData: env(string(envelopeName), env("google.protobuf.StringValue", nil))},
-			{Sender: 1, MessageData: env("google.protobuf.StringValue", []byte{0x0a, 0xff, 0x01})},
-			{Sender: 1, MessageData: env("google.protobuf.StringValue", marshal(t, wrapperspb.String("after-rogues")))},
-		},
-	}))
-	if err != nil {
+		Envelopes: envs,
+	})); err != nil {
 		t.Fatal(err)
 	}
-	r := recv(t, replies, "reply to the good envelope")
-	if r.msg.(*wrapperspb.StringValue).Value != "echo:after-rogues" {
-		t.Fatalf("got %v", r.msg)
+	for _, c := range cases {
+		r := recv(t, replies, "reply to "+c.value)
+		if got, want := r.msg.(*wrapperspb.StringValue).Value, "echo:"+c.value+":"+c.unknown; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
 	}
-	if got := victim.Stats().Rejected - rejected; got != 4 {
-		t.Fatalf("Rejected +%d, want 4", got)
+	for _, c := range cases {
+		var got *Event
+		for _, e := range tr.snapshot() {
+			if e.Kind == Received && e.To == echo && e.Msg.(*wrapperspb.StringValue).GetValue() == c.value {
+				got = &e
+			}
+		}
+		if got == nil || got.MsgID != c.mid.String() {
+			t.Fatalf("%s: received event %+v, want message id %q", c.value, got, c.mid.String())
+		}
 	}
 	roundTripPeer(t, victim, peer)
 }

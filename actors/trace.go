@@ -3,8 +3,6 @@ package actors
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,11 +10,9 @@ import (
 	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/remote"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // EventKind says what happened to a message.
@@ -98,10 +94,9 @@ func (g *idGen) init() {
 
 func (g *idGen) next() id { return id{g.node, g.n.Add(1)} }
 
-// localMsg is how a message travels inside protoactor: the message with
-// its ids beside it (no header map). Between nodes it goes as an Envelope
-// (Serialize on the sending node, Envelope.Deserialize on the receiving
-// one, both called by protoactor's remoting); process.Receive unwraps it.
+// localMsg is how a message travels inside a node: the message with its
+// ids beside it (no header map); process.Receive unwraps it. (Between
+// nodes it travels as an outMsg: see wire.go.)
 type localMsg struct {
 	msg    proto.Message
 	sender *actor.PID // on sends within a node; between nodes protoactor's envelope carries it
@@ -111,7 +106,7 @@ type localMsg struct {
 }
 
 // take reads lm's fields and gives lm back: it must not be used after.
-// Whoever fills a localMsg from a slab writes every field but slab.
+// Whoever fills a localMsg from a slab writes every field.
 func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
 	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
 	if s := lm.slab; s != nil {
@@ -142,13 +137,7 @@ type msgSlab struct {
 
 const slabSize = 256
 
-var slabs = sync.Pool{New: func() any {
-	s := new(msgSlab)
-	for i := range s.msgs {
-		s.msgs[i].slab = s
-	}
-	return s
-}}
+var slabs = sync.Pool{New: func() any { return new(msgSlab) }}
 
 // done counts one localMsg of s as delivered; the last one recycles s.
 func (s *msgSlab) done() {
@@ -166,10 +155,6 @@ func (n *Node) newLocalMsg() (*localMsg, id) {
 // slabSource hands out localMsgs from its current slab.
 type slabSource struct{ cur atomic.Pointer[msgSlab] }
 
-// inbound holds the localMsgs of messages received from other nodes
-// (their ids come with them).
-var inbound slabSource
-
 // next returns a fresh localMsg and, if counter is not nil, a message
 // number reserved from it.
 func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
@@ -177,7 +162,9 @@ func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
 		s := src.cur.Load()
 		if s != nil {
 			if i := s.next.Add(1) - 1; i < slabSize {
-				return &s.msgs[i], s.base + uint64(i)
+				lm := &s.msgs[i]
+				lm.slab = s // on the line the sender fills anyway
+				return lm, s.base + uint64(i)
 			}
 		}
 		ns := slabs.Get().(*msgSlab)
@@ -188,167 +175,12 @@ func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
 		ns.taken.Store(0)
 		ns.next.Store(1)
 		if src.cur.CompareAndSwap(s, ns) {
-			return &ns.msgs[0], ns.base
+			lm := &ns.msgs[0]
+			lm.slab = ns
+			return lm, ns.base
 		}
 		slabs.Put(ns) // another sender installed a slab first: use that one
 	}
-}
-
-// refusedMsg is what arrives in place of an Envelope from a peer node
-// whose payload is of an unknown or forbidden type, or does not decode.
-type refusedMsg struct {
-	mid, trace id
-	why        string
-}
-
-// outMsg is a message on its way to another node, with room for its wire
-// form.
-type outMsg struct {
-	localMsg
-	wire Envelope
-}
-
-// Serialize implements remote.RootSerializable: protoactor's endpoint
-// writer calls it, on its own goroutine, before encoding a message for
-// another node (again if it retries a batch: the result is the same).
-func (m *outMsg) Serialize() (remote.RootSerialized, error) {
-	return m.localMsg.envelope(&m.wire)
-}
-
-// Serialize implements remote.RootSerializable (a message received from a
-// peer node is never forwarded as such; this is for completeness).
-func (m *localMsg) Serialize() (remote.RootSerialized, error) {
-	return m.envelope(&Envelope{})
-}
-
-func (m *localMsg) envelope(w *Envelope) (*Envelope, error) {
-	payload, err := proto.Marshal(m.msg)
-	if err != nil {
-		return nil, err
-	}
-	w.Node, w.Msg, w.Trace, w.TraceNode = m.mid.node, m.mid.n, m.trace.n, 0
-	if m.trace.node != m.mid.node {
-		w.TraceNode = m.trace.node
-	}
-	w.Type = wireTypes.hashOf(m.msg.ProtoReflect().Descriptor().FullName())
-	w.Payload = payload
-	return w, nil
-}
-
-// Serialize implements remote.RootSerializable; a refused message is
-// never forwarded.
-func (m *refusedMsg) Serialize() (remote.RootSerialized, error) {
-	return nil, errors.New("actors: a refused message cannot be forwarded")
-}
-
-// Deserialize implements remote.RootSerialized: protoactor's endpoint
-// reader calls it on every Envelope from a peer node. A payload of an
-// unknown or forbidden type, or that does not decode, becomes a refusedMsg
-// (counted in Stats.Rejected where it arrives), never an error: an error
-// would end the whole stream from that peer.
-func (w *Envelope) Deserialize() (remote.RootSerializable, error) {
-	mid, trace := id{w.Node, w.Msg}, id{w.TraceNode, w.Trace}
-	if trace.node == 0 {
-		trace.node = w.Node
-	}
-	refuse := func(why string) (remote.RootSerializable, error) {
-		return &refusedMsg{mid: mid, trace: trace, why: why}, nil
-	}
-	t, ok := wireTypes.byHash(w.Type)
-	if !ok {
-		return refuse(fmt.Sprintf("unknown message type %#x", w.Type))
-	}
-	name := t.mt.Descriptor().FullName()
-	if t.forbidden {
-		return refuse("forbidden message type " + string(name))
-	}
-	m := t.mt.New().Interface()
-	if err := proto.Unmarshal(w.Payload, m); err != nil {
-		return refuse(fmt.Sprintf("undecodable %s: %v", name, err))
-	}
-	lm, _ := inbound.next(nil)
-	// Every field is written: a reused slab holds stale ones. The sender
-	// comes in protoactor's envelope around this message.
-	lm.msg, lm.sender, lm.mid, lm.trace = m, nil, mid, trace
-	return lm, nil
-}
-
-// typeTable maps full protobuf type names to the 64-bit FNV-1a hashes that
-// Envelopes carry, and back, for every type registered in the process.
-// Both maps are rebuilt (copy on write) when a lookup misses and more
-// types have been registered since.
-type typeTable struct {
-	mu  sync.Mutex
-	cur atomic.Pointer[typeMaps]
-}
-
-type typeMaps struct {
-	count  int
-	names  map[protoreflect.FullName]uint64
-	hashes map[uint64]wireType
-}
-
-type wireType struct {
-	mt        protoreflect.MessageType
-	forbidden bool // protoactor's own types and Envelope itself
-}
-
-var wireTypes typeTable
-
-func fnv64(s protoreflect.FullName) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
-func (t *typeTable) maps() *typeMaps {
-	if m := t.cur.Load(); m != nil && m.count == protoregistry.GlobalTypes.NumMessages() {
-		return m
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if m := t.cur.Load(); m != nil && m.count == protoregistry.GlobalTypes.NumMessages() {
-		return m
-	}
-	m := &typeMaps{names: map[protoreflect.FullName]uint64{}, hashes: map[uint64]wireType{}}
-	protoregistry.GlobalTypes.RangeMessages(func(mt protoreflect.MessageType) bool {
-		m.count++
-		d := mt.Descriptor()
-		h := fnv64(d.FullName())
-		m.names[d.FullName()] = h
-		pkg := d.ParentFile().Package()
-		m.hashes[h] = wireType{mt: mt, forbidden: pkg == "actor" || pkg == "remote" || d.FullName() == envelopeName}
-		return true
-	})
-	t.cur.Store(m)
-	return m
-}
-
-const envelopeName protoreflect.FullName = "gomesos.actors.Envelope"
-
-func (t *typeTable) hashOf(name protoreflect.FullName) uint64 {
-	if m := t.cur.Load(); m != nil {
-		if h, ok := m.names[name]; ok {
-			return h
-		}
-	}
-	if h, ok := t.maps().names[name]; ok {
-		return h
-	}
-	return fnv64(name) // not registered: the receiver will refuse it
-}
-
-func (t *typeTable) byHash(h uint64) (wireType, bool) {
-	if m := t.cur.Load(); m != nil {
-		if w, ok := m.hashes[h]; ok {
-			return w, true
-		}
-	}
-	w, ok := t.maps().hashes[h]
-	return w, ok
 }
 
 // isInternal reports protoactor's own protobuf messages, which are neither
@@ -405,7 +237,12 @@ func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
 		n.sys.Root.Send(target, lm) // resolves to protoactor's dead letters
 		return
 	}
-	// To another node: refuse what would break the connection.
+	// To another node: refuse what would break the connection, and
+	// protoactor's own control messages, which its remoting would act on.
+	if isInternal(msg) {
+		n.refuseProtoactorType(sender, target, msg)
+		return
+	}
 	size := proto.Size(msg)
 	if size > MaxMessageSize {
 		n.refuseOversized(sender, target, msg, size)
@@ -414,12 +251,21 @@ func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
 	if tr := n.getTracer(); tr != nil {
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
-	lm := &outMsg{localMsg: localMsg{msg: msg, mid: mid, trace: trace}}
+	lm := newOutMsg(msg, mid, trace)
 	if sender == nil {
 		n.sys.Root.Send(target, lm)
 		return
 	}
 	n.sys.Root.Send(target, &actor.MessageEnvelope{Message: lm, Sender: sender})
+}
+
+func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
+	n.stats.rejected.Add(1)
+	n.log.WithFields(logrus.Fields{
+		"from":    fromActorPID(from).String(),
+		"to":      fromActorPID(to).String(),
+		"message": typeName(msg),
+	}).Error("actors: protoactor's own control messages cannot be sent to another node; dropped")
 }
 
 func (n *Node) traceSent(tr Tracer, from, to *actor.PID, msg proto.Message, size int, mid, trace id) {

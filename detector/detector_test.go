@@ -657,3 +657,78 @@ func TestNewWithLogger(t *testing.T) {
 		t.Fatal("New does not log to logrus.StandardLogger()")
 	}
 }
+
+// A known leader whose /master/info times out (a master busy with a burst)
+// is followed on, not reported lost, until the timeouts have gone on for
+// the grace period; a leader that refuses the connection is lost at once
+// (TestHTTPLeaderLost).
+func TestHTTPSlowMasterIsNotLost(t *testing.T) {
+	m1, m2 := info("1", "master@127.0.0.1:7001"), info("2", "master@127.0.0.1:7002")
+	var mu sync.Mutex
+	stall, cur := true, m1
+	stalled := make(chan struct{}, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		s, answer := stall, cur
+		mu.Unlock()
+		if s { // answer only once the client has given up
+			stalled <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		data, _ := protojson.Marshal(answer)
+		_, _ = w.Write(data)
+	}))
+	t.Cleanup(srv.Close)
+	log, rec := recordingLogger()
+	d := newHTTP(srv.Listener.Addr().String(), log)
+	d.interval = time.Millisecond
+	d.client.Timeout = 20 * time.Millisecond
+	d.grace = time.Hour
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	results := make(chan *mesos.MasterInfo, 1)
+	go func() {
+		got, err := d.Detect(ctx, m1)
+		if err != nil {
+			t.Error(err)
+		}
+		results <- got
+	}()
+	// A third poll means the first two timed out without ending Detect.
+	for range 3 {
+		<-stalled
+	}
+	mu.Lock()
+	stall, cur = false, m2
+	mu.Unlock()
+	if got := <-results; got.GetPid() != m2.GetPid() {
+		t.Fatalf("Detect = %v, want the new leader %s (the slow one was not lost)", got, m2.GetPid())
+	}
+	for {
+		e := rec.next(t)
+		if strings.Contains(e.Message, "Lost the master") {
+			t.Fatalf("a slow master was reported lost: %q", e.Message)
+		}
+		if strings.HasPrefix(e.Message, "Found master") {
+			break
+		}
+	}
+
+	// Past the grace period the silent leader is lost.
+	mu.Lock()
+	stall = true
+	mu.Unlock()
+	d.grace = 0
+	go func() {
+		got, err := d.Detect(ctx, m2)
+		if err != nil {
+			t.Error(err)
+		}
+		results <- got
+	}()
+	if got := <-results; got != nil {
+		t.Fatalf("Detect = %v, want nil once the grace period is over", got)
+	}
+}

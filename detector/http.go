@@ -28,6 +28,12 @@ const (
 	WarnInterval = 10 * time.Second
 	// requestTimeout bounds one GET /master/info.
 	requestTimeout = 5 * time.Second
+	// SlowMasterGrace is how long polls of a known leader may go on timing
+	// out before the HTTP detector takes it as lost. A master busy with a
+	// burst can take longer than requestTimeout to answer and is not gone;
+	// one that exited refuses the connection, which counts at once (and its
+	// actor link breaks anyway).
+	SlowMasterGrace = 30 * time.Second
 	// maxInfoSize bounds the body read from /master/info.
 	maxInfoSize = 1 << 20
 )
@@ -37,6 +43,7 @@ type httpDetector struct {
 	url       string
 	client    *http.Client
 	interval  time.Duration
+	grace     time.Duration // SlowMasterGrace
 	log       logrus.FieldLogger
 	warnEvery time.Duration
 	now       func() time.Time // read once per failed or first good poll
@@ -53,6 +60,7 @@ func newHTTP(hostport string, log logrus.FieldLogger) *httpDetector {
 		url:       "http://" + hostport + "/master/info",
 		client:    &http.Client{Timeout: requestTimeout},
 		interval:  PollInterval,
+		grace:     SlowMasterGrace,
 		log:       log,
 		warnEvery: WarnInterval,
 		now:       time.Now,
@@ -60,9 +68,11 @@ func newHTTP(hostport string, log logrus.FieldLogger) *httpDetector {
 }
 
 // Detect polls until the answer differs from previous. A failed poll while
-// previous names a leader means the leader is gone: it returns nil. A failed
-// poll while no leader is known keeps polling. Failed polls are reported on
-// the detector's logger (see failed).
+// previous names a leader means the leader is gone (it returns nil), unless
+// the poll only timed out: a busy master is slow, so timeouts are taken for
+// a lost leader only once they have gone on for the grace period
+// (SlowMasterGrace). A failed poll while no leader is known keeps polling.
+// Failed polls are reported on the detector's logger (see failed).
 func (d *httpDetector) Detect(ctx context.Context, previous *mesos.MasterInfo) (*mesos.MasterInfo, error) {
 	for {
 		info, err := d.poll(ctx)
@@ -75,7 +85,7 @@ func (d *httpDetector) Detect(ctx context.Context, previous *mesos.MasterInfo) (
 			d.answered(info)
 		}
 		switch {
-		case err != nil && previous != nil:
+		case err != nil && previous != nil && d.lost(err):
 			return nil, nil
 		case err == nil && !Same(info, previous):
 			return info, nil
@@ -88,6 +98,29 @@ func (d *httpDetector) Detect(ctx context.Context, previous *mesos.MasterInfo) (
 		case <-t.C:
 		}
 	}
+}
+
+// lost reports whether a failed poll of a known leader means it is gone:
+// at once unless the poll timed out; after timeouts, once the failures
+// have gone on for the grace period, which it then says.
+func (d *httpDetector) lost(err error) bool {
+	if !isTimeout(err) {
+		return true
+	}
+	d.mu.Lock()
+	now := d.now()
+	failures, since := d.failures, d.since
+	d.mu.Unlock()
+	if now.Sub(since) < d.grace {
+		return false
+	}
+	d.log.WithField("failures", failures).Warnf("Lost the master at %s (no answer for %s); retrying", d.url, now.Sub(since).Round(time.Second))
+	return true
+}
+
+func isTimeout(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Timeout()
 }
 
 // failed counts a failed poll and warns on the first of a run of failures,
@@ -111,12 +144,16 @@ func (d *httpDetector) failed(err error) {
 	switch {
 	case errors.As(err, &nm):
 		msg = fmt.Sprintf("%s does not look like a gomesos/Mesos master (%s); check the master address. Retrying", d.url, nm.reason)
+	case found && isTimeout(err) && failures == 1:
+		msg = fmt.Sprintf("The master at %s is slow to answer (%s); still following it for up to %s", d.url, d.reason(err), d.grace)
+	case found && isTimeout(err):
+		msg = fmt.Sprintf("Still no answer from the master at %s after %s (%s); retrying", d.url, now.Sub(since).Round(time.Second), d.reason(err))
 	case failures > 1:
-		msg = fmt.Sprintf("Still no master at %s after %s (%s); retrying", d.url, now.Sub(since).Round(time.Second), reason(err))
+		msg = fmt.Sprintf("Still no master at %s after %s (%s); retrying", d.url, now.Sub(since).Round(time.Second), d.reason(err))
 	case found:
-		msg = fmt.Sprintf("Lost the master at %s (%s); retrying", d.url, reason(err))
+		msg = fmt.Sprintf("Lost the master at %s (%s); retrying", d.url, d.reason(err))
 	default:
-		msg = fmt.Sprintf("No master found at %s yet (%s); retrying", d.url, reason(err))
+		msg = fmt.Sprintf("No master found at %s yet (%s); retrying", d.url, d.reason(err))
 	}
 	d.log.WithField("failures", failures).Warn(msg)
 }
@@ -149,11 +186,11 @@ func notMaster(format string, args ...any) error {
 
 // reason is the gist of a failed request, without the URL that the log
 // line names already: "connection refused", "timed out", ...
-func reason(err error) string {
+func (d *httpDetector) reason(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if ue.Timeout() {
-			return fmt.Sprintf("no answer within %s", requestTimeout)
+			return fmt.Sprintf("no answer within %s", d.client.Timeout)
 		}
 		err = ue.Err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 )
@@ -96,33 +97,41 @@ func (p *process) Exited(_ *actors.Context, pid actors.PID) {
 	p.apply(p.core.Exited(p.now(), pid))
 }
 
-// apply carries out the core's effects in order.
+// apply carries out the core's effects in order, sorted as the inline
+// host sorts them (driverlife.Sort).
 func (p *process) apply(effects []effect.Effect) {
 	p.d.connected.Store(p.core.Connected())
 	if n, _ := p.core.Unacknowledged(); n == 0 {
 		p.wakeWaiters()
 	}
-	for _, e := range effects {
-		if effect.Apply(p.ctx, p.timers, e) {
-			continue
-		}
-		switch e := e.(type) {
-		case OnError:
-			if !p.d.life.AbortedByDriver() {
-				return
-			}
-			p.d.life.Callbacks.Push(callback{Always: true, Run: func() { e.Call(p.d.exec, p.d) }})
-		case Callback:
-			p.d.life.Callbacks.Push(callback{Run: func() { e.Call(p.d.exec, p.d) }})
-		case SelfKill:
-			// On the clock, not the actor: the kill must come even after
-			// the driver stopped.
-			p.ctx.Clock().AfterFunc(e.After, p.d.killSelf)
-		case Terminate:
-			p.ctx.Terminate()
-		default:
-			p.log.WithField("effect", e).Error("executor driver: unknown effect")
-		}
+	driverlife.Sort[OnError, Callback](effects, p.d.life.AbortedByDriver, p.callback, p.effect)
+}
+
+// callback queues a callback effect for the user's executor.
+func (p *process) callback(e effect.Effect) {
+	switch e := e.(type) {
+	case OnError:
+		// The core aborted itself (Sort has aborted the driver).
+		p.d.life.Callbacks.Push(callback{Always: true, Run: func() { e.Call(p.d.exec, p.d) }})
+	case Callback:
+		p.d.life.Callbacks.Push(callback{Run: func() { e.Call(p.d.exec, p.d) }})
+	}
+}
+
+// effect carries out an effect that is not a callback.
+func (p *process) effect(e effect.Effect) {
+	if effect.Apply(p.ctx, p.timers, e) {
+		return
+	}
+	switch e := e.(type) {
+	case SelfKill:
+		// On the clock, not the actor: the kill must come even after
+		// the driver stopped.
+		p.ctx.Clock().AfterFunc(e.After, p.d.killSelf)
+	case Terminate:
+		p.ctx.Terminate()
+	default:
+		p.log.WithField("effect", e).Error("executor driver: unknown effect")
 	}
 }
 

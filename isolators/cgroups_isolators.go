@@ -290,6 +290,26 @@ func (i *CgroupsMem) Watch(ctx context.Context, id string) (*Limitation, error) 
 	}
 }
 
+// Limited implements Limiter: the memory limitation if the OOM killer
+// acted in the container's cgroup since it was watched, even if Watch has
+// not reported it yet.
+func (i *CgroupsMem) Limited(ctx context.Context, id string) *Limitation {
+	c, err := i.get(id)
+	if err != nil {
+		return nil
+	}
+	i.mu.Lock()
+	lim, w := c.lim, c.oom
+	i.mu.Unlock()
+	if lim != nil || w == nil {
+		return lim
+	}
+	if !w.Fired() {
+		return nil
+	}
+	return i.oomLimitation(c)
+}
+
 // Update follows mem: the soft limit always, the hard limit only upwards.
 func (i *CgroupsMem) Update(ctx context.Context, id string, res []*mesos.Resource) error {
 	c, err := i.get(id)

@@ -48,6 +48,13 @@ type LaunchInfo struct {
 	Namespaces bool
 }
 
+// Limiter is an isolator that can say, once a container's processes are
+// gone, whether it ran into a limitation: the kernel may reap a process it
+// killed for a limit before the isolator's Watch has reported it.
+type Limiter interface {
+	Limited(ctx context.Context, containerID string) *Limitation
+}
+
 // Limitation is a resource limit a container ran into; the containerizer
 // destroys the container and reports it in the termination.
 type Limitation struct {

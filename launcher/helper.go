@@ -226,6 +226,9 @@ type helperProc struct {
 	cmd    *exec.Cmd
 	gate   *os.File
 	execed *os.File // reads EOF once the helper has executed the program or died
+	// shellGate: execed reads EOF just before the shell's exec; release
+	// then waits until the process no longer runs the gate script.
+	shellGate bool
 }
 
 // startHelper starts the helper for spec with the given clone flags; it
@@ -291,6 +294,70 @@ func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, e
 	return h, nil
 }
 
+// shellGateScript holds a child at the gate without the helper binary:
+// /bin/sh blocks reading fd 3 until the launcher closes it, closes the
+// gate's descriptors and executes the program ($0, looked up in the
+// container's PATH) with its arguments. A shell starts in a fraction of
+// the time the agent binary takes to start as the helper (a Go runtime
+// and every package's init): this is most of a launch's cost with cgroups
+// isolation. The shell takes the container's environment as it is, which
+// is safe for a POSIX sh run with -c (it reads no startup file, imports
+// no functions and ignores an inherited IFS). The program's argv[0] is
+// its path (sh has no exec -a).
+const shellGateScript = `read -r _ <&3; exec 3<&- 4>&-; exec "$0" "$@" # gomesos-gate`
+
+// startShellGate is startHelper for a launch without namespaces or root
+// filesystem, used by the posix launcher: /bin/sh is the gate (the
+// launcher closes fd 3 to let the program run; fd 4 closes just before
+// the exec, and release then waits for the exec itself).
+func startShellGate(spec Spec, _ uintptr, _ bool) (*helperProc, error) {
+	stdout, err := openOutput(spec.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close()
+	stderr, err := openOutput(spec.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	er, ew, err := os.Pipe()
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	defer ew.Close()
+	args := spec.Args
+	if len(args) == 0 {
+		args = []string{spec.Path}
+	}
+	env := spec.Env
+	if env == nil {
+		env = []string{}
+	}
+	cmd := &exec.Cmd{
+		Path:        "/bin/sh",
+		Args:        append([]string{"sh", "-c", shellGateScript, spec.Path}, args[1:]...),
+		Env:         env,
+		Dir:         spec.Dir,
+		Stdout:      stdout,
+		Stderr:      stderr,
+		ExtraFiles:  []*os.File{r, ew},
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		er.Close()
+		return nil, err
+	}
+	return &helperProc{cmd: cmd, gate: w, execed: er, shellGate: true}, nil
+}
+
 // release opens the gate and waits until the helper has executed the
 // program (or failed and exited, which its exit status then tells) or ctx
 // ends.
@@ -302,6 +369,9 @@ func (h *helperProc) release(ctx context.Context) error {
 	defer stop()
 	_, err := io.Copy(io.Discard, h.execed)
 	h.execed.Close()
+	if err == nil && h.shellGate {
+		err = waitGateExec(ctx, h.cmd.Process.Pid)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
@@ -309,6 +379,47 @@ func (h *helperProc) release(ctx context.Context) error {
 		return fmt.Errorf("wait for the launch helper to execute the program: %w", err)
 	}
 	return nil
+}
+
+// waitGateExec waits until pid no longer runs the shell gate's script
+// (its exec is done, or it exited). The exec follows the closing of fd 4
+// at once, so this takes a few polls of /proc/<pid>/cmdline at most. An
+// empty cmdline is a process in the middle of its exec (or a zombie,
+// which /proc/<pid>/stat tells apart).
+func waitGateExec(ctx context.Context, pid int) error {
+	file := fmt.Sprintf("/proc/%d/cmdline", pid)
+	for wait := 20 * time.Microsecond; ; wait = min(2*wait, 2*time.Millisecond) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil // gone
+		}
+		if len(b) == 0 && exitedPid(pid) {
+			return nil
+		}
+		if len(b) > 0 && !strings.Contains(string(b), shellGateScript) {
+			return nil // running the program
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// exitedPid tells whether pid is a zombie or gone, from /proc/<pid>/stat.
+func exitedPid(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name's closing parenthesis.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return true
+	}
+	st := b[i+2]
+	return st == 'Z' || st == 'X'
 }
 
 // abort kills a helper that must not run the program, and reaps it.

@@ -114,7 +114,7 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	if ns {
 		flags = linuxCloneFlags
 	}
-	pid, cmd, err := startIsolated(ctx, spec, flags, ns, join)
+	pid, cmd, err := startIsolated(ctx, spec, flags, ns, join, false)
 	if err != nil {
 		return fail(err)
 	}

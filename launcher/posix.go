@@ -62,7 +62,7 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	var cmd *exec.Cmd
 	var err error
 	if spec.Isolate != nil {
-		pid, cmd, err = startIsolated(ctx, spec, 0, false, nil)
+		pid, cmd, err = startIsolated(ctx, spec, 0, false, nil, true)
 	} else {
 		pid, cmd, err = start(spec)
 	}
@@ -97,8 +97,10 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 
 // startIsolated starts the launch helper with the given clone flags, lets
 // join (if set) and spec.Isolate move it into the container's cgroups, and
-// then lets it run the program, returning once it does (or ctx ends).
-func startIsolated(ctx context.Context, spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error) (int, *exec.Cmd, error) {
+// then lets it run the program, returning once it does (or ctx ends). With
+// shellGate (the posix launcher) the gate is /bin/sh rather than the
+// re-executed helper binary.
+func startIsolated(ctx context.Context, spec Spec, cloneflags uintptr, namespaces bool, join func(pid int) error, shellGate bool) (int, *exec.Cmd, error) {
 	// Fail here, as an unhelped fork would, on a program that is missing
 	// from the host (inside a root filesystem the helper finds out).
 	if spec.Rootfs == "" {
@@ -106,7 +108,11 @@ func startIsolated(ctx context.Context, spec Spec, cloneflags uintptr, namespace
 			return 0, nil, err
 		}
 	}
-	h, err := startHelper(spec, cloneflags, namespaces)
+	start := startHelper
+	if shellGate && cloneflags == 0 && !namespaces && spec.Rootfs == "" {
+		start = startShellGate
+	}
+	h, err := start(spec, cloneflags, namespaces)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,5 +158,33 @@ func TestParseStat(t *testing.T) {
 	}
 	if _, ok := parseStat("garbage"); ok {
 		t.Fatal("parsed garbage")
+	}
+}
+
+// Concurrent Tree calls share /proc scans, and each still sees a process
+// that existed when it was called.
+func TestTreeSharedScansSeeEarlierProcesses(t *testing.T) {
+	cmd := exec.Command("sleep", "100")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	var wg sync.WaitGroup
+	missed := make(chan int, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !slices.Contains(Tree(pid, true), pid) {
+				missed <- pid
+			}
+		}()
+	}
+	wg.Wait()
+	close(missed)
+	for p := range missed {
+		t.Errorf("a Tree call did not see pid %d", p)
 	}
 }

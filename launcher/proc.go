@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -72,13 +73,56 @@ func allStats() []procStat {
 	return out
 }
 
+// procScans shares /proc scans between concurrent callers: destroying n
+// containers at once would otherwise read all of /proc n times over.
+var procScans scans
+
+// scans hands each caller a scan of /proc that started after it asked,
+// so that a process forked before the call is in it (as with a fresh
+// scan); callers that ask while a scan runs share the next one.
+type scans struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	running bool
+	started uint64 // scans started so far
+	done    uint64 // scans finished so far
+	last    []procStat
+}
+
+func (s *scans) get() []procStat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cond == nil {
+		s.cond = sync.NewCond(&s.mu)
+	}
+	want := s.started + 1 // the next scan to start is the first that counts
+	for {
+		if s.done >= want {
+			return s.last
+		}
+		if !s.running {
+			s.running = true
+			s.started++
+			n := s.started
+			s.mu.Unlock()
+			stats := allStats()
+			s.mu.Lock()
+			s.running = false
+			s.done, s.last = n, stats
+			s.cond.Broadcast()
+			return stats
+		}
+		s.cond.Wait()
+	}
+}
+
 // Tree returns the processes in root's session or process group (root leads
 // both after setsid) and, if withDescendants, root itself and every live
 // descendant of it. Only pass withDescendants while root is known not to
 // have been reaped, because a reaped pid may be reused. The calling process,
 // pid 0 and pid 1 are never included.
 func Tree(root int, withDescendants bool) []int {
-	stats := allStats()
+	stats := procScans.get()
 	children := map[int][]int{}
 	set := map[int]bool{}
 	for _, st := range stats {

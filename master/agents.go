@@ -83,11 +83,16 @@ func checkAgent(info *mesos.SlaveInfo, version string, needID bool) error {
 	return nil
 }
 
-// registerSlave handles RegisterSlaveMessage.
+// registerSlave handles RegisterSlaveMessage: the new agent is admitted
+// in the registry first, then added and acknowledged.
 func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMessage) {
 	log := c.log.WithField("from", from.String())
 	if err := checkAgent(m.GetSlave(), m.GetVersion(), false); err != nil {
 		log.Warnf("ignoring agent registration: %v", err)
+		return
+	}
+	if c.registrar.admitting[from.String()] {
+		log.Info("ignoring agent registration: a (re)registration from this address is being written")
 		return
 	}
 	if a := c.agentsByPID[from.String()]; a != nil {
@@ -97,23 +102,45 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 			return
 		}
 		c.agentLog(a.id).Info("removing old disconnected agent: a new agent registered at the same address")
-		c.removals.Removals++
-		c.removals.ReasonRegistered++
-		c.removeAgent(a, "a new agent registered at the same address", removeExplicit)
+		c.removeRegistered(a, "a new agent registered at the same address", func() { c.removals.ReasonRegistered++ })
 	}
 	info := proto.Clone(m.GetSlave()).(*mesos.SlaveInfo)
 	id := c.ids.AgentID()
 	info.Id = slaveID(id)
-	a := newAgent(id, info, from)
-	a.version = m.GetVersion()
-	a.capabilities = capabilityTypes(m.GetAgentCapabilities())
-	a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
-	a.checkpointed = checkpointed(a.total)
-	a.registeredTime = c.now()
-	c.addAgent(a)
-	c.stats.registrations++
-	c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
-	c.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+	c.registrar.admitting[from.String()] = true
+	c.persist(AdmitSlave{Info: clone(info)}, func() {
+		delete(c.registrar.admitting, from.String())
+		a := newAgent(id, info, from)
+		a.version = m.GetVersion()
+		a.capabilities = capabilityTypes(m.GetAgentCapabilities())
+		a.total = c.agentTotal(id, info, m.GetCheckpointedResources(), nil)
+		a.checkpointed = checkpointed(a.total)
+		a.registeredTime = c.now()
+		c.addAgent(a)
+		c.stats.registrations++
+		c.send(from, &mesosinternal.SlaveRegisteredMessage{SlaveId: slaveID(id), Connection: c.connection()})
+		c.agentLog(id).Infof("registered agent at %s (%s) with %s", from, info.GetHostname(), a.total)
+	})
+}
+
+// removeRegistered removes a registered agent for good (it unregistered,
+// or a new agent came at its address): RemoveSlave is written first; count
+// adds to the removal reason's counter.
+func (c *Core) removeRegistered(a *agent, message string, count func()) {
+	if busy := c.registryBusy(a.id); busy != "" {
+		c.agentLog(a.id).Infof("not removing the agent now: its %s is in progress", busy)
+		return
+	}
+	c.setBusy(a.id, busyRemoving)
+	c.persist(RemoveSlave{ID: a.id}, func() {
+		c.clearBusy(a.id)
+		if c.agents[a.id] != a {
+			return
+		}
+		c.removals.Removals++
+		count()
+		c.removeAgent(a, message, removeExplicit)
+	})
 }
 
 // agentTotal is an agent's total: its resources with the checkpointed
@@ -150,7 +177,10 @@ func (c *Core) addAgent(a *agent) {
 	c.out.Add(AllocAddSlave{AgentID: a.id, Info: a.info, Capabilities: a.capabilities, Total: a.total, Used: used})
 }
 
-// reregisterSlave handles ReregisterSlaveMessage.
+// reregisterSlave handles ReregisterSlaveMessage. A registered agent
+// whose SlaveInfo changed, and an unreachable or unknown one, are written
+// to the registry before they are taken back; while an operation for the
+// agent is in flight its reregistrations are dropped (it retries).
 func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlaveMessage) {
 	log := c.log.WithField("from", from.String())
 	if err := checkAgent(m.GetSlave(), m.GetVersion(), true); err != nil {
@@ -164,11 +194,59 @@ func (c *Core) reregisterSlave(from actors.PID, m *mesosinternal.ReregisterSlave
 		c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")})
 		return
 	}
-	if a := c.agents[id]; a != nil {
-		c.reregisterKnownAgent(a, from, info, m)
+	if busy := c.registryBusy(id); busy != "" {
+		c.agentLog(id).WithField("from", from.String()).Infof("ignoring agent reregistration: its %s is in progress", busy)
 		return
 	}
-	c.readmitAgent(from, info, m)
+	if c.registrar.admitting[from.String()] {
+		c.agentLog(id).WithField("from", from.String()).Info("ignoring agent reregistration: a (re)registration from this address is being written")
+		return
+	}
+	if a := c.agents[id]; a != nil {
+		if hostOf(a.pid) != hostOf(from) || a.info.GetHostname() != info.GetHostname() {
+			c.agentLog(id).Warnf("agent at %s (%s) attempted to reregister with a different IP / hostname; expected %s (%s); shutting it down",
+				from, info.GetHostname(), hostOf(a.pid), a.info.GetHostname())
+			c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
+			return
+		}
+		if proto.Equal(a.info, info) {
+			c.reregisterKnownAgent(a, from, info, m)
+			return
+		}
+		c.setBusy(id, busyReregistering)
+		c.persist(UpdateSlave{Info: clone(info)}, func() {
+			c.clearBusy(id)
+			if c.agents[id] == a {
+				c.reregisterKnownAgent(a, from, info, m)
+			}
+		})
+		return
+	}
+	replaced := false
+	if old := c.agentsByPID[from.String()]; old != nil {
+		c.agentLog(old.id).Info("removing agent: a new agent reregistered at the same address")
+		c.removeRegistered(old, "a new agent reregistered at the same address", func() { c.removals.ReasonRegistered++ })
+		replaced = true
+	}
+	var op RegistryOp = MarkSlaveReachable{Info: clone(info)}
+	if known := c.recoveredAgents[id]; known != nil {
+		// Known from the registry: written again only if it changed.
+		if proto.Equal(known, info) && !replaced {
+			c.readmitAgent(from, info, m)
+			return
+		}
+		op = UpdateSlave{Info: clone(info)}
+	}
+	c.setBusy(id, busyReregistering)
+	c.registrar.admitting[from.String()] = true
+	c.persist(op, func() {
+		c.clearBusy(id)
+		delete(c.registrar.admitting, from.String())
+		if _, gone := c.gone[id]; gone || c.agents[id] != nil {
+			return
+		}
+		c.readmitAgent(from, info, m)
+	})
 }
 
 func hostOf(pid actors.PID) string {
@@ -183,12 +261,6 @@ func hostOf(pid actors.PID) string {
 // reconnect after a broken link or an agent restart.
 func (c *Core) reregisterKnownAgent(a *agent, from actors.PID, info *mesos.SlaveInfo, m *mesosinternal.ReregisterSlaveMessage) {
 	log := c.agentLog(a.id)
-	if hostOf(a.pid) != hostOf(from) || a.info.GetHostname() != info.GetHostname() {
-		log.Warnf("agent at %s (%s) attempted to reregister with a different IP / hostname; expected %s (%s); shutting it down",
-			from, info.GetHostname(), hostOf(a.pid), a.info.GetHostname())
-		c.send(from, &mesosinternal.ShutdownMessage{Message: proto.String("Agent attempted to reregister with different IP / hostname")})
-		return
-	}
 	c.cancelUnreachable(a)
 	if a.pid != from {
 		delete(c.agentsByPID, a.pid.String())
@@ -300,13 +372,12 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 }
 
 // updateAgentFrameworks sends a reregistered agent the PIDs of the
-// frameworks it runs, and shuts down the ones the master removed.
+// frameworks it runs. Removed frameworks were already told to shut down
+// there (by reconcileKnownAgent or readmitAgent).
 func (c *Core) updateAgentFrameworks(a *agent, reported []*mesos.FrameworkInfo) {
 	for _, info := range reported {
 		id := info.GetId().GetValue()
 		if c.isCompletedFramework(id) {
-			c.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
-			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
 			continue
 		}
 		if f := c.frameworks[id]; f != nil && !f.pid.IsZero() {
@@ -365,6 +436,14 @@ func (c *Core) readmitAgent(from actors.PID, info *mesos.SlaveInfo, m *mesosinte
 		} else {
 			c.taskLog(u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()).
 				Warn("dropping reregistration update for an unknown or disconnected framework")
+		}
+	}
+	// Frameworks removed at the master (while the agent was away) are shut
+	// down there.
+	for _, info := range m.GetFrameworks() {
+		if id := info.GetId().GetValue(); c.isCompletedFramework(id) {
+			c.agentLog(a.id).WithField("framework_id", id).Info("shutting down framework at reregistered agent: it was removed at the master")
+			c.send(a.pid, &mesosinternal.ShutdownFrameworkMessage{FrameworkId: frameworkID(id)})
 		}
 	}
 	c.updateAgentFrameworks(a, m.GetFrameworks())
@@ -517,9 +596,7 @@ func (c *Core) unregisterSlave(from actors.PID, m *mesosinternal.UnregisterSlave
 		c.agentLog(id).WithField("from", from.String()).Warn("ignoring unregister agent message: not from the agent")
 		return
 	}
-	c.removals.Removals++
-	c.removals.ReasonUnregistered++
-	c.removeAgent(a, "the agent unregistered", removeExplicit)
+	c.removeRegistered(a, "the agent unregistered", func() { c.removals.ReasonUnregistered++ })
 }
 
 // agentExited handles a broken link to an agent.
@@ -615,7 +692,12 @@ const (
 // TASK_GONE_BY_OPERATOR (gone), TASK_LOST for frameworks that are not
 // partition aware, and every connected framework is sent LostSlaveMessage.
 func (c *Core) removeAgent(a *agent, message string, how removal) {
-	now := c.now()
+	c.removeAgentAt(a, message, how, c.now())
+}
+
+// removeAgentAt is removeAgent with the time the removal was decided (the
+// time written to the registry).
+func (c *Core) removeAgentAt(a *agent, message string, how removal, now time.Time) {
 	unreachable := how == removeUnreachable
 	c.out.Add(AllocRemoveSlave{AgentID: a.id})
 	c.out.CancelTimer(pingTimerPrefix + a.id)
@@ -714,7 +796,7 @@ func (c *Core) pingTimedOut(id string) {
 		a.pingTimeouts++
 		if a.pingTimeouts >= c.cfg.MaxAgentPingTimeouts {
 			c.scheduleUnreachable(a, "health check timed out")
-			if c.agents[id] != a {
+			if c.agents[id] != a || c.registryBusy(id) == busyUnreachable {
 				return
 			}
 			// Waiting for a permit: a late pong still cancels.

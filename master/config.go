@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/master/allocator/sorter"
+	"github.com/gomesos/gomesos/master/registry"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/metrics"
 )
@@ -84,6 +85,36 @@ type Config struct {
 	// LogFile is the master's log file (--log_dir), served by /files as
 	// /master/log.
 	LogFile string
+
+	// Registry stores the registry: what the master writes before it acts
+	// on it (admitted, unreachable and gone agents, weights, quota) and
+	// recovers when it starts. Nil: the master keeps its registry in its
+	// own memory, unencoded (standalone; nothing survives the process).
+	// A registry.Memory is stored at once, on the master actor; any other
+	// store off it.
+	Registry registry.Store
+	// OnLeadershipLost is called once, on a goroutine of its own, when a
+	// registry store fails (not leader any more, conflict, unknown
+	// outcome, timeout): by then the master actor has stopped acting as
+	// the leader and drops everything it receives; the owner should Stop
+	// it. Nil: the failure is only logged. A failure while Start recovers
+	// is Start's error instead.
+	OnLeadershipLost func(error)
+	// RegistryFetchTimeout bounds the fetch of the registry at Start
+	// (--registry_fetch_timeout). Zero: 1 minute.
+	RegistryFetchTimeout time.Duration
+	// RegistryStoreTimeout bounds each registry store
+	// (--registry_store_timeout); a store that takes longer ends the
+	// master's leadership. Zero: 20 seconds.
+	RegistryStoreTimeout time.Duration
+	// RegistryMaxAgentAge and RegistryMaxAgentCount bound the registry's
+	// unreachable and gone lists, each (--registry_max_agent_age,
+	// --registry_max_agent_count); older or further entries are pruned,
+	// every RegistryGCInterval (--registry_gc_interval) and when an agent
+	// joins a list. Zero: 2 weeks, 102400 and 15 minutes.
+	RegistryMaxAgentAge   time.Duration
+	RegistryMaxAgentCount int
+	RegistryGCInterval    time.Duration
 }
 
 // Defaults, as Mesos ships them.
@@ -97,6 +128,12 @@ const (
 	DefaultMaxCompletedFrameworks          = 50
 	DefaultMaxCompletedTasksPerFramework   = 1000
 	DefaultMaxUnreachableTasksPerFramework = 1000
+
+	DefaultRegistryFetchTimeout  = registry.DefaultFetchTimeout
+	DefaultRegistryStoreTimeout  = registry.DefaultStoreTimeout
+	DefaultRegistryMaxAgentAge   = 14 * 24 * time.Hour
+	DefaultRegistryMaxAgentCount = 100 * 1024
+	DefaultRegistryGCInterval    = 15 * time.Minute
 
 	// MinAgentReregisterTimeout is the smallest allowed
 	// --agent_reregister_timeout.
@@ -128,7 +165,32 @@ func DefaultConfig() Config {
 		RoleSorter:                      sorter.KindDRF,
 		FrameworkSorter:                 sorter.KindDRF,
 		FilterGPUResources:              true,
+		RegistryFetchTimeout:            DefaultRegistryFetchTimeout,
+		RegistryStoreTimeout:            DefaultRegistryStoreTimeout,
+		RegistryMaxAgentAge:             DefaultRegistryMaxAgentAge,
+		RegistryMaxAgentCount:           DefaultRegistryMaxAgentCount,
+		RegistryGCInterval:              DefaultRegistryGCInterval,
 	}
+}
+
+// withRegistryDefaults fills the registry settings left zero.
+func (c Config) withRegistryDefaults() Config {
+	if c.RegistryFetchTimeout == 0 {
+		c.RegistryFetchTimeout = DefaultRegistryFetchTimeout
+	}
+	if c.RegistryStoreTimeout == 0 {
+		c.RegistryStoreTimeout = DefaultRegistryStoreTimeout
+	}
+	if c.RegistryMaxAgentAge == 0 {
+		c.RegistryMaxAgentAge = DefaultRegistryMaxAgentAge
+	}
+	if c.RegistryMaxAgentCount == 0 {
+		c.RegistryMaxAgentCount = DefaultRegistryMaxAgentCount
+	}
+	if c.RegistryGCInterval == 0 {
+		c.RegistryGCInterval = DefaultRegistryGCInterval
+	}
+	return c
 }
 
 // Validate reports every setting Mesos would refuse at start-up, joined
@@ -187,6 +249,17 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(n) == "" {
 			add("fair_sharing_excluded_resource_names: empty resource name")
 		}
+	}
+	for name, d := range map[string]time.Duration{
+		"registry_fetch_timeout": c.RegistryFetchTimeout, "registry_store_timeout": c.RegistryStoreTimeout,
+		"registry_max_agent_age": c.RegistryMaxAgentAge, "registry_gc_interval": c.RegistryGCInterval,
+	} {
+		if d < 0 {
+			add("%s must not be negative, got %s", name, d)
+		}
+	}
+	if c.RegistryMaxAgentCount < 0 {
+		add("registry_max_agent_count must not be negative, got %d", c.RegistryMaxAgentCount)
 	}
 	return errors.Join(errs...)
 }

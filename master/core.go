@@ -122,6 +122,8 @@ type Core struct {
 
 	dropped uint64 // messages dropped by the gate
 
+	registrar registrar // registry operations in flight (registrar.go)
+
 	stats counters // event counts for /metrics/snapshot (metrics.go)
 }
 
@@ -136,6 +138,7 @@ func NewCore(cfg Config, info *mesos.MasterInfo, deps Deps) (*Core, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("master: invalid configuration: %w", err)
 	}
+	cfg = cfg.withRegistryDefaults()
 	weights, err := cfg.parseWeights()
 	if err != nil {
 		return nil, fmt.Errorf("master: weights: %w", err)
@@ -172,13 +175,15 @@ func NewCore(cfg Config, info *mesos.MasterInfo, deps Deps) (*Core, error) {
 		offers:          map[string]*offer{},
 		weights:         weights,
 		quotas:          map[string]allocator.Quota{},
+		registrar:       registrar{busy: map[string]string{}, admitting: map[string]bool{}},
 	}
 	return c, nil
 }
 
-// Start begins the master's life at now. A standalone master is the
-// elected leader at once, with nothing to recover; the allocator is given
-// the --weights.
+// Start begins the master's life at now as the elected leader of a new
+// cluster, recovered at once from an empty registry without writing to it
+// (Recover is the start that reads and writes the registry); the
+// allocator is given the --weights.
 func (c *Core) Start(now time.Time) []effect.Effect {
 	c.at = now
 	c.startTime = now
@@ -191,6 +196,7 @@ func (c *Core) Start(now time.Time) []effect.Effect {
 		}
 		c.out.Add(AllocUpdateWeights{Weights: w})
 	}
+	c.out.StartTimer(registryGCTimerKey, c.cfg.RegistryGCInterval)
 	return c.out.Take()
 }
 
@@ -208,7 +214,7 @@ func (c *Core) Receive(now time.Time, from actors.PID, msg proto.Message) []effe
 		c.log.WithField("from", from.String()).Warn("dropping an empty message")
 		return nil
 	}
-	if !c.elected || !c.recovered {
+	if !c.acting() {
 		c.dropped++
 		c.log.WithFields(logrus.Fields{"from": from.String(), "message": string(msg.ProtoReflect().Descriptor().FullName())}).
 			Debug("dropping message: master is not the elected, recovered leader")
@@ -268,6 +274,9 @@ func (c *Core) Receive(now time.Time, from actors.PID, msg proto.Message) []effe
 // Timer handles a timer that fired, by its key.
 func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 	c.at = now
+	if c.registrar.failed != nil {
+		return nil
+	}
 	kind, id, _ := strings.Cut(key, "/")
 	switch kind + "/" {
 	case offerTimerPrefix:
@@ -282,6 +291,8 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.grantRemovals()
 	case recoveryTimerPrefix:
 		c.recoveredAgentsTimedOut()
+	case registryTimerPrefix:
+		c.registryGC()
 	default:
 		c.log.WithField("key", key).Warn("ignoring an unknown timer")
 	}
@@ -291,7 +302,7 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 // Exited handles a linked scheduler or agent that went away.
 func (c *Core) Exited(now time.Time, pid actors.PID) []effect.Effect {
 	c.at = now
-	if !c.elected || !c.recovered {
+	if !c.acting() {
 		return nil
 	}
 	for _, id := range sortedKeys(c.frameworks) {
@@ -313,6 +324,9 @@ func (c *Core) Exited(now time.Time, pid actors.PID) []effect.Effect {
 // role and agent become offers, and what cannot be offered goes back.
 func (c *Core) Offer(now time.Time, frameworkID string, grants allocator.Offers) []effect.Effect {
 	c.at = now
+	if !c.acting() {
+		return nil
+	}
 	c.offer(frameworkID, grants)
 	return c.out.Take()
 }

@@ -56,9 +56,7 @@ func newCore(t *testing.T, mutate func(*Config)) *Core {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Start(t0); len(got) != 0 {
-		t.Fatalf("Start: %v", describeAll(got))
-	}
+	expect(t, "start", c.Start(t0), []effect.Effect{effect.StartTimer{Key: "registry/gc", After: DefaultRegistryGCInterval}})
 	return c
 }
 
@@ -113,7 +111,7 @@ func register(t *testing.T, c *Core, info *mesos.FrameworkInfo) {
 
 func registerAgent(t *testing.T, c *Core, res string) {
 	t.Helper()
-	c.Receive(t0, agentPID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo(res), Version: proto.String("1.11.0")})
+	stored(t, c, t0, c.Receive(t0, agentPID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo(res), Version: proto.String("1.11.0")}))
 	if c.agents[testAgent] == nil {
 		t.Fatal("agent not registered")
 	}
@@ -156,7 +154,12 @@ func TestCoreRegistersFrameworkAndAgent(t *testing.T) {
 	got = c.Receive(t0, agentPID, &mesosinternal.RegisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")})
 	withAgentID := proto.Clone(ai).(*mesos.SlaveInfo)
 	withAgentID.Id = slaveID(testAgent)
-	expect(t, "register agent", got, []effect.Effect{
+	// The agent is admitted in the registry first; nothing else happens
+	// until that is stored.
+	expect(t, "register agent", got, []effect.Effect{RegistryApply{Seq: 1, Op: AdmitSlave{Info: withAgentID}}})
+	expect(t, "retry while admitting", c.Receive(t0, agentPID, &mesosinternal.RegisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")}), nil)
+	got = c.RegistryApplied(t0, 1, nil)
+	expect(t, "agent admitted", got, []effect.Effect{
 		effect.Link{PID: agentPID},
 		effect.StartTimer{Key: "ping/" + testAgent, After: DefaultAgentPingTimeout},
 		sendTo(agentPID, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(true)}),
@@ -350,6 +353,11 @@ func TestCorePingTimeoutsMarkAgentUnreachable(t *testing.T) {
 	now = now.Add(DefaultAgentPingTimeout)
 	got := c.Timer(now, key)
 	expect(t, "last missed ping", got, []effect.Effect{
+		RegistryApply{Seq: 2, Op: MarkSlaveUnreachable{Info: c.agents[testAgent].info, Time: now}},
+	})
+	// A pong while the marking is written changes nothing.
+	expect(t, "late pong", c.Receive(now, agentPID, &mesosinternal.PongSlaveMessage{}), nil)
+	expect(t, "marked unreachable", c.RegistryApplied(now.Add(time.Millisecond), 2, nil), []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: key},
 		effect.Unlink{PID: agentPID},
@@ -409,7 +417,7 @@ func TestCoreAgentReregisterTimeout(t *testing.T) {
 		AllocDeactivateSlave{AgentID: testAgent},
 		effect.StartTimer{Key: key, After: DefaultAgentReregisterTimeout},
 	})
-	got = c.Timer(t0.Add(DefaultAgentReregisterTimeout), key)
+	got = stored(t, c, t0.Add(DefaultAgentReregisterTimeout), c.Timer(t0.Add(DefaultAgentReregisterTimeout), key))
 	expect(t, "reregister timeout", got, []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: "ping/" + testAgent},
@@ -452,7 +460,9 @@ func TestCoreQuotaRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "forced quota", effects, []effect.Effect{AllocUpdateQuota{Role: "dev", Quota: allocator.Quota{Guarantees: q, Limits: q}}})
+	// Written, then given to the allocator.
+	expect(t, "forced quota", effects, []effect.Effect{RegistryApply{Seq: 2, Op: UpdateQuota{Role: "dev", Config: quotaConfig("dev", allocator.Quota{Guarantees: q, Limits: q})}}})
+	expect(t, "quota stored", c.RegistryApplied(t0, 2, nil), []effect.Effect{AllocUpdateQuota{Role: "dev", Quota: allocator.Quota{Guarantees: q, Limits: q}}})
 	if _, err := c.SetQuota(t0, req("dev", "cpus:1", true)); err == nil || kind(err) != Invalid {
 		t.Errorf("second quota: %v", err)
 	}
@@ -467,7 +477,7 @@ func TestCoreQuotaRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "remove quota", effects, []effect.Effect{AllocUpdateQuota{Role: "dev"}})
+	expect(t, "remove quota", stored(t, c, t0, effects), []effect.Effect{AllocUpdateQuota{Role: "dev"}})
 }
 
 func TestAllocatorCallsApplyToAnAllocator(t *testing.T) {
@@ -542,14 +552,23 @@ func TestCoreWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "start", c.Start(t0), []effect.Effect{AllocUpdateWeights{Weights: map[string]float64{"web": 2}}})
+	expect(t, "start", c.Start(t0), []effect.Effect{
+		AllocUpdateWeights{Weights: map[string]float64{"web": 2}},
+		effect.StartTimer{Key: "registry/gc", After: DefaultRegistryGCInterval},
+	})
 
 	// A weight for a role with frameworks rescinds the outstanding offers.
 	register(t, c, frameworkInfo("f"))
 	registerAgent(t, c, "cpus:2;mem:1024")
 	offerAll(t, c, "cpus:2;mem:1024")
-	got := c.UpdateWeights(t0, []*mesos.WeightInfo{{Role: proto.String("*"), Weight: proto.Float64(3)}})
-	expect(t, "update weights", got, []effect.Effect{
+	weights := []*mesos.WeightInfo{{Role: proto.String("*"), Weight: proto.Float64(3)}}
+	got, err := c.UpdateWeights(t0, weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written first; used once stored.
+	expect(t, "update weights", got, []effect.Effect{RegistryApply{Seq: 2, Op: UpdateWeights{Weights: weights}}})
+	expect(t, "weights stored", c.RegistryApplied(t0, 2, nil), []effect.Effect{
 		AllocUpdateWeights{Weights: map[string]float64{"*": 3}},
 		sendTo(schedPID, &mesosinternal.RescindResourceOfferMessage{OfferId: &mesos.OfferID{Value: proto.String(testOffer)}}),
 		AllocRecoverResources{FrameworkID: testFID, AgentID: testAgent, Resources: resources.MustParse("cpus:2;mem:1024").Allocate("*")},

@@ -12,10 +12,12 @@
 //	http.Handle("/", m.Handler())   // /master/state, /master/info, ...
 //	defer m.Stop()
 //
-// The master is standalone and always the leader; leader election through
-// ZooKeeper comes later. The gate that drops every message unless the
-// master is elected and recovered is in place (Core.Receive), so that
-// election and registry recovery only have to open it.
+// A started master is the leader; whoever runs it decides when (a
+// contender). Start fetches the registry (Config.Registry; nil: an
+// in-memory one of the master's own), recovers from it and writes its own
+// MasterInfo there before it returns. A registry store that fails ends the
+// leadership: the actor drops everything from then on and
+// Config.OnLeadershipLost is called; its owner stops it.
 //
 // # Core and shell
 //
@@ -25,22 +27,50 @@
 // applied:
 //
 //	NewCore(cfg, info, Deps{IDs, Log})   info: NewMasterInfo; ids default to CounterIDs(info.id)
-//	Start(now)                           standalone: elected and recovered
+//	Recover(now, registry)               elected: recover the registry, write MasterInfo
+//	Start(now)                           elected and recovered from nothing, no write
+//	RegistryApplied(now, seq, err)       registry ops up to seq stored (or failed)
 //	Receive(now, from, msg)              a scheduler's or an agent's message
 //	Timer(now, key)                      a timer the core started fired
 //	Exited(now, pid)                     a linked peer went away
 //	Offer(now, frameworkID, offers)      an allocation for one framework
 //	UpdateWeights, SetQuota, RemoveQuota operator requests (RequestError)
 //	MarkAgentGone(now, agentID)          the operator's MARK_AGENT_GONE (RequestError)
-//	RecoverAgents(now, RecoveredAgents)  what a registry knows of agents (none standalone)
+//	RecoverAgents(now, RecoveredAgents)  agents known from elsewhere, without a registry
 //	Removals()                           agent removal counters, for /metrics
 //	View()                               a copy of the state, for checks
 //
 // The effects are package effect's Send, Link, Unlink, StartTimer and
-// CancelTimer, and AllocatorCall values (AllocAddFramework,
+// CancelTimer, AllocatorCall values (AllocAddFramework,
 // AllocRecoverResources, ...: one per allocator.Allocator method), which
 // ApplyAllocatorCall applies to an allocator: allocator.Process in the
-// daemon, allocator.Sync over an allocator.Core in simulations.
+// daemon, allocator.Sync over an allocator.Core in simulations; and the
+// registrar's RegistryApply{Seq, Op} and LeadershipLost{Err}.
+//
+// # The registrar
+//
+// What the master must not forget is written to the registry (package
+// messages/mesosinternal's Registry, Mesos' shape) before the master acts
+// on it: admitting an agent (SlaveRegisteredMessage goes out only once
+// AdmitSlave is stored), an agent marked unreachable, reachable again or
+// gone, an agent removed, a changed SlaveInfo, weights, quota, and the
+// leading MasterInfo at recovery. The core emits RegistryApply{Seq, Op}
+// with the op as data (AdmitSlave, UpdateSlave, RemoveSlave,
+// MarkSlaveUnreachable, MarkSlaveReachable, MarkSlaveGone, Prune,
+// UpdateWeights, UpdateQuota, SetMaster; Op.Apply changes a Registry) and
+// continues when RegistryApplied(now, seq, nil) says every op up to seq is
+// stored. While an agent's op is in flight its (re)registrations are
+// dropped (it retries). An error ends the leadership for good: the core
+// emits LeadershipLost and drops every later event; operator requests get
+// RequestError Unavailable (503). The shell (registrar_shell.go) stores
+// the ops in order, those queued while a store is in flight together in
+// the next one, on top of the registry as it last stored it (the version
+// compare-and-set catches any other writer). Without a store
+// (Config.Registry nil) the registry is kept unencoded in the actor's
+// memory; a registry.Memory is stored on the actor at once; other stores
+// run off the mailbox, each bounded by --registry_store_timeout. Unreachable and gone agents beyond
+// --registry_max_agent_count or older than --registry_max_agent_age are
+// pruned when an agent joins those lists and every registry_gc_interval.
 //
 // Timer keys name one timer per kind and id; starting a key again re-arms
 // it, and a timer whose key was cancelled or re-armed never fires:
@@ -50,7 +80,8 @@
 //	ping/<agent-id>           agent_ping_timeout: count a missed pong, ping again
 //	reregister/<agent-id>     agent_reregister_timeout: mark the agent unreachable
 //	removal/next              agent_removal_rate_limit: the next permit to mark one
-//	recovery/agents           agent_reregister_timeout after RecoverAgents
+//	recovery/agents           agent_reregister_timeout after recovering admitted agents
+//	registry/gc               registry_gc_interval: prune unreachable and gone agents
 //
 // The shell (process, in shell.go) is the master actor: it installs a
 // handler per message type, passes the node clock's time, applies the
@@ -72,6 +103,9 @@
 //	agents.go      (re)registration, disconnect, removal, pings
 //	removals.go    marking unreachable under the rate limit, recovered and
 //	               gone agents, the removal counters
+//	registrar.go   registry ops, writing before acting, recovery, pruning
+//	registrar_shell.go  storing the ops: batching, Memory at once, others
+//	               off the mailbox, OnLeadershipLost
 //	offers.go      allocations → offers, rescind, decline, revive, suppress
 //	accept.go      ACCEPT: offer and task validation, launch
 //	operations.go  RESERVE and UNRESERVE: validation, conversions, the
@@ -112,9 +146,12 @@
 // TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
 // aware), REASON_SLAVE_REMOVED, and come back TASK_RUNNING with
 // REASON_SLAVE_REREGISTERED when the agent reregisters; an agent that
-// unregisters loses its tasks as TASK_LOST. A restarted standalone master
-// knows no agents: they and the schedulers reregister with what they run
-// (readmitAgent, recovered frameworks). Reconciliation answers as Mesos
+// unregisters loses its tasks as TASK_LOST. A master restarted on the
+// same registry knows the agents it admitted: they have
+// agent_reregister_timeout to reregister with what they run (their
+// frameworks are told nothing new), and those that do not are marked
+// unreachable; a restarted master without one (the in-memory default)
+// knows no agents, and they reregister as unknown agents. Reconciliation answers as Mesos
 // does for known tasks, registered, unreachable, gone, recovered (no
 // answer) and unknown agents.
 //
@@ -135,8 +172,7 @@
 // TASK_ERROR, REASON_TASK_GROUP_INVALID), operation feedback (operations
 // with an id: driver-based frameworks get Mesos' FrameworkErrorMessage),
 // the operator /reserve and /unreserve endpoints, UPDATE_FRAMEWORK,
-// inverse offers and maintenance, authentication and authorisation, the
-// registry (nothing is persisted; master failover loses everything but
-// what agents and schedulers bring back, weights included) and the v1
-// HTTP APIs.
+// inverse offers and maintenance, draining, authentication and
+// authorisation, and the v1 HTTP APIs. Frameworks are not persisted (as
+// in Mesos): a new master learns them from agents and schedulers.
 package master

@@ -15,9 +15,10 @@ import (
 	"github.com/gomesos/gomesos/resources"
 )
 
-// A core driven by hand: a framework and an agent register, an allocation
-// becomes an offer, and the offer times out. Allocator calls go to a
-// synchronous allocator; every other effect is printed.
+// A core driven by hand: a framework and an agent register (the agent
+// once its admission is stored in the registry), an allocation becomes an
+// offer, and the offer times out. Allocator calls go to a synchronous
+// allocator; every other effect is printed.
 func ExampleCore() {
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cfg := master.DefaultConfig()
@@ -48,6 +49,8 @@ func ExampleCore() {
 		Slave:   &mesos.SlaveInfo{Hostname: proto.String("localhost"), Resources: resources.MustParse("cpus:2;mem:1024")},
 		Version: proto.String(master.Version),
 	}))
+	fmt.Println("registry stored op 1")
+	apply(core.RegistryApplied(now, 1, nil))
 	fmt.Println("allocation")
 	for fid, offers := range alloc.Core.Allocate(now, nil) {
 		apply(core.Offer(now, fid, offers))
@@ -57,11 +60,14 @@ func ExampleCore() {
 
 	// Output:
 	// start
+	//   start timer registry/gc after 15m0s
 	// framework registers
 	//   link scheduler@127.0.0.1:40000
 	//   allocator: add framework m1-0000 (roles [*], active true, suppressed [], used {})
 	//   send mesos.internal.FrameworkRegisteredMessage to scheduler@127.0.0.1:40000
 	// agent registers
+	//   registry: apply 1: admit agent m1-S0
+	// registry stored op 1
 	//   link slave(1)@127.0.0.1:50000
 	//   start timer ping/m1-S0 after 15s
 	//   send mesos.internal.PingSlaveMessage to slave(1)@127.0.0.1:50000

@@ -82,7 +82,7 @@ func New(node *actors.Node, cfg Config) (*Master, error) {
 		return nil, err
 	}
 	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
-	m.proc = &process{core: core, alloc: m.alloc, log: m.log}
+	m.proc = newProcess(core, m.alloc, m.log, cfg)
 	return m, nil
 }
 
@@ -123,6 +123,9 @@ func (m *Master) Start() (actors.PID, error) {
 	if m.started {
 		return m.pid, errors.New("master: already started")
 	}
+	if err := m.proc.registry.fetch(); err != nil {
+		return actors.PID{}, err
+	}
 	if _, err := m.alloc.Start(); err != nil {
 		return actors.PID{}, err
 	}
@@ -146,6 +149,12 @@ func (m *Master) Start() (actors.PID, error) {
 	if err != nil {
 		m.alloc.Stop()
 		return actors.PID{}, fmt.Errorf("master: spawn %q: %w", ProcessID, err)
+	}
+	if err := m.proc.awaitRecovery(); err != nil {
+		m.node.Stop(pid)
+		m.alloc.Stop()
+		m.unregisterMetrics()
+		return actors.PID{}, err
 	}
 	m.pid = pid
 	m.started = true
@@ -192,19 +201,23 @@ func (m *Master) MarkAgentGone(ctx context.Context, id string) error {
 	v, err := m.call(ctx, func() any {
 		p := m.proc
 		effects, err := p.core.MarkAgentGone(p.now(), id)
-		p.apply(effects)
 		if err != nil {
 			return err
 		}
-		return nil
+		return p.applyWait(effects)
 	})
 	if err != nil {
 		return err
 	}
-	if err, ok := v.(error); ok {
-		return err
+	if done, ok := v.(<-chan error); ok {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	return nil
+	return v.(error)
 }
 
 // call runs f on the master actor and returns its result.

@@ -75,6 +75,10 @@ var masterMetrics = map[string]string{
 	"master/gpus_total":                  "GPUs of the registered agents.",
 	"master/gpus_used":                   "GPUs used by tasks and executors.",
 	"master/gpus_percent":                "Fraction of GPUs used.",
+	"registrar/queued_operations":        "Registry operations waiting to be stored or being stored.",
+	"registrar/registry_size_bytes":      "Size of the registry as last stored or fetched, in bytes.",
+	"registrar/state_fetch_ms":           "How long fetching the registry took when this master started, in ms.",
+	"registrar/state_store_ms":           "How long the last registry store took, in ms.",
 }
 
 // masterCounters are the names published as counters; the rest are gauges.
@@ -118,7 +122,13 @@ func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p := c.m.proc
-	v, err := c.m.call(ctx, func() any { return p.core.gauges(p.now()) })
+	v, err := c.m.call(ctx, func() any {
+		g := p.core.gauges(p.now())
+		for name, value := range p.registryGauges() {
+			g[name] = value
+		}
+		return g
+	})
 	if err != nil {
 		return
 	}

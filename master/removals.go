@@ -160,18 +160,28 @@ func (c *Core) grantRemovals() {
 	}
 }
 
-// markUnreachable removes an agent that stopped answering: its tasks
-// become TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
-// aware) and it may come back later.
+// markUnreachable removes an agent that stopped answering: it is written
+// to the registry's unreachable list, then its tasks become
+// TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition
+// aware); it may come back later.
 func (c *Core) markUnreachable(a *agent, message string) {
-	if c.agents[a.id] != a {
+	if c.agents[a.id] != a || c.registryBusy(a.id) != "" {
 		return
 	}
 	c.agentLog(a.id).Infof("marking agent unreachable: %s", message)
-	c.removals.UnreachableCompleted++
-	c.removals.Removals++
-	c.removals.ReasonUnhealthy++
-	c.removeAgent(a, message, removeUnreachable)
+	at := c.now()
+	c.setBusy(a.id, busyUnreachable)
+	c.persist(MarkSlaveUnreachable{Info: clone(a.info), Time: at}, func() {
+		c.clearBusy(a.id)
+		if c.agents[a.id] != a {
+			return
+		}
+		c.removals.UnreachableCompleted++
+		c.removals.Removals++
+		c.removals.ReasonUnhealthy++
+		c.removeAgentAt(a, message, removeUnreachable, at)
+		c.pruneRegistry()
+	})
 }
 
 // ---- Agents recovered from a registry ----
@@ -183,16 +193,27 @@ type RecoveredAgents struct {
 	Gone        map[string]time.Time // agent id → when it was marked gone
 }
 
-// RecoverAgents tells a master that just started what its registry knows
-// about agents. Admitted agents are "recovered": reconciliation does not
-// answer for their tasks until they reregister, and those that have not
-// reregistered agent_reregister_timeout later are marked unreachable
-// (rate limited; the frameworks get LostSlaveMessage but no task updates:
-// this master never learned their tasks). Unreachable agents may
-// reregister; gone ones are shut down if they try. A standalone master has
-// no registry and never calls it.
+// RecoverAgents tells a started master what a registry knows about
+// agents, without the registry (Recover reads them from one). Admitted
+// agents are "recovered": reconciliation does not answer for their tasks
+// until they reregister, and those that have not reregistered
+// agent_reregister_timeout later are marked unreachable (rate limited; the
+// frameworks get LostSlaveMessage but no task updates: this master never
+// learned their tasks). Unreachable agents may reregister; gone ones are
+// shut down if they try.
 func (c *Core) RecoverAgents(now time.Time, r RecoveredAgents) []effect.Effect {
 	c.at = now
+	c.recoverAgents(r)
+	if len(c.recoveredAgents) > 0 {
+		c.log.Infof("waiting %s for %d recovered agents to reregister",
+			protocol.FormatDuration(c.cfg.AgentReregisterTimeout), len(c.recoveredAgents))
+		c.out.StartTimer(recoveryTimerKey, c.cfg.AgentReregisterTimeout)
+	}
+	return c.out.Take()
+}
+
+// recoverAgents remembers what a registry says about agents.
+func (c *Core) recoverAgents(r RecoveredAgents) {
 	for id, at := range r.Unreachable {
 		if id != "" && c.agents[id] == nil {
 			c.unreachable[id] = &unreachableAgent{info: &mesos.SlaveInfo{Id: slaveID(id)}, time: at}
@@ -216,12 +237,6 @@ func (c *Core) RecoverAgents(now time.Time, r RecoveredAgents) []effect.Effect {
 		}
 		c.recoveredAgents[id] = clone(info)
 	}
-	if len(c.recoveredAgents) > 0 {
-		c.log.Infof("waiting %s for %d recovered agents to reregister",
-			protocol.FormatDuration(c.cfg.AgentReregisterTimeout), len(c.recoveredAgents))
-		c.out.StartTimer(recoveryTimerKey, c.cfg.AgentReregisterTimeout)
-	}
-	return c.out.Take()
 }
 
 // recoveredAgentsTimedOut marks unreachable the recovered agents that did
@@ -237,17 +252,26 @@ func (c *Core) recoveredAgentsTimedOut() {
 }
 
 // markRecoveredUnreachable marks a recovered agent that never came back
-// unreachable.
+// unreachable, in the registry first.
 func (c *Core) markRecoveredUnreachable(id, message string) {
 	info := c.recoveredAgents[id]
-	if info == nil {
+	if info == nil || c.registryBusy(id) != "" {
 		return // it reregistered while waiting for a permit
 	}
-	c.agentLog(id).Infof("marking recovered agent unreachable: %s", message)
-	delete(c.recoveredAgents, id)
-	c.removals.UnreachableCompleted++
-	c.unreachable[id] = &unreachableAgent{info: info, time: c.now()}
-	c.sendLostSlave(id)
+	at := c.now()
+	c.setBusy(id, busyUnreachable)
+	c.persist(MarkSlaveUnreachable{Info: clone(info), Time: at}, func() {
+		c.clearBusy(id)
+		if c.recoveredAgents[id] == nil {
+			return
+		}
+		c.agentLog(id).Infof("marked recovered agent unreachable: %s", message)
+		delete(c.recoveredAgents, id)
+		c.removals.UnreachableCompleted++
+		c.unreachable[id] = &unreachableAgent{info: info, time: at}
+		c.sendLostSlave(id)
+		c.pruneRegistry()
+	})
 }
 
 // sendLostSlave tells every connected framework that agent id is lost.
@@ -262,39 +286,56 @@ func (c *Core) sendLostSlave(id string) {
 
 // ---- Agents marked gone by the operator ----
 
-// MarkAgentGone is the operator's MARK_AGENT_GONE: the agent (registered
-// or unreachable) is gone for good; its tasks become
-// TASK_GONE_BY_OPERATOR (TASK_LOST for frameworks that are not partition
-// aware) and it is shut down if it ever comes back. Errors are
-// RequestErrors (Invalid: no id; Refused: unknown agent).
+// MarkAgentGone is the operator's MARK_AGENT_GONE: the agent (registered,
+// unreachable or recovered) is gone for good. It is written to the
+// registry's gone list; then its tasks become TASK_GONE_BY_OPERATOR
+// (TASK_LOST for frameworks that are not partition aware) and it is shut
+// down if it ever comes back. Errors are RequestErrors (Invalid: no id;
+// Refused: unknown agent, or another operation on it in flight;
+// Unavailable: not the leader).
 func (c *Core) MarkAgentGone(now time.Time, id string) ([]effect.Effect, error) {
 	c.at = now
+	if !c.acting() {
+		return nil, &RequestError{Kind: Unavailable, Msg: ErrNotLeading.Error()}
+	}
 	if id == "" {
 		return nil, &RequestError{Kind: Invalid, Msg: "Missing agent id"}
 	}
-	if _, ok := c.gone[id]; ok {
+	if _, ok := c.gone[id]; ok || c.registryBusy(id) == busyGone {
 		return nil, nil
 	}
-	a := c.agents[id]
-	if a == nil && c.unreachable[id] == nil && c.recoveredAgents[id] == nil {
+	if c.agents[id] == nil && c.unreachable[id] == nil && c.recoveredAgents[id] == nil {
 		return nil, &RequestError{Kind: Refused, Msg: "Agent " + id + " is not registered, unreachable or recovered"}
 	}
+	if busy := c.registryBusy(id); busy != "" {
+		return nil, &RequestError{Kind: Refused, Msg: "Agent " + id + " cannot be marked gone while its " + busy + " is in progress"}
+	}
 	c.agentLog(id).Info("marking agent gone")
-	if a != nil {
+	c.setBusy(id, busyGone)
+	c.persist(MarkSlaveGone{ID: id, Time: now}, func() {
+		c.clearBusy(id)
+		c.markGone(id, now)
+		c.pruneRegistry()
+	})
+	return c.out.Take(), nil
+}
+
+// markGone applies a gone marking the registry holds.
+func (c *Core) markGone(id string, at time.Time) {
+	if a := c.agents[id]; a != nil {
 		if a.markingUnreachable {
 			a.markingUnreachable = false
 			c.dequeueRemoval(id)
 		}
 		c.send(a.pid, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")})
-		c.removeAgent(a, "Agent has been marked gone", removeGone)
+		c.removeAgentAt(a, "Agent has been marked gone", removeGone, at)
 	} else {
 		c.dequeueRemoval(id)
 		delete(c.recoveredAgents, id)
 		delete(c.unreachable, id)
 		c.goneUnreachableTasks(id)
 	}
-	c.gone[id] = now
-	return c.out.Take(), nil
+	c.gone[id] = at
 }
 
 // goneUnreachableTasks moves the unreachable tasks of agent id to their

@@ -87,9 +87,9 @@ func TestCoreAgentRemovalRateLimit(t *testing.T) {
 	})
 	register(t, c, frameworkInfo("f"))
 	registerAgent(t, c, "cpus:2;mem:1024")
-	c.Receive(t0, agent2PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
+	stored(t, c, t0, c.Receive(t0, agent2PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")}))
 	agent3PID := actors.PID{ID: "slave(1)", Address: "127.0.0.3:50000"}
-	c.Receive(t0, agent3PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
+	stored(t, c, t0, c.Receive(t0, agent3PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")}))
 	ping := func(to actors.PID, id string) []effect.Effect {
 		return []effect.Effect{
 			effect.StartTimer{Key: "ping/" + id, After: DefaultAgentPingTimeout},
@@ -98,25 +98,25 @@ func TestCoreAgentRemovalRateLimit(t *testing.T) {
 	}
 	now := t0.Add(DefaultAgentPingTimeout)
 
-	expect(t, "first silent agent", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+	expect(t, "first silent agent", stored(t, c, now, c.Timer(now, "ping/"+testAgent)), []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: "ping/" + testAgent},
 		effect.Unlink{PID: agentPID},
 		sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID(testAgent)}),
 	})
-	expect(t, "second silent agent", c.Timer(now, "ping/"+testAgent2),
+	expect(t, "second silent agent", stored(t, c, now, c.Timer(now, "ping/"+testAgent2)),
 		append([]effect.Effect{effect.StartTimer{Key: "removal/next", After: 10 * time.Minute}}, ping(agent2PID, testAgent2)...))
-	expect(t, "third silent agent", c.Timer(now, "ping/m1-S2"),
+	expect(t, "third silent agent", stored(t, c, now, c.Timer(now, "ping/m1-S2")),
 		append([]effect.Effect{effect.StartTimer{Key: "removal/next", After: 10 * time.Minute}}, ping(agent3PID, "m1-S2")...))
 	if c.agents[testAgent2] == nil || c.unreachable[testAgent2] != nil {
 		t.Fatal("the second agent was marked before its permit")
 	}
 	// Still silent: pinged on, not scheduled twice. The third answers.
-	expect(t, "second agent still silent", c.Timer(now.Add(DefaultAgentPingTimeout), "ping/"+testAgent2), ping(agent2PID, testAgent2))
+	expect(t, "second agent still silent", stored(t, c, now.Add(DefaultAgentPingTimeout), c.Timer(now.Add(DefaultAgentPingTimeout), "ping/"+testAgent2)), ping(agent2PID, testAgent2))
 	expect(t, "pong", c.Receive(now.Add(DefaultAgentPingTimeout), agent3PID, &mesosinternal.PongSlaveMessage{}), nil)
 
 	now = now.Add(10 * time.Minute)
-	expect(t, "next permit", c.Timer(now, "removal/next"), []effect.Effect{
+	expect(t, "next permit", stored(t, c, now, c.Timer(now, "removal/next")), []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent2},
 		effect.CancelTimer{Key: "ping/" + testAgent2},
 		effect.Unlink{PID: agent2PID},
@@ -169,7 +169,7 @@ func TestCorePartitionAwareTaskUnreachableAndBack(t *testing.T) {
 	used := resources.MustParse("cpus:1;mem:128").Upgrade().Allocate("*")
 
 	now := t0.Add(DefaultAgentPingTimeout)
-	expect(t, "marked unreachable", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+	expect(t, "marked unreachable", stored(t, c, now, c.Timer(now, "ping/"+testAgent)), []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: "ping/" + testAgent},
 		AllocRecoverResources{FrameworkID: testFID, AgentID: testAgent, Resources: used},
@@ -196,9 +196,9 @@ func TestCorePartitionAwareTaskUnreachableAndBack(t *testing.T) {
 	info.Id = slaveID(testAgent)
 	withID := partitionAware("f")
 	withID.Id = frameworkID(testFID)
-	got := c.Receive(later, agentPID, &mesosinternal.ReregisterSlaveMessage{
+	got := stored(t, c, later, c.Receive(later, agentPID, &mesosinternal.ReregisterSlaveMessage{
 		Slave: info, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{task}, Frameworks: []*mesos.FrameworkInfo{withID},
-	})
+	}))
 	var updates []effect.Effect
 	for _, e := range got {
 		if s, ok := e.(effect.Send); ok && s.To == schedPID {
@@ -226,10 +226,12 @@ func TestCoreReconcileUnknownTasks(t *testing.T) {
 		}
 		register(t, c, info)
 		registerAgent(t, c, "cpus:2;mem:1024")
-		c.Receive(t0, agent2PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")})
-		if _, err := c.MarkAgentGone(t0, testAgent2); err != nil {
+		stored(t, c, t0, c.Receive(t0, agent2PID, &mesosinternal.RegisterSlaveMessage{Slave: agentInfo("cpus:2;mem:1024"), Version: proto.String("1.11.0")}))
+		gone, err := c.MarkAgentGone(t0, testAgent2)
+		if err != nil {
 			t.Fatal(err)
 		}
+		stored(t, c, t0, gone)
 		recovered := &mesos.SlaveInfo{Id: slaveID("old-S7"), Hostname: proto.String("h7")}
 		c.RecoverAgents(t0, RecoveredAgents{Admitted: []*mesos.SlaveInfo{recovered}})
 
@@ -262,7 +264,7 @@ func TestCoreReconcileUnknownTasks(t *testing.T) {
 		// Once the recovered agent is given up on, its tasks are
 		// unreachable, and a task on no agent is unknown.
 		later := t0.Add(DefaultAgentReregisterTimeout)
-		expect(t, "recovery timeout", c.Timer(later, "recovery/agents"), []effect.Effect{
+		expect(t, "recovery timeout", stored(t, c, later, c.Timer(later, "recovery/agents")), []effect.Effect{
 			sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID("old-S7")}),
 		})
 		got = c.Receive(later, schedPID, reconcileCall(reconcileTask("on-recovered", "old-S7"), reconcileTask("anywhere", "")))
@@ -303,7 +305,7 @@ func TestCoreRecoveredAgents(t *testing.T) {
 	gone := proto.Clone(a1).(*mesos.SlaveInfo)
 	gone.Id = slaveID("old-S9")
 	goneAt := actors.PID{ID: "slave(1)", Address: "127.0.0.9:50000"}
-	expect(t, "gone agent", c.Receive(t0, goneAt, &mesosinternal.ReregisterSlaveMessage{Slave: gone, Version: proto.String("1.11.0")}), []effect.Effect{
+	expect(t, "gone agent", stored(t, c, t0, c.Receive(t0, goneAt, &mesosinternal.ReregisterSlaveMessage{Slave: gone, Version: proto.String("1.11.0")})), []effect.Effect{
 		sendTo(goneAt, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")}),
 	})
 
@@ -317,9 +319,9 @@ func TestCoreRecoveredAgents(t *testing.T) {
 		SlaveId: slaveID("old-S0"), State: mesos.TaskState_TASK_RUNNING.Enum(),
 		Resources: resources.MustParse("cpus:1;mem:128").Allocate("*"),
 	}
-	got = c.Receive(t0.Add(time.Second), agentPID, &mesosinternal.ReregisterSlaveMessage{
+	got = stored(t, c, t0.Add(time.Second), c.Receive(t0.Add(time.Second), agentPID, &mesosinternal.ReregisterSlaveMessage{
 		Slave: a1, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{task}, Frameworks: []*mesos.FrameworkInfo{fw},
-	})
+	}))
 	for _, e := range got {
 		if s, ok := e.(effect.Send); ok && s.To == schedPID {
 			t.Errorf("the framework was told about a recovered agent's task: %s", describe(e))
@@ -331,7 +333,7 @@ func TestCoreRecoveredAgents(t *testing.T) {
 
 	// The second never comes back in time.
 	later := t0.Add(DefaultAgentReregisterTimeout)
-	expect(t, "recovery timeout", c.Timer(later, "recovery/agents"), []effect.Effect{
+	expect(t, "recovery timeout", stored(t, c, later, c.Timer(later, "recovery/agents")), []effect.Effect{
 		sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID("old-S1")}),
 	})
 	want := AgentRemovals{UnreachableScheduled: 1, UnreachableCompleted: 1, RecoveryRemovals: 1}
@@ -342,7 +344,7 @@ func TestCoreRecoveredAgents(t *testing.T) {
 		t.Fatalf("recovered %v, unreachable %v", v.Recovered, v.Unreachable)
 	}
 	// It may still reregister.
-	c.Receive(later, agent2PID, &mesosinternal.ReregisterSlaveMessage{Slave: a2, Version: proto.String("1.11.0")})
+	stored(t, c, later, c.Receive(later, agent2PID, &mesosinternal.ReregisterSlaveMessage{Slave: a2, Version: proto.String("1.11.0")}))
 	if c.agents["old-S1"] == nil || c.unreachable["old-S1"] != nil {
 		t.Fatal("the unreachable agent could not reregister")
 	}
@@ -363,7 +365,12 @@ func TestCoreMarkAgentGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "gone", got, []effect.Effect{
+	// Written first; a reregistration meanwhile is dropped.
+	expect(t, "mark gone", got, []effect.Effect{RegistryApply{Seq: 2, Op: MarkSlaveGone{ID: testAgent, Time: now}}})
+	info := agentInfo("cpus:2;mem:1024")
+	info.Id = slaveID(testAgent)
+	expect(t, "reregistration while marking", c.Receive(now, agentPID, &mesosinternal.ReregisterSlaveMessage{Slave: info, Version: proto.String("1.11.0")}), nil)
+	expect(t, "gone", c.RegistryApplied(now, 2, nil), []effect.Effect{
 		sendTo(agentPID, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")}),
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: "ping/" + testAgent},
@@ -385,11 +392,9 @@ func TestCoreMarkAgentGone(t *testing.T) {
 		}
 	}
 
-	info := agentInfo("cpus:2;mem:1024")
-	info.Id = slaveID(testAgent)
-	expect(t, "comes back", c.Receive(now, agentPID, &mesosinternal.ReregisterSlaveMessage{
+	expect(t, "comes back", stored(t, c, now, c.Receive(now, agentPID, &mesosinternal.ReregisterSlaveMessage{
 		Slave: info, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{task},
-	}), []effect.Effect{
+	})), []effect.Effect{
 		sendTo(agentPID, &mesosinternal.ShutdownMessage{Message: proto.String("Agent has been marked gone")}),
 	})
 	if c.agents[testAgent] != nil {
@@ -417,7 +422,7 @@ func TestCoreFailoverTimeoutKillsTasksOnlyAfterIt(t *testing.T) {
 	if c.frameworks[testFID].tasks["t1"].GetState() != mesos.TaskState_TASK_RUNNING {
 		t.Fatal("task not running while the framework may fail over")
 	}
-	got = c.Timer(t0.Add(time.Minute), "failover/"+testFID)
+	got = stored(t, c, t0.Add(time.Minute), c.Timer(t0.Add(time.Minute), "failover/"+testFID))
 	var shutdown bool
 	for _, e := range got {
 		if s, ok := e.(effect.Send); ok && s.To == agentPID {
@@ -450,12 +455,12 @@ func TestCoreDisconnectedAgentThatNeverReturns(t *testing.T) {
 		effect.StartTimer{Key: "reregister/" + testAgent, After: DefaultAgentReregisterTimeout},
 	})
 	now := t0.Add(DefaultAgentPingTimeout)
-	expect(t, "first silent ping", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+	expect(t, "first silent ping", stored(t, c, now, c.Timer(now, "ping/"+testAgent)), []effect.Effect{
 		effect.StartTimer{Key: "ping/" + testAgent, After: DefaultAgentPingTimeout},
 		sendTo(agentPID, &mesosinternal.PingSlaveMessage{Connected: proto.Bool(false)}),
 	})
 	now = now.Add(DefaultAgentPingTimeout)
-	expect(t, "second silent ping", c.Timer(now, "ping/"+testAgent), []effect.Effect{
+	expect(t, "second silent ping", stored(t, c, now, c.Timer(now, "ping/"+testAgent)), []effect.Effect{
 		AllocRemoveSlave{AgentID: testAgent},
 		effect.CancelTimer{Key: "ping/" + testAgent},
 		effect.CancelTimer{Key: "reregister/" + testAgent},
@@ -465,7 +470,7 @@ func TestCoreDisconnectedAgentThatNeverReturns(t *testing.T) {
 		effect.Unlink{PID: agentPID},
 		sendTo(schedPID, &mesosinternal.LostSlaveMessage{SlaveId: slaveID(testAgent)}),
 	})
-	expect(t, "stale reregister timer", c.Timer(t0.Add(DefaultAgentReregisterTimeout), "reregister/"+testAgent), nil)
+	expect(t, "stale reregister timer", stored(t, c, t0.Add(DefaultAgentReregisterTimeout), c.Timer(t0.Add(DefaultAgentReregisterTimeout), "reregister/"+testAgent)), nil)
 }
 
 // An unreachable agent marked gone: its unreachable tasks are completed
@@ -475,13 +480,16 @@ func TestCoreMarkUnreachableAgentGone(t *testing.T) {
 	register(t, c, partitionAware("f"))
 	registerAgent(t, c, "cpus:2;mem:1024")
 	runTask(t, c)
-	c.Timer(t0.Add(DefaultAgentPingTimeout), "ping/"+testAgent)
+	stored(t, c, t0.Add(DefaultAgentPingTimeout), c.Timer(t0.Add(DefaultAgentPingTimeout), "ping/"+testAgent))
 	if c.unreachable[testAgent] == nil {
 		t.Fatal("agent not unreachable")
 	}
 	got, err := c.MarkAgentGone(t0.Add(time.Hour), testAgent)
-	if err != nil || len(got) != 0 {
-		t.Fatalf("gone: %v, %v", describeAll(got), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got = stored(t, c, t0.Add(time.Hour), got); len(got) != 0 {
+		t.Fatalf("gone: %v", describeAll(got))
 	}
 	f := c.frameworks[testFID]
 	if f.unreachableTasks.get("t1") != nil || f.completedTasks.get("t1").GetState() != mesos.TaskState_TASK_GONE_BY_OPERATOR {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,9 +204,8 @@ func (m *Master) serveWeights(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	m.change(w, r, func(p *process) error {
-		p.apply(p.core.UpdateWeights(p.now(), weights))
-		return nil
+	m.change(w, r, func(p *process) ([]effect.Effect, error) {
+		return p.core.UpdateWeights(p.now(), weights)
 	}, nil)
 }
 
@@ -243,11 +243,22 @@ func parseWeightsRequest(body string, cfg Config) ([]*mesos.WeightInfo, error) {
 }
 
 // UpdateWeights stores new weights (checked by the caller, as
-// PUT /weights does), tells the allocator and, when one of the roles has
-// frameworks, rescinds every outstanding offer so that the new weights
-// apply at once (Mesos does the same).
-func (c *Core) UpdateWeights(now time.Time, infos []*mesos.WeightInfo) []effect.Effect {
+// PUT /weights does) in the registry; once written, the master uses them,
+// tells the allocator and, when one of the roles has frameworks, rescinds
+// every outstanding offer so that the new weights apply at once (Mesos
+// does the same). The error is a RequestError (Unavailable: not the
+// leader).
+func (c *Core) UpdateWeights(now time.Time, infos []*mesos.WeightInfo) ([]effect.Effect, error) {
 	c.at = now
+	if !c.acting() {
+		return nil, &RequestError{Kind: Unavailable, Msg: ErrNotLeading.Error()}
+	}
+	infos = slices.Clone(infos)
+	c.persist(UpdateWeights{Weights: infos}, func() { c.useWeights(infos) })
+	return c.out.Take(), nil
+}
+
+func (c *Core) useWeights(infos []*mesos.WeightInfo) {
 	update := map[string]float64{}
 	rescind := false
 	subscribed := c.subscribedRoles()
@@ -268,7 +279,6 @@ func (c *Core) UpdateWeights(now time.Time, infos []*mesos.WeightInfo) []effect.
 			}
 		}
 	}
-	return c.out.Take()
 }
 
 // ---- /quota ----
@@ -307,10 +317,8 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		m.change(w, r, func(p *process) error {
-			effects, err := p.core.SetQuota(p.now(), req)
-			p.apply(effects)
-			return err
+		m.change(w, r, func(p *process) ([]effect.Effect, error) {
+			return p.core.SetQuota(p.now(), req)
 		}, func(kind RequestErrorKind) string {
 			if kind == Invalid {
 				return "Failed to validate set quota request: "
@@ -333,10 +341,8 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		role := tokens[2]
-		m.change(w, r, func(p *process) error {
-			effects, err := p.core.RemoveQuota(p.now(), role)
-			p.apply(effects)
-			return err
+		m.change(w, r, func(p *process) ([]effect.Effect, error) {
+			return p.core.RemoveQuota(p.now(), role)
 		}, func(kind RequestErrorKind) string {
 			if kind == Invalid {
 				return fmt.Sprintf("Failed to validate remove quota request for path '%s': ", path)
@@ -346,30 +352,46 @@ func (m *Master) serveQuota(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// change runs f on the master actor and answers 200, or the status of
+// change runs f on the master actor, applies its effects and, once the
+// registry writes they include are stored, answers 200; or the status of
 // the RequestError f returns with prefix(kind) before its text.
-func (m *Master) change(w http.ResponseWriter, r *http.Request, f func(p *process) error, prefix func(RequestErrorKind) string) {
-	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
+func (m *Master) change(w http.ResponseWriter, r *http.Request, f func(p *process) ([]effect.Effect, error), prefix func(RequestErrorKind) string) {
+	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout+m.proc.storeTimeout())
 	defer cancel()
-	v, err := m.call(ctx, func() any { return f(m.proc) })
+	v, err := m.call(ctx, func() any {
+		effects, err := f(m.proc)
+		if err != nil {
+			return err
+		}
+		return m.proc.applyWait(effects)
+	})
 	if err != nil {
 		http.Error(w, "Master is unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	if v != nil {
-		var re *RequestError
-		if !errors.As(v.(error), &re) {
-			http.Error(w, v.(error).Error(), http.StatusInternalServerError)
-			return
+	if done, ok := v.(<-chan error); ok {
+		select {
+		case err := <-done:
+			if err != nil {
+				http.Error(w, "Master is no longer the leader: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		case <-ctx.Done():
+			http.Error(w, "Master is unavailable: "+ctx.Err().Error(), http.StatusServiceUnavailable)
 		}
-		text := re.Msg
-		if prefix != nil {
-			text = prefix(re.Kind) + text
-		}
-		http.Error(w, text, re.status())
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	var re *RequestError
+	if !errors.As(v.(error), &re) {
+		http.Error(w, v.(error).Error(), http.StatusInternalServerError)
+		return
+	}
+	text := re.Msg
+	if prefix != nil {
+		text = prefix(re.Kind) + text
+	}
+	http.Error(w, text, re.status())
 }
 
 // quotaStatus renders the quotas as Mesos' QuotaStatus: the legacy infos
@@ -505,6 +527,9 @@ func validateQuotaTree(quotas map[string]allocator.Quota) error {
 // overcommit the cluster and the request is not forced.
 func (c *Core) SetQuota(now time.Time, req *mesos.QuotaRequest) ([]effect.Effect, error) {
 	c.at = now
+	if !c.acting() {
+		return nil, &RequestError{Kind: Unavailable, Msg: ErrNotLeading.Error()}
+	}
 	bad := func(format string, args ...any) ([]effect.Effect, error) {
 		return nil, &RequestError{Kind: Invalid, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -562,10 +587,14 @@ func (c *Core) SetQuota(now time.Time, req *mesos.QuotaRequest) ([]effect.Effect
 				formatQuantities(total), formatQuantities(capacity))}
 		}
 	}
+	// The quota is the master's at once (later requests are checked
+	// against it); the allocator gets it once the registry has it.
 	c.quotas[role] = quota
-	c.log.WithField("role", role).Infof("set quota %s", formatQuantities(q))
-	c.out.Add(AllocUpdateQuota{Role: role, Quota: quota})
-	c.rescindForQuota(role, guarantee)
+	c.persist(UpdateQuota{Role: role, Config: quotaConfig(role, quota)}, func() {
+		c.log.WithField("role", role).Infof("set quota %s", formatQuantities(q))
+		c.out.Add(AllocUpdateQuota{Role: role, Quota: quota})
+		c.rescindForQuota(role, guarantee)
+	})
 	return c.out.Take(), nil
 }
 
@@ -614,6 +643,9 @@ func hasRole(roles []string, role string) bool {
 // breaks the quota tree.
 func (c *Core) RemoveQuota(now time.Time, role string) ([]effect.Effect, error) {
 	c.at = now
+	if !c.acting() {
+		return nil, &RequestError{Kind: Unavailable, Msg: ErrNotLeading.Error()}
+	}
 	if !c.cfg.whitelisted(role) {
 		return nil, &RequestError{Kind: Invalid, Msg: fmt.Sprintf("Unknown role '%s'", role)}
 	}
@@ -630,8 +662,10 @@ func (c *Core) RemoveQuota(now time.Time, role string) ([]effect.Effect, error) 
 		return nil, &RequestError{Kind: Refused, Msg: err.Error()}
 	}
 	delete(c.quotas, role)
-	c.log.WithField("role", role).Info("removed quota")
-	c.out.Add(AllocUpdateQuota{Role: role, Quota: allocator.Quota{}})
+	c.persist(UpdateQuota{Role: role}, func() {
+		c.log.WithField("role", role).Info("removed quota")
+		c.out.Add(AllocUpdateQuota{Role: role, Quota: allocator.Quota{}})
+	})
 	return c.out.Take(), nil
 }
 
@@ -647,6 +681,8 @@ const (
 	// Conflict: the request conflicts with the cluster and may be forced
 	// (HTTP 409).
 	Conflict
+	// Unavailable: this master is not the recovered leader (HTTP 503).
+	Unavailable
 )
 
 // RequestError is an operator request the core refused; nothing changed.
@@ -659,8 +695,11 @@ func (e *RequestError) Error() string { return e.Msg }
 
 // status is the HTTP status of e.
 func (e *RequestError) status() int {
-	if e.Kind == Conflict {
+	switch e.Kind {
+	case Conflict:
 		return http.StatusConflict
+	case Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadRequest
 }

@@ -16,15 +16,27 @@ import (
 // process is the master actor: the shell around a Core. It hands the core
 // every message, fired timer, exited peer and allocation with the node
 // clock's time, and applies the effects in order: sends, links and timers
-// on the node, allocator calls on the allocator actor. Every field is
-// owned by the actor's goroutine, and so is the core (HTTP snapshots reach
-// it through Node.Call).
+// on the node, allocator calls on the allocator actor, registry ops on the
+// registry (registrar_shell.go). Every field is owned by the actor's
+// goroutine, and so is the core (HTTP snapshots reach it through
+// Node.Call).
 type process struct {
-	core   *Core
-	alloc  allocator.Allocator
-	log    *logrus.Entry
-	ctx    *actors.Context
-	timers *effect.Timers
+	core     *Core
+	alloc    allocator.Allocator
+	log      *logrus.Entry
+	ctx      *actors.Context
+	timers   *effect.Timers
+	registry *registryWriter
+	onLost   func(error)
+
+	ready     chan error // how recovery ended, for Start
+	readySent bool
+	recovered bool // the core recovered its registry
+}
+
+func newProcess(core *Core, alloc allocator.Allocator, log *logrus.Entry, cfg Config) *process {
+	return &process{core: core, alloc: alloc, log: log, registry: newRegistryWriter(cfg),
+		onLost: cfg.OnLeadershipLost, ready: make(chan error, 1)}
 }
 
 // Initialize implements actors.Process.
@@ -55,7 +67,7 @@ func (p *process) Initialize(ctx *actors.Context) {
 	on[*mesosinternal.PongSlaveMessage](p)
 	on[*mesosinternal.UpdateSlaveMessage](p)
 
-	p.apply(p.core.Start(p.now()))
+	p.recoverCore()
 }
 
 // on installs the handler that hands messages of type M to the core.
@@ -70,8 +82,12 @@ func (p *process) Exited(_ *actors.Context, pid actors.PID) {
 	p.apply(p.core.Exited(p.now(), pid))
 }
 
-// Finalize implements actors.Finalizer: stop timers.
-func (p *process) Finalize(*actors.Context) { p.timers.CancelAll() }
+// Finalize implements actors.Finalizer: stop timers and registry stores.
+func (p *process) Finalize(*actors.Context) {
+	p.timers.CancelAll()
+	p.registry.cancel()
+	p.signalReady(ErrNotLeading)
+}
 
 // offer hands an allocation to the core (on the actor, through Dispatch).
 func (p *process) offer(frameworkID string, offers allocator.Offers) {
@@ -80,12 +96,23 @@ func (p *process) offer(frameworkID string, offers allocator.Offers) {
 
 func (p *process) now() time.Time { return p.ctx.Clock().Now() }
 
-// apply carries out effects in order.
+// apply carries out effects in order; registry ops are queued and stored
+// after the others.
 func (p *process) apply(effects []effect.Effect) {
 	for _, e := range effects {
+		switch e := e.(type) {
+		case RegistryApply:
+			p.registry.queued = append(p.registry.queued, e)
+			continue
+		case LeadershipLost:
+			p.leadershipLost(e.Err)
+			continue
+		}
 		if effect.Apply(p.ctx, p.timers, e) || ApplyAllocatorCall(p.alloc, e) {
 			continue
 		}
 		p.log.WithField("effect", e).Error("dropping an effect the master shell does not know")
 	}
+	p.flushRegistry()
+	p.checkRecovered()
 }

@@ -29,7 +29,8 @@ protoc \
 	messages/mesos/mesos.proto \
 	messages/mesos/quota.proto \
 	messages/scheduler/scheduler.proto \
-	messages/mesosinternal/messages.proto
+	messages/mesosinternal/messages.proto \
+	messages/mesosinternal/registry.proto
 
 # The actors layer's wire envelope (package actors).
 protoc \

@@ -34,7 +34,8 @@ type OnOfferRescinded struct{ OfferID *mesos.OfferID }
 
 // OnStatusUpdate calls Scheduler.StatusUpdate. When Ack is set, the host
 // passes it to Core.Acknowledge after the callback returned, if the driver
-// still runs (implicit acknowledgement).
+// still runs (implicit acknowledgement). With explicit acknowledgements
+// Ack is never set: the scheduler calls AcknowledgeStatusUpdate.
 type OnStatusUpdate struct {
 	Status *mesos.TaskStatus
 	Ack    *schedpb.Call_Acknowledge

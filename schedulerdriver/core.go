@@ -2,6 +2,7 @@ package schedulerdriver
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -48,6 +49,10 @@ type CoreConfig struct {
 	Rand *rand.Rand
 	// Log receives the core's log lines (default: discarded).
 	Log *logrus.Entry
+	// ExplicitAcknowledgements: the scheduler acknowledges each status
+	// update itself (AcknowledgeStatusUpdate); OnStatusUpdate then carries
+	// no Ack. Default: the driver acknowledges when StatusUpdate returns.
+	ExplicitAcknowledgements bool
 }
 
 // Core is the scheduler driver as pure state: it follows the detected
@@ -60,6 +65,8 @@ type Core struct {
 	log  *logrus.Entry
 	rng  *rand.Rand
 	self actors.PID
+	// explicitAcks: the scheduler acknowledges updates itself.
+	explicitAcks bool
 
 	framework *mesos.FrameworkInfo
 	// failover: the next SUBSCRIBE carries force=true (the FrameworkInfo
@@ -98,6 +105,7 @@ func NewCore(cfg CoreConfig) *Core {
 		log:             cfg.Log,
 		rng:             cfg.Rand,
 		self:            cfg.Self,
+		explicitAcks:    cfg.ExplicitAcknowledgements,
 		framework:       fw,
 		failover:        fw.GetId().GetValue() != "",
 		suppressedRoles: map[string]bool{},
@@ -146,6 +154,10 @@ func (c *Core) Running() bool { return c.state == coreRunning }
 // FrameworkID is the framework's id (empty before the first registration
 // of a new framework).
 func (c *Core) FrameworkID() string { return c.framework.GetId().GetValue() }
+
+// ExplicitAcknowledgements reports whether the scheduler acknowledges
+// status updates itself.
+func (c *Core) ExplicitAcknowledgements() bool { return c.explicitAcks }
 
 // Leader is the PID of the detected leading master (zero if none).
 func (c *Core) Leader() actors.PID { return c.follower.Leader() }
@@ -425,8 +437,9 @@ func (c *Core) resourceOffers(m *mesosinternal.ResourceOffersMessage) {
 }
 
 // statusUpdate delivers an update; from is zero for updates the driver
-// made itself. Updates that carry a uuid and came from the master are
-// acknowledged after the callback (OnStatusUpdate.Ack).
+// made itself. Updates that carry a uuid and came from the master keep it
+// in the status; with implicit acknowledgements they are acknowledged
+// after the callback (OnStatusUpdate.Ack).
 func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate, ackPID string) {
 	if c.state != coreRunning {
 		return
@@ -446,6 +459,10 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	ack := len(update.GetUuid()) > 0 && !from.IsZero() && ackPID != ""
 	if ack {
 		status.Uuid = append([]byte(nil), update.GetUuid()...)
+		if status.SlaveId == nil && c.explicitAcks {
+			// An explicit acknowledgement names the agent from the status.
+			status.SlaveId = cloneOne(update.GetSlaveId())
+		}
 	} else {
 		status.Uuid = nil
 	}
@@ -454,7 +471,7 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		"state":   status.GetState().String(),
 	}).Debug("received status update")
 	cb := OnStatusUpdate{Status: status}
-	if ack {
+	if ack && !c.explicitAcks {
 		cb.Ack = &schedpb.Call_Acknowledge{
 			SlaveId: cloneOne(update.GetSlaveId()),
 			TaskId:  cloneOne(update.GetStatus().GetTaskId()),
@@ -476,16 +493,63 @@ func (c *Core) fatal(message string) {
 
 // ---- Requests from the scheduler ----
 
-// Acknowledge sends the ACKNOWLEDGE of an OnStatusUpdate once its callback
-// returned (and the driver still runs).
+// Acknowledge sends an ACKNOWLEDGE: the Ack of an OnStatusUpdate once its
+// callback returned (and the driver still runs), or what
+// AcknowledgeStatusUpdate made of the scheduler's explicit one. While
+// disconnected it is dropped: the agent resends the update.
 func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.Effect {
 	if !c.connected {
-		c.log.WithField("task_id", ack.GetTaskId().GetValue()).
-			Debug("not acknowledging a status update: disconnected (the agent will resend it)")
+		c.log.WithFields(logrus.Fields{"task_id": ack.GetTaskId().GetValue(), "agent_id": ack.GetSlaveId().GetValue()}).
+			Info("not acknowledging a status update: disconnected (the agent will resend it)")
 		return nil
 	}
 	c.sendCall(schedpb.Call_ACKNOWLEDGE, &schedpb.Call{Acknowledge: cloneOne(ack)})
 	return c.out.Take()
+}
+
+// AcknowledgeStatusUpdate is the scheduler's explicit acknowledgement of
+// a status it got through OnStatusUpdate: ACKNOWLEDGE for an update with
+// a uuid (one an agent sent), nothing for one without (master- and
+// driver-generated updates, reconciliation answers), nothing while
+// disconnected. It fails, sending nothing, when the core acknowledges
+// implicitly or status is malformed (nil; a uuid not of 16 bytes, or without
+// task_id or slave_id).
+func (c *Core) AcknowledgeStatusUpdate(now time.Time, status *mesos.TaskStatus) ([]effect.Effect, error) {
+	ack, err := checkAcknowledgement(c.explicitAcks, status)
+	if err != nil || ack == nil {
+		return nil, err
+	}
+	return c.Acknowledge(now, ack), nil
+}
+
+// checkAcknowledgement checks an explicit acknowledgement of status by a
+// driver with (explicit) or without explicit acknowledgements, and
+// returns the ACKNOWLEDGE it asks for: nil when the status carries no
+// uuid, for there is nothing to acknowledge. Mesos' driver kills the
+// process when asked to acknowledge in implicit mode; this returns an
+// error instead.
+func checkAcknowledgement(explicit bool, status *mesos.TaskStatus) (*schedpb.Call_Acknowledge, error) {
+	const what = "Unable to AcknowledgeStatusUpdate: "
+	switch {
+	case !explicit:
+		return nil, errors.New(what + "implicit acknowledgements are enabled " +
+			"(the driver acknowledges when StatusUpdate returns; set DriverConfig.ExplicitAcknowledgements)")
+	case status == nil:
+		return nil, errors.New(what + "nil status")
+	case len(status.GetUuid()) == 0:
+		return nil, nil
+	case len(status.GetUuid()) != 16:
+		return nil, fmt.Errorf(what+"the status's uuid has %d bytes, not the 16 of a UUID", len(status.GetUuid()))
+	case status.GetTaskId().GetValue() == "":
+		return nil, errors.New(what + "the status has a uuid but no task_id")
+	case status.GetSlaveId().GetValue() == "":
+		return nil, errors.New(what + "the status has a uuid but no slave_id")
+	}
+	return &schedpb.Call_Acknowledge{
+		SlaveId: cloneOne(status.GetSlaveId()),
+		TaskId:  cloneOne(status.GetTaskId()),
+		Uuid:    append([]byte(nil), status.GetUuid()...),
+	}, nil
 }
 
 // Stop stops the driver: TEARDOWN unless failover (or disconnected), then

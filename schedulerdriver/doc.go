@@ -68,10 +68,17 @@
 // been aborted. Join waits for the driver to stop or abort, not for the
 // callback goroutine: do not call Join from inside a callback.
 //
-// Status updates are acknowledged implicitly: when StatusUpdate returns (and
-// the driver is still running and connected) the driver sends ACKNOWLEDGE,
-// but only for updates that carry a uuid (master- and driver-generated
-// updates carry none).
+// Status updates are acknowledged implicitly by default: when StatusUpdate
+// returns (and the driver is still running and connected) the driver sends
+// ACKNOWLEDGE, but only for updates that carry a uuid (master- and
+// driver-generated updates carry none). A driver built with
+// DriverConfig.ExplicitAcknowledgements leaves that to the scheduler,
+// which calls AcknowledgeStatusUpdate (StatusAcknowledger) once it has
+// dealt with an update, for instance after writing it down; until then
+// the agent keeps resending the update and holds the task's later ones
+// back. The framework's FrameworkInfo is the same in both modes: Mesos
+// has no capability for it. An acknowledgement made while disconnected is
+// dropped; the agent's next retry brings the update again.
 //
 // # Differences from mesos-go
 //

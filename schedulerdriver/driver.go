@@ -46,6 +46,8 @@ type MesosSchedulerDriver struct {
 	uuids      protocol.UUIDs       // names the driver's actor
 	log        *logrus.Entry
 	life       *driverlife.Life
+	// explicitAcks: the scheduler acknowledges updates itself.
+	explicitAcks bool
 
 	mu   sync.Mutex // guards pid and proc
 	pid  actors.PID
@@ -54,7 +56,10 @@ type MesosSchedulerDriver struct {
 	connected atomic.Bool
 }
 
-var _ SchedulerDriver = (*MesosSchedulerDriver)(nil)
+var (
+	_ SchedulerDriver    = (*MesosSchedulerDriver)(nil)
+	_ StatusAcknowledger = (*MesosSchedulerDriver)(nil)
+)
 
 // NewMesosSchedulerDriver checks config and builds a driver; nothing is sent
 // until Start.
@@ -87,6 +92,8 @@ func NewMesosSchedulerDriver(config DriverConfig) (*MesosSchedulerDriver, error)
 		det:        config.Detector,
 		framework:  framework,
 		uuids:      protocol.RandomUUIDs(),
+
+		explicitAcks: config.ExplicitAcknowledgements,
 	}
 	d.life = driverlife.New(
 		func(msg string) { d.sched.Error(d, msg) },
@@ -291,6 +298,25 @@ func (d *MesosSchedulerDriver) SendFrameworkMessage(executorID *mesos.ExecutorID
 	}
 	executorID, slaveID = cloneOne(executorID), cloneOne(slaveID)
 	return d.call("SendFrameworkMessage", func(p *process) { p.apply(p.core.SendFrameworkMessage(p.now(), executorID, slaveID, data)) })
+}
+
+// AcknowledgeStatusUpdate sends ACKNOWLEDGE for a status the scheduler
+// got, in a driver with explicit acknowledgements; see
+// StatusAcknowledger.
+func (d *MesosSchedulerDriver) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
+	ack, err := checkAcknowledgement(d.explicitAcks, status)
+	if err != nil {
+		return d.Status(), err
+	}
+	if ack == nil {
+		d.log.WithField("task_id", status.GetTaskId().GetValue()).
+			Debug("not acknowledging a status update without a uuid")
+	}
+	return d.call("AcknowledgeStatusUpdate", func(p *process) {
+		if ack != nil {
+			p.apply(p.core.Acknowledge(p.now(), ack))
+		}
+	})
 }
 
 // ReconcileTasks sends RECONCILE.

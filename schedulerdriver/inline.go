@@ -33,8 +33,9 @@ type Inline struct {
 }
 
 var (
-	_ effect.Core     = (*Inline)(nil)
-	_ SchedulerDriver = (*Inline)(nil)
+	_ effect.Core        = (*Inline)(nil)
+	_ SchedulerDriver    = (*Inline)(nil)
+	_ StatusAcknowledger = (*Inline)(nil)
 )
 
 // NewInline returns a driver that has not started over core.
@@ -221,6 +222,20 @@ func (h *Inline) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mes
 	}
 	return h.request("SendFrameworkMessage", func(now time.Time) []effect.Effect {
 		return h.core.SendFrameworkMessage(now, executorID, slaveID, data)
+	})
+}
+
+// AcknowledgeStatusUpdate: see StatusAcknowledger.
+func (h *Inline) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
+	ack, err := checkAcknowledgement(h.core.ExplicitAcknowledgements(), status)
+	if err != nil {
+		return h.m.Status(), err
+	}
+	return h.request("AcknowledgeStatusUpdate", func(now time.Time) []effect.Effect {
+		if ack == nil {
+			return nil
+		}
+		return h.core.Acknowledge(now, ack)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/detector"
+	"github.com/gomesos/gomesos/internal/driverlife"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 )
@@ -60,6 +61,8 @@ func (p *process) Initialize(ctx *actors.Context) {
 		Self:      ctx.Self(),
 		Rand:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		Log:       p.log,
+
+		ExplicitAcknowledgements: p.d.explicitAcks,
 	})
 	p.timers = effect.NewTimers(ctx, func(key string) { p.apply(p.core.Timer(p.now(), key)) })
 
@@ -96,43 +99,49 @@ func (p *process) Finalize(*actors.Context) {
 
 func (p *process) now() time.Time { return p.ctx.Clock().Now() }
 
-// apply carries out the core's effects in order.
+// apply carries out the core's effects in order, sorted as the inline
+// host sorts them (driverlife.Sort).
 func (p *process) apply(effects []effect.Effect) {
 	p.d.connected.Store(p.core.Connected())
-	for _, e := range effects {
-		if effect.Apply(p.ctx, p.timers, e) {
-			continue
-		}
-		switch e := e.(type) {
-		case OnError:
-			// The core aborted itself; if the user stopped or aborted the
-			// driver first, neither Error nor the rest is due.
-			if !p.d.life.AbortedByDriver() {
-				return
+	driverlife.Sort[OnError, Callback](effects, p.d.life.AbortedByDriver, p.callback, p.effect)
+}
+
+// callback queues a callback effect for the user's scheduler.
+func (p *process) callback(e effect.Effect) {
+	switch e := e.(type) {
+	case OnError:
+		// The core aborted itself (Sort has aborted the driver).
+		p.d.life.Callbacks.Push(callback{Always: true, Run: func() { e.Call(p.d.sched, p.d) }})
+	case OnStatusUpdate:
+		node, self := p.d.node, p.ctx.Self()
+		p.enqueue(func() {
+			e.Call(p.d.sched, p.d)
+			// Acknowledge unless the driver stopped or aborted during
+			// the callback; the ACKNOWLEDGE is queued on the actor
+			// ahead of anything the scheduler asks for later.
+			if e.Ack != nil && p.d.life.Running() {
+				node.Dispatch(self, func() { p.apply(p.core.Acknowledge(p.now(), e.Ack)) })
 			}
-			p.d.life.Callbacks.Push(callback{Always: true, Run: func() { e.Call(p.d.sched, p.d) }})
-		case OnStatusUpdate:
-			node, self := p.d.node, p.ctx.Self()
-			p.enqueue(func() {
-				e.Call(p.d.sched, p.d)
-				// Acknowledge unless the driver stopped or aborted during
-				// the callback; the ACKNOWLEDGE is queued on the actor
-				// ahead of anything the scheduler asks for later.
-				if e.Ack != nil && p.d.life.Running() {
-					node.Dispatch(self, func() { p.apply(p.core.Acknowledge(p.now(), e.Ack)) })
-				}
-			})
-		case Callback:
-			p.enqueue(func() { e.Call(p.d.sched, p.d) })
-		case Redetect:
-			p.startDetection(nil)
-		case StopDetection:
-			p.stopDetection()
-		case Terminate:
-			p.terminate(e.Flush)
-		default:
-			p.log.WithField("effect", e).Error("scheduler driver: unknown effect")
-		}
+		})
+	case Callback:
+		p.enqueue(func() { e.Call(p.d.sched, p.d) })
+	}
+}
+
+// effect carries out an effect that is not a callback.
+func (p *process) effect(e effect.Effect) {
+	if effect.Apply(p.ctx, p.timers, e) {
+		return
+	}
+	switch e := e.(type) {
+	case Redetect:
+		p.startDetection(nil)
+	case StopDetection:
+		p.stopDetection()
+	case Terminate:
+		p.terminate(e.Flush)
+	default:
+		p.log.WithField("effect", e).Error("scheduler driver: unknown effect")
 	}
 }
 

@@ -96,7 +96,8 @@ type Scheduler interface {
 	OfferRescinded(SchedulerDriver, *mesos.OfferID)
 
 	// StatusUpdate delivers a task status. Returning from it acknowledges
-	// the update.
+	// the update, unless the driver was built with explicit
+	// acknowledgements (see StatusAcknowledger).
 	StatusUpdate(SchedulerDriver, *mesos.TaskStatus)
 
 	// FrameworkMessage delivers data an executor sent (best effort).
@@ -113,6 +114,34 @@ type Scheduler interface {
 	// Error reports an unrecoverable error; the driver has been aborted
 	// before it is called.
 	Error(SchedulerDriver, string)
+}
+
+// StatusAcknowledger is the explicit acknowledgement of status updates,
+// Mesos' acknowledgeStatusUpdate. MesosSchedulerDriver and Inline
+// implement it; it is not part of SchedulerDriver, which keeps mesos-go's
+// method set, so a callback reaches it with a type assertion:
+//
+//	d.(schedulerdriver.StatusAcknowledger).AcknowledgeStatusUpdate(status)
+type StatusAcknowledger interface {
+	// AcknowledgeStatusUpdate acknowledges a status the scheduler got
+	// through StatusUpdate, once it has dealt with it (say, recorded it):
+	// the agent resends an update, every 10 s at first, until it is
+	// acknowledged, and holds the task's later updates back until then.
+	// It may be called from inside StatusUpdate or later, from any
+	// goroutine. Only a driver built with
+	// DriverConfig.ExplicitAcknowledgements accepts it; a driver that
+	// acknowledges implicitly returns an error and sends nothing.
+	//
+	// A status without a uuid (an update made by the master or the
+	// driver, a reconciliation answer) needs no acknowledgement: nothing
+	// is sent and no error returned, as in Mesos. A status with a uuid
+	// must carry its task_id and slave_id, and a 16-byte uuid, as the
+	// driver delivered it; otherwise an error is returned. While the
+	// driver is disconnected the acknowledgement is dropped (logged): the
+	// agent resends the update, which comes again after the driver
+	// re-registers, to be acknowledged then. Like the other requests it
+	// returns the driver's status, with an error unless it runs.
+	AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error)
 }
 
 // DriverConfig configures a MesosSchedulerDriver.
@@ -139,4 +168,10 @@ type DriverConfig struct {
 	Node *actors.Node
 	// Detector finds the leading master; default detector.New(Master).
 	Detector detector.Detector
+	// ExplicitAcknowledgements makes the scheduler acknowledge status
+	// updates itself through AcknowledgeStatusUpdate (Mesos' driver
+	// constructed with implicitAcknowledgements=false). By default the
+	// driver acknowledges each update when StatusUpdate returns. It is a
+	// mode of the driver only: FrameworkInfo does not change.
+	ExplicitAcknowledgements bool
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -27,6 +29,17 @@ type realMaster struct {
 	core     *master.Core
 	alloc    allocator.Sync
 	interval time.Duration
+	// registry is the master's registry, stored at once: each op is
+	// applied and reported stored as an event of its own, right away;
+	// while hold is set (a transcript's "registry hold") ops wait in held.
+	registry *mesosinternal.Registry
+	hold     bool
+	held     []master.RegistryApply
+	err      error // a recovery that failed, reported by sweep
+
+	cfg   master.Config // for a failover's new master
+	seed  uint64
+	boots int // failovers so far
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
@@ -43,11 +56,20 @@ func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint
 		core:     core,
 		alloc:    allocator.Sync{Core: allocator.NewCore(allocator.Options{AllocationInterval: cfg.AllocationInterval, Seed: seed + 1}), Now: s.Now},
 		interval: cfg.AllocationInterval,
+		registry: &mesosinternal.Registry{},
+		cfg:      cfg,
+		seed:     seed,
 	}, nil
 }
 
+// start recovers the master from its registry (empty for a new cluster):
+// it writes its MasterInfo there and handles messages once that is stored.
 func (m *realMaster) start(now time.Time) []effect.Effect {
-	return append(m.core.Start(now), effect.StartTimer{Key: allocateKey, After: m.interval})
+	effects, err := m.core.Recover(now, proto.Clone(m.registry).(*mesosinternal.Registry))
+	if err != nil {
+		m.err = fmt.Errorf("the master cannot recover its registry: %w", err)
+	}
+	return append(effects, effect.StartTimer{Key: allocateKey, After: m.interval})
 }
 
 func (m *realMaster) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
@@ -75,17 +97,116 @@ func (m *realMaster) Timer(now time.Time, key string) []effect.Effect {
 	return append(out, effect.StartTimer{Key: allocateKey, After: m.interval})
 }
 
-// apply is the master node's hook for its allocator calls.
+// apply is the master node's hook for its allocator calls and registry
+// ops.
 func (m *realMaster) apply(n *Node, e effect.Effect) {
+	if op, ok := e.(master.RegistryApply); ok {
+		if m.hold {
+			m.held = append(m.held, op)
+			return
+		}
+		m.store(n, op)
+		return
+	}
 	if !master.ApplyAllocatorCall(m.alloc, e) {
 		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
+}
+
+// store applies op to the registry and reports it stored.
+func (m *realMaster) store(n *Node, op master.RegistryApply) {
+	master.ApplyRegistryOps(m.registry, op.Op)
+	n.Post(0, func(now time.Time) []effect.Effect { return m.core.RegistryApplied(now, op.Seq, nil) })
+}
+
+// Registry runs a transcript's registry command on the master core:
+//
+//	registry show      the registry as stored, and the writes held
+//	registry hold      hold the master's registry writes (not stored)
+//	registry release   store the held writes, in order
+//	registry failover  the master crashes (held writes are lost) and a new
+//	                   one, m2, m3, ..., recovers from the same registry
+func (sc *Script) Registry(args []Arg) (string, error) {
+	m, ok := sc.master.Core.(*realMaster)
+	if !ok {
+		return "", fmt.Errorf("registry: the stand-in master has no registry")
+	}
+	if len(args) != 1 || args[0].Vals != nil {
+		return "", fmt.Errorf("registry wants one of show, hold, release")
+	}
+	sc.out.Reset()
+	w := &sc.out
+	switch args[0].Key {
+	case "hold":
+		m.hold = true
+	case "release":
+		m.hold = false
+		held := m.held
+		m.held = nil
+		for _, op := range held {
+			fmt.Fprintf(w, "stored: %s\n", op.Op)
+			m.store(sc.master, op)
+		}
+		if err := sc.sim.Settle(); err != nil {
+			return "", err
+		}
+	case "failover":
+		if err := sc.failover(m); err != nil {
+			return "", err
+		}
+	case "show":
+		r := m.registry
+		since := func(t *mesos.TimeInfo) time.Duration { return time.Unix(0, t.GetNanoseconds()).Sub(Epoch) }
+		fmt.Fprintf(w, "master %s\n", r.GetMaster().GetInfo().GetId())
+		for _, a := range r.GetSlaves().GetSlaves() {
+			fmt.Fprintf(w, "admitted %s (%s)\n", a.GetInfo().GetId().GetValue(), a.GetInfo().GetHostname())
+		}
+		for _, a := range r.GetUnreachable().GetSlaves() {
+			fmt.Fprintf(w, "unreachable %s since %v\n", a.GetId().GetValue(), since(a.GetTimestamp()))
+		}
+		for _, a := range r.GetGone().GetSlaves() {
+			fmt.Fprintf(w, "gone %s since %v\n", a.GetId().GetValue(), since(a.GetTimestamp()))
+		}
+		for _, wi := range r.GetWeights() {
+			fmt.Fprintf(w, "weight %s=%g\n", wi.GetInfo().GetRole(), wi.GetInfo().GetWeight())
+		}
+		for _, op := range m.held {
+			fmt.Fprintf(w, "held: %s\n", op.Op)
+		}
+	default:
+		return "", fmt.Errorf("registry wants one of show, hold, release, not %q", args[0].Key)
+	}
+	return sc.out.String(), nil
+}
+
+// failover crashes the master and starts a new master core, with a new
+// id and allocator, on the same node and registry.
+func (sc *Script) failover(m *realMaster) error {
+	n := sc.master
+	sc.sim.Crash(n)
+	if err := sc.sim.Settle(); err != nil {
+		return err
+	}
+	m.boots++
+	core, err := master.NewCore(m.cfg, master.NewMasterInfo(fmt.Sprintf("m%d", m.boots+1), n.PID, m.cfg), master.Deps{})
+	if err != nil {
+		return err
+	}
+	m.core = core
+	m.alloc = allocator.Sync{Core: allocator.NewCore(allocator.Options{AllocationInterval: m.cfg.AllocationInterval, Seed: m.seed + 1}), Now: sc.sim.Now}
+	m.hold, m.held = false, nil
+	sc.sim.Restart(n, m)
+	sc.sim.Start(n, m.start)
+	return sc.sim.Settle()
 }
 
 // sweep checks the books: for every agent the allocator's free plus
 // allocated is its total, and what the master has offered on it plus what
 // its tasks use is exactly what the allocator counts as allocated.
 func (m *realMaster) sweep() error {
+	if m.err != nil {
+		return m.err
+	}
 	v := m.core.View()
 	offered := map[string]resources.Resources{}
 	for _, o := range v.Offers {

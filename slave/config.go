@@ -43,6 +43,9 @@ type Config struct {
 	Hostname string // SlaveInfo.hostname; default the machine's name
 	IP       string // the agent's address; also LIBPROCESS_IP of executors
 	Port     int    // HTTP port (SlaveInfo.port); default 5051
+	// PortPicked says the operator let the OS pick Port (--port=0): a
+	// restart on another port is then no reconfiguration.
+	PortPicked bool
 
 	WorkDir     string // required
 	Resources   string // Mesos text or JSON; missing cpus/mem/disk/ports are detected
@@ -66,6 +69,17 @@ type Config struct {
 
 	ExecutorRegistrationTimeout   time.Duration // 1m
 	ExecutorReregistrationTimeout time.Duration // 2s, at most 15s
+	// ExecutorReregistrationRetryInterval resends ReconnectExecutorMessage
+	// to recovered executors that have not reregistered yet, every so
+	// often (0: sent once, Mesos' default); a reregistration from an
+	// executor already back is then ignored rather than shut down.
+	ExecutorReregistrationRetryInterval time.Duration
+
+	// ReconfigurationPolicy is --reconfiguration_policy: which changes of
+	// the agent's resources, attributes, hostname and port a restart on
+	// the same --work_dir accepts (ReconfigureEqual, the default, or
+	// ReconfigureAdditive); any other change fails the start.
+	ReconfigurationPolicy string
 
 	// MaxLaunchesInFlight caps the executors starting at once (launched
 	// but not yet registered or ended); the others wait in arrival order,
@@ -124,6 +138,7 @@ func DefaultConfig() Config {
 		ExecutorRegistrationTimeout:   DefaultExecutorRegistrationTimeout,
 		ExecutorReregistrationTimeout: DefaultExecutorReregistrationTimeout,
 		Recover:                       RecoverReconnect,
+		ReconfigurationPolicy:         ReconfigureEqual,
 		ExecutorShutdownGracePeriod:   DefaultExecutorShutdownGracePeriod,
 		RegistrationBackoffFactor:     DefaultRegistrationBackoffFactor,
 		MaxLaunchesInFlight:           LaunchesInFlightPerCPU * runtime.NumCPU(),
@@ -159,6 +174,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Recover == "" {
 		c.Recover = d.Recover
+	}
+	if c.ReconfigurationPolicy == "" {
+		c.ReconfigurationPolicy = d.ReconfigurationPolicy
 	}
 	if c.ExecutorShutdownGracePeriod == 0 {
 		c.ExecutorShutdownGracePeriod = d.ExecutorShutdownGracePeriod
@@ -202,6 +220,12 @@ func (c Config) Validate() error {
 	}
 	if c.ExecutorReregistrationTimeout < 0 || c.ExecutorReregistrationTimeout > MaxExecutorReregistrationTimeout {
 		errs = append(errs, fmt.Errorf("--executor_reregistration_timeout must be between 0 and %s", MaxExecutorReregistrationTimeout))
+	}
+	if c.ExecutorReregistrationRetryInterval < 0 {
+		errs = append(errs, errors.New("--executor_reregistration_retry_interval must not be negative"))
+	}
+	if c.ReconfigurationPolicy != ReconfigureEqual && c.ReconfigurationPolicy != ReconfigureAdditive {
+		errs = append(errs, fmt.Errorf("--reconfiguration_policy=%q: must be %q or %q", c.ReconfigurationPolicy, ReconfigureEqual, ReconfigureAdditive))
 	}
 	if c.Recover != RecoverReconnect && c.Recover != RecoverCleanup {
 		errs = append(errs, fmt.Errorf("--recover=%q: must be %q or %q", c.Recover, RecoverReconnect, RecoverCleanup))

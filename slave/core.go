@@ -131,6 +131,11 @@ type Core struct {
 	// recovering is set from Recover until the executors had their
 	// chance to reregister; cleanup is set with --recover=cleanup.
 	recovering, cleanup bool
+	// shuttingDown is set by Shutdown or the master's ShutdownMessage.
+	shuttingDown bool
+	// infoChanged: the recovered agent's SlaveInfo grew (additive
+	// reconfiguration); slave.info is rewritten once it reregisters.
+	infoChanged bool
 
 	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
 }
@@ -274,6 +279,8 @@ func (c *Core) Timer(now time.Time, key string) []effect.Effect {
 		c.registerExecutorTimeout(strings.TrimPrefix(key, executorRegistrationPrefix))
 	case key == ExecutorReregistrationTimer:
 		c.reregistrationTimeout()
+	case key == ExecutorReconnectTimer:
+		c.resendReconnects()
 	case strings.HasPrefix(key, executorShutdownPrefix):
 		c.shutdownGraceOver(strings.TrimPrefix(key, executorShutdownPrefix))
 	case strings.HasPrefix(key, executorExitPrefix):
@@ -331,29 +338,59 @@ func (c *Core) Detected(now time.Time, info *mesos.MasterInfo) []effect.Effect {
 // or launches; it returns a DestroyContainer for every container still
 // running, which the shell carries out before stopping.
 func (c *Core) Terminate(now time.Time) []effect.Effect {
+	return c.stop(now, false)
+}
+
+// Exit stops the agent as SIGTERM does in Mesos: the process goes away
+// but its executors run on, so that a restarted agent recovers them from
+// the checkpoint. Only the containers of frameworks that do not
+// checkpoint are destroyed (returned as DestroyContainer): nothing could
+// recover them. Nothing is written: the checkpoint stays as it is.
+func (c *Core) Exit(now time.Time) []effect.Effect {
+	return c.stop(now, true)
+}
+
+func (c *Core) stop(now time.Time, keepCheckpointed bool) []effect.Effect {
 	c.now = now
 	c.state = terminating
 	c.out.CancelTimer(detector.RegisterTimer)
 	c.out.CancelTimer(PingTimer)
 	c.tsum.Pause()
-	// Containers already ended need no destroying: their executors end now.
-	ended := make([]string, 0, len(c.exiting))
-	for cid := range c.exiting {
-		ended = append(ended, cid)
-	}
-	sort.Strings(ended)
-	for _, cid := range ended {
-		c.finishExit(cid)
+	if !keepCheckpointed {
+		// Containers already ended need no destroying: their executors
+		// end now.
+		ended := make([]string, 0, len(c.exiting))
+		for cid := range c.exiting {
+			ended = append(ended, cid)
+		}
+		sort.Strings(ended)
+		for _, cid := range ended {
+			c.finishExit(cid)
+		}
 	}
 	c.launchWaiting = nil // never started: nothing to destroy
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
+		if keepCheckpointed && c.checkpointing(f) {
+			continue
+		}
 		for _, eid := range f.order {
 			e := f.executors[eid]
 			if e.state != executorTerminated && e.launchedContainer {
 				c.out.Add(DestroyContainer{ContainerID: e.containerID})
 			}
 		}
+	}
+	if keepCheckpointed {
+		// The next agent recovers from what is on disk; nothing this
+		// one would still write may change it.
+		var keep []effect.Effect
+		for _, e := range c.out.Take() {
+			if !isDisk(e) {
+				keep = append(keep, e)
+			}
+		}
+		return keep
 	}
 	return c.out.Take()
 }

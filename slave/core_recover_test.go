@@ -11,6 +11,7 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 )
@@ -222,14 +223,53 @@ func TestCoreRecoveryReportsExecutorsThatDidNotComeBack(t *testing.T) {
 	}
 }
 
-func TestCoreRecoveryAfterRebootStartsFresh(t *testing.T) {
+// After a reboot with the same configuration the agent keeps its id (as
+// Mesos since 1.4), asks no executor to reconnect (the checkpointed pids
+// are stale; forked.pid is removed), and reports the tasks of the dead
+// executors.
+func TestCoreRecoveryAfterRebootKeepsIDAndReportsDeadExecutors(t *testing.T) {
 	d := runCheckpointed(t, newCoreRun(t))
 	r := restart(t, d)
 	r.c.deps.BootID = "boot-2"
+	effs := r.expect("recover", r.c.Recover(r.now, d.state()),
+		"checkpoint remove "+meta+"/executors/e1/runs/c1/pids/forked.pid",
+		"recover 1 containers")
+	if rc := effs[1].(RecoverContainers); rc.Containers[0].PID != 0 {
+		t.Fatalf("adopting pid %d after a reboot", rc.Containers[0].PID)
+	}
+	if r.c.ID() != coreAgentID {
+		t.Fatalf("id %q after a reboot, want %q", r.c.ID(), coreAgentID)
+	}
+	r.expect("containers recovered", r.c.ContainersRecovered(r.now, nil),
+		"wait container c1", "start timer executor-reregistration after 2s")
+	effs = r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Message: "The executor's pid was not checkpointed"}, nil)
+	var u *mesosinternal.StatusUpdate
+	for _, e := range effs {
+		if a, ok := e.(CheckpointAppend); ok {
+			rec, _, err := checkpoint.DecodeRecords(a.Data)
+			if err != nil || len(rec) != 1 {
+				t.Fatalf("record: %v", err)
+			}
+			u = rec[0].GetUpdate()
+		}
+	}
+	if st := u.GetStatus(); st.GetState() != mesos.TaskState_TASK_LOST ||
+		st.GetReason() != mesos.TaskStatus_REASON_EXECUTOR_REREGISTRATION_TIMEOUT {
+		t.Fatalf("journaled update = %v (effects %q)", u, render(effs))
+	}
+}
+
+// After a reboot with a configuration its policy refuses, the agent
+// starts as a new one.
+func TestCoreRecoveryAfterRebootWithOtherResourcesStartsFresh(t *testing.T) {
+	d := runCheckpointed(t, newCoreRun(t))
+	r := restart(t, d)
+	r.c.deps.BootID = "boot-2"
+	r.c.info.Resources = resources.MustParse("cpus:8;mem:1024")
 	r.expect("recover", r.c.Recover(r.now, d.state()), "recover 0 containers")
 	r.expect("containers recovered", r.c.ContainersRecovered(r.now, nil), "checkpoint /var/agent/meta/boot_id", "redetect")
 	if r.c.ID() != "" {
-		t.Fatalf("kept id %q after a reboot", r.c.ID())
+		t.Fatalf("kept id %q after a reboot with other resources", r.c.ID())
 	}
 }
 

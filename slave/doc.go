@@ -20,7 +20,7 @@
 //	         ContainerUpdated(now, UpdateContainer, err)
 //	         ContainerDestroyed(now, id, err)
 //	         Started(now), Recover(now, state), ContainersRecovered(now, err)
-//	         Terminate(now)
+//	         Terminate(now), Exit(now), Shutdown(now, why)
 //	effects: effect.Send, Link, Unlink, StartTimer, CancelTimer, and
 //	         PrepareSandbox, LaunchContainer, WaitContainer, UpdateContainer,
 //	         DestroyContainer, Redetect, RecoverContainers,
@@ -38,7 +38,8 @@
 // retry), "ping" (no ping from the master in time), "update/<framework>/
 // <task>" (resend the head of a status update stream),
 // "executor-reregistration" (recovered executors had their time to
-// reregister),
+// reregister), "executor-reconnect" (resend ReconnectExecutorMessage,
+// --executor_reregistration_retry_interval),
 // "executor-registration/<container>" (the executor did not register in
 // --executor_registration_timeout), "executor-shutdown/<container>" (the
 // executor outlived its shutdown grace period) and
@@ -120,10 +121,25 @@
 // REASON_EXECUTOR_REREGISTRATION_TIMEOUT. Then the agent writes boot_id
 // and starts detecting the master (Redetect) and reregisters with its
 // tasks. --recover=cleanup destroys the recovered executors instead and
-// ends with RecoveryCleanupDone (mesos-agent exits). A different boot id
-// (a reboot) means a fresh start as a new agent. Executors of frameworks
-// that do not checkpoint leave nothing in meta: their driver shuts them
-// down when the agent goes away.
+// ends with RecoveryCleanupDone (mesos-agent exits). Before any of this,
+// Slave.New refuses a checkpoint whose SlaveInfo the agent's flags are not
+// compatible with under --reconfiguration_policy (reconfiguration.go). A
+// different boot id (a reboot) keeps the agent id if the configuration is
+// still compatible (as Mesos since 1.4), but no checkpointed pid is
+// trusted: every executor ended with the host and its tasks are reported;
+// otherwise the agent starts as a new one. Executors of frameworks that
+// do not checkpoint leave nothing in meta: their driver shuts them down
+// when the agent goes away.
+//
+// # Stopping
+//
+// Three ways, as in Mesos: Exit (SIGTERM) stops the actor and leaves the
+// executors of checkpointing frameworks running for the next agent to
+// recover (Core.Exit); Shutdown (SIGUSR1) and the master's
+// ShutdownMessage unregister (SIGUSR1 only), shut every framework down
+// and make the core Terminated once all is gone (Slave.Terminated is then
+// closed and mesos-agent exits); Stop (tests, mesos-local) destroys every
+// container (Core.Terminate).
 //
 // The HTTP side (Handler) serves /state (Mesos' agent state), /health,
 // /flags, /metrics/snapshot and /metrics (slave/* and system/*, see

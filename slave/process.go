@@ -40,6 +40,7 @@ type process struct {
 	detectGen    uint64
 	detectCancel context.CancelFunc
 	stopping     bool
+	terminated   bool // Slave.Terminated is closed
 
 	// prepareLaunch makes a framework's sandbox folder; tests replace it.
 	prepareLaunch func(ctx context.Context, dir string) error
@@ -106,17 +107,21 @@ func (p *process) Finalize(ctx *actors.Context) {
 	p.cancelRoot()
 }
 
-// terminate runs on the actor for Slave.Stop: detection stops, the core
-// terminates, and the containers it asks to destroy are returned for Stop
-// to destroy and wait for.
-func (p *process) terminate() []string {
+// terminate runs on the actor for Slave.Stop (keep false) and Slave.Exit
+// (keep true): detection stops, the core stops, and the containers it
+// asks to destroy are returned for the caller to destroy and wait for.
+func (p *process) terminate(keep bool) []string {
 	p.stopping = true
 	if p.detectCancel != nil {
 		p.detectCancel()
 	}
 	p.detectGen++
+	effs := p.core.Terminate(p.now())
+	if keep {
+		effs = p.core.Exit(p.now())
+	}
 	var ids []string
-	for _, e := range p.core.Terminate(p.now()) {
+	for _, e := range effs {
 		if d, ok := e.(DestroyContainer); ok {
 			ids = append(ids, d.ContainerID)
 			continue
@@ -124,6 +129,26 @@ func (p *process) terminate() []string {
 		p.apply([]effect.Effect{e})
 	}
 	return ids
+}
+
+// shutdown runs on the actor for Slave.Shutdown.
+func (p *process) shutdown(why string) {
+	p.apply(p.core.Shutdown(p.now(), why))
+}
+
+// checkTerminated closes Slave.Terminated once a shutdown is complete and
+// its last writes are on disk.
+func (p *process) checkTerminated() {
+	if p.terminated || p.diskBusy || !p.core.Terminated() {
+		return
+	}
+	p.terminated = true
+	p.stopping = true
+	if p.detectCancel != nil {
+		p.detectCancel()
+	}
+	p.detectGen++
+	close(p.s.terminated)
 }
 
 // snapshot is /state, taken on the actor.
@@ -145,6 +170,7 @@ func (p *process) apply(effs []effect.Effect) {
 		p.backlog = append(p.backlog, effs...)
 		return
 	}
+	defer p.checkTerminated()
 	for i, e := range effs {
 		if isDisk(e) {
 			var batch, rest []effect.Effect

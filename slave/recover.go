@@ -22,6 +22,10 @@ import (
 // reregister (--executor_reregistration_timeout).
 const ExecutorReregistrationTimer = "executor-reregistration"
 
+// ExecutorReconnectTimer resends ReconnectExecutorMessage to recovered
+// executors still to reregister (--executor_reregistration_retry_interval).
+const ExecutorReconnectTimer = "executor-reconnect"
+
 // Recovery modes (--recover).
 const (
 	RecoverReconnect = "reconnect"
@@ -36,7 +40,9 @@ const (
 // containers (RecoverContainers, answered by ContainersRecovered; sent
 // with no containers on a fresh start too, so that the containerizer
 // cleans up what a crashed agent left). After a reboot (another boot id)
-// it starts as a new agent. Detection of the
+// it keeps its id if its configuration is still compatible with the
+// checkpointed one (its executors, gone with the host, end at once), and
+// starts as a new agent otherwise. Detection of the
 // master (Redetect) starts once recovery is over.
 func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	c.now = now
@@ -48,20 +54,33 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 		c.out.Add(RecoverContainers{})
 		return c.out.Take()
 	}
-	if st.BootID != "" && c.deps.BootID != "" && st.BootID != c.deps.BootID {
-		c.log.WithFields(logrus.Fields{"agent_id": st.Slave.ID, "boot_id": c.deps.BootID, "checkpointed_boot_id": st.BootID}).
-			Info("the host rebooted since the agent's checkpoint; starting as a new agent")
-		c.out.Add(RecoverContainers{})
-		return c.out.Take()
-	}
 	s := st.Slave
+	rebooted := st.BootID != "" && c.deps.BootID != "" && st.BootID != c.deps.BootID
+	if rebooted {
+		// As Mesos since 1.4: the agent keeps its id if its configuration
+		// is still compatible; its executors died with the host.
+		log := c.log.WithFields(logrus.Fields{"agent_id": s.ID, "boot_id": c.deps.BootID, "checkpointed_boot_id": st.BootID})
+		now := c.info
+		if c.cfg.PortPicked && s.Info != nil {
+			now = proto.Clone(c.info).(*mesos.SlaveInfo)
+			now.Port = s.Info.Port
+		}
+		if err := CheckReconfiguration(c.cfg.ReconfigurationPolicy, s.Info, now); s.Info == nil || err != nil {
+			log.WithError(err).Info("the host rebooted since the agent's checkpoint and its configuration changed; starting as a new agent")
+			c.out.Add(RecoverContainers{})
+			return c.out.Take()
+		}
+		log.Info("the host rebooted since the agent's checkpoint; keeping the agent id, its executors are gone")
+	}
 	c.info.Id = &mesos.SlaveID{Value: proto.String(s.ID)}
 	if got, was := resources.Resources(c.info.GetResources()).String(), resources.Resources(s.Info.GetResources()).String(); got != was ||
-		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() {
+		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() ||
+		!sameAttributes(c.info.GetAttributes(), s.Info.GetAttributes()) {
 		c.log.WithFields(logrus.Fields{"agent_id": s.ID, "resources": got, "checkpointed_resources": was,
 			"hostname": c.info.GetHostname(), "checkpointed_hostname": s.Info.GetHostname(),
 			"port": c.info.GetPort(), "checkpointed_port": s.Info.GetPort()}).
-			Warn("the agent's configuration differs from its checkpoint; keeping the agent id")
+			Info("the agent's configuration changed since its checkpoint in a way its --reconfiguration_policy allows; keeping the agent id")
+		c.infoChanged = true
 	}
 	c.log.WithFields(logrus.Fields{"agent_id": s.ID, "frameworks": len(s.Frameworks)}).Info("recovering agent")
 
@@ -69,7 +88,7 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 	for _, fs := range s.Frameworks {
 		f := newFramework(fs.Info, parsePIDOrZero(fs.PID))
 		for _, es := range fs.Executors {
-			if r := c.recoverExecutor(f, es); r != nil {
+			if r := c.recoverExecutor(f, es, rebooted); r != nil {
 				adopt = append(adopt, *r)
 			}
 		}
@@ -87,8 +106,10 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 
 // recoverExecutor rebuilds the latest run of an executor and its tasks
 // and streams; it returns the container to adopt, or nil if the run is
-// over and fully acknowledged.
-func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState) *containerizer.Recovered {
+// over and fully acknowledged. After a reboot the checkpointed pids name
+// nobody (or somebody else): the run is taken as ended and its forked.pid
+// removed, as Mesos does.
+func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, rebooted bool) *containerizer.Recovered {
 	run := es.LatestRun()
 	log := c.logFor(f.id, es.ID, "")
 	if run == nil {
@@ -106,6 +127,9 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState) *cont
 	e.launchedContainer = true
 	e.everSent = true
 	e.pid = parsePIDOrZero(run.LibprocessPID)
+	if rebooted {
+		e.pid = actors.PID{}
+	}
 	for _, ts := range run.Tasks {
 		c.recoverTask(f, e, ts)
 	}
@@ -118,8 +142,11 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState) *cont
 	f.addExecutor(e)
 	c.containers[e.containerID] = &containerRef{frameworkID: f.id, executorID: e.id}
 	pid := run.ForkedPID
-	if run.Completed {
+	if run.Completed || rebooted {
 		pid = 0 // over: it ends at once, and its streams go on
+	}
+	if rebooted && run.ForkedPID > 0 {
+		c.out.Add(CheckpointRemove{Path: c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)})
 	}
 	log.WithFields(logrus.Fields{"container_id": e.containerID, "pid": pid, "executor": pidOrNone(e.pid), "tasks": len(run.Tasks)}).
 		Info("recovered executor")
@@ -194,10 +221,37 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 		c.cleanupIfDone()
 	case reconnecting > 0 || len(c.containers) > 0:
 		c.out.StartTimer(ExecutorReregistrationTimer, c.cfg.ExecutorReregistrationTimeout)
+		if reconnecting > 0 && c.cfg.ExecutorReregistrationRetryInterval > 0 {
+			c.out.StartTimer(ExecutorReconnectTimer, c.cfg.ExecutorReregistrationRetryInterval)
+		}
 	default:
 		c.finishRecovery()
 	}
 	return c.out.Take()
+}
+
+// resendReconnects asks the recovered executors that have not
+// reregistered yet to reconnect again, and re-arms while any is left.
+func (c *Core) resendReconnects() {
+	if !c.recovering || c.cleanup || c.state == terminating {
+		return
+	}
+	waiting := 0
+	for _, fid := range c.frameworkOrder {
+		f := c.frameworks[fid]
+		for _, eid := range f.order {
+			e := f.executors[eid]
+			if !e.recovered || e.state != executorRegistering || e.pid.IsZero() {
+				continue
+			}
+			c.logFor(f.id, e.id, "").WithField("executor", e.pid.String()).Info("re-sending reconnect request to executor")
+			c.out.Send(e.pid, &mesosinternal.ReconnectExecutorMessage{SlaveId: proto.Clone(c.info.GetId()).(*mesos.SlaveID)})
+			waiting++
+		}
+	}
+	if waiting > 0 {
+		c.out.StartTimer(ExecutorReconnectTimer, c.cfg.ExecutorReregistrationRetryInterval)
+	}
 }
 
 // cleanupIfDone ends --recover=cleanup once every container is gone.
@@ -249,6 +303,12 @@ func (c *Core) reregistrationTermination(f *framework) *containerizer.Terminatio
 // finishRecovery writes the boot id and starts detecting the master.
 func (c *Core) finishRecovery() {
 	c.recovering = false
+	if c.cfg.ExecutorReregistrationRetryInterval > 0 {
+		c.out.CancelTimer(ExecutorReconnectTimer)
+	}
+	if c.state == terminating {
+		return // shut down meanwhile: no registration
+	}
 	c.checkpointBootID()
 	c.log.WithField("agent_id", c.ID()).Info("finished recovery")
 	c.out.Add(Redetect{})
@@ -266,6 +326,11 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	var e *executor
 	if f != nil && f.state == frameworkRunning {
 		e = f.executors[eid]
+	}
+	if e != nil && e.recovered && e.state == executorRunning && c.cfg.ExecutorReregistrationRetryInterval > 0 && c.state != terminating {
+		// With reconnects resent, a second answer is expected.
+		log.Warn("ignoring executor reregistration: it is already registered")
+		return
 	}
 	if e == nil || !e.recovered || e.state != executorRegistering || c.state == terminating {
 		log.Warn("shutting down executor: it is not one the agent is waiting to reregister")

@@ -51,7 +51,9 @@ func benchRecovery(b *testing.B, n int) {
 		}
 		return out
 	}
-	write(p.SlaveInfo(agentID), marshal(&mesos.SlaveInfo{Hostname: proto.String("agent.test"), Id: &mesos.SlaveID{Value: proto.String(agentID)}}))
+	info := proto.Clone(h.s.info).(*mesos.SlaveInfo) // the agent's own configuration
+	info.Id = &mesos.SlaveID{Value: proto.String(agentID)}
+	write(p.SlaveInfo(agentID), marshal(info))
 	if err := os.Symlink(p.Slave(agentID), p.LatestSlave()); err != nil {
 		b.Fatal(err)
 	}

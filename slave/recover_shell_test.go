@@ -86,7 +86,9 @@ func TestShellRestartKeepsAgentIDAndReconnectsExecutor(t *testing.T) {
 func TestCorruptCheckpointFailsStartUnlessNotStrict(t *testing.T) {
 	h := newHarness(t, true)
 	p := checkpoint.Paths{WorkDir: h.s.cfg.WorkDir}
-	b, _ := checkpoint.Marshal(&mesos.SlaveInfo{Hostname: proto.String("agent.test"), Id: &mesos.SlaveID{Value: proto.String("old")}})
+	info := proto.Clone(h.s.info).(*mesos.SlaveInfo) // the same configuration
+	info.Id = &mesos.SlaveID{Value: proto.String("old")}
+	b, _ := checkpoint.Marshal(info)
 	if err := checkpoint.Write(p.SlaveInfo("old"), b); err != nil {
 		t.Fatal(err)
 	}

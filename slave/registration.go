@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/detector"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -123,6 +124,10 @@ func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredM
 		c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "master": from.String()}).Info("reregistered with master")
 		c.state = running
 		c.follower.Acknowledged(&c.out)
+		if c.infoChanged {
+			c.infoChanged = false
+			c.checkpointSlaveInfo()
+		}
 		c.armPingTimer()
 		c.resumeUpdates()
 	case running:
@@ -165,17 +170,55 @@ func (c *Core) shutdownMessage(from actors.PID, m *mesosinternal.ShutdownMessage
 		c.log.WithFields(notMaster(from, c.leader())).Warn("ignoring shutdown message: not from the registered master")
 		return
 	}
-	c.log.WithFields(logrus.Fields{"from": from.String(), "why": m.GetMessage()}).Warn("agent asked to shut down")
-	for _, fid := range append([]string(nil), c.frameworkOrder...) {
-		c.doShutdownFramework(fid)
+	c.shutdown(from, m.GetMessage())
+}
+
+// Shutdown shuts the agent down as SIGUSR1 does in Mesos: it unregisters
+// from the master (UnregisterSlaveMessage, if it has an id and a master),
+// shuts down every framework (its executors get ShutdownExecutorMessage
+// and are destroyed after their grace period) and, once every framework
+// is gone, is Terminated: the daemon then exits. Executors that are shut
+// down leave nothing to recover in the checkpoint; the agent id is kept,
+// so a restarted agent comes back under it.
+func (c *Core) Shutdown(now time.Time, why string) []effect.Effect {
+	c.now = now
+	c.shutdown(actors.PID{}, why)
+	return c.out.Take()
+}
+
+// shutdown is Mesos' Slave::shutdown: from is the master that asked, or
+// zero for a local request (a signal).
+func (c *Core) shutdown(from actors.PID, why string) {
+	if c.shuttingDown {
+		c.log.WithField("why", why).Info("ignoring shutdown: the agent is already shutting down")
+		return
 	}
-	if id := c.info.GetId(); id != nil {
-		c.out.Send(c.leader(), &mesosinternal.UnregisterSlaveMessage{SlaveId: id})
+	log := c.log.WithFields(logrus.Fields{"agent_id": c.ID(), "why": why})
+	switch {
+	case !from.IsZero():
+		log.WithField("from", from.String()).Warn("agent asked to shut down")
+	case c.ID() != "" && !c.leader().IsZero():
+		log.WithField("master", c.leader().String()).Info("unregistering and shutting down")
+		c.out.Send(c.leader(), &mesosinternal.UnregisterSlaveMessage{SlaveId: proto.Clone(c.info.GetId()).(*mesos.SlaveID)})
+	default:
+		log.Info("shutting down")
 	}
+	c.shuttingDown = true
 	c.state = terminating
 	c.out.CancelTimer(detector.RegisterTimer)
 	c.out.CancelTimer(PingTimer)
 	c.tsum.Pause()
+	for _, fid := range append([]string(nil), c.frameworkOrder...) {
+		c.doShutdownFramework(fid)
+	}
+}
+
+// Terminated reports whether a shutdown (Shutdown, or the master's
+// ShutdownMessage) is complete: every framework, executor and container
+// is gone. The daemon exits then, as Mesos' agent does.
+func (c *Core) Terminated() bool {
+	return c.shuttingDown && len(c.frameworks) == 0 && len(c.containers) == 0 &&
+		len(c.exiting) == 0 && len(c.launchWaiting) == 0
 }
 
 func (c *Core) checkpointResources(from actors.PID, m *mesosinternal.CheckpointResourcesMessage) {

@@ -45,6 +45,7 @@ type Slave struct {
 	// recovered is the checkpoint read at New, handed to the core at start.
 	recovered   *checkpoint.State
 	cleanupDone chan struct{}
+	terminated  chan struct{}
 	metrics     *metrics.Registry
 	collector   *agentCollector
 
@@ -106,20 +107,24 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 		})
 	}
 	bootID := readBootID()
-	recovered, err := readCheckpoint(workDir, !cfg.NonStrict, log)
-	if err != nil {
-		return nil, err
-	}
-	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), metrics: cfg.Metrics}
-	if s.metrics == nil {
-		s.metrics = metrics.NewRegistry()
-	}
-	s.info = &mesos.SlaveInfo{
+	info := &mesos.SlaveInfo{
 		Hostname:   proto.String(cfg.Hostname),
 		Port:       proto.Int32(int32(cfg.Port)),
 		Resources:  total,
 		Attributes: attrs,
 	}
+	recovered, err := readCheckpoint(workDir, !cfg.NonStrict, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRecoveredInfo(cfg.ReconfigurationPolicy, recovered, info, bootID, workDir, cfg.PortPicked); err != nil {
+		return nil, err
+	}
+	s := &Slave{node: node, cfg: cfg, det: det, cont: cont, recovered: recovered, cleanupDone: make(chan struct{}), terminated: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.NewRegistry()
+	}
+	s.info = info
 	s.deps = Deps{
 		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
@@ -173,6 +178,30 @@ func readCheckpoint(workDir string, strict bool, log *logrus.Entry) (*checkpoint
 	return st, nil
 }
 
+// checkRecoveredInfo refuses to start an agent whose configuration
+// (info) is not compatible, under policy, with the agent it checkpointed
+// on this host since its last boot (after a reboot the agent starts anew
+// anyway), as Mesos' agent does. With portPicked (--port=0) the port is
+// not compared.
+func checkRecoveredInfo(policy string, st *checkpoint.State, info *mesos.SlaveInfo, bootID, workDir string, portPicked bool) error {
+	if st == nil || st.Slave == nil || st.Slave.Info == nil {
+		return nil
+	}
+	if st.BootID != "" && bootID != "" && st.BootID != bootID {
+		return nil
+	}
+	if portPicked {
+		// --port=0: whatever port the OS picked is this agent's.
+		info = proto.Clone(info).(*mesos.SlaveInfo)
+		info.Port = st.Slave.Info.Port
+	}
+	if err := CheckReconfiguration(policy, st.Slave.Info, info); err != nil {
+		return fmt.Errorf("agent recovery failed: %w; start with the flags of agent %s again (or --reconfiguration_policy=additive to add resources or attributes), or remove the link %s to start as a new agent (its executors are then not recovered)",
+			err, st.Slave.ID, checkpoint.Paths{WorkDir: workDir}.LatestSlave())
+	}
+	return nil
+}
+
 // CleanupDone is closed when --recover=cleanup has killed every recovered
 // executor; the agent then does not register, and the daemon should exit.
 func (s *Slave) CleanupDone() <-chan struct{} { return s.cleanupDone }
@@ -216,7 +245,17 @@ func (s *Slave) PID() actors.PID {
 
 // Stop shuts the agent down: it stops detecting and registering, destroys
 // every container it started and waits for them, then stops the actor.
-func (s *Slave) Stop() {
+// (Tests and mesos-local; the daemon's SIGTERM is Exit.)
+func (s *Slave) Stop() { s.stop(false) }
+
+// Exit stops the agent as SIGTERM stops Mesos' agent: the actor stops
+// once the checkpoint writes in flight are on disk, and the executors of
+// checkpointing frameworks run on in their containers, for the agent
+// restarted on the same --work_dir to recover. Containers of frameworks
+// that do not checkpoint are destroyed, since nothing could recover them.
+func (s *Slave) Exit() { s.stop(true) }
+
+func (s *Slave) stop(keep bool) {
 	s.mu.Lock()
 	if !s.started || s.stopped {
 		s.stopped = true
@@ -230,11 +269,13 @@ func (s *Slave) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	var ids []string
-	if v, err := s.node.Call(ctx, pid, func() any { return s.p.terminate() }); err == nil {
+	if v, err := s.node.Call(ctx, pid, func() any { return s.p.terminate(keep) }); err == nil {
 		ids, _ = v.([]string)
 	}
 	seen := map[string]bool{}
-	ids = append(ids, s.cont.Containers()...)
+	if !keep {
+		ids = append(ids, s.cont.Containers()...)
+	}
 	var wg sync.WaitGroup
 	for _, id := range ids {
 		if seen[id] {
@@ -255,6 +296,23 @@ func (s *Slave) Stop() {
 	s.p.cancelRoot()
 	s.p.diskWG.Wait()
 }
+
+// Shutdown starts Mesos' agent shutdown (SIGUSR1): the agent unregisters
+// from the master, shuts down its executors and destroys their
+// containers; Terminated is closed when that is done. It returns at once.
+func (s *Slave) Shutdown(why string) {
+	s.mu.Lock()
+	started, stopped, pid := s.started, s.stopped, s.pid
+	s.mu.Unlock()
+	if !started || stopped {
+		return
+	}
+	s.node.Dispatch(pid, func() { s.p.shutdown(why) })
+}
+
+// Terminated is closed when a shutdown (Shutdown, or the master's
+// ShutdownMessage) is complete; the daemon should then exit.
+func (s *Slave) Terminated() <-chan struct{} { return s.terminated }
 
 // Metrics returns the registry /metrics/snapshot renders.
 func (s *Slave) Metrics() *metrics.Registry { return s.metrics }

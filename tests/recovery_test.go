@@ -192,3 +192,56 @@ func TestAgentRestartedWithRecoverCleanupKillsExecutorsAndExits(t *testing.T) {
 		t.Fatalf("the agent registered:\n%s", cleanup.Output())
 	}
 }
+
+// A host "reboot" (the executor gone and another boot id in the
+// checkpoint) and an agent restart with the same flags: the agent keeps
+// its id, asks no stale pid to reconnect, and the framework gets
+// TASK_LOST for the task that died with the host.
+func TestAgentRestartedAfterRebootKeepsIDAndReportsLostTask(t *testing.T) {
+	c := harness.StartProcs(t, harness.ProcOptions{})
+	work := filepath.Join(c.WorkDir, "agent1")
+	killExecutorsAtEnd(t, work)
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentID := agentIDs(st)
+	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=rebooted", "--checkpoint", "--command=sleep 600")
+	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
+	pids := forkedPIDs(work)
+	if len(pids) != 1 {
+		t.Fatalf("executor pids = %v", pids)
+	}
+	c.Agents[0].Signal(syscall.SIGKILL)
+	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The "reboot": everything of the executor's session dies, and the
+	// host's boot id is no longer the checkpointed one.
+	for _, p := range sessionProcs(pids[0]) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	harness.Eventually(t, 10*time.Second, func() bool { return len(sessionProcs(pids[0])) == 0 }, "the executor's session to die")
+	if err := os.WriteFile(filepath.Join(work, "meta", "boot_id"), []byte("an-earlier-boot\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	reason := exec.WaitOutput(t, lostRE, 60*time.Second)
+	if reason != "REASON_EXECUTOR_REREGISTRATION_TIMEOUT" {
+		t.Fatalf("TASK_LOST with reason %s:\n%s", reason, exec.Output())
+	}
+	if strings.Contains(restarted.Output(), "asking the executor to reconnect") {
+		t.Errorf("the agent asked a pid of the previous boot to reconnect:\n%s", restarted.Output())
+	}
+	st, err = c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := agentIDs(st); got != agentID {
+		t.Fatalf("agent id after the reboot %q, was %q", got, agentID)
+	}
+	if _, err := os.Stat(filepath.Join(work, "meta", "boot_id")); err != nil {
+		t.Fatal(err)
+	}
+}

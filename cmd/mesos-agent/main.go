@@ -7,6 +7,7 @@ import (
 	"flag"
 	"net/http"
 	"os"
+	"os/signal"
 	"syscall"
 
 	"github.com/gomesos/gomesos/cmd/internal/daemon"
@@ -62,6 +63,7 @@ func run(args []string) error {
 	}
 	var undo daemon.Undo
 	undo.Add(func() { l.Close() })
+	cfg.PortPicked = cfg.Port == 0
 	cfg.Port = daemon.PortOf(l) // --port=0 picks one
 	cfg.Flags = daemon.Values(fs)
 	node, err := daemon.Node(&c, log)
@@ -83,12 +85,28 @@ func run(args []string) error {
 	if err != nil {
 		return undo.Fail(err)
 	}
-	undo.Add(s.Stop)
+	// SIGTERM and SIGINT end the process but leave the executors running
+	// for the next agent on this --work_dir to recover, as in Mesos.
+	undo.Add(s.Exit)
+	// SIGUSR1 unregisters from the master, shuts every executor down and
+	// exits once they are gone.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
 	go func() {
-		// --recover=cleanup: the old executors are gone and the agent
-		// does not register; shut down as on SIGTERM.
-		<-s.CleanupDone()
-		log.Info("recovery cleanup done; exiting")
+		for range usr1 {
+			log.Info("received SIGUSR1; unregistering and shutting down")
+			s.Shutdown("Received SIGUSR1 signal")
+		}
+	}()
+	go func() {
+		select {
+		case <-s.CleanupDone():
+			// --recover=cleanup: the old executors are gone and the
+			// agent does not register.
+			log.Info("recovery cleanup done; exiting")
+		case <-s.Terminated():
+			log.Info("agent shut down; exiting")
+		}
 		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}()
 	log.Infof("Agent started at %s; HTTP on http://%s", pid, l.Addr())

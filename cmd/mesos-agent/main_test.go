@@ -37,6 +37,8 @@ func TestFlagsCheckedBeforeStarting(t *testing.T) {
 		{[]string{"--master=http://127.0.0.1:5050/master", "--work_dir=" + dir}, "path"},
 		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--ip=nowhere"}, "--ip"},
 		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--bogus"}, "bogus"},
+		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--reconfiguration_policy=bigger"}, `--reconfiguration_policy="bigger": must be "equal" or "additive"`},
+		{[]string{"--master=127.0.0.1:5050", "--work_dir=" + dir, "--executor_reregistration_retry_interval=soon"}, "executor_reregistration_retry_interval"},
 	} {
 		args := append([]string{"--ip=127.0.0.1", "--port=" + port}, tc.args...)
 		err := run(args)

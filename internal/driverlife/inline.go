@@ -10,27 +10,38 @@ type Pending struct {
 	out       []effect.Effect
 }
 
-// Take sorts a batch of a core's effects as the driver shells do.
-// Callbacks (values of C) are queued. The error callback (a value of E)
-// means the core aborted itself: the machine is aborted and the callback
-// queued, unless the driver no longer ran, in which case neither it nor
-// the rest of the batch is due. Everything else is for the host.
-func Take[E, C any](p *Pending, m *Machine, effects []effect.Effect) {
+// Sort walks a batch of a core's effects in order, the one way both the
+// driver shells and the inline hosts take them. A callback (a value of C)
+// goes to callback. The error callback (a value of E) means the core
+// aborted itself: abort is called, and if it reports that the driver was
+// running the error goes to callback too; otherwise the driver no longer
+// ran, and neither the error nor the rest of the batch is due. Everything
+// else goes to host.
+func Sort[E, C any](effects []effect.Effect, abort func() bool, callback, host func(effect.Effect)) {
 	for _, e := range effects {
 		if _, ok := e.(E); ok {
-			if !m.Running() {
+			if !abort() {
 				return
 			}
-			_ = m.Abort()
-			p.callbacks = append(p.callbacks, e)
+			callback(e)
 			continue
 		}
 		if _, ok := e.(C); ok {
-			p.callbacks = append(p.callbacks, e)
+			callback(e)
 			continue
 		}
-		p.out = append(p.out, e)
+		host(e)
 	}
+}
+
+// Take sorts a batch of a core's effects (see Sort) into p: callbacks
+// are queued, the rest kept for the host; m is aborted on the error
+// callback.
+func Take[E, C any](p *Pending, m *Machine, effects []effect.Effect) {
+	Sort[E, C](effects,
+		func() bool { return m.Abort() == nil },
+		func(e effect.Effect) { p.callbacks = append(p.callbacks, e) },
+		func(e effect.Effect) { p.out = append(p.out, e) })
 }
 
 // Next pops the oldest queued callback.

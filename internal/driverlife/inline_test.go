@@ -1,6 +1,7 @@
 package driverlife
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gomesos/gomesos/actors/effect"
@@ -39,5 +40,20 @@ func TestTakeSortsCallbacksAndAbortsOnError(t *testing.T) {
 	Take[testErr, testCallback](&p, &m, []effect.Effect{testErr{}, testCB{}, effect.Link{}})
 	if _, ok := p.Next(); ok || len(p.Out()) != 0 {
 		t.Fatal("effects after an error on a stopped driver were kept")
+	}
+}
+
+func TestSortKeepsTheBatchOrder(t *testing.T) {
+	var order []string
+	name := func(kind string) func(effect.Effect) {
+		return func(e effect.Effect) { order = append(order, kind+":"+fmt.Sprintf("%T", e)) }
+	}
+	running := true
+	abort := func() bool { was := running; running = false; return was }
+	Sort[testErr, testCallback]([]effect.Effect{effect.Link{}, testCB{}, effect.CancelTimer{}, testErr{}, effect.Unlink{}},
+		abort, name("cb"), name("host"))
+	want := []string{"host:effect.Link", "cb:driverlife.testCB", "host:effect.CancelTimer", "cb:driverlife.testErr", "host:effect.Unlink"}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Fatalf("order %v, want %v", order, want)
 	}
 }

@@ -109,6 +109,13 @@ func (w *OOMWatch) Wait() error {
 	}
 }
 
+// Fired reports, without blocking, whether the OOM killer has acted in
+// the cgroup since the watch was opened.
+func (w *OOMWatch) Fired() bool {
+	n, err := OOMKills(w.dir, w.version())
+	return err == nil && n > w.base
+}
+
 // Close ends the watch.
 func (w *OOMWatch) Close() error { return w.f.Close() }
 

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -146,10 +150,16 @@ func BenchmarkLaunchDestroy(b *testing.B) {
 // BenchmarkLaunch1000 launches 1,000 containers with cgroups isolation on
 // one containerizer, 32 at a time, and reports the wall time until all
 // run; then destroys them all.
+//
+// GOMESOS_BENCH_CONTAINERS sets another count.
 func BenchmarkLaunch1000(b *testing.B) {
-	const n, parallel = 1000, 32
+	const parallel = 32
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("GOMESOS_BENCH_CONTAINERS")); err == nil && v > 0 {
+		n = v
+	}
 	for i := 0; i < b.N; i++ {
-		m, _ := newIsolated(b, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
+		m, l := newIsolated(b, "posix", "cgroups/cpu,cgroups/mem,cgroups/pids")
 		ctx := context.Background()
 		dir := b.TempDir()
 		res := resources.MustParse("cpus:0.01;mem:4")
@@ -157,6 +167,7 @@ func BenchmarkLaunch1000(b *testing.B) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var firstErr error
+		selfCPU0, contCPU0 := selfCPU(), cgroupCPU(l)
 		t0 := time.Now()
 		for j := 0; j < n; j++ {
 			wg.Add(1)
@@ -176,6 +187,7 @@ func BenchmarkLaunch1000(b *testing.B) {
 		}
 		wg.Wait()
 		launched := time.Since(t0)
+		self, cont := selfCPU()-selfCPU0, cgroupCPU(l)-contCPU0
 		if firstErr != nil {
 			b.Fatal(firstErr)
 		}
@@ -190,9 +202,31 @@ func BenchmarkLaunch1000(b *testing.B) {
 			}(id)
 		}
 		wg.Wait()
-		b.ReportMetric(launched.Seconds(), "launch-1000-s")
-		b.ReportMetric(time.Since(t1).Seconds(), "destroy-1000-s")
+		b.ReportMetric(launched.Seconds(), "launch-all-s")
+		// CPU per launch: this process (the containerizer) and the
+		// containers' own processes once isolated (their cpuacct).
+		b.ReportMetric(float64(self.Microseconds())/float64(n)/1000, "agent-cpu-ms/launch")
+		b.ReportMetric(float64(cont.Microseconds())/float64(n)/1000, "container-cpu-ms/launch")
+		b.ReportMetric(time.Since(t1).Seconds(), "destroy-all-s")
 	}
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cgroupCPU is the CPU time used in the test's cpuacct root (every
+// container's processes once isolated).
+func cgroupCPU(l *cgroups.Layout) time.Duration {
+	b, err := os.ReadFile(filepath.Join(l.Dir("cpuacct", ""), "cpuacct.usage"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return time.Duration(n)
 }
 
 // A container left behind by an earlier agent run is an orphan to the next

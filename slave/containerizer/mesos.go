@@ -345,6 +345,10 @@ func (m *Mesos) reap(c *container) {
 	m.mu.Lock()
 	lim := c.limit
 	m.mu.Unlock()
+	if lim == nil {
+		// A limit may have ended the container before its watch said so.
+		lim = m.limited(c)
+	}
 	if lim != nil {
 		t.State = mesos.TaskState_TASK_FAILED.Enum()
 		t.Reason = lim.Reason.Enum()
@@ -352,6 +356,24 @@ func (m *Mesos) reap(c *container) {
 		t.LimitedResources = lim.Resources
 	}
 	m.finish(c, t)
+}
+
+// limited asks the isolators that can tell whether c ended on a limit.
+func (m *Mesos) limited(c *container) *isolators.Limitation {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m.mu.Lock()
+	prepared := c.prepared
+	m.mu.Unlock()
+	for _, iso := range prepared {
+		if l, ok := iso.(isolators.Limiter); ok {
+			if lim := l.Limited(ctx, c.id); lim != nil {
+				m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": iso.Name(), "limitation": lim.Message}).Warn("container ended on a limitation")
+				return lim
+			}
+		}
+	}
+	return nil
 }
 
 func (m *Mesos) kill(c *container) {

@@ -1,0 +1,203 @@
+package actors
+
+import (
+	"errors"
+
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/runtime/protoiface"
+)
+
+// Between nodes a message goes as itself, under its own type name, with
+// its ids appended to its bytes as one extra field (idsField, never used
+// by a real message): protoactor's serializer encodes it once, straight
+// into the batch's buffer, and the receiving node decodes it once into
+// its own type, where the ids land in the message's unknown fields;
+// process.Receive takes them out (takeIDs) before anyone sees the message.
+
+// idsField is the field number that carries the ids: one of the numbers
+// (19000-19999) that protobuf keeps for itself and protoc refuses in a
+// .proto file, so no message has a field of its own there; its tag is
+// 3 bytes.
+const idsField protowire.Number = 19999
+
+// outMsg is a message on its way to another node. It is its own wire form:
+// to protobuf it is a message with the payload's descriptor (so protoactor
+// sends it under the payload's type name) whose encoding is the payload's
+// followed by the ids field.
+type outMsg struct {
+	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
+	msg                  proto.Message
+	mid, trace           id
+}
+
+func newOutMsg(msg proto.Message, mid, trace id) *outMsg {
+	return &outMsg{Message: msg.ProtoReflect(), msg: msg, mid: mid, trace: trace}
+}
+
+// payload returns the message being sent.
+func (m *outMsg) payload() proto.Message { return m.msg }
+
+// Serialize implements remote.RootSerializable: protoactor's endpoint
+// writer calls it before encoding a message for another node.
+func (m *outMsg) Serialize() (remote.RootSerialized, error) { return m, nil }
+
+// Deserialize completes remote.RootSerialized; an outMsg never arrives
+// (the receiver decodes the payload's own type).
+func (m *outMsg) Deserialize() (remote.RootSerializable, error) {
+	return nil, errors.New("actors: an outgoing message cannot be deserialized")
+}
+
+// ProtoReflect implements proto.Message.
+func (m *outMsg) ProtoReflect() protoreflect.Message { return m }
+
+// Interface implements protoreflect.Message.
+func (m *outMsg) Interface() protoreflect.ProtoMessage { return m }
+
+// ProtoMethods implements protoreflect.Message: the fast paths that
+// proto.Marshal takes.
+func (m *outMsg) ProtoMethods() *protoiface.Methods { return &outMethods }
+
+var outMethods = protoiface.Methods{
+	Flags:            protoiface.SupportMarshalDeterministic,
+	Size:             outSize,
+	Marshal:          outMarshal,
+	CheckInitialized: outCheckInitialized,
+}
+
+// The payload's own fast paths (generated messages have them) are called
+// directly, as proto.Marshal would call them, with the flags it passed;
+// proto's exported functions are the fallback for messages without them.
+
+func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
+	m := in.Message.(*outMsg)
+	var n int
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
+		n = pm.Size(protoiface.SizeInput{Message: m.Message, Flags: in.Flags}).Size
+	} else {
+		n = proto.MarshalOptions{
+			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+		}.Size(m.msg)
+	}
+	return protoiface.SizeOutput{Size: n + idsSize(m.mid, m.trace)}
+}
+
+func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
+	m := in.Message.(*outMsg)
+	var b []byte
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
+		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: in.Buf, Flags: in.Flags})
+		if err != nil {
+			return protoiface.MarshalOutput{}, err
+		}
+		b = out.Buf
+	} else {
+		var err error
+		b, err = proto.MarshalOptions{
+			AllowPartial:  true, // checked once, by outCheckInitialized
+			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+		}.MarshalAppend(in.Buf, m.msg)
+		if err != nil {
+			return protoiface.MarshalOutput{}, err
+		}
+	}
+	return protoiface.MarshalOutput{Buf: appendIDs(b, m.mid, m.trace)}, nil
+}
+
+func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
+	m := in.Message.(*outMsg)
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.CheckInitialized != nil {
+		return pm.CheckInitialized(protoiface.CheckInitializedInput{Message: m.Message})
+	}
+	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.msg)
+}
+
+// traceNode is what the wire carries for the trace's node: 0 when the
+// trace started on the sending node (the usual case, one byte).
+func traceNode(mid, trace id) uint64 {
+	if trace.node == mid.node {
+		return 0
+	}
+	return trace.node
+}
+
+func idsLen(mid, trace id) int {
+	return protowire.SizeVarint(mid.node) + protowire.SizeVarint(mid.n) +
+		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(trace.n)
+}
+
+func idsSize(mid, trace id) int {
+	n := idsLen(mid, trace)
+	return protowire.SizeTag(idsField) + protowire.SizeVarint(uint64(n)) + n
+}
+
+// appendIDs appends the ids field: the message id's node and number, the
+// trace id's node (0: the message id's) and number, as varints.
+func appendIDs(b []byte, mid, trace id) []byte {
+	b = protowire.AppendTag(b, idsField, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace)))
+	b = protowire.AppendVarint(b, mid.node)
+	b = protowire.AppendVarint(b, mid.n)
+	b = protowire.AppendVarint(b, traceNode(mid, trace))
+	return protowire.AppendVarint(b, trace.n)
+}
+
+// takeIDs removes the ids field from a message received from another node
+// and returns the ids; zero ids if it has none (a raw protoactor peer) or
+// a malformed one (which is removed all the same).
+func takeIDs(m proto.Message) (mid, trace id) {
+	r := m.ProtoReflect()
+	u := r.GetUnknown()
+	for off := 0; off < len(u); {
+		num, typ, n := protowire.ConsumeTag(u[off:])
+		if n < 0 {
+			return id{}, id{}
+		}
+		if num != idsField || typ != protowire.BytesType {
+			l := protowire.ConsumeFieldValue(num, typ, u[off+n:])
+			if l < 0 {
+				return id{}, id{}
+			}
+			off += n + l
+			continue
+		}
+		v, l := protowire.ConsumeBytes(u[off+n:])
+		if l < 0 {
+			return id{}, id{}
+		}
+		if end := off + n + l; off == 0 && end == len(u) {
+			r.SetUnknown(nil)
+		} else {
+			rest := make([]byte, 0, len(u)-(end-off))
+			r.SetUnknown(append(append(rest, u[:off]...), u[end:]...))
+		}
+		return parseIDs(v)
+	}
+	return id{}, id{}
+}
+
+func parseIDs(v []byte) (mid, trace id) {
+	var f [4]uint64
+	for i := range f {
+		x, n := protowire.ConsumeVarint(v)
+		if n < 0 {
+			return id{}, id{}
+		}
+		f[i], v = x, v[n:]
+	}
+	if len(v) != 0 || f[1] == 0 {
+		return id{}, id{}
+	}
+	mid, trace = id{f[0], f[1]}, id{f[2], f[3]}
+	if trace.node == 0 {
+		trace.node = mid.node
+	}
+	if trace.zero() {
+		trace = mid
+	}
+	return mid, trace
+}

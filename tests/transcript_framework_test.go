@@ -1,0 +1,435 @@
+package tests
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/sim"
+)
+
+// txFramework is a scheduler. Without a driver it sends only what the
+// script tells it to, as raw messages, and remembers what it got; with
+// one it is the real scheduler driver (schedulerdriver.Inline) under a
+// scheduler that prints every callback.
+type txFramework struct {
+	c      *txCluster
+	name   string
+	info   *mesos.FrameworkInfo // what it subscribes with (no id)
+	idOf   string               // subscribe with this framework's id (failover)
+	fid    string
+	driver *schedulerdriver.Inline
+	pid    actors.PID
+	seed   uint64
+
+	checkpoint bool
+	role       string
+	offers     map[string]*mesos.Offer
+	unacked    map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
+	// explicitAcks: the driver leaves acknowledgements to the script's ack.
+	explicitAcks bool
+	statuses     map[string]*mesos.TaskStatus // driver: by task, the latest delivered
+}
+
+func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
+	if len(args) == 0 || args[0].Vals != nil {
+		return fmt.Errorf("add-framework wants a name")
+	}
+	name := args[0].Key
+	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(name)}
+	if hasArg(args, "explicit-acks") && !driver {
+		return fmt.Errorf("explicit-acks is an option of add-driver (a raw framework always acknowledges with ack)")
+	}
+	if hasArg(args, "checkpoint") {
+		info.Checkpoint = proto.Bool(true)
+	}
+	if hasArg(args, "partition-aware") {
+		info.Capabilities = append(info.Capabilities, &mesos.FrameworkInfo_Capability{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()})
+	}
+	if v := argVal(args, "failover_timeout"); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("failover_timeout=%q: %w", v, err)
+		}
+		info.FailoverTimeout = proto.Float64(x)
+	}
+	role := "*"
+	if v := argVal(args, "role"); v != "" {
+		role = v
+		info.Role = proto.String(v)
+	}
+	if v := argVal(args, "principal"); v != "" {
+		info.Principal = proto.String(v)
+	}
+	c.nFw++
+	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", c.nFw)}
+	f := &txFramework{c: c, name: name, info: info, idOf: argVal(args, "id-of"), checkpoint: info.GetCheckpoint(), role: role,
+		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}, explicitAcks: hasArg(args, "explicit-acks")}
+	var custom func(*sim.Node, effect.Effect)
+	if driver {
+		f.pid, f.seed = pid, uint64(c.nFw)
+		f.newDriver("")
+		custom = f.driverEffect
+	}
+	_, err := c.s.Add(name, pid, f, custom)
+	return err
+}
+
+// newDriver makes the framework's driver; with an id it fails over.
+func (f *txFramework) newDriver(id string) {
+	info := proto.Clone(f.info).(*mesos.FrameworkInfo)
+	info.Hostname = proto.String("localhost")
+	if id != "" {
+		info.Id = fwID(id)
+	}
+	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Self: f.pid, Rand: rand.New(rand.NewPCG(f.seed, 7)),
+		ExplicitAcknowledgements: f.explicitAcks})
+	f.driver = schedulerdriver.NewInline(core, &txScheduler{f: f})
+	f.statuses = map[string]*mesos.TaskStatus{}
+}
+
+// restarted is the framework's new process: it remembers its id only.
+func (f *txFramework) restarted() *txFramework {
+	return &txFramework{c: f.c, name: f.name, info: f.info, fid: f.fid, checkpoint: f.checkpoint, role: f.role,
+		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}
+}
+
+func (f *txFramework) id() string {
+	if f.driver != nil {
+		return f.driver.Core().FrameworkID()
+	}
+	return f.fid
+}
+
+func (f *txFramework) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
+	if f.driver != nil {
+		return f.driver.Receive(now, from, msg)
+	}
+	switch msg := msg.(type) {
+	case *mesosinternal.FrameworkRegisteredMessage:
+		f.fid = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.FrameworkReregisteredMessage:
+		f.fid = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.ResourceOffersMessage:
+		for _, o := range msg.GetOffers() {
+			f.offers[o.GetId().GetValue()] = o
+		}
+	case *mesosinternal.RescindResourceOfferMessage:
+		delete(f.offers, msg.GetOfferId().GetValue())
+	case *mesosinternal.StatusUpdateMessage:
+		if len(msg.GetUpdate().GetUuid()) > 0 {
+			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
+		}
+	}
+	return nil
+}
+
+func (f *txFramework) Timer(now time.Time, key string) []effect.Effect {
+	if f.driver != nil {
+		return f.driver.Timer(now, key)
+	}
+	return nil
+}
+
+func (f *txFramework) Exited(now time.Time, pid actors.PID) []effect.Effect {
+	if f.driver != nil {
+		return f.driver.Exited(now, pid)
+	}
+	return nil
+}
+
+// driverEffect carries out the driver's own effects: detection is a
+// standalone detector's.
+func (f *txFramework) driverEffect(n *sim.Node, e effect.Effect) {
+	switch e.(type) {
+	case schedulerdriver.Redetect:
+		if info := f.c.masterInfo(); info != nil {
+			d := f.driver
+			n.Post(0, func(now time.Time) []effect.Effect { return d.Detected(now, info) })
+		}
+	case schedulerdriver.StopDetection, schedulerdriver.Terminate:
+	default:
+		f.c.s.Fail(fmt.Errorf("%s returned an effect the transcript harness cannot apply: %T", n.Name, e))
+	}
+}
+
+// framework is the framework named name.
+func (c *txCluster) framework(name string) (*txFramework, error) {
+	if n := c.s.Named(name); n != nil {
+		if f, ok := n.Core.(*txFramework); ok {
+			return f, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not a framework", name)
+}
+
+// frameworkCommand runs a command a framework carries out.
+func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
+	n, err := c.node(args)
+	if err != nil {
+		return err
+	}
+	f, ok := n.Core.(*txFramework)
+	if !ok {
+		return fmt.Errorf("%s is not a framework", n.Name)
+	}
+	if f.driver != nil {
+		return f.driverCommand(n, cmd, args)
+	}
+	var msg proto.Message
+	switch cmd {
+	case "subscribe":
+		info := proto.Clone(f.info).(*mesos.FrameworkInfo)
+		id := f.fid
+		if id == "" && f.idOf != "" {
+			other, err := c.framework(f.idOf)
+			if err != nil {
+				return err
+			}
+			id = other.id()
+		}
+		if id == "" {
+			msg = &mesosinternal.RegisterFrameworkMessage{Framework: info}
+			break
+		}
+		info.Id = fwID(id)
+		msg = &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(argVal(args, "failover") != "false")}
+	case "launch":
+		ids, tasks, err := f.tasks(args)
+		if err != nil {
+			return err
+		}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.fid), Tasks: tasks, Filters: refuse(args), OfferIds: ids}
+	case "decline":
+		ids, err := offerIDs(args)
+		if err != nil {
+			return err
+		}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.fid), Filters: refuse(args), OfferIds: ids}
+	case "ack":
+		tid := argVal(args, "task")
+		up := f.unacked[tid]
+		if up == nil {
+			return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
+		}
+		uuid := up.GetUuid()
+		if argVal(args, "uuid") == "bogus" {
+			uuid = c.uuids.NewUUID().Bytes()
+		} else {
+			delete(f.unacked, tid)
+		}
+		msg = &mesosinternal.StatusUpdateAcknowledgementMessage{SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: uuid}
+	case "kill":
+		msg = &mesosinternal.KillTaskMessage{FrameworkId: fwID(f.fid), TaskId: &mesos.TaskID{Value: proto.String(argVal(args, "task"))}}
+	case "reconcile":
+		msg = &mesosinternal.ReconcileTasksMessage{FrameworkId: fwID(f.fid), Statuses: reconcileStatuses(args)}
+	case "message":
+		msg = &mesosinternal.FrameworkToExecutorMessage{SlaveId: &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}, FrameworkId: fwID(f.fid),
+			ExecutorId: execID(argVal(args, "executor")), Data: []byte(argVal(args, "data"))}
+	case "teardown":
+		msg = &mesosinternal.UnregisterFrameworkMessage{FrameworkId: fwID(f.fid)}
+	default:
+		return fmt.Errorf("%s is not a driver framework (%s)", n.Name, cmd)
+	}
+	c.s.Start(n, func(time.Time) []effect.Effect { return []effect.Effect{effect.Send{To: txMasterPID, Msg: msg}} })
+	return c.s.Settle()
+}
+
+// driverCommand makes the scheduler call its driver.
+func (f *txFramework) driverCommand(n *sim.Node, cmd string, args []sim.Arg) error {
+	d := f.driver
+	var call func() error
+	switch cmd {
+	case "subscribe":
+		if f.idOf != "" {
+			other, err := f.c.framework(f.idOf)
+			if err != nil {
+				return err
+			}
+			f.newDriver(other.id())
+			d = f.driver
+		}
+		if _, err := d.Start(); err != nil {
+			return err
+		}
+		info := f.c.masterInfo()
+		f.c.s.Start(n, func(now time.Time) []effect.Effect { return d.Detected(now, info) })
+		return f.c.s.Settle()
+	case "launch":
+		ids, tasks, err := f.tasks(args)
+		if err != nil {
+			return err
+		}
+		call = func() error { _, err := d.LaunchTasks(ids, tasks, refuse(args)); return err }
+	case "decline":
+		ids, err := offerIDs(args)
+		if err != nil {
+			return err
+		}
+		call = func() error { _, err := d.DeclineOffer(ids[0], refuse(args)); return err }
+	case "kill":
+		call = func() error {
+			_, err := d.KillTask(&mesos.TaskID{Value: proto.String(argVal(args, "task"))})
+			return err
+		}
+	case "reconcile":
+		call = func() error { _, err := d.ReconcileTasks(reconcileStatuses(args)); return err }
+	case "message":
+		call = func() error {
+			_, err := d.SendFrameworkMessage(execID(argVal(args, "executor")), &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}, argVal(args, "data"))
+			return err
+		}
+	case "stop", "teardown":
+		call = func() error { _, err := d.Stop(hasArg(args, "failover")); return err }
+	case "abort":
+		call = func() error { _, err := d.Abort(); return err }
+	case "ack":
+		tid := argVal(args, "task")
+		st := f.statuses[tid]
+		if st == nil {
+			return fmt.Errorf("%s was told nothing of task %q to acknowledge", n.Name, tid)
+		}
+		if argVal(args, "uuid") == "bogus" {
+			st = proto.Clone(st).(*mesos.TaskStatus)
+			st.Uuid = f.c.uuids.NewUUID().Bytes()
+		}
+		call = func() error { _, err := d.AcknowledgeStatusUpdate(st); return err }
+	default:
+		return fmt.Errorf("%s: a driver framework cannot %s", n.Name, cmd)
+	}
+	var callErr error
+	f.c.s.Start(n, func(now time.Time) []effect.Effect {
+		callErr = call()
+		return d.Take(now)
+	})
+	if err := f.c.s.Settle(); err != nil {
+		return err
+	}
+	if callErr != nil {
+		fmt.Fprintf(&f.c.out, "%s: driver answered: %v\n", f.name, callErr)
+	}
+	fmt.Fprintf(&f.c.out, "%s: driver status %s\n", f.name, d.Status())
+	return nil
+}
+
+// tasks builds a launch: launch F offer(s)=(..) task=(t1,t2) [res=TEXT|none]
+// [executor=E] (a custom executor instead of a command task).
+func (f *txFramework) tasks(args []sim.Arg) ([]*mesos.OfferID, []*mesos.TaskInfo, error) {
+	ids, err := offerIDs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	agent := &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}
+	if o := f.offers[ids[0].GetValue()]; o != nil && argVal(args, "agent") == "" {
+		agent = o.GetSlaveId()
+	}
+	text := argVal(args, "res")
+	if text == "" {
+		text = "cpus:1;mem:128"
+	}
+	var res resources.Resources
+	if text != "none" {
+		if res, err = resources.Parse(text, "*"); err != nil {
+			return nil, nil, err
+		}
+		res = res.Allocate(f.role)
+	}
+	var tasks []*mesos.TaskInfo
+	for _, tid := range argVals(args, "task") {
+		t := &mesos.TaskInfo{Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: agent, Resources: res}
+		if e := argVal(args, "executor"); e != "" {
+			t.Executor = &mesos.ExecutorInfo{ExecutorId: execID(e), FrameworkId: fwID(f.id()), Command: &mesos.CommandInfo{Value: proto.String("exec")}}
+		} else {
+			t.Command = &mesos.CommandInfo{Value: proto.String("true")}
+		}
+		tasks = append(tasks, t)
+	}
+	return ids, tasks, nil
+}
+
+func offerIDs(args []sim.Arg) ([]*mesos.OfferID, error) {
+	var ids []*mesos.OfferID
+	for _, v := range argVals(args, "offer", "offers") {
+		ids = append(ids, &mesos.OfferID{Value: proto.String(v)})
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("name the offer(s): offer=o-1 or offers=(o-1,o-2)")
+	}
+	return ids, nil
+}
+
+func refuse(args []sim.Arg) *mesos.Filters {
+	f := &mesos.Filters{}
+	if v := argVal(args, "refuse"); v != "" {
+		if x, err := strconv.ParseFloat(strings.TrimSuffix(v, "s"), 64); err == nil {
+			f.RefuseSeconds = proto.Float64(x)
+		}
+	}
+	return f
+}
+
+// reconcileStatuses: the tasks named (with the agent, if named) in
+// state STAGING, as the framework believes them; none for implicit.
+func reconcileStatuses(args []sim.Arg) []*mesos.TaskStatus {
+	var sts []*mesos.TaskStatus
+	for _, tid := range argVals(args, "task") {
+		st := &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: mesos.TaskState_TASK_STAGING.Enum()}
+		if a := argVal(args, "agent"); a != "" {
+			st.SlaveId = &mesos.SlaveID{Value: proto.String(a)}
+		}
+		sts = append(sts, st)
+	}
+	return sts
+}
+
+// txScheduler prints every callback of a driver framework and keeps its
+// offers for launch.
+type txScheduler struct{ f *txFramework }
+
+func (s *txScheduler) say(format string, a ...any) {
+	fmt.Fprintf(&s.f.c.out, "%s callback: %s\n", s.f.name, fmt.Sprintf(format, a...))
+}
+
+func (s *txScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, m *mesos.MasterInfo) {
+	s.say("registered {framework=%s master=%s}", id.GetValue(), m.GetId())
+}
+func (s *txScheduler) Reregistered(_ schedulerdriver.SchedulerDriver, m *mesos.MasterInfo) {
+	s.say("reregistered {master=%s}", m.GetId())
+}
+func (s *txScheduler) Disconnected(schedulerdriver.SchedulerDriver) { s.say("disconnected") }
+func (s *txScheduler) ResourceOffers(_ schedulerdriver.SchedulerDriver, offers []*mesos.Offer) {
+	ids := make([]string, 0, len(offers))
+	for _, o := range offers {
+		s.f.offers[o.GetId().GetValue()] = o
+		ids = append(ids, o.GetId().GetValue())
+	}
+	s.say("resourceOffers %v", ids)
+}
+func (s *txScheduler) OfferRescinded(_ schedulerdriver.SchedulerDriver, id *mesos.OfferID) {
+	delete(s.f.offers, id.GetValue())
+	s.say("offerRescinded %s", id.GetValue())
+}
+func (s *txScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
+	s.f.statuses[st.GetTaskId().GetValue()] = st
+	s.say("statusUpdate %s", sim.Summary(st))
+}
+func (s *txScheduler) FrameworkMessage(_ schedulerdriver.SchedulerDriver, e *mesos.ExecutorID, a *mesos.SlaveID, data string) {
+	s.say("frameworkMessage {executor=%s agent=%s data=%q}", e.GetValue(), a.GetValue(), data)
+}
+func (s *txScheduler) SlaveLost(_ schedulerdriver.SchedulerDriver, a *mesos.SlaveID) {
+	s.say("slaveLost %s", a.GetValue())
+}
+func (s *txScheduler) ExecutorLost(_ schedulerdriver.SchedulerDriver, e *mesos.ExecutorID, a *mesos.SlaveID, status int) {
+	s.say("executorLost {executor=%s agent=%s status=%d}", e.GetValue(), a.GetValue(), status)
+}
+func (s *txScheduler) Error(_ schedulerdriver.SchedulerDriver, msg string) { s.say("error %q", msg) }
