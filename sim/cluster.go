@@ -19,7 +19,7 @@ import (
 // process, which restarts over its disk and recovers; DiskLoss crashes an
 // agent in the middle of a checkpoint write (lost or torn) before it
 // restarts and recovers; MasterRestart crashes the master, which comes
-// back with an empty state.
+// back and recovers from its registry.
 type Faults struct {
 	Drop, Dup, Reorder, Delay, Partition, Crash bool
 	AgentRestart, MasterRestart, DiskLoss       bool
@@ -321,8 +321,9 @@ func (c *Cluster) crashAgentProcess(i int) {
 // Mesos.
 const masterRestartGap = 15 * time.Minute
 
-// crashMaster kills the master and starts a new one, with an empty state,
-// at the same address after a drawn pause.
+// crashMaster kills the master and starts a new one at the same address
+// after a drawn pause; it recovers from the registry (held in memory, it
+// outlives the master).
 func (c *Cluster) crashMaster() {
 	if !c.master.Up() {
 		return
@@ -339,6 +340,9 @@ func (c *Cluster) restartMaster() {
 	if err != nil {
 		c.Sim.Fail(err)
 		return
+	}
+	if old, ok := c.master.Core.(*realMaster); ok {
+		m.registry = old.registry // the in-memory registry outlives the master
 	}
 	c.Sim.Restart(c.master, m)
 	c.masterStarted = c.Sim.Now()

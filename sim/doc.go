@@ -46,7 +46,8 @@ package sim
 // recovers as the real agent does: the meta tree parsed, executors of
 // checkpointing frameworks asked to reconnect, the others gone with the
 // old process); a crash in the middle of a checkpoint write (the write is
-// lost or torn); and a restart of the master with an empty state.
+// lost or torn); and a restart of the master, which recovers from its
+// registry (kept in memory: it outlives the master).
 //
 // Invariants (invariants.go): the resource books after every master step;
 // Mesos' task state machine as each framework sees it; once the tasks
