@@ -28,8 +28,8 @@ var notableSeeds = []struct {
 	{20, "FINISHED then LOST (REASON_SLAVE_DISCONNECTED): Mesos' behaviour"},
 	{22, "FAILED then LOST (a new agent registered at the same address): Mesos' behaviour"},
 	{85, "FINISHED then LOST for three tasks of one agent: Mesos' behaviour"},
-	// A master restarted without a registry readmits each agent as
-	// unknown and tells each framework its tasks' latest states
+	// A master restarted without a registry (as the simulator's was
+	// before the registrar landed) readmits each agent as unknown and tells each framework its tasks' latest states
 	// (REASON_SLAVE_REREGISTERED, no uuid), as Mesos'
 	// Master::__reregisterSlave does ("Unknown agent reregistered"); the
 	// agent's stream, whose head may be an older unacknowledged update,
@@ -37,6 +37,16 @@ var notableSeeds = []struct {
 	// FAILED), then FAILED. The checker treats these master updates as it
 	// treats reconciliation answers.
 	{92, "master restart: the latest state ahead of the agent's stream: Mesos' behaviour"},
+	// The same for a PARTITION_AWARE framework: FINISHED, then
+	// TASK_UNREACHABLE (REASON_SLAVE_REMOVED) when the agent is marked
+	// unreachable before the framework acknowledged FINISHED
+	// (Master::__removeSlave uses TASK_UNREACHABLE for such frameworks).
+	{124, "FINISHED then UNREACHABLE: Mesos' behaviour"},
+	// A PARTITION_AWARE framework told TASK_UNREACHABLE for a task whose
+	// launch was lost, then its agent came back without it: the framework
+	// learns it at its next reconciliation (TASK_UNKNOWN); the end-of-run
+	// check waits for that rather than calling the task unaccounted for.
+	{289, "UNREACHABLE, then UNKNOWN after the agent is back: Mesos' behaviour"},
 	// An agent marked unreachable comes back: the master tells each
 	// framework its tasks' latest states ("Unreachable agent
 	// re-reregistered", the same code of Master::__reregisterSlave), and
