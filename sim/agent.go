@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -41,12 +40,13 @@ type TaskPlan struct {
 
 // agentHost is one simulated agent machine: slave.Core on its node, a
 // simulated containerizer whose containers are simulated executor nodes,
-// and a disk held in memory.
+// and a disk held in memory. An agent process that crashes and restarts
+// gets a new host over the old one's disk and live containers.
 type agentHost struct {
 	s      *Sim
 	node   *Node
 	core   *slave.Core
-	disk   checkpoint.Files
+	disk   *simDisk
 	plan   TaskPlan
 	uuids  protocol.UUIDs
 	conts  map[string]*simContainer
@@ -54,22 +54,32 @@ type agentHost struct {
 	master func() *mesos.MasterInfo
 	// instant: container operations take no virtual time (transcripts).
 	instant bool
+	// adopted: the containers a restarted agent took over, still to be
+	// matched with what it recovered from its checkpoint.
+	adopted map[string]*simContainer
+	// detecting: recovery is over and the agent has asked for its master.
+	detecting bool
 }
 
 // simContainer is one container of an agent host: its executor node once
 // it has started, and whether its end was reported.
 type simContainer struct {
-	id        string
-	fid, eid  string
-	exec      *Node
-	core      *simExecutor
-	destroyed bool
-	ended     bool
+	id         string
+	fid, eid   string
+	checkpoint bool // the framework checkpoints: the executor outlives its agent
+	host       *agentHost
+	exec       *Node
+	core       *simExecutor
+	destroyed  bool
+	ended      bool
 }
 
-// newAgentHost builds the agent core of n's machine (a new agent: the
-// disk starts empty) and installs it on n.
-// backoff, if not zero, replaces --registration_backoff_factor.
+// bootID is the simulated hosts' boot id: no host reboots.
+const bootID = "sim-boot"
+
+// newAgentHost builds an agent process over a new, empty disk (takeOver
+// gives it a crashed process's disk). backoff, if not zero, replaces
+// --registration_backoff_factor.
 func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resources, plan TaskPlan, uuids protocol.UUIDs, master func() *mesos.MasterInfo, backoff time.Duration) *agentHost {
 	cfg := slave.DefaultConfig()
 	cfg.WorkDir = agentWorkDir
@@ -80,14 +90,33 @@ func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resou
 		cfg.RegistrationBackoffFactor = backoff
 	}
 	info := &mesos.SlaveInfo{Hostname: proto.String(hostname), Port: proto.Int32(5051), Resources: total}
-	h := &agentHost{s: s, disk: checkpoint.Files{}, plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master, instant: plan.Manual}
+	h := &agentHost{s: s, disk: newSimDisk(), plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master, instant: plan.Manual}
 	h.core = slave.NewCore(cfg, info, pid, slave.Deps{
 		UUIDs:        uuids,
 		ContainerIDs: h.containerID,
 		Rand:         rand.New(rand.NewSource(int64(s.Rand().Uint64()))),
 		Log:          quietLog,
+		BootID:       bootID,
 	})
 	return h
+}
+
+// takeOver makes h the restarted agent process of old's machine: it
+// keeps old's disk, its container numbering, and the containers whose
+// executors are still alive (those of checkpointing frameworks), which
+// recovery either adopts or, if the checkpoint does not name them,
+// destroys as orphans.
+func (h *agentHost) takeOver(old *agentHost) {
+	h.disk = old.disk
+	h.disk.crashAtWrite = false
+	h.nextID = old.nextID
+	h.adopted = map[string]*simContainer{}
+	for _, c := range old.sorted() {
+		if c.exec != nil && c.exec.Up() && !c.ended {
+			c.host = h // its exit is the new process's to hear of
+			h.adopted[c.id] = c
+		}
+	}
 }
 
 func (h *agentHost) containerID() string {
@@ -95,9 +124,80 @@ func (h *agentHost) containerID() string {
 	return fmt.Sprintf("c-%d", h.nextID)
 }
 
-// start is the agent's first event: started, and the master detected.
+// start is the agent's first event: started, and recovery from its disk
+// as the agent's shell does it (the meta tree parsed strictly, torn
+// journal tails cut back); recovery ends with a Redetect.
 func (h *agentHost) start(now time.Time) []effect.Effect {
-	return append(h.core.Started(now), h.core.Detected(now, h.master())...)
+	out := h.core.Started(now)
+	st, err := h.disk.recovered()
+	if err != nil {
+		h.s.Fail(fmt.Errorf("agent recovery: %s cannot start from its checkpoint: %w", h.node.Name, err))
+		return out
+	}
+	return append(out, diskFirst(h.core.Recover(now, st))...)
+}
+
+// post runs fn on the agent's node after d, its effects ordered as the
+// agent's shell applies them.
+func (h *agentHost) post(d time.Duration, fn func(now time.Time) []effect.Effect) {
+	h.node.Post(d, func(now time.Time) []effect.Effect { return diskFirst(fn(now)) })
+}
+
+// agentCore is slave.Core with its effects ordered as the agent's shell
+// applies them (diskFirst).
+type agentCore struct{ c *slave.Core }
+
+func (a agentCore) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
+	return diskFirst(a.c.Receive(now, from, msg))
+}
+func (a agentCore) Timer(now time.Time, key string) []effect.Effect {
+	return diskFirst(a.c.Timer(now, key))
+}
+func (a agentCore) Exited(now time.Time, pid actors.PID) []effect.Effect {
+	return diskFirst(a.c.Exited(now, pid))
+}
+
+// isDisk reports whether e is a checkpoint write.
+func isDisk(e effect.Effect) bool {
+	switch e.(type) {
+	case slave.Checkpoint, slave.CheckpointAppend, slave.CheckpointLink, slave.CheckpointRemove:
+		return true
+	}
+	return false
+}
+
+// diskFirst orders a batch of the agent core's effects as the agent's
+// shell applies them: from the first disk write on, every write of the
+// batch lands (in order) before any other effect that follows it.
+func diskFirst(effs []effect.Effect) []effect.Effect {
+	for i, e := range effs {
+		if !isDisk(e) {
+			continue
+		}
+		moved := false
+		for _, x := range effs[i:] {
+			if !isDisk(x) {
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			return effs
+		}
+		out := append(make([]effect.Effect, 0, len(effs)), effs[:i]...)
+		for _, x := range effs[i:] {
+			if isDisk(x) {
+				out = append(out, x)
+			}
+		}
+		for _, x := range effs[i:] {
+			if !isDisk(x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	return effs
 }
 
 // running reports whether a task of fid runs in one of the host's
@@ -111,7 +211,7 @@ func (h *agentHost) running(fid, tid string) bool {
 	return false
 }
 
-// lost ends every executor of a crashed host with it.
+// lost ends every executor of a host that went away with its machine.
 func (h *agentHost) lost() {
 	for _, c := range h.sorted() {
 		if c.exec != nil {
@@ -133,23 +233,23 @@ func (h *agentHost) sorted() []*simContainer {
 
 // apply carries out the agent core's own effects.
 func (h *agentHost) apply(n *Node, e effect.Effect) {
-	ms := func(d int) time.Duration {
-		if h.instant {
-			return 0
-		}
-		return time.Duration(d) * time.Millisecond
-	}
+	ms := h.ms
 	switch e := e.(type) {
 	case slave.PrepareSandbox:
-		n.Post(ms(1), func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
+		h.post(ms(1), func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
 	case slave.LaunchContainer:
-		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID}
+		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1"}
 		h.conts[c.id] = c
 		d := ms(0)
 		if !h.instant {
 			d = time.Duration(1+n.Rand().IntN(20)) * time.Millisecond
 		}
-		n.Post(d, func(now time.Time) []effect.Effect {
+		pidFile := e.Config.PIDFile
+		h.post(d, func(now time.Time) []effect.Effect {
+			if pidFile != "" {
+				// The containerizer checkpoints the forked pid itself.
+				h.disk.files[h.rel(pidFile)] = checkpoint.File{Data: []byte("4242")}
+			}
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {
 				h.spawn(c)
@@ -159,11 +259,13 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 	case slave.WaitContainer:
 		// The container's lifetime is the executor node's; its end is fed
 		// back as ContainerExited when the executor exits or is destroyed.
+	case slave.RecoverContainers:
+		h.recoverContainers(e)
 	case slave.UpdateContainer:
-		n.Post(ms(1), func(now time.Time) []effect.Effect { return h.core.ContainerUpdated(now, e, nil) })
+		h.post(ms(1), func(now time.Time) []effect.Effect { return h.core.ContainerUpdated(now, e, nil) })
 	case slave.DestroyContainer:
 		c := h.conts[e.ContainerID]
-		n.Post(ms(10), func(now time.Time) []effect.Effect {
+		h.post(ms(10), func(now time.Time) []effect.Effect {
 			out := h.core.ContainerDestroyed(now, e.ContainerID, nil)
 			if c != nil && !c.ended {
 				c.destroyed = true
@@ -172,24 +274,79 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 			return out
 		})
 	case slave.Redetect:
-		n.Post(ms(1000), func(now time.Time) []effect.Effect { return h.core.Detected(now, h.master()) })
-	case slave.Checkpoint:
-		h.disk[h.rel(e.Path)] = checkpoint.File{Data: append([]byte(nil), e.Data...)}
-	case slave.CheckpointAppend:
-		f := h.disk[h.rel(e.Path)]
-		h.disk[h.rel(e.Path)] = checkpoint.File{Data: append(f.Data, e.Data...)}
-	case slave.CheckpointLink:
-		h.disk[h.rel(e.Path)] = checkpoint.File{Link: e.Target, IsLink: true}
-	case slave.CheckpointRemove:
-		prefix := h.rel(e.Path) + "/"
-		for k := range h.disk {
-			if k == prefix[:len(prefix)-1] || strings.HasPrefix(k, prefix) {
-				delete(h.disk, k)
-			}
+		// The first detection, when recovery ends, is at once; a standalone
+		// detector answers again a second later.
+		d := ms(1000)
+		if !h.detecting {
+			h.detecting, d = true, 0
 		}
+		h.post(d, func(now time.Time) []effect.Effect { return h.core.Detected(now, h.master()) })
+	case slave.Checkpoint, slave.CheckpointAppend, slave.CheckpointLink, slave.CheckpointRemove:
+		if h.disk.crashAtWrite {
+			h.disk.crashAtWrite = false
+			h.disk.tear(h, e, n.Rand())
+			h.disk.onCrash(n)
+			return
+		}
+		h.disk.write(h, e)
 	default:
 		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
+}
+
+// recoverContainers is the containerizer's recovery: the containers the
+// checkpoint names are adopted if their executors still run, and end at
+// once if not (as a dead pid does); live containers it does not name
+// are destroyed as orphans.
+func (h *agentHost) recoverContainers(e slave.RecoverContainers) {
+	var dead []*simContainer
+	for _, r := range e.Containers {
+		c := h.adopted[r.ID]
+		delete(h.adopted, r.ID)
+		if c != nil && c.exec != nil && c.exec.Up() && r.PID > 0 {
+			h.conts[r.ID] = c
+			continue
+		}
+		if c != nil && c.exec != nil {
+			// Not checkpointed as forked: the agent cannot adopt it.
+			c.ended = true
+			h.s.Remove(c.exec)
+		}
+		c = &simContainer{id: r.ID, host: h}
+		dead = append(dead, c)
+		h.conts[r.ID] = c
+	}
+	var orphans []*simContainer
+	for i := 1; i <= h.nextID; i++ {
+		if c := h.adopted[fmt.Sprintf("c-%d", i)]; c != nil {
+			orphans = append(orphans, c)
+		}
+	}
+	h.adopted = nil
+	for _, c := range orphans {
+		c.ended = true
+		if c.exec != nil {
+			h.s.Remove(c.exec)
+		}
+	}
+	h.post(h.ms(5), func(now time.Time) []effect.Effect {
+		out := h.core.ContainersRecovered(now, nil)
+		for _, c := range dead {
+			if !c.ended {
+				c.ended = true
+				delete(h.conts, c.id)
+				out = append(out, h.core.ContainerExited(now, c.id, &containerizer.Termination{Message: "the executor is gone"}, nil)...)
+			}
+		}
+		return out
+	})
+}
+
+func (h *agentHost) ms(d int) time.Duration {
+	if h.instant {
+		return 0
+	}
+	return time.Duration(d) * time.Millisecond
 }
 
 func (h *agentHost) rel(p string) string {
@@ -205,11 +362,11 @@ func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
 		pid: pid, agent: h.node.PID, fid: c.fid, eid: c.eid, plan: h.plan, rng: h.s.Rand(),
-		uuids: h.uuids, tasks: map[string]*xTask{},
+		uuids: h.uuids, tasks: map[string]*xTask{}, checkpoint: c.checkpoint,
 	}
 	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
 		if _, ok := e.(execExit); ok {
-			h.exited(c)
+			c.host.exited(c)
 			return
 		}
 		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
@@ -228,11 +385,7 @@ func (h *agentHost) exited(c *simContainer) {
 		h.s.Remove(c.exec)
 		c.exec = nil
 	}
-	d := time.Millisecond
-	if h.instant {
-		d = 0
-	}
-	h.node.Post(d, func(now time.Time) []effect.Effect { return h.end(now, c, 0) })
+	h.post(h.ms(1), func(now time.Time) []effect.Effect { return h.end(now, c, 0) })
 }
 
 // end removes c's executor and reports the container's end to the agent.

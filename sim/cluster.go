@@ -13,13 +13,22 @@ import (
 	"github.com/gomesos/gomesos/resources"
 )
 
-// Faults switch the kinds of fault a cluster run injects.
+// Faults switch the kinds of fault a cluster run injects. Crash takes
+// down a whole agent machine (its executors die with it; it comes back
+// as a new agent) or a framework; AgentRestart crashes only the agent
+// process, which restarts over its disk and recovers; DiskLoss crashes an
+// agent in the middle of a checkpoint write (lost or torn) before it
+// restarts and recovers; MasterRestart crashes the master, which comes
+// back and recovers from its registry.
 type Faults struct {
 	Drop, Dup, Reorder, Delay, Partition, Crash bool
+	AgentRestart, MasterRestart, DiskLoss       bool
 }
 
-// ParseFaults reads a comma-separated list: drop, dup, reorder, delay,
-// partition, crash, all, or none.
+// faultNames lists the faults in ParseFaults' words.
+const faultNames = "drop, dup, reorder, delay, partition, crash, agent-restart, master-restart, disk-loss"
+
+// ParseFaults reads a comma-separated list of faultNames, all, or none.
 func ParseFaults(s string) (Faults, error) {
 	var f Faults
 	for _, w := range strings.Split(s, ",") {
@@ -37,10 +46,16 @@ func ParseFaults(s string) (Faults, error) {
 			f.Partition = true
 		case "crash":
 			f.Crash = true
+		case "agent-restart":
+			f.AgentRestart = true
+		case "master-restart":
+			f.MasterRestart = true
+		case "disk-loss":
+			f.DiskLoss = true
 		case "all":
-			f = Faults{true, true, true, true, true, true}
+			f = Faults{true, true, true, true, true, true, true, true, true}
 		default:
-			return f, fmt.Errorf("unknown fault %q (want drop, dup, reorder, delay, partition, crash, all or none)", w)
+			return f, fmt.Errorf("unknown fault %q (want %s, all or none)", w, faultNames)
 		}
 	}
 	return f, nil
@@ -51,7 +66,8 @@ func (f Faults) String() string {
 	for _, x := range []struct {
 		on   bool
 		name string
-	}{{f.Drop, "drop"}, {f.Dup, "dup"}, {f.Reorder, "reorder"}, {f.Delay, "delay"}, {f.Partition, "partition"}, {f.Crash, "crash"}} {
+	}{{f.Drop, "drop"}, {f.Dup, "dup"}, {f.Reorder, "reorder"}, {f.Delay, "delay"}, {f.Partition, "partition"}, {f.Crash, "crash"},
+		{f.AgentRestart, "agent-restart"}, {f.MasterRestart, "master-restart"}, {f.DiskLoss, "disk-loss"}} {
 		if x.on {
 			w = append(w, x.name)
 		}
@@ -129,8 +145,14 @@ type Cluster struct {
 	agents []*Node
 	fws    []*Node
 	fwst   []*fwState
-	boots  []int
+	boots  []int        // new machines (empty disk) per agent
 	hosts  []*agentHost // by agent, as c.agents
+
+	agentIdx      map[actors.PID]int
+	counts        Counts
+	masterRuns    int       // master incarnations started
+	masterStarted time.Time // when the running master started
+	draining      bool      // the tasks have ended: no more faults
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
@@ -161,6 +183,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		agentRes: agentRes,
 		taskRes:  taskRes,
 		uuids:    protocol.SequentialUUIDs(cfg.Seed),
+		agentIdx: map[actors.PID]int{},
 	}
 	s := c.Sim
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
@@ -181,10 +204,11 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.agentIdx[pid] = i
 		c.agents = append(c.agents, n)
 		c.boots = append(c.boots, 0)
 		c.hosts = append(c.hosts, nil)
-		c.startAgent(i)
+		c.startAgent(i, false)
 	}
 	for j := 0; j < cfg.Frameworks; j++ {
 		name := fmt.Sprintf("sched%d", j+1)
@@ -192,7 +216,10 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		if j < cfg.Tasks%cfg.Frameworks {
 			want++
 		}
-		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}}
+		// Every other framework checkpoints (the first among them): its
+		// executors outlive an agent restart; every fourth is
+		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
+		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
 		c.fwst = append(c.fwst, st)
 		if cfg.StandInFrameworks {
@@ -232,7 +259,7 @@ func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uin
 		s.Start(n, m.start)
 		return n, func() error { return sweepBooks(m) }, nil
 	}
-	m, err := newRealMaster(s, pid, times.Offer, seed)
+	m, err := newRealMaster(s, pid, times.Offer, seed, "m1")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,10 +271,11 @@ func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uin
 	return n, m.sweep, nil
 }
 
-// startAgent puts a new agent core on agent i's node (an agent that
-// starts or restarts with an empty disk: a new agent to the master) and
-// starts it.
-func (c *Cluster) startAgent(i int) {
+// startAgent puts a new agent process on agent i's node and starts it:
+// with keep, over the disk and live containers of the process that
+// crashed (it recovers, and keeps its agent id); without, over an empty
+// disk (a new machine: a new agent to the master).
+func (c *Cluster) startAgent(i int, keep bool) {
 	n := c.agents[i]
 	hostname := n.Name
 	if c.boots[i] > 0 {
@@ -255,17 +283,75 @@ func (c *Cluster) startAgent(i int) {
 	}
 	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.uuids, c.masterInfo, 0)
 	h.node = n
+	if old := c.hosts[i]; keep && old != nil {
+		h.takeOver(old)
+	}
+	h.disk.onCrash = func(*Node) {
+		c.counts.TornWrites++
+		c.crashAgentProcess(i)
+	}
 	c.hosts[i] = h
 	if n.Core != nil {
-		c.Sim.Restart(n, h.core)
+		c.Sim.Restart(n, agentCore{h.core})
 	} else {
-		n.Core = h.core
+		n.Core = agentCore{h.core}
 	}
 	n.Custom = h.apply
 	c.Sim.Start(n, h.start)
 }
 
-// crash stops a node; an agent's executors end with it.
+// crashAgentProcess kills agent i's process (its executors live on) and
+// restarts it over its disk after a drawn pause.
+func (c *Cluster) crashAgentProcess(i int) {
+	n := c.agents[i]
+	if !n.Up() {
+		return
+	}
+	c.Sim.Crash(n)
+	c.counts.AgentRestarts++
+	back := time.Duration(1+c.Sim.Rand().IntN(30)) * time.Second
+	c.Sim.At(c.Sim.Now().Add(back), func() { c.startAgent(i, true) })
+}
+
+// masterRestartGap is the least time between a restarted master's start
+// and the next master-restart fault: more than --agent_reregister_timeout (10
+// minutes), so that a restarted master with a registry gets to give up
+// on the agents that do not come back. A master that fails over faster
+// than that never does, and tasks on such agents stay unknown, as in
+// Mesos.
+const masterRestartGap = 15 * time.Minute
+
+// crashMaster kills the master and starts a new one at the same address
+// after a drawn pause; it recovers from the registry (held in memory, it
+// outlives the master).
+func (c *Cluster) crashMaster() {
+	if !c.master.Up() {
+		return
+	}
+	c.Sim.Crash(c.master)
+	c.counts.MasterRestarts++
+	back := time.Duration(1+c.Sim.Rand().IntN(30)) * time.Second
+	c.Sim.At(c.Sim.Now().Add(back), c.restartMaster)
+}
+
+func (c *Cluster) restartMaster() {
+	c.masterRuns++
+	m, err := newRealMaster(c.Sim, c.master.PID, c.cfg.Master.Offer, c.cfg.Seed+uint64(c.masterRuns), fmt.Sprintf("m%d", c.masterRuns+1))
+	if err != nil {
+		c.Sim.Fail(err)
+		return
+	}
+	if old, ok := c.master.Core.(*realMaster); ok {
+		m.registry = old.registry // the in-memory registry outlives the master
+	}
+	c.Sim.Restart(c.master, m)
+	c.masterStarted = c.Sim.Now()
+	c.master.Custom = m.apply
+	c.sweep = m.sweep
+	c.Sim.Start(c.master, m.start)
+}
+
+// crash stops a node; an agent's machine goes with it, executors and all.
 func (c *Cluster) crash(n *Node) {
 	c.Sim.Crash(n)
 	for i, a := range c.agents {
@@ -306,12 +392,15 @@ func (c *Cluster) injectFaults() {
 		}
 		c.Sim.Net.AddRule(r)
 	}
-	if !f.Partition && !f.Crash {
+	if !f.Partition && !f.Crash && !f.AgentRestart && !f.DiskLoss && !f.MasterRestart {
 		return
 	}
 	s := c.Sim
 	var tick func()
 	tick = func() {
+		if c.draining {
+			return
+		}
 		rng := s.Rand()
 		if f.Partition && rng.Float64() < 0.3 {
 			victim := c.victim()
@@ -325,6 +414,17 @@ func (c *Cluster) injectFaults() {
 				c.crash(victim)
 				s.At(s.Now().Add(back), func() { c.restart(victim) })
 			}
+		}
+		if f.AgentRestart && rng.Float64() < 0.2 {
+			c.crashAgentProcess(rng.IntN(len(c.agents)))
+		}
+		if f.DiskLoss && rng.Float64() < 0.15 {
+			if h := c.hosts[rng.IntN(len(c.agents))]; h.node.Up() {
+				h.disk.crashAtWrite = true
+			}
+		}
+		if f.MasterRestart && !c.cfg.StandInMaster && rng.Float64() < 0.05 && (c.masterRuns == 0 || s.Now().Sub(c.masterStarted) >= masterRestartGap) {
+			c.crashMaster()
 		}
 		s.At(s.Now().Add(10*time.Second), tick)
 	}
@@ -346,7 +446,7 @@ func (c *Cluster) restart(n *Node) {
 	for i, a := range c.agents {
 		if a == n {
 			c.boots[i]++
-			c.startAgent(i)
+			c.startAgent(i, false)
 			return
 		}
 	}
@@ -367,8 +467,94 @@ func (c *Cluster) restart(n *Node) {
 	}
 }
 
+// agentIndex is the index of the agent with pid, or -1.
+func (c *Cluster) agentIndex(pid actors.PID) int {
+	if i, ok := c.agentIdx[pid]; ok {
+		return i
+	}
+	return -1
+}
+
+// fwByID is the state of the framework with id fid, or nil.
+func (c *Cluster) fwByID(fid string) *fwState {
+	for _, st := range c.fwst {
+		if st.id == fid {
+			return st
+		}
+	}
+	return nil
+}
+
+// drainLimit bounds the quiet time after the last task ended.
+const drainLimit = 30 * time.Minute
+
+// drain stops the faults once every task has ended for its framework
+// (partitions heal, crashed nodes come back as scheduled) and runs on
+// until the cluster is quiet, or for drainLimit: so that what is still
+// on its way (an acknowledged update retried to a framework, a task a
+// framework was told is lost that runs on) gets there.
+func (c *Cluster) drain() {
+	s := c.Sim
+	c.draining = true
+	s.Net.ClearRules()
+	s.Net.Heal()
+	for _, h := range c.hosts {
+		h.disk.crashAtWrite = false
+	}
+	every := uint64(max(1, len(c.agents)/16))
+	deadline := s.Now().Add(drainLimit)
+	var lastFinal time.Time
+	for s.Err() == nil {
+		// Quiet, and (looked at once a virtual second: it copies the
+		// master's state) every task accounted for: a framework told a
+		// task is unreachable hears more when its agent is back.
+		if s.Steps()%every == 0 && c.quiet() && s.Now().Sub(lastFinal) >= time.Second {
+			lastFinal = s.Now()
+			if c.check.final() == nil {
+				return
+			}
+		}
+		if t, ok := s.Next(); !ok || t.After(deadline) {
+			return
+		}
+		s.Step()
+	}
+}
+
+// quiet: every node is up, no acknowledged update is owed, and no
+// executor runs a task.
+func (c *Cluster) quiet() bool {
+	if !c.master.Up() || c.check.owes() {
+		return false
+	}
+	for i, n := range c.agents {
+		if !n.Up() {
+			return false
+		}
+		for _, ct := range c.hosts[i].conts {
+			if ct.core != nil && !ct.core.gone && ct.core.busy() {
+				return false
+			}
+		}
+	}
+	for _, f := range c.fws {
+		if !f.Up() {
+			return false
+		}
+	}
+	return true
+}
+
+// Counts are the faults a run injected.
+type Counts struct {
+	AgentRestarts  int // agent processes crashed and restarted over their disk
+	TornWrites     int // of which in the middle of a checkpoint write
+	MasterRestarts int
+}
+
 // Result is the outcome of a run.
 type Result struct {
+	Counts   Counts
 	Config   Config
 	Finished int
 	Virtual  time.Duration
@@ -415,13 +601,18 @@ func (c *Cluster) Run() Result {
 		s.Step()
 	}
 	if s.Err() == nil {
+		c.drain()
+	}
+	if s.Err() == nil {
 		if err := c.check.sweep(); err != nil {
+			s.Fail(err)
+		} else if err := c.check.lost(); err != nil {
 			s.Fail(err)
 		} else if err := c.check.final(); err != nil {
 			s.Fail(err)
 		}
 	}
-	res := Result{Config: c.cfg, Finished: c.finished(), Virtual: s.Elapsed(), Wall: time.Since(start), Steps: s.Steps(), Messages: s.Sent(), Err: s.Err()}
+	res := Result{Counts: c.counts, Config: c.cfg, Finished: c.finished(), Virtual: s.Elapsed(), Wall: time.Since(start), Steps: s.Steps(), Messages: s.Sent(), Err: s.Err()}
 	return res
 }
 

@@ -30,10 +30,30 @@ package sim
 // simulated containerizer whose containers are small executor nodes
 // (executor.go): an executor registers with its agent, runs each task a
 // drawn virtual time (RUNNING, then FINISHED or FAILED) and exits once its
-// updates are acknowledged; the agent's checkpoints go to a disk held in
-// memory (a restarted agent starts from an empty one, as a new agent).
+// updates are acknowledged. The agent's checkpoints go to a disk held in
+// memory (disk.go), written in the order the agent's shell writes them.
 // Frameworks are schedulers on schedulerdriver.Inline (driverframework.go)
 // or, on request, message-level stand-ins (standin_framework.go), launching
-// their share of tasks on their offers, acknowledging and reconciling.
-// standin_master.go is a stand-in master kept to tell a bug of master.Core
-// from one of the simulator.
+// their share of tasks on their offers, acknowledging and reconciling;
+// every other framework checkpoints, and every fourth (the first among
+// them) is PARTITION_AWARE. standin_master.go is a stand-in
+// master kept to tell a bug of master.Core from one of the simulator.
+//
+// Faults (Faults, ParseFaults): message drop, duplication, reordering and
+// delay; partitions between the master and an agent or a framework that
+// heal; crash of a framework, or of an agent's whole machine (it comes
+// back as a new agent); restart of an agent process over its disk (it
+// recovers as the real agent does: the meta tree parsed, executors of
+// checkpointing frameworks asked to reconnect, the others gone with the
+// old process); a crash in the middle of a checkpoint write (the write is
+// lost or torn); and a restart of the master, which recovers from its
+// registry (kept in memory: it outlives the master).
+//
+// Invariants (invariants.go): the resource books after every master step;
+// Mesos' task state machine as each framework sees it; once the tasks
+// have ended and the faults stopped (a drain of up to 30 virtual
+// minutes), that no update an agent acknowledged to its executor is lost
+// (unless the agent's disk went, or the framework does not checkpoint and
+// the agent restarted), and that every task is accounted for: ended for
+// its framework, running on a live agent, or unreachable and said so, and
+// every task the master holds as live runs where it says.

@@ -70,19 +70,30 @@ func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos
 	s.check.see(s.st.name, s.st.id, st, st.GetUuid())
 	tid := st.GetTaskId().GetValue()
 	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
-		if protocol.IsTerminal(st.GetState()) {
+		if settled(st.GetState()) && !settled(last) {
 			s.st.finished++
 		}
 		s.st.last[tid] = st.GetState()
 	}
 }
 
+// settled: the framework has heard the last it can count on of a task in
+// this state: it ended, or (for a PARTITION_AWARE framework) its agent is
+// unreachable or the master does not know it. A later update of the task
+// is still taken.
+func settled(state mesos.TaskState) bool {
+	return protocol.IsTerminal(state) || state == mesos.TaskState_TASK_UNREACHABLE || state == mesos.TaskState_TASK_UNKNOWN
+}
+
 // newDriverFramework returns the driver (the node's core) of a framework
 // whose scheduler keeps its state in st.
 func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker, seed uint64) (*schedulerdriver.Inline, *simScheduler) {
-	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost")}
+	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(st.name), FailoverTimeout: proto.Float64(1e6), Hostname: proto.String("localhost"), Checkpoint: proto.Bool(st.checkpoint)}
 	if st.id != "" {
 		info.Id = &mesos.FrameworkID{Value: proto.String(st.id)}
+	}
+	if st.partitionAware {
+		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
 	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check}
@@ -94,10 +105,8 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 // is only found out this way).
 func (s *simScheduler) reconcile(d schedulerdriver.SchedulerDriver) {
 	var sts []*mesos.TaskStatus
-	keep := s.st.order[:0]
 	for _, tid := range s.st.order {
 		if st := s.st.last[tid]; !protocol.IsTerminal(st) {
-			keep = append(keep, tid)
 			sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: st.Enum()})
 		}
 	}

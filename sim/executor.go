@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -18,17 +19,27 @@ type execExit struct{}
 
 // xTask is a task in a simulated executor.
 type xTask struct {
-	info    *mesos.TaskInfo
-	state   mesos.TaskState
-	fail    bool
-	unacked int // updates sent and not yet acknowledged
+	info  *mesos.TaskInfo
+	state mesos.TaskState
+	fail  bool
 }
 
+// recoveryTimeout is how long an executor of a checkpointing framework
+// waits for its agent to come back (MESOS_RECOVERY_TIMEOUT's default).
+const recoveryTimeout = 15 * time.Minute
+
+// recoveryKey is the simulated executor's recovery timer.
+const recoveryKey = "recovery"
+
 // simExecutor is a small executor core, speaking Mesos' executor messages
-// to its agent: it registers, runs each task it gets for a drawn virtual
-// time (RUNNING, then FINISHED or FAILED), kills on request, and exits
-// once every task has ended and its updates are acknowledged, or when
-// told to shut down, or when its agent goes away.
+// to its agent as the executor driver does: it registers, runs each task
+// it gets for a drawn virtual time (RUNNING, then FINISHED or FAILED),
+// kills on request, keeps every update and task until the agent
+// acknowledges it, and exits once every task has ended and its updates
+// are acknowledged, or when told to shut down. When its agent goes away
+// it exits, unless its framework checkpoints: then it waits for the
+// restarted agent to ask it to reconnect, and hands back what was not
+// acknowledged.
 type simExecutor struct {
 	effect.Outbox
 	pid, agent actors.PID
@@ -39,6 +50,10 @@ type simExecutor struct {
 	uuids      protocol.UUIDs
 	tasks      map[string]*xTask
 	order      []string
+	checkpoint bool
+	connected  bool
+	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
+	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
 	gone       bool
 }
 
@@ -49,6 +64,16 @@ func (x *simExecutor) start(time.Time) []effect.Effect {
 	})
 	x.Link(x.agent)
 	return x.Take()
+}
+
+// busy reports whether a task runs here.
+func (x *simExecutor) busy() bool {
+	for _, tid := range x.order {
+		if !protocol.IsTerminal(x.tasks[tid].state) {
+			return true
+		}
+	}
+	return false
 }
 
 // running reports whether task tid runs here and has not ended.
@@ -64,14 +89,27 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 	switch m := msg.(type) {
 	case *mesosinternal.ExecutorRegisteredMessage:
 		x.sid = m.GetSlaveId()
+		x.connected = true
+	case *mesosinternal.ExecutorReregisteredMessage:
+		x.connected = true
+		x.CancelTimer(recoveryKey)
+	case *mesosinternal.ReconnectExecutorMessage:
+		x.Link(x.agent)
+		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
+			FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
+			ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
+			Updates:     x.updates,
+			Tasks:       x.launched,
+		})
 	case *mesosinternal.RunTaskMessage:
 		tid := m.GetTask().GetTaskId().GetValue()
-		if x.tasks[tid] != nil {
+		if x.tasks[tid] != nil || !x.connected {
 			break
 		}
 		t := &xTask{info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
 		x.tasks[tid] = t
 		x.order = append(x.order, tid)
+		x.launched = append(x.launched, m.GetTask())
 		if x.plan.Manual {
 			x.update(now, tid, mesos.TaskState_TASK_RUNNING)
 			break
@@ -88,10 +126,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 			x.update(now, tid, mesos.TaskState_TASK_KILLED)
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
-		if t := x.tasks[m.GetTaskId().GetValue()]; t != nil && t.unacked > 0 {
-			t.unacked--
-			x.maybeExit()
-		}
+		x.acknowledged(m)
 	case *mesosinternal.ShutdownExecutorMessage:
 		x.exit()
 	}
@@ -103,6 +138,10 @@ func (x *simExecutor) Timer(now time.Time, key string) []effect.Effect {
 		return nil
 	}
 	switch {
+	case key == recoveryKey:
+		if !x.connected {
+			x.exit()
+		}
 	case len(key) > 8 && key[:8] == "running/":
 		if t := x.tasks[key[8:]]; t != nil && t.state == mesos.TaskState_TASK_STAGING {
 			x.update(now, key[8:], mesos.TaskState_TASK_RUNNING)
@@ -119,41 +158,70 @@ func (x *simExecutor) Timer(now time.Time, key string) []effect.Effect {
 	return x.Take()
 }
 
-// Exited: an executor whose agent went away exits (its framework does not
-// checkpoint, so it would not be recovered).
+// Exited: an executor whose agent went away exits, unless its framework
+// checkpoints and it had registered: then it waits recoveryTimeout for the
+// agent to come back.
 func (x *simExecutor) Exited(_ time.Time, pid actors.PID) []effect.Effect {
-	if pid == x.agent && !x.gone {
-		x.exit()
+	if pid != x.agent || x.gone {
+		return nil
 	}
+	if x.checkpoint && x.connected {
+		x.connected = false
+		x.StartTimer(recoveryKey, recoveryTimeout)
+		return x.Take()
+	}
+	x.connected = false
+	x.exit()
 	return x.Take()
+}
+
+// acknowledged drops the update the agent acknowledged, and the task it
+// belongs to from those handed back on reconnection; acknowledgements
+// that arrive while disconnected are ignored, as the driver does.
+func (x *simExecutor) acknowledged(m *mesosinternal.StatusUpdateAcknowledgementMessage) {
+	if !x.connected {
+		return
+	}
+	i := slices.IndexFunc(x.updates, func(u *mesosinternal.StatusUpdate) bool { return string(u.GetUuid()) == string(m.GetUuid()) })
+	if i < 0 {
+		return
+	}
+	x.updates = slices.Delete(x.updates, i, i+1)
+	tid := m.GetTaskId().GetValue()
+	if j := slices.IndexFunc(x.launched, func(t *mesos.TaskInfo) bool { return t.GetTaskId().GetValue() == tid }); j >= 0 {
+		x.launched = slices.Delete(x.launched, j, j+1)
+	}
+	x.maybeExit()
 }
 
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 	t := x.tasks[tid]
 	t.state = state
-	t.unacked++
 	u := x.uuids.NewUUID()
-	x.Send(x.agent, &mesosinternal.StatusUpdateMessage{
-		Update: &mesosinternal.StatusUpdate{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
-			SlaveId:     x.sid,
-			Status: &mesos.TaskStatus{
-				TaskId: t.info.GetTaskId(), State: state.Enum(), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
-				SlaveId: x.sid, ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)},
-			},
-			Timestamp: proto.Float64(float64(now.UnixNano()) / 1e9),
-			Uuid:      u.Bytes(),
+	up := &mesosinternal.StatusUpdate{
+		FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
+		ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
+		SlaveId:     x.sid,
+		Status: &mesos.TaskStatus{
+			TaskId: t.info.GetTaskId(), State: state.Enum(), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
+			SlaveId: x.sid, ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)},
 		},
-		Pid: proto.String(x.pid.String()),
-	})
+		Timestamp: proto.Float64(float64(now.UnixNano()) / 1e9),
+		Uuid:      u.Bytes(),
+	}
+	up.Status.Uuid = up.Uuid
+	x.updates = append(x.updates, up)
+	x.Send(x.agent, &mesosinternal.StatusUpdateMessage{Update: up, Pid: proto.String(x.pid.String())})
 }
 
 // maybeExit ends the executor once all its tasks ended and were
 // acknowledged, as the command executor does.
 func (x *simExecutor) maybeExit() {
+	if len(x.updates) > 0 {
+		return
+	}
 	for _, tid := range x.order {
-		if t := x.tasks[tid]; !protocol.IsTerminal(t.state) || t.unacked > 0 {
+		if !protocol.IsTerminal(x.tasks[tid].state) {
 			return
 		}
 	}

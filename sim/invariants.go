@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -18,15 +19,39 @@ type checker struct {
 	seen    map[taskKey]*seenTask
 	pending error
 	trace   io.Writer
+
+	// sent: the updates executors got to their agents, by uuid, until
+	// the agent acknowledges them; owed: those the agent acknowledged to
+	// the executor and no framework has had yet.
+	sent map[string]sentUpdate
+	owed map[string]owedUpdate
+}
+
+// sentUpdate is a status update as an executor sent it.
+type sentUpdate struct {
+	fid, tid string
+	state    mesos.TaskState
+}
+
+// owedUpdate is an update an agent acknowledged to its executor: from
+// then on the agent answers for it reaching the framework.
+type owedUpdate struct {
+	sentUpdate
+	at    time.Duration
+	agent int    // index in c.agents
+	inc   uint64 // the agent node's incarnation when it acknowledged
+	boot  int    // the agent machine's boot count then
 }
 
 type seenTask struct {
 	state mesos.TaskState
+	agent string // the agent id of the latest update
 	uuids map[string]bool
 }
 
 func newChecker(c *Cluster) *checker {
-	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace}
+	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
+		sent: map[string]sentUpdate{}, owed: map[string]owedUpdate{}}
 }
 
 // allowed says whether a framework may see to after from for one task,
@@ -63,7 +88,11 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if k.trace != nil {
 		fmt.Fprintf(k.trace, "%v %s\n", s.Elapsed(), s.Line(d))
 	}
-	if d.Dropped != "" || k.pending != nil {
+	if k.pending != nil {
+		return
+	}
+	k.executorTraffic(s, d)
+	if d.Dropped != "" {
 		return
 	}
 	to := s.Name(d.To)
@@ -80,10 +109,42 @@ func (k *checker) fail(err error) {
 	}
 }
 
+// executorTraffic notes the updates executors send their agents and the
+// acknowledgements the agents send back (an acknowledgement lost on its
+// way to an executor that died still binds the agent).
+func (k *checker) executorTraffic(s *Sim, d Delivery) {
+	switch m := d.Msg.(type) {
+	case *mesosinternal.StatusUpdateMessage:
+		if d.Dropped != "" {
+			return
+		}
+		if i := k.c.agentIndex(d.To); i >= 0 && d.From.Address == d.To.Address {
+			u := m.GetUpdate()
+			k.sent[string(u.GetUuid())] = sentUpdate{fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
+		}
+	case *mesosinternal.StatusUpdateAcknowledgementMessage:
+		i := k.c.agentIndex(d.From)
+		if i < 0 || d.From.Address != d.To.Address {
+			return
+		}
+		uuid := string(m.GetUuid())
+		if u, ok := k.sent[uuid]; ok {
+			delete(k.sent, uuid)
+			k.owed[uuid] = owedUpdate{sentUpdate: u, at: s.Elapsed(), agent: i, inc: k.c.agents[i].inc, boot: k.c.boots[i]}
+		}
+	}
+}
+
 // see checks one update a framework was given.
 func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
 		return
+	}
+	if len(uuid) > 0 {
+		// Had before the agent acknowledged it, or after: either way it
+		// is no longer owed.
+		delete(k.sent, string(uuid))
+		delete(k.owed, string(uuid))
 	}
 	key := taskKey{fid, st.GetTaskId().GetValue()}
 	t := k.seen[key]
@@ -92,12 +153,26 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 		k.seen[key] = t
 	}
 	next := st.GetState()
-	if next == mesos.TaskState_TASK_LOST && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
+	if st.GetSource() == mesos.TaskStatus_SOURCE_MASTER && st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REREGISTERED {
+		// When an agent it does not know reregisters (after a restart
+		// without a registry, or once unreachable), Mesos' master tells
+		// each framework its task's latest state as the agent reports it
+		// (Master::__reregisterSlave, "Unknown agent reregistered"); the
+		// agent's own stream of updates, which may still have older ones
+		// unacknowledged, follows. Like a reconciliation answer, it says
+		// where the task is, not a step of its stream.
+		return
+	}
+	if (next == mesos.TaskState_TASK_LOST || next == mesos.TaskState_TASK_UNREACHABLE) && st.GetSource() == mesos.TaskStatus_SOURCE_MASTER &&
 		(st.GetReason() == mesos.TaskStatus_REASON_SLAVE_DISCONNECTED || st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REMOVED) {
-		// Mesos' master reports every task it still holds as lost when
-		// the agent goes, terminal ones whose update was not yet
-		// acknowledged included; the framework may see FINISHED, LOST.
+		// Mesos' master reports every task it still holds as lost (or
+		// unreachable, to a PARTITION_AWARE framework) when the agent
+		// goes, terminal ones whose update was not yet acknowledged
+		// included (Master::_removeSlave, __removeSlave,
+		// removeFramework(Slave*, Framework*)); the framework may see
+		// FINISHED, then LOST or UNREACHABLE.
 		t.state = next
+		t.agent = st.GetSlaveId().GetValue()
 		return
 	}
 	if u := string(uuid); u != "" {
@@ -118,6 +193,7 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 		return
 	}
 	t.state = next
+	t.agent = st.GetSlaveId().GetValue()
 }
 
 func (k *checker) step(s *Sim) error {
@@ -168,9 +244,57 @@ func sweepBooks(m *standInMaster) error {
 	return nil
 }
 
-// final checks, once the run has ended, that every task a framework
-// launched ended (as the framework last saw it) or runs on a live agent.
+// lost reports the acknowledged updates no framework got, but for those
+// Mesos lets go: the agent's machine was replaced (its disk with it), or
+// the agent process restarted and the framework does not checkpoint.
+func (k *checker) lost() error {
+	var worst *owedUpdate
+	var uuid string
+	for u, o := range k.owed {
+		if k.excused(o) {
+			continue
+		}
+		if worst == nil || o.at < worst.at || (o.at == worst.at && u < uuid) {
+			o := o
+			worst, uuid = &o, u
+		}
+	}
+	if worst == nil {
+		return nil
+	}
+	return fmt.Errorf("acknowledged update lost: %s acknowledged %s of task %s (framework %s, uuid %x) to its executor at %v and no framework got it",
+		k.c.agents[worst.agent].Name, worst.state, worst.tid, worst.fid, []byte(uuid), worst.at)
+}
+
+// excused: Mesos lets the update go, as lost says.
+func (k *checker) excused(o owedUpdate) bool {
+	fw := k.c.fwByID(o.fid)
+	return o.boot != k.c.boots[o.agent] || (fw != nil && !fw.checkpoint && o.inc != k.c.agents[o.agent].inc)
+}
+
+// owes reports whether an acknowledged update is still on its way.
+func (k *checker) owes() bool {
+	for _, o := range k.owed {
+		if !k.excused(o) {
+			return true
+		}
+	}
+	return false
+}
+
+// final checks, once the run has ended and drained, that every task is
+// accounted for: each task a framework launched ended (as the framework
+// last saw it) or runs on a live agent, or its agent is unreachable and
+// the framework was told (TASK_UNREACHABLE); and each task the master
+// holds as live on a connected agent runs there.
 func (k *checker) final() error {
+	unreachable := map[string]bool{}
+	m, real := k.c.master.Core.(*realMaster)
+	if real && k.c.master.Up() {
+		for _, id := range m.core.View().Unreachable {
+			unreachable[id] = true
+		}
+	}
 	for _, st := range k.c.fwst {
 		for _, tid := range st.order {
 			if protocol.IsTerminal(st.last[tid]) {
@@ -183,8 +307,31 @@ func (k *checker) final() error {
 					break
 				}
 			}
-			if !live {
-				return fmt.Errorf("task ends: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+			if live {
+				continue
+			}
+			if t := k.seen[taskKey{st.id, tid}]; st.last[tid] == mesos.TaskState_TASK_UNREACHABLE && t != nil && t.agent != "" && unreachable[t.agent] {
+				continue
+			}
+			if st.last[tid] == mesos.TaskState_TASK_UNKNOWN {
+				continue // the master said it does not know the task, and nothing runs it
+			}
+			return fmt.Errorf("task accounted for: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+		}
+	}
+	if !real || !k.c.master.Up() {
+		return nil
+	}
+	for _, a := range m.core.View().Agents {
+		i := k.c.agentIndex(a.PID)
+		if !a.Connected || i < 0 || !k.c.agents[i].Up() {
+			continue
+		}
+		for _, t := range a.Tasks {
+			fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
+			if !protocol.IsTerminal(t.GetState()) && !k.c.hosts[i].running(fid, tid) {
+				return fmt.Errorf("task accounted for: the master holds task %s of framework %s as %s on %s (%s), which does not run it",
+					tid, fid, t.GetState(), a.ID, k.c.agents[i].Name)
 			}
 		}
 	}

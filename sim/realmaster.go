@@ -43,12 +43,12 @@ type realMaster struct {
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
-// the given offer timeout (0: none).
-func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint64) (*realMaster, error) {
+// the given offer timeout (0: none); id names this run of the master.
+func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint64, id string) (*realMaster, error) {
 	cfg := master.DefaultConfig()
 	cfg.Hostname, cfg.IP, cfg.Port = "localhost", "127.0.0.1", 5050
 	cfg.OfferTimeout = offerTimeout
-	core, err := master.NewCore(cfg, master.NewMasterInfo("m1", pid, cfg), master.Deps{})
+	core, err := master.NewCore(cfg, master.NewMasterInfo(id, pid, cfg), master.Deps{})
 	if err != nil {
 		return nil, err
 	}

@@ -302,9 +302,9 @@ func (sc *Script) startAgent(n *Node) error {
 	h.node = n
 	if old := sc.hosts[n.Name]; old != nil {
 		old.lost()
-		sc.sim.Restart(n, h.core)
+		sc.sim.Restart(n, agentCore{h.core})
 	} else {
-		n.Core = h.core
+		n.Core = agentCore{h.core}
 	}
 	sc.hosts[n.Name] = h
 	n.Custom = h.apply

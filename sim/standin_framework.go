@@ -25,6 +25,11 @@ type fwState struct {
 	finished int
 	last     map[string]mesos.TaskState // last state seen, by task id
 	order    []string                   // task ids in launch order
+	// checkpoint: the framework asks agents to checkpoint its tasks.
+	checkpoint bool
+	// partitionAware: the framework is PARTITION_AWARE (driver frameworks
+	// only): it is told TASK_UNREACHABLE, not TASK_LOST.
+	partitionAware bool
 }
 
 // standInFramework is the stand-in scheduler (and driver): it registers,
@@ -50,7 +55,7 @@ func (f *standInFramework) start(time.Time) []effect.Effect {
 }
 
 func (f *standInFramework) info() *mesos.FrameworkInfo {
-	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(f.st.name), FailoverTimeout: proto.Float64(1e6)}
+	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(f.st.name), FailoverTimeout: proto.Float64(1e6), Checkpoint: proto.Bool(f.st.checkpoint)}
 	if f.st.id != "" {
 		info.Id = &mesos.FrameworkID{Value: proto.String(f.st.id)}
 	}

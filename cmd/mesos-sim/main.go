@@ -28,14 +28,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agents := fs.Int("agents", 5, "number of agents")
 	frameworks := fs.Int("frameworks", 2, "number of frameworks")
 	tasks := fs.Int("tasks", 100, "tasks to run in all, shared out among the frameworks")
-	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash, all or none")
+	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss, all or none")
 	agentRes := fs.String("agent-resources", "cpus:4;mem:8192", "resources of each agent")
 	taskRes := fs.String("task-resources", "cpus:1;mem:128", "resources of each task")
 	taskTime := fs.Duration("task-time", 10*time.Second, "mean virtual run time of a task")
 	maxVirtual := fs.Duration("max-virtual", 6*time.Hour, "virtual time after which an unfinished run is a violation")
 	sweep := fs.Uint64("sweep-every", 0, "check every agent's resource books every N steps (0: every step up to 1000 agents x frameworks, else every agents*frameworks/1000 steps)")
 	trace := fs.String("trace", "", "write every message, one line each, to this file ('-' for stderr)")
-	stats := fs.Bool("stats", false, "print steps, messages and memory per agent and per task after the summary")
+	stats := fs.Bool("stats", false, "print the restarts a run injected after each summary, and steps, messages and memory per agent and per task after the last")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end to this file")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +82,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		res := c.Run()
 		fmt.Fprintln(stdout, res.Summary())
+		if *stats {
+			printCounts(stdout, res)
+		}
 		if res.Err != nil {
 			fmt.Fprintln(stderr, res.Err)
 			return 1
@@ -121,6 +124,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB\n",
 			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
 			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30))
+		printCounts(stdout, res)
 		runtime.KeepAlive(c)
 	}
 	if *memprofile != "" {
@@ -137,4 +141,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// printCounts prints the faults of a run that change a node's state.
+func printCounts(w io.Writer, res sim.Result) {
+	fmt.Fprintf(w, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d\n",
+		res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts)
 }
