@@ -22,6 +22,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosutil"
 	"github.com/gomesos/gomesos/resources"
 	sched "github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/slave"
 	"github.com/gomesos/gomesos/tests/harness"
 )
 
@@ -169,9 +170,10 @@ func (r burstResult) failure() string {
 // offer and waits for every task to end.
 // started, if not nil, is called with the cluster before the framework
 // starts.
-func runBurst(tb testing.TB, total int, cpus, mem float64, agentResources string, timeout time.Duration, started func(*harness.Cluster)) burstResult {
+func runBurst(tb testing.TB, total int, cpus, mem float64, opts harness.Options, timeout time.Duration, started func(*harness.Cluster)) burstResult {
 	tb.Helper()
-	c := harness.Start(tb, harness.Options{Agents: 1, AgentResources: agentResources})
+	opts.Agents = 1
+	c := harness.Start(tb, opts)
 	c.WaitAgents(1, 30*time.Second)
 	if started != nil {
 		started(c)
@@ -256,7 +258,7 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 		t.Skip("starts 300 executors")
 	}
 	const n = 300
-	r := runBurst(t, n, 0.01, 8, "cpus:4;mem:4096;disk:1024;ports:[31000-32000]", 5*time.Minute, nil)
+	r := runBurst(t, n, 0.01, 8, harness.Options{AgentResources: "cpus:4;mem:4096;disk:1024;ports:[31000-32000]"}, 5*time.Minute, nil)
 	if r.finished != n {
 		t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
 			r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
@@ -274,8 +276,18 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 // poller's goroutines (each locked to a thread) is left out of this
 // process' figure; the agent's work answering the polls, the HTTP client's
 // connection goroutines and the garbage they make are not.
+// GOMESOS_BURST_MAX_LAUNCHES, if set, is the agent's MaxLaunchesInFlight
+// (negative: no cap), to compare launch pacing.
 func BenchmarkLaunchBurst1000(b *testing.B) {
 	const n = 1000
+	opts := harness.Options{AgentResources: "cpus:20;mem:16384;disk:1024;ports:[31000-32000]"}
+	if v := os.Getenv("GOMESOS_BURST_MAX_LAUNCHES"); v != "" {
+		max, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("GOMESOS_BURST_MAX_LAUNCHES: %v", err)
+		}
+		opts.Agent = func(_ int, c *slave.Config) { c.MaxLaunchesInFlight = max }
+	}
 	for i := 0; i < b.N; i++ {
 		stop := make(chan struct{})
 		peak := make(chan sampled, 1)
@@ -286,7 +298,7 @@ func BenchmarkLaunchBurst1000(b *testing.B) {
 			go func() { polled <- pollAgent(base, stop) }()
 		}
 		self0, children0 := cpuTime(b, syscall.RUSAGE_SELF), cpuTime(b, syscall.RUSAGE_CHILDREN)
-		r := runBurst(b, n, 0.01, 8, "cpus:20;mem:16384;disk:1024;ports:[31000-32000]", 10*time.Minute, poll)
+		r := runBurst(b, n, 0.01, 8, opts, 10*time.Minute, poll)
 		self, children := cpuTime(b, syscall.RUSAGE_SELF)-self0, cpuTime(b, syscall.RUSAGE_CHILDREN)-children0
 		close(stop)
 		pr, ps := <-polled, <-peak
@@ -295,7 +307,7 @@ func BenchmarkLaunchBurst1000(b *testing.B) {
 			b.Fatalf("%d of %d tasks finished in %v; the others:%s", r.finished, n, r.elapsed, r.failure())
 		}
 		if pr.err != "" {
-			b.Errorf("agent endpoint failed during the burst: %s", pr.err)
+			b.Logf("%d failed answers from the agent during the burst; the first: %s", pr.failed, pr.err)
 		}
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		b.ReportMetric(r.elapsed.Seconds(), "s-to-all-finished")
@@ -307,6 +319,7 @@ func BenchmarkLaunchBurst1000(b *testing.B) {
 		b.ReportMetric(ms(pr.worst["/health"]), "health-worst-ms")
 		b.ReportMetric(ms(pr.worst["/state"]), "state-worst-ms")
 		b.ReportMetric(float64(pr.slow), "answers-over-1s")
+		b.ReportMetric(float64(pr.failed), "failed-answers")
 		b.ReportMetric(ms(pr.cpu+ps.cpu), "samplers-cpu-ms")
 	}
 }
@@ -325,10 +338,11 @@ func threadCPU() time.Duration {
 
 // pollResult is what pollAgent saw.
 type pollResult struct {
-	cpu   time.Duration            // the poller's own CPU
-	worst map[string]time.Duration // slowest answer per endpoint
-	slow  int                      // answers that took over a second
-	err   string                   // the first failure, if any
+	cpu    time.Duration            // the poller's own CPU
+	worst  map[string]time.Duration // slowest answer per endpoint
+	slow   int                      // answers that took over a second
+	failed int                      // answers that were errors or not 200
+	err    string                   // the first failure, if any
 }
 
 // pollAgent asks the agent at base for /health then /state every 100 ms
@@ -359,8 +373,11 @@ func pollAgent(base string, stop <-chan struct{}) pollResult {
 				}
 			}
 			d := time.Since(t0)
-			if err != nil && r.err == "" {
-				r.err = path + ": " + err.Error()
+			if err != nil {
+				r.failed++
+				if r.err == "" {
+					r.err = path + ": " + err.Error()
+				}
 			}
 			r.worst[path] = max(r.worst[path], d)
 			if d > time.Second {
