@@ -2,9 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +22,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosutil"
 	"github.com/gomesos/gomesos/resources"
 	sched "github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/slave"
 	"github.com/gomesos/gomesos/tests/harness"
 )
 
@@ -164,10 +168,16 @@ func (r burstResult) failure() string {
 
 // runBurst starts a one-agent cluster, launches total command tasks in one
 // offer and waits for every task to end.
-func runBurst(tb testing.TB, total int, cpus, mem float64, agentResources string, timeout time.Duration) burstResult {
+// started, if not nil, is called with the cluster before the framework
+// starts.
+func runBurst(tb testing.TB, total int, cpus, mem float64, opts harness.Options, timeout time.Duration, started func(*harness.Cluster)) burstResult {
 	tb.Helper()
-	c := harness.Start(tb, harness.Options{Agents: 1, AgentResources: agentResources})
+	opts.Agents = 1
+	c := harness.Start(tb, opts)
 	c.WaitAgents(1, 30*time.Second)
+	if started != nil {
+		started(c)
+	}
 	s := newBurst(total, cpus, mem)
 	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
 		Scheduler: s,
@@ -248,7 +258,7 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 		t.Skip("starts 300 executors")
 	}
 	const n = 300
-	r := runBurst(t, n, 0.01, 8, "cpus:4;mem:4096;disk:1024;ports:[31000-32000]", 5*time.Minute)
+	r := runBurst(t, n, 0.01, 8, harness.Options{AgentResources: "cpus:4;mem:4096;disk:1024;ports:[31000-32000]"}, 5*time.Minute, nil)
 	if r.finished != n {
 		t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
 			r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
@@ -257,42 +267,134 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 }
 
 // BenchmarkLaunchBurst1000 launches 1,000 command tasks in one offer on one
-// agent and reports the time to the last TASK_FINISHED, the CPU time of
-// every process per task (this one and its reaped children: the executors
-// and their tasks), the peak RSS of this process (master, agent and
-// framework share it) and the peak of the summed PSS of all executors.
+// agent and reports the time to the last TASK_FINISHED, the CPU time per
+// task of this process (master, agent and framework share it) and of its
+// reaped children (the executors and their tasks), the peak RSS of this
+// process, the peak of the summed PSS of all executors, and the slowest
+// answers of the agent's /health and /state during the burst (polled one
+// after the other, every 100 ms). The CPU of the PSS sampler's and the
+// poller's goroutines (each locked to a thread) is left out of this
+// process' figure; the agent's work answering the polls, the HTTP client's
+// connection goroutines and the garbage they make are not.
+// GOMESOS_BURST_MAX_LAUNCHES, if set, is the agent's MaxLaunchesInFlight
+// (negative: no cap), to compare launch pacing.
 func BenchmarkLaunchBurst1000(b *testing.B) {
 	const n = 1000
+	opts := harness.Options{AgentResources: "cpus:20;mem:16384;disk:1024;ports:[31000-32000]"}
+	if v := os.Getenv("GOMESOS_BURST_MAX_LAUNCHES"); v != "" {
+		max, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("GOMESOS_BURST_MAX_LAUNCHES: %v", err)
+		}
+		opts.Agent = func(_ int, c *slave.Config) { c.MaxLaunchesInFlight = max }
+	}
 	for i := 0; i < b.N; i++ {
 		stop := make(chan struct{})
-		peak := make(chan int64, 1)
+		peak := make(chan sampled, 1)
 		go func() { peak <- sampleExecutorsPSS(stop) }()
-		cpu0 := cpuTime(b)
-		r := runBurst(b, n, 0.01, 8, "cpus:20;mem:16384;disk:1024;ports:[31000-32000]", 10*time.Minute)
-		cpu := cpuTime(b) - cpu0
+		polled := make(chan pollResult, 1)
+		poll := func(c *harness.Cluster) {
+			base := "http://" + c.MasterAddr() + "/" + c.Agents[0].PID().ID
+			go func() { polled <- pollAgent(base, stop) }()
+		}
+		self0, children0 := cpuTime(b, syscall.RUSAGE_SELF), cpuTime(b, syscall.RUSAGE_CHILDREN)
+		r := runBurst(b, n, 0.01, 8, opts, 10*time.Minute, poll)
+		self, children := cpuTime(b, syscall.RUSAGE_SELF)-self0, cpuTime(b, syscall.RUSAGE_CHILDREN)-children0
 		close(stop)
+		pr, ps := <-polled, <-peak
+		self -= pr.cpu + ps.cpu
 		if r.finished != n {
 			b.Fatalf("%d of %d tasks finished in %v; the others:%s", r.finished, n, r.elapsed, r.failure())
 		}
+		if pr.err != "" {
+			b.Logf("%d failed answers from the agent during the burst; the first: %s", pr.failed, pr.err)
+		}
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		b.ReportMetric(r.elapsed.Seconds(), "s-to-all-finished")
-		b.ReportMetric(float64(cpu.Microseconds())/1000/n, "cpu-ms/task")
-		b.ReportMetric(float64(<-peak)/(1<<20), "executors-peak-pss-MB")
+		b.ReportMetric(ms(self+children)/n, "cpu-ms/task")
+		b.ReportMetric(ms(self)/n, "cluster-cpu-ms/task")
+		b.ReportMetric(ms(children)/n, "children-cpu-ms/task")
+		b.ReportMetric(float64(ps.peak)/(1<<20), "executors-peak-pss-MB")
 		b.ReportMetric(float64(maxRSS(b))/(1<<10), "agent-process-peak-MB")
+		b.ReportMetric(ms(pr.worst["/health"]), "health-worst-ms")
+		b.ReportMetric(ms(pr.worst["/state"]), "state-worst-ms")
+		b.ReportMetric(float64(pr.slow), "answers-over-1s")
+		b.ReportMetric(float64(pr.failed), "failed-answers")
+		b.ReportMetric(ms(pr.cpu+ps.cpu), "samplers-cpu-ms")
 	}
 }
 
-// cpuTime is the user and system time of this process and its reaped
-// children.
-func cpuTime(tb testing.TB) time.Duration {
-	var total time.Duration
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err != nil {
-			tb.Fatal(err)
-		}
-		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// rusageThread is Linux' RUSAGE_THREAD: the calling thread's usage.
+const rusageThread = 1
+
+// threadCPU is the CPU time of the calling OS thread so far.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
 	}
-	return total
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pollResult is what pollAgent saw.
+type pollResult struct {
+	cpu    time.Duration            // the poller's own CPU
+	worst  map[string]time.Duration // slowest answer per endpoint
+	slow   int                      // answers that took over a second
+	failed int                      // answers that were errors or not 200
+	err    string                   // the first failure, if any
+}
+
+// pollAgent asks the agent at base for /health then /state every 100 ms
+// until stop closes, timing each answer in full (body read).
+func pollAgent(base string, stop <-chan struct{}) pollResult {
+	runtime.LockOSThread() // so that threadCPU is this goroutine's
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
+	r := pollResult{worst: map[string]time.Duration{}}
+	client := &http.Client{Timeout: 30 * time.Second}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			r.cpu = threadCPU() - cpu0
+			return r
+		case <-tick.C:
+		}
+		for _, path := range []string{"/health", "/state"} {
+			t0 := time.Now()
+			resp, err := client.Get(base + path)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			d := time.Since(t0)
+			if err != nil {
+				r.failed++
+				if r.err == "" {
+					r.err = path + ": " + err.Error()
+				}
+			}
+			r.worst[path] = max(r.worst[path], d)
+			if d > time.Second {
+				r.slow++
+			}
+		}
+	}
+}
+
+// cpuTime is the user and system time of this process (RUSAGE_SELF) or of
+// its reaped children (RUSAGE_CHILDREN).
+func cpuTime(tb testing.TB, who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // maxRSS is this process' peak resident set in KB.
@@ -304,11 +406,19 @@ func maxRSS(tb testing.TB) int64 {
 	return ru.Maxrss
 }
 
+// sampled is what sampleExecutorsPSS found.
+type sampled struct {
+	peak int64         // bytes
+	cpu  time.Duration // the sampler's own CPU
+}
+
 // sampleExecutorsPSS sums the proportional set size (shared pages split
 // between the processes that map them) of this process' mesos-executor
-// children every 50 ms until stop closes, and returns the largest sum in
-// bytes.
-func sampleExecutorsPSS(stop <-chan struct{}) int64 {
+// children every 50 ms until stop closes, and returns the largest sum.
+func sampleExecutorsPSS(stop <-chan struct{}) sampled {
+	runtime.LockOSThread() // so that threadCPU is this goroutine's
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
 	self := strconv.Itoa(os.Getpid())
 	var peak int64
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -316,7 +426,7 @@ func sampleExecutorsPSS(stop <-chan struct{}) int64 {
 	for {
 		select {
 		case <-stop:
-			return peak
+			return sampled{peak: peak, cpu: threadCPU() - cpu0}
 		case <-tick.C:
 		}
 		stats, _ := filepath.Glob("/proc/[0-9]*/stat")
