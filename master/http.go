@@ -13,6 +13,7 @@ import (
 	"github.com/gomesos/gomesos/internal/files"
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/master/allocator"
+	"github.com/gomesos/gomesos/metrics"
 )
 
 // snapshotTimeout bounds how long an endpoint waits for the master actor.
@@ -77,22 +78,10 @@ func (m *Master) Handler() http.Handler {
 		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
-	snapshot, prom := m.metrics.Handler(), m.metrics.PrometheusHandler()
-	fileRoutes := files.Routes(logAttached(m.cfg.LogFile))
+	common := commonRoutes(m.metrics, m.cfg.LogFile)
 	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimRight(r.URL.Path, "/")
-		switch path {
-		case "/metrics/snapshot":
-			snapshot.ServeHTTP(w, r)
-			return
-		case "/metrics":
-			prom.ServeHTTP(w, r)
-			return
-		}
-		if h, ok := fileRoutes[path]; ok {
-			if httpjson.ReadOnly(w, r) {
-				h(w, r)
-			}
+		if common(w, r, path) {
 			return
 		}
 		rt, ok := routes[routeKey(path)]
@@ -110,6 +99,31 @@ func (m *Master) Handler() http.Handler {
 		}
 		rt.h(w, r)
 	})}
+}
+
+// commonRoutes serves what a master answers whether it leads or not: the
+// metrics (/metrics/snapshot, and /metrics for Prometheus) and its log
+// through /files. The returned func reports whether it answered path.
+func commonRoutes(reg *metrics.Registry, logFile string) func(w http.ResponseWriter, r *http.Request, path string) bool {
+	snapshot, prom := reg.Handler(), reg.PrometheusHandler()
+	fileRoutes := files.Routes(logAttached(logFile))
+	return func(w http.ResponseWriter, r *http.Request, path string) bool {
+		switch path {
+		case "/metrics/snapshot":
+			snapshot.ServeHTTP(w, r)
+			return true
+		case "/metrics":
+			prom.ServeHTTP(w, r)
+			return true
+		}
+		if h, ok := fileRoutes[path]; ok {
+			if httpjson.ReadOnly(w, r) {
+				h(w, r)
+			}
+			return true
+		}
+		return false
+	}
 }
 
 // routeKey is the route a request path (trailing slash trimmed) names:

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomesos/gomesos/internal/files"
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
@@ -26,8 +25,7 @@ import (
 // is 0) and /files (its log); every other path is the leader's: 307 to the
 // same path and query at the leader, or 503 "No leader elected".
 func (s *Supervisor) Handler() http.Handler {
-	snapshot, prom := s.metrics.Handler(), s.metrics.PrometheusHandler()
-	fileRoutes := files.Routes(logAttached(s.cfg.LogFile))
+	common := commonRoutes(s.metrics, s.cfg.LogFile)
 	return supervisorHandler{s: s, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := s.view.Load()
 		path := strings.TrimRight(r.URL.Path, "/")
@@ -43,18 +41,7 @@ func (s *Supervisor) Handler() http.Handler {
 			v.handler.ServeHTTP(w, r)
 			return
 		}
-		switch path {
-		case "/metrics/snapshot":
-			snapshot.ServeHTTP(w, r)
-			return
-		case "/metrics":
-			prom.ServeHTTP(w, r)
-			return
-		}
-		if h, ok := fileRoutes[path]; ok {
-			if httpjson.ReadOnly(w, r) {
-				h(w, r)
-			}
+		if common(w, r, path) {
 			return
 		}
 		switch routeKey(path) {
