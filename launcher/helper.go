@@ -231,63 +231,102 @@ type helperProc struct {
 	shellGate bool
 }
 
+// gateFiles are what a gated child is started with: its output files,
+// the gate pipe (the child reads r, the launcher closes w to open it) and
+// the exec pipe (execed reads EOF once the child executed or died).
+type gateFiles struct {
+	stdout, stderr *os.File
+	r, w           *os.File
+	execed, ew     *os.File
+	args, env      []string
+}
+
+// openGate opens spec's output files and both pipes. After the child
+// started, closeChild closes the child's ends; before (a failure),
+// closeAll closes everything.
+func openGate(spec Spec) (*gateFiles, error) {
+	g := &gateFiles{args: spec.Args, env: spec.Env}
+	if len(g.args) == 0 {
+		g.args = []string{spec.Path}
+	}
+	if g.env == nil {
+		g.env = []string{}
+	}
+	var err error
+	if g.stdout, err = openOutput(spec.Stdout); err != nil {
+		return nil, err
+	}
+	if g.stderr, err = openOutput(spec.Stderr); err != nil {
+		g.closeAll()
+		return nil, err
+	}
+	if g.r, g.w, err = os.Pipe(); err != nil {
+		g.closeAll()
+		return nil, err
+	}
+	if g.execed, g.ew, err = os.Pipe(); err != nil {
+		g.closeAll()
+		return nil, err
+	}
+	return g, nil
+}
+
+// closeChild closes the files the child holds its own copies of.
+func (g *gateFiles) closeChild() {
+	for _, f := range []*os.File{g.stdout, g.stderr, g.r, g.ew} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// closeAll closes every file (the child was not started).
+func (g *gateFiles) closeAll() {
+	g.closeChild()
+	for _, f := range []*os.File{g.w, g.execed} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// start starts cmd with the gate's files and returns the gated child.
+func (g *gateFiles) start(cmd *exec.Cmd, shellGate bool) (*helperProc, error) {
+	cmd.Stdout, cmd.Stderr = g.stdout, g.stderr
+	cmd.ExtraFiles = []*os.File{g.r, g.ew}
+	if err := cmd.Start(); err != nil {
+		g.closeAll()
+		return nil, err
+	}
+	g.closeChild()
+	return &helperProc{cmd: cmd, gate: g.w, execed: g.execed, shellGate: shellGate}, nil
+}
+
 // startHelper starts the helper for spec with the given clone flags; it
 // waits at its gate until release.
 func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, error) {
-	stdout, err := openOutput(spec.Stdout)
+	g, err := openGate(spec)
 	if err != nil {
 		return nil, err
 	}
-	defer stdout.Close()
-	stderr, err := openOutput(spec.Stderr)
+	cfg, err := json.Marshal(helperConfig{Path: spec.Path, Args: g.args, Env: g.env, Dir: spec.Dir, Namespaces: namespaces, Rootfs: spec.Rootfs})
 	if err != nil {
+		g.closeAll()
 		return nil, err
 	}
-	defer stderr.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	er, ew, err := os.Pipe()
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	defer ew.Close()
-	args := spec.Args
-	if len(args) == 0 {
-		args = []string{spec.Path}
-	}
-	env := spec.Env
-	if env == nil {
-		env = []string{}
-	}
-	cfg, err := json.Marshal(helperConfig{Path: spec.Path, Args: args, Env: env, Dir: spec.Dir, Namespaces: namespaces, Rootfs: spec.Rootfs})
-	if err != nil {
-		w.Close()
-		er.Close()
-		return nil, err
-	}
-	cmd := &exec.Cmd{
+	h, err := g.start(&exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{helperArg0},
 		Env:         []string{helperEnv + "=1"},
 		Dir:         spec.Dir,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		ExtraFiles:  []*os.File{r, ew},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Cloneflags: cloneflags},
-	}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		er.Close()
+	}, false)
+	if err != nil {
 		return nil, err
 	}
-	h := &helperProc{cmd: cmd, gate: w, execed: er}
 	// The pipe holds the config until the helper reads it; a helper that
 	// died early makes this fail.
-	if _, err := w.Write(cfg); err != nil {
+	if _, err := h.gate.Write(cfg); err != nil {
 		h.abort()
 		return nil, fmt.Errorf("send the launch config: %w", err)
 	}
@@ -311,51 +350,17 @@ const shellGateScript = `read -r _ <&3; exec 3<&- 4>&-; exec "$0" "$@" # gomesos
 // launcher closes fd 3 to let the program run; fd 4 closes just before
 // the exec, and release then waits for the exec itself).
 func startShellGate(spec Spec, _ uintptr, _ bool) (*helperProc, error) {
-	stdout, err := openOutput(spec.Stdout)
+	g, err := openGate(spec)
 	if err != nil {
 		return nil, err
 	}
-	defer stdout.Close()
-	stderr, err := openOutput(spec.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	defer stderr.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	er, ew, err := os.Pipe()
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	defer ew.Close()
-	args := spec.Args
-	if len(args) == 0 {
-		args = []string{spec.Path}
-	}
-	env := spec.Env
-	if env == nil {
-		env = []string{}
-	}
-	cmd := &exec.Cmd{
+	return g.start(&exec.Cmd{
 		Path:        "/bin/sh",
-		Args:        append([]string{"sh", "-c", shellGateScript, spec.Path}, args[1:]...),
-		Env:         env,
+		Args:        append([]string{"sh", "-c", shellGateScript, spec.Path}, g.args[1:]...),
+		Env:         g.env,
 		Dir:         spec.Dir,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		ExtraFiles:  []*os.File{r, ew},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-	}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		er.Close()
-		return nil, err
-	}
-	return &helperProc{cmd: cmd, gate: w, execed: er, shellGate: true}, nil
+	}, true)
 }
 
 // release opens the gate and waits until the helper has executed the
