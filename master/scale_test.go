@@ -48,6 +48,7 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 	s := &scale{c: c}
 	find := func(effects []effect.Effect, what string, pick func(proto.Message) bool) {
 		tb.Helper()
+		effects = scaleStored(c, effects)
 		for _, e := range effects {
 			if send, ok := e.(effect.Send); ok && pick(send.Msg) {
 				return
@@ -101,12 +102,23 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 			tasks = append(tasks, commandTask(tid, offer, "cpus:1;mem:1024"))
 			s.tasks = append(s.tasks, [3]string{fid, aid, tid})
 		}
-		c.Receive(t0, s.fwPIDs[fi], launch(fid, ids(offer), nil, tasks...))
+		scaleStored(c, c.Receive(t0, s.fwPIDs[fi], launch(fid, ids(offer), nil, tasks...)))
 		for j, task := range tasks {
-			c.Receive(t0, s.agentPIDs[i], scaleUpdate(s.agentPIDs[i], aid, fid, task.GetTaskId().GetValue(), mesos.TaskState_TASK_RUNNING, uint64(i*perAgent+j)))
+			scaleStored(c, c.Receive(t0, s.agentPIDs[i], scaleUpdate(s.agentPIDs[i], aid, fid, task.GetTaskId().GetValue(), mesos.TaskState_TASK_RUNNING, uint64(i*perAgent+j))))
 		}
 	}
 	return s
+}
+
+// scaleStored answers every registry write among effects as stored at once,
+// and returns effects with what the writes released.
+func scaleStored(c *Core, effects []effect.Effect) []effect.Effect {
+	for i := 0; i < len(effects); i++ {
+		if w, ok := effects[i].(RegistryApply); ok {
+			effects = append(effects, c.RegistryApplied(t0, w.Seq, nil)...)
+		}
+	}
+	return effects
 }
 
 // scaleUpdate is an agent's status update with a UUID made from n.
