@@ -188,6 +188,37 @@ func BenchmarkReadEndpoints(b *testing.B) {
 			}
 			reportCPU(b, cpu)
 		})
+		if ep.name == "state" {
+			// the rendering /master/state does: bytes on the actor, cached
+			// parts from the previous request (cold: the first request)
+			b.Run("state/bytes-cold", func(b *testing.B) {
+				cpu := cpuTime()
+				n := 0
+				for i := 0; i < b.N; i++ {
+					body, err := newStateCache().render(c)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(body)
+				}
+				reportCPU(b, cpu)
+				b.ReportMetric(float64(n), "bytes")
+			})
+			b.Run("state/bytes-warm", func(b *testing.B) {
+				cache := newStateCache()
+				if _, err := cache.render(c); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				cpu := cpuTime()
+				for i := 0; i < b.N; i++ {
+					if _, err := cache.render(c); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportCPU(b, cpu)
+			})
+		}
 		b.Run(ep.name+"/encode", func(b *testing.B) {
 			v := ep.build()
 			b.ResetTimer()
