@@ -27,6 +27,10 @@ func (r rawJSON) MarshalJSON() ([]byte, error) {
 	return r, nil
 }
 
+// lazyJSON writes its value into the writer when the writer reaches it,
+// straight into the document's buffer.
+type lazyJSON func(w *jsonWriter)
+
 type jsonWriter struct {
 	b   []byte
 	err error
@@ -48,6 +52,8 @@ func (w *jsonWriter) value(v any) {
 	switch x := v.(type) {
 	case nil:
 		w.b = append(w.b, "null"...)
+	case lazyJSON:
+		x(w)
 	case rawJSON:
 		if len(x) == 0 {
 			w.b = append(w.b, "null"...)

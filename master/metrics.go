@@ -325,9 +325,11 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 		g["master/slaves_inactive"] += b(!a.active)
 		g["master/slaves_connected"] += b(a.connected)
 		g["master/slaves_disconnected"] += b(!a.connected)
+		// each agent's used resources summed once, not once per name
+		t, u := a.total.NonRevocable(), agentUsed(a).NonRevocable()
 		for _, name := range []string{"cpus", "mem", "disk", "gpus"} {
-			total[name] += a.total.NonRevocable().Scalar(name)
-			used[name] += a.totalUsed().NonRevocable().Scalar(name)
+			total[name] += t.Scalar(name)
+			used[name] += u.Scalar(name)
 		}
 	}
 	g["master/slaves_unreachable"] = float64(len(c.unreachable))

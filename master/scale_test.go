@@ -177,6 +177,7 @@ func BenchmarkReadEndpoints(b *testing.B) {
 	}{
 		{"state", c.stateJSON},
 		{"state-summary", func() any { return c.summary() }},
+		{"metrics", func() any { return c.gauges(t0) }},
 	} {
 		if testing.Short() {
 			break

@@ -126,7 +126,13 @@ func (c *Core) frameworkJSON(f *framework) object {
 
 // frameworkFields is frameworkJSON without its task lists.
 func (c *Core) frameworkFields(f *framework) object {
-	used, offered := frameworkUsed(f), f.offeredResources()
+	return c.frameworkFieldsUsing(f, frameworkUsed(f))
+}
+
+// frameworkFieldsUsing is frameworkFields with the framework's used
+// resources (frameworkUsed) given.
+func (c *Core) frameworkFieldsUsing(f *framework, used resources.Resources) object {
+	offered := f.offeredResources()
 	offers := []any{}
 	for _, id := range sortedKeys(f.offers) {
 		offers = append(offers, offerJSON(f.offers[id]))

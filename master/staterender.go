@@ -25,7 +25,8 @@ type stateCache struct {
 	gen    uint64
 	agents map[*agent]*agentCache
 	tasks  map[*mesos.Task]*taskResCache
-	err    error // of the rendering under way
+	fws    map[*framework]*usedCache
+	size   int // of the last rendering
 }
 
 type agentCache struct {
@@ -40,6 +41,14 @@ type agentCache struct {
 	usedFull rawJSON
 }
 
+// usedCache is a framework's used resources, kept while its live tasks
+// and executors are the same.
+type usedCache struct {
+	gen  uint64
+	key  []sliceID
+	used resources.Resources
+}
+
 type taskResCache struct {
 	gen  uint64
 	res  unsafe.Pointer
@@ -48,14 +57,13 @@ type taskResCache struct {
 }
 
 func newStateCache() *stateCache {
-	return &stateCache{agents: map[*agent]*agentCache{}, tasks: map[*mesos.Task]*taskResCache{}}
+	return &stateCache{agents: map[*agent]*agentCache{}, tasks: map[*mesos.Task]*taskResCache{}, fws: map[*framework]*usedCache{}}
 }
 
 // render returns /master/state as JSON, byte for byte what encoding/json
 // makes of c.stateJSON().
 func (s *stateCache) render(c *Core) ([]byte, error) {
 	s.gen++
-	s.err = nil
 	m := c.stateTop()
 	slaves := []any{}
 	for _, id := range sortedKeys(c.agents) {
@@ -70,8 +78,9 @@ func (s *stateCache) render(c *Core) ([]byte, error) {
 		completed = append(completed, s.framework(c, f))
 	}
 	m["frameworks"], m["completed_frameworks"] = registered, completed
-	w := jsonWriter{b: make([]byte, 0, 1<<20)}
+	w := jsonWriter{b: make([]byte, 0, s.size+s.size/8+4096)}
 	w.object(m)
+	s.size = len(w.b)
 	for a, e := range s.agents {
 		if e.gen != s.gen {
 			delete(s.agents, a)
@@ -82,8 +91,10 @@ func (s *stateCache) render(c *Core) ([]byte, error) {
 			delete(s.tasks, t)
 		}
 	}
-	if w.err == nil {
-		w.err = s.err
+	for f, e := range s.fws {
+		if e.gen != s.gen {
+			delete(s.fws, f)
+		}
 	}
 	return w.b, w.err
 }
@@ -161,13 +172,17 @@ func usedKey(a *agent) []sliceID {
 			}
 		}
 	}
+	sortSliceIDs(key)
+	return key
+}
+
+func sortSliceIDs(key []sliceID) {
 	sort.Slice(key, func(i, j int) bool {
 		if key[i].p != key[j].p {
 			return uintptr(key[i].p) < uintptr(key[j].p)
 		}
 		return key[i].n < key[j].n
 	})
-	return key
 }
 
 // sliceID is a slice's identity: where it starts and its length.
@@ -215,26 +230,62 @@ func mustRaw(v any) any {
 }
 
 func (s *stateCache) framework(c *Core, f *framework) any {
-	m := c.frameworkFields(f)
-	tasks := make([]rawJSON, 0, len(f.tasks))
-	for _, id := range sortedKeys(f.tasks) {
-		tasks = append(tasks, s.task(f.tasks[id]))
+	key := frameworkUsedKey(f)
+	e := s.fws[f]
+	if e == nil || !sameSlices(key, e.key) {
+		e = &usedCache{key: key, used: frameworkUsed(f)}
+		s.fws[f] = e
 	}
-	unreachable := []rawJSON{}
-	for _, t := range f.unreachableTasks.list() {
-		unreachable = append(unreachable, s.task(t))
+	e.gen = s.gen
+	m := c.frameworkFieldsUsing(f, e.used)
+	m["tasks"] = lazyJSON(func(w *jsonWriter) {
+		w.b = append(w.b, '[')
+		for i, id := range sortedKeys(f.tasks) {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			s.task(w, f.tasks[id])
+		}
+		w.b = append(w.b, ']')
+	})
+	list := func(ts []*mesos.Task) lazyJSON {
+		return func(w *jsonWriter) {
+			w.b = append(w.b, '[')
+			for i, t := range ts {
+				if i > 0 {
+					w.b = append(w.b, ',')
+				}
+				s.task(w, t)
+			}
+			w.b = append(w.b, ']')
+		}
 	}
-	completed := []rawJSON{}
-	for _, t := range f.completedTasks.list() {
-		completed = append(completed, s.task(t))
-	}
-	m["tasks"], m["unreachable_tasks"], m["completed_tasks"] = tasks, unreachable, completed
+	m["unreachable_tasks"], m["completed_tasks"] = list(f.unreachableTasks.list()), list(f.completedTasks.list())
 	return m
 }
 
-// task renders t as encoding/json renders newTaskDoc(t).
-func (s *stateCache) task(t *mesos.Task) rawJSON {
-	w := jsonWriter{b: make([]byte, 0, 512)}
+// frameworkUsedKey identifies what frameworkUsed sums, as usedKey does.
+func frameworkUsedKey(f *framework) []sliceID {
+	key := make([]sliceID, 0, len(f.tasks))
+	for _, t := range f.tasks {
+		if rs := t.GetResources(); !protocol.IsTerminalOrUnreachable(t.GetState()) && len(rs) > 0 {
+			key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
+		}
+	}
+	for _, byID := range f.executors {
+		for _, e := range byID {
+			if rs := e.GetResources(); len(rs) > 0 {
+				key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
+			}
+		}
+	}
+	sortSliceIDs(key)
+	return key
+}
+
+// task writes t as encoding/json writes newTaskDoc(t).
+func (s *stateCache) task(w *jsonWriter, t *mesos.Task) {
+	start := len(w.b)
 	w.b = append(w.b, '{')
 	w.key("id", true)
 	w.str(t.GetTaskId().GetValue())
@@ -256,7 +307,9 @@ func (s *stateCache) task(t *mesos.Task) rawJSON {
 		rw := jsonWriter{}
 		rw.value(resources.Resources(rs).JSON())
 		if rw.err != nil {
-			return s.taskFallback(t)
+			w.b = w.b[:start]
+			s.taskFallback(w, t)
+			return
 		}
 		e.json = rw.b
 		s.tasks[t] = e
@@ -328,19 +381,10 @@ func (s *stateCache) task(t *mesos.Task) rawJSON {
 		w.key("health_check", false)
 		w.marshal(jsonmodel.Proto(t.GetHealthCheck()))
 	}
-	if w.err != nil {
-		return s.taskFallback(t)
-	}
 	w.b = append(w.b, '}')
-	return w.b
 }
 
-// taskFallback is the task through encoding/json, errors included.
-func (s *stateCache) taskFallback(t *mesos.Task) rawJSON {
-	w := jsonWriter{}
+// taskFallback writes the task through encoding/json, errors included.
+func (s *stateCache) taskFallback(w *jsonWriter, t *mesos.Task) {
 	w.marshal(newTaskDoc(t))
-	if w.err != nil && s.err == nil {
-		s.err = w.err
-	}
-	return w.b
 }
