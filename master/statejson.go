@@ -4,7 +4,8 @@ package master
 // Mesos renders them (src/master/readonly_handler.cpp, src/common/http.cpp):
 // snake_case keys, resources as {"cpus": 1, "mem": 128, "disk": 0,
 // "gpus": 0, "ports": "[31000-32000]"}, states as enum names. They are
-// built on the master actor from its own state, as plain maps.
+// built on the master actor from its own state, as plain maps; /master/state
+// itself is written from them straight to bytes (staterender.go).
 
 import (
 	"encoding/json"
