@@ -27,6 +27,7 @@ type stateCache struct {
 	tasks  map[*mesos.Task]*taskResCache
 	fws    map[*framework]*usedCache
 	size   int // of the last rendering
+	empty  any // noResources, encoded once
 }
 
 type agentCache struct {
@@ -141,13 +142,16 @@ func (s *stateCache) slave(a *agent) object {
 	out["pid"] = a.pid.String()
 	out["registered_time"] = seconds(a.registeredTime)
 	out["used_resources"] = e.used
-	out["offered_resources"] = s.resources(offered)
+	if len(offered) == 0 {
+		out["offered_resources"], out["offered_resources_full"] = s.noResources(), rawJSON("[]")
+	} else {
+		out["offered_resources"], out["offered_resources_full"] = s.resources(offered), compactFull(offered)
+	}
 	out["active"] = a.active
 	out["deactivated"] = false
 	out["version"] = a.version
 	out["capabilities"] = caps
 	out["used_resources_full"] = e.usedFull
-	out["offered_resources_full"] = compactFull(offered)
 	if !a.reregisteredTime.IsZero() {
 		out["reregistered_time"] = seconds(a.reregisteredTime)
 	}
@@ -204,6 +208,14 @@ func sameSlices(a, b []sliceID) bool {
 }
 
 func (s *stateCache) resources(r resources.Resources) any { return mustRaw(resJSON(r)) }
+
+// noResources is resJSON of no resources, encoded once.
+func (s *stateCache) noResources() any {
+	if s.empty == nil {
+		s.empty = s.resources(nil)
+	}
+	return s.empty
+}
 
 // compactFull is resFullJSON encoded and compacted.
 func compactFull(r resources.Resources) rawJSON {
