@@ -143,16 +143,6 @@ func routeKey(path string) string {
 	return key
 }
 
-// stateJSON is /master/state, with the process' start time when a
-// supervisor gave one (the core started when it was elected).
-func (m *Master) stateJSON(c *Core) any {
-	v := c.stateJSON()
-	if o, ok := v.(object); ok && !m.startTime.IsZero() {
-		o["start_time"] = seconds(m.startTime)
-	}
-	return v
-}
-
 // snapshot runs build on the master actor.
 func (m *Master) snapshot(r *http.Request, build func(c *Core) any) (any, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)

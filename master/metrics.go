@@ -11,6 +11,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/messages/scheduler"
+	"github.com/gomesos/gomesos/resources"
 )
 
 // masterCollector publishes the master's own gauges under Mesos' names
@@ -320,14 +321,19 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 		g["master/"+name] = 0
 	}
 	total, used := map[string]float64{}, map[string]float64{}
+	var live resources.Resources // reused for every agent
 	for _, a := range c.agents {
 		g["master/slaves_active"] += b(a.active)
 		g["master/slaves_inactive"] += b(!a.active)
 		g["master/slaves_connected"] += b(a.connected)
 		g["master/slaves_disconnected"] += b(!a.connected)
+		// the agent's non-revocable used resources gathered once per
+		// scrape (Scalar sums them as adding them up first would)
+		live = nonRevocableUsed(a, live[:0])
+		t := a.total.NonRevocable()
 		for _, name := range []string{"cpus", "mem", "disk", "gpus"} {
-			total[name] += a.total.NonRevocable().Scalar(name)
-			used[name] += a.totalUsed().NonRevocable().Scalar(name)
+			total[name] += t.Scalar(name)
+			used[name] += live.Scalar(name)
 		}
 	}
 	g["master/slaves_unreachable"] = float64(len(c.unreachable))
@@ -370,4 +376,30 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 		}
 	}
 	return g
+}
+
+// nonRevocableUsed appends to buf the non-revocable resources of a's live
+// tasks and of its executors.
+func nonRevocableUsed(a *agent, buf resources.Resources) resources.Resources {
+	for _, byID := range a.tasks {
+		for _, t := range byID {
+			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
+				for _, x := range t.GetResources() {
+					if x.Revocable == nil {
+						buf = append(buf, x)
+					}
+				}
+			}
+		}
+	}
+	for _, byID := range a.executors {
+		for _, e := range byID {
+			for _, x := range e.GetResources() {
+				if x.Revocable == nil {
+					buf = append(buf, x)
+				}
+			}
+		}
+	}
+	return buf
 }

@@ -147,3 +147,22 @@ func TestPrometheusEndpointMatchesSnapshot(t *testing.T) {
 		t.Errorf("only %d metrics", len(prom))
 	}
 }
+
+// The used and total gauges sum every agent's live tasks and totals.
+func TestGaugesSumUsedResources(t *testing.T) {
+	s := buildScale(t, 20, 3, 5)
+	g := s.c.gauges(t0)
+	for name, want := range map[string]float64{
+		"master/cpus_total": 320, "master/cpus_used": 100, "master/cpus_percent": 100.0 / 320,
+		"master/mem_used": 100 * 1024, "master/disk_used": 0, "master/gpus_used": 0,
+	} {
+		if g[name] != want {
+			t.Errorf("%s = %v, want %v", name, g[name], want)
+		}
+	}
+	task := s.tasks[0]
+	s.c.Receive(t0, s.agentPIDs[0], scaleUpdate(s.agentPIDs[0], task[1], task[0], task[2], mesos.TaskState_TASK_FINISHED, 999))
+	if got := s.c.gauges(t0)["master/cpus_used"]; got != 99 {
+		t.Errorf("after a task finished cpus_used = %v, want 99", got)
+	}
+}

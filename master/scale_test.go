@@ -46,19 +46,10 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 	}
 	c.Start(t0)
 	s := &scale{c: c}
-	// stored reports every registry write among effects stored at once,
-	// and returns effects with what the core did then.
-	stored := func(effects []effect.Effect) []effect.Effect {
-		for i := 0; i < len(effects); i++ {
-			if w, ok := effects[i].(RegistryApply); ok {
-				effects = append(effects, c.RegistryApplied(t0, w.Seq, nil)...)
-			}
-		}
-		return effects
-	}
 	find := func(effects []effect.Effect, what string, pick func(proto.Message) bool) {
 		tb.Helper()
-		for _, e := range stored(effects) {
+		effects = scaleStored(c, effects)
+		for _, e := range effects {
 			if send, ok := e.(effect.Send); ok && pick(send.Msg) {
 				return
 			}
@@ -111,12 +102,23 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 			tasks = append(tasks, commandTask(tid, offer, "cpus:1;mem:1024"))
 			s.tasks = append(s.tasks, [3]string{fid, aid, tid})
 		}
-		c.Receive(t0, s.fwPIDs[fi], launch(fid, ids(offer), nil, tasks...))
+		scaleStored(c, c.Receive(t0, s.fwPIDs[fi], launch(fid, ids(offer), nil, tasks...)))
 		for j, task := range tasks {
-			c.Receive(t0, s.agentPIDs[i], scaleUpdate(s.agentPIDs[i], aid, fid, task.GetTaskId().GetValue(), mesos.TaskState_TASK_RUNNING, uint64(i*perAgent+j)))
+			scaleStored(c, c.Receive(t0, s.agentPIDs[i], scaleUpdate(s.agentPIDs[i], aid, fid, task.GetTaskId().GetValue(), mesos.TaskState_TASK_RUNNING, uint64(i*perAgent+j))))
 		}
 	}
 	return s
+}
+
+// scaleStored answers every registry write among effects as stored at once,
+// and returns effects with what the writes released.
+func scaleStored(c *Core, effects []effect.Effect) []effect.Effect {
+	for i := 0; i < len(effects); i++ {
+		if w, ok := effects[i].(RegistryApply); ok {
+			effects = append(effects, c.RegistryApplied(t0, w.Seq, nil)...)
+		}
+	}
+	return effects
 }
 
 // scaleUpdate is an agent's status update with a UUID made from n.
@@ -175,6 +177,7 @@ func BenchmarkReadEndpoints(b *testing.B) {
 	}{
 		{"state", c.stateJSON},
 		{"state-summary", func() any { return c.summary() }},
+		{"metrics", func() any { return c.gauges(t0) }},
 	} {
 		if testing.Short() {
 			break
@@ -186,6 +189,37 @@ func BenchmarkReadEndpoints(b *testing.B) {
 			}
 			reportCPU(b, cpu)
 		})
+		if ep.name == "state" {
+			// the rendering /master/state does: bytes on the actor, cached
+			// parts from the previous request (cold: the first request)
+			b.Run("state/bytes-cold", func(b *testing.B) {
+				cpu := cpuTime()
+				n := 0
+				for i := 0; i < b.N; i++ {
+					body, err := newStateCache().render(c, time.Time{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(body)
+				}
+				reportCPU(b, cpu)
+				b.ReportMetric(float64(n), "bytes")
+			})
+			b.Run("state/bytes-warm", func(b *testing.B) {
+				cache := newStateCache()
+				if _, err := cache.render(c, time.Time{}); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				cpu := cpuTime()
+				for i := 0; i < b.N; i++ {
+					if _, err := cache.render(c, time.Time{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportCPU(b, cpu)
+			})
+		}
 		b.Run(ep.name+"/encode", func(b *testing.B) {
 			v := ep.build()
 			b.ResetTimer()

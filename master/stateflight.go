@@ -2,7 +2,6 @@ package master
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"sync"
 
@@ -17,8 +16,9 @@ type stateFlight struct {
 	m       *Master
 	mu      sync.Mutex
 	cur     *flight
-	builds  int // renderings started, for tests
-	waiting int // callers waiting now, for tests
+	builds  int         // renderings started, for tests
+	cache   *stateCache // used on the master actor only
+	waiting int         // callers waiting now, for tests
 }
 
 type flight struct {
@@ -57,10 +57,21 @@ func (s *stateFlight) get(ctx context.Context) ([]byte, error) {
 func (s *stateFlight) render(f *flight) {
 	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 	defer cancel()
-	v, err := s.m.call(ctx, func() any { return s.m.stateJSON(s.m.proc.core) })
+	type rendered struct {
+		body []byte
+		err  error
+	}
+	v, err := s.m.call(ctx, func() any {
+		if s.cache == nil {
+			s.cache = newStateCache()
+		}
+		body, err := s.cache.render(s.m.proc.core, s.m.startTime)
+		return rendered{body, err}
+	})
 	var body []byte
 	if err == nil {
-		body, err = json.Marshal(v)
+		r := v.(rendered)
+		body, err = r.body, r.err
 	}
 	s.mu.Lock()
 	s.cur = nil // later requests render afresh

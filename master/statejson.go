@@ -4,7 +4,8 @@ package master
 // Mesos renders them (src/master/readonly_handler.cpp, src/common/http.cpp):
 // snake_case keys, resources as {"cpus": 1, "mem": 128, "disk": 0,
 // "gpus": 0, "ports": "[31000-32000]"}, states as enum names. They are
-// built on the master actor from its own state, as plain maps.
+// built on the master actor from its own state, as plain maps; /master/state
+// itself is written from them straight to bytes (staterender.go).
 
 import (
 	"encoding/json"
@@ -107,7 +108,7 @@ func frameworkCapabilities(info *mesos.FrameworkInfo) []any {
 }
 
 func (c *Core) frameworkJSON(f *framework) object {
-	used, offered := frameworkUsed(f), f.offeredResources()
+	out := c.frameworkFields(f)
 	tasks := []taskDoc{}
 	for _, id := range sortedKeys(f.tasks) {
 		tasks = append(tasks, newTaskDoc(f.tasks[id]))
@@ -120,6 +121,19 @@ func (c *Core) frameworkJSON(f *framework) object {
 	for _, t := range f.completedTasks.list() {
 		completed = append(completed, newTaskDoc(t))
 	}
+	out["tasks"], out["unreachable_tasks"], out["completed_tasks"] = tasks, unreachable, completed
+	return out
+}
+
+// frameworkFields is frameworkJSON without its task lists.
+func (c *Core) frameworkFields(f *framework) object {
+	return c.frameworkFieldsUsing(f, frameworkUsed(f))
+}
+
+// frameworkFieldsUsing is frameworkFields with the framework's used
+// resources (frameworkUsed) given.
+func (c *Core) frameworkFieldsUsing(f *framework, used resources.Resources) object {
+	offered := f.offeredResources()
 	offers := []any{}
 	for _, id := range sortedKeys(f.offers) {
 		offers = append(offers, offerJSON(f.offers[id]))
@@ -149,9 +163,6 @@ func (c *Core) frameworkJSON(f *framework) object {
 		"principal":         f.info.GetPrincipal(),
 		"resources":         resJSON(used.Add(offered)),
 		"roles":             f.roles(),
-		"tasks":             tasks,
-		"unreachable_tasks": unreachable,
-		"completed_tasks":   completed,
 		"offers":            offers,
 		"executors":         executors,
 		"offer_constraints": object{},
@@ -228,8 +239,18 @@ func (c *Core) frameworksList() (registered, completed []any) {
 	return registered, completed
 }
 
-// stateJSON is /master/state.
+// stateJSON is /master/state, as maps (stateCache.render writes the same
+// document faster).
 func (c *Core) stateJSON() any {
+	out := c.stateTop()
+	registered, completed := c.frameworksList()
+	out["slaves"] = c.slavesList()
+	out["frameworks"], out["completed_frameworks"] = registered, completed
+	return out
+}
+
+// stateTop is /master/state without its agents and frameworks.
+func (c *Core) stateTop() object {
 	active, inactive := 0, 0
 	for _, a := range c.agents {
 		if a.active {
@@ -238,7 +259,6 @@ func (c *Core) stateJSON() any {
 			inactive++
 		}
 	}
-	registered, completed := c.frameworksList()
 	out := object{
 		"version":                 Version,
 		"git_sha":                 "",
@@ -254,10 +274,7 @@ func (c *Core) stateJSON() any {
 		"deactivated_slaves":      inactive,
 		"unreachable_slaves":      len(c.unreachable),
 		"flags":                   c.flags(),
-		"slaves":                  c.slavesList(),
 		"recovered_slaves":        []any{},
-		"frameworks":              registered,
-		"completed_frameworks":    completed,
 		"orphan_tasks":            []any{},
 		"unregistered_frameworks": []any{},
 	}
