@@ -40,6 +40,10 @@ type launchRequest struct {
 func launchKey(fid, eid string) string { return fid + "\x00" + eid }
 
 func (c *Core) logFor(fid, eid, tid string) *logrus.Entry {
+	if !c.log.Logger.IsLevelEnabled(logrus.ErrorLevel) {
+		// Nothing the core logs would be written: skip building fields.
+		return c.log
+	}
 	f := logrus.Fields{"agent_id": c.info.GetId().GetValue()}
 	if fid != "" {
 		f["framework_id"] = fid
