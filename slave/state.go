@@ -315,7 +315,9 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	if n := len(task.Statuses); n > 0 && task.Statuses[n-1].GetState() == st.GetState() {
 		task.Statuses = task.Statuses[:n-1]
 	}
-	task.Statuses = append(task.Statuses, proto.Clone(st).(*mesos.TaskStatus))
+	// st is the agent's own copy (the status update manager keeps it too)
+	// and nothing changes it once recorded.
+	task.Statuses = append(task.Statuses, st)
 	task.State = st.GetState().Enum()
 	if terminal {
 		e.terminated[id] = task

@@ -225,7 +225,9 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
 	}
-	log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
+	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
+		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
+	}
 	if res.Forward != nil {
 		c.forward(res.Forward)
 	}
