@@ -347,12 +347,18 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *m
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
 		SlaveId:     &mesos.SlaveID{Value: proto.String(t.GetSlaveId().GetValue())},
 		State:       state.Enum(),
-		Labels:      t.GetLabels(),
-		Discovery:   t.GetDiscovery(),
-		Container:   t.GetContainer(),
-		HealthCheck: t.GetHealthCheck(),
-		KillPolicy:  t.GetKillPolicy(),
-		Limits:      t.GetLimits(),
+		// The record owns its parts: the TaskInfo's are copied.
+		Labels:      proto.Clone(t.GetLabels()).(*mesos.Labels),
+		Discovery:   proto.Clone(t.GetDiscovery()).(*mesos.DiscoveryInfo),
+		Container:   proto.Clone(t.GetContainer()).(*mesos.ContainerInfo),
+		HealthCheck: proto.Clone(t.GetHealthCheck()).(*mesos.HealthCheck),
+		KillPolicy:  proto.Clone(t.GetKillPolicy()).(*mesos.KillPolicy),
+	}
+	if len(t.GetLimits()) > 0 {
+		task.Limits = make(map[string]*mesos.Value_Scalar, len(t.GetLimits()))
+		for k, v := range t.GetLimits() {
+			task.Limits[k] = proto.Clone(v).(*mesos.Value_Scalar)
+		}
 	}
 	for _, r := range t.GetResources() {
 		task.Resources = append(task.Resources, proto.Clone(r).(*mesos.Resource))
@@ -365,5 +371,5 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *m
 	} else if c := t.GetExecutor().GetCommand(); c != nil && c.User != nil {
 		task.User = proto.String(c.GetUser())
 	}
-	return proto.Clone(task).(*mesos.Task)
+	return task
 }
