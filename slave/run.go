@@ -39,6 +39,14 @@ type launchRequest struct {
 
 func launchKey(fid, eid string) string { return fid + "\x00" + eid }
 
+// setID gives the agent its id. c.info is replaced, not changed in place,
+// so messages may share it.
+func (c *Core) setID(id string) {
+	info := proto.Clone(c.info).(*mesos.SlaveInfo)
+	info.Id = &mesos.SlaveID{Value: proto.String(id)}
+	c.info = info
+}
+
 // logsAt reports whether the core's lines at level l are written.
 func (c *Core) logsAt(l logrus.Level) bool { return c.log.Logger.IsLevelEnabled(l) }
 
@@ -152,7 +160,7 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 	f := c.frameworks[fid]
 	created := false
 	if f == nil {
-		f = newFramework(m.GetFramework(), actors.PID{})
+		f = newFramework(proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo), actors.PID{})
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 		created = true
@@ -827,13 +835,13 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	c.out.Send(from, &mesosinternal.ExecutorRegisteredMessage{
-		// e.info and f.info are replaced, never changed in place, so the
-		// message may share them.
+		// The agent's, the executor's and the framework's infos are
+		// replaced, never changed in place, so the message may share them.
 		ExecutorInfo:  e.info,
 		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
 		FrameworkInfo: f.info,
-		SlaveId:       proto.Clone(c.info.GetId()).(*mesos.SlaveID),
-		SlaveInfo:     proto.Clone(c.info).(*mesos.SlaveInfo),
+		SlaveId:       c.info.GetId(),
+		SlaveInfo:     c.info,
 	})
 	c.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
 }

@@ -79,10 +79,11 @@ type framework struct {
 	completedExecutors []*executor
 }
 
+// newFramework keeps info itself: the caller hands over its own copy.
 func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 	return &framework{
 		id:        info.GetId().GetValue(),
-		info:      proto.Clone(info).(*mesos.FrameworkInfo),
+		info:      info,
 		pid:       pid,
 		pending:   map[string]*pendingTask{},
 		executors: map[string]*executor{},
@@ -175,11 +176,13 @@ func (e *executor) unfinishedLaunched() bool {
 	return false
 }
 
+// newExecutor keeps info itself: the caller hands over a copy nothing
+// changes afterwards.
 func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
 		frameworkID: frameworkID,
-		info:        proto.Clone(info).(*mesos.ExecutorInfo),
+		info:        info,
 		commandTask: commandTask,
 		containerID: containerID,
 		directory:   dir,
