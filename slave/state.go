@@ -331,12 +331,18 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 // allocated is the executor's own resources plus its queued and launched
 // tasks' resources (what the container is given).
 func (e *executor) allocated() resources.Resources {
-	r := resources.Resources(e.info.GetResources()).Clone()
+	// Add returns a new slice and never changes entries, so only a result
+	// without tasks needs its own copy of the executor's resources.
+	r := resources.Resources(e.info.GetResources())
+	added := false
 	for _, t := range e.queued {
-		r = r.Add(resources.Resources(t.GetResources()))
+		r, added = r.Add(resources.Resources(t.GetResources())), true
 	}
 	for _, t := range e.launchedTasks() {
-		r = r.Add(resources.Resources(t.GetResources()))
+		r, added = r.Add(resources.Resources(t.GetResources())), true
+	}
+	if !added {
+		return r.Clone()
 	}
 	return r
 }
