@@ -306,10 +306,14 @@ func (c *Core) Exited(now time.Time, pid actors.PID) []effect.Effect {
 		return c.out.Take()
 	}
 	if c.executorPeerExited(pid) {
-		c.log.WithField("pid", pid.String()).Debug("executor exited")
+		if c.logsAt(logrus.DebugLevel) {
+			c.log.WithField("pid", pid.String()).Debug("executor exited")
+		}
 		return c.out.Take()
 	}
-	c.log.WithField("pid", pid.String()).Debug("linked process exited")
+	if c.logsAt(logrus.DebugLevel) {
+		c.log.WithField("pid", pid.String()).Debug("linked process exited")
+	}
 	return c.out.Take()
 }
 

@@ -72,7 +72,7 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 		}
 		log.Info("the host rebooted since the agent's checkpoint; keeping the agent id, its executors are gone")
 	}
-	c.info.Id = &mesos.SlaveID{Value: proto.String(s.ID)}
+	c.setID(s.ID)
 	if got, was := resources.Resources(c.info.GetResources()).String(), resources.Resources(s.Info.GetResources()).String(); got != was ||
 		c.info.GetHostname() != s.Info.GetHostname() || c.info.GetPort() != s.Info.GetPort() ||
 		!sameAttributes(c.info.GetAttributes(), s.Info.GetAttributes()) {
@@ -86,7 +86,7 @@ func (c *Core) Recover(now time.Time, st *checkpoint.State) []effect.Effect {
 
 	var adopt []containerizer.Recovered
 	for _, fs := range s.Frameworks {
-		f := newFramework(fs.Info, parsePIDOrZero(fs.PID))
+		f := newFramework(proto.Clone(fs.Info).(*mesos.FrameworkInfo), parsePIDOrZero(fs.PID))
 		for _, es := range fs.Executors {
 			if r := c.recoverExecutor(f, es, rebooted); r != nil {
 				adopt = append(adopt, *r)
@@ -122,7 +122,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
 		user = cmd.GetUser()
 	}
-	e := newExecutor(f.id, info, commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
+	e := newExecutor(f.id, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
 	e.recovered = true
 	e.launchedContainer = true
 	e.everSent = true

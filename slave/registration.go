@@ -94,7 +94,7 @@ func (c *Core) registered(from actors.PID, m *mesosinternal.SlaveRegisteredMessa
 		c.log.WithFields(logrus.Fields{"agent_id": id, "master": from.String()}).Info("registered with master")
 		c.state = running
 		c.follower.Acknowledged(&c.out)
-		c.info.Id = &mesos.SlaveID{Value: proto.String(id)}
+		c.setID(id)
 		c.checkpointSlaveInfo()
 		c.armPingTimer()
 		c.resumeUpdates()

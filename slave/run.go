@@ -39,7 +39,31 @@ type launchRequest struct {
 
 func launchKey(fid, eid string) string { return fid + "\x00" + eid }
 
+// setID gives the agent its id. c.info is replaced, not changed in place,
+// so messages may share it.
+func (c *Core) setID(id string) {
+	info := proto.Clone(c.info).(*mesos.SlaveInfo)
+	info.Id = &mesos.SlaveID{Value: proto.String(id)}
+	c.info = info
+}
+
+// logsAt reports whether the core's lines at level l are written.
+func (c *Core) logsAt(l logrus.Level) bool { return c.log.Logger.IsLevelEnabled(l) }
+
+// withField is l.WithField(k, v), or l itself when nothing the core logs
+// would be written.
+func (c *Core) withField(l *logrus.Entry, k string, v any) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		return l
+	}
+	return l.WithField(k, v)
+}
+
 func (c *Core) logFor(fid, eid, tid string) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		// Nothing the core logs would be written: skip building fields.
+		return c.log
+	}
 	f := logrus.Fields{"agent_id": c.info.GetId().GetValue()}
 	if fid != "" {
 		f["framework_id"] = fid
@@ -136,7 +160,7 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 	f := c.frameworks[fid]
 	created := false
 	if f == nil {
-		f = newFramework(m.GetFramework(), actors.PID{})
+		f = newFramework(proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo), actors.PID{})
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 		created = true
@@ -402,9 +426,11 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
 	c.checkpointFramework(f)
 	c.checkpointExecutor(f, e)
-	c.logFor(f.id, eid, "").WithFields(logrus.Fields{
-		"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
-	}).Info("launching executor")
+	if c.logsAt(logrus.InfoLevel) {
+		c.logFor(f.id, eid, "").WithFields(logrus.Fields{
+			"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
+		}).Info("launching executor")
+	}
 	return e
 }
 
@@ -660,7 +686,7 @@ func (c *Core) ContainerDestroyed(now time.Time, cid string, err error) []effect
 // are accounted for when it ends.
 func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []effect.Effect {
 	c.now = now
-	log := c.log.WithField("container_id", u.ContainerID)
+	log := c.withField(c.log, "container_id", u.ContainerID)
 	ref := c.containers[u.ContainerID]
 	if ref == nil || ref.destroying {
 		log.Debug("ignoring the update result of an unknown or destroyed container")
@@ -677,7 +703,7 @@ func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []e
 }
 
 func (c *Core) executorLaunched(fid, eid, cid string, err error) {
-	log := c.logFor(fid, eid, "").WithField("container_id", cid)
+	log := c.withField(c.logFor(fid, eid, ""), "container_id", cid)
 	f := c.frameworks[fid]
 	var e *executor
 	if f != nil {
@@ -766,7 +792,9 @@ func (c *Core) registerExecutorTimeout(cid string) {
 func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecutorMessage) {
 	fid, eid := m.GetFrameworkId().GetValue(), m.GetExecutorId().GetValue()
 	log := c.logFor(fid, eid, "")
-	log.WithField("from", from.String()).Info("got executor registration")
+	if c.logsAt(logrus.InfoLevel) {
+		log.WithField("from", from.String()).Info("got executor registration")
+	}
 	shutdown := func(why string) {
 		log.WithField("why", why).Warn("shutting down registering executor")
 		c.out.Send(from, &mesosinternal.ShutdownExecutorMessage{
@@ -807,11 +835,13 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	c.out.Send(from, &mesosinternal.ExecutorRegisteredMessage{
-		ExecutorInfo:  proto.Clone(e.info).(*mesos.ExecutorInfo),
+		// The agent's, the executor's and the framework's infos are
+		// replaced, never changed in place, so the message may share them.
+		ExecutorInfo:  e.info,
 		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
-		FrameworkInfo: proto.Clone(f.info).(*mesos.FrameworkInfo),
-		SlaveId:       proto.Clone(c.info.GetId()).(*mesos.SlaveID),
-		SlaveInfo:     proto.Clone(c.info).(*mesos.SlaveInfo),
+		FrameworkInfo: f.info,
+		SlaveId:       c.info.GetId(),
+		SlaveInfo:     c.info,
 	})
 	c.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
 }
@@ -866,11 +896,15 @@ func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error)
 		}
 		info := e.dequeue(tid)
 		e.addLaunched(info)
-		log.WithField("task_id", tid).Info("sending queued task to executor")
+		if c.logsAt(logrus.InfoLevel) {
+			log.WithField("task_id", tid).Info("sending queued task to executor")
+		}
 		msg := &mesosinternal.RunTaskMessage{
-			Framework:   proto.Clone(f.info).(*mesos.FrameworkInfo),
+			// f.info is replaced, never changed in place; info left the
+			// queue and the task record holds copies of its parts.
+			Framework:   f.info,
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
-			Task:        proto.Clone(info).(*mesos.TaskInfo),
+			Task:        info,
 		}
 		if !f.pid.IsZero() {
 			msg.Pid = proto.String(f.pid.String())
@@ -887,10 +921,10 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	if werr == nil && t != nil && t.Status != nil {
 		status = *t.Status
 	}
-	log := c.logFor(fid, eid, "").WithField("container_id", cid)
+	log := c.withField(c.logFor(fid, eid, ""), "container_id", cid)
 	if werr != nil {
 		log.WithError(werr).Error("waiting for the executor's end failed")
-	} else {
+	} else if c.logsAt(logrus.InfoLevel) {
 		log.WithField("status", status).Info("executor terminated")
 	}
 	f := c.frameworks[fid]

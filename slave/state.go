@@ -79,10 +79,11 @@ type framework struct {
 	completedExecutors []*executor
 }
 
+// newFramework keeps info itself: the caller hands over its own copy.
 func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 	return &framework{
 		id:        info.GetId().GetValue(),
-		info:      proto.Clone(info).(*mesos.FrameworkInfo),
+		info:      info,
 		pid:       pid,
 		pending:   map[string]*pendingTask{},
 		executors: map[string]*executor{},
@@ -175,11 +176,13 @@ func (e *executor) unfinishedLaunched() bool {
 	return false
 }
 
+// newExecutor keeps info itself: the caller hands over a copy nothing
+// changes afterwards.
 func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
 		frameworkID: frameworkID,
-		info:        proto.Clone(info).(*mesos.ExecutorInfo),
+		info:        info,
 		commandTask: commandTask,
 		containerID: containerID,
 		directory:   dir,
@@ -315,7 +318,9 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	if n := len(task.Statuses); n > 0 && task.Statuses[n-1].GetState() == st.GetState() {
 		task.Statuses = task.Statuses[:n-1]
 	}
-	task.Statuses = append(task.Statuses, proto.Clone(st).(*mesos.TaskStatus))
+	// st is the agent's own copy (the status update manager keeps it too)
+	// and nothing changes it once recorded.
+	task.Statuses = append(task.Statuses, st)
 	task.State = st.GetState().Enum()
 	if terminal {
 		e.terminated[id] = task
@@ -326,12 +331,18 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 // allocated is the executor's own resources plus its queued and launched
 // tasks' resources (what the container is given).
 func (e *executor) allocated() resources.Resources {
-	r := resources.Resources(e.info.GetResources()).Clone()
+	// Add returns a new slice and never changes entries, so only a result
+	// without tasks needs its own copy of the executor's resources.
+	r := resources.Resources(e.info.GetResources())
+	added := false
 	for _, t := range e.queued {
-		r = r.Add(resources.Resources(t.GetResources()))
+		r, added = r.Add(resources.Resources(t.GetResources())), true
 	}
 	for _, t := range e.launchedTasks() {
-		r = r.Add(resources.Resources(t.GetResources()))
+		r, added = r.Add(resources.Resources(t.GetResources())), true
+	}
+	if !added {
+		return r.Clone()
 	}
 	return r
 }
@@ -345,12 +356,18 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *m
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
 		SlaveId:     &mesos.SlaveID{Value: proto.String(t.GetSlaveId().GetValue())},
 		State:       state.Enum(),
-		Labels:      t.GetLabels(),
-		Discovery:   t.GetDiscovery(),
-		Container:   t.GetContainer(),
-		HealthCheck: t.GetHealthCheck(),
-		KillPolicy:  t.GetKillPolicy(),
-		Limits:      t.GetLimits(),
+		// The record owns its parts: the TaskInfo's are copied.
+		Labels:      proto.Clone(t.GetLabels()).(*mesos.Labels),
+		Discovery:   proto.Clone(t.GetDiscovery()).(*mesos.DiscoveryInfo),
+		Container:   proto.Clone(t.GetContainer()).(*mesos.ContainerInfo),
+		HealthCheck: proto.Clone(t.GetHealthCheck()).(*mesos.HealthCheck),
+		KillPolicy:  proto.Clone(t.GetKillPolicy()).(*mesos.KillPolicy),
+	}
+	if len(t.GetLimits()) > 0 {
+		task.Limits = make(map[string]*mesos.Value_Scalar, len(t.GetLimits()))
+		for k, v := range t.GetLimits() {
+			task.Limits[k] = proto.Clone(v).(*mesos.Value_Scalar)
+		}
 	}
 	for _, r := range t.GetResources() {
 		task.Resources = append(task.Resources, proto.Clone(r).(*mesos.Resource))
@@ -363,5 +380,5 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *m
 	} else if c := t.GetExecutor().GetCommand(); c != nil && c.User != nil {
 		task.User = proto.String(c.GetUser())
 	}
-	return proto.Clone(task).(*mesos.Task)
+	return task
 }

@@ -85,7 +85,9 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if u.ExecutorId != nil {
 		st.ExecutorId = proto.Clone(u.ExecutorId).(*mesos.ExecutorID)
 	}
-	log.WithFields(logrus.Fields{"state": st.GetState().String(), "from": pidOrNone(pid)}).Info("handling status update")
+	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
+		log.WithFields(logrus.Fields{"state": st.GetState().String(), "from": pidOrNone(pid)}).Info("handling status update")
+	}
 
 	f := c.frameworks[fid]
 	if f == nil {
@@ -181,9 +183,11 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			}
 		}
 	}
-	c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
-		WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
-		Info("forwarding status update")
+	if c.log.Logger.IsLevelEnabled(logrus.InfoLevel) {
+		c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
+			WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
+			Info("forwarding status update")
+	}
 	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(c.self.String())})
 	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
 }
@@ -221,7 +225,9 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
 	}
-	log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
+	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
+		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
+	}
 	if res.Forward != nil {
 		c.forward(res.Forward)
 	}

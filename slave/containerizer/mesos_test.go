@@ -113,12 +113,24 @@ func TestDestroyRunningContainerAndUsage(t *testing.T) {
 	if err := m.Launch(ctx, "c2", LaunchConfig{ExecutorInfo: shellExecutor("sleep 1000 & sleep 1001"), Directory: sandbox, Resources: res}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := m.Usage(ctx, "c2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.GetCpusLimit() != 0.5 || u.GetMemLimitBytes() != 64<<20 || u.GetMemRssBytes() == 0 || u.Timestamp == nil {
-		t.Fatalf("usage = %v", u)
+	// Right after its exec a process may not have faulted in a page yet:
+	// its RSS shows within moments.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		u, err := m.Usage(ctx, "c2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.GetCpusLimit() != 0.5 || u.GetMemLimitBytes() != 64<<20 || u.Timestamp == nil {
+			t.Fatalf("usage = %v", u)
+		}
+		if u.GetMemRssBytes() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("usage never shows the container's RSS: %v", u)
+		}
+		time.Sleep(10 * time.Millisecond) // polling /proc
 	}
 	if err := m.Update(ctx, "c2", resources.MustParse("cpus:1;mem:64")); err != nil {
 		t.Fatal(err)

@@ -114,7 +114,8 @@ type UpdateResult struct {
 	Forward *Forward
 }
 
-// Update takes an update into its stream.
+// Update takes an update into its stream. The manager keeps u itself: the
+// caller must not change it afterwards.
 func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 	if len(u.GetUuid()) == 0 {
 		return UpdateResult{}, fmt.Errorf("%w: missing 'uuid'", ErrInvalidUpdate)
@@ -142,7 +143,7 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 		return UpdateResult{}, err
 	}
 	s.received[key] = true
-	s.pending = append(s.pending, proto.Clone(u).(*mesosinternal.StatusUpdate))
+	s.pending = append(s.pending, u)
 	res := UpdateResult{}
 	if !m.paused && len(s.pending) == 1 {
 		res.Forward = m.forward(id, s, m.MinRetry)

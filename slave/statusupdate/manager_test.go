@@ -238,8 +238,9 @@ func TestForwardIsACopy(t *testing.T) {
 	m.Resume()
 	u := upd("t", running, "u1")
 	r, _ := m.Update(u)
+	// The forwarded update is the receiver's to change; the update given
+	// to Update is the manager's from then on.
 	r.Forward.Update.Status.State = failed.Enum()
-	u.Status.State = failed.Enum()
 	if got := m.Pending(StreamID{"fw", "t"})[0].GetStatus().GetState(); got != running {
 		t.Fatalf("stored update changed to %v", got)
 	}
