@@ -3,7 +3,8 @@
 // virtual network and clock, with the faults asked for, checking the
 // cluster's invariants after every step. It prints one summary line and
 // exits 0, or prints the violation (seed, invariant, last messages) and
-// exits 1. Bad flags exit 2.
+// exits 1. Bad flags exit 2. With --measure=master-failover it times a
+// master failover instead and prints one sim-failover line per seed.
 package main
 
 import (
