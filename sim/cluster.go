@@ -153,6 +153,9 @@ type Cluster struct {
 	masterRuns    int       // master incarnations started
 	masterStarted time.Time // when the running master started
 	draining      bool      // the tasks have ended: no more faults
+	// noLeaderWhileDown: detectors see no master while it is down (a
+	// failover measurement), not the last one.
+	noLeaderWhileDown bool
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
@@ -191,6 +194,9 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c.masterInfo = func() *mesos.MasterInfo {
+		if c.noLeaderWhileDown && !c.master.Up() {
+			return nil // as a ZooKeeper detector during an election
+		}
 		if m, ok := c.master.Core.(*realMaster); ok {
 			return m.core.Info()
 		}

@@ -57,3 +57,8 @@ package sim
 // the agent restarted), and that every task is accounted for: ended for
 // its framework, running on a live agent, or unreachable and said so, and
 // every task the master holds as live runs where it says.
+//
+// MeasureFailover (failover.go) times a master failover instead of a run
+// to the end: the master crashes with tasks running, a new one recovers
+// from the registry after an election delay, and the result is the virtual
+// time until it acts and until every admitted agent has reregistered.

@@ -40,6 +40,10 @@ type realMaster struct {
 	cfg   master.Config // for a failover's new master
 	seed  uint64
 	boots int // failovers so far
+
+	// watch, if set, sees every batch of effects the core returns (a
+	// failover measurement's probe).
+	watch func(now time.Time, effs []effect.Effect)
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
@@ -73,16 +77,23 @@ func (m *realMaster) start(now time.Time) []effect.Effect {
 }
 
 func (m *realMaster) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
-	return m.core.Receive(now, from, msg)
+	return m.watched(now, m.core.Receive(now, from, msg))
 }
 
 func (m *realMaster) Exited(now time.Time, pid actors.PID) []effect.Effect {
-	return m.core.Exited(now, pid)
+	return m.watched(now, m.core.Exited(now, pid))
+}
+
+func (m *realMaster) watched(now time.Time, effs []effect.Effect) []effect.Effect {
+	if m.watch != nil {
+		m.watch(now, effs)
+	}
+	return effs
 }
 
 func (m *realMaster) Timer(now time.Time, key string) []effect.Effect {
 	if key != allocateKey {
-		return m.core.Timer(now, key)
+		return m.watched(now, m.core.Timer(now, key))
 	}
 	grants := m.alloc.Core.Allocate(now, nil)
 	fids := make([]string, 0, len(grants))
@@ -116,7 +127,7 @@ func (m *realMaster) apply(n *Node, e effect.Effect) {
 // store applies op to the registry and reports it stored.
 func (m *realMaster) store(n *Node, op master.RegistryApply) {
 	master.ApplyRegistryOps(m.registry, op.Op)
-	n.Post(0, func(now time.Time) []effect.Effect { return m.core.RegistryApplied(now, op.Seq, nil) })
+	n.Post(0, func(now time.Time) []effect.Effect { return m.watched(now, m.core.RegistryApplied(now, op.Seq, nil)) })
 }
 
 // Registry runs a transcript's registry command on the master core:

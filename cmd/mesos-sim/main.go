@@ -3,7 +3,8 @@
 // virtual network and clock, with the faults asked for, checking the
 // cluster's invariants after every step. It prints one summary line and
 // exits 0, or prints the violation (seed, invariant, last messages) and
-// exits 1. Bad flags exit 2.
+// exits 1. Bad flags exit 2. With --measure=master-failover it times a
+// master failover instead and prints one sim-failover line per seed.
 package main
 
 import (
@@ -38,6 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stats := fs.Bool("stats", false, "print the restarts a run injected after each summary, and steps, messages and memory per agent and per task after the last")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end to this file")
+	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
+	crashAt := fs.Duration("crash-at", time.Minute, "with --measure=master-failover: virtual time of the master's crash")
+	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -60,6 +64,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if n := uint64(max(*agents, 0)) * uint64(max(*frameworks, 0)); n > 1000 {
 			cfg.SweepEvery = n / 1000
 		}
+	}
+	switch *measure {
+	case "":
+	case "master-failover":
+		code := 0
+		for i := uint64(0); i < max(*count, 1); i++ {
+			res, err := sim.MeasureFailover(cfg, sim.FailoverPlan{CrashAt: *crashAt, Election: *election})
+			if err != nil {
+				fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+				return 2
+			}
+			fmt.Fprintln(stdout, res.Summary())
+			if res.Err != nil {
+				code = 1
+			}
+			cfg.Seed++
+		}
+		return code
+	default:
+		fmt.Fprintf(stderr, "mesos-sim: --measure: want master-failover, not %q\n", *measure)
+		return 2
 	}
 	if *trace != "" {
 		w := stderr

@@ -20,7 +20,7 @@ func TestOneSeedPrintsOneSummaryLine(t *testing.T) {
 }
 
 func TestBadFlagsExit2(t *testing.T) {
-	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}} {
+	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "mesos-sim") && !strings.Contains(errOut.String(), "flag") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
@@ -56,5 +56,17 @@ func TestRestartFaultsAndTheirCounts(t *testing.T) {
 	counts := regexp.MustCompile(`(?m)^sim: agent-restarts=\d+ torn-writes=\d+ master-restarts=\d+$`)
 	if n := len(counts.FindAllString(out.String(), -1)); n != 2 {
 		t.Fatalf("%d count lines for 2 seeds:\n%s", n, out.String())
+	}
+}
+
+func TestMasterFailoverMeasurementPrintsOneLine(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"--measure=master-failover", "--agents=5", "--frameworks=2", "--tasks=10", "--task-time=1h", "--crash-at=30s", "--election=2s"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	re := regexp.MustCompile(`^sim-failover: seed=1 agents=5 frameworks=2 running=10 election=2\.000s acting=2\.\d+s .* back=5/5 .* ok\n$`)
+	if !re.MatchString(out.String()) {
+		t.Fatalf("output %q", out.String())
 	}
 }
