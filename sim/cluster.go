@@ -19,14 +19,17 @@ import (
 // process, which restarts over its disk and recovers; DiskLoss crashes an
 // agent in the middle of a checkpoint write (lost or torn) before it
 // restarts and recovers; MasterRestart crashes the master, which comes
-// back and recovers from its registry.
+// back and recovers from its registry; LeaderLoss runs two or three
+// master candidates in an in-memory election and expires the leader's
+// session: the next candidate leads and recovers from the shared registry.
 type Faults struct {
 	Drop, Dup, Reorder, Delay, Partition, Crash bool
 	AgentRestart, MasterRestart, DiskLoss       bool
+	LeaderLoss                                  bool
 }
 
 // faultNames lists the faults in ParseFaults' words.
-const faultNames = "drop, dup, reorder, delay, partition, crash, agent-restart, master-restart, disk-loss"
+const faultNames = "drop, dup, reorder, delay, partition, crash, agent-restart, master-restart, disk-loss, leader-loss"
 
 // ParseFaults reads a comma-separated list of faultNames, all, or none.
 func ParseFaults(s string) (Faults, error) {
@@ -52,8 +55,10 @@ func ParseFaults(s string) (Faults, error) {
 			f.MasterRestart = true
 		case "disk-loss":
 			f.DiskLoss = true
+		case "leader-loss":
+			f.LeaderLoss = true
 		case "all":
-			f = Faults{true, true, true, true, true, true, true, true, true}
+			f = Faults{true, true, true, true, true, true, true, true, true, true}
 		default:
 			return f, fmt.Errorf("unknown fault %q (want %s, all or none)", w, faultNames)
 		}
@@ -67,7 +72,7 @@ func (f Faults) String() string {
 		on   bool
 		name string
 	}{{f.Drop, "drop"}, {f.Dup, "dup"}, {f.Reorder, "reorder"}, {f.Delay, "delay"}, {f.Partition, "partition"}, {f.Crash, "crash"},
-		{f.AgentRestart, "agent-restart"}, {f.MasterRestart, "master-restart"}, {f.DiskLoss, "disk-loss"}} {
+		{f.AgentRestart, "agent-restart"}, {f.MasterRestart, "master-restart"}, {f.DiskLoss, "disk-loss"}, {f.LeaderLoss, "leader-loss"}} {
 		if x.on {
 			w = append(w, x.name)
 		}
@@ -156,6 +161,7 @@ type Cluster struct {
 	// noLeaderWhileDown: detectors see no master while it is down (a
 	// failover measurement), not the last one.
 	noLeaderWhileDown bool
+	election          *election // master candidates (leader-loss), or nil
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
@@ -201,6 +207,11 @@ func NewCluster(cfg Config) (*Cluster, error) {
 			return m.core.Info()
 		}
 		return c.master.Core.(*standInMaster).info()
+	}
+	if cfg.Faults.LeaderLoss && !cfg.StandInMaster {
+		if err := c.addCandidates(); err != nil {
+			return nil, err
+		}
 	}
 	c.check = newChecker(c)
 	for i := 0; i < cfg.Agents; i++ {
@@ -340,21 +351,27 @@ func (c *Cluster) crashMaster() {
 	c.Sim.At(c.Sim.Now().Add(back), c.restartMaster)
 }
 
-func (c *Cluster) restartMaster() {
+func (c *Cluster) restartMaster() { c.startMaster(c.master) }
+
+// startMaster starts a new master core on n, which becomes the master
+// node; it recovers from the registry of the master before it.
+func (c *Cluster) startMaster(n *Node) {
 	c.masterRuns++
-	m, err := newRealMaster(c.Sim, c.master.PID, c.cfg.Master.Offer, c.cfg.Seed+uint64(c.masterRuns), fmt.Sprintf("m%d", c.masterRuns+1))
+	m, err := newRealMaster(c.Sim, n.PID, c.cfg.Master.Offer, c.cfg.Seed+uint64(c.masterRuns), fmt.Sprintf("m%d", c.masterRuns+1))
 	if err != nil {
 		c.Sim.Fail(err)
 		return
 	}
 	if old, ok := c.master.Core.(*realMaster); ok {
 		m.registry = old.registry // the in-memory registry outlives the master
+		m.fence = old.fence
 	}
-	c.Sim.Restart(c.master, m)
+	c.master = n
+	c.Sim.Restart(n, m)
 	c.masterStarted = c.Sim.Now()
-	c.master.Custom = m.apply
+	n.Custom = m.apply
 	c.sweep = m.sweep
-	c.Sim.Start(c.master, m.start)
+	c.Sim.Start(n, m.start)
 }
 
 // crash stops a node; an agent's machine goes with it, executors and all.
@@ -392,13 +409,19 @@ func (c *Cluster) injectFaults() {
 		// then runs, so frameworks' messages to the master are not doubled.
 		noDup := r
 		noDup.Dup = 0
+		masters := []*Node{c.master}
+		if c.election != nil {
+			masters = c.election.nodes
+		}
 		for _, f := range c.fws {
-			noDup.From, noDup.To = f.Name, "master"
-			c.Sim.Net.AddRule(noDup)
+			for _, m := range masters {
+				noDup.From, noDup.To = f.Name, m.Name
+				c.Sim.Net.AddRule(noDup)
+			}
 		}
 		c.Sim.Net.AddRule(r)
 	}
-	if !f.Partition && !f.Crash && !f.AgentRestart && !f.DiskLoss && !f.MasterRestart {
+	if !f.Partition && !f.Crash && !f.AgentRestart && !f.DiskLoss && !f.MasterRestart && c.election == nil {
 		return
 	}
 	s := c.Sim
@@ -431,6 +454,10 @@ func (c *Cluster) injectFaults() {
 		}
 		if f.MasterRestart && !c.cfg.StandInMaster && rng.Float64() < 0.05 && (c.masterRuns == 0 || s.Now().Sub(c.masterStarted) >= masterRestartGap) {
 			c.crashMaster()
+		}
+		if c.election != nil && rng.Float64() < 0.05 && (c.masterRuns == 0 || s.Now().Sub(c.masterStarted) >= masterRestartGap) {
+			// The session expires at a drawn instant within the tick.
+			s.At(s.Now().Add(time.Duration(rng.IntN(10000))*time.Millisecond), c.loseLeader)
 		}
 		s.At(s.Now().Add(10*time.Second), tick)
 	}
@@ -556,6 +583,7 @@ type Counts struct {
 	AgentRestarts  int // agent processes crashed and restarted over their disk
 	TornWrites     int // of which in the middle of a checkpoint write
 	MasterRestarts int
+	LeaderChanges  int // leader sessions expired and another candidate elected
 }
 
 // Result is the outcome of a run.

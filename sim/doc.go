@@ -47,7 +47,12 @@ package sim
 // checkpointing frameworks asked to reconnect, the others gone with the
 // old process); a crash in the middle of a checkpoint write (the write is
 // lost or torn); and a restart of the master, which recovers from its
-// registry (kept in memory: it outlives the master).
+// registry (kept in memory: it outlives the master); and the loss of the
+// leading master among two or three candidates at their own addresses
+// (leader.go: contender's in-memory Group, driven at simulated instants):
+// its session expires, it stops at once, the next candidate leads and
+// recovers from the shared registry, the deposed one joins again as a
+// standby, and its registry writes are refused.
 //
 // Invariants (invariants.go): the resource books after every master step;
 // Mesos' task state machine as each framework sees it; once the tasks

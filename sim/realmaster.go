@@ -2,7 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -34,8 +36,12 @@ type realMaster struct {
 	// while hold is set (a transcript's "registry hold") ops wait in held.
 	registry *mesosinternal.Registry
 	hold     bool
-	held     []master.RegistryApply
-	err      error // a recovery that failed, reported by sweep
+	// fence, if set, is whether this master still holds its candidacy:
+	// a deposed master's registry writes are refused.
+	fence   func() bool
+	refused int
+	held    []master.RegistryApply
+	err     error // a recovery that failed, reported by sweep
 
 	cfg   master.Config // for a failover's new master
 	seed  uint64
@@ -51,6 +57,11 @@ type realMaster struct {
 func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint64, id string) (*realMaster, error) {
 	cfg := master.DefaultConfig()
 	cfg.Hostname, cfg.IP, cfg.Port = "localhost", "127.0.0.1", 5050
+	if _, port, err := net.SplitHostPort(pid.Address); err == nil {
+		if p, err := strconv.Atoi(port); err == nil {
+			cfg.Port = p
+		}
+	}
 	cfg.OfferTimeout = offerTimeout
 	core, err := master.NewCore(cfg, master.NewMasterInfo(id, pid, cfg), master.Deps{})
 	if err != nil {
@@ -112,6 +123,10 @@ func (m *realMaster) Timer(now time.Time, key string) []effect.Effect {
 // ops.
 func (m *realMaster) apply(n *Node, e effect.Effect) {
 	if op, ok := e.(master.RegistryApply); ok {
+		if m.fence != nil && !m.fence() {
+			m.refused++ // never stored, never reported: a deposed master waits
+			return
+		}
 		if m.hold {
 			m.held = append(m.held, op)
 			return

@@ -178,7 +178,7 @@ func TestNewFaultNames(t *testing.T) {
 		t.Fatalf("ParseFaults = %+v, %v", f, err)
 	}
 	all, _ := ParseFaults("all")
-	if all.String() != "drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss" {
+	if all.String() != "drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss,leader-loss" {
 		t.Fatalf("all = %s", all)
 	}
 }

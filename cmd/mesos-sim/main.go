@@ -29,7 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agents := fs.Int("agents", 5, "number of agents")
 	frameworks := fs.Int("frameworks", 2, "number of frameworks")
 	tasks := fs.Int("tasks", 100, "tasks to run in all, shared out among the frameworks")
-	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss, all or none")
+	faults := fs.String("faults", "none", "faults to inject: drop,dup,reorder,delay,partition,crash,agent-restart,master-restart,disk-loss,leader-loss, all or none")
 	agentRes := fs.String("agent-resources", "cpus:4;mem:8192", "resources of each agent")
 	taskRes := fs.String("task-resources", "cpus:1;mem:128", "resources of each task")
 	taskTime := fs.Duration("task-time", 10*time.Second, "mean virtual run time of a task")
@@ -170,6 +170,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // printCounts prints the faults of a run that change a node's state.
 func printCounts(w io.Writer, res sim.Result) {
-	fmt.Fprintf(w, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d\n",
-		res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts)
+	fmt.Fprintf(w, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d leader-changes=%d\n",
+		res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts, res.Counts.LeaderChanges)
 }

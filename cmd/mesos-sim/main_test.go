@@ -49,11 +49,11 @@ func TestCountRunsConsecutiveSeeds(t *testing.T) {
 
 func TestRestartFaultsAndTheirCounts(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run([]string{"--seed=5", "--count=2", "--agents=3", "--frameworks=2", "--tasks=20", "--faults=agent-restart,master-restart,disk-loss", "--stats"}, &out, &errOut)
+	code := run([]string{"--seed=5", "--count=2", "--agents=3", "--frameworks=2", "--tasks=20", "--faults=agent-restart,master-restart,disk-loss,leader-loss", "--stats"}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
 	}
-	counts := regexp.MustCompile(`(?m)^sim: agent-restarts=\d+ torn-writes=\d+ master-restarts=\d+$`)
+	counts := regexp.MustCompile(`(?m)^sim: agent-restarts=\d+ torn-writes=\d+ master-restarts=\d+ leader-changes=\d+$`)
 	if n := len(counts.FindAllString(out.String(), -1)); n != 2 {
 		t.Fatalf("%d count lines for 2 seeds:\n%s", n, out.String())
 	}
