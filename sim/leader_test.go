@@ -81,3 +81,28 @@ func TestDeposedMasterRegistryWritesRefused(t *testing.T) {
 		t.Fatalf("the deposed master's write was not refused (refused %d)", deposed.refused)
 	}
 }
+
+// With two candidates, a second leader loss elects the first candidate
+// again: the deposed master rejoined the group as a standby.
+func TestDeposedCandidateLeadsAgain(t *testing.T) {
+	c, err := NewCluster(Config{Seed: 6, Agents: 3, Frameworks: 2, Tasks: 12, TaskTime: 30 * time.Second, Faults: Faults{LeaderLoss: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := c.master
+	if len(c.election.nodes) != 2 {
+		t.Fatalf("%d candidates, want 2 for an even seed", len(c.election.nodes))
+	}
+	c.Sim.At(Epoch.Add(5*time.Second), c.loseLeader)
+	c.Sim.At(Epoch.Add(15*time.Second), c.loseLeader)
+	res := c.Run()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res.Counts.LeaderChanges != 2 || c.master != first || c.election.leader() != first {
+		t.Fatalf("%d leader changes, master %s: want 2 and %s again", res.Counts.LeaderChanges, c.master.Name, first.Name)
+	}
+	if res.Finished != 12 {
+		t.Fatalf("%d of 12 tasks ended", res.Finished)
+	}
+}
