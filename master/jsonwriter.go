@@ -79,47 +79,11 @@ func (w *jsonWriter) value(v any) {
 	case object:
 		w.object(x)
 	case map[string]string:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		w.b = append(w.b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(k)
-			w.b = append(w.b, ':')
-			w.str(x[k])
-		}
-		w.b = append(w.b, '}')
+		writeSorted(w, x, w.str)
 	case []any:
-		if x == nil {
-			w.b = append(w.b, "null"...)
-			return
-		}
-		w.b = append(w.b, '[')
-		for i, e := range x {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.value(e)
-		}
-		w.b = append(w.b, ']')
+		writeList(w, x)
 	case []rawJSON:
-		if x == nil {
-			w.b = append(w.b, "null"...)
-			return
-		}
-		w.b = append(w.b, '[')
-		for i, e := range x {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.value(e)
-		}
-		w.b = append(w.b, ']')
+		writeList(w, x)
 	default:
 		w.marshal(v)
 	}
@@ -131,6 +95,12 @@ func (w *jsonWriter) object(m object) {
 		w.b = append(w.b, "null"...)
 		return
 	}
+	writeSorted(w, m, w.value)
+}
+
+// writeSorted writes m as a JSON object with its keys sorted, each value
+// through put.
+func writeSorted[V any](w *jsonWriter, m map[string]V, put func(V)) {
 	var buf [32]string
 	keys := buf[:0]
 	for k := range m {
@@ -144,9 +114,26 @@ func (w *jsonWriter) object(m object) {
 		}
 		w.str(k)
 		w.b = append(w.b, ':')
-		w.value(m[k])
+		put(m[k])
 	}
 	w.b = append(w.b, '}')
+}
+
+// writeList writes xs as a JSON array (null when nil), as encoding/json
+// does.
+func writeList[T any](w *jsonWriter, xs []T) {
+	if xs == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.b = append(w.b, '[')
+	for i, e := range xs {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.value(e)
+	}
+	w.b = append(w.b, ']')
 }
 
 // str writes s quoted; strings needing escapes go through encoding/json.
