@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -493,4 +494,72 @@ func TestForkReturnsOnceTheProgramRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkLinuxForkDestroy measures one container's Fork (returns once
+// the program runs) and Destroy (returns once its processes, cgroup and
+// state are gone), with and without namespaces, and the CPU time spent
+// per container here and in the children.
+func BenchmarkLinuxForkDestroy(b *testing.B) {
+	for _, ns := range []bool{false, true} {
+		b.Run(fmt.Sprintf("namespaces=%v", ns), func(b *testing.B) {
+			l := cgroupstest.Layout(b)
+			ln, err := NewLinux(l)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mem := l.Dir("memory", "")
+			isolate := func(pid int) error {
+				return os.WriteFile(filepath.Join(mem, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+			}
+			dir := b.TempDir()
+			ctx := context.Background()
+			forks := make([]time.Duration, 0, b.N)
+			destroys := make([]time.Duration, 0, b.N)
+			self0, children0 := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := fmt.Sprintf("b%d", i)
+				t0 := time.Now()
+				if _, err := ln.Fork(ctx, id, Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Dir: dir, Namespaces: ns, Isolate: isolate}); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := ln.Destroy(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ln.Wait(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				forks = append(forks, t1.Sub(t0))
+				destroys = append(destroys, time.Since(t1))
+			}
+			b.StopTimer()
+			self, children := cpuTime()
+			b.ReportMetric(quantileMs(forks, 0.5), "fork-p50-ms")
+			b.ReportMetric(quantileMs(forks, 0.99), "fork-p99-ms")
+			b.ReportMetric(quantileMs(destroys, 0.5), "destroy-p50-ms")
+			b.ReportMetric(quantileMs(destroys, 0.99), "destroy-p99-ms")
+			b.ReportMetric(float64((self-self0).Microseconds())/float64(b.N)/1000, "cpu-self-ms/op")
+			b.ReportMetric(float64((children-children0).Microseconds())/float64(b.N)/1000, "cpu-children-ms/op")
+		})
+	}
+}
+
+// cpuTime is this process' CPU time and its reaped children's.
+func cpuTime() (self, children time.Duration) {
+	var s, c syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &s)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &c)
+	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return tv(s.Utime) + tv(s.Stime), tv(c.Utime) + tv(c.Stime)
+}
+
+func quantileMs(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
 }
