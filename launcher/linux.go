@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,12 +22,6 @@ import (
 
 	"github.com/gomesos/gomesos/isolators/cgroups"
 )
-
-// StateBase is where the linux launcher keeps libcontainer's state, one
-// directory per cgroups root (as Mesos keeps its runtime state under
-// /var/run/mesos): it outlives an agent restart, not a reboot, and neither
-// do the containers it describes.
-const StateBase = "/run/gomesos/linux-launcher"
 
 // failedForkCleanup bounds the destruction of a failed fork's cgroup.
 const failedForkCleanup = 30 * time.Second
@@ -72,8 +65,7 @@ func NewLinux(l *cgroups.Layout) (*Linux, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("the linux launcher needs root (it creates namespaces and cgroups); use --launcher=posix")
 	}
-	name := url.PathEscape(strings.TrimPrefix(l.Root, "/"))
-	return &Linux{layout: l, state: filepath.Join(StateBase, name), containers: map[string]*linuxContainer{}}, nil
+	return &Linux{layout: l, state: LinuxStateDir(l.Root), containers: map[string]*linuxContainer{}}, nil
 }
 
 // Dir is the container's freezer cgroup directory.
