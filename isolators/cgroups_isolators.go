@@ -90,8 +90,10 @@ func (i *CgroupsCPU) Recover(ctx context.Context, states []RecoverState, orphans
 
 func (i *CgroupsCPU) Prepare(ctx context.Context, id string, cfg ContainerConfig) (*LaunchInfo, error) {
 	r1, r2 := i.limits(cfg.Resources)
-	_, err := i.prepare(id, cfg.Resources, r1, r2)
-	return nil, err
+	if _, err := i.prepare(id, cfg.Resources, r1, r2); err != nil {
+		return nil, err
+	}
+	return i.launchInfo(id), nil
 }
 
 func (i *CgroupsCPU) Watch(ctx context.Context, id string) (*Limitation, error) {
@@ -214,7 +216,7 @@ func (i *CgroupsMem) Prepare(ctx context.Context, id string, cfg ContainerConfig
 		_ = i.Cleanup(ctx, id)
 		return nil, err
 	}
-	return nil, nil
+	return i.launchInfo(id), nil
 }
 
 // watchOOM starts the container's OOM watch; when the kernel OOM-kills one
@@ -416,8 +418,10 @@ func (i *CgroupsPids) Prepare(ctx context.Context, id string, cfg ContainerConfi
 		r1.Pids = &specs.LinuxPids{Limit: &i.max}
 		r2.Pids = &cgroup2.Pids{Max: i.max}
 	}
-	_, err := i.prepare(id, cfg.Resources, r1, r2)
-	return nil, err
+	if _, err := i.prepare(id, cfg.Resources, r1, r2); err != nil {
+		return nil, err
+	}
+	return i.launchInfo(id), nil
 }
 
 func (i *CgroupsPids) Watch(ctx context.Context, id string) (*Limitation, error) {

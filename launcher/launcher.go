@@ -42,6 +42,11 @@ type Spec struct {
 	// before the program runs: the containerizer calls its isolators'
 	// Isolate here. An error kills the child and fails Fork.
 	Isolate func(pid int) error
+	// Cgroup, if set, is a cgroup directory that holds every process of
+	// the container once Isolate has run (the containerizer passes one
+	// its cgroups isolators created). The posix launcher's Destroy kills
+	// what it lists there instead of scanning /proc for the session.
+	Cgroup string
 	// Namespaces, for the linux launcher only, runs the program in new
 	// pid, mount, ipc and uts namespaces (isolators.LaunchInfo.Namespaces,
 	// from the namespaces/pid isolator): it is PID 1 there, with a fresh

@@ -1,0 +1,162 @@
+package launcher
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gomesos/gomesos/isolators/cgroups"
+	"github.com/gomesos/gomesos/isolators/cgroups/cgroupstest"
+)
+
+// posixMemoryCgroup makes a memory cgroup (128 MiB) for container id in
+// the test's layout, removed (with whatever it holds) when the test ends.
+func posixMemoryCgroup(t *testing.T, l *cgroups.Layout, id string) string {
+	t.Helper()
+	dir := l.Dir("memory", id)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(strconv.Itoa(128<<20)), 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := l.Destroy(ctx, id, "memory"); err != nil {
+			t.Errorf("clean up the memory cgroup of %s: %v", id, err)
+		}
+	})
+	return dir
+}
+
+func joinCgroup(dir string) func(int) error {
+	return func(pid int) error {
+		return os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+	}
+}
+
+// waitFile waits until the child has written file, and returns its text.
+func waitFile(t *testing.T, file string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(file); err == nil && len(b) > 0 && b[len(b)-1] == '\n' {
+			return strings.TrimSpace(string(b))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not written", file)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a file the child writes
+	}
+}
+
+// A gated program has not run an instruction when Isolate is called
+// (stopped at its exec, or held at the shell gate when ptrace is not
+// available), and what it forks is born in its cgroup.
+func TestPosixProgramRunsOnlyOnceIsolated(t *testing.T) {
+	l := cgroupstest.Layout(t)
+	for _, mode := range []string{"ptrace", "shell-gate"} {
+		t.Run(mode, func(t *testing.T) {
+			if mode == "shell-gate" {
+				ptraceGate = false
+				t.Cleanup(func() { ptraceGate = true })
+			}
+			id := "gate-" + mode
+			cg := posixMemoryCgroup(t, l, id)
+			dir := t.TempDir()
+			marker := filepath.Join(dir, "ran")
+			child := filepath.Join(dir, "child")
+			var isolatedEarly string
+			spec := Spec{
+				Path: "/bin/sh",
+				Args: []string{"sh", "-c", "echo yes > " + marker + "; sleep 1000 & echo $! > " + child + "; wait"},
+				Env:  []string{"PATH=/usr/bin:/bin"},
+				Dir:  dir,
+				Isolate: func(pid int) error {
+					if _, err := os.Stat(marker); err == nil {
+						isolatedEarly = "the program ran before Isolate"
+					}
+					if st, ok := readStat(pid); ok && mode == "ptrace" && st.state != 't' {
+						isolatedEarly = "the child was not stopped at its exec: state " + string(st.state)
+					}
+					return joinCgroup(cg)(pid)
+				},
+				Cgroup: cg,
+			}
+			l := NewPosix()
+			pid := forkForTest(t, l, id, spec)
+			if isolatedEarly != "" {
+				t.Fatal(isolatedEarly)
+			}
+			grandchild, _ := strconv.Atoi(waitFile(t, child))
+			procs, err := cgroups.Procs(cg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !containsAll(procs, pid, grandchild) {
+				t.Fatalf("cgroup holds %v, want the program %d and its child %d", procs, pid, grandchild)
+			}
+		})
+	}
+}
+
+// With Spec.Cgroup, Destroy also kills a process that left the session
+// and the process tree (setsid from an orphaned subshell), which a /proc
+// scan of the session cannot find.
+func TestPosixDestroyKillsWhatLeftTheSessionThroughTheCgroup(t *testing.T) {
+	l := cgroupstest.Layout(t)
+	id := "escape"
+	cg := posixMemoryCgroup(t, l, id)
+	dir := t.TempDir()
+	escaped := filepath.Join(dir, "escaped")
+	ln := NewPosix()
+	root := forkForTest(t, ln, id, Spec{
+		Path:    "/bin/sh",
+		Args:    []string{"sh", "-c", "(setsid sh -c 'echo $$ > " + escaped + "; exec sleep 1000' &); exec sleep 1001"},
+		Env:     []string{"PATH=/usr/bin:/bin"},
+		Dir:     dir,
+		Isolate: joinCgroup(cg),
+		Cgroup:  cg,
+	})
+	pid, _ := strconv.Atoi(waitFile(t, escaped))
+	// Once the subshell has exited, a scan of the session and the tree
+	// no longer finds the escaped process.
+	deadline := time.Now().Add(20 * time.Second)
+	for slices.Contains(Tree(root, true), pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d did not leave the container's session and tree", pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ln.Destroy(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for !processGone(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d, which left the session, survived Destroy", pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func containsAll(set []int, want ...int) bool {
+	for _, w := range want {
+		found := false
+		for _, p := range set {
+			found = found || p == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
