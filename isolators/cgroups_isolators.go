@@ -78,7 +78,11 @@ func (i *CgroupsCPU) limits(res []*mesos.Resource) (*specs.LinuxResources, *cgro
 	if i.enableCFS {
 		period := uint64(CFSPeriod.Microseconds())
 		quota := CFSQuota(cpus)
-		r1.CPU.Period, r1.CPU.Quota = &period, &quota
+		// On v1 the period is left at the kernel's default, which is
+		// CFSPeriod: every write of cpu.cfs_period_us or cfs_quota_us
+		// walks all of the host's CPU cgroups to check the bandwidth,
+		// so with a thousand containers each write counts.
+		r1.CPU.Quota = &quota
 		r2.CPU.Max = cgroup2.NewCPUMax(&quota, &period)
 	}
 	return r1, r2
@@ -212,7 +216,7 @@ func (i *CgroupsMem) Prepare(ctx context.Context, id string, cfg ContainerConfig
 	i.mu.Lock()
 	c.limit = hard
 	i.mu.Unlock()
-	if err := i.watchOOM(c); err != nil {
+	if err := i.startOOMWatch(c, cgroups.WatchNewOOM); err != nil {
 		_ = i.Cleanup(ctx, id)
 		return nil, err
 	}
@@ -222,7 +226,13 @@ func (i *CgroupsMem) Prepare(ctx context.Context, id string, cfg ContainerConfig
 // watchOOM starts the container's OOM watch; when the kernel OOM-kills one
 // of its processes the limitation is recorded for Watch.
 func (i *CgroupsMem) watchOOM(c *cgContainer) error {
-	w, err := cgroups.WatchOOM(i.layout.Dir("memory", c.id), i.layout.Version)
+	return i.startOOMWatch(c, cgroups.WatchOOM)
+}
+
+// startOOMWatch starts the container's OOM watch with open (WatchOOM, or
+// WatchNewOOM for a cgroup just created).
+func (i *CgroupsMem) startOOMWatch(c *cgContainer, open func(string, cgroups.Version) (*cgroups.OOMWatch, error)) error {
+	w, err := open(i.layout.Dir("memory", c.id), i.layout.Version)
 	if err != nil {
 		return fmt.Errorf("%s: %w", i.name, err)
 	}
