@@ -50,6 +50,55 @@ func forkSession(spec Spec) (*sessionProc, error) {
 	if len(args) == 0 {
 		args = []string{spec.Path}
 	}
+	gated := spec.Isolate != nil
+	if gated && !ptraceGate {
+		return nil, errNoPtrace
+	}
+	f, err := theForker()
+	if err != nil {
+		return forkHere(spec, path, args, env)
+	}
+	pid, err := forkOnForker(f, path, args, spec, env, gated)
+	if err != nil {
+		return nil, err
+	}
+	p := &sessionProc{pid: pid}
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		p.pidfd = pollablePidfd(fd)
+	}
+	if !gated {
+		return p, nil
+	}
+	resume := func(pid, sig int) (err error) {
+		f.do(func() { err = unix.PtraceCont(pid, sig) })
+		return err
+	}
+	if err := waitExecStop(pid, resume); err != nil {
+		if early := (*endedEarly)(nil); errors.As(err, &early) {
+			p.closePidfd() // reaped already
+		} else {
+			p.reap() // killed by waitExecStop
+		}
+		return nil, err
+	}
+	fail := func(err error) (*sessionProc, error) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		p.reap()
+		return nil, err
+	}
+	if err := spec.Isolate(pid); err != nil {
+		return fail(fmt.Errorf("isolate pid %d: %w", pid, err))
+	}
+	f.do(func() { err = unix.PtraceDetach(pid) })
+	if err != nil {
+		return fail(fmt.Errorf("let pid %d run: %w", pid, err))
+	}
+	return p, nil
+}
+
+// forkHere is forkSession from the calling thread, for a process whose
+// forker thread could not be started.
+func forkHere(spec Spec, path string, args, env []string) (*sessionProc, error) {
 	stdin, err := devNull()
 	if err != nil {
 		return nil, err
@@ -66,9 +115,6 @@ func forkSession(spec Spec) (*sessionProc, error) {
 	defer stderr.Close()
 
 	gated := spec.Isolate != nil
-	if gated && !ptraceGate {
-		return nil, errNoPtrace
-	}
 	pidfd := -1
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
@@ -102,34 +148,21 @@ func forkSession(spec Spec) (*sessionProc, error) {
 }
 
 // isolateAtExec waits for the traced child's stop at its exec, isolates
-// it and lets it run. On failure the child is killed and reaped.
+// it and lets it run (on the thread that forked it). On failure the
+// child is killed and reaped.
 func (p *sessionProc) isolateAtExec(isolate func(pid int) error) error {
 	fail := func(err error) error {
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
 		p.reap()
 		return err
 	}
-	for {
-		var ws syscall.WaitStatus
-		_, err := syscall.Wait4(p.pid, &ws, syscall.WALL, nil)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return fail(fmt.Errorf("wait for pid %d to execute the program: %w", p.pid, err))
-		}
-		if !ws.Stopped() {
+	if err := waitExecStop(p.pid, unix.PtraceCont); err != nil {
+		var early *endedEarly
+		if errors.As(err, &early) {
 			p.closePidfd()
-			return fmt.Errorf("pid %d ended before it was isolated (wait status %d)", p.pid, int(ws))
+			return err
 		}
-		if sig := ws.StopSignal(); sig != syscall.SIGTRAP {
-			// A signal that came before the exec: deliver it and wait on.
-			if err := unix.PtraceCont(p.pid, int(sig)); err != nil {
-				return fail(fmt.Errorf("resume pid %d: %w", p.pid, err))
-			}
-			continue
-		}
-		break
+		return fail(err)
 	}
 	if err := isolate(p.pid); err != nil {
 		return fail(fmt.Errorf("isolate pid %d: %w", p.pid, err))

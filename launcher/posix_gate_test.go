@@ -160,3 +160,35 @@ func containsAll(set []int, want ...int) bool {
 	}
 	return true
 }
+
+// Children fork from a thread whose descriptor table holds almost
+// nothing, however many descriptors the agent holds: a fork copies that
+// table and an exec closes what it copied.
+func TestPosixForkerTableStaysSmall(t *testing.T) {
+	f, err := theForker()
+	if err != nil {
+		t.Skipf("no forker thread here: %v", err)
+	}
+	for i := 0; i < 100; i++ {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+	}
+	var fds []os.DirEntry
+	f.do(func() {
+		fds, err = os.ReadDir("/proc/thread-self/fd")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fds) > 8 {
+		t.Fatalf("the forker's thread holds %d descriptors, want a handful", len(fds))
+	}
+	all, _ := os.ReadDir("/proc/self/fd")
+	if len(all) < 200 {
+		t.Fatalf("the process holds %d descriptors, want the test's 200 pipes", len(all))
+	}
+}
