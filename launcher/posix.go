@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/isolators/cgroups"
+	"golang.org/x/sys/unix"
 )
 
 // Posix is the posix launcher: each container's first process leads a new
@@ -266,13 +267,35 @@ func (p *Posix) Recover(ctx context.Context, known map[string]int) ([]string, er
 	return nil, nil
 }
 
-// watchForeign waits for a process that is not our child to disappear.
+// watchForeign waits for a process that is not our child to disappear:
+// through a pidfd on Go's poller (no thread, no polling), or by looking
+// every 100 ms where pidfds are missing.
 func watchForeign(c *posixContainer) {
+	defer close(c.done)
+	if fd, err := unix.PidfdOpen(c.pid, 0); err == nil {
+		if f := pollablePidfd(fd); f != nil {
+			defer f.Close()
+			if rc, err := f.SyscallConn(); err == nil {
+				// Readable once the process has ended (a zombie too); the
+				// pid alone could be reused by then.
+				first := true
+				ended := func(uintptr) bool {
+					if first {
+						first = false
+						return !alive(c.pid)
+					}
+					return true
+				}
+				if err := rc.Read(ended); err == nil {
+					return
+				}
+			}
+		}
+	}
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for range t.C {
 		if !alive(c.pid) {
-			close(c.done)
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package launcher
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -190,5 +191,38 @@ func TestPosixForkerTableStaysSmall(t *testing.T) {
 	all, _ := os.ReadDir("/proc/self/fd")
 	if len(all) < 200 {
 		t.Fatalf("the process holds %d descriptors, want the test's 200 pipes", len(all))
+	}
+}
+
+// A recovered container (a process this launcher did not fork) is
+// waited for until it ends, with an unknown status.
+func TestPosixRecoveredContainerEnds(t *testing.T) {
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	l := NewPosix()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if orphans, err := l.Recover(ctx, map[string]int{"old": cmd.Process.Pid}); err != nil || len(orphans) != 0 {
+		t.Fatalf("Recover = %v, %v", orphans, err)
+	}
+	ended := make(chan ExitStatus, 1)
+	go func() {
+		st, err := l.Wait(ctx, "old")
+		if err != nil {
+			t.Error(err)
+		}
+		ended <- st
+	}()
+	if err := l.Destroy(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	if st := <-ended; st.Known {
+		t.Fatalf("a recovered container's status = %v, want unknown", st)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the recovered process was not killed")
 	}
 }
