@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -21,7 +22,8 @@ import (
 //
 // The forker's goroutine never leaves its thread (only the thread that
 // forked a traced child may detach it), and files a child inherits are
-// opened there, in that table.
+// opened there, in that table. The runtime's own descriptors (its
+// poller) stay in the table: the runtime may use them on any thread.
 type forker struct {
 	reqs chan func()
 }
@@ -77,13 +79,19 @@ func (f *forker) run(ready chan<- error) {
 		ready <- err
 		return
 	}
+	// Go's poller must exist before the copy: the runtime may use its
+	// descriptors on any thread (a GC started by an allocation here
+	// polls the network), so they are kept.
+	if r, w, err := os.Pipe(); err == nil {
+		r.Close()
+		w.Close()
+	}
 	if err := unix.Unshare(unix.CLONE_FILES); err != nil {
 		runtime.UnlockOSThread()
 		ready <- err
 		return
 	}
-	// The copy of the process' table: keep only stdin, stdout and stderr.
-	if err := unix.CloseRange(3, ^uint(0), 0); err != nil {
+	if err := closeAllButRuntime(); err != nil {
 		ready <- err
 		return // the thread ends with its goroutine
 	}
@@ -91,6 +99,36 @@ func (f *forker) run(ready chan<- error) {
 	for req := range f.reqs {
 		req()
 	}
+}
+
+// closeAllButRuntime closes, in this thread's copy of the table, every
+// descriptor but stdin, stdout, stderr and the runtime's poller (an epoll
+// instance and an eventfd; the few other eventfds open at this point,
+// such as recovered containers' OOM watches, stay too).
+func closeAllButRuntime() error {
+	ents, err := os.ReadDir("/proc/thread-self/fd")
+	if err != nil {
+		return err
+	}
+	var fds []int
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			fds = append(fds, fd)
+		}
+	}
+	for _, fd := range fds {
+		link, err := os.Readlink("/proc/thread-self/fd/" + strconv.Itoa(fd))
+		if err != nil {
+			continue // the directory's own descriptor, closed by now
+		}
+		if link == "anon_inode:[eventpoll]" || link == "anon_inode:[eventfd]" {
+			continue
+		}
+		if err := unix.Close(fd); err != nil && !errors.Is(err, unix.EBADF) {
+			return err
+		}
+	}
+	return nil
 }
 
 // do runs fn on the forker's thread and waits for it.
