@@ -16,7 +16,9 @@ import (
 
 // Posix is the posix launcher: each container's first process leads a new
 // session, and Destroy SIGKILLs that session, its process group and the
-// process tree below the first process. A container's record (pid and exit
+// process tree below the first process (found in /proc), or, for a
+// container forked with Spec.Cgroup, its process group and every process
+// in that cgroup (no /proc scan). A container's record (pid and exit
 // status) is kept after it ends, so Wait keeps answering; container ids are
 // never reused by the agent.
 type Posix struct {
