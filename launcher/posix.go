@@ -205,11 +205,15 @@ func (p *Posix) Destroy(ctx context.Context, containerID string) error {
 		return nil
 	}
 	kill := func(withDescendants bool) {
-		if cgroup == "" {
+		switch {
+		case cgroup != "":
+			killCgroup(pid, cgroup, withDescendants)
+		case withDescendants && killDescendants(pid):
+			// While the first process lives its tree is intact; the
+			// session's other members are swept once it is reaped.
+		default:
 			KillTree(pid, withDescendants)
-			return
 		}
-		killCgroup(pid, cgroup, withDescendants)
 	}
 	// Kill repeatedly until the first process is reaped: a process
 	// forked while we were listing is caught by the next round.

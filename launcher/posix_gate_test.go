@@ -230,3 +230,54 @@ func TestPosixRecoveredContainerEnds(t *testing.T) {
 		t.Fatal("the recovered process was not killed")
 	}
 }
+
+// Without a cgroup, Destroy finds the first process' descendants through
+// the kernel's children files, also one that left the session and the
+// process group (setsid), and the session's other members by a scan.
+func TestPosixDestroyKillsDescendantsThatLeftTheSession(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, "left")
+	member := filepath.Join(dir, "member")
+	ln := NewPosix()
+	forkForTest(t, ln, "desc", Spec{
+		Path: "/bin/sh",
+		Args: []string{"sh", "-c", "setsid sh -c 'echo $$ > " + left + "; exec sleep 1000' & " +
+			"sleep 1001 & echo $! > " + member + "; wait"},
+		Env: []string{"PATH=/usr/bin:/bin"},
+		Dir: dir,
+	})
+	gone, _ := strconv.Atoi(waitFile(t, left))
+	stayed, _ := strconv.Atoi(waitFile(t, member))
+	if st, ok := readStat(gone); !ok || st.session != gone {
+		t.Fatalf("process %d did not leave the session: %+v, %v", gone, st, ok)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ln.Destroy(ctx, "desc"); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{gone, stayed} {
+		deadline := time.Now().Add(20 * time.Second)
+		for !processGone(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d survived Destroy", pid)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func TestChildrenFiles(t *testing.T) {
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	kids, ok := children(os.Getpid())
+	if !ok {
+		t.Skip("no children files in this kernel")
+	}
+	if !slices.Contains(kids, cmd.Process.Pid) {
+		t.Fatalf("children(self) = %v, want %d among them", kids, cmd.Process.Pid)
+	}
+}
