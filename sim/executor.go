@@ -51,6 +51,7 @@ type simExecutor struct {
 	tasks      map[string]*xTask
 	order      []string
 	checkpoint bool
+	custom     bool // the framework's own executor: it stays until shut down
 	connected  bool
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
@@ -91,6 +92,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.sid = m.GetSlaveId()
 		x.connected = true
 	case *mesosinternal.ExecutorReregisteredMessage:
+		x.sid = m.GetSlaveId()
 		x.connected = true
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
@@ -127,6 +129,10 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
 		x.acknowledged(m)
+	case *mesosinternal.FrameworkToExecutorMessage:
+		x.Send(x.agent, &mesosinternal.ExecutorToFrameworkMessage{
+			SlaveId: x.sid, FrameworkId: FrameworkID(x.fid), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)}, Data: append([]byte("echo: "), m.GetData()...),
+		})
 	case *mesosinternal.ShutdownExecutorMessage:
 		x.exit()
 	}
@@ -217,7 +223,7 @@ func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 // maybeExit ends the executor once all its tasks ended and were
 // acknowledged, as the command executor does.
 func (x *simExecutor) maybeExit() {
-	if len(x.updates) > 0 {
+	if x.custom || len(x.updates) > 0 {
 		return
 	}
 	for _, tid := range x.order {
