@@ -344,26 +344,6 @@ func (sc *Script) state() {
 func compact(r resources.Resources) string { return strings.ReplaceAll(r.String(), "; ", ";") }
 
 func (sc *Script) realState(m *realMaster) {
-	w := &sc.out
-	v := m.core.View()
-	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
-	for _, f := range v.Frameworks {
-		fmt.Fprintf(w, "framework %s (%s) connected=%v active=%v\n", f.ID, sc.sim.Name(f.PID), f.Connected, f.Active)
-		for _, t := range f.CompletedTasks {
-			fmt.Fprintf(w, "  completed task %s %s\n", t.GetTaskId().GetValue(), t.GetState())
-		}
-	}
-	for _, a := range v.Agents {
-		fmt.Fprintf(w, "agent %s (%s) connected=%v active=%v total=%s free=%s\n", a.ID, sc.sim.Name(a.PID), a.Connected, a.Active,
-			compact(m.alloc.Core.Total(a.ID)), compact(m.alloc.Core.Available(a.ID)))
-		for _, t := range a.Tasks {
-			fmt.Fprintf(w, "  task %s framework=%s %s res=%s\n", t.GetTaskId().GetValue(), t.GetFrameworkId().GetValue(), t.GetState(), compact(resources.Resources(t.GetResources()).Unallocate()))
-		}
-	}
-	for _, id := range v.Unreachable {
-		fmt.Fprintf(w, "unreachable agent %s\n", id)
-	}
-	for _, o := range v.Offers {
-		fmt.Fprintf(w, "offer %s framework=%s agent=%s res=%s\n", o.ID, o.FrameworkID, o.AgentID, compact(o.Resources.Unallocate()))
-	}
+	fmt.Fprintf(&sc.out, "time %v\n", sc.sim.Elapsed())
+	writeMasterState(&sc.out, sc.sim, m, false)
 }
