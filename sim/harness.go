@@ -440,3 +440,42 @@ func (m *Machine) WriteDisk(w io.Writer) {
 		}
 	}
 }
+
+// FrameworkBook is what a scripted framework (one that sends raw
+// messages on the script's word) keeps of what the master told it: its
+// id, its offers, the latest update of each task that wants an
+// acknowledgement, and the errors it got.
+type FrameworkBook struct {
+	ID      string
+	Offers  map[string]*mesos.Offer
+	Unacked map[string]*mesosinternal.StatusUpdate // by task
+	Errors  []string
+}
+
+// NewFrameworkBook returns the book of a framework with id ("" before it
+// registers).
+func NewFrameworkBook(id string) FrameworkBook {
+	return FrameworkBook{ID: id, Offers: map[string]*mesos.Offer{}, Unacked: map[string]*mesosinternal.StatusUpdate{}}
+}
+
+// Observe notes a message from the master.
+func (b *FrameworkBook) Observe(msg proto.Message) {
+	switch msg := msg.(type) {
+	case *mesosinternal.FrameworkRegisteredMessage:
+		b.ID = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.FrameworkReregisteredMessage:
+		b.ID = msg.GetFrameworkId().GetValue()
+	case *mesosinternal.ResourceOffersMessage:
+		for _, o := range msg.GetOffers() {
+			b.Offers[o.GetId().GetValue()] = o
+		}
+	case *mesosinternal.RescindResourceOfferMessage:
+		delete(b.Offers, msg.GetOfferId().GetValue())
+	case *mesosinternal.StatusUpdateMessage:
+		if len(msg.GetUpdate().GetUuid()) > 0 {
+			b.Unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
+		}
+	case *mesosinternal.FrameworkErrorMessage:
+		b.Errors = append(b.Errors, msg.GetMessage())
+	}
+}

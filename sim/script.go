@@ -58,31 +58,11 @@ func NewScript(standIn bool) (*Script, error) {
 // to and remembers what it got.
 type scriptFramework struct {
 	effect.Outbox
-	id      string
-	offers  map[string]*mesos.Offer
-	unacked map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
-	errors  []string
+	FrameworkBook
 }
 
 func (f *scriptFramework) Receive(_ time.Time, _ actors.PID, msg proto.Message) []effect.Effect {
-	switch msg := msg.(type) {
-	case *mesosinternal.FrameworkRegisteredMessage:
-		f.id = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.FrameworkReregisteredMessage:
-		f.id = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.ResourceOffersMessage:
-		for _, o := range msg.GetOffers() {
-			f.offers[o.GetId().GetValue()] = o
-		}
-	case *mesosinternal.RescindResourceOfferMessage:
-		delete(f.offers, msg.GetOfferId().GetValue())
-	case *mesosinternal.StatusUpdateMessage:
-		if len(msg.GetUpdate().GetUuid()) > 0 {
-			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
-		}
-	case *mesosinternal.FrameworkErrorMessage:
-		f.errors = append(f.errors, msg.GetMessage())
-	}
+	f.Observe(msg)
 	return nil
 }
 func (f *scriptFramework) Timer(time.Time, string) []effect.Effect      { return nil }
@@ -101,8 +81,8 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 	case "subscribe":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
 			info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(n.Name)}
-			if f.id != "" {
-				info.Id = &mesos.FrameworkID{Value: proto.String(f.id)}
+			if f.ID != "" {
+				info.Id = &mesos.FrameworkID{Value: proto.String(f.ID)}
 				return sc.send(n, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
 			}
 			return sc.send(n, &mesosinternal.RegisterFrameworkMessage{Framework: info})
@@ -115,27 +95,27 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 			if err != nil {
 				return err
 			}
-			return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.id), Filters: Refuse(args), OfferIds: ids})
+			return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.ID), Filters: Refuse(args), OfferIds: ids})
 		})
 	case "ack":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
 			tid := ArgVal(args, "task")
-			up := f.unacked[tid]
+			up := f.Unacked[tid]
 			if up == nil {
 				return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
 			}
-			delete(f.unacked, tid)
+			delete(f.Unacked, tid)
 			return sc.send(n, &mesosinternal.StatusUpdateAcknowledgementMessage{
 				SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: up.GetUuid(),
 			})
 		})
 	case "kill":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			return sc.send(n, &mesosinternal.KillTaskMessage{FrameworkId: FrameworkID(f.id), TaskId: &mesos.TaskID{Value: proto.String(ArgVal(args, "task"))}})
+			return sc.send(n, &mesosinternal.KillTaskMessage{FrameworkId: FrameworkID(f.ID), TaskId: &mesos.TaskID{Value: proto.String(ArgVal(args, "task"))}})
 		})
 	case "reconcile":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			return sc.send(n, &mesosinternal.ReconcileTasksMessage{FrameworkId: FrameworkID(f.id), Statuses: ReconcileStatuses(args)})
+			return sc.send(n, &mesosinternal.ReconcileTasksMessage{FrameworkId: FrameworkID(f.ID), Statuses: ReconcileStatuses(args)})
 		})
 	case "status":
 		err = sc.status(args)
@@ -261,7 +241,7 @@ func (sc *Script) addFramework(args []Arg) error {
 		}
 	}
 	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", i+1)}
-	_, err := sc.sim.Add(args[0].Key, pid, &scriptFramework{offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}, nil)
+	_, err := sc.sim.Add(args[0].Key, pid, &scriptFramework{FrameworkBook: NewFrameworkBook("")}, nil)
 	return err
 }
 
@@ -269,11 +249,11 @@ func (sc *Script) addFramework(args []Arg) error {
 // (task=(t1,t2) launches several of the same size; see LaunchTasks).
 func (sc *Script) launch(args []Arg) error {
 	return sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-		ids, tasks, err := LaunchTasks(args, f.offers, "*", f.id)
+		ids, tasks, err := LaunchTasks(args, f.Offers, "*", f.ID)
 		if err != nil {
 			return err
 		}
-		return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.id), Tasks: tasks, Filters: Refuse(args), OfferIds: ids})
+		return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.ID), Tasks: tasks, Filters: Refuse(args), OfferIds: ids})
 	})
 }
 
@@ -306,7 +286,7 @@ func (sc *Script) restart(n *Node) error {
 	switch n.Core.(type) {
 	case *scriptFramework:
 		old := n.Core.(*scriptFramework)
-		sc.sim.Restart(n, &scriptFramework{id: old.id, offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}})
+		sc.sim.Restart(n, &scriptFramework{FrameworkBook: NewFrameworkBook(old.ID)})
 	default:
 		return fmt.Errorf("%s cannot be restarted (master failover comes with the fault-tolerance issue)", n.Name)
 	}

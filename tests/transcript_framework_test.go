@@ -25,15 +25,15 @@ type txFramework struct {
 	name   string
 	info   *mesos.FrameworkInfo // what it subscribes with (no id)
 	idOf   string               // subscribe with this framework's id (failover)
-	fid    string
 	driver *schedulerdriver.Inline
 	pid    actors.PID
 	seed   uint64
 
 	checkpoint bool
 	role       string
-	offers     map[string]*mesos.Offer
-	unacked    map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
+	// The raw framework's id, offers and updates (a driver framework's
+	// offers only).
+	sim.FrameworkBook
 	// explicitAcks: the driver leaves acknowledgements to the script's ack.
 	explicitAcks bool
 	statuses     map[string]*mesos.TaskStatus // driver: by task, the latest delivered
@@ -72,7 +72,7 @@ func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
 	c.nFw++
 	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", c.nFw)}
 	f := &txFramework{c: c, name: name, info: info, idOf: sim.ArgVal(args, "id-of"), checkpoint: info.GetCheckpoint(), role: role,
-		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}, explicitAcks: sim.HasArg(args, "explicit-acks")}
+		FrameworkBook: sim.NewFrameworkBook(""), explicitAcks: sim.HasArg(args, "explicit-acks")}
 	var custom func(*sim.Node, effect.Effect)
 	if driver {
 		f.pid, f.seed = pid, uint64(c.nFw)
@@ -98,37 +98,21 @@ func (f *txFramework) newDriver(id string) {
 
 // restarted is the framework's new process: it remembers its id only.
 func (f *txFramework) restarted() *txFramework {
-	return &txFramework{c: f.c, name: f.name, info: f.info, fid: f.fid, checkpoint: f.checkpoint, role: f.role,
-		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}
+	return &txFramework{c: f.c, name: f.name, info: f.info, checkpoint: f.checkpoint, role: f.role, FrameworkBook: sim.NewFrameworkBook(f.ID)}
 }
 
 func (f *txFramework) id() string {
 	if f.driver != nil {
 		return f.driver.Core().FrameworkID()
 	}
-	return f.fid
+	return f.ID
 }
 
 func (f *txFramework) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
 	if f.driver != nil {
 		return f.driver.Receive(now, from, msg)
 	}
-	switch msg := msg.(type) {
-	case *mesosinternal.FrameworkRegisteredMessage:
-		f.fid = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.FrameworkReregisteredMessage:
-		f.fid = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.ResourceOffersMessage:
-		for _, o := range msg.GetOffers() {
-			f.offers[o.GetId().GetValue()] = o
-		}
-	case *mesosinternal.RescindResourceOfferMessage:
-		delete(f.offers, msg.GetOfferId().GetValue())
-	case *mesosinternal.StatusUpdateMessage:
-		if len(msg.GetUpdate().GetUuid()) > 0 {
-			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
-		}
-	}
+	f.Observe(msg)
 	return nil
 }
 
@@ -188,7 +172,7 @@ func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
 	switch cmd {
 	case "subscribe":
 		info := proto.Clone(f.info).(*mesos.FrameworkInfo)
-		id := f.fid
+		id := f.ID
 		if id == "" && f.idOf != "" {
 			other, err := c.framework(f.idOf)
 			if err != nil {
@@ -207,16 +191,16 @@ func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
 		if err != nil {
 			return err
 		}
-		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.fid), Tasks: tasks, Filters: sim.Refuse(args), OfferIds: ids}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Tasks: tasks, Filters: sim.Refuse(args), OfferIds: ids}
 	case "decline":
 		ids, err := sim.OfferIDs(args)
 		if err != nil {
 			return err
 		}
-		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.fid), Filters: sim.Refuse(args), OfferIds: ids}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Filters: sim.Refuse(args), OfferIds: ids}
 	case "ack":
 		tid := sim.ArgVal(args, "task")
-		up := f.unacked[tid]
+		up := f.Unacked[tid]
 		if up == nil {
 			return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
 		}
@@ -224,18 +208,18 @@ func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
 		if sim.ArgVal(args, "uuid") == "bogus" {
 			uuid = c.uuids.NewUUID().Bytes()
 		} else {
-			delete(f.unacked, tid)
+			delete(f.Unacked, tid)
 		}
 		msg = &mesosinternal.StatusUpdateAcknowledgementMessage{SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: uuid}
 	case "kill":
-		msg = &mesosinternal.KillTaskMessage{FrameworkId: sim.FrameworkID(f.fid), TaskId: &mesos.TaskID{Value: proto.String(sim.ArgVal(args, "task"))}}
+		msg = &mesosinternal.KillTaskMessage{FrameworkId: sim.FrameworkID(f.ID), TaskId: &mesos.TaskID{Value: proto.String(sim.ArgVal(args, "task"))}}
 	case "reconcile":
-		msg = &mesosinternal.ReconcileTasksMessage{FrameworkId: sim.FrameworkID(f.fid), Statuses: sim.ReconcileStatuses(args)}
+		msg = &mesosinternal.ReconcileTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Statuses: sim.ReconcileStatuses(args)}
 	case "message":
-		msg = &mesosinternal.FrameworkToExecutorMessage{SlaveId: &mesos.SlaveID{Value: proto.String(sim.ArgVal(args, "agent"))}, FrameworkId: sim.FrameworkID(f.fid),
+		msg = &mesosinternal.FrameworkToExecutorMessage{SlaveId: &mesos.SlaveID{Value: proto.String(sim.ArgVal(args, "agent"))}, FrameworkId: sim.FrameworkID(f.ID),
 			ExecutorId: sim.ExecutorID(sim.ArgVal(args, "executor")), Data: []byte(sim.ArgVal(args, "data"))}
 	case "teardown":
-		msg = &mesosinternal.UnregisterFrameworkMessage{FrameworkId: sim.FrameworkID(f.fid)}
+		msg = &mesosinternal.UnregisterFrameworkMessage{FrameworkId: sim.FrameworkID(f.ID)}
 	default:
 		return fmt.Errorf("%s is not a driver framework (%s)", n.Name, cmd)
 	}
@@ -322,7 +306,7 @@ func (f *txFramework) driverCommand(n *sim.Node, cmd string, args []sim.Arg) err
 
 // tasks builds a launch (sim.LaunchTasks) on the framework's offers.
 func (f *txFramework) tasks(args []sim.Arg) ([]*mesos.OfferID, []*mesos.TaskInfo, error) {
-	return sim.LaunchTasks(args, f.offers, f.role, f.id())
+	return sim.LaunchTasks(args, f.Offers, f.role, f.id())
 }
 
 // txScheduler prints every callback of a driver framework and keeps its
@@ -343,13 +327,13 @@ func (s *txScheduler) Disconnected(schedulerdriver.SchedulerDriver) { s.say("dis
 func (s *txScheduler) ResourceOffers(_ schedulerdriver.SchedulerDriver, offers []*mesos.Offer) {
 	ids := make([]string, 0, len(offers))
 	for _, o := range offers {
-		s.f.offers[o.GetId().GetValue()] = o
+		s.f.Offers[o.GetId().GetValue()] = o
 		ids = append(ids, o.GetId().GetValue())
 	}
 	s.say("resourceOffers %v", ids)
 }
 func (s *txScheduler) OfferRescinded(_ schedulerdriver.SchedulerDriver, id *mesos.OfferID) {
-	delete(s.f.offers, id.GetValue())
+	delete(s.f.Offers, id.GetValue())
 	s.say("offerRescinded %s", id.GetValue())
 }
 func (s *txScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
