@@ -16,11 +16,12 @@ import (
 )
 
 // txCluster is the transcript harness for failures and recovery: the real
-// master core (restartable), agent cores whose checkpoints go to an
-// in-memory disk that outlives them, executors that outlive their agent
-// when their framework checkpoints, and frameworks that send raw messages
-// or run the real scheduler driver. It runs on sim's engine (virtual clock
-// and network), and prints what flowed in sim.Script's format. A file
+// master core (restartable, sim.Master), agent cores whose checkpoints go
+// to an in-memory disk that outlives them and executors that outlive
+// their agent when their framework checkpoints (sim.Machine), and
+// frameworks that send raw messages or run the real scheduler driver. It
+// runs on sim's engine (virtual clock and network), and prints what
+// flowed in sim.Script's format. A file
 // selects it by starting with the `cluster` command; the commands are
 // listed in Exec.
 type txCluster struct {
