@@ -420,22 +420,3 @@ func (h *agentHost) end(now time.Time, c *simContainer, status int32) []effect.E
 	delete(h.conts, c.id)
 	return h.core.ContainerExited(now, c.id, &containerizer.Termination{Status: &status}, nil)
 }
-
-// finish makes the executor running task tid end it in state (the script's
-// status command); it reports false if no executor runs tid.
-func (h *agentHost) finish(tid string, state mesos.TaskState) bool {
-	for _, c := range h.sorted() {
-		if c.core != nil && c.core.running(tid) {
-			x, n := c.core, c.exec
-			n.Post(0, func(now time.Time) []effect.Effect {
-				if x.running(tid) {
-					x.CancelTimer("end/" + tid)
-					x.update(now, tid, state)
-				}
-				return x.Take()
-			})
-			return true
-		}
-	}
-	return false
-}

@@ -382,17 +382,31 @@ func (m *Machine) CrashExecutor(eid string) error {
 
 // Status makes the executor of task tid send an update in state.
 func (m *Machine) Status(tid string, state mesos.TaskState) error {
-	for _, c := range m.h.sorted() {
-		if c.core != nil && !c.ended && c.core.tasks[tid] != nil {
-			x := c.core
-			c.exec.Post(0, func(now time.Time) []effect.Effect {
-				x.update(now, tid, state)
-				return x.Take()
-			})
-			return m.s.Settle()
-		}
+	if !m.h.taskUpdate(tid, state, false) {
+		return fmt.Errorf("%s runs no task %q", m.node.Name, tid)
 	}
-	return fmt.Errorf("%s runs no task %q", m.node.Name, tid)
+	return m.s.Settle()
+}
+
+// taskUpdate makes the executor that has task tid (that runs it, if
+// running) send an update in state, as the script's status command asks;
+// it reports false if no executor of the host has it.
+func (h *agentHost) taskUpdate(tid string, state mesos.TaskState, running bool) bool {
+	for _, c := range h.sorted() {
+		if c.core == nil || c.exec == nil || c.ended || c.core.tasks[tid] == nil || running && !c.core.running(tid) {
+			continue
+		}
+		x := c.core
+		c.exec.Post(0, func(now time.Time) []effect.Effect {
+			if !running || x.running(tid) {
+				x.CancelTimer("end/" + tid)
+				x.update(now, tid, state)
+			}
+			return x.Take()
+		})
+		return true
+	}
+	return false
 }
 
 // WriteState writes the agent's own view: registered or not, and its

@@ -271,7 +271,7 @@ func (sc *Script) status(args []Arg) error {
 			return fmt.Errorf("state= wants finished, failed or killed")
 		}
 		tid := ArgVal(args, "task")
-		if !h.finish(tid, st) {
+		if !h.taskUpdate(tid, st, true) {
 			return fmt.Errorf("%s runs no task %q", n.Name, tid)
 		}
 		return sc.sim.Settle()
