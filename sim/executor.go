@@ -39,7 +39,8 @@ const recoveryKey = "recovery"
 // are acknowledged, or when told to shut down. When its agent goes away
 // it exits, unless its framework checkpoints: then it waits for the
 // restarted agent to ask it to reconnect, and hands back what was not
-// acknowledged.
+// acknowledged. A custom executor (a transcript's executor=E) stays up
+// until shut down, and every executor echoes framework messages back.
 type simExecutor struct {
 	effect.Outbox
 	pid, agent actors.PID
