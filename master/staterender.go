@@ -31,11 +31,16 @@ import (
 type stateRenderer struct {
 	memos  []*resMemo // one per worker
 	gen    uint64     // renderings so far
-	tasks  map[*mesos.Task]*taskEntry
+	fws    map[*framework]*fwCache
 	agents map[*agent]*agentEntry
-	fwUsed map[*framework]*usedEntry
-	fwLen  map[*framework]int // how many tasks each framework had
-	size   int                // of the last document
+	size   int // of the last document
+}
+
+// fwCache is what a renderer keeps of a framework.
+type fwCache struct {
+	tasks map[*mesos.Task]*taskEntry // of all its lists
+	used  *usedEntry
+	n     int // active tasks last time
 }
 
 // taskEntry is a task's JSON and what it was rendered from.
@@ -115,10 +120,8 @@ const (
 func newStateRenderer() *stateRenderer {
 	n := min(max(runtime.GOMAXPROCS(0), 1), 8)
 	r := &stateRenderer{
-		tasks:  map[*mesos.Task]*taskEntry{},
+		fws:    map[*framework]*fwCache{},
 		agents: map[*agent]*agentEntry{},
-		fwUsed: map[*framework]*usedEntry{},
-		fwLen:  map[*framework]int{},
 	}
 	for i := 0; i < n; i++ {
 		r.memos = append(r.memos, newResMemo())
@@ -158,21 +161,26 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 		ts    *taskSnap
 	}
 	type fwWork struct {
+		cache   *fwCache
+		stale   []*taskSnap // tasks to render
 		live    []*taskSnap
 		onAgent []onAgent
-		used    *usedEntry
 		fields  object
 		err     error
 	}
 	work := make([]fwWork, len(frameworks))
 	r.parallel(len(frameworks), func(m *resMemo, i int) {
 		f, fw := frameworks[i], &work[i]
+		fw.cache = r.fws[f.f]
+		if fw.cache == nil {
+			fw.cache = &fwCache{tasks: map[*mesos.Task]*taskEntry{}}
+		}
 		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
 			for j := range ts {
-				r.find(&ts[j], gen)
+				fw.cache.find(&ts[j], gen)
 			}
 		}
-		f.tasks = sortTasks(f.tasks, r.fwLen[f.f])
+		f.tasks = sortTasks(f.tasks, fw.cache.n)
 		for j := range f.tasks {
 			if e := f.tasks[j].e; e != nil {
 				e.pos.Store(int32(j))
@@ -188,6 +196,13 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 			}
 		}
 		f.sortLists()
+		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
+			for j := range ts {
+				if ts[j].e == nil {
+					fw.stale = append(fw.stale, &ts[j])
+				}
+			}
+		}
 		for j := range f.tasks {
 			ts := &f.tasks[j]
 			if !protocol.IsTerminalOrUnreachable(ts.state) && len(ts.t.GetResources()) > 0 {
@@ -201,14 +216,8 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 
 	// 2. The tasks not rendered before or changed since, in chunks.
 	var stale []*taskSnap
-	for _, f := range frameworks {
-		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
-			for j := range ts {
-				if ts[j].e == nil {
-					stale = append(stale, &ts[j])
-				}
-			}
-		}
+	for _, fw := range work {
+		stale = append(stale, fw.stale...)
 	}
 	taskChunks := chunks(stale, taskChunk)
 	errs := make([]error, len(taskChunks))
@@ -230,9 +239,20 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 	}
 
 	// 3. Each framework's own keys, with what its live tasks and
-	// executors use.
+	// executors use; the renderings of its tasks kept for the next time
+	// (those used now).
 	r.parallel(len(frameworks), func(m *resMemo, i int) {
 		f, fw := frameworks[i], &work[i]
+		fc := fw.cache
+		for _, ts := range fw.stale {
+			fc.tasks[ts.t] = ts.e
+		}
+		for t, e := range fc.tasks {
+			if e.gen.Load() != gen {
+				delete(fc.tasks, t)
+			}
+		}
+		fc.n = len(f.tasks)
 		parts := make([]sumPart, 0, len(fw.live)+len(f.executors))
 		for _, ts := range fw.live {
 			parts = append(parts, sumPart{ts.e.res.key, ts.t.GetResources()})
@@ -242,25 +262,24 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 				parts = append(parts, m.part(rs))
 			}
 		}
-		fw.used = r.fwUsed[f.f]
-		if fw.used == nil || !sameLists(fw.used.lists, parts) {
+		if fc.used == nil || !sameLists(fc.used.lists, parts) {
 			sum, err := m.sum(parts)
 			if err != nil {
 				fw.err = err
 				return
 			}
-			fw.used = &usedEntry{lists: listIDs(parts), sum: sum}
+			fc.used = &usedEntry{lists: listIDs(parts), sum: sum}
 		}
-		fw.fields = f.fields(fw.used.sum.sum)
+		fw.fields = f.fields(fc.used.sum.sum)
 	})
-	fwUsed, fwLen := make(map[*framework]*usedEntry, len(frameworks)), make(map[*framework]int, len(frameworks))
+	fws := make(map[*framework]*fwCache, len(frameworks))
 	for i, fw := range work {
 		if fw.err != nil {
 			return nil, fw.err
 		}
-		fwUsed[frameworks[i].f], fwLen[frameworks[i].f] = fw.used, len(frameworks[i].tasks)
+		fws[frameworks[i].f] = fw.cache
 	}
-	r.fwUsed, r.fwLen = fwUsed, fwLen
+	r.fws = fws
 
 	// 4. Each agent's live tasks (in framework and task id order), then
 	// its executors.
@@ -321,20 +340,10 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 		return nil, err
 	}
 
-	// 6. The renderings kept for the next time: those used now.
+	// 6. The agents' renderings kept for the next time.
 	for _, es := range fresh {
 		for _, e := range es {
 			r.agents[e.from.a] = e
-		}
-	}
-	for _, c := range taskChunks {
-		for _, ts := range c {
-			r.tasks[ts.t] = ts.e
-		}
-	}
-	for t, e := range r.tasks {
-		if e.gen.Load() != gen {
-			delete(r.tasks, t)
 		}
 	}
 	for a, e := range r.agents {
@@ -453,8 +462,8 @@ func chunks[T any](xs []T, n int) [][]T {
 
 // find sets ts.e to the task's rendering if it is still good, and ts.id
 // and ts.pos.
-func (r *stateRenderer) find(ts *taskSnap, gen uint64) {
-	e := r.tasks[ts.t]
+func (c *fwCache) find(ts *taskSnap, gen uint64) {
+	e := c.tasks[ts.t]
 	if e == nil {
 		ts.id, ts.pos = ts.t.GetTaskId().GetValue(), -1
 		return
