@@ -45,13 +45,14 @@ type fwCache struct {
 
 // taskEntry is a task's JSON and what it was rendered from.
 type taskEntry struct {
-	gen      atomic.Uint64 // the last rendering that used it
-	pos      atomic.Int32  // its place in its framework's tasks then; -1: none
-	id       string
-	state    mesos.TaskState
-	statuses []*mesos.TaskStatus
-	res      *listJSON // its resources
-	json     []byte
+	gen       atomic.Uint64       // the last rendering that used it
+	pos       atomic.Int32        // its place in its framework's tasks then; -1: none
+	id, slave string              // the task's, as its fields, which never change
+	rs        resources.Resources // the task's resources
+	state     mesos.TaskState
+	statuses  []*mesos.TaskStatus
+	res       *listJSON // its resources rendered
+	json      []byte
 }
 
 func (e *taskEntry) valid(ts *taskSnap) bool {
@@ -205,9 +206,10 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 		}
 		for j := range f.tasks {
 			ts := &f.tasks[j]
-			if !protocol.IsTerminalOrUnreachable(ts.state) && len(ts.t.GetResources()) > 0 {
+			rs, slave := ts.fields()
+			if !protocol.IsTerminalOrUnreachable(ts.state) && len(rs) > 0 {
 				fw.live = append(fw.live, ts)
-				if k, ok := agentIndex[ts.t.GetSlaveId().GetValue()]; ok {
+				if k, ok := agentIndex[slave]; ok {
 					fw.onAgent = append(fw.onAgent, onAgent{k, ts})
 				}
 			}
@@ -227,7 +229,10 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 			w.b = w.b[:0]
 			res := writeTask(&w, m, ts)
 			// the statuses copied: the snapshot's arena is not kept
-			e := &taskEntry{id: ts.id, state: ts.state, statuses: slices.Clone(ts.statuses), res: res, json: slices.Clone(w.b)}
+			e := &taskEntry{
+				id: ts.id, slave: ts.t.GetSlaveId().GetValue(), rs: ts.t.GetResources(),
+				state: ts.state, statuses: slices.Clone(ts.statuses), res: res, json: slices.Clone(w.b),
+			}
 			e.gen.Store(gen)
 			e.pos.Store(ts.pos)
 			ts.e = e
@@ -247,15 +252,18 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 		for _, ts := range fw.stale {
 			fc.tasks[ts.t] = ts.e
 		}
-		for t, e := range fc.tasks {
-			if e.gen.Load() != gen {
-				delete(fc.tasks, t)
+		// entries of tasks no longer listed, if any
+		if len(fc.tasks) != len(f.tasks)+len(f.unreachable)+len(f.completedTasks) {
+			for t, e := range fc.tasks {
+				if e.gen.Load() != gen {
+					delete(fc.tasks, t)
+				}
 			}
 		}
 		fc.n = len(f.tasks)
 		parts := make([]sumPart, 0, len(fw.live)+len(f.executors))
 		for _, ts := range fw.live {
-			parts = append(parts, sumPart{ts.e.res.key, ts.t.GetResources()})
+			parts = append(parts, sumPart{ts.e.res.key, ts.e.rs})
 		}
 		for _, e := range f.executors {
 			if rs := e.info.GetResources(); len(rs) > 0 {
@@ -296,7 +304,7 @@ func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
 	fill := slices.Clone(counts[:len(s.agents)])
 	for _, fw := range work {
 		for _, o := range fw.onAgent {
-			parts[fill[o.agent]] = sumPart{o.ts.e.res.key, o.ts.t.GetResources()}
+			parts[fill[o.agent]] = sumPart{o.ts.e.res.key, o.ts.e.rs}
 			fill[o.agent]++
 		}
 	}
@@ -449,6 +457,15 @@ func sortTasks(ts []taskSnap, prev int) []taskSnap {
 	return out
 }
 
+// fields returns the task's resources and agent id, from its last
+// rendering if there was one (they never change).
+func (ts *taskSnap) fields() (resources.Resources, string) {
+	if ts.old != nil {
+		return ts.old.rs, ts.old.slave
+	}
+	return ts.t.GetResources(), ts.t.GetSlaveId().GetValue()
+}
+
 // chunks cuts xs into runs of n.
 func chunks[T any](xs []T, n int) [][]T {
 	var out [][]T
@@ -468,7 +485,7 @@ func (c *fwCache) find(ts *taskSnap, gen uint64) {
 		ts.id, ts.pos = ts.t.GetTaskId().GetValue(), -1
 		return
 	}
-	ts.id, ts.pos = e.id, e.pos.Load()
+	ts.id, ts.pos, ts.old = e.id, e.pos.Load(), e
 	if e.valid(ts) {
 		e.gen.Store(gen)
 		ts.e = e

@@ -76,6 +76,7 @@ type taskSnap struct {
 	// set by the renderer
 	id  string
 	e   *taskEntry // the task's rendering
+	old *taskEntry // its last rendering, good or not
 	pos int32      // its place in its framework's tasks last time; -1: none
 }
 
