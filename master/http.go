@@ -43,8 +43,10 @@ const snapshotTimeout = 10 * time.Second
 // and HEAD; /weights and /quota their methods; anything else gets 405
 // (with an Allow header), unknown paths 404. A trailing slash is ignored
 // ("/master/state/" is /master/state), as libprocess trims it before
-// looking up the endpoint. Every answer is computed on the master actor;
-// the actor is never blocked by a slow client. The handler also has
+// looking up the endpoint. Every answer is computed on the master actor
+// but /master/state's, which is encoded off it from a snapshot taken on it
+// (stateflight.go, staterender*.go); the actor is never blocked by a slow
+// client. The handler also has
 // CloseStreams (see stream.go), for the HTTP server's shutdown.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(c *Core) any) http.HandlerFunc {
