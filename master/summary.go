@@ -194,6 +194,20 @@ func (c *Core) summary() Summary {
 }
 
 func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
+	var counts TaskCounts
+	fws := map[string]int{}
+	if at := tally.byAgent[a.id]; at != nil {
+		counts = at.TaskCounts
+		for _, fid := range at.frameworks {
+			fws[fid]++
+		}
+	}
+	return c.agentSummaryOf(a, counts, fws)
+}
+
+// agentSummaryOf is a's summary with its tasks counted by state and the
+// frameworks that have tasks on it (as keys).
+func (c *Core) agentSummaryOf(a *agent, counts TaskCounts, withTasks map[string]int) AgentSummary {
 	reserved := map[string]any{}
 	for role, r := range a.total.Reservations() {
 		reserved[role] = resJSON(r)
@@ -204,15 +218,13 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 	}
 	// Frameworks with executors but no task there count too.
 	fws := map[string]bool{}
-	if at := tally.byAgent[a.id]; at != nil {
-		for _, fid := range at.frameworks {
-			fws[fid] = true
-		}
+	for fid := range withTasks {
+		fws[fid] = true
 	}
 	for _, fid := range a.frameworkIDs() {
 		fws[fid] = true
 	}
-	s := AgentSummary{
+	return AgentSummary{
 		ID:                  a.id,
 		PID:                 a.pid.String(),
 		Hostname:            a.info.GetHostname(),
@@ -228,30 +240,31 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 		Active:              a.active,
 		Version:             a.version,
 		Capabilities:        caps,
+		TaskCounts:          counts,
 		FrameworkIDs:        sortedKeys(fws),
 	}
-	if at := tally.byAgent[a.id]; at != nil {
-		s.TaskCounts = at.TaskCounts
-	}
-	return s
 }
 
 func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary {
+	var counts TaskCounts
+	if n := tally.byFramework[f.id]; n != nil {
+		counts = *n
+	}
+	return c.frameworkSummaryOf(f, counts, tally.agentsOf[f.id], frameworkUsed(f), true)
+}
+
+// frameworkSummaryOf is f's summary with its tasks counted by state, the
+// agents its tasks ran on (unordered; those of its executors are added)
+// and what it uses; slave_ids is left out unless withAgents.
+func (c *Core) frameworkSummaryOf(f *framework, counts TaskCounts, taskAgents []string, used resources.Resources, withAgents bool) FrameworkSummary {
 	caps := []string{}
 	for _, capa := range f.info.GetCapabilities() {
 		caps = append(caps, capa.GetType().String())
 	}
-	agents := map[string]bool{}
-	for _, aid := range tally.agentsOf[f.id] {
-		agents[aid] = true
-	}
-	for aid := range f.executors {
-		agents[aid] = true
-	}
 	s := FrameworkSummary{
 		ID:               f.id,
 		Name:             f.info.GetName(),
-		UsedResources:    resJSON(frameworkUsed(f)),
+		UsedResources:    resJSON(used),
 		OfferedResources: resJSON(f.offeredResources()),
 		Capabilities:     caps,
 		Hostname:         f.info.GetHostname(),
@@ -262,13 +275,20 @@ func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary 
 		User:             f.info.GetUser(),
 		Roles:            f.roles(),
 		RegisteredTime:   seconds(f.registeredTime),
-		SlaveIDs:         sortedKeys(agents),
+		TaskCounts:       counts,
+	}
+	if withAgents {
+		agents := map[string]bool{}
+		for _, aid := range taskAgents {
+			agents[aid] = true
+		}
+		for aid := range f.executors {
+			agents[aid] = true
+		}
+		s.SlaveIDs = sortedKeys(agents)
 	}
 	if !f.pid.IsZero() {
 		s.PID = f.pid.String()
-	}
-	if n := tally.byFramework[f.id]; n != nil {
-		s.TaskCounts = *n
 	}
 	return s
 }
