@@ -503,7 +503,7 @@ func TestStreamWatchAgreesWithSummary(t *testing.T) {
 			}
 		}
 		for _, f := range want.Frameworks {
-			if got, wantJSON := string(fws[f.ID]), string(mustJSON(streamFramework{FrameworkSummary: f})); got != wantJSON {
+			if got, wantJSON := string(fws[f.ID]), string(mustJSON(streamFramework{FrameworkSummary: f, Offers: len(c.frameworks[f.ID].offers)})); got != wantJSON {
 				t.Fatalf("step %d (%s): framework %s streamed as\n%s\nsummary:\n%s", step, what, f.ID, got, wantJSON)
 			}
 		}
@@ -603,5 +603,49 @@ func TestStreamWatchAgreesWithSummary(t *testing.T) {
 		if r.Intn(3) > 0 {
 			check(step, what)
 		}
+	}
+}
+
+// /master/offers lists the outstanding offers a page at a time, of one
+// framework or agent when asked, with their number; bad parameters get
+// 400.
+func TestOffersPage(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	c.addAgent("cpus:2;mem:1024")
+	_, agent2 := c.addAgent("cpus:1;mem:512")
+	s, fid := c.subscribe(frameworkInfo("offered"))
+	n := 0
+	for n < 2 {
+		n += len(actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers())
+	}
+	c.settle()
+	all := getJSON(t, srv, "/master/offers")
+	if all["total"] != float64(2) || len(all["offers"].([]any)) != 2 {
+		t.Fatalf("/master/offers: %v", all)
+	}
+	first := all["offers"].([]any)[0].(map[string]any)
+	if first["framework_id"] != fid || first["resources"].(map[string]any)["cpus"] == nil {
+		t.Errorf("first offer: %v", first)
+	}
+	page := getJSON(t, srv, "/master/offers?limit=1&offset=1")
+	if page["total"] != float64(2) || len(page["offers"].([]any)) != 1 || page["offers"].([]any)[0].(map[string]any)["id"] == first["id"] {
+		t.Errorf("second page: %v", page)
+	}
+	one := getJSON(t, srv, "/master/offers?slave_id="+agent2)["offers"].([]any)
+	if len(one) != 1 || one[0].(map[string]any)["slave_id"] != agent2 {
+		t.Errorf("slave_id=%s: %v", agent2, one)
+	}
+	if none := getJSON(t, srv, "/master/offers?framework_id=nope"); none["total"] != float64(0) {
+		t.Errorf("unknown framework: %v", none)
+	}
+	resp, err := http.Get(srv.URL + "/master/offers?limit=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("limit=-1: %d, want 400", resp.StatusCode)
 	}
 }

@@ -7,12 +7,19 @@ package master
 //
 // The watch keeps its own tally of the tasks (counts by state per agent,
 // per framework and in all, which frameworks run on which agent, each
-// framework's used resources) and updates it from what changed. A tick
-// costs one look-up per task (is it known, in the same state?) and one
-// cheap fingerprint per agent and framework; summaries are built, and
-// resources added up, only for what changed. At 10,000 agents and
-// 100,000 tasks that is a few milliseconds plus the changes, where
-// recounting everything cost about half a second.
+// framework's used resources) and updates it from what changed:
+//   - the core notes every task whose state it changes in place
+//     (updateTask) in a bounded journal (taskJournal) that the watch
+//     reads from where it left off;
+//   - a framework whose task lists changed shape (a task added, moved to
+//     the completed or unreachable tasks, dropped) is looked over again,
+//     task by task: its lists' lengths and newest entries are its
+//     fingerprint;
+//   - everything is looked over on the first tick, when the core or the
+//     journal moved on without the watch, and every fullScanEvery ticks
+//     as a safety net for changes made some other way.
+// Agents and frameworks have a cheap fingerprint each; summaries are
+// built, and resources added up, only for what changed.
 
 import (
 	"math"
@@ -86,6 +93,7 @@ type streamTick struct {
 type streamFramework struct {
 	FrameworkSummary
 	SlaveIDs []string `json:"slave_ids,omitempty"`
+	Offers   int      `json:"offers"` // outstanding
 }
 
 // agentPrint and frameworkPrint change whenever anything their summary
@@ -108,8 +116,66 @@ type frameworkPrint struct {
 	executors                    int
 }
 
+// taskJournal is the tasks whose state the core changed, in order. Only
+// the stream reads it; it is made by the first watch that ticks on a core
+// and keeps at most journalMax entries (the oldest half is dropped: a
+// reader that fell behind looks over everything).
+type taskJournal struct {
+	base  uint64 // position of tasks[0]
+	tasks []*mesos.Task
+}
+
+const (
+	journalMax    = 1 << 16
+	fullScanEvery = 60
+)
+
+// note records that t changed; a nil journal records nothing.
+func (j *taskJournal) note(t *mesos.Task) {
+	if j == nil {
+		return
+	}
+	if len(j.tasks) >= journalMax {
+		half := len(j.tasks) / 2
+		j.tasks = append(j.tasks[:0], j.tasks[half:]...)
+		j.base += uint64(half)
+	}
+	j.tasks = append(j.tasks, t)
+}
+
+// end is the position after the last entry.
+func (j *taskJournal) end() uint64 { return j.base + uint64(len(j.tasks)) }
+
+// listsPrint is a framework's task lists' fingerprint.
+type listsPrint struct {
+	reg                    bool
+	tasks                  int
+	unreachable, completed int
+	unreachableLast        string
+	completedLast          string
+}
+
+func printLists(f *framework, reg bool) listsPrint {
+	last := func(l *taskList) string {
+		if len(l.order) == 0 {
+			return ""
+		}
+		return l.order[len(l.order)-1]
+	}
+	return listsPrint{reg: reg, tasks: len(f.tasks), unreachable: len(f.unreachableTasks.order), completed: len(f.completedTasks.order),
+		unreachableLast: last(f.unreachableTasks), completedLast: last(f.completedTasks)}
+}
+
+// fwTasks is what the watch knows of one framework's tasks.
+type fwTasks struct {
+	print   listsPrint
+	members map[*mesos.Task]*taskSeen
+	gen     uint64
+}
+
 // taskSeen is what a task counted for at the last tick.
 type taskSeen struct {
+	fw         *framework
 	fid, agent string
 	state      mesos.TaskState
 	reg        bool                // its framework is registered: in the per-agent and per-framework tallies
@@ -141,10 +207,13 @@ type frameworkSeen struct {
 // actor touches it (inside Node.Call).
 type streamWatch struct {
 	gen        uint64
+	core       *Core      // the core read last
+	pos        uint64     // in its journal
 	counts     TaskCounts // every task, completed frameworks' too
 	agents     map[string]*agentSeen
 	frameworks map[string]*frameworkSeen
 	tasks      map[*mesos.Task]*taskSeen
+	lists      map[*framework]*fwTasks
 	maxTasks   int
 
 	dirtyAgents, dirtyFws map[string]bool // this tick's, reused
@@ -152,7 +221,8 @@ type streamWatch struct {
 
 func newStreamWatch(maxTasks int) *streamWatch {
 	return &streamWatch{
-		agents: map[string]*agentSeen{}, frameworks: map[string]*frameworkSeen{}, tasks: map[*mesos.Task]*taskSeen{}, maxTasks: maxTasks,
+		agents: map[string]*agentSeen{}, frameworks: map[string]*frameworkSeen{}, tasks: map[*mesos.Task]*taskSeen{},
+		lists: map[*framework]*fwTasks{}, maxTasks: maxTasks,
 		dirtyAgents: map[string]bool{}, dirtyFws: map[string]bool{},
 	}
 }
@@ -286,6 +356,142 @@ func (w *streamWatch) account(s *taskSeen, d int) {
 	}
 }
 
+// forget takes back what a task counted for and drops it.
+func (w *streamWatch) forget(t *mesos.Task, seen *taskSeen) {
+	w.account(seen, -1)
+	delete(w.tasks, t)
+	if ft := w.lists[seen.fw]; ft != nil {
+		delete(ft.members, t)
+	}
+}
+
+// visit looks at one task of f: new, or changed since it was counted, it
+// is taken back and counted anew, and a state change is reported.
+func (w *streamWatch) visit(f *framework, reg, inTasks, first bool, t *mesos.Task, out *streamTick) {
+	st := t.GetState()
+	seen := w.tasks[t]
+	if seen != nil {
+		if seen.gen == w.gen {
+			return // listed twice, or journaled and looked over
+		}
+		live := reg && inTasks && !protocol.IsTerminalOrUnreachable(st)
+		if seen.state == st && seen.reg == reg && seen.live == live && seen.fw == f {
+			seen.gen = w.gen
+			return
+		}
+		w.forget(t, seen)
+	}
+	if (seen == nil && !first) || (seen != nil && seen.state != st) {
+		if len(out.tasks) < w.maxTasks {
+			ch := TaskChange{FrameworkID: f.id, ID: t.GetTaskId().GetValue(), Name: t.GetName(), State: st.String(), SlaveID: t.GetSlaveId().GetValue()}
+			if ss := t.GetStatuses(); len(ss) > 0 {
+				ch.Timestamp = ss[len(ss)-1].GetTimestamp()
+			}
+			out.tasks = append(out.tasks, ch)
+		} else {
+			out.tasksOmitted++
+		}
+	}
+	now := &taskSeen{fw: f, fid: f.id, agent: t.GetSlaveId().GetValue(), state: st, reg: reg, gen: w.gen,
+		live: reg && inTasks && !protocol.IsTerminalOrUnreachable(st)}
+	if now.live {
+		now.res = t.GetResources()
+	}
+	w.tasks[t] = now
+	ft := w.lists[f]
+	if ft == nil {
+		ft = &fwTasks{members: map[*mesos.Task]*taskSeen{}}
+		w.lists[f] = ft
+	}
+	ft.members[t] = now
+	w.account(now, 1)
+}
+
+// scan looks over every task of f, and forgets those of its tasks no
+// longer listed.
+func (w *streamWatch) scan(f *framework, reg, first bool, out *streamTick) {
+	for _, t := range f.tasks {
+		w.visit(f, reg, true, first, t, out)
+	}
+	for _, t := range f.unreachableTasks.byID {
+		w.visit(f, reg, false, first, t, out)
+	}
+	for _, t := range f.completedTasks.byID {
+		w.visit(f, reg, false, first, t, out)
+	}
+	if ft := w.lists[f]; ft != nil {
+		for t, seen := range ft.members {
+			if seen.gen != w.gen && seen.fw == f {
+				w.forget(t, seen)
+			}
+		}
+	}
+}
+
+// tasksOf brings the task tallies up to date with c.
+func (w *streamWatch) tasksOf(c *Core, first bool, out *streamTick) {
+	if c.journal == nil {
+		c.journal = &taskJournal{}
+	}
+	j, from := c.journal, w.pos
+	full := first || w.core != c || from < j.base || w.gen%fullScanEvery == 0
+	w.core, w.pos = c, j.end()
+	present := func(f *framework, reg bool) {
+		ft := w.lists[f]
+		p := printLists(f, reg)
+		if full || ft == nil || ft.print != p {
+			w.scan(f, reg, first, out)
+			ft = w.lists[f]
+			if ft == nil {
+				ft = &fwTasks{members: map[*mesos.Task]*taskSeen{}}
+				w.lists[f] = ft
+			}
+			ft.print = p
+		}
+		ft.gen = w.gen
+	}
+	for _, f := range c.frameworks {
+		present(f, true)
+	}
+	for _, f := range c.completed {
+		present(f, false)
+	}
+	for f, ft := range w.lists {
+		if ft.gen != w.gen {
+			for t, seen := range ft.members {
+				w.forget(t, seen)
+			}
+			delete(w.lists, f)
+		}
+	}
+	if full {
+		return
+	}
+	// The tasks whose state changed in place, in frameworks not looked over.
+	for _, t := range j.tasks[from-j.base:] {
+		seen := w.tasks[t]
+		if seen != nil && seen.gen == w.gen {
+			continue
+		}
+		f := c.frameworks[t.GetFrameworkId().GetValue()]
+		if seen != nil {
+			f = seen.fw
+		}
+		if f == nil {
+			continue // a new task of a framework that is gone: never listed
+		}
+		reg, tid := c.frameworks[f.id] == f, t.GetTaskId().GetValue()
+		switch {
+		case f.tasks[tid] == t:
+			w.visit(f, reg, true, false, t, out)
+		case f.unreachableTasks.byID[tid] == t || f.completedTasks.byID[tid] == t:
+			w.visit(f, reg, false, false, t, out)
+		case seen != nil:
+			w.forget(t, seen)
+		}
+	}
+}
+
 // tick reads the core: everything the first time, changes afterwards.
 func (w *streamWatch) tick(c *Core) streamTick {
 	first := w.gen == 0
@@ -294,70 +500,7 @@ func (w *streamWatch) tick(c *Core) streamTick {
 	clear(w.dirtyFws)
 	out := streamTick{}
 
-	// Tasks: one look-up each; what changed is taken back and counted anew.
-	known, visited := len(w.tasks), 0
-	visit := func(f *framework, reg, inTasks bool, t *mesos.Task) {
-		st := t.GetState()
-		now := taskSeen{fid: f.id, agent: t.GetSlaveId().GetValue(), state: st, reg: reg, gen: w.gen,
-			live: reg && inTasks && !protocol.IsTerminalOrUnreachable(st)}
-		seen := w.tasks[t]
-		if seen != nil {
-			if seen.gen == w.gen {
-				return // listed twice
-			}
-			visited++
-			if seen.state == st && seen.reg == now.reg && seen.live == now.live && seen.fid == now.fid && seen.agent == now.agent {
-				seen.gen = w.gen
-				return
-			}
-			w.account(seen, -1)
-		}
-		if (seen == nil && !first) || (seen != nil && seen.state != st) {
-			if len(out.tasks) < w.maxTasks {
-				ch := TaskChange{FrameworkID: f.id, ID: t.GetTaskId().GetValue(), Name: t.GetName(), State: st.String(), SlaveID: now.agent}
-				if ss := t.GetStatuses(); len(ss) > 0 {
-					ch.Timestamp = ss[len(ss)-1].GetTimestamp()
-				}
-				out.tasks = append(out.tasks, ch)
-			} else {
-				out.tasksOmitted++
-			}
-		}
-		if now.live {
-			now.res = t.GetResources()
-		}
-		if seen == nil {
-			seen = &taskSeen{}
-			w.tasks[t] = seen
-		}
-		*seen = now
-		w.account(seen, 1)
-	}
-	scan := func(f *framework, reg bool) {
-		for _, t := range f.tasks {
-			visit(f, reg, true, t)
-		}
-		for _, t := range f.unreachableTasks.byID {
-			visit(f, reg, false, t)
-		}
-		for _, t := range f.completedTasks.byID {
-			visit(f, reg, false, t)
-		}
-	}
-	for _, f := range c.frameworks {
-		scan(f, true)
-	}
-	for _, f := range c.completed {
-		scan(f, false)
-	}
-	if visited < known {
-		for t, seen := range w.tasks {
-			if seen.gen != w.gen {
-				w.account(seen, -1)
-				delete(w.tasks, t)
-			}
-		}
-	}
+	w.tasksOf(c, first, &out)
 
 	ov := &out.overview
 	ov.ID, ov.PID, ov.Hostname, ov.Cluster, ov.Version = c.info.GetId(), c.info.GetPid(), c.info.GetHostname(), c.cfg.Cluster, Version
@@ -465,7 +608,7 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		}
 		fs.print = p
 		sum := c.frameworkSummaryOf(f, fs.counts, nil, fs.used.Add(fs.execUsed), false)
-		out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: sum})
+		out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: sum, Offers: len(f.offers)})
 	}
 	for id, fs := range w.frameworks {
 		if fs.gen != w.gen {

@@ -7,6 +7,12 @@ package master
 // event stream (stream.go) read it instead of the full state.
 
 import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
@@ -327,4 +333,56 @@ func frameworkUsed(f *framework) resources.Resources {
 		}
 	}
 	return resources.Resources(nil).Add(all)
+}
+
+// offersQuery is what /master/offers was asked for.
+type offersQuery struct {
+	limit, offset        int
+	frameworkID, agentID string
+}
+
+// parseOffersQuery reads /master/offers' parameters: limit (default
+// 100), offset, framework_id, slave_id.
+func parseOffersQuery(q url.Values) (offersQuery, error) {
+	out := offersQuery{limit: defaultTasksLimit, frameworkID: q.Get("framework_id"), agentID: q.Get("slave_id")}
+	for _, p := range []struct {
+		name string
+		into *int
+	}{{"limit", &out.limit}, {"offset", &out.offset}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return out, fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", p.name, v)
+		}
+		*p.into = n
+	}
+	return out, nil
+}
+
+// offersPage is /master/offers: the outstanding offers (of one framework
+// or agent when asked), oldest first, a page at a time, with how many
+// there are in all. The UI's offers page reads it instead of the whole
+// state.
+func (c *Core) offersPage(q offersQuery) any {
+	var all []*offer
+	for _, o := range c.offers {
+		if (q.frameworkID == "" || o.frameworkID == q.frameworkID) && (q.agentID == "" || o.agentID == q.agentID) {
+			all = append(all, o)
+		}
+	}
+	// Offer ids share a prefix and end in a counter: shorter is older.
+	slices.SortFunc(all, func(a, b *offer) int {
+		if len(a.id) != len(b.id) {
+			return len(a.id) - len(b.id)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	page := []any{}
+	for i := q.offset; i < len(all) && len(page) < q.limit; i++ {
+		page = append(page, offerJSON(all[i]))
+	}
+	return object{"offers": page, "total": len(all)}
 }

@@ -106,6 +106,7 @@ func TestMeasureUIClientCost(t *testing.T) {
 				} else {
 					task.State = mesos.TaskState_TASK_RUNNING.Enum()
 				}
+				s.c.journal.note(task) // as updateTask does
 			}
 			return nil
 		})
@@ -133,6 +134,7 @@ func BenchmarkStreamWatch(b *testing.B) {
 		} else {
 			task.State = mesos.TaskState_TASK_RUNNING.Enum()
 		}
+		s.c.journal.note(task) // as updateTask does
 	}
 	for _, bc := range []struct {
 		name    string
