@@ -649,3 +649,25 @@ func TestOffersPage(t *testing.T) {
 		t.Errorf("limit=-1: %d, want 400", resp.StatusCode)
 	}
 }
+
+// Over the cap, a delta carries the changes of the newest tasks (those
+// the home and tasks pages show, /tasks' order) and counts the rest.
+func TestStreamReportsNewestTasksFirst(t *testing.T) {
+	s := buildScale(t, 5, 1, 4) // 20 tasks, task i first reported at 1e9+i
+	w := newStreamWatch(3)
+	w.tick(s.c)
+	for k := range s.tasks {
+		fid, aid, tid := s.tasks[k][0], s.tasks[k][1], s.tasks[k][2]
+		from := s.agentPIDs[k/4]
+		scaleStored(s.c, s.c.Receive(t0, from, scaleUpdate(from, aid, fid, tid, mesos.TaskState_TASK_KILLING, uint64(1000+k))))
+	}
+	tk := w.tick(s.c)
+	var got []string
+	for _, ch := range tk.tasks {
+		got = append(got, ch.ID+" "+ch.State)
+	}
+	want := []string{s.tasks[19][2] + " TASK_KILLING", s.tasks[18][2] + " TASK_KILLING", s.tasks[17][2] + " TASK_KILLING"}
+	if strings.Join(got, ",") != strings.Join(want, ",") || tk.tasksOmitted != 17 {
+		t.Fatalf("changes %v (%d omitted), want %v (17 omitted)", got, tk.tasksOmitted, want)
+	}
+}

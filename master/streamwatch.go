@@ -217,6 +217,7 @@ type streamWatch struct {
 	maxTasks   int
 
 	dirtyAgents, dirtyFws map[string]bool // this tick's, reused
+	changed               []*mesos.Task   // this tick's state changes, reused
 }
 
 func newStreamWatch(maxTasks int) *streamWatch {
@@ -382,15 +383,7 @@ func (w *streamWatch) visit(f *framework, reg, inTasks, first bool, t *mesos.Tas
 		w.forget(t, seen)
 	}
 	if (seen == nil && !first) || (seen != nil && seen.state != st) {
-		if len(out.tasks) < w.maxTasks {
-			ch := TaskChange{FrameworkID: f.id, ID: t.GetTaskId().GetValue(), Name: t.GetName(), State: st.String(), SlaveID: t.GetSlaveId().GetValue()}
-			if ss := t.GetStatuses(); len(ss) > 0 {
-				ch.Timestamp = ss[len(ss)-1].GetTimestamp()
-			}
-			out.tasks = append(out.tasks, ch)
-		} else {
-			out.tasksOmitted++
-		}
+		w.changed = append(w.changed, t)
 	}
 	now := &taskSeen{fw: f, fid: f.id, agent: t.GetSlaveId().GetValue(), state: st, reg: reg, gen: w.gen,
 		live: reg && inTasks && !protocol.IsTerminalOrUnreachable(st)}
@@ -426,6 +419,43 @@ func (w *streamWatch) scan(f *framework, reg, first bool, out *streamTick) {
 			}
 		}
 	}
+}
+
+// report puts this tick's task changes in out: those of the newest
+// tasks first (as /tasks orders them: by first status, tasks that have
+// none first), since the pages show the newest tasks; at most maxTasks,
+// the rest counted.
+func (w *streamWatch) report(out *streamTick) {
+	changed := w.changed
+	w.changed = changed[:0]
+	if len(changed) > w.maxTasks {
+		started := func(t *mesos.Task) float64 {
+			if ss := t.GetStatuses(); len(ss) > 0 {
+				return ss[0].GetTimestamp()
+			}
+			return math.Inf(1)
+		}
+		slices.SortFunc(changed, func(a, b *mesos.Task) int {
+			if x, y := started(a), started(b); x != y {
+				if x > y {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(b.GetTaskId().GetValue(), a.GetTaskId().GetValue())
+		})
+		out.tasksOmitted = len(changed) - w.maxTasks
+		changed = changed[:w.maxTasks]
+	}
+	for _, t := range changed {
+		ch := TaskChange{FrameworkID: t.GetFrameworkId().GetValue(), ID: t.GetTaskId().GetValue(), Name: t.GetName(),
+			State: t.GetState().String(), SlaveID: t.GetSlaveId().GetValue()}
+		if ss := t.GetStatuses(); len(ss) > 0 {
+			ch.Timestamp = ss[len(ss)-1].GetTimestamp()
+		}
+		out.tasks = append(out.tasks, ch)
+	}
+	clear(w.changed[:cap(w.changed)])
 }
 
 // tasksOf brings the task tallies up to date with c.
@@ -501,6 +531,7 @@ func (w *streamWatch) tick(c *Core) streamTick {
 	out := streamTick{}
 
 	w.tasksOf(c, first, &out)
+	w.report(&out)
 
 	ov := &out.overview
 	ov.ID, ov.PID, ov.Hostname, ov.Cluster, ov.Version = c.info.GetId(), c.info.GetPid(), c.info.GetHostname(), c.cfg.Cluster, Version

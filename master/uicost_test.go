@@ -174,3 +174,28 @@ func BenchmarkStreamWatch(b *testing.B) {
 		})
 	}
 }
+
+// What the UI's own reads cost the master actor at 10,000 agents and
+// 100,000 tasks: the newest hundred tasks (home and tasks pages), a page
+// of offers (offers page).
+// go test -run '^$' -bench BenchmarkUIReads -benchtime 5x ./master/
+func BenchmarkUIReads(b *testing.B) {
+	s := buildScale(b, 10000, 10, 10)
+	for _, bc := range []struct {
+		name string
+		read func() any
+	}{
+		{"tasks-newest-100", func() any { return s.c.tasksJSON(tasksQuery{limit: 100, descending: true}) }},
+		{"offers-page", func() any { return s.c.offersPage(offersQuery{limit: 100}) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			runtime.GC()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				bc.read()
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}

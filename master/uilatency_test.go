@@ -229,6 +229,9 @@ func TestMeasureUILatency(t *testing.T) {
 	pace := time.NewTicker(time.Second)
 	for k := 0; k < seconds; k++ {
 		<-pace.C
+		if k%10 == 0 {
+			t.Logf("probe %d of %d", k, seconds)
+		}
 		// A newest task fails.
 		tid := s.tasks[len(s.tasks)-1-k][2]
 		first := len(probes)
@@ -243,7 +246,9 @@ func TestMeasureUILatency(t *testing.T) {
 		first = len(probes)
 		watch(agents, "agents: one registers", "add-"+host, fmt.Sprintf("%s.includes(%q)", agentsText, host))
 		if k >= 2 {
-			watch(agents, "agents: one leaves", "remove-"+fmt.Sprintf("probe-agent-%04d.", k-2), fmt.Sprintf("!%s.includes(%q)", agentsText, fmt.Sprintf("probe-agent-%04d.", k-2)))
+			gone := fmt.Sprintf("probe-agent-%04d.", k-2)
+			// (only once the page has shown it registered)
+			watch(agents, "agents: one leaves", "remove-"+gone, fmt.Sprintf("window.__probes.seen[%q] && !%s.includes(%q)", "add-"+gone, agentsText, gone))
 		}
 		bgMu.Lock()
 		at = onActor(func(core *Core) {

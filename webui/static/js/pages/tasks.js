@@ -17,7 +17,7 @@ export function render(ctx) {
   ui.state = ui.state || "";
   ui.page = ui.page || 0;
   const q = ui.filter.trim().toLowerCase();
-  const entry = ctx.load("tasks:" + ui.page, () => getJSON(`tasks?limit=${PAGE}&offset=${ui.page * PAGE}&order=desc`), 1000);
+  const entry = ctx.load("tasks:" + ui.page, () => getJSON(`tasks?limit=${PAGE}&offset=${ui.page * PAGE}&order=desc`));
   const wait = loadNotice(entry, "the tasks");
   const all = entry.value ? overlay(entry.value.json.tasks || [], ctx.live.recent) : [];
   const shown = all.filter((t) => {
