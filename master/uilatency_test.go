@@ -41,7 +41,8 @@ import (
 //
 //	GOMESOS_MEASURE_UI=1 go test -run TestMeasureUILatency -v -timeout 30m ./master/
 //
-// (GOMESOS_MEASURE_UI_SECONDS sets the probing time, 60 s by default).
+// (GOMESOS_MEASURE_UI_SECONDS sets the probing time, 60 s by default;
+// GOMESOS_MEASURE_UI_AGENTS the number of agents, 10,000 by default).
 func TestMeasureUILatency(t *testing.T) {
 	if os.Getenv("GOMESOS_MEASURE_UI") == "" {
 		t.Skip("set GOMESOS_MEASURE_UI=1 to measure (builds 10,000 agents, needs Chromium)")
@@ -65,11 +66,19 @@ func TestMeasureUILatency(t *testing.T) {
 		seconds = n
 	}
 	const changesPerSecond = 1000
+	agentCount := 10000
+	if v := os.Getenv("GOMESOS_MEASURE_UI_AGENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 200 {
+			t.Fatalf("GOMESOS_MEASURE_UI_AGENTS=%q: want a whole number, at least 200", v)
+		}
+		agentCount = n
+	}
 
 	c := newCluster(t, nil)
 	built := time.Now()
-	s := buildScale(t, 10000, 10, 10)
-	t.Logf("built 10,000 agents and %d tasks in %v", len(s.tasks), time.Since(built).Round(time.Second))
+	s := buildScale(t, agentCount, 10, 10)
+	t.Logf("built %d agents and %d tasks in %v", agentCount, len(s.tasks), time.Since(built).Round(time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	onActor := func(f func(core *Core)) time.Time {
@@ -190,7 +199,7 @@ func TestMeasureUILatency(t *testing.T) {
 	}
 	home := open("home", "#/", "document.querySelector('#task-counts')")
 	tasks := open("tasks", "#/tasks", "document.querySelectorAll('#tasks tbody tr').length === 100")
-	agents := open("agents", "#/agents", "document.querySelector('#agents') && document.querySelector('h2')?.textContent.includes('10000')")
+	agents := open("agents", "#/agents", fmt.Sprintf("document.querySelector('#agents') && document.querySelector('main h2')?.textContent === 'Agents (%d)'", agentCount))
 	if _, err := chromedp.Run(agents.ctx, chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#agent-filter');
 		f.value = 'probe-agent-'; f.dispatchEvent(new Event('input')); return true; })()`)); err != nil {
 		t.Fatal(err)
