@@ -32,6 +32,7 @@ const snapshotTimeout = 10 * time.Second
 //	/master/flags, /flags          {"flags": {...}}
 //	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
 //	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
+//	/master/offers, /offers        outstanding offers, paged: limit, offset, framework_id, slave_id (summary.go)
 //	/master/stream, /stream        changes as server-sent events (stream.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
@@ -68,6 +69,7 @@ func (m *Master) Handler() http.Handler {
 		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
 		"/stream":            ro(hub.serveStream),
 		"/tasks.json":        ro(m.serveTasks),
+		"/offers":            ro(m.serveOffers),
 		"/allocator/explain": ro(m.serveExplain),
 		"/flags":             ro(js((*Core).flagsJSON)),
 		"/health":            ro(m.serveHealth),
@@ -190,6 +192,16 @@ func (m *Master) serveTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.serveJSON(w, r, func(c *Core) any { return c.tasksJSON(q) })
+}
+
+// serveOffers answers /master/offers; bad parameters get 400.
+func (m *Master) serveOffers(w http.ResponseWriter, r *http.Request) {
+	q, err := parseOffersQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	m.serveJSON(w, r, func(c *Core) any { return c.offersPage(q) })
 }
 
 // serveExplain answers /allocator/explain?framework_id=ID from the
