@@ -25,9 +25,12 @@
 // handling another continues its trace; one sent from outside any process
 // starts a new trace named after it). An id is two numbers, the random
 // 48-bit id of the node that made it and a counter; it becomes text
-// ("<12 hex digits>-<base 36>") only when a Tracer is set. Within a node the
-// ids travel beside the message in a small wrapper taken from a reused
-// slab (no allocation per send). Between nodes a message goes under its
+// ("<12 hex digits>-<base 36>") only when a Tracer is set. Within a node a
+// message and its ids go straight into the target's mailbox, gomesos' own
+// (mailbox.go): one slot of a chunked queue, no wrapper object, no
+// allocation, and no protoactor context per message; a message to a
+// process that is not (or no longer) live goes through protoactor in a
+// small wrapper, to its mailbox or its dead letters. Between nodes a message goes under its
 // own type name, as raw protoactor sends it, with the ids appended to its
 // bytes as one extra field (number 19999, in the range protobuf keeps for
 // itself, which no .proto file may use): it is encoded once, as raw protoactor encodes a message, and
