@@ -51,13 +51,14 @@ type mailbox struct {
 	suspended   bool
 }
 
-// slot is one queued user message. mid is non-zero for a message sent
-// within the node (it then carries sender and trace too); zero for what
-// protoactor posted, which goes through its invoker.
+// slot is one queued user message. mid is non-zero for a message with ids
+// (sent within the node, or from another node through inSerializer); it
+// then carries sender and trace too, and goes to the process directly.
+// Others go through protoactor's invoker.
 type slot struct {
 	msg    any
 	sender *actor.PID
-	mid    uint64 // the message id's number; its node is this node
+	mid    id
 	trace  id
 }
 
@@ -129,8 +130,19 @@ func (m *mailbox) PostUserMessage(msg any) {
 			}
 		}
 	}
+	s := slot{msg: msg}
+	switch x := msg.(type) {
+	case *localMsg: // from another node (inSerializer), or sent here through protoactor
+		if !x.mid.zero() {
+			s = slot{msg: x.msg, sender: x.sender, mid: x.mid, trace: x.trace}
+		}
+	case *actor.MessageEnvelope:
+		if lm, ok := x.Message.(*localMsg); ok && x.Header == nil && !lm.mid.zero() {
+			s = slot{msg: lm.msg, sender: x.Sender, mid: lm.mid, trace: lm.trace}
+		}
+	}
 	m.mu.Lock()
-	m.push(slot{msg: msg})
+	m.push(s)
 	m.mu.Unlock()
 	if m.hook != nil {
 		m.hook.MessagePosted(msg)
@@ -256,8 +268,8 @@ func (m *mailbox) run() {
 		msg, sender, mid, trace := s.msg, s.sender, s.mid, s.trace
 		*s = slot{} // the message is not kept alive by the buffer
 		cur = msg
-		if mid != 0 {
-			m.p.receiveLocal(msg.(proto.Message), sender, id{m.p.node.ids.node, mid}, trace)
+		if !mid.zero() {
+			m.p.receiveLocal(msg.(proto.Message), sender, mid, trace)
 		} else {
 			m.invoker.InvokeUserMessage(msg)
 		}

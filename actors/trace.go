@@ -137,7 +137,7 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 			n.traceSent(tr, sender, target, msg, -1, mid, trace)
 		}
 		if p := n.liveProcess(to); p != nil {
-			p.mb.post(slot{msg: msg, sender: sender, mid: mid.n, trace: trace})
+			p.mb.post(slot{msg: msg, sender: sender, mid: mid, trace: trace})
 			return
 		}
 		// Not a live process here: protoactor finds its mailbox if it is
@@ -174,7 +174,7 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 	if tr := n.getTracer(); tr != nil {
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
-	lm := newOutMsg(msg, mid, trace)
+	lm := newOutMsg(msg, size, mid, trace)
 	if sender == nil {
 		n.sys.Root.Send(target, lm)
 		return

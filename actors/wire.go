@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/runtime/protoiface"
 )
 
@@ -29,16 +30,20 @@ const idsField protowire.Number = 19999
 // followed by the ids field.
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	msg                  proto.Message
 	mid, trace           id
+	size                 int // the payload's, from proto.Size (so its size caches are set)
 }
 
-func newOutMsg(msg proto.Message, mid, trace id) *outMsg {
-	return &outMsg{Message: msg.ProtoReflect(), msg: msg, mid: mid, trace: trace}
+var outMsgs slab[outMsg]
+
+func newOutMsg(msg proto.Message, size int, mid, trace id) *outMsg {
+	m := outMsgs.get()
+	*m = outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace, size: size}
+	return m
 }
 
 // payload returns the message being sent.
-func (m *outMsg) payload() proto.Message { return m.msg }
+func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
 
 // Serialize implements remote.RootSerializable: protoactor's endpoint
 // writer calls it before encoding a message for another node.
@@ -71,41 +76,35 @@ var outMethods = protoiface.Methods{
 // directly, as proto.Marshal would call them, with the flags it passed;
 // proto's exported functions are the fallback for messages without them.
 
+// outSize is the size Node.send measured (which left the payload's size
+// caches set, so the encoding that follows uses them) plus the ids field.
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	var n int
-	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
-		n = pm.Size(protoiface.SizeInput{Message: m.Message, Flags: in.Flags}).Size
-	} else {
-		n = proto.MarshalOptions{
-			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
-			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
-		}.Size(m.msg)
-	}
-	return protoiface.SizeOutput{Size: n + idsSize(m.mid, m.trace)}
+	return protoiface.SizeOutput{Size: m.size + idsSize(m.mid, m.trace)}
 }
 
+// outMarshal writes the ids field first, then the payload: the receiving
+// node's serializer (inSerializer) takes the ids off the front and decodes
+// the rest, with no unknown field to store and remove.
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	var b []byte
+	b := appendIDs(in.Buf, m.mid, m.trace)
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
-		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: in.Buf, Flags: in.Flags})
+		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
 		if err != nil {
 			return protoiface.MarshalOutput{}, err
 		}
-		b = out.Buf
-	} else {
-		var err error
-		b, err = proto.MarshalOptions{
-			AllowPartial:  true, // checked once, by outCheckInitialized
-			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
-			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
-		}.MarshalAppend(in.Buf, m.msg)
-		if err != nil {
-			return protoiface.MarshalOutput{}, err
-		}
+		return protoiface.MarshalOutput{Buf: out.Buf}, nil
 	}
-	return protoiface.MarshalOutput{Buf: appendIDs(b, m.mid, m.trace)}, nil
+	b, err := proto.MarshalOptions{
+		AllowPartial:  true, // checked once, by outCheckInitialized
+		Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+		UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+	}.MarshalAppend(b, m.payload())
+	if err != nil {
+		return protoiface.MarshalOutput{}, err
+	}
+	return protoiface.MarshalOutput{Buf: b}, nil
 }
 
 func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
@@ -113,7 +112,7 @@ func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckI
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.CheckInitialized != nil {
 		return pm.CheckInitialized(protoiface.CheckInitializedInput{Message: m.Message})
 	}
-	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.msg)
+	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.payload())
 }
 
 // traceNode is what the wire carries for the trace's node: 0 when the
@@ -144,6 +143,99 @@ func appendIDs(b []byte, mid, trace id) []byte {
 	b = protowire.AppendVarint(b, mid.n)
 	b = protowire.AppendVarint(b, traceNode(mid, trace))
 	return protowire.AppendVarint(b, trace.n)
+}
+
+// inSerializer decodes the messages a node receives (the guard points every
+// received envelope of protoactor's protobuf serializer at it): as
+// protoactor's, plus a leading ids field taken off before decoding. A
+// message that had one arrives as a localMsg with its ids, which the
+// mailbox opens; others (protoactor's own types included, never wrapped)
+// arrive as themselves. On the way out protoactor's protobuf serializer
+// does the work: outMsg is its own encoding.
+type inSerializer struct{}
+
+var inMsgs slab[localMsg]
+
+// inSerializerID is inSerializer's index among protoactor's serializers
+// (-1: registration failed; envelopes then keep protoactor's serializer,
+// and process.Receive takes the ids out of the unknown fields).
+var inSerializerID int32 = -1
+
+func init() {
+	remote.RegisterSerializer(inSerializer{})
+	// protoactor has no getter: find the index this one got.
+	for i := int32(0); i < 16; i++ {
+		if v, err := deserializeProbe(i); err == nil && v == probeAnswer {
+			inSerializerID = i
+			return
+		}
+	}
+}
+
+const probeType = "\x00gomesos.actors.probe"
+
+var probeAnswer = new(int)
+
+func deserializeProbe(i int32) (v any, err error) {
+	defer func() {
+		if recover() != nil {
+			v, err = nil, errors.New("no such serializer")
+		}
+	}()
+	return remote.Deserialize(nil, probeType, i)
+}
+
+func (inSerializer) Serialize(msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, errors.New("actors: not a protobuf message")
+	}
+	return proto.Marshal(m)
+}
+
+func (inSerializer) GetTypeName(msg any) (string, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return "", errors.New("actors: not a protobuf message")
+	}
+	return string(proto.MessageName(m)), nil
+}
+
+func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
+	if typeName == probeType {
+		return probeAnswer, nil
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(typeName))
+	if err != nil {
+		return nil, err
+	}
+	mid, trace, rest, had := leadingIDs(b)
+	m := mt.New().Interface()
+	if err := proto.Unmarshal(rest, m); err != nil {
+		return nil, err
+	}
+	if !had || mid.zero() || isInternal(m) {
+		return m, nil
+	}
+	lm := inMsgs.get()
+	*lm = localMsg{msg: m, mid: mid, trace: trace}
+	return lm, nil
+}
+
+// leadingIDs takes a leading ids field off b: the ids (zero if the field
+// is malformed; it is removed all the same) and the rest. had is false if
+// b does not start with the field.
+func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 || num != idsField || typ != protowire.BytesType {
+		return id{}, id{}, b, false
+	}
+	v, l := protowire.ConsumeBytes(b[n:])
+	if l < 0 {
+		return id{}, id{}, b, false // truncated: the decoder reports it
+	}
+	mid, trace = parseIDs(v)
+	return mid, trace, b[n+l:], true
 }
 
 // takeIDs removes the ids field from a message received from another node
