@@ -2,6 +2,8 @@ package actors
 
 import (
 	"errors"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -205,7 +207,7 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	if typeName == probeType {
 		return probeAnswer, nil
 	}
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(typeName))
+	mt, err := findType(typeName)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +222,33 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	lm := inMsgs.get()
 	*lm = localMsg{msg: m, mid: mid, trace: trace}
 	return lm, nil
+}
+
+// typeCache remembers types found by findType by where their name's bytes
+// live: the envelopes of a received batch share the batch's type name
+// strings (protoactor indexes them), so after the first message of each
+// type a batch's types are found by comparing a pointer, not by hashing
+// the name. Direct-mapped; an entry keeps its string alive, so an address
+// in the cache is never reused for other bytes.
+var typeCache [16]atomic.Pointer[typeEntry]
+
+type typeEntry struct {
+	name string
+	mt   protoreflect.MessageType
+}
+
+func findType(name string) (protoreflect.MessageType, error) {
+	p := unsafe.StringData(name)
+	slot := &typeCache[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(typeCache))]
+	if e := slot.Load(); e != nil && unsafe.StringData(e.name) == p && len(e.name) == len(name) {
+		return e.mt, nil
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
+	if err != nil {
+		return nil, err
+	}
+	slot.Store(&typeEntry{name: name, mt: mt})
+	return mt, nil
 }
 
 // leadingIDs takes a leading ids field off b: the ids (zero if the field
