@@ -14,11 +14,12 @@ import (
 )
 
 // Between nodes a message goes as itself, under its own type name, with
-// its ids appended to its bytes as one extra field (idsField, never used
-// by a real message): protoactor's serializer encodes it once, straight
-// into the batch's buffer, and the receiving node decodes it once into
-// its own type, where the ids land in the message's unknown fields;
-// process.Receive takes them out (takeIDs) before anyone sees the message.
+// its ids written ahead of its own fields as one extra field (idsField,
+// never used by a real message): protoactor's serializer encodes it once,
+// straight into the batch's buffer. The receiving node's inSerializer takes
+// the field off the front and decodes the rest once into the message's
+// own type. (An ids field anywhere else lands in the unknown fields, and
+// process.Receive takes it out with takeIDs.)
 
 // idsField is the field number that carries the ids: one of the numbers
 // (19000-19999) that protobuf keeps for itself and protoc refuses in a
@@ -28,8 +29,8 @@ const idsField protowire.Number = 19999
 
 // outMsg is a message on its way to another node. It is its own wire form:
 // to protobuf it is a message with the payload's descriptor (so protoactor
-// sends it under the payload's type name) whose encoding is the payload's
-// followed by the ids field.
+// sends it under the payload's type name) whose encoding is the ids field
+// followed by the payload's.
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
 	mid, trace           id
