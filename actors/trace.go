@@ -174,12 +174,9 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 	if tr := n.getTracer(); tr != nil {
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
-	lm := newOutMsg(msg, size, mid, trace)
-	if sender == nil {
-		n.sys.Root.Send(target, lm)
-		return
-	}
-	n.sys.Root.Send(target, &actor.MessageEnvelope{Message: lm, Sender: sender})
+	// Straight to remoting (where protoactor's Root.Send ends up), with the
+	// sender beside the message rather than in an envelope.
+	n.rem.SendMessage(target, nil, newOutMsg(msg, size, mid, trace), sender, -1)
 }
 
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
