@@ -174,17 +174,15 @@ func (m *mailbox) Start() {
 	}
 }
 
-// UserMessageCount implements actor.Mailbox: the messages not yet taken
-// by the process.
+// UserMessageCount implements actor.Mailbox (protoactor's metrics, which
+// gomesos does not enable): the slots written in the chunks not yet
+// recycled, which counts the read part of the first chunk too.
 func (m *mailbox) UserMessageCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for c := m.rd; c != nil; c = c.next {
 		n += c.n
-	}
-	if m.rd != nil {
-		n -= m.next // racy for a caller other than the process; a gauge
 	}
 	return n
 }
