@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -68,5 +69,44 @@ func TestMailboxFollowsRespawn(t *testing.T) {
 	n.Send(PID{}, sender, wrapperspb.Bytes([]byte("c")))
 	if v := recv(t, got, "message to the new process"); v != "second:c" {
 		t.Fatalf("got %q", v)
+	}
+}
+
+// recordingInvoker is a protoactor MessageInvoker that records what the
+// mailbox hands it.
+type recordingInvoker struct{ got []string }
+
+func (r *recordingInvoker) InvokeSystemMessage(m any) { r.got = append(r.got, fmt.Sprint("sys:", m)) }
+func (r *recordingInvoker) InvokeUserMessage(m any)   { r.got = append(r.got, fmt.Sprint(m)) }
+func (r *recordingInvoker) EscalateFailure(reason, _ any) {
+	r.got = append(r.got, fmt.Sprint("failure:", reason))
+}
+
+// As protoactor's default mailbox: system messages go ahead of queued user
+// messages, and a suspended mailbox runs system messages only until it is
+// resumed.
+func TestMailboxSystemFirstAndSuspend(t *testing.T) {
+	m := newMailbox(nil, nil)
+	inv := &recordingInvoker{}
+	m.RegisterHandlers(inv, actor.NewSynchronizedDispatcher(300)) // runs on the posting goroutine
+	m.PostSystemMessage(&actor.SuspendMailbox{})
+	m.PostUserMessage("u1")
+	m.PostUserMessage("u2")
+	m.PostSystemMessage("s1")
+	if want := "[sys:s1]"; fmt.Sprint(inv.got) != want {
+		t.Fatalf("suspended: ran %v, want %s", inv.got, want)
+	}
+	m.PostSystemMessage(&actor.ResumeMailbox{})
+	if want := "[sys:s1 u1 u2]"; fmt.Sprint(inv.got) != want {
+		t.Fatalf("resumed: ran %v, want %s", inv.got, want)
+	}
+	for i := 0; i < 2*chunkSlots+1; i++ {
+		m.PostUserMessage(i)
+	}
+	if n := len(inv.got); n != 3+2*chunkSlots+1 {
+		t.Fatalf("ran %d messages", n)
+	}
+	if n := m.UserMessageCount(); n > chunkSlots {
+		t.Fatalf("%d slots held after the queue emptied", n)
 	}
 }
