@@ -131,14 +131,15 @@ func (m *mailbox) PostUserMessage(msg any) {
 		}
 	}
 	s := slot{msg: msg}
+	var opened *localMsg
 	switch x := msg.(type) {
 	case *localMsg: // from another node (inSerializer), or sent here through protoactor
 		if !x.mid.zero() {
-			s = slot{msg: x.msg, sender: x.sender, mid: x.mid, trace: x.trace}
+			s, opened = slot{msg: x.msg, sender: x.sender, mid: x.mid, trace: x.trace}, x
 		}
 	case *actor.MessageEnvelope:
 		if lm, ok := x.Message.(*localMsg); ok && x.Header == nil && !lm.mid.zero() {
-			s = slot{msg: lm.msg, sender: x.Sender, mid: lm.mid, trace: lm.trace}
+			s, opened = slot{msg: lm.msg, sender: x.Sender, mid: lm.mid, trace: lm.trace}, lm
 		}
 	}
 	m.mu.Lock()
@@ -146,6 +147,10 @@ func (m *mailbox) PostUserMessage(msg any) {
 	m.mu.Unlock()
 	if m.hook != nil {
 		m.hook.MessagePosted(msg)
+	}
+	if opened != nil && opened.pooled {
+		*opened = localMsg{}
+		inMsgs.Put(opened)
 	}
 	m.schedule()
 }

@@ -103,6 +103,7 @@ type localMsg struct {
 	sender *actor.PID // nil for none (or, from another node, protoactor's envelope carries it)
 	mid    id
 	trace  id
+	pooled bool // from inMsgs: given back once the mailbox has copied it
 }
 
 // isInternal reports protoactor's own protobuf messages, which are neither

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -127,9 +128,18 @@ func traceNode(mid, trace id) uint64 {
 	return trace.node
 }
 
+// traceNum is what the wire carries for the trace's number: 0 when the
+// message starts its trace (the trace id is the message id).
+func traceNum(mid, trace id) uint64 {
+	if trace == mid {
+		return 0
+	}
+	return trace.n
+}
+
 func idsLen(mid, trace id) int {
 	return protowire.SizeVarint(mid.node) + protowire.SizeVarint(mid.n) +
-		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(trace.n)
+		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(traceNum(mid, trace))
 }
 
 func idsSize(mid, trace id) int {
@@ -138,14 +148,15 @@ func idsSize(mid, trace id) int {
 }
 
 // appendIDs appends the ids field: the message id's node and number, the
-// trace id's node (0: the message id's) and number, as varints.
+// trace id's node (0: the message id's) and number (0: the trace is the
+// message id), as varints.
 func appendIDs(b []byte, mid, trace id) []byte {
 	b = protowire.AppendTag(b, idsField, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace)))
 	b = protowire.AppendVarint(b, mid.node)
 	b = protowire.AppendVarint(b, mid.n)
 	b = protowire.AppendVarint(b, traceNode(mid, trace))
-	return protowire.AppendVarint(b, trace.n)
+	return protowire.AppendVarint(b, traceNum(mid, trace))
 }
 
 // inSerializer decodes the messages a node receives (the guard points every
@@ -157,7 +168,12 @@ func appendIDs(b []byte, mid, trace id) []byte {
 // does the work: outMsg is its own encoding.
 type inSerializer struct{}
 
-var inMsgs slab[localMsg]
+// inMsgs recycles the localMsgs of received messages: the mailbox copies
+// one into its slot and gives it back on the same goroutine that took it
+// (protoactor's endpoint reader decodes a message and posts it before the
+// next), so taking and giving back stay on one P. One that ends as a dead
+// letter is left to the garbage collector.
+var inMsgs = sync.Pool{New: func() any { return new(localMsg) }}
 
 // inSerializerID is inSerializer's index among protoactor's serializers
 // (-1: registration failed; envelopes then keep protoactor's serializer,
@@ -220,8 +236,8 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	if !had || mid.zero() || isInternal(m) {
 		return m, nil
 	}
-	lm := inMsgs.get()
-	*lm = localMsg{msg: m, mid: mid, trace: trace}
+	lm := inMsgs.Get().(*localMsg)
+	*lm = localMsg{msg: m, mid: mid, trace: trace, pooled: true}
 	return lm, nil
 }
 
