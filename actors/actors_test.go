@@ -589,12 +589,13 @@ func TestInstallFallback(t *testing.T) {
 	}
 }
 
-// Many senders, more messages than a slab holds many times over: every
-// message arrives once, in order per sender, with its own sender and a
-// trace of its own (slabs are reused under -race here).
-func TestManySendsReuseSlabs(t *testing.T) {
+// Many senders, more messages than a mailbox keeps slots for, many times
+// over: every message arrives once, in order per sender, with its own
+// sender and a trace of its own (queue buffers are swapped and reused
+// under -race here).
+func TestManySendsFromManySenders(t *testing.T) {
 	n := newTestNode(t)
-	const senders, each = 4, 3 * slabSize
+	const senders, each = 4, 3 * chunkSlots * 4
 	type got struct {
 		from PID
 		v    int64

@@ -25,19 +25,28 @@
 // handling another continues its trace; one sent from outside any process
 // starts a new trace named after it). An id is two numbers, the random
 // 48-bit id of the node that made it and a counter; it becomes text
-// ("<12 hex digits>-<base 36>") only when a Tracer is set. Within a node the
-// ids travel beside the message in a small wrapper taken from a reused
-// slab (no allocation per send). Between nodes a message goes under its
-// own type name, as raw protoactor sends it, with the ids appended to its
-// bytes as one extra field (number 19999, in the range protobuf keeps for
-// itself, which no .proto file may use): it is encoded once, as raw protoactor encodes a message, and
-// decoded once into its own type, where the receiving process takes the
-// field back out of the unknown fields before filters, tracer or handler
-// see the message (a malformed field is dropped; the message is
-// delivered without ids). protoactor's own control messages (Terminated,
-// Watch, PoisonPill, ...) are refused on the way out (Stats.Rejected).
-// There is no protoactor middleware: Node.send and process.Receive do the
-// stamping, filtering and tracing themselves.
+// ("<12 hex digits>-<base 36>") only when a Tracer is set. Every process
+// has gomesos' own protoactor mailbox (mailbox.go). Within a node a message
+// and its ids go straight into the target's mailbox: one slot of a chunked
+// queue, no wrapper object, no allocation, and no protoactor context per
+// message; a message to a process that is not (or no longer) live goes
+// through protoactor in a small wrapper, to its mailbox or its dead
+// letters. Between nodes a message goes under its own type name, as raw
+// protoactor sends it, with the ids as one extra field (number 19999, in
+// the range protobuf keeps for itself, which no .proto file may use)
+// written ahead of its own fields: it is encoded once, as raw protoactor
+// encodes a message. The receiving node's serializer (the guard points
+// received envelopes at it) takes the field off the front and decodes the
+// rest once into the message's own type; the message and its ids then go
+// into the mailbox as a local one does (a malformed field is dropped; the
+// message is delivered without ids; one found elsewhere in the bytes is
+// taken out of the unknown fields before filters, tracer or handler see
+// the message). Wrappers whose lifetime protoactor decides come from
+// slabs, so a message costs the allocations raw protoactor's does.
+// protoactor's own control messages (Terminated, Watch, PoisonPill, ...)
+// are refused on the way out (Stats.Rejected). There is no protoactor
+// middleware: Node.send and the mailbox do the stamping, filtering and
+// tracing themselves.
 //
 // # Timers: one idiom
 //

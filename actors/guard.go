@@ -28,7 +28,8 @@ import (
 //     envelopes with an unknown or forbidden type name, a bad serializer or
 //     out-of-range indexes, and system messages without their PID, are
 //     dropped and counted (Stats.Rejected); the rest of the batch and the
-//     stream carry on.
+//     stream carry on. The envelopes kept are decoded by inSerializer
+//     (wire.go), which takes the ids off.
 //
 // Garbage bytes for a known type make protoactor end the stream (a decode
 // error, not a crash); the peer reconnects.
@@ -160,6 +161,9 @@ func (g *guard) sanitize(b *remote.MessageBatch) (dropped int, why string) {
 			}
 			dropped++
 			continue
+		}
+		if inSerializerID >= 0 {
+			e.SerializerId = inSerializerID // ids off the front, no unknown field
 		}
 		keep = append(keep, e)
 	}

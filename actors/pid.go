@@ -88,10 +88,10 @@ func fromActorPID(p *actor.PID) PID {
 	return PID{ID: p.Id, Address: p.Address}
 }
 
-// pidCache maps PIDs to shared protoactor PIDs. A protoactor PID caches
-// the process it resolves to, so reusing one saves an allocation and a
-// registry lookup per message. The cache is dropped when it grows past
-// pidCacheMax entries.
+// pidCache maps PIDs to shared entries holding protoactor's PID (which
+// caches the process it resolves to, saving an allocation and a registry
+// lookup per message) and, for a process of this node, the process. The
+// cache is dropped when it grows past pidCacheMax entries.
 type pidCache struct {
 	last atomic.Pointer[pidEntry] // the last PID looked up: senders repeat
 	mu   sync.RWMutex
@@ -99,25 +99,25 @@ type pidCache struct {
 }
 
 type pidEntry struct {
-	pid PID
-	ap  *actor.PID
+	pid   PID
+	ap    *actor.PID
+	local bool                    // on this node
+	proc  atomic.Pointer[process] // the live process last found under pid (local only)
 }
 
 const pidCacheMax = 4096
 
-func (c *pidCache) get(p PID) *actor.PID {
+// get returns the entry of p, which must not be zero; local says whether
+// an address is this node's.
+func (c *pidCache) get(p PID, local func(addr string) bool) *pidEntry {
 	if e := c.last.Load(); e != nil && e.pid == p {
-		return e.ap
+		return e
 	}
 	c.mu.RLock()
 	e, ok := c.m[p]
 	c.mu.RUnlock()
 	if !ok {
-		ap := toActorPID(p)
-		if ap == nil {
-			return nil
-		}
-		e = &pidEntry{pid: p, ap: ap}
+		e = &pidEntry{pid: p, ap: toActorPID(p), local: local(p.Address)}
 		c.mu.Lock()
 		if c.m == nil || len(c.m) >= pidCacheMax {
 			c.m = make(map[PID]*pidEntry)
@@ -126,7 +126,7 @@ func (c *pidCache) get(p PID) *actor.PID {
 		c.mu.Unlock()
 	}
 	c.last.Store(e)
-	return e.ap
+	return e
 }
 
 // processPIDCacheMax bounds a process' own cache (no lock: one goroutine).

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/sirupsen/logrus"
@@ -55,7 +56,7 @@ type Handler[M proto.Message] func(from PID, m M)
 func Install[M proto.Message](ctx *Context, h Handler[M]) {
 	name := TypeOf[M]()
 	p := ctx.p
-	p.lastD, p.lastH = nil, nil
+	p.lastK, p.lastH = nil, nil
 	p.handlers[name] = func(from PID, m proto.Message) {
 		mm, ok := m.(M)
 		if !ok { // another Go type with the same full name (dynamicpb...)
@@ -71,7 +72,7 @@ func Install[M proto.Message](ctx *Context, h Handler[M]) {
 // it again replaces it; nil removes it.
 func InstallFallback(ctx *Context, h Handler[proto.Message]) {
 	ctx.p.fallback = h
-	ctx.p.lastD, ctx.p.lastH = nil, nil
+	ctx.p.lastK, ctx.p.lastH = nil, nil
 }
 
 // TypeOf returns M's full name, for Match.Type. M must be a generated
@@ -106,13 +107,15 @@ func (n *Node) Spawn(id string, p Process) (PID, error) {
 	if _, loaded := n.procs.LoadOrStore(id, pr); loaded {
 		return PID{}, fmt.Errorf("%w: %q", ErrNameExists, id)
 	}
-	var opts []actor.PropsOption // no middleware: Receive and Node.send do its work, cheaper
+	var hook actor.MailboxMiddleware
 	if n.mailboxHook != nil {
-		opts = append(opts, actor.WithMailbox(actor.Unbounded(&mailboxHook{to: pr.self, f: n.mailboxHook})))
+		hook = &mailboxHook{to: pr.self, f: n.mailboxHook}
 	}
+	pr.mb = newMailbox(pr, hook)
+	// No middleware: Receive and Node.send do its work, cheaper.
 	props := actor.PropsFromProducer(
 		func() actor.Actor { return pr }, // the same instance on a restart: state survives
-		opts...,
+		actor.WithMailbox(func() actor.Mailbox { return pr.mb }),
 	)
 	if _, err := n.sys.Root.SpawnNamed(props, id); err != nil {
 		n.procs.CompareAndDelete(id, pr)
@@ -121,32 +124,38 @@ func (n *Node) Spawn(id string, p Process) (PID, error) {
 		}
 		return PID{}, fmt.Errorf("actors: spawn %q: %w", id, err)
 	}
+	pr.ready.Store(true) // the mailbox has its handlers: sends may post to it
 	return pr.self, nil
 }
 
 // process is the protoactor actor behind a Process. All fields but the
 // atomics and the timer set are owned by the actor's goroutine.
 type process struct {
-	node *Node
-	impl Process
-	self PID
-	apid *actor.PID
-	ctx  Context
-	actx actor.Context // set at Started; stable for the actor's life
+	// Read by senders on every message: nothing here changes per message.
+	node  *Node
+	mb    *mailbox
+	ready atomic.Bool // spawned: sends post to mb directly
+	gone  atomic.Bool // stopping: Dispatch refuses, timers are void, sends go through protoactor
+	_     [64 - 8 - 8 - 4 - 4]byte
+
+	impl    Process
+	self    PID
+	apid    *actor.PID
+	ctx     Context
+	actx    actor.Context // set at Started; stable for the actor's life
+	stopped bool          // Stopped ran: user messages are dropped, as protoactor does
 
 	handlers map[protoreflect.FullName]func(PID, proto.Message)
 	fallback Handler[proto.Message]
-	lastD    protoreflect.MessageDescriptor // the type handled last and its handler
+	lastK    unsafe.Pointer // the Go type handled last (typeKey) and its handler
 	lastH    func(PID, proto.Message)
 	links    map[string]struct{}
 	warned   map[protoreflect.FullName]struct{}
-	pids     map[PID]*actor.PID // send targets
-	lastTo   PID                // the last send target and its protoactor PID
-	lastAP   *actor.PID
-	trace    id // trace id of the message being handled
+	pids     map[PID]*pidEntry // send targets
+	lastE    *pidEntry         // the last send target
+	trace    id                // trace id of the message being handled
 
 	initialized, finalized bool
-	gone                   atomic.Bool // stopping: Dispatch refuses, timers are void
 	done                   chan struct{}
 
 	timersMu sync.Mutex
@@ -187,21 +196,16 @@ func (p *process) entry() *logrus.Entry {
 
 // Receive implements actor.Actor.
 func (p *process) Receive(c actor.Context) {
-	p.trace = id{}
 	msg := c.Message()
 	if lm, ok := msg.(*localMsg); ok {
-		m, from, trace, deliver := p.unwrap(c, lm)
-		switch deliver {
-		case drop:
-			return
-		case toHandler:
-			p.trace = trace
-			p.handle(from, m)
-			return
+		sender := lm.sender
+		if sender == nil {
+			sender = c.Sender()
 		}
-		p.trace = trace
-		msg = m // a protoactor message sent as a user message: as below
+		p.receiveLocal(lm.msg, sender, lm.mid, lm.trace)
+		return
 	}
+	p.trace = id{}
 	switch m := msg.(type) {
 	case *dispatchMsg:
 		p.runDispatch(m)
@@ -214,6 +218,7 @@ func (p *process) Receive(c actor.Context) {
 	case *actor.Stopping:
 		p.finalize()
 	case *actor.Stopped:
+		p.stopped = true
 		p.finalize()
 		p.node.procs.CompareAndDelete(p.self.ID, p)
 		close(p.done)
@@ -244,32 +249,33 @@ func (p *process) Receive(c actor.Context) {
 	}
 }
 
-// What unwrap says to do with a message.
-const (
-	drop      = iota
-	toHandler // a message for the process' handlers
-	internal  // one of protoactor's own messages, sent as a user message
-)
-
-// unwrap opens a localMsg (and gives it back) and applies filters and
-// tracing. It returns the message, its sender and trace id, and what to do.
-func (p *process) unwrap(c actor.Context, lm *localMsg) (proto.Message, PID, id, int) {
-	msg, sender, mid, trace := lm.take()
-	if sender == nil {
-		sender = c.Sender() // from another node: protoactor's envelope carried it
+// receiveLocal delivers a message sent within the node (from the mailbox's
+// slot, or a localMsg that came through protoactor): filters and tracing,
+// then the handler. protoactor's own messages sent as user messages get
+// what Receive gives them.
+func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace id) {
+	if p.stopped {
+		return
+	}
+	p.trace = trace
+	switch m := msg.(type) {
+	case *actor.PoisonPill:
+		p.poisonPill(sender)
+		return
+	case *actor.Terminated:
+		p.onTerminated(m)
+		return
+	case *actor.DeadLetterResponse:
+		p.entry().WithField("target", fromActorPID(m.Target).String()).Debug("actors: a message sent by this process reached no process")
+		return
+	case *actor.Touch, *actor.Touched, *actor.Watch, *actor.Unwatch, *actor.Stop: // the rest of isInternal
+		p.handle(fromActorPID(sender), msg)
+		return
 	}
 	from := fromActorPID(sender)
-	if isInternal(msg) {
-		if _, ok := msg.(*actor.PoisonPill); ok {
-			p.poisonPill(sender)
-			return nil, from, trace, drop
-		}
-		return msg, from, trace, internal
+	if p.node.quiet() || p.node.admit(msg, from, p.self, mid, trace) {
+		p.handle(from, msg)
 	}
-	if !p.node.admit(msg, from, p.self, mid, trace) {
-		return nil, from, trace, drop
-	}
-	return msg, from, trace, toHandler
 }
 
 // poisonPill refuses a PoisonPill: processes stop through Node.Stop and
@@ -279,26 +285,33 @@ func (p *process) poisonPill(from *actor.PID) {
 }
 
 func (p *process) handle(from PID, m proto.Message) {
-	d := m.ProtoReflect().Descriptor()
+	k := typeKey(m)
 	h := p.lastH
-	if h == nil || d != p.lastD {
+	if h == nil || k != p.lastK {
+		name := m.ProtoReflect().Descriptor().FullName()
 		var ok bool
-		if h, ok = p.handlers[d.FullName()]; !ok {
+		if h, ok = p.handlers[name]; !ok {
 			if p.fallback == nil {
-				p.unhandled(d.FullName(), from)
+				p.unhandled(name, from)
 				return
 			}
 			h = p.fallback
 		}
-		p.lastD, p.lastH = d, h
+		p.lastK, p.lastH = k, h
 	}
-	defer p.recoverHandler(d)
+	defer p.recoverHandler(m)
 	h(from, m)
 }
 
-func (p *process) recoverHandler(d protoreflect.MessageDescriptor) {
+// typeKey identifies m's Go type without reflection: the type word of the
+// interface value (one per concrete type implementing proto.Message).
+func typeKey(m proto.Message) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&m))[0]
+}
+
+func (p *process) recoverHandler(m proto.Message) {
 	if r := recover(); r != nil {
-		name := d.FullName()
+		name := m.ProtoReflect().Descriptor().FullName()
 		p.node.stats.panics.Add(1)
 		p.entry().WithFields(logrus.Fields{
 			"message": string(name),
@@ -486,21 +499,21 @@ func (c *Context) Send(to PID, msg proto.Message) {
 	p.node.send(p.apid, p.target(to), msg, p.trace)
 }
 
-// target returns the protoactor PID to send to `to`, cached per process.
-func (p *process) target(to PID) *actor.PID {
-	if p.lastAP != nil && p.lastTo == to {
-		return p.lastAP
+// target returns the entry to send to `to`, cached per process.
+func (p *process) target(to PID) *pidEntry {
+	if p.lastE != nil && p.lastE.pid == to {
+		return p.lastE
 	}
-	ap, ok := p.pids[to]
+	e, ok := p.pids[to]
 	if !ok {
-		ap = p.node.pids.get(to)
+		e = p.node.pids.get(to, p.node.isLocalAddr)
 		if p.pids == nil || len(p.pids) >= processPIDCacheMax {
-			p.pids = make(map[PID]*actor.PID)
+			p.pids = make(map[PID]*pidEntry)
 		}
-		p.pids[to] = ap
+		p.pids[to] = e
 	}
-	p.lastTo, p.lastAP = to, ap
-	return ap
+	p.lastE = e
+	return e
 }
 
 // Link watches pid; Exited fires once when it goes away (at once if it

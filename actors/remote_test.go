@@ -358,14 +358,13 @@ func TestRemotingNodeToLocalAddress(t *testing.T) {
 	}
 }
 
-// More round trips with a peer process than a slab holds: each reply goes
-// back to its own sender (slabs of received messages are reused on both
-// sides).
+// More round trips with a peer process than a mailbox keeps slots for:
+// each reply goes back to its own sender.
 func TestManyRoundTripsWithPeer(t *testing.T) {
 	n, p := sharedNode(t), sharedPeer(t)
-	const rounds = 3 * slabSize
+	const rounds = 3 * chunkSlots * 4
 	client, replies := spawnClient(t, n, p.echo)
-	kicker := PID{ID: uniqueID("kicker"), Address: n.Address()} // senders left in reused slabs
+	kicker := PID{ID: uniqueID("kicker"), Address: n.Address()} // senders left in reused queue slots
 	for i := 0; i < rounds; i++ {
 		n.Send(kicker, client, wrapperspb.Int64(int64(i)))
 	}

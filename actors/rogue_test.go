@@ -147,18 +147,24 @@ func TestRogueIDFields(t *testing.T) {
 		value, unknown string // unknown: bytes of other fields the handler sees (a 3-byte tag for idsField)
 		tail           []byte
 		mid            id
+		head           []byte // before the message's own fields, where a node puts the ids
 	}{
-		{"good", "0", appendIDs(nil, good, good), good},
-		{"truncated", "0", field(0xff, 0xff), id{}},
-		{"extra-bytes", "0", field(1, 1, 0, 1, 9), id{}},
-		{"zero-id", "0", field(1, 0, 0, 0), id{}},
-		{"varint-typed", "4", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}},
-		{"twice", "8", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good},
-		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good)...), good},
+		{"good", "0", appendIDs(nil, good, good), good, nil},
+		{"truncated", "0", field(0xff, 0xff), id{}, nil},
+		{"extra-bytes", "0", field(1, 1, 0, 1, 9), id{}, nil},
+		{"zero-id", "0", field(1, 0, 0, 0), id{}, nil},
+		{"varint-typed", "4", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}, nil},
+		{"twice", "8", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good, nil},
+		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good)...), good, nil},
+		{"leading", "0", nil, good, appendIDs(nil, good, good)},
+		{"leading-extra-bytes", "0", nil, id{}, field(1, 1, 0, 1, 9)},
+		{"leading-zero-id", "0", nil, id{}, field(1, 0, 0, 0)},
+		{"leading-and-trailing", "8", field(1, 2, 0, 2), good, appendIDs(nil, good, good)},
+		{"leading-varint-typed", "4", nil, id{}, protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3)},
 	}
 	var envs []*remote.MessageEnvelope
 	for _, c := range cases {
-		data := append(marshal(t, wrapperspb.String(c.value)), c.tail...)
+		data := append(append(append([]byte{}, c.head...), marshal(t, wrapperspb.String(c.value))...), c.tail...)
 		envs = append(envs, &remote.MessageEnvelope{Sender: 1, MessageData: data})
 	}
 	s := newRogue(t, victim.Address()).stream(t)

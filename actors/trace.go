@@ -4,10 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/sirupsen/logrus"
@@ -94,93 +92,18 @@ func (g *idGen) init() {
 
 func (g *idGen) next() id { return id{g.node, g.n.Add(1)} }
 
-// localMsg is how a message travels inside a node: the message with its
-// ids beside it (no header map); process.Receive unwraps it. (Between
-// nodes it travels as an outMsg: see wire.go.)
+// localMsg carries a message sent within the node with its ids when it
+// cannot go straight into the target's mailbox (see Node.send): the target
+// is not (or no longer) a live process of this node, or lives on another
+// Local node. It goes through protoactor, which delivers it to the
+// mailbox or to its dead letters. (Between nodes a message travels as an
+// outMsg: see wire.go.)
 type localMsg struct {
 	msg    proto.Message
-	sender *actor.PID // on sends within a node; between nodes protoactor's envelope carries it
+	sender *actor.PID // nil for none (or, from another node, protoactor's envelope carries it)
 	mid    id
 	trace  id
-	slab   *msgSlab // nil if not from a slab
-}
-
-// take reads lm's fields and gives lm back: it must not be used after.
-// Whoever fills a localMsg from a slab writes every field.
-func (lm *localMsg) take() (proto.Message, *actor.PID, id, id) {
-	msg, sender, mid, trace := lm.msg, lm.sender, lm.mid, lm.trace
-	if s := lm.slab; s != nil {
-		// No clearing: a write here would share cache lines with the
-		// sender filling the next entries. A slab keeps at most slabSize
-		// delivered messages alive until it is reused or collected.
-		s.done()
-	}
-	return msg, sender, mid, trace
-}
-
-// msgSlab hands out the localMsgs of sends within a node with their
-// message ids, slabSize at a time: a send costs one atomic add on the
-// slab's counter and no allocation. Once every localMsg of a slab has
-// been delivered (taken), the slab is reused; one that ends as a dead
-// letter, or in the mailbox of a process that stopped, is never taken, so
-// its slab is left to the garbage collector instead. (sync.Pool per
-// message was tried first: its cross-P steals cost more than the
-// allocation they saved, as sender and receiver run on different Ps.)
-type msgSlab struct {
-	next  atomic.Int64
-	base  uint64   // message number of msgs[0]
-	_     [48]byte // next (senders) and taken (receivers) on separate cache lines
-	taken atomic.Int64
-	_     [56]byte // msgs from offset 128: one 64-byte line per localMsg
-	msgs  [slabSize]localMsg
-}
-
-const slabSize = 256
-
-var slabs = sync.Pool{New: func() any { return new(msgSlab) }}
-
-// done counts one localMsg of s as delivered; the last one recycles s.
-func (s *msgSlab) done() {
-	if s.taken.Add(1) == slabSize {
-		slabs.Put(s)
-	}
-}
-
-// newLocalMsg returns a fresh localMsg and its message id.
-func (n *Node) newLocalMsg() (*localMsg, id) {
-	lm, i := n.slab.next(&n.ids.n)
-	return lm, id{n.ids.node, i}
-}
-
-// slabSource hands out localMsgs from its current slab.
-type slabSource struct{ cur atomic.Pointer[msgSlab] }
-
-// next returns a fresh localMsg and, if counter is not nil, a message
-// number reserved from it.
-func (src *slabSource) next(counter *atomic.Uint64) (*localMsg, uint64) {
-	for {
-		s := src.cur.Load()
-		if s != nil {
-			if i := s.next.Add(1) - 1; i < slabSize {
-				lm := &s.msgs[i]
-				lm.slab = s // on the line the sender fills anyway
-				return lm, s.base + uint64(i)
-			}
-		}
-		ns := slabs.Get().(*msgSlab)
-		ns.base = 0
-		if counter != nil {
-			ns.base = counter.Add(slabSize) - slabSize + 1
-		}
-		ns.taken.Store(0)
-		ns.next.Store(1)
-		if src.cur.CompareAndSwap(s, ns) {
-			lm := &ns.msgs[0]
-			lm.slab = ns
-			return lm, ns.base
-		}
-		slabs.Put(ns) // another sender installed a slab first: use that one
-	}
+	pooled bool // from inMsgs: given back once the mailbox has copied it
 }
 
 // isInternal reports protoactor's own protobuf messages, which are neither
@@ -204,23 +127,24 @@ func typeName(m proto.Message) string {
 // send stamps msg with a new message id and the trace id (a new trace if
 // zero) and hands it to protoactor. sender may be nil. Messages to other
 // nodes that are too large for the wire are refused here.
-func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
-	local := n.isLocal(target)
-	if local {
-		lm, mid := n.newLocalMsg()
-		if trace.zero() {
-			trace = mid // a trace is named after its first message
-		}
-		lm.msg, lm.sender, lm.mid, lm.trace = msg, sender, mid, trace
+func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id) {
+	target := to.ap
+	mid := n.ids.next()
+	if trace.zero() {
+		trace = mid // a trace is named after its first message
+	}
+	if to.local {
 		if tr := n.getTracer(); tr != nil {
 			n.traceSent(tr, sender, target, msg, -1, mid, trace)
 		}
-		n.sys.Root.Send(target, lm)
+		if p := n.liveProcess(to); p != nil {
+			p.mb.post(slot{msg: msg, sender: sender, mid: mid, trace: trace})
+			return
+		}
+		// Not a live process here: protoactor finds its mailbox if it is
+		// stopping, or makes it a dead letter.
+		n.sys.Root.Send(target, &localMsg{msg: msg, sender: sender, mid: mid, trace: trace})
 		return
-	}
-	mid := n.ids.next()
-	if trace.zero() {
-		trace = mid
 	}
 	if n.rem == nil || isLocalAddress(target.Address) {
 		// In-process. On a Local node a message to any other address
@@ -251,12 +175,9 @@ func (n *Node) send(sender, target *actor.PID, msg proto.Message, trace id) {
 	if tr := n.getTracer(); tr != nil {
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
-	lm := newOutMsg(msg, mid, trace)
-	if sender == nil {
-		n.sys.Root.Send(target, lm)
-		return
-	}
-	n.sys.Root.Send(target, &actor.MessageEnvelope{Message: lm, Sender: sender})
+	// Straight to remoting (where protoactor's Root.Send ends up), with the
+	// sender beside the message rather than in an envelope.
+	n.rem.SendMessage(target, nil, newOutMsg(msg, size, mid, trace), sender, -1)
 }
 
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
@@ -296,6 +217,10 @@ func (n *Node) refuseOversized(from, to *actor.PID, msg proto.Message, size int)
 	}).Error("actors: message too large for remoting; dropped")
 }
 
+// quiet reports that no tracer and no test filter is set: admit would
+// deliver without looking.
+func (n *Node) quiet() bool { return n.tracer.Load() == nil && !n.filters.active() }
+
 // admit applies test filters and reports Received (or Dropped) before a
 // process sees a message; it reports whether to deliver it. mid and trace
 // are zero for a message from a peer that sent it without an Envelope.
@@ -326,10 +251,3 @@ func (n *Node) admit(msg proto.Message, from, to PID, mid, trace id) bool {
 	}
 	return kind != Dropped
 }
-
-// A localMsg fills one cache line and a slab's entries start on a line
-// boundary (a slab is page-aligned: large allocations are), so a delivery
-// moves one line between the sender's core and the receiver's.
-var _ [64 - unsafe.Sizeof(localMsg{})]struct{}
-var _ [unsafe.Sizeof(localMsg{}) - 64]struct{}
-var _ [unsafe.Offsetof(msgSlab{}.msgs) - 128]struct{}

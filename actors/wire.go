@@ -2,20 +2,25 @@ package actors
 
 import (
 	"errors"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/runtime/protoiface"
 )
 
 // Between nodes a message goes as itself, under its own type name, with
-// its ids appended to its bytes as one extra field (idsField, never used
-// by a real message): protoactor's serializer encodes it once, straight
-// into the batch's buffer, and the receiving node decodes it once into
-// its own type, where the ids land in the message's unknown fields;
-// process.Receive takes them out (takeIDs) before anyone sees the message.
+// its ids written ahead of its own fields as one extra field (idsField,
+// never used by a real message): protoactor's serializer encodes it once,
+// straight into the batch's buffer. The receiving node's inSerializer takes
+// the field off the front and decodes the rest once into the message's
+// own type. (An ids field anywhere else lands in the unknown fields, and
+// process.Receive takes it out with takeIDs.)
 
 // idsField is the field number that carries the ids: one of the numbers
 // (19000-19999) that protobuf keeps for itself and protoc refuses in a
@@ -25,20 +30,24 @@ const idsField protowire.Number = 19999
 
 // outMsg is a message on its way to another node. It is its own wire form:
 // to protobuf it is a message with the payload's descriptor (so protoactor
-// sends it under the payload's type name) whose encoding is the payload's
-// followed by the ids field.
+// sends it under the payload's type name) whose encoding is the ids field
+// followed by the payload's.
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	msg                  proto.Message
 	mid, trace           id
+	size                 int // the payload's, from proto.Size (so its size caches are set)
 }
 
-func newOutMsg(msg proto.Message, mid, trace id) *outMsg {
-	return &outMsg{Message: msg.ProtoReflect(), msg: msg, mid: mid, trace: trace}
+var outMsgs slab[outMsg]
+
+func newOutMsg(msg proto.Message, size int, mid, trace id) *outMsg {
+	m := outMsgs.get()
+	*m = outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace, size: size}
+	return m
 }
 
 // payload returns the message being sent.
-func (m *outMsg) payload() proto.Message { return m.msg }
+func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
 
 // Serialize implements remote.RootSerializable: protoactor's endpoint
 // writer calls it before encoding a message for another node.
@@ -71,41 +80,35 @@ var outMethods = protoiface.Methods{
 // directly, as proto.Marshal would call them, with the flags it passed;
 // proto's exported functions are the fallback for messages without them.
 
+// outSize is the size Node.send measured (which left the payload's size
+// caches set, so the encoding that follows uses them) plus the ids field.
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	var n int
-	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
-		n = pm.Size(protoiface.SizeInput{Message: m.Message, Flags: in.Flags}).Size
-	} else {
-		n = proto.MarshalOptions{
-			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
-			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
-		}.Size(m.msg)
-	}
-	return protoiface.SizeOutput{Size: n + idsSize(m.mid, m.trace)}
+	return protoiface.SizeOutput{Size: m.size + idsSize(m.mid, m.trace)}
 }
 
+// outMarshal writes the ids field first, then the payload: the receiving
+// node's serializer (inSerializer) takes the ids off the front and decodes
+// the rest, with no unknown field to store and remove.
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	var b []byte
+	b := appendIDs(in.Buf, m.mid, m.trace)
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
-		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: in.Buf, Flags: in.Flags})
+		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
 		if err != nil {
 			return protoiface.MarshalOutput{}, err
 		}
-		b = out.Buf
-	} else {
-		var err error
-		b, err = proto.MarshalOptions{
-			AllowPartial:  true, // checked once, by outCheckInitialized
-			Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
-			UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
-		}.MarshalAppend(in.Buf, m.msg)
-		if err != nil {
-			return protoiface.MarshalOutput{}, err
-		}
+		return protoiface.MarshalOutput{Buf: out.Buf}, nil
 	}
-	return protoiface.MarshalOutput{Buf: appendIDs(b, m.mid, m.trace)}, nil
+	b, err := proto.MarshalOptions{
+		AllowPartial:  true, // checked once, by outCheckInitialized
+		Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
+		UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
+	}.MarshalAppend(b, m.payload())
+	if err != nil {
+		return protoiface.MarshalOutput{}, err
+	}
+	return protoiface.MarshalOutput{Buf: b}, nil
 }
 
 func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
@@ -113,7 +116,7 @@ func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckI
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.CheckInitialized != nil {
 		return pm.CheckInitialized(protoiface.CheckInitializedInput{Message: m.Message})
 	}
-	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.msg)
+	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.payload())
 }
 
 // traceNode is what the wire carries for the trace's node: 0 when the
@@ -125,9 +128,18 @@ func traceNode(mid, trace id) uint64 {
 	return trace.node
 }
 
+// traceNum is what the wire carries for the trace's number: 0 when the
+// message starts its trace (the trace id is the message id).
+func traceNum(mid, trace id) uint64 {
+	if trace == mid {
+		return 0
+	}
+	return trace.n
+}
+
 func idsLen(mid, trace id) int {
 	return protowire.SizeVarint(mid.node) + protowire.SizeVarint(mid.n) +
-		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(trace.n)
+		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(traceNum(mid, trace))
 }
 
 func idsSize(mid, trace id) int {
@@ -136,14 +148,140 @@ func idsSize(mid, trace id) int {
 }
 
 // appendIDs appends the ids field: the message id's node and number, the
-// trace id's node (0: the message id's) and number, as varints.
+// trace id's node (0: the message id's) and number (0: the trace is the
+// message id), as varints.
 func appendIDs(b []byte, mid, trace id) []byte {
 	b = protowire.AppendTag(b, idsField, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace)))
 	b = protowire.AppendVarint(b, mid.node)
 	b = protowire.AppendVarint(b, mid.n)
 	b = protowire.AppendVarint(b, traceNode(mid, trace))
-	return protowire.AppendVarint(b, trace.n)
+	return protowire.AppendVarint(b, traceNum(mid, trace))
+}
+
+// inSerializer decodes the messages a node receives (the guard points every
+// received envelope of protoactor's protobuf serializer at it): as
+// protoactor's, plus a leading ids field taken off before decoding. A
+// message that had one arrives as a localMsg with its ids, which the
+// mailbox opens; others (protoactor's own types included, never wrapped)
+// arrive as themselves. On the way out protoactor's protobuf serializer
+// does the work: outMsg is its own encoding.
+type inSerializer struct{}
+
+// inMsgs recycles the localMsgs of received messages: the mailbox copies
+// one into its slot and gives it back on the same goroutine that took it
+// (protoactor's endpoint reader decodes a message and posts it before the
+// next), so taking and giving back stay on one P. One that ends as a dead
+// letter is left to the garbage collector.
+var inMsgs = sync.Pool{New: func() any { return new(localMsg) }}
+
+// inSerializerID is inSerializer's index among protoactor's serializers
+// (-1: registration failed; envelopes then keep protoactor's serializer,
+// and process.Receive takes the ids out of the unknown fields).
+var inSerializerID int32 = -1
+
+func init() {
+	remote.RegisterSerializer(inSerializer{})
+	// protoactor has no getter: find the index this one got.
+	for i := int32(0); i < 16; i++ {
+		if v, err := deserializeProbe(i); err == nil && v == probeAnswer {
+			inSerializerID = i
+			return
+		}
+	}
+}
+
+const probeType = "\x00gomesos.actors.probe"
+
+var probeAnswer = new(int)
+
+func deserializeProbe(i int32) (v any, err error) {
+	defer func() {
+		if recover() != nil {
+			v, err = nil, errors.New("no such serializer")
+		}
+	}()
+	return remote.Deserialize(nil, probeType, i)
+}
+
+func (inSerializer) Serialize(msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, errors.New("actors: not a protobuf message")
+	}
+	return proto.Marshal(m)
+}
+
+func (inSerializer) GetTypeName(msg any) (string, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return "", errors.New("actors: not a protobuf message")
+	}
+	return string(proto.MessageName(m)), nil
+}
+
+func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
+	if typeName == probeType {
+		return probeAnswer, nil
+	}
+	mt, err := findType(typeName)
+	if err != nil {
+		return nil, err
+	}
+	mid, trace, rest, had := leadingIDs(b)
+	m := mt.New().Interface()
+	if err := proto.Unmarshal(rest, m); err != nil {
+		return nil, err
+	}
+	if !had || mid.zero() || isInternal(m) {
+		return m, nil
+	}
+	lm := inMsgs.Get().(*localMsg)
+	*lm = localMsg{msg: m, mid: mid, trace: trace, pooled: true}
+	return lm, nil
+}
+
+// typeCache remembers types found by findType by where their name's bytes
+// live: the envelopes of a received batch share the batch's type name
+// strings (protoactor indexes them), so after the first message of each
+// type a batch's types are found by comparing a pointer, not by hashing
+// the name. Direct-mapped; an entry keeps its string alive, so an address
+// in the cache is never reused for other bytes.
+var typeCache [16]atomic.Pointer[typeEntry]
+
+type typeEntry struct {
+	name string
+	mt   protoreflect.MessageType
+}
+
+func findType(name string) (protoreflect.MessageType, error) {
+	p := unsafe.StringData(name)
+	slot := &typeCache[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(typeCache))]
+	if e := slot.Load(); e != nil && unsafe.StringData(e.name) == p && len(e.name) == len(name) {
+		return e.mt, nil
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
+	if err != nil {
+		return nil, err
+	}
+	slot.Store(&typeEntry{name: name, mt: mt})
+	return mt, nil
+}
+
+// leadingIDs takes a leading ids field off b: the ids (zero if the field
+// is malformed; it is removed all the same) and the rest. had is false if
+// b does not start with the field.
+func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 || num != idsField || typ != protowire.BytesType {
+		return id{}, id{}, b, false
+	}
+	v, l := protowire.ConsumeBytes(b[n:])
+	if l < 0 {
+		return id{}, id{}, b, false // truncated: the decoder reports it
+	}
+	mid, trace = parseIDs(v)
+	return mid, trace, b[n+l:], true
 }
 
 // takeIDs removes the ids field from a message received from another node
