@@ -1,0 +1,264 @@
+package slave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/executordriver"
+	"github.com/gomesos/gomesos/executordriver/command"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/slave/containerizer"
+)
+
+// hostedExecutors runs the command executors the agent hosts
+// (--command_executor=agent): for each, the executor driver's actor on
+// the agent's own node and package command's executor, whose task is the
+// container's process. It lives in the shell, beside the core: the core
+// only asks for the container (LaunchContainer with Hosted) and sees the
+// executor register, send updates and exit like any other.
+type hostedExecutors struct {
+	node    *actors.Node
+	cont    Containerizer
+	workDir string
+	log     *logrus.Entry
+
+	mu     sync.Mutex
+	all    map[string]*hostedExecutor // by container id
+	closed bool
+}
+
+// hostedExecutor is one hosted command executor.
+type hostedExecutor struct {
+	drv *executordriver.MesosExecutorDriver
+	ce  *command.Executor
+	// ended is closed once the container has ended; gone once the driver
+	// has returned.
+	ended chan struct{}
+	term  *containerizer.Termination
+	gone  chan struct{}
+	// abandon is closed when the executor is to stop without waiting for
+	// its task (the agent destroys the container, or stops).
+	abandon     chan struct{}
+	abandonOnce sync.Once
+	cancel      context.CancelFunc
+}
+
+func newHostedExecutors(node *actors.Node, cont Containerizer, workDir string, log *logrus.Entry) *hostedExecutors {
+	return &hostedExecutors{node: node, cont: cont, workDir: workDir, log: log, all: map[string]*hostedExecutor{}}
+}
+
+// launch starts a hosted command task's container and then its executor
+// (off the agent's mailbox).
+func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
+	cfg := l.Config
+	temp := cfg.PIDFile == ""
+	if temp {
+		// The pid is needed to signal the task, checkpointed or not.
+		cfg.PIDFile = filepath.Join(h.workDir, "hosted", l.ContainerID+".pid")
+	}
+	if err := h.cont.Launch(ctx, l.ContainerID, cfg); err != nil {
+		return err
+	}
+	pid, err := readPIDFile(cfg.PIDFile)
+	if temp {
+		_ = os.Remove(cfg.PIDFile)
+	}
+	if err != nil {
+		return fmt.Errorf("the task's pid: %w", err)
+	}
+	return h.start(l.ContainerID, pid, cfg.Env, l.Hosted, false)
+}
+
+// restart hosts a recovered container's executor again.
+func (h *hostedExecutors) restart(s StartHostedExecutor) {
+	h.mu.Lock()
+	_, dup := h.all[s.ContainerID]
+	h.mu.Unlock()
+	if dup {
+		return
+	}
+	if err := h.start(s.ContainerID, s.PID, s.Env, &s.HostedExecutor, true); err != nil {
+		h.log.WithFields(logrus.Fields{"container_id": s.ContainerID, "executor_id": s.ExecutorID}).WithError(err).
+			Error("cannot host the recovered command executor; its task is killed")
+		go func() { _ = h.cont.Destroy(context.Background(), s.ContainerID) }()
+	}
+}
+
+func (h *hostedExecutors) start(cid string, pid int, env map[string]string, info *HostedExecutor, recovered bool) error {
+	if info == nil || info.Task == nil {
+		return errors.New("no task to host")
+	}
+	log := h.log.WithFields(logrus.Fields{"container_id": cid, "executor_id": env["MESOS_EXECUTOR_ID"], "framework_id": env["MESOS_FRAMEWORK_ID"]})
+	ctx, cancel := context.WithCancel(context.Background())
+	x := &hostedExecutor{ended: make(chan struct{}), gone: make(chan struct{}), abandon: make(chan struct{}), cancel: cancel}
+	proc := &hostedTask{pid: pid, x: x, recovered: recovered}
+	getenv := func(k string) string { return env[k] }
+	x.ce = command.New(command.Config{
+		Log:           log.WithField("component", "command-executor"),
+		Getenv:        getenv,
+		Start:         func(*mesos.TaskInfo) (command.Process, error) { return proc, nil },
+		KeepTaskOnEnd: true,
+	})
+	drv, err := executordriver.NewMesosExecutorDriver(executordriver.DriverConfig{
+		Executor: x.ce, Node: h.node, Getenv: getenv,
+		Reregister: recovered, Tasks: []*mesos.TaskInfo{info.Task},
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	x.drv = drv
+	x.ce.SetDriver(drv)
+	x.ce.SetShutdownGracePeriod(drv.ShutdownGracePeriod())
+	if info.Framework != nil {
+		x.ce.SetFramework(info.Framework)
+	}
+	if recovered {
+		x.ce.Adopt(info.Task, proc)
+	}
+
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		cancel()
+		return errors.New("the agent is stopping")
+	}
+	h.all[cid] = x
+	h.mu.Unlock()
+
+	go func() {
+		t, err := h.cont.Wait(ctx, cid)
+		if err != nil {
+			t = &containerizer.Termination{Message: err.Error()}
+		}
+		x.term = t
+		close(x.ended)
+	}()
+	go func() {
+		defer close(x.gone)
+		if _, err := drv.Run(); err != nil {
+			log.WithError(err).Warn("hosted executor driver ended")
+		}
+	}()
+	go func() {
+		// The driver stops once the task's end is acknowledged, or when
+		// the executor is abandoned after its container ended.
+		select {
+		case <-x.gone:
+		case <-x.abandon:
+			select {
+			case <-x.gone:
+			case <-x.ended:
+				_, _ = drv.Stop()
+			}
+		}
+		<-x.gone
+		cancel()
+		h.mu.Lock()
+		if h.all[cid] == x {
+			delete(h.all, cid)
+		}
+		h.mu.Unlock()
+	}()
+	return nil
+}
+
+// has reports whether the container's executor is hosted here and runs.
+func (h *hostedExecutors) get(cid string) *hostedExecutor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.all[cid]
+}
+
+// waitGone blocks until the container's hosted executor (if any) has
+// stopped, or ctx ends: the core learns of the container's end after the
+// executor's last update, as it would from an executor process.
+func (h *hostedExecutors) waitGone(ctx context.Context, cid string) {
+	x := h.get(cid)
+	if x == nil {
+		return
+	}
+	select {
+	case <-x.gone:
+	case <-ctx.Done():
+	}
+}
+
+// destroying: the agent destroys the container; an executor whose task
+// never started stops once the container has ended.
+func (h *hostedExecutors) destroying(cid string) {
+	if x := h.get(cid); x != nil {
+		x.abandonOnce.Do(func() { close(x.abandon) })
+	}
+}
+
+// close stops every hosted executor's driver, leaving the tasks alone
+// (the agent destroys their containers or leaves them to recover).
+func (h *hostedExecutors) close() {
+	h.mu.Lock()
+	h.closed = true
+	all := make([]*hostedExecutor, 0, len(h.all))
+	for _, x := range h.all {
+		all = append(all, x)
+	}
+	h.mu.Unlock()
+	for _, x := range all {
+		_, _ = x.drv.Stop()
+		x.cancel()
+		<-x.gone
+	}
+}
+
+// hostedTask is a hosted executor's task: the container's process.
+type hostedTask struct {
+	pid       int
+	x         *hostedExecutor
+	recovered bool
+}
+
+func (p *hostedTask) Pid() int { return p.pid }
+
+func (p *hostedTask) Wait() command.Exit {
+	select {
+	case <-p.x.ended:
+	case <-p.x.gone:
+		return command.Exit{Err: errors.New("the executor stopped")}
+	}
+	t := p.x.term
+	if t.State != nil {
+		return command.Exit{State: t.State, Reason: t.Reason, Message: t.Message}
+	}
+	if t.Status != nil {
+		return command.Exit{Status: syscall.WaitStatus(*t.Status), Known: true}
+	}
+	if p.recovered {
+		return command.Exit{Err: errors.New("the agent restarted while the task ran, so its exit status is unknown")}
+	}
+	msg := t.Message
+	if msg == "" {
+		msg = "unknown"
+	}
+	return command.Exit{Err: errors.New(msg)}
+}
+
+func readPIDFile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a pid", path, b)
+	}
+	return pid, nil
+}
