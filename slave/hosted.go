@@ -17,6 +17,7 @@ import (
 	"github.com/gomesos/gomesos/executordriver"
 	"github.com/gomesos/gomesos/executordriver/command"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 )
 
@@ -61,22 +62,105 @@ func newHostedExecutors(node *actors.Node, cont Containerizer, workDir string, l
 // (off the agent's mailbox).
 func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 	cfg := l.Config
-	temp := cfg.PIDFile == ""
-	if temp {
-		// The pid is needed to signal the task, checkpointed or not.
-		cfg.PIDFile = filepath.Join(h.workDir, "hosted", l.ContainerID+".pid")
+	transient := cfg.PIDFile == ""
+	if transient {
+		// The pid is needed to signal the task, checkpointed or not; a
+		// task nothing checkpoints is found by the next agent through
+		// this file and killed (see killHostedLeftovers).
+		cfg.PIDFile = h.transientPIDFile(l.ContainerID)
 	}
 	if err := h.cont.Launch(ctx, l.ContainerID, cfg); err != nil {
 		return err
 	}
 	pid, err := readPIDFile(cfg.PIDFile)
-	if temp {
-		_ = os.Remove(cfg.PIDFile)
-	}
 	if err != nil {
 		return fmt.Errorf("the task's pid: %w", err)
 	}
+	if transient {
+		if start := processStart(pid); start != "" {
+			_ = checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid)+" "+start))
+		}
+	}
 	return h.start(l.ContainerID, pid, cfg.Env, l.Hosted, false)
+}
+
+func (h *hostedExecutors) transientPIDFile(cid string) string {
+	return filepath.Join(h.workDir, hostedPIDDir, cid+".pid")
+}
+
+// hostedPIDDir (under the work dir) holds the pids of the hosted tasks of
+// frameworks that do not checkpoint, while they run.
+const hostedPIDDir = "hosted"
+
+// killHostedLeftovers kills the hosted tasks of frameworks that do not
+// checkpoint that a previous agent on workDir left running (it was
+// killed): nothing recovers them, as no executor process outlives the
+// agent to end them. A pid counts only if the process still is the one
+// started (its start time, else: it leads its own session, as every
+// task does).
+func killHostedLeftovers(workDir string, log *logrus.Entry) {
+	dir := filepath.Join(workDir, hostedPIDDir)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			fields := strings.Fields(string(b))
+			pid := 0
+			if len(fields) > 0 {
+				pid, _ = strconv.Atoi(fields[0])
+			}
+			same := false
+			if pid > 0 {
+				if len(fields) > 1 {
+					same = processStart(pid) == fields[1]
+				} else {
+					same = processSession(pid) == pid
+				}
+			}
+			if same {
+				log.WithFields(logrus.Fields{"pid": pid, "container_id": strings.TrimSuffix(filepath.Base(f), ".pid")}).
+					Info("killing a hosted task the previous agent left: its framework does not checkpoint")
+				_ = syscall.Kill(-pid, syscall.SIGKILL)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		_ = os.Remove(f)
+	}
+}
+
+// statFields are the fields of /proc/<pid>/stat after the command.
+func statFields(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return nil
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
+		return nil
+	}
+	return f
+}
+
+// processStart is the process' start time (field 22 of its stat), "" if
+// it is gone.
+func processStart(pid int) string {
+	if f := statFields(pid); len(f) > 19 {
+		return f[19]
+	}
+	return ""
+}
+
+// processSession is the process' session id (0 if it is gone).
+func processSession(pid int) int {
+	if f := statFields(pid); len(f) > 3 {
+		sid, _ := strconv.Atoi(f[3])
+		return sid
+	}
+	return 0
 }
 
 // restart hosts a recovered container's executor again.
@@ -140,6 +224,8 @@ func (h *hostedExecutors) start(cid string, pid int, env map[string]string, info
 		t, err := h.cont.Wait(ctx, cid)
 		if err != nil {
 			t = &containerizer.Termination{Message: err.Error()}
+		} else {
+			_ = os.Remove(h.transientPIDFile(cid))
 		}
 		x.term = t
 		close(x.ended)

@@ -128,6 +128,7 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 	}
 	s.info = info
 	s.hosted = newHostedExecutors(node, cont, workDir, log.WithField("component", "hosted-executors"))
+	killHostedLeftovers(workDir, log)
 	s.deps = Deps{
 		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
