@@ -17,7 +17,6 @@ import (
 	"github.com/gomesos/gomesos/executordriver"
 	"github.com/gomesos/gomesos/executordriver/command"
 	"github.com/gomesos/gomesos/messages/mesos"
-	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 )
 
@@ -78,7 +77,9 @@ func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 	}
 	if transient {
 		if start := processStart(pid); start != "" {
-			_ = checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid)+" "+start))
+			// Best effort, not synced: the file only helps the next agent
+			// kill what nothing else recovers.
+			_ = os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(pid)+" "+start), 0o644)
 		}
 	}
 	return h.start(l.ContainerID, pid, cfg.Env, l.Hosted, false)
