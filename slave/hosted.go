@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -88,6 +89,10 @@ func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 func (h *hostedExecutors) transientPIDFile(cid string) string {
 	return filepath.Join(h.workDir, hostedPIDDir, cid+".pid")
 }
+
+// hostedEndBound bounds the life of a hosted executor after its
+// container ended.
+const hostedEndBound = 2 * time.Minute
 
 // hostedPIDDir (under the work dir) holds the pids of the hosted tasks of
 // frameworks that do not checkpoint, while they run.
@@ -239,13 +244,18 @@ func (h *hostedExecutors) start(cid string, pid int, env map[string]string, info
 	}()
 	go func() {
 		// The driver stops once the task's end is acknowledged, or when
-		// the executor is abandoned after its container ended.
+		// the executor is abandoned after its container ended, or, as a
+		// last resort, a while after the container ended (the command
+		// executor waits for its acknowledgement at most a minute).
 		select {
 		case <-x.gone:
-		case <-x.abandon:
+		case <-x.ended:
 			select {
 			case <-x.gone:
-			case <-x.ended:
+			case <-x.abandon:
+				_, _ = drv.Stop()
+			case <-time.After(hostedEndBound):
+				log.Warn("hosted executor still running well after its container ended; stopping it")
 				_, _ = drv.Stop()
 			}
 		}
