@@ -70,10 +70,16 @@ func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 		cfg.PIDFile = h.transientPIDFile(l.ContainerID)
 	}
 	if err := h.cont.Launch(ctx, l.ContainerID, cfg); err != nil {
+		if transient {
+			_ = os.Remove(cfg.PIDFile)
+		}
 		return err
 	}
 	pid, err := readPIDFile(cfg.PIDFile)
 	if err != nil {
+		if transient {
+			_ = os.Remove(cfg.PIDFile)
+		}
 		return fmt.Errorf("the task's pid: %w", err)
 	}
 	if transient {
