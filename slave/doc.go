@@ -83,7 +83,8 @@
 // A checkpointing framework's run carries hosted.marker: after a restart
 // the core asks the shell to host the executor again (StartHostedExecutor)
 // for the recovered task, which reregisters by itself; the tasks of other
-// frameworks are killed at start-up from <work_dir>/hosted/*.pid.
+// frameworks are killed at start-up from the pids kept while they run
+// (transientPIDDir).
 //
 // Executor end: a container's end can overtake the last status updates its
 // executor sent. If the executor registered (it is linked) and still has

@@ -2,6 +2,8 @@ package slave
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -28,10 +30,10 @@ import (
 // only asks for the container (LaunchContainer with Hosted) and sees the
 // executor register, send updates and exit like any other.
 type hostedExecutors struct {
-	node    *actors.Node
-	cont    Containerizer
-	workDir string
-	log     *logrus.Entry
+	node   *actors.Node
+	cont   Containerizer
+	pidDir string // see transientPIDDir
+	log    *logrus.Entry
 
 	mu     sync.Mutex
 	all    map[string]*hostedExecutor // by container id
@@ -55,7 +57,7 @@ type hostedExecutor struct {
 }
 
 func newHostedExecutors(node *actors.Node, cont Containerizer, workDir string, log *logrus.Entry) *hostedExecutors {
-	return &hostedExecutors{node: node, cont: cont, workDir: workDir, log: log, all: map[string]*hostedExecutor{}}
+	return &hostedExecutors{node: node, cont: cont, pidDir: transientPIDDir(workDir), log: log, all: map[string]*hostedExecutor{}}
 }
 
 // launch starts a hosted command task's container and then its executor
@@ -93,15 +95,32 @@ func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 }
 
 func (h *hostedExecutors) transientPIDFile(cid string) string {
-	return filepath.Join(h.workDir, hostedPIDDir, cid+".pid")
+	return filepath.Join(h.pidDir, cid+".pid")
 }
+
+// transientPIDDir is where the pids of hosted tasks of frameworks that do
+// not checkpoint are kept while they run: on tmpfs (/dev/shm) when there
+// is one, so that the containerizer's synced write of the pid costs no
+// disk flush on the launch path (and the pids, meaningless after a
+// reboot, go with it), else <work_dir>/hosted. One folder per work dir,
+// made by the first such launch and removed, once empty, when the agent
+// stops.
+func transientPIDDir(workDir string) string {
+	if st, err := os.Stat(shmDir); err == nil && st.IsDir() && syscall.Access(shmDir, 2) == nil {
+		sum := sha256.Sum256([]byte(workDir))
+		return filepath.Join(shmDir, "gomesos-hosted-"+hex.EncodeToString(sum[:8]))
+	}
+	return filepath.Join(workDir, hostedPIDDir)
+}
+
+// shmDir is the tmpfs transientPIDDir prefers.
+var shmDir = "/dev/shm"
 
 // hostedEndBound bounds the life of a hosted executor after its
 // container ended.
 const hostedEndBound = 2 * time.Minute
 
-// hostedPIDDir (under the work dir) holds the pids of the hosted tasks of
-// frameworks that do not checkpoint, while they run.
+// hostedPIDDir is transientPIDDir's fallback under the work dir.
 const hostedPIDDir = "hosted"
 
 // killHostedLeftovers kills the hosted tasks of frameworks that do not
@@ -111,8 +130,7 @@ const hostedPIDDir = "hosted"
 // started (its start time, else: it leads its own session, as every
 // task does).
 func killHostedLeftovers(workDir string, log *logrus.Entry) {
-	dir := filepath.Join(workDir, hostedPIDDir)
-	files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
+	files, _ := filepath.Glob(filepath.Join(transientPIDDir(workDir), "*.pid"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err == nil {
@@ -320,6 +338,7 @@ func (h *hostedExecutors) close() {
 		x.cancel()
 		<-x.gone
 	}
+	_ = os.Remove(h.pidDir) // only if empty
 }
 
 // hostedTask is a hosted executor's task: the container's process.

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,7 +23,13 @@ const hostedFlag = "--command_executor=agent"
 
 func hostedCluster(t *testing.T) *harness.ProcCluster {
 	t.Helper()
-	return harness.StartProcs(t, harness.ProcOptions{AgentArgs: []string{hostedFlag}})
+	c := harness.StartProcs(t, harness.ProcOptions{AgentArgs: []string{hostedFlag}})
+	t.Cleanup(func() {
+		// The pids a killed agent kept on tmpfs (see slave's hosted.go).
+		sum := sha256.Sum256([]byte(filepath.Join(c.WorkDir, "agent1")))
+		_ = os.RemoveAll("/dev/shm/gomesos-hosted-" + hex.EncodeToString(sum[:8]))
+	})
+	return c
 }
 
 // hostedAgentArgs are the flags agent i of c started with.
