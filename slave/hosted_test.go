@@ -177,8 +177,13 @@ func TestHostedTaskKilledOnFrameworkShutdown(t *testing.T) {
 	if term.Status == nil || !syscall.WaitStatus(*term.Status).Signaled() {
 		t.Fatalf("termination %+v", term)
 	}
-	if alive(child) {
-		t.Fatalf("the task's child %d outlived the framework's shutdown", child)
+	// The kill is asynchronous: wait (bounded) for the child to go.
+	deadline = time.Now().Add(actortest.DefaultTimeout)
+	for alive(child) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the task's child %d outlived the framework's shutdown", child)
+		}
+		time.Sleep(10 * time.Millisecond) // polling /proc
 	}
 }
 
