@@ -14,9 +14,11 @@ WORK_DIR ?= /tmp/gomesos-local
 
 all: build
 
+# With cgo: the binaries that can run an agent link runc's libcontainer
+# for --launcher=linux, whose nsenter is C (a C compiler, gcc, is needed).
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+	CGO_ENABLED=1 $(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
 
 # Everything the tests need on a fresh machine, then every test.
 test: test-deps build vet fmt-check

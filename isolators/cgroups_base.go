@@ -163,6 +163,11 @@ func (b *cgroupsBase) prepare(id string, res []*mesos.Resource, r1 *specs.LinuxR
 	return c, nil
 }
 
+// launchInfo tells the launcher where the container's processes will be.
+func (b *cgroupsBase) launchInfo(id string) *LaunchInfo {
+	return &LaunchInfo{Cgroup: b.layout.Dir(b.ctrls[0], id)}
+}
+
 func (b *cgroupsBase) forget(id string) {
 	b.mu.Lock()
 	delete(b.containers, id)

@@ -78,7 +78,11 @@ func (i *CgroupsCPU) limits(res []*mesos.Resource) (*specs.LinuxResources, *cgro
 	if i.enableCFS {
 		period := uint64(CFSPeriod.Microseconds())
 		quota := CFSQuota(cpus)
-		r1.CPU.Period, r1.CPU.Quota = &period, &quota
+		// On v1 the period is left at the kernel's default, which is
+		// CFSPeriod: every write of cpu.cfs_period_us or cfs_quota_us
+		// walks all of the host's CPU cgroups to check the bandwidth,
+		// so with a thousand containers each write counts.
+		r1.CPU.Quota = &quota
 		r2.CPU.Max = cgroup2.NewCPUMax(&quota, &period)
 	}
 	return r1, r2
@@ -90,8 +94,10 @@ func (i *CgroupsCPU) Recover(ctx context.Context, states []RecoverState, orphans
 
 func (i *CgroupsCPU) Prepare(ctx context.Context, id string, cfg ContainerConfig) (*LaunchInfo, error) {
 	r1, r2 := i.limits(cfg.Resources)
-	_, err := i.prepare(id, cfg.Resources, r1, r2)
-	return nil, err
+	if _, err := i.prepare(id, cfg.Resources, r1, r2); err != nil {
+		return nil, err
+	}
+	return i.launchInfo(id), nil
 }
 
 func (i *CgroupsCPU) Watch(ctx context.Context, id string) (*Limitation, error) {
@@ -210,17 +216,23 @@ func (i *CgroupsMem) Prepare(ctx context.Context, id string, cfg ContainerConfig
 	i.mu.Lock()
 	c.limit = hard
 	i.mu.Unlock()
-	if err := i.watchOOM(c); err != nil {
+	if err := i.startOOMWatch(c, cgroups.WatchNewOOM); err != nil {
 		_ = i.Cleanup(ctx, id)
 		return nil, err
 	}
-	return nil, nil
+	return i.launchInfo(id), nil
 }
 
 // watchOOM starts the container's OOM watch; when the kernel OOM-kills one
 // of its processes the limitation is recorded for Watch.
 func (i *CgroupsMem) watchOOM(c *cgContainer) error {
-	w, err := cgroups.WatchOOM(i.layout.Dir("memory", c.id), i.layout.Version)
+	return i.startOOMWatch(c, cgroups.WatchOOM)
+}
+
+// startOOMWatch starts the container's OOM watch with open (WatchOOM, or
+// WatchNewOOM for a cgroup just created).
+func (i *CgroupsMem) startOOMWatch(c *cgContainer, open func(string, cgroups.Version) (*cgroups.OOMWatch, error)) error {
+	w, err := open(i.layout.Dir("memory", c.id), i.layout.Version)
 	if err != nil {
 		return fmt.Errorf("%s: %w", i.name, err)
 	}
@@ -416,8 +428,10 @@ func (i *CgroupsPids) Prepare(ctx context.Context, id string, cfg ContainerConfi
 		r1.Pids = &specs.LinuxPids{Limit: &i.max}
 		r2.Pids = &cgroup2.Pids{Max: i.max}
 	}
-	_, err := i.prepare(id, cfg.Resources, r1, r2)
-	return nil, err
+	if _, err := i.prepare(id, cfg.Resources, r1, r2); err != nil {
+		return nil, err
+	}
+	return i.launchInfo(id), nil
 }
 
 func (i *CgroupsPids) Watch(ctx context.Context, id string) (*Limitation, error) {

@@ -46,6 +46,11 @@ type LaunchInfo struct {
 	// namespaces (launcher.Spec.Namespaces; only the linux launcher has
 	// them).
 	Namespaces bool
+	// Cgroup is a cgroup directory that will hold every process of the
+	// container once Isolate has run (the cgroups isolators give one of
+	// theirs): the launcher may list the container's processes there
+	// (launcher.Spec.Cgroup).
+	Cgroup string
 }
 
 // Limiter is an isolator that can say, once a container's processes are

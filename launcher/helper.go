@@ -2,7 +2,6 @@ package launcher
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,88 +11,21 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
-// The launch helper is the binary itself, re-executed by a launcher as the
-// container's first process (like Mesos' `mesos-containerizer launch`). It
-// reads its orders from fd 3 and waits there until the launcher closes the
-// pipe, which it does only once the child has been isolated (moved into its
-// cgroups): nothing the program forks can escape them. Its fd 4 is closed
-// on exec, and the launcher waits for that before Fork returns, so that a
-// container it reports forked already runs its program (the helper is a
-// multi-threaded Go process, and a v1 freezer cannot freeze one in the
-// middle of execve; see cgroups.KillAll). In the linux
-// launcher the helper is PID 1 of new pid, mount, ipc and uts namespaces;
-// it mounts a fresh /proc and a private /tmp (the sandbox and the program,
-// if they lie under /tmp, are mounted back at their paths; with a root
-// filesystem, the sandbox and /dev are mounted into it) and then executes
-// the program, which so becomes PID 1 itself.
-//
-// The hook is a package init function, so every binary that links this
-// package (the agent, and the tests) can serve as the helper; it runs only
-// when both helperArg0 and helperEnv mark the process.
-const (
-	helperArg0 = "gomesos-launch-helper"
-	helperEnv  = "GOMESOS_LAUNCH_HELPER"
-	// Where the sandbox appears inside a container with its own root
-	// filesystem (Mesos' default --sandbox_directory).
-	SandboxInRootfs = "/mnt/mesos/sandbox"
-)
+// The launch gate holds a container's first process until the launcher has
+// isolated it (moved it into its cgroups), so that nothing it forks
+// escapes them, as Mesos' launch helper does. The posix launcher's gate is
+// /bin/sh blocked on a pipe (fd 3) that the launcher closes to let the
+// program run; fd 4 closes just before the exec, and the launcher waits for
+// the exec itself before Fork returns, so that a container it reports
+// forked already runs its program (the gate must not be caught in the
+// middle of execve by a v1 freezer; see cgroups.KillAll). The linux
+// launcher's gate is libcontainer's exec fifo (see linux.go).
 
-// helperConfig is what the launcher sends the helper on fd 3.
-type helperConfig struct {
-	Path       string   `json:"path"`
-	Args       []string `json:"args"`
-	Env        []string `json:"env"`
-	Dir        string   `json:"dir"`
-	Namespaces bool     `json:"namespaces"` // set up the container's mounts
-	Rootfs     string   `json:"rootfs,omitempty"`
-}
-
-func init() {
-	if len(os.Args) > 0 && os.Args[0] == helperArg0 && os.Getenv(helperEnv) == "1" {
-		err := runHelper()
-		fmt.Fprintf(os.Stderr, "launch helper: %v\n", err)
-		os.Exit(127)
-	}
-}
-
-// runHelper waits at the gate, sets the container up and executes the
-// program; it returns only on failure.
-func runHelper() error {
-	// fd 4 tells the launcher that the program runs: it closes when the
-	// exec succeeds (or when the helper exits).
-	unix.CloseOnExec(4)
-	gate := os.NewFile(3, "gate")
-	data, err := io.ReadAll(gate)
-	if err != nil {
-		return fmt.Errorf("read the launch config: %w", err)
-	}
-	gate.Close()
-	var cfg helperConfig
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("the launcher closed the gate without a launch config: %w", err)
-	}
-	if cfg.Namespaces {
-		if err := setupMounts(&cfg); err != nil {
-			return err
-		}
-	}
-	if cfg.Dir != "" {
-		if err := os.Chdir(cfg.Dir); err != nil {
-			return err
-		}
-	}
-	path := cfg.Path
-	if !strings.Contains(path, "/") {
-		if path, err = lookPath(cfg.Path, cfg.Env); err != nil {
-			return err
-		}
-	}
-	return syscall.Exec(path, cfg.Args, cfg.Env)
-}
+// SandboxInRootfs is where the sandbox appears inside a container with its
+// own root filesystem (Mesos' default --sandbox_directory).
+const SandboxInRootfs = "/mnt/mesos/sandbox"
 
 // lookPath finds a program in the PATH of env (the container's, which may
 // differ from the agent's).
@@ -111,114 +43,6 @@ func lookPath(name string, env []string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: not found in PATH %s", name, path)
-}
-
-// setupMounts runs in the helper's new mount namespace: nothing it mounts
-// is seen outside.
-func setupMounts(cfg *helperConfig) error {
-	// Stop mounts from propagating back to the host before anything else.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make / private: %w", err)
-	}
-	sandbox, err := unix.Open(cfg.Dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open the sandbox %s: %w", cfg.Dir, err)
-	}
-	defer unix.Close(sandbox)
-	if cfg.Rootfs != "" {
-		return setupRootfs(cfg, fmt.Sprintf("/proc/self/fd/%d", sandbox))
-	}
-	// A private /tmp. The sandbox and the program, when they lie under
-	// /tmp, are mounted back at their own paths.
-	if !strings.Contains(cfg.Path, "/") {
-		if cfg.Path, err = lookPath(cfg.Path, cfg.Env); err != nil {
-			return err
-		}
-	}
-	var keep []string
-	for _, p := range []string{cfg.Dir, cfg.Path} {
-		if p, err := filepath.Abs(p); err == nil && strings.HasPrefix(p, "/tmp/") {
-			keep = append(keep, p)
-		}
-	}
-	fds := make([]int, len(keep))
-	for i, p := range keep {
-		if fds[i], err = unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
-			return fmt.Errorf("open %s: %w", p, err)
-		}
-		defer unix.Close(fds[i])
-	}
-	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
-		return fmt.Errorf("mount a private /tmp: %w", err)
-	}
-	for i, p := range keep {
-		var st unix.Stat_t
-		if err := unix.Fstat(fds[i], &st); err != nil {
-			return err
-		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			err = os.MkdirAll(p, 0o755)
-		} else if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-			err = os.WriteFile(p, nil, 0o755)
-		}
-		if err != nil {
-			return err
-		}
-		if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", fds[i]), p, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("mount %s back under the private /tmp: %w", p, err)
-		}
-	}
-	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("mount /proc: %w", err)
-	}
-	return nil
-}
-
-// setupRootfs makes cfg.Rootfs the container's root with the sandbox at
-// SandboxInRootfs, the host's /dev, a fresh /proc and a private /tmp.
-func setupRootfs(cfg *helperConfig, sandboxRef string) error {
-	root := cfg.Rootfs
-	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind the root filesystem %s: %w", root, err)
-	}
-	for _, d := range []string{"proc", "tmp", "dev", SandboxInRootfs[1:]} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			return err
-		}
-	}
-	mounts := []struct {
-		src, dst, fstype string
-		flags            uintptr
-		data             string
-	}{
-		{sandboxRef, SandboxInRootfs, "", unix.MS_BIND | unix.MS_REC, ""},
-		{"/dev", "/dev", "", unix.MS_BIND | unix.MS_REC, ""},
-		{"tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
-		{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
-	}
-	for _, m := range mounts {
-		if err := unix.Mount(m.src, filepath.Join(root, m.dst), m.fstype, m.flags, m.data); err != nil {
-			return fmt.Errorf("mount %s in the root filesystem: %w", m.dst, err)
-		}
-	}
-	if err := unix.Chdir(root); err != nil {
-		return err
-	}
-	// Swap roots without a put_old directory: the old root ends up on top
-	// of the new one and is detached at once.
-	if err := unix.PivotRoot(".", "."); err != nil {
-		return fmt.Errorf("pivot_root into %s: %w", root, err)
-	}
-	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("detach the old root: %w", err)
-	}
-	cfg.Dir = SandboxInRootfs
-	for i, e := range cfg.Env {
-		if strings.HasPrefix(e, "MESOS_SANDBOX=") {
-			cfg.Env[i] = "MESOS_SANDBOX=" + SandboxInRootfs
-		}
-	}
-	return nil
 }
 
 // helperProc is a helper started by a launcher and still held at its gate.
@@ -302,35 +126,14 @@ func (g *gateFiles) start(cmd *exec.Cmd, shellGate bool) (*helperProc, error) {
 	return &helperProc{cmd: cmd, gate: g.w, execed: g.execed, shellGate: shellGate}, nil
 }
 
-// startHelper starts the helper for spec with the given clone flags; it
-// waits at its gate until release.
+// startHelper starts the gate for a launch without namespaces (the posix
+// launcher's): the shell gate. Namespaces and root filesystems are the
+// linux launcher's, which starts its containers through libcontainer.
 func startHelper(spec Spec, cloneflags uintptr, namespaces bool) (*helperProc, error) {
-	g, err := openGate(spec)
-	if err != nil {
-		return nil, err
+	if cloneflags != 0 || namespaces || spec.Rootfs != "" {
+		return nil, errors.New("namespaces and root filesystems need the linux launcher")
 	}
-	cfg, err := json.Marshal(helperConfig{Path: spec.Path, Args: g.args, Env: g.env, Dir: spec.Dir, Namespaces: namespaces, Rootfs: spec.Rootfs})
-	if err != nil {
-		g.closeAll()
-		return nil, err
-	}
-	h, err := g.start(&exec.Cmd{
-		Path:        "/proc/self/exe",
-		Args:        []string{helperArg0},
-		Env:         []string{helperEnv + "=1"},
-		Dir:         spec.Dir,
-		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Cloneflags: cloneflags},
-	}, false)
-	if err != nil {
-		return nil, err
-	}
-	// The pipe holds the config until the helper reads it; a helper that
-	// died early makes this fail.
-	if _, err := h.gate.Write(cfg); err != nil {
-		h.abort()
-		return nil, fmt.Errorf("send the launch config: %w", err)
-	}
-	return h, nil
+	return startShellGate(spec, cloneflags, namespaces)
 }
 
 // shellGateScript holds a child at the gate without the helper binary:

@@ -10,9 +10,16 @@
 // own; Destroy kills every process of the cgroup, however it forked, and
 // removes it.
 //
-// When Spec.Isolate is set, the first process is the launch helper (this
-// binary re-executed, see helper.go), held at a gate until Isolate has moved
-// it into the container's cgroups, so that nothing escapes them.
+// When Spec.Isolate is set, the program must not run before Isolate has
+// moved it into the container's cgroups, so that nothing escapes them.
+// The posix launcher has the kernel stop the child right after its exec
+// (ptrace), before the program's first instruction, and lets it go once
+// isolated (posix_fork.go; where ptrace is not available, a shell holds
+// it at a gate); the linux launcher's first process is the launch helper
+// (this binary re-executed, see helper.go), held at a gate likewise. The
+// posix launcher forks from threads with a descriptor table of their own
+// (posix_forker.go), kills through Spec.Cgroup when it is set, and waits
+// for its children through pidfds on Go's poller.
 package launcher
 
 import (
@@ -42,6 +49,11 @@ type Spec struct {
 	// before the program runs: the containerizer calls its isolators'
 	// Isolate here. An error kills the child and fails Fork.
 	Isolate func(pid int) error
+	// Cgroup, if set, is a cgroup directory that holds every process of
+	// the container once Isolate has run (the containerizer passes one
+	// its cgroups isolators created). The posix launcher's Destroy kills
+	// what it lists there instead of scanning /proc for the session.
+	Cgroup string
 	// Namespaces, for the linux launcher only, runs the program in new
 	// pid, mount, ipc and uts namespaces (isolators.LaunchInfo.Namespaces,
 	// from the namespaces/pid isolator): it is PID 1 there, with a fresh

@@ -1,42 +1,59 @@
+//go:build linux && cgo
+
 package launcher
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	occgroups "github.com/opencontainers/cgroups"
+	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
+	"golang.org/x/sys/unix"
+
 	"github.com/gomesos/gomesos/isolators/cgroups"
 )
-
-// Namespaces the linux launcher gives every container.
-const linuxCloneFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
 
 // failedForkCleanup bounds the destruction of a failed fork's cgroup.
 const failedForkCleanup = 30 * time.Second
 
-// Linux is the linux launcher. Each container gets a freezer cgroup
-// <hierarchy>/freezer/<root>/<id> (on cgroup v2, <hierarchy>/<root>/<id>),
-// which its first process joins before it runs, and, with Spec.Namespaces,
-// new pid, mount, ipc and uts namespaces in which the program is PID 1 and
-// sees its own /proc and a private /tmp. Destroy freezes the cgroup, kills every process in it,
-// thaws it, waits until it is empty and removes it, so no process escapes,
-// however it forked. Recover finds containers by their cgroups.
-//
-// It is built with plain clone flags and a re-executed helper rather than
-// libcontainer: libcontainer needs cgo in every binary that links it and
-// manages all cgroup controllers itself, which the cgroups isolators own.
+// Linux is the linux launcher, built on runc's libcontainer. Each container
+// is a libcontainer container whose only cgroup is a freezer cgroup
+// <hierarchy>/freezer/<root>/<id> (on cgroup v2, <hierarchy>/<root>/<id>)
+// that the launcher owns: the cgroups isolators own the controllers that
+// limit it. The container always has a mount namespace of its own, so
+// nothing it mounts reaches the host; with Spec.Namespaces it also has new
+// pid, ipc and uts namespaces, in which the program is PID 1 and sees its
+// own /proc and a private /tmp. Destroy freezes the cgroup, kills every
+// process in it, thaws it, waits until it is empty and removes it and the
+// container's state, so no process escapes, however it forked. Recover
+// finds containers by their cgroups and by libcontainer's state.
 type Linux struct {
 	layout *cgroups.Layout
+	state  string // libcontainer's state root
+
+	// stateMu orders the creation of a container's state directory with
+	// the removal of the emptied state root.
+	stateMu sync.Mutex
 
 	mu         sync.Mutex
-	containers map[string]*posixContainer
+	containers map[string]*linuxContainer
+}
+
+type linuxContainer struct {
+	pid    int
+	done   chan struct{} // closed once the first process has ended
+	status ExitStatus    // valid after done
+	lc     *libcontainer.Container
 }
 
 // NewLinux returns a linux launcher over layout. It needs root and a
@@ -48,25 +65,33 @@ func NewLinux(l *cgroups.Layout) (*Linux, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("the linux launcher needs root (it creates namespaces and cgroups); use --launcher=posix")
 	}
-	return &Linux{layout: l, containers: map[string]*posixContainer{}}, nil
+	return &Linux{layout: l, state: LinuxStateDir(l.Root), containers: map[string]*linuxContainer{}}, nil
 }
 
 // Dir is the container's freezer cgroup directory.
 func (l *Linux) Dir(containerID string) string { return l.layout.Dir("freezer", containerID) }
 
-// Fork implements Launcher: the first process is the launch helper (in new
-// namespaces if asked); it joins the container's freezer cgroup,
-// spec.Isolate runs, and then the helper mounts /proc and /tmp (with
-// namespaces) and executes the program.
+// StateDir is where libcontainer keeps the state of this launcher's
+// containers.
+func (l *Linux) StateDir() string { return l.state }
+
+// Fork implements Launcher. libcontainer starts the container's init (this
+// binary re-executed, see libcontainer_init.go), which joins the freezer
+// cgroup, sets up the mounts and waits at libcontainer's exec fifo;
+// spec.Isolate runs then, and only after it the init executes the program.
+// Fork returns once it has.
 func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, error) {
 	if err := cgroups.CheckID(containerID); err != nil {
 		return 0, fmt.Errorf("fork: %w", err)
 	}
+	if !validLibcontainerID(containerID) {
+		return 0, fmt.Errorf("fork: container id %q: the linux launcher takes letters, digits and _ + - . only", containerID)
+	}
 	if spec.Path == "" {
 		return 0, fmt.Errorf("fork %s: %w", containerID, errNoProgram)
 	}
-	if spec.Dir == "" {
-		return 0, fmt.Errorf("fork %s: the linux launcher needs a sandbox directory", containerID)
+	if spec.Dir == "" || !filepath.IsAbs(spec.Dir) {
+		return 0, fmt.Errorf("fork %s: the linux launcher needs an absolute sandbox directory", containerID)
 	}
 	if spec.Rootfs != "" {
 		if st, err := os.Stat(spec.Rootfs); err != nil || !st.IsDir() || !filepath.IsAbs(spec.Rootfs) {
@@ -81,51 +106,95 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		l.mu.Unlock()
 		return 0, fmt.Errorf("fork %s: %w", containerID, ErrAlreadyForked)
 	}
-	c := &posixContainer{done: make(chan struct{})}
+	c := &linuxContainer{done: make(chan struct{})}
 	l.containers[containerID] = c
 	l.mu.Unlock()
-	fail := func(err error) (int, error) {
+	forget := func() {
 		l.mu.Lock()
 		delete(l.containers, containerID)
 		l.mu.Unlock()
-		// The caller's ctx may have ended; a failed fork's cgroup still
-		// goes, with a bound of its own.
-		dctx, cancel := context.WithTimeout(context.Background(), failedForkCleanup)
-		defer cancel()
-		_ = l.layout.Destroy(dctx, containerID, "freezer")
-		return 0, fmt.Errorf("fork %s: %w", containerID, err)
 	}
 
 	dir := l.Dir(containerID)
 	if l.layout.Version == cgroups.V1 && l.layout.Exists("freezer", containerID) {
-		l.mu.Lock()
-		delete(l.containers, containerID)
-		l.mu.Unlock()
+		forget()
 		return 0, fmt.Errorf("fork %s: its cgroup %s already exists", containerID, dir)
 	}
+	if _, err := os.Stat(filepath.Join(l.state, containerID)); err == nil {
+		forget()
+		return 0, fmt.Errorf("fork %s: its libcontainer state %s already exists", containerID, filepath.Join(l.state, containerID))
+	}
+	var lc *libcontainer.Container
+	var proc *libcontainer.Process
+	fail := func(err error) (int, error) {
+		forget()
+		// The caller's ctx may have ended; a failed fork's cgroup still
+		// goes, with a bound of its own.
+		dctx, cancel := context.WithTimeout(context.Background(), failedForkCleanup)
+		defer cancel()
+		_ = cgroups.KillAll(dctx, dir)
+		if proc != nil {
+			_, _ = proc.Wait()
+		}
+		if lc != nil {
+			_ = lc.Destroy()
+		}
+		_ = cgroups.Remove(dctx, dir)
+		l.removeState(containerID)
+		return 0, fmt.Errorf("fork %s: %w", containerID, err)
+	}
+
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
-	join := func(pid int) error {
-		return os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
-	}
-	var flags uintptr
-	ns := spec.Namespaces || spec.Rootfs != ""
-	if ns {
-		flags = linuxCloneFlags
-	}
-	pid, cmd, err := startIsolated(ctx, spec, flags, ns, join, false)
+	cfg, args, cwd, env, err := l.config(containerID, spec)
 	if err != nil {
 		return fail(err)
 	}
+	if lc, err = l.create(containerID, cfg, dir); err != nil {
+		return fail(err)
+	}
+	stdout, err := openOutput(spec.Stdout)
+	if err != nil {
+		return fail(err)
+	}
+	defer stdout.Close()
+	stderr, err := openOutput(spec.Stderr)
+	if err != nil {
+		return fail(err)
+	}
+	defer stderr.Close()
+	p := &libcontainer.Process{Args: args, Env: env, Cwd: cwd, Stdout: stdout, Stderr: stderr, Init: true}
+	if err := lc.Start(p); err != nil {
+		return fail(err)
+	}
+	proc = p
+	pid, err := p.Pid()
+	if err != nil {
+		return fail(err)
+	}
+	initExe, _ := exeOf(pid)
+	if spec.Isolate != nil {
+		if err := spec.Isolate(pid); err != nil {
+			return fail(fmt.Errorf("isolate pid %d: %w", pid, err))
+		}
+	}
+	if err := lc.Exec(); err != nil {
+		return fail(fmt.Errorf("start the program: %w", err))
+	}
+	if err := waitExec(ctx, pid, initExe); err != nil {
+		return fail(fmt.Errorf("wait for the container to execute the program: %w", err))
+	}
 	l.mu.Lock()
-	c.pid = pid
+	c.pid, c.lc = pid, lc
 	l.mu.Unlock()
 	go func() {
-		_ = cmd.Wait()
+		ps, _ := p.Wait()
 		st := ExitStatus{Status: -1}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-			st = ExitStatus{Status: int(ws), Known: true}
+		if ps != nil {
+			if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+				st = ExitStatus{Status: int(ws), Known: true}
+			}
 		}
 		l.mu.Lock()
 		c.status = st
@@ -133,6 +202,222 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		close(c.done)
 	}()
 	return pid, nil
+}
+
+// config is the libcontainer configuration of a container, with the
+// program's argv, working directory and environment inside it.
+func (l *Linux) config(containerID string, spec Spec) (cfg *configs.Config, args []string, cwd string, env []string, err error) {
+	// libcontainer runs argv[0], looked up in the container's PATH.
+	args = []string{spec.Path}
+	if len(spec.Args) > 1 {
+		args = append(args, spec.Args[1:]...)
+	}
+	env = append([]string{}, spec.Env...)
+	cwd = spec.Dir
+	ns := spec.Namespaces || spec.Rootfs != ""
+	cfg = &configs.Config{
+		Namespaces: configs.Namespaces{{Type: configs.NEWNS}},
+		Cgroups: &occgroups.Cgroup{
+			Path:      l.layout.Path(containerID),
+			Resources: &occgroups.Resources{},
+		},
+	}
+	if ns {
+		cfg.Namespaces = append(cfg.Namespaces,
+			configs.Namespace{Type: configs.NEWPID},
+			configs.Namespace{Type: configs.NEWIPC},
+			configs.Namespace{Type: configs.NEWUTS})
+	}
+	const bindRec = unix.MS_BIND | unix.MS_REC
+	procMount := &configs.Mount{Source: "proc", Destination: "/proc", Device: "proc", Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC}
+	tmpfs := &configs.Mount{Source: "tmpfs", Destination: "/tmp", Device: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV, Data: "mode=1777"}
+	if spec.Rootfs != "" {
+		// The image's own root, with the sandbox, the host's /dev, a
+		// fresh /proc and a private /tmp.
+		cfg.Rootfs = spec.Rootfs
+		cfg.Mounts = []*configs.Mount{
+			{Source: spec.Dir, Destination: SandboxInRootfs, Device: "bind", Flags: bindRec},
+			{Source: "/dev", Destination: "/dev", Device: "bind", Flags: bindRec},
+			tmpfs,
+			procMount,
+		}
+		cwd = SandboxInRootfs
+		for i, e := range env {
+			if strings.HasPrefix(e, "MESOS_SANDBOX=") {
+				env[i] = "MESOS_SANDBOX=" + SandboxInRootfs
+			}
+		}
+		return cfg, args, cwd, env, nil
+	}
+	// The host's root, seen through a skeleton of it whose directories are
+	// bind mounts of the host's (libcontainer cannot pivot into / itself).
+	skel, entries, err := l.hostSkeleton()
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	cfg.Rootfs = skel
+	for _, e := range entries {
+		if ns && (e == "proc" || e == "tmp") {
+			continue
+		}
+		cfg.Mounts = append(cfg.Mounts, &configs.Mount{Source: "/" + e, Destination: "/" + e, Device: "bind", Flags: bindRec})
+	}
+	if !ns {
+		return cfg, args, cwd, env, nil
+	}
+	// A fresh /proc and a private /tmp; the sandbox and the program, when
+	// they lie under /tmp, are mounted back at their own paths.
+	cfg.Mounts = append(cfg.Mounts, procMount, tmpfs)
+	prog := spec.Path
+	if !strings.Contains(prog, "/") {
+		if prog, err = lookPath(prog, env); err != nil {
+			return nil, nil, "", nil, err
+		}
+	}
+	for _, p := range []string{spec.Dir, prog} {
+		if p = filepath.Clean(p); strings.HasPrefix(p, "/tmp/") {
+			cfg.Mounts = append(cfg.Mounts, &configs.Mount{Source: p, Destination: p, Device: "bind", Flags: bindRec})
+		}
+	}
+	return cfg, args, cwd, env, nil
+}
+
+// hostSkeleton makes (or completes) a directory that mirrors the entries
+// of the host's root: an empty directory or file for each directory or
+// file, to bind the host's onto, and the same symbolic links. It returns
+// it and the names to bind. Every linux launcher on the host shares it.
+func (l *Linux) hostSkeleton() (string, []string, error) {
+	skel := filepath.Join(StateBase, ".hostroot")
+	if err := os.MkdirAll(skel, 0o755); err != nil {
+		return "", nil, err
+	}
+	ents, err := os.ReadDir("/")
+	if err != nil {
+		return "", nil, err
+	}
+	var binds []string
+	for _, e := range ents {
+		name, at := e.Name(), filepath.Join(skel, e.Name())
+		switch {
+		case e.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink("/" + name)
+			if err != nil {
+				return "", nil, err
+			}
+			if err := os.Symlink(target, at); err != nil && !errors.Is(err, os.ErrExist) {
+				return "", nil, err
+			}
+		case e.IsDir():
+			if err := os.Mkdir(at, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+				return "", nil, err
+			}
+			binds = append(binds, name)
+		case e.Type().IsRegular():
+			f, err := os.OpenFile(at, os.O_CREATE|os.O_RDONLY, 0o644)
+			if err != nil {
+				return "", nil, err
+			}
+			f.Close()
+			binds = append(binds, name)
+		}
+	}
+	return skel, binds, nil
+}
+
+// create makes the libcontainer container whose cgroups are exactly the
+// given freezer (or v2) cgroup. libcontainer's Create would put the
+// container into a cgroup of its own in every hierarchy and remove them
+// all on Destroy, the isolators' included; only its Load takes the cgroup
+// paths as they are. So the launcher writes the state of a container that
+// has not started yet, with those paths, and loads it. libcontainer's v1
+// manager insists on a devices cgroup to join: the container has no device
+// rules (its devices are the host's, as before), and its own cgroup stands
+// in for it, which joining twice leaves unchanged.
+func (l *Linux) create(containerID string, cfg *configs.Config, dir string) (*libcontainer.Container, error) {
+	paths := map[string]string{"freezer": dir, "devices": dir}
+	if l.layout.Version == cgroups.V2 {
+		paths = map[string]string{"": dir}
+		if !occgroups.IsCgroup2UnifiedMode() {
+			// A hybrid host: libcontainer's v1 manager, on the
+			// unified hierarchy's cgroup.
+			paths["devices"] = dir
+		}
+	}
+	sd := filepath.Join(l.state, containerID)
+	l.stateMu.Lock()
+	err := os.MkdirAll(l.state, 0o700)
+	if err == nil {
+		err = os.Mkdir(sd, 0o711)
+	}
+	l.stateMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(libcontainer.State{
+		BaseState:   libcontainer.BaseState{ID: containerID, Config: *cfg},
+		CgroupPaths: paths,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(sd, "state.json"), b, 0o600); err != nil {
+		return nil, err
+	}
+	return libcontainer.Load(l.state, containerID)
+}
+
+// removeState removes a container's libcontainer state directory, and the
+// state root once it is empty.
+func (l *Linux) removeState(containerID string) {
+	if !validLibcontainerID(containerID) {
+		return
+	}
+	_ = os.RemoveAll(filepath.Join(l.state, containerID))
+	l.stateMu.Lock()
+	_ = os.Remove(l.state)
+	l.stateMu.Unlock()
+}
+
+// exeOf identifies the program a process runs.
+func exeOf(pid int) ([2]uint64, bool) {
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
+		return [2]uint64{}, false
+	}
+	return [2]uint64{st.Dev, st.Ino}, true
+}
+
+// waitExec waits until pid no longer runs the container's init binary
+// (identified by initExe): it runs the program, or it has ended.
+// libcontainer's Exec returns once the init has left its fifo, a moment
+// before its execve.
+func waitExec(ctx context.Context, pid int, initExe [2]uint64) error {
+	for wait := 20 * time.Microsecond; ; wait = min(2*wait, 2*time.Millisecond) {
+		exe, ok := exeOf(pid)
+		if !ok || exe != initExe || exitedPid(pid) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// validLibcontainerID reports whether libcontainer accepts id.
+func validLibcontainerID(id string) bool {
+	if id == "" || id == "." || id == ".." {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '+', r == '-', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Wait implements Launcher.
@@ -154,9 +439,9 @@ func (l *Linux) Wait(ctx context.Context, containerID string) (ExitStatus, error
 }
 
 // Destroy implements Launcher: freeze, kill and thaw every process of the
-// container's cgroup, wait for the first process to be reaped and the
-// cgroup to empty, and remove it. It also destroys the cgroup of a
-// container this launcher does not know (an orphan from Recover).
+// container's cgroup, wait for the first process to end and the cgroup to
+// empty, and remove the cgroup and libcontainer's state. It also destroys
+// a container this launcher does not know (an orphan from Recover).
 func (l *Linux) Destroy(ctx context.Context, containerID string) error {
 	if cgroups.CheckID(containerID) != nil {
 		return nil
@@ -164,7 +449,8 @@ func (l *Linux) Destroy(ctx context.Context, containerID string) error {
 	l.mu.Lock()
 	c, ok := l.containers[containerID]
 	l.mu.Unlock()
-	if err := cgroups.KillAll(ctx, l.Dir(containerID)); err != nil {
+	dir := l.Dir(containerID)
+	if err := cgroups.KillAll(ctx, dir); err != nil {
 		return fmt.Errorf("destroy %s: %w", containerID, err)
 	}
 	if ok && c.pid > 0 {
@@ -174,20 +460,44 @@ func (l *Linux) Destroy(ctx context.Context, containerID string) error {
 			return fmt.Errorf("destroy %s: %w", containerID, ctx.Err())
 		}
 	}
-	if err := cgroups.Remove(ctx, l.Dir(containerID)); err != nil {
+	var lc *libcontainer.Container
+	if ok {
+		l.mu.Lock()
+		lc = c.lc
+		l.mu.Unlock()
+	}
+	if lc == nil && validLibcontainerID(containerID) {
+		lc, _ = libcontainer.Load(l.state, containerID)
+	}
+	if lc != nil {
+		if err := lc.Destroy(); err != nil {
+			return fmt.Errorf("destroy %s: %w", containerID, err)
+		}
+	}
+	if err := cgroups.Remove(ctx, dir); err != nil {
 		return fmt.Errorf("destroy %s: %w", containerID, err)
 	}
+	l.removeState(containerID)
 	return nil
 }
 
 // Recover implements Launcher. Known containers are adopted (their exit
-// status is unknown: they are not this process' children). Containers with
-// a cgroup under the root that the agent does not know are returned as
-// orphans; Destroy removes them.
+// status is unknown: they are not this process' children). Containers
+// with a cgroup under the root, or a libcontainer state, that the agent
+// does not know are returned as orphans; Destroy removes them.
 func (l *Linux) Recover(ctx context.Context, known map[string]int) ([]string, error) {
 	ids, err := l.layout.Containers("freezer")
 	if err != nil {
 		return nil, fmt.Errorf("recover: %w", err)
+	}
+	ents, err := os.ReadDir(l.state)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	for _, e := range ents {
+		if e.IsDir() && validLibcontainerID(e.Name()) {
+			ids = append(ids, e.Name())
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -195,20 +505,31 @@ func (l *Linux) Recover(ctx context.Context, known map[string]int) ([]string, er
 		if _, ok := l.containers[id]; ok {
 			continue
 		}
-		c := &posixContainer{pid: pid, done: make(chan struct{}), status: ExitStatus{Status: -1}}
+		c := &linuxContainer{pid: pid, done: make(chan struct{}), status: ExitStatus{Status: -1}}
+		if validLibcontainerID(id) {
+			c.lc, _ = libcontainer.Load(l.state, id)
+		}
 		l.containers[id] = c
 		if pid > 0 {
-			go watchForeign(c)
+			go watchForeignPid(pid, c.done)
 		} else {
 			close(c.done)
 		}
 	}
+	seen := map[string]bool{}
 	var orphans []string
 	for _, id := range ids {
-		if _, ok := known[id]; !ok {
+		if _, ok := known[id]; !ok && !seen[id] {
+			seen[id] = true
 			orphans = append(orphans, id)
 		}
 	}
 	sort.Strings(orphans)
 	return orphans, nil
+}
+
+// watchForeignPid closes done once pid, not our child, has ended.
+func watchForeignPid(pid int, done chan struct{}) {
+	c := &posixContainer{pid: pid, done: done}
+	watchForeign(c)
 }

@@ -1,12 +1,15 @@
+//go:build linux && cgo
+
 package launcher
 
 import (
+	"bufio"
 	"context"
-	"debug/elf"
 	"fmt"
-	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,29 +20,38 @@ import (
 	"github.com/gomesos/gomesos/isolators/cgroups/cgroupstest"
 )
 
-// TestMain: with GOMESOS_TEST_PROBE set, the test binary is a program run
-// inside a container that reports what it sees.
+// TestMain checks that no test leaves a cgroup behind. (A container's
+// init is this test binary re-executed: the launcher package's init hook
+// takes it over before TestMain runs.)
 func TestMain(m *testing.M) {
-	if os.Getenv("GOMESOS_TEST_PROBE") != "" {
-		probe()
+	if os.Getenv("GOMESOS_TEST_AGENT") != "" {
+		agent()
 		return
 	}
 	os.Exit(cgroupstest.Main(m))
 }
 
-func probe() {
-	fmt.Printf("pid=%d\n", os.Getpid())
-	ents, _ := os.ReadDir("/")
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
+// agent plays an agent that forks a container with the linux launcher,
+// prints its pid and waits to be killed (with -9, by the test).
+func agent() {
+	ln, err := NewWithOptions("linux", Options{CgroupsHierarchy: os.Getenv("GOMESOS_TEST_HIERARCHY"), CgroupsRoot: os.Getenv("GOMESOS_TEST_ROOT")})
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
 	}
-	fmt.Printf("root=%s\n", strings.Join(names, ","))
-	fmt.Printf("sandbox=%s\n", os.Getenv("MESOS_SANDBOX"))
-	wd, _ := os.Getwd()
-	fmt.Printf("cwd=%s\n", wd)
-	_ = os.WriteFile(filepath.Join(os.Getenv("MESOS_SANDBOX"), "from-inside"), []byte("hi"), 0o644)
-	os.Exit(0)
+	memory := os.Getenv("GOMESOS_TEST_MEMORY_CGROUP")
+	pid, err := ln.Fork(context.Background(), "survivor", Spec{
+		Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Dir: os.Getenv("GOMESOS_TEST_SANDBOX"), Namespaces: true,
+		Isolate: func(pid int) error {
+			return os.WriteFile(filepath.Join(memory, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+		},
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("pid=%d\n", pid)
+	select {}
 }
 
 // cleanupWithin bounds every clean-up: one that cannot finish fails the
@@ -144,7 +156,10 @@ printf procs=; for p in /proc/[0-9]*; do printf '%s ' "${p#/proc/}"; done; echo
 if [ -e ` + marker + ` ]; then echo marker=visible; else echo marker=hidden; fi
 echo x > ` + inside + `
 echo cwd=$PWD
-echo hello > sandbox-file`
+echo hello > sandbox-file
+echo x > /dev/null && echo devnull=writable
+mount -t tmpfs none /mnt && echo mounted=yes`
+	mounts := hostMounts(t)
 	forkLinux(t, ln, l, "ns", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Dir: sandbox, Env: []string{"PATH=/usr/bin:/bin"}, Namespaces: true})
 	if st := waitExit(t, ln, "ns"); st.ExitCode() != 0 {
 		b, _ := os.ReadFile(filepath.Join(sandbox, "stderr"))
@@ -160,6 +175,15 @@ echo hello > sandbox-file`
 	if out["marker"] != "hidden" {
 		t.Error("the container sees the host's /tmp")
 	}
+	if out["devnull"] != "writable" {
+		t.Error("the container cannot write to /dev/null")
+	}
+	if out["mounted"] != "yes" {
+		t.Error("root in the container cannot mount")
+	}
+	if got := hostMounts(t); got != mounts {
+		t.Errorf("the host's mounts changed:\nbefore:\n%s\nafter:\n%s", mounts, got)
+	}
 	if out["cwd"] != sandbox {
 		t.Errorf("cwd = %s, want the sandbox %s", out["cwd"], sandbox)
 	}
@@ -170,6 +194,22 @@ echo hello > sandbox-file`
 	if b, err := os.ReadFile(filepath.Join(sandbox, "sandbox-file")); err != nil || string(b) != "hello\n" {
 		t.Errorf("sandbox file = %q, %v", b, err)
 	}
+}
+
+// hostMounts lists this process' mount points.
+func hostMounts(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f := strings.Fields(line); len(f) > 4 {
+			points = append(points, f[4])
+		}
+	}
+	return strings.Join(points, "\n")
 }
 
 func TestLinuxDestroyKillsEveryProcessAndRemovesTheCgroup(t *testing.T) {
@@ -267,32 +307,95 @@ func TestLinuxRecoverReturnsOrphans(t *testing.T) {
 	}
 }
 
+// An agent killed with -9 leaves its containers running; the restarted
+// agent's launcher finds them through libcontainer's state and their
+// cgroups, adopts the ones the agent knows, and destroys them.
+func TestLinuxContainerOutlivesTheAgent(t *testing.T) {
+	ln, l := newLinux(t)
+	memoryCgroup(t, l, "survivor")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(),
+		"GOMESOS_TEST_AGENT=1",
+		"GOMESOS_TEST_HIERARCHY="+l.Hierarchy,
+		"GOMESOS_TEST_ROOT="+l.Root,
+		"GOMESOS_TEST_MEMORY_CGROUP="+l.Dir("memory", "survivor"),
+		"GOMESOS_TEST_SANDBOX="+t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pidText, ok := strings.CutPrefix(strings.TrimSpace(line), "pid=")
+	pid, perr := strconv.Atoi(pidText)
+	if err != nil || !ok || perr != nil {
+		t.Fatalf("the agent said %q (%v)", line, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+		defer cancel()
+		if err := ln.Destroy(ctx, "survivor"); err != nil {
+			t.Errorf("clean up the survivor: %v", err)
+		}
+	})
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if processGone(pid) {
+		t.Fatal("the container died with its agent")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// A restart that knows nothing finds the container as an orphan.
+	if orphans, err := ln.Recover(ctx, nil); err != nil || strings.Join(orphans, ",") != "survivor" {
+		t.Fatalf("Recover without the container = %v, %v; want the orphan survivor", orphans, err)
+	}
+	again, err := NewLinux(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orphans, err := again.Recover(ctx, map[string]int{"survivor": pid}); err != nil || len(orphans) != 0 {
+		t.Fatalf("Recover = %v, %v; want no orphans", orphans, err)
+	}
+	if _, err := os.Stat(filepath.Join(again.StateDir(), "survivor", "state.json")); err != nil {
+		t.Errorf("libcontainer's state of the survivor: %v", err)
+	}
+	if err := again.Destroy(ctx, "survivor"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := again.Wait(ctx, "survivor"); err != nil || st.Known {
+		t.Errorf("Wait of the recovered container = %v, %v; want an unknown status", st, err)
+	}
+	eventually(t, "the survivor is gone", func() bool { return processGone(pid) })
+	if l.Exists("freezer", "survivor") {
+		t.Error("the freezer cgroup survived Destroy")
+	}
+	if _, err := os.Stat(filepath.Join(again.StateDir(), "survivor")); !os.IsNotExist(err) {
+		t.Errorf("libcontainer's state survived Destroy: %v", err)
+	}
+}
+
 func TestLinuxRootfs(t *testing.T) {
 	ln, l := newLinux(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := elf.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	static := true
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			static = false
-		}
-	}
-	f.Close()
-	if !static {
-		t.Skip("skipping: the test binary is linked dynamically, so it cannot run alone in a root filesystem")
-	}
 	rootfs := t.TempDir()
-	copyFile(t, self, filepath.Join(rootfs, "probe"))
+	// A static probe, so that it runs alone in the root filesystem.
+	build := exec.Command("go", "build", "-o", filepath.Join(rootfs, "probe"), "./testdata/probe")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("skipping: cannot build the static probe: %v\n%s", err, out)
+	}
 	sandbox := t.TempDir()
 	forkLinux(t, ln, l, "img", Spec{
 		Path: "/probe", Args: []string{"probe"}, Dir: sandbox, Rootfs: rootfs,
-		Env: []string{"GOMESOS_TEST_PROBE=1", "MESOS_SANDBOX=" + sandbox},
+		Env: []string{"MESOS_SANDBOX=" + sandbox},
 	})
 	if st := waitExit(t, ln, "img"); st.ExitCode() != 0 {
 		b, _ := os.ReadFile(filepath.Join(sandbox, "stderr"))
@@ -307,25 +410,6 @@ func TestLinuxRootfs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(sandbox, "from-inside")); err != nil {
 		t.Errorf("a file written to the sandbox inside is not in the sandbox: %v", err)
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -410,4 +494,72 @@ func TestForkReturnsOnceTheProgramRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkLinuxForkDestroy measures one container's Fork (returns once
+// the program runs) and Destroy (returns once its processes, cgroup and
+// state are gone), with and without namespaces, and the CPU time spent
+// per container here and in the children.
+func BenchmarkLinuxForkDestroy(b *testing.B) {
+	for _, ns := range []bool{false, true} {
+		b.Run(fmt.Sprintf("namespaces=%v", ns), func(b *testing.B) {
+			l := cgroupstest.Layout(b)
+			ln, err := NewLinux(l)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mem := l.Dir("memory", "")
+			isolate := func(pid int) error {
+				return os.WriteFile(filepath.Join(mem, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
+			}
+			dir := b.TempDir()
+			ctx := context.Background()
+			forks := make([]time.Duration, 0, b.N)
+			destroys := make([]time.Duration, 0, b.N)
+			self0, children0 := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := fmt.Sprintf("b%d", i)
+				t0 := time.Now()
+				if _, err := ln.Fork(ctx, id, Spec{Path: "/bin/sleep", Args: []string{"sleep", "1000"}, Env: []string{}, Dir: dir, Namespaces: ns, Isolate: isolate}); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := ln.Destroy(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ln.Wait(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				forks = append(forks, t1.Sub(t0))
+				destroys = append(destroys, time.Since(t1))
+			}
+			b.StopTimer()
+			self, children := cpuTime()
+			b.ReportMetric(quantileMs(forks, 0.5), "fork-p50-ms")
+			b.ReportMetric(quantileMs(forks, 0.99), "fork-p99-ms")
+			b.ReportMetric(quantileMs(destroys, 0.5), "destroy-p50-ms")
+			b.ReportMetric(quantileMs(destroys, 0.99), "destroy-p99-ms")
+			b.ReportMetric(float64((self-self0).Microseconds())/float64(b.N)/1000, "cpu-self-ms/op")
+			b.ReportMetric(float64((children-children0).Microseconds())/float64(b.N)/1000, "cpu-children-ms/op")
+		})
+	}
+}
+
+// cpuTime is this process' CPU time and its reaped children's.
+func cpuTime() (self, children time.Duration) {
+	var s, c syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &s)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &c)
+	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return tv(s.Utime) + tv(s.Stime), tv(c.Utime) + tv(c.Stime)
+}
+
+func quantileMs(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
 }

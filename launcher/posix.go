@@ -6,15 +6,19 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gomesos/gomesos/isolators/cgroups"
+	"golang.org/x/sys/unix"
 )
 
 // Posix is the posix launcher: each container's first process leads a new
 // session, and Destroy SIGKILLs that session, its process group and the
-// process tree below the first process. A container's record (pid and exit
+// process tree below the first process (found in /proc), or, for a
+// container forked with Spec.Cgroup, its process group and every process
+// in that cgroup (no /proc scan). A container's record (pid and exit
 // status) is kept after it ends, so Wait keeps answering; container ids are
 // never reused by the agent.
 type Posix struct {
@@ -24,6 +28,7 @@ type Posix struct {
 
 type posixContainer struct {
 	pid    int
+	cgroup string        // Spec.Cgroup: where its processes are, if known
 	done   chan struct{} // closed once the first process has been reaped
 	status ExitStatus    // valid after done
 }
@@ -58,13 +63,11 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	p.containers[containerID] = c
 	p.mu.Unlock()
 
-	var pid int
+	proc, err := forkSession(spec)
 	var cmd *exec.Cmd
-	var err error
-	if spec.Isolate != nil {
-		pid, cmd, err = startIsolated(ctx, spec, 0, false, nil, true)
-	} else {
-		pid, cmd, err = start(spec)
+	if errors.Is(err, errNoPtrace) {
+		// Without ptrace the child waits at the launch helper's gate.
+		_, cmd, err = startIsolated(ctx, spec, 0, false, nil, true)
 	}
 	if err != nil {
 		p.mu.Lock()
@@ -72,27 +75,38 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		p.mu.Unlock()
 		return 0, fmt.Errorf("fork %s: %w", containerID, err)
 	}
+	var pid int
+	var wait func() ExitStatus
+	if cmd != nil {
+		pid, wait = cmd.Process.Pid, func() ExitStatus { return cmdStatus(cmd) }
+	} else {
+		pid, wait = proc.pid, proc.wait
+	}
 
 	p.mu.Lock()
 	c.pid = pid
+	c.cgroup = spec.Cgroup
 	p.mu.Unlock()
 
 	go func() {
-		err := cmd.Wait()
-		st := ExitStatus{Status: -1}
-		if cmd.ProcessState != nil {
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-				st = ExitStatus{Status: int(ws), Known: true}
-			}
-		} else if err != nil {
-			st = ExitStatus{Status: -1}
-		}
+		st := wait()
 		p.mu.Lock()
 		c.status = st
 		p.mu.Unlock()
 		close(c.done)
 	}()
 	return pid, nil
+}
+
+// cmdStatus waits for cmd and returns how it ended.
+func cmdStatus(cmd *exec.Cmd) ExitStatus {
+	_ = cmd.Wait()
+	if cmd.ProcessState != nil {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+			return ExitStatus{Status: int(ws), Known: true}
+		}
+	}
+	return ExitStatus{Status: -1}
 }
 
 // startIsolated starts the launch helper with the given clone flags, lets
@@ -131,50 +145,6 @@ func startIsolated(ctx context.Context, spec Spec, cloneflags uintptr, namespace
 		return 0, nil, err
 	}
 	return pid, h.cmd, nil
-}
-
-// start opens the output files and starts the process in a new session.
-func start(spec Spec) (int, *exec.Cmd, error) {
-	path := spec.Path
-	if !strings.Contains(path, "/") {
-		lp, err := exec.LookPath(path)
-		if err != nil {
-			return 0, nil, err
-		}
-		path = lp
-	}
-	args := spec.Args
-	if len(args) == 0 {
-		args = []string{spec.Path}
-	}
-	stdout, err := openOutput(spec.Stdout)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer stdout.Close()
-	stderr, err := openOutput(spec.Stderr)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer stderr.Close()
-
-	env := spec.Env
-	if env == nil {
-		env = []string{} // never inherit the agent's environment implicitly
-	}
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        args,
-		Env:         env,
-		Dir:         spec.Dir,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-	}
-	if err := cmd.Start(); err != nil {
-		return 0, nil, err
-	}
-	return cmd.Process.Pid, cmd, nil
 }
 
 func openOutput(name string) (*os.File, error) {
@@ -229,30 +199,62 @@ func (p *Posix) Destroy(ctx context.Context, containerID string) error {
 		return nil
 	}
 	p.mu.Lock()
-	pid := c.pid
+	pid, cgroup := c.pid, c.cgroup
 	p.mu.Unlock()
-	if pid > 0 {
-		// Kill repeatedly until the first process is reaped: a process
-		// forked while we were scanning is caught by the next round.
-		for {
-			select {
-			case <-c.done:
-			default:
-				KillTree(pid, true)
-			}
-			select {
-			case <-c.done:
-				// The session may outlive its leader. A session id is
-				// not reused while members remain, so this is safe.
-				KillTree(pid, false)
-				return nil
-			case <-ctx.Done():
-				return fmt.Errorf("destroy %s: %w", containerID, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
+	if pid <= 0 {
+		return nil
+	}
+	kill := func(withDescendants bool) {
+		switch {
+		case cgroup != "":
+			killCgroup(pid, cgroup, withDescendants)
+		case withDescendants && killDescendants(pid):
+			// While the first process lives its tree is intact; the
+			// session's other members are swept once it is reaped.
+		default:
+			KillTree(pid, withDescendants)
 		}
 	}
-	return nil
+	// Kill repeatedly until the first process is reaped: a process
+	// forked while we were listing is caught by the next round.
+	for {
+		select {
+		case <-c.done:
+		default:
+			kill(true)
+		}
+		select {
+		case <-c.done:
+			// The session may outlive its leader. A session id is not
+			// reused while members remain, so this is safe.
+			kill(false)
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("destroy %s: %w", containerID, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// killCgroup is KillTree for a container whose processes are all in a
+// cgroup (they cannot leave it): it kills root's process group and
+// every process listed in the cgroup, and root itself while it is known
+// not to have been reaped, without scanning /proc.
+func killCgroup(root int, dir string, withRoot bool) {
+	if root <= 1 {
+		return
+	}
+	_ = syscall.Kill(-root, syscall.SIGKILL)
+	if withRoot {
+		_ = syscall.Kill(root, syscall.SIGKILL)
+	}
+	pids, _ := cgroups.Procs(dir)
+	self := os.Getpid()
+	for _, p := range pids {
+		if p > 1 && p != self {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
 }
 
 // Recover implements Launcher. The posix launcher cannot find containers on
@@ -271,13 +273,35 @@ func (p *Posix) Recover(ctx context.Context, known map[string]int) ([]string, er
 	return nil, nil
 }
 
-// watchForeign waits for a process that is not our child to disappear.
+// watchForeign waits for a process that is not our child to disappear:
+// through a pidfd on Go's poller (no thread, no polling), or by looking
+// every 100 ms where pidfds are missing.
 func watchForeign(c *posixContainer) {
+	defer close(c.done)
+	if fd, err := unix.PidfdOpen(c.pid, 0); err == nil {
+		if f := pollablePidfd(fd); f != nil {
+			defer f.Close()
+			if rc, err := f.SyscallConn(); err == nil {
+				// Readable once the process has ended (a zombie too); the
+				// pid alone could be reused by then.
+				first := true
+				ended := func(uintptr) bool {
+					if first {
+						first = false
+						return !alive(c.pid)
+					}
+					return true
+				}
+				if err := rc.Read(ended); err == nil {
+					return
+				}
+			}
+		}
+	}
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for range t.C {
 		if !alive(c.pid) {
-			close(c.done)
 			return
 		}
 	}

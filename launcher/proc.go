@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -166,4 +167,64 @@ func KillTree(root int, withDescendants bool) {
 	for _, p := range Tree(root, withDescendants) {
 		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
+}
+
+// children lists pid's children from /proc/<pid>/task/<tid>/children,
+// every thread's (a child belongs to the thread that forked it); ok is
+// false when the kernel offers no such files.
+func children(pid int) (kids []int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tids, err := os.ReadDir(dir)
+	if err != nil {
+		// Gone (no children left to find), or no /proc.
+		_, serr := os.Stat("/proc/self/task")
+		return nil, serr == nil
+	}
+	for _, t := range tids {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		if errors.Is(err, os.ErrNotExist) {
+			if _, serr := os.Stat(dir + "/" + t.Name()); serr == nil {
+				return nil, false // the thread is there, its file is not
+			}
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, c)
+			}
+		}
+	}
+	return kids, true
+}
+
+// killDescendants sends SIGKILL to root's process group, to root and to
+// every live descendant of root, found through the children files rather
+// than a scan of all of /proc. The whole tree is listed before anything
+// is killed (a killed parent's children move away). Only call it while
+// root is known not to have been reaped. ok is false when the kernel
+// offers no children files (then use KillTree).
+func killDescendants(root int) bool {
+	if root <= 1 {
+		return true
+	}
+	self := os.Getpid()
+	tree := []int{root}
+	seen := map[int]bool{root: true}
+	for i := 0; i < len(tree); i++ {
+		kids, ok := children(tree[i])
+		if !ok {
+			return false
+		}
+		for _, k := range kids {
+			if !seen[k] && k > 1 && k != self {
+				seen[k] = true
+				tree = append(tree, k)
+			}
+		}
+	}
+	_ = syscall.Kill(-root, syscall.SIGKILL)
+	for _, p := range tree {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	return true
 }

@@ -295,6 +295,12 @@ func (l *Layout) Destroy(ctx context.Context, id string, cs ...string) error {
 	}
 	for _, c := range order {
 		dir := l.Dir(c, id)
+		// Most often the container's processes are gone by now: then
+		// the cgroup is empty and one rmdir is the whole destroy (the
+		// kernel refuses it while a process or a child cgroup is left).
+		if err := syscall.Rmdir(dir); err == nil || gone(err) {
+			continue
+		}
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
 			dir = real // co-mounted controllers share one directory
 		}

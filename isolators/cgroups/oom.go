@@ -18,16 +18,29 @@ import (
 // watch on memory.events (v2). Both are read through Go's poller, so Close
 // ends a Wait in progress.
 type OOMWatch struct {
-	dir  string
-	v2   bool
-	f    *os.File
-	base uint64 // oom_kill count when the watch was opened
+	dir   string
+	v2    bool
+	f     *os.File
+	base  uint64 // oom_kill count when the watch was opened
+	fresh bool   // watched since before any process joined
 }
 
 // WatchOOM starts watching the memory cgroup dir.
 func WatchOOM(dir string, v Version) (*OOMWatch, error) {
 	w := &OOMWatch{dir: dir, v2: v == V2}
 	w.base, _ = OOMKills(dir, v)
+	return w, w.open()
+}
+
+// WatchNewOOM is WatchOOM for a cgroup that no process has joined yet
+// (one just created): nothing can have run out of memory in it, so the
+// watch reads no counters until the kernel signals.
+func WatchNewOOM(dir string, v Version) (*OOMWatch, error) {
+	w := &OOMWatch{dir: dir, v2: v == V2, fresh: true}
+	return w, w.open()
+}
+
+func (w *OOMWatch) open() error {
 	var err error
 	if w.v2 {
 		err = w.openInotify()
@@ -35,9 +48,9 @@ func WatchOOM(dir string, v Version) (*OOMWatch, error) {
 		err = w.openEventfd()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("watch OOM events of %s: %w", dir, err)
+		return fmt.Errorf("watch OOM events of %s: %w", w.dir, err)
 	}
-	return w, nil
+	return nil
 }
 
 func (w *OOMWatch) openEventfd() error {
@@ -81,17 +94,24 @@ var ErrWatchClosed = errors.New("oom watch closed")
 // or Close is called.
 func (w *OOMWatch) Wait() error {
 	buf := make([]byte, 4096)
+	// A fresh cgroup's watch was registered before anything could run
+	// out of memory in it, so the kernel signals every OOM: the counter
+	// needs no first look.
+	check := !w.fresh
 	for {
-		n, err := OOMKills(w.dir, w.version())
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("memory cgroup %s was removed", w.dir)
+		if check {
+			n, err := OOMKills(w.dir, w.version())
+			if err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return fmt.Errorf("memory cgroup %s was removed", w.dir)
+				}
+				return err
 			}
-			return err
+			if n > w.base {
+				return nil
+			}
 		}
-		if n > w.base {
-			return nil
-		}
+		check = true
 		if _, err := w.f.Read(buf); err != nil {
 			if errors.Is(err, os.ErrClosed) {
 				return ErrWatchClosed

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,7 +114,9 @@ func TestCgroupsMemoryLimitation(t *testing.T) {
 
 // BenchmarkLaunchDestroy measures one container's launch (Launch returns
 // once the executor runs) and destroy (Destroy returns once its processes
-// and cgroups are gone) for each launcher and isolator set.
+// and cgroups are gone) for each launcher and isolator set, one container
+// at a time: the median and 99th percentile of each, and the CPU this
+// process spends on both per container.
 func BenchmarkLaunchDestroy(b *testing.B) {
 	for _, c := range []struct{ launcher, isolation string }{
 		{"posix", "posix/cpu,posix/mem"},
@@ -127,7 +130,9 @@ func BenchmarkLaunchDestroy(b *testing.B) {
 			ctx := context.Background()
 			dir := b.TempDir()
 			res := resources.MustParse("cpus:0.1;mem:32")
-			var launch, destroy time.Duration
+			launch := make([]time.Duration, 0, b.N)
+			destroy := make([]time.Duration, 0, b.N)
+			cpu0 := selfCPU()
 			for i := 0; i < b.N; i++ {
 				id := fmt.Sprintf("b%d", i)
 				t0 := time.Now()
@@ -138,22 +143,34 @@ func BenchmarkLaunchDestroy(b *testing.B) {
 				if err := m.Destroy(ctx, id); err != nil {
 					b.Fatal(err)
 				}
-				launch += t1.Sub(t0)
-				destroy += time.Since(t1)
+				launch = append(launch, t1.Sub(t0))
+				destroy = append(destroy, time.Since(t1))
 			}
-			b.ReportMetric(float64(launch.Microseconds())/float64(b.N)/1000, "launch-ms")
-			b.ReportMetric(float64(destroy.Microseconds())/float64(b.N)/1000, "destroy-ms")
+			cpu := selfCPU() - cpu0
+			b.ReportMetric(ms(percentile(launch, 50)), "launch-p50-ms")
+			b.ReportMetric(ms(percentile(launch, 99)), "launch-p99-ms")
+			b.ReportMetric(ms(percentile(destroy, 50)), "destroy-p50-ms")
+			b.ReportMetric(ms(percentile(destroy, 99)), "destroy-p99-ms")
+			b.ReportMetric(ms(cpu)/float64(b.N), "agent-cpu-ms/op")
+			b.ReportMetric(loadAverage(), "load1")
 		})
 	}
 }
 
-// BenchmarkLaunch1000 launches 1,000 containers with cgroups isolation on
-// one containerizer, 32 at a time, and reports the wall time until all
-// run; then destroys them all.
+// BenchmarkLaunch1000 launches 1,000 containers with cgroups isolation
+// (posix launcher, cgroups/cpu with CFS, cgroups/mem, cgroups/pids; each
+// `sh -c 'sleep 1000'`) on one containerizer, 32 at a time, and reports
+// the wall time until all run, the median and 99th percentile launch,
+// the CPU spent per launch by this process and by the containers; then
+// destroys them all, 32 at a time, likewise.
 //
-// GOMESOS_BENCH_CONTAINERS sets another count.
+// GOMESOS_BENCH_CONTAINERS sets another count, GOMESOS_BENCH_PARALLEL
+// another number of launches in flight.
 func BenchmarkLaunch1000(b *testing.B) {
-	const parallel = 32
+	parallel := 32
+	if v, err := strconv.Atoi(os.Getenv("GOMESOS_BENCH_PARALLEL")); err == nil && v > 0 {
+		parallel = v
+	}
 	n := 1000
 	if v, err := strconv.Atoi(os.Getenv("GOMESOS_BENCH_CONTAINERS")); err == nil && v > 0 {
 		n = v
@@ -163,58 +180,117 @@ func BenchmarkLaunch1000(b *testing.B) {
 		ctx := context.Background()
 		dir := b.TempDir()
 		res := resources.MustParse("cpus:0.01;mem:4")
-		sem := make(chan struct{}, parallel)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
+		ids := make([]string, n)
+		for j := range ids {
+			ids[j] = fmt.Sprintf("k%d-%d", i, j)
+		}
+		load := loadAverage()
+		childrenCPU0 := childrenCPU()
 		selfCPU0, contCPU0 := selfCPU(), cgroupCPU(l)
 		t0 := time.Now()
-		for j := 0; j < n; j++ {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(j int) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				err := m.Launch(ctx, fmt.Sprintf("k%d-%d", i, j), LaunchConfig{ExecutorInfo: shellExecutor("sleep 1000"), Directory: dir, Resources: res})
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}(j)
-		}
-		wg.Wait()
+		launches, err := runAll(ids, parallel, func(id string) error {
+			return m.Launch(ctx, id, LaunchConfig{ExecutorInfo: shellExecutor("sleep 1000"), Directory: dir, Resources: res})
+		})
 		launched := time.Since(t0)
 		self, cont := selfCPU()-selfCPU0, cgroupCPU(l)-contCPU0
-		if firstErr != nil {
-			b.Fatal(firstErr)
+		if err != nil {
+			b.Fatal(err)
 		}
+		selfCPU1 := selfCPU()
 		t1 := time.Now()
-		for _, id := range m.Containers() {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(id string) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				_ = m.Destroy(ctx, id)
-			}(id)
+		destroys, err := runAll(m.Containers(), parallel, func(id string) error { return m.Destroy(ctx, id) })
+		destroyed := time.Since(t1)
+		destroyCPU := selfCPU() - selfCPU1
+		if err != nil {
+			b.Fatal(err)
 		}
-		wg.Wait()
+		// Every container's processes have been reaped by now.
+		children := childrenCPU() - childrenCPU0
 		b.ReportMetric(launched.Seconds(), "launch-all-s")
+		b.ReportMetric(ms(percentile(launches, 50)), "launch-p50-ms")
+		b.ReportMetric(ms(percentile(launches, 99)), "launch-p99-ms")
 		// CPU per launch: this process (the containerizer) and the
 		// containers' own processes once isolated (their cpuacct).
-		b.ReportMetric(float64(self.Microseconds())/float64(n)/1000, "agent-cpu-ms/launch")
-		b.ReportMetric(float64(cont.Microseconds())/float64(n)/1000, "container-cpu-ms/launch")
-		b.ReportMetric(time.Since(t1).Seconds(), "destroy-all-s")
+		b.ReportMetric(ms(self)/float64(n), "agent-cpu-ms/launch")
+		b.ReportMetric(ms(cont)/float64(n), "container-cpu-ms/launch")
+		// All the containers' processes used, from the fork (before
+		// isolation too) to their death.
+		b.ReportMetric(ms(children)/float64(n), "children-cpu-ms/container")
+		b.ReportMetric(destroyed.Seconds(), "destroy-all-s")
+		b.ReportMetric(ms(percentile(destroys, 50)), "destroy-p50-ms")
+		b.ReportMetric(ms(percentile(destroys, 99)), "destroy-p99-ms")
+		b.ReportMetric(ms(destroyCPU)/float64(n), "agent-cpu-ms/destroy")
+		b.ReportMetric(load, "load1")
 	}
+}
+
+// runAll calls f for every id, parallel at a time, and returns how long
+// each call took (in no particular order) and the first error.
+func runAll(ids []string, parallel int, f func(id string) error) ([]time.Duration, error) {
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	took := make([]time.Duration, 0, len(ids))
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			t0 := time.Now()
+			err := f(id)
+			d := time.Since(t0)
+			mu.Lock()
+			defer mu.Unlock()
+			took = append(took, d)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	return took, firstErr
+}
+
+// percentile is the p-th percentile of ds (nearest rank).
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[min(max(i-1, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// loadAverage is the host's one-minute load average.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // selfCPU is the CPU time this process has used.
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// childrenCPU is the CPU time this process' reaped children have used.
+func childrenCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 

@@ -192,6 +192,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 		env[k] = v
 	}
 	namespaces := false
+	cgroup := ""
 	for _, iso := range m.isolators {
 		info, err := iso.Prepare(ctx, c.id, isolators.ContainerConfig{
 			ExecutorInfo: cfg.ExecutorInfo, Resources: cfg.Resources, Directory: cfg.Directory, User: cfg.User,
@@ -207,6 +208,9 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 				env[k] = v
 			}
 			namespaces = namespaces || info.Namespaces
+			if cgroup == "" {
+				cgroup = info.Cgroup
+			}
 		}
 	}
 	env["MESOS_SANDBOX"] = cfg.Directory
@@ -226,6 +230,7 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 		Stdout:     stdout,
 		Stderr:     stderr,
 		Namespaces: namespaces,
+		Cgroup:     cgroup,
 	}
 	gated := m.needsGate()
 	if gated {

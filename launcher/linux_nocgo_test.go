@@ -1,0 +1,16 @@
+//go:build !linux || !cgo
+
+package launcher
+
+import (
+	"strings"
+	"testing"
+)
+
+// A binary built without cgo has no linux launcher, and says why.
+func TestLinuxNeedsCgo(t *testing.T) {
+	_, err := NewLinux(nil)
+	if err == nil || !strings.Contains(err.Error(), "without cgo") {
+		t.Fatalf("NewLinux without cgo = %v; want an error saying the binary was built without cgo", err)
+	}
+}
