@@ -1,6 +1,8 @@
 package slave
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -196,4 +198,27 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(string(b), ')')
 	f := strings.Fields(string(b[i+1:]))
 	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
+}
+
+// A hosted task's container is on /containers and /monitor/statistics
+// like any other, under the command executor's id.
+func TestHostedTaskContainerIsMonitored(t *testing.T) {
+	h := hostedHarness(t)
+	h.runTask(commandTask("watched", "sleep 600"))
+	for range 2 { // STARTING, RUNNING
+		h.ack(actortest.Must[*mesosinternal.StatusUpdateMessage](t, h.master, nil))
+	}
+	_, cid := h.sandboxOf()
+	for _, path := range []string{"/containers", "/monitor/statistics"} {
+		rec := httptest.NewRecorder()
+		h.s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		var got []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("%s: %d %q: %v", path, rec.Code, rec.Body.String(), err)
+		}
+		if len(got) != 1 || got[0]["executor_id"] != "watched" || got[0]["statistics"] == nil ||
+			(path == "/containers" && got[0]["container_id"] != cid) {
+			t.Fatalf("%s = %v (container %s)", path, got, cid)
+		}
+	}
 }
