@@ -22,11 +22,9 @@ import (
 // Join and Run cannot wait on one goroutine: they return the status, with
 // an error while the driver runs. Not safe for concurrent use.
 type Inline struct {
-	core    *Core
-	exec    Executor
-	m       driverlife.Machine
-	now     time.Time
-	pending driverlife.Pending
+	core *Core
+	exec Executor
+	h    driverlife.Host[OnError, Callback]
 }
 
 var (
@@ -63,91 +61,41 @@ func (h *Inline) Exited(now time.Time, pid actors.PID) []effect.Effect {
 func (h *Inline) Take(now time.Time) []effect.Effect { return h.event(now, nil) }
 
 func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect {
-	h.now = now
-	if f != nil && h.m.Running() {
-		h.take(f())
-	}
-	for {
-		cb, ok := h.pending.Next()
-		if !ok {
-			break
+	return h.h.Event(now, f, func(cb effect.Effect) {
+		if cb, ok := cb.(Callback); ok {
+			cb.Call(h.exec, h)
 		}
-		switch cb := cb.(type) {
-		case OnError:
-			cb.Call(h.exec, h) // the driver is aborted already
-		case Callback:
-			if h.m.Running() {
-				cb.Call(h.exec, h)
-			}
-		}
-	}
-	return h.pending.Out()
-}
-
-// take applies a batch of the core's effects as the shell does.
-func (h *Inline) take(effects []effect.Effect) {
-	driverlife.Take[OnError, Callback](&h.pending, &h.m, effects)
-}
-
-func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {
-	if err := h.m.Request(name); err != nil {
-		return h.m.Status(), err
-	}
-	h.take(f(h.now))
-	return h.m.Status(), nil
+	})
 }
 
 // Start moves the driver to DRIVER_RUNNING; its registration comes with
 // the next event or Take.
-func (h *Inline) Start() (mesos.Status, error) {
-	if err := h.m.Start(); err != nil {
-		return h.m.Status(), err
-	}
-	h.take(h.core.Start(h.now))
-	return h.m.Status(), nil
-}
+func (h *Inline) Start() (mesos.Status, error) { return h.h.Start(h.core.Start) }
 
 // Stop stops the driver (Terminate).
-func (h *Inline) Stop() (mesos.Status, error) {
-	st, err := h.m.Stop()
-	if err != nil {
-		return st, err
-	}
-	h.take(h.core.Stop(h.now))
-	return st, nil
-}
+func (h *Inline) Stop() (mesos.Status, error) { return h.h.Stop(h.core.Stop) }
 
 // Abort stops callbacks; sends still go out until Stop.
-func (h *Inline) Abort() (mesos.Status, error) {
-	if err := h.m.Abort(); err != nil {
-		return h.m.Status(), err
-	}
-	h.take(h.core.Abort(h.now))
-	return h.m.Status(), nil
-}
+func (h *Inline) Abort() (mesos.Status, error) { return h.h.Abort(h.core.Abort) }
 
 // Join returns the status; it cannot wait on the host's goroutine.
-func (h *Inline) Join() (mesos.Status, error) {
-	return h.m.JoinNow()
-}
+func (h *Inline) Join() (mesos.Status, error) { return h.h.Join() }
 
 // Run is Start followed by Join.
-func (h *Inline) Run() (mesos.Status, error) {
-	return driverlife.Run(h.Start, h.Join)
-}
+func (h *Inline) Run() (mesos.Status, error) { return driverlife.Run(h.Start, h.Join) }
 
 // Status returns the driver's status.
-func (h *Inline) Status() mesos.Status { return h.m.Status() }
+func (h *Inline) Status() mesos.Status { return h.h.Status() }
 
 // SendStatusUpdate: see ExecutorDriver.
 func (h *Inline) SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
 	if err := checkStatus(status); err != nil {
-		return h.m.Status(), err
+		return h.h.Status(), err
 	}
-	return h.request("SendStatusUpdate", func(now time.Time) []effect.Effect { return h.core.SendStatusUpdate(now, status) })
+	return h.h.Request("SendStatusUpdate", func(now time.Time) []effect.Effect { return h.core.SendStatusUpdate(now, status) })
 }
 
 // SendFrameworkMessage: see ExecutorDriver.
 func (h *Inline) SendFrameworkMessage(data string) (mesos.Status, error) {
-	return h.request("SendFrameworkMessage", func(now time.Time) []effect.Effect { return h.core.SendFrameworkMessage(now, data) })
+	return h.h.Request("SendFrameworkMessage", func(now time.Time) []effect.Effect { return h.core.SendFrameworkMessage(now, data) })
 }

@@ -96,6 +96,7 @@ type Core struct {
 
 	frameworks map[string]*framework // registered (incl. recovered)
 	completed  []*framework          // bounded, oldest first
+	journal    *taskJournal          // tasks changed in place, for /master/stream (streamwatch.go)
 
 	agents      map[string]*agent // registered, by id
 	agentsByPID map[string]*agent // registered, by PID text

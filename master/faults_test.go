@@ -89,11 +89,7 @@ func TestResubscribeWithoutFailoverRescindsOffers(t *testing.T) {
 
 func TestTeardown(t *testing.T) {
 	c := newCluster(t, nil)
-	a, _ := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, _, s, fid, _ := c.runTask()
 
 	s.SendNow(c.pid, call(fid, scheduler.Call_TEARDOWN))
 	if m := actortest.Must[*mesosinternal.ShutdownFrameworkMessage](t, a, nil); m.GetFrameworkId().GetValue() != fid {
@@ -231,11 +227,7 @@ func TestAgentReregistrationTimeoutMarksUnreachable(t *testing.T) {
 
 func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	run := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, agentID, s, fid, run := c.runTask()
 	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
 	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 
@@ -343,11 +335,7 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 
 func TestUnregisterAgent(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, agentID, s, fid, _ := c.runTask()
 	a.SendNow(c.pid, &mesosinternal.UnregisterSlaveMessage{SlaveId: slaveID(agentID)})
 	actortest.Must[*mesosinternal.LostSlaveMessage](t, s, nil)
 	st := actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil).GetUpdate().GetStatus()
@@ -431,11 +419,7 @@ func TestCompletedListsAreBounded(t *testing.T) {
 // task is lost; unknown agents are refused.
 func TestMasterMarkAgentGone(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, agentID, s, _, _ := c.runTask()
 
 	ctx, cancel := context.WithTimeout(context.Background(), actortest.DefaultTimeout)
 	defer cancel()

@@ -178,3 +178,16 @@ func agentUpdate(a *actortest.Peer, agentID, fid, tid string, state mesos.TaskSt
 		},
 	}
 }
+
+// runTask registers an agent (cpus:2;mem:1024) and framework "f", and
+// launches task t1 (cpus:1;mem:128) on the first offer: it returns the
+// agent and its id, the framework and its id, and the RunTaskMessage the
+// agent got.
+func (c *cluster) runTask() (*actortest.Peer, string, *actortest.Peer, string, *mesosinternal.RunTaskMessage) {
+	c.t.Helper()
+	a, agentID := c.addAgent("cpus:2;mem:1024")
+	s, fid := c.subscribe(frameworkInfo("f"))
+	o := actortest.Must[*mesosinternal.ResourceOffersMessage](c.t, s, nil).GetOffers()[0]
+	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
+	return a, agentID, s, fid, actortest.Must[*mesosinternal.RunTaskMessage](c.t, a, nil)
+}

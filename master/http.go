@@ -32,6 +32,7 @@ const snapshotTimeout = 10 * time.Second
 //	/master/flags, /flags          {"flags": {...}}
 //	/master/tasks, /tasks          tasks, paged: limit, offset, order, framework_id, task_id
 //	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
+//	/master/offers, /offers        outstanding offers, paged: limit, offset, framework_id, slave_id (summary.go)
 //	/master/stream, /stream        changes as server-sent events (stream.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
@@ -43,8 +44,10 @@ const snapshotTimeout = 10 * time.Second
 // and HEAD; /weights and /quota their methods; anything else gets 405
 // (with an Allow header), unknown paths 404. A trailing slash is ignored
 // ("/master/state/" is /master/state), as libprocess trims it before
-// looking up the endpoint. Every answer is computed on the master actor;
-// the actor is never blocked by a slow client. The handler also has
+// looking up the endpoint. Every answer is computed on the master actor
+// but /master/state's, which is encoded off it from a snapshot taken on it
+// (stateflight.go, staterender*.go); the actor is never blocked by a slow
+// client. The handler also has
 // CloseStreams (see stream.go), for the HTTP server's shutdown.
 func (m *Master) Handler() http.Handler {
 	js := func(build func(c *Core) any) http.HandlerFunc {
@@ -66,6 +69,7 @@ func (m *Master) Handler() http.Handler {
 		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
 		"/stream":            ro(hub.serveStream),
 		"/tasks.json":        ro(m.serveTasks),
+		"/offers":            ro(m.serveOffers),
 		"/allocator/explain": ro(m.serveExplain),
 		"/flags":             ro(js((*Core).flagsJSON)),
 		"/health":            ro(m.serveHealth),
@@ -188,6 +192,16 @@ func (m *Master) serveTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.serveJSON(w, r, func(c *Core) any { return c.tasksJSON(q) })
+}
+
+// serveOffers answers /master/offers; bad parameters get 400.
+func (m *Master) serveOffers(w http.ResponseWriter, r *http.Request) {
+	q, err := parseOffersQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	m.serveJSON(w, r, func(c *Core) any { return c.offersPage(q) })
 }
 
 // serveExplain answers /allocator/explain?framework_id=ID from the

@@ -36,6 +36,13 @@ type jsonWriter struct {
 	err error
 }
 
+// fail records err, the first one only.
+func (w *jsonWriter) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
 // marshal appends what encoding/json makes of v.
 func (w *jsonWriter) marshal(v any) {
 	b, err := json.Marshal(v)

@@ -204,11 +204,7 @@ func TestMultiRoleOffersKeepAllocationInfo(t *testing.T) {
 
 func TestLaunchSendsRunTask(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	run := actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	_, agentID, s, fid, run := c.runTask()
 	if run.GetFramework().GetId().GetValue() != fid || run.GetPid() != s.PID().String() || !run.GetLaunchExecutor() {
 		t.Fatalf("run task %v", run)
 	}
@@ -435,11 +431,7 @@ func TestSuppressAndRevive(t *testing.T) {
 
 func TestKill(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, agentID, s, fid, _ := c.runTask()
 
 	s.SendNow(c.pid, &mesosinternal.KillTaskMessage{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String("t1")}})
 	k := actortest.Must[*mesosinternal.KillTaskMessage](t, a, nil)
@@ -517,11 +509,7 @@ func TestStatusUpdatesAndAcknowledgements(t *testing.T) {
 
 func TestReconciliation(t *testing.T) {
 	c := newCluster(t, nil)
-	a, agentID := c.addAgent("cpus:2;mem:1024")
-	s, fid := c.subscribe(frameworkInfo("f"))
-	o := actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers()[0]
-	s.SendNow(c.pid, launch(fid, ids(o), nil, commandTask("t1", o, "cpus:1;mem:128")))
-	actortest.Must[*mesosinternal.RunTaskMessage](t, a, nil)
+	a, agentID, s, fid, _ := c.runTask()
 	a.SendNow(c.pid, agentUpdate(a, agentID, fid, "t1", mesos.TaskState_TASK_RUNNING, 1))
 	actortest.Must[*mesosinternal.StatusUpdateMessage](t, s, nil)
 

@@ -190,13 +190,20 @@ func BenchmarkReadEndpoints(b *testing.B) {
 			reportCPU(b, cpu)
 		})
 		if ep.name == "state" {
-			// the rendering /master/state does: bytes on the actor, cached
-			// parts from the previous request (cold: the first request)
+			// what /master/state does: a snapshot on the actor, then bytes
+			// off it (cold: a renderer's first request, memos empty)
+			b.Run("state/snapshot", func(b *testing.B) {
+				cpu := cpuTime()
+				for i := 0; i < b.N; i++ {
+					_ = c.stateSnapshot(time.Time{})
+				}
+				reportCPU(b, cpu)
+			})
 			b.Run("state/bytes-cold", func(b *testing.B) {
 				cpu := cpuTime()
 				n := 0
 				for i := 0; i < b.N; i++ {
-					body, err := newStateCache().render(c, time.Time{})
+					body, err := newStateRenderer().renderCore(c, time.Time{})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -206,18 +213,46 @@ func BenchmarkReadEndpoints(b *testing.B) {
 				b.ReportMetric(float64(n), "bytes")
 			})
 			b.Run("state/bytes-warm", func(b *testing.B) {
-				cache := newStateCache()
-				if _, err := cache.render(c, time.Time{}); err != nil {
+				r := newStateRenderer()
+				if _, err := r.renderCore(c, time.Time{}); err != nil {
 					b.Fatal(err)
 				}
 				b.ResetTimer()
 				cpu := cpuTime()
 				for i := 0; i < b.N; i++ {
-					if _, err := cache.render(c, time.Time{}); err != nil {
+					if _, err := r.renderCore(c, time.Time{}); err != nil {
 						b.Fatal(err)
 					}
 				}
 				reportCPU(b, cpu)
+			})
+			// a request after 1,000 tasks had a status update since the
+			// last (a health check: the last status replaced)
+			b.Run("state/bytes-churn", func(b *testing.B) {
+				r := newStateRenderer()
+				if _, err := r.renderCore(c, time.Time{}); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				var spent time.Duration
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					for j := 0; j < 1000; j++ {
+						k := (i*1000 + j*(len(s.tasks)/1000)) % len(s.tasks)
+						fid, aid, tid := s.tasks[k][0], s.tasks[k][1], s.tasks[k][2]
+						from := s.agentPIDs[k/(len(s.tasks)/len(s.agents))] // buildScale: agent i runs tasks i*perAgent...
+						u := scaleUpdate(from, aid, fid, tid, mesos.TaskState_TASK_RUNNING, uint64(1e6+i*1000+j))
+						u.Update.Status.Healthy = proto.Bool(i%2 == 0)
+						scaleStored(c, c.Receive(t0, from, u))
+					}
+					b.StartTimer()
+					cpu := cpuTime()
+					if _, err := r.renderCore(c, time.Time{}); err != nil {
+						b.Fatal(err)
+					}
+					spent += cpuTime() - cpu
+				}
+				b.ReportMetric(float64(spent.Milliseconds())/float64(b.N), "cpu-ms/op")
 			})
 		}
 		b.Run(ep.name+"/encode", func(b *testing.B) {
@@ -265,6 +300,7 @@ func BenchmarkStreamTick(b *testing.B) {
 				} else {
 					task.State = mesos.TaskState_TASK_RUNNING.Enum()
 				}
+				s.c.journal.note(task) // as updateTask does
 			}
 			b.StartTimer()
 			cpu := cpuTime()

@@ -10,15 +10,16 @@ import (
 
 // stateFlight shares one rendering of /master/state among the requests
 // that arrive while it is being built, as Mesos batches its state
-// requests: at 10,000 agents a rendering costs seconds of CPU, a third of
-// them on the master actor, so N clients polling at once cost one.
+// requests, so N clients polling at once cost one rendering. A rendering
+// takes a snapshot on the master actor (milliseconds) and encodes it off
+// the actor.
 type stateFlight struct {
-	m       *Master
-	mu      sync.Mutex
-	cur     *flight
-	builds  int         // renderings started, for tests
-	cache   *stateCache // used on the master actor only
-	waiting int         // callers waiting now, for tests
+	m        *Master
+	mu       sync.Mutex
+	cur      *flight
+	builds   int            // renderings started, for tests
+	renderer *stateRenderer // used by one rendering at a time
+	waiting  int            // callers waiting now, for tests
 }
 
 type flight struct {
@@ -57,21 +58,13 @@ func (s *stateFlight) get(ctx context.Context) ([]byte, error) {
 func (s *stateFlight) render(f *flight) {
 	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 	defer cancel()
-	type rendered struct {
-		body []byte
-		err  error
-	}
-	v, err := s.m.call(ctx, func() any {
-		if s.cache == nil {
-			s.cache = newStateCache()
-		}
-		body, err := s.cache.render(s.m.proc.core, s.m.startTime)
-		return rendered{body, err}
-	})
+	v, err := s.m.call(ctx, func() any { return s.m.proc.core.stateSnapshot(s.m.startTime) })
 	var body []byte
 	if err == nil {
-		r := v.(rendered)
-		body, err = r.body, r.err
+		if s.renderer == nil {
+			s.renderer = newStateRenderer()
+		}
+		body, err = s.renderer.render(v.(*stateSnap))
 	}
 	s.mu.Lock()
 	s.cur = nil // later requests render afresh

@@ -133,16 +133,22 @@ func (c *Core) frameworkFields(f *framework) object {
 // frameworkFieldsUsing is frameworkFields with the framework's used
 // resources (frameworkUsed) given.
 func (c *Core) frameworkFieldsUsing(f *framework, used resources.Resources) object {
-	offered := f.offeredResources()
+	s := snapFrameworkFields(f)
+	s.sortLists()
+	return s.fields(used)
+}
+
+// fields is a framework's object without its task lists, used being what
+// its live tasks and executors use; f's offers and executors are sorted.
+func (f *frameworkSnap) fields(used resources.Resources) object {
+	offered := f.offered()
 	offers := []any{}
-	for _, id := range sortedKeys(f.offers) {
-		offers = append(offers, offerJSON(f.offers[id]))
+	for _, o := range f.offers {
+		offers = append(offers, offerJSON(o))
 	}
 	executors := []any{}
-	for _, agentID := range sortedKeys(f.executors) {
-		for _, eid := range sortedKeys(f.executors[agentID]) {
-			executors = append(executors, executorJSON(f.executors[agentID][eid], agentID))
-		}
+	for _, e := range f.executors {
+		executors = append(executors, executorJSON(e.info, e.owner))
 	}
 	out := object{
 		"id":                f.id,
@@ -158,11 +164,11 @@ func (c *Core) frameworkFieldsUsing(f *framework, used resources.Resources) obje
 		"user":              f.info.GetUser(),
 		"failover_timeout":  f.info.GetFailoverTimeout(),
 		"checkpoint":        f.info.GetCheckpoint(),
-		"registered_time":   seconds(f.registeredTime),
-		"unregistered_time": seconds(f.unregisteredTime),
+		"registered_time":   seconds(f.registered),
+		"unregistered_time": seconds(f.unregister),
 		"principal":         f.info.GetPrincipal(),
 		"resources":         resJSON(used.Add(offered)),
-		"roles":             f.roles(),
+		"roles":             protocol.FrameworkRoles(f.info),
 		"offers":            offers,
 		"executors":         executors,
 		"offer_constraints": object{},
@@ -170,11 +176,11 @@ func (c *Core) frameworkFieldsUsing(f *framework, used resources.Resources) obje
 	if !f.pid.IsZero() {
 		out["pid"] = f.pid.String()
 	}
-	if !f.multiRole() {
+	if !protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
 		out["role"] = f.info.GetRole()
 	}
-	if !f.reregisteredTime.Equal(f.registeredTime) {
-		out["reregistered_time"] = seconds(f.reregisteredTime)
+	if !f.reregistered.Equal(f.registered) {
+		out["reregistered_time"] = seconds(f.reregistered)
 	}
 	if f.info.Labels != nil {
 		out["labels"] = jsonmodel.Labels(f.info.GetLabels())

@@ -1,13 +1,20 @@
 package master
 
-// /master/state rendered straight to bytes: the same document as
-// stateJSON, with tasks written field by field and each agent's unchanging
-// parts (its info, total and reservations) and each task's resources kept
-// encoded between requests. Runs on the master actor only.
+// /master/state rendered straight to bytes, off the master actor: the same
+// document as encoding/json makes of stateJSON, written from a snapshot
+// (staterender_snap.go) by a few workers at once, agents and tasks field by
+// field, resources through a memo of their renderings by content
+// (staterender_memo.go).
 
 import (
-	"sort"
+	"cmp"
+	"errors"
+	"runtime"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -17,181 +24,61 @@ import (
 	"github.com/gomesos/gomesos/resources"
 )
 
-// stateCache is what /master/state keeps encoded between requests. An
-// entry is keyed by the identity of what it renders (the agent's info and
-// total, the task's resources slice): the core replaces these when they
-// change rather than editing them in place. Entries not used by a
-// rendering are dropped at its end.
-type stateCache struct {
-	gen    uint64
-	agents map[*agent]*agentCache
-	tasks  map[*mesos.Task]*taskResCache
-	fws    map[*framework]*usedCache
-	size   int // of the last rendering
-	empty  any // noResources, encoded once
+// stateRenderer renders snapshots, one at a time. Between renderings it
+// keeps each task's and each agent's JSON, reused while what it was made
+// from is the same (see staterender_snap.go for what may change), and
+// its workers' memos.
+type stateRenderer struct {
+	memos  []*resMemo // one per worker
+	gen    uint64     // renderings so far
+	fws    map[*framework]*fwCache
+	agents map[*agent]*agentEntry
+	size   int // of the last document
 }
 
-type agentCache struct {
-	gen      uint64
-	info     *mesos.SlaveInfo
-	total    unsafe.Pointer
-	totalLen int
-	static   object // the keys that depend on info and total only
-
-	usedKey  []sliceID // live tasks' and executors' resources slices
-	used     any
-	usedFull rawJSON
+// fwCache is what a renderer keeps of a framework.
+type fwCache struct {
+	tasks map[*mesos.Task]*taskEntry // of all its lists
+	used  *usedEntry
+	n     int // active tasks last time
 }
 
-// usedCache is a framework's used resources, kept while its live tasks
-// and executors are the same.
-type usedCache struct {
-	gen  uint64
-	key  []sliceID
-	used resources.Resources
+// taskEntry is a task's JSON and what it was rendered from.
+type taskEntry struct {
+	gen       atomic.Uint64       // the last rendering that used it
+	pos       atomic.Int32        // its place in its framework's tasks then; -1: none
+	id, slave string              // the task's, as its fields, which never change
+	rs        resources.Resources // the task's resources
+	state     mesos.TaskState
+	statuses  []*mesos.TaskStatus
+	res       *listJSON // its resources rendered
+	json      []byte
 }
 
-type taskResCache struct {
-	gen  uint64
-	res  unsafe.Pointer
-	n    int
-	json rawJSON
+func (e *taskEntry) valid(ts *taskSnap) bool {
+	return e.state == ts.state && slices.Equal(e.statuses, ts.statuses)
 }
 
-func newStateCache() *stateCache {
-	return &stateCache{agents: map[*agent]*agentCache{}, tasks: map[*mesos.Task]*taskResCache{}, fws: map[*framework]*usedCache{}}
+// agentEntry is an agent's JSON and what it was rendered from.
+type agentEntry struct {
+	gen  atomic.Uint64
+	from agentSnap
+	used []sliceID
+	json []byte
 }
 
-// render returns /master/state as JSON, byte for byte what encoding/json
-// makes of c.stateJSON(); start, if set, is the process' start time (a
-// supervised master's core starts when elected).
-func (s *stateCache) render(c *Core, start time.Time) ([]byte, error) {
-	s.gen++
-	m := c.stateTop()
-	if !start.IsZero() {
-		m["start_time"] = seconds(start)
-	}
-	slaves := []any{}
-	for _, id := range sortedKeys(c.agents) {
-		slaves = append(slaves, s.slave(c.agents[id]))
-	}
-	m["slaves"] = slaves
-	registered, completed := []any{}, []any{}
-	for _, id := range sortedKeys(c.frameworks) {
-		registered = append(registered, s.framework(c, c.frameworks[id]))
-	}
-	for _, f := range c.completed {
-		completed = append(completed, s.framework(c, f))
-	}
-	m["frameworks"], m["completed_frameworks"] = registered, completed
-	w := jsonWriter{b: make([]byte, 0, s.size+s.size/8+4096)}
-	w.object(m)
-	s.size = len(w.b)
-	for a, e := range s.agents {
-		if e.gen != s.gen {
-			delete(s.agents, a)
-		}
-	}
-	for t, e := range s.tasks {
-		if e.gen != s.gen {
-			delete(s.tasks, t)
-		}
-	}
-	for f, e := range s.fws {
-		if e.gen != s.gen {
-			delete(s.fws, f)
-		}
-	}
-	return w.b, w.err
+func (e *agentEntry) valid(a *agentSnap) bool {
+	f := &e.from
+	return f.info == a.info && f.pid == a.pid && f.version == a.version &&
+		sameSlice(f.capabilities, a.capabilities) && f.active == a.active &&
+		f.registered.Equal(a.registered) && f.reregistered.Equal(a.reregistered) &&
+		sameSlice(f.total, a.total) && slices.Equal(f.offered, a.offered) && sameLists(e.used, a.used)
 }
 
-func (s *stateCache) slave(a *agent) object {
-	e := s.agents[a]
-	total := unsafe.Pointer(unsafe.SliceData(a.total))
-	if e == nil || e.info != a.info || e.total != total || e.totalLen != len(a.total) {
-		e = &agentCache{info: a.info, total: total, totalLen: len(a.total)}
-		reserved, reservedFull := object{}, object{}
-		for role, r := range a.total.Reservations() {
-			reserved[role] = resJSON(r)
-			reservedFull[role] = compactFull(r)
-		}
-		unreserved := a.total.Unreserved()
-		e.static = object{
-			"hostname":                  a.info.GetHostname(),
-			"port":                      a.info.GetPort(),
-			"attributes":                mustRaw(jsonmodel.Attributes(a.info.GetAttributes())),
-			"resources":                 mustRaw(resJSON(a.total)),
-			"reserved_resources":        mustRaw(reserved),
-			"unreserved_resources":      mustRaw(resJSON(unreserved)),
-			"reserved_resources_full":   mustRaw(reservedFull),
-			"unreserved_resources_full": compactFull(unreserved),
-		}
-		s.agents[a] = e
-	}
-	e.gen = s.gen
-	out := make(object, 24)
-	for k, v := range e.static {
-		out[k] = v
-	}
-	key := usedKey(a)
-	if e.used == nil || !sameSlices(key, e.usedKey) {
-		used := agentUsed(a)
-		e.usedKey, e.used, e.usedFull = key, mustRaw(resJSON(used)), compactFull(used)
-	}
-	offered := a.offeredResources()
-	caps := []any{}
-	for _, capa := range a.capabilities {
-		caps = append(caps, capa.String())
-	}
-	out["id"] = a.id
-	out["pid"] = a.pid.String()
-	out["registered_time"] = seconds(a.registeredTime)
-	out["used_resources"] = e.used
-	if len(offered) == 0 {
-		out["offered_resources"], out["offered_resources_full"] = s.noResources(), rawJSON("[]")
-	} else {
-		out["offered_resources"], out["offered_resources_full"] = s.resources(offered), compactFull(offered)
-	}
-	out["active"] = a.active
-	out["deactivated"] = false
-	out["version"] = a.version
-	out["capabilities"] = caps
-	out["used_resources_full"] = e.usedFull
-	if !a.reregisteredTime.IsZero() {
-		out["reregistered_time"] = seconds(a.reregisteredTime)
-	}
-	return out
-}
-
-// usedKey identifies what agentUsed sums: the resources slices of the
-// agent's live tasks and of its executors, in address order.
-func usedKey(a *agent) []sliceID {
-	var key []sliceID
-	for _, byID := range a.tasks {
-		for _, t := range byID {
-			if rs := t.GetResources(); !protocol.IsTerminalOrUnreachable(t.GetState()) && len(rs) > 0 {
-				key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
-			}
-		}
-	}
-	for _, byID := range a.executors {
-		for _, e := range byID {
-			if rs := e.GetResources(); len(rs) > 0 {
-				key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
-			}
-		}
-	}
-	sortSliceIDs(key)
-	return key
-}
-
-func sortSliceIDs(key []sliceID) {
-	sort.Slice(key, func(i, j int) bool {
-		if key[i].p != key[j].p {
-			return uintptr(key[i].p) < uintptr(key[j].p)
-		}
-		return key[i].n < key[j].n
-	})
+// usedEntry is a framework's used resources and the lists they sum.
+type usedEntry struct {
+	lists []sliceID
+	sum   *sumJSON
 }
 
 // sliceID is a slice's identity: where it starts and its length.
@@ -200,109 +87,529 @@ type sliceID struct {
 	n int
 }
 
-func sameSlices(a, b []sliceID) bool {
-	if len(a) != len(b) {
+func idOf[T any](s []T) sliceID { return sliceID{unsafe.Pointer(unsafe.SliceData(s)), len(s)} }
+
+func sameSlice[T any](a, b []T) bool { return idOf(a) == idOf(b) }
+
+// sameLists reports whether ids are the identities of parts' lists.
+func sameLists(ids []sliceID, parts []sumPart) bool {
+	if len(ids) != len(parts) {
 		return false
 	}
-	for i := range a {
-		if a[i] != b[i] {
+	for i, p := range parts {
+		if ids[i] != idOf(p.rs) {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *stateCache) resources(r resources.Resources) any { return mustRaw(resJSON(r)) }
-
-// noResources is resJSON of no resources, encoded once.
-func (s *stateCache) noResources() any {
-	if s.empty == nil {
-		s.empty = s.resources(nil)
+func listIDs(parts []sumPart) []sliceID {
+	out := make([]sliceID, len(parts))
+	for i, p := range parts {
+		out[i] = idOf(p.rs)
 	}
-	return s.empty
+	return out
 }
 
-// compactFull is resFullJSON encoded and compacted.
-func compactFull(r resources.Resources) rawJSON {
-	w := jsonWriter{}
-	w.b = append(w.b, '[')
-	for i, x := range resFullJSON(r) {
-		if i > 0 {
-			w.b = append(w.b, ',')
+// Work is cut into chunks of this many agents or tasks.
+const (
+	agentChunk = 256
+	taskChunk  = 1024
+)
+
+func newStateRenderer() *stateRenderer {
+	n := min(max(runtime.GOMAXPROCS(0), 1), 8)
+	r := &stateRenderer{
+		fws:    map[*framework]*fwCache{},
+		agents: map[*agent]*agentEntry{},
+	}
+	for i := 0; i < n; i++ {
+		r.memos = append(r.memos, newResMemo())
+	}
+	return r
+}
+
+// renderCore snapshots c and renders it, all on the caller's goroutine
+// (tests and benchmarks).
+func (r *stateRenderer) renderCore(c *Core, start time.Time) ([]byte, error) {
+	return r.render(c.stateSnapshot(start))
+}
+
+// render writes s as JSON, byte for byte what encoding/json makes of
+// stateJSON at the time s was taken.
+func (r *stateRenderer) render(s *stateSnap) ([]byte, error) {
+	r.gen++
+	gen := r.gen
+	frameworks := make([]*frameworkSnap, 0, len(s.frameworks)+len(s.completed))
+	for i := range s.frameworks {
+		frameworks = append(frameworks, &s.frameworks[i])
+	}
+	slices.SortFunc(frameworks, func(a, b *frameworkSnap) int { return strings.Compare(a.id, b.id) })
+	for i := range s.completed {
+		frameworks = append(frameworks, &s.completed[i])
+	}
+	slices.SortFunc(s.agents, func(a, b agentSnap) int { return strings.Compare(a.id, b.id) })
+	agentIndex := make(map[string]int32, len(s.agents))
+	for i := range s.agents {
+		agentIndex[s.agents[i].id] = int32(i)
+	}
+
+	// 1. Each framework: its tasks' renderings that are still good, its
+	// tasks sorted, its live tasks (and by agent).
+	type onAgent struct {
+		agent int32
+		ts    *taskSnap
+	}
+	type fwWork struct {
+		cache   *fwCache
+		stale   []*taskSnap // tasks to render
+		live    []*taskSnap
+		onAgent []onAgent
+		fields  object
+		err     error
+	}
+	work := make([]fwWork, len(frameworks))
+	r.parallel(len(frameworks), func(m *resMemo, i int) {
+		f, fw := frameworks[i], &work[i]
+		fw.cache = r.fws[f.f]
+		if fw.cache == nil {
+			fw.cache = &fwCache{tasks: map[*mesos.Task]*taskEntry{}}
 		}
-		w.b = append(w.b, compactJSON(x)...)
-	}
-	w.b = append(w.b, ']')
-	return rawJSON(w.b)
-}
-
-// mustRaw encodes v; a value that cannot be encoded (a NaN) is left for
-// encoding/json to report.
-func mustRaw(v any) any {
-	b, err := encodeRaw(v)
-	if err != nil {
-		return v
-	}
-	return b
-}
-
-func (s *stateCache) framework(c *Core, f *framework) any {
-	key := frameworkUsedKey(f)
-	e := s.fws[f]
-	if e == nil || !sameSlices(key, e.key) {
-		e = &usedCache{key: key, used: frameworkUsed(f)}
-		s.fws[f] = e
-	}
-	e.gen = s.gen
-	m := c.frameworkFieldsUsing(f, e.used)
-	m["tasks"] = lazyJSON(func(w *jsonWriter) {
-		w.b = append(w.b, '[')
-		for i, id := range sortedKeys(f.tasks) {
-			if i > 0 {
-				w.b = append(w.b, ',')
+		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
+			for j := range ts {
+				fw.cache.find(&ts[j], gen)
 			}
-			s.task(w, f.tasks[id])
 		}
-		w.b = append(w.b, ']')
+		f.tasks = sortTasks(f.tasks, fw.cache.n)
+		for j := range f.tasks {
+			if e := f.tasks[j].e; e != nil {
+				e.pos.Store(int32(j))
+			}
+			f.tasks[j].pos = int32(j)
+		}
+		for _, ts := range [][]taskSnap{f.unreachable, f.completedTasks} {
+			for j := range ts {
+				if ts[j].e != nil {
+					ts[j].e.pos.Store(-1)
+				}
+				ts[j].pos = -1
+			}
+		}
+		f.sortLists()
+		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
+			for j := range ts {
+				if ts[j].e == nil {
+					fw.stale = append(fw.stale, &ts[j])
+				}
+			}
+		}
+		for j := range f.tasks {
+			ts := &f.tasks[j]
+			rs, slave := ts.fields()
+			if !protocol.IsTerminalOrUnreachable(ts.state) && len(rs) > 0 {
+				fw.live = append(fw.live, ts)
+				if k, ok := agentIndex[slave]; ok {
+					fw.onAgent = append(fw.onAgent, onAgent{k, ts})
+				}
+			}
+		}
 	})
-	list := func(ts []*mesos.Task) lazyJSON {
+
+	// 2. The tasks not rendered before or changed since, in chunks.
+	var stale []*taskSnap
+	for _, fw := range work {
+		stale = append(stale, fw.stale...)
+	}
+	taskChunks := chunks(stale, taskChunk)
+	errs := make([]error, len(taskChunks))
+	r.parallel(len(taskChunks), func(m *resMemo, i int) {
+		var w jsonWriter
+		for _, ts := range taskChunks[i] {
+			w.b = w.b[:0]
+			res := writeTask(&w, m, ts)
+			// the statuses copied: the snapshot's arena is not kept
+			e := &taskEntry{
+				id: ts.id, slave: ts.t.GetSlaveId().GetValue(), rs: ts.t.GetResources(),
+				state: ts.state, statuses: slices.Clone(ts.statuses), res: res, json: slices.Clone(w.b),
+			}
+			e.gen.Store(gen)
+			e.pos.Store(ts.pos)
+			ts.e = e
+		}
+		errs[i] = w.err
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	// 3. Each framework's own keys, with what its live tasks and
+	// executors use; the renderings of its tasks kept for the next time
+	// (those used now).
+	r.parallel(len(frameworks), func(m *resMemo, i int) {
+		f, fw := frameworks[i], &work[i]
+		fc := fw.cache
+		for _, ts := range fw.stale {
+			fc.tasks[ts.t] = ts.e
+		}
+		// entries of tasks no longer listed, if any
+		if len(fc.tasks) != len(f.tasks)+len(f.unreachable)+len(f.completedTasks) {
+			for t, e := range fc.tasks {
+				if e.gen.Load() != gen {
+					delete(fc.tasks, t)
+				}
+			}
+		}
+		fc.n = len(f.tasks)
+		parts := make([]sumPart, 0, len(fw.live)+len(f.executors))
+		for _, ts := range fw.live {
+			parts = append(parts, sumPart{ts.e.res.key, ts.e.rs})
+		}
+		for _, e := range f.executors {
+			if rs := e.info.GetResources(); len(rs) > 0 {
+				parts = append(parts, m.part(rs))
+			}
+		}
+		if fc.used == nil || !sameLists(fc.used.lists, parts) {
+			sum, err := m.sum(parts)
+			if err != nil {
+				fw.err = err
+				return
+			}
+			fc.used = &usedEntry{lists: listIDs(parts), sum: sum}
+		}
+		fw.fields = f.fields(fc.used.sum.sum)
+	})
+	fws := make(map[*framework]*fwCache, len(frameworks))
+	for i, fw := range work {
+		if fw.err != nil {
+			return nil, fw.err
+		}
+		fws[frameworks[i].f] = fw.cache
+	}
+	r.fws = fws
+
+	// 4. Each agent's live tasks (in framework and task id order), then
+	// its executors.
+	counts := make([]int, len(s.agents)+1)
+	for _, fw := range work {
+		for _, o := range fw.onAgent {
+			counts[o.agent+1]++
+		}
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	parts := make([]sumPart, counts[len(s.agents)])
+	fill := slices.Clone(counts[:len(s.agents)])
+	for _, fw := range work {
+		for _, o := range fw.onAgent {
+			parts[fill[o.agent]] = sumPart{o.ts.e.res.key, o.ts.e.rs}
+			fill[o.agent]++
+		}
+	}
+	for i := range s.agents {
+		a := &s.agents[i]
+		a.used = parts[counts[i]:counts[i+1]:counts[i+1]]
+	}
+
+	// 5. The agents not rendered before or changed since.
+	agentChunks := chunks(s.agents, agentChunk)
+	fresh := make([][]*agentEntry, len(agentChunks))
+	errs = make([]error, len(agentChunks))
+	r.parallel(len(agentChunks), func(m *resMemo, i int) {
+		var w jsonWriter
+		for j := range agentChunks[i] {
+			a := &agentChunks[i][j]
+			if len(a.executors) > 0 {
+				slices.SortFunc(a.executors, func(x, y executorSnap) int {
+					return cmp.Or(strings.Compare(x.owner, y.owner), strings.Compare(x.info.GetExecutorId().GetValue(), y.info.GetExecutorId().GetValue()))
+				})
+				for _, e := range a.executors {
+					if rs := e.info.GetResources(); len(rs) > 0 {
+						a.used = append(a.used, m.part(rs))
+					}
+				}
+			}
+			if e := r.agents[a.a]; e != nil && e.valid(a) {
+				e.gen.Store(gen)
+				continue
+			}
+			w.b = w.b[:0]
+			writeAgent(&w, m, a)
+			e := &agentEntry{from: *a, used: listIDs(a.used), json: slices.Clone(w.b)}
+			e.from.used, e.from.executors = nil, nil
+			e.gen.Store(gen)
+			fresh[i] = append(fresh[i], e)
+		}
+		errs[i] = w.err
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	// 6. The agents' renderings kept for the next time.
+	for _, es := range fresh {
+		for _, e := range es {
+			r.agents[e.from.a] = e
+		}
+	}
+	for a, e := range r.agents {
+		if e.gen.Load() != gen {
+			delete(r.agents, a)
+		}
+	}
+
+	// 7. The document around them.
+	size := 1 << 16
+	agentJSON := make([][]byte, len(s.agents))
+	for i := range s.agents {
+		agentJSON[i] = r.agents[s.agents[i].a].json
+		size += len(agentJSON[i]) + 1
+	}
+	for _, f := range frameworks {
+		for _, ts := range [][]taskSnap{f.tasks, f.unreachable, f.completedTasks} {
+			for j := range ts {
+				size += len(ts[j].e.json) + 1
+			}
+		}
+	}
+	tasks := func(ts []taskSnap) lazyJSON {
 		return func(w *jsonWriter) {
 			w.b = append(w.b, '[')
-			for i, t := range ts {
+			for i := range ts {
 				if i > 0 {
 					w.b = append(w.b, ',')
 				}
-				s.task(w, t)
+				w.b = append(w.b, ts[i].e.json...)
 			}
 			w.b = append(w.b, ']')
 		}
 	}
-	m["unreachable_tasks"], m["completed_tasks"] = list(f.unreachableTasks.list()), list(f.completedTasks.list())
-	return m
-}
-
-// frameworkUsedKey identifies what frameworkUsed sums, as usedKey does.
-func frameworkUsedKey(f *framework) []sliceID {
-	key := make([]sliceID, 0, len(f.tasks))
-	for _, t := range f.tasks {
-		if rs := t.GetResources(); !protocol.IsTerminalOrUnreachable(t.GetState()) && len(rs) > 0 {
-			key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
-		}
-	}
-	for _, byID := range f.executors {
-		for _, e := range byID {
-			if rs := e.GetResources(); len(rs) > 0 {
-				key = append(key, sliceID{unsafe.Pointer(unsafe.SliceData(rs)), len(rs)})
+	m := s.top
+	m["slaves"] = lazyJSON(func(w *jsonWriter) {
+		w.b = append(w.b, '[')
+		for i, b := range agentJSON {
+			if i > 0 {
+				w.b = append(w.b, ',')
 			}
+			w.b = append(w.b, b...)
+		}
+		w.b = append(w.b, ']')
+	})
+	registered, completed := []any{}, []any{}
+	for i, f := range frameworks {
+		fm := work[i].fields
+		fm["tasks"], fm["unreachable_tasks"], fm["completed_tasks"] = tasks(f.tasks), tasks(f.unreachable), tasks(f.completedTasks)
+		if i < len(s.frameworks) {
+			registered = append(registered, fm)
+		} else {
+			completed = append(completed, fm)
 		}
 	}
-	sortSliceIDs(key)
-	return key
+	m["frameworks"], m["completed_frameworks"] = registered, completed
+	w := jsonWriter{b: make([]byte, 0, max(size, r.size+4096))}
+	w.object(m)
+	if w.err != nil {
+		return nil, w.err
+	}
+	r.size = len(w.b)
+	return w.b, nil
 }
 
-// task writes t as encoding/json writes newTaskDoc(t).
-func (s *stateCache) task(w *jsonWriter, t *mesos.Task) {
-	start := len(w.b)
+// sortTasks returns ts in task id order. Tasks that were in the list last
+// time (of prev tasks) come in the order they had then; the others are
+// sorted and merged in.
+func sortTasks(ts []taskSnap, prev int) []taskSnap {
+	byID := func(a, b taskSnap) int { return strings.Compare(a.id, b.id) }
+	slots := make([]int32, prev)
+	for i := range slots {
+		slots[i] = -1
+	}
+	var added []taskSnap
+	for j := range ts {
+		if p := ts[j].pos; p >= 0 && int(p) < prev && slots[p] < 0 {
+			slots[p] = int32(j)
+		} else {
+			added = append(added, ts[j])
+		}
+	}
+	if len(added) == len(ts) {
+		slices.SortFunc(ts, byID)
+		return ts
+	}
+	slices.SortFunc(added, byID)
+	out := make([]taskSnap, 0, len(ts))
+	for _, j := range slots {
+		if j < 0 {
+			continue
+		}
+		for len(added) > 0 && added[0].id < ts[j].id {
+			out = append(out, added[0])
+			added = added[1:]
+		}
+		out = append(out, ts[j])
+	}
+	out = append(out, added...)
+	if !slices.IsSortedFunc(out, byID) { // cannot happen; cheap to be sure
+		slices.SortFunc(out, byID)
+	}
+	return out
+}
+
+// fields returns the task's resources and agent id, from its last
+// rendering if there was one (they never change).
+func (ts *taskSnap) fields() (resources.Resources, string) {
+	if ts.old != nil {
+		return ts.old.rs, ts.old.slave
+	}
+	return ts.t.GetResources(), ts.t.GetSlaveId().GetValue()
+}
+
+// chunks cuts xs into runs of n.
+func chunks[T any](xs []T, n int) [][]T {
+	var out [][]T
+	for len(xs) > 0 {
+		k := min(len(xs), n)
+		out = append(out, xs[:k:k])
+		xs = xs[k:]
+	}
+	return out
+}
+
+// find sets ts.e to the task's rendering if it is still good, and ts.id
+// and ts.pos.
+func (c *fwCache) find(ts *taskSnap, gen uint64) {
+	e := c.tasks[ts.t]
+	if e == nil {
+		ts.id, ts.pos = ts.t.GetTaskId().GetValue(), -1
+		return
+	}
+	ts.id, ts.pos, ts.old = e.id, e.pos.Load(), e
+	if e.valid(ts) {
+		e.gen.Store(gen)
+		ts.e = e
+	}
+}
+
+// parallel runs do(memo, i) for i in [0, n) on up to one goroutine per
+// memo, each with its own memo.
+func (r *stateRenderer) parallel(n int, do func(m *resMemo, i int)) {
+	workers := min(len(r.memos), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			do(r.memos[0], i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		wg.Add(1)
+		go func(m *resMemo) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				do(m, i)
+			}
+		}(r.memos[k])
+	}
+	wg.Wait()
+}
+
+// writeAgent writes a as encoding/json writes slaveJSON: its keys in
+// order.
+func writeAgent(w *jsonWriter, m *resMemo, a *agentSnap) {
+	total, err := m.total(a.total)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	used, err := m.sum(a.used)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	usedJSON, usedFull := used.json, used.full
+	var offers []sumPart
+	for _, o := range a.offered {
+		offers = append(offers, m.part(o.resources))
+	}
+	offered, err := m.sum(offers)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.b = append(w.b, '{')
+	w.key("active", true)
+	w.b = strconv.AppendBool(w.b, a.active)
+	w.key("attributes", false)
+	if attrs := a.info.GetAttributes(); len(attrs) == 0 {
+		w.b = append(w.b, "{}"...)
+	} else {
+		w.value(jsonmodel.Attributes(attrs))
+	}
+	w.key("capabilities", false)
+	w.b = append(w.b, '[')
+	for i, c := range a.capabilities {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.str(c.String())
+	}
+	w.b = append(w.b, ']')
+	w.key("deactivated", false)
+	w.b = append(w.b, "false"...)
+	w.key("hostname", false)
+	w.str(a.info.GetHostname())
+	w.key("id", false)
+	w.str(a.id)
+	w.key("offered_resources", false)
+	w.b = append(w.b, offered.json...)
+	w.key("offered_resources_full", false)
+	w.b = append(w.b, offered.full...)
+	w.key("pid", false)
+	w.str(a.pid.String())
+	w.key("port", false)
+	w.b = strconv.AppendInt(w.b, int64(a.info.GetPort()), 10)
+	w.key("registered_time", false)
+	w.float(seconds(a.registered))
+	if !a.reregistered.IsZero() {
+		w.key("reregistered_time", false)
+		w.float(seconds(a.reregistered))
+	}
+	w.key("reserved_resources", false)
+	w.b = append(w.b, total.reserved...)
+	w.key("reserved_resources_full", false)
+	w.b = append(w.b, total.reservedFull...)
+	w.key("resources", false)
+	w.b = append(w.b, total.resources...)
+	w.key("unreserved_resources", false)
+	w.b = append(w.b, total.unreserved...)
+	w.key("unreserved_resources_full", false)
+	w.b = append(w.b, total.unreservedFull...)
+	w.key("used_resources", false)
+	w.b = append(w.b, usedJSON...)
+	w.key("used_resources_full", false)
+	w.b = append(w.b, usedFull...)
+	w.key("version", false)
+	w.str(a.version)
+	w.b = append(w.b, '}')
+}
+
+// writeTask writes ts as encoding/json writes newTaskDoc of the task,
+// and returns the rendering of its resources.
+func writeTask(w *jsonWriter, m *resMemo, ts *taskSnap) *listJSON {
+	t := ts.t
+	rs := t.GetResources()
+	res, err := m.list(rs)
+	if err != nil {
+		w.fail(err)
+		return &listJSON{}
+	}
 	w.b = append(w.b, '{')
 	w.key("id", true)
 	w.str(t.GetTaskId().GetValue())
@@ -315,24 +622,9 @@ func (s *stateCache) task(w *jsonWriter, t *mesos.Task) {
 	w.key("slave_id", false)
 	w.str(t.GetSlaveId().GetValue())
 	w.key("state", false)
-	w.str(t.GetState().String())
+	w.str(ts.state.String())
 	w.key("resources", false)
-	rs := t.GetResources()
-	e := s.tasks[t]
-	if e == nil || e.res != unsafe.Pointer(unsafe.SliceData(rs)) || e.n != len(rs) {
-		e = &taskResCache{res: unsafe.Pointer(unsafe.SliceData(rs)), n: len(rs)}
-		rw := jsonWriter{}
-		rw.value(resources.Resources(rs).JSON())
-		if rw.err != nil {
-			w.b = w.b[:start]
-			s.taskFallback(w, t)
-			return
-		}
-		e.json = rw.b
-		s.tasks[t] = e
-	}
-	e.gen = s.gen
-	w.b = append(w.b, e.json...)
+	w.b = append(w.b, res.json...)
 	w.key("role", false)
 	if len(rs) > 0 {
 		w.str(rs[0].GetAllocationInfo().GetRole())
@@ -342,7 +634,7 @@ func (s *stateCache) task(w *jsonWriter, t *mesos.Task) {
 	w.key("statuses", false)
 	w.b = append(w.b, '[')
 	first := true
-	for _, st := range t.GetStatuses() {
+	for _, st := range ts.statuses {
 		if st == nil {
 			continue
 		}
@@ -399,9 +691,23 @@ func (s *stateCache) task(w *jsonWriter, t *mesos.Task) {
 		w.marshal(jsonmodel.Proto(t.GetHealthCheck()))
 	}
 	w.b = append(w.b, '}')
+	return res
 }
 
-// taskFallback writes the task through encoding/json, errors included.
-func (s *stateCache) taskFallback(w *jsonWriter, t *mesos.Task) {
-	w.marshal(newTaskDoc(t))
+// sortLists puts a framework snapshot's offers and executors in the order
+// the document lists them.
+func (f *frameworkSnap) sortLists() {
+	slices.SortFunc(f.offers, func(a, b *offer) int { return strings.Compare(a.id, b.id) })
+	slices.SortFunc(f.executors, func(a, b executorSnap) int {
+		return cmp.Or(strings.Compare(a.owner, b.owner), strings.Compare(a.info.GetExecutorId().GetValue(), b.info.GetExecutorId().GetValue()))
+	})
+}
+
+// offered sums the framework's offers.
+func (f *frameworkSnap) offered() resources.Resources {
+	var r resources.Resources
+	for _, o := range f.offers {
+		r = r.Add(o.resources)
+	}
+	return r
 }

@@ -70,6 +70,14 @@ type streamHub struct {
 	overview   []byte
 	agents     map[string][]byte
 	frameworks map[string][]byte
+	stats      streamStats
+}
+
+// streamStats is what the hub's ticks have cost (for measurements).
+type streamStats struct {
+	ticks             int
+	onActor, offActor time.Duration // reading the core; encoding and fan-out
+	maxOnActor        time.Duration
 }
 
 func newStreamHub(m *Master) *streamHub {
@@ -154,7 +162,15 @@ func (h *streamHub) loop(done chan struct{}) {
 			msg := mustJSON(map[string]string{"message": "the master did not answer: " + err.Error()})
 			h.broadcast("unavailable", func(*streamClient) []byte { return msg })
 		} else {
+			start := time.Now()
 			h.apply(v.(streamTick))
+			off := time.Since(start)
+			h.mu.Lock()
+			h.stats.ticks++
+			h.stats.onActor += spent
+			h.stats.offActor += off
+			h.stats.maxOnActor = max(h.stats.maxOnActor, spent)
+			h.mu.Unlock()
 			// The actor spends at most a third of its time on the stream
 			// (spent is only read once the call has returned).
 			wait = max(wait, 2*spent)

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -11,9 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/actors/actortest"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
 )
 
 // runningTask gives the cluster an agent and a framework with one
@@ -464,5 +472,202 @@ func TestStateRenderedOnceForConcurrentRequests(t *testing.T) {
 	defer state.mu.Unlock()
 	if state.builds != 2 {
 		t.Errorf("%d renderings after a later request, want 2", state.builds)
+	}
+}
+
+// The watch keeps its tallies from what changed: after every step of a
+// random run (status updates, launches, offers, agents and frameworks
+// coming and going) the summaries it has sent add up to what
+// /master/state-summary says, and its overview to a fresh watch's.
+func TestStreamWatchAgreesWithSummary(t *testing.T) {
+	s := buildScale(t, 12, 3, 4)
+	c := s.c
+	w := newStreamWatch(1 << 20)
+	agents, fws := map[string][]byte{}, map[string][]byte{}
+	r := rand.New(rand.NewSource(7))
+	n := uint64(1 << 20)
+	states := []mesos.TaskState{mesos.TaskState_TASK_STARTING, mesos.TaskState_TASK_RUNNING, mesos.TaskState_TASK_KILLING,
+		mesos.TaskState_TASK_FINISHED, mesos.TaskState_TASK_FAILED, mesos.TaskState_TASK_LOST}
+	check := func(step int, what string) {
+		t.Helper()
+		tk := w.tick(c)
+		diff(agents, tk.agents, func(a *AgentSummary) string { return a.ID }, tk.agentsGone)
+		diff(fws, tk.frameworks, func(f *streamFramework) string { return f.ID }, tk.frameworksGone)
+		want := c.summary()
+		if len(agents) != len(want.Slaves) || len(fws) != len(want.Frameworks) {
+			t.Fatalf("step %d (%s): %d agents and %d frameworks streamed, summary has %d and %d", step, what, len(agents), len(fws), len(want.Slaves), len(want.Frameworks))
+		}
+		for _, a := range want.Slaves {
+			if got, wantJSON := string(agents[a.ID]), string(mustJSON(a)); got != wantJSON {
+				t.Fatalf("step %d (%s): agent %s streamed as\n%s\nsummary:\n%s", step, what, a.ID, got, wantJSON)
+			}
+		}
+		for _, f := range want.Frameworks {
+			if got, wantJSON := string(fws[f.ID]), string(mustJSON(streamFramework{FrameworkSummary: f, Offers: len(c.frameworks[f.ID].offers)})); got != wantJSON {
+				t.Fatalf("step %d (%s): framework %s streamed as\n%s\nsummary:\n%s", step, what, f.ID, got, wantJSON)
+			}
+		}
+		fresh := newStreamWatch(0).tick(c).overview
+		if got, wantJSON := string(mustJSON(tk.overview)), string(mustJSON(fresh)); got != wantJSON {
+			t.Fatalf("step %d (%s): overview\n%s\nfrom scratch:\n%s", step, what, got, wantJSON)
+		}
+	}
+	check(0, "first tick")
+	agentPID := map[string]actors.PID{}
+	for i, aid := range s.agents {
+		agentPID[aid] = s.agentPIDs[i]
+	}
+	fwPID := map[string]actors.PID{}
+	for i, fid := range s.frameworks {
+		fwPID[fid] = s.fwPIDs[i]
+	}
+	live := func() (fid string, task *mesos.Task) {
+		var all []*mesos.Task
+		for _, id := range sortedKeys(c.frameworks) {
+			for _, tid := range sortedKeys(c.frameworks[id].tasks) {
+				all = append(all, c.frameworks[id].tasks[tid])
+			}
+		}
+		if len(all) == 0 {
+			return "", nil
+		}
+		task = all[r.Intn(len(all))]
+		return task.GetFrameworkId().GetValue(), task
+	}
+	newAgents := 0
+	for step := 1; step <= 400; step++ {
+		var what string
+		switch k := r.Intn(20); {
+		case k < 12:
+			fid, task := live()
+			if task == nil {
+				continue
+			}
+			aid := task.GetSlaveId().GetValue()
+			n++
+			st := states[r.Intn(len(states))]
+			what = "task " + task.GetTaskId().GetValue() + " " + st.String()
+			scaleStored(c, c.Receive(t0, agentPID[aid], scaleUpdate(agentPID[aid], aid, fid, task.GetTaskId().GetValue(), st, n)))
+		case k < 15:
+			aids := sortedKeys(c.agents)
+			fids := sortedKeys(c.frameworks)
+			if len(aids) == 0 || len(fids) == 0 {
+				continue
+			}
+			aid, fid := aids[r.Intn(len(aids))], fids[r.Intn(len(fids))]
+			what = "offer " + aid + " to " + fid
+			var offer *mesos.Offer
+			for _, e := range scaleStored(c, c.Offer(t0, fid, allocator.Offers{"*": {aid: resources.MustParse("cpus:1;mem:512").Allocate("*")}})) {
+				if send, ok := e.(effect.Send); ok {
+					if o, ok := send.Msg.(*mesosinternal.ResourceOffersMessage); ok {
+						offer = o.GetOffers()[0]
+					}
+				}
+			}
+			if offer != nil && r.Intn(2) == 0 {
+				n++
+				what += " and launch"
+				task := commandTask(fmt.Sprintf("new-%d", n), offer, "cpus:1;mem:512")
+				scaleStored(c, c.Receive(t0, fwPID[fid], launch(fid, ids(offer), nil, task)))
+			}
+		case k < 17:
+			newAgents++
+			pid := actors.PID{ID: fmt.Sprintf("slave(new-%d)", newAgents), Address: "127.0.9.1:5051"}
+			ai := agentInfo(scaleAgentResources)
+			ai.Hostname = proto.String(fmt.Sprintf("new-%d", newAgents))
+			what = "agent " + pid.ID + " registers"
+			for _, e := range scaleStored(c, c.Receive(t0, pid, &mesosinternal.RegisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0")})) {
+				if send, ok := e.(effect.Send); ok {
+					if m, ok := send.Msg.(*mesosinternal.SlaveRegisteredMessage); ok {
+						agentPID[m.GetSlaveId().GetValue()] = pid
+					}
+				}
+			}
+		case k < 19:
+			aids := sortedKeys(c.agents)
+			if len(aids) == 0 {
+				continue
+			}
+			aid := aids[r.Intn(len(aids))]
+			what = "agent " + aid + " leaves"
+			scaleStored(c, c.Receive(t0, agentPID[aid], &mesosinternal.UnregisterSlaveMessage{SlaveId: slaveID(aid)}))
+		default:
+			fids := sortedKeys(c.frameworks)
+			if len(fids) <= 1 {
+				continue
+			}
+			fid := fids[r.Intn(len(fids))]
+			what = "framework " + fid + " leaves"
+			scaleStored(c, c.Receive(t0, fwPID[fid], &mesosinternal.UnregisterFrameworkMessage{FrameworkId: frameworkID(fid)}))
+		}
+		if r.Intn(3) > 0 {
+			check(step, what)
+		}
+	}
+}
+
+// /master/offers lists the outstanding offers a page at a time, of one
+// framework or agent when asked, with their number; bad parameters get
+// 400.
+func TestOffersPage(t *testing.T) {
+	c := newCluster(t, nil)
+	srv := httptest.NewServer(c.m.Handler())
+	defer srv.Close()
+	c.addAgent("cpus:2;mem:1024")
+	_, agent2 := c.addAgent("cpus:1;mem:512")
+	s, fid := c.subscribe(frameworkInfo("offered"))
+	n := 0
+	for n < 2 {
+		n += len(actortest.Must[*mesosinternal.ResourceOffersMessage](t, s, nil).GetOffers())
+	}
+	c.settle()
+	all := getJSON(t, srv, "/master/offers")
+	if all["total"] != float64(2) || len(all["offers"].([]any)) != 2 {
+		t.Fatalf("/master/offers: %v", all)
+	}
+	first := all["offers"].([]any)[0].(map[string]any)
+	if first["framework_id"] != fid || first["resources"].(map[string]any)["cpus"] == nil {
+		t.Errorf("first offer: %v", first)
+	}
+	page := getJSON(t, srv, "/master/offers?limit=1&offset=1")
+	if page["total"] != float64(2) || len(page["offers"].([]any)) != 1 || page["offers"].([]any)[0].(map[string]any)["id"] == first["id"] {
+		t.Errorf("second page: %v", page)
+	}
+	one := getJSON(t, srv, "/master/offers?slave_id="+agent2)["offers"].([]any)
+	if len(one) != 1 || one[0].(map[string]any)["slave_id"] != agent2 {
+		t.Errorf("slave_id=%s: %v", agent2, one)
+	}
+	if none := getJSON(t, srv, "/master/offers?framework_id=nope"); none["total"] != float64(0) {
+		t.Errorf("unknown framework: %v", none)
+	}
+	resp, err := http.Get(srv.URL + "/master/offers?limit=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("limit=-1: %d, want 400", resp.StatusCode)
+	}
+}
+
+// Over the cap, a delta carries the changes of the newest tasks (those
+// the home and tasks pages show, /tasks' order) and counts the rest.
+func TestStreamReportsNewestTasksFirst(t *testing.T) {
+	s := buildScale(t, 5, 1, 4) // 20 tasks, task i first reported at 1e9+i
+	w := newStreamWatch(3)
+	w.tick(s.c)
+	for k := range s.tasks {
+		fid, aid, tid := s.tasks[k][0], s.tasks[k][1], s.tasks[k][2]
+		from := s.agentPIDs[k/4]
+		scaleStored(s.c, s.c.Receive(t0, from, scaleUpdate(from, aid, fid, tid, mesos.TaskState_TASK_KILLING, uint64(1000+k))))
+	}
+	tk := w.tick(s.c)
+	var got []string
+	for _, ch := range tk.tasks {
+		got = append(got, ch.ID+" "+ch.State)
+	}
+	want := []string{s.tasks[19][2] + " TASK_KILLING", s.tasks[18][2] + " TASK_KILLING", s.tasks[17][2] + " TASK_KILLING"}
+	if strings.Join(got, ",") != strings.Join(want, ",") || tk.tasksOmitted != 17 {
+		t.Fatalf("changes %v (%d omitted), want %v (17 omitted)", got, tk.tasksOmitted, want)
 	}
 }

@@ -7,6 +7,12 @@ package master
 // event stream (stream.go) read it instead of the full state.
 
 import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
@@ -194,6 +200,20 @@ func (c *Core) summary() Summary {
 }
 
 func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
+	var counts TaskCounts
+	fws := map[string]int{}
+	if at := tally.byAgent[a.id]; at != nil {
+		counts = at.TaskCounts
+		for _, fid := range at.frameworks {
+			fws[fid]++
+		}
+	}
+	return c.agentSummaryOf(a, counts, fws)
+}
+
+// agentSummaryOf is a's summary with its tasks counted by state and the
+// frameworks that have tasks on it (as keys).
+func (c *Core) agentSummaryOf(a *agent, counts TaskCounts, withTasks map[string]int) AgentSummary {
 	reserved := map[string]any{}
 	for role, r := range a.total.Reservations() {
 		reserved[role] = resJSON(r)
@@ -204,15 +224,13 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 	}
 	// Frameworks with executors but no task there count too.
 	fws := map[string]bool{}
-	if at := tally.byAgent[a.id]; at != nil {
-		for _, fid := range at.frameworks {
-			fws[fid] = true
-		}
+	for fid := range withTasks {
+		fws[fid] = true
 	}
 	for _, fid := range a.frameworkIDs() {
 		fws[fid] = true
 	}
-	s := AgentSummary{
+	return AgentSummary{
 		ID:                  a.id,
 		PID:                 a.pid.String(),
 		Hostname:            a.info.GetHostname(),
@@ -228,30 +246,31 @@ func (c *Core) agentSummary(a *agent, tally taskTally) AgentSummary {
 		Active:              a.active,
 		Version:             a.version,
 		Capabilities:        caps,
+		TaskCounts:          counts,
 		FrameworkIDs:        sortedKeys(fws),
 	}
-	if at := tally.byAgent[a.id]; at != nil {
-		s.TaskCounts = at.TaskCounts
-	}
-	return s
 }
 
 func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary {
+	var counts TaskCounts
+	if n := tally.byFramework[f.id]; n != nil {
+		counts = *n
+	}
+	return c.frameworkSummaryOf(f, counts, tally.agentsOf[f.id], frameworkUsed(f), true)
+}
+
+// frameworkSummaryOf is f's summary with its tasks counted by state, the
+// agents its tasks ran on (unordered; those of its executors are added)
+// and what it uses; slave_ids is left out unless withAgents.
+func (c *Core) frameworkSummaryOf(f *framework, counts TaskCounts, taskAgents []string, used resources.Resources, withAgents bool) FrameworkSummary {
 	caps := []string{}
 	for _, capa := range f.info.GetCapabilities() {
 		caps = append(caps, capa.GetType().String())
 	}
-	agents := map[string]bool{}
-	for _, aid := range tally.agentsOf[f.id] {
-		agents[aid] = true
-	}
-	for aid := range f.executors {
-		agents[aid] = true
-	}
 	s := FrameworkSummary{
 		ID:               f.id,
 		Name:             f.info.GetName(),
-		UsedResources:    resJSON(frameworkUsed(f)),
+		UsedResources:    resJSON(used),
 		OfferedResources: resJSON(f.offeredResources()),
 		Capabilities:     caps,
 		Hostname:         f.info.GetHostname(),
@@ -262,13 +281,20 @@ func (c *Core) frameworkSummary(f *framework, tally taskTally) FrameworkSummary 
 		User:             f.info.GetUser(),
 		Roles:            f.roles(),
 		RegisteredTime:   seconds(f.registeredTime),
-		SlaveIDs:         sortedKeys(agents),
+		TaskCounts:       counts,
+	}
+	if withAgents {
+		agents := map[string]bool{}
+		for _, aid := range taskAgents {
+			agents[aid] = true
+		}
+		for aid := range f.executors {
+			agents[aid] = true
+		}
+		s.SlaveIDs = sortedKeys(agents)
 	}
 	if !f.pid.IsZero() {
 		s.PID = f.pid.String()
-	}
-	if n := tally.byFramework[f.id]; n != nil {
-		s.TaskCounts = *n
 	}
 	return s
 }
@@ -307,4 +333,56 @@ func frameworkUsed(f *framework) resources.Resources {
 		}
 	}
 	return resources.Resources(nil).Add(all)
+}
+
+// offersQuery is what /master/offers was asked for.
+type offersQuery struct {
+	limit, offset        int
+	frameworkID, agentID string
+}
+
+// parseOffersQuery reads /master/offers' parameters: limit (default
+// 100), offset, framework_id, slave_id.
+func parseOffersQuery(q url.Values) (offersQuery, error) {
+	out := offersQuery{limit: defaultTasksLimit, frameworkID: q.Get("framework_id"), agentID: q.Get("slave_id")}
+	for _, p := range []struct {
+		name string
+		into *int
+	}{{"limit", &out.limit}, {"offset", &out.offset}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return out, fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", p.name, v)
+		}
+		*p.into = n
+	}
+	return out, nil
+}
+
+// offersPage is /master/offers: the outstanding offers (of one framework
+// or agent when asked), oldest first, a page at a time, with how many
+// there are in all. The UI's offers page reads it instead of the whole
+// state.
+func (c *Core) offersPage(q offersQuery) any {
+	var all []*offer
+	for _, o := range c.offers {
+		if (q.frameworkID == "" || o.frameworkID == q.frameworkID) && (q.agentID == "" || o.agentID == q.agentID) {
+			all = append(all, o)
+		}
+	}
+	// Offer ids share a prefix and end in a counter: shorter is older.
+	slices.SortFunc(all, func(a, b *offer) int {
+		if len(a.id) != len(b.id) {
+			return len(a.id) - len(b.id)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	page := []any{}
+	for i := q.offset; i < len(all) && len(page) < q.limit; i++ {
+		page = append(page, offerJSON(all[i]))
+	}
+	return object{"offers": page, "total": len(all)}
 }

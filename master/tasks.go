@@ -42,6 +42,7 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	c.stats.taskTransition(t.GetState(), newState, status.GetSource(), status.GetReason())
 	if !protocol.IsTerminal(t.GetState()) {
 		t.State = newState.Enum()
+		c.journal.note(t)
 	}
 	s := proto.Clone(status).(*mesos.TaskStatus)
 	s.Data = nil

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -105,6 +106,7 @@ func TestMeasureUIClientCost(t *testing.T) {
 				} else {
 					task.State = mesos.TaskState_TASK_RUNNING.Enum()
 				}
+				s.c.journal.note(task) // as updateTask does
 			}
 			return nil
 		})
@@ -117,4 +119,83 @@ func TestMeasureUIClientCost(t *testing.T) {
 	t.Logf("UI on the stream (deltas every second, /tasks every 2 s, metrics every 5 s): %s, plus %d bytes once", perMinute(stream60), snapshot)
 	t.Logf("old UI polling /master/state every 60 s (Mesos: 120 s): %s", perMinute(float64(state+metrics)))
 	t.Logf("polling /master/state every 2 s to be as fresh: %s", perMinute(float64(state+metrics)*30))
+}
+
+// The stream's tick on the master actor at 10,000 agents and 100,000
+// tasks: with nothing changed, and after 1,000 task state changes spread
+// over 1,000 agents (as BenchmarkStreamTick) or on 10 agents.
+// go test -run '^$' -bench BenchmarkStreamWatch -benchtime 20x ./master/
+func BenchmarkStreamWatch(b *testing.B) {
+	s := buildScale(b, 10000, 10, 10)
+	flip := func(k int) {
+		task := s.c.frameworks[s.tasks[k][0]].tasks[s.tasks[k][2]]
+		if task.GetState() == mesos.TaskState_TASK_RUNNING {
+			task.State = mesos.TaskState_TASK_KILLING.Enum()
+		} else {
+			task.State = mesos.TaskState_TASK_RUNNING.Enum()
+		}
+		s.c.journal.note(task) // as updateTask does
+	}
+	for _, bc := range []struct {
+		name    string
+		changes func()
+		want    int
+	}{
+		{"idle", func() {}, 0},
+		{"1000-changes-1000-agents", func() {
+			for j := 0; j < 1000; j++ {
+				flip(j * (len(s.tasks) / 1000))
+			}
+		}, 1000},
+		{"1000-changes-100-agents", func() {
+			for j := 0; j < 1000; j++ {
+				flip(j)
+			}
+		}, 1000},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			w := newStreamWatch(streamMaxTaskChanges)
+			w.tick(s.c)
+			runtime.GC()
+			b.ResetTimer()
+			var spent time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				bc.changes()
+				b.StartTimer()
+				cpu := cpuTime()
+				tk := w.tick(s.c)
+				spent += cpuTime() - cpu
+				if n := len(tk.tasks) + tk.tasksOmitted; n != bc.want {
+					b.Fatalf("%d changes seen, want %d", n, bc.want)
+				}
+			}
+			b.ReportMetric(float64(spent.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// What the UI's own reads cost the master actor at 10,000 agents and
+// 100,000 tasks: the newest hundred tasks (home and tasks pages), a page
+// of offers (offers page).
+// go test -run '^$' -bench BenchmarkUIReads -benchtime 5x ./master/
+func BenchmarkUIReads(b *testing.B) {
+	s := buildScale(b, 10000, 10, 10)
+	for _, bc := range []struct {
+		name string
+		read func() any
+	}{
+		{"tasks-newest-100", func() any { return s.c.tasksJSON(tasksQuery{limit: 100, descending: true}) }},
+		{"offers-page", func() any { return s.c.offersPage(offersQuery{limit: 100}) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			runtime.GC()
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				bc.read()
+			}
+			reportCPU(b, cpu)
+		})
+	}
 }

@@ -194,11 +194,7 @@ func TestInlineExplicitAcknowledgements(t *testing.T) {
 // A driver that acknowledges implicitly refuses explicit acknowledgements
 // (Mesos' would kill the process) and sends nothing more.
 func TestImplicitDriverRefusesExplicitAcks(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, _, d := newRegistered(t)
 	st, err := d.AcknowledgeStatusUpdate(&mesos.TaskStatus{
 		TaskId: &mesos.TaskID{Value: proto.String("t1")}, SlaveId: &mesos.SlaveID{Value: proto.String("agent-1")},
 		Uuid: bytes.Repeat([]byte{3}, 16)})

@@ -180,11 +180,7 @@ func TestFailoverSubscribeAndRedetection(t *testing.T) {
 }
 
 func TestCallbacksInOrderAndImplicitAcks(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, rec, d := newRegistered(t)
 
 	agent := h.peer("agent-pid").PID()
 	uuid := bytes.Repeat([]byte{7}, 16)
@@ -298,11 +294,7 @@ func TestStopInsideStatusUpdate(t *testing.T) {
 }
 
 func TestStopWithFailoverSendsNothing(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, _, d := newRegistered(t)
 	if st, _ := d.Stop(true); st != mesos.Status_DRIVER_STOPPED {
 		t.Fatalf("Stop(true) = %v", st)
 	}
@@ -371,11 +363,7 @@ func TestLaunchBeforeAnyMaster(t *testing.T) {
 }
 
 func TestFrameworkErrorAborts(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, rec, d := newRegistered(t)
 
 	// An error from anyone but the leader is ignored.
 	impostor := h.peer("impostor").PID()
@@ -418,11 +406,7 @@ func TestFrameworkErrorAborts(t *testing.T) {
 }
 
 func TestAbortDeactivates(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, _, d := newRegistered(t)
 	if st, err := d.Abort(); st != mesos.Status_DRIVER_ABORTED || err != nil {
 		t.Fatalf("Abort = %v, %v", st, err)
 	}
@@ -436,11 +420,7 @@ func TestAbortDeactivates(t *testing.T) {
 }
 
 func TestOperations(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, rec, d := newRegistered(t)
 
 	agentPeer := h.peer("slave(1)")
 	agent := agentPeer.PID()
@@ -538,11 +518,7 @@ func TestSuppressWhileDisconnectedGoesWithSubscribe(t *testing.T) {
 }
 
 func TestMasterExitedThenComesBack(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, rec, d := newRegistered(t)
 
 	// The master's process goes away: the link breaks.
 	h.master.Stop()
@@ -576,11 +552,7 @@ func TestMasterExitedThenComesBack(t *testing.T) {
 }
 
 func TestMasterExitedThenNewLeader(t *testing.T) {
-	h := newFixture(t)
-	rec := newRecorder()
-	d := h.newDriver(rec, h.framework())
-	h.start(d)
-	h.register(d, rec, "fw-1")
+	h, rec, _ := newRegistered(t)
 
 	h.master.Stop()
 	rec.expect(t, "disconnected")

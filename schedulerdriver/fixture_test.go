@@ -148,3 +148,15 @@ func update(fid, taskID string, state mesos.TaskState, uuid []byte) *mesosintern
 		Uuid:      uuid,
 	}
 }
+
+// newRegistered is a fixture with a started driver (a recorder for its
+// scheduler, the default framework) registered as fw-1.
+func newRegistered(t *testing.T) (*fixture, *recorder, *MesosSchedulerDriver) {
+	t.Helper()
+	h := newFixture(t)
+	rec := newRecorder()
+	d := h.newDriver(rec, h.framework())
+	h.start(d)
+	h.register(d, rec, "fw-1")
+	return h, rec, d
+}

@@ -25,11 +25,9 @@ import (
 // Join and Run cannot wait on one goroutine: they return the status, with
 // an error while the driver runs. Not safe for concurrent use.
 type Inline struct {
-	core    *Core
-	sched   Scheduler
-	m       driverlife.Machine
-	now     time.Time
-	pending driverlife.Pending
+	core  *Core
+	sched Scheduler
+	h     driverlife.Host[OnError, Callback]
 }
 
 var (
@@ -41,7 +39,7 @@ var (
 // NewInline returns a driver that has not started over core.
 func NewInline(core *Core, s Scheduler) *Inline {
 	h := &Inline{core: core, sched: s}
-	h.m.AbortedError = func(msg string) error { return &ErrDriverAborted{Reason: msg} }
+	h.h.Machine().AbortedError = func(msg string) error { return &ErrDriverAborted{Reason: msg} }
 	return h
 }
 
@@ -81,146 +79,96 @@ func (h *Inline) Take(now time.Time) []effect.Effect {
 }
 
 func (h *Inline) event(now time.Time, f func() []effect.Effect) []effect.Effect {
-	h.now = now
-	if f != nil && h.m.Running() {
-		h.take(f())
-	}
-	for {
-		cb, ok := h.pending.Next()
-		if !ok {
-			break
-		}
+	return h.h.Event(now, f, func(cb effect.Effect) {
 		switch cb := cb.(type) {
-		case OnError:
-			cb.Call(h.sched, h) // the driver is aborted already
 		case OnStatusUpdate:
-			if h.m.Running() {
-				cb.Call(h.sched, h)
-				if cb.Ack != nil && h.m.Running() {
-					h.take(h.core.Acknowledge(h.now, cb.Ack))
-				}
+			cb.Call(h.sched, h)
+			if cb.Ack != nil && h.h.Running() {
+				h.h.Take(h.core.Acknowledge(h.h.Now(), cb.Ack))
 			}
 		case Callback:
-			if h.m.Running() {
-				cb.Call(h.sched, h)
-			}
+			cb.Call(h.sched, h)
 		}
-	}
-	return h.pending.Out()
-}
-
-// take applies a batch of the core's effects as the shell does.
-func (h *Inline) take(effects []effect.Effect) {
-	driverlife.Take[OnError, Callback](&h.pending, &h.m, effects)
-}
-
-// request runs a request of the scheduler if the driver runs; its effects
-// are applied after the current callback.
-func (h *Inline) request(name string, f func(now time.Time) []effect.Effect) (mesos.Status, error) {
-	if err := h.m.Request(name); err != nil {
-		return h.m.Status(), err
-	}
-	h.take(f(h.now))
-	return h.m.Status(), nil
+	})
 }
 
 // Start moves the driver to DRIVER_RUNNING; the host then feeds the core
 // the detected master (Detected).
-func (h *Inline) Start() (mesos.Status, error) {
-	if err := h.m.Start(); err != nil {
-		return h.m.Status(), err
-	}
-	return h.m.Status(), nil
-}
+func (h *Inline) Start() (mesos.Status, error) { return h.h.Start(nil) }
 
 // Stop stops the driver (see SchedulerDriver.Stop); its effects (TEARDOWN,
 // Terminate) come with the current event, or with Take.
 func (h *Inline) Stop(failover bool) (mesos.Status, error) {
-	st, err := h.m.Stop()
-	if err != nil {
-		return st, err
-	}
-	h.take(h.core.Stop(h.now, failover))
-	return st, nil
+	return h.h.Stop(func(now time.Time) []effect.Effect { return h.core.Stop(now, failover) })
 }
 
 // Abort aborts the driver (see SchedulerDriver.Abort).
-func (h *Inline) Abort() (mesos.Status, error) {
-	if err := h.m.Abort(); err != nil {
-		return h.m.Status(), err
-	}
-	h.take(h.core.Abort(h.now))
-	return h.m.Status(), nil
-}
+func (h *Inline) Abort() (mesos.Status, error) { return h.h.Abort(h.core.Abort) }
 
 // Join returns the status; it cannot wait on the host's goroutine.
-func (h *Inline) Join() (mesos.Status, error) {
-	return h.m.JoinNow()
-}
+func (h *Inline) Join() (mesos.Status, error) { return h.h.Join() }
 
 // Run is Start followed by Join.
-func (h *Inline) Run() (mesos.Status, error) {
-	return driverlife.Run(h.Start, h.Join)
-}
+func (h *Inline) Run() (mesos.Status, error) { return driverlife.Run(h.Start, h.Join) }
 
 // Status returns the driver's status.
-func (h *Inline) Status() mesos.Status { return h.m.Status() }
+func (h *Inline) Status() mesos.Status { return h.h.Status() }
 
 // RequestResources: see SchedulerDriver.
 func (h *Inline) RequestResources(requests []*mesos.Request) (mesos.Status, error) {
-	return h.request("RequestResources", func(now time.Time) []effect.Effect { return h.core.RequestResources(now, requests) })
+	return h.h.Request("RequestResources", func(now time.Time) []effect.Effect { return h.core.RequestResources(now, requests) })
 }
 
 // AcceptOffers: see SchedulerDriver.
 func (h *Inline) AcceptOffers(offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) (mesos.Status, error) {
 	for _, op := range operations {
 		if op.GetId() != nil {
-			return h.m.Status(), errors.New("Unable to AcceptOffers: an offer operation's 'id' field is set, " +
+			return h.h.Status(), errors.New("Unable to AcceptOffers: an offer operation's 'id' field is set, " +
 				"which the scheduler driver does not allow because it cannot handle operation status updates")
 		}
 	}
-	return h.request("AcceptOffers", func(now time.Time) []effect.Effect {
+	return h.h.Request("AcceptOffers", func(now time.Time) []effect.Effect {
 		return h.core.AcceptOffers(now, offerIDs, operations, filters)
 	})
 }
 
 // LaunchTasks: see SchedulerDriver.
 func (h *Inline) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
-	return h.request("LaunchTasks", func(now time.Time) []effect.Effect { return h.core.LaunchTasks(now, offerIDs, tasks, filters) })
+	return h.h.Request("LaunchTasks", func(now time.Time) []effect.Effect { return h.core.LaunchTasks(now, offerIDs, tasks, filters) })
 }
 
 // KillTask: see SchedulerDriver.
 func (h *Inline) KillTask(taskID *mesos.TaskID) (mesos.Status, error) {
 	if taskID == nil {
-		return h.m.Status(), errors.New("Unable to KillTask: nil task ID")
+		return h.h.Status(), errors.New("Unable to KillTask: nil task ID")
 	}
-	return h.request("KillTask", func(now time.Time) []effect.Effect { return h.core.KillTask(now, taskID) })
+	return h.h.Request("KillTask", func(now time.Time) []effect.Effect { return h.core.KillTask(now, taskID) })
 }
 
 // DeclineOffer: see SchedulerDriver.
 func (h *Inline) DeclineOffer(offerID *mesos.OfferID, filters *mesos.Filters) (mesos.Status, error) {
 	if offerID == nil {
-		return h.m.Status(), errors.New("Unable to DeclineOffer: nil offer ID")
+		return h.h.Status(), errors.New("Unable to DeclineOffer: nil offer ID")
 	}
 	return h.LaunchTasks([]*mesos.OfferID{offerID}, nil, filters)
 }
 
 // ReviveOffers: see SchedulerDriver.
 func (h *Inline) ReviveOffers() (mesos.Status, error) {
-	return h.request("ReviveOffers", h.core.ReviveOffers)
+	return h.h.Request("ReviveOffers", h.core.ReviveOffers)
 }
 
 // SuppressOffers: see MesosSchedulerDriver.SuppressOffers.
 func (h *Inline) SuppressOffers() (mesos.Status, error) {
-	return h.request("SuppressOffers", h.core.SuppressOffers)
+	return h.h.Request("SuppressOffers", h.core.SuppressOffers)
 }
 
 // SendFrameworkMessage: see SchedulerDriver.
 func (h *Inline) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mesos.SlaveID, data string) (mesos.Status, error) {
 	if executorID == nil || slaveID == nil {
-		return h.m.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
+		return h.h.Status(), errors.New("Unable to SendFrameworkMessage: executor and agent IDs are required")
 	}
-	return h.request("SendFrameworkMessage", func(now time.Time) []effect.Effect {
+	return h.h.Request("SendFrameworkMessage", func(now time.Time) []effect.Effect {
 		return h.core.SendFrameworkMessage(now, executorID, slaveID, data)
 	})
 }
@@ -229,9 +177,9 @@ func (h *Inline) SendFrameworkMessage(executorID *mesos.ExecutorID, slaveID *mes
 func (h *Inline) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error) {
 	ack, err := checkAcknowledgement(h.core.ExplicitAcknowledgements(), status)
 	if err != nil {
-		return h.m.Status(), err
+		return h.h.Status(), err
 	}
-	return h.request("AcknowledgeStatusUpdate", func(now time.Time) []effect.Effect {
+	return h.h.Request("AcknowledgeStatusUpdate", func(now time.Time) []effect.Effect {
 		if ack == nil {
 			return nil
 		}
@@ -241,5 +189,5 @@ func (h *Inline) AcknowledgeStatusUpdate(status *mesos.TaskStatus) (mesos.Status
 
 // ReconcileTasks: see SchedulerDriver.
 func (h *Inline) ReconcileTasks(statuses []*mesos.TaskStatus) (mesos.Status, error) {
-	return h.request("ReconcileTasks", func(now time.Time) []effect.Effect { return h.core.ReconcileTasks(now, statuses) })
+	return h.h.Request("ReconcileTasks", func(now time.Time) []effect.Effect { return h.core.ReconcileTasks(now, statuses) })
 }

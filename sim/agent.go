@@ -59,6 +59,13 @@ type agentHost struct {
 	adopted map[string]*simContainer
 	// detecting: recovery is over and the agent has asked for its master.
 	detecting bool
+	// workDir is the agent's --work_dir (agentWorkDir unless a Machine's).
+	workDir string
+	// noPIDFile: the containerizer checkpoints no forked pid (a Machine's).
+	noPIDFile bool
+	// onEnd, if set, is told of an executor's own exit instead of exited
+	// (a Machine's containers).
+	onEnd func(c *simContainer, status int32)
 }
 
 // simContainer is one container of an agent host: its executor node once
@@ -72,6 +79,12 @@ type simContainer struct {
 	core       *simExecutor
 	destroyed  bool
 	ended      bool
+	// custom: the framework's own executor (no TaskInfo), which stays up
+	// until it is shut down. status and waited are a Machine's: the wait
+	// status, and whether the current agent process waits for the end.
+	custom bool
+	status int32
+	waited bool
 }
 
 // bootID is the simulated hosts' boot id: no host reboots.
@@ -90,7 +103,7 @@ func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resou
 		cfg.RegistrationBackoffFactor = backoff
 	}
 	info := &mesos.SlaveInfo{Hostname: proto.String(hostname), Port: proto.Int32(5051), Resources: total}
-	h := &agentHost{s: s, disk: newSimDisk(), plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master, instant: plan.Manual}
+	h := &agentHost{s: s, disk: newSimDisk(), plan: plan, uuids: uuids, conts: map[string]*simContainer{}, master: master, instant: plan.Manual, workDir: agentWorkDir}
 	h.core = slave.NewCore(cfg, info, pid, slave.Deps{
 		UUIDs:        uuids,
 		ContainerIDs: h.containerID,
@@ -238,13 +251,16 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 	case slave.PrepareSandbox:
 		h.post(ms(1), func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
 	case slave.LaunchContainer:
-		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1"}
+		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1", custom: e.Config.TaskInfo == nil}
 		h.conts[c.id] = c
 		d := ms(0)
 		if !h.instant {
 			d = time.Duration(1+n.Rand().IntN(20)) * time.Millisecond
 		}
 		pidFile := e.Config.PIDFile
+		if h.noPIDFile {
+			pidFile = ""
+		}
 		h.post(d, func(now time.Time) []effect.Effect {
 			if pidFile != "" {
 				// The containerizer checkpoints the forked pid itself.
@@ -350,7 +366,7 @@ func (h *agentHost) ms(d int) time.Duration {
 }
 
 func (h *agentHost) rel(p string) string {
-	r, err := filepath.Rel(agentWorkDir, p)
+	r, err := filepath.Rel(h.workDir, p)
 	if err != nil {
 		return p
 	}
@@ -362,7 +378,7 @@ func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
 		pid: pid, agent: h.node.PID, fid: c.fid, eid: c.eid, plan: h.plan, rng: h.s.Rand(),
-		uuids: h.uuids, tasks: map[string]*xTask{}, checkpoint: c.checkpoint,
+		uuids: h.uuids, tasks: map[string]*xTask{}, checkpoint: c.checkpoint, custom: c.custom,
 	}
 	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
 		if _, ok := e.(execExit); ok {
@@ -381,6 +397,10 @@ func (h *agentHost) spawn(c *simContainer) {
 
 // exited is the executor's own exit: its container ends with status 0.
 func (h *agentHost) exited(c *simContainer) {
+	if h.onEnd != nil {
+		h.onEnd(c, 0)
+		return
+	}
 	if c.exec != nil {
 		h.s.Remove(c.exec)
 		c.exec = nil
@@ -399,23 +419,4 @@ func (h *agentHost) end(now time.Time, c *simContainer, status int32) []effect.E
 	}
 	delete(h.conts, c.id)
 	return h.core.ContainerExited(now, c.id, &containerizer.Termination{Status: &status}, nil)
-}
-
-// finish makes the executor running task tid end it in state (the script's
-// status command); it reports false if no executor runs tid.
-func (h *agentHost) finish(tid string, state mesos.TaskState) bool {
-	for _, c := range h.sorted() {
-		if c.core != nil && c.core.running(tid) {
-			x, n := c.core, c.exec
-			n.Post(0, func(now time.Time) []effect.Effect {
-				if x.running(tid) {
-					x.CancelTimer("end/" + tid)
-					x.update(now, tid, state)
-				}
-				return x.Take()
-			})
-			return true
-		}
-	}
-	return false
 }

@@ -63,6 +63,15 @@ package sim
 // its framework, running on a live agent, or unreachable and said so, and
 // every task the master holds as live runs where it says.
 //
+// The transcripts' failure harness (tests/transcript_*_test.go) builds on
+// harness.go: Machine, an agent machine whose agent process crashes and
+// restarts over its disk while its executors live on (the same agent host
+// and executor as above, with a containerizer that reports a container's
+// end to the agent process waiting for it); Master, the master above with
+// a registry that outlives it; FrameworkBook, what a scripted framework
+// remembers; and args.go, the script commands' argument parsing that
+// Script shares with it.
+//
 // MeasureFailover (failover.go) times a master failover instead of a run
 // to the end: the master crashes with tasks running, a new one recovers
 // from the registry after an election delay, and the result is the virtual

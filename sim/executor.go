@@ -39,7 +39,8 @@ const recoveryKey = "recovery"
 // are acknowledged, or when told to shut down. When its agent goes away
 // it exits, unless its framework checkpoints: then it waits for the
 // restarted agent to ask it to reconnect, and hands back what was not
-// acknowledged.
+// acknowledged. A custom executor (a transcript's executor=E) stays up
+// until shut down, and every executor echoes framework messages back.
 type simExecutor struct {
 	effect.Outbox
 	pid, agent actors.PID
@@ -51,6 +52,7 @@ type simExecutor struct {
 	tasks      map[string]*xTask
 	order      []string
 	checkpoint bool
+	custom     bool // the framework's own executor: it stays until shut down
 	connected  bool
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
@@ -91,6 +93,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.sid = m.GetSlaveId()
 		x.connected = true
 	case *mesosinternal.ExecutorReregisteredMessage:
+		x.sid = m.GetSlaveId()
 		x.connected = true
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
@@ -127,6 +130,10 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
 		x.acknowledged(m)
+	case *mesosinternal.FrameworkToExecutorMessage:
+		x.Send(x.agent, &mesosinternal.ExecutorToFrameworkMessage{
+			SlaveId: x.sid, FrameworkId: FrameworkID(x.fid), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)}, Data: append([]byte("echo: "), m.GetData()...),
+		})
 	case *mesosinternal.ShutdownExecutorMessage:
 		x.exit()
 	}
@@ -217,7 +224,7 @@ func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 // maybeExit ends the executor once all its tasks ended and were
 // acknowledged, as the command executor does.
 func (x *simExecutor) maybeExit() {
-	if len(x.updates) > 0 {
+	if x.custom || len(x.updates) > 0 {
 		return
 	}
 	for _, tid := range x.order {

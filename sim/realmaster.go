@@ -63,6 +63,11 @@ func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint
 		}
 	}
 	cfg.OfferTimeout = offerTimeout
+	return newRealMasterConfig(s, pid, cfg, seed, id)
+}
+
+// newRealMasterConfig builds the master core for pid with cfg.
+func newRealMasterConfig(s *Sim, pid actors.PID, cfg master.Config, seed uint64, id string) (*realMaster, error) {
 	core, err := master.NewCore(cfg, master.NewMasterInfo(id, pid, cfg), master.Deps{})
 	if err != nil {
 		return nil, err

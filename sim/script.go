@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,13 +15,6 @@ import (
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 )
-
-// Arg is one argument of a script command: key=value, key=(v1,v2), or a
-// bare word (a Key with no Vals).
-type Arg struct {
-	Key  string
-	Vals []string
-}
 
 // Script drives a cluster step by step for protocol transcripts: the
 // frameworks do only what the script says, containers start at once and
@@ -66,31 +58,11 @@ func NewScript(standIn bool) (*Script, error) {
 // to and remembers what it got.
 type scriptFramework struct {
 	effect.Outbox
-	id      string
-	offers  map[string]*mesos.Offer
-	unacked map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
-	errors  []string
+	FrameworkBook
 }
 
 func (f *scriptFramework) Receive(_ time.Time, _ actors.PID, msg proto.Message) []effect.Effect {
-	switch msg := msg.(type) {
-	case *mesosinternal.FrameworkRegisteredMessage:
-		f.id = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.FrameworkReregisteredMessage:
-		f.id = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.ResourceOffersMessage:
-		for _, o := range msg.GetOffers() {
-			f.offers[o.GetId().GetValue()] = o
-		}
-	case *mesosinternal.RescindResourceOfferMessage:
-		delete(f.offers, msg.GetOfferId().GetValue())
-	case *mesosinternal.StatusUpdateMessage:
-		if len(msg.GetUpdate().GetUuid()) > 0 {
-			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
-		}
-	case *mesosinternal.FrameworkErrorMessage:
-		f.errors = append(f.errors, msg.GetMessage())
-	}
+	f.Observe(msg)
 	return nil
 }
 func (f *scriptFramework) Timer(time.Time, string) []effect.Effect      { return nil }
@@ -109,8 +81,8 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 	case "subscribe":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
 			info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(n.Name)}
-			if f.id != "" {
-				info.Id = &mesos.FrameworkID{Value: proto.String(f.id)}
+			if f.ID != "" {
+				info.Id = &mesos.FrameworkID{Value: proto.String(f.ID)}
 				return sc.send(n, &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(true)})
 			}
 			return sc.send(n, &mesosinternal.RegisterFrameworkMessage{Framework: info})
@@ -119,52 +91,38 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 		err = sc.launch(args)
 	case "decline":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			ids, err := offerIDs(args)
+			ids, err := OfferIDs(args)
 			if err != nil {
 				return err
 			}
-			return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.id), Filters: refuse(args), OfferIds: ids})
+			return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.ID), Filters: Refuse(args), OfferIds: ids})
 		})
 	case "ack":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			tid := argVal(args, "task")
-			up := f.unacked[tid]
+			tid := ArgVal(args, "task")
+			up := f.Unacked[tid]
 			if up == nil {
 				return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
 			}
-			delete(f.unacked, tid)
+			delete(f.Unacked, tid)
 			return sc.send(n, &mesosinternal.StatusUpdateAcknowledgementMessage{
 				SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: up.GetUuid(),
 			})
 		})
 	case "kill":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			return sc.send(n, &mesosinternal.KillTaskMessage{FrameworkId: fwID(f.id), TaskId: &mesos.TaskID{Value: proto.String(argVal(args, "task"))}})
+			return sc.send(n, &mesosinternal.KillTaskMessage{FrameworkId: FrameworkID(f.ID), TaskId: &mesos.TaskID{Value: proto.String(ArgVal(args, "task"))}})
 		})
 	case "reconcile":
 		err = sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-			var sts []*mesos.TaskStatus
-			for _, a := range args {
-				if a.Key == "task" {
-					for _, v := range a.Vals {
-						sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(v)}, State: mesos.TaskState_TASK_STAGING.Enum()})
-					}
-				}
-			}
-			return sc.send(n, &mesosinternal.ReconcileTasksMessage{FrameworkId: fwID(f.id), Statuses: sts})
+			return sc.send(n, &mesosinternal.ReconcileTasksMessage{FrameworkId: FrameworkID(f.ID), Statuses: ReconcileStatuses(args)})
 		})
 	case "status":
 		err = sc.status(args)
 	case "advance":
-		if len(args) != 1 || args[0].Vals != nil {
-			return "", fmt.Errorf("advance wants one duration, e.g. advance 15s")
-		}
-		var d time.Duration
-		if d, err = time.ParseDuration(args[0].Key); err == nil {
-			err = sc.sim.RunFor(d)
-		}
+		err = sc.sim.Advance(args)
 	case "drop":
-		err = sc.drop(args)
+		err = sc.sim.Drop(args)
 	case "crash":
 		err = sc.onNode(args, func(n *Node) error {
 			sc.sim.Crash(n)
@@ -176,7 +134,7 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 	case "restart":
 		err = sc.onNode(args, sc.restart)
 	case "partition":
-		err = sc.partition(args)
+		err = sc.sim.PartitionNodes(args)
 	case "heal":
 		sc.sim.Net.Heal()
 	case "state":
@@ -190,42 +148,6 @@ func (sc *Script) Exec(cmd string, args []Arg) (string, error) {
 	return sc.out.String(), nil
 }
 
-func argVal(args []Arg, key string) string {
-	for _, a := range args {
-		if a.Key == key && len(a.Vals) > 0 {
-			return a.Vals[0]
-		}
-	}
-	return ""
-}
-
-func fwID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
-
-func refuse(args []Arg) *mesos.Filters {
-	f := &mesos.Filters{}
-	if v := argVal(args, "refuse"); v != "" {
-		if x, err := strconv.ParseFloat(strings.TrimSuffix(v, "s"), 64); err == nil {
-			f.RefuseSeconds = proto.Float64(x)
-		}
-	}
-	return f
-}
-
-func offerIDs(args []Arg) ([]*mesos.OfferID, error) {
-	var ids []*mesos.OfferID
-	for _, a := range args {
-		if a.Key == "offer" || a.Key == "offers" {
-			for _, v := range a.Vals {
-				ids = append(ids, &mesos.OfferID{Value: proto.String(v)})
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("name the offer(s): offer=o-1 or offers=(o-1,o-2)")
-	}
-	return ids, nil
-}
-
 // send makes n send msg now and runs what it causes at this instant.
 func (sc *Script) send(n *Node, msg proto.Message) error {
 	sc.sim.Start(n, func(time.Time) []effect.Effect {
@@ -234,19 +156,8 @@ func (sc *Script) send(n *Node, msg proto.Message) error {
 	return sc.sim.Settle()
 }
 
-func (sc *Script) node(args []Arg) (*Node, error) {
-	if len(args) == 0 || args[0].Vals != nil {
-		return nil, fmt.Errorf("name a node first")
-	}
-	n := sc.sim.Named(args[0].Key)
-	if n == nil {
-		return nil, fmt.Errorf("no node %q", args[0].Key)
-	}
-	return n, nil
-}
-
 func (sc *Script) onNode(args []Arg, fn func(*Node) error) error {
-	n, err := sc.node(args)
+	n, err := sc.sim.NamedNode(args)
 	if err != nil {
 		return err
 	}
@@ -254,7 +165,7 @@ func (sc *Script) onNode(args []Arg, fn func(*Node) error) error {
 }
 
 func (sc *Script) asFramework(args []Arg, fn func(*Node, *scriptFramework) error) error {
-	n, err := sc.node(args)
+	n, err := sc.sim.NamedNode(args)
 	if err != nil {
 		return err
 	}
@@ -270,7 +181,7 @@ func (sc *Script) addAgent(args []Arg) error {
 		return fmt.Errorf("add-agent wants a name")
 	}
 	name := args[0].Key
-	text := argVal(args, "resources")
+	text := ArgVal(args, "resources")
 	if text == "" {
 		text = "cpus:2;mem:1024"
 	}
@@ -330,46 +241,19 @@ func (sc *Script) addFramework(args []Arg) error {
 		}
 	}
 	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", i+1)}
-	_, err := sc.sim.Add(args[0].Key, pid, &scriptFramework{offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}, nil)
+	_, err := sc.sim.Add(args[0].Key, pid, &scriptFramework{FrameworkBook: NewFrameworkBook("")}, nil)
 	return err
 }
 
 // launch: launch sched1 offers=(o-1) task=t1 [res=cpus:1;mem:128] [refuse=5]
-// (task=(t1,t2) launches several of the same size).
+// (task=(t1,t2) launches several of the same size; see LaunchTasks).
 func (sc *Script) launch(args []Arg) error {
 	return sc.asFramework(args, func(n *Node, f *scriptFramework) error {
-		ids, err := offerIDs(args)
+		ids, tasks, err := LaunchTasks(args, f.Offers, "*", f.ID)
 		if err != nil {
 			return err
 		}
-		agent := &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}
-		if o := f.offers[ids[0].GetValue()]; o != nil && argVal(args, "agent") == "" {
-			agent = o.GetSlaveId()
-		}
-		text := argVal(args, "res")
-		if text == "" {
-			text = "cpus:1;mem:128"
-		}
-		var res resources.Resources
-		if text != "none" {
-			if res, err = resources.Parse(text, "*"); err != nil {
-				return err
-			}
-			res = res.Allocate("*")
-		}
-		var tasks []*mesos.TaskInfo
-		for _, a := range args {
-			if a.Key != "task" {
-				continue
-			}
-			for _, tid := range a.Vals {
-				tasks = append(tasks, &mesos.TaskInfo{
-					Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: agent,
-					Resources: res, Command: &mesos.CommandInfo{Value: proto.String("true")},
-				})
-			}
-		}
-		return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.id), Tasks: tasks, Filters: refuse(args), OfferIds: ids})
+		return sc.send(n, &mesosinternal.LaunchTasksMessage{FrameworkId: FrameworkID(f.ID), Tasks: tasks, Filters: Refuse(args), OfferIds: ids})
 	})
 }
 
@@ -382,39 +266,16 @@ func (sc *Script) status(args []Arg) error {
 			return fmt.Errorf("%s is not an agent", n.Name)
 		}
 		how := map[string]mesos.TaskState{"finished": mesos.TaskState_TASK_FINISHED, "failed": mesos.TaskState_TASK_FAILED, "killed": mesos.TaskState_TASK_KILLED}
-		st, ok := how[argVal(args, "state")]
+		st, ok := how[ArgVal(args, "state")]
 		if !ok {
 			return fmt.Errorf("state= wants finished, failed or killed")
 		}
-		tid := argVal(args, "task")
-		if !h.finish(tid, st) {
+		tid := ArgVal(args, "task")
+		if !h.taskUpdate(tid, st, true) {
 			return fmt.Errorf("%s runs no task %q", n.Name, tid)
 		}
 		return sc.sim.Settle()
 	})
-}
-
-// drop: drop <Type> <from> <to> [count] (count defaults to all; "*" is any).
-func (sc *Script) drop(args []Arg) error {
-	if len(args) < 3 {
-		return fmt.Errorf("drop wants a message type, a sender and a receiver")
-	}
-	any := func(s string) string {
-		if s == "*" {
-			return ""
-		}
-		return s
-	}
-	f := Filter{Type: any(args[0].Key), From: any(args[1].Key), To: any(args[2].Key), Count: -1}
-	if len(args) > 3 {
-		n, err := strconv.Atoi(args[3].Key)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("drop count %q is not a positive number", args[3].Key)
-		}
-		f.Count = n
-	}
-	sc.sim.Net.AddFilter(f)
-	return nil
 }
 
 func (sc *Script) restart(n *Node) error {
@@ -425,31 +286,10 @@ func (sc *Script) restart(n *Node) error {
 	switch n.Core.(type) {
 	case *scriptFramework:
 		old := n.Core.(*scriptFramework)
-		sc.sim.Restart(n, &scriptFramework{id: old.id, offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}})
+		sc.sim.Restart(n, &scriptFramework{FrameworkBook: NewFrameworkBook(old.ID)})
 	default:
 		return fmt.Errorf("%s cannot be restarted (master failover comes with the fault-tolerance issue)", n.Name)
 	}
-	return sc.sim.Settle()
-}
-
-// partition: partition <a> <b> [heal=30s]
-func (sc *Script) partition(args []Arg) error {
-	if len(args) < 2 {
-		return fmt.Errorf("partition wants two nodes")
-	}
-	a, b := sc.sim.Named(args[0].Key), sc.sim.Named(args[1].Key)
-	if a == nil || b == nil {
-		return fmt.Errorf("partition: unknown node in %q %q", args[0].Key, args[1].Key)
-	}
-	var heal time.Duration
-	if v := argVal(args, "heal"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return err
-		}
-		heal = d
-	}
-	sc.sim.Net.Partition([]*Node{a}, []*Node{b}, heal)
 	return sc.sim.Settle()
 }
 
@@ -484,26 +324,6 @@ func (sc *Script) state() {
 func compact(r resources.Resources) string { return strings.ReplaceAll(r.String(), "; ", ";") }
 
 func (sc *Script) realState(m *realMaster) {
-	w := &sc.out
-	v := m.core.View()
-	fmt.Fprintf(w, "time %v\n", sc.sim.Elapsed())
-	for _, f := range v.Frameworks {
-		fmt.Fprintf(w, "framework %s (%s) connected=%v active=%v\n", f.ID, sc.sim.Name(f.PID), f.Connected, f.Active)
-		for _, t := range f.CompletedTasks {
-			fmt.Fprintf(w, "  completed task %s %s\n", t.GetTaskId().GetValue(), t.GetState())
-		}
-	}
-	for _, a := range v.Agents {
-		fmt.Fprintf(w, "agent %s (%s) connected=%v active=%v total=%s free=%s\n", a.ID, sc.sim.Name(a.PID), a.Connected, a.Active,
-			compact(m.alloc.Core.Total(a.ID)), compact(m.alloc.Core.Available(a.ID)))
-		for _, t := range a.Tasks {
-			fmt.Fprintf(w, "  task %s framework=%s %s res=%s\n", t.GetTaskId().GetValue(), t.GetFrameworkId().GetValue(), t.GetState(), compact(resources.Resources(t.GetResources()).Unallocate()))
-		}
-	}
-	for _, id := range v.Unreachable {
-		fmt.Fprintf(w, "unreachable agent %s\n", id)
-	}
-	for _, o := range v.Offers {
-		fmt.Fprintf(w, "offer %s framework=%s agent=%s res=%s\n", o.ID, o.FrameworkID, o.AgentID, compact(o.Resources.Unallocate()))
-	}
+	fmt.Fprintf(&sc.out, "time %v\n", sc.sim.Elapsed())
+	writeMasterState(&sc.out, sc.sim, m, false)
 }

@@ -22,30 +22,18 @@ import (
 // TASK_RUNNING then TASK_FINISHED once, from the same agent id.
 func TestAgentSIGTERMLeavesExecutorsForTheRestartedAgent(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	work := filepath.Join(c.WorkDir, "agent1")
-	killExecutorsAtEnd(t, work)
-	st, err := c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentID := agentIDs(st)
+	agentID := c.AgentIDs(t)
 	marker := filepath.Join(c.WorkDir, "done")
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=survivor", "--checkpoint",
-		"--command=while [ ! -e "+marker+".go ]; do sleep 0.05; done; touch "+marker)
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
-	pids := forkedPIDs(work)
-	if len(pids) != 1 {
-		t.Fatalf("executor pids = %v", pids)
-	}
+	exec, pid := checkpointedTask(t, c, "survivor", "while [ ! -e "+marker+".go ]; do sleep 0.05; done; touch "+marker)
 
 	c.Agents[0].Signal(syscall.SIGTERM)
 	if code, err := c.Agents[0].Wait(30 * time.Second); err != nil || code != 0 {
 		t.Fatalf("agent after SIGTERM: exit %d, %v\n%s", code, err, c.Agents[0].Output())
 	}
-	if err := syscall.Kill(pids[0], 0); err != nil {
-		t.Fatalf("the executor (pid %d) did not outlive the agent's SIGTERM: %v", pids[0], err)
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("the executor (pid %d) did not outlive the agent's SIGTERM: %v", pid, err)
 	}
-	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	restarted := c.RestartAgent(t, 1)
 	restarted.WaitOutput(t, regexp.MustCompile(`executor reregistered`), 60*time.Second)
 	// Only now may the task end: it ran through the restart.
 	if err := writeFile(marker + ".go"); err != nil {
@@ -62,11 +50,7 @@ func TestAgentSIGTERMLeavesExecutorsForTheRestartedAgent(t *testing.T) {
 	if strings.Index(out, "TASK_RUNNING") > strings.Index(out, "TASK_FINISHED") || strings.Contains(out, "TASK_LOST") || strings.Contains(out, "TASK_FAILED") {
 		t.Fatalf("updates out of order or lost:\n%s", out)
 	}
-	st, err = c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := agentIDs(st); got != agentID {
+	if got := c.AgentIDs(t); got != agentID {
 		t.Fatalf("agent ids %q, were %q", got, agentID)
 	}
 }
@@ -80,19 +64,8 @@ var lostRE = regexp.MustCompile(`(?s)Received status update TASK_LOST.*?reason: 
 // same agent id.
 func TestAgentSIGUSR1UnregistersShutsDownAndExits(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	work := filepath.Join(c.WorkDir, "agent1")
-	killExecutorsAtEnd(t, work)
-	st, err := c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentID := agentIDs(st)
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=evicted", "--checkpoint", "--command=sleep 600")
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
-	pids := forkedPIDs(work)
-	if len(pids) != 1 {
-		t.Fatalf("executor pids = %v", pids)
-	}
+	agentID := c.AgentIDs(t)
+	exec, pid := checkpointedTask(t, c, "evicted", "sleep 600")
 
 	c.Agents[0].Signal(syscall.SIGUSR1)
 	reason := exec.WaitOutput(t, lostRE, 60*time.Second)
@@ -109,25 +82,21 @@ func TestAgentSIGUSR1UnregistersShutsDownAndExits(t *testing.T) {
 		t.Errorf("the agent did not say it unregistered:\n%s", c.Agents[0].Output())
 	}
 	// The executor and its task are gone with their session.
-	if err := syscall.Kill(pids[0], 0); err == nil {
-		t.Fatalf("the executor (pid %d) outlived the agent's SIGUSR1", pids[0])
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Fatalf("the executor (pid %d) outlived the agent's SIGUSR1", pid)
 	}
-	if left := sessionProcs(pids[0]); len(left) > 0 {
-		t.Fatalf("processes of the executor's session (%d) outlived the agent's SIGUSR1: %v", pids[0], left)
+	if left := sessionProcs(pid); len(left) > 0 {
+		t.Fatalf("processes of the executor's session (%d) outlived the agent's SIGUSR1: %v", pid, left)
 	}
 	harness.Eventually(t, 10*time.Second, func() bool {
 		st, err := c.State()
 		return err == nil && st["activated_slaves"] == float64(0)
 	}, "the master to remove the agent")
 
-	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	restarted := c.RestartAgent(t, 1)
 	restarted.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
 	c.WaitAgents(1, 30*time.Second)
-	st, err = c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := agentIDs(st); got != agentID {
+	if got := c.AgentIDs(t); got != agentID {
 		t.Fatalf("agent id after the restart %q, was %q", got, agentID)
 	}
 }

@@ -13,38 +13,32 @@ import (
 	"github.com/gomesos/gomesos/tests/harness"
 )
 
-// forkedPIDs lists the executor pids an agent checkpointed under workDir.
-func forkedPIDs(workDir string) []int {
-	var pids []int
-	filepath.Walk(filepath.Join(workDir, "meta"), func(p string, info os.FileInfo, err error) error {
-		if err == nil && info.Name() == "forked.pid" {
-			if b, err := os.ReadFile(p); err == nil {
-				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-					pids = append(pids, pid)
-				}
-			}
-		}
-		return nil
-	})
-	return pids
-}
+// agentArgs are agent i's flags (harness.ProcCluster.AgentArgs).
+func agentArgs(c *harness.ProcCluster, i int) []string { return c.AgentArgs(i) }
 
-// killExecutorsAtEnd kills, when the test ends, the executors the agents
-// under workDir started (they outlive a killed agent by design).
-func killExecutorsAtEnd(t *testing.T, workDir string) {
-	t.Cleanup(func() {
-		for _, pid := range forkedPIDs(workDir) {
-			if cmd, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); err == nil && strings.Contains(string(cmd), "mesos-executor") {
-				_ = syscall.Kill(-pid, syscall.SIGKILL) // its session's group
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
-}
+// agentIDs joins the ids of the agents the master knows.
+func agentIDs(st map[string]any) string { return harness.AgentIDs(st) }
 
-func agentArgs(c *harness.ProcCluster, i int) []string {
-	return []string{"--master=" + c.Addr, "--ip=127.0.0.1", "--port=0",
-		"--work_dir=" + filepath.Join(c.WorkDir, "agent"+strconv.Itoa(i)), "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]"}
+// killExecutorsAtEnd is harness.KillExecutorsAtEnd.
+func killExecutorsAtEnd(t *testing.T, workDir string) { harness.KillExecutorsAtEnd(t, workDir) }
+
+var runningRE = regexp.MustCompile(`Received status update TASK_RUNNING`)
+
+// checkpointedTask runs command as a task of a checkpointing framework
+// (mesos-execute --checkpoint) on agent 1 of c, waits until it runs, and
+// returns the framework and the pid of the task's executor. The
+// executors of agent 1 are killed when the test ends.
+func checkpointedTask(t *testing.T, c *harness.ProcCluster, name, command string) (*harness.Proc, int) {
+	t.Helper()
+	work := c.AgentWorkDir(1)
+	harness.KillExecutorsAtEnd(t, work)
+	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name="+name, "--checkpoint", "--command="+command)
+	exec.WaitOutput(t, runningRE, 60*time.Second)
+	pids := harness.ForkedPIDs(work)
+	if len(pids) != 1 {
+		t.Fatalf("executor pids = %v", pids)
+	}
+	return exec, pids[0]
 }
 
 var finishedRE = regexp.MustCompile(`Received status update TASK_FINISHED`)
@@ -54,22 +48,12 @@ var finishedRE = regexp.MustCompile(`Received status update TASK_FINISHED`)
 // sees TASK_FINISHED once, after TASK_RUNNING.
 func TestAgentKilledAndRestartedKeepsCheckpointedTask(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	killExecutorsAtEnd(t, filepath.Join(c.WorkDir, "agent1"))
-	st, err := c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentID := agentIDs(st)
+	agentID := c.AgentIDs(t)
 	marker := filepath.Join(c.WorkDir, "done")
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=survivor", "--checkpoint",
-		"--command=sleep 3 && touch "+marker)
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
+	exec, _ := checkpointedTask(t, c, "survivor", "sleep 3 && touch "+marker)
 
-	c.Agents[0].Signal(syscall.SIGKILL)
-	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	c.KillAgent(t, 1)
+	restarted := c.RestartAgent(t, 1)
 	restarted.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
 
 	code, err := exec.Wait(60 * time.Second)
@@ -86,12 +70,8 @@ func TestAgentKilledAndRestartedKeepsCheckpointedTask(t *testing.T) {
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("the task did not run to its end: %v", err)
 	}
-	st, err = c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("restarted agent:\n%s", restarted.Output())
-	if got := agentIDs(st); got != agentID || !strings.Contains(restarted.Output(), "executor reregistered") {
+	if got := c.AgentIDs(t); got != agentID || !strings.Contains(restarted.Output(), "executor reregistered") {
 		t.Fatalf("agent ids %q, were %q; agent log:\n%s", got, agentID, restarted.Output())
 	}
 }
@@ -100,15 +80,8 @@ func TestAgentKilledAndRestartedKeepsCheckpointedTask(t *testing.T) {
 // executor's termination as the reason.
 func TestExecutorKilledGetsItsTaskReported(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	work := filepath.Join(c.WorkDir, "agent1")
-	killExecutorsAtEnd(t, work)
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=victim", "--checkpoint", "--command=sleep 60")
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
-	pids := forkedPIDs(work)
-	if len(pids) != 1 {
-		t.Fatalf("executor pids = %v", pids)
-	}
-	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+	exec, pid := checkpointedTask(t, c, "victim", "sleep 60")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	reason := exec.WaitOutput(t, regexp.MustCompile(`(?s)Received status update TASK_FAILED.*?reason: (REASON_\w+)`), 60*time.Second)
@@ -117,41 +90,22 @@ func TestExecutorKilledGetsItsTaskReported(t *testing.T) {
 	}
 }
 
-// agentIDs joins the ids of the agents the master knows.
-func agentIDs(st map[string]any) string {
-	var ids []string
-	slaves, _ := st["slaves"].([]any)
-	for _, s := range slaves {
-		if m, ok := s.(map[string]any); ok {
-			id, _ := m["id"].(string)
-			ids = append(ids, id)
-		}
-	}
-	return strings.Join(ids, ",")
-}
-
 // The task ends while its agent is down: the executor hands its
 // unacknowledged TASK_FINISHED to the restarted agent when it reconnects
 // (within the command executor's 5 s wait for the acknowledgement), and
 // the framework sees it once.
 func TestTaskFinishedWhileAgentDownIsDelivered(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	killExecutorsAtEnd(t, filepath.Join(c.WorkDir, "agent1"))
 	marker := filepath.Join(c.WorkDir, "done")
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=orphaned-end", "--checkpoint",
-		"--command=while [ ! -e "+marker+".go ]; do sleep 0.05; done; touch "+marker)
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
+	exec, _ := checkpointedTask(t, c, "orphaned-end", "while [ ! -e "+marker+".go ]; do sleep 0.05; done; touch "+marker)
 
-	c.Agents[0].Signal(syscall.SIGKILL)
-	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	c.KillAgent(t, 1)
 	// Let the task end now that nobody is there to hear it.
 	if err := os.WriteFile(marker+".go", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the task to end")
-	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	restarted := c.RestartAgent(t, 1)
 
 	code, err := exec.Wait(60 * time.Second)
 	if err != nil || code != 0 {
@@ -166,26 +120,16 @@ func TestTaskFinishedWhileAgentDownIsDelivered(t *testing.T) {
 // exits without registering.
 func TestAgentRestartedWithRecoverCleanupKillsExecutorsAndExits(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	work := filepath.Join(c.WorkDir, "agent1")
-	killExecutorsAtEnd(t, work)
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=doomed", "--checkpoint", "--command=sleep 60")
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
-	pids := forkedPIDs(work)
-	if len(pids) != 1 {
-		t.Fatalf("executor pids = %v", pids)
-	}
-	c.Agents[0].Signal(syscall.SIGKILL)
-	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	cleanup := harness.StartProc(t, "mesos-agent", append(agentArgs(c, 1), "--recover=cleanup")...)
+	_, pid := checkpointedTask(t, c, "doomed", "sleep 60")
+	c.KillAgent(t, 1)
+	cleanup := c.RestartAgent(t, 1, "--recover=cleanup")
 	code, err := cleanup.Wait(30 * time.Second)
 	if err != nil || code != 0 {
 		t.Fatalf("mesos-agent --recover=cleanup: exit %d, %v", code, err)
 	}
-	if err := syscall.Kill(pids[0], 0); err == nil {
-		if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pids[0]) + "/cmdline"); strings.Contains(string(cmd), "mesos-executor") {
-			t.Fatalf("the executor (pid %d) outlived --recover=cleanup", pids[0])
+	if err := syscall.Kill(pid, 0); err == nil {
+		if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); strings.Contains(string(cmd), "mesos-executor") {
+			t.Fatalf("the executor (pid %d) outlived --recover=cleanup", pid)
 		}
 	}
 	if strings.Contains(cleanup.Output(), "registering with master") {
@@ -199,34 +143,21 @@ func TestAgentRestartedWithRecoverCleanupKillsExecutorsAndExits(t *testing.T) {
 // TASK_LOST for the task that died with the host.
 func TestAgentRestartedAfterRebootKeepsIDAndReportsLostTask(t *testing.T) {
 	c := harness.StartProcs(t, harness.ProcOptions{})
-	work := filepath.Join(c.WorkDir, "agent1")
-	killExecutorsAtEnd(t, work)
-	st, err := c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentID := agentIDs(st)
-	exec := harness.StartProc(t, "mesos-execute", "--master="+c.Addr, "--name=rebooted", "--checkpoint", "--command=sleep 600")
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update TASK_RUNNING`), 60*time.Second)
-	pids := forkedPIDs(work)
-	if len(pids) != 1 {
-		t.Fatalf("executor pids = %v", pids)
-	}
-	c.Agents[0].Signal(syscall.SIGKILL)
-	if _, err := c.Agents[0].Wait(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	work := c.AgentWorkDir(1)
+	agentID := c.AgentIDs(t)
+	exec, pid := checkpointedTask(t, c, "rebooted", "sleep 600")
+	c.KillAgent(t, 1)
 	// The "reboot": everything of the executor's session dies, and the
 	// host's boot id is no longer the checkpointed one.
-	for _, p := range sessionProcs(pids[0]) {
+	for _, p := range sessionProcs(pid) {
 		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
-	harness.Eventually(t, 10*time.Second, func() bool { return len(sessionProcs(pids[0])) == 0 }, "the executor's session to die")
+	harness.Eventually(t, 10*time.Second, func() bool { return len(sessionProcs(pid)) == 0 }, "the executor's session to die")
 	if err := os.WriteFile(filepath.Join(work, "meta", "boot_id"), []byte("an-earlier-boot\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
-	restarted := harness.StartProc(t, "mesos-agent", agentArgs(c, 1)...)
+	restarted := c.RestartAgent(t, 1)
 	reason := exec.WaitOutput(t, lostRE, 60*time.Second)
 	if reason != "REASON_EXECUTOR_REREGISTRATION_TIMEOUT" {
 		t.Fatalf("TASK_LOST with reason %s:\n%s", reason, exec.Output())
@@ -234,11 +165,7 @@ func TestAgentRestartedAfterRebootKeepsIDAndReportsLostTask(t *testing.T) {
 	if strings.Contains(restarted.Output(), "asking the executor to reconnect") {
 		t.Errorf("the agent asked a pid of the previous boot to reconnect:\n%s", restarted.Output())
 	}
-	st, err = c.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := agentIDs(st); got != agentID {
+	if got := c.AgentIDs(t); got != agentID {
 		t.Fatalf("agent id after the reboot %q, was %q", got, agentID)
 	}
 	if _, err := os.Stat(filepath.Join(work, "meta", "boot_id")); err != nil {

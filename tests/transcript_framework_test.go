@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -13,7 +12,6 @@ import (
 	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
-	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/schedulerdriver"
 	"github.com/gomesos/gomesos/sim"
 )
@@ -27,15 +25,15 @@ type txFramework struct {
 	name   string
 	info   *mesos.FrameworkInfo // what it subscribes with (no id)
 	idOf   string               // subscribe with this framework's id (failover)
-	fid    string
 	driver *schedulerdriver.Inline
 	pid    actors.PID
 	seed   uint64
 
 	checkpoint bool
 	role       string
-	offers     map[string]*mesos.Offer
-	unacked    map[string]*mesosinternal.StatusUpdate // by task: latest with a uuid
+	// The raw framework's id, offers and updates (a driver framework's
+	// offers only).
+	sim.FrameworkBook
 	// explicitAcks: the driver leaves acknowledgements to the script's ack.
 	explicitAcks bool
 	statuses     map[string]*mesos.TaskStatus // driver: by task, the latest delivered
@@ -47,16 +45,16 @@ func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
 	}
 	name := args[0].Key
 	info := &mesos.FrameworkInfo{User: proto.String("sim"), Name: proto.String(name)}
-	if hasArg(args, "explicit-acks") && !driver {
+	if sim.HasArg(args, "explicit-acks") && !driver {
 		return fmt.Errorf("explicit-acks is an option of add-driver (a raw framework always acknowledges with ack)")
 	}
-	if hasArg(args, "checkpoint") {
+	if sim.HasArg(args, "checkpoint") {
 		info.Checkpoint = proto.Bool(true)
 	}
-	if hasArg(args, "partition-aware") {
+	if sim.HasArg(args, "partition-aware") {
 		info.Capabilities = append(info.Capabilities, &mesos.FrameworkInfo_Capability{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()})
 	}
-	if v := argVal(args, "failover_timeout"); v != "" {
+	if v := sim.ArgVal(args, "failover_timeout"); v != "" {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return fmt.Errorf("failover_timeout=%q: %w", v, err)
@@ -64,17 +62,17 @@ func (c *txCluster) addFramework(args []sim.Arg, driver bool) error {
 		info.FailoverTimeout = proto.Float64(x)
 	}
 	role := "*"
-	if v := argVal(args, "role"); v != "" {
+	if v := sim.ArgVal(args, "role"); v != "" {
 		role = v
 		info.Role = proto.String(v)
 	}
-	if v := argVal(args, "principal"); v != "" {
+	if v := sim.ArgVal(args, "principal"); v != "" {
 		info.Principal = proto.String(v)
 	}
 	c.nFw++
 	pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.0.1.%d:9000", c.nFw)}
-	f := &txFramework{c: c, name: name, info: info, idOf: argVal(args, "id-of"), checkpoint: info.GetCheckpoint(), role: role,
-		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}, explicitAcks: hasArg(args, "explicit-acks")}
+	f := &txFramework{c: c, name: name, info: info, idOf: sim.ArgVal(args, "id-of"), checkpoint: info.GetCheckpoint(), role: role,
+		FrameworkBook: sim.NewFrameworkBook(""), explicitAcks: sim.HasArg(args, "explicit-acks")}
 	var custom func(*sim.Node, effect.Effect)
 	if driver {
 		f.pid, f.seed = pid, uint64(c.nFw)
@@ -90,7 +88,7 @@ func (f *txFramework) newDriver(id string) {
 	info := proto.Clone(f.info).(*mesos.FrameworkInfo)
 	info.Hostname = proto.String("localhost")
 	if id != "" {
-		info.Id = fwID(id)
+		info.Id = sim.FrameworkID(id)
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Self: f.pid, Rand: rand.New(rand.NewPCG(f.seed, 7)),
 		ExplicitAcknowledgements: f.explicitAcks})
@@ -100,37 +98,21 @@ func (f *txFramework) newDriver(id string) {
 
 // restarted is the framework's new process: it remembers its id only.
 func (f *txFramework) restarted() *txFramework {
-	return &txFramework{c: f.c, name: f.name, info: f.info, fid: f.fid, checkpoint: f.checkpoint, role: f.role,
-		offers: map[string]*mesos.Offer{}, unacked: map[string]*mesosinternal.StatusUpdate{}}
+	return &txFramework{c: f.c, name: f.name, info: f.info, checkpoint: f.checkpoint, role: f.role, FrameworkBook: sim.NewFrameworkBook(f.ID)}
 }
 
 func (f *txFramework) id() string {
 	if f.driver != nil {
 		return f.driver.Core().FrameworkID()
 	}
-	return f.fid
+	return f.ID
 }
 
 func (f *txFramework) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
 	if f.driver != nil {
 		return f.driver.Receive(now, from, msg)
 	}
-	switch msg := msg.(type) {
-	case *mesosinternal.FrameworkRegisteredMessage:
-		f.fid = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.FrameworkReregisteredMessage:
-		f.fid = msg.GetFrameworkId().GetValue()
-	case *mesosinternal.ResourceOffersMessage:
-		for _, o := range msg.GetOffers() {
-			f.offers[o.GetId().GetValue()] = o
-		}
-	case *mesosinternal.RescindResourceOfferMessage:
-		delete(f.offers, msg.GetOfferId().GetValue())
-	case *mesosinternal.StatusUpdateMessage:
-		if len(msg.GetUpdate().GetUuid()) > 0 {
-			f.unacked[msg.GetUpdate().GetStatus().GetTaskId().GetValue()] = msg.GetUpdate()
-		}
-	}
+	f.Observe(msg)
 	return nil
 }
 
@@ -175,7 +157,7 @@ func (c *txCluster) framework(name string) (*txFramework, error) {
 
 // frameworkCommand runs a command a framework carries out.
 func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
-	n, err := c.node(args)
+	n, err := c.s.NamedNode(args)
 	if err != nil {
 		return err
 	}
@@ -190,7 +172,7 @@ func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
 	switch cmd {
 	case "subscribe":
 		info := proto.Clone(f.info).(*mesos.FrameworkInfo)
-		id := f.fid
+		id := f.ID
 		if id == "" && f.idOf != "" {
 			other, err := c.framework(f.idOf)
 			if err != nil {
@@ -202,42 +184,42 @@ func (c *txCluster) frameworkCommand(cmd string, args []sim.Arg) error {
 			msg = &mesosinternal.RegisterFrameworkMessage{Framework: info}
 			break
 		}
-		info.Id = fwID(id)
-		msg = &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(argVal(args, "failover") != "false")}
+		info.Id = sim.FrameworkID(id)
+		msg = &mesosinternal.ReregisterFrameworkMessage{Framework: info, Failover: proto.Bool(sim.ArgVal(args, "failover") != "false")}
 	case "launch":
 		ids, tasks, err := f.tasks(args)
 		if err != nil {
 			return err
 		}
-		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.fid), Tasks: tasks, Filters: refuse(args), OfferIds: ids}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Tasks: tasks, Filters: sim.Refuse(args), OfferIds: ids}
 	case "decline":
-		ids, err := offerIDs(args)
+		ids, err := sim.OfferIDs(args)
 		if err != nil {
 			return err
 		}
-		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: fwID(f.fid), Filters: refuse(args), OfferIds: ids}
+		msg = &mesosinternal.LaunchTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Filters: sim.Refuse(args), OfferIds: ids}
 	case "ack":
-		tid := argVal(args, "task")
-		up := f.unacked[tid]
+		tid := sim.ArgVal(args, "task")
+		up := f.Unacked[tid]
 		if up == nil {
 			return fmt.Errorf("%s has no update of task %q to acknowledge", n.Name, tid)
 		}
 		uuid := up.GetUuid()
-		if argVal(args, "uuid") == "bogus" {
+		if sim.ArgVal(args, "uuid") == "bogus" {
 			uuid = c.uuids.NewUUID().Bytes()
 		} else {
-			delete(f.unacked, tid)
+			delete(f.Unacked, tid)
 		}
 		msg = &mesosinternal.StatusUpdateAcknowledgementMessage{SlaveId: up.GetSlaveId(), FrameworkId: up.GetFrameworkId(), TaskId: up.GetStatus().GetTaskId(), Uuid: uuid}
 	case "kill":
-		msg = &mesosinternal.KillTaskMessage{FrameworkId: fwID(f.fid), TaskId: &mesos.TaskID{Value: proto.String(argVal(args, "task"))}}
+		msg = &mesosinternal.KillTaskMessage{FrameworkId: sim.FrameworkID(f.ID), TaskId: &mesos.TaskID{Value: proto.String(sim.ArgVal(args, "task"))}}
 	case "reconcile":
-		msg = &mesosinternal.ReconcileTasksMessage{FrameworkId: fwID(f.fid), Statuses: reconcileStatuses(args)}
+		msg = &mesosinternal.ReconcileTasksMessage{FrameworkId: sim.FrameworkID(f.ID), Statuses: sim.ReconcileStatuses(args)}
 	case "message":
-		msg = &mesosinternal.FrameworkToExecutorMessage{SlaveId: &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}, FrameworkId: fwID(f.fid),
-			ExecutorId: execID(argVal(args, "executor")), Data: []byte(argVal(args, "data"))}
+		msg = &mesosinternal.FrameworkToExecutorMessage{SlaveId: &mesos.SlaveID{Value: proto.String(sim.ArgVal(args, "agent"))}, FrameworkId: sim.FrameworkID(f.ID),
+			ExecutorId: sim.ExecutorID(sim.ArgVal(args, "executor")), Data: []byte(sim.ArgVal(args, "data"))}
 	case "teardown":
-		msg = &mesosinternal.UnregisterFrameworkMessage{FrameworkId: fwID(f.fid)}
+		msg = &mesosinternal.UnregisterFrameworkMessage{FrameworkId: sim.FrameworkID(f.ID)}
 	default:
 		return fmt.Errorf("%s is not a driver framework (%s)", n.Name, cmd)
 	}
@@ -270,36 +252,36 @@ func (f *txFramework) driverCommand(n *sim.Node, cmd string, args []sim.Arg) err
 		if err != nil {
 			return err
 		}
-		call = func() error { _, err := d.LaunchTasks(ids, tasks, refuse(args)); return err }
+		call = func() error { _, err := d.LaunchTasks(ids, tasks, sim.Refuse(args)); return err }
 	case "decline":
-		ids, err := offerIDs(args)
+		ids, err := sim.OfferIDs(args)
 		if err != nil {
 			return err
 		}
-		call = func() error { _, err := d.DeclineOffer(ids[0], refuse(args)); return err }
+		call = func() error { _, err := d.DeclineOffer(ids[0], sim.Refuse(args)); return err }
 	case "kill":
 		call = func() error {
-			_, err := d.KillTask(&mesos.TaskID{Value: proto.String(argVal(args, "task"))})
+			_, err := d.KillTask(&mesos.TaskID{Value: proto.String(sim.ArgVal(args, "task"))})
 			return err
 		}
 	case "reconcile":
-		call = func() error { _, err := d.ReconcileTasks(reconcileStatuses(args)); return err }
+		call = func() error { _, err := d.ReconcileTasks(sim.ReconcileStatuses(args)); return err }
 	case "message":
 		call = func() error {
-			_, err := d.SendFrameworkMessage(execID(argVal(args, "executor")), &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}, argVal(args, "data"))
+			_, err := d.SendFrameworkMessage(sim.ExecutorID(sim.ArgVal(args, "executor")), &mesos.SlaveID{Value: proto.String(sim.ArgVal(args, "agent"))}, sim.ArgVal(args, "data"))
 			return err
 		}
 	case "stop", "teardown":
-		call = func() error { _, err := d.Stop(hasArg(args, "failover")); return err }
+		call = func() error { _, err := d.Stop(sim.HasArg(args, "failover")); return err }
 	case "abort":
 		call = func() error { _, err := d.Abort(); return err }
 	case "ack":
-		tid := argVal(args, "task")
+		tid := sim.ArgVal(args, "task")
 		st := f.statuses[tid]
 		if st == nil {
 			return fmt.Errorf("%s was told nothing of task %q to acknowledge", n.Name, tid)
 		}
-		if argVal(args, "uuid") == "bogus" {
+		if sim.ArgVal(args, "uuid") == "bogus" {
 			st = proto.Clone(st).(*mesos.TaskStatus)
 			st.Uuid = f.c.uuids.NewUUID().Bytes()
 		}
@@ -322,74 +304,9 @@ func (f *txFramework) driverCommand(n *sim.Node, cmd string, args []sim.Arg) err
 	return nil
 }
 
-// tasks builds a launch: launch F offer(s)=(..) task=(t1,t2) [res=TEXT|none]
-// [executor=E] (a custom executor instead of a command task).
+// tasks builds a launch (sim.LaunchTasks) on the framework's offers.
 func (f *txFramework) tasks(args []sim.Arg) ([]*mesos.OfferID, []*mesos.TaskInfo, error) {
-	ids, err := offerIDs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	agent := &mesos.SlaveID{Value: proto.String(argVal(args, "agent"))}
-	if o := f.offers[ids[0].GetValue()]; o != nil && argVal(args, "agent") == "" {
-		agent = o.GetSlaveId()
-	}
-	text := argVal(args, "res")
-	if text == "" {
-		text = "cpus:1;mem:128"
-	}
-	var res resources.Resources
-	if text != "none" {
-		if res, err = resources.Parse(text, "*"); err != nil {
-			return nil, nil, err
-		}
-		res = res.Allocate(f.role)
-	}
-	var tasks []*mesos.TaskInfo
-	for _, tid := range argVals(args, "task") {
-		t := &mesos.TaskInfo{Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: agent, Resources: res}
-		if e := argVal(args, "executor"); e != "" {
-			t.Executor = &mesos.ExecutorInfo{ExecutorId: execID(e), FrameworkId: fwID(f.id()), Command: &mesos.CommandInfo{Value: proto.String("exec")}}
-		} else {
-			t.Command = &mesos.CommandInfo{Value: proto.String("true")}
-		}
-		tasks = append(tasks, t)
-	}
-	return ids, tasks, nil
-}
-
-func offerIDs(args []sim.Arg) ([]*mesos.OfferID, error) {
-	var ids []*mesos.OfferID
-	for _, v := range argVals(args, "offer", "offers") {
-		ids = append(ids, &mesos.OfferID{Value: proto.String(v)})
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("name the offer(s): offer=o-1 or offers=(o-1,o-2)")
-	}
-	return ids, nil
-}
-
-func refuse(args []sim.Arg) *mesos.Filters {
-	f := &mesos.Filters{}
-	if v := argVal(args, "refuse"); v != "" {
-		if x, err := strconv.ParseFloat(strings.TrimSuffix(v, "s"), 64); err == nil {
-			f.RefuseSeconds = proto.Float64(x)
-		}
-	}
-	return f
-}
-
-// reconcileStatuses: the tasks named (with the agent, if named) in
-// state STAGING, as the framework believes them; none for implicit.
-func reconcileStatuses(args []sim.Arg) []*mesos.TaskStatus {
-	var sts []*mesos.TaskStatus
-	for _, tid := range argVals(args, "task") {
-		st := &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: mesos.TaskState_TASK_STAGING.Enum()}
-		if a := argVal(args, "agent"); a != "" {
-			st.SlaveId = &mesos.SlaveID{Value: proto.String(a)}
-		}
-		sts = append(sts, st)
-	}
-	return sts
+	return sim.LaunchTasks(args, f.Offers, f.role, f.id())
 }
 
 // txScheduler prints every callback of a driver framework and keeps its
@@ -410,13 +327,13 @@ func (s *txScheduler) Disconnected(schedulerdriver.SchedulerDriver) { s.say("dis
 func (s *txScheduler) ResourceOffers(_ schedulerdriver.SchedulerDriver, offers []*mesos.Offer) {
 	ids := make([]string, 0, len(offers))
 	for _, o := range offers {
-		s.f.offers[o.GetId().GetValue()] = o
+		s.f.Offers[o.GetId().GetValue()] = o
 		ids = append(ids, o.GetId().GetValue())
 	}
 	s.say("resourceOffers %v", ids)
 }
 func (s *txScheduler) OfferRescinded(_ schedulerdriver.SchedulerDriver, id *mesos.OfferID) {
-	delete(s.f.offers, id.GetValue())
+	delete(s.f.Offers, id.GetValue())
 	s.say("offerRescinded %s", id.GetValue())
 }
 func (s *txScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {

@@ -34,8 +34,9 @@ import (
 const webuiArtifacts = "artifacts/webui"
 
 // optionalEndpoints are endpoints the UI asks for that the cluster does not
-// serve yet; they answer 404 and the page says "Not available yet".
-var optionalEndpoints = []string{"/monitor/statistics", "/files/browse", "/allocator/explain"}
+// serve yet; they answer 404 and the page says "Not available yet". Every
+// one is served now: a 404 is a failed request.
+var optionalEndpoints = []string{}
 
 // chromium finds Debian's chromium. Without it the test skips, except in CI,
 // where `make test` installs it first.
@@ -309,7 +310,7 @@ func TestWebUI(t *testing.T) {
 		{"explain", "#/frameworks/" + frameworkID + "/explain", shows("#explain-roles", "eng/web") + " && " + shows("#explain-agents", "offered")},
 		{"framework", "#/frameworks/" + frameworkID, shows("main", "webui-sleeper", "Outstanding offers") + " && " + notAvailableOr("Why no offer?", "#explain-agents")},
 		{"task", "#/frameworks/" + frameworkID + "/tasks/webui-sleeper", shows("main", "Status updates", "STARTING", "RUNNING", "Sequence diagram")},
-		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2"},
+		{"agents", "#/agents", "document.querySelectorAll('#agents tbody tr').length === 2 && " + shows("main", "2 agents")},
 		{"agent", "#/agents/" + agentID, shows("main", "webui-sleeper", "Command Executor") + " && " + notAvailableOr("Usage", "table") + " && " + settled},
 		{"executor", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper", shows("#executor-tasks", "webui-sleeper", "RUNNING") + " && " + shows("main", "Command Executor")},
 		{"sandbox", "#/agents/" + agentID + "/frameworks/" + frameworkID + "/executors/webui-sleeper/browse", notAvailableOr("Directory", "table") + " && " + settled},
@@ -329,6 +330,11 @@ func TestWebUI(t *testing.T) {
 			b.run("typing a filter", chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#task-filter');
 				f.value = 'sleeper'; f.dispatchEvent(new Event('input')); return true; })()`))
 			b.waitFor("the filter to leave only webui-sleeper", shows("#tasks", "webui-sleeper")+" && !"+text("#tasks")+".includes('webui-done')")
+		case "agents":
+			// The filter narrows the (paged) list as one types.
+			b.run("typing an agent filter", chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#agent-filter');
+				f.value = `+jsString(agentID[strings.LastIndex(agentID, "-")+1:])+`; f.dispatchEvent(new Event('input')); return true; })()`))
+			b.waitFor("the filter to leave one agent", "document.querySelectorAll('#agents tbody tr').length === 1 && "+shows("main", "1 of 2 agents match"))
 		case "roles":
 			// eng/web is drawn under eng, and folding eng hides it.
 			b.run("eng/web under eng", chromedp.Evaluate[bool](`(() => {
@@ -341,6 +347,9 @@ func TestWebUI(t *testing.T) {
 		}
 		b.check(p.name)
 	}
+	// The task's "message flow" link: the trace page draws its flow.
+	b.open(base+"trace/ui?task=webui-sleeper", "", "document.querySelector('#diagram svg g') && "+shows("#diagram", "RunTask"))
+	b.check("message-flow")
 	b.logMissing()
 }
 
@@ -505,6 +514,21 @@ func TestWebUILiveTailAndExplain(t *testing.T) {
 	b.waitFor("the second line in the live tail", shows("#tail-stdout", "first-line", "second-line"))
 	b.run("no reload happened", chromedp.Evaluate[bool]("window.notReloaded === true"))
 	b.check("sandbox-tail")
+	// stdout's download link gives the whole file.
+	href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+		`[...document.querySelectorAll('.tail-head')].find((d) => d.textContent.includes('stdout')).querySelector('a').href`))
+	if err != nil {
+		t.Fatalf("the stdout download link: %v", err)
+	}
+	resp, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "first-line\nsecond-line") {
+		t.Errorf("downloading %s: %d %q", href, resp.StatusCode, body)
+	}
 
 	// A framework that suppressed its offers: its page names the reason.
 	s := harness.NewSched()
@@ -518,6 +542,16 @@ func TestWebUILiveTailAndExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	suppressedID := harness.Recv(t, s.Registered, 30*time.Second, "registration").GetValue()
+	// The offer it holds is on the offers page (read from /master/offers,
+	// not /master/state), under the framework's name.
+	offer := harness.Recv(t, s.Offers, 30*time.Second, "an offer")[0]
+	b.open("", "#/offers", shows("#offers", offer.GetId().GetValue(), "webui-suppressed")+" && "+
+		shows("#offers-by-framework", "webui-suppressed"))
+	b.check("offers-outstanding")
+	if _, err := d.DeclineOffer(offer.GetId(), &mesos.Filters{RefuseSeconds: proto.Float64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the declined offer to leave the offers page", "!"+text("#offers")+".includes("+jsString(offer.GetId().GetValue())+")")
 	if _, err := d.SuppressOffers(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,11 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -133,6 +136,7 @@ type ProcCluster struct {
 	Addr    string // the master's HTTP host:port, what --master takes
 	WorkDir string
 	t       testing.TB
+	opts    ProcOptions
 }
 
 // StartProcs starts a master and its agents and waits until every agent is
@@ -145,13 +149,11 @@ func StartProcs(t testing.TB, opts ProcOptions) *ProcCluster {
 	if opts.AgentResources == "" {
 		opts.AgentResources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]"
 	}
-	c := &ProcCluster{WorkDir: TempDir(t), t: t}
+	c := &ProcCluster{WorkDir: TempDir(t), t: t, opts: opts}
 	c.Master = StartProc(t, "mesos-master", append([]string{"--ip=127.0.0.1", "--port=0"}, opts.MasterArgs...)...)
 	c.Addr = c.Master.WaitOutput(t, HTTPAddr, 30*time.Second)
 	for i := 1; i <= opts.Agents; i++ {
-		args := append([]string{"--master=" + c.Addr, "--ip=127.0.0.1", "--port=0",
-			fmt.Sprintf("--work_dir=%s/agent%d", c.WorkDir, i), "--resources=" + opts.AgentResources}, opts.AgentArgs...)
-		a := StartProc(t, "mesos-agent", args...)
+		a := StartProc(t, "mesos-agent", c.AgentArgs(i)...)
 		a.WaitOutput(t, HTTPAddr, 30*time.Second)
 		c.Agents = append(c.Agents, a)
 	}
@@ -171,4 +173,85 @@ func (c *ProcCluster) WaitAgents(n int, timeout time.Duration) {
 		st, err := c.State()
 		return err == nil && st["activated_slaves"] == float64(n)
 	}, fmt.Sprintf("%d agents registered", n))
+}
+
+// AgentWorkDir is agent i's --work_dir (agents count from 1).
+func (c *ProcCluster) AgentWorkDir(i int) string {
+	return filepath.Join(c.WorkDir, "agent"+strconv.Itoa(i))
+}
+
+// AgentArgs are the flags agent i was started with: a restart with them
+// finds its checkpoint.
+func (c *ProcCluster) AgentArgs(i int) []string {
+	return append([]string{"--master=" + c.Addr, "--ip=127.0.0.1", "--port=0",
+		"--work_dir=" + c.AgentWorkDir(i), "--resources=" + c.opts.AgentResources}, c.opts.AgentArgs...)
+}
+
+// RestartAgent starts agent i again with its flags and extra ones.
+func (c *ProcCluster) RestartAgent(t testing.TB, i int, extra ...string) *Proc {
+	t.Helper()
+	return StartProc(t, "mesos-agent", append(c.AgentArgs(i), extra...)...)
+}
+
+// KillAgent kills agent i's process (kill -9) and waits for it to exit;
+// its executors live on.
+func (c *ProcCluster) KillAgent(t testing.TB, i int) {
+	t.Helper()
+	a := c.Agents[i-1]
+	a.Signal(syscall.SIGKILL)
+	if _, err := a.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AgentIDs joins the ids of the agents the master knows, in its order.
+func (c *ProcCluster) AgentIDs(t testing.TB) string {
+	t.Helper()
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return AgentIDs(st)
+}
+
+// AgentIDs joins the ids of the agents in a /master/state document.
+func AgentIDs(st map[string]any) string {
+	var ids []string
+	slaves, _ := st["slaves"].([]any)
+	for _, s := range slaves {
+		if m, ok := s.(map[string]any); ok {
+			id, _ := m["id"].(string)
+			ids = append(ids, id)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+// ForkedPIDs lists the executor pids an agent checkpointed under workDir.
+func ForkedPIDs(workDir string) []int {
+	var pids []int
+	filepath.Walk(filepath.Join(workDir, "meta"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Name() == "forked.pid" {
+			if b, err := os.ReadFile(p); err == nil {
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+					pids = append(pids, pid)
+				}
+			}
+		}
+		return nil
+	})
+	return pids
+}
+
+// KillExecutorsAtEnd kills, when the test ends, the executors the agent
+// with workDir started (they outlive a killed agent by design).
+func KillExecutorsAtEnd(t testing.TB, workDir string) {
+	t.Cleanup(func() {
+		for _, pid := range ForkedPIDs(workDir) {
+			if cmd, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); err == nil && strings.Contains(string(cmd), "mesos-executor") {
+				_ = syscall.Kill(-pid, syscall.SIGKILL) // its session's group
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 }

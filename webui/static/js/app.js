@@ -2,9 +2,8 @@
 // (/master/stream: an overview, framework and agent summaries, task
 // changes) kept in a store, /metrics/snapshot polled for the plots, and
 // re-rendering when any of them changes. Pages are functions of that
-// store and of what they load themselves (see pages/): paged /tasks, and
-// /master/state only on the detail pages that need a whole framework or
-// agent, at most every 10 s.
+// store and of what they load themselves (see pages/): paged /tasks and
+// /master/offers, one framework or agent on the detail pages.
 import { h, append, notice, link } from "./dom.js";
 import { getJSON, NotAvailable, Unreadable } from "./api.js";
 import { index, agentLabels } from "./model.js";
@@ -22,9 +21,9 @@ import { Live } from "./live.js";
 
 // Routes, most specific first; ":name" captures one path segment. needs:
 // "framework" and "agent" pages read that one framework or agent
-// (/master/frameworks?framework_id=, /master/slaves?slave_id=), "state"
-// pages /master/state, "agents" pages the agents' summaries from the
-// stream.
+// (/master/frameworks?framework_id=, /master/slaves?slave_id=), "agents"
+// pages the agents' summaries from the stream. No page reads
+// /master/state.
 const ROUTES = [
   ["/", home.render, home.title, "/"],
   ["/frameworks", frameworks.render, frameworks.title, "/frameworks"],
@@ -36,7 +35,7 @@ const ROUTES = [
   ["/agents/:id/frameworks/:fid/executors/:eid", agents.renderExecutor, "Executor", "/agents", "agent"],
   ["/agents/:id", agents.renderOne, "Agent", "/agents", "agent"],
   ["/tasks", tasks.render, tasks.title, "/tasks"],
-  ["/offers", offers.render, offers.title, "/offers", "state"],
+  ["/offers", offers.render, offers.title, "/offers"],
   ["/roles", roles.render, roles.title, "/roles"],
   ["/metrics", metrics.render, metrics.title, "/metrics"],
 ].map(([pattern, render, title, nav, needs]) => ({ parts: pattern.split("/").filter(Boolean), render, title, nav, needs: needs || "" }));
@@ -74,7 +73,7 @@ function match(hash) {
 // METRICS_EVERY is how often /metrics/snapshot is read for the plots;
 // DETAIL_EVERY bounds how often a page re-reads what its needs name.
 const METRICS_EVERY = 5000;
-const DETAIL_EVERY = { state: 10000, framework: 5000, agent: 2000 };
+const DETAIL_EVERY = { framework: 5000, agent: 2000 };
 
 const store = {
   live: new Live(),
@@ -133,7 +132,6 @@ let stateIdx = { value: null, idx: null };
 function detailURL(needs, params) {
   const enc = encodeURIComponent;
   switch (needs) {
-    case "state": return "master/state";
     case "framework": return "master/frameworks?framework_id=" + enc(params.id);
     case "agent": return "master/slaves?slave_id=" + enc(params.id);
   }

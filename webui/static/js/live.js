@@ -10,6 +10,7 @@ export class Live {
     this.overview = null;
     this.frameworks = new Map();
     this.agents = null; // Map when the stream carries agents
+    this.agentsMembers = 0; // grows when an agent comes or goes
     this.recent = []; // newest first
     this.changedAt = 0;
     this.connected = false;
@@ -21,6 +22,7 @@ export class Live {
     this.overview = d.overview;
     this.frameworks = new Map((d.frameworks || []).map((f) => [f.id, f]));
     this.agents = withAgents ? new Map((d.slaves || []).map((a) => [a.id, a])) : null;
+    this.agentsMembers++;
     this.changedAt = Date.now();
     this.connected = true;
     this.error = null;
@@ -30,7 +32,10 @@ export class Live {
   delta(d) {
     if (d.overview) this.overview = d.overview;
     apply(this.frameworks, d.frameworks);
-    if (this.agents) apply(this.agents, d.slaves);
+    if (this.agents && d.slaves) {
+      apply(this.agents, d.slaves);
+      if ((d.slaves.added || []).length || (d.slaves.removed || []).length) this.agentsMembers++;
+    }
     if (d.tasks && d.tasks.length) this.recent = [...d.tasks.slice().reverse(), ...this.recent].slice(0, RECENT);
     this.changedAt = Date.now();
     this.connected = true;
@@ -53,4 +58,22 @@ export function apply(map, d) {
 // active counts a summary's tasks that hold resources or will.
 export function activeTasks(s) {
   return (s.TASK_STAGING || 0) + (s.TASK_STARTING || 0) + (s.TASK_RUNNING || 0) + (s.TASK_KILLING || 0);
+}
+
+// overlay gives tasks read from /tasks the state of any newer change the
+// stream has brought since (so a state change shows without waiting for
+// the next read).
+export function overlay(tasks, recent) {
+  if (!recent.length) return tasks;
+  const newest = new Map();
+  for (const c of recent) {
+    const k = c.framework_id + "\n" + c.id;
+    if (!newest.has(k)) newest.set(k, c);
+  }
+  return tasks.map((t) => {
+    const c = newest.get(t.framework_id + "\n" + t.id);
+    const s = t.statuses || [];
+    const at = s.length ? s[s.length - 1].timestamp : 0;
+    return c && c.state !== t.state && (c.timestamp || 0) > at ? { ...t, state: c.state } : t;
+  });
 }

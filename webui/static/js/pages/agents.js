@@ -13,10 +13,47 @@ function used(a, k) {
   return `${res(a.used_resources, k)} / ${res(a.resources, k)}`;
 }
 
-// render lists the agents from the stream's summaries.
+// PAGE is how many agents the list shows at a time: at 10,000 agents a
+// table of all of them would take the browser seconds to redraw on every
+// change.
+const PAGE = 100;
+
+// byID is the agents sorted by ID, kept until an agent comes or goes.
+let byID = { members: -1, map: null, list: [] };
+function sorted(live) {
+  const m = live.agents || new Map();
+  if (byID.map !== m || byID.members !== live.agentsMembers) {
+    byID = { map: m, members: live.agentsMembers, list: [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) };
+  }
+  return byID.list;
+}
+
+// render lists the agents from the stream's summaries, a page at a time,
+// filtered by ID or host as one types.
 export function render(ctx) {
-  const agents = [...(ctx.live.agents || new Map()).values()].sort((a, b) => a.id.localeCompare(b.id));
-  return section(`Agents (${agents.length})`, table([
+  const ui = ctx.ui;
+  ui.filter = ui.filter || "";
+  ui.page = ui.page || 0;
+  const agents = ctx.live.agents || new Map();
+  const ids = sorted(ctx.live);
+  const q = ui.filter.trim().toLowerCase();
+  const matching = q ? ids.filter((id) => {
+    return id.toLowerCase().includes(q) || String(ctx.idx.agentLabel.get(id) || "").toLowerCase().includes(q);
+  }) : ids;
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE));
+  const page = Math.min(ui.page, pages - 1);
+  const rows = matching.slice(page * PAGE, (page + 1) * PAGE).map((id) => agents.get(id));
+  const controls = h("div", { class: "controls" },
+    h("input", {
+      id: "agent-filter", type: "search", placeholder: "Filter by ID or host…", value: ui.filter,
+      oninput: (e) => { ui.filter = e.target.value; ui.page = 0; ctx.refresh(); },
+    }),
+    h("span", { class: "muted" }, q ? `${matching.length} of ${ids.length} agents match` : `${ids.length} agents`),
+    pages > 1 ? h("span", { class: "pager" },
+      h("button", { id: "agents-prev", disabled: page === 0, onclick: () => { ui.page = page - 1; ctx.refresh(); } }, "‹ Previous"),
+      ` page ${page + 1} of ${pages} `,
+      h("button", { id: "agents-next", disabled: page >= pages - 1, onclick: () => { ui.page = page + 1; ctx.refresh(); } }, "Next ›")) : null);
+  return section(`Agents (${ids.length})`, controls, table([
     { title: "ID", cell: (a) => link(agentRoute(a.id), shortID(a.id, ctx.state.id), { title: a.id, class: "mono" }) },
     { title: "Host", cell: (a) => ctx.idx.agentLabel.get(a.id) },
     { title: "CPUs", class: "num", help: "allocated / total", cell: (a) => used(a, "cpus") },
@@ -27,7 +64,7 @@ export function render(ctx) {
     { title: "State", cell: (a) => a.active ? h("span", { class: "ok" }, "active") : h("span", { class: "bad" }, "inactive") },
     { title: "Registered", cell: (a) => h("span", { title: date(a.registered_time) }, ago(a.registered_time, ctx.now)) },
     { title: "Version", cell: (a) => a.version },
-  ], agents, "No agents are registered.", { id: "agents" }));
+  ], rows, ids.length ? "No agent matches." : "No agents are registered.", { id: "agents" }));
 }
 
 export function renderOne(ctx) {

@@ -7,7 +7,7 @@ import { sub } from "../format.js";
 import { getJSON } from "../api.js";
 import { sparkline } from "../plot.js";
 import { taskTable, resourceTable, loadNotice, taskRoute, badge } from "./common.js";
-import { activeTasks } from "../live.js";
+import { activeTasks, overlay } from "../live.js";
 
 export const title = "Overview";
 
@@ -25,7 +25,7 @@ export function render(ctx) {
   const t = { total: r.total || {}, used: r.used || {}, offered: r.offered || {}, idle };
   const counts = { ...(st.tasks || {}) };
   const page = ctx.load("home-tasks", () => getJSON(`tasks?limit=${RECENT}&order=desc`));
-  const listed = page.value ? (page.value.json.tasks || []).map((x) => ({
+  const listed = page.value ? overlay(page.value.json.tasks || [], ctx.live.recent).map((x) => ({
     ...x, list: x.state === "TASK_UNREACHABLE" ? "unreachable" : TERMINAL.has(x.state) ? "completed" : "active",
   })) : [];
   const active = listed.filter((x) => x.list === "active");

@@ -5,6 +5,7 @@ import { date, ago, state as stateName, shortID } from "../format.js";
 import { updated, roleOf, TASK_STATES } from "../model.js";
 import { taskColumns, frameworkRoute, agentRoute, traceURL, browseRoute, resourceTable, badge, loadNotice } from "./common.js";
 import { getJSON } from "../api.js";
+import { overlay } from "../live.js";
 
 export const title = "Tasks";
 
@@ -18,7 +19,7 @@ export function render(ctx) {
   const q = ui.filter.trim().toLowerCase();
   const entry = ctx.load("tasks:" + ui.page, () => getJSON(`tasks?limit=${PAGE}&offset=${ui.page * PAGE}&order=desc`));
   const wait = loadNotice(entry, "the tasks");
-  const all = entry.value ? (entry.value.json.tasks || []) : [];
+  const all = entry.value ? overlay(entry.value.json.tasks || [], ctx.live.recent) : [];
   const shown = all.filter((t) => {
     const s = t.state;
     if (ui.state && s !== ui.state) return false;
