@@ -42,6 +42,11 @@ type CoreConfig struct {
 	UUIDs protocol.UUIDs
 	// Log receives the core's log lines (default: discarded).
 	Log *logrus.Entry
+	// Reregister: the executor outlived its agent's restart without a
+	// driver (an agent-hosted executor started again by the agent): Start
+	// reregisters, handing back Tasks, instead of registering.
+	Reregister bool
+	Tasks      []*mesos.TaskInfo
 }
 
 // Core is the executor driver as pure state: it registers with its agent,
@@ -106,6 +111,13 @@ func (c *Core) slaveID() *mesos.SlaveID { return &mesos.SlaveID{Value: proto.Str
 // Start links to the agent and registers.
 func (c *Core) Start(time.Time) []effect.Effect {
 	c.out.Link(c.agent)
+	if c.cfg.Reregister {
+		for _, t := range c.cfg.Tasks {
+			c.tasks = append(c.tasks, cloneOne(t))
+		}
+		c.sendReregister()
+		return c.out.Take()
+	}
 	c.out.Send(c.agent, &mesosinternal.RegisterExecutorMessage{
 		FrameworkId: c.frameworkID(),
 		ExecutorId:  c.executorID(),
@@ -176,6 +188,11 @@ func (c *Core) reconnect(from actors.PID) {
 	}
 	c.agent = from
 	c.out.Link(from)
+	c.sendReregister()
+}
+
+// sendReregister hands the agent what it has not acknowledged.
+func (c *Core) sendReregister() {
 	msg := &mesosinternal.ReregisterExecutorMessage{
 		ExecutorId:  c.executorID(),
 		FrameworkId: c.frameworkID(),

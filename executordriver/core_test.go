@@ -82,6 +82,22 @@ func TestCoreEvents(t *testing.T) {
 		want: []effect.Effect{effect.Link{PID: coreAgent},
 			effect.Send{To: coreAgent, Msg: &mesosinternal.RegisterExecutorMessage{FrameworkId: fw, ExecutorId: ex}}},
 	}, {
+		name: "start with Reregister (a restarted agent hosts it again) reregisters with its tasks",
+		setup: func() *Core {
+			cfg := coreConfig()
+			cfg.Reregister, cfg.Tasks = true, []*mesos.TaskInfo{taskInfo("t1")}
+			return NewCore(cfg)
+		},
+		event: func(c *Core) []effect.Effect { return c.Start(coreNow) },
+		want: []effect.Effect{effect.Link{PID: coreAgent},
+			effect.Send{To: coreAgent, Msg: &mesosinternal.ReregisterExecutorMessage{FrameworkId: fw, ExecutorId: ex,
+				Tasks: []*mesos.TaskInfo{taskInfo("t1")}}}},
+		check: func(t *testing.T, c *Core) {
+			if u, n := c.Unacknowledged(); u != 0 || n != 1 {
+				t.Fatalf("unacknowledged %d updates, %d tasks", u, n)
+			}
+		},
+	}, {
 		name: "registered: Registered callback",
 		setup: func() *Core {
 			c := NewCore(coreConfig())

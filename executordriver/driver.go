@@ -55,6 +55,10 @@ type MesosExecutorDriver struct {
 	// the driver's own node only.
 	tracer *tracing.Recorder
 
+	// reregister and tasks: see DriverConfig.Reregister.
+	reregister bool
+	tasks      []*mesos.TaskInfo
+
 	// flushed is closed once, after Stop, the agent has taken (or could
 	// not take) what the driver's own node sent it; Join waits for it.
 	flushed chan struct{}
@@ -78,12 +82,14 @@ func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
 	}
 	local = local || env.local
 	d := &MesosExecutorDriver{
-		exec:     config.Executor,
-		node:     config.Node,
-		env:      env,
-		local:    local,
-		killSelf: killProcessGroup,
-		flushed:  make(chan struct{}),
+		exec:       config.Executor,
+		node:       config.Node,
+		env:        env,
+		local:      local,
+		killSelf:   killProcessGroup,
+		flushed:    make(chan struct{}),
+		reregister: config.Reregister,
+		tasks:      config.Tasks,
 	}
 	d.life = driverlife.New(func(msg string) { d.exec.Error(d, msg) }, nil)
 	if d.node == nil {

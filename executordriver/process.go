@@ -54,6 +54,8 @@ func (p *process) Initialize(ctx *actors.Context) {
 		Local:               p.d.local,
 		UUIDs:               protocol.RandomUUIDs(),
 		Log:                 p.log,
+		Reregister:          p.d.reregister,
+		Tasks:               p.d.tasks,
 	})
 	p.timers = effect.NewTimers(ctx, func(key string) { p.apply(p.core.Timer(p.now(), key)) })
 

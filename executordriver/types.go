@@ -74,4 +74,11 @@ type DriverConfig struct {
 	// Getenv reads the executor's environment; default os.Getenv. When
 	// set, the driver runs in local mode (no self-kill).
 	Getenv func(string) string
+
+	// Reregister: the executor's tasks outlived its agent's restart, and
+	// the restarted agent runs this driver for them (an agent-hosted
+	// command executor): it reregisters with Tasks instead of
+	// registering.
+	Reregister bool
+	Tasks      []*mesos.TaskInfo
 }

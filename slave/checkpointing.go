@@ -85,6 +85,15 @@ func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
 	c.out.Add(Checkpoint{Path: c.paths().LibprocessPID(c.ID(), f.id, e.id, e.containerID), Data: []byte(e.pid.String())})
 }
 
+// checkpointHosted marks the run as one of a hosted command executor, so
+// that a restarted agent hosts it again.
+func (c *Core) checkpointHosted(f *framework, e *executor) {
+	if !c.checkpointing(f) {
+		return
+	}
+	c.out.Add(Checkpoint{Path: c.paths().HostedMarker(c.ID(), f.id, e.id, e.containerID)})
+}
+
 func (c *Core) checkpointSentinel(f *framework, e *executor) {
 	if !c.checkpointing(f) {
 		return

@@ -55,6 +55,12 @@ type Config struct {
 	LauncherDir string // where mesos-executor lives; default the folder of os.Executable()
 	Isolation   string // "posix/cpu,posix/mem"
 	Launcher    string // "posix" or "linux"
+	// CommandExecutor is --command_executor: who runs the executor of a
+	// command task. CommandExecutorProcess (default): a mesos-executor
+	// process per task. CommandExecutorAgent: the agent hosts it as an
+	// actor on its own node and starts the task's command as the
+	// container's process (no executor process). gomesos only.
+	CommandExecutor string
 
 	// The cgroups isolators' and the linux launcher's cgroups:
 	// --cgroups_hierarchy (default /sys/fs/cgroup), --cgroups_root (default
@@ -121,6 +127,8 @@ const (
 	DefaultRegistrationBackoffFactor     = time.Second
 	DefaultIsolation                     = "posix/cpu,posix/mem"
 	DefaultLauncher                      = "posix"
+	CommandExecutorProcess               = "process"
+	CommandExecutorAgent                 = "agent"
 	// LaunchesInFlightPerCPU sets the default MaxLaunchesInFlight.
 	LaunchesInFlightPerCPU = 4
 	// MesosVersion is the version the agent reports to the master.
@@ -135,6 +143,7 @@ func DefaultConfig() Config {
 		DefaultRole:                   "*",
 		Isolation:                     DefaultIsolation,
 		Launcher:                      DefaultLauncher,
+		CommandExecutor:               CommandExecutorProcess,
 		ExecutorRegistrationTimeout:   DefaultExecutorRegistrationTimeout,
 		ExecutorReregistrationTimeout: DefaultExecutorReregistrationTimeout,
 		Recover:                       RecoverReconnect,
@@ -162,6 +171,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Launcher == "" {
 		c.Launcher = d.Launcher
+	}
+	if c.CommandExecutor == "" {
+		c.CommandExecutor = d.CommandExecutor
 	}
 	if c.ExecutorRegistrationTimeout == 0 {
 		c.ExecutorRegistrationTimeout = d.ExecutorRegistrationTimeout
@@ -226,6 +238,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReconfigurationPolicy != ReconfigureEqual && c.ReconfigurationPolicy != ReconfigureAdditive {
 		errs = append(errs, fmt.Errorf("--reconfiguration_policy=%q: must be %q or %q", c.ReconfigurationPolicy, ReconfigureEqual, ReconfigureAdditive))
+	}
+	if c.CommandExecutor != CommandExecutorProcess && c.CommandExecutor != CommandExecutorAgent {
+		errs = append(errs, fmt.Errorf("--command_executor=%q: must be %q or %q", c.CommandExecutor, CommandExecutorProcess, CommandExecutorAgent))
 	}
 	if c.Recover != RecoverReconnect && c.Recover != RecoverCleanup {
 		errs = append(errs, fmt.Errorf("--recover=%q: must be %q or %q", c.Recover, RecoverReconnect, RecoverCleanup))

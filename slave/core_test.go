@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -657,5 +658,43 @@ func TestCoreSurvivesEmptyMessages(t *testing.T) {
 	}
 	for _, key := range []string{"update/", "update/x", "executor-registration/", "executor-shutdown/nope", "executor-exit/", "executor-exit/nope", "executor-reregistration", "bogus"} {
 		r.c.Timer(r.now, key)
+	}
+}
+
+// --command_executor=agent: the container runs the task's own command,
+// the shell is told to host the executor, and once it registers the task
+// goes to it without a container update (the container started with the
+// task's resources).
+func TestCoreHostedCommandTask(t *testing.T) {
+	r := newCoreRunWith(t, func(c *Config) { c.CommandExecutor = CommandExecutorAgent })
+	r.register()
+	task := &mesos.TaskInfo{
+		Name: proto.String("cmd"), TaskId: &mesos.TaskID{Value: proto.String("c1")},
+		SlaveId:   &mesos.SlaveID{Value: proto.String(coreAgentID)},
+		Resources: resources.MustParse("cpus:1;mem:128"),
+		Command:   &mesos.CommandInfo{Value: proto.String("sleep 1"), Uris: []*mesos.CommandInfo_URI{{Value: proto.String("http://127.0.0.1/x")}}},
+	}
+	effs := r.c.Receive(r.now, coreMaster, &mesosinternal.RunTaskMessage{Framework: frameworkInfo, Task: task})
+	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
+		"launch container c1", "start timer executor-registration/c1 after 1m0s")
+	l := effs[0].(LaunchContainer)
+	cmd := l.Config.ExecutorInfo.GetCommand()
+	if l.Hosted == nil || l.Hosted.Task.GetTaskId().GetValue() != "c1" || l.Hosted.Framework.GetName() != frameworkInfo.GetName() ||
+		cmd.GetValue() != "sleep 1" || len(cmd.GetUris()) != 1 || l.Config.Env["MESOS_EXECUTOR_ID"] != "c1" {
+		t.Fatalf("LaunchContainer = %+v", l)
+	}
+	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+		t.Fatalf("container resources = %s", got)
+	}
+	r.expect("launched", r.c.ContainerLaunched(r.now, "c1", nil), "wait container c1")
+	effs = r.expect("executor registers", r.executorRegisters("c1"),
+		"link "+coreExec.String(),
+		send(&mesosinternal.ExecutorRegisteredMessage{}, coreExec),
+		send(&mesosinternal.RunTaskMessage{}, coreExec))
+	// What the framework sees of the executor is the command executor's.
+	st := r.c.Snapshot()
+	if ex := st["frameworks"].([]any)[0].(map[string]any)["executors"].([]any)[0].(map[string]any); ex["id"] != "c1" ||
+		!strings.HasPrefix(ex["name"].(string), "Command Executor") {
+		t.Fatalf("executor in /state = %v", ex)
 	}
 }

@@ -70,6 +70,22 @@
 // launches wait in order, and their registration timeout starts when they
 // do. Kills, shutdowns and framework messages follow Mesos; see run.go.
 //
+// Hosted command executors (Config.CommandExecutor = "agent",
+// --command_executor=agent): the container of a command task runs the
+// task's own command (LaunchContainer.Hosted), and the shell (hosted.go)
+// hosts its executor: package executordriver/command over an executor
+// driver whose actor lives on the agent's node, registering, reporting and
+// exiting as an executor process would; the core sees no difference but
+// that it sends the task without growing the container (it started with
+// the task's resources). The shell reports the container's end to the
+// core only once its hosted executor has stopped (after its terminal
+// update was acknowledged), as an executor process outlives its task.
+// A checkpointing framework's run carries hosted.marker: after a restart
+// the core asks the shell to host the executor again (StartHostedExecutor)
+// for the recovered task, which reregisters by itself; the tasks of other
+// frameworks are killed at start-up from the pids kept while they run
+// (transientPIDDir).
+//
 // Executor end: a container's end can overtake the last status updates its
 // executor sent. If the executor registered (it is linked) and still has
 // unfinished tasks, the core holds the end back until the link's Exited

@@ -52,7 +52,8 @@ var remoteNode = sync.OnceValues(func() (*actors.Node, error) {
 var realAgents atomic.Int64
 
 // realHarness runs the agent with the posix containerizer on a real clock.
-func realHarness(t *testing.T, launcherDir string) *harness {
+// adjust, if given, changes the agent's configuration.
+func realHarness(t *testing.T, launcherDir string, adjust ...func(*Config)) *harness {
 	t.Helper()
 	node, err := remoteNode()
 	if err != nil {
@@ -69,6 +70,9 @@ func realHarness(t *testing.T, launcherDir string) *harness {
 	cfg.LauncherDir = launcherDir
 	cfg.RegistrationBackoffFactor = time.Millisecond
 	cfg.ID = fmt.Sprintf("slave(%d)", realAgents.Add(1))
+	for _, f := range adjust {
+		f(&cfg)
+	}
 	s, err := New(node, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,29 @@ type LaunchContainer struct {
 	ContainerID             string
 	FrameworkID, ExecutorID string
 	Config                  containerizer.LaunchConfig
+	// Hosted is set for a command task whose executor the agent hosts
+	// (--command_executor=agent): Config's command is the task's own, and
+	// once it runs the shell starts the executor's actor for it.
+	Hosted *HostedExecutor
+}
+
+// HostedExecutor is what the shell needs to run a command executor for
+// a command task on the agent's node.
+type HostedExecutor struct {
+	Task      *mesos.TaskInfo
+	Framework *mesos.FrameworkInfo
+}
+
+// StartHostedExecutor starts again, after the agent restarted, the hosted
+// executor of a recovered container whose task's command still runs
+// (pid PID): it reregisters with Task and reports the command's end.
+// There is no result event: the executor's messages follow.
+type StartHostedExecutor struct {
+	ContainerID             string
+	FrameworkID, ExecutorID string
+	PID                     int
+	Env                     map[string]string
+	HostedExecutor
 }
 
 // WaitContainer waits for a launched container to end; the result is
@@ -49,9 +72,12 @@ type DestroyContainer struct{ ContainerID string }
 // the leading master anew; the answer comes back as Detected.
 type Redetect struct{}
 
-func (e PrepareSandbox) String() string   { return "prepare sandbox " + e.Dir }
-func (e LaunchContainer) String() string  { return "launch container " + e.ContainerID }
-func (e WaitContainer) String() string    { return "wait container " + e.ContainerID }
+func (e PrepareSandbox) String() string  { return "prepare sandbox " + e.Dir }
+func (e LaunchContainer) String() string { return "launch container " + e.ContainerID }
+func (e WaitContainer) String() string   { return "wait container " + e.ContainerID }
+func (e StartHostedExecutor) String() string {
+	return "start hosted executor " + e.ExecutorID + " of container " + e.ContainerID
+}
 func (e DestroyContainer) String() string { return "destroy container " + e.ContainerID }
 func (e Redetect) String() string         { return "redetect" }
 func (e UpdateContainer) String() string {

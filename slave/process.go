@@ -241,13 +241,22 @@ func (p *process) applyOwn(e effect.Effect) {
 			return func() { p.apply(p.core.SandboxPrepared(p.now(), e, err)) }
 		})
 	case LaunchContainer:
+		hosted := p.s.hosted
 		p.offMailbox(func(ctx context.Context) func() {
-			err := cont.Launch(ctx, e.ContainerID, e.Config)
+			var err error
+			if e.Hosted != nil {
+				err = hosted.launch(ctx, e)
+			} else {
+				err = cont.Launch(ctx, e.ContainerID, e.Config)
+			}
 			return func() { p.apply(p.core.ContainerLaunched(p.now(), e.ContainerID, err)) }
 		})
 	case WaitContainer:
 		p.offMailbox(func(ctx context.Context) func() {
 			t, err := cont.Wait(ctx, e.ContainerID)
+			// A hosted executor reports its task's end before the core
+			// learns the container ended, as an executor process would.
+			p.s.hosted.waitGone(ctx, e.ContainerID)
 			return func() { p.apply(p.core.ContainerExited(p.now(), e.ContainerID, t, err)) }
 		})
 	case UpdateContainer:
@@ -256,6 +265,7 @@ func (p *process) applyOwn(e effect.Effect) {
 			return func() { p.apply(p.core.ContainerUpdated(p.now(), e, err)) }
 		})
 	case DestroyContainer:
+		p.s.hosted.destroying(e.ContainerID)
 		p.offMailbox(func(context.Context) func() {
 			// Not tied to the actor's life: a destroy finishes.
 			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
@@ -263,6 +273,8 @@ func (p *process) applyOwn(e effect.Effect) {
 			err := cont.Destroy(ctx, e.ContainerID)
 			return func() { p.apply(p.core.ContainerDestroyed(p.now(), e.ContainerID, err)) }
 		})
+	case StartHostedExecutor:
+		p.s.hosted.restart(e)
 	case Redetect:
 		p.detect(nil)
 	case RecoverContainers:

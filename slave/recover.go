@@ -145,6 +145,13 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	if run.Completed || rebooted {
 		pid = 0 // over: it ends at once, and its streams go on
 	}
+	if run.Hosted {
+		// Its actor died with the previous agent: the agent starts it
+		// again once the container is adopted (ContainersRecovered).
+		e.hosted = true
+		e.pid = actors.PID{}
+		e.forkedPID = pid
+	}
 	if rebooted && run.ForkedPID > 0 {
 		c.out.Add(CheckpointRemove{Path: c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)})
 	}
@@ -201,11 +208,19 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 			if !e.recovered || e.state != executorRegistering {
 				continue
 			}
+			if e.hosted && !c.cleanup {
+				// Before the wait, so that the shell holds the container's
+				// end back until this executor has reported it.
+				c.restartHosted(f, e)
+			}
 			c.out.Add(WaitContainer{ContainerID: e.containerID})
 			if c.cleanup {
 				c.logFor(f.id, e.id, "").Info("killing recovered executor (--recover=cleanup)")
 				e.state = executorTerminating
 				c.destroyContainer(e.containerID)
+				continue
+			}
+			if e.hosted {
 				continue
 			}
 			if e.pid.IsZero() {
@@ -228,6 +243,39 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 		c.finishRecovery()
 	}
 	return c.out.Take()
+}
+
+// restartHosted starts the hosted command executor of a recovered
+// container whose task still runs; it reregisters by itself.
+func (c *Core) restartHosted(f *framework, e *executor) {
+	if e.forkedPID <= 0 {
+		return
+	}
+	var task *mesos.Task
+	for _, tid := range e.launchOrder {
+		if t := e.launched[tid]; t != nil {
+			task = t
+			break
+		}
+	}
+	if task == nil {
+		return // nothing runs: the container's end settles it
+	}
+	info := &mesos.TaskInfo{
+		Name:       proto.String(task.GetName()),
+		TaskId:     proto.Clone(task.GetTaskId()).(*mesos.TaskID),
+		SlaveId:    proto.Clone(c.info.GetId()).(*mesos.SlaveID),
+		Resources:  task.GetResources(),
+		KillPolicy: task.GetKillPolicy(),
+	}
+	info = proto.Clone(info).(*mesos.TaskInfo)
+	c.logFor(f.id, e.id, info.GetTaskId().GetValue()).WithFields(logrus.Fields{"container_id": e.containerID, "pid": e.forkedPID}).
+		Info("hosting the recovered command executor again")
+	c.out.Add(StartHostedExecutor{
+		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: e.forkedPID,
+		Env:            c.executorEnv(f, e),
+		HostedExecutor: HostedExecutor{Task: info, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)},
+	})
 }
 
 // resendReconnects asks the recovered executors that have not

@@ -451,8 +451,33 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	if e.commandTask {
 		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
 	}
-	c.launchWaiting = append(c.launchWaiting, &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg})
+	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg}
+	if e.commandTask && c.cfg.CommandExecutor == CommandExecutorAgent {
+		e.hosted = true
+		c.checkpointHosted(f, e)
+		hostCommand(&l.Config, task)
+		l.Hosted = &HostedExecutor{Task: cfg.TaskInfo, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)}
+	}
+	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// hostCommand makes the container of a hosted command executor run the
+// task's command itself, in the environment the command executor would
+// have given it.
+func hostCommand(cfg *containerizer.LaunchConfig, task *mesos.TaskInfo) {
+	info := cfg.ExecutorInfo
+	cmd := proto.Clone(task.GetCommand()).(*mesos.CommandInfo)
+	if cmd == nil {
+		cmd = &mesos.CommandInfo{}
+	}
+	if cmd.User == nil && info.GetCommand().User != nil {
+		cmd.User = proto.String(info.GetCommand().GetUser())
+	}
+	info.Command = cmd
+	// The executor's own trace file is not the task's.
+	delete(cfg.Env, tracing.EnvTraceFile)
+	delete(cfg.Env, tracing.EnvTracePayloads)
 }
 
 // startWaitingLaunches starts the waiting launches, in order, while fewer
@@ -857,6 +882,12 @@ func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos
 	ids := make([]string, len(tasks))
 	for i, t := range tasks {
 		ids[i] = t.GetTaskId().GetValue()
+	}
+	if e.hosted {
+		// Its container started with the task's resources: nothing to
+		// update, and the task's command may have ended already.
+		c.sendQueued(f.id, e.id, e.containerID, ids, nil)
+		return
 	}
 	c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated(), Tasks: ids})
 }

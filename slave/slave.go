@@ -38,9 +38,11 @@ type Slave struct {
 	cfg  Config
 	det  detector.Detector
 	cont Containerizer
-	info *mesos.SlaveInfo
-	deps Deps
-	p    *process
+	// hosted runs the command executors the agent hosts.
+	hosted *hostedExecutors
+	info   *mesos.SlaveInfo
+	deps   Deps
+	p      *process
 
 	// recovered is the checkpoint read at New, handed to the core at start.
 	recovered   *checkpoint.State
@@ -125,6 +127,8 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 		s.metrics = metrics.NewRegistry()
 	}
 	s.info = info
+	s.hosted = newHostedExecutors(node, cont, workDir, log.WithField("component", "hosted-executors"))
+	killHostedLeftovers(workDir, log)
 	s.deps = Deps{
 		Rand:            randomRand(),
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
@@ -291,6 +295,7 @@ func (s *Slave) stop(keep bool) {
 		}(id)
 	}
 	wg.Wait()
+	s.hosted.close()
 	s.unregisterMetrics()
 	s.node.Stop(pid)
 	s.p.cancelRoot()

@@ -134,6 +134,9 @@ type executor struct {
 	frameworkID string
 	info        *mesos.ExecutorInfo
 	commandTask bool // synthesised for a command task
+	hosted      bool // a command executor the agent hosts (no process)
+	// forkedPID is the recovered container's pid (0 if none or over).
+	forkedPID   int
 	containerID string
 	directory   string
 	user        string

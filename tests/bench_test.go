@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gomesos/gomesos/messages/mesos"
 	sched "github.com/gomesos/gomesos/schedulerdriver"
+	"github.com/gomesos/gomesos/slave"
 	"github.com/gomesos/gomesos/tests/harness"
 )
 
@@ -56,10 +58,15 @@ func BenchmarkLaunch(b *testing.B) { benchLaunch(b, 0) }
 
 // BenchmarkLaunchLatency launches one task at a time: the offer →
 // TASK_RUNNING latency of an idle cluster.
+//
+// MESOS_COMMAND_EXECUTOR (process or agent) picks who runs the command
+// executors, as the agent's flag does.
 func BenchmarkLaunchLatency(b *testing.B) { benchLaunch(b, 1) }
 
 func benchLaunch(b *testing.B, maxInFlight int) {
-	c := harness.Start(b, harness.Options{Agents: 3, AgentResources: "cpus:2;mem:4096;disk:1024;ports:[31000-32000]"})
+	mode := os.Getenv("MESOS_COMMAND_EXECUTOR")
+	c := harness.Start(b, harness.Options{Agents: 3, AgentResources: "cpus:2;mem:4096;disk:1024;ports:[31000-32000]",
+		Agent: func(_ int, c *slave.Config) { c.CommandExecutor = mode }})
 	c.WaitAgents(3, 30*time.Second)
 	batch := newBatch(b.N)
 	batch.maxInFlight = maxInFlight

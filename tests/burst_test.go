@@ -251,19 +251,27 @@ func summarise(problems []string) string {
 }
 
 // 300 command tasks accepted in one offer on one agent all run and finish,
-// and the framework sees RUNNING and FINISHED for each. Failures are
-// grouped by the updates the tasks got; the reasons are on stderr.
+// and the framework sees RUNNING and FINISHED for each, with executor
+// processes and with executors the agent hosts (--command_executor).
+// Failures are grouped by the updates the tasks got; the reasons are on
+// stderr.
 func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 300 executors")
+		t.Skip("starts 300 tasks")
 	}
 	const n = 300
-	r := runBurst(t, n, 0.01, 8, harness.Options{AgentResources: "cpus:4;mem:4096;disk:1024;ports:[31000-32000]"}, 5*time.Minute, nil)
-	if r.finished != n {
-		t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
-			r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
+	for _, mode := range []string{slave.CommandExecutorProcess, slave.CommandExecutorAgent} {
+		t.Run(mode, func(t *testing.T) {
+			opts := harness.Options{AgentResources: "cpus:4;mem:4096;disk:1024;ports:[31000-32000]"}
+			opts.Agent = func(_ int, c *slave.Config) { c.CommandExecutor = mode }
+			r := runBurst(t, n, 0.01, 8, opts, 5*time.Minute, nil)
+			if r.finished != n {
+				t.Fatalf("%d of %d tasks went RUNNING then FINISHED in %v; the others:%s",
+					r.finished, n, r.elapsed.Round(time.Millisecond), r.failure())
+			}
+			t.Logf("%d tasks finished in %v", n, r.elapsed.Round(time.Millisecond))
+		})
 	}
-	t.Logf("%d tasks finished in %v", n, r.elapsed.Round(time.Millisecond))
 }
 
 // BenchmarkLaunchBurst1000 launches 1,000 command tasks in one offer on one
@@ -277,21 +285,35 @@ func TestBurstOfCommandTasksAllFinish(t *testing.T) {
 // process' figure; the agent's work answering the polls, the HTTP client's
 // connection goroutines and the garbage they make are not.
 // GOMESOS_BURST_MAX_LAUNCHES, if set, is the agent's MaxLaunchesInFlight
-// (negative: no cap), to compare launch pacing.
+// (negative: no cap), to compare launch pacing; MESOS_COMMAND_EXECUTOR
+// (process or agent) picks who runs the command executors.
 func BenchmarkLaunchBurst1000(b *testing.B) {
 	const n = 1000
 	opts := harness.Options{AgentResources: "cpus:20;mem:16384;disk:1024;ports:[31000-32000]"}
+	max := 0
 	if v := os.Getenv("GOMESOS_BURST_MAX_LAUNCHES"); v != "" {
-		max, err := strconv.Atoi(v)
-		if err != nil {
+		var err error
+		if max, err = strconv.Atoi(v); err != nil {
 			b.Fatalf("GOMESOS_BURST_MAX_LAUNCHES: %v", err)
 		}
-		opts.Agent = func(_ int, c *slave.Config) { c.MaxLaunchesInFlight = max }
+	}
+	mode := os.Getenv("MESOS_COMMAND_EXECUTOR")
+	opts.Agent = func(_ int, c *slave.Config) {
+		if max != 0 {
+			c.MaxLaunchesInFlight = max
+		}
+		c.CommandExecutor = mode
 	}
 	for i := 0; i < b.N; i++ {
 		stop := make(chan struct{})
 		peak := make(chan sampled, 1)
-		go func() { peak <- sampleExecutorsPSS(stop) }()
+		if mode == slave.CommandExecutorAgent {
+			// No executor processes to sample (and the sampler's scans of
+			// /proc would take CPU from the burst).
+			peak <- sampled{}
+		} else {
+			go func() { peak <- sampleExecutorsPSS(stop) }()
+		}
 		polled := make(chan pollResult, 1)
 		poll := func(c *harness.Cluster) {
 			base := "http://" + c.MasterAddr() + "/" + c.Agents[0].PID().ID

@@ -78,6 +78,7 @@ func envValues(t *testing.T, dir string) map[string]envValue {
 		"default_role":                           same("web"),
 		"isolation":                              same("posix/cpu"),
 		"launcher":                               same("posix"),
+		"command_executor":                       same("agent"),
 		"launcher_dir":                           same(harness.Binaries(t)),
 		"cgroups_enable_cfs":                     same("true"),
 		"cgroups_hierarchy":                      same("/sys/fs/cgroup/"),

@@ -18,6 +18,7 @@ import (
 	"os"
 
 	"github.com/gomesos/gomesos/executordriver"
+	"github.com/gomesos/gomesos/executordriver/command"
 	"github.com/gomesos/gomesos/internal/flagutil"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/sirupsen/logrus"
@@ -54,27 +55,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log.SetOutput(stderr)
 	log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
 
-	ce := newCommandExecutor(log.WithField("component", "command-executor"), os.Getenv, opts.sandboxDirectory)
+	ce := command.New(command.Config{Log: log.WithField("component", "command-executor"), Sandbox: opts.sandboxDirectory})
 	driver, err := executordriver.NewMesosExecutorDriver(executordriver.DriverConfig{Executor: ce})
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-executor: %v\n", err)
 		return 1
 	}
-	return runDriver(ce, driver)
+	return runDriver(ce, driver, log.WithField("component", "command-executor"))
 }
 
 // runDriver runs driver until it stops and makes sure the task does not
 // outlive the executor.
-func runDriver(ce *commandExecutor, driver *executordriver.MesosExecutorDriver) int {
-	ce.setDriver(driver)
-	ce.shutdownGrace = driver.ShutdownGracePeriod()
+func runDriver(ce *command.Executor, driver *executordriver.MesosExecutorDriver, log *logrus.Entry) int {
+	ce.SetDriver(driver)
+	ce.SetShutdownGracePeriod(driver.ShutdownGracePeriod())
 	st, err := driver.Run()
-	ce.cleanup()
+	ce.Cleanup()
 	if st != mesos.Status_DRIVER_STOPPED {
 		if err != nil {
-			ce.log.WithError(err).Error("Executor driver ended")
+			log.WithError(err).Error("executor driver ended")
 		}
-		ce.log.WithField("status", st.String()).Error("Executor driver did not stop cleanly")
+		log.WithField("status", st.String()).Error("executor driver did not stop cleanly")
 		return 1
 	}
 	return 0

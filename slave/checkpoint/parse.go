@@ -51,6 +51,7 @@ type RunState struct {
 	ForkedPID     int    // 0 if not checkpointed
 	LibprocessPID string // "" if the executor never registered
 	Completed     bool   // executor.sentinel exists
+	Hosted        bool   // hosted.marker exists: the agent hosts the command executor
 	Tasks         []*TaskState
 }
 
@@ -272,6 +273,7 @@ func (p *parser) run(dir, cid string) (*RunState, error) {
 		r.LibprocessPID = strings.TrimSpace(string(f.Data))
 	}
 	_, r.Completed = p.files[path.Join(dir, SentinelFile)]
+	_, r.Hosted = p.files[path.Join(dir, HostedMarkerFile)]
 	for _, tid := range p.children(path.Join(dir, "tasks")) {
 		t, err := p.task(path.Join(dir, "tasks", tid), tid)
 		if err != nil {

@@ -34,6 +34,7 @@ const (
 	ExecutorInfoFile  = "executor.info"
 	ForkedPIDFile     = "forked.pid"
 	LibprocessPIDFile = "libprocess.pid"
+	HostedMarkerFile  = "hosted.marker"
 	SentinelFile      = "executor.sentinel"
 	TaskInfoFile      = "task.info"
 	TaskUpdatesFile   = "task.updates"
@@ -104,6 +105,12 @@ func (p Paths) ForkedPID(sid, fid, eid, cid string) string {
 // LibprocessPID is the run's pids/libprocess.pid (the executor's actor).
 func (p Paths) LibprocessPID(sid, fid, eid, cid string) string {
 	return filepath.Join(p.Run(sid, fid, eid, cid), "pids", LibprocessPIDFile)
+}
+
+// HostedMarker marks a run whose command executor the agent hosts
+// (gomesos only).
+func (p Paths) HostedMarker(sid, fid, eid, cid string) string {
+	return filepath.Join(p.Run(sid, fid, eid, cid), HostedMarkerFile)
 }
 
 // Sentinel marks a run as over.

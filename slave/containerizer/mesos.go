@@ -72,6 +72,9 @@ type container struct {
 	limit     *isolators.Limitation
 	prepared  []isolators.Isolator
 	killMu    sync.Mutex // one launcher.Destroy at a time (Destroy and the reaper both kill)
+	// launched is closed when Launch is done with the isolators: the
+	// reaper cleans them up only then (a command may end at once).
+	launched chan struct{}
 }
 
 // NewMesos returns a containerizer over a launcher and isolators.
@@ -111,7 +114,7 @@ func (m *Mesos) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 		return fmt.Errorf("launch %s: no sandbox directory", id)
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	c := &container{id: id, cancel: cancel, done: make(chan struct{}), resources: cfg.Resources}
+	c := &container{id: id, cancel: cancel, done: make(chan struct{}), resources: cfg.Resources, launched: make(chan struct{})}
 	m.mu.Lock()
 	if _, ok := m.containers[id]; ok {
 		m.mu.Unlock()
@@ -131,6 +134,7 @@ func (m *Mesos) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 	defer stop()
 
 	err := m.launch(lctx, c, cfg)
+	close(c.launched)
 	if err != nil {
 		m.mu.Lock()
 		destroyed := c.phase == destroying
@@ -341,6 +345,9 @@ func (m *Mesos) watch(ctx context.Context, c *container, iso isolators.Isolator)
 // reap waits for the forked executor and records the termination.
 func (m *Mesos) reap(c *container) {
 	st, err := m.launcher.Wait(context.Background(), c.id)
+	if c.launched != nil {
+		<-c.launched
+	}
 	// Make sure nothing of the container survives its executor.
 	m.kill(c)
 	t := &Termination{}
