@@ -191,6 +191,6 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 		if i > 0 && !s.opts.NoClone {
 			m = proto.Clone(msg)
 		}
-		s.push(&event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
+		s.push(event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
 	}
 }

@@ -233,23 +233,19 @@ func (m *realMaster) sweep() error {
 	if m.err != nil {
 		return m.err
 	}
-	v := m.core.View()
-	offered := map[string]resources.Resources{}
-	for _, o := range v.Offers {
-		offered[o.AgentID] = offered[o.AgentID].Add(o.Resources)
-	}
-	for _, a := range v.Agents {
+	fids := m.core.FrameworkIDs()
+	return m.core.EachAgent(func(a master.AgentBooks) error {
 		var alloc resources.Resources
-		for _, f := range v.Frameworks {
-			alloc = alloc.Add(m.alloc.Core.Allocation(f.ID, a.ID))
+		for _, fid := range fids {
+			alloc = alloc.Add(m.alloc.Core.Allocation(fid, a.ID))
 		}
 		total, free := m.alloc.Core.Total(a.ID), m.alloc.Core.Available(a.ID)
 		if got := free.Add(alloc.Unallocate()); !got.Equal(total) {
 			return fmt.Errorf("resources: agent %s: free %s + allocated %s != total %s", a.ID, free, alloc, total)
 		}
-		if used := offered[a.ID].Unallocate().Add(a.Used.Unallocate()); !used.Equal(alloc.Unallocate()) {
-			return fmt.Errorf("resources: agent %s: offered %s + used by tasks %s != allocated %s", a.ID, offered[a.ID], a.Used, alloc)
+		if used := a.Offered.Unallocate().Add(a.Used.Unallocate()); !used.Equal(alloc.Unallocate()) {
+			return fmt.Errorf("resources: agent %s: offered %s + used by tasks %s != allocated %s", a.ID, a.Offered, a.Used, alloc)
 		}
-	}
-	return nil
+		return nil
+	})
 }

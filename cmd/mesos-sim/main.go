@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -42,8 +43,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
 	crashAt := fs.Duration("crash-at", time.Minute, "with --measure=master-failover: virtual time of the master's crash")
 	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
+	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (GOGC) for the run; the environment's GOGC wins when set")
+	memLimit := fs.Int64("memory-limit-mib", 12<<10, "soft memory limit (GOMEMLIMIT) in MiB, at which the collector runs whatever --gc-percent says; the environment's GOMEMLIMIT wins when set; 0: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	// A simulation is one batch job that allocates much and keeps much:
+	// collecting less often, within a memory limit, trades memory the
+	// machine has for CPU time.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 20)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
