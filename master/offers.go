@@ -63,10 +63,10 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				resources:   r,
 			}
 			o.proto = &mesos.Offer{
-				Id:             &mesos.OfferID{Value: proto.String(o.id)},
-				FrameworkId:    frameworkID(f.id),
-				SlaveId:        slaveID(agentID),
-				Hostname:       proto.String(a.hostname()),
+				Id:          &mesos.OfferID{Value: proto.String(o.id)},
+				FrameworkId: frameworkID(f.id),
+				SlaveId:     slaveID(agentID),
+				Hostname:    proto.String(a.hostname()),
 				// No Resources: offerFor renders o.resources for each send.
 				Attributes:     a.info.GetAttributes(),
 				Url:            agentURL(a),
