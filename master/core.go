@@ -675,6 +675,16 @@ func (c *Core) EachAgentTask(id string, fn func(*mesos.Task) error) error {
 	return nil
 }
 
+// CompletedTasks counts the completed task records the master holds for
+// its frameworks (each keeps --max_completed_tasks_per_framework).
+func (c *Core) CompletedTasks() int {
+	n := 0
+	for _, f := range c.frameworks {
+		n += len(f.completedTasks.byID)
+	}
+	return n
+}
+
 // FrameworkIDs lists the ids of the frameworks the master holds, sorted.
 func (c *Core) FrameworkIDs() []string { return sortedKeys(c.frameworks) }
 

@@ -101,9 +101,12 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if d.Dropped != "" {
 		return
 	}
-	to := s.Name(d.To)
 	up, ok := d.Msg.(*mesosinternal.StatusUpdateMessage)
-	if !ok || !k.isFw[to] {
+	if !ok {
+		return
+	}
+	to := s.Name(d.To)
+	if !k.isFw[to] {
 		return
 	}
 	k.see(to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())

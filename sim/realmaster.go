@@ -53,9 +53,13 @@ type realMaster struct {
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
-// the given offer timeout (0: none); id names this run of the master.
-func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint64, id string) (*realMaster, error) {
+// the given offer timeout (0: none) and --max_completed_tasks_per_framework
+// (0: the default); id names this run of the master.
+func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, maxCompleted int, seed uint64, id string) (*realMaster, error) {
 	cfg := master.DefaultConfig()
+	if maxCompleted > 0 {
+		cfg.MaxCompletedTasksPerFramework = maxCompleted
+	}
 	cfg.Hostname, cfg.IP, cfg.Port = "localhost", "127.0.0.1", 5050
 	if _, port, err := net.SplitHostPort(pid.Address); err == nil {
 		if p, err := strconv.Atoi(port); err == nil {

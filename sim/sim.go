@@ -42,7 +42,10 @@ type Node struct {
 	armed    map[string]uint64   // pending timer key -> generation
 	links    []actors.PID        // peers this node watches, in link order
 	isLinked map[actors.PID]bool // the same peers, for lookups
-	index    int                 // position in sim.nodes
+	// lastTo is when the latest in-order message to each peer lands:
+	// later ones land no earlier (a connection keeps order).
+	lastTo map[*Node]int64
+	index  int // position in sim.nodes
 }
 
 // Up reports whether the node is running.
@@ -327,7 +330,11 @@ func (s *Sim) Remove(n *Node) {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			if w := s.byPID[p]; w != nil && w.up && w.linked(n.PID) {
+			w := s.byPID[p]
+			if w != nil {
+				delete(w.lastTo, n) // its peers send to it no more
+			}
+			if w != nil && w.up && w.linked(n.PID) {
 				w.unlink(n.PID)
 				s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 			}
