@@ -161,6 +161,7 @@ type Cluster struct {
 	hosts  []*agentHost // by agent, as c.agents
 
 	agentIdx      map[actors.PID]int
+	ended         int // tasks the frameworks heard the end of (fwState.done)
 	counts        Counts
 	masterRuns    int       // master incarnations started
 	masterStarted time.Time // when the running master started
@@ -243,7 +244,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		// Every other framework checkpoints (the first among them): its
 		// executors outlive an agent restart; every fourth is
 		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
-		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0}
+		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0, ended: &c.ended}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
 		c.fwst = append(c.fwst, st)
 		if cfg.StandInFrameworks {
@@ -635,13 +636,7 @@ func (r Result) Summary() string {
 		r.Virtual.Seconds(), r.Wall.Seconds(), rate, inv)
 }
 
-func (c *Cluster) finished() int {
-	n := 0
-	for _, st := range c.fwst {
-		n += st.finished
-	}
-	return n
-}
+func (c *Cluster) finished() int { return c.ended }
 
 // Run runs the cluster until every task has ended, a check fails, or the
 // virtual time limit passes (a violation: the run did not finish).
