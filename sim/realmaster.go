@@ -35,6 +35,7 @@ type realMaster struct {
 	// applied and reported stored as an event of its own, right away;
 	// while hold is set (a transcript's "registry hold") ops wait in held.
 	registry *mesosinternal.Registry
+	writer   master.RegistryWriter // applies ops to registry
 	hold     bool
 	// fence, if set, is whether this master still holds its candidacy:
 	// a deposed master's registry writes are refused.
@@ -145,7 +146,7 @@ func (m *realMaster) apply(n *Node, e effect.Effect) {
 
 // store applies op to the registry and reports it stored.
 func (m *realMaster) store(n *Node, op master.RegistryApply) {
-	master.ApplyRegistryOps(m.registry, op.Op)
+	m.writer.Apply(m.registry, op.Op)
 	n.Post(0, func(now time.Time) []effect.Effect { return m.watched(now, m.core.RegistryApplied(now, op.Seq, nil)) })
 }
 
