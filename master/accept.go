@@ -309,8 +309,10 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	c.addTask(f, a, newTask(t, f.id))
 	consumed = consumed.Add(resources.Resources(t.GetResources()))
 
-	c.taskLog(f.id, t.GetTaskId().GetValue()).WithFields(logrus.Fields{"agent_id": a.id, "hostname": a.hostname()}).
-		Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
+	if c.logsAt(logrus.InfoLevel) {
+		c.taskLog(f.id, t.GetTaskId().GetValue()).WithFields(logrus.Fields{"agent_id": a.id, "hostname": a.hostname()}).
+			Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
+	}
 	c.send(a.pid, &mesosinternal.RunTaskMessage{
 		Framework:      clone(f.info),
 		FrameworkId:    frameworkID(f.id),

@@ -15,6 +15,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/scheduler"
+	"github.com/gomesos/gomesos/resources"
 )
 
 // IDs makes the ids the master hands out.
@@ -157,6 +158,7 @@ func NewCore(cfg Config, info *mesos.MasterInfo, deps Deps) (*Core, error) {
 	if deps.Log == nil {
 		l := logrus.New()
 		l.SetOutput(io.Discard)
+		l.SetLevel(logrus.PanicLevel) // nothing is formatted to be discarded
 		deps.Log = logrus.NewEntry(l)
 	}
 	c := &Core{
@@ -339,13 +341,40 @@ func (c *Core) send(to actors.PID, msg proto.Message) {
 	c.out.Send(to, msg)
 }
 
-// fwLog, agentLog and taskLog return loggers with the ids as fields.
-func (c *Core) fwLog(id string) *logrus.Entry { return c.log.WithField("framework_id", id) }
+// logsAt reports whether the core's logger writes lines of level l (it is
+// read on each call, so a level changed at run time takes effect).
+func (c *Core) logsAt(l logrus.Level) bool { return c.log.Logger.IsLevelEnabled(l) }
 
-func (c *Core) agentLog(id string) *logrus.Entry { return c.log.WithField("agent_id", id) }
+// fwLog, agentLog and taskLog return loggers with the ids as fields; when
+// the logger writes not even errors (the simulator's cores), the bare
+// logger, so that no fields are built for lines nobody sees.
+func (c *Core) fwLog(id string) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		return c.log
+	}
+	return c.log.WithField("framework_id", id)
+}
+
+func (c *Core) agentLog(id string) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		return c.log
+	}
+	return c.log.WithField("agent_id", id)
+}
 
 func (c *Core) taskLog(fid, tid string) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		return c.log
+	}
 	return c.log.WithFields(logrus.Fields{"framework_id": fid, "task_id": tid})
+}
+
+// taskAgentLog is taskLog with the agent's id too.
+func (c *Core) taskAgentLog(fid, tid, aid string) *logrus.Entry {
+	if !c.logsAt(logrus.ErrorLevel) {
+		return c.log
+	}
+	return c.log.WithFields(logrus.Fields{"framework_id": fid, "task_id": tid, "agent_id": aid})
 }
 
 // ---- Scheduler calls ----
@@ -602,4 +631,98 @@ func (c *Core) deactivateFramework(from actors.PID, m *mesosinternal.DeactivateF
 	case f.active:
 		c.deactivate(f, true)
 	}
+}
+
+// AgentBooks is one agent's resource books as the master holds them: what
+// it has offered of the agent and what the agent's live tasks and
+// executors use.
+type AgentBooks struct {
+	ID        string
+	PID       actors.PID
+	Connected bool
+	Offered   resources.Resources
+	Used      resources.Resources
+}
+
+// EachAgent calls fn with the books of every agent, in id order, until fn
+// returns an error, which it returns. Unlike View it copies no task
+// records (the simulator checks the books this way, often); fn must not
+// change the resources it is given.
+func (c *Core) EachAgent(fn func(AgentBooks) error) error {
+	for _, id := range sortedKeys(c.agents) {
+		a := c.agents[id]
+		if err := fn(AgentBooks{ID: id, PID: a.pid, Connected: a.connected, Offered: a.offeredResources(), Used: a.totalUsed()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EachAgentTask calls fn with every task the master holds on agent id, by
+// framework and task id, until fn returns an error, which it returns. fn
+// must neither keep nor change the task.
+func (c *Core) EachAgentTask(id string, fn func(*mesos.Task) error) error {
+	a := c.agents[id]
+	if a == nil {
+		return nil
+	}
+	for _, fid := range sortedKeys(a.tasks) {
+		for _, tid := range sortedKeys(a.tasks[fid]) {
+			if err := fn(a.tasks[fid][tid]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CompletedTasks counts the completed task records the master holds for
+// its frameworks (each keeps --max_completed_tasks_per_framework).
+func (c *Core) CompletedTasks() int {
+	n := 0
+	for _, f := range c.frameworks {
+		n += len(f.completedTasks.byID)
+	}
+	return n
+}
+
+// FrameworkIDs lists the ids of the frameworks the master holds, sorted.
+func (c *Core) FrameworkIDs() []string { return sortedKeys(c.frameworks) }
+
+// Unreachable reports whether the master holds agent id as unreachable.
+func (c *Core) Unreachable(id string) bool { return c.unreachable[id] != nil }
+
+// RegistryWriter applies registry operations to a registry one at a
+// time, as ApplyRegistryOps does, and remembers the admitted agents' ids
+// from one admission to the next, so that agents registering in bulk do
+// not each cost a scan of the admitted list (quadratic at 50,000 agents;
+// the shell's batches avoid it the same way, applyBatch). Any other
+// operation, or a registry changed behind its back, makes it look again.
+type RegistryWriter struct {
+	r        *mesosinternal.Registry
+	n        int             // the admitted list's length when admitted was right
+	admitted map[string]bool // nil: not known
+}
+
+// Apply applies op to r.
+func (w *RegistryWriter) Apply(r *mesosinternal.Registry, op RegistryOp) {
+	a, ok := op.(AdmitSlave)
+	if !ok {
+		op.Apply(r)
+		w.admitted = nil
+		return
+	}
+	if w.admitted == nil || w.r != r || w.n != len(r.GetSlaves().GetSlaves()) {
+		w.r, w.admitted = r, map[string]bool{}
+		for _, x := range r.GetSlaves().GetSlaves() {
+			w.admitted[x.GetInfo().GetId().GetValue()] = true
+		}
+	}
+	if id := a.Info.GetId().GetValue(); !w.admitted[id] {
+		appendAdmitted(r, a.Info)
+		w.admitted[id] = true
+	} else {
+		a.Apply(r)
+	}
+	w.n = len(r.GetSlaves().GetSlaves())
 }

@@ -63,11 +63,11 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				resources:   r,
 			}
 			o.proto = &mesos.Offer{
-				Id:             &mesos.OfferID{Value: proto.String(o.id)},
-				FrameworkId:    frameworkID(f.id),
-				SlaveId:        slaveID(agentID),
-				Hostname:       proto.String(a.hostname()),
-				Resources:      r.Clone(),
+				Id:          &mesos.OfferID{Value: proto.String(o.id)},
+				FrameworkId: frameworkID(f.id),
+				SlaveId:     slaveID(agentID),
+				Hostname:    proto.String(a.hostname()),
+				// No Resources: offerFor renders o.resources for each send.
 				Attributes:     a.info.GetAttributes(),
 				Url:            agentURL(a),
 				AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String(role)},
@@ -89,7 +89,9 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 	if len(msg.Offers) == 0 {
 		return
 	}
-	c.fwLog(f.id).Debugf("sending %d offers", len(msg.Offers))
+	if c.logsAt(logrus.DebugLevel) {
+		c.fwLog(f.id).Debugf("sending %d offers", len(msg.Offers))
+	}
 	c.send(f.pid, msg)
 }
 

@@ -25,7 +25,9 @@ func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee
 	if !acknowledgee.IsZero() {
 		msg.Pid = proto.String(acknowledgee.String())
 	}
-	c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
+	if c.logsAt(logrus.DebugLevel) {
+		c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
+	}
 	c.send(f.pid, msg)
 }
 
@@ -107,7 +109,7 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 	agentID := u.GetSlaveId().GetValue()
 	fid := u.GetFrameworkId().GetValue()
 	tid := u.GetStatus().GetTaskId().GetValue()
-	log := c.taskLog(fid, tid).WithField("agent_id", agentID)
+	log := c.taskAgentLog(fid, tid, agentID)
 	if u == nil || u.Status == nil || tid == "" || fid == "" {
 		log.Warn("ignoring malformed status update")
 		return
@@ -129,7 +131,9 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 	if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
 		ackTo = pid
 	}
-	log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
+	if c.logsAt(logrus.InfoLevel) {
+		log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
+	}
 
 	if f := c.frameworks[fid]; f != nil && f.connected {
 		c.forward(f, u, ackTo)
@@ -149,7 +153,7 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 	agentID := ack.GetSlaveId().GetValue()
 	tid := ack.GetTaskId().GetValue()
-	log := c.taskLog(f.id, tid).WithField("agent_id", agentID)
+	log := c.taskAgentLog(f.id, tid, agentID)
 	a := c.agents[agentID]
 	if a == nil {
 		log.Warn("cannot send status update acknowledgement: agent is not registered")

@@ -115,6 +115,7 @@ func NewCore(cfg CoreConfig) *Core {
 	if c.log == nil {
 		l := logrus.New()
 		l.SetOutput(nopWriter{})
+		l.SetLevel(logrus.PanicLevel) // nothing is formatted to be discarded
 		c.log = logrus.NewEntry(l)
 	}
 	if c.rng == nil {
@@ -466,10 +467,12 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	} else {
 		status.Uuid = nil
 	}
-	c.log.WithFields(logrus.Fields{
-		"task_id": status.GetTaskId().GetValue(),
-		"state":   status.GetState().String(),
-	}).Debug("received status update")
+	if c.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		c.log.WithFields(logrus.Fields{
+			"task_id": status.GetTaskId().GetValue(),
+			"state":   status.GetState().String(),
+		}).Debug("received status update")
+	}
 	cb := OnStatusUpdate{Status: status}
 	if ack && !c.explicitAcks {
 		cb.Ack = &schedpb.Call_Acknowledge{
@@ -496,14 +499,16 @@ func (c *Core) fatal(message string) {
 // Acknowledge sends an ACKNOWLEDGE: the Ack of an OnStatusUpdate once its
 // callback returned (and the driver still runs), or what
 // AcknowledgeStatusUpdate made of the scheduler's explicit one. While
-// disconnected it is dropped: the agent resends the update.
+// disconnected it is dropped: the agent resends the update. The core
+// sends ack itself: the caller hands it over (both kinds are made afresh
+// for this call).
 func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.Effect {
 	if !c.connected {
 		c.log.WithFields(logrus.Fields{"task_id": ack.GetTaskId().GetValue(), "agent_id": ack.GetSlaveId().GetValue()}).
 			Info("not acknowledging a status update: disconnected (the agent will resend it)")
 		return nil
 	}
-	c.sendCall(schedpb.Call_ACKNOWLEDGE, &schedpb.Call{Acknowledge: cloneOne(ack)})
+	c.sendCall(schedpb.Call_ACKNOWLEDGE, &schedpb.Call{Acknowledge: ack})
 	return c.out.Take()
 }
 

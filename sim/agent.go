@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -366,6 +367,9 @@ func (h *agentHost) ms(d int) time.Duration {
 }
 
 func (h *agentHost) rel(p string) string {
+	if r, ok := strings.CutPrefix(p, h.workDir+"/"); ok && r != "" && filepath.Clean(p) == p {
+		return r // what Rel gives for a clean path under the work dir, cheaper
+	}
 	r, err := filepath.Rel(h.workDir, p)
 	if err != nil {
 		return p

@@ -97,6 +97,13 @@ type Config struct {
 	FailRate       float64       // share of tasks that fail (default 0.1)
 	Master         MasterTimes   // default DefaultMasterTimes
 	MaxVirtual     time.Duration // give up (a violation) after this much virtual time (default 6h)
+	// Progress, if set, is called each time another ProgressEvery tasks
+	// have ended (a long run's figures along the way).
+	Progress      func(finished int, virtual time.Duration)
+	ProgressEvery int
+	// MaxCompletedTasks is the master's --max_completed_tasks_per_framework
+	// (0: its default, 1000).
+	MaxCompletedTasks int
 	// SweepEvery runs the whole-cluster resource check every this many
 	// steps (default 1: every step; it costs agents x frameworks).
 	SweepEvery uint64
@@ -154,6 +161,7 @@ type Cluster struct {
 	hosts  []*agentHost // by agent, as c.agents
 
 	agentIdx      map[actors.PID]int
+	ended         int // tasks the frameworks heard the end of (fwState.done)
 	counts        Counts
 	masterRuns    int       // master incarnations started
 	masterStarted time.Time // when the running master started
@@ -196,7 +204,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	}
 	s := c.Sim
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
-	if c.master, c.sweep, err = addMaster(s, mpid, cfg.StandInMaster, cfg.Master, cfg.Seed); err != nil {
+	if c.master, c.sweep, err = addMasterWith(s, mpid, cfg.StandInMaster, cfg.Master, cfg.MaxCompletedTasks, cfg.Seed); err != nil {
 		return nil, err
 	}
 	c.masterInfo = func() *mesos.MasterInfo {
@@ -236,7 +244,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		// Every other framework checkpoints (the first among them): its
 		// executors outlive an agent restart; every fourth is
 		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
-		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0}
+		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0, ended: &c.ended}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
 		c.fwst = append(c.fwst, st)
 		if cfg.StandInFrameworks {
@@ -267,6 +275,12 @@ func NewCluster(cfg Config) (*Cluster, error) {
 // addMaster adds and starts the master node: master.Core over a
 // synchronous allocator core, or the stand-in.
 func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uint64) (*Node, func() error, error) {
+	return addMasterWith(s, pid, standIn, times, 0, seed)
+}
+
+// addMasterWith is addMaster with the master's
+// --max_completed_tasks_per_framework (0: the default).
+func addMasterWith(s *Sim, pid actors.PID, standIn bool, times MasterTimes, maxCompleted int, seed uint64) (*Node, func() error, error) {
 	if standIn {
 		m := newStandInMaster(pid, times, seed)
 		n, err := s.Add("master", pid, m, nil)
@@ -276,7 +290,7 @@ func addMaster(s *Sim, pid actors.PID, standIn bool, times MasterTimes, seed uin
 		s.Start(n, m.start)
 		return n, func() error { return sweepBooks(m) }, nil
 	}
-	m, err := newRealMaster(s, pid, times.Offer, seed, "m1")
+	m, err := newRealMaster(s, pid, times.Offer, maxCompleted, seed, "m1")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -357,7 +371,7 @@ func (c *Cluster) restartMaster() { c.startMaster(c.master) }
 // node; it recovers from the registry of the master before it.
 func (c *Cluster) startMaster(n *Node) {
 	c.masterRuns++
-	m, err := newRealMaster(c.Sim, n.PID, c.cfg.Master.Offer, c.cfg.Seed+uint64(c.masterRuns), fmt.Sprintf("m%d", c.masterRuns+1))
+	m, err := newRealMaster(c.Sim, n.PID, c.cfg.Master.Offer, c.cfg.MaxCompletedTasks, c.cfg.Seed+uint64(c.masterRuns), fmt.Sprintf("m%d", c.masterRuns+1))
 	if err != nil {
 		c.Sim.Fail(err)
 		return
@@ -578,6 +592,15 @@ func (c *Cluster) quiet() bool {
 	return true
 }
 
+// MasterCompletedTasks is how many completed task records the running
+// master holds (0 for the stand-in).
+func (c *Cluster) MasterCompletedTasks() int {
+	if m, ok := c.master.Core.(*realMaster); ok {
+		return m.core.CompletedTasks()
+	}
+	return 0
+}
+
 // Counts are the faults a run injected.
 type Counts struct {
 	AgentRestarts  int // agent processes crashed and restarted over their disk
@@ -613,13 +636,7 @@ func (r Result) Summary() string {
 		r.Virtual.Seconds(), r.Wall.Seconds(), rate, inv)
 }
 
-func (c *Cluster) finished() int {
-	n := 0
-	for _, st := range c.fwst {
-		n += st.finished
-	}
-	return n
-}
+func (c *Cluster) finished() int { return c.ended }
 
 // Run runs the cluster until every task has ended, a check fails, or the
 // virtual time limit passes (a violation: the run did not finish).
@@ -627,12 +644,17 @@ func (c *Cluster) Run() Result {
 	s := c.Sim
 	start := time.Now()
 	deadline := Epoch.Add(c.cfg.MaxVirtual)
+	report := c.cfg.ProgressEvery
 	for c.finished() < c.cfg.Tasks && s.Err() == nil {
 		if t, ok := s.Next(); !ok || t.After(deadline) {
 			s.Fail(fmt.Errorf("liveness: %d of %d tasks ended within %v of virtual time", c.finished(), c.cfg.Tasks, c.cfg.MaxVirtual))
 			break
 		}
 		s.Step()
+		if c.cfg.Progress != nil && report > 0 && c.finished() >= report {
+			c.cfg.Progress(c.finished(), s.Elapsed())
+			report += c.cfg.ProgressEvery
+		}
 	}
 	if s.Err() == nil {
 		c.drain()

@@ -33,14 +33,16 @@ func (d *simDisk) write(h *agentHost, e effect.Effect) {
 	case slave.Checkpoint:
 		d.files[h.rel(e.Path)] = checkpoint.File{Data: append([]byte(nil), e.Data...)}
 	case slave.CheckpointAppend:
-		f := d.files[h.rel(e.Path)]
-		d.files[h.rel(e.Path)] = checkpoint.File{Data: append(f.Data, e.Data...)}
+		p := h.rel(e.Path)
+		f := d.files[p]
+		d.files[p] = checkpoint.File{Data: append(f.Data, e.Data...)}
 	case slave.CheckpointLink:
 		d.files[h.rel(e.Path)] = checkpoint.File{Link: e.Target, IsLink: true}
 	case slave.CheckpointRemove:
 		p := h.rel(e.Path)
+		under := p + "/"
 		for k := range d.files {
-			if k == p || strings.HasPrefix(k, p+"/") {
+			if k == p || strings.HasPrefix(k, under) {
 				delete(d.files, k)
 			}
 		}

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -49,7 +50,7 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		var tasks []*mesos.TaskInfo
 		for s.st.launched < s.st.want && left.Contains(s.taskRes) {
 			s.st.launched++
-			tid := fmt.Sprintf("%s-t%d", s.st.name, s.st.launched)
+			tid := s.st.name + "-t" + strconv.Itoa(s.st.launched)
 			tasks = append(tasks, &mesos.TaskInfo{
 				Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: o.GetSlaveId(),
 				Resources: res, Command: &mesos.CommandInfo{Value: proto.String("true")},
@@ -71,7 +72,7 @@ func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos
 	tid := st.GetTaskId().GetValue()
 	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
 		if settled(st.GetState()) && !settled(last) {
-			s.st.finished++
+			s.st.done()
 		}
 		s.st.last[tid] = st.GetState()
 	}

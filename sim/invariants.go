@@ -3,8 +3,10 @@ package sim
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/gomesos/gomesos/master"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
@@ -46,8 +48,12 @@ type owedUpdate struct {
 type seenTask struct {
 	state mesos.TaskState
 	agent string // the agent id of the latest update
-	uuids map[string]bool
+	// uuids of the updates seen, a few per task: a list is smaller than
+	// a map for a million tasks and as quick to search.
+	uuids []string
 }
+
+func (t *seenTask) had(uuid string) bool { return slices.Contains(t.uuids, uuid) }
 
 func newChecker(c *Cluster) *checker {
 	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
@@ -95,9 +101,12 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if d.Dropped != "" {
 		return
 	}
-	to := s.Name(d.To)
 	up, ok := d.Msg.(*mesosinternal.StatusUpdateMessage)
-	if !ok || !k.isFw[to] {
+	if !ok {
+		return
+	}
+	to := s.Name(d.To)
+	if !k.isFw[to] {
 		return
 	}
 	k.see(to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
@@ -149,7 +158,7 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 	key := taskKey{fid, st.GetTaskId().GetValue()}
 	t := k.seen[key]
 	if t == nil {
-		t = &seenTask{state: mesos.TaskState_TASK_STAGING, uuids: map[string]bool{}}
+		t = &seenTask{state: mesos.TaskState_TASK_STAGING}
 		k.seen[key] = t
 	}
 	next := st.GetState()
@@ -176,10 +185,10 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 		return
 	}
 	if u := string(uuid); u != "" {
-		if t.uuids[u] {
+		if t.had(u) {
 			return // at-least-once: a duplicate
 		}
-		t.uuids[u] = true
+		t.uuids = append(t.uuids, u)
 	} else if next == t.state {
 		return // the master's updates carry no UUID: a copy looks the same
 	}
@@ -288,13 +297,8 @@ func (k *checker) owes() bool {
 // the framework was told (TASK_UNREACHABLE); and each task the master
 // holds as live on a connected agent runs there.
 func (k *checker) final() error {
-	unreachable := map[string]bool{}
 	m, real := k.c.master.Core.(*realMaster)
-	if real && k.c.master.Up() {
-		for _, id := range m.core.View().Unreachable {
-			unreachable[id] = true
-		}
-	}
+	unreachable := func(id string) bool { return real && k.c.master.Up() && m.core.Unreachable(id) }
 	for _, st := range k.c.fwst {
 		for _, tid := range st.order {
 			if protocol.IsTerminal(st.last[tid]) {
@@ -310,7 +314,7 @@ func (k *checker) final() error {
 			if live {
 				continue
 			}
-			if t := k.seen[taskKey{st.id, tid}]; st.last[tid] == mesos.TaskState_TASK_UNREACHABLE && t != nil && t.agent != "" && unreachable[t.agent] {
+			if t := k.seen[taskKey{st.id, tid}]; st.last[tid] == mesos.TaskState_TASK_UNREACHABLE && t != nil && t.agent != "" && unreachable(t.agent) {
 				continue
 			}
 			if st.last[tid] == mesos.TaskState_TASK_UNKNOWN {
@@ -322,18 +326,18 @@ func (k *checker) final() error {
 	if !real || !k.c.master.Up() {
 		return nil
 	}
-	for _, a := range m.core.View().Agents {
+	return m.core.EachAgent(func(a master.AgentBooks) error {
 		i := k.c.agentIndex(a.PID)
 		if !a.Connected || i < 0 || !k.c.agents[i].Up() {
-			continue
+			return nil
 		}
-		for _, t := range a.Tasks {
+		return m.core.EachAgentTask(a.ID, func(t *mesos.Task) error {
 			fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 			if !protocol.IsTerminal(t.GetState()) && !k.c.hosts[i].running(fid, tid) {
 				return fmt.Errorf("task accounted for: the master holds task %s of framework %s as %s on %s (%s), which does not run it",
 					tid, fid, t.GetState(), a.ID, k.c.agents[i].Name)
 			}
-		}
-	}
-	return nil
+			return nil
+		})
+	})
 }

@@ -31,21 +31,18 @@ type partition struct {
 	until time.Time
 }
 
-type pair struct{ from, to actors.PID }
-
 // Network carries the messages of a simulation.
 type Network struct {
 	s       *Sim
 	rules   []Rule
 	filters []*Filter
 	parts   []*partition
-	last    map[pair]int64 // when the pair's latest in-order message lands
 	// ReorderWindow bounds the extra delay of a reordered message (default 50ms).
 	ReorderWindow time.Duration
 }
 
 func newNetwork(s *Sim) *Network {
-	return &Network{s: s, last: map[pair]int64{}, ReorderWindow: 50 * time.Millisecond}
+	return &Network{s: s, ReorderWindow: 50 * time.Millisecond}
 }
 
 // AddRule adds a fault rule; the first rule that matches a pair applies.
@@ -177,20 +174,22 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 		}
 		reorder = nw.chance(r.Reorder)
 	}
-	k := pair{n.PID, target.PID}
 	if reorder {
 		at += s.rng.Int64N(int64(nw.ReorderWindow) + 1)
 	} else {
-		if last := nw.last[k]; last > at {
+		if last := n.lastTo[target]; last > at {
 			at = last
 		}
-		nw.last[k] = at
+		if n.lastTo == nil {
+			n.lastTo = map[*Node]int64{}
+		}
+		n.lastTo[target] = at
 	}
 	for i := 0; i < copies; i++ {
 		m := msg
 		if i > 0 && !s.opts.NoClone {
 			m = proto.Clone(msg)
 		}
-		s.push(&event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
+		s.push(event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
 	}
 }

@@ -35,6 +35,7 @@ type realMaster struct {
 	// applied and reported stored as an event of its own, right away;
 	// while hold is set (a transcript's "registry hold") ops wait in held.
 	registry *mesosinternal.Registry
+	writer   master.RegistryWriter // applies ops to registry
 	hold     bool
 	// fence, if set, is whether this master still holds its candidacy:
 	// a deposed master's registry writes are refused.
@@ -53,9 +54,13 @@ type realMaster struct {
 }
 
 // newRealMaster builds the master core for pid with Mesos' defaults and
-// the given offer timeout (0: none); id names this run of the master.
-func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, seed uint64, id string) (*realMaster, error) {
+// the given offer timeout (0: none) and --max_completed_tasks_per_framework
+// (0: the default); id names this run of the master.
+func newRealMaster(s *Sim, pid actors.PID, offerTimeout time.Duration, maxCompleted int, seed uint64, id string) (*realMaster, error) {
 	cfg := master.DefaultConfig()
+	if maxCompleted > 0 {
+		cfg.MaxCompletedTasksPerFramework = maxCompleted
+	}
 	cfg.Hostname, cfg.IP, cfg.Port = "localhost", "127.0.0.1", 5050
 	if _, port, err := net.SplitHostPort(pid.Address); err == nil {
 		if p, err := strconv.Atoi(port); err == nil {
@@ -146,7 +151,7 @@ func (m *realMaster) apply(n *Node, e effect.Effect) {
 
 // store applies op to the registry and reports it stored.
 func (m *realMaster) store(n *Node, op master.RegistryApply) {
-	master.ApplyRegistryOps(m.registry, op.Op)
+	m.writer.Apply(m.registry, op.Op)
 	n.Post(0, func(now time.Time) []effect.Effect { return m.watched(now, m.core.RegistryApplied(now, op.Seq, nil)) })
 }
 
@@ -238,23 +243,19 @@ func (m *realMaster) sweep() error {
 	if m.err != nil {
 		return m.err
 	}
-	v := m.core.View()
-	offered := map[string]resources.Resources{}
-	for _, o := range v.Offers {
-		offered[o.AgentID] = offered[o.AgentID].Add(o.Resources)
-	}
-	for _, a := range v.Agents {
+	fids := m.core.FrameworkIDs()
+	return m.core.EachAgent(func(a master.AgentBooks) error {
 		var alloc resources.Resources
-		for _, f := range v.Frameworks {
-			alloc = alloc.Add(m.alloc.Core.Allocation(f.ID, a.ID))
+		for _, fid := range fids {
+			alloc = alloc.Add(m.alloc.Core.Allocation(fid, a.ID))
 		}
 		total, free := m.alloc.Core.Total(a.ID), m.alloc.Core.Available(a.ID)
 		if got := free.Add(alloc.Unallocate()); !got.Equal(total) {
 			return fmt.Errorf("resources: agent %s: free %s + allocated %s != total %s", a.ID, free, alloc, total)
 		}
-		if used := offered[a.ID].Unallocate().Add(a.Used.Unallocate()); !used.Equal(alloc.Unallocate()) {
-			return fmt.Errorf("resources: agent %s: offered %s + used by tasks %s != allocated %s", a.ID, offered[a.ID], a.Used, alloc)
+		if used := a.Offered.Unallocate().Add(a.Used.Unallocate()); !used.Equal(alloc.Unallocate()) {
+			return fmt.Errorf("resources: agent %s: offered %s + used by tasks %s != allocated %s", a.ID, a.Offered, a.Used, alloc)
 		}
-	}
-	return nil
+		return nil
+	})
 }

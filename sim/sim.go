@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,7 +42,10 @@ type Node struct {
 	armed    map[string]uint64   // pending timer key -> generation
 	links    []actors.PID        // peers this node watches, in link order
 	isLinked map[actors.PID]bool // the same peers, for lookups
-	index    int                 // position in sim.nodes
+	// lastTo is when the latest in-order message to each peer lands:
+	// later ones land no earlier (a connection keeps order).
+	lastTo map[*Node]int64
+	index  int // position in sim.nodes
 }
 
 // Up reports whether the node is running.
@@ -56,7 +58,7 @@ func (n *Node) Now() time.Time { return n.sim.now }
 // operation finishing); the effects fn returns are applied for the node.
 // Work posted before a crash is lost with it.
 func (n *Node) Post(d time.Duration, fn func(now time.Time) []effect.Effect) {
-	n.sim.push(&event{at: n.sim.at(d), kind: evCall, to: n, inc: n.inc, fn: fn})
+	n.sim.push(event{at: n.sim.at(d), kind: evCall, to: n, inc: n.inc, fn: fn})
 }
 
 // Rand is the simulation's random source, for custom effect hooks.
@@ -101,23 +103,64 @@ type event struct {
 	hook func()
 }
 
-type queue []*event
+// queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
+// keys, so ordering them reads no event.
+type queue []qent
 
-func (q queue) Len() int { return len(q) }
-func (q queue) Less(i, j int) bool {
-	if q[i].at != q[j].at {
-		return q[i].at < q[j].at
-	}
-	return q[i].seq < q[j].seq
+type qent struct {
+	at  int64
+	seq uint64
+	e   *event
 }
-func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)   { *q = append(*q, x.(*event)) }
-func (q *queue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	return e
+
+func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+
+func (q *queue) push(e *event) {
+	h := append(*q, qent{at: e.at, seq: e.seq, e: e})
+	i := len(h) - 1
+	x := h[i]
+	for i > 0 {
+		p := (i - 1) / 4
+		if !x.before(h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = x
+	*q = h
+}
+
+func (q *queue) pop() *event {
+	h := *q
+	top := h[0].e
+	n := len(h) - 1
+	x := h[n]
+	h[n] = qent{}
+	h = h[:n]
+	if n > 0 {
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			m := c
+			for j := c + 1; j < c+4 && j < n; j++ {
+				if h[j].before(h[m]) {
+					m = j
+				}
+			}
+			if !h[m].before(x) {
+				break
+			}
+			h[i] = h[m]
+			i = m
+		}
+		h[i] = x
+	}
+	*q = h
+	return top
 }
 
 // Delivery is one message that reached a node (or was lost on the way).
@@ -159,6 +202,7 @@ type Sim struct {
 	now    time.Time
 	seq    uint64
 	q      queue
+	free   []*event // handled events, for reuse
 	rng    *rand.Rand
 	nodes  []*Node
 	byPID  map[actors.PID]*Node
@@ -268,7 +312,7 @@ func (s *Sim) Crash(n *Node) {
 	for _, w := range s.nodes {
 		if w.up && w.linked(n.PID) {
 			w.unlink(n.PID)
-			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 		}
 	}
 }
@@ -286,9 +330,13 @@ func (s *Sim) Remove(n *Node) {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			if w := s.byPID[p]; w != nil && w.up && w.linked(n.PID) {
+			w := s.byPID[p]
+			if w != nil {
+				delete(w.lastTo, n) // its peers send to it no more
+			}
+			if w != nil && w.up && w.linked(n.PID) {
 				w.unlink(n.PID)
-				s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+				s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
 			}
 		}
 		n.armed, n.links, n.isLinked = nil, nil, nil
@@ -318,22 +366,33 @@ func (s *Sim) At(t time.Time, fn func()) {
 	if t.Before(s.now) {
 		t = s.now
 	}
-	s.push(&event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
+	s.push(event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
 }
 
 // Deliver hands msg to n from from now, as if it came over the network with
 // no faults: the way a test injects a message.
 func (s *Sim) Deliver(from actors.PID, n *Node, msg proto.Message) {
-	s.push(&event{at: s.at(0), kind: evDeliver, to: n, inc: n.inc, from: from, msg: msg})
+	s.push(event{at: s.at(0), kind: evDeliver, to: n, inc: n.inc, from: from, msg: msg})
 }
 
 // at is the queue time d from now.
 func (s *Sim) at(d time.Duration) int64 { return int64(s.now.Sub(Epoch) + d) }
 
-func (s *Sim) push(e *event) {
+// push queues a copy of ev in an event taken from the free list: a
+// simulation queues millions of events and each is done with once handled.
+func (s *Sim) push(ev event) {
+	var e *event
+	if n := len(s.free); n > 0 {
+		e = s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+	} else {
+		e = new(event)
+	}
+	*e = ev
 	s.seq++
 	e.seq = s.seq
-	heap.Push(&s.q, e)
+	s.q.push(e)
 }
 
 // Pending reports whether events are queued.
@@ -353,13 +412,15 @@ func (s *Sim) Step() bool {
 	if s.err != nil || len(s.q) == 0 {
 		return false
 	}
-	e := heap.Pop(&s.q).(*event)
+	e := s.q.pop()
 	if at := Epoch.Add(time.Duration(e.at)); at.After(s.now) {
 		s.now = at
 	}
 	s.steps++
 	s.last = e.to
 	s.handle(e)
+	*e = event{}
+	s.free = append(s.free, e)
 	if s.err == nil && s.Check != nil {
 		if err := s.Check(s); err != nil {
 			s.fail(err)
@@ -469,7 +530,7 @@ func (s *Sim) apply(n *Node, effs []effect.Effect) {
 		case effect.StartTimer:
 			n.gen++
 			n.armed[ef.Key] = n.gen
-			s.push(&event{at: s.at(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
+			s.push(event{at: s.at(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
 		case effect.CancelTimer:
 			delete(n.armed, ef.Key)
 		default:
@@ -490,7 +551,7 @@ func (s *Sim) link(n *Node, peer actors.PID) {
 	}
 	p := s.byPID[peer]
 	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
-		s.push(&event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
+		s.push(event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
 		return
 	}
 	n.links = append(n.links, peer)
@@ -506,7 +567,7 @@ func (s *Sim) linkBroken(a, b *Node) {
 		w, p := pair[0], pair[1]
 		if w.up && w.linked(p.PID) {
 			w.unlink(p.PID)
-			s.push(&event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
+			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
 		}
 	}
 }

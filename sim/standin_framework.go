@@ -23,13 +23,24 @@ type fwState struct {
 	want     int // tasks to run in all
 	launched int
 	finished int
-	last     map[string]mesos.TaskState // last state seen, by task id
-	order    []string                   // task ids in launch order
+	// ended, if set, counts the tasks every framework of the cluster
+	// finished (so the run loop need not add them up each step).
+	ended *int
+	last  map[string]mesos.TaskState // last state seen, by task id
+	order []string                   // task ids in launch order
 	// checkpoint: the framework asks agents to checkpoint its tasks.
 	checkpoint bool
 	// partitionAware: the framework is PARTITION_AWARE (driver frameworks
 	// only): it is told TASK_UNREACHABLE, not TASK_LOST.
 	partitionAware bool
+}
+
+// done counts one more task the framework heard the end of.
+func (st *fwState) done() {
+	st.finished++
+	if st.ended != nil {
+		*st.ended++
+	}
 }
 
 // standInFramework is the stand-in scheduler (and driver): it registers,
@@ -143,7 +154,7 @@ func (f *standInFramework) update(up *mesosinternal.StatusUpdate) {
 	tid := st.GetTaskId().GetValue()
 	if last, ok := f.st.last[tid]; ok {
 		if !protocol.IsTerminal(last) && protocol.IsTerminal(st.GetState()) {
-			f.st.finished++
+			f.st.done()
 		}
 		if !protocol.IsTerminal(last) {
 			f.st.last[tid] = st.GetState()

@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/gomesos/gomesos/sim"
@@ -33,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agentRes := fs.String("agent-resources", "cpus:4;mem:8192", "resources of each agent")
 	taskRes := fs.String("task-resources", "cpus:1;mem:128", "resources of each task")
 	taskTime := fs.Duration("task-time", 10*time.Second, "mean virtual run time of a task")
+	progress := fs.Int("progress", 0, "print a progress line to stderr each time this many more tasks have ended (0: none)")
+	maxCompleted := fs.Int("max-completed-tasks-per-framework", 0, "the master's --max_completed_tasks_per_framework (0: its default)")
 	maxVirtual := fs.Duration("max-virtual", 6*time.Hour, "virtual time after which an unfinished run is a violation")
 	sweep := fs.Uint64("sweep-every", 0, "check every agent's resource books every N steps (0: every step up to 1000 agents x frameworks, else every agents*frameworks/1000 steps)")
 	trace := fs.String("trace", "", "write every message, one line each, to this file ('-' for stderr)")
@@ -42,8 +46,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
 	crashAt := fs.Duration("crash-at", time.Minute, "with --measure=master-failover: virtual time of the master's crash")
 	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
+	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (GOGC) for the run; the environment's GOGC wins when set")
+	memLimit := fs.Int64("memory-limit-mib", 12<<10, "soft memory limit (GOMEMLIMIT) in MiB, at which the collector runs whatever --gc-percent says; the environment's GOMEMLIMIT wins when set; 0: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	// A simulation is one batch job that allocates much and keeps much:
+	// collecting less often, within a memory limit, trades memory the
+	// machine has for CPU time.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 20)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
@@ -57,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg := sim.Config{
 		Seed: *seed, Agents: *agents, Frameworks: *frameworks, Tasks: *tasks, Faults: f,
 		AgentResources: *agentRes, TaskResources: *taskRes, TaskTime: *taskTime,
-		MaxVirtual: *maxVirtual, SweepEvery: *sweep, NoClone: true,
+		MaxVirtual: *maxVirtual, SweepEvery: *sweep, NoClone: true, MaxCompletedTasks: *maxCompleted,
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = 1
@@ -119,6 +134,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	if *progress > 0 {
+		start, cpu0 := time.Now(), cpuTime()
+		cfg.ProgressEvery = *progress
+		cfg.Progress = func(finished int, virtual time.Duration) {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			wall, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
+			fmt.Fprintf(stderr, "sim: progress finished=%d virtual=%.3fs wall=%.1fs cpu=%.1fs tasks/s=%.0f tasks/cpu-s=%.0f heap=%.0fMiB gc-runs=%d\n",
+				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+		}
+	}
 	c, err := sim.NewCluster(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
@@ -146,9 +172,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
-		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB\n",
+		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB gc-runs=%d master-completed-tasks=%d\n",
 			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
-			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30))
+			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30), after.NumGC-before.NumGC, c.MasterCompletedTasks())
 		printCounts(stdout, res)
 		runtime.KeepAlive(c)
 	}
@@ -172,4 +198,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 func printCounts(w io.Writer, res sim.Result) {
 	fmt.Fprintf(w, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d leader-changes=%d\n",
 		res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts, res.Counts.LeaderChanges)
+}
+
+// cpuTime is the process's user and system CPU time so far, in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
