@@ -34,6 +34,7 @@ const snapshotTimeout = 10 * time.Second
 //	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
 //	/master/offers, /offers        outstanding offers, paged: limit, offset, framework_id, slave_id (summary.go)
 //	/master/stream, /stream        changes as server-sent events (stream.go)
+//	/master/allocation-history     the last hour's allocation, a sample every 15 s; ?since=<secs> (history.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
 //	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
@@ -61,26 +62,27 @@ func (m *Master) Handler() http.Handler {
 	hub := newStreamHub(m)
 	state := &stateFlight{m: m}
 	routes := map[string]route{
-		"/state":             ro(state.serveState),
-		"/frameworks":        ro(m.serveFrameworks),
-		"/slaves":            ro(m.serveSlaves),
-		"/roles":             ro(js((*Core).rolesJSON)),
-		"/tasks":             ro(m.serveTasks),
-		"/state-summary":     ro(js(func(c *Core) any { return c.summary() })),
-		"/stream":            ro(hub.serveStream),
-		"/tasks.json":        ro(m.serveTasks),
-		"/offers":            ro(m.serveOffers),
-		"/allocator/explain": ro(m.serveExplain),
-		"/flags":             ro(js((*Core).flagsJSON)),
-		"/health":            ro(m.serveHealth),
-		"/info":              ro(m.serveInfo),
-		"/state.json":        ro(state.serveState),
-		"/state-json":        ro(state.serveState),
-		"/flags.json":        ro(js((*Core).flagsJSON)),
-		"/slaves.json":       ro(m.serveSlaves),
-		"/roles.json":        ro(js((*Core).rolesJSON)),
-		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
-		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
+		"/state":              ro(state.serveState),
+		"/frameworks":         ro(m.serveFrameworks),
+		"/slaves":             ro(m.serveSlaves),
+		"/roles":              ro(js((*Core).rolesJSON)),
+		"/tasks":              ro(m.serveTasks),
+		"/state-summary":      ro(js(func(c *Core) any { return c.summary() })),
+		"/stream":             ro(hub.serveStream),
+		"/tasks.json":         ro(m.serveTasks),
+		"/offers":             ro(m.serveOffers),
+		"/allocator/explain":  ro(m.serveExplain),
+		"/allocation-history": ro(m.serveAllocationHistory),
+		"/flags":              ro(js((*Core).flagsJSON)),
+		"/health":             ro(m.serveHealth),
+		"/info":               ro(m.serveInfo),
+		"/state.json":         ro(state.serveState),
+		"/state-json":         ro(state.serveState),
+		"/flags.json":         ro(js((*Core).flagsJSON)),
+		"/slaves.json":        ro(m.serveSlaves),
+		"/roles.json":         ro(js((*Core).rolesJSON)),
+		"/weights":            {methods: []string{"GET", "PUT"}, h: m.serveWeights},
+		"/quota":              {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
 	}
 	common := commonRoutes(m.metrics, m.cfg.LogFile)
 	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -215,6 +215,7 @@ type streamWatch struct {
 	tasks      map[*mesos.Task]*taskSeen
 	lists      map[*framework]*fwTasks
 	maxTasks   int
+	overview   bool // the overview only: no summaries, no task changes (history.go)
 
 	dirtyAgents, dirtyFws map[string]bool // this tick's, reused
 	changed               []*mesos.Task   // this tick's state changes, reused
@@ -428,6 +429,11 @@ func (w *streamWatch) scan(f *framework, reg, first bool, out *streamTick) {
 func (w *streamWatch) report(out *streamTick) {
 	changed := w.changed
 	w.changed = changed[:0]
+	if w.overview {
+		out.tasksOmitted = len(changed)
+		clear(changed)
+		return
+	}
 	if len(changed) > w.maxTasks {
 		started := func(t *mesos.Task) float64 {
 			if ss := t.GetStatuses(); len(ss) > 0 {
@@ -584,7 +590,9 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		for _, o := range a.offers {
 			addScalars(o.resources, &as.offered)
 		}
-		out.agents = append(out.agents, c.agentSummaryOf(a, as.counts, as.fws))
+		if !w.overview {
+			out.agents = append(out.agents, c.agentSummaryOf(a, as.counts, as.fws))
+		}
 	}
 	var total, used, offered [4]float64
 	for id, as := range w.agents {
@@ -638,6 +646,9 @@ func (w *streamWatch) tick(c *Core) streamTick {
 			fs.execUsed = resources.Resources(nil).Add(all)
 		}
 		fs.print = p
+		if w.overview {
+			continue
+		}
 		sum := c.frameworkSummaryOf(f, fs.counts, nil, fs.used.Add(fs.execUsed), false)
 		out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: sum, Offers: len(f.offers)})
 	}
