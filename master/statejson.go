@@ -587,11 +587,15 @@ func (s *taskSelection) offer(t *mesos.Task, group int) {
 	if s.keep <= 0 {
 		return
 	}
-	e := pagedTask{t: t, at: math.Inf(1), id: t.GetTaskId().GetValue(), group: group}
+	e := pagedTask{t: t, at: math.Inf(1), group: group}
 	if ss := t.GetStatuses(); len(ss) > 0 {
 		e.at = ss[0].GetTimestamp()
 	}
 	h := s.heap
+	if len(h) == s.keep && e.at != h[0].at && e.at < h[0].at == s.descending {
+		return // later than every kept task by its time alone: its id is not read
+	}
+	e.id = t.GetTaskId().GetValue()
 	if len(h) < s.keep {
 		// Sift up: the root is the entry that comes last.
 		h = append(h, e)
