@@ -34,6 +34,7 @@ const snapshotTimeout = 10 * time.Second
 //	/master/state-summary, /state-summary  agents and frameworks without their tasks (summary.go)
 //	/master/offers, /offers        outstanding offers, paged: limit, offset, framework_id, slave_id (summary.go)
 //	/master/stream, /stream        changes as server-sent events (stream.go)
+//	/master/allocation-history     the last hour's allocation, a sample every 15 s; ?since=<secs> (history.go)
 //	/metrics/snapshot              every metric, flat, under Mesos' names
 //	/metrics                       the same values for Prometheus (text exposition format)
 //	/allocator/explain?framework_id=ID  why the framework is or is not offered each agent (JSON)
@@ -81,6 +82,8 @@ func (m *Master) Handler() http.Handler {
 		"/roles.json":        ro(js((*Core).rolesJSON)),
 		"/weights":           {methods: []string{"GET", "PUT"}, h: m.serveWeights},
 		"/quota":             {methods: []string{"GET", "POST", "DELETE"}, h: m.serveQuota},
+
+		"/allocation-history": ro(m.serveAllocationHistory),
 	}
 	common := commonRoutes(m.metrics, m.cfg.LogFile)
 	return streamsHandler{hub: hub, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

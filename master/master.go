@@ -40,6 +40,9 @@ type Master struct {
 	proc      *process
 	collector *masterCollector
 
+	history         *allocHistory // the last hour, for the UI (history.go)
+	historyInterval time.Duration
+
 	// Set by a Supervisor before Start: told of a panic in the master
 	// actor, and the process' start time for /master/state (zero: when
 	// this master started).
@@ -96,6 +99,8 @@ func newMaster(node *actors.Node, cfg Config, id string) (*Master, error) {
 	}
 	m.alloc = allocator.NewProcess(node, AllocatorProcessID)
 	m.proc = newProcess(core, m.alloc, m.log, cfg)
+	m.history, m.historyInterval = newAllocHistory(HistorySamples), HistoryInterval
+	m.proc.history = newHistorySampler(m.history, m.historyInterval)
 	return m, nil
 }
 

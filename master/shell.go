@@ -28,6 +28,7 @@ type process struct {
 	timers   *effect.Timers
 	registry *registryWriter
 	onLost   func(error)
+	history  *historySampler // samples on its own timer (history.go)
 
 	ready     chan error // how recovery ended, for Start
 	readySent bool
@@ -43,8 +44,16 @@ func newProcess(core *Core, alloc allocator.Allocator, log *logrus.Entry, cfg Co
 func (p *process) Initialize(ctx *actors.Context) {
 	p.ctx = ctx
 	p.timers = effect.NewTimers(ctx, func(key string) {
+		if key == historyTimerKey {
+			p.history.sample(p.now(), p.core)
+			p.timers.Start(effect.StartTimer{Key: historyTimerKey, After: p.history.interval})
+			return
+		}
 		p.apply(p.core.Timer(p.now(), key))
 	})
+	if p.history != nil {
+		p.timers.Start(effect.StartTimer{Key: historyTimerKey, After: historyFirst})
+	}
 	// Every message type Core.Receive handles.
 	on[*scheduler.Call](p)
 	on[*mesosinternal.RegisterFrameworkMessage](p)

@@ -13,7 +13,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -504,13 +504,17 @@ func parseTasksQuery(q url.Values) (tasksQuery, error) {
 // completed (active, unreachable and completed tasks), filtered by
 // framework and task id, ordered by the time of their first status update
 // (tasks without one, still staging, count as the newest; ties by task
-// id), then paged.
+// id, then by where they are listed: framework, then active, unreachable,
+// completed; descending is ascending reversed), then paged. Only the first offset+limit tasks in that order
+// are kept while looking (a bounded heap), so a page costs a pass over the
+// tasks, not a sort of them all.
 func (c *Core) tasksJSON(q tasksQuery) any {
-	type entry struct {
-		t  *mesos.Task
-		at float64
+	keep := q.offset + q.limit
+	if keep < 0 { // overflow: keep everything
+		keep = math.MaxInt
 	}
-	var all []entry
+	sel := taskSelection{descending: q.descending, keep: keep}
+	group := 0
 	add := func(f *framework) {
 		if q.frameworkID != "" && f.id != q.frameworkID {
 			return
@@ -519,21 +523,20 @@ func (c *Core) tasksJSON(q tasksQuery) any {
 			if q.taskID != "" && t.GetTaskId().GetValue() != q.taskID {
 				return
 			}
-			at := math.Inf(1)
-			if len(t.GetStatuses()) > 0 {
-				at = t.GetStatuses()[0].GetTimestamp()
-			}
-			all = append(all, entry{t, at})
+			sel.offer(t, group)
 		}
-		for _, id := range sortedKeys(f.tasks) {
-			visit(f.tasks[id])
-		}
-		for _, t := range f.unreachableTasks.list() {
+		for _, t := range f.tasks {
 			visit(t)
 		}
-		for _, t := range f.completedTasks.list() {
+		group++
+		for _, t := range f.unreachableTasks.byID {
 			visit(t)
 		}
+		group++
+		for _, t := range f.completedTasks.byID {
+			visit(t)
+		}
+		group++
 	}
 	for _, id := range sortedKeys(c.frameworks) {
 		add(c.frameworks[id])
@@ -541,16 +544,102 @@ func (c *Core) tasksJSON(q tasksQuery) any {
 	for _, f := range c.completed {
 		add(f)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if a.at != b.at {
-			return a.at < b.at != q.descending
-		}
-		return a.t.GetTaskId().GetValue() < b.t.GetTaskId().GetValue() != q.descending
-	})
 	tasks := []taskDoc{}
-	for i := q.offset; i < len(all) && len(tasks) < q.limit; i++ {
-		tasks = append(tasks, newTaskDoc(all[i].t))
+	for i, e := range sel.sorted() {
+		if i >= q.offset {
+			tasks = append(tasks, newTaskDoc(e.t))
+		}
 	}
 	return object{"tasks": tasks}
+}
+
+// pagedTask is a task as /tasks orders it.
+type pagedTask struct {
+	t     *mesos.Task
+	at    float64 // first status' time; +Inf without one
+	id    string
+	group int // where it is listed: framework and list, in listing order
+}
+
+// taskSelection keeps the first keep tasks in /tasks' order among those
+// offered: a heap whose root is the last of them, so a task that comes
+// later than all the kept ones costs one comparison.
+type taskSelection struct {
+	descending bool
+	keep       int
+	heap       []pagedTask
+}
+
+// before says whether a comes before b in the requested order: descending
+// is ascending reversed, ties on time and id included (those keep the
+// listing order ascending).
+func (s *taskSelection) before(a, b *pagedTask) bool {
+	if a.at != b.at {
+		return a.at < b.at != s.descending
+	}
+	if a.id != b.id {
+		return a.id < b.id != s.descending
+	}
+	return a.group < b.group != s.descending
+}
+
+func (s *taskSelection) offer(t *mesos.Task, group int) {
+	if s.keep <= 0 {
+		return
+	}
+	e := pagedTask{t: t, at: math.Inf(1), group: group}
+	if ss := t.GetStatuses(); len(ss) > 0 {
+		e.at = ss[0].GetTimestamp()
+	}
+	h := s.heap
+	if len(h) == s.keep && e.at != h[0].at && e.at < h[0].at == s.descending {
+		return // later than every kept task by its time alone: its id is not read
+	}
+	e.id = t.GetTaskId().GetValue()
+	if len(h) < s.keep {
+		// Sift up: the root is the entry that comes last.
+		h = append(h, e)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !s.before(&h[p], &h[i]) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		s.heap = h
+		return
+	}
+	if !s.before(&e, &h[0]) {
+		return
+	}
+	h[0] = e
+	for i := 0; ; {
+		l, r, last := 2*i+1, 2*i+2, i
+		if l < len(h) && s.before(&h[last], &h[l]) {
+			last = l
+		}
+		if r < len(h) && s.before(&h[last], &h[r]) {
+			last = r
+		}
+		if last == i {
+			break
+		}
+		h[i], h[last] = h[last], h[i]
+		i = last
+	}
+}
+
+// sorted returns the kept tasks in order.
+func (s *taskSelection) sorted() []pagedTask {
+	slices.SortFunc(s.heap, func(a, b pagedTask) int {
+		if s.before(&a, &b) {
+			return -1
+		}
+		if s.before(&b, &a) {
+			return 1
+		}
+		return 0
+	})
+	return s.heap
 }

@@ -4,7 +4,7 @@ package master
 // (text/event-stream), so that a UI never polls the full state.
 //
 // One hub per Handler reads the core at most once per StreamInterval
-// (less often when a tick takes more than half of it), and only while
+// (less often when ticks take more than half of it: tickPace), and only while
 // some client listens: a tick runs on the master actor
 // (streamWatch), the rest (encoding, diffing, fan-out) off it. Events:
 //
@@ -139,6 +139,7 @@ func (h *streamHub) unsubscribe(c *streamClient) {
 func (h *streamHub) loop(done chan struct{}) {
 	defer close(done)
 	watch := newStreamWatch(streamMaxTaskChanges)
+	pace := tickPace{interval: h.interval}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for range timer.C {
@@ -171,12 +172,26 @@ func (h *streamHub) loop(done chan struct{}) {
 			h.stats.offActor += off
 			h.stats.maxOnActor = max(h.stats.maxOnActor, spent)
 			h.mu.Unlock()
-			// The actor spends at most a third of its time on the stream
-			// (spent is only read once the call has returned).
-			wait = max(wait, 2*spent)
+			// spent is only read once the call has returned.
+			wait = pace.next(spent)
 		}
 		timer.Reset(wait)
 	}
+}
+
+// tickPace spaces the ticks: the actor spends about a third of its time
+// on the stream at most, by the ticks' average time on it (each tick
+// weighs a quarter), so that one slow tick (the first, or one starved on
+// a busy machine) does not hold every page back for twice its time.
+type tickPace struct {
+	interval time.Duration
+	avg      time.Duration
+}
+
+// next is the wait after a tick that took spent on the actor.
+func (p *tickPace) next(spent time.Duration) time.Duration {
+	p.avg = (3*p.avg + spent) / 4
+	return max(p.interval, 2*p.avg)
 }
 
 // listDelta is what changed in one list of summaries.

@@ -671,3 +671,59 @@ func TestStreamReportsNewestTasksFirst(t *testing.T) {
 		t.Fatalf("changes %v (%d omitted), want %v (17 omitted)", got, tk.tasksOmitted, want)
 	}
 }
+
+// A task changed without the journal (some other way) is still counted
+// within fullScanEvery ticks: each framework is looked over in turn.
+func TestStreamWatchSafetyNetLooksOverEachFramework(t *testing.T) {
+	s := buildScale(t, 6, 3, 2)
+	w := newStreamWatch(1 << 20)
+	w.tick(s.c)
+	var changed []*mesos.Task
+	for _, fid := range s.frameworks {
+		for _, task := range s.c.frameworks[fid].tasks {
+			task.State = mesos.TaskState_TASK_KILLING.Enum() // not journaled
+			changed = append(changed, task)
+			break
+		}
+	}
+	seen, ticks := 0, 0
+	for range fullScanEvery {
+		if n := len(w.tick(s.c).tasks); n > 0 {
+			seen += n
+			ticks++
+		}
+	}
+	if seen != len(changed) || ticks != len(changed) {
+		t.Errorf("%d changes reported on %d of %d ticks, want %d, one framework's a tick", seen, ticks, fullScanEvery, len(changed))
+	}
+	fresh := newStreamWatch(0).tick(s.c).overview
+	if got, want := w.tick(s.c).overview.Tasks, fresh.Tasks; got != want {
+		t.Errorf("task counts %+v, from scratch %+v", got, want)
+	}
+}
+
+// One slow tick delays the next by less than twice its time; ticks that
+// stay slow space out until the actor spends about a third of its time
+// on them.
+func TestTickPace(t *testing.T) {
+	p := tickPace{interval: time.Second}
+	if got := p.next(100 * time.Millisecond); got != time.Second {
+		t.Errorf("after a fast tick: wait %v, want the interval", got)
+	}
+	if got := p.next(3300 * time.Millisecond); got >= 2*time.Second {
+		t.Errorf("after one 3.3 s tick: wait %v, want under 2 s", got)
+	}
+	for range 20 {
+		p.next(100 * time.Millisecond)
+	}
+	if got := p.next(100 * time.Millisecond); got != time.Second {
+		t.Errorf("fast again: wait %v, want the interval", got)
+	}
+	var got time.Duration
+	for range 40 {
+		got = p.next(2 * time.Second)
+	}
+	if got < 3900*time.Millisecond || got > 4*time.Second {
+		t.Errorf("ticks of 2 s: wait %v, want about 4 s", got)
+	}
+}

@@ -15,9 +15,11 @@ package master
 //     the completed or unreachable tasks, dropped) is looked over again,
 //     task by task: its lists' lengths and newest entries are its
 //     fingerprint;
-//   - everything is looked over on the first tick, when the core or the
-//     journal moved on without the watch, and every fullScanEvery ticks
-//     as a safety net for changes made some other way.
+//   - everything is looked over on the first tick and when the core or
+//     the journal moved on without the watch; as a safety net for changes
+//     made some other way, each framework is looked over every
+//     fullScanEvery ticks, at its own phase, so that the frameworks' looks
+//     are spread over the ticks rather than all on one.
 // Agents and frameworks have a cheap fingerprint each; summaries are
 // built, and resources added up, only for what changed.
 
@@ -171,6 +173,7 @@ type fwTasks struct {
 	print   listsPrint
 	members map[*mesos.Task]*taskSeen
 	gen     uint64
+	phase   uint64 // looked over when (gen + phase) % fullScanEvery == 0
 }
 
 // taskSeen is what a task counted for at the last tick.
@@ -214,7 +217,9 @@ type streamWatch struct {
 	frameworks map[string]*frameworkSeen
 	tasks      map[*mesos.Task]*taskSeen
 	lists      map[*framework]*fwTasks
+	phases     uint64 // given out to frameworks' lists, in turn
 	maxTasks   int
+	overview   bool // the overview only: no summaries, no task changes (history.go)
 
 	dirtyAgents, dirtyFws map[string]bool // this tick's, reused
 	changed               []*mesos.Task   // this tick's state changes, reused
@@ -391,13 +396,20 @@ func (w *streamWatch) visit(f *framework, reg, inTasks, first bool, t *mesos.Tas
 		now.res = t.GetResources()
 	}
 	w.tasks[t] = now
+	w.listsOf(f).members[t] = now
+	w.account(now, 1)
+}
+
+// listsOf is what the watch knows of f's tasks, new with the next phase
+// if nothing yet.
+func (w *streamWatch) listsOf(f *framework) *fwTasks {
 	ft := w.lists[f]
 	if ft == nil {
-		ft = &fwTasks{members: map[*mesos.Task]*taskSeen{}}
+		ft = &fwTasks{members: map[*mesos.Task]*taskSeen{}, phase: w.phases % fullScanEvery}
+		w.phases++
 		w.lists[f] = ft
 	}
-	ft.members[t] = now
-	w.account(now, 1)
+	return ft
 }
 
 // scan looks over every task of f, and forgets those of its tasks no
@@ -428,6 +440,11 @@ func (w *streamWatch) scan(f *framework, reg, first bool, out *streamTick) {
 func (w *streamWatch) report(out *streamTick) {
 	changed := w.changed
 	w.changed = changed[:0]
+	if w.overview {
+		out.tasksOmitted = len(changed)
+		clear(changed)
+		return
+	}
 	if len(changed) > w.maxTasks {
 		started := func(t *mesos.Task) float64 {
 			if ss := t.GetStatuses(); len(ss) > 0 {
@@ -464,18 +481,14 @@ func (w *streamWatch) tasksOf(c *Core, first bool, out *streamTick) {
 		c.journal = &taskJournal{}
 	}
 	j, from := c.journal, w.pos
-	full := first || w.core != c || from < j.base || w.gen%fullScanEvery == 0
+	full := first || w.core != c || from < j.base
 	w.core, w.pos = c, j.end()
 	present := func(f *framework, reg bool) {
 		ft := w.lists[f]
 		p := printLists(f, reg)
-		if full || ft == nil || ft.print != p {
+		if full || ft == nil || ft.print != p || (w.gen+ft.phase)%fullScanEvery == 0 {
 			w.scan(f, reg, first, out)
-			ft = w.lists[f]
-			if ft == nil {
-				ft = &fwTasks{members: map[*mesos.Task]*taskSeen{}}
-				w.lists[f] = ft
-			}
+			ft = w.listsOf(f)
 			ft.print = p
 		}
 		ft.gen = w.gen
@@ -584,7 +597,9 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		for _, o := range a.offers {
 			addScalars(o.resources, &as.offered)
 		}
-		out.agents = append(out.agents, c.agentSummaryOf(a, as.counts, as.fws))
+		if !w.overview {
+			out.agents = append(out.agents, c.agentSummaryOf(a, as.counts, as.fws))
+		}
 	}
 	var total, used, offered [4]float64
 	for id, as := range w.agents {
@@ -638,6 +653,9 @@ func (w *streamWatch) tick(c *Core) streamTick {
 			fs.execUsed = resources.Resources(nil).Add(all)
 		}
 		fs.print = p
+		if w.overview {
+			continue
+		}
 		sum := c.frameworkSummaryOf(f, fs.counts, nil, fs.used.Add(fs.execUsed), false)
 		out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: sum, Offers: len(f.offers)})
 	}

@@ -140,18 +140,20 @@ func BenchmarkStreamWatch(b *testing.B) {
 		name    string
 		changes func()
 		want    int
+		net     bool // tick as the safety net's every fullScanEvery-th tick
 	}{
-		{"idle", func() {}, 0},
+		{"idle", func() {}, 0, false},
+		{"idle-safety-net-tick", func() {}, 0, true},
 		{"1000-changes-1000-agents", func() {
 			for j := 0; j < 1000; j++ {
 				flip(j * (len(s.tasks) / 1000))
 			}
-		}, 1000},
+		}, 1000, false},
 		{"1000-changes-100-agents", func() {
 			for j := 0; j < 1000; j++ {
 				flip(j)
 			}
-		}, 1000},
+		}, 1000, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			w := newStreamWatch(streamMaxTaskChanges)
@@ -162,6 +164,9 @@ func BenchmarkStreamWatch(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				bc.changes()
+				if bc.net {
+					w.gen = fullScanEvery*uint64(i+1) - 1
+				}
 				b.StartTimer()
 				cpu := cpuTime()
 				tk := w.tick(s.c)

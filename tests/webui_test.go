@@ -297,9 +297,18 @@ func TestWebUI(t *testing.T) {
 		return false
 	}, "webui-sleeper running")
 
+	// The master keeps its own samples of allocation: the plots start
+	// from before the page was opened.
+	harness.Eventually(t, 30*time.Second, func() bool {
+		h, err := harness.GetJSON(base + "master/allocation-history")
+		return err == nil && len(h["samples"].([]any)) > 0
+	}, "a first allocation sample")
+
 	b.open(base, "#/", shows("table[data-list=active]", "webui-sleeper", "RUNNING", "eng/web")+" && "+
 		shows("table[data-list=completed]", "webui-done", "FINISHED")+" && "+shows("#resources", "Total", "Allocated", "Offered", "Idle"))
 	checkHome(t, b, base, agentID)
+	b.waitFor("the allocation plot to start before the page was opened",
+		`Number(document.querySelector('#view svg.spark')?.dataset.from ?? Infinity) < performance.timeOrigin`)
 	b.check("home")
 
 	pages := []struct{ name, hash, ready string }{

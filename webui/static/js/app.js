@@ -1,6 +1,8 @@
 // The UI's shell: hash routes to pages, the master's event stream
 // (/master/stream: an overview, framework and agent summaries, task
-// changes) kept in a store, /metrics/snapshot polled for the plots, and
+// changes) kept in a store, the master's last hour of allocation
+// (master/allocation-history) read once and /metrics/snapshot polled for
+// the plots, and
 // re-rendering when any of them changes. Pages are functions of that
 // store and of what they load themselves (see pages/): paged /tasks and
 // /master/offers, one framework or agent on the detail pages.
@@ -77,7 +79,7 @@ const DETAIL_EVERY = { framework: 5000, agent: 2000 };
 
 const store = {
   live: new Live(),
-  metrics: null, metricsError: null,
+  metrics: null, metricsError: null, historyError: null,
   history: new History(metrics.PLOTTED.map((p) => p[0])),
   bytes: [], // [time ms, bytes] of each answer and event, for the cost shown in the footer
 };
@@ -171,7 +173,7 @@ function render() {
   } else {
     if (!uiState.has(m.key)) uiState.set(m.key, {});
     const ctx = {
-      live, overview: live.overview, metrics: store.metrics, metricsError: store.metricsError,
+      live, overview: live.overview, metrics: store.metrics, metricsError: store.metricsError, historyError: store.historyError,
       history: store.history, params: m.params, query: m.query, ui: uiState.get(m.key), now: Date.now(),
       load, refresh: scheduleRender, setTitle: (t) => { title = t; },
     };
@@ -276,6 +278,38 @@ function connect(agents) {
   };
 }
 
+// historySnapshot is one sample of master/allocation-history under the
+// metric names the plots show.
+function historySnapshot(s) {
+  const share = (name) => (s.total && s.total[name] > 0 ? (s.used[name] || 0) / s.total[name] : 0);
+  const tasks = s.tasks || {};
+  return {
+    "master/cpus_percent": share("cpus"),
+    "master/mem_percent": share("mem"),
+    "master/disk_percent": share("disk"),
+    "master/gpus_percent": share("gpus"),
+    "master/tasks_running": tasks.TASK_RUNNING || 0,
+    "master/tasks_staging": tasks.TASK_STAGING || 0,
+    "master/outstanding_offers": s.outstanding_offers || 0,
+    "master/frameworks_active": s.active_frameworks || 0,
+    "master/slaves_active": s.activated_slaves || 0,
+  };
+}
+
+// loadHistory starts the plots from the master's last hour. A master that
+// does not keep one (404) leaves them to the browser's own samples.
+async function loadHistory() {
+  try {
+    const r = await getJSON("master/allocation-history");
+    store.history.seed((r.json.samples || []).map((s) => [s.time * 1000, historySnapshot(s)]));
+    store.bytes.push([Date.now(), r.bytes]);
+    scheduleRender();
+  } catch (err) {
+    store.historyError = err instanceof NotAvailable ? null : err;
+    scheduleRender();
+  }
+}
+
 let metricsTimer = null;
 async function pollMetrics() {
   clearTimeout(metricsTimer);
@@ -302,4 +336,5 @@ document.addEventListener("visibilitychange", () => {
 // Relative times ("5 s ago") move on between events.
 setInterval(renderStatus, 1000);
 render();
+loadHistory();
 pollMetrics();

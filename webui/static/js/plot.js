@@ -1,5 +1,7 @@
-// Small plots of metrics over time, kept in the browser from polling
-// /metrics/snapshot: at most an hour of samples of the few names plotted.
+// Small plots of metrics over time: the master's last hour
+// (master/allocation-history, a sample every 15 s) followed by what the
+// browser reads from /metrics/snapshot while the page is open; at most an
+// hour of samples of the few names plotted.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -22,6 +24,24 @@ export class History {
     }
   }
 
+  // seed adds samples taken before the page was opened: [time ms,
+  // snapshot] pairs, oldest first. Only those older than every sample
+  // already kept are added, so seeding late does not reorder anything.
+  seed(samples) {
+    for (const n of this.names) {
+      const s = this.series.get(n);
+      const before = s.length ? s[0][0] : Infinity;
+      const older = [];
+      for (const [t, snapshot] of samples) {
+        const v = snapshot[n];
+        if (typeof v === "number" && t < before) older.push([t, v]);
+      }
+      s.unshift(...older);
+      const newest = s.length ? s[s.length - 1][0] : 0;
+      while (s.length && s[0][0] < newest - this.windowMs) s.shift();
+    }
+  }
+
   get(name) {
     return this.series.get(name) || [];
   }
@@ -36,6 +56,7 @@ export function sparkline(samples, { width = 220, height = 36, top = 0, label = 
   svg.setAttribute("height", height);
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("role", "img");
+  if (samples.length) svg.dataset.from = String(samples[0][0]); // ms: when the line starts
   const last = samples.length ? samples[samples.length - 1][1] : null;
   const title = document.createElementNS(SVG, "title");
   title.textContent = `${label}: ${last === null ? "no samples yet" : format(last)} (${samples.length} samples)`;

@@ -59,9 +59,9 @@ export function render(ctx) {
   const resources = section("Resources",
     resourceTable([["Total", t.total], ["Allocated", t.used], ["Offered", t.offered], ["Idle", t.idle]], { id: "resources" }));
 
-  const plots = section("Allocation",
+  const plots = section("Allocation over the last hour",
     allocationPlots(ctx),
-    h("p", { class: "muted small" }, link("/metrics", "More plots"), " · kept in this browser while the page is open"));
+    h("p", { class: "muted small" }, link("/metrics", "More plots"), " · the last hour"));
 
   const changes = section("Latest changes",
     table([
@@ -87,8 +87,8 @@ function more(shown, all) {
   return h("p", { class: "muted" }, `${shown.length} of ${all} among the ${RECENT} newest tasks; `, link("/tasks", "all tasks"), ".");
 }
 
-// allocationPlots shows the share of CPUs and memory allocated over the
-// time this page has been open.
+// allocationPlots shows the share of CPUs, memory and disk allocated over
+// the last hour.
 export function allocationPlots(ctx) {
   if (!ctx.metrics) {
     return ctx.metricsError ? notice("info", "Metrics are not available: " + ctx.metricsError.message) : h("p", { class: "muted" }, "Waiting for metrics…");

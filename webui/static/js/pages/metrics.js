@@ -1,5 +1,6 @@
-// Plots of the master's metrics over the time this page has been open,
-// from polling /metrics/snapshot.
+// Plots of the master's metrics over the last hour: the master's own
+// samples (master/allocation-history) and then /metrics/snapshot, polled
+// while this page is open.
 import { h, section, table, notice } from "../dom.js";
 import { num, percent } from "../format.js";
 import { sparkline } from "../plot.js";
@@ -28,7 +29,7 @@ export function render(ctx) {
   const span = ctx.history.get("master/cpus_percent");
   const minutes = span.length > 1 ? Math.round((span[span.length - 1][0] - span[0][0]) / 60000) : 0;
   return h("div", {},
-    section("Over time", h("p", { class: "muted small" }, `${span.length} samples over ${minutes} min, kept in this browser (up to an hour).`),
+    section("Over time", ctx.historyError ? notice("info", "The master's last hour could not be read: " + ctx.historyError.message) : null, h("p", { class: "muted small" }, `${span.length} samples over ${minutes} min, the master's last hour, then read by this browser every 5 s (allocator figures only since this page was opened).`),
       h("div", { class: "plots wide" }, PLOTTED.map(([name, label, fmt, top]) => {
         const s = ctx.history.get(name);
         return h("div", { class: "plot" },
