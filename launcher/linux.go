@@ -388,14 +388,27 @@ func exeOf(pid int) ([2]uint64, bool) {
 }
 
 // waitExec waits until pid no longer runs the container's init binary
-// (identified by initExe): it runs the program, or it has ended.
-// libcontainer's Exec returns once the init has left its fifo, a moment
-// before its execve.
+// (identified by initExe) and its new arguments are in place: it runs the
+// program, or it has ended. libcontainer's Exec returns once the init has
+// left its fifo, a moment before its execve. In the middle of an execve
+// /proc/<pid>/exe can be unreadable, and the new image's cmdline is empty
+// until the kernel has set up its stack, so neither alone says it is done.
 func waitExec(ctx context.Context, pid int, initExe [2]uint64) error {
+	var switched time.Time
 	for wait := 20 * time.Microsecond; ; wait = min(2*wait, 2*time.Millisecond) {
-		exe, ok := exeOf(pid)
-		if !ok || exe != initExe || exitedPid(pid) {
+		if exitedPid(pid) {
 			return nil
+		}
+		if exe, ok := exeOf(pid); ok && exe != initExe {
+			if hasCmdline(pid) {
+				return nil
+			}
+			// A program started with no arguments at all never shows any.
+			if switched.IsZero() {
+				switched = time.Now()
+			} else if time.Since(switched) > 100*time.Millisecond {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -403,6 +416,12 @@ func waitExec(ctx context.Context, pid int, initExe [2]uint64) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// hasCmdline reports whether pid's command line is readable and not empty.
+func hasCmdline(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && len(b) > 0
 }
 
 // validLibcontainerID reports whether libcontainer accepts id.
