@@ -472,9 +472,6 @@ func (n *Node) stopRemoting() {
 // commit); TestShutdownClosesConnections notices if it changes.
 const endpointSupervisorID = "EndpointSupervisor"
 
-// isLocal reports whether an actor PID lives on this node.
-func (n *Node) isLocal(p *actor.PID) bool { return n.isLocalAddr(p.Address) }
-
 func (n *Node) isLocalAddr(addr string) bool { return addr == n.addr || addr == "nonhost" }
 
 // Send delivers msg to `to` as if sent by `from` (which may be zero). For

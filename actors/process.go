@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/types/dynamicpb"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -297,7 +298,10 @@ func (p *process) handle(from PID, m proto.Message) {
 			}
 			h = p.fallback
 		}
-		p.lastK, p.lastH = k, h
+		if _, dyn := m.(*dynamicpb.Message); !dyn {
+			// Every dynamic message has one Go type, whatever its name.
+			p.lastK, p.lastH = k, h
+		}
 	}
 	defer p.recoverHandler(m)
 	h(from, m)

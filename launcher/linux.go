@@ -173,7 +173,11 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	if err != nil {
 		return fail(err)
 	}
-	initExe, _ := exeOf(pid)
+	initExe, ok := exeOf(pid)
+	if !ok {
+		// Without it the wait below could not tell the init from the program.
+		return fail(fmt.Errorf("identify the container's init (pid %d)", pid))
+	}
 	if spec.Isolate != nil {
 		if err := spec.Isolate(pid); err != nil {
 			return fail(fmt.Errorf("isolate pid %d: %w", pid, err))
@@ -488,13 +492,12 @@ func (l *Linux) Destroy(ctx context.Context, containerID string) error {
 	if lc == nil && validLibcontainerID(containerID) {
 		lc, _ = libcontainer.Load(l.state, containerID)
 	}
+	var lcErr error
 	if lc != nil {
-		if err := lc.Destroy(); err != nil {
-			return fmt.Errorf("destroy %s: %w", containerID, err)
-		}
+		lcErr = lc.Destroy() // the cgroup and state are removed below in any case
 	}
 	if err := cgroups.Remove(ctx, dir); err != nil {
-		return fmt.Errorf("destroy %s: %w", containerID, err)
+		return fmt.Errorf("destroy %s: %w", containerID, errors.Join(err, lcErr))
 	}
 	l.removeState(containerID)
 	return nil

@@ -248,7 +248,11 @@ func killCgroup(root int, dir string, withRoot bool) {
 	if withRoot {
 		_ = syscall.Kill(root, syscall.SIGKILL)
 	}
-	pids, _ := cgroups.Procs(dir)
+	pids, err := cgroups.Procs(dir)
+	if err != nil {
+		KillTree(root, withRoot) // the cgroup cannot list them: find them in /proc
+		return
+	}
 	self := os.Getpid()
 	for _, p := range pids {
 		if p > 1 && p != self {

@@ -37,6 +37,11 @@ type scale struct {
 // perAgent tasks on every agent (agent i's tasks belong to framework
 // i mod frameworks), all RUNNING.
 func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
+	return buildScaleWith(tb, agents, frameworks, perAgent, func(int) string { return "cpus:1;mem:1024" })
+}
+
+// buildScaleWith is buildScale with the resources of each agent's j-th task.
+func buildScaleWith(tb testing.TB, agents, frameworks, perAgent int, taskResources func(j int) string) *scale {
 	tb.Helper()
 	cfg := DefaultConfig()
 	cfg.Hostname, cfg.IP, cfg.Cluster = "localhost", "127.0.0.1", "scale"
@@ -99,7 +104,7 @@ func buildScale(tb testing.TB, agents, frameworks, perAgent int) *scale {
 		var tasks []*mesos.TaskInfo
 		for j := 0; j < perAgent; j++ {
 			tid := fmt.Sprintf("task-%06d-%02d", i, j)
-			tasks = append(tasks, commandTask(tid, offer, "cpus:1;mem:1024"))
+			tasks = append(tasks, commandTask(tid, offer, taskResources(j)))
 			s.tasks = append(s.tasks, [3]string{fid, aid, tid})
 		}
 		scaleStored(c, c.Receive(t0, s.fwPIDs[fi], launch(fid, ids(offer), nil, tasks...)))

@@ -480,7 +480,9 @@ func TestStateRenderedOnceForConcurrentRequests(t *testing.T) {
 // coming and going) the summaries it has sent add up to what
 // /master/state-summary says, and its overview to a fresh watch's.
 func TestStreamWatchAgreesWithSummary(t *testing.T) {
-	s := buildScale(t, 12, 3, 4)
+	// The j-th task of every agent holds port 31000+j, so a framework's
+	// tasks on different agents share ports.
+	s := buildScaleWith(t, 12, 3, 4, func(j int) string { return fmt.Sprintf("cpus:1;mem:1024;ports:[%d-%d]", 31000+j, 31000+j) })
 	c := s.c
 	w := newStreamWatch(1 << 20)
 	agents, fws := map[string][]byte{}, map[string][]byte{}

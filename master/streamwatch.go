@@ -198,12 +198,16 @@ type agentSeen struct {
 
 // frameworkSeen is a registered framework's tally.
 type frameworkSeen struct {
-	print    frameworkPrint
-	counts   TaskCounts
-	agents   map[string]int
-	used     resources.Resources // of its live tasks
-	execUsed resources.Resources // of its executors
-	gen      uint64
+	print  frameworkPrint
+	counts TaskCounts
+	agents map[string]int
+	used   resources.Resources // of its live tasks
+	// usedStale: a live task with ranges or sets left, and the union of
+	// ranges cannot be taken back task by task (two tasks on different
+	// agents can hold the same port); used is summed anew before use.
+	usedStale bool
+	execUsed  resources.Resources // of its executors
+	gen       uint64
 }
 
 // streamWatch is the stream's memory between ticks. Only the master
@@ -342,10 +346,13 @@ func (w *streamWatch) account(s *taskSeen, d int) {
 	f.counts.move(s.state, d)
 	w.dirtyFws[s.fid] = true
 	if s.live {
-		if d > 0 {
+		switch {
+		case d > 0:
 			f.used = f.used.Add(s.res)
-		} else {
+		case scalarsOnly(s.res):
 			f.used = f.used.Subtract(s.res)
+		default:
+			f.usedStale = true
 		}
 	}
 	if s.agent == "" {
@@ -656,6 +663,17 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		if w.overview {
 			continue
 		}
+		if fs.usedStale {
+			var all resources.Resources
+			if ft := w.lists[f]; ft != nil {
+				for _, ts := range ft.members {
+					if ts.live {
+						all = append(all, ts.res...)
+					}
+				}
+			}
+			fs.used, fs.usedStale = resources.Resources(nil).Add(all), false
+		}
 		sum := c.frameworkSummaryOf(f, fs.counts, nil, fs.used.Add(fs.execUsed), false)
 		out.frameworks = append(out.frameworks, streamFramework{FrameworkSummary: sum, Offers: len(f.offers)})
 	}
@@ -672,4 +690,14 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		}
 	}
 	return out
+}
+
+// scalarsOnly reports whether every resource of rs is a scalar.
+func scalarsOnly(rs resources.Resources) bool {
+	for _, r := range rs {
+		if r.GetType() != mesos.Value_SCALAR {
+			return false
+		}
+	}
+	return true
 }

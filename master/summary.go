@@ -37,30 +37,7 @@ type TaskCounts struct {
 
 // count adds one task in state s; states the summary has no key for
 // (DROPPED, GONE, UNKNOWN, ...) are not counted, as in Mesos.
-func (n *TaskCounts) count(s mesos.TaskState) {
-	switch s {
-	case mesos.TaskState_TASK_STAGING:
-		n.Staging++
-	case mesos.TaskState_TASK_STARTING:
-		n.Starting++
-	case mesos.TaskState_TASK_RUNNING:
-		n.Running++
-	case mesos.TaskState_TASK_KILLING:
-		n.Killing++
-	case mesos.TaskState_TASK_FINISHED:
-		n.Finished++
-	case mesos.TaskState_TASK_KILLED:
-		n.Killed++
-	case mesos.TaskState_TASK_FAILED:
-		n.Failed++
-	case mesos.TaskState_TASK_LOST:
-		n.Lost++
-	case mesos.TaskState_TASK_ERROR:
-		n.Error++
-	case mesos.TaskState_TASK_UNREACHABLE:
-		n.Unreachable++
-	}
-}
+func (n *TaskCounts) count(s mesos.TaskState) { n.move(s, 1) }
 
 func (n *TaskCounts) add(o TaskCounts) {
 	n.Staging += o.Staging

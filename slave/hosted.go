@@ -139,14 +139,10 @@ func killHostedLeftovers(workDir string, log *logrus.Entry) {
 			if len(fields) > 0 {
 				pid, _ = strconv.Atoi(fields[0])
 			}
-			same := false
-			if pid > 0 {
-				if len(fields) > 1 {
-					same = processStart(pid) == fields[1]
-				} else {
-					same = processSession(pid) == pid
-				}
-			}
+			// Without its start time a pid may have been reused by any
+			// process, a service leading its own session among them:
+			// nothing is killed then (the core destroys the container).
+			same := pid > 0 && len(fields) > 1 && processStart(pid) == fields[1]
 			if same {
 				log.WithFields(logrus.Fields{"pid": pid, "container_id": strings.TrimSuffix(filepath.Base(f), ".pid")}).
 					Info("killing a hosted task the previous agent left: its framework does not checkpoint")
@@ -182,15 +178,6 @@ func processStart(pid int) string {
 		return f[19]
 	}
 	return ""
-}
-
-// processSession is the process' session id (0 if it is gone).
-func processSession(pid int) int {
-	if f := statFields(pid); len(f) > 3 {
-		sid, _ := strconv.Atoi(f[3])
-		return sid
-	}
-	return 0
 }
 
 // restart hosts a recovered container's executor again.

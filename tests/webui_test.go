@@ -247,6 +247,24 @@ func notAvailableOr(heading, otherwise string) string {
 		(s.innerText.includes('Not available') || s.querySelector(%s)))`, jsString(heading), jsString(otherwise))
 }
 
+// startLocalForUI starts mesos-local with n agents for a browser test and
+// returns its HTTP address and base URL. A stopping agent destroys its
+// containers, so no task outlives the test.
+func startLocalForUI(t *testing.T, n int) (addr, base string) {
+	t.Helper()
+	work := harness.TempDir(t)
+	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", fmt.Sprintf("--num_slaves=%d", n),
+		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
+	t.Cleanup(func() {
+		local.Signal(syscall.SIGTERM)
+		if _, err := local.Wait(30 * time.Second); err != nil {
+			t.Logf("mesos-local: %v", err)
+		}
+	})
+	addr = local.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
+	return addr, "http://" + addr + "/"
+}
+
 // The web UI in a real browser against mesos-local from the built
 // binaries, with one task running and one finished: every page loads
 // without a script error or a failed request, and shows what the cluster
@@ -256,18 +274,7 @@ func TestWebUI(t *testing.T) {
 		t.Skip("starts a cluster and a browser")
 	}
 	b := startBrowser(t)
-	work := harness.TempDir(t)
-	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", "--num_slaves=2",
-		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
-	t.Cleanup(func() {
-		// A stopping agent destroys its containers: no task outlives the test.
-		local.Signal(syscall.SIGTERM)
-		if _, err := local.Wait(30 * time.Second); err != nil {
-			t.Logf("mesos-local: %v", err)
-		}
-	})
-	addr := local.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
-	base := "http://" + addr + "/"
+	addr, base := startLocalForUI(t, 2)
 	harness.Eventually(t, 30*time.Second, func() bool {
 		st, err := harness.GetJSON(base + "master/state")
 		return err == nil && st["activated_slaves"] == float64(2)
@@ -483,17 +490,7 @@ func TestWebUILiveTailAndExplain(t *testing.T) {
 		t.Skip("starts a cluster and a browser")
 	}
 	b := startBrowser(t)
-	work := harness.TempDir(t)
-	local := harness.StartProc(t, "mesos-local", "--ip=127.0.0.1", "--port=0", "--num_slaves=1",
-		"--work_dir="+work, "--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31100]")
-	t.Cleanup(func() {
-		local.Signal(syscall.SIGTERM)
-		if _, err := local.Wait(30 * time.Second); err != nil {
-			t.Logf("mesos-local: %v", err)
-		}
-	})
-	addr := local.WaitOutput(t, harness.HTTPAddr, 30*time.Second)
-	base := "http://" + addr + "/"
+	addr, base := startLocalForUI(t, 1)
 
 	// A task that prints a line, then another once the test makes a file.
 	marker := filepath.Join(harness.TempDir(t), "go-on")

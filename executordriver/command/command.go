@@ -109,6 +109,7 @@ type Executor struct {
 	killed     bool
 	terminated bool
 	escalation *time.Timer
+	killBy     time.Time // when escalation sends SIGKILL
 	finishing  bool
 	exited     chan struct{} // closed once the command's end is reported
 	done       chan struct{} // closed once the driver is stopped by finish
@@ -450,14 +451,22 @@ func (c *Executor) killLocked(grace time.Duration) {
 		return
 	}
 	if c.killed {
-		// Already being killed: only ever escalate sooner.
-		if c.escalation != nil && grace == 0 {
+		// Already being killed: only ever escalate sooner (a shutdown's
+		// grace can end before an earlier kill's).
+		if c.escalation == nil {
+			return
+		}
+		if grace == 0 {
 			c.escalation.Stop()
 			_ = syscall.Kill(-c.pgid, syscall.SIGKILL)
+		} else if by := time.Now().Add(grace); by.Before(c.killBy) {
+			c.killBy = by
+			c.escalation.Reset(grace) // its callback checks c.terminated
 		}
 		return
 	}
 	c.killed = true
+	c.killBy = time.Now().Add(grace)
 	if protocol.HasCapability(c.framework, mesos.FrameworkInfo_Capability_TASK_KILLING_STATE) {
 		c.sendLocked(c.taskID, mesos.TaskState_TASK_KILLING, "")
 	}

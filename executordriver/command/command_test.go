@@ -196,8 +196,10 @@ func TestKillTask(t *testing.T) {
 	f.expectStopped(t)
 }
 
-func TestKillEscalatesToSIGKILL(t *testing.T) {
-	c, f := newExecutor(t, nil)
+// runTermIgnoring launches a task that ignores SIGTERM, with the given
+// kill grace period, and waits until it runs.
+func runTermIgnoring(t *testing.T, c *Executor, f *fakeDriver, grace time.Duration) {
+	t.Helper()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "ready")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -206,7 +208,7 @@ func TestKillEscalatesToSIGKILL(t *testing.T) {
 	c.sandboxOverride = dir
 	// The task ignores SIGTERM, then says it is ready through the fifo.
 	task := shellTask("t1", "trap '' TERM; echo ready > ready; sleep 100")
-	task.KillPolicy = &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(200 * time.Millisecond))}}
+	task.KillPolicy = &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}}
 	c.LaunchTask(nil, task)
 	f.expect(t, mesos.TaskState_TASK_STARTING)
 	f.expect(t, mesos.TaskState_TASK_RUNNING)
@@ -223,7 +225,26 @@ func TestKillEscalatesToSIGKILL(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("the task never became ready")
 	}
+}
+
+func TestKillEscalatesToSIGKILL(t *testing.T) {
+	c, f := newExecutor(t, nil)
+	runTermIgnoring(t, c, f, 200*time.Millisecond)
 	c.KillTask(nil, &mesos.TaskID{Value: proto.String("t1")})
+	s := f.expect(t, mesos.TaskState_TASK_KILLED)
+	if s.GetMessage() != "Command terminated with signal Killed" {
+		t.Fatalf("message %q", s.GetMessage())
+	}
+}
+
+// A shutdown whose grace ends before an earlier kill's brings the SIGKILL
+// forward: the task does not outlive the agent's patience.
+func TestShutdownEscalatesAnEarlierKillSooner(t *testing.T) {
+	c, f := newExecutor(t, nil)
+	runTermIgnoring(t, c, f, time.Hour)
+	c.KillTask(nil, &mesos.TaskID{Value: proto.String("t1")})
+	c.shutdownGrace = shutdownMargin + 200*time.Millisecond
+	go c.Shutdown(nil)
 	s := f.expect(t, mesos.TaskState_TASK_KILLED)
 	if s.GetMessage() != "Command terminated with signal Killed" {
 		t.Fatalf("message %q", s.GetMessage())
