@@ -97,6 +97,13 @@ func TestMasterRestartKeepsRunningTask(t *testing.T) {
 	}
 }
 
+// lostWithReason matches a TASK_LOST of the task up to its reason line:
+// mesos-execute prints an update's lines one write at a time.
+func lostWithReason(task string) *regexp.Regexp {
+	return regexp.MustCompile(`Received status update TASK_LOST for task '` + regexp.QuoteMeta(task) +
+		`'\n(?:  message: [^\n]*\n)?(?:  source: [^\n]*\n)?  reason: (\S+)\n`)
+}
+
 // PartitionTest.PartitionedSlave with a real agent: the agent is frozen
 // (SIGSTOP: its connections stay open, it just stops answering), so only
 // the health checks can find it out. Its task is reported TASK_LOST with
@@ -120,7 +127,7 @@ func TestSilentAgentIsMarkedUnreachable(t *testing.T) {
 	}
 	t.Cleanup(thaw)
 
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update (TASK_LOST) for task 'frozen'`), wait)
+	exec.WaitOutput(t, lostWithReason("frozen"), wait)
 	out := exec.Output()
 	if !strings.Contains(out, "REASON_SLAVE_REMOVED") || !strings.Contains(out, "SOURCE_MASTER") {
 		t.Fatalf("TASK_LOST without REASON_SLAVE_REMOVED from the master:\n%s", out)
@@ -172,7 +179,7 @@ func TestKilledAgentThatNeverReturns(t *testing.T) {
 	harness.Eventually(t, wait, func() bool { _, err := os.Stat(pids); return err == nil }, "the task to write its pids")
 
 	c.Agents[0].Kill()
-	exec.WaitOutput(t, regexp.MustCompile(`Received status update (TASK_LOST) for task 'orphan'`), wait)
+	exec.WaitOutput(t, lostWithReason("orphan"), wait)
 	out := exec.Output()
 	if !strings.Contains(out, "REASON_SLAVE_REMOVED") || strings.Contains(out, "REASON_SLAVE_DISCONNECTED") {
 		t.Fatalf("want TASK_LOST with REASON_SLAVE_REMOVED (not at the disconnect):\n%s", out)

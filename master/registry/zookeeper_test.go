@@ -14,7 +14,9 @@ import (
 
 func connect(t testing.TB, addr string) *zk.Conn {
 	t.Helper()
-	c, _, err := zk.Connect([]string{addr}, 2*time.Second, zk.WithLogInfo(false))
+	// A session long enough that a busy machine does not drop it
+	// between pings ("zk: connection closed" mid-test at load 50).
+	c, _, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +35,26 @@ func fenceZnode(t testing.TB, c *zk.Conn, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// waitGone waits until c no longer sees the znode at path.
+func waitGone(t testing.TB, c *zk.Conn, path string) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		ok, _, ch, err := c.ExistsW(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("%s still exists 30 s after its session closed", path)
+		}
+	}
 }
 
 func TestZooKeeperStoreCompareAndSet(t *testing.T) {
@@ -80,6 +102,7 @@ func TestZooKeeperStoreIsFencedByTheWritersZnode(t *testing.T) {
 	// The old leader's session ends and its znode with it; the writer's
 	// own connection is fine, yet every write is refused.
 	old.Close()
+	waitGone(t, writer, oldFence)
 	if _, err := deposed.Store(ctx, []byte("by deposed"), v); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("deposed write = %v, want ErrNotLeader", err)
 	}
@@ -197,7 +220,11 @@ func TestZooKeeperChunkedStoreIsFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := chunkNames(t, writer, Path("/mesos"))
+	fence := deposed.fence
 	old.Close()
+	// Close gives up waiting for the server after a second; on a busy
+	// machine the candidacy can outlive it for a moment.
+	waitGone(t, writer, fence)
 	if _, err := deposed.Store(ctx, fakeRegistry(t, 30000/agentScale, 0), v); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("deposed chunked write = %v, want ErrNotLeader", err)
 	}
