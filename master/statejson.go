@@ -470,24 +470,29 @@ const defaultTasksLimit = 100
 
 // parseTasksQuery reads /tasks' parameters: limit (default 100), offset
 // (default 0), order (asc or desc, default desc), framework_id, task_id.
-func parseTasksQuery(q url.Values) (tasksQuery, error) {
-	out := tasksQuery{limit: defaultTasksLimit, descending: true, frameworkID: q.Get("framework_id"), taskID: q.Get("task_id")}
-	num := func(name string, into *int) error {
-		v := q.Get(name)
+// parsePage reads a page's limit and offset, each a non-negative integer
+// when given; what is not given keeps its default.
+func parsePage(q url.Values, limit, offset *int) error {
+	for _, p := range []struct {
+		name string
+		into *int
+	}{{"limit", limit}, {"offset", offset}} {
+		v := q.Get(p.name)
 		if v == "" {
-			return nil
+			continue
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", name, v)
+			return fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", p.name, v)
 		}
-		*into = n
-		return nil
+		*p.into = n
 	}
-	if err := num("limit", &out.limit); err != nil {
-		return out, err
-	}
-	if err := num("offset", &out.offset); err != nil {
+	return nil
+}
+
+func parseTasksQuery(q url.Values) (tasksQuery, error) {
+	out := tasksQuery{limit: defaultTasksLimit, descending: true, frameworkID: q.Get("framework_id"), taskID: q.Get("task_id")}
+	if err := parsePage(q, &out.limit, &out.offset); err != nil {
 		return out, err
 	}
 	switch q.Get("order") {

@@ -7,10 +7,8 @@ package master
 // event stream (stream.go) read it instead of the full state.
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gomesos/gomesos/internal/jsonmodel"
@@ -322,21 +320,8 @@ type offersQuery struct {
 // 100), offset, framework_id, slave_id.
 func parseOffersQuery(q url.Values) (offersQuery, error) {
 	out := offersQuery{limit: defaultTasksLimit, frameworkID: q.Get("framework_id"), agentID: q.Get("slave_id")}
-	for _, p := range []struct {
-		name string
-		into *int
-	}{{"limit", &out.limit}, {"offset", &out.offset}} {
-		v := q.Get(p.name)
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return out, fmt.Errorf("Failed to parse %s: '%s' is not a non-negative integer", p.name, v)
-		}
-		*p.into = n
-	}
-	return out, nil
+	err := parsePage(q, &out.limit, &out.offset)
+	return out, err
 }
 
 // offersPage is /master/offers: the outstanding offers (of one framework

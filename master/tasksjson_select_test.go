@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"net/url"
 	"slices"
 	"sort"
 	"testing"
@@ -140,5 +141,29 @@ func TestTasksPageMatchesFullSort(t *testing.T) {
 	}
 	if n < 50 {
 		t.Errorf("only %d queries had tasks: the fixture is too thin", n)
+	}
+}
+
+// A page's limit and offset are non-negative integers on /tasks and
+// /master/offers alike; a bad one is named in the error.
+func TestPageParametersAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		query, err string
+	}{
+		{"limit=5&offset=10", ""},
+		{"limit=-1", "Failed to parse limit: '-1' is not a non-negative integer"},
+		{"offset=x", "Failed to parse offset: 'x' is not a non-negative integer"},
+	} {
+		q, _ := url.ParseQuery(tc.query)
+		tq, terr := parseTasksQuery(q)
+		oq, oerr := parseOffersQuery(q)
+		for _, err := range []error{terr, oerr} {
+			if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && got != tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.query, err, tc.err)
+			}
+		}
+		if tc.err == "" && (tq.limit != 5 || tq.offset != 10 || oq.limit != 5 || oq.offset != 10) {
+			t.Errorf("%s: tasks %d/%d, offers %d/%d", tc.query, tq.limit, tq.offset, oq.limit, oq.offset)
+		}
 	}
 }
