@@ -452,32 +452,28 @@ func (w *streamWatch) report(out *streamTick) {
 		clear(changed)
 		return
 	}
-	if len(changed) > w.maxTasks {
-		started := func(t *mesos.Task) float64 {
-			if ss := t.GetStatuses(); len(ss) > 0 {
-				return ss[0].GetTimestamp()
-			}
-			return math.Inf(1)
-		}
-		slices.SortFunc(changed, func(a, b *mesos.Task) int {
-			if x, y := started(a), started(b); x != y {
-				if x > y {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(b.GetTaskId().GetValue(), a.GetTaskId().GetValue())
-		})
-		out.tasksOmitted = len(changed) - w.maxTasks
-		changed = changed[:w.maxTasks]
-	}
-	for _, t := range changed {
+	add := func(t *mesos.Task) {
 		ch := TaskChange{FrameworkID: t.GetFrameworkId().GetValue(), ID: t.GetTaskId().GetValue(), Name: t.GetName(),
 			State: t.GetState().String(), SlaveID: t.GetSlaveId().GetValue()}
 		if ss := t.GetStatuses(); len(ss) > 0 {
 			ch.Timestamp = ss[len(ss)-1].GetTimestamp()
 		}
 		out.tasks = append(out.tasks, ch)
+	}
+	if len(changed) > w.maxTasks {
+		// /tasks' newest-first order; only the kept ones are sorted.
+		sel := taskSelection{descending: true, keep: w.maxTasks}
+		for _, t := range changed {
+			sel.offer(t, 0)
+		}
+		out.tasksOmitted = len(changed) - w.maxTasks
+		for _, e := range sel.sorted() {
+			add(e.t)
+		}
+	} else {
+		for _, t := range changed {
+			add(t)
+		}
 	}
 	clear(w.changed[:cap(w.changed)])
 }
