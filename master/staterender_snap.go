@@ -14,6 +14,8 @@ package master
 // edits one of the shared values in place must copy it here too.
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
@@ -147,6 +149,11 @@ func snapAgent(a *agent, ar *snapArena) agentSnap {
 		out.offered = make([]*offer, 0, len(a.offers))
 		for _, o := range a.offers {
 			out.offered = append(out.offered, o)
+		}
+		// In id order, so that an agent whose offers did not change
+		// compares equal to its last rendering.
+		if len(out.offered) > 1 {
+			slices.SortFunc(out.offered, func(x, y *offer) int { return strings.Compare(x.id, y.id) })
 		}
 	}
 	return out
