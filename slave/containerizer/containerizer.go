@@ -50,6 +50,10 @@ type LaunchConfig struct {
 	// (atomically, as text) once it is forked, so that a restarted agent
 	// finds it again (Mesos' forked.pid).
 	PIDFile string
+	// Forked, if set, is called with the executor's pid once it is forked
+	// (after PIDFile is written), before Launch returns; an error kills
+	// the executor and fails the launch.
+	Forked func(pid int) error
 }
 
 // Termination says how a container ended (Mesos' ContainerTermination).
