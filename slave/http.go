@@ -3,7 +3,6 @@ package slave
 import (
 	"context"
 	"encoding/json"
-	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"net"
 	"net/http"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/internal/jsonmodel"
+	"github.com/gomesos/gomesos/internal/jsonwrite"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
@@ -82,7 +83,13 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	httpjson.Write(w, r, v)
+	// Off the actor, without encoding/json's reflection over the maps.
+	body, err := jsonwrite.Marshal(v)
+	if err != nil {
+		http.Error(w, "Failed to render JSON: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	httpjson.WriteBytes(w, r, body)
 }
 
 // flagValues are the flags shown by /flags and /state.
@@ -261,13 +268,40 @@ func taskInfoJSON(t *mesos.TaskInfo) map[string]any {
 		out["role"] = rs[0].GetAllocationInfo().GetRole()
 	}
 	if t.Command != nil {
-		out["command"] = protoJSON(t.GetCommand())
+		out["command"] = commandJSON(t.GetCommand())
 	}
 	if t.Executor != nil {
 		out["executor_id"] = t.GetExecutor().GetExecutorId().GetValue()
 	}
 	if t.Discovery != nil {
 		out["discovery"] = protoJSON(t.GetDiscovery())
+	}
+	return out
+}
+
+// commandJSON is protoJSON of a command, without protojson's round trip
+// for one that has no URIs, environment or unknown fields (a queued
+// command task's usually).
+func commandJSON(c *mesos.CommandInfo) map[string]any {
+	if len(c.GetUris()) > 0 || c.Environment != nil || len(c.ProtoReflect().GetUnknown()) > 0 {
+		return protoJSON(c)
+	}
+	out := map[string]any{}
+	if c.Value != nil {
+		out["value"] = c.GetValue()
+	}
+	if c.User != nil {
+		out["user"] = c.GetUser()
+	}
+	if c.Shell != nil {
+		out["shell"] = c.GetShell()
+	}
+	if len(c.Arguments) > 0 {
+		args := make([]any, len(c.Arguments))
+		for i, a := range c.Arguments {
+			args[i] = a
+		}
+		out["arguments"] = args
 	}
 	return out
 }
