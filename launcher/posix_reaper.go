@@ -72,15 +72,21 @@ func adoptedChildren() ([]int, bool) {
 // sweepSession kills every process left in session or process group s
 // after the session's leader, a child of this subreaper, was reaped,
 // and reaps them (and any other adopted orphan that has ended). It
-// returns once two listings in a row found no member alive (a children
-// file read while the list changes may skip an entry), false when the
-// children files are missing (then scan /proc instead).
+// returns once a listing is empty or two listings in a row found no
+// member alive (a children file read while the list changes may skip an
+// entry, but not all of them), false when the children files are
+// missing (then scan /proc instead).
 func sweepSession(ctx context.Context, s int) (bool, error) {
 	self, own := os.Getpid(), ownSession()
 	for quiet := 0; quiet < 2; {
 		kids, ok := adoptedChildren()
 		if !ok {
 			return false, nil
+		}
+		if len(kids) == 0 {
+			// Reliable: a read finds the list's first entry if it has one,
+			// and every member alive descends from an entry.
+			return true, nil
 		}
 		var killed []int
 		orphansMu.Lock()
