@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomesos/gomesos/internal/httpjson"
@@ -21,7 +22,8 @@ import (
 const snapshotTimeout = 10 * time.Second
 
 type httpAPI struct {
-	s *Slave
+	s         *Slave
+	lastState atomic.Int64 // the length of the last /state answer
 }
 
 // newHTTP serves the agent's endpoints: /state (and /state.json), /flags,
@@ -83,8 +85,11 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	// Off the actor, without encoding/json's reflection over the maps.
-	body, err := jsonwrite.Marshal(v)
+	// Off the actor, without encoding/json's reflection over the maps,
+	// into a buffer the size of the last answer and a bit.
+	last := h.lastState.Load()
+	body, err := jsonwrite.Append(make([]byte, 0, last+last/8+1024), v)
+	h.lastState.Store(int64(len(body)))
 	if err != nil {
 		http.Error(w, "Failed to render JSON: "+err.Error(), http.StatusInternalServerError)
 		return

@@ -16,7 +16,13 @@ import (
 
 // Marshal is json.Marshal for v.
 func Marshal(v any) ([]byte, error) {
-	w := writer{b: make([]byte, 0, 1024)}
+	return Append(make([]byte, 0, 1024), v)
+}
+
+// Append appends v's JSON to b (give b the capacity the document is
+// expected to need, and it is not copied as it grows).
+func Append(b []byte, v any) ([]byte, error) {
+	w := writer{b: b}
 	w.value(v)
 	return w.b, w.err
 }
