@@ -12,7 +12,6 @@ import (
 
 	"github.com/gomesos/gomesos/internal/httpjson"
 	"github.com/gomesos/gomesos/internal/jsonmodel"
-	"github.com/gomesos/gomesos/internal/jsonwrite"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
@@ -80,21 +79,32 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
-	v, err := h.s.node.Call(ctx, pid, func() any { return h.s.p.snapshot() })
+	// Written to bytes on the actor (cheaper than the maps it would
+	// otherwise build there for encoding/json), into a buffer the size of
+	// the last answer and a bit.
+	last := h.lastState.Load()
+	buf := make([]byte, 0, last+last/8+1024)
+	v, err := h.s.node.Call(ctx, pid, func() any {
+		b, err := h.s.p.core.appendState(buf, h.s.flagValues())
+		return rendered{b, err}
+	})
 	if err != nil {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	// Off the actor, without encoding/json's reflection over the maps,
-	// into a buffer the size of the last answer and a bit.
-	last := h.lastState.Load()
-	body, err := jsonwrite.Append(make([]byte, 0, last+last/8+1024), v)
-	h.lastState.Store(int64(len(body)))
-	if err != nil {
-		http.Error(w, "Failed to render JSON: "+err.Error(), http.StatusInternalServerError)
+	out := v.(rendered)
+	if out.err != nil {
+		http.Error(w, "Failed to render JSON: "+out.err.Error(), http.StatusInternalServerError)
 		return
 	}
-	httpjson.WriteBytes(w, r, body)
+	h.lastState.Store(int64(len(out.body)))
+	httpjson.WriteBytes(w, r, out.body)
+}
+
+// rendered is a document rendered on the actor.
+type rendered struct {
+	body []byte
+	err  error
 }
 
 // flagValues are the flags shown by /flags and /state.
@@ -149,6 +159,22 @@ func itoa(i int) string {
 // Snapshot builds the agent's part of /state (all but "flags"); call it on
 // the goroutine that drives the core.
 func (c *Core) Snapshot() map[string]any {
+	st := c.snapshotHeader()
+	frameworks := []any{}
+	for _, fid := range c.frameworkOrder {
+		frameworks = append(frameworks, c.frameworkJSON(c.frameworks[fid]))
+	}
+	st["frameworks"] = frameworks
+	completed := []any{}
+	for _, f := range c.completedFrameworks {
+		completed = append(completed, c.frameworkJSON(f))
+	}
+	st["completed_frameworks"] = completed
+	return st
+}
+
+// snapshotHeader is Snapshot without the frameworks.
+func (c *Core) snapshotHeader() map[string]any {
 	st := map[string]any{
 		"version":    MesosVersion,
 		"start_time": float64(c.startTime.UnixNano()) / 1e9,
@@ -176,17 +202,20 @@ func (c *Core) Snapshot() map[string]any {
 		}
 		st["master_hostname"] = host
 	}
-	frameworks := []any{}
-	for _, fid := range c.frameworkOrder {
-		frameworks = append(frameworks, c.frameworkJSON(c.frameworks[fid]))
-	}
-	st["frameworks"] = frameworks
-	completed := []any{}
-	for _, f := range c.completedFrameworks {
-		completed = append(completed, c.frameworkJSON(f))
-	}
-	st["completed_frameworks"] = completed
 	return st
+}
+
+// frameworkRoles are a MULTI_ROLE framework's roles (multi true), as
+// /state lists them.
+func frameworkRoles(f *framework) (roles []string, multi bool) {
+	if !protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+		return nil, false
+	}
+	roles = f.info.GetRoles()
+	if roles == nil {
+		roles = []string{}
+	}
+	return roles, true
 }
 
 func (c *Core) frameworkJSON(f *framework) map[string]any {
@@ -201,11 +230,7 @@ func (c *Core) frameworkJSON(f *framework) map[string]any {
 	if f.info.Principal != nil {
 		out["principal"] = f.info.GetPrincipal()
 	}
-	if protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
-		roles := f.info.GetRoles()
-		if roles == nil {
-			roles = []string{}
-		}
+	if roles, multi := frameworkRoles(f); multi {
 		out["roles"] = roles
 	} else {
 		out["role"] = f.info.GetRole()

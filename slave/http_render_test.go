@@ -16,7 +16,7 @@ func TestStateRendersAsEncodingJSONWould(t *testing.T) {
 	r := newCoreRun(t)
 	r.register()
 	r.launch("t1", "e1")
-	r.executorRegisters("e1")
+	r.c.ContainerUpdated(r.now, r.executorRegisters("e1")[2].(UpdateContainer), nil)
 	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_RUNNING, "uuid-running-01"))
 	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FINISHED, "uuid-finish-0001"))
 	r.launch("t2", "e2") // queued until its executor registers
@@ -34,6 +34,65 @@ func TestStateRendersAsEncodingJSONWould(t *testing.T) {
 	}
 	if !bytes.Contains(got, []byte(`"queued_tasks":[{`)) || !bytes.Contains(got, []byte(`"TASK_FINISHED"`)) {
 		t.Fatalf("the snapshot lacks the queued or the finished task:\n%s", got)
+	}
+
+	// The agent's own writer makes the same bytes, flags included.
+	flags := map[string]string{"work_dir": "/var/agent", "odd": "<&>\"\n"}
+	snap["flags"] = flags
+	want, err = json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := r.c.appendState(nil, flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(direct, want) {
+		t.Fatalf("appendState:\n%s\nencoding/json:\n%s", direct, want)
+	}
+}
+
+// The same holds for tasks and statuses with the fields the writer
+// leaves to jsonmodel, executors with labels and a type, and a framework
+// with roles.
+func TestStateWriterMatchesSnapshotWithRareFields(t *testing.T) {
+	r := newCoreRun(t)
+	r.register()
+	r.launch("t1", "e1")
+	r.c.ContainerUpdated(r.now, r.executorRegisters("e1")[2].(UpdateContainer), nil)
+	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_RUNNING, "uuid-running-01"))
+	labels := &mesos.Labels{Labels: []*mesos.Label{{Key: proto.String("k"), Value: proto.String("v")}}}
+	for _, f := range r.c.frameworks {
+		f.info.Roles = []string{"a", "b"}
+		f.info.Capabilities = append(f.info.Capabilities, &mesos.FrameworkInfo_Capability{Type: mesos.FrameworkInfo_Capability_MULTI_ROLE.Enum()})
+		f.info.Principal = proto.String("p")
+		for _, e := range f.executors {
+			e.info.Labels = labels
+			e.info.Type = mesos.ExecutorInfo_CUSTOM.Enum()
+			for _, task := range e.launched {
+				task.Labels = labels
+				task.User = proto.String("u")
+				task.Statuses = append(task.Statuses, &mesos.TaskStatus{State: mesos.TaskState_TASK_RUNNING.Enum(), Healthy: proto.Bool(true), Timestamp: proto.Float64(1.5e-7)})
+			}
+		}
+	}
+	snap := r.c.Snapshot()
+	snap["flags"] = map[string]string{}
+	want, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.c.appendState(nil, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("appendState:\n%s\nencoding/json:\n%s", got, want)
+	}
+	for _, part := range []string{`"roles":["a","b"]`, `"principal":"p"`, `"type":"CUSTOM"`, `"healthy":true`, `"user":"u"`} {
+		if !bytes.Contains(got, []byte(part)) {
+			t.Errorf("no %s in\n%s", part, got)
+		}
 	}
 }
 

@@ -158,3 +158,18 @@ func (w *writer) float(f float64) {
 		}
 	}
 }
+
+// AppendString appends s as a JSON string, as encoding/json writes it.
+func AppendString(b []byte, s string) []byte {
+	w := writer{b: b}
+	w.str(s)
+	return w.b
+}
+
+// AppendFloat appends f as encoding/json writes it; NaN and infinities,
+// which JSON cannot hold, are an error.
+func AppendFloat(b []byte, f float64) ([]byte, error) {
+	w := writer{b: b}
+	w.float(f)
+	return w.b, w.err
+}
