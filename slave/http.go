@@ -22,7 +22,8 @@ const snapshotTimeout = 10 * time.Second
 
 type httpAPI struct {
 	s         *Slave
-	lastState atomic.Int64 // the length of the last /state answer
+	lastState atomic.Int64    // the length of the last /state answer
+	resources *resourcesCache // used on the agent's actor only
 }
 
 // newHTTP serves the agent's endpoints: /state (and /state.json), /flags,
@@ -31,7 +32,7 @@ type httpAPI struct {
 // written by package httpjson exactly as the master's are. A trailing slash
 // is ignored ("/state/" is /state), as libprocess trims it; other paths 404.
 func newHTTP(s *Slave) http.Handler {
-	h := &httpAPI{s: s}
+	h := &httpAPI{s: s, resources: newResourcesCache()}
 	routes := map[string]http.HandlerFunc{
 		"/state":      h.state,
 		"/state.json": h.state,
@@ -85,7 +86,7 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 	last := h.lastState.Load()
 	buf := make([]byte, 0, last+last/8+1024)
 	v, err := h.s.node.Call(ctx, pid, func() any {
-		b, err := h.s.p.core.appendState(buf, h.s.flagValues())
+		b, err := h.s.p.core.appendState(buf, h.s.flagValues(), h.resources)
 		return rendered{b, err}
 	})
 	if err != nil {

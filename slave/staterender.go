@@ -17,8 +17,54 @@ import (
 
 // stateWriter appends JSON and keeps the first error.
 type stateWriter struct {
-	b   []byte
-	err error
+	b     []byte
+	err   error
+	cache *resourcesCache // nil: none
+}
+
+// resourcesCache keeps the rendered resources of tasks and queued task
+// infos (which the agent never changes) from one /state to the next; an
+// entry no render used is dropped after the next one. It belongs to the
+// actor: only renders on the actor use it.
+type resourcesCache struct {
+	cur, prev map[resourcesKey][]byte
+}
+
+type resourcesKey struct {
+	first, last *mesos.Resource
+	n           int
+}
+
+func newResourcesCache() *resourcesCache {
+	return &resourcesCache{cur: map[resourcesKey][]byte{}}
+}
+
+// resources writes resources.Resources(rs).JSON() of a task.
+func (w *stateWriter) resources(rs []*mesos.Resource) {
+	if w.cache == nil || len(rs) == 0 {
+		w.value(resources.Resources(rs).JSON())
+		return
+	}
+	k := resourcesKey{rs[0], rs[len(rs)-1], len(rs)}
+	b, ok := w.cache.cur[k]
+	if !ok {
+		if b, ok = w.cache.prev[k]; !ok {
+			var err error
+			if b, err = jsonwrite.Marshal(resources.Resources(rs).JSON()); err != nil {
+				if w.err == nil {
+					w.err = err
+				}
+				return
+			}
+		}
+		w.cache.cur[k] = b
+	}
+	w.b = append(w.b, b...)
+}
+
+// turn ends a render: what it did not use goes at the next turn.
+func (rc *resourcesCache) turn() {
+	rc.prev, rc.cur = rc.cur, make(map[resourcesKey][]byte, len(rc.cur))
 }
 
 func (w *stateWriter) raw(s string) { w.b = append(w.b, s...) }
@@ -58,8 +104,9 @@ func (w *stateWriter) bool(v bool) {
 	}
 }
 
-// appendState renders /state: Snapshot() with "flags" added.
-func (c *Core) appendState(b []byte, flags map[string]string) ([]byte, error) {
+// appendState renders /state: Snapshot() with "flags" added. cache, if
+// not nil, keeps task resources rendered from one call to the next.
+func (c *Core) appendState(b []byte, flags map[string]string, cache *resourcesCache) ([]byte, error) {
 	top := c.snapshotHeader()
 	top["flags"] = flags
 	top["frameworks"] = stateList(func(w *stateWriter) {
@@ -78,7 +125,10 @@ func (c *Core) appendState(b []byte, flags map[string]string) ([]byte, error) {
 			c.writeFramework(w, f)
 		}
 	})
-	w := &stateWriter{b: b}
+	w := &stateWriter{b: b, cache: cache}
+	if cache != nil {
+		defer cache.turn()
+	}
 	// The header's keys, sorted, with the two lists written in place.
 	keys := make([]string, 0, len(top))
 	for k := range top {
@@ -180,7 +230,7 @@ func writeExecutor(w *stateWriter, e *executor) {
 		if i > 0 {
 			w.raw(",")
 		}
-		w.value(taskInfoJSON(t))
+		w.taskInfo(t)
 	}
 	w.raw("]")
 	w.key("resources", false)
@@ -222,7 +272,7 @@ func writeTask(w *stateWriter, t *mesos.Task, first bool) {
 	w.key("name", false)
 	w.str(t.GetName())
 	w.key("resources", false)
-	w.value(resources.Resources(t.GetResources()).JSON())
+	w.resources(t.GetResources())
 	role := ""
 	if rs := t.GetResources(); len(rs) > 0 {
 		role = rs[0].GetAllocationInfo().GetRole()
@@ -254,5 +304,38 @@ func writeTask(w *stateWriter, t *mesos.Task, first bool) {
 		w.key("user", false)
 		w.str(t.GetUser())
 	}
+	w.raw("}")
+}
+
+// taskInfo writes taskInfoJSON(t).
+func (w *stateWriter) taskInfo(t *mesos.TaskInfo) {
+	if t.Command != nil && (len(t.Command.GetUris()) > 0 || t.Command.Environment != nil) || t.Discovery != nil {
+		w.value(taskInfoJSON(t))
+		return
+	}
+	w.raw("{")
+	first := true
+	if t.Command != nil {
+		w.key("command", first)
+		w.value(commandJSON(t.GetCommand()))
+		first = false
+	}
+	if t.Executor != nil {
+		w.key("executor_id", first)
+		w.str(t.GetExecutor().GetExecutorId().GetValue())
+		first = false
+	}
+	w.key("id", first)
+	w.str(t.GetTaskId().GetValue())
+	w.key("name", false)
+	w.str(t.GetName())
+	w.key("resources", false)
+	w.resources(t.GetResources())
+	if rs := t.GetResources(); len(rs) > 0 {
+		w.key("role", false)
+		w.str(rs[0].GetAllocationInfo().GetRole())
+	}
+	w.key("slave_id", false)
+	w.str(t.GetSlaveId().GetValue())
 	w.raw("}")
 }
