@@ -28,6 +28,20 @@ type stateWriter struct {
 // actor: only renders on the actor use it.
 type resourcesCache struct {
 	cur, prev map[resourcesKey][]byte
+	// executors: an executor's resources with its tasks', by the
+	// resources they sum (its own, then its queued and launched tasks').
+	execCur, execPrev map[executorKey][]byte
+}
+
+// executorKey names the resources an executor with at most two tasks
+// sums.
+type executorKey [3]resourcesKey
+
+func keyOf(rs []*mesos.Resource) resourcesKey {
+	if len(rs) == 0 {
+		return resourcesKey{}
+	}
+	return resourcesKey{rs[0], rs[len(rs)-1], len(rs)}
 }
 
 type resourcesKey struct {
@@ -36,7 +50,7 @@ type resourcesKey struct {
 }
 
 func newResourcesCache() *resourcesCache {
-	return &resourcesCache{cur: map[resourcesKey][]byte{}}
+	return &resourcesCache{cur: map[resourcesKey][]byte{}, execCur: map[executorKey][]byte{}}
 }
 
 // resources writes resources.Resources(rs).JSON() of a task.
@@ -45,7 +59,7 @@ func (w *stateWriter) resources(rs []*mesos.Resource) {
 		w.value(resources.Resources(rs).JSON())
 		return
 	}
-	k := resourcesKey{rs[0], rs[len(rs)-1], len(rs)}
+	k := keyOf(rs)
 	b, ok := w.cache.cur[k]
 	if !ok {
 		if b, ok = w.cache.prev[k]; !ok {
@@ -65,6 +79,40 @@ func (w *stateWriter) resources(rs []*mesos.Resource) {
 // turn ends a render: what it did not use goes at the next turn.
 func (rc *resourcesCache) turn() {
 	rc.prev, rc.cur = rc.cur, make(map[resourcesKey][]byte, len(rc.cur))
+	rc.execPrev, rc.execCur = rc.execCur, make(map[executorKey][]byte, len(rc.execCur))
+}
+
+// executorResources writes e.allocated().JSON().
+func (w *stateWriter) executorResources(e *executor) {
+	launched := e.launchedTasks()
+	if w.cache == nil || len(e.queued)+len(launched) > 2 {
+		w.value(e.allocated().JSON())
+		return
+	}
+	k := executorKey{keyOf(e.info.GetResources())}
+	i := 1
+	for _, t := range e.queued {
+		k[i] = keyOf(t.GetResources())
+		i++
+	}
+	for _, t := range launched {
+		k[i] = keyOf(t.GetResources())
+		i++
+	}
+	b, ok := w.cache.execCur[k]
+	if !ok {
+		if b, ok = w.cache.execPrev[k]; !ok {
+			var err error
+			if b, err = jsonwrite.Marshal(e.allocated().JSON()); err != nil {
+				if w.err == nil {
+					w.err = err
+				}
+				return
+			}
+		}
+		w.cache.execCur[k] = b
+	}
+	w.b = append(w.b, b...)
 }
 
 func (w *stateWriter) raw(s string) { w.b = append(w.b, s...) }
@@ -234,7 +282,7 @@ func writeExecutor(w *stateWriter, e *executor) {
 	}
 	w.raw("]")
 	w.key("resources", false)
-	w.value(e.allocated().JSON())
+	w.executorResources(e)
 	if rs := e.info.GetResources(); len(rs) > 0 {
 		w.key("role", false)
 		w.str(rs[0].GetAllocationInfo().GetRole())
