@@ -23,14 +23,17 @@ type stateWriter struct {
 }
 
 // resourcesCache keeps the rendered resources of tasks and queued task
-// infos (which the agent never changes) from one /state to the next; an
-// entry no render used is dropped after the next one. It belongs to the
-// actor: only renders on the actor use it.
+// infos and the commands of the latter (which the agent never changes)
+// from one /state to the next; an entry no render used is dropped after
+// the next one. It belongs to the actor: only renders on the actor use
+// it.
 type resourcesCache struct {
 	cur, prev map[resourcesKey][]byte
 	// executors: an executor's resources with its tasks', by the
 	// resources they sum (its own, then its queued and launched tasks').
 	execCur, execPrev map[executorKey][]byte
+	// commands of queued task infos
+	cmdCur, cmdPrev map[*mesos.CommandInfo][]byte
 }
 
 // executorKey names the resources an executor with at most two tasks
@@ -50,7 +53,7 @@ type resourcesKey struct {
 }
 
 func newResourcesCache() *resourcesCache {
-	return &resourcesCache{cur: map[resourcesKey][]byte{}, execCur: map[executorKey][]byte{}}
+	return &resourcesCache{cur: map[resourcesKey][]byte{}, execCur: map[executorKey][]byte{}, cmdCur: map[*mesos.CommandInfo][]byte{}}
 }
 
 // resources writes resources.Resources(rs).JSON() of a task.
@@ -80,6 +83,29 @@ func (w *stateWriter) resources(rs []*mesos.Resource) {
 func (rc *resourcesCache) turn() {
 	rc.prev, rc.cur = rc.cur, make(map[resourcesKey][]byte, len(rc.cur))
 	rc.execPrev, rc.execCur = rc.execCur, make(map[executorKey][]byte, len(rc.execCur))
+	rc.cmdPrev, rc.cmdCur = rc.cmdCur, make(map[*mesos.CommandInfo][]byte, len(rc.cmdCur))
+}
+
+// command writes commandJSON(c) of a queued task.
+func (w *stateWriter) command(c *mesos.CommandInfo) {
+	if w.cache == nil {
+		w.value(commandJSON(c))
+		return
+	}
+	b, ok := w.cache.cmdCur[c]
+	if !ok {
+		if b, ok = w.cache.cmdPrev[c]; !ok {
+			var err error
+			if b, err = jsonwrite.Marshal(commandJSON(c)); err != nil {
+				if w.err == nil {
+					w.err = err
+				}
+				return
+			}
+		}
+		w.cache.cmdCur[c] = b
+	}
+	w.b = append(w.b, b...)
 }
 
 // executorResources writes e.allocated().JSON().
@@ -365,7 +391,7 @@ func (w *stateWriter) taskInfo(t *mesos.TaskInfo) {
 	first := true
 	if t.Command != nil {
 		w.key("command", first)
-		w.value(commandJSON(t.GetCommand()))
+		w.command(t.GetCommand())
 		first = false
 	}
 	if t.Executor != nil {
