@@ -19,7 +19,9 @@
 // (this binary re-executed, see helper.go), held at a gate likewise. The
 // posix launcher forks from threads with a descriptor table of their own
 // (posix_forker.go), kills through Spec.Cgroup when it is set, and waits
-// for its children through pidfds on Go's poller.
+// for its children through pidfds on Go's poller. It makes its process a
+// child subreaper, so that a container's processes whose parents died come
+// back to it and Destroy finds them without scanning /proc.
 package launcher
 
 import (

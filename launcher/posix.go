@@ -16,9 +16,12 @@ import (
 
 // Posix is the posix launcher: each container's first process leads a new
 // session, and Destroy SIGKILLs that session, its process group and the
-// process tree below the first process (found in /proc), or, for a
-// container forked with Spec.Cgroup, its process group and every process
-// in that cgroup (no /proc scan). A container's record (pid and exit
+// process tree below the first process (found through the kernel's
+// children files; once the first process is gone, the session's survivors
+// are this subreaper's orphans, see posix_reaper.go, and /proc is scanned
+// only for a container this process did not fork), or, for a container
+// forked with Spec.Cgroup, its process group and every process in that
+// cgroup. A container's record (pid and exit
 // status) is kept after it ends, so Wait keeps answering; container ids are
 // never reused by the agent.
 type Posix struct {
@@ -28,9 +31,12 @@ type Posix struct {
 
 type posixContainer struct {
 	pid    int
-	cgroup string        // Spec.Cgroup: where its processes are, if known
-	done   chan struct{} // closed once the first process has been reaped
-	status ExitStatus    // valid after done
+	cgroup string // Spec.Cgroup: where its processes are, if known
+	// adopted: the first process is this subreaper's child, so its
+	// session's orphans come back here (posix_reaper.go).
+	adopted bool
+	done    chan struct{} // closed once the first process has been reaped
+	status  ExitStatus    // valid after done
 }
 
 // NewPosix returns an empty posix launcher.
@@ -63,6 +69,7 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	p.containers[containerID] = c
 	p.mu.Unlock()
 
+	adopted := subreaper() // before the fork, which inherits it
 	proc, err := forkSession(spec)
 	var cmd *exec.Cmd
 	if errors.Is(err, errNoPtrace) {
@@ -86,6 +93,7 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	p.mu.Lock()
 	c.pid = pid
 	c.cgroup = spec.Cgroup
+	c.adopted = adopted
 	p.mu.Unlock()
 
 	go func() {
@@ -199,21 +207,29 @@ func (p *Posix) Destroy(ctx context.Context, containerID string) error {
 		return nil
 	}
 	p.mu.Lock()
-	pid, cgroup := c.pid, c.cgroup
+	pid, cgroup, adopted := c.pid, c.cgroup, c.adopted
 	p.mu.Unlock()
 	if pid <= 0 {
 		return nil
 	}
-	kill := func(withDescendants bool) {
+	kill := func(withDescendants bool) error {
 		switch {
 		case cgroup != "":
 			killCgroup(pid, cgroup, withDescendants)
 		case withDescendants && killDescendants(pid):
 			// While the first process lives its tree is intact; the
 			// session's other members are swept once it is reaped.
+		case !withDescendants && adopted:
+			// Its session's survivors are orphans of ours by now.
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			if ok, err := sweepSession(ctx, pid); ok || err != nil {
+				return err
+			}
+			KillTree(pid, false)
 		default:
 			KillTree(pid, withDescendants)
 		}
+		return nil
 	}
 	// Kill repeatedly until the first process is reaped: a process
 	// forked while we were listing is caught by the next round.
@@ -221,13 +237,15 @@ func (p *Posix) Destroy(ctx context.Context, containerID string) error {
 		select {
 		case <-c.done:
 		default:
-			kill(true)
+			_ = kill(true)
 		}
 		select {
 		case <-c.done:
 			// The session may outlive its leader. A session id is not
 			// reused while members remain, so this is safe.
-			kill(false)
+			if err := kill(false); err != nil {
+				return fmt.Errorf("destroy %s: %w", containerID, err)
+			}
 			return nil
 		case <-ctx.Done():
 			return fmt.Errorf("destroy %s: %w", containerID, ctx.Err())

@@ -26,6 +26,7 @@ import (
 // poller) stay in the table: the runtime may use them on any thread.
 type forker struct {
 	reqs chan func()
+	null int // /dev/null in the forker's table, every child's stdin
 }
 
 // forkers are started on first use; nil with an error when a thread
@@ -95,6 +96,12 @@ func (f *forker) run(ready chan<- error) {
 		ready <- err
 		return // the thread ends with its goroutine
 	}
+	null, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		ready <- err
+		return
+	}
+	f.null = null
 	ready <- nil
 	for req := range f.reqs {
 		req()
@@ -145,11 +152,8 @@ func forkOnForker(f *forker, path string, args []string, spec Spec, env []string
 	var pid int
 	var err error
 	f.do(func() {
-		var stdin, stdout, stderr int
-		if stdin, err = unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
-			return
-		}
-		defer unix.Close(stdin)
+		var stdout, stderr int
+		stdin := f.null
 		if stdout, err = openOutputFd(spec.Stdout); err != nil {
 			return
 		}

@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,5 +280,56 @@ func TestChildrenFiles(t *testing.T) {
 	}
 	if !slices.Contains(kids, cmd.Process.Pid) {
 		t.Fatalf("children(self) = %v, want %d among them", kids, cmd.Process.Pid)
+	}
+}
+
+// A session member in a process group of its own that outlives the
+// container's first process is killed by Destroy once that process has
+// been reaped, and reaped too: this process adopted it (a subreaper),
+// so no zombie is left behind and no scan of /proc is needed.
+func TestPosixDestroyKillsAndReapsAnOrphanedSessionMember(t *testing.T) {
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("no perl to move a process into a group of its own")
+	}
+	dir := t.TempDir()
+	member := filepath.Join(dir, "member")
+	ln := NewPosix()
+	forkForTest(t, ln, "orphan", Spec{
+		Path: "/bin/sh",
+		Args: []string{"sh", "-c", perl + ` -e 'setpgrp(0,0); exec "sleep", "1000"' & echo $! > ` + member},
+		Env:  []string{"PATH=/usr/bin:/bin"},
+		Dir:  dir,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if st, err := ln.Wait(ctx, "orphan"); err != nil || st.ExitCode() != 0 {
+		t.Fatalf("first process: %v, %v", st, err)
+	}
+	pid, _ := strconv.Atoi(waitFile(t, member))
+	root, _ := ln.Pid("orphan")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, ok := readStat(pid)
+		if !ok || st.state == 'Z' {
+			t.Fatalf("the member %d ended before Destroy", pid)
+		}
+		if st.session == root && st.pgrp == pid {
+			if subreaper() && st.ppid != os.Getpid() {
+				t.Fatalf("the orphan %d went to %d, not to this subreaper", pid, st.ppid)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member %d did not move to a group of its own: %+v", pid, st)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the exec of a child
+	}
+	if err := ln.Destroy(ctx, "orphan"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
+		st, _ := readStat(pid)
+		t.Fatalf("the member %d is still there after Destroy (%+v)", pid, st)
 	}
 }

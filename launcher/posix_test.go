@@ -188,3 +188,23 @@ func TestTreeSharedScansSeeEarlierProcesses(t *testing.T) {
 		t.Errorf("a Tree call did not see pid %d", p)
 	}
 }
+
+// A child's stdin is /dev/null, for one fork after another (the forker
+// threads keep it open).
+func TestForkStdinIsDevNull(t *testing.T) {
+	dir := t.TempDir()
+	l := NewPosix()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := 0; i < 6; i++ {
+		id := "stdin" + strconv.Itoa(i)
+		out := filepath.Join(dir, id)
+		forkForTest(t, l, id, Spec{Path: "/bin/sh", Args: []string{"sh", "-c", "cat; readlink /proc/self/fd/0"}, Dir: dir, Stdout: out, Env: []string{"PATH=/usr/bin:/bin"}})
+		if st, err := l.Wait(ctx, id); err != nil || st.ExitCode() != 0 {
+			t.Fatalf("%s: %v, %v", id, st, err)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "/dev/null\n" {
+			t.Fatalf("%s: stdin is %q", id, b)
+		}
+	}
+}

@@ -64,34 +64,55 @@ func newHostedExecutors(node *actors.Node, cont Containerizer, workDir string, l
 // (off the agent's mailbox).
 func (h *hostedExecutors) launch(ctx context.Context, l LaunchContainer) error {
 	cfg := l.Config
+	// The pid is needed to signal the task, checkpointed or not; a task
+	// nothing checkpoints is found by the next agent through a file of
+	// its own and killed (see killHostedLeftovers).
 	transient := cfg.PIDFile == ""
-	if transient {
-		// The pid is needed to signal the task, checkpointed or not; a
-		// task nothing checkpoints is found by the next agent through
-		// this file and killed (see killHostedLeftovers).
-		cfg.PIDFile = h.transientPIDFile(l.ContainerID)
+	pidFile := h.transientPIDFile(l.ContainerID)
+	pid := 0
+	cfg.Forked = func(p int) error {
+		pid = p
+		if !transient {
+			return nil // the containerizer checkpointed it
+		}
+		return writeTransientPID(pidFile, p)
 	}
 	if err := h.cont.Launch(ctx, l.ContainerID, cfg); err != nil {
 		if transient {
-			_ = os.Remove(cfg.PIDFile)
+			_ = os.Remove(pidFile)
 		}
 		return err
 	}
-	pid, err := readPIDFile(cfg.PIDFile)
-	if err != nil {
+	if pid <= 0 {
 		if transient {
-			_ = os.Remove(cfg.PIDFile)
+			_ = os.Remove(pidFile)
 		}
-		return fmt.Errorf("the task's pid: %w", err)
-	}
-	if transient {
-		if start := processStart(pid); start != "" {
-			// Best effort, not synced: the file only helps the next agent
-			// kill what nothing else recovers.
-			_ = os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(pid)+" "+start), 0o644)
-		}
+		return errors.New("the containerizer did not say the task's pid")
 	}
 	return h.start(l.ContainerID, pid, cfg.Env, l.Hosted, false)
+}
+
+// writeTransientPID records a hosted task's pid and start time for the
+// next agent on this work dir, with no fsync and no rename: the file is
+// on tmpfs where there is one, it matters only to an agent restarted in
+// the same boot (after a reboot the task is gone anyway), and a reader
+// acts only on a pid whose start time matches, so a torn or lost file
+// kills nothing.
+func writeTransientPID(path string, pid int) error {
+	data := []byte(strconv.Itoa(pid))
+	if start := processStart(pid); start != "" {
+		data = append(append(data, ' '), start...)
+	}
+	err := os.WriteFile(path, data, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("failed to record the task's pid: %w", err)
+	}
+	return nil
 }
 
 func (h *hostedExecutors) transientPIDFile(cid string) string {
@@ -358,16 +379,4 @@ func (p *hostedTask) Wait() command.Exit {
 		msg = "unknown"
 	}
 	return command.Exit{Err: errors.New(msg)}
-}
-
-func readPIDFile(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("%s: %q is not a pid", path, b)
-	}
-	return pid, nil
 }

@@ -3,14 +3,15 @@ package slave
 import (
 	"context"
 	"encoding/json"
-	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomesos/gomesos/internal/httpjson"
+	"github.com/gomesos/gomesos/internal/jsonmodel"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
@@ -20,7 +21,9 @@ import (
 const snapshotTimeout = 10 * time.Second
 
 type httpAPI struct {
-	s *Slave
+	s         *Slave
+	lastState atomic.Int64    // the length of the last /state answer
+	resources *resourcesCache // used on the agent's actor only
 }
 
 // newHTTP serves the agent's endpoints: /state (and /state.json), /flags,
@@ -29,7 +32,7 @@ type httpAPI struct {
 // written by package httpjson exactly as the master's are. A trailing slash
 // is ignored ("/state/" is /state), as libprocess trims it; other paths 404.
 func newHTTP(s *Slave) http.Handler {
-	h := &httpAPI{s: s}
+	h := &httpAPI{s: s, resources: newResourcesCache()}
 	routes := map[string]http.HandlerFunc{
 		"/state":      h.state,
 		"/state.json": h.state,
@@ -77,12 +80,32 @@ func (h *httpAPI) state(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
-	v, err := h.s.node.Call(ctx, pid, func() any { return h.s.p.snapshot() })
+	// Written to bytes on the actor (cheaper than the maps it would
+	// otherwise build there for encoding/json), into a buffer the size of
+	// the last answer and a bit.
+	last := h.lastState.Load()
+	buf := make([]byte, 0, last+last/8+1024)
+	v, err := h.s.node.Call(ctx, pid, func() any {
+		b, err := h.s.p.core.appendState(buf, h.s.flagValues(), h.resources)
+		return rendered{b, err}
+	})
 	if err != nil {
 		http.Error(w, "Agent is not available: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	httpjson.Write(w, r, v)
+	out := v.(rendered)
+	if out.err != nil {
+		http.Error(w, "Failed to render JSON: "+out.err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h.lastState.Store(int64(len(out.body)))
+	httpjson.WriteBytes(w, r, out.body)
+}
+
+// rendered is a document rendered on the actor.
+type rendered struct {
+	body []byte
+	err  error
 }
 
 // flagValues are the flags shown by /flags and /state.
@@ -137,6 +160,22 @@ func itoa(i int) string {
 // Snapshot builds the agent's part of /state (all but "flags"); call it on
 // the goroutine that drives the core.
 func (c *Core) Snapshot() map[string]any {
+	st := c.snapshotHeader()
+	frameworks := []any{}
+	for _, fid := range c.frameworkOrder {
+		frameworks = append(frameworks, c.frameworkJSON(c.frameworks[fid]))
+	}
+	st["frameworks"] = frameworks
+	completed := []any{}
+	for _, f := range c.completedFrameworks {
+		completed = append(completed, c.frameworkJSON(f))
+	}
+	st["completed_frameworks"] = completed
+	return st
+}
+
+// snapshotHeader is Snapshot without the frameworks.
+func (c *Core) snapshotHeader() map[string]any {
 	st := map[string]any{
 		"version":    MesosVersion,
 		"start_time": float64(c.startTime.UnixNano()) / 1e9,
@@ -164,17 +203,20 @@ func (c *Core) Snapshot() map[string]any {
 		}
 		st["master_hostname"] = host
 	}
-	frameworks := []any{}
-	for _, fid := range c.frameworkOrder {
-		frameworks = append(frameworks, c.frameworkJSON(c.frameworks[fid]))
-	}
-	st["frameworks"] = frameworks
-	completed := []any{}
-	for _, f := range c.completedFrameworks {
-		completed = append(completed, c.frameworkJSON(f))
-	}
-	st["completed_frameworks"] = completed
 	return st
+}
+
+// frameworkRoles are a MULTI_ROLE framework's roles (multi true), as
+// /state lists them.
+func frameworkRoles(f *framework) (roles []string, multi bool) {
+	if !protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+		return nil, false
+	}
+	roles = f.info.GetRoles()
+	if roles == nil {
+		roles = []string{}
+	}
+	return roles, true
 }
 
 func (c *Core) frameworkJSON(f *framework) map[string]any {
@@ -189,11 +231,7 @@ func (c *Core) frameworkJSON(f *framework) map[string]any {
 	if f.info.Principal != nil {
 		out["principal"] = f.info.GetPrincipal()
 	}
-	if protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
-		roles := f.info.GetRoles()
-		if roles == nil {
-			roles = []string{}
-		}
+	if roles, multi := frameworkRoles(f); multi {
 		out["roles"] = roles
 	} else {
 		out["role"] = f.info.GetRole()
@@ -261,13 +299,40 @@ func taskInfoJSON(t *mesos.TaskInfo) map[string]any {
 		out["role"] = rs[0].GetAllocationInfo().GetRole()
 	}
 	if t.Command != nil {
-		out["command"] = protoJSON(t.GetCommand())
+		out["command"] = commandJSON(t.GetCommand())
 	}
 	if t.Executor != nil {
 		out["executor_id"] = t.GetExecutor().GetExecutorId().GetValue()
 	}
 	if t.Discovery != nil {
 		out["discovery"] = protoJSON(t.GetDiscovery())
+	}
+	return out
+}
+
+// commandJSON is protoJSON of a command, without protojson's round trip
+// for one that has no URIs, environment or unknown fields (a queued
+// command task's usually).
+func commandJSON(c *mesos.CommandInfo) map[string]any {
+	if len(c.GetUris()) > 0 || c.Environment != nil || len(c.ProtoReflect().GetUnknown()) > 0 {
+		return protoJSON(c)
+	}
+	out := map[string]any{}
+	if c.Value != nil {
+		out["value"] = c.GetValue()
+	}
+	if c.User != nil {
+		out["user"] = c.GetUser()
+	}
+	if c.Shell != nil {
+		out["shell"] = c.GetShell()
+	}
+	if len(c.Arguments) > 0 {
+		args := make([]any, len(c.Arguments))
+		for i, a := range c.Arguments {
+			args[i] = a
+		}
+		out["arguments"] = args
 	}
 	return out
 }

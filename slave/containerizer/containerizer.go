@@ -7,8 +7,9 @@
 // their own implementation).
 //
 // Mesos (NewMesos) is the default implementation, after Mesos' "mesos"
-// containerizer without images: for each container it creates the sandbox's
-// stdout and stderr files, fetches the command's URIs (logging to stderr),
+// containerizer without images: for each container it makes the sandbox
+// (its stdout and stderr files are created by the launcher as it forks),
+// fetches the command's URIs (logging to stderr),
 // lets every isolator prepare, forks the executor through the launcher
 // (held at the launcher's gate until every isolator has isolated it, and in
 // new namespaces when an isolator asks for them), watches for limitations
@@ -50,6 +51,10 @@ type LaunchConfig struct {
 	// (atomically, as text) once it is forked, so that a restarted agent
 	// finds it again (Mesos' forked.pid).
 	PIDFile string
+	// Forked, if set, is called with the executor's pid once it is forked
+	// (after PIDFile is written), before Launch returns; an error kills
+	// the executor and fails the launch.
+	Forked func(pid int) error
 }
 
 // Termination says how a container ended (Mesos' ContainerTermination).

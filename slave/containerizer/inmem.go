@@ -106,6 +106,12 @@ func (m *InMem) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 			return err
 		}
 	}
+	if cfg.Forked != nil {
+		if err := cfg.Forked(os.Getpid()); err != nil {
+			m.end(id, &Termination{Message: "Failed to launch container: " + err.Error()})
+			return err
+		}
+	}
 	select {
 	case m.launches <- id:
 	default:

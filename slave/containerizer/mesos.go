@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -158,24 +159,19 @@ func (m *Mesos) Launch(ctx context.Context, id string, cfg LaunchConfig) error {
 
 func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) error {
 	log := m.log.WithField("container_id", c.id)
-	if err := os.MkdirAll(cfg.Directory, 0o755); err != nil {
+	if err := makeSandbox(cfg.Directory); err != nil {
 		return fmt.Errorf("failed to create sandbox: %w", err)
 	}
+	// The launcher creates stdout and stderr as it forks (opened once,
+	// in the table the child copies).
 	stdout := filepath.Join(cfg.Directory, "stdout")
 	stderr := filepath.Join(cfg.Directory, "stderr")
-	for _, p := range []string{stdout, stderr} {
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
-			return fmt.Errorf("failed to create '%s': %w", filepath.Base(p), err)
-		}
-		f.Close()
-	}
 
 	cmd := cfg.ExecutorInfo.GetCommand()
 	if uris := cmd.GetUris(); len(uris) > 0 {
-		logf, err := os.OpenFile(stderr, os.O_WRONLY|os.O_APPEND, 0o644)
+		logf, err := os.OpenFile(stderr, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			return err
+			return fmt.Errorf("failed to create 'stderr': %w", err)
 		}
 		err = m.fetcher.Fetch(ctx, uris, cfg.Directory, logf)
 		logf.Close()
@@ -275,9 +271,16 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	m.mu.Unlock()
 	go m.reap(c)
 	if cfg.PIDFile != "" {
+		// Synced: a restarted agent recovers the executor through it.
 		if err := checkpoint.Write(cfg.PIDFile, []byte(strconv.Itoa(pid))); err != nil {
 			m.kill(c)
 			return fmt.Errorf("failed to checkpoint the executor's pid: %w", err)
+		}
+	}
+	if cfg.Forked != nil {
+		if err := cfg.Forked(pid); err != nil {
+			m.kill(c)
+			return err
 		}
 	}
 
@@ -303,6 +306,24 @@ func (m *Mesos) launch(ctx context.Context, c *container, cfg LaunchConfig) erro
 	c.phase = running
 	m.mu.Unlock()
 	return nil
+}
+
+// makeSandbox makes dir and the parents it lacks, trying dir itself
+// first: a run directory whose executor's directory exists costs one
+// mkdir, a new executor's three, and no stat (os.MkdirAll stats every
+// level on the way up before it makes any).
+func makeSandbox(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if err == nil {
+		return nil
+	}
+	if parent := filepath.Dir(dir); errors.Is(err, fs.ErrNotExist) && parent != dir && makeSandbox(parent) == nil {
+		if os.Mkdir(dir, 0o755) == nil {
+			return nil
+		}
+	}
+	// There already, or a real error: os.MkdirAll tells which.
+	return os.MkdirAll(dir, 0o755)
 }
 
 // needsGate says whether an isolator enforces something a child could

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -195,5 +196,70 @@ func TestDestroyDuringFetchFailsLaunch(t *testing.T) {
 	}
 	if err := <-errc; err == nil || !strings.Contains(err.Error(), "destroyed during launch") {
 		t.Fatalf("Launch error = %v", err)
+	}
+}
+
+// A command that writes nothing still gets empty stdout and stderr files
+// in its sandbox (made with the parents it lacked), and Forked hears its
+// pid, which the checkpointed pid file holds too.
+func TestLaunchMakesSandboxAndOutputFilesAndSaysThePid(t *testing.T) {
+	m := newForTest(t)
+	ctx := ctxT(t)
+	sandbox := filepath.Join(t.TempDir(), "executors", "e", "runs", "c2")
+	pidFile := filepath.Join(t.TempDir(), "pids", "forked.pid")
+	forked := 0
+	err := m.Launch(ctx, "c2", LaunchConfig{
+		ExecutorInfo: shellExecutor("true"),
+		Directory:    sandbox,
+		PIDFile:      pidFile,
+		Forked:       func(pid int) error { forked = pid; return nil },
+	})
+	if err != nil {
+		t.Fatalf("Launch: %v", err)
+	}
+	if _, err := m.Wait(ctx, "c2"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"stdout", "stderr"} {
+		if st, err := os.Stat(filepath.Join(sandbox, name)); err != nil || !st.Mode().IsRegular() || st.Size() != 0 {
+			t.Errorf("%s: %v, %v; want an empty file", name, st, err)
+		}
+	}
+	if b, err := os.ReadFile(pidFile); err != nil || forked <= 0 || string(b) != strconv.Itoa(forked) {
+		t.Fatalf("pid file %q (%v), Forked heard %d", b, err, forked)
+	}
+	// A failing Forked fails the launch.
+	err = m.Launch(ctx, "c3", LaunchConfig{
+		ExecutorInfo: shellExecutor("sleep 1000"),
+		Directory:    filepath.Join(filepath.Dir(sandbox), "c3"),
+		Forked:       func(int) error { return errors.New("no room") },
+	})
+	if err == nil || !strings.Contains(err.Error(), "no room") {
+		t.Fatalf("Launch with a failing Forked = %v", err)
+	}
+	if term, err := m.Wait(ctx, "c3"); err != nil || term.Status == nil || !syscall.WaitStatus(*term.Status).Signaled() {
+		t.Fatalf("the executor of a failed launch: %+v, %v", term, err)
+	}
+}
+
+func TestMakeSandbox(t *testing.T) {
+	root := t.TempDir()
+	deep := filepath.Join(root, "a", "b", "c")
+	if err := makeSandbox(deep); err != nil {
+		t.Fatal(err)
+	}
+	if err := makeSandbox(deep); err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	if err := makeSandbox(filepath.Join(root, "a", "b", "d")); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "f")
+	os.WriteFile(file, nil, 0o644)
+	if err := makeSandbox(file); err == nil {
+		t.Fatal("a file passed for a sandbox")
+	}
+	if err := makeSandbox(filepath.Join(file, "x")); err == nil {
+		t.Fatal("a sandbox under a file was made")
 	}
 }
