@@ -730,7 +730,8 @@ func (n *Node) onEvent(ev any) {
 		m, sender := e.Message, e.Sender
 		switch lm := m.(type) {
 		case *outMsg: // to a peer node that could not be reached
-			m, mid, trace = lm.payload(), lm.mid, lm.trace
+			m = lm.payload()
+			mid, trace = lm.ids()
 		case *localMsg:
 			m, mid, trace = lm.msg, lm.mid, lm.trace
 			if lm.sender != nil {

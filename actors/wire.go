@@ -31,32 +31,33 @@ const idsField protowire.Number = 19999
 // outMsg is a message on its way to another node. It is its own wire form:
 // to protobuf it is a message with the payload's descriptor (so protoactor
 // sends it under the payload's type name) whose encoding is the ids field
-// followed by the payload's.
+// followed by the payload's. 48 bytes: the sending node stands in for the
+// message id's node, and the size is not kept (see outMarshal).
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	mid, trace           id
-	size                 int // the payload's, from proto.Size (so its size caches are set)
+	n                    *Node
+	mid                  uint64 // the message id's number on n
+	trace                id
 }
 
 var outMsgs slab[outMsg]
 
-func newOutMsg(msg proto.Message, size int, mid, trace id) *outMsg {
+func newOutMsg(n *Node, msg proto.Message, mid, trace id) *outMsg {
 	m := outMsgs.get()
-	*m = outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace, size: size}
+	*m = outMsg{Message: msg.ProtoReflect(), n: n, mid: mid.n, trace: trace}
 	return m
 }
 
 // payload returns the message being sent.
 func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
 
-// Serialize implements remote.RootSerializable: protoactor's endpoint
-// writer calls it before encoding a message for another node.
-func (m *outMsg) Serialize() (remote.RootSerialized, error) { return m, nil }
+// ids returns the message's ids.
+func (m *outMsg) ids() (mid, trace id) { return id{m.n.ids.node, m.mid}, m.trace }
 
-// Deserialize completes remote.RootSerialized; an outMsg never arrives
-// (the receiver decodes the payload's own type).
-func (m *outMsg) Deserialize() (remote.RootSerializable, error) {
-	return nil, errors.New("actors: an outgoing message cannot be deserialized")
+// String names the wrapper in protoactor's log of a message it could not
+// serialize, without printing the payload.
+func (m *outMsg) String() string {
+	return "outgoing " + string(m.Message.Descriptor().FullName())
 }
 
 // ProtoReflect implements proto.Message.
@@ -80,19 +81,45 @@ var outMethods = protoiface.Methods{
 // directly, as proto.Marshal would call them, with the flags it passed;
 // proto's exported functions are the fallback for messages without them.
 
-// outSize is the size Node.send measured (which left the payload's size
-// caches set, so the encoding that follows uses them) plus the ids field.
+// payloadSize is the payload's encoded size; with MarshalUseCachedSize in
+// flags, the size its last sizing cached.
+func (m *outMsg) payloadSize(flags protoiface.MarshalInputFlags) int {
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
+		return pm.Size(protoiface.SizeInput{Message: m.Message, Flags: flags}).Size
+	}
+	return proto.MarshalOptions{UseCachedSize: flags&protoiface.MarshalUseCachedSize != 0}.Size(m.payload())
+}
+
+// outSize is the payload's size (which sets its size caches for the
+// encoding that follows, as proto.Marshal of the payload itself would) plus
+// the ids field's. An oversized payload counts as empty: outMarshal refuses
+// it, so no buffer of its size is made for nothing.
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	return protoiface.SizeOutput{Size: m.size + idsSize(m.mid, m.trace)}
+	size := m.payloadSize(in.Flags)
+	if size > MaxMessageSize {
+		size = 0
+	}
+	mid, trace := m.ids()
+	return protoiface.SizeOutput{Size: size + idsSize(mid, trace)}
 }
 
 // outMarshal writes the ids field first, then the payload: the receiving
 // node's serializer (inSerializer) takes the ids off the front and decodes
 // the rest, with no unknown field to store and remove.
+//
+// It refuses a payload over MaxMessageSize (Node.send checks it first only
+// when a tracer wants the size anyway): protoactor's endpoint writer drops
+// a message it cannot serialize, logs it and carries on with the rest of
+// the batch, so the message never reaches the connection. The size is the
+// one outSize just cached (proto.Marshal sizes before it encodes).
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	b := appendIDs(in.Buf, m.mid, m.trace)
+	if size := m.payloadSize(in.Flags); size > MaxMessageSize {
+		return protoiface.MarshalOutput{}, m.n.refuseOversizedOut(m, size)
+	}
+	mid, trace := m.ids()
+	b := appendIDs(in.Buf, mid, trace)
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
 		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
 		if err != nil {
