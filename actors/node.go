@@ -223,6 +223,7 @@ func checkBind(host string, port int) error {
 
 func (n *Node) start(cfg Config, port int, advertised string) error {
 	sys := newSystem(n.log)
+	sys.ID = systemID(n.ids.node) // peers learn the node of the ids from it (see wire.go)
 	host := cfg.Host
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]" // remote formats host:port with Sprintf

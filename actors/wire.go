@@ -1,7 +1,10 @@
 package actors
 
 import (
+	"encoding/binary"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -21,6 +24,11 @@ import (
 // the field off the front and decodes the rest once into the message's
 // own type. (An ids field anywhere else lands in the unknown fields, and
 // process.Receive takes it out with takeIDs.)
+//
+// The sending node's id is not in the field: a node's actor system id
+// (protoactor's, sent once at the start of each connection) names it (see
+// systemID), the receiving guard reads it there and hands it to
+// inSerializer with each batch's type names (see tagName).
 
 // idsField is the field number that carries the ids: one of the numbers
 // (19000-19999) that protobuf keeps for itself and protoc refuses in a
@@ -101,7 +109,7 @@ func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 		size = 0
 	}
 	mid, trace := m.ids()
-	return protoiface.SizeOutput{Size: size + idsSize(mid, trace)}
+	return protoiface.SizeOutput{Size: size + idsSize(mid, trace, mid.node)}
 }
 
 // outMarshal writes the ids field first, then the payload: the receiving
@@ -119,7 +127,7 @@ func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 		return protoiface.MarshalOutput{}, m.n.refuseOversizedOut(m, size)
 	}
 	mid, trace := m.ids()
-	b := appendIDs(in.Buf, mid, trace)
+	b := appendIDs(in.Buf, mid, trace, mid.node) // the receiver knows the node from the connection
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
 		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
 		if err != nil {
@@ -146,8 +154,32 @@ func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckI
 	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.payload())
 }
 
+// The ids field's content is varints: first the message id's number
+// shifted left by two, with bit 1 set if the message id's node follows
+// (else it is the connection's node) and bit 0 set if the trace id follows
+// (else the trace is the message id); then that node; then the trace id's
+// node (0: the message id's) and number.
+const (
+	idsHasTrace = 1 << iota
+	idsHasNode
+	idsFlagBits = iota
+)
+
+// idsHead is the first varint of the field; known is the node the
+// receiver knows from the connection (0: none).
+func idsHead(mid, trace id, known uint64) uint64 {
+	h := mid.n << idsFlagBits
+	if mid.node != known || known == 0 {
+		h |= idsHasNode
+	}
+	if trace != mid {
+		h |= idsHasTrace
+	}
+	return h
+}
+
 // traceNode is what the wire carries for the trace's node: 0 when the
-// trace started on the sending node (the usual case, one byte).
+// trace started on the node of the message id (the usual case, one byte).
 func traceNode(mid, trace id) uint64 {
 	if trace.node == mid.node {
 		return 0
@@ -155,35 +187,85 @@ func traceNode(mid, trace id) uint64 {
 	return trace.node
 }
 
-// traceNum is what the wire carries for the trace's number: 0 when the
-// message starts its trace (the trace id is the message id).
-func traceNum(mid, trace id) uint64 {
-	if trace == mid {
-		return 0
+func idsLen(mid, trace id, known uint64) int {
+	h := idsHead(mid, trace, known)
+	n := protowire.SizeVarint(h)
+	if h&idsHasNode != 0 {
+		n += protowire.SizeVarint(mid.node)
 	}
-	return trace.n
+	if h&idsHasTrace != 0 {
+		n += protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(trace.n)
+	}
+	return n
 }
 
-func idsLen(mid, trace id) int {
-	return protowire.SizeVarint(mid.node) + protowire.SizeVarint(mid.n) +
-		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(traceNum(mid, trace))
-}
-
-func idsSize(mid, trace id) int {
-	n := idsLen(mid, trace)
+func idsSize(mid, trace id, known uint64) int {
+	n := idsLen(mid, trace, known)
 	return protowire.SizeTag(idsField) + protowire.SizeVarint(uint64(n)) + n
 }
 
-// appendIDs appends the ids field: the message id's node and number, the
-// trace id's node (0: the message id's) and number (0: the trace is the
-// message id), as varints.
-func appendIDs(b []byte, mid, trace id) []byte {
+// appendIDs appends the ids field for a receiver that knows the node
+// `known` from the connection (0: none; the field then names the node).
+func appendIDs(b []byte, mid, trace id, known uint64) []byte {
+	h := idsHead(mid, trace, known)
 	b = protowire.AppendTag(b, idsField, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace)))
-	b = protowire.AppendVarint(b, mid.node)
-	b = protowire.AppendVarint(b, mid.n)
-	b = protowire.AppendVarint(b, traceNode(mid, trace))
-	return protowire.AppendVarint(b, traceNum(mid, trace))
+	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace, known)))
+	b = protowire.AppendVarint(b, h)
+	if h&idsHasNode != 0 {
+		b = protowire.AppendVarint(b, mid.node)
+	}
+	if h&idsHasTrace != 0 {
+		b = protowire.AppendVarint(b, traceNode(mid, trace))
+		b = protowire.AppendVarint(b, trace.n)
+	}
+	return b
+}
+
+// systemIDPrefix starts the actor system id of a node: the prefix and its
+// node id in hex. Its endpoint writers send it to every node they connect
+// to, in protoactor's ConnectRequest.
+const systemIDPrefix = "gomesos-node-"
+
+func systemID(node uint64) string { return systemIDPrefix + strconv.FormatUint(node, 16) }
+
+// parseSystemID returns the node id in a system id; 0 if it is not a node's.
+func parseSystemID(s string) uint64 {
+	hex, ok := strings.CutPrefix(s, systemIDPrefix)
+	if !ok {
+		return 0
+	}
+	node, err := strconv.ParseUint(hex, 16, 64)
+	if err != nil {
+		return 0
+	}
+	return node
+}
+
+// tagPrefix starts a type name the guard tagged with the connection's node
+// id (8 bytes, big-endian) for inSerializer. No registered type name
+// starts with a control character.
+const tagPrefix = '\x01'
+
+const tagLen = 1 + 8
+
+// tagName returns name tagged with node.
+func tagName(name string, node uint64) string {
+	b := make([]byte, tagLen, tagLen+len(name))
+	b[0] = tagPrefix
+	binary.BigEndian.PutUint64(b[1:], node)
+	return string(append(b, name...))
+}
+
+// untagName returns a tagged name's node and plain name (node 0 and the
+// name itself if it is not tagged).
+func untagName(s string) (node uint64, name string) {
+	if len(s) < tagLen || s[0] != tagPrefix {
+		return 0, s
+	}
+	for i := 1; i < tagLen; i++ {
+		node = node<<8 | uint64(s[i])
+	}
+	return node, s[tagLen:]
 }
 
 // inSerializer decodes the messages a node receives (the guard points every
@@ -251,11 +333,12 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	if typeName == probeType {
 		return probeAnswer, nil
 	}
+	peer, typeName := untagName(typeName)
 	mt, err := findType(typeName)
 	if err != nil {
 		return nil, err
 	}
-	mid, trace, rest, had := leadingIDs(b)
+	mid, trace, rest, had := leadingIDs(b, peer)
 	m := mt.New().Interface()
 	if err := proto.Unmarshal(rest, m); err != nil {
 		return nil, err
@@ -295,10 +378,11 @@ func findType(name string) (protoreflect.MessageType, error) {
 	return mt, nil
 }
 
-// leadingIDs takes a leading ids field off b: the ids (zero if the field
-// is malformed; it is removed all the same) and the rest. had is false if
-// b does not start with the field.
-func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
+// leadingIDs takes a leading ids field off b, sent over a connection from
+// node peer (0: unknown): the ids (zero if the field is malformed; it is
+// removed all the same) and the rest. had is false if b does not start
+// with the field.
+func leadingIDs(b []byte, peer uint64) (mid, trace id, rest []byte, had bool) {
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 || num != idsField || typ != protowire.BytesType {
 		return id{}, id{}, b, false
@@ -307,13 +391,14 @@ func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
 	if l < 0 {
 		return id{}, id{}, b, false // truncated: the decoder reports it
 	}
-	mid, trace = parseIDs(v)
+	mid, trace = parseIDs(v, peer)
 	return mid, trace, b[n+l:], true
 }
 
 // takeIDs removes the ids field from a message received from another node
-// and returns the ids; zero ids if it has none (a raw protoactor peer) or
-// a malformed one (which is removed all the same).
+// and returns the ids; zero ids if it has none (a raw protoactor peer), a
+// malformed one (which is removed all the same) or one without its node
+// (the connection's node is not known here).
 func takeIDs(m proto.Message) (mid, trace id) {
 	r := m.ProtoReflect()
 	u := r.GetUnknown()
@@ -340,29 +425,46 @@ func takeIDs(m proto.Message) (mid, trace id) {
 			rest := make([]byte, 0, len(u)-(end-off))
 			r.SetUnknown(append(append(rest, u[:off]...), u[end:]...))
 		}
-		return parseIDs(v)
+		return parseIDs(v, 0)
 	}
 	return id{}, id{}
 }
 
-func parseIDs(v []byte) (mid, trace id) {
-	var f [4]uint64
-	for i := range f {
+// parseIDs reads the ids field's content (see idsHead), sent over a
+// connection from node peer (0: unknown).
+func parseIDs(v []byte, peer uint64) (mid, trace id) {
+	next := func() (uint64, bool) {
 		x, n := protowire.ConsumeVarint(v)
 		if n < 0 {
-			return id{}, id{}
+			return 0, false
 		}
-		f[i], v = x, v[n:]
+		v = v[n:]
+		return x, true
 	}
-	if len(v) != 0 || f[1] == 0 {
+	h, ok := next()
+	if !ok {
 		return id{}, id{}
 	}
-	mid, trace = id{f[0], f[1]}, id{f[2], f[3]}
-	if trace.node == 0 {
-		trace.node = mid.node
+	mid = id{peer, h >> idsFlagBits}
+	if h&idsHasNode != 0 {
+		if mid.node, ok = next(); !ok {
+			return id{}, id{}
+		}
 	}
-	if trace.zero() {
-		trace = mid
+	trace = mid
+	if h&idsHasTrace != 0 {
+		if trace.node, ok = next(); !ok {
+			return id{}, id{}
+		}
+		if trace.n, ok = next(); !ok {
+			return id{}, id{}
+		}
+		if trace.node == 0 {
+			trace.node = mid.node
+		}
+	}
+	if len(v) != 0 || mid.zero() || mid.node == 0 || trace.zero() {
+		return id{}, id{}
 	}
 	return mid, trace
 }
