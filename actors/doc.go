@@ -36,7 +36,7 @@
 // the range protobuf keeps for itself, which no .proto file may use)
 // written ahead of its own fields: it is encoded once, as raw protoactor
 // encodes a message. The field holds the message id's number and, only
-// when they differ from it, the trace id (5-8 bytes in all); the sending
+// when they differ from it, the trace id (5-8 bytes for a message that starts its trace); the sending
 // node's id goes once per connection, as the actor system id in
 // protoactor's ConnectRequest, and the receiving guard hands it on. The
 // size limit is checked as the message is encoded on protoactor's
