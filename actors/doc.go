@@ -43,11 +43,11 @@
 // on protoactor's endpoint writer, which drops an oversized message alone
 // (or before it is queued, when a tracer wants its size anyway). The
 // receiving node's serializer (the guard points received envelopes at
-// it) takes the field off the front and decodes the rest once into the message's own type; the message and its ids then go
-// into the mailbox as a local one does (a malformed field is dropped; the
-// message is delivered without ids; one found elsewhere in the bytes is
-// taken out of the unknown fields before filters, tracer or handler see
-// the message). Wrappers whose lifetime protoactor decides come from
+// it) takes the field off the front and decodes the rest once into the
+// message's own type; the message and its ids then go into the mailbox as
+// a local one does (a malformed field is dropped; the message is
+// delivered without ids; one found elsewhere in the bytes is taken out of
+// the unknown fields before filters, tracer or handler see the message). Wrappers whose lifetime protoactor decides come from
 // slabs, so a message costs the allocations raw protoactor's does.
 // protoactor's own control messages (Terminated, Watch, PoisonPill, ...)
 // are refused on the way out (Stats.Rejected). There is no protoactor
