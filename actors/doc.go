@@ -47,9 +47,10 @@
 // message's own type; the message and its ids then go into the mailbox as
 // a local one does (a malformed field is dropped; the message is
 // delivered without ids; one found elsewhere in the bytes is taken out of
-// the unknown fields before filters, tracer or handler see the message). Wrappers whose lifetime protoactor decides come from
-// slabs, so a message costs the allocations raw protoactor's does.
-// protoactor's own control messages (Terminated, Watch, PoisonPill, ...)
+// the unknown fields before filters, tracer or handler see the message).
+// Wrappers whose lifetime protoactor decides come from slabs, so a
+// message costs the allocations raw protoactor's does. protoactor's own
+// control messages (Terminated, Watch, PoisonPill, ...)
 // are refused on the way out (Stats.Rejected). There is no protoactor
 // middleware: Node.send and the mailbox do the stamping, filtering and
 // tracing themselves.
