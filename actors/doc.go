@@ -35,15 +35,22 @@
 // protoactor sends it, with the ids as one extra field (number 19999, in
 // the range protobuf keeps for itself, which no .proto file may use)
 // written ahead of its own fields: it is encoded once, as raw protoactor
-// encodes a message. The receiving node's serializer (the guard points
-// received envelopes at it) takes the field off the front and decodes the
-// rest once into the message's own type; the message and its ids then go
-// into the mailbox as a local one does (a malformed field is dropped; the
-// message is delivered without ids; one found elsewhere in the bytes is
-// taken out of the unknown fields before filters, tracer or handler see
-// the message). Wrappers whose lifetime protoactor decides come from
-// slabs, so a message costs the allocations raw protoactor's does.
-// protoactor's own control messages (Terminated, Watch, PoisonPill, ...)
+// encodes a message. The field holds the message id's number and, only
+// when it differs from it, the trace id (5-8 bytes for a message that
+// starts its trace); the sending node's id goes once per connection, as
+// the actor system id in protoactor's ConnectRequest, and the receiving
+// guard hands it on. The size limit is checked as the message is encoded
+// on protoactor's endpoint writer, which drops an oversized message alone
+// (or before it is queued, when a tracer wants its size anyway). The
+// receiving node's serializer (the guard points received envelopes at
+// it) takes the field off the front and decodes the rest once into the
+// message's own type; the message and its ids then go into the mailbox as
+// a local one does (a malformed field is dropped; the message is
+// delivered without ids; one found elsewhere in the bytes is taken out of
+// the unknown fields before filters, tracer or handler see the message).
+// Wrappers whose lifetime protoactor decides come from slabs, so a
+// message costs the allocations raw protoactor's does. protoactor's own
+// control messages (Terminated, Watch, PoisonPill, ...)
 // are refused on the way out (Stats.Rejected). There is no protoactor
 // middleware: Node.send and the mailbox do the stamping, filtering and
 // tracing themselves.

@@ -87,6 +87,31 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 type saneStream struct {
 	grpc.ServerStream
 	g *guard
+	// peer is the id of the node at the other end, from the system id in
+	// its ConnectRequest (0: not a node, or not said yet); tagged holds the
+	// type names tagged with it (see tagName), so that they are made once
+	// per connection and inSerializer's type cache finds them by address.
+	peer   uint64
+	tagged map[string]string
+}
+
+// maxTagged bounds a connection's tagged names (only registered types are
+// tagged; past the bound a name is tagged anew in each batch).
+const maxTagged = 1024
+
+// tag returns name tagged with the connection's node.
+func (s *saneStream) tag(name string) string {
+	if t, ok := s.tagged[name]; ok {
+		return t
+	}
+	t := tagName(name, s.peer)
+	if s.tagged == nil {
+		s.tagged = make(map[string]string)
+	}
+	if len(s.tagged) < maxTagged {
+		s.tagged[name] = t
+	}
+	return t
 }
 
 func (s *saneStream) RecvMsg(m any) error {
@@ -94,8 +119,17 @@ func (s *saneStream) RecvMsg(m any) error {
 		return err
 	}
 	if rm, ok := m.(*remote.RemoteMessage); ok {
+		if c := rm.GetConnectRequest(); c != nil {
+			if sc := c.GetServerConnection(); sc != nil {
+				s.peer = parseSystemID(sc.SystemId)
+			}
+		}
 		if b := rm.GetMessageBatch(); b != nil {
-			if dropped, why := s.g.sanitize(b); dropped > 0 {
+			var tag func(string) string
+			if s.peer != 0 {
+				tag = s.tag
+			}
+			if dropped, why := s.g.sanitize(b, tag); dropped > 0 {
 				s.g.n.stats.rejected.Add(uint64(dropped))
 				s.g.n.log.WithFields(logrus.Fields{
 					"peer":    s.g.peerField(s.Context()),
@@ -118,7 +152,10 @@ var forbidden = map[string]bool{
 
 // sanitize removes the envelopes protoactor would crash on or that are
 // forbidden, in place. It returns how many it removed and the first reason.
-func (g *guard) sanitize(b *remote.MessageBatch) (dropped int, why string) {
+// With a tag function (the connection's node is known), the type names of
+// the envelopes it keeps are replaced by their tagged forms, which only
+// inSerializer reads.
+func (g *guard) sanitize(b *remote.MessageBatch, tag func(string) string) (dropped int, why string) {
 	type typeInfo struct {
 		bad  string // reason, "" if fine
 		kind int    // 1: needs a PID check (Watch, Unwatch, Terminated)
@@ -169,6 +206,13 @@ func (g *guard) sanitize(b *remote.MessageBatch) (dropped int, why string) {
 	}
 	clear(b.Envelopes[len(keep):])
 	b.Envelopes = keep
+	if tag != nil && inSerializerID >= 0 {
+		for i, name := range b.TypeNames {
+			if types[i].bad == "" {
+				b.TypeNames[i] = tag(name)
+			}
+		}
+	}
 	return dropped, why
 }
 

@@ -223,6 +223,7 @@ func checkBind(host string, port int) error {
 
 func (n *Node) start(cfg Config, port int, advertised string) error {
 	sys := newSystem(n.log)
+	sys.ID = systemID(n.ids.node) // peers learn the node of the ids from it (see wire.go)
 	host := cfg.Host
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]" // remote formats host:port with Sprintf
@@ -485,12 +486,42 @@ func (n *Node) Send(from, to PID, msg proto.Message) {
 		n.log.WithField("message", typeName(msg)).Warn("actors: Send to the zero PID or of a nil message dropped")
 		return
 	}
-	defer n.recoverSend(from, to, msg, id{})
 	var sender *actor.PID
 	if !from.IsZero() {
 		sender = n.pids.get(from, n.isLocalAddr).ap
 	}
-	n.send(sender, n.pids.get(to, n.isLocalAddr), msg, id{})
+	e := n.pids.get(to, n.isLocalAddr)
+	if n.postLocal(sender, e, msg, id{}) {
+		return
+	}
+	n.sendGuarded(from, to, sender, e, msg, id{})
+}
+
+// sendGuarded is send under recoverSend: every path but postLocal's can
+// end in protoactor.
+func (n *Node) sendGuarded(from, to PID, sender *actor.PID, e *pidEntry, msg proto.Message, trace id) {
+	defer n.recoverSend(from, to, msg, trace)
+	n.send(sender, e, msg, trace)
+}
+
+// postLocal is send's fast path, for a message to a live process of this
+// node while no tracer is set: straight into its mailbox, with no deferred
+// recover (nothing on the way runs protoactor's code or a tracer's). It
+// reports false, having done nothing, for any other message.
+func (n *Node) postLocal(sender *actor.PID, to *pidEntry, msg proto.Message, trace id) bool {
+	if !to.local || n.tracer.Load() != nil {
+		return false
+	}
+	p := n.liveProcess(to)
+	if p == nil {
+		return false
+	}
+	mid := n.ids.next()
+	if trace.zero() {
+		trace = mid
+	}
+	p.mb.post(slot{msg: msg, sender: sender, mid: mid, trace: trace})
+	return true
 }
 
 // liveProcess returns the process of a local entry if it is spawned and
@@ -730,7 +761,8 @@ func (n *Node) onEvent(ev any) {
 		m, sender := e.Message, e.Sender
 		switch lm := m.(type) {
 		case *outMsg: // to a peer node that could not be reached
-			m, mid, trace = lm.payload(), lm.mid, lm.trace
+			m = lm.payload()
+			mid, trace = lm.ids()
 		case *localMsg:
 			m, mid, trace = lm.msg, lm.mid, lm.trace
 			if lm.sender != nil {

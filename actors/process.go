@@ -499,8 +499,11 @@ func (c *Context) Send(to PID, msg proto.Message) {
 		return
 	}
 	p := c.p
-	defer p.node.recoverSend(p.self, to, msg, p.trace)
-	p.node.send(p.apid, p.target(to), msg, p.trace)
+	e := p.target(to)
+	if p.node.postLocal(p.apid, e, msg, p.trace) {
+		return
+	}
+	p.node.sendGuarded(p.self, to, p.apid, e, msg, p.trace)
 }
 
 // target returns the entry to send to `to`, cached per process.

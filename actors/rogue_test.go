@@ -149,17 +149,19 @@ func TestRogueIDFields(t *testing.T) {
 		mid            id
 		head           []byte // before the message's own fields, where a node puts the ids
 	}{
-		{"good", "0", appendIDs(nil, good, good), good, nil},
+		{"good", "0", appendIDs(nil, good, good, 0), good, nil},
 		{"truncated", "0", field(0xff, 0xff), id{}, nil},
-		{"extra-bytes", "0", field(1, 1, 0, 1, 9), id{}, nil},
-		{"zero-id", "0", field(1, 0, 0, 0), id{}, nil},
+		{"extra-bytes", "0", field(1<<idsFlagBits|idsHasNode, 1, 9), id{}, nil},
+		{"zero-id", "0", field(idsHasNode, 1), id{}, nil},
+		{"no-node", "0", field(1 << idsFlagBits), id{}, nil}, // this peer's node is not known
 		{"varint-typed", "4", protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3), id{}, nil},
-		{"twice", "8", append(appendIDs(nil, good, good), field(1, 2, 0, 2)...), good, nil},
-		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good)...), good, nil},
-		{"leading", "0", nil, good, appendIDs(nil, good, good)},
-		{"leading-extra-bytes", "0", nil, id{}, field(1, 1, 0, 1, 9)},
-		{"leading-zero-id", "0", nil, id{}, field(1, 0, 0, 0)},
-		{"leading-and-trailing", "8", field(1, 2, 0, 2), good, appendIDs(nil, good, good)},
+		{"twice", "8", append(appendIDs(nil, good, good, 0), field(1, 2, 0, 2)...), good, nil},
+		{"after-other", "3", append(append([]byte{}, other...), appendIDs(nil, good, good, 0)...), good, nil},
+		{"leading", "0", nil, good, appendIDs(nil, good, good, 0)},
+		{"leading-extra-bytes", "0", nil, id{}, field(1<<idsFlagBits|idsHasNode, 1, 9)},
+		{"leading-zero-id", "0", nil, id{}, field(idsHasNode, 1)},
+		{"leading-no-node", "0", nil, id{}, field(1 << idsFlagBits)},
+		{"leading-and-trailing", "8", field(1, 2, 0, 2), good, appendIDs(nil, good, good, 0)},
 		{"leading-varint-typed", "4", nil, id{}, protowire.AppendVarint(protowire.AppendTag(nil, idsField, protowire.VarintType), 3)},
 	}
 	var envs []*remote.MessageEnvelope
@@ -191,6 +193,69 @@ func TestRogueIDFields(t *testing.T) {
 		}
 		if got == nil || got.MsgID != c.mid.String() {
 			t.Fatalf("%s: received event %+v, want message id %q", c.value, got, c.mid.String())
+		}
+	}
+	roundTripPeer(t, victim, peer)
+}
+
+// (a3) A peer that names itself a node in its ConnectRequest sends ids
+// without their node: the receiver takes the node from the connection,
+// and a trace id of a third node keeps its own. A message that names its
+// node keeps that one.
+func TestRogueNodeFromConnection(t *testing.T) {
+	victim, peer := sharedNode(t), sharedPeer(t)
+	tr := &recordingTracer{}
+	victim.SetTracer(tr)
+	t.Cleanup(func() { victim.SetTracer(nil) })
+	echo := spawnEcho(t, victim)
+	client, replies := spawnClient(t, victim, echo)
+	const node = 0xabc
+	cases := []struct {
+		value      string
+		ids        []byte
+		mid, trace id
+	}{
+		{"own", appendIDs(nil, id{node, 7}, id{node, 7}, node), id{node, 7}, id{node, 7}},
+		{"own-trace", appendIDs(nil, id{node, 8}, id{node, 3}, node), id{node, 8}, id{node, 3}},
+		{"third-trace", appendIDs(nil, id{node, 9}, id{0xdef, 2}, node), id{node, 9}, id{0xdef, 2}},
+		{"named", appendIDs(nil, id{0x123, 4}, id{0x123, 4}, 0), id{0x123, 4}, id{0x123, 4}},
+	}
+	if n := len(cases[0].ids); n != 5 {
+		t.Fatalf("ids of a message that starts its trace take %d bytes, want 5", n)
+	}
+	var envs []*remote.MessageEnvelope
+	for _, c := range cases {
+		envs = append(envs, &remote.MessageEnvelope{Sender: 1, MessageData: append(c.ids, marshal(t, wrapperspb.String(c.value))...)})
+	}
+	s := newRogue(t, victim.Address()).stream(t)
+	connect := &remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{ConnectRequest: &remote.ConnectRequest{
+		ConnectionType: &remote.ConnectRequest_ServerConnection{ServerConnection: &remote.ServerConnection{
+			SystemId: systemID(node), Address: "127.0.0.1:1",
+		}},
+	}}}
+	if err := s.Send(connect); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(batchMsg(&remote.MessageBatch{
+		TypeNames: []string{"google.protobuf.StringValue"},
+		Targets:   []*actor.PID{toActorPID(echo)},
+		Senders:   []*actor.PID{toActorPID(client)},
+		Envelopes: envs,
+	})); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		recv(t, replies, "reply to "+c.value)
+	}
+	for _, c := range cases {
+		var got *Event
+		for _, e := range tr.snapshot() {
+			if e.Kind == Received && e.To == echo && e.Msg.(*wrapperspb.StringValue).GetValue() == c.value {
+				got = &e
+			}
+		}
+		if got == nil || got.MsgID != c.mid.String() || got.TraceID != c.trace.String() {
+			t.Fatalf("%s: received event %+v, want ids %q %q", c.value, got, c.mid, c.trace)
 		}
 	}
 	roundTripPeer(t, victim, peer)

@@ -3,6 +3,7 @@ package actors
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -167,17 +168,20 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 		n.refuseProtoactorType(sender, target, msg)
 		return
 	}
-	size := proto.Size(msg)
-	if size > MaxMessageSize {
-		n.refuseOversized(sender, target, msg, size)
-		return
-	}
+	// The size limit: checked here when a tracer wants the size anyway,
+	// else by the encoding on protoactor's endpoint writer (outMarshal),
+	// which sizes the message once, as raw protoactor does.
 	if tr := n.getTracer(); tr != nil {
+		size := proto.Size(msg)
+		if size > MaxMessageSize {
+			n.refuseOversized(sender, target, msg, size)
+			return
+		}
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
 	// Straight to remoting (where protoactor's Root.Send ends up), with the
 	// sender beside the message rather than in an envelope.
-	n.rem.SendMessage(target, nil, newOutMsg(msg, size, mid, trace), sender, -1)
+	n.rem.SendMessage(target, nil, newOutMsg(n, msg, mid, trace), sender, -1)
 }
 
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
@@ -215,6 +219,22 @@ func (n *Node) refuseOversized(from, to *actor.PID, msg proto.Message, size int)
 		"size":    size,
 		"limit":   MaxMessageSize,
 	}).Error("actors: message too large for remoting; dropped")
+}
+
+// refuseOversizedOut is refuseOversized on protoactor's endpoint writer,
+// which knows neither sender nor target: it returns the error the writer
+// logs as it drops the message.
+func (n *Node) refuseOversizedOut(m *outMsg, size int) error {
+	n.stats.oversized.Add(1)
+	mid, trace := m.ids()
+	n.log.WithFields(logrus.Fields{
+		"message":    typeName(m.payload()),
+		"message_id": mid.String(),
+		"trace_id":   trace.String(),
+		"size":       size,
+		"limit":      MaxMessageSize,
+	}).Error("actors: message too large for remoting; dropped")
+	return fmt.Errorf("actors: %s of %d bytes is over the limit of %d bytes", typeName(m.payload()), size, MaxMessageSize)
 }
 
 // quiet reports that no tracer and no test filter is set: admit would

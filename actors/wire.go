@@ -1,7 +1,10 @@
 package actors
 
 import (
+	"encoding/binary"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -21,6 +24,11 @@ import (
 // the field off the front and decodes the rest once into the message's
 // own type. (An ids field anywhere else lands in the unknown fields, and
 // process.Receive takes it out with takeIDs.)
+//
+// The sending node's id is not in the field: a node's actor system id
+// (protoactor's, sent once at the start of each connection) names it (see
+// systemID), the receiving guard reads it there and hands it to
+// inSerializer with each batch's type names (see tagName).
 
 // idsField is the field number that carries the ids: one of the numbers
 // (19000-19999) that protobuf keeps for itself and protoc refuses in a
@@ -31,32 +39,33 @@ const idsField protowire.Number = 19999
 // outMsg is a message on its way to another node. It is its own wire form:
 // to protobuf it is a message with the payload's descriptor (so protoactor
 // sends it under the payload's type name) whose encoding is the ids field
-// followed by the payload's.
+// followed by the payload's. 48 bytes: the sending node stands in for the
+// message id's node, and the size is not kept (see outMarshal).
 type outMsg struct {
 	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	mid, trace           id
-	size                 int // the payload's, from proto.Size (so its size caches are set)
+	n                    *Node
+	mid                  uint64 // the message id's number on n
+	trace                id
 }
 
 var outMsgs slab[outMsg]
 
-func newOutMsg(msg proto.Message, size int, mid, trace id) *outMsg {
+func newOutMsg(n *Node, msg proto.Message, mid, trace id) *outMsg {
 	m := outMsgs.get()
-	*m = outMsg{Message: msg.ProtoReflect(), mid: mid, trace: trace, size: size}
+	*m = outMsg{Message: msg.ProtoReflect(), n: n, mid: mid.n, trace: trace}
 	return m
 }
 
 // payload returns the message being sent.
 func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
 
-// Serialize implements remote.RootSerializable: protoactor's endpoint
-// writer calls it before encoding a message for another node.
-func (m *outMsg) Serialize() (remote.RootSerialized, error) { return m, nil }
+// ids returns the message's ids.
+func (m *outMsg) ids() (mid, trace id) { return id{m.n.ids.node, m.mid}, m.trace }
 
-// Deserialize completes remote.RootSerialized; an outMsg never arrives
-// (the receiver decodes the payload's own type).
-func (m *outMsg) Deserialize() (remote.RootSerializable, error) {
-	return nil, errors.New("actors: an outgoing message cannot be deserialized")
+// String names the wrapper in protoactor's log of a message it could not
+// serialize, without printing the payload.
+func (m *outMsg) String() string {
+	return "outgoing " + string(m.Message.Descriptor().FullName())
 }
 
 // ProtoReflect implements proto.Message.
@@ -80,19 +89,45 @@ var outMethods = protoiface.Methods{
 // directly, as proto.Marshal would call them, with the flags it passed;
 // proto's exported functions are the fallback for messages without them.
 
-// outSize is the size Node.send measured (which left the payload's size
-// caches set, so the encoding that follows uses them) plus the ids field.
+// payloadSize is the payload's encoded size; with MarshalUseCachedSize in
+// flags, the size its last sizing cached.
+func (m *outMsg) payloadSize(flags protoiface.MarshalInputFlags) int {
+	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
+		return pm.Size(protoiface.SizeInput{Message: m.Message, Flags: flags}).Size
+	}
+	return proto.MarshalOptions{UseCachedSize: flags&protoiface.MarshalUseCachedSize != 0}.Size(m.payload())
+}
+
+// outSize is the payload's size (which sets its size caches for the
+// encoding that follows, as proto.Marshal of the payload itself would) plus
+// the ids field's. An oversized payload counts as empty: outMarshal refuses
+// it, so no buffer of its size is made for nothing.
 func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
 	m := in.Message.(*outMsg)
-	return protoiface.SizeOutput{Size: m.size + idsSize(m.mid, m.trace)}
+	size := m.payloadSize(in.Flags)
+	if size > MaxMessageSize {
+		size = 0
+	}
+	mid, trace := m.ids()
+	return protoiface.SizeOutput{Size: size + idsSize(mid, trace, mid.node)}
 }
 
 // outMarshal writes the ids field first, then the payload: the receiving
 // node's serializer (inSerializer) takes the ids off the front and decodes
 // the rest, with no unknown field to store and remove.
+//
+// It refuses a payload over MaxMessageSize (Node.send checks it first only
+// when a tracer wants the size anyway): protoactor's endpoint writer drops
+// a message it cannot serialize, logs it and carries on with the rest of
+// the batch, so the message never reaches the connection. The size is the
+// one outSize just cached (proto.Marshal sizes before it encodes).
 func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
 	m := in.Message.(*outMsg)
-	b := appendIDs(in.Buf, m.mid, m.trace)
+	if size := m.payloadSize(in.Flags); size > MaxMessageSize {
+		return protoiface.MarshalOutput{}, m.n.refuseOversizedOut(m, size)
+	}
+	mid, trace := m.ids()
+	b := appendIDs(in.Buf, mid, trace, mid.node) // the receiver knows the node from the connection
 	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
 		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
 		if err != nil {
@@ -119,8 +154,32 @@ func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckI
 	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.payload())
 }
 
+// The ids field's content is varints: first the message id's number
+// shifted left by two, with bit 1 set if the message id's node follows
+// (else it is the connection's node) and bit 0 set if the trace id follows
+// (else the trace is the message id); then that node; then the trace id's
+// node (0: the message id's) and number.
+const (
+	idsHasTrace = 1 << iota
+	idsHasNode
+	idsFlagBits = iota
+)
+
+// idsHead is the first varint of the field; known is the node the
+// receiver knows from the connection (0: none).
+func idsHead(mid, trace id, known uint64) uint64 {
+	h := mid.n << idsFlagBits
+	if mid.node != known || known == 0 {
+		h |= idsHasNode
+	}
+	if trace != mid {
+		h |= idsHasTrace
+	}
+	return h
+}
+
 // traceNode is what the wire carries for the trace's node: 0 when the
-// trace started on the sending node (the usual case, one byte).
+// trace started on the node of the message id (the usual case, one byte).
 func traceNode(mid, trace id) uint64 {
 	if trace.node == mid.node {
 		return 0
@@ -128,35 +187,85 @@ func traceNode(mid, trace id) uint64 {
 	return trace.node
 }
 
-// traceNum is what the wire carries for the trace's number: 0 when the
-// message starts its trace (the trace id is the message id).
-func traceNum(mid, trace id) uint64 {
-	if trace == mid {
-		return 0
+func idsLen(mid, trace id, known uint64) int {
+	h := idsHead(mid, trace, known)
+	n := protowire.SizeVarint(h)
+	if h&idsHasNode != 0 {
+		n += protowire.SizeVarint(mid.node)
 	}
-	return trace.n
+	if h&idsHasTrace != 0 {
+		n += protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(trace.n)
+	}
+	return n
 }
 
-func idsLen(mid, trace id) int {
-	return protowire.SizeVarint(mid.node) + protowire.SizeVarint(mid.n) +
-		protowire.SizeVarint(traceNode(mid, trace)) + protowire.SizeVarint(traceNum(mid, trace))
-}
-
-func idsSize(mid, trace id) int {
-	n := idsLen(mid, trace)
+func idsSize(mid, trace id, known uint64) int {
+	n := idsLen(mid, trace, known)
 	return protowire.SizeTag(idsField) + protowire.SizeVarint(uint64(n)) + n
 }
 
-// appendIDs appends the ids field: the message id's node and number, the
-// trace id's node (0: the message id's) and number (0: the trace is the
-// message id), as varints.
-func appendIDs(b []byte, mid, trace id) []byte {
+// appendIDs appends the ids field for a receiver that knows the node
+// `known` from the connection (0: none; the field then names the node).
+func appendIDs(b []byte, mid, trace id, known uint64) []byte {
+	h := idsHead(mid, trace, known)
 	b = protowire.AppendTag(b, idsField, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace)))
-	b = protowire.AppendVarint(b, mid.node)
-	b = protowire.AppendVarint(b, mid.n)
-	b = protowire.AppendVarint(b, traceNode(mid, trace))
-	return protowire.AppendVarint(b, traceNum(mid, trace))
+	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace, known)))
+	b = protowire.AppendVarint(b, h)
+	if h&idsHasNode != 0 {
+		b = protowire.AppendVarint(b, mid.node)
+	}
+	if h&idsHasTrace != 0 {
+		b = protowire.AppendVarint(b, traceNode(mid, trace))
+		b = protowire.AppendVarint(b, trace.n)
+	}
+	return b
+}
+
+// systemIDPrefix starts the actor system id of a node: the prefix and its
+// node id in hex. Its endpoint writers send it to every node they connect
+// to, in protoactor's ConnectRequest.
+const systemIDPrefix = "gomesos-node-"
+
+func systemID(node uint64) string { return systemIDPrefix + strconv.FormatUint(node, 16) }
+
+// parseSystemID returns the node id in a system id; 0 if it is not a node's.
+func parseSystemID(s string) uint64 {
+	hex, ok := strings.CutPrefix(s, systemIDPrefix)
+	if !ok {
+		return 0
+	}
+	node, err := strconv.ParseUint(hex, 16, 64)
+	if err != nil {
+		return 0
+	}
+	return node
+}
+
+// tagPrefix starts a type name the guard tagged with the connection's node
+// id (8 bytes, big-endian) for inSerializer. No registered type name
+// starts with a control character.
+const tagPrefix = '\x01'
+
+const tagLen = 1 + 8
+
+// tagName returns name tagged with node.
+func tagName(name string, node uint64) string {
+	b := make([]byte, tagLen, tagLen+len(name))
+	b[0] = tagPrefix
+	binary.BigEndian.PutUint64(b[1:], node)
+	return string(append(b, name...))
+}
+
+// untagName returns a tagged name's node and plain name (node 0 and the
+// name itself if it is not tagged).
+func untagName(s string) (node uint64, name string) {
+	if len(s) < tagLen || s[0] != tagPrefix {
+		return 0, s
+	}
+	for i := 1; i < tagLen; i++ {
+		node = node<<8 | uint64(s[i])
+	}
+	return node, s[tagLen:]
 }
 
 // inSerializer decodes the messages a node receives (the guard points every
@@ -224,11 +333,12 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	if typeName == probeType {
 		return probeAnswer, nil
 	}
+	peer, typeName := untagName(typeName)
 	mt, err := findType(typeName)
 	if err != nil {
 		return nil, err
 	}
-	mid, trace, rest, had := leadingIDs(b)
+	mid, trace, rest, had := leadingIDs(b, peer)
 	m := mt.New().Interface()
 	if err := proto.Unmarshal(rest, m); err != nil {
 		return nil, err
@@ -268,10 +378,11 @@ func findType(name string) (protoreflect.MessageType, error) {
 	return mt, nil
 }
 
-// leadingIDs takes a leading ids field off b: the ids (zero if the field
-// is malformed; it is removed all the same) and the rest. had is false if
-// b does not start with the field.
-func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
+// leadingIDs takes a leading ids field off b, sent over a connection from
+// node peer (0: unknown): the ids (zero if the field is malformed; it is
+// removed all the same) and the rest. had is false if b does not start
+// with the field.
+func leadingIDs(b []byte, peer uint64) (mid, trace id, rest []byte, had bool) {
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 || num != idsField || typ != protowire.BytesType {
 		return id{}, id{}, b, false
@@ -280,13 +391,14 @@ func leadingIDs(b []byte) (mid, trace id, rest []byte, had bool) {
 	if l < 0 {
 		return id{}, id{}, b, false // truncated: the decoder reports it
 	}
-	mid, trace = parseIDs(v)
+	mid, trace = parseIDs(v, peer)
 	return mid, trace, b[n+l:], true
 }
 
 // takeIDs removes the ids field from a message received from another node
-// and returns the ids; zero ids if it has none (a raw protoactor peer) or
-// a malformed one (which is removed all the same).
+// and returns the ids; zero ids if it has none (a raw protoactor peer), a
+// malformed one (which is removed all the same) or one without its node
+// (the connection's node is not known here).
 func takeIDs(m proto.Message) (mid, trace id) {
 	r := m.ProtoReflect()
 	u := r.GetUnknown()
@@ -313,29 +425,46 @@ func takeIDs(m proto.Message) (mid, trace id) {
 			rest := make([]byte, 0, len(u)-(end-off))
 			r.SetUnknown(append(append(rest, u[:off]...), u[end:]...))
 		}
-		return parseIDs(v)
+		return parseIDs(v, 0)
 	}
 	return id{}, id{}
 }
 
-func parseIDs(v []byte) (mid, trace id) {
-	var f [4]uint64
-	for i := range f {
+// parseIDs reads the ids field's content (see idsHead), sent over a
+// connection from node peer (0: unknown).
+func parseIDs(v []byte, peer uint64) (mid, trace id) {
+	next := func() (uint64, bool) {
 		x, n := protowire.ConsumeVarint(v)
 		if n < 0 {
-			return id{}, id{}
+			return 0, false
 		}
-		f[i], v = x, v[n:]
+		v = v[n:]
+		return x, true
 	}
-	if len(v) != 0 || f[1] == 0 {
+	h, ok := next()
+	if !ok {
 		return id{}, id{}
 	}
-	mid, trace = id{f[0], f[1]}, id{f[2], f[3]}
-	if trace.node == 0 {
-		trace.node = mid.node
+	mid = id{peer, h >> idsFlagBits}
+	if h&idsHasNode != 0 {
+		if mid.node, ok = next(); !ok {
+			return id{}, id{}
+		}
 	}
-	if trace.zero() {
-		trace = mid
+	trace = mid
+	if h&idsHasTrace != 0 {
+		if trace.node, ok = next(); !ok {
+			return id{}, id{}
+		}
+		if trace.n, ok = next(); !ok {
+			return id{}, id{}
+		}
+		if trace.node == 0 {
+			trace.node = mid.node
+		}
+	}
+	if len(v) != 0 || mid.zero() || mid.node == 0 || trace.zero() {
+		return id{}, id{}
 	}
 	return mid, trace
 }
