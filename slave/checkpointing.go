@@ -14,7 +14,16 @@ import (
 // executor, run and task files only for frameworks with
 // FrameworkInfo.checkpoint set.
 
-func (c *Core) paths() checkpoint.Paths { return checkpoint.Paths{WorkDir: c.cfg.WorkDir} }
+func (c *Core) paths() checkpoint.Paths { return c.ckpt }
+
+// runMeta is the meta folder of e's run, kept on e (its agent, framework,
+// executor and container ids never change).
+func (c *Core) runMeta(f *framework, e *executor) string {
+	if e.metaRun == "" {
+		e.metaRun = c.ckpt.Run(c.ID(), f.id, e.id, e.containerID)
+	}
+	return e.metaRun
+}
 
 func (c *Core) writeProto(path string, m proto.Message) {
 	b, err := checkpoint.Marshal(m)
@@ -75,7 +84,7 @@ func (c *Core) checkpointTask(f *framework, e *executor, t *mesos.TaskInfo) {
 		return
 	}
 	tid := t.GetTaskId().GetValue()
-	c.writeProto(c.paths().TaskInfo(c.ID(), f.id, e.id, e.containerID, tid), createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+	c.writeProto(checkpoint.RunTaskInfo(c.runMeta(f, e), tid), createTask(t, mesos.TaskState_TASK_STAGING, f.id))
 }
 
 func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
@@ -134,6 +143,6 @@ func (j journal) Append(id statusupdate.StreamID, rec *mesosinternal.StatusUpdat
 	if err != nil {
 		return err
 	}
-	c.out.Add(CheckpointAppend{Path: c.paths().TaskUpdates(c.ID(), f.id, e.id, e.containerID, id.TaskID), Data: b})
+	c.out.Add(CheckpointAppend{Path: checkpoint.RunTaskUpdates(c.runMeta(f, e), id.TaskID), Data: b})
 	return nil
 }

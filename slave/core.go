@@ -17,6 +17,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/statusupdate"
 )
 
@@ -96,6 +97,7 @@ type containerRef struct {
 type Core struct {
 	cfg  Config
 	deps Deps
+	ckpt checkpoint.Paths // of cfg.WorkDir
 	self actors.PID
 	log  *logrus.Entry
 	out  effect.Outbox
@@ -164,6 +166,7 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 	c := &Core{
 		cfg:          cfg,
 		deps:         deps,
+		ckpt:         checkpoint.NewPaths(cfg.WorkDir),
 		self:         self,
 		log:          deps.Log,
 		info:         proto.Clone(info).(*mesos.SlaveInfo),

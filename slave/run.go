@@ -219,16 +219,12 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	return c.out.Take()
 }
 
-func (c *Core) sandboxRoot() string {
-	return filepath.Join(c.cfg.WorkDir, "slaves", c.info.GetId().GetValue())
-}
-
 func (c *Core) frameworkDir(fid string) string {
-	return filepath.Join(c.sandboxRoot(), "frameworks", fid)
+	return c.ckpt.FrameworkSandbox(c.ID(), fid)
 }
 
 func (c *Core) executorRunDir(fid, eid, cid string) string {
-	return filepath.Join(c.frameworkDir(fid), "executors", eid, "runs", cid)
+	return c.ckpt.Sandbox(c.ID(), fid, eid, cid)
 }
 
 // launch hands a pending task to its executor (Mesos' __run).

@@ -1,6 +1,7 @@
 package slave
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/gomesos/gomesos/actors"
@@ -75,6 +76,11 @@ type framework struct {
 	pending   map[string]*pendingTask // by task id
 	executors map[string]*executor    // by executor id
 	order     []string                // executor ids in creation order
+	// taskExec is the live executor that has each task queued, launched
+	// or terminated (executorOf); scan is set if two live executors ever
+	// claimed one task id, and executorOf then searches them in order.
+	taskExec map[string]*executor
+	scan     bool
 
 	completedExecutors []*executor
 }
@@ -87,6 +93,7 @@ func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 		pid:       pid,
 		pending:   map[string]*pendingTask{},
 		executors: map[string]*executor{},
+		taskExec:  map[string]*executor{},
 	}
 }
 
@@ -95,8 +102,26 @@ func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending)
 
 func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
-// executorOf finds the live executor that has (or will get) the task.
+// executorOf finds the live executor that has (or will get) the task:
+// the first in creation order whose queued, launched or terminated tasks
+// hold it.
 func (f *framework) executorOf(taskID string) *executor {
+	if !f.scan {
+		e := f.taskExec[taskID]
+		if checkTaskIndex {
+			if want := f.scanExecutorOf(taskID); want != e {
+				panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
+			}
+		}
+		return e
+	}
+	return f.scanExecutorOf(taskID)
+}
+
+// checkTaskIndex makes executorOf compare its index with a scan (tests).
+var checkTaskIndex = false
+
+func (f *framework) scanExecutorOf(taskID string) *executor {
 	for _, id := range f.order {
 		e := f.executors[id]
 		if e != nil && e.hasTask(taskID) {
@@ -106,9 +131,27 @@ func (f *framework) executorOf(taskID string) *executor {
 	return nil
 }
 
+// indexTask records that e has task id (see taskExec).
+func (f *framework) indexTask(id string, e *executor) {
+	if old := f.taskExec[id]; old != nil && old != e {
+		f.scan = true
+		return
+	}
+	f.taskExec[id] = e
+}
+
+// unindexTask records that e no longer has task id.
+func (f *framework) unindexTask(id string, e *executor) {
+	if f.taskExec[id] == e {
+		delete(f.taskExec, id)
+	}
+}
+
 func (f *framework) addExecutor(e *executor) {
 	f.executors[e.id] = e
 	f.order = append(f.order, e.id)
+	e.fw = f
+	e.eachTaskID(func(id string) { f.indexTask(id, e) })
 }
 
 func (f *framework) destroyExecutor(id string) {
@@ -116,6 +159,8 @@ func (f *framework) destroyExecutor(id string) {
 	if e == nil {
 		return
 	}
+	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
+	e.fw = nil
 	delete(f.executors, id)
 	for i, x := range f.order {
 		if x == id {
@@ -132,6 +177,9 @@ func (f *framework) destroyExecutor(id string) {
 type executor struct {
 	id          string
 	frameworkID string
+	// fw is the framework while the executor is one of its live ones: it
+	// indexes the executor's tasks (framework.taskExec).
+	fw          *framework
 	info        *mesos.ExecutorInfo
 	commandTask bool // synthesised for a command task
 	hosted      bool // a command executor the agent hosts (no process)
@@ -139,6 +187,7 @@ type executor struct {
 	forkedPID   int
 	containerID string
 	directory   string
+	metaRun     string // the run's meta folder, once known (runMeta)
 	user        string
 	state       executorState
 	pid         actors.PID
@@ -214,8 +263,29 @@ func (e *executor) queuedIndex(id string) int {
 	return -1
 }
 
-func (e *executor) enqueue(t *mesos.TaskInfo) { e.queued = append(e.queued, t) }
+// eachTaskID calls fn with the id of each queued, launched and terminated
+// task.
+func (e *executor) eachTaskID(fn func(id string)) {
+	for _, t := range e.queued {
+		fn(t.GetTaskId().GetValue())
+	}
+	for id := range e.launched {
+		fn(id)
+	}
+	for id := range e.terminated {
+		fn(id)
+	}
+}
 
+func (e *executor) enqueue(t *mesos.TaskInfo) {
+	e.queued = append(e.queued, t)
+	if e.fw != nil {
+		e.fw.indexTask(t.GetTaskId().GetValue(), e)
+	}
+}
+
+// dequeue takes a queued task off the queue; the caller launches or
+// terminates it (the task stays the executor's).
 func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	i := e.queuedIndex(id)
 	if i < 0 {
@@ -231,6 +301,9 @@ func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 	e.launched[t.GetTaskId().GetValue()] = task
 	e.launchOrder = append(e.launchOrder, t.GetTaskId().GetValue())
 	e.everSent = true
+	if e.fw != nil {
+		e.fw.indexTask(t.GetTaskId().GetValue(), e)
+	}
 	return task
 }
 
@@ -289,6 +362,9 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	delete(e.terminated, id)
+	if e.fw != nil {
+		e.fw.unindexTask(id, e)
+	}
 	e.completed = append(e.completed, t)
 	if len(e.completed) > maxCompletedTasksPerExecutor {
 		e.completed = e.completed[1:]
