@@ -84,7 +84,7 @@ func (c *Core) checkpointTask(f *framework, e *executor, t *mesos.TaskInfo) {
 		return
 	}
 	tid := t.GetTaskId().GetValue()
-	c.writeProto(checkpoint.RunTaskInfo(c.runMeta(f, e), tid), createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+	c.writeProto(checkpoint.RunTaskInfo(c.runMeta(f, e), tid), createTask(t, mesos.TaskState_TASK_STAGING, f.idMsg))
 }
 
 func (c *Core) checkpointExecutorPID(f *framework, e *executor) {

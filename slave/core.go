@@ -140,6 +140,22 @@ type Core struct {
 	infoChanged bool
 
 	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
+
+	// Made once: the command executor's resources by role
+	// (executorOverhead), its command when there is no mesos-executor,
+	// and the fixed part of executors' environment (executorEnvBase).
+	overheads       map[string]resources.Resources
+	missingExecutor string
+	envBase         map[string]string
+	selfTextCache   *string
+}
+
+// selfText is the agent's pid as text, which messages share (read only).
+func (c *Core) selfText() *string {
+	if c.selfTextCache == nil {
+		c.selfTextCache = proto.String(c.self.String())
+	}
+	return c.selfTextCache
 }
 
 var _ effect.Core = (*Core)(nil)

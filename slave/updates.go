@@ -207,9 +207,11 @@ func (c *Core) forward(f *statusupdate.Forward) {
 				task = e.terminated[f.Stream.TaskID]
 			}
 			if task != nil {
-				task.StatusUpdateState = u.GetStatus().GetState().Enum()
-				task.StatusUpdateUuid = append([]byte(nil), u.GetUuid()...)
-				u.LatestState = task.GetState().Enum()
+				// Shared, read only: the update's parts and the record's
+				// state are replaced, never written into.
+				task.StatusUpdateState = u.GetStatus().State
+				task.StatusUpdateUuid = u.GetUuid()
+				u.LatestState = task.State
 			}
 		}
 	}
@@ -218,7 +220,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
 			Info("forwarding status update")
 	}
-	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(c.self.String())})
+	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: c.selfText()})
 	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
 }
 
