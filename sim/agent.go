@@ -367,8 +367,8 @@ func (h *agentHost) ms(d int) time.Duration {
 }
 
 func (h *agentHost) rel(p string) string {
-	if r, ok := strings.CutPrefix(p, h.workDir+"/"); ok && r != "" && filepath.Clean(p) == p {
-		return r // what Rel gives for a clean path under the work dir, cheaper
+	if r, ok := strings.CutPrefix(p, h.workDir); ok && len(r) > 1 && r[0] == '/' && filepath.Clean(p) == p {
+		return r[1:] // what Rel gives for a clean path under the work dir, cheaper
 	}
 	r, err := filepath.Rel(h.workDir, p)
 	if err != nil {

@@ -3,7 +3,6 @@ package sim
 import (
 	"math/rand/v2"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/gomesos/gomesos/actors/effect"
@@ -19,20 +18,29 @@ import (
 // they are replaced through a rename, so the old one stays) or torn (an
 // append: a drawn prefix of the record lands), and nothing after it is
 // applied.
+//
+// Files sit in a tree of folders by path relative to the work dir, so
+// that removing a folder is one map delete; folders are also found by
+// their whole path (dirs), so that a write looks up two maps, not one a
+// folder level; files() lists the files flat, as the agent's shell reads
+// them back.
 type simDisk struct {
-	files checkpoint.Files
-	// entries names each folder's entries (files and folders), so that a
-	// removal visits only its subtree. Every write notes its path here;
-	// an entry whose file is already gone from files is harmless.
-	entries      map[string][]string
+	root         dnode
+	dirs         map[string]*dnode // the folders below root by path
 	crashAtWrite bool
 	// onCrash crashes the agent whose write was interrupted.
 	onCrash func(n *Node)
 }
 
-func newSimDisk() *simDisk {
-	return &simDisk{files: checkpoint.Files{}, entries: map[string][]string{}}
+// dnode is a path of the disk: a file, a folder, or (in tests) both.
+type dnode struct {
+	path   string
+	file   checkpoint.File
+	isFile bool
+	kids   map[string]*dnode
 }
+
+func newSimDisk() *simDisk { return &simDisk{dirs: map[string]*dnode{}} }
 
 // write applies one of the agent core's disk effects.
 func (d *simDisk) write(h *agentHost, e effect.Effect) {
@@ -41,9 +49,8 @@ func (d *simDisk) write(h *agentHost, e effect.Effect) {
 		// The disk keeps the effect's bytes: the core made them for it.
 		d.put(h.rel(e.Path), checkpoint.File{Data: e.Data})
 	case slave.CheckpointAppend:
-		p := h.rel(e.Path)
-		f := d.files[p]
-		d.put(p, checkpoint.File{Data: append(f.Data, e.Data...)})
+		n := d.node(h.rel(e.Path), true)
+		n.file, n.isFile = checkpoint.File{Data: append(n.file.Data, e.Data...)}, true
 	case slave.CheckpointLink:
 		d.put(h.rel(e.Path), checkpoint.File{Link: e.Target, IsLink: true})
 	case slave.CheckpointRemove:
@@ -53,51 +60,105 @@ func (d *simDisk) write(h *agentHost, e effect.Effect) {
 
 // put writes file p.
 func (d *simDisk) put(p string, f checkpoint.File) {
-	if _, ok := d.files[p]; !ok {
-		d.note(p)
-	}
-	d.files[p] = f
+	n := d.node(p, true)
+	n.file, n.isFile = f, true
 }
 
-// note records p in its folder's entries, and each new folder on the way
-// up in its own folder's.
-func (d *simDisk) note(p string) {
-	for p != "" {
-		dir, name := "", p
-		if i := strings.LastIndexByte(p, '/'); i >= 0 {
-			dir, name = p[:i], p[i+1:]
-		}
-		list, known := d.entries[dir]
-		if !slices.Contains(list, name) {
-			d.entries[dir] = append(list, name)
-		}
-		if known {
-			return
-		}
-		p = dir
+// get returns file p.
+func (d *simDisk) get(p string) (checkpoint.File, bool) {
+	if n := d.node(p, false); n != nil && n.isFile {
+		return n.file, true
 	}
+	return checkpoint.File{}, false
 }
 
-// remove deletes p, a file or a folder with everything under it.
-func (d *simDisk) remove(p string) {
-	d.removeTree(p)
+// node finds the node of p, making it and its folders if make is set
+// (else nil if there is none).
+func (d *simDisk) node(p string, make bool) *dnode {
 	dir, name := "", p
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		dir, name = p[:i], p[i+1:]
 	}
-	if list := d.entries[dir]; list != nil {
-		if j := slices.Index(list, name); j >= 0 {
-			d.entries[dir] = slices.Delete(list, j, j+1)
+	parent := &d.root
+	if dir != "" {
+		parent = d.dirs[dir]
+	}
+	if parent == nil {
+		parent = &d.root
+		for at := 0; at < len(dir) && parent != nil; {
+			end := len(dir)
+			if i := strings.IndexByte(dir[at:], '/'); i >= 0 {
+				end = at + i
+			}
+			parent = parent.kid(dir[:end], dir[at:end], make)
+			if parent != nil {
+				d.dirs[parent.path] = parent
+			}
+			at = end + 1
 		}
+		if parent == nil {
+			return nil
+		}
+	}
+	return parent.kid(p, name, make)
+}
+
+// kid is the node name below n, whose path is p; made if make is set.
+func (n *dnode) kid(p, name string, make bool) *dnode {
+	k := n.kids[name]
+	if k == nil && make {
+		if n.kids == nil {
+			n.kids = map[string]*dnode{}
+		}
+		k = &dnode{path: p}
+		n.kids[name] = k
+	}
+	return k
+}
+
+// remove deletes p, a file or a folder with everything under it.
+func (d *simDisk) remove(p string) {
+	dir, name := "", p
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		dir, name = p[:i], p[i+1:]
+	}
+	parent := &d.root
+	if dir != "" {
+		parent = d.node(dir, false)
+	}
+	if parent == nil || parent.kids[name] == nil {
+		return
+	}
+	d.forget(parent.kids[name])
+	delete(parent.kids, name)
+}
+
+// forget takes n and the folders under it out of dirs.
+func (d *simDisk) forget(n *dnode) {
+	delete(d.dirs, n.path)
+	for _, k := range n.kids {
+		d.forget(k)
 	}
 }
 
-func (d *simDisk) removeTree(p string) {
-	delete(d.files, p)
-	for _, name := range d.entries[p] {
-		d.removeTree(p + "/" + name)
+// files lists the disk's files by path relative to the work dir.
+func (d *simDisk) files() checkpoint.Files {
+	out := checkpoint.Files{}
+	var walk func(p string, n *dnode)
+	walk = func(p string, n *dnode) {
+		if n.isFile {
+			out[p] = n.file
+		}
+		for name, k := range n.kids {
+			if p == "" {
+				walk(name, k)
+			} else {
+				walk(p+"/"+name, k)
+			}
+		}
 	}
-	delete(d.entries, p)
+	walk("", &d.root)
+	return out
 }
 
 // tear applies the write a crash interrupted: an append lands cut short
@@ -106,7 +167,8 @@ func (d *simDisk) tear(h *agentHost, e effect.Effect, rng *rand.Rand) {
 	if a, ok := e.(slave.CheckpointAppend); ok && len(a.Data) > 0 {
 		p := h.rel(a.Path)
 		cut := rng.IntN(len(a.Data))
-		d.put(p, checkpoint.File{Data: append(d.files[p].Data, a.Data[:cut]...)})
+		f, _ := d.get(p)
+		d.put(p, checkpoint.File{Data: append(f.Data, a.Data[:cut]...)})
 	}
 }
 
@@ -114,7 +176,7 @@ func (d *simDisk) tear(h *agentHost, e effect.Effect, rng *rand.Rand) {
 // parsed strictly, and journals with a torn last record cut back to their
 // complete records.
 func (d *simDisk) recovered() (*checkpoint.State, error) {
-	st, _, err := checkpoint.Parse(d.files, true)
+	st, _, err := checkpoint.Parse(d.files(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +189,8 @@ func (d *simDisk) recovered() (*checkpoint.State, error) {
 				for _, t := range r.Tasks {
 					if t.TornAt >= 0 {
 						p := path.Clean(t.UpdatesPath)
-						d.put(p, checkpoint.File{Data: d.files[p].Data[:t.TornAt]})
+						f, _ := d.get(p)
+						d.put(p, checkpoint.File{Data: f.Data[:t.TornAt]})
 					}
 				}
 			}

@@ -40,11 +40,12 @@ func TestDiskRemovesSubtreesAsAScanWould(t *testing.T) {
 			d.write(h, slave.Checkpoint{Path: agentWorkDir + "/" + p, Data: []byte("y")})
 			want[p] = true
 		}
-		if len(d.files) != len(want) {
-			t.Fatalf("step %d: %d files, want %d", i, len(d.files), len(want))
+		files := d.files()
+		if len(files) != len(want) {
+			t.Fatalf("step %d: %d files, want %d", i, len(files), len(want))
 		}
 		for k := range want {
-			if _, ok := d.files[k]; !ok {
+			if _, ok := files[k]; !ok {
 				t.Fatalf("step %d: %s missing", i, k)
 			}
 		}
