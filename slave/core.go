@@ -116,8 +116,8 @@ type Core struct {
 
 	tsum *statusupdate.Manager
 
-	launchQueues map[string][]*launchRequest
-	launchBusy   map[string]bool
+	launchQueues map[launchKey][]*launchRequest
+	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
@@ -191,8 +191,8 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		pingTimeout:  defaultMasterPingTimeout,
 		frameworks:   map[string]*framework{},
 		tsum:         statusupdate.New(),
-		launchQueues: map[string][]*launchRequest{},
-		launchBusy:   map[string]bool{},
+		launchQueues: map[launchKey][]*launchRequest{},
+		launchBusy:   map[launchKey]bool{},
 		containers:   map[string]*containerRef{},
 		exiting:      map[string]*containerRef{},
 		launching:    map[string]bool{},

@@ -36,7 +36,8 @@ type launchRequest struct {
 	pending     *pendingTask
 }
 
-func launchKey(fid, eid string) string { return fid + "\x00" + eid }
+// launchKey names an executor's launch queue.
+type launchKey struct{ frameworkID, executorID string }
 
 // setID gives the agent its id. c.info is replaced, not changed in place,
 // so messages may share it.
@@ -105,8 +106,10 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	schedPID := parsePIDOrZero(m.GetPid())
 	f := c.frameworks[fid]
 	info := m.GetFramework()
-	if f != nil && proto.Equal(f.info, info) {
-		info = f.info // the same info again: keep the one the agent has
+	if f != nil && (info == f.infoFrom || proto.Equal(f.info, info)) {
+		// The same info again (a message is not changed once sent, so
+		// the same one is the same): keep the one the agent has.
+		info = f.info
 	} else {
 		info = proto.Clone(info).(*mesos.FrameworkInfo)
 		if info.Id == nil {
@@ -115,10 +118,11 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	}
 	if f == nil {
 		f = newFramework(info, schedPID)
+		f.infoFrom = m.GetFramework()
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 	} else if f.state == frameworkRunning {
-		f.info = info
+		f.info, f.infoFrom = info, m.GetFramework()
 		if !schedPID.IsZero() {
 			f.pid = schedPID
 		}
@@ -149,7 +153,7 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
 	}
 	f.pending[tid] = p
-	key := launchKey(fid, execInfo.GetExecutorId().GetValue())
+	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
 	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
 	c.startLaunches(key)
 }
@@ -188,7 +192,7 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 // startLaunches starts the launch step of the first waiting task of an
 // executor: the shell makes the framework's sandbox folder (PrepareSandbox)
 // and the task continues in SandboxPrepared.
-func (c *Core) startLaunches(key string) {
+func (c *Core) startLaunches(key launchKey) {
 	if c.launchBusy[key] || len(c.launchQueues[key]) == 0 {
 		return
 	}
@@ -205,7 +209,7 @@ func (c *Core) startLaunches(key string) {
 // executor's first waiting task goes on.
 func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []effect.Effect {
 	c.now = now
-	key := launchKey(p.FrameworkID, p.ExecutorID)
+	key := launchKey{p.FrameworkID, p.ExecutorID}
 	q := c.launchQueues[key]
 	if !c.launchBusy[key] || len(q) == 0 {
 		c.log.WithFields(logrus.Fields{"framework_id": p.FrameworkID, "executor_id": p.ExecutorID}).
@@ -219,7 +223,7 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	} else {
 		c.launchQueues[key] = q
 	}
-	c.launchBusy[key] = false
+	delete(c.launchBusy, key)
 	c.launch(req, err)
 	c.startLaunches(key)
 	return c.out.Take()
@@ -1341,7 +1345,7 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
-		f.info = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo)
+		f.info, f.infoFrom = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
 	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")

@@ -71,8 +71,11 @@ type framework struct {
 	id    string
 	idMsg *mesos.FrameworkID // id as a message, read only (task records share it)
 	info  *mesos.FrameworkInfo
-	pid   actors.PID // the scheduler, if known
-	state frameworkState
+	// infoFrom is the received FrameworkInfo that info was copied from
+	// (nil if none): the same message again needs no comparison.
+	infoFrom *mesos.FrameworkInfo
+	pid      actors.PID // the scheduler, if known
+	state    frameworkState
 	// pidTextCache is pidTextOf as text (pidText).
 	pidTextOf    actors.PID
 	pidTextCache *string

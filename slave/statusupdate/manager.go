@@ -54,6 +54,7 @@ func (id StreamID) String() string {
 }
 
 // Journal persists stream records before the manager acts on them.
+// Append must not keep rec (the manager reuses it) or change it.
 type Journal interface {
 	Append(id StreamID, rec *mesosinternal.StatusUpdateRecord) error
 }
@@ -102,6 +103,7 @@ type Manager struct {
 	streams map[StreamID]*stream
 	paused  bool
 	seq     uint64
+	rec     mesosinternal.StatusUpdateRecord // reused for each journal record
 	// Journal, if set, records updates and acks before they take effect.
 	Journal Journal
 	// MinRetry and MaxRetry bound the retry interval (defaults above).
@@ -147,10 +149,7 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 	if s.has(u.GetUuid(), len(s.received)) {
 		return UpdateResult{Duplicate: true}, nil
 	}
-	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
-		Type:   mesosinternal.StatusUpdateRecord_UPDATE.Enum(),
-		Update: u,
-	}); err != nil {
+	if err := m.journal(id, s, recordUpdate, u, nil); err != nil {
 		return UpdateResult{}, err
 	}
 	s.received = append(s.received, u.GetUuid())
@@ -193,10 +192,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if !bytes.Equal(head.GetUuid(), uuid) {
 		return AckResult{}, fmt.Errorf("%w (received %x, expecting %x) for %s", ErrUnexpectedAck, uuid, head.GetUuid(), id)
 	}
-	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
-		Type: mesosinternal.StatusUpdateRecord_ACK.Enum(),
-		Uuid: uuid,
-	}); err != nil {
+	if err := m.journal(id, s, recordAck, nil, uuid); err != nil {
 		return AckResult{}, err
 	}
 	s.ack()
@@ -345,11 +341,21 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 	return nil
 }
 
-func (m *Manager) journal(id StreamID, s *stream, rec *mesosinternal.StatusUpdateRecord) error {
+// The record types, shared by every record (read only).
+var (
+	recordUpdate = mesosinternal.StatusUpdateRecord_UPDATE.Enum()
+	recordAck    = mesosinternal.StatusUpdateRecord_ACK.Enum()
+)
+
+func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdateRecord_Type, u *mesosinternal.StatusUpdate, uuid []byte) error {
 	if m.Journal == nil {
 		return nil
 	}
-	if err := m.Journal.Append(id, rec); err != nil {
+	rec := &m.rec
+	rec.Type, rec.Update, rec.Uuid = typ, u, uuid
+	err := m.Journal.Append(id, rec)
+	rec.Update, rec.Uuid = nil, nil
+	if err != nil {
 		s.err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
 		return s.err
 	}
