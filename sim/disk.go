@@ -3,6 +3,7 @@ package sim
 import (
 	"math/rand/v2"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gomesos/gomesos/actors/effect"
@@ -19,28 +20,30 @@ import (
 // append: a drawn prefix of the record lands), and nothing after it is
 // applied.
 //
-// Files sit in a tree of folders by path relative to the work dir, so
-// that removing a folder is one map delete; folders are also found by
-// their whole path (dirs), so that a write looks up two maps, not one a
-// folder level; files() lists the files flat, as the agent's shell reads
-// them back.
+// Files sit in folders found by their whole path relative to the work
+// dir: a write is one map lookup and a look through its folder's few
+// entries, and a removal visits only the folders under it. files() lists
+// them flat, as the agent's shell reads them back.
 type simDisk struct {
-	root         dnode
-	dirs         map[string]*dnode // the folders below root by path
+	dirs         map[string]*folder // by path; "" is the work dir
 	crashAtWrite bool
 	// onCrash crashes the agent whose write was interrupted.
 	onCrash func(n *Node)
 }
 
-// dnode is a path of the disk: a file, a folder, or (in tests) both.
-type dnode struct {
-	path   string
-	file   checkpoint.File
-	isFile bool
-	kids   map[string]*dnode
+// folder is a folder of the disk: its files and its sub-folders.
+type folder struct {
+	path  string
+	files []dentry
+	subs  []*folder
 }
 
-func newSimDisk() *simDisk { return &simDisk{dirs: map[string]*dnode{}} }
+type dentry struct {
+	name string
+	file checkpoint.File
+}
+
+func newSimDisk() *simDisk { return &simDisk{dirs: map[string]*folder{}} }
 
 // write applies one of the agent core's disk effects.
 func (d *simDisk) write(h *agentHost, e effect.Effect) {
@@ -49,8 +52,8 @@ func (d *simDisk) write(h *agentHost, e effect.Effect) {
 		// The disk keeps the effect's bytes: the core made them for it.
 		d.put(h.rel(e.Path), checkpoint.File{Data: e.Data})
 	case slave.CheckpointAppend:
-		n := d.node(h.rel(e.Path), true)
-		n.file, n.isFile = checkpoint.File{Data: append(n.file.Data, e.Data...)}, true
+		f := d.entry(h.rel(e.Path))
+		f.file = checkpoint.File{Data: append(f.file.Data, e.Data...)}
 	case slave.CheckpointLink:
 		d.put(h.rel(e.Path), checkpoint.File{Link: e.Target, IsLink: true})
 	case slave.CheckpointRemove:
@@ -59,105 +62,95 @@ func (d *simDisk) write(h *agentHost, e effect.Effect) {
 }
 
 // put writes file p.
-func (d *simDisk) put(p string, f checkpoint.File) {
-	n := d.node(p, true)
-	n.file, n.isFile = f, true
-}
+func (d *simDisk) put(p string, f checkpoint.File) { d.entry(p).file = f }
 
 // get returns file p.
 func (d *simDisk) get(p string) (checkpoint.File, bool) {
-	if n := d.node(p, false); n != nil && n.isFile {
-		return n.file, true
+	dir, name := split(p)
+	if f := d.dirs[dir]; f != nil {
+		for i := range f.files {
+			if f.files[i].name == name {
+				return f.files[i].file, true
+			}
+		}
 	}
 	return checkpoint.File{}, false
 }
 
-// node finds the node of p, making it and its folders if make is set
-// (else nil if there is none).
-func (d *simDisk) node(p string, make bool) *dnode {
-	dir, name := "", p
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		dir, name = p[:i], p[i+1:]
-	}
-	parent := &d.root
-	if dir != "" {
-		parent = d.dirs[dir]
-	}
-	if parent == nil {
-		parent = &d.root
-		for at := 0; at < len(dir) && parent != nil; {
-			end := len(dir)
-			if i := strings.IndexByte(dir[at:], '/'); i >= 0 {
-				end = at + i
-			}
-			parent = parent.kid(dir[:end], dir[at:end], make)
-			if parent != nil {
-				d.dirs[parent.path] = parent
-			}
-			at = end + 1
-		}
-		if parent == nil {
-			return nil
+// entry is file p's entry, made (empty) with its folders if need be.
+func (d *simDisk) entry(p string) *dentry {
+	dir, name := split(p)
+	f := d.folder(dir)
+	for i := range f.files {
+		if f.files[i].name == name {
+			return &f.files[i]
 		}
 	}
-	return parent.kid(p, name, make)
+	f.files = append(f.files, dentry{name: name})
+	return &f.files[len(f.files)-1]
 }
 
-// kid is the node name below n, whose path is p; made if make is set.
-func (n *dnode) kid(p, name string, make bool) *dnode {
-	k := n.kids[name]
-	if k == nil && make {
-		if n.kids == nil {
-			n.kids = map[string]*dnode{}
-		}
-		k = &dnode{path: p}
-		n.kids[name] = k
+// folder is folder p, made with its parents if need be.
+func (d *simDisk) folder(p string) *folder {
+	if f := d.dirs[p]; f != nil {
+		return f
 	}
-	return k
+	f := &folder{path: p}
+	d.dirs[p] = f
+	if p != "" {
+		parent, _ := split(p)
+		pf := d.folder(parent)
+		pf.subs = append(pf.subs, f)
+	}
+	return f
+}
+
+func split(p string) (dir, name string) {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i+1:]
+	}
+	return "", p
 }
 
 // remove deletes p, a file or a folder with everything under it.
 func (d *simDisk) remove(p string) {
-	dir, name := "", p
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		dir, name = p[:i], p[i+1:]
-	}
-	parent := &d.root
-	if dir != "" {
-		parent = d.node(dir, false)
-	}
-	if parent == nil || parent.kids[name] == nil {
+	dir, name := split(p)
+	parent := d.dirs[dir]
+	if parent == nil {
 		return
 	}
-	d.forget(parent.kids[name])
-	delete(parent.kids, name)
+	for i := range parent.files {
+		if parent.files[i].name == name {
+			parent.files = slices.Delete(parent.files, i, i+1)
+			break
+		}
+	}
+	if f := d.dirs[p]; f != nil {
+		parent.subs = slices.DeleteFunc(parent.subs, func(s *folder) bool { return s == f })
+		d.forget(f)
+	}
 }
 
-// forget takes n and the folders under it out of dirs.
-func (d *simDisk) forget(n *dnode) {
-	delete(d.dirs, n.path)
-	for _, k := range n.kids {
-		d.forget(k)
+// forget takes f and the folders under it off the disk.
+func (d *simDisk) forget(f *folder) {
+	delete(d.dirs, f.path)
+	for _, s := range f.subs {
+		d.forget(s)
 	}
 }
 
 // files lists the disk's files by path relative to the work dir.
 func (d *simDisk) files() checkpoint.Files {
 	out := checkpoint.Files{}
-	var walk func(p string, n *dnode)
-	walk = func(p string, n *dnode) {
-		if n.isFile {
-			out[p] = n.file
-		}
-		for name, k := range n.kids {
-			if p == "" {
-				walk(name, k)
+	for _, f := range d.dirs {
+		for _, e := range f.files {
+			if f.path == "" {
+				out[e.name] = e.file
 			} else {
-				walk(p+"/"+name, k)
+				out[f.path+"/"+e.name] = e.file
 			}
 		}
 	}
-	walk("", &d.root)
 	return out
 }
 

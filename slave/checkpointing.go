@@ -54,6 +54,10 @@ func (c *Core) checkpointFramework(f *framework) {
 	if !c.checkpointing(f) {
 		return
 	}
+	if f.written && f.writtenInfo == f.info && f.writtenPID == f.pid {
+		return // on disk as it is (info is replaced, never changed in place)
+	}
+	f.written, f.writtenInfo, f.writtenPID = true, f.info, f.pid
 	p := c.paths()
 	c.writeProto(p.FrameworkInfo(c.ID(), f.id), f.info)
 	if !f.pid.IsZero() {
@@ -131,12 +135,8 @@ type journal struct{ c *Core }
 
 func (j journal) Append(id statusupdate.StreamID, rec *mesosinternal.StatusUpdateRecord) error {
 	c := j.c
-	f := c.frameworks[id.FrameworkID]
-	if !c.checkpointing(f) {
-		return nil
-	}
-	e := f.executorOf(id.TaskID)
-	if e == nil {
+	f, e := c.taskOf(id.FrameworkID, id.TaskID)
+	if !c.checkpointing(f) || e == nil {
 		return nil
 	}
 	b, err := checkpoint.EncodeRecord(rec)

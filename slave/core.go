@@ -148,6 +148,8 @@ type Core struct {
 	missingExecutor string
 	envBase         map[string]string
 	selfTextCache   *string
+
+	hint taskHint // see taskOf
 }
 
 // selfText is the agent's pid as text, which messages share (read only).

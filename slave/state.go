@@ -74,8 +74,13 @@ type framework struct {
 	// infoFrom is the received FrameworkInfo that info was copied from
 	// (nil if none): the same message again needs no comparison.
 	infoFrom *mesos.FrameworkInfo
-	pid      actors.PID // the scheduler, if known
-	state    frameworkState
+	// written: this record checkpointed writtenInfo and writtenPID (its
+	// framework.info and framework.pid).
+	written     bool
+	writtenInfo *mesos.FrameworkInfo
+	writtenPID  actors.PID
+	pid         actors.PID // the scheduler, if known
+	state       frameworkState
 	// pidTextCache is pidTextOf as text (pidText).
 	pidTextOf    actors.PID
 	pidTextCache *string

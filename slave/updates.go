@@ -161,8 +161,34 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 			c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
 		}
 	}
+	c.hint = taskHint{f: f, e: e, tid: tid}
 	c.handToManager(u, pid)
+	c.hint = taskHint{}
 	c.exitSettled(e)
+}
+
+// taskHint is the framework and executor of the task whose update or
+// acknowledgement the core is handing to the status update manager, so
+// that the manager's journal and forwards need not look them up again.
+// It is set only around that call, while nothing changes which executor
+// has the task.
+type taskHint struct {
+	f   *framework
+	e   *executor
+	tid string
+}
+
+// taskOf finds task tid's framework and live executor (either nil if
+// there is none).
+func (c *Core) taskOf(fid, tid string) (*framework, *executor) {
+	if h := &c.hint; h.f != nil && h.tid == tid && h.f.id == fid {
+		return h.f, h.e
+	}
+	f := c.frameworks[fid]
+	if f == nil {
+		return nil, nil
+	}
+	return f, f.executorOf(tid)
 }
 
 // handToManager gives the update to the status update manager, forwards
@@ -200,8 +226,8 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		return
 	}
 	u := f.Update
-	if fw := c.frameworks[f.Stream.FrameworkID]; fw != nil {
-		if e := fw.executorOf(f.Stream.TaskID); e != nil {
+	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
+		if e != nil {
 			task := e.launched[f.Stream.TaskID]
 			if task == nil {
 				task = e.terminated[f.Stream.TaskID]
@@ -252,7 +278,10 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 			return
 		}
 	}
+	f, e := c.taskOf(fid, tid)
+	c.hint = taskHint{f: f, e: e, tid: tid}
 	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
+	c.hint = taskHint{}
 	if err != nil {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
@@ -261,14 +290,11 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	}
 	if res.Forward != nil {
+		c.hint = taskHint{f: f, e: e, tid: tid}
 		c.forward(res.Forward)
+		c.hint = taskHint{}
 	}
-	f := c.frameworks[fid]
-	if f == nil {
-		return
-	}
-	e := f.executorOf(tid)
-	if e == nil {
+	if f == nil || e == nil {
 		return
 	}
 	if res.StreamEnded {
