@@ -741,6 +741,17 @@ func (c *Core) executorPeerExited(pid actors.PID) bool {
 		if f == nil {
 			continue
 		}
+		// Usually none or one matches: find them without a lookup per
+		// executor, and take them in creation order only if several do.
+		n := 0
+		for _, e := range f.executors {
+			if e.linked && e.pid == pid {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
 		for _, eid := range f.order {
 			if e := f.executors[eid]; e != nil && e.linked && e.pid == pid {
 				exited = append(exited, e)
