@@ -145,7 +145,7 @@ type Core struct {
 	// (executorOverhead), its command when there is no mesos-executor,
 	// and the fixed part of executors' environment (executorEnvBase).
 	overheads       map[string]resources.Resources
-	missingExecutor string
+	missingExecutor *string
 	envBase         map[string]string
 	selfTextCache   *string
 

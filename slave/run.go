@@ -357,9 +357,10 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	}
 	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
+	// The parts shared with the task and the framework are read only.
 	e := &mesos.ExecutorInfo{
 		ExecutorId:  &mesos.ExecutorID{Value: proto.String(tid)},
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
+		FrameworkId: f.idMsg,
 		Name:        proto.String("Command Executor " + commandDescription(t)),
 		Source:      proto.String(tid),
 		Container:   t.GetContainer(),
@@ -379,12 +380,12 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		e.Command.Value = proto.String(real)
 		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
 	} else {
-		if c.missingExecutor == "" {
+		if c.missingExecutor == nil {
 			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
-			c.missingExecutor = fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", ""))
+			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
 		}
 		e.Command.Shell = proto.Bool(true)
-		e.Command.Value = proto.String(c.missingExecutor)
+		e.Command.Value = c.missingExecutor // shared, read only
 	}
 	role := ""
 	for _, r := range t.GetResources() {
