@@ -250,7 +250,8 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 	ms := h.ms
 	switch e := e.(type) {
 	case slave.PrepareSandbox:
-		h.post(ms(1), func(now time.Time) []effect.Effect { return h.core.SandboxPrepared(now, e, nil) })
+		// One closure, not post's two: this runs for every task.
+		h.node.Post(ms(1), func(now time.Time) []effect.Effect { return diskFirst(h.core.SandboxPrepared(now, e, nil)) })
 	case slave.LaunchContainer:
 		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1", custom: e.Config.TaskInfo == nil}
 		h.conts[c.id] = c
@@ -262,16 +263,16 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		if h.noPIDFile {
 			pidFile = ""
 		}
-		h.post(d, func(now time.Time) []effect.Effect {
+		h.node.Post(d, func(now time.Time) []effect.Effect {
 			if pidFile != "" {
 				// The containerizer checkpoints the forked pid itself.
-				h.disk.files[h.rel(pidFile)] = checkpoint.File{Data: []byte("4242")}
+				h.disk.put(h.rel(pidFile), checkpoint.File{Data: []byte("4242")})
 			}
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {
 				h.spawn(c)
 			}
-			return out
+			return diskFirst(out)
 		})
 	case slave.WaitContainer:
 		// The container's lifetime is the executor node's; its end is fed
@@ -279,7 +280,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 	case slave.RecoverContainers:
 		h.recoverContainers(e)
 	case slave.UpdateContainer:
-		h.post(ms(1), func(now time.Time) []effect.Effect { return h.core.ContainerUpdated(now, e, nil) })
+		h.node.Post(ms(1), func(now time.Time) []effect.Effect { return diskFirst(h.core.ContainerUpdated(now, e, nil)) })
 	case slave.DestroyContainer:
 		c := h.conts[e.ContainerID]
 		h.post(ms(10), func(now time.Time) []effect.Effect {
@@ -367,8 +368,8 @@ func (h *agentHost) ms(d int) time.Duration {
 }
 
 func (h *agentHost) rel(p string) string {
-	if r, ok := strings.CutPrefix(p, h.workDir+"/"); ok && r != "" && filepath.Clean(p) == p {
-		return r // what Rel gives for a clean path under the work dir, cheaper
+	if r, ok := strings.CutPrefix(p, h.workDir); ok && len(r) > 1 && r[0] == '/' && filepath.Clean(p) == p {
+		return r[1:] // what Rel gives for a clean path under the work dir, cheaper
 	}
 	r, err := filepath.Rel(h.workDir, p)
 	if err != nil {
@@ -409,7 +410,7 @@ func (h *agentHost) exited(c *simContainer) {
 		h.s.Remove(c.exec)
 		c.exec = nil
 	}
-	h.post(h.ms(1), func(now time.Time) []effect.Effect { return h.end(now, c, 0) })
+	h.node.Post(h.ms(1), func(now time.Time) []effect.Effect { return diskFirst(h.end(now, c, 0)) })
 }
 
 // end removes c's executor and reports the container's end to the agent.

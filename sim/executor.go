@@ -57,13 +57,25 @@ type simExecutor struct {
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
 	gone       bool
+	// The ids as messages and the pid as text, made once and shared by
+	// the messages it sends (read only).
+	fidMsg  *mesos.FrameworkID
+	eidMsg  *mesos.ExecutorID
+	pidText *string
+}
+
+// ids makes the executor's id messages on first use.
+func (x *simExecutor) ids() {
+	if x.fidMsg == nil {
+		x.fidMsg = &mesos.FrameworkID{Value: proto.String(x.fid)}
+		x.eidMsg = &mesos.ExecutorID{Value: proto.String(x.eid)}
+		x.pidText = proto.String(x.pid.String())
+	}
 }
 
 func (x *simExecutor) start(time.Time) []effect.Effect {
-	x.Send(x.agent, &mesosinternal.RegisterExecutorMessage{
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
-		ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
-	})
+	x.ids()
+	x.Send(x.agent, &mesosinternal.RegisterExecutorMessage{FrameworkId: x.fidMsg, ExecutorId: x.eidMsg})
 	x.Link(x.agent)
 	return x.Take()
 }
@@ -98,9 +110,10 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
 		x.Link(x.agent)
+		x.ids()
 		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
-			ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
+			FrameworkId: x.fidMsg,
+			ExecutorId:  x.eidMsg,
 			Updates:     x.updates,
 			Tasks:       x.launched,
 		})
@@ -204,21 +217,24 @@ func (x *simExecutor) acknowledged(m *mesosinternal.StatusUpdateAcknowledgementM
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 	t := x.tasks[tid]
 	t.state = state
+	x.ids()
 	u := x.uuids.NewUUID()
+	// The agent keeps the update as sent, and so does the executor: both
+	// only read it.
 	up := &mesosinternal.StatusUpdate{
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(x.fid)},
-		ExecutorId:  &mesos.ExecutorID{Value: proto.String(x.eid)},
+		FrameworkId: x.fidMsg,
+		ExecutorId:  x.eidMsg,
 		SlaveId:     x.sid,
 		Status: &mesos.TaskStatus{
 			TaskId: t.info.GetTaskId(), State: state.Enum(), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
-			SlaveId: x.sid, ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)},
+			SlaveId: x.sid, ExecutorId: x.eidMsg,
 		},
 		Timestamp: proto.Float64(float64(now.UnixNano()) / 1e9),
 		Uuid:      u.Bytes(),
 	}
 	up.Status.Uuid = up.Uuid
 	x.updates = append(x.updates, up)
-	x.Send(x.agent, &mesosinternal.StatusUpdateMessage{Update: up, Pid: proto.String(x.pid.String())})
+	x.Send(x.agent, &mesosinternal.StatusUpdateMessage{Update: up, Pid: x.pidText})
 }
 
 // maybeExit ends the executor once all its tasks ended and were

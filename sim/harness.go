@@ -224,11 +224,7 @@ func (m *Machine) Restart(wipe bool, recover string) error {
 	if wipe {
 		disk = newSimDisk()
 	}
-	files := checkpoint.Files{}
-	for k, v := range disk.files {
-		files[k] = v
-	}
-	st, _, err := checkpoint.Parse(files, true)
+	st, _, err := checkpoint.Parse(disk.files(), true)
 	if err != nil {
 		return fmt.Errorf("%s: agent recovery: %w", m.node.Name, err)
 	}
@@ -440,7 +436,7 @@ func (m *Machine) WriteState(w io.Writer) {
 
 // WriteDisk lists the agent's checkpoint files.
 func (m *Machine) WriteDisk(w io.Writer) {
-	files := m.h.disk.files
+	files := m.h.disk.files()
 	keys := make([]string, 0, len(files))
 	for k := range files {
 		keys = append(keys, k)

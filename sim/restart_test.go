@@ -149,9 +149,9 @@ func TestLostCheckCatchesAnAcknowledgedUpdateTheDiskLost(t *testing.T) {
 	if err := c.Sim.RunWhile(func() bool { return len(c.check.owed) < 2 }, 1_000_000); err != nil || len(c.check.owed) < 2 {
 		t.Fatalf("owed %d (err %v)", len(c.check.owed), err)
 	}
-	for k := range c.hosts[0].disk.files {
+	for k := range c.hosts[0].disk.files() {
 		if strings.HasSuffix(k, "/task.updates") {
-			delete(c.hosts[0].disk.files, k)
+			c.hosts[0].disk.remove(k)
 		}
 	}
 	c.crashAgentProcess(0)

@@ -14,7 +14,16 @@ import (
 // executor, run and task files only for frameworks with
 // FrameworkInfo.checkpoint set.
 
-func (c *Core) paths() checkpoint.Paths { return checkpoint.Paths{WorkDir: c.cfg.WorkDir} }
+func (c *Core) paths() checkpoint.Paths { return c.ckpt }
+
+// runMeta is the meta folder of e's run, kept on e (its agent, framework,
+// executor and container ids never change).
+func (c *Core) runMeta(f *framework, e *executor) string {
+	if e.metaRun == "" {
+		e.metaRun = c.ckpt.Run(c.ID(), f.id, e.id, e.containerID)
+	}
+	return e.metaRun
+}
 
 func (c *Core) writeProto(path string, m proto.Message) {
 	b, err := checkpoint.Marshal(m)
@@ -45,6 +54,10 @@ func (c *Core) checkpointFramework(f *framework) {
 	if !c.checkpointing(f) {
 		return
 	}
+	if f.written && f.writtenInfo == f.info && f.writtenPID == f.pid {
+		return // on disk as it is (info is replaced, never changed in place)
+	}
+	f.written, f.writtenInfo, f.writtenPID = true, f.info, f.pid
 	p := c.paths()
 	c.writeProto(p.FrameworkInfo(c.ID(), f.id), f.info)
 	if !f.pid.IsZero() {
@@ -75,7 +88,7 @@ func (c *Core) checkpointTask(f *framework, e *executor, t *mesos.TaskInfo) {
 		return
 	}
 	tid := t.GetTaskId().GetValue()
-	c.writeProto(c.paths().TaskInfo(c.ID(), f.id, e.id, e.containerID, tid), createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+	c.writeProto(checkpoint.RunTaskInfo(c.runMeta(f, e), tid), createTask(t, mesos.TaskState_TASK_STAGING, f.idMsg))
 }
 
 func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
@@ -122,18 +135,14 @@ type journal struct{ c *Core }
 
 func (j journal) Append(id statusupdate.StreamID, rec *mesosinternal.StatusUpdateRecord) error {
 	c := j.c
-	f := c.frameworks[id.FrameworkID]
-	if !c.checkpointing(f) {
-		return nil
-	}
-	e := f.executorOf(id.TaskID)
-	if e == nil {
+	f, e := c.taskOf(id.FrameworkID, id.TaskID)
+	if !c.checkpointing(f) || e == nil {
 		return nil
 	}
 	b, err := checkpoint.EncodeRecord(rec)
 	if err != nil {
 		return err
 	}
-	c.out.Add(CheckpointAppend{Path: c.paths().TaskUpdates(c.ID(), f.id, e.id, e.containerID, id.TaskID), Data: b})
+	c.out.Add(CheckpointAppend{Path: checkpoint.RunTaskUpdates(c.runMeta(f, e), id.TaskID), Data: b})
 	return nil
 }

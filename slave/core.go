@@ -17,6 +17,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/statusupdate"
 )
 
@@ -96,6 +97,7 @@ type containerRef struct {
 type Core struct {
 	cfg  Config
 	deps Deps
+	ckpt checkpoint.Paths // of cfg.WorkDir
 	self actors.PID
 	log  *logrus.Entry
 	out  effect.Outbox
@@ -114,8 +116,8 @@ type Core struct {
 
 	tsum *statusupdate.Manager
 
-	launchQueues map[string][]*launchRequest
-	launchBusy   map[string]bool
+	launchQueues map[launchKey][]*launchRequest
+	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
@@ -138,6 +140,24 @@ type Core struct {
 	infoChanged bool
 
 	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
+
+	// Made once: the command executor's resources by role
+	// (executorOverhead), its command when there is no mesos-executor,
+	// and the fixed part of executors' environment (executorEnvBase).
+	overheads       map[string]resources.Resources
+	missingExecutor *string
+	envBase         map[string]string
+	selfTextCache   *string
+
+	hint taskHint // see taskOf
+}
+
+// selfText is the agent's pid as text, which messages share (read only).
+func (c *Core) selfText() *string {
+	if c.selfTextCache == nil {
+		c.selfTextCache = proto.String(c.self.String())
+	}
+	return c.selfTextCache
 }
 
 var _ effect.Core = (*Core)(nil)
@@ -164,6 +184,7 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 	c := &Core{
 		cfg:          cfg,
 		deps:         deps,
+		ckpt:         checkpoint.NewPaths(cfg.WorkDir),
 		self:         self,
 		log:          deps.Log,
 		info:         proto.Clone(info).(*mesos.SlaveInfo),
@@ -172,8 +193,8 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		pingTimeout:  defaultMasterPingTimeout,
 		frameworks:   map[string]*framework{},
 		tsum:         statusupdate.New(),
-		launchQueues: map[string][]*launchRequest{},
-		launchBusy:   map[string]bool{},
+		launchQueues: map[launchKey][]*launchRequest{},
+		launchBusy:   map[launchKey]bool{},
 		containers:   map[string]*containerRef{},
 		exiting:      map[string]*containerRef{},
 		launching:    map[string]bool{},

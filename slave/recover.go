@@ -122,7 +122,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
 		user = cmd.GetUser()
 	}
-	e := newExecutor(f.id, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
+	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
 	e.recovered = true
 	e.launchedContainer = true
 	e.everSent = true
@@ -182,10 +182,10 @@ func (c *Core) recoverTask(f *framework, e *executor, ts *checkpoint.TaskState) 
 	}
 	e.launchOrder = append(e.launchOrder, tid)
 	if !protocol.IsTerminal(task.GetState()) {
-		e.launched[tid] = task
+		e.setLaunched(tid, task)
 		return
 	}
-	e.terminated[tid] = task
+	e.setTerminated(tid, task)
 	if !c.tsum.Has(sid) {
 		e.completeTask(tid)
 	}

@@ -81,7 +81,7 @@ func benchRecovery(b *testing.B, n int) {
 		}
 		write(p.ForkedPID(agentID, fid, eid, cid), []byte(strconv.Itoa(os.Getpid())))
 		write(p.LibprocessPID(agentID, fid, eid, cid), []byte(pid.String()))
-		write(p.TaskInfo(agentID, fid, eid, cid, tid), marshal(createTask(task, mesos.TaskState_TASK_STAGING, fid)))
+		write(p.TaskInfo(agentID, fid, eid, cid, tid), marshal(createTask(task, mesos.TaskState_TASK_STAGING, &mesos.FrameworkID{Value: proto.String(fid)})))
 		u := &mesosinternal.StatusUpdate{FrameworkId: fw.Id, Uuid: []byte("uuid-" + tid), Status: &mesos.TaskStatus{
 			TaskId: task.TaskId, State: mesos.TaskState_TASK_RUNNING.Enum()}}
 		var journal []byte

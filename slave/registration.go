@@ -26,7 +26,8 @@ func (c *Core) reregisterMessage(caps []*mesos.SlaveInfo_Capability) *mesosinter
 		f := c.frameworks[fid]
 		m.Frameworks = append(m.Frameworks, proto.Clone(f.info).(*mesos.FrameworkInfo))
 		for _, p := range sortedPending(f) {
-			m.Tasks = append(m.Tasks, createTask(p.task, mesos.TaskState_TASK_STAGING, f.id))
+			// A deep copy: the master keeps what it is sent.
+			m.Tasks = append(m.Tasks, proto.Clone(createTask(p.task, mesos.TaskState_TASK_STAGING, f.idMsg)).(*mesos.Task))
 		}
 		for _, eid := range f.order {
 			e := f.executors[eid]
@@ -37,7 +38,7 @@ func (c *Core) reregisterMessage(caps []*mesos.SlaveInfo_Capability) *mesosinter
 				m.Tasks = append(m.Tasks, proto.Clone(t).(*mesos.Task))
 			}
 			for _, t := range e.queued {
-				m.Tasks = append(m.Tasks, createTask(t, mesos.TaskState_TASK_STAGING, f.id))
+				m.Tasks = append(m.Tasks, proto.Clone(createTask(t, mesos.TaskState_TASK_STAGING, f.idMsg)).(*mesos.Task))
 			}
 			if !e.commandTask && e.state != executorTerminated {
 				m.ExecutorInfos = append(m.ExecutorInfos, proto.Clone(e.info).(*mesos.ExecutorInfo))

@@ -33,11 +33,11 @@ const (
 // executor.
 type launchRequest struct {
 	frameworkID string
-	info        *mesos.FrameworkInfo
 	pending     *pendingTask
 }
 
-func launchKey(fid, eid string) string { return fid + "\x00" + eid }
+// launchKey names an executor's launch queue.
+type launchKey struct{ frameworkID, executorID string }
 
 // setID gives the agent its id. c.info is replaced, not changed in place,
 // so messages may share it.
@@ -103,18 +103,26 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	}
 	log.Info("got assigned task")
 
-	info := proto.Clone(m.GetFramework()).(*mesos.FrameworkInfo)
-	if info.Id == nil {
-		info.Id = &mesos.FrameworkID{Value: proto.String(fid)}
-	}
 	schedPID := parsePIDOrZero(m.GetPid())
 	f := c.frameworks[fid]
+	info := m.GetFramework()
+	if f != nil && (info == f.infoFrom || proto.Equal(f.info, info)) {
+		// The same info again (a message is not changed once sent, so
+		// the same one is the same): keep the one the agent has.
+		info = f.info
+	} else {
+		info = proto.Clone(info).(*mesos.FrameworkInfo)
+		if info.Id == nil {
+			info.Id = &mesos.FrameworkID{Value: proto.String(fid)}
+		}
+	}
 	if f == nil {
 		f = newFramework(info, schedPID)
+		f.infoFrom = m.GetFramework()
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 	} else if f.state == frameworkRunning {
-		f.info = info
+		f.info, f.infoFrom = info, m.GetFramework()
 		if !schedPID.IsZero() {
 			f.pid = schedPID
 		}
@@ -138,13 +146,15 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	}
 
 	execInfo, commandTask := c.executorInfoFor(f, task)
-	p := &pendingTask{task: proto.Clone(task).(*mesos.TaskInfo), executorInfo: execInfo, commandTask: commandTask}
+	// The agent keeps the TaskInfo as received: nobody writes into a
+	// message once it is sent, and the agent does not either.
+	p := &pendingTask{task: task, executorInfo: execInfo, commandTask: commandTask}
 	if m.LaunchExecutor != nil {
 		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
 	}
 	f.pending[tid] = p
-	key := launchKey(fid, execInfo.GetExecutorId().GetValue())
-	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, info: info, pending: p})
+	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
+	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
 	c.startLaunches(key)
 }
 
@@ -182,7 +192,7 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 // startLaunches starts the launch step of the first waiting task of an
 // executor: the shell makes the framework's sandbox folder (PrepareSandbox)
 // and the task continues in SandboxPrepared.
-func (c *Core) startLaunches(key string) {
+func (c *Core) startLaunches(key launchKey) {
 	if c.launchBusy[key] || len(c.launchQueues[key]) == 0 {
 		return
 	}
@@ -199,7 +209,7 @@ func (c *Core) startLaunches(key string) {
 // executor's first waiting task goes on.
 func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []effect.Effect {
 	c.now = now
-	key := launchKey(p.FrameworkID, p.ExecutorID)
+	key := launchKey{p.FrameworkID, p.ExecutorID}
 	q := c.launchQueues[key]
 	if !c.launchBusy[key] || len(q) == 0 {
 		c.log.WithFields(logrus.Fields{"framework_id": p.FrameworkID, "executor_id": p.ExecutorID}).
@@ -213,22 +223,18 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	} else {
 		c.launchQueues[key] = q
 	}
-	c.launchBusy[key] = false
+	delete(c.launchBusy, key)
 	c.launch(req, err)
 	c.startLaunches(key)
 	return c.out.Take()
 }
 
-func (c *Core) sandboxRoot() string {
-	return filepath.Join(c.cfg.WorkDir, "slaves", c.info.GetId().GetValue())
-}
-
 func (c *Core) frameworkDir(fid string) string {
-	return filepath.Join(c.sandboxRoot(), "frameworks", fid)
+	return c.ckpt.FrameworkSandbox(c.ID(), fid)
 }
 
 func (c *Core) executorRunDir(fid, eid, cid string) string {
-	return filepath.Join(c.frameworkDir(fid), "executors", eid, "runs", cid)
+	return c.ckpt.Sandbox(c.ID(), fid, eid, cid)
 }
 
 // launch hands a pending task to its executor (Mesos' __run).
@@ -351,9 +357,10 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	}
 	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
+	// The parts shared with the task and the framework are read only.
 	e := &mesos.ExecutorInfo{
 		ExecutorId:  &mesos.ExecutorID{Value: proto.String(tid)},
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
+		FrameworkId: f.idMsg,
 		Name:        proto.String("Command Executor " + commandDescription(t)),
 		Source:      proto.String(tid),
 		Container:   t.GetContainer(),
@@ -368,24 +375,45 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		grace := time.Duration(gp.GetNanoseconds()) + maxReapInterval + time.Second
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
 	}
-	path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
 	if real := c.deps.CommandExecutor; real != "" {
 		e.Command.Shell = proto.Bool(false)
 		e.Command.Value = proto.String(real)
 		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
 	} else {
+		if c.missingExecutor == nil {
+			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
+			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
+		}
 		e.Command.Shell = proto.Bool(true)
-		e.Command.Value = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
+		e.Command.Value = c.missingExecutor // shared, read only
 	}
-	overhead := resources.MustParse(fmt.Sprintf("cpus:%g;mem:%d", defaultExecutorCPUs, defaultExecutorMem))
+	role := ""
 	for _, r := range t.GetResources() {
 		if r.GetAllocationInfo() != nil {
-			overhead = overhead.Allocate(r.GetAllocationInfo().GetRole())
+			role = r.GetAllocationInfo().GetRole()
 			break
 		}
 	}
-	e.Resources = overhead
+	e.Resources = c.executorOverhead(role)
 	return e, true
+}
+
+// executorOverhead is the command executor's own resources, allocated to
+// role if it is not empty. Resources are never changed in place, so every
+// command executor of a role shares one.
+func (c *Core) executorOverhead(role string) resources.Resources {
+	if r, ok := c.overheads[role]; ok {
+		return r
+	}
+	r := resources.MustParse(fmt.Sprintf("cpus:%g;mem:%d", defaultExecutorCPUs, defaultExecutorMem))
+	if role != "" {
+		r = r.Allocate(role)
+	}
+	if c.overheads == nil {
+		c.overheads = map[string]resources.Resources{}
+	}
+	c.overheads[role] = r
+	return r
 }
 
 // commandDescription is the "(Task: …) (Command: …)" part of a command
@@ -420,7 +448,7 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	if cmd := p.executorInfo.GetCommand(); cmd != nil && cmd.User != nil {
 		user = cmd.GetUser()
 	}
-	e := newExecutor(f.id, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
+	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
 	e.state = executorRegistering
 	f.addExecutor(e)
 	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
@@ -437,7 +465,9 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 // launchExecutor asks the containerizer to start the executor (off the
 // mailbox) and arms the registration timeout.
 func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
-	info := proto.Clone(e.info).(*mesos.ExecutorInfo)
+	// The container gets the executor's info with the task's resources
+	// added: a copy of e.info's fields, whose parts are read only.
+	info := copyExecutorInfo(e.info)
 	total := resources.Resources(e.info.GetResources()).Add(resources.Resources(task.GetResources()))
 	info.Resources = total
 	cfg := containerizer.LaunchConfig{
@@ -449,17 +479,41 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 		PIDFile:      c.forkedPIDFile(f, e),
 	}
 	if e.commandTask {
-		cfg.TaskInfo = proto.Clone(task).(*mesos.TaskInfo)
+		cfg.TaskInfo = task // read only, as the agent keeps it
 	}
 	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg}
 	if e.commandTask && c.cfg.CommandExecutor == CommandExecutorAgent {
 		e.hosted = true
 		c.checkpointHosted(f, e)
 		hostCommand(&l.Config, task)
-		l.Hosted = &HostedExecutor{Task: cfg.TaskInfo, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)}
+		l.Hosted = &HostedExecutor{Task: proto.Clone(task).(*mesos.TaskInfo), Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)}
 	}
 	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// copyExecutorInfo returns a new ExecutorInfo with e's fields, sharing
+// their values (which nobody changes in place). A field added to
+// ExecutorInfo must be added here (a test checks).
+func copyExecutorInfo(e *mesos.ExecutorInfo) *mesos.ExecutorInfo {
+	c := &mesos.ExecutorInfo{
+		ExecutorId:          e.ExecutorId,
+		Data:                e.Data,
+		Resources:           e.Resources,
+		Command:             e.Command,
+		FrameworkId:         e.FrameworkId,
+		Name:                e.Name,
+		Source:              e.Source,
+		Container:           e.Container,
+		Discovery:           e.Discovery,
+		ShutdownGracePeriod: e.ShutdownGracePeriod,
+		Labels:              e.Labels,
+		Type:                e.Type,
+	}
+	if unknown := e.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		c.ProtoReflect().SetUnknown(unknown)
+	}
+	return c
 }
 
 // hostCommand makes the container of a hosted command executor run the
@@ -527,39 +581,59 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
 func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
-	env := map[string]string{"LIBPROCESS_IP": c.libprocessIP()}
-	for k, v := range c.cfg.ExecutorEnvironment {
+	base := c.executorEnvBase()
+	env := make(map[string]string, len(base)+10)
+	for k, v := range base {
 		env[k] = v
 	}
-	env["LIBPROCESS_PORT"] = "0"
-	self := c.self
 	env["MESOS_FRAMEWORK_ID"] = f.id
 	env["MESOS_EXECUTOR_ID"] = e.id
 	env["MESOS_DIRECTORY"] = e.directory
 	env["MESOS_SLAVE_ID"] = c.info.GetId().GetValue()
-	env["MESOS_SLAVE_PID"] = self.String()
-	env["MESOS_AGENT_ENDPOINT"] = self.Address
 	checkpoint := f.info.GetCheckpoint()
 	env["MESOS_CHECKPOINT"] = "0"
 	if checkpoint {
 		env["MESOS_CHECKPOINT"] = "1"
 	}
-	env["MESOS_HTTP_COMMAND_EXECUTOR"] = "0"
 	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = protocol.FormatDuration(c.shutdownGrace(e))
 	if checkpoint {
-		env["MESOS_RECOVERY_TIMEOUT"] = protocol.FormatDuration(15 * time.Minute)
-		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = protocol.FormatDuration(2 * time.Second)
+		env["MESOS_RECOVERY_TIMEOUT"] = recoveryTimeoutText
+		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = subscriptionBackoffMaxText
 	}
-	// Message tracing: each executor writes a file of its own, so that no
-	// two processes write one file.
-	delete(env, tracing.EnvTraceFile)
-	delete(env, tracing.EnvTracePayloads)
 	if c.cfg.TraceExecutors {
 		env[tracing.EnvTraceFile] = filepath.Join(e.directory, tracing.ExecutorTraceFileName)
 		if c.cfg.TraceExecutorPayloads {
 			env[tracing.EnvTracePayloads] = "1"
 		}
 	}
+	return env
+}
+
+// The executor environment's fixed durations.
+var (
+	recoveryTimeoutText        = protocol.FormatDuration(15 * time.Minute)
+	subscriptionBackoffMaxText = protocol.FormatDuration(2 * time.Second)
+)
+
+// executorEnvBase is the part of every executor's environment that
+// depends only on the agent's configuration and address (made once).
+func (c *Core) executorEnvBase() map[string]string {
+	if c.envBase != nil {
+		return c.envBase
+	}
+	env := map[string]string{"LIBPROCESS_IP": c.libprocessIP()}
+	for k, v := range c.cfg.ExecutorEnvironment {
+		env[k] = v
+	}
+	env["LIBPROCESS_PORT"] = "0"
+	env["MESOS_SLAVE_PID"] = c.self.String()
+	env["MESOS_AGENT_ENDPOINT"] = c.self.Address
+	env["MESOS_HTTP_COMMAND_EXECUTOR"] = "0"
+	// Message tracing: each executor writes a file of its own, so that no
+	// two processes write one file.
+	delete(env, tracing.EnvTraceFile)
+	delete(env, tracing.EnvTracePayloads)
+	c.envBase = env
 	return env
 }
 
@@ -662,25 +736,36 @@ func (c *Core) executorExitTimeout(cid string) {
 // executorPeerExited handles the Exited of a linked executor: once its
 // container has ended too, the executor is done.
 func (c *Core) executorPeerExited(pid actors.PID) bool {
-	found := false
-	for _, fid := range append([]string(nil), c.frameworkOrder...) {
+	var exited []*executor
+	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
 		if f == nil {
 			continue
 		}
-		for _, eid := range append([]string(nil), f.order...) {
-			e := f.executors[eid]
-			if e == nil || !e.linked || e.pid != pid {
-				continue
+		// Usually none or one matches: find them without a lookup per
+		// executor, and take them in creation order only if several do.
+		n := 0
+		for _, e := range f.executors {
+			if e.linked && e.pid == pid {
+				n++
 			}
-			found = true
-			e.peerExited = true
-			if e.exit != nil {
-				c.finishExit(e.containerID)
+		}
+		if n == 0 {
+			continue
+		}
+		for _, eid := range f.order {
+			if e := f.executors[eid]; e != nil && e.linked && e.pid == pid {
+				exited = append(exited, e)
 			}
 		}
 	}
-	return found
+	for _, e := range exited {
+		e.peerExited = true
+		if e.exit != nil {
+			c.finishExit(e.containerID)
+		}
+	}
+	return len(exited) > 0
 }
 
 // exitSettled ends a held-back executor once none of its tasks can get
@@ -931,16 +1016,12 @@ func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error)
 			log.WithField("task_id", tid).Info("sending queued task to executor")
 		}
 		msg := &mesosinternal.RunTaskMessage{
-			// f.info is replaced, never changed in place; info left the
-			// queue and the task record holds copies of its parts.
+			// f.info is replaced, never changed in place; info and the
+			// ids are read only.
 			Framework:   f.info,
-			FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
+			FrameworkId: f.idMsg,
 			Task:        info,
-		}
-		if !f.pid.IsZero() {
-			msg.Pid = proto.String(f.pid.String())
-		} else {
-			msg.Pid = proto.String("")
+			Pid:         f.pidText(),
 		}
 		c.out.Send(e.pid, msg)
 	}
@@ -980,7 +1061,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	} else {
 		for _, task := range e.launchedTasks() {
 			delete(e.launched, task.GetTaskId().GetValue())
-			e.terminated[task.GetTaskId().GetValue()] = task
+			e.setTerminated(task.GetTaskId().GetValue(), task)
 		}
 	}
 	if !e.commandTask {
@@ -1276,7 +1357,7 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
-		f.info = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo)
+		f.info, f.infoFrom = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
 	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")

@@ -1,6 +1,7 @@
 package slave
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/gomesos/gomesos/actors"
@@ -68,13 +69,30 @@ type pendingTask struct {
 
 type framework struct {
 	id    string
+	idMsg *mesos.FrameworkID // id as a message, read only (task records share it)
 	info  *mesos.FrameworkInfo
-	pid   actors.PID // the scheduler, if known
-	state frameworkState
+	// infoFrom is the received FrameworkInfo that info was copied from
+	// (nil if none): the same message again needs no comparison.
+	infoFrom *mesos.FrameworkInfo
+	// written: this record checkpointed writtenInfo and writtenPID (its
+	// framework.info and framework.pid).
+	written     bool
+	writtenInfo *mesos.FrameworkInfo
+	writtenPID  actors.PID
+	pid         actors.PID // the scheduler, if known
+	state       frameworkState
+	// pidTextCache is pidTextOf as text (pidText).
+	pidTextOf    actors.PID
+	pidTextCache *string
 
 	pending   map[string]*pendingTask // by task id
 	executors map[string]*executor    // by executor id
 	order     []string                // executor ids in creation order
+	// taskExec is the live executor that has each task queued, launched
+	// or terminated (executorOf); scan is set if two live executors ever
+	// claimed one task id, and executorOf then searches them in order.
+	taskExec map[string]*executor
+	scan     bool
 
 	completedExecutors []*executor
 }
@@ -83,11 +101,26 @@ type framework struct {
 func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 	return &framework{
 		id:        info.GetId().GetValue(),
+		idMsg:     &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
 		info:      info,
 		pid:       pid,
 		pending:   map[string]*pendingTask{},
 		executors: map[string]*executor{},
+		taskExec:  map[string]*executor{},
 	}
+}
+
+// pidText is the scheduler's pid as text ("" if unknown), kept until the
+// pid changes; messages share it (read only).
+func (f *framework) pidText() *string {
+	if f.pidTextCache == nil || f.pidTextOf != f.pid {
+		text := ""
+		if !f.pid.IsZero() {
+			text = f.pid.String()
+		}
+		f.pidTextOf, f.pidTextCache = f.pid, &text
+	}
+	return f.pidTextCache
 }
 
 // idle: no executors and no pending tasks.
@@ -95,8 +128,26 @@ func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending)
 
 func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
-// executorOf finds the live executor that has (or will get) the task.
+// executorOf finds the live executor that has (or will get) the task:
+// the first in creation order whose queued, launched or terminated tasks
+// hold it.
 func (f *framework) executorOf(taskID string) *executor {
+	if !f.scan {
+		e := f.taskExec[taskID]
+		if checkTaskIndex {
+			if want := f.scanExecutorOf(taskID); want != e {
+				panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
+			}
+		}
+		return e
+	}
+	return f.scanExecutorOf(taskID)
+}
+
+// checkTaskIndex makes executorOf compare its index with a scan (tests).
+var checkTaskIndex = false
+
+func (f *framework) scanExecutorOf(taskID string) *executor {
 	for _, id := range f.order {
 		e := f.executors[id]
 		if e != nil && e.hasTask(taskID) {
@@ -106,9 +157,27 @@ func (f *framework) executorOf(taskID string) *executor {
 	return nil
 }
 
+// indexTask records that e has task id (see taskExec).
+func (f *framework) indexTask(id string, e *executor) {
+	if old := f.taskExec[id]; old != nil && old != e {
+		f.scan = true
+		return
+	}
+	f.taskExec[id] = e
+}
+
+// unindexTask records that e no longer has task id.
+func (f *framework) unindexTask(id string, e *executor) {
+	if f.taskExec[id] == e {
+		delete(f.taskExec, id)
+	}
+}
+
 func (f *framework) addExecutor(e *executor) {
 	f.executors[e.id] = e
 	f.order = append(f.order, e.id)
+	e.fw = f
+	e.eachTaskID(func(id string) { f.indexTask(id, e) })
 }
 
 func (f *framework) destroyExecutor(id string) {
@@ -116,6 +185,8 @@ func (f *framework) destroyExecutor(id string) {
 	if e == nil {
 		return
 	}
+	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
+	e.fw = nil
 	delete(f.executors, id)
 	for i, x := range f.order {
 		if x == id {
@@ -132,6 +203,10 @@ func (f *framework) destroyExecutor(id string) {
 type executor struct {
 	id          string
 	frameworkID string
+	fwIDMsg     *mesos.FrameworkID // its framework's idMsg
+	// fw is the framework while the executor is one of its live ones: it
+	// indexes the executor's tasks (framework.taskExec).
+	fw          *framework
 	info        *mesos.ExecutorInfo
 	commandTask bool // synthesised for a command task
 	hosted      bool // a command executor the agent hosts (no process)
@@ -139,11 +214,14 @@ type executor struct {
 	forkedPID   int
 	containerID string
 	directory   string
+	metaRun     string // the run's meta folder, once known (runMeta)
 	user        string
 	state       executorState
 	pid         actors.PID
 
-	queued      []*mesos.TaskInfo // in arrival order
+	queued []*mesos.TaskInfo // in arrival order
+	// launched and terminated are made on their first task (setLaunched,
+	// setTerminated): most executors run one task.
 	launched    map[string]*mesos.Task
 	launchOrder []string
 	terminated  map[string]*mesos.Task
@@ -181,17 +259,16 @@ func (e *executor) unfinishedLaunched() bool {
 
 // newExecutor keeps info itself: the caller hands over a copy nothing
 // changes afterwards.
-func newExecutor(frameworkID string, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
+func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
-		frameworkID: frameworkID,
+		frameworkID: f.id,
+		fwIDMsg:     f.idMsg,
 		info:        info,
 		commandTask: commandTask,
 		containerID: containerID,
 		directory:   dir,
 		user:        user,
-		launched:    map[string]*mesos.Task{},
-		terminated:  map[string]*mesos.Task{},
 	}
 }
 
@@ -214,8 +291,29 @@ func (e *executor) queuedIndex(id string) int {
 	return -1
 }
 
-func (e *executor) enqueue(t *mesos.TaskInfo) { e.queued = append(e.queued, t) }
+// eachTaskID calls fn with the id of each queued, launched and terminated
+// task.
+func (e *executor) eachTaskID(fn func(id string)) {
+	for _, t := range e.queued {
+		fn(t.GetTaskId().GetValue())
+	}
+	for id := range e.launched {
+		fn(id)
+	}
+	for id := range e.terminated {
+		fn(id)
+	}
+}
 
+func (e *executor) enqueue(t *mesos.TaskInfo) {
+	e.queued = append(e.queued, t)
+	if e.fw != nil {
+		e.fw.indexTask(t.GetTaskId().GetValue(), e)
+	}
+}
+
+// dequeue takes a queued task off the queue; the caller launches or
+// terminates it (the task stays the executor's).
 func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	i := e.queuedIndex(id)
 	if i < 0 {
@@ -227,11 +325,28 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 }
 
 func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
-	task := createTask(t, mesos.TaskState_TASK_STAGING, e.frameworkID)
-	e.launched[t.GetTaskId().GetValue()] = task
+	task := createTask(t, mesos.TaskState_TASK_STAGING, e.fwIDMsg)
+	e.setLaunched(t.GetTaskId().GetValue(), task)
 	e.launchOrder = append(e.launchOrder, t.GetTaskId().GetValue())
 	e.everSent = true
+	if e.fw != nil {
+		e.fw.indexTask(t.GetTaskId().GetValue(), e)
+	}
 	return task
+}
+
+func (e *executor) setLaunched(id string, t *mesos.Task) {
+	if e.launched == nil {
+		e.launched = map[string]*mesos.Task{}
+	}
+	e.launched[id] = t
+}
+
+func (e *executor) setTerminated(id string, t *mesos.Task) {
+	if e.terminated == nil {
+		e.terminated = map[string]*mesos.Task{}
+	}
+	e.terminated[id] = t
 }
 
 // launchedTasks in launch order.
@@ -289,6 +404,9 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	delete(e.terminated, id)
+	if e.fw != nil {
+		e.fw.unindexTask(id, e)
+	}
 	e.completed = append(e.completed, t)
 	if len(e.completed) > maxCompletedTasksPerExecutor {
 		e.completed = e.completed[1:]
@@ -300,19 +418,18 @@ func (e *executor) completeTask(id string) {
 func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
 	terminal := protocol.IsTerminal(st.GetState())
-	var task *mesos.Task
+	task := e.launched[id]
 	switch {
+	case task != nil:
+		if terminal {
+			delete(e.launched, id)
+		}
 	case e.queuedIndex(id) >= 0:
 		if !terminal {
 			return errf("cannot send non-terminal update for queued task")
 		}
 		info := e.dequeue(id)
-		task = createTask(info, st.GetState(), e.frameworkID)
-	case e.launched[id] != nil:
-		task = e.launched[id]
-		if terminal {
-			delete(e.launched, id)
-		}
+		task = createTask(info, st.GetState(), e.fwIDMsg)
 	case e.terminated[id] != nil:
 		return errf("task is already terminated with state %s", e.terminated[id].GetState())
 	default:
@@ -324,9 +441,11 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	// st is the agent's own copy (the status update manager keeps it too)
 	// and nothing changes it once recorded.
 	task.Statuses = append(task.Statuses, st)
-	task.State = st.GetState().Enum()
+	// Shared with st, read only: a record's state is replaced, never
+	// written into.
+	task.State = st.State
 	if terminal {
-		e.terminated[id] = task
+		e.setTerminated(id, task)
 	}
 	return nil
 }
@@ -334,54 +453,68 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 // allocated is the executor's own resources plus its queued and launched
 // tasks' resources (what the container is given).
 func (e *executor) allocated() resources.Resources {
-	// Add returns a new slice and never changes entries, so only a result
-	// without tasks needs its own copy of the executor's resources.
+	// Add returns a new slice and never changes entries; a result without
+	// tasks is the executor's own resources, read only, and clipped so
+	// that an append cannot write into them.
 	r := resources.Resources(e.info.GetResources())
-	added := false
+	r = r[:len(r):len(r)]
 	for _, t := range e.queued {
-		r, added = r.Add(resources.Resources(t.GetResources())), true
+		r = r.Add(resources.Resources(t.GetResources()))
 	}
-	for _, t := range e.launchedTasks() {
-		r, added = r.Add(resources.Resources(t.GetResources())), true
-	}
-	if !added {
-		return r.Clone()
+	for _, id := range e.launchOrder {
+		if t := e.launched[id]; t != nil {
+			r = r.Add(resources.Resources(t.GetResources()))
+		}
 	}
 	return r
 }
 
 // createTask builds the agent's Task record from a TaskInfo (Mesos'
-// protobuf::createTask).
-func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID string) *mesos.Task {
+// protobuf::createTask). The record shares the TaskInfo's parts: the
+// agent keeps TaskInfos as received and writes into neither.
+func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID *mesos.FrameworkID) *mesos.Task {
 	task := &mesos.Task{
-		Name:        proto.String(t.GetName()),
-		TaskId:      &mesos.TaskID{Value: proto.String(t.GetTaskId().GetValue())},
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
-		SlaveId:     &mesos.SlaveID{Value: proto.String(t.GetSlaveId().GetValue())},
+		Name:        t.Name,
+		TaskId:      t.TaskId,
+		FrameworkId: frameworkID,
+		SlaveId:     t.SlaveId,
 		State:       state.Enum(),
-		// The record owns its parts: the TaskInfo's are copied.
-		Labels:      proto.Clone(t.GetLabels()).(*mesos.Labels),
-		Discovery:   proto.Clone(t.GetDiscovery()).(*mesos.DiscoveryInfo),
-		Container:   proto.Clone(t.GetContainer()).(*mesos.ContainerInfo),
-		HealthCheck: proto.Clone(t.GetHealthCheck()).(*mesos.HealthCheck),
-		KillPolicy:  proto.Clone(t.GetKillPolicy()).(*mesos.KillPolicy),
+		Labels:      t.Labels,
+		Discovery:   t.Discovery,
+		Container:   t.Container,
+		HealthCheck: t.HealthCheck,
+		KillPolicy:  t.KillPolicy,
+	}
+	if task.Name == nil {
+		task.Name = proto.String("")
+	}
+	if t.GetTaskId().Value == nil {
+		task.TaskId = &mesos.TaskID{Value: proto.String("")}
+	}
+	if t.GetSlaveId().Value == nil {
+		task.SlaveId = &mesos.SlaveID{Value: proto.String("")}
 	}
 	if len(t.GetLimits()) > 0 {
 		task.Limits = make(map[string]*mesos.Value_Scalar, len(t.GetLimits()))
 		for k, v := range t.GetLimits() {
-			task.Limits[k] = proto.Clone(v).(*mesos.Value_Scalar)
+			task.Limits[k] = v
 		}
 	}
-	for _, r := range t.GetResources() {
-		task.Resources = append(task.Resources, proto.Clone(r).(*mesos.Resource))
+	if len(t.GetResources()) > 0 {
+		task.Resources = append([]*mesos.Resource(nil), t.GetResources()...)
 	}
-	if t.GetExecutor() != nil {
-		task.ExecutorId = &mesos.ExecutorID{Value: proto.String(t.GetExecutor().GetExecutorId().GetValue())}
+	if x := t.GetExecutor().GetExecutorId(); x != nil {
+		task.ExecutorId = x
+		if x.Value == nil {
+			task.ExecutorId = &mesos.ExecutorID{Value: proto.String("")}
+		}
+	} else if t.GetExecutor() != nil {
+		task.ExecutorId = &mesos.ExecutorID{Value: proto.String("")}
 	}
 	if c := t.GetCommand(); c != nil && c.User != nil {
-		task.User = proto.String(c.GetUser())
+		task.User = c.User
 	} else if c := t.GetExecutor().GetCommand(); c != nil && c.User != nil {
-		task.User = proto.String(c.GetUser())
+		task.User = c.User
 	}
 	return task
 }

@@ -1,6 +1,7 @@
 package slave
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/gomesos/gomesos/actors"
@@ -16,9 +17,11 @@ import (
 func (c *Core) newUpdate(fid, tid, eid string, state mesos.TaskState, reason mesos.TaskStatus_Reason, message string) *mesosinternal.StatusUpdate {
 	uuid := c.deps.UUIDs.NewUUID().Bytes()
 	now := float64(c.now.UnixNano()) / 1e9
+	// c.info is replaced, never changed in place: the update may share
+	// its id.
 	u := &mesosinternal.StatusUpdate{
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(fid)},
-		SlaveId:     proto.Clone(c.info.GetId()).(*mesos.SlaveID),
+		SlaveId:     c.info.GetId(),
 		Timestamp:   proto.Float64(now),
 		Uuid:        uuid,
 		Status: &mesos.TaskStatus{
@@ -27,7 +30,7 @@ func (c *Core) newUpdate(fid, tid, eid string, state mesos.TaskState, reason mes
 			Source:    mesos.TaskStatus_SOURCE_SLAVE.Enum(),
 			Reason:    reason.Enum(),
 			Message:   proto.String(message),
-			SlaveId:   proto.Clone(c.info.GetId()).(*mesos.SlaveID),
+			SlaveId:   c.info.GetId(),
 			Timestamp: proto.Float64(now),
 			Uuid:      uuid,
 		},
@@ -52,7 +55,41 @@ func (c *Core) statusUpdateMessage(from actors.PID, m *mesosinternal.StatusUpdat
 		c.log.Warn("ignoring status update message with no sender")
 		return
 	}
-	c.statusUpdate(proto.Clone(m.GetUpdate()).(*mesosinternal.StatusUpdate), pid)
+	// The update is the agent's to keep without a copy: nobody writes into
+	// a message once it is sent (the shell decodes each one anew; the
+	// executor driver sends a copy of what it keeps), and the agent does
+	// not either (stamped).
+	c.statusUpdate(m.GetUpdate(), pid)
+}
+
+// stamped returns u with its status carrying u's uuid, u's executor id
+// and the source pid says (an executor, or the agent if zero): u itself
+// if it does already, else a copy. u is read only.
+func stamped(u *mesosinternal.StatusUpdate, pid actors.PID) *mesosinternal.StatusUpdate {
+	st := u.GetStatus()
+	source := mesos.TaskStatus_SOURCE_EXECUTOR
+	if pid.IsZero() {
+		source = mesos.TaskStatus_SOURCE_SLAVE
+	}
+	setUUID := !bytes.Equal(st.GetUuid(), u.GetUuid())
+	setSource := st.Source == nil || st.GetSource() != source
+	setExecutor := u.ExecutorId != nil && (st.ExecutorId == nil || st.GetExecutorId().GetValue() != u.GetExecutorId().GetValue())
+	if !setUUID && !setSource && !setExecutor {
+		return u
+	}
+	st = statusupdate.CopyStatus(st)
+	if setUUID {
+		st.Uuid = u.GetUuid()
+	}
+	if setSource {
+		st.Source = source.Enum()
+	}
+	if setExecutor {
+		st.ExecutorId = u.ExecutorId
+	}
+	u = statusupdate.CopyUpdate(u)
+	u.Status = st
+	return u
 }
 
 // statusUpdate handles an update from an executor (pid set) or made by the
@@ -75,16 +112,8 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 			Warn("ignoring status update for another agent")
 		return
 	}
+	u = stamped(u, pid)
 	st := u.Status
-	st.Uuid = append([]byte(nil), u.GetUuid()...)
-	if pid.IsZero() {
-		st.Source = mesos.TaskStatus_SOURCE_SLAVE.Enum()
-	} else {
-		st.Source = mesos.TaskStatus_SOURCE_EXECUTOR.Enum()
-	}
-	if u.ExecutorId != nil {
-		st.ExecutorId = proto.Clone(u.ExecutorId).(*mesos.ExecutorID)
-	}
 	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		log.WithFields(logrus.Fields{"state": st.GetState().String(), "from": pidOrNone(pid)}).Info("handling status update")
 	}
@@ -132,8 +161,34 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 			c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
 		}
 	}
+	c.hint = taskHint{f: f, e: e, tid: tid}
 	c.handToManager(u, pid)
+	c.hint = taskHint{}
 	c.exitSettled(e)
+}
+
+// taskHint is the framework and executor of the task whose update or
+// acknowledgement the core is handing to the status update manager, so
+// that the manager's journal and forwards need not look them up again.
+// It is set only around that call, while nothing changes which executor
+// has the task.
+type taskHint struct {
+	f   *framework
+	e   *executor
+	tid string
+}
+
+// taskOf finds task tid's framework and live executor (either nil if
+// there is none).
+func (c *Core) taskOf(fid, tid string) (*framework, *executor) {
+	if h := &c.hint; h.f != nil && h.tid == tid && h.f.id == fid {
+		return h.f, h.e
+	}
+	f := c.frameworks[fid]
+	if f == nil {
+		return nil, nil
+	}
+	return f, f.executorOf(tid)
 }
 
 // handToManager gives the update to the status update manager, forwards
@@ -155,11 +210,12 @@ func (c *Core) ackExecutor(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if pid.IsZero() {
 		return
 	}
+	// The update's parts are read only: the message may share them.
 	c.out.Send(pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
-		SlaveId:     proto.Clone(u.GetSlaveId()).(*mesos.SlaveID),
-		FrameworkId: proto.Clone(u.GetFrameworkId()).(*mesos.FrameworkID),
-		TaskId:      proto.Clone(u.GetStatus().GetTaskId()).(*mesos.TaskID),
-		Uuid:        append([]byte(nil), u.GetUuid()...),
+		SlaveId:     u.GetSlaveId(),
+		FrameworkId: u.GetFrameworkId(),
+		TaskId:      u.GetStatus().GetTaskId(),
+		Uuid:        u.GetUuid(),
 	})
 }
 
@@ -170,16 +226,18 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		return
 	}
 	u := f.Update
-	if fw := c.frameworks[f.Stream.FrameworkID]; fw != nil {
-		if e := fw.executorOf(f.Stream.TaskID); e != nil {
+	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
+		if e != nil {
 			task := e.launched[f.Stream.TaskID]
 			if task == nil {
 				task = e.terminated[f.Stream.TaskID]
 			}
 			if task != nil {
-				task.StatusUpdateState = u.GetStatus().GetState().Enum()
-				task.StatusUpdateUuid = append([]byte(nil), u.GetUuid()...)
-				u.LatestState = task.GetState().Enum()
+				// Shared, read only: the update's parts and the record's
+				// state are replaced, never written into.
+				task.StatusUpdateState = u.GetStatus().State
+				task.StatusUpdateUuid = u.GetUuid()
+				u.LatestState = task.State
 			}
 		}
 	}
@@ -188,7 +246,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			WithFields(logrus.Fields{"state": u.GetStatus().GetState().String(), "latest_state": u.GetLatestState().String(), "master": c.leader().String()}).
 			Info("forwarding status update")
 	}
-	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: proto.String(c.self.String())})
+	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: c.selfText()})
 	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
 }
 
@@ -220,7 +278,10 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 			return
 		}
 	}
+	f, e := c.taskOf(fid, tid)
+	c.hint = taskHint{f: f, e: e, tid: tid}
 	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
+	c.hint = taskHint{}
 	if err != nil {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
@@ -229,14 +290,11 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	}
 	if res.Forward != nil {
+		c.hint = taskHint{f: f, e: e, tid: tid}
 		c.forward(res.Forward)
+		c.hint = taskHint{}
 	}
-	f := c.frameworks[fid]
-	if f == nil {
-		return
-	}
-	e := f.executorOf(tid)
-	if e == nil {
+	if f == nil || e == nil {
 		return
 	}
 	if res.StreamEnded {

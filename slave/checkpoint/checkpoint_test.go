@@ -171,3 +171,63 @@ func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
 		t.Fatalf("content %q entries %v", b, ents)
 	}
 }
+
+// The layout's names are filepath.Join's, whether ids are plain or not
+// and whether the Paths came from NewPaths or a literal.
+func TestPathsAreJoins(t *testing.T) {
+	ids := [][4]string{
+		{"S1", "F1", "E1", "C1"},
+		{"a/b", "..", ".", ""},
+		{"S", "F", "e/../x", "c//d"},
+	}
+	for _, wd := range []string{"/var/agent", "/var/agent/", "rel/dir", "/", "", ".", "./x", "a/../b"} {
+		for _, ps := range []Paths{{WorkDir: wd}, NewPaths(wd)} {
+			for _, id := range ids {
+				sid, fid, eid, cid := id[0], id[1], id[2], id[3]
+				meta := filepath.Join(wd, "meta")
+				run := filepath.Join(meta, "slaves", sid, "frameworks", fid, "executors", eid, "runs", cid)
+				want := map[string]string{
+					"meta":          meta,
+					"boot":          filepath.Join(meta, BootIDFile),
+					"latest":        filepath.Join(meta, "slaves", Latest),
+					"slave":         filepath.Join(meta, "slaves", sid),
+					"slave.info":    filepath.Join(meta, "slaves", sid, SlaveInfoFile),
+					"framework":     filepath.Join(meta, "slaves", sid, "frameworks", fid),
+					"framework.pid": filepath.Join(meta, "slaves", sid, "frameworks", fid, FrameworkPIDFile),
+					"executor.info": filepath.Join(meta, "slaves", sid, "frameworks", fid, "executors", eid, ExecutorInfoFile),
+					"latest run":    filepath.Join(meta, "slaves", sid, "frameworks", fid, "executors", eid, "runs", Latest),
+					"run":           run,
+					"forked":        filepath.Join(run, "pids", ForkedPIDFile),
+					"sentinel":      filepath.Join(run, SentinelFile),
+					"task.info":     filepath.Join(run, "tasks", "T/1", TaskInfoFile),
+					"task.updates":  filepath.Join(run, "tasks", "T1", TaskUpdatesFile),
+					"sandbox":       filepath.Join(wd, "slaves", sid, "frameworks", fid, "executors", eid, "runs", cid),
+					"fw sandbox":    filepath.Join(wd, "slaves", sid, "frameworks", fid),
+				}
+				got := map[string]string{
+					"meta":          ps.Meta(),
+					"boot":          ps.BootID(),
+					"latest":        ps.LatestSlave(),
+					"slave":         ps.Slave(sid),
+					"slave.info":    ps.SlaveInfo(sid),
+					"framework":     ps.Framework(sid, fid),
+					"framework.pid": ps.FrameworkPID(sid, fid),
+					"executor.info": ps.ExecutorInfo(sid, fid, eid),
+					"latest run":    ps.LatestRun(sid, fid, eid),
+					"run":           ps.Run(sid, fid, eid, cid),
+					"forked":        ps.ForkedPID(sid, fid, eid, cid),
+					"sentinel":      ps.Sentinel(sid, fid, eid, cid),
+					"task.info":     ps.TaskInfo(sid, fid, eid, cid, "T/1"),
+					"task.updates":  RunTaskUpdates(ps.Run(sid, fid, eid, cid), "T1"),
+					"sandbox":       ps.Sandbox(sid, fid, eid, cid),
+					"fw sandbox":    ps.FrameworkSandbox(sid, fid),
+				}
+				for k, w := range want {
+					if got[k] != w {
+						t.Errorf("work dir %q ids %v: %s = %q, want %q", wd, id, k, got[k], w)
+					}
+				}
+			}
+		}
+	}
+}

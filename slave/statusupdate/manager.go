@@ -54,15 +54,20 @@ func (id StreamID) String() string {
 }
 
 // Journal persists stream records before the manager acts on them.
+// Append must not keep rec (the manager reuses it) or change it.
 type Journal interface {
 	Append(id StreamID, rec *mesosinternal.StatusUpdateRecord) error
 }
 
 // Forward is an update to send to the master now, with the retry to arm.
 type Forward struct {
-	Stream     StreamID
-	Update     *mesosinternal.StatusUpdate // a copy, with latest_state and status.uuid set
-	Seq        uint64                      // pass to Timeout when the retry fires
+	Stream StreamID
+	// Update is a StatusUpdate of its own, with latest_state and
+	// status.uuid set; its parts are those of the update the manager
+	// keeps, which nobody changes (read them, replace them, never write
+	// into them).
+	Update     *mesosinternal.StatusUpdate
+	Seq        uint64 // pass to Timeout when the retry fires
 	RetryAfter time.Duration
 }
 
@@ -75,11 +80,19 @@ var (
 )
 
 type stream struct {
-	received     map[string]bool
-	acknowledged map[string]bool
-	pending      []*mesosinternal.StatusUpdate
-	terminated   bool
-	err          error // set when the journal failed; the stream is unusable
+	// received are the uuids of the updates taken in, in order; the
+	// first acked of them are acknowledged (acknowledgements go in the
+	// same order), the rest are pending. A stream holds a few updates.
+	received [][]byte
+	acked    int
+	pending  []*mesosinternal.StatusUpdate
+	// Room for the usual stream (RUNNING then a terminal state) without
+	// growing the slices.
+	receivedBuf [3][]byte
+	pendingBuf  [2]*mesosinternal.StatusUpdate
+
+	terminated bool
+	err        error // set when the journal failed; the stream is unusable
 
 	seq     uint64        // of the outstanding forward, 0 if none
 	backoff time.Duration // interval of the outstanding forward
@@ -90,6 +103,7 @@ type Manager struct {
 	streams map[StreamID]*stream
 	paused  bool
 	seq     uint64
+	rec     mesosinternal.StatusUpdateRecord // reused for each journal record
 	// Journal, if set, records updates and acks before they take effect.
 	Journal Journal
 	// MinRetry and MaxRetry bound the retry interval (defaults above).
@@ -126,23 +140,19 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 	}
 	s := m.streams[id]
 	if s == nil {
-		s = &stream{received: map[string]bool{}, acknowledged: map[string]bool{}}
+		s = newStream()
 		m.streams[id] = s
 	}
 	if s.err != nil {
 		return UpdateResult{}, s.err
 	}
-	key := string(u.GetUuid())
-	if s.acknowledged[key] || s.received[key] {
+	if s.has(u.GetUuid(), len(s.received)) {
 		return UpdateResult{Duplicate: true}, nil
 	}
-	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
-		Type:   mesosinternal.StatusUpdateRecord_UPDATE.Enum(),
-		Update: u,
-	}); err != nil {
+	if err := m.journal(id, s, recordUpdate, u, nil); err != nil {
 		return UpdateResult{}, err
 	}
-	s.received[key] = true
+	s.received = append(s.received, u.GetUuid())
 	s.pending = append(s.pending, u)
 	res := UpdateResult{}
 	if !m.paused && len(s.pending) == 1 {
@@ -175,21 +185,17 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if len(s.pending) == 0 {
 		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s: nothing pending", ErrUnexpectedAck, uuid, id)
 	}
-	if s.acknowledged[string(uuid)] {
+	if s.has(uuid, s.acked) {
 		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s", ErrDuplicateAck, uuid, id)
 	}
 	head := s.pending[0]
 	if !bytes.Equal(head.GetUuid(), uuid) {
 		return AckResult{}, fmt.Errorf("%w (received %x, expecting %x) for %s", ErrUnexpectedAck, uuid, head.GetUuid(), id)
 	}
-	if err := m.journal(id, s, &mesosinternal.StatusUpdateRecord{
-		Type: mesosinternal.StatusUpdateRecord_ACK.Enum(),
-		Uuid: uuid,
-	}); err != nil {
+	if err := m.journal(id, s, recordAck, nil, uuid); err != nil {
 		return AckResult{}, err
 	}
-	s.acknowledged[string(uuid)] = true
-	s.pending = s.pending[1:]
+	s.ack()
 	s.seq, s.backoff = 0, 0
 	if !s.terminated {
 		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
@@ -304,7 +310,7 @@ func (m *Manager) Streams() []StreamID { return m.ids() }
 // Replay rebuilds a stream from journal records (agent recovery). It does
 // not forward anything; call Resume afterwards.
 func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecord) error {
-	s := &stream{received: map[string]bool{}, acknowledged: map[string]bool{}}
+	s := newStream()
 	for i, r := range records {
 		switch r.GetType() {
 		case mesosinternal.StatusUpdateRecord_UPDATE:
@@ -312,17 +318,17 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 			if u == nil || len(u.GetUuid()) == 0 {
 				return fmt.Errorf("record %d of %s: UPDATE without an update or uuid", i, id)
 			}
-			s.received[string(u.GetUuid())] = true
-			s.pending = append(s.pending, proto.Clone(u).(*mesosinternal.StatusUpdate))
+			u = proto.Clone(u).(*mesosinternal.StatusUpdate)
+			s.received = append(s.received, u.GetUuid())
+			s.pending = append(s.pending, u)
 		case mesosinternal.StatusUpdateRecord_ACK:
 			if len(s.pending) == 0 || !bytes.Equal(s.pending[0].GetUuid(), r.GetUuid()) {
 				return fmt.Errorf("record %d of %s: ACK does not match the pending update", i, id)
 			}
-			s.acknowledged[string(r.GetUuid())] = true
 			if protocol.IsTerminal(s.pending[0].GetStatus().GetState()) {
 				s.terminated = true
 			}
-			s.pending = s.pending[1:]
+			s.ack()
 		default:
 			return fmt.Errorf("record %d of %s: unknown type %v", i, id, r.GetType())
 		}
@@ -335,11 +341,21 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 	return nil
 }
 
-func (m *Manager) journal(id StreamID, s *stream, rec *mesosinternal.StatusUpdateRecord) error {
+// The record types, shared by every record (read only).
+var (
+	recordUpdate = mesosinternal.StatusUpdateRecord_UPDATE.Enum()
+	recordAck    = mesosinternal.StatusUpdateRecord_ACK.Enum()
+)
+
+func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdateRecord_Type, u *mesosinternal.StatusUpdate, uuid []byte) error {
 	if m.Journal == nil {
 		return nil
 	}
-	if err := m.Journal.Append(id, rec); err != nil {
+	rec := &m.rec
+	rec.Type, rec.Update, rec.Uuid = typ, u, uuid
+	err := m.Journal.Append(id, rec)
+	rec.Update, rec.Uuid = nil, nil
+	if err != nil {
 		s.err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
 		return s.err
 	}
@@ -350,15 +366,43 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 	m.seq++
 	s.seq = m.seq
 	s.backoff = interval
-	u := proto.Clone(s.pending[0]).(*mesosinternal.StatusUpdate)
+	head := s.pending[0]
+	u := CopyUpdate(head)
 	if u.Status == nil {
 		u.Status = &mesos.TaskStatus{}
 	}
-	u.Status.Uuid = append([]byte(nil), u.GetUuid()...)
+	if !bytes.Equal(u.Status.GetUuid(), head.GetUuid()) || u.Status.Uuid == nil {
+		u.Status = CopyStatus(u.Status)
+		u.Status.Uuid = head.GetUuid()
+	}
 	// The newest state this stream has received.
 	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
 	u.LatestState = latest.Enum()
 	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval}
+}
+
+func newStream() *stream {
+	s := &stream{}
+	s.received = s.receivedBuf[:0]
+	s.pending = s.pendingBuf[:0]
+	return s
+}
+
+// has reports whether uuid is among the first n received.
+func (s *stream) has(uuid []byte, n int) bool {
+	for _, r := range s.received[:n] {
+		if bytes.Equal(r, uuid) {
+			return true
+		}
+	}
+	return false
+}
+
+// ack takes the head off the pending queue: it is acknowledged.
+func (s *stream) ack() {
+	s.pending[0] = nil
+	s.pending = s.pending[1:]
+	s.acked++
 }
 
 func (m *Manager) ids() []StreamID {
