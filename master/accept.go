@@ -314,7 +314,7 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 			Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
 	}
 	c.send(a.pid, &mesosinternal.RunTaskMessage{
-		Framework:      clone(f.info),
+		Framework:      f.info, // replaced on update, never changed in place; the agent copies it
 		FrameworkId:    frameworkID(f.id),
 		Pid:            proto.String(f.pid.String()),
 		Task:           t,
@@ -326,12 +326,16 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 // upgradeTask puts a task's and its executor's resources in the
 // post-refinement format (frameworks without RESERVATION_REFINEMENT
 // send reservations in the legacy fields).
+// Resources already in that form (the common case) are left as they are,
+// unvalidated here: validateTask checks them.
 func upgradeTask(t *mesos.TaskInfo) {
-	if resources.Validate(t.GetResources()) == nil {
-		t.Resources = resources.Resources(t.GetResources()).Upgrade().Clone()
+	if rs := resources.Resources(t.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
+		t.Resources = rs.Upgrade().Clone()
 	}
-	if e := t.Executor; e != nil && resources.Validate(e.GetResources()) == nil {
-		e.Resources = resources.Resources(e.GetResources()).Upgrade().Clone()
+	if e := t.Executor; e != nil {
+		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
+			e.Resources = rs.Upgrade().Clone()
+		}
 	}
 }
 
@@ -410,6 +414,7 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		return errors.New("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
 	}
 	total := resources.Resources(t.GetResources())
+	extended := false // total is more than the task's own, validated, resources
 	if e := t.Executor; e != nil {
 		if err := validateExecutor(e, c); err != nil {
 			return err
@@ -425,10 +430,13 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		}
 		if c.existingExecutor == nil || c.existingExecutor(e.GetExecutorId().GetValue()) == nil {
 			total = total.Add(resources.Resources(e.GetResources()))
+			extended = true
 		}
 	}
-	if err := resources.Validate(total); err != nil {
-		return fmt.Errorf("Task and its executor use invalid resources: %v", err)
+	if extended {
+		if err := resources.Validate(total); err != nil {
+			return fmt.Errorf("Task and its executor use invalid resources: %v", err)
+		}
 	}
 	if !available.Contains(total) {
 		return fmt.Errorf("Total resources %s required by task and its executor is more than available %s", total, available)

@@ -17,9 +17,18 @@ import (
 // carry no uuid and are never acknowledged).
 func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
-	if t := f.tasks[tid]; t != nil && len(u.GetUuid()) > 0 {
+	c.forwardTask(f, f.tasks[tid], u, acknowledgee)
+}
+
+// forwardTask is forward for a caller that has looked up the framework's
+// task (t, nil if it has none by the update's task id).
+func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
+	tid := u.GetStatus().GetTaskId().GetValue()
+	if t != nil && len(u.GetUuid()) > 0 {
 		t.StatusUpdateState = u.GetStatus().GetState().Enum()
-		t.StatusUpdateUuid = append([]byte(nil), u.GetStatus().GetUuid()...)
+		// The update's bytes are shared: no one changes a message's
+		// bytes in place (senders make each update afresh).
+		t.StatusUpdateUuid = u.GetStatus().GetUuid()
 	}
 	msg := &mesosinternal.StatusUpdateMessage{Update: u}
 	if !acknowledgee.IsZero() {
@@ -46,8 +55,15 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 		t.State = newState.Enum()
 		c.journal.note(t)
 	}
-	s := proto.Clone(status).(*mesos.TaskStatus)
-	s.Data = nil
+	// The record keeps the update's status itself, which no one changes
+	// once sent (the agent sends a fresh copy each time, drivers copy what
+	// they hand to schedulers); only a status with data is copied, to
+	// drop the data.
+	s := status
+	if s.Data != nil {
+		s = proto.Clone(status).(*mesos.TaskStatus)
+		s.Data = nil
+	}
 	if n := len(t.Statuses); n > 0 && t.Statuses[n-1].GetState() == s.GetState() {
 		t.Statuses[n-1] = s
 	} else {
@@ -135,12 +151,21 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
 	}
 
-	if f := c.frameworks[fid]; f != nil && f.connected {
-		c.forward(f, u, ackTo)
+	// One lookup serves forward and the record: the framework's task
+	// by id is the agent's when it runs there.
+	f := c.frameworks[fid]
+	var t *mesos.Task
+	if f != nil {
+		t = f.tasks[tid]
+	}
+	if f != nil && f.connected {
+		c.forwardTask(f, t, u, ackTo)
 	} else {
 		log.Warn("received status update for an unknown or disconnected framework")
 	}
-	t := a.task(fid, tid)
+	if t == nil || t.GetSlaveId().GetValue() != agentID {
+		t = a.task(fid, tid)
+	}
 	if t == nil {
 		log.Warn("could not find the task of a status update")
 		return
@@ -163,7 +188,11 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 		log.Warn("cannot send status update acknowledgement: agent is disconnected")
 		return
 	}
-	if t := a.task(f.id, tid); t != nil {
+	t := f.tasks[tid]
+	if t == nil || t.GetSlaveId().GetValue() != agentID {
+		t = a.task(f.id, tid)
+	}
+	if t != nil {
 		if t.StatusUpdateState == nil {
 			log.Warn("ignoring status update acknowledgement: the update was not sent by this master")
 			return

@@ -392,6 +392,18 @@ func (r Resources) Upgrade() Resources {
 	return r.restack(upgradedStack)
 }
 
+// Upgraded reports whether r is already what Upgrade would return: in
+// normal form, with no entry using the legacy role or reservation
+// fields. Upgrade then only copies it.
+func (r Resources) Upgraded() bool {
+	for _, x := range r {
+		if x == nil || x.Role != nil || x.Reservation != nil {
+			return false
+		}
+	}
+	return isNormal(r)
+}
+
 // Downgrade returns a copy of r in the pre-reservation-refinement format
 // that frameworks without the RESERVATION_REFINEMENT capability expect:
 // role set ("*" when unreserved), reservation set for a dynamic

@@ -475,13 +475,16 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	}
 	cb := OnStatusUpdate{Status: status}
 	if ack && !c.explicitAcks {
+		// The ACKNOWLEDGE shares the update's ids and uuid: no one
+		// changes a message once sent or received (the status the
+		// scheduler gets is a copy).
 		cb.Ack = &schedpb.Call_Acknowledge{
-			SlaveId: cloneOne(update.GetSlaveId()),
-			TaskId:  cloneOne(update.GetStatus().GetTaskId()),
-			Uuid:    append([]byte(nil), update.GetUuid()...),
+			SlaveId: update.GetSlaveId(),
+			TaskId:  update.GetStatus().GetTaskId(),
+			Uuid:    update.GetUuid(),
 		}
 		if cb.Ack.SlaveId == nil {
-			cb.Ack.SlaveId = cloneOne(update.GetStatus().GetSlaveId())
+			cb.Ack.SlaveId = update.GetStatus().GetSlaveId()
 		}
 	}
 	c.out.Add(cb)
@@ -597,7 +600,7 @@ func (c *Core) abort() {
 // leading master.
 func (c *Core) sendCall(t schedpb.Call_Type, call *schedpb.Call) {
 	call.Type = t.Enum()
-	call.FrameworkId = cloneOne(c.framework.GetId())
+	call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
 	c.out.Send(c.follower.Leader(), call)
 }
 
