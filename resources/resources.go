@@ -38,9 +38,7 @@ func (r Resources) Clone() Resources {
 	}
 	out := make(Resources, len(r))
 	for i, x := range r {
-		if x != nil {
-			out[i] = proto.Clone(x).(*mesos.Resource)
-		}
+		out[i] = CloneResource(x)
 	}
 	return out
 }

@@ -434,7 +434,7 @@ func (c *Core) resourceOffers(m *mesosinternal.ResourceOffersMessage) {
 		}
 		c.savedOffers[oid][offer.GetSlaveId().GetValue()] = pid
 	}
-	c.out.Add(OnResourceOffers{Offers: cloneAll(m.GetOffers())})
+	c.out.Add(OnResourceOffers{Offers: cloneOffers(m.GetOffers())})
 }
 
 // statusUpdate delivers an update; from is zero for updates the driver
@@ -456,7 +456,7 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		c.log.WithField("update_framework_id", fid).Warn("ignoring a status update for another framework")
 		return
 	}
-	status := proto.Clone(update.GetStatus()).(*mesos.TaskStatus)
+	status := cloneStatus(update.GetStatus())
 	ack := len(update.GetUuid()) > 0 && !from.IsZero() && ackPID != ""
 	if ack {
 		status.Uuid = append([]byte(nil), update.GetUuid()...)

@@ -1,0 +1,113 @@
+package resources
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+)
+
+// CloneResource returns a deep copy of x, as proto.Clone does. The
+// common entries (a name, a type, a scalar or ranges value, a legacy role,
+// allocation info, nothing else and no unknown fields) are copied field by
+// field, several times faster than the reflective copy; the rest go
+// through proto.Clone.
+func CloneResource(x *mesos.Resource) *mesos.Resource {
+	if x == nil {
+		return nil
+	}
+	if !plainResource(x) {
+		return proto.Clone(x).(*mesos.Resource)
+	}
+	b := &resourceBox{}
+	y := &b.res
+	if x.Name != nil {
+		b.name = *x.Name
+		y.Name = &b.name
+	}
+	if x.Type != nil {
+		b.typ = *x.Type
+		y.Type = &b.typ
+	}
+	if x.Role != nil {
+		b.role = *x.Role
+		y.Role = &b.role
+	}
+	if x.Scalar != nil {
+		y.Scalar = &b.scalar
+		if x.Scalar.Value != nil {
+			b.value = *x.Scalar.Value
+			b.scalar.Value = &b.value
+		}
+	}
+	if x.Ranges != nil {
+		y.Ranges = &mesos.Value_Ranges{}
+		if n := len(x.Ranges.Range); n > 0 {
+			boxes := make([]rangeCopy, n)
+			y.Ranges.Range = make([]*mesos.Value_Range, n)
+			for i, rg := range x.Ranges.Range {
+				rb := &boxes[i]
+				if rg.Begin != nil {
+					rb.begin = *rg.Begin
+					rb.r.Begin = &rb.begin
+				}
+				if rg.End != nil {
+					rb.end = *rg.End
+					rb.r.End = &rb.end
+				}
+				y.Ranges.Range[i] = &rb.r
+			}
+		}
+	}
+	if x.AllocationInfo != nil {
+		y.AllocationInfo = &b.alloc
+		if x.AllocationInfo.Role != nil {
+			b.allocRole = *x.AllocationInfo.Role
+			b.alloc.Role = &b.allocRole
+		}
+	}
+	return y
+}
+
+// resourceBox holds a copied entry and its parts in one allocation.
+type resourceBox struct {
+	res       mesos.Resource
+	scalar    mesos.Value_Scalar
+	alloc     mesos.Resource_AllocationInfo
+	name      string
+	role      string
+	allocRole string
+	value     float64
+	typ       mesos.Value_Type
+}
+
+type rangeCopy struct {
+	r          mesos.Value_Range
+	begin, end uint64
+}
+
+// plainResource reports whether x holds only what CloneResource copies
+// field by field.
+func plainResource(x *mesos.Resource) bool {
+	if x.Set != nil || x.Disk != nil || x.Reservation != nil || x.Revocable != nil ||
+		x.Shared != nil || x.ProviderId != nil || x.Reservations != nil ||
+		len(x.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.Scalar != nil && len(x.Scalar.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.AllocationInfo != nil && len(x.AllocationInfo.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.Ranges != nil {
+		if len(x.Ranges.ProtoReflect().GetUnknown()) > 0 {
+			return false
+		}
+		for _, rg := range x.Ranges.Range {
+			if rg == nil || len(rg.ProtoReflect().GetUnknown()) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,109 @@
+package schedulerdriver
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+)
+
+// cloneOffers returns deep copies of offers for the scheduler, as
+// cloneAll does; the ids and resources, most of an offer, are copied
+// field by field instead of by reflection.
+func cloneOffers(offers []*mesos.Offer) []*mesos.Offer {
+	if offers == nil {
+		return nil
+	}
+	out := make([]*mesos.Offer, len(offers))
+	for i, o := range offers {
+		out[i] = cloneOffer(o)
+	}
+	return out
+}
+
+func cloneOffer(o *mesos.Offer) *mesos.Offer {
+	if o == nil || len(o.ProtoReflect().GetUnknown()) > 0 {
+		return cloneOne(o)
+	}
+	out := &mesos.Offer{
+		Id:             cloneID(o.Id, func(v *string) *mesos.OfferID { return &mesos.OfferID{Value: v} }),
+		FrameworkId:    cloneID(o.FrameworkId, func(v *string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: v} }),
+		SlaveId:        cloneID(o.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
+		ExecutorIds:    cloneAll(o.ExecutorIds),
+		Attributes:     cloneAll(o.Attributes),
+		Url:            cloneOne(o.Url),
+		Unavailability: cloneOne(o.Unavailability),
+		AllocationInfo: cloneOne(o.AllocationInfo),
+		Domain:         cloneOne(o.Domain),
+	}
+	if o.Hostname != nil {
+		out.Hostname = proto.String(*o.Hostname)
+	}
+	if o.Resources != nil {
+		out.Resources = resources.Resources(o.Resources).Clone()
+	}
+	return out
+}
+
+// idMessage is one of Mesos' id messages: a value and nothing else.
+type idMessage interface {
+	proto.Message
+	GetValue() string
+}
+
+// cloneID copies an id message with make, or by reflection when it has
+// no value or unknown fields.
+func cloneID[M idMessage](id M, make func(*string) M) M {
+	var zero M
+	if any(id) == any(zero) {
+		return zero
+	}
+	r := id.ProtoReflect()
+	if len(r.GetUnknown()) > 0 || !r.Has(r.Descriptor().Fields().ByNumber(1)) {
+		return cloneOne(id)
+	}
+	return make(proto.String(id.GetValue()))
+}
+
+// cloneStatus returns a deep copy of a status, as cloneOne does, with the
+// ids and plain fields copied by hand.
+func cloneStatus(s *mesos.TaskStatus) *mesos.TaskStatus {
+	if s == nil || len(s.ProtoReflect().GetUnknown()) > 0 {
+		return cloneOne(s)
+	}
+	out := &mesos.TaskStatus{
+		TaskId:          cloneID(s.TaskId, func(v *string) *mesos.TaskID { return &mesos.TaskID{Value: v} }),
+		SlaveId:         cloneID(s.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
+		ExecutorId:      cloneID(s.ExecutorId, func(v *string) *mesos.ExecutorID { return &mesos.ExecutorID{Value: v} }),
+		Labels:          cloneOne(s.Labels),
+		ContainerStatus: cloneOne(s.ContainerStatus),
+		UnreachableTime: cloneOne(s.UnreachableTime),
+		CheckStatus:     cloneOne(s.CheckStatus),
+		Limitation:      cloneOne(s.Limitation),
+	}
+	if s.State != nil {
+		out.State = s.State.Enum()
+	}
+	if s.Message != nil {
+		out.Message = proto.String(*s.Message)
+	}
+	if s.Timestamp != nil {
+		out.Timestamp = proto.Float64(*s.Timestamp)
+	}
+	if s.Healthy != nil {
+		out.Healthy = proto.Bool(*s.Healthy)
+	}
+	if s.Source != nil {
+		out.Source = s.Source.Enum()
+	}
+	if s.Reason != nil {
+		out.Reason = s.Reason.Enum()
+	}
+	if s.Data != nil {
+		out.Data = append([]byte{}, s.Data...)
+	}
+	if s.Uuid != nil {
+		out.Uuid = append([]byte{}, s.Uuid...)
+	}
+	return out
+}

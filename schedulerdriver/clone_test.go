@@ -1,0 +1,103 @@
+package schedulerdriver
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+)
+
+func TestCloneOfferIsADeepCopy(t *testing.T) {
+	full := &mesos.Offer{
+		Id:          &mesos.OfferID{Value: proto.String("o1")},
+		FrameworkId: &mesos.FrameworkID{Value: proto.String("f1")},
+		SlaveId:     &mesos.SlaveID{Value: proto.String("s1")},
+		Hostname:    proto.String("h"),
+		Resources:   resources.MustParse("cpus:2;mem:64;ports:[1-3]").Allocate("r"),
+		ExecutorIds: []*mesos.ExecutorID{{Value: proto.String("e")}},
+		Attributes: []*mesos.Attribute{{Name: proto.String("rack"), Type: mesos.Value_TEXT.Enum(),
+			Text: &mesos.Value_Text{Value: proto.String("a")}}},
+		Url:            &mesos.URL{Scheme: proto.String("http"), Address: &mesos.Address{Hostname: proto.String("h"), Port: proto.Int32(1)}},
+		Unavailability: &mesos.Unavailability{Start: &mesos.TimeInfo{Nanoseconds: proto.Int64(1)}},
+		AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String("r")},
+		Domain:         &mesos.DomainInfo{},
+	}
+	unknownID := &mesos.Offer{Id: &mesos.OfferID{Value: proto.String("o2")}}
+	unknownID.Id.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 9, protowire.VarintType), 1))
+	unknown := proto.Clone(full).(*mesos.Offer)
+	unknown.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1))
+	for _, o := range []*mesos.Offer{full, unknownID, unknown, {Id: &mesos.OfferID{}}, {}} {
+		before := proto.Clone(o)
+		c := cloneOffer(o)
+		if !proto.Equal(c, o) {
+			t.Fatalf("cloneOffer(%v) = %v", o, c)
+		}
+		if c.Id != nil && c.Id.Value != nil {
+			*c.Id.Value = "changed"
+		}
+		if c.Hostname != nil {
+			*c.Hostname = "changed"
+		}
+		for _, r := range c.Resources {
+			if r.Scalar != nil {
+				*r.Scalar.Value = 99
+			}
+		}
+		if !proto.Equal(o, before) {
+			t.Fatalf("changing the copy changed the offer: %v", o)
+		}
+	}
+	if cloneOffers(nil) != nil || cloneOffer(nil) != nil {
+		t.Fatal("nil in, not nil out")
+	}
+	// A field added to Offer must be added to cloneOffer.
+	if n := (&mesos.Offer{}).ProtoReflect().Descriptor().Fields().Len(); n != 11 {
+		t.Fatalf("Offer has %d fields; cloneOffer copies 11", n)
+	}
+}
+
+func TestCloneStatusIsADeepCopy(t *testing.T) {
+	full := &mesos.TaskStatus{
+		TaskId: &mesos.TaskID{Value: proto.String("t")}, State: mesos.TaskState_TASK_RUNNING.Enum(),
+		Data: []byte("d"), Message: proto.String("m"), SlaveId: &mesos.SlaveID{Value: proto.String("s")},
+		Timestamp: proto.Float64(1.5), ExecutorId: &mesos.ExecutorID{Value: proto.String("e")},
+		Healthy: proto.Bool(true), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
+		Reason: mesos.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum(), Uuid: []byte("0123456789abcdef"),
+		Labels:          &mesos.Labels{Labels: []*mesos.Label{{Key: proto.String("k")}}},
+		ContainerStatus: &mesos.ContainerStatus{ExecutorPid: proto.Uint32(3)},
+		UnreachableTime: &mesos.TimeInfo{Nanoseconds: proto.Int64(1)},
+		CheckStatus:     &mesos.CheckStatusInfo{},
+		Limitation:      &mesos.TaskResourceLimitation{},
+	}
+	empty := &mesos.TaskStatus{Data: []byte{}, Uuid: []byte{}}
+	unknown := proto.Clone(full).(*mesos.TaskStatus)
+	unknown.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1))
+	for _, s := range []*mesos.TaskStatus{full, empty, unknown, {}} {
+		before := proto.Clone(s)
+		c := cloneStatus(s)
+		if !proto.Equal(c, s) {
+			t.Fatalf("cloneStatus(%v) = %v", s, c)
+		}
+		if (c.Data == nil) != (s.Data == nil) || (c.Uuid == nil) != (s.Uuid == nil) {
+			t.Fatalf("cloneStatus(%v) changed presence of bytes", s)
+		}
+		if c.TaskId != nil {
+			*c.TaskId.Value = "changed"
+		}
+		if len(c.Uuid) > 0 {
+			c.Uuid[0] = 'X'
+		}
+		if c.Message != nil {
+			*c.Message = "changed"
+		}
+		if !proto.Equal(s, before) {
+			t.Fatalf("changing the copy changed the status: %v", s)
+		}
+	}
+	if n := (&mesos.TaskStatus{}).ProtoReflect().Descriptor().Fields().Len(); n != 16 {
+		t.Fatalf("TaskStatus has %d fields; cloneStatus copies 16", n)
+	}
+}
