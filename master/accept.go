@@ -3,6 +3,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -266,7 +267,7 @@ func (c *Core) reserveOrUnreserve(f *framework, a *agent, role string, op *mesos
 // offers and, if it is valid, records it and sends it to the agent. It
 // returns what is left of the offers.
 func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInfo, remaining resources.Resources) resources.Resources {
-	t := clone(ti)
+	t := taskCopy(ti)
 	// The master fills in what frameworks leave out: the executor's
 	// framework id, and the offers' allocation role on resources without
 	// one (Mesos injects it for every framework). Resources come in the
@@ -275,7 +276,7 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 		t.Executor.FrameworkId = frameworkID(f.id)
 	}
 	upgradeTask(t)
-	stampRole(t.Resources, role)
+	t.Resources = stampedRole(t.Resources, role)
 	if t.Executor != nil {
 		stampRole(t.Executor.Resources, role)
 	}
@@ -337,6 +338,55 @@ func upgradeTask(t *mesos.TaskInfo) {
 			e.Resources = rs.Upgrade().Clone()
 		}
 	}
+}
+
+// taskCopy returns the master's own TaskInfo for a scheduler's: what
+// launchTask changes (the executor, the resources list) is its own, the
+// rest is shared with the call, which no one changes once sent. A task
+// with unknown fields is copied whole.
+func taskCopy(ti *mesos.TaskInfo) *mesos.TaskInfo {
+	if len(ti.ProtoReflect().GetUnknown()) > 0 {
+		return clone(ti)
+	}
+	return &mesos.TaskInfo{
+		Name:              ti.Name,
+		TaskId:            ti.TaskId,
+		SlaveId:           ti.SlaveId,
+		Resources:         ti.Resources, // replaced, not changed, by upgradeTask and stampedRole
+		Executor:          clone(ti.Executor),
+		Data:              ti.Data,
+		Command:           ti.Command,
+		HealthCheck:       ti.HealthCheck,
+		Container:         ti.Container,
+		Labels:            ti.Labels,
+		Discovery:         ti.Discovery,
+		KillPolicy:        ti.KillPolicy,
+		Check:             ti.Check,
+		MaxCompletionTime: ti.MaxCompletionTime,
+		Limits:            ti.Limits,
+	}
+}
+
+// stampedRole returns rs with allocation_info.role set on the entries
+// that have none: those entries are copies, and so is the list if any
+// changed; rs itself is left as it is.
+func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
+	var out []*mesos.Resource
+	for i, r := range rs {
+		if r == nil || r.AllocationInfo != nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(rs)
+		}
+		y := resources.CloneResource(r)
+		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
+		out[i] = y
+	}
+	if out == nil {
+		return rs
+	}
+	return out
 }
 
 // stampRole sets allocation_info.role on resources that have none.

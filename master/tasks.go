@@ -85,12 +85,18 @@ func (c *Core) addTask(f *framework, a *agent, t *mesos.Task) {
 // removeTask forgets a task: it moves to the framework's unreachable tasks
 // (unreachable) or completed tasks.
 func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
+	c.removeTaskOf(t, c.frameworks[t.GetFrameworkId().GetValue()], c.agents[t.GetSlaveId().GetValue()], unreachable)
+}
+
+// removeTaskOf is removeTask for a caller that has looked up the task's
+// framework f and agent a (nil if the master has none).
+func (c *Core) removeTaskOf(t *mesos.Task, f *framework, a *agent, unreachable bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 	if !protocol.IsTerminalOrUnreachable(t.GetState()) {
 		c.taskLog(fid, tid).Warnf("removing task in non-terminal state %s", t.GetState())
 		c.out.Add(AllocRecoverResources{FrameworkID: fid, AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
-	if f := c.frameworks[fid]; f != nil && f.tasks[tid] == t {
+	if f != nil && f.tasks[tid] == t {
 		delete(f.tasks, tid)
 		if unreachable {
 			f.unreachableTasks.add(t)
@@ -98,7 +104,7 @@ func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
 			f.completedTasks.add(t)
 		}
 	}
-	if a := c.agents[t.GetSlaveId().GetValue()]; a != nil && a.task(fid, tid) == t {
+	if a != nil && a.task(fid, tid) == t {
 		a.removeTask(t)
 	}
 }
@@ -198,7 +204,7 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 			return
 		}
 		if protocol.IsTerminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
-			c.removeTask(t, false)
+			c.removeTaskOf(t, f, a, false)
 		}
 	}
 	c.send(a.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
