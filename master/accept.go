@@ -275,10 +275,12 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	if t.Executor != nil && t.Executor.FrameworkId == nil {
 		t.Executor.FrameworkId = frameworkID(f.id)
 	}
-	upgradeTask(t)
-	t.Resources = stampedRole(t.Resources, role)
-	if t.Executor != nil {
-		stampRole(t.Executor.Resources, role)
+	t.Resources = launchResources(t.Resources, role)
+	if e := t.Executor; e != nil { // the master's own copy
+		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
+			e.Resources = rs.Upgrade()
+		}
+		stampRole(e.Resources, role)
 	}
 	if err := validateTask(t, taskContext{
 		frameworkID:        f.id,
@@ -324,20 +326,19 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	return remaining.Subtract(consumed)
 }
 
-// upgradeTask puts a task's and its executor's resources in the
-// post-refinement format (frameworks without RESERVATION_REFINEMENT
-// send reservations in the legacy fields).
-// Resources already in that form (the common case) are left as they are,
-// unvalidated here: validateTask checks them.
-func upgradeTask(t *mesos.TaskInfo) {
-	if rs := resources.Resources(t.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
-		t.Resources = rs.Upgrade().Clone()
+// launchResources returns a task's resources as the master keeps and
+// sends them: in the post-refinement format (frameworks without
+// RESERVATION_REFINEMENT send reservations in the legacy fields), with
+// the offers' allocation role on entries without one. rs is left as it
+// is: what changes is a copy (Upgrade's entries are new, values shared).
+// Invalid resources are not upgraded; validateTask reports them.
+func launchResources(rs []*mesos.Resource, role string) []*mesos.Resource {
+	if r := resources.Resources(rs); !r.Upgraded() && resources.Validate(r) == nil {
+		up := r.Upgrade()
+		stampRole(up, role)
+		return up
 	}
-	if e := t.Executor; e != nil {
-		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
-			e.Resources = rs.Upgrade().Clone()
-		}
-	}
+	return stampedRole(rs, role)
 }
 
 // taskCopy returns the master's own TaskInfo for a scheduler's: what
@@ -352,7 +353,7 @@ func taskCopy(ti *mesos.TaskInfo) *mesos.TaskInfo {
 		Name:              ti.Name,
 		TaskId:            ti.TaskId,
 		SlaveId:           ti.SlaveId,
-		Resources:         ti.Resources, // replaced, not changed, by upgradeTask and stampedRole
+		Resources:         ti.Resources, // replaced, not changed, by launchResources
 		Executor:          clone(ti.Executor),
 		Data:              ti.Data,
 		Command:           ti.Command,
@@ -379,9 +380,7 @@ func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
 		if out == nil {
 			out = slices.Clone(rs)
 		}
-		y := resources.CloneResource(r)
-		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
-		out[i] = y
+		out[i] = resources.WithAllocation(r, &mesos.Resource_AllocationInfo{Role: proto.String(role)})
 	}
 	if out == nil {
 		return rs

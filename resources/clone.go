@@ -111,3 +111,19 @@ func plainResource(x *mesos.Resource) bool {
 	}
 	return true
 }
+
+// WithAllocation returns a copy of x with allocation info info, sharing
+// x's value and other parts (which no one changes); an entry with unknown
+// fields is copied whole.
+func WithAllocation(x *mesos.Resource, info *mesos.Resource_AllocationInfo) *mesos.Resource {
+	var y *mesos.Resource
+	if len(x.ProtoReflect().GetUnknown()) > 0 {
+		y = proto.Clone(x).(*mesos.Resource)
+	} else {
+		y = &mesos.Resource{}
+		copyMeta(y, x)
+		y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
+	}
+	y.AllocationInfo = info
+	return y
+}

@@ -96,3 +96,21 @@ func BenchmarkCloneOffer4(b *testing.B) {
 		}
 	})
 }
+
+func TestWithAllocationLeavesTheEntry(t *testing.T) {
+	x := MustParse("ports:[1-5]")[0]
+	x.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 7))
+	for _, e := range []*mesos.Resource{MustParse("cpus(r):2")[0], x} {
+		before := proto.Clone(e)
+		info := &mesos.Resource_AllocationInfo{Role: proto.String("r")}
+		y := WithAllocation(e, info)
+		if !proto.Equal(e, before) {
+			t.Fatalf("WithAllocation changed its entry: %v", e)
+		}
+		want := proto.Clone(e).(*mesos.Resource)
+		want.AllocationInfo = info
+		if !proto.Equal(y, want) {
+			t.Fatalf("WithAllocation(%v) = %v, want %v", e, y, want)
+		}
+	}
+}
