@@ -92,7 +92,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				c.out.StartTimer(offerTimerPrefix+o.id, c.cfg.OfferTimeout)
 			}
 			msg.Offers = append(msg.Offers, c.offerFor(f, o, po))
-			msg.Pids = append(msg.Pids, a.pid.String())
+			msg.Pids = append(msg.Pids, a.pidText())
 		}
 	}
 	if len(msg.Offers) == 0 {

@@ -166,6 +166,10 @@ type agent struct {
 	version      string
 	capabilities []mesos.SlaveInfo_Capability_Type
 
+	// pidStr is pidStrOf's text (pidText).
+	pidStr   string
+	pidStrOf actors.PID
+
 	// url is the offers' url, made for urlPID and urlInfo (agentURL).
 	url     *mesos.URL
 	urlPID  actors.PID
@@ -210,6 +214,14 @@ func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 }
 
 func (a *agent) hostname() string { return a.info.GetHostname() }
+
+// pidText is a.pid.String(), made once per PID.
+func (a *agent) pidText() string {
+	if a.pidStrOf != a.pid || a.pidStr == "" {
+		a.pidStr, a.pidStrOf = a.pid.String(), a.pid
+	}
+	return a.pidStr
+}
 
 func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }
 

@@ -17,12 +17,13 @@ import (
 // carry no uuid and are never acknowledged).
 func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
-	c.forwardTask(f, f.tasks[tid], u, acknowledgee)
+	c.forwardTask(f, f.tasks[tid], u, acknowledgee, "")
 }
 
 // forwardTask is forward for a caller that has looked up the framework's
-// task (t, nil if it has none by the update's task id).
-func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
+// task (t, nil if it has none by the update's task id) and may have
+// acknowledgee's text at hand (ackText, "" if not).
+func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID, ackText string) {
 	tid := u.GetStatus().GetTaskId().GetValue()
 	if t != nil && len(u.GetUuid()) > 0 {
 		t.StatusUpdateState = u.GetStatus().GetState().Enum()
@@ -32,7 +33,10 @@ func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusU
 	}
 	msg := &mesosinternal.StatusUpdateMessage{Update: u}
 	if !acknowledgee.IsZero() {
-		msg.Pid = proto.String(acknowledgee.String())
+		if ackText == "" {
+			ackText = acknowledgee.String()
+		}
+		msg.Pid = proto.String(ackText)
 	}
 	if c.logsAt(logrus.DebugLevel) {
 		c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
@@ -149,9 +153,11 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		log.Warn("ignoring status update without a valid uuid")
 		return
 	}
-	ackTo := a.pid
-	if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
-		ackTo = pid
+	ackTo, ackText := a.pid, ""
+	if m.GetPid() == a.pidText() {
+		ackText = m.GetPid() // the agent itself, as usual: nothing to parse
+	} else if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
+		ackTo, ackText = pid, m.GetPid() // a valid PID's text is its String()
 	}
 	if c.logsAt(logrus.InfoLevel) {
 		log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
@@ -165,7 +171,7 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		t = f.tasks[tid]
 	}
 	if f != nil && f.connected {
-		c.forwardTask(f, t, u, ackTo)
+		c.forwardTask(f, t, u, ackTo, ackText)
 	} else {
 		log.Warn("received status update for an unknown or disconnected framework")
 	}

@@ -23,6 +23,7 @@ type simScheduler struct {
 	st      *fwState
 	taskRes resources.Resources
 	check   *checker
+	byRole  map[string]resources.Resources // taskRes allocated to a role, made once per role
 }
 
 func (s *simScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, _ *mesos.MasterInfo) {
@@ -45,7 +46,11 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		left := resources.Resources(o.GetResources()).Unallocate()
 		res := s.taskRes
 		if len(o.GetResources()) > 0 && o.GetResources()[0].GetAllocationInfo() != nil {
-			res = s.taskRes.Allocate(o.GetResources()[0].GetAllocationInfo().GetRole())
+			role := o.GetResources()[0].GetAllocationInfo().GetRole()
+			if res = s.byRole[role]; res == nil {
+				res = s.taskRes.Allocate(role)
+				s.byRole[role] = res
+			}
 		}
 		var tasks []*mesos.TaskInfo
 		for s.st.launched < s.st.want && left.Contains(s.taskRes) {
@@ -97,7 +102,7 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
-	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check}
+	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check, byRole: map[string]resources.Resources{}}
 	return schedulerdriver.NewInline(core, sched), sched
 }
 
