@@ -31,7 +31,7 @@ func cloneOffer(o *mesos.Offer) *mesos.Offer {
 		SlaveId:        cloneID(o.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
 		ExecutorIds:    cloneAll(o.ExecutorIds),
 		Attributes:     cloneAll(o.Attributes),
-		Url:            cloneOne(o.Url),
+		Url:            cloneURL(o.Url),
 		Unavailability: cloneOne(o.Unavailability),
 		AllocationInfo: cloneOne(o.AllocationInfo),
 		Domain:         cloneOne(o.Domain),
@@ -106,4 +106,28 @@ func cloneStatus(s *mesos.TaskStatus) *mesos.TaskStatus {
 		out.Uuid = append([]byte{}, s.Uuid...)
 	}
 	return out
+}
+
+// cloneURL copies an offer's url (scheme, address, path, fragment) by
+// hand; one with query parameters or unknown fields by reflection.
+func cloneURL(u *mesos.URL) *mesos.URL {
+	if u == nil || len(u.Query) > 0 || len(u.ProtoReflect().GetUnknown()) > 0 ||
+		(u.Address != nil && len(u.Address.ProtoReflect().GetUnknown()) > 0) {
+		return cloneOne(u)
+	}
+	out := &mesos.URL{Scheme: copyString(u.Scheme), Path: copyString(u.Path), Fragment: copyString(u.Fragment)}
+	if a := u.Address; a != nil {
+		out.Address = &mesos.Address{Hostname: copyString(a.Hostname), Ip: copyString(a.Ip)}
+		if a.Port != nil {
+			out.Address.Port = proto.Int32(*a.Port)
+		}
+	}
+	return out
+}
+
+func copyString(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	return proto.String(*s)
 }

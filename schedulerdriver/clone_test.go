@@ -53,6 +53,26 @@ func TestCloneOfferIsADeepCopy(t *testing.T) {
 	if cloneOffers(nil) != nil || cloneOffer(nil) != nil {
 		t.Fatal("nil in, not nil out")
 	}
+	query := proto.Clone(full).(*mesos.Offer)
+	query.Url.Query = []*mesos.Parameter{{Key: proto.String("k"), Value: proto.String("v")}}
+	for _, o := range []*mesos.Offer{query, {Url: &mesos.URL{}}, {Url: &mesos.URL{Address: &mesos.Address{}}}} {
+		if c := cloneOffer(o); !proto.Equal(c, o) {
+			t.Fatalf("cloneOffer(%v) = %v", o, c)
+		}
+	}
+	c := cloneOffer(full)
+	*c.Url.Address.Hostname, *c.Url.Scheme = "changed", "changed"
+	if full.Url.Address.GetHostname() != "h" || full.Url.GetScheme() != "http" {
+		t.Fatal("changing the copy's url changed the offer's")
+	}
+	for _, c := range []struct {
+		m    proto.Message
+		want int
+	}{{&mesos.URL{}, 5}, {&mesos.Address{}, 3}} {
+		if n := c.m.ProtoReflect().Descriptor().Fields().Len(); n != c.want {
+			t.Fatalf("%s has %d fields; cloneURL copies %d", c.m.ProtoReflect().Descriptor().FullName(), n, c.want)
+		}
+	}
 	// A field added to Offer must be added to cloneOffer.
 	if n := (&mesos.Offer{}).ProtoReflect().Descriptor().Fields().Len(); n != 11 {
 		t.Fatalf("Offer has %d fields; cloneOffer copies 11", n)
