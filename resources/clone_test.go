@@ -114,3 +114,19 @@ func TestWithAllocationLeavesTheEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestUnallocateOneRoleAndMixed(t *testing.T) {
+	r := MustParse("cpus:2;mem:64;ports:[1-5]")
+	one := r.Allocate("a")
+	if got := one.Unallocate(); !got.Equal(r) || len(got) != 3 || got[0].AllocationInfo != nil {
+		t.Fatalf("Unallocate(%v) = %v, want %v", one, got, r)
+	}
+	if one[0].AllocationInfo == nil {
+		t.Fatal("Unallocate changed its operand")
+	}
+	// Two roles' cpus merge once unallocated.
+	mixed := r.Allocate("a").Add(MustParse("cpus:1").Allocate("b"))
+	if got, want := mixed.Unallocate(), MustParse("cpus:3;mem:64;ports:[1-5]"); !got.Equal(want) || len(got) != 3 {
+		t.Fatalf("Unallocate(%v) = %v, want %v", mixed, got, want)
+	}
+}

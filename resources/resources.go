@@ -305,6 +305,20 @@ func (r Resources) Allocate(role string) Resources {
 // Unallocate returns a copy of r with allocation info cleared.
 func (r Resources) Unallocate() Resources {
 	a := norm(r)
+	if oneAllocation(a) {
+		// A normal list allocated to one role stays normal without its
+		// allocation: copy the entries in one block, nothing to merge.
+		boxes := make([]mesos.Resource, len(a))
+		out := make(Resources, len(a))
+		for i, x := range a {
+			y := &boxes[i]
+			copyMeta(y, x)
+			y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
+			y.AllocationInfo = nil
+			out[i] = y
+		}
+		return out
+	}
 	out := make(Resources, 0, len(a))
 	for _, x := range a {
 		if x.AllocationInfo != nil {
@@ -317,6 +331,21 @@ func (r Resources) Unallocate() Resources {
 		out = addInto(out, x)
 	}
 	return out
+}
+
+// oneAllocation reports whether every entry of a is allocated to one and
+// the same role.
+func oneAllocation(a Resources) bool {
+	if len(a) == 0 || a[0].AllocationInfo == nil {
+		return false
+	}
+	role := a[0].AllocationInfo.GetRole()
+	for _, x := range a[1:] {
+		if x.AllocationInfo == nil || x.AllocationInfo.GetRole() != role {
+			return false
+		}
+	}
+	return true
 }
 
 // ToUnreserved returns a copy of r with every reservation removed.
@@ -410,8 +439,9 @@ func (r Resources) Upgraded() bool {
 func (r Resources) Downgrade() (Resources, error) {
 	a := norm(r)
 	out := make(Resources, 0, len(a))
-	for _, x := range a {
-		y := &mesos.Resource{}
+	boxes := make([]mesos.Resource, len(a)) // the entries in one block
+	for i, x := range a {
+		y := &boxes[i]
 		copyMeta(y, x)
 		y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
 		y.Reservations, y.Reservation = nil, nil
