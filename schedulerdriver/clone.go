@@ -131,3 +131,72 @@ func copyString(s *string) *string {
 	}
 	return proto.String(*s)
 }
+
+// cloneOperations returns deep copies of offer operations, as cloneAll
+// does; a plain LAUNCH (a type and tasks, nothing else) is copied with
+// cloneTask.
+func cloneOperations(ops []*mesos.Offer_Operation) []*mesos.Offer_Operation {
+	if ops == nil {
+		return nil
+	}
+	out := make([]*mesos.Offer_Operation, len(ops))
+	for i, op := range ops {
+		if !plainLaunch(op) {
+			out[i] = cloneOne(op)
+			continue
+		}
+		tasks := make([]*mesos.TaskInfo, len(op.Launch.TaskInfos))
+		for j, t := range op.Launch.TaskInfos {
+			tasks[j] = cloneTask(t)
+		}
+		if op.Launch.TaskInfos == nil {
+			tasks = nil
+		}
+		out[i] = &mesos.Offer_Operation{Type: op.Type.Enum(), Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks}}
+	}
+	return out
+}
+
+// plainLaunch reports whether op is a LAUNCH with nothing but its type
+// and tasks.
+func plainLaunch(op *mesos.Offer_Operation) bool {
+	return op != nil && op.Type != nil && op.Launch != nil && op.Reserve == nil && op.Unreserve == nil &&
+		op.Create == nil && op.Destroy == nil && op.LaunchGroup == nil && op.Id == nil &&
+		op.GrowVolume == nil && op.ShrinkVolume == nil && op.CreateDisk == nil && op.DestroyDisk == nil &&
+		len(op.ProtoReflect().GetUnknown()) == 0 && len(op.Launch.ProtoReflect().GetUnknown()) == 0
+}
+
+// cloneTask returns a deep copy of a TaskInfo: the ids, name and
+// resources by hand, the other parts by reflection.
+func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
+	if t == nil || len(t.ProtoReflect().GetUnknown()) > 0 {
+		return cloneOne(t)
+	}
+	out := &mesos.TaskInfo{
+		Name:              copyString(t.Name),
+		TaskId:            cloneID(t.TaskId, func(v *string) *mesos.TaskID { return &mesos.TaskID{Value: v} }),
+		SlaveId:           cloneID(t.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
+		Executor:          cloneOne(t.Executor),
+		Command:           cloneOne(t.Command),
+		HealthCheck:       cloneOne(t.HealthCheck),
+		Container:         cloneOne(t.Container),
+		Labels:            cloneOne(t.Labels),
+		Discovery:         cloneOne(t.Discovery),
+		KillPolicy:        cloneOne(t.KillPolicy),
+		Check:             cloneOne(t.Check),
+		MaxCompletionTime: cloneOne(t.MaxCompletionTime),
+	}
+	if t.Resources != nil {
+		out.Resources = resources.Resources(t.Resources).Clone()
+	}
+	if t.Data != nil {
+		out.Data = append([]byte{}, t.Data...)
+	}
+	if t.Limits != nil {
+		out.Limits = make(map[string]*mesos.Value_Scalar, len(t.Limits))
+		for k, v := range t.Limits {
+			out.Limits[k] = cloneOne(v)
+		}
+	}
+	return out
+}

@@ -121,3 +121,49 @@ func TestCloneStatusIsADeepCopy(t *testing.T) {
 		t.Fatalf("TaskStatus has %d fields; cloneStatus copies 16", n)
 	}
 }
+
+func TestCloneOperationsIsADeepCopy(t *testing.T) {
+	task := &mesos.TaskInfo{
+		Name: proto.String("n"), TaskId: &mesos.TaskID{Value: proto.String("t")}, SlaveId: &mesos.SlaveID{Value: proto.String("s")},
+		Resources: resources.MustParse("cpus:1;mem:32"), Data: []byte("d"),
+		Command:   &mesos.CommandInfo{Value: proto.String("true")},
+		Executor:  &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}},
+		Labels:    &mesos.Labels{}, KillPolicy: &mesos.KillPolicy{}, Container: &mesos.ContainerInfo{},
+		HealthCheck: &mesos.HealthCheck{}, Discovery: &mesos.DiscoveryInfo{}, Check: &mesos.CheckInfo{},
+		MaxCompletionTime: &mesos.DurationInfo{Nanoseconds: proto.Int64(1)},
+		Limits:            map[string]*mesos.Value_Scalar{"cpus": {Value: proto.Float64(2)}},
+	}
+	launch := &mesos.Offer_Operation{Type: mesos.Offer_Operation_LAUNCH.Enum(),
+		Launch: &mesos.Offer_Operation_Launch{TaskInfos: []*mesos.TaskInfo{task, {}}}}
+	reserve := &mesos.Offer_Operation{Type: mesos.Offer_Operation_RESERVE.Enum(),
+		Reserve: &mesos.Offer_Operation_Reserve{Resources: resources.MustParse("cpus:1")}}
+	empty := &mesos.Offer_Operation{Type: mesos.Offer_Operation_LAUNCH.Enum(), Launch: &mesos.Offer_Operation_Launch{}}
+	ops := []*mesos.Offer_Operation{launch, reserve, empty}
+	before := cloneAll(ops)
+	got := cloneOperations(ops)
+	for i := range ops {
+		if !proto.Equal(got[i], ops[i]) {
+			t.Fatalf("cloneOperations: %v, want %v", got[i], ops[i])
+		}
+	}
+	c := got[0].Launch.TaskInfos[0]
+	*c.TaskId.Value, *c.Name, c.Data[0] = "x", "x", 'x'
+	*c.Resources[0].Scalar.Value = 9
+	*c.Limits["cpus"].Value = 9
+	for i := range ops {
+		if !proto.Equal(ops[i], before[i]) {
+			t.Fatalf("changing the copy changed the operation: %v", ops[i])
+		}
+	}
+	if cloneOperations(nil) != nil {
+		t.Fatal("nil in, not nil out")
+	}
+	for _, c := range []struct {
+		m    proto.Message
+		want int
+	}{{&mesos.TaskInfo{}, 15}, {&mesos.Offer_Operation{}, 12}, {&mesos.Offer_Operation_Launch{}, 1}} {
+		if n := c.m.ProtoReflect().Descriptor().Fields().Len(); n != c.want {
+			t.Fatalf("%s has %d fields; the copies know %d", c.m.ProtoReflect().Descriptor().FullName(), n, c.want)
+		}
+	}
+}

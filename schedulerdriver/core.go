@@ -644,7 +644,7 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
-	operations = cloneAll(operations)
+	operations = cloneOperations(operations)
 	if !c.connected {
 		c.loseTasks(now, operations)
 		return c.out.Take()
