@@ -126,9 +126,9 @@ func TestCloneOperationsIsADeepCopy(t *testing.T) {
 	task := &mesos.TaskInfo{
 		Name: proto.String("n"), TaskId: &mesos.TaskID{Value: proto.String("t")}, SlaveId: &mesos.SlaveID{Value: proto.String("s")},
 		Resources: resources.MustParse("cpus:1;mem:32"), Data: []byte("d"),
-		Command:   &mesos.CommandInfo{Value: proto.String("true")},
-		Executor:  &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}},
-		Labels:    &mesos.Labels{}, KillPolicy: &mesos.KillPolicy{}, Container: &mesos.ContainerInfo{},
+		Command:  &mesos.CommandInfo{Value: proto.String("true")},
+		Executor: &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}},
+		Labels:   &mesos.Labels{}, KillPolicy: &mesos.KillPolicy{}, Container: &mesos.ContainerInfo{},
 		HealthCheck: &mesos.HealthCheck{}, Discovery: &mesos.DiscoveryInfo{}, Check: &mesos.CheckInfo{},
 		MaxCompletionTime: &mesos.DurationInfo{Nanoseconds: proto.Int64(1)},
 		Limits:            map[string]*mesos.Value_Scalar{"cpus": {Value: proto.Float64(2)}},
