@@ -10,7 +10,9 @@ import (
 // common entries (a name, a type, a scalar or ranges value, a legacy role,
 // allocation info, nothing else and no unknown fields) are copied field by
 // field, several times faster than the reflective copy; the rest go
-// through proto.Clone.
+// through proto.Clone. Each part is an allocation of its own (a scalar
+// with its value), so that a shallow copy of the entry that keeps some
+// parts keeps no more than those.
 func CloneResource(x *mesos.Resource) *mesos.Resource {
 	if x == nil {
 		return nil
@@ -18,25 +20,16 @@ func CloneResource(x *mesos.Resource) *mesos.Resource {
 	if !plainResource(x) {
 		return proto.Clone(x).(*mesos.Resource)
 	}
-	b := &resourceBox{}
-	y := &b.res
-	if x.Name != nil {
-		b.name = *x.Name
-		y.Name = &b.name
-	}
+	y := &mesos.Resource{Name: copyString(x.Name), Role: copyString(x.Role)}
 	if x.Type != nil {
-		b.typ = *x.Type
-		y.Type = &b.typ
-	}
-	if x.Role != nil {
-		b.role = *x.Role
-		y.Role = &b.role
+		y.Type = x.Type.Enum()
 	}
 	if x.Scalar != nil {
-		y.Scalar = &b.scalar
+		b := &scalarCopy{}
+		y.Scalar = &b.sc
 		if x.Scalar.Value != nil {
-			b.value = *x.Scalar.Value
-			b.scalar.Value = &b.value
+			b.v = *x.Scalar.Value
+			b.sc.Value = &b.v
 		}
 	}
 	if x.Ranges != nil {
@@ -59,25 +52,22 @@ func CloneResource(x *mesos.Resource) *mesos.Resource {
 		}
 	}
 	if x.AllocationInfo != nil {
-		y.AllocationInfo = &b.alloc
-		if x.AllocationInfo.Role != nil {
-			b.allocRole = *x.AllocationInfo.Role
-			b.alloc.Role = &b.allocRole
-		}
+		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: copyString(x.AllocationInfo.Role)}
 	}
 	return y
 }
 
-// resourceBox holds a copied entry and its parts in one allocation.
-type resourceBox struct {
-	res       mesos.Resource
-	scalar    mesos.Value_Scalar
-	alloc     mesos.Resource_AllocationInfo
-	name      string
-	role      string
-	allocRole string
-	value     float64
-	typ       mesos.Value_Type
+func copyString(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	return proto.String(*s)
+}
+
+// scalarCopy holds a copied scalar and its value in one allocation.
+type scalarCopy struct {
+	sc mesos.Value_Scalar
+	v  float64
 }
 
 type rangeCopy struct {
