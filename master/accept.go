@@ -3,6 +3,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -266,7 +267,7 @@ func (c *Core) reserveOrUnreserve(f *framework, a *agent, role string, op *mesos
 // offers and, if it is valid, records it and sends it to the agent. It
 // returns what is left of the offers.
 func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInfo, remaining resources.Resources) resources.Resources {
-	t := clone(ti)
+	t := taskCopy(ti)
 	// The master fills in what frameworks leave out: the executor's
 	// framework id, and the offers' allocation role on resources without
 	// one (Mesos injects it for every framework). Resources come in the
@@ -274,10 +275,12 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	if t.Executor != nil && t.Executor.FrameworkId == nil {
 		t.Executor.FrameworkId = frameworkID(f.id)
 	}
-	upgradeTask(t)
-	stampRole(t.Resources, role)
-	if t.Executor != nil {
-		stampRole(t.Executor.Resources, role)
+	t.Resources = launchResources(t.Resources, role)
+	if e := t.Executor; e != nil { // the master's own copy
+		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
+			e.Resources = rs.Upgrade()
+		}
+		stampRole(e.Resources, role)
 	}
 	if err := validateTask(t, taskContext{
 		frameworkID:        f.id,
@@ -314,7 +317,7 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 			Infof("launching task with %s (%s executor)", resources.Resources(t.GetResources()), map[bool]string{true: "new", false: "existing"}[launchExecutor])
 	}
 	c.send(a.pid, &mesosinternal.RunTaskMessage{
-		Framework:      clone(f.info),
+		Framework:      f.info, // replaced on update, never changed in place; the agent copies it
 		FrameworkId:    frameworkID(f.id),
 		Pid:            proto.String(f.pid.String()),
 		Task:           t,
@@ -323,16 +326,66 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	return remaining.Subtract(consumed)
 }
 
-// upgradeTask puts a task's and its executor's resources in the
-// post-refinement format (frameworks without RESERVATION_REFINEMENT
-// send reservations in the legacy fields).
-func upgradeTask(t *mesos.TaskInfo) {
-	if resources.Validate(t.GetResources()) == nil {
-		t.Resources = resources.Resources(t.GetResources()).Upgrade().Clone()
+// launchResources returns a task's resources as the master keeps and
+// sends them: in the post-refinement format (frameworks without
+// RESERVATION_REFINEMENT send reservations in the legacy fields), with
+// the offers' allocation role on entries without one. rs is left as it
+// is: what changes is a copy (Upgrade's entries are new, values shared).
+// Invalid resources are not upgraded; validateTask reports them.
+func launchResources(rs []*mesos.Resource, role string) []*mesos.Resource {
+	if r := resources.Resources(rs); !r.Upgraded() && resources.Validate(r) == nil {
+		up := r.Upgrade()
+		stampRole(up, role)
+		return up
 	}
-	if e := t.Executor; e != nil && resources.Validate(e.GetResources()) == nil {
-		e.Resources = resources.Resources(e.GetResources()).Upgrade().Clone()
+	return stampedRole(rs, role)
+}
+
+// taskCopy returns the master's own TaskInfo for a scheduler's: what
+// launchTask changes (the executor, the resources list) is its own, the
+// rest is shared with the call, which no one changes once sent. A task
+// with unknown fields is copied whole.
+func taskCopy(ti *mesos.TaskInfo) *mesos.TaskInfo {
+	if len(ti.ProtoReflect().GetUnknown()) > 0 {
+		return clone(ti)
 	}
+	return &mesos.TaskInfo{
+		Name:              ti.Name,
+		TaskId:            ti.TaskId,
+		SlaveId:           ti.SlaveId,
+		Resources:         ti.Resources, // replaced, not changed, by launchResources
+		Executor:          clone(ti.Executor),
+		Data:              ti.Data,
+		Command:           ti.Command,
+		HealthCheck:       ti.HealthCheck,
+		Container:         ti.Container,
+		Labels:            ti.Labels,
+		Discovery:         ti.Discovery,
+		KillPolicy:        ti.KillPolicy,
+		Check:             ti.Check,
+		MaxCompletionTime: ti.MaxCompletionTime,
+		Limits:            ti.Limits,
+	}
+}
+
+// stampedRole returns rs with allocation_info.role set on the entries
+// that have none: those entries are copies, and so is the list if any
+// changed; rs itself is left as it is.
+func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
+	var out []*mesos.Resource
+	for i, r := range rs {
+		if r == nil || r.AllocationInfo != nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(rs)
+		}
+		out[i] = resources.WithAllocation(r, &mesos.Resource_AllocationInfo{Role: proto.String(role)})
+	}
+	if out == nil {
+		return rs
+	}
+	return out
 }
 
 // stampRole sets allocation_info.role on resources that have none.
@@ -410,6 +463,7 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		return errors.New("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
 	}
 	total := resources.Resources(t.GetResources())
+	extended := false // total is more than the task's own, validated, resources
 	if e := t.Executor; e != nil {
 		if err := validateExecutor(e, c); err != nil {
 			return err
@@ -425,10 +479,13 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		}
 		if c.existingExecutor == nil || c.existingExecutor(e.GetExecutorId().GetValue()) == nil {
 			total = total.Add(resources.Resources(e.GetResources()))
+			extended = true
 		}
 	}
-	if err := resources.Validate(total); err != nil {
-		return fmt.Errorf("Task and its executor use invalid resources: %v", err)
+	if extended {
+		if err := resources.Validate(total); err != nil {
+			return fmt.Errorf("Task and its executor use invalid resources: %v", err)
+		}
 	}
 	if !available.Contains(total) {
 		return fmt.Errorf("Total resources %s required by task and its executor is more than available %s", total, available)

@@ -3,6 +3,7 @@ package master
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func (c *counterIDs) AgentID() string {
 }
 
 func (c *counterIDs) OfferID() string {
-	id := fmt.Sprintf("%s-O%d", c.master, c.offers)
+	id := c.master + "-O" + strconv.FormatInt(c.offers, 10) // one per offer: no Sprintf
 	c.offers++
 	return id
 }

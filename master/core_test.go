@@ -581,3 +581,11 @@ func TestCoreWeights(t *testing.T) {
 		t.Error("NewCore took no MasterInfo")
 	}
 }
+
+// taskCopy must know every field of TaskInfo: one added there must be
+// added to it (shared, or copied if launchTask changes it).
+func TestTaskCopyKnowsEveryField(t *testing.T) {
+	if n := (&mesos.TaskInfo{}).ProtoReflect().Descriptor().Fields().Len(); n != 15 {
+		t.Fatalf("TaskInfo has %d fields; taskCopy copies 15", n)
+	}
+}

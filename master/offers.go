@@ -14,8 +14,17 @@ import (
 	"github.com/gomesos/gomesos/resources"
 )
 
-// agentURL is the offer's url: the agent's HTTP endpoint.
+// agentURL is the offer's url: the agent's HTTP endpoint, made once per
+// agent PID and shared by its offers (no one changes a sent message).
 func agentURL(a *agent) *mesos.URL {
+	if a.url != nil && a.urlPID == a.pid && a.urlInfo == a.info {
+		return a.url
+	}
+	a.url, a.urlPID, a.urlInfo = newAgentURL(a), a.pid, a.info
+	return a.url
+}
+
+func newAgentURL(a *agent) *mesos.URL {
 	ip, _, err := net.SplitHostPort(a.pid.Address)
 	if err != nil {
 		ip = a.pid.Address
@@ -62,7 +71,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				role:        role,
 				resources:   r,
 			}
-			o.proto = &mesos.Offer{
+			po := &mesos.Offer{
 				Id:          &mesos.OfferID{Value: proto.String(o.id)},
 				FrameworkId: frameworkID(f.id),
 				SlaveId:     slaveID(agentID),
@@ -74,7 +83,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				Domain:         a.info.GetDomain(),
 			}
 			for _, eid := range sortedKeys(f.executors[agentID]) {
-				o.proto.ExecutorIds = append(o.proto.ExecutorIds, &mesos.ExecutorID{Value: proto.String(eid)})
+				po.ExecutorIds = append(po.ExecutorIds, &mesos.ExecutorID{Value: proto.String(eid)})
 			}
 			c.offers[o.id] = o
 			f.offers[o.id] = o
@@ -82,8 +91,8 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 			if c.cfg.OfferTimeout > 0 {
 				c.out.StartTimer(offerTimerPrefix+o.id, c.cfg.OfferTimeout)
 			}
-			msg.Offers = append(msg.Offers, c.offerFor(f, o))
-			msg.Pids = append(msg.Pids, a.pid.String())
+			msg.Offers = append(msg.Offers, c.offerFor(f, o, po))
+			msg.Pids = append(msg.Pids, a.pidText())
 		}
 	}
 	if len(msg.Offers) == 0 {
@@ -95,11 +104,12 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 	c.send(f.pid, msg)
 }
 
-// offerFor renders an offer the way framework f understands it: without
-// allocation info unless it is MULTI_ROLE, and with legacy reservation
-// fields unless it is RESERVATION_REFINEMENT capable.
-func (c *Core) offerFor(f *framework, o *offer) *mesos.Offer {
-	out := proto.Clone(o.proto).(*mesos.Offer)
+// offerFor completes out, the offer o as sent, the way framework f
+// understands it: without allocation info unless it is MULTI_ROLE, and
+// with legacy reservation fields unless it is RESERVATION_REFINEMENT
+// capable. The resources are o's own entries copied (their values, which
+// no one changes, shared) or, when nothing had to be converted, a copy.
+func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	r := o.resources
 	if !f.multiRole() {
 		out.AllocationInfo = nil
@@ -110,8 +120,17 @@ func (c *Core) offerFor(f *framework, o *offer) *mesos.Offer {
 			r = down
 		}
 	}
-	out.Resources = r.Clone()
+	if sameList(r, o.resources) {
+		r = r.Clone()
+	}
+	out.Resources = r
 	return out
+}
+
+// sameList reports whether a and b are one list (the same entries, in
+// place).
+func sameList(a, b resources.Resources) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // offerTimedOut rescinds an offer that was neither accepted nor declined

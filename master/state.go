@@ -166,6 +166,15 @@ type agent struct {
 	version      string
 	capabilities []mesos.SlaveInfo_Capability_Type
 
+	// pidStr is pidStrOf's text (pidText).
+	pidStr   string
+	pidStrOf actors.PID
+
+	// url is the offers' url, made for urlPID and urlInfo (agentURL).
+	url     *mesos.URL
+	urlPID  actors.PID
+	urlInfo *mesos.SlaveInfo
+
 	connected bool
 	active    bool
 
@@ -205,6 +214,14 @@ func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 }
 
 func (a *agent) hostname() string { return a.info.GetHostname() }
+
+// pidText is a.pid.String(), made once per PID.
+func (a *agent) pidText() string {
+	if a.pidStrOf != a.pid || a.pidStr == "" {
+		a.pidStr, a.pidStrOf = a.pid.String(), a.pid
+	}
+	return a.pidStr
+}
 
 func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }
 
@@ -307,7 +324,6 @@ type offer struct {
 	agentID     string
 	role        string
 	resources   resources.Resources // with allocation info
-	proto       *mesos.Offer        // as recorded (allocation info kept)
 }
 
 // unreachableAgent remembers an agent marked unreachable.
@@ -365,32 +381,28 @@ func newUpdate(s updateSpec) *mesosinternal.StatusUpdate {
 
 // newTask records a validated TaskInfo as a Task in TASK_STAGING.
 func newTask(t *mesos.TaskInfo, frameworkID string) *mesos.Task {
+	// The record shares t's parts: t is the master's own copy of the
+	// scheduler's TaskInfo (launchTask), changed by no one once sent (the
+	// agent copies what it keeps).
 	task := &mesos.Task{
-		Name:        proto.String(t.GetName()),
-		TaskId:      proto.Clone(t.GetTaskId()).(*mesos.TaskID),
+		Name:        t.Name,
+		TaskId:      t.GetTaskId(),
 		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
-		SlaveId:     proto.Clone(t.GetSlaveId()).(*mesos.SlaveID),
+		SlaveId:     t.GetSlaveId(),
 		State:       mesos.TaskState_TASK_STAGING.Enum(),
-		Resources:   resources.Resources(t.GetResources()).Clone(),
+		Resources:   t.GetResources(),
 		Limits:      t.GetLimits(),
+		Labels:      t.Labels,
+		Discovery:   t.Discovery,
+		Container:   t.Container,
+		HealthCheck: t.HealthCheck,
+		KillPolicy:  t.KillPolicy,
+	}
+	if task.Name == nil {
+		task.Name = proto.String("")
 	}
 	if t.Executor != nil {
-		task.ExecutorId = proto.Clone(t.GetExecutor().GetExecutorId()).(*mesos.ExecutorID)
-	}
-	if t.Labels != nil {
-		task.Labels = proto.Clone(t.Labels).(*mesos.Labels)
-	}
-	if t.Discovery != nil {
-		task.Discovery = proto.Clone(t.Discovery).(*mesos.DiscoveryInfo)
-	}
-	if t.Container != nil {
-		task.Container = proto.Clone(t.Container).(*mesos.ContainerInfo)
-	}
-	if t.HealthCheck != nil {
-		task.HealthCheck = proto.Clone(t.HealthCheck).(*mesos.HealthCheck)
-	}
-	if t.KillPolicy != nil {
-		task.KillPolicy = proto.Clone(t.KillPolicy).(*mesos.KillPolicy)
+		task.ExecutorId = t.GetExecutor().GetExecutorId()
 	}
 	if c := t.GetCommand(); c != nil && c.User != nil {
 		task.User = proto.String(c.GetUser())

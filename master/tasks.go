@@ -17,13 +17,26 @@ import (
 // carry no uuid and are never acknowledged).
 func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
-	if t := f.tasks[tid]; t != nil && len(u.GetUuid()) > 0 {
+	c.forwardTask(f, f.tasks[tid], u, acknowledgee, "")
+}
+
+// forwardTask is forward for a caller that has looked up the framework's
+// task (t, nil if it has none by the update's task id) and may have
+// acknowledgee's text at hand (ackText, "" if not).
+func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID, ackText string) {
+	tid := u.GetStatus().GetTaskId().GetValue()
+	if t != nil && len(u.GetUuid()) > 0 {
 		t.StatusUpdateState = u.GetStatus().GetState().Enum()
-		t.StatusUpdateUuid = append([]byte(nil), u.GetStatus().GetUuid()...)
+		// The update's bytes are shared: no one changes a message's
+		// bytes in place (senders make each update afresh).
+		t.StatusUpdateUuid = u.GetStatus().GetUuid()
 	}
 	msg := &mesosinternal.StatusUpdateMessage{Update: u}
 	if !acknowledgee.IsZero() {
-		msg.Pid = proto.String(acknowledgee.String())
+		if ackText == "" {
+			ackText = acknowledgee.String()
+		}
+		msg.Pid = proto.String(ackText)
 	}
 	if c.logsAt(logrus.DebugLevel) {
 		c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
@@ -46,8 +59,15 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 		t.State = newState.Enum()
 		c.journal.note(t)
 	}
-	s := proto.Clone(status).(*mesos.TaskStatus)
-	s.Data = nil
+	// The record keeps the update's status itself, which no one changes
+	// once sent (the agent sends a fresh copy each time, drivers copy what
+	// they hand to schedulers); only a status with data is copied, to
+	// drop the data.
+	s := status
+	if s.Data != nil {
+		s = proto.Clone(status).(*mesos.TaskStatus)
+		s.Data = nil
+	}
 	if n := len(t.Statuses); n > 0 && t.Statuses[n-1].GetState() == s.GetState() {
 		t.Statuses[n-1] = s
 	} else {
@@ -69,12 +89,18 @@ func (c *Core) addTask(f *framework, a *agent, t *mesos.Task) {
 // removeTask forgets a task: it moves to the framework's unreachable tasks
 // (unreachable) or completed tasks.
 func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
+	c.removeTaskOf(t, c.frameworks[t.GetFrameworkId().GetValue()], c.agents[t.GetSlaveId().GetValue()], unreachable)
+}
+
+// removeTaskOf is removeTask for a caller that has looked up the task's
+// framework f and agent a (nil if the master has none).
+func (c *Core) removeTaskOf(t *mesos.Task, f *framework, a *agent, unreachable bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 	if !protocol.IsTerminalOrUnreachable(t.GetState()) {
 		c.taskLog(fid, tid).Warnf("removing task in non-terminal state %s", t.GetState())
 		c.out.Add(AllocRecoverResources{FrameworkID: fid, AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
-	if f := c.frameworks[fid]; f != nil && f.tasks[tid] == t {
+	if f != nil && f.tasks[tid] == t {
 		delete(f.tasks, tid)
 		if unreachable {
 			f.unreachableTasks.add(t)
@@ -82,7 +108,7 @@ func (c *Core) removeTask(t *mesos.Task, unreachable bool) {
 			f.completedTasks.add(t)
 		}
 	}
-	if a := c.agents[t.GetSlaveId().GetValue()]; a != nil && a.task(fid, tid) == t {
+	if a != nil && a.task(fid, tid) == t {
 		a.removeTask(t)
 	}
 }
@@ -127,20 +153,31 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		log.Warn("ignoring status update without a valid uuid")
 		return
 	}
-	ackTo := a.pid
-	if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
-		ackTo = pid
+	ackTo, ackText := a.pid, ""
+	if m.GetPid() == a.pidText() {
+		ackText = m.GetPid() // the agent itself, as usual: nothing to parse
+	} else if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
+		ackTo, ackText = pid, m.GetPid() // a valid PID's text is its String()
 	}
 	if c.logsAt(logrus.InfoLevel) {
 		log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
 	}
 
-	if f := c.frameworks[fid]; f != nil && f.connected {
-		c.forward(f, u, ackTo)
+	// One lookup serves forward and the record: the framework's task
+	// by id is the agent's when it runs there.
+	f := c.frameworks[fid]
+	var t *mesos.Task
+	if f != nil {
+		t = f.tasks[tid]
+	}
+	if f != nil && f.connected {
+		c.forwardTask(f, t, u, ackTo, ackText)
 	} else {
 		log.Warn("received status update for an unknown or disconnected framework")
 	}
-	t := a.task(fid, tid)
+	if t == nil || t.GetSlaveId().GetValue() != agentID {
+		t = a.task(fid, tid)
+	}
 	if t == nil {
 		log.Warn("could not find the task of a status update")
 		return
@@ -163,13 +200,17 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 		log.Warn("cannot send status update acknowledgement: agent is disconnected")
 		return
 	}
-	if t := a.task(f.id, tid); t != nil {
+	t := f.tasks[tid]
+	if t == nil || t.GetSlaveId().GetValue() != agentID {
+		t = a.task(f.id, tid)
+	}
+	if t != nil {
 		if t.StatusUpdateState == nil {
 			log.Warn("ignoring status update acknowledgement: the update was not sent by this master")
 			return
 		}
 		if protocol.IsTerminal(t.GetStatusUpdateState()) && string(t.GetStatusUpdateUuid()) == string(ack.GetUuid()) {
-			c.removeTask(t, false)
+			c.removeTaskOf(t, f, a, false)
 		}
 	}
 	c.send(a.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{

@@ -38,9 +38,7 @@ func (r Resources) Clone() Resources {
 	}
 	out := make(Resources, len(r))
 	for i, x := range r {
-		if x != nil {
-			out[i] = proto.Clone(x).(*mesos.Resource)
-		}
+		out[i] = CloneResource(x)
 	}
 	return out
 }
@@ -307,6 +305,20 @@ func (r Resources) Allocate(role string) Resources {
 // Unallocate returns a copy of r with allocation info cleared.
 func (r Resources) Unallocate() Resources {
 	a := norm(r)
+	if oneAllocation(a) {
+		// A normal list allocated to one role stays normal without its
+		// allocation: copy the entries in one block, nothing to merge.
+		boxes := make([]mesos.Resource, len(a))
+		out := make(Resources, len(a))
+		for i, x := range a {
+			y := &boxes[i]
+			copyMeta(y, x)
+			y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
+			y.AllocationInfo = nil
+			out[i] = y
+		}
+		return out
+	}
 	out := make(Resources, 0, len(a))
 	for _, x := range a {
 		if x.AllocationInfo != nil {
@@ -319,6 +331,21 @@ func (r Resources) Unallocate() Resources {
 		out = addInto(out, x)
 	}
 	return out
+}
+
+// oneAllocation reports whether every entry of a is allocated to one and
+// the same role.
+func oneAllocation(a Resources) bool {
+	if len(a) == 0 || a[0].AllocationInfo == nil {
+		return false
+	}
+	role := a[0].AllocationInfo.GetRole()
+	for _, x := range a[1:] {
+		if x.AllocationInfo == nil || x.AllocationInfo.GetRole() != role {
+			return false
+		}
+	}
+	return true
 }
 
 // ToUnreserved returns a copy of r with every reservation removed.
@@ -392,6 +419,18 @@ func (r Resources) Upgrade() Resources {
 	return r.restack(upgradedStack)
 }
 
+// Upgraded reports whether r is already what Upgrade would return: in
+// normal form, with no entry using the legacy role or reservation
+// fields. Upgrade then only copies it.
+func (r Resources) Upgraded() bool {
+	for _, x := range r {
+		if x == nil || x.Role != nil || x.Reservation != nil {
+			return false
+		}
+	}
+	return isNormal(r)
+}
+
 // Downgrade returns a copy of r in the pre-reservation-refinement format
 // that frameworks without the RESERVATION_REFINEMENT capability expect:
 // role set ("*" when unreserved), reservation set for a dynamic
@@ -400,8 +439,9 @@ func (r Resources) Upgrade() Resources {
 func (r Resources) Downgrade() (Resources, error) {
 	a := norm(r)
 	out := make(Resources, 0, len(a))
-	for _, x := range a {
-		y := &mesos.Resource{}
+	boxes := make([]mesos.Resource, len(a)) // the entries in one block
+	for i, x := range a {
+		y := &boxes[i]
 		copyMeta(y, x)
 		y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
 		y.Reservations, y.Reservation = nil, nil

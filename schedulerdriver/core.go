@@ -434,7 +434,7 @@ func (c *Core) resourceOffers(m *mesosinternal.ResourceOffersMessage) {
 		}
 		c.savedOffers[oid][offer.GetSlaveId().GetValue()] = pid
 	}
-	c.out.Add(OnResourceOffers{Offers: cloneAll(m.GetOffers())})
+	c.out.Add(OnResourceOffers{Offers: cloneOffers(m.GetOffers())})
 }
 
 // statusUpdate delivers an update; from is zero for updates the driver
@@ -456,7 +456,7 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		c.log.WithField("update_framework_id", fid).Warn("ignoring a status update for another framework")
 		return
 	}
-	status := proto.Clone(update.GetStatus()).(*mesos.TaskStatus)
+	status := cloneStatus(update.GetStatus())
 	ack := len(update.GetUuid()) > 0 && !from.IsZero() && ackPID != ""
 	if ack {
 		status.Uuid = append([]byte(nil), update.GetUuid()...)
@@ -475,13 +475,16 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	}
 	cb := OnStatusUpdate{Status: status}
 	if ack && !c.explicitAcks {
+		// The ACKNOWLEDGE shares the update's ids and uuid: no one
+		// changes a message once sent or received (the status the
+		// scheduler gets is a copy).
 		cb.Ack = &schedpb.Call_Acknowledge{
-			SlaveId: cloneOne(update.GetSlaveId()),
-			TaskId:  cloneOne(update.GetStatus().GetTaskId()),
-			Uuid:    append([]byte(nil), update.GetUuid()...),
+			SlaveId: update.GetSlaveId(),
+			TaskId:  update.GetStatus().GetTaskId(),
+			Uuid:    update.GetUuid(),
 		}
 		if cb.Ack.SlaveId == nil {
-			cb.Ack.SlaveId = cloneOne(update.GetStatus().GetSlaveId())
+			cb.Ack.SlaveId = update.GetStatus().GetSlaveId()
 		}
 	}
 	c.out.Add(cb)
@@ -597,7 +600,7 @@ func (c *Core) abort() {
 // leading master.
 func (c *Core) sendCall(t schedpb.Call_Type, call *schedpb.Call) {
 	call.Type = t.Enum()
-	call.FrameworkId = cloneOne(c.framework.GetId())
+	call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
 	c.out.Send(c.follower.Leader(), call)
 }
 
@@ -641,7 +644,7 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
-	operations = cloneAll(operations)
+	operations = cloneOperations(operations)
 	if !c.connected {
 		c.loseTasks(now, operations)
 		return c.out.Take()

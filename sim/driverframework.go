@@ -23,6 +23,8 @@ type simScheduler struct {
 	st      *fwState
 	taskRes resources.Resources
 	check   *checker
+	byRole  map[string]resources.Resources // taskRes allocated to a role, made once per role
+	mults   []resources.Resources          // k times taskRes at k (multiple)
 }
 
 func (s *simScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, _ *mesos.MasterInfo) {
@@ -45,10 +47,15 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		left := resources.Resources(o.GetResources()).Unallocate()
 		res := s.taskRes
 		if len(o.GetResources()) > 0 && o.GetResources()[0].GetAllocationInfo() != nil {
-			res = s.taskRes.Allocate(o.GetResources()[0].GetAllocationInfo().GetRole())
+			role := o.GetResources()[0].GetAllocationInfo().GetRole()
+			if res = s.byRole[role]; res == nil {
+				res = s.taskRes.Allocate(role)
+				s.byRole[role] = res
+			}
 		}
 		var tasks []*mesos.TaskInfo
-		for s.st.launched < s.st.want && left.Contains(s.taskRes) {
+		n := s.fit(left, s.st.want-s.st.launched)
+		for range n {
 			s.st.launched++
 			tid := s.st.name + "-t" + strconv.Itoa(s.st.launched)
 			tasks = append(tasks, &mesos.TaskInfo{
@@ -57,7 +64,6 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 			})
 			s.st.last[tid] = mesos.TaskState_TASK_STAGING
 			s.st.order = append(s.st.order, tid)
-			left = left.Subtract(s.taskRes)
 		}
 		if len(tasks) == 0 {
 			d.DeclineOffer(o.GetId(), &mesos.Filters{RefuseSeconds: proto.Float64(60)})
@@ -65,6 +71,60 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		}
 		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
 	}
+}
+
+// fit returns how many tasks, at most max, fit in left one after the
+// other. Scalar task resources are checked as multiples, k tasks at once
+// (a binary search over Contains, which allocates nothing); the rest one
+// task at a time, subtracting.
+func (s *simScheduler) fit(left resources.Resources, max int) int {
+	if max <= 0 {
+		return 0
+	}
+	if !s.scalarTask() {
+		n := 0
+		for n < max && left.Contains(s.taskRes) {
+			n++
+			left = left.Subtract(s.taskRes)
+		}
+		return n
+	}
+	lo, hi := 0, max // lo tasks fit; more than hi do not
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if left.Contains(s.multiple(mid)) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// scalarTask reports whether every task resource is a scalar (fixed-point
+// sums: k tasks fit one after the other if and only if k times their
+// resources fit at once).
+func (s *simScheduler) scalarTask() bool {
+	for _, r := range s.taskRes {
+		if r.GetType() != mesos.Value_SCALAR {
+			return false
+		}
+	}
+	return true
+}
+
+// multiple returns k times the task resources, made once.
+func (s *simScheduler) multiple(k int) resources.Resources {
+	for len(s.mults) <= k {
+		next := s.taskRes
+		if n := len(s.mults); n > 1 {
+			next = s.mults[n-1].Add(s.taskRes)
+		} else if n == 0 {
+			next = resources.Resources{}
+		}
+		s.mults = append(s.mults, next)
+	}
+	return s.mults[k]
 }
 
 func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
@@ -97,7 +157,7 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
-	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check}
+	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check, byRole: map[string]resources.Resources{}}
 	return schedulerdriver.NewInline(core, sched), sched
 }
 

@@ -1,0 +1,169 @@
+package schedulerdriver
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/resources"
+)
+
+func TestCloneOfferIsADeepCopy(t *testing.T) {
+	full := &mesos.Offer{
+		Id:          &mesos.OfferID{Value: proto.String("o1")},
+		FrameworkId: &mesos.FrameworkID{Value: proto.String("f1")},
+		SlaveId:     &mesos.SlaveID{Value: proto.String("s1")},
+		Hostname:    proto.String("h"),
+		Resources:   resources.MustParse("cpus:2;mem:64;ports:[1-3]").Allocate("r"),
+		ExecutorIds: []*mesos.ExecutorID{{Value: proto.String("e")}},
+		Attributes: []*mesos.Attribute{{Name: proto.String("rack"), Type: mesos.Value_TEXT.Enum(),
+			Text: &mesos.Value_Text{Value: proto.String("a")}}},
+		Url:            &mesos.URL{Scheme: proto.String("http"), Address: &mesos.Address{Hostname: proto.String("h"), Port: proto.Int32(1)}},
+		Unavailability: &mesos.Unavailability{Start: &mesos.TimeInfo{Nanoseconds: proto.Int64(1)}},
+		AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String("r")},
+		Domain:         &mesos.DomainInfo{},
+	}
+	unknownID := &mesos.Offer{Id: &mesos.OfferID{Value: proto.String("o2")}}
+	unknownID.Id.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 9, protowire.VarintType), 1))
+	unknown := proto.Clone(full).(*mesos.Offer)
+	unknown.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1))
+	for _, o := range []*mesos.Offer{full, unknownID, unknown, {Id: &mesos.OfferID{}}, {}} {
+		before := proto.Clone(o)
+		c := cloneOffer(o)
+		if !proto.Equal(c, o) {
+			t.Fatalf("cloneOffer(%v) = %v", o, c)
+		}
+		if c.Id != nil && c.Id.Value != nil {
+			*c.Id.Value = "changed"
+		}
+		if c.Hostname != nil {
+			*c.Hostname = "changed"
+		}
+		for _, r := range c.Resources {
+			if r.Scalar != nil {
+				*r.Scalar.Value = 99
+			}
+		}
+		if !proto.Equal(o, before) {
+			t.Fatalf("changing the copy changed the offer: %v", o)
+		}
+	}
+	if cloneOffers(nil) != nil || cloneOffer(nil) != nil {
+		t.Fatal("nil in, not nil out")
+	}
+	query := proto.Clone(full).(*mesos.Offer)
+	query.Url.Query = []*mesos.Parameter{{Key: proto.String("k"), Value: proto.String("v")}}
+	for _, o := range []*mesos.Offer{query, {Url: &mesos.URL{}}, {Url: &mesos.URL{Address: &mesos.Address{}}}} {
+		if c := cloneOffer(o); !proto.Equal(c, o) {
+			t.Fatalf("cloneOffer(%v) = %v", o, c)
+		}
+	}
+	c := cloneOffer(full)
+	*c.Url.Address.Hostname, *c.Url.Scheme = "changed", "changed"
+	if full.Url.Address.GetHostname() != "h" || full.Url.GetScheme() != "http" {
+		t.Fatal("changing the copy's url changed the offer's")
+	}
+	for _, c := range []struct {
+		m    proto.Message
+		want int
+	}{{&mesos.URL{}, 5}, {&mesos.Address{}, 3}} {
+		if n := c.m.ProtoReflect().Descriptor().Fields().Len(); n != c.want {
+			t.Fatalf("%s has %d fields; cloneURL copies %d", c.m.ProtoReflect().Descriptor().FullName(), n, c.want)
+		}
+	}
+	// A field added to Offer must be added to cloneOffer.
+	if n := (&mesos.Offer{}).ProtoReflect().Descriptor().Fields().Len(); n != 11 {
+		t.Fatalf("Offer has %d fields; cloneOffer copies 11", n)
+	}
+}
+
+func TestCloneStatusIsADeepCopy(t *testing.T) {
+	full := &mesos.TaskStatus{
+		TaskId: &mesos.TaskID{Value: proto.String("t")}, State: mesos.TaskState_TASK_RUNNING.Enum(),
+		Data: []byte("d"), Message: proto.String("m"), SlaveId: &mesos.SlaveID{Value: proto.String("s")},
+		Timestamp: proto.Float64(1.5), ExecutorId: &mesos.ExecutorID{Value: proto.String("e")},
+		Healthy: proto.Bool(true), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
+		Reason: mesos.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum(), Uuid: []byte("0123456789abcdef"),
+		Labels:          &mesos.Labels{Labels: []*mesos.Label{{Key: proto.String("k")}}},
+		ContainerStatus: &mesos.ContainerStatus{ExecutorPid: proto.Uint32(3)},
+		UnreachableTime: &mesos.TimeInfo{Nanoseconds: proto.Int64(1)},
+		CheckStatus:     &mesos.CheckStatusInfo{},
+		Limitation:      &mesos.TaskResourceLimitation{},
+	}
+	empty := &mesos.TaskStatus{Data: []byte{}, Uuid: []byte{}}
+	unknown := proto.Clone(full).(*mesos.TaskStatus)
+	unknown.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 1))
+	for _, s := range []*mesos.TaskStatus{full, empty, unknown, {}} {
+		before := proto.Clone(s)
+		c := cloneStatus(s)
+		if !proto.Equal(c, s) {
+			t.Fatalf("cloneStatus(%v) = %v", s, c)
+		}
+		if (c.Data == nil) != (s.Data == nil) || (c.Uuid == nil) != (s.Uuid == nil) {
+			t.Fatalf("cloneStatus(%v) changed presence of bytes", s)
+		}
+		if c.TaskId != nil {
+			*c.TaskId.Value = "changed"
+		}
+		if len(c.Uuid) > 0 {
+			c.Uuid[0] = 'X'
+		}
+		if c.Message != nil {
+			*c.Message = "changed"
+		}
+		if !proto.Equal(s, before) {
+			t.Fatalf("changing the copy changed the status: %v", s)
+		}
+	}
+	if n := (&mesos.TaskStatus{}).ProtoReflect().Descriptor().Fields().Len(); n != 16 {
+		t.Fatalf("TaskStatus has %d fields; cloneStatus copies 16", n)
+	}
+}
+
+func TestCloneOperationsIsADeepCopy(t *testing.T) {
+	task := &mesos.TaskInfo{
+		Name: proto.String("n"), TaskId: &mesos.TaskID{Value: proto.String("t")}, SlaveId: &mesos.SlaveID{Value: proto.String("s")},
+		Resources: resources.MustParse("cpus:1;mem:32"), Data: []byte("d"),
+		Command:  &mesos.CommandInfo{Value: proto.String("true")},
+		Executor: &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}},
+		Labels:   &mesos.Labels{}, KillPolicy: &mesos.KillPolicy{}, Container: &mesos.ContainerInfo{},
+		HealthCheck: &mesos.HealthCheck{}, Discovery: &mesos.DiscoveryInfo{}, Check: &mesos.CheckInfo{},
+		MaxCompletionTime: &mesos.DurationInfo{Nanoseconds: proto.Int64(1)},
+		Limits:            map[string]*mesos.Value_Scalar{"cpus": {Value: proto.Float64(2)}},
+	}
+	launch := &mesos.Offer_Operation{Type: mesos.Offer_Operation_LAUNCH.Enum(),
+		Launch: &mesos.Offer_Operation_Launch{TaskInfos: []*mesos.TaskInfo{task, {}}}}
+	reserve := &mesos.Offer_Operation{Type: mesos.Offer_Operation_RESERVE.Enum(),
+		Reserve: &mesos.Offer_Operation_Reserve{Resources: resources.MustParse("cpus:1")}}
+	empty := &mesos.Offer_Operation{Type: mesos.Offer_Operation_LAUNCH.Enum(), Launch: &mesos.Offer_Operation_Launch{}}
+	ops := []*mesos.Offer_Operation{launch, reserve, empty}
+	before := cloneAll(ops)
+	got := cloneOperations(ops)
+	for i := range ops {
+		if !proto.Equal(got[i], ops[i]) {
+			t.Fatalf("cloneOperations: %v, want %v", got[i], ops[i])
+		}
+	}
+	c := got[0].Launch.TaskInfos[0]
+	*c.TaskId.Value, *c.Name, c.Data[0] = "x", "x", 'x'
+	*c.Resources[0].Scalar.Value = 9
+	*c.Limits["cpus"].Value = 9
+	for i := range ops {
+		if !proto.Equal(ops[i], before[i]) {
+			t.Fatalf("changing the copy changed the operation: %v", ops[i])
+		}
+	}
+	if cloneOperations(nil) != nil {
+		t.Fatal("nil in, not nil out")
+	}
+	for _, c := range []struct {
+		m    proto.Message
+		want int
+	}{{&mesos.TaskInfo{}, 15}, {&mesos.Offer_Operation{}, 12}, {&mesos.Offer_Operation_Launch{}, 1}} {
+		if n := c.m.ProtoReflect().Descriptor().Fields().Len(); n != c.want {
+			t.Fatalf("%s has %d fields; the copies know %d", c.m.ProtoReflect().Descriptor().FullName(), n, c.want)
+		}
+	}
+}
