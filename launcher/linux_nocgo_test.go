@@ -3,9 +3,14 @@
 package launcher
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
+
+func TestMain(m *testing.M) {
+	os.Exit(serveMainThread(m.Run))
+}
 
 // A binary built without cgo has no linux launcher, and says why.
 func TestLinuxNeedsCgo(t *testing.T) {
