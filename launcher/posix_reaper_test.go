@@ -205,3 +205,15 @@ func TestPosixSweepsNeverReapTheLaunchersOwnChildren(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReapEnded is the cost of the sweep each SIGCHLD sets off when
+// no adopted orphan has ended (the launchers' own children ending: the
+// burst's case).
+func BenchmarkReapEnded(b *testing.B) {
+	if _, ok := adoptedChildren(); !ok {
+		b.Skip("no children files")
+	}
+	for b.Loop() {
+		reapEnded()
+	}
+}
