@@ -31,7 +31,8 @@ import (
 // child of ours that has ended was adopted, so nobody else waits for it:
 // on each SIGCHLD one goroutine reaps those (reapAdopted), session
 // leaders too (a task's process that called setsid and outlived its
-// parents).
+// parents). An orphan a sweep finds alive is waited for through a pidfd
+// and reaped when it ends, so that later sweeps pass over it.
 
 // subreaper reports whether this process is a child subreaper (it asks
 // to become one on the first call, and then starts reaping adopted
@@ -113,9 +114,25 @@ func reapAdopted(sigs <-chan os.Signal) {
 	}
 }
 
-// reapEnded reaps every adopted orphan that has ended. It looks without
-// the lock first (most signals are for the launchers' own children) and
-// takes it only to check again and reap.
+// watched holds the live adopted orphans that a goroutine waits for
+// through a pidfd (watchOrphan), which a sweep then passes over without
+// reading their stat: a sweep costs little more than the children file,
+// however many daemons the agent has adopted.
+var watched = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: map[int]bool{}}
+
+func isWatched(pid int) bool {
+	watched.Lock()
+	defer watched.Unlock()
+	return watched.pids[pid]
+}
+
+// reapEnded reaps every adopted orphan that has ended and has someone
+// wait for each one still alive. It looks without the lock first (most
+// signals are for the launchers' own children) and takes it only to
+// check again and reap.
 func reapEnded() {
 	kids, ok := adoptedChildren()
 	if !ok {
@@ -123,8 +140,16 @@ func reapEnded() {
 	}
 	var ended []int
 	for _, k := range kids {
-		if st, ok := readStat(k); ok && adoptedEnded(k, st) {
+		if owned(k) || isWatched(k) {
+			continue
+		}
+		st, ok := readStat(k)
+		switch {
+		case !ok || st.ppid != os.Getpid() || st.session == ownSession():
+		case st.state == 'Z' || st.state == 'X':
 			ended = append(ended, k)
+		default:
+			watchOrphan(k)
 		}
 	}
 	if len(ended) == 0 {
@@ -133,10 +158,56 @@ func reapEnded() {
 	forks.Lock()
 	defer forks.Unlock()
 	for _, k := range ended {
-		if st, ok := readStat(k); ok && adoptedEnded(k, st) {
-			reapOrphan(k)
-		}
+		reapIfAdoptedEnded(k)
 	}
+}
+
+// reapIfAdoptedEnded reaps k if it is an adopted orphan that has ended.
+// Call it with forks held exclusively.
+func reapIfAdoptedEnded(k int) {
+	if st, ok := readStat(k); ok && adoptedEnded(k, st) {
+		reapOrphan(k)
+	}
+}
+
+// watchOrphan reaps live adopted orphan k once it ends, woken by its
+// pidfd on Go's poller (no thread meanwhile). Without a pidfd, the sweep
+// after k's SIGCHLD reaps it.
+func watchOrphan(k int) {
+	fd, err := unix.PidfdOpen(k, 0)
+	if err != nil {
+		return
+	}
+	f := pollablePidfd(fd)
+	if f == nil {
+		return
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return
+	}
+	watched.Lock()
+	watched.pids[k] = true
+	watched.Unlock()
+	go func() {
+		defer f.Close()
+		first := true
+		_ = rc.Read(func(uintptr) bool {
+			done := !first // readable: the process has ended
+			first = false
+			return done
+		})
+		// The pid may have been reaped (by a Destroy) and reused since:
+		// whatever it names now is reaped only if it is an adopted orphan
+		// that has ended, and a sweep passes over it only until here.
+		forks.Lock()
+		watched.Lock()
+		delete(watched.pids, k)
+		watched.Unlock()
+		reapIfAdoptedEnded(k)
+		forks.Unlock()
+	}()
 }
 
 // adoptedEnded tells whether child k, whose stat is st, is an adopted

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -208,12 +209,55 @@ func TestPosixSweepsNeverReapTheLaunchersOwnChildren(t *testing.T) {
 
 // BenchmarkReapEnded is the cost of the sweep each SIGCHLD sets off when
 // no adopted orphan has ended (the launchers' own children ending: the
-// burst's case).
+// burst's case), with no adopted orphan alive and with 200 (daemons
+// that left their tasks: each waited for through its pidfd, not looked
+// at again by a sweep).
 func BenchmarkReapEnded(b *testing.B) {
-	if _, ok := adoptedChildren(); !ok {
-		b.Skip("no children files")
+	if _, ok := adoptedChildren(); !ok || !subreaper() {
+		b.Skip("no children files, or not a subreaper")
 	}
-	for b.Loop() {
-		reapEnded()
-	}
+	b.Run("adopted=0", func(b *testing.B) {
+		for b.Loop() {
+			reapEnded()
+		}
+	})
+	b.Run("adopted=200", func(b *testing.B) {
+		const n = 200
+		dir := b.TempDir()
+		ln := NewPosix()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		script := `for i in $(seq ` + strconv.Itoa(n) + `); do /usr/bin/setsid /bin/sh -c 'echo $$ >> pids; exec sleep 1000' & done`
+		if _, err := ln.Fork(ctx, "daemons", Spec{Path: "/bin/sh", Args: []string{"sh", "-c", script}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: dir}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ln.Wait(ctx, "daemons"); err != nil {
+			b.Fatal(err)
+		}
+		var pids []int
+		deadline := time.Now().Add(time.Minute)
+		for len(pids) < n {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d daemons of %d started", len(pids), n)
+			}
+			time.Sleep(5 * time.Millisecond) // polling the file the daemons write
+			text, _ := os.ReadFile(filepath.Join(dir, "pids"))
+			pids = pids[:0]
+			for _, f := range strings.Fields(string(text)) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					pids = append(pids, pid)
+				}
+			}
+		}
+		defer func() {
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}()
+		reapEnded() // the first sweep that sees them watches them
+		b.ResetTimer()
+		for b.Loop() {
+			reapEnded()
+		}
+	})
 }
