@@ -4,9 +4,14 @@ package launcher
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
+
+// The main goroutine keeps the main thread (as libcontainer_init.go has
+// it in cgo builds), where TestMain serves mainThread.
+func init() { runtime.LockOSThread() }
 
 func TestMain(m *testing.M) {
 	os.Exit(serveMainThread(m.Run))
