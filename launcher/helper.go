@@ -118,7 +118,14 @@ func (g *gateFiles) closeAll() {
 func (g *gateFiles) start(cmd *exec.Cmd, shellGate bool) (*helperProc, error) {
 	cmd.Stdout, cmd.Stderr = g.stdout, g.stderr
 	cmd.ExtraFiles = []*os.File{g.r, g.ew}
-	if err := cmd.Start(); err != nil {
+	var err error
+	trackFork(func() int {
+		if err = cmd.Start(); err != nil {
+			return 0
+		}
+		return cmd.Process.Pid
+	})
+	if err != nil {
 		g.closeAll()
 		return nil, err
 	}
@@ -236,6 +243,7 @@ func (h *helperProc) abort() {
 	h.gate.Close()
 	h.execed.Close()
 	_ = h.cmd.Wait()
+	untrack(h.cmd.Process.Pid)
 }
 
 // errNoProgram is returned for a spec without a program.

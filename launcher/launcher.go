@@ -21,7 +21,8 @@
 // (posix_forker.go), kills through Spec.Cgroup when it is set, and waits
 // for its children through pidfds on Go's poller. It makes its process a
 // child subreaper, so that a container's processes whose parents died come
-// back to it and Destroy finds them without scanning /proc.
+// back to it: Destroy finds them without scanning /proc, and they are
+// reaped when they end (posix_reaper.go).
 package launcher
 
 import (

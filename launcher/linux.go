@@ -135,6 +135,9 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 		_ = cgroups.KillAll(dctx, dir)
 		if proc != nil {
 			_, _ = proc.Wait()
+			if pid, err := proc.Pid(); err == nil {
+				untrack(pid)
+			}
 		}
 		if lc != nil {
 			_ = lc.Destroy()
@@ -165,10 +168,19 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	}
 	defer stderr.Close()
 	p := &libcontainer.Process{Args: args, Env: env, Cwd: cwd, Stdout: stdout, Stderr: stderr, Init: true}
-	if err := lc.Start(p); err != nil {
+	// The init leads a session of its own and is our child (CLONE_PARENT):
+	// recorded before a sweep of adopted orphans could take it for one.
+	trackFork(func() int {
+		if err = lc.Start(p); err != nil {
+			return 0
+		}
+		proc = p
+		pid, _ := p.Pid()
+		return pid
+	})
+	if err != nil {
 		return fail(err)
 	}
-	proc = p
 	pid, err := p.Pid()
 	if err != nil {
 		return fail(err)
@@ -194,6 +206,7 @@ func (l *Linux) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	l.mu.Unlock()
 	go func() {
 		ps, _ := p.Wait()
+		untrack(pid)
 		st := ExitStatus{Status: -1}
 		if ps != nil {
 			if ws, ok := ps.Sys().(syscall.WaitStatus); ok {

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		agent()
 		return
 	}
-	os.Exit(cgroupstest.Main(m))
+	os.Exit(serveMainThread(func() int { return cgroupstest.Main(m) }))
 }
 
 // agent plays an agent that forks a container with the linux launcher,
@@ -562,4 +562,46 @@ func quantileMs(ds []time.Duration, q float64) float64 {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
+}
+
+// The container's init is this process' child and leads a session of its
+// own; forked from the main thread, where a subreaper's orphans are
+// listed, it is still never taken for an adopted orphan by the sweeps
+// that its own orphans' ends set off: Wait gets its real exit status.
+func TestLinuxInitIsNotReapedAsAnOrphan(t *testing.T) {
+	if !subreaper() {
+		t.Skip("cannot become a child subreaper")
+	}
+	ln, l := newLinux(t)
+	for i := range 5 {
+		id := "own" + strconv.Itoa(i)
+		code := 40 + i
+		spec := Spec{
+			Path:    "/bin/sh",
+			Args:    []string{"sh", "-c", fmt.Sprintf("setsid sh -c 'exit 0' & sh -c 'exit 0' & exit %d", code)},
+			Env:     []string{"PATH=/usr/bin:/bin"},
+			Dir:     t.TempDir(),
+			Isolate: memoryCgroup(t, l, id),
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var err error
+		if !onMainThread(func() { _, err = ln.Fork(ctx, id, spec) }) {
+			cancel()
+			t.Skip("the main goroutine is not on the main thread")
+		}
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), cleanupWithin)
+			defer cancel()
+			if err := ln.Destroy(ctx, id); err != nil {
+				t.Errorf("clean up container %s: %v", id, err)
+			}
+		})
+		if st := waitExit(t, ln, id); !st.Known || st.ExitCode() != code {
+			t.Errorf("%s ended %+v, want exit code %d", id, st, code)
+		}
+	}
 }

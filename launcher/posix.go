@@ -106,9 +106,11 @@ func (p *Posix) Fork(ctx context.Context, containerID string, spec Spec) (int, e
 	return pid, nil
 }
 
-// cmdStatus waits for cmd and returns how it ended.
+// cmdStatus waits for cmd, a child started through trackFork, and
+// returns how it ended.
 func cmdStatus(cmd *exec.Cmd) ExitStatus {
 	_ = cmd.Wait()
+	untrack(cmd.Process.Pid)
 	if cmd.ProcessState != nil {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 			return ExitStatus{Status: int(ws), Known: true}

@@ -16,8 +16,9 @@ import (
 // sessionProc is a container's first process forked by the posix
 // launcher: the leader of a new session, this process' child.
 type sessionProc struct {
-	pid   int
-	pidfd *os.File // readable once the process has exited; nil if none
+	pid      int
+	pidfd    *os.File // readable once the process has exited; nil if none
+	released bool     // reaped, its pidfd closed and its record dropped
 }
 
 // errNoPtrace says that the child could not ask to be traced (the agent
@@ -58,7 +59,11 @@ func forkSession(spec Spec) (*sessionProc, error) {
 	if err != nil {
 		return forkHere(spec, path, args, env)
 	}
-	pid, err := forkOnForker(f, path, args, spec, env, gated)
+	var pid int
+	trackFork(func() int {
+		pid, err = forkOnForker(f, path, args, spec, env, gated)
+		return pid
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ func forkSession(spec Spec) (*sessionProc, error) {
 	}
 	if err := waitExecStop(pid, resume); err != nil {
 		if early := (*endedEarly)(nil); errors.As(err, &early) {
-			p.closePidfd() // reaped already
+			p.release() // reaped already
 		} else {
 			p.reap() // killed by waitExecStop
 		}
@@ -127,7 +132,11 @@ func forkHere(spec Spec, path string, args, env []string) (*sessionProc, error) 
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
-	pid, err := syscall.ForkExec(path, args, attr)
+	var pid int
+	trackFork(func() int {
+		pid, err = syscall.ForkExec(path, args, attr)
+		return pid
+	})
 	if err != nil {
 		if gated && errors.Is(err, syscall.EPERM) {
 			return nil, fmt.Errorf("%w: %v", errNoPtrace, err)
@@ -159,7 +168,7 @@ func (p *sessionProc) isolateAtExec(isolate func(pid int) error) error {
 	if err := waitExecStop(p.pid, unix.PtraceCont); err != nil {
 		var early *endedEarly
 		if errors.As(err, &early) {
-			p.closePidfd()
+			p.release()
 			return err
 		}
 		return fail(err)
@@ -178,7 +187,7 @@ func (p *sessionProc) isolateAtExec(isolate func(pid int) error) error {
 // thousand running containers do not hold a thousand threads in wait4.
 func (p *sessionProc) wait() ExitStatus {
 	if p.pidfd != nil {
-		defer p.closePidfd()
+		defer p.release()
 		rc, err := p.pidfd.SyscallConn()
 		if err == nil {
 			var st ExitStatus
@@ -207,7 +216,7 @@ func (p *sessionProc) wait() ExitStatus {
 
 // reap waits for the process in wait4 (a thread blocks meanwhile).
 func (p *sessionProc) reap() ExitStatus {
-	defer p.closePidfd()
+	defer p.release()
 	for {
 		var ws syscall.WaitStatus
 		_, err := syscall.Wait4(p.pid, &ws, 0, nil)
@@ -221,10 +230,17 @@ func (p *sessionProc) reap() ExitStatus {
 	}
 }
 
-func (p *sessionProc) closePidfd() {
+// release closes the pidfd and drops the record of a child that has been
+// reaped (the first call does).
+func (p *sessionProc) release() {
+	if p.released {
+		return
+	}
+	p.released = true
 	if p.pidfd != nil {
 		p.pidfd.Close()
 	}
+	untrack(p.pid)
 }
 
 // pollablePidfd hands a pidfd to Go's poller (nil if it cannot).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,24 +24,77 @@ import (
 // of ours or descendants of such orphans that are members too: Destroy
 // finds them in one children file instead of reading all of /proc.
 //
-// Orphans are reaped here, and only they: a process this program forked
-// itself is in its own session or leads a session of its own (setsid),
-// while an orphan that ended here in a foreign session without leading
-// it can only have been adopted, so nobody else waits for it. An adopted
-// session leader (a container process that called setsid and outlived
-// its parents) is left alone; if it ends before this process, it stays a
-// zombie until this process exits.
+// Adopted orphans are reaped here, and only they. The launchers record
+// every child they start in another session (trackFork) until they have
+// reaped it; children started in this process' own session (os/exec
+// elsewhere in the agent) are left to whoever started them. Any other
+// child of ours that has ended was adopted, so nobody else waits for it:
+// on each SIGCHLD one goroutine reaps those (reapAdopted), session
+// leaders too (a task's process that called setsid and outlived its
+// parents). An orphan a sweep finds alive is waited for through a pidfd
+// and reaped when it ends, so that later sweeps pass over it.
 
 // subreaper reports whether this process is a child subreaper (it asks
-// to become one on the first call).
+// to become one on the first call, and then starts reaping adopted
+// orphans as they end).
 var subreaper = sync.OnceValue(func() bool {
-	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == nil
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGCHLD)
+	if unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != nil {
+		signal.Stop(sigs)
+		return false
+	}
+	go reapAdopted(sigs)
+	return true
 })
 
-// orphansMu lets one sweep at a time look at and reap adopted orphans,
-// so that a pid is never reaped twice (the second time it could be
-// another process).
-var orphansMu sync.Mutex
+// forks is held shared by a fork until its child is recorded in own, and
+// exclusively while adopted orphans are reaped, so that a sweep never
+// takes a child of ours it has not been told about for an orphan, and a
+// pid is never reaped twice (the second time it could be another
+// process).
+var forks sync.RWMutex
+
+// own counts, by pid, the children the launchers started and will reap
+// themselves (a count: a pid reaped and reused may be recorded again
+// before its first record is dropped).
+var own = struct {
+	sync.Mutex
+	pids map[int]int
+}{pids: map[int]int{}}
+
+// trackFork runs start, which starts a child that the caller will reap
+// itself and returns its pid (0 if none started), and records the child
+// before any sweep can see it. Call untrack(pid) once it is reaped.
+func trackFork(start func() int) int {
+	forks.RLock()
+	defer forks.RUnlock()
+	pid := start()
+	if pid > 0 {
+		own.Lock()
+		own.pids[pid]++
+		own.Unlock()
+	}
+	return pid
+}
+
+// untrack drops a child recorded by trackFork, after it has been reaped.
+func untrack(pid int) {
+	own.Lock()
+	defer own.Unlock()
+	if n := own.pids[pid]; n > 1 {
+		own.pids[pid] = n - 1
+	} else {
+		delete(own.pids, pid)
+	}
+}
+
+// owned tells whether pid is a child recorded by trackFork.
+func owned(pid int) bool {
+	own.Lock()
+	defer own.Unlock()
+	return own.pids[pid] > 0
+}
 
 // ownSession is this process' session id.
 var ownSession = sync.OnceValue(func() int {
@@ -50,6 +104,118 @@ var ownSession = sync.OnceValue(func() int {
 	}
 	return sid
 })
+
+// reapAdopted reaps the adopted orphans that have ended each time a child
+// of ours ends (SIGCHLD; signals that come together are one sweep, which
+// reads the whole list).
+func reapAdopted(sigs <-chan os.Signal) {
+	for range sigs {
+		reapEnded()
+	}
+}
+
+// watched holds the live adopted orphans that a goroutine waits for
+// through a pidfd (watchOrphan), which a sweep then passes over without
+// reading their stat: a sweep costs little more than the children file,
+// however many daemons the agent has adopted.
+var watched = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: map[int]bool{}}
+
+func isWatched(pid int) bool {
+	watched.Lock()
+	defer watched.Unlock()
+	return watched.pids[pid]
+}
+
+// reapEnded reaps every adopted orphan that has ended and has someone
+// wait for each one still alive. It looks without the lock first (most
+// signals are for the launchers' own children) and takes it only to
+// check again and reap.
+func reapEnded() {
+	kids, ok := adoptedChildren()
+	if !ok {
+		return
+	}
+	var ended []int
+	for _, k := range kids {
+		if owned(k) || isWatched(k) {
+			continue
+		}
+		st, ok := readStat(k)
+		switch {
+		case !ok || st.ppid != os.Getpid() || st.session == ownSession():
+		case st.state == 'Z' || st.state == 'X':
+			ended = append(ended, k)
+		default:
+			watchOrphan(k)
+		}
+	}
+	if len(ended) == 0 {
+		return
+	}
+	forks.Lock()
+	defer forks.Unlock()
+	for _, k := range ended {
+		reapIfAdoptedEnded(k)
+	}
+}
+
+// reapIfAdoptedEnded reaps k if it is an adopted orphan that has ended.
+// Call it with forks held exclusively.
+func reapIfAdoptedEnded(k int) {
+	if st, ok := readStat(k); ok && adoptedEnded(k, st) {
+		reapOrphan(k)
+	}
+}
+
+// watchOrphan reaps live adopted orphan k once it ends, woken by its
+// pidfd on Go's poller (no thread meanwhile). Without a pidfd, the sweep
+// after k's SIGCHLD reaps it.
+func watchOrphan(k int) {
+	fd, err := unix.PidfdOpen(k, 0)
+	if err != nil {
+		return
+	}
+	f := pollablePidfd(fd)
+	if f == nil {
+		return
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return
+	}
+	watched.Lock()
+	watched.pids[k] = true
+	watched.Unlock()
+	go func() {
+		defer f.Close()
+		first := true
+		_ = rc.Read(func(uintptr) bool {
+			done := !first // readable: the process has ended
+			first = false
+			return done
+		})
+		// The pid may have been reaped (by a Destroy) and reused since:
+		// whatever it names now is reaped only if it is an adopted orphan
+		// that has ended, and a sweep passes over it only until here.
+		forks.Lock()
+		watched.Lock()
+		delete(watched.pids, k)
+		watched.Unlock()
+		reapIfAdoptedEnded(k)
+		forks.Unlock()
+	}()
+}
+
+// adoptedEnded tells whether child k, whose stat is st, is an adopted
+// orphan that has ended. Only certain with forks held exclusively.
+func adoptedEnded(k int, st procStat) bool {
+	return (st.state == 'Z' || st.state == 'X') && st.ppid == os.Getpid() &&
+		st.session != ownSession() && !owned(k)
+}
 
 // adoptedChildren lists the children of this process' main thread, where
 // the kernel puts the orphans it hands to a subreaper; ok is false when
@@ -89,14 +255,14 @@ func sweepSession(ctx context.Context, s int) (bool, error) {
 			return true, nil
 		}
 		var killed []int
-		orphansMu.Lock()
+		forks.Lock()
 		for _, k := range kids {
 			if k == self {
 				continue
 			}
 			st, ok := readStat(k)
-			if !ok || st.session == own || st.session == k {
-				continue // forked by this process, or a session leader
+			if !ok || st.session == own || owned(k) {
+				continue // forked by this process
 			}
 			if st.state == 'Z' || st.state == 'X' {
 				reapOrphan(k)
@@ -107,7 +273,7 @@ func sweepSession(ctx context.Context, s int) (bool, error) {
 				killed = append(killed, k)
 			}
 		}
-		orphansMu.Unlock()
+		forks.Unlock()
 		if len(killed) == 0 {
 			quiet++
 			continue
@@ -123,7 +289,7 @@ func sweepSession(ctx context.Context, s int) (bool, error) {
 }
 
 // reapOrphan reaps an adopted orphan known to have ended. Call it with
-// orphansMu held.
+// forks held exclusively.
 func reapOrphan(pid int) {
 	for {
 		var ws syscall.WaitStatus
