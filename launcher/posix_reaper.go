@@ -254,7 +254,10 @@ func sweepSession(ctx context.Context, s int) (bool, error) {
 			// and every member alive descends from an entry.
 			return true, nil
 		}
+		// Members killed, as pidfds opened before the kill: once the lock
+		// is gone the reaper may reap one and its pid be reused.
 		var killed []int
+		byPid := false // killed without a pidfd (none on this kernel)
 		forks.Lock()
 		for _, k := range kids {
 			if k == self {
@@ -269,20 +272,32 @@ func sweepSession(ctx context.Context, s int) (bool, error) {
 				continue
 			}
 			if st.session == s || st.pgrp == s {
-				_ = syscall.Kill(k, syscall.SIGKILL)
-				killed = append(killed, k)
+				fd, err := unix.PidfdOpen(k, 0)
+				if err != nil {
+					// The next listing tells whether it has gone.
+					_ = syscall.Kill(k, syscall.SIGKILL)
+					byPid = true
+					continue
+				}
+				_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+				killed = append(killed, fd)
 			}
 		}
 		forks.Unlock()
-		if len(killed) == 0 {
+		if len(killed) == 0 && !byPid {
 			quiet++
 			continue
 		}
 		quiet = 0
-		for _, k := range killed {
-			if err := waitEnded(ctx, k); err != nil {
-				return true, err
+		var err error
+		for _, fd := range killed {
+			if err == nil {
+				err = waitEnded(ctx, fd)
 			}
+			unix.Close(fd)
+		}
+		if err != nil {
+			return true, err
 		}
 	}
 	return true, nil
@@ -300,14 +315,9 @@ func reapOrphan(pid int) {
 	}
 }
 
-// waitEnded returns once pid has ended (it may not have been reaped), or
-// with ctx's error.
-func waitEnded(ctx context.Context, pid int) error {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return nil // gone already (or no pidfds: the next listing tells)
-	}
-	defer unix.Close(fd)
+// waitEnded returns once the process of pidfd fd has ended (it may not
+// have been reaped), or with ctx's error.
+func waitEnded(ctx context.Context, fd int) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
