@@ -349,6 +349,7 @@ func (c *Core) goneUnreachableTasks(id string) {
 			}
 			f.unreachableTasks.remove(t.GetTaskId().GetValue())
 			t.State = protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_GONE_BY_OPERATOR).Enum()
+			c.journal.note(t)
 			f.completedTasks.add(t)
 		}
 	}

@@ -114,8 +114,9 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
 			FrameworkId: x.fidMsg,
 			ExecutorId:  x.eidMsg,
-			Updates:     x.updates,
-			Tasks:       x.launched,
+			// Copies: acknowledged deletes from these lists in place.
+			Updates: slices.Clone(x.updates),
+			Tasks:   slices.Clone(x.launched),
 		})
 	case *mesosinternal.RunTaskMessage:
 		tid := m.GetTask().GetTaskId().GetValue()
