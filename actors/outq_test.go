@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -136,4 +139,87 @@ func maxKey(m map[int]bool) int {
 		k = max(k, i)
 	}
 	return k
+}
+
+// A batch decodes to its messages with their targets, senders and ids;
+// records of protoactor's control types or unknown types are refused.
+func TestBatchRoundTrip(t *testing.T) {
+	n := newTestNode(t)
+	q := &outQueue{n: n, addr: "peer:1"}
+	s1 := actor.NewPID("here:1", "s1")
+	t1, t2 := actor.NewPID("peer:1", "t1"), actor.NewPID("peer:1", "t2")
+	trace := id{77, 5}
+	recs := []outRec{
+		{msg: wrapperspb.String("a"), target: t1, sender: s1, mid: 1, trace: id{n.ids.node, 1}},
+		{msg: wrapperspb.String("b"), target: t1, sender: s1, mid: 2, trace: trace},
+		{msg: wrapperspb.Int64(3), target: t2, mid: 3, trace: id{n.ids.node, 3}},
+		{msg: wrapperspb.Bytes(make([]byte, MaxMessageSize+1)), target: t2, mid: 4, trace: id{n.ids.node, 4}},
+		{msg: wrapperspb.String("e"), target: t1, sender: s1, mid: 5, trace: id{n.ids.node, 5}},
+	}
+	b := &outBatch{Message: emptyBatch, q: q, recs: recs}
+	q.pending = []*outBatch{b}
+	before := n.Stats().Oversized
+	data, err := proto.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := n.Stats().Oversized - before; d != 1 {
+		t.Fatalf("Oversized +%d", d)
+	}
+	in, err := decodeBatch(data, n.ids.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		target, sender string
+		msg            proto.Message
+		mid, trace     id
+	}{
+		{"t1", "s1", wrapperspb.String("a"), id{n.ids.node, 1}, id{n.ids.node, 1}},
+		{"t1", "s1", wrapperspb.String("b"), id{n.ids.node, 2}, trace},
+		{"t2", "", wrapperspb.Int64(3), id{n.ids.node, 3}, id{n.ids.node, 3}},
+		{"t1", "s1", wrapperspb.String("e"), id{n.ids.node, 5}, id{n.ids.node, 5}},
+	}
+	if len(in.recs) != len(want) || in.rejected != 0 {
+		t.Fatalf("decoded %d records (%d rejected), want %d", len(in.recs), in.rejected, len(want))
+	}
+	for i, w := range want {
+		r := in.recs[i]
+		sender := ""
+		if r.sender != nil {
+			sender = r.sender.Id
+		}
+		if r.target.Id != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
+			t.Fatalf("record %d: %v %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
+		}
+	}
+
+	// A peer's batch with forbidden and unknown types: those records go.
+	var raw []byte
+	rec := func(typ string, payload []byte) {
+		var r []byte
+		r = protowire.AppendTag(r, recTarget, protowire.BytesType)
+		r = protowire.AppendString(r, "t1")
+		r = protowire.AppendTag(r, recType, protowire.BytesType)
+		r = protowire.AppendString(r, typ)
+		r = protowire.AppendTag(r, recPayload, protowire.BytesType)
+		r = protowire.AppendBytes(r, payload)
+		raw = protowire.AppendTag(raw, 1, protowire.BytesType)
+		raw = protowire.AppendBytes(raw, r)
+	}
+	stop, _ := proto.Marshal(&actor.Stop{})
+	rec("actor.Stop", stop)
+	rec("actor.Terminated", nil)
+	rec("no.such.Type", nil)
+	rec(string(TypeOf[*wrapperspb.StringValue]()), nil)
+	in, err = decodeBatch(raw, n.ids.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.rejected != 3 || len(in.recs) != 1 || !in.recs[0].mid.zero() {
+		t.Fatalf("rejected %d, kept %d", in.rejected, len(in.recs))
+	}
+	if _, err := decodeBatch([]byte{0x0a, 0x05, 0x01}, 0); err == nil {
+		t.Fatal("a truncated batch decoded")
+	}
 }
