@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/sirupsen/logrus"
@@ -104,20 +105,27 @@ func (n *Node) outQueue(addr string) *outQueue {
 	return v.(*outQueue)
 }
 
-// recSlices recycles the record slices of encoded batches.
-var recSlices = sync.Pool{New: func() any { return make([]outRec, 0, batchMaxRecords) }}
+// recArrays recycles the records of encoded batches. A token's first
+// record lives in the token itself; the second moves them to an array.
+var recArrays = sync.Pool{New: func() any { return new([batchMaxRecords]outRec) }}
 
 // push queues a message, in the last token or a new one.
 func (q *outQueue) push(r outRec) {
 	q.mu.Lock()
 	if k := len(q.pending); k > 0 && len(q.pending[k-1].recs) < batchMaxRecords {
 		b := q.pending[k-1]
+		if b.arr == nil {
+			b.arr = recArrays.Get().(*[batchMaxRecords]outRec)
+			b.recs = append(b.arr[:0], b.recs...)
+			b.one[0] = outRec{}
+		}
 		b.recs = append(b.recs, r)
 		q.mu.Unlock()
 		return
 	}
-	b := &outBatch{Message: emptyBatch, q: q, recs: recSlices.Get().([]outRec)}
-	b.recs = append(b.recs, r)
+	b := &outBatch{Message: emptyBatch, q: q}
+	b.one[0] = r
+	b.recs = b.one[:1:1]
 	q.pending = append(q.pending, b)
 	q.mu.Unlock()
 	q.n.rem.SendMessage(q.to, nil, b, nil, -1)
@@ -145,13 +153,14 @@ func (q *outQueue) take(b *outBatch) []outRec {
 	return recs
 }
 
-// giveBack returns a batch's slice for reuse.
-func giveBack(recs []outRec) {
-	if cap(recs) != batchMaxRecords {
-		return
+// giveBack returns a batch's array for reuse.
+func (b *outBatch) giveBack() {
+	if b.arr != nil {
+		clear(b.arr[:len(b.recs)])
+		recArrays.Put(b.arr)
+		b.arr = nil
 	}
-	clear(recs)
-	recSlices.Put(recs[:0])
+	b.one[0] = outRec{}
 }
 
 // fail makes the messages of token b dead letters (its writer could not
@@ -193,9 +202,12 @@ type outBatch struct {
 	protoreflect.Message // an empty Batch: the descriptor; ProtoMethods and Interface are ours
 	q                    *outQueue
 	taken                bool     // under q.mu: recs taken for encoding or the dead letters
-	recs                 []outRec // under q.mu until taken
-	sizes                []int    // each record's encoded size, from the sizing
-	done                 bool     // encoded (or failed)
+	recs                 []outRec // under q.mu until taken: one[:1] or arr[:k]
+	one                  [1]outRec
+	arr                  *[batchMaxRecords]outRec
+	size0                [2]int
+	sizes                []int // each record's encoded size, from the sizing
+	done                 bool  // encoded (or failed)
 }
 
 func (b *outBatch) String() string { return "outgoing batch to " + b.q.addr }
@@ -305,7 +317,11 @@ func (b *outBatch) prepare(flags protoiface.MarshalInputFlags) {
 		return
 	}
 	b.recs = b.q.take(b)
-	b.sizes = make([]int, len(b.recs))
+	if len(b.recs) <= len(b.size0) {
+		b.sizes = b.size0[:len(b.recs)]
+	} else {
+		b.sizes = make([]int, len(b.recs))
+	}
 	known := b.q.n.ids.node
 	var prev *outRec
 	for i := range b.recs {
@@ -372,7 +388,7 @@ func batchMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) 
 			return protoiface.MarshalOutput{}, b.fail(err)
 		}
 	}
-	giveBack(b.recs)
+	b.giveBack()
 	b.recs, b.sizes, b.done = nil, nil, true
 	return protoiface.MarshalOutput{Buf: buf}, nil
 }
@@ -389,11 +405,12 @@ func (b *outBatch) fail(err error) error {
 // inBatch is a received batch, decoded; the batch process posts it.
 type inBatch struct {
 	recs     []inRec
+	one      [1]inRec
 	rejected int // records of forbidden, internal or unknown types, or malformed
 }
 
 type inRec struct {
-	target *actor.PID // Address left empty: the receiving node's
+	target *actor.PID // Address empty until the batch process sets its own
 	sender *actor.PID
 	msg    proto.Message
 	mid    id
@@ -406,6 +423,7 @@ type inRec struct {
 // may not come from another node is dropped and counted.
 func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 	out := &inBatch{}
+	out.recs = out.one[:0]
 	var (
 		target *actor.PID
 		sender *actor.PID
@@ -454,20 +472,16 @@ func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 			case num == recTargetReq && typ == protowire.VarintType:
 				req = x
 			case num == recSender && typ == protowire.BytesType:
-				s := new(actor.PID)
-				if err := proto.Unmarshal(v, s); err != nil {
-					return nil, fmt.Errorf("actors: malformed sender in batch: %w", err)
+				s, err := decodeSender(v)
+				if err != nil {
+					return nil, err
 				}
 				sender = s
 			case num == recNoSender && typ == protowire.VarintType:
 				sender = nil
 			case num == recType && typ == protowire.BytesType:
 				if string(v) != tname {
-					tname = string(v)
-					mt = nil
-					if !forbidden[tname] {
-						mt, _ = findType(tname)
-					}
+					mt, tname = batchRecType(v)
 				}
 			case num == recIDs && typ == protowire.BytesType:
 				ids, hasIDs = v, true
@@ -517,13 +531,10 @@ func (p *batchProcess) SendUserMessage(_ *actor.PID, msg any) {
 		n.stats.rejected.Add(uint64(b.rejected))
 		n.log.WithField("dropped", b.rejected).Warn("actors: rejected forbidden or unknown messages in a batch from peer")
 	}
-	var last, to *actor.PID
 	for i := range b.recs {
 		r := &b.recs[i]
-		if r.target != last {
-			last = r.target
-			to = &actor.PID{Address: n.addr, Id: r.target.Id, RequestId: r.target.RequestId}
-		}
+		to := r.target // decoded for this batch alone: its address is ours
+		to.Address = n.addr
 		if r.mid.zero() {
 			if r.sender != nil {
 				n.sys.Root.Send(to, &actor.MessageEnvelope{Message: r.msg, Sender: r.sender})
@@ -541,3 +552,82 @@ func (p *batchProcess) SendUserMessage(_ *actor.PID, msg any) {
 func (p *batchProcess) SendSystemMessage(*actor.PID, any) {}
 
 func (p *batchProcess) Stop(*actor.PID) {}
+
+// senderCache remembers decoded senders by their encoding (direct-mapped,
+// entries never change): a batch names its first message's sender, and
+// consecutive batches mostly name the same one. Received sender PIDs are
+// never modified, so one may be shared.
+var senderCache [64]atomic.Pointer[senderEntry]
+
+type senderEntry struct {
+	raw string
+	pid *actor.PID
+}
+
+func decodeSender(v []byte) (*actor.PID, error) {
+	h := uint32(2166136261)
+	for _, c := range v {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &senderCache[h%uint32(len(senderCache))]
+	if e := slot.Load(); e != nil && e.raw == string(v) {
+		return e.pid, nil
+	}
+	pid := new(actor.PID)
+	if err := proto.Unmarshal(v, pid); err != nil {
+		return nil, fmt.Errorf("actors: malformed sender in batch: %w", err)
+	}
+	slot.Store(&senderEntry{raw: string(v), pid: pid})
+	return pid, nil
+}
+
+// recTypes maps the type names of batch records to their types (nil: a
+// type that may not come from another node, or unknown). Copied on write;
+// bounded.
+var (
+	recTypes   atomic.Pointer[map[string]knownRecType]
+	recTypesMu sync.Mutex
+)
+
+type knownRecType struct {
+	name string
+	mt   protoreflect.MessageType
+}
+
+const maxRecTypes = 4096
+
+func batchRecType(v []byte) (protoreflect.MessageType, string) {
+	if m := recTypes.Load(); m != nil {
+		if t, ok := (*m)[string(v)]; ok {
+			return t.mt, t.name
+		}
+	}
+	name := string(v)
+	var mt protoreflect.MessageType
+	if !forbidden[name] {
+		mt, _ = protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
+	}
+	if mt == nil {
+		return nil, name // not cached: a peer could fill the map with garbage names
+	}
+	recTypesMu.Lock()
+	defer recTypesMu.Unlock()
+	old := recTypes.Load()
+	if old != nil && len(*old) >= maxRecTypes {
+		return mt, name
+	}
+	m := make(map[string]knownRecType, 1+func() int {
+		if old == nil {
+			return 0
+		}
+		return len(*old)
+	}())
+	if old != nil {
+		for k, x := range *old {
+			m[k] = x
+		}
+	}
+	m[name] = knownRecType{name, mt}
+	recTypes.Store(&m)
+	return mt, name
+}
