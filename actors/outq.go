@@ -18,19 +18,20 @@ import (
 )
 
 // Between nodes, messages wait in a queue of their own per peer address
-// (outQueue: a slice of small structs, no object per message), and
-// protoactor's endpoint writer holds one token (outBatch) per queue while
-// the queue is non-empty. A token takes messages until it holds
-// batchMaxRecords or the writer encodes it, as one envelope of type
-// batchTypeName, addressed to the peer's batch process (batchID). The
-// receiving node's inSerializer decodes the records and its batch process
-// posts each message, with its sender and ids, to its target.
+// (outQueue: records of message, target, sender and ids; no object per
+// message), and protoactor's endpoint writer holds the queue's tokens
+// (outBatch). A token takes messages until it holds batchMaxRecords or the
+// writer encodes it, as one envelope of type batchTypeName addressed to
+// the peer's batch process (batchID). The receiving node's inSerializer
+// decodes the records and its batch process posts each message, with its
+// sender and ids, to its target.
 //
 // Order per sender and receiver holds: records leave the queue in the order
 // they were queued, and a token posted after another is encoded after it.
 // Nothing queued before protoactor's own messages to the peer (Flush's
 // probe, Terminated) is encoded after them: a message's token was posted
 // no later than the message was queued.
+//
 // A message leaves the queue exactly once: into a batch, or, when the
 // writer cannot send (its first connection failed: it dead-letters the
 // token) or the connection ended (EndpointTerminatedEvent), to the dead

@@ -125,8 +125,10 @@ func typeName(m proto.Message) string {
 }
 
 // send stamps msg with a new message id and the trace id (a new trace if
-// zero) and hands it to protoactor. sender may be nil. Messages to other
-// nodes that are too large for the wire are refused here.
+// zero) and delivers it: into a live local mailbox, through protoactor, or
+// into the peer's queue (outq.go). sender may be nil. Messages to other
+// nodes that are too large for the wire are refused here or as their
+// batch is encoded.
 func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id) {
 	target := to.ap
 	mid := n.ids.next()
