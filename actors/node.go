@@ -59,6 +59,7 @@ type Node struct {
 
 	procs    sync.Map // id -> *process
 	outqs    sync.Map // peer address -> *outQueue
+	batchMax int      // messages per batch token (and gRPC frame)
 	pids     pidCache
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -275,6 +276,10 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 	if batch <= 0 {
 		batch = EndpointWriterBatchSize
 	}
+	// Our messages travel in batch tokens of up to batch messages each
+	// (outq.go), one token per gRPC frame: a frame holds at most batch
+	// messages, as protoactor's own batching would give.
+	n.batchMax = min(batch, batchMaxRecords)
 	g := &guard{n: n}
 	opts := []remote.ConfigOption{
 		// One connect attempt, as libprocess makes: a peer that cannot be
@@ -283,7 +288,7 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		// blocks the peer's writer for 10 s and logs every attempt.
 		func(c *remote.Config) { c.MaxRetryCount = 1 },
 		remote.WithEndpointWriterQueueSize(EndpointWriterQueueSize),
-		remote.WithEndpointWriterBatchSize(batch),
+		remote.WithEndpointWriterBatchSize(1),
 		remote.WithServerOptions(
 			grpc.MaxRecvMsgSize(maxRecv),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{

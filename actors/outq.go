@@ -20,7 +20,7 @@ import (
 // Between nodes, messages wait in a queue of their own per peer address
 // (outQueue: records of message, target, sender and ids; no object per
 // message), and protoactor's endpoint writer holds the queue's tokens
-// (outBatch). A token takes messages until it holds batchMaxRecords or the
+// (outBatch). A token takes messages until it holds Node.batchMax or the
 // writer encodes it, as one envelope of type batchTypeName addressed to
 // the peer's batch process (batchID). The receiving node's inSerializer
 // decodes the records and its batch process posts each message, with its
@@ -45,7 +45,8 @@ const (
 	batchID       = "$gomesos-batch"
 )
 
-// batchMaxRecords caps the messages of one token.
+// batchMaxRecords caps the messages of one token; a node's own cap
+// (Node.batchMax) is its writer batch size, at most this.
 const batchMaxRecords = 256
 
 // batchType is batchTypeName's registered type (message Batch { repeated
@@ -89,7 +90,7 @@ type outRec struct {
 
 // outQueue is the queue of messages to one peer address: the tokens
 // posted to protoactor's writer and not yet encoded, in order. The last
-// takes new messages until it holds batchMaxRecords or is encoded.
+// takes new messages until it holds Node.batchMax or is encoded.
 type outQueue struct {
 	n       *Node
 	addr    string
@@ -113,7 +114,7 @@ var recArrays = sync.Pool{New: func() any { return new([batchMaxRecords]outRec) 
 // push queues a message, in the last token or a new one.
 func (q *outQueue) push(r outRec) {
 	q.mu.Lock()
-	if k := len(q.pending); k > 0 && len(q.pending[k-1].recs) < batchMaxRecords {
+	if k := len(q.pending); k > 0 && len(q.pending[k-1].recs) < max(q.n.batchMax, 1) {
 		b := q.pending[k-1]
 		if b.arr == nil {
 			b.arr = recArrays.Get().(*[batchMaxRecords]outRec)
