@@ -414,8 +414,10 @@ func TestPerPeerMemoryBounded(t *testing.T) {
 	if n.rcfg.EndpointWriterQueueSize != EndpointWriterQueueSize || EndpointWriterQueueSize != 4096 {
 		t.Fatalf("EndpointWriterQueueSize = %d", n.rcfg.EndpointWriterQueueSize)
 	}
-	if n.rcfg.EndpointWriterBatchSize != EndpointWriterBatchSize {
-		t.Fatalf("EndpointWriterBatchSize = %d", n.rcfg.EndpointWriterBatchSize)
+	// One batch token per frame, EndpointWriterBatchSize messages a token:
+	// a frame holds no more messages than protoactor's batching gave.
+	if n.rcfg.EndpointWriterBatchSize != 1 || n.batchMax != EndpointWriterBatchSize {
+		t.Fatalf("writer batch %d tokens, token cap %d", n.rcfg.EndpointWriterBatchSize, n.batchMax)
 	}
 	// One call each: 5 server options, 3 dial options (creds, keepalive,
 	// connect timeout).

@@ -31,26 +31,27 @@
 // queue, no wrapper object, no allocation, and no protoactor context per
 // message; a message to a process that is not (or no longer) live goes
 // through protoactor in a small wrapper, to its mailbox or its dead
-// letters. Between nodes a message goes under its own type name, as raw
-// protoactor sends it, with the ids as one extra field (number 19999, in
-// the range protobuf keeps for itself, which no .proto file may use)
-// written ahead of its own fields: it is encoded once, as raw protoactor
-// encodes a message. The field holds the message id's number and, only
-// when it differs from it, the trace id (5-8 bytes for a message that
-// starts its trace); the sending node's id goes once per connection, as
-// the actor system id in protoactor's ConnectRequest, and the receiving
-// guard hands it on. The size limit is checked as the message is encoded
-// on protoactor's endpoint writer, which drops an oversized message alone
-// (or before it is queued, when a tracer wants its size anyway). The
-// receiving node's serializer (the guard points received envelopes at
-// it) takes the field off the front and decodes the rest once into the
-// message's own type; the message and its ids then go into the mailbox as
-// a local one does (a malformed field is dropped; the message is
-// delivered without ids; one found elsewhere in the bytes is taken out of
-// the unknown fields before filters, tracer or handler see the message).
-// Wrappers whose lifetime protoactor decides come from slabs, so a
-// message costs the allocations raw protoactor's does. protoactor's own
-// control messages (Terminated, Watch, PoisonPill, ...)
+// letters. Between nodes messages wait in a queue per peer address
+// (outq.go: records of message, target, sender and ids in reused slices,
+// no object per message), and protoactor's endpoint writer holds one
+// token per up to 256 queued messages; encoding the token writes its
+// messages as one envelope of type gomesos.actors.Batch to the peer's
+// batch process, each message encoded once, with its ids (the message
+// id's number and, only when it differs, the trace id) and with target,
+// sender and type name written only when they change. The sending node's
+// id goes once per connection, as the actor system id in protoactor's
+// ConnectRequest, and the receiving guard hands it on. The size limit is
+// checked as a batch is encoded (or before a message is queued, when a
+// tracer wants its size anyway): an oversized message is dropped alone.
+// The receiving serializer decodes a batch, refusing records of
+// protoactor's control types; the batch process posts each message with
+// its ids into its mailbox as a local one goes. Messages whose token the
+// writer cannot send (no connection), or whose connection ended before
+// they were encoded, become dead letters with their own ids. A message
+// from a raw protoactor peer still arrives under its own type name, with
+// the ids (field 19999, a number protobuf keeps for itself) ahead of its
+// fields or among its unknown fields (a raw peer cannot read batches).
+// protoactor's own control messages (Terminated, Watch, PoisonPill, ...)
 // are refused on the way out (Stats.Rejected). There is no protoactor
 // middleware: Node.send and the mailbox do the stamping, filtering and
 // tracing themselves.

@@ -58,6 +58,8 @@ type Node struct {
 	sub  *eventstream.Subscription
 
 	procs    sync.Map // id -> *process
+	outqs    sync.Map // peer address -> *outQueue
+	batchMax int      // messages per batch token (and gRPC frame)
 	pids     pidCache
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -241,6 +243,9 @@ func (n *Node) start(cfg Config, port int, advertised string) error {
 	n.sys, n.rem, n.rcfg = sys, rem, rcfg
 	n.addr = sys.Address()
 	n.sub = sys.EventStream.Subscribe(n.onEvent)
+	if _, ok := sys.ProcessRegistry.Add(&batchProcess{n}, batchID); !ok {
+		n.log.Error("actors: cannot register the batch receiver; peers' messages to this node are lost")
+	}
 	if _, err := sys.Root.SpawnNamed(actor.PropsFromFunc(flushResponder), flushID); err != nil {
 		n.log.WithError(err).Error("actors: cannot start the flush responder; peers' Flush to this node fails")
 	}
@@ -271,6 +276,10 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 	if batch <= 0 {
 		batch = EndpointWriterBatchSize
 	}
+	// Our messages travel in batch tokens of up to batch messages each
+	// (outq.go), one token per gRPC frame: a frame holds at most batch
+	// messages, as protoactor's own batching would give.
+	n.batchMax = min(batch, batchMaxRecords)
 	g := &guard{n: n}
 	opts := []remote.ConfigOption{
 		// One connect attempt, as libprocess makes: a peer that cannot be
@@ -279,7 +288,7 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		// blocks the peer's writer for 10 s and logs every attempt.
 		func(c *remote.Config) { c.MaxRetryCount = 1 },
 		remote.WithEndpointWriterQueueSize(EndpointWriterQueueSize),
-		remote.WithEndpointWriterBatchSize(batch),
+		remote.WithEndpointWriterBatchSize(1),
 		remote.WithServerOptions(
 			grpc.MaxRecvMsgSize(maxRecv),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
@@ -760,9 +769,9 @@ func (n *Node) onEvent(ev any) {
 		var mid, trace id
 		m, sender := e.Message, e.Sender
 		switch lm := m.(type) {
-		case *outMsg: // to a peer node that could not be reached
-			m = lm.payload()
-			mid, trace = lm.ids()
+		case *outBatch: // its writer could not connect: the queue's messages are dead letters
+			lm.q.fail(lm)
+			return
 		case *localMsg:
 			m, mid, trace = lm.msg, lm.mid, lm.trace
 			if lm.sender != nil {
@@ -792,6 +801,7 @@ func (n *Node) onEvent(ev any) {
 		}
 	case *remote.EndpointTerminatedEvent:
 		n.log.WithField("address", e.Address).Debug("actors: connection to peer node ended")
+		n.failAddress(e.Address)
 	case *remote.EndpointConnectedEvent:
 		n.log.WithField("address", e.Address).Debug("actors: connected to peer node")
 	}

@@ -3,7 +3,6 @@ package actors
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -97,8 +96,8 @@ func (g *idGen) next() id { return id{g.node, g.n.Add(1)} }
 // cannot go straight into the target's mailbox (see Node.send): the target
 // is not (or no longer) a live process of this node, or lives on another
 // Local node. It goes through protoactor, which delivers it to the
-// mailbox or to its dead letters. (Between nodes a message travels as an
-// outMsg: see wire.go.)
+// mailbox or to its dead letters. (Between nodes messages travel in
+// batches: see outq.go.)
 type localMsg struct {
 	msg    proto.Message
 	sender *actor.PID // nil for none (or, from another node, protoactor's envelope carries it)
@@ -126,8 +125,10 @@ func typeName(m proto.Message) string {
 }
 
 // send stamps msg with a new message id and the trace id (a new trace if
-// zero) and hands it to protoactor. sender may be nil. Messages to other
-// nodes that are too large for the wire are refused here.
+// zero) and delivers it: into a live local mailbox, through protoactor, or
+// into the peer's queue (outq.go). sender may be nil. Messages to other
+// nodes that are too large for the wire are refused here or as their
+// batch is encoded.
 func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id) {
 	target := to.ap
 	mid := n.ids.next()
@@ -179,9 +180,9 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 		}
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
-	// Straight to remoting (where protoactor's Root.Send ends up), with the
-	// sender beside the message rather than in an envelope.
-	n.rem.SendMessage(target, nil, newOutMsg(n, msg, mid, trace), sender, -1)
+	// Into the peer's queue, which protoactor's endpoint writer drains in
+	// batches (outq.go).
+	n.outQueue(target.Address).push(outRec{msg: msg, target: target, sender: sender, mid: mid.n, trace: trace})
 }
 
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
@@ -224,17 +225,17 @@ func (n *Node) refuseOversized(from, to *actor.PID, msg proto.Message, size int)
 // refuseOversizedOut is refuseOversized on protoactor's endpoint writer,
 // which knows neither sender nor target: it returns the error the writer
 // logs as it drops the message.
-func (n *Node) refuseOversizedOut(m *outMsg, size int) error {
+func (n *Node) refuseOversizedOut(r *outRec, size int) {
 	n.stats.oversized.Add(1)
-	mid, trace := m.ids()
 	n.log.WithFields(logrus.Fields{
-		"message":    typeName(m.payload()),
-		"message_id": mid.String(),
-		"trace_id":   trace.String(),
+		"from":       fromActorPID(r.sender).String(),
+		"to":         fromActorPID(r.target).String(),
+		"message":    typeName(r.msg),
+		"message_id": id{n.ids.node, r.mid}.String(),
+		"trace_id":   r.trace.String(),
 		"size":       size,
 		"limit":      MaxMessageSize,
 	}).Error("actors: message too large for remoting; dropped")
-	return fmt.Errorf("actors: %s of %d bytes is over the limit of %d bytes", typeName(m.payload()), size, MaxMessageSize)
 }
 
 // quiet reports that no tracer and no test filter is set: admit would

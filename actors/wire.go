@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/runtime/protoiface"
 )
 
 // Between nodes a message goes as itself, under its own type name, with
@@ -35,124 +34,6 @@ import (
 // .proto file, so no message has a field of its own there; its tag is
 // 3 bytes.
 const idsField protowire.Number = 19999
-
-// outMsg is a message on its way to another node. It is its own wire form:
-// to protobuf it is a message with the payload's descriptor (so protoactor
-// sends it under the payload's type name) whose encoding is the ids field
-// followed by the payload's. 48 bytes: the sending node stands in for the
-// message id's node, and the size is not kept (see outMarshal).
-type outMsg struct {
-	protoreflect.Message // the payload's; ProtoMethods and Interface are ours
-	n                    *Node
-	mid                  uint64 // the message id's number on n
-	trace                id
-}
-
-var outMsgs slab[outMsg]
-
-func newOutMsg(n *Node, msg proto.Message, mid, trace id) *outMsg {
-	m := outMsgs.get()
-	*m = outMsg{Message: msg.ProtoReflect(), n: n, mid: mid.n, trace: trace}
-	return m
-}
-
-// payload returns the message being sent.
-func (m *outMsg) payload() proto.Message { return m.Message.Interface() }
-
-// ids returns the message's ids.
-func (m *outMsg) ids() (mid, trace id) { return id{m.n.ids.node, m.mid}, m.trace }
-
-// String names the wrapper in protoactor's log of a message it could not
-// serialize, without printing the payload.
-func (m *outMsg) String() string {
-	return "outgoing " + string(m.Message.Descriptor().FullName())
-}
-
-// ProtoReflect implements proto.Message.
-func (m *outMsg) ProtoReflect() protoreflect.Message { return m }
-
-// Interface implements protoreflect.Message.
-func (m *outMsg) Interface() protoreflect.ProtoMessage { return m }
-
-// ProtoMethods implements protoreflect.Message: the fast paths that
-// proto.Marshal takes.
-func (m *outMsg) ProtoMethods() *protoiface.Methods { return &outMethods }
-
-var outMethods = protoiface.Methods{
-	Flags:            protoiface.SupportMarshalDeterministic,
-	Size:             outSize,
-	Marshal:          outMarshal,
-	CheckInitialized: outCheckInitialized,
-}
-
-// The payload's own fast paths (generated messages have them) are called
-// directly, as proto.Marshal would call them, with the flags it passed;
-// proto's exported functions are the fallback for messages without them.
-
-// payloadSize is the payload's encoded size; with MarshalUseCachedSize in
-// flags, the size its last sizing cached.
-func (m *outMsg) payloadSize(flags protoiface.MarshalInputFlags) int {
-	if pm := m.Message.ProtoMethods(); pm != nil && pm.Size != nil {
-		return pm.Size(protoiface.SizeInput{Message: m.Message, Flags: flags}).Size
-	}
-	return proto.MarshalOptions{UseCachedSize: flags&protoiface.MarshalUseCachedSize != 0}.Size(m.payload())
-}
-
-// outSize is the payload's size (which sets its size caches for the
-// encoding that follows, as proto.Marshal of the payload itself would) plus
-// the ids field's. An oversized payload counts as empty: outMarshal refuses
-// it, so no buffer of its size is made for nothing.
-func outSize(in protoiface.SizeInput) protoiface.SizeOutput {
-	m := in.Message.(*outMsg)
-	size := m.payloadSize(in.Flags)
-	if size > MaxMessageSize {
-		size = 0
-	}
-	mid, trace := m.ids()
-	return protoiface.SizeOutput{Size: size + idsSize(mid, trace, mid.node)}
-}
-
-// outMarshal writes the ids field first, then the payload: the receiving
-// node's serializer (inSerializer) takes the ids off the front and decodes
-// the rest, with no unknown field to store and remove.
-//
-// It refuses a payload over MaxMessageSize (Node.send checks it first only
-// when a tracer wants the size anyway): protoactor's endpoint writer drops
-// a message it cannot serialize, logs it and carries on with the rest of
-// the batch, so the message never reaches the connection. The size is the
-// one outSize just cached (proto.Marshal sizes before it encodes).
-func outMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) {
-	m := in.Message.(*outMsg)
-	if size := m.payloadSize(in.Flags); size > MaxMessageSize {
-		return protoiface.MarshalOutput{}, m.n.refuseOversizedOut(m, size)
-	}
-	mid, trace := m.ids()
-	b := appendIDs(in.Buf, mid, trace, mid.node) // the receiver knows the node from the connection
-	if pm := m.Message.ProtoMethods(); pm != nil && pm.Marshal != nil {
-		out, err := pm.Marshal(protoiface.MarshalInput{Message: m.Message, Buf: b, Flags: in.Flags})
-		if err != nil {
-			return protoiface.MarshalOutput{}, err
-		}
-		return protoiface.MarshalOutput{Buf: out.Buf}, nil
-	}
-	b, err := proto.MarshalOptions{
-		AllowPartial:  true, // checked once, by outCheckInitialized
-		Deterministic: in.Flags&protoiface.MarshalDeterministic != 0,
-		UseCachedSize: in.Flags&protoiface.MarshalUseCachedSize != 0,
-	}.MarshalAppend(b, m.payload())
-	if err != nil {
-		return protoiface.MarshalOutput{}, err
-	}
-	return protoiface.MarshalOutput{Buf: b}, nil
-}
-
-func outCheckInitialized(in protoiface.CheckInitializedInput) (protoiface.CheckInitializedOutput, error) {
-	m := in.Message.(*outMsg)
-	if pm := m.Message.ProtoMethods(); pm != nil && pm.CheckInitialized != nil {
-		return pm.CheckInitialized(protoiface.CheckInitializedInput{Message: m.Message})
-	}
-	return protoiface.CheckInitializedOutput{}, proto.CheckInitialized(m.payload())
-}
 
 // The ids field's content is varints: first the message id's number
 // shifted left by two, with bit 1 set if the message id's node follows
@@ -207,9 +88,14 @@ func idsSize(mid, trace id, known uint64) int {
 // appendIDs appends the ids field for a receiver that knows the node
 // `known` from the connection (0: none; the field then names the node).
 func appendIDs(b []byte, mid, trace id, known uint64) []byte {
-	h := idsHead(mid, trace, known)
 	b = protowire.AppendTag(b, idsField, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(idsLen(mid, trace, known)))
+	return appendIDContent(b, mid, trace, known)
+}
+
+// appendIDContent appends the ids field's content.
+func appendIDContent(b []byte, mid, trace id, known uint64) []byte {
+	h := idsHead(mid, trace, known)
 	b = protowire.AppendVarint(b, h)
 	if h&idsHasNode != 0 {
 		b = protowire.AppendVarint(b, mid.node)
@@ -273,8 +159,9 @@ func untagName(s string) (node uint64, name string) {
 // protoactor's, plus a leading ids field taken off before decoding. A
 // message that had one arrives as a localMsg with its ids, which the
 // mailbox opens; others (protoactor's own types included, never wrapped)
-// arrive as themselves. On the way out protoactor's protobuf serializer
-// does the work: outMsg is its own encoding.
+// arrive as themselves; a batch (outq.go) arrives as an inBatch. On the way
+// out protoactor's protobuf serializer does the work: an outBatch is its
+// own encoding.
 type inSerializer struct{}
 
 // inMsgs recycles the localMsgs of received messages: the mailbox copies
@@ -337,6 +224,9 @@ func (inSerializer) Deserialize(typeName string, b []byte) (any, error) {
 	mt, err := findType(typeName)
 	if err != nil {
 		return nil, err
+	}
+	if typeName == batchTypeName {
+		return decodeBatch(b, peer)
 	}
 	mid, trace, rest, had := leadingIDs(b, peer)
 	m := mt.New().Interface()

@@ -1,0 +1,225 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// A connection to the peer ends mid-stream (as protoactor reports it: an
+// EndpointTerminatedEvent, after which its writer stops and the next send
+// connects anew). Every message then arrives with its own ids or becomes a
+// dead letter with its own ids, never both, never with another message's;
+// messages sent after the cut arrive.
+func TestConnectionCutMidStream(t *testing.T) {
+	n, p := sharedNode(t), sharedPeer(t)
+	tr := &recordingTracer{}
+	n.SetTracer(tr)
+	t.Cleanup(func() { n.SetTracer(nil) })
+
+	tok := uniqueID("cut")
+	replies := make(chan string, 4096)
+	a := spawn(t, n, tok, &proc{init: func(c *Context) {
+		Install(c, func(_ PID, m *wrapperspb.StringValue) { replies <- m.Value })
+	}})
+	const total = 2000
+	for i := 0; i < total; i++ {
+		if i == total/2 {
+			n.sys.EventStream.Publish(&remote.EndpointTerminatedEvent{Address: p.echo.Address})
+		}
+		n.Send(a, p.echo, wrapperspb.String(fmt.Sprintf("%s/%d", tok, i)))
+	}
+
+	index := func(v string) int {
+		v = strings.TrimPrefix(v, "echo:")
+		s, ok := strings.CutPrefix(v, tok+"/")
+		if !ok {
+			return -1
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil {
+			return -1
+		}
+		return i
+	}
+	// Messages sent after the cut get through: protoactor connects anew on
+	// a send (one every second until an answer, in case its writer saw a
+	// late end of the old stream too).
+	deadline := time.After(60 * time.Second)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	got := map[int]bool{}
+	for k := total; ; {
+		select {
+		case v := <-replies:
+			i := index(v)
+			if i < 0 || got[i] {
+				t.Fatalf("reply %q: unknown or twice", v)
+			}
+			got[i] = true
+		case <-tick.C:
+			n.Send(a, p.echo, wrapperspb.String(fmt.Sprintf("%s/%d", tok, k)))
+			k++
+			continue
+		case <-deadline:
+			t.Fatalf("no answer after the cut in 60 s (%d answers before)", len(got))
+		}
+		if len(got) > 0 && maxKey(got) >= total/2 {
+			break
+		}
+	}
+	for len(replies) > 0 {
+		v := <-replies
+		if i := index(v); i >= 0 {
+			got[index(v)] = true
+		}
+	}
+
+	// Ids: a message sent from outside a process starts its own trace, so
+	// the echo's reply carries the trace id of the message it answers; a
+	// dead letter carries its own message id.
+	sent := map[int]Event{}
+	for _, e := range tr.snapshot() {
+		m, ok := e.Msg.(*wrapperspb.StringValue)
+		if !ok {
+			continue
+		}
+		i := index(m.Value)
+		if i < 0 {
+			continue
+		}
+		switch {
+		case e.Kind == Sent && e.To == p.echo:
+			sent[i] = e
+		}
+	}
+	dead := 0
+	for _, e := range tr.snapshot() {
+		m, ok := e.Msg.(*wrapperspb.StringValue)
+		if !ok {
+			continue
+		}
+		i := index(m.Value)
+		if i < 0 {
+			continue
+		}
+		s, ok := sent[i]
+		if !ok {
+			t.Fatalf("no Sent event for %q", m.Value)
+		}
+		switch {
+		case e.Kind == Received && e.To == a:
+			if e.TraceID != s.TraceID || e.TraceID != s.MsgID {
+				t.Fatalf("reply to %d has trace %s, its message was %s (trace %s)", i, e.TraceID, s.MsgID, s.TraceID)
+			}
+		case e.Kind == DeadLetter:
+			dead++
+			if got[i] {
+				t.Fatalf("message %d answered and a dead letter", i)
+			}
+			if e.MsgID != s.MsgID || e.TraceID != s.TraceID {
+				t.Fatalf("dead letter %d has ids %s/%s, sent as %s/%s", i, e.MsgID, e.TraceID, s.MsgID, s.TraceID)
+			}
+		}
+	}
+	t.Logf("%d answered, %d dead letters", len(got), dead)
+}
+
+func maxKey(m map[int]bool) int {
+	k := -1
+	for i := range m {
+		k = max(k, i)
+	}
+	return k
+}
+
+// A batch decodes to its messages with their targets, senders and ids;
+// records of protoactor's control types or unknown types are refused.
+func TestBatchRoundTrip(t *testing.T) {
+	n := newTestNode(t)
+	q := &outQueue{n: n, addr: "peer:1"}
+	s1 := actor.NewPID("here:1", "s1")
+	t1, t2 := actor.NewPID("peer:1", "t1"), actor.NewPID("peer:1", "t2")
+	trace := id{77, 5}
+	recs := []outRec{
+		{msg: wrapperspb.String("a"), target: t1, sender: s1, mid: 1, trace: id{n.ids.node, 1}},
+		{msg: wrapperspb.String("b"), target: t1, sender: s1, mid: 2, trace: trace},
+		{msg: wrapperspb.Int64(3), target: t2, mid: 3, trace: id{n.ids.node, 3}},
+		{msg: wrapperspb.Bytes(make([]byte, MaxMessageSize+1)), target: t2, mid: 4, trace: id{n.ids.node, 4}},
+		{msg: wrapperspb.String("e"), target: t1, sender: s1, mid: 5, trace: id{n.ids.node, 5}},
+	}
+	b := &outBatch{Message: emptyBatch, q: q, recs: recs}
+	q.pending = []*outBatch{b}
+	before := n.Stats().Oversized
+	data, err := proto.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := n.Stats().Oversized - before; d != 1 {
+		t.Fatalf("Oversized +%d", d)
+	}
+	in, err := decodeBatch(data, n.ids.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		target, sender string
+		msg            proto.Message
+		mid, trace     id
+	}{
+		{"t1", "s1", wrapperspb.String("a"), id{n.ids.node, 1}, id{n.ids.node, 1}},
+		{"t1", "s1", wrapperspb.String("b"), id{n.ids.node, 2}, trace},
+		{"t2", "", wrapperspb.Int64(3), id{n.ids.node, 3}, id{n.ids.node, 3}},
+		{"t1", "s1", wrapperspb.String("e"), id{n.ids.node, 5}, id{n.ids.node, 5}},
+	}
+	if len(in.recs) != len(want) || in.rejected != 0 {
+		t.Fatalf("decoded %d records (%d rejected), want %d", len(in.recs), in.rejected, len(want))
+	}
+	for i, w := range want {
+		r := in.recs[i]
+		sender := ""
+		if r.sender != nil {
+			sender = r.sender.Id
+		}
+		if r.target.Id != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
+			t.Fatalf("record %d: %v %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
+		}
+	}
+
+	// A peer's batch with forbidden and unknown types: those records go.
+	var raw []byte
+	rec := func(typ string, payload []byte) {
+		var r []byte
+		r = protowire.AppendTag(r, recTarget, protowire.BytesType)
+		r = protowire.AppendString(r, "t1")
+		r = protowire.AppendTag(r, recType, protowire.BytesType)
+		r = protowire.AppendString(r, typ)
+		r = protowire.AppendTag(r, recPayload, protowire.BytesType)
+		r = protowire.AppendBytes(r, payload)
+		raw = protowire.AppendTag(raw, 1, protowire.BytesType)
+		raw = protowire.AppendBytes(raw, r)
+	}
+	stop, _ := proto.Marshal(&actor.Stop{})
+	rec("actor.Stop", stop)
+	rec("actor.Terminated", nil)
+	rec("no.such.Type", nil)
+	rec(string(TypeOf[*wrapperspb.StringValue]()), nil)
+	in, err = decodeBatch(raw, n.ids.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.rejected != 3 || len(in.recs) != 1 || !in.recs[0].mid.zero() {
+		t.Fatalf("rejected %d, kept %d", in.rejected, len(in.recs))
+	}
+	if _, err := decodeBatch([]byte{0x0a, 0x05, 0x01}, 0); err == nil {
+		t.Fatal("a truncated batch decoded")
+	}
+}
