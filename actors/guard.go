@@ -121,7 +121,9 @@ func (s *saneStream) RecvMsg(m any) error {
 	if rm, ok := m.(*remote.RemoteMessage); ok {
 		if c := rm.GetConnectRequest(); c != nil {
 			if sc := c.GetServerConnection(); sc != nil {
-				s.peer = parseSystemID(sc.SystemId)
+				if p := parseSystemID(sc.SystemId); p != s.peer {
+					s.peer, s.tagged = p, nil // names tagged for the old node go
+				}
 			}
 		}
 		if b := rm.GetMessageBatch(); b != nil {

@@ -159,8 +159,8 @@ func (m *mailbox) PostUserMessage(msg any) {
 func (m *mailbox) PostSystemMessage(msg any) {
 	m.mu.Lock()
 	m.sys = append(m.sys, msg)
-	m.mu.Unlock()
 	m.sysN.Add(1)
+	m.mu.Unlock()
 	if m.hook != nil {
 		m.hook.MessagePosted(msg)
 	}
@@ -201,22 +201,31 @@ func (m *mailbox) schedule() {
 	}
 }
 
+// process runs the mailbox until it finds no work. It says it is idle
+// under the lock that senders queue under, having looked for work there
+// while it still owns the reading state (next, suspended): a message
+// queued before sees it running and is found, one queued after sees it
+// idle and schedules it again; no other goroutine reads that state.
 func (m *mailbox) process() {
 	for {
 		m.run()
-		m.status.Store(mbIdle)
-		if !m.hasWork() || !m.status.CompareAndSwap(mbIdle, mbRunning) {
-			break
+		m.mu.Lock()
+		if !m.hasWork() {
+			suspended := m.suspended
+			m.status.Store(mbIdle)
+			m.mu.Unlock()
+			if m.hook != nil && !suspended {
+				m.hook.MailboxEmpty()
+			}
+			return
 		}
-	}
-	if m.hook != nil && !m.suspended {
-		m.hook.MailboxEmpty()
+		m.mu.Unlock()
 	}
 }
 
+// hasWork says whether a system message or, unless suspended, a user
+// message waits; under mu, by the running goroutine.
 func (m *mailbox) hasWork() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return len(m.sys) > 0 || (!m.suspended && m.rd != nil && (m.next < m.rd.n || m.rd.next != nil))
 }
 
