@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,8 +21,10 @@ import (
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -304,6 +307,7 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		),
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithChainStreamInterceptor(closedStreamEnds),
 			grpc.WithKeepaliveParams(keepalive.ClientParameters{
 				Time:                KeepaliveTime,
 				Timeout:             KeepaliveTimeout,
@@ -322,6 +326,32 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		opts = append(opts, remote.WithAdvertisedHost(advertised))
 	}
 	return opts
+}
+
+// closedStreamEnds makes a client stream that this node closed end as a
+// finished stream (io.EOF) rather than a failed one. protoactor's writer
+// closes its connection when it stops (on an EndpointTerminatedEvent) and
+// its reading goroutine, seeing the close as an error, publishes another
+// EndpointTerminatedEvent for the address, later: that one stopped the
+// next writer, whose close did the same, so a cut connection could go on
+// ending its successors, their pending messages turned dead letters.
+// Canceled comes only from our side: the stream's context is Background.
+func closedStreamEnds(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return closedStream{s}, nil
+}
+
+type closedStream struct{ grpc.ClientStream }
+
+func (s closedStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err != nil && status.Code(err) == codes.Canceled {
+		return io.EOF
+	}
+	return err
 }
 
 func isUnspecified(host string) bool {

@@ -134,12 +134,16 @@ func (q *outQueue) push(r outRec) {
 }
 
 // take closes token b to new messages and returns its records (nil if it
-// was taken already).
-func (q *outQueue) take(b *outBatch) []outRec {
+// was taken already) and the array holding them, if any. The one caller
+// that gets them owns them from here on, wherever they live (b.one, or the
+// array it gives back when done): before, the writer gave a token's array
+// back to the pool even when fail had taken the records and was still
+// reading them, and push then appended to it.
+func (q *outQueue) take(b *outBatch) ([]outRec, *[batchMaxRecords]outRec) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if b.taken {
-		return nil
+		return nil, nil
 	}
 	b.taken = true
 	for i, x := range q.pending {
@@ -150,19 +154,28 @@ func (q *outQueue) take(b *outBatch) []outRec {
 			break
 		}
 	}
-	recs := b.recs
-	b.recs = nil
-	return recs
+	recs, arr := b.recs, b.arr
+	b.recs, b.arr = nil, nil
+	return recs, arr
 }
 
-// giveBack returns a batch's array for reuse.
-func (b *outBatch) giveBack() {
-	if b.arr != nil {
-		clear(b.arr[:len(b.recs)])
-		recArrays.Put(b.arr)
-		b.arr = nil
+// giveBack returns an array taken with n records for reuse.
+func giveBack(arr *[batchMaxRecords]outRec, n int) {
+	if arr != nil {
+		clear(arr[:n])
+		recArrays.Put(arr)
 	}
-	b.one[0] = outRec{}
+}
+
+// release drops the records the writer took from the queue (if it took
+// them: otherwise fail did, and they are fail's to drop).
+func (b *outBatch) release() {
+	if b.arr != nil {
+		giveBack(b.arr, len(b.recs))
+	} else if len(b.recs) > 0 {
+		b.one[0] = outRec{}
+	}
+	b.recs, b.arr = nil, nil
 }
 
 // fail makes the messages of token b dead letters (its writer could not
@@ -176,7 +189,7 @@ func (q *outQueue) fail(b *outBatch) {
 		q.mu.Unlock()
 	}
 	for _, t := range dead {
-		recs := q.take(t)
+		recs, arr := q.take(t)
 		for i := range recs {
 			r := &recs[i]
 			q.n.sys.EventStream.Publish(&actor.DeadLetterEvent{
@@ -184,6 +197,11 @@ func (q *outQueue) fail(b *outBatch) {
 				Message: &localMsg{msg: r.msg, sender: r.sender, mid: id{q.n.ids.node, r.mid}, trace: r.trace},
 				Sender:  r.sender,
 			})
+		}
+		if arr != nil {
+			giveBack(arr, len(recs))
+		} else if len(recs) > 0 {
+			recs[0] = outRec{} // t.one: taken here, so the writer leaves it alone
 		}
 	}
 }
@@ -204,9 +222,9 @@ type outBatch struct {
 	protoreflect.Message // an empty Batch: the descriptor; ProtoMethods and Interface are ours
 	q                    *outQueue
 	taken                bool     // under q.mu: recs taken for encoding or the dead letters
-	recs                 []outRec // under q.mu until taken: one[:1] or arr[:k]
+	recs                 []outRec // under q.mu until taken: one[:1] or arr[:k]; then the taker's
 	one                  [1]outRec
-	arr                  *[batchMaxRecords]outRec
+	arr                  *[batchMaxRecords]outRec // as recs
 	size0                [2]int
 	sizes                []int // each record's encoded size, from the sizing
 	done                 bool  // encoded (or failed)
@@ -318,7 +336,7 @@ func (b *outBatch) prepare(flags protoiface.MarshalInputFlags) {
 	if b.sizes != nil || b.done {
 		return
 	}
-	b.recs = b.q.take(b)
+	b.recs, b.arr = b.q.take(b)
 	if len(b.recs) <= len(b.size0) {
 		b.sizes = b.size0[:len(b.recs)]
 	} else {
@@ -390,8 +408,8 @@ func batchMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) 
 			return protoiface.MarshalOutput{}, b.fail(err)
 		}
 	}
-	b.giveBack()
-	b.recs, b.sizes, b.done = nil, nil, true
+	b.release()
+	b.sizes, b.done = nil, true
 	return protoiface.MarshalOutput{Buf: buf}, nil
 }
 
@@ -400,7 +418,8 @@ func batchMarshal(in protoiface.MarshalInput) (protoiface.MarshalOutput, error) 
 func (b *outBatch) fail(err error) error {
 	b.q.n.log.WithFields(logrus.Fields{"address": b.q.addr, "messages": len(b.recs)}).WithError(err).
 		Error("actors: cannot encode a batch of messages; dropped")
-	b.recs, b.sizes, b.done = nil, nil, true
+	b.release()
+	b.sizes, b.done = nil, true
 	return fmt.Errorf("actors: batch to %s: %w", b.q.addr, err)
 }
 

@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +11,9 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -223,3 +228,34 @@ func TestBatchRoundTrip(t *testing.T) {
 		t.Fatal("a truncated batch decoded")
 	}
 }
+
+// A stream this node closed ends quietly: protoactor's reading goroutine
+// then publishes no late EndpointTerminatedEvent that would stop the next
+// connection's writer. A stream the peer or the network ended still fails.
+func TestClosedStreamEnds(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{status.Error(codes.Canceled, "grpc: the client connection is closing"), io.EOF},
+		{io.EOF, io.EOF},
+		{nil, nil},
+	} {
+		if got := (closedStream{canceledStream{c.err}}).RecvMsg(nil); got != c.want {
+			t.Fatalf("RecvMsg after %v = %v, want %v", c.err, got, c.want)
+		}
+	}
+	lost := status.Error(codes.Unavailable, "transport is closing")
+	if got := (closedStream{canceledStream{lost}}).RecvMsg(nil); status.Code(got) != codes.Unavailable {
+		t.Fatalf("RecvMsg after a lost connection = %v, want Unavailable", got)
+	}
+}
+
+type canceledStream struct{ err error }
+
+func (s canceledStream) Header() (metadata.MD, error) { return nil, nil }
+func (s canceledStream) Trailer() metadata.MD         { return nil }
+func (s canceledStream) CloseSend() error             { return nil }
+func (s canceledStream) Context() context.Context     { return context.Background() }
+func (s canceledStream) SendMsg(any) error            { return nil }
+func (s canceledStream) RecvMsg(any) error            { return s.err }
