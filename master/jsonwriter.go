@@ -8,11 +8,10 @@ package master
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"math"
 	"sort"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/gomesos/gomesos/internal/jsonwrite"
 )
 
 // rawJSON is compact JSON already encoded, written as is (encoding/json
@@ -143,40 +142,17 @@ func writeList[T any](w *jsonWriter, xs []T) {
 	w.b = append(w.b, ']')
 }
 
-// str writes s quoted; strings needing escapes go through encoding/json.
-func (w *jsonWriter) str(s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			w.marshal(s)
-			return
-		}
-	}
-	w.b = append(w.b, '"')
-	w.b = append(w.b, s...)
-	w.b = append(w.b, '"')
-}
+// str writes s quoted, as encoding/json does.
+func (w *jsonWriter) str(s string) { w.b = jsonwrite.AppendString(w.b, s) }
 
-// float writes f as encoding/json does.
+// float writes f as encoding/json does (NaN and infinities are an error).
 func (w *jsonWriter) float(f float64) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		if w.err == nil {
-			w.err = fmt.Errorf("json: unsupported value: %s", strconv.FormatFloat(f, 'g', -1, 64))
-		}
+	b, err := jsonwrite.AppendFloat(w.b, f)
+	if err != nil {
+		w.fail(err)
 		return
 	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	w.b = strconv.AppendFloat(w.b, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 becomes e-9, as encoding/json writes it.
-		if n := len(w.b); n >= 4 && w.b[n-4] == 'e' && w.b[n-3] == '-' && w.b[n-2] == '0' {
-			w.b[n-2] = w.b[n-1]
-			w.b = w.b[:n-1]
-		}
-	}
+	w.b = b
 }
 
 // key writes "k": (k needs no escaping) after a comma unless first.
