@@ -2,6 +2,7 @@ package allocator
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
@@ -230,4 +231,65 @@ func BenchmarkQuota(b *testing.B) {
 		b.ReportMetric(float64(offers)/float64(b.N), "offers/op")
 		b.ReportMetric(float64(followup.Nanoseconds())/float64(b.N), "followup-ns")
 	})
+}
+
+// The pattern of a busy cluster: every agent runs one task per cpu, each
+// with a sixteenth of its memory, and has only disk and ports left, which
+// no framework may be offered alone (--min_allocatable_resources). One
+// op gives one task's resources back on each of a few agents and runs a
+// cycle over all agents; (not timed) the frameworks offered the freed
+// resources launch a task there and decline the rest.
+func BenchmarkFewRecovered(b *testing.B) {
+	task := resources.MustParse("cpus:1;mem:4096").Upgrade()
+	const perCycle = 16
+	for _, n := range []int{10000, 50000} {
+		m := 100
+		b.Run(fmt.Sprintf("agents=%d/frameworks=%d", n, m), func(b *testing.B) {
+			c, _ := benchCore(b, n, m)
+			now := t0
+			launch := func(out map[string]Offers) int {
+				offers := 0
+				for fid, byRole := range out {
+					for role, byAgent := range byRole {
+						for aid, r := range byAgent {
+							offers++
+							var kept resources.Resources
+							for range int(r.Scalar("cpus")) {
+								kept = kept.Add(task.Allocate(role))
+							}
+							if rest := r.Subtract(kept); !rest.IsEmpty() {
+								c.RecoverResources(now, fid, aid, rest, nil)
+							}
+						}
+					}
+				}
+				return offers
+			}
+			launch(c.Allocate(now, nil))
+			if out := c.Allocate(now, nil); len(out) != 0 {
+				b.Fatalf("leftovers offered: %d frameworks", len(out))
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			ids := c.Agents()
+			offers := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for range perCycle {
+					aid := ids[rng.IntN(len(ids))]
+					for _, h := range c.agents[aid].allocated {
+						if r := h.res; r.Scalar("cpus") >= 1 {
+							role, _ := singleRole(r)
+							c.RecoverResources(now, h.fid, aid, task.Allocate(role), nil)
+							break
+						}
+					}
+				}
+				out := c.Allocate(now, nil)
+				b.StopTimer()
+				offers += launch(out)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(offers)/float64(b.N), "offers/op")
+		})
+	}
 }
