@@ -65,8 +65,21 @@ func (c *Core) Allocate(now time.Time, candidates []string) map[string]Offers {
 		}
 		c.shuffle(agents)
 	}
+	// Without quota, what an agent is offered does not depend on the rest
+	// of the cluster: an agent settled this epoch would be turned down
+	// again by everyone (see Core.epoch).
+	skip := c.skipSettled && c.quotaRoles == 0
+	c.visited = 0
 	for _, a := range agents {
+		if skip && a.settled == c.epoch {
+			continue
+		}
+		c.visited++
+		before := len(r.grants)
 		r.generalStage(a)
+		if skip && len(r.grants) == before {
+			a.settled = c.epoch
+		}
 	}
 	c.LastRun = RunStats{Agents: len(agents), Offers: len(r.grants), HeldBackAgents: r.heldAgent}
 	if !r.heldBack.IsZero() {
@@ -393,6 +406,7 @@ func (r *run) grant(a *agentState, f *frameworkState, e *roleEntry, toOffer reso
 	c := r.c
 	n := e.node
 	granted := allocateTo(toOffer, e.info)
+	a.unsettle()
 	if held, ok := a.allocated.get(f.id); ok {
 		a.allocated.set(f.id, held.Add(granted))
 	} else {

@@ -41,6 +41,18 @@ type Core struct {
 	quotaRuns  uint64    // allocation runs with quota, numbering their scratch state
 	nextExpiry time.Time // earliest filter expiry (zero: none)
 
+	// epoch numbers the states of everything beyond single agents that
+	// decides who may take what (frameworks, their roles, activity,
+	// capabilities and suppression, quota, weights); it grows when they
+	// change. An agent settled in the current epoch was offered to every
+	// candidate and nobody took what it has free: until it or the epoch
+	// changes, a run would offer it to nobody again and skips it.
+	epoch uint64
+	// skipSettled is whether runs skip settled agents: with DRF sorters
+	// only (a random sorter draws for every agent it is consulted on).
+	skipSettled bool
+	visited     int // agents the last run's second stage visited
+
 	// LastRun describes the last allocation run.
 	LastRun RunStats
 
@@ -125,7 +137,15 @@ type agentState struct {
 	wholeCounts, wholeScalars sorter.Vec
 
 	active bool
+
+	settled uint64 // the epoch it was settled in (0: not settled)
 }
+
+// unsettle makes the next run visit a again.
+func (a *agentState) unsettle() { a.settled = 0 }
+
+// changed starts a new epoch: every agent is visited again.
+func (c *Core) changed() { c.epoch++ }
 
 type frameworkState struct {
 	id         string
@@ -174,6 +194,8 @@ func NewCore(opts Options) *Core {
 		agents:           map[string]*agentState{},
 		frameworks:       map[string]*frameworkState{},
 		roles:            newRoleTree(),
+		epoch:            1,
+		skipSettled:      opts.RoleSorter != sorter.KindRandom && opts.FrameworkSorter != sorter.KindRandom,
 	}
 	c.total = sorter.NewTotal(c.names)
 	c.roleSorter = c.newSorter(opts.RoleSorter)
@@ -316,6 +338,7 @@ func (c *Core) trackRole(role, fid string) {
 	if n.frameworks[fid] {
 		return
 	}
+	c.changed()
 	n.frameworks[fid] = true
 	s := c.frameworkSorters[role]
 	if s == nil {
@@ -350,6 +373,7 @@ func (c *Core) untrackRole(role, fid string, force bool) {
 		s.Unallocated(fid, q)
 		c.roleSorter.Unallocated(role, q)
 	}
+	c.changed()
 	delete(n.frameworks, fid)
 	s.Remove(fid)
 	if f := c.frameworks[fid]; f != nil {
@@ -375,6 +399,7 @@ func (c *Core) syncActivation(fid, role string) {
 	if s == nil || !s.Contains(fid) {
 		return
 	}
+	c.changed()
 	f := c.frameworks[fid]
 	if f != nil && f.active && !f.suppressed[role] && slices.Contains(f.roles, role) {
 		s.Activate(fid)
@@ -471,6 +496,7 @@ func (c *Core) AddFramework(id string, info *mesos.FrameworkInfo, used map[strin
 	if _, ok := c.frameworks[id]; ok {
 		return
 	}
+	c.changed()
 	f := &frameworkState{id: id, suppressed: map[string]bool{}, active: active, filters: map[filterKey][]offerFilter{}, tracked: map[string]bool{}}
 	c.setInfo(f, info)
 	for _, r := range opts.SuppressedRoles {
@@ -502,6 +528,7 @@ func (c *Core) RemoveFramework(id string) {
 	if !ok {
 		return
 	}
+	c.changed()
 	for _, a := range c.agentList {
 		if r, ok := a.allocated.get(id); ok {
 			c.untrack(id, r)
@@ -519,6 +546,7 @@ func (c *Core) RemoveFramework(id string) {
 // ActivateFramework makes a framework eligible for offers again.
 func (c *Core) ActivateFramework(id string) {
 	if f, ok := c.frameworks[id]; ok {
+		c.changed()
 		f.active = true
 		c.syncAll(id)
 	}
@@ -527,6 +555,7 @@ func (c *Core) ActivateFramework(id string) {
 // DeactivateFramework stops offers to a framework and clears its filters.
 func (c *Core) DeactivateFramework(id string) {
 	if f, ok := c.frameworks[id]; ok {
+		c.changed()
 		f.active = false
 		c.clearFilters(f)
 		c.syncAll(id)
@@ -534,6 +563,7 @@ func (c *Core) DeactivateFramework(id string) {
 }
 
 func (c *Core) clearFilters(f *frameworkState) {
+	c.changed()
 	if f.nFilters > 0 {
 		f.filters = map[filterKey][]offerFilter{}
 		f.nFilters = 0
@@ -547,6 +577,7 @@ func (c *Core) UpdateFramework(id string, info *mesos.FrameworkInfo, opts Framew
 	if !ok {
 		return
 	}
+	c.changed()
 	old, oldSuppressed := f.roles, f.suppressed
 	c.setInfo(f, info)
 	f.suppressed = map[string]bool{}
@@ -574,6 +605,7 @@ func (c *Core) UpdateFramework(id string, info *mesos.FrameworkInfo, opts Framew
 }
 
 func (c *Core) dropRoleFilters(f *frameworkState, role string) {
+	c.changed()
 	for k, fs := range f.filters {
 		if k.role == role {
 			f.nFilters -= len(fs)
@@ -593,6 +625,7 @@ func capSet(caps []mesos.SlaveInfo_Capability_Type) map[mesos.SlaveInfo_Capabili
 }
 
 func (a *agentState) setCaps(caps []mesos.SlaveInfo_Capability_Type) {
+	a.unsettle()
 	a.caps = capSet(caps)
 	a.multi = a.caps[mesos.SlaveInfo_Capability_MULTI_ROLE]
 	a.hier = a.caps[mesos.SlaveInfo_Capability_HIERARCHICAL_ROLE]
@@ -652,6 +685,7 @@ func (c *Core) recomputeAvailable(a *agentState) {
 	a.available = avail
 	a.countsGood = false
 	a.wholeGiven = nil
+	a.unsettle()
 }
 
 // giveBack returns r (with allocation info) to a's free resources and
@@ -663,6 +697,7 @@ func (c *Core) giveBack(a *agentState, r resources.Resources) resources.Resource
 	} else {
 		free = r.Unallocate()
 	}
+	a.unsettle()
 	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
 		// Everything that was given away whole comes back.
 		a.available = free
@@ -782,6 +817,7 @@ func (c *Core) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveI
 		}
 		changed = true
 		a.info = info
+		a.unsettle()
 	}
 	if caps != nil {
 		a.setCaps(caps)
@@ -795,6 +831,9 @@ func (c *Core) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveI
 }
 
 func (c *Core) removeAgentFilters(id string) {
+	if a := c.agents[id]; a != nil {
+		a.unsettle()
+	}
 	for _, f := range c.frameworks {
 		if f.nFilters == 0 {
 			continue
@@ -812,6 +851,7 @@ func (c *Core) removeAgentFilters(id string) {
 func (c *Core) ActivateSlave(id string) {
 	if a, ok := c.agents[id]; ok {
 		a.active = true
+		a.unsettle()
 	}
 }
 
@@ -950,6 +990,7 @@ func (c *Core) SuppressOffers(fid string, roles []string) {
 	if len(roles) == 0 {
 		roles = f.roles
 	}
+	c.changed()
 	for _, r := range roles {
 		f.suppressed[r] = true
 	}
@@ -966,6 +1007,7 @@ func (c *Core) ReviveOffers(fid string, roles []string) {
 	if len(roles) == 0 {
 		roles = f.roles
 	}
+	c.changed()
 	for _, r := range roles {
 		delete(f.suppressed, r)
 		c.dropRoleFilters(f, r)
@@ -977,6 +1019,7 @@ func (c *Core) ReviveOffers(fid string, roles []string) {
 
 // UpdateQuota sets role's quota; the default quota removes it.
 func (c *Core) UpdateQuota(role string, q Quota) {
+	c.changed()
 	n := c.roles.ensure(role)
 	if !n.quota.IsDefault() {
 		c.quotaRoles--
@@ -1002,6 +1045,7 @@ func (c *Core) UpdateQuota(role string, q Quota) {
 
 // UpdateWeights sets role weights.
 func (c *Core) UpdateWeights(weights map[string]float64) {
+	c.changed()
 	for role, w := range weights {
 		if w <= 0 {
 			continue
@@ -1096,6 +1140,11 @@ func (c *Core) expireFilters(now time.Time) {
 					if next.IsZero() || x.expires.Before(next) {
 						next = x.expires
 					}
+				}
+			}
+			if len(kept) < len(fs) {
+				if a := c.agents[k.agent]; a != nil {
+					a.unsettle()
 				}
 			}
 			f.nFilters -= len(fs) - len(kept)
