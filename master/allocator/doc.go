@@ -75,5 +75,9 @@
 // move only the clients an allocation changed; a plain agent (no
 // reservations, revocable or shared resources) is offered whole without
 // resource arithmetic; resource lists are built only for the offers
-// made. See BenchmarkAllocate and BENCHMARKS.md.
+// made. Without quota and with DRF sorters, a run skips the agents
+// nobody took anything from since their last visit while neither they
+// (free resources, filters, capabilities) nor the frameworks, roles,
+// weights or quota changed: everyone would turn them down again. See
+// BenchmarkAllocate, BenchmarkFewRecovered and BENCHMARKS.md.
 package allocator
