@@ -56,8 +56,9 @@ type Core struct {
 	// LastRun describes the last allocation run.
 	LastRun RunStats
 
-	cands    []*agentState // scratch
-	grantBuf []grantRec
+	cands              []*agentState // scratch
+	grantBuf           []grantRec
+	qAll, qRes, qUnres sorter.Vec // scratchQuantities
 }
 
 // holdings are what frameworks hold on an agent: a short list (an agent
@@ -284,6 +285,29 @@ func (c *Core) split(r resources.Resources) (reserved, unreserved sorter.Vec) {
 	return reserved, unreserved
 }
 
+// scratchQuantities returns the scalar quantities of r (scalarVec) and
+// those of its reserved and of its unreserved non-revocable parts (split)
+// in one pass, in the core's scratch vectors: they are good until the
+// next call and must not be kept.
+func (c *Core) scratchQuantities(r resources.Resources) (all, reserved, unreserved sorter.Vec) {
+	all, reserved, unreserved = reuse(c.qAll), reuse(c.qRes), reuse(c.qUnres)
+	for _, x := range r {
+		if x == nil || x.GetType() != mesos.Value_SCALAR || x.Scalar == nil {
+			continue
+		}
+		id, v := c.names.ID(x.GetName()), sorter.Fixed(x.GetScalar().GetValue())
+		all = all.AddAt(id, v)
+		switch {
+		case !resources.IsUnreserved(x):
+			reserved = reserved.AddAt(id, v)
+		case !resources.IsRevocable(x):
+			unreserved = unreserved.AddAt(id, v)
+		}
+	}
+	c.qAll, c.qRes, c.qUnres = all, reserved, unreserved
+	return all, reserved, unreserved
+}
+
 // ---- Frameworks ----
 
 func hasCap(info *mesos.FrameworkInfo, t mesos.FrameworkInfo_Capability_Type) bool {
@@ -446,7 +470,11 @@ func (c *Core) trackQ(role, fid string, q sorter.Vec) {
 
 // untrack is the inverse of track.
 func (c *Core) untrack(fid string, r resources.Resources) {
-	f := c.frameworks[fid]
+	c.untrackOf(c.frameworks[fid], fid, r)
+}
+
+// untrackOf is untrack for a framework already looked up (nil if unknown).
+func (c *Core) untrackOf(f *frameworkState, fid string, r resources.Resources) {
 	if role, ok := singleRole(r); ok {
 		c.untrackRole1(f, fid, role, r)
 		return
@@ -461,10 +489,9 @@ func (c *Core) untrackRole1(f *frameworkState, fid, role string, part resources.
 	if role == "" || s == nil || !s.Contains(fid) {
 		return
 	}
-	q := c.scalarVec(part)
+	q, res, unres := c.scratchQuantities(part)
 	s.Unallocated(fid, q)
 	c.roleSorter.Unallocated(role, q)
-	res, unres := c.split(part)
 	c.roles.each(role, func(n *roleNode) {
 		n.ooaReserved = n.ooaReserved.SubClamp(res)
 		n.ooaUnreserved = n.ooaUnreserved.SubClamp(unres)
@@ -924,6 +951,7 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 	// check then finds the refused list is the offered one.
 	var freed resources.Resources
 	a, agentKnown := c.agents[aid]
+	f, known := c.frameworks[fid]
 	if agentKnown {
 		if held, ok := a.allocated.get(fid); ok {
 			// Only what is actually held can come back.
@@ -947,12 +975,11 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 			if !sameSlice(back, res) {
 				freed = nil
 			}
-			if _, known := c.frameworks[fid]; known {
-				c.untrack(fid, back)
+			if known {
+				c.untrackOf(f, fid, back)
 			}
 		}
 	}
-	f, known := c.frameworks[fid]
 	if !known || !agentKnown {
 		return
 	}
