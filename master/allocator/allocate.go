@@ -452,11 +452,16 @@ func (r *run) grant(a *agentState, f *frameworkState, e *roleEntry, toOffer reso
 func allocateTo(r resources.Resources, info *mesos.Resource_AllocationInfo) resources.Resources {
 	var boxes []mesos.Resource
 	var out resources.Resources
-	if len(r) <= 4 {
+	switch {
+	case len(r) <= 2:
+		// A task's cpus and mem: list and entries in one small allocation.
+		b := new(box2)
+		boxes, out = b.res[:len(r)], b.list[:len(r):len(r)]
+	case len(r) <= 4:
 		// cpus, mem, disk, ports: list and entries in one allocation.
 		b := new(box4)
 		boxes, out = b.res[:len(r)], b.list[:len(r):len(r)]
-	} else {
+	default:
 		boxes, out = make([]mesos.Resource, len(r)), make(resources.Resources, len(r))
 	}
 	for i, x := range r {
@@ -475,6 +480,11 @@ func allocateTo(r resources.Resources, info *mesos.Resource_AllocationInfo) reso
 type box4 struct {
 	list [4]*mesos.Resource
 	res  [4]mesos.Resource
+}
+
+type box2 struct {
+	list [2]*mesos.Resource
+	res  [2]mesos.Resource
 }
 
 // allocatable applies the minimum-offer rule to an offer's counts: the
