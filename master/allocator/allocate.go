@@ -69,19 +69,19 @@ func (c *Core) Allocate(now time.Time, candidates []string) map[string]Offers {
 	// of the cluster: an agent settled this epoch would be turned down
 	// again by everyone (see Core.epoch).
 	skip := c.skipSettled && c.quotaRoles == 0
-	c.visited = 0
+	skipped := 0
 	for _, a := range agents {
 		if skip && a.settled == c.epoch {
+			skipped++
 			continue
 		}
-		c.visited++
 		before := len(r.grants)
 		r.generalStage(a)
 		if skip && len(r.grants) == before {
 			a.settled = c.epoch
 		}
 	}
-	c.LastRun = RunStats{Agents: len(agents), Offers: len(r.grants), HeldBackAgents: r.heldAgent}
+	c.LastRun = RunStats{Agents: len(agents), Offers: len(r.grants), HeldBackAgents: r.heldAgent, Skipped: skipped}
 	if !r.heldBack.IsZero() {
 		c.LastRun.HeldBack = Quantities(r.heldBack.Map(c.names))
 	}
@@ -96,6 +96,9 @@ func (c *Core) Allocate(now time.Time, candidates []string) map[string]Offers {
 // RunStats describes the last allocation run.
 type RunStats struct {
 	Agents, Offers int
+	// Skipped counts the agents the run did not visit: settled ones,
+	// which nobody would take anything from.
+	Skipped int
 	// HeldBack is what the second stage kept from roles for unmet quota
 	// guarantees, on HeldBackAgents agents.
 	HeldBack       Quantities

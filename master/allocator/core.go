@@ -43,15 +43,15 @@ type Core struct {
 
 	// epoch numbers the states of everything beyond single agents that
 	// decides who may take what (frameworks, their roles, activity,
-	// capabilities and suppression, quota, weights); it grows when they
-	// change. An agent settled in the current epoch was offered to every
-	// candidate and nobody took what it has free: until it or the epoch
-	// changes, a run would offer it to nobody again and skips it.
+	// capabilities, offer filters and suppression, quota, weights); it
+	// grows when they change. An agent is settled in the current epoch
+	// when its last visit made no offer: every framework turned down what
+	// it has free. Until the agent or the epoch changes, a run would
+	// offer it to nobody again, and skips it.
 	epoch uint64
 	// skipSettled is whether runs skip settled agents: with DRF sorters
 	// only (a random sorter draws for every agent it is consulted on).
 	skipSettled bool
-	visited     int // agents the last run's second stage visited
 
 	// LastRun describes the last allocation run.
 	LastRun RunStats

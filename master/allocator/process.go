@@ -219,7 +219,7 @@ func (p *Process) allocate(candidates []string) {
 		p.runTime.Observe(took)
 	}
 	if st := p.core.LastRun; p.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
-		p.log.Debugf("performed allocation for %d agents in %s: %d offers", st.Agents, took, st.Offers)
+		p.log.Debugf("performed allocation for %d agents (%d settled, skipped) in %s: %d offers", st.Agents, st.Skipped, took, st.Offers)
 		if st.HeldBackAgents > 0 {
 			p.log.Debugf("held back %s on %d agents for quota guarantees", st.HeldBack, st.HeldBackAgents)
 		}
