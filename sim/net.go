@@ -147,9 +147,12 @@ func chance(rng *rand.Rand, p float64) bool { return p > 0 && rng.Float64() < p 
 // random source.
 func (nw *Network) route(l *lane, n, target *Node, msg proto.Message) {
 	s := nw.s
-	now, at := s.now, s.at(0)
+	var now time.Time
+	var at int64
 	if l != nil {
 		now, at = l.time(), l.now
+	} else {
+		now, at = s.now, s.at(0)
 	}
 	if nw.filtered(n, target, msg) {
 		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "filtered"})

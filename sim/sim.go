@@ -251,12 +251,14 @@ type Sim struct {
 	prevSteps uint64
 
 	// The windowed engine's state (window.go).
-	clock  *host // the first node's host: it keeps now current in a window
-	win    uint64
-	par    bool // a window's hosts are being handled
-	lanes  []*lane
-	parMu  sync.Mutex
-	parErr error // the least failure reported during the window
+	clock   *host // the first node's host: it keeps now current in a window
+	win     uint64
+	par     bool // a window's hosts are being handled
+	lanes   []*lane
+	shared  uint64 // windows handed to more than one goroutine
+	parFrom int    // fewest events of a shared window
+	parMu   sync.Mutex
+	parErr  error // the least failure reported during the window
 }
 
 // New returns an empty simulation at Epoch.
@@ -265,12 +267,13 @@ func New(opts Options) *Sim {
 		opts.History = 50
 	}
 	s := &Sim{
-		opts:   opts,
-		now:    Epoch,
-		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		byPID:  map[actors.PID]*Node{},
-		byName: map[string]*Node{},
-		hosts:  map[string]*host{},
+		opts:    opts,
+		now:     Epoch,
+		rng:     rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		byPID:   map[actors.PID]*Node{},
+		byName:  map[string]*Node{},
+		hosts:   map[string]*host{},
+		parFrom: minParallel,
 	}
 	s.Net = newNetwork(s)
 	return s
@@ -552,9 +555,11 @@ func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
 
 // handle handles e, in lane l under the windowed engine (nil: serially).
 func (s *Sim) handle(l *lane, e *event) {
-	now := s.now
+	var now time.Time
 	if l != nil {
 		now = l.time()
+	} else {
+		now = s.now
 	}
 	switch e.kind {
 	case evHook:
@@ -674,9 +679,11 @@ func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
 	}
 	target := s.byPID[to]
 	if target == nil {
-		now := s.now
+		var now time.Time
 		if l != nil {
 			now = l.time()
+		} else {
+			now = s.now
 		}
 		s.record(l, Delivery{At: now, From: n.PID, To: to, Msg: msg, Dropped: "no such node"})
 		return

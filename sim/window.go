@@ -220,7 +220,8 @@ func (s *Sim) ran(n *Node) bool {
 func (s *Sim) crossed(every uint64) bool { return s.steps/every != s.prevSteps/every }
 
 // minParallel is the fewest events a window hands to more than one
-// goroutine: fewer are not worth the handover.
+// goroutine: fewer are not worth the handover (Sim.parFrom, which tests
+// lower).
 const minParallel = 64
 
 // window handles the events of one window, no later than limit, and runs
@@ -272,7 +273,7 @@ func (s *Sim) window(limit int64) bool {
 
 	s.par = true
 	workers := s.opts.Workers
-	if workers == 1 || len(lanes) < 2 || events < minParallel {
+	if workers == 1 || len(lanes) < 2 || events < s.parFrom {
 		for _, l := range lanes {
 			l.run()
 		}
@@ -310,6 +311,7 @@ func (s *Sim) window(limit int64) bool {
 		}
 		work()
 		wg.Wait()
+		s.shared++
 	}
 	s.par = false
 
