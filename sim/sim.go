@@ -695,7 +695,8 @@ func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
 // are noted when its window is merged.
 func (s *Sim) record(l *lane, d Delivery) {
 	if l != nil {
-		l.log = append(l.log, op{kind: opRecord, d: d})
+		l.log = append(l.log, op{kind: opRecord, i: int32(len(l.recs))})
+		l.recs = append(l.recs, d)
 		return
 	}
 	if s.Trace != nil {

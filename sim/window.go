@@ -71,6 +71,7 @@ type lane struct {
 	end  int64 // the window is [start, end)
 	seq  uint64
 	log  []op
+	recs []Delivery // the records of opRecord
 	free []*event
 
 	steps, sent uint64
@@ -81,7 +82,7 @@ type opKind uint8
 const (
 	opPush    opKind = iota // queue ev
 	opDeliver               // queue ev, a message, for the target's incarnation then
-	opRecord                // record d
+	opRecord                // record recs[i]
 	opAdd                   // register n
 	opRemove                // unregister n
 	opCall                  // run fn
@@ -90,11 +91,15 @@ const (
 // op is one thing a lane does to the rest of the simulation.
 type op struct {
 	kind opKind
+	i    int32
 	ev   event
-	d    Delivery
 	n    *Node
 	fn   func()
 }
+
+// keepLog is the most ops (and records) a lane keeps room for between
+// windows: the rare huge window's room is let go.
+const keepLog = 4096
 
 func (l *lane) time() time.Time { return Epoch.Add(time.Duration(l.now)) }
 
@@ -367,10 +372,12 @@ func (s *Sim) merge(lanes []*lane) {
 				o.ev.inc = o.ev.to.inc
 				s.push(o.ev)
 			case opRecord:
+				d := &l.recs[o.i]
 				now := s.now
-				s.now = o.d.At // what a tracer reads as the time
-				s.record(nil, o.d)
+				s.now = d.At // what a tracer reads as the time
+				s.record(nil, *d)
 				s.now = now
+				*d = Delivery{}
 			case opAdd:
 				n := o.n
 				if _, dup := s.byPID[n.PID]; dup || s.byName[n.Name] != nil {
@@ -388,7 +395,13 @@ func (s *Sim) merge(lanes []*lane) {
 			}
 			*o = op{}
 		}
-		l.log = l.log[:0]
+		l.log, l.recs = l.log[:0], l.recs[:0]
+		if cap(l.log) > keepLog {
+			l.log = nil
+		}
+		if cap(l.recs) > keepLog {
+			l.recs = nil
+		}
 		s.free = append(s.free, l.free...)
 		clear(l.free)
 		l.free = l.free[:0]
