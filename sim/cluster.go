@@ -119,6 +119,10 @@ type Config struct {
 	// which never change a message they sent or received; a faulty seed
 	// traced the same both ways).
 	NoClone bool
+	// Workers, if not 0, runs the windowed engine on this many goroutines
+	// (Options.Workers); it cannot run the disk-loss and leader-loss
+	// faults.
+	Workers int
 }
 
 func (c *Config) defaults() error {
@@ -145,6 +149,14 @@ func (c *Config) defaults() error {
 	}
 	if c.SweepEvery == 0 {
 		c.SweepEvery = 1
+	}
+	if c.Workers < 0 {
+		return fmt.Errorf("workers=%d: want 0 (the serial engine) or more", c.Workers)
+	}
+	if c.Workers > 0 && (c.Faults.DiskLoss || c.Faults.LeaderLoss) {
+		// A torn write crashes its agent inside a window; a leader loss
+		// fences the master from a hook the master reads in a window.
+		return fmt.Errorf("the windowed engine (workers=%d) cannot run the disk-loss and leader-loss faults", c.Workers)
 	}
 	return nil
 }
@@ -173,6 +185,7 @@ type Cluster struct {
 
 	agentRes, taskRes resources.Resources
 	uuids             protocol.UUIDs
+	agentUUIDs        []protocol.UUIDs // by agent, under the windowed engine
 	check             *checker
 	sweep             func() error // the master's resource books
 	masterInfo        func() *mesos.MasterInfo
@@ -195,7 +208,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("a task (%s) does not fit an agent (%s)", taskRes, agentRes)
 	}
 	c := &Cluster{
-		Sim:      New(Options{Seed: cfg.Seed, Latency: time.Millisecond, NoClone: cfg.NoClone}),
+		Sim:      New(Options{Seed: cfg.Seed, Latency: time.Millisecond, NoClone: cfg.NoClone, Workers: cfg.Workers}),
 		cfg:      cfg,
 		agentRes: agentRes,
 		taskRes:  taskRes,
@@ -245,6 +258,9 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		// executors outlive an agent restart; every fourth is
 		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
 		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0, ended: &c.ended}
+		if cfg.Workers > 0 {
+			st.ended = nil // frameworks run side by side: finished adds them up
+		}
 		pid := actors.PID{ID: "scheduler(1)", Address: fmt.Sprintf("127.1.%d.%d:9000", (j+1)/250, (j+1)%250+1)}
 		c.fwst = append(c.fwst, st)
 		if cfg.StandInFrameworks {
@@ -312,7 +328,7 @@ func (c *Cluster) startAgent(i int, keep bool) {
 	if c.boots[i] > 0 {
 		hostname = fmt.Sprintf("%s-boot%d", n.Name, c.boots[i])
 	}
-	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.uuids, c.masterInfo, 0)
+	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.agentUUIDsOf(i), c.masterInfo, 0)
 	h.node = n
 	if old := c.hosts[i]; keep && old != nil {
 		h.takeOver(old)
@@ -329,6 +345,20 @@ func (c *Cluster) startAgent(i int, keep bool) {
 	}
 	n.Custom = h.apply
 	c.Sim.Start(n, h.start)
+}
+
+// agentUUIDsOf is the UUID source of agent i and its executors: the
+// cluster's one, or under the windowed engine one per agent (agents run
+// side by side), with i in the high half of the seed word so no two agents
+// share a UUID.
+func (c *Cluster) agentUUIDsOf(i int) protocol.UUIDs {
+	if c.cfg.Workers == 0 {
+		return c.uuids
+	}
+	for len(c.agentUUIDs) <= i {
+		c.agentUUIDs = append(c.agentUUIDs, protocol.SequentialUUIDs(c.cfg.Seed^uint64(len(c.agentUUIDs)+1)<<32))
+	}
+	return c.agentUUIDs[i]
 }
 
 // crashAgentProcess kills agent i's process (its executors live on) and
@@ -551,11 +581,16 @@ func (c *Cluster) drain() {
 	every := uint64(max(1, len(c.agents)/16))
 	deadline := s.Now().Add(drainLimit)
 	var lastFinal time.Time
+	looked := s.Steps() - 1 // Steps when last looked
 	for s.Err() == nil {
 		// Quiet, and (looked at once a virtual second: it copies the
 		// master's state) every task accounted for: a framework told a
 		// task is unreachable hears more when its agent is back.
-		if s.Steps()%every == 0 && c.quiet() && s.Now().Sub(lastFinal) >= time.Second {
+		// Steps passed a multiple of every since the last look (one
+		// step at a time: Steps is one).
+		due := s.Steps()/every != looked/every
+		looked = s.Steps()
+		if due && c.quiet() && s.Now().Sub(lastFinal) >= time.Second {
 			lastFinal = s.Now()
 			if c.check.final() == nil {
 				return
@@ -636,7 +671,16 @@ func (r Result) Summary() string {
 		r.Virtual.Seconds(), r.Wall.Seconds(), rate, inv)
 }
 
-func (c *Cluster) finished() int { return c.ended }
+func (c *Cluster) finished() int {
+	if c.cfg.Workers == 0 {
+		return c.ended
+	}
+	n := 0
+	for _, st := range c.fwst {
+		n += st.finished
+	}
+	return n
+}
 
 // Run runs the cluster until every task has ended, a check fails, or the
 // virtual time limit passes (a violation: the run did not finish).

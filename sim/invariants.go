@@ -113,6 +113,15 @@ func (k *checker) observe(s *Sim, d Delivery) {
 }
 
 func (k *checker) fail(err error) {
+	if s := k.c.Sim; s.par {
+		// Frameworks run side by side in a window: keep the least.
+		s.parMu.Lock()
+		defer s.parMu.Unlock()
+		if k.pending == nil || err.Error() < k.pending.Error() {
+			k.pending = err
+		}
+		return
+	}
 	if k.pending == nil {
 		k.pending = err
 	}
@@ -146,6 +155,9 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 
 // see checks one update a framework was given.
 func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
+	if s := k.c.Sim; s.par && s.deferTo(s.byName[to], func() { k.see(to, fid, st, uuid) }) {
+		return // seen in its lane's order when the window is merged
+	}
 	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
 		return
 	}
@@ -211,7 +223,7 @@ func (k *checker) step(s *Sim) error {
 	}
 	// Only the master's steps change its books; a hook may crash or cut
 	// off nodes, which the master hears of in steps of its own.
-	if n := s.LastNode(); n == k.c.master && s.Steps()%k.c.cfg.SweepEvery == 0 {
+	if s.ran(k.c.master) && s.crossed(k.c.cfg.SweepEvery) {
 		return k.sweep()
 	}
 	return nil

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -139,20 +140,29 @@ func (nw *Network) rule(from, to *Node) *Rule {
 	return nil
 }
 
-func (nw *Network) chance(p float64) bool { return p > 0 && nw.s.rng.Float64() < p }
+func chance(rng *rand.Rand, p float64) bool { return p > 0 && rng.Float64() < p }
 
-// route sends msg from n to target through the faults in force.
-func (nw *Network) route(n, target *Node, msg proto.Message) {
+// route sends msg from n to target through the faults in force, in lane
+// l under the windowed engine (nil: serially). The faults draw from n's
+// random source.
+func (nw *Network) route(l *lane, n, target *Node, msg proto.Message) {
 	s := nw.s
+	var now time.Time
+	var at int64
+	if l != nil {
+		now, at = l.time(), l.now
+	} else {
+		now, at = s.now, s.at(0)
+	}
 	if nw.filtered(n, target, msg) {
-		s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "filtered"})
+		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "filtered"})
 		return
 	}
 	if nw.cut(n.PID, target.PID) {
-		s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "partitioned"})
+		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "partitioned"})
 		return
 	}
-	at := s.at(s.opts.Latency)
+	at += int64(s.opts.Latency)
 	var r *Rule
 	if n.PID.Address != target.PID.Address {
 		// Peers on one host (an agent and its executors) talk over
@@ -162,20 +172,21 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 	copies := 1
 	reorder := false
 	if r != nil {
-		if nw.chance(r.Drop) {
-			s.record(Delivery{At: s.now, From: n.PID, To: target.PID, Msg: msg, Dropped: "fault"})
+		rng := n.Rand()
+		if chance(rng, r.Drop) {
+			s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "fault"})
 			return
 		}
 		if r.Delay > 0 {
-			at += s.rng.Int64N(int64(r.Delay) + 1)
+			at += rng.Int64N(int64(r.Delay) + 1)
 		}
-		if nw.chance(r.Dup) {
+		if chance(rng, r.Dup) {
 			copies = 2
 		}
-		reorder = nw.chance(r.Reorder)
+		reorder = chance(rng, r.Reorder)
 	}
 	if reorder {
-		at += s.rng.Int64N(int64(nw.ReorderWindow) + 1)
+		at += n.Rand().Int64N(int64(nw.ReorderWindow) + 1)
 	} else {
 		if last := n.lastTo[target]; last > at {
 			at = last
@@ -189,6 +200,10 @@ func (nw *Network) route(n, target *Node, msg proto.Message) {
 		m := msg
 		if i > 0 && !s.opts.NoClone {
 			m = proto.Clone(msg)
+		}
+		if l != nil {
+			s.deliverIn(l, event{at: at, kind: evDeliver, to: target, from: n.PID, msg: m})
+			continue
 		}
 		s.push(event{at: at, kind: evDeliver, to: target, inc: target.inc, from: n.PID, msg: m})
 	}

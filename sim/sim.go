@@ -3,8 +3,10 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -25,6 +27,12 @@ type Options struct {
 	NoClone bool
 	// History is how many recent deliveries a failure report shows (default 50).
 	History int
+	// Workers picks the engine. 0: one event at a time, in (time,
+	// sequence) order. N >= 1: the windowed engine (window.go), which
+	// handles the events of a Latency-wide window host by host on N
+	// goroutines; its run is the same for every N, and differs from the
+	// serial engine's.
+	Workers int
 }
 
 // Node is one process in the simulation.
@@ -45,24 +53,42 @@ type Node struct {
 	// lastTo is when the latest in-order message to each peer lands:
 	// later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
-	index  int // position in sim.nodes
+	index  int   // position in sim.nodes
+	host   *host // the nodes at its address
+	ranWin uint64
+	gone   bool // removed
 }
 
 // Up reports whether the node is running.
 func (n *Node) Up() bool { return n.up }
 
 // Now is the virtual time.
-func (n *Node) Now() time.Time { return n.sim.now }
+func (n *Node) Now() time.Time {
+	if l := n.lane(); l != nil {
+		return l.time()
+	}
+	return n.sim.now
+}
 
 // Post runs fn on the node after d, as an event of its own (a container
 // operation finishing); the effects fn returns are applied for the node.
 // Work posted before a crash is lost with it.
 func (n *Node) Post(d time.Duration, fn func(now time.Time) []effect.Effect) {
+	if n.sim.par {
+		n.sim.pushIn(n.lane(), event{at: n.lane().now + int64(d), kind: evCall, to: n, inc: n.inc, fn: fn})
+		return
+	}
 	n.sim.push(event{at: n.sim.at(d), kind: evCall, to: n, inc: n.inc, fn: fn})
 }
 
-// Rand is the simulation's random source, for custom effect hooks.
-func (n *Node) Rand() *rand.Rand { return n.sim.rng }
+// Rand is the random source for custom effect hooks: the simulation's
+// one source, or under the windowed engine the node's host's own.
+func (n *Node) Rand() *rand.Rand {
+	if n.host.rng != nil {
+		return n.host.rng
+	}
+	return n.sim.rng
+}
 
 func (n *Node) linked(p actors.PID) bool { return n.isLinked[p] }
 
@@ -207,6 +233,7 @@ type Sim struct {
 	nodes  []*Node
 	byPID  map[actors.PID]*Node
 	byName map[string]*Node
+	hosts  map[string]*host
 	Net    *Network
 
 	// Check runs after every step; an error stops the run as a Violation.
@@ -220,6 +247,18 @@ type Sim struct {
 	err    error
 	steps  uint64
 	sent   uint64
+	// prevSteps is Steps before the last step or window.
+	prevSteps uint64
+
+	// The windowed engine's state (window.go).
+	clock   *host // the first node's host: it keeps now current in a window
+	win     uint64
+	par     bool // a window's hosts are being handled
+	lanes   []*lane
+	shared  uint64 // windows handed to more than one goroutine
+	parFrom int    // fewest events of a shared window
+	parMu   sync.Mutex
+	parErr  error // the least failure reported during the window
 }
 
 // New returns an empty simulation at Epoch.
@@ -228,11 +267,13 @@ func New(opts Options) *Sim {
 		opts.History = 50
 	}
 	s := &Sim{
-		opts:   opts,
-		now:    Epoch,
-		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		byPID:  map[actors.PID]*Node{},
-		byName: map[string]*Node{},
+		opts:    opts,
+		now:     Epoch,
+		rng:     rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		byPID:   map[actors.PID]*Node{},
+		byName:  map[string]*Node{},
+		hosts:   map[string]*host{},
+		parFrom: minParallel,
 	}
 	s.Net = newNetwork(s)
 	return s
@@ -265,13 +306,16 @@ func (s *Sim) Err() error { return s.err }
 // Add registers a running node. Its core gets no event until a message, a
 // posted call or Start reaches it.
 func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*Node, effect.Effect)) (*Node, error) {
+	if s.par {
+		return s.addIn(name, pid, core, custom)
+	}
 	if _, dup := s.byPID[pid]; dup {
 		return nil, fmt.Errorf("sim: a node with pid %s exists", pid)
 	}
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes)}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes), host: s.hostOf(pid.Address)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -302,6 +346,10 @@ func (s *Sim) Start(n *Node, fn func(now time.Time) []effect.Effect) { n.Post(0,
 // Crash stops n: its pending timers, posted work and in-flight messages to it
 // are lost, and every node linked to it gets Exited.
 func (s *Sim) Crash(n *Node) {
+	if s.par {
+		s.fail(fmt.Errorf("sim: %s crashed inside a window: the windowed engine cannot order that", n.Name))
+		return
+	}
 	if !n.up {
 		return
 	}
@@ -323,9 +371,14 @@ func (s *Sim) Crash(n *Node) {
 // only at the nodes n itself links to, so it suits a node that only its
 // own peers link to (an executor and its agent).
 func (s *Sim) Remove(n *Node) {
+	if s.par {
+		s.removeIn(n)
+		return
+	}
 	if s.byPID[n.PID] != n {
 		return
 	}
+	n.gone = true
 	if n.up {
 		n.up = false
 		n.inc++
@@ -353,6 +406,10 @@ func (s *Sim) Remove(n *Node) {
 // Restart brings n back with a fresh core (what the process recovered from
 // disk, or a new one); it starts with no timers and no links.
 func (s *Sim) Restart(n *Node, core effect.Core) {
+	if s.par {
+		s.fail(fmt.Errorf("sim: %s restarted inside a window: the windowed engine cannot order that", n.Name))
+		return
+	}
 	if n.up {
 		s.Crash(n)
 	}
@@ -363,6 +420,10 @@ func (s *Sim) Restart(n *Node, core effect.Core) {
 // At runs fn at virtual time t (at once if t has passed), outside any node:
 // faults and scenario steps are scheduled this way.
 func (s *Sim) At(t time.Time, fn func()) {
+	if s.par {
+		s.fail(errors.New("sim: a hook scheduled inside a window: the windowed engine cannot order that"))
+		return
+	}
 	if t.Before(s.now) {
 		t = s.now
 	}
@@ -408,17 +469,25 @@ func (s *Sim) Next() (t time.Time, ok bool) {
 
 // Step handles the next event and runs the check. It reports false when the
 // queue is empty or the run has stopped on a violation.
-func (s *Sim) Step() bool {
+func (s *Sim) Step() bool { return s.step(math.MaxInt64) }
+
+// step is Step with nothing handled after limit.
+func (s *Sim) step(limit int64) bool {
 	if s.err != nil || len(s.q) == 0 {
 		return false
 	}
+	if s.opts.Workers > 0 && s.q[0].e.kind != evHook {
+		return s.window(limit)
+	}
+	s.win++ // a hook under the windowed engine: no node ran
 	e := s.q.pop()
 	if at := Epoch.Add(time.Duration(e.at)); at.After(s.now) {
 		s.now = at
 	}
+	s.prevSteps = s.steps
 	s.steps++
 	s.last = e.to
-	s.handle(e)
+	s.handle(nil, e)
 	*e = event{}
 	s.free = append(s.free, e)
 	if s.err == nil && s.Check != nil {
@@ -433,6 +502,15 @@ func (s *Sim) Step() bool {
 func (s *Sim) Fail(err error) { s.fail(err) }
 
 func (s *Sim) fail(err error) {
+	if s.par {
+		// Which node fails first depends on the workers: keep the least.
+		s.parMu.Lock()
+		if s.parErr == nil || err.Error() < s.parErr.Error() {
+			s.parErr = err
+		}
+		s.parMu.Unlock()
+		return
+	}
 	var v *Violation
 	if errors.As(err, &v) {
 		s.err = v
@@ -451,7 +529,7 @@ func (s *Sim) RunFor(d time.Duration) error {
 func (s *Sim) RunUntil(t time.Time) error {
 	limit := int64(t.Sub(Epoch))
 	for s.err == nil && len(s.q) > 0 && s.q[0].at <= limit {
-		s.Step()
+		s.step(limit)
 	}
 	if s.err == nil && t.After(s.now) {
 		s.now = t
@@ -475,7 +553,14 @@ func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
 	return s.err
 }
 
-func (s *Sim) handle(e *event) {
+// handle handles e, in lane l under the windowed engine (nil: serially).
+func (s *Sim) handle(l *lane, e *event) {
+	var now time.Time
+	if l != nil {
+		now = l.time()
+	} else {
+		now = s.now
+	}
 	switch e.kind {
 	case evHook:
 		e.hook()
@@ -483,54 +568,61 @@ func (s *Sim) handle(e *event) {
 	case evDeliver:
 		n := e.to
 		if !n.up || n.inc != e.inc {
-			s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg, Dropped: "target down"})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: "target down"})
 			return
 		}
 		if why := s.Net.cutAtDelivery(e.from, n.PID); why != "" {
-			s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg, Dropped: why})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: why})
 			return
 		}
-		s.record(Delivery{At: s.now, From: e.from, To: n.PID, Msg: e.msg})
-		s.apply(n, n.Core.Receive(s.now, e.from, e.msg))
+		s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg})
+		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
 		if !n.up || n.inc != e.inc || n.armed[e.key] != e.gen {
 			return
 		}
 		delete(n.armed, e.key)
-		s.apply(n, n.Core.Timer(s.now, e.key))
+		s.apply(l, n, n.Core.Timer(now, e.key))
 	case evExited:
 		n := e.to
 		if !n.up || n.inc != e.inc {
 			return
 		}
-		s.apply(n, n.Core.Exited(s.now, e.from))
+		s.apply(l, n, n.Core.Exited(now, e.from))
 	case evCall:
 		n := e.to
 		if !n.up || n.inc != e.inc {
 			return
 		}
-		s.apply(n, e.fn(s.now))
+		s.apply(l, n, e.fn(now))
 	}
 }
 
 // apply carries out a node's effects in order.
-func (s *Sim) apply(n *Node, effs []effect.Effect) {
+func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 	for _, ef := range effs {
 		if !n.up {
 			return // a custom effect crashed the node
 		}
 		switch ef := ef.(type) {
 		case effect.Send:
-			s.send(n, ef.To, ef.Msg)
+			s.send(l, n, ef.To, ef.Msg)
 		case effect.Link:
-			s.link(n, ef.PID)
+			s.link(l, n, ef.PID)
 		case effect.Unlink:
 			n.unlink(ef.PID)
 		case effect.StartTimer:
 			n.gen++
 			n.armed[ef.Key] = n.gen
-			s.push(event{at: s.at(ef.After), kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen})
+			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen}
+			if l != nil {
+				ev.at = l.now + int64(ef.After)
+				s.pushIn(l, ev)
+			} else {
+				ev.at = s.at(ef.After)
+				s.push(ev)
+			}
 		case effect.CancelTimer:
 			delete(n.armed, ef.Key)
 		default:
@@ -545,12 +637,16 @@ func (s *Sim) apply(n *Node, effs []effect.Effect) {
 
 // link watches peer for n; a peer that is down or cut off is reported
 // exited at once, as libprocess does when the connection cannot be made.
-func (s *Sim) link(n *Node, peer actors.PID) {
+func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 	if n.linked(peer) {
 		return
 	}
 	p := s.byPID[peer]
 	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
+		if l != nil {
+			s.pushIn(l, event{at: l.now, kind: evExited, to: n, inc: n.inc, from: peer})
+			return
+		}
 		s.push(event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
 		return
 	}
@@ -572,20 +668,37 @@ func (s *Sim) linkBroken(a, b *Node) {
 	}
 }
 
-func (s *Sim) send(n *Node, to actors.PID, msg proto.Message) {
-	s.sent++
+func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
+	if l != nil {
+		l.sent++
+	} else {
+		s.sent++
+	}
 	if !s.opts.NoClone {
 		msg = proto.Clone(msg)
 	}
 	target := s.byPID[to]
 	if target == nil {
-		s.record(Delivery{At: s.now, From: n.PID, To: to, Msg: msg, Dropped: "no such node"})
+		var now time.Time
+		if l != nil {
+			now = l.time()
+		} else {
+			now = s.now
+		}
+		s.record(l, Delivery{At: now, From: n.PID, To: to, Msg: msg, Dropped: "no such node"})
 		return
 	}
-	s.Net.route(n, target, msg)
+	s.Net.route(l, n, target, msg)
 }
 
-func (s *Sim) record(d Delivery) {
+// record notes d for the trace and the failure report; a lane's records
+// are noted when its window is merged.
+func (s *Sim) record(l *lane, d Delivery) {
+	if l != nil {
+		l.log = append(l.log, op{kind: opRecord, i: int32(len(l.recs))})
+		l.recs = append(l.recs, d)
+		return
+	}
 	if s.Trace != nil {
 		s.Trace(s, d)
 	}

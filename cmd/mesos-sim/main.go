@@ -46,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
 	crashAt := fs.Duration("crash-at", time.Minute, "with --measure=master-failover: virtual time of the master's crash")
 	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
+	workers := fs.Int("workers", 0, "0: the serial engine; N >= 1: the windowed engine on N goroutines (the same run for every N; not with disk-loss or leader-loss)")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (GOGC) for the run; the environment's GOGC wins when set")
 	memLimit := fs.Int64("memory-limit-mib", 12<<10, "soft memory limit (GOMEMLIMIT) in MiB, at which the collector runs whatever --gc-percent says; the environment's GOMEMLIMIT wins when set; 0: none")
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Seed: *seed, Agents: *agents, Frameworks: *frameworks, Tasks: *tasks, Faults: f,
 		AgentResources: *agentRes, TaskResources: *taskRes, TaskTime: *taskTime,
 		MaxVirtual: *maxVirtual, SweepEvery: *sweep, NoClone: true, MaxCompletedTasks: *maxCompleted,
+		Workers: *workers,
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = 1

@@ -20,7 +20,7 @@ func TestOneSeedPrintsOneSummaryLine(t *testing.T) {
 }
 
 func TestBadFlagsExit2(t *testing.T) {
-	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}} {
+	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}, {"--workers=2", "--faults=disk-loss"}, {"--workers=-1"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "mesos-sim") && !strings.Contains(errOut.String(), "flag") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())

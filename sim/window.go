@@ -1,0 +1,430 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+)
+
+// The windowed engine (Options.Workers >= 1).
+//
+// A message takes at least Options.Latency, so what one host does in
+// [t, t+Latency) reaches another host no sooner than t+Latency: the events
+// of such a window can be handled host by host, each host's in (time,
+// sequence) order, on any number of goroutines. A host is the nodes at one
+// address (an agent and its executors), which share state outside the
+// cores. What a host does to the rest of the simulation (messages, nodes
+// added and removed, trace records, checks of what frameworks see) is
+// logged in its lane and carried out when the window is merged: lane by
+// lane, in the order the hosts' first events came off the queue, each
+// lane's log in order. Sequence numbers are handed out at the merge, so
+// the queue, and so the run, is the same for any number of workers.
+//
+// Under this engine each host draws from its own random source, seeded
+// from the seed and its address; hooks (At) run alone, between windows;
+// the check (Sim.Check) runs once a window. A window stops before a hook.
+// Inside a window a node may not crash, restart or schedule a hook, and
+// the network may have no type filters: the engine fails the run instead.
+// Only the first node's host (the master in a cluster) may read Sim.Now
+// in a window: the engine keeps it current for that host alone.
+
+// host is the nodes at one address.
+type host struct {
+	addr string
+	rng  *rand.Rand // the windowed engine's source for the host
+	lane *lane      // its lane in window win
+	win  uint64
+}
+
+// hostOf returns the host of addr, made on first use.
+func (s *Sim) hostOf(addr string) *host {
+	if h := s.hosts[addr]; h != nil {
+		return h
+	}
+	h := &host{addr: addr}
+	if s.opts.Workers > 0 {
+		f := fnv.New64a()
+		f.Write([]byte(addr))
+		h.rng = rand.New(rand.NewPCG(s.opts.Seed, f.Sum64()))
+	}
+	s.hosts[addr] = h
+	if s.clock == nil {
+		s.clock = h
+	}
+	return h
+}
+
+// lane is one host's share of a window.
+type lane struct {
+	s    *Sim
+	h    *host
+	q    queue // the host's events due in the window
+	now  int64 // virtual nanoseconds since Epoch
+	end  int64 // the window is [start, end)
+	seq  uint64
+	log  []op
+	recs []Delivery // the records of opRecord
+	free []*event
+
+	steps, sent uint64
+}
+
+type opKind uint8
+
+const (
+	opPush    opKind = iota // queue ev
+	opDeliver               // queue ev, a message, for the target's incarnation then
+	opRecord                // record recs[i]
+	opAdd                   // register n
+	opRemove                // unregister n
+	opCall                  // run fn
+)
+
+// op is one thing a lane does to the rest of the simulation.
+type op struct {
+	kind opKind
+	i    int32
+	ev   event
+	n    *Node
+	fn   func()
+}
+
+// keepLog is the most ops (and records) a lane keeps room for between
+// windows: the rare huge window's room is let go.
+const keepLog = 4096
+
+func (l *lane) time() time.Time { return Epoch.Add(time.Duration(l.now)) }
+
+// lane is n's lane in the running window, or nil outside one.
+func (n *Node) lane() *lane {
+	s := n.sim
+	if !s.par {
+		return nil
+	}
+	if n.host.win != s.win {
+		// Only a host's own events run in its lane, and they touch no other.
+		panic(fmt.Sprintf("sim: %s touched from another host inside a window", n.Name))
+	}
+	return n.host.lane
+}
+
+// pushIn queues ev from lane l: in the lane if it is the lane's and due
+// in the window, else at the merge.
+func (s *Sim) pushIn(l *lane, ev event) {
+	if ev.to != nil && ev.to.host == l.h && ev.at < l.end {
+		var e *event
+		if n := len(l.free); n > 0 {
+			e = l.free[n-1]
+			l.free = l.free[:n-1]
+		} else {
+			e = new(event)
+		}
+		*e = ev
+		l.seq++
+		e.seq = l.seq
+		l.q.push(e)
+		return
+	}
+	l.log = append(l.log, op{kind: opPush, ev: ev})
+}
+
+// deliverIn queues a message from lane l: it lands at or after the
+// window's end, for whatever incarnation its target has at the merge.
+func (s *Sim) deliverIn(l *lane, ev event) {
+	l.log = append(l.log, op{kind: opDeliver, ev: ev})
+}
+
+// addIn adds a node inside a window, on a host that runs in it; it is
+// registered at the merge.
+func (s *Sim) addIn(name string, pid actors.PID, core effect.Core, custom func(*Node, effect.Effect)) (*Node, error) {
+	h := s.hosts[pid.Address]
+	if h == nil || h.win != s.win {
+		return nil, fmt.Errorf("sim: node %s added inside a window on a host that does not run in it", name)
+	}
+	if _, dup := s.byPID[pid]; dup {
+		return nil, fmt.Errorf("sim: a node with pid %s exists", pid)
+	}
+	if s.byName[name] != nil {
+		return nil, fmt.Errorf("sim: a node named %q exists", name)
+	}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: -1, host: h}
+	h.lane.log = append(h.lane.log, op{kind: opAdd, n: n})
+	return n, nil
+}
+
+// removeIn removes n inside a window: at once for its host (n's peers
+// there hear it exited now), at the merge for the rest.
+func (s *Sim) removeIn(n *Node) {
+	l := n.lane()
+	if n.gone {
+		return
+	}
+	n.gone = true
+	if n.up {
+		n.up = false
+		n.inc++
+		for _, p := range n.links {
+			w := s.byPID[p]
+			if w == nil {
+				continue
+			}
+			if w.host != l.h {
+				l.log = append(l.log, op{kind: opCall, fn: func() { s.peerGone(w, n) }})
+				continue
+			}
+			delete(w.lastTo, n)
+			if w.up && w.linked(n.PID) {
+				w.unlink(n.PID)
+				s.pushIn(l, event{at: l.now, kind: evExited, to: w, inc: w.inc, from: n.PID})
+			}
+		}
+		n.armed, n.links, n.isLinked = nil, nil, nil
+	}
+	l.log = append(l.log, op{kind: opRemove, n: n})
+}
+
+// peerGone tells w, at the merge, that n was removed.
+func (s *Sim) peerGone(w, n *Node) {
+	delete(w.lastTo, n)
+	if w.up && w.linked(n.PID) {
+		w.unlink(n.PID)
+		s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+	}
+}
+
+// deferTo runs fn when the window is merged, in the order of n's lane, if
+// a window is running; it reports whether it did (else run fn now).
+func (s *Sim) deferTo(n *Node, fn func()) bool {
+	if !s.par || n == nil {
+		return false
+	}
+	l := n.lane()
+	l.log = append(l.log, op{kind: opCall, fn: fn})
+	return true
+}
+
+// ran reports whether n handled an event in the last step (serial
+// engine) or window.
+func (s *Sim) ran(n *Node) bool {
+	if s.opts.Workers > 0 {
+		return n.ranWin == s.win
+	}
+	return s.last == n
+}
+
+// crossed reports whether the last step or window took Steps past a
+// multiple of every.
+func (s *Sim) crossed(every uint64) bool { return s.steps/every != s.prevSteps/every }
+
+// minParallel is the fewest events a window hands to more than one
+// goroutine: fewer are not worth the handover (Sim.parFrom, which tests
+// lower).
+const minParallel = 64
+
+// window handles the events of one window, no later than limit, and runs
+// the check.
+func (s *Sim) window(limit int64) bool {
+	if len(s.Net.filters) > 0 {
+		s.fail(errors.New("sim: the windowed engine cannot order type filters (their counts are shared)"))
+		return false
+	}
+	now := int64(s.now.Sub(Epoch))
+	start := max(s.q[0].at, now)
+	width := int64(s.opts.Latency)
+	if width <= 0 {
+		width = 1
+	}
+	end := start + width
+	if limit < math.MaxInt64 && end > limit+1 {
+		end = limit + 1
+	}
+	s.win++
+	lanes := s.lanes[:0]
+	events := 0
+	for len(s.q) > 0 && s.q[0].at < end {
+		if s.q[0].e.kind == evHook {
+			end = s.q[0].at // the hook runs alone, next
+			break
+		}
+		e := s.q.pop()
+		h := e.to.host
+		if h.win != s.win {
+			var l *lane
+			if len(lanes) < cap(lanes) {
+				l = lanes[:len(lanes)+1][len(lanes)]
+			}
+			if l == nil {
+				l = &lane{s: s}
+			}
+			lanes = append(lanes, l)
+			l.h, l.now, l.seq = h, now, s.seq
+			h.win, h.lane = s.win, l
+		}
+		h.lane.q.push(e)
+		events++
+	}
+	s.lanes = lanes
+	for _, l := range lanes {
+		l.end = end
+	}
+
+	s.par = true
+	workers := s.opts.Workers
+	if workers == 1 || len(lanes) < 2 || events < s.parFrom {
+		for _, l := range lanes {
+			l.run()
+		}
+	} else {
+		// The clock's lane (the master's) is the busiest: it goes first,
+		// in lane 0's turn, and lane 0 in its.
+		first := 0
+		for i, l := range lanes {
+			if l.h == s.clock {
+				first = i
+			}
+		}
+		var next atomic.Int64
+		work := func() {
+			for {
+				i := int(next.Add(1)) - 1
+				switch {
+				case i >= len(lanes):
+					return
+				case i == 0:
+					i = first
+				case i == first:
+					i = 0
+				}
+				lanes[i].run()
+			}
+		}
+		var wg sync.WaitGroup
+		for w := 1; w < min(workers, len(lanes)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work()
+			}()
+		}
+		work()
+		wg.Wait()
+		s.shared++
+	}
+	s.par = false
+
+	s.merge(lanes)
+	if s.err == nil && s.Check != nil {
+		if err := s.Check(s); err != nil {
+			s.fail(err)
+		}
+	}
+	return s.err == nil
+}
+
+// run handles the lane's events in (time, sequence) order.
+func (l *lane) run() {
+	s := l.s
+	clock := l.h == s.clock
+	for len(l.q) > 0 {
+		e := l.q.pop()
+		if e.at > l.now {
+			l.now = e.at
+		}
+		if clock {
+			s.now = l.time()
+		}
+		l.steps++
+		e.to.ranWin = s.win
+		s.handle(l, e)
+		*e = event{}
+		l.free = append(l.free, e)
+	}
+}
+
+// merge carries out the lanes' logs in order and moves the clock to the
+// latest event handled.
+func (s *Sim) merge(lanes []*lane) {
+	s.prevSteps = s.steps
+	s.last = nil
+	latest := int64(s.now.Sub(Epoch))
+	for _, l := range lanes {
+		latest = max(latest, l.now)
+	}
+	s.now = Epoch.Add(time.Duration(latest))
+	for _, l := range lanes {
+		s.steps += l.steps
+		s.sent += l.sent
+		l.steps, l.sent = 0, 0
+		for i := range l.log {
+			o := &l.log[i]
+			switch o.kind {
+			case opPush:
+				s.push(o.ev)
+			case opDeliver:
+				o.ev.inc = o.ev.to.inc
+				s.push(o.ev)
+			case opRecord:
+				d := &l.recs[o.i]
+				now := s.now
+				s.now = d.At // what a tracer reads as the time
+				s.record(nil, *d)
+				s.now = now
+				*d = Delivery{}
+			case opAdd:
+				n := o.n
+				if _, dup := s.byPID[n.PID]; dup || s.byName[n.Name] != nil {
+					s.fail(fmt.Errorf("sim: node %s added twice inside a window", n.Name))
+					continue
+				}
+				n.index = len(s.nodes)
+				s.nodes = append(s.nodes, n)
+				s.byPID[n.PID] = n
+				s.byName[n.Name] = n
+			case opRemove:
+				s.unregister(o.n)
+			case opCall:
+				o.fn()
+			}
+			*o = op{}
+		}
+		l.log, l.recs = l.log[:0], l.recs[:0]
+		if cap(l.log) > keepLog {
+			l.log = nil
+		}
+		if cap(l.recs) > keepLog {
+			l.recs = nil
+		}
+		s.free = append(s.free, l.free...)
+		clear(l.free)
+		l.free = l.free[:0]
+		l.h.lane = nil
+		l.h = nil
+	}
+	if s.parErr != nil {
+		err := s.parErr
+		s.parErr = nil
+		s.fail(err)
+	}
+}
+
+// unregister takes a removed node out of the lookups and of Nodes.
+func (s *Sim) unregister(n *Node) {
+	if s.byPID[n.PID] != n || n.index < 0 {
+		return
+	}
+	delete(s.byPID, n.PID)
+	delete(s.byName, n.Name)
+	last := s.nodes[len(s.nodes)-1]
+	s.nodes[n.index] = last
+	last.index = n.index
+	s.nodes[len(s.nodes)-1] = nil
+	s.nodes = s.nodes[:len(s.nodes)-1]
+}
