@@ -48,6 +48,7 @@ type mailbox struct {
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
 	hook       actor.MailboxMiddleware // tests only; may be nil
+	ids        *idGen                  // the node's (nil in tests of the bare mailbox)
 	_          [64]byte
 
 	// The process' goroutine only: rd's slots [next, avail) are queued.
@@ -85,7 +86,11 @@ const (
 )
 
 func newMailbox(p *process, hook actor.MailboxMiddleware) *mailbox {
-	return &mailbox{p: p, hook: hook}
+	m := &mailbox{p: p, hook: hook}
+	if p != nil {
+		m.ids = &p.node.ids
+	}
+	return m
 }
 
 // idBlock is how many message numbers a mailbox takes from its node's
@@ -100,16 +105,19 @@ func (m *mailbox) post(msg proto.Message, sender *actor.PID, mid, trace id) {
 	m.mu.Lock()
 	if mid.zero() {
 		if m.nextID == m.endID {
-			end := m.p.node.ids.n.Add(idBlock)
+			end := m.ids.n.Add(idBlock)
 			m.nextID, m.endID = end-idBlock+1, end+1
 		}
-		mid = id{m.p.node.ids.node, m.nextID}
+		mid = id{m.ids.node, m.nextID}
 		m.nextID++
 	}
 	if trace.zero() {
 		trace = mid
 	}
-	c := m.tailChunk()
+	c := m.tail
+	if c == nil || c.n == chunkSlots {
+		c = m.grow()
+	}
 	s := &c.slots[c.n]
 	s.msg, s.sender, s.mid, s.trace = msg, sender, mid, trace
 	c.n++
@@ -122,17 +130,17 @@ func (m *mailbox) post(msg proto.Message, sender *actor.PID, mid, trace id) {
 
 // push appends s; under mu.
 func (m *mailbox) push(s slot) {
-	c := m.tailChunk()
+	c := m.tail
+	if c == nil || c.n == chunkSlots {
+		c = m.grow()
+	}
 	c.slots[c.n] = s
 	c.n++
 }
 
-// tailChunk returns the chunk with room for the next slot; under mu.
-func (m *mailbox) tailChunk() *chunk {
+// grow links a new tail chunk, the tail being full or absent; under mu.
+func (m *mailbox) grow() *chunk {
 	c := m.tail
-	if c != nil && c.n < chunkSlots {
-		return c
-	}
 	nc := m.spare
 	if nc != nil {
 		m.spare = nil
@@ -229,7 +237,14 @@ func (m *mailbox) UserMessageCount() int {
 // sees it running is covered: the goroutine looks for work under the lock
 // after it says it is idle.)
 func (m *mailbox) schedule() {
-	if m.status.Load() == mbIdle && m.status.CompareAndSwap(mbIdle, mbRunning) {
+	if m.status.Load() == mbIdle {
+		m.start()
+	}
+}
+
+//go:noinline (keeps schedule, on every send, inlined)
+func (m *mailbox) start() {
+	if m.status.CompareAndSwap(mbIdle, mbRunning) {
 		m.dispatcher.Schedule(m.process)
 	}
 }
@@ -332,7 +347,7 @@ func (m *mailbox) runGuarded() (ended bool) {
 		s := &m.rd.slots[m.next]
 		m.next++
 		msg, sender, mid, trace := s.msg, s.sender, s.mid, s.trace
-		*s = slot{} // the message is not kept alive by the buffer
+		s.msg, s.sender = nil, nil // the buffer keeps neither alive (the ids hold no pointer)
 		cur = msg
 		if !mid.zero() {
 			m.p.receiveLocal(msg.(proto.Message), sender, mid, trace, true)

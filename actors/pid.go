@@ -113,6 +113,10 @@ func (c *pidCache) get(p PID, local func(addr string) bool) *pidEntry {
 	if e := c.last.Load(); e != nil && e.pid == p {
 		return e
 	}
+	return c.lookup(p, local)
+}
+
+func (c *pidCache) lookup(p PID, local func(addr string) bool) *pidEntry {
 	c.mu.RLock()
 	e, ok := c.m[p]
 	c.mu.RUnlock()
