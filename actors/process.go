@@ -535,7 +535,7 @@ func (c *Context) Send(to PID, msg proto.Message) {
 
 // target returns the entry to send to `to`, cached per process.
 func (p *process) target(to PID) *pidEntry {
-	if p.lastE != nil && p.lastE.pid == to {
+	if p.lastE != nil && equalPID(p.lastE.pid, to) {
 		return p.lastE
 	}
 	e, ok := p.pids[to]
