@@ -25,8 +25,8 @@ import (
 // messages, so sender and receiver meet once per batch, not once per
 // message, and a burst grows the queue by whole chunks without copying.
 // A message sent untraced gets its number under that same mutex, so a send
-// takes two atomic instructions (lock, unlock). System messages go first, as in protoactor's default mailbox, checked
-// between user messages.
+// takes two atomic instructions (lock, unlock). System messages go first,
+// as in protoactor's default mailbox, checked between user messages.
 type mailbox struct {
 	// Under mu: written by senders (and by the process between batches).
 	mu     sync.Mutex
@@ -242,7 +242,10 @@ func (m *mailbox) schedule() {
 	}
 }
 
-//go:noinline (keeps schedule, on every send, inlined)
+// start is schedule's slow path, kept out of line so that schedule, on
+// every send, is inlined.
+//
+//go:noinline
 func (m *mailbox) start() {
 	if m.status.CompareAndSwap(mbIdle, mbRunning) {
 		m.dispatcher.Schedule(m.process)
