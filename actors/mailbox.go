@@ -24,31 +24,37 @@ import (
 // what was queued without the lock, taking it once per run of queued
 // messages, so sender and receiver meet once per batch, not once per
 // message, and a burst grows the queue by whole chunks without copying.
-// System messages go first, as in protoactor's default mailbox, checked
-// between user messages.
+// A message sent untraced gets its number under that same mutex, so a send
+// takes two atomic instructions (lock, unlock). System messages go first,
+// as in protoactor's default mailbox, checked between user messages.
 type mailbox struct {
 	// Under mu: written by senders (and by the process between batches).
-	mu    sync.Mutex
-	rd    *chunk // the chunk the process reads (nil until the first post)
-	tail  *chunk // the chunk senders fill
-	spare *chunk // one emptied chunk kept for the next
-	sys   []any
-	_     [64 - 8 - 24 - 24]byte
+	mu     sync.Mutex
+	rd     *chunk // the chunk the process reads (nil until the first post)
+	tail   *chunk // the chunk senders fill
+	spare  *chunk // one emptied chunk kept for the next
+	sys    []any
+	nextID uint64 // message numbers [nextID, endID) are this mailbox's to give
+	endID  uint64
+	_      [64]byte // each group on lines of its own, wherever the mailbox lands
 
 	// Written rarely (once per batch, or per system message).
 	status atomic.Int32 // mbIdle or mbRunning
 	sysN   atomic.Int32 // system messages posted and not yet run
-	_      [64 - 8]byte
+	_      [64]byte
 
 	// Set before the process runs; read by both.
 	p          *process
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
 	hook       actor.MailboxMiddleware // tests only; may be nil
+	ids        *idGen                  // the node's (nil in tests of the bare mailbox)
+	_          [64]byte
 
 	// The process' goroutine only: rd's slots [next, avail) are queued.
 	next, avail int
 	suspended   bool
+	_           [64]byte
 }
 
 // slot is one queued user message. mid is non-zero for a message with ids
@@ -80,16 +86,44 @@ const (
 )
 
 func newMailbox(p *process, hook actor.MailboxMiddleware) *mailbox {
-	return &mailbox{p: p, hook: hook}
+	m := &mailbox{p: p, hook: hook}
+	if p != nil {
+		m.ids = &p.node.ids
+	}
+	return m
 }
 
-// post queues a message sent within the node.
-func (m *mailbox) post(s slot) {
+// idBlock is how many message numbers a mailbox takes from its node's
+// counter at a time.
+const idBlock = 256
+
+// post queues a message sent within the node. A zero mid is given one
+// here, under the lock senders take anyway (numbers from a block of the
+// node's counter: unique on the node, one shared atomic per idBlock
+// messages); a zero trace starts one named after the message.
+func (m *mailbox) post(msg proto.Message, sender *actor.PID, mid, trace id) {
 	m.mu.Lock()
-	m.push(s)
+	if mid.zero() {
+		if m.nextID == m.endID {
+			end := m.ids.n.Add(idBlock)
+			m.nextID, m.endID = end-idBlock+1, end+1
+		}
+		mid = id{m.ids.node, m.nextID}
+		m.nextID++
+	}
+	if trace.zero() {
+		trace = mid
+	}
+	c := m.tail
+	if c == nil || c.n == chunkSlots {
+		c = m.grow()
+	}
+	s := &c.slots[c.n]
+	s.msg, s.sender, s.mid, s.trace = msg, sender, mid, trace
+	c.n++
 	m.mu.Unlock()
 	if m.hook != nil {
-		m.hook.MessagePosted(s.msg)
+		m.hook.MessagePosted(msg)
 	}
 	m.schedule()
 }
@@ -98,21 +132,28 @@ func (m *mailbox) post(s slot) {
 func (m *mailbox) push(s slot) {
 	c := m.tail
 	if c == nil || c.n == chunkSlots {
-		nc := m.spare
-		if nc != nil {
-			m.spare = nil
-		} else {
-			nc = chunks.Get().(*chunk)
-		}
-		if c == nil {
-			m.rd = nc
-		} else {
-			c.next = nc
-		}
-		m.tail, c = nc, nc
+		c = m.grow()
 	}
 	c.slots[c.n] = s
 	c.n++
+}
+
+// grow links a new tail chunk, the tail being full or absent; under mu.
+func (m *mailbox) grow() *chunk {
+	c := m.tail
+	nc := m.spare
+	if nc != nil {
+		m.spare = nil
+	} else {
+		nc = chunks.Get().(*chunk)
+	}
+	if c == nil {
+		m.rd = nc
+	} else {
+		c.next = nc
+	}
+	m.tail = nc
+	return nc
 }
 
 // PostUserMessage implements actor.Mailbox (as protoactor's default
@@ -196,7 +237,17 @@ func (m *mailbox) UserMessageCount() int {
 // sees it running is covered: the goroutine looks for work under the lock
 // after it says it is idle.)
 func (m *mailbox) schedule() {
-	if m.status.Load() == mbIdle && m.status.CompareAndSwap(mbIdle, mbRunning) {
+	if m.status.Load() == mbIdle {
+		m.start()
+	}
+}
+
+// start is schedule's slow path, kept out of line so that schedule, on
+// every send, is inlined.
+//
+//go:noinline
+func (m *mailbox) start() {
+	if m.status.CompareAndSwap(mbIdle, mbRunning) {
 		m.dispatcher.Schedule(m.process)
 	}
 }
@@ -230,14 +281,35 @@ func (m *mailbox) hasWork() bool {
 }
 
 // run handles system messages first, then user messages, until none is
-// left (or the mailbox is suspended). A panic that escapes (handlers
-// recover their own) is protoactor's failure, as in its default mailbox.
+// left (or the mailbox is suspended).
 func (m *mailbox) run() {
+	for !m.runGuarded() {
+	}
+}
+
+// runGuarded is run under one deferred recover for all the messages it
+// handles: a handler of a message sent within the node is called with no
+// guard of its own, and if it panics the panic is recovered and reported
+// here (process.handlerPanicked) and runGuarded returns false for run to go
+// on with the next message. Any other panic that escapes (other handlers
+// recover their own) is protoactor's failure, as in its default mailbox.
+func (m *mailbox) runGuarded() (ended bool) {
 	var cur any
 	defer func() {
-		if r := recover(); r != nil {
-			m.invoker.EscalateFailure(r, cur)
+		r := recover()
+		if r == nil {
+			return
 		}
+		if m.p != nil && m.p.inHandler {
+			m.p.inHandler = false
+			m.p.handlerPanicked(cur.(proto.Message), r)
+			if m.hook != nil {
+				m.hook.MessageReceived(cur)
+			}
+			return
+		}
+		m.invoker.EscalateFailure(r, cur)
+		ended = true
 	}()
 	i, t := 0, m.dispatcher.Throughput()
 	for {
@@ -270,18 +342,18 @@ func (m *mailbox) run() {
 			continue
 		}
 		if m.suspended {
-			return
+			return true
 		}
 		if m.next == m.avail && !m.refill() {
-			return
+			return true
 		}
 		s := &m.rd.slots[m.next]
 		m.next++
 		msg, sender, mid, trace := s.msg, s.sender, s.mid, s.trace
-		*s = slot{} // the message is not kept alive by the buffer
+		s.msg, s.sender = nil, nil // the buffer keeps neither alive (the ids hold no pointer)
 		cur = msg
 		if !mid.zero() {
-			m.p.receiveLocal(msg.(proto.Message), sender, mid, trace)
+			m.p.receiveLocal(msg.(proto.Message), sender, mid, trace, true)
 		} else {
 			m.invoker.InvokeUserMessage(msg)
 		}

@@ -555,11 +555,7 @@ func (n *Node) postLocal(sender *actor.PID, to *pidEntry, msg proto.Message, tra
 	if p == nil {
 		return false
 	}
-	mid := n.ids.next()
-	if trace.zero() {
-		trace = mid
-	}
-	p.mb.post(slot{msg: msg, sender: sender, mid: mid, trace: trace})
+	p.mb.post(msg, sender, id{}, trace) // the mailbox numbers it
 	return true
 }
 

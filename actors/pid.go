@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -110,9 +111,13 @@ const pidCacheMax = 4096
 // get returns the entry of p, which must not be zero; local says whether
 // an address is this node's.
 func (c *pidCache) get(p PID, local func(addr string) bool) *pidEntry {
-	if e := c.last.Load(); e != nil && e.pid == p {
+	if e := c.last.Load(); e != nil && equalPID(e.pid, p) {
 		return e
 	}
+	return c.lookup(p, local)
+}
+
+func (c *pidCache) lookup(p PID, local func(addr string) bool) *pidEntry {
 	c.mu.RLock()
 	e, ok := c.m[p]
 	c.mu.RUnlock()
@@ -127,6 +132,16 @@ func (c *pidCache) get(p PID, local func(addr string) bool) *pidEntry {
 	}
 	c.last.Store(e)
 	return e
+}
+
+// equalPID is a == b, without comparing the bytes of strings that are the
+// same strings (a PID is usually copied, not built again).
+func equalPID(a, b PID) bool {
+	return sameString(a.ID, b.ID) && sameString(a.Address, b.Address)
+}
+
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // processPIDCacheMax bounds a process' own cache (no lock: one goroutine).

@@ -146,15 +146,16 @@ type process struct {
 	actx    actor.Context // set at Started; stable for the actor's life
 	stopped bool          // Stopped ran: user messages are dropped, as protoactor does
 
-	handlers map[protoreflect.FullName]func(PID, proto.Message)
-	fallback Handler[proto.Message]
-	lastK    unsafe.Pointer // the Go type handled last (typeKey) and its handler
-	lastH    func(PID, proto.Message)
-	links    map[string]struct{}
-	warned   map[protoreflect.FullName]struct{}
-	pids     map[PID]*pidEntry // send targets
-	lastE    *pidEntry         // the last send target
-	trace    id                // trace id of the message being handled
+	handlers  map[protoreflect.FullName]func(PID, proto.Message)
+	fallback  Handler[proto.Message]
+	lastK     unsafe.Pointer // the Go type handled last (typeKey) and its handler
+	lastH     func(PID, proto.Message)
+	links     map[string]struct{}
+	warned    map[protoreflect.FullName]struct{}
+	pids      map[PID]*pidEntry // send targets
+	lastE     *pidEntry         // the last send target
+	trace     id                // trace id of the message being handled
+	inHandler bool              // a handler called by the mailbox with no guard of its own runs
 
 	initialized, finalized bool
 	done                   chan struct{}
@@ -203,7 +204,7 @@ func (p *process) Receive(c actor.Context) {
 		if sender == nil {
 			sender = c.Sender()
 		}
-		p.receiveLocal(lm.msg, sender, lm.mid, lm.trace)
+		p.receiveLocal(lm.msg, sender, lm.mid, lm.trace, false)
 		return
 	}
 	p.trace = id{}
@@ -253,8 +254,9 @@ func (p *process) Receive(c actor.Context) {
 // receiveLocal delivers a message sent within the node (from the mailbox's
 // slot, or a localMsg that came through protoactor): filters and tracing,
 // then the handler. protoactor's own messages sent as user messages get
-// what Receive gives them.
-func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace id) {
+// what Receive gives them. direct says the mailbox called it, and guards
+// the handler (see mailbox.runGuarded).
+func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace id, direct bool) {
 	if p.stopped {
 		return
 	}
@@ -274,8 +276,17 @@ func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace 
 		return
 	}
 	from := fromActorPID(sender)
-	if p.node.quiet() || p.node.admit(msg, from, p.self, mid, trace) {
+	if !p.node.quiet() && !p.node.admit(msg, from, p.self, mid, trace) {
+		return
+	}
+	if !direct {
 		p.handle(from, msg)
+		return
+	}
+	if h := p.handler(from, msg); h != nil {
+		p.inHandler = true
+		h(from, msg)
+		p.inHandler = false
 	}
 }
 
@@ -285,26 +296,36 @@ func (p *process) poisonPill(from *actor.PID) {
 	p.entry().WithField("from", fromActorPID(from).String()).Warn("actors: PoisonPill ignored")
 }
 
+// handle calls m's handler, recovering a panic.
 func (p *process) handle(from PID, m proto.Message) {
-	k := typeKey(m)
-	h := p.lastH
-	if h == nil || k != p.lastK {
-		name := m.ProtoReflect().Descriptor().FullName()
-		var ok bool
-		if h, ok = p.handlers[name]; !ok {
-			if p.fallback == nil {
-				p.unhandled(name, from)
-				return
-			}
-			h = p.fallback
-		}
-		if _, dyn := m.(*dynamicpb.Message); !dyn {
-			// Every dynamic message has one Go type, whatever its name.
-			p.lastK, p.lastH = k, h
-		}
+	h := p.handler(from, m)
+	if h == nil {
+		return
 	}
 	defer p.recoverHandler(m)
 	h(from, m)
+}
+
+// handler returns m's handler, or nil (the message logged as unhandled).
+func (p *process) handler(from PID, m proto.Message) func(PID, proto.Message) {
+	k := typeKey(m)
+	if h := p.lastH; h != nil && k == p.lastK {
+		return h
+	}
+	name := m.ProtoReflect().Descriptor().FullName()
+	h, ok := p.handlers[name]
+	if !ok {
+		if p.fallback == nil {
+			p.unhandled(name, from)
+			return nil
+		}
+		h = p.fallback
+	}
+	if _, dyn := m.(*dynamicpb.Message); !dyn {
+		// Every dynamic message has one Go type, whatever its name.
+		p.lastK, p.lastH = k, h
+	}
+	return h
 }
 
 // typeKey identifies m's Go type without reflection: the type word of the
@@ -315,15 +336,21 @@ func typeKey(m proto.Message) unsafe.Pointer {
 
 func (p *process) recoverHandler(m proto.Message) {
 	if r := recover(); r != nil {
-		name := m.ProtoReflect().Descriptor().FullName()
-		p.node.stats.panics.Add(1)
-		p.entry().WithFields(logrus.Fields{
-			"message": string(name),
-			"panic":   r,
-			"stack":   string(debug.Stack()),
-		}).Error("actors: handler panicked; message dropped, process keeps serving")
-		p.panicked(string(name), r)
+		p.handlerPanicked(m, r)
 	}
+}
+
+// handlerPanicked reports a recovered panic of m's handler; the process
+// keeps serving.
+func (p *process) handlerPanicked(m proto.Message, r any) {
+	name := m.ProtoReflect().Descriptor().FullName()
+	p.node.stats.panics.Add(1)
+	p.entry().WithFields(logrus.Fields{
+		"message": string(name),
+		"panic":   r,
+		"stack":   string(debug.Stack()),
+	}).Error("actors: handler panicked; message dropped, process keeps serving")
+	p.panicked(string(name), r)
 }
 
 // panicked tells a Panicker about a recovered panic.
@@ -508,7 +535,7 @@ func (c *Context) Send(to PID, msg proto.Message) {
 
 // target returns the entry to send to `to`, cached per process.
 func (p *process) target(to PID) *pidEntry {
-	if p.lastE != nil && p.lastE.pid == to {
+	if p.lastE != nil && equalPID(p.lastE.pid, to) {
 		return p.lastE
 	}
 	e, ok := p.pids[to]

@@ -140,7 +140,7 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 			n.traceSent(tr, sender, target, msg, -1, mid, trace)
 		}
 		if p := n.liveProcess(to); p != nil {
-			p.mb.post(slot{msg: msg, sender: sender, mid: mid, trace: trace})
+			p.mb.post(msg, sender, mid, trace)
 			return
 		}
 		// Not a live process here: protoactor finds its mailbox if it is

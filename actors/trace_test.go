@@ -43,3 +43,46 @@ func TestEventKindString(t *testing.T) {
 		}
 	}
 }
+
+// Messages sent untraced get their numbers from their mailbox's block of
+// the node's counter: each starts a trace of its own, on every mailbox.
+// Handlers hold the messages until a tracer is set, then forward them:
+// the Sent events carry the trace ids the untraced sends were given.
+func TestUntracedSendsStartDistinctTraces(t *testing.T) {
+	n := newTestNode(t)
+	sink := spawn(t, n, "sink", &proc{})
+	gate := make(chan struct{})
+	fwd := func(c *Context) {
+		Install(c, func(_ PID, m *wrapperspb.Int64Value) {
+			<-gate
+			c.Send(sink, m)
+		})
+	}
+	a := spawn(t, n, "a", &proc{init: fwd})
+	b := spawn(t, n, "b", &proc{init: fwd})
+	const each = 2*idBlock + 3 // past a block on each mailbox
+	for i := 0; i < each; i++ {
+		n.Send(PID{}, a, wrapperspb.Int64(int64(i)))
+		n.Send(PID{}, b, wrapperspb.Int64(int64(i)))
+	}
+	tr := &recordingTracer{}
+	n.SetTracer(tr)
+	close(gate)
+	barrier(t, n, a)
+	barrier(t, n, b)
+	seen := map[string]bool{}
+	sent := 0
+	for _, e := range tr.snapshot() {
+		if e.Kind != Sent || e.To != sink {
+			continue
+		}
+		sent++
+		if e.TraceID == "" || seen[e.TraceID] {
+			t.Fatalf("trace id %q empty or given twice", e.TraceID)
+		}
+		seen[e.TraceID] = true
+	}
+	if sent != 2*each {
+		t.Fatalf("%d forwards traced, want %d", sent, 2*each)
+	}
+}
