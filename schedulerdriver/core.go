@@ -649,7 +649,17 @@ func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*me
 }
 
 // DeclineOffers sends DECLINE (dropped while disconnected).
-func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
+func (c *Core) DeclineOffers(now time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
+	if !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
+	}
+	return c.declineOffers(now, cloneOfferIDs(offerIDs), cloneFilters(filters))
+}
+
+// declineOffers is DeclineOffers of arguments the caller hands over (made
+// or copied for this call).
+func (c *Core) declineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
 	if !c.connected {
 		c.log.Debug("ignoring DeclineOffer: disconnected")
 		return nil
@@ -657,8 +667,7 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 	for _, id := range offerIDs {
 		delete(c.savedOffers, id.GetValue())
 	}
-	c.sendCall(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{
-		OfferIds: cloneOfferIDs(offerIDs), Filters: cloneFilters(filters)}})
+	c.sendCall(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{OfferIds: offerIDs, Filters: filters}})
 	return c.out.Take()
 }
 
@@ -666,7 +675,12 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
-	operations = cloneOperations(operations)
+	return c.acceptOffers(now, cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters))
+}
+
+// acceptOffers is AcceptOffers of arguments the caller hands over (made
+// or copied for this call).
+func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
 	if !c.connected {
 		c.loseTasks(now, operations)
 		return c.out.Take()
@@ -693,9 +707,9 @@ func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations
 		delete(c.savedOffers, oid)
 	}
 	c.sendCall(schedpb.Call_ACCEPT, &schedpb.Call{Accept: &schedpb.Call_Accept{
-		OfferIds:   cloneOfferIDs(offerIDs),
+		OfferIds:   offerIDs,
 		Operations: operations,
-		Filters:    cloneFilters(filters),
+		Filters:    filters,
 	}})
 	return c.out.Take()
 }
