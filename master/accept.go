@@ -275,21 +275,15 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	if t.Executor != nil && t.Executor.FrameworkId == nil {
 		t.Executor.FrameworkId = frameworkID(f.id)
 	}
-	t.Resources = launchResources(t.Resources, role)
+	info := f.allocationInfo(role)
+	t.Resources = launchResources(t.Resources, info)
 	if e := t.Executor; e != nil { // the master's own copy
 		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
 			e.Resources = rs.Upgrade()
 		}
-		stampRole(e.Resources, role)
+		stampRole(e.Resources, info)
 	}
-	if err := validateTask(t, taskContext{
-		frameworkID:        f.id,
-		agentID:            a.id,
-		taskExists:         func(id string) bool { return f.tasks[id] != nil },
-		unreachableExists:  func(id string) bool { return f.unreachableTasks.get(id) != nil },
-		existingExecutor:   func(id string) *mesos.ExecutorInfo { return a.executors[f.id][id] },
-		agentHasLimitsCaps: hasAgentCapability(a, mesos.SlaveInfo_Capability_TASK_RESOURCE_LIMITS),
-	}, remaining); err != nil {
+	if err := validateTask(t, taskContext{f: f, a: a}, remaining); err != nil {
 		c.taskError(f, t, mesos.TaskStatus_REASON_TASK_INVALID, err.Error())
 		return remaining
 	}
@@ -309,7 +303,7 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 			consumed = consumed.Add(resources.Resources(t.Executor.GetResources()))
 		}
 	}
-	c.addTask(f, a, newTask(t, f.id))
+	c.addTask(f, a, newTask(t, f.idMsg))
 	consumed = consumed.Add(resources.Resources(t.GetResources()))
 
 	if c.logsAt(logrus.InfoLevel) {
@@ -318,8 +312,8 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	}
 	c.send(a.pid, &mesosinternal.RunTaskMessage{
 		Framework:      f.info, // replaced on update, never changed in place; the agent copies it
-		FrameworkId:    frameworkID(f.id),
-		Pid:            proto.String(f.pid.String()),
+		FrameworkId:    f.idMsg,
+		Pid:            f.pidText(),
 		Task:           t,
 		LaunchExecutor: proto.Bool(launchExecutor),
 	})
@@ -332,13 +326,13 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 // the offers' allocation role on entries without one. rs is left as it
 // is: what changes is a copy (Upgrade's entries are new, values shared).
 // Invalid resources are not upgraded; validateTask reports them.
-func launchResources(rs []*mesos.Resource, role string) []*mesos.Resource {
+func launchResources(rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) []*mesos.Resource {
 	if r := resources.Resources(rs); !r.Upgraded() && resources.Validate(r) == nil {
 		up := r.Upgrade()
-		stampRole(up, role)
+		stampRole(up, info)
 		return up
 	}
-	return stampedRole(rs, role)
+	return stampedRole(rs, info)
 }
 
 // taskCopy returns the master's own TaskInfo for a scheduler's: what
@@ -371,7 +365,7 @@ func taskCopy(ti *mesos.TaskInfo) *mesos.TaskInfo {
 // stampedRole returns rs with allocation_info.role set on the entries
 // that have none: those entries are copies, and so is the list if any
 // changed; rs itself is left as it is.
-func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
+func stampedRole(rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) []*mesos.Resource {
 	var out []*mesos.Resource
 	for i, r := range rs {
 		if r == nil || r.AllocationInfo != nil {
@@ -380,7 +374,7 @@ func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
 		if out == nil {
 			out = slices.Clone(rs)
 		}
-		out[i] = resources.WithAllocation(r, &mesos.Resource_AllocationInfo{Role: proto.String(role)})
+		out[i] = resources.WithAllocation(r, info)
 	}
 	if out == nil {
 		return rs
@@ -388,11 +382,12 @@ func stampedRole(rs []*mesos.Resource, role string) []*mesos.Resource {
 	return out
 }
 
-// stampRole sets allocation_info.role on resources that have none.
-func stampRole(rs []*mesos.Resource, role string) {
+// stampRole sets info (shared) as the allocation info of resources that
+// have none.
+func stampRole(rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) {
 	for _, r := range rs {
 		if r != nil && r.AllocationInfo == nil {
-			r.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
+			r.AllocationInfo = info
 		}
 	}
 }
@@ -406,14 +401,21 @@ func hasAgentCapability(a *agent, t mesos.SlaveInfo_Capability_Type) bool {
 	return false
 }
 
-// taskContext is what task validation needs to know besides the task.
+// taskContext is what task validation needs to know besides the task:
+// the framework launching it and the agent it is for.
 type taskContext struct {
-	frameworkID        string
-	agentID            string
-	taskExists         func(id string) bool // an active task of the framework
-	unreachableExists  func(id string) bool
-	existingExecutor   func(id string) *mesos.ExecutorInfo // on the agent, for this framework
-	agentHasLimitsCaps bool
+	f *framework
+	a *agent
+}
+
+// taskExists: the framework has an active task with this id.
+func (c taskContext) taskExists(id string) bool { return c.f.tasks[id] != nil }
+
+func (c taskContext) unreachableExists(id string) bool { return c.f.unreachableTasks.get(id) != nil }
+
+// existingExecutor is the framework's executor with this id on the agent.
+func (c taskContext) existingExecutor(id string) *mesos.ExecutorInfo {
+	return c.a.executors[c.f.id][id]
 }
 
 // validateTask applies Mesos' LAUNCH task checks, in Mesos' order, against
@@ -426,14 +428,14 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 	if err := ValidateID(tid); err != nil {
 		return fmt.Errorf("Task has an invalid TaskID: %v", err)
 	}
-	if c.taskExists != nil && c.taskExists(tid) {
+	if c.taskExists(tid) {
 		return fmt.Errorf("Task has duplicate ID: %s", tid)
 	}
-	if c.unreachableExists != nil && c.unreachableExists(tid) {
+	if c.unreachableExists(tid) {
 		return fmt.Errorf("Task reuses the ID of an unreachable task: %s", tid)
 	}
-	if t.GetSlaveId().GetValue() != c.agentID {
-		return fmt.Errorf("Task uses invalid agent %s while agent %s is expected", t.GetSlaveId().GetValue(), c.agentID)
+	if t.GetSlaveId().GetValue() != c.a.id {
+		return fmt.Errorf("Task uses invalid agent %s while agent %s is expected", t.GetSlaveId().GetValue(), c.a.id)
 	}
 	if gp := t.GetKillPolicy().GetGracePeriod(); gp != nil && gp.GetNanoseconds() < 0 {
 		return errors.New("Task's 'kill_policy.grace_period' must be non-negative")
@@ -450,7 +452,7 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		}
 	}
 	if len(t.GetLimits()) > 0 {
-		if !c.agentHasLimitsCaps {
+		if !hasAgentCapability(c.a, mesos.SlaveInfo_Capability_TASK_RESOURCE_LIMITS) {
 			return errors.New("Agent is not capable of handling task resource limits")
 		}
 		if err := validateLimits(t); err != nil {
@@ -477,7 +479,7 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 		if !resources.Resources(e.GetResources()).Shared().IsEmpty() {
 			return fmt.Errorf("Executor resources %s should not contain any shared resources", resources.Resources(e.GetResources()))
 		}
-		if c.existingExecutor == nil || c.existingExecutor(e.GetExecutorId().GetValue()) == nil {
+		if c.existingExecutor(e.GetExecutorId().GetValue()) == nil {
 			total = total.Add(resources.Resources(e.GetResources()))
 			extended = true
 		}
@@ -552,8 +554,8 @@ func validateExecutor(e *mesos.ExecutorInfo, c taskContext) error {
 	if e.FrameworkId == nil {
 		return errors.New("'ExecutorInfo.framework_id' must be set")
 	}
-	if e.GetFrameworkId().GetValue() != c.frameworkID {
-		return fmt.Errorf("ExecutorInfo has an invalid FrameworkID (Actual: %s vs Expected: %s)", e.GetFrameworkId().GetValue(), c.frameworkID)
+	if e.GetFrameworkId().GetValue() != c.f.id {
+		return fmt.Errorf("ExecutorInfo has an invalid FrameworkID (Actual: %s vs Expected: %s)", e.GetFrameworkId().GetValue(), c.f.id)
 	}
 	if len(e.GetResources()) > 0 {
 		if err := resources.Validate(e.GetResources()); err != nil {
@@ -567,10 +569,8 @@ func validateExecutor(e *mesos.ExecutorInfo, c taskContext) error {
 			return fmt.Errorf("Executor mixes revocable and non-revocable resources: %s", r)
 		}
 	}
-	if c.existingExecutor != nil {
-		if old := c.existingExecutor(e.GetExecutorId().GetValue()); old != nil && !proto.Equal(old, e) {
-			return fmt.Errorf("ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\nExisting ExecutorInfo:\n%v\nExecutorInfo:\n%v", old, e)
-		}
+	if old := c.existingExecutor(e.GetExecutorId().GetValue()); old != nil && !proto.Equal(old, e) {
+		return fmt.Errorf("ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\nExisting ExecutorInfo:\n%v\nExecutorInfo:\n%v", old, e)
 	}
 	return nil
 }

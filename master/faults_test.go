@@ -255,7 +255,7 @@ func TestPingTimeoutMarksUnreachableAndReregistrationBringsTasksBack(t *testing.
 	})
 
 	// The partition heals: the agent reregisters with its running task.
-	task := newTask(run.GetTask(), fid)
+	task := newTask(run.GetTask(), frameworkID(fid))
 	task.State = mesos.TaskState_TASK_RUNNING.Enum()
 	info := agentInfo("cpus:2;mem:1024")
 	info.Id = slaveID(agentID)
@@ -301,7 +301,7 @@ func TestKnownAgentReregistrationReconciles(t *testing.T) {
 	a2 := c.spawn(a.PID().ID)
 	ai := agentInfo("cpus:2;mem:1024")
 	ai.Id = slaveID(agentID)
-	running := newTask(run.GetTask(), fid)
+	running := newTask(run.GetTask(), frameworkID(fid))
 	running.State = mesos.TaskState_TASK_RUNNING.Enum()
 	a2.SendNow(c.pid, &mesosinternal.ReregisterSlaveMessage{Slave: ai, Version: proto.String("1.11.0"), Tasks: []*mesos.Task{running}})
 	if rr := actortest.Must[*mesosinternal.SlaveReregisteredMessage](t, a2, nil); len(rr.GetReconciliations()) != 0 {

@@ -71,16 +71,23 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 				role:        role,
 				resources:   r,
 			}
+			// The ids, hostname and allocation info are shared with the
+			// master's records: no one changes a sent message.
 			po := &mesos.Offer{
-				Id:          &mesos.OfferID{Value: proto.String(o.id)},
-				FrameworkId: frameworkID(f.id),
-				SlaveId:     slaveID(agentID),
-				Hostname:    proto.String(a.hostname()),
+				Id:          newOfferID(o.id),
+				FrameworkId: f.idMsg,
+				SlaveId:     a.idMsg,
+				Hostname:    a.info.Hostname,
 				// No Resources: offerFor renders o.resources for each send.
-				Attributes:     a.info.GetAttributes(),
-				Url:            agentURL(a),
-				AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String(role)},
-				Domain:         a.info.GetDomain(),
+				Attributes: a.info.GetAttributes(),
+				Url:        agentURL(a),
+				Domain:     a.info.GetDomain(),
+			}
+			if po.Hostname == nil {
+				po.Hostname = proto.String("")
+			}
+			if f.multiRole() {
+				po.AllocationInfo = f.allocationInfo(role)
 			}
 			for _, eid := range sortedKeys(f.executors[agentID]) {
 				po.ExecutorIds = append(po.ExecutorIds, &mesos.ExecutorID{Value: proto.String(eid)})
@@ -111,6 +118,18 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 // no one changes, shared) or, when nothing had to be converted, a copy.
 func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	r := o.resources
+	if !f.multiRole() && !f.capable(mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT) && oneRole(r) {
+		// Downgrade's entries are new: they lose their allocation info
+		// in place (one copy where Unallocate and Downgrade make two).
+		if down, err := r.Downgrade(); err == nil {
+			for _, x := range down {
+				x.AllocationInfo = nil
+			}
+			out.AllocationInfo = nil
+			out.Resources = down
+			return out
+		}
+	}
 	if !f.multiRole() {
 		out.AllocationInfo = nil
 		r = r.Unallocate()
@@ -125,6 +144,19 @@ func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	}
 	out.Resources = r
 	return out
+}
+
+// oneRole reports whether r has entries, all allocated to one role.
+func oneRole(r resources.Resources) bool {
+	if len(r) == 0 {
+		return false
+	}
+	for _, x := range r {
+		if x.AllocationInfo == nil || x.GetAllocationInfo().GetRole() != r[0].GetAllocationInfo().GetRole() {
+			return false
+		}
+	}
+	return true
 }
 
 // sameList reports whether a and b are one list (the same entries, in

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -145,7 +147,7 @@ func operationResources(rs []*mesos.Resource, role string) (resources.Resources,
 		return nil, err
 	}
 	out := resources.Resources(rs).Clone().Upgrade().Clone()
-	stampRole(out, role)
+	stampRole(out, &mesos.Resource_AllocationInfo{Role: proto.String(role)})
 	return out, nil
 }
 

@@ -20,9 +20,18 @@ import (
 
 // framework is a subscribed (or recovered, or completed) framework.
 type framework struct {
-	id   string
-	info *mesos.FrameworkInfo
-	pid  actors.PID
+	id string
+	// idMsg is id as a message, shared by the records and messages that
+	// carry it (no one changes it).
+	idMsg *mesos.FrameworkID
+	info  *mesos.FrameworkInfo
+	pid   actors.PID
+	// pidStr is pidStrOf's text (pidText).
+	pidStr   *string
+	pidStrOf actors.PID
+	// allocInfo is the allocation info of the role last launched in,
+	// shared by the resources stamped with it (allocationInfo).
+	allocInfo *mesos.Resource_AllocationInfo
 
 	connected bool
 	active    bool
@@ -51,6 +60,7 @@ type framework struct {
 func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreachable int) *framework {
 	return &framework{
 		id:               id,
+		idMsg:            frameworkID(id),
 		info:             info,
 		tasks:            map[string]*mesos.Task{},
 		unreachableTasks: newTaskList(maxUnreachable),
@@ -61,6 +71,24 @@ func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreach
 }
 
 func (f *framework) roles() []string { return protocol.FrameworkRoles(f.info) }
+
+// pidText is f.pid.String(), made once per PID; no one changes it.
+func (f *framework) pidText() *string {
+	if f.pidStrOf != f.pid || f.pidStr == nil {
+		s := f.pid.String()
+		f.pidStr, f.pidStrOf = &s, f.pid
+	}
+	return f.pidStr
+}
+
+// allocationInfo returns allocation info for role, made once while the
+// framework launches in that role; no one changes it.
+func (f *framework) allocationInfo(role string) *mesos.Resource_AllocationInfo {
+	if f.allocInfo == nil || f.allocInfo.GetRole() != role {
+		f.allocInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
+	}
+	return f.allocInfo
+}
 
 func (f *framework) capable(t mesos.FrameworkInfo_Capability_Type) bool {
 	return protocol.HasCapability(f.info, t)
@@ -166,8 +194,11 @@ type agent struct {
 	version      string
 	capabilities []mesos.SlaveInfo_Capability_Type
 
-	// pidStr is pidStrOf's text (pidText).
-	pidStr   string
+	// idMsg is id as a message, shared like framework.idMsg.
+	idMsg *mesos.SlaveID
+	// pidStr is pidStrOf's text (pidText), shared by the messages that
+	// carry it.
+	pidStr   *string
 	pidStrOf actors.PID
 
 	// url is the offers' url, made for urlPID and urlInfo (agentURL).
@@ -204,6 +235,7 @@ type agent struct {
 func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 	return &agent{
 		id:          id,
+		idMsg:       slaveID(id),
 		info:        info,
 		pid:         pid,
 		tasks:       map[string]map[string]*mesos.Task{},
@@ -216,9 +248,13 @@ func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 func (a *agent) hostname() string { return a.info.GetHostname() }
 
 // pidText is a.pid.String(), made once per PID.
-func (a *agent) pidText() string {
-	if a.pidStrOf != a.pid || a.pidStr == "" {
-		a.pidStr, a.pidStrOf = a.pid.String(), a.pid
+func (a *agent) pidText() string { return *a.pidTextPtr() }
+
+// pidTextPtr is pidText as a field value; no one changes it.
+func (a *agent) pidTextPtr() *string {
+	if a.pidStrOf != a.pid || a.pidStr == nil {
+		s := a.pid.String()
+		a.pidStr, a.pidStrOf = &s, a.pid
 	}
 	return a.pidStr
 }
@@ -380,14 +416,14 @@ func newUpdate(s updateSpec) *mesosinternal.StatusUpdate {
 }
 
 // newTask records a validated TaskInfo as a Task in TASK_STAGING.
-func newTask(t *mesos.TaskInfo, frameworkID string) *mesos.Task {
+func newTask(t *mesos.TaskInfo, frameworkID *mesos.FrameworkID) *mesos.Task {
 	// The record shares t's parts: t is the master's own copy of the
 	// scheduler's TaskInfo (launchTask), changed by no one once sent (the
 	// agent copies what it keeps).
 	task := &mesos.Task{
 		Name:        t.Name,
 		TaskId:      t.GetTaskId(),
-		FrameworkId: &mesos.FrameworkID{Value: proto.String(frameworkID)},
+		FrameworkId: frameworkID,
 		SlaveId:     t.GetSlaveId(),
 		State:       mesos.TaskState_TASK_STAGING.Enum(),
 		Resources:   t.GetResources(),
@@ -436,3 +472,13 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func frameworkID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
 func slaveID(id string) *mesos.SlaveID         { return &mesos.SlaveID{Value: proto.String(id)} }
+
+// newOfferID makes an offer id message and its value in one allocation.
+func newOfferID(id string) *mesos.OfferID {
+	b := &struct {
+		m mesos.OfferID
+		v string
+	}{v: id}
+	b.m.Value = &b.v
+	return &b.m
+}

@@ -17,13 +17,14 @@ import (
 // carry no uuid and are never acknowledged).
 func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee actors.PID) {
 	tid := u.GetStatus().GetTaskId().GetValue()
-	c.forwardTask(f, f.tasks[tid], u, acknowledgee, "")
+	c.forwardTask(f, f.tasks[tid], u, acknowledgee, nil)
 }
 
 // forwardTask is forward for a caller that has looked up the framework's
 // task (t, nil if it has none by the update's task id) and may have
-// acknowledgee's text at hand (ackText, "" if not).
-func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID, ackText string) {
+// acknowledgee's text at hand (ackText, nil if not; shared by the message,
+// no one changes it).
+func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID, ackText *string) {
 	tid := u.GetStatus().GetTaskId().GetValue()
 	if t != nil && len(u.GetUuid()) > 0 {
 		t.StatusUpdateState = u.GetStatus().GetState().Enum()
@@ -33,10 +34,10 @@ func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusU
 	}
 	msg := &mesosinternal.StatusUpdateMessage{Update: u}
 	if !acknowledgee.IsZero() {
-		if ackText == "" {
-			ackText = acknowledgee.String()
+		if ackText == nil {
+			ackText = proto.String(acknowledgee.String())
 		}
-		msg.Pid = proto.String(ackText)
+		msg.Pid = ackText
 	}
 	if c.logsAt(logrus.DebugLevel) {
 		c.taskLog(f.id, tid).WithField("state", u.GetStatus().GetState().String()).Debug("sending status update")
@@ -71,10 +72,15 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	if n := len(t.Statuses); n > 0 && t.Statuses[n-1].GetState() == s.GetState() {
 		t.Statuses[n-1] = s
 	} else {
+		if t.Statuses == nil {
+			t.Statuses = make([]*mesos.TaskStatus, 0, 2) // most tasks: running, then ended
+		}
 		t.Statuses = append(t.Statuses, s)
 	}
-	c.taskLog(t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()).
-		Infof("task state %s (status update state %s)", t.GetState(), status.GetState())
+	if c.logsAt(logrus.InfoLevel) {
+		c.taskLog(t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()).
+			Infof("task state %s (status update state %s)", t.GetState(), status.GetState())
+	}
 	if freed {
 		c.out.Add(AllocRecoverResources{FrameworkID: t.GetFrameworkId().GetValue(), AgentID: t.GetSlaveId().GetValue(), Resources: resources.Resources(t.GetResources())})
 	}
@@ -153,11 +159,11 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		log.Warn("ignoring status update without a valid uuid")
 		return
 	}
-	ackTo, ackText := a.pid, ""
+	ackTo, ackText := a.pid, (*string)(nil)
 	if m.GetPid() == a.pidText() {
-		ackText = m.GetPid() // the agent itself, as usual: nothing to parse
+		ackText = a.pidTextPtr() // the agent itself, as usual: nothing to parse
 	} else if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
-		ackTo, ackText = pid, m.GetPid() // a valid PID's text is its String()
+		ackTo, ackText = pid, m.Pid // a valid PID's text is its String()
 	}
 	if c.logsAt(logrus.InfoLevel) {
 		log.WithField("state", u.GetStatus().GetState().String()).Info("status update from agent")
@@ -215,7 +221,7 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 	}
 	c.send(a.pid, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		SlaveId:     ack.GetSlaveId(),
-		FrameworkId: frameworkID(f.id),
+		FrameworkId: f.idMsg,
 		TaskId:      ack.GetTaskId(),
 		Uuid:        ack.GetUuid(),
 	})

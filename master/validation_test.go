@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
@@ -105,13 +106,10 @@ func TestValidateTask(t *testing.T) {
 			Command:   &mesos.CommandInfo{Value: proto.String("true")},
 		}
 	}
-	ctx := taskContext{
-		frameworkID:       "f1",
-		agentID:           "a1",
-		taskExists:        func(id string) bool { return id == "running" },
-		unreachableExists: func(id string) bool { return id == "away" },
-		existingExecutor:  func(string) *mesos.ExecutorInfo { return nil },
-	}
+	f := newFramework("f1", &mesos.FrameworkInfo{}, 10, 10)
+	f.tasks["running"] = &mesos.Task{TaskId: &mesos.TaskID{Value: proto.String("running")}}
+	f.unreachableTasks.add(&mesos.Task{TaskId: &mesos.TaskID{Value: proto.String("away")}})
+	ctx := taskContext{f: f, a: newAgent("a1", &mesos.SlaveInfo{}, actors.PID{})}
 	exec := func() *mesos.ExecutorInfo {
 		return &mesos.ExecutorInfo{
 			ExecutorId:  &mesos.ExecutorID{Value: proto.String("e")},

@@ -25,22 +25,25 @@ func cloneOffer(o *mesos.Offer) *mesos.Offer {
 	if o == nil || len(o.ProtoReflect().GetUnknown()) > 0 {
 		return cloneOne(o)
 	}
-	out := &mesos.Offer{
-		Id:             cloneID(o.Id, func(v *string) *mesos.OfferID { return &mesos.OfferID{Value: v} }),
-		FrameworkId:    cloneID(o.FrameworkId, func(v *string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: v} }),
-		SlaveId:        cloneID(o.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
-		ExecutorIds:    cloneAll(o.ExecutorIds),
-		Attributes:     cloneAll(o.Attributes),
-		Url:            cloneURL(o.Url),
-		Unavailability: cloneOne(o.Unavailability),
-		AllocationInfo: cloneOne(o.AllocationInfo),
-		Domain:         cloneOne(o.Domain),
-	}
+	b := &struct {
+		o        mesos.Offer
+		hostname string
+	}{}
+	out := &b.o
+	out.Id = cloneID(o.Id, newOfferID)
+	out.FrameworkId = cloneID(o.FrameworkId, newFrameworkID)
+	out.SlaveId = cloneID(o.SlaveId, newSlaveID)
+	out.ExecutorIds = cloneAll(o.ExecutorIds)
+	out.Attributes = cloneAll(o.Attributes)
+	out.Url = cloneURL(o.Url)
+	out.Unavailability = cloneOne(o.Unavailability)
+	out.AllocationInfo = cloneOne(o.AllocationInfo)
+	out.Domain = cloneOne(o.Domain)
 	if o.Hostname != nil {
-		out.Hostname = proto.String(*o.Hostname)
+		b.hostname, out.Hostname = *o.Hostname, &b.hostname
 	}
 	if o.Resources != nil {
-		out.Resources = resources.Resources(o.Resources).Clone()
+		out.Resources = cloneResources(o.Resources)
 	}
 	return out
 }
@@ -51,59 +54,170 @@ type idMessage interface {
 	GetValue() string
 }
 
-// cloneID copies an id message with make, or by reflection when it has
-// no value or unknown fields.
-func cloneID[M idMessage](id M, make func(*string) M) M {
+// cloneID copies an id message with mk, or by reflection when its value
+// is empty (set or not) or it has unknown fields.
+func cloneID[M idMessage](id M, mk func(string) M) M {
 	var zero M
 	if any(id) == any(zero) {
 		return zero
 	}
-	r := id.ProtoReflect()
-	if len(r.GetUnknown()) > 0 || !r.Has(r.Descriptor().Fields().ByNumber(1)) {
-		return cloneOne(id)
+	if v := id.GetValue(); v != "" && len(id.ProtoReflect().GetUnknown()) == 0 {
+		return mk(v)
 	}
-	return make(proto.String(id.GetValue()))
+	return cloneOne(id)
+}
+
+// The id makers below allocate an id message and its value together.
+
+func newOfferID(v string) *mesos.OfferID {
+	b := &struct {
+		m mesos.OfferID
+		v string
+	}{v: v}
+	b.m.Value = &b.v
+	return &b.m
+}
+
+func newFrameworkID(v string) *mesos.FrameworkID {
+	b := &struct {
+		m mesos.FrameworkID
+		v string
+	}{v: v}
+	b.m.Value = &b.v
+	return &b.m
+}
+
+func newSlaveID(v string) *mesos.SlaveID {
+	b := &struct {
+		m mesos.SlaveID
+		v string
+	}{v: v}
+	b.m.Value = &b.v
+	return &b.m
+}
+
+func newTaskID(v string) *mesos.TaskID {
+	b := &struct {
+		m mesos.TaskID
+		v string
+	}{v: v}
+	b.m.Value = &b.v
+	return &b.m
+}
+
+func newExecutorID(v string) *mesos.ExecutorID {
+	b := &struct {
+		m mesos.ExecutorID
+		v string
+	}{v: v}
+	b.m.Value = &b.v
+	return &b.m
+}
+
+// cloneOfferIDs copies offer ids, as cloneAll does.
+func cloneOfferIDs(ids []*mesos.OfferID) []*mesos.OfferID {
+	if ids == nil {
+		return nil
+	}
+	out := make([]*mesos.OfferID, len(ids))
+	for i, id := range ids {
+		out[i] = cloneID(id, newOfferID)
+	}
+	return out
+}
+
+// cloneFilters copies filters (refuse_seconds only) by hand, others by
+// reflection.
+func cloneFilters(f *mesos.Filters) *mesos.Filters {
+	if f == nil || len(f.ProtoReflect().GetUnknown()) > 0 {
+		return cloneOne(f)
+	}
+	out := &mesos.Filters{}
+	if f.RefuseSeconds != nil {
+		out.RefuseSeconds = proto.Float64(*f.RefuseSeconds)
+	}
+	return out
 }
 
 // cloneStatus returns a deep copy of a status, as cloneOne does, with the
 // ids and plain fields copied by hand.
 func cloneStatus(s *mesos.TaskStatus) *mesos.TaskStatus {
-	if s == nil || len(s.ProtoReflect().GetUnknown()) > 0 {
-		return cloneOne(s)
+	if s == nil {
+		return nil
 	}
-	out := &mesos.TaskStatus{
-		TaskId:          cloneID(s.TaskId, func(v *string) *mesos.TaskID { return &mesos.TaskID{Value: v} }),
-		SlaveId:         cloneID(s.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
-		ExecutorId:      cloneID(s.ExecutorId, func(v *string) *mesos.ExecutorID { return &mesos.ExecutorID{Value: v} }),
-		Labels:          cloneOne(s.Labels),
-		ContainerStatus: cloneOne(s.ContainerStatus),
-		UnreachableTime: cloneOne(s.UnreachableTime),
-		CheckStatus:     cloneOne(s.CheckStatus),
-		Limitation:      cloneOne(s.Limitation),
+	return cloneStatusUUID(s, s.Uuid)
+}
+
+// statusCopy is a copied status with its ids and plain fields.
+type statusCopy struct {
+	s                mesos.TaskStatus
+	tid              mesos.TaskID
+	sid              mesos.SlaveID
+	eid              mesos.ExecutorID
+	tidv, sidv, eidv string
+	message          string
+	state            mesos.TaskState
+	source           mesos.TaskStatus_Source
+	reason           mesos.TaskStatus_Reason
+	healthy          bool
+	timestamp        float64
+}
+
+// cloneStatusUUID is cloneStatus of s with uuid (copied) as its uuid.
+func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
+	if len(s.ProtoReflect().GetUnknown()) > 0 {
+		out := cloneOne(s)
+		out.Uuid = nil
+		if uuid != nil {
+			out.Uuid = append([]byte{}, uuid...)
+		}
+		return out
+	}
+	b := &statusCopy{}
+	out := &b.s
+	out.Labels = cloneOne(s.Labels)
+	out.ContainerStatus = cloneOne(s.ContainerStatus)
+	out.UnreachableTime = cloneOne(s.UnreachableTime)
+	out.CheckStatus = cloneOne(s.CheckStatus)
+	out.Limitation = cloneOne(s.Limitation)
+	if v := s.GetTaskId().GetValue(); v != "" && len(s.TaskId.ProtoReflect().GetUnknown()) == 0 {
+		b.tidv, b.tid.Value, out.TaskId = v, &b.tidv, &b.tid
+	} else {
+		out.TaskId = cloneOne(s.TaskId)
+	}
+	if v := s.GetSlaveId().GetValue(); v != "" && len(s.SlaveId.ProtoReflect().GetUnknown()) == 0 {
+		b.sidv, b.sid.Value, out.SlaveId = v, &b.sidv, &b.sid
+	} else {
+		out.SlaveId = cloneOne(s.SlaveId)
+	}
+	if v := s.GetExecutorId().GetValue(); v != "" && len(s.ExecutorId.ProtoReflect().GetUnknown()) == 0 {
+		b.eidv, b.eid.Value, out.ExecutorId = v, &b.eidv, &b.eid
+	} else {
+		out.ExecutorId = cloneOne(s.ExecutorId)
 	}
 	if s.State != nil {
-		out.State = s.State.Enum()
+		b.state, out.State = *s.State, &b.state
 	}
 	if s.Message != nil {
-		out.Message = proto.String(*s.Message)
+		b.message, out.Message = *s.Message, &b.message
 	}
 	if s.Timestamp != nil {
-		out.Timestamp = proto.Float64(*s.Timestamp)
+		b.timestamp, out.Timestamp = *s.Timestamp, &b.timestamp
 	}
 	if s.Healthy != nil {
-		out.Healthy = proto.Bool(*s.Healthy)
+		b.healthy, out.Healthy = *s.Healthy, &b.healthy
 	}
 	if s.Source != nil {
-		out.Source = s.Source.Enum()
+		b.source, out.Source = *s.Source, &b.source
 	}
 	if s.Reason != nil {
-		out.Reason = s.Reason.Enum()
+		b.reason, out.Reason = *s.Reason, &b.reason
 	}
 	if s.Data != nil {
 		out.Data = append([]byte{}, s.Data...)
 	}
-	if s.Uuid != nil {
-		out.Uuid = append([]byte{}, s.Uuid...)
+	if uuid != nil {
+		out.Uuid = append([]byte{}, uuid...) // apart: schedulers keep uuids
 	}
 	return out
 }
@@ -115,14 +229,37 @@ func cloneURL(u *mesos.URL) *mesos.URL {
 		(u.Address != nil && len(u.Address.ProtoReflect().GetUnknown()) > 0) {
 		return cloneOne(u)
 	}
-	out := &mesos.URL{Scheme: copyString(u.Scheme), Path: copyString(u.Path), Fragment: copyString(u.Fragment)}
+	b := &urlCopy{}
+	out := &b.u
+	out.Scheme = b.str(0, u.Scheme)
+	out.Path = b.str(1, u.Path)
+	out.Fragment = b.str(2, u.Fragment)
 	if a := u.Address; a != nil {
-		out.Address = &mesos.Address{Hostname: copyString(a.Hostname), Ip: copyString(a.Ip)}
+		out.Address = &b.a
+		b.a.Hostname = b.str(3, a.Hostname)
+		b.a.Ip = b.str(4, a.Ip)
 		if a.Port != nil {
-			out.Address.Port = proto.Int32(*a.Port)
+			b.port, b.a.Port = *a.Port, &b.port
 		}
 	}
 	return out
+}
+
+// urlCopy is a copied url with its address and fields.
+type urlCopy struct {
+	u    mesos.URL
+	a    mesos.Address
+	strs [5]string
+	port int32
+}
+
+// str copies s into the i-th string of the copy.
+func (b *urlCopy) str(i int, s *string) *string {
+	if s == nil {
+		return nil
+	}
+	b.strs[i] = *s
+	return &b.strs[i]
 }
 
 func copyString(s *string) *string {
@@ -172,20 +309,20 @@ func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
 	if t == nil || len(t.ProtoReflect().GetUnknown()) > 0 {
 		return cloneOne(t)
 	}
-	out := &mesos.TaskInfo{
-		Name:              copyString(t.Name),
-		TaskId:            cloneID(t.TaskId, func(v *string) *mesos.TaskID { return &mesos.TaskID{Value: v} }),
-		SlaveId:           cloneID(t.SlaveId, func(v *string) *mesos.SlaveID { return &mesos.SlaveID{Value: v} }),
-		Executor:          cloneOne(t.Executor),
-		Command:           cloneOne(t.Command),
-		HealthCheck:       cloneOne(t.HealthCheck),
-		Container:         cloneOne(t.Container),
-		Labels:            cloneOne(t.Labels),
-		Discovery:         cloneOne(t.Discovery),
-		KillPolicy:        cloneOne(t.KillPolicy),
-		Check:             cloneOne(t.Check),
-		MaxCompletionTime: cloneOne(t.MaxCompletionTime),
-	}
+	// Each part is an allocation of its own: the master's task record
+	// keeps some (the name, ids and resource values), not the TaskInfo.
+	out := &mesos.TaskInfo{Name: copyString(t.Name)}
+	out.TaskId = cloneID(t.TaskId, newTaskID)
+	out.SlaveId = cloneID(t.SlaveId, newSlaveID)
+	out.Executor = cloneOne(t.Executor)
+	out.Command = cloneCommand(t.Command)
+	out.HealthCheck = cloneOne(t.HealthCheck)
+	out.Container = cloneOne(t.Container)
+	out.Labels = cloneOne(t.Labels)
+	out.Discovery = cloneOne(t.Discovery)
+	out.KillPolicy = cloneOne(t.KillPolicy)
+	out.Check = cloneOne(t.Check)
+	out.MaxCompletionTime = cloneOne(t.MaxCompletionTime)
 	if t.Resources != nil {
 		out.Resources = resources.Resources(t.Resources).Clone()
 	}
@@ -199,4 +336,131 @@ func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
 		}
 	}
 	return out
+}
+
+// cloneCommand copies a command without uris or environment (a value,
+// user, shell flag and arguments) by hand; others by reflection.
+func cloneCommand(c *mesos.CommandInfo) *mesos.CommandInfo {
+	if c == nil || c.Uris != nil || c.Environment != nil || len(c.ProtoReflect().GetUnknown()) > 0 {
+		return cloneOne(c)
+	}
+	out := &mesos.CommandInfo{Value: copyString(c.Value), User: copyString(c.User)}
+	if c.Shell != nil {
+		out.Shell = proto.Bool(*c.Shell)
+	}
+	if c.Arguments != nil {
+		out.Arguments = append([]string{}, c.Arguments...)
+	}
+	return out
+}
+
+// cloneResources returns a deep copy of rs, as resources.Resources.Clone
+// does; an entry with a name, type, legacy role, scalar or ranges value
+// and allocation info, nothing else, is copied in one allocation (and
+// its ranges and allocation info in their own). For offers: a part kept
+// keeps its whole entry.
+func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
+	out := make([]*mesos.Resource, len(rs))
+	for i, r := range rs {
+		if plainEntry(r) {
+			out[i] = clonePlainEntry(r)
+		} else {
+			out[i] = resources.CloneResource(r)
+		}
+	}
+	return out
+}
+
+// entryCopy is a copied resource entry with its name, type and role.
+type entryCopy struct {
+	r          mesos.Resource
+	typ        mesos.Value_Type
+	name, role string
+}
+
+// rangeCopy is a copied range with its bounds.
+type rangeCopy struct {
+	r          mesos.Value_Range
+	begin, end uint64
+}
+
+func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
+	var b *entryCopy
+	switch {
+	case x.Scalar != nil:
+		sb := &struct {
+			entryCopy
+			sc mesos.Value_Scalar
+			v  float64
+		}{}
+		b = &sb.entryCopy
+		b.r.Scalar = &sb.sc
+		if x.Scalar.Value != nil {
+			sb.v, sb.sc.Value = *x.Scalar.Value, &sb.v
+		}
+	case x.Ranges != nil:
+		rb := &struct {
+			entryCopy
+			rgs mesos.Value_Ranges
+		}{}
+		b = &rb.entryCopy
+		b.r.Ranges = &rb.rgs
+		if n := len(x.Ranges.Range); n > 0 {
+			boxes := make([]rangeCopy, n)
+			rb.rgs.Range = make([]*mesos.Value_Range, n)
+			for i, rg := range x.Ranges.Range {
+				c := &boxes[i]
+				if rg.Begin != nil {
+					c.begin, c.r.Begin = *rg.Begin, &c.begin
+				}
+				if rg.End != nil {
+					c.end, c.r.End = *rg.End, &c.end
+				}
+				rb.rgs.Range[i] = &c.r
+			}
+		}
+	default:
+		b = &entryCopy{}
+	}
+	y := &b.r
+	if x.Name != nil {
+		b.name, y.Name = *x.Name, &b.name
+	}
+	if x.Type != nil {
+		b.typ, y.Type = *x.Type, &b.typ
+	}
+	if x.Role != nil {
+		b.role, y.Role = *x.Role, &b.role
+	}
+	if a := x.AllocationInfo; a != nil {
+		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: copyString(a.Role)}
+	}
+	return y
+}
+
+// plainEntry reports whether x is an entry clonePlainEntry copies whole:
+// a scalar or ranges value (not both), no set, reservations, disk or
+// other parts, and no unknown fields.
+func plainEntry(x *mesos.Resource) bool {
+	if x == nil || (x.Scalar != nil && x.Ranges != nil) || x.Set != nil || x.Disk != nil || x.Reservation != nil || x.Revocable != nil ||
+		x.Shared != nil || x.ProviderId != nil || x.Reservations != nil || len(x.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.Scalar != nil && len(x.Scalar.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.AllocationInfo != nil && len(x.AllocationInfo.ProtoReflect().GetUnknown()) > 0 {
+		return false
+	}
+	if x.Ranges != nil {
+		if len(x.Ranges.ProtoReflect().GetUnknown()) > 0 {
+			return false
+		}
+		for _, rg := range x.Ranges.Range {
+			if rg == nil || len(rg.ProtoReflect().GetUnknown()) > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -167,3 +167,109 @@ func TestCloneOperationsIsADeepCopy(t *testing.T) {
 		}
 	}
 }
+
+func TestCloneCommandFiltersAndOfferIDsAreDeepCopies(t *testing.T) {
+	for _, c := range []*mesos.CommandInfo{
+		{Value: proto.String("v"), User: proto.String("u"), Shell: proto.Bool(false), Arguments: []string{"a", "b"}},
+		{Value: proto.String("v"), Uris: []*mesos.CommandInfo_URI{{Value: proto.String("http://x")}}},
+		{Environment: &mesos.Environment{}}, {Arguments: []string{}}, {},
+	} {
+		before := proto.Clone(c)
+		got := cloneCommand(c)
+		if !proto.Equal(got, c) || (got.Arguments == nil) != (c.Arguments == nil) {
+			t.Fatalf("cloneCommand(%v) = %v", c, got)
+		}
+		if got.Value != nil {
+			*got.Value = "changed"
+		}
+		if len(got.Arguments) > 0 {
+			got.Arguments[0] = "changed"
+		}
+		if !proto.Equal(c, before) {
+			t.Fatalf("changing the copy changed the command: %v", c)
+		}
+	}
+	if n := (&mesos.CommandInfo{}).ProtoReflect().Descriptor().Fields().Len(); n != 6 {
+		t.Fatalf("CommandInfo has %d fields; cloneCommand knows 6", n)
+	}
+
+	for _, f := range []*mesos.Filters{{RefuseSeconds: proto.Float64(5)}, {}} {
+		got := cloneFilters(f)
+		if !proto.Equal(got, f) {
+			t.Fatalf("cloneFilters(%v) = %v", f, got)
+		}
+		if got.RefuseSeconds != nil {
+			*got.RefuseSeconds = 9
+			if f.GetRefuseSeconds() == 9 {
+				t.Fatal("changing the copy changed the filters")
+			}
+		}
+	}
+	if n := (&mesos.Filters{}).ProtoReflect().Descriptor().Fields().Len(); n != 1 {
+		t.Fatalf("Filters has %d fields; cloneFilters copies 1", n)
+	}
+
+	// An id with an empty value keeps its presence.
+	ids := []*mesos.OfferID{{Value: proto.String("o")}, {Value: proto.String("")}, {}}
+	got := cloneOfferIDs(ids)
+	for i := range ids {
+		if !proto.Equal(got[i], ids[i]) || (got[i].Value == nil) != (ids[i].Value == nil) {
+			t.Fatalf("cloneOfferIDs: %v, want %v", got[i], ids[i])
+		}
+	}
+	*got[0].Value = "changed"
+	if ids[0].GetValue() != "o" {
+		t.Fatal("changing the copy changed the offer id")
+	}
+	if cloneOfferIDs(nil) != nil || cloneFilters(nil) != nil || cloneCommand(nil) != nil {
+		t.Fatal("nil in, not nil out")
+	}
+}
+
+func TestCloneResourcesIsADeepCopy(t *testing.T) {
+	rs := resources.MustParse("cpus:2;mem:64;ports:[1-3,5-6]").Allocate("r")
+	rs = append(rs, &mesos.Resource{Name: proto.String("disk"), Type: mesos.Value_SCALAR.Enum(),
+		Scalar: &mesos.Value_Scalar{Value: proto.Float64(1)}, Disk: &mesos.Resource_DiskInfo{}},
+		&mesos.Resource{Name: proto.String("x"), Role: proto.String("*"), Ranges: &mesos.Value_Ranges{}},
+		&mesos.Resource{Name: proto.String("y"), Scalar: &mesos.Value_Scalar{Value: proto.Float64(1)},
+			Ranges: &mesos.Value_Ranges{Range: []*mesos.Value_Range{{Begin: proto.Uint64(1), End: proto.Uint64(2)}}}},
+		&mesos.Resource{Name: proto.String("z")})
+	before := resources.Resources(rs).Clone()
+	got := cloneResources(rs)
+	if len(got) != len(rs) {
+		t.Fatalf("cloneResources: %d entries, want %d", len(got), len(rs))
+	}
+	for i := range rs {
+		if !proto.Equal(got[i], rs[i]) {
+			t.Fatalf("cloneResources: %v, want %v", got[i], rs[i])
+		}
+	}
+	for _, r := range got {
+		*r.Name = "changed"
+		if r.Scalar != nil {
+			*r.Scalar.Value = 99
+		}
+		for _, rg := range r.GetRanges().GetRange() {
+			*rg.Begin, *rg.End = 7, 8
+		}
+		if r.AllocationInfo != nil {
+			*r.AllocationInfo.Role = "changed"
+		}
+		if r.Role != nil {
+			*r.Role = "changed"
+		}
+	}
+	for i := range rs {
+		if !proto.Equal(rs[i], before[i]) {
+			t.Fatalf("changing the copy changed the resources: %v", rs[i])
+		}
+	}
+	for _, c := range []struct {
+		m    proto.Message
+		want int
+	}{{&mesos.Resource{}, 13}, {&mesos.Value_Range{}, 2}, {&mesos.Value_Ranges{}, 1}, {&mesos.Resource_AllocationInfo{}, 1}, {&mesos.Value_Scalar{}, 1}} {
+		if n := c.m.ProtoReflect().Descriptor().Fields().Len(); n != c.want {
+			t.Fatalf("%s has %d fields; cloneResources knows %d", c.m.ProtoReflect().Descriptor().FullName(), n, c.want)
+		}
+	}
+}

@@ -81,8 +81,25 @@ type Core struct {
 	// registration: the re-detection backoff step.
 	redetects int
 
-	savedOffers    map[string]map[string]actors.PID // offer id -> agent id -> agent PID
-	savedSlavePids map[string]actors.PID            // agent id -> agent PID
+	savedOffers    map[string]savedOffer // by offer id
+	savedSlavePids map[string]actors.PID // agent id -> agent PID
+}
+
+// savedOffer is the agent PID of an offer: one agent, as every offer has,
+// and any other agent the same offer id came with.
+type savedOffer struct {
+	agent string
+	pid   actors.PID
+	more  map[string]actors.PID // agent id -> agent PID; nil if none
+}
+
+// agentPID returns the PID saved for the offer's agent id.
+func (o savedOffer) agentPID(id string) (actors.PID, bool) {
+	if id == o.agent {
+		return o.pid, true
+	}
+	pid, ok := o.more[id]
+	return pid, ok
 }
 
 type coreState int
@@ -109,7 +126,7 @@ func NewCore(cfg CoreConfig) *Core {
 		framework:       fw,
 		failover:        fw.GetId().GetValue() != "",
 		suppressedRoles: map[string]bool{},
-		savedOffers:     map[string]map[string]actors.PID{},
+		savedOffers:     map[string]savedOffer{},
 		savedSlavePids:  map[string]actors.PID{},
 	}
 	if c.log == nil {
@@ -428,11 +445,17 @@ func (c *Core) resourceOffers(m *mesosinternal.ResourceOffersMessage) {
 			c.log.WithError(err).WithField("offer_id", offer.GetId().GetValue()).Debug("ignoring a bad agent pid in an offer")
 			continue
 		}
-		oid := offer.GetId().GetValue()
-		if c.savedOffers[oid] == nil {
-			c.savedOffers[oid] = map[string]actors.PID{}
+		oid, aid := offer.GetId().GetValue(), offer.GetSlaveId().GetValue()
+		o, ok := c.savedOffers[oid]
+		switch {
+		case !ok || o.agent == aid:
+			o.agent, o.pid = aid, pid
+		case o.more == nil:
+			o.more = map[string]actors.PID{aid: pid}
+		default:
+			o.more[aid] = pid
 		}
-		c.savedOffers[oid][offer.GetSlaveId().GetValue()] = pid
+		c.savedOffers[oid] = o
 	}
 	c.out.Add(OnResourceOffers{Offers: cloneOffers(m.GetOffers())})
 }
@@ -456,16 +479,15 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		c.log.WithField("update_framework_id", fid).Warn("ignoring a status update for another framework")
 		return
 	}
-	status := cloneStatus(update.GetStatus())
 	ack := len(update.GetUuid()) > 0 && !from.IsZero() && ackPID != ""
+	var uuid []byte // the status's: the update's if it is acknowledged
 	if ack {
-		status.Uuid = append([]byte(nil), update.GetUuid()...)
-		if status.SlaveId == nil && c.explicitAcks {
-			// An explicit acknowledgement names the agent from the status.
-			status.SlaveId = cloneOne(update.GetSlaveId())
-		}
-	} else {
-		status.Uuid = nil
+		uuid = update.GetUuid()
+	}
+	status := cloneStatusUUID(update.GetStatus(), uuid)
+	if ack && status.SlaveId == nil && c.explicitAcks {
+		// An explicit acknowledgement names the agent from the status.
+		status.SlaveId = cloneOne(update.GetSlaveId())
 	}
 	if c.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		c.log.WithFields(logrus.Fields{
@@ -627,7 +649,17 @@ func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*me
 }
 
 // DeclineOffers sends DECLINE (dropped while disconnected).
-func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
+func (c *Core) DeclineOffers(now time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
+	if !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
+	}
+	return c.declineOffers(now, cloneOfferIDs(offerIDs), cloneFilters(filters))
+}
+
+// declineOffers is DeclineOffers of arguments the caller hands over (made
+// or copied for this call).
+func (c *Core) declineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *mesos.Filters) []effect.Effect {
 	if !c.connected {
 		c.log.Debug("ignoring DeclineOffer: disconnected")
 		return nil
@@ -635,8 +667,7 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 	for _, id := range offerIDs {
 		delete(c.savedOffers, id.GetValue())
 	}
-	c.sendCall(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{
-		OfferIds: cloneAll(offerIDs), Filters: cloneOne(filters)}})
+	c.sendCall(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{OfferIds: offerIDs, Filters: filters}})
 	return c.out.Take()
 }
 
@@ -644,14 +675,19 @@ func (c *Core) DeclineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
-	operations = cloneOperations(operations)
+	return c.acceptOffers(now, cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters))
+}
+
+// acceptOffers is AcceptOffers of arguments the caller hands over (made
+// or copied for this call).
+func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
 	if !c.connected {
 		c.loseTasks(now, operations)
 		return c.out.Take()
 	}
 	for _, id := range offerIDs {
 		oid := id.GetValue()
-		agents, ok := c.savedOffers[oid]
+		saved, ok := c.savedOffers[oid]
 		if !ok {
 			c.log.WithField("offer_id", oid).Warn("accepting an unknown offer")
 			continue
@@ -663,7 +699,7 @@ func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations
 				continue
 			}
 			for _, task := range op.GetLaunch().GetTaskInfos() {
-				if pid, ok := agents[task.GetSlaveId().GetValue()]; ok {
+				if pid, ok := saved.agentPID(task.GetSlaveId().GetValue()); ok {
 					c.savedSlavePids[task.GetSlaveId().GetValue()] = pid
 				}
 			}
@@ -671,9 +707,9 @@ func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations
 		delete(c.savedOffers, oid)
 	}
 	c.sendCall(schedpb.Call_ACCEPT, &schedpb.Call{Accept: &schedpb.Call_Accept{
-		OfferIds:   cloneAll(offerIDs),
+		OfferIds:   offerIDs,
 		Operations: operations,
-		Filters:    cloneOne(filters),
+		Filters:    filters,
 	}})
 	return c.out.Take()
 }

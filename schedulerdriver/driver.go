@@ -251,15 +251,24 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 				"which the scheduler driver does not allow because it cannot handle operation status updates")
 		}
 	}
-	offerIDs, operations, filters = cloneAll(offerIDs), cloneAll(operations), cloneOne(filters)
-	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.AcceptOffers(p.now(), offerIDs, operations, filters)) })
+	// Copied here, as the scheduler may change them once this returns;
+	// the core keeps the copies.
+	offerIDs, operations, filters = cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters)
+	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.acceptOffers(p.now(), offerIDs, operations, filters)) })
 }
 
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
 // is empty.
 func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
-	offerIDs, tasks, filters = cloneAll(offerIDs), cloneAll(tasks), cloneOne(filters)
-	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.LaunchTasks(p.now(), offerIDs, tasks, filters)) })
+	offerIDs, filters = cloneOfferIDs(offerIDs), cloneFilters(filters) // the core keeps the copies
+	if len(tasks) == 0 {
+		return d.call("LaunchTasks", func(p *process) { p.apply(p.core.declineOffers(p.now(), offerIDs, filters)) })
+	}
+	ops := cloneOperations([]*mesos.Offer_Operation{{
+		Type:   mesos.Offer_Operation_LAUNCH.Enum(),
+		Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks},
+	}})
+	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.acceptOffers(p.now(), offerIDs, ops, filters)) })
 }
 
 // KillTask sends KILL (dropped while disconnected).

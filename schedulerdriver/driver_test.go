@@ -438,7 +438,10 @@ func TestOperations(t *testing.T) {
 	}
 
 	filters := &mesos.Filters{RefuseSeconds: proto.Float64(1)}
-	d.LaunchTasks([]*mesos.OfferID{{Value: proto.String("o1")}}, []*mesos.TaskInfo{task("t1", "agent-1")}, filters)
+	launched, o1 := task("t1", "agent-1"), &mesos.OfferID{Value: proto.String("o1")}
+	d.LaunchTasks([]*mesos.OfferID{o1}, []*mesos.TaskInfo{launched}, filters)
+	// The scheduler's values are its own again once LaunchTasks returns.
+	*launched.TaskId.Value, *o1.Value = "changed", "changed"
 	acc := nextCall(t, h.master, schedpb.Call_ACCEPT)
 	if a := acc.GetAccept(); len(a.GetOfferIds()) != 1 || a.GetOfferIds()[0].GetValue() != "o1" ||
 		len(a.GetOperations()) != 1 || a.GetOperations()[0].GetType() != mesos.Offer_Operation_LAUNCH ||

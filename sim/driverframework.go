@@ -25,6 +25,9 @@ type simScheduler struct {
 	check   *checker
 	byRole  map[string]resources.Resources // taskRes allocated to a role, made once per role
 	mults   []resources.Resources          // k times taskRes at k (multiple)
+	// The filters of a decline and of a launch: the driver copies them.
+	declineFilters, launchFilters *mesos.Filters
+	command                       *mesos.CommandInfo // every task's; the driver copies it
 }
 
 func (s *simScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, _ *mesos.MasterInfo) {
@@ -44,7 +47,7 @@ func (s *simScheduler) Error(_ schedulerdriver.SchedulerDriver, msg string) {
 
 func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers []*mesos.Offer) {
 	for _, o := range offers {
-		left := resources.Resources(o.GetResources()).Unallocate()
+		left := unallocated(o.GetResources())
 		res := s.taskRes
 		if len(o.GetResources()) > 0 && o.GetResources()[0].GetAllocationInfo() != nil {
 			role := o.GetResources()[0].GetAllocationInfo().GetRole()
@@ -60,17 +63,28 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 			tid := s.st.name + "-t" + strconv.Itoa(s.st.launched)
 			tasks = append(tasks, &mesos.TaskInfo{
 				Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: o.GetSlaveId(),
-				Resources: res, Command: &mesos.CommandInfo{Value: proto.String("true")},
+				Resources: res, Command: s.command,
 			})
 			s.st.last[tid] = mesos.TaskState_TASK_STAGING
 			s.st.order = append(s.st.order, tid)
 		}
 		if len(tasks) == 0 {
-			d.DeclineOffer(o.GetId(), &mesos.Filters{RefuseSeconds: proto.Float64(60)})
+			d.DeclineOffer(o.GetId(), s.declineFilters)
 			continue
 		}
-		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
+		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, s.launchFilters)
 	}
+}
+
+// unallocated returns rs without allocation info: rs itself when no entry
+// has any (fit reads it only).
+func unallocated(rs []*mesos.Resource) resources.Resources {
+	for _, r := range rs {
+		if r.GetAllocationInfo() != nil {
+			return resources.Resources(rs).Unallocate()
+		}
+	}
+	return rs
 }
 
 // fit returns how many tasks, at most max, fit in left one after the
@@ -157,7 +171,10 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
 	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
-	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check, byRole: map[string]resources.Resources{}}
+	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check, byRole: map[string]resources.Resources{},
+		declineFilters: &mesos.Filters{RefuseSeconds: proto.Float64(60)},
+		launchFilters:  &mesos.Filters{RefuseSeconds: proto.Float64(5)},
+		command:        &mesos.CommandInfo{Value: proto.String("true")}}
 	return schedulerdriver.NewInline(core, sched), sched
 }
 
