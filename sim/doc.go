@@ -20,6 +20,16 @@
 // After every step an optional check runs; the first error stops the run and
 // is reported with the last deliveries before it. The same seed and the same
 // calls give the same trace, byte for byte.
+//
+// Options.Workers >= 1 selects the windowed engine (window.go): every message
+// takes at least Options.Latency, so the events of one latency-wide window
+// cannot reach another host within it. A window's events are handled host by
+// host (an agent with its executors is one host) on that many goroutines,
+// each host drawing from its own seeded source; what a host does to the rest
+// of the run (sends, timers, new nodes, records) is merged after the window
+// in the order the hosts' first events came off the queue, and the check runs once per window. Its run is the same for
+// every worker count, though not the serial engine's; it refuses the faults
+// it cannot order (disk loss, leader loss, type filters).
 package sim
 
 // On top of the engine, Cluster runs a whole cluster for one seed (the
