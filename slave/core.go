@@ -70,6 +70,10 @@ type Deps struct {
 	CommandExecutor string
 	// Log receives the core's log lines (default: the standard logger).
 	Log *logrus.Entry
+	// Limits says the containerizer can tell a container's limitation
+	// (containerizer.Limiter): an executor's terminal update then waits
+	// for CheckLimitation's answer, and a limitation replaces it.
+	Limits bool
 	// BootID is the host's boot id (checkpointed to tell a restart from
 	// a reboot); empty if unknown.
 	BootID string
@@ -119,6 +123,10 @@ type Core struct {
 	launchQueues map[launchKey][]*launchRequest
 	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
+	// held are the executors' updates that wait for the answer to
+	// CheckLimitation, in arrival order; the first of each is terminal.
+	held      map[*executor][]heldUpdate
+	releasing bool // handling held updates: none is held again
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
 	// not yet registered or ended.

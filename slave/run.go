@@ -1049,6 +1049,11 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	}
 	e.state = executorTerminated
 	c.checkpointSentinel(f, e)
+	if werr == nil {
+		c.releaseHeld(e, t)
+	} else {
+		c.releaseHeld(e, nil)
+	}
 	if f.state != frameworkTerminating {
 		for _, task := range e.launchedTasks() {
 			if !protocol.IsTerminal(task.GetState()) {
@@ -1303,6 +1308,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 
 func (c *Core) removeExecutor(f *framework, e *executor) {
 	c.logFor(f.id, e.id, "").Info("cleaning up executor")
+	delete(c.held, e)
 	c.forgetExecutor(f, e)
 	f.destroyExecutor(e.id)
 }

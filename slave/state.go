@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
@@ -238,6 +239,13 @@ type executor struct {
 	// exit is the container's end, held back until the executor's last
 	// messages are in (see ContainerExited).
 	exit *containerExit
+}
+
+// heldUpdate is an executor's status update and its sender, waiting for
+// the answer to CheckLimitation (Core.held).
+type heldUpdate struct {
+	u   *mesosinternal.StatusUpdate
+	pid actors.PID
 }
 
 // containerExit is a container's end as WaitContainer reported it.
