@@ -90,6 +90,7 @@ func randomRand() *rand.Rand {
 type containerRef struct {
 	frameworkID, executorID string
 	destroying              bool
+	shutdownArmed           bool // its executor-shutdown timer was started
 }
 
 // Core is the agent as a pure state machine: registration with the

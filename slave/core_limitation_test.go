@@ -65,7 +65,6 @@ func TestCoreLimitationReplacesExecutorsTerminalUpdate(t *testing.T) {
 	// The container's end, with the same limitation, adds nothing.
 	r.expect("exit", r.c.ContainerExited(r.now, "c1", memoryLimitation(), nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
 }
 
@@ -98,7 +97,6 @@ func TestCoreContainerEndBeforeLimitationAnswer(t *testing.T) {
 		"check limitation c1")
 	r.expect("exit", r.c.ContainerExited(r.now, "c1", memoryLimitation(), nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		"start timer executor-exit/c1 after 5s")
 	effs := r.expect("exited", r.c.Exited(r.now, coreExec),
 		"cancel timer executor-exit/c1",

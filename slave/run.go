@@ -676,7 +676,9 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 	delete(c.containers, cid)
 	c.launchSettled(cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
-	c.out.CancelTimer(executorShutdownKey(cid))
+	if ref.shutdownArmed {
+		c.out.CancelTimer(executorShutdownKey(cid))
+	}
 	if f := c.frameworks[ref.frameworkID]; f != nil {
 		e := f.executors[ref.executorID]
 		// A recovered executor that ended before it reregistered.
@@ -1065,7 +1067,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 		}
 	} else {
 		for _, task := range e.launchedTasks() {
-			delete(e.launched, task.GetTaskId().GetValue())
+			e.unsetLaunched(task.GetTaskId().GetValue())
 			e.setTerminated(task.GetTaskId().GetValue(), task)
 		}
 	}
@@ -1283,6 +1285,9 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 			ExecutorId:  &mesos.ExecutorID{Value: proto.String(e.id)},
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
 		})
+	}
+	if ref := c.containers[e.containerID]; ref != nil {
+		ref.shutdownArmed = true
 	}
 	c.out.StartTimer(executorShutdownKey(e.containerID), c.shutdownGrace(e))
 }

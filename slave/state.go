@@ -350,6 +350,16 @@ func (e *executor) setLaunched(id string, t *mesos.Task) {
 	e.launched[id] = t
 }
 
+// unsetLaunched takes task id off the launched ones; an empty map goes
+// (a map keeps its room when emptied, and ended executors are kept for
+// the history).
+func (e *executor) unsetLaunched(id string) {
+	delete(e.launched, id)
+	if len(e.launched) == 0 {
+		e.launched = nil
+	}
+}
+
 func (e *executor) setTerminated(id string, t *mesos.Task) {
 	if e.terminated == nil {
 		e.terminated = map[string]*mesos.Task{}
@@ -412,6 +422,12 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	delete(e.terminated, id)
+	if len(e.terminated) == 0 {
+		e.terminated = nil
+		if e.launched == nil {
+			e.launchOrder = nil
+		}
+	}
 	if e.fw != nil {
 		e.fw.unindexTask(id, e)
 	}
@@ -430,7 +446,7 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	switch {
 	case task != nil:
 		if terminal {
-			delete(e.launched, id)
+			e.unsetLaunched(id)
 		}
 	case e.queuedIndex(id) >= 0:
 		if !terminal {
