@@ -358,11 +358,12 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
 	// The parts shared with the task and the framework are read only.
+	id := proto.String(tid) // the id and the source share it, read only
 	e := &mesos.ExecutorInfo{
-		ExecutorId:  &mesos.ExecutorID{Value: proto.String(tid)},
+		ExecutorId:  &mesos.ExecutorID{Value: id},
 		FrameworkId: f.idMsg,
-		Name:        proto.String("Command Executor " + commandDescription(t)),
-		Source:      proto.String(tid),
+		Name:        proto.String(commandExecutorTitle(t)),
+		Source:      id,
 		Container:   t.GetContainer(),
 		Labels:      t.GetLabels(),
 		Discovery:   t.GetDiscovery(),
@@ -376,7 +377,7 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
 	}
 	if real := c.deps.CommandExecutor; real != "" {
-		e.Command.Shell = proto.Bool(false)
+		e.Command.Shell = shellOff
 		e.Command.Value = proto.String(real)
 		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
 	} else {
@@ -384,7 +385,7 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
 			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
 		}
-		e.Command.Shell = proto.Bool(true)
+		e.Command.Shell = shellOn
 		e.Command.Value = c.missingExecutor // shared, read only
 	}
 	role := ""
@@ -397,6 +398,9 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	e.Resources = c.executorOverhead(role)
 	return e, true
 }
+
+// The command executors' shell flags, shared, read only.
+var shellOn, shellOff = proto.Bool(true), proto.Bool(false)
 
 // executorOverhead is the command executor's own resources, allocated to
 // role if it is not empty. Resources are never changed in place, so every
@@ -416,29 +420,31 @@ func (c *Core) executorOverhead(role string) resources.Resources {
 	return r
 }
 
-// commandDescription is the "(Task: …) (Command: …)" part of a command
-// executor's name, shortened as Mesos does.
-func commandDescription(t *mesos.TaskInfo) string {
-	name := "(Task: " + t.GetTaskId().GetValue() + ") "
+// commandExecutorTitle is a command executor's name, "Command Executor
+// (Task: …) (Command: …)" (Mesos' wording), each form made in one
+// concatenation.
+func commandExecutorTitle(t *mesos.TaskInfo) string {
+	const prefix = "Command Executor (Task: "
+	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
 	if cmd.Shell == nil || cmd.GetShell() {
 		if cmd.Value == nil {
-			return name + "(Command: NO COMMAND)"
+			return prefix + tid + ") (Command: NO COMMAND)"
 		}
 		v := cmd.GetValue()
 		if len(v) > 15 {
-			return name + "(Command: sh -c '" + v[:12] + "...')"
+			return prefix + tid + ") (Command: sh -c '" + v[:12] + "...')"
 		}
-		return name + "(Command: sh -c '" + v + "')"
+		return prefix + tid + ") (Command: sh -c '" + v + "')"
 	}
 	if cmd.Value == nil {
-		return name + "(Command: NO EXECUTABLE)"
+		return prefix + tid + ") (Command: NO EXECUTABLE)"
 	}
 	args := cmd.GetValue() + ", " + strings.Join(cmd.GetArguments(), ", ")
 	if len(args) > 15 {
-		return name + "(Command: [" + args[:12] + "...])"
+		return prefix + tid + ") (Command: [" + args[:12] + "...])"
 	}
-	return name + "(Command: [" + args + "])"
+	return prefix + tid + ") (Command: [" + args + "])"
 }
 
 func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {

@@ -46,7 +46,7 @@ const (
 	frameworkTerminating
 )
 
-type executorState int
+type executorState uint8
 
 const (
 	executorRegistering executorState = iota
@@ -201,23 +201,21 @@ func (f *framework) destroyExecutor(id string) {
 	}
 }
 
+// executor is one executor's record, live or kept for the history. Its
+// small fields sit together: the agent keeps many of these.
 type executor struct {
-	id          string
-	frameworkID string
-	fwIDMsg     *mesos.FrameworkID // its framework's idMsg
+	id      string
+	fwIDMsg *mesos.FrameworkID // its framework's id (idMsg)
 	// fw is the framework while the executor is one of its live ones: it
 	// indexes the executor's tasks (framework.taskExec).
-	fw          *framework
-	info        *mesos.ExecutorInfo
-	commandTask bool // synthesised for a command task
-	hosted      bool // a command executor the agent hosts (no process)
+	fw   *framework
+	info *mesos.ExecutorInfo
 	// forkedPID is the recovered container's pid (0 if none or over).
 	forkedPID   int
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
 	user        string
-	state       executorState
 	pid         actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
@@ -227,19 +225,25 @@ type executor struct {
 	launchOrder []string
 	terminated  map[string]*mesos.Task
 	completed   []*mesos.Task
-	everSent    bool
 
 	pendingTermination *containerizer.Termination
-	launchedContainer  bool // Launch was called
-	recovered          bool // rebuilt from the checkpoint at start
-
-	// linked: the agent linked pid (the executor registered);
-	// peerExited: that link's Exited has arrived.
-	linked, peerExited bool
 	// exit is the container's end, held back until the executor's last
 	// messages are in (see ContainerExited).
 	exit *containerExit
+
+	state             executorState
+	commandTask       bool // synthesised for a command task
+	hosted            bool // a command executor the agent hosts (no process)
+	everSent          bool
+	launchedContainer bool // Launch was called
+	recovered         bool // rebuilt from the checkpoint at start
+	// linked: the agent linked pid (the executor registered);
+	// peerExited: that link's Exited has arrived.
+	linked, peerExited bool
 }
+
+// frameworkID is the id of the executor's framework.
+func (e *executor) frameworkID() string { return e.fwIDMsg.GetValue() }
 
 // heldUpdate is an executor's status update and its sender, waiting for
 // the answer to CheckLimitation (Core.held).
@@ -270,7 +274,6 @@ func (e *executor) unfinishedLaunched() bool {
 func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
-		frameworkID: f.id,
 		fwIDMsg:     f.idMsg,
 		info:        info,
 		commandTask: commandTask,
