@@ -126,6 +126,11 @@ type Core struct {
 	containers   map[string]*containerRef
 	// held are the executors' updates that wait for the answer to
 	// CheckLimitation, in arrival order; the first of each is terminal.
+	// defaultGraceText is the default shutdown grace period graceTextOf
+	// as text (graceText).
+	defaultGraceText string
+	graceTextOf      time.Duration
+
 	held      map[*executor][]heldUpdate
 	releasing bool // handling held updates: none is held again
 	// launchWaiting are the executor launches held back by

@@ -588,7 +588,8 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
 func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	base := c.executorEnvBase()
-	env := make(map[string]string, len(base)+10)
+	// Room for the keys below (a map's room goes by powers of two).
+	env := make(map[string]string, len(base)+8)
 	for k, v := range base {
 		env[k] = v
 	}
@@ -601,7 +602,7 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	if checkpoint {
 		env["MESOS_CHECKPOINT"] = "1"
 	}
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = protocol.FormatDuration(c.shutdownGrace(e))
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = c.graceText(c.shutdownGrace(e))
 	if checkpoint {
 		env["MESOS_RECOVERY_TIMEOUT"] = recoveryTimeoutText
 		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = subscriptionBackoffMaxText
@@ -613,6 +614,18 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 		}
 	}
 	return env
+}
+
+// graceText is d as the executor's environment gives it; the agent's
+// default grace period's text is made once.
+func (c *Core) graceText(d time.Duration) string {
+	if d != c.cfg.ExecutorShutdownGracePeriod {
+		return protocol.FormatDuration(d)
+	}
+	if c.graceTextOf != d || c.defaultGraceText == "" {
+		c.graceTextOf, c.defaultGraceText = d, protocol.FormatDuration(d)
+	}
+	return c.defaultGraceText
 }
 
 // The executor environment's fixed durations.
