@@ -51,17 +51,18 @@ type simExecutor struct {
 	uuids      protocol.UUIDs
 	tasks      map[string]*xTask
 	order      []string
-	checkpoint bool
-	custom     bool // the framework's own executor: it stays until shut down
-	connected  bool
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
-	gone       bool
 	// The ids as messages and the pid as text, made once and shared by
 	// the messages it sends (read only).
 	fidMsg  *mesos.FrameworkID
 	eidMsg  *mesos.ExecutorID
 	pidText *string
+	// The flags sit together: a simulation holds an executor per task.
+	checkpoint bool
+	custom     bool // the framework's own executor: it stays until shut down
+	connected  bool
+	gone       bool
 }
 
 // ids makes the executor's id messages on first use.
