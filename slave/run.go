@@ -357,18 +357,15 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	}
 	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
-	// The parts shared with the task and the framework are read only.
-	id := proto.String(tid) // the id and the source share it, read only
-	e := &mesos.ExecutorInfo{
-		ExecutorId:  &mesos.ExecutorID{Value: id},
-		FrameworkId: f.idMsg,
-		Name:        proto.String(commandExecutorTitle(t)),
-		Source:      id,
-		Container:   t.GetContainer(),
-		Labels:      t.GetLabels(),
-		Discovery:   t.GetDiscovery(),
-		Command:     &mesos.CommandInfo{Uris: cmd.GetUris(), Environment: cmd.GetEnvironment()},
-	}
+	// The parts shared with the task and the framework are read only, and
+	// so are those made here (the id and the source share one string).
+	p := &commandExecutorParts{id: tid, name: commandExecutorTitle(t)}
+	p.executorID.Value = &p.id
+	p.command.Uris, p.command.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	e := &p.info
+	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, &p.id
+	e.Container, e.Labels, e.Discovery = t.GetContainer(), t.GetLabels(), t.GetDiscovery()
+	e.Command = &p.command
 	if cmd != nil && cmd.User != nil {
 		e.Command.User = proto.String(cmd.GetUser())
 	}
@@ -397,6 +394,15 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	}
 	e.Resources = c.executorOverhead(role)
 	return e, true
+}
+
+// commandExecutorParts is a command executor's info and the parts made
+// for it, in one allocation: they live as long as each other.
+type commandExecutorParts struct {
+	info       mesos.ExecutorInfo
+	executorID mesos.ExecutorID
+	command    mesos.CommandInfo
+	id, name   string
 }
 
 // The command executors' shell flags, shared, read only.

@@ -467,6 +467,10 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	}
 	// st is the agent's own copy (the status update manager keeps it too)
 	// and nothing changes it once recorded.
+	if task.Statuses == nil {
+		// Room for the usual two: running, then a terminal state.
+		task.Statuses = make([]*mesos.TaskStatus, 0, 2)
+	}
 	task.Statuses = append(task.Statuses, st)
 	// Shared with st, read only: a record's state is replaced, never
 	// written into.
