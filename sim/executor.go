@@ -65,12 +65,27 @@ type simExecutor struct {
 	gone       bool
 }
 
+// frameworkParts and executorParts are an executor's id messages with
+// their text, each made in one allocation. They are apart because the
+// agent keeps the executor id in its tasks' history, and nothing more.
+type frameworkParts struct {
+	fid              mesos.FrameworkID
+	fidText, pidText string
+}
+
+type executorParts struct {
+	eid     mesos.ExecutorID
+	eidText string
+}
+
 // ids makes the executor's id messages on first use.
 func (x *simExecutor) ids() {
 	if x.fidMsg == nil {
-		x.fidMsg = &mesos.FrameworkID{Value: proto.String(x.fid)}
-		x.eidMsg = &mesos.ExecutorID{Value: proto.String(x.eid)}
-		x.pidText = proto.String(x.pid.String())
+		f := &frameworkParts{fidText: x.fid, pidText: x.pid.String()}
+		f.fid.Value = &f.fidText
+		e := &executorParts{eidText: x.eid}
+		e.eid.Value = &e.eidText
+		x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
 	}
 }
 
