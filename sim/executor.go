@@ -51,25 +51,41 @@ type simExecutor struct {
 	uuids      protocol.UUIDs
 	tasks      map[string]*xTask
 	order      []string
-	checkpoint bool
-	custom     bool // the framework's own executor: it stays until shut down
-	connected  bool
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
-	gone       bool
 	// The ids as messages and the pid as text, made once and shared by
 	// the messages it sends (read only).
 	fidMsg  *mesos.FrameworkID
 	eidMsg  *mesos.ExecutorID
 	pidText *string
+	// The flags sit together: a simulation holds an executor per task.
+	checkpoint bool
+	custom     bool // the framework's own executor: it stays until shut down
+	connected  bool
+	gone       bool
+}
+
+// frameworkParts and executorParts are an executor's id messages with
+// their text, each made in one allocation. They are apart because the
+// agent keeps the executor id in its tasks' history, and nothing more.
+type frameworkParts struct {
+	fid              mesos.FrameworkID
+	fidText, pidText string
+}
+
+type executorParts struct {
+	eid     mesos.ExecutorID
+	eidText string
 }
 
 // ids makes the executor's id messages on first use.
 func (x *simExecutor) ids() {
 	if x.fidMsg == nil {
-		x.fidMsg = &mesos.FrameworkID{Value: proto.String(x.fid)}
-		x.eidMsg = &mesos.ExecutorID{Value: proto.String(x.eid)}
-		x.pidText = proto.String(x.pid.String())
+		f := &frameworkParts{fidText: x.fid, pidText: x.pid.String()}
+		f.fid.Value = &f.fidText
+		e := &executorParts{eidText: x.eid}
+		e.eid.Value = &e.eidText
+		x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
 	}
 }
 
@@ -215,27 +231,40 @@ func (x *simExecutor) acknowledged(m *mesosinternal.StatusUpdateAcknowledgementM
 	x.maybeExit()
 }
 
+// statusParts is a task status with its scalar parts, made in one
+// allocation: the agent keeps the status in its task's history.
+type statusParts struct {
+	status mesos.TaskStatus
+	uuid   protocol.UUID
+	state  mesos.TaskState
+	source mesos.TaskStatus_Source
+}
+
+// updateParts is a status update with its message and timestamp, made in
+// one allocation: they are dropped once the update is acknowledged.
+type updateParts struct {
+	msg       mesosinternal.StatusUpdateMessage
+	update    mesosinternal.StatusUpdate
+	timestamp float64
+}
+
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 	t := x.tasks[tid]
 	t.state = state
 	x.ids()
-	u := x.uuids.NewUUID()
 	// The agent keeps the update as sent, and so does the executor: both
 	// only read it.
-	up := &mesosinternal.StatusUpdate{
-		FrameworkId: x.fidMsg,
-		ExecutorId:  x.eidMsg,
-		SlaveId:     x.sid,
-		Status: &mesos.TaskStatus{
-			TaskId: t.info.GetTaskId(), State: state.Enum(), Source: mesos.TaskStatus_SOURCE_EXECUTOR.Enum(),
-			SlaveId: x.sid, ExecutorId: x.eidMsg,
-		},
-		Timestamp: proto.Float64(float64(now.UnixNano()) / 1e9),
-		Uuid:      u.Bytes(),
-	}
-	up.Status.Uuid = up.Uuid
+	s := &statusParts{uuid: x.uuids.NewUUID(), state: state, source: mesos.TaskStatus_SOURCE_EXECUTOR}
+	st := &s.status
+	st.TaskId, st.State, st.Source = t.info.GetTaskId(), &s.state, &s.source
+	st.SlaveId, st.ExecutorId, st.Uuid = x.sid, x.eidMsg, s.uuid[:]
+	a := &updateParts{timestamp: float64(now.UnixNano()) / 1e9}
+	up := &a.update
+	up.FrameworkId, up.ExecutorId, up.SlaveId = x.fidMsg, x.eidMsg, x.sid
+	up.Status, up.Timestamp, up.Uuid = st, &a.timestamp, st.Uuid
 	x.updates = append(x.updates, up)
-	x.Send(x.agent, &mesosinternal.StatusUpdateMessage{Update: up, Pid: x.pidText})
+	a.msg.Update, a.msg.Pid = up, x.pidText
+	x.Send(x.agent, &a.msg)
 }
 
 // maybeExit ends the executor once all its tasks ended and were

@@ -70,6 +70,10 @@ type Deps struct {
 	CommandExecutor string
 	// Log receives the core's log lines (default: the standard logger).
 	Log *logrus.Entry
+	// Limits says the containerizer can tell a container's limitation
+	// (containerizer.Limiter): an executor's terminal update then waits
+	// for CheckLimitation's answer, and a limitation replaces it.
+	Limits bool
 	// BootID is the host's boot id (checkpointed to tell a restart from
 	// a reboot); empty if unknown.
 	BootID string
@@ -86,6 +90,7 @@ func randomRand() *rand.Rand {
 type containerRef struct {
 	frameworkID, executorID string
 	destroying              bool
+	shutdownArmed           bool // its executor-shutdown timer was started
 }
 
 // Core is the agent as a pure state machine: registration with the
@@ -119,6 +124,15 @@ type Core struct {
 	launchQueues map[launchKey][]*launchRequest
 	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
+	// held are the executors' updates that wait for the answer to
+	// CheckLimitation, in arrival order; the first of each is terminal.
+	// defaultGraceText is the default shutdown grace period graceTextOf
+	// as text (graceText).
+	defaultGraceText string
+	graceTextOf      time.Duration
+
+	held      map[*executor][]heldUpdate
+	releasing bool // handling held updates: none is held again
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
 	// not yet registered or ended.

@@ -326,7 +326,6 @@ func TestCoreContainerExitFailsItsTasks(t *testing.T) {
 	// waits, bounded, for its link's Exited.
 	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(256)}, nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		"start timer executor-exit/c1 after 5s")
 	effs := r.expect("no exited in time", r.c.Timer(r.now, "executor-exit/c1"),
 		"cancel timer executor-exit/c1",
@@ -369,7 +368,6 @@ func TestCoreContainerExitBeforeFinalUpdateForwardsIt(t *testing.T) {
 	r.runningTask()
 	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(0)}, nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		"start timer executor-exit/c1 after 5s")
 	// Nothing new goes to the ended executor.
 	effs := r.expect("run task meanwhile", r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1")),
@@ -403,7 +401,6 @@ func TestCoreContainerExitThenExitedFailsUnfinishedTasks(t *testing.T) {
 	r.runningTask()
 	r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(9)}, nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		"start timer executor-exit/c1 after 5s")
 	effs := r.expect("exited", r.c.Exited(r.now, coreExec),
 		"cancel timer executor-exit/c1",
@@ -425,7 +422,6 @@ func TestCoreContainerExitActsAtOnceWhenNothingCanArrive(t *testing.T) {
 	r.expect("exited first", r.c.Exited(r.now, coreExec))
 	effs := r.expect("exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(9)}, nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t1 after 10s",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
@@ -438,7 +434,6 @@ func TestCoreContainerExitActsAtOnceWhenNothingCanArrive(t *testing.T) {
 	r.launch("t1", "e1")
 	effs = r.expect("unregistered exit", r.c.ContainerExited(r.now, "c1", &containerizer.Termination{Status: proto.Int32(1)}, nil),
 		"cancel timer executor-registration/c1",
-		"cancel timer executor-shutdown/c1",
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t1 after 10s",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
@@ -629,7 +624,6 @@ func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t4 after 10s",
 		"cancel timer executor-registration/c4",
-		"cancel timer executor-shutdown/c4",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
 	if st := sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus(); st.GetState() != mesos.TaskState_TASK_KILLED {
 		t.Fatalf("t4 update = %v", st)
@@ -638,7 +632,6 @@ func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
 	r.c.ContainerLaunched(r.now, "c2", nil)
 	effs = r.expect("c2 ends", r.c.ContainerExited(r.now, "c2", &containerizer.Termination{Status: proto.Int32(1)}, nil),
 		"cancel timer executor-registration/c2",
-		"cancel timer executor-shutdown/c2",
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t2 after 10s",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))

@@ -19,11 +19,12 @@
 //	         ContainerExited(now, id, termination, err)
 //	         ContainerUpdated(now, UpdateContainer, err)
 //	         ContainerDestroyed(now, id, err)
+//	         ContainerLimitation(now, id, termination)
 //	         Started(now), Recover(now, state), ContainersRecovered(now, err)
 //	         Terminate(now), Exit(now), Shutdown(now, why)
 //	effects: effect.Send, Link, Unlink, StartTimer, CancelTimer, and
 //	         PrepareSandbox, LaunchContainer, WaitContainer, UpdateContainer,
-//	         DestroyContainer, Redetect, RecoverContainers,
+//	         DestroyContainer, CheckLimitation, Redetect, RecoverContainers,
 //	         RecoveryCleanupDone, and the disk effects Checkpoint,
 //	         CheckpointAppend, CheckpointLink, CheckpointRemove (effects.go)
 //

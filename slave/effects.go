@@ -68,6 +68,11 @@ type UpdateContainer struct {
 // the pending WaitContainer.
 type DestroyContainer struct{ ContainerID string }
 
+// CheckLimitation asks the containerizer whether the container has run
+// into a limitation (Deps.Limits); the result is
+// ContainerLimitation(now, ContainerID, termination or nil).
+type CheckLimitation struct{ ContainerID string }
+
 // Redetect asks the shell to drop its detection and ask the detector for
 // the leading master anew; the answer comes back as Detected.
 type Redetect struct{}
@@ -79,6 +84,7 @@ func (e StartHostedExecutor) String() string {
 	return "start hosted executor " + e.ExecutorID + " of container " + e.ContainerID
 }
 func (e DestroyContainer) String() string { return "destroy container " + e.ContainerID }
+func (e CheckLimitation) String() string  { return "check limitation " + e.ContainerID }
 func (e Redetect) String() string         { return "redetect" }
 func (e UpdateContainer) String() string {
 	return fmt.Sprintf("update container %s tasks %v", e.ContainerID, e.Tasks)

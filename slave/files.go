@@ -35,7 +35,7 @@ func (c *Core) attachments() map[string]string {
 			return
 		}
 		out[e.directory] = e.directory
-		out[ExecutorVirtualPath(e.frameworkID, e.id)] = e.directory
+		out[ExecutorVirtualPath(e.frameworkID(), e.id)] = e.directory
 	}
 	visit := func(f *framework) {
 		for _, e := range f.completedExecutors {

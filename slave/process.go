@@ -273,6 +273,14 @@ func (p *process) applyOwn(e effect.Effect) {
 			err := cont.Destroy(ctx, e.ContainerID)
 			return func() { p.apply(p.core.ContainerDestroyed(p.now(), e.ContainerID, err)) }
 		})
+	case CheckLimitation:
+		p.offMailbox(func(ctx context.Context) func() {
+			var t *containerizer.Termination
+			if l, ok := cont.(containerizer.Limiter); ok {
+				t = l.Limitation(ctx, e.ContainerID)
+			}
+			return func() { p.apply(p.core.ContainerLimitation(p.now(), e.ContainerID, t)) }
+		})
 	case StartHostedExecutor:
 		p.s.hosted.restart(e)
 	case Redetect:

@@ -357,17 +357,15 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	}
 	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
-	// The parts shared with the task and the framework are read only.
-	e := &mesos.ExecutorInfo{
-		ExecutorId:  &mesos.ExecutorID{Value: proto.String(tid)},
-		FrameworkId: f.idMsg,
-		Name:        proto.String("Command Executor " + commandDescription(t)),
-		Source:      proto.String(tid),
-		Container:   t.GetContainer(),
-		Labels:      t.GetLabels(),
-		Discovery:   t.GetDiscovery(),
-		Command:     &mesos.CommandInfo{Uris: cmd.GetUris(), Environment: cmd.GetEnvironment()},
-	}
+	// The parts shared with the task and the framework are read only, and
+	// so are those made here (the id and the source share one string).
+	p := &commandExecutorParts{id: tid, name: commandExecutorTitle(t)}
+	p.executorID.Value = &p.id
+	p.command.Uris, p.command.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	e := &p.info
+	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, &p.id
+	e.Container, e.Labels, e.Discovery = t.GetContainer(), t.GetLabels(), t.GetDiscovery()
+	e.Command = &p.command
 	if cmd != nil && cmd.User != nil {
 		e.Command.User = proto.String(cmd.GetUser())
 	}
@@ -376,7 +374,7 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
 	}
 	if real := c.deps.CommandExecutor; real != "" {
-		e.Command.Shell = proto.Bool(false)
+		e.Command.Shell = shellOff
 		e.Command.Value = proto.String(real)
 		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
 	} else {
@@ -384,7 +382,7 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
 			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
 		}
-		e.Command.Shell = proto.Bool(true)
+		e.Command.Shell = shellOn
 		e.Command.Value = c.missingExecutor // shared, read only
 	}
 	role := ""
@@ -397,6 +395,18 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 	e.Resources = c.executorOverhead(role)
 	return e, true
 }
+
+// commandExecutorParts is a command executor's info and the parts made
+// for it, in one allocation: they live as long as each other.
+type commandExecutorParts struct {
+	info       mesos.ExecutorInfo
+	executorID mesos.ExecutorID
+	command    mesos.CommandInfo
+	id, name   string
+}
+
+// The command executors' shell flags, shared, read only.
+var shellOn, shellOff = proto.Bool(true), proto.Bool(false)
 
 // executorOverhead is the command executor's own resources, allocated to
 // role if it is not empty. Resources are never changed in place, so every
@@ -416,29 +426,31 @@ func (c *Core) executorOverhead(role string) resources.Resources {
 	return r
 }
 
-// commandDescription is the "(Task: …) (Command: …)" part of a command
-// executor's name, shortened as Mesos does.
-func commandDescription(t *mesos.TaskInfo) string {
-	name := "(Task: " + t.GetTaskId().GetValue() + ") "
+// commandExecutorTitle is a command executor's name, "Command Executor
+// (Task: …) (Command: …)" (Mesos' wording), each form made in one
+// concatenation.
+func commandExecutorTitle(t *mesos.TaskInfo) string {
+	const prefix = "Command Executor (Task: "
+	tid := t.GetTaskId().GetValue()
 	cmd := t.GetCommand()
 	if cmd.Shell == nil || cmd.GetShell() {
 		if cmd.Value == nil {
-			return name + "(Command: NO COMMAND)"
+			return prefix + tid + ") (Command: NO COMMAND)"
 		}
 		v := cmd.GetValue()
 		if len(v) > 15 {
-			return name + "(Command: sh -c '" + v[:12] + "...')"
+			return prefix + tid + ") (Command: sh -c '" + v[:12] + "...')"
 		}
-		return name + "(Command: sh -c '" + v + "')"
+		return prefix + tid + ") (Command: sh -c '" + v + "')"
 	}
 	if cmd.Value == nil {
-		return name + "(Command: NO EXECUTABLE)"
+		return prefix + tid + ") (Command: NO EXECUTABLE)"
 	}
 	args := cmd.GetValue() + ", " + strings.Join(cmd.GetArguments(), ", ")
 	if len(args) > 15 {
-		return name + "(Command: [" + args[:12] + "...])"
+		return prefix + tid + ") (Command: [" + args[:12] + "...])"
 	}
-	return name + "(Command: [" + args + "])"
+	return prefix + tid + ") (Command: [" + args + "])"
 }
 
 func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
@@ -582,7 +594,8 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 // executorEnv is the executor's environment (Mesos' executorEnvironment).
 func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	base := c.executorEnvBase()
-	env := make(map[string]string, len(base)+10)
+	// Room for the keys below (a map's room goes by powers of two).
+	env := make(map[string]string, len(base)+8)
 	for k, v := range base {
 		env[k] = v
 	}
@@ -595,7 +608,7 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	if checkpoint {
 		env["MESOS_CHECKPOINT"] = "1"
 	}
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = protocol.FormatDuration(c.shutdownGrace(e))
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = c.graceText(c.shutdownGrace(e))
 	if checkpoint {
 		env["MESOS_RECOVERY_TIMEOUT"] = recoveryTimeoutText
 		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = subscriptionBackoffMaxText
@@ -607,6 +620,18 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 		}
 	}
 	return env
+}
+
+// graceText is d as the executor's environment gives it; the agent's
+// default grace period's text is made once.
+func (c *Core) graceText(d time.Duration) string {
+	if d != c.cfg.ExecutorShutdownGracePeriod {
+		return protocol.FormatDuration(d)
+	}
+	if c.graceTextOf != d || c.defaultGraceText == "" {
+		c.graceTextOf, c.defaultGraceText = d, protocol.FormatDuration(d)
+	}
+	return c.defaultGraceText
 }
 
 // The executor environment's fixed durations.
@@ -676,7 +701,9 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 	delete(c.containers, cid)
 	c.launchSettled(cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
-	c.out.CancelTimer(executorShutdownKey(cid))
+	if ref.shutdownArmed {
+		c.out.CancelTimer(executorShutdownKey(cid))
+	}
 	if f := c.frameworks[ref.frameworkID]; f != nil {
 		e := f.executors[ref.executorID]
 		// A recovered executor that ended before it reregistered.
@@ -1049,6 +1076,11 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	}
 	e.state = executorTerminated
 	c.checkpointSentinel(f, e)
+	if werr == nil {
+		c.releaseHeld(e, t)
+	} else {
+		c.releaseHeld(e, nil)
+	}
 	if f.state != frameworkTerminating {
 		for _, task := range e.launchedTasks() {
 			if !protocol.IsTerminal(task.GetState()) {
@@ -1060,7 +1092,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 		}
 	} else {
 		for _, task := range e.launchedTasks() {
-			delete(e.launched, task.GetTaskId().GetValue())
+			e.unsetLaunched(task.GetTaskId().GetValue())
 			e.setTerminated(task.GetTaskId().GetValue(), task)
 		}
 	}
@@ -1279,6 +1311,9 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
 		})
 	}
+	if ref := c.containers[e.containerID]; ref != nil {
+		ref.shutdownArmed = true
+	}
 	c.out.StartTimer(executorShutdownKey(e.containerID), c.shutdownGrace(e))
 }
 
@@ -1303,6 +1338,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 
 func (c *Core) removeExecutor(f *framework, e *executor) {
 	c.logFor(f.id, e.id, "").Info("cleaning up executor")
+	delete(c.held, e)
 	c.forgetExecutor(f, e)
 	f.destroyExecutor(e.id)
 }

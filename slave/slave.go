@@ -134,6 +134,7 @@ func New(node *actors.Node, cfg Config) (*Slave, error) {
 		CommandExecutor: commandExecutorPath(cfg.LauncherDir),
 		BootID:          bootID,
 	}
+	_, s.deps.Limits = cont.(containerizer.Limiter)
 	s.p = newProcess(s)
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
@@ -45,7 +46,7 @@ const (
 	frameworkTerminating
 )
 
-type executorState int
+type executorState uint8
 
 const (
 	executorRegistering executorState = iota
@@ -200,23 +201,21 @@ func (f *framework) destroyExecutor(id string) {
 	}
 }
 
+// executor is one executor's record, live or kept for the history. Its
+// small fields sit together: the agent keeps many of these.
 type executor struct {
-	id          string
-	frameworkID string
-	fwIDMsg     *mesos.FrameworkID // its framework's idMsg
+	id      string
+	fwIDMsg *mesos.FrameworkID // its framework's id (idMsg)
 	// fw is the framework while the executor is one of its live ones: it
 	// indexes the executor's tasks (framework.taskExec).
-	fw          *framework
-	info        *mesos.ExecutorInfo
-	commandTask bool // synthesised for a command task
-	hosted      bool // a command executor the agent hosts (no process)
+	fw   *framework
+	info *mesos.ExecutorInfo
 	// forkedPID is the recovered container's pid (0 if none or over).
 	forkedPID   int
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
 	user        string
-	state       executorState
 	pid         actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
@@ -226,18 +225,31 @@ type executor struct {
 	launchOrder []string
 	terminated  map[string]*mesos.Task
 	completed   []*mesos.Task
-	everSent    bool
 
 	pendingTermination *containerizer.Termination
-	launchedContainer  bool // Launch was called
-	recovered          bool // rebuilt from the checkpoint at start
-
-	// linked: the agent linked pid (the executor registered);
-	// peerExited: that link's Exited has arrived.
-	linked, peerExited bool
 	// exit is the container's end, held back until the executor's last
 	// messages are in (see ContainerExited).
 	exit *containerExit
+
+	state             executorState
+	commandTask       bool // synthesised for a command task
+	hosted            bool // a command executor the agent hosts (no process)
+	everSent          bool
+	launchedContainer bool // Launch was called
+	recovered         bool // rebuilt from the checkpoint at start
+	// linked: the agent linked pid (the executor registered);
+	// peerExited: that link's Exited has arrived.
+	linked, peerExited bool
+}
+
+// frameworkID is the id of the executor's framework.
+func (e *executor) frameworkID() string { return e.fwIDMsg.GetValue() }
+
+// heldUpdate is an executor's status update and its sender, waiting for
+// the answer to CheckLimitation (Core.held).
+type heldUpdate struct {
+	u   *mesosinternal.StatusUpdate
+	pid actors.PID
 }
 
 // containerExit is a container's end as WaitContainer reported it.
@@ -262,7 +274,6 @@ func (e *executor) unfinishedLaunched() bool {
 func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
-		frameworkID: f.id,
 		fwIDMsg:     f.idMsg,
 		info:        info,
 		commandTask: commandTask,
@@ -342,6 +353,16 @@ func (e *executor) setLaunched(id string, t *mesos.Task) {
 	e.launched[id] = t
 }
 
+// unsetLaunched takes task id off the launched ones; an empty map goes
+// (a map keeps its room when emptied, and ended executors are kept for
+// the history).
+func (e *executor) unsetLaunched(id string) {
+	delete(e.launched, id)
+	if len(e.launched) == 0 {
+		e.launched = nil
+	}
+}
+
 func (e *executor) setTerminated(id string, t *mesos.Task) {
 	if e.terminated == nil {
 		e.terminated = map[string]*mesos.Task{}
@@ -404,6 +425,12 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	delete(e.terminated, id)
+	if len(e.terminated) == 0 {
+		e.terminated = nil
+		if e.launched == nil {
+			e.launchOrder = nil
+		}
+	}
 	if e.fw != nil {
 		e.fw.unindexTask(id, e)
 	}
@@ -422,7 +449,7 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	switch {
 	case task != nil:
 		if terminal {
-			delete(e.launched, id)
+			e.unsetLaunched(id)
 		}
 	case e.queuedIndex(id) >= 0:
 		if !terminal {
@@ -440,6 +467,10 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	}
 	// st is the agent's own copy (the status update manager keeps it too)
 	// and nothing changes it once recorded.
+	if task.Statuses == nil {
+		// Room for the usual two: running, then a terminal state.
+		task.Statuses = make([]*mesos.TaskStatus, 0, 2)
+	}
 	task.Statuses = append(task.Statuses, st)
 	// Shared with st, read only: a record's state is replaced, never
 	// written into.

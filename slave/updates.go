@@ -3,11 +3,14 @@ package slave
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
+	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/statusupdate"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/protobuf/proto"
@@ -147,6 +150,9 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	}
 	if !pid.IsZero() && !e.pid.IsZero() && e.pid != pid {
 		log.WithFields(logrus.Fields{"from": pid.String(), "task_executor_id": e.id, "task_executor": e.pid.String()}).Warn("status update from another process than the task's executor")
+	}
+	if c.holdForLimitation(e, u, pid) {
+		return
 	}
 	if err := e.updateTaskState(st); err != nil {
 		log.WithField("state", st.GetState().String()).WithError(err).Error("failed to update task state")
@@ -304,4 +310,92 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		c.removeExecutor(f, e)
 	}
 	c.removeFrameworkIfIdle(f)
+}
+
+// holdForLimitation holds an executor's update (pid set) while the
+// containerizer is asked whether the executor's container ran into a
+// limitation (Deps.Limits): a terminal update asks, and the executor's
+// updates that follow wait behind it. If the container has already ended
+// on a limitation, a terminal update is replaced at once. It reports
+// whether u was taken care of.
+func (c *Core) holdForLimitation(e *executor, u *mesosinternal.StatusUpdate, pid actors.PID) bool {
+	if pid.IsZero() || c.releasing {
+		return false
+	}
+	if held, ok := c.held[e]; ok {
+		c.held[e] = append(held, heldUpdate{u: u, pid: pid})
+		return true
+	}
+	if !c.deps.Limits || !protocol.IsTerminal(u.GetStatus().GetState()) || !e.launchedContainer || e.state == executorTerminated {
+		return false
+	}
+	if e.exit != nil {
+		if t := e.exit.termination; e.exit.err == nil && t != nil && t.State != nil {
+			c.limitedUpdate(u, pid, t)
+			return true
+		}
+		return false
+	}
+	if c.containers[e.containerID] == nil {
+		return false
+	}
+	if c.held == nil {
+		c.held = map[*executor][]heldUpdate{}
+	}
+	c.held[e] = []heldUpdate{{u: u, pid: pid}}
+	c.out.Add(CheckLimitation{ContainerID: e.containerID})
+	return true
+}
+
+// ContainerLimitation is the result of CheckLimitation: t is the
+// container's limitation, nil if it has none. The updates held for the
+// answer go on.
+func (c *Core) ContainerLimitation(now time.Time, cid string, t *containerizer.Termination) []effect.Effect {
+	c.now = now
+	for e := range c.held {
+		if e.containerID == cid {
+			c.releaseHeld(e, t)
+			break
+		}
+	}
+	return c.out.Take()
+}
+
+// releaseHeld handles e's held updates in order; t, if it has a state,
+// is the limitation that replaces the terminal ones.
+func (c *Core) releaseHeld(e *executor, t *containerizer.Termination) {
+	held, ok := c.held[e]
+	if !ok {
+		return
+	}
+	delete(c.held, e)
+	c.releasing = true
+	defer func() { c.releasing = false }()
+	for _, h := range held {
+		if t != nil && t.State != nil && protocol.IsTerminal(h.u.GetStatus().GetState()) {
+			c.limitedUpdate(h.u, h.pid, t)
+		} else {
+			c.statusUpdate(h.u, h.pid)
+		}
+	}
+}
+
+// limitedUpdate stands in for an executor's terminal update u when its
+// container ran into the limitation t: the agent reports the task's end
+// as it would had the container ended first, and acknowledges u.
+func (c *Core) limitedUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, t *containerizer.Termination) {
+	fid, tid := u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue()
+	f := c.frameworks[fid]
+	var e *executor
+	if f != nil && f.state != frameworkTerminating {
+		e = f.executorOf(tid)
+	}
+	if e == nil || e.launched[tid] == nil || protocol.IsTerminal(e.launched[tid].GetState()) {
+		c.statusUpdate(u, pid)
+		return
+	}
+	c.logFor(fid, e.id, tid).WithField("reason", t.Reason.String()).
+		Info("the task's container ran into a limitation: reporting it instead of the executor's update")
+	c.sendExecutorTerminatedUpdate(f, e, tid, t, nil)
+	c.ackExecutor(u, pid)
 }

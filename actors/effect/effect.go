@@ -53,25 +53,34 @@ func (e CancelTimer) String() string { return "cancel timer " + e.Key }
 // Take() at the end of each event method.
 type Outbox struct{ list []Effect }
 
-// Send queues a message.
-func (o *Outbox) Send(to actors.PID, msg proto.Message) { o.list = append(o.list, Send{to, msg}) }
+// firstCap is the room an event's list starts with: most events have a
+// few effects, which then cost one allocation instead of one per doubling.
+const firstCap = 2
 
-// Link queues a link.
-func (o *Outbox) Link(pid actors.PID) { o.list = append(o.list, Link{pid}) }
-
-// Unlink queues an unlink.
-func (o *Outbox) Unlink(pid actors.PID) { o.list = append(o.list, Unlink{pid}) }
-
-// StartTimer queues the (re)arming of timer key.
-func (o *Outbox) StartTimer(key string, after time.Duration) {
-	o.list = append(o.list, StartTimer{key, after})
+func (o *Outbox) add(e Effect) {
+	if o.list == nil {
+		o.list = make([]Effect, 0, firstCap)
+	}
+	o.list = append(o.list, e)
 }
 
+// Send queues a message.
+func (o *Outbox) Send(to actors.PID, msg proto.Message) { o.add(Send{to, msg}) }
+
+// Link queues a link.
+func (o *Outbox) Link(pid actors.PID) { o.add(Link{pid}) }
+
+// Unlink queues an unlink.
+func (o *Outbox) Unlink(pid actors.PID) { o.add(Unlink{pid}) }
+
+// StartTimer queues the (re)arming of timer key.
+func (o *Outbox) StartTimer(key string, after time.Duration) { o.add(StartTimer{key, after}) }
+
 // CancelTimer queues the cancelling of timer key.
-func (o *Outbox) CancelTimer(key string) { o.list = append(o.list, CancelTimer{key}) }
+func (o *Outbox) CancelTimer(key string) { o.add(CancelTimer{key}) }
 
 // Add queues an effect of the core's own kind.
-func (o *Outbox) Add(e Effect) { o.list = append(o.list, e) }
+func (o *Outbox) Add(e Effect) { o.add(e) }
 
 // Take returns the queued effects and empties the outbox.
 func (o *Outbox) Take() []Effect {

@@ -112,6 +112,35 @@ func TestCgroupsMemoryLimitation(t *testing.T) {
 	}
 }
 
+// Asked about its limitation, a container that ended on its memory limit
+// names it; a running container that has not reached one names none.
+func TestCgroupsLimitationWhenAsked(t *testing.T) {
+	m, _ := newIsolated(t, "posix", "cgroups/mem")
+	ctx := ctxT(t)
+	for id, cmd := range map[string]string{"calm": "sleep 1000", "hog": "head -c 400000000 /dev/zero | tail"} {
+		if err := m.Launch(ctx, id, LaunchConfig{
+			ExecutorInfo: shellExecutor(cmd), Directory: t.TempDir(),
+			Resources: resources.MustParse("cpus:0.1;mem:32"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer m.Destroy(ctx, "calm")
+	if _, err := m.Wait(ctx, "hog"); err != nil {
+		t.Fatal(err)
+	}
+	if lim := m.Limitation(ctx, "hog"); lim == nil || lim.Reason.String() != "REASON_CONTAINER_LIMITATION_MEMORY" ||
+		lim.State.String() != "TASK_FAILED" || lim.Message == "" {
+		t.Fatalf("limitation of the hog = %+v", lim)
+	}
+	if lim := m.Limitation(ctx, "calm"); lim != nil {
+		t.Fatalf("limitation of the calm container = %+v", lim)
+	}
+	if lim := m.Limitation(ctx, "nope"); lim != nil {
+		t.Fatalf("limitation of an unknown container = %+v", lim)
+	}
+}
+
 // BenchmarkLaunchDestroy measures one container's launch (Launch returns
 // once the executor runs) and destroy (Destroy returns once its processes
 // and cgroups are gone) for each launcher and isolator set, one container

@@ -107,5 +107,16 @@ type Recoverer interface {
 	Recover(ctx context.Context, containers []Recovered) error
 }
 
+// Limiter is a Containerizer that can say whether a container has run
+// into a limitation before the container has ended on it: an executor may
+// report its task's end (the kernel killed the task for a limit) before
+// the containerizer has destroyed the container.
+type Limiter interface {
+	// Limitation returns the termination the container's limitation
+	// gives it (State, Reason, Message and LimitedResources set), or nil
+	// if no isolator reports one.
+	Limitation(ctx context.Context, containerID string) *Termination
+}
+
 // ErrUnknownContainer is returned for container ids never launched.
 var ErrUnknownContainer = errors.New("unknown container")

@@ -382,14 +382,55 @@ func (m *Mesos) reap(c *container) {
 		// A limit may have ended the container before its watch said so.
 		lim = m.limited(c)
 	}
-	if lim != nil {
-		t.State = mesos.TaskState_TASK_FAILED.Enum()
-		t.Reason = lim.Reason.Enum()
-		t.Message = lim.Message
-		t.LimitedResources = lim.Resources
-	}
+	limitationTermination(t, lim)
 	m.finish(c, t)
 }
+
+// limitationTermination sets t's state, reason, message and resources
+// from lim, if any.
+func limitationTermination(t *Termination, lim *isolators.Limitation) {
+	if lim == nil {
+		return
+	}
+	t.State = mesos.TaskState_TASK_FAILED.Enum()
+	t.Reason = lim.Reason.Enum()
+	t.Message = lim.Message
+	t.LimitedResources = lim.Resources
+}
+
+// Limitation implements Limiter: the limitation a watch has reported, or
+// else one an isolator finds now. An ended container reports its
+// termination's.
+func (m *Mesos) Limitation(ctx context.Context, id string) *Termination {
+	m.mu.Lock()
+	c, ok := m.containers[id]
+	t := m.finished[id]
+	var lim *isolators.Limitation
+	if ok {
+		t, lim = c.term, c.limit
+	}
+	m.mu.Unlock()
+	if t != nil {
+		if t.State == nil {
+			return nil
+		}
+		return t
+	}
+	if !ok {
+		return nil
+	}
+	if lim == nil {
+		lim = m.limited(c)
+	}
+	if lim == nil {
+		return nil
+	}
+	t = &Termination{}
+	limitationTermination(t, lim)
+	return t
+}
+
+var _ Limiter = (*Mesos)(nil)
 
 // limited asks the isolators that can tell whether c ended on a limit.
 func (m *Mesos) limited(c *container) *isolators.Limitation {
@@ -401,7 +442,7 @@ func (m *Mesos) limited(c *container) *isolators.Limitation {
 	for _, iso := range prepared {
 		if l, ok := iso.(isolators.Limiter); ok {
 			if lim := l.Limited(ctx, c.id); lim != nil {
-				m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": iso.Name(), "limitation": lim.Message}).Warn("container ended on a limitation")
+				m.log.WithFields(logrus.Fields{"container_id": c.id, "isolator": iso.Name(), "limitation": lim.Message}).Warn("container reached a limitation")
 				return lim
 			}
 		}
