@@ -48,8 +48,10 @@ func (r Resources) Add(o Resources) Resources {
 	a := norm(r)
 	out := make(Resources, len(a), len(a)+len(o))
 	copy(out, a)
-	for _, x := range o {
-		out = addInto(out, x)
+	var block scalarBlock
+	for i, x := range o {
+		block.want = o[i:]
+		out = addWith(out, x, &block)
 	}
 	return out
 }
@@ -61,8 +63,10 @@ func (r Resources) Subtract(o Resources) Resources {
 	a := norm(r)
 	out := make(Resources, len(a))
 	copy(out, a)
-	for _, x := range o {
-		out = subtractFrom(out, x)
+	var block scalarBlock
+	for i, x := range o {
+		block.want = o[i:]
+		out = subtractFrom(out, x, &block)
 	}
 	return out
 }
@@ -616,13 +620,19 @@ func norm(rs Resources) Resources {
 // addInto adds x to out, which the caller owns (its entries are shared
 // and never modified).
 func addInto(out Resources, x *mesos.Resource) Resources {
+	return addWith(out, x, nil)
+}
+
+// addWith is addInto taking new scalar entries from block (nil: one
+// allocation each).
+func addWith(out Resources, x *mesos.Resource, block *scalarBlock) Resources {
 	if !live(x) {
 		return out
 	}
 	if x.Shared == nil {
 		for i, y := range out {
 			if y.GetName() == x.GetName() && mergeable(y, x) {
-				out[i] = sum(y, x)
+				out[i] = sum(y, x, block)
 				return out
 			}
 		}
@@ -635,13 +645,13 @@ func addInto(out Resources, x *mesos.Resource) Resources {
 }
 
 // subtractFrom takes x out of out, which the caller owns.
-func subtractFrom(out Resources, x *mesos.Resource) Resources {
+func subtractFrom(out Resources, x *mesos.Resource, block *scalarBlock) Resources {
 	if !live(x) {
 		return out
 	}
 	for i, y := range out {
 		if y.GetName() == x.GetName() && subtractable(y, x) {
-			if z := difference(y, x); z != nil {
+			if z := difference(y, x, block); z != nil {
 				out[i] = z
 			} else {
 				out = slices.Delete(out, i, i+1)
@@ -684,8 +694,36 @@ func copyMeta(dst, src *mesos.Resource) {
 	dst.Reservations = src.Reservations
 }
 
-func withScalar(meta *mesos.Resource, v float64) *mesos.Resource {
-	e := &scalarEntry{v: v}
+// scalarBlock hands out the scalar entries of one Add or Subtract from a
+// single allocation, made on first use with room for every scalar entry
+// left in want (the operand entries not yet handled). Entries of one
+// result then share a block, as those of Allocate do.
+type scalarBlock struct {
+	want  Resources
+	boxes []scalarEntry
+}
+
+func (b *scalarBlock) take() *scalarEntry {
+	if b == nil {
+		return &scalarEntry{}
+	}
+	if len(b.boxes) == 0 {
+		n := 0
+		for _, x := range b.want {
+			if x != nil && x.Type != nil && *x.Type == mesos.Value_SCALAR {
+				n++
+			}
+		}
+		b.boxes = make([]scalarEntry, max(n, 1))
+	}
+	e := &b.boxes[0]
+	b.boxes = b.boxes[1:]
+	return e
+}
+
+func withScalar(meta *mesos.Resource, v float64, block *scalarBlock) *mesos.Resource {
+	e := block.take()
+	e.v = v
 	copyMeta(&e.res, meta)
 	e.sc.Value = &e.v
 	e.res.Scalar = &e.sc
@@ -709,10 +747,10 @@ func withItems(meta *mesos.Resource, items []string) *mesos.Resource {
 }
 
 // sum returns a new entry holding a + b; a supplies the metadata.
-func sum(a, b *mesos.Resource) *mesos.Resource {
+func sum(a, b *mesos.Resource, block *scalarBlock) *mesos.Resource {
 	switch a.GetType() {
 	case mesos.Value_SCALAR:
-		return withScalar(a, addScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue()))
+		return withScalar(a, addScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue()), block)
 	case mesos.Value_RANGES:
 		var buf [32]span
 		s := spansOf(spansOf(buf[:0], a.Ranges), b.Ranges)
@@ -724,14 +762,14 @@ func sum(a, b *mesos.Resource) *mesos.Resource {
 
 // difference returns a new entry holding a - b, or nil when nothing (or
 // less than nothing) is left.
-func difference(a, b *mesos.Resource) *mesos.Resource {
+func difference(a, b *mesos.Resource, block *scalarBlock) *mesos.Resource {
 	switch a.GetType() {
 	case mesos.Value_SCALAR:
 		v := subScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue())
 		if cmpScalar(v, 0) <= 0 {
 			return nil
 		}
-		return withScalar(a, v)
+		return withScalar(a, v, block)
 	case mesos.Value_RANGES:
 		var lb, rb, ob [16]span
 		left := coalesce(spansOf(lb[:0], a.Ranges))
