@@ -48,8 +48,10 @@ func (r Resources) Add(o Resources) Resources {
 	a := norm(r)
 	out := make(Resources, len(a), len(a)+len(o))
 	copy(out, a)
-	for _, x := range o {
-		out = addInto(out, x)
+	var block scalarBlock
+	for i, x := range o {
+		block.want = o[i:]
+		out = addWith(out, x, &block)
 	}
 	return out
 }
@@ -61,8 +63,10 @@ func (r Resources) Subtract(o Resources) Resources {
 	a := norm(r)
 	out := make(Resources, len(a))
 	copy(out, a)
-	for _, x := range o {
-		out = subtractFrom(out, x)
+	var block scalarBlock
+	for i, x := range o {
+		block.want = o[i:]
+		out = subtractFrom(out, x, &block)
 	}
 	return out
 }
@@ -113,7 +117,7 @@ func (r Resources) Equal(o Resources) bool {
 // IsEmpty reports whether r holds nothing.
 func (r Resources) IsEmpty() bool {
 	for _, x := range r {
-		if wellFormed(x) && !isEmptyValue(x) {
+		if live(x) {
 			return false
 		}
 	}
@@ -125,7 +129,7 @@ func (r Resources) IsEmpty() bool {
 func (r Resources) Scalar(name string) float64 {
 	var sum float64
 	for _, x := range r {
-		if wellFormed(x) && x.GetType() == mesos.Value_SCALAR && x.GetName() == name {
+		if x.GetName() == name && wellFormed(x) && *x.Type == mesos.Value_SCALAR {
 			sum = addScalar(sum, x.GetScalar().GetValue())
 		}
 	}
@@ -138,7 +142,7 @@ func (r Resources) Ranges(name string) []*mesos.Value_Range {
 	var buf [16]span
 	s := buf[:0]
 	for _, x := range r {
-		if wellFormed(x) && x.GetType() == mesos.Value_RANGES && x.GetName() == name {
+		if x.GetName() == name && wellFormed(x) && *x.Type == mesos.Value_RANGES {
 			s = spansOf(s, x.Ranges)
 		}
 	}
@@ -153,7 +157,7 @@ func (r Resources) Ranges(name string) []*mesos.Value_Range {
 func (r Resources) Set(name string) []string {
 	var out []string
 	for _, x := range r {
-		if wellFormed(x) && x.GetType() == mesos.Value_SET && x.GetName() == name {
+		if x.GetName() == name && wellFormed(x) && *x.Type == mesos.Value_SET {
 			out = setUnion(out, x.GetSet().GetItem())
 		}
 	}
@@ -447,10 +451,10 @@ func (r Resources) Downgrade() (Resources, error) {
 		y.Reservations, y.Reservation = nil, nil
 		switch stackLen(x) {
 		case 0:
-			y.Role = proto.String("*")
+			y.Role = &unreservedRole
 		case 1:
 			lv := stackAt(x, 0)
-			y.Role = proto.String(lv.role)
+			y.Role = roleString(x, lv.role)
 			if lv.typ == mesos.Resource_ReservationInfo_DYNAMIC {
 				y.Reservation = &mesos.Resource_ReservationInfo{Principal: lv.principal, Labels: lv.labels}
 			}
@@ -462,12 +466,29 @@ func (r Resources) Downgrade() (Resources, error) {
 	return out, nil
 }
 
+// unreservedRole is the role every unreserved entry Downgrade returns
+// points to. Nothing writes through a message's string fields (setting a
+// field replaces the pointer), so one copy serves them all.
+var unreservedRole = "*"
+
+// roleString returns a pointer to role, x's only reservation role, reusing
+// the one x already holds.
+func roleString(x *mesos.Resource, role string) *string {
+	if x.Role != nil && *x.Role == role {
+		return x.Role
+	}
+	if len(x.Reservations) == 1 && x.Reservations[0].Role != nil && *x.Reservations[0].Role == role {
+		return x.Reservations[0].Role
+	}
+	return proto.String(role)
+}
+
 // ScalarQuantities returns the total of every scalar resource by name,
 // over all reservations and other distinctions.
 func (r Resources) ScalarQuantities() map[string]float64 {
 	out := make(map[string]float64, len(r))
 	for _, x := range r {
-		if wellFormed(x) && x.GetType() == mesos.Value_SCALAR && !isEmptyValue(x) {
+		if live(x) && *x.Type == mesos.Value_SCALAR {
 			out[x.GetName()] = addScalar(out[x.GetName()], x.GetScalar().GetValue())
 		}
 	}
@@ -482,7 +503,7 @@ func (r Resources) ContainsQuantities(q map[string]float64) bool {
 	for name, want := range q {
 		var have float64
 		for _, x := range r {
-			if !wellFormed(x) || x.GetName() != name {
+			if x.GetName() != name || !wellFormed(x) {
 				continue
 			}
 			switch x.GetType() {
@@ -534,25 +555,45 @@ func wellFormed(x *mesos.Resource) bool {
 	return false
 }
 
-func isEmptyValue(x *mesos.Resource) bool {
-	switch x.GetType() {
-	case mesos.Value_SCALAR:
-		return scalarIsZero(x.GetScalar().GetValue())
-	case mesos.Value_RANGES:
-		return len(x.GetRanges().GetRange()) == 0
-	case mesos.Value_SET:
-		return len(x.GetSet().GetItem()) == 0
+// live reports whether normal form keeps x: wellFormed and not empty, in
+// one pass over the entry.
+func live(x *mesos.Resource) bool {
+	if x == nil || x.Type == nil || x.Name == nil || *x.Name == "" {
+		return false
 	}
-	return true
+	switch *x.Type {
+	case mesos.Value_SCALAR:
+		if x.Scalar == nil || x.Ranges != nil || x.Set != nil {
+			return false
+		}
+		v := x.Scalar.GetValue()
+		return v >= 0 && !math.IsInf(v, 1) && !scalarIsZero(v) // false for NaN too
+	case mesos.Value_RANGES:
+		if x.Ranges == nil || x.Scalar != nil || x.Set != nil || len(x.Ranges.Range) == 0 {
+			return false
+		}
+		for _, rg := range x.Ranges.Range {
+			if rg == nil || rg.GetBegin() > rg.GetEnd() {
+				return false
+			}
+		}
+		return true
+	case mesos.Value_SET:
+		return x.Set != nil && x.Scalar == nil && x.Ranges == nil && len(x.Set.Item) > 0
+	}
+	return false
 }
 
 // isNormal reports whether rs is already in normal form.
 func isNormal(rs Resources) bool {
 	for i, x := range rs {
-		if !wellFormed(x) || isEmptyValue(x) {
-			return false
-		}
-		if *x.Type == mesos.Value_RANGES && !rangesCoalesced(x.Ranges) {
+		if x == nil || x.Type == nil || *x.Type != mesos.Value_RANGES {
+			if !live(x) {
+				return false
+			}
+		} else if x.Name == nil || *x.Name == "" || x.Ranges == nil || x.Scalar != nil || x.Set != nil ||
+			len(x.Ranges.Range) == 0 || !rangesCoalesced(x.Ranges) {
+			// rangesCoalesced also refuses nil and reversed ranges.
 			return false
 		}
 		for _, y := range rs[:i] {
@@ -579,13 +620,19 @@ func norm(rs Resources) Resources {
 // addInto adds x to out, which the caller owns (its entries are shared
 // and never modified).
 func addInto(out Resources, x *mesos.Resource) Resources {
-	if !wellFormed(x) || isEmptyValue(x) {
+	return addWith(out, x, nil)
+}
+
+// addWith is addInto taking new scalar entries from block (nil: one
+// allocation each).
+func addWith(out Resources, x *mesos.Resource, block *scalarBlock) Resources {
+	if !live(x) {
 		return out
 	}
 	if x.Shared == nil {
 		for i, y := range out {
 			if y.GetName() == x.GetName() && mergeable(y, x) {
-				out[i] = sum(y, x)
+				out[i] = sum(y, x, block)
 				return out
 			}
 		}
@@ -598,13 +645,13 @@ func addInto(out Resources, x *mesos.Resource) Resources {
 }
 
 // subtractFrom takes x out of out, which the caller owns.
-func subtractFrom(out Resources, x *mesos.Resource) Resources {
-	if !wellFormed(x) || isEmptyValue(x) {
+func subtractFrom(out Resources, x *mesos.Resource, block *scalarBlock) Resources {
+	if !live(x) {
 		return out
 	}
 	for i, y := range out {
 		if y.GetName() == x.GetName() && subtractable(y, x) {
-			if z := difference(y, x); z != nil {
+			if z := difference(y, x, block); z != nil {
 				out[i] = z
 			} else {
 				out = slices.Delete(out, i, i+1)
@@ -647,8 +694,36 @@ func copyMeta(dst, src *mesos.Resource) {
 	dst.Reservations = src.Reservations
 }
 
-func withScalar(meta *mesos.Resource, v float64) *mesos.Resource {
-	e := &scalarEntry{v: v}
+// scalarBlock hands out the scalar entries of one Add or Subtract from a
+// single allocation, made on first use with room for every scalar entry
+// left in want (the operand entries not yet handled). Entries of one
+// result then share a block, as those of Allocate do.
+type scalarBlock struct {
+	want  Resources
+	boxes []scalarEntry
+}
+
+func (b *scalarBlock) take() *scalarEntry {
+	if b == nil {
+		return &scalarEntry{}
+	}
+	if len(b.boxes) == 0 {
+		n := 0
+		for _, x := range b.want {
+			if x != nil && x.Type != nil && *x.Type == mesos.Value_SCALAR {
+				n++
+			}
+		}
+		b.boxes = make([]scalarEntry, max(n, 1))
+	}
+	e := &b.boxes[0]
+	b.boxes = b.boxes[1:]
+	return e
+}
+
+func withScalar(meta *mesos.Resource, v float64, block *scalarBlock) *mesos.Resource {
+	e := block.take()
+	e.v = v
 	copyMeta(&e.res, meta)
 	e.sc.Value = &e.v
 	e.res.Scalar = &e.sc
@@ -672,10 +747,10 @@ func withItems(meta *mesos.Resource, items []string) *mesos.Resource {
 }
 
 // sum returns a new entry holding a + b; a supplies the metadata.
-func sum(a, b *mesos.Resource) *mesos.Resource {
+func sum(a, b *mesos.Resource, block *scalarBlock) *mesos.Resource {
 	switch a.GetType() {
 	case mesos.Value_SCALAR:
-		return withScalar(a, addScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue()))
+		return withScalar(a, addScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue()), block)
 	case mesos.Value_RANGES:
 		var buf [32]span
 		s := spansOf(spansOf(buf[:0], a.Ranges), b.Ranges)
@@ -687,14 +762,14 @@ func sum(a, b *mesos.Resource) *mesos.Resource {
 
 // difference returns a new entry holding a - b, or nil when nothing (or
 // less than nothing) is left.
-func difference(a, b *mesos.Resource) *mesos.Resource {
+func difference(a, b *mesos.Resource, block *scalarBlock) *mesos.Resource {
 	switch a.GetType() {
 	case mesos.Value_SCALAR:
 		v := subScalar(a.GetScalar().GetValue(), b.GetScalar().GetValue())
 		if cmpScalar(v, 0) <= 0 {
 			return nil
 		}
-		return withScalar(a, v)
+		return withScalar(a, v, block)
 	case mesos.Value_RANGES:
 		var lb, rb, ob [16]span
 		left := coalesce(spansOf(lb[:0], a.Ranges))

@@ -935,3 +935,24 @@ func TestRangesExtremes(t *testing.T) {
 		t.Error("extremes")
 	}
 }
+
+// Entries made by one Add or Subtract share an allocation; each still
+// holds its own value, whether or not every operand entry merges.
+func TestAddSubtractMixedOperands(t *testing.T) {
+	base := MustParse("cpus:1;mem:1;ports:[1-2]")
+	sum := base.Add(MustParse("gpus:1;cpus:2;ports:[3-4];disk:0;mem:3"))
+	if got, want := sum.String(), "cpus:3; mem:4; ports:[1-4]; gpus:1"; got != want {
+		t.Fatalf("sum = %s, want %s", got, want)
+	}
+	diff := sum.Subtract(MustParse("cpus:3;gpus:5;mem:1.5;ports:[2-2]"))
+	if got, want := diff.String(), "mem:2.5; ports:[1-1, 3-4]"; got != want {
+		t.Fatalf("diff = %s, want %s", got, want)
+	}
+	again := sum.Add(MustParse("mem:10"))
+	if got, want := again.String(), "cpus:3; mem:14; ports:[1-4]; gpus:1"; got != want {
+		t.Fatalf("again = %s, want %s", got, want)
+	}
+	if got, want := sum.String(), "cpus:3; mem:4; ports:[1-4]; gpus:1"; got != want {
+		t.Fatalf("sum changed to %s", got)
+	}
+}
