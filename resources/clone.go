@@ -17,7 +17,7 @@ func CloneResource(x *mesos.Resource) *mesos.Resource {
 	if x == nil {
 		return nil
 	}
-	if !plainResource(x) {
+	if !Plain(x) {
 		return proto.Clone(x).(*mesos.Resource)
 	}
 	y := &mesos.Resource{Name: copyString(x.Name), Role: copyString(x.Role)}
@@ -75,9 +75,10 @@ type rangeCopy struct {
 	begin, end uint64
 }
 
-// plainResource reports whether x holds only what CloneResource copies
-// field by field.
-func plainResource(x *mesos.Resource) bool {
+// Plain reports whether x holds only what CloneResource copies field by
+// field: name, type, role, allocation info, and a scalar or ranges value,
+// with no unknown fields.
+func Plain(x *mesos.Resource) bool {
 	if x.Set != nil || x.Disk != nil || x.Reservation != nil || x.Revocable != nil ||
 		x.Shared != nil || x.ProviderId != nil || x.Reservations != nil ||
 		len(x.ProtoReflect().GetUnknown()) > 0 {

@@ -65,7 +65,7 @@ func TestCloneResourceIsADeepCopy(t *testing.T) {
 
 // The fast copy knows every field of Resource, Value.Scalar, Value.Ranges,
 // Value.Range and Resource.AllocationInfo: a field added to one of them
-// must be added to CloneResource (or to what plainResource refuses).
+// must be added to CloneResource (or to what Plain refuses).
 func TestCloneResourceKnowsEveryField(t *testing.T) {
 	for _, c := range []struct {
 		m    proto.Message

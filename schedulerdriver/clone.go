@@ -442,25 +442,5 @@ func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 // a scalar or ranges value (not both), no set, reservations, disk or
 // other parts, and no unknown fields.
 func plainEntry(x *mesos.Resource) bool {
-	if x == nil || (x.Scalar != nil && x.Ranges != nil) || x.Set != nil || x.Disk != nil || x.Reservation != nil || x.Revocable != nil ||
-		x.Shared != nil || x.ProviderId != nil || x.Reservations != nil || len(x.ProtoReflect().GetUnknown()) > 0 {
-		return false
-	}
-	if x.Scalar != nil && len(x.Scalar.ProtoReflect().GetUnknown()) > 0 {
-		return false
-	}
-	if x.AllocationInfo != nil && len(x.AllocationInfo.ProtoReflect().GetUnknown()) > 0 {
-		return false
-	}
-	if x.Ranges != nil {
-		if len(x.Ranges.ProtoReflect().GetUnknown()) > 0 {
-			return false
-		}
-		for _, rg := range x.Ranges.Range {
-			if rg == nil || len(rg.ProtoReflect().GetUnknown()) > 0 {
-				return false
-			}
-		}
-	}
-	return true
+	return x != nil && (x.Scalar == nil || x.Ranges == nil) && resources.Plain(x)
 }
