@@ -442,18 +442,24 @@ func (s *Sim) at(d time.Duration) int64 { return int64(s.now.Sub(Epoch) + d) }
 // push queues a copy of ev in an event taken from the free list: a
 // simulation queues millions of events and each is done with once handled.
 func (s *Sim) push(ev event) {
-	var e *event
-	if n := len(s.free); n > 0 {
-		e = s.free[n-1]
-		s.free[n-1] = nil
-		s.free = s.free[:n-1]
-	} else {
-		e = new(event)
-	}
+	e := takeEvent(&s.free)
 	*e = ev
 	s.seq++
 	e.seq = s.seq
 	s.q.push(e)
+}
+
+// takeEvent pops an event from a free list, or makes one.
+func takeEvent(free *[]*event) *event {
+	f := *free
+	n := len(f)
+	if n == 0 {
+		return new(event)
+	}
+	e := f[n-1]
+	f[n-1] = nil
+	*free = f[:n-1]
+	return e
 }
 
 // Pending reports whether events are queued.

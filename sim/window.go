@@ -120,13 +120,7 @@ func (n *Node) lane() *lane {
 // in the window, else at the merge.
 func (s *Sim) pushIn(l *lane, ev event) {
 	if ev.to != nil && ev.to.host == l.h && ev.at < l.end {
-		var e *event
-		if n := len(l.free); n > 0 {
-			e = l.free[n-1]
-			l.free = l.free[:n-1]
-		} else {
-			e = new(event)
-		}
+		e := takeEvent(&l.free)
 		*e = ev
 		l.seq++
 		e.seq = l.seq
