@@ -10,6 +10,7 @@ import (
 	"github.com/gomesos/gomesos/master/allocator"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/messages/mesosutil"
 	"github.com/gomesos/gomesos/messages/scheduler"
 	"github.com/gomesos/gomesos/resources"
 )
@@ -74,7 +75,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 			// The ids, hostname and allocation info are shared with the
 			// master's records: no one changes a sent message.
 			po := &mesos.Offer{
-				Id:          newOfferID(o.id),
+				Id:          mesosutil.NewOfferID(o.id),
 				FrameworkId: f.idMsg,
 				SlaveId:     a.idMsg,
 				Hostname:    a.info.Hostname,

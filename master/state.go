@@ -472,13 +472,3 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func frameworkID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
 func slaveID(id string) *mesos.SlaveID         { return &mesos.SlaveID{Value: proto.String(id)} }
-
-// newOfferID makes an offer id message and its value in one allocation.
-func newOfferID(id string) *mesos.OfferID {
-	b := &struct {
-		m mesos.OfferID
-		v string
-	}{v: id}
-	b.m.Value = &b.v
-	return &b.m
-}

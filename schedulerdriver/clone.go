@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosutil"
 	"github.com/gomesos/gomesos/resources"
 )
 
@@ -30,9 +31,9 @@ func cloneOffer(o *mesos.Offer) *mesos.Offer {
 		hostname string
 	}{}
 	out := &b.o
-	out.Id = cloneID(o.Id, newOfferID)
-	out.FrameworkId = cloneID(o.FrameworkId, newFrameworkID)
-	out.SlaveId = cloneID(o.SlaveId, newSlaveID)
+	out.Id = cloneID(o.Id, mesosutil.NewOfferID)
+	out.FrameworkId = cloneID(o.FrameworkId, mesosutil.NewFrameworkID)
+	out.SlaveId = cloneID(o.SlaveId, mesosutil.NewSlaveID)
 	out.ExecutorIds = cloneAll(o.ExecutorIds)
 	out.Attributes = cloneAll(o.Attributes)
 	out.Url = cloneURL(o.Url)
@@ -67,53 +68,6 @@ func cloneID[M idMessage](id M, mk func(string) M) M {
 	return cloneOne(id)
 }
 
-// The id makers below allocate an id message and its value together.
-
-func newOfferID(v string) *mesos.OfferID {
-	b := &struct {
-		m mesos.OfferID
-		v string
-	}{v: v}
-	b.m.Value = &b.v
-	return &b.m
-}
-
-func newFrameworkID(v string) *mesos.FrameworkID {
-	b := &struct {
-		m mesos.FrameworkID
-		v string
-	}{v: v}
-	b.m.Value = &b.v
-	return &b.m
-}
-
-func newSlaveID(v string) *mesos.SlaveID {
-	b := &struct {
-		m mesos.SlaveID
-		v string
-	}{v: v}
-	b.m.Value = &b.v
-	return &b.m
-}
-
-func newTaskID(v string) *mesos.TaskID {
-	b := &struct {
-		m mesos.TaskID
-		v string
-	}{v: v}
-	b.m.Value = &b.v
-	return &b.m
-}
-
-func newExecutorID(v string) *mesos.ExecutorID {
-	b := &struct {
-		m mesos.ExecutorID
-		v string
-	}{v: v}
-	b.m.Value = &b.v
-	return &b.m
-}
-
 // cloneOfferIDs copies offer ids, as cloneAll does.
 func cloneOfferIDs(ids []*mesos.OfferID) []*mesos.OfferID {
 	if ids == nil {
@@ -121,7 +75,7 @@ func cloneOfferIDs(ids []*mesos.OfferID) []*mesos.OfferID {
 	}
 	out := make([]*mesos.OfferID, len(ids))
 	for i, id := range ids {
-		out[i] = cloneID(id, newOfferID)
+		out[i] = cloneID(id, mesosutil.NewOfferID)
 	}
 	return out
 }
@@ -312,8 +266,8 @@ func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
 	// Each part is an allocation of its own: the master's task record
 	// keeps some (the name, ids and resource values), not the TaskInfo.
 	out := &mesos.TaskInfo{Name: copyString(t.Name)}
-	out.TaskId = cloneID(t.TaskId, newTaskID)
-	out.SlaveId = cloneID(t.SlaveId, newSlaveID)
+	out.TaskId = cloneID(t.TaskId, mesosutil.NewTaskID)
+	out.SlaveId = cloneID(t.SlaveId, mesosutil.NewSlaveID)
 	out.Executor = cloneOne(t.Executor)
 	out.Command = cloneCommand(t.Command)
 	out.HealthCheck = cloneOne(t.HealthCheck)

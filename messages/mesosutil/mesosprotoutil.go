@@ -105,7 +105,12 @@ func NewVolumeResource(val float64, containerPath string, persistenceId string, 
 
 // NewFrameworkID returns a FrameworkID.
 func NewFrameworkID(id string) *mesos.FrameworkID {
-	return &mesos.FrameworkID{Value: proto.String(id)}
+	b := &struct {
+		m mesos.FrameworkID
+		v string
+	}{v: id}
+	b.m.Value = &b.v // one allocation for the message and its value
+	return &b.m
 }
 
 // NewFrameworkInfo returns a FrameworkInfo with user, name and id set.
@@ -129,7 +134,12 @@ func NewMasterInfo(id string, ip, port uint32) *mesos.MasterInfo {
 
 // NewOfferID returns an OfferID.
 func NewOfferID(id string) *mesos.OfferID {
-	return &mesos.OfferID{Value: proto.String(id)}
+	b := &struct {
+		m mesos.OfferID
+		v string
+	}{v: id}
+	b.m.Value = &b.v // one allocation for the message and its value
+	return &b.m
 }
 
 // NewOffer returns an Offer without resources.
@@ -154,12 +164,22 @@ func FilterOffersResources(offers []*mesos.Offer, filter func(*mesos.Resource) b
 
 // NewSlaveID returns a SlaveID.
 func NewSlaveID(id string) *mesos.SlaveID {
-	return &mesos.SlaveID{Value: proto.String(id)}
+	b := &struct {
+		m mesos.SlaveID
+		v string
+	}{v: id}
+	b.m.Value = &b.v // one allocation for the message and its value
+	return &b.m
 }
 
 // NewTaskID returns a TaskID.
 func NewTaskID(id string) *mesos.TaskID {
-	return &mesos.TaskID{Value: proto.String(id)}
+	b := &struct {
+		m mesos.TaskID
+		v string
+	}{v: id}
+	b.m.Value = &b.v // one allocation for the message and its value
+	return &b.m
 }
 
 // NewTaskInfo returns a TaskInfo with name, ids and resources set; the
@@ -205,7 +225,12 @@ func NewCommandInfo(command string) *mesos.CommandInfo {
 
 // NewExecutorID returns an ExecutorID.
 func NewExecutorID(id string) *mesos.ExecutorID {
-	return &mesos.ExecutorID{Value: proto.String(id)}
+	b := &struct {
+		m mesos.ExecutorID
+		v string
+	}{v: id}
+	b.m.Value = &b.v // one allocation for the message and its value
+	return &b.m
 }
 
 // NewExecutorInfo returns an ExecutorInfo with id and command set.
