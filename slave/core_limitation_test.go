@@ -122,3 +122,30 @@ func TestCoreLimitedContainerEndedReplacesLateUpdate(t *testing.T) {
 		send(&mesosinternal.StatusUpdateAcknowledgementMessage{}, coreExec))
 	wantLimited(t, sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus())
 }
+
+// The container has ended on a limitation while another task of its
+// executor still runs (its end waits for the executor); a second terminal
+// update of a task already replaced by the limitation has nothing to
+// replace and takes the ordinary path (it used to recurse without end).
+func TestCoreSecondTerminalUpdateAfterLimitedEnd(t *testing.T) {
+	r := newLimitsRun(t)
+	effs := r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1"))
+	for _, e := range effs {
+		if p, ok := e.(PrepareSandbox); ok {
+			effs = r.c.SandboxPrepared(r.now, p, nil)
+		}
+	}
+	for _, e := range effs {
+		if u, ok := e.(UpdateContainer); ok {
+			r.c.ContainerUpdated(r.now, u, nil)
+		}
+	}
+	r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_RUNNING, "uuid-running-02"))
+	r.c.ContainerExited(r.now, "c1", memoryLimitation(), nil)
+	effs = r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0001"))
+	wantLimited(t, sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus())
+	effs = r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0002"))
+	if ack := sentMsg[*mesosinternal.StatusUpdateAcknowledgementMessage](t, effs); string(ack.GetUuid()) != "uuid-failed-0002" {
+		t.Fatalf("executor acknowledged %q, want the second update's uuid", ack.GetUuid())
+	}
+}

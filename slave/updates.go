@@ -369,8 +369,9 @@ func (c *Core) releaseHeld(e *executor, t *containerizer.Termination) {
 		return
 	}
 	delete(c.held, e)
+	prev := c.releasing
 	c.releasing = true
-	defer func() { c.releasing = false }()
+	defer func() { c.releasing = prev }()
 	for _, h := range held {
 		if t != nil && t.State != nil && protocol.IsTerminal(h.u.GetStatus().GetState()) {
 			c.limitedUpdate(h.u, h.pid, t)
@@ -391,7 +392,12 @@ func (c *Core) limitedUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, t *c
 		e = f.executorOf(tid)
 	}
 	if e == nil || e.launched[tid] == nil || protocol.IsTerminal(e.launched[tid].GetState()) {
+		// Nothing to replace: the update takes the ordinary path, not the
+		// hold again (which would bring it back here).
+		prev := c.releasing
+		c.releasing = true
 		c.statusUpdate(u, pid)
+		c.releasing = prev
 		return
 	}
 	c.logFor(fid, e.id, tid).WithField("reason", t.Reason.String()).
