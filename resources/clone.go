@@ -34,22 +34,7 @@ func CloneResource(x *mesos.Resource) *mesos.Resource {
 	}
 	if x.Ranges != nil {
 		y.Ranges = &mesos.Value_Ranges{}
-		if n := len(x.Ranges.Range); n > 0 {
-			boxes := make([]rangeCopy, n)
-			y.Ranges.Range = make([]*mesos.Value_Range, n)
-			for i, rg := range x.Ranges.Range {
-				rb := &boxes[i]
-				if rg.Begin != nil {
-					rb.begin = *rg.Begin
-					rb.r.Begin = &rb.begin
-				}
-				if rg.End != nil {
-					rb.end = *rg.End
-					rb.r.End = &rb.end
-				}
-				y.Ranges.Range[i] = &rb.r
-			}
-		}
+		CopyRanges(y.Ranges, x.Ranges)
 	}
 	if x.AllocationInfo != nil {
 		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: copyString(x.AllocationInfo.Role)}
@@ -73,6 +58,27 @@ type scalarCopy struct {
 type rangeCopy struct {
 	r          mesos.Value_Range
 	begin, end uint64
+}
+
+// CopyRanges sets dst's ranges to copies of src's, all of them with their
+// bounds in one allocation.
+func CopyRanges(dst, src *mesos.Value_Ranges) {
+	n := len(src.Range)
+	if n == 0 {
+		return
+	}
+	boxes := make([]rangeCopy, n)
+	dst.Range = make([]*mesos.Value_Range, n)
+	for i, rg := range src.Range {
+		rb := &boxes[i]
+		if rg.Begin != nil {
+			rb.begin, rb.r.Begin = *rg.Begin, &rb.begin
+		}
+		if rg.End != nil {
+			rb.end, rb.r.End = *rg.End, &rb.end
+		}
+		dst.Range[i] = &rb.r
+	}
 }
 
 // Plain reports whether x holds only what CloneResource copies field by

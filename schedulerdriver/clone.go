@@ -332,12 +332,6 @@ type entryCopy struct {
 	name, role string
 }
 
-// rangeCopy is a copied range with its bounds.
-type rangeCopy struct {
-	r          mesos.Value_Range
-	begin, end uint64
-}
-
 func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 	var b *entryCopy
 	switch {
@@ -359,20 +353,7 @@ func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 		}{}
 		b = &rb.entryCopy
 		b.r.Ranges = &rb.rgs
-		if n := len(x.Ranges.Range); n > 0 {
-			boxes := make([]rangeCopy, n)
-			rb.rgs.Range = make([]*mesos.Value_Range, n)
-			for i, rg := range x.Ranges.Range {
-				c := &boxes[i]
-				if rg.Begin != nil {
-					c.begin, c.r.Begin = *rg.Begin, &c.begin
-				}
-				if rg.End != nil {
-					c.end, c.r.End = *rg.End, &c.end
-				}
-				rb.rgs.Range[i] = &c.r
-			}
-		}
+		resources.CopyRanges(&rb.rgs, x.Ranges)
 	default:
 		b = &entryCopy{}
 	}
