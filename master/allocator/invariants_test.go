@@ -163,16 +163,10 @@ func randomEvents(t *testing.T, seed uint64, steps int) {
 			check(step, "allocate")
 		case op < 9: // a framework returns (part of) what it holds
 			aid := agents[rng.IntN(len(agents))]
-			var holders []string
-			for _, fid := range ids {
-				if !c.Allocation(fid, aid).IsEmpty() {
-					holders = append(holders, fid)
-				}
-			}
-			if len(holders) == 0 {
+			fid, ok := randomHolder(rng, c, ids, aid)
+			if !ok {
 				continue
 			}
-			fid := holders[rng.IntN(len(holders))]
 			held := c.Allocation(fid, aid)
 			back := held
 			if rng.IntN(2) == 0 {
@@ -225,4 +219,19 @@ func randomEvents(t *testing.T, seed uint64, steps int) {
 			now = now.Add(time.Duration(rng.IntN(3)) * time.Second)
 		}
 	}
+}
+
+// randomHolder picks one of the frameworks of ids that hold resources on
+// agent aid; ok is false when none does.
+func randomHolder(rng *rand.Rand, c *Core, ids []string, aid string) (fid string, ok bool) {
+	var holders []string
+	for _, id := range ids {
+		if !c.Allocation(id, aid).IsEmpty() {
+			holders = append(holders, id)
+		}
+	}
+	if len(holders) == 0 {
+		return "", false
+	}
+	return holders[rng.IntN(len(holders))], true
 }

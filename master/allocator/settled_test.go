@@ -92,16 +92,10 @@ func sameRuns(t *testing.T, seed uint64, steps int) (skipped int) {
 			skipped += skip.LastRun.Skipped
 		case op < 10: // a framework gives back part of what it holds, perhaps with a filter
 			aid := agentID(rng.IntN(nAgents))
-			var holders []string
-			for _, fid := range ids {
-				if !skip.Allocation(fid, aid).IsEmpty() {
-					holders = append(holders, fid)
-				}
-			}
-			if len(holders) == 0 {
+			fid, ok := randomHolder(rng, skip, ids, aid)
+			if !ok {
 				continue
 			}
-			fid := holders[rng.IntN(len(holders))]
 			held := skip.Allocation(fid, aid)
 			back := held
 			switch rng.IntN(3) {

@@ -85,16 +85,10 @@ func wideSettledRuns(t *testing.T, seed uint64, steps int) (skipped int) {
 			skipped += skip.LastRun.Skipped
 		case op < 11:
 			a := aid(rng.IntN(nAgents))
-			var hs []string
-			for _, f := range ids {
-				if !skip.Allocation(f, a).IsEmpty() {
-					hs = append(hs, f)
-				}
-			}
-			if len(hs) == 0 {
+			f, ok := randomHolder(rng, skip, ids, a)
+			if !ok {
 				continue
 			}
-			f := hs[rng.IntN(len(hs))]
 			held := skip.Allocation(f, a)
 			back := held
 			if rng.IntN(2) == 0 {
