@@ -119,7 +119,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 // no one changes, shared) or, when nothing had to be converted, a copy.
 func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	r := o.resources
-	if !f.multiRole() && !f.capable(mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT) && oneRole(r) {
+	if !f.multiRole() && !f.capable(mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT) && resources.OneAllocation(r) {
 		// Downgrade's entries are new: they lose their allocation info
 		// in place (one copy where Unallocate and Downgrade make two).
 		if down, err := r.Downgrade(); err == nil {
@@ -145,19 +145,6 @@ func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	}
 	out.Resources = r
 	return out
-}
-
-// oneRole reports whether r has entries, all allocated to one role.
-func oneRole(r resources.Resources) bool {
-	if len(r) == 0 {
-		return false
-	}
-	for _, x := range r {
-		if x.AllocationInfo == nil || x.GetAllocationInfo().GetRole() != r[0].GetAllocationInfo().GetRole() {
-			return false
-		}
-	}
-	return true
 }
 
 // sameList reports whether a and b are one list (the same entries, in

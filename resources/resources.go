@@ -309,7 +309,7 @@ func (r Resources) Allocate(role string) Resources {
 // Unallocate returns a copy of r with allocation info cleared.
 func (r Resources) Unallocate() Resources {
 	a := norm(r)
-	if oneAllocation(a) {
+	if OneAllocation(a) {
 		// A normal list allocated to one role stays normal without its
 		// allocation: copy the entries in one block, nothing to merge.
 		boxes := make([]mesos.Resource, len(a))
@@ -337,9 +337,9 @@ func (r Resources) Unallocate() Resources {
 	return out
 }
 
-// oneAllocation reports whether every entry of a is allocated to one and
-// the same role.
-func oneAllocation(a Resources) bool {
+// OneAllocation reports whether a has entries, every one of them
+// allocated to one and the same role.
+func OneAllocation(a Resources) bool {
 	if len(a) == 0 || a[0].AllocationInfo == nil {
 		return false
 	}
