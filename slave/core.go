@@ -131,8 +131,7 @@ type Core struct {
 	defaultGraceText string
 	graceTextOf      time.Duration
 
-	held      map[*executor][]heldUpdate
-	releasing bool // handling held updates: none is held again
+	held map[*executor][]heldUpdate
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
 	// not yet registered or ended.

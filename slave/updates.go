@@ -98,6 +98,12 @@ func stamped(u *mesosinternal.StatusUpdate, pid actors.PID) *mesosinternal.Statu
 // statusUpdate handles an update from an executor (pid set) or made by the
 // agent (pid zero), Mesos' Slave::statusUpdate.
 func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
+	c.handleUpdate(u, pid, true)
+}
+
+// handleUpdate is statusUpdate; mayHold is false for an update coming
+// out of the limitation hold, which must not be held again.
+func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHold bool) {
 	fid := u.GetFrameworkId().GetValue()
 	tid := u.GetStatus().GetTaskId().GetValue()
 	log := c.logFor(fid, u.GetExecutorId().GetValue(), tid)
@@ -151,7 +157,7 @@ func (c *Core) statusUpdate(u *mesosinternal.StatusUpdate, pid actors.PID) {
 	if !pid.IsZero() && !e.pid.IsZero() && e.pid != pid {
 		log.WithFields(logrus.Fields{"from": pid.String(), "task_executor_id": e.id, "task_executor": e.pid.String()}).Warn("status update from another process than the task's executor")
 	}
-	if c.holdForLimitation(e, u, pid) {
+	if mayHold && c.holdForLimitation(e, u, pid) {
 		return
 	}
 	if err := e.updateTaskState(st); err != nil {
@@ -319,7 +325,7 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 // on a limitation, a terminal update is replaced at once. It reports
 // whether u was taken care of.
 func (c *Core) holdForLimitation(e *executor, u *mesosinternal.StatusUpdate, pid actors.PID) bool {
-	if pid.IsZero() || c.releasing {
+	if pid.IsZero() {
 		return false
 	}
 	if held, ok := c.held[e]; ok {
@@ -369,14 +375,11 @@ func (c *Core) releaseHeld(e *executor, t *containerizer.Termination) {
 		return
 	}
 	delete(c.held, e)
-	prev := c.releasing
-	c.releasing = true
-	defer func() { c.releasing = prev }()
 	for _, h := range held {
 		if t != nil && t.State != nil && protocol.IsTerminal(h.u.GetStatus().GetState()) {
 			c.limitedUpdate(h.u, h.pid, t)
 		} else {
-			c.statusUpdate(h.u, h.pid)
+			c.handleUpdate(h.u, h.pid, false)
 		}
 	}
 }
@@ -394,10 +397,7 @@ func (c *Core) limitedUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, t *c
 	if e == nil || e.launched[tid] == nil || protocol.IsTerminal(e.launched[tid].GetState()) {
 		// Nothing to replace: the update takes the ordinary path, not the
 		// hold again (which would bring it back here).
-		prev := c.releasing
-		c.releasing = true
-		c.statusUpdate(u, pid)
-		c.releasing = prev
+		c.handleUpdate(u, pid, false)
 		return
 	}
 	c.logFor(fid, e.id, tid).WithField("reason", t.Reason.String()).
