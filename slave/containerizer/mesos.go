@@ -380,7 +380,7 @@ func (m *Mesos) reap(c *container) {
 	m.mu.Unlock()
 	if lim == nil {
 		// A limit may have ended the container before its watch said so.
-		lim = m.limited(c)
+		lim = m.limited(context.Background(), c)
 	}
 	limitationTermination(t, lim)
 	m.finish(c, t)
@@ -420,10 +420,17 @@ func (m *Mesos) Limitation(ctx context.Context, id string) *Termination {
 		return nil
 	}
 	if lim == nil {
-		lim = m.limited(c)
-	}
-	if lim == nil {
-		return nil
+		if lim = m.limited(ctx, c); lim == nil {
+			return nil
+		}
+		// Kept, so that the container's end reports the limitation the
+		// agent has already reported.
+		m.mu.Lock()
+		if c.limit == nil {
+			c.limit = lim
+		}
+		lim = c.limit
+		m.mu.Unlock()
 	}
 	t = &Termination{}
 	limitationTermination(t, lim)
@@ -432,9 +439,10 @@ func (m *Mesos) Limitation(ctx context.Context, id string) *Termination {
 
 var _ Limiter = (*Mesos)(nil)
 
-// limited asks the isolators that can tell whether c ended on a limit.
-func (m *Mesos) limited(c *container) *isolators.Limitation {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// limited asks the isolators that can tell whether c ended on a limit,
+// for at most 10 s and no longer than ctx allows.
+func (m *Mesos) limited(ctx context.Context, c *container) *isolators.Limitation {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	m.mu.Lock()
 	prepared := c.prepared
