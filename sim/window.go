@@ -230,13 +230,13 @@ func (s *Sim) window(limit int64) bool {
 		s.fail(errors.New("sim: the windowed engine cannot order type filters (their counts are shared)"))
 		return false
 	}
+	if s.opts.Latency <= 0 {
+		s.fail(errors.New("sim: the windowed engine needs a network latency above zero (a window is one latency wide)"))
+		return false
+	}
 	now := int64(s.now.Sub(Epoch))
 	start := max(s.q[0].at, now)
-	width := int64(s.opts.Latency)
-	if width <= 0 {
-		width = 1
-	}
-	end := start + width
+	end := start + int64(s.opts.Latency)
 	if limit < math.MaxInt64 && end > limit+1 {
 		end = limit + 1
 	}

@@ -88,4 +88,12 @@ func TestWindowedEngineRefusesWhatItCannotOrder(t *testing.T) {
 	if res := c.Run(); res.Err == nil || !strings.Contains(res.Err.Error(), "filters") {
 		t.Fatalf("a run with a type filter on the windowed engine: %v", res.Err)
 	}
+	c, err = NewCluster(Config{Seed: 1, Agents: 2, Frameworks: 1, Tasks: 2, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Sim.opts.Latency = 0 // messages could land inside their own window
+	if res := c.Run(); res.Err == nil || !strings.Contains(res.Err.Error(), "latency") {
+		t.Fatalf("a run without latency on the windowed engine: %v", res.Err)
+	}
 }
