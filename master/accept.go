@@ -276,7 +276,7 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 		t.Executor.FrameworkId = frameworkID(f.id)
 	}
 	info := f.allocationInfo(role)
-	t.Resources = launchResources(t.Resources, info)
+	t.Resources = c.launched.resources(t.Resources, info)
 	if e := t.Executor; e != nil { // the master's own copy
 		if rs := resources.Resources(e.GetResources()); !rs.Upgraded() && resources.Validate(rs) == nil {
 			e.Resources = rs.Upgrade()

@@ -128,6 +128,8 @@ type Core struct {
 	registrar registrar // registry operations in flight (registrar.go)
 
 	stats counters // event counts for /metrics/snapshot (metrics.go)
+
+	launched launchMemo // tasks' resources lists, shared (launchmemo.go)
 }
 
 var _ effect.Core = (*Core)(nil)

@@ -1,0 +1,65 @@
+package master
+
+import (
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+)
+
+// launchMemo holds the resources lists tasks were launched with
+// (launchResources' results), by what they were made from: the tasks of
+// a cluster mostly ask for a few shapes, and tasks launched alike share
+// one list instead of a copy each. No one changes a task's resources once
+// recorded (the renderer and the stream already rely on it). Only plain
+// scalar lists are kept, at most launchMemoMax of them.
+type launchMemo struct {
+	lists map[string][]*mesos.Resource
+	key   []byte // scratch
+}
+
+const launchMemoMax = 1024
+
+// resources is launchResources(rs, info), shared with earlier tasks that
+// asked for the same.
+func (m *launchMemo) resources(rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) []*mesos.Resource {
+	key, ok := appendLaunchKey(m.key[:0], rs, info)
+	m.key = key
+	if !ok {
+		return launchResources(rs, info)
+	}
+	if out, ok := m.lists[string(key)]; ok {
+		return out
+	}
+	out := launchResources(rs, info)
+	if m.lists == nil || len(m.lists) >= launchMemoMax {
+		m.lists = map[string][]*mesos.Resource{}
+	}
+	m.lists[string(key)] = out
+	return out
+}
+
+// appendLaunchKey appends a key for rs and info's role: what
+// launchResources' result depends on. False: rs is not a plain list of
+// scalars (ranges, sets, reservations, disks and the like, or unknown
+// fields, are not keyed: they are launched as they are).
+func appendLaunchKey(b []byte, rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) ([]byte, bool) {
+	if len(rs) == 0 || len(unknown(info)) > 0 {
+		return b, false
+	}
+	b = keyStr(b, info.Role)
+	for _, x := range rs {
+		if x == nil || x.Scalar == nil || x.Ranges != nil || x.Set != nil || x.Disk != nil || x.Reservation != nil ||
+			len(x.Reservations) > 0 || x.Revocable != nil || x.Shared != nil || x.ProviderId != nil ||
+			len(unknown(x)) > 0 || len(unknown(x.Scalar)) > 0 || len(unknown(x.AllocationInfo)) > 0 {
+			return b, false
+		}
+	}
+	return appendListKey(b, rs)
+}
+
+func unknown(m protoreflect.ProtoMessage) protoreflect.RawFields {
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return nil
+	}
+	return m.ProtoReflect().GetUnknown()
+}
