@@ -348,7 +348,7 @@ func (c *Core) goneUnreachableTasks(id string) {
 				continue
 			}
 			f.unreachableTasks.remove(t.GetTaskId().GetValue())
-			t.State = protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_GONE_BY_OPERATOR).Enum()
+			t.State = stateRef(protocol.VisibleState(f.partitionAware(), mesos.TaskState_TASK_GONE_BY_OPERATOR))
 			c.journal.note(t)
 			f.completedTasks.add(t)
 		}

@@ -150,11 +150,14 @@ func (l *taskList) add(t *mesos.Task) {
 		return
 	}
 	id := t.GetTaskId().GetValue()
-	if _, ok := l.byID[id]; ok {
+	n := len(l.byID)
+	l.byID[id] = t
+	if len(l.byID) == n {
+		// listed already: it moves to the end
 		l.remove(id)
+		l.byID[id] = t
 	}
 	l.order = append(l.order, id)
-	l.byID[id] = t
 	for len(l.order) > l.max {
 		delete(l.byID, l.order[0])
 		l.order = l.order[1:]
@@ -270,17 +273,28 @@ func (a *agent) addTask(t *mesos.Task) {
 }
 
 func (a *agent) removeTask(t *mesos.Task) {
-	fid := t.GetFrameworkId().GetValue()
-	delete(a.tasks[fid], t.GetTaskId().GetValue())
-	if len(a.tasks[fid]) == 0 {
+	a.removeTaskIf(t, false)
+}
+
+// removeTaskIf is removeTask, for t only if it is the agent's record of
+// its id when same is set; it reports whether the agent held one.
+func (a *agent) removeTaskIf(t *mesos.Task, same bool) bool {
+	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
+	byID := a.tasks[fid]
+	if same && byID[tid] != t {
+		return false
+	}
+	delete(byID, tid)
+	if len(byID) == 0 {
 		delete(a.tasks, fid)
 	}
 	if k := a.killedTasks[fid]; k != nil {
-		delete(k, t.GetTaskId().GetValue())
+		delete(k, tid)
 		if len(k) == 0 {
 			delete(a.killedTasks, fid)
 		}
 	}
+	return true
 }
 
 func (a *agent) hasExecutor(fid, eid string) bool {
@@ -425,7 +439,7 @@ func newTask(t *mesos.TaskInfo, frameworkID *mesos.FrameworkID) *mesos.Task {
 		TaskId:      t.GetTaskId(),
 		FrameworkId: frameworkID,
 		SlaveId:     t.GetSlaveId(),
-		State:       mesos.TaskState_TASK_STAGING.Enum(),
+		State:       stateRef(mesos.TaskState_TASK_STAGING),
 		Resources:   t.GetResources(),
 		Limits:      t.GetLimits(),
 		Labels:      t.Labels,
@@ -472,3 +486,21 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func frameworkID(id string) *mesos.FrameworkID { return &mesos.FrameworkID{Value: proto.String(id)} }
 func slaveID(id string) *mesos.SlaveID         { return &mesos.SlaveID{Value: proto.String(id)} }
+
+// taskStates holds one of each task state, for the records' state fields
+// to point to (stateRef): a task's state is replaced, never changed in
+// place, so records share these instead of a new one per change.
+var taskStates = func() (out [14]mesos.TaskState) {
+	for i := range out {
+		out[i] = mesos.TaskState(i)
+	}
+	return out
+}()
+
+// stateRef is s.Enum() shared: no one writes through it.
+func stateRef(s mesos.TaskState) *mesos.TaskState {
+	if s >= 0 && int(s) < len(taskStates) {
+		return &taskStates[s]
+	}
+	return s.Enum()
+}

@@ -27,7 +27,7 @@ func (c *Core) forward(f *framework, u *mesosinternal.StatusUpdate, acknowledgee
 func (c *Core) forwardTask(f *framework, t *mesos.Task, u *mesosinternal.StatusUpdate, acknowledgee actors.PID, ackText *string) {
 	tid := u.GetStatus().GetTaskId().GetValue()
 	if t != nil && len(u.GetUuid()) > 0 {
-		t.StatusUpdateState = u.GetStatus().GetState().Enum()
+		t.StatusUpdateState = stateRef(u.GetStatus().GetState())
 		// The update's bytes are shared: no one changes a message's
 		// bytes in place (senders make each update afresh).
 		t.StatusUpdateUuid = u.GetStatus().GetUuid()
@@ -57,7 +57,7 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	freed := !protocol.IsTerminalOrUnreachable(t.GetState()) && protocol.IsTerminalOrUnreachable(newState)
 	c.stats.taskTransition(t.GetState(), newState, status.GetSource(), status.GetReason())
 	if !protocol.IsTerminal(t.GetState()) {
-		t.State = newState.Enum()
+		t.State = stateRef(newState)
 		c.journal.note(t)
 	}
 	// The record keeps the update's status itself, which no one changes
@@ -114,8 +114,8 @@ func (c *Core) removeTaskOf(t *mesos.Task, f *framework, a *agent, unreachable b
 			f.completedTasks.add(t)
 		}
 	}
-	if a != nil && a.task(fid, tid) == t {
-		a.removeTask(t)
+	if a != nil {
+		a.removeTaskIf(t, true)
 	}
 }
 
