@@ -303,7 +303,9 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 			consumed = consumed.Add(resources.Resources(t.Executor.GetResources()))
 		}
 	}
-	c.addTask(f, a, newTask(t, f.idMsg))
+	rec := newTask(t, f.idMsg)
+	rec.SlaveId = a.idMsg // validated: the same id, shared (onAgent)
+	c.addTask(f, a, rec)
 	consumed = consumed.Add(resources.Resources(t.GetResources()))
 
 	if c.logsAt(logrus.InfoLevel) {

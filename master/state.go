@@ -264,6 +264,12 @@ func (a *agent) pidTextPtr() *string {
 
 func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }
 
+// onAgent reports whether task t's agent id is a's. Tasks launched
+// through this master share a's id message, compared without reading it.
+func onAgent(t *mesos.Task, a *agent) bool {
+	return t.SlaveId == a.idMsg || t.GetSlaveId().GetValue() == a.id
+}
+
 func (a *agent) addTask(t *mesos.Task) {
 	fid := t.GetFrameworkId().GetValue()
 	if a.tasks[fid] == nil {

@@ -181,7 +181,7 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 	} else {
 		log.Warn("received status update for an unknown or disconnected framework")
 	}
-	if t == nil || t.GetSlaveId().GetValue() != agentID {
+	if t == nil || !onAgent(t, a) {
 		t = a.task(fid, tid)
 	}
 	if t == nil {
@@ -207,7 +207,7 @@ func (c *Core) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) {
 		return
 	}
 	t := f.tasks[tid]
-	if t == nil || t.GetSlaveId().GetValue() != agentID {
+	if t == nil || !onAgent(t, a) {
 		t = a.task(f.id, tid)
 	}
 	if t != nil {
