@@ -129,7 +129,8 @@ type Core struct {
 
 	stats counters // event counts for /metrics/snapshot (metrics.go)
 
-	launched launchMemo // tasks' resources lists, shared (launchmemo.go)
+	launched   launchMemo    // tasks' resources lists, shared (launchmemo.go)
+	downgraded downgradeMemo // offers' resources for plain frameworks, shared (offers.go)
 }
 
 var _ effect.Core = (*Core)(nil)

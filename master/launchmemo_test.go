@@ -56,3 +56,38 @@ func equalResourceLists(a, b []*mesos.Resource) bool {
 	}
 	return true
 }
+
+func TestDowngradeMemoSharesOnlyAlikeLists(t *testing.T) {
+	var m downgradeMemo
+	offered := func(text string) resources.Resources { return resources.MustParse(text).Allocate("*") }
+	want := func(r resources.Resources) resources.Resources {
+		down, err := r.Clone().Downgrade()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range down {
+			x.AllocationInfo = nil
+		}
+		return down
+	}
+	const agent = "cpus:16;mem:65536;disk:1000;ports:[31000-32000]"
+	first, ok := m.of(offered(agent))
+	if !ok || !equalResourceLists(first, want(offered(agent))) {
+		t.Fatalf("got %v, want %v", first, want(offered(agent)))
+	}
+	again, _ := m.of(offered(agent))
+	if &again[0] != &first[0] {
+		t.Fatalf("agents alike got a list each")
+	}
+	for _, text := range []string{"cpus:15;mem:65536;disk:1000;ports:[31000-32000]", "cpus:16;mem:65536;disk:1000;ports:[31000-31999]"} {
+		got, _ := m.of(offered(text))
+		if &got[0] == &first[0] || !equalResourceLists(got, want(offered(text))) {
+			t.Errorf("%s: got %v, want %v of its own", text, got, want(offered(text)))
+		}
+	}
+	odd := offered(agent)
+	odd[1].GetScalar().ProtoReflect().SetUnknown([]byte{0xf8, 0x7f, 0x01})
+	if got, _ := m.of(odd); &got[0] == &first[0] {
+		t.Errorf("a list with unknown fields shares the first list")
+	}
+}

@@ -120,12 +120,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 func (c *Core) offerFor(f *framework, o *offer, out *mesos.Offer) *mesos.Offer {
 	r := o.resources
 	if !f.multiRole() && !f.capable(mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT) && resources.OneAllocation(r) {
-		// Downgrade's entries are new: they lose their allocation info
-		// in place (one copy where Unallocate and Downgrade make two).
-		if down, err := r.Downgrade(); err == nil {
-			for _, x := range down {
-				x.AllocationInfo = nil
-			}
+		if down, ok := c.downgraded.of(r); ok {
 			out.AllocationInfo = nil
 			out.Resources = down
 			return out
@@ -242,4 +237,74 @@ func (c *Core) suppress(f *framework, s *scheduler.Call_Suppress) {
 		}
 	}
 	c.out.Add(AllocSuppressOffers{FrameworkID: f.id, Roles: roles})
+}
+
+// downgradeMemo holds offers' resources as frameworks with neither
+// MULTI_ROLE nor RESERVATION_REFINEMENT see them, by content: agents alike
+// are offered alike, and their offers share one list (no one changes a
+// sent message; drivers copy what they keep). At most downgradeMemoMax
+// lists are kept.
+type downgradeMemo struct {
+	lists map[string]resources.Resources
+	key   []byte // scratch
+}
+
+const downgradeMemoMax = 1024
+
+// of returns r downgraded and without allocation info; false if r cannot
+// be downgraded.
+func (m *downgradeMemo) of(r resources.Resources) (resources.Resources, bool) {
+	key, keyed := m.key[:0], false
+	if knownFields(r) {
+		key, keyed = appendListKey(key, r)
+	}
+	m.key = key
+	if keyed {
+		if down, ok := m.lists[string(key)]; ok {
+			return down, true
+		}
+	}
+	// Downgrade's entries are new: they lose their allocation info in
+	// place (one copy where Unallocate and Downgrade make two).
+	down, err := r.Downgrade()
+	if err != nil {
+		return nil, false
+	}
+	for _, x := range down {
+		x.AllocationInfo = nil
+	}
+	if keyed {
+		if m.lists == nil || len(m.lists) >= downgradeMemoMax {
+			m.lists = map[string]resources.Resources{}
+		}
+		m.lists[string(key)] = down
+	}
+	return down, true
+}
+
+// knownFields reports whether rs's entries have no fields unknown to this
+// master where appendResKey reads them field by field (those it keys by
+// their encoding carry theirs in it).
+func knownFields(rs resources.Resources) bool {
+	for _, x := range rs {
+		if x == nil {
+			continue
+		}
+		if len(unknown(x)) > 0 || len(unknown(x.Scalar)) > 0 || len(unknown(x.Ranges)) > 0 || len(unknown(x.Set)) > 0 ||
+			len(unknown(x.AllocationInfo)) > 0 || len(unknown(x.Revocable)) > 0 || len(unknown(x.Shared)) > 0 ||
+			len(unknown(x.ProviderId)) > 0 {
+			return false
+		}
+		for _, r := range x.GetRanges().GetRange() {
+			if len(unknown(r)) > 0 {
+				return false
+			}
+		}
+		for _, r := range x.Reservations {
+			if len(unknown(r)) > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
