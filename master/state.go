@@ -282,13 +282,13 @@ func (a *agent) removeTask(t *mesos.Task) {
 	a.removeTaskIf(t, false)
 }
 
-// removeTaskIf is removeTask, for t only if it is the agent's record of
-// its id when same is set; it reports whether the agent held one.
-func (a *agent) removeTaskIf(t *mesos.Task, same bool) bool {
+// removeTaskIf is removeTask; with same set, only if t is the agent's
+// record of its id.
+func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 	byID := a.tasks[fid]
 	if same && byID[tid] != t {
-		return false
+		return
 	}
 	delete(byID, tid)
 	if len(byID) == 0 {
@@ -300,7 +300,6 @@ func (a *agent) removeTaskIf(t *mesos.Task, same bool) bool {
 			delete(a.killedTasks, fid)
 		}
 	}
-	return true
 }
 
 func (a *agent) hasExecutor(fid, eid string) bool {
