@@ -133,8 +133,9 @@ type agentState struct {
 	countsGood bool
 
 	// wholeGiven is the last grant of everything that was free, whose
-	// quantities wholeCounts and wholeScalars keep.
-	wholeGiven                resources.Resources
+	// quantities wholeCounts and wholeScalars keep; wholeFree is what was
+	// free then (wholeGiven without allocation info).
+	wholeGiven, wholeFree     resources.Resources
 	wholeCounts, wholeScalars sorter.Vec
 
 	active bool
@@ -560,7 +561,7 @@ func (c *Core) RemoveFramework(id string) {
 		if r, ok := a.allocated.get(id); ok {
 			c.untrack(id, r)
 			a.allocated.del(id)
-			c.giveBack(a, r)
+			c.giveBack(a, r, false)
 		}
 	}
 	for role := range f.tracked {
@@ -711,34 +712,42 @@ func (c *Core) recomputeAvailable(a *agentState) {
 	}
 	a.available = avail
 	a.countsGood = false
-	a.wholeGiven = nil
+	a.wholeGiven, a.wholeFree = nil, nil
 	a.unsettle()
 }
 
-// giveBack returns r (with allocation info) to a's free resources and
-// returns its unallocated form.
-func (c *Core) giveBack(a *agentState, r resources.Resources) resources.Resources {
+// giveBack returns r (with allocation info) to a's free resources. With
+// wantFree it returns r's unallocated form, else (when it is not at hand)
+// nil.
+func (c *Core) giveBack(a *agentState, r resources.Resources, wantFree bool) resources.Resources {
+	a.unsettle()
+	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
+		// Everything that was given away whole comes back: what was free
+		// then is free again.
+		a.available = a.wholeFree
+		a.counts, a.wholeCounts = a.wholeCounts, a.counts
+		a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
+		a.countsGood, a.wholeGiven, a.wholeFree = true, nil, nil
+		return a.available
+	}
+	a.countsGood, a.wholeGiven, a.wholeFree = false, nil, nil
+	_, one := singleRole(r)
+	if !wantFree && one && len(a.available) > 0 {
+		// Merged into what is free without an unallocated copy first.
+		a.available = a.available.AddUnallocated(r)
+		return nil
+	}
 	var free resources.Resources
-	if _, ok := singleRole(r); ok {
+	if one {
 		free = allocateTo(r, nil) // entries of one role stay distinct
 	} else {
 		free = r.Unallocate()
-	}
-	a.unsettle()
-	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
-		// Everything that was given away whole comes back.
-		a.available = free
-		a.counts, a.wholeCounts = a.wholeCounts, a.counts
-		a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
-		a.countsGood, a.wholeGiven = true, nil
-		return free
 	}
 	if len(a.available) == 0 {
 		a.available = free
 	} else {
 		a.available = a.available.Add(free)
 	}
-	a.countsGood, a.wholeGiven = false, nil
 	return free
 }
 
@@ -957,24 +966,19 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 			// Only what is actually held can come back.
 			back := res
 			var rest resources.Resources
-			switch {
-			case sameSlice(held, res):
-				// A whole offer comes back as it was made.
-			case held.Contains(res):
-				rest = held.Subtract(res)
-			default:
-				back = held.Subtract(held.Subtract(res))
-				rest = held.Subtract(back)
+			if !sameSlice(held, res) { // else a whole offer comes back as it was made
+				var all bool
+				if rest, all = held.SubtractContained(res); !all {
+					back = held.Subtract(held.Subtract(res))
+					rest = held.Subtract(back)
+				}
 			}
 			if rest.IsEmpty() {
 				a.allocated.del(fid)
 			} else {
 				a.allocated.set(fid, rest)
 			}
-			freed = c.giveBack(a, back)
-			if !sameSlice(back, res) {
-				freed = nil
-			}
+			freed = c.giveBack(a, back, filters != nil && sameSlice(back, res))
 			if known {
 				c.untrackOf(f, fid, back)
 			}
