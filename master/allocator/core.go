@@ -1,6 +1,7 @@
 package allocator
 
 import (
+	"container/heap"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -37,9 +38,9 @@ type Core struct {
 
 	minAlloc []sorter.Vec // --min_allocatable_resources, as counts
 
-	quotaRoles int       // roles with a non-default quota
-	quotaRuns  uint64    // allocation runs with quota, numbering their scratch state
-	nextExpiry time.Time // earliest filter expiry (zero: none)
+	quotaRoles int        // roles with a non-default quota
+	quotaRuns  uint64     // allocation runs with quota, numbering their scratch state
+	expiries   expiryHeap // installed filters by expiry, earliest first
 
 	// epoch numbers the states of everything beyond single agents that
 	// decides who may take what (frameworks, their roles, activity,
@@ -996,6 +997,7 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 		k := filterKey{role, aid}
 		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: c.countVec(refused), expires: expires})
 		f.nFilters++
+		heap.Push(&c.expiries, expiry{expires, f, k})
 	}
 	if role, ok := singleRole(res); ok {
 		if freed == nil {
@@ -1006,9 +1008,6 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 		for role, part := range res.Allocations() {
 			install(role, part.Unallocate())
 		}
-	}
-	if c.nextExpiry.IsZero() || expires.Before(c.nextExpiry) {
-		c.nextExpiry = expires
 	}
 }
 
@@ -1153,38 +1152,58 @@ func (c *Core) FrameworkShare(role, fid string) float64 {
 // RoleOrder returns the roles in the role sorter's current order.
 func (c *Core) RoleOrder() []string { return c.roleSorter.Sort() }
 
-// expireFilters drops filters that expired at or before now.
+// expireFilters drops filters that expired at or before now, visiting
+// only the framework, role and agent of each expired one.
 func (c *Core) expireFilters(now time.Time) {
-	if c.nextExpiry.IsZero() || now.Before(c.nextExpiry) {
-		return
-	}
-	var next time.Time
-	for _, f := range c.frameworks {
-		if f.nFilters == 0 {
-			continue
+	for len(c.expiries) > 0 && !now.Before(c.expiries[0].expires) {
+		e := heap.Pop(&c.expiries).(expiry)
+		f := e.f
+		if c.frameworks[f.id] != f {
+			continue // removed since
 		}
-		for k, fs := range f.filters {
-			kept := fs[:0]
-			for _, x := range fs {
-				if now.Before(x.expires) {
-					kept = append(kept, x)
-					if next.IsZero() || x.expires.Before(next) {
-						next = x.expires
-					}
-				}
-			}
-			if len(kept) < len(fs) {
-				if a := c.agents[k.agent]; a != nil {
-					a.unsettle()
-				}
-			}
-			f.nFilters -= len(fs) - len(kept)
-			if len(kept) == 0 {
-				delete(f.filters, k)
-			} else {
-				f.filters[k] = kept
+		fs := f.filters[e.key]
+		kept := fs[:0]
+		for _, x := range fs {
+			if now.Before(x.expires) {
+				kept = append(kept, x)
 			}
 		}
+		if len(kept) == len(fs) {
+			continue // cleared since, or already expired with another
+		}
+		if a := c.agents[e.key.agent]; a != nil {
+			a.unsettle()
+		}
+		f.nFilters -= len(fs) - len(kept)
+		if len(kept) == 0 {
+			delete(f.filters, e.key)
+		} else {
+			clear(fs[len(kept):])
+			f.filters[e.key] = kept
+		}
 	}
-	c.nextExpiry = next
+}
+
+// expiry is when a filter of framework f for key expires. Filters may go
+// before (cleared, revived, their agent or framework removed): their
+// expiries then find nothing to drop.
+type expiry struct {
+	expires time.Time
+	f       *frameworkState
+	key     filterKey
+}
+
+// expiryHeap is a min-heap of expiries (container/heap).
+type expiryHeap []expiry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiry)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = expiry{}
+	*h = old[:len(old)-1]
+	return x
 }
