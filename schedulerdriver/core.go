@@ -639,13 +639,43 @@ func (c *Core) RequestResources(_ time.Time, requests []*mesos.Request) []effect
 // LaunchTasks is AcceptOffers with one LAUNCH operation, or DeclineOffers
 // when tasks is empty.
 func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) []effect.Effect {
-	if len(tasks) == 0 {
-		return c.DeclineOffers(now, offerIDs, filters)
+	if len(tasks) == 0 && !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
 	}
-	return c.AcceptOffers(now, offerIDs, []*mesos.Offer_Operation{{
-		Type:   mesos.Offer_Operation_LAUNCH.Enum(),
-		Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks},
-	}}, filters)
+	return c.launch(now, copyLaunch(offerIDs, tasks, filters))
+}
+
+// launchCopy is a LaunchTasks call's arguments, copied for the core to
+// keep: ops is one LAUNCH of the tasks, nil for a decline.
+type launchCopy struct {
+	offerIDs []*mesos.OfferID
+	ops      []*mesos.Offer_Operation
+	filters  *mesos.Filters
+}
+
+func copyLaunch(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) launchCopy {
+	l := launchCopy{offerIDs: cloneOfferIDs(offerIDs), filters: cloneFilters(filters)}
+	if len(tasks) > 0 {
+		var shared sharedParts
+		copies := make([]*mesos.TaskInfo, len(tasks))
+		for i, t := range tasks {
+			copies[i] = cloneTask(t, &shared)
+		}
+		l.ops = []*mesos.Offer_Operation{{
+			Type:   mesos.Offer_Operation_LAUNCH.Enum(),
+			Launch: &mesos.Offer_Operation_Launch{TaskInfos: copies},
+		}}
+	}
+	return l
+}
+
+// launch sends what LaunchTasks asks for, of the copies l.
+func (c *Core) launch(now time.Time, l launchCopy) []effect.Effect {
+	if l.ops == nil {
+		return c.declineOffers(now, l.offerIDs, l.filters)
+	}
+	return c.acceptOffers(now, l.offerIDs, l.ops, l.filters)
 }
 
 // DeclineOffers sends DECLINE (dropped while disconnected).
