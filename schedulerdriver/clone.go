@@ -331,8 +331,8 @@ func cloneCommand(c *mesos.CommandInfo) *mesos.CommandInfo {
 // cloneResources returns a deep copy of rs, as resources.Resources.Clone
 // does; an entry with a name, type, legacy role, scalar or ranges value
 // and allocation info, nothing else, is copied in one allocation (and
-// its ranges and allocation info in their own). For offers: a part kept
-// keeps its whole entry.
+// its ranges in their own). For offers: a part kept keeps its whole
+// entry.
 func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
 	out := make([]*mesos.Resource, len(rs))
 	for i, r := range rs {
@@ -345,11 +345,13 @@ func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
 	return out
 }
 
-// entryCopy is a copied resource entry with its name, type and role.
+// entryCopy is a copied resource entry with its name, type, role and
+// allocation info.
 type entryCopy struct {
-	r          mesos.Resource
-	typ        mesos.Value_Type
-	name, role string
+	r                     mesos.Resource
+	typ                   mesos.Value_Type
+	name, role, allocRole string
+	alloc                 mesos.Resource_AllocationInfo
 }
 
 func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
@@ -388,7 +390,10 @@ func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 		b.role, y.Role = *x.Role, &b.role
 	}
 	if a := x.AllocationInfo; a != nil {
-		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: copyString(a.Role)}
+		y.AllocationInfo = &b.alloc
+		if a.Role != nil {
+			b.allocRole, b.alloc.Role = *a.Role, &b.allocRole
+		}
 	}
 	return y
 }
