@@ -339,3 +339,42 @@ func BenchmarkRecoverTask(b *testing.B) {
 		c.RecoverResources(now, t.fid, t.aid, t.res, nil)
 	}
 }
+
+// Every framework declined every agent, with filters expiring a second
+// apart in a thousand groups; one op is a cycle a second later, in which
+// one group expires and its agents are offered again (declined again
+// for a thousand seconds, not timed).
+func BenchmarkExpireFew(b *testing.B) {
+	const n, m = 10000, 10
+	b.Run(fmt.Sprintf("agents=%d/frameworks=%d", n, m), func(b *testing.B) {
+		c, _ := benchCore(b, n, m)
+		now := t0
+		declines := 0
+		for {
+			out := c.Allocate(now, nil)
+			if len(out) == 0 {
+				break
+			}
+			for fid, byRole := range out {
+				for _, byAgent := range byRole {
+					for aid, r := range byAgent {
+						c.RecoverResources(now, fid, aid, r, &mesos.Filters{RefuseSeconds: proto.Float64(float64(2 + declines%1000))})
+						declines++
+					}
+				}
+			}
+		}
+		refuse := &mesos.Filters{RefuseSeconds: proto.Float64(1000)}
+		offers := 0
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			now = now.Add(time.Second)
+			out := c.Allocate(now, nil)
+			b.StopTimer()
+			offers += recoverAll(c, now, out, refuse)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(offers)/float64(b.N), "offers/op")
+		b.ReportMetric(float64(c.ActiveFilters(now)), "filters")
+	})
+}
