@@ -717,9 +717,9 @@ func (c *Core) recomputeAvailable(a *agentState) {
 	a.unsettle()
 }
 
-// giveBack returns r (with allocation info) to a's free resources. With
-// wantFree it returns r's unallocated form, else (when it is not at hand)
-// nil.
+// giveBack returns r (with allocation info) to a's free resources. It
+// returns r's unallocated form: always with wantFree, else when it made
+// one (nil otherwise).
 func (c *Core) giveBack(a *agentState, r resources.Resources, wantFree bool) resources.Resources {
 	a.unsettle()
 	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
