@@ -294,9 +294,11 @@ func subtractable(a, b *mesos.Resource) bool {
 
 // containsOne reports whether a holds all of b.
 func containsOne(a, b *mesos.Resource) bool {
-	if !subtractable(a, b) {
-		return false
-	}
+	return subtractable(a, b) && containsValue(a, b)
+}
+
+// containsValue reports whether a's value holds b's (of the same type).
+func containsValue(a, b *mesos.Resource) bool {
 	switch a.GetType() {
 	case mesos.Value_SCALAR:
 		return cmpScalar(b.GetScalar().GetValue(), a.GetScalar().GetValue()) <= 0

@@ -71,6 +71,91 @@ func (r Resources) Subtract(o Resources) Resources {
 	return out
 }
 
+// SubtractContained returns r - o and true when r contains o, else r and
+// false: Contains and Subtract in one pass when o is normal and holds
+// neither disks nor shared resources (a task's resources coming back out
+// of what a framework holds), the two calls otherwise.
+func (r Resources) SubtractContained(o Resources) (Resources, bool) {
+	if !isNormal(o) {
+		return r.subtractContainedSlow(o)
+	}
+	for _, x := range o {
+		if x.Disk != nil || x.Shared != nil {
+			return r.subtractContainedSlow(o)
+		}
+	}
+	a := norm(r)
+	out := make(Resources, len(a))
+	copy(out, a)
+	var block scalarBlock
+	for i, x := range o {
+		// The entry Subtract would take x from, which must hold all of
+		// x; else the general rules decide.
+		j := -1
+		for k, y := range out {
+			if y.GetName() == x.GetName() && subtractable(y, x) {
+				j = k
+				break
+			}
+		}
+		if j < 0 || !containsValue(out[j], x) {
+			return r.subtractContainedSlow(o)
+		}
+		block.want = o[i:]
+		if z := difference(out[j], x, &block); z != nil {
+			out[j] = z
+		} else {
+			out = slices.Delete(out, j, j+1)
+		}
+	}
+	return out, true
+}
+
+func (r Resources) subtractContainedSlow(o Resources) (Resources, bool) {
+	if !r.Contains(o) {
+		return r, false
+	}
+	return r.Subtract(o), true
+}
+
+// AddUnallocated returns r + o.Unallocate() without making o's
+// unallocated copy first when o is normal and allocated to one role:
+// only the entries of o that r has nothing to merge with are copied.
+func (r Resources) AddUnallocated(o Resources) Resources {
+	if !OneAllocation(o) || !isNormal(o) {
+		return r.Add(o.Unallocate())
+	}
+	a := norm(r)
+	out := make(Resources, len(a), len(a)+len(o))
+	copy(out, a)
+	var block scalarBlock
+	for i, x := range o {
+		var tmp mesos.Resource // x without allocation info, for the merge
+		copyMeta(&tmp, x)
+		tmp.Scalar, tmp.Ranges, tmp.Set = x.Scalar, x.Ranges, x.Set
+		tmp.AllocationInfo = nil
+		merged := false
+		if x.Shared == nil {
+			for k, y := range out {
+				if y.GetName() == x.GetName() && mergeable(y, &tmp) {
+					block.want = o[i:]
+					out[k] = sum(y, &tmp, &block)
+					merged = true
+					break
+				}
+			}
+		}
+		if !merged {
+			y := &mesos.Resource{}
+			copyMeta(y, x)
+			y.Scalar, y.Ranges, y.Set = x.Scalar, x.Ranges, x.Set
+			y.AllocationInfo = nil
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
 // Contains reports whether o can be subtracted from r without running
 // out of anything. Resources with different reservations, allocation,
 // disk, revocability, sharing or provider never contain each other.

@@ -956,3 +956,103 @@ func TestAddSubtractMixedOperands(t *testing.T) {
 		t.Fatalf("sum changed to %s", got)
 	}
 }
+
+// randomEntry draws an entry from a small universe in which entries often
+// merge, contain each other or only differ by their allocation, with some
+// disks, shared volumes and empty entries.
+func randomEntry(rng *rand.Rand, role string) *mesos.Resource {
+	var x *mesos.Resource
+	switch rng.IntN(7) {
+	case 0, 1:
+		x = scalar("cpus", float64(rng.IntN(4)))
+	case 2:
+		x = scalar("mem", float64(rng.IntN(3))*64)
+	case 3:
+		lo := uint64(rng.IntN(6))
+		x = ranges("ports", lo, lo+uint64(rng.IntN(3)), 10+lo, 12+lo)
+	case 4:
+		x = set("zones", []string{"a", "b", "c"}[:1+rng.IntN(3)]...)
+	case 5:
+		x = volume("v", 10, rng.IntN(2) == 0, dynamic("eng", "p"))
+	default:
+		x = scalar("disk", float64(1+rng.IntN(2)))
+		x.Disk = &mesos.Resource_DiskInfo{Source: &mesos.Resource_DiskInfo_Source{
+			Type: mesos.Resource_DiskInfo_Source_MOUNT.Enum(), Mount: &mesos.Resource_DiskInfo_Source_Mount{Root: proto.String("/m")}}}
+	}
+	if rng.IntN(4) == 0 {
+		x.Reservations = []*mesos.Resource_ReservationInfo{static("eng")}
+	}
+	if role != "" {
+		x.AllocationInfo = &mesos.Resource_AllocationInfo{Role: proto.String(role)}
+	}
+	return x
+}
+
+func randomList(rng *rand.Rand, n int, role func() string) Resources {
+	var out Resources
+	for range n {
+		out = append(out, randomEntry(rng, role()))
+	}
+	return out
+}
+
+// SubtractContained answers as Contains and Subtract do, on normal and raw
+// operands alike, and changes neither.
+func TestSubtractContainedModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	role := func() string { return []string{"", "r"}[rng.IntN(2)] }
+	for i := range 20000 {
+		a, b := randomList(rng, rng.IntN(6), role), randomList(rng, rng.IntN(3), role)
+		if rng.IntN(2) == 0 {
+			a, b = New(a...), New(b...)
+		}
+		if rng.IntN(3) == 0 {
+			b = a.Subtract(b) // often contained
+		}
+		as, bs := a.String(), b.String()
+		wantOK := a.Contains(b)
+		want := a
+		if wantOK {
+			want = a.Subtract(b)
+		}
+		got, ok := a.SubtractContained(b)
+		if ok != wantOK || got.String() != want.String() {
+			t.Fatalf("case %d: %s SubtractContained %s = %s, %v; want %s, %v", i, as, bs, got, ok, want, wantOK)
+		}
+		if a.String() != as || b.String() != bs {
+			t.Fatalf("case %d: operands changed: %s, %s", i, a, b)
+		}
+	}
+}
+
+// AddUnallocated is Add of the unallocated operand, and changes neither.
+func TestAddUnallocatedModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 20000 {
+		a := randomList(rng, rng.IntN(6), func() string { return "" })
+		oneRole := "r"
+		b := randomList(rng, rng.IntN(4), func() string {
+			if rng.IntN(8) == 0 {
+				return []string{"", "s"}[rng.IntN(2)] // sometimes not one role
+			}
+			return oneRole
+		})
+		if rng.IntN(2) == 0 {
+			a, b = New(a...), New(b...)
+		}
+		as, bs := a.String(), b.String()
+		want := a.Add(b.Unallocate())
+		got := a.AddUnallocated(b)
+		if got.String() != want.String() || len(got) != len(want) {
+			t.Fatalf("case %d: %s AddUnallocated %s = %s; want %s", i, as, bs, got, want)
+		}
+		for _, x := range got {
+			if x.AllocationInfo != nil {
+				t.Fatalf("case %d: result entry %v is allocated", i, x)
+			}
+		}
+		if a.String() != as || b.String() != bs {
+			t.Fatalf("case %d: operands changed: %s, %s", i, a, b)
+		}
+	}
+}

@@ -225,11 +225,14 @@ func copyString(s *string) *string {
 
 // cloneOperations returns deep copies of offer operations, as cloneAll
 // does; a plain LAUNCH (a type and tasks, nothing else) is copied with
-// cloneTask.
+// cloneTask. Tasks of the call that share a command or a resources list
+// share its copy, as the master gets them together and no one changes a
+// message once sent.
 func cloneOperations(ops []*mesos.Offer_Operation) []*mesos.Offer_Operation {
 	if ops == nil {
 		return nil
 	}
+	var shared sharedParts
 	out := make([]*mesos.Offer_Operation, len(ops))
 	for i, op := range ops {
 		if !plainLaunch(op) {
@@ -238,7 +241,7 @@ func cloneOperations(ops []*mesos.Offer_Operation) []*mesos.Offer_Operation {
 		}
 		tasks := make([]*mesos.TaskInfo, len(op.Launch.TaskInfos))
 		for j, t := range op.Launch.TaskInfos {
-			tasks[j] = cloneTask(t)
+			tasks[j] = cloneTask(t, &shared)
 		}
 		if op.Launch.TaskInfos == nil {
 			tasks = nil
@@ -246,6 +249,13 @@ func cloneOperations(ops []*mesos.Offer_Operation) []*mesos.Offer_Operation {
 		out[i] = &mesos.Offer_Operation{Type: op.Type.Enum(), Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks}}
 	}
 	return out
+}
+
+// sharedParts is the last command and resources list cloneTask copied in
+// one call, with their copies.
+type sharedParts struct {
+	cmd, cmdCopy *mesos.CommandInfo
+	res, resCopy []*mesos.Resource
 }
 
 // plainLaunch reports whether op is a LAUNCH with nothing but its type
@@ -258,8 +268,9 @@ func plainLaunch(op *mesos.Offer_Operation) bool {
 }
 
 // cloneTask returns a deep copy of a TaskInfo: the ids, name and
-// resources by hand, the other parts by reflection.
-func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
+// resources by hand, the other parts by reflection. The command and the
+// resources are those of shared when the task has the same ones.
+func cloneTask(t *mesos.TaskInfo, shared *sharedParts) *mesos.TaskInfo {
 	if t == nil || len(t.ProtoReflect().GetUnknown()) > 0 {
 		return cloneOne(t)
 	}
@@ -269,7 +280,12 @@ func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
 	out.TaskId = cloneID(t.TaskId, mesosutil.NewTaskID)
 	out.SlaveId = cloneID(t.SlaveId, mesosutil.NewSlaveID)
 	out.Executor = cloneOne(t.Executor)
-	out.Command = cloneCommand(t.Command)
+	if t.Command != nil && t.Command == shared.cmd {
+		out.Command = shared.cmdCopy
+	} else {
+		out.Command = cloneCommand(t.Command)
+		shared.cmd, shared.cmdCopy = t.Command, out.Command
+	}
 	out.HealthCheck = cloneOne(t.HealthCheck)
 	out.Container = cloneOne(t.Container)
 	out.Labels = cloneOne(t.Labels)
@@ -277,8 +293,12 @@ func cloneTask(t *mesos.TaskInfo) *mesos.TaskInfo {
 	out.KillPolicy = cloneOne(t.KillPolicy)
 	out.Check = cloneOne(t.Check)
 	out.MaxCompletionTime = cloneOne(t.MaxCompletionTime)
-	if t.Resources != nil {
-		out.Resources = resources.Resources(t.Resources).Clone()
+	switch rs := t.Resources; {
+	case len(rs) > 0 && len(rs) == len(shared.res) && &rs[0] == &shared.res[0]:
+		out.Resources = shared.resCopy
+	case rs != nil:
+		out.Resources = resources.Resources(rs).Clone()
+		shared.res, shared.resCopy = rs, out.Resources
 	}
 	if t.Data != nil {
 		out.Data = append([]byte{}, t.Data...)
@@ -311,8 +331,8 @@ func cloneCommand(c *mesos.CommandInfo) *mesos.CommandInfo {
 // cloneResources returns a deep copy of rs, as resources.Resources.Clone
 // does; an entry with a name, type, legacy role, scalar or ranges value
 // and allocation info, nothing else, is copied in one allocation (and
-// its ranges and allocation info in their own). For offers: a part kept
-// keeps its whole entry.
+// its ranges in their own). For offers: a part kept keeps its whole
+// entry.
 func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
 	out := make([]*mesos.Resource, len(rs))
 	for i, r := range rs {
@@ -325,11 +345,13 @@ func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
 	return out
 }
 
-// entryCopy is a copied resource entry with its name, type and role.
+// entryCopy is a copied resource entry with its name, type, role and
+// allocation info.
 type entryCopy struct {
-	r          mesos.Resource
-	typ        mesos.Value_Type
-	name, role string
+	r                     mesos.Resource
+	typ                   mesos.Value_Type
+	name, role, allocRole string
+	alloc                 mesos.Resource_AllocationInfo
 }
 
 func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
@@ -368,7 +390,10 @@ func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 		b.role, y.Role = *x.Role, &b.role
 	}
 	if a := x.AllocationInfo; a != nil {
-		y.AllocationInfo = &mesos.Resource_AllocationInfo{Role: copyString(a.Role)}
+		y.AllocationInfo = &b.alloc
+		if a.Role != nil {
+			b.allocRole, b.alloc.Role = *a.Role, &b.allocRole
+		}
 	}
 	return y
 }

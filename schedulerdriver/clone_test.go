@@ -273,3 +273,37 @@ func TestCloneResourcesIsADeepCopy(t *testing.T) {
 		}
 	}
 }
+
+// Tasks of one launch that share a command and a resources list share
+// their copies, which are still apart from the scheduler's.
+func TestLaunchCopiesSharedPartsOnce(t *testing.T) {
+	cmd := &mesos.CommandInfo{Value: proto.String("true")}
+	res := resources.MustParse("cpus:1;mem:32")
+	other := resources.MustParse("cpus:2")
+	task := func(id string, rs resources.Resources) *mesos.TaskInfo {
+		return &mesos.TaskInfo{Name: proto.String(id), TaskId: &mesos.TaskID{Value: proto.String(id)},
+			SlaveId: &mesos.SlaveID{Value: proto.String("s")}, Command: cmd, Resources: rs}
+	}
+	tasks := []*mesos.TaskInfo{task("a", res), task("b", res), task("c", other), task("d", res[:1])}
+	l := copyLaunch(nil, tasks, nil)
+	got := l.ops[0].GetLaunch().GetTaskInfos()
+	for i := range tasks {
+		if !proto.Equal(got[i], tasks[i]) {
+			t.Fatalf("task %d: copy %v, want %v", i, got[i], tasks[i])
+		}
+		if got[i].Command == cmd || &got[i].Resources[0] == &tasks[i].Resources[0] || got[i].Resources[0] == tasks[i].Resources[0] {
+			t.Fatalf("task %d: the copy shares the scheduler's parts", i)
+		}
+	}
+	if got[0].Command != got[1].Command || &got[0].Resources[0] != &got[1].Resources[0] {
+		t.Error("tasks with the same command and resources got copies of their own")
+	}
+	if &got[2].Resources[0] == &got[0].Resources[0] || &got[3].Resources[0] == &got[0].Resources[0] {
+		t.Error("tasks with other resources share a copy")
+	}
+	*got[0].Command.Value = "x"
+	*got[0].Resources[0].Scalar.Value = 9
+	if cmd.GetValue() != "true" || res[0].GetScalar().GetValue() != 1 {
+		t.Error("changing the copies changed the scheduler's task")
+	}
+}

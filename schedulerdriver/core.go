@@ -533,7 +533,9 @@ func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.
 			Info("not acknowledging a status update: disconnected (the agent will resend it)")
 		return nil
 	}
-	c.sendCall(schedpb.Call_ACKNOWLEDGE, &schedpb.Call{Acknowledge: ack})
+	call := c.newCall(schedpb.Call_ACKNOWLEDGE)
+	call.Acknowledge = ack
+	c.sendCall(call)
 	return c.out.Take()
 }
 
@@ -593,7 +595,7 @@ func (c *Core) Stop(_ time.Time, failover bool) []effect.Effect {
 		c.out.Add(Terminate{})
 		return c.out.Take()
 	}
-	c.sendCall(schedpb.Call_TEARDOWN, &schedpb.Call{})
+	c.sendCall(c.newCall(schedpb.Call_TEARDOWN))
 	c.out.Add(Terminate{Flush: c.follower.Leader()})
 	return c.out.Take()
 }
@@ -618,12 +620,23 @@ func (c *Core) abort() {
 	})
 }
 
-// sendCall fills the call's type and framework id and sends it to the
-// leading master.
-func (c *Core) sendCall(t schedpb.Call_Type, call *schedpb.Call) {
-	call.Type = t.Enum()
-	call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
+// newCall returns a call of type t from the framework, its type in the
+// same allocation.
+func (c *Core) newCall(t schedpb.Call_Type) *schedpb.Call {
+	b := &callBox{typ: t}
+	b.call.Type = &b.typ
+	b.call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
+	return &b.call
+}
+
+// sendCall sends call to the leading master.
+func (c *Core) sendCall(call *schedpb.Call) {
 	c.out.Send(c.follower.Leader(), call)
+}
+
+type callBox struct {
+	call schedpb.Call
+	typ  schedpb.Call_Type
 }
 
 // RequestResources sends REQUEST (dropped while disconnected).
@@ -632,20 +645,52 @@ func (c *Core) RequestResources(_ time.Time, requests []*mesos.Request) []effect
 		c.log.Debug("ignoring RequestResources: disconnected")
 		return nil
 	}
-	c.sendCall(schedpb.Call_REQUEST, &schedpb.Call{Request: &schedpb.Call_Request{Requests: cloneAll(requests)}})
+	call := c.newCall(schedpb.Call_REQUEST)
+	call.Request = &schedpb.Call_Request{Requests: cloneAll(requests)}
+	c.sendCall(call)
 	return c.out.Take()
 }
 
 // LaunchTasks is AcceptOffers with one LAUNCH operation, or DeclineOffers
 // when tasks is empty.
 func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) []effect.Effect {
-	if len(tasks) == 0 {
-		return c.DeclineOffers(now, offerIDs, filters)
+	if len(tasks) == 0 && !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
 	}
-	return c.AcceptOffers(now, offerIDs, []*mesos.Offer_Operation{{
-		Type:   mesos.Offer_Operation_LAUNCH.Enum(),
-		Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks},
-	}}, filters)
+	return c.launch(now, copyLaunch(offerIDs, tasks, filters))
+}
+
+// launchCopy is a LaunchTasks call's arguments, copied for the core to
+// keep: ops is one LAUNCH of the tasks, nil for a decline.
+type launchCopy struct {
+	offerIDs []*mesos.OfferID
+	ops      []*mesos.Offer_Operation
+	filters  *mesos.Filters
+}
+
+func copyLaunch(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) launchCopy {
+	l := launchCopy{offerIDs: cloneOfferIDs(offerIDs), filters: cloneFilters(filters)}
+	if len(tasks) > 0 {
+		var shared sharedParts
+		copies := make([]*mesos.TaskInfo, len(tasks))
+		for i, t := range tasks {
+			copies[i] = cloneTask(t, &shared)
+		}
+		l.ops = []*mesos.Offer_Operation{{
+			Type:   mesos.Offer_Operation_LAUNCH.Enum(),
+			Launch: &mesos.Offer_Operation_Launch{TaskInfos: copies},
+		}}
+	}
+	return l
+}
+
+// launch sends what LaunchTasks asks for, of the copies l.
+func (c *Core) launch(now time.Time, l launchCopy) []effect.Effect {
+	if l.ops == nil {
+		return c.declineOffers(now, l.offerIDs, l.filters)
+	}
+	return c.acceptOffers(now, l.offerIDs, l.ops, l.filters)
 }
 
 // DeclineOffers sends DECLINE (dropped while disconnected).
@@ -667,7 +712,9 @@ func (c *Core) declineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 	for _, id := range offerIDs {
 		delete(c.savedOffers, id.GetValue())
 	}
-	c.sendCall(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{OfferIds: offerIDs, Filters: filters}})
+	call := c.newCall(schedpb.Call_DECLINE)
+	call.Decline = &schedpb.Call_Decline{OfferIds: offerIDs, Filters: filters}
+	c.sendCall(call)
 	return c.out.Take()
 }
 
@@ -706,11 +753,9 @@ func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations
 		}
 		delete(c.savedOffers, oid)
 	}
-	c.sendCall(schedpb.Call_ACCEPT, &schedpb.Call{Accept: &schedpb.Call_Accept{
-		OfferIds:   offerIDs,
-		Operations: operations,
-		Filters:    filters,
-	}})
+	call := c.newCall(schedpb.Call_ACCEPT)
+	call.Accept = &schedpb.Call_Accept{OfferIds: offerIDs, Operations: operations, Filters: filters}
+	c.sendCall(call)
 	return c.out.Take()
 }
 
@@ -752,7 +797,9 @@ func (c *Core) KillTask(_ time.Time, taskID *mesos.TaskID) []effect.Effect {
 		c.log.WithField("task_id", taskID.GetValue()).Debug("ignoring KillTask: disconnected")
 		return nil
 	}
-	c.sendCall(schedpb.Call_KILL, &schedpb.Call{Kill: &schedpb.Call_Kill{TaskId: cloneOne(taskID)}})
+	call := c.newCall(schedpb.Call_KILL)
+	call.Kill = &schedpb.Call_Kill{TaskId: cloneOne(taskID)}
+	c.sendCall(call)
 	return c.out.Take()
 }
 
@@ -763,7 +810,7 @@ func (c *Core) ReviveOffers(time.Time) []effect.Effect {
 	if !c.connected {
 		return nil
 	}
-	c.sendCall(schedpb.Call_REVIVE, &schedpb.Call{})
+	c.sendCall(c.newCall(schedpb.Call_REVIVE))
 	return c.out.Take()
 }
 
@@ -779,7 +826,7 @@ func (c *Core) SuppressOffers(time.Time) []effect.Effect {
 	if !c.connected {
 		return nil
 	}
-	c.sendCall(schedpb.Call_SUPPRESS, &schedpb.Call{})
+	c.sendCall(c.newCall(schedpb.Call_SUPPRESS))
 	return c.out.Take()
 }
 
@@ -800,11 +847,13 @@ func (c *Core) SendFrameworkMessage(_ time.Time, executorID *mesos.ExecutorID, s
 		})
 		return c.out.Take()
 	}
-	c.sendCall(schedpb.Call_MESSAGE, &schedpb.Call{Message: &schedpb.Call_Message{
+	call := c.newCall(schedpb.Call_MESSAGE)
+	call.Message = &schedpb.Call_Message{
 		SlaveId:    cloneOne(slaveID),
 		ExecutorId: cloneOne(executorID),
 		Data:       []byte(data),
-	}})
+	}
+	c.sendCall(call)
 	return c.out.Take()
 }
 
@@ -823,6 +872,8 @@ func (c *Core) ReconcileTasks(_ time.Time, statuses []*mesos.TaskStatus) []effec
 		}
 		rec.Tasks = append(rec.Tasks, t)
 	}
-	c.sendCall(schedpb.Call_RECONCILE, &schedpb.Call{Reconcile: rec})
+	call := c.newCall(schedpb.Call_RECONCILE)
+	call.Reconcile = rec
+	c.sendCall(call)
 	return c.out.Take()
 }

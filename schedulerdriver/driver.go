@@ -260,15 +260,8 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
 // is empty.
 func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
-	offerIDs, filters = cloneOfferIDs(offerIDs), cloneFilters(filters) // the core keeps the copies
-	if len(tasks) == 0 {
-		return d.call("LaunchTasks", func(p *process) { p.apply(p.core.declineOffers(p.now(), offerIDs, filters)) })
-	}
-	ops := cloneOperations([]*mesos.Offer_Operation{{
-		Type:   mesos.Offer_Operation_LAUNCH.Enum(),
-		Launch: &mesos.Offer_Operation_Launch{TaskInfos: tasks},
-	}})
-	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.acceptOffers(p.now(), offerIDs, ops, filters)) })
+	l := copyLaunch(offerIDs, tasks, filters) // the core keeps the copies
+	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.launch(p.now(), l)) })
 }
 
 // KillTask sends KILL (dropped while disconnected).

@@ -416,17 +416,17 @@ func (r *run) grant(a *agentState, f *frameworkState, e *roleEntry, toOffer reso
 		a.allocated = append(a.allocated, holding{f.id, granted})
 	}
 	if whole {
-		// Keep the quantities of what was given away whole: if it comes
+		// Keep what was given away whole and its quantities: if it comes
 		// back as it went (a decline, a rescind), they are still right.
-		a.available = nil
 		if a.countsGood {
-			a.wholeGiven = granted
+			a.wholeGiven, a.wholeFree = granted, a.available
 			a.counts, a.wholeCounts = a.wholeCounts, a.counts
 			a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
 		}
+		a.available = nil
 	} else {
 		a.available = a.available.Subtract(toOffer)
-		a.wholeGiven = nil
+		a.wholeGiven, a.wholeFree = nil, nil
 		q = c.scalarVec(toOffer)
 	}
 	a.countsGood = false

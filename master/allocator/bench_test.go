@@ -293,3 +293,88 @@ func BenchmarkFewRecovered(b *testing.B) {
 		})
 	}
 }
+
+// The cost of one finished task: every agent runs one task per cpu; one
+// op gives one task's resources back (as the master does when a task
+// ends). When every task has ended, (not timed) a cycle offers the agents
+// again and the frameworks launch new tasks.
+func BenchmarkRecoverTask(b *testing.B) {
+	task := resources.MustParse("cpus:1;mem:128").Upgrade()
+	const n, m = 5000, 100
+	c, _ := benchCore(b, n, m)
+	type running struct {
+		fid, aid string
+		res      resources.Resources
+	}
+	var tasks []running
+	now := t0
+	launch := func() {
+		for fid, byRole := range c.Allocate(now, nil) {
+			for role, byAgent := range byRole {
+				for aid, r := range byAgent {
+					var kept resources.Resources
+					for range int(r.Scalar("cpus")) {
+						t := task.Allocate(role)
+						kept = kept.Add(t)
+						tasks = append(tasks, running{fid, aid, t})
+					}
+					if rest := r.Subtract(kept); !rest.IsEmpty() {
+						c.RecoverResources(now, fid, aid, rest, nil)
+					}
+				}
+			}
+		}
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(tasks), func(i, j int) { tasks[i], tasks[j] = tasks[j], tasks[i] })
+	}
+	launch()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if len(tasks) == 0 {
+			b.StopTimer()
+			launch()
+			b.StartTimer()
+		}
+		t := tasks[len(tasks)-1]
+		tasks = tasks[:len(tasks)-1]
+		c.RecoverResources(now, t.fid, t.aid, t.res, nil)
+	}
+}
+
+// Every framework declined every agent, with filters expiring a second
+// apart in a thousand groups; one op is a cycle a second later, in which
+// one group expires and its agents are offered again (declined again
+// for a thousand seconds, not timed).
+func BenchmarkExpireFew(b *testing.B) {
+	const n, m = 10000, 10
+	b.Run(fmt.Sprintf("agents=%d/frameworks=%d", n, m), func(b *testing.B) {
+		c, _ := benchCore(b, n, m)
+		now := t0
+		declines := 0
+		for {
+			out := c.Allocate(now, nil)
+			if len(out) == 0 {
+				break
+			}
+			for fid, byRole := range out {
+				for _, byAgent := range byRole {
+					for aid, r := range byAgent {
+						c.RecoverResources(now, fid, aid, r, &mesos.Filters{RefuseSeconds: proto.Float64(float64(2 + declines%1000))})
+						declines++
+					}
+				}
+			}
+		}
+		refuse := &mesos.Filters{RefuseSeconds: proto.Float64(1000)}
+		offers := 0
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			now = now.Add(time.Second)
+			out := c.Allocate(now, nil)
+			b.StopTimer()
+			offers += recoverAll(c, now, out, refuse)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(offers)/float64(b.N), "offers/op")
+		b.ReportMetric(float64(c.ActiveFilters(now)), "filters")
+	})
+}

@@ -1,6 +1,7 @@
 package allocator
 
 import (
+	"container/heap"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -37,9 +38,9 @@ type Core struct {
 
 	minAlloc []sorter.Vec // --min_allocatable_resources, as counts
 
-	quotaRoles int       // roles with a non-default quota
-	quotaRuns  uint64    // allocation runs with quota, numbering their scratch state
-	nextExpiry time.Time // earliest filter expiry (zero: none)
+	quotaRoles int        // roles with a non-default quota
+	quotaRuns  uint64     // allocation runs with quota, numbering their scratch state
+	expiries   expiryHeap // installed filters by expiry, earliest first
 
 	// epoch numbers the states of everything beyond single agents that
 	// decides who may take what (frameworks, their roles, activity,
@@ -133,8 +134,9 @@ type agentState struct {
 	countsGood bool
 
 	// wholeGiven is the last grant of everything that was free, whose
-	// quantities wholeCounts and wholeScalars keep.
-	wholeGiven                resources.Resources
+	// quantities wholeCounts and wholeScalars keep; wholeFree is what was
+	// free then (wholeGiven without allocation info).
+	wholeGiven, wholeFree     resources.Resources
 	wholeCounts, wholeScalars sorter.Vec
 
 	active bool
@@ -560,7 +562,7 @@ func (c *Core) RemoveFramework(id string) {
 		if r, ok := a.allocated.get(id); ok {
 			c.untrack(id, r)
 			a.allocated.del(id)
-			c.giveBack(a, r)
+			c.giveBack(a, r, false)
 		}
 	}
 	for role := range f.tracked {
@@ -711,34 +713,42 @@ func (c *Core) recomputeAvailable(a *agentState) {
 	}
 	a.available = avail
 	a.countsGood = false
-	a.wholeGiven = nil
+	a.wholeGiven, a.wholeFree = nil, nil
 	a.unsettle()
 }
 
-// giveBack returns r (with allocation info) to a's free resources and
-// returns its unallocated form.
-func (c *Core) giveBack(a *agentState, r resources.Resources) resources.Resources {
+// giveBack returns r (with allocation info) to a's free resources. It
+// returns r's unallocated form: always with wantFree, else when it made
+// one (nil otherwise).
+func (c *Core) giveBack(a *agentState, r resources.Resources, wantFree bool) resources.Resources {
+	a.unsettle()
+	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
+		// Everything that was given away whole comes back: what was free
+		// then is free again.
+		a.available = a.wholeFree
+		a.counts, a.wholeCounts = a.wholeCounts, a.counts
+		a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
+		a.countsGood, a.wholeGiven, a.wholeFree = true, nil, nil
+		return a.available
+	}
+	a.countsGood, a.wholeGiven, a.wholeFree = false, nil, nil
+	_, one := singleRole(r)
+	if !wantFree && one && len(a.available) > 0 {
+		// Merged into what is free without an unallocated copy first.
+		a.available = a.available.AddUnallocated(r)
+		return nil
+	}
 	var free resources.Resources
-	if _, ok := singleRole(r); ok {
+	if one {
 		free = allocateTo(r, nil) // entries of one role stay distinct
 	} else {
 		free = r.Unallocate()
-	}
-	a.unsettle()
-	if len(a.available) == 0 && a.wholeGiven != nil && sameSlice(r, a.wholeGiven) {
-		// Everything that was given away whole comes back.
-		a.available = free
-		a.counts, a.wholeCounts = a.wholeCounts, a.counts
-		a.scalars, a.wholeScalars = a.wholeScalars, a.scalars
-		a.countsGood, a.wholeGiven = true, nil
-		return free
 	}
 	if len(a.available) == 0 {
 		a.available = free
 	} else {
 		a.available = a.available.Add(free)
 	}
-	a.countsGood, a.wholeGiven = false, nil
 	return free
 }
 
@@ -957,24 +967,19 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 			// Only what is actually held can come back.
 			back := res
 			var rest resources.Resources
-			switch {
-			case sameSlice(held, res):
-				// A whole offer comes back as it was made.
-			case held.Contains(res):
-				rest = held.Subtract(res)
-			default:
-				back = held.Subtract(held.Subtract(res))
-				rest = held.Subtract(back)
+			if !sameSlice(held, res) { // else a whole offer comes back as it was made
+				var all bool
+				if rest, all = held.SubtractContained(res); !all {
+					back = held.Subtract(held.Subtract(res))
+					rest = held.Subtract(back)
+				}
 			}
 			if rest.IsEmpty() {
 				a.allocated.del(fid)
 			} else {
 				a.allocated.set(fid, rest)
 			}
-			freed = c.giveBack(a, back)
-			if !sameSlice(back, res) {
-				freed = nil
-			}
+			freed = c.giveBack(a, back, filters != nil && sameSlice(back, res))
 			if known {
 				c.untrackOf(f, fid, back)
 			}
@@ -992,6 +997,7 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 		k := filterKey{role, aid}
 		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: c.countVec(refused), expires: expires})
 		f.nFilters++
+		heap.Push(&c.expiries, expiry{expires, f, k})
 	}
 	if role, ok := singleRole(res); ok {
 		if freed == nil {
@@ -1002,9 +1008,6 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 		for role, part := range res.Allocations() {
 			install(role, part.Unallocate())
 		}
-	}
-	if c.nextExpiry.IsZero() || expires.Before(c.nextExpiry) {
-		c.nextExpiry = expires
 	}
 }
 
@@ -1149,38 +1152,58 @@ func (c *Core) FrameworkShare(role, fid string) float64 {
 // RoleOrder returns the roles in the role sorter's current order.
 func (c *Core) RoleOrder() []string { return c.roleSorter.Sort() }
 
-// expireFilters drops filters that expired at or before now.
+// expireFilters drops filters that expired at or before now, visiting
+// only the framework, role and agent of each expired one.
 func (c *Core) expireFilters(now time.Time) {
-	if c.nextExpiry.IsZero() || now.Before(c.nextExpiry) {
-		return
-	}
-	var next time.Time
-	for _, f := range c.frameworks {
-		if f.nFilters == 0 {
-			continue
+	for len(c.expiries) > 0 && !now.Before(c.expiries[0].expires) {
+		e := heap.Pop(&c.expiries).(expiry)
+		f := e.f
+		if c.frameworks[f.id] != f {
+			continue // removed since
 		}
-		for k, fs := range f.filters {
-			kept := fs[:0]
-			for _, x := range fs {
-				if now.Before(x.expires) {
-					kept = append(kept, x)
-					if next.IsZero() || x.expires.Before(next) {
-						next = x.expires
-					}
-				}
-			}
-			if len(kept) < len(fs) {
-				if a := c.agents[k.agent]; a != nil {
-					a.unsettle()
-				}
-			}
-			f.nFilters -= len(fs) - len(kept)
-			if len(kept) == 0 {
-				delete(f.filters, k)
-			} else {
-				f.filters[k] = kept
+		fs := f.filters[e.key]
+		kept := fs[:0]
+		for _, x := range fs {
+			if now.Before(x.expires) {
+				kept = append(kept, x)
 			}
 		}
+		if len(kept) == len(fs) {
+			continue // cleared since, or already expired with another
+		}
+		if a := c.agents[e.key.agent]; a != nil {
+			a.unsettle()
+		}
+		f.nFilters -= len(fs) - len(kept)
+		if len(kept) == 0 {
+			delete(f.filters, e.key)
+		} else {
+			clear(fs[len(kept):])
+			f.filters[e.key] = kept
+		}
 	}
-	c.nextExpiry = next
+}
+
+// expiry is when a filter of framework f for key expires. Filters may go
+// before (cleared, revived, their agent or framework removed): their
+// expiries then find nothing to drop.
+type expiry struct {
+	expires time.Time
+	f       *frameworkState
+	key     filterKey
+}
+
+// expiryHeap is a min-heap of expiries (container/heap).
+type expiryHeap []expiry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiry)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = expiry{}
+	*h = old[:len(old)-1]
+	return x
 }

@@ -1,6 +1,7 @@
 package allocator
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -374,5 +375,86 @@ func TestParseWeightsAndQuantities(t *testing.T) {
 	}
 	if got := (Quantities{"mem": 512, "cpus": 1}).String(); got != "cpus:1;mem:512" {
 		t.Fatalf("String: %q", got)
+	}
+}
+
+// Filters expire in order of their expiry whatever else happened to them
+// (revived, their framework removed and added again): after each run,
+// exactly the filters not yet expired are in force, and the agents whose
+// filters expired are offered again.
+func TestFiltersExpireInOrder(t *testing.T) {
+	c := newCore(t, "")
+	for i := range 12 {
+		addAgent(c, fmt.Sprintf("a%02d", i), "cpus:1;mem:64")
+	}
+	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+	c.AddFramework("f2", fw("r2"), nil, true, FrameworkOptions{})
+	type key struct{ fid, aid string }
+	model := map[key]time.Time{} // the filters in force, by expiry
+	declineAll := func(now time.Time, out map[string]Offers) {
+		for fid, byRole := range out {
+			for _, byAgent := range byRole {
+				for aid, r := range byAgent {
+					secs := 1 + len(model)%5
+					c.RecoverResources(now, fid, aid, r, &mesos.Filters{RefuseSeconds: proto.Float64(float64(secs))})
+					model[key{fid, aid}] = now.Add(time.Duration(secs) * time.Second)
+				}
+			}
+		}
+	}
+	for step := range 12 {
+		now := t0.Add(time.Duration(step) * time.Second)
+		switch step {
+		case 3:
+			c.ReviveOffers("f2", nil)
+			for k := range model {
+				if k.fid == "f2" {
+					delete(model, k)
+				}
+			}
+		case 6:
+			c.RemoveFramework("f1")
+			c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+			for k := range model {
+				if k.fid == "f1" {
+					delete(model, k)
+				}
+			}
+		}
+		for k, exp := range model {
+			if !now.Before(exp) {
+				delete(model, k)
+			}
+		}
+		out := c.Allocate(now, nil)
+		for fid, byRole := range out {
+			for _, byAgent := range byRole {
+				for aid := range byAgent {
+					if exp, ok := model[key{fid, aid}]; ok {
+						t.Fatalf("step %d: %s offered %s, filtered until %v", step, fid, aid, exp.Sub(t0))
+					}
+				}
+			}
+		}
+		held := 0
+		for fid, f := range c.frameworks {
+			n := 0
+			for k, fs := range f.filters {
+				for _, x := range fs {
+					n++
+					if want, ok := model[key{fid, k.agent}]; !ok || !want.Equal(x.expires) {
+						t.Fatalf("step %d: %s has a filter on %s until %v, model %v (%v)", step, fid, k.agent, x.expires.Sub(t0), want.Sub(t0), ok)
+					}
+				}
+			}
+			if n != f.nFilters {
+				t.Fatalf("step %d: %s counts %d filters, holds %d", step, fid, f.nFilters, n)
+			}
+			held += n
+		}
+		if held != len(model) {
+			t.Fatalf("step %d: %d filters in force, want %d", step, held, len(model))
+		}
+		declineAll(now, out)
 	}
 }
