@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -211,7 +212,13 @@ type Violation struct {
 
 func (v *Violation) Error() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\nlast messages:\n", v.Seed, v.At, v.Err)
+	var p *Panic
+	if errors.As(v.Err, &p) {
+		fmt.Fprintf(&sb, "sim: seed=%d at %v: %v\n%s", v.Seed, v.At, v.Err, p.Stack)
+	} else {
+		fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\n", v.Seed, v.At, v.Err)
+	}
+	sb.WriteString("last messages:\n")
 	for _, r := range v.Recent {
 		sb.WriteString("  ")
 		sb.WriteString(r)
@@ -221,6 +228,24 @@ func (v *Violation) Error() string {
 }
 
 func (v *Violation) Unwrap() error { return v.Err }
+
+// Panic is a panic inside a node's core or a hook, which ends the run as
+// a violation.
+type Panic struct {
+	Node  string // "" for a hook
+	Value any
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error names the node and the value, not the stack: under the windowed
+// engine the least error text of a window is kept, and it must not
+// depend on goroutines.
+func (p *Panic) Error() string {
+	if p.Node == "" {
+		return fmt.Sprintf("panic in a hook: %v", p.Value)
+	}
+	return fmt.Sprintf("panic in %s: %v", p.Node, p.Value)
+}
 
 // Sim is one simulation. It is not safe for concurrent use.
 type Sim struct {
@@ -560,7 +585,17 @@ func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
 }
 
 // handle handles e, in lane l under the windowed engine (nil: serially).
+// A panic stops the run as a violation.
 func (s *Sim) handle(l *lane, e *event) {
+	defer func() {
+		if r := recover(); r != nil {
+			p := &Panic{Value: r, Stack: debug.Stack()}
+			if e.to != nil {
+				p.Node = e.to.Name
+			}
+			s.fail(p)
+		}
+	}()
 	var now time.Time
 	if l != nil {
 		now = l.time()
