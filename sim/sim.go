@@ -383,10 +383,16 @@ func (s *Sim) Crash(n *Node) {
 	n.armed = map[string]uint64{}
 	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
-		if w.up && w.linked(n.PID) {
-			w.unlink(n.PID)
-			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
-		}
+		s.tellExited(w, n.PID)
+	}
+}
+
+// tellExited tells w, if it is up and watches gone, that gone exited: the
+// link goes, and w gets Exited now.
+func (s *Sim) tellExited(w *Node, gone actors.PID) {
+	if w.up && w.linked(gone) {
+		w.unlink(gone)
+		s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: gone})
 	}
 }
 
@@ -408,13 +414,9 @@ func (s *Sim) Remove(n *Node) {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			w := s.byPID[p]
-			if w != nil {
+			if w := s.byPID[p]; w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
-			}
-			if w != nil && w.up && w.linked(n.PID) {
-				w.unlink(n.PID)
-				s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+				s.tellExited(w, n.PID)
 			}
 		}
 		n.armed, n.links, n.isLinked = nil, nil, nil
@@ -700,13 +702,8 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 
 // linkBroken tells a and b that the connection between them went away.
 func (s *Sim) linkBroken(a, b *Node) {
-	for _, pair := range [2][2]*Node{{a, b}, {b, a}} {
-		w, p := pair[0], pair[1]
-		if w.up && w.linked(p.PID) {
-			w.unlink(p.PID)
-			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
-		}
-	}
+	s.tellExited(a, b.PID)
+	s.tellExited(b, a.PID)
 }
 
 func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
