@@ -49,8 +49,10 @@ type Node struct {
 	inc      uint64              // incarnation: bumped by a crash
 	gen      uint64              // last timer generation handed out
 	armed    map[string]uint64   // pending timer key -> generation
-	links    []actors.PID        // peers this node watches, in link order
-	isLinked map[actors.PID]bool // the same peers, for lookups
+	links []actors.PID // peers this node watches, in link order
+	// isLinked is the same peers, for lookups, once they are many (most
+	// nodes watch a few).
+	isLinked map[actors.PID]bool
 	// lastTo is when the latest in-order message to each peer lands:
 	// later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
@@ -91,10 +93,35 @@ func (n *Node) Rand() *rand.Rand {
 	return n.sim.rng
 }
 
-func (n *Node) linked(p actors.PID) bool { return n.isLinked[p] }
+// manyLinks is the most links a node looks through without a map.
+const manyLinks = 16
+
+func (n *Node) linked(p actors.PID) bool {
+	if n.isLinked != nil {
+		return n.isLinked[p]
+	}
+	for _, l := range n.links {
+		if l == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) addLink(p actors.PID) {
+	n.links = append(n.links, p)
+	if n.isLinked == nil && len(n.links) > manyLinks {
+		n.isLinked = make(map[actors.PID]bool, len(n.links))
+		for _, l := range n.links {
+			n.isLinked[l] = true
+		}
+	} else if n.isLinked != nil {
+		n.isLinked[p] = true
+	}
+}
 
 func (n *Node) unlink(p actors.PID) {
-	if !n.isLinked[p] {
+	if !n.linked(p) {
 		return
 	}
 	delete(n.isLinked, p)
@@ -693,11 +720,7 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 		s.push(event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
 		return
 	}
-	n.links = append(n.links, peer)
-	if n.isLinked == nil {
-		n.isLinked = map[actors.PID]bool{}
-	}
-	n.isLinked[peer] = true
+	n.addLink(peer)
 }
 
 // linkBroken tells a and b that the connection between them went away.
