@@ -44,12 +44,12 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim      *Sim
-	up       bool
-	inc      uint64              // incarnation: bumped by a crash
-	gen      uint64              // last timer generation handed out
-	armed    map[string]uint64   // pending timer key -> generation
-	links []actors.PID // peers this node watches, in link order
+	sim   *Sim
+	up    bool
+	inc   uint64            // incarnation: bumped by a crash
+	gen   uint64            // last timer generation handed out
+	armed map[string]uint64 // pending timer key -> generation
+	links []actors.PID      // peers this node watches, in link order
 	// isLinked is the same peers, for lookups, once they are many (most
 	// nodes watch a few).
 	isLinked map[actors.PID]bool
