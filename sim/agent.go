@@ -108,7 +108,7 @@ func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resou
 	h.core = slave.NewCore(cfg, info, pid, slave.Deps{
 		UUIDs:        uuids,
 		ContainerIDs: h.containerID,
-		Rand:         rand.New(rand.NewSource(int64(s.Rand().Uint64()))),
+		Rand:         rand.New(newReplaySource(int64(s.Rand().Uint64()))),
 		Log:          quietLog,
 		BootID:       bootID,
 	})
