@@ -44,12 +44,16 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim   *Sim
-	up    bool
-	inc   uint64            // incarnation: bumped by a crash
-	gen   uint64            // last timer generation handed out
-	armed map[string]uint64 // pending timer key -> generation
-	links []actors.PID      // peers this node watches, in link order
+	sim *Sim
+	up  bool
+	inc uint64 // incarnation: bumped by a crash
+	gen uint64 // last timer generation handed out
+	// The pending timers: key -> generation, in few while they are few
+	// (most nodes have a couple), else in armed. Only one of them holds
+	// any.
+	armed map[string]uint64
+	few   []armedTimer
+	links []actors.PID // peers this node watches, in link order
 	// isLinked is the same peers, for lookups, once they are many (most
 	// nodes watch a few).
 	isLinked map[actors.PID]bool
@@ -91,6 +95,70 @@ func (n *Node) Rand() *rand.Rand {
 		return n.host.rng
 	}
 	return n.sim.rng
+}
+
+type armedTimer struct {
+	key string
+	gen uint64
+}
+
+// manyTimers is the most pending timers a node looks through without a map.
+const manyTimers = 8
+
+// armedGen is the generation of n's pending timer key, or 0.
+func (n *Node) armedGen(key string) uint64 {
+	if len(n.armed) > 0 {
+		return n.armed[key]
+	}
+	for _, t := range n.few {
+		if t.key == key {
+			return t.gen
+		}
+	}
+	return 0
+}
+
+// arm makes gen the pending generation of timer key.
+func (n *Node) arm(key string, gen uint64) {
+	if len(n.armed) > 0 {
+		n.armed[key] = gen
+		return
+	}
+	for i := range n.few {
+		if n.few[i].key == key {
+			n.few[i].gen = gen
+			return
+		}
+	}
+	if len(n.few) < manyTimers {
+		n.few = append(n.few, armedTimer{key, gen})
+		return
+	}
+	if n.armed == nil {
+		n.armed = make(map[string]uint64, 2*manyTimers)
+	}
+	for _, t := range n.few {
+		n.armed[t.key] = t.gen
+	}
+	n.armed[key] = gen
+	n.few = nil
+}
+
+// disarm drops the pending timer key.
+func (n *Node) disarm(key string) {
+	if len(n.armed) > 0 {
+		delete(n.armed, key)
+		return
+	}
+	for i := range n.few {
+		if n.few[i].key == key {
+			last := len(n.few) - 1
+			n.few[i] = n.few[last]
+			n.few[last] = armedTimer{}
+			n.few = n.few[:last]
+			return
+		}
+	}
 }
 
 // manyLinks is the most links a node looks through without a map.
@@ -367,7 +435,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes), host: s.hostOf(pid.Address)}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: len(s.nodes), host: s.hostOf(pid.Address)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -407,7 +475,7 @@ func (s *Sim) Crash(n *Node) {
 	}
 	n.up = false
 	n.inc++
-	n.armed = map[string]uint64{}
+	n.armed, n.few = nil, nil
 	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
 		s.tellExited(w, n.PID)
@@ -446,7 +514,7 @@ func (s *Sim) Remove(n *Node) {
 				s.tellExited(w, n.PID)
 			}
 		}
-		n.armed, n.links, n.isLinked = nil, nil, nil
+		n.armed, n.few, n.links, n.isLinked = nil, nil, nil, nil
 	}
 	delete(s.byPID, n.PID)
 	delete(s.byName, n.Name)
@@ -649,10 +717,10 @@ func (s *Sim) handle(l *lane, e *event) {
 		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
-		if !n.up || n.inc != e.inc || n.armed[e.key] != e.gen {
+		if !n.up || n.inc != e.inc || n.armedGen(e.key) != e.gen {
 			return
 		}
-		delete(n.armed, e.key)
+		n.disarm(e.key)
 		s.apply(l, n, n.Core.Timer(now, e.key))
 	case evExited:
 		n := e.to
@@ -684,7 +752,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.unlink(ef.PID)
 		case effect.StartTimer:
 			n.gen++
-			n.armed[ef.Key] = n.gen
+			n.arm(ef.Key, n.gen)
 			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen}
 			if l != nil {
 				ev.at = l.now + int64(ef.After)
@@ -694,7 +762,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 				s.push(ev)
 			}
 		case effect.CancelTimer:
-			delete(n.armed, ef.Key)
+			n.disarm(ef.Key)
 		default:
 			if n.Custom == nil {
 				s.fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
