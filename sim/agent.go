@@ -388,7 +388,7 @@ func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
 		pid: pid, agent: h.node.PID, fid: c.fid, eid: c.eid, plan: h.plan, rng: h.node.Rand(),
-		uuids: h.uuids, tasks: map[string]*xTask{}, checkpoint: c.checkpoint, custom: c.custom,
+		uuids: h.uuids, checkpoint: c.checkpoint, custom: c.custom,
 	}
 	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
 		if _, ok := e.(execExit); ok {
