@@ -25,7 +25,12 @@ import (
 // the path's parts from the work dir, looking through each folder's few
 // entries. files() lists them flat, as the agent's shell reads them back.
 type simDisk struct {
-	root         folder // the work dir
+	root folder // the work dir
+	// The path the last lookup walked and the folders along it (the work
+	// dir first): the agent writes a task's files one after another, so
+	// a lookup starts where its path leaves the last one.
+	lastPath     string
+	lastWalk     []*folder
 	crashAtWrite bool
 	// onCrash crashes the agent whose write was interrupted.
 	onCrash func(n *Node)
@@ -91,24 +96,48 @@ func (d *simDisk) entry(p string) *dentry {
 // folder is folder p ("" is the work dir), made with its parents if make
 // is set, else nil when it is not there.
 func (d *simDisk) folder(p string, make bool) *folder {
-	f := &d.root
-	for p != "" {
-		part := p
-		if i := strings.IndexByte(p, '/'); i >= 0 {
-			part, p = p[:i], p[i+1:]
+	// Start from the deepest folder the last walk shares with p.
+	last := d.lastPath
+	if len(d.lastWalk) == 0 {
+		d.lastWalk = append(d.lastWalk, &d.root)
+	}
+	k, i := 0, 0 // p's first k parts are the last walk's; p[i:] is the rest
+	for k+1 < len(d.lastWalk) && i <= len(p) {
+		e := len(p)
+		if j := strings.IndexByte(p[i:], '/'); j >= 0 {
+			e = i + j
+		}
+		if e > len(last) || p[i:e] != last[i:e] || (e < len(last) && last[e] != '/') {
+			break
+		}
+		k, i = k+1, e+1
+	}
+	walk := d.lastWalk[:k+1]
+	rest := ""
+	if i < len(p) {
+		rest = p[i:]
+	}
+	f := walk[len(walk)-1]
+	for rest != "" {
+		part := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
 		} else {
-			p = ""
+			rest = ""
 		}
 		i := f.sub(part)
 		if i < 0 {
 			if !make {
+				d.lastPath, d.lastWalk = "", d.lastWalk[:1] // walk holds part of a lookup that failed
 				return nil
 			}
 			f.subs = append(f.subs, &folder{name: strings.Clone(part)})
 			i = len(f.subs) - 1
 		}
 		f = f.subs[i]
+		walk = append(walk, f)
 	}
+	d.lastPath, d.lastWalk = p, walk
 	return f
 }
 
@@ -122,10 +151,16 @@ func (f *folder) file(name string) int {
 	return -1
 }
 
-// sub is the index of f's folder called name, or -1.
+// sub is the index of f's folder called name, or -1. Names that differ
+// mostly differ at the end (ids with a common prefix): the last byte is
+// compared first.
 func (f *folder) sub(name string) int {
+	if name == "" {
+		return -1
+	}
+	last := name[len(name)-1]
 	for i, s := range f.subs {
-		if s.name == name {
+		if len(s.name) == len(name) && s.name[len(name)-1] == last && s.name == name {
 			return i
 		}
 	}
@@ -151,6 +186,7 @@ func (d *simDisk) remove(p string) {
 	}
 	if i := parent.sub(name); i >= 0 {
 		parent.subs = slices.Delete(parent.subs, i, i+1)
+		d.lastPath, d.lastWalk = "", d.lastWalk[:0] // it may be on the last walk
 	}
 }
 
