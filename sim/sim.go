@@ -161,8 +161,9 @@ func (n *Node) disarm(key string) {
 	}
 }
 
-// manyLinks is the most links a node looks through without a map.
-const manyLinks = 16
+// manyLinks is the most links a node looks through without a map: an
+// agent watches its master and an executor a task.
+const manyLinks = 32
 
 func (n *Node) linked(p actors.PID) bool {
 	if n.isLinked != nil {
