@@ -41,7 +41,7 @@ type owedUpdate struct {
 	sentUpdate
 	at    time.Duration
 	agent int    // index in c.agents
-	inc   uint64 // the agent node's incarnation when it acknowledged
+	inc   uint32 // the agent node's incarnation when it acknowledged
 	boot  int    // the agent machine's boot count then
 }
 

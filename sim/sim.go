@@ -46,7 +46,7 @@ type Node struct {
 
 	sim *Sim
 	up  bool
-	inc uint64 // incarnation: bumped by a crash
+	inc uint32 // incarnation: bumped by a crash
 	gen uint64 // last timer generation handed out
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
@@ -212,18 +212,19 @@ const (
 	evHook
 )
 
+// event is one queued event; a simulation holds one or more for each
+// running task, so it is kept to 112 bytes.
 type event struct {
 	at   int64 // virtual nanoseconds since Epoch
 	seq  uint64
 	kind evKind
+	inc  uint32 // the target's incarnation when the event was made
 	to   *Node
-	inc  uint64 // the target's incarnation when the event was made
 	from actors.PID
 	msg  proto.Message
 	key  string
 	gen  uint64
-	fn   func(now time.Time) []effect.Effect
-	hook func()
+	fn   func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
@@ -550,7 +551,7 @@ func (s *Sim) At(t time.Time, fn func()) {
 	if t.Before(s.now) {
 		t = s.now
 	}
-	s.push(event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
+	s.push(event{at: int64(t.Sub(Epoch)), kind: evHook, fn: func(time.Time) []effect.Effect { fn(); return nil }})
 }
 
 // Deliver hands msg to n from from now, as if it came over the network with
@@ -702,7 +703,7 @@ func (s *Sim) handle(l *lane, e *event) {
 	}
 	switch e.kind {
 	case evHook:
-		e.hook()
+		e.fn(now)
 		return
 	case evDeliver:
 		n := e.to
