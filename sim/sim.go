@@ -57,8 +57,8 @@ type Node struct {
 	// isLinked is the same peers, for lookups, once they are many (most
 	// nodes watch a few).
 	isLinked map[actors.PID]bool
-	// lastTo is when the latest in-order message to each peer lands:
-	// later ones land no earlier (a connection keeps order).
+	// lastTo is when the latest delayed in-order message to each peer
+	// lands: later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
 	index  int   // position in sim.nodes
 	host   *host // the nodes at its address
@@ -162,7 +162,7 @@ func (n *Node) disarm(key string) {
 }
 
 // manyLinks is the most links a node looks through without a map: an
-// agent watches its master and an executor a task.
+// agent watches its master and each of its executors (17 for 16 tasks).
 const manyLinks = 32
 
 func (n *Node) linked(p actors.PID) bool {
