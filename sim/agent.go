@@ -387,9 +387,10 @@ func (h *agentHost) rel(p string) string {
 func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
-		pid: pid, agent: h.node.PID, fid: c.fid, eid: c.eid, plan: h.plan, rng: h.node.Rand(),
+		pid: pid, agent: h.node.PID, plan: h.plan, rng: h.node.Rand(),
 		uuids: h.uuids, checkpoint: c.checkpoint, custom: c.custom,
 	}
+	x.ids(c.fid, c.eid)
 	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
 		if _, ok := e.(execExit); ok {
 			c.host.exited(c)

@@ -45,7 +45,6 @@ const recoveryKey = "recovery"
 type simExecutor struct {
 	effect.Outbox
 	pid, agent actors.PID
-	fid, eid   string
 	sid        *mesos.SlaveID
 	plan       TaskPlan
 	rng        *rand.Rand
@@ -53,8 +52,8 @@ type simExecutor struct {
 	tasks      []*xTask                      // in launch order (an executor has one or a few)
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
-	// The ids as messages and the pid as text, made once and shared by
-	// the messages it sends (read only).
+	// The ids as messages and the pid as text, made once (ids) and
+	// shared by the messages it sends (read only).
 	fidMsg  *mesos.FrameworkID
 	eidMsg  *mesos.ExecutorID
 	pidText *string
@@ -78,19 +77,17 @@ type executorParts struct {
 	eidText string
 }
 
-// ids makes the executor's id messages on first use.
-func (x *simExecutor) ids() {
-	if x.fidMsg == nil {
-		f := &frameworkParts{fidText: x.fid, pidText: x.pid.String()}
-		f.fid.Value = &f.fidText
-		e := &executorParts{eidText: x.eid}
-		e.eid.Value = &e.eidText
-		x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
-	}
+// ids makes the executor's id messages, of framework fid and executor
+// eid, before its first event.
+func (x *simExecutor) ids(fid, eid string) {
+	f := &frameworkParts{fidText: fid, pidText: x.pid.String()}
+	f.fid.Value = &f.fidText
+	e := &executorParts{eidText: eid}
+	e.eid.Value = &e.eidText
+	x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
 }
 
 func (x *simExecutor) start(time.Time) []effect.Effect {
-	x.ids()
 	x.Send(x.agent, &mesosinternal.RegisterExecutorMessage{FrameworkId: x.fidMsg, ExecutorId: x.eidMsg})
 	x.Link(x.agent)
 	return x.Take()
@@ -136,7 +133,6 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
 		x.Link(x.agent)
-		x.ids()
 		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
 			FrameworkId: x.fidMsg,
 			ExecutorId:  x.eidMsg,
@@ -171,7 +167,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.acknowledged(m)
 	case *mesosinternal.FrameworkToExecutorMessage:
 		x.Send(x.agent, &mesosinternal.ExecutorToFrameworkMessage{
-			SlaveId: x.sid, FrameworkId: FrameworkID(x.fid), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)}, Data: append([]byte("echo: "), m.GetData()...),
+			SlaveId: x.sid, FrameworkId: FrameworkID(x.fidMsg.GetValue()), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eidMsg.GetValue())}, Data: append([]byte("echo: "), m.GetData()...),
 		})
 	case *mesosinternal.ShutdownExecutorMessage:
 		x.exit()
@@ -260,7 +256,6 @@ type updateParts struct {
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 	t := x.task(tid)
 	t.state = state
-	x.ids()
 	// The agent keeps the update as sent, and so does the executor: both
 	// only read it.
 	s := &statusParts{uuid: x.uuids.NewUUID(), state: state, source: mesos.TaskStatus_SOURCE_EXECUTOR}
