@@ -108,7 +108,7 @@ func newAgentHost(s *Sim, pid actors.PID, hostname string, total resources.Resou
 	h.core = slave.NewCore(cfg, info, pid, slave.Deps{
 		UUIDs:        uuids,
 		ContainerIDs: h.containerID,
-		Rand:         rand.New(rand.NewSource(int64(s.Rand().Uint64()))),
+		Rand:         rand.New(newReplaySource(int64(s.Rand().Uint64()))),
 		Log:          quietLog,
 		BootID:       bootID,
 	})
@@ -387,9 +387,10 @@ func (h *agentHost) rel(p string) string {
 func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
-		pid: pid, agent: h.node.PID, fid: c.fid, eid: c.eid, plan: h.plan, rng: h.node.Rand(),
-		uuids: h.uuids, tasks: map[string]*xTask{}, checkpoint: c.checkpoint, custom: c.custom,
+		pid: pid, agent: h.node.PID, plan: h.plan, rng: h.node.Rand(),
+		uuids: h.uuids, checkpoint: c.checkpoint, custom: c.custom,
 	}
+	x.ids(c.fid, c.eid)
 	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
 		if _, ok := e.(execExit); ok {
 			c.host.exited(c)

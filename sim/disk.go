@@ -20,20 +20,26 @@ import (
 // append: a drawn prefix of the record lands), and nothing after it is
 // applied.
 //
-// Files sit in folders found by their whole path relative to the work
-// dir: a write is one map lookup and a look through its folder's few
-// entries, and a removal visits only the folders under it. files() lists
-// them flat, as the agent's shell reads them back.
+// The disk is a tree of folders that hold their own names only, not
+// whole paths (a simulation keeps a dozen entries a task): a write walks
+// the path's parts from the work dir, looking through each folder's few
+// entries. files() lists them flat, as the agent's shell reads them back.
 type simDisk struct {
-	dirs         map[string]*folder // by path; "" is the work dir
+	root folder // the work dir
+	// The path the last lookup walked and the folders along it (the work
+	// dir first): the agent writes a task's files one after another, so
+	// a lookup starts where its path leaves the last one.
+	lastPath     string
+	lastWalk     []*folder
 	crashAtWrite bool
 	// onCrash crashes the agent whose write was interrupted.
 	onCrash func(n *Node)
 }
 
-// folder is a folder of the disk: its files and its sub-folders.
+// folder is a folder of the disk: its files and its sub-folders. A file
+// and a folder may share a name.
 type folder struct {
-	path  string
+	name  string
 	files []dentry
 	subs  []*folder
 }
@@ -43,7 +49,7 @@ type dentry struct {
 	file checkpoint.File
 }
 
-func newSimDisk() *simDisk { return &simDisk{dirs: map[string]*folder{}} }
+func newSimDisk() *simDisk { return &simDisk{} }
 
 // write applies one of the agent core's disk effects.
 func (d *simDisk) write(h *agentHost, e effect.Effect) {
@@ -67,11 +73,9 @@ func (d *simDisk) put(p string, f checkpoint.File) { d.entry(p).file = f }
 // get returns file p.
 func (d *simDisk) get(p string) (checkpoint.File, bool) {
 	dir, name := split(p)
-	if f := d.dirs[dir]; f != nil {
-		for i := range f.files {
-			if f.files[i].name == name {
-				return f.files[i].file, true
-			}
+	if f := d.folder(dir, false); f != nil {
+		if i := f.file(name); i >= 0 {
+			return f.files[i].file, true
 		}
 	}
 	return checkpoint.File{}, false
@@ -80,29 +84,87 @@ func (d *simDisk) get(p string) (checkpoint.File, bool) {
 // entry is file p's entry, made (empty) with its folders if need be.
 func (d *simDisk) entry(p string) *dentry {
 	dir, name := split(p)
-	f := d.folder(dir)
-	for i := range f.files {
-		if f.files[i].name == name {
-			return &f.files[i]
-		}
+	f := d.folder(dir, true)
+	if i := f.file(name); i >= 0 {
+		return &f.files[i]
 	}
-	f.files = append(f.files, dentry{name: name})
+	// A copy: the name must not keep the whole path it was cut from.
+	f.files = append(f.files, dentry{name: strings.Clone(name)})
 	return &f.files[len(f.files)-1]
 }
 
-// folder is folder p, made with its parents if need be.
-func (d *simDisk) folder(p string) *folder {
-	if f := d.dirs[p]; f != nil {
-		return f
+// folder is folder p ("" is the work dir), made with its parents if make
+// is set, else nil when it is not there.
+func (d *simDisk) folder(p string, make bool) *folder {
+	// Start from the deepest folder the last walk shares with p.
+	last := d.lastPath
+	if len(d.lastWalk) == 0 {
+		d.lastWalk = append(d.lastWalk, &d.root)
 	}
-	f := &folder{path: p}
-	d.dirs[p] = f
-	if p != "" {
-		parent, _ := split(p)
-		pf := d.folder(parent)
-		pf.subs = append(pf.subs, f)
+	k, i := 0, 0 // p's first k parts are the last walk's; p[i:] is the rest
+	for k+1 < len(d.lastWalk) && i <= len(p) {
+		e := len(p)
+		if j := strings.IndexByte(p[i:], '/'); j >= 0 {
+			e = i + j
+		}
+		if e > len(last) || p[i:e] != last[i:e] || (e < len(last) && last[e] != '/') {
+			break
+		}
+		k, i = k+1, e+1
 	}
+	walk := d.lastWalk[:k+1]
+	rest := ""
+	if i < len(p) {
+		rest = p[i:]
+	}
+	f := walk[len(walk)-1]
+	for rest != "" {
+		part := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		i := f.sub(part)
+		if i < 0 {
+			if !make {
+				d.lastPath, d.lastWalk = "", d.lastWalk[:1] // walk holds part of a lookup that failed
+				return nil
+			}
+			f.subs = append(f.subs, &folder{name: strings.Clone(part)})
+			i = len(f.subs) - 1
+		}
+		f = f.subs[i]
+		walk = append(walk, f)
+	}
+	d.lastPath, d.lastWalk = p, walk
 	return f
+}
+
+// file is the index of f's file called name, or -1.
+func (f *folder) file(name string) int {
+	for i := range f.files {
+		if f.files[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// sub is the index of f's folder called name, or -1. Names that differ
+// mostly differ at the end (ids with a common prefix): the last byte is
+// compared first.
+func (f *folder) sub(name string) int {
+	if name == "" {
+		return -1
+	}
+	last := name[len(name)-1]
+	for i, s := range f.subs {
+		if len(s.name) == len(name) && s.name[len(name)-1] == last && s.name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 func split(p string) (dir, name string) {
@@ -115,43 +177,34 @@ func split(p string) (dir, name string) {
 // remove deletes p, a file or a folder with everything under it.
 func (d *simDisk) remove(p string) {
 	dir, name := split(p)
-	parent := d.dirs[dir]
+	parent := d.folder(dir, false)
 	if parent == nil {
 		return
 	}
-	for i := range parent.files {
-		if parent.files[i].name == name {
-			parent.files = slices.Delete(parent.files, i, i+1)
-			break
-		}
+	if i := parent.file(name); i >= 0 {
+		parent.files = slices.Delete(parent.files, i, i+1)
 	}
-	if f := d.dirs[p]; f != nil {
-		parent.subs = slices.DeleteFunc(parent.subs, func(s *folder) bool { return s == f })
-		d.forget(f)
-	}
-}
-
-// forget takes f and the folders under it off the disk.
-func (d *simDisk) forget(f *folder) {
-	delete(d.dirs, f.path)
-	for _, s := range f.subs {
-		d.forget(s)
+	if i := parent.sub(name); i >= 0 {
+		parent.subs = slices.Delete(parent.subs, i, i+1)
+		d.lastPath, d.lastWalk = "", d.lastWalk[:0] // it may be on the last walk
 	}
 }
 
 // files lists the disk's files by path relative to the work dir.
 func (d *simDisk) files() checkpoint.Files {
 	out := checkpoint.Files{}
-	for _, f := range d.dirs {
-		for _, e := range f.files {
-			if f.path == "" {
-				out[e.name] = e.file
-			} else {
-				out[f.path+"/"+e.name] = e.file
-			}
-		}
-	}
+	d.root.list("", out)
 	return out
+}
+
+// list adds the files under f to out, its path being prefix.
+func (f *folder) list(prefix string, out checkpoint.Files) {
+	for _, e := range f.files {
+		out[prefix+e.name] = e.file
+	}
+	for _, s := range f.subs {
+		s.list(prefix+s.name+"/", out)
+	}
 }
 
 // tear applies the write a crash interrupted: an append lands cut short

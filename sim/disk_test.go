@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -10,7 +9,8 @@ import (
 )
 
 // The disk's removal by folder entries removes what a scan of every path
-// would: the path and everything under it, nothing else.
+// would: the path and everything under it, nothing else; and a file is
+// found when it is there.
 func TestDiskRemovesSubtreesAsAScanWould(t *testing.T) {
 	h := &agentHost{workDir: agentWorkDir}
 	d := newSimDisk()
@@ -19,7 +19,7 @@ func TestDiskRemovesSubtreesAsAScanWould(t *testing.T) {
 	name := func() string {
 		parts := []string{"meta"}
 		for i := 0; i < 1+rng.IntN(4); i++ {
-			parts = append(parts, fmt.Sprintf("d%d", rng.IntN(3)))
+			parts = append(parts, []string{"d", "d1", "d12"}[rng.IntN(3)]) // each a prefix of the next
 		}
 		return strings.Join(parts, "/")
 	}
@@ -39,6 +39,10 @@ func TestDiskRemovesSubtreesAsAScanWould(t *testing.T) {
 		default:
 			d.write(h, slave.Checkpoint{Path: agentWorkDir + "/" + p, Data: []byte("y")})
 			want[p] = true
+		}
+		q := name()
+		if _, ok := d.get(q); ok != want[q] {
+			t.Fatalf("step %d: get(%s) = %v, want %v", i, q, ok, want[q])
 		}
 		files := d.files()
 		if len(files) != len(want) {

@@ -19,6 +19,7 @@ type execExit struct{}
 
 // xTask is a task in a simulated executor.
 type xTask struct {
+	id    string
 	info  *mesos.TaskInfo
 	state mesos.TaskState
 	fail  bool
@@ -44,17 +45,15 @@ const recoveryKey = "recovery"
 type simExecutor struct {
 	effect.Outbox
 	pid, agent actors.PID
-	fid, eid   string
 	sid        *mesos.SlaveID
 	plan       TaskPlan
 	rng        *rand.Rand
 	uuids      protocol.UUIDs
-	tasks      map[string]*xTask
-	order      []string
+	tasks      []*xTask                      // in launch order (an executor has one or a few)
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
-	// The ids as messages and the pid as text, made once and shared by
-	// the messages it sends (read only).
+	// The ids as messages and the pid as text, made once (ids) and
+	// shared by the messages it sends (read only).
 	fidMsg  *mesos.FrameworkID
 	eidMsg  *mesos.ExecutorID
 	pidText *string
@@ -78,28 +77,36 @@ type executorParts struct {
 	eidText string
 }
 
-// ids makes the executor's id messages on first use.
-func (x *simExecutor) ids() {
-	if x.fidMsg == nil {
-		f := &frameworkParts{fidText: x.fid, pidText: x.pid.String()}
-		f.fid.Value = &f.fidText
-		e := &executorParts{eidText: x.eid}
-		e.eid.Value = &e.eidText
-		x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
-	}
+// ids makes the executor's id messages, of framework fid and executor
+// eid, before its first event.
+func (x *simExecutor) ids(fid, eid string) {
+	f := &frameworkParts{fidText: fid, pidText: x.pid.String()}
+	f.fid.Value = &f.fidText
+	e := &executorParts{eidText: eid}
+	e.eid.Value = &e.eidText
+	x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
 }
 
 func (x *simExecutor) start(time.Time) []effect.Effect {
-	x.ids()
 	x.Send(x.agent, &mesosinternal.RegisterExecutorMessage{FrameworkId: x.fidMsg, ExecutorId: x.eidMsg})
 	x.Link(x.agent)
 	return x.Take()
 }
 
+// task is task tid, or nil.
+func (x *simExecutor) task(tid string) *xTask {
+	for _, t := range x.tasks {
+		if t.id == tid {
+			return t
+		}
+	}
+	return nil
+}
+
 // busy reports whether a task runs here.
 func (x *simExecutor) busy() bool {
-	for _, tid := range x.order {
-		if !protocol.IsTerminal(x.tasks[tid].state) {
+	for _, t := range x.tasks {
+		if !protocol.IsTerminal(t.state) {
 			return true
 		}
 	}
@@ -108,7 +115,7 @@ func (x *simExecutor) busy() bool {
 
 // running reports whether task tid runs here and has not ended.
 func (x *simExecutor) running(tid string) bool {
-	t := x.tasks[tid]
+	t := x.task(tid)
 	return t != nil && !protocol.IsTerminal(t.state)
 }
 
@@ -126,7 +133,6 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
 		x.Link(x.agent)
-		x.ids()
 		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
 			FrameworkId: x.fidMsg,
 			ExecutorId:  x.eidMsg,
@@ -136,12 +142,11 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		})
 	case *mesosinternal.RunTaskMessage:
 		tid := m.GetTask().GetTaskId().GetValue()
-		if x.tasks[tid] != nil || !x.connected {
+		if x.task(tid) != nil || !x.connected {
 			break
 		}
-		t := &xTask{info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
-		x.tasks[tid] = t
-		x.order = append(x.order, tid)
+		t := &xTask{id: tid, info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
+		x.tasks = append(x.tasks, t)
 		x.launched = append(x.launched, m.GetTask())
 		if x.plan.Manual {
 			x.update(now, tid, mesos.TaskState_TASK_RUNNING)
@@ -153,7 +158,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.StartTimer("end/"+tid, start+run)
 	case *mesosinternal.KillTaskMessage:
 		tid := m.GetTaskId().GetValue()
-		if t := x.tasks[tid]; t != nil && !protocol.IsTerminal(t.state) {
+		if t := x.task(tid); t != nil && !protocol.IsTerminal(t.state) {
 			x.CancelTimer("running/" + tid)
 			x.CancelTimer("end/" + tid)
 			x.update(now, tid, mesos.TaskState_TASK_KILLED)
@@ -162,7 +167,7 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.acknowledged(m)
 	case *mesosinternal.FrameworkToExecutorMessage:
 		x.Send(x.agent, &mesosinternal.ExecutorToFrameworkMessage{
-			SlaveId: x.sid, FrameworkId: FrameworkID(x.fid), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eid)}, Data: append([]byte("echo: "), m.GetData()...),
+			SlaveId: x.sid, FrameworkId: FrameworkID(x.fidMsg.GetValue()), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eidMsg.GetValue())}, Data: append([]byte("echo: "), m.GetData()...),
 		})
 	case *mesosinternal.ShutdownExecutorMessage:
 		x.exit()
@@ -180,11 +185,11 @@ func (x *simExecutor) Timer(now time.Time, key string) []effect.Effect {
 			x.exit()
 		}
 	case len(key) > 8 && key[:8] == "running/":
-		if t := x.tasks[key[8:]]; t != nil && t.state == mesos.TaskState_TASK_STAGING {
+		if t := x.task(key[8:]); t != nil && t.state == mesos.TaskState_TASK_STAGING {
 			x.update(now, key[8:], mesos.TaskState_TASK_RUNNING)
 		}
 	case len(key) > 4 && key[:4] == "end/":
-		if t := x.tasks[key[4:]]; t != nil && !protocol.IsTerminal(t.state) {
+		if t := x.task(key[4:]); t != nil && !protocol.IsTerminal(t.state) {
 			state := mesos.TaskState_TASK_FINISHED
 			if t.fail {
 				state = mesos.TaskState_TASK_FAILED
@@ -249,9 +254,8 @@ type updateParts struct {
 }
 
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
-	t := x.tasks[tid]
+	t := x.task(tid)
 	t.state = state
-	x.ids()
 	// The agent keeps the update as sent, and so does the executor: both
 	// only read it.
 	s := &statusParts{uuid: x.uuids.NewUUID(), state: state, source: mesos.TaskStatus_SOURCE_EXECUTOR}
@@ -273,8 +277,8 @@ func (x *simExecutor) maybeExit() {
 	if x.custom || len(x.updates) > 0 {
 		return
 	}
-	for _, tid := range x.order {
-		if !protocol.IsTerminal(x.tasks[tid].state) {
+	for _, t := range x.tasks {
+		if !protocol.IsTerminal(t.state) {
 			return
 		}
 	}

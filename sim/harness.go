@@ -389,7 +389,7 @@ func (m *Machine) Status(tid string, state mesos.TaskState) error {
 // it reports false if no executor of the host has it.
 func (h *agentHost) taskUpdate(tid string, state mesos.TaskState, running bool) bool {
 	for _, c := range h.sorted() {
-		if c.core == nil || c.exec == nil || c.ended || c.core.tasks[tid] == nil || running && !c.core.running(tid) {
+		if c.core == nil || c.exec == nil || c.ended || c.core.task(tid) == nil || running && !c.core.running(tid) {
 			continue
 		}
 		x := c.core
@@ -422,8 +422,8 @@ func (m *Machine) WriteState(w io.Writer) {
 	for _, c := range m.h.sorted() {
 		tasks := []string{}
 		if c.core != nil {
-			for _, tid := range c.core.order {
-				tasks = append(tasks, tid+"="+c.core.tasks[tid].state.String())
+			for _, t := range c.core.tasks {
+				tasks = append(tasks, t.id+"="+t.state.String())
 			}
 		}
 		life := "running"

@@ -41,7 +41,7 @@ type owedUpdate struct {
 	sentUpdate
 	at    time.Duration
 	agent int    // index in c.agents
-	inc   uint64 // the agent node's incarnation when it acknowledged
+	inc   uint32 // the agent node's incarnation when it acknowledged
 	boot  int    // the agent machine's boot count then
 }
 
@@ -136,13 +136,17 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		if d.Dropped != "" {
 			return
 		}
-		if i := k.c.agentIndex(d.To); i >= 0 && d.From.Address == d.To.Address {
+		// The address first: it rules out most messages for less.
+		if d.From.Address == d.To.Address && k.c.agentIndex(d.To) >= 0 {
 			u := m.GetUpdate()
 			k.sent[string(u.GetUuid())] = sentUpdate{fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
+		if d.From.Address != d.To.Address {
+			return
+		}
 		i := k.c.agentIndex(d.From)
-		if i < 0 || d.From.Address != d.To.Address {
+		if i < 0 {
 			return
 		}
 		uuid := string(m.GetUuid())

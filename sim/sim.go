@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -43,15 +44,21 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim      *Sim
-	up       bool
-	inc      uint64              // incarnation: bumped by a crash
-	gen      uint64              // last timer generation handed out
-	armed    map[string]uint64   // pending timer key -> generation
-	links    []actors.PID        // peers this node watches, in link order
-	isLinked map[actors.PID]bool // the same peers, for lookups
-	// lastTo is when the latest in-order message to each peer lands:
-	// later ones land no earlier (a connection keeps order).
+	sim *Sim
+	up  bool
+	inc uint32 // incarnation: bumped by a crash
+	gen uint64 // last timer generation handed out
+	// The pending timers: key -> generation, in few while they are few
+	// (most nodes have a couple), else in armed. Only one of them holds
+	// any.
+	armed map[string]uint64
+	few   []armedTimer
+	links []actors.PID // peers this node watches, in link order
+	// isLinked is the same peers, for lookups, once they are many (most
+	// nodes watch a few).
+	isLinked map[actors.PID]bool
+	// lastTo is when the latest delayed in-order message to each peer
+	// lands: later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
 	index  int   // position in sim.nodes
 	host   *host // the nodes at its address
@@ -90,10 +97,100 @@ func (n *Node) Rand() *rand.Rand {
 	return n.sim.rng
 }
 
-func (n *Node) linked(p actors.PID) bool { return n.isLinked[p] }
+type armedTimer struct {
+	key string
+	gen uint64
+}
+
+// manyTimers is the most pending timers a node looks through without a map.
+const manyTimers = 8
+
+// armedGen is the generation of n's pending timer key, or 0.
+func (n *Node) armedGen(key string) uint64 {
+	if len(n.armed) > 0 {
+		return n.armed[key]
+	}
+	for _, t := range n.few {
+		if t.key == key {
+			return t.gen
+		}
+	}
+	return 0
+}
+
+// arm makes gen the pending generation of timer key.
+func (n *Node) arm(key string, gen uint64) {
+	if len(n.armed) > 0 {
+		n.armed[key] = gen
+		return
+	}
+	for i := range n.few {
+		if n.few[i].key == key {
+			n.few[i].gen = gen
+			return
+		}
+	}
+	if len(n.few) < manyTimers {
+		n.few = append(n.few, armedTimer{key, gen})
+		return
+	}
+	if n.armed == nil {
+		n.armed = make(map[string]uint64, 2*manyTimers)
+	}
+	for _, t := range n.few {
+		n.armed[t.key] = t.gen
+	}
+	n.armed[key] = gen
+	n.few = nil
+}
+
+// disarm drops the pending timer key.
+func (n *Node) disarm(key string) {
+	if len(n.armed) > 0 {
+		delete(n.armed, key)
+		return
+	}
+	for i := range n.few {
+		if n.few[i].key == key {
+			last := len(n.few) - 1
+			n.few[i] = n.few[last]
+			n.few[last] = armedTimer{}
+			n.few = n.few[:last]
+			return
+		}
+	}
+}
+
+// manyLinks is the most links a node looks through without a map: an
+// agent watches its master and each of its executors (17 for 16 tasks).
+const manyLinks = 32
+
+func (n *Node) linked(p actors.PID) bool {
+	if n.isLinked != nil {
+		return n.isLinked[p]
+	}
+	for _, l := range n.links {
+		if l == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) addLink(p actors.PID) {
+	n.links = append(n.links, p)
+	if n.isLinked == nil && len(n.links) > manyLinks {
+		n.isLinked = make(map[actors.PID]bool, len(n.links))
+		for _, l := range n.links {
+			n.isLinked[l] = true
+		}
+	} else if n.isLinked != nil {
+		n.isLinked[p] = true
+	}
+}
 
 func (n *Node) unlink(p actors.PID) {
-	if !n.isLinked[p] {
+	if !n.linked(p) {
 		return
 	}
 	delete(n.isLinked, p)
@@ -115,18 +212,19 @@ const (
 	evHook
 )
 
+// event is one queued event; a simulation holds one or more for each
+// running task, so it is kept to 112 bytes.
 type event struct {
 	at   int64 // virtual nanoseconds since Epoch
 	seq  uint64
 	kind evKind
+	inc  uint32 // the target's incarnation when the event was made
 	to   *Node
-	inc  uint64 // the target's incarnation when the event was made
 	from actors.PID
 	msg  proto.Message
 	key  string
 	gen  uint64
-	fn   func(now time.Time) []effect.Effect
-	hook func()
+	fn   func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
@@ -211,7 +309,13 @@ type Violation struct {
 
 func (v *Violation) Error() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\nlast messages:\n", v.Seed, v.At, v.Err)
+	var p *Panic
+	if errors.As(v.Err, &p) {
+		fmt.Fprintf(&sb, "sim: seed=%d at %v: %v\n%s", v.Seed, v.At, v.Err, p.Stack)
+	} else {
+		fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\n", v.Seed, v.At, v.Err)
+	}
+	sb.WriteString("last messages:\n")
 	for _, r := range v.Recent {
 		sb.WriteString("  ")
 		sb.WriteString(r)
@@ -221,6 +325,24 @@ func (v *Violation) Error() string {
 }
 
 func (v *Violation) Unwrap() error { return v.Err }
+
+// Panic is a panic inside a node's core or a hook, which ends the run as
+// a violation.
+type Panic struct {
+	Node  string // "" for a hook
+	Value any
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error names the node and the value, not the stack: under the windowed
+// engine the least error text of a window is kept, and it must not
+// depend on goroutines.
+func (p *Panic) Error() string {
+	if p.Node == "" {
+		return fmt.Sprintf("panic in a hook: %v", p.Value)
+	}
+	return fmt.Sprintf("panic in %s: %v", p.Node, p.Value)
+}
 
 // Sim is one simulation. It is not safe for concurrent use.
 type Sim struct {
@@ -315,7 +437,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: len(s.nodes), host: s.hostOf(pid.Address)}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: len(s.nodes), host: s.hostOf(pid.Address)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -355,13 +477,19 @@ func (s *Sim) Crash(n *Node) {
 	}
 	n.up = false
 	n.inc++
-	n.armed = map[string]uint64{}
+	n.armed, n.few = nil, nil
 	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
-		if w.up && w.linked(n.PID) {
-			w.unlink(n.PID)
-			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
-		}
+		s.tellExited(w, n.PID)
+	}
+}
+
+// tellExited tells w, if it is up and watches gone, that gone exited: the
+// link goes, and w gets Exited now.
+func (s *Sim) tellExited(w *Node, gone actors.PID) {
+	if w.up && w.linked(gone) {
+		w.unlink(gone)
+		s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: gone})
 	}
 }
 
@@ -383,16 +511,12 @@ func (s *Sim) Remove(n *Node) {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			w := s.byPID[p]
-			if w != nil {
+			if w := s.byPID[p]; w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
-			}
-			if w != nil && w.up && w.linked(n.PID) {
-				w.unlink(n.PID)
-				s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+				s.tellExited(w, n.PID)
 			}
 		}
-		n.armed, n.links, n.isLinked = nil, nil, nil
+		n.armed, n.few, n.links, n.isLinked = nil, nil, nil, nil
 	}
 	delete(s.byPID, n.PID)
 	delete(s.byName, n.Name)
@@ -427,7 +551,7 @@ func (s *Sim) At(t time.Time, fn func()) {
 	if t.Before(s.now) {
 		t = s.now
 	}
-	s.push(event{at: int64(t.Sub(Epoch)), kind: evHook, hook: fn})
+	s.push(event{at: int64(t.Sub(Epoch)), kind: evHook, fn: func(time.Time) []effect.Effect { fn(); return nil }})
 }
 
 // Deliver hands msg to n from from now, as if it came over the network with
@@ -560,7 +684,17 @@ func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
 }
 
 // handle handles e, in lane l under the windowed engine (nil: serially).
+// A panic stops the run as a violation.
 func (s *Sim) handle(l *lane, e *event) {
+	defer func() {
+		if r := recover(); r != nil {
+			p := &Panic{Value: r, Stack: debug.Stack()}
+			if e.to != nil {
+				p.Node = e.to.Name
+			}
+			s.fail(p)
+		}
+	}()
 	var now time.Time
 	if l != nil {
 		now = l.time()
@@ -569,7 +703,7 @@ func (s *Sim) handle(l *lane, e *event) {
 	}
 	switch e.kind {
 	case evHook:
-		e.hook()
+		e.fn(now)
 		return
 	case evDeliver:
 		n := e.to
@@ -585,10 +719,10 @@ func (s *Sim) handle(l *lane, e *event) {
 		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
-		if !n.up || n.inc != e.inc || n.armed[e.key] != e.gen {
+		if !n.up || n.inc != e.inc || n.armedGen(e.key) != e.gen {
 			return
 		}
-		delete(n.armed, e.key)
+		n.disarm(e.key)
 		s.apply(l, n, n.Core.Timer(now, e.key))
 	case evExited:
 		n := e.to
@@ -620,7 +754,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.unlink(ef.PID)
 		case effect.StartTimer:
 			n.gen++
-			n.armed[ef.Key] = n.gen
+			n.arm(ef.Key, n.gen)
 			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen}
 			if l != nil {
 				ev.at = l.now + int64(ef.After)
@@ -630,7 +764,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 				s.push(ev)
 			}
 		case effect.CancelTimer:
-			delete(n.armed, ef.Key)
+			n.disarm(ef.Key)
 		default:
 			if n.Custom == nil {
 				s.fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
@@ -656,22 +790,13 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 		s.push(event{at: s.at(0), kind: evExited, to: n, inc: n.inc, from: peer})
 		return
 	}
-	n.links = append(n.links, peer)
-	if n.isLinked == nil {
-		n.isLinked = map[actors.PID]bool{}
-	}
-	n.isLinked[peer] = true
+	n.addLink(peer)
 }
 
 // linkBroken tells a and b that the connection between them went away.
 func (s *Sim) linkBroken(a, b *Node) {
-	for _, pair := range [2][2]*Node{{a, b}, {b, a}} {
-		w, p := pair[0], pair[1]
-		if w.up && w.linked(p.PID) {
-			w.unlink(p.PID)
-			s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: p.PID})
-		}
-	}
+	s.tellExited(a, b.PID)
+	s.tellExited(b, a.PID)
 }
 
 func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {

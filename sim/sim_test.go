@@ -378,3 +378,51 @@ func TestSummary(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// panicky panics on its second message.
+type panicky struct{ got int }
+
+func (c *panicky) Receive(time.Time, actors.PID, proto.Message) []effect.Effect {
+	if c.got++; c.got == 2 {
+		panic("core exploded")
+	}
+	return nil
+}
+func (c *panicky) Timer(time.Time, string) []effect.Effect      { return nil }
+func (c *panicky) Exited(time.Time, actors.PID) []effect.Effect { return nil }
+
+func TestPanicInACoreIsAViolation(t *testing.T) {
+	for _, workers := range []int{0, 2} {
+		t.Run(fmt.Sprint("workers=", workers), func(t *testing.T) {
+			s := New(Options{Seed: 9, Latency: time.Millisecond, Workers: workers})
+			a, _ := s.Add("a", actors.PID{ID: "a", Address: "10.0.0.1:1"}, &echo{}, nil)
+			b, _ := s.Add("b", actors.PID{ID: "b", Address: "10.0.0.2:1"}, &panicky{}, nil)
+			s.parFrom = 1 // a window of two hosts runs on two goroutines
+			s.Deliver(a.PID, b, mesosutil.NewTaskID("hello"))
+			s.At(Epoch.Add(time.Second), func() {
+				s.Deliver(b.PID, a, mesosutil.NewTaskID("meanwhile"))
+				s.Deliver(a.PID, b, &mesosinternal.PingSlaveMessage{})
+			})
+			err := s.RunFor(time.Minute)
+			var p *Panic
+			if !IsViolation(err) || !errors.As(err, &p) {
+				t.Fatalf("err = %v, want a violation from a panic", err)
+			}
+			if p.Node != "b" || p.Value != "core exploded" {
+				t.Errorf("panic = %s", p)
+			}
+			text := err.Error()
+			for _, want := range []string{"seed=9", "panic in b: core exploded", "(*panicky).Receive", "a -> b: TaskID", "1s a -> b: PingSlaveMessage"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("report lacks %q:\n%s", want, text)
+				}
+			}
+			if s.Step() {
+				t.Fatal("the run went on after a panic")
+			}
+			if workers > 0 && s.shared == 0 {
+				t.Fatal("no window ran on more than one goroutine")
+			}
+		})
+	}
+}

@@ -43,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stats := fs.Bool("stats", false, "print the restarts a run injected after each summary, and steps, messages and memory per agent and per task after the last")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end to this file")
+	memprofileAt := fs.Int("memprofile-at", 0, "with --memprofile: write the heap profile once this many tasks have ended instead of at the end, and print the live heap then")
 	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
 	crashAt := fs.Duration("crash-at", time.Minute, "with --measure=master-failover: virtual time of the master's crash")
 	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
@@ -147,6 +148,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
 		}
 	}
+	if *memprofile != "" && *memprofileAt > 0 {
+		progress, every := cfg.Progress, cfg.ProgressEvery
+		next := every
+		written := false
+		cfg.ProgressEvery = *memprofileAt
+		if every > 0 {
+			cfg.ProgressEvery = min(every, *memprofileAt)
+		}
+		cfg.Progress = func(finished int, virtual time.Duration) {
+			if progress != nil && finished >= next {
+				progress(finished, virtual)
+				next += every
+			}
+			if !written && finished >= *memprofileAt {
+				written = true
+				heap, err := writeHeapProfile(*memprofile)
+				if err != nil {
+					fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+					return
+				}
+				fmt.Fprintf(stderr, "sim: heap profile at finished=%d virtual=%.3fs heap=%.1fMiB\n", finished, virtual.Seconds(), float64(heap)/(1<<20))
+			}
+		}
+	}
 	c, err := sim.NewCluster(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
@@ -180,13 +205,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printCounts(stdout, res)
 		runtime.KeepAlive(c)
 	}
-	if *memprofile != "" {
-		mf, err := os.Create(*memprofile)
-		if err == nil {
-			runtime.GC()
-			_ = pprof.WriteHeapProfile(mf)
-			mf.Close()
-		}
+	if *memprofile != "" && *memprofileAt <= 0 {
+		_, _ = writeHeapProfile(*memprofile)
 		runtime.KeepAlive(c)
 	}
 	if res.Err != nil {
@@ -194,6 +214,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeHeapProfile collects the garbage and writes a heap profile to
+// file; it returns the live heap.
+func writeHeapProfile(file string) (uint64, error) {
+	mf, err := os.Create(file)
+	if err != nil {
+		return 0, err
+	}
+	defer mf.Close()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc, pprof.WriteHeapProfile(mf)
 }
 
 // printCounts prints the faults of a run that change a node's state.
