@@ -88,11 +88,12 @@ const (
 	opCall                  // run fn
 )
 
-// op is one thing a lane does to the rest of the simulation.
+// op is one thing a lane does to the rest of the simulation. Its event
+// is taken from the lane's free list, so the merge queues it as it is.
 type op struct {
 	kind opKind
 	i    int32
-	ev   event
+	e    *event
 	n    *Node
 	fn   func()
 }
@@ -119,21 +120,23 @@ func (n *Node) lane() *lane {
 // pushIn queues ev from lane l: in the lane if it is the lane's and due
 // in the window, else at the merge.
 func (s *Sim) pushIn(l *lane, ev event) {
+	e := takeEvent(&l.free)
+	*e = ev
 	if ev.to != nil && ev.to.host == l.h && ev.at < l.end {
-		e := takeEvent(&l.free)
-		*e = ev
 		l.seq++
 		e.seq = l.seq
 		l.q.push(e)
 		return
 	}
-	l.log = append(l.log, op{kind: opPush, ev: ev})
+	l.log = append(l.log, op{kind: opPush, e: e})
 }
 
 // deliverIn queues a message from lane l: it lands at or after the
 // window's end, for whatever incarnation its target has at the merge.
 func (s *Sim) deliverIn(l *lane, ev event) {
-	l.log = append(l.log, op{kind: opDeliver, ev: ev})
+	e := takeEvent(&l.free)
+	*e = ev
+	l.log = append(l.log, op{kind: opDeliver, e: e})
 }
 
 // addIn adds a node inside a window, on a host that runs in it; it is
@@ -268,6 +271,7 @@ func (s *Sim) window(limit int64) bool {
 	s.lanes = lanes
 	for _, l := range lanes {
 		l.end = end
+		l.stock()
 	}
 
 	s.par = true
@@ -323,6 +327,17 @@ func (s *Sim) window(limit int64) bool {
 	return s.err == nil
 }
 
+// stock hands the lane free events for what it will queue, about one for
+// each it will handle: a lane's first events would find its free list
+// empty, and the events it frees return to the simulation's at the merge.
+func (l *lane) stock() {
+	s := l.s
+	k := max(len(s.free)-len(l.q)-8, 0)
+	l.free = append(l.free, s.free[k:]...)
+	clear(s.free[k:])
+	s.free = s.free[:k]
+}
+
 // run handles the lane's events in (time, sequence) order.
 func (l *lane) run() {
 	s := l.s
@@ -360,11 +375,13 @@ func (s *Sim) merge(lanes []*lane) {
 		for i := range l.log {
 			o := &l.log[i]
 			switch o.kind {
-			case opPush:
-				s.push(o.ev)
 			case opDeliver:
-				o.ev.inc = o.ev.to.inc
-				s.push(o.ev)
+				o.e.inc = o.e.to.inc
+				fallthrough
+			case opPush:
+				s.seq++
+				o.e.seq = s.seq
+				s.q.push(o.e)
 			case opRecord:
 				d := &l.recs[o.i]
 				now := s.now
