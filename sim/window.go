@@ -231,6 +231,11 @@ func (s *Sim) crossed(every uint64) bool { return s.steps/every != s.prevSteps/e
 // lower).
 const minParallel = 64
 
+// splitPer times Sim.parFrom is the fewest ops (about a millisecond's
+// work) a merge splits between two goroutines: on a busy machine the
+// second one may be slow to start.
+const splitPer = 16
+
 // window handles the events of one window, no later than limit, and runs
 // the check.
 func (s *Sim) window(limit int64) bool {
@@ -324,8 +329,12 @@ func (s *Sim) window(limit int64) bool {
 		shared = true
 	}
 	s.par = false
+	ops := 0
+	for _, l := range lanes {
+		ops += len(l.log)
+	}
 
-	s.merge(lanes, shared)
+	s.merge(lanes, shared && ops >= splitPer*s.parFrom)
 	if s.err == nil && s.Check != nil {
 		if err := s.Check(s); err != nil {
 			s.fail(err)

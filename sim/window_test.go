@@ -135,7 +135,7 @@ func TestWindowedRemovalTellsPeersOnOtherHosts(t *testing.T) {
 		var log []string
 		s.Trace = func(s *Sim, d Delivery) { log = append(log, fmt.Sprintf("%v %s", s.Elapsed(), s.Line(d))) }
 		var watchers []*echo
-		for i := 0; i < 4; i++ {
+		for i := 0; i < 8; i++ {
 			ppid := actors.PID{ID: "peer", Address: fmt.Sprintf("127.0.1.%d:1", i+1)}
 			wpid := actors.PID{ID: "watcher", Address: fmt.Sprintf("127.0.2.%d:1", i+1)}
 			l := &leaver{}
@@ -170,8 +170,8 @@ func TestWindowedRemovalTellsPeersOnOtherHosts(t *testing.T) {
 			}
 			log = append(log, fmt.Sprint(w.exited))
 		}
-		if n := len(s.Nodes()); n != 4 {
-			t.Errorf("workers=%d: %d nodes left, want the 4 watchers", workers, n)
+		if n := len(s.Nodes()); n != len(watchers) {
+			t.Errorf("workers=%d: %d nodes left, want the %d watchers", workers, n, len(watchers))
 		}
 		return strings.Join(log, "\n")
 	}
