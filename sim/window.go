@@ -34,7 +34,9 @@ import (
 // Inside a window a node may not crash, restart or schedule a hook, and
 // the network may have no type filters: the engine fails the run instead.
 // Only the first node's host (the master in a cluster) may read Sim.Now
-// in a window: the engine keeps it current for that host alone.
+// in a window: the engine keeps it current for that host alone. The
+// tracer and deferred calls (Sim.deferTo) run at the merge beside the
+// queueing of the window's events, so they may not queue events.
 
 // host is the nodes at one address.
 type host struct {
@@ -86,14 +88,17 @@ const (
 	opAdd                   // register n
 	opRemove                // unregister n
 	opCall                  // run fn
+	opGone                  // tell peer that n was removed
 )
 
-// op is one thing a lane does to the rest of the simulation.
+// op is one thing a lane does to the rest of the simulation. Its event
+// is taken from the lane's free list, so the merge queues it as it is.
 type op struct {
 	kind opKind
 	i    int32
-	ev   event
+	e    *event
 	n    *Node
+	peer *Node
 	fn   func()
 }
 
@@ -119,21 +124,23 @@ func (n *Node) lane() *lane {
 // pushIn queues ev from lane l: in the lane if it is the lane's and due
 // in the window, else at the merge.
 func (s *Sim) pushIn(l *lane, ev event) {
+	e := takeEvent(&l.free)
+	*e = ev
 	if ev.to != nil && ev.to.host == l.h && ev.at < l.end {
-		e := takeEvent(&l.free)
-		*e = ev
 		l.seq++
 		e.seq = l.seq
 		l.q.push(e)
 		return
 	}
-	l.log = append(l.log, op{kind: opPush, ev: ev})
+	l.log = append(l.log, op{kind: opPush, e: e})
 }
 
 // deliverIn queues a message from lane l: it lands at or after the
 // window's end, for whatever incarnation its target has at the merge.
 func (s *Sim) deliverIn(l *lane, ev event) {
-	l.log = append(l.log, op{kind: opDeliver, ev: ev})
+	e := takeEvent(&l.free)
+	*e = ev
+	l.log = append(l.log, op{kind: opDeliver, e: e})
 }
 
 // addIn adds a node inside a window, on a host that runs in it; it is
@@ -171,7 +178,7 @@ func (s *Sim) removeIn(n *Node) {
 				continue
 			}
 			if w.host != l.h {
-				l.log = append(l.log, op{kind: opCall, fn: func() { s.peerGone(w, n) }})
+				l.log = append(l.log, op{kind: opGone, n: n, peer: w})
 				continue
 			}
 			delete(w.lastTo, n)
@@ -185,17 +192,18 @@ func (s *Sim) removeIn(n *Node) {
 	l.log = append(l.log, op{kind: opRemove, n: n})
 }
 
-// peerGone tells w, at the merge, that n was removed.
-func (s *Sim) peerGone(w, n *Node) {
+// peerGone tells w, at the merge (time at), that n was removed.
+func (s *Sim) peerGone(w, n *Node, at int64) {
 	delete(w.lastTo, n)
 	if w.up && w.linked(n.PID) {
 		w.unlink(n.PID)
-		s.push(event{at: s.at(0), kind: evExited, to: w, inc: w.inc, from: n.PID})
+		s.push(event{at: at, kind: evExited, to: w, inc: w.inc, from: n.PID})
 	}
 }
 
 // deferTo runs fn when the window is merged, in the order of n's lane, if
-// a window is running; it reports whether it did (else run fn now).
+// a window is running; it reports whether it did (else run fn now). fn
+// runs beside the queueing of the window's events: it may not queue any.
 func (s *Sim) deferTo(n *Node, fn func()) bool {
 	if !s.par || n == nil {
 		return false
@@ -222,6 +230,11 @@ func (s *Sim) crossed(every uint64) bool { return s.steps/every != s.prevSteps/e
 // goroutine: fewer are not worth the handover (Sim.parFrom, which tests
 // lower).
 const minParallel = 64
+
+// splitPer times Sim.parFrom is the fewest ops (about a millisecond's
+// work) a merge splits between two goroutines: on a busy machine the
+// second one may be slow to start.
+const splitPer = 16
 
 // window handles the events of one window, no later than limit, and runs
 // the check.
@@ -268,9 +281,11 @@ func (s *Sim) window(limit int64) bool {
 	s.lanes = lanes
 	for _, l := range lanes {
 		l.end = end
+		l.stock()
 	}
 
 	s.par = true
+	shared := false
 	workers := s.opts.Workers
 	if workers == 1 || len(lanes) < 2 || events < s.parFrom {
 		for _, l := range lanes {
@@ -311,16 +326,32 @@ func (s *Sim) window(limit int64) bool {
 		work()
 		wg.Wait()
 		s.shared++
+		shared = true
 	}
 	s.par = false
+	ops := 0
+	for _, l := range lanes {
+		ops += len(l.log)
+	}
 
-	s.merge(lanes)
+	s.merge(lanes, shared && ops >= splitPer*s.parFrom)
 	if s.err == nil && s.Check != nil {
 		if err := s.Check(s); err != nil {
 			s.fail(err)
 		}
 	}
 	return s.err == nil
+}
+
+// stock hands the lane free events for what it will queue, about one for
+// each it will handle: a lane's first events would find its free list
+// empty, and the events it frees return to the simulation's at the merge.
+func (l *lane) stock() {
+	s := l.s
+	k := max(len(s.free)-len(l.q)-8, 0)
+	l.free = append(l.free, s.free[k:]...)
+	clear(s.free[k:])
+	s.free = s.free[:k]
 }
 
 // run handles the lane's events in (time, sequence) order.
@@ -343,28 +374,85 @@ func (l *lane) run() {
 	}
 }
 
-// merge carries out the lanes' logs in order and moves the clock to the
-// latest event handled.
-func (s *Sim) merge(lanes []*lane) {
+// merge carries out the lanes' logs and moves the clock to the latest
+// event handled. The log is two streams that share no state: what goes
+// to the queue (events, and peers told of a removed node), and the rest
+// (records for the tracer, nodes added and removed, deferred calls). Each
+// is carried out lane by lane in order; with split, the queue's on a
+// goroutine of its own.
+func (s *Sim) merge(lanes []*lane, split bool) {
 	s.prevSteps = s.steps
 	s.last = nil
 	latest := int64(s.now.Sub(Epoch))
 	for _, l := range lanes {
 		latest = max(latest, l.now)
-	}
-	s.now = Epoch.Add(time.Duration(latest))
-	for _, l := range lanes {
 		s.steps += l.steps
 		s.sent += l.sent
 		l.steps, l.sent = 0, 0
+	}
+	s.now = Epoch.Add(time.Duration(latest))
+	if split {
+		done := make(chan struct{})
+		go func() {
+			s.mergeQueue(lanes, latest)
+			close(done)
+		}()
+		s.mergeRest(lanes)
+		<-done
+	} else {
+		s.mergeQueue(lanes, latest)
+		s.mergeRest(lanes)
+	}
+	for _, l := range lanes {
+		clear(l.log)
+		l.log, l.recs = l.log[:0], l.recs[:0]
+		if cap(l.log) > keepLog {
+			l.log = nil
+		}
+		if cap(l.recs) > keepLog {
+			l.recs = nil
+		}
+		l.h.lane = nil
+		l.h = nil
+	}
+	if s.parErr != nil {
+		err := s.parErr
+		s.parErr = nil
+		s.fail(err)
+	}
+}
+
+// mergeQueue queues the lanes' events and takes back their free ones; at
+// is the time after the window.
+func (s *Sim) mergeQueue(lanes []*lane, at int64) {
+	for _, l := range lanes {
 		for i := range l.log {
 			o := &l.log[i]
 			switch o.kind {
-			case opPush:
-				s.push(o.ev)
 			case opDeliver:
-				o.ev.inc = o.ev.to.inc
-				s.push(o.ev)
+				o.e.inc = o.e.to.inc
+				fallthrough
+			case opPush:
+				s.seq++
+				o.e.seq = s.seq
+				s.q.push(o.e)
+			case opGone:
+				s.peerGone(o.peer, o.n, at)
+			}
+		}
+		s.free = append(s.free, l.free...)
+		clear(l.free)
+		l.free = l.free[:0]
+	}
+}
+
+// mergeRest notes the lanes' records, adds and removes their nodes and
+// runs their deferred calls.
+func (s *Sim) mergeRest(lanes []*lane) {
+	for _, l := range lanes {
+		for i := range l.log {
+			o := &l.log[i]
+			switch o.kind {
 			case opRecord:
 				d := &l.recs[o.i]
 				now := s.now
@@ -387,25 +475,7 @@ func (s *Sim) merge(lanes []*lane) {
 			case opCall:
 				o.fn()
 			}
-			*o = op{}
 		}
-		l.log, l.recs = l.log[:0], l.recs[:0]
-		if cap(l.log) > keepLog {
-			l.log = nil
-		}
-		if cap(l.recs) > keepLog {
-			l.recs = nil
-		}
-		s.free = append(s.free, l.free...)
-		clear(l.free)
-		l.free = l.free[:0]
-		l.h.lane = nil
-		l.h = nil
-	}
-	if s.parErr != nil {
-		err := s.parErr
-		s.parErr = nil
-		s.fail(err)
 	}
 }
 

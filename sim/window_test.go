@@ -6,6 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/actors"
+	"github.com/gomesos/gomesos/actors/effect"
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosutil"
 )
 
 // windowed runs cfg on the windowed engine with workers goroutines and
@@ -95,5 +102,81 @@ func TestWindowedEngineRefusesWhatItCannotOrder(t *testing.T) {
 	c.Sim.opts.Latency = 0 // messages could land inside their own window
 	if res := c.Run(); res.Err == nil || !strings.Contains(res.Err.Error(), "latency") {
 		t.Fatalf("a run without latency on the windowed engine: %v", res.Err)
+	}
+}
+
+// leaver links back to whoever writes to it and removes its node when told
+// "bye", inside a window.
+type leaver struct {
+	effect.Outbox
+	self *Node
+}
+
+func (c *leaver) Receive(_ time.Time, from actors.PID, msg proto.Message) []effect.Effect {
+	if id, ok := msg.(*mesos.TaskID); ok && id.GetValue() == "bye" {
+		c.self.sim.Remove(c.self)
+		return nil
+	}
+	c.Link(from)
+	return c.Take()
+}
+func (c *leaver) Timer(time.Time, string) []effect.Effect { return nil }
+func (c *leaver) Exited(time.Time, actors.PID) []effect.Effect {
+	return nil
+}
+
+// TestWindowedRemovalTellsPeersOnOtherHosts removes nodes inside a shared
+// window: each one's watcher, on another host, hears it exited once the
+// window is merged, whatever the number of workers.
+func TestWindowedRemovalTellsPeersOnOtherHosts(t *testing.T) {
+	run := func(workers int) string {
+		s := New(Options{Seed: 1, Latency: time.Millisecond, Workers: workers})
+		s.parFrom = 1
+		var log []string
+		s.Trace = func(s *Sim, d Delivery) { log = append(log, fmt.Sprintf("%v %s", s.Elapsed(), s.Line(d))) }
+		var watchers []*echo
+		for i := 0; i < 8; i++ {
+			ppid := actors.PID{ID: "peer", Address: fmt.Sprintf("127.0.1.%d:1", i+1)}
+			wpid := actors.PID{ID: "watcher", Address: fmt.Sprintf("127.0.2.%d:1", i+1)}
+			l := &leaver{}
+			pn, err := s.Add(fmt.Sprintf("peer%d", i), ppid, l, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.self = pn
+			w := &echo{}
+			wn, err := s.Add(fmt.Sprintf("watcher%d", i), wpid, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			watchers = append(watchers, w)
+			s.Start(wn, func(time.Time) []effect.Effect {
+				return []effect.Effect{
+					effect.Link{PID: ppid},
+					effect.Send{To: ppid, Msg: mesosutil.NewTaskID("hello")},
+					effect.Send{To: ppid, Msg: mesosutil.NewTaskID("bye")},
+				}
+			})
+		}
+		if err := s.RunFor(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if s.shared == 0 {
+			t.Fatalf("workers=%d: no window was shared out", workers)
+		}
+		for i, w := range watchers {
+			if len(w.exited) != 1 || w.exited[0].ID != "peer" {
+				t.Errorf("workers=%d: watcher%d heard %v exit, want its peer", workers, i, w.exited)
+			}
+			log = append(log, fmt.Sprint(w.exited))
+		}
+		if n := len(s.Nodes()); n != len(watchers) {
+			t.Errorf("workers=%d: %d nodes left, want the %d watchers", workers, n, len(watchers))
+		}
+		return strings.Join(log, "\n")
+	}
+	two := run(2)
+	if three := run(3); three != two {
+		t.Errorf("workers=2 and 3 ran differently:\n%s\n--\n%s", two, three)
 	}
 }
