@@ -419,9 +419,9 @@ func TestPerPeerMemoryBounded(t *testing.T) {
 	if n.rcfg.EndpointWriterBatchSize != 1 || n.batchMax != EndpointWriterBatchSize {
 		t.Fatalf("writer batch %d tokens, token cap %d", n.rcfg.EndpointWriterBatchSize, n.batchMax)
 	}
-	// One call each: 5 server options, 4 dial options (creds, closed
-	// streams end, keepalive, connect timeout).
-	if len(n.rcfg.ServerOptions) != 5 || len(n.rcfg.DialOptions) != 4 {
+	// One call each: 7 server options, 6 dial options (creds, the two
+	// fixed windows, closed streams end, keepalive, connect timeout).
+	if len(n.rcfg.ServerOptions) != 7 || len(n.rcfg.DialOptions) != 6 {
 		t.Fatalf("server options %d, dial options %d", len(n.rcfg.ServerOptions), len(n.rcfg.DialOptions))
 	}
 }

@@ -294,6 +294,9 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		remote.WithEndpointWriterBatchSize(1),
 		remote.WithServerOptions(
 			grpc.MaxRecvMsgSize(maxRecv),
+			// Fixed windows: no bandwidth-delay pings (see WindowSize).
+			grpc.StaticStreamWindowSize(WindowSize),
+			grpc.StaticConnWindowSize(WindowSize),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 				MinTime:             KeepaliveMinTime,
 				PermitWithoutStream: true,
@@ -307,6 +310,8 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		),
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithStaticStreamWindowSize(WindowSize),
+			grpc.WithStaticConnWindowSize(WindowSize),
 			grpc.WithChainStreamInterceptor(closedStreamEnds),
 			grpc.WithKeepaliveParams(keepalive.ClientParameters{
 				Time:                KeepaliveTime,
