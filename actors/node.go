@@ -64,8 +64,10 @@ type Node struct {
 	outqs    sync.Map // peer address -> *outQueue
 	batchMax int      // messages per batch token (and gRPC frame)
 	pids     pidCache
-	stopping atomic.Bool
-	stopOnce sync.Once
+	// inTargets caches the targets of received batches (see inTarget).
+	inTargets [64]atomic.Pointer[pidEntry]
+	stopping  atomic.Bool
+	stopOnce  sync.Once
 
 	stats nodeStats
 }

@@ -194,8 +194,8 @@ func TestBatchRoundTrip(t *testing.T) {
 		if r.sender != nil {
 			sender = r.sender.Id
 		}
-		if r.target.Id != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
-			t.Fatalf("record %d: %v %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
+		if string(r.target) != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
+			t.Fatalf("record %d: %s %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
 		}
 	}
 
