@@ -472,8 +472,8 @@ func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 		target    []byte
 		hasTarget bool
 		sender    *actor.PID
-		mt     protoreflect.MessageType
-		tname  string
+		mt        protoreflect.MessageType
+		tname     string
 	)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
