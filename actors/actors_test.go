@@ -667,3 +667,38 @@ func TestPanickerHearsHandlerAndCallbackPanics(t *testing.T) {
 		t.Fatalf("Panicked(%q)", got)
 	}
 }
+
+// deadTracer hands DeadLetter events to a channel.
+type deadTracer chan Event
+
+func (d deadTracer) Trace(e *Event) {
+	if e.Kind == DeadLetter {
+		d <- *e
+	}
+}
+
+// A message still queued when its process stops is a dead letter, as one
+// sent a moment after: counted, and traced with its ids.
+func TestQueuedMessageOfStoppedProcessIsDeadLetter(t *testing.T) {
+	n := newTestNode(t)
+	dead := make(deadTracer, 4)
+	n.SetTracer(dead)
+	block := make(chan struct{})
+	victim := spawn(t, n, "victim", &proc{init: func(c *Context) {
+		Install(c, func(PID, *wrapperspb.StringValue) {})
+	}})
+	n.Dispatch(victim, func() {
+		<-block
+		n.procCtx(victim).Terminate() // runs before the queued message
+	})
+	before := n.Stats().DeadLetters
+	n.Send(PID{}, victim, wrapperspb.String("queued"))
+	close(block)
+	e := recv(t, dead, "DeadLetter of the queued message")
+	if e.To != victim || e.MsgID == "" || e.TraceID == "" || e.Msg.(*wrapperspb.StringValue).GetValue() != "queued" {
+		t.Fatalf("DeadLetter %+v", e)
+	}
+	if got := n.Stats().DeadLetters; got != before+1 {
+		t.Fatalf("DeadLetters = %d, want %d", got, before+1)
+	}
+}

@@ -374,9 +374,12 @@ func (m *mailbox) runGuarded() (ended bool) {
 		msg, sender, mid, trace := s.msg, s.sender, s.mid, s.trace
 		s.msg, s.sender = nil, nil // the buffer keeps neither alive (the ids hold no pointer)
 		cur = msg
-		if !mid.zero() {
+		switch {
+		case !mid.zero():
 			m.p.receiveLocal(msg.(proto.Message), sender, mid, trace, true)
-		} else {
+		case m.p != nil && m.p.stopped: // protoactor would drop it unseen
+			m.p.deadAfterStop(msg, nil, id{}, id{})
+		default:
 			m.invoker.InvokeUserMessage(msg)
 		}
 		if m.hook != nil {
