@@ -419,9 +419,9 @@ func TestPerPeerMemoryBounded(t *testing.T) {
 	if n.rcfg.EndpointWriterBatchSize != 1 || n.batchMax != EndpointWriterBatchSize {
 		t.Fatalf("writer batch %d tokens, token cap %d", n.rcfg.EndpointWriterBatchSize, n.batchMax)
 	}
-	// One call each: 5 server options, 4 dial options (creds, closed
-	// streams end, keepalive, connect timeout).
-	if len(n.rcfg.ServerOptions) != 5 || len(n.rcfg.DialOptions) != 4 {
+	// One call each: 7 server options, 6 dial options (creds, the two
+	// fixed windows, closed streams end, keepalive, connect timeout).
+	if len(n.rcfg.ServerOptions) != 7 || len(n.rcfg.DialOptions) != 6 {
 		t.Fatalf("server options %d, dial options %d", len(n.rcfg.ServerOptions), len(n.rcfg.DialOptions))
 	}
 }
@@ -665,5 +665,40 @@ func TestPanickerHearsHandlerAndCallbackPanics(t *testing.T) {
 	n.Dispatch(pid, func() { panic("later") })
 	if got := recv(t, p.heard, "callback panic"); got != "Dispatch: later" {
 		t.Fatalf("Panicked(%q)", got)
+	}
+}
+
+// deadTracer hands DeadLetter events to a channel.
+type deadTracer chan Event
+
+func (d deadTracer) Trace(e *Event) {
+	if e.Kind == DeadLetter {
+		d <- *e
+	}
+}
+
+// A message still queued when its process stops is a dead letter, as one
+// sent a moment after: counted, and traced with its ids.
+func TestQueuedMessageOfStoppedProcessIsDeadLetter(t *testing.T) {
+	n := newTestNode(t)
+	dead := make(deadTracer, 4)
+	n.SetTracer(dead)
+	block := make(chan struct{})
+	victim := spawn(t, n, "victim", &proc{init: func(c *Context) {
+		Install(c, func(PID, *wrapperspb.StringValue) {})
+	}})
+	n.Dispatch(victim, func() {
+		<-block
+		n.procCtx(victim).Terminate() // runs before the queued message
+	})
+	before := n.Stats().DeadLetters
+	n.Send(PID{}, victim, wrapperspb.String("queued"))
+	close(block)
+	e := recv(t, dead, "DeadLetter of the queued message")
+	if e.To != victim || e.MsgID == "" || e.TraceID == "" || e.Msg.(*wrapperspb.StringValue).GetValue() != "queued" {
+		t.Fatalf("DeadLetter %+v", e)
+	}
+	if got := n.Stats().DeadLetters; got != before+1 {
+		t.Fatalf("DeadLetters = %d, want %d", got, before+1)
 	}
 }

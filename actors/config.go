@@ -51,6 +51,15 @@ const (
 	// EndpointWriterBatchSize is the number of messages per gRPC frame.
 	EndpointWriterBatchSize = 128
 
+	// WindowSize is the gRPC flow-control window of each connection and
+	// stream, fixed. With gRPC's default (a window sized by estimating the
+	// bandwidth-delay product) the receiving end pings the sender after
+	// every data frame that starts a new estimate, which, one message in
+	// flight, is every message: two more frames, writes and reads per
+	// message. A message or batch larger than the window still goes
+	// through, in parts, as the receiver reads it.
+	WindowSize = 4 << 20
+
 	// KeepaliveTime is how long a connection may be idle before either end
 	// pings the other (grpc-go raises a client's value below 10 s to 10 s).
 	KeepaliveTime = 10 * time.Second

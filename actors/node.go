@@ -64,8 +64,11 @@ type Node struct {
 	outqs    sync.Map // peer address -> *outQueue
 	batchMax int      // messages per batch token (and gRPC frame)
 	pids     pidCache
-	stopping atomic.Bool
-	stopOnce sync.Once
+	// inTargets caches the targets of received batches (see inTarget).
+	inTargets [64]atomic.Pointer[pidEntry]
+	streams   streamGens // client streams per peer address (see closedStreamEnds)
+	stopping  atomic.Bool
+	stopOnce  sync.Once
 
 	stats nodeStats
 }
@@ -294,6 +297,9 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		remote.WithEndpointWriterBatchSize(1),
 		remote.WithServerOptions(
 			grpc.MaxRecvMsgSize(maxRecv),
+			// Fixed windows: no bandwidth-delay pings (see WindowSize).
+			grpc.StaticStreamWindowSize(WindowSize),
+			grpc.StaticConnWindowSize(WindowSize),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 				MinTime:             KeepaliveMinTime,
 				PermitWithoutStream: true,
@@ -307,7 +313,9 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 		),
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithChainStreamInterceptor(closedStreamEnds),
+			grpc.WithStaticStreamWindowSize(WindowSize),
+			grpc.WithStaticConnWindowSize(WindowSize),
+			grpc.WithChainStreamInterceptor(n.closedStreamEnds),
 			grpc.WithKeepaliveParams(keepalive.ClientParameters{
 				Time:                KeepaliveTime,
 				Timeout:             KeepaliveTimeout,
@@ -328,30 +336,65 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 	return opts
 }
 
-// closedStreamEnds makes a client stream that this node closed end as a
-// finished stream (io.EOF) rather than a failed one. protoactor's writer
-// closes its connection when it stops (on an EndpointTerminatedEvent) and
-// its reading goroutine, seeing the close as an error, publishes another
-// EndpointTerminatedEvent for the address, later: that one stopped the
-// next writer, whose close did the same, so a cut connection could go on
-// ending its successors, their pending messages turned dead letters.
-// Canceled comes only from our side: the stream's context is Background.
-func closedStreamEnds(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+// closedStreamEnds makes a client stream end as a finished stream
+// (io.EOF) rather than a failed one when this node closed it, or when a
+// newer stream to the same address replaced it. protoactor's writer
+// closes its connection when it stops (on an EndpointTerminatedEvent), and
+// the writer's reading goroutine publishes an EndpointTerminatedEvent for
+// the address whenever its stream fails or brings a DisconnectRequest:
+// one published late, once the next writer had connected, stopped that
+// writer (protoactor's endpoint manager goes by address), whose close did
+// the same, so a cut connection could go on ending its successors, their
+// pending messages turned dead letters. Canceled comes only from our
+// side: the stream's context is Background.
+func (n *Node) closedStreamEnds(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	latest, gen := n.streams.next(cc.Target())
 	s, err := streamer(ctx, desc, cc, method, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return closedStream{s}, nil
+	return closedStream{ClientStream: s, latest: latest, gen: gen}, nil
 }
 
-type closedStream struct{ grpc.ClientStream }
+// streamGens numbers a node's client streams per peer address.
+type streamGens struct{ m sync.Map } // address -> *atomic.Uint64
+
+// next numbers a new stream to addr; it returns the address' counter,
+// which holds the newest stream's number.
+func (g *streamGens) next(addr string) (*atomic.Uint64, uint64) {
+	v, ok := g.m.Load(addr)
+	if !ok {
+		v, _ = g.m.LoadOrStore(addr, new(atomic.Uint64))
+	}
+	c := v.(*atomic.Uint64)
+	return c, c.Add(1)
+}
+
+type closedStream struct {
+	grpc.ClientStream
+	latest *atomic.Uint64 // the newest stream's number for the address (nil: not counted)
+	gen    uint64
+}
+
+// replaced says a newer stream to the same address was opened.
+func (s closedStream) replaced() bool { return s.latest != nil && s.latest.Load() != s.gen }
 
 func (s closedStream) RecvMsg(m any) error {
-	err := s.ClientStream.RecvMsg(m)
-	if err != nil && status.Code(err) == codes.Canceled {
-		return io.EOF
+	for {
+		err := s.ClientStream.RecvMsg(m)
+		switch {
+		case err == nil && s.replaced() && isDisconnect(m):
+			continue // for a connection already replaced
+		case err != nil && (status.Code(err) == codes.Canceled || s.replaced()):
+			return io.EOF
+		}
+		return err
 	}
-	return err
+}
+
+func isDisconnect(m any) bool {
+	rm, ok := m.(*remote.RemoteMessage)
+	return ok && rm.GetDisconnectRequest() != nil
 }
 
 func isUnspecified(host string) bool {

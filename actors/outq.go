@@ -431,11 +431,30 @@ type inBatch struct {
 }
 
 type inRec struct {
-	target *actor.PID // Address empty until the batch process sets its own
+	target []byte // the target's id on this node (in the batch's bytes)
+	req    uint32 // the target's request id, if any
 	sender *actor.PID
 	msg    proto.Message
 	mid    id
 	trace  id
+}
+
+// inBatches recycles decoded batches: the batch process is done with one
+// when its SendUserMessage returns (one that ends as a dead letter is left
+// to the garbage collector).
+var inBatches = sync.Pool{New: func() any { return new(inBatch) }}
+
+// maxPooledRecs bounds the records array a recycled batch keeps.
+const maxPooledRecs = batchMaxRecords
+
+func (b *inBatch) recycle() {
+	clear(b.recs)
+	if cap(b.recs) > maxPooledRecs {
+		b.recs = nil
+	}
+	b.one[0] = inRec{}
+	b.rejected = 0
+	inBatches.Put(b)
 }
 
 // decodeBatch decodes a batch's records, sent over a connection from node
@@ -443,13 +462,18 @@ type inRec struct {
 // the stream, as for any undecodable envelope); a record of a type that
 // may not come from another node is dropped and counted.
 func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
-	out := &inBatch{}
-	out.recs = out.one[:0]
+	out := inBatches.Get().(*inBatch)
+	if out.recs == nil {
+		out.recs = out.one[:0]
+	} else {
+		out.recs = out.recs[:0]
+	}
 	var (
-		target *actor.PID
-		sender *actor.PID
-		mt     protoreflect.MessageType
-		tname  string
+		target    []byte
+		hasTarget bool
+		sender    *actor.PID
+		mt        protoreflect.MessageType
+		tname     string
 	)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -489,7 +513,7 @@ func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 			rec = rec[n:]
 			switch {
 			case num == recTarget && typ == protowire.BytesType:
-				target = &actor.PID{Id: string(v)}
+				target, hasTarget = v, true
 			case num == recTargetReq && typ == protowire.VarintType:
 				req = x
 			case num == recSender && typ == protowire.BytesType:
@@ -510,7 +534,7 @@ func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 				payload = v
 			}
 		}
-		if target == nil || mt == nil {
+		if !hasTarget || mt == nil {
 			out.rejected++
 			continue
 		}
@@ -522,10 +546,7 @@ func decodeBatch(b []byte, peer uint64) (*inBatch, error) {
 		if err := proto.Unmarshal(payload, m); err != nil {
 			return nil, err
 		}
-		r := inRec{target: target, sender: sender, msg: m}
-		if req != 0 {
-			r.target = &actor.PID{Id: target.Id, RequestId: uint32(req)}
-		}
+		r := inRec{target: target, req: uint32(req), sender: sender, msg: m}
 		if hasIDs {
 			r.mid, r.trace = parseIDs(ids, peer)
 		}
@@ -554,8 +575,18 @@ func (p *batchProcess) SendUserMessage(_ *actor.PID, msg any) {
 	}
 	for i := range b.recs {
 		r := &b.recs[i]
-		to := r.target // decoded for this batch alone: its address is ours
-		to.Address = n.addr
+		e := n.inTarget(r.target)
+		to := e.ap
+		if r.req != 0 {
+			to = &actor.PID{Address: n.addr, Id: e.pid.ID, RequestId: r.req}
+		} else if !r.mid.zero() {
+			// To a live process: into its mailbox as a message sent on
+			// this node goes, with its ids.
+			if proc := n.liveProcess(e); proc != nil {
+				proc.mb.post(r.msg, r.sender, r.mid, r.trace)
+				continue
+			}
+		}
 		if r.mid.zero() {
 			if r.sender != nil {
 				n.sys.Root.Send(to, &actor.MessageEnvelope{Message: r.msg, Sender: r.sender})
@@ -568,6 +599,25 @@ func (p *batchProcess) SendUserMessage(_ *actor.PID, msg any) {
 		*lm = localMsg{msg: r.msg, sender: r.sender, mid: r.mid, trace: r.trace, pooled: true}
 		n.sys.Root.Send(to, lm)
 	}
+	b.recycle()
+}
+
+// inTarget returns the entry of this node's process id, from the node's
+// cache of received targets (direct-mapped by the id's bytes, entries
+// never change) or made once: a batch names its first message's target,
+// and consecutive batches mostly name the same ones.
+func (n *Node) inTarget(idb []byte) *pidEntry {
+	h := uint32(2166136261)
+	for _, c := range idb {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &n.inTargets[h%uint32(len(n.inTargets))]
+	if e := slot.Load(); e != nil && e.pid.ID == string(idb) {
+		return e
+	}
+	e := n.pids.get(PID{ID: string(idb), Address: n.addr}, n.isLocalAddr)
+	slot.Store(e)
+	return e
 }
 
 func (p *batchProcess) SendSystemMessage(*actor.PID, any) {}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -194,8 +197,8 @@ func TestBatchRoundTrip(t *testing.T) {
 		if r.sender != nil {
 			sender = r.sender.Id
 		}
-		if r.target.Id != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
-			t.Fatalf("record %d: %v %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
+		if string(r.target) != w.target || sender != w.sender || !proto.Equal(r.msg, w.msg) || r.mid != w.mid || r.trace != w.trace {
+			t.Fatalf("record %d: %s %v %v %v %v, want %+v", i, r.target, r.sender, r.msg, r.mid, r.trace, w)
 		}
 	}
 
@@ -241,14 +244,103 @@ func TestClosedStreamEnds(t *testing.T) {
 		{io.EOF, io.EOF},
 		{nil, nil},
 	} {
-		if got := (closedStream{canceledStream{c.err}}).RecvMsg(nil); got != c.want {
+		if got := (closedStream{ClientStream: canceledStream{c.err}}).RecvMsg(nil); got != c.want {
 			t.Fatalf("RecvMsg after %v = %v, want %v", c.err, got, c.want)
 		}
 	}
 	lost := status.Error(codes.Unavailable, "transport is closing")
-	if got := (closedStream{canceledStream{lost}}).RecvMsg(nil); status.Code(got) != codes.Unavailable {
+	if got := (closedStream{ClientStream: canceledStream{lost}}).RecvMsg(nil); status.Code(got) != codes.Unavailable {
 		t.Fatalf("RecvMsg after a lost connection = %v, want Unavailable", got)
 	}
+}
+
+// A stream that a newer connection to the same address replaced ends
+// quietly, however it ends, and a DisconnectRequest on it is not reported:
+// protoactor's reading goroutine would publish a late
+// EndpointTerminatedEvent for the address, and protoactor and this node
+// would end the newer connection for it (its writer stopped, its queued
+// messages dead letters). The newest stream still reports its end.
+func TestReplacedStreamEndsQuietly(t *testing.T) {
+	n := newTestNode(t)
+	cc, err := grpc.NewClient("peer:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	other, err := grpc.NewClient("peer:2", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lost := status.Error(codes.Unavailable, "transport is closing")
+	open := func(cc *grpc.ClientConn, s *scriptedStream) grpc.ClientStream {
+		cs, err := n.closedStreamEnds(context.Background(), &grpc.StreamDesc{}, cc, methodReceive,
+			func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+				return s, nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	msg := &remote.RemoteMessage{}
+	first := &scriptedStream{}
+	s1 := open(cc, first)
+	first.script(lost)
+	if err := s1.RecvMsg(msg); status.Code(err) != codes.Unavailable {
+		t.Fatalf("the newest stream's loss = %v, want Unavailable", err)
+	}
+	open(other, &scriptedStream{}) // another address replaces nothing
+	first.script(lost)
+	if err := s1.RecvMsg(msg); status.Code(err) != codes.Unavailable {
+		t.Fatalf("after a stream to another address: %v, want Unavailable", err)
+	}
+	second := &scriptedStream{}
+	s2 := open(cc, second)
+	first.script(lost)
+	if err := s1.RecvMsg(msg); err != io.EOF {
+		t.Fatalf("a replaced stream's loss = %v, want io.EOF", err)
+	}
+	first.script(errDisconnect, lost) // a DisconnectRequest, then the end
+	if err := s1.RecvMsg(msg); err != io.EOF {
+		t.Fatalf("a replaced stream's DisconnectRequest = %v, want io.EOF", err)
+	}
+	first.script(nil) // any other answer (a late ConnectResponse) is the writer's
+	if err := s1.RecvMsg(msg); err != nil || msg.GetConnectResponse() == nil {
+		t.Fatalf("a replaced stream's ConnectResponse = %v, %v", err, msg)
+	}
+	second.script(errDisconnect)
+	if err := s2.RecvMsg(msg); err != nil || msg.GetDisconnectRequest() == nil {
+		t.Fatalf("the newest stream's DisconnectRequest = %v, %v, want it reported", err, msg)
+	}
+}
+
+// errDisconnect scripts a DisconnectRequest.
+var errDisconnect = errors.New("disconnect request")
+
+// scriptedStream answers RecvMsg with its scripted errors in turn (nil: a
+// ConnectResponse; errDisconnect: a DisconnectRequest).
+type scriptedStream struct {
+	canceledStream
+	errs []error
+}
+
+func (s *scriptedStream) script(errs ...error) { s.errs = errs }
+
+func (s *scriptedStream) RecvMsg(m any) error {
+	if len(s.errs) == 0 {
+		return io.EOF
+	}
+	err := s.errs[0]
+	s.errs = s.errs[1:]
+	if rm, ok := m.(*remote.RemoteMessage); ok && (err == nil || err == errDisconnect) {
+		rm.MessageType = &remote.RemoteMessage_ConnectResponse{ConnectResponse: &remote.ConnectResponse{}}
+		if err == errDisconnect {
+			rm.MessageType = &remote.RemoteMessage_DisconnectRequest{DisconnectRequest: &remote.DisconnectRequest{}}
+			err = nil
+		}
+	}
+	return err
 }
 
 type canceledStream struct{ err error }

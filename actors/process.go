@@ -258,6 +258,7 @@ func (p *process) Receive(c actor.Context) {
 // the handler (see mailbox.runGuarded).
 func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace id, direct bool) {
 	if p.stopped {
+		p.deadAfterStop(msg, sender, mid, trace)
 		return
 	}
 	p.trace = trace
@@ -288,6 +289,33 @@ func (p *process) receiveLocal(msg proto.Message, sender *actor.PID, mid, trace 
 		h(from, msg)
 		p.inHandler = false
 	}
+}
+
+// deadAfterStop makes a message that was still in the mailbox when the
+// process stopped a dead letter, as one sent a moment later is. The
+// process' own messages (Dispatch, Exited) and protoactor's go quietly.
+func (p *process) deadAfterStop(msg any, sender *actor.PID, mid, trace id) {
+	switch m := msg.(type) {
+	case *actor.MessageEnvelope:
+		msg = m.Message
+		if sender == nil {
+			sender = m.Sender
+		}
+	case *localMsg:
+		msg, mid, trace = m.msg, m.mid, m.trace
+		if m.sender != nil {
+			sender = m.sender
+		}
+	}
+	pm, ok := msg.(proto.Message)
+	if !ok || isInternal(pm) {
+		return
+	}
+	p.node.sys.EventStream.Publish(&actor.DeadLetterEvent{
+		PID:     p.apid,
+		Message: &localMsg{msg: pm, sender: sender, mid: mid, trace: trace},
+		Sender:  sender,
+	})
 }
 
 // poisonPill refuses a PoisonPill: processes stop through Node.Stop and

@@ -132,6 +132,25 @@ func TestLinkExitedAcrossNodes(t *testing.T) {
 	}
 }
 
+// A message several flow-control windows long reaches the peer process
+// whole, between small ones sent before and after it.
+func TestMessageLargerThanWindow(t *testing.T) {
+	n, p := sharedNode(t), sharedPeer(t)
+	got := make(chan int64, 4)
+	a := spawn(t, n, "a", &proc{init: func(c *Context) {
+		Install(c, func(_ PID, m *wrapperspb.Int64Value) { got <- m.Value })
+	}})
+	big := 3*WindowSize + 7
+	for _, size := range []int{1, big, 2} {
+		n.Send(a, p.echo, wrapperspb.Bytes(make([]byte, size))) // the echo answers with the length
+	}
+	for _, want := range []int64{1, int64(big), 2} {
+		if size := recv(t, got, "a length"); size != want {
+			t.Fatalf("peer got %d bytes, want %d", size, want)
+		}
+	}
+}
+
 func TestOversizedMessageRefused(t *testing.T) {
 	n, p := sharedNode(t), sharedPeer(t)
 	got := make(chan int64, 4)
