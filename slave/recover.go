@@ -165,6 +165,10 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 func (c *Core) recoverTask(f *framework, e *executor, ts *checkpoint.TaskState) {
 	task := proto.Clone(ts.Info).(*mesos.Task)
 	tid := ts.ID
+	if task.GetTaskId().GetValue() != tid {
+		// The executor finds its tasks by TaskId: the folder's name wins.
+		task.TaskId = &mesos.TaskID{Value: proto.String(tid)}
+	}
 	for _, r := range ts.Records {
 		if r.GetType() != mesosinternal.StatusUpdateRecord_UPDATE {
 			continue
@@ -180,12 +184,11 @@ func (c *Core) recoverTask(f *framework, e *executor, ts *checkpoint.TaskState) 
 	if err := c.tsum.Replay(sid, ts.Records); err != nil {
 		c.logFor(f.id, e.id, tid).WithError(err).Error("failed to recover the task's status updates")
 	}
-	e.launchOrder = append(e.launchOrder, tid)
 	if !protocol.IsTerminal(task.GetState()) {
-		e.setLaunched(tid, task)
+		e.setLaunched(task)
 		return
 	}
-	e.setTerminated(tid, task)
+	e.setTerminated(task, false)
 	if !c.tsum.Has(sid) {
 		e.completeTask(tid)
 	}
@@ -252,11 +255,8 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 		return
 	}
 	var task *mesos.Task
-	for _, tid := range e.launchOrder {
-		if t := e.launched[tid]; t != nil {
-			task = t
-			break
-		}
+	if launched := e.launchedTasks(); len(launched) > 0 {
+		task = launched[0]
 	}
 	if task == nil {
 		return // nothing runs: the container's end settles it

@@ -1092,8 +1092,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 		}
 	} else {
 		for _, task := range e.launchedTasks() {
-			e.unsetLaunched(task.GetTaskId().GetValue())
-			e.setTerminated(task.GetTaskId().GetValue(), task)
+			e.setTerminated(task, false)
 		}
 	}
 	if !e.commandTask {

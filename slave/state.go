@@ -219,12 +219,11 @@ type executor struct {
 	pid         actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
-	// launched and terminated are made on their first task (setLaunched,
-	// setTerminated): most executors run one task.
-	launched    map[string]*mesos.Task
-	launchOrder []string
-	terminated  map[string]*mesos.Task
-	completed   []*mesos.Task
+	// tasks are the launched and terminated (not yet acknowledged) ones,
+	// in launch order; most executors run one task, and a short list is
+	// searched faster than a map and is smaller.
+	tasks     []taskEntry
+	completed []*mesos.Task
 
 	pendingTermination *containerizer.Termination
 	// exit is the container's end, held back until the executor's last
@@ -261,8 +260,8 @@ type containerExit struct {
 // unfinishedLaunched reports whether a task the executor was given is
 // not yet terminal (an update from the executor may still be on its way).
 func (e *executor) unfinishedLaunched() bool {
-	for _, t := range e.launched {
-		if !protocol.IsTerminal(t.GetState()) {
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched && !protocol.IsTerminal(x.task.GetState()) {
 			return true
 		}
 	}
@@ -283,14 +282,50 @@ func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, conta
 	}
 }
 
+// taskEntry is one of an executor's launched or terminated tasks.
+type taskEntry struct {
+	task *mesos.Task // its TaskId is set (createTask)
+	kind taskKind
+}
+
+type taskKind uint8
+
+const (
+	taskLaunched   taskKind = iota
+	taskTerminated          // terminated after its launch
+	// taskDropped: terminated while queued (never launched).
+	taskDropped
+)
+
+// taskIndex is the position of task id in e.tasks, -1 if none.
+func (e *executor) taskIndex(id string) int {
+	for i := range e.tasks {
+		if e.tasks[i].task.GetTaskId().GetValue() == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// launchedTask is task id if it is launched and not terminated, else nil.
+func (e *executor) launchedTask(id string) *mesos.Task {
+	if i := e.taskIndex(id); i >= 0 && e.tasks[i].kind == taskLaunched {
+		return e.tasks[i].task
+	}
+	return nil
+}
+
+// terminatedTask is task id if it is terminated and not yet completed,
+// else nil.
+func (e *executor) terminatedTask(id string) *mesos.Task {
+	if i := e.taskIndex(id); i >= 0 && e.tasks[i].kind != taskLaunched {
+		return e.tasks[i].task
+	}
+	return nil
+}
+
 func (e *executor) hasTask(id string) bool {
-	if _, ok := e.launched[id]; ok {
-		return true
-	}
-	if _, ok := e.terminated[id]; ok {
-		return true
-	}
-	return e.queuedIndex(id) >= 0
+	return e.taskIndex(id) >= 0 || e.queuedIndex(id) >= 0
 }
 
 func (e *executor) queuedIndex(id string) int {
@@ -308,11 +343,8 @@ func (e *executor) eachTaskID(fn func(id string)) {
 	for _, t := range e.queued {
 		fn(t.GetTaskId().GetValue())
 	}
-	for id := range e.launched {
-		fn(id)
-	}
-	for id := range e.terminated {
-		fn(id)
+	for _, x := range e.tasks {
+		fn(x.task.GetTaskId().GetValue())
 	}
 }
 
@@ -332,13 +364,15 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	}
 	t := e.queued[i]
 	e.queued = append(e.queued[:i:i], e.queued[i+1:]...)
+	if len(e.queued) == 0 {
+		e.queued = nil
+	}
 	return t
 }
 
 func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 	task := createTask(t, mesos.TaskState_TASK_STAGING, e.fwIDMsg)
-	e.setLaunched(t.GetTaskId().GetValue(), task)
-	e.launchOrder = append(e.launchOrder, t.GetTaskId().GetValue())
+	e.setLaunched(task)
 	e.everSent = true
 	if e.fw != nil {
 		e.fw.indexTask(t.GetTaskId().GetValue(), e)
@@ -346,90 +380,72 @@ func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 	return task
 }
 
-func (e *executor) setLaunched(id string, t *mesos.Task) {
-	if e.launched == nil {
-		e.launched = map[string]*mesos.Task{}
-	}
-	e.launched[id] = t
+// setLaunched adds t (whose TaskId is set) as launched, after those
+// launched before it.
+func (e *executor) setLaunched(t *mesos.Task) {
+	e.tasks = append(e.tasks, taskEntry{task: t, kind: taskLaunched})
 }
 
-// unsetLaunched takes task id off the launched ones; an empty map goes
-// (a map keeps its room when emptied, and ended executors are kept for
-// the history).
-func (e *executor) unsetLaunched(id string) {
-	delete(e.launched, id)
-	if len(e.launched) == 0 {
-		e.launched = nil
+// setTerminated marks launched task t as terminated, or adds it as
+// terminated (a task terminated while queued if dropped).
+func (e *executor) setTerminated(t *mesos.Task, dropped bool) {
+	if i := e.taskIndex(t.GetTaskId().GetValue()); i >= 0 {
+		e.tasks[i] = taskEntry{task: t, kind: taskTerminated}
+		return
 	}
-}
-
-func (e *executor) setTerminated(id string, t *mesos.Task) {
-	if e.terminated == nil {
-		e.terminated = map[string]*mesos.Task{}
+	kind := taskTerminated
+	if dropped {
+		kind = taskDropped
 	}
-	e.terminated[id] = t
+	e.tasks = append(e.tasks, taskEntry{task: t, kind: kind})
 }
 
 // launchedTasks in launch order.
 func (e *executor) launchedTasks() []*mesos.Task {
-	out := make([]*mesos.Task, 0, len(e.launched))
-	for _, id := range e.launchOrder {
-		if t, ok := e.launched[id]; ok {
-			out = append(out, t)
+	out := make([]*mesos.Task, 0, len(e.tasks))
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched {
+			out = append(out, x.task)
 		}
 	}
 	return out
 }
 
 func (e *executor) terminatedTasks() []*mesos.Task {
-	out := make([]*mesos.Task, 0, len(e.terminated))
-	for _, id := range e.launchOrder {
-		if t, ok := e.terminated[id]; ok {
-			out = append(out, t)
+	out := make([]*mesos.Task, 0, len(e.tasks))
+	var never []*mesos.Task
+	for _, x := range e.tasks {
+		switch x.kind {
+		case taskTerminated:
+			out = append(out, x.task)
+		case taskDropped:
+			never = append(never, x.task)
 		}
 	}
-	// Tasks terminated while queued were never launched (by id, so that
-	// every run lists them alike).
-	var never []string
-	for id := range e.terminated {
-		if !contains(e.launchOrder, id) {
-			never = append(never, id)
-		}
-	}
-	sort.Strings(never)
-	for _, id := range never {
-		out = append(out, e.terminated[id])
-	}
-	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
+	// Tasks terminated while queued were never launched: they come last,
+	// by id, so that every run lists them alike.
+	sort.Slice(never, func(i, j int) bool {
+		return never[i].GetTaskId().GetValue() < never[j].GetTaskId().GetValue()
+	})
+	return append(out, never...)
 }
 
 // incompleteTasks: anything queued, launched, or terminated but not yet
 // acknowledged.
 func (e *executor) incompleteTasks() bool {
-	return len(e.queued) > 0 || len(e.launched) > 0 || len(e.terminated) > 0
+	return len(e.queued) > 0 || len(e.tasks) > 0
 }
 
 // completeTask moves a terminated, acknowledged task to the history.
 func (e *executor) completeTask(id string) {
-	t, ok := e.terminated[id]
-	if !ok {
+	i := e.taskIndex(id)
+	if i < 0 || e.tasks[i].kind == taskLaunched {
 		return
 	}
-	delete(e.terminated, id)
-	if len(e.terminated) == 0 {
-		e.terminated = nil
-		if e.launched == nil {
-			e.launchOrder = nil
-		}
+	t := e.tasks[i].task
+	e.tasks = append(e.tasks[:i:i], e.tasks[i+1:]...)
+	if len(e.tasks) == 0 {
+		e.tasks = nil // ended executors are kept for the history
 	}
 	if e.fw != nil {
 		e.fw.unindexTask(id, e)
@@ -445,20 +461,21 @@ func (e *executor) completeTask(id string) {
 func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
 	terminal := protocol.IsTerminal(st.GetState())
-	task := e.launched[id]
+	i := e.taskIndex(id)
+	var task *mesos.Task
+	dropped := false
 	switch {
-	case task != nil:
-		if terminal {
-			e.unsetLaunched(id)
-		}
+	case i >= 0 && e.tasks[i].kind == taskLaunched:
+		task = e.tasks[i].task
 	case e.queuedIndex(id) >= 0:
 		if !terminal {
 			return errf("cannot send non-terminal update for queued task")
 		}
 		info := e.dequeue(id)
 		task = createTask(info, st.GetState(), e.fwIDMsg)
-	case e.terminated[id] != nil:
-		return errf("task is already terminated with state %s", e.terminated[id].GetState())
+		dropped = true
+	case i >= 0:
+		return errf("task is already terminated with state %s", e.tasks[i].task.GetState())
 	default:
 		return errf("task is unknown")
 	}
@@ -476,7 +493,7 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	// written into.
 	task.State = st.State
 	if terminal {
-		e.setTerminated(id, task)
+		e.setTerminated(task, dropped)
 	}
 	return nil
 }
@@ -492,9 +509,9 @@ func (e *executor) allocated() resources.Resources {
 	for _, t := range e.queued {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
-	for _, id := range e.launchOrder {
-		if t := e.launched[id]; t != nil {
-			r = r.Add(resources.Resources(t.GetResources()))
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched {
+			r = r.Add(resources.Resources(x.task.GetResources()))
 		}
 	}
 	return r
