@@ -132,6 +132,9 @@ type Core struct {
 	graceTextOf      time.Duration
 
 	held map[*executor][]heldUpdate
+	// linkedPIDs are the live executors the agent linked, by pid
+	// (executorPeerExited), made on the first link.
+	linkedPIDs map[actors.PID]pidLink
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
 	// not yet registered or ended.
@@ -412,8 +415,7 @@ func (c *Core) stop(now time.Time, keepCheckpointed bool) []effect.Effect {
 		if keepCheckpointed && c.checkpointing(f) {
 			continue
 		}
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if e.state != executorTerminated && e.launchedContainer {
 				c.out.Add(DestroyContainer{ContainerID: e.containerID})
 			}

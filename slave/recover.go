@@ -206,8 +206,7 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 	reconnecting := 0
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering {
 				continue
 			}
@@ -287,8 +286,7 @@ func (c *Core) resendReconnects() {
 	waiting := 0
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering || e.pid.IsZero() {
 				continue
 			}
@@ -319,8 +317,7 @@ func (c *Core) reregistrationTimeout() {
 	}
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering {
 				continue
 			}
@@ -373,7 +370,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	f := c.frameworks[fid]
 	var e *executor
 	if f != nil && f.state == frameworkRunning {
-		e = f.executors[eid]
+		e = f.executor(eid)
 	}
 	if e != nil && e.recovered && e.state == executorRunning && c.cfg.ExecutorReregistrationRetryInterval > 0 && c.state != terminating {
 		// With reconnects resent, a second answer is expected.
@@ -388,9 +385,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	log.Info("executor reregistered")
 	e.state = executorRunning
 	moved := e.pid != from
-	e.pid = from
-	e.linked, e.peerExited = true, false
-	c.out.Link(from)
+	c.link(e, from)
 	if moved {
 		c.checkpointExecutorPID(f, e)
 	}

@@ -152,7 +152,7 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	if m.LaunchExecutor != nil {
 		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
 	}
-	f.pending[tid] = p
+	f.addPending(tid, p)
 	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
 	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
 	c.startLaunches(key)
@@ -257,7 +257,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 	}
 	if f.state == frameworkTerminating {
 		log.Warn("ignoring running task: the framework is terminating")
-		delete(f.pending, tid)
+		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
 		if launchExecutor {
 			c.sendExitedExecutor(fid, eid, -1)
@@ -271,7 +271,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		}
 		return
 	}
-	delete(f.pending, tid)
+	f.dropPending(tid)
 
 	if c.state == terminating {
 		log.Warn("ignoring running task: the agent is terminating")
@@ -288,7 +288,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		return
 	}
 
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if p.launchExecutor != nil {
 		if p.commandTask {
 			if e != nil {
@@ -555,7 +555,7 @@ func (c *Core) startWaitingLaunches() {
 		c.launchWaiting = c.launchWaiting[1:]
 		var e *executor
 		if f := c.frameworks[l.FrameworkID]; f != nil {
-			e = f.executors[l.ExecutorID]
+			e = f.executor(l.ExecutorID)
 		}
 		if e == nil || e.containerID != l.ContainerID || c.containers[l.ContainerID] == nil {
 			continue
@@ -705,7 +705,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 		c.out.CancelTimer(executorShutdownKey(cid))
 	}
 	if f := c.frameworks[ref.frameworkID]; f != nil {
-		e := f.executors[ref.executorID]
+		e := f.executor(ref.executorID)
 		// A recovered executor that ended before it reregistered.
 		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
 			e.pendingTermination = c.reregistrationTermination(f)
@@ -742,7 +742,7 @@ func (c *Core) finishExit(cid string) {
 	c.out.CancelTimer(executorExitKey(cid))
 	var x containerExit
 	if f := c.frameworks[ref.frameworkID]; f != nil {
-		if e := f.executors[ref.executorID]; e != nil && e.containerID == cid && e.exit != nil {
+		if e := f.executor(ref.executorID); e != nil && e.containerID == cid && e.exit != nil {
 			x, e.exit = *e.exit, nil
 		}
 	}
@@ -763,28 +763,13 @@ func (c *Core) executorExitTimeout(cid string) {
 // executorPeerExited handles the Exited of a linked executor: once its
 // container has ended too, the executor is done.
 func (c *Core) executorPeerExited(pid actors.PID) bool {
-	var exited []*executor
-	for _, fid := range c.frameworkOrder {
-		f := c.frameworks[fid]
-		if f == nil {
-			continue
-		}
-		// Usually none or one matches: find them without a lookup per
-		// executor, and take them in creation order only if several do.
-		n := 0
-		for _, e := range f.executors {
-			if e.linked && e.pid == pid {
-				n++
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		for _, eid := range f.order {
-			if e := f.executors[eid]; e != nil && e.linked && e.pid == pid {
-				exited = append(exited, e)
-			}
-		}
+	l, ok := c.linkedPIDs[pid]
+	if !ok {
+		return false
+	}
+	exited := []*executor{l.e}
+	if l.shared {
+		exited = c.linkedTo(pid, nil)
 	}
 	for _, e := range exited {
 		e.peerExited = true
@@ -793,6 +778,73 @@ func (c *Core) executorPeerExited(pid actors.PID) bool {
 		}
 	}
 	return len(exited) > 0
+}
+
+// pidLink is one of the live executors linked to a pid, and whether
+// there are others (Core.linkedPIDs).
+type pidLink struct {
+	e      *executor
+	shared bool
+}
+
+// link records that the agent linked e's process, pid (it registered).
+func (c *Core) link(e *executor, pid actors.PID) {
+	c.unlink(e)
+	e.pid = pid
+	e.linked, e.peerExited = true, false
+	l, ok := c.linkedPIDs[pid]
+	if ok && l.e != e {
+		l.shared = true
+	} else {
+		l.e = e
+	}
+	if c.linkedPIDs == nil {
+		c.linkedPIDs = map[actors.PID]pidLink{}
+	}
+	c.linkedPIDs[pid] = l
+	c.out.Link(pid)
+}
+
+// unlink forgets e's link (e is no longer live, or links another pid).
+func (c *Core) unlink(e *executor) {
+	if !e.linked {
+		return
+	}
+	l, ok := c.linkedPIDs[e.pid]
+	if !ok {
+		return
+	}
+	if !l.shared {
+		if l.e == e {
+			delete(c.linkedPIDs, e.pid)
+		}
+		return
+	}
+	rest := c.linkedTo(e.pid, e)
+	switch len(rest) {
+	case 0:
+		delete(c.linkedPIDs, e.pid)
+	case 1:
+		c.linkedPIDs[e.pid] = pidLink{e: rest[0]}
+	default:
+		c.linkedPIDs[e.pid] = pidLink{e: rest[0], shared: true}
+	}
+}
+
+// linkedTo lists the live executors other than but linked to pid, in
+// the order of their frameworks and their creation.
+func (c *Core) linkedTo(pid actors.PID, but *executor) []*executor {
+	var out []*executor
+	for _, fid := range c.frameworkOrder {
+		if f := c.frameworks[fid]; f != nil {
+			for _, e := range f.executors {
+				if e != but && e.linked && e.pid == pid {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // exitSettled ends a held-back executor once none of its tasks can get
@@ -844,7 +896,7 @@ func (c *Core) executorLaunched(fid, eid, cid string, err error) {
 	f := c.frameworks[fid]
 	var e *executor
 	if f != nil {
-		e = f.executors[eid]
+		e = f.executor(eid)
 		if e != nil && e.containerID != cid {
 			e = nil
 		}
@@ -911,7 +963,7 @@ func (c *Core) registerExecutorTimeout(cid string) {
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil || e.containerID != cid || e.state != executorRegistering {
 		return
 	}
@@ -951,7 +1003,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		shutdown("the framework is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		shutdown("the executor is unknown")
 		return
@@ -961,9 +1013,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	e.state = executorRunning
-	e.pid = from
-	e.linked, e.peerExited = true, false
-	c.out.Link(from)
+	c.link(e, from)
 	c.launchSettled(e.containerID)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
@@ -1009,7 +1059,7 @@ func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error)
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil || e.containerID != cid {
 		return
 	}
@@ -1070,7 +1120,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	if f == nil {
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil || e.containerID != cid || e.state == executorTerminated {
 		return
 	}
@@ -1243,8 +1293,10 @@ func (c *Core) doShutdownFramework(fid string) {
 	f.state = frameworkTerminating
 	// Nothing it sends can be acknowledged any more.
 	c.tsum.Cleanup(fid)
-	for _, eid := range append([]string(nil), f.order...) {
-		e := f.executors[eid]
+	for _, e := range append([]*executor(nil), f.executors...) {
+		if e.fw != f {
+			continue // gone meanwhile
+		}
 		switch e.state {
 		case executorRegistering, executorRunning:
 			c.doShutdownExecutor(f, e)
@@ -1280,7 +1332,7 @@ func (c *Core) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecut
 		log.Warn("ignoring shutdown executor: the framework is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		log.Warn("ignoring shutdown of an unknown executor")
 		return
@@ -1327,7 +1379,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 	if f == nil {
 		return
 	}
-	e := f.executors[ref.executorID]
+	e := f.executor(ref.executorID)
 	if e == nil || e.containerID != cid || e.state != executorTerminating {
 		return
 	}
@@ -1338,6 +1390,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 func (c *Core) removeExecutor(f *framework, e *executor) {
 	c.logFor(f.id, e.id, "").Info("cleaning up executor")
 	delete(c.held, e)
+	c.unlink(e)
 	c.forgetExecutor(f, e)
 	f.destroyExecutor(e.id)
 }
@@ -1414,7 +1467,7 @@ func (c *Core) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkTo
 		log.Warn("dropping framework message: the framework does not exist or is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		log.Warn("dropping framework message: the executor does not exist")
 		return

@@ -86,9 +86,13 @@ type framework struct {
 	pidTextOf    actors.PID
 	pidTextCache *string
 
-	pending   map[string]*pendingTask // by task id
-	executors map[string]*executor    // by executor id
-	order     []string                // executor ids in creation order
+	pending map[string]*pendingTask // by task id; nil when empty
+	// executors are the live ones in creation order. A framework has
+	// few on an agent as a rule: they are searched in order, and indexed
+	// by id (byID) and by task (taskExec) only once there are
+	// manyExecutors of them.
+	executors []*executor
+	byID      map[string]*executor
 	// taskExec is the live executor that has each task queued, launched
 	// or terminated (executorOf); scan is set if two live executors ever
 	// claimed one task id, and executorOf then searches them in order.
@@ -101,13 +105,10 @@ type framework struct {
 // newFramework keeps info itself: the caller hands over its own copy.
 func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 	return &framework{
-		id:        info.GetId().GetValue(),
-		idMsg:     &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
-		info:      info,
-		pid:       pid,
-		pending:   map[string]*pendingTask{},
-		executors: map[string]*executor{},
-		taskExec:  map[string]*executor{},
+		id:    info.GetId().GetValue(),
+		idMsg: &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
+		info:  info,
+		pid:   pid,
 	}
 }
 
@@ -129,11 +130,45 @@ func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending)
 
 func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
+// manyExecutors is the number of live executors from which a framework
+// indexes them.
+const manyExecutors = 8
+
+// addPending records a task waiting for its launch.
+func (f *framework) addPending(id string, p *pendingTask) {
+	if f.pending == nil {
+		f.pending = map[string]*pendingTask{}
+	}
+	f.pending[id] = p
+}
+
+// dropPending forgets a pending task; an emptied map goes (a map keeps
+// its room when emptied, and ended frameworks are kept for the history).
+func (f *framework) dropPending(id string) {
+	delete(f.pending, id)
+	if len(f.pending) == 0 {
+		f.pending = nil
+	}
+}
+
+// executor is the live executor id, nil if none.
+func (f *framework) executor(id string) *executor {
+	if f.byID != nil {
+		return f.byID[id]
+	}
+	for _, e := range f.executors {
+		if e.id == id {
+			return e
+		}
+	}
+	return nil
+}
+
 // executorOf finds the live executor that has (or will get) the task:
 // the first in creation order whose queued, launched or terminated tasks
 // hold it.
 func (f *framework) executorOf(taskID string) *executor {
-	if !f.scan {
+	if f.taskExec != nil && !f.scan {
 		e := f.taskExec[taskID]
 		if checkTaskIndex {
 			if want := f.scanExecutorOf(taskID); want != e {
@@ -149,9 +184,8 @@ func (f *framework) executorOf(taskID string) *executor {
 var checkTaskIndex = false
 
 func (f *framework) scanExecutorOf(taskID string) *executor {
-	for _, id := range f.order {
-		e := f.executors[id]
-		if e != nil && e.hasTask(taskID) {
+	for _, e := range f.executors {
+		if e.hasTask(taskID) {
 			return e
 		}
 	}
@@ -160,6 +194,9 @@ func (f *framework) scanExecutorOf(taskID string) *executor {
 
 // indexTask records that e has task id (see taskExec).
 func (f *framework) indexTask(id string, e *executor) {
+	if f.taskExec == nil {
+		return
+	}
 	if old := f.taskExec[id]; old != nil && old != e {
 		f.scan = true
 		return
@@ -175,25 +212,47 @@ func (f *framework) unindexTask(id string, e *executor) {
 }
 
 func (f *framework) addExecutor(e *executor) {
-	f.executors[e.id] = e
-	f.order = append(f.order, e.id)
+	f.executors = append(f.executors, e)
 	e.fw = f
-	e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	switch {
+	case f.byID != nil:
+		f.byID[e.id] = e
+		e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	case len(f.executors) >= manyExecutors:
+		f.byID = make(map[string]*executor, len(f.executors))
+		f.taskExec = map[string]*executor{}
+		for _, x := range f.executors {
+			if f.byID[x.id] == nil {
+				f.byID[x.id] = x
+			}
+			x.eachTaskID(func(id string) { f.indexTask(id, x) })
+		}
+	}
 }
 
 func (f *framework) destroyExecutor(id string) {
-	e := f.executors[id]
-	if e == nil {
+	i := 0
+	for i < len(f.executors) && f.executors[i].id != id {
+		i++
+	}
+	if i == len(f.executors) {
 		return
 	}
+	e := f.executors[i]
 	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
 	e.fw = nil
-	delete(f.executors, id)
-	for i, x := range f.order {
-		if x == id {
-			f.order = append(f.order[:i:i], f.order[i+1:]...)
-			break
+	f.executors = append(f.executors[:i:i], f.executors[i+1:]...)
+	if f.byID[id] == e {
+		delete(f.byID, id)
+		for _, x := range f.executors { // another live one of that id
+			if x.id == id {
+				f.byID[id] = x
+				break
+			}
 		}
+	}
+	if len(f.executors) == 0 {
+		f.executors, f.byID, f.taskExec, f.scan = nil, nil, nil, false
 	}
 	f.completedExecutors = append(f.completedExecutors, e)
 	if len(f.completedExecutors) > maxCompletedExecutorsPerFramework {

@@ -138,7 +138,7 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 	}
 	if f.pending[tid] != nil {
 		// The launch is prevented: the launch step finds the task gone.
-		delete(f.pending, tid)
+		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
 		c.handToManager(u, pid)
 		return
