@@ -122,7 +122,7 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 	} else if f.state == frameworkRunning {
-		f.info, f.infoFrom = info, m.GetFramework()
+		f.setInfo(info, m.GetFramework())
 		if !schedPID.IsZero() {
 			f.pid = schedPID
 		}
@@ -603,7 +603,7 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	env["MESOS_EXECUTOR_ID"] = e.id
 	env["MESOS_DIRECTORY"] = e.directory
 	env["MESOS_SLAVE_ID"] = c.info.GetId().GetValue()
-	checkpoint := f.info.GetCheckpoint()
+	checkpoint := f.checkpoint
 	env["MESOS_CHECKPOINT"] = "0"
 	if checkpoint {
 		env["MESOS_CHECKPOINT"] = "1"
@@ -1445,7 +1445,7 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
-		f.info, f.infoFrom = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil
+		f.setInfo(proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil)
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
 	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")

@@ -72,6 +72,8 @@ type framework struct {
 	id    string
 	idMsg *mesos.FrameworkID // id as a message, read only (task records share it)
 	info  *mesos.FrameworkInfo
+	// checkpoint is info's checkpoint flag (read often; setInfo).
+	checkpoint bool
 	// infoFrom is the received FrameworkInfo that info was copied from
 	// (nil if none): the same message again needs no comparison.
 	infoFrom *mesos.FrameworkInfo
@@ -109,7 +111,15 @@ func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 		idMsg: &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
 		info:  info,
 		pid:   pid,
+
+		checkpoint: info.GetCheckpoint(),
 	}
+}
+
+// setInfo replaces the framework's info (never changed in place) and
+// what was received (infoFrom).
+func (f *framework) setInfo(info, from *mesos.FrameworkInfo) {
+	f.info, f.infoFrom, f.checkpoint = info, from, info.GetCheckpoint()
 }
 
 // pidText is the scheduler's pid as text ("" if unknown), kept until the
