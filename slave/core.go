@@ -132,9 +132,6 @@ type Core struct {
 	graceTextOf      time.Duration
 
 	held map[*executor][]heldUpdate
-	// linkedPIDs are the live executors the agent linked, by pid
-	// (executorPeerExited), made on the first link.
-	linkedPIDs map[actors.PID]pidLink
 	// launchWaiting are the executor launches held back by
 	// MaxLaunchesInFlight, in order; launching are those started and
 	// not yet registered or ended.

@@ -763,14 +763,9 @@ func (c *Core) executorExitTimeout(cid string) {
 // executorPeerExited handles the Exited of a linked executor: once its
 // container has ended too, the executor is done.
 func (c *Core) executorPeerExited(pid actors.PID) bool {
-	l, ok := c.linkedPIDs[pid]
-	if !ok {
-		return false
-	}
-	exited := []*executor{l.e}
-	if l.shared {
-		exited = c.linkedTo(pid, nil)
-	}
+	// A walk over the executors' records: a map by pid would cost more
+	// memory per executor than this costs time.
+	exited := c.linkedTo(pid)
 	for _, e := range exited {
 		e.peerExited = true
 		if e.exit != nil {
@@ -780,65 +775,21 @@ func (c *Core) executorPeerExited(pid actors.PID) bool {
 	return len(exited) > 0
 }
 
-// pidLink is one of the live executors linked to a pid, and whether
-// there are others (Core.linkedPIDs).
-type pidLink struct {
-	e      *executor
-	shared bool
-}
-
 // link records that the agent linked e's process, pid (it registered).
 func (c *Core) link(e *executor, pid actors.PID) {
-	c.unlink(e)
 	e.pid = pid
 	e.linked, e.peerExited = true, false
-	l, ok := c.linkedPIDs[pid]
-	if ok && l.e != e {
-		l.shared = true
-	} else {
-		l.e = e
-	}
-	if c.linkedPIDs == nil {
-		c.linkedPIDs = map[actors.PID]pidLink{}
-	}
-	c.linkedPIDs[pid] = l
 	c.out.Link(pid)
 }
 
-// unlink forgets e's link (e is no longer live, or links another pid).
-func (c *Core) unlink(e *executor) {
-	if !e.linked {
-		return
-	}
-	l, ok := c.linkedPIDs[e.pid]
-	if !ok {
-		return
-	}
-	if !l.shared {
-		if l.e == e {
-			delete(c.linkedPIDs, e.pid)
-		}
-		return
-	}
-	rest := c.linkedTo(e.pid, e)
-	switch len(rest) {
-	case 0:
-		delete(c.linkedPIDs, e.pid)
-	case 1:
-		c.linkedPIDs[e.pid] = pidLink{e: rest[0]}
-	default:
-		c.linkedPIDs[e.pid] = pidLink{e: rest[0], shared: true}
-	}
-}
-
-// linkedTo lists the live executors other than but linked to pid, in
-// the order of their frameworks and their creation.
-func (c *Core) linkedTo(pid actors.PID, but *executor) []*executor {
+// linkedTo lists the live executors linked to pid, in the order of their
+// frameworks and their creation.
+func (c *Core) linkedTo(pid actors.PID) []*executor {
 	var out []*executor
 	for _, fid := range c.frameworkOrder {
 		if f := c.frameworks[fid]; f != nil {
 			for _, e := range f.executors {
-				if e != but && e.linked && e.pid == pid {
+				if e.linked && e.pid == pid {
 					out = append(out, e)
 				}
 			}
@@ -1390,7 +1341,6 @@ func (c *Core) shutdownGraceOver(cid string) {
 func (c *Core) removeExecutor(f *framework, e *executor) {
 	c.logFor(f.id, e.id, "").Info("cleaning up executor")
 	delete(c.held, e)
-	c.unlink(e)
 	c.forgetExecutor(f, e)
 	f.destroyExecutor(e.id)
 }
