@@ -159,8 +159,13 @@ type Core struct {
 	// and the fixed part of executors' environment (executorEnvBase).
 	overheads       map[string]resources.Resources
 	missingExecutor *string
-	envBase         map[string]string
-	selfTextCache   *string
+	// The command executor's command (commandExecutorCommand): the real
+	// executor's path and arguments, and the command of plain tasks.
+	realExecutor     *string
+	realExecutorArgs []string
+	plainCommand     *mesos.CommandInfo
+	envBase          map[string]string
+	selfTextCache    *string
 
 	hint taskHint // see taskOf
 }

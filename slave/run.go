@@ -355,35 +355,18 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		}
 		return e, false
 	}
-	tid := t.GetTaskId().GetValue()
-	cmd := t.GetCommand()
-	// The parts shared with the task and the framework are read only, and
-	// so are those made here (the id and the source share one string).
-	p := &commandExecutorParts{id: tid, name: commandExecutorTitle(t)}
-	p.executorID.Value = &p.id
-	p.command.Uris, p.command.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	// The parts shared with the task, the framework and other command
+	// executors are read only, and so are those made here. The id and
+	// the source are the task's id (runTask checked it is set).
+	p := &commandExecutorParts{name: commandExecutorTitle(t)}
+	p.executorID.Value = t.GetTaskId().Value
 	e := &p.info
-	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, &p.id
+	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, t.GetTaskId().Value
 	e.Container, e.Labels, e.Discovery = t.GetContainer(), t.GetLabels(), t.GetDiscovery()
-	e.Command = &p.command
-	if cmd != nil && cmd.User != nil {
-		e.Command.User = proto.String(cmd.GetUser())
-	}
+	e.Command = c.commandExecutorCommand(t.GetCommand())
 	if gp := t.GetKillPolicy().GetGracePeriod(); gp != nil && gp.Nanoseconds != nil {
 		grace := time.Duration(gp.GetNanoseconds()) + maxReapInterval + time.Second
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
-	}
-	if real := c.deps.CommandExecutor; real != "" {
-		e.Command.Shell = shellOff
-		e.Command.Value = proto.String(real)
-		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
-	} else {
-		if c.missingExecutor == nil {
-			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
-			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
-		}
-		e.Command.Shell = shellOn
-		e.Command.Value = c.missingExecutor // shared, read only
 	}
 	role := ""
 	for _, r := range t.GetResources() {
@@ -401,8 +384,40 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 type commandExecutorParts struct {
 	info       mesos.ExecutorInfo
 	executorID mesos.ExecutorID
-	command    mesos.CommandInfo
-	id, name   string
+	name       string
+}
+
+// commandExecutorCommand is the command executor's command for a task
+// whose command is cmd. Every task whose command has no uris, environment
+// or user gets the same one (read only).
+func (c *Core) commandExecutorCommand(cmd *mesos.CommandInfo) *mesos.CommandInfo {
+	plain := cmd == nil || len(cmd.Uris) == 0 && cmd.Environment == nil && cmd.User == nil
+	if plain && c.plainCommand != nil {
+		return c.plainCommand
+	}
+	x := &mesos.CommandInfo{}
+	if real := c.deps.CommandExecutor; real != "" {
+		if c.realExecutor == nil {
+			c.realExecutor = proto.String(real)
+			c.realExecutorArgs = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
+		}
+		x.Shell, x.Value, x.Arguments = shellOff, c.realExecutor, c.realExecutorArgs
+	} else {
+		if c.missingExecutor == nil {
+			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
+			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
+		}
+		x.Shell, x.Value = shellOn, c.missingExecutor
+	}
+	if plain {
+		c.plainCommand = x
+		return x
+	}
+	x.Uris, x.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	if cmd.User != nil {
+		x.User = proto.String(cmd.GetUser())
+	}
+	return x
 }
 
 // The command executors' shell flags, shared, read only.
