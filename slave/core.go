@@ -88,9 +88,23 @@ func randomRand() *rand.Rand {
 // containerRef ties a container the core launched to its executor, from
 // LaunchContainer until its end arrives.
 type containerRef struct {
-	frameworkID, executorID string
-	destroying              bool
-	shutdownArmed           bool // its executor-shutdown timer was started
+	// e is the container's executor, which may have ended since (then
+	// e.fw is nil): the ref names it and finds it without a lookup.
+	e             *executor
+	destroying    bool
+	shutdownArmed bool // its executor-shutdown timer was started
+}
+
+func (r *containerRef) frameworkID() string { return r.e.frameworkID() }
+func (r *containerRef) executorID() string  { return r.e.id }
+
+// live is the container's executor and its framework while the executor
+// is live, else nils.
+func (r *containerRef) live() (*framework, *executor) {
+	if r.e.fw == nil {
+		return nil, nil
+	}
+	return r.e.fw, r.e
 }
 
 // Core is the agent as a pure state machine: registration with the

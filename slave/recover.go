@@ -140,7 +140,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[e.containerID] = &containerRef{frameworkID: f.id, executorID: e.id}
+	c.containers[e.containerID] = &containerRef{e: e}
 	pid := run.ForkedPID
 	if run.Completed || rebooted {
 		pid = 0 // over: it ends at once, and its streams go on

@@ -478,7 +478,7 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
+	c.containers[cid] = &containerRef{e: e}
 	c.checkpointFramework(f)
 	c.checkpointExecutor(f, e)
 	if c.logsAt(logrus.InfoLevel) {
@@ -695,7 +695,7 @@ func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.
 	// Wait in every case: a failed launch also ends in a termination.
 	c.out.Add(WaitContainer{ContainerID: cid})
 	c.stats.containerLaunched(err)
-	c.executorLaunched(ref.frameworkID, ref.executorID, cid, err)
+	c.executorLaunched(ref, cid, err)
 	return c.out.Take()
 }
 
@@ -719,8 +719,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 	if ref.shutdownArmed {
 		c.out.CancelTimer(executorShutdownKey(cid))
 	}
-	if f := c.frameworks[ref.frameworkID]; f != nil {
-		e := f.executor(ref.executorID)
+	if f, e := ref.live(); f != nil {
 		// A recovered executor that ended before it reregistered.
 		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
 			e.pendingTermination = c.reregistrationTermination(f)
@@ -741,7 +740,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 			return
 		}
 	}
-	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
+	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, t, err)
 	c.cleanupIfDone()
 }
 
@@ -756,12 +755,10 @@ func (c *Core) finishExit(cid string) {
 	delete(c.exiting, cid)
 	c.out.CancelTimer(executorExitKey(cid))
 	var x containerExit
-	if f := c.frameworks[ref.frameworkID]; f != nil {
-		if e := f.executor(ref.executorID); e != nil && e.containerID == cid && e.exit != nil {
-			x, e.exit = *e.exit, nil
-		}
+	if _, e := ref.live(); e != nil && e.exit != nil {
+		x, e.exit = *e.exit, nil
 	}
-	c.executorTerminated(ref.frameworkID, ref.executorID, cid, x.termination, x.err)
+	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, x.termination, x.err)
 	c.cleanupIfDone()
 }
 
@@ -769,7 +766,7 @@ func (c *Core) finishExit(cid string) {
 // unfinished tasks fail.
 func (c *Core) executorExitTimeout(cid string) {
 	if ref := c.exiting[cid]; ref != nil {
-		c.logFor(ref.frameworkID, ref.executorID, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
+		c.logFor(ref.frameworkID(), ref.executorID(), "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
 			Warn("no word from the ended executor in time; failing its unfinished tasks")
 	}
 	c.finishExit(cid)
@@ -853,19 +850,16 @@ func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []e
 		}
 		return c.out.Take()
 	}
-	c.sendQueued(ref.frameworkID, ref.executorID, u.ContainerID, u.Tasks, err)
+	c.sendQueued(ref.e, u.Tasks, err)
 	return c.out.Take()
 }
 
-func (c *Core) executorLaunched(fid, eid, cid string, err error) {
+func (c *Core) executorLaunched(ref *containerRef, cid string, err error) {
+	fid, eid := ref.frameworkID(), ref.executorID()
 	log := c.withField(c.logFor(fid, eid, ""), "container_id", cid)
-	f := c.frameworks[fid]
-	var e *executor
-	if f != nil {
-		e = f.executor(eid)
-		if e != nil && e.containerID != cid {
-			e = nil
-		}
+	f, e := ref.live()
+	if f == nil {
+		f = c.frameworks[fid]
 	}
 	if err != nil {
 		log.WithError(err).Error("container failed to start")
@@ -924,7 +918,7 @@ func (c *Core) registerExecutorTimeout(cid string) {
 	if ref == nil {
 		return
 	}
-	fid, eid := ref.frameworkID, ref.executorID
+	fid, eid := ref.frameworkID(), ref.executorID()
 	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
@@ -1014,21 +1008,21 @@ func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos
 	if e.hosted {
 		// Its container started with the task's resources: nothing to
 		// update, and the task's command may have ended already.
-		c.sendQueued(f.id, e.id, e.containerID, ids, nil)
+		c.sendQueued(e, ids, nil)
 		return
 	}
 	c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated(), Tasks: ids})
 }
 
-func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error) {
-	f := c.frameworks[fid]
+// sendQueued sends the executor's queued tasks named once its container
+// was updated (or failed to be, updateErr); nothing goes to an executor
+// that ended or whose framework is terminating.
+func (c *Core) sendQueued(e *executor, tasks []string, updateErr error) {
+	f := e.fw
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	e := f.executor(eid)
-	if e == nil || e.containerID != cid {
-		return
-	}
+	fid, eid, cid := f.id, e.id, e.containerID
 	log := c.logFor(fid, eid, "")
 	if updateErr != nil {
 		log.WithField("container_id", cid).WithError(updateErr).Error("failed to update resources of container; destroying it")
@@ -1341,11 +1335,11 @@ func (c *Core) shutdownGraceOver(cid string) {
 	if ref == nil {
 		return
 	}
-	f := c.frameworks[ref.frameworkID]
+	f := c.frameworks[ref.frameworkID()]
 	if f == nil {
 		return
 	}
-	e := f.executor(ref.executorID)
+	e := f.executor(ref.executorID())
 	if e == nil || e.containerID != cid || e.state != executorTerminating {
 		return
 	}
