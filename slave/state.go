@@ -617,8 +617,10 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID *mesos.Fra
 			task.Limits[k] = v
 		}
 	}
-	if len(t.GetResources()) > 0 {
-		task.Resources = append([]*mesos.Resource(nil), t.GetResources()...)
+	if r := t.GetResources(); len(r) > 0 {
+		// Shared, and clipped so that an append cannot write into the
+		// TaskInfo's.
+		task.Resources = r[:len(r):len(r)]
 	}
 	if x := t.GetExecutor().GetExecutorId(); x != nil {
 		task.ExecutorId = x
