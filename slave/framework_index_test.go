@@ -17,7 +17,7 @@ func TestFrameworkFindsExecutorsAcrossTheIndexThreshold(t *testing.T) {
 	}
 	add := func(i int) *executor {
 		id := fmt.Sprintf("e%d", i)
-		e := newExecutor(f, &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String(id)}}, false, "c"+id, "", "")
+		e := newExecutor(f, &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String(id)}}, false, "c"+id, "")
 		f.addExecutor(e)
 		e.addLaunched(taskInfo("run-" + id))
 		e.enqueue(taskInfo("queued-" + id))

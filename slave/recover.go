@@ -118,11 +118,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	info := es.Info
 	commandTask := strings.HasPrefix(info.GetName(), "Command Executor") && info.GetSource() == es.ID
-	user := f.info.GetUser()
-	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
-		user = cmd.GetUser()
-	}
-	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
+	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID))
 	e.recovered = true
 	e.launchedContainer = true
 	e.everSent = true

@@ -471,11 +471,7 @@ func commandExecutorTitle(t *mesos.TaskInfo) string {
 func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	cid := c.deps.ContainerIDs()
 	eid := p.executorInfo.GetExecutorId().GetValue()
-	user := f.info.GetUser()
-	if cmd := p.executorInfo.GetCommand(); cmd != nil && cmd.User != nil {
-		user = cmd.GetUser()
-	}
-	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
+	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid))
 	e.state = executorRegistering
 	f.addExecutor(e)
 	c.containers[cid] = &containerRef{e: e}
@@ -501,7 +497,7 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 		ExecutorInfo: info,
 		Resources:    total,
 		Directory:    e.directory,
-		User:         e.user,
+		User:         executorUser(f, e.info),
 		Env:          c.executorEnv(f, e),
 		PIDFile:      c.forkedPIDFile(f, e),
 	}
@@ -517,6 +513,15 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	}
 	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// executorUser is the user an executor runs as: its command's, else its
+// framework's.
+func executorUser(f *framework, info *mesos.ExecutorInfo) string {
+	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
+		return cmd.GetUser()
+	}
+	return f.info.GetUser()
 }
 
 // copyExecutorInfo returns a new ExecutorInfo with e's fields, sharing

@@ -284,7 +284,6 @@ type executor struct {
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
-	user        string
 	pid         actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
@@ -339,7 +338,7 @@ func (e *executor) unfinishedLaunched() bool {
 
 // newExecutor keeps info itself: the caller hands over a copy nothing
 // changes afterwards.
-func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
+func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
 		fwIDMsg:     f.idMsg,
@@ -347,7 +346,6 @@ func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, conta
 		commandTask: commandTask,
 		containerID: containerID,
 		directory:   dir,
-		user:        user,
 	}
 }
 
