@@ -135,6 +135,9 @@ type Core struct {
 
 	tsum *statusupdate.Manager
 
+	// launchQueues and launchBusy hold the launch steps under way; like
+	// launching, they are made on demand and dropped when emptied (a
+	// map keeps its room, and launches come in bursts).
 	launchQueues map[launchKey][]*launchRequest
 	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
@@ -214,22 +217,19 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		deps.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	c := &Core{
-		cfg:          cfg,
-		deps:         deps,
-		ckpt:         checkpoint.NewPaths(cfg.WorkDir),
-		self:         self,
-		log:          deps.Log,
-		info:         proto.Clone(info).(*mesos.SlaveInfo),
-		total:        resources.Resources(info.GetResources()).Clone(),
-		state:        disconnected,
-		pingTimeout:  defaultMasterPingTimeout,
-		frameworks:   map[string]*framework{},
-		tsum:         statusupdate.New(),
-		launchQueues: map[launchKey][]*launchRequest{},
-		launchBusy:   map[launchKey]bool{},
-		containers:   map[string]*containerRef{},
-		exiting:      map[string]*containerRef{},
-		launching:    map[string]bool{},
+		cfg:         cfg,
+		deps:        deps,
+		ckpt:        checkpoint.NewPaths(cfg.WorkDir),
+		self:        self,
+		log:         deps.Log,
+		info:        proto.Clone(info).(*mesos.SlaveInfo),
+		total:       resources.Resources(info.GetResources()).Clone(),
+		state:       disconnected,
+		pingTimeout: defaultMasterPingTimeout,
+		frameworks:  map[string]*framework{},
+		tsum:        statusupdate.New(),
+		containers:  map[string]*containerRef{},
+		exiting:     map[string]*containerRef{},
 	}
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}

@@ -154,6 +154,9 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	}
 	f.addPending(tid, p)
 	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
+	if c.launchQueues == nil {
+		c.launchQueues = map[launchKey][]*launchRequest{}
+	}
 	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
 	c.startLaunches(key)
 }
@@ -197,6 +200,9 @@ func (c *Core) startLaunches(key launchKey) {
 		return
 	}
 	req := c.launchQueues[key][0]
+	if c.launchBusy == nil {
+		c.launchBusy = map[launchKey]bool{}
+	}
 	c.launchBusy[key] = true
 	c.out.Add(PrepareSandbox{
 		FrameworkID: req.frameworkID,
@@ -220,10 +226,16 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	q = q[1:]
 	if len(q) == 0 {
 		delete(c.launchQueues, key)
+		if len(c.launchQueues) == 0 {
+			c.launchQueues = nil
+		}
 	} else {
 		c.launchQueues[key] = q
 	}
 	delete(c.launchBusy, key)
+	if len(c.launchBusy) == 0 {
+		c.launchBusy = nil
+	}
 	c.launch(req, err)
 	c.startLaunches(key)
 	return c.out.Take()
@@ -581,6 +593,9 @@ func (c *Core) startWaitingLaunches() {
 			continue
 		}
 		e.launchedContainer = true
+		if c.launching == nil {
+			c.launching = map[string]bool{}
+		}
 		c.launching[l.ContainerID] = true
 		c.out.Add(*l)
 		c.out.StartTimer(executorRegistrationKey(l.ContainerID), c.cfg.ExecutorRegistrationTimeout)
@@ -595,6 +610,9 @@ func (c *Core) startWaitingLaunches() {
 func (c *Core) launchSettled(cid string) {
 	if c.launching[cid] {
 		delete(c.launching, cid)
+		if len(c.launching) == 0 {
+			c.launching = nil
+		}
 		c.startWaitingLaunches()
 	}
 }
