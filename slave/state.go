@@ -178,16 +178,25 @@ func (f *framework) executor(id string) *executor {
 // the first in creation order whose queued, launched or terminated tasks
 // hold it.
 func (f *framework) executorOf(taskID string) *executor {
-	if f.taskExec != nil && !f.scan {
-		e := f.taskExec[taskID]
-		if checkTaskIndex {
-			if want := f.scanExecutorOf(taskID); want != e {
-				panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
-			}
-		}
-		return e
+	if f.scan {
+		return f.scanExecutorOf(taskID)
 	}
-	return f.scanExecutorOf(taskID)
+	// No two live executors have one task: a command executor, named as
+	// its task, is the one if it has it.
+	e := f.executor(taskID)
+	if e == nil || !e.hasTask(taskID) {
+		if f.taskExec != nil {
+			e = f.taskExec[taskID]
+		} else {
+			e = f.scanExecutorOf(taskID)
+		}
+	}
+	if checkTaskIndex {
+		if want := f.scanExecutorOf(taskID); want != e {
+			panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
+		}
+	}
+	return e
 }
 
 // checkTaskIndex makes executorOf compare its index with a scan (tests).
@@ -202,16 +211,34 @@ func (f *framework) scanExecutorOf(taskID string) *executor {
 	return nil
 }
 
-// indexTask records that e has task id (see taskExec).
+// indexTask records that e has task id: in taskExec once the framework
+// indexes its executors (unless e is named as the task: byID finds it),
+// and in scan if another live executor has it too.
 func (f *framework) indexTask(id string, e *executor) {
-	if f.taskExec == nil {
-		return
-	}
-	if old := f.taskExec[id]; old != nil && old != e {
+	if f.otherOwner(id, e) {
 		f.scan = true
 		return
 	}
-	f.taskExec[id] = e
+	if f.taskExec != nil && id != e.id {
+		f.taskExec[id] = e
+	}
+}
+
+// otherOwner reports whether a live executor other than e has task id.
+func (f *framework) otherOwner(id string, e *executor) bool {
+	if f.taskExec == nil {
+		for _, x := range f.executors {
+			if x != e && x.hasTask(id) {
+				return true
+			}
+		}
+		return false
+	}
+	if x := f.taskExec[id]; x != nil && x != e {
+		return true
+	}
+	x := f.byID[id]
+	return x != nil && x != e && x.hasTask(id)
 }
 
 // unindexTask records that e no longer has task id.
@@ -222,19 +249,29 @@ func (f *framework) unindexTask(id string, e *executor) {
 }
 
 func (f *framework) addExecutor(e *executor) {
+	if f.executor(e.id) != nil {
+		// Two live executors of one id: lookups by task search them all.
+		f.scan = true
+	}
 	f.executors = append(f.executors, e)
 	e.fw = f
 	switch {
 	case f.byID != nil:
-		f.byID[e.id] = e
+		if f.byID[e.id] == nil {
+			f.byID[e.id] = e
+		}
 		e.eachTaskID(func(id string) { f.indexTask(id, e) })
-	case len(f.executors) >= manyExecutors:
+	case len(f.executors) < manyExecutors:
+		e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	default:
 		f.byID = make(map[string]*executor, len(f.executors))
-		f.taskExec = map[string]*executor{}
 		for _, x := range f.executors {
 			if f.byID[x.id] == nil {
 				f.byID[x.id] = x
 			}
+		}
+		f.taskExec = map[string]*executor{}
+		for _, x := range f.executors {
 			x.eachTaskID(func(id string) { f.indexTask(id, x) })
 		}
 	}
