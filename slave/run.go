@@ -1037,9 +1037,9 @@ func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos
 	c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated(), Tasks: ids})
 }
 
-// sendQueued sends the executor's queued tasks named once its container
-// was updated (or failed to be, updateErr); nothing goes to an executor
-// that ended or whose framework is terminating.
+// sendQueued sends e the queued tasks named in tasks, now that its
+// container was updated (or failed to be: updateErr); nothing goes to an
+// executor that ended or whose framework is terminating.
 func (c *Core) sendQueued(e *executor, tasks []string, updateErr error) {
 	f := e.fw
 	if f == nil || f.state == frameworkTerminating {

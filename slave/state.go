@@ -95,9 +95,11 @@ type framework struct {
 	// manyExecutors of them.
 	executors []*executor
 	byID      map[string]*executor
-	// taskExec is the live executor that has each task queued, launched
-	// or terminated (executorOf); scan is set if two live executors ever
-	// claimed one task id, and executorOf then searches them in order.
+	// taskExec is, once indexed, the live executor that has each task
+	// queued, launched or terminated (executorOf), but for tasks named as
+	// their executor (byID finds those). scan is set if two live
+	// executors ever claimed one task id or shared an id, and executorOf
+	// then searches them in order.
 	taskExec map[string]*executor
 	scan     bool
 
@@ -161,7 +163,7 @@ func (f *framework) dropPending(id string) {
 	}
 }
 
-// executor is the live executor id, nil if none.
+// executor is the live executor of that id, nil if none.
 func (f *framework) executor(id string) *executor {
 	if f.byID != nil {
 		return f.byID[id]
