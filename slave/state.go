@@ -390,6 +390,8 @@ func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, conta
 
 // taskEntry is one of an executor's launched or terminated tasks.
 type taskEntry struct {
+	// id is task's id, kept here so that a search reads no task record.
+	id   string
 	task *mesos.Task // its TaskId is set (createTask)
 	kind taskKind
 }
@@ -406,7 +408,7 @@ const (
 // taskIndex is the position of task id in e.tasks, -1 if none.
 func (e *executor) taskIndex(id string) int {
 	for i := range e.tasks {
-		if e.tasks[i].task.GetTaskId().GetValue() == id {
+		if e.tasks[i].id == id {
 			return i
 		}
 	}
@@ -450,7 +452,7 @@ func (e *executor) eachTaskID(fn func(id string)) {
 		fn(t.GetTaskId().GetValue())
 	}
 	for _, x := range e.tasks {
-		fn(x.task.GetTaskId().GetValue())
+		fn(x.id)
 	}
 }
 
@@ -489,21 +491,21 @@ func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 // setLaunched adds t (whose TaskId is set) as launched, after those
 // launched before it.
 func (e *executor) setLaunched(t *mesos.Task) {
-	e.tasks = append(e.tasks, taskEntry{task: t, kind: taskLaunched})
+	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: taskLaunched})
 }
 
 // setTerminated marks launched task t as terminated, or adds it as
 // terminated (a task terminated while queued if dropped).
 func (e *executor) setTerminated(t *mesos.Task, dropped bool) {
 	if i := e.taskIndex(t.GetTaskId().GetValue()); i >= 0 {
-		e.tasks[i] = taskEntry{task: t, kind: taskTerminated}
+		e.tasks[i].task, e.tasks[i].kind = t, taskTerminated
 		return
 	}
 	kind := taskTerminated
 	if dropped {
 		kind = taskDropped
 	}
-	e.tasks = append(e.tasks, taskEntry{task: t, kind: kind})
+	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: kind})
 }
 
 // launchedTasks in launch order.
