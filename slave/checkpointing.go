@@ -47,7 +47,7 @@ func (c *Core) checkpointBootID() {
 }
 
 func (c *Core) checkpointing(f *framework) bool {
-	return f != nil && f.info.GetCheckpoint() && c.ID() != ""
+	return f != nil && f.checkpoint && c.ID() != ""
 }
 
 func (c *Core) checkpointFramework(f *framework) {

@@ -88,9 +88,23 @@ func randomRand() *rand.Rand {
 // containerRef ties a container the core launched to its executor, from
 // LaunchContainer until its end arrives.
 type containerRef struct {
-	frameworkID, executorID string
-	destroying              bool
-	shutdownArmed           bool // its executor-shutdown timer was started
+	// e is the container's executor, which may have ended since (then
+	// e.fw is nil): the ref names it and finds it without a lookup.
+	e             *executor
+	destroying    bool
+	shutdownArmed bool // its executor-shutdown timer was started
+}
+
+func (r *containerRef) frameworkID() string { return r.e.frameworkID() }
+func (r *containerRef) executorID() string  { return r.e.id }
+
+// live is the container's executor and its framework while the executor
+// is live, else nils.
+func (r *containerRef) live() (*framework, *executor) {
+	if r.e.fw == nil {
+		return nil, nil
+	}
+	return r.e.fw, r.e
 }
 
 // Core is the agent as a pure state machine: registration with the
@@ -121,6 +135,9 @@ type Core struct {
 
 	tsum *statusupdate.Manager
 
+	// launchQueues and launchBusy hold the launch steps under way; like
+	// launching, they are made on demand and dropped when emptied (a
+	// map keeps its room, and launches come in bursts).
 	launchQueues map[launchKey][]*launchRequest
 	launchBusy   map[launchKey]bool
 	containers   map[string]*containerRef
@@ -159,8 +176,13 @@ type Core struct {
 	// and the fixed part of executors' environment (executorEnvBase).
 	overheads       map[string]resources.Resources
 	missingExecutor *string
-	envBase         map[string]string
-	selfTextCache   *string
+	// The command executor's command (commandExecutorCommand): the real
+	// executor's path and arguments, and the command of plain tasks.
+	realExecutor     *string
+	realExecutorArgs []string
+	plainCommand     *mesos.CommandInfo
+	envBase          map[string]string
+	selfTextCache    *string
 
 	hint taskHint // see taskOf
 }
@@ -195,22 +217,19 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		deps.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	c := &Core{
-		cfg:          cfg,
-		deps:         deps,
-		ckpt:         checkpoint.NewPaths(cfg.WorkDir),
-		self:         self,
-		log:          deps.Log,
-		info:         proto.Clone(info).(*mesos.SlaveInfo),
-		total:        resources.Resources(info.GetResources()).Clone(),
-		state:        disconnected,
-		pingTimeout:  defaultMasterPingTimeout,
-		frameworks:   map[string]*framework{},
-		tsum:         statusupdate.New(),
-		launchQueues: map[launchKey][]*launchRequest{},
-		launchBusy:   map[launchKey]bool{},
-		containers:   map[string]*containerRef{},
-		exiting:      map[string]*containerRef{},
-		launching:    map[string]bool{},
+		cfg:         cfg,
+		deps:        deps,
+		ckpt:        checkpoint.NewPaths(cfg.WorkDir),
+		self:        self,
+		log:         deps.Log,
+		info:        proto.Clone(info).(*mesos.SlaveInfo),
+		total:       resources.Resources(info.GetResources()).Clone(),
+		state:       disconnected,
+		pingTimeout: defaultMasterPingTimeout,
+		frameworks:  map[string]*framework{},
+		tsum:        statusupdate.New(),
+		containers:  map[string]*containerRef{},
+		exiting:     map[string]*containerRef{},
 	}
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}
@@ -412,8 +431,7 @@ func (c *Core) stop(now time.Time, keepCheckpointed bool) []effect.Effect {
 		if keepCheckpointed && c.checkpointing(f) {
 			continue
 		}
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if e.state != executorTerminated && e.launchedContainer {
 				c.out.Add(DestroyContainer{ContainerID: e.containerID})
 			}

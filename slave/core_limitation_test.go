@@ -3,6 +3,7 @@ package slave
 import (
 	"testing"
 
+	"github.com/gomesos/gomesos/actors/effect"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/resources"
@@ -147,5 +148,84 @@ func TestCoreSecondTerminalUpdateAfterLimitedEnd(t *testing.T) {
 	effs = r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0002"))
 	if ack := sentMsg[*mesosinternal.StatusUpdateAcknowledgementMessage](t, effs); string(ack.GetUuid()) != "uuid-failed-0002" {
 		t.Fatalf("executor acknowledged %q, want the second update's uuid", ack.GetUuid())
+	}
+}
+
+// withSecondTask is newLimitsRun with t2 running too on e1.
+func withSecondTask(t *testing.T) *coreRun {
+	t.Helper()
+	r := newLimitsRun(t)
+	effs := r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1"))
+	for _, e := range effs {
+		if p, ok := e.(PrepareSandbox); ok {
+			effs = r.c.SandboxPrepared(r.now, p, nil)
+		}
+	}
+	for _, e := range effs {
+		if u, ok := e.(UpdateContainer); ok {
+			r.c.ContainerUpdated(r.now, u, nil)
+		}
+	}
+	r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_RUNNING, "uuid-running-02"))
+	r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
+		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t2")}, Uuid: []byte("uuid-running-02"),
+	})
+	return r
+}
+
+// sentTo lists what effs send: the statuses forwarded to the master by
+// task, and the uuids acknowledged to the executor in order.
+func sentTo(effs []effect.Effect) (forwarded map[string]*mesos.TaskStatus, acked []string) {
+	forwarded = map[string]*mesos.TaskStatus{}
+	for _, e := range effs {
+		s, ok := e.(effect.Send)
+		if !ok {
+			continue
+		}
+		switch m := s.Msg.(type) {
+		case *mesosinternal.StatusUpdateMessage:
+			forwarded[m.GetUpdate().GetStatus().GetTaskId().GetValue()] = m.GetUpdate().GetStatus()
+		case *mesosinternal.StatusUpdateAcknowledgementMessage:
+			acked = append(acked, string(m.GetUuid()))
+		}
+	}
+	return forwarded, acked
+}
+
+// Two tasks of one executor end while the agent waits for the answer on
+// the first one's: the second's terminal update waits behind it, and the
+// limitation replaces it too; both updates are acknowledged, in order.
+func TestCoreLimitationReplacesASecondTasksHeldUpdate(t *testing.T) {
+	r := withSecondTask(t)
+	r.expect("t1 failed", r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0001")),
+		"check limitation c1")
+	r.expect("t2 failed", r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_FAILED, "uuid-failed-0002")))
+	forwarded, acked := sentTo(r.c.ContainerLimitation(r.now, "c1", memoryLimitation()))
+	if len(forwarded) != 2 {
+		t.Fatalf("forwarded updates of %d tasks, want t1 and t2", len(forwarded))
+	}
+	wantLimited(t, forwarded["t1"])
+	wantLimited(t, forwarded["t2"])
+	if len(acked) != 2 || acked[0] != "uuid-failed-0001" || acked[1] != "uuid-failed-0002" {
+		t.Fatalf("executor acknowledged %q, want both of its updates in order", acked)
+	}
+}
+
+// Without a limitation the second task's held terminal update goes on as
+// the executor sent it.
+func TestCoreNoLimitationForwardsASecondTasksHeldUpdate(t *testing.T) {
+	r := withSecondTask(t)
+	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FINISHED, "uuid-finish-0001"))
+	r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_FAILED, "uuid-failed-0002"))
+	forwarded, acked := sentTo(r.c.ContainerLimitation(r.now, "c1", nil))
+	if st := forwarded["t2"]; st.GetState() != mesos.TaskState_TASK_FAILED || st.GetSource() != mesos.TaskStatus_SOURCE_EXECUTOR ||
+		st.GetReason() == mesos.TaskStatus_REASON_CONTAINER_LIMITATION_MEMORY {
+		t.Fatalf("t2 forwarded %v, want the executor's own update", st)
+	}
+	if st := forwarded["t1"]; st.GetState() != mesos.TaskState_TASK_FINISHED {
+		t.Fatalf("t1 forwarded %v", st)
+	}
+	if len(acked) != 2 || acked[0] != "uuid-finish-0001" || acked[1] != "uuid-failed-0002" {
+		t.Fatalf("executor acknowledged %q, want both of its updates in order", acked)
 	}
 }

@@ -41,10 +41,8 @@ func (c *Core) attachments() map[string]string {
 		for _, e := range f.completedExecutors {
 			add(e)
 		}
-		for _, id := range f.order {
-			if e := f.executors[id]; e != nil {
-				add(e) // the live run wins over completed ones
-			}
+		for _, e := range f.executors {
+			add(e) // the live run wins over completed ones
 		}
 	}
 	for _, f := range c.completedFrameworks {

@@ -237,8 +237,8 @@ func (c *Core) frameworkJSON(f *framework) map[string]any {
 		out["role"] = f.info.GetRole()
 	}
 	execs := []any{}
-	for _, eid := range f.order {
-		execs = append(execs, executorJSON(f.executors[eid]))
+	for _, e := range f.executors {
+		execs = append(execs, executorJSON(e))
 	}
 	out["executors"] = execs
 	done := []any{}

@@ -86,7 +86,7 @@ func TestStateWriterMatchesSnapshotWithRareFields(t *testing.T) {
 		for _, e := range f.executors {
 			e.info.Labels = labels
 			e.info.Type = mesos.ExecutorInfo_CUSTOM.Enum()
-			for _, task := range e.launched {
+			for _, task := range e.launchedTasks() {
 				task.Labels = labels
 				task.User = proto.String("u")
 				task.Statuses = append(task.Statuses, &mesos.TaskStatus{State: mesos.TaskState_TASK_RUNNING.Enum(), Healthy: proto.Bool(true), Timestamp: proto.Float64(1.5e-7)})

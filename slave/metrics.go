@@ -108,8 +108,7 @@ func (c *Core) metrics(now time.Time) map[string]float64 {
 			g["slave/frameworks_active"]++
 		}
 		g["slave/tasks_staging"] += float64(len(f.pending))
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if e == nil {
 				continue
 			}

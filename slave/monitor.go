@@ -37,8 +37,7 @@ func (c *Core) ContainerRefs() []ContainerRef {
 		if f == nil {
 			continue
 		}
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if e == nil || e.containerID == "" || e.state == executorTerminated || !e.launchedContainer {
 				continue
 			}

@@ -118,11 +118,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	info := es.Info
 	commandTask := strings.HasPrefix(info.GetName(), "Command Executor") && info.GetSource() == es.ID
-	user := f.info.GetUser()
-	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
-		user = cmd.GetUser()
-	}
-	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID), user)
+	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID))
 	e.recovered = true
 	e.launchedContainer = true
 	e.everSent = true
@@ -140,7 +136,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[e.containerID] = &containerRef{frameworkID: f.id, executorID: e.id}
+	c.containers[e.containerID] = &containerRef{e: e}
 	pid := run.ForkedPID
 	if run.Completed || rebooted {
 		pid = 0 // over: it ends at once, and its streams go on
@@ -165,6 +161,10 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 func (c *Core) recoverTask(f *framework, e *executor, ts *checkpoint.TaskState) {
 	task := proto.Clone(ts.Info).(*mesos.Task)
 	tid := ts.ID
+	if task.GetTaskId().GetValue() != tid {
+		// The executor finds its tasks by TaskId: the folder's name wins.
+		task.TaskId = &mesos.TaskID{Value: proto.String(tid)}
+	}
 	for _, r := range ts.Records {
 		if r.GetType() != mesosinternal.StatusUpdateRecord_UPDATE {
 			continue
@@ -180,12 +180,11 @@ func (c *Core) recoverTask(f *framework, e *executor, ts *checkpoint.TaskState) 
 	if err := c.tsum.Replay(sid, ts.Records); err != nil {
 		c.logFor(f.id, e.id, tid).WithError(err).Error("failed to recover the task's status updates")
 	}
-	e.launchOrder = append(e.launchOrder, tid)
 	if !protocol.IsTerminal(task.GetState()) {
-		e.setLaunched(tid, task)
+		e.setLaunched(task)
 		return
 	}
-	e.setTerminated(tid, task)
+	e.setTerminated(task, false)
 	if !c.tsum.Has(sid) {
 		e.completeTask(tid)
 	}
@@ -203,8 +202,7 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 	reconnecting := 0
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering {
 				continue
 			}
@@ -252,11 +250,8 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 		return
 	}
 	var task *mesos.Task
-	for _, tid := range e.launchOrder {
-		if t := e.launched[tid]; t != nil {
-			task = t
-			break
-		}
+	if launched := e.launchedTasks(); len(launched) > 0 {
+		task = launched[0]
 	}
 	if task == nil {
 		return // nothing runs: the container's end settles it
@@ -287,8 +282,7 @@ func (c *Core) resendReconnects() {
 	waiting := 0
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering || e.pid.IsZero() {
 				continue
 			}
@@ -319,8 +313,7 @@ func (c *Core) reregistrationTimeout() {
 	}
 	for _, fid := range c.frameworkOrder {
 		f := c.frameworks[fid]
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			if !e.recovered || e.state != executorRegistering {
 				continue
 			}
@@ -373,7 +366,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	f := c.frameworks[fid]
 	var e *executor
 	if f != nil && f.state == frameworkRunning {
-		e = f.executors[eid]
+		e = f.executor(eid)
 	}
 	if e != nil && e.recovered && e.state == executorRunning && c.cfg.ExecutorReregistrationRetryInterval > 0 && c.state != terminating {
 		// With reconnects resent, a second answer is expected.
@@ -388,9 +381,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 	log.Info("executor reregistered")
 	e.state = executorRunning
 	moved := e.pid != from
-	e.pid = from
-	e.linked, e.peerExited = true, false
-	c.out.Link(from)
+	c.link(e, from)
 	if moved {
 		c.checkpointExecutorPID(f, e)
 	}

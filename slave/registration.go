@@ -29,8 +29,7 @@ func (c *Core) reregisterMessage(caps []*mesos.SlaveInfo_Capability) *mesosinter
 			// A deep copy: the master keeps what it is sent.
 			m.Tasks = append(m.Tasks, proto.Clone(createTask(p.task, mesos.TaskState_TASK_STAGING, f.idMsg)).(*mesos.Task))
 		}
-		for _, eid := range f.order {
-			e := f.executors[eid]
+		for _, e := range f.executors {
 			for _, t := range e.launchedTasks() {
 				m.Tasks = append(m.Tasks, proto.Clone(t).(*mesos.Task))
 			}

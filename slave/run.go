@@ -122,7 +122,7 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 		c.frameworks[fid] = f
 		c.frameworkOrder = append(c.frameworkOrder, fid)
 	} else if f.state == frameworkRunning {
-		f.info, f.infoFrom = info, m.GetFramework()
+		f.setInfo(info, m.GetFramework())
 		if !schedPID.IsZero() {
 			f.pid = schedPID
 		}
@@ -152,8 +152,11 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	if m.LaunchExecutor != nil {
 		p.launchExecutor = proto.Bool(m.GetLaunchExecutor())
 	}
-	f.pending[tid] = p
+	f.addPending(tid, p)
 	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
+	if c.launchQueues == nil {
+		c.launchQueues = map[launchKey][]*launchRequest{}
+	}
 	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
 	c.startLaunches(key)
 }
@@ -197,6 +200,9 @@ func (c *Core) startLaunches(key launchKey) {
 		return
 	}
 	req := c.launchQueues[key][0]
+	if c.launchBusy == nil {
+		c.launchBusy = map[launchKey]bool{}
+	}
 	c.launchBusy[key] = true
 	c.out.Add(PrepareSandbox{
 		FrameworkID: req.frameworkID,
@@ -220,10 +226,16 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	q = q[1:]
 	if len(q) == 0 {
 		delete(c.launchQueues, key)
+		if len(c.launchQueues) == 0 {
+			c.launchQueues = nil
+		}
 	} else {
 		c.launchQueues[key] = q
 	}
 	delete(c.launchBusy, key)
+	if len(c.launchBusy) == 0 {
+		c.launchBusy = nil
+	}
 	c.launch(req, err)
 	c.startLaunches(key)
 	return c.out.Take()
@@ -257,7 +269,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 	}
 	if f.state == frameworkTerminating {
 		log.Warn("ignoring running task: the framework is terminating")
-		delete(f.pending, tid)
+		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
 		if launchExecutor {
 			c.sendExitedExecutor(fid, eid, -1)
@@ -271,7 +283,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		}
 		return
 	}
-	delete(f.pending, tid)
+	f.dropPending(tid)
 
 	if c.state == terminating {
 		log.Warn("ignoring running task: the agent is terminating")
@@ -288,7 +300,7 @@ func (c *Core) launch(req *launchRequest, prepErr error) {
 		return
 	}
 
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if p.launchExecutor != nil {
 		if p.commandTask {
 			if e != nil {
@@ -355,35 +367,18 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 		}
 		return e, false
 	}
-	tid := t.GetTaskId().GetValue()
-	cmd := t.GetCommand()
-	// The parts shared with the task and the framework are read only, and
-	// so are those made here (the id and the source share one string).
-	p := &commandExecutorParts{id: tid, name: commandExecutorTitle(t)}
-	p.executorID.Value = &p.id
-	p.command.Uris, p.command.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	// The parts shared with the task, the framework and other command
+	// executors are read only, and so are those made here. The id and
+	// the source are the task's id (runTask checked it is set).
+	p := &commandExecutorParts{name: commandExecutorTitle(t)}
+	p.executorID.Value = t.GetTaskId().Value
 	e := &p.info
-	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, &p.id
+	e.ExecutorId, e.FrameworkId, e.Name, e.Source = &p.executorID, f.idMsg, &p.name, t.GetTaskId().Value
 	e.Container, e.Labels, e.Discovery = t.GetContainer(), t.GetLabels(), t.GetDiscovery()
-	e.Command = &p.command
-	if cmd != nil && cmd.User != nil {
-		e.Command.User = proto.String(cmd.GetUser())
-	}
+	e.Command = c.commandExecutorCommand(t.GetCommand())
 	if gp := t.GetKillPolicy().GetGracePeriod(); gp != nil && gp.Nanoseconds != nil {
 		grace := time.Duration(gp.GetNanoseconds()) + maxReapInterval + time.Second
 		e.ShutdownGracePeriod = &mesos.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
-	}
-	if real := c.deps.CommandExecutor; real != "" {
-		e.Command.Shell = shellOff
-		e.Command.Value = proto.String(real)
-		e.Command.Arguments = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
-	} else {
-		if c.missingExecutor == nil {
-			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
-			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
-		}
-		e.Command.Shell = shellOn
-		e.Command.Value = c.missingExecutor // shared, read only
 	}
 	role := ""
 	for _, r := range t.GetResources() {
@@ -401,8 +396,40 @@ func (c *Core) executorInfoFor(f *framework, t *mesos.TaskInfo) (*mesos.Executor
 type commandExecutorParts struct {
 	info       mesos.ExecutorInfo
 	executorID mesos.ExecutorID
-	command    mesos.CommandInfo
-	id, name   string
+	name       string
+}
+
+// commandExecutorCommand is the command executor's command for a task
+// whose command is cmd. Every task whose command has no uris, environment
+// or user gets the same one (read only).
+func (c *Core) commandExecutorCommand(cmd *mesos.CommandInfo) *mesos.CommandInfo {
+	plain := cmd == nil || len(cmd.Uris) == 0 && cmd.Environment == nil && cmd.User == nil
+	if plain && c.plainCommand != nil {
+		return c.plainCommand
+	}
+	x := &mesos.CommandInfo{}
+	if real := c.deps.CommandExecutor; real != "" {
+		if c.realExecutor == nil {
+			c.realExecutor = proto.String(real)
+			c.realExecutorArgs = []string{commandExecutorName, "--launcher_dir=" + c.cfg.LauncherDir}
+		}
+		x.Shell, x.Value, x.Arguments = shellOff, c.realExecutor, c.realExecutorArgs
+	} else {
+		if c.missingExecutor == nil {
+			path := filepath.Join(c.cfg.LauncherDir, commandExecutorName)
+			c.missingExecutor = proto.String(fmt.Sprintf("echo '%s: No such file or directory'; exit 1", strings.ReplaceAll(path, "'", "")))
+		}
+		x.Shell, x.Value = shellOn, c.missingExecutor
+	}
+	if plain {
+		c.plainCommand = x
+		return x
+	}
+	x.Uris, x.Environment = cmd.GetUris(), cmd.GetEnvironment()
+	if cmd.User != nil {
+		x.User = proto.String(cmd.GetUser())
+	}
+	return x
 }
 
 // The command executors' shell flags, shared, read only.
@@ -456,14 +483,10 @@ func commandExecutorTitle(t *mesos.TaskInfo) string {
 func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	cid := c.deps.ContainerIDs()
 	eid := p.executorInfo.GetExecutorId().GetValue()
-	user := f.info.GetUser()
-	if cmd := p.executorInfo.GetCommand(); cmd != nil && cmd.User != nil {
-		user = cmd.GetUser()
-	}
-	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid), user)
+	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid))
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[cid] = &containerRef{frameworkID: f.id, executorID: eid}
+	c.containers[cid] = &containerRef{e: e}
 	c.checkpointFramework(f)
 	c.checkpointExecutor(f, e)
 	if c.logsAt(logrus.InfoLevel) {
@@ -486,7 +509,7 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 		ExecutorInfo: info,
 		Resources:    total,
 		Directory:    e.directory,
-		User:         e.user,
+		User:         executorUser(f, e.info),
 		Env:          c.executorEnv(f, e),
 		PIDFile:      c.forkedPIDFile(f, e),
 	}
@@ -502,6 +525,15 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	}
 	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// executorUser is the user an executor runs as: its command's, else its
+// framework's.
+func executorUser(f *framework, info *mesos.ExecutorInfo) string {
+	if cmd := info.GetCommand(); cmd != nil && cmd.User != nil {
+		return cmd.GetUser()
+	}
+	return f.info.GetUser()
 }
 
 // copyExecutorInfo returns a new ExecutorInfo with e's fields, sharing
@@ -555,12 +587,15 @@ func (c *Core) startWaitingLaunches() {
 		c.launchWaiting = c.launchWaiting[1:]
 		var e *executor
 		if f := c.frameworks[l.FrameworkID]; f != nil {
-			e = f.executors[l.ExecutorID]
+			e = f.executor(l.ExecutorID)
 		}
 		if e == nil || e.containerID != l.ContainerID || c.containers[l.ContainerID] == nil {
 			continue
 		}
 		e.launchedContainer = true
+		if c.launching == nil {
+			c.launching = map[string]bool{}
+		}
 		c.launching[l.ContainerID] = true
 		c.out.Add(*l)
 		c.out.StartTimer(executorRegistrationKey(l.ContainerID), c.cfg.ExecutorRegistrationTimeout)
@@ -575,6 +610,9 @@ func (c *Core) startWaitingLaunches() {
 func (c *Core) launchSettled(cid string) {
 	if c.launching[cid] {
 		delete(c.launching, cid)
+		if len(c.launching) == 0 {
+			c.launching = nil
+		}
 		c.startWaitingLaunches()
 	}
 }
@@ -603,7 +641,7 @@ func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
 	env["MESOS_EXECUTOR_ID"] = e.id
 	env["MESOS_DIRECTORY"] = e.directory
 	env["MESOS_SLAVE_ID"] = c.info.GetId().GetValue()
-	checkpoint := f.info.GetCheckpoint()
+	checkpoint := f.checkpoint
 	env["MESOS_CHECKPOINT"] = "0"
 	if checkpoint {
 		env["MESOS_CHECKPOINT"] = "1"
@@ -680,7 +718,7 @@ func (c *Core) ContainerLaunched(now time.Time, cid string, err error) []effect.
 	// Wait in every case: a failed launch also ends in a termination.
 	c.out.Add(WaitContainer{ContainerID: cid})
 	c.stats.containerLaunched(err)
-	c.executorLaunched(ref.frameworkID, ref.executorID, cid, err)
+	c.executorLaunched(ref, cid, err)
 	return c.out.Take()
 }
 
@@ -704,8 +742,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 	if ref.shutdownArmed {
 		c.out.CancelTimer(executorShutdownKey(cid))
 	}
-	if f := c.frameworks[ref.frameworkID]; f != nil {
-		e := f.executors[ref.executorID]
+	if f, e := ref.live(); f != nil {
 		// A recovered executor that ended before it reregistered.
 		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
 			e.pendingTermination = c.reregistrationTermination(f)
@@ -726,7 +763,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 			return
 		}
 	}
-	c.executorTerminated(ref.frameworkID, ref.executorID, cid, t, err)
+	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, t, err)
 	c.cleanupIfDone()
 }
 
@@ -741,12 +778,10 @@ func (c *Core) finishExit(cid string) {
 	delete(c.exiting, cid)
 	c.out.CancelTimer(executorExitKey(cid))
 	var x containerExit
-	if f := c.frameworks[ref.frameworkID]; f != nil {
-		if e := f.executors[ref.executorID]; e != nil && e.containerID == cid && e.exit != nil {
-			x, e.exit = *e.exit, nil
-		}
+	if _, e := ref.live(); e != nil && e.exit != nil {
+		x, e.exit = *e.exit, nil
 	}
-	c.executorTerminated(ref.frameworkID, ref.executorID, cid, x.termination, x.err)
+	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, x.termination, x.err)
 	c.cleanupIfDone()
 }
 
@@ -754,7 +789,7 @@ func (c *Core) finishExit(cid string) {
 // unfinished tasks fail.
 func (c *Core) executorExitTimeout(cid string) {
 	if ref := c.exiting[cid]; ref != nil {
-		c.logFor(ref.frameworkID, ref.executorID, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
+		c.logFor(ref.frameworkID(), ref.executorID(), "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
 			Warn("no word from the ended executor in time; failing its unfinished tasks")
 	}
 	c.finishExit(cid)
@@ -763,29 +798,9 @@ func (c *Core) executorExitTimeout(cid string) {
 // executorPeerExited handles the Exited of a linked executor: once its
 // container has ended too, the executor is done.
 func (c *Core) executorPeerExited(pid actors.PID) bool {
-	var exited []*executor
-	for _, fid := range c.frameworkOrder {
-		f := c.frameworks[fid]
-		if f == nil {
-			continue
-		}
-		// Usually none or one matches: find them without a lookup per
-		// executor, and take them in creation order only if several do.
-		n := 0
-		for _, e := range f.executors {
-			if e.linked && e.pid == pid {
-				n++
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		for _, eid := range f.order {
-			if e := f.executors[eid]; e != nil && e.linked && e.pid == pid {
-				exited = append(exited, e)
-			}
-		}
-	}
+	// A walk over the executors' records: a map by pid would cost more
+	// memory per executor than this costs time.
+	exited := c.linkedTo(pid)
 	for _, e := range exited {
 		e.peerExited = true
 		if e.exit != nil {
@@ -793,6 +808,29 @@ func (c *Core) executorPeerExited(pid actors.PID) bool {
 		}
 	}
 	return len(exited) > 0
+}
+
+// link records that the agent linked e's process, pid (it registered).
+func (c *Core) link(e *executor, pid actors.PID) {
+	e.pid = pid
+	e.linked, e.peerExited = true, false
+	c.out.Link(pid)
+}
+
+// linkedTo lists the live executors linked to pid, in the order of their
+// frameworks and their creation.
+func (c *Core) linkedTo(pid actors.PID) []*executor {
+	var out []*executor
+	for _, fid := range c.frameworkOrder {
+		if f := c.frameworks[fid]; f != nil {
+			for _, e := range f.executors {
+				if e.linked && e.pid == pid {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // exitSettled ends a held-back executor once none of its tasks can get
@@ -835,19 +873,16 @@ func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []e
 		}
 		return c.out.Take()
 	}
-	c.sendQueued(ref.frameworkID, ref.executorID, u.ContainerID, u.Tasks, err)
+	c.sendQueued(ref.e, u.Tasks, err)
 	return c.out.Take()
 }
 
-func (c *Core) executorLaunched(fid, eid, cid string, err error) {
+func (c *Core) executorLaunched(ref *containerRef, cid string, err error) {
+	fid, eid := ref.frameworkID(), ref.executorID()
 	log := c.withField(c.logFor(fid, eid, ""), "container_id", cid)
-	f := c.frameworks[fid]
-	var e *executor
-	if f != nil {
-		e = f.executors[eid]
-		if e != nil && e.containerID != cid {
-			e = nil
-		}
+	f, e := ref.live()
+	if f == nil {
+		f = c.frameworks[fid]
 	}
 	if err != nil {
 		log.WithError(err).Error("container failed to start")
@@ -906,12 +941,12 @@ func (c *Core) registerExecutorTimeout(cid string) {
 	if ref == nil {
 		return
 	}
-	fid, eid := ref.frameworkID, ref.executorID
+	fid, eid := ref.frameworkID(), ref.executorID()
 	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil || e.containerID != cid || e.state != executorRegistering {
 		return
 	}
@@ -951,7 +986,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		shutdown("the framework is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		shutdown("the executor is unknown")
 		return
@@ -961,9 +996,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	e.state = executorRunning
-	e.pid = from
-	e.linked, e.peerExited = true, false
-	c.out.Link(from)
+	c.link(e, from)
 	c.launchSettled(e.containerID)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
@@ -998,21 +1031,21 @@ func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos
 	if e.hosted {
 		// Its container started with the task's resources: nothing to
 		// update, and the task's command may have ended already.
-		c.sendQueued(f.id, e.id, e.containerID, ids, nil)
+		c.sendQueued(e, ids, nil)
 		return
 	}
 	c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated(), Tasks: ids})
 }
 
-func (c *Core) sendQueued(fid, eid, cid string, tasks []string, updateErr error) {
-	f := c.frameworks[fid]
+// sendQueued sends e the queued tasks named in tasks, now that its
+// container was updated (or failed to be: updateErr); nothing goes to an
+// executor that ended or whose framework is terminating.
+func (c *Core) sendQueued(e *executor, tasks []string, updateErr error) {
+	f := e.fw
 	if f == nil || f.state == frameworkTerminating {
 		return
 	}
-	e := f.executors[eid]
-	if e == nil || e.containerID != cid {
-		return
-	}
+	fid, eid, cid := f.id, e.id, e.containerID
 	log := c.logFor(fid, eid, "")
 	if updateErr != nil {
 		log.WithField("container_id", cid).WithError(updateErr).Error("failed to update resources of container; destroying it")
@@ -1070,7 +1103,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 	if f == nil {
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil || e.containerID != cid || e.state == executorTerminated {
 		return
 	}
@@ -1092,8 +1125,7 @@ func (c *Core) executorTerminated(fid, eid, cid string, t *containerizer.Termina
 		}
 	} else {
 		for _, task := range e.launchedTasks() {
-			e.unsetLaunched(task.GetTaskId().GetValue())
-			e.setTerminated(task.GetTaskId().GetValue(), task)
+			e.setTerminated(task, false)
 		}
 	}
 	if !e.commandTask {
@@ -1244,8 +1276,10 @@ func (c *Core) doShutdownFramework(fid string) {
 	f.state = frameworkTerminating
 	// Nothing it sends can be acknowledged any more.
 	c.tsum.Cleanup(fid)
-	for _, eid := range append([]string(nil), f.order...) {
-		e := f.executors[eid]
+	for _, e := range append([]*executor(nil), f.executors...) {
+		if e.fw != f {
+			continue // gone meanwhile
+		}
 		switch e.state {
 		case executorRegistering, executorRunning:
 			c.doShutdownExecutor(f, e)
@@ -1281,7 +1315,7 @@ func (c *Core) shutdownExecutor(from actors.PID, m *mesosinternal.ShutdownExecut
 		log.Warn("ignoring shutdown executor: the framework is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		log.Warn("ignoring shutdown of an unknown executor")
 		return
@@ -1324,11 +1358,11 @@ func (c *Core) shutdownGraceOver(cid string) {
 	if ref == nil {
 		return
 	}
-	f := c.frameworks[ref.frameworkID]
+	f := c.frameworks[ref.frameworkID()]
 	if f == nil {
 		return
 	}
-	e := f.executors[ref.executorID]
+	e := f.executor(ref.executorID())
 	if e == nil || e.containerID != cid || e.state != executorTerminating {
 		return
 	}
@@ -1393,7 +1427,7 @@ func (c *Core) updateFramework(from actors.PID, m *mesosinternal.UpdateFramework
 		return
 	}
 	if m.GetFrameworkInfo() != nil {
-		f.info, f.infoFrom = proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil
+		f.setInfo(proto.Clone(m.GetFrameworkInfo()).(*mesos.FrameworkInfo), nil)
 	}
 	f.pid = parsePIDOrZero(m.GetPid())
 	log.WithField("scheduler", pidOrNone(f.pid)).Info("updating framework info")
@@ -1415,7 +1449,7 @@ func (c *Core) frameworkToExecutor(from actors.PID, m *mesosinternal.FrameworkTo
 		log.Warn("dropping framework message: the framework does not exist or is terminating")
 		return
 	}
-	e := f.executors[eid]
+	e := f.executor(eid)
 	if e == nil {
 		log.Warn("dropping framework message: the executor does not exist")
 		return

@@ -72,6 +72,8 @@ type framework struct {
 	id    string
 	idMsg *mesos.FrameworkID // id as a message, read only (task records share it)
 	info  *mesos.FrameworkInfo
+	// checkpoint is info's checkpoint flag (read often; setInfo).
+	checkpoint bool
 	// infoFrom is the received FrameworkInfo that info was copied from
 	// (nil if none): the same message again needs no comparison.
 	infoFrom *mesos.FrameworkInfo
@@ -86,12 +88,18 @@ type framework struct {
 	pidTextOf    actors.PID
 	pidTextCache *string
 
-	pending   map[string]*pendingTask // by task id
-	executors map[string]*executor    // by executor id
-	order     []string                // executor ids in creation order
-	// taskExec is the live executor that has each task queued, launched
-	// or terminated (executorOf); scan is set if two live executors ever
-	// claimed one task id, and executorOf then searches them in order.
+	pending map[string]*pendingTask // by task id; nil when empty
+	// executors are the live ones in creation order. A framework has
+	// few on an agent as a rule: they are searched in order, and indexed
+	// by id (byID) and by task (taskExec) only once there are
+	// manyExecutors of them.
+	executors []*executor
+	byID      map[string]*executor
+	// taskExec is, once indexed, the live executor that has each task
+	// queued, launched or terminated (executorOf), but for tasks named as
+	// their executor (byID finds those). scan is set if two live
+	// executors ever claimed one task id or shared an id, and executorOf
+	// then searches them in order.
 	taskExec map[string]*executor
 	scan     bool
 
@@ -101,14 +109,19 @@ type framework struct {
 // newFramework keeps info itself: the caller hands over its own copy.
 func newFramework(info *mesos.FrameworkInfo, pid actors.PID) *framework {
 	return &framework{
-		id:        info.GetId().GetValue(),
-		idMsg:     &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
-		info:      info,
-		pid:       pid,
-		pending:   map[string]*pendingTask{},
-		executors: map[string]*executor{},
-		taskExec:  map[string]*executor{},
+		id:    info.GetId().GetValue(),
+		idMsg: &mesos.FrameworkID{Value: proto.String(info.GetId().GetValue())},
+		info:  info,
+		pid:   pid,
+
+		checkpoint: info.GetCheckpoint(),
 	}
+}
+
+// setInfo replaces the framework's info (never changed in place) and
+// what was received (infoFrom).
+func (f *framework) setInfo(info, from *mesos.FrameworkInfo) {
+	f.info, f.infoFrom, f.checkpoint = info, from, info.GetCheckpoint()
 }
 
 // pidText is the scheduler's pid as text ("" if unknown), kept until the
@@ -129,42 +142,105 @@ func (f *framework) idle() bool { return len(f.executors) == 0 && len(f.pending)
 
 func (f *framework) partitionAware() bool { return protocol.PartitionAware(f.info) }
 
-// executorOf finds the live executor that has (or will get) the task:
-// the first in creation order whose queued, launched or terminated tasks
-// hold it.
-func (f *framework) executorOf(taskID string) *executor {
-	if !f.scan {
-		e := f.taskExec[taskID]
-		if checkTaskIndex {
-			if want := f.scanExecutorOf(taskID); want != e {
-				panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
-			}
-		}
-		return e
+// manyExecutors is the number of live executors from which a framework
+// indexes them.
+const manyExecutors = 8
+
+// addPending records a task waiting for its launch.
+func (f *framework) addPending(id string, p *pendingTask) {
+	if f.pending == nil {
+		f.pending = map[string]*pendingTask{}
 	}
-	return f.scanExecutorOf(taskID)
+	f.pending[id] = p
 }
 
-// checkTaskIndex makes executorOf compare its index with a scan (tests).
-var checkTaskIndex = false
+// dropPending forgets a pending task; an emptied map goes (a map keeps
+// its room when emptied, and ended frameworks are kept for the history).
+func (f *framework) dropPending(id string) {
+	delete(f.pending, id)
+	if len(f.pending) == 0 {
+		f.pending = nil
+	}
+}
 
-func (f *framework) scanExecutorOf(taskID string) *executor {
-	for _, id := range f.order {
-		e := f.executors[id]
-		if e != nil && e.hasTask(taskID) {
+// executor is the live executor of that id, nil if none.
+func (f *framework) executor(id string) *executor {
+	if f.byID != nil {
+		return f.byID[id]
+	}
+	for _, e := range f.executors {
+		if e.id == id {
 			return e
 		}
 	}
 	return nil
 }
 
-// indexTask records that e has task id (see taskExec).
+// executorOf finds the live executor that has (or will get) the task:
+// the first in creation order whose queued, launched or terminated tasks
+// hold it.
+func (f *framework) executorOf(taskID string) *executor {
+	if f.scan {
+		return f.scanExecutorOf(taskID)
+	}
+	// No two live executors have one task: a command executor, named as
+	// its task, is the one if it has it.
+	e := f.executor(taskID)
+	if e == nil || !e.hasTask(taskID) {
+		if f.taskExec != nil {
+			e = f.taskExec[taskID]
+		} else {
+			e = f.scanExecutorOf(taskID)
+		}
+	}
+	if checkTaskIndex {
+		if want := f.scanExecutorOf(taskID); want != e {
+			panic(fmt.Sprintf("task index of framework %s: task %s maps to %p, a scan finds %p", f.id, taskID, e, want))
+		}
+	}
+	return e
+}
+
+// checkTaskIndex makes executorOf compare its index with a scan (tests).
+var checkTaskIndex = false
+
+func (f *framework) scanExecutorOf(taskID string) *executor {
+	for _, e := range f.executors {
+		if e.hasTask(taskID) {
+			return e
+		}
+	}
+	return nil
+}
+
+// indexTask records that e has task id: in taskExec once the framework
+// indexes its executors (unless e is named as the task: byID finds it),
+// and in scan if another live executor has it too.
 func (f *framework) indexTask(id string, e *executor) {
-	if old := f.taskExec[id]; old != nil && old != e {
+	if f.otherOwner(id, e) {
 		f.scan = true
 		return
 	}
-	f.taskExec[id] = e
+	if f.taskExec != nil && id != e.id {
+		f.taskExec[id] = e
+	}
+}
+
+// otherOwner reports whether a live executor other than e has task id.
+func (f *framework) otherOwner(id string, e *executor) bool {
+	if f.taskExec == nil {
+		for _, x := range f.executors {
+			if x != e && x.hasTask(id) {
+				return true
+			}
+		}
+		return false
+	}
+	if x := f.taskExec[id]; x != nil && x != e {
+		return true
+	}
+	x := f.byID[id]
+	return x != nil && x != e && x.hasTask(id)
 }
 
 // unindexTask records that e no longer has task id.
@@ -175,25 +251,57 @@ func (f *framework) unindexTask(id string, e *executor) {
 }
 
 func (f *framework) addExecutor(e *executor) {
-	f.executors[e.id] = e
-	f.order = append(f.order, e.id)
+	if f.executor(e.id) != nil {
+		// Two live executors of one id: lookups by task search them all.
+		f.scan = true
+	}
+	f.executors = append(f.executors, e)
 	e.fw = f
-	e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	switch {
+	case f.byID != nil:
+		if f.byID[e.id] == nil {
+			f.byID[e.id] = e
+		}
+		e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	case len(f.executors) < manyExecutors:
+		e.eachTaskID(func(id string) { f.indexTask(id, e) })
+	default:
+		f.byID = make(map[string]*executor, len(f.executors))
+		for _, x := range f.executors {
+			if f.byID[x.id] == nil {
+				f.byID[x.id] = x
+			}
+		}
+		f.taskExec = map[string]*executor{}
+		for _, x := range f.executors {
+			x.eachTaskID(func(id string) { f.indexTask(id, x) })
+		}
+	}
 }
 
 func (f *framework) destroyExecutor(id string) {
-	e := f.executors[id]
-	if e == nil {
+	i := 0
+	for i < len(f.executors) && f.executors[i].id != id {
+		i++
+	}
+	if i == len(f.executors) {
 		return
 	}
+	e := f.executors[i]
 	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
 	e.fw = nil
-	delete(f.executors, id)
-	for i, x := range f.order {
-		if x == id {
-			f.order = append(f.order[:i:i], f.order[i+1:]...)
-			break
+	f.executors = append(f.executors[:i:i], f.executors[i+1:]...)
+	if f.byID[id] == e {
+		delete(f.byID, id)
+		for _, x := range f.executors { // another live one of that id
+			if x.id == id {
+				f.byID[id] = x
+				break
+			}
 		}
+	}
+	if len(f.executors) == 0 {
+		f.executors, f.byID, f.taskExec, f.scan = nil, nil, nil, false
 	}
 	f.completedExecutors = append(f.completedExecutors, e)
 	if len(f.completedExecutors) > maxCompletedExecutorsPerFramework {
@@ -215,16 +323,14 @@ type executor struct {
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
-	user        string
 	pid         actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
-	// launched and terminated are made on their first task (setLaunched,
-	// setTerminated): most executors run one task.
-	launched    map[string]*mesos.Task
-	launchOrder []string
-	terminated  map[string]*mesos.Task
-	completed   []*mesos.Task
+	// tasks are the launched and terminated (not yet acknowledged) ones,
+	// in launch order; most executors run one task, and a short list is
+	// searched faster than a map and is smaller.
+	tasks     []taskEntry
+	completed []*mesos.Task
 
 	pendingTermination *containerizer.Termination
 	// exit is the container's end, held back until the executor's last
@@ -261,8 +367,8 @@ type containerExit struct {
 // unfinishedLaunched reports whether a task the executor was given is
 // not yet terminal (an update from the executor may still be on its way).
 func (e *executor) unfinishedLaunched() bool {
-	for _, t := range e.launched {
-		if !protocol.IsTerminal(t.GetState()) {
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched && !protocol.IsTerminal(x.task.GetState()) {
 			return true
 		}
 	}
@@ -271,7 +377,7 @@ func (e *executor) unfinishedLaunched() bool {
 
 // newExecutor keeps info itself: the caller hands over a copy nothing
 // changes afterwards.
-func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir, user string) *executor {
+func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
 		fwIDMsg:     f.idMsg,
@@ -279,18 +385,55 @@ func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, conta
 		commandTask: commandTask,
 		containerID: containerID,
 		directory:   dir,
-		user:        user,
 	}
 }
 
+// taskEntry is one of an executor's launched or terminated tasks.
+type taskEntry struct {
+	// id is task's id, kept here so that a search reads no task record.
+	id   string
+	task *mesos.Task // its TaskId is set (createTask)
+	kind taskKind
+}
+
+type taskKind uint8
+
+const (
+	taskLaunched   taskKind = iota
+	taskTerminated          // terminated after its launch
+	// taskDropped: terminated while queued (never launched).
+	taskDropped
+)
+
+// taskIndex is the position of task id in e.tasks, -1 if none.
+func (e *executor) taskIndex(id string) int {
+	for i := range e.tasks {
+		if e.tasks[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// launchedTask is task id if it is launched and not terminated, else nil.
+func (e *executor) launchedTask(id string) *mesos.Task {
+	if i := e.taskIndex(id); i >= 0 && e.tasks[i].kind == taskLaunched {
+		return e.tasks[i].task
+	}
+	return nil
+}
+
+// terminatedTask is task id if it is terminated and not yet completed,
+// else nil.
+func (e *executor) terminatedTask(id string) *mesos.Task {
+	if i := e.taskIndex(id); i >= 0 && e.tasks[i].kind != taskLaunched {
+		return e.tasks[i].task
+	}
+	return nil
+}
+
 func (e *executor) hasTask(id string) bool {
-	if _, ok := e.launched[id]; ok {
-		return true
-	}
-	if _, ok := e.terminated[id]; ok {
-		return true
-	}
-	return e.queuedIndex(id) >= 0
+	return e.taskIndex(id) >= 0 || e.queuedIndex(id) >= 0
 }
 
 func (e *executor) queuedIndex(id string) int {
@@ -308,11 +451,8 @@ func (e *executor) eachTaskID(fn func(id string)) {
 	for _, t := range e.queued {
 		fn(t.GetTaskId().GetValue())
 	}
-	for id := range e.launched {
-		fn(id)
-	}
-	for id := range e.terminated {
-		fn(id)
+	for _, x := range e.tasks {
+		fn(x.id)
 	}
 }
 
@@ -332,13 +472,15 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	}
 	t := e.queued[i]
 	e.queued = append(e.queued[:i:i], e.queued[i+1:]...)
+	if len(e.queued) == 0 {
+		e.queued = nil
+	}
 	return t
 }
 
 func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 	task := createTask(t, mesos.TaskState_TASK_STAGING, e.fwIDMsg)
-	e.setLaunched(t.GetTaskId().GetValue(), task)
-	e.launchOrder = append(e.launchOrder, t.GetTaskId().GetValue())
+	e.setLaunched(task)
 	e.everSent = true
 	if e.fw != nil {
 		e.fw.indexTask(t.GetTaskId().GetValue(), e)
@@ -346,90 +488,72 @@ func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 	return task
 }
 
-func (e *executor) setLaunched(id string, t *mesos.Task) {
-	if e.launched == nil {
-		e.launched = map[string]*mesos.Task{}
-	}
-	e.launched[id] = t
+// setLaunched adds t (whose TaskId is set) as launched, after those
+// launched before it.
+func (e *executor) setLaunched(t *mesos.Task) {
+	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: taskLaunched})
 }
 
-// unsetLaunched takes task id off the launched ones; an empty map goes
-// (a map keeps its room when emptied, and ended executors are kept for
-// the history).
-func (e *executor) unsetLaunched(id string) {
-	delete(e.launched, id)
-	if len(e.launched) == 0 {
-		e.launched = nil
+// setTerminated marks launched task t as terminated, or adds it as
+// terminated (a task terminated while queued if dropped).
+func (e *executor) setTerminated(t *mesos.Task, dropped bool) {
+	if i := e.taskIndex(t.GetTaskId().GetValue()); i >= 0 {
+		e.tasks[i].task, e.tasks[i].kind = t, taskTerminated
+		return
 	}
-}
-
-func (e *executor) setTerminated(id string, t *mesos.Task) {
-	if e.terminated == nil {
-		e.terminated = map[string]*mesos.Task{}
+	kind := taskTerminated
+	if dropped {
+		kind = taskDropped
 	}
-	e.terminated[id] = t
+	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: kind})
 }
 
 // launchedTasks in launch order.
 func (e *executor) launchedTasks() []*mesos.Task {
-	out := make([]*mesos.Task, 0, len(e.launched))
-	for _, id := range e.launchOrder {
-		if t, ok := e.launched[id]; ok {
-			out = append(out, t)
+	out := make([]*mesos.Task, 0, len(e.tasks))
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched {
+			out = append(out, x.task)
 		}
 	}
 	return out
 }
 
 func (e *executor) terminatedTasks() []*mesos.Task {
-	out := make([]*mesos.Task, 0, len(e.terminated))
-	for _, id := range e.launchOrder {
-		if t, ok := e.terminated[id]; ok {
-			out = append(out, t)
+	out := make([]*mesos.Task, 0, len(e.tasks))
+	var never []*mesos.Task
+	for _, x := range e.tasks {
+		switch x.kind {
+		case taskTerminated:
+			out = append(out, x.task)
+		case taskDropped:
+			never = append(never, x.task)
 		}
 	}
-	// Tasks terminated while queued were never launched (by id, so that
-	// every run lists them alike).
-	var never []string
-	for id := range e.terminated {
-		if !contains(e.launchOrder, id) {
-			never = append(never, id)
-		}
-	}
-	sort.Strings(never)
-	for _, id := range never {
-		out = append(out, e.terminated[id])
-	}
-	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
+	// Tasks terminated while queued were never launched: they come last,
+	// by id, so that every run lists them alike.
+	sort.Slice(never, func(i, j int) bool {
+		return never[i].GetTaskId().GetValue() < never[j].GetTaskId().GetValue()
+	})
+	return append(out, never...)
 }
 
 // incompleteTasks: anything queued, launched, or terminated but not yet
 // acknowledged.
 func (e *executor) incompleteTasks() bool {
-	return len(e.queued) > 0 || len(e.launched) > 0 || len(e.terminated) > 0
+	return len(e.queued) > 0 || len(e.tasks) > 0
 }
 
 // completeTask moves a terminated, acknowledged task to the history.
 func (e *executor) completeTask(id string) {
-	t, ok := e.terminated[id]
-	if !ok {
+	i := e.taskIndex(id)
+	if i < 0 || e.tasks[i].kind == taskLaunched {
 		return
 	}
-	delete(e.terminated, id)
-	if len(e.terminated) == 0 {
-		e.terminated = nil
-		if e.launched == nil {
-			e.launchOrder = nil
-		}
+	t := e.tasks[i].task
+	e.tasks = append(e.tasks[:i:i], e.tasks[i+1:]...)
+	if len(e.tasks) == 0 {
+		e.tasks = nil // ended executors are kept for the history
 	}
 	if e.fw != nil {
 		e.fw.unindexTask(id, e)
@@ -445,20 +569,21 @@ func (e *executor) completeTask(id string) {
 func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
 	terminal := protocol.IsTerminal(st.GetState())
-	task := e.launched[id]
+	i := e.taskIndex(id)
+	var task *mesos.Task
+	dropped := false
 	switch {
-	case task != nil:
-		if terminal {
-			e.unsetLaunched(id)
-		}
+	case i >= 0 && e.tasks[i].kind == taskLaunched:
+		task = e.tasks[i].task
 	case e.queuedIndex(id) >= 0:
 		if !terminal {
 			return errf("cannot send non-terminal update for queued task")
 		}
 		info := e.dequeue(id)
 		task = createTask(info, st.GetState(), e.fwIDMsg)
-	case e.terminated[id] != nil:
-		return errf("task is already terminated with state %s", e.terminated[id].GetState())
+		dropped = true
+	case i >= 0:
+		return errf("task is already terminated with state %s", e.tasks[i].task.GetState())
 	default:
 		return errf("task is unknown")
 	}
@@ -476,7 +601,7 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 	// written into.
 	task.State = st.State
 	if terminal {
-		e.setTerminated(id, task)
+		e.setTerminated(task, dropped)
 	}
 	return nil
 }
@@ -492,9 +617,9 @@ func (e *executor) allocated() resources.Resources {
 	for _, t := range e.queued {
 		r = r.Add(resources.Resources(t.GetResources()))
 	}
-	for _, id := range e.launchOrder {
-		if t := e.launched[id]; t != nil {
-			r = r.Add(resources.Resources(t.GetResources()))
+	for _, x := range e.tasks {
+		if x.kind == taskLaunched {
+			r = r.Add(resources.Resources(x.task.GetResources()))
 		}
 	}
 	return r
@@ -531,8 +656,10 @@ func createTask(t *mesos.TaskInfo, state mesos.TaskState, frameworkID *mesos.Fra
 			task.Limits[k] = v
 		}
 	}
-	if len(t.GetResources()) > 0 {
-		task.Resources = append([]*mesos.Resource(nil), t.GetResources()...)
+	if r := t.GetResources(); len(r) > 0 {
+		// Shared, and clipped so that an append cannot write into the
+		// TaskInfo's.
+		task.Resources = r[:len(r):len(r)]
 	}
 	if x := t.GetExecutor().GetExecutorId(); x != nil {
 		task.ExecutorId = x

@@ -242,11 +242,11 @@ func (c *Core) writeFramework(w *stateWriter, f *framework) {
 	w.raw("]")
 	w.key("executors", false)
 	w.raw("[")
-	for i, eid := range f.order {
+	for i, e := range f.executors {
 		if i > 0 {
 			w.raw(",")
 		}
-		writeExecutor(w, f.executors[eid])
+		writeExecutor(w, e)
 	}
 	w.raw("]")
 	w.key("failover_timeout", false)

@@ -138,7 +138,7 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 	}
 	if f.pending[tid] != nil {
 		// The launch is prevented: the launch step finds the task gone.
-		delete(f.pending, tid)
+		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
 		c.handToManager(u, pid)
 		return
@@ -240,11 +240,8 @@ func (c *Core) forward(f *statusupdate.Forward) {
 	u := f.Update
 	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
 		if e != nil {
-			task := e.launched[f.Stream.TaskID]
-			if task == nil {
-				task = e.terminated[f.Stream.TaskID]
-			}
-			if task != nil {
+			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
+				task := e.tasks[i].task
 				// Shared, read only: the update's parts and the record's
 				// state are replaced, never written into.
 				task.StatusUpdateState = u.GetStatus().State
@@ -394,7 +391,7 @@ func (c *Core) limitedUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, t *c
 	if f != nil && f.state != frameworkTerminating {
 		e = f.executorOf(tid)
 	}
-	if e == nil || e.launched[tid] == nil || protocol.IsTerminal(e.launched[tid].GetState()) {
+	if e == nil || e.launchedTask(tid) == nil || protocol.IsTerminal(e.launchedTask(tid).GetState()) {
 		// Nothing to replace: the update takes the ordinary path, not the
 		// hold again (which would bring it back here).
 		c.handleUpdate(u, pid, false)

@@ -80,27 +80,27 @@ var (
 )
 
 type stream struct {
-	// received are the uuids of the updates taken in, in order; the
-	// first acked of them are acknowledged (acknowledgements go in the
-	// same order), the rest are pending. A stream holds a few updates.
-	received [][]byte
-	acked    int
-	pending  []*mesosinternal.StatusUpdate
+	// acked are the uuids of the acknowledged updates, in order (those
+	// of the pending ones are the updates' own); pending are the updates
+	// taken in and not yet acknowledged, head first. A stream holds a few.
+	acked   [][]byte
+	pending []*mesosinternal.StatusUpdate
 	// Room for the usual stream (RUNNING then a terminal state) without
 	// growing the slices.
-	receivedBuf [3][]byte
-	pendingBuf  [2]*mesosinternal.StatusUpdate
-
-	terminated bool
-	err        error // set when the journal failed; the stream is unusable
+	ackedBuf   [2][]byte
+	pendingBuf [2]*mesosinternal.StatusUpdate
 
 	seq     uint64        // of the outstanding forward, 0 if none
 	backoff time.Duration // interval of the outstanding forward
+
+	terminated bool
+	failed     bool // the journal failed: the stream is unusable (Manager.errs)
 }
 
 // Manager holds every stream. Not safe for concurrent use: one owner.
 type Manager struct {
 	streams map[StreamID]*stream
+	errs    map[StreamID]error // of the failed streams
 	paused  bool
 	seq     uint64
 	rec     mesosinternal.StatusUpdateRecord // reused for each journal record
@@ -143,16 +143,15 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 		s = newStream()
 		m.streams[id] = s
 	}
-	if s.err != nil {
-		return UpdateResult{}, s.err
+	if s.failed {
+		return UpdateResult{}, m.errs[id]
 	}
-	if s.has(u.GetUuid(), len(s.received)) {
+	if s.received(u.GetUuid()) {
 		return UpdateResult{Duplicate: true}, nil
 	}
 	if err := m.journal(id, s, recordUpdate, u, nil); err != nil {
 		return UpdateResult{}, err
 	}
-	s.received = append(s.received, u.GetUuid())
 	s.pending = append(s.pending, u)
 	res := UpdateResult{}
 	if !m.paused && len(s.pending) == 1 {
@@ -179,13 +178,13 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if s == nil {
 		return AckResult{}, fmt.Errorf("%w for %s", ErrUnknownStream, id)
 	}
-	if s.err != nil {
-		return AckResult{}, s.err
+	if s.failed {
+		return AckResult{}, m.errs[id]
 	}
 	if len(s.pending) == 0 {
 		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s: nothing pending", ErrUnexpectedAck, uuid, id)
 	}
-	if s.has(uuid, s.acked) {
+	if s.wasAcked(uuid) {
 		return AckResult{}, fmt.Errorf("%w (uuid %x) for %s", ErrDuplicateAck, uuid, id)
 	}
 	head := s.pending[0]
@@ -255,7 +254,7 @@ func (m *Manager) Resume() []*Forward {
 	var out []*Forward
 	for _, id := range ids {
 		s := m.streams[id]
-		if len(s.pending) > 0 && s.err == nil {
+		if len(s.pending) > 0 && !s.failed {
 			out = append(out, m.forward(id, s, m.MinRetry))
 		}
 	}
@@ -271,7 +270,7 @@ func (m *Manager) ResendFramework(frameworkID string) []*Forward {
 	var out []*Forward
 	for _, id := range m.ids() {
 		s := m.streams[id]
-		if id.FrameworkID == frameworkID && len(s.pending) > 0 && s.err == nil {
+		if id.FrameworkID == frameworkID && len(s.pending) > 0 && !s.failed {
 			out = append(out, m.forward(id, s, m.MinRetry))
 		}
 	}
@@ -283,6 +282,7 @@ func (m *Manager) Cleanup(frameworkID string) {
 	for id := range m.streams {
 		if id.FrameworkID == frameworkID {
 			delete(m.streams, id)
+			delete(m.errs, id)
 		}
 	}
 }
@@ -319,7 +319,6 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 				return fmt.Errorf("record %d of %s: UPDATE without an update or uuid", i, id)
 			}
 			u = proto.Clone(u).(*mesosinternal.StatusUpdate)
-			s.received = append(s.received, u.GetUuid())
 			s.pending = append(s.pending, u)
 		case mesosinternal.StatusUpdateRecord_ACK:
 			if len(s.pending) == 0 || !bytes.Equal(s.pending[0].GetUuid(), r.GetUuid()) {
@@ -333,6 +332,7 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 			return fmt.Errorf("record %d of %s: unknown type %v", i, id, r.GetType())
 		}
 	}
+	delete(m.errs, id)
 	if s.terminated && len(s.pending) == 0 {
 		delete(m.streams, id)
 		return nil
@@ -356,8 +356,12 @@ func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdat
 	err := m.Journal.Append(id, rec)
 	rec.Update, rec.Uuid = nil, nil
 	if err != nil {
-		s.err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
-		return s.err
+		err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
+		if m.errs == nil {
+			m.errs = map[StreamID]error{}
+		}
+		s.failed, m.errs[id] = true, err
+		return err
 	}
 	return nil
 }
@@ -383,14 +387,27 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 
 func newStream() *stream {
 	s := &stream{}
-	s.received = s.receivedBuf[:0]
+	s.acked = s.ackedBuf[:0]
 	s.pending = s.pendingBuf[:0]
 	return s
 }
 
-// has reports whether uuid is among the first n received.
-func (s *stream) has(uuid []byte, n int) bool {
-	for _, r := range s.received[:n] {
+// received reports whether an update with uuid was taken in.
+func (s *stream) received(uuid []byte) bool {
+	if s.wasAcked(uuid) {
+		return true
+	}
+	for _, u := range s.pending {
+		if bytes.Equal(u.GetUuid(), uuid) {
+			return true
+		}
+	}
+	return false
+}
+
+// wasAcked reports whether the update with uuid was acknowledged.
+func (s *stream) wasAcked(uuid []byte) bool {
+	for _, r := range s.acked {
 		if bytes.Equal(r, uuid) {
 			return true
 		}
@@ -400,9 +417,12 @@ func (s *stream) has(uuid []byte, n int) bool {
 
 // ack takes the head off the pending queue: it is acknowledged.
 func (s *stream) ack() {
+	s.acked = append(s.acked, s.pending[0].GetUuid())
 	s.pending[0] = nil
 	s.pending = s.pending[1:]
-	s.acked++
+	if len(s.pending) == 0 {
+		s.pending = s.pendingBuf[:0] // its room again
+	}
 }
 
 func (m *Manager) ids() []StreamID {
