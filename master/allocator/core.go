@@ -979,7 +979,11 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 			} else {
 				a.allocated.set(fid, rest)
 			}
-			freed = c.giveBack(a, back, filters != nil && sameSlice(back, res))
+			whole := sameSlice(back, res)
+			free := c.giveBack(a, back, filters != nil && whole)
+			if whole { // else the filter refuses all of res, not just back
+				freed = free
+			}
 			if known {
 				c.untrackOf(f, fid, back)
 			}

@@ -458,3 +458,22 @@ func TestFiltersExpireInOrder(t *testing.T) {
 		declineAll(now, out)
 	}
 }
+
+// A framework that declines more than it holds (the master returns the
+// whole offer, the allocator held less) is filtered for all it declined:
+// when the agent grows to that size the framework is still not offered it.
+func TestFilterCoversAllDeclinedWhenMoreThanHeld(t *testing.T) {
+	c := newCore(t, "")
+	addAgent(c, "a1", "cpus:2;mem:64")
+	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+	held := c.Allocate(t0, nil)["f1"]["r1"]["a1"]
+	declined := held.Add(res("cpus:3").Allocate("r1"))
+	c.RecoverResources(t0, "f1", "a1", declined, &mesos.Filters{RefuseSeconds: proto.Float64(60)})
+	c.UpdateSlave("a1", nil, nil, res("cpus:5;mem:64"))
+	if g := granted(c.Allocate(t0.Add(time.Second), nil)); len(g) != 0 {
+		t.Fatalf("offered %v, though it declined %s for 60s", g, declined.Unallocate())
+	}
+	if g := granted(c.Allocate(t0.Add(time.Minute), nil)); g["f1"]["a1"] != res("cpus:5;mem:64").String() {
+		t.Fatalf("after the filter expired got %v, want the whole agent", g)
+	}
+}
