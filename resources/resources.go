@@ -122,7 +122,7 @@ func (r Resources) subtractContainedSlow(o Resources) (Resources, bool) {
 // unallocated copy first when o is normal and allocated to one role:
 // only the entries of o that r has nothing to merge with are copied.
 func (r Resources) AddUnallocated(o Resources) Resources {
-	if !OneAllocation(o) || !isNormal(o) {
+	if !isNormal(o) || !OneAllocation(o) { // isNormal first: it refuses nil entries
 		return r.Add(o.Unallocate())
 	}
 	a := norm(r)

@@ -1056,3 +1056,27 @@ func TestAddUnallocatedModel(t *testing.T) {
 		}
 	}
 }
+
+// A list with a nil entry (as a decoded message may hold) is added as Add
+// of its unallocated form adds it, whether the nil comes first or later,
+// and SubtractContained answers for it as Contains and Subtract do.
+func TestNilEntryOperands(t *testing.T) {
+	a := mustParse(t, "cpus:4;mem:256")
+	cpus := mustParse(t, "cpus:1").Allocate("r")
+	for _, b := range []Resources{
+		{nil, cpus[0]},
+		{cpus[0], nil},
+		{nil},
+	} {
+		want := a.Add(b.Unallocate())
+		got := a.AddUnallocated(b)
+		if got.String() != want.String() {
+			t.Errorf("%s AddUnallocated %s = %s; want %s", a, b, got, want)
+		}
+		u := b.Unallocate()
+		left, ok := want.SubtractContained(u)
+		if wantOK := want.Contains(u); ok != wantOK || (ok && left.String() != want.Subtract(u).String()) {
+			t.Errorf("%s SubtractContained %s = %s, %v; want %v", want, u, left, ok, wantOK)
+		}
+	}
+}

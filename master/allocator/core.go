@@ -41,6 +41,7 @@ type Core struct {
 	quotaRoles int        // roles with a non-default quota
 	quotaRuns  uint64     // allocation runs with quota, numbering their scratch state
 	expiries   expiryHeap // installed filters by expiry, earliest first
+	nFilters   int        // filters held by all frameworks
 
 	// epoch numbers the states of everything beyond single agents that
 	// decides who may take what (frameworks, their roles, activity,
@@ -595,7 +596,9 @@ func (c *Core) clearFilters(f *frameworkState) {
 	c.changed()
 	if f.nFilters > 0 {
 		f.filters = map[filterKey][]offerFilter{}
+		c.nFilters -= f.nFilters
 		f.nFilters = 0
+		c.compactExpiries()
 	}
 }
 
@@ -638,9 +641,11 @@ func (c *Core) dropRoleFilters(f *frameworkState, role string) {
 	for k, fs := range f.filters {
 		if k.role == role {
 			f.nFilters -= len(fs)
+			c.nFilters -= len(fs)
 			delete(f.filters, k)
 		}
 	}
+	c.compactExpiries()
 }
 
 // ---- Agents ----
@@ -878,10 +883,12 @@ func (c *Core) removeAgentFilters(id string) {
 		for k, fs := range f.filters {
 			if k.agent == id {
 				f.nFilters -= len(fs)
+				c.nFilters -= len(fs)
 				delete(f.filters, k)
 			}
 		}
 	}
+	c.compactExpiries()
 }
 
 // ActivateSlave includes an agent in allocation runs.
@@ -979,7 +986,11 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 			} else {
 				a.allocated.set(fid, rest)
 			}
-			freed = c.giveBack(a, back, filters != nil && sameSlice(back, res))
+			whole := sameSlice(back, res)
+			free := c.giveBack(a, back, filters != nil && whole)
+			if whole { // else the filter refuses all of res, not just back
+				freed = free
+			}
 			if known {
 				c.untrackOf(f, fid, back)
 			}
@@ -997,7 +1008,8 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 		k := filterKey{role, aid}
 		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: c.countVec(refused), expires: expires})
 		f.nFilters++
-		heap.Push(&c.expiries, expiry{expires, f, k})
+		c.nFilters++
+		heap.Push(&c.expiries, expiry{expires, fid, k})
 	}
 	if role, ok := singleRole(res); ok {
 		if freed == nil {
@@ -1157,8 +1169,8 @@ func (c *Core) RoleOrder() []string { return c.roleSorter.Sort() }
 func (c *Core) expireFilters(now time.Time) {
 	for len(c.expiries) > 0 && !now.Before(c.expiries[0].expires) {
 		e := heap.Pop(&c.expiries).(expiry)
-		f := e.f
-		if c.frameworks[f.id] != f {
+		f := c.frameworks[e.fid]
+		if f == nil {
 			continue // removed since
 		}
 		fs := f.filters[e.key]
@@ -1175,6 +1187,7 @@ func (c *Core) expireFilters(now time.Time) {
 			a.unsettle()
 		}
 		f.nFilters -= len(fs) - len(kept)
+		c.nFilters -= len(fs) - len(kept)
 		if len(kept) == 0 {
 			delete(f.filters, e.key)
 		} else {
@@ -1184,13 +1197,34 @@ func (c *Core) expireFilters(now time.Time) {
 	}
 }
 
-// expiry is when a filter of framework f for key expires. Filters may go
-// before (cleared, revived, their agent or framework removed): their
-// expiries then find nothing to drop.
+// expiry is when a filter of framework fid for key expires. Filters may
+// go before (cleared, revived, their agent or framework removed): their
+// expiries then find nothing to drop, or only filters already due, which
+// is harmless when fid names a framework added again since.
 type expiry struct {
 	expires time.Time
-	f       *frameworkState
+	fid     string
 	key     filterKey
+}
+
+// compactExpiries rebuilds the expiry heap from the filters in force when
+// most of its entries are for filters dropped before they came due, so
+// that declining with a long filter and reviving does not grow it.
+func (c *Core) compactExpiries() {
+	const slack = 1024
+	if len(c.expiries) <= 2*c.nFilters+slack {
+		return
+	}
+	h := make(expiryHeap, 0, c.nFilters)
+	for id, f := range c.frameworks {
+		for k, fs := range f.filters {
+			for _, x := range fs {
+				h = append(h, expiry{x.expires, id, k})
+			}
+		}
+	}
+	heap.Init(&h)
+	c.expiries = h
 }
 
 // expiryHeap is a min-heap of expiries (container/heap).

@@ -458,3 +458,108 @@ func TestFiltersExpireInOrder(t *testing.T) {
 		declineAll(now, out)
 	}
 }
+
+// A framework that declines more than it holds (the master returns the
+// whole offer, the allocator held less) is filtered for all it declined:
+// when the agent grows to that size the framework is still not offered it.
+func TestFilterCoversAllDeclinedWhenMoreThanHeld(t *testing.T) {
+	c := newCore(t, "")
+	addAgent(c, "a1", "cpus:2;mem:64")
+	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+	held := c.Allocate(t0, nil)["f1"]["r1"]["a1"]
+	declined := held.Add(res("cpus:3").Allocate("r1"))
+	c.RecoverResources(t0, "f1", "a1", declined, &mesos.Filters{RefuseSeconds: proto.Float64(60)})
+	c.UpdateSlave("a1", nil, nil, res("cpus:5;mem:64"))
+	if g := granted(c.Allocate(t0.Add(time.Second), nil)); len(g) != 0 {
+		t.Fatalf("offered %v, though it declined %s for 60s", g, declined.Unallocate())
+	}
+	if g := granted(c.Allocate(t0.Add(time.Minute), nil)); g["f1"]["a1"] != res("cpus:5;mem:64").String() {
+		t.Fatalf("after the filter expired got %v, want the whole agent", g)
+	}
+}
+
+// declineAll declines every offer of out with filters and counts them.
+func declineAll(c *Core, now time.Time, out map[string]Offers, filters *mesos.Filters) int {
+	n := 0
+	for fid, byRole := range out {
+		for _, byAgent := range byRole {
+			for aid, r := range byAgent {
+				c.RecoverResources(now, fid, aid, r, filters)
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Declining with a long filter and reviving, over and over, leaves the
+// allocator holding bookkeeping for the filters in force only (not one
+// entry per decline until each would have expired), and filters that
+// stay in force through it all still last exactly as long as asked.
+func TestDeclineReviveLoopDoesNotAccumulate(t *testing.T) {
+	c := newCore(t, "")
+	addAgent(c, "a1", "cpus:1;mem:64")
+	addAgent(c, "a2", "cpus:1;mem:64")
+	c.AddFramework("f2", fw("r2"), nil, true, FrameworkOptions{})
+	if n := declineAll(c, t0, c.Allocate(t0, nil), &mesos.Filters{RefuseSeconds: proto.Float64(20000)}); n != 2 {
+		t.Fatalf("f2 offered %d agents, want 2", n)
+	}
+	// f2 holds a 20000s filter on each agent; f1 comes and loops.
+	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+	year := &mesos.Filters{RefuseSeconds: proto.Float64(365 * 24 * 3600)}
+	const cycles = 10000
+	now := t0
+	for i := range cycles {
+		now = t0.Add(time.Duration(i+1) * time.Second)
+		out := c.Allocate(now, nil)
+		if len(out["f2"]) != 0 {
+			t.Fatalf("cycle %d: f2 offered %v while its filters are in force", i, granted(out))
+		}
+		if n := declineAll(c, now, out, year); n != 2 {
+			t.Fatalf("cycle %d: f1 offered %d agents, want 2", i, n)
+		}
+		c.ReviveOffers("f1", nil)
+	}
+	if n := len(c.expiries); n > cycles/5 {
+		t.Errorf("%d decline-revive cycles leave %d expiry entries for %d filters in force", cycles, n, c.ActiveFilters(now))
+	}
+	// f2's filters outlived the loop and expire when asked, not before.
+	c.SuppressOffers("f1", nil)
+	if g := granted(c.Allocate(t0.Add(20000*time.Second-time.Millisecond), nil)); len(g) != 0 {
+		t.Fatalf("offered %v before f2's filters expired", g)
+	}
+	if g := granted(c.Allocate(t0.Add(20000*time.Second), nil)); len(g["f2"]) != 2 {
+		t.Fatalf("got %v once f2's filters expired, want f2 both agents", g)
+	}
+}
+
+// A framework removed with long filters, and added again under the same
+// id, leaves nothing behind: repeated, the allocator's bookkeeping stays
+// bounded, and the new framework's own short filters expire on time.
+func TestRemovedFrameworksLeaveNoFilterBookkeeping(t *testing.T) {
+	c := newCore(t, "")
+	addAgent(c, "a1", "cpus:1;mem:64")
+	year := &mesos.Filters{RefuseSeconds: proto.Float64(365 * 24 * 3600)}
+	const cycles = 5000
+	now := t0
+	for i := range cycles {
+		now = t0.Add(time.Duration(i) * time.Second)
+		c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+		if declineAll(c, now, c.Allocate(now, nil), year) != 1 {
+			t.Fatalf("cycle %d: f1 not offered a1", i)
+		}
+		c.RemoveFramework("f1")
+	}
+	if n := len(c.expiries); n > cycles/2 {
+		t.Errorf("%d removed frameworks leave %d expiry entries", cycles, n)
+	}
+	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
+	now = now.Add(time.Second)
+	declineAll(c, now, c.Allocate(now, nil), &mesos.Filters{RefuseSeconds: proto.Float64(10)})
+	if g := granted(c.Allocate(now.Add(10*time.Second-time.Millisecond), nil)); len(g) != 0 {
+		t.Fatalf("offered %v before the 10s filter expired", g)
+	}
+	if g := granted(c.Allocate(now.Add(10*time.Second), nil)); g["f1"]["a1"] == "" {
+		t.Fatalf("not offered a1 once the 10s filter expired: %v", g)
+	}
+}
