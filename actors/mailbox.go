@@ -388,6 +388,22 @@ func (m *mailbox) runGuarded() (ended bool) {
 	}
 }
 
+// drainDead makes every user message still queued a dead letter
+// (process.deadAfterStop); the process' goroutine calls it as the process
+// stops, so that they are counted and traced before Stop returns.
+func (m *mailbox) drainDead() {
+	for m.next < m.avail || m.refill() {
+		s := &m.rd.slots[m.next]
+		m.next++
+		msg, sender, mid, trace := s.msg, s.sender, s.mid, s.trace
+		s.msg, s.sender = nil, nil
+		m.p.deadAfterStop(msg, sender, mid, trace)
+		if m.hook != nil {
+			m.hook.MessageReceived(msg)
+		}
+	}
+}
+
 // refill learns how many more user messages are queued in the chunk being
 // read, moving to the next chunk when it is read out; false if none is.
 func (m *mailbox) refill() bool {

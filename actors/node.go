@@ -70,6 +70,14 @@ type Node struct {
 	stopping  atomic.Bool
 	stopOnce  sync.Once
 
+	// onEvent calls running (evN), and whether Shutdown has ended them
+	// (evClosed): Shutdown waits for the running ones, and none starts
+	// after, so no event reaches the tracer once Shutdown returns.
+	evMu     sync.Mutex
+	evDone   sync.Cond // on evMu: evN fell to 0 with evClosed set
+	evN      int
+	evClosed bool
+
 	stats nodeStats
 }
 
@@ -127,6 +135,7 @@ func NewNode(cfg Config) (*Node, error) {
 		mailboxHook: cfg.mailboxHook,
 	}
 	n.ids.init()
+	n.evDone.L = &n.evMu
 	n.SetTracer(cfg.Tracer)
 	if cfg.Local {
 		n.startLocal()
@@ -517,6 +526,7 @@ func (n *Node) Shutdown() {
 			n.stopRemoting()
 		}
 		n.sys.EventStream.Unsubscribe(n.sub)
+		n.closeEvents()
 		n.sys.Shutdown()
 	})
 }
@@ -831,8 +841,39 @@ func (n *Node) Call(ctx context.Context, pid PID, f func() any) (any, error) {
 	}
 }
 
-// onEvent watches the actor system's event stream.
+// closeEvents waits for the onEvent calls under way (a publisher may have
+// taken the subscription before Unsubscribe) and makes later ones return
+// at once.
+func (n *Node) closeEvents() {
+	n.evMu.Lock()
+	n.evClosed = true
+	for n.evN > 0 {
+		n.evDone.Wait()
+	}
+	n.evMu.Unlock()
+}
+
+// onEvent watches the actor system's event stream, until Shutdown.
 func (n *Node) onEvent(ev any) {
+	n.evMu.Lock()
+	if n.evClosed {
+		n.evMu.Unlock()
+		return
+	}
+	n.evN++
+	n.evMu.Unlock()
+	defer func() {
+		n.evMu.Lock()
+		n.evN--
+		if n.evN == 0 && n.evClosed {
+			n.evDone.Broadcast()
+		}
+		n.evMu.Unlock()
+	}()
+	n.handleEvent(ev)
+}
+
+func (n *Node) handleEvent(ev any) {
 	switch e := ev.(type) {
 	case *actor.DeadLetterEvent:
 		var mid, trace id

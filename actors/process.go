@@ -223,6 +223,7 @@ func (p *process) Receive(c actor.Context) {
 		p.stopped = true
 		p.finalize()
 		p.node.procs.CompareAndDelete(p.self.ID, p)
+		p.mb.drainDead()
 		close(p.done)
 	case *actor.Restarting:
 		p.entry().Warn("actors: process restarted by protoactor (state kept)")
