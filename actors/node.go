@@ -503,6 +503,9 @@ func (n *Node) Stats() Stats {
 // remoting endpoint: peers see the node's processes exit (links to them
 // fire Exited). Idempotent. Do not call it from a process of this node (it
 // waits for that process to stop). Sends after Shutdown are dropped.
+// Messages still queued to the processes are dead letters, counted and
+// traced before it returns; no dead letter is counted or traced after
+// (unless it gave up waiting: 10 s for processes and tracer).
 func (n *Node) Shutdown() {
 	n.stopOnce.Do(func() {
 		n.stopping.Store(true)
@@ -526,7 +529,7 @@ func (n *Node) Shutdown() {
 			n.stopRemoting()
 		}
 		n.sys.EventStream.Unsubscribe(n.sub)
-		n.closeEvents()
+		n.closeEvents(ctx)
 		n.sys.Shutdown()
 	})
 }
@@ -841,16 +844,26 @@ func (n *Node) Call(ctx context.Context, pid PID, f func() any) (any, error) {
 	}
 }
 
-// closeEvents waits for the onEvent calls under way (a publisher may have
-// taken the subscription before Unsubscribe) and makes later ones return
-// at once.
-func (n *Node) closeEvents() {
+// closeEvents makes later onEvent calls return at once and waits, until
+// ctx ends, for those under way (a publisher may have taken the
+// subscription before Unsubscribe, or a tracer may be slow).
+func (n *Node) closeEvents(ctx context.Context) {
+	stop := context.AfterFunc(ctx, func() {
+		n.evMu.Lock()
+		n.evDone.Broadcast()
+		n.evMu.Unlock()
+	})
+	defer stop()
 	n.evMu.Lock()
 	n.evClosed = true
-	for n.evN > 0 {
+	for n.evN > 0 && ctx.Err() == nil {
 		n.evDone.Wait()
 	}
+	left := n.evN
 	n.evMu.Unlock()
+	if left > 0 {
+		n.log.WithField("events", left).Error("actors: Shutdown gave up waiting for the tracer")
+	}
 }
 
 // onEvent watches the actor system's event stream, until Shutdown.
