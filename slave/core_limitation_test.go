@@ -130,20 +130,9 @@ func TestCoreLimitedContainerEndedReplacesLateUpdate(t *testing.T) {
 // replace and takes the ordinary path (it used to recurse without end).
 func TestCoreSecondTerminalUpdateAfterLimitedEnd(t *testing.T) {
 	r := newLimitsRun(t)
-	effs := r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1"))
-	for _, e := range effs {
-		if p, ok := e.(PrepareSandbox); ok {
-			effs = r.c.SandboxPrepared(r.now, p, nil)
-		}
-	}
-	for _, e := range effs {
-		if u, ok := e.(UpdateContainer); ok {
-			r.c.ContainerUpdated(r.now, u, nil)
-		}
-	}
-	r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_RUNNING, "uuid-running-02"))
+	startSecondTask(r)
 	r.c.ContainerExited(r.now, "c1", memoryLimitation(), nil)
-	effs = r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0001"))
+	effs := r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0001"))
 	wantLimited(t, sentMsg[*mesosinternal.StatusUpdateMessage](t, effs).GetUpdate().GetStatus())
 	effs = r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FAILED, "uuid-failed-0002"))
 	if ack := sentMsg[*mesosinternal.StatusUpdateAcknowledgementMessage](t, effs); string(ack.GetUuid()) != "uuid-failed-0002" {
@@ -151,10 +140,9 @@ func TestCoreSecondTerminalUpdateAfterLimitedEnd(t *testing.T) {
 	}
 }
 
-// withSecondTask is newLimitsRun with t2 running too on e1.
-func withSecondTask(t *testing.T) *coreRun {
-	t.Helper()
-	r := newLimitsRun(t)
+// startSecondTask launches t2 on e1 and has the executor report it
+// running (not yet acknowledged).
+func startSecondTask(r *coreRun) {
 	effs := r.c.Receive(r.now, coreMaster, runTaskMsg("t2", "e1"))
 	for _, e := range effs {
 		if p, ok := e.(PrepareSandbox); ok {
@@ -167,6 +155,13 @@ func withSecondTask(t *testing.T) *coreRun {
 		}
 	}
 	r.c.Receive(r.now, coreExec, execUpdate("t2", mesos.TaskState_TASK_RUNNING, "uuid-running-02"))
+}
+
+// withSecondTask is newLimitsRun with t2 running too on e1.
+func withSecondTask(t *testing.T) *coreRun {
+	t.Helper()
+	r := newLimitsRun(t)
+	startSecondTask(r)
 	r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t2")}, Uuid: []byte("uuid-running-02"),
 	})

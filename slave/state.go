@@ -201,7 +201,8 @@ func (f *framework) executorOf(taskID string) *executor {
 	return e
 }
 
-// checkTaskIndex makes executorOf compare its index with a scan (tests).
+// checkTaskIndex makes executorOf and taskIndex compare their index with
+// a scan (tests).
 var checkTaskIndex = false
 
 func (f *framework) scanExecutorOf(taskID string) *executor {
@@ -331,6 +332,13 @@ type executor struct {
 	// searched faster than a map and is smaller.
 	tasks     []taskEntry
 	completed []*mesos.Task
+	// ids indexes the queued, launched and terminated tasks by id while
+	// the executor holds more than manyTasks (nil before): a task's
+	// position in tasks, or inQueue. While indexed, a completed task
+	// leaves a gap in tasks (kind taskGone), squeezed out once gaps make
+	// up half of it.
+	ids  map[string]int
+	gaps int
 
 	pendingTermination *containerizer.Termination
 	// exit is the container's end, held back until the executor's last
@@ -403,12 +411,36 @@ const (
 	taskTerminated          // terminated after its launch
 	// taskDropped: terminated while queued (never launched).
 	taskDropped
+	// taskGone: a gap left by a completed task (only while indexed).
+	taskGone
 )
+
+// manyTasks is the number of tasks past which an executor indexes them.
+const manyTasks = 16
+
+// inQueue is the position ids gives a queued task.
+const inQueue = -1
 
 // taskIndex is the position of task id in e.tasks, -1 if none.
 func (e *executor) taskIndex(id string) int {
+	if e.ids != nil {
+		i, ok := e.ids[id]
+		if !ok {
+			i = -1 // inQueue is -1 too
+		}
+		if checkTaskIndex {
+			if want := e.scanTaskIndex(id); want != i {
+				panic(fmt.Sprintf("task index of executor %s: task %s at %d, a scan finds %d", e.id, id, i, want))
+			}
+		}
+		return i
+	}
+	return e.scanTaskIndex(id)
+}
+
+func (e *executor) scanTaskIndex(id string) int {
 	for i := range e.tasks {
-		if e.tasks[i].id == id {
+		if e.tasks[i].id == id && e.tasks[i].kind != taskGone {
 			return i
 		}
 	}
@@ -433,10 +465,19 @@ func (e *executor) terminatedTask(id string) *mesos.Task {
 }
 
 func (e *executor) hasTask(id string) bool {
+	if e.ids != nil {
+		_, ok := e.ids[id]
+		return ok
+	}
 	return e.taskIndex(id) >= 0 || e.queuedIndex(id) >= 0
 }
 
 func (e *executor) queuedIndex(id string) int {
+	if e.ids != nil {
+		if i, ok := e.ids[id]; !ok || i != inQueue {
+			return -1
+		}
+	}
 	for i, t := range e.queued {
 		if t.GetTaskId().GetValue() == id {
 			return i
@@ -452,12 +493,55 @@ func (e *executor) eachTaskID(fn func(id string)) {
 		fn(t.GetTaskId().GetValue())
 	}
 	for _, x := range e.tasks {
-		fn(x.id)
+		if x.kind != taskGone {
+			fn(x.id)
+		}
+	}
+}
+
+// indexTasks builds ids once the executor holds more than manyTasks.
+func (e *executor) indexTasks() {
+	if e.ids != nil || len(e.queued)+len(e.tasks) <= manyTasks {
+		return
+	}
+	e.ids = make(map[string]int, len(e.queued)+len(e.tasks))
+	for _, t := range e.queued {
+		e.ids[t.GetTaskId().GetValue()] = inQueue
+	}
+	for i, x := range e.tasks {
+		e.ids[x.id] = i
+	}
+}
+
+// squeeze drops the gaps from e.tasks, and the index once the executor
+// holds no more than manyTasks.
+func (e *executor) squeeze() {
+	var live []taskEntry
+	if n := len(e.tasks) - e.gaps; n > 0 {
+		live = make([]taskEntry, 0, n)
+		for _, x := range e.tasks {
+			if x.kind != taskGone {
+				live = append(live, x)
+			}
+		}
+	}
+	e.tasks, e.gaps = live, 0
+	if len(e.queued)+len(e.tasks) <= manyTasks {
+		e.ids = nil
+		return
+	}
+	for i, x := range e.tasks {
+		e.ids[x.id] = i
 	}
 }
 
 func (e *executor) enqueue(t *mesos.TaskInfo) {
 	e.queued = append(e.queued, t)
+	if e.ids != nil {
+		e.ids[t.GetTaskId().GetValue()] = inQueue
+	} else {
+		e.indexTasks()
+	}
 	if e.fw != nil {
 		e.fw.indexTask(t.GetTaskId().GetValue(), e)
 	}
@@ -475,6 +559,9 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	if len(e.queued) == 0 {
 		e.queued = nil
 	}
+	if e.ids != nil {
+		delete(e.ids, id)
+	}
 	return t
 }
 
@@ -491,7 +578,16 @@ func (e *executor) addLaunched(t *mesos.TaskInfo) *mesos.Task {
 // setLaunched adds t (whose TaskId is set) as launched, after those
 // launched before it.
 func (e *executor) setLaunched(t *mesos.Task) {
-	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: taskLaunched})
+	e.addEntry(taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: taskLaunched})
+}
+
+func (e *executor) addEntry(x taskEntry) {
+	e.tasks = append(e.tasks, x)
+	if e.ids != nil {
+		e.ids[x.id] = len(e.tasks) - 1
+	} else {
+		e.indexTasks()
+	}
 }
 
 // setTerminated marks launched task t as terminated, or adds it as
@@ -505,7 +601,7 @@ func (e *executor) setTerminated(t *mesos.Task, dropped bool) {
 	if dropped {
 		kind = taskDropped
 	}
-	e.tasks = append(e.tasks, taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: kind})
+	e.addEntry(taskEntry{id: t.GetTaskId().GetValue(), task: t, kind: kind})
 }
 
 // launchedTasks in launch order.
@@ -541,7 +637,7 @@ func (e *executor) terminatedTasks() []*mesos.Task {
 // incompleteTasks: anything queued, launched, or terminated but not yet
 // acknowledged.
 func (e *executor) incompleteTasks() bool {
-	return len(e.queued) > 0 || len(e.tasks) > 0
+	return len(e.queued) > 0 || len(e.tasks) > e.gaps
 }
 
 // completeTask moves a terminated, acknowledged task to the history.
@@ -551,9 +647,18 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	t := e.tasks[i].task
-	e.tasks = append(e.tasks[:i:i], e.tasks[i+1:]...)
-	if len(e.tasks) == 0 {
-		e.tasks = nil // ended executors are kept for the history
+	if e.ids != nil {
+		e.tasks[i] = taskEntry{kind: taskGone}
+		e.gaps++
+		delete(e.ids, id)
+		if 2*e.gaps > len(e.tasks) {
+			e.squeeze()
+		}
+	} else {
+		e.tasks = append(e.tasks[:i:i], e.tasks[i+1:]...)
+		if len(e.tasks) == 0 {
+			e.tasks = nil // ended executors are kept for the history
+		}
 	}
 	if e.fw != nil {
 		e.fw.unindexTask(id, e)
