@@ -311,7 +311,7 @@ func (v *Violation) Error() string {
 	var sb strings.Builder
 	var p *Panic
 	if errors.As(v.Err, &p) {
-		fmt.Fprintf(&sb, "sim: seed=%d at %v: %v\n%s", v.Seed, v.At, v.Err, p.Stack)
+		fmt.Fprintf(&sb, "sim: seed=%d at %v: %v\n", v.Seed, v.At, v.Err)
 	} else {
 		fmt.Fprintf(&sb, "sim: seed=%d at %v: invariant violated: %v\n", v.Seed, v.At, v.Err)
 	}
@@ -320,6 +320,10 @@ func (v *Violation) Error() string {
 		sb.WriteString("  ")
 		sb.WriteString(r)
 		sb.WriteByte('\n')
+	}
+	if p != nil {
+		sb.WriteString("stack of the panic, from the panic to the handler:\n")
+		sb.WriteString(p.frames())
 	}
 	return sb.String()
 }
@@ -343,6 +347,43 @@ func (p *Panic) Error() string {
 	}
 	return fmt.Sprintf("panic in %s: %v", p.Node, p.Value)
 }
+
+// frames is the part of the stack between the panic and Sim.handle, with
+// argument values and code offsets left out: it is the same whichever
+// goroutine the panic ran on.
+func (p *Panic) frames() string {
+	lines := strings.Split(strings.TrimRight(string(p.Stack), "\n"), "\n")
+	from, to := 0, len(lines)
+	for i, ln := range lines {
+		if strings.HasPrefix(ln, "panic(") {
+			from = i + 2 // past the panic's own file line
+		}
+		if strings.Contains(ln, "/sim.(*Sim).handle(") {
+			to = i
+			break
+		}
+	}
+	if from > to {
+		from = 0
+	}
+	var sb strings.Builder
+	for _, ln := range lines[from:to] {
+		if strings.HasPrefix(ln, "\t") {
+			if k := strings.LastIndex(ln, " +0x"); k > 0 {
+				ln = ln[:k]
+			}
+		} else if k := strings.LastIndexByte(ln, '('); k > 0 && strings.HasSuffix(ln, ")") {
+			ln = ln[:k] + "(...)"
+		}
+		sb.WriteString(ln)
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// engineFault is the windowed engine's own panic: a node touched from a
+// lane that is not its host's. It fails the run as the simulator's error.
+type engineFault string
 
 // Sim is one simulation. It is not safe for concurrent use.
 type Sim struct {
@@ -688,6 +729,13 @@ func (s *Sim) RunWhile(cond func() bool, maxSteps uint64) error {
 func (s *Sim) handle(l *lane, e *event) {
 	defer func() {
 		if r := recover(); r != nil {
+			if l != nil {
+				l.failed = true // the lane stops: its host's state is suspect
+			}
+			if f, ok := r.(engineFault); ok {
+				s.fail(errors.New(string(f)))
+				return
+			}
 			p := &Panic{Value: r, Stack: debug.Stack()}
 			if e.to != nil {
 				p.Node = e.to.Name

@@ -426,3 +426,89 @@ func TestPanicInACoreIsAViolation(t *testing.T) {
 		})
 	}
 }
+
+// spoiler panics on its second message and leaves its state so that the
+// next message panics differently.
+type spoiler struct {
+	got  int
+	seen map[string]int
+}
+
+func (c *spoiler) Receive(time.Time, actors.PID, proto.Message) []effect.Effect {
+	c.got++
+	if c.got == 2 {
+		c.seen = nil
+		panic("root cause")
+	}
+	c.seen["msg"]++ // a nil map after the first panic
+	return nil
+}
+func (c *spoiler) Timer(time.Time, string) []effect.Effect      { return nil }
+func (c *spoiler) Exited(time.Time, actors.PID) []effect.Effect { return nil }
+
+func spoiledRun(workers int) error {
+	s := New(Options{Seed: 9, Latency: time.Millisecond, Workers: workers})
+	a, _ := s.Add("a", actors.PID{ID: "a", Address: "10.0.0.1:1"}, &echo{}, nil)
+	b, _ := s.Add("b", actors.PID{ID: "b", Address: "10.0.0.2:1"}, &spoiler{seen: map[string]int{}}, nil)
+	s.parFrom = 1
+	s.Deliver(a.PID, b, mesosutil.NewTaskID("hello"))
+	s.At(Epoch.Add(time.Second), func() {
+		s.Deliver(b.PID, a, mesosutil.NewTaskID("meanwhile"))
+		s.Deliver(a.PID, b, &mesosinternal.PingSlaveMessage{})
+		s.Deliver(a.PID, b, &mesosinternal.PingSlaveMessage{})
+	})
+	return s.RunFor(time.Minute)
+}
+
+func TestPanicReportNamesTheRootCause(t *testing.T) {
+	for _, workers := range []int{0, 1, 2, 3} {
+		err := spoiledRun(workers)
+		var p *Panic
+		if !errors.As(err, &p) || p.Value != "root cause" {
+			t.Errorf("workers=%d: err = %v, want the panic \"root cause\"", workers, err)
+		}
+	}
+}
+
+func TestPanicReportIsTheSameForAnyWorkers(t *testing.T) {
+	want := spoiledRun(1).Error()
+	if !strings.Contains(want, "(*spoiler).Receive") {
+		t.Fatalf("report lacks the panicking frame:\n%s", want)
+	}
+	for _, workers := range []int{0, 2, 3} {
+		if got := spoiledRun(workers).Error(); got != want {
+			t.Errorf("workers=%d report:\n%s\nworkers=1 report:\n%s", workers, got, want)
+		}
+	}
+}
+
+// toucher reads the clock of another node, which the windowed engine
+// forbids from a lane.
+type toucher struct{ other *Node }
+
+func (c *toucher) Receive(time.Time, actors.PID, proto.Message) []effect.Effect {
+	c.other.Now()
+	return nil
+}
+func (c *toucher) Timer(time.Time, string) []effect.Effect      { return nil }
+func (c *toucher) Exited(time.Time, actors.PID) []effect.Effect { return nil }
+
+func TestWindowGuardIsTheSimulatorsError(t *testing.T) {
+	s := New(Options{Seed: 9, Latency: time.Millisecond, Workers: 2})
+	a, _ := s.Add("a", actors.PID{ID: "a", Address: "10.0.0.1:1"}, &echo{}, nil)
+	tc := &toucher{}
+	b, _ := s.Add("b", actors.PID{ID: "b", Address: "10.0.0.2:1"}, tc, nil)
+	c, _ := s.Add("c", actors.PID{ID: "c", Address: "10.0.0.3:1"}, &echo{}, nil)
+	tc.other = a
+	s.parFrom = 1
+	s.Deliver(a.PID, b, mesosutil.NewTaskID("hello"))
+	s.Deliver(a.PID, c, mesosutil.NewTaskID("hello"))
+	err := s.RunFor(time.Minute)
+	var p *Panic
+	if !IsViolation(err) || errors.As(err, &p) {
+		t.Fatalf("err = %v, want a violation that is not a core's panic", err)
+	}
+	if !strings.Contains(err.Error(), "windowed engine: a touched from another host") {
+		t.Errorf("report:\n%s", err)
+	}
+}

@@ -77,6 +77,7 @@ type lane struct {
 	free []*event
 
 	steps, sent uint64
+	failed      bool // a panic stopped the lane in this window
 }
 
 type opKind uint8
@@ -116,7 +117,7 @@ func (n *Node) lane() *lane {
 	}
 	if n.host.win != s.win {
 		// Only a host's own events run in its lane, and they touch no other.
-		panic(fmt.Sprintf("sim: %s touched from another host inside a window", n.Name))
+		panic(engineFault(fmt.Sprintf("sim: windowed engine: %s touched from another host inside a window", n.Name)))
 	}
 	return n.host.lane
 }
@@ -156,7 +157,7 @@ func (s *Sim) addIn(name string, pid actors.PID, core effect.Core, custom func(*
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, armed: map[string]uint64{}, index: -1, host: h}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: -1, host: h}
 	h.lane.log = append(h.lane.log, op{kind: opAdd, n: n})
 	return n, nil
 }
@@ -187,7 +188,7 @@ func (s *Sim) removeIn(n *Node) {
 				s.pushIn(l, event{at: l.now, kind: evExited, to: w, inc: w.inc, from: n.PID})
 			}
 		}
-		n.armed, n.links, n.isLinked = nil, nil, nil
+		n.armed, n.few, n.links, n.isLinked = nil, nil, nil, nil
 	}
 	l.log = append(l.log, op{kind: opRemove, n: n})
 }
@@ -354,11 +355,21 @@ func (l *lane) stock() {
 	s.free = s.free[:k]
 }
 
-// run handles the lane's events in (time, sequence) order.
+// run handles the lane's events in (time, sequence) order, until one
+// panics: then it drops the rest, as the serial engine would stop.
 func (l *lane) run() {
 	s := l.s
 	clock := l.h == s.clock
+	l.failed = false
 	for len(l.q) > 0 {
+		if l.failed {
+			for len(l.q) > 0 {
+				e := l.q.pop()
+				*e = event{}
+				l.free = append(l.free, e)
+			}
+			break
+		}
 		e := l.q.pop()
 		if e.at > l.now {
 			l.now = e.at

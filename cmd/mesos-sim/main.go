@@ -66,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
+	if *memprofileAt < 0 || *memprofileAt > 0 && *memprofile == "" {
+		fmt.Fprintf(stderr, "mesos-sim: --memprofile-at=%d needs a count above 0 and --memprofile\n", *memprofileAt)
+		return 2
+	}
 	f, err := sim.ParseFaults(*faults)
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-sim: --faults: %v\n", err)
@@ -152,9 +156,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		progress, every := cfg.Progress, cfg.ProgressEvery
 		next := every
 		written := false
+		// Progress fires at every multiple of both counts' greatest common
+		// divisor: at each line's count, and at the profile's.
 		cfg.ProgressEvery = *memprofileAt
 		if every > 0 {
-			cfg.ProgressEvery = min(every, *memprofileAt)
+			cfg.ProgressEvery = gcd(every, *memprofileAt)
 		}
 		cfg.Progress = func(finished int, virtual time.Duration) {
 			if progress != nil && finished >= next {
@@ -243,4 +249,11 @@ func cpuTime() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +22,7 @@ func TestOneSeedPrintsOneSummaryLine(t *testing.T) {
 }
 
 func TestBadFlagsExit2(t *testing.T) {
-	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}, {"--workers=2", "--faults=disk-loss"}, {"--workers=-1"}} {
+	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}, {"--workers=2", "--faults=disk-loss"}, {"--workers=-1"}, {"--memprofile-at=5"}, {"--memprofile-at=-1", "--memprofile=x"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "mesos-sim") && !strings.Contains(errOut.String(), "flag") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
@@ -68,5 +70,24 @@ func TestMasterFailoverMeasurementPrintsOneLine(t *testing.T) {
 	re := regexp.MustCompile(`^sim-failover: seed=1 agents=5 frameworks=2 running=10 election=2\.000s acting=2\.\d+s .* back=5/5 .* ok\n$`)
 	if !re.MatchString(out.String()) {
 		t.Fatalf("output %q", out.String())
+	}
+}
+
+func TestHeapProfileIsWrittenWhenTheCountIsReached(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "heap.pprof")
+	var out, errOut bytes.Buffer
+	code := run([]string{"--seed=3", "--agents=3", "--frameworks=2", "--tasks=20", "--progress=7", "--memprofile-at=10", "--memprofile=" + prof}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	text := errOut.String()
+	if !strings.Contains(text, "sim: heap profile at finished=10 ") {
+		t.Errorf("stderr lacks the profile at finished=10:\n%s", text)
+	}
+	if got := strings.Count(text, "sim: progress finished="); got != 2 {
+		t.Errorf("%d progress lines, want 2 (at 7 and 14):\n%s", got, text)
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("heap profile: %v", err)
 	}
 }
