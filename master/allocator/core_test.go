@@ -478,20 +478,6 @@ func TestFilterCoversAllDeclinedWhenMoreThanHeld(t *testing.T) {
 	}
 }
 
-// declineAll declines every offer of out with filters and counts them.
-func declineAll(c *Core, now time.Time, out map[string]Offers, filters *mesos.Filters) int {
-	n := 0
-	for fid, byRole := range out {
-		for _, byAgent := range byRole {
-			for aid, r := range byAgent {
-				c.RecoverResources(now, fid, aid, r, filters)
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // Declining with a long filter and reviving, over and over, leaves the
 // allocator holding bookkeeping for the filters in force only (not one
 // entry per decline until each would have expired), and filters that
@@ -501,7 +487,7 @@ func TestDeclineReviveLoopDoesNotAccumulate(t *testing.T) {
 	addAgent(c, "a1", "cpus:1;mem:64")
 	addAgent(c, "a2", "cpus:1;mem:64")
 	c.AddFramework("f2", fw("r2"), nil, true, FrameworkOptions{})
-	if n := declineAll(c, t0, c.Allocate(t0, nil), &mesos.Filters{RefuseSeconds: proto.Float64(20000)}); n != 2 {
+	if n := recoverAll(c, t0, c.Allocate(t0, nil), &mesos.Filters{RefuseSeconds: proto.Float64(20000)}); n != 2 {
 		t.Fatalf("f2 offered %d agents, want 2", n)
 	}
 	// f2 holds a 20000s filter on each agent; f1 comes and loops.
@@ -515,7 +501,7 @@ func TestDeclineReviveLoopDoesNotAccumulate(t *testing.T) {
 		if len(out["f2"]) != 0 {
 			t.Fatalf("cycle %d: f2 offered %v while its filters are in force", i, granted(out))
 		}
-		if n := declineAll(c, now, out, year); n != 2 {
+		if n := recoverAll(c, now, out, year); n != 2 {
 			t.Fatalf("cycle %d: f1 offered %d agents, want 2", i, n)
 		}
 		c.ReviveOffers("f1", nil)
@@ -545,7 +531,7 @@ func TestRemovedFrameworksLeaveNoFilterBookkeeping(t *testing.T) {
 	for i := range cycles {
 		now = t0.Add(time.Duration(i) * time.Second)
 		c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
-		if declineAll(c, now, c.Allocate(now, nil), year) != 1 {
+		if recoverAll(c, now, c.Allocate(now, nil), year) != 1 {
 			t.Fatalf("cycle %d: f1 not offered a1", i)
 		}
 		c.RemoveFramework("f1")
@@ -555,7 +541,7 @@ func TestRemovedFrameworksLeaveNoFilterBookkeeping(t *testing.T) {
 	}
 	c.AddFramework("f1", fw("r1"), nil, true, FrameworkOptions{})
 	now = now.Add(time.Second)
-	declineAll(c, now, c.Allocate(now, nil), &mesos.Filters{RefuseSeconds: proto.Float64(10)})
+	recoverAll(c, now, c.Allocate(now, nil), &mesos.Filters{RefuseSeconds: proto.Float64(10)})
 	if g := granted(c.Allocate(now.Add(10*time.Second-time.Millisecond), nil)); len(g) != 0 {
 		t.Fatalf("offered %v before the 10s filter expired", g)
 	}
