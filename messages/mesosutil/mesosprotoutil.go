@@ -105,12 +105,7 @@ func NewVolumeResource(val float64, containerPath string, persistenceId string, 
 
 // NewFrameworkID returns a FrameworkID.
 func NewFrameworkID(id string) *mesos.FrameworkID {
-	b := &struct {
-		m mesos.FrameworkID
-		v string
-	}{v: id}
-	b.m.Value = &b.v // one allocation for the message and its value
-	return &b.m
+	return newID(id, func(m *mesos.FrameworkID, v *string) { m.Value = v })
 }
 
 // NewFrameworkInfo returns a FrameworkInfo with user, name and id set.
@@ -134,12 +129,7 @@ func NewMasterInfo(id string, ip, port uint32) *mesos.MasterInfo {
 
 // NewOfferID returns an OfferID.
 func NewOfferID(id string) *mesos.OfferID {
-	b := &struct {
-		m mesos.OfferID
-		v string
-	}{v: id}
-	b.m.Value = &b.v // one allocation for the message and its value
-	return &b.m
+	return newID(id, func(m *mesos.OfferID, v *string) { m.Value = v })
 }
 
 // NewOffer returns an Offer without resources.
@@ -164,22 +154,12 @@ func FilterOffersResources(offers []*mesos.Offer, filter func(*mesos.Resource) b
 
 // NewSlaveID returns a SlaveID.
 func NewSlaveID(id string) *mesos.SlaveID {
-	b := &struct {
-		m mesos.SlaveID
-		v string
-	}{v: id}
-	b.m.Value = &b.v // one allocation for the message and its value
-	return &b.m
+	return newID(id, func(m *mesos.SlaveID, v *string) { m.Value = v })
 }
 
 // NewTaskID returns a TaskID.
 func NewTaskID(id string) *mesos.TaskID {
-	b := &struct {
-		m mesos.TaskID
-		v string
-	}{v: id}
-	b.m.Value = &b.v // one allocation for the message and its value
-	return &b.m
+	return newID(id, func(m *mesos.TaskID, v *string) { m.Value = v })
 }
 
 // NewTaskInfo returns a TaskInfo with name, ids and resources set; the
@@ -225,11 +205,19 @@ func NewCommandInfo(command string) *mesos.CommandInfo {
 
 // NewExecutorID returns an ExecutorID.
 func NewExecutorID(id string) *mesos.ExecutorID {
-	b := &struct {
-		m mesos.ExecutorID
-		v string
-	}{v: id}
-	b.m.Value = &b.v // one allocation for the message and its value
+	return newID(id, func(m *mesos.ExecutorID, v *string) { m.Value = v })
+}
+
+// idBox holds an id message and its value, so that both take one allocation.
+type idBox[M any] struct {
+	m M
+	v string
+}
+
+// newID returns an id message of type M whose value (set by setValue) is id.
+func newID[M any](id string, setValue func(m *M, v *string)) *M {
+	b := &idBox[M]{v: id}
+	setValue(&b.m, &b.v)
 	return &b.m
 }
 
