@@ -357,48 +357,137 @@ func (n *Node) remoteOptions(cfg Config, advertised string) []remote.ConfigOptio
 // pending messages turned dead letters. Canceled comes only from our
 // side: the stream's context is Background.
 func (n *Node) closedStreamEnds(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-	latest, gen := n.streams.next(cc.Target())
+	addr := cc.Target()
+	latest, gen := n.streams.next(addr)
 	s, err := streamer(ctx, desc, cc, method, opts...)
 	if err != nil {
+		n.streams.done(addr, latest)
 		return nil, err
 	}
-	return closedStream{ClientStream: s, latest: latest, gen: gen}, nil
+	cs := &closedStream{ClientStream: s, gens: &n.streams, addr: addr, latest: latest, gen: gen}
+	cs.mu.Lock()
+	cs.stop = context.AfterFunc(s.Context(), cs.ended)
+	cs.mu.Unlock()
+	return cs, nil
 }
 
-// streamGens numbers a node's client streams per peer address.
-type streamGens struct{ m sync.Map } // address -> *atomic.Uint64
+// streamGens numbers a node's client streams per peer address. An
+// address' entry lives while a stream to it may still ask whether it was
+// replaced, then goes: peers come and go, at new addresses.
+type streamGens struct {
+	mu sync.Mutex
+	m  map[string]*streamGen
+}
 
-// next numbers a new stream to addr; it returns the address' counter,
-// which holds the newest stream's number.
-func (g *streamGens) next(addr string) (*atomic.Uint64, uint64) {
-	v, ok := g.m.Load(addr)
-	if !ok {
-		v, _ = g.m.LoadOrStore(addr, new(atomic.Uint64))
+type streamGen struct {
+	latest atomic.Uint64 // the newest stream's number
+	live   int           // under streamGens.mu: streams that may still ask
+}
+
+// next numbers a new stream to addr; it returns the address' entry, which
+// holds the newest stream's number. done gives it back.
+func (g *streamGens) next(addr string) (*streamGen, uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e := g.m[addr]
+	if e == nil {
+		if g.m == nil {
+			g.m = make(map[string]*streamGen)
+		}
+		e = new(streamGen)
+		g.m[addr] = e
 	}
-	c := v.(*atomic.Uint64)
-	return c, c.Add(1)
+	e.live++
+	return e, e.latest.Add(1)
 }
 
+// done says a stream numbered by e will not ask again.
+func (g *streamGens) done(addr string, e *streamGen) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e.live--; e.live == 0 && g.m[addr] == e {
+		delete(g.m, addr)
+	}
+}
+
+// len is the number of addresses with an entry.
+func (g *streamGens) len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.m)
+}
+
+// closedStream is a client stream counted in its address' entry until its
+// reader has seen its end, or, if it never got a reader (protoactor reads
+// a stream only once the peer answered the handshake), until it ended.
 type closedStream struct {
 	grpc.ClientStream
-	latest *atomic.Uint64 // the newest stream's number for the address (nil: not counted)
+	gens   *streamGens
+	addr   string
+	latest *streamGen // the address' entry (nil: not counted)
 	gen    uint64
+
+	mu       sync.Mutex
+	reading  bool        // the handshake's answer came: a reader will see the end
+	released bool        // given back to gens
+	stop     func() bool // unregisters ended
 }
 
 // replaced says a newer stream to the same address was opened.
-func (s closedStream) replaced() bool { return s.latest != nil && s.latest.Load() != s.gen }
+func (s *closedStream) replaced() bool { return s.latest != nil && s.latest.latest.Load() != s.gen }
 
-func (s closedStream) RecvMsg(m any) error {
+func (s *closedStream) RecvMsg(m any) error {
 	for {
 		err := s.ClientStream.RecvMsg(m)
 		switch {
 		case err == nil && s.replaced() && isDisconnect(m):
 			continue // for a connection already replaced
 		case err != nil && (status.Code(err) == codes.Canceled || s.replaced()):
-			return io.EOF
+			err = io.EOF
+		}
+		if err != nil { // the end: gRPC returns no message after it
+			s.release()
+		} else if isConnectResponse(m) {
+			s.mu.Lock()
+			s.reading = !s.released
+			s.mu.Unlock()
 		}
 		return err
 	}
+}
+
+// ended runs when the stream's context ends: a stream no reader took is
+// given back then.
+func (s *closedStream) ended() {
+	s.mu.Lock()
+	if s.reading || s.released {
+		s.mu.Unlock()
+		return
+	}
+	s.released = true
+	s.mu.Unlock()
+	s.gens.done(s.addr, s.latest)
+}
+
+// release gives the stream back once its reader has seen its end.
+func (s *closedStream) release() {
+	s.mu.Lock()
+	if s.released || s.latest == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.released = true
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	s.gens.done(s.addr, s.latest)
+}
+
+func isConnectResponse(m any) bool {
+	rm, ok := m.(*remote.RemoteMessage)
+	return ok && rm.GetConnectResponse() != nil
 }
 
 func isDisconnect(m any) bool {

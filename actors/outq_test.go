@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -244,12 +245,12 @@ func TestClosedStreamEnds(t *testing.T) {
 		{io.EOF, io.EOF},
 		{nil, nil},
 	} {
-		if got := (closedStream{ClientStream: canceledStream{c.err}}).RecvMsg(nil); got != c.want {
+		if got := (&closedStream{ClientStream: canceledStream{c.err}}).RecvMsg(nil); got != c.want {
 			t.Fatalf("RecvMsg after %v = %v, want %v", c.err, got, c.want)
 		}
 	}
 	lost := status.Error(codes.Unavailable, "transport is closing")
-	if got := (closedStream{ClientStream: canceledStream{lost}}).RecvMsg(nil); status.Code(got) != codes.Unavailable {
+	if got := (&closedStream{ClientStream: canceledStream{lost}}).RecvMsg(nil); status.Code(got) != codes.Unavailable {
 		t.Fatalf("RecvMsg after a lost connection = %v, want Unavailable", got)
 	}
 }
@@ -259,59 +260,147 @@ func TestClosedStreamEnds(t *testing.T) {
 // protoactor's reading goroutine would publish a late
 // EndpointTerminatedEvent for the address, and protoactor and this node
 // would end the newer connection for it (its writer stopped, its queued
-// messages dead letters). The newest stream still reports its end.
+// messages dead letters). The newest stream still reports its end. (As
+// gRPC's, a stream returns nothing after its end.)
 func TestReplacedStreamEndsQuietly(t *testing.T) {
 	n := newTestNode(t)
-	cc, err := grpc.NewClient("peer:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	other, err := grpc.NewClient("peer:2", grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	cc, other := testClientConn(t, "peer:1"), testClientConn(t, "peer:2")
 	lost := status.Error(codes.Unavailable, "transport is closing")
-	open := func(cc *grpc.ClientConn, s *scriptedStream) grpc.ClientStream {
-		cs, err := n.closedStreamEnds(context.Background(), &grpc.StreamDesc{}, cc, methodReceive,
-			func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
-				return s, nil
-			})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cs
-	}
 	msg := &remote.RemoteMessage{}
+
 	first := &scriptedStream{}
-	s1 := open(cc, first)
-	first.script(lost)
+	s1 := openStream(t, n, cc, first)
+	openStream(t, n, other, &scriptedStream{}) // another address replaces nothing
+	first.script(nil, lost)
+	if err := s1.RecvMsg(msg); err != nil || msg.GetConnectResponse() == nil {
+		t.Fatalf("the handshake's answer = %v, %v", err, msg)
+	}
 	if err := s1.RecvMsg(msg); status.Code(err) != codes.Unavailable {
 		t.Fatalf("the newest stream's loss = %v, want Unavailable", err)
 	}
-	open(other, &scriptedStream{}) // another address replaces nothing
-	first.script(lost)
-	if err := s1.RecvMsg(msg); status.Code(err) != codes.Unavailable {
-		t.Fatalf("after a stream to another address: %v, want Unavailable", err)
-	}
-	second := &scriptedStream{}
-	s2 := open(cc, second)
-	first.script(lost)
-	if err := s1.RecvMsg(msg); err != io.EOF {
+
+	a, b, newest := &scriptedStream{}, &scriptedStream{}, &scriptedStream{}
+	sa, sb := openStream(t, n, cc, a), openStream(t, n, cc, b)
+	sn := openStream(t, n, cc, newest)
+	a.script(lost)
+	if err := sa.RecvMsg(msg); err != io.EOF {
 		t.Fatalf("a replaced stream's loss = %v, want io.EOF", err)
 	}
-	first.script(errDisconnect, lost) // a DisconnectRequest, then the end
-	if err := s1.RecvMsg(msg); err != io.EOF {
+	b.script(nil, errDisconnect, lost) // a late ConnectResponse, a DisconnectRequest, the end
+	if err := sb.RecvMsg(msg); err != nil || msg.GetConnectResponse() == nil {
+		t.Fatalf("a replaced stream's ConnectResponse = %v, %v (it is the writer's)", err, msg)
+	}
+	if err := sb.RecvMsg(msg); err != io.EOF {
 		t.Fatalf("a replaced stream's DisconnectRequest = %v, want io.EOF", err)
 	}
-	first.script(nil) // any other answer (a late ConnectResponse) is the writer's
-	if err := s1.RecvMsg(msg); err != nil || msg.GetConnectResponse() == nil {
-		t.Fatalf("a replaced stream's ConnectResponse = %v, %v", err, msg)
-	}
-	second.script(errDisconnect)
-	if err := s2.RecvMsg(msg); err != nil || msg.GetDisconnectRequest() == nil {
+	newest.script(errDisconnect)
+	if err := sn.RecvMsg(msg); err != nil || msg.GetDisconnectRequest() == nil {
 		t.Fatalf("the newest stream's DisconnectRequest = %v, %v, want it reported", err, msg)
+	}
+}
+
+// A node forgets the streams of an address once every stream to it has
+// ended (peers that restart come back at new addresses), and numbering
+// starts afresh correctly: an entry stays while an older stream may still
+// end, and a stream no reader took goes when it ends.
+func TestStreamEntriesGo(t *testing.T) {
+	n := newTestNode(t)
+	cc := testClientConn(t, "peer:1")
+	lost := status.Error(codes.Unavailable, "transport is closing")
+	msg := &remote.RemoteMessage{}
+	end := func(s grpc.ClientStream, ss *scriptedStream, want error) {
+		t.Helper()
+		ss.script(lost)
+		if err := s.RecvMsg(msg); !errors.Is(err, want) && status.Code(err) != status.Code(want) {
+			t.Fatalf("end = %v, want %v", err, want)
+		}
+	}
+	entries := func(want int) {
+		t.Helper()
+		if got := n.streams.len(); got != want {
+			t.Fatalf("%d addresses with streams, want %d", got, want)
+		}
+	}
+
+	for round := 0; round < 2; round++ { // the second after the entry went
+		old, mid := &scriptedStream{}, &scriptedStream{}
+		sOld, sMid := openStream(t, n, cc, old), openStream(t, n, cc, mid)
+		end(sMid, mid, lost) // the newest: reported
+		entries(1)           // sOld has not ended
+		last := &scriptedStream{}
+		sLast := openStream(t, n, cc, last)
+		end(sOld, old, io.EOF) // replaced
+		entries(1)
+		end(sLast, last, lost)
+		entries(0)
+	}
+
+	// A stream that failed to open counts for nothing.
+	_, err := n.closedStreamEnds(context.Background(), &grpc.StreamDesc{}, cc, methodReceive,
+		func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+			return nil, lost
+		})
+	if err != lost {
+		t.Fatalf("open = %v", err)
+	}
+	entries(0)
+
+	// Protoactor drops a stream whose handshake failed without reading its
+	// end: it goes when its context ends. One that was answered waits for
+	// its reader, which replacement still silences.
+	ctx, cancel := context.WithCancel(context.Background())
+	openStream(t, n, cc, &scriptedStream{ctx: ctx})
+	entries(1)
+	cancel()
+	waitUntil(t, "the unread stream given back", func() bool { return n.streams.len() == 0 })
+	ctx, cancel = context.WithCancel(context.Background())
+	read := &scriptedStream{ctx: ctx}
+	sRead := openStream(t, n, cc, read)
+	read.script(nil)
+	if err := sRead.RecvMsg(msg); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	newer := &scriptedStream{}
+	sNewer := openStream(t, n, cc, newer)
+	end(sRead, read, io.EOF)
+	end(sNewer, newer, lost)
+	entries(0)
+}
+
+func testClientConn(t *testing.T, target string) *grpc.ClientConn {
+	t.Helper()
+	cc, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// openStream opens s through the node's stream interceptor.
+func openStream(t *testing.T, n *Node, cc *grpc.ClientConn, s *scriptedStream) grpc.ClientStream {
+	t.Helper()
+	cs, err := n.closedStreamEnds(context.Background(), &grpc.StreamDesc{}, cc, methodReceive,
+		func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+			return s, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// waitUntil waits for cond, which another goroutine makes true, yielding
+// in between.
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	limit := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(limit) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -323,6 +412,14 @@ var errDisconnect = errors.New("disconnect request")
 type scriptedStream struct {
 	canceledStream
 	errs []error
+	ctx  context.Context // nil: Background
+}
+
+func (s *scriptedStream) Context() context.Context {
+	if s.ctx != nil {
+		return s.ctx
+	}
+	return context.Background()
 }
 
 func (s *scriptedStream) script(errs ...error) { s.errs = errs }
