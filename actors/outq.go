@@ -90,13 +90,16 @@ type outRec struct {
 
 // outQueue is the queue of messages to one peer address: the tokens
 // posted to protoactor's writer and not yet encoded, in order. The last
-// takes new messages until it holds Node.batchMax or is encoded.
+// takes new messages until it holds Node.batchMax or is encoded. When the
+// connection to the address ends with the queue empty, the node drops the
+// queue (see failAddress); the next send to the address makes a new one.
 type outQueue struct {
 	n       *Node
 	addr    string
 	to      *actor.PID // the peer's batch process
 	mu      sync.Mutex
 	pending []*outBatch
+	dropped bool // no longer the node's queue to addr: push refuses
 }
 
 func (n *Node) outQueue(addr string) *outQueue {
@@ -111,9 +114,14 @@ func (n *Node) outQueue(addr string) *outQueue {
 // record lives in the token itself; the second moves them to an array.
 var recArrays = sync.Pool{New: func() any { return new([batchMaxRecords]outRec) }}
 
-// push queues a message, in the last token or a new one.
-func (q *outQueue) push(r outRec) {
+// push queues a message, in the last token or a new one. It reports
+// false, having done nothing, if the queue was dropped.
+func (q *outQueue) push(r outRec) bool {
 	q.mu.Lock()
+	if q.dropped {
+		q.mu.Unlock()
+		return false
+	}
 	if k := len(q.pending); k > 0 && len(q.pending[k-1].recs) < max(q.n.batchMax, 1) {
 		b := q.pending[k-1]
 		if b.arr == nil {
@@ -123,7 +131,7 @@ func (q *outQueue) push(r outRec) {
 		}
 		b.recs = append(b.recs, r)
 		q.mu.Unlock()
-		return
+		return true
 	}
 	b := &outBatch{Message: emptyBatch, q: q}
 	b.one[0] = r
@@ -131,6 +139,7 @@ func (q *outQueue) push(r outRec) {
 	q.pending = append(q.pending, b)
 	q.mu.Unlock()
 	q.n.rem.SendMessage(q.to, nil, b, nil, -1)
+	return true
 }
 
 // take closes token b to new messages and returns its records (nil if it
@@ -206,11 +215,24 @@ func (q *outQueue) fail(b *outBatch) {
 	}
 }
 
-// failAddress fails the queue to addr, if there is one.
+// failAddress fails the queue to addr, if there is one, and drops it if
+// it is then empty (a send may have queued a message since): a long-lived
+// node must not keep a queue for every address a peer ever had. Tokens
+// already taken from a dropped queue still encode; a send that loaded it
+// before it was dropped finds it so and queues in a new one.
 func (n *Node) failAddress(addr string) {
-	if v, ok := n.outqs.Load(addr); ok {
-		v.(*outQueue).fail(nil)
+	v, ok := n.outqs.Load(addr)
+	if !ok {
+		return
 	}
+	q := v.(*outQueue)
+	q.fail(nil)
+	q.mu.Lock()
+	if len(q.pending) == 0 && !q.dropped {
+		q.dropped = true
+		n.outqs.CompareAndDelete(addr, q)
+	}
+	q.mu.Unlock()
 }
 
 // emptyBatch stands in for a token's descriptor and other reflection.

@@ -48,6 +48,7 @@ import (
 const (
 	peerEnv        = "GOMESOS_ACTORS_PEER"         // "1" in a peer child
 	peerMaxRecvEnv = "GOMESOS_ACTORS_PEER_MAXRECV" // its gRPC receive limit
+	peerPortEnv    = "GOMESOS_ACTORS_PEER_PORT"    // its port (default: any)
 )
 
 type lineWriter struct {
@@ -83,6 +84,13 @@ func runPeer(in io.Reader, stdout io.Writer) error {
 			return err
 		}
 		cfg.maxRecvMsgSize = size
+	}
+	if v := os.Getenv(peerPortEnv); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		cfg.Port = port
 	}
 	n, err := NewNode(cfg)
 	if err != nil {

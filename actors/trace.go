@@ -181,8 +181,10 @@ func (n *Node) send(sender *actor.PID, to *pidEntry, msg proto.Message, trace id
 		n.traceSent(tr, sender, target, msg, size, mid, trace)
 	}
 	// Into the peer's queue, which protoactor's endpoint writer drains in
-	// batches (outq.go).
-	n.outQueue(target.Address).push(outRec{msg: msg, target: target, sender: sender, mid: mid.n, trace: trace})
+	// batches (outq.go); a queue dropped meanwhile gives way to a new one.
+	r := outRec{msg: msg, target: target, sender: sender, mid: mid.n, trace: trace}
+	for !n.outQueue(target.Address).push(r) {
+	}
 }
 
 func (n *Node) refuseProtoactorType(from, to *actor.PID, msg proto.Message) {
