@@ -66,8 +66,9 @@ type Node struct {
 	pids     pidCache
 	// inTargets caches the targets of received batches (see inTarget).
 	inTargets [64]atomic.Pointer[pidEntry]
-	streams   streamGens // client streams per peer address (see closedStreamEnds)
-	stopping  atomic.Bool
+	streams   streamGens  // client streams per peer address (see closedStreamEnds)
+	stopping  atomic.Bool // Shutdown began: Spawn and Flush refuse
+	closed    atomic.Bool // Shutdown stopped the processes: sends are dropped
 	stopOnce  sync.Once
 
 	// onEvent calls running (evN), and whether Shutdown has ended them
@@ -591,10 +592,14 @@ func (n *Node) Stats() Stats {
 // Shutdown stops every process (running their finalizers), then the
 // remoting endpoint: peers see the node's processes exit (links to them
 // fire Exited). Idempotent. Do not call it from a process of this node (it
-// waits for that process to stop). Sends after Shutdown are dropped.
-// Messages still queued to the processes are dead letters, counted and
-// traced before it returns; no dead letter is counted or traced after
-// (unless it gave up waiting: 10 s for processes and tracer).
+// waits for that process to stop). Messages sent while the processes stop
+// (a Finalize's, or Send's from other goroutines) go as usual; once every
+// process has stopped, Send and Context.Send drop messages without
+// delivering, tracing or counting them (a send already under way then
+// finishes as usual). Messages still queued to the processes are dead
+// letters, counted and traced before it returns; no dead letter is counted
+// or traced after (unless it gave up waiting: 10 s for processes and
+// tracer).
 func (n *Node) Shutdown() {
 	n.stopOnce.Do(func() {
 		n.stopping.Store(true)
@@ -614,6 +619,7 @@ func (n *Node) Shutdown() {
 				n.log.WithField("process", p.self.String()).Error("actors: Shutdown gave up waiting for a process to stop")
 			}
 		}
+		n.closed.Store(true)
 		if n.rem != nil {
 			n.stopRemoting()
 		}
@@ -682,8 +688,12 @@ func (n *Node) Send(from, to PID, msg proto.Message) {
 }
 
 // sendGuarded is send under recoverSend: every path but postLocal's can
-// end in protoactor.
+// end in protoactor. It drops the message once Shutdown has stopped the
+// processes (postLocal finds no live process then).
 func (n *Node) sendGuarded(from, to PID, sender *actor.PID, e *pidEntry, msg proto.Message, trace id) {
+	if n.closed.Load() {
+		return
+	}
 	defer n.recoverSend(from, to, msg, trace)
 	n.send(sender, e, msg, trace)
 }

@@ -118,3 +118,57 @@ func TestEventAfterShutdownIgnored(t *testing.T) {
 type tracerFunc func(*Event)
 
 func (f tracerFunc) Trace(e *Event) { f(e) }
+
+// Sends after Shutdown are dropped: not delivered, traced or counted,
+// whether to a process that was on the node or to another node.
+func TestSendAfterShutdownDropped(t *testing.T) {
+	n := newTestNode(t)
+	tr := &recordingTracer{}
+	n.SetTracer(tr)
+	var got atomic.Int64
+	pid := spawn(t, n, "done", &proc{init: func(c *Context) {
+		Install(c, func(PID, *wrapperspb.StringValue) { got.Add(1) })
+	}})
+	n.Shutdown()
+	before := n.Stats()
+	n.Send(PID{}, pid, wrapperspb.String("late"))
+	n.Send(pid, PID{ID: "elsewhere", Address: "127.0.0.1:1"}, wrapperspb.String("late"))
+	if ev := tr.snapshot(); len(ev) > 0 {
+		t.Errorf("tracer called after Shutdown: %+v", ev[0])
+	}
+	if after := n.Stats(); after != before {
+		t.Errorf("stats changed after Shutdown: %+v, then %+v", before, after)
+	}
+	if got.Load() != 0 {
+		t.Error("a message was handled after Shutdown")
+	}
+}
+
+// What a process' Finalize sends while Shutdown stops the processes is
+// still sent: traced, and handled or turned a dead letter (its target is
+// stopping too) before Shutdown returns.
+func TestFinalizerSendsAtShutdown(t *testing.T) {
+	n := newTestNode(t)
+	tr := &recordingTracer{}
+	n.SetTracer(tr)
+	b := spawn(t, n, "b", &proc{init: func(c *Context) {
+		Install(c, func(PID, *wrapperspb.StringValue) {})
+	}})
+	a := spawn(t, n, "a", &proc{final: func(c *Context) { c.Send(b, wrapperspb.String("bye")) }})
+	n.Shutdown()
+	var sent, ended int
+	for _, e := range tr.snapshot() {
+		if m, ok := e.Msg.(*wrapperspb.StringValue); !ok || m.Value != "bye" {
+			continue
+		}
+		switch {
+		case e.Kind == Sent && e.From == a && e.To == b:
+			sent++
+		case e.Kind == Received || e.Kind == DeadLetter:
+			ended++
+		}
+	}
+	if sent != 1 || ended != 1 {
+		t.Errorf("the finalizer's message: %d Sent, %d Received or DeadLetter; want 1 and 1", sent, ended)
+	}
+}
