@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/remote"
@@ -79,4 +80,45 @@ func freeTestPort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Sends from several goroutines while the connection to their peer ends
+// again and again (each end drops the peer's queue): no message is both
+// delivered and a dead letter, none twice, and the peer is reached after.
+func TestSendsWhilePeerQueueDropped(t *testing.T) {
+	n, p := sharedNode(t), newPeer(t)
+	var dead atomic.Int64
+	n.SetTracer(tracerFunc(func(e *Event) {
+		if _, ok := e.Msg.(*wrapperspb.Int64Value); ok && e.Kind == DeadLetter && e.To == p.echo {
+			dead.Add(1)
+		}
+	}))
+	t.Cleanup(func() { n.SetTracer(nil) })
+	const senders, each, cuts = 4, 500, 20
+	var wg sync.WaitGroup
+	for g := 0; g < senders; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				n.Send(PID{}, p.echo, wrapperspb.Int64(int64(i)))
+			}
+		}()
+	}
+	for i := 0; i < cuts; i++ {
+		n.sys.EventStream.Publish(&remote.EndpointTerminatedEvent{Address: p.addr})
+	}
+	wg.Wait()
+	roundTripPeer(t, n, p) // reached after the cuts; and the echo has what came before
+	tok := uniqueID("count")
+	p.do(t, "count %s", tok)
+	f := p.waitFor(t, "the echo's count", func(f []string) bool { return f[0] == "COUNT" && f[1] == tok })
+	delivered, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := int64(delivered) + dead.Load(); total > senders*each {
+		t.Fatalf("%d delivered and %d dead letters of %d sent", delivered, dead.Load(), senders*each)
+	}
+	t.Logf("%d delivered, %d dead letters of %d sent", delivered, dead.Load(), senders*each)
 }
