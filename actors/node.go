@@ -365,11 +365,7 @@ func (n *Node) closedStreamEnds(ctx context.Context, desc *grpc.StreamDesc, cc *
 		n.streams.done(addr, latest)
 		return nil, err
 	}
-	cs := &closedStream{ClientStream: s, gens: &n.streams, addr: addr, latest: latest, gen: gen}
-	cs.mu.Lock()
-	cs.stop = context.AfterFunc(s.Context(), cs.ended)
-	cs.mu.Unlock()
-	return cs, nil
+	return &closedStream{ClientStream: s, gens: &n.streams, addr: addr, latest: latest, gen: gen}, nil
 }
 
 // streamGens numbers a node's client streams per peer address. An
@@ -418,9 +414,12 @@ func (g *streamGens) len() int {
 	return len(g.m)
 }
 
-// closedStream is a client stream counted in its address' entry until its
-// reader has seen its end, or, if it never got a reader (protoactor reads
-// a stream only once the peer answered the handshake), until it ended.
+// closedStream is a client stream counted in its address' entry until it
+// will not ask again: its reader has seen its end or, protoactor's
+// handshake having failed (its request not sent, or answered with anything
+// but a ConnectResponse), protoactor dropped it unread. (Not on its
+// context's end: grpc's Context commits the stream, which stops
+// transparent retries.)
 type closedStream struct {
 	grpc.ClientStream
 	gens   *streamGens
@@ -428,10 +427,8 @@ type closedStream struct {
 	latest *streamGen // the address' entry (nil: not counted)
 	gen    uint64
 
-	mu       sync.Mutex
-	reading  bool        // the handshake's answer came: a reader will see the end
-	released bool        // given back to gens
-	stop     func() bool // unregisters ended
+	reading  atomic.Bool // the handshake succeeded: a reader will see the end
+	released atomic.Bool // given back to gens
 }
 
 // replaced says a newer stream to the same address was opened.
@@ -446,44 +443,32 @@ func (s *closedStream) RecvMsg(m any) error {
 		case err != nil && (status.Code(err) == codes.Canceled || s.replaced()):
 			err = io.EOF
 		}
-		if err != nil { // the end: gRPC returns no message after it
+		switch {
+		case err != nil: // the end: gRPC returns nothing after it
 			s.release()
-		} else if isConnectResponse(m) {
-			s.mu.Lock()
-			s.reading = !s.released
-			s.mu.Unlock()
+		case s.reading.Load():
+		case isConnectResponse(m):
+			s.reading.Store(true)
+		default: // the handshake failed
+			s.release()
 		}
 		return err
 	}
 }
 
-// ended runs when the stream's context ends: a stream no reader took is
-// given back then.
-func (s *closedStream) ended() {
-	s.mu.Lock()
-	if s.reading || s.released {
-		s.mu.Unlock()
-		return
+func (s *closedStream) SendMsg(m any) error {
+	err := s.ClientStream.SendMsg(m)
+	if err != nil && !s.reading.Load() { // the handshake's request
+		s.release()
 	}
-	s.released = true
-	s.mu.Unlock()
-	s.gens.done(s.addr, s.latest)
+	return err
 }
 
-// release gives the stream back once its reader has seen its end.
+// release gives the stream back, once.
 func (s *closedStream) release() {
-	s.mu.Lock()
-	if s.released || s.latest == nil {
-		s.mu.Unlock()
-		return
+	if s.latest != nil && s.released.CompareAndSwap(false, true) {
+		s.gens.done(s.addr, s.latest)
 	}
-	s.released = true
-	stop := s.stop
-	s.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-	s.gens.done(s.addr, s.latest)
 }
 
 func isConnectResponse(m any) bool {

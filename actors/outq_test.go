@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -302,7 +301,7 @@ func TestReplacedStreamEndsQuietly(t *testing.T) {
 // A node forgets the streams of an address once every stream to it has
 // ended (peers that restart come back at new addresses), and numbering
 // starts afresh correctly: an entry stays while an older stream may still
-// end, and a stream no reader took goes when it ends.
+// end, and a stream protoactor dropped after a failed handshake goes.
 func TestStreamEntriesGo(t *testing.T) {
 	n := newTestNode(t)
 	cc := testClientConn(t, "peer:1")
@@ -346,21 +345,34 @@ func TestStreamEntriesGo(t *testing.T) {
 	entries(0)
 
 	// Protoactor drops a stream whose handshake failed without reading its
-	// end: it goes when its context ends. One that was answered waits for
-	// its reader, which replacement still silences.
-	ctx, cancel := context.WithCancel(context.Background())
-	openStream(t, n, cc, &scriptedStream{ctx: ctx})
-	entries(1)
-	cancel()
-	waitUntil(t, "the unread stream given back", func() bool { return n.streams.len() == 0 })
-	ctx, cancel = context.WithCancel(context.Background())
-	read := &scriptedStream{ctx: ctx}
+	// end: its request not sent, or answered with something else than a
+	// ConnectResponse. One that was answered waits for its reader, which
+	// replacement still silences.
+	unsent := &scriptedStream{sendErr: io.EOF}
+	if err := openStream(t, n, cc, unsent).SendMsg(&remote.RemoteMessage{}); err != io.EOF {
+		t.Fatalf("send = %v", err)
+	}
+	entries(0)
+	refused := &scriptedStream{}
+	refused.script(errDisconnect)
+	if err := openStream(t, n, cc, refused).RecvMsg(msg); err != nil || msg.GetDisconnectRequest() == nil {
+		t.Fatalf("the handshake's answer = %v, %v", err, msg)
+	}
+	entries(0)
+	read := &scriptedStream{}
 	sRead := openStream(t, n, cc, read)
 	read.script(nil)
 	if err := sRead.RecvMsg(msg); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
+	if err := sRead.SendMsg(&remote.RemoteMessage{}); err != nil {
+		t.Fatal(err)
+	}
+	read.sendErr = io.EOF // the reader sees the end, not the writer
+	if err := sRead.SendMsg(&remote.RemoteMessage{}); err != io.EOF {
+		t.Fatal(err)
+	}
+	entries(1)
 	newer := &scriptedStream{}
 	sNewer := openStream(t, n, cc, newer)
 	end(sRead, read, io.EOF)
@@ -391,19 +403,6 @@ func openStream(t *testing.T, n *Node, cc *grpc.ClientConn, s *scriptedStream) g
 	return cs
 }
 
-// waitUntil waits for cond, which another goroutine makes true, yielding
-// in between.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	limit := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(limit) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
-}
-
 // errDisconnect scripts a DisconnectRequest.
 var errDisconnect = errors.New("disconnect request")
 
@@ -411,16 +410,11 @@ var errDisconnect = errors.New("disconnect request")
 // ConnectResponse; errDisconnect: a DisconnectRequest).
 type scriptedStream struct {
 	canceledStream
-	errs []error
-	ctx  context.Context // nil: Background
+	errs    []error
+	sendErr error // what SendMsg returns
 }
 
-func (s *scriptedStream) Context() context.Context {
-	if s.ctx != nil {
-		return s.ctx
-	}
-	return context.Background()
-}
+func (s *scriptedStream) SendMsg(any) error { return s.sendErr }
 
 func (s *scriptedStream) script(errs ...error) { s.errs = errs }
 

@@ -72,6 +72,29 @@ func TestPeerStateGoesWithPeer(t *testing.T) {
 	roundTripPeer(t, n, p2)
 }
 
+// Nor for an address nothing listens on: its messages are dead letters,
+// and nothing stays.
+func TestPeerStateGoesForUnreachable(t *testing.T) {
+	n := sharedNode(t)
+	to := PID{ID: "nobody", Address: "127.0.0.1:" + strconv.Itoa(freeTestPort(t))}
+	var dead atomic.Int64
+	n.SetTracer(tracerFunc(func(e *Event) {
+		if e.Kind == DeadLetter && e.To == to {
+			dead.Add(1)
+		}
+	}))
+	t.Cleanup(func() { n.SetTracer(nil) })
+	gone := onEndpointTerminated(t, n, to.Address)
+	n.Send(PID{}, to, wrapperspb.String("anyone?"))
+	recv(t, gone, "the failed connection")
+	if q, s := peerState(n, to.Address); q || s {
+		t.Fatalf("after the connection failed: queue %v, streams %v; want neither", q, s)
+	}
+	if dead.Load() != 1 {
+		t.Fatalf("%d dead letters, want 1", dead.Load())
+	}
+}
+
 func freeTestPort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
