@@ -446,7 +446,7 @@ func (s *closedStream) RecvMsg(m any) error {
 		switch {
 		case err != nil: // the end: gRPC returns nothing after it
 			s.release()
-		case s.reading.Load():
+		case s.reading.Load(): // a message for the reader
 		case isConnectResponse(m):
 			s.reading.Store(true)
 		default: // the handshake failed
@@ -579,12 +579,12 @@ func (n *Node) Stats() Stats {
 // fire Exited). Idempotent. Do not call it from a process of this node (it
 // waits for that process to stop). Messages sent while the processes stop
 // (a Finalize's, or Send's from other goroutines) go as usual; once every
-// process has stopped, Send and Context.Send drop messages without
-// delivering, tracing or counting them (a send already under way then
-// finishes as usual). Messages still queued to the processes are dead
-// letters, counted and traced before it returns; no dead letter is counted
-// or traced after (unless it gave up waiting: 10 s for processes and
-// tracer).
+// process has stopped (or Shutdown gave up waiting for it), Send and
+// Context.Send drop messages without delivering, tracing or counting them
+// (a send already under way then finishes as usual). Messages still queued
+// to the processes are dead letters, counted and traced before it returns;
+// no dead letter is counted or traced after (unless it gave up waiting:
+// 10 s for processes and tracer).
 func (n *Node) Shutdown() {
 	n.stopOnce.Do(func() {
 		n.stopping.Store(true)
