@@ -203,6 +203,11 @@ type agent struct {
 	// carry it.
 	pidStr   *string
 	pidStrOf actors.PID
+	// sentPid is the last Pid text pointer of an update from the agent
+	// that matched pidText for sentPidOf: an agent sends the same string
+	// with each update, known again without reading it.
+	sentPid   *string
+	sentPidOf actors.PID
 
 	// url is the offers' url, made for urlPID and urlInfo (agentURL).
 	url     *mesos.URL
@@ -223,7 +228,7 @@ type agent struct {
 	tasks       map[string]map[string]*mesos.Task         // framework → task id
 	executors   map[string]map[string]*mesos.ExecutorInfo // framework → executor id
 	offers      map[string]*offer
-	killedTasks map[string]map[string]bool // framework → task ids killed while away
+	killedTasks map[string]map[string]bool // framework → task ids killed while away; nil until a kill
 
 	reregisterPending bool // the reregister/<id> timer is armed
 	// markingUnreachable: the agent waits for a permit of
@@ -237,14 +242,13 @@ type agent struct {
 
 func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 	return &agent{
-		id:          id,
-		idMsg:       slaveID(id),
-		info:        info,
-		pid:         pid,
-		tasks:       map[string]map[string]*mesos.Task{},
-		executors:   map[string]map[string]*mesos.ExecutorInfo{},
-		offers:      map[string]*offer{},
-		killedTasks: map[string]map[string]bool{},
+		id:        id,
+		idMsg:     slaveID(id),
+		info:      info,
+		pid:       pid,
+		tasks:     map[string]map[string]*mesos.Task{},
+		executors: map[string]map[string]*mesos.ExecutorInfo{},
+		offers:    map[string]*offer{},
 	}
 }
 
@@ -260,6 +264,24 @@ func (a *agent) pidTextPtr() *string {
 		a.pidStr, a.pidStrOf = &s, a.pid
 	}
 	return a.pidStr
+}
+
+// isPidText reports whether text (nil: "") is pidText.
+func (a *agent) isPidText(text *string) bool {
+	if text != nil && text == a.sentPid && a.sentPidOf == a.pid {
+		return true
+	}
+	s := ""
+	if text != nil {
+		s = *text
+	}
+	if s != a.pidText() {
+		return false
+	}
+	if text != nil {
+		a.sentPid, a.sentPidOf = text, a.pid
+	}
+	return true
 }
 
 func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }

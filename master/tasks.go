@@ -160,7 +160,7 @@ func (c *Core) statusUpdate(from actors.PID, m *mesosinternal.StatusUpdateMessag
 		return
 	}
 	ackTo, ackText := a.pid, (*string)(nil)
-	if m.GetPid() == a.pidText() {
+	if a.isPidText(m.Pid) {
 		ackText = a.pidTextPtr() // the agent itself, as usual: nothing to parse
 	} else if pid, err := actors.ParsePID(m.GetPid()); err == nil && !pid.IsZero() {
 		ackTo, ackText = pid, m.Pid // a valid PID's text is its String()
@@ -241,6 +241,9 @@ func (c *Core) kill(f *framework, k *scheduler.Call_Kill) {
 	if a == nil {
 		log.Warn("cannot kill task: its agent is not registered")
 		return
+	}
+	if a.killedTasks == nil {
+		a.killedTasks = map[string]map[string]bool{}
 	}
 	if a.killedTasks[f.id] == nil {
 		a.killedTasks[f.id] = map[string]bool{}
