@@ -554,8 +554,19 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	if i < 0 {
 		return nil
 	}
+	// The queue is the executor's own (callers copy it before handing it
+	// on): it is changed in place. Tasks go in arrival order as a rule,
+	// so the head is taken without moving the rest.
 	t := e.queued[i]
-	e.queued = append(e.queued[:i:i], e.queued[i+1:]...)
+	if i == 0 {
+		e.queued[0] = nil
+		e.queued = e.queued[1:]
+	} else {
+		last := len(e.queued) - 1
+		copy(e.queued[i:], e.queued[i+1:])
+		e.queued[last] = nil
+		e.queued = e.queued[:last]
+	}
 	if len(e.queued) == 0 {
 		e.queued = nil
 	}
