@@ -238,6 +238,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		return
 	}
 	u := f.Update
+	key := ""
 	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
 		if e != nil {
 			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
@@ -247,8 +248,12 @@ func (c *Core) forward(f *statusupdate.Forward) {
 				task.StatusUpdateState = u.GetStatus().State
 				task.StatusUpdateUuid = u.GetUuid()
 				u.LatestState = task.State
+				key = e.retryKey(i, f.Stream)
 			}
 		}
+	}
+	if key == "" {
+		key = updateKey(f.Stream)
 	}
 	if c.log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
@@ -256,7 +261,20 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			Info("forwarding status update")
 	}
 	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: c.selfText()})
-	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
+	c.out.StartTimer(key, f.RetryAfter)
+}
+
+// cancelRetry cancels the update retries of task tid of framework fid,
+// whose executor is e (nil if none).
+func (c *Core) cancelRetry(e *executor, fid, tid string) {
+	id := statusupdate.StreamID{FrameworkID: fid, TaskID: tid}
+	if e != nil {
+		if i := e.taskIndex(tid); i >= 0 {
+			c.out.CancelTimer(e.retryKey(i, id))
+			return
+		}
+	}
+	c.out.CancelTimer(updateKey(id))
 }
 
 // retryUpdate resends the head of a stream whose acknowledgement is late.
@@ -302,6 +320,11 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 		c.hint = taskHint{f: f, e: e, tid: tid}
 		c.forward(res.Forward)
 		c.hint = taskHint{}
+	}
+	if res.StreamEnded {
+		// Nothing is left to retry: the timer goes now rather than fire
+		// for nothing.
+		c.cancelRetry(e, fid, tid)
 	}
 	if f == nil || e == nil {
 		return
