@@ -2,6 +2,7 @@ package slave
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"time"
 
@@ -140,13 +141,13 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 		// The launch is prevented: the launch step finds the task gone.
 		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
-		c.handToManager(u, pid)
+		c.handToManager(u, pid, nil)
 		return
 	}
 	e := f.executorOf(tid)
 	if e == nil {
 		log.Warn("could not find the executor of the status update's task")
-		c.handToManager(u, pid)
+		c.handToManager(u, pid, nil)
 		return
 	}
 	if st.GetSource() == mesos.TaskStatus_SOURCE_EXECUTOR && st.GetState() == mesos.TaskState_TASK_STAGING {
@@ -174,7 +175,7 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 		}
 	}
 	c.hint = taskHint{f: f, e: e, tid: tid}
-	c.handToManager(u, pid)
+	c.handToManager(u, pid, e)
 	c.hint = taskHint{}
 	c.exitSettled(e)
 }
@@ -203,10 +204,32 @@ func (c *Core) taskOf(fid, tid string) (*framework, *executor) {
 	return f, f.executorOf(tid)
 }
 
+// resolveTask is taskOf for a task whose stream carries tag: the executor
+// the stream was last updated for, which is still the task's if it is
+// live and the only one of its framework that may have the task.
+func (c *Core) resolveTask(fid, tid string, tag any) (*framework, *executor) {
+	if e, ok := tag.(*executor); ok {
+		if f := e.fw; f != nil && !f.scan && f.id == fid && e.hasTask(tid) {
+			if checkTaskIndex {
+				if wf, we := c.taskOf(fid, tid); wf != f || we != e {
+					panic(fmt.Sprintf("stream tag of task %s of framework %s: %p/%p, a lookup finds %p/%p", tid, fid, f, e, wf, we))
+				}
+			}
+			return f, e
+		}
+	}
+	return c.taskOf(fid, tid)
+}
+
 // handToManager gives the update to the status update manager, forwards
-// what it says, and acknowledges the executor once it is accepted.
-func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID) {
-	res, err := c.tsum.Update(u)
+// what it says, and acknowledges the executor once it is accepted; e is
+// the task's live executor, if known.
+func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID, e *executor) {
+	var tag any
+	if e != nil {
+		tag = e
+	}
+	res, err := c.tsum.UpdateTagged(u, tag)
 	if err != nil {
 		c.logFor(u.GetFrameworkId().GetValue(), "", u.GetStatus().GetTaskId().GetValue()).
 			WithError(err).Error("failed to handle status update")
@@ -239,7 +262,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 	}
 	u := f.Update
 	key := ""
-	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
+	if fw, e := c.resolveTask(f.Stream.FrameworkID, f.Stream.TaskID, f.Tag); fw != nil {
 		if e != nil {
 			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
 				task := e.tasks[i].task
@@ -305,10 +328,7 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 			return
 		}
 	}
-	f, e := c.taskOf(fid, tid)
-	c.hint = taskHint{f: f, e: e, tid: tid}
 	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
-	c.hint = taskHint{}
 	if err != nil {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
@@ -316,6 +336,7 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	}
+	f, e := c.resolveTask(fid, tid, res.Tag)
 	if res.Forward != nil {
 		c.hint = taskHint{f: f, e: e, tid: tid}
 		c.forward(res.Forward)

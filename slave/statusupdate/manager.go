@@ -54,9 +54,10 @@ func (id StreamID) String() string {
 }
 
 // Journal persists stream records before the manager acts on them.
-// Append must not keep rec (the manager reuses it) or change it.
+// Append must not keep rec (the manager reuses it) or change it; tag is
+// the stream's (UpdateTagged).
 type Journal interface {
-	Append(id StreamID, rec *mesosinternal.StatusUpdateRecord) error
+	Append(id StreamID, tag any, rec *mesosinternal.StatusUpdateRecord) error
 }
 
 // Forward is an update to send to the master now, with the retry to arm.
@@ -69,6 +70,8 @@ type Forward struct {
 	Update     *mesosinternal.StatusUpdate
 	Seq        uint64 // pass to Timeout when the retry fires
 	RetryAfter time.Duration
+	// Tag is the stream's (UpdateTagged).
+	Tag any
 }
 
 // Errors returned by Acknowledge and Update. The agent logs and ignores them.
@@ -92,6 +95,8 @@ type stream struct {
 
 	seq     uint64        // of the outstanding forward, 0 if none
 	backoff time.Duration // interval of the outstanding forward
+	// tag is what the owner last gave with an update (UpdateTagged).
+	tag any
 
 	terminated bool
 	failed     bool // the journal failed: the stream is unusable (Manager.errs)
@@ -131,6 +136,15 @@ type UpdateResult struct {
 // Update takes an update into its stream. The manager keeps u itself: the
 // caller must not change it afterwards.
 func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
+	return m.UpdateTagged(u, nil)
+}
+
+// UpdateTagged is Update that also gives the stream tag (unless nil): the
+// owner's record of the task, say, which the stream's journal records,
+// forwards and acknowledgement results carry so that the owner need not
+// look it up again. The manager only hands it back; the owner checks it
+// still holds.
+func (m *Manager) UpdateTagged(u *mesosinternal.StatusUpdate, tag any) (UpdateResult, error) {
 	if len(u.GetUuid()) == 0 {
 		return UpdateResult{}, fmt.Errorf("%w: missing 'uuid'", ErrInvalidUpdate)
 	}
@@ -145,6 +159,9 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 	}
 	if s.failed {
 		return UpdateResult{}, m.errs[id]
+	}
+	if tag != nil {
+		s.tag = tag
 	}
 	if s.received(u.GetUuid()) {
 		return UpdateResult{Duplicate: true}, nil
@@ -164,6 +181,8 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 type AckResult struct {
 	// Acked is the update that was acknowledged.
 	Acked *mesosinternal.StatusUpdate
+	// Tag is the stream's (UpdateTagged).
+	Tag any
 	// StreamEnded is true when a terminal update was acknowledged: the
 	// stream is gone and the task's updates are all acknowledged.
 	StreamEnded bool
@@ -199,7 +218,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if !s.terminated {
 		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
 	}
-	res := AckResult{Acked: head}
+	res := AckResult{Acked: head, Tag: s.tag}
 	if s.terminated {
 		// Anything still pending after a terminal update is dropped.
 		delete(m.streams, id)
@@ -353,7 +372,7 @@ func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdat
 	}
 	rec := &m.rec
 	rec.Type, rec.Update, rec.Uuid = typ, u, uuid
-	err := m.Journal.Append(id, rec)
+	err := m.Journal.Append(id, s.tag, rec)
 	rec.Update, rec.Uuid = nil, nil
 	if err != nil {
 		err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
@@ -382,7 +401,7 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 	// The newest state this stream has received.
 	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
 	u.LatestState = latest.Enum()
-	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval}
+	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval, Tag: s.tag}
 }
 
 func newStream() *stream {

@@ -248,15 +248,57 @@ func TestForwardIsACopy(t *testing.T) {
 
 type memJournal struct {
 	recs []*mesosinternal.StatusUpdateRecord
+	tags []any
 	fail bool
 }
 
-func (j *memJournal) Append(id StreamID, r *mesosinternal.StatusUpdateRecord) error {
+func (j *memJournal) Append(id StreamID, tag any, r *mesosinternal.StatusUpdateRecord) error {
 	if j.fail {
 		return errors.New("disk full")
 	}
 	j.recs = append(j.recs, proto.Clone(r).(*mesosinternal.StatusUpdateRecord))
+	j.tags = append(j.tags, tag)
 	return nil
+}
+
+// A stream's tag comes back with its journal records, forwards and
+// acknowledgements; an update without one keeps it.
+func TestStreamTag(t *testing.T) {
+	j := &memJournal{}
+	m := New()
+	m.Journal = j
+	m.Resume()
+	a, b := new(int), new(int)
+	r1, _ := m.UpdateTagged(upd("t", running, "u1"), a)
+	m.Update(upd("t", finished, "u2"))
+	ack1, err := m.Acknowledge("fw", "t", []byte("u1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Forward.Tag != a || ack1.Tag != a || ack1.Forward.Tag != a {
+		t.Fatalf("tags: forward %v, ack %v, next forward %v; want %p", r1.Forward.Tag, ack1.Tag, ack1.Forward.Tag, a)
+	}
+	m.UpdateTagged(upd("t", finished, "u2"), b) // a duplicate still retags
+	if f := m.Retry(StreamID{"fw", "t"}); f == nil || f.Tag != b {
+		t.Fatalf("retry = %+v, want tag %p", f, b)
+	}
+	ack2, err := m.Acknowledge("fw", "t", []byte("u2"))
+	if err != nil || ack2.Tag != b || !ack2.StreamEnded {
+		t.Fatalf("last ack = %+v, %v", ack2, err)
+	}
+	want := []any{a, a, a, b} // u1, u2, ack of u1, ack of u2
+	if len(j.tags) != len(want) {
+		t.Fatalf("journal tags %v, want %v", j.tags, want)
+	}
+	for i := range want {
+		if j.tags[i] != want[i] {
+			t.Fatalf("journal tag %d = %v, want %v", i, j.tags[i], want[i])
+		}
+	}
+	// A new stream of the task starts without one.
+	if r, _ := m.Update(upd("t", running, "u3")); r.Forward.Tag != nil {
+		t.Fatalf("new stream's tag = %v", r.Forward.Tag)
+	}
 }
 
 func TestJournalAndReplay(t *testing.T) {
