@@ -318,10 +318,8 @@ type executor struct {
 	fwIDMsg *mesos.FrameworkID // its framework's id (idMsg)
 	// fw is the framework while the executor is one of its live ones: it
 	// indexes the executor's tasks (framework.taskExec).
-	fw   *framework
-	info *mesos.ExecutorInfo
-	// forkedPID is the recovered container's pid (0 if none or over).
-	forkedPID   int
+	fw          *framework
+	info        *mesos.ExecutorInfo
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
@@ -355,6 +353,13 @@ type executor struct {
 	// linked: the agent linked pid (the executor registered);
 	// peerExited: that link's Exited has arrived.
 	linked, peerExited bool
+	// contained: the core's containers hold the executor's container
+	// (Core.contain); destroying: it is being destroyed; shutdownArmed:
+	// its executor-shutdown timer was started.
+	contained, destroying, shutdownArmed bool
+	// forkedPID is the recovered container's pid (0 if none or over), a
+	// pid_t.
+	forkedPID int32
 }
 
 // frameworkID is the id of the executor's framework.

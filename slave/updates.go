@@ -170,7 +170,7 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 	c.stats.taskUpdated(st.GetState())
 	if protocol.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
 		// Shrink the container to what is still running.
-		if !c.destroying(e.containerID) {
+		if !destroying(e) {
 			c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
 		}
 	}
@@ -383,7 +383,7 @@ func (c *Core) holdForLimitation(e *executor, u *mesosinternal.StatusUpdate, pid
 		}
 		return false
 	}
-	if c.containers[e.containerID] == nil {
+	if !e.contained {
 		return false
 	}
 	if c.held == nil {
