@@ -93,11 +93,14 @@ type stream struct {
 	ackedBuf   [2][]byte
 	pendingBuf [2]*mesosinternal.StatusUpdate
 
-	seq     uint64        // of the outstanding forward, 0 if none
 	backoff time.Duration // interval of the outstanding forward
 	// tag is what the owner last gave with an update (UpdateTagged).
 	tag any
 
+	// seq is the outstanding forward's number, 0 if none: 32 bits keep
+	// the stream in a smaller size class, and numbers wrap (skipping 0)
+	// long after any retry of an old one could still fire.
+	seq        uint32
 	terminated bool
 	failed     bool // the journal failed: the stream is unusable (Manager.errs)
 }
@@ -107,7 +110,7 @@ type Manager struct {
 	streams map[StreamID]*stream
 	errs    map[StreamID]error // of the failed streams
 	paused  bool
-	seq     uint64
+	seq     uint32
 	rec     mesosinternal.StatusUpdateRecord // reused for each journal record
 	// Journal, if set, records updates and acks before they take effect.
 	Journal Journal
@@ -236,7 +239,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 // acknowledged or superseded, or the manager is paused.
 func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
 	s := m.streams[id]
-	if m.paused || s == nil || s.seq == 0 || s.seq != seq || len(s.pending) == 0 {
+	if m.paused || s == nil || s.seq == 0 || uint64(s.seq) != seq || len(s.pending) == 0 {
 		return nil
 	}
 	next := s.backoff * 2
@@ -253,7 +256,7 @@ func (m *Manager) Retry(id StreamID) *Forward {
 	if s == nil {
 		return nil
 	}
-	return m.Timeout(id, s.seq)
+	return m.Timeout(id, uint64(s.seq))
 }
 
 // Pause stops forwarding (the agent lost its master). Outstanding retries
@@ -387,6 +390,9 @@ func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdat
 
 func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forward {
 	m.seq++
+	if m.seq == 0 {
+		m.seq = 1
+	}
 	s.seq = m.seq
 	s.backoff = interval
 	head := s.pending[0]
@@ -401,7 +407,7 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 	// The newest state this stream has received.
 	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
 	u.LatestState = latest.Enum()
-	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval, Tag: s.tag}
+	return &Forward{Stream: id, Update: u, Seq: uint64(s.seq), RetryAfter: interval, Tag: s.tag}
 }
 
 func newStream() *stream {

@@ -358,3 +358,22 @@ func TestCleanupAndResendFramework(t *testing.T) {
 		t.Fatalf("streams after cleanup = %v", ids)
 	}
 }
+
+// Forward numbers wrap past zero, which means none: the retry of a
+// forward made at the wrap still resends.
+func TestForwardNumbersWrapPastZero(t *testing.T) {
+	m := New()
+	m.Resume()
+	m.seq = 1<<32 - 2
+	r, _ := m.Update(upd("a", running, "1"))
+	if r.Forward.Seq != 1<<32-1 {
+		t.Fatalf("seq = %d", r.Forward.Seq)
+	}
+	r, _ = m.Update(upd("b", running, "2"))
+	if r.Forward.Seq != 1 {
+		t.Fatalf("seq after the wrap = %d, want 1", r.Forward.Seq)
+	}
+	if f := m.Timeout(StreamID{"fw", "b"}, r.Forward.Seq); f == nil {
+		t.Fatal("the retry of the forward after the wrap sent nothing")
+	}
+}
