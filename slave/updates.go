@@ -262,7 +262,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 	}
 	u := f.Update
 	key := ""
-	if fw, e := c.resolveTask(f.Stream.FrameworkID, f.Stream.TaskID, f.Tag); fw != nil {
+	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
 		if e != nil {
 			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
 				task := e.tasks[i].task

@@ -70,8 +70,6 @@ type Forward struct {
 	Update     *mesosinternal.StatusUpdate
 	Seq        uint64 // pass to Timeout when the retry fires
 	RetryAfter time.Duration
-	// Tag is the stream's (UpdateTagged).
-	Tag any
 }
 
 // Errors returned by Acknowledge and Update. The agent logs and ignores them.
@@ -143,9 +141,9 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 }
 
 // UpdateTagged is Update that also gives the stream tag (unless nil): the
-// owner's record of the task, say, which the stream's journal records,
-// forwards and acknowledgement results carry so that the owner need not
-// look it up again. The manager only hands it back; the owner checks it
+// owner's record of the task, say, which the stream's journal records and
+// acknowledgement results carry so that the owner need not look it up
+// again. The manager only hands it back; the owner checks it
 // still holds.
 func (m *Manager) UpdateTagged(u *mesosinternal.StatusUpdate, tag any) (UpdateResult, error) {
 	if len(u.GetUuid()) == 0 {
@@ -407,7 +405,7 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 	// The newest state this stream has received.
 	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
 	u.LatestState = latest.Enum()
-	return &Forward{Stream: id, Update: u, Seq: uint64(s.seq), RetryAfter: interval, Tag: s.tag}
+	return &Forward{Stream: id, Update: u, Seq: uint64(s.seq), RetryAfter: interval}
 }
 
 func newStream() *stream {
