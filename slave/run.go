@@ -1004,10 +1004,11 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	c.out.Send(from, &mesosinternal.ExecutorRegisteredMessage{
-		// The agent's, the executor's and the framework's infos are
-		// replaced, never changed in place, so the message may share them.
+		// The agent's, the executor's and the framework's infos and ids
+		// are replaced, never changed in place, so the message may share
+		// them.
 		ExecutorInfo:  e.info,
-		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
+		FrameworkId:   f.idMsg,
 		FrameworkInfo: f.info,
 		SlaveId:       c.info.GetId(),
 		SlaveInfo:     c.info,
