@@ -133,9 +133,9 @@ func (c *Core) forgetFramework(f *framework) {
 // frameworks' tasks that have an executor.
 type journal struct{ c *Core }
 
-func (j journal) Append(id statusupdate.StreamID, rec *mesosinternal.StatusUpdateRecord) error {
+func (j journal) Append(id statusupdate.StreamID, tag any, rec *mesosinternal.StatusUpdateRecord) error {
 	c := j.c
-	f, e := c.taskOf(id.FrameworkID, id.TaskID)
+	f, e := c.resolveTask(id.FrameworkID, id.TaskID, tag)
 	if !c.checkpointing(f) || e == nil {
 		return nil
 	}

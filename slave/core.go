@@ -85,26 +85,27 @@ func randomRand() *rand.Rand {
 	return rand.New(rand.NewSource(int64(binary.BigEndian.Uint64(u[:8]))))
 }
 
-// containerRef ties a container the core launched to its executor, from
-// LaunchContainer until its end arrives.
-type containerRef struct {
-	// e is the container's executor, which may have ended since (then
-	// e.fw is nil): the ref names it and finds it without a lookup.
-	e             *executor
-	destroying    bool
-	shutdownArmed bool // its executor-shutdown timer was started
+// contain records e's container as one the core launched (or adopted),
+// from LaunchContainer until its end arrives: containers names the
+// executor, which may have ended since (then e.fw is nil).
+func (c *Core) contain(e *executor) {
+	c.containers[e.containerID] = e
+	e.contained = true
 }
 
-func (r *containerRef) frameworkID() string { return r.e.frameworkID() }
-func (r *containerRef) executorID() string  { return r.e.id }
+// uncontain records that e's container ended.
+func (c *Core) uncontain(e *executor) {
+	delete(c.containers, e.containerID)
+	e.contained = false
+}
 
-// live is the container's executor and its framework while the executor
-// is live, else nils.
-func (r *containerRef) live() (*framework, *executor) {
-	if r.e.fw == nil {
+// live is the executor and its framework while the executor is live,
+// else nils.
+func (e *executor) live() (*framework, *executor) {
+	if e.fw == nil {
 		return nil, nil
 	}
-	return r.e.fw, r.e
+	return e.fw, e
 }
 
 // Core is the agent as a pure state machine: registration with the
@@ -140,7 +141,9 @@ type Core struct {
 	// map keeps its room, and launches come in bursts).
 	launchQueues map[launchKey][]*launchRequest
 	launchBusy   map[launchKey]bool
-	containers   map[string]*containerRef
+	// containers are the executors of the containers the core launched
+	// or adopted, by container id (contain).
+	containers map[string]*executor
 	// held are the executors' updates that wait for the answer to
 	// CheckLimitation, in arrival order; the first of each is terminal.
 	// defaultGraceText is the default shutdown grace period graceTextOf
@@ -156,7 +159,7 @@ type Core struct {
 	launching     map[string]bool
 	// exiting holds the containers that ended while their executor's
 	// last messages may still be on their way (finishExit).
-	exiting map[string]*containerRef
+	exiting map[string]*executor
 
 	startTime time.Time
 
@@ -228,8 +231,8 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		pingTimeout: defaultMasterPingTimeout,
 		frameworks:  map[string]*framework{},
 		tsum:        statusupdate.New(),
-		containers:  map[string]*containerRef{},
-		exiting:     map[string]*containerRef{},
+		containers:  map[string]*executor{},
+		exiting:     map[string]*executor{},
 	}
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}

@@ -86,7 +86,8 @@ func TestCoreNoLimitationForwardsExecutorsUpdatesInOrder(t *testing.T) {
 		st.GetSource() != mesos.TaskStatus_SOURCE_EXECUTOR {
 		t.Fatalf("forwarded %v", st)
 	}
-	r.expect("ack", r.c.Receive(r.now, coreMaster, ackFor("uuid-finish-0001")))
+	r.expect("ack", r.c.Receive(r.now, coreMaster, ackFor("uuid-finish-0001")),
+		"cancel timer update/fw-1/t1")
 }
 
 // The container ends on its limitation before the answer comes: the

@@ -301,8 +301,10 @@ func TestCoreStatusUpdatesAreForwardedRetriedAndAcknowledgedInOrder(t *testing.T
 	}
 	r.expect("last ack", r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
 		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("uuid-finish-0001"),
-	}))
-	// The stream is closed: a late retry sends nothing.
+	}),
+		// The stream is closed: its retry timer goes.
+		"cancel timer update/fw-1/t1")
+	// A retry that fired anyway sends nothing.
 	r.expect("late retry", r.c.Timer(r.now, "update/fw-1/t1"))
 	snap := r.c.Snapshot()
 	exec := snap["frameworks"].([]any)[0].(map[string]any)["executors"].([]any)[0].(map[string]any)

@@ -69,3 +69,45 @@ func benchExecutorTasks(b *testing.B, n int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
 }
+
+// BenchmarkExecutorQueue measures n tasks queued on one executor and then
+// sent in arrival order (dequeue, then addLaunched), as sendQueued does
+// once the executor registers. The cost per task should not grow with n.
+func BenchmarkExecutorQueue(b *testing.B) {
+	for _, n := range []int{10, 100, 2000, 8000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchExecutorQueue(b, n) })
+	}
+}
+
+func benchExecutorQueue(b *testing.B, n int) {
+	defer func(v bool) { checkTaskIndex = v }(checkTaskIndex)
+	checkTaskIndex = false
+	f := newFramework(&mesos.FrameworkInfo{Id: &mesos.FrameworkID{Value: proto.String("fw")}}, coreMaster)
+	ids := make([]string, n)
+	infos := make([]*mesos.TaskInfo, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("task-%d", i)
+		infos[i] = &mesos.TaskInfo{TaskId: &mesos.TaskID{Value: proto.String(ids[i])}, SlaveId: &mesos.SlaveID{Value: proto.String("s")}}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for r := 0; r < b.N; r++ {
+		b.StopTimer()
+		e := newExecutor(f, &mesos.ExecutorInfo{ExecutorId: &mesos.ExecutorID{Value: proto.String("e")}}, false, "c", "")
+		f.addExecutor(e)
+		for _, t := range infos {
+			e.enqueue(t)
+		}
+		b.StartTimer()
+		for _, id := range ids {
+			e.addLaunched(e.dequeue(id))
+		}
+		b.StopTimer()
+		if len(e.queued) != 0 || len(e.launchedTasks()) != n {
+			b.Fatal("tasks not all launched")
+		}
+		f.destroyExecutor("e")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
+}

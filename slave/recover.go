@@ -136,7 +136,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[e.containerID] = &containerRef{e: e}
+	c.contain(e)
 	pid := run.ForkedPID
 	if run.Completed || rebooted {
 		pid = 0 // over: it ends at once, and its streams go on
@@ -146,7 +146,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 		// again once the container is adopted (ContainersRecovered).
 		e.hosted = true
 		e.pid = actors.PID{}
-		e.forkedPID = pid
+		e.forkedPID = int32(pid)
 	}
 	if rebooted && run.ForkedPID > 0 {
 		c.out.Add(CheckpointRemove{Path: c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)})
@@ -267,7 +267,7 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 	c.logFor(f.id, e.id, info.GetTaskId().GetValue()).WithFields(logrus.Fields{"container_id": e.containerID, "pid": e.forkedPID}).
 		Info("hosting the recovered command executor again")
 	c.out.Add(StartHostedExecutor{
-		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: e.forkedPID,
+		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: int(e.forkedPID),
 		Env:            c.executorEnv(f, e),
 		HostedExecutor: HostedExecutor{Task: info, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)},
 	})
@@ -408,7 +408,7 @@ func (c *Core) reregisterExecutor(from actors.PID, m *mesosinternal.ReregisterEx
 		}
 		c.statusUpdate(c.newUpdate(fid, tid, eid, state, mesos.TaskStatus_REASON_SLAVE_RESTARTED, "Task launched during agent restart"), actors.PID{})
 	}
-	if !c.destroying(e.containerID) {
+	if !destroying(e) {
 		c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
 	}
 }

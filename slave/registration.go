@@ -151,7 +151,7 @@ func (c *Core) reregistered(from actors.PID, m *mesosinternal.SlaveReregisteredM
 			c.log.WithFields(logrus.Fields{"framework_id": fid, "task_id": tid}).
 				Warnf("Agent reconciling task %s of framework %s in state %s: task unknown to the agent", tid, fid, state)
 			u := c.newUpdate(fid, tid, "", state, mesos.TaskStatus_REASON_RECONCILIATION, "Reconciliation: task unknown to the agent")
-			c.handToManager(u, actors.PID{})
+			c.handToManager(u, actors.PID{}, nil)
 		}
 	}
 }

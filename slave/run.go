@@ -486,7 +486,7 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid))
 	e.state = executorRegistering
 	f.addExecutor(e)
-	c.containers[cid] = &containerRef{e: e}
+	c.contain(e)
 	c.checkpointFramework(f)
 	c.checkpointExecutor(f, e)
 	if c.logsAt(logrus.InfoLevel) {
@@ -589,7 +589,7 @@ func (c *Core) startWaitingLaunches() {
 		if f := c.frameworks[l.FrameworkID]; f != nil {
 			e = f.executor(l.ExecutorID)
 		}
-		if e == nil || e.containerID != l.ContainerID || c.containers[l.ContainerID] == nil {
+		if e == nil || e.containerID != l.ContainerID || !e.contained {
 			continue
 		}
 		e.launchedContainer = true
@@ -736,7 +736,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 		c.log.WithField("container_id", cid).Debug("ignoring the end of an unknown container")
 		return
 	}
-	delete(c.containers, cid)
+	c.uncontain(ref)
 	c.launchSettled(cid)
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	if ref.shutdownArmed {
@@ -763,7 +763,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 			return
 		}
 	}
-	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, t, err)
+	c.executorTerminated(ref.frameworkID(), ref.id, cid, t, err)
 	c.cleanupIfDone()
 }
 
@@ -781,7 +781,7 @@ func (c *Core) finishExit(cid string) {
 	if _, e := ref.live(); e != nil && e.exit != nil {
 		x, e.exit = *e.exit, nil
 	}
-	c.executorTerminated(ref.frameworkID(), ref.executorID(), cid, x.termination, x.err)
+	c.executorTerminated(ref.frameworkID(), ref.id, cid, x.termination, x.err)
 	c.cleanupIfDone()
 }
 
@@ -789,7 +789,7 @@ func (c *Core) finishExit(cid string) {
 // unfinished tasks fail.
 func (c *Core) executorExitTimeout(cid string) {
 	if ref := c.exiting[cid]; ref != nil {
-		c.logFor(ref.frameworkID(), ref.executorID(), "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
+		c.logFor(ref.frameworkID(), ref.id, "").WithFields(logrus.Fields{"container_id": cid, "timeout": protocol.FormatDuration(executorExitWait)}).
 			Warn("no word from the ended executor in time; failing its unfinished tasks")
 	}
 	c.finishExit(cid)
@@ -873,12 +873,12 @@ func (c *Core) ContainerUpdated(now time.Time, u UpdateContainer, err error) []e
 		}
 		return c.out.Take()
 	}
-	c.sendQueued(ref.e, u.Tasks, err)
+	c.sendQueued(ref, u.Tasks, err)
 	return c.out.Take()
 }
 
-func (c *Core) executorLaunched(ref *containerRef, cid string, err error) {
-	fid, eid := ref.frameworkID(), ref.executorID()
+func (c *Core) executorLaunched(ref *executor, cid string, err error) {
+	fid, eid := ref.frameworkID(), ref.id
 	log := c.withField(c.logFor(fid, eid, ""), "container_id", cid)
 	f, e := ref.live()
 	if f == nil {
@@ -930,10 +930,9 @@ func (c *Core) destroyContainer(cid string) {
 	c.out.Add(DestroyContainer{ContainerID: cid})
 }
 
-// destroying reports whether the container is being destroyed (or gone).
-func (c *Core) destroying(cid string) bool {
-	ref := c.containers[cid]
-	return ref == nil || ref.destroying
+// destroying reports whether e's container is being destroyed (or gone).
+func destroying(e *executor) bool {
+	return !e.contained || e.destroying
 }
 
 func (c *Core) registerExecutorTimeout(cid string) {
@@ -941,7 +940,7 @@ func (c *Core) registerExecutorTimeout(cid string) {
 	if ref == nil {
 		return
 	}
-	fid, eid := ref.frameworkID(), ref.executorID()
+	fid, eid := ref.frameworkID(), ref.id
 	f := c.frameworks[fid]
 	if f == nil || f.state == frameworkTerminating {
 		return
@@ -1005,10 +1004,11 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		return
 	}
 	c.out.Send(from, &mesosinternal.ExecutorRegisteredMessage{
-		// The agent's, the executor's and the framework's infos are
-		// replaced, never changed in place, so the message may share them.
+		// The agent's, the executor's and the framework's infos and ids
+		// are replaced, never changed in place, so the message may share
+		// them.
 		ExecutorInfo:  e.info,
-		FrameworkId:   &mesos.FrameworkID{Value: proto.String(fid)},
+		FrameworkId:   f.idMsg,
 		FrameworkInfo: f.info,
 		SlaveId:       c.info.GetId(),
 		SlaveInfo:     c.info,
@@ -1021,7 +1021,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 // (Mesos' ___run). Nothing is sent into a container being destroyed: its
 // queued tasks end with it.
 func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos.TaskInfo) {
-	if c.destroying(e.containerID) {
+	if destroying(e) {
 		return
 	}
 	ids := make([]string, len(tasks))
@@ -1345,8 +1345,8 @@ func (c *Core) doShutdownExecutor(f *framework, e *executor) {
 			FrameworkId: &mesos.FrameworkID{Value: proto.String(f.id)},
 		})
 	}
-	if ref := c.containers[e.containerID]; ref != nil {
-		ref.shutdownArmed = true
+	if e.contained {
+		e.shutdownArmed = true
 	}
 	c.out.StartTimer(executorShutdownKey(e.containerID), c.shutdownGrace(e))
 }
@@ -1362,7 +1362,7 @@ func (c *Core) shutdownGraceOver(cid string) {
 	if f == nil {
 		return
 	}
-	e := f.executor(ref.executorID())
+	e := f.executor(ref.id)
 	if e == nil || e.containerID != cid || e.state != executorTerminating {
 		return
 	}

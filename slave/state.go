@@ -10,6 +10,7 @@ import (
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
+	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -317,10 +318,8 @@ type executor struct {
 	fwIDMsg *mesos.FrameworkID // its framework's id (idMsg)
 	// fw is the framework while the executor is one of its live ones: it
 	// indexes the executor's tasks (framework.taskExec).
-	fw   *framework
-	info *mesos.ExecutorInfo
-	// forkedPID is the recovered container's pid (0 if none or over).
-	forkedPID   int
+	fw          *framework
+	info        *mesos.ExecutorInfo
 	containerID string
 	directory   string
 	metaRun     string // the run's meta folder, once known (runMeta)
@@ -354,6 +353,13 @@ type executor struct {
 	// linked: the agent linked pid (the executor registered);
 	// peerExited: that link's Exited has arrived.
 	linked, peerExited bool
+	// contained: the core's containers hold the executor's container
+	// (Core.contain); destroying: it is being destroyed; shutdownArmed:
+	// its executor-shutdown timer was started.
+	contained, destroying, shutdownArmed bool
+	// forkedPID is the recovered container's pid (0 if none or over), a
+	// pid_t.
+	forkedPID int32
 }
 
 // frameworkID is the id of the executor's framework.
@@ -401,7 +407,21 @@ type taskEntry struct {
 	// id is task's id, kept here so that a search reads no task record.
 	id   string
 	task *mesos.Task // its TaskId is set (createTask)
-	kind taskKind
+	// retryKey is the timer key of the task's update retries, once made
+	// (retryKey): its updates' forwards and the last acknowledgement
+	// share it.
+	retryKey string
+	kind     taskKind
+}
+
+// retryKey is the timer key of the update retries of task i of e, whose
+// stream is id; made once per task.
+func (e *executor) retryKey(i int, id statusupdate.StreamID) string {
+	x := &e.tasks[i]
+	if x.retryKey == "" {
+		x.retryKey = updateKey(id)
+	}
+	return x.retryKey
 }
 
 type taskKind uint8
@@ -554,8 +574,19 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	if i < 0 {
 		return nil
 	}
+	// The queue is the executor's own (callers copy it before handing it
+	// on): it is changed in place. Tasks go in arrival order as a rule,
+	// so the head is taken without moving the rest.
 	t := e.queued[i]
-	e.queued = append(e.queued[:i:i], e.queued[i+1:]...)
+	if i == 0 {
+		e.queued[0] = nil
+		e.queued = e.queued[1:]
+	} else {
+		last := len(e.queued) - 1
+		copy(e.queued[i:], e.queued[i+1:])
+		e.queued[last] = nil
+		e.queued = e.queued[:last]
+	}
 	if len(e.queued) == 0 {
 		e.queued = nil
 	}

@@ -2,6 +2,7 @@ package slave
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"time"
 
@@ -140,13 +141,13 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 		// The launch is prevented: the launch step finds the task gone.
 		f.dropPending(tid)
 		c.removeFrameworkIfIdle(f)
-		c.handToManager(u, pid)
+		c.handToManager(u, pid, nil)
 		return
 	}
 	e := f.executorOf(tid)
 	if e == nil {
 		log.Warn("could not find the executor of the status update's task")
-		c.handToManager(u, pid)
+		c.handToManager(u, pid, nil)
 		return
 	}
 	if st.GetSource() == mesos.TaskStatus_SOURCE_EXECUTOR && st.GetState() == mesos.TaskState_TASK_STAGING {
@@ -169,12 +170,12 @@ func (c *Core) handleUpdate(u *mesosinternal.StatusUpdate, pid actors.PID, mayHo
 	c.stats.taskUpdated(st.GetState())
 	if protocol.IsTerminal(st.GetState()) && e.launchedContainer && e.state != executorTerminated {
 		// Shrink the container to what is still running.
-		if !c.destroying(e.containerID) {
+		if !destroying(e) {
 			c.out.Add(UpdateContainer{ContainerID: e.containerID, Resources: e.allocated()})
 		}
 	}
 	c.hint = taskHint{f: f, e: e, tid: tid}
-	c.handToManager(u, pid)
+	c.handToManager(u, pid, e)
 	c.hint = taskHint{}
 	c.exitSettled(e)
 }
@@ -203,10 +204,32 @@ func (c *Core) taskOf(fid, tid string) (*framework, *executor) {
 	return f, f.executorOf(tid)
 }
 
+// resolveTask is taskOf for a task whose stream carries tag: the executor
+// the stream was last updated for, which is still the task's if it is
+// live and the only one of its framework that may have the task.
+func (c *Core) resolveTask(fid, tid string, tag any) (*framework, *executor) {
+	if e, ok := tag.(*executor); ok {
+		if f := e.fw; f != nil && !f.scan && f.id == fid && e.hasTask(tid) {
+			if checkTaskIndex {
+				if wf, we := c.taskOf(fid, tid); wf != f || we != e {
+					panic(fmt.Sprintf("stream tag of task %s of framework %s: %p/%p, a lookup finds %p/%p", tid, fid, f, e, wf, we))
+				}
+			}
+			return f, e
+		}
+	}
+	return c.taskOf(fid, tid)
+}
+
 // handToManager gives the update to the status update manager, forwards
-// what it says, and acknowledges the executor once it is accepted.
-func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID) {
-	res, err := c.tsum.Update(u)
+// what it says, and acknowledges the executor once it is accepted; e is
+// the task's live executor, if known.
+func (c *Core) handToManager(u *mesosinternal.StatusUpdate, pid actors.PID, e *executor) {
+	var tag any
+	if e != nil {
+		tag = e
+	}
+	res, err := c.tsum.UpdateTagged(u, tag)
 	if err != nil {
 		c.logFor(u.GetFrameworkId().GetValue(), "", u.GetStatus().GetTaskId().GetValue()).
 			WithError(err).Error("failed to handle status update")
@@ -238,6 +261,7 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		return
 	}
 	u := f.Update
+	key := ""
 	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
 		if e != nil {
 			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
@@ -247,8 +271,12 @@ func (c *Core) forward(f *statusupdate.Forward) {
 				task.StatusUpdateState = u.GetStatus().State
 				task.StatusUpdateUuid = u.GetUuid()
 				u.LatestState = task.State
+				key = e.retryKey(i, f.Stream)
 			}
 		}
+	}
+	if key == "" {
+		key = updateKey(f.Stream)
 	}
 	if c.log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
@@ -256,7 +284,20 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			Info("forwarding status update")
 	}
 	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: c.selfText()})
-	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
+	c.out.StartTimer(key, f.RetryAfter)
+}
+
+// cancelRetry cancels the update retries of task tid of framework fid,
+// whose executor is e (nil if none).
+func (c *Core) cancelRetry(e *executor, fid, tid string) {
+	id := statusupdate.StreamID{FrameworkID: fid, TaskID: tid}
+	if e != nil {
+		if i := e.taskIndex(tid); i >= 0 {
+			c.out.CancelTimer(e.retryKey(i, id))
+			return
+		}
+	}
+	c.out.CancelTimer(updateKey(id))
 }
 
 // retryUpdate resends the head of a stream whose acknowledgement is late.
@@ -287,10 +328,7 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 			return
 		}
 	}
-	f, e := c.taskOf(fid, tid)
-	c.hint = taskHint{f: f, e: e, tid: tid}
 	res, err := c.tsum.Acknowledge(fid, tid, m.GetUuid())
-	c.hint = taskHint{}
 	if err != nil {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).WithError(err).Warn("failed to handle status update acknowledgement")
 		return
@@ -298,10 +336,16 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 	if log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		log.WithField("uuid", protocol.UUIDText(m.GetUuid())).Info("status update acknowledged")
 	}
+	f, e := c.resolveTask(fid, tid, res.Tag)
 	if res.Forward != nil {
 		c.hint = taskHint{f: f, e: e, tid: tid}
 		c.forward(res.Forward)
 		c.hint = taskHint{}
+	}
+	if res.StreamEnded {
+		// Nothing is left to retry: the timer goes now rather than fire
+		// for nothing.
+		c.cancelRetry(e, fid, tid)
 	}
 	if f == nil || e == nil {
 		return
@@ -339,7 +383,7 @@ func (c *Core) holdForLimitation(e *executor, u *mesosinternal.StatusUpdate, pid
 		}
 		return false
 	}
-	if c.containers[e.containerID] == nil {
+	if !e.contained {
 		return false
 	}
 	if c.held == nil {

@@ -54,9 +54,10 @@ func (id StreamID) String() string {
 }
 
 // Journal persists stream records before the manager acts on them.
-// Append must not keep rec (the manager reuses it) or change it.
+// Append must not keep rec (the manager reuses it) or change it; tag is
+// the stream's (UpdateTagged).
 type Journal interface {
-	Append(id StreamID, rec *mesosinternal.StatusUpdateRecord) error
+	Append(id StreamID, tag any, rec *mesosinternal.StatusUpdateRecord) error
 }
 
 // Forward is an update to send to the master now, with the retry to arm.
@@ -90,9 +91,14 @@ type stream struct {
 	ackedBuf   [2][]byte
 	pendingBuf [2]*mesosinternal.StatusUpdate
 
-	seq     uint64        // of the outstanding forward, 0 if none
 	backoff time.Duration // interval of the outstanding forward
+	// tag is what the owner last gave with an update (UpdateTagged).
+	tag any
 
+	// seq is the outstanding forward's number, 0 if none: 32 bits keep
+	// the stream in a smaller size class, and numbers wrap (skipping 0)
+	// long after any retry of an old one could still fire.
+	seq        uint32
 	terminated bool
 	failed     bool // the journal failed: the stream is unusable (Manager.errs)
 }
@@ -102,7 +108,7 @@ type Manager struct {
 	streams map[StreamID]*stream
 	errs    map[StreamID]error // of the failed streams
 	paused  bool
-	seq     uint64
+	seq     uint32
 	rec     mesosinternal.StatusUpdateRecord // reused for each journal record
 	// Journal, if set, records updates and acks before they take effect.
 	Journal Journal
@@ -131,6 +137,15 @@ type UpdateResult struct {
 // Update takes an update into its stream. The manager keeps u itself: the
 // caller must not change it afterwards.
 func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
+	return m.UpdateTagged(u, nil)
+}
+
+// UpdateTagged is Update that also gives the stream tag (unless nil): the
+// owner's record of the task, say, which the stream's journal records and
+// acknowledgement results carry so that the owner need not look it up
+// again. The manager only hands it back; the owner checks it
+// still holds.
+func (m *Manager) UpdateTagged(u *mesosinternal.StatusUpdate, tag any) (UpdateResult, error) {
 	if len(u.GetUuid()) == 0 {
 		return UpdateResult{}, fmt.Errorf("%w: missing 'uuid'", ErrInvalidUpdate)
 	}
@@ -145,6 +160,9 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 	}
 	if s.failed {
 		return UpdateResult{}, m.errs[id]
+	}
+	if tag != nil {
+		s.tag = tag
 	}
 	if s.received(u.GetUuid()) {
 		return UpdateResult{Duplicate: true}, nil
@@ -164,6 +182,8 @@ func (m *Manager) Update(u *mesosinternal.StatusUpdate) (UpdateResult, error) {
 type AckResult struct {
 	// Acked is the update that was acknowledged.
 	Acked *mesosinternal.StatusUpdate
+	// Tag is the stream's (UpdateTagged).
+	Tag any
 	// StreamEnded is true when a terminal update was acknowledged: the
 	// stream is gone and the task's updates are all acknowledged.
 	StreamEnded bool
@@ -199,7 +219,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if !s.terminated {
 		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
 	}
-	res := AckResult{Acked: head}
+	res := AckResult{Acked: head, Tag: s.tag}
 	if s.terminated {
 		// Anything still pending after a terminal update is dropped.
 		delete(m.streams, id)
@@ -217,7 +237,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 // acknowledged or superseded, or the manager is paused.
 func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
 	s := m.streams[id]
-	if m.paused || s == nil || s.seq == 0 || s.seq != seq || len(s.pending) == 0 {
+	if m.paused || s == nil || s.seq == 0 || uint64(s.seq) != seq || len(s.pending) == 0 {
 		return nil
 	}
 	next := s.backoff * 2
@@ -234,7 +254,7 @@ func (m *Manager) Retry(id StreamID) *Forward {
 	if s == nil {
 		return nil
 	}
-	return m.Timeout(id, s.seq)
+	return m.Timeout(id, uint64(s.seq))
 }
 
 // Pause stops forwarding (the agent lost its master). Outstanding retries
@@ -353,7 +373,7 @@ func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdat
 	}
 	rec := &m.rec
 	rec.Type, rec.Update, rec.Uuid = typ, u, uuid
-	err := m.Journal.Append(id, rec)
+	err := m.Journal.Append(id, s.tag, rec)
 	rec.Update, rec.Uuid = nil, nil
 	if err != nil {
 		err = fmt.Errorf("failed to write %v record for %s: %w", rec.GetType(), id, err)
@@ -368,6 +388,9 @@ func (m *Manager) journal(id StreamID, s *stream, typ *mesosinternal.StatusUpdat
 
 func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forward {
 	m.seq++
+	if m.seq == 0 {
+		m.seq = 1
+	}
 	s.seq = m.seq
 	s.backoff = interval
 	head := s.pending[0]
@@ -382,7 +405,7 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 	// The newest state this stream has received.
 	latest := s.pending[len(s.pending)-1].GetStatus().GetState()
 	u.LatestState = latest.Enum()
-	return &Forward{Stream: id, Update: u, Seq: s.seq, RetryAfter: interval}
+	return &Forward{Stream: id, Update: u, Seq: uint64(s.seq), RetryAfter: interval}
 }
 
 func newStream() *stream {

@@ -248,15 +248,55 @@ func TestForwardIsACopy(t *testing.T) {
 
 type memJournal struct {
 	recs []*mesosinternal.StatusUpdateRecord
+	tags []any
 	fail bool
 }
 
-func (j *memJournal) Append(id StreamID, r *mesosinternal.StatusUpdateRecord) error {
+func (j *memJournal) Append(id StreamID, tag any, r *mesosinternal.StatusUpdateRecord) error {
 	if j.fail {
 		return errors.New("disk full")
 	}
 	j.recs = append(j.recs, proto.Clone(r).(*mesosinternal.StatusUpdateRecord))
+	j.tags = append(j.tags, tag)
 	return nil
+}
+
+// A stream's tag comes back with its journal records and
+// acknowledgements; an update without one keeps it.
+func TestStreamTag(t *testing.T) {
+	j := &memJournal{}
+	m := New()
+	m.Journal = j
+	m.Resume()
+	a, b := new(int), new(int)
+	r1, _ := m.UpdateTagged(upd("t", running, "u1"), a)
+	m.Update(upd("t", finished, "u2"))
+	ack1, err := m.Acknowledge("fw", "t", []byte("u1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Forward == nil || ack1.Tag != a || ack1.Forward == nil {
+		t.Fatalf("ack tag %v, want %p; forwards %v, %v", ack1.Tag, a, r1.Forward, ack1.Forward)
+	}
+	m.UpdateTagged(upd("t", finished, "u2"), b) // a duplicate still retags
+	ack2, err := m.Acknowledge("fw", "t", []byte("u2"))
+	if err != nil || ack2.Tag != b || !ack2.StreamEnded {
+		t.Fatalf("last ack = %+v, %v", ack2, err)
+	}
+	want := []any{a, a, a, b} // u1, u2, ack of u1, ack of u2
+	if len(j.tags) != len(want) {
+		t.Fatalf("journal tags %v, want %v", j.tags, want)
+	}
+	for i := range want {
+		if j.tags[i] != want[i] {
+			t.Fatalf("journal tag %d = %v, want %v", i, j.tags[i], want[i])
+		}
+	}
+	// A new stream of the task starts without one.
+	m.Update(upd("t", running, "u3"))
+	if ack, _ := m.Acknowledge("fw", "t", []byte("u3")); ack.Tag != nil {
+		t.Fatalf("new stream's tag = %v", ack.Tag)
+	}
 }
 
 func TestJournalAndReplay(t *testing.T) {
@@ -314,5 +354,24 @@ func TestCleanupAndResendFramework(t *testing.T) {
 	m.Cleanup("fw")
 	if ids := m.Streams(); len(ids) != 1 || ids[0].FrameworkID != "other" {
 		t.Fatalf("streams after cleanup = %v", ids)
+	}
+}
+
+// Forward numbers wrap past zero, which means none: the retry of a
+// forward made at the wrap still resends.
+func TestForwardNumbersWrapPastZero(t *testing.T) {
+	m := New()
+	m.Resume()
+	m.seq = 1<<32 - 2
+	r, _ := m.Update(upd("a", running, "1"))
+	if r.Forward.Seq != 1<<32-1 {
+		t.Fatalf("seq = %d", r.Forward.Seq)
+	}
+	r, _ = m.Update(upd("b", running, "2"))
+	if r.Forward.Seq != 1 {
+		t.Fatalf("seq after the wrap = %d, want 1", r.Forward.Seq)
+	}
+	if f := m.Timeout(StreamID{"fw", "b"}, r.Forward.Seq); f == nil {
+		t.Fatal("the retry of the forward after the wrap sent nothing")
 	}
 }
