@@ -405,6 +405,7 @@ func (h *agentHost) spawn(c *simContainer) {
 		h.s.Fail(err)
 		return
 	}
+	n.agentNo = h.node.agentNo
 	c.exec, c.core = n, x
 	h.s.Start(n, x.start)
 }

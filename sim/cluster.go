@@ -253,6 +253,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 		c.agentIdx[pid] = i
+		n.agentNo = int32(i + 1)
 		c.agents = append(c.agents, n)
 		c.boots = append(c.boots, 0)
 		c.hosts = append(c.hosts, nil)
@@ -563,6 +564,14 @@ func (c *Cluster) agentIndex(pid actors.PID) int {
 		return i
 	}
 	return -1
+}
+
+// agentOf is the index of agent node n, or -1 when n is not one.
+func (c *Cluster) agentOf(n *Node) int {
+	if n == nil || n.agentNo == 0 || c.agents[n.agentNo-1] != n {
+		return -1
+	}
+	return int(n.agentNo - 1)
 }
 
 // fwByID is the state of the framework with id fid, or nil.

@@ -64,6 +64,9 @@ type Node struct {
 	host   *host // the nodes at its address
 	ranWin uint64
 	gone   bool // removed
+	// agentNo is a Cluster's: 1 + the index of the agent whose machine
+	// the node runs on (the agent, or one of its executors); 0 elsewhere.
+	agentNo int32
 }
 
 // Up reports whether the node is running.
@@ -294,6 +297,8 @@ type Delivery struct {
 	To      actors.PID
 	Msg     proto.Message
 	Dropped string // why the message was lost; "" when delivered
+
+	to *Node // To's node; nil when there is none
 }
 
 // Tracer sees every message the network handles, in order.
@@ -756,14 +761,14 @@ func (s *Sim) handle(l *lane, e *event) {
 	case evDeliver:
 		n := e.to
 		if !n.up || n.inc != e.inc {
-			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: "target down"})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: "target down"})
 			return
 		}
 		if why := s.Net.cutAtDelivery(e.from, n.PID); why != "" {
-			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: why})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: why})
 			return
 		}
-		s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg})
+		s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg})
 		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
