@@ -60,6 +60,10 @@ type Node struct {
 	// lastTo is when the latest delayed in-order message to each peer
 	// lands: later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
+	// peer is the node n last sent to or linked: most nodes talk to one
+	// peer (an executor to its agent, a framework to the master), and a
+	// look here is cheaper than one in Sim.byPID.
+	peer   *Node
 	index  int   // position in sim.nodes
 	host   *host // the nodes at its address
 	ranWin uint64
@@ -834,7 +838,7 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 	if n.linked(peer) {
 		return
 	}
-	p := s.byPID[peer]
+	p := s.peerOf(n, peer)
 	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
 		if l != nil {
 			s.pushIn(l, event{at: l.now, kind: evExited, to: n, inc: n.inc, from: peer})
@@ -844,6 +848,22 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 		return
 	}
 	n.addLink(peer)
+}
+
+// peerOf is the node of pid, or nil, for n to send to or link: n's last
+// peer if it is that one, else Sim.byPID's, which becomes n's peer. A
+// node leaves byPID only once removed (gone), so a peer that is not gone
+// is byPID's node of its PID. (In a window, gone is set in the removed
+// node's lane; nodes send to a removed one, an executor, from its host.)
+func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
+	if p := n.peer; p != nil && !p.gone && p.PID == pid {
+		return p
+	}
+	p := s.byPID[pid]
+	if p != nil {
+		n.peer = p
+	}
+	return p
 }
 
 // linkBroken tells a and b that the connection between them went away.
@@ -861,7 +881,7 @@ func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
 	if !s.opts.NoClone {
 		msg = proto.Clone(msg)
 	}
-	target := s.byPID[to]
+	target := s.peerOf(n, to)
 	if target == nil {
 		var now time.Time
 		if l != nil {
