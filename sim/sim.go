@@ -553,15 +553,15 @@ func (s *Sim) Remove(n *Node) {
 		s.removeIn(n)
 		return
 	}
-	if s.byPID[n.PID] != n {
-		return
+	if n.gone {
+		return // a node leaves byPID only here, and once
 	}
 	n.gone = true
 	if n.up {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			if w := s.byPID[p]; w != nil {
+			if w := s.peerOf(n, p); w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
 				s.tellExited(w, n.PID)
 			}
