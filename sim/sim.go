@@ -681,6 +681,16 @@ func (s *Sim) step(limit int64) bool {
 // Fail stops the run with err as a Violation (a check outside Check).
 func (s *Sim) Fail(err error) { s.fail(err) }
 
+// Fail is Sim.Fail for a failure in n's own event: under the windowed
+// engine it also stops n's lane, as a panic does (the serial engine
+// handles nothing after a failed step either).
+func (n *Node) Fail(err error) {
+	if l := n.lane(); l != nil {
+		l.failed = true
+	}
+	n.sim.fail(err)
+}
+
 func (s *Sim) fail(err error) {
 	if s.par {
 		// Which node fails first depends on the workers: keep the least.
@@ -824,7 +834,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.disarm(ef.Key)
 		default:
 			if n.Custom == nil {
-				s.fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
+				n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
 				return
 			}
 			n.Custom(n, ef)
