@@ -554,7 +554,7 @@ func (s *Sim) Remove(n *Node) {
 		return
 	}
 	if n.gone {
-		return // a node leaves byPID only here, and once
+		return // removed before: it has left byPID
 	}
 	n.gone = true
 	if n.up {
