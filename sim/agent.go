@@ -145,7 +145,7 @@ func (h *agentHost) start(now time.Time) []effect.Effect {
 	out := h.core.Started(now)
 	st, err := h.disk.recovered()
 	if err != nil {
-		h.s.Fail(fmt.Errorf("agent recovery: %s cannot start from its checkpoint: %w", h.node.Name, err))
+		h.node.Fail(fmt.Errorf("agent recovery: %s cannot start from its checkpoint: %w", h.node.Name, err))
 		return out
 	}
 	return append(out, diskFirst(h.core.Recover(now, st))...)
@@ -266,7 +266,10 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		h.node.Post(d, func(now time.Time) []effect.Effect {
 			if pidFile != "" {
 				// The containerizer checkpoints the forked pid itself.
-				h.disk.put(h.rel(pidFile), checkpoint.File{Data: []byte("4242")})
+				h.disk.writes++
+				if !h.disk.countOnly {
+					h.disk.put(h.rel(pidFile), checkpoint.File{Data: []byte("4242")})
+				}
 			}
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {
@@ -313,7 +316,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		}
 		h.disk.write(h, e)
 	default:
-		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+		n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
 }
 
@@ -396,12 +399,13 @@ func (h *agentHost) spawn(c *simContainer) {
 			c.host.exited(c)
 			return
 		}
-		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+		n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	})
 	if err != nil {
-		h.s.Fail(err)
+		h.node.Fail(err)
 		return
 	}
+	n.agentNo = h.node.agentNo
 	c.exec, c.core = n, x
 	h.s.Start(n, x.start)
 }

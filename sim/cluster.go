@@ -123,6 +123,11 @@ type Config struct {
 	// (Options.Workers); it cannot run the disk-loss and leader-loss
 	// faults.
 	Workers int
+	// CountDiskWrites: the agents' disks count their checkpoint writes
+	// and keep none (the agent core makes and hands over every write as
+	// ever). Only for runs in which no agent reads its disk back: not with
+	// the agent-restart, crash and disk-loss faults.
+	CountDiskWrites bool
 }
 
 func (c *Config) defaults() error {
@@ -153,6 +158,9 @@ func (c *Config) defaults() error {
 	if c.Workers < 0 {
 		return fmt.Errorf("workers=%d: want 0 (the serial engine) or more", c.Workers)
 	}
+	if c.CountDiskWrites && (c.Faults.AgentRestart || c.Faults.Crash || c.Faults.DiskLoss) {
+		return errors.New("count-only disks cannot run the agent-restart, crash and disk-loss faults: an agent reads its disk back")
+	}
 	if c.Workers > 0 && (c.Faults.DiskLoss || c.Faults.LeaderLoss) {
 		// A torn write crashes its agent inside a window; a leader loss
 		// fences the master from a hook the master reads in a window.
@@ -171,6 +179,8 @@ type Cluster struct {
 	fwst   []*fwState
 	boots  []int        // new machines (empty disk) per agent
 	hosts  []*agentHost // by agent, as c.agents
+	// diskWritesGone counts the writes to the disks of replaced machines.
+	diskWritesGone uint64
 
 	agentIdx      map[actors.PID]int
 	ended         int // tasks the frameworks heard the end of (fwState.done)
@@ -243,6 +253,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 		c.agentIdx[pid] = i
+		n.agentNo = int32(i + 1)
 		c.agents = append(c.agents, n)
 		c.boots = append(c.boots, 0)
 		c.hosts = append(c.hosts, nil)
@@ -330,8 +341,11 @@ func (c *Cluster) startAgent(i int, keep bool) {
 	}
 	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.agentUUIDsOf(i), c.masterInfo, 0)
 	h.node = n
+	h.disk.countOnly = c.cfg.CountDiskWrites
 	if old := c.hosts[i]; keep && old != nil {
 		h.takeOver(old)
+	} else if old != nil {
+		c.diskWritesGone += old.disk.writes
 	}
 	h.disk.onCrash = func(*Node) {
 		c.counts.TornWrites++
@@ -552,6 +566,14 @@ func (c *Cluster) agentIndex(pid actors.PID) int {
 	return -1
 }
 
+// agentOf is the index of agent node n, or -1 when n is not one.
+func (c *Cluster) agentOf(n *Node) int {
+	if n == nil || n.agentNo == 0 || c.agents[n.agentNo-1] != n {
+		return -1
+	}
+	return int(n.agentNo - 1)
+}
+
 // fwByID is the state of the framework with id fid, or nil.
 func (c *Cluster) fwByID(fid string) *fwState {
 	for _, st := range c.fwst {
@@ -653,7 +675,10 @@ type Result struct {
 	Wall     time.Duration
 	Steps    uint64
 	Messages uint64
-	Err      error // a *Violation, or nil
+	// DiskWrites counts the agents' checkpoint writes, kept or (with
+	// Config.CountDiskWrites) only counted.
+	DiskWrites uint64
+	Err        error // a *Violation, or nil
 }
 
 // Summary is the one-line result the binary prints.
@@ -712,7 +737,11 @@ func (c *Cluster) Run() Result {
 			s.Fail(err)
 		}
 	}
-	res := Result{Counts: c.counts, Config: c.cfg, Finished: c.finished(), Virtual: s.Elapsed(), Wall: time.Since(start), Steps: s.Steps(), Messages: s.Sent(), Err: s.Err()}
+	writes := c.diskWritesGone
+	for _, h := range c.hosts {
+		writes += h.disk.writes
+	}
+	res := Result{Counts: c.counts, DiskWrites: writes, Config: c.cfg, Finished: c.finished(), Virtual: s.Elapsed(), Wall: time.Since(start), Steps: s.Steps(), Messages: s.Sent(), Err: s.Err()}
 	return res
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path"
 	"slices"
@@ -34,6 +35,10 @@ type simDisk struct {
 	crashAtWrite bool
 	// onCrash crashes the agent whose write was interrupted.
 	onCrash func(n *Node)
+	// countOnly: the writes are counted and not kept, in a run in which
+	// no agent reads its disk back (Config.CountDiskWrites).
+	countOnly bool
+	writes    uint64 // writes applied (kept or counted)
 }
 
 // folder is a folder of the disk: its files and its sub-folders. A file
@@ -53,6 +58,10 @@ func newSimDisk() *simDisk { return &simDisk{} }
 
 // write applies one of the agent core's disk effects.
 func (d *simDisk) write(h *agentHost, e effect.Effect) {
+	d.writes++
+	if d.countOnly {
+		return
+	}
 	switch e := e.(type) {
 	case slave.Checkpoint:
 		// The disk keeps the effect's bytes: the core made them for it.
@@ -222,6 +231,9 @@ func (d *simDisk) tear(h *agentHost, e effect.Effect, rng *rand.Rand) {
 // parsed strictly, and journals with a torn last record cut back to their
 // complete records.
 func (d *simDisk) recovered() (*checkpoint.State, error) {
+	if d.countOnly && d.writes > 0 {
+		return nil, fmt.Errorf("the disk kept none of its %d writes (a count-only disk is for runs without agent restarts)", d.writes)
+	}
 	st, _, err := checkpoint.Parse(d.files(), true)
 	if err != nil {
 		return nil, err

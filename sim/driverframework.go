@@ -219,7 +219,7 @@ func driverEffects(master func() *mesos.MasterInfo) func(*Node, effect.Effect) {
 			n.Post(0, func(now time.Time) []effect.Effect { return d.Detected(now, master()) })
 		case schedulerdriver.StopDetection, schedulerdriver.Terminate:
 		default:
-			n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+			n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 		}
 	}
 }

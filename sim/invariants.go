@@ -105,7 +105,7 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if !ok {
 		return
 	}
-	to := s.Name(d.To)
+	to := d.to.Name // delivered: its node is To's
 	if !k.isFw[to] {
 		return
 	}
@@ -137,7 +137,7 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 			return
 		}
 		// The address first: it rules out most messages for less.
-		if d.From.Address == d.To.Address && k.c.agentIndex(d.To) >= 0 {
+		if d.From.Address == d.To.Address && k.c.agentOf(d.to) >= 0 {
 			u := m.GetUpdate()
 			k.sent[string(u.GetUuid())] = sentUpdate{fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
 		}
@@ -145,7 +145,15 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		if d.From.Address != d.To.Address {
 			return
 		}
-		i := k.c.agentIndex(d.From)
+		// The agent of the executor's machine, if From is that agent.
+		i := -1
+		if d.to != nil && d.to.agentNo > 0 {
+			if a := k.c.agents[d.to.agentNo-1]; a.PID == d.From {
+				i = int(d.to.agentNo - 1)
+			}
+		} else {
+			i = k.c.agentIndex(d.From)
+		}
 		if i < 0 {
 			return
 		}

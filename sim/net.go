@@ -155,11 +155,11 @@ func (nw *Network) route(l *lane, n, target *Node, msg proto.Message) {
 		now, at = s.now, s.at(0)
 	}
 	if nw.filtered(n, target, msg) {
-		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "filtered"})
+		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, to: target, Msg: msg, Dropped: "filtered"})
 		return
 	}
 	if nw.cut(n.PID, target.PID) {
-		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "partitioned"})
+		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, to: target, Msg: msg, Dropped: "partitioned"})
 		return
 	}
 	at += int64(s.opts.Latency)
@@ -175,7 +175,7 @@ func (nw *Network) route(l *lane, n, target *Node, msg proto.Message) {
 	if r != nil {
 		rng := n.Rand()
 		if chance(rng, r.Drop) {
-			s.record(l, Delivery{At: now, From: n.PID, To: target.PID, Msg: msg, Dropped: "fault"})
+			s.record(l, Delivery{At: now, From: n.PID, To: target.PID, to: target, Msg: msg, Dropped: "fault"})
 			return
 		}
 		if r.Delay > 0 {

@@ -145,7 +145,7 @@ func (m *realMaster) apply(n *Node, e effect.Effect) {
 		return
 	}
 	if !master.ApplyAllocatorCall(m.alloc, e) {
-		n.sim.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
+		n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 	}
 }
 

@@ -60,10 +60,17 @@ type Node struct {
 	// lastTo is when the latest delayed in-order message to each peer
 	// lands: later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
+	// peer is the node n last sent to or linked: most nodes talk to one
+	// peer (an executor to its agent, a framework to the master), and a
+	// look here is cheaper than one in Sim.byPID.
+	peer   *Node
 	index  int   // position in sim.nodes
 	host   *host // the nodes at its address
 	ranWin uint64
 	gone   bool // removed
+	// agentNo is a Cluster's: 1 + the index of the agent whose machine
+	// the node runs on (the agent, or one of its executors); 0 elsewhere.
+	agentNo int32
 }
 
 // Up reports whether the node is running.
@@ -294,6 +301,8 @@ type Delivery struct {
 	To      actors.PID
 	Msg     proto.Message
 	Dropped string // why the message was lost; "" when delivered
+
+	to *Node // To's node; nil when there is none
 }
 
 // Tracer sees every message the network handles, in order.
@@ -544,15 +553,15 @@ func (s *Sim) Remove(n *Node) {
 		s.removeIn(n)
 		return
 	}
-	if s.byPID[n.PID] != n {
-		return
+	if n.gone {
+		return // removed before: it has left byPID
 	}
 	n.gone = true
 	if n.up {
 		n.up = false
 		n.inc++
 		for _, p := range n.links {
-			if w := s.byPID[p]; w != nil {
+			if w := s.peerOf(n, p); w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
 				s.tellExited(w, n.PID)
 			}
@@ -672,6 +681,16 @@ func (s *Sim) step(limit int64) bool {
 // Fail stops the run with err as a Violation (a check outside Check).
 func (s *Sim) Fail(err error) { s.fail(err) }
 
+// Fail is Sim.Fail for a failure in n's own event: under the windowed
+// engine it also stops n's lane, as a panic does (the serial engine
+// handles nothing after a failed step either).
+func (n *Node) Fail(err error) {
+	if l := n.lane(); l != nil {
+		l.failed = true
+	}
+	n.sim.fail(err)
+}
+
 func (s *Sim) fail(err error) {
 	if s.par {
 		// Which node fails first depends on the workers: keep the least.
@@ -756,14 +775,14 @@ func (s *Sim) handle(l *lane, e *event) {
 	case evDeliver:
 		n := e.to
 		if !n.up || n.inc != e.inc {
-			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: "target down"})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: "target down"})
 			return
 		}
 		if why := s.Net.cutAtDelivery(e.from, n.PID); why != "" {
-			s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg, Dropped: why})
+			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: why})
 			return
 		}
-		s.record(l, Delivery{At: now, From: e.from, To: n.PID, Msg: e.msg})
+		s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg})
 		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
@@ -815,7 +834,7 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.disarm(ef.Key)
 		default:
 			if n.Custom == nil {
-				s.fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
+				n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, ef))
 				return
 			}
 			n.Custom(n, ef)
@@ -829,7 +848,7 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 	if n.linked(peer) {
 		return
 	}
-	p := s.byPID[peer]
+	p := s.peerOf(n, peer)
 	if p == nil || !p.up || s.Net.cut(n.PID, peer) {
 		if l != nil {
 			s.pushIn(l, event{at: l.now, kind: evExited, to: n, inc: n.inc, from: peer})
@@ -839,6 +858,22 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 		return
 	}
 	n.addLink(peer)
+}
+
+// peerOf is the node of pid, or nil, for n to send to or link: n's last
+// peer if it is that one, else Sim.byPID's, which becomes n's peer. A
+// node leaves byPID only once removed (gone), so a peer that is not gone
+// is byPID's node of its PID. (In a window, gone is set in the removed
+// node's lane; nodes send to a removed one, an executor, from its host.)
+func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
+	if p := n.peer; p != nil && !p.gone && p.PID == pid {
+		return p
+	}
+	p := s.byPID[pid]
+	if p != nil {
+		n.peer = p
+	}
+	return p
 }
 
 // linkBroken tells a and b that the connection between them went away.
@@ -856,7 +891,7 @@ func (s *Sim) send(l *lane, n *Node, to actors.PID, msg proto.Message) {
 	if !s.opts.NoClone {
 		msg = proto.Clone(msg)
 	}
-	target := s.byPID[to]
+	target := s.peerOf(n, to)
 	if target == nil {
 		var now time.Time
 		if l != nil {

@@ -512,3 +512,25 @@ func TestWindowGuardIsTheSimulatorsError(t *testing.T) {
 		t.Errorf("report:\n%s", err)
 	}
 }
+
+// A failure in a node's event that is not a panic stops what runs next
+// on its host in the window, as a panic does and as the serial engine
+// stops after the failed step.
+func TestFailStopsTheLaneAsThePanicDoes(t *testing.T) {
+	for _, workers := range []int{0, 1, 2} {
+		s := New(Options{Seed: 4, Latency: time.Millisecond, Workers: workers})
+		x, _ := s.Add("x", actors.PID{ID: "x", Address: "10.0.0.1:1"}, &echo{}, nil)
+		y, _ := s.Add("y", actors.PID{ID: "y", Address: "10.0.0.2:1"}, &echo{}, nil)
+		s.Start(x, func(time.Time) []effect.Effect { return []effect.Effect{"mystery"} })
+		s.Start(x, func(time.Time) []effect.Effect {
+			return []effect.Effect{effect.Send{To: y.PID, Msg: mesosutil.NewTaskID("after")}}
+		})
+		err := s.RunFor(time.Second)
+		if err == nil || !strings.Contains(err.Error(), "cannot apply") {
+			t.Fatalf("workers=%d: err = %v", workers, err)
+		}
+		if s.Sent() != 0 {
+			t.Errorf("workers=%d: %d messages sent after the failure", workers, s.Sent())
+		}
+	}
+}

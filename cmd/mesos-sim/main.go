@@ -49,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	election := fs.Duration("election", 10*time.Second, "with --measure=master-failover: crash to the new master's start (the leader-election delay: the ZooKeeper session timeout)")
 	workers := fs.Int("workers", 0, "0: the serial engine; N >= 1: the windowed engine on N goroutines (the same run for every N; not with disk-loss or leader-loss)")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (GOGC) for the run; the environment's GOGC wins when set")
+	keepDisk := fs.Bool("keep-disk", false, "keep every checkpoint write on the simulated agent disks; without it a run with no agent-restart, crash or disk-loss fault (none reads a disk back) only counts them")
 	memLimit := fs.Int64("memory-limit-mib", 12<<10, "soft memory limit (GOMEMLIMIT) in MiB, at which the collector runs whatever --gc-percent says; the environment's GOMEMLIMIT wins when set; 0: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -79,7 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Seed: *seed, Agents: *agents, Frameworks: *frameworks, Tasks: *tasks, Faults: f,
 		AgentResources: *agentRes, TaskResources: *taskRes, TaskTime: *taskTime,
 		MaxVirtual: *maxVirtual, SweepEvery: *sweep, NoClone: true, MaxCompletedTasks: *maxCompleted,
-		Workers: *workers,
+		Workers:         *workers,
+		CountDiskWrites: !*keepDisk && !f.AgentRestart && !f.Crash && !f.DiskLoss,
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = 1
@@ -205,9 +207,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
-		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB gc-runs=%d master-completed-tasks=%d\n",
+		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB gc-runs=%d master-completed-tasks=%d disk-writes=%d disk=%s\n",
 			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
-			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30), after.NumGC-before.NumGC, c.MasterCompletedTasks())
+			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30), after.NumGC-before.NumGC, c.MasterCompletedTasks(),
+			res.DiskWrites, diskMode(cfg))
 		printCounts(stdout, res)
 		runtime.KeepAlive(c)
 	}
@@ -240,6 +243,14 @@ func writeHeapProfile(file string) (uint64, error) {
 func printCounts(w io.Writer, res sim.Result) {
 	fmt.Fprintf(w, "sim: agent-restarts=%d torn-writes=%d master-restarts=%d leader-changes=%d\n",
 		res.Counts.AgentRestarts, res.Counts.TornWrites, res.Counts.MasterRestarts, res.Counts.LeaderChanges)
+}
+
+// diskMode says whether the run's agent disks kept their writes.
+func diskMode(cfg sim.Config) string {
+	if cfg.CountDiskWrites {
+		return "counted"
+	}
+	return "kept"
 }
 
 // cpuTime is the process's user and system CPU time so far, in seconds.
