@@ -26,8 +26,11 @@ import (
 // decodes the records and its batch process posts each message, with its
 // sender and ids, to its target.
 //
-// Order per sender and receiver holds: records leave the queue in the order
-// they were queued, and a token posted after another is encoded after it.
+// Order per sender and receiver holds on one connection: records leave the
+// queue in the order they were queued, and a token posted after another is
+// encoded after it. Across a replaced connection it may not: a batch the
+// old writer already took can reach the peer after the new connection's
+// first messages.
 // Nothing queued before protoactor's own messages to the peer (Flush's
 // probe, Terminated) is encoded after them: a message's token was posted
 // no later than the message was queued.

@@ -145,3 +145,21 @@ func TestSendsWhilePeerQueueDropped(t *testing.T) {
 	}
 	t.Logf("%d delivered, %d dead letters of %d sent", delivered, dead.Load(), senders*each)
 }
+
+// A sender that loaded a peer's queue just before the queue was dropped must
+// not leave its message in it: nothing would fail or send it any more.
+func TestDroppedQueueRefusesPush(t *testing.T) {
+	n := sharedNode(t)
+	const addr = "127.0.0.1:1" // never dialled: only the queue's books are used
+	q := n.outQueue(addr)
+	n.failAddress(addr) // the connection ended with nothing queued
+	if _, ok := n.outqs.Load(addr); ok {
+		t.Fatal("the empty queue of an ended connection is still kept")
+	}
+	if q.push(outRec{msg: wrapperspb.String("late")}) {
+		t.Fatal("a dropped queue accepted a message")
+	}
+	if len(q.pending) != 0 {
+		t.Fatalf("the dropped queue holds %d messages", len(q.pending))
+	}
+}
