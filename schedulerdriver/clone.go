@@ -119,6 +119,12 @@ type statusCopy struct {
 
 // cloneStatusUUID is cloneStatus of s with uuid (copied) as its uuid.
 func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
+	return cloneStatusInto(&statusCopy{}, s, uuid)
+}
+
+// cloneStatusInto is cloneStatusUUID building the copy in b (unused when
+// s has unknown fields).
+func cloneStatusInto(b *statusCopy, s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
 	if len(s.ProtoReflect().GetUnknown()) > 0 {
 		out := cloneOne(s)
 		out.Uuid = nil
@@ -127,7 +133,6 @@ func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
 		}
 		return out
 	}
-	b := &statusCopy{}
 	out := &b.s
 	out.Labels = cloneOne(s.Labels)
 	out.ContainerStatus = cloneOne(s.ContainerStatus)

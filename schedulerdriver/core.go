@@ -484,7 +484,20 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	if ack {
 		uuid = update.GetUuid()
 	}
-	status := cloneStatusUUID(update.GetStatus(), uuid)
+	implicit := ack && !c.explicitAcks
+	var status *mesos.TaskStatus
+	var ackCall *schedpb.Call_Acknowledge
+	if implicit {
+		// The status copy and the ACKNOWLEDGE in one allocation: the call
+		// goes out as soon as the callback returns.
+		b := &struct {
+			statusCopy
+			ack schedpb.Call_Acknowledge
+		}{}
+		status, ackCall = cloneStatusInto(&b.statusCopy, update.GetStatus(), uuid), &b.ack
+	} else {
+		status = cloneStatusUUID(update.GetStatus(), uuid)
+	}
 	if ack && status.SlaveId == nil && c.explicitAcks {
 		// An explicit acknowledgement names the agent from the status.
 		status.SlaveId = cloneOne(update.GetSlaveId())
@@ -496,15 +509,14 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		}).Debug("received status update")
 	}
 	cb := OnStatusUpdate{Status: status}
-	if ack && !c.explicitAcks {
+	if implicit {
 		// The ACKNOWLEDGE shares the update's ids and uuid: no one
 		// changes a message once sent or received (the status the
 		// scheduler gets is a copy).
-		cb.Ack = &schedpb.Call_Acknowledge{
-			SlaveId: update.GetSlaveId(),
-			TaskId:  update.GetStatus().GetTaskId(),
-			Uuid:    update.GetUuid(),
-		}
+		cb.Ack = ackCall
+		cb.Ack.SlaveId = update.GetSlaveId()
+		cb.Ack.TaskId = update.GetStatus().GetTaskId()
+		cb.Ack.Uuid = update.GetUuid()
 		if cb.Ack.SlaveId == nil {
 			cb.Ack.SlaveId = update.GetStatus().GetSlaveId()
 		}

@@ -1,0 +1,52 @@
+package schedulerdriver
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
+	"github.com/gomesos/gomesos/messages/mesosinternal"
+)
+
+// quietScheduler does nothing in its callbacks.
+type quietScheduler struct{}
+
+func (quietScheduler) Registered(SchedulerDriver, *mesos.FrameworkID, *mesos.MasterInfo) {}
+func (quietScheduler) Reregistered(SchedulerDriver, *mesos.MasterInfo)                   {}
+func (quietScheduler) Disconnected(SchedulerDriver)                                      {}
+func (quietScheduler) ResourceOffers(SchedulerDriver, []*mesos.Offer)                    {}
+func (quietScheduler) OfferRescinded(SchedulerDriver, *mesos.OfferID)                    {}
+func (quietScheduler) StatusUpdate(SchedulerDriver, *mesos.TaskStatus)                   {}
+func (quietScheduler) FrameworkMessage(SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, string) {
+}
+func (quietScheduler) SlaveLost(SchedulerDriver, *mesos.SlaveID)                            {}
+func (quietScheduler) ExecutorLost(SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, int) {}
+func (quietScheduler) Error(SchedulerDriver, string)                                        {}
+
+// One op is one agent's status update through an inline driver, as the
+// simulator runs it: the update in, the callback, the implicit
+// ACKNOWLEDGE out.
+func BenchmarkInlineStatusUpdate(b *testing.B) {
+	h := NewInline(newTestCore(coreFramework()), quietScheduler{})
+	h.Start()
+	h.Detected(coreNow, coreInfo(coreMaster))
+	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
+	if !h.Core().Connected() {
+		b.Fatal("not connected after registration")
+	}
+	msg := statusUpdate("task-1", mesos.TaskState_TASK_RUNNING, []byte("0123456789abcdef"))
+	st := msg.Update.Status
+	st.SlaveId = &mesos.SlaveID{Value: proto.String("a1")}
+	st.ExecutorId = &mesos.ExecutorID{Value: proto.String("task-1")}
+	st.Source = mesos.TaskStatus_SOURCE_EXECUTOR.Enum()
+	st.Timestamp = proto.Float64(1)
+	st.Uuid = msg.Update.Uuid
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if out := h.Receive(coreNow, coreMaster, msg); len(out) != 1 {
+			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+	}
+}
