@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
+	"github.com/gomesos/gomesos/resources"
 )
 
 // quietScheduler does nothing in its callbacks.
@@ -47,6 +48,20 @@ func BenchmarkInlineStatusUpdate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if out := h.Receive(coreNow, coreMaster, msg); len(out) != 1 {
 			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+	}
+}
+
+// One op is the copy the scheduler gets of one offer of an agent of the
+// simulator's shape.
+func BenchmarkCloneOffer(b *testing.B) {
+	o := offer("o-1", "agent-1")
+	o.Resources = resources.MustParse("cpus:16;mem:65536;disk:1048576;ports:[31000-32000]").Allocate("*")
+	o.Url = &mesos.URL{Scheme: proto.String("http"), Address: &mesos.Address{Hostname: proto.String("agent-1"), Port: proto.Int32(5051)}, Path: proto.String("/slave(1)")}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if c := cloneOffer(o); len(c.Resources) != 4 {
+			b.Fatal("entries lost")
 		}
 	}
 }
