@@ -119,12 +119,12 @@ type statusCopy struct {
 
 // cloneStatusUUID is cloneStatus of s with uuid (copied) as its uuid.
 func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
-	return cloneStatusInto(&statusCopy{}, s, uuid)
+	return cloneStatusInto(&statusCopy{}, s, uuid, nil)
 }
 
 // cloneStatusInto is cloneStatusUUID building the copy in b (unused when
-// s has unknown fields).
-func cloneStatusInto(b *statusCopy, s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
+// s has unknown fields), and its uuid in room when it fits.
+func cloneStatusInto(b *statusCopy, s *mesos.TaskStatus, uuid, room []byte) *mesos.TaskStatus {
 	if len(s.ProtoReflect().GetUnknown()) > 0 {
 		out := cloneOne(s)
 		out.Uuid = nil
@@ -175,7 +175,12 @@ func cloneStatusInto(b *statusCopy, s *mesos.TaskStatus, uuid []byte) *mesos.Tas
 	if s.Data != nil {
 		out.Data = append([]byte{}, s.Data...)
 	}
-	if uuid != nil {
+	switch {
+	case uuid == nil:
+	case room != nil && len(uuid) <= cap(room):
+		out.Uuid = room[:len(uuid):len(uuid)]
+		copy(out.Uuid, uuid)
+	default:
 		out.Uuid = append([]byte{}, uuid...) // apart: schedulers keep uuids
 	}
 	return out

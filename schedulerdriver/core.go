@@ -83,6 +83,10 @@ type Core struct {
 
 	savedOffers    map[string]savedOffer // by offer id
 	savedSlavePids map[string]actors.PID // agent id -> agent PID
+
+	// lastAck is the implicit ACKNOWLEDGE of the last update while it
+	// has not been sent; nil otherwise.
+	lastAck *ackBox
 }
 
 // savedOffer is the agent PID of an offer: one agent, as every offer has,
@@ -488,13 +492,17 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	var status *mesos.TaskStatus
 	var ackCall *schedpb.Call_Acknowledge
 	if implicit {
-		// The status copy and the ACKNOWLEDGE in one allocation: the call
-		// goes out as soon as the callback returns.
+		// The status copy, its uuid and the ACKNOWLEDGE in one
+		// allocation: the call goes out as soon as the callback returns,
+		// and a scheduler that does not acknowledge has no use for the
+		// uuid once it returned.
 		b := &struct {
 			statusCopy
-			ack schedpb.Call_Acknowledge
+			ackBox
+			uuid [16]byte
 		}{}
-		status, ackCall = cloneStatusInto(&b.statusCopy, update.GetStatus(), uuid), &b.ack
+		status = cloneStatusInto(&b.statusCopy, update.GetStatus(), uuid, b.uuid[:])
+		ackCall, c.lastAck = &b.ack, &b.ackBox
 	} else {
 		status = cloneStatusUUID(update.GetStatus(), uuid)
 	}
@@ -545,7 +553,14 @@ func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.
 			Info("not acknowledging a status update: disconnected (the agent will resend it)")
 		return nil
 	}
-	call := c.newCall(schedpb.Call_ACKNOWLEDGE)
+	var call *schedpb.Call
+	if b := c.lastAck; b != nil && ack == &b.ack {
+		// The implicit acknowledgement of the last update: its call was
+		// allocated with it.
+		call, c.lastAck = b.call.init(c, schedpb.Call_ACKNOWLEDGE), nil
+	} else {
+		call = c.newCall(schedpb.Call_ACKNOWLEDGE)
+	}
 	call.Acknowledge = ack
 	c.sendCall(call)
 	return c.out.Take()
@@ -635,7 +650,12 @@ func (c *Core) abort() {
 // newCall returns a call of type t from the framework, its type in the
 // same allocation.
 func (c *Core) newCall(t schedpb.Call_Type) *schedpb.Call {
-	b := &callBox{typ: t}
+	return (&callBox{}).init(c, t)
+}
+
+// init makes b's call a call of type t from c's framework.
+func (b *callBox) init(c *Core, t schedpb.Call_Type) *schedpb.Call {
+	b.typ = t
 	b.call.Type = &b.typ
 	b.call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
 	return &b.call
@@ -649,6 +669,13 @@ func (c *Core) sendCall(call *schedpb.Call) {
 type callBox struct {
 	call schedpb.Call
 	typ  schedpb.Call_Type
+}
+
+// ackBox is an implicit ACKNOWLEDGE made with its status update, with
+// room for its call.
+type ackBox struct {
+	ack  schedpb.Call_Acknowledge
+	call callBox
 }
 
 // RequestResources sends REQUEST (dropped while disconnected).
