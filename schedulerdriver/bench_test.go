@@ -65,3 +65,21 @@ func BenchmarkCloneOffer(b *testing.B) {
 		}
 	}
 }
+
+// One op is a scheduler declining one offer with filters through an
+// inline driver.
+func BenchmarkInlineDecline(b *testing.B) {
+	h := NewInline(newTestCore(coreFramework()), quietScheduler{})
+	h.Start()
+	h.Detected(coreNow, coreInfo(coreMaster))
+	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
+	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(60)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.DeclineOffer(id, filters)
+		if out := h.Take(coreNow); len(out) != 1 {
+			b.Fatalf("%d effects, want the DECLINE", len(out))
+		}
+	}
+}

@@ -697,7 +697,58 @@ func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*me
 		c.log.Debug("ignoring DeclineOffer: disconnected")
 		return nil
 	}
+	if len(tasks) == 0 && len(offerIDs) == 1 {
+		if b := copyDecline(offerIDs[0], filters); b != nil {
+			return c.declineIn(b)
+		}
+	}
 	return c.launch(now, copyLaunch(offerIDs, tasks, filters))
+}
+
+// declineBox is a DECLINE of one offer with its copied arguments, made in
+// one allocation: the master reads them and keeps none.
+type declineBox struct {
+	call    callBox
+	decline schedpb.Call_Decline
+	ids     [1]*mesos.OfferID
+	id      mesos.OfferID
+	idv     string
+	filters mesos.Filters
+	refuse  float64
+}
+
+// copyDecline copies a decline of offer id with filters into a box; nil
+// when the id or the filters are not the plain kind (a value, refuse
+// seconds, no unknown fields).
+func copyDecline(id *mesos.OfferID, filters *mesos.Filters) *declineBox {
+	if id.GetValue() == "" || len(id.ProtoReflect().GetUnknown()) > 0 ||
+		(filters != nil && len(filters.ProtoReflect().GetUnknown()) > 0) {
+		return nil
+	}
+	b := &declineBox{idv: id.GetValue()}
+	b.id.Value = &b.idv
+	b.ids[0] = &b.id
+	b.decline.OfferIds = b.ids[:]
+	if filters != nil {
+		b.decline.Filters = &b.filters
+		if filters.RefuseSeconds != nil {
+			b.refuse, b.filters.RefuseSeconds = *filters.RefuseSeconds, &b.refuse
+		}
+	}
+	return b
+}
+
+// declineIn sends the DECLINE of b (dropped while disconnected).
+func (c *Core) declineIn(b *declineBox) []effect.Effect {
+	if !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
+	}
+	delete(c.savedOffers, b.idv)
+	call := b.call.init(c, schedpb.Call_DECLINE)
+	call.Decline = &b.decline
+	c.sendCall(call)
+	return c.out.Take()
 }
 
 // launchCopy is a LaunchTasks call's arguments, copied for the core to
