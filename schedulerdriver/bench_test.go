@@ -83,3 +83,23 @@ func BenchmarkInlineDecline(b *testing.B) {
 		}
 	}
 }
+
+// One op is a scheduler launching one task on one offer, with filters,
+// through an inline driver.
+func BenchmarkInlineLaunchOne(b *testing.B) {
+	h := NewInline(newTestCore(coreFramework()), quietScheduler{})
+	h.Start()
+	h.Detected(coreNow, coreInfo(coreMaster))
+	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
+	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
+	tasks := []*mesos.TaskInfo{task("t-1", "agent-1")}
+	tasks[0].Resources = resources.MustParse("cpus:1;mem:128").Allocate("*")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.LaunchTasks([]*mesos.OfferID{id}, tasks, filters)
+		if out := h.Take(coreNow); len(out) != 1 {
+			b.Fatalf("%d effects, want the ACCEPT", len(out))
+		}
+	}
+}
