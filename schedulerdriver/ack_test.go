@@ -311,3 +311,30 @@ func TestDriverExplicitAcknowledgements(t *testing.T) {
 		t.Fatalf("AcknowledgeStatusUpdate after Stop = %v, %v", st, err)
 	}
 }
+
+// The actor shell calls StatusUpdate on its own goroutine, so several
+// updates may arrive before the first is acknowledged: each implicit
+// ACKNOWLEDGE names its own update whatever the order they are sent in,
+// and one sent twice goes out twice.
+func TestImplicitAcknowledgementsInAnyOrder(t *testing.T) {
+	c := registered(t, coreFramework())
+	u1, u2 := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	ack := func(effects []effect.Effect) *schedpb.Call_Acknowledge {
+		t.Helper()
+		if len(effects) != 1 {
+			t.Fatalf("effects %v, want one status update", effects)
+		}
+		return effects[0].(OnStatusUpdate).Ack
+	}
+	a1 := ack(c.Receive(coreNow, coreMaster, statusUpdate("t1", mesos.TaskState_TASK_RUNNING, u1)))
+	a2 := ack(c.Receive(coreNow, coreMaster, statusUpdate("t2", mesos.TaskState_TASK_RUNNING, u2)))
+	for _, step := range []struct {
+		ack  *schedpb.Call_Acknowledge
+		want effect.Effect
+	}{{a2, ackCall("t2", u2)}, {a1, ackCall("t1", u1)}, {a2, ackCall("t2", u2)}} {
+		got := c.Acknowledge(coreNow, step.ack)
+		if !effecttest.Equal(got, []effect.Effect{step.want}) {
+			t.Fatalf("Acknowledge sent%s, want%s", effecttest.Format(got), effecttest.Format([]effect.Effect{step.want}))
+		}
+	}
+}

@@ -119,6 +119,12 @@ type statusCopy struct {
 
 // cloneStatusUUID is cloneStatus of s with uuid (copied) as its uuid.
 func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
+	return cloneStatusInto(&statusCopy{}, s, uuid, nil)
+}
+
+// cloneStatusInto is cloneStatusUUID building the copy in b (unused when
+// s has unknown fields), and its uuid in room when it fits.
+func cloneStatusInto(b *statusCopy, s *mesos.TaskStatus, uuid, room []byte) *mesos.TaskStatus {
 	if len(s.ProtoReflect().GetUnknown()) > 0 {
 		out := cloneOne(s)
 		out.Uuid = nil
@@ -127,7 +133,6 @@ func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
 		}
 		return out
 	}
-	b := &statusCopy{}
 	out := &b.s
 	out.Labels = cloneOne(s.Labels)
 	out.ContainerStatus = cloneOne(s.ContainerStatus)
@@ -170,7 +175,12 @@ func cloneStatusUUID(s *mesos.TaskStatus, uuid []byte) *mesos.TaskStatus {
 	if s.Data != nil {
 		out.Data = append([]byte{}, s.Data...)
 	}
-	if uuid != nil {
+	switch {
+	case uuid == nil:
+	case room != nil && len(uuid) <= cap(room):
+		out.Uuid = room[:len(uuid):len(uuid)]
+		copy(out.Uuid, uuid)
+	default:
 		out.Uuid = append([]byte{}, uuid...) // apart: schedulers keep uuids
 	}
 	return out
@@ -329,17 +339,54 @@ func cloneCommand(c *mesos.CommandInfo) *mesos.CommandInfo {
 }
 
 // cloneResources returns a deep copy of rs, as resources.Resources.Clone
-// does; an entry with a name, type, legacy role, scalar or ranges value
-// and allocation info, nothing else, is copied in one allocation (and
-// its ranges in their own). For offers: a part kept keeps its whole
-// entry.
+// does; the entries with a name, type, legacy role, scalar or ranges
+// value and allocation info, nothing else, are copied in two allocations
+// (one for the scalars, one for the ranges entries with the bounds of a
+// single range). For offers: an entry kept keeps the others of its kind.
 func cloneResources(rs []*mesos.Resource) []*mesos.Resource {
+	var buf [8]bool
+	plain := buf[:0] // plainEntry of each entry
+	nScalar, nRanges := 0, 0
+	for _, r := range rs {
+		p := plainEntry(r)
+		plain = append(plain, p)
+		switch {
+		case !p:
+		case r.Scalar != nil:
+			nScalar++
+		case r.Ranges != nil:
+			nRanges++
+		}
+	}
+	scalars := make([]scalarEntryCopy, nScalar)
+	ranges := make([]rangesEntryCopy, nRanges)
 	out := make([]*mesos.Resource, len(rs))
 	for i, r := range rs {
-		if plainEntry(r) {
-			out[i] = clonePlainEntry(r)
-		} else {
+		switch {
+		case !plain[i]:
 			out[i] = resources.CloneResource(r)
+		case r.Scalar != nil:
+			b := &scalars[0]
+			scalars = scalars[1:]
+			b.r.Scalar = &b.sc
+			if r.Scalar.Value != nil {
+				b.v, b.sc.Value = *r.Scalar.Value, &b.v
+			}
+			out[i] = b.fill(r)
+		case r.Ranges != nil:
+			b := &ranges[0]
+			ranges = ranges[1:]
+			b.r.Ranges = &b.rgs
+			if rg := r.Ranges.Range; len(rg) == 1 && rg[0] != nil {
+				b.one.set(rg[0])
+				b.list[0] = &b.one.r
+				b.rgs.Range = b.list[:]
+			} else {
+				resources.CopyRanges(&b.rgs, r.Ranges)
+			}
+			out[i] = b.fill(r)
+		default:
+			out[i] = (&entryCopy{}).fill(r)
 		}
 	}
 	return out
@@ -354,31 +401,39 @@ type entryCopy struct {
 	alloc                 mesos.Resource_AllocationInfo
 }
 
-func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
-	var b *entryCopy
-	switch {
-	case x.Scalar != nil:
-		sb := &struct {
-			entryCopy
-			sc mesos.Value_Scalar
-			v  float64
-		}{}
-		b = &sb.entryCopy
-		b.r.Scalar = &sb.sc
-		if x.Scalar.Value != nil {
-			sb.v, sb.sc.Value = *x.Scalar.Value, &sb.v
-		}
-	case x.Ranges != nil:
-		rb := &struct {
-			entryCopy
-			rgs mesos.Value_Ranges
-		}{}
-		b = &rb.entryCopy
-		b.r.Ranges = &rb.rgs
-		resources.CopyRanges(&rb.rgs, x.Ranges)
-	default:
-		b = &entryCopy{}
+// scalarEntryCopy is a copied scalar entry.
+type scalarEntryCopy struct {
+	entryCopy
+	sc mesos.Value_Scalar
+	v  float64
+}
+
+// rangesEntryCopy is a copied ranges entry, with room for one range.
+type rangesEntryCopy struct {
+	entryCopy
+	rgs  mesos.Value_Ranges
+	list [1]*mesos.Value_Range
+	one  rangeCopy
+}
+
+// rangeCopy is a copied range with its bounds.
+type rangeCopy struct {
+	r          mesos.Value_Range
+	begin, end uint64
+}
+
+func (b *rangeCopy) set(rg *mesos.Value_Range) {
+	if rg.Begin != nil {
+		b.begin, b.r.Begin = *rg.Begin, &b.begin
 	}
+	if rg.End != nil {
+		b.end, b.r.End = *rg.End, &b.end
+	}
+}
+
+// fill copies x's name, type, role and allocation info into b and
+// returns b's entry (its value is the caller's to set).
+func (b *entryCopy) fill(x *mesos.Resource) *mesos.Resource {
 	y := &b.r
 	if x.Name != nil {
 		b.name, y.Name = *x.Name, &b.name
@@ -398,7 +453,7 @@ func clonePlainEntry(x *mesos.Resource) *mesos.Resource {
 	return y
 }
 
-// plainEntry reports whether x is an entry clonePlainEntry copies whole:
+// plainEntry reports whether x is an entry cloneResources copies whole:
 // a scalar or ranges value (not both), no set, reservations, disk or
 // other parts, and no unknown fields.
 func plainEntry(x *mesos.Resource) bool {

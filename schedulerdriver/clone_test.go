@@ -227,7 +227,7 @@ func TestCloneCommandFiltersAndOfferIDsAreDeepCopies(t *testing.T) {
 }
 
 func TestCloneResourcesIsADeepCopy(t *testing.T) {
-	rs := resources.MustParse("cpus:2;mem:64;ports:[1-3,5-6]").Allocate("r")
+	rs := resources.MustParse("cpus:2;mem:64;ports:[1-3,5-6];ephemeral_ports:[7-9]").Allocate("r")
 	rs = append(rs, &mesos.Resource{Name: proto.String("disk"), Type: mesos.Value_SCALAR.Enum(),
 		Scalar: &mesos.Value_Scalar{Value: proto.Float64(1)}, Disk: &mesos.Resource_DiskInfo{}},
 		&mesos.Resource{Name: proto.String("x"), Role: proto.String("*"), Ranges: &mesos.Value_Ranges{}},

@@ -83,6 +83,10 @@ type Core struct {
 
 	savedOffers    map[string]savedOffer // by offer id
 	savedSlavePids map[string]actors.PID // agent id -> agent PID
+
+	// lastAck is the implicit ACKNOWLEDGE of the last update while it
+	// has not been sent; nil otherwise.
+	lastAck *ackBox
 }
 
 // savedOffer is the agent PID of an offer: one agent, as every offer has,
@@ -484,7 +488,24 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	if ack {
 		uuid = update.GetUuid()
 	}
-	status := cloneStatusUUID(update.GetStatus(), uuid)
+	implicit := ack && !c.explicitAcks
+	var status *mesos.TaskStatus
+	var ackCall *schedpb.Call_Acknowledge
+	if implicit {
+		// The status copy, its uuid and the ACKNOWLEDGE in one
+		// allocation: the call goes out as soon as the callback returns,
+		// and a scheduler that does not acknowledge has no use for the
+		// uuid once it returned.
+		b := &struct {
+			statusCopy
+			ackBox
+			uuid [16]byte
+		}{}
+		status = cloneStatusInto(&b.statusCopy, update.GetStatus(), uuid, b.uuid[:])
+		ackCall, c.lastAck = &b.ack, &b.ackBox
+	} else {
+		status = cloneStatusUUID(update.GetStatus(), uuid)
+	}
 	if ack && status.SlaveId == nil && c.explicitAcks {
 		// An explicit acknowledgement names the agent from the status.
 		status.SlaveId = cloneOne(update.GetSlaveId())
@@ -496,15 +517,14 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		}).Debug("received status update")
 	}
 	cb := OnStatusUpdate{Status: status}
-	if ack && !c.explicitAcks {
+	if implicit {
 		// The ACKNOWLEDGE shares the update's ids and uuid: no one
 		// changes a message once sent or received (the status the
 		// scheduler gets is a copy).
-		cb.Ack = &schedpb.Call_Acknowledge{
-			SlaveId: update.GetSlaveId(),
-			TaskId:  update.GetStatus().GetTaskId(),
-			Uuid:    update.GetUuid(),
-		}
+		cb.Ack = ackCall
+		cb.Ack.SlaveId = update.GetSlaveId()
+		cb.Ack.TaskId = update.GetStatus().GetTaskId()
+		cb.Ack.Uuid = update.GetUuid()
 		if cb.Ack.SlaveId == nil {
 			cb.Ack.SlaveId = update.GetStatus().GetSlaveId()
 		}
@@ -533,7 +553,14 @@ func (c *Core) Acknowledge(_ time.Time, ack *schedpb.Call_Acknowledge) []effect.
 			Info("not acknowledging a status update: disconnected (the agent will resend it)")
 		return nil
 	}
-	call := c.newCall(schedpb.Call_ACKNOWLEDGE)
+	var call *schedpb.Call
+	if b := c.lastAck; b != nil && ack == &b.ack {
+		// The implicit acknowledgement of the last update: its call was
+		// allocated with it.
+		call, c.lastAck = b.call.init(c, schedpb.Call_ACKNOWLEDGE), nil
+	} else {
+		call = c.newCall(schedpb.Call_ACKNOWLEDGE)
+	}
 	call.Acknowledge = ack
 	c.sendCall(call)
 	return c.out.Take()
@@ -623,7 +650,12 @@ func (c *Core) abort() {
 // newCall returns a call of type t from the framework, its type in the
 // same allocation.
 func (c *Core) newCall(t schedpb.Call_Type) *schedpb.Call {
-	b := &callBox{typ: t}
+	return (&callBox{}).init(c, t)
+}
+
+// init makes b's call a call of type t from c's framework.
+func (b *callBox) init(c *Core, t schedpb.Call_Type) *schedpb.Call {
+	b.typ = t
 	b.call.Type = &b.typ
 	b.call.FrameworkId = c.framework.GetId() // replaced when it changes, never changed in place
 	return &b.call
@@ -637,6 +669,13 @@ func (c *Core) sendCall(call *schedpb.Call) {
 type callBox struct {
 	call schedpb.Call
 	typ  schedpb.Call_Type
+}
+
+// ackBox is an implicit ACKNOWLEDGE made with its status update, with
+// room for its call.
+type ackBox struct {
+	ack  schedpb.Call_Acknowledge
+	call callBox
 }
 
 // RequestResources sends REQUEST (dropped while disconnected).
@@ -658,25 +697,133 @@ func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*me
 		c.log.Debug("ignoring DeclineOffer: disconnected")
 		return nil
 	}
+	if len(tasks) == 0 && len(offerIDs) == 1 {
+		if b := copyDecline(offerIDs[0], filters); b != nil {
+			return c.declineIn(b)
+		}
+	}
 	return c.launch(now, copyLaunch(offerIDs, tasks, filters))
 }
 
+// oneOffer is the copied offer id and filters of a call on one offer.
+type oneOffer struct {
+	ids     [1]*mesos.OfferID
+	id      mesos.OfferID
+	idv     string
+	filters mesos.Filters
+	refuse  float64
+}
+
+// copy copies id and filters into b, and reports whether it could: the
+// id and the filters must be the plain kind (a value, refuse seconds, no
+// unknown fields).
+func (b *oneOffer) copy(id *mesos.OfferID, filters *mesos.Filters) bool {
+	if id.GetValue() == "" || len(id.ProtoReflect().GetUnknown()) > 0 ||
+		(filters != nil && len(filters.ProtoReflect().GetUnknown()) > 0) {
+		return false
+	}
+	b.idv = id.GetValue()
+	b.id.Value = &b.idv
+	b.ids[0] = &b.id
+	if filters != nil && filters.RefuseSeconds != nil {
+		b.refuse, b.filters.RefuseSeconds = *filters.RefuseSeconds, &b.refuse
+	}
+	return true
+}
+
+// filtersFor is b's copy of filters (nil for nil).
+func (b *oneOffer) filtersFor(filters *mesos.Filters) *mesos.Filters {
+	if filters == nil {
+		return nil
+	}
+	return &b.filters
+}
+
+// declineBox is a DECLINE of one offer with its copied arguments, made in
+// one allocation: the master reads them and keeps none.
+type declineBox struct {
+	call    callBox
+	decline schedpb.Call_Decline
+	oneOffer
+}
+
+// copyDecline copies a decline of offer id with filters into a box; nil
+// when they are not the plain kind (see oneOffer.copy).
+func copyDecline(id *mesos.OfferID, filters *mesos.Filters) *declineBox {
+	b := &declineBox{}
+	if !b.copy(id, filters) {
+		return nil
+	}
+	b.decline.OfferIds = b.ids[:]
+	b.decline.Filters = b.filtersFor(filters)
+	return b
+}
+
+// launchBox is an ACCEPT of one offer with one LAUNCH, its copied
+// arguments but the tasks made in one allocation.
+type launchBox struct {
+	call   callBox
+	accept schedpb.Call_Accept
+	oneOffer
+	ops    [1]*mesos.Offer_Operation
+	op     mesos.Offer_Operation
+	typ    mesos.Offer_Operation_Type
+	launch mesos.Offer_Operation_Launch
+}
+
+// declineIn sends the DECLINE of b (dropped while disconnected).
+func (c *Core) declineIn(b *declineBox) []effect.Effect {
+	if !c.connected {
+		c.log.Debug("ignoring DeclineOffer: disconnected")
+		return nil
+	}
+	delete(c.savedOffers, b.idv)
+	call := b.call.init(c, schedpb.Call_DECLINE)
+	call.Decline = &b.decline
+	c.sendCall(call)
+	return c.out.Take()
+}
+
+// oneLaunchBox returns a launch box with copies of offerIDs, if one
+// offer's, and filters; nil if they are not the plain kind.
+func oneLaunchBox(offerIDs []*mesos.OfferID, filters *mesos.Filters) *launchBox {
+	if len(offerIDs) != 1 {
+		return nil
+	}
+	if b := (&launchBox{}); b.copy(offerIDs[0], filters) {
+		return b
+	}
+	return nil
+}
+
 // launchCopy is a LaunchTasks call's arguments, copied for the core to
-// keep: ops is one LAUNCH of the tasks, nil for a decline.
+// keep: ops is one LAUNCH of the tasks, nil for a decline; box, when not
+// nil, holds the copies and room for the ACCEPT.
 type launchCopy struct {
 	offerIDs []*mesos.OfferID
 	ops      []*mesos.Offer_Operation
 	filters  *mesos.Filters
+	box      *launchBox
 }
 
 func copyLaunch(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) launchCopy {
-	l := launchCopy{offerIDs: cloneOfferIDs(offerIDs), filters: cloneFilters(filters)}
+	var copies []*mesos.TaskInfo
 	if len(tasks) > 0 {
 		var shared sharedParts
-		copies := make([]*mesos.TaskInfo, len(tasks))
+		copies = make([]*mesos.TaskInfo, len(tasks))
 		for i, t := range tasks {
 			copies[i] = cloneTask(t, &shared)
 		}
+		if b := oneLaunchBox(offerIDs, filters); b != nil {
+			b.typ = mesos.Offer_Operation_LAUNCH
+			b.op.Type, b.op.Launch = &b.typ, &b.launch
+			b.launch.TaskInfos = copies
+			b.ops[0] = &b.op
+			return launchCopy{offerIDs: b.ids[:], ops: b.ops[:], filters: b.filtersFor(filters), box: b}
+		}
+	}
+	l := launchCopy{offerIDs: cloneOfferIDs(offerIDs), filters: cloneFilters(filters)}
+	if len(tasks) > 0 {
 		l.ops = []*mesos.Offer_Operation{{
 			Type:   mesos.Offer_Operation_LAUNCH.Enum(),
 			Launch: &mesos.Offer_Operation_Launch{TaskInfos: copies},
@@ -690,7 +837,7 @@ func (c *Core) launch(now time.Time, l launchCopy) []effect.Effect {
 	if l.ops == nil {
 		return c.declineOffers(now, l.offerIDs, l.filters)
 	}
-	return c.acceptOffers(now, l.offerIDs, l.ops, l.filters)
+	return c.acceptOffers(now, l.offerIDs, l.ops, l.filters, l.box)
 }
 
 // DeclineOffers sends DECLINE (dropped while disconnected).
@@ -722,12 +869,12 @@ func (c *Core) declineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
-	return c.acceptOffers(now, cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters))
+	return c.acceptOffers(now, cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters), nil)
 }
 
 // acceptOffers is AcceptOffers of arguments the caller hands over (made
 // or copied for this call).
-func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
+func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters, b *launchBox) []effect.Effect {
 	if !c.connected {
 		c.loseTasks(now, operations)
 		return c.out.Take()
@@ -753,8 +900,15 @@ func (c *Core) acceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations
 		}
 		delete(c.savedOffers, oid)
 	}
-	call := c.newCall(schedpb.Call_ACCEPT)
-	call.Accept = &schedpb.Call_Accept{OfferIds: offerIDs, Operations: operations, Filters: filters}
+	var call *schedpb.Call
+	var accept *schedpb.Call_Accept
+	if b != nil { // room made with the copies
+		call, accept = b.call.init(c, schedpb.Call_ACCEPT), &b.accept
+	} else {
+		call, accept = c.newCall(schedpb.Call_ACCEPT), &schedpb.Call_Accept{}
+	}
+	accept.OfferIds, accept.Operations, accept.Filters = offerIDs, operations, filters
+	call.Accept = accept
 	c.sendCall(call)
 	return c.out.Take()
 }

@@ -347,3 +347,17 @@ func TestCallbackEffectsCallTheScheduler(t *testing.T) {
 		rec.expect(t, want)
 	}
 }
+
+// A DECLINE carries copies: the scheduler's offer id and filters are its
+// own again once LaunchTasks returns.
+func TestDeclineCopiesItsArguments(t *testing.T) {
+	c := registered(t, coreFramework())
+	id, filters := &mesos.OfferID{Value: proto.String("o1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
+	got := c.LaunchTasks(coreNow, []*mesos.OfferID{id}, nil, filters)
+	*id.Value, *filters.RefuseSeconds = "changed", 1
+	want := []effect.Effect{call(schedpb.Call_DECLINE, &schedpb.Call{Decline: &schedpb.Call_Decline{
+		OfferIds: offerIDs("o1"), Filters: &mesos.Filters{RefuseSeconds: proto.Float64(5)}}})}
+	if !effecttest.Equal(got, want) {
+		t.Fatalf("LaunchTasks sent%s, want%s", effecttest.Format(got), effecttest.Format(want))
+	}
+}

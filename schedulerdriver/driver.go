@@ -254,7 +254,7 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 	// Copied here, as the scheduler may change them once this returns;
 	// the core keeps the copies.
 	offerIDs, operations, filters = cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters)
-	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.acceptOffers(p.now(), offerIDs, operations, filters)) })
+	return d.call("AcceptOffers", func(p *process) { p.apply(p.core.acceptOffers(p.now(), offerIDs, operations, filters, nil)) })
 }
 
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks

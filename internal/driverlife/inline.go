@@ -6,7 +6,8 @@ import "github.com/gomesos/gomesos/actors/effect"
 // simulator runs it) holds between a core's effects and the host: the
 // callbacks still to call, and the effects still to hand back.
 type Pending struct {
-	callbacks []effect.Effect
+	callbacks []effect.Effect // callbacks[next:] are still to call
+	next      int
 	out       []effect.Effect
 }
 
@@ -36,21 +37,43 @@ func Sort[E, C any](effects []effect.Effect, abort func() bool, callback, host f
 
 // Take sorts a batch of a core's effects (see Sort) into p: callbacks
 // are queued, the rest kept for the host; m is aborted on the error
-// callback.
+// callback. The batch becomes p's (it may be handed to the host as it
+// is): the caller must not use it again.
 func Take[E, C any](p *Pending, m *Machine, effects []effect.Effect) {
+	if len(p.out) == 0 && hostOnly[E, C](effects) {
+		// The common batch (a send): kept without a copy.
+		p.out = effects
+		return
+	}
 	Sort[E, C](effects,
 		func() bool { return m.Abort() == nil },
 		func(e effect.Effect) { p.callbacks = append(p.callbacks, e) },
 		func(e effect.Effect) { p.out = append(p.out, e) })
 }
 
-// Next pops the oldest queued callback.
+// hostOnly reports whether a batch holds no callback (nor error).
+func hostOnly[E, C any](effects []effect.Effect) bool {
+	for _, e := range effects {
+		if _, ok := e.(E); ok {
+			return false
+		}
+		if _, ok := e.(C); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Next pops the oldest queued callback. The queue's storage is kept for
+// the next event once it is empty.
 func (p *Pending) Next() (effect.Effect, bool) {
-	if len(p.callbacks) == 0 {
+	if p.next == len(p.callbacks) {
+		p.callbacks, p.next = p.callbacks[:0], 0
 		return nil, false
 	}
-	cb := p.callbacks[0]
-	p.callbacks = p.callbacks[1:]
+	cb := p.callbacks[p.next]
+	p.callbacks[p.next] = nil // not kept alive by the queue
+	p.next++
 	return cb, true
 }
 

@@ -57,3 +57,46 @@ func TestSortKeepsTheBatchOrder(t *testing.T) {
 		t.Fatalf("order %v, want %v", order, want)
 	}
 }
+
+type testCBn int
+
+func (testCBn) cb() {}
+
+// The queue is reused from event to event: what a later event queues,
+// and what a callback queues while the queue drains, comes out once and
+// in order, and the host effects come out with their own event.
+func TestPendingAcrossEvents(t *testing.T) {
+	var m Machine
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var p Pending
+	drain := func() []effect.Effect {
+		var got []effect.Effect
+		for {
+			cb, ok := p.Next()
+			if !ok {
+				return got
+			}
+			got = append(got, cb)
+			if cb == testCBn(1) { // a callback asking the driver for more
+				Take[testErr, testCallback](&p, &m, []effect.Effect{testCBn(3), effect.Link{}})
+			}
+		}
+	}
+	Take[testErr, testCallback](&p, &m, []effect.Effect{testCBn(1), testCBn(2), effect.CancelTimer{Key: "a"}})
+	if got := drain(); fmt.Sprint(got) != "[1 2 3]" {
+		t.Fatalf("first event's callbacks %v, want [1 2 3]", got)
+	}
+	if out := p.Out(); fmt.Sprint(out) != fmt.Sprint([]effect.Effect{effect.CancelTimer{Key: "a"}, effect.Link{}}) {
+		t.Fatalf("first event's host effects %v", out)
+	}
+	Take[testErr, testCallback](&p, &m, []effect.Effect{effect.Unlink{}})
+	Take[testErr, testCallback](&p, &m, []effect.Effect{testCBn(4), effect.Link{}})
+	if got := drain(); fmt.Sprint(got) != "[4]" {
+		t.Fatalf("second event's callbacks %v, want [4]", got)
+	}
+	if out := p.Out(); fmt.Sprint(out) != fmt.Sprint([]effect.Effect{effect.Unlink{}, effect.Link{}}) {
+		t.Fatalf("second event's host effects %v", out)
+	}
+}

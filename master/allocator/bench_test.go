@@ -299,8 +299,14 @@ func BenchmarkFewRecovered(b *testing.B) {
 // ends). When every task has ended, (not timed) a cycle offers the agents
 // again and the frameworks launch new tasks.
 func BenchmarkRecoverTask(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		const m = 100
+		b.Run(fmt.Sprintf("agents=%d/frameworks=%d", n, m), func(b *testing.B) { benchRecoverTask(b, n, m) })
+	}
+}
+
+func benchRecoverTask(b *testing.B, n, m int) {
 	task := resources.MustParse("cpus:1;mem:128").Upgrade()
-	const n, m = 5000, 100
 	c, _ := benchCore(b, n, m)
 	type running struct {
 		fid, aid string
@@ -327,6 +333,7 @@ func BenchmarkRecoverTask(b *testing.B) {
 		rand.New(rand.NewPCG(1, 2)).Shuffle(len(tasks), func(i, j int) { tasks[i], tasks[j] = tasks[j], tasks[i] })
 	}
 	launch()
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if len(tasks) == 0 {
