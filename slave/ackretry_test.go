@@ -24,10 +24,7 @@ func TestLastAckEndsRetriesOnce(t *testing.T) {
 func TestAckOfEarlierUpdateKeepsRetrying(t *testing.T) {
 	r := newCoreRun(t)
 	r.register()
-	r.launch("t1", "e1")
-	u := r.executorRegisters("e1")[2].(UpdateContainer)
-	r.c.ContainerUpdated(r.now, u, nil)
-	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_RUNNING, "uuid-running-01"))
+	r.runningUnacknowledged()
 	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_FINISHED, "uuid-finish-0001"))
 	r.expect("ack out of order", r.c.Receive(r.now, coreMaster, ackFor("uuid-finish-0001")))
 	for _, s := range render(r.c.Receive(r.now, coreMaster, ackFor("uuid-running-01"))) {

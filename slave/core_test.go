@@ -353,13 +353,20 @@ func TestCoreContainerExitFailsItsTasks(t *testing.T) {
 // acknowledged TASK_RUNNING.
 func (r *coreRun) runningTask() {
 	r.t.Helper()
+	r.runningUnacknowledged()
+	r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
+		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("uuid-running-01"),
+	})
+}
+
+// runningUnacknowledged launches t1 on e1 and has its executor report
+// TASK_RUNNING, which the master has not acknowledged yet.
+func (r *coreRun) runningUnacknowledged() {
+	r.t.Helper()
 	r.launch("t1", "e1")
 	u := r.executorRegisters("e1")[2].(UpdateContainer)
 	r.c.ContainerUpdated(r.now, u, nil)
 	r.c.Receive(r.now, coreExec, execUpdate("t1", mesos.TaskState_TASK_RUNNING, "uuid-running-01"))
-	r.c.Receive(r.now, coreMaster, &mesosinternal.StatusUpdateAcknowledgementMessage{
-		FrameworkId: frameworkInfo.Id, TaskId: &mesos.TaskID{Value: proto.String("t1")}, Uuid: []byte("uuid-running-01"),
-	})
 }
 
 // A container's end that overtakes the executor's last update: the
