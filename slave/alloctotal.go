@@ -86,7 +86,7 @@ func (t *allocTotal) add(o resources.Resources, holder *mesos.Task) {
 	t.by, t.at, t.inexact = by, at, inexact
 }
 
-// launched adds the resources of task, launched after every other.
+// totalLaunched adds the resources of task, launched after every other.
 func (e *executor) totalLaunched(task *mesos.Task) {
 	if e.total != nil {
 		e.total = e.total.clone()
