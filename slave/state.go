@@ -8,7 +8,6 @@ import (
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
-	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
@@ -292,6 +291,7 @@ func (f *framework) destroyExecutor(id string) {
 	e := f.executors[i]
 	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
 	e.fw = nil
+	e.total = nil // history needs no running total: allocated() re-sums if asked
 	f.executors = append(f.executors[:i:i], f.executors[i+1:]...)
 	if f.byID[id] == e {
 		delete(f.byID, id)
@@ -338,6 +338,9 @@ type executor struct {
 	// up half of it.
 	ids  map[string]int
 	gaps int
+	// total is allocated() once asked for (nil before, and after a
+	// change it cannot follow).
+	total *allocTotal
 
 	pendingTermination *containerizer.Termination
 	// exit is the container's end, held back until the executor's last
@@ -556,6 +559,7 @@ func (e *executor) squeeze() {
 }
 
 func (e *executor) enqueue(t *mesos.TaskInfo) {
+	e.total = nil
 	e.queued = append(e.queued, t)
 	if e.ids != nil {
 		e.ids[t.GetTaskId().GetValue()] = inQueue
@@ -577,6 +581,7 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	// The queue is the executor's own (callers copy it before handing it
 	// on): it is changed in place. Tasks go in arrival order as a rule,
 	// so the head is taken without moving the rest.
+	e.total = nil
 	t := e.queued[i]
 	if i == 0 {
 		e.queued[0] = nil
@@ -613,6 +618,9 @@ func (e *executor) setLaunched(t *mesos.Task) {
 }
 
 func (e *executor) addEntry(x taskEntry) {
+	if x.kind == taskLaunched {
+		e.totalLaunched(x.task)
+	}
 	e.tasks = append(e.tasks, x)
 	if e.ids != nil {
 		e.ids[x.id] = len(e.tasks) - 1
@@ -625,6 +633,9 @@ func (e *executor) addEntry(x taskEntry) {
 // terminated (a task terminated while queued if dropped).
 func (e *executor) setTerminated(t *mesos.Task, dropped bool) {
 	if i := e.taskIndex(t.GetTaskId().GetValue()); i >= 0 {
+		if e.tasks[i].kind == taskLaunched {
+			e.totalEnded(i)
+		}
 		e.tasks[i].task, e.tasks[i].kind = t, taskTerminated
 		return
 	}
@@ -740,25 +751,6 @@ func (e *executor) updateTaskState(st *mesos.TaskStatus) error {
 		e.setTerminated(task, dropped)
 	}
 	return nil
-}
-
-// allocated is the executor's own resources plus its queued and launched
-// tasks' resources (what the container is given).
-func (e *executor) allocated() resources.Resources {
-	// Add returns a new slice and never changes entries; a result without
-	// tasks is the executor's own resources, read only, and clipped so
-	// that an append cannot write into them.
-	r := resources.Resources(e.info.GetResources())
-	r = r[:len(r):len(r)]
-	for _, t := range e.queued {
-		r = r.Add(resources.Resources(t.GetResources()))
-	}
-	for _, x := range e.tasks {
-		if x.kind == taskLaunched {
-			r = r.Add(resources.Resources(x.task.GetResources()))
-		}
-	}
-	return r
 }
 
 // createTask builds the agent's Task record from a TaskInfo (Mesos'
