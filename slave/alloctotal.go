@@ -30,10 +30,14 @@ type allocTotal struct {
 // allocated is the executor's own resources plus its queued and launched
 // tasks' resources (what the container is given). Read only.
 func (e *executor) allocated() resources.Resources {
-	if e.total == nil {
-		e.total = e.sumAllocated()
+	t := e.total
+	if t == nil {
+		t = e.sumAllocated()
+		if e.fw != nil { // a completed executor keeps none
+			e.total = t
+		}
 	}
-	r := e.total.r
+	r := t.r
 	return r[:len(r):len(r)]
 }
 

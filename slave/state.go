@@ -291,7 +291,7 @@ func (f *framework) destroyExecutor(id string) {
 	e := f.executors[i]
 	e.eachTaskID(func(tid string) { f.unindexTask(tid, e) })
 	e.fw = nil
-	e.total = nil // history needs no running total: allocated() re-sums if asked
+	e.total = nil // history keeps no running total: allocated() re-sums
 	f.executors = append(f.executors[:i:i], f.executors[i+1:]...)
 	if f.byID[id] == e {
 		delete(f.byID, id)
