@@ -125,7 +125,7 @@ func (h *agentHost) takeOver(old *agentHost) {
 	h.disk.crashAtWrite = false
 	h.nextID = old.nextID
 	h.adopted = map[string]*simContainer{}
-	for _, c := range old.sorted() {
+	for _, c := range old.withAdopted() {
 		if c.exec != nil && c.exec.Up() && !c.ended {
 			c.host = h // its exit is the new process's to hear of
 			h.adopted[c.id] = c
@@ -225,14 +225,32 @@ func (h *agentHost) running(fid, tid string) bool {
 	return false
 }
 
-// lost ends every executor of a host that went away with its machine.
+// lost ends every executor of a host that went away with its machine,
+// those a restarted agent took over and has not yet recovered included.
 func (h *agentHost) lost() {
-	for _, c := range h.sorted() {
+	for _, c := range h.withAdopted() {
 		if c.exec != nil {
 			h.s.Remove(c.exec)
 		}
 	}
-	h.conts = map[string]*simContainer{}
+	h.conts, h.adopted = map[string]*simContainer{}, nil
+}
+
+// withAdopted is sorted's containers and the adopted ones, by id.
+func (h *agentHost) withAdopted() []*simContainer {
+	if len(h.adopted) == 0 {
+		return h.sorted()
+	}
+	out := make([]*simContainer, 0, len(h.conts)+len(h.adopted))
+	for i := 1; i <= h.nextID; i++ {
+		id := fmt.Sprintf("c-%d", i)
+		if c := h.conts[id]; c != nil {
+			out = append(out, c)
+		} else if c := h.adopted[id]; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (h *agentHost) sorted() []*simContainer {

@@ -182,3 +182,24 @@ func TestNewFaultNames(t *testing.T) {
 		t.Fatalf("all = %s", all)
 	}
 }
+
+// A machine crash at the instant its agent process restarted (the live
+// executors taken over, not yet recovered) left those executors running on
+// the lost machine; the new machine's containers then took their ids
+// ("a node with pid executor(c-12)@... exists"). Seed 89 has that crash
+// under the windowed engine.
+func TestWindowedMachineCrashEndsExecutorsARestartedAgentTookOver(t *testing.T) {
+	faults, err := ParseFaults("drop,dup,reorder,delay,partition,crash,agent-restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		c, err := NewCluster(Config{Seed: 89, Agents: 6, Frameworks: 3, Tasks: 400, Faults: faults, Workers: workers, StandInFrameworks: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := c.Run(); res.Err != nil {
+			t.Errorf("workers=%d: %v", workers, res.Err)
+		}
+	}
+}

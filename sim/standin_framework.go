@@ -188,4 +188,15 @@ func (f *standInFramework) Timer(now time.Time, key string) []effect.Effect {
 	return f.Take()
 }
 
-func (f *standInFramework) Exited(time.Time, actors.PID) []effect.Effect { return nil }
+// Exited: the link to the master broke (a partition, or the master went
+// down). The master now holds the framework disconnected and forwards it
+// no updates, so register again, as the scheduler driver does.
+func (f *standInFramework) Exited(_ time.Time, pid actors.PID) []effect.Effect {
+	if pid != f.master || !f.registered {
+		return nil
+	}
+	f.registered = false
+	f.CancelTimer("reconcile")
+	f.register()
+	return f.Take()
+}
