@@ -431,6 +431,7 @@ type Sim struct {
 	parFrom int    // fewest events of a shared window
 	parMu   sync.Mutex
 	parErr  error // the least failure reported during the window
+	helpers []*helper
 }
 
 // New returns an empty simulation at Epoch.

@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -232,10 +231,95 @@ func (s *Sim) crossed(every uint64) bool { return s.steps/every != s.prevSteps/e
 // lower).
 const minParallel = 64
 
-// splitPer times Sim.parFrom is the fewest ops (about a millisecond's
-// work) a merge splits between two goroutines: on a busy machine the
-// second one may be slow to start.
+// splitPer times Sim.parFrom is the fewest ops a merge splits between
+// two goroutines (a quarter of that measured slower on a loaded machine).
 const splitPer = 16
+
+// spinFor is how long the windowed engine's goroutines wait busily: a
+// helper for more work before it exits, the main goroutine for the
+// helpers to finish before it blocks. Most of the serial parts between
+// shared windows are shorter, and waking a parked thread takes tens of
+// microseconds.
+const spinFor = 100 * time.Microsecond
+
+// helper is a goroutine that takes a share of the windows' work. Between
+// jobs it spins for spinFor, then exits; the next job starts another.
+type helper struct {
+	state atomic.Int32 // helperGone, helperIdle or helperBusy
+	job   atomic.Pointer[crew]
+}
+
+const (
+	helperGone = iota // no goroutine
+	helperIdle        // spinning, waiting for a job
+	helperBusy        // given a job
+)
+
+// crew is one job shared by helpers.
+type crew struct {
+	fn   func()
+	left atomic.Int32  // helpers not done
+	done chan struct{} // closed when left reaches 0
+}
+
+// together runs mine on this goroutine and theirs on n helpers, and
+// returns when all are done.
+func (s *Sim) together(mine, theirs func(), n int) {
+	if n <= 0 {
+		mine()
+		return
+	}
+	for len(s.helpers) < n {
+		s.helpers = append(s.helpers, &helper{})
+	}
+	c := &crew{fn: theirs, done: make(chan struct{})}
+	c.left.Store(int32(n))
+	for _, h := range s.helpers[:n] {
+		if h.state.CompareAndSwap(helperIdle, helperBusy) {
+			h.job.Store(c)
+			continue
+		}
+		h.state.Store(helperBusy)
+		go h.loop(c)
+	}
+	mine()
+	start := time.Now()
+	for c.left.Load() > 0 {
+		if time.Since(start) > spinFor {
+			<-c.done
+			break
+		}
+	}
+}
+
+// loop runs jobs, starting with c, until none comes for spinFor.
+func (h *helper) loop(c *crew) {
+	for c != nil {
+		c.fn()
+		// Idle before done: once the job's crew is done the next job
+		// may come, and it must find this goroutine idle.
+		h.state.Store(helperIdle)
+		if c.left.Add(-1) == 0 {
+			close(c.done)
+		}
+		c = h.await()
+	}
+}
+
+// await returns the next job, or nil if none came for spinFor (then the
+// helper is gone).
+func (h *helper) await() *crew {
+	start := time.Now()
+	for {
+		if c := h.job.Swap(nil); c != nil {
+			return c
+		}
+		// If the exit loses to a job being given, the job is on its way.
+		if time.Since(start) > spinFor && h.state.CompareAndSwap(helperIdle, helperGone) {
+			return nil
+		}
+	}
+}
 
 // window handles the events of one window, no later than limit, and runs
 // the check.
@@ -316,16 +400,7 @@ func (s *Sim) window(limit int64) bool {
 				lanes[i].run()
 			}
 		}
-		var wg sync.WaitGroup
-		for w := 1; w < min(workers, len(lanes)); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				work()
-			}()
-		}
-		work()
-		wg.Wait()
+		s.together(work, work, min(workers, len(lanes))-1)
 		s.shared++
 		shared = true
 	}
@@ -403,13 +478,7 @@ func (s *Sim) merge(lanes []*lane, split bool) {
 	}
 	s.now = Epoch.Add(time.Duration(latest))
 	if split {
-		done := make(chan struct{})
-		go func() {
-			s.mergeQueue(lanes, latest)
-			close(done)
-		}()
-		s.mergeRest(lanes)
-		<-done
+		s.together(func() { s.mergeRest(lanes) }, func() { s.mergeQueue(lanes, latest) }, 1)
 	} else {
 		s.mergeQueue(lanes, latest)
 		s.mergeRest(lanes)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,5 +179,31 @@ func TestWindowedRemovalTellsPeersOnOtherHosts(t *testing.T) {
 	two := run(2)
 	if three := run(3); three != two {
 		t.Errorf("workers=2 and 3 ran differently:\n%s\n--\n%s", two, three)
+	}
+}
+
+// TestTogetherWaitsForEveryHelper hands jobs to helpers that are still
+// waiting for one and to helpers that have left: when together returns,
+// every helper has done its share and what it wrote is seen.
+func TestTogetherWaitsForEveryHelper(t *testing.T) {
+	s := New(Options{Seed: 1, Latency: time.Millisecond, Workers: 3})
+	var mu sync.Mutex
+	for i := 0; i < 300; i++ {
+		shares := 0
+		s.together(func() {}, func() {
+			mu.Lock()
+			shares++ // read below without the lock: together must order it
+			mu.Unlock()
+		}, 2)
+		if shares != 2 {
+			t.Fatalf("job %d: together returned after %d of 2 shares", i, shares)
+		}
+		if i%100 == 99 {
+			// Let the helpers leave: the next job starts new ones.
+			for _, h := range s.helpers {
+				for h.state.Load() != helperGone {
+				}
+			}
+		}
 	}
 }
