@@ -14,17 +14,36 @@ import (
 // holder brings it in, so the holder of each entry is kept.
 type allocTotal struct {
 	r resources.Resources
-	// by is the launched task whose resources first hold r[i] (nil: the
-	// executor's own or a queued task's), at the index of that entry in
-	// them.
-	by []*mesos.Task
-	at []int
-	// inexact: some term of r[i] is not an ExactScalar; taking a term out
-	// then needs the re-sum.
-	inexact []bool
+	// of[i] is what the total knows of r[i].
+	of []allocEntry
 	// terms is the number of tasks added: none leaves the executor's own
 	// resources as given, not in normal form.
 	terms int
+	// buf is room for of in the usual total (cpus and mem).
+	buf [2]allocEntry
+}
+
+// allocEntry is what an allocTotal knows of one of its entries.
+type allocEntry struct {
+	// by is the launched task whose resources first hold the entry (nil:
+	// the executor's own or a queued task's), at index at in them.
+	by *mesos.Task
+	at int32
+	// inexact: some term of the entry is not an ExactScalar; taking a
+	// term out then needs the re-sum.
+	inexact bool
+}
+
+// newAllocTotal is a total of r, whose entries no task holds, with room
+// for n entries; of is zeroed.
+func newAllocTotal(r resources.Resources, n int) *allocTotal {
+	t := &allocTotal{r: r}
+	if n <= len(t.buf) {
+		t.of = t.buf[:len(r)]
+	} else {
+		t.of = make([]allocEntry, len(r), n)
+	}
+	return t
 }
 
 // allocated is the executor's own resources plus its queued and launched
@@ -47,12 +66,9 @@ func (e *executor) sumAllocated() *allocTotal {
 	// tasks is the executor's own resources, read only, and clipped so
 	// that an append cannot write into them.
 	own := resources.Resources(e.info.GetResources())
-	t := &allocTotal{r: own[:len(own):len(own)]}
-	t.by = make([]*mesos.Task, len(t.r))
-	t.at = make([]int, len(t.r))
-	t.inexact = make([]bool, len(t.r))
+	t := newAllocTotal(own[:len(own):len(own)], len(own))
 	for i, x := range t.r {
-		t.inexact[i] = !resources.ExactScalar(x)
+		t.of[i].inexact = !resources.ExactScalar(x)
 	}
 	for _, q := range e.queued {
 		t.add(resources.Resources(q.GetResources()), nil)
@@ -72,22 +88,22 @@ func (t *allocTotal) add(o resources.Resources, holder *mesos.Task) {
 		// The first Add puts the executor's own resources in normal
 		// form; entries it merges are not worth following.
 		t.r = t.r.Add(nil)
-		t.by, t.at, t.inexact = make([]*mesos.Task, len(t.r)), make([]int, len(t.r)), make([]bool, len(t.r))
-		for i := range t.inexact {
-			t.inexact[i] = true
+		t.of = t.of[:0]
+		for range t.r {
+			t.of = append(t.of, allocEntry{inexact: true})
 		}
 	}
 	t.terms++
-	by, at, inexact := t.by, t.at, t.inexact
+	of := t.of
 	t.r = t.r.AddEach(o, func(i, j int) {
-		if i == len(by) { // brought in by o[j]
-			by, at, inexact = append(by, holder), append(at, j), append(inexact, false)
+		if i == len(of) { // brought in by o[j]
+			of = append(of, allocEntry{by: holder, at: int32(j)})
 		}
 		if !resources.ExactScalar(o[j]) {
-			inexact[i] = true
+			of[i].inexact = true
 		}
 	})
-	t.by, t.at, t.inexact = by, at, inexact
+	t.of = of
 }
 
 // totalLaunched adds the resources of task, launched after every other.
@@ -99,13 +115,10 @@ func (e *executor) totalLaunched(task *mesos.Task) {
 }
 
 func (t *allocTotal) clone() *allocTotal {
-	return &allocTotal{
-		r:       append(resources.Resources(nil), t.r...),
-		by:      append([]*mesos.Task(nil), t.by...),
-		at:      append([]int(nil), t.at...),
-		inexact: append([]bool(nil), t.inexact...),
-		terms:   t.terms,
-	}
+	n := newAllocTotal(append(resources.Resources(nil), t.r...), len(t.of))
+	copy(n.of, t.of)
+	n.terms = t.terms
+	return n
 }
 
 // totalEnded takes out the resources of launched task e.tasks[k], which
@@ -132,20 +145,18 @@ func (e *executor) totalEnded(k int) {
 			return
 		}
 		i := resources.MergeIndex(t.r, x)
-		if i < 0 || t.inexact[i] || !resources.ExactScalar(t.r[i]) {
+		if i < 0 || t.of[i].inexact || !resources.ExactScalar(t.r[i]) {
 			return
 		}
 		if z := resources.ScalarMinus(t.r[i], x); z != nil {
 			t.r[i] = z
-			if t.by[i] == task && !containsInt(reheld, i) {
+			if t.of[i].by == task && !containsInt(reheld, i) {
 				reheld = append(reheld, i)
 			}
 			continue
 		}
 		t.r = append(t.r[:i], t.r[i+1:]...)
-		t.by = append(t.by[:i], t.by[i+1:]...)
-		t.at = append(t.at[:i], t.at[i+1:]...)
-		t.inexact = append(t.inexact[:i], t.inexact[i+1:]...)
+		t.of = append(t.of[:i], t.of[i+1:]...)
 		kept := reheld[:0]
 		for _, h := range reheld {
 			switch {
@@ -190,7 +201,7 @@ func (e *executor) rehold(t *allocTotal, i, k int) bool {
 		for j, z := range x.task.GetResources() {
 			if resources.Counts(z) && resources.MergeIndex(resources.Resources{y}, z) == 0 {
 				t.r[i] = resources.ScalarLike(z, y.GetScalar().GetValue())
-				t.by[i], t.at[i] = x.task, j
+				t.of[i].by, t.of[i].at = x.task, int32(j)
 				return true
 			}
 		}
@@ -203,10 +214,10 @@ func (e *executor) rehold(t *allocTotal, i, k int) bool {
 // order and by index in the holder's resources.
 func (t *allocTotal) sortByHolder(e *executor) {
 	pos := make([]int, len(t.r))
-	for i, h := range t.by {
+	for i, x := range t.of {
 		pos[i] = -1
-		if h != nil {
-			pos[i] = e.taskIndex(h.GetTaskId().GetValue())
+		if x.by != nil {
+			pos[i] = e.taskIndex(x.by.GetTaskId().GetValue())
 		}
 	}
 	idx := make([]int, len(t.r))
@@ -218,17 +229,11 @@ func (t *allocTotal) sortByHolder(e *executor) {
 		if pos[a] != pos[b] {
 			return pos[a] < pos[b]
 		}
-		return pos[a] >= 0 && t.at[a] < t.at[b]
+		return pos[a] >= 0 && t.of[a].at < t.of[b].at
 	})
-	n := &allocTotal{
-		r:       make(resources.Resources, len(idx)),
-		by:      make([]*mesos.Task, len(idx)),
-		at:      make([]int, len(idx)),
-		inexact: make([]bool, len(idx)),
-		terms:   t.terms,
-	}
+	r, of := make(resources.Resources, len(idx)), make([]allocEntry, len(idx))
 	for to, from := range idx {
-		n.r[to], n.by[to], n.at[to], n.inexact[to] = t.r[from], t.by[from], t.at[from], t.inexact[from]
+		r[to], of[to] = t.r[from], t.of[from]
 	}
-	*t = *n
+	t.r, t.of = r, of
 }

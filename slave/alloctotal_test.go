@@ -148,8 +148,8 @@ func TestAllocatedRunningTotal(t *testing.T) {
 					e.completeTask(id)
 				}
 			}
-			if e.total != nil && (len(e.total.by) != len(e.total.r) || len(e.total.inexact) != len(e.total.r)) {
-				t.Fatalf("seed %d step %d: misaligned %d %d %d", seed, step, len(e.total.r), len(e.total.by), len(e.total.inexact))
+			if e.total != nil && len(e.total.of) != len(e.total.r) {
+				t.Fatalf("seed %d step %d: misaligned %d %d", seed, step, len(e.total.r), len(e.total.of))
 			}
 			got, want := e.allocated(), resumAllocated(e)
 			if len(got) != len(want) {
