@@ -80,7 +80,7 @@ func (c *Core) forkedPIDFile(f *framework, e *executor) string {
 	if !c.checkpointing(f) {
 		return ""
 	}
-	return c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)
+	return checkpoint.JoinClean(c.runMeta(f, e), "pids", checkpoint.ForkedPIDFile)
 }
 
 func (c *Core) checkpointTask(f *framework, e *executor, t *mesos.TaskInfo) {
@@ -95,7 +95,7 @@ func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
 	if !c.checkpointing(f) || e.pid.IsZero() {
 		return
 	}
-	c.out.Add(Checkpoint{Path: c.paths().LibprocessPID(c.ID(), f.id, e.id, e.containerID), Data: []byte(e.pid.String())})
+	c.out.Add(Checkpoint{Path: checkpoint.JoinClean(c.runMeta(f, e), "pids", checkpoint.LibprocessPIDFile), Data: []byte(e.pid.String())})
 }
 
 // checkpointHosted marks the run as one of a hosted command executor, so
@@ -104,14 +104,14 @@ func (c *Core) checkpointHosted(f *framework, e *executor) {
 	if !c.checkpointing(f) {
 		return
 	}
-	c.out.Add(Checkpoint{Path: c.paths().HostedMarker(c.ID(), f.id, e.id, e.containerID)})
+	c.out.Add(Checkpoint{Path: checkpoint.JoinClean(c.runMeta(f, e), checkpoint.HostedMarkerFile)})
 }
 
 func (c *Core) checkpointSentinel(f *framework, e *executor) {
 	if !c.checkpointing(f) {
 		return
 	}
-	c.out.Add(Checkpoint{Path: c.paths().Sentinel(c.ID(), f.id, e.id, e.containerID)})
+	c.out.Add(Checkpoint{Path: checkpoint.JoinClean(c.runMeta(f, e), checkpoint.SentinelFile)})
 }
 
 // forgetExecutor removes a finished executor's meta folder: everything it

@@ -136,11 +136,10 @@ type Core struct {
 
 	tsum *statusupdate.Manager
 
-	// launchQueues and launchBusy hold the launch steps under way; like
-	// launching, they are made on demand and dropped when emptied (a
+	// launchQueues hold the launch steps under way, by executor; like
+	// launching, the map is made on demand and dropped when emptied (a
 	// map keeps its room, and launches come in bursts).
-	launchQueues map[launchKey][]*launchRequest
-	launchBusy   map[launchKey]bool
+	launchQueues map[launchKey]*launchQueue
 	// containers are the executors of the containers the core launched
 	// or adopted, by container id (contain).
 	containers map[string]*executor
@@ -188,6 +187,9 @@ type Core struct {
 	selfTextCache    *string
 
 	hint taskHint // see taskOf
+
+	// lastFrameworkDir is the sandbox folder frameworkDir made last.
+	lastFrameworkDir struct{ sid, fid, dir string }
 }
 
 // selfText is the agent's pid as text, which messages share (read only).

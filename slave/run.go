@@ -13,6 +13,7 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
+	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 	"github.com/gomesos/gomesos/tracing"
 	"github.com/sirupsen/logrus"
@@ -29,11 +30,21 @@ const (
 	maxReapInterval = time.Second
 )
 
-// launchRequest is a task waiting for its launch step, in arrival order per
-// executor.
-type launchRequest struct {
-	frameworkID string
-	pending     *pendingTask
+// launchQueue is an executor's tasks waiting for their launch step, in
+// arrival order; busy: the first one's step is under way. Most executors
+// get one task, which takes no slice of its own.
+type launchQueue struct {
+	busy    bool
+	waiting []*pendingTask
+	one     [1]*pendingTask
+}
+
+// push adds p at the end of the queue.
+func (q *launchQueue) push(p *pendingTask) {
+	if q.waiting == nil {
+		q.waiting = q.one[:0]
+	}
+	q.waiting = append(q.waiting, p)
 }
 
 // launchKey names an executor's launch queue.
@@ -154,11 +165,16 @@ func (c *Core) runTask(from actors.PID, m *mesosinternal.RunTaskMessage) {
 	}
 	f.addPending(tid, p)
 	key := launchKey{fid, execInfo.GetExecutorId().GetValue()}
-	if c.launchQueues == nil {
-		c.launchQueues = map[launchKey][]*launchRequest{}
+	q := c.launchQueues[key]
+	if q == nil {
+		if c.launchQueues == nil {
+			c.launchQueues = map[launchKey]*launchQueue{}
+		}
+		q = &launchQueue{}
+		c.launchQueues[key] = q
 	}
-	c.launchQueues[key] = append(c.launchQueues[key], &launchRequest{frameworkID: fid, pending: p})
-	c.startLaunches(key)
+	q.push(p)
+	c.startLaunches(key, q)
 }
 
 func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessage) {
@@ -195,19 +211,15 @@ func (c *Core) runTaskGroup(from actors.PID, m *mesosinternal.RunTaskGroupMessag
 // startLaunches starts the launch step of the first waiting task of an
 // executor: the shell makes the framework's sandbox folder (PrepareSandbox)
 // and the task continues in SandboxPrepared.
-func (c *Core) startLaunches(key launchKey) {
-	if c.launchBusy[key] || len(c.launchQueues[key]) == 0 {
+func (c *Core) startLaunches(key launchKey, q *launchQueue) {
+	if q.busy || len(q.waiting) == 0 {
 		return
 	}
-	req := c.launchQueues[key][0]
-	if c.launchBusy == nil {
-		c.launchBusy = map[launchKey]bool{}
-	}
-	c.launchBusy[key] = true
+	q.busy = true
 	c.out.Add(PrepareSandbox{
-		FrameworkID: req.frameworkID,
-		ExecutorID:  req.pending.executorInfo.GetExecutorId().GetValue(),
-		Dir:         c.frameworkDir(req.frameworkID),
+		FrameworkID: key.frameworkID,
+		ExecutorID:  key.executorID,
+		Dir:         c.frameworkDir(key.frameworkID),
 	})
 }
 
@@ -217,42 +229,45 @@ func (c *Core) SandboxPrepared(now time.Time, p PrepareSandbox, err error) []eff
 	c.now = now
 	key := launchKey{p.FrameworkID, p.ExecutorID}
 	q := c.launchQueues[key]
-	if !c.launchBusy[key] || len(q) == 0 {
+	if q == nil || !q.busy || len(q.waiting) == 0 {
 		c.log.WithFields(logrus.Fields{"framework_id": p.FrameworkID, "executor_id": p.ExecutorID}).
 			Debug("ignoring a sandbox result nobody waits for")
 		return c.out.Take()
 	}
-	req := q[0]
-	q = q[1:]
-	if len(q) == 0 {
+	first := q.waiting[0]
+	q.waiting[0] = nil
+	q.waiting = q.waiting[1:]
+	q.busy = false
+	if len(q.waiting) == 0 {
 		delete(c.launchQueues, key)
 		if len(c.launchQueues) == 0 {
 			c.launchQueues = nil
 		}
-	} else {
-		c.launchQueues[key] = q
 	}
-	delete(c.launchBusy, key)
-	if len(c.launchBusy) == 0 {
-		c.launchBusy = nil
+	c.launch(key.frameworkID, first, err)
+	if len(q.waiting) > 0 {
+		c.startLaunches(key, q)
 	}
-	c.launch(req, err)
-	c.startLaunches(key)
 	return c.out.Take()
 }
 
+// frameworkDir is the framework's sandbox folder; the last one made is
+// kept, as launches come in runs of one framework's tasks.
 func (c *Core) frameworkDir(fid string) string {
-	return c.ckpt.FrameworkSandbox(c.ID(), fid)
+	sid := c.ID()
+	if d := &c.lastFrameworkDir; d.dir == "" || d.sid != sid || d.fid != fid {
+		d.sid, d.fid, d.dir = sid, fid, c.ckpt.FrameworkSandbox(sid, fid)
+	}
+	return c.lastFrameworkDir.dir
 }
 
+// executorRunDir is the run's sandbox (Paths.Sandbox).
 func (c *Core) executorRunDir(fid, eid, cid string) string {
-	return c.ckpt.Sandbox(c.ID(), fid, eid, cid)
+	return checkpoint.JoinClean(c.frameworkDir(fid), "executors", eid, "runs", cid)
 }
 
 // launch hands a pending task to its executor (Mesos' __run).
-func (c *Core) launch(req *launchRequest, prepErr error) {
-	p := req.pending
-	fid := req.frameworkID
+func (c *Core) launch(fid string, p *pendingTask, prepErr error) {
 	task := p.task
 	tid := task.GetTaskId().GetValue()
 	eid := p.executorInfo.GetExecutorId().GetValue()
