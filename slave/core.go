@@ -152,10 +152,10 @@ type Core struct {
 
 	held map[*executor][]heldUpdate
 	// launchWaiting are the executor launches held back by
-	// MaxLaunchesInFlight, in order; launching are those started and
-	// not yet registered or ended.
+	// MaxLaunchesInFlight, in order; launching counts those started and
+	// not yet registered or ended (their executors' inFlight).
 	launchWaiting []*LaunchContainer
-	launching     map[string]bool
+	launching     int
 	// exiting holds the containers that ended while their executor's
 	// last messages may still be on their way (finishExit).
 	exiting map[string]*executor

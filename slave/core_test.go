@@ -644,7 +644,7 @@ func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
 		send(&mesosinternal.StatusUpdateMessage{}, coreMaster),
 		"start timer update/fw-1/t2 after 10s",
 		send(&mesosinternal.ExitedExecutorMessage{}, coreMaster))
-	if len(r.c.launchWaiting) != 0 || len(r.c.launching) != 1 || !r.c.launching["c3"] {
+	if len(r.c.launchWaiting) != 0 || r.c.launching != 1 || r.c.containers["c3"] == nil || !r.c.containers["c3"].inFlight {
 		t.Fatalf("waiting %v, launching %v", r.c.launchWaiting, r.c.launching)
 	}
 }

@@ -597,7 +597,7 @@ func hostCommand(cfg *containerizer.LaunchConfig, task *mesos.TaskInfo) {
 // than MaxLaunchesInFlight executors are starting; each one's
 // registration timeout counts from here.
 func (c *Core) startWaitingLaunches() {
-	for len(c.launchWaiting) > 0 && (c.cfg.MaxLaunchesInFlight <= 0 || len(c.launching) < c.cfg.MaxLaunchesInFlight) {
+	for len(c.launchWaiting) > 0 && (c.cfg.MaxLaunchesInFlight <= 0 || c.launching < c.cfg.MaxLaunchesInFlight) {
 		l := c.launchWaiting[0]
 		c.launchWaiting = c.launchWaiting[1:]
 		var e *executor
@@ -608,10 +608,8 @@ func (c *Core) startWaitingLaunches() {
 			continue
 		}
 		e.launchedContainer = true
-		if c.launching == nil {
-			c.launching = map[string]bool{}
-		}
-		c.launching[l.ContainerID] = true
+		e.inFlight = true
+		c.launching++
 		c.out.Add(*l)
 		c.out.StartTimer(executorRegistrationKey(l.ContainerID), c.cfg.ExecutorRegistrationTimeout)
 	}
@@ -620,14 +618,12 @@ func (c *Core) startWaitingLaunches() {
 	}
 }
 
-// launchSettled frees the launch slot of a container whose executor
+// launchSettled frees the launch slot of e's container: its executor
 // registered or ended.
-func (c *Core) launchSettled(cid string) {
-	if c.launching[cid] {
-		delete(c.launching, cid)
-		if len(c.launching) == 0 {
-			c.launching = nil
-		}
+func (c *Core) launchSettled(e *executor) {
+	if e.inFlight {
+		e.inFlight = false
+		c.launching--
 		c.startWaitingLaunches()
 	}
 }
@@ -752,7 +748,7 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 		return
 	}
 	c.uncontain(ref)
-	c.launchSettled(cid)
+	c.launchSettled(ref)
 	c.out.CancelTimer(executorRegistrationKey(cid))
 	if ref.shutdownArmed {
 		c.out.CancelTimer(executorShutdownKey(cid))
@@ -1011,7 +1007,7 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 	}
 	e.state = executorRunning
 	c.link(e, from)
-	c.launchSettled(e.containerID)
+	c.launchSettled(e)
 	c.checkpointExecutorPID(f, e)
 	if !e.everSent && len(e.queued) == 0 {
 		log.Warn("shutting down registering executor: it has no tasks to run")

@@ -352,7 +352,10 @@ type executor struct {
 	hosted            bool // a command executor the agent hosts (no process)
 	everSent          bool
 	launchedContainer bool // Launch was called
-	recovered         bool // rebuilt from the checkpoint at start
+	// inFlight: the container's launch holds one of the core's
+	// MaxLaunchesInFlight slots (launchSettled frees it).
+	inFlight  bool
+	recovered bool // rebuilt from the checkpoint at start
 	// linked: the agent linked pid (the executor registered);
 	// peerExited: that link's Exited has arrived.
 	linked, peerExited bool
