@@ -3,6 +3,7 @@ package slave
 import (
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/slave/checkpoint"
@@ -95,7 +96,7 @@ func (c *Core) checkpointExecutorPID(f *framework, e *executor) {
 	if !c.checkpointing(f) || e.pid.IsZero() {
 		return
 	}
-	c.out.Add(Checkpoint{Path: checkpoint.JoinClean(c.runMeta(f, e), "pids", checkpoint.LibprocessPIDFile), Data: []byte(e.pid.String())})
+	c.out.Add(Checkpoint{Path: checkpoint.JoinClean(c.runMeta(f, e), "pids", checkpoint.LibprocessPIDFile), Data: pidBytes(e.pid)})
 }
 
 // checkpointHosted marks the run as one of a hosted command executor, so
@@ -145,4 +146,11 @@ func (j journal) Append(id statusupdate.StreamID, tag any, rec *mesosinternal.St
 	}
 	c.out.Add(CheckpointAppend{Path: checkpoint.RunTaskUpdates(c.runMeta(f, e), id.TaskID), Data: b})
 	return nil
+}
+
+// pidBytes is []byte(p.String()) for a pid that is not zero, made in one
+// allocation.
+func pidBytes(p actors.PID) []byte {
+	b := make([]byte, 0, len(p.ID)+1+len(p.Address))
+	return append(append(append(b, p.ID...), '@'), p.Address...)
 }

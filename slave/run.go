@@ -1024,13 +1024,15 @@ func (c *Core) registerExecutor(from actors.PID, m *mesosinternal.RegisterExecut
 		SlaveId:       c.info.GetId(),
 		SlaveInfo:     c.info,
 	})
-	c.updateContainerThenSend(f, e, append([]*mesos.TaskInfo(nil), e.queued...))
+	c.updateContainerThenSend(f, e, e.queued)
 }
 
 // updateContainerThenSend gives the container its new resources
 // (UpdateContainer) and then sends the queued tasks to the executor
 // (Mesos' ___run). Nothing is sent into a container being destroyed: its
 // queued tasks end with it.
+// Only the tasks' ids are read, before anything changes: tasks may be
+// e.queued itself.
 func (c *Core) updateContainerThenSend(f *framework, e *executor, tasks []*mesos.TaskInfo) {
 	if destroying(e) {
 		return
