@@ -38,7 +38,12 @@ func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id str
 		}
 		seen[id.GetValue()] = true
 	}
-	views := make([]offerView, len(ids))
+	var buf [4]offerView // most accepts name one offer
+	views := buf[:0]
+	if len(ids) > len(buf) {
+		views = make([]offerView, 0, len(ids))
+	}
+	views = views[:len(ids)]
 	for i, id := range ids {
 		v, ok := lookup(id.GetValue())
 		if !ok {

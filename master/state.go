@@ -292,12 +292,23 @@ func onAgent(t *mesos.Task, a *agent) bool {
 	return t.SlaveId == a.idMsg || t.GetSlaveId().GetValue() == a.id
 }
 
-func (a *agent) addTask(t *mesos.Task) {
+func (a *agent) addTask(t *mesos.Task) { a.addTaskWith(t, nil) }
+
+// addTaskWith is addTask; spare, if not nil, is an empty map that serves
+// when the agent has no tasks of t's framework yet. It reports whether
+// spare was used.
+func (a *agent) addTaskWith(t *mesos.Task, spare map[string]*mesos.Task) bool {
 	fid := t.GetFrameworkId().GetValue()
-	if a.tasks[fid] == nil {
-		a.tasks[fid] = map[string]*mesos.Task{}
+	byID, used := a.tasks[fid], false
+	if byID == nil {
+		byID, used = spare, spare != nil
+		if byID == nil {
+			byID = map[string]*mesos.Task{}
+		}
+		a.tasks[fid] = byID
 	}
-	a.tasks[fid][t.GetTaskId().GetValue()] = t
+	byID[t.GetTaskId().GetValue()] = t
+	return used
 }
 
 func (a *agent) removeTask(t *mesos.Task) {
@@ -305,16 +316,19 @@ func (a *agent) removeTask(t *mesos.Task) {
 }
 
 // removeTaskIf is removeTask; with same set, only if t is the agent's
-// record of its id.
-func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
+// record of its id. It returns the framework's map of tasks when t was
+// its last (the agent no longer holds it), nil otherwise.
+func (a *agent) removeTaskIf(t *mesos.Task, same bool) map[string]*mesos.Task {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 	byID := a.tasks[fid]
 	if same && byID[tid] != t {
-		return
+		return nil
 	}
 	delete(byID, tid)
+	emptied := map[string]*mesos.Task(nil)
 	if len(byID) == 0 {
 		delete(a.tasks, fid)
+		emptied = byID
 	}
 	if k := a.killedTasks[fid]; k != nil {
 		delete(k, tid)
@@ -322,6 +336,7 @@ func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
 			delete(a.killedTasks, fid)
 		}
 	}
+	return emptied
 }
 
 func (a *agent) hasExecutor(fid, eid string) bool {
