@@ -5,6 +5,7 @@ package master
 // here sends messages; the handlers in the other files do.
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -135,9 +136,13 @@ func (f *framework) hasExecutor(agentID, id string) bool {
 }
 
 // taskList is a bounded, insertion-ordered list of tasks keyed by task id.
+// The order is a ring of the tasks themselves, its oldest at head once
+// full (head is 0 until then): a full list takes a task in place of the
+// oldest, allocating nothing.
 type taskList struct {
 	max   int
-	order []string
+	order []*mesos.Task
+	head  int
 	byID  map[string]*mesos.Task
 }
 
@@ -150,18 +155,21 @@ func (l *taskList) add(t *mesos.Task) {
 		return
 	}
 	id := t.GetTaskId().GetValue()
-	n := len(l.byID)
+	if old, ok := l.byID[id]; ok {
+		l.removeTask(old) // listed already: it moves to the end
+	}
 	l.byID[id] = t
-	if len(l.byID) == n {
-		// listed already: it moves to the end
-		l.remove(id)
-		l.byID[id] = t
+	if len(l.order) < l.max {
+		if len(l.order) == cap(l.order) {
+			l.order = slices.Grow(l.order, min(l.max, max(2*cap(l.order), 8))-len(l.order))
+		}
+		l.order = append(l.order, t)
+		return
 	}
-	l.order = append(l.order, id)
-	for len(l.order) > l.max {
-		delete(l.byID, l.order[0])
-		l.order = l.order[1:]
-	}
+	oldest := l.order[l.head]
+	delete(l.byID, oldest.GetTaskId().GetValue())
+	l.order[l.head] = t
+	l.head = (l.head + 1) % len(l.order)
 }
 
 func (l *taskList) remove(id string) *mesos.Task {
@@ -170,23 +178,49 @@ func (l *taskList) remove(id string) *mesos.Task {
 		return nil
 	}
 	delete(l.byID, id)
-	for i, x := range l.order {
-		if x == id {
-			l.order = append(l.order[:i], l.order[i+1:]...)
-			break
-		}
-	}
+	l.removeTask(t)
 	return t
+}
+
+// removeTask takes t out of the order.
+func (l *taskList) removeTask(t *mesos.Task) {
+	if l.head != 0 { // oldest first again
+		slices.Reverse(l.order[:l.head])
+		slices.Reverse(l.order[l.head:])
+		slices.Reverse(l.order)
+		l.head = 0
+	}
+	if i := slices.Index(l.order, t); i >= 0 {
+		l.order = slices.Delete(l.order, i, i+1)
+	}
 }
 
 func (l *taskList) get(id string) *mesos.Task { return l.byID[id] }
 
+// len is the number of tasks listed.
+func (l *taskList) len() int { return len(l.order) }
+
+// at is the i-th task listed, oldest first.
+func (l *taskList) at(i int) *mesos.Task {
+	i += l.head
+	if i >= len(l.order) {
+		i -= len(l.order)
+	}
+	return l.order[i]
+}
+
+// lastID is the id of the task listed last, "" if none.
+func (l *taskList) lastID() string {
+	if len(l.order) == 0 {
+		return ""
+	}
+	return l.at(len(l.order) - 1).GetTaskId().GetValue()
+}
+
 func (l *taskList) list() []*mesos.Task {
 	out := make([]*mesos.Task, 0, len(l.order))
-	for _, id := range l.order {
-		out = append(out, l.byID[id])
-	}
-	return out
+	out = append(out, l.order[l.head:]...)
+	return append(out, l.order[:l.head]...)
 }
 
 // agent is a registered agent.
