@@ -38,7 +38,12 @@ func validateOffers(ids []*mesos.OfferID, frameworkID string, lookup func(id str
 		}
 		seen[id.GetValue()] = true
 	}
-	views := make([]offerView, len(ids))
+	var buf [4]offerView // most accepts name one offer
+	views := buf[:0]
+	if len(ids) > len(buf) {
+		views = make([]offerView, 0, len(ids))
+	}
+	views = views[:len(ids)]
 	for i, id := range ids {
 		v, ok := lookup(id.GetValue())
 		if !ok {
@@ -306,7 +311,11 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	rec := newTask(t, f.idMsg)
 	rec.SlaveId = a.idMsg // validated: the same id, shared (onAgent)
 	c.addTask(f, a, rec)
-	consumed = consumed.Add(resources.Resources(t.GetResources()))
+	if own := resources.Resources(t.GetResources()); consumed == nil && resources.Normal(own) {
+		consumed = own // Subtract takes it as Add would have made it
+	} else {
+		consumed = consumed.Add(own)
+	}
 
 	if c.logsAt(logrus.InfoLevel) {
 		c.taskLog(f.id, t.GetTaskId().GetValue()).WithFields(logrus.Fields{"agent_id": a.id, "hostname": a.hostname()}).

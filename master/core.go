@@ -131,6 +131,10 @@ type Core struct {
 
 	launched   launchMemo    // tasks' resources lists, shared (launchmemo.go)
 	downgraded downgradeMemo // offers' resources for plain frameworks, shared (offers.go)
+
+	// spareTaskMaps are emptied maps of an agent's tasks of one framework,
+	// reused for the next framework to launch on an agent (addTask).
+	spareTaskMaps []map[string]*mesos.Task
 }
 
 var _ effect.Core = (*Core)(nil)

@@ -354,7 +354,7 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 				g["master/tasks_killing"]++
 			}
 		}
-		g["master/tasks_unreachable"] += float64(len(f.unreachableTasks.order))
+		g["master/tasks_unreachable"] += float64(f.unreachableTasks.len())
 	}
 	g["master/outstanding_offers"] = float64(len(c.offers))
 	c.stats.publish(g)

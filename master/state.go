@@ -5,6 +5,7 @@ package master
 // here sends messages; the handlers in the other files do.
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -135,9 +136,13 @@ func (f *framework) hasExecutor(agentID, id string) bool {
 }
 
 // taskList is a bounded, insertion-ordered list of tasks keyed by task id.
+// The order is a ring of the tasks themselves, its oldest at head once
+// full (head is 0 until then): a full list takes a task in place of the
+// oldest, allocating nothing.
 type taskList struct {
 	max   int
-	order []string
+	order []*mesos.Task
+	head  int
 	byID  map[string]*mesos.Task
 }
 
@@ -150,18 +155,21 @@ func (l *taskList) add(t *mesos.Task) {
 		return
 	}
 	id := t.GetTaskId().GetValue()
-	n := len(l.byID)
+	if old, ok := l.byID[id]; ok {
+		l.removeTask(old) // listed already: it moves to the end
+	}
 	l.byID[id] = t
-	if len(l.byID) == n {
-		// listed already: it moves to the end
-		l.remove(id)
-		l.byID[id] = t
+	if len(l.order) < l.max {
+		if len(l.order) == cap(l.order) {
+			l.order = slices.Grow(l.order, min(l.max, max(2*cap(l.order), 8))-len(l.order))
+		}
+		l.order = append(l.order, t)
+		return
 	}
-	l.order = append(l.order, id)
-	for len(l.order) > l.max {
-		delete(l.byID, l.order[0])
-		l.order = l.order[1:]
-	}
+	oldest := l.order[l.head]
+	delete(l.byID, oldest.GetTaskId().GetValue())
+	l.order[l.head] = t
+	l.head = (l.head + 1) % len(l.order)
 }
 
 func (l *taskList) remove(id string) *mesos.Task {
@@ -170,23 +178,49 @@ func (l *taskList) remove(id string) *mesos.Task {
 		return nil
 	}
 	delete(l.byID, id)
-	for i, x := range l.order {
-		if x == id {
-			l.order = append(l.order[:i], l.order[i+1:]...)
-			break
-		}
-	}
+	l.removeTask(t)
 	return t
+}
+
+// removeTask takes t out of the order.
+func (l *taskList) removeTask(t *mesos.Task) {
+	if l.head != 0 { // oldest first again
+		slices.Reverse(l.order[:l.head])
+		slices.Reverse(l.order[l.head:])
+		slices.Reverse(l.order)
+		l.head = 0
+	}
+	if i := slices.Index(l.order, t); i >= 0 {
+		l.order = slices.Delete(l.order, i, i+1)
+	}
 }
 
 func (l *taskList) get(id string) *mesos.Task { return l.byID[id] }
 
+// len is the number of tasks listed.
+func (l *taskList) len() int { return len(l.order) }
+
+// at is the i-th task listed, oldest first.
+func (l *taskList) at(i int) *mesos.Task {
+	i += l.head
+	if i >= len(l.order) {
+		i -= len(l.order)
+	}
+	return l.order[i]
+}
+
+// lastID is the id of the task listed last, "" if none.
+func (l *taskList) lastID() string {
+	if len(l.order) == 0 {
+		return ""
+	}
+	return l.at(len(l.order) - 1).GetTaskId().GetValue()
+}
+
 func (l *taskList) list() []*mesos.Task {
 	out := make([]*mesos.Task, 0, len(l.order))
-	for _, id := range l.order {
-		out = append(out, l.byID[id])
-	}
-	return out
+	out = append(out, l.order[l.head:]...)
+	return append(out, l.order[:l.head]...)
 }
 
 // agent is a registered agent.
@@ -292,12 +326,23 @@ func onAgent(t *mesos.Task, a *agent) bool {
 	return t.SlaveId == a.idMsg || t.GetSlaveId().GetValue() == a.id
 }
 
-func (a *agent) addTask(t *mesos.Task) {
+func (a *agent) addTask(t *mesos.Task) { a.addTaskWith(t, nil) }
+
+// addTaskWith is addTask; spare, if not nil, is an empty map that serves
+// when the agent has no tasks of t's framework yet. It reports whether
+// spare was used.
+func (a *agent) addTaskWith(t *mesos.Task, spare map[string]*mesos.Task) bool {
 	fid := t.GetFrameworkId().GetValue()
-	if a.tasks[fid] == nil {
-		a.tasks[fid] = map[string]*mesos.Task{}
+	byID, used := a.tasks[fid], false
+	if byID == nil {
+		byID, used = spare, spare != nil
+		if byID == nil {
+			byID = map[string]*mesos.Task{}
+		}
+		a.tasks[fid] = byID
 	}
-	a.tasks[fid][t.GetTaskId().GetValue()] = t
+	byID[t.GetTaskId().GetValue()] = t
+	return used
 }
 
 func (a *agent) removeTask(t *mesos.Task) {
@@ -305,16 +350,19 @@ func (a *agent) removeTask(t *mesos.Task) {
 }
 
 // removeTaskIf is removeTask; with same set, only if t is the agent's
-// record of its id.
-func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
+// record of its id. It returns the framework's map of tasks when t was
+// its last (the agent no longer holds it), nil otherwise.
+func (a *agent) removeTaskIf(t *mesos.Task, same bool) map[string]*mesos.Task {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
 	byID := a.tasks[fid]
 	if same && byID[tid] != t {
-		return
+		return nil
 	}
 	delete(byID, tid)
+	emptied := map[string]*mesos.Task(nil)
 	if len(byID) == 0 {
 		delete(a.tasks, fid)
+		emptied = byID
 	}
 	if k := a.killedTasks[fid]; k != nil {
 		delete(k, tid)
@@ -322,6 +370,7 @@ func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
 			delete(a.killedTasks, fid)
 		}
 	}
+	return emptied
 }
 
 func (a *agent) hasExecutor(fid, eid string) bool {

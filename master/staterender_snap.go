@@ -109,10 +109,10 @@ func (c *Core) stateSnapshot(start time.Time) *stateSnap {
 	}
 	nTasks := 0
 	for _, f := range c.frameworks {
-		nTasks += len(f.tasks) + len(f.unreachableTasks.order) + len(f.completedTasks.order)
+		nTasks += len(f.tasks) + f.unreachableTasks.len() + f.completedTasks.len()
 	}
 	for _, f := range c.completed {
-		nTasks += len(f.tasks) + len(f.unreachableTasks.order) + len(f.completedTasks.order)
+		nTasks += len(f.tasks) + f.unreachableTasks.len() + f.completedTasks.len()
 	}
 	ar := &snapArena{
 		tasks:    make([]taskSnap, 0, nTasks),
@@ -199,9 +199,9 @@ func snapFrameworkFields(f *framework) frameworkSnap {
 }
 
 func snapTaskList(l *taskList, ar *snapArena) []taskSnap {
-	out := take(&ar.tasks, len(l.order), 1<<12)[:0]
-	for _, id := range l.order {
-		out = append(out, snapTask(l.byID[id], ar))
+	out := take(&ar.tasks, l.len(), 1<<12)[:0]
+	for i := range l.len() {
+		out = append(out, snapTask(l.at(i), ar))
 	}
 	return out
 }

@@ -158,14 +158,8 @@ type listsPrint struct {
 }
 
 func printLists(f *framework, reg bool) listsPrint {
-	last := func(l *taskList) string {
-		if len(l.order) == 0 {
-			return ""
-		}
-		return l.order[len(l.order)-1]
-	}
-	return listsPrint{reg: reg, tasks: len(f.tasks), unreachable: len(f.unreachableTasks.order), completed: len(f.completedTasks.order),
-		unreachableLast: last(f.unreachableTasks), completedLast: last(f.completedTasks)}
+	return listsPrint{reg: reg, tasks: len(f.tasks), unreachable: f.unreachableTasks.len(), completed: f.completedTasks.len(),
+		unreachableLast: f.unreachableTasks.lastID(), completedLast: f.completedTasks.lastID()}
 }
 
 // fwTasks is what the watch knows of one framework's tasks.
