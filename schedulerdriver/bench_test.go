@@ -171,3 +171,20 @@ func BenchmarkInlineLaunchOneShared(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInlineStatusUpdateReused is BenchmarkInlineStatusUpdateShared
+// with each event's list of effects handed back (ReuseEffects).
+func BenchmarkInlineStatusUpdateReused(b *testing.B) {
+	h := inlineRegistered(b, true)
+	msg := statusUpdate("task-1", mesos.TaskState_TASK_RUNNING, []byte("0123456789abcdef"))
+	msg.Update.Status.Uuid = msg.Update.Uuid
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := h.Receive(coreNow, coreMaster, msg)
+		if len(out) != 1 {
+			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+		h.ReuseEffects(out)
+	}
+}
