@@ -103,3 +103,88 @@ func BenchmarkInlineLaunchOne(b *testing.B) {
 		}
 	}
 }
+
+// inlineRegistered is an inline driver over a quiet scheduler, registered
+// as fw-1; share is CoreConfig.ShareMessages.
+func inlineRegistered(b *testing.B, share bool) *Inline {
+	b.Helper()
+	h := NewInline(NewCore(CoreConfig{Framework: coreFramework(), ShareMessages: share}), quietScheduler{})
+	h.Start()
+	h.Detected(coreNow, coreInfo(coreMaster))
+	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
+	if !h.Core().Connected() {
+		b.Fatal("not connected after registration")
+	}
+	return h
+}
+
+// BenchmarkInlineStatusUpdateShared is BenchmarkInlineStatusUpdate with
+// CoreConfig.ShareMessages: the scheduler gets the update's status.
+func BenchmarkInlineStatusUpdateShared(b *testing.B) {
+	h := inlineRegistered(b, true)
+	msg := statusUpdate("task-1", mesos.TaskState_TASK_RUNNING, []byte("0123456789abcdef"))
+	msg.Update.Status.Uuid = msg.Update.Uuid
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if out := h.Receive(coreNow, coreMaster, msg); len(out) != 1 {
+			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+	}
+}
+
+// One op is an offer of an agent of the simulator's shape handed to a
+// quiet scheduler through an inline driver, copied or shared.
+func BenchmarkInlineOffer(b *testing.B) {
+	for _, share := range []bool{false, true} {
+		name := "copied"
+		if share {
+			name = "shared"
+		}
+		b.Run(name, func(b *testing.B) {
+			h := inlineRegistered(b, share)
+			o := offer("o-1", "agent-1")
+			o.Resources = resources.MustParse("cpus:16;mem:65536;disk:1048576;ports:[31000-32000]").Allocate("*")
+			msg := &mesosinternal.ResourceOffersMessage{Offers: []*mesos.Offer{o}, Pids: []string{coreAgent.String()}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				h.Receive(coreNow, coreMaster, msg)
+			}
+		})
+	}
+}
+
+// BenchmarkInlineLaunchOneShared is BenchmarkInlineLaunchOne with
+// CoreConfig.ShareMessages: the ACCEPT carries the scheduler's task.
+func BenchmarkInlineLaunchOneShared(b *testing.B) {
+	h := inlineRegistered(b, true)
+	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
+	tasks := []*mesos.TaskInfo{task("t-1", "agent-1")}
+	tasks[0].Resources = resources.MustParse("cpus:1;mem:128").Allocate("*")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.LaunchTasks([]*mesos.OfferID{id}, tasks, filters)
+		if out := h.Take(coreNow); len(out) != 1 {
+			b.Fatalf("%d effects, want the ACCEPT", len(out))
+		}
+	}
+}
+
+// BenchmarkInlineStatusUpdateReused is BenchmarkInlineStatusUpdateShared
+// with each event's list of effects handed back (ReuseEffects).
+func BenchmarkInlineStatusUpdateReused(b *testing.B) {
+	h := inlineRegistered(b, true)
+	msg := statusUpdate("task-1", mesos.TaskState_TASK_RUNNING, []byte("0123456789abcdef"))
+	msg.Update.Status.Uuid = msg.Update.Uuid
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := h.Receive(coreNow, coreMaster, msg)
+		if len(out) != 1 {
+			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+		h.ReuseEffects(out)
+	}
+}

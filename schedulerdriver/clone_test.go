@@ -285,7 +285,7 @@ func TestLaunchCopiesSharedPartsOnce(t *testing.T) {
 			SlaveId: &mesos.SlaveID{Value: proto.String("s")}, Command: cmd, Resources: rs}
 	}
 	tasks := []*mesos.TaskInfo{task("a", res), task("b", res), task("c", other), task("d", res[:1])}
-	l := copyLaunch(nil, tasks, nil)
+	l := copyLaunch(nil, tasks, nil, false)
 	got := l.ops[0].GetLaunch().GetTaskInfos()
 	for i := range tasks {
 		if !proto.Equal(got[i], tasks[i]) {

@@ -1,6 +1,7 @@
 package schedulerdriver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -53,6 +54,13 @@ type CoreConfig struct {
 	// update itself (AcknowledgeStatusUpdate); OnStatusUpdate then carries
 	// no Ack. Default: the driver acknowledges when StatusUpdate returns.
 	ExplicitAcknowledgements bool
+	// ShareMessages: the scheduler changes no message the driver gives it
+	// (offers, statuses) and none it passes to LaunchTasks or AcceptOffers
+	// (tasks, operations), then or later; it may keep them. The core then
+	// hands it the received offers and statuses themselves and sends its
+	// tasks and operations as they are, instead of copies. Default: copies,
+	// as mesos-go's driver gives schedulers messages of their own.
+	ShareMessages bool
 }
 
 // Core is the scheduler driver as pure state: it follows the detected
@@ -67,6 +75,8 @@ type Core struct {
 	self actors.PID
 	// explicitAcks: the scheduler acknowledges updates itself.
 	explicitAcks bool
+	// share: see CoreConfig.ShareMessages.
+	share bool
 
 	framework *mesos.FrameworkInfo
 	// failover: the next SUBSCRIBE carries force=true (the FrameworkInfo
@@ -127,6 +137,7 @@ func NewCore(cfg CoreConfig) *Core {
 		rng:             cfg.Rand,
 		self:            cfg.Self,
 		explicitAcks:    cfg.ExplicitAcknowledgements,
+		share:           cfg.ShareMessages,
 		framework:       fw,
 		failover:        fw.GetId().GetValue() != "",
 		suppressedRoles: map[string]bool{},
@@ -461,6 +472,11 @@ func (c *Core) resourceOffers(m *mesosinternal.ResourceOffersMessage) {
 		}
 		c.savedOffers[oid] = o
 	}
+	if c.share {
+		// The list is the scheduler's: it may sort it.
+		c.out.Add(OnResourceOffers{Offers: append([]*mesos.Offer(nil), m.GetOffers()...)})
+		return
+	}
 	c.out.Add(OnResourceOffers{Offers: cloneOffers(m.GetOffers())})
 }
 
@@ -491,7 +507,15 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 	implicit := ack && !c.explicitAcks
 	var status *mesos.TaskStatus
 	var ackCall *schedpb.Call_Acknowledge
-	if implicit {
+	if st := update.GetStatus(); c.share && sameUUID(st.Uuid, uuid) && !(ack && st.SlaveId == nil && c.explicitAcks) {
+		// The scheduler gets the status as it came: it already has the
+		// uuid it should.
+		status = st
+		if implicit {
+			b := &ackBox{}
+			ackCall, c.lastAck = &b.ack, b
+		}
+	} else if implicit {
 		// The status copy, its uuid and the ACKNOWLEDGE in one
 		// allocation: the call goes out as soon as the callback returns,
 		// and a scheduler that does not acknowledge has no use for the
@@ -530,6 +554,15 @@ func (c *Core) statusUpdate(from actors.PID, update *mesosinternal.StatusUpdate,
 		}
 	}
 	c.out.Add(cb)
+}
+
+// sameUUID reports whether a status's uuid is the one the scheduler
+// should see: both unset, or both set to the same bytes.
+func sameUUID(have, want []byte) bool {
+	if have == nil || want == nil {
+		return have == nil && want == nil
+	}
+	return bytes.Equal(have, want)
 }
 
 // fatal aborts the driver and reports message through Error.
@@ -702,7 +735,7 @@ func (c *Core) LaunchTasks(now time.Time, offerIDs []*mesos.OfferID, tasks []*me
 			return c.declineIn(b)
 		}
 	}
-	return c.launch(now, copyLaunch(offerIDs, tasks, filters))
+	return c.launch(now, copyLaunch(offerIDs, tasks, filters, c.share))
 }
 
 // oneOffer is the copied offer id and filters of a call on one offer.
@@ -806,14 +839,21 @@ type launchCopy struct {
 	box      *launchBox
 }
 
-func copyLaunch(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) launchCopy {
+// copyLaunch copies a LaunchTasks call's arguments; with share, of the
+// tasks only their list.
+func copyLaunch(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters, share bool) launchCopy {
 	var copies []*mesos.TaskInfo
-	if len(tasks) > 0 {
+	switch {
+	case len(tasks) > 0 && share: // the list only (see CoreConfig.ShareMessages)
+		copies = append([]*mesos.TaskInfo(nil), tasks...)
+	case len(tasks) > 0:
 		var shared sharedParts
 		copies = make([]*mesos.TaskInfo, len(tasks))
 		for i, t := range tasks {
 			copies[i] = cloneTask(t, &shared)
 		}
+	}
+	if len(tasks) > 0 {
 		if b := oneLaunchBox(offerIDs, filters); b != nil {
 			b.typ = mesos.Offer_Operation_LAUNCH
 			b.op.Type, b.op.Launch = &b.typ, &b.launch
@@ -869,6 +909,9 @@ func (c *Core) declineOffers(_ time.Time, offerIDs []*mesos.OfferID, filters *me
 // operation is reported lost (OnStatusUpdate, TASK_DROPPED for a
 // PARTITION_AWARE framework) with REASON_MASTER_DISCONNECTED, stamped now.
 func (c *Core) AcceptOffers(now time.Time, offerIDs []*mesos.OfferID, operations []*mesos.Offer_Operation, filters *mesos.Filters) []effect.Effect {
+	if c.share {
+		return c.acceptOffers(now, cloneOfferIDs(offerIDs), append([]*mesos.Offer_Operation(nil), operations...), cloneFilters(filters), nil)
+	}
 	return c.acceptOffers(now, cloneOfferIDs(offerIDs), cloneOperations(operations), cloneFilters(filters), nil)
 }
 

@@ -260,7 +260,7 @@ func (d *MesosSchedulerDriver) AcceptOffers(offerIDs []*mesos.OfferID, operation
 // LaunchTasks sends ACCEPT with one LAUNCH operation, or DECLINE when tasks
 // is empty.
 func (d *MesosSchedulerDriver) LaunchTasks(offerIDs []*mesos.OfferID, tasks []*mesos.TaskInfo, filters *mesos.Filters) (mesos.Status, error) {
-	l := copyLaunch(offerIDs, tasks, filters) // the core keeps the copies
+	l := copyLaunch(offerIDs, tasks, filters, false) // the core keeps the copies
 	return d.call("LaunchTasks", func(p *process) { p.apply(p.core.launch(p.now(), l)) })
 }
 

@@ -34,14 +34,20 @@ var (
 	_ effect.Core        = (*Inline)(nil)
 	_ SchedulerDriver    = (*Inline)(nil)
 	_ StatusAcknowledger = (*Inline)(nil)
+	_ effect.Reuser      = (*Inline)(nil)
 )
 
 // NewInline returns a driver that has not started over core.
 func NewInline(core *Core, s Scheduler) *Inline {
 	h := &Inline{core: core, sched: s}
 	h.h.Machine().AbortedError = func(msg string) error { return &ErrDriverAborted{Reason: msg} }
+	h.h.Spent = core.out.Reuse
 	return h
 }
+
+// ReuseEffects takes back a list of effects an event method returned,
+// once the host applied it (see effect.Reuser).
+func (h *Inline) ReuseEffects(l []effect.Effect) { h.core.out.Reuse(l) }
 
 // Core is the driver's core (for queries such as Connected).
 func (h *Inline) Core() *Core { return h.core }

@@ -2,6 +2,7 @@ package schedulerdriver
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -138,5 +139,31 @@ func TestInlineLostTasksAndDetectionFailure(t *testing.T) {
 	}
 	if h.Status() != mesos.Status_DRIVER_ABORTED {
 		t.Fatalf("status %v", h.Status())
+	}
+}
+
+// A list of effects the host hands back holds a later event's effects,
+// which are those a driver that got nothing back returns.
+func TestInlineReusesTheListsItGetsBack(t *testing.T) {
+	fresh, reusing := NewInline(newTestCore(coreFramework()), quietScheduler{}), NewInline(newTestCore(coreFramework()), quietScheduler{})
+	uuid := []byte("0123456789abcdef")
+	var last []effect.Effect
+	for _, h := range []*Inline{fresh, reusing} {
+		h.Start()
+		h.Detected(coreNow, coreInfo(coreMaster))
+		h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
+	}
+	for i := range 3 {
+		msg := statusUpdate(fmt.Sprint("t", i), mesos.TaskState_TASK_RUNNING, uuid)
+		want := fresh.Receive(coreNow, coreMaster, msg)
+		got := reusing.Receive(coreNow, coreMaster, msg)
+		if !effecttest.Equal(got, want) {
+			t.Fatalf("update %d:%s\nwant:%s", i, effecttest.Format(got), effecttest.Format(want))
+		}
+		if last != nil && &got[0] != &last[0] {
+			t.Fatalf("update %d: the list handed back was not reused", i)
+		}
+		last = got[:1]
+		reusing.ReuseEffects(got)
 	}
 }

@@ -82,11 +82,33 @@ func (o *Outbox) CancelTimer(key string) { o.add(CancelTimer{key}) }
 // Add queues an effect of the core's own kind.
 func (o *Outbox) Add(e Effect) { o.add(e) }
 
-// Take returns the queued effects and empties the outbox.
+// Take returns the queued effects (nil for none) and empties the outbox.
 func (o *Outbox) Take() []Effect {
 	l := o.list
+	if len(l) == 0 {
+		return nil // room handed to Reuse stays for the next event
+	}
 	o.list = nil
 	return l
+}
+
+// Reuse hands the outbox a list that Take returned and that its taker is
+// done with: the outbox fills it again in the next event instead of
+// making a new one. The caller must not use l, nor a slice of it, again.
+func (o *Outbox) Reuse(l []Effect) {
+	if cap(l) == 0 || cap(l) < cap(o.list) {
+		return
+	}
+	clear(l[:cap(l)]) // what it held is not kept alive
+	o.list = append(l[:0], o.list...)
+}
+
+// Reuser is a core whose host may hand back each list of effects its
+// event methods returned once it applied them, not using it again: the
+// core fills it again (see Outbox.Reuse). A core opts in by defining
+// ReuseEffects; embedding an Outbox does not.
+type Reuser interface {
+	ReuseEffects(l []Effect)
 }
 
 // Core is the part of every core that the shells and the simulator drive

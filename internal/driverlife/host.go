@@ -16,6 +16,9 @@ type Host[E, C any] struct {
 	m       Machine
 	now     time.Time
 	pending Pending
+	// Spent, if set, gets each batch of the core's effects the host no
+	// longer holds once sorted (for the core's effect.Outbox.Reuse).
+	Spent func([]effect.Effect)
 }
 
 // Machine is the host's status machine (to set AbortedError).
@@ -54,7 +57,9 @@ func (h *Host[E, C]) Event(now time.Time, f func() []effect.Effect, call func(cb
 
 // Take applies a batch of the core's effects as the shell does (see Take).
 func (h *Host[E, C]) Take(effects []effect.Effect) {
-	Take[E, C](&h.pending, &h.m, effects)
+	if !Take[E, C](&h.pending, &h.m, effects) && h.Spent != nil && effects != nil {
+		h.Spent(effects)
+	}
 }
 
 // Request runs a driver call named name if the driver runs; the effects

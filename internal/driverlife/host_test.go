@@ -48,3 +48,29 @@ func TestHostEventCallsCallbacksWhileRunning(t *testing.T) {
 		t.Fatalf("Join: %v, %v", st, err)
 	}
 }
+
+// A batch the host copied (it held callbacks, or came after effects for
+// the host) goes to Spent once sorted; one it hands to the host as it is
+// does not.
+func TestHostSpendsTheBatchesItCopied(t *testing.T) {
+	var h Host[testErr, testCallback]
+	var spent [][]effect.Effect
+	h.Spent = func(l []effect.Effect) { spent = append(spent, l) }
+	h.Start(nil)
+	withCallback := []effect.Effect{testCB{}, effect.Link{}}
+	sendOnly := []effect.Effect{effect.Unlink{}}
+	out := h.Event(time.Unix(1, 0), func() []effect.Effect { return withCallback }, func(effect.Effect) {
+		h.Take(sendOnly)
+	})
+	if len(spent) != 2 || &spent[0][0] != &withCallback[0] || &spent[1][0] != &sendOnly[0] {
+		t.Fatalf("spent %v, want both batches", spent)
+	}
+	if len(out) != 2 || out[0] != (effect.Link{}) || out[1] != (effect.Unlink{}) {
+		t.Fatalf("host effects %v", out)
+	}
+	spent = nil
+	out = h.Event(time.Unix(2, 0), func() []effect.Effect { return sendOnly }, nil)
+	if len(spent) != 0 || &out[0] != &sendOnly[0] {
+		t.Fatalf("a host-only batch was spent (%v) or copied", spent)
+	}
+}

@@ -37,18 +37,20 @@ func Sort[E, C any](effects []effect.Effect, abort func() bool, callback, host f
 
 // Take sorts a batch of a core's effects (see Sort) into p: callbacks
 // are queued, the rest kept for the host; m is aborted on the error
-// callback. The batch becomes p's (it may be handed to the host as it
-// is): the caller must not use it again.
-func Take[E, C any](p *Pending, m *Machine, effects []effect.Effect) {
+// callback. It reports whether p kept the batch (to hand to the host as
+// it is): then the caller must not use it again; otherwise its effects
+// were copied and the batch is the caller's again.
+func Take[E, C any](p *Pending, m *Machine, effects []effect.Effect) bool {
 	if len(p.out) == 0 && hostOnly[E, C](effects) {
 		// The common batch (a send): kept without a copy.
 		p.out = effects
-		return
+		return true
 	}
 	Sort[E, C](effects,
 		func() bool { return m.Abort() == nil },
 		func(e effect.Effect) { p.callbacks = append(p.callbacks, e) },
 		func(e effect.Effect) { p.out = append(p.out, e) })
+	return false
 }
 
 // hostOnly reports whether a batch holds no callback (nor error).
