@@ -150,13 +150,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runtime.ReadMemStats(&before)
 	var line func(finished int, virtual time.Duration)
 	if *progress > 0 {
-		start, cpu0 := time.Now(), cpuTime()
+		start, use0 := time.Now(), usage()
 		line = func(finished int, virtual time.Duration) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			wall, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
-			fmt.Fprintf(stderr, "sim: progress finished=%d virtual=%.3fs wall=%.1fs cpu=%.1fs tasks/s=%.0f tasks/cpu-s=%.0f heap=%.0fMiB gc-runs=%d\n",
-				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+			use := usage()
+			wall, cpu := time.Since(start).Seconds(), use.cpu()-use0.cpu()
+			fmt.Fprintf(stderr, "sim: progress finished=%d virtual=%.3fs wall=%.1fs cpu=%.1fs tasks/s=%.0f tasks/cpu-s=%.0f heap=%.0fMiB gc-runs=%d sys=%.1fs minflt=%d\n",
+				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC,
+				use.sys-use0.sys, use.minflt-use0.minflt)
 		}
 	}
 	var once []countHook
@@ -250,13 +252,21 @@ func diskMode(cfg sim.Config) string {
 	return "kept"
 }
 
-// cpuTime is the process's user and system CPU time so far, in seconds.
-func cpuTime() float64 {
+// rusage is the process's CPU time so far, in seconds, and its minor
+// page faults (first touches of fresh memory, mostly the heap's).
+type rusage struct {
+	user, sys float64
+	minflt    int64
+}
+
+func (u rusage) cpu() float64 { return u.user + u.sys }
+
+func usage() rusage {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
+		return rusage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return rusage{time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds(), ru.Minflt}
 }
 
 // countHook is called once, when the run has ended at tasks.

@@ -84,7 +84,8 @@ func TestHeapProfileIsWrittenWhenTheCountIsReached(t *testing.T) {
 	if !strings.Contains(text, "sim: heap profile at finished=10 ") {
 		t.Errorf("stderr lacks the profile at finished=10:\n%s", text)
 	}
-	if got := strings.Count(text, "sim: progress finished="); got != 2 {
+	line := regexp.MustCompile(`(?m)^sim: progress finished=(7|14) virtual=\S+ wall=\S+ cpu=\S+ tasks/s=\d+ tasks/cpu-s=\d+ heap=\d+MiB gc-runs=\d+ sys=\d+\.\ds minflt=\d+$`)
+	if got := len(line.FindAllString(text, -1)); got != 2 {
 		t.Errorf("%d progress lines, want 2 (at 7 and 14):\n%s", got, text)
 	}
 	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
