@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	trace := fs.String("trace", "", "write every message, one line each, to this file ('-' for stderr)")
 	stats := fs.Bool("stats", false, "print the restarts a run injected after each summary, and steps, messages and memory per agent and per task after the last")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	cpuprofileUntil := fs.Int("cpuprofile-until", 0, "with --cpuprofile: stop the CPU profile once this many tasks have ended instead of at the end")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end to this file")
 	memprofileAt := fs.Int("memprofile-at", 0, "with --memprofile: write the heap profile once this many tasks have ended instead of at the end, and print the live heap then")
 	measure := fs.String("measure", "", "instead of a run to the end, measure: master-failover (crash the master at --crash-at, a new one starts --election later; time until every agent is back)")
@@ -69,6 +70,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *memprofileAt < 0 || *memprofileAt > 0 && *memprofile == "" {
 		fmt.Fprintf(stderr, "mesos-sim: --memprofile-at=%d needs a count above 0 and --memprofile\n", *memprofileAt)
+		return 2
+	}
+	if *cpuprofileUntil < 0 || *cpuprofileUntil > 0 && *cpuprofile == "" {
+		fmt.Fprintf(stderr, "mesos-sim: --cpuprofile-until=%d needs a count above 0 and --cpuprofile\n", *cpuprofileUntil)
 		return 2
 	}
 	f, err := sim.ParseFaults(*faults)
@@ -143,43 +148,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	var line func(finished int, virtual time.Duration)
 	if *progress > 0 {
-		start, cpu0 := time.Now(), cpuTime()
-		cfg.ProgressEvery = *progress
-		cfg.Progress = func(finished int, virtual time.Duration) {
+		start, use0 := time.Now(), usage()
+		line = func(finished int, virtual time.Duration) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			wall, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
-			fmt.Fprintf(stderr, "sim: progress finished=%d virtual=%.3fs wall=%.1fs cpu=%.1fs tasks/s=%.0f tasks/cpu-s=%.0f heap=%.0fMiB gc-runs=%d\n",
-				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+			use := usage()
+			wall, cpu := time.Since(start).Seconds(), use.cpu()-use0.cpu()
+			fmt.Fprintf(stderr, "sim: progress finished=%d virtual=%.3fs wall=%.1fs cpu=%.1fs tasks/s=%.0f tasks/cpu-s=%.0f heap=%.0fMiB gc-runs=%d sys=%.1fs minflt=%d\n",
+				finished, virtual.Seconds(), wall, cpu, float64(finished)/wall, float64(finished)/cpu, float64(ms.HeapAlloc)/(1<<20), ms.NumGC,
+				use.sys-use0.sys, use.minflt-use0.minflt)
 		}
 	}
+	var once []countHook
 	if *memprofile != "" && *memprofileAt > 0 {
-		progress, every := cfg.Progress, cfg.ProgressEvery
-		next := every
-		written := false
-		// Progress fires at every multiple of both counts' greatest common
-		// divisor: at each line's count, and at the profile's.
-		cfg.ProgressEvery = *memprofileAt
-		if every > 0 {
-			cfg.ProgressEvery = gcd(every, *memprofileAt)
-		}
-		cfg.Progress = func(finished int, virtual time.Duration) {
-			if progress != nil && finished >= next {
-				progress(finished, virtual)
-				next += every
+		once = append(once, countHook{*memprofileAt, func(finished int, virtual time.Duration) {
+			heap, err := writeHeapProfile(*memprofile)
+			if err != nil {
+				fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
+				return
 			}
-			if !written && finished >= *memprofileAt {
-				written = true
-				heap, err := writeHeapProfile(*memprofile)
-				if err != nil {
-					fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
-					return
-				}
-				fmt.Fprintf(stderr, "sim: heap profile at finished=%d virtual=%.3fs heap=%.1fMiB\n", finished, virtual.Seconds(), float64(heap)/(1<<20))
-			}
-		}
+			fmt.Fprintf(stderr, "sim: heap profile at finished=%d virtual=%.3fs heap=%.1fMiB\n", finished, virtual.Seconds(), float64(heap)/(1<<20))
+		}})
 	}
+	if *cpuprofile != "" && *cpuprofileUntil > 0 {
+		once = append(once, countHook{*cpuprofileUntil, func(finished int, virtual time.Duration) {
+			pprof.StopCPUProfile()
+			fmt.Fprintf(stderr, "sim: cpu profile stopped at finished=%d virtual=%.3fs\n", finished, virtual.Seconds())
+		}})
+	}
+	cfg.ProgressEvery, cfg.Progress = hooks(*progress, line, once)
 	c, err := sim.NewCluster(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-sim: %v\n", err)
@@ -253,13 +252,59 @@ func diskMode(cfg sim.Config) string {
 	return "kept"
 }
 
-// cpuTime is the process's user and system CPU time so far, in seconds.
-func cpuTime() float64 {
+// rusage is the process's CPU time so far, in seconds, and its minor
+// page faults (first touches of fresh memory, mostly the heap's).
+type rusage struct {
+	user, sys float64
+	minflt    int64
+}
+
+func (u rusage) cpu() float64 { return u.user + u.sys }
+
+func usage() rusage {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
+		return rusage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return rusage{time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds(), ru.Minflt}
+}
+
+// countHook is called once, when the run has ended at tasks.
+type countHook struct {
+	at int
+	fn func(finished int, virtual time.Duration)
+}
+
+// hooks makes the run's progress callback and its period: line each time
+// another every tasks have ended (every 0 or line nil: never), and each
+// of once when its count is reached.
+func hooks(every int, line func(int, time.Duration), once []countHook) (int, func(int, time.Duration)) {
+	if line == nil {
+		every = 0
+	}
+	// The callback fires at every multiple of the counts' greatest
+	// common divisor: at each line's count and at each hook's.
+	period := every
+	for _, h := range once {
+		period = gcd(period, h.at)
+	}
+	if period == 0 {
+		return 0, nil
+	}
+	next := every
+	done := make([]bool, len(once))
+	return period, func(finished int, virtual time.Duration) {
+		if every > 0 && finished >= next {
+			line(finished, virtual)
+			next += every
+		}
+		for i, h := range once {
+			if !done[i] && finished >= h.at {
+				done[i] = true
+				h.fn(finished, virtual)
+			}
+		}
+	}
 }
 
 func gcd(a, b int) int {

@@ -22,7 +22,7 @@ func TestOneSeedPrintsOneSummaryLine(t *testing.T) {
 }
 
 func TestBadFlagsExit2(t *testing.T) {
-	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}, {"--workers=2", "--faults=disk-loss"}, {"--workers=-1"}, {"--memprofile-at=5"}, {"--memprofile-at=-1", "--memprofile=x"}} {
+	for _, args := range [][]string{{"--faults=flood"}, {"--agents=0"}, {"--task-resources=cpus:99"}, {"extra"}, {"--measure=nothing"}, {"--measure=master-failover", "--agents=0"}, {"--workers=2", "--faults=disk-loss"}, {"--workers=-1"}, {"--memprofile-at=5"}, {"--memprofile-at=-1", "--memprofile=x"}, {"--cpuprofile-until=5"}, {"--cpuprofile-until=-1", "--cpuprofile=x"}} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "mesos-sim") && !strings.Contains(errOut.String(), "flag") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
@@ -84,10 +84,35 @@ func TestHeapProfileIsWrittenWhenTheCountIsReached(t *testing.T) {
 	if !strings.Contains(text, "sim: heap profile at finished=10 ") {
 		t.Errorf("stderr lacks the profile at finished=10:\n%s", text)
 	}
-	if got := strings.Count(text, "sim: progress finished="); got != 2 {
+	line := regexp.MustCompile(`(?m)^sim: progress finished=(7|14) virtual=\S+ wall=\S+ cpu=\S+ tasks/s=\d+ tasks/cpu-s=\d+ heap=\d+MiB gc-runs=\d+ sys=\d+\.\ds minflt=\d+$`)
+	if got := len(line.FindAllString(text, -1)); got != 2 {
 		t.Errorf("%d progress lines, want 2 (at 7 and 14):\n%s", got, text)
 	}
 	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
 		t.Errorf("heap profile: %v", err)
+	}
+}
+
+func TestCPUProfileStopsWhenTheCountIsReached(t *testing.T) {
+	dir := t.TempDir()
+	cpu, heap := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "heap.pprof")
+	var out, errOut bytes.Buffer
+	code := run([]string{"--seed=3", "--agents=3", "--frameworks=2", "--tasks=20", "--progress=7", "--cpuprofile-until=10", "--cpuprofile=" + cpu, "--memprofile-at=4", "--memprofile=" + heap}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	text := errOut.String()
+	for _, want := range []string{"sim: heap profile at finished=4 ", "sim: cpu profile stopped at finished=10 "} {
+		if strings.Count(text, want) != 1 {
+			t.Errorf("stderr lacks one %q:\n%s", want, text)
+		}
+	}
+	if got := strings.Count(text, "sim: progress finished="); got != 2 {
+		t.Errorf("%d progress lines, want 2 (at 7 and 14):\n%s", got, text)
+	}
+	for _, f := range []string{cpu, heap} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
