@@ -409,16 +409,10 @@ func (h *agentHost) spawn(c *simContainer) {
 	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
 	x := &simExecutor{
 		pid: pid, agent: h.node.PID, plan: h.plan, rng: h.node.Rand(),
-		uuids: h.uuids, checkpoint: c.checkpoint, custom: c.custom,
+		uuids: h.uuids, cont: c, checkpoint: c.checkpoint, custom: c.custom,
 	}
 	x.ids(c.fid, c.eid)
-	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
-		if _, ok := e.(execExit); ok {
-			c.host.exited(c)
-			return
-		}
-		n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
-	})
+	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, execEffects)
 	if err != nil {
 		h.node.Fail(err)
 		return
@@ -426,6 +420,17 @@ func (h *agentHost) spawn(c *simContainer) {
 	n.agentNo = h.node.agentNo
 	c.exec, c.core = n, x
 	h.s.Start(n, x.start)
+}
+
+// execEffects applies a simulated executor's own effect: its exit ends
+// its container. One function for every executor, not a closure each.
+func execEffects(n *Node, e effect.Effect) {
+	if _, ok := e.(execExit); ok {
+		c := n.Core.(*simExecutor).cont
+		c.host.exited(c)
+		return
+	}
+	n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 }
 
 // exited is the executor's own exit: its container ends with status 0.

@@ -201,6 +201,18 @@ type Cluster struct {
 	masterInfo        func() *mesos.MasterInfo
 }
 
+// fits is how many tasks of task fit on an agent of total at once.
+func fits(total, task resources.Resources) int {
+	n := 0
+	for left := total; n < maxFits && left.Contains(task); n++ {
+		left = left.Subtract(task)
+	}
+	return n
+}
+
+// maxFits bounds fits' count: a hint need not be exact.
+const maxFits = 1024
+
 // NewCluster builds the cluster of cfg; nothing runs until Run.
 func NewCluster(cfg Config) (*Cluster, error) {
 	if err := cfg.defaults(); err != nil {
@@ -223,9 +235,14 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		agentRes: agentRes,
 		taskRes:  taskRes,
 		uuids:    protocol.SequentialUUIDs(cfg.Seed),
-		agentIdx: map[actors.PID]int{},
+		agentIdx: make(map[actors.PID]int, cfg.Agents),
 	}
 	s := c.Sim
+	// The node tables at their fullest: the master, the agents, the
+	// frameworks, and an executor per task running, at most as many as
+	// fit on the agents at once.
+	execs := min(cfg.Tasks, cfg.Agents*fits(agentRes, taskRes))
+	s.Reserve(1+cfg.Agents+cfg.Frameworks+execs, 1+cfg.Agents+cfg.Frameworks)
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
 	if c.master, c.sweep, err = addMasterWith(s, mpid, cfg.StandInMaster, cfg.Master, cfg.MaxCompletedTasks, cfg.Seed); err != nil {
 		return nil, err

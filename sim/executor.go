@@ -49,6 +49,7 @@ type simExecutor struct {
 	plan       TaskPlan
 	rng        *rand.Rand
 	uuids      protocol.UUIDs
+	cont       *simContainer                 // its container
 	tasks      []*xTask                      // in launch order (an executor has one or a few)
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet

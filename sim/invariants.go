@@ -56,7 +56,8 @@ type seenTask struct {
 func (t *seenTask) had(uuid string) bool { return slices.Contains(t.uuids, uuid) }
 
 func newChecker(c *Cluster) *checker {
-	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
+	// seen keeps every task for the whole run.
+	return &checker{c: c, isFw: map[string]bool{}, seen: make(map[taskKey]*seenTask, c.cfg.Tasks), trace: c.cfg.Trace,
 		sent: map[string]sentUpdate{}, owed: map[string]owedUpdate{}}
 }
 
