@@ -126,6 +126,9 @@ func (n *Node) arm(key string, gen uint64) {
 		}
 	}
 	if len(n.few) < manyTimers {
+		if n.few == nil {
+			n.few = make([]armedTimer, 0, 4) // not 1, 2, 4: one allocation
+		}
 		n.few = append(n.few, armedTimer{key, gen})
 		return
 	}
