@@ -194,6 +194,7 @@ type Cluster struct {
 	election          *election // master candidates (leader-loss), or nil
 
 	agentRes, taskRes resources.Resources
+	fit               int // tasks an agent runs at once, at most
 	uuids             protocol.UUIDs
 	agentUUIDs        []protocol.UUIDs // by agent, under the windowed engine
 	check             *checker
@@ -241,7 +242,8 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	// The node tables at their fullest: the master, the agents, the
 	// frameworks, and an executor per task running, at most as many as
 	// fit on the agents at once.
-	execs := min(cfg.Tasks, cfg.Agents*fits(agentRes, taskRes))
+	c.fit = fits(agentRes, taskRes)
+	execs := min(cfg.Tasks, cfg.Agents*c.fit)
 	s.Reserve(1+cfg.Agents+cfg.Frameworks+execs, 1+cfg.Agents+cfg.Frameworks)
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
 	if c.master, c.sweep, err = addMasterWith(s, mpid, cfg.StandInMaster, cfg.Master, cfg.MaxCompletedTasks, cfg.Seed); err != nil {
@@ -358,6 +360,7 @@ func (c *Cluster) startAgent(i int, keep bool) {
 	}
 	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.agentUUIDsOf(i), c.masterInfo, 0)
 	h.node = n
+	h.conts = make(map[string]*simContainer, min(c.fit, c.cfg.Tasks))
 	h.disk.countOnly = c.cfg.CountDiskWrites
 	if old := c.hosts[i]; keep && old != nil {
 		h.takeOver(old)
