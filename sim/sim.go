@@ -44,10 +44,17 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim *Sim
-	up  bool
-	inc uint32 // incarnation: bumped by a crash
-	gen uint64 // last timer generation handed out
+	sim  *Sim
+	up   bool
+	gone bool   // removed
+	inc  uint32 // incarnation: bumped by a crash
+	// gen is the last timer generation handed out: 32 bits, next to
+	// agentNo, keep Node in its 208 B size class (a node arms far fewer
+	// than 2^32 timers).
+	gen uint32
+	// agentNo is a Cluster's: 1 + the index of the agent whose machine
+	// the node runs on (the agent, or one of its executors); 0 elsewhere.
+	agentNo int32
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
 	// any.
@@ -68,10 +75,6 @@ type Node struct {
 	index       int   // position in sim.nodes
 	host        *host // the nodes at its address
 	ranWin      uint64
-	gone        bool // removed
-	// agentNo is a Cluster's: 1 + the index of the agent whose machine
-	// the node runs on (the agent, or one of its executors); 0 elsewhere.
-	agentNo int32
 }
 
 // Up reports whether the node is running.
@@ -849,8 +852,8 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.unlink(ef.PID)
 		case effect.StartTimer:
 			n.gen++
-			n.arm(ef.Key, n.gen)
-			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen}
+			n.arm(ef.Key, uint64(n.gen))
+			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: uint64(n.gen)}
 			if l != nil {
 				ev.at = l.now + int64(ef.After)
 				s.pushIn(l, ev)
