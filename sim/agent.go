@@ -406,19 +406,19 @@ func (h *agentHost) rel(p string) string {
 
 // spawn starts the executor of c as a node of its own on the agent's host.
 func (h *agentHost) spawn(c *simContainer) {
-	pid := actors.PID{ID: "executor(" + c.id + ")", Address: h.node.PID.Address}
+	// The node's name, its pid's id and the pid as text, cut from one
+	// string: "agent1/c-1" "executor(c-1)" "@127.0.0.2:5051".
+	addr := h.node.PID.Address
+	all := h.node.Name + "/" + c.id + "executor(" + c.id + ")@" + addr
+	nameLen := len(h.node.Name) + 1 + len(c.id)
+	name, pidText := all[:nameLen], all[nameLen:]
+	pid := actors.PID{ID: pidText[:len(pidText)-1-len(addr)], Address: addr}
 	x := &simExecutor{
 		pid: pid, agent: h.node.PID, plan: h.plan, rng: h.node.Rand(),
-		uuids: h.uuids, checkpoint: c.checkpoint, custom: c.custom,
+		uuids: h.uuids, cont: c, checkpoint: c.checkpoint, custom: c.custom,
 	}
-	x.ids(c.fid, c.eid)
-	n, err := h.s.Add(h.node.Name+"/"+c.id, pid, x, func(n *Node, e effect.Effect) {
-		if _, ok := e.(execExit); ok {
-			c.host.exited(c)
-			return
-		}
-		n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
-	})
+	x.ids(c.fid, c.eid, pidText)
+	n, err := h.s.Add(name, pid, x, execEffects)
 	if err != nil {
 		h.node.Fail(err)
 		return
@@ -426,6 +426,17 @@ func (h *agentHost) spawn(c *simContainer) {
 	n.agentNo = h.node.agentNo
 	c.exec, c.core = n, x
 	h.s.Start(n, x.start)
+}
+
+// execEffects applies a simulated executor's own effect: its exit ends
+// its container. One function for every executor, not a closure each.
+func execEffects(n *Node, e effect.Effect) {
+	if _, ok := e.(execExit); ok {
+		c := n.Core.(*simExecutor).cont
+		c.host.exited(c)
+		return
+	}
+	n.Fail(fmt.Errorf("%s returned an effect the simulator cannot apply: %T", n.Name, e))
 }
 
 // exited is the executor's own exit: its container ends with status 0.

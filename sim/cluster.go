@@ -194,12 +194,25 @@ type Cluster struct {
 	election          *election // master candidates (leader-loss), or nil
 
 	agentRes, taskRes resources.Resources
+	fit               int // tasks an agent runs at once, at most
 	uuids             protocol.UUIDs
 	agentUUIDs        []protocol.UUIDs // by agent, under the windowed engine
 	check             *checker
 	sweep             func() error // the master's resource books
 	masterInfo        func() *mesos.MasterInfo
 }
+
+// fits is how many tasks of task fit on an agent of total at once.
+func fits(total, task resources.Resources) int {
+	n := 0
+	for left := total; n < maxFits && left.Contains(task); n++ {
+		left = left.Subtract(task)
+	}
+	return n
+}
+
+// maxFits bounds fits' count: a hint need not be exact.
+const maxFits = 1024
 
 // NewCluster builds the cluster of cfg; nothing runs until Run.
 func NewCluster(cfg Config) (*Cluster, error) {
@@ -223,9 +236,15 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		agentRes: agentRes,
 		taskRes:  taskRes,
 		uuids:    protocol.SequentialUUIDs(cfg.Seed),
-		agentIdx: map[actors.PID]int{},
+		agentIdx: make(map[actors.PID]int, cfg.Agents),
 	}
 	s := c.Sim
+	// The node tables at their fullest: the master, the agents, the
+	// frameworks, and an executor per task running, at most as many as
+	// fit on the agents at once.
+	c.fit = fits(agentRes, taskRes)
+	execs := min(cfg.Tasks, cfg.Agents*c.fit)
+	s.Reserve(1+cfg.Agents+cfg.Frameworks+execs, 1+cfg.Agents+cfg.Frameworks)
 	mpid := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
 	if c.master, c.sweep, err = addMasterWith(s, mpid, cfg.StandInMaster, cfg.Master, cfg.MaxCompletedTasks, cfg.Seed); err != nil {
 		return nil, err
@@ -341,6 +360,7 @@ func (c *Cluster) startAgent(i int, keep bool) {
 	}
 	h := newAgentHost(c.Sim, n.PID, hostname, c.agentRes, TaskPlan{Time: c.cfg.TaskTime, FailRate: c.cfg.FailRate}, c.agentUUIDsOf(i), c.masterInfo, 0)
 	h.node = n
+	h.conts = make(map[string]*simContainer, min(c.fit, c.cfg.Tasks))
 	h.disk.countOnly = c.cfg.CountDiskWrites
 	if old := c.hosts[i]; keep && old != nil {
 		h.takeOver(old)

@@ -49,9 +49,15 @@ type simExecutor struct {
 	plan       TaskPlan
 	rng        *rand.Rand
 	uuids      protocol.UUIDs
+	cont       *simContainer                 // its container
 	tasks      []*xTask                      // in launch order (an executor has one or a few)
 	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
 	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
+	// The first task and the lists' first room, in the executor's own
+	// allocation: most executors run one task.
+	first     xTask
+	tasks1    [1]*xTask
+	launched1 [1]*mesos.TaskInfo
 	// The ids as messages and the pid as text, made once (ids) and
 	// shared by the messages it sends (read only).
 	fidMsg  *mesos.FrameworkID
@@ -78,9 +84,9 @@ type executorParts struct {
 }
 
 // ids makes the executor's id messages, of framework fid and executor
-// eid, before its first event.
-func (x *simExecutor) ids(fid, eid string) {
-	f := &frameworkParts{fidText: fid, pidText: x.pid.String()}
+// eid, before its first event; pidText is its pid as text.
+func (x *simExecutor) ids(fid, eid, pidText string) {
+	f := &frameworkParts{fidText: fid, pidText: pidText}
 	f.fid.Value = &f.fidText
 	e := &executorParts{eidText: eid}
 	e.eid.Value = &e.eidText
@@ -145,7 +151,13 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		if x.task(tid) != nil || !x.connected {
 			break
 		}
-		t := &xTask{id: tid, info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
+		var t *xTask
+		if x.tasks == nil {
+			t, x.tasks, x.launched = &x.first, x.tasks1[:0], x.launched1[:0]
+		} else {
+			t = new(xTask)
+		}
+		*t = xTask{id: tid, info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
 		x.tasks = append(x.tasks, t)
 		x.launched = append(x.launched, m.GetTask())
 		if x.plan.Manual {
@@ -154,8 +166,10 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		}
 		start := time.Duration(10+x.rng.IntN(490)) * time.Millisecond
 		run := x.plan.Time/2 + time.Duration(x.rng.Int64N(int64(x.plan.Time)+1))
-		x.StartTimer("running/"+tid, start)
-		x.StartTimer("end/"+tid, start+run)
+		// Both keys cut from one string.
+		keys := "running/" + tid + "end/" + tid
+		x.StartTimer(keys[:8+len(tid)], start)
+		x.StartTimer(keys[8+len(tid):], start+run)
 	case *mesosinternal.KillTaskMessage:
 		tid := m.GetTaskId().GetValue()
 		if t := x.task(tid); t != nil && !protocol.IsTerminal(t.state) {

@@ -31,8 +31,8 @@ type checker struct {
 
 // sentUpdate is a status update as an executor sent it.
 type sentUpdate struct {
-	fid, tid string
-	state    mesos.TaskState
+	uuid, fid, tid string // uuid: its key in sent, kept for owed's
+	state          mesos.TaskState
 }
 
 // owedUpdate is an update an agent acknowledged to its executor: from
@@ -51,12 +51,14 @@ type seenTask struct {
 	// uuids of the updates seen, a few per task: a list is smaller than
 	// a map for a million tasks and as quick to search.
 	uuids []string
+	two   [2]string // uuids' first room: most tasks have two updates
 }
 
 func (t *seenTask) had(uuid string) bool { return slices.Contains(t.uuids, uuid) }
 
 func newChecker(c *Cluster) *checker {
-	return &checker{c: c, isFw: map[string]bool{}, seen: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
+	// seen keeps every task for the whole run.
+	return &checker{c: c, isFw: map[string]bool{}, seen: make(map[taskKey]*seenTask, c.cfg.Tasks), trace: c.cfg.Trace,
 		sent: map[string]sentUpdate{}, owed: map[string]owedUpdate{}}
 }
 
@@ -139,7 +141,8 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		// The address first: it rules out most messages for less.
 		if d.From.Address == d.To.Address && k.c.agentOf(d.to) >= 0 {
 			u := m.GetUpdate()
-			k.sent[string(u.GetUuid())] = sentUpdate{fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
+			uuid := string(u.GetUuid())
+			k.sent[uuid] = sentUpdate{uuid: uuid, fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
 		if d.From.Address != d.To.Address {
@@ -157,10 +160,9 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		if i < 0 {
 			return
 		}
-		uuid := string(m.GetUuid())
-		if u, ok := k.sent[uuid]; ok {
-			delete(k.sent, uuid)
-			k.owed[uuid] = owedUpdate{sentUpdate: u, at: s.Elapsed(), agent: i, inc: k.c.agents[i].inc, boot: k.c.boots[i]}
+		if u, ok := k.sent[string(m.GetUuid())]; ok {
+			delete(k.sent, u.uuid)
+			k.owed[u.uuid] = owedUpdate{sentUpdate: u, at: s.Elapsed(), agent: i, inc: k.c.agents[i].inc, boot: k.c.boots[i]}
 		}
 	}
 }
@@ -183,6 +185,7 @@ func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
 	t := k.seen[key]
 	if t == nil {
 		t = &seenTask{state: mesos.TaskState_TASK_STAGING}
+		t.uuids = t.two[:0]
 		k.seen[key] = t
 	}
 	next := st.GetState()

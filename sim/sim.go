@@ -44,10 +44,17 @@ type Node struct {
 	// Custom applies the effects of the core's own kinds; nil rejects them.
 	Custom func(n *Node, e effect.Effect)
 
-	sim *Sim
-	up  bool
-	inc uint32 // incarnation: bumped by a crash
-	gen uint64 // last timer generation handed out
+	sim  *Sim
+	up   bool
+	gone bool   // removed
+	inc  uint32 // incarnation: bumped by a crash
+	// gen is the last timer generation handed out: 32 bits, next to
+	// agentNo, keep Node in its 208 B size class (a node arms far fewer
+	// than 2^32 timers).
+	gen uint32
+	// agentNo is a Cluster's: 1 + the index of the agent whose machine
+	// the node runs on (the agent, or one of its executors); 0 elsewhere.
+	agentNo int32
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
 	// any.
@@ -60,17 +67,14 @@ type Node struct {
 	// lastTo is when the latest delayed in-order message to each peer
 	// lands: later ones land no earlier (a connection keeps order).
 	lastTo map[*Node]int64
-	// peer is the node n last sent to or linked: most nodes talk to one
-	// peer (an executor to its agent, a framework to the master), and a
-	// look here is cheaper than one in Sim.byPID.
-	peer   *Node
-	index  int   // position in sim.nodes
-	host   *host // the nodes at its address
-	ranWin uint64
-	gone   bool // removed
-	// agentNo is a Cluster's: 1 + the index of the agent whose machine
-	// the node runs on (the agent, or one of its executors); 0 elsewhere.
-	agentNo int32
+	// peer and peer2 are the nodes n last sent to or linked, the latest
+	// first: most nodes talk to one peer (an executor to its agent, a
+	// framework to the master) or two (an agent to its master and an
+	// executor), and a look here is cheaper than one in Sim.byPID.
+	peer, peer2 *Node
+	index       int   // position in sim.nodes
+	host        *host // the nodes at its address
+	ranWin      uint64
 }
 
 // Up reports whether the node is running.
@@ -112,19 +116,6 @@ type armedTimer struct {
 // manyTimers is the most pending timers a node looks through without a map.
 const manyTimers = 8
 
-// armedGen is the generation of n's pending timer key, or 0.
-func (n *Node) armedGen(key string) uint64 {
-	if len(n.armed) > 0 {
-		return n.armed[key]
-	}
-	for _, t := range n.few {
-		if t.key == key {
-			return t.gen
-		}
-	}
-	return 0
-}
-
 // arm makes gen the pending generation of timer key.
 func (n *Node) arm(key string, gen uint64) {
 	if len(n.armed) > 0 {
@@ -138,6 +129,9 @@ func (n *Node) arm(key string, gen uint64) {
 		}
 	}
 	if len(n.few) < manyTimers {
+		if n.few == nil {
+			n.few = make([]armedTimer, 0, 4) // not 1, 2, 4: one allocation
+		}
 		n.few = append(n.few, armedTimer{key, gen})
 		return
 	}
@@ -149,6 +143,31 @@ func (n *Node) arm(key string, gen uint64) {
 	}
 	n.armed[key] = gen
 	n.few = nil
+}
+
+// fire disarms timer key if gen is its pending generation, and reports
+// whether it was.
+func (n *Node) fire(key string, gen uint64) bool {
+	if len(n.armed) > 0 {
+		if g, ok := n.armed[key]; !ok || g != gen {
+			return false
+		}
+		delete(n.armed, key)
+		return true
+	}
+	for i := range n.few {
+		if n.few[i].key == key {
+			if n.few[i].gen != gen {
+				return false
+			}
+			last := len(n.few) - 1
+			n.few[i] = n.few[last]
+			n.few[last] = armedTimer{}
+			n.few = n.few[:last]
+			return true
+		}
+	}
+	return false
 }
 
 // disarm drops the pending timer key.
@@ -450,6 +469,18 @@ func New(opts Options) *Sim {
 	}
 	s.Net = newNetwork(s)
 	return s
+}
+
+// Reserve sizes the node tables for about nodes nodes and hosts hosts,
+// so that they do not grow entry by entry; call it before adding any.
+func (s *Sim) Reserve(nodes, hosts int) {
+	if len(s.nodes) > 0 || len(s.hosts) > 0 || nodes <= 0 {
+		return
+	}
+	s.nodes = make([]*Node, 0, nodes)
+	s.byPID = make(map[actors.PID]*Node, nodes)
+	s.byName = make(map[string]*Node, nodes)
+	s.hosts = make(map[string]*host, hosts)
 }
 
 // Seed is the seed of the run.
@@ -787,10 +818,9 @@ func (s *Sim) handle(l *lane, e *event) {
 		s.apply(l, n, n.Core.Receive(now, e.from, e.msg))
 	case evTimer:
 		n := e.to
-		if !n.up || n.inc != e.inc || n.armedGen(e.key) != e.gen {
+		if !n.up || n.inc != e.inc || !n.fire(e.key, e.gen) {
 			return
 		}
-		n.disarm(e.key)
 		s.apply(l, n, n.Core.Timer(now, e.key))
 	case evExited:
 		n := e.to
@@ -822,8 +852,8 @@ func (s *Sim) apply(l *lane, n *Node, effs []effect.Effect) {
 			n.unlink(ef.PID)
 		case effect.StartTimer:
 			n.gen++
-			n.arm(ef.Key, n.gen)
-			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: n.gen}
+			n.arm(ef.Key, uint64(n.gen))
+			ev := event{kind: evTimer, to: n, inc: n.inc, key: ef.Key, gen: uint64(n.gen)}
 			if l != nil {
 				ev.at = l.now + int64(ef.After)
 				s.pushIn(l, ev)
@@ -861,18 +891,22 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 	n.addLink(peer)
 }
 
-// peerOf is the node of pid, or nil, for n to send to or link: n's last
-// peer if it is that one, else Sim.byPID's, which becomes n's peer. A
-// node leaves byPID only once removed (gone), so a peer that is not gone
-// is byPID's node of its PID. (In a window, gone is set in the removed
+// peerOf is the node of pid, or nil, for n to send to or link: one of
+// n's last two peers if it is that one, else Sim.byPID's, which becomes
+// n's latest peer. A node leaves byPID only once removed (gone), so a
+// peer that is not gone is byPID's node of its PID. (In a window, gone is set in the removed
 // node's lane; nodes send to a removed one, an executor, from its host.)
 func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
 	if p := n.peer; p != nil && !p.gone && p.PID == pid {
 		return p
 	}
+	if p := n.peer2; p != nil && !p.gone && p.PID == pid {
+		n.peer, n.peer2 = p, n.peer
+		return p
+	}
 	p := s.byPID[pid]
 	if p != nil {
-		n.peer = p
+		n.peer, n.peer2 = p, n.peer
 	}
 	return p
 }
