@@ -25,9 +25,11 @@ type simScheduler struct {
 	check   *checker
 	byRole  map[string]resources.Resources // taskRes allocated to a role, made once per role
 	mults   []resources.Resources          // k times taskRes at k (multiple)
-	// The filters of a decline and of a launch: the driver copies them.
+	// The filters of a decline and of a launch, and every task's command:
+	// shared by all calls (the driver runs with ShareMessages, and no one
+	// changes a message once sent).
 	declineFilters, launchFilters *mesos.Filters
-	command                       *mesos.CommandInfo // every task's; the driver copies it
+	command                       *mesos.CommandInfo
 }
 
 func (s *simScheduler) Registered(_ schedulerdriver.SchedulerDriver, id *mesos.FrameworkID, _ *mesos.MasterInfo) {
@@ -103,7 +105,13 @@ func (s *simScheduler) fit(left resources.Resources, max int) int {
 		}
 		return n
 	}
-	lo, hi := 0, max // lo tasks fit; more than hi do not
+	// Gallop first: an offer holds a few tasks, and the multiples built on
+	// the way stay cached for the framework's life.
+	lo, k := 0, 1 // lo tasks fit
+	for k <= max && left.Contains(s.multiple(k)) {
+		lo, k = k, 2*k
+	}
+	hi := min(k-1, max) // more than hi do not fit
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
 		if left.Contains(s.multiple(mid)) {
@@ -170,7 +178,7 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 	if st.partitionAware {
 		info.Capabilities = []*mesos.FrameworkInfo_Capability{{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE.Enum()}}
 	}
-	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
+	core := schedulerdriver.NewCore(schedulerdriver.CoreConfig{Framework: info, ShareMessages: true, Rand: rand.New(rand.NewPCG(seed, uint64(len(st.name))))})
 	sched := &simScheduler{st: st, taskRes: taskRes.Unallocate(), check: check, byRole: map[string]resources.Resources{},
 		declineFilters: &mesos.Filters{RefuseSeconds: proto.Float64(60)},
 		launchFilters:  &mesos.Filters{RefuseSeconds: proto.Float64(5)},
