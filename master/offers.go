@@ -242,8 +242,9 @@ func (c *Core) suppress(f *framework, s *scheduler.Call_Suppress) {
 // downgradeMemo holds offers' resources as frameworks with neither
 // MULTI_ROLE nor RESERVATION_REFINEMENT see them, by content: agents alike
 // are offered alike, and their offers share one list (no one changes a
-// sent message; drivers copy what they keep). At most downgradeMemoMax
-// lists are kept.
+// sent message: drivers copy what they hand to schedulers, unless the
+// scheduler promised to change nothing, ShareMessages). At most
+// downgradeMemoMax lists are kept.
 type downgradeMemo struct {
 	lists map[string]resources.Resources
 	key   []byte // scratch

@@ -62,7 +62,8 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 	}
 	// The record keeps the update's status itself, which no one changes
 	// once sent (the agent sends a fresh copy each time, drivers copy what
-	// they hand to schedulers); only a status with data is copied, to
+	// they hand to schedulers unless the scheduler promised to change
+	// nothing, ShareMessages); only a status with data is copied, to
 	// drop the data.
 	s := status
 	if s.Data != nil {
