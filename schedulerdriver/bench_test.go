@@ -85,17 +85,7 @@ func BenchmarkInlineLaunchOne(b *testing.B) {
 	h.Start()
 	h.Detected(coreNow, coreInfo(coreMaster))
 	h.Receive(coreNow, coreMaster, &mesosinternal.FrameworkRegisteredMessage{FrameworkId: fid("fw-1"), MasterInfo: coreInfo(coreMaster)})
-	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
-	tasks := []*mesos.TaskInfo{task("t-1", "agent-1")}
-	tasks[0].Resources = resources.MustParse("cpus:1;mem:128").Allocate("*")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		h.LaunchTasks([]*mesos.OfferID{id}, tasks, filters)
-		if out := h.Take(coreNow); len(out) != 1 {
-			b.Fatalf("%d effects, want the ACCEPT", len(out))
-		}
-	}
+	launchOne(b, h)
 }
 
 // inlineRegistered is an inline driver over a quiet scheduler, registered
@@ -147,17 +137,7 @@ func BenchmarkInlineOffer(b *testing.B) {
 // CoreConfig.ShareMessages: the ACCEPT carries the scheduler's task.
 func BenchmarkInlineLaunchOneShared(b *testing.B) {
 	h := inlineRegistered(b, true)
-	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
-	tasks := []*mesos.TaskInfo{task("t-1", "agent-1")}
-	tasks[0].Resources = resources.MustParse("cpus:1;mem:128").Allocate("*")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		h.LaunchTasks([]*mesos.OfferID{id}, tasks, filters)
-		if out := h.Take(coreNow); len(out) != 1 {
-			b.Fatalf("%d effects, want the ACCEPT", len(out))
-		}
-	}
+	launchOne(b, h)
 }
 
 // BenchmarkInlineStatusUpdateReused is BenchmarkInlineStatusUpdateShared
@@ -185,6 +165,22 @@ func receiveUpdates(b *testing.B, h *Inline, msg *mesosinternal.StatusUpdateMess
 	for i := 0; i < b.N; i++ {
 		if out := h.Receive(coreNow, coreMaster, msg); len(out) != 1 {
 			b.Fatalf("%d effects, want the ACKNOWLEDGE", len(out))
+		}
+	}
+}
+
+// launchOne has h launch one task on one offer b.N times, timed, each
+// answered by its ACCEPT alone.
+func launchOne(b *testing.B, h *Inline) {
+	id, filters := &mesos.OfferID{Value: proto.String("o-1")}, &mesos.Filters{RefuseSeconds: proto.Float64(5)}
+	tasks := []*mesos.TaskInfo{task("t-1", "agent-1")}
+	tasks[0].Resources = resources.MustParse("cpus:1;mem:128").Allocate("*")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.LaunchTasks([]*mesos.OfferID{id}, tasks, filters)
+		if out := h.Take(coreNow); len(out) != 1 {
+			b.Fatalf("%d effects, want the ACCEPT", len(out))
 		}
 	}
 }
