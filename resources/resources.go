@@ -44,17 +44,7 @@ func (r Resources) Clone() Resources {
 }
 
 // Add returns r + o. Neither operand is modified.
-func (r Resources) Add(o Resources) Resources {
-	a := norm(r)
-	out := make(Resources, len(a), len(a)+len(o))
-	copy(out, a)
-	var block scalarBlock
-	for i, x := range o {
-		block.want = o[i:]
-		out = addWith(out, x, &block)
-	}
-	return out
-}
+func (r Resources) Add(o Resources) Resources { return r.AddEach(o, nil) }
 
 // Subtract returns r - o. What o holds beyond r is ignored: a scalar that
 // would go negative disappears, ranges and sets lose what they share with

@@ -16,7 +16,6 @@ import (
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave"
-	"github.com/gomesos/gomesos/slave/checkpoint"
 	"github.com/gomesos/gomesos/slave/containerizer"
 )
 
@@ -284,10 +283,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		h.node.Post(d, func(now time.Time) []effect.Effect {
 			if pidFile != "" {
 				// The containerizer checkpoints the forked pid itself.
-				h.disk.writes++
-				if !h.disk.countOnly {
-					h.disk.put(h.rel(pidFile), checkpoint.File{Data: []byte("4242")})
-				}
+				h.disk.writeFile(h.rel(pidFile), []byte("4242"))
 			}
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {

@@ -554,12 +554,10 @@ func (c *Cluster) victim() *Node {
 // restart brings a crashed node back: an agent as a new agent (it keeps no
 // checkpoint), a framework from its scheduler's store with its ID.
 func (c *Cluster) restart(n *Node) {
-	for i, a := range c.agents {
-		if a == n {
-			c.boots[i]++
-			c.startAgent(i, false)
-			return
-		}
+	if i := c.agentOf(n); i >= 0 {
+		c.boots[i]++
+		c.startAgent(i, false)
+		return
 	}
 	for j, f := range c.fws {
 		if f != n {

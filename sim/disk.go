@@ -56,6 +56,14 @@ type dentry struct {
 
 func newSimDisk() *simDisk { return &simDisk{} }
 
+// writeFile is a whole-file write the containerizer makes itself.
+func (d *simDisk) writeFile(path string, data []byte) {
+	d.writes++
+	if !d.countOnly {
+		d.put(path, checkpoint.File{Data: data})
+	}
+}
+
 // write applies one of the agent core's disk effects.
 func (d *simDisk) write(h *agentHost, e effect.Effect) {
 	d.writes++

@@ -161,7 +161,7 @@ func (nw *Network) route(l *lane, n, target *Node, msg proto.Message) {
 		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, to: target, Msg: msg, Dropped: "filtered"})
 		return
 	}
-	if len(nw.parts) > 0 && nw.cut(n.PID, target.PID) {
+	if nw.cut(n.PID, target.PID) {
 		s.record(l, Delivery{At: now, From: n.PID, To: target.PID, to: target, Msg: msg, Dropped: "partitioned"})
 		return
 	}

@@ -897,10 +897,10 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 // peer that is not gone is byPID's node of its PID. (In a window, gone is set in the removed
 // node's lane; nodes send to a removed one, an executor, from its host.)
 func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
-	if p := n.peer; p != nil && !p.gone && p.PID == pid {
+	if p := n.peer; p != nil && p.PID == pid && !p.gone {
 		return p
 	}
-	if p := n.peer2; p != nil && !p.gone && p.PID == pid {
+	if p := n.peer2; p != nil && p.PID == pid && !p.gone {
 		n.peer, n.peer2 = p, n.peer
 		return p
 	}

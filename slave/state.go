@@ -9,7 +9,6 @@ import (
 	"github.com/gomesos/gomesos/messages/mesosinternal"
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/slave/containerizer"
-	"github.com/gomesos/gomesos/slave/statusupdate"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -413,21 +412,7 @@ type taskEntry struct {
 	// id is task's id, kept here so that a search reads no task record.
 	id   string
 	task *mesos.Task // its TaskId is set (createTask)
-	// retryKey is the timer key of the task's update retries, once made
-	// (retryKey): its updates' forwards and the last acknowledgement
-	// share it.
-	retryKey string
-	kind     taskKind
-}
-
-// retryKey is the timer key of the update retries of task i of e, whose
-// stream is id; made once per task.
-func (e *executor) retryKey(i int, id statusupdate.StreamID) string {
-	x := &e.tasks[i]
-	if x.retryKey == "" {
-		x.retryKey = updateKey(id)
-	}
-	return x.retryKey
+	kind taskKind
 }
 
 type taskKind uint8

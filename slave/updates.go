@@ -261,7 +261,6 @@ func (c *Core) forward(f *statusupdate.Forward) {
 		return
 	}
 	u := f.Update
-	key := ""
 	if fw, e := c.taskOf(f.Stream.FrameworkID, f.Stream.TaskID); fw != nil {
 		if e != nil {
 			if i := e.taskIndex(f.Stream.TaskID); i >= 0 {
@@ -271,12 +270,8 @@ func (c *Core) forward(f *statusupdate.Forward) {
 				task.StatusUpdateState = u.GetStatus().State
 				task.StatusUpdateUuid = u.GetUuid()
 				u.LatestState = task.State
-				key = e.retryKey(i, f.Stream)
 			}
 		}
-	}
-	if key == "" {
-		key = updateKey(f.Stream)
 	}
 	if c.log.Logger.IsLevelEnabled(logrus.InfoLevel) {
 		c.logFor(f.Stream.FrameworkID, u.GetExecutorId().GetValue(), f.Stream.TaskID).
@@ -284,20 +279,12 @@ func (c *Core) forward(f *statusupdate.Forward) {
 			Info("forwarding status update")
 	}
 	c.out.Send(c.leader(), &mesosinternal.StatusUpdateMessage{Update: u, Pid: c.selfText()})
-	c.out.StartTimer(key, f.RetryAfter)
+	c.out.StartTimer(updateKey(f.Stream), f.RetryAfter)
 }
 
-// cancelRetry cancels the update retries of task tid of framework fid,
-// whose executor is e (nil if none).
-func (c *Core) cancelRetry(e *executor, fid, tid string) {
-	id := statusupdate.StreamID{FrameworkID: fid, TaskID: tid}
-	if e != nil {
-		if i := e.taskIndex(tid); i >= 0 {
-			c.out.CancelTimer(e.retryKey(i, id))
-			return
-		}
-	}
-	c.out.CancelTimer(updateKey(id))
+// cancelRetry cancels the update retries of task tid of framework fid.
+func (c *Core) cancelRetry(fid, tid string) {
+	c.out.CancelTimer(updateKey(statusupdate.StreamID{FrameworkID: fid, TaskID: tid}))
 }
 
 // retryUpdate resends the head of a stream whose acknowledgement is late.
@@ -345,7 +332,7 @@ func (c *Core) statusUpdateAcknowledgement(from actors.PID, m *mesosinternal.Sta
 	if res.StreamEnded {
 		// Nothing is left to retry: the timer goes now rather than fire
 		// for nothing.
-		c.cancelRetry(e, fid, tid)
+		c.cancelRetry(fid, tid)
 	}
 	if f == nil || e == nil {
 		return
