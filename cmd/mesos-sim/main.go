@@ -18,8 +18,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gomesos/gomesos/internal/hugepages"
 	"github.com/gomesos/gomesos/sim"
 )
+
+// hugePageEvery is how often the heap's new mappings are advised: a new
+// 64 MiB arena takes the heap hundreds of milliseconds to fill.
+const hugePageEvery = 5 * time.Millisecond
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -51,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "0: the serial engine; N >= 1: the windowed engine on N goroutines (the same run for every N; not with disk-loss or leader-loss)")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (GOGC) for the run; the environment's GOGC wins when set")
 	keepDisk := fs.Bool("keep-disk", false, "keep every checkpoint write on the simulated agent disks; without it a run with no agent-restart, crash or disk-loss fault (none reads a disk back) only counts them")
+	hugePages := fs.Bool("huge-pages", true, "on Linux with transparent huge pages left to programs (mode madvise), advise the heap to use them: far fewer page faults and TLB misses in a big run, a few percent more resident memory")
 	memLimit := fs.Int64("memory-limit-mib", 12<<10, "soft memory limit (GOMEMLIMIT) in MiB, at which the collector runs whatever --gc-percent says; the environment's GOMEMLIMIT wins when set; 0: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -67,6 +73,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
 		return 2
+	}
+	thp := "off"
+	if *hugePages {
+		stop, mode, err := hugepages.Start(hugePageEvery)
+		defer stop()
+		thp = string(mode)
+		if mode == hugepages.Advised {
+			thp = "advised"
+		}
+		if err != nil {
+			// The run goes on with small pages: only slower.
+			fmt.Fprintf(stderr, "mesos-sim: huge pages: %v\n", err)
+			thp = "failed"
+		}
 	}
 	if *memprofileAt < 0 || *memprofileAt > 0 && *memprofile == "" {
 		fmt.Fprintf(stderr, "mesos-sim: --memprofile-at=%d needs a count above 0 and --memprofile\n", *memprofileAt)
@@ -206,10 +226,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
-		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB gc-runs=%d master-completed-tasks=%d disk-writes=%d disk=%s\n",
+		fmt.Fprintf(stdout, "sim: steps=%d messages=%d heap=%.1fMiB heap/agent=%.0fB heap/task=%.0fB total-alloc=%.1fGiB gc-runs=%d master-completed-tasks=%d disk-writes=%d disk=%s huge-pages=%s\n",
 			res.Steps, res.Messages, heap/(1<<20), heap/float64(cfg.Agents), heap/float64(max(res.Finished, 1)),
 			float64(after.TotalAlloc-before.TotalAlloc)/(1<<30), after.NumGC-before.NumGC, c.MasterCompletedTasks(),
-			res.DiskWrites, diskMode(cfg))
+			res.DiskWrites, diskMode(cfg), thp)
 		printCounts(stdout, res)
 		runtime.KeepAlive(c)
 	}
