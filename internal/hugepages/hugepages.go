@@ -1,13 +1,15 @@
-// Package hugepages asks Linux to back the Go heap with transparent huge
-// pages where the system leaves that choice to each program (the THP mode
-// "madvise"). Go's runtime does not ask for them itself, so on such a
-// system every 4 KiB page of a growing heap faults on its own. A batch job
-// with a heap of many gigabytes (the simulator's million-task run) spends
-// a sixth of its CPU on those faults and on TLB misses; with huge pages it
-// spends far less, at the price of a few percent more resident memory.
+// Package hugepages lets a program's Go heap use transparent huge pages on
+// Linux systems that leave them to each program (the THP mode "madvise").
+// Go's runtime does not ask for them, so on such a system every 4 KiB page
+// of a growing heap faults on its own, and a heap of many gigabytes costs
+// millions of faults and TLB misses.
+//
+// The runtime maps its heap in 4 MiB steps and touches each step at once,
+// so advising mappings after the fact is too late. Reserve instead has the
+// runtime map a large range up front, advises it before anything touches
+// it, and hands it back free: the program's later allocations fill it, on
+// huge pages, without raising the resident memory until they do.
 package hugepages
-
-import "time"
 
 // Mode is what the system does with transparent huge pages.
 type Mode string
@@ -24,15 +26,10 @@ const (
 	Unsupported Mode = "unsupported"
 )
 
-// span is how much address space above the heap's first mapping each
-// advice covers: the runtime grows the heap upward from there.
-const span = 1 << 40
-
-// Start advises the heap's mappings for huge pages every interval, so
-// that each new arena gets them soon after the runtime maps it, until the
-// returned stop is called. It returns the system's mode; it advises only
-// in mode Advised, and returns an error, with a no-op stop, if the first
-// advice fails.
-func Start(every time.Duration) (stop func(), mode Mode, err error) {
-	return start(every)
-}
+// Reserve has the heap map n bytes now, advised for huge pages, and leaves
+// them free for the program's allocations. It does so only in mode
+// Advised, and never for more than three quarters of the machine's memory
+// (the runtime cannot survive a refused mapping); it returns the mode and
+// the bytes it advised. Call it early, from one goroutine: it runs a
+// collection to free the range.
+func Reserve(n uint64) (Mode, uint64, error) { return reserve(n) }

@@ -3,56 +3,40 @@ package hugepages
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
-	"sync"
 	"syscall"
-	"time"
 	"unsafe"
 )
 
 const modeFile = "/sys/kernel/mm/transparent_hugepage/enabled"
 
-// userTop bounds the advised range: the top of a 47-bit user address space.
-const userTop = 1<<47 - 4096
+// hugePage is the size a range is worth advising from.
+const hugePage = 2 << 20
 
-func start(every time.Duration) (func(), Mode, error) {
+func reserve(n uint64) (Mode, uint64, error) {
 	mode := readMode(modeFile)
 	if mode != Advised {
-		return func() {}, mode, nil
+		return mode, 0, nil
 	}
-	if every <= 0 {
-		return func() {}, mode, fmt.Errorf("hugepages: interval %v: want above zero", every)
+	if total, err := memTotal("/proc/meminfo"); err == nil {
+		n = min(n, total/4*3)
 	}
-	lo, err := heapStart()
-	if err != nil {
-		return func() {}, mode, err
+	if n < hugePage {
+		return mode, 0, nil
 	}
-	if err := advise(lo); err != nil {
-		return func() {}, mode, err
+	// A large object takes fresh pages that the runtime knows are zero,
+	// so it does not touch them: they are mapped, not yet resident.
+	b := make([]byte, n)
+	_, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&b[0])), uintptr(n), syscall.MADV_HUGEPAGE)
+	b = nil
+	runtime.GC() // free the range now, not at a collection sized by it
+	if e != 0 {
+		return mode, 0, fmt.Errorf("hugepages: madvise: %w", e)
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if advise(lo) != nil {
-					return
-				}
-			}
-		}
-	}()
-	var once sync.Once
-	return func() { once.Do(func() { close(done); wg.Wait() }) }, mode, nil
+	return mode, n, nil
 }
 
 // readMode reads the bracketed choice of the system's THP setting.
@@ -72,58 +56,26 @@ func readMode(path string) Mode {
 	return Unsupported
 }
 
-// sink keeps the probe below on the heap.
-var sink *[64]byte
-
-// heapStart is the start of the mapping that holds a fresh heap object.
-func heapStart() (uintptr, error) {
-	sink = new([64]byte)
-	addr := uintptr(unsafe.Pointer(sink))
-	sink = nil
-	f, err := os.Open("/proc/self/maps")
+// memTotal reads MemTotal, in bytes, from a /proc/meminfo listing.
+func memTotal(path string) (uint64, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("hugepages: %w", err)
+		return 0, err
 	}
 	defer f.Close()
-	return mappingStart(f, addr)
-}
-
-// mappingStart finds the line of a /proc/<pid>/maps listing whose range
-// holds addr and returns its start.
-func mappingStart(f interface{ Read([]byte) (int, error) }, addr uintptr) (uintptr, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Bytes()
-		dash := bytes.IndexByte(line, '-')
-		sp := bytes.IndexByte(line, ' ')
-		if dash < 0 || sp < dash {
-			continue
-		}
-		lo, err1 := strconv.ParseUint(string(line[:dash]), 16, 64)
-		hi, err2 := strconv.ParseUint(string(line[dash+1:sp]), 16, 64)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		if uint64(addr) >= lo && uint64(addr) < hi {
-			return uintptr(lo), nil
+		fields := bytes.Fields(sc.Bytes())
+		if len(fields) == 3 && string(fields[0]) == "MemTotal:" && string(fields[2]) == "kB" {
+			kb, err := strconv.ParseUint(string(fields[1]), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: MemTotal: %w", path, err)
+			}
+			return kb << 10, nil
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("hugepages: reading the mappings: %w", err)
+		return 0, err
 	}
-	return 0, fmt.Errorf("hugepages: no mapping holds the heap address %#x", addr)
-}
-
-// advise marks every mapping in [lo, lo+span) for huge pages. The range
-// has holes, for which madvise says ENOMEM after advising the rest.
-func advise(lo uintptr) error {
-	n := uintptr(span)
-	if lo < userTop && userTop-lo < n {
-		n = userTop - lo
-	}
-	_, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, n, syscall.MADV_HUGEPAGE)
-	if e != 0 && !errors.Is(e, syscall.ENOMEM) {
-		return fmt.Errorf("hugepages: madvise: %w", e)
-	}
-	return nil
+	return 0, fmt.Errorf("%s: no MemTotal line", path)
 }

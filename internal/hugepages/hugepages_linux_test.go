@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -33,22 +32,26 @@ func TestReadMode(t *testing.T) {
 	}
 }
 
-func TestMappingStart(t *testing.T) {
-	maps := "00400000-00402000 r--p 00000000 fd:00 1 /bin/x\n" +
-		"c000000000-c004000000 rw-p 00000000 00:00 0 \n" +
-		"7f00000000-7f00001000 rw-p 00000000 00:00 0 \n"
-	got, err := mappingStart(strings.NewReader(maps), 0xc000123456)
-	if err != nil || got != 0xc000000000 {
-		t.Fatalf("mappingStart = %#x, %v; want 0xc000000000", got, err)
+func TestMemTotal(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "meminfo")
+	if err := os.WriteFile(p, []byte("MemFree:  10 kB\nMemTotal:       24576000 kB\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := mappingStart(strings.NewReader(maps), 0x1000); err == nil {
-		t.Fatal("an address outside every mapping: want an error")
+	if got, err := memTotal(p); err != nil || got != 24576000<<10 {
+		t.Fatalf("memTotal = %d, %v", got, err)
+	}
+	if err := os.WriteFile(p, []byte("MemFree: 10 kB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := memTotal(p); err == nil {
+		t.Fatal("no MemTotal line: want an error")
 	}
 }
 
-// hugeFlag reports whether the mapping of /proc/self/smaps holding addr
-// carries the huge-page advice ("hg" among its VmFlags).
-func hugeFlag(t *testing.T, addr uintptr) bool {
+// mapping reads the /proc/self/smaps entry holding addr: whether it
+// carries the huge-page advice ("hg" among its VmFlags) and how much of it
+// is on huge pages.
+func mapping(t *testing.T, addr uintptr) (advised bool, hugeKB uint64) {
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +61,7 @@ func hugeFlag(t *testing.T, addr uintptr) bool {
 	in := false
 	for sc.Scan() {
 		line := sc.Text()
-		// A mapping's header starts with its range: lo-hi.
+		// A mapping's entry starts with its range: lo-hi.
 		if rng, _, ok := strings.Cut(line, " "); ok {
 			if los, his, ok := strings.Cut(rng, "-"); ok {
 				lo, err1 := strconv.ParseUint(los, 16, 64)
@@ -69,47 +72,54 @@ func hugeFlag(t *testing.T, addr uintptr) bool {
 				}
 			}
 		}
-		if in && strings.HasPrefix(line, "VmFlags:") {
-			for _, fl := range strings.Fields(line[len("VmFlags:"):]) {
-				if fl == "hg" {
-					return true
-				}
+		if !in {
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
+			hugeKB, _ = strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok {
+			for _, fl := range strings.Fields(v) {
+				advised = advised || fl == "hg"
 			}
-			return false
+			return advised, hugeKB
 		}
 	}
-	return false
+	t.Fatalf("no mapping holds %#x", addr)
+	return false, 0
 }
 
-var keep [][]byte
+var keep []*[4096]byte
 
-func TestStartAdvisesHeapGrowth(t *testing.T) {
+func TestReserveBacksLaterAllocationsWithHugePages(t *testing.T) {
 	if m := readMode(modeFile); m != Advised {
-		t.Skipf("transparent huge pages are %q on this machine, not %q: nothing to advise", m, Advised)
+		t.Skipf("transparent huge pages are %q on this machine, not %q: nothing to reserve", m, Advised)
 	}
-	stop, mode, err := Start(time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
+	const n = 256 << 20
+	mode, got, err := Reserve(n)
+	if err != nil || mode != Advised || got != n {
+		t.Fatalf("Reserve = %q, %d, %v; want %q, %d", mode, got, err, Advised, n)
 	}
-	defer stop()
-	if mode != Advised {
-		t.Fatalf("mode = %q", mode)
-	}
-	// Grow the heap by new arenas after the start; their mappings must
-	// get the advice.
-	for i := 0; i < 16; i++ {
-		keep = append(keep, make([]byte, 16<<20))
+	// Small objects allocated after the reserve land in its range.
+	for i := 0; i < 16<<10; i++ {
+		keep = append(keep, new([4096]byte))
 	}
 	last := keep[len(keep)-1]
-	addr := uintptr(unsafe.Pointer(&last[0]))
-	deadline := time.Now().Add(10 * time.Second)
-	for !hugeFlag(t, addr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the mapping holding %#x got no huge-page advice", addr)
-		}
-		time.Sleep(time.Millisecond)
+	advised, hugeKB := mapping(t, uintptr(unsafe.Pointer(last)))
+	if !advised {
+		t.Fatalf("the mapping holding a new object has no huge-page advice")
+	}
+	if hugeKB == 0 {
+		t.Errorf("64 MiB of new objects, none on huge pages (the kernel had none free?)")
 	}
 	keep = nil
-	stop()
-	stop() // a second stop is harmless
+}
+
+func TestReserveSmallIsNothing(t *testing.T) {
+	if m := readMode(modeFile); m != Advised {
+		t.Skipf("transparent huge pages are %q on this machine, not %q", m, Advised)
+	}
+	if _, got, err := Reserve(4096); err != nil || got != 0 {
+		t.Fatalf("Reserve(4096) = %d, %v; want 0, nil", got, err)
+	}
 }
