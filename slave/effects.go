@@ -23,7 +23,10 @@ type PrepareSandbox struct {
 type LaunchContainer struct {
 	ContainerID             string
 	FrameworkID, ExecutorID string
-	Config                  containerizer.LaunchConfig
+	// Config's Env is nil: the shell sets it to Env.Map() (most
+	// simulated containers never need the map).
+	Config containerizer.LaunchConfig
+	Env    ExecutorEnv
 	// Hosted is set for a command task whose executor the agent hosts
 	// (--command_executor=agent): Config's command is the task's own, and
 	// once it runs the shell starts the executor's actor for it.
