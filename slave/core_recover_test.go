@@ -103,7 +103,7 @@ func runCheckpointed(t *testing.T, r *coreRun) *memDisk {
 	if l.Config.PIDFile != meta+"/executors/e1/runs/c1/pids/forked.pid" {
 		t.Fatalf("PIDFile = %q", l.Config.PIDFile)
 	}
-	if env := l.Env.Map(); !l.Config.Checkpoint || env["MESOS_CHECKPOINT"] != "1" || env["MESOS_RECOVERY_TIMEOUT"] != "15mins" {
+	if env := l.Complete().Env; !l.Config.Checkpoint || env["MESOS_CHECKPOINT"] != "1" || env["MESOS_RECOVERY_TIMEOUT"] != "15mins" {
 		t.Fatalf("checkpoint %v, env %v", l.Config.Checkpoint, env)
 	}
 	d.apply(effs)

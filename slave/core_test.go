@@ -239,8 +239,10 @@ func TestCoreRunTaskLaunchesAndForwardsOnceExecutorRegisters(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cfg := l.Config
-	cfg.Env = l.Env.Map()
+	if l.Config.ExecutorInfo != nil || l.Config.Resources != nil || l.Config.Env != nil {
+		t.Fatalf("LaunchContainer's own config = %+v", l.Config)
+	}
+	cfg := l.Complete()
 	if cfg.Env["MESOS_CHECKPOINT"] != "0" || cfg.Checkpoint {
 		t.Fatalf("checkpoint: env %q, config %v", cfg.Env["MESOS_CHECKPOINT"], cfg.Checkpoint)
 	}
@@ -573,12 +575,13 @@ func TestCoreCommandTaskGetsCommandExecutor(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cmd := l.Config.ExecutorInfo.GetCommand()
+	cfg := l.Complete()
+	cmd := cfg.ExecutorInfo.GetCommand()
 	if l.ExecutorID != "c1" || cmd.GetValue() != "/opt/mesos/mesos-executor" || cmd.GetShell() ||
 		l.Config.TaskInfo.GetTaskId().GetValue() != "c1" {
 		t.Fatalf("LaunchContainer = %+v", l)
 	}
-	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+	if got := resources.Resources(cfg.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
 		t.Fatalf("container resources = %s", got)
 	}
 }
@@ -659,7 +662,7 @@ func TestCoreExecutorEnvTrace(t *testing.T) {
 	r := newCoreRunWith(t, func(c *Config) { c.TraceExecutors, c.TraceExecutorPayloads = true, true })
 	r.register()
 	l := r.launch("t1", "e1")
-	env := l.Env.Map()
+	env := l.Complete().Env
 	if env[tracing.EnvTraceFile] != l.Config.Directory+"/"+tracing.ExecutorTraceFileName || env[tracing.EnvTracePayloads] != "1" ||
 		env["MESOS_DIRECTORY"] != l.Config.Directory || env["MESOS_FRAMEWORK_ID"] != "fw-1" || env["MESOS_EXECUTOR_ID"] != "e1" {
 		t.Fatalf("env %v", env)
@@ -700,16 +703,17 @@ func TestCoreHostedCommandTask(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cmd := l.Config.ExecutorInfo.GetCommand()
+	cfg := l.Complete()
+	cmd := cfg.ExecutorInfo.GetCommand()
 	if l.Hosted == nil || l.Hosted.Task.GetTaskId().GetValue() != "c1" || l.Hosted.Framework.GetName() != frameworkInfo.GetName() ||
-		cmd.GetValue() != "sleep 1" || len(cmd.GetUris()) != 1 || l.Env.Map()["MESOS_EXECUTOR_ID"] != "c1" {
+		cmd.GetValue() != "sleep 1" || len(cmd.GetUris()) != 1 || cfg.Env["MESOS_EXECUTOR_ID"] != "c1" {
 		t.Fatalf("LaunchContainer = %+v", l)
 	}
 	// The executor's trace file is not the task's.
-	if env := l.Env.Map(); env[tracing.EnvTraceFile] != "" || env[tracing.EnvTracePayloads] != "" {
+	if env := cfg.Env; env[tracing.EnvTraceFile] != "" || env[tracing.EnvTracePayloads] != "" {
 		t.Fatalf("hosted command's env %v", env)
 	}
-	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+	if got := resources.Resources(cfg.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
 		t.Fatalf("container resources = %s", got)
 	}
 	r.expect("launched", r.c.ContainerLaunched(r.now, "c1", nil), "wait container c1")

@@ -23,14 +23,18 @@ type PrepareSandbox struct {
 type LaunchContainer struct {
 	ContainerID             string
 	FrameworkID, ExecutorID string
-	// Config's Env is nil: the shell sets it to Env.Map() (most
-	// simulated containers never need the map).
+	// Config lacks what Complete adds: its ExecutorInfo, Resources and
+	// Env are nil.
 	Config containerizer.LaunchConfig
-	Env    ExecutorEnv
 	// Hosted is set for a command task whose executor the agent hosts
-	// (--command_executor=agent): Config's command is the task's own, and
+	// (--command_executor=agent): Complete's command is the task's own, and
 	// once it runs the shell starts the executor's actor for it.
 	Hosted *HostedExecutor
+
+	// What Complete makes the rest of the config from (read only).
+	info *mesos.ExecutorInfo
+	task *mesos.TaskInfo
+	env  executorVars
 }
 
 // HostedExecutor is what the shell needs to run a command executor for

@@ -515,33 +515,43 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 // launchExecutor asks the containerizer to start the executor (off the
 // mailbox) and arms the registration timeout.
 func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
-	// The container gets the executor's info with the task's resources
-	// added: a copy of e.info's fields, whose parts are read only.
-	info := copyExecutorInfo(e.info)
-	total := resources.Resources(e.info.GetResources()).Add(resources.Resources(task.GetResources()))
-	info.Resources = total
 	cfg := containerizer.LaunchConfig{
-		ExecutorInfo: info,
-		Resources:    total,
-		Directory:    e.directory,
-		User:         executorUser(f, e.info),
-		PIDFile:      c.forkedPIDFile(f, e),
-		Checkpoint:   f.checkpoint,
+		Directory:  e.directory,
+		User:       executorUser(f, e.info),
+		PIDFile:    c.forkedPIDFile(f, e),
+		Checkpoint: f.checkpoint,
 	}
 	if e.commandTask {
 		cfg.TaskInfo = task // read only, as the agent keeps it
 	}
-	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg, Env: c.executorEnv(f, e)}
+	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg, info: e.info, task: task, env: c.executorEnv(f, e)}
 	if e.commandTask && c.cfg.CommandExecutor == CommandExecutorAgent {
 		e.hosted = true
 		c.checkpointHosted(f, e)
-		hostCommand(&l.Config, task)
 		// The executor's own trace file is not the task's.
-		l.Env.trace, l.Env.tracePayloads = false, false
+		l.env.trace, l.env.tracePayloads = false, false
 		l.Hosted = &HostedExecutor{Task: proto.Clone(task).(*mesos.TaskInfo), Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)}
 	}
 	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// Complete is l's Config with the parts the core leaves to the shell (a
+// simulated container needs none of them): the executor's info with its
+// task's resources added (running the task's command if the agent hosts
+// the executor), those resources, and the environment.
+func (l *LaunchContainer) Complete() containerizer.LaunchConfig {
+	cfg := l.Config
+	// A copy of the executor's info's fields, whose parts are read only.
+	info := copyExecutorInfo(l.info)
+	total := resources.Resources(l.info.GetResources()).Add(resources.Resources(l.task.GetResources()))
+	info.Resources = total
+	cfg.ExecutorInfo, cfg.Resources = info, total
+	if l.Hosted != nil {
+		hostCommand(&cfg, l.task)
+	}
+	cfg.Env = l.env.Map()
+	return cfg
 }
 
 // executorUser is the user an executor runs as: its command's, else its
@@ -640,9 +650,9 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 }
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment),
-// as the parts its map is made of (ExecutorEnv.Map).
-func (c *Core) executorEnv(f *framework, e *executor) ExecutorEnv {
-	env := ExecutorEnv{
+// as the parts its map is made of (executorVars.Map).
+func (c *Core) executorEnv(f *framework, e *executor) executorVars {
+	env := executorVars{
 		base:        c.executorEnvBase(),
 		frameworkID: f.id,
 		executorID:  e.id,
@@ -664,9 +674,9 @@ func (c *Core) executorEnvMap(f *framework, e *executor) map[string]string {
 	return env.Map()
 }
 
-// ExecutorEnv is an executor's environment before it is made into a map:
+// executorVars is an executor's environment before it is made into a map:
 // the agent's part, shared and read only, and the executor's own values.
-type ExecutorEnv struct {
+type executorVars struct {
 	base                                        map[string]string
 	frameworkID, executorID, directory, agentID string
 	grace                                       string
@@ -674,7 +684,7 @@ type ExecutorEnv struct {
 }
 
 // Map is the environment as a new map.
-func (env *ExecutorEnv) Map() map[string]string {
+func (env *executorVars) Map() map[string]string {
 	// Room for the keys below (a map's room goes by powers of two).
 	m := make(map[string]string, len(env.base)+8)
 	for k, v := range env.base {
