@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"sort"
 	"testing"
+	"unsafe"
 )
 
 // The index against a map, through the list, the map it grows into, and
@@ -102,5 +103,12 @@ func TestManagerStreamsSorted(t *testing.T) {
 				t.Fatalf("stream %d is %v, want task %s", i, id, want[i])
 			}
 		}
+	}
+}
+
+// A stream fits the 128-byte size class (the next is 144).
+func TestStreamSize(t *testing.T) {
+	if n := unsafe.Sizeof(stream{}); n > 128 {
+		t.Fatalf("a stream is %d bytes", n)
 	}
 }

@@ -86,9 +86,9 @@ type stream struct {
 	// taken in and not yet acknowledged, head first. A stream holds a few.
 	acked   [][]byte
 	pending []*mesosinternal.StatusUpdate
-	// Room for the usual stream (RUNNING then a terminal state) without
-	// growing the slices.
-	ackedBuf   [2][]byte
+	// Room for the usual stream (RUNNING then a terminal state, whose
+	// acknowledgement ends it) without growing the slices.
+	ackedBuf   [1][]byte
 	pendingBuf [2]*mesosinternal.StatusUpdate
 
 	backoff time.Duration // interval of the outstanding forward
@@ -214,18 +214,16 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if err := m.journal(id, s, recordAck, nil, uuid); err != nil {
 		return AckResult{}, err
 	}
-	s.ack()
-	s.seq, s.backoff = 0, 0
-	if !s.terminated {
-		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
-	}
 	res := AckResult{Acked: head, Tag: s.tag}
-	if s.terminated {
-		// Anything still pending after a terminal update is dropped.
+	if s.terminated || protocol.IsTerminal(head.GetStatus().GetState()) {
+		// The stream ends; anything still pending after a terminal update
+		// is dropped.
 		m.streams.del(id)
 		res.StreamEnded = true
 		return res, nil
 	}
+	s.ack()
+	s.seq, s.backoff = 0, 0
 	if !m.paused && len(s.pending) > 0 {
 		res.Forward = m.forward(id, s, m.MinRetry)
 	}
