@@ -27,8 +27,9 @@ type LaunchContainer struct {
 	// Env are nil.
 	Config containerizer.LaunchConfig
 	// Hosted is set for a command task whose executor the agent hosts
-	// (--command_executor=agent): Complete's command is the task's own, and
-	// once it runs the shell starts the executor's actor for it.
+	// (--command_executor=agent): the executor info Complete makes runs
+	// the task's own command, and once it runs the shell starts the
+	// executor's actor for it.
 	Hosted *HostedExecutor
 
 	// What Complete makes the rest of the config from (read only).
