@@ -270,7 +270,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		// One closure, not post's two: this runs for every task.
 		h.node.Post(ms(1), func(now time.Time) []effect.Effect { return diskFirst(h.core.SandboxPrepared(now, e, nil)) })
 	case slave.LaunchContainer:
-		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Env["MESOS_CHECKPOINT"] == "1", custom: e.Config.TaskInfo == nil}
+		c := &simContainer{id: e.ContainerID, fid: e.FrameworkID, eid: e.ExecutorID, host: h, checkpoint: e.Config.Checkpoint, custom: e.Config.TaskInfo == nil}
 		h.conts[c.id] = c
 		d := ms(0)
 		if !h.instant {

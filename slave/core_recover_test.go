@@ -99,8 +99,12 @@ func runCheckpointed(t *testing.T, r *coreRun) *memDisk {
 		"launch container c1",
 		"start timer executor-registration/c1 after 1m0s",
 		"checkpoint "+meta+"/executors/e1/runs/c1/tasks/t1/task.info")
-	if l := effs[4].(LaunchContainer); l.Config.PIDFile != meta+"/executors/e1/runs/c1/pids/forked.pid" {
+	l := effs[4].(LaunchContainer)
+	if l.Config.PIDFile != meta+"/executors/e1/runs/c1/pids/forked.pid" {
 		t.Fatalf("PIDFile = %q", l.Config.PIDFile)
+	}
+	if env := l.Complete().Env; !l.Config.Checkpoint || env["MESOS_CHECKPOINT"] != "1" || env["MESOS_RECOVERY_TIMEOUT"] != "15mins" {
+		t.Fatalf("checkpoint %v, env %v", l.Config.Checkpoint, env)
 	}
 	d.apply(effs)
 	// The containerizer writes the pid.

@@ -20,6 +20,7 @@ import (
 	"github.com/gomesos/gomesos/messages/protocol"
 	"github.com/gomesos/gomesos/resources"
 	"github.com/gomesos/gomesos/slave/containerizer"
+	"github.com/gomesos/gomesos/tracing"
 )
 
 var (
@@ -238,7 +239,13 @@ func TestCoreRunTaskLaunchesAndForwardsOnceExecutorRegisters(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cfg := l.Config
+	if l.Config.ExecutorInfo != nil || l.Config.Resources != nil || l.Config.Env != nil {
+		t.Fatalf("LaunchContainer's own config = %+v", l.Config)
+	}
+	cfg := l.Complete()
+	if cfg.Env["MESOS_CHECKPOINT"] != "0" || cfg.Checkpoint {
+		t.Fatalf("checkpoint: env %q, config %v", cfg.Env["MESOS_CHECKPOINT"], cfg.Checkpoint)
+	}
 	if l.FrameworkID != "fw-1" || l.ExecutorID != "e1" ||
 		cfg.Directory != sandbox+"/executors/e1/runs/c1" ||
 		cfg.Env["MESOS_SLAVE_PID"] != coreSelf.String() || cfg.Env["MESOS_SLAVE_ID"] != coreAgentID ||
@@ -568,12 +575,13 @@ func TestCoreCommandTaskGetsCommandExecutor(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cmd := l.Config.ExecutorInfo.GetCommand()
+	cfg := l.Complete()
+	cmd := cfg.ExecutorInfo.GetCommand()
 	if l.ExecutorID != "c1" || cmd.GetValue() != "/opt/mesos/mesos-executor" || cmd.GetShell() ||
 		l.Config.TaskInfo.GetTaskId().GetValue() != "c1" {
 		t.Fatalf("LaunchContainer = %+v", l)
 	}
-	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+	if got := resources.Resources(cfg.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
 		t.Fatalf("container resources = %s", got)
 	}
 }
@@ -649,6 +657,18 @@ func TestCoreLaunchesAreCappedAndQueuedInOrder(t *testing.T) {
 	}
 }
 
+// A traced executor writes its own file in its sandbox.
+func TestCoreExecutorEnvTrace(t *testing.T) {
+	r := newCoreRunWith(t, func(c *Config) { c.TraceExecutors, c.TraceExecutorPayloads = true, true })
+	r.register()
+	l := r.launch("t1", "e1")
+	env := l.Complete().Env
+	if env[tracing.EnvTraceFile] != l.Config.Directory+"/"+tracing.ExecutorTraceFileName || env[tracing.EnvTracePayloads] != "1" ||
+		env["MESOS_DIRECTORY"] != l.Config.Directory || env["MESOS_FRAMEWORK_ID"] != "fw-1" || env["MESOS_EXECUTOR_ID"] != "e1" {
+		t.Fatalf("env %v", env)
+	}
+}
+
 func TestCoreSurvivesEmptyMessages(t *testing.T) {
 	r := newCoreRun(t)
 	r.register()
@@ -668,7 +688,10 @@ func TestCoreSurvivesEmptyMessages(t *testing.T) {
 // goes to it without a container update (the container started with the
 // task's resources).
 func TestCoreHostedCommandTask(t *testing.T) {
-	r := newCoreRunWith(t, func(c *Config) { c.CommandExecutor = CommandExecutorAgent })
+	r := newCoreRunWith(t, func(c *Config) {
+		c.CommandExecutor = CommandExecutorAgent
+		c.TraceExecutors, c.TraceExecutorPayloads = true, true
+	})
 	r.register()
 	task := &mesos.TaskInfo{
 		Name: proto.String("cmd"), TaskId: &mesos.TaskID{Value: proto.String("c1")},
@@ -680,12 +703,17 @@ func TestCoreHostedCommandTask(t *testing.T) {
 	effs = r.expect("sandbox prepared", r.c.SandboxPrepared(r.now, effs[0].(PrepareSandbox), nil),
 		"launch container c1", "start timer executor-registration/c1 after 1m0s")
 	l := effs[0].(LaunchContainer)
-	cmd := l.Config.ExecutorInfo.GetCommand()
+	cfg := l.Complete()
+	cmd := cfg.ExecutorInfo.GetCommand()
 	if l.Hosted == nil || l.Hosted.Task.GetTaskId().GetValue() != "c1" || l.Hosted.Framework.GetName() != frameworkInfo.GetName() ||
-		cmd.GetValue() != "sleep 1" || len(cmd.GetUris()) != 1 || l.Config.Env["MESOS_EXECUTOR_ID"] != "c1" {
+		cmd.GetValue() != "sleep 1" || len(cmd.GetUris()) != 1 || cfg.Env["MESOS_EXECUTOR_ID"] != "c1" {
 		t.Fatalf("LaunchContainer = %+v", l)
 	}
-	if got := resources.Resources(l.Config.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
+	// The executor's trace file is not the task's.
+	if env := cfg.Env; env[tracing.EnvTraceFile] != "" || env[tracing.EnvTracePayloads] != "" {
+		t.Fatalf("hosted command's env %v", env)
+	}
+	if got := resources.Resources(cfg.Resources); got.Scalar("cpus") != 1.1 || got.Scalar("mem") != 160 {
 		t.Fatalf("container resources = %s", got)
 	}
 	r.expect("launched", r.c.ContainerLaunched(r.now, "c1", nil), "wait container c1")

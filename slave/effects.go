@@ -23,11 +23,19 @@ type PrepareSandbox struct {
 type LaunchContainer struct {
 	ContainerID             string
 	FrameworkID, ExecutorID string
-	Config                  containerizer.LaunchConfig
+	// Config lacks what Complete adds: its ExecutorInfo, Resources and
+	// Env are nil.
+	Config containerizer.LaunchConfig
 	// Hosted is set for a command task whose executor the agent hosts
-	// (--command_executor=agent): Config's command is the task's own, and
-	// once it runs the shell starts the executor's actor for it.
+	// (--command_executor=agent): the executor info Complete makes runs
+	// the task's own command, and once it runs the shell starts the
+	// executor's actor for it.
 	Hosted *HostedExecutor
+
+	// What Complete makes the rest of the config from (read only).
+	info *mesos.ExecutorInfo
+	task *mesos.TaskInfo
+	env  executorVars
 }
 
 // HostedExecutor is what the shell needs to run a command executor for

@@ -241,6 +241,7 @@ func (p *process) applyOwn(e effect.Effect) {
 			return func() { p.apply(p.core.SandboxPrepared(p.now(), e, err)) }
 		})
 	case LaunchContainer:
+		e.Config = e.Complete()
 		hosted := p.s.hosted
 		p.offMailbox(func(ctx context.Context) func() {
 			var err error

@@ -515,31 +515,43 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 // launchExecutor asks the containerizer to start the executor (off the
 // mailbox) and arms the registration timeout.
 func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
-	// The container gets the executor's info with the task's resources
-	// added: a copy of e.info's fields, whose parts are read only.
-	info := copyExecutorInfo(e.info)
-	total := resources.Resources(e.info.GetResources()).Add(resources.Resources(task.GetResources()))
-	info.Resources = total
 	cfg := containerizer.LaunchConfig{
-		ExecutorInfo: info,
-		Resources:    total,
-		Directory:    e.directory,
-		User:         executorUser(f, e.info),
-		Env:          c.executorEnv(f, e),
-		PIDFile:      c.forkedPIDFile(f, e),
+		Directory:  e.directory,
+		User:       executorUser(f, e.info),
+		PIDFile:    c.forkedPIDFile(f, e),
+		Checkpoint: f.checkpoint,
 	}
 	if e.commandTask {
 		cfg.TaskInfo = task // read only, as the agent keeps it
 	}
-	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg}
+	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg, info: e.info, task: task, env: c.executorEnv(f, e)}
 	if e.commandTask && c.cfg.CommandExecutor == CommandExecutorAgent {
 		e.hosted = true
 		c.checkpointHosted(f, e)
-		hostCommand(&l.Config, task)
+		// The executor's own trace file is not the task's.
+		l.env.trace, l.env.tracePayloads = false, false
 		l.Hosted = &HostedExecutor{Task: proto.Clone(task).(*mesos.TaskInfo), Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)}
 	}
 	c.launchWaiting = append(c.launchWaiting, l)
 	c.startWaitingLaunches()
+}
+
+// Complete is l's Config with the parts the core leaves to the shell (a
+// simulated container needs none of them): the executor's info with its
+// task's resources added (running the task's command if the agent hosts
+// the executor), those resources, and the environment.
+func (l *LaunchContainer) Complete() containerizer.LaunchConfig {
+	cfg := l.Config
+	// A copy of the executor's info's fields, whose parts are read only.
+	info := copyExecutorInfo(l.info)
+	total := resources.Resources(l.info.GetResources()).Add(resources.Resources(l.task.GetResources()))
+	info.Resources = total
+	cfg.ExecutorInfo, cfg.Resources = info, total
+	if l.Hosted != nil {
+		hostCommand(&cfg, l.task)
+	}
+	cfg.Env = l.env.Map()
+	return cfg
 }
 
 // executorUser is the user an executor runs as: its command's, else its
@@ -588,9 +600,6 @@ func hostCommand(cfg *containerizer.LaunchConfig, task *mesos.TaskInfo) {
 		cmd.User = proto.String(info.GetCommand().GetUser())
 	}
 	info.Command = cmd
-	// The executor's own trace file is not the task's.
-	delete(cfg.Env, tracing.EnvTraceFile)
-	delete(cfg.Env, tracing.EnvTracePayloads)
 }
 
 // startWaitingLaunches starts the waiting launches, in order, while fewer
@@ -640,35 +649,67 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 	return false
 }
 
-// executorEnv is the executor's environment (Mesos' executorEnvironment).
-func (c *Core) executorEnv(f *framework, e *executor) map[string]string {
-	base := c.executorEnvBase()
-	// Room for the keys below (a map's room goes by powers of two).
-	env := make(map[string]string, len(base)+8)
-	for k, v := range base {
-		env[k] = v
-	}
-	env["MESOS_FRAMEWORK_ID"] = f.id
-	env["MESOS_EXECUTOR_ID"] = e.id
-	env["MESOS_DIRECTORY"] = e.directory
-	env["MESOS_SLAVE_ID"] = c.info.GetId().GetValue()
-	checkpoint := f.checkpoint
-	env["MESOS_CHECKPOINT"] = "0"
-	if checkpoint {
-		env["MESOS_CHECKPOINT"] = "1"
-	}
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = c.graceText(c.shutdownGrace(e))
-	if checkpoint {
-		env["MESOS_RECOVERY_TIMEOUT"] = recoveryTimeoutText
-		env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = subscriptionBackoffMaxText
+// executorEnv is the executor's environment (Mesos' executorEnvironment),
+// as the parts its map is made of (executorVars.Map).
+func (c *Core) executorEnv(f *framework, e *executor) executorVars {
+	env := executorVars{
+		base:        c.executorEnvBase(),
+		frameworkID: f.id,
+		executorID:  e.id,
+		directory:   e.directory,
+		agentID:     c.info.GetId().GetValue(),
+		grace:       c.graceText(c.shutdownGrace(e)),
+		checkpoint:  f.checkpoint,
 	}
 	if c.cfg.TraceExecutors {
-		env[tracing.EnvTraceFile] = filepath.Join(e.directory, tracing.ExecutorTraceFileName)
-		if c.cfg.TraceExecutorPayloads {
-			env[tracing.EnvTracePayloads] = "1"
-		}
+		env.trace = true
+		env.tracePayloads = c.cfg.TraceExecutorPayloads
 	}
 	return env
+}
+
+// executorEnvMap is executorEnv as a map.
+func (c *Core) executorEnvMap(f *framework, e *executor) map[string]string {
+	env := c.executorEnv(f, e)
+	return env.Map()
+}
+
+// executorVars is an executor's environment before it is made into a map:
+// the agent's part, shared and read only, and the executor's own values.
+type executorVars struct {
+	base                                        map[string]string
+	frameworkID, executorID, directory, agentID string
+	grace                                       string
+	checkpoint, trace, tracePayloads            bool
+}
+
+// Map is the environment as a new map.
+func (env *executorVars) Map() map[string]string {
+	// Room for the keys below (a map's room goes by powers of two).
+	m := make(map[string]string, len(env.base)+8)
+	for k, v := range env.base {
+		m[k] = v
+	}
+	m["MESOS_FRAMEWORK_ID"] = env.frameworkID
+	m["MESOS_EXECUTOR_ID"] = env.executorID
+	m["MESOS_DIRECTORY"] = env.directory
+	m["MESOS_SLAVE_ID"] = env.agentID
+	m["MESOS_CHECKPOINT"] = "0"
+	if env.checkpoint {
+		m["MESOS_CHECKPOINT"] = "1"
+	}
+	m["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = env.grace
+	if env.checkpoint {
+		m["MESOS_RECOVERY_TIMEOUT"] = recoveryTimeoutText
+		m["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = subscriptionBackoffMaxText
+	}
+	if env.trace {
+		m[tracing.EnvTraceFile] = filepath.Join(env.directory, tracing.ExecutorTraceFileName)
+		if env.tracePayloads {
+			m[tracing.EnvTracePayloads] = "1"
+		}
+	}
+	return m
 }
 
 // graceText is d as the executor's environment gives it; the agent's

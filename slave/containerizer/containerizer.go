@@ -47,6 +47,9 @@ type LaunchConfig struct {
 	// LIBPROCESS_*). The containerizer adds MESOS_SANDBOX, a default PATH,
 	// and the command's own environment (which wins).
 	Env map[string]string
+	// Checkpoint is true if the framework checkpoints (Env's
+	// MESOS_CHECKPOINT is "1").
+	Checkpoint bool
 	// PIDFile, if set, is where the executor's pid is checkpointed
 	// (atomically, as text) once it is forked, so that a restarted agent
 	// finds it again (Mesos' forked.pid).

@@ -86,9 +86,9 @@ type stream struct {
 	// taken in and not yet acknowledged, head first. A stream holds a few.
 	acked   [][]byte
 	pending []*mesosinternal.StatusUpdate
-	// Room for the usual stream (RUNNING then a terminal state) without
-	// growing the slices.
-	ackedBuf   [2][]byte
+	// Room for the usual stream (RUNNING then a terminal state, whose
+	// acknowledgement ends it) without growing the slices.
+	ackedBuf   [1][]byte
 	pendingBuf [2]*mesosinternal.StatusUpdate
 
 	backoff time.Duration // interval of the outstanding forward
@@ -105,7 +105,7 @@ type stream struct {
 
 // Manager holds every stream. Not safe for concurrent use: one owner.
 type Manager struct {
-	streams map[StreamID]*stream
+	streams streamIndex
 	errs    map[StreamID]error // of the failed streams
 	paused  bool
 	seq     uint32
@@ -119,7 +119,7 @@ type Manager struct {
 // New returns a manager that starts paused, as the agent starts
 // disconnected.
 func New() *Manager {
-	return &Manager{streams: map[StreamID]*stream{}, paused: true, MinRetry: MinRetry, MaxRetry: MaxRetry}
+	return &Manager{paused: true, MinRetry: MinRetry, MaxRetry: MaxRetry}
 }
 
 // Paused reports whether forwarding is paused.
@@ -153,10 +153,10 @@ func (m *Manager) UpdateTagged(u *mesosinternal.StatusUpdate, tag any) (UpdateRe
 	if err != nil {
 		return UpdateResult{}, err
 	}
-	s := m.streams[id]
+	s := m.streams.get(id)
 	if s == nil {
 		s = newStream()
-		m.streams[id] = s
+		m.streams.add(id, s)
 	}
 	if s.failed {
 		return UpdateResult{}, m.errs[id]
@@ -194,7 +194,7 @@ type AckResult struct {
 // Acknowledge applies the framework's acknowledgement of uuid.
 func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResult, error) {
 	id := StreamID{FrameworkID: frameworkID, TaskID: taskID}
-	s := m.streams[id]
+	s := m.streams.get(id)
 	if s == nil {
 		return AckResult{}, fmt.Errorf("%w for %s", ErrUnknownStream, id)
 	}
@@ -214,18 +214,16 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 	if err := m.journal(id, s, recordAck, nil, uuid); err != nil {
 		return AckResult{}, err
 	}
-	s.ack()
-	s.seq, s.backoff = 0, 0
-	if !s.terminated {
-		s.terminated = protocol.IsTerminal(head.GetStatus().GetState())
-	}
 	res := AckResult{Acked: head, Tag: s.tag}
-	if s.terminated {
-		// Anything still pending after a terminal update is dropped.
-		delete(m.streams, id)
+	if s.terminated || protocol.IsTerminal(head.GetStatus().GetState()) {
+		// The stream ends; anything still pending after a terminal update
+		// is dropped.
+		m.streams.del(id)
 		res.StreamEnded = true
 		return res, nil
 	}
+	s.ack()
+	s.seq, s.backoff = 0, 0
 	if !m.paused && len(s.pending) > 0 {
 		res.Forward = m.forward(id, s, m.MinRetry)
 	}
@@ -236,7 +234,7 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (AckResul
 // the head to resend, with a doubled interval, or nil if that forward was
 // acknowledged or superseded, or the manager is paused.
 func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
-	s := m.streams[id]
+	s := m.streams.get(id)
 	if m.paused || s == nil || s.seq == 0 || uint64(s.seq) != seq || len(s.pending) == 0 {
 		return nil
 	}
@@ -250,7 +248,7 @@ func (m *Manager) Timeout(id StreamID, seq uint64) *Forward {
 // Retry is Timeout for the stream's outstanding forward, for an owner
 // whose retry timers are keyed by stream (a re-armed timer never fires).
 func (m *Manager) Retry(id StreamID) *Forward {
-	s := m.streams[id]
+	s := m.streams.get(id)
 	if s == nil {
 		return nil
 	}
@@ -261,9 +259,9 @@ func (m *Manager) Retry(id StreamID) *Forward {
 // become stale.
 func (m *Manager) Pause() {
 	m.paused = true
-	for _, s := range m.streams {
+	m.streams.each(func(_ StreamID, s *stream) {
 		s.seq, s.backoff = 0, 0
-	}
+	})
 }
 
 // Resume restarts forwarding and returns the head of every stream, ordered
@@ -273,7 +271,7 @@ func (m *Manager) Resume() []*Forward {
 	ids := m.ids()
 	var out []*Forward
 	for _, id := range ids {
-		s := m.streams[id]
+		s := m.streams.get(id)
 		if len(s.pending) > 0 && !s.failed {
 			out = append(out, m.forward(id, s, m.MinRetry))
 		}
@@ -289,7 +287,7 @@ func (m *Manager) ResendFramework(frameworkID string) []*Forward {
 	}
 	var out []*Forward
 	for _, id := range m.ids() {
-		s := m.streams[id]
+		s := m.streams.get(id)
 		if id.FrameworkID == frameworkID && len(s.pending) > 0 && !s.failed {
 			out = append(out, m.forward(id, s, m.MinRetry))
 		}
@@ -299,17 +297,18 @@ func (m *Manager) ResendFramework(frameworkID string) []*Forward {
 
 // Cleanup drops every stream of a framework (it was shut down).
 func (m *Manager) Cleanup(frameworkID string) {
-	for id := range m.streams {
+	m.streams.delIf(func(id StreamID) bool {
 		if id.FrameworkID == frameworkID {
-			delete(m.streams, id)
 			delete(m.errs, id)
+			return true
 		}
-	}
+		return false
+	})
 }
 
 // Pending returns copies of the pending updates of a stream, head first.
 func (m *Manager) Pending(id StreamID) []*mesosinternal.StatusUpdate {
-	s := m.streams[id]
+	s := m.streams.get(id)
 	if s == nil {
 		return nil
 	}
@@ -322,7 +321,7 @@ func (m *Manager) Pending(id StreamID) []*mesosinternal.StatusUpdate {
 
 // Has reports whether a stream exists (the task has unacknowledged updates
 // or has not yet ended).
-func (m *Manager) Has(id StreamID) bool { return m.streams[id] != nil }
+func (m *Manager) Has(id StreamID) bool { return m.streams.get(id) != nil }
 
 // Streams returns the ids of all streams, sorted.
 func (m *Manager) Streams() []StreamID { return m.ids() }
@@ -354,10 +353,10 @@ func (m *Manager) Replay(id StreamID, records []*mesosinternal.StatusUpdateRecor
 	}
 	delete(m.errs, id)
 	if s.terminated && len(s.pending) == 0 {
-		delete(m.streams, id)
+		m.streams.del(id)
 		return nil
 	}
-	m.streams[id] = s
+	m.streams.set(id, s)
 	return nil
 }
 
@@ -449,10 +448,10 @@ func (s *stream) ack() {
 }
 
 func (m *Manager) ids() []StreamID {
-	ids := make([]StreamID, 0, len(m.streams))
-	for id := range m.streams {
+	ids := make([]StreamID, 0, m.streams.len())
+	m.streams.each(func(id StreamID, _ *stream) {
 		ids = append(ids, id)
-	}
+	})
 	sort.Slice(ids, func(i, j int) bool {
 		if ids[i].FrameworkID != ids[j].FrameworkID {
 			return ids[i].FrameworkID < ids[j].FrameworkID
