@@ -161,7 +161,7 @@ func TestValidateTask(t *testing.T) {
 	for _, tc := range tests {
 		task := base()
 		tc.change(task)
-		err := validateTask(task, ctx, avail)
+		err := validateTask(task, ctx, avail, nil)
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
