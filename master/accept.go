@@ -288,7 +288,8 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 		}
 		stampRole(e.Resources, info)
 	}
-	if err := validateTask(t, taskContext{f: f, a: a}, remaining); err != nil {
+	var rest restOf
+	if err := validateTask(t, taskContext{f: f, a: a}, remaining, &rest); err != nil {
 		c.taskError(f, t, mesos.TaskStatus_REASON_TASK_INVALID, err.Error())
 		return remaining
 	}
@@ -311,8 +312,10 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 	rec := newTask(t, f.idMsg)
 	rec.SlaveId = a.idMsg // validated: the same id, shared (onAgent)
 	c.addTask(f, a, rec)
+	fused := false
 	if own := resources.Resources(t.GetResources()); consumed == nil && resources.Normal(own) {
-		consumed = own // Subtract takes it as Add would have made it
+		consumed = own   // Subtract takes it as Add would have made it
+		fused = rest.set // rest.left is remaining.Subtract(own)
 	} else {
 		consumed = consumed.Add(own)
 	}
@@ -328,6 +331,9 @@ func (c *Core) launchTask(f *framework, a *agent, role string, ti *mesos.TaskInf
 		Task:           t,
 		LaunchExecutor: proto.Bool(launchExecutor),
 	})
+	if fused {
+		return rest.left
+	}
 	return remaining.Subtract(consumed)
 }
 
@@ -430,8 +436,10 @@ func (c taskContext) existingExecutor(id string) *mesos.ExecutorInfo {
 }
 
 // validateTask applies Mesos' LAUNCH task checks, in Mesos' order, against
-// the resources still available in the accepted offers.
-func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resources) error {
+// the resources still available in the accepted offers. With a non-nil
+// rest, a task that needs only its own resources gets available minus
+// them there (the containment check computes it).
+func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resources, rest *restOf) error {
 	tid := t.GetTaskId().GetValue()
 	if t.TaskId == nil {
 		return errors.New("Task has an invalid TaskID: ID must not be empty")
@@ -500,10 +508,24 @@ func validateTask(t *mesos.TaskInfo, c taskContext, available resources.Resource
 			return fmt.Errorf("Task and its executor use invalid resources: %v", err)
 		}
 	}
+	if !extended && rest != nil {
+		var ok bool
+		if rest.left, ok = available.SubtractContained(total); !ok {
+			return fmt.Errorf("Total resources %s required by task and its executor is more than available %s", total, available)
+		}
+		rest.set = true
+		return nil
+	}
 	if !available.Contains(total) {
 		return fmt.Errorf("Total resources %s required by task and its executor is more than available %s", total, available)
 	}
 	return nil
+}
+
+// restOf is what validateTask leaves of the offers, when it computed it.
+type restOf struct {
+	left resources.Resources
+	set  bool
 }
 
 // validateTaskResources checks a task's own resources.
@@ -518,7 +540,13 @@ func validateTaskResources(rs []*mesos.Resource) error {
 		return fmt.Errorf("Invalid task resources: %v", err)
 	}
 	r := resources.Resources(rs)
-	if !r.Revocable().IsEmpty() && !r.NonRevocable().IsEmpty() {
+	var revocable, other bool // r.Revocable() and r.NonRevocable() are not empty
+	for _, x := range r {
+		if resources.Counts(x) {
+			revocable, other = revocable || x.Revocable != nil, other || x.Revocable == nil
+		}
+	}
+	if revocable && other {
 		return fmt.Errorf("Task mixes revocable and non-revocable resources: %s", r)
 	}
 	if r.IsEmpty() {

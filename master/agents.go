@@ -108,7 +108,7 @@ func (c *Core) registerSlave(from actors.PID, m *mesosinternal.RegisterSlaveMess
 	id := c.ids.AgentID()
 	info.Id = slaveID(id)
 	c.registrar.admitting[from.String()] = true
-	c.persist(AdmitSlave{Info: clone(info)}, func() {
+	c.persist(AdmitSlave{Info: info}, func() { // info is the master's own copy, changed by no one
 		delete(c.registrar.admitting, from.String())
 		a := newAgent(id, info, from)
 		a.version = m.GetVersion()

@@ -50,7 +50,8 @@ func (c *counterIDs) AgentID() string {
 }
 
 func (c *counterIDs) OfferID() string {
-	id := c.master + "-O" + strconv.FormatInt(c.offers, 10) // one per offer: no Sprintf
+	var buf [64]byte // one allocation per offer: the id itself
+	id := string(strconv.AppendInt(append(append(buf[:0], c.master...), "-O"...), c.offers, 10))
 	c.offers++
 	return id
 }

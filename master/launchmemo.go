@@ -43,23 +43,27 @@ func (m *launchMemo) resources(rs []*mesos.Resource, info *mesos.Resource_Alloca
 // scalars (ranges, sets, reservations, disks and the like, or unknown
 // fields, are not keyed: they are launched as they are).
 func appendLaunchKey(b []byte, rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) ([]byte, bool) {
-	if len(rs) == 0 || len(unknown(info)) > 0 {
+	if len(rs) == 0 || hasUnknown(info) {
 		return b, false
 	}
 	b = keyStr(b, info.Role)
 	for _, x := range rs {
 		if x == nil || x.Scalar == nil || x.Ranges != nil || x.Set != nil || x.Disk != nil || x.Reservation != nil ||
 			len(x.Reservations) > 0 || x.Revocable != nil || x.Shared != nil || x.ProviderId != nil ||
-			len(unknown(x)) > 0 || len(unknown(x.Scalar)) > 0 || len(unknown(x.AllocationInfo)) > 0 {
+			hasUnknown(x) || hasUnknown(x.Scalar) || hasUnknown(x.AllocationInfo) {
 			return b, false
 		}
 	}
 	return appendListKey(b, rs)
 }
 
-func unknown(m protoreflect.ProtoMessage) protoreflect.RawFields {
-	if m == nil || !m.ProtoReflect().IsValid() {
-		return nil
-	}
-	return m.ProtoReflect().GetUnknown()
+// hasUnknown reports whether m has unknown fields; a nil m has none. The
+// type parameter keeps m's nil check off the interface (a typed nil
+// would cost a ProtoReflect call).
+func hasUnknown[P interface {
+	comparable
+	protoreflect.ProtoMessage
+}](m P) bool {
+	var none P
+	return m != none && len(m.ProtoReflect().GetUnknown()) > 0
 }

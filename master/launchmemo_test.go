@@ -85,9 +85,17 @@ func TestDowngradeMemoSharesOnlyAlikeLists(t *testing.T) {
 			t.Errorf("%s: got %v, want %v of its own", text, got, want(offered(text)))
 		}
 	}
-	odd := offered(agent)
-	odd[1].GetScalar().ProtoReflect().SetUnknown([]byte{0xf8, 0x7f, 0x01})
-	if got, _ := m.of(odd); &got[0] == &first[0] {
-		t.Errorf("a list with unknown fields shares the first list")
+	for i, mark := range []func(r resources.Resources){
+		func(r resources.Resources) { r[1].GetScalar().ProtoReflect().SetUnknown([]byte{0xf8, 0x7f, 0x01}) },
+		func(r resources.Resources) {
+			r[3].GetRanges().GetRange()[0].ProtoReflect().SetUnknown([]byte{0xf8, 0x7f, 0x01})
+		},
+		func(r resources.Resources) { r[0].ProtoReflect().SetUnknown([]byte{0xf8, 0x7f, 0x01}) },
+	} {
+		odd := offered(agent)
+		mark(odd)
+		if got, _ := m.of(odd); &got[0] == &first[0] {
+			t.Errorf("%d: a list with unknown fields shares the first list", i)
+		}
 	}
 }

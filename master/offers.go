@@ -61,7 +61,7 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 		for _, agentID := range sortedKeys(grants[role]) {
 			r := grants[role][agentID]
 			a := c.agents[agentID]
-			if a == nil || !a.active || !a.connected || !slices.Contains(f.roles(), role) {
+			if a == nil || !a.active || !a.connected || !f.hasRole(role) {
 				giveBack(agentID, r)
 				continue
 			}
@@ -97,7 +97,8 @@ func (c *Core) offer(fwID string, grants allocator.Offers) {
 			f.offers[o.id] = o
 			a.offers[o.id] = o
 			if c.cfg.OfferTimeout > 0 {
-				c.out.StartTimer(offerTimerPrefix+o.id, c.cfg.OfferTimeout)
+				o.timer = offerTimerPrefix + o.id // made once: removeOffer cancels it
+				c.out.StartTimer(o.timer, c.cfg.OfferTimeout)
 			}
 			msg.Offers = append(msg.Offers, c.offerFor(f, o, po))
 			msg.Pids = append(msg.Pids, a.pidText())
@@ -162,7 +163,11 @@ func (c *Core) offerTimedOut(id string) {
 // removeOffer forgets o; with rescind the framework is told.
 func (c *Core) removeOffer(o *offer, rescind bool) {
 	if c.cfg.OfferTimeout > 0 {
-		c.out.CancelTimer(offerTimerPrefix + o.id)
+		key := o.timer
+		if key == "" {
+			key = offerTimerPrefix + o.id
+		}
+		c.out.CancelTimer(key)
 	}
 	delete(c.offers, o.id)
 	f := c.frameworks[o.frameworkID]
@@ -291,18 +296,18 @@ func knownFields(rs resources.Resources) bool {
 		if x == nil {
 			continue
 		}
-		if len(unknown(x)) > 0 || len(unknown(x.Scalar)) > 0 || len(unknown(x.Ranges)) > 0 || len(unknown(x.Set)) > 0 ||
-			len(unknown(x.AllocationInfo)) > 0 || len(unknown(x.Revocable)) > 0 || len(unknown(x.Shared)) > 0 ||
-			len(unknown(x.ProviderId)) > 0 {
+		if hasUnknown(x) || hasUnknown(x.Scalar) || hasUnknown(x.Ranges) || hasUnknown(x.Set) ||
+			hasUnknown(x.AllocationInfo) || hasUnknown(x.Revocable) || hasUnknown(x.Shared) ||
+			hasUnknown(x.ProviderId) {
 			return false
 		}
 		for _, r := range x.GetRanges().GetRange() {
-			if len(unknown(r)) > 0 {
+			if hasUnknown(r) {
 				return false
 			}
 		}
 		for _, r := range x.Reservations {
-			if len(unknown(r)) > 0 {
+			if hasUnknown(r) {
 				return false
 			}
 		}

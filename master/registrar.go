@@ -140,12 +140,14 @@ func slaves(r *mesosinternal.Registry) *mesosinternal.Registry_Slaves {
 // admit puts info among the admitted agents, replacing one with its id.
 // Ops replace the entries of a registry's lists, never change one in
 // place: a registry copied with its lists (registryEncoder) shares them.
+// The entry keeps info itself: an op's info is its own (the master makes
+// a copy for it) and no one changes it.
 func admit(r *mesosinternal.Registry, info *mesos.SlaveInfo) {
 	s := slaves(r)
 	id := info.GetId().GetValue()
 	for i, x := range s.Slaves {
 		if x.GetInfo().GetId().GetValue() == id {
-			s.Slaves[i] = &mesosinternal.Registry_Slave{Info: clone(info), DrainInfo: clone(x.DrainInfo), Deactivated: x.Deactivated}
+			s.Slaves[i] = &mesosinternal.Registry_Slave{Info: info, DrainInfo: clone(x.DrainInfo), Deactivated: x.Deactivated}
 			return
 		}
 	}
@@ -156,7 +158,7 @@ func admit(r *mesosinternal.Registry, info *mesos.SlaveInfo) {
 // agents.
 func appendAdmitted(r *mesosinternal.Registry, info *mesos.SlaveInfo) {
 	s := slaves(r)
-	s.Slaves = append(s.Slaves, &mesosinternal.Registry_Slave{Info: clone(info)})
+	s.Slaves = append(s.Slaves, &mesosinternal.Registry_Slave{Info: info}) // kept, as admit does
 }
 
 func dropAdmitted(r *mesosinternal.Registry, id string) {

@@ -73,6 +73,14 @@ func newFramework(id string, info *mesos.FrameworkInfo, maxCompleted, maxUnreach
 
 func (f *framework) roles() []string { return protocol.FrameworkRoles(f.info) }
 
+// hasRole is slices.Contains(f.roles(), role) without the copy.
+func (f *framework) hasRole(role string) bool {
+	if protocol.HasCapability(f.info, mesos.FrameworkInfo_Capability_MULTI_ROLE) {
+		return slices.Contains(f.info.GetRoles(), role)
+	}
+	return f.info.GetRole() == role
+}
+
 // pidText is f.pid.String(), made once per PID; no one changes it.
 func (f *framework) pidText() *string {
 	if f.pidStrOf != f.pid || f.pidStr == nil {
@@ -450,6 +458,7 @@ type offer struct {
 	agentID     string
 	role        string
 	resources   resources.Resources // with allocation info
+	timer       string              // its offer_timeout timer's key, if any
 }
 
 // unreachableAgent remembers an agent marked unreachable.

@@ -1,6 +1,7 @@
 package master
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -154,6 +155,9 @@ func TestValidateTask(t *testing.T) {
 			t.Command, t.Executor = nil, exec()
 			t.Executor.Type = mesos.ExecutorInfo_DEFAULT.Enum()
 		}, "'ExecutorInfo.command' must not be set for 'DEFAULT' executor"},
+		{"command task too big", func(t *mesos.TaskInfo) {
+			t.Resources = resources.MustParse("cpus:100;mem:128").Allocate("*")
+		}, "required by task and its executor is more than available"},
 		{"limits need the capability", func(t *mesos.TaskInfo) {
 			t.Limits = map[string]*mesos.Value_Scalar{"cpus": {Value: proto.Float64(2)}}
 		}, "Agent is not capable of handling task resource limits"},
@@ -161,9 +165,28 @@ func TestValidateTask(t *testing.T) {
 	for _, tc := range tests {
 		task := base()
 		tc.change(task)
-		err := validateTask(task, ctx, avail)
+		err := validateTask(task, ctx, avail, nil)
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+		// What is left, when validateTask computes it, is what launchTask's
+		// Subtract would leave, entry for entry.
+		var rest restOf
+		if err2 := validateTask(task, ctx, avail, &rest); fmt.Sprint(err2) != fmt.Sprint(err) {
+			t.Errorf("%s: with rest: %v, without: %v", tc.name, err2, err)
+		}
+		if want := avail.Subtract(task.GetResources()); rest.set {
+			if err != nil || len(rest.left) != len(want) {
+				t.Errorf("%s: rest %s, want %s", tc.name, rest.left, want)
+			} else {
+				for i := range want {
+					if !proto.Equal(rest.left[i], want[i]) {
+						t.Errorf("%s: rest %s, want %s", tc.name, rest.left, want)
+					}
+				}
+			}
+		} else if err == nil && task.Executor == nil {
+			t.Errorf("%s: a command task's rest was not computed", tc.name)
 		}
 	}
 }

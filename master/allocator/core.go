@@ -1006,10 +1006,16 @@ func (c *Core) RecoverResources(now time.Time, fid, aid string, res resources.Re
 	expires := now.Add(timeout)
 	install := func(role string, refused resources.Resources) {
 		k := filterKey{role, aid}
-		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: c.countVec(refused), expires: expires})
+		var counts sorter.Vec
+		if a.countsGood && sameSlice(refused, a.available) {
+			counts = slices.Clone(a.counts) // countVec(refused), already counted
+		} else {
+			counts = c.countVec(refused)
+		}
+		f.filters[k] = append(f.filters[k], offerFilter{refused: refused, counts: counts, expires: expires})
 		f.nFilters++
 		c.nFilters++
-		heap.Push(&c.expiries, expiry{expires, fid, k})
+		c.expiries.push(expiry{expires, fid, k})
 	}
 	if role, ok := singleRole(res); ok {
 		if freed == nil {
@@ -1168,7 +1174,7 @@ func (c *Core) RoleOrder() []string { return c.roleSorter.Sort() }
 // only the framework, role and agent of each expired one.
 func (c *Core) expireFilters(now time.Time) {
 	for len(c.expiries) > 0 && !now.Before(c.expiries[0].expires) {
-		e := heap.Pop(&c.expiries).(expiry)
+		e := c.expiries.pop()
 		f := c.frameworks[e.fid]
 		if f == nil {
 			continue // removed since
@@ -1239,5 +1245,45 @@ func (h *expiryHeap) Pop() any {
 	x := old[len(old)-1]
 	old[len(old)-1] = expiry{}
 	*h = old[:len(old)-1]
+	return x
+}
+
+// push is heap.Push(h, e) and pop is heap.Pop(h) (the same steps, so the
+// same order) without boxing e in an interface.
+func (h *expiryHeap) push(e expiry) {
+	*h = append(*h, e)
+	q := *h
+	for j := len(q) - 1; ; {
+		i := (j - 1) / 2 // parent
+		if i == j || !q.Less(j, i) {
+			break
+		}
+		q.Swap(i, j)
+		j = i
+	}
+}
+
+func (h *expiryHeap) pop() expiry {
+	q := *h
+	n := len(q) - 1
+	q.Swap(0, n)
+	for i := 0; ; {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && q.Less(j2, j1) {
+			j = j2
+		}
+		if !q.Less(j, i) {
+			break
+		}
+		q.Swap(i, j)
+		i = j
+	}
+	x := q[n]
+	q[n] = expiry{}
+	*h = q[:n]
 	return x
 }

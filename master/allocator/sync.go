@@ -13,6 +13,8 @@ import (
 // core and decide themselves when to run Core.Allocate. Now gives the time
 // of refusal filters (RecoverResources). Initialize, Pause and Resume do
 // nothing: the caller owns the core's options and its allocation runs.
+// It takes its arguments over as the interface says: the agents' infos
+// and the filters are not copied (the master never changes them).
 type Sync struct {
 	Core *Core
 	Now  func() time.Time
@@ -35,13 +37,13 @@ func (s Sync) UpdateFramework(id string, info *mesos.FrameworkInfo, opts Framewo
 }
 
 func (s Sync) AddSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources, used map[string]resources.Resources) {
-	s.Core.AddSlave(id, cloneInfo(info), slices.Clone(caps), total, used)
+	s.Core.AddSlave(id, info, slices.Clone(caps), total, used)
 }
 
 func (s Sync) RemoveSlave(id string) { s.Core.RemoveSlave(id) }
 
 func (s Sync) UpdateSlave(id string, info *mesos.SlaveInfo, caps []mesos.SlaveInfo_Capability_Type, total resources.Resources) {
-	s.Core.UpdateSlave(id, cloneInfo(info), slices.Clone(caps), total)
+	s.Core.UpdateSlave(id, info, slices.Clone(caps), total)
 }
 
 func (s Sync) ActivateSlave(id string)   { s.Core.ActivateSlave(id) }
@@ -52,7 +54,7 @@ func (s Sync) UpdateAllocation(fid, aid string, offered resources.Resources, con
 }
 
 func (s Sync) RecoverResources(fid, aid string, res resources.Resources, filters *mesos.Filters) {
-	s.Core.RecoverResources(s.Now(), fid, aid, res, cloneInfo(filters))
+	s.Core.RecoverResources(s.Now(), fid, aid, res, filters) // not kept
 }
 
 func (s Sync) SuppressOffers(fid string, roles []string) {
