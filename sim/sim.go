@@ -55,6 +55,7 @@ type Node struct {
 	// agentNo is a Cluster's: 1 + the index of the agent whose machine
 	// the node runs on (the agent, or one of its executors); 0 elsewhere.
 	agentNo int32
+	host    *host // the nodes at its address; beside inc, which the merge reads too
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
 	// any.
@@ -72,8 +73,7 @@ type Node struct {
 	// framework to the master) or two (an agent to its master and an
 	// executor), and a look here is cheaper than one in Sim.byPID.
 	peer, peer2 *Node
-	index       int   // position in sim.nodes
-	host        *host // the nodes at its address
+	index       int // position in sim.nodes
 	ranWin      uint64
 }
 
@@ -254,21 +254,25 @@ type event struct {
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
-// keys, so ordering them reads no event.
+// keys and the target's host (nil for a hook), so ordering them and
+// sorting them into lanes read no event and no node.
 type queue []qent
 
 type qent struct {
 	at  int64
 	seq uint64
+	h   *host
 	e   *event
 }
 
 func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
 
-func (q *queue) push(e *event) {
-	h := append(*q, qent{at: e.at, seq: e.seq, e: e})
+// push queues e, whose target is on host h.
+func (q *queue) push(e *event, h *host) { q.pushEnt(qent{at: e.at, seq: e.seq, h: h, e: e}) }
+
+func (q *queue) pushEnt(x qent) {
+	h := append(*q, x)
 	i := len(h) - 1
-	x := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
 		if !x.before(h[p]) {
@@ -281,9 +285,11 @@ func (q *queue) push(e *event) {
 	*q = h
 }
 
-func (q *queue) pop() *event {
+func (q *queue) pop() *event { return q.popEnt().e }
+
+func (q *queue) popEnt() qent {
 	h := *q
-	top := h[0].e
+	top := h[0]
 	n := len(h) - 1
 	x := h[n]
 	h[n] = qent{}
@@ -451,6 +457,7 @@ type Sim struct {
 	parMu   sync.Mutex
 	parErr  error // the least failure reported during the window
 	helpers []*helper
+	bufs    []logBuf // one for each goroutine that runs lanes
 }
 
 // New returns an empty simulation at Epoch.
@@ -652,7 +659,11 @@ func (s *Sim) push(ev event) {
 	*e = ev
 	s.seq++
 	e.seq = s.seq
-	s.q.push(e)
+	var h *host
+	if e.to != nil {
+		h = e.to.host
+	}
+	s.q.push(e, h)
 }
 
 // takeEvent pops an event from a free list, or makes one.
@@ -688,7 +699,7 @@ func (s *Sim) step(limit int64) bool {
 	if s.err != nil || len(s.q) == 0 {
 		return false
 	}
-	if s.opts.Workers > 0 && s.q[0].e.kind != evHook {
+	if s.opts.Workers > 0 && s.q[0].h != nil { // not a hook
 		return s.window(limit)
 	}
 	s.win++ // a hook under the windowed engine: no node ran
