@@ -73,8 +73,19 @@ type Node struct {
 	// framework to the master) or two (an agent to its master and an
 	// executor), and a look here is cheaper than one in Sim.byPID.
 	peer, peer2 *Node
-	index       int // position in sim.nodes
-	ranWin      uint64
+	index       int32 // position in sim.nodes
+	// incAt is Sim.incs when inc last changed outside a window (MaxUint32
+	// once removed): a message queued at a merge is for the incarnation
+	// its target had then.
+	incAt  uint32
+	ranWin uint64
+}
+
+// newInc starts n's next incarnation, outside a window.
+func (n *Node) newInc() {
+	n.inc++
+	n.sim.incs++
+	n.incAt = n.sim.incs
 }
 
 // Up reports whether the node is running.
@@ -249,8 +260,10 @@ type event struct {
 	from actors.PID
 	msg  proto.Message
 	key  string
-	gen  uint64
-	fn   func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
+	// gen is a timer's generation; for a message queued at a merge, 1 +
+	// Sim.incs then, which stands for the target's incarnation.
+	gen uint64
+	fn  func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
@@ -444,6 +457,8 @@ type Sim struct {
 	err    error
 	steps  uint64
 	sent   uint64
+	// incs counts the incarnations started outside windows (Node.incAt).
+	incs uint32
 	// prevSteps is Steps before the last step or window.
 	prevSteps uint64
 
@@ -526,7 +541,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: len(s.nodes), host: s.hostOf(pid.Address)}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: int32(len(s.nodes)), host: s.hostOf(pid.Address)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
@@ -565,7 +580,7 @@ func (s *Sim) Crash(n *Node) {
 		return
 	}
 	n.up = false
-	n.inc++
+	n.newInc()
 	n.armed, n.few = nil, nil
 	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
@@ -598,7 +613,7 @@ func (s *Sim) Remove(n *Node) {
 	n.gone = true
 	if n.up {
 		n.up = false
-		n.inc++
+		n.newInc()
 		for _, p := range n.links {
 			if w := s.peerOf(n, p); w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
@@ -817,7 +832,7 @@ func (s *Sim) handle(l *lane, e *event) {
 		return
 	case evDeliver:
 		n := e.to
-		if !n.up || n.inc != e.inc {
+		if !n.up || n.inc != e.inc && e.gen == 0 || e.gen > 0 && n.incAt >= uint32(e.gen) {
 			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: "target down"})
 			return
 		}

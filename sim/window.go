@@ -97,6 +97,7 @@ type op struct {
 	kind opKind
 	i    int32
 	e    *event
+	h    *host // e's target's host
 	n    *Node
 	peer *Node
 	fn   func()
@@ -197,7 +198,11 @@ func (s *Sim) pushIn(l *lane, ev event) {
 		l.q.push(e, l.h)
 		return
 	}
-	l.log = append(l.log, op{kind: opPush, e: e})
+	o := op{kind: opPush, e: e}
+	if ev.to != nil {
+		o.h = ev.to.host
+	}
+	l.log = append(l.log, o)
 }
 
 // deliverIn queues a message from lane l: it lands at or after the
@@ -205,7 +210,7 @@ func (s *Sim) pushIn(l *lane, ev event) {
 func (s *Sim) deliverIn(l *lane, ev event) {
 	e := takeEvent(&l.free)
 	*e = ev
-	l.log = append(l.log, op{kind: opDeliver, e: e})
+	l.log = append(l.log, op{kind: opDeliver, e: e, h: ev.to.host})
 }
 
 // addIn adds a node inside a window, on a host that runs in it; it is
@@ -237,6 +242,7 @@ func (s *Sim) removeIn(n *Node) {
 	if n.up {
 		n.up = false
 		n.inc++
+		n.incAt = math.MaxUint32 // it is gone for good
 		for _, p := range n.links {
 			w := s.byPID[p]
 			if w == nil {
@@ -577,12 +583,12 @@ func (s *Sim) mergeQueue(lanes []*lane, at int64) {
 			o := &l.log[i]
 			switch o.kind {
 			case opDeliver:
-				o.e.inc = o.e.to.inc
+				o.e.gen = uint64(s.incs) + 1
 				fallthrough
 			case opPush:
 				s.seq++
 				o.e.seq = s.seq
-				s.q.push(o.e, o.e.to.host)
+				s.q.push(o.e, o.h)
 			case opGone:
 				s.peerGone(o.peer, o.n, at)
 			}
@@ -613,7 +619,7 @@ func (s *Sim) mergeRest(lanes []*lane) {
 					s.fail(fmt.Errorf("sim: node %s added twice inside a window", n.Name))
 					continue
 				}
-				n.index = len(s.nodes)
+				n.index = int32(len(s.nodes))
 				s.nodes = append(s.nodes, n)
 				s.byPID[n.PID] = n
 				s.byName[n.Name] = n
