@@ -267,21 +267,34 @@ type event struct {
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
-// keys and the target's host (nil for a hook), so ordering them and
-// sorting them into lanes read no event and no node.
+// keys and the target's host, so ordering them and sorting them into
+// lanes read no event and no node.
 type queue []qent
 
 type qent struct {
-	at  int64
-	seq uint64
-	h   *host
+	at int64
+	// key is seq<<hostBits | host.no (0 for a hook): seqs differ, so it
+	// orders as seq does.
+	key uint64
 	e   *event
 }
 
-func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+// hostBits is the bits of a queue entry's key that number its host.
+const hostBits = 24
+
+func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.key < b.key) }
+
+// host is the entry's host number (host.no), 0 for a hook.
+func (a qent) host() uint32 { return uint32(a.key & (1<<hostBits - 1)) }
 
 // push queues e, whose target is on host h.
-func (q *queue) push(e *event, h *host) { q.pushEnt(qent{at: e.at, seq: e.seq, h: h, e: e}) }
+func (q *queue) push(e *event, h *host) {
+	x := qent{at: e.at, key: e.seq << hostBits, e: e}
+	if h != nil {
+		x.key |= uint64(h.no)
+	}
+	q.pushEnt(x)
+}
 
 func (q *queue) pushEnt(x qent) {
 	h := append(*q, x)
@@ -298,11 +311,21 @@ func (q *queue) pushEnt(x qent) {
 	*q = h
 }
 
-func (q *queue) pop() *event { return q.popEnt().e }
+func (q *queue) pop() *event {
+	top := (*q)[0].e
+	q.drop()
+	return top
+}
 
 func (q *queue) popEnt() qent {
+	top := (*q)[0]
+	q.drop()
+	return top
+}
+
+// drop takes the least entry off.
+func (q *queue) drop() {
 	h := *q
-	top := h[0]
 	n := len(h) - 1
 	x := h[n]
 	h[n] = qent{}
@@ -329,7 +352,6 @@ func (q *queue) popEnt() qent {
 		h[i] = x
 	}
 	*q = h
-	return top
 }
 
 // Delivery is one message that reached a node (or was lost on the way).
@@ -444,7 +466,9 @@ type Sim struct {
 	byPID  map[actors.PID]*Node
 	byName map[string]*Node
 	hosts  map[string]*host
-	Net    *Network
+	// hostList is the hosts in the order made (host.no).
+	hostList []*host
+	Net      *Network
 
 	// Check runs after every step; an error stops the run as a Violation.
 	Check func(s *Sim) error
@@ -503,6 +527,7 @@ func (s *Sim) Reserve(nodes, hosts int) {
 	s.byPID = make(map[actors.PID]*Node, nodes)
 	s.byName = make(map[string]*Node, nodes)
 	s.hosts = make(map[string]*host, hosts)
+	s.hostList = make([]*host, 0, hosts)
 }
 
 // Seed is the seed of the run.
@@ -545,6 +570,7 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
+	n.host.added(n)
 	return n, nil
 }
 
@@ -714,7 +740,7 @@ func (s *Sim) step(limit int64) bool {
 	if s.err != nil || len(s.q) == 0 {
 		return false
 	}
-	if s.opts.Workers > 0 && s.q[0].h != nil { // not a hook
+	if s.opts.Workers > 0 && s.q[0].host() != 0 { // not a hook
 		return s.window(limit)
 	}
 	s.win++ // a hook under the windowed engine: no node ran
@@ -918,9 +944,10 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 }
 
 // peerOf is the node of pid, or nil, for n to send to or link: one of
-// n's last two peers if it is that one, else Sim.byPID's, which becomes
-// n's latest peer. A node leaves byPID only once removed (gone), so a
-// peer that is not gone is byPID's node of its PID. (In a window, gone is set in the removed
+// n's last two peers if it is that one, else its host's first node if it
+// is that one, else Sim.byPID's; it becomes n's latest peer. A node
+// leaves byPID only once removed (gone), so a peer that is not gone is
+// byPID's node of its PID. (In a window, gone is set in the removed
 // node's lane; nodes send to a removed one, an executor, from its host.)
 func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
 	if p := n.peer; p != nil && p.PID == pid && !p.gone {
@@ -930,7 +957,27 @@ func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
 		n.peer, n.peer2 = p, n.peer
 		return p
 	}
-	p := s.byPID[pid]
+	return s.newPeer(n, pid)
+}
+
+// newPeer is peerOf for a pid not among n's last two peers. (Not inlined:
+// peerOf is.)
+//
+//go:noinline
+func (s *Sim) newPeer(n *Node, pid actors.PID) *Node {
+	var p *Node
+	if pid.Address != n.PID.Address {
+		// Most peers elsewhere are their host's first node (an agent,
+		// a framework, the master), and Sim.hosts is a smaller map.
+		if h := s.hosts[pid.Address]; h != nil {
+			if f := h.first; f != nil && f.PID.ID == pid.ID && !f.gone {
+				p = f
+			}
+		}
+	}
+	if p == nil {
+		p = s.byPID[pid]
+	}
 	if p != nil {
 		n.peer, n.peer2 = p, n.peer
 	}

@@ -39,10 +39,12 @@ import (
 
 // host is the nodes at one address.
 type host struct {
-	addr string
-	rng  *rand.Rand // the windowed engine's source for the host
-	lane *lane      // its lane in window win
-	win  uint64
+	addr  string
+	no    uint32     // 1 + its index in Sim.hostList
+	first *Node      // the first node added that is not gone, when it was added
+	rng   *rand.Rand // the windowed engine's source for the host
+	lane  *lane      // its lane in window win
+	win   uint64
 }
 
 // hostOf returns the host of addr, made on first use.
@@ -50,7 +52,11 @@ func (s *Sim) hostOf(addr string) *host {
 	if h := s.hosts[addr]; h != nil {
 		return h
 	}
-	h := &host{addr: addr}
+	if len(s.hostList)+1 >= 1<<hostBits {
+		panic("sim: more hosts than a queue entry can number")
+	}
+	h := &host{addr: addr, no: uint32(len(s.hostList) + 1)}
+	s.hostList = append(s.hostList, h)
 	if s.opts.Workers > 0 {
 		f := fnv.New64a()
 		f.Write([]byte(addr))
@@ -61,6 +67,14 @@ func (s *Sim) hostOf(addr string) *host {
 		s.clock = h
 	}
 	return h
+}
+
+// added notes node n, just registered: the host's first unless it has
+// one that is not gone.
+func (h *host) added(n *Node) {
+	if h.first == nil || h.first.gone {
+		h.first = n
+	}
 }
 
 // lane is one host's share of a window.
@@ -413,12 +427,12 @@ func (s *Sim) window(limit int64) bool {
 	lanes := s.lanes[:0]
 	events := 0
 	for len(s.q) > 0 && s.q[0].at < end {
-		if s.q[0].h == nil {
+		if s.q[0].host() == 0 {
 			end = s.q[0].at // a hook: it runs alone, next
 			break
 		}
 		x := s.q.popEnt()
-		h := x.h
+		h := s.hostList[x.host()-1]
 		if h.win != s.win {
 			var l *lane
 			if len(lanes) < cap(lanes) {
@@ -623,6 +637,7 @@ func (s *Sim) mergeRest(lanes []*lane) {
 				s.nodes = append(s.nodes, n)
 				s.byPID[n.PID] = n
 				s.byName[n.Name] = n
+				n.host.added(n)
 			case opRemove:
 				s.unregister(o.n)
 			case opCall:
