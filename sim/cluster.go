@@ -309,6 +309,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		if err != nil {
 			return nil, err
 		}
+		st.node = n
 		c.fws = append(c.fws, n)
 		startDriver(s, n, d, sched, c.masterInfo)
 	}

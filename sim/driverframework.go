@@ -150,7 +150,7 @@ func (s *simScheduler) multiple(k int) resources.Resources {
 }
 
 func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
-	s.check.see(s.st.name, s.st.id, st, st.GetUuid())
+	s.check.see(s.st.node, s.st.name, s.st.id, st, st.GetUuid())
 	tid := st.GetTaskId().GetValue()
 	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
 		if settled(st.GetState()) && !settled(last) {

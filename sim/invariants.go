@@ -111,7 +111,7 @@ func (k *checker) observe(s *Sim, d Delivery) {
 	if !k.isFw[to] {
 		return
 	}
-	k.see(to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
+	k.see(d.to, to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
 }
 
 func (k *checker) fail(err error) {
@@ -167,9 +167,9 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 	}
 }
 
-// see checks one update a framework was given.
-func (k *checker) see(to, fid string, st *mesos.TaskStatus, uuid []byte) {
-	if s := k.c.Sim; s.par && s.deferTo(s.byName[to], func() { k.see(to, fid, st, uuid) }) {
+// see checks one update framework n, named to, was given.
+func (k *checker) see(n *Node, to, fid string, st *mesos.TaskStatus, uuid []byte) {
+	if s := k.c.Sim; s.par && s.deferTo(n, func() { k.see(n, to, fid, st, uuid) }) {
 		return // seen in its lane's order when the window is merged
 	}
 	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {

@@ -55,6 +55,7 @@ type Node struct {
 	// agentNo is a Cluster's: 1 + the index of the agent whose machine
 	// the node runs on (the agent, or one of its executors); 0 elsewhere.
 	agentNo int32
+	host    *host // the nodes at its address; beside inc, which the merge reads too
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
 	// any.
@@ -72,9 +73,19 @@ type Node struct {
 	// framework to the master) or two (an agent to its master and an
 	// executor), and a look here is cheaper than one in Sim.byPID.
 	peer, peer2 *Node
-	index       int   // position in sim.nodes
-	host        *host // the nodes at its address
-	ranWin      uint64
+	index       int32 // position in sim.nodes
+	// incAt is Sim.incs when inc last changed outside a window (MaxUint32
+	// once removed): a message queued at a merge is for the incarnation
+	// its target had then.
+	incAt  uint32
+	ranWin uint64
+}
+
+// newInc starts n's next incarnation, outside a window.
+func (n *Node) newInc() {
+	n.inc++
+	n.sim.incs++
+	n.incAt = n.sim.incs
 }
 
 // Up reports whether the node is running.
@@ -249,26 +260,45 @@ type event struct {
 	from actors.PID
 	msg  proto.Message
 	key  string
-	gen  uint64
-	fn   func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
+	// gen is a timer's generation; for a message queued at a merge, 1 +
+	// Sim.incs then, which stands for the target's incarnation.
+	gen uint64
+	fn  func(now time.Time) []effect.Effect // a call's, or a hook's (its result ignored)
 }
 
 // queue is a 4-ary min-heap of events by (at, seq). Its entries carry the
-// keys, so ordering them reads no event.
+// keys and the target's host, so ordering them and sorting them into
+// lanes read no event and no node.
 type queue []qent
 
 type qent struct {
-	at  int64
-	seq uint64
+	at int64
+	// key is seq<<hostBits | host.no (0 for a hook): seqs differ, so it
+	// orders as seq does.
+	key uint64
 	e   *event
 }
 
-func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+// hostBits is the bits of a queue entry's key that number its host.
+const hostBits = 24
 
-func (q *queue) push(e *event) {
-	h := append(*q, qent{at: e.at, seq: e.seq, e: e})
+func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.key < b.key) }
+
+// host is the entry's host number (host.no), 0 for a hook.
+func (a qent) host() uint32 { return uint32(a.key & (1<<hostBits - 1)) }
+
+// push queues e, whose target is on host h.
+func (q *queue) push(e *event, h *host) {
+	x := qent{at: e.at, key: e.seq << hostBits, e: e}
+	if h != nil {
+		x.key |= uint64(h.no)
+	}
+	q.pushEnt(x)
+}
+
+func (q *queue) pushEnt(x qent) {
+	h := append(*q, x)
 	i := len(h) - 1
-	x := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
 		if !x.before(h[p]) {
@@ -282,8 +312,20 @@ func (q *queue) push(e *event) {
 }
 
 func (q *queue) pop() *event {
+	top := (*q)[0].e
+	q.drop()
+	return top
+}
+
+func (q *queue) popEnt() qent {
+	top := (*q)[0]
+	q.drop()
+	return top
+}
+
+// drop takes the least entry off.
+func (q *queue) drop() {
 	h := *q
-	top := h[0].e
 	n := len(h) - 1
 	x := h[n]
 	h[n] = qent{}
@@ -310,7 +352,6 @@ func (q *queue) pop() *event {
 		h[i] = x
 	}
 	*q = h
-	return top
 }
 
 // Delivery is one message that reached a node (or was lost on the way).
@@ -425,7 +466,9 @@ type Sim struct {
 	byPID  map[actors.PID]*Node
 	byName map[string]*Node
 	hosts  map[string]*host
-	Net    *Network
+	// hostList is the hosts in the order made (host.no).
+	hostList []*host
+	Net      *Network
 
 	// Check runs after every step; an error stops the run as a Violation.
 	Check func(s *Sim) error
@@ -438,6 +481,8 @@ type Sim struct {
 	err    error
 	steps  uint64
 	sent   uint64
+	// incs counts the incarnations started outside windows (Node.incAt).
+	incs uint32
 	// prevSteps is Steps before the last step or window.
 	prevSteps uint64
 
@@ -451,6 +496,7 @@ type Sim struct {
 	parMu   sync.Mutex
 	parErr  error // the least failure reported during the window
 	helpers []*helper
+	bufs    []logBuf // one for each goroutine that runs lanes
 }
 
 // New returns an empty simulation at Epoch.
@@ -481,6 +527,7 @@ func (s *Sim) Reserve(nodes, hosts int) {
 	s.byPID = make(map[actors.PID]*Node, nodes)
 	s.byName = make(map[string]*Node, nodes)
 	s.hosts = make(map[string]*host, hosts)
+	s.hostList = make([]*host, 0, hosts)
 }
 
 // Seed is the seed of the run.
@@ -519,10 +566,11 @@ func (s *Sim) Add(name string, pid actors.PID, core effect.Core, custom func(*No
 	if s.byName[name] != nil {
 		return nil, fmt.Errorf("sim: a node named %q exists", name)
 	}
-	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: len(s.nodes), host: s.hostOf(pid.Address)}
+	n := &Node{Name: name, PID: pid, Core: core, Custom: custom, sim: s, up: true, index: int32(len(s.nodes)), host: s.hostOf(pid.Address)}
 	s.nodes = append(s.nodes, n)
 	s.byPID[pid] = n
 	s.byName[name] = n
+	n.host.added(n)
 	return n, nil
 }
 
@@ -558,7 +606,7 @@ func (s *Sim) Crash(n *Node) {
 		return
 	}
 	n.up = false
-	n.inc++
+	n.newInc()
 	n.armed, n.few = nil, nil
 	n.links, n.isLinked = nil, nil
 	for _, w := range s.nodes {
@@ -591,7 +639,7 @@ func (s *Sim) Remove(n *Node) {
 	n.gone = true
 	if n.up {
 		n.up = false
-		n.inc++
+		n.newInc()
 		for _, p := range n.links {
 			if w := s.peerOf(n, p); w != nil {
 				delete(w.lastTo, n) // its peers send to it no more
@@ -652,7 +700,11 @@ func (s *Sim) push(ev event) {
 	*e = ev
 	s.seq++
 	e.seq = s.seq
-	s.q.push(e)
+	var h *host
+	if e.to != nil {
+		h = e.to.host
+	}
+	s.q.push(e, h)
 }
 
 // takeEvent pops an event from a free list, or makes one.
@@ -688,7 +740,7 @@ func (s *Sim) step(limit int64) bool {
 	if s.err != nil || len(s.q) == 0 {
 		return false
 	}
-	if s.opts.Workers > 0 && s.q[0].e.kind != evHook {
+	if s.opts.Workers > 0 && s.q[0].host() != 0 { // not a hook
 		return s.window(limit)
 	}
 	s.win++ // a hook under the windowed engine: no node ran
@@ -806,7 +858,7 @@ func (s *Sim) handle(l *lane, e *event) {
 		return
 	case evDeliver:
 		n := e.to
-		if !n.up || n.inc != e.inc {
+		if !n.up || n.inc != e.inc && e.gen == 0 || e.gen > 0 && n.incAt >= uint32(e.gen) {
 			s.record(l, Delivery{At: now, From: e.from, To: n.PID, to: n, Msg: e.msg, Dropped: "target down"})
 			return
 		}
@@ -892,9 +944,10 @@ func (s *Sim) link(l *lane, n *Node, peer actors.PID) {
 }
 
 // peerOf is the node of pid, or nil, for n to send to or link: one of
-// n's last two peers if it is that one, else Sim.byPID's, which becomes
-// n's latest peer. A node leaves byPID only once removed (gone), so a
-// peer that is not gone is byPID's node of its PID. (In a window, gone is set in the removed
+// n's last two peers if it is that one, else its host's first node if it
+// is that one, else Sim.byPID's; it becomes n's latest peer. A node
+// leaves byPID only once removed (gone), so a peer that is not gone is
+// byPID's node of its PID. (In a window, gone is set in the removed
 // node's lane; nodes send to a removed one, an executor, from its host.)
 func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
 	if p := n.peer; p != nil && p.PID == pid && !p.gone {
@@ -904,7 +957,27 @@ func (s *Sim) peerOf(n *Node, pid actors.PID) *Node {
 		n.peer, n.peer2 = p, n.peer
 		return p
 	}
-	p := s.byPID[pid]
+	return s.newPeer(n, pid)
+}
+
+// newPeer is peerOf for a pid not among n's last two peers. (Not inlined:
+// peerOf is.)
+//
+//go:noinline
+func (s *Sim) newPeer(n *Node, pid actors.PID) *Node {
+	var p *Node
+	if pid.Address != n.PID.Address {
+		// Most peers elsewhere are their host's first node (an agent,
+		// a framework, the master), and Sim.hosts is a smaller map.
+		if h := s.hosts[pid.Address]; h != nil {
+			if f := h.first; f != nil && f.PID.ID == pid.ID && !f.gone {
+				p = f
+			}
+		}
+	}
+	if p == nil {
+		p = s.byPID[pid]
+	}
 	if p != nil {
 		n.peer, n.peer2 = p, n.peer
 	}

@@ -33,6 +33,7 @@ type fwState struct {
 	// partitionAware: the framework is PARTITION_AWARE (driver frameworks
 	// only): it is told TASK_UNREACHABLE, not TASK_LOST.
 	partitionAware bool
+	node           *Node // the framework's node (driver frameworks)
 }
 
 // done counts one more task the framework heard the end of.

@@ -39,10 +39,12 @@ import (
 
 // host is the nodes at one address.
 type host struct {
-	addr string
-	rng  *rand.Rand // the windowed engine's source for the host
-	lane *lane      // its lane in window win
-	win  uint64
+	addr  string
+	no    uint32     // 1 + its index in Sim.hostList
+	first *Node      // the first node added that is not gone, when it was added
+	rng   *rand.Rand // the windowed engine's source for the host
+	lane  *lane      // its lane in window win
+	win   uint64
 }
 
 // hostOf returns the host of addr, made on first use.
@@ -50,7 +52,11 @@ func (s *Sim) hostOf(addr string) *host {
 	if h := s.hosts[addr]; h != nil {
 		return h
 	}
-	h := &host{addr: addr}
+	if len(s.hostList)+1 >= 1<<hostBits {
+		panic("sim: more hosts than a queue entry can number")
+	}
+	h := &host{addr: addr, no: uint32(len(s.hostList) + 1)}
+	s.hostList = append(s.hostList, h)
 	if s.opts.Workers > 0 {
 		f := fnv.New64a()
 		f.Write([]byte(addr))
@@ -61,6 +67,14 @@ func (s *Sim) hostOf(addr string) *host {
 		s.clock = h
 	}
 	return h
+}
+
+// added notes node n, just registered: the host's first unless it has
+// one that is not gone.
+func (h *host) added(n *Node) {
+	if h.first == nil || h.first.gone {
+		h.first = n
+	}
 }
 
 // lane is one host's share of a window.
@@ -97,14 +111,80 @@ type op struct {
 	kind opKind
 	i    int32
 	e    *event
+	h    *host // e's target's host
 	n    *Node
 	peer *Node
 	fn   func()
 }
 
-// keepLog is the most ops (and records) a lane keeps room for between
-// windows: the rare huge window's room is let go.
-const keepLog = 4096
+// logBuf is the room for the logs and records of the lanes one goroutine
+// runs in a window: each lane's are a stretch of it, so lanes keep no
+// room of their own between windows.
+type logBuf struct {
+	log  []op
+	recs []Delivery
+}
+
+// The fewest free ops (and records) a lane starts with, and the most a
+// logBuf keeps room for between windows (the rare huge window's room is
+// let go).
+const (
+	minLog  = 256
+	keepLog = 1 << 18
+)
+
+// logBuf returns the i-th logBuf, and makes sure there are i+1.
+func (s *Sim) logBuf(i int) *logBuf {
+	for len(s.bufs) <= i {
+		s.bufs = append(s.bufs, logBuf{})
+	}
+	return &s.bufs[i]
+}
+
+// run runs l with its log and records in b's room.
+func (b *logBuf) run(l *lane) {
+	l.log = room(&b.log)
+	l.recs = room(&b.recs)
+	l.run()
+	b.log = took(b.log, l.log)
+	b.recs = took(b.recs, l.recs)
+}
+
+// room is the unused end of *buf, at least minLog long: when less is
+// left, *buf moves to an array twice as big (the lanes that used the old
+// one keep it until the merge).
+func room[T any](buf *[]T) []T {
+	b := *buf
+	if cap(b)-len(b) < minLog {
+		b = make([]T, 0, max(2*cap(b), 4*minLog))
+		*buf = b
+	}
+	return b[len(b):len(b):cap(b)]
+}
+
+// took is buf after a lane used part, which room gave it: part is
+// buf's next stretch unless it outgrew it, and then part's array is the
+// buffer from now on.
+func took[T any](buf, part []T) []T {
+	if len(part) == 0 {
+		return buf
+	}
+	if len(buf) < cap(buf) && &buf[:len(buf)+1][len(buf)] == &part[0] {
+		return buf[:len(buf)+len(part)]
+	}
+	return part
+}
+
+// reset empties b after a merge (which cleared what the lanes used).
+func (b *logBuf) reset() {
+	b.log, b.recs = b.log[:0], b.recs[:0]
+	if cap(b.log) > keepLog {
+		b.log = nil
+	}
+	if cap(b.recs) > keepLog {
+		b.recs = nil
+	}
+}
 
 func (l *lane) time() time.Time { return Epoch.Add(time.Duration(l.now)) }
 
@@ -129,10 +209,14 @@ func (s *Sim) pushIn(l *lane, ev event) {
 	if ev.to != nil && ev.to.host == l.h && ev.at < l.end {
 		l.seq++
 		e.seq = l.seq
-		l.q.push(e)
+		l.q.push(e, l.h)
 		return
 	}
-	l.log = append(l.log, op{kind: opPush, e: e})
+	o := op{kind: opPush, e: e}
+	if ev.to != nil {
+		o.h = ev.to.host
+	}
+	l.log = append(l.log, o)
 }
 
 // deliverIn queues a message from lane l: it lands at or after the
@@ -140,7 +224,7 @@ func (s *Sim) pushIn(l *lane, ev event) {
 func (s *Sim) deliverIn(l *lane, ev event) {
 	e := takeEvent(&l.free)
 	*e = ev
-	l.log = append(l.log, op{kind: opDeliver, e: e})
+	l.log = append(l.log, op{kind: opDeliver, e: e, h: ev.to.host})
 }
 
 // addIn adds a node inside a window, on a host that runs in it; it is
@@ -172,6 +256,7 @@ func (s *Sim) removeIn(n *Node) {
 	if n.up {
 		n.up = false
 		n.inc++
+		n.incAt = math.MaxUint32 // it is gone for good
 		for _, p := range n.links {
 			w := s.byPID[p]
 			if w == nil {
@@ -342,12 +427,12 @@ func (s *Sim) window(limit int64) bool {
 	lanes := s.lanes[:0]
 	events := 0
 	for len(s.q) > 0 && s.q[0].at < end {
-		if s.q[0].e.kind == evHook {
-			end = s.q[0].at // the hook runs alone, next
+		if s.q[0].host() == 0 {
+			end = s.q[0].at // a hook: it runs alone, next
 			break
 		}
-		e := s.q.pop()
-		h := e.to.host
+		x := s.q.popEnt()
+		h := s.hostList[x.host()-1]
 		if h.win != s.win {
 			var l *lane
 			if len(lanes) < cap(lanes) {
@@ -360,7 +445,7 @@ func (s *Sim) window(limit int64) bool {
 			l.h, l.now, l.seq = h, now, s.seq
 			h.win, h.lane = s.win, l
 		}
-		h.lane.q.push(e)
+		h.lane.q.pushEnt(x)
 		events++
 	}
 	s.lanes = lanes
@@ -373,8 +458,9 @@ func (s *Sim) window(limit int64) bool {
 	shared := false
 	workers := s.opts.Workers
 	if workers == 1 || len(lanes) < 2 || events < s.parFrom {
+		b := s.logBuf(0)
 		for _, l := range lanes {
-			l.run()
+			b.run(l)
 		}
 	} else {
 		// The clock's lane (the master's) is the busiest: it goes first,
@@ -385,8 +471,12 @@ func (s *Sim) window(limit int64) bool {
 				first = i
 			}
 		}
+		helpers := min(workers, len(lanes)) - 1
+		s.logBuf(helpers)
 		var next atomic.Int64
+		var slot atomic.Int32
 		work := func() {
+			b := &s.bufs[slot.Add(1)-1]
 			for {
 				i := int(next.Add(1)) - 1
 				switch {
@@ -397,10 +487,10 @@ func (s *Sim) window(limit int64) bool {
 				case i == first:
 					i = 0
 				}
-				lanes[i].run()
+				b.run(lanes[i])
 			}
 		}
-		s.together(work, work, min(workers, len(lanes))-1)
+		s.together(work, work, helpers)
 		s.shared++
 		shared = true
 	}
@@ -485,15 +575,12 @@ func (s *Sim) merge(lanes []*lane, split bool) {
 	}
 	for _, l := range lanes {
 		clear(l.log)
-		l.log, l.recs = l.log[:0], l.recs[:0]
-		if cap(l.log) > keepLog {
-			l.log = nil
-		}
-		if cap(l.recs) > keepLog {
-			l.recs = nil
-		}
+		l.log, l.recs = nil, nil // their room is a logBuf's
 		l.h.lane = nil
 		l.h = nil
+	}
+	for i := range s.bufs {
+		s.bufs[i].reset()
 	}
 	if s.parErr != nil {
 		err := s.parErr
@@ -510,12 +597,12 @@ func (s *Sim) mergeQueue(lanes []*lane, at int64) {
 			o := &l.log[i]
 			switch o.kind {
 			case opDeliver:
-				o.e.inc = o.e.to.inc
+				o.e.gen = uint64(s.incs) + 1
 				fallthrough
 			case opPush:
 				s.seq++
 				o.e.seq = s.seq
-				s.q.push(o.e)
+				s.q.push(o.e, o.h)
 			case opGone:
 				s.peerGone(o.peer, o.n, at)
 			}
@@ -546,10 +633,11 @@ func (s *Sim) mergeRest(lanes []*lane) {
 					s.fail(fmt.Errorf("sim: node %s added twice inside a window", n.Name))
 					continue
 				}
-				n.index = len(s.nodes)
+				n.index = int32(len(s.nodes))
 				s.nodes = append(s.nodes, n)
 				s.byPID[n.PID] = n
 				s.byName[n.Name] = n
+				n.host.added(n)
 			case opRemove:
 				s.unregister(o.n)
 			case opCall:

@@ -207,3 +207,78 @@ func TestTogetherWaitsForEveryHelper(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowedMessageIsForTheIncarnationAtTheMerge queues a message at a
+// window's merge, then restarts its target before it lands: it is lost,
+// as on the serial engine, and one sent after the restart is not.
+func TestWindowedMessageIsForTheIncarnationAtTheMerge(t *testing.T) {
+	for _, workers := range []int{0, 1, 2} {
+		for _, restart := range []bool{false, true} {
+			s := New(Options{Seed: 1, Latency: time.Millisecond, Workers: workers})
+			var log []string
+			s.Trace = func(s *Sim, d Delivery) { log = append(log, s.Line(d)) }
+			a, err := s.Add("a", actors.PID{ID: "a", Address: "127.0.0.1:1"}, &echo{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bpid := actors.PID{ID: "b", Address: "127.0.0.2:1"}
+			b, err := s.Add("b", bpid, &echo{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(v string) {
+				s.Start(a, func(time.Time) []effect.Effect {
+					return []effect.Effect{effect.Send{To: bpid, Msg: mesosutil.NewTaskID(v)}}
+				})
+				if err := s.Settle(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			send("one")
+			if restart {
+				s.Crash(b)
+				s.Restart(b, &echo{})
+			}
+			send("two")
+			if err := s.RunFor(time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			want := "a -> b: TaskID\na -> b: TaskID"
+			if restart {
+				want = "a -> b: TaskID (dropped: target down)\na -> b: TaskID"
+			}
+			if got := strings.Join(log[:min(2, len(log))], "\n"); got != want {
+				t.Errorf("workers=%d restart=%v: trace starts\n%s\nwant\n%s", workers, restart, got, want)
+			}
+		}
+	}
+}
+
+// TestLogBufRoom gives lanes room in one buffer: a lane that outgrows its
+// room moves the buffer to its own array, and the next lane goes on there.
+func TestLogBufRoom(t *testing.T) {
+	var buf []int
+	a := room(&buf)
+	a = append(a, 1, 2)
+	buf = took(buf, a)
+	if len(buf) != 2 || cap(buf) < minLog || &buf[0] != &a[0] {
+		t.Fatalf("after the first lane: len %d cap %d", len(buf), cap(buf))
+	}
+	b := room(&buf)
+	for i := range cap(buf) {
+		b = append(b, i) // outgrows the buffer
+	}
+	buf = took(buf, b)
+	if len(buf) != len(b) || &buf[0] != &b[0] {
+		t.Fatalf("after the lane that outgrew it: len %d, want %d, in its array", len(buf), len(b))
+	}
+	if a[0] != 1 || a[1] != 2 {
+		t.Fatalf("the first lane's log changed: %v", a)
+	}
+	c := room(&buf)
+	c = append(c, 7)
+	buf = took(buf, c)
+	if buf[len(buf)-1] != 7 || len(buf) != len(b)+1 {
+		t.Fatalf("the next lane did not go on after it: len %d", len(buf))
+	}
+}
