@@ -641,8 +641,9 @@ func live(x *mesos.Resource) bool {
 		if x.Scalar == nil || x.Ranges != nil || x.Set != nil {
 			return false
 		}
+		// v >= 0, not +Inf, not scalarIsZero(v); false for NaN too.
 		v := x.Scalar.GetValue()
-		return v >= 0 && !math.IsInf(v, 1) && !scalarIsZero(v) // false for NaN too
+		return v*1000 >= 0.5 && !math.IsInf(v, 1)
 	case mesos.Value_RANGES:
 		if x.Ranges == nil || x.Scalar != nil || x.Set != nil || len(x.Ranges.Range) == 0 {
 			return false

@@ -70,7 +70,9 @@ func cmpScalar(a, b float64) int {
 	return 0
 }
 
-func scalarIsZero(v float64) bool { return fixedOK(v) && toFixed(v) == 0 }
+// scalarIsZero reports whether v rounds to 0 at fixed-point resolution:
+// fixedOK(v) && toFixed(v) == 0, without the rounding.
+func scalarIsZero(v float64) bool { return math.Abs(v*1000) < 0.5 }
 
 func formatScalar(v float64) string {
 	return strconv.FormatFloat(Round(v), 'g', 15, 64)
