@@ -205,6 +205,23 @@ func sameMetadata(a, b *mesos.Resource) bool {
 	if a == b {
 		return true
 	}
+	if plainMeta(a) && plainMeta(b) {
+		// The common case: nothing but a name, a type and allocation info.
+		return a.GetName() == b.GetName() && a.GetType() == b.GetType() &&
+			sameAllocation(a.AllocationInfo, b.AllocationInfo)
+	}
+	return sameMetadataFull(a, b)
+}
+
+// plainMeta reports whether x is unreserved (at most the legacy role "*")
+// with no disk, revocability, provider or sharing.
+func plainMeta(x *mesos.Resource) bool {
+	return x.Reservations == nil && x.Reservation == nil && x.Disk == nil && x.Revocable == nil &&
+		x.ProviderId == nil && x.Shared == nil && (x.Role == nil || *x.Role == "*")
+}
+
+// sameMetadataFull is sameMetadata for any entries.
+func sameMetadataFull(a, b *mesos.Resource) bool {
 	return a.GetName() == b.GetName() &&
 		a.GetType() == b.GetType() &&
 		sameAllocation(a.AllocationInfo, b.AllocationInfo) &&

@@ -4,6 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gomesos/gomesos/messages/mesos"
 )
 
 // scalarValues are values at and around every boundary the scalar
@@ -40,5 +44,48 @@ func TestScalarPredicatesModel(t *testing.T) {
 		if got := live(scalar("cpus", v)); got != want {
 			t.Fatalf("live(cpus:%v) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// sameMetadata answers as the full comparison on entries that differ in
+// any of the metadata, plain or not.
+func TestSameMetadataModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	entry := func() *mesos.Resource {
+		x := randomEntry(rng, []string{"", "r", "s"}[rng.IntN(3)])
+		switch rng.IntN(10) {
+		case 0:
+			x.Role = proto.String("*")
+		case 1:
+			x.Role = proto.String("eng")
+		case 2:
+			x.Revocable = &mesos.Resource_RevocableInfo{}
+		case 3:
+			x.ProviderId = &mesos.ResourceProviderID{Value: proto.String("p")}
+		case 4:
+			x.Reservation = &mesos.Resource_ReservationInfo{Principal: proto.String("p")}
+			x.Role = proto.String("eng")
+		case 5:
+			x.Disk = &mesos.Resource_DiskInfo{}
+		case 6:
+			x.Shared = &mesos.Resource_SharedInfo{}
+		}
+		return x
+	}
+	plain := 0
+	for i := range 100000 {
+		a, b := entry(), entry()
+		if rng.IntN(4) == 0 {
+			b = proto.Clone(a).(*mesos.Resource)
+		}
+		if plainMeta(a) && plainMeta(b) {
+			plain++
+		}
+		if got, want := sameMetadata(a, b), sameMetadataFull(a, b); got != want {
+			t.Fatalf("case %d: sameMetadata(%v, %v) = %v, want %v", i, a, b, got, want)
+		}
+	}
+	if plain < 5000 {
+		t.Fatalf("only %d pairs of plain entries", plain)
 	}
 }
