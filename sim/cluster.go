@@ -287,7 +287,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		// Every other framework checkpoints (the first among them): its
 		// executors outlive an agent restart; every fourth is
 		// PARTITION_AWARE (told TASK_UNREACHABLE, not TASK_LOST).
-		st := &fwState{name: name, want: want, last: map[string]mesos.TaskState{}, checkpoint: j%2 == 0, partitionAware: j%4 == 0, ended: &c.ended}
+		st := &fwState{name: name, want: want, tasks: make(map[string]*fwTask, want), checkpoint: j%2 == 0, partitionAware: j%4 == 0, ended: &c.ended}
 		if cfg.Workers > 0 {
 			st.ended = nil // frameworks run side by side: finished adds them up
 		}
@@ -300,7 +300,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 				return nil, err
 			}
 			c.fws = append(c.fws, n)
-			c.check.isFw[name] = true
+			c.check.isFw[name] = st
 			s.Start(n, f.start)
 			continue
 		}

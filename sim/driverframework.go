@@ -67,8 +67,7 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 				Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: o.GetSlaveId(),
 				Resources: res, Command: s.command,
 			})
-			s.st.last[tid] = mesos.TaskState_TASK_STAGING
-			s.st.order = append(s.st.order, tid)
+			s.st.launch(tid)
 		}
 		if len(tasks) == 0 {
 			d.DeclineOffer(o.GetId(), s.declineFilters)
@@ -150,13 +149,13 @@ func (s *simScheduler) multiple(k int) resources.Resources {
 }
 
 func (s *simScheduler) StatusUpdate(_ schedulerdriver.SchedulerDriver, st *mesos.TaskStatus) {
-	s.check.see(s.st.node, s.st.name, s.st.id, st, st.GetUuid())
-	tid := st.GetTaskId().GetValue()
-	if last, ok := s.st.last[tid]; ok && !protocol.IsTerminal(last) {
-		if settled(st.GetState()) && !settled(last) {
+	t := s.st.tasks[st.GetTaskId().GetValue()]
+	s.check.see(s.st.node, s.st.name, s.st, t, s.st.id, st, st.GetUuid())
+	if t != nil && t.launched && !protocol.IsTerminal(t.last) {
+		if settled(st.GetState()) && !settled(t.last) {
 			s.st.done()
 		}
-		s.st.last[tid] = st.GetState()
+		t.last = st.GetState()
 	}
 }
 
@@ -192,7 +191,7 @@ func newDriverFramework(st *fwState, taskRes resources.Resources, check *checker
 func (s *simScheduler) reconcile(d schedulerdriver.SchedulerDriver) {
 	var sts []*mesos.TaskStatus
 	for _, tid := range s.st.order {
-		if st := s.st.last[tid]; !protocol.IsTerminal(st) {
+		if st := s.st.tasks[tid].last; !protocol.IsTerminal(st) {
 			sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: st.Enum()})
 		}
 	}

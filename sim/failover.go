@@ -81,8 +81,8 @@ func MeasureFailover(cfg Config, p FailoverPlan) (FailoverResult, error) {
 		return res, nil
 	}
 	for _, st := range c.fwst {
-		for _, state := range st.last {
-			if state == mesos.TaskState_TASK_RUNNING {
+		for _, t := range st.tasks {
+			if t.launched && t.last == mesos.TaskState_TASK_RUNNING {
 				res.Running++
 			}
 		}

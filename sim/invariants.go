@@ -16,9 +16,11 @@ import (
 // checker holds the cluster invariants. What frameworks see is checked as
 // each message is delivered; the resource books are swept after steps.
 type checker struct {
-	c       *Cluster
-	isFw    map[string]bool // node names of frameworks
-	seen    map[taskKey]*seenTask
+	c    *Cluster
+	isFw map[string]*fwState // the stand-in frameworks, by node name
+	// stray: what was seen of tasks by a framework id not their
+	// framework's (the rest is in fwState.tasks).
+	stray   map[taskKey]*seenTask
 	pending error
 	trace   io.Writer
 
@@ -47,18 +49,37 @@ type owedUpdate struct {
 
 type seenTask struct {
 	state mesos.TaskState
+	n     uint8  // uuids in two
 	agent string // the agent id of the latest update
-	// uuids of the updates seen, a few per task: a list is smaller than
-	// a map for a million tasks and as quick to search.
-	uuids []string
-	two   [2]string // uuids' first room: most tasks have two updates
+	// The uuids of the updates seen: most tasks have two, of 16 bytes;
+	// more, and any of another length, go to more.
+	two  [2][16]byte
+	more *[]string
 }
 
-func (t *seenTask) had(uuid string) bool { return slices.Contains(t.uuids, uuid) }
+func (t *seenTask) had(uuid []byte) bool {
+	for i := range t.n {
+		if string(t.two[i][:]) == string(uuid) {
+			return true
+		}
+	}
+	return t.more != nil && slices.Contains(*t.more, string(uuid))
+}
+
+func (t *seenTask) add(uuid []byte) {
+	if len(uuid) == len(t.two[0]) && int(t.n) < len(t.two) {
+		copy(t.two[t.n][:], uuid)
+		t.n++
+		return
+	}
+	if t.more == nil {
+		t.more = new([]string)
+	}
+	*t.more = append(*t.more, string(uuid))
+}
 
 func newChecker(c *Cluster) *checker {
-	// seen keeps every task for the whole run.
-	return &checker{c: c, isFw: map[string]bool{}, seen: make(map[taskKey]*seenTask, c.cfg.Tasks), trace: c.cfg.Trace,
+	return &checker{c: c, isFw: map[string]*fwState{}, stray: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
 		sent: map[string]sentUpdate{}, owed: map[string]owedUpdate{}}
 }
 
@@ -108,10 +129,11 @@ func (k *checker) observe(s *Sim, d Delivery) {
 		return
 	}
 	to := d.to.Name // delivered: its node is To's
-	if !k.isFw[to] {
+	st := k.isFw[to]
+	if st == nil {
 		return
 	}
-	k.see(d.to, to, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
+	k.see(d.to, to, st, nil, up.GetUpdate().GetFrameworkId().GetValue(), up.GetUpdate().GetStatus(), up.GetUpdate().GetUuid())
 }
 
 func (k *checker) fail(err error) {
@@ -167,9 +189,13 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 	}
 }
 
-// see checks one update framework n, named to, was given.
-func (k *checker) see(n *Node, to, fid string, st *mesos.TaskStatus, uuid []byte) {
-	if s := k.c.Sim; s.par && s.deferTo(n, func() { k.see(n, to, fid, st, uuid) }) {
+// see checks one update framework n, named to, was given for framework
+// id fid. fw is n's state; t, if not nil, the update's task in fw.tasks.
+func (k *checker) see(n *Node, to string, fw *fwState, t *fwTask, fid string, st *mesos.TaskStatus, uuid []byte) {
+	if fw != nil && fid != fw.id {
+		fw, t = nil, nil // kept in stray, as fw's id was when it came
+	}
+	if s := k.c.Sim; s.par && s.deferTo(n, func() { k.see(n, to, fw, t, fid, st, uuid) }) {
 		return // seen in its lane's order when the window is merged
 	}
 	if k.pending != nil || st.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION {
@@ -181,13 +207,29 @@ func (k *checker) see(n *Node, to, fid string, st *mesos.TaskStatus, uuid []byte
 		delete(k.sent, string(uuid))
 		delete(k.owed, string(uuid))
 	}
-	key := taskKey{fid, st.GetTaskId().GetValue()}
-	t := k.seen[key]
-	if t == nil {
-		t = &seenTask{state: mesos.TaskState_TASK_STAGING}
-		t.uuids = t.two[:0]
-		k.seen[key] = t
+	tid := st.GetTaskId().GetValue()
+	var r *seenTask
+	switch {
+	case t != nil:
+		r = &t.seenTask
+	case fw != nil:
+		if t = fw.tasks[tid]; t == nil {
+			t = &fwTask{seenTask: seenTask{state: mesos.TaskState_TASK_STAGING}}
+			fw.tasks[tid] = t
+		}
+		r = &t.seenTask
+	default:
+		key := taskKey{fid, tid}
+		if r = k.stray[key]; r == nil {
+			r = &seenTask{state: mesos.TaskState_TASK_STAGING}
+			k.stray[key] = r
+		}
 	}
+	k.saw(r, to, tid, st, uuid)
+}
+
+// saw checks one update for task t, whose id is tid.
+func (k *checker) saw(t *seenTask, to, tid string, st *mesos.TaskStatus, uuid []byte) {
 	next := st.GetState()
 	if st.GetSource() == mesos.TaskStatus_SOURCE_MASTER && st.GetReason() == mesos.TaskStatus_REASON_SLAVE_REREGISTERED {
 		// When an agent it does not know reregisters (after a restart
@@ -211,11 +253,11 @@ func (k *checker) see(n *Node, to, fid string, st *mesos.TaskStatus, uuid []byte
 		t.agent = st.GetSlaveId().GetValue()
 		return
 	}
-	if u := string(uuid); u != "" {
-		if t.had(u) {
+	if len(uuid) > 0 {
+		if t.had(uuid) {
 			return // at-least-once: a duplicate
 		}
-		t.uuids = append(t.uuids, u)
+		t.add(uuid)
 	} else if next == t.state {
 		return // the master's updates carry no UUID: a copy looks the same
 	}
@@ -225,7 +267,7 @@ func (k *checker) see(n *Node, to, fid string, st *mesos.TaskStatus, uuid []byte
 		return
 	}
 	if !allowed(t.state, next) {
-		k.pending = fmt.Errorf("task state machine: %s saw task %s go %s -> %s", to, key.tid, t.state, next)
+		k.pending = fmt.Errorf("task state machine: %s saw task %s go %s -> %s", to, tid, t.state, next)
 		return
 	}
 	t.state = next
@@ -328,7 +370,8 @@ func (k *checker) final() error {
 	unreachable := func(id string) bool { return real && k.c.master.Up() && m.core.Unreachable(id) }
 	for _, st := range k.c.fwst {
 		for _, tid := range st.order {
-			if protocol.IsTerminal(st.last[tid]) {
+			t := st.tasks[tid]
+			if protocol.IsTerminal(t.last) {
 				continue
 			}
 			live := false
@@ -341,13 +384,13 @@ func (k *checker) final() error {
 			if live {
 				continue
 			}
-			if t := k.seen[taskKey{st.id, tid}]; st.last[tid] == mesos.TaskState_TASK_UNREACHABLE && t != nil && t.agent != "" && unreachable(t.agent) {
+			if t.last == mesos.TaskState_TASK_UNREACHABLE && t.agent != "" && unreachable(t.agent) {
 				continue
 			}
-			if st.last[tid] == mesos.TaskState_TASK_UNKNOWN {
+			if t.last == mesos.TaskState_TASK_UNKNOWN {
 				continue // the master said it does not know the task, and nothing runs it
 			}
-			return fmt.Errorf("task accounted for: %s's task %s is %s but runs on no live agent", st.name, tid, st.last[tid])
+			return fmt.Errorf("task accounted for: %s's task %s is %s but runs on no live agent", st.name, tid, t.last)
 		}
 	}
 	if !real || !k.c.master.Up() {

@@ -38,7 +38,7 @@ func runUntilRunning(t *testing.T, c *Cluster) {
 				return false
 			}
 			for _, tid := range st.order {
-				if st.last[tid] != mesos.TaskState_TASK_RUNNING {
+				if st.tasks[tid].last != mesos.TaskState_TASK_RUNNING {
 					return false
 				}
 			}

@@ -26,14 +26,33 @@ type fwState struct {
 	// ended, if set, counts the tasks every framework of the cluster
 	// finished (so the run loop need not add them up each step).
 	ended *int
-	last  map[string]mesos.TaskState // last state seen, by task id
-	order []string                   // task ids in launch order
+	tasks map[string]*fwTask // by task id: those launched and any other the checker saw
+	order []string           // task ids in launch order
 	// checkpoint: the framework asks agents to checkpoint its tasks.
 	checkpoint bool
 	// partitionAware: the framework is PARTITION_AWARE (driver frameworks
 	// only): it is told TASK_UNREACHABLE, not TASK_LOST.
 	partitionAware bool
 	node           *Node // the framework's node (driver frameworks)
+}
+
+// fwTask is one task of a framework: its state as the framework last saw
+// it and what the checker saw of it, in one record for the whole run.
+type fwTask struct {
+	last     mesos.TaskState // as the framework last saw it
+	launched bool            // the framework launched it (else only the checker saw it)
+	seenTask
+}
+
+// launch notes a task the framework launches.
+func (st *fwState) launch(tid string) {
+	t := st.tasks[tid]
+	if t == nil {
+		t = &fwTask{seenTask: seenTask{state: mesos.TaskState_TASK_STAGING}}
+		st.tasks[tid] = t
+	}
+	t.last, t.launched = mesos.TaskState_TASK_STAGING, true
+	st.order = append(st.order, tid)
 }
 
 // done counts one more task the framework heard the end of.
@@ -134,8 +153,7 @@ func (f *standInFramework) offer(o *mesos.Offer) {
 			Resources: res,
 			Command:   &mesos.CommandInfo{Value: proto.String("true")},
 		})
-		f.st.last[tid] = mesos.TaskState_TASK_STAGING
-		f.st.order = append(f.st.order, tid)
+		f.st.launch(tid)
 		left = left.Subtract(f.taskRes)
 	}
 	refuse := 5.0
@@ -153,12 +171,12 @@ func (f *standInFramework) offer(o *mesos.Offer) {
 func (f *standInFramework) update(up *mesosinternal.StatusUpdate) {
 	st := up.GetStatus()
 	tid := st.GetTaskId().GetValue()
-	if last, ok := f.st.last[tid]; ok {
-		if !protocol.IsTerminal(last) && protocol.IsTerminal(st.GetState()) {
+	if t := f.st.tasks[tid]; t != nil && t.launched {
+		if !protocol.IsTerminal(t.last) && protocol.IsTerminal(st.GetState()) {
 			f.st.done()
 		}
-		if !protocol.IsTerminal(last) {
-			f.st.last[tid] = st.GetState()
+		if !protocol.IsTerminal(t.last) {
+			t.last = st.GetState()
 		}
 	}
 	if len(up.GetUuid()) > 0 {
@@ -177,7 +195,7 @@ func (f *standInFramework) Timer(now time.Time, key string) []effect.Effect {
 	case "reconcile":
 		var sts []*mesos.TaskStatus
 		for _, tid := range f.st.order {
-			if s := f.st.last[tid]; !protocol.IsTerminal(s) {
+			if s := f.st.tasks[tid].last; !protocol.IsTerminal(s) {
 				sts = append(sts, &mesos.TaskStatus{TaskId: &mesos.TaskID{Value: proto.String(tid)}, State: s.Enum()})
 			}
 		}

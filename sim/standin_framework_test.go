@@ -41,7 +41,7 @@ func TestWindowedOrSerialStandInFrameworkGetsUpdatesAfterAPartition(t *testing.T
 func TestStandInFrameworkRegistersAgainWhenItsLinkToTheMasterBreaks(t *testing.T) {
 	master := actors.PID{ID: "master", Address: "127.0.0.1:5050"}
 	other := actors.PID{ID: "slave(1)", Address: "127.0.0.2:5051"}
-	st := &fwState{name: "sched1", last: map[string]mesos.TaskState{}}
+	st := &fwState{name: "sched1", tasks: map[string]*fwTask{}}
 	f := newStandInFramework(actors.PID{ID: "scheduler(1)", Address: "127.1.0.2:9000"}, master, st, resources.Resources{})
 	now := time.Unix(0, 0)
 	f.start(now)

@@ -81,9 +81,10 @@ func (h *host) added(n *Node) {
 type lane struct {
 	s    *Sim
 	h    *host
-	q    queue // the host's events due in the window
-	now  int64 // virtual nanoseconds since Epoch
-	end  int64 // the window is [start, end)
+	q    queue     // the host's events due in the window
+	now  int64     // virtual nanoseconds since Epoch
+	t    time.Time // now as a time
+	end  int64     // the window is [start, end)
 	seq  uint64
 	log  []op
 	recs []Delivery // the records of opRecord
@@ -186,7 +187,12 @@ func (b *logBuf) reset() {
 	}
 }
 
-func (l *lane) time() time.Time { return Epoch.Add(time.Duration(l.now)) }
+func (l *lane) time() time.Time { return l.t }
+
+// setNow sets the lane's time to now.
+func (l *lane) setNow(now int64) {
+	l.now, l.t = now, Epoch.Add(time.Duration(now))
+}
 
 // lane is n's lane in the running window, or nil outside one.
 func (n *Node) lane() *lane {
@@ -442,7 +448,8 @@ func (s *Sim) window(limit int64) bool {
 				l = &lane{s: s}
 			}
 			lanes = append(lanes, l)
-			l.h, l.now, l.seq = h, now, s.seq
+			l.h, l.seq = h, s.seq
+			l.setNow(now)
 			h.win, h.lane = s.win, l
 		}
 		h.lane.q.pushEnt(x)
@@ -537,7 +544,7 @@ func (l *lane) run() {
 		}
 		e := l.q.pop()
 		if e.at > l.now {
-			l.now = e.at
+			l.setNow(e.at)
 		}
 		if clock {
 			s.now = l.time()
