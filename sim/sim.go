@@ -55,7 +55,7 @@ type Node struct {
 	// agentNo is a Cluster's: 1 + the index of the agent whose machine
 	// the node runs on (the agent, or one of its executors); 0 elsewhere.
 	agentNo int32
-	host    *host // the nodes at its address; beside inc, which the merge reads too
+	host    *host // the nodes at its address
 	// The pending timers: key -> generation, in few while they are few
 	// (most nodes have a couple), else in armed. Only one of them holds
 	// any.

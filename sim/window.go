@@ -92,6 +92,9 @@ type lane struct {
 
 	steps, sent uint64
 	failed      bool // a panic stopped the lane in this window
+	// running is set while the lane runs: its log and records are a
+	// stretch of its goroutine's buffer only then.
+	running bool
 }
 
 type opKind uint8
@@ -146,7 +149,9 @@ func (s *Sim) logBuf(i int) *logBuf {
 func (b *logBuf) run(l *lane) {
 	l.log = room(&b.log)
 	l.recs = room(&b.recs)
+	l.running = true
 	l.run()
+	l.running = false
 	b.log = took(b.log, l.log)
 	b.recs = took(b.recs, l.recs)
 }
@@ -200,7 +205,7 @@ func (n *Node) lane() *lane {
 	if !s.par {
 		return nil
 	}
-	if n.host.win != s.win {
+	if n.host.win != s.win || !n.host.lane.running {
 		// Only a host's own events run in its lane, and they touch no other.
 		panic(engineFault(fmt.Sprintf("sim: windowed engine: %s touched from another host inside a window", n.Name)))
 	}
@@ -233,12 +238,12 @@ func (s *Sim) deliverIn(l *lane, ev event) {
 	l.log = append(l.log, op{kind: opDeliver, e: e, h: ev.to.host})
 }
 
-// addIn adds a node inside a window, on a host that runs in it; it is
-// registered at the merge.
+// addIn adds a node inside a window, on the host whose lane is running
+// (a node adds nodes at its own address); it is registered at the merge.
 func (s *Sim) addIn(name string, pid actors.PID, core effect.Core, custom func(*Node, effect.Effect)) (*Node, error) {
 	h := s.hosts[pid.Address]
-	if h == nil || h.win != s.win {
-		return nil, fmt.Errorf("sim: node %s added inside a window on a host that does not run in it", name)
+	if h == nil || h.win != s.win || !h.lane.running {
+		return nil, fmt.Errorf("sim: node %s added inside a window on a host whose lane is not running", name)
 	}
 	if _, dup := s.byPID[pid]; dup {
 		return nil, fmt.Errorf("sim: a node with pid %s exists", pid)
