@@ -213,11 +213,7 @@ func (k *checker) see(n *Node, to string, fw *fwState, t *fwTask, fid string, st
 	case t != nil:
 		r = &t.seenTask
 	case fw != nil:
-		if t = fw.tasks[tid]; t == nil {
-			t = &fwTask{seenTask: seenTask{state: mesos.TaskState_TASK_STAGING}}
-			fw.tasks[tid] = t
-		}
-		r = &t.seenTask
+		r = &fw.task(tid).seenTask
 	default:
 		key := taskKey{fid, tid}
 		if r = k.stray[key]; r == nil {

@@ -311,11 +311,7 @@ func (q *queue) pushEnt(x qent) {
 	*q = h
 }
 
-func (q *queue) pop() *event {
-	top := (*q)[0].e
-	q.drop()
-	return top
-}
+func (q *queue) pop() *event { return q.popEnt().e }
 
 func (q *queue) popEnt() qent {
 	top := (*q)[0]

@@ -44,13 +44,19 @@ type fwTask struct {
 	seenTask
 }
 
-// launch notes a task the framework launches.
-func (st *fwState) launch(tid string) {
+// task is tid's record, made if there is none.
+func (st *fwState) task(tid string) *fwTask {
 	t := st.tasks[tid]
 	if t == nil {
 		t = &fwTask{seenTask: seenTask{state: mesos.TaskState_TASK_STAGING}}
 		st.tasks[tid] = t
 	}
+	return t
+}
+
+// launch notes a task the framework launches.
+func (st *fwState) launch(tid string) {
+	t := st.task(tid)
 	t.last, t.launched = mesos.TaskState_TASK_STAGING, true
 	st.order = append(st.order, tid)
 }

@@ -268,7 +268,7 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 		Info("hosting the recovered command executor again")
 	c.out.Add(StartHostedExecutor{
 		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: int(e.forkedPID),
-		Env:            c.executorEnvMap(f, e),
+		Env:            c.executorEnv(f, e).Map(),
 		HostedExecutor: HostedExecutor{Task: info, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)},
 	})
 }

@@ -668,12 +668,6 @@ func (c *Core) executorEnv(f *framework, e *executor) executorVars {
 	return env
 }
 
-// executorEnvMap is executorEnv as a map.
-func (c *Core) executorEnvMap(f *framework, e *executor) map[string]string {
-	env := c.executorEnv(f, e)
-	return env.Map()
-}
-
 // executorVars is an executor's environment before it is made into a map:
 // the agent's part, shared and read only, and the executor's own values.
 type executorVars struct {
@@ -684,7 +678,7 @@ type executorVars struct {
 }
 
 // Map is the environment as a new map.
-func (env *executorVars) Map() map[string]string {
+func (env executorVars) Map() map[string]string {
 	// Room for the keys below (a map's room goes by powers of two).
 	m := make(map[string]string, len(env.base)+8)
 	for k, v := range env.base {

@@ -25,13 +25,10 @@ import (
 // heapEstimate is the heap a run may grow to, for the huge-page reserve:
 // about 128 KiB an agent and 8 KiB a task (--stats measures ~100 KB and
 // ~5 KB live, and the collector lets the heap grow past what is live),
-// no more than the memory limit when there is one.
+// no more than the memory limit in force (the runtime's: the flag's or
+// GOMEMLIMIT).
 func heapEstimate(agents, tasks int, limit int64) uint64 {
-	n := uint64(max(agents, 0))<<17 + uint64(max(tasks, 0))<<13
-	if limit > 0 {
-		n = min(n, uint64(limit))
-	}
-	return n
+	return min(uint64(max(agents, 0))<<17+uint64(max(tasks, 0))<<13, uint64(max(limit, 0)))
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -82,20 +79,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mesos-sim: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	thp := "off"
-	if *hugePages {
-		mode, n, err := hugepages.Reserve(heapEstimate(*agents, *tasks, *memLimit<<20))
-		switch {
-		case err != nil:
-			// The run goes on with small pages: only slower.
-			fmt.Fprintf(stderr, "mesos-sim: huge pages: %v\n", err)
-			thp = "failed"
-		case n > 0:
-			thp = fmt.Sprintf("advised:%dMiB", n>>20)
-		default:
-			thp = string(mode)
-		}
-	}
 	if *memprofileAt < 0 || *memprofileAt > 0 && *memprofile == "" {
 		fmt.Fprintf(stderr, "mesos-sim: --memprofile-at=%d needs a count above 0 and --memprofile\n", *memprofileAt)
 		return 2
@@ -108,6 +91,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "mesos-sim: --faults: %v\n", err)
 		return 2
+	}
+	thp := "off"
+	if *hugePages {
+		mode, n, err := hugepages.Reserve(heapEstimate(*agents, *tasks, debug.SetMemoryLimit(-1)))
+		switch {
+		case err != nil:
+			// The run goes on with small pages: only slower.
+			fmt.Fprintf(stderr, "mesos-sim: huge pages: %v\n", err)
+			thp = "failed"
+		case n > 0:
+			thp = fmt.Sprintf("advised:%dMiB", n>>20)
+		default:
+			thp = string(mode)
+		}
 	}
 	cfg := sim.Config{
 		Seed: *seed, Agents: *agents, Frameworks: *frameworks, Tasks: *tasks, Faults: f,

@@ -28,8 +28,8 @@ const (
 
 // Reserve has the heap map n bytes now, advised for huge pages, and leaves
 // them free for the program's allocations. It does so only in mode
-// Advised, and never for more than three quarters of the machine's memory
-// (the runtime cannot survive a refused mapping); it returns the mode and
-// the bytes it advised. Call it early, from one goroutine: it runs a
-// collection to free the range.
+// Advised, never for more than three quarters of the machine's memory,
+// and not at all under strict overcommit (the runtime cannot survive a
+// refused mapping). It returns the mode and the bytes it advised. Call it
+// early, from one goroutine: it runs a collection to free the range.
 func Reserve(n uint64) (Mode, uint64, error) { return reserve(n) }

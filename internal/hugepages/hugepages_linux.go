@@ -21,6 +21,11 @@ func reserve(n uint64) (Mode, uint64, error) {
 	if mode != Advised {
 		return mode, 0, nil
 	}
+	if strictCommit("/proc/sys/vm/overcommit_memory") {
+		// The mapping would count against the commit limit whole, and
+		// the runtime cannot survive a refusal.
+		return mode, 0, nil
+	}
 	if total, err := memTotal("/proc/meminfo"); err == nil {
 		n = min(n, total/4*3)
 	}
@@ -54,6 +59,13 @@ func readMode(path string) Mode {
 		return m
 	}
 	return Unsupported
+}
+
+// strictCommit reports whether the kernel refuses mappings beyond its
+// commit limit (vm.overcommit_memory 2).
+func strictCommit(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && string(bytes.TrimSpace(b)) == "2"
 }
 
 // memTotal reads MemTotal, in bytes, from a /proc/meminfo listing.

@@ -32,6 +32,21 @@ func TestReadMode(t *testing.T) {
 	}
 }
 
+func TestStrictCommit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "overcommit_memory")
+	for text, want := range map[string]bool{"0\n": false, "1\n": false, "2\n": true} {
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := strictCommit(p); got != want {
+			t.Errorf("strictCommit(%q) = %v, want %v", text, got, want)
+		}
+	}
+	if strictCommit(filepath.Join(t.TempDir(), "absent")) {
+		t.Error("a missing file: want not strict")
+	}
+}
+
 func TestMemTotal(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "meminfo")
 	if err := os.WriteFile(p, []byte("MemFree:  10 kB\nMemTotal:       24576000 kB\n"), 0o644); err != nil {
