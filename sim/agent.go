@@ -409,10 +409,7 @@ func (h *agentHost) spawn(c *simContainer) {
 	nameLen := len(h.node.Name) + 1 + len(c.id)
 	name, pidText := all[:nameLen], all[nameLen:]
 	pid := actors.PID{ID: pidText[:len(pidText)-1-len(addr)], Address: addr}
-	x := &simExecutor{
-		pid: pid, agent: h.node.PID, plan: h.plan, rng: h.node.Rand(),
-		uuids: h.uuids, cont: c, checkpoint: c.checkpoint, custom: c.custom,
-	}
+	x := &simExecutor{cont: c, checkpoint: c.checkpoint, custom: c.custom}
 	x.ids(c.fid, c.eid, pidText)
 	n, err := h.s.Add(name, pid, x, execEffects)
 	if err != nil {

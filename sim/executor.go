@@ -3,6 +3,8 @@ package sim
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -42,17 +44,17 @@ const recoveryKey = "recovery"
 // restarted agent to ask it to reconnect, and hands back what was not
 // acknowledged. A custom executor (a transcript's executor=E) stays up
 // until shut down, and every executor echoes framework messages back.
+//
+// Its agent's pid, its task plan, UUID source and random source are its
+// container's host's (the same for every process of an agent machine):
+// a simulation holds an executor per task, so it keeps no copy.
 type simExecutor struct {
 	effect.Outbox
-	pid, agent actors.PID
-	sid        *mesos.SlaveID
-	plan       TaskPlan
-	rng        *rand.Rand
-	uuids      protocol.UUIDs
-	cont       *simContainer                 // its container
-	tasks      []*xTask                      // in launch order (an executor has one or a few)
-	updates    []*mesosinternal.StatusUpdate // unacknowledged, in order
-	launched   []*mesos.TaskInfo             // tasks with no acknowledged update yet
+	sid      *mesos.SlaveID
+	cont     *simContainer                 // its container
+	tasks    []*xTask                      // in launch order (an executor has one or a few)
+	updates  []*mesosinternal.StatusUpdate // unacknowledged, in order
+	launched []*mesos.TaskInfo             // tasks with no acknowledged update yet
 	// The first task and the lists' first room, in the executor's own
 	// allocation: most executors run one task.
 	first     xTask
@@ -93,20 +95,73 @@ func (x *simExecutor) ids(fid, eid, pidText string) {
 	x.fidMsg, x.eidMsg, x.pidText = &f.fid, &e.eid, &f.pidText
 }
 
+// agent is the pid of the executor's agent.
+func (x *simExecutor) agent() actors.PID { return x.cont.host.node.PID }
+
+// plan is how the executor runs its tasks.
+func (x *simExecutor) plan() *TaskPlan { return &x.cont.host.plan }
+
+// rng is the random source of the executor's machine.
+func (x *simExecutor) rng() *rand.Rand { return x.cont.host.node.Rand() }
+
 func (x *simExecutor) start(time.Time) []effect.Effect {
-	x.Send(x.agent, &mesosinternal.RegisterExecutorMessage{FrameworkId: x.fidMsg, ExecutorId: x.eidMsg})
-	x.Link(x.agent)
+	x.Send(x.agent(), &mesosinternal.RegisterExecutorMessage{FrameworkId: x.fidMsg, ExecutorId: x.eidMsg})
+	x.Link(x.agent())
 	return x.Take()
 }
 
 // task is task tid, or nil.
 func (x *simExecutor) task(tid string) *xTask {
-	for _, t := range x.tasks {
-		if t.id == tid {
-			return t
-		}
+	if i := x.taskIndex(tid); i >= 0 {
+		return x.tasks[i]
 	}
 	return nil
+}
+
+// taskIndex is the position of task tid in tasks, or -1.
+func (x *simExecutor) taskIndex(tid string) int {
+	for i, t := range x.tasks {
+		if t.id == tid {
+			return i
+		}
+	}
+	return -1
+}
+
+// The timers of the task at i in tasks (which only grows) are keyed by
+// that position: "running/i" starts it, "end/i" ends it. The first few
+// keys are made once, for every executor.
+const runningPrefix, endPrefix = "running/", "end/"
+
+var runningKeys, endKeys = timerKeys(runningPrefix), timerKeys(endPrefix)
+
+func timerKeys(prefix string) (keys [4]string) {
+	for i := range keys {
+		keys[i] = prefix + strconv.Itoa(i)
+	}
+	return keys
+}
+
+func timerKey(keys *[4]string, prefix string, i int) string {
+	if i < len(keys) {
+		return keys[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
+
+// timerTask is the task whose timer key, of prefix, is; nil if none.
+func (x *simExecutor) timerTask(key, prefix string) *xTask {
+	i, err := strconv.Atoi(key[len(prefix):])
+	if err != nil || i < 0 || i >= len(x.tasks) {
+		return nil
+	}
+	return x.tasks[i]
+}
+
+// cancelTask cancels the timers of the task at i in tasks.
+func (x *simExecutor) cancelTask(i int) {
+	x.CancelTimer(timerKey(&runningKeys, runningPrefix, i))
+	x.CancelTimer(timerKey(&endKeys, endPrefix, i))
 }
 
 // busy reports whether a task runs here.
@@ -126,7 +181,7 @@ func (x *simExecutor) running(tid string) bool {
 }
 
 func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message) []effect.Effect {
-	if from != x.agent || x.gone {
+	if from != x.agent() || x.gone {
 		return nil
 	}
 	switch m := msg.(type) {
@@ -138,8 +193,8 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		x.connected = true
 		x.CancelTimer(recoveryKey)
 	case *mesosinternal.ReconnectExecutorMessage:
-		x.Link(x.agent)
-		x.Send(x.agent, &mesosinternal.ReregisterExecutorMessage{
+		x.Link(x.agent())
+		x.Send(x.agent(), &mesosinternal.ReregisterExecutorMessage{
 			FrameworkId: x.fidMsg,
 			ExecutorId:  x.eidMsg,
 			// Copies: acknowledged deletes from these lists in place.
@@ -157,30 +212,28 @@ func (x *simExecutor) Receive(now time.Time, from actors.PID, msg proto.Message)
 		} else {
 			t = new(xTask)
 		}
-		*t = xTask{id: tid, info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng.Float64() < x.plan.FailRate}
+		*t = xTask{id: tid, info: m.GetTask(), state: mesos.TaskState_TASK_STAGING, fail: x.rng().Float64() < x.plan().FailRate}
 		x.tasks = append(x.tasks, t)
 		x.launched = append(x.launched, m.GetTask())
-		if x.plan.Manual {
+		if x.plan().Manual {
 			x.update(now, tid, mesos.TaskState_TASK_RUNNING)
 			break
 		}
-		start := time.Duration(10+x.rng.IntN(490)) * time.Millisecond
-		run := x.plan.Time/2 + time.Duration(x.rng.Int64N(int64(x.plan.Time)+1))
-		// Both keys cut from one string.
-		keys := "running/" + tid + "end/" + tid
-		x.StartTimer(keys[:8+len(tid)], start)
-		x.StartTimer(keys[8+len(tid):], start+run)
+		start := time.Duration(10+x.rng().IntN(490)) * time.Millisecond
+		run := x.plan().Time/2 + time.Duration(x.rng().Int64N(int64(x.plan().Time)+1))
+		i := len(x.tasks) - 1
+		x.StartTimer(timerKey(&runningKeys, runningPrefix, i), start)
+		x.StartTimer(timerKey(&endKeys, endPrefix, i), start+run)
 	case *mesosinternal.KillTaskMessage:
 		tid := m.GetTaskId().GetValue()
-		if t := x.task(tid); t != nil && !protocol.IsTerminal(t.state) {
-			x.CancelTimer("running/" + tid)
-			x.CancelTimer("end/" + tid)
+		if i := x.taskIndex(tid); i >= 0 && !protocol.IsTerminal(x.tasks[i].state) {
+			x.cancelTask(i)
 			x.update(now, tid, mesos.TaskState_TASK_KILLED)
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
 		x.acknowledged(m)
 	case *mesosinternal.FrameworkToExecutorMessage:
-		x.Send(x.agent, &mesosinternal.ExecutorToFrameworkMessage{
+		x.Send(x.agent(), &mesosinternal.ExecutorToFrameworkMessage{
 			SlaveId: x.sid, FrameworkId: FrameworkID(x.fidMsg.GetValue()), ExecutorId: &mesos.ExecutorID{Value: proto.String(x.eidMsg.GetValue())}, Data: append([]byte("echo: "), m.GetData()...),
 		})
 	case *mesosinternal.ShutdownExecutorMessage:
@@ -198,17 +251,17 @@ func (x *simExecutor) Timer(now time.Time, key string) []effect.Effect {
 		if !x.connected {
 			x.exit()
 		}
-	case len(key) > 8 && key[:8] == "running/":
-		if t := x.task(key[8:]); t != nil && t.state == mesos.TaskState_TASK_STAGING {
-			x.update(now, key[8:], mesos.TaskState_TASK_RUNNING)
+	case strings.HasPrefix(key, runningPrefix):
+		if t := x.timerTask(key, runningPrefix); t != nil && t.state == mesos.TaskState_TASK_STAGING {
+			x.updateTask(now, t, mesos.TaskState_TASK_RUNNING)
 		}
-	case len(key) > 4 && key[:4] == "end/":
-		if t := x.task(key[4:]); t != nil && !protocol.IsTerminal(t.state) {
+	case strings.HasPrefix(key, endPrefix):
+		if t := x.timerTask(key, endPrefix); t != nil && !protocol.IsTerminal(t.state) {
 			state := mesos.TaskState_TASK_FINISHED
 			if t.fail {
 				state = mesos.TaskState_TASK_FAILED
 			}
-			x.update(now, key[4:], state)
+			x.updateTask(now, t, state)
 		}
 	}
 	return x.Take()
@@ -218,7 +271,7 @@ func (x *simExecutor) Timer(now time.Time, key string) []effect.Effect {
 // checkpoints and it had registered: then it waits recoveryTimeout for the
 // agent to come back.
 func (x *simExecutor) Exited(_ time.Time, pid actors.PID) []effect.Effect {
-	if pid != x.agent || x.gone {
+	if pid != x.agent() || x.gone {
 		return nil
 	}
 	if x.checkpoint && x.connected {
@@ -268,11 +321,15 @@ type updateParts struct {
 }
 
 func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
-	t := x.task(tid)
+	x.updateTask(now, x.task(tid), state)
+}
+
+// updateTask sends an update of task t in state.
+func (x *simExecutor) updateTask(now time.Time, t *xTask, state mesos.TaskState) {
 	t.state = state
 	// The agent keeps the update as sent, and so does the executor: both
 	// only read it.
-	s := &statusParts{uuid: x.uuids.NewUUID(), state: state, source: mesos.TaskStatus_SOURCE_EXECUTOR}
+	s := &statusParts{uuid: x.cont.host.uuids.NewUUID(), state: state, source: mesos.TaskStatus_SOURCE_EXECUTOR}
 	st := &s.status
 	st.TaskId, st.State, st.Source = t.info.GetTaskId(), &s.state, &s.source
 	st.SlaveId, st.ExecutorId, st.Uuid = x.sid, x.eidMsg, s.uuid[:]
@@ -282,7 +339,7 @@ func (x *simExecutor) update(now time.Time, tid string, state mesos.TaskState) {
 	up.Status, up.Timestamp, up.Uuid = st, &a.timestamp, st.Uuid
 	x.updates = append(x.updates, up)
 	a.msg.Update, a.msg.Pid = up, x.pidText
-	x.Send(x.agent, &a.msg)
+	x.Send(x.agent(), &a.msg)
 }
 
 // maybeExit ends the executor once all its tasks ended and were

@@ -395,7 +395,7 @@ func (h *agentHost) taskUpdate(tid string, state mesos.TaskState, running bool) 
 		x := c.core
 		c.exec.Post(0, func(now time.Time) []effect.Effect {
 			if !running || x.running(tid) {
-				x.CancelTimer("end/" + tid)
+				x.CancelTimer(timerKey(&endKeys, endPrefix, x.taskIndex(tid)))
 				x.update(now, tid, state)
 			}
 			return x.Take()
