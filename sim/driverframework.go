@@ -63,8 +63,12 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		for range n {
 			s.st.launched++
 			tid := s.st.name + "-t" + strconv.Itoa(s.st.launched)
+			// The task's name is its id: one string for both, in the
+			// id's allocation (agent and master keep both, read only).
+			id := &taskIDParts{value: tid}
+			id.id.Value = &id.value
 			tasks = append(tasks, &mesos.TaskInfo{
-				Name: proto.String(tid), TaskId: &mesos.TaskID{Value: proto.String(tid)}, SlaveId: o.GetSlaveId(),
+				Name: &id.value, TaskId: &id.id, SlaveId: o.GetSlaveId(),
 				Resources: res, Command: s.command,
 			})
 			s.st.launch(tid)
@@ -75,6 +79,12 @@ func (s *simScheduler) ResourceOffers(d schedulerdriver.SchedulerDriver, offers 
 		}
 		d.LaunchTasks([]*mesos.OfferID{o.GetId()}, tasks, s.launchFilters)
 	}
+}
+
+// taskIDParts is a task id message with its text.
+type taskIDParts struct {
+	id    mesos.TaskID
+	value string
 }
 
 // unallocated returns rs without allocation info: rs itself when no entry
