@@ -49,12 +49,30 @@ type owedUpdate struct {
 
 type seenTask struct {
 	state mesos.TaskState
-	n     uint8  // uuids in two
-	agent string // the agent id of the latest update
+	n     uint8 // uuids in two
+	// agentID is the agent id of the latest update, as its status holds
+	// it (nil for none): a pointer, not a copy, keeps fwTask in 64 B.
+	agentID *string
 	// The uuids of the updates seen: most tasks have two, of 16 bytes;
 	// more, and any of another length, go to more.
 	two  [2][16]byte
 	more *[]string
+}
+
+// agent is the agent id of the task's latest update ("" for none).
+func (t *seenTask) agent() string {
+	if t.agentID == nil {
+		return ""
+	}
+	return *t.agentID
+}
+
+// agentOf is st's agent id field (nil for none).
+func agentOf(st *mesos.TaskStatus) *string {
+	if id := st.GetSlaveId(); id != nil {
+		return id.Value
+	}
+	return nil
 }
 
 func (t *seenTask) had(uuid []byte) bool {
@@ -246,7 +264,7 @@ func (k *checker) saw(t *seenTask, to, tid string, st *mesos.TaskStatus, uuid []
 		// removeFramework(Slave*, Framework*)); the framework may see
 		// FINISHED, then LOST or UNREACHABLE.
 		t.state = next
-		t.agent = st.GetSlaveId().GetValue()
+		t.agentID = agentOf(st)
 		return
 	}
 	if len(uuid) > 0 {
@@ -267,7 +285,7 @@ func (k *checker) saw(t *seenTask, to, tid string, st *mesos.TaskStatus, uuid []
 		return
 	}
 	t.state = next
-	t.agent = st.GetSlaveId().GetValue()
+	t.agentID = agentOf(st)
 }
 
 func (k *checker) step(s *Sim) error {
@@ -380,7 +398,7 @@ func (k *checker) final() error {
 			if live {
 				continue
 			}
-			if t.last == mesos.TaskState_TASK_UNREACHABLE && t.agent != "" && unreachable(t.agent) {
+			if t.last == mesos.TaskState_TASK_UNREACHABLE && t.agent() != "" && unreachable(t.agent()) {
 				continue
 			}
 			if t.last == mesos.TaskState_TASK_UNKNOWN {
