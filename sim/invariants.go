@@ -24,27 +24,26 @@ type checker struct {
 	pending error
 	trace   io.Writer
 
-	// sent: the updates executors got to their agents, by uuid, until
-	// the agent acknowledges them; owed: those the agent acknowledged to
-	// the executor and no framework has had yet.
-	sent map[string]sentUpdate
-	owed map[string]owedUpdate
+	// updates: by uuid, the updates executors got to their agents (sent,
+	// until the agent acknowledges them) and those the agent acknowledged
+	// to the executor (owed), until a framework has them. One map, so an
+	// update's way costs one entry.
+	updates map[string]trackedUpdate
+	owed    int // the entries owed
 }
 
-// sentUpdate is a status update as an executor sent it.
-type sentUpdate struct {
-	uuid, fid, tid string // uuid: its key in sent, kept for owed's
-	state          mesos.TaskState
-}
-
-// owedUpdate is an update an agent acknowledged to its executor: from
-// then on the agent answers for it reaching the framework.
-type owedUpdate struct {
-	sentUpdate
-	at    time.Duration
-	agent int    // index in c.agents
-	inc   uint32 // the agent node's incarnation when it acknowledged
-	boot  int    // the agent machine's boot count then
+// trackedUpdate is a status update as an executor sent it, and once owed,
+// the acknowledgement that binds the agent to see it reach the framework.
+type trackedUpdate struct {
+	fid, tid string
+	at       time.Duration // owed since
+	state    mesos.TaskState
+	inc      uint32 // the agent node's incarnation when it acknowledged
+	agent    int32  // index in c.agents
+	boot     int32  // the agent machine's boot count then
+	// sent: the agent has it and did not acknowledge it (since it was
+	// last sent); owed: the agent acknowledged it.
+	sent, owed bool
 }
 
 type seenTask struct {
@@ -98,7 +97,7 @@ func (t *seenTask) add(uuid []byte) {
 
 func newChecker(c *Cluster) *checker {
 	return &checker{c: c, isFw: map[string]*fwState{}, stray: map[taskKey]*seenTask{}, trace: c.cfg.Trace,
-		sent: map[string]sentUpdate{}, owed: map[string]owedUpdate{}}
+		updates: map[string]trackedUpdate{}}
 }
 
 // allowed says whether a framework may see to after from for one task,
@@ -181,8 +180,9 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		// The address first: it rules out most messages for less.
 		if d.From.Address == d.To.Address && k.c.agentOf(d.to) >= 0 {
 			u := m.GetUpdate()
-			uuid := string(u.GetUuid())
-			k.sent[uuid] = sentUpdate{uuid: uuid, fid: u.GetFrameworkId().GetValue(), tid: u.GetStatus().GetTaskId().GetValue(), state: u.GetStatus().GetState()}
+			t := k.updates[string(u.GetUuid())] // owed still, if sent again
+			t.fid, t.tid, t.state, t.sent = u.GetFrameworkId().GetValue(), u.GetStatus().GetTaskId().GetValue(), u.GetStatus().GetState(), true
+			k.updates[string(u.GetUuid())] = t
 		}
 	case *mesosinternal.StatusUpdateAcknowledgementMessage:
 		if d.From.Address != d.To.Address {
@@ -200,9 +200,13 @@ func (k *checker) executorTraffic(s *Sim, d Delivery) {
 		if i < 0 {
 			return
 		}
-		if u, ok := k.sent[string(m.GetUuid())]; ok {
-			delete(k.sent, u.uuid)
-			k.owed[u.uuid] = owedUpdate{sentUpdate: u, at: s.Elapsed(), agent: i, inc: k.c.agents[i].inc, boot: k.c.boots[i]}
+		if t, ok := k.updates[string(m.GetUuid())]; ok && t.sent {
+			if !t.owed {
+				k.owed++
+			}
+			t.sent, t.owed = false, true
+			t.at, t.agent, t.inc, t.boot = s.Elapsed(), int32(i), k.c.agents[i].inc, int32(k.c.boots[i])
+			k.updates[string(m.GetUuid())] = t
 		}
 	}
 }
@@ -222,8 +226,12 @@ func (k *checker) see(n *Node, to string, fw *fwState, t *fwTask, fid string, st
 	if len(uuid) > 0 {
 		// Had before the agent acknowledged it, or after: either way it
 		// is no longer owed.
-		delete(k.sent, string(uuid))
-		delete(k.owed, string(uuid))
+		if t, ok := k.updates[string(uuid)]; ok {
+			if t.owed {
+				k.owed--
+			}
+			delete(k.updates, string(uuid))
+		}
 	}
 	tid := st.GetTaskId().GetValue()
 	var r *seenTask
@@ -340,10 +348,10 @@ func sweepBooks(m *standInMaster) error {
 // Mesos lets go: the agent's machine was replaced (its disk with it), or
 // the agent process restarted and the framework does not checkpoint.
 func (k *checker) lost() error {
-	var worst *owedUpdate
+	var worst *trackedUpdate
 	var uuid string
-	for u, o := range k.owed {
-		if k.excused(o) {
+	for u, o := range k.updates {
+		if !o.owed || k.excused(o) {
 			continue
 		}
 		if worst == nil || o.at < worst.at || (o.at == worst.at && u < uuid) {
@@ -359,15 +367,18 @@ func (k *checker) lost() error {
 }
 
 // excused: Mesos lets the update go, as lost says.
-func (k *checker) excused(o owedUpdate) bool {
+func (k *checker) excused(o trackedUpdate) bool {
 	fw := k.c.fwByID(o.fid)
-	return o.boot != k.c.boots[o.agent] || (fw != nil && !fw.checkpoint && o.inc != k.c.agents[o.agent].inc)
+	return int(o.boot) != k.c.boots[o.agent] || (fw != nil && !fw.checkpoint && o.inc != k.c.agents[o.agent].inc)
 }
 
 // owes reports whether an acknowledged update is still on its way.
 func (k *checker) owes() bool {
-	for _, o := range k.owed {
-		if !k.excused(o) {
+	if k.owed == 0 {
+		return false
+	}
+	for _, o := range k.updates {
+		if o.owed && !k.excused(o) {
 			return true
 		}
 	}

@@ -146,8 +146,8 @@ func TestLostCheckCatchesAnAcknowledgedUpdateTheDiskLost(t *testing.T) {
 	c := newQuietCluster(t, 1, 1, 2, nil)
 	runUntilRunning(t, c)
 	c.Sim.Net.Partition([]*Node{c.master}, []*Node{c.agents[0]}, 0)
-	if err := c.Sim.RunWhile(func() bool { return len(c.check.owed) < 2 }, 1_000_000); err != nil || len(c.check.owed) < 2 {
-		t.Fatalf("owed %d (err %v)", len(c.check.owed), err)
+	if err := c.Sim.RunWhile(func() bool { return c.check.owed < 2 }, 1_000_000); err != nil || c.check.owed < 2 {
+		t.Fatalf("owed %d (err %v)", c.check.owed, err)
 	}
 	for k := range c.hosts[0].disk.files() {
 		if strings.HasSuffix(k, "/task.updates") {
