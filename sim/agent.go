@@ -181,34 +181,26 @@ func isDisk(e effect.Effect) bool {
 
 // diskFirst orders a batch of the agent core's effects as the agent's
 // shell applies them: from the first disk write on, every write of the
-// batch lands (in order) before any other effect that follows it.
+// batch lands (in order) before any other effect that follows it. It
+// reorders effs in place (its caller's to give).
 func diskFirst(effs []effect.Effect) []effect.Effect {
 	for i, e := range effs {
 		if !isDisk(e) {
 			continue
 		}
-		moved := false
-		for _, x := range effs[i:] {
-			if !isDisk(x) {
-				moved = true
-				break
-			}
-		}
-		if !moved {
-			return effs
-		}
-		out := append(make([]effect.Effect, 0, len(effs)), effs[:i]...)
+		var room [8]effect.Effect
+		rest := room[:0] // the other effects from i on, in order
+		w := i
 		for _, x := range effs[i:] {
 			if isDisk(x) {
-				out = append(out, x)
+				effs[w] = x // w is at most the index read
+				w++
+			} else {
+				rest = append(rest, x)
 			}
 		}
-		for _, x := range effs[i:] {
-			if !isDisk(x) {
-				out = append(out, x)
-			}
-		}
-		return out
+		copy(effs[w:], rest)
+		return effs
 	}
 	return effs
 }
@@ -283,7 +275,7 @@ func (h *agentHost) apply(n *Node, e effect.Effect) {
 		h.node.Post(d, func(now time.Time) []effect.Effect {
 			if pidFile != "" {
 				// The containerizer checkpoints the forked pid itself.
-				h.disk.writeFile(h.rel(pidFile), []byte("4242"))
+				h.disk.writeFile(h, pidFile, []byte("4242"))
 			}
 			out := h.core.ContainerLaunched(now, c.id, nil)
 			if !c.destroyed && !c.ended {

@@ -56,11 +56,12 @@ type dentry struct {
 
 func newSimDisk() *simDisk { return &simDisk{} }
 
-// writeFile is a whole-file write the containerizer makes itself.
-func (d *simDisk) writeFile(path string, data []byte) {
+// writeFile is a whole-file write the containerizer makes itself, at an
+// absolute path of h's (made relative only if the disk keeps files).
+func (d *simDisk) writeFile(h *agentHost, path string, data []byte) {
 	d.writes++
 	if !d.countOnly {
-		d.put(path, checkpoint.File{Data: data})
+		d.put(h.rel(path), checkpoint.File{Data: data})
 	}
 }
 
