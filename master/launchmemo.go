@@ -15,6 +15,11 @@ import (
 type launchMemo struct {
 	lists map[string][]*mesos.Resource
 	key   []byte // scratch
+
+	// The last keyed call: a scheduler mostly launches several tasks
+	// with one list, found again without building its key.
+	lastIn, lastOut []*mesos.Resource
+	lastInfo        *mesos.Resource_AllocationInfo
 }
 
 const launchMemoMax = 1024
@@ -22,19 +27,23 @@ const launchMemoMax = 1024
 // resources is launchResources(rs, info), shared with earlier tasks that
 // asked for the same.
 func (m *launchMemo) resources(rs []*mesos.Resource, info *mesos.Resource_AllocationInfo) []*mesos.Resource {
+	if len(rs) > 0 && len(rs) == len(m.lastIn) && &rs[0] == &m.lastIn[0] && info == m.lastInfo {
+		return m.lastOut // the same list (unchanged once sent) for the same info
+	}
 	key, ok := appendLaunchKey(m.key[:0], rs, info)
 	m.key = key
 	if !ok {
 		return launchResources(rs, info)
 	}
-	if out, ok := m.lists[string(key)]; ok {
-		return out
+	out, ok := m.lists[string(key)]
+	if !ok {
+		out = launchResources(rs, info)
+		if m.lists == nil || len(m.lists) >= launchMemoMax {
+			m.lists = map[string][]*mesos.Resource{}
+		}
+		m.lists[string(key)] = out
 	}
-	out := launchResources(rs, info)
-	if m.lists == nil || len(m.lists) >= launchMemoMax {
-		m.lists = map[string][]*mesos.Resource{}
-	}
-	m.lists[string(key)] = out
+	m.lastIn, m.lastOut, m.lastInfo = rs, out, info
 	return out
 }
 

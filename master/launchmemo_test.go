@@ -45,6 +45,30 @@ func TestLaunchMemoSharesOnlyAlikeLists(t *testing.T) {
 	}
 }
 
+// The same list sent again (a scheduler launching several tasks with
+// one) gets the list it got before for the same role only.
+func TestLaunchMemoSameListAgain(t *testing.T) {
+	var m launchMemo
+	roleA := &mesos.Resource_AllocationInfo{Role: proto.String("a")}
+	roleB := &mesos.Resource_AllocationInfo{Role: proto.String("b")}
+	sent := resources.MustParse("cpus:1;mem:128")
+	first := m.resources(sent, roleA)
+	if again := m.resources(sent, roleA); &again[0] != &first[0] {
+		t.Fatalf("the same list again got another list")
+	}
+	other := m.resources(sent, roleB)
+	if &other[0] == &first[0] || !equalResourceLists(other, launchResources(resources.Resources(sent).Clone(), roleB)) {
+		t.Fatalf("the same list for another role got %v", other)
+	}
+	part := m.resources(sent[:1], roleB)
+	if len(part) != 1 || part[0].GetName() != "cpus" || part[0].GetAllocationInfo().GetRole() != "b" {
+		t.Fatalf("a shorter list from the same entries got %v", part)
+	}
+	if again := m.resources(sent, roleA); &again[0] != &first[0] {
+		t.Fatalf("the list again after others is not the memo's")
+	}
+}
+
 func equalResourceLists(a, b []*mesos.Resource) bool {
 	if len(a) != len(b) {
 		return false
