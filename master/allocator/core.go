@@ -60,7 +60,8 @@ type Core struct {
 
 	cands              []*agentState // scratch
 	grantBuf           []grantRec
-	qAll, qRes, qUnres sorter.Vec // scratchQuantities
+	qAll, qRes, qUnres sorter.Vec          // scratchQuantities
+	qOf                resources.Resources // the list they are of
 }
 
 // holdings are what frameworks hold on an agent: a short list (an agent
@@ -291,8 +292,12 @@ func (c *Core) split(r resources.Resources) (reserved, unreserved sorter.Vec) {
 // scratchQuantities returns the scalar quantities of r (scalarVec) and
 // those of its reserved and of its unreserved non-revocable parts (split)
 // in one pass, in the core's scratch vectors: they are good until the
-// next call and must not be kept.
+// next call and must not be kept or changed. The same list again (tasks
+// launched alike share one, and end in turn) finds them still there.
 func (c *Core) scratchQuantities(r resources.Resources) (all, reserved, unreserved sorter.Vec) {
+	if len(r) > 0 && sameSlice(r, c.qOf) {
+		return c.qAll, c.qRes, c.qUnres
+	}
 	all, reserved, unreserved = reuse(c.qAll), reuse(c.qRes), reuse(c.qUnres)
 	for _, x := range r {
 		if x == nil || x.GetType() != mesos.Value_SCALAR || x.Scalar == nil {
@@ -307,7 +312,7 @@ func (c *Core) scratchQuantities(r resources.Resources) (all, reserved, unreserv
 			unreserved = unreserved.AddAt(id, v)
 		}
 	}
-	c.qAll, c.qRes, c.qUnres = all, reserved, unreserved
+	c.qAll, c.qRes, c.qUnres, c.qOf = all, reserved, unreserved, r
 	return all, reserved, unreserved
 }
 
