@@ -549,3 +549,31 @@ func TestRemovedFrameworksLeaveNoFilterBookkeeping(t *testing.T) {
 		t.Fatalf("not offered a1 once the 10s filter expired: %v", g)
 	}
 }
+
+// Tasks launched alike share one resources list; as they end in turn,
+// with other lists coming back between them, each takes its own amount
+// out of the shares.
+func TestRecoverSharedListsInTurn(t *testing.T) {
+	c := newCore(t, "")
+	addAgent(c, "a1", "cpus:4;mem:4096")
+	addAgent(c, "a2", "cpus:4;mem:4096")
+	c.AddFramework("f1", fw("*"), nil, true, FrameworkOptions{})
+	c.Allocate(t0, nil) // f1 holds both agents
+	small := res("cpus:1;mem:1024").Allocate("*")
+	big := res("cpus:2;mem:2048").Allocate("*")
+	check := func(step string, want float64) {
+		t.Helper()
+		if got := c.FrameworkShare("*", "f1"); math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: f1's share %v, want %v", step, got, want)
+		}
+	}
+	check("all held", 1)
+	c.RecoverResources(t0, "f1", "a1", small, nil)
+	check("a small list back", 7.0/8)
+	c.RecoverResources(t0, "f1", "a1", small, nil)
+	check("the same small list again", 6.0/8)
+	c.RecoverResources(t0, "f1", "a2", big, nil)
+	check("a big list back", 4.0/8)
+	c.RecoverResources(t0, "f1", "a2", small, nil)
+	check("the small list after the big", 3.0/8)
+}
