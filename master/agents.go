@@ -304,10 +304,10 @@ func (c *Core) reconcileKnownAgent(a *agent, executors []*mesos.ExecutorInfo, ta
 	}
 	msg := &mesosinternal.SlaveReregisteredMessage{SlaveId: slaveID(a.id), Connection: c.connection()}
 	now := c.now()
-	for _, fid := range sortedKeys(a.tasks) {
+	for _, fid := range a.tasks.frameworks() {
 		rec := &mesosinternal.ReconcileTasksMessage{FrameworkId: frameworkID(fid)}
-		for _, tid := range sortedKeys(a.tasks[fid]) {
-			t := a.tasks[fid][tid]
+		for _, t := range a.tasks.of(fid) {
+			tid := t.GetTaskId().GetValue()
 			if reported[fid][tid] {
 				continue
 			}
@@ -533,7 +533,7 @@ func (c *Core) attachToFrameworks(a *agent, reported map[string]*mesos.Framework
 	}
 	for _, fid := range a.frameworkIDs() {
 		f := c.frameworks[fid]
-		for _, t := range a.tasks[fid] {
+		for _, t := range a.tasks.of(fid) {
 			f.tasks[t.GetTaskId().GetValue()] = t
 		}
 		for eid, e := range a.executors[fid] {
@@ -617,8 +617,8 @@ func (c *Core) agentExited(a *agent) {
 		if f != nil && f.info.GetCheckpoint() {
 			continue
 		}
-		for _, tid := range sortedKeys(a.tasks[fid]) {
-			t := a.tasks[fid][tid]
+		for _, t := range a.tasks.of(fid) {
+			tid := t.GetTaskId().GetValue()
 			u := newUpdate(updateSpec{
 				frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
 				state: mesos.TaskState_TASK_LOST, message: "Agent " + a.hostname() + " disconnected",
@@ -707,7 +707,7 @@ func (c *Core) removeAgentAt(a *agent, message string, how removal, now time.Tim
 		c.dequeueRemoval(a.id)
 	}
 
-	for _, fid := range sortedKeys(a.tasks) {
+	for _, fid := range a.tasks.frameworks() {
 		f := c.frameworks[fid]
 		state, reason := mesos.TaskState_TASK_LOST, mesos.TaskStatus_REASON_SLAVE_REMOVED
 		switch how {
@@ -722,8 +722,8 @@ func (c *Core) removeAgentAt(a *agent, message string, how removal, now time.Tim
 		// Tasks of an unreachable agent are kept among the framework's
 		// unreachable tasks; those of a removed agent are completed.
 		keep := unreachable
-		for _, tid := range sortedKeys(a.tasks[fid]) {
-			t := a.tasks[fid][tid]
+		for _, t := range a.tasks.of(fid) {
+			tid := t.GetTaskId().GetValue()
 			spec := updateSpec{
 				frameworkID: fid, agentID: a.id, taskID: tid, executorID: t.GetExecutorId().GetValue(),
 				state: state, message: message, reason: reason, now: now,

@@ -132,10 +132,6 @@ type Core struct {
 
 	launched   launchMemo    // tasks' resources lists, shared (launchmemo.go)
 	downgraded downgradeMemo // offers' resources for plain frameworks, shared (offers.go)
-
-	// spareTaskMaps are emptied maps of an agent's tasks of one framework,
-	// reused for the next framework to launch on an agent (addTask).
-	spareTaskMaps []map[string]*mesos.Task
 }
 
 var _ effect.Core = (*Core)(nil)
@@ -675,9 +671,9 @@ func (c *Core) EachAgentTask(id string, fn func(*mesos.Task) error) error {
 	if a == nil {
 		return nil
 	}
-	for _, fid := range sortedKeys(a.tasks) {
-		for _, tid := range sortedKeys(a.tasks[fid]) {
-			if err := fn(a.tasks[fid][tid]); err != nil {
+	for _, fid := range a.tasks.frameworks() {
+		for _, t := range a.tasks.of(fid) {
+			if err := fn(t); err != nil {
 				return err
 			}
 		}

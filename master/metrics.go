@@ -381,13 +381,11 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 // nonRevocableUsed appends to buf the non-revocable resources of a's live
 // tasks and of its executors.
 func nonRevocableUsed(a *agent, buf resources.Resources) resources.Resources {
-	for _, byID := range a.tasks {
-		for _, t := range byID {
-			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
-				for _, x := range t.GetResources() {
-					if x.Revocable == nil {
-						buf = append(buf, x)
-					}
+	for _, e := range a.tasks {
+		if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
+			for _, x := range t.GetResources() {
+				if x.Revocable == nil {
+					buf = append(buf, x)
 				}
 			}
 		}

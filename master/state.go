@@ -5,8 +5,10 @@ package master
 // here sends messages; the handlers in the other files do.
 
 import (
+	"hash/maphash"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -267,7 +269,7 @@ type agent struct {
 	// through this master, re-applied when the agent reregisters.
 	checkpointed resources.Resources
 
-	tasks       map[string]map[string]*mesos.Task         // framework → task id
+	tasks       agentTasks
 	executors   map[string]map[string]*mesos.ExecutorInfo // framework → executor id
 	offers      map[string]*offer
 	killedTasks map[string]map[string]bool // framework → task ids killed while away; nil until a kill
@@ -288,7 +290,6 @@ func newAgent(id string, info *mesos.SlaveInfo, pid actors.PID) *agent {
 		idMsg:     slaveID(id),
 		info:      info,
 		pid:       pid,
-		tasks:     map[string]map[string]*mesos.Task{},
 		executors: map[string]map[string]*mesos.ExecutorInfo{},
 		offers:    map[string]*offer{},
 	}
@@ -326,7 +327,7 @@ func (a *agent) isPidText(text *string) bool {
 	return true
 }
 
-func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks[fid][tid] }
+func (a *agent) task(fid, tid string) *mesos.Task { return a.tasks.get(fid, tid) }
 
 // onAgent reports whether task t's agent id is a's. Tasks launched
 // through this master share a's id message, compared without reading it.
@@ -334,43 +335,24 @@ func onAgent(t *mesos.Task, a *agent) bool {
 	return t.SlaveId == a.idMsg || t.GetSlaveId().GetValue() == a.id
 }
 
-func (a *agent) addTask(t *mesos.Task) { a.addTaskWith(t, nil) }
-
-// addTaskWith is addTask; spare, if not nil, is an empty map that serves
-// when the agent has no tasks of t's framework yet. It reports whether
-// spare was used.
-func (a *agent) addTaskWith(t *mesos.Task, spare map[string]*mesos.Task) bool {
-	fid := t.GetFrameworkId().GetValue()
-	byID, used := a.tasks[fid], false
-	if byID == nil {
-		byID, used = spare, spare != nil
-		if byID == nil {
-			byID = map[string]*mesos.Task{}
-		}
-		a.tasks[fid] = byID
-	}
-	byID[t.GetTaskId().GetValue()] = t
-	return used
-}
+// addTask records t on the agent, in place of its framework's task of the
+// same id if there is one.
+func (a *agent) addTask(t *mesos.Task) { a.tasks.add(t) }
 
 func (a *agent) removeTask(t *mesos.Task) {
 	a.removeTaskIf(t, false)
 }
 
 // removeTaskIf is removeTask; with same set, only if t is the agent's
-// record of its id. It returns the framework's map of tasks when t was
-// its last (the agent no longer holds it), nil otherwise.
-func (a *agent) removeTaskIf(t *mesos.Task, same bool) map[string]*mesos.Task {
+// record of its id.
+func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
 	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
-	byID := a.tasks[fid]
-	if same && byID[tid] != t {
-		return nil
-	}
-	delete(byID, tid)
-	emptied := map[string]*mesos.Task(nil)
-	if len(byID) == 0 {
-		delete(a.tasks, fid)
-		emptied = byID
+	if same {
+		if !a.tasks.removeRecord(t) {
+			return
+		}
+	} else {
+		a.tasks.remove(fid, tid)
 	}
 	if k := a.killedTasks[fid]; k != nil {
 		delete(k, tid)
@@ -378,7 +360,102 @@ func (a *agent) removeTaskIf(t *mesos.Task, same bool) map[string]*mesos.Task {
 			delete(a.killedTasks, fid)
 		}
 	}
-	return emptied
+}
+
+// agentTasks are an agent's tasks, of all its frameworks, in no order: a
+// list (an agent runs tens of tasks, for which a map per framework costs
+// several times what they do), each with a hash of its id that finds it
+// without reading the task.
+type agentTasks []agentTask
+
+type agentTask struct {
+	hash uint64 // taskHash of its id
+	t    *mesos.Task
+}
+
+var taskHashSeed = maphash.MakeSeed()
+
+func taskHash(tid string) uint64 { return maphash.String(taskHashSeed, tid) }
+
+// find returns the index of framework fid's task tid, -1 if none.
+func (ts agentTasks) find(fid, tid string) int {
+	h := taskHash(tid)
+	for i := range ts {
+		if ts[i].hash == h {
+			t := ts[i].t
+			if t.GetTaskId().GetValue() == tid && t.GetFrameworkId().GetValue() == fid {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (ts agentTasks) get(fid, tid string) *mesos.Task {
+	if i := ts.find(fid, tid); i >= 0 {
+		return ts[i].t
+	}
+	return nil
+}
+
+func (ts *agentTasks) add(t *mesos.Task) {
+	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
+	if i := ts.find(fid, tid); i >= 0 {
+		(*ts)[i].t = t
+		return
+	}
+	*ts = append(*ts, agentTask{taskHash(tid), t})
+}
+
+// removeAt drops the i-th task, the last one taking its place.
+func (ts *agentTasks) removeAt(i int) {
+	last := len(*ts) - 1
+	(*ts)[i] = (*ts)[last]
+	(*ts)[last] = agentTask{}
+	*ts = (*ts)[:last]
+}
+
+func (ts *agentTasks) remove(fid, tid string) {
+	if i := ts.find(fid, tid); i >= 0 {
+		ts.removeAt(i)
+	}
+}
+
+// removeRecord drops t itself; false if t is not listed.
+func (ts *agentTasks) removeRecord(t *mesos.Task) bool {
+	for i := range *ts {
+		if (*ts)[i].t == t {
+			ts.removeAt(i)
+			return true
+		}
+	}
+	return false
+}
+
+// frameworks returns the ids of the frameworks with tasks listed, sorted.
+func (ts agentTasks) frameworks() []string {
+	var out []string
+	for _, e := range ts {
+		if fid := e.t.GetFrameworkId().GetValue(); !slices.Contains(out, fid) {
+			out = append(out, fid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// of returns framework fid's tasks, by id.
+func (ts agentTasks) of(fid string) []*mesos.Task {
+	var out []*mesos.Task
+	for _, e := range ts {
+		if e.t.GetFrameworkId().GetValue() == fid {
+			out = append(out, e.t)
+		}
+	}
+	slices.SortFunc(out, func(x, y *mesos.Task) int {
+		return strings.Compare(x.GetTaskId().GetValue(), y.GetTaskId().GetValue())
+	})
+	return out
 }
 
 func (a *agent) hasExecutor(fid, eid string) bool {
@@ -403,9 +480,9 @@ func (a *agent) removeExecutor(fid, eid string) {
 // usedResources returns, by framework, what live tasks and executors use.
 func (a *agent) usedResources() map[string]resources.Resources {
 	out := map[string]resources.Resources{}
-	for _, fid := range sortedKeys(a.tasks) {
-		for _, tid := range sortedKeys(a.tasks[fid]) {
-			if t := a.tasks[fid][tid]; !protocol.IsTerminalOrUnreachable(t.GetState()) {
+	for _, fid := range a.tasks.frameworks() {
+		for _, t := range a.tasks.of(fid) {
+			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
 				out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
 			}
 		}
@@ -442,8 +519,8 @@ func (a *agent) offeredResources() resources.Resources {
 // frameworkIDs returns the frameworks with tasks or executors on the agent.
 func (a *agent) frameworkIDs() []string {
 	set := map[string]bool{}
-	for fid := range a.tasks {
-		set[fid] = true
+	for _, e := range a.tasks {
+		set[e.t.GetFrameworkId().GetValue()] = true
 	}
 	for fid := range a.executors {
 		set[fid] = true

@@ -115,10 +115,8 @@ func raceReregister(c *Core, aid string, from actors.PID) {
 		return
 	}
 	var tasks []*mesos.Task
-	for _, byID := range a.tasks {
-		for _, task := range byID {
-			tasks = append(tasks, clone(task))
-		}
+	for _, e := range a.tasks {
+		tasks = append(tasks, clone(e.t))
 	}
 	info := clone(a.info)
 	scaleStored(c, c.Receive(t0, from, &mesosinternal.ReregisterSlaveMessage{Slave: info, Version: proto.String("1.11.0"), Tasks: tasks}))

@@ -579,11 +579,9 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		as.print = p
 		as.total, as.used, as.offered = [4]float64{}, [4]float64{}, [4]float64{}
 		addScalars(a.total, &as.total)
-		for _, byID := range a.tasks {
-			for _, t := range byID {
-				if !protocol.IsTerminalOrUnreachable(t.GetState()) {
-					addScalars(t.GetResources(), &as.used)
-				}
+		for _, e := range a.tasks {
+			if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
+				addScalars(t.GetResources(), &as.used)
 			}
 		}
 		for _, byID := range a.executors {

@@ -279,11 +279,9 @@ func (c *Core) frameworkSummaryOf(f *framework, counts TaskCounts, taskAgents []
 // which costs seconds at 100,000 tasks.)
 func agentUsed(a *agent) resources.Resources {
 	var all resources.Resources
-	for _, byID := range a.tasks {
-		for _, t := range byID {
-			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
-				all = append(all, t.GetResources()...)
-			}
+	for _, e := range a.tasks {
+		if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
+			all = append(all, t.GetResources()...)
 		}
 	}
 	for _, byID := range a.executors {

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gomesos/gomesos/actors"
 	"github.com/gomesos/gomesos/messages/mesos"
 )
 
@@ -66,4 +67,49 @@ func TestTaskListOrder(t *testing.T) {
 	l.remove("6")
 	check(l, "7")
 	check(newTaskList(0))
+}
+
+// An agent's tasks: one record per framework and task id (the same task
+// id of another framework is another task), listed by framework and id.
+func TestAgentTasks(t *testing.T) {
+	task := func(fid, tid string) *mesos.Task {
+		return &mesos.Task{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String(tid)}}
+	}
+	a := newAgent("a1", &mesos.SlaveInfo{}, actors.PID{})
+	list := func() string {
+		var out []string
+		for _, fid := range a.tasks.frameworks() {
+			for _, t := range a.tasks.of(fid) {
+				out = append(out, fid+"/"+t.GetTaskId().GetValue())
+			}
+		}
+		return fmt.Sprint(out)
+	}
+	f2t1 := task("f2", "t1")
+	for _, x := range []*mesos.Task{task("f2", "t2"), task("f1", "t3"), f2t1, task("f1", "t1")} {
+		a.addTask(x)
+	}
+	if got, want := list(), "[f1/t1 f1/t3 f2/t1 f2/t2]"; got != want {
+		t.Fatalf("tasks %s, want %s", got, want)
+	}
+	again := task("f2", "t1")
+	a.addTask(again) // in place of the first record
+	if a.task("f2", "t1") != again || a.task("f1", "t1") == again || a.task("f3", "t1") != nil || a.task("f2", "t9") != nil {
+		t.Fatalf("lookups after adding f2/t1 again: %v", list())
+	}
+	if got, want := list(), "[f1/t1 f1/t3 f2/t1 f2/t2]"; got != want {
+		t.Fatalf("tasks %s, want %s", got, want)
+	}
+	a.removeTaskIf(f2t1, true) // not the agent's record any more
+	if a.task("f2", "t1") != again {
+		t.Fatalf("a replaced record removed the agent's")
+	}
+	a.removeTaskIf(again, true)
+	a.removeTask(task("f1", "t3")) // another record of the same id
+	if got, want := list(), "[f1/t1 f2/t2]"; got != want {
+		t.Fatalf("tasks %s, want %s", got, want)
+	}
+	if got := a.frameworkIDs(); !slices.Equal(got, []string{"f1", "f2"}) {
+		t.Fatalf("frameworks %v", got)
+	}
 }

@@ -90,19 +90,8 @@ func (c *Core) updateTask(t *mesos.Task, u *mesosinternal.StatusUpdate) {
 // addTask records a launched task on its framework and agent.
 func (c *Core) addTask(f *framework, a *agent, t *mesos.Task) {
 	f.tasks[t.GetTaskId().GetValue()] = t
-	var spare map[string]*mesos.Task
-	if n := len(c.spareTaskMaps); n > 0 {
-		spare = c.spareTaskMaps[n-1]
-	}
-	if a.addTaskWith(t, spare) {
-		c.spareTaskMaps = c.spareTaskMaps[:len(c.spareTaskMaps)-1]
-	}
+	a.addTask(t)
 }
-
-// maxSpareTaskMaps bounds the emptied task maps kept for reuse: a task
-// ends and another starts on many agents in turn, each agent's tasks of a
-// framework mostly one or two.
-const maxSpareTaskMaps = 16
 
 // removeTask forgets a task: it moves to the framework's unreachable tasks
 // (unreachable) or completed tasks.
@@ -127,9 +116,7 @@ func (c *Core) removeTaskOf(t *mesos.Task, f *framework, a *agent, unreachable b
 		}
 	}
 	if a != nil {
-		if m := a.removeTaskIf(t, true); m != nil && len(c.spareTaskMaps) < maxSpareTaskMaps {
-			c.spareTaskMaps = append(c.spareTaskMaps, m)
-		}
+		a.removeTaskIf(t, true)
 	}
 }
 

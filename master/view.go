@@ -67,9 +67,9 @@ func (c *Core) View() View {
 	for _, id := range sortedKeys(c.agents) {
 		a := c.agents[id]
 		av := AgentView{ID: id, PID: a.pid, Connected: a.connected, Active: a.active, Total: a.total.Clone(), Used: a.totalUsed().Clone()}
-		for _, fid := range sortedKeys(a.tasks) {
-			for _, tid := range sortedKeys(a.tasks[fid]) {
-				av.Tasks = append(av.Tasks, clone(a.tasks[fid][tid]))
+		for _, fid := range a.tasks.frameworks() {
+			for _, t := range a.tasks.of(fid) {
+				av.Tasks = append(av.Tasks, clone(t))
 			}
 		}
 		v.Agents = append(v.Agents, av)
