@@ -381,7 +381,7 @@ func (c *Core) gauges(now time.Time) map[string]float64 {
 // nonRevocableUsed appends to buf the non-revocable resources of a's live
 // tasks and of its executors.
 func nonRevocableUsed(a *agent, buf resources.Resources) resources.Resources {
-	for _, e := range a.tasks {
+	for _, e := range a.tasks.list {
 		if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
 			for _, x := range t.GetResources() {
 				if x.Revocable == nil {

@@ -365,24 +365,44 @@ func (a *agent) removeTaskIf(t *mesos.Task, same bool) {
 // agentTasks are an agent's tasks, of all its frameworks, in no order: a
 // list (an agent runs tens of tasks, for which a map per framework costs
 // several times what they do), each with a hash of its id that finds it
-// without reading the task.
-type agentTasks []agentTask
+// without reading the task; a long list is indexed as well.
+type agentTasks struct {
+	list  []agentTask
+	index map[taskKey]int // position in list; nil while the list is short
+}
 
 type agentTask struct {
 	hash uint64 // taskHash of its id
 	t    *mesos.Task
 }
 
+// taskKey is a task's framework and task id.
+type taskKey struct{ fid, tid string }
+
+// indexFrom is the length from which a list is indexed; it loses its
+// index when half as long again.
+const indexFrom = 64
+
 var taskHashSeed = maphash.MakeSeed()
 
 func taskHash(tid string) uint64 { return maphash.String(taskHashSeed, tid) }
 
-// find returns the index of framework fid's task tid, -1 if none.
-func (ts agentTasks) find(fid, tid string) int {
+func keyOf(t *mesos.Task) taskKey {
+	return taskKey{t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()}
+}
+
+// find returns the position of framework fid's task tid, -1 if none.
+func (ts *agentTasks) find(fid, tid string) int {
+	if ts.index != nil {
+		if i, ok := ts.index[taskKey{fid, tid}]; ok {
+			return i
+		}
+		return -1
+	}
 	h := taskHash(tid)
-	for i := range ts {
-		if ts[i].hash == h {
-			t := ts[i].t
+	for i := range ts.list {
+		if ts.list[i].hash == h {
+			t := ts.list[i].t
 			if t.GetTaskId().GetValue() == tid && t.GetFrameworkId().GetValue() == fid {
 				return i
 			}
@@ -391,28 +411,46 @@ func (ts agentTasks) find(fid, tid string) int {
 	return -1
 }
 
-func (ts agentTasks) get(fid, tid string) *mesos.Task {
+func (ts *agentTasks) get(fid, tid string) *mesos.Task {
 	if i := ts.find(fid, tid); i >= 0 {
-		return ts[i].t
+		return ts.list[i].t
 	}
 	return nil
 }
 
 func (ts *agentTasks) add(t *mesos.Task) {
-	fid, tid := t.GetFrameworkId().GetValue(), t.GetTaskId().GetValue()
-	if i := ts.find(fid, tid); i >= 0 {
-		(*ts)[i].t = t
+	k := keyOf(t)
+	if i := ts.find(k.fid, k.tid); i >= 0 {
+		ts.list[i].t = t
 		return
 	}
-	*ts = append(*ts, agentTask{taskHash(tid), t})
+	ts.list = append(ts.list, agentTask{taskHash(k.tid), t})
+	switch {
+	case ts.index != nil:
+		ts.index[k] = len(ts.list) - 1
+	case len(ts.list) >= indexFrom:
+		ts.index = make(map[taskKey]int, 2*len(ts.list))
+		for i, e := range ts.list {
+			ts.index[keyOf(e.t)] = i
+		}
+	}
 }
 
 // removeAt drops the i-th task, the last one taking its place.
 func (ts *agentTasks) removeAt(i int) {
-	last := len(*ts) - 1
-	(*ts)[i] = (*ts)[last]
-	(*ts)[last] = agentTask{}
-	*ts = (*ts)[:last]
+	last := len(ts.list) - 1
+	if ts.index != nil {
+		delete(ts.index, keyOf(ts.list[i].t))
+		if i != last {
+			ts.index[keyOf(ts.list[last].t)] = i
+		}
+	}
+	ts.list[i] = ts.list[last]
+	ts.list[last] = agentTask{}
+	ts.list = ts.list[:last]
+	if ts.index != nil && len(ts.list) < indexFrom/2 {
+		ts.index = nil
+	}
 }
 
 func (ts *agentTasks) remove(fid, tid string) {
@@ -423,8 +461,16 @@ func (ts *agentTasks) remove(fid, tid string) {
 
 // removeRecord drops t itself; false if t is not listed.
 func (ts *agentTasks) removeRecord(t *mesos.Task) bool {
-	for i := range *ts {
-		if (*ts)[i].t == t {
+	if ts.index != nil {
+		k := keyOf(t)
+		if i := ts.find(k.fid, k.tid); i >= 0 && ts.list[i].t == t {
+			ts.removeAt(i)
+			return true
+		}
+		return false
+	}
+	for i := range ts.list {
+		if ts.list[i].t == t {
 			ts.removeAt(i)
 			return true
 		}
@@ -433,9 +479,9 @@ func (ts *agentTasks) removeRecord(t *mesos.Task) bool {
 }
 
 // frameworks returns the ids of the frameworks with tasks listed, sorted.
-func (ts agentTasks) frameworks() []string {
+func (ts *agentTasks) frameworks() []string {
 	var out []string
-	for _, e := range ts {
+	for _, e := range ts.list {
 		if fid := e.t.GetFrameworkId().GetValue(); !slices.Contains(out, fid) {
 			out = append(out, fid)
 		}
@@ -445,9 +491,9 @@ func (ts agentTasks) frameworks() []string {
 }
 
 // of returns framework fid's tasks, by id.
-func (ts agentTasks) of(fid string) []*mesos.Task {
+func (ts *agentTasks) of(fid string) []*mesos.Task {
 	var out []*mesos.Task
-	for _, e := range ts {
+	for _, e := range ts.list {
 		if e.t.GetFrameworkId().GetValue() == fid {
 			out = append(out, e.t)
 		}
@@ -519,7 +565,7 @@ func (a *agent) offeredResources() resources.Resources {
 // frameworkIDs returns the frameworks with tasks or executors on the agent.
 func (a *agent) frameworkIDs() []string {
 	set := map[string]bool{}
-	for _, e := range a.tasks {
+	for _, e := range a.tasks.list {
 		set[e.t.GetFrameworkId().GetValue()] = true
 	}
 	for fid := range a.executors {

@@ -115,7 +115,7 @@ func raceReregister(c *Core, aid string, from actors.PID) {
 		return
 	}
 	var tasks []*mesos.Task
-	for _, e := range a.tasks {
+	for _, e := range a.tasks.list {
 		tasks = append(tasks, clone(e.t))
 	}
 	info := clone(a.info)

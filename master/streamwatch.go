@@ -579,7 +579,7 @@ func (w *streamWatch) tick(c *Core) streamTick {
 		as.print = p
 		as.total, as.used, as.offered = [4]float64{}, [4]float64{}, [4]float64{}
 		addScalars(a.total, &as.total)
-		for _, e := range a.tasks {
+		for _, e := range a.tasks.list {
 			if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
 				addScalars(t.GetResources(), &as.used)
 			}

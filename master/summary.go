@@ -279,7 +279,7 @@ func (c *Core) frameworkSummaryOf(f *framework, counts TaskCounts, taskAgents []
 // which costs seconds at 100,000 tasks.)
 func agentUsed(a *agent) resources.Resources {
 	var all resources.Resources
-	for _, e := range a.tasks {
+	for _, e := range a.tasks.list {
 		if t := e.t; !protocol.IsTerminalOrUnreachable(t.GetState()) {
 			all = append(all, t.GetResources()...)
 		}

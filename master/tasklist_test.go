@@ -3,6 +3,7 @@ package master
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -111,5 +112,61 @@ func TestAgentTasks(t *testing.T) {
 	}
 	if got := a.frameworkIDs(); !slices.Equal(got, []string{"f1", "f2"}) {
 		t.Fatalf("frameworks %v", got)
+	}
+}
+
+// A long list of an agent's tasks (indexed) finds, replaces and removes
+// them as a short one does, through growing and shrinking.
+func TestAgentTasksLong(t *testing.T) {
+	task := func(fid string, i int) *mesos.Task {
+		return &mesos.Task{FrameworkId: frameworkID(fid), TaskId: &mesos.TaskID{Value: proto.String(fmt.Sprintf("t%03d", i))}}
+	}
+	a := newAgent("a1", &mesos.SlaveInfo{}, actors.PID{})
+	recs := map[string]*mesos.Task{}
+	const n = 3 * indexFrom
+	for i := range n {
+		for _, fid := range []string{"f1", "f2"} {
+			x := task(fid, i)
+			a.addTask(x)
+			recs[fid+"/"+x.GetTaskId().GetValue()] = x
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		if len(a.tasks.list) != len(recs) {
+			t.Fatalf("%s: %d tasks listed, want %d", step, len(a.tasks.list), len(recs))
+		}
+		for k, x := range recs {
+			fid, tid, _ := strings.Cut(k, "/")
+			if a.task(fid, tid) != x {
+				t.Fatalf("%s: %s not found", step, k)
+			}
+		}
+		if a.task("f3", "t001") != nil || a.task("f1", "t999") != nil {
+			t.Fatalf("%s: found a task never added", step)
+		}
+	}
+	check("added")
+	again := task("f1", 7)
+	a.addTask(again)
+	recs["f1/t007"] = again
+	check("replaced")
+	for i := range n {
+		for _, fid := range []string{"f2", "f1"} {
+			if fid == "f1" && i >= n-3 {
+				continue
+			}
+			k := fmt.Sprintf("%s/t%03d", fid, i)
+			a.removeTaskIf(task(fid, i), true) // another record: stays
+			a.removeTaskIf(recs[k], true)
+			delete(recs, k)
+		}
+		if i%16 == 0 {
+			check(fmt.Sprintf("removed up to %d", i))
+		}
+	}
+	check("removed")
+	if a.tasks.index != nil {
+		t.Fatalf("a short list kept its index")
 	}
 }
