@@ -51,11 +51,30 @@ func (q *launchQueue) push(p *pendingTask) {
 type launchKey struct{ frameworkID, executorID string }
 
 // setID gives the agent its id. c.info is replaced, not changed in place,
-// so messages may share it.
+// so messages may share it; the new one shares the old one's parts.
 func (c *Core) setID(id string) {
-	info := proto.Clone(c.info).(*mesos.SlaveInfo)
+	info := copySlaveInfo(c.info)
 	info.Id = &mesos.SlaveID{Value: proto.String(id)}
 	c.info = info
+}
+
+// copySlaveInfo returns a new SlaveInfo with s's fields, sharing their
+// values (which nobody changes in place). A field added to SlaveInfo must
+// be added here (a test checks).
+func copySlaveInfo(s *mesos.SlaveInfo) *mesos.SlaveInfo {
+	c := &mesos.SlaveInfo{
+		Hostname:   s.Hostname,
+		Resources:  s.Resources,
+		Attributes: s.Attributes,
+		Id:         s.Id,
+		Checkpoint: s.Checkpoint,
+		Port:       s.Port,
+		Domain:     s.Domain,
+	}
+	if unknown := s.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		c.ProtoReflect().SetUnknown(unknown)
+	}
+	return c
 }
 
 // logsAt reports whether the core's lines at level l are written.
