@@ -169,13 +169,17 @@ func ReadFiles(workDir string) (Files, error) {
 // EncodeRecord is one task.updates record: its length (4 bytes, little
 // endian) and the StatusUpdateRecord.
 func EncodeRecord(rec *mesosinternal.StatusUpdateRecord) ([]byte, error) {
-	b, err := Marshal(rec)
+	// Sized first, then encoded after the length in one allocation (the
+	// encoding reuses the sizes just computed).
+	o := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
+	out := make([]byte, 4, 4+o.Size(rec))
+	o.UseCachedSize = true
+	out, err := o.MarshalAppend(out, rec)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 4, 4+len(b))
-	binary.LittleEndian.PutUint32(out, uint32(len(b)))
-	return append(out, b...), nil
+	binary.LittleEndian.PutUint32(out, uint32(len(out)-4))
+	return out, nil
 }
 
 // Marshal is the binary form of a checkpointed message (required fields
