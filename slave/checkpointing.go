@@ -1,6 +1,8 @@
 package slave
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/actors"
@@ -24,6 +26,18 @@ func (c *Core) runMeta(f *framework, e *executor) string {
 		e.metaRun = c.ckpt.Run(c.ID(), f.id, e.id, e.containerID)
 	}
 	return e.metaRun
+}
+
+// executorMeta is the meta folder of e's executor, cut from its run's
+// (runMeta) when that ends in runs/<container id>.
+func (c *Core) executorMeta(f *framework, e *executor) string {
+	run, cid := c.runMeta(f, e), e.containerID
+	const runs = "/runs/"
+	if cid != "" && cid != "." && cid != ".." && !strings.Contains(cid, "/") &&
+		len(run) > len(runs)+len(cid) && strings.HasSuffix(run, cid) && strings.HasSuffix(run[:len(run)-len(cid)], runs) {
+		return run[:len(run)-len(runs)-len(cid)]
+	}
+	return c.ckpt.Executor(c.ID(), f.id, e.id)
 }
 
 func (c *Core) writeProto(path string, m proto.Message) {
@@ -70,9 +84,9 @@ func (c *Core) checkpointExecutor(f *framework, e *executor) {
 	if !c.checkpointing(f) {
 		return
 	}
-	p := c.paths()
-	c.writeProto(p.ExecutorInfo(c.ID(), f.id, e.id), e.info)
-	c.out.Add(CheckpointLink{Path: p.LatestRun(c.ID(), f.id, e.id), Target: e.containerID})
+	dir := c.executorMeta(f, e)
+	c.writeProto(checkpoint.JoinClean(dir, checkpoint.ExecutorInfoFile), e.info)
+	c.out.Add(CheckpointLink{Path: checkpoint.JoinClean(dir, "runs", checkpoint.Latest), Target: e.containerID})
 }
 
 // forkedPIDFile is where the containerizer checkpoints the executor's
@@ -119,7 +133,7 @@ func (c *Core) checkpointSentinel(f *framework, e *executor) {
 // ran is acknowledged.
 func (c *Core) forgetExecutor(f *framework, e *executor) {
 	if c.checkpointing(f) {
-		c.out.Add(CheckpointRemove{Path: c.paths().Executor(c.ID(), f.id, e.id)})
+		c.out.Add(CheckpointRemove{Path: c.executorMeta(f, e)})
 	}
 }
 
