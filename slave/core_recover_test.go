@@ -295,3 +295,26 @@ func TestCoreRecoveryWithoutCheckpointStartsFresh(t *testing.T) {
 	r.expect("recover", r.c.Recover(r.now, &checkpoint.State{}), "recover 0 containers")
 	r.expect("containers recovered", r.c.ContainersRecovered(r.now, nil), "checkpoint /var/agent/meta/boot_id", "redetect")
 }
+
+// A recovered executor whose info names another executor than its folder
+// keeps the sandbox its folder names.
+func TestCoreRecoveredSandboxIsTheFolders(t *testing.T) {
+	d := runCheckpointed(t, newCoreRun(t))
+	name := "meta/slaves/S1/frameworks/fw-1/executors/e1/executor.info"
+	info := &mesos.ExecutorInfo{}
+	if err := proto.Unmarshal(d.files[name].Data, info); err != nil {
+		t.Fatal(err)
+	}
+	info.ExecutorId = &mesos.ExecutorID{Value: proto.String("other")}
+	b, _ := checkpoint.Marshal(info)
+	d.files[name] = checkpoint.File{Data: b}
+	r := restart(t, d)
+	effs := r.expect("recover", r.c.Recover(r.now, d.state()), "recover 1 containers")
+	want := sandbox + "/executors/e1/runs/c1"
+	if rc := effs[0].(RecoverContainers); rc.Containers[0].Directory != want {
+		t.Fatalf("RecoverContainers = %+v", rc)
+	}
+	if got := r.c.attachments()[want]; got != want {
+		t.Fatalf("attachments %v, want %s", r.c.attachments(), want)
+	}
+}

@@ -31,11 +31,9 @@ func ExecutorVirtualPath(frameworkID, executorID string) string {
 func (c *Core) attachments() map[string]string {
 	out := map[string]string{}
 	add := func(e *executor) {
-		if e.directory == "" {
-			return
-		}
-		out[e.directory] = e.directory
-		out[ExecutorVirtualPath(e.frameworkID(), e.id)] = e.directory
+		dir := c.sandbox(e)
+		out[dir] = dir
+		out[ExecutorVirtualPath(e.frameworkID(), e.id)] = dir
 	}
 	visit := func(f *framework) {
 		for _, e := range f.completedExecutors {

@@ -238,24 +238,24 @@ func (c *Core) frameworkJSON(f *framework) map[string]any {
 	}
 	execs := []any{}
 	for _, e := range f.executors {
-		execs = append(execs, executorJSON(e))
+		execs = append(execs, c.executorJSON(e))
 	}
 	out["executors"] = execs
 	done := []any{}
 	for _, e := range f.completedExecutors {
-		done = append(done, executorJSON(e))
+		done = append(done, c.executorJSON(e))
 	}
 	out["completed_executors"] = done
 	return out
 }
 
-func executorJSON(e *executor) map[string]any {
+func (c *Core) executorJSON(e *executor) map[string]any {
 	out := map[string]any{
 		"id":        e.id,
 		"name":      e.info.GetName(),
 		"source":    e.info.GetSource(),
 		"container": e.containerID,
-		"directory": e.directory,
+		"directory": c.sandbox(e),
 		"resources": e.allocated().JSON(),
 	}
 	if rs := e.info.GetResources(); len(rs) > 0 {

@@ -118,7 +118,13 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	info := es.Info
 	commandTask := strings.HasPrefix(info.GetName(), "Command Executor") && info.GetSource() == es.ID
-	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID))
+	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.ID())
+	if e.id != es.ID {
+		if c.otherSandboxes == nil {
+			c.otherSandboxes = map[*executor]string{}
+		}
+		c.otherSandboxes[e] = c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID)
+	}
 	e.recovered = true
 	e.launchedContainer = true
 	e.everSent = true
@@ -153,7 +159,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	}
 	log.WithFields(logrus.Fields{"container_id": e.containerID, "pid": pid, "executor": pidOrNone(e.pid), "tasks": len(run.Tasks)}).
 		Info("recovered executor")
-	return &containerizer.Recovered{ID: e.containerID, PID: pid, Directory: e.directory, Resources: e.allocated()}
+	return &containerizer.Recovered{ID: e.containerID, PID: pid, Directory: c.sandbox(e), Resources: e.allocated()}
 }
 
 // recoverTask rebuilds a task's record from task.info and the states of
@@ -268,7 +274,7 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 		Info("hosting the recovered command executor again")
 	c.out.Add(StartHostedExecutor{
 		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: int(e.forkedPID),
-		Env:            c.executorEnv(f, e).Map(),
+		Env:            c.executorEnv(f, e, c.sandbox(e)).Map(),
 		HostedExecutor: HostedExecutor{Task: info, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)},
 	})
 }

@@ -285,6 +285,17 @@ func (c *Core) executorRunDir(fid, eid, cid string) string {
 	return checkpoint.JoinClean(c.frameworkDir(fid), "executors", eid, "runs", cid)
 }
 
+// sandbox is e's run's sandbox folder, made anew on each call.
+func (c *Core) sandbox(e *executor) string {
+	if dir, ok := c.otherSandboxes[e]; ok {
+		return dir
+	}
+	if e.sid != c.ID() {
+		return c.ckpt.Sandbox(e.sid, e.frameworkID(), e.id, e.containerID)
+	}
+	return c.executorRunDir(e.frameworkID(), e.id, e.containerID)
+}
+
 // launch hands a pending task to its executor (Mesos' __run).
 func (c *Core) launch(fid string, p *pendingTask, prepErr error) {
 	task := p.task
@@ -517,7 +528,7 @@ func commandExecutorTitle(t *mesos.TaskInfo) string {
 func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	cid := c.deps.ContainerIDs()
 	eid := p.executorInfo.GetExecutorId().GetValue()
-	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.executorRunDir(f.id, eid, cid))
+	e := newExecutor(f, p.executorInfo, p.commandTask, cid, c.ID())
 	e.state = executorRegistering
 	f.addExecutor(e)
 	c.contain(e)
@@ -525,7 +536,7 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 	c.checkpointExecutor(f, e)
 	if c.logsAt(logrus.InfoLevel) {
 		c.logFor(f.id, eid, "").WithFields(logrus.Fields{
-			"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": e.directory,
+			"container_id": cid, "resources": resources.Resources(e.info.GetResources()).String(), "directory": c.sandbox(e),
 		}).Info("launching executor")
 	}
 	return e
@@ -534,8 +545,9 @@ func (c *Core) addExecutor(f *framework, p *pendingTask) *executor {
 // launchExecutor asks the containerizer to start the executor (off the
 // mailbox) and arms the registration timeout.
 func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
+	dir := c.sandbox(e)
 	cfg := containerizer.LaunchConfig{
-		Directory:  e.directory,
+		Directory:  dir,
 		User:       executorUser(f, e.info),
 		PIDFile:    c.forkedPIDFile(f, e),
 		Checkpoint: f.checkpoint,
@@ -543,7 +555,7 @@ func (c *Core) launchExecutor(f *framework, e *executor, task *mesos.TaskInfo) {
 	if e.commandTask {
 		cfg.TaskInfo = task // read only, as the agent keeps it
 	}
-	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg, info: e.info, task: task, env: c.executorEnv(f, e)}
+	l := &LaunchContainer{ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, Config: cfg, info: e.info, task: task, env: c.executorEnv(f, e, dir)}
 	if e.commandTask && c.cfg.CommandExecutor == CommandExecutorAgent {
 		e.hosted = true
 		c.checkpointHosted(f, e)
@@ -669,13 +681,13 @@ func (c *Core) dropWaitingLaunch(cid string) bool {
 }
 
 // executorEnv is the executor's environment (Mesos' executorEnvironment),
-// as the parts its map is made of (executorVars.Map).
-func (c *Core) executorEnv(f *framework, e *executor) executorVars {
+// as the parts its map is made of (executorVars.Map); dir is its sandbox.
+func (c *Core) executorEnv(f *framework, e *executor, dir string) executorVars {
 	env := executorVars{
 		base:        c.executorEnvBase(),
 		frameworkID: f.id,
 		executorID:  e.id,
-		directory:   e.directory,
+		directory:   dir,
 		agentID:     c.info.GetId().GetValue(),
 		grace:       c.graceText(c.shutdownGrace(e)),
 		checkpoint:  f.checkpoint,

@@ -320,9 +320,11 @@ type executor struct {
 	fw          *framework
 	info        *mesos.ExecutorInfo
 	containerID string
-	directory   string
-	metaRun     string // the run's meta folder, once known (runMeta)
-	pid         actors.PID
+	// sid is the agent's id when the executor was made, which names its
+	// sandbox (Core.sandbox, made when asked for: few ask).
+	sid     string
+	metaRun string // the run's meta folder, once known (runMeta)
+	pid     actors.PID
 
 	queued []*mesos.TaskInfo // in arrival order
 	// tasks are the launched and terminated (not yet acknowledged) ones,
@@ -396,14 +398,14 @@ func (e *executor) unfinishedLaunched() bool {
 
 // newExecutor keeps info itself: the caller hands over a copy nothing
 // changes afterwards.
-func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, dir string) *executor {
+func newExecutor(f *framework, info *mesos.ExecutorInfo, commandTask bool, containerID, sid string) *executor {
 	return &executor{
 		id:          info.GetExecutorId().GetValue(),
 		fwIDMsg:     f.idMsg,
 		info:        info,
 		commandTask: commandTask,
 		containerID: containerID,
-		directory:   dir,
+		sid:         sid,
 	}
 }
 

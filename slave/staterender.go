@@ -237,7 +237,7 @@ func (c *Core) writeFramework(w *stateWriter, f *framework) {
 		if i > 0 {
 			w.raw(",")
 		}
-		writeExecutor(w, e)
+		c.writeExecutor(w, e)
 	}
 	w.raw("]")
 	w.key("executors", false)
@@ -246,7 +246,7 @@ func (c *Core) writeFramework(w *stateWriter, f *framework) {
 		if i > 0 {
 			w.raw(",")
 		}
-		writeExecutor(w, e)
+		c.writeExecutor(w, e)
 	}
 	w.raw("]")
 	w.key("failover_timeout", false)
@@ -274,7 +274,7 @@ func (c *Core) writeFramework(w *stateWriter, f *framework) {
 }
 
 // writeExecutor writes executorJSON(e).
-func writeExecutor(w *stateWriter, e *executor) {
+func (c *Core) writeExecutor(w *stateWriter, e *executor) {
 	w.raw(`{"completed_tasks":[`)
 	n := 0
 	for _, t := range e.completed {
@@ -289,7 +289,7 @@ func writeExecutor(w *stateWriter, e *executor) {
 	w.key("container", false)
 	w.str(e.containerID)
 	w.key("directory", false)
-	w.str(e.directory)
+	w.str(c.sandbox(e))
 	w.key("id", false)
 	w.str(e.id)
 	if e.info.Labels != nil {
