@@ -173,10 +173,9 @@ type Core struct {
 
 	stats agentCounters // event counts for /metrics/snapshot (metrics.go)
 
-	// Made once: the command executor's resources by role
-	// (executorOverhead), its command when there is no mesos-executor,
-	// and the fixed part of executors' environment (executorEnvBase).
-	overheads       map[string]resources.Resources
+	// Made once: the command executor's command when there is no
+	// mesos-executor, and the fixed part of executors' environment
+	// (executorEnvBase).
 	missingExecutor *string
 	// The command executor's command (commandExecutorCommand): the real
 	// executor's path and arguments, and the command of plain tasks.

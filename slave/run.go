@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomesos/gomesos/actors"
@@ -482,21 +483,21 @@ var shellOn, shellOff = proto.Bool(true), proto.Bool(false)
 
 // executorOverhead is the command executor's own resources, allocated to
 // role if it is not empty. Resources are never changed in place, so every
-// command executor of a role shares one.
+// command executor of a role shares one, in every core of the process.
 func (c *Core) executorOverhead(role string) resources.Resources {
-	if r, ok := c.overheads[role]; ok {
-		return r
+	if r, ok := overheads.Load(role); ok {
+		return r.(resources.Resources)
 	}
 	r := resources.MustParse(fmt.Sprintf("cpus:%g;mem:%d", defaultExecutorCPUs, defaultExecutorMem))
 	if role != "" {
 		r = r.Allocate(role)
 	}
-	if c.overheads == nil {
-		c.overheads = map[string]resources.Resources{}
-	}
-	c.overheads[role] = r
-	return r
+	got, _ := overheads.LoadOrStore(role, r)
+	return got.(resources.Resources)
 }
+
+// overheads holds executorOverhead's answers by role (read only).
+var overheads sync.Map
 
 // commandExecutorTitle is a command executor's name, "Command Executor
 // (Task: …) (Command: …)" (Mesos' wording), each form made in one
