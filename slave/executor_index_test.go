@@ -101,7 +101,7 @@ func TestExecutorFindsTasksAcrossTheIndexThreshold(t *testing.T) {
 		}
 		check("add " + id)
 	}
-	if e.ids == nil {
+	if e.index() == nil {
 		t.Fatalf("%d tasks and no index", n)
 	}
 	// Launch some queued tasks, drop others.
@@ -134,8 +134,8 @@ func TestExecutorFindsTasksAcrossTheIndexThreshold(t *testing.T) {
 		order = slices.DeleteFunc(order, func(x string) bool { return x == id })
 		check("complete " + id)
 	}
-	if e.ids != nil || e.gaps != 0 || len(e.tasks) != 1 {
-		t.Fatalf("one task left: index %v, %d gaps, %d entries", e.ids != nil, e.gaps, len(e.tasks))
+	if e.index() != nil || e.gaps() != 0 || len(e.tasks) != 1 {
+		t.Fatalf("one task left: index %v, %d gaps, %d entries", e.index() != nil, e.gaps(), len(e.tasks))
 	}
 	// Past the threshold again, from the one left.
 	for i := 2; i < n-1; i++ {

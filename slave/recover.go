@@ -152,7 +152,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 		// again once the container is adopted (ContainersRecovered).
 		e.hosted = true
 		e.pid = actors.PID{}
-		e.forkedPID = int32(pid)
+		e.more().forkedPID = int32(pid)
 	}
 	if rebooted && run.ForkedPID > 0 {
 		c.out.Add(CheckpointRemove{Path: c.paths().ForkedPID(c.ID(), f.id, e.id, e.containerID)})
@@ -252,7 +252,7 @@ func (c *Core) ContainersRecovered(now time.Time, err error) []effect.Effect {
 // restartHosted starts the hosted command executor of a recovered
 // container whose task still runs; it reregisters by itself.
 func (c *Core) restartHosted(f *framework, e *executor) {
-	if e.forkedPID <= 0 {
+	if e.forkedPID() <= 0 {
 		return
 	}
 	var task *mesos.Task
@@ -270,10 +270,10 @@ func (c *Core) restartHosted(f *framework, e *executor) {
 		KillPolicy: task.GetKillPolicy(),
 	}
 	info = proto.Clone(info).(*mesos.TaskInfo)
-	c.logFor(f.id, e.id, info.GetTaskId().GetValue()).WithFields(logrus.Fields{"container_id": e.containerID, "pid": e.forkedPID}).
+	c.logFor(f.id, e.id, info.GetTaskId().GetValue()).WithFields(logrus.Fields{"container_id": e.containerID, "pid": e.forkedPID()}).
 		Info("hosting the recovered command executor again")
 	c.out.Add(StartHostedExecutor{
-		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: int(e.forkedPID),
+		ContainerID: e.containerID, FrameworkID: f.id, ExecutorID: e.id, PID: int(e.forkedPID()),
 		Env:            c.executorEnv(f, e, c.sandbox(e)).Map(),
 		HostedExecutor: HostedExecutor{Task: info, Framework: proto.Clone(f.info).(*mesos.FrameworkInfo)},
 	})
@@ -326,7 +326,7 @@ func (c *Core) reregistrationTimeout() {
 			c.logFor(f.id, e.id, "").WithFields(logrus.Fields{"container_id": e.containerID, "timeout": protocol.FormatDuration(c.cfg.ExecutorReregistrationTimeout)}).
 				Info("killing executor: it did not reregister in time")
 			e.state = executorTerminating
-			e.pendingTermination = c.reregistrationTermination(f)
+			e.more().pendingTermination = c.reregistrationTermination(f)
 			c.destroyContainer(e.containerID)
 		}
 	}

@@ -822,17 +822,17 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 	}
 	if f, e := ref.live(); f != nil {
 		// A recovered executor that ended before it reregistered.
-		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination == nil {
-			e.pendingTermination = c.reregistrationTermination(f)
+		if e != nil && e.recovered && e.state == executorRegistering && e.pendingTermination() == nil {
+			e.more().pendingTermination = c.reregistrationTermination(f)
 		}
 		// The executor's last updates may still be on their way: its
 		// link's Exited comes after every message it sent, so wait for
 		// that (or for its tasks to end), bounded, before failing them.
-		if e != nil && e.containerID == cid && e.state != executorTerminated && e.exit == nil &&
+		if e != nil && e.containerID == cid && e.state != executorTerminated && e.exit() == nil &&
 			e.linked && !e.peerExited && c.state != terminating && f.state != frameworkTerminating && e.unfinishedLaunched() {
 			c.logFor(f.id, e.id, "").WithField("container_id", cid).
 				Info("container ended; waiting for the executor's last messages")
-			e.exit = &containerExit{termination: t, err: err}
+			e.more().exit = &containerExit{termination: t, err: err}
 			if e.state == executorRegistering || e.state == executorRunning {
 				e.state = executorTerminating // nothing new goes to it
 			}
@@ -856,8 +856,8 @@ func (c *Core) finishExit(cid string) {
 	delete(c.exiting, cid)
 	c.out.CancelTimer(executorExitKey(cid))
 	var x containerExit
-	if _, e := ref.live(); e != nil && e.exit != nil {
-		x, e.exit = *e.exit, nil
+	if _, e := ref.live(); e != nil && e.exit() != nil {
+		x, e.rare.exit = *e.rare.exit, nil
 	}
 	c.executorTerminated(ref.frameworkID(), ref.id, cid, x.termination, x.err)
 	c.cleanupIfDone()
@@ -881,7 +881,7 @@ func (c *Core) executorPeerExited(pid actors.PID) bool {
 	exited := c.linkedTo(pid)
 	for _, e := range exited {
 		e.peerExited = true
-		if e.exit != nil {
+		if e.exit() != nil {
 			c.finishExit(e.containerID)
 		}
 	}
@@ -914,7 +914,7 @@ func (c *Core) linkedTo(pid actors.PID) []*executor {
 // exitSettled ends a held-back executor once none of its tasks can get
 // an update from it any more.
 func (c *Core) exitSettled(e *executor) {
-	if e != nil && e.exit != nil && !e.unfinishedLaunched() {
+	if e != nil && e.exit() != nil && !e.unfinishedLaunched() {
 		c.finishExit(e.containerID)
 	}
 }
@@ -966,7 +966,7 @@ func (c *Core) executorLaunched(ref *executor, cid string, err error) {
 		log.WithError(err).Error("container failed to start")
 		c.destroyContainer(cid)
 		if e != nil {
-			e.pendingTermination = &containerizer.Termination{
+			e.more().pendingTermination = &containerizer.Termination{
 				State:   mesos.TaskState_TASK_FAILED.Enum(),
 				Reason:  mesos.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED.Enum(),
 				Message: "Failed to launch container: " + err.Error(),
@@ -1031,7 +1031,7 @@ func (c *Core) registerExecutorTimeout(cid string) {
 		Info("terminating executor: it did not register in time")
 	c.destroyContainer(cid)
 	e.state = executorTerminating
-	e.pendingTermination = &containerizer.Termination{
+	e.more().pendingTermination = &containerizer.Termination{
 		State:   mesos.TaskState_TASK_FAILED.Enum(),
 		Reason:  mesos.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT.Enum(),
 		Message: "Executor did not register within " + protocol.FormatDuration(c.cfg.ExecutorRegistrationTimeout),
@@ -1134,7 +1134,7 @@ func (c *Core) sendQueued(e *executor, tasks []string, updateErr error) {
 		if f.partitionAware() {
 			state = mesos.TaskState_TASK_GONE
 		}
-		e.pendingTermination = &containerizer.Termination{
+		e.more().pendingTermination = &containerizer.Termination{
 			State:   state.Enum(),
 			Reason:  mesos.TaskStatus_REASON_CONTAINER_UPDATE_FAILED.Enum(),
 			Message: "Failed to update resources for container: " + updateErr.Error(),
@@ -1221,7 +1221,7 @@ func (c *Core) sendExecutorTerminatedUpdate(f *framework, e *executor, tid strin
 	state := mesos.TaskState_TASK_FAILED
 	reason := mesos.TaskStatus_REASON_EXECUTOR_TERMINATED
 	have := werr == nil && t != nil
-	pt := e.pendingTermination
+	pt := e.pendingTermination()
 	switch {
 	case have && t.State != nil:
 		state = *t.State
@@ -1364,7 +1364,7 @@ func (c *Core) doShutdownFramework(fid string) {
 		case executorRegistering, executorRunning:
 			c.doShutdownExecutor(f, e)
 		case executorTerminating:
-			if e.exit != nil { // its updates would be dropped anyway
+			if e.exit() != nil { // its updates would be dropped anyway
 				c.finishExit(e.containerID)
 			}
 		case executorTerminated:

@@ -332,21 +332,12 @@ type executor struct {
 	// searched faster than a map and is smaller.
 	tasks     []taskEntry
 	completed []*mesos.Task
-	// ids indexes the queued, launched and terminated tasks by id while
-	// the executor holds more than manyTasks (nil before): a task's
-	// position in tasks, or inQueue. While indexed, a completed task
-	// leaves a gap in tasks (kind taskGone), squeezed out once gaps make
-	// up half of it.
-	ids  map[string]int
-	gaps int
 	// total is allocated() once asked for (nil before, and after a
 	// change it cannot follow).
 	total *allocTotal
-
-	pendingTermination *containerizer.Termination
-	// exit is the container's end, held back until the executor's last
-	// messages are in (see ContainerExited).
-	exit *containerExit
+	// rare holds the fields few executors ever set (nil until one is):
+	// the record stays in a smaller size class.
+	rare *executorRare
 
 	state             executorState
 	commandTask       bool // synthesised for a command task
@@ -364,9 +355,74 @@ type executor struct {
 	// (Core.contain); destroying: it is being destroyed; shutdownArmed:
 	// its executor-shutdown timer was started.
 	contained, destroying, shutdownArmed bool
+}
+
+// executorRare are an executor's fields that few executors set.
+type executorRare struct {
+	// ids indexes the queued, launched and terminated tasks by id while
+	// the executor holds more than manyTasks (nil before): a task's
+	// position in tasks, or inQueue. While indexed, a completed task
+	// leaves a gap in tasks (kind taskGone), squeezed out once gaps make
+	// up half of it.
+	ids  map[string]int
+	gaps int
+
+	pendingTermination *containerizer.Termination
+	// exit is the container's end, held back until the executor's last
+	// messages are in (see ContainerExited).
+	exit *containerExit
 	// forkedPID is the recovered container's pid (0 if none or over), a
 	// pid_t.
 	forkedPID int32
+}
+
+// more is e.rare, made if need be.
+func (e *executor) more() *executorRare {
+	if e.rare == nil {
+		e.rare = &executorRare{}
+	}
+	return e.rare
+}
+
+// index is the executor's task index (ids), nil if there is none.
+func (e *executor) index() map[string]int {
+	if e.rare == nil {
+		return nil
+	}
+	return e.rare.ids
+}
+
+// gaps is the number of gaps in e.tasks (only while indexed).
+func (e *executor) gaps() int {
+	if e.rare == nil {
+		return 0
+	}
+	return e.rare.gaps
+}
+
+// pendingTermination is the termination the executor's end is to report
+// (nil if none yet).
+func (e *executor) pendingTermination() *containerizer.Termination {
+	if e.rare == nil {
+		return nil
+	}
+	return e.rare.pendingTermination
+}
+
+// exit is the container's held back end (nil if none).
+func (e *executor) exit() *containerExit {
+	if e.rare == nil {
+		return nil
+	}
+	return e.rare.exit
+}
+
+// forkedPID is the recovered container's pid (0 if none or over).
+func (e *executor) forkedPID() int32 {
+	if e.rare == nil {
+		return 0
+	}
+	return e.rare.forkedPID
 }
 
 // frameworkID is the id of the executor's framework.
@@ -436,8 +492,8 @@ const inQueue = -1
 
 // taskIndex is the position of task id in e.tasks, -1 if none.
 func (e *executor) taskIndex(id string) int {
-	if e.ids != nil {
-		i, ok := e.ids[id]
+	if ids := e.index(); ids != nil {
+		i, ok := ids[id]
 		if !ok {
 			i = -1 // inQueue is -1 too
 		}
@@ -478,16 +534,16 @@ func (e *executor) terminatedTask(id string) *mesos.Task {
 }
 
 func (e *executor) hasTask(id string) bool {
-	if e.ids != nil {
-		_, ok := e.ids[id]
+	if ids := e.index(); ids != nil {
+		_, ok := ids[id]
 		return ok
 	}
 	return e.taskIndex(id) >= 0 || e.queuedIndex(id) >= 0
 }
 
 func (e *executor) queuedIndex(id string) int {
-	if e.ids != nil {
-		if i, ok := e.ids[id]; !ok || i != inQueue {
+	if ids := e.index(); ids != nil {
+		if i, ok := ids[id]; !ok || i != inQueue {
 			return -1
 		}
 	}
@@ -514,23 +570,24 @@ func (e *executor) eachTaskID(fn func(id string)) {
 
 // indexTasks builds ids once the executor holds more than manyTasks.
 func (e *executor) indexTasks() {
-	if e.ids != nil || len(e.queued)+len(e.tasks) <= manyTasks {
+	if e.index() != nil || len(e.queued)+len(e.tasks) <= manyTasks {
 		return
 	}
-	e.ids = make(map[string]int, len(e.queued)+len(e.tasks))
+	ids := make(map[string]int, len(e.queued)+len(e.tasks))
 	for _, t := range e.queued {
-		e.ids[t.GetTaskId().GetValue()] = inQueue
+		ids[t.GetTaskId().GetValue()] = inQueue
 	}
 	for i, x := range e.tasks {
-		e.ids[x.id] = i
+		ids[x.id] = i
 	}
+	e.more().ids = ids
 }
 
 // squeeze drops the gaps from e.tasks, and the index once the executor
 // holds no more than manyTasks.
 func (e *executor) squeeze() {
 	var live []taskEntry
-	if n := len(e.tasks) - e.gaps; n > 0 {
+	if n := len(e.tasks) - e.gaps(); n > 0 {
 		live = make([]taskEntry, 0, n)
 		for _, x := range e.tasks {
 			if x.kind != taskGone {
@@ -538,21 +595,21 @@ func (e *executor) squeeze() {
 			}
 		}
 	}
-	e.tasks, e.gaps = live, 0
+	e.tasks, e.rare.gaps = live, 0 // squeezed only while indexed
 	if len(e.queued)+len(e.tasks) <= manyTasks {
-		e.ids = nil
+		e.rare.ids = nil
 		return
 	}
 	for i, x := range e.tasks {
-		e.ids[x.id] = i
+		e.rare.ids[x.id] = i
 	}
 }
 
 func (e *executor) enqueue(t *mesos.TaskInfo) {
 	e.total = nil
 	e.queued = append(e.queued, t)
-	if e.ids != nil {
-		e.ids[t.GetTaskId().GetValue()] = inQueue
+	if ids := e.index(); ids != nil {
+		ids[t.GetTaskId().GetValue()] = inQueue
 	} else {
 		e.indexTasks()
 	}
@@ -585,8 +642,8 @@ func (e *executor) dequeue(id string) *mesos.TaskInfo {
 	if len(e.queued) == 0 {
 		e.queued = nil
 	}
-	if e.ids != nil {
-		delete(e.ids, id)
+	if ids := e.index(); ids != nil {
+		delete(ids, id)
 	}
 	return t
 }
@@ -612,8 +669,8 @@ func (e *executor) addEntry(x taskEntry) {
 		e.totalLaunched(x.task)
 	}
 	e.tasks = append(e.tasks, x)
-	if e.ids != nil {
-		e.ids[x.id] = len(e.tasks) - 1
+	if ids := e.index(); ids != nil {
+		ids[x.id] = len(e.tasks) - 1
 	} else {
 		e.indexTasks()
 	}
@@ -669,7 +726,7 @@ func (e *executor) terminatedTasks() []*mesos.Task {
 // incompleteTasks: anything queued, launched, or terminated but not yet
 // acknowledged.
 func (e *executor) incompleteTasks() bool {
-	return len(e.queued) > 0 || len(e.tasks) > e.gaps
+	return len(e.queued) > 0 || len(e.tasks) > e.gaps()
 }
 
 // completeTask moves a terminated, acknowledged task to the history.
@@ -679,11 +736,11 @@ func (e *executor) completeTask(id string) {
 		return
 	}
 	t := e.tasks[i].task
-	if e.ids != nil {
+	if ids := e.index(); ids != nil {
 		e.tasks[i] = taskEntry{kind: taskGone}
-		e.gaps++
-		delete(e.ids, id)
-		if 2*e.gaps > len(e.tasks) {
+		e.rare.gaps++
+		delete(ids, id)
+		if 2*e.rare.gaps > len(e.tasks) {
 			e.squeeze()
 		}
 	} else {

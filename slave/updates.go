@@ -363,8 +363,8 @@ func (c *Core) holdForLimitation(e *executor, u *mesosinternal.StatusUpdate, pid
 	if !c.deps.Limits || !protocol.IsTerminal(u.GetStatus().GetState()) || !e.launchedContainer || e.state == executorTerminated {
 		return false
 	}
-	if e.exit != nil {
-		if t := e.exit.termination; e.exit.err == nil && t != nil && t.State != nil {
+	if e.exit() != nil {
+		if t := e.exit().termination; e.exit().err == nil && t != nil && t.State != nil {
 			c.limitedUpdate(u, pid, t)
 			return true
 		}
