@@ -157,7 +157,8 @@ type Core struct {
 	launchWaiting []*LaunchContainer
 	launching     int
 	// exiting holds the containers that ended while their executor's
-	// last messages may still be on their way (finishExit).
+	// last messages may still be on their way (finishExit); made on
+	// demand and dropped when emptied, like launchQueues.
 	exiting map[string]*executor
 
 	startTime time.Time
@@ -232,14 +233,14 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		self:        self,
 		log:         deps.Log,
 		info:        proto.Clone(info).(*mesos.SlaveInfo),
-		total:       resources.Resources(info.GetResources()).Clone(),
 		state:       disconnected,
 		pingTimeout: defaultMasterPingTimeout,
 		frameworks:  map[string]*framework{},
 		tsum:        statusupdate.New(),
 		containers:  map[string]*executor{},
-		exiting:     map[string]*executor{},
 	}
+	// The core's own copy of info, whose parts nobody changes in place.
+	c.total = resources.Resources(c.info.GetResources())
 	c.tsum.Journal = journal{c}
 	c.follower.Backoff = protocol.Backoff{Initial: cfg.RegistrationBackoffFactor, Max: registerRetryIntervalMax}
 	return c

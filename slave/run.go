@@ -836,6 +836,9 @@ func (c *Core) containerEnded(cid string, t *containerizer.Termination, err erro
 			if e.state == executorRegistering || e.state == executorRunning {
 				e.state = executorTerminating // nothing new goes to it
 			}
+			if c.exiting == nil {
+				c.exiting = map[string]*executor{}
+			}
 			c.exiting[cid] = ref
 			c.out.StartTimer(executorExitKey(cid), executorExitWait)
 			return
@@ -854,6 +857,9 @@ func (c *Core) finishExit(cid string) {
 		return
 	}
 	delete(c.exiting, cid)
+	if len(c.exiting) == 0 {
+		c.exiting = nil
+	}
 	c.out.CancelTimer(executorExitKey(cid))
 	var x containerExit
 	if _, e := ref.live(); e != nil && e.exit() != nil {
