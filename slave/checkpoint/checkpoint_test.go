@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,6 +229,31 @@ func TestPathsAreJoins(t *testing.T) {
 						t.Errorf("work dir %q ids %v: %s = %q, want %q", wd, id, k, got[k], w)
 					}
 				}
+			}
+		}
+	}
+}
+
+// A record without an update (an ACK) is encoded by hand: byte for byte
+// what the protobuf encoder makes, and it decodes back.
+func TestEncodeRecordOfAnAckIsTheEncoders(t *testing.T) {
+	for _, typ := range []mesosinternal.StatusUpdateRecord_Type{mesosinternal.StatusUpdateRecord_ACK, mesosinternal.StatusUpdateRecord_UPDATE, 7, -1} {
+		for _, uuid := range [][]byte{nil, {}, []byte("0123456789abcdef"), make([]byte, 300)} {
+			rec := &mesosinternal.StatusUpdateRecord{Type: typ.Enum(), Uuid: uuid}
+			got, err := EncodeRecord(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Marshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := binary.LittleEndian.AppendUint32(nil, uint32(len(b)))
+			if want = append(want, b...); !bytes.Equal(got, want) {
+				t.Errorf("type %v uuid %q: %x, the encoder makes %x", typ, uuid, got, want)
+			}
+			if recs, valid, err := DecodeRecords(got); err != nil || valid != len(got) || len(recs) != 1 || !proto.Equal(recs[0], rec) {
+				t.Errorf("type %v uuid %q: decodes to %v (%d of %d bytes, %v)", typ, uuid, recs, valid, len(got), err)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gomesos/gomesos/messages/mesosinternal"
@@ -169,6 +170,9 @@ func ReadFiles(workDir string) (Files, error) {
 // EncodeRecord is one task.updates record: its length (4 bytes, little
 // endian) and the StatusUpdateRecord.
 func EncodeRecord(rec *mesosinternal.StatusUpdateRecord) ([]byte, error) {
+	if rec.Update == nil && rec.Type != nil && len(rec.ProtoReflect().GetUnknown()) == 0 {
+		return encodeAck(rec), nil
+	}
 	// Sized first, then encoded after the length in one allocation (the
 	// encoding reuses the sizes just computed).
 	o := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
@@ -180,6 +184,26 @@ func EncodeRecord(rec *mesosinternal.StatusUpdateRecord) ([]byte, error) {
 	}
 	binary.LittleEndian.PutUint32(out, uint32(len(out)-4))
 	return out, nil
+}
+
+// encodeAck is EncodeRecord of a record with a type, no update and no
+// unknown fields (an ACK), laid out by hand as the encoder does: the
+// type (field 1), then the uuid (field 3) if set.
+func encodeAck(rec *mesosinternal.StatusUpdateRecord) []byte {
+	typ := uint64(int64(*rec.Type))
+	n := 1 + protowire.SizeVarint(typ)
+	if rec.Uuid != nil {
+		n += 1 + protowire.SizeBytes(len(rec.Uuid))
+	}
+	out := make([]byte, 4, 4+n)
+	binary.LittleEndian.PutUint32(out, uint32(n))
+	out = protowire.AppendTag(out, 1, protowire.VarintType)
+	out = protowire.AppendVarint(out, typ)
+	if rec.Uuid != nil {
+		out = protowire.AppendTag(out, 3, protowire.BytesType)
+		out = protowire.AppendBytes(out, rec.Uuid)
+	}
+	return out
 }
 
 // Marshal is the binary form of a checkpointed message (required fields
