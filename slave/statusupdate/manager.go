@@ -81,14 +81,16 @@ var (
 )
 
 type stream struct {
-	// acked are the uuids of the acknowledged updates, in order (those
-	// of the pending ones are the updates' own); pending are the updates
-	// taken in and not yet acknowledged, head first. A stream holds a few.
-	acked   [][]byte
-	pending []*mesosinternal.StatusUpdate
+	// acked1 and ackedMore are the uuids of the acknowledged updates, in
+	// order: the first (nil before it; uuids are never empty) and those
+	// after it (nil until a second); those of the pending ones are the
+	// updates' own. pending are the updates taken in and not yet
+	// acknowledged, head first. A stream holds a few.
+	acked1    []byte
+	ackedMore *[][]byte
+	pending   []*mesosinternal.StatusUpdate
 	// Room for the usual stream (RUNNING then a terminal state, whose
-	// acknowledgement ends it) without growing the slices.
-	ackedBuf   [1][]byte
+	// acknowledgement ends it) without growing the slice.
 	pendingBuf [2]*mesosinternal.StatusUpdate
 
 	backoff time.Duration // interval of the outstanding forward
@@ -409,7 +411,6 @@ func (m *Manager) forward(id StreamID, s *stream, interval time.Duration) *Forwa
 
 func newStream() *stream {
 	s := &stream{}
-	s.acked = s.ackedBuf[:0]
 	s.pending = s.pendingBuf[:0]
 	return s
 }
@@ -429,9 +430,17 @@ func (s *stream) received(uuid []byte) bool {
 
 // wasAcked reports whether the update with uuid was acknowledged.
 func (s *stream) wasAcked(uuid []byte) bool {
-	for _, r := range s.acked {
-		if bytes.Equal(r, uuid) {
-			return true
+	if s.acked1 == nil {
+		return false
+	}
+	if bytes.Equal(s.acked1, uuid) {
+		return true
+	}
+	if s.ackedMore != nil {
+		for _, r := range *s.ackedMore {
+			if bytes.Equal(r, uuid) {
+				return true
+			}
 		}
 	}
 	return false
@@ -439,7 +448,14 @@ func (s *stream) wasAcked(uuid []byte) bool {
 
 // ack takes the head off the pending queue: it is acknowledged.
 func (s *stream) ack() {
-	s.acked = append(s.acked, s.pending[0].GetUuid())
+	switch uuid := s.pending[0].GetUuid(); {
+	case s.acked1 == nil:
+		s.acked1 = uuid
+	case s.ackedMore == nil:
+		s.ackedMore = &[][]byte{uuid}
+	default:
+		*s.ackedMore = append(*s.ackedMore, uuid)
+	}
 	s.pending[0] = nil
 	s.pending = s.pending[1:]
 	if len(s.pending) == 0 {
