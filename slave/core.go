@@ -89,6 +89,9 @@ func randomRand() *rand.Rand {
 // from LaunchContainer until its end arrives: containers names the
 // executor, which may have ended since (then e.fw is nil).
 func (c *Core) contain(e *executor) {
+	if c.containers == nil {
+		c.containers = map[string]*executor{}
+	}
 	c.containers[e.containerID] = e
 	e.contained = true
 }
@@ -96,6 +99,9 @@ func (c *Core) contain(e *executor) {
 // uncontain records that e's container ended.
 func (c *Core) uncontain(e *executor) {
 	delete(c.containers, e.containerID)
+	if len(c.containers) == 0 {
+		c.containers = nil // a map keeps its room when emptied
+	}
 	e.contained = false
 }
 
@@ -141,7 +147,7 @@ type Core struct {
 	// map keeps its room, and launches come in bursts).
 	launchQueues map[launchKey]*launchQueue
 	// containers are the executors of the containers the core launched
-	// or adopted, by container id (contain).
+	// or adopted, by container id (contain); nil while there are none.
 	containers map[string]*executor
 	// held are the executors' updates that wait for the answer to
 	// CheckLimitation, in arrival order; the first of each is terminal.
@@ -237,7 +243,6 @@ func NewCore(cfg Config, info *mesos.SlaveInfo, self actors.PID, deps Deps) *Cor
 		pingTimeout: defaultMasterPingTimeout,
 		frameworks:  map[string]*framework{},
 		tsum:        statusupdate.New(),
-		containers:  map[string]*executor{},
 	}
 	// The core's own copy of info, whose parts nobody changes in place.
 	c.total = resources.Resources(c.info.GetResources())
