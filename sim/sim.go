@@ -327,27 +327,41 @@ func (q *queue) drop() {
 	h[n] = qent{}
 	h = h[:n]
 	if n > 0 {
-		i := 0
-		for {
-			c := 4*i + 1
-			if c >= n {
-				break
-			}
-			m := c
-			for j := c + 1; j < c+4 && j < n; j++ {
-				if h[j].before(h[m]) {
-					m = j
-				}
-			}
-			if !h[m].before(x) {
-				break
-			}
-			h[i] = h[m]
-			i = m
-		}
-		h[i] = x
+		h[0] = x
+		h.down(0)
 	}
 	*q = h
+}
+
+// down moves the entry at i down to its place below i.
+func (q queue) down(i int) {
+	n := len(q)
+	x := q[i]
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		for j := c + 1; j < c+4 && j < n; j++ {
+			if q[j].before(q[m]) {
+				m = j
+			}
+		}
+		if !q[m].before(x) {
+			break
+		}
+		q[i] = q[m]
+		i = m
+	}
+	q[i] = x
+}
+
+// order makes a heap of entries in any order.
+func (q queue) order() {
+	for i := (len(q) - 2) / 4; i >= 0; i-- {
+		q.down(i)
+	}
 }
 
 // Delivery is one message that reached a node (or was lost on the way).
@@ -455,8 +469,9 @@ type Sim struct {
 	opts   Options
 	now    time.Time
 	seq    uint64
-	q      queue
-	free   []*event // handled events, for reuse
+	q      queue     // the serial engine's
+	cal    *calendar // the windowed engine's
+	free   []*event  // handled events, for reuse
 	rng    *rand.Rand
 	nodes  []*Node
 	byPID  map[actors.PID]*Node
@@ -508,6 +523,9 @@ func New(opts Options) *Sim {
 		byName:  map[string]*Node{},
 		hosts:   map[string]*host{},
 		parFrom: minParallel,
+	}
+	if opts.Workers > 0 {
+		s.cal = newCalendar(opts.Latency)
 	}
 	s.Net = newNetwork(s)
 	return s
@@ -700,7 +718,32 @@ func (s *Sim) push(ev event) {
 	if e.to != nil {
 		h = e.to.host
 	}
-	s.q.push(e, h)
+	s.queue(e, h)
+}
+
+// queue queues e, whose target is on host h (nil for a hook), with its
+// seq set.
+func (s *Sim) queue(e *event, h *host) {
+	x := qent{at: e.at, key: e.seq << hostBits, e: e}
+	if h != nil {
+		x.key |= uint64(h.no)
+	}
+	if s.cal != nil {
+		s.cal.push(x)
+		return
+	}
+	s.q.pushEnt(x)
+}
+
+// first is the least queued entry; ok is false when none is queued.
+func (s *Sim) first() (x qent, ok bool) {
+	if s.cal != nil {
+		return s.cal.first()
+	}
+	if len(s.q) == 0 {
+		return qent{}, false
+	}
+	return s.q[0], true
 }
 
 // takeEvent pops an event from a free list, or makes one.
@@ -717,14 +760,18 @@ func takeEvent(free *[]*event) *event {
 }
 
 // Pending reports whether events are queued.
-func (s *Sim) Pending() bool { return len(s.q) > 0 }
+func (s *Sim) Pending() bool {
+	_, ok := s.first()
+	return ok
+}
 
 // Next is the time of the next event; ok is false when none is queued.
 func (s *Sim) Next() (t time.Time, ok bool) {
-	if len(s.q) == 0 {
+	x, ok := s.first()
+	if !ok {
 		return time.Time{}, false
 	}
-	return Epoch.Add(time.Duration(s.q[0].at)), true
+	return Epoch.Add(time.Duration(x.at)), true
 }
 
 // Step handles the next event and runs the check. It reports false when the
@@ -733,14 +780,23 @@ func (s *Sim) Step() bool { return s.step(math.MaxInt64) }
 
 // step is Step with nothing handled after limit.
 func (s *Sim) step(limit int64) bool {
-	if s.err != nil || len(s.q) == 0 {
+	if s.err != nil {
 		return false
 	}
-	if s.opts.Workers > 0 && s.q[0].host() != 0 { // not a hook
-		return s.window(limit)
+	x, ok := s.first()
+	if !ok {
+		return false
 	}
-	s.win++ // a hook under the windowed engine: no node ran
-	e := s.q.pop()
+	var e *event
+	if s.cal != nil {
+		if x.host() != 0 { // not a hook
+			return s.window(x, limit)
+		}
+		s.win++ // a hook: no node ran
+		e = s.cal.hooks.pop()
+	} else {
+		e = s.q.pop()
+	}
 	if at := Epoch.Add(time.Duration(e.at)); at.After(s.now) {
 		s.now = at
 	}
@@ -798,7 +854,10 @@ func (s *Sim) RunFor(d time.Duration) error {
 // RunUntil handles every event up to t and leaves the clock at t.
 func (s *Sim) RunUntil(t time.Time) error {
 	limit := int64(t.Sub(Epoch))
-	for s.err == nil && len(s.q) > 0 && s.q[0].at <= limit {
+	for s.err == nil {
+		if x, ok := s.first(); !ok || x.at > limit {
+			break
+		}
 		s.step(limit)
 	}
 	if s.err == nil && t.After(s.now) {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -79,16 +81,19 @@ func (h *host) added(n *Node) {
 
 // lane is one host's share of a window.
 type lane struct {
-	s    *Sim
-	h    *host
-	q    queue     // the host's events due in the window
-	now  int64     // virtual nanoseconds since Epoch
-	t    time.Time // now as a time
-	end  int64     // the window is [start, end)
-	seq  uint64
-	log  []op
-	recs []Delivery // the records of opRecord
-	free []*event
+	s *Sim
+	h *host
+	q queue // the host's events due in the window
+	// least is the host's first entry in the window: lanes are merged
+	// in that order.
+	least qent
+	now   int64     // virtual nanoseconds since Epoch
+	t     time.Time // now as a time
+	end   int64     // the window is [start, end)
+	seq   uint64
+	log   []op
+	recs  []Delivery // the records of opRecord
+	free  []*event
 
 	steps, sent uint64
 	failed      bool // a panic stopped the lane in this window
@@ -419,7 +424,7 @@ func (h *helper) await() *crew {
 
 // window handles the events of one window, no later than limit, and runs
 // the check.
-func (s *Sim) window(limit int64) bool {
+func (s *Sim) window(least qent, limit int64) bool {
 	if len(s.Net.filters) > 0 {
 		s.fail(errors.New("sim: the windowed engine cannot order type filters (their counts are shared)"))
 		return false
@@ -429,20 +434,23 @@ func (s *Sim) window(limit int64) bool {
 		return false
 	}
 	now := int64(s.now.Sub(Epoch))
-	start := max(s.q[0].at, now)
+	start := max(least.at, now)
 	end := start + int64(s.opts.Latency)
 	if limit < math.MaxInt64 && end > limit+1 {
 		end = limit + 1
 	}
+	// The window takes the entries before bound: those before end, or,
+	// when a hook comes first, those before the hook (which runs alone,
+	// next).
+	bound := qent{at: end}
+	if hooks := s.cal.hooks; len(hooks) > 0 && hooks[0].before(bound) {
+		bound = hooks[0]
+		end = bound.at
+	}
 	s.win++
 	lanes := s.lanes[:0]
 	events := 0
-	for len(s.q) > 0 && s.q[0].at < end {
-		if s.q[0].host() == 0 {
-			end = s.q[0].at // a hook: it runs alone, next
-			break
-		}
-		x := s.q.popEnt()
+	s.cal.take(bound, func(x qent) {
 		h := s.hostList[x.host()-1]
 		if h.win != s.win {
 			var l *lane
@@ -453,13 +461,22 @@ func (s *Sim) window(limit int64) bool {
 				l = &lane{s: s}
 			}
 			lanes = append(lanes, l)
-			l.h, l.seq = h, s.seq
+			l.h, l.seq, l.least = h, s.seq, x
 			l.setNow(now)
 			h.win, h.lane = s.win, l
+		} else if x.before(h.lane.least) {
+			h.lane.least = x
 		}
-		h.lane.q.pushEnt(x)
+		h.lane.q = append(h.lane.q, x) // ordered in lane.run
 		events++
-	}
+	})
+	// The lanes in the order of their hosts' first events.
+	slices.SortFunc(lanes, func(a, b *lane) int {
+		if a.least.before(b.least) {
+			return -1
+		}
+		return 1
+	})
 	s.lanes = lanes
 	for _, l := range lanes {
 		l.end = end
@@ -538,6 +555,7 @@ func (l *lane) run() {
 	s := l.s
 	clock := l.h == s.clock
 	l.failed = false
+	l.q.order()
 	for len(l.q) > 0 {
 		if l.failed {
 			for len(l.q) > 0 {
@@ -614,7 +632,7 @@ func (s *Sim) mergeQueue(lanes []*lane, at int64) {
 			case opPush:
 				s.seq++
 				o.e.seq = s.seq
-				s.q.push(o.e, o.h)
+				s.queue(o.e, o.h)
 			case opGone:
 				s.peerGone(o.peer, o.n, at)
 			}
@@ -671,4 +689,182 @@ func (s *Sim) unregister(n *Node) {
 	last.index = n.index
 	s.nodes[len(s.nodes)-1] = nil
 	s.nodes = s.nodes[:len(s.nodes)-1]
+}
+
+// calendar is the windowed engine's queue. A window takes every entry
+// of its span at once and its lanes order their own, so the queue need
+// not order them: node entries go to buckets one Latency wide in a ring
+// (one append), those past the ring's reach to a heap, far, until the
+// ring comes near them. Hooks, which end windows, keep a heap of their
+// own.
+type calendar struct {
+	width int64 // a bucket's span, in nanoseconds
+	// cur is the number of the first bucket that may hold entries:
+	// bucket b is ring[b&ringMask] for b in [cur, cur+ringSize), and
+	// bucket cur also holds any entry due before it.
+	cur    int64
+	ring   [][]qent
+	inRing int
+	far    queue
+	hooks  queue
+	// spare is emptied buckets' arrays, for reuse: spare[i] holds those
+	// of capacity minBucket<<i.
+	spare  [][][]qent
+	spared int // the capacity of the spare arrays
+	// least is the least node entry, when leastOK.
+	least   qent
+	leastOK bool
+}
+
+// ringSize is the buckets in the ring: 65 s at 1 ms, past the timers
+// a cluster arms.
+const (
+	ringSize = 1 << 16
+	ringMask = ringSize - 1
+)
+
+func newCalendar(width time.Duration) *calendar {
+	return &calendar{width: max(int64(width), 1)}
+}
+
+func (c *calendar) bucket(at int64) int64 { return at / c.width }
+
+// push queues x.
+func (c *calendar) push(x qent) {
+	if x.host() == 0 {
+		c.hooks.pushEnt(x)
+		return
+	}
+	if c.leastOK && x.before(c.least) {
+		c.least = x
+	}
+	b := max(c.bucket(x.at), c.cur)
+	if b >= c.cur+ringSize {
+		c.far.pushEnt(x)
+		return
+	}
+	c.add(b, x)
+}
+
+func (c *calendar) add(b int64, x qent) {
+	if c.ring == nil {
+		c.ring = make([][]qent, ringSize)
+	}
+	k := &c.ring[b&ringMask]
+	if len(*k) == cap(*k) {
+		old := *k
+		*k = c.array(max(2*cap(old), minBucket))
+		*k = append(*k, old...)
+		c.free(old)
+	}
+	*k = append(*k, x)
+	c.inRing++
+}
+
+// minBucket is the capacity of a bucket's first array; a full one moves
+// to one twice as big.
+const minBucket = 8
+
+// array returns an empty array of capacity n, a power of two times
+// minBucket, a spare one if there is one.
+func (c *calendar) array(n int) []qent {
+	i := bits.Len(uint(n/minBucket)) - 1
+	for len(c.spare) <= i {
+		c.spare = append(c.spare, nil)
+	}
+	if m := len(c.spare[i]); m > 0 {
+		c.spared -= n
+		k := c.spare[i][m-1]
+		c.spare[i][m-1] = nil
+		c.spare[i] = c.spare[i][:m-1]
+		return k
+	}
+	return make([]qent, 0, n)
+}
+
+// free keeps k's array, emptied, for reuse, unless the spare ones
+// would hold room for more than half the entries queued (and a little):
+// then the collector has it.
+func (c *calendar) free(k []qent) {
+	if cap(k) == 0 || c.spared+cap(k) > c.inRing/2+minSpare {
+		return
+	}
+	i := bits.Len(uint(cap(k)/minBucket)) - 1
+	c.spare[i] = append(c.spare[i], k[:0])
+	c.spared += cap(k)
+}
+
+// minSpare is the room the spare arrays may hold however few entries
+// are queued.
+const minSpare = 1 << 14
+
+// first is the least entry, a hook's or a node's.
+func (c *calendar) first() (qent, bool) {
+	x, ok := c.nodeFirst()
+	if len(c.hooks) > 0 && (!ok || c.hooks[0].before(x)) {
+		return c.hooks[0], true
+	}
+	return x, ok
+}
+
+// nodeFirst is the least node entry: it moves cur to the first bucket
+// that holds any, and brings far's entries within the ring's new reach.
+func (c *calendar) nodeFirst() (qent, bool) {
+	if c.leastOK {
+		return c.least, true
+	}
+	if c.inRing == 0 {
+		if len(c.far) == 0 {
+			return qent{}, false
+		}
+		c.cur = max(c.cur, c.bucket(c.far[0].at))
+	} else {
+		for len(c.ring[c.cur&ringMask]) == 0 {
+			c.cur++
+		}
+	}
+	for len(c.far) > 0 && c.bucket(c.far[0].at) < c.cur+ringSize {
+		x := c.far.popEnt()
+		c.add(max(c.bucket(x.at), c.cur), x)
+	}
+	k := c.ring[c.cur&ringMask]
+	least := k[0]
+	for _, x := range k[1:] {
+		if x.before(least) {
+			least = x
+		}
+	}
+	c.least, c.leastOK = least, true
+	return least, true
+}
+
+// take hands every node entry before bound to deal, in no order.
+func (c *calendar) take(bound qent, deal func(qent)) {
+	c.leastOK = false
+	if c.inRing > 0 {
+		// Bucket cur holds the entries due before it too.
+		last := min(max(c.bucket(bound.at), c.cur), c.cur+ringSize-1)
+		for b := c.cur; b <= last; b++ {
+			k := c.ring[b&ringMask]
+			j := 0
+			for _, x := range k {
+				if x.before(bound) {
+					deal(x)
+				} else {
+					k[j] = x
+					j++
+				}
+			}
+			clear(k[j:])
+			c.inRing -= len(k) - j
+			if j == 0 {
+				c.free(k)
+				k = nil
+			}
+			c.ring[b&ringMask] = k[:j]
+		}
+	}
+	for len(c.far) > 0 && c.far[0].before(bound) {
+		deal(c.far.popEnt())
+	}
 }
