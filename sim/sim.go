@@ -471,6 +471,8 @@ type Sim struct {
 	seq    uint64
 	q      queue     // the serial engine's
 	cal    *calendar // the windowed engine's
+	took   []qent    // a window's entries, being dealt to lanes
+	laneQ  []qent    // the lanes' queues, a stretch each
 	free   []*event  // handled events, for reuse
 	rng    *rand.Rand
 	nodes  []*Node

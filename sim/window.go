@@ -87,6 +87,7 @@ type lane struct {
 	// least is the host's first entry in the window: lanes are merged
 	// in that order.
 	least qent
+	n     int       // entries dealt to it
 	now   int64     // virtual nanoseconds since Epoch
 	t     time.Time // now as a time
 	end   int64     // the window is [start, end)
@@ -449,8 +450,8 @@ func (s *Sim) window(least qent, limit int64) bool {
 	}
 	s.win++
 	lanes := s.lanes[:0]
-	events := 0
-	s.cal.take(bound, func(x qent) {
+	took := s.cal.take(bound, s.took[:0])
+	for _, x := range took {
 		h := s.hostList[x.host()-1]
 		if h.win != s.win {
 			var l *lane
@@ -462,14 +463,32 @@ func (s *Sim) window(least qent, limit int64) bool {
 			}
 			lanes = append(lanes, l)
 			l.h, l.seq, l.least = h, s.seq, x
+			l.n = 0
 			l.setNow(now)
 			h.win, h.lane = s.win, l
 		} else if x.before(h.lane.least) {
 			h.lane.least = x
 		}
-		h.lane.q = append(h.lane.q, x) // ordered in lane.run
-		events++
-	})
+		h.lane.n++
+	}
+	// Each lane's entries go to a stretch of one array, with room for a
+	// few it queues for itself (more move it to an array of its own).
+	need := len(took) + laneRoom*len(lanes)
+	if cap(s.laneQ) < need {
+		s.laneQ = make([]qent, need+need/4)
+	}
+	off := 0
+	for _, l := range lanes {
+		l.q = s.laneQ[off : off : off+l.n+laneRoom]
+		off += l.n + laneRoom
+	}
+	for _, x := range took {
+		l := s.hostList[x.host()-1].lane
+		l.q = append(l.q, x) // ordered in lane.run
+	}
+	events := len(took)
+	clear(took)
+	s.took = took[:0]
 	// The lanes in the order of their hosts' first events.
 	slices.SortFunc(lanes, func(a, b *lane) int {
 		if a.least.before(b.least) {
@@ -606,6 +625,7 @@ func (s *Sim) merge(lanes []*lane, split bool) {
 	for _, l := range lanes {
 		clear(l.log)
 		l.log, l.recs = nil, nil // their room is a logBuf's
+		l.q = nil                // a stretch of Sim.laneQ, or its own
 		l.h.lane = nil
 		l.h = nil
 	}
@@ -716,10 +736,11 @@ type calendar struct {
 	leastOK bool
 }
 
-// ringSize is the buckets in the ring: 65 s at 1 ms, past the timers
-// a cluster arms.
+// ringSize is the buckets in the ring: 16 s at 1 ms, past a cluster's
+// task times and status update retries (its minute-long timers wait in
+// far).
 const (
-	ringSize = 1 << 16
+	ringSize = 1 << 14
 	ringMask = ringSize - 1
 )
 
@@ -763,7 +784,11 @@ func (c *calendar) add(b int64, x qent) {
 
 // minBucket is the capacity of a bucket's first array; a full one moves
 // to one twice as big.
-const minBucket = 8
+const minBucket = 2
+
+// laneRoom is the room a lane's stretch of Sim.laneQ has for the events
+// it queues for itself in the window.
+const laneRoom = 2
 
 // array returns an empty array of capacity n, a power of two times
 // minBucket, a spare one if there is one.
@@ -783,10 +808,10 @@ func (c *calendar) array(n int) []qent {
 }
 
 // free keeps k's array, emptied, for reuse, unless the spare ones
-// would hold room for more than half the entries queued (and a little):
-// then the collector has it.
+// would hold room for more than an eighth of the entries queued (and a
+// little): then the collector has it.
 func (c *calendar) free(k []qent) {
-	if cap(k) == 0 || c.spared+cap(k) > c.inRing/2+minSpare {
+	if cap(k) == 0 || c.spared+cap(k) > c.inRing/8+minSpare {
 		return
 	}
 	i := bits.Len(uint(cap(k)/minBucket)) - 1
@@ -838,8 +863,8 @@ func (c *calendar) nodeFirst() (qent, bool) {
 	return least, true
 }
 
-// take hands every node entry before bound to deal, in no order.
-func (c *calendar) take(bound qent, deal func(qent)) {
+// take appends every node entry before bound to out, in no order.
+func (c *calendar) take(bound qent, out []qent) []qent {
 	c.leastOK = false
 	if c.inRing > 0 {
 		// Bucket cur holds the entries due before it too.
@@ -849,7 +874,7 @@ func (c *calendar) take(bound qent, deal func(qent)) {
 			j := 0
 			for _, x := range k {
 				if x.before(bound) {
-					deal(x)
+					out = append(out, x)
 				} else {
 					k[j] = x
 					j++
@@ -865,6 +890,7 @@ func (c *calendar) take(bound qent, deal func(qent)) {
 		}
 	}
 	for len(c.far) > 0 && c.far[0].before(bound) {
-		deal(c.far.popEnt())
+		out = append(out, c.far.popEnt())
 	}
+	return out
 }
