@@ -327,13 +327,31 @@ func (q *queue) drop() {
 	h[n] = qent{}
 	h = h[:n]
 	if n > 0 {
-		h[0] = x
-		h.down(0)
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			m := c
+			for j := c + 1; j < c+4 && j < n; j++ {
+				if h[j].before(h[m]) {
+					m = j
+				}
+			}
+			if !h[m].before(x) {
+				break
+			}
+			h[i] = h[m]
+			i = m
+		}
+		h[i] = x
 	}
 	*q = h
 }
 
-// down moves the entry at i down to its place below i.
+// down moves the entry at i down to its place below i (drop does the
+// same for the last entry put at 0, inline).
 func (q queue) down(i int) {
 	n := len(q)
 	x := q[i]
@@ -739,13 +757,18 @@ func (s *Sim) queue(e *event, h *host) {
 
 // first is the least queued entry; ok is false when none is queued.
 func (s *Sim) first() (x qent, ok bool) {
+	if s.cal == nil && len(s.q) > 0 {
+		return s.q[0], true
+	}
+	return s.firstElse()
+}
+
+// firstElse is first for the windowed engine, or an empty queue.
+func (s *Sim) firstElse() (qent, bool) {
 	if s.cal != nil {
 		return s.cal.first()
 	}
-	if len(s.q) == 0 {
-		return qent{}, false
-	}
-	return s.q[0], true
+	return qent{}, false
 }
 
 // takeEvent pops an event from a free list, or makes one.
@@ -789,6 +812,11 @@ func (s *Sim) step(limit int64) bool {
 	if !ok {
 		return false
 	}
+	return s.stepFrom(x, limit)
+}
+
+// stepFrom is step with x the least queued entry.
+func (s *Sim) stepFrom(x qent, limit int64) bool {
 	var e *event
 	if s.cal != nil {
 		if x.host() != 0 { // not a hook
@@ -857,10 +885,11 @@ func (s *Sim) RunFor(d time.Duration) error {
 func (s *Sim) RunUntil(t time.Time) error {
 	limit := int64(t.Sub(Epoch))
 	for s.err == nil {
-		if x, ok := s.first(); !ok || x.at > limit {
+		x, ok := s.first()
+		if !ok || x.at > limit {
 			break
 		}
-		s.step(limit)
+		s.stepFrom(x, limit)
 	}
 	if s.err == nil && t.After(s.now) {
 		s.now = t
