@@ -757,18 +757,13 @@ func (s *Sim) queue(e *event, h *host) {
 
 // first is the least queued entry; ok is false when none is queued.
 func (s *Sim) first() (x qent, ok bool) {
-	if s.cal == nil && len(s.q) > 0 {
-		return s.q[0], true
-	}
-	return s.firstElse()
-}
-
-// firstElse is first for the windowed engine, or an empty queue.
-func (s *Sim) firstElse() (qent, bool) {
 	if s.cal != nil {
 		return s.cal.first()
 	}
-	return qent{}, false
+	if len(s.q) == 0 {
+		return qent{}, false
+	}
+	return s.q[0], true
 }
 
 // takeEvent pops an event from a free list, or makes one.
@@ -808,7 +803,13 @@ func (s *Sim) step(limit int64) bool {
 	if s.err != nil {
 		return false
 	}
-	x, ok := s.first()
+	if s.cal == nil { // inline, for the serial engine
+		if len(s.q) == 0 {
+			return false
+		}
+		return s.stepFrom(s.q[0], limit)
+	}
+	x, ok := s.cal.first()
 	if !ok {
 		return false
 	}
@@ -885,8 +886,18 @@ func (s *Sim) RunFor(d time.Duration) error {
 func (s *Sim) RunUntil(t time.Time) error {
 	limit := int64(t.Sub(Epoch))
 	for s.err == nil {
-		x, ok := s.first()
-		if !ok || x.at > limit {
+		var x qent
+		if s.cal == nil { // inline, for the serial engine
+			if len(s.q) == 0 {
+				break
+			}
+			x = s.q[0]
+		} else if y, ok := s.cal.first(); ok {
+			x = y
+		} else {
+			break
+		}
+		if x.at > limit {
 			break
 		}
 		s.stepFrom(x, limit)
