@@ -17,7 +17,10 @@ type launchMemo struct {
 	key   []byte // scratch
 
 	// The last keyed call: a scheduler mostly launches several tasks
-	// with one list, found again without building its key.
+	// with one list, found again without building its key. A list is
+	// known by its array, which holds while no list is changed in place
+	// once sent (messages arrive decoded; the driver copies what a
+	// scheduler gives it).
 	lastIn, lastOut []*mesos.Resource
 	lastInfo        *mesos.Resource_AllocationInfo
 }

@@ -194,11 +194,6 @@ type Core struct {
 
 	hint taskHint // see taskOf
 
-	// otherSandboxes are the sandboxes not named by their executor's ids
-	// (sandbox): those of recovered executors whose info names another
-	// executor than their folder does. Nil as a rule.
-	otherSandboxes map[*executor]string
-
 	// lastFrameworkDir is the sandbox folder frameworkDir made last.
 	lastFrameworkDir struct{ sid, fid, dir string }
 }

@@ -120,10 +120,7 @@ func (c *Core) recoverExecutor(f *framework, es *checkpoint.ExecutorState, reboo
 	commandTask := strings.HasPrefix(info.GetName(), "Command Executor") && info.GetSource() == es.ID
 	e := newExecutor(f, proto.Clone(info).(*mesos.ExecutorInfo), commandTask, run.ContainerID, c.ID())
 	if e.id != es.ID {
-		if c.otherSandboxes == nil {
-			c.otherSandboxes = map[*executor]string{}
-		}
-		c.otherSandboxes[e] = c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID)
+		e.more().sandbox = c.paths().Sandbox(c.ID(), f.id, es.ID, run.ContainerID)
 	}
 	e.recovered = true
 	e.launchedContainer = true

@@ -288,8 +288,8 @@ func (c *Core) executorRunDir(fid, eid, cid string) string {
 
 // sandbox is e's run's sandbox folder, made anew on each call.
 func (c *Core) sandbox(e *executor) string {
-	if dir, ok := c.otherSandboxes[e]; ok {
-		return dir
+	if e.rare != nil && e.rare.sandbox != "" {
+		return e.rare.sandbox
 	}
 	if e.sid != c.ID() {
 		return c.ckpt.Sandbox(e.sid, e.frameworkID(), e.id, e.containerID)

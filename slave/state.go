@@ -374,6 +374,10 @@ type executorRare struct {
 	// forkedPID is the recovered container's pid (0 if none or over), a
 	// pid_t.
 	forkedPID int32
+	// sandbox is the run's sandbox when its folder is not named by the
+	// executor's ids (a recovered executor whose info names another
+	// executor than its folder does); "" as a rule.
+	sandbox string
 }
 
 // more is e.rare, made if need be.
