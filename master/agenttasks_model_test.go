@@ -111,6 +111,13 @@ func TestAgentTasksAgainstAMap(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("seed %d step %d: listing %v, want %v", seed, step, got, want)
 				}
+				var all []string
+				for _, x := range a.tasks.sorted() {
+					all = append(all, x.GetFrameworkId().GetValue()+"/"+x.GetTaskId().GetValue())
+				}
+				if !slices.Equal(all, want) {
+					t.Fatalf("seed %d step %d: sorted %v, want %v", seed, step, all, want)
+				}
 			}
 		}
 	}

@@ -671,11 +671,9 @@ func (c *Core) EachAgentTask(id string, fn func(*mesos.Task) error) error {
 	if a == nil {
 		return nil
 	}
-	for _, fid := range a.tasks.frameworks() {
-		for _, t := range a.tasks.of(fid) {
-			if err := fn(t); err != nil {
-				return err
-			}
+	for _, t := range a.tasks.sorted() {
+		if err := fn(t); err != nil {
+			return err
 		}
 	}
 	return nil

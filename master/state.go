@@ -490,6 +490,21 @@ func (ts *agentTasks) frameworks() []string {
 	return out
 }
 
+// sorted returns every listed task, by framework and then task id.
+func (ts *agentTasks) sorted() []*mesos.Task {
+	out := make([]*mesos.Task, len(ts.list))
+	for i, e := range ts.list {
+		out[i] = e.t
+	}
+	slices.SortFunc(out, func(x, y *mesos.Task) int {
+		if c := strings.Compare(x.GetFrameworkId().GetValue(), y.GetFrameworkId().GetValue()); c != 0 {
+			return c
+		}
+		return strings.Compare(x.GetTaskId().GetValue(), y.GetTaskId().GetValue())
+	})
+	return out
+}
+
 // of returns framework fid's tasks, by id.
 func (ts *agentTasks) of(fid string) []*mesos.Task {
 	var out []*mesos.Task
@@ -526,11 +541,10 @@ func (a *agent) removeExecutor(fid, eid string) {
 // usedResources returns, by framework, what live tasks and executors use.
 func (a *agent) usedResources() map[string]resources.Resources {
 	out := map[string]resources.Resources{}
-	for _, fid := range a.tasks.frameworks() {
-		for _, t := range a.tasks.of(fid) {
-			if !protocol.IsTerminalOrUnreachable(t.GetState()) {
-				out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
-			}
+	for _, t := range a.tasks.sorted() {
+		if !protocol.IsTerminalOrUnreachable(t.GetState()) {
+			fid := t.GetFrameworkId().GetValue()
+			out[fid] = out[fid].Add(resources.Resources(t.GetResources()))
 		}
 	}
 	for _, fid := range sortedKeys(a.executors) {

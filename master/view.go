@@ -67,10 +67,8 @@ func (c *Core) View() View {
 	for _, id := range sortedKeys(c.agents) {
 		a := c.agents[id]
 		av := AgentView{ID: id, PID: a.pid, Connected: a.connected, Active: a.active, Total: a.total.Clone(), Used: a.totalUsed().Clone()}
-		for _, fid := range a.tasks.frameworks() {
-			for _, t := range a.tasks.of(fid) {
-				av.Tasks = append(av.Tasks, clone(t))
-			}
+		for _, t := range a.tasks.sorted() {
+			av.Tasks = append(av.Tasks, clone(t))
 		}
 		v.Agents = append(v.Agents, av)
 	}

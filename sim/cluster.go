@@ -130,9 +130,16 @@ type Config struct {
 	CountDiskWrites bool
 }
 
+// maxHosts is the most agents and frameworks a cluster has: each is a
+// host, beside the masters'.
+const maxHosts = 1<<hostBits - 64
+
 func (c *Config) defaults() error {
 	if c.Agents <= 0 || c.Frameworks <= 0 || c.Tasks < 0 {
 		return fmt.Errorf("need at least one agent and one framework and no negative task count (agents=%d frameworks=%d tasks=%d)", c.Agents, c.Frameworks, c.Tasks)
+	}
+	if c.Agents+c.Frameworks > maxHosts {
+		return fmt.Errorf("at most %d agents and frameworks together (agents=%d frameworks=%d): a queue entry numbers its host in %d bits", maxHosts, c.Agents, c.Frameworks, hostBits)
 	}
 	if c.AgentResources == "" {
 		c.AgentResources = "cpus:4;mem:8192"

@@ -175,3 +175,12 @@ func TestSweepOfMasterCoreCatchesAllocatorDrift(t *testing.T) {
 		t.Fatalf("sweep = %v", err)
 	}
 }
+
+// More hosts than a queue entry can number is a clear error, not a panic
+// halfway through building the cluster.
+func TestClusterRefusesMoreHostsThanEntriesNumber(t *testing.T) {
+	_, err := NewCluster(Config{Seed: 1, Agents: 1 << hostBits, Frameworks: 1})
+	if err == nil || !strings.Contains(err.Error(), "agents and frameworks together") {
+		t.Fatalf("NewCluster with %d agents: %v", 1<<hostBits, err)
+	}
+}

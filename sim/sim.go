@@ -287,14 +287,17 @@ func (a qent) before(b qent) bool { return a.at < b.at || (a.at == b.at && a.key
 // host is the entry's host number (host.no), 0 for a hook.
 func (a qent) host() uint32 { return uint32(a.key & (1<<hostBits - 1)) }
 
-// push queues e, whose target is on host h.
-func (q *queue) push(e *event, h *host) {
+// entry is e's queue entry, its target on host h (nil for a hook).
+func entry(e *event, h *host) qent {
 	x := qent{at: e.at, key: e.seq << hostBits, e: e}
 	if h != nil {
 		x.key |= uint64(h.no)
 	}
-	q.pushEnt(x)
+	return x
 }
+
+// push queues e, whose target is on host h.
+func (q *queue) push(e *event, h *host) { q.pushEnt(entry(e, h)) }
 
 func (q *queue) pushEnt(x qent) {
 	h := append(*q, x)
@@ -744,10 +747,7 @@ func (s *Sim) push(ev event) {
 // queue queues e, whose target is on host h (nil for a hook), with its
 // seq set.
 func (s *Sim) queue(e *event, h *host) {
-	x := qent{at: e.at, key: e.seq << hostBits, e: e}
-	if h != nil {
-		x.key |= uint64(h.no)
-	}
+	x := entry(e, h)
 	if s.cal != nil {
 		s.cal.push(x)
 		return
